@@ -1,0 +1,217 @@
+import { isTokenString } from './internal/token.js';
+import { RwsError } from './rws-error.js';
+
+/** Anything a `Headers` can be built from. */
+export type HeadersInit =
+  | Headers
+  | Iterable<readonly [string, string]>
+  | Record<string, string | readonly string[] | number | undefined>;
+
+/**
+ * Case-insensitive, multi-valued header fields, shaped like the Web `Headers` but cheap to
+ * build per request: one flat array `[name, value, name, value, …]` with lower-case names.
+ * Field order is kept, which matters for proxies and `Set-Cookie`.
+ */
+export class Headers implements Iterable<[string, string]> {
+  /** Flat `[name, value, …]`; names are lower-case. */
+  #list: string[];
+
+  constructor(init?: HeadersInit | null) {
+    this.#list = [];
+    if (init == null) return;
+    if (init instanceof Headers) {
+      this.#list = init.#list.slice();
+    } else if (typeof (init as Iterable<unknown>)[Symbol.iterator] === 'function') {
+      for (const [name, value] of init as Iterable<readonly [string, string]>) {
+        this.append(name, value);
+      }
+    } else {
+      const record = init as Record<string, string | readonly string[] | number | undefined>;
+      for (const name of Object.keys(record)) {
+        const value = record[name];
+        if (value === undefined) continue;
+        if (typeof value === 'string' || typeof value === 'number')
+          this.append(name, String(value));
+        else for (const v of value) this.append(name, v);
+      }
+    }
+  }
+
+  /**
+   * Wraps a flat `[name, value, …]` array without copying or validating it. For transports
+   * whose parser has already validated the fields and lower-cased the names.
+   */
+  static fromTrustedList(list: string[]): Headers {
+    const headers = new Headers();
+    headers.#list = list;
+    return headers;
+  }
+
+  /** The values of `name` joined with `, ` (RFC 9110 §5.3), or null when absent. */
+  get(name: string): string | null {
+    const key = lowerName(name);
+    const list = this.#list;
+    let result: string | null = null;
+    for (let i = 0; i < list.length; i += 2) {
+      if (list[i] === key) {
+        result = result === null ? list[i + 1]! : `${result}, ${list[i + 1]}`;
+      }
+    }
+    return result;
+  }
+
+  /** Every value of `name`, each as sent. */
+  getAll(name: string): string[] {
+    const key = lowerName(name);
+    const out: string[] = [];
+    const list = this.#list;
+    for (let i = 0; i < list.length; i += 2) if (list[i] === key) out.push(list[i + 1]!);
+    return out;
+  }
+
+  /** Every `Set-Cookie` value, unjoined (they cannot be combined with commas). */
+  getSetCookie(): string[] {
+    return this.getAll('set-cookie');
+  }
+
+  has(name: string): boolean {
+    const key = lowerName(name);
+    const list = this.#list;
+    for (let i = 0; i < list.length; i += 2) if (list[i] === key) return true;
+    return false;
+  }
+
+  /** Replaces every value of `name` with `value`. */
+  set(name: string, value: string): this {
+    const key = checkName(name);
+    checkValue(key, value);
+    const list = this.#list;
+    let found = false;
+    for (let i = 0; i < list.length; ) {
+      if (list[i] === key) {
+        if (!found) {
+          list[i + 1] = value;
+          found = true;
+          i += 2;
+        } else {
+          list.splice(i, 2);
+        }
+      } else {
+        i += 2;
+      }
+    }
+    if (!found) list.push(key, value);
+    return this;
+  }
+
+  /** Adds a value, keeping the existing ones. */
+  append(name: string, value: string): this {
+    const key = checkName(name);
+    checkValue(key, value);
+    this.#list.push(key, value);
+    return this;
+  }
+
+  /** Removes every value of `name`. */
+  delete(name: string): this {
+    const key = lowerName(name);
+    const list = this.#list;
+    for (let i = 0; i < list.length; ) {
+      if (list[i] === key) list.splice(i, 2);
+      else i += 2;
+    }
+    return this;
+  }
+
+  /** The number of fields (a name sent twice counts twice). */
+  get size(): number {
+    return this.#list.length >> 1;
+  }
+
+  forEach(fn: (value: string, name: string, headers: Headers) => void): void {
+    const list = this.#list;
+    for (let i = 0; i < list.length; i += 2) fn(list[i + 1]!, list[i]!, this);
+  }
+
+  /** Every field in order, repeated names not joined. */
+  *entries(): IterableIterator<[string, string]> {
+    const list = this.#list;
+    for (let i = 0; i < list.length; i += 2) yield [list[i]!, list[i + 1]!];
+  }
+
+  *keys(): IterableIterator<string> {
+    const list = this.#list;
+    for (let i = 0; i < list.length; i += 2) yield list[i]!;
+  }
+
+  *values(): IterableIterator<string> {
+    const list = this.#list;
+    for (let i = 1; i < list.length; i += 2) yield list[i]!;
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  /**
+   * The flat `[name, value, …]` list itself, for transports that serialise it. Callers must
+   * not modify it.
+   */
+  toList(): readonly string[] {
+    return this.#list;
+  }
+
+  /** A plain object; repeated names are joined with `, ` except `set-cookie`, kept as an array. */
+  toJSON(): Record<string, string | string[]> {
+    const out: Record<string, string | string[]> = {};
+    const list = this.#list;
+    for (let i = 0; i < list.length; i += 2) {
+      const name = list[i]!;
+      const value = list[i + 1]!;
+      const prev = out[name];
+      if (prev === undefined) out[name] = name === 'set-cookie' ? [value] : value;
+      else if (Array.isArray(prev)) prev.push(value);
+      else out[name] = `${prev}, ${value}`;
+    }
+    return out;
+  }
+}
+
+function lowerName(name: string): string {
+  // Most lookups already use lower-case literals; skip the allocation for them.
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 65 && c <= 90) return name.toLowerCase();
+  }
+  return name;
+}
+
+function checkName(name: string): string {
+  if (!isTokenString(name)) {
+    throw new RwsError(
+      'RWS_CORE_INVALID_HEADER',
+      `invalid header name ${JSON.stringify(name.slice(0, 64))}`,
+      {
+        status: 500,
+      },
+    );
+  }
+  return lowerName(name);
+}
+
+/** RFC 9110 §5.5: no CR, LF or NUL in a field value (the rest is the sender's business). */
+function checkValue(name: string, value: string): void {
+  if (typeof value !== 'string') {
+    throw new RwsError('RWS_CORE_INVALID_HEADER', `header ${name} value must be a string`, {
+      status: 500,
+    });
+  }
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 13 || c === 10 || c === 0) {
+      throw new RwsError('RWS_CORE_INVALID_HEADER', `header ${name} value contains CR, LF or NUL`, {
+        status: 500,
+      });
+    }
+  }
+}
