@@ -1,4 +1,27 @@
 import { defineConfig } from 'vitest/config';
+import type { Reporter, TestModule } from 'vitest/node';
+
+/**
+ * Prints one plain `N passed, N failed, N skipped` line at the end of a run, so CI logs carry
+ * a runner-neutral summary next to vitest's own.
+ */
+const summaryLine: Reporter = {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>) {
+    let passed = 0;
+    let failed = 0;
+    let skipped = 0;
+    for (const mod of testModules) {
+      if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) failed++;
+      for (const test of mod.children.allTests()) {
+        const state = test.result().state;
+        if (state === 'passed') passed++;
+        else if (state === 'failed') failed++;
+        else skipped++;
+      }
+    }
+    process.stdout.write(`\nvitest: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  },
+};
 
 // One root config so `pnpm test` runs every package's tests in one process pool.
 // The `@rws/source` condition resolves workspace packages to their TypeScript sources,
@@ -16,5 +39,6 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    reporters: ['default', summaryLine],
   },
 });

@@ -2,10 +2,34 @@
 
 export type { BodyOptions, BodyReadOptions } from './body.js';
 export { Body, DEFAULT_BODY_LIMIT } from './body.js';
+export { compose } from './compose.js';
+export type { CookieOptions, SetCookie } from './cookies.js';
+export { parseCookies, parseSetCookie, serializeCookie } from './cookies.js';
+export type { CreateRequestInit } from './create-request.js';
+export { createRequest, IN_PROCESS_CONNECTION } from './create-request.js';
+export type { CoreErrorCode } from './errors.js';
+export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';
 export type { HeadersInit } from './headers.js';
 export { Headers } from './headers.js';
+export type { HttpErrorOptions } from './http-error.js';
+export { HttpError } from './http-error.js';
+export { DEFAULT_MIME_TYPE, isCompressible, lookupExtension, mimeType } from './mime.js';
+export type { FileResponseInit, ResponseInit } from './response-helpers.js';
+export {
+  empty,
+  errorResponse,
+  file,
+  html,
+  json,
+  redirect,
+  stream,
+  text,
+} from './response-helpers.js';
 export type { RwsErrorOptions } from './rws-error.js';
 export { isRwsError, RwsError } from './rws-error.js';
+export type { SseEvent, SseOptions } from './sse.js';
+export { serializeSseEvent, sse } from './sse.js';
+export { isNullBodyStatus, STATUS_CODES, statusText } from './status.js';
 export type {
   BodyInit,
   BodySource,
@@ -19,3 +43,11 @@ export type {
   Response,
   TlsInfo,
 } from './types.js';
+export type { FromWebRequestOptions, ToWebRequestOptions } from './web.js';
+export {
+  fromWebRequest,
+  fromWebResponse,
+  toFetchHandler,
+  toWebRequest,
+  toWebResponse,
+} from './web.js';

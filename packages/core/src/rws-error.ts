@@ -27,10 +27,6 @@ export class RwsError extends Error {
     this.expose = options.expose ?? (options.status !== undefined && options.status < 500);
   }
 
-  get [BRAND](): true {
-    return true;
-  }
-
   /**
    * `instanceof RwsError` recognises errors from another copy of the package by brand;
    * subclasses keep the ordinary prototype check.
@@ -40,6 +36,10 @@ export class RwsError extends Error {
     return Function.prototype[Symbol.hasInstance].call(this, value);
   }
 }
+
+// The brand sits on the prototype (not a computed class member, which isolatedDeclarations
+// cannot emit); subclasses inherit it and copies of the package share the registered symbol.
+Object.defineProperty(RwsError.prototype, BRAND, { value: true });
 
 /** True when `err` is an rws error, optionally with the given code. */
 export function isRwsError(err: unknown, code?: string): err is RwsError {

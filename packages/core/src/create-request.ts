@@ -1,0 +1,130 @@
+import { Body } from './body.js';
+import { Headers, type HeadersInit } from './headers.js';
+import type { ConnectionInfo, Protocol, Request } from './types.js';
+
+/**
+ * The connection of requests that never touched a socket: `app.fetch()`, tests, in-process
+ * calls. Frozen and shared.
+ */
+export const IN_PROCESS_CONNECTION: ConnectionInfo = Object.freeze({
+  id: 0,
+  remoteAddress: '127.0.0.1',
+  remotePort: 0,
+  localAddress: '127.0.0.1',
+  localPort: 0,
+  tls: null,
+});
+
+// An AbortSignal can only be aborted through its controller, which nobody can reach, so one
+// signal is safely shared by every request created without one (tests, in-process calls).
+// Transports always pass their own per-request signal.
+const NEVER_ABORTED: AbortSignal = new AbortController().signal;
+
+/** What `createRequest` needs; everything but `method` and `target` has a default. */
+export interface CreateRequestInit {
+  /** Upper-case method token. */
+  method: string;
+  /** The raw request-target (`/a?b=1`, `*`, `http://host/a`, `host:443`). */
+  target: string;
+  /** A `Headers` is used as is (not copied); anything else is validated into a new one. */
+  headers?: Headers | HeadersInit | null | undefined;
+  /** The body; default: an empty one. */
+  body?: Body | null | undefined;
+  /** Default `http/1.1`. */
+  protocol?: Protocol | undefined;
+  /** Default `IN_PROCESS_CONNECTION`. */
+  conn?: ConnectionInfo | undefined;
+  /** Default: a shared signal that never aborts. */
+  signal?: AbortSignal | undefined;
+  /** Route parameters; default `{}`. */
+  params?: Record<string, string> | undefined;
+}
+
+/**
+ * The one `Request` implementation. Fields are plain properties so V8 keeps one hidden class;
+ * `query` is parsed on first access because most handlers never look at it.
+ */
+class CoreRequest implements Request {
+  readonly method: string;
+  readonly target: string;
+  readonly path: string;
+  readonly search: string;
+  readonly headers: Headers;
+  readonly body: Body;
+  readonly protocol: Protocol;
+  readonly conn: ConnectionInfo;
+  readonly signal: AbortSignal;
+  params: Record<string, string>;
+  #query: URLSearchParams | undefined = undefined;
+
+  constructor(init: CreateRequestInit) {
+    const target = init.target;
+    this.method = init.method;
+    this.target = target;
+    // RFC 9112 §3.2: origin-form is the common case and costs one indexOf.
+    if (target.charCodeAt(0) === 47 /* / */) {
+      const q = target.indexOf('?');
+      if (q === -1) {
+        this.path = target;
+        this.search = '';
+      } else {
+        this.path = target.slice(0, q);
+        this.search = target.slice(q + 1);
+      }
+    } else {
+      const parts = splitOtherForm(target);
+      this.path = parts[0];
+      this.search = parts[1];
+    }
+    const headers = init.headers;
+    this.headers = headers instanceof Headers ? headers : new Headers(headers);
+    this.body = init.body ?? Body.empty();
+    this.protocol = init.protocol ?? 'http/1.1';
+    this.conn = init.conn ?? IN_PROCESS_CONNECTION;
+    this.signal = init.signal ?? NEVER_ABORTED;
+    this.params = init.params ?? {};
+  }
+
+  get query(): URLSearchParams {
+    return (this.#query ??= new URLSearchParams(this.search));
+  }
+
+  get trailers(): Headers | null {
+    return this.body.trailers();
+  }
+}
+
+/**
+ * Path and query of a target that is not origin-form (RFC 9112 §3.2): absolute-form (sent to
+ * proxies) carries them after the authority, an empty path meaning `/`; asterisk-form (`*`)
+ * and authority-form (`host:443`, CONNECT) have no query and keep the target as the path.
+ */
+function splitOtherForm(target: string): [string, string] {
+  const scheme = target.indexOf('://');
+  if (scheme === -1) return [target, ''];
+  const authorityStart = scheme + 3;
+  const slash = target.indexOf('/', authorityStart);
+  const q = target.indexOf('?', authorityStart);
+  if (slash === -1 || (q !== -1 && q < slash)) {
+    return ['/', q === -1 ? '' : target.slice(q + 1)];
+  }
+  if (q === -1) return [target.slice(slash), ''];
+  return [target.slice(slash, q), target.slice(q + 1)];
+}
+
+/**
+ * Builds a core `Request`. Transports call it once per request, so it copies nothing it is
+ * given: pass a `Headers` built with `Headers.fromTrustedList` and a `Body` over the transport's
+ * `BodySource`.
+ *
+ * @example
+ * ```ts
+ * import { createRequest } from '@rws/core';
+ * const req = createRequest({ method: 'GET', target: '/users/1?fields=name' });
+ * req.path; // '/users/1'
+ * req.query.get('fields'); // 'name'
+ * ```
+ */
+export function createRequest(init: CreateRequestInit): Request {
+  return new CoreRequest(init);
+}
