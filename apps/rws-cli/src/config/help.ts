@@ -1,0 +1,55 @@
+/**
+ * `rws --help`, derived from `CONFIG_KEYS`.
+ */
+import { CONFIG_KEYS, type ConfigKey } from './schema.js';
+
+function defaultText(k: ConfigKey): string | null {
+  if (k.path === 'root') return 'current directory';
+  if (k.default === null) return null;
+  if (Array.isArray(k.default)) return k.default.length === 0 ? null : k.default.join(',');
+  if (k.type === 'boolean' && k.placeholder === 'on|off') return k.default ? 'on' : 'off';
+  return String(k.default);
+}
+
+/** The help text for `version`. */
+export function renderHelp(version: string): string {
+  const rows: [string, string, string][] = [];
+  for (const k of CONFIG_KEYS) {
+    if (k.flag === null) continue;
+    const short = k.short === null ? '    ' : `-${k.short}, `;
+    const left = `${short}--${k.flag}${k.placeholder.length > 0 ? ` ${k.placeholder}` : ''}`;
+    const meta: string[] = [];
+    const d = defaultText(k);
+    if (d !== null) meta.push(`default ${d}`);
+    if (k.env !== null) meta.push(`env ${k.env}`);
+    if (k.toml !== null) meta.push(`toml ${k.toml}`);
+    rows.push([left, k.description, meta.join(' · ')]);
+  }
+  rows.push(['-h, --help', 'Show this help.', '']);
+  rows.push(['-v, --version', 'Show the version.', '']);
+  // Two columns; a flag too long for the first puts its description on the next line.
+  const width = 34;
+  const pad = ' '.repeat(width + 2);
+  const lines = rows.map(([left, desc, meta]) => {
+    const head =
+      left.length < width - 1 ? `  ${left.padEnd(width)}${desc}` : `  ${left}\n${pad}${desc}`;
+    return meta.length > 0 ? `${head}\n${pad}${meta}` : head;
+  });
+  return `rws ${version} — static file server, HTTP/1.1, HTTP/2 and HTTP/3 server and gateway
+
+Usage:
+  rws [ROOT] [flags]           serve ROOT (default: the current directory) on http://127.0.0.1:7878
+  rws check [--config FILE]    check the configuration, list every problem, and exit
+
+Flags (precedence: flags > RWS_CONFIG_* env vars > rws.config.toml > defaults):
+${lines.join('\n')}
+
+Values: --port 8080, --port=8080, -p 8080 and -p=8080 are the same. Boolean flags take an
+optional true/false (on/off) and have a --no- form. Lists are comma-separated.
+-h is help, so --cors-allow-headers has no short flag.
+
+Virtual hosts: [[virtual_host]] tables with domain, cert_file, key_file in rws.config.toml,
+or RWS_CONFIG_VIRTUAL_HOST_{N}_DOMAIN, _CERT_FILE, _KEY_FILE (N = 0, 1, …).
+Editor completion for rws.config.toml: @rws/cli/schema/rws.config.schema.json.
+`;
+}

@@ -1,0 +1,115 @@
+/**
+ * The JSON Schema (draft 2020-12) of rws.config.toml, derived from `CONFIG_KEYS` so editors
+ * (Taplo / Even Better TOML) complete and check exactly what the resolver accepts.
+ */
+import { CONFIG_KEYS, type ConfigKey, LEGACY_KEYS, PROXY_TABLES } from './schema.js';
+
+type Json = Record<string, unknown>;
+
+const SIZE_PATTERN = '^\\s*[0-9]+(\\.[0-9]+)?\\s*([bB]|[kKmMgG]([iI]?[bB])?)?\\s*$';
+const BOOLEAN_WORDS = ['on', 'off', 'true', 'false', 'yes', 'no'];
+
+function valueSchema(k: ConfigKey): Json {
+  switch (k.type) {
+    case 'string':
+    case 'path':
+      return { type: 'string', minLength: 1 };
+    case 'ip':
+      return { type: 'string', examples: ['127.0.0.1', '0.0.0.0', '::'] };
+    case 'port':
+      return { type: 'integer', minimum: 0, maximum: 65535 };
+    case 'integer':
+      return { type: 'integer', minimum: 0 };
+    case 'boolean':
+      return { anyOf: [{ type: 'boolean' }, { enum: BOOLEAN_WORDS }] };
+    case 'list':
+      return {
+        anyOf: [
+          { type: 'array', items: { type: 'string' } },
+          { type: 'string', description: 'comma-separated' },
+        ],
+      };
+    case 'size':
+      return {
+        anyOf: [
+          { type: 'integer', minimum: 0 },
+          { type: 'string', pattern: SIZE_PATTERN, examples: ['10mb', '512k', '1gib'] },
+        ],
+      };
+    case 'enum':
+      return { enum: [...k.values] };
+    case 'workers':
+      return { anyOf: [{ type: 'integer', minimum: 1, maximum: 1024 }, { const: 'auto' }] };
+    case 'virtualHosts':
+      return {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['domain', 'cert_file', 'key_file'],
+          properties: {
+            domain: { type: 'string', minLength: 1, description: 'SNI server name.' },
+            cert_file: { type: 'string', minLength: 1, description: 'PEM certificate chain.' },
+            key_file: { type: 'string', minLength: 1, description: 'PEM private key.' },
+          },
+        },
+      };
+  }
+}
+
+function property(k: ConfigKey, description = k.description): Json {
+  const schema: Json = { description, ...valueSchema(k) };
+  if (k.default !== null && !(Array.isArray(k.default) && k.default.length === 0)) {
+    schema['default'] = k.default;
+  }
+  return schema;
+}
+
+/** Builds the schema object. */
+export function createJsonSchema(): Json {
+  const properties: Json = {};
+  const cors: Json = {};
+  for (const k of CONFIG_KEYS) {
+    if (k.toml === null) continue;
+    if (k.toml.startsWith('cors.')) {
+      const sub = k.toml.slice(5);
+      cors[sub] = property(k);
+    } else properties[k.toml] = property(k);
+    for (const alias of k.tomlAliases) {
+      properties[alias] = property(k, `${k.description} (flat form of [cors] ${k.toml.slice(5)})`);
+    }
+  }
+  properties['cors'] = {
+    type: 'object',
+    description: 'CORS settings.',
+    additionalProperties: false,
+    properties: cors,
+  };
+  for (const name of PROXY_TABLES) {
+    properties[name] = {
+      description: `[[${name}]] gateway tables: accepted and kept, not supported yet.`,
+      ...(name === 'middleware'
+        ? { type: 'object' }
+        : { type: 'array', items: { type: 'object' } }),
+    };
+  }
+  for (const [name, why] of Object.entries(LEGACY_KEYS)) {
+    properties[name] = { description: why, deprecated: true };
+  }
+  const sorted: Json = {};
+  for (const name of Object.keys(properties).sort()) sorted[name] = properties[name];
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://unpkg.com/@rws/cli/schema/rws.config.schema.json',
+    title: 'rws.config.toml',
+    description: 'Configuration of the rws server. Generated from @rws/cli CONFIG_KEYS.',
+    type: 'object',
+    additionalProperties: false,
+    properties: sorted,
+  };
+}
+
+/** The schema as the committed file's text. */
+export function renderJsonSchema(): string {
+  return `${JSON.stringify(createJsonSchema(), null, 2)}\n`;
+}

@@ -1,0 +1,262 @@
+/**
+ * `rws.config.toml`: parsed with smol-toml, then checked against `CONFIG_KEYS`. Every problem
+ * is collected (unknown keys with a did-you-mean, wrong types, out-of-range values), each with
+ * its key path and the line it is on.
+ */
+import { parse, TomlError } from 'smol-toml';
+import { ERROR_CODES } from '../errors.js';
+import { didYouMean } from '../internal/did-you-mean.js';
+import type { ConfigProblem } from './problem.js';
+import {
+  CONFIG_KEYS,
+  type ConfigKey,
+  LEGACY_KEYS,
+  PROXY_TABLES,
+  type ProxyConfigRaw,
+  type VirtualHost,
+} from './schema.js';
+import { coerce } from './values.js';
+
+/** File values by `ConfigKey.path`, the pass-through proxy tables, problems and warnings. */
+export interface ParsedToml {
+  values: Map<string, unknown>;
+  /** Where each value was set: its TOML key path and line. */
+  origins: Map<string, { key: string; line: number | undefined }>;
+  proxy: ProxyConfigRaw | null;
+  problems: ConfigProblem[];
+  warnings: ConfigProblem[];
+}
+
+type KeyPath = readonly (string | number)[];
+
+/** TOML dotted name → key, for the top level (incl. flat aliases) and for `[cors]`. */
+const TOP = new Map<string, ConfigKey>();
+const CORS = new Map<string, ConfigKey>();
+for (const k of CONFIG_KEYS) {
+  if (k.toml === null || k.type === 'virtualHosts') continue;
+  if (k.toml.startsWith('cors.')) CORS.set(k.toml.slice(5), k);
+  else TOP.set(k.toml, k);
+  for (const alias of k.tomlAliases) TOP.set(alias, k);
+}
+const TOP_NAMES = [...TOP.keys(), 'cors', 'virtual_host', ...PROXY_TABLES];
+const VHOST_FIELDS = { domain: 'domain', cert_file: 'certFile', key_file: 'keyFile' } as const;
+
+/** `virtual_host[1].domain` */
+function keyName(path: KeyPath): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out.length === 0 ? p : `.${p}`;
+  return out;
+}
+
+function isTable(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+function splitDotted(s: string): string[] {
+  // Good enough for config keys: bare or quoted parts separated by dots.
+  return s
+    .split('.')
+    .map((p) => p.trim())
+    .map((p) =>
+      (p.startsWith('"') && p.endsWith('"')) || (p.startsWith("'") && p.endsWith("'"))
+        ? p.slice(1, -1)
+        : p,
+    );
+}
+
+/**
+ * The 1-based line where `path` is set (or its table opened), found by scanning the text:
+ * smol-toml does not report positions of values, and a line number is what a human needs.
+ */
+export function findLine(text: string, path: KeyPath): number | undefined {
+  const target = path.map(String).join('\u0000');
+  const arrayCounts = new Map<string, number>();
+  let table: string[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line.length === 0 || line.startsWith('#')) continue;
+    if (line.startsWith('[')) {
+      const isArray = line.startsWith('[[');
+      const close = line.indexOf(isArray ? ']]' : ']');
+      if (close === -1) continue;
+      const parts = splitDotted(line.slice(isArray ? 2 : 1, close));
+      const name = parts.join('.');
+      if (isArray) arrayCounts.set(name, (arrayCounts.get(name) ?? -1) + 1);
+      // Insert the current index after every array-of-tables prefix: [route.match] → route.N.match.
+      table = [];
+      for (let j = 0; j < parts.length; j++) {
+        table.push(parts[j]!);
+        const idx = arrayCounts.get(parts.slice(0, j + 1).join('.'));
+        if (idx !== undefined) table.push(String(idx));
+      }
+      if (table.join('\u0000') === target) return i + 1;
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq === -1) continue;
+    const full = [...table, ...splitDotted(line.slice(0, eq))];
+    if (full.join('\u0000') === target) return i + 1;
+  }
+  return undefined;
+}
+
+/** The line of `path`, else of its nearest parent that has one (inline tables, arrays). */
+function lineOf(text: string, path: KeyPath): number | undefined {
+  for (let n = path.length; n > 0; n--) {
+    const line = findLine(text, path.slice(0, n));
+    if (line !== undefined) return line;
+  }
+  return undefined;
+}
+
+/** Parses and validates the text of a config file. `file` is only used in messages. */
+export function parseToml(text: string, file: string): ParsedToml {
+  const values = new Map<string, unknown>();
+  const origins = new Map<string, { key: string; line: number | undefined }>();
+  const problems: ConfigProblem[] = [];
+  const warnings: ConfigProblem[] = [];
+  let tree: Record<string, unknown>;
+  try {
+    tree = parse(text) as Record<string, unknown>;
+  } catch (err) {
+    const e = err as TomlError;
+    const first = String(e.message).split('\n')[0]!;
+    problems.push({
+      code: ERROR_CODES.TOML_SYNTAX,
+      source: 'file',
+      file,
+      key: '(syntax)',
+      line: err instanceof TomlError ? e.line : undefined,
+      message: first,
+    });
+    return { values, origins, proxy: null, problems, warnings };
+  }
+
+  const problem = (code: ConfigProblem['code'], path: KeyPath, message: string, hint?: string) => {
+    problems.push({
+      code,
+      source: 'file',
+      file,
+      key: keyName(path),
+      line: lineOf(text, path),
+      message,
+      hint,
+    });
+  };
+  const unknown = (path: KeyPath, candidates: Iterable<string>): void => {
+    const name = String(path[path.length - 1]);
+    const suggestion = didYouMean(name, candidates);
+    problem(
+      ERROR_CODES.UNKNOWN_KEY,
+      path,
+      'unknown key',
+      suggestion === null ? undefined : `did you mean "${suggestion}"?`,
+    );
+  };
+  const setValue = (k: ConfigKey, path: KeyPath, raw: unknown): void => {
+    const r = coerce(k, raw);
+    if (r.ok) {
+      values.set(k.path, r.value);
+      origins.set(k.path, { key: keyName(path), line: lineOf(text, path) });
+    } else problem(ERROR_CODES.INVALID_VALUE, path, r.message);
+  };
+
+  let proxy: ProxyConfigRaw | null = null;
+  for (const name of Object.keys(tree)) {
+    const value = tree[name];
+    if (LEGACY_KEYS[name] !== undefined) {
+      warnings.push({
+        code: ERROR_CODES.UNKNOWN_KEY,
+        source: 'file',
+        file,
+        key: name,
+        line: findLine(text, [name]),
+        message: LEGACY_KEYS[name]!,
+      });
+      continue;
+    }
+    if (PROXY_TABLES.includes(name)) {
+      proxy ??= {};
+      proxy[name] = value;
+      warnings.push({
+        code: ERROR_CODES.UNKNOWN_KEY,
+        source: 'file',
+        file,
+        key: name,
+        line: findLine(text, Array.isArray(value) ? [name, 0] : [name]),
+        message:
+          'gateway tables ([[route]], [[upstream]], …) are not supported yet; they are kept but have no effect',
+      });
+      continue;
+    }
+    if (name === 'cors') {
+      if (!isTable(value)) {
+        problem(ERROR_CODES.INVALID_VALUE, [name], 'must be a table ([cors])');
+        continue;
+      }
+      for (const sub of Object.keys(value)) {
+        const k = CORS.get(sub);
+        if (k === undefined) unknown([name, sub], CORS.keys());
+        else setValue(k, [name, sub], value[sub]);
+      }
+      continue;
+    }
+    if (name === 'virtual_host') {
+      const hosts = readVirtualHosts(value, problem, unknown);
+      if (hosts !== null) {
+        values.set('virtualHosts', hosts);
+        origins.set('virtualHosts', { key: name, line: findLine(text, [name, 0]) });
+      }
+      continue;
+    }
+    const k = TOP.get(name);
+    if (k === undefined) {
+      unknown([name], TOP_NAMES);
+      continue;
+    }
+    // The nested [cors] form wins over a flat cors_* key for the same setting.
+    if (k.path.startsWith('cors.') && isTable(tree['cors']) && k.toml !== null) {
+      const sub = k.toml.slice(5);
+      if ((tree['cors'] as Record<string, unknown>)[sub] !== undefined) continue;
+    }
+    setValue(k, [name], value);
+  }
+  return { values, origins, proxy, problems, warnings };
+}
+
+function readVirtualHosts(
+  value: unknown,
+  problem: (code: ConfigProblem['code'], path: KeyPath, message: string) => void,
+  unknown: (path: KeyPath, candidates: Iterable<string>) => void,
+): VirtualHost[] | null {
+  if (!Array.isArray(value)) {
+    problem(
+      ERROR_CODES.INVALID_VALUE,
+      ['virtual_host'],
+      'must be an array of tables ([[virtual_host]])',
+    );
+    return null;
+  }
+  const hosts: VirtualHost[] = [];
+  value.forEach((entry, i) => {
+    if (!isTable(entry)) {
+      problem(ERROR_CODES.INVALID_VALUE, ['virtual_host', i], 'must be a table');
+      return;
+    }
+    const host: VirtualHost = { domain: '', certFile: '', keyFile: '' };
+    for (const sub of Object.keys(entry)) {
+      if (!(sub in VHOST_FIELDS)) unknown(['virtual_host', i, sub], Object.keys(VHOST_FIELDS));
+    }
+    for (const [sub, field] of Object.entries(VHOST_FIELDS)) {
+      const v = entry[sub];
+      if (v === undefined) {
+        problem(ERROR_CODES.MISSING_VALUE, ['virtual_host', i], `is missing ${sub}`);
+      } else if (typeof v !== 'string' || v.length === 0) {
+        problem(ERROR_CODES.INVALID_VALUE, ['virtual_host', i, sub], 'must be a non-empty string');
+      } else host[field] = v;
+    }
+    hosts.push(host);
+  });
+  return hosts;
+}

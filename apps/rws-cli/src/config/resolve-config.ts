@@ -1,0 +1,278 @@
+/**
+ * The resolver: flags > environment > config file > defaults, into one `ServerConfig`, with
+ * every problem found on the way. A pure function of its input — tests pass argv, env, cwd
+ * and a file reader and never touch the process.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { RwsError } from '@rws/core';
+import { ERROR_CODES } from '../errors.js';
+import { type CliCommand, parseArgs } from './parse-args.js';
+import { parseEnv } from './parse-env.js';
+import { parseToml } from './parse-toml.js';
+import { type ConfigProblem, formatProblem } from './problem.js';
+import {
+  CONFIG_KEYS,
+  type ConfigKey,
+  defaultConfig,
+  type ServerConfig,
+  setPath,
+} from './schema.js';
+
+/** What the resolver reads. Only `argv`, `env` and `cwd` are required. */
+export interface ResolveConfigInput {
+  /** Command-line arguments without node and the script. */
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  /** Absolute working directory: relative paths of flags and env vars resolve against it. */
+  cwd: string;
+  /** Reads a text file; throws when it does not exist. Default `fs.readFileSync(p, 'utf8')`. */
+  readFile?: ((path: string) => string) | undefined;
+  /** What a path is. Default: `fs.statSync`. */
+  fileKind?: ((path: string) => 'file' | 'directory' | null) | undefined;
+}
+
+/** The resolved configuration and everything found wrong on the way. */
+export interface ResolveConfigResult {
+  command: CliCommand;
+  /** The configuration; meaningful only when `problems` is empty. */
+  config: ServerConfig;
+  /** Errors: the server must not start. */
+  problems: ConfigProblem[];
+  /** Things that work but deserve a look. */
+  warnings: ConfigProblem[];
+  /** True when a problem is a command-line usage error (exit code 2). */
+  isUsageError: boolean;
+}
+
+/** The default config file name, looked up in the working directory. */
+export const DEFAULT_CONFIG_FILE = 'rws.config.toml';
+
+function defaultFileKind(path: string): 'file' | 'directory' | null {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? 'file' : st.isDirectory() ? 'directory' : null;
+  } catch {
+    return null;
+  }
+}
+
+const BY_PATH = new Map<string, ConfigKey>(CONFIG_KEYS.map((k) => [k.path, k]));
+
+interface Origin {
+  source: 'default' | 'flag' | 'env' | 'file';
+  key: string;
+  line?: number | undefined;
+}
+
+/** Resolves the configuration. Never throws for bad input: it reports problems. */
+export function resolveConfig(input: ResolveConfigInput): ResolveConfigResult {
+  const readFile = input.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const fileKind = input.fileKind ?? defaultFileKind;
+  const cwd = input.cwd;
+  const problems: ConfigProblem[] = [];
+  const warnings: ConfigProblem[] = [];
+
+  const args = parseArgs(input.argv);
+  problems.push(...args.problems);
+  const isUsageError = args.problems.length > 0;
+  const env = parseEnv(input.env);
+  problems.push(...env.problems);
+  warnings.push(...env.warnings);
+
+  const config = defaultConfig(cwd);
+  const origins = new Map<string, Origin>();
+
+  // Which file: --config, else RWS_CONFIG_FILE, else ./rws.config.toml when it exists.
+  const flagFile = args.values.get('configFile') as string | undefined;
+  const envFile = env.values.get('configFile') as string | undefined;
+  const named = flagFile ?? envFile;
+  const configPath = resolve(cwd, named ?? DEFAULT_CONFIG_FILE);
+  let text: string | null = null;
+  let fileDisplay: string | undefined;
+  try {
+    text = readFile(configPath);
+  } catch {
+    if (named !== undefined) {
+      problems.push({
+        code: ERROR_CODES.CONFIG_NOT_FOUND,
+        source: flagFile !== undefined ? 'flag' : 'env',
+        key: flagFile !== undefined ? '--config' : 'RWS_CONFIG_FILE',
+        message: `config file not found: ${configPath}`,
+      });
+    }
+  }
+  if (text !== null) {
+    config.configFile = configPath;
+    fileDisplay = displayPath(cwd, configPath);
+    const file = parseToml(text, fileDisplay);
+    problems.push(...file.problems);
+    warnings.push(...file.warnings);
+    config.proxy = file.proxy;
+    const base = dirname(configPath);
+    for (const [path, value] of file.values) {
+      const o = file.origins.get(path);
+      apply(config, path, value, base);
+      origins.set(path, { source: 'file', key: o?.key ?? path, line: o?.line });
+    }
+  }
+  for (const [path, value] of env.values) {
+    if (path === 'configFile') continue;
+    apply(config, path, value, cwd);
+    origins.set(path, { source: 'env', key: BY_PATH.get(path)?.env ?? path });
+  }
+  for (const [path, value] of args.values) {
+    if (path === 'configFile') continue;
+    apply(config, path, value, cwd);
+    origins.set(path, { source: 'flag', key: `--${BY_PATH.get(path)?.flag ?? path}` });
+  }
+
+  crossCheck(config, origins, fileDisplay, fileKind, problems, warnings);
+  return { command: args.command, config, problems, warnings, isUsageError };
+}
+
+function displayPath(cwd: string, p: string): string {
+  const rel = relative(cwd, p);
+  return rel.length > 0 && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
+}
+
+function apply(config: ServerConfig, path: string, value: unknown, base: string): void {
+  const k = BY_PATH.get(path);
+  if (k?.type === 'path' && typeof value === 'string') value = resolve(base, value);
+  if (path === 'virtualHosts') {
+    value = (value as ServerConfig['virtualHosts']).map((h) => ({
+      domain: h.domain,
+      certFile: h.certFile === '' ? '' : resolve(base, h.certFile),
+      keyFile: h.keyFile === '' ? '' : resolve(base, h.keyFile),
+    }));
+  }
+  setPath(config, path, value);
+}
+
+function crossCheck(
+  config: ServerConfig,
+  origins: Map<string, Origin>,
+  fileDisplay: string | undefined,
+  fileKind: (path: string) => 'file' | 'directory' | null,
+  problems: ConfigProblem[],
+  warnings: ConfigProblem[],
+): void {
+  const where = (path: string): Pick<ConfigProblem, 'source' | 'key' | 'line' | 'file'> => {
+    const o = origins.get(path);
+    const k = BY_PATH.get(path);
+    if (o === undefined || o.source === 'default') {
+      return { source: 'config', key: k?.toml ?? path };
+    }
+    if (o.source === 'file') {
+      return { source: 'file', key: o.key, line: o.line, file: fileDisplay };
+    }
+    return { source: o.source, key: o.key };
+  };
+  const add = (
+    list: ConfigProblem[],
+    code: ConfigProblem['code'],
+    path: string,
+    message: string,
+  ) => {
+    const w = where(path);
+    list.push({ code, ...w, message });
+  };
+
+  if ((config.tlsCertFile === null) !== (config.tlsKeyFile === null)) {
+    const has = config.tlsCertFile === null ? 'tlsKeyFile' : 'tlsCertFile';
+    const missing =
+      has === 'tlsCertFile' ? 'tls_key_file (--tls-key-file)' : 'tls_cert_file (--tls-cert-file)';
+    add(
+      problems,
+      ERROR_CODES.TLS_PAIR_INCOMPLETE,
+      has,
+      `is set but ${missing} is not; TLS needs both`,
+    );
+  }
+  if (config.tlsClientCaFile !== null && config.tlsCertFile === null) {
+    add(
+      problems,
+      ERROR_CODES.TLS_PAIR_INCOMPLETE,
+      'tlsClientCaFile',
+      'client certificates (mTLS) need TLS: set tls_cert_file and tls_key_file too',
+    );
+  }
+  for (const path of ['tlsCertFile', 'tlsKeyFile', 'tlsClientCaFile'] as const) {
+    const p = config[path];
+    if (p !== null && fileKind(p) !== 'file')
+      add(problems, ERROR_CODES.FILE_NOT_FOUND, path, `file not found: ${p}`);
+  }
+  config.virtualHosts.forEach((h, i) => {
+    for (const field of ['certFile', 'keyFile'] as const) {
+      const p = h[field];
+      if (p !== '' && fileKind(p) !== 'file') {
+        const w = where('virtualHosts');
+        problems.push({
+          code: ERROR_CODES.FILE_NOT_FOUND,
+          ...w,
+          key:
+            w.source === 'env'
+              ? `RWS_CONFIG_VIRTUAL_HOST_${i}_${field === 'certFile' ? 'CERT_FILE' : 'KEY_FILE'}`
+              : `virtual_host[${i}].${field === 'certFile' ? 'cert_file' : 'key_file'}`,
+          message: `file not found: ${p}`,
+        });
+      }
+    }
+  });
+  if (fileKind(config.root) !== 'directory') {
+    add(problems, ERROR_CODES.FILE_NOT_FOUND, 'root', `directory not found: ${config.root}`);
+  }
+  if (config.httpRedirectPort !== null) {
+    if (config.tlsCertFile === null) {
+      add(warnings, ERROR_CODES.INVALID_VALUE, 'httpRedirectPort', 'has no effect without TLS');
+    } else if (config.httpRedirectPort === config.port && config.port !== 0) {
+      add(
+        problems,
+        ERROR_CODES.INVALID_VALUE,
+        'httpRedirectPort',
+        `must differ from port (${config.port})`,
+      );
+    }
+  }
+  if (config.virtualHosts.length > 0 && config.tlsCertFile === null) {
+    add(
+      warnings,
+      ERROR_CODES.TLS_PAIR_INCOMPLETE,
+      'virtualHosts',
+      'virtual hosts have no effect without tls_cert_file and tls_key_file',
+    );
+  }
+  if (
+    config.spaFallback !== null &&
+    fileKind(resolve(config.root, config.spaFallback)) !== 'file'
+  ) {
+    add(
+      warnings,
+      ERROR_CODES.FILE_NOT_FOUND,
+      'spaFallback',
+      `${config.spaFallback} does not exist under the root yet`,
+    );
+  }
+}
+
+/** Thrown by `loadConfig()`: the configuration has problems, all listed in `problems`. */
+export class ConfigError extends RwsError {
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: readonly ConfigProblem[]) {
+    const n = problems.length;
+    super(
+      ERROR_CODES.INVALID_CONFIG,
+      `configuration has ${n} problem${n === 1 ? '' : 's'}:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Resolves the configuration and throws a `ConfigError` listing every problem. */
+export function loadConfig(input: ResolveConfigInput): ServerConfig {
+  const result = resolveConfig(input);
+  if (result.problems.length > 0) throw new ConfigError(result.problems);
+  return result.config;
+}

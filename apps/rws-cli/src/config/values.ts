@@ -1,0 +1,161 @@
+/**
+ * Reading one raw value (a flag or env string, or a TOML value) as its `ValueType`.
+ */
+import { isIP } from 'node:net';
+import type { ConfigKey } from './schema.js';
+
+/** A converted value, or why it could not be converted. */
+export type Coerced = { ok: true; value: unknown } | { ok: false; message: string };
+
+const TRUE = new Set(['true', 'on', 'yes', '1']);
+const FALSE = new Set(['false', 'off', 'no', '0']);
+
+/** `true`/`on`/`yes`/`1` or `false`/`off`/`no`/`0`, case-insensitive; else null. */
+export function parseBoolean(raw: string): boolean | null {
+  const v = raw.trim().toLowerCase();
+  if (TRUE.has(v)) return true;
+  if (FALSE.has(v)) return false;
+  return null;
+}
+
+function isDigits(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+/**
+ * A byte size: `1048576`, `10mb`, `512 KiB`, `1.5g`. Units are binary (1 kb = 1024 bytes),
+ * as in nginx's `client_max_body_size`. Returns null when unreadable.
+ */
+export function parseSize(raw: string): number | null {
+  const v = raw.trim().toLowerCase();
+  let i = 0;
+  while (i < v.length && ((v[i]! >= '0' && v[i]! <= '9') || v[i] === '.')) i++;
+  const num = v.slice(0, i);
+  const unit = v.slice(i).trim();
+  if (num.length === 0 || num.startsWith('.') || num.endsWith('.')) return null;
+  if (num.indexOf('.') !== num.lastIndexOf('.')) return null;
+  const factor = SIZE_UNITS[unit];
+  if (factor === undefined) return null;
+  const bytes = Math.floor(Number(num) * factor);
+  return Number.isSafeInteger(bytes) ? bytes : null;
+}
+
+/** A comma-separated list, trimmed, empty items dropped. */
+export function parseList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'a table';
+  return String(value);
+}
+
+/**
+ * Converts a raw value for `key`. Strings come from flags and env vars and are parsed;
+ * TOML values must already have the right type, except that strings are also accepted where
+ * a human would write one (`"10mb"`, `"on"`, `"auto"`, a comma list).
+ */
+export function coerce(key: ConfigKey, raw: unknown): Coerced {
+  const bad = (expected: string): Coerced => ({
+    ok: false,
+    message: `must be ${expected}, got ${describe(raw)}`,
+  });
+  switch (key.type) {
+    case 'string':
+    case 'path':
+      if (typeof raw !== 'string' || raw.length === 0) return bad('a non-empty string');
+      return { ok: true, value: raw };
+    case 'ip': {
+      if (typeof raw !== 'string') return bad('an IP address');
+      const v = raw.trim();
+      const unbracketed = v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v;
+      if (isIP(unbracketed) === 0 && unbracketed !== 'localhost') {
+        return bad('an IPv4 or IPv6 address (e.g. 127.0.0.1, 0.0.0.0, ::)');
+      }
+      return { ok: true, value: unbracketed };
+    }
+    case 'port':
+    case 'integer': {
+      let n: number;
+      if (typeof raw === 'number' || typeof raw === 'bigint') n = Number(raw);
+      else if (typeof raw === 'string' && isDigits(raw.trim())) n = Number(raw.trim());
+      else return bad(key.type === 'port' ? 'a port number from 0 to 65535' : 'a whole number');
+      if (!Number.isSafeInteger(n) || n < 0) return bad('a whole number ≥ 0');
+      if (key.type === 'port' && n > 65535) return bad('a port number from 0 to 65535');
+      return { ok: true, value: n };
+    }
+    case 'boolean': {
+      if (typeof raw === 'boolean') return { ok: true, value: raw };
+      if (typeof raw === 'string') {
+        const b = parseBoolean(raw);
+        if (b !== null) return { ok: true, value: b };
+      }
+      return bad('true or false (or on/off)');
+    }
+    case 'list': {
+      if (typeof raw === 'string') return { ok: true, value: parseList(raw) };
+      if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) {
+        return { ok: true, value: raw.map((s) => s.trim()).filter((s) => s.length > 0) };
+      }
+      return bad('a list of strings (array or comma-separated)');
+    }
+    case 'size': {
+      if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) {
+        return { ok: true, value: raw };
+      }
+      if (typeof raw === 'string') {
+        const n = parseSize(raw);
+        if (n !== null) return { ok: true, value: n };
+      }
+      return bad('a byte size such as 1048576, "10mb" or "512k"');
+    }
+    case 'enum': {
+      if (typeof raw === 'string' && key.values.includes(raw.trim().toLowerCase())) {
+        return { ok: true, value: raw.trim().toLowerCase() };
+      }
+      return bad(`one of ${key.values.join(', ')}`);
+    }
+    case 'workers': {
+      if (typeof raw === 'string' && raw.trim().toLowerCase() === 'auto') {
+        return { ok: true, value: 'auto' };
+      }
+      const n =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && isDigits(raw.trim())
+            ? Number(raw)
+            : NaN;
+      if (!Number.isSafeInteger(n) || n < 1 || n > 1024)
+        return bad('a number from 1 to 1024, or auto');
+      return { ok: true, value: n };
+    }
+    default:
+      return bad('a valid value');
+  }
+}

@@ -1,0 +1,34 @@
+/** @module */
+
+export { renderHelp } from './config/help.js';
+export { createJsonSchema, renderJsonSchema } from './config/json-schema.js';
+export type { CliCommand, ParsedArgs } from './config/parse-args.js';
+export { parseArgs } from './config/parse-args.js';
+export type { ParsedEnv } from './config/parse-env.js';
+export { parseEnv } from './config/parse-env.js';
+export type { ParsedToml } from './config/parse-toml.js';
+export { parseToml } from './config/parse-toml.js';
+export type { ConfigProblem, ConfigSource } from './config/problem.js';
+export { formatProblem } from './config/problem.js';
+export type { ResolveConfigInput, ResolveConfigResult } from './config/resolve-config.js';
+export {
+  ConfigError,
+  DEFAULT_CONFIG_FILE,
+  loadConfig,
+  resolveConfig,
+} from './config/resolve-config.js';
+export type {
+  ConfigKey,
+  CorsConfig,
+  ProxyConfigRaw,
+  ServerConfig,
+  ValueType,
+  VirtualHost,
+} from './config/schema.js';
+export { CONFIG_KEYS, defaultConfig } from './config/schema.js';
+export { createHandler } from './create-handler.js';
+export type { CliErrorCode } from './errors.js';
+export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';
+export type { CliIo } from './main.js';
+export { main, VERSION } from './main.js';
+export { startServer } from './start.js';

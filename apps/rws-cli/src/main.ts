@@ -1,0 +1,94 @@
+/**
+ * The `rws` command without the process: `main(argv, io)` returns the exit code, so tests run
+ * it in-process with captured output.
+ */
+import pkg from '../package.json' with { type: 'json' };
+import { renderHelp } from './config/help.js';
+import { type ConfigProblem, formatProblem } from './config/problem.js';
+import { resolveConfig } from './config/resolve-config.js';
+import type { ServerConfig } from './config/schema.js';
+
+/** What `main` needs from the outside world. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  readFile?: ((path: string) => string) | undefined;
+  fileKind?: ((path: string) => 'file' | 'directory' | null) | undefined;
+  /** Starts the server; resolves once it listens. */
+  startServer(config: ServerConfig): Promise<unknown>;
+}
+
+/** The version of @rws/cli. */
+export const VERSION: string = pkg.version;
+
+function listProblems(problems: readonly ConfigProblem[]): string {
+  const n = problems.length;
+  return `rws: configuration has ${n} problem${n === 1 ? '' : 's'}:\n${problems
+    .map((p) => `  ${formatProblem(p)}\n`)
+    .join('')}`;
+}
+
+function summary(config: ServerConfig, warnings: number): string {
+  const scheme = config.tlsCertFile === null ? 'http' : 'https';
+  const host = config.ip.includes(':') ? `[${config.ip}]` : config.ip;
+  const lines = [
+    'config OK',
+    `  file:     ${config.configFile ?? 'none (defaults, env and flags)'}`,
+    `  listen:   ${scheme}://${host}:${config.port}`,
+    `  root:     ${config.root}`,
+    `  tls:      ${config.tlsCertFile === null ? 'off' : `${config.tlsCertFile} + ${config.tlsKeyFile}`}`,
+  ];
+  if (config.virtualHosts.length > 0) {
+    lines.push(`  vhosts:   ${config.virtualHosts.map((h) => h.domain).join(', ')}`);
+  }
+  if (config.proxy !== null)
+    lines.push(`  gateway:  ${Object.keys(config.proxy).join(', ')} (not supported yet)`);
+  if (warnings > 0) lines.push(`  warnings: ${warnings}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Runs the rws command line. Exit codes: 0 success, 1 configuration problems or a failure to
+ * start, 2 a command-line usage error.
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const result = resolveConfig({
+    argv,
+    env: io.env,
+    cwd: io.cwd,
+    readFile: io.readFile,
+    fileKind: io.fileKind,
+  });
+  if (result.command === 'help') {
+    io.stdout(renderHelp(VERSION));
+    return 0;
+  }
+  if (result.command === 'version') {
+    io.stdout(`rws ${VERSION}\n`);
+    return 0;
+  }
+  if (result.isUsageError) {
+    const usage = result.problems.filter((p) => p.source === 'flag');
+    for (const p of usage) io.stderr(`rws: ${formatProblem(p)}\n`);
+    io.stderr('Run rws --help for usage.\n');
+    return 2;
+  }
+  for (const w of result.warnings) io.stderr(`rws: warning: ${formatProblem(w)}\n`);
+  if (result.problems.length > 0) {
+    io.stderr(listProblems(result.problems));
+    return 1;
+  }
+  if (result.command === 'check') {
+    io.stdout(summary(result.config, result.warnings.length));
+    return 0;
+  }
+  try {
+    await io.startServer(result.config);
+    return 0;
+  } catch (err) {
+    io.stderr(`rws: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

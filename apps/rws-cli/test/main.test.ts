@@ -1,0 +1,146 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { main, VERSION } from '../src/index.js';
+import { startServer } from '../src/start.js';
+import { CWD, captureIo } from './helpers.js';
+
+const FILE = `${CWD}/rws.config.toml`;
+
+describe('main: help and version', () => {
+  it('--help prints every flag and exits 0', async () => {
+    const io = captureIo();
+    expect(await main(['--help'], io)).toBe(0);
+    for (const flag of [
+      '--ip',
+      '--port',
+      '--root',
+      '--tls-cert-file',
+      '--cors-allow-headers',
+      '--workers',
+      '--config',
+    ]) {
+      expect(io.out).toContain(flag);
+    }
+    expect(io.out).toContain('-p, --port <port>');
+    expect(io.out).toContain('-h, --help');
+    expect(io.out).toContain('env RWS_CONFIG_PORT');
+    expect(io.err).toBe('');
+  });
+
+  it('--version prints the package version', async () => {
+    const io = captureIo();
+    expect(await main(['-v'], io)).toBe(0);
+    expect(io.out).toBe(`rws ${VERSION}\n`);
+  });
+});
+
+describe('main: usage errors exit 2 with a hint', () => {
+  it.each<[string[], string]>([
+    [['--prot', '80'], 'rws: --prot: unknown flag (did you mean --port?)'],
+    [['-p', 'abc'], 'rws: -p: must be a port number from 0 to 65535, got "abc"'],
+    [['--port'], 'rws: --port: needs a value <port> (e.g. --port=8080)'],
+  ])('%j', async (argv, line) => {
+    const io = captureIo();
+    expect(await main(argv, io)).toBe(2);
+    expect(io.err).toContain(`${line}\n`);
+    expect(io.err).toContain('Run rws --help for usage.');
+    expect(io.started).toEqual([]);
+  });
+});
+
+describe('main: rws check', () => {
+  it('valid configuration → "config OK" summary, exit 0', async () => {
+    const io = captureIo({ RWS_CONFIG_PORT: '9000' }, { files: { [FILE]: 'ip = "0.0.0.0"\n' } });
+    expect(await main(['check'], io)).toBe(0);
+    expect(io.out).toContain('config OK');
+    expect(io.out).toContain(`file:     ${FILE}`);
+    expect(io.out).toContain('listen:   http://0.0.0.0:9000');
+    expect(io.out).toContain(`root:     ${CWD}`);
+    expect(io.err).toBe('');
+  });
+
+  it('prints every problem with file:line and exits 1', async () => {
+    const text = 'prot = 1\nport = 99999\n[cors]\nallow_al = true\n';
+    const io = captureIo({}, { files: { [FILE]: text } });
+    expect(await main(['check'], io)).toBe(1);
+    expect(io.err).toBe(
+      [
+        'rws: configuration has 3 problems:',
+        '  rws.config.toml:1: prot: unknown key (did you mean "port"?)',
+        '  rws.config.toml:2: port: must be a port number from 0 to 65535, got 99999',
+        '  rws.config.toml:4: cors.allow_al: unknown key (did you mean "allow_all"?)',
+        '',
+      ].join('\n'),
+    );
+    expect(io.out).toBe('');
+  });
+
+  it('warnings go to stderr but do not fail the check', async () => {
+    const io = captureIo({}, { files: { [FILE]: '[[upstream]]\nname = "api"\n' } });
+    expect(await main(['check'], io)).toBe(0);
+    expect(io.err).toContain('rws: warning: rws.config.toml:1: upstream: gateway tables');
+    expect(io.out).toContain('gateway:  upstream (not supported yet)');
+    expect(io.out).toContain('warnings: 1');
+  });
+});
+
+describe('main: serve', () => {
+  it('hands the resolved config to startServer', async () => {
+    const io = captureIo();
+    expect(await main(['-p', '0'], io)).toBe(0);
+    expect(io.started).toMatchObject([{ port: 0, ip: '127.0.0.1' }]);
+  });
+
+  it('does not start with problems', async () => {
+    const io = captureIo({ RWS_CONFIG_PORT: 'x' });
+    expect(await main([], io)).toBe(1);
+    expect(io.started).toEqual([]);
+  });
+
+  it('the real startServer says it is not wired yet (exit 1)', async () => {
+    const io = captureIo();
+    io.startServer = startServer;
+    expect(await main([], io)).toBe(1);
+    expect(io.err).toContain('not wired yet');
+  });
+});
+
+describe('the rws binary (one real process)', () => {
+  it('node --import tsx src/cli.ts check → problems on stderr, exit 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rws-cli-'));
+    try {
+      const config = join(dir, 'rws.config.toml');
+      writeFileSync(config, 'port = "eighty"\n');
+      const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+      const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+      const child = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--conditions=@rws/source',
+          cli,
+          'check',
+          '--config',
+          config,
+          '--root',
+          dir,
+        ],
+        {
+          cwd: repoRoot,
+          encoding: 'utf8',
+          env: { PATH: process.env['PATH'] ?? '' },
+          timeout: 15_000,
+        },
+      );
+      expect(child.stderr).toContain('rws.config.toml:1: port: must be a port number');
+      expect(child.status).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

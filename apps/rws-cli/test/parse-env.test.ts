@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_KEYS, parseEnv } from '../src/index.js';
+
+describe('parseEnv', () => {
+  it.each<[string, string, string, unknown]>([
+    ['RWS_CONFIG_IP', '::', 'ip', '::'],
+    ['RWS_CONFIG_PORT', '9000', 'port', 9000],
+    ['RWS_CONFIG_ROOT', '/var/www', 'root', '/var/www'],
+    ['RWS_CONFIG_TLS_CERT_FILE', 'c.pem', 'tlsCertFile', 'c.pem'],
+    ['RWS_CONFIG_TLS_KEY_FILE', 'k.pem', 'tlsKeyFile', 'k.pem'],
+    ['RWS_CONFIG_TLS_CLIENT_CA_FILE', 'ca.pem', 'tlsClientCaFile', 'ca.pem'],
+    ['RWS_CONFIG_HTTP_REDIRECT_PORT', '8080', 'httpRedirectPort', 8080],
+    ['RWS_CONFIG_CORS_ALLOW_ALL', 'false', 'cors.allowAll', false],
+    [
+      'RWS_CONFIG_CORS_ALLOW_ORIGINS',
+      'https://a,https://b',
+      'cors.allowOrigins',
+      ['https://a', 'https://b'],
+    ],
+    ['RWS_CONFIG_CORS_ALLOW_METHODS', 'GET', 'cors.allowMethods', ['GET']],
+    ['RWS_CONFIG_CORS_ALLOW_HEADERS', 'x-a', 'cors.allowHeaders', ['x-a']],
+    ['RWS_CONFIG_CORS_ALLOW_CREDENTIALS', 'true', 'cors.allowCredentials', true],
+    ['RWS_CONFIG_CORS_EXPOSE_HEADERS', 'x-b', 'cors.exposeHeaders', ['x-b']],
+    ['RWS_CONFIG_CORS_MAX_AGE', '5', 'cors.maxAge', 5],
+    ['RWS_CONFIG_MAX_BODY_SIZE', '1k', 'maxBodySize', 1024],
+    ['RWS_CONFIG_MAX_BODY_SIZE_IN_BYTES', '2048', 'maxBodySize', 2048],
+    ['RWS_CONFIG_LOG_FORMAT', 'pretty', 'logFormat', 'pretty'],
+    ['RWS_CONFIG_SPA_FALLBACK', 'index.html', 'spaFallback', 'index.html'],
+    ['RWS_CONFIG_SPA_FALLBACK_EXCLUDE_PREFIXES', '/api', 'spaFallbackExcludePrefixes', ['/api']],
+    ['RWS_CONFIG_DIRECTORY_LISTING', 'off', 'directoryListing', false],
+    ['RWS_CONFIG_WORKERS', '4', 'workers', 4],
+    ['RWS_CONFIG_FILE', 'x.toml', 'configFile', 'x.toml'],
+  ])('%s=%s → %s', (name, raw, path, value) => {
+    const parsed = parseEnv({ [name]: raw });
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.values.get(path)).toEqual(value);
+  });
+
+  it('every key that has an env var is covered above', () => {
+    const names = CONFIG_KEYS.map((k) => k.env).filter((e) => e !== null && !e.includes('{N}'));
+    expect(names.length).toBe(21);
+  });
+
+  it('reads virtual hosts until the first missing DOMAIN', () => {
+    const parsed = parseEnv({
+      RWS_CONFIG_VIRTUAL_HOST_0_DOMAIN: 'a.example',
+      RWS_CONFIG_VIRTUAL_HOST_0_CERT_FILE: 'a.crt',
+      RWS_CONFIG_VIRTUAL_HOST_0_KEY_FILE: 'a.key',
+      RWS_CONFIG_VIRTUAL_HOST_1_DOMAIN: 'b.example',
+      RWS_CONFIG_VIRTUAL_HOST_1_CERT_FILE: 'b.crt',
+      RWS_CONFIG_VIRTUAL_HOST_1_KEY_FILE: 'b.key',
+      RWS_CONFIG_VIRTUAL_HOST_3_DOMAIN: 'skipped.example',
+    });
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.values.get('virtualHosts')).toEqual([
+      { domain: 'a.example', certFile: 'a.crt', keyFile: 'a.key' },
+      { domain: 'b.example', certFile: 'b.crt', keyFile: 'b.key' },
+    ]);
+  });
+
+  it('a virtual host without its files is a problem', () => {
+    const parsed = parseEnv({ RWS_CONFIG_VIRTUAL_HOST_0_DOMAIN: 'a.example' });
+    expect(parsed.problems.map((p) => p.key)).toEqual([
+      'RWS_CONFIG_VIRTUAL_HOST_0_CERT_FILE',
+      'RWS_CONFIG_VIRTUAL_HOST_0_KEY_FILE',
+    ]);
+  });
+
+  it('bad values are problems; empty values are unset; unknown RWS_CONFIG_* warn', () => {
+    const parsed = parseEnv({
+      RWS_CONFIG_PORT: 'eighty',
+      RWS_CONFIG_IP: '',
+      RWS_CONFIG_PROT: '1',
+      HOME: '/root',
+    });
+    expect(parsed.problems).toMatchObject([
+      { code: 'RWS_CLI_INVALID_VALUE', source: 'env', key: 'RWS_CONFIG_PORT' },
+    ]);
+    expect(parsed.values.has('ip')).toBe(false);
+    expect(parsed.warnings).toMatchObject([
+      { key: 'RWS_CONFIG_PROT', hint: 'did you mean RWS_CONFIG_PORT?' },
+    ]);
+  });
+});

@@ -1,0 +1,471 @@
+/**
+ * `serveStatic()`: serves a directory the way nginx, Caddy and `serve` do — index files,
+ * `.html` fallback, directory listings, SPA fallback, validators and conditional requests,
+ * byte ranges, precompressed and on-the-fly compression — and never a byte from outside the
+ * root.
+ *
+ * @module
+ */
+import type { BigIntStats } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import {
+  type Handler,
+  Headers,
+  isCompressible,
+  type Middleware,
+  mimeType,
+  type Request,
+  type Response,
+  RwsError,
+  statusText,
+} from '@rws/core';
+import { ERROR_CODES } from '../errors.js';
+import { evaluatePreconditions, ifRangeAllows } from '../internal/static/conditional.js';
+import { decodePath } from '../internal/static/decode-path.js';
+import {
+  type Coding,
+  compressFile,
+  DEFAULT_CODINGS,
+  HAS_ZSTD,
+  negotiateEncoding,
+  SIBLING_SUFFIX,
+} from '../internal/static/encoding.js';
+import {
+  type ListingEntry,
+  type ListingSort,
+  renderListing,
+  sortEntries,
+} from '../internal/static/listing.js';
+import { createMultipartBody } from '../internal/static/multipart.js';
+import { MAX_RANGES, parseRange } from '../internal/static/range.js';
+
+/** A content coding serveStatic can send: `br`, `gzip` or `zstd` (when the runtime has it). */
+export type StaticCoding = Coding;
+
+/** Options of `serveStatic()`. */
+export interface ServeStaticOptions {
+  /** The directory to serve. Must exist. Nothing outside it is ever served. */
+  root: string;
+  /** Index files tried, in order, for a directory. Default `['index.html']`; `false` for none. */
+  index?: readonly string[] | false;
+  /** Extensions tried for an extension-less path (`/about` → `about.html`). Default `['html']`. */
+  extensions?: readonly string[] | false;
+  /** Render a listing for a directory without an index file. Default true. */
+  directoryListing?: boolean;
+  /**
+   * Paths with a segment starting with `.`: `'ignore'` treats them as missing (default),
+   * `'deny'` answers 403, `'allow'` serves them.
+   */
+  dotfiles?: 'ignore' | 'deny' | 'allow';
+  /**
+   * True (default): a path that is not a file, directory or fallback calls `next()`, so routes
+   * after this middleware still run. False: answer 404 (with `notFoundPage`) and 405 for
+   * methods other than GET, HEAD and OPTIONS.
+   */
+  fallthrough?: boolean;
+  /** A file under the root sent with status 404 when answering 404. Default `'404.html'`. */
+  notFoundPage?: string | false;
+  /** A file under the root served (200) for extension-less GET/HEAD that match nothing. */
+  spaFallback?: string | false;
+  /** Path prefixes that never get the SPA fallback (`'/api'` covers `/api` and `/api/…`). */
+  spaFallbackExclude?: readonly string[];
+  /** The Cache-Control of files. Default `public, max-age=0, must-revalidate`; false for none. */
+  cacheControl?: string | false;
+  /** On-the-fly compression codings in preference order; true = br, zstd, gzip. Default true. */
+  compression?: boolean | readonly StaticCoding[];
+  /** Files smaller than this are never compressed on the fly. Default 1024. */
+  compressionThresholdBytes?: number;
+  /** Serve `file.br` / `file.zst` / `file.gz` siblings when present. Default true. */
+  precompressed?: boolean | readonly StaticCoding[];
+  /** Honour Range requests. Default true. */
+  acceptRanges?: boolean;
+  /** More ranges than this in one request are ignored (200). Default 16. */
+  maxRanges?: number;
+}
+
+const ALLOW = 'GET, HEAD, OPTIONS';
+const DEFAULT_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
+
+interface Found {
+  /** Real (symlink-free) path under the root. */
+  readonly path: string;
+  readonly stats: BigIntStats;
+}
+
+type Located =
+  | { readonly kind: 'file'; readonly file: Found }
+  | { readonly kind: 'redirect'; readonly location: string }
+  | { readonly kind: 'listing'; readonly dir: string; readonly urlPath: string };
+
+function fail(message: string): never {
+  throw new RwsError(ERROR_CODES.STATIC_INVALID_OPTIONS, `serveStatic: ${message}`);
+}
+
+function codingList(value: boolean | readonly StaticCoding[] | undefined, name: string): Coding[] {
+  if (value === undefined || value === true) return DEFAULT_CODINGS.slice();
+  if (value === false) return [];
+  if (!Array.isArray(value)) fail(`${name} must be a boolean or an array of codings`);
+  const out: Coding[] = [];
+  for (const c of value) {
+    if (c !== 'br' && c !== 'gzip' && c !== 'zstd') fail(`${name}: unknown coding ${String(c)}`);
+    if (c === 'zstd' && !HAS_ZSTD) continue;
+    out.push(c);
+  }
+  return out;
+}
+
+/** The Content-Type of a file, from @rws/core's table (`charset=utf-8` on textual types). */
+function contentTypeOf(path: string): string {
+  return mimeType(path);
+}
+
+function textResponse(status: number, message: string, extra?: Record<string, string>): Response {
+  const headers = new Headers({
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': String(Buffer.byteLength(message)),
+    'x-content-type-options': 'nosniff',
+    ...extra,
+  });
+  return { status, headers, body: message };
+}
+
+function statusResponse(status: number, extra?: Record<string, string>): Response {
+  return textResponse(status, `${statusText(status) || 'Error'}\n`, extra);
+}
+
+/**
+ * Creates the static file middleware.
+ *
+ * @example
+ * ```ts
+ * import { serveStatic } from '@rws/middleware/static';
+ *
+ * const files = serveStatic({ root: './public', spaFallback: 'index.html' });
+ * ```
+ */
+export function serveStatic(options: ServeStaticOptions): Middleware {
+  if (options === null || typeof options !== 'object') fail('options must be an object');
+  if (typeof options.root !== 'string' || options.root.length === 0) {
+    fail('root must be a non-empty string');
+  }
+  let rootReal: string;
+  try {
+    rootReal = realpathSync(resolve(options.root));
+    if (!statSync(rootReal).isDirectory()) throw new Error('not a directory');
+  } catch (cause) {
+    throw new RwsError(
+      ERROR_CODES.STATIC_ROOT_NOT_FOUND,
+      `serveStatic: root ${JSON.stringify(options.root)} is not a directory`,
+      { cause },
+    );
+  }
+  const rootPrefix = rootReal.endsWith(sep) ? rootReal : rootReal + sep;
+  const index = options.index === false ? [] : (options.index ?? ['index.html']).slice();
+  const extensions = options.extensions === false ? [] : (options.extensions ?? ['html']).slice();
+  const isListingOn = options.directoryListing ?? true;
+  const dotfiles = options.dotfiles ?? 'ignore';
+  if (dotfiles !== 'ignore' && dotfiles !== 'deny' && dotfiles !== 'allow') {
+    fail(`dotfiles must be 'ignore', 'deny' or 'allow'`);
+  }
+  const isFallthrough = options.fallthrough ?? true;
+  const cacheControl =
+    options.cacheControl === false ? null : (options.cacheControl ?? DEFAULT_CACHE_CONTROL);
+  const compression = codingList(options.compression, 'compression');
+  const precompressed = codingList(options.precompressed, 'precompressed');
+  const threshold = options.compressionThresholdBytes ?? 1024;
+  if (!Number.isFinite(threshold) || threshold < 0) {
+    fail('compressionThresholdBytes must be a non-negative number');
+  }
+  const isRangeOn = options.acceptRanges ?? true;
+  const maxRanges = options.maxRanges ?? MAX_RANGES;
+  if (!Number.isInteger(maxRanges) || maxRanges < 1) fail('maxRanges must be a positive integer');
+
+  const underRoot = (rel: string, name: string): string => {
+    const p = resolve(rootReal, rel);
+    if (p !== rootReal && !p.startsWith(rootPrefix)) fail(`${name} must be inside root`);
+    return p;
+  };
+  const notFoundPage =
+    options.notFoundPage === false
+      ? null
+      : underRoot(options.notFoundPage ?? '404.html', 'notFoundPage');
+  const spaFallback =
+    options.spaFallback === undefined || options.spaFallback === false
+      ? null
+      : underRoot(options.spaFallback, 'spaFallback');
+  const spaExclude = (options.spaFallbackExclude ?? []).map((p) => {
+    let s = p.startsWith('/') ? p : `/${p}`;
+    while (s.length > 1 && s.endsWith('/')) s = s.slice(0, -1);
+    return s;
+  });
+
+  /** Stats `p` if it exists and its real path is inside the root (symlinks included). */
+  async function find(p: string): Promise<Found | null> {
+    let real: string;
+    try {
+      real = await realpath(p);
+    } catch {
+      return null;
+    }
+    if (real !== rootReal && !real.startsWith(rootPrefix)) return null;
+    try {
+      return { path: real, stats: await stat(real, { bigint: true }) };
+    } catch {
+      return null;
+    }
+  }
+
+  async function findFile(p: string): Promise<Found | null> {
+    const f = await find(p);
+    return f?.stats.isFile() ? f : null;
+  }
+
+  async function locate(
+    req: Request,
+    segments: string[],
+    hasSlash: boolean,
+  ): Promise<Located | null> {
+    const fsPath = segments.length === 0 ? rootReal : join(rootReal, ...segments);
+    const found = await find(fsPath);
+    if (found !== null) {
+      if (found.stats.isFile()) {
+        // `/file.txt/` names a directory that does not exist.
+        return hasSlash ? null : { kind: 'file', file: found };
+      }
+      if (found.stats.isDirectory()) {
+        if (!hasSlash) {
+          // Built from the decoded segments, never from the raw path, so `//evil.example`
+          // cannot turn into a protocol-relative Location (open redirect).
+          const location = `/${segments.map(encodeURIComponent).join('/')}/${req.search.length > 0 ? `?${req.search}` : ''}`;
+          return { kind: 'redirect', location };
+        }
+        for (const name of index) {
+          const f = await findFile(join(found.path, name));
+          if (f !== null) return { kind: 'file', file: f };
+        }
+        if (isListingOn) {
+          const urlPath = segments.length === 0 ? '/' : `/${segments.join('/')}/`;
+          return { kind: 'listing', dir: found.path, urlPath };
+        }
+        return null;
+      }
+      return null;
+    }
+    const last = segments[segments.length - 1];
+    if (!hasSlash && last !== undefined && !last.includes('.')) {
+      for (const ext of extensions) {
+        const f = await findFile(`${fsPath}.${ext}`);
+        if (f !== null) return { kind: 'file', file: f };
+      }
+    }
+    return null;
+  }
+
+  function isSpaCandidate(segments: string[]): boolean {
+    const last = segments[segments.length - 1];
+    if (last?.includes('.')) return false;
+    const path = `/${segments.join('/')}`;
+    for (const prefix of spaExclude) {
+      if (prefix === '/' || path === prefix || path.startsWith(`${prefix}/`)) return false;
+    }
+    return true;
+  }
+
+  async function notFound(req: Request, next: Handler): Promise<Response> {
+    if (isFallthrough) return next(req);
+    if (notFoundPage !== null) {
+      const page = await findFile(notFoundPage);
+      if (page !== null) {
+        const size = Number(page.stats.size);
+        const headers = new Headers({
+          'content-type': contentTypeOf(page.path),
+          'content-length': String(size),
+          'x-content-type-options': 'nosniff',
+          'cache-control': 'no-cache',
+        });
+        const body =
+          req.method === 'HEAD' || size === 0
+            ? null
+            : { kind: 'file' as const, path: page.path, start: 0, end: size - 1 };
+        return { status: 404, headers, body };
+      }
+    }
+    return statusResponse(404);
+  }
+
+  async function serveListing(req: Request, dir: string, urlPath: string): Promise<Response> {
+    const dirents = await readdir(dir, { withFileTypes: true });
+    const entries: ListingEntry[] = [];
+    await Promise.all(
+      dirents.map(async (d) => {
+        if (dotfiles !== 'allow' && d.name.startsWith('.')) return;
+        // Symlinks are followed only when they stay inside the root; others are not listed.
+        const f = await find(join(dir, d.name));
+        if (f === null) return;
+        const isDirectory = f.stats.isDirectory();
+        if (!isDirectory && !f.stats.isFile()) return;
+        entries.push({
+          name: d.name,
+          isDirectory,
+          size: Number(f.stats.size),
+          mtimeMs: Number(f.stats.mtimeMs),
+        });
+      }),
+    );
+    const sortParam = req.query.get('sort');
+    const sort: ListingSort = sortParam === 'size' || sortParam === 'date' ? sortParam : 'name';
+    const isDescending = req.query.get('order') === 'desc';
+    sortEntries(entries, sort, isDescending);
+    const html = renderListing(urlPath, entries, sort, isDescending);
+    const headers = new Headers({
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': String(Buffer.byteLength(html)),
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+    });
+    return { status: 200, headers, body: req.method === 'HEAD' ? null : html };
+  }
+
+  async function serveFile(req: Request, file: Found): Promise<Response> {
+    const isHead = req.method === 'HEAD';
+    const contentType = contentTypeOf(file.path);
+    const size = Number(file.stats.size);
+    const rangeHeader = isRangeOn && !isHead ? req.headers.get('range') : null;
+    const acceptEncoding = req.headers.get('accept-encoding');
+    const compressible = isCompressible(contentType);
+
+    // Choose the representation first: validators belong to the representation sent.
+    let sent = file;
+    let coding: Coding | null = null;
+    let isOnTheFly = false;
+    let vary = compressible && (compression.length > 0 || precompressed.length > 0);
+    if (rangeHeader === null && acceptEncoding !== null) {
+      if (precompressed.length > 0) {
+        const present: Coding[] = [];
+        const siblings = new Map<Coding, Found>();
+        for (const c of precompressed) {
+          if (negotiateEncoding(acceptEncoding, [c]) === null) continue;
+          const s = await findFile(file.path + SIBLING_SUFFIX[c]);
+          if (s !== null) {
+            present.push(c);
+            siblings.set(c, s);
+          }
+        }
+        const pick = negotiateEncoding(acceptEncoding, present);
+        if (pick !== null) {
+          coding = pick;
+          sent = siblings.get(pick)!;
+          vary = true;
+        }
+      }
+      if (coding === null && compressible && size >= threshold && compression.length > 0) {
+        coding = negotiateEncoding(acceptEncoding, compression);
+        isOnTheFly = coding !== null;
+      }
+    }
+
+    const st = sent.stats;
+    const tag = `${st.size.toString(36)}-${st.mtimeNs.toString(36)}-${st.ino.toString(36)}`;
+    // Compressing on the fly is not byte-for-byte reproducible across zlib versions, so that
+    // representation gets a weak tag (RFC 9110 §8.8.1), as nginx does.
+    const etag = isOnTheFly
+      ? `W/"${tag}-${coding}"`
+      : coding !== null
+        ? `"${tag}-${coding}"`
+        : `"${tag}"`;
+    const lastModifiedSec = Math.floor(Number(st.mtimeMs) / 1000);
+    const headers = new Headers();
+    headers.set('etag', etag);
+    headers.set('last-modified', new Date(lastModifiedSec * 1000).toUTCString());
+    if (cacheControl !== null) headers.set('cache-control', cacheControl);
+    if (vary) headers.set('vary', 'Accept-Encoding');
+
+    const pre = evaluatePreconditions(req.headers, etag, lastModifiedSec);
+    if (pre === 412) return statusResponse(412, { etag });
+    if (pre === 304) return { status: 304, headers, body: null };
+
+    headers.set('content-type', contentType);
+    headers.set('x-content-type-options', 'nosniff');
+    if (coding !== null) {
+      headers.set('content-encoding', coding);
+      if (isOnTheFly) {
+        return { status: 200, headers, body: isHead ? null : compressFile(file.path, coding) };
+      }
+      const n = Number(sent.stats.size);
+      headers.set('content-length', String(n));
+      return { status: 200, headers, body: fileBody(isHead, sent.path, 0, n - 1) };
+    }
+
+    if (isRangeOn) headers.set('accept-ranges', 'bytes');
+    if (rangeHeader !== null && ifRangeAllows(req.headers.get('if-range'), etag, lastModifiedSec)) {
+      const result = parseRange(rangeHeader, size, maxRanges);
+      if (result.kind === 'unsatisfiable') {
+        // RFC 9110 §15.5.17: 416 carries the current length.
+        return statusResponse(416, { 'content-range': `bytes */${size}` });
+      }
+      if (result.kind === 'ranges') {
+        const ranges = result.ranges;
+        if (ranges.length === 1) {
+          const { start, end } = ranges[0]!;
+          headers.set('content-range', `bytes ${start}-${end}/${size}`);
+          headers.set('content-length', String(end - start + 1));
+          return { status: 206, headers, body: { kind: 'file', path: file.path, start, end } };
+        }
+        const mp = createMultipartBody(file.path, ranges, size, contentType);
+        headers.set('content-type', `multipart/byteranges; boundary=${mp.boundary}`);
+        headers.set('content-length', String(mp.length));
+        return { status: 206, headers, body: mp.body };
+      }
+    }
+    headers.set('content-length', String(size));
+    return { status: 200, headers, body: fileBody(isHead, file.path, 0, size - 1) };
+  }
+
+  return {
+    async handle(req: Request, next: Handler): Promise<Response> {
+      const method = req.method;
+      const isRead = method === 'GET' || method === 'HEAD';
+      if (!isFallthrough && !isRead) {
+        if (method === 'OPTIONS')
+          return { status: 204, headers: new Headers({ allow: ALLOW }), body: null };
+        return statusResponse(405, { allow: ALLOW });
+      }
+      const decoded = decodePath(req.path);
+      if (!decoded.ok) return statusResponse(decoded.status);
+      const { segments, hasTrailingSlash } = decoded;
+      if (dotfiles !== 'allow') {
+        for (const s of segments) {
+          if (s.charCodeAt(0) !== 46) continue;
+          if (dotfiles === 'deny') return statusResponse(403);
+          return notFound(req, next);
+        }
+      }
+      const located = await locate(req, segments, hasTrailingSlash);
+      if (located === null) {
+        if (isRead && spaFallback !== null && isSpaCandidate(segments)) {
+          const f = await findFile(spaFallback);
+          if (f !== null) return serveFile(req, f);
+        }
+        return notFound(req, next);
+      }
+      if (!isRead) {
+        if (method === 'OPTIONS')
+          return { status: 204, headers: new Headers({ allow: ALLOW }), body: null };
+        return statusResponse(405, { allow: ALLOW });
+      }
+      if (located.kind === 'redirect') {
+        const headers = new Headers({ location: located.location, 'content-length': '0' });
+        return { status: 301, headers, body: null };
+      }
+      if (located.kind === 'listing') return serveListing(req, located.dir, located.urlPath);
+      return serveFile(req, located.file);
+    },
+  };
+}
+
+function fileBody(isHead: boolean, path: string, start: number, end: number): Response['body'] {
+  if (isHead || end < start) return null;
+  return { kind: 'file', path, start, end };
+}
