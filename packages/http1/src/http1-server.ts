@@ -1,0 +1,301 @@
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server,
+  type Socket,
+} from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import type { Handler, Request } from '@rws/core';
+import { connectionInfo } from './internal/connection-info.js';
+import {
+  type ConnectionOptions,
+  ServerConnection,
+  type ServerContext,
+} from './internal/server-connection.js';
+
+/** Options of an `Http1Server`. Sizes are bytes, times are milliseconds; 0 disables a timeout. */
+export interface Http1ServerOptions {
+  /** Most bytes in a request head (request line + fields). Default 16 KiB; more → 431. */
+  maxHeaderBytes?: number | undefined;
+  /** Longest request-target. Default 8 KiB; longer → 414. */
+  maxUrlBytes?: number | undefined;
+  /** Most header fields in a request. Default 100; more → 431. */
+  maxHeaderCount?: number | undefined;
+  /**
+   * Largest request body. A larger Content-Length is answered 413 before the body is read
+   * (and instead of `100 Continue`); a chunked body crossing it fails mid-stream (413, then
+   * the connection closes). Also the default limit of `req.body.bytes()`. Default 1 MiB.
+   */
+  maxBodyBytes?: number | undefined;
+  /** Request body bytes queued before the socket is paused. Default 64 KiB. */
+  bodyHighWaterMark?: number | undefined;
+  /** Time to receive a whole request head (slowloris guard); 408 then close. Default 20 s. */
+  headersTimeoutMs?: number | undefined;
+  /** Idle time allowed between requests on a keep-alive connection. Default 5 s. */
+  keepAliveTimeoutMs?: number | undefined;
+  /**
+   * Time from the end of the head until the response starts. On expiry `req.signal` aborts
+   * and the client gets 408 (body still arriving) or 503 (handler too slow). Default 300 s.
+   */
+  requestTimeoutMs?: number | undefined;
+  /** Requests served on one connection before it is closed. Default 0 (no limit). */
+  maxRequestsPerConnection?: number | undefined;
+  /** Open connections allowed; connections beyond it are closed at once. Default 0 (no limit). */
+  maxConnections?: number | undefined;
+  /** Value of the `Server` response header, or false (default) to send none. */
+  serverHeader?: string | false | undefined;
+  /** Receives handler errors that become 5xx and stream failures. Default: `console.error`. */
+  onError?: ((err: unknown, req: Request | null) => void) | undefined;
+  /**
+   * Takes over connections that ask for `Upgrade` (WebSocket, h2c) with `Connection: upgrade`:
+   * it receives the request, the paused socket and the bytes already read past the head.
+   * Without it, `Upgrade` is ignored and the request is answered normally.
+   */
+  onUpgrade?: ((req: Request, socket: Socket, head: Buffer) => void) | undefined;
+  /** Serve HTTPS: node:tls options (key, cert, ca, requestCert, SNICallback, …). */
+  tls?: TlsOptions | undefined;
+}
+
+/** Where to listen. */
+export interface ListenOptions {
+  /** Port; 0 (default) picks a free one. */
+  port?: number | undefined;
+  /** Interface address. Default `127.0.0.1`. */
+  host?: string | undefined;
+}
+
+/** Options of `Http1Server.close()`. */
+export interface CloseOptions {
+  /** How long in-flight requests may take before their connections are destroyed. Default 10 s. */
+  graceMs?: number | undefined;
+}
+
+function positive(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && value >= 0 ? value : fallback;
+}
+
+/**
+ * An HTTP/1.1 server for a core `Handler`, over node:net or node:tls, or over sockets handed
+ * in with `handleConnection()`.
+ *
+ * @example
+ * ```ts
+ * import { Headers } from '@rws/core';
+ * import { createServer } from '@rws/http1';
+ *
+ * const server = createServer(() => ({ status: 200, headers: new Headers(), body: 'hello' }));
+ * const { port } = await server.listen({ port: 0 });
+ * await server.close();
+ * ```
+ */
+export class Http1Server {
+  /** What connections see of the server (kept off the public surface). */
+  #ctx: ServerContext;
+  #maxConnections: number;
+  #onError: (err: unknown, req: Request | null) => void;
+  #tls: TlsOptions | null;
+  #server: Server | null = null;
+  #connections = new Set<ServerConnection>();
+  #upgraded = new Set<Socket>();
+  #isClosing = false;
+  #closePromise: Promise<void> | null = null;
+  #onDrained: (() => void) | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #tickMs: number;
+  #date = '';
+  #dateExpires = 0;
+
+  constructor(handler: Handler, options: Http1ServerOptions = {}) {
+    const serverHeader = options.serverHeader;
+    const resolved: ConnectionOptions = {
+      maxHeaderBytes: positive(options.maxHeaderBytes, 16 * 1024),
+      maxUrlBytes: positive(options.maxUrlBytes, 8 * 1024),
+      maxHeaderCount: positive(options.maxHeaderCount, 100),
+      maxBodyBytes: positive(options.maxBodyBytes, 1024 * 1024),
+      bodyHighWaterMark: positive(options.bodyHighWaterMark, 64 * 1024),
+      headersTimeoutMs: positive(options.headersTimeoutMs, 20_000),
+      keepAliveTimeoutMs: positive(options.keepAliveTimeoutMs, 5_000),
+      requestTimeoutMs: positive(options.requestTimeoutMs, 300_000),
+      maxRequestsPerConnection: positive(options.maxRequestsPerConnection, 0),
+      serverHeader: typeof serverHeader === 'string' ? serverHeader : null,
+    };
+    const self = this;
+    this.#ctx = {
+      handler,
+      options: resolved,
+      onUpgrade: options.onUpgrade ?? null,
+      get isClosing() {
+        return self.#isClosing;
+      },
+      date: () => this.#dateValue(),
+      reportError: (err, req) => this.#reportError(err, req),
+      connectionClosed: (conn) => this.#connectionClosed(conn),
+    };
+    this.#maxConnections = positive(options.maxConnections, 0);
+    this.#onError = options.onError ?? defaultOnError;
+    this.#tls = options.tls ?? null;
+    // One coarse interval per server checks every connection's deadline: far cheaper than a
+    // timer per request, and precise enough (a quarter of the shortest timeout, 5 ms–1 s).
+    const timeouts = [
+      resolved.headersTimeoutMs,
+      resolved.keepAliveTimeoutMs,
+      resolved.requestTimeoutMs,
+    ].filter((t) => t > 0);
+    const shortest = timeouts.length === 0 ? 4000 : Math.min(...timeouts);
+    this.#tickMs = Math.max(5, Math.min(1000, Math.floor(shortest / 4)));
+  }
+
+  /** True once `close()` was called. */
+  get isClosing(): boolean {
+    return this.#isClosing;
+  }
+
+  /** Open connections (upgraded sockets excluded). */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Starts listening; resolves with the bound address. */
+  listen(options: ListenOptions = {}): Promise<AddressInfo> {
+    if (this.#server !== null) return Promise.reject(new Error('server is already listening'));
+    const server =
+      this.#tls === null
+        ? createNetServer({ allowHalfOpen: true, noDelay: true })
+        : createTlsServer({ ALPNProtocols: ['http/1.1'], ...this.#tls, allowHalfOpen: true });
+    if (this.#tls === null)
+      server.on('connection', (socket: Socket) => this.handleConnection(socket));
+    else {
+      server.on('secureConnection', (socket: Socket) => this.handleConnection(socket));
+      server.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
+    }
+    this.#server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        server.removeListener('error', reject);
+        server.on('error', (err) => this.#reportError(err, null));
+        resolve(server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** The bound address, or null when not listening. */
+  address(): AddressInfo | null {
+    const address = this.#server?.address();
+    return address !== null && typeof address === 'object' ? address : null;
+  }
+
+  /**
+   * Serves HTTP/1.1 on a connected socket (net or an already-handshaken TLS socket). This is
+   * how `@rws/server` attaches the codec to sockets it accepted itself (e.g. after ALPN).
+   */
+  handleConnection(socket: Socket): void {
+    if (
+      this.#isClosing ||
+      (this.#maxConnections > 0 && this.#connections.size >= this.#maxConnections)
+    ) {
+      socket.destroy();
+      return;
+    }
+    const conn = new ServerConnection(this.#ctx, socket, connectionInfo(socket));
+    this.#connections.add(conn);
+    if (this.#timer === null) {
+      this.#timer = setInterval(this.#tick, this.#tickMs);
+      this.#timer.unref();
+    }
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish, closes idle keep-alive connections (and
+   * those that become idle), and after `graceMs` destroys whatever is left.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closePromise ??= this.#close(options.graceMs ?? 10_000);
+    return this.#closePromise;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #close(graceMs: number): Promise<void> {
+    this.#isClosing = true;
+    const server = this.#server;
+    const serverClosed =
+      server === null
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const conn of this.#connections) conn.closeIfIdle();
+    const grace = setTimeout(() => {
+      for (const conn of this.#connections) conn.destroy();
+      for (const socket of this.#upgraded) socket.destroy();
+    }, graceMs);
+    if (this.#connections.size > 0) {
+      await new Promise<void>((resolve) => {
+        this.#onDrained = resolve;
+      });
+    }
+    // Upgraded sockets (WebSocket, …) belong to their new owner, but the listener cannot close
+    // until they are gone: they get the rest of the grace period.
+    if (server !== null) await serverClosed;
+    clearTimeout(grace);
+    if (this.#timer !== null) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  // ------------------------------------------------------------ ServerContext
+
+  #dateValue(): string {
+    const now = Date.now();
+    if (now >= this.#dateExpires) {
+      this.#date = new Date(now).toUTCString();
+      this.#dateExpires = now - (now % 1000) + 1000;
+    }
+    return this.#date;
+  }
+
+  #reportError(err: unknown, req: Request | null): void {
+    try {
+      this.#onError(err, req);
+    } catch {
+      // A broken error reporter must not take the connection down with it.
+    }
+  }
+
+  #connectionClosed(conn: ServerConnection): void {
+    if (!this.#connections.delete(conn)) return;
+    if (!conn.socket.destroyed) {
+      // Upgraded: tracked only so a graceful close can end it after the grace period.
+      const socket = conn.socket;
+      this.#upgraded.add(socket);
+      socket.once('close', () => this.#upgraded.delete(socket));
+    }
+    if (this.#isClosing && this.#connections.size === 0) {
+      const resolve = this.#onDrained;
+      this.#onDrained = null;
+      resolve?.();
+    }
+  }
+
+  #tick = (): void => {
+    const now = Date.now();
+    for (const conn of this.#connections) {
+      if (conn.deadline !== 0 && conn.deadline <= now) conn.onTimeout();
+    }
+    if (this.#isClosing) for (const conn of this.#connections) conn.closeIfIdle();
+  };
+}
+
+function defaultOnError(err: unknown): void {
+  console.error('[@rws/http1]', err);
+}
+
+/**
+ * Creates an HTTP/1.1 server for `handler`. Call `listen()` to accept connections, or hand
+ * it sockets with `handleConnection()`.
+ */
+export function createServer(handler: Handler, options?: Http1ServerOptions): Http1Server {
+  return new Http1Server(handler, options);
+}

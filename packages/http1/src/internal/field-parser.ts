@@ -1,0 +1,259 @@
+/**
+ * The header-section parser shared by the HTTP/1.1 server and client (RFC 9112 §5, RFC 9110
+ * §5). It works on raw bytes with table lookups (no regular expressions), lower-cases names,
+ * trims values, and rejects everything that lets two parsers disagree about a message:
+ * obs-fold, bare CR/LF, control characters, whitespace before the colon, invalid name
+ * characters, and malformed or conflicting Content-Length values. It also summarises the
+ * framing fields (Content-Length, Transfer-Encoding, Connection, Host, Expect, Upgrade) in
+ * the same pass so callers never scan the list twice.
+ */
+import { ERROR_CODES, type Http1ErrorCode } from '../errors.js';
+import { FIELD_VALUE, latin1, TOKEN } from './token-table.js';
+
+const CR = 13;
+const LF = 10;
+const SP = 32;
+const HTAB = 9;
+const COLON = 58;
+
+/** No Transfer-Encoding field. */
+export const TE_ABSENT = 0;
+/** Transfer-Encoding is exactly `chunked`. */
+export const TE_CHUNKED = 1;
+/** Other codings, then a final `chunked` (e.g. `gzip, chunked`): a server answers 501. */
+export const TE_CODINGS_THEN_CHUNKED = 2;
+/** The final coding is not `chunked` (e.g. `gzip`, `chunked, gzip`): a request gets 400. */
+export const TE_NOT_CHUNKED = 3;
+/** Malformed: empty, `chunked` twice, parameters on chunked, non-token codings. */
+export const TE_INVALID = 4;
+
+/** `Connection: close` was present. */
+export const CONN_CLOSE = 1;
+/** `Connection: keep-alive` was present. */
+export const CONN_KEEP_ALIVE = 2;
+/** `Connection: upgrade` was present. */
+export const CONN_UPGRADE = 4;
+
+/** The longest Content-Length accepted: 15 digits keep the value below 2^53. */
+const MAX_CL_DIGITS = 15;
+
+/**
+ * A parsed header section: the flat lower-cased `[name, value, …]` list (ready for
+ * `Headers.fromTrustedList`) plus a summary of the framing fields. Reusable via `reset()`.
+ */
+export class FieldSection {
+  /** Flat `[name, value, …]`; names lower-cased, values without surrounding whitespace. */
+  list: string[] = [];
+  /** The Content-Length value, or -1 when absent. */
+  contentLength = -1;
+  /** One of the `TE_*` constants. */
+  transferEncoding: number = TE_ABSENT;
+  /** `CONN_*` bits from the Connection field. */
+  connection = 0;
+  /** How many Host fields were present. */
+  hostCount = 0;
+  /** The (first) Host value, or null. */
+  host: string | null = null;
+  /** The Expect value (repeated fields joined with `, `), or null. */
+  expect: string | null = null;
+  /** The Upgrade value (repeated fields joined with `, `), or null. */
+  upgrade: string | null = null;
+
+  /** Clears the section for reuse with a fresh list. */
+  reset(): void {
+    this.list = [];
+    this.contentLength = -1;
+    this.transferEncoding = TE_ABSENT;
+    this.connection = 0;
+    this.hostCount = 0;
+    this.host = null;
+    this.expect = null;
+    this.upgrade = null;
+  }
+}
+
+/**
+ * Parses the field lines in `buf[start, end)` into `out`. The region holds zero or more
+ * complete field lines, each ending in CRLF; the empty line that ends the section is not part
+ * of it. Returns null on success or the error code (see `ERROR_CODES`); after an error `out`
+ * is partially filled and must not be used.
+ *
+ * @see RFC 9112 §5 (field syntax), §5.2 (obs-fold), §2.2 (bare CR), §6.3 (Content-Length)
+ */
+export function parseFieldSection(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  maxCount: number,
+  out: FieldSection,
+): Http1ErrorCode | null {
+  const list = out.list;
+  let pos = start;
+  let count = 0;
+  let te: string | null = null;
+  while (pos < end) {
+    const nameStart = pos;
+    let c = buf[pos]!;
+    if (c === SP || c === HTAB) {
+      // RFC 9112 §5.2: a line starting with whitespace continues the previous one (obs-fold);
+      // before the first field it is forbidden outright (§2.2). Either way: reject.
+      return count > 0 ? ERROR_CODES.OBS_FOLD : ERROR_CODES.INVALID_HEADER;
+    }
+    let kind = 0;
+    for (;;) {
+      const t = TOKEN[c]!;
+      if (t === 0) break;
+      kind |= t;
+      if (++pos === end) return ERROR_CODES.INVALID_HEADER;
+      c = buf[pos]!;
+    }
+    // RFC 9112 §5.1: no whitespace between the name and the colon; a name is 1*tchar.
+    if (c !== COLON || pos === nameStart) {
+      if (c === CR && buf[pos + 1] !== LF) return ERROR_CODES.INVALID_LINE_ENDING;
+      if (c === LF) return ERROR_CODES.INVALID_LINE_ENDING;
+      return ERROR_CODES.INVALID_HEADER;
+    }
+    const nameEnd = pos;
+    pos++;
+    c = buf[pos]!;
+    while (c === SP || c === HTAB) c = buf[++pos]!;
+    const valueStart = pos;
+    let valueEnd = pos;
+    while (FIELD_VALUE[c] === 1) {
+      pos++;
+      if (c !== SP && c !== HTAB) valueEnd = pos;
+      c = buf[pos]!;
+    }
+    if (pos >= end) return ERROR_CODES.INVALID_HEADER;
+    if (c !== CR) return c === LF ? ERROR_CODES.INVALID_LINE_ENDING : ERROR_CODES.INVALID_HEADER;
+    if (buf[pos + 1] !== LF) return ERROR_CODES.INVALID_LINE_ENDING;
+    pos += 2;
+    if (++count > maxCount) return ERROR_CODES.TOO_MANY_HEADERS;
+
+    let name = latin1(buf, nameStart, nameEnd);
+    if ((kind & 2) !== 0) name = name.toLowerCase();
+    const value = latin1(buf, valueStart, valueEnd);
+    list.push(name, value);
+
+    // Only a handful of names matter for framing; the length switch keeps the common case to
+    // one integer comparison.
+    switch (name.length) {
+      case 4:
+        if (name === 'host') {
+          if (out.hostCount++ === 0) out.host = value;
+        }
+        break;
+      case 14:
+        if (name === 'content-length') {
+          const n = parseContentLength(value);
+          if (n < 0) return ERROR_CODES.INVALID_CONTENT_LENGTH;
+          // RFC 9112 §6.3 item 5: differing repeated values are unrecoverable.
+          if (out.contentLength !== -1 && out.contentLength !== n) {
+            return ERROR_CODES.INVALID_CONTENT_LENGTH;
+          }
+          out.contentLength = n;
+        }
+        break;
+      case 17:
+        if (name === 'transfer-encoding') te = te === null ? value : `${te}, ${value}`;
+        break;
+      case 10:
+        if (name === 'connection') out.connection |= parseConnection(value);
+        break;
+      case 6:
+        if (name === 'expect') out.expect = out.expect === null ? value : `${out.expect}, ${value}`;
+        break;
+      case 7:
+        if (name === 'upgrade')
+          out.upgrade = out.upgrade === null ? value : `${out.upgrade}, ${value}`;
+        break;
+    }
+  }
+  if (te !== null) out.transferEncoding = classifyTransferEncoding(te);
+  return null;
+}
+
+/** 1*DIGIT, at most 15 digits; -1 for anything else (signs, lists, spaces, empty). */
+export function parseContentLength(value: string): number {
+  const len = value.length;
+  if (len === 0 || len > MAX_CL_DIGITS) return -1;
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+function parseConnection(value: string): number {
+  // Fast paths for the values real clients send.
+  if (value === 'keep-alive' || value === 'Keep-Alive') return CONN_KEEP_ALIVE;
+  if (value === 'close' || value === 'Close') return CONN_CLOSE;
+  let bits = 0;
+  const lower = value.toLowerCase();
+  let i = 0;
+  const len = lower.length;
+  while (i < len) {
+    let j = lower.indexOf(',', i);
+    if (j === -1) j = len;
+    const token = trimOws(lower, i, j);
+    if (token === 'close') bits |= CONN_CLOSE;
+    else if (token === 'keep-alive') bits |= CONN_KEEP_ALIVE;
+    else if (token === 'upgrade') bits |= CONN_UPGRADE;
+    i = j + 1;
+  }
+  return bits;
+}
+
+/**
+ * Classifies a (joined) Transfer-Encoding value.
+ * @see RFC 9112 §6.1 (chunked only once, last), §6.3 item 4, §7 (transfer-coding syntax)
+ */
+export function classifyTransferEncoding(value: string): number {
+  let chunked = 0;
+  let others = 0;
+  let lastIsChunked = false;
+  const len = value.length;
+  let i = 0;
+  while (i <= len) {
+    let j = value.indexOf(',', i);
+    if (j === -1) j = len;
+    const element = trimOws(value, i, j);
+    i = j + 1;
+    // RFC 9110 §5.6.1: empty list elements are ignored.
+    if (element.length === 0) continue;
+    if (element.length === 7 && element.toLowerCase() === 'chunked') {
+      chunked++;
+      lastIsChunked = true;
+      continue;
+    }
+    // transfer-coding = token *( OWS ";" OWS transfer-parameter ): check the coding name.
+    const semi = element.indexOf(';');
+    const coding = semi === -1 ? element : trimOws(element, 0, semi);
+    for (let k = 0; k < coding.length; k++) {
+      const c = coding.charCodeAt(k);
+      if (c > 255 || TOKEN[c] === 0) return TE_INVALID;
+    }
+    if (coding.length === 0 || coding.toLowerCase() === 'chunked') return TE_INVALID;
+    others++;
+    lastIsChunked = false;
+  }
+  if (chunked > 1 || chunked + others === 0) return TE_INVALID;
+  if (!lastIsChunked) return TE_NOT_CHUNKED;
+  return others > 0 ? TE_CODINGS_THEN_CHUNKED : TE_CHUNKED;
+}
+
+function trimOws(s: string, start: number, end: number): string {
+  while (start < end) {
+    const c = s.charCodeAt(start);
+    if (c !== SP && c !== HTAB) break;
+    start++;
+  }
+  while (end > start) {
+    const c = s.charCodeAt(end - 1);
+    if (c !== SP && c !== HTAB) break;
+    end--;
+  }
+  return s.slice(start, end);
+}

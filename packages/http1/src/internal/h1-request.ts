@@ -1,0 +1,98 @@
+/**
+ * The `Request` the server hands to handlers. Everything derived (path, search, query,
+ * signal) is computed on first access, so a handler that only looks at `method` and `path`
+ * pays for nothing else.
+ */
+import type { Body, ConnectionInfo, Headers, Protocol, Request } from '@rws/core';
+
+export class H1Request implements Request {
+  readonly method: string;
+  readonly target: string;
+  readonly headers: Headers;
+  readonly body: Body;
+  readonly protocol: Protocol;
+  readonly conn: ConnectionInfo;
+  params: Record<string, string> = {};
+  #queryStart = -2;
+  #query: URLSearchParams | null = null;
+  #controller: AbortController | null = null;
+  #abortReason: unknown = undefined;
+  #isAborted = false;
+
+  constructor(
+    method: string,
+    target: string,
+    headers: Headers,
+    body: Body,
+    protocol: Protocol,
+    conn: ConnectionInfo,
+  ) {
+    this.method = method;
+    this.target = target;
+    this.headers = headers;
+    this.body = body;
+    this.protocol = protocol;
+    this.conn = conn;
+  }
+
+  /** Index of `?` in the path part, or -1. */
+  #q(): number {
+    if (this.#queryStart === -2) this.#queryStart = this.target.indexOf('?');
+    return this.#queryStart;
+  }
+
+  get path(): string {
+    const target = this.target;
+    if (target.charCodeAt(0) !== 0x2f) return absolutePath(target);
+    const q = this.#q();
+    return q === -1 ? target : target.slice(0, q);
+  }
+
+  get search(): string {
+    const q = this.#q();
+    return q === -1 ? '' : this.target.slice(q + 1);
+  }
+
+  get query(): URLSearchParams {
+    this.#query ??= new URLSearchParams(this.search);
+    return this.#query;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === null) {
+      this.#controller = new AbortController();
+      if (this.#isAborted) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  get trailers(): Headers | null {
+    return this.body.trailers();
+  }
+
+  /** True once the request was aborted (client gone, timeout, shutdown). */
+  get isAborted(): boolean {
+    return this.#isAborted;
+  }
+
+  /** Aborts `signal`; the controller is only created if someone looked at the signal. */
+  abort(reason: unknown): void {
+    if (this.#isAborted) return;
+    this.#isAborted = true;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
+/** The path of an absolute-form (`http://h/p?q`) or asterisk/authority-form target. */
+function absolutePath(target: string): string {
+  if (target === '*') return '*';
+  const scheme = target.indexOf('://');
+  if (scheme === -1) return '';
+  let start = target.indexOf('/', scheme + 3);
+  const q = target.indexOf('?', scheme + 3);
+  if (start === -1 || (q !== -1 && q < start)) return '/';
+  const end = q === -1 ? target.length : q;
+  if (start > end) start = end;
+  return target.slice(start, end);
+}

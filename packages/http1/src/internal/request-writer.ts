@@ -1,0 +1,214 @@
+/**
+ * Serialises client requests (RFC 9112 §3, §6): the request line, the header section with the
+ * framing fields the client owns, and the body with Content-Length when its length is known
+ * and chunked transfer coding otherwise.
+ */
+import { Body, Headers, type HeadersInit } from '@rws/core';
+import { CLIENT_ERROR_CODES, clientError } from './client-errors.js';
+
+/** What a request body may be. `Body` lets a proxy forward an incoming request body as is. */
+export type RequestBodyInit =
+  | string
+  | Uint8Array
+  | AsyncIterable<Uint8Array>
+  | ReadableStream<Uint8Array>
+  | Body
+  | null;
+
+/** A request ready for a connection: serialised head and a body plan. */
+export interface PreparedRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Request line and header section, terminated by the empty line (latin1). */
+  readonly head: string;
+  /** The whole body when it is in memory (written with the head), else null. */
+  readonly bytes: Uint8Array | null;
+  /** A streaming body, or null. */
+  readonly stream: AsyncIterable<Uint8Array> | null;
+  /** Content-Length sent, or -1 when chunked / no body. */
+  readonly contentLength: number;
+  readonly isChunked: boolean;
+  readonly isHead: boolean;
+  /** `Expect: 100-continue` was sent and there is a body to hold back. */
+  readonly expectsContinue: boolean;
+  /** The request asked for `Connection: close`. */
+  readonly wantsClose: boolean;
+  /** Safe to send again on a fresh socket (idempotent method, body in memory). */
+  readonly isRetryable: boolean;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+/** RFC 9110 §8.6: a user agent sends Content-Length: 0 for these even without content. */
+const EXPECTS_CONTENT = new Set(['POST', 'PUT', 'PATCH']);
+
+/** RFC 9110 §5.6.2 tchar. */
+const TCHAR: Uint8Array = (() => {
+  const table = new Uint8Array(128);
+  for (let c = 0x30; c <= 0x39; c++) table[c] = 1;
+  for (let c = 0x41; c <= 0x5a; c++) table[c] = 1;
+  for (let c = 0x61; c <= 0x7a; c++) table[c] = 1;
+  for (const ch of "!#$%&'*+-.^_`|~") table[ch.charCodeAt(0)] = 1;
+  return table;
+})();
+
+function invalid(message: string): Error {
+  return clientError(CLIENT_ERROR_CODES.INVALID_REQUEST_OPTIONS, message);
+}
+
+/** Builds the head and body plan, validating everything the caller supplied. */
+export function prepareRequest(
+  method: string,
+  path: string,
+  host: string,
+  headersInit: HeadersInit | null | undefined,
+  body: RequestBodyInit | undefined,
+  expectContinue: boolean,
+): PreparedRequest {
+  if (method.length === 0) throw invalid('empty method');
+  for (let i = 0; i < method.length; i++) {
+    const c = method.charCodeAt(i);
+    if (c > 127 || TCHAR[c] !== 1) throw invalid(`invalid method ${JSON.stringify(method)}`);
+  }
+  // Tunnels and protocol upgrades take the socket away from the pool: not this API.
+  if (method === 'CONNECT') throw invalid('CONNECT is not supported by the pooled client');
+  if (path !== '*' && path.charCodeAt(0) !== 47) {
+    throw invalid(`path must start with "/" (got ${JSON.stringify(path.slice(0, 64))})`);
+  }
+  // RFC 9112 §3.2: the target is visible ASCII; spaces or controls would split the line.
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) {
+      throw invalid('path contains a space, control or non-ASCII character (percent-encode it)');
+    }
+  }
+
+  const headers = headersInit instanceof Headers ? headersInit : new Headers(headersInit ?? null);
+  const list = headers.toList();
+  let fields = '';
+  let hasHost = false;
+  let userLength = -1;
+  let userChunked = false;
+  let wantsClose = false;
+  let hasExpect = false;
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i]!;
+    const value = list[i + 1]!;
+    for (let k = 0; k < value.length; k++) {
+      if (value.charCodeAt(k) > 0xff) throw invalid(`header ${name} has a non-latin1 character`);
+    }
+    switch (name) {
+      case 'host':
+        if (hasHost) throw invalid('more than one host header');
+        hasHost = true;
+        break;
+      case 'content-length': {
+        const n = parseLength(value);
+        if (n === -1 || (userLength !== -1 && userLength !== n)) {
+          throw invalid(`invalid content-length ${JSON.stringify(value.slice(0, 32))}`);
+        }
+        userLength = n;
+        continue; // re-emitted below with the framing we choose
+      }
+      case 'transfer-encoding':
+        if (value.trim().toLowerCase() !== 'chunked') {
+          throw invalid('transfer-encoding other than chunked is not supported');
+        }
+        userChunked = true;
+        continue;
+      case 'upgrade':
+        throw invalid('upgrade requests are not supported by the pooled client');
+      case 'connection': {
+        const v = value.toLowerCase();
+        if (v.includes('upgrade')) throw invalid('connection: upgrade is not supported');
+        if (v.includes('close')) wantsClose = true;
+        break;
+      }
+      case 'expect':
+        if (value.trim().toLowerCase() === '100-continue') hasExpect = true;
+        break;
+    }
+    fields += `${name}: ${value}\r\n`;
+  }
+  if (userLength !== -1 && userChunked) {
+    throw invalid('both content-length and transfer-encoding given (RFC 9112 §6.3)');
+  }
+  // RFC 9112 §3.2: every HTTP/1.1 request has Host; RFC 9110 §7.2: send it first.
+  let head = hasHost
+    ? `${method} ${path} HTTP/1.1\r\n${fields}`
+    : `${method} ${path} HTTP/1.1\r\nhost: ${host}\r\n${fields}`;
+
+  let bytes: Uint8Array | null = null;
+  let stream: AsyncIterable<Uint8Array> | null = null;
+  let knownLength = -1;
+  if (body === undefined || body === null) {
+    knownLength = 0;
+  } else if (typeof body === 'string') {
+    bytes = Buffer.from(body, 'utf8');
+    knownLength = bytes.byteLength;
+  } else if (body instanceof Uint8Array) {
+    bytes = body;
+    knownLength = body.byteLength;
+  } else if (body instanceof Body) {
+    if (body.length === 0) knownLength = 0;
+    else {
+      stream = body;
+      if (body.length !== null) knownLength = body.length;
+    }
+  } else if (typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function') {
+    stream = body as AsyncIterable<Uint8Array>;
+  } else {
+    throw invalid('body must be a string, Uint8Array, AsyncIterable, ReadableStream or Body');
+  }
+  if (userLength !== -1 && knownLength !== -1 && userLength !== knownLength) {
+    throw clientError(
+      CLIENT_ERROR_CODES.REQUEST_BODY_LENGTH_MISMATCH,
+      `content-length ${userLength} does not match the body length ${knownLength}`,
+    );
+  }
+  const contentLength = knownLength !== -1 ? knownLength : userLength;
+  const isChunked = stream !== null && contentLength === -1;
+  const isHead = method === 'HEAD';
+  if (isChunked) head += 'transfer-encoding: chunked\r\n';
+  else if (contentLength > 0 || (contentLength === 0 && EXPECTS_CONTENT.has(method)))
+    head += `content-length: ${contentLength}\r\n`;
+  const hasBody = isChunked || contentLength > 0;
+  // RFC 9110 §10.1.1: only a request with content may ask for 100-continue.
+  if (expectContinue && !hasExpect && hasBody) head += 'expect: 100-continue\r\n';
+  head += '\r\n';
+  return {
+    method,
+    path,
+    head,
+    bytes: bytes !== null && bytes.byteLength > 0 ? bytes : null,
+    stream,
+    contentLength: hasBody && !isChunked ? contentLength : -1,
+    isChunked,
+    isHead,
+    expectsContinue: (expectContinue || hasExpect) && hasBody,
+    wantsClose,
+    isRetryable: IDEMPOTENT.has(method) && stream === null,
+  };
+}
+
+/** Decimal digits only; -1 when invalid. */
+function parseLength(value: string): number {
+  const v = value.trim();
+  if (v.length === 0 || v.length > 15) return -1;
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+const CRLF = Buffer.from('\r\n', 'latin1');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+
+/** The bytes framing one chunk of a chunked body (RFC 9112 §7.1). */
+export function chunkHeader(size: number): Buffer {
+  return Buffer.from(`${size.toString(16)}\r\n`, 'latin1');
+}
+
+export { CRLF, LAST_CHUNK };

@@ -1,0 +1,393 @@
+/**
+ * Incremental, strict HTTP/1.1 response parser for the client (RFC 9112). It is fed socket
+ * chunks with `execute()` and reports the response through callbacks. It shares the header
+ * field parser and the chunked decoder with the server, so both sides apply the same rules:
+ * everything that could desynchronise a connection (and let a response be smuggled into
+ * another exchange) is an `RWS_HTTP1_INVALID_RESPONSE` error naming the problem — both
+ * Content-Length and Transfer-Encoding, bad or differing Content-Length, obs-fold, bare CR
+ * or LF, invalid token characters, bad chunk sizes. The socket is never reused after one.
+ */
+import type { RwsError } from '@rws/core';
+import { ERROR_CODES, type Http1ErrorCode } from '../errors.js';
+import { ChunkedDecoder } from './chunked-decoder.js';
+import { CLIENT_ERROR_CODES, clientError, invalidResponse } from './client-errors.js';
+import {
+  CONN_CLOSE,
+  CONN_KEEP_ALIVE,
+  FieldSection,
+  parseFieldSection,
+  TE_ABSENT,
+  TE_CHUNKED,
+  TE_CODINGS_THEN_CHUNKED,
+  TE_NOT_CHUNKED,
+} from './field-parser.js';
+
+const CR = 13;
+const LF = 10;
+const SP = 32;
+const HTAB = 9;
+
+/** Most header fields in a response head (past it: `RWS_HTTP1_RESPONSE_TOO_LARGE`). */
+const MAX_FIELD_COUNT = 256;
+
+/** Body framing chosen from the response head (RFC 9112 §6.3). */
+export type ResponseFraming = 'none' | 'length' | 'chunked' | 'close';
+
+/** A parsed final (non-1xx) response head. */
+export interface ResponseHead {
+  readonly status: number;
+  readonly statusText: string;
+  /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
+  readonly versionMinor: number;
+  /** Flat lower-cased `[name, value, …]`. */
+  readonly fields: string[];
+  readonly framing: ResponseFraming;
+  /** Content-Length for `length` framing, else -1. */
+  readonly contentLength: number;
+  /** False when the connection cannot carry another exchange after this one. */
+  readonly isKeepAlive: boolean;
+}
+
+/** Callbacks the connection gives the parser. */
+export interface ResponseParserHandlers {
+  /** A 1xx interim response (RFC 9110 §15.2), e.g. 100 Continue or 103 Early Hints. */
+  onInformational(status: number, statusText: string, fields: string[]): void;
+  onHead(head: ResponseHead): void;
+  onBody(chunk: Buffer): void;
+  /** The response is complete; `hasExtra` when bytes followed it (a protocol error). */
+  onComplete(trailers: string[] | null, hasExtra: boolean): void;
+}
+
+/** Options of a `ResponseParser`. */
+export interface ResponseParserOptions {
+  /** Limit for a status line plus header section, and separately for a trailer section. */
+  maxHeaderBytes: number;
+  /** True when the request method was HEAD: the response has no body (RFC 9110 §9.3.2). */
+  isHeadRequest: boolean;
+}
+
+const S_HEAD: number = 0;
+const S_BODY_LENGTH: number = 1;
+const S_BODY_CLOSE: number = 2;
+const S_CHUNKED: number = 3;
+const S_DONE: number = 4;
+
+/** Names the problem behind a shared-codec error code, for the client's error message. */
+function describe(code: Http1ErrorCode, where: string): RwsError {
+  switch (code) {
+    case ERROR_CODES.OBS_FOLD:
+      return invalidResponse(`obs-fold (line folding) in the ${where} (RFC 9112 §5.2)`);
+    case ERROR_CODES.INVALID_LINE_ENDING:
+      return invalidResponse(`bare CR or LF in the ${where} (RFC 9112 §2.2)`);
+    case ERROR_CODES.INVALID_CONTENT_LENGTH:
+      return invalidResponse('invalid or differing content-length values (RFC 9112 §6.3)');
+    case ERROR_CODES.TOO_MANY_HEADERS:
+      return clientError(
+        CLIENT_ERROR_CODES.RESPONSE_TOO_LARGE,
+        `more than ${MAX_FIELD_COUNT} fields in the ${where}`,
+      );
+    case ERROR_CODES.HEADERS_TOO_LARGE:
+      return clientError(
+        CLIENT_ERROR_CODES.RESPONSE_TOO_LARGE,
+        `response ${where} exceeds maxResponseHeaderBytes`,
+      );
+    case ERROR_CODES.INVALID_CHUNK:
+      return invalidResponse(
+        'malformed chunked body: bad chunk size, chunk extension or missing CRLF (RFC 9112 §7.1)',
+      );
+    default:
+      return invalidResponse(
+        `invalid field in the ${where}: bad name character, whitespace before the colon or a control character in a value (RFC 9112 §5)`,
+      );
+  }
+}
+
+/**
+ * One parser per response. A connection creates a new one for every request, so state never
+ * leaks between exchanges.
+ */
+export class ResponseParser {
+  #handlers: ResponseParserHandlers;
+  #options: ResponseParserOptions;
+  #state = S_HEAD;
+  /** Head bytes received so far but not yet terminated by an empty line. */
+  #pending: Buffer | null = null;
+  /** Offset in `#pending` up to which lines were already checked. */
+  #scanFrom = 0;
+  #remaining = 0;
+  #decoder: ChunkedDecoder | null = null;
+  #out: Uint8Array[] = [];
+  #head: ResponseHead | null = null;
+  /** Any byte arrived (an interim response counts: the server saw the request). */
+  #hasBytes = false;
+
+  constructor(handlers: ResponseParserHandlers, options: ResponseParserOptions) {
+    this.#handlers = handlers;
+    this.#options = options;
+  }
+
+  /** True once any response byte was seen (so a retry is unsafe). */
+  get hasStarted(): boolean {
+    return this.#hasBytes;
+  }
+
+  /** Feeds bytes from the socket. Throws an `RwsError` on a protocol violation. */
+  execute(chunk: Buffer): void {
+    this.#hasBytes = true;
+    let data = chunk;
+    let offset = 0;
+    while (offset < data.length) {
+      switch (this.#state) {
+        case S_HEAD: {
+          if (this.#pending !== null) {
+            data = Buffer.concat([this.#pending, data.subarray(offset)]);
+            offset = 0;
+            this.#pending = null;
+          }
+          const end = this.#findHeadEnd(data, offset);
+          if (end === -1) {
+            this.#pending = data.subarray(offset);
+            return;
+          }
+          this.#scanFrom = 0;
+          const isFinal = this.#parseHead(data, offset, end);
+          offset = end;
+          if (isFinal && this.#state === S_DONE) {
+            this.#handlers.onComplete(null, offset < data.length);
+            return;
+          }
+          break;
+        }
+        case S_BODY_LENGTH: {
+          const take = Math.min(this.#remaining, data.length - offset);
+          const piece = data.subarray(offset, offset + take);
+          offset += take;
+          this.#remaining -= take;
+          if (this.#remaining === 0) this.#state = S_DONE;
+          this.#handlers.onBody(piece);
+          if (this.#state === S_DONE) {
+            this.#handlers.onComplete(null, offset < data.length);
+            return;
+          }
+          break;
+        }
+        case S_BODY_CLOSE:
+          this.#handlers.onBody(offset === 0 ? data : data.subarray(offset));
+          return;
+        case S_CHUNKED: {
+          const decoder = this.#decoder!;
+          const out = this.#out;
+          const next = decoder.decode(data, offset, out);
+          for (let i = 0; i < out.length; i++) this.#handlers.onBody(out[i] as Buffer);
+          out.length = 0;
+          if (next === -1) throw describe(decoder.error!, 'trailer section');
+          offset = next;
+          if (decoder.isDone) {
+            this.#state = S_DONE;
+            const trailers = decoder.trailers;
+            this.#handlers.onComplete(
+              trailers === null || trailers.length === 0 ? null : trailers,
+              offset < data.length,
+            );
+            return;
+          }
+          break;
+        }
+        default:
+          // Bytes after a complete response: with no pipelining nothing may follow it.
+          this.#handlers.onComplete(null, true);
+          return;
+      }
+    }
+  }
+
+  /**
+   * The socket ended. Completes a close-delimited body (RFC 9112 §6.3 item 8); anything else
+   * unfinished is a `RWS_HTTP1_SOCKET_CLOSED` error, returned rather than thrown.
+   */
+  finish(): RwsError | null {
+    if (this.#state === S_DONE) return null;
+    if (this.#state === S_BODY_CLOSE) {
+      this.#state = S_DONE;
+      this.#handlers.onComplete(null, false);
+      return null;
+    }
+    if (this.#head === null) {
+      return clientError(
+        CLIENT_ERROR_CODES.SOCKET_CLOSED,
+        this.#pending !== null
+          ? 'connection closed in the middle of the response head'
+          : this.#hasBytes
+            ? 'connection closed after an interim response, before the final one'
+            : 'connection closed before any response byte arrived',
+      );
+    }
+    if (this.#state === S_BODY_LENGTH) {
+      return clientError(
+        CLIENT_ERROR_CODES.SOCKET_CLOSED,
+        `connection closed with ${this.#remaining} of ${this.#head.contentLength} body bytes missing`,
+      );
+    }
+    return clientError(
+      CLIENT_ERROR_CODES.SOCKET_CLOSED,
+      'connection closed in the middle of a chunked response body',
+    );
+  }
+
+  /**
+   * Finds the empty line ending a head and returns the offset after it, or -1 when more
+   * bytes are needed. Checks every line ending on the way: a bare LF is rejected (RFC 9112
+   * §2.2 lets a recipient accept it, but two parsers disagreeing on line ends is how
+   * smuggling starts), and so is a head longer than the limit.
+   */
+  #findHeadEnd(data: Buffer, start: number): number {
+    const limit = this.#options.maxHeaderBytes;
+    let lineStart = start + this.#scanFrom;
+    for (;;) {
+      const lf = data.indexOf(LF, lineStart);
+      if (lf === -1) {
+        if (data.length - start > limit) throw headTooLarge(limit);
+        this.#scanFrom = lineStart - start;
+        return -1;
+      }
+      if (lf + 1 - start > limit) throw headTooLarge(limit);
+      if (lf === start || data[lf - 1] !== CR) {
+        throw invalidResponse('bare LF in the response head (RFC 9112 §2.2)');
+      }
+      if (lf - 1 === lineStart) {
+        if (lineStart === start) throw invalidResponse('empty line before the status line');
+        return lf + 1;
+      }
+      lineStart = lf + 1;
+    }
+  }
+
+  /** Parses a head ending at `end` (after its empty line). Returns true for a final one. */
+  #parseHead(data: Buffer, start: number, end: number): boolean {
+    const lineEnd = data.indexOf(LF, start) - 1; // index of the CR
+    // RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ]
+    if (
+      lineEnd - start < 12 ||
+      data[start] !== 0x48 || // H
+      data[start + 1] !== 0x54 || // T
+      data[start + 2] !== 0x54 || // T
+      data[start + 3] !== 0x50 || // P
+      data[start + 4] !== 0x2f || // /
+      data[start + 5] !== 0x31 || // 1
+      data[start + 6] !== 0x2e || // .
+      (data[start + 7] !== 0x30 && data[start + 7] !== 0x31) ||
+      data[start + 8] !== SP
+    ) {
+      const shown = data.toString('latin1', start, Math.min(lineEnd, start + 40));
+      throw invalidResponse(`malformed status line ${JSON.stringify(shown)}`);
+    }
+    const versionMinor = data[start + 7]! - 0x30;
+    const d0 = data[start + 9]! - 0x30;
+    const d1 = data[start + 10]! - 0x30;
+    const d2 = data[start + 11]! - 0x30;
+    // RFC 9110 §15: three digits, first digit 1-5 (no class exists for the others).
+    if (d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) {
+      const shown = data.toString('latin1', start + 9, start + 12);
+      throw invalidResponse(`invalid status code ${JSON.stringify(shown)}`);
+    }
+    const status = d0 * 100 + d1 * 10 + d2;
+    let statusText = '';
+    if (lineEnd > start + 12) {
+      if (data[start + 12] !== SP) throw invalidResponse('status code is not followed by SP');
+      // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ): no other control characters.
+      for (let i = start + 13; i < lineEnd; i++) {
+        const c = data[i]!;
+        if ((c < 0x20 && c !== HTAB) || c === 0x7f) {
+          throw invalidResponse(
+            c === CR ? 'bare CR in the status line' : 'control character in the reason phrase',
+          );
+        }
+      }
+      statusText = data.toString('latin1', start + 13, lineEnd);
+    }
+    const section = new FieldSection();
+    const err = parseFieldSection(data, lineEnd + 2, end - 2, MAX_FIELD_COUNT, section);
+    if (err !== null) throw describe(err, 'header section');
+
+    if (status < 200) {
+      // RFC 9110 §15.2.2: a client that did not ask for an upgrade treats 101 as an error.
+      if (status === 101) throw invalidResponse('unexpected 101 Switching Protocols');
+      this.#handlers.onInformational(status, statusText, section.list);
+      return false;
+    }
+    const head = this.#frame(status, statusText, versionMinor, section);
+    this.#head = head;
+    this.#handlers.onHead(head);
+    return true;
+  }
+
+  /** Chooses the body framing, RFC 9112 §6.3, and rejects ambiguous combinations. */
+  #frame(
+    status: number,
+    statusText: string,
+    versionMinor: number,
+    section: FieldSection,
+  ): ResponseHead {
+    const contentLength = section.contentLength;
+    const te = section.transferEncoding;
+    const conn = section.connection;
+    // RFC 9112 §9.3: HTTP/1.1 persists unless `close`; HTTP/1.0 only with `keep-alive`.
+    let isKeepAlive =
+      (conn & CONN_CLOSE) === 0 && (versionMinor === 1 || (conn & CONN_KEEP_ALIVE) !== 0);
+
+    let framing: ResponseFraming;
+    if (this.#options.isHeadRequest || status === 204 || status === 304) {
+      // RFC 9112 §6.3 item 1: no content, whatever the framing fields say.
+      framing = 'none';
+    } else if (te !== TE_ABSENT) {
+      // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing.
+      if (versionMinor === 0) throw invalidResponse('transfer-encoding in an HTTP/1.0 response');
+      // RFC 9112 §6.3 item 3: both present is a smuggling attempt or a broken intermediary.
+      if (contentLength !== -1) {
+        throw invalidResponse('both content-length and transfer-encoding (RFC 9112 §6.3)');
+      }
+      if (te !== TE_CHUNKED && te !== TE_CODINGS_THEN_CHUNKED) {
+        // A final coding other than chunked would make the body close-delimited
+        // (§6.3 item 4); a proxy must not guess, so it is refused like on the server.
+        throw invalidResponse(
+          te === TE_NOT_CHUNKED
+            ? 'transfer-encoding does not end in chunked (RFC 9112 §6.3)'
+            : 'malformed transfer-encoding (chunked repeated, empty or invalid coding)',
+        );
+      }
+      framing = 'chunked';
+    } else if (contentLength !== -1) {
+      framing = contentLength === 0 ? 'none' : 'length';
+    } else {
+      // RFC 9112 §6.3 item 8: read until the server closes; the socket cannot be reused.
+      framing = 'close';
+      isKeepAlive = false;
+    }
+
+    if (framing === 'none') this.#state = S_DONE;
+    else if (framing === 'length') {
+      this.#state = S_BODY_LENGTH;
+      this.#remaining = contentLength;
+    } else if (framing === 'chunked') {
+      this.#state = S_CHUNKED;
+      this.#decoder = new ChunkedDecoder({ maxTrailerBytes: this.#options.maxHeaderBytes });
+    } else this.#state = S_BODY_CLOSE;
+
+    return {
+      status,
+      statusText,
+      versionMinor,
+      fields: section.list,
+      framing,
+      contentLength: framing === 'length' ? contentLength : -1,
+      isKeepAlive,
+    };
+  }
+}
+
+function headTooLarge(limit: number): RwsError {
+  return clientError(
+    CLIENT_ERROR_CODES.RESPONSE_TOO_LARGE,
+    `response head exceeds maxResponseHeaderBytes (${limit})`,
+  );
+}

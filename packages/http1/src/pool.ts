@@ -1,0 +1,509 @@
+/**
+ * A keep-alive connection pool for one origin: at most `maxSockets` sockets, idle ones reused
+ * most-recently-used first, requests queued (up to `maxQueue`) while every socket is busy.
+ */
+import type { HeadersInit, RwsError } from '@rws/core';
+import {
+  ClientConnection,
+  type ClientResponse,
+  type ClientTlsOptions,
+  type ConnectionOwner,
+  connectSocket,
+  type ExchangeOptions,
+  type InformationalResponse,
+  kRetry,
+} from './internal/client-connection.js';
+import { CLIENT_ERROR_CODES, clientError } from './internal/client-errors.js';
+import {
+  type PreparedRequest,
+  prepareRequest,
+  type RequestBodyInit,
+} from './internal/request-writer.js';
+
+export type {
+  ClientResponse,
+  ClientTlsOptions,
+  InformationalResponse,
+} from './internal/client-connection.js';
+export type { RequestBodyInit } from './internal/request-writer.js';
+
+/** Per-request timeouts; each overrides the pool's option of the same name. */
+export interface RequestTimeouts {
+  /** Connect + TLS handshake of a socket opened for this request. */
+  connectTimeoutMs?: number | undefined;
+  /** From the request being sent until the response head has arrived. */
+  headersTimeoutMs?: number | undefined;
+  /** Longest silence between response body bytes while the body is being read. */
+  bodyTimeoutMs?: number | undefined;
+}
+
+/** A request sent through a `Pool` (the origin is the pool's). */
+export interface PoolRequestOptions {
+  /** Default `GET`. */
+  method?: string | undefined;
+  /** Origin-form target with query, e.g. `/a?b=1`. Default `/`. */
+  path?: string | undefined;
+  headers?: HeadersInit | null | undefined;
+  /** Sent with Content-Length when its length is known, chunked otherwise. */
+  body?: RequestBodyInit | undefined;
+  /** Aborts the request in any phase: queued, connecting, waiting for the head, streaming. */
+  signal?: AbortSignal | undefined;
+  timeouts?: RequestTimeouts | undefined;
+  /** Called for each 1xx interim response (100 Continue, 103 Early Hints). */
+  onInformational?: ((info: InformationalResponse) => void) | undefined;
+  /** Send `Expect: 100-continue` and hold the body until `100 Continue` (or 1 s). */
+  expectContinue?: boolean | undefined;
+}
+
+/** Options of a `Pool`. */
+export interface PoolOptions {
+  /** Most sockets open at once to the origin. Default 10. */
+  maxSockets?: number | undefined;
+  /** Most idle sockets kept; extra ones are closed. Default `maxSockets`. */
+  maxIdle?: number | undefined;
+  /** Close a socket idle this long. Default 4000 (shorter than common server timeouts). */
+  idleTimeoutMs?: number | undefined;
+  /** Most requests waiting for a socket; past it `RWS_HTTP1_POOL_QUEUE_FULL`. Default 10000. */
+  maxQueue?: number | undefined;
+  /** Default 10000. */
+  connectTimeoutMs?: number | undefined;
+  /** Default 300000. */
+  headersTimeoutMs?: number | undefined;
+  /** Default 300000. */
+  bodyTimeoutMs?: number | undefined;
+  /** Limit for the status line plus header section (and for trailers). Default 16384. */
+  maxResponseHeaderBytes?: number | undefined;
+  /** Default limit of `body.bytes()/text()/json()` on responses. Default 64 MiB. */
+  bodyLimit?: number | undefined;
+  /** TLS settings for an `https:` origin. */
+  tls?: ClientTlsOptions | undefined;
+}
+
+/** A snapshot of a pool's sockets and queue. */
+export interface PoolStats {
+  /** Open sockets (busy + idle). */
+  readonly connected: number;
+  readonly idle: number;
+  readonly busy: number;
+  /** Sockets being opened. */
+  readonly connecting: number;
+  /** Requests waiting for a socket. */
+  readonly queued: number;
+}
+
+interface QueueEntry {
+  readonly req: PreparedRequest;
+  readonly options: ExchangeOptions;
+  readonly connectTimeoutMs: number;
+  readonly resolve: (res: ClientResponse) => void;
+  readonly reject: (err: Error) => void;
+  /** Only a newly opened socket may take it (a retry after a stale keep-alive socket). */
+  needsFresh: boolean;
+  hasRetried: boolean;
+  onAbort: (() => void) | null;
+}
+
+interface Attempt {
+  readonly controller: AbortController;
+}
+
+/** Normalises `http(s)://host[:port]` (path, query and credentials are rejected). */
+export function parseOrigin(origin: string | URL): URL {
+  let url: URL;
+  try {
+    url = new URL(String(origin));
+  } catch (cause) {
+    throw clientError(CLIENT_ERROR_CODES.INVALID_REQUEST_OPTIONS, 'invalid origin URL', cause);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw clientError(
+      CLIENT_ERROR_CODES.INVALID_REQUEST_OPTIONS,
+      `unsupported protocol ${url.protocol} (http: or https:)`,
+    );
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw clientError(
+      CLIENT_ERROR_CODES.INVALID_REQUEST_OPTIONS,
+      'credentials in the origin are not supported; send an authorization header',
+    );
+  }
+  return new URL(url.origin);
+}
+
+/**
+ * A keep-alive pool of HTTP/1.1 connections to one origin.
+ *
+ * @example
+ * ```ts
+ * import { createPool } from '@rws/http1';
+ * const pool = createPool('http://127.0.0.1:8080', { maxSockets: 4 });
+ * const res = await pool.request({ path: '/health' });
+ * console.log(res.status, await res.body.text());
+ * await pool.close();
+ * ```
+ */
+export class Pool implements ConnectionOwner {
+  /** The origin, e.g. `https://example.com:8443`. */
+  readonly origin: string;
+  #url: URL;
+  #host: string;
+  #maxSockets: number;
+  #maxIdle: number;
+  #idleTimeoutMs: number;
+  #maxQueue: number;
+  #connectTimeoutMs: number;
+  #headersTimeoutMs: number;
+  #bodyTimeoutMs: number;
+  #maxResponseHeaderBytes: number;
+  #bodyLimit: number;
+  #tls: ClientTlsOptions | null;
+  #connections = new Set<ClientConnection>();
+  /** Idle sockets, most recently used last (LIFO keeps few sockets warm). */
+  #idle: ClientConnection[] = [];
+  #queue: QueueEntry[] = [];
+  #attempts = new Set<Attempt>();
+  #isClosing = false;
+  #isDestroyed = false;
+  #closeWaiters: Array<() => void> = [];
+
+  constructor(origin: string | URL, options: PoolOptions = {}) {
+    this.#url = parseOrigin(origin);
+    this.origin = this.#url.origin;
+    this.#host = this.#url.host;
+    this.#maxSockets = positive(options.maxSockets, 10, 'maxSockets');
+    this.#maxIdle = nonNegative(options.maxIdle, this.#maxSockets, 'maxIdle');
+    this.#idleTimeoutMs = positive(options.idleTimeoutMs, 4000, 'idleTimeoutMs');
+    this.#maxQueue = nonNegative(options.maxQueue, 10_000, 'maxQueue');
+    this.#connectTimeoutMs = positive(options.connectTimeoutMs, 10_000, 'connectTimeoutMs');
+    this.#headersTimeoutMs = positive(options.headersTimeoutMs, 300_000, 'headersTimeoutMs');
+    this.#bodyTimeoutMs = positive(options.bodyTimeoutMs, 300_000, 'bodyTimeoutMs');
+    this.#maxResponseHeaderBytes = positive(
+      options.maxResponseHeaderBytes,
+      16_384,
+      'maxResponseHeaderBytes',
+    );
+    this.#bodyLimit = positive(options.bodyLimit, 64 * 1024 * 1024, 'bodyLimit');
+    this.#tls = options.tls ?? null;
+  }
+
+  /** Current socket and queue counts. */
+  get stats(): PoolStats {
+    const idle = this.#idle.length;
+    return {
+      connected: this.#connections.size,
+      idle,
+      busy: this.#connections.size - idle,
+      connecting: this.#attempts.size,
+      queued: this.#queue.length,
+    };
+  }
+
+  /** True once `close()` or `destroy()` was called. */
+  get isClosed(): boolean {
+    return this.#isClosing || this.#isDestroyed;
+  }
+
+  /**
+   * Sends a request and resolves with the response once its head has arrived. Read or
+   * cancel `res.body` to give the socket back to the pool.
+   */
+  request(options: PoolRequestOptions = {}): Promise<ClientResponse> {
+    if (this.#isClosing || this.#isDestroyed) {
+      return Promise.reject(
+        clientError(CLIENT_ERROR_CODES.POOL_CLOSED, `pool for ${this.origin} is closed`),
+      );
+    }
+    let req: PreparedRequest;
+    try {
+      req = prepareRequest(
+        options.method ?? 'GET',
+        options.path ?? '/',
+        this.#host,
+        options.headers,
+        options.body,
+        options.expectContinue === true,
+      );
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const signal = options.signal ?? null;
+    if (signal?.aborted) {
+      return Promise.reject(
+        clientError(CLIENT_ERROR_CODES.ABORTED, 'request aborted', signal.reason),
+      );
+    }
+    const t = options.timeouts;
+    const exchangeOptions: ExchangeOptions = {
+      headersTimeoutMs: t?.headersTimeoutMs ?? this.#headersTimeoutMs,
+      bodyTimeoutMs: t?.bodyTimeoutMs ?? this.#bodyTimeoutMs,
+      maxResponseHeaderBytes: this.#maxResponseHeaderBytes,
+      bodyLimit: this.#bodyLimit,
+      signal,
+      onInformational: options.onInformational ?? null,
+    };
+    return new Promise((resolve, reject) => {
+      const entry: QueueEntry = {
+        req,
+        options: exchangeOptions,
+        connectTimeoutMs: t?.connectTimeoutMs ?? this.#connectTimeoutMs,
+        resolve,
+        reject,
+        needsFresh: false,
+        hasRetried: false,
+        onAbort: null,
+      };
+      const conn = this.#takeIdle();
+      if (conn !== null) {
+        this.#run(conn, entry);
+        return;
+      }
+      // Requests a socket being opened (or allowed to open) will take are not "waiting".
+      const openable = Math.max(0, this.#maxSockets - this.#connections.size);
+      if (this.#queue.length - openable >= this.#maxQueue) {
+        reject(
+          clientError(
+            CLIENT_ERROR_CODES.POOL_QUEUE_FULL,
+            `pool for ${this.origin}: ${this.#maxSockets} sockets busy and ${this.#maxQueue} requests queued`,
+          ),
+        );
+        return;
+      }
+      this.#enqueue(entry);
+      this.#connectIfNeeded();
+    });
+  }
+
+  /** Stops taking requests, lets queued and running ones finish, then closes every socket. */
+  close(): Promise<void> {
+    this.#isClosing = true;
+    const done = new Promise<void>((resolve) => this.#closeWaiters.push(resolve));
+    this.#checkClosed();
+    return done;
+  }
+
+  /** Fails queued and running requests with `RWS_HTTP1_POOL_CLOSED` and closes every socket. */
+  destroy(reason?: unknown): Promise<void> {
+    this.#isClosing = true;
+    this.#isDestroyed = true;
+    const err = clientError(
+      CLIENT_ERROR_CODES.POOL_CLOSED,
+      `pool for ${this.origin} was destroyed`,
+      reason,
+    );
+    for (const entry of this.#queue.splice(0)) this.#rejectEntry(entry, err);
+    for (const attempt of this.#attempts) attempt.controller.abort(err);
+    for (const conn of this.#connections) conn.destroy(err);
+    const done = new Promise<void>((resolve) => this.#closeWaiters.push(resolve));
+    this.#checkClosed();
+    return done;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #enqueue(entry: QueueEntry): void {
+    const signal = entry.options.signal;
+    if (signal !== null) {
+      entry.onAbort = () => {
+        const i = this.#queue.indexOf(entry);
+        if (i === -1) return;
+        this.#queue.splice(i, 1);
+        entry.reject(
+          clientError(
+            CLIENT_ERROR_CODES.ABORTED,
+            'request aborted while waiting for a socket',
+            signal.reason,
+          ),
+        );
+        // A socket opened only for this request is no longer needed.
+        if (this.#attempts.size > this.#queue.length) {
+          const last = [...this.#attempts].pop();
+          last?.controller.abort();
+        }
+      };
+      signal.addEventListener('abort', entry.onAbort, { once: true });
+    }
+    this.#queue.push(entry);
+  }
+
+  #dequeue(predicate: (e: QueueEntry) => boolean): QueueEntry | null {
+    const i = this.#queue.findIndex(predicate);
+    if (i === -1) return null;
+    const entry = this.#queue[i]!;
+    this.#queue.splice(i, 1);
+    if (entry.onAbort !== null) entry.options.signal?.removeEventListener('abort', entry.onAbort);
+    entry.onAbort = null;
+    return entry;
+  }
+
+  #rejectEntry(entry: QueueEntry, err: Error): void {
+    if (entry.onAbort !== null) entry.options.signal?.removeEventListener('abort', entry.onAbort);
+    entry.reject(err);
+  }
+
+  #takeIdle(): ClientConnection | null {
+    while (this.#idle.length > 0) {
+      const conn = this.#idle.pop()!;
+      if (conn.idleTimer !== null) clearTimeout(conn.idleTimer);
+      conn.idleTimer = null;
+      if (conn.isUsable) {
+        conn.socket.ref();
+        return conn;
+      }
+      conn.destroy();
+    }
+    return null;
+  }
+
+  /** Opens sockets while requests wait and the socket limit allows. */
+  #connectIfNeeded(): void {
+    while (
+      !this.#isDestroyed &&
+      this.#queue.length > this.#attempts.size &&
+      this.#connections.size + this.#attempts.size < this.#maxSockets
+    ) {
+      const entry = this.#queue[this.#attempts.size]!;
+      this.#connect(entry.connectTimeoutMs);
+    }
+  }
+
+  #connect(timeoutMs: number): void {
+    const attempt: Attempt = { controller: new AbortController() };
+    this.#attempts.add(attempt);
+    connectSocket(this.#url, this.#tls, timeoutMs, attempt.controller.signal).then(
+      (socket) => {
+        this.#attempts.delete(attempt);
+        const conn = new ClientConnection(socket, this);
+        this.#connections.add(conn);
+        if (this.#isDestroyed) {
+          conn.destroy();
+          return;
+        }
+        const entry = this.#dequeue((e) => e.needsFresh) ?? this.#dequeue(() => true);
+        if (entry !== null) this.#run(conn, entry);
+        else this.#makeIdle(conn);
+      },
+      (err: RwsError) => {
+        this.#attempts.delete(attempt);
+        if (!attempt.controller.signal.aborted) {
+          // A failed connect fails the oldest waiting request. With no live socket the origin
+          // is unreachable: every request no other attempt can serve fails too, rather than
+          // waiting for a connect timeout each.
+          const entry = this.#dequeue(() => true);
+          if (entry !== null) entry.reject(err);
+          if (this.#connections.size === 0) {
+            while (this.#queue.length > this.#attempts.size) this.#dequeue(() => true)!.reject(err);
+          }
+          this.#connectIfNeeded();
+        }
+        this.#checkClosed();
+      },
+    );
+  }
+
+  #run(conn: ClientConnection, entry: QueueEntry): void {
+    conn.run(entry.req, entry.options, entry.resolve, (err: RwsError & { [kRetry]?: true }) => {
+      if (err[kRetry] === true && !entry.hasRetried && !this.#isDestroyed) {
+        // RFC 9112 §9.3.1: the server closed an idle socket as we reused it; an idempotent
+        // request that never got a response byte is retried once on a fresh socket.
+        entry.hasRetried = true;
+        entry.needsFresh = true;
+        if (entry.options.signal?.aborted) {
+          entry.reject(
+            clientError(CLIENT_ERROR_CODES.ABORTED, 'request aborted', entry.options.signal.reason),
+          );
+          return;
+        }
+        this.#enqueue(entry);
+        this.#queue.unshift(this.#queue.pop()!);
+        this.#connectIfNeeded();
+        return;
+      }
+      entry.reject(err);
+    });
+  }
+
+  #makeIdle(conn: ClientConnection): void {
+    if (this.#isClosing || this.#idle.length >= this.#maxIdle) {
+      conn.destroy();
+      return;
+    }
+    const ms =
+      conn.serverIdleTimeoutMs === -1
+        ? this.#idleTimeoutMs
+        : Math.min(this.#idleTimeoutMs, conn.serverIdleTimeoutMs);
+    if (ms <= 0) {
+      conn.destroy();
+      return;
+    }
+    conn.idleTimer = setTimeout(() => {
+      conn.idleTimer = null;
+      conn.destroy();
+    }, ms);
+    // Idle sockets alone must not keep the process alive.
+    conn.idleTimer.unref();
+    conn.socket.unref();
+    this.#idle.push(conn);
+  }
+
+  /** @internal ConnectionOwner: an exchange ended. */
+  onRelease(conn: ClientConnection, isReusable: boolean): void {
+    if (!isReusable) {
+      this.#connectIfNeeded();
+      this.#checkClosed();
+      return;
+    }
+    conn.socket.ref();
+    const entry = this.#dequeue((e) => !e.needsFresh);
+    if (entry !== null) {
+      this.#run(conn, entry);
+      return;
+    }
+    this.#makeIdle(conn);
+    this.#checkClosed();
+  }
+
+  /** @internal ConnectionOwner: a socket closed. */
+  onClose(conn: ClientConnection): void {
+    if (!this.#connections.delete(conn)) return;
+    if (conn.idleTimer !== null) clearTimeout(conn.idleTimer);
+    conn.idleTimer = null;
+    const i = this.#idle.indexOf(conn);
+    if (i !== -1) this.#idle.splice(i, 1);
+    this.#connectIfNeeded();
+    this.#checkClosed();
+  }
+
+  #checkClosed(): void {
+    if (!this.#isClosing) return;
+    if (this.#queue.length > 0) return;
+    for (const conn of this.#idle.splice(0)) conn.destroy();
+    if (this.#connections.size > 0 || this.#attempts.size > 0) return;
+    for (const resolve of this.#closeWaiters.splice(0)) resolve();
+  }
+}
+
+/** Creates a `Pool` for `origin` (`http://host:port` or `https://host:port`). */
+export function createPool(origin: string | URL, options?: PoolOptions): Pool {
+  return new Pool(origin, options);
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!(value > 0)) {
+    throw clientError(
+      CLIENT_ERROR_CODES.INVALID_REQUEST_OPTIONS,
+      `${name} must be a positive number`,
+    );
+  }
+  return value;
+}
+
+function nonNegative(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!(value >= 0)) {
+    throw clientError(CLIENT_ERROR_CODES.INVALID_REQUEST_OPTIONS, `${name} must be >= 0`);
+  }
+  return value;
+}

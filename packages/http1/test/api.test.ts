@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+
+describe('public API', () => {
+  it('exports exactly these names', async () => {
+    expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
+      [
+        "Agent",
+        "ERROR_CODES",
+        "ERROR_DESCRIPTIONS",
+        "Http1Server",
+        "Pool",
+        "createAgent",
+        "createPool",
+        "createServer",
+        "getGlobalAgent",
+        "request",
+        "setGlobalAgent",
+      ]
+    `);
+  });
+});
