@@ -341,7 +341,10 @@ describe('options', () => {
       res.end('ok');
     });
     const agent = createAgent({ origins: { [origin]: { maxResponseHeaderBytes: 512 } } });
-    expectCode(await rejection(agent.request({ url: `${origin}/` })), 'RWS_HTTP1_RESPONSE_TOO_LARGE');
+    expectCode(
+      await rejection(agent.request({ url: `${origin}/` })),
+      'RWS_HTTP1_RESPONSE_TOO_LARGE',
+    );
     await agent.close();
   });
 
