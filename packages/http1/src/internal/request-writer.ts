@@ -203,8 +203,8 @@ function parseLength(value: string): number {
   return n;
 }
 
-const CRLF = Buffer.from('\r\n', 'latin1');
-const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+const CRLF: Buffer = Buffer.from('\r\n', 'latin1');
+const LAST_CHUNK: Buffer = Buffer.from('0\r\n\r\n', 'latin1');
 
 /** The bytes framing one chunk of a chunked body (RFC 9112 §7.1). */
 export function chunkHeader(size: number): Buffer {

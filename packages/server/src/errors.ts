@@ -1,0 +1,31 @@
+/**
+ * Every error code @rws/server throws. docs/errors.md lists the same codes; a test keeps the
+ * two in step.
+ */
+export const ERROR_CODES = {
+  INVALID_OPTIONS: 'RWS_SERVER_INVALID_OPTIONS',
+  TLS_LOAD_FAILED: 'RWS_SERVER_TLS_LOAD_FAILED',
+  LISTEN_FAILED: 'RWS_SERVER_LISTEN_FAILED',
+  RELOAD_NEEDS_RESTART: 'RWS_SERVER_RELOAD_NEEDS_RESTART',
+  CLOSED: 'RWS_SERVER_CLOSED',
+  WORKER_FAILED: 'RWS_SERVER_WORKER_FAILED',
+} as const;
+
+/** A code @rws/server throws. */
+export type ServerErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** One line per code: what went wrong. */
+export const ERROR_DESCRIPTIONS: Readonly<Record<ServerErrorCode, string>> = {
+  RWS_SERVER_INVALID_OPTIONS:
+    'serve() or reload() got an invalid option (port, host, graceMs, workers, TLS file pairs, health paths); the message names every bad key.',
+  RWS_SERVER_TLS_LOAD_FAILED:
+    'A TLS certificate, key or client CA file could not be read or parsed; on reload the previous certificates stay in use.',
+  RWS_SERVER_LISTEN_FAILED:
+    'A listener (main or HTTP redirect) could not bind its address, e.g. the port is in use or needs privileges.',
+  RWS_SERVER_RELOAD_NEEDS_RESTART:
+    'reload() changed an option that applies only at start (host, port, TLS on/off, mTLS on/off, httpRedirectPort, workers); nothing was changed.',
+  RWS_SERVER_CLOSED:
+    'reload() or reloadCertificates() was called on a server that is closing or closed.',
+  RWS_SERVER_WORKER_FAILED:
+    'A cluster worker exited: before listening (serve() in the primary rejects), or later (reported through onError while it is restarted).',
+};

@@ -1,0 +1,270 @@
+/**
+ * Validates `ServeOptions` into one resolved object. Every problem is collected and reported
+ * at once (one `RWS_SERVER_INVALID_OPTIONS` naming each bad key), so a config is fixed in one
+ * round, and nothing listens before the options are known to be good.
+ */
+import { availableParallelism } from 'node:os';
+import { type Handler, type MaybePromise, type Request, RwsError } from '@rws/core';
+import { ERROR_CODES } from '../errors.js';
+import type { RunningServer, Servable, ServeOptions, ServerLimits, VirtualHost } from '../types.js';
+
+export interface ResolvedTls {
+  certFile: string;
+  keyFile: string;
+  clientCaFile: string | null;
+  virtualHosts: readonly VirtualHost[];
+}
+
+export interface ResolvedHealth {
+  healthz: string | null;
+  readyz: string | null;
+  metrics: string | null;
+}
+
+export interface ResolvedOptions {
+  host: string;
+  port: number;
+  tls: ResolvedTls | null;
+  httpRedirectPort: number | null;
+  hsts: string | null;
+  health: ResolvedHealth;
+  metrics: boolean;
+  limits: ServerLimits;
+  serverHeader: string | false;
+  graceMs: number;
+  shutdownDelayMs: number;
+  handleSignals: boolean | null;
+  onReload: ((server: RunningServer) => MaybePromise<void>) | null;
+  onShutdown: (() => MaybePromise<void>) | null;
+  onError: (err: unknown, req: Request | null) => void;
+  onUpgrade: ServeOptions['onUpgrade'] | null;
+  onConnect: ServeOptions['onConnect'] | null;
+  workers: number;
+}
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 7878;
+export const DEFAULT_GRACE_MS = 10_000;
+export const DEFAULT_HSTS = 'max-age=31536000';
+
+function isPort(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 65535;
+}
+
+function defaultOnError(err: unknown): void {
+  console.error('[@rws/server]', err);
+}
+
+const LIMIT_KEYS = [
+  'maxHeaderBytes',
+  'maxUrlBytes',
+  'maxHeaderCount',
+  'maxBodyBytes',
+  'bodyHighWaterMark',
+  'headersTimeoutMs',
+  'keepAliveTimeoutMs',
+  'requestTimeoutMs',
+  'sendTimeoutMs',
+  'maxRequestsPerConnection',
+  'maxConnections',
+] as const;
+
+function isPath(value: unknown): boolean {
+  return typeof value === 'string' && value.length > 0 && value.charCodeAt(0) === 47; // '/'
+}
+
+/** Checks a virtual host domain: a DNS name, optionally with one leading `*.` label. */
+function isDomain(domain: unknown): boolean {
+  if (typeof domain !== 'string' || domain.length === 0 || domain.length > 253) return false;
+  const name = domain.startsWith('*.') ? domain.slice(2) : domain;
+  if (name.length === 0) return false;
+  for (const label of name.split('.')) {
+    if (label.length === 0 || label.length > 63) return false;
+    for (let i = 0; i < label.length; i++) {
+      const c = label.charCodeAt(i) | 0x20;
+      const isAlnum =
+        (c >= 97 && c <= 122) || (label.charCodeAt(i) >= 48 && label.charCodeAt(i) <= 57);
+      if (!isAlnum && label.charCodeAt(i) !== 45) return false; // letters, digits, '-'
+    }
+  }
+  return true;
+}
+
+/** Resolves and validates `options`; throws one error listing every problem. */
+export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
+  const problems: string[] = [];
+  const host = options.host ?? DEFAULT_HOST;
+  if (typeof host !== 'string' || host.length === 0)
+    problems.push('host: must be a non-empty string');
+  const port = options.port ?? DEFAULT_PORT;
+  if (!isPort(port)) problems.push(`port: must be an integer 0-65535, got ${String(port)}`);
+
+  let tls: ResolvedTls | null = null;
+  const { tlsCertFile, tlsKeyFile } = options;
+  const hasCert = typeof tlsCertFile === 'string' && tlsCertFile.length > 0;
+  const hasKey = typeof tlsKeyFile === 'string' && tlsKeyFile.length > 0;
+  if (hasCert !== hasKey) {
+    problems.push('tlsCertFile/tlsKeyFile: both must be given to enable TLS');
+  } else if (hasCert && hasKey) {
+    const virtualHosts = options.virtualHosts ?? [];
+    if (!Array.isArray(virtualHosts)) problems.push('virtualHosts: must be an array');
+    else {
+      virtualHosts.forEach((vh: VirtualHost, i: number) => {
+        if (!isDomain(vh?.domain)) {
+          problems.push(`virtualHosts[${i}].domain: not a DNS name or *.wildcard`);
+        }
+        if (typeof vh?.certFile !== 'string' || vh.certFile.length === 0) {
+          problems.push(`virtualHosts[${i}].certFile: must be a file path`);
+        }
+        if (typeof vh?.keyFile !== 'string' || vh.keyFile.length === 0) {
+          problems.push(`virtualHosts[${i}].keyFile: must be a file path`);
+        }
+      });
+    }
+    const ca = options.tlsClientCaFile;
+    if (ca !== undefined && (typeof ca !== 'string' || ca.length === 0)) {
+      problems.push('tlsClientCaFile: must be a file path');
+    }
+    tls = {
+      certFile: tlsCertFile,
+      keyFile: tlsKeyFile,
+      clientCaFile: typeof ca === 'string' && ca.length > 0 ? ca : null,
+      virtualHosts: Array.isArray(virtualHosts) ? virtualHosts.slice() : [],
+    };
+  }
+  if (tls === null) {
+    if (options.virtualHosts !== undefined && options.virtualHosts.length > 0) {
+      problems.push('virtualHosts: needs tlsCertFile and tlsKeyFile (the default certificate)');
+    }
+    if (options.tlsClientCaFile !== undefined) {
+      problems.push('tlsClientCaFile: needs tlsCertFile and tlsKeyFile');
+    }
+    if (options.httpRedirectPort !== undefined) {
+      problems.push('httpRedirectPort: needs tlsCertFile and tlsKeyFile');
+    }
+  }
+  const redirect = options.httpRedirectPort;
+  if (redirect !== undefined && !isPort(redirect)) {
+    problems.push(`httpRedirectPort: must be an integer 0-65535, got ${String(redirect)}`);
+  }
+
+  const hstsOption = options.hsts;
+  let hsts: string | null = DEFAULT_HSTS;
+  if (hstsOption === false) hsts = null;
+  else if (typeof hstsOption === 'string') {
+    if (hstsOption.length === 0 || hstsOption.includes('\r') || hstsOption.includes('\n')) {
+      problems.push('hsts: must be a non-empty header value or false');
+    }
+    hsts = hstsOption;
+  } else if (hstsOption !== undefined) problems.push('hsts: must be a string or false');
+
+  const metrics = options.metrics ?? true;
+  if (typeof metrics !== 'boolean') problems.push('metrics: must be a boolean');
+  const health: ResolvedHealth = { healthz: null, readyz: null, metrics: null };
+  if (options.health !== false) {
+    const h = options.health ?? {};
+    const pick = (key: 'healthz' | 'readyz' | 'metrics'): string | null => {
+      const value = h[key];
+      if (value === false) return null;
+      if (value === undefined) return `/${key}`;
+      if (!isPath(value)) problems.push(`health.${key}: must start with / (or be false)`);
+      return value;
+    };
+    health.healthz = pick('healthz');
+    health.readyz = pick('readyz');
+    health.metrics = pick('metrics');
+    if (metrics === false) health.metrics = null;
+  }
+
+  const limits: ServerLimits = {};
+  const rawLimits = options.limits ?? {};
+  for (const key of LIMIT_KEYS) {
+    const value = rawLimits[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      problems.push(`limits.${key}: must be a number >= 0`);
+    } else limits[key] = value;
+  }
+
+  const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+  if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
+    problems.push('graceMs: must be a number >= 0');
+  }
+  const shutdownDelayMs = options.shutdownDelayMs ?? 0;
+  if (
+    typeof shutdownDelayMs !== 'number' ||
+    !Number.isFinite(shutdownDelayMs) ||
+    shutdownDelayMs < 0
+  ) {
+    problems.push('shutdownDelayMs: must be a number >= 0');
+  }
+  let workers = 1;
+  const w = options.workers;
+  if (w === 'auto') workers = availableParallelism();
+  else if (w !== undefined) {
+    if (typeof w !== 'number' || !Number.isInteger(w) || w < 1) {
+      problems.push(`workers: must be an integer >= 1 or 'auto', got ${String(w)}`);
+    } else workers = w;
+  }
+  const serverHeader = options.serverHeader ?? false;
+  if (serverHeader !== false && typeof serverHeader !== 'string') {
+    problems.push('serverHeader: must be a string or false');
+  }
+  for (const key of ['onReload', 'onShutdown', 'onError', 'onUpgrade', 'onConnect'] as const) {
+    const fn = options[key];
+    if (fn !== undefined && typeof fn !== 'function') problems.push(`${key}: must be a function`);
+  }
+
+  if (problems.length > 0) {
+    throw new RwsError(
+      ERROR_CODES.INVALID_OPTIONS,
+      `invalid serve() options:\n  - ${problems.join('\n  - ')}`,
+    );
+  }
+  return {
+    host,
+    port,
+    tls,
+    httpRedirectPort: redirect ?? null,
+    hsts,
+    health,
+    metrics,
+    limits,
+    serverHeader,
+    graceMs,
+    shutdownDelayMs,
+    handleSignals: options.handleSignals ?? null,
+    onReload: options.onReload ?? null,
+    onShutdown: options.onShutdown ?? null,
+    onError: options.onError ?? defaultOnError,
+    onUpgrade: options.onUpgrade ?? null,
+    onConnect: options.onConnect ?? null,
+    workers,
+  };
+}
+
+/** The handler of a `Servable` (a handler, or an App exposing `handler`). */
+export function toHandler(app: Servable): Handler {
+  if (typeof app === 'function') return app;
+  if (app !== null && typeof app === 'object' && typeof app.handler === 'function') {
+    return app.handler;
+  }
+  throw new RwsError(
+    ERROR_CODES.INVALID_OPTIONS,
+    'serve() needs a handler function or an object with a handler (an App)',
+  );
+}
+
+/** Names of options that differ between `a` and `b` but only apply at start. */
+export function restartOnlyChanges(a: ResolvedOptions, b: ResolvedOptions): string[] {
+  const changed: string[] = [];
+  if (a.host !== b.host) changed.push('host');
+  if (a.port !== b.port) changed.push('port');
+  if ((a.tls === null) !== (b.tls === null)) changed.push('tlsCertFile/tlsKeyFile (TLS on/off)');
+  if ((a.tls?.clientCaFile == null) !== (b.tls?.clientCaFile == null)) {
+    changed.push('tlsClientCaFile (mTLS on/off)');
+  }
+  if (a.httpRedirectPort !== b.httpRedirectPort) changed.push('httpRedirectPort');
+  if (a.workers !== b.workers) changed.push('workers');
+  return changed;
+}

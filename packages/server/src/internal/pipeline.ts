@@ -1,0 +1,77 @@
+/**
+ * The handler chain a server runs for every request: HSTS (outermost, so built-in endpoints
+ * get it too) → metrics → built-in endpoints → the application. Built once per configuration
+ * and swapped as a whole on reload, so a request sees either the old chain or the new one.
+ */
+import { compose, type Handler, Headers, type Middleware, type Response } from '@rws/core';
+import type { Metrics } from '../metrics.js';
+import type { ResolvedOptions } from './options.js';
+
+function plain(status: number, body: string): Response {
+  return {
+    status,
+    headers: new Headers([
+      ['content-type', 'text/plain; charset=utf-8'],
+      ['cache-control', 'no-store'],
+    ]),
+    body,
+  };
+}
+
+/** `/healthz`, `/readyz`, `/metrics`, answered for GET and HEAD only (path match, query ignored). */
+function healthMiddleware(
+  options: ResolvedOptions,
+  isReady: () => boolean,
+  metrics: Metrics | null,
+): Middleware | null {
+  const { healthz, readyz } = options.health;
+  const metricsPath = metrics === null ? null : options.health.metrics;
+  if (healthz === null && readyz === null && metricsPath === null) return null;
+  return {
+    handle(req, next) {
+      const method = req.method;
+      if (method === 'GET' || method === 'HEAD') {
+        const path = req.path;
+        if (path === healthz) return plain(200, 'OK');
+        if (path === readyz) return isReady() ? plain(200, 'OK') : plain(503, 'not ready');
+        if (path === metricsPath && metrics !== null) return metrics.response();
+      }
+      return next(req);
+    },
+  };
+}
+
+/**
+ * Adds `Strict-Transport-Security` to responses on TLS connections that do not set it.
+ * RFC 6797 §7.2: the header is ignored over plain HTTP, so it is only sent over TLS.
+ */
+function hstsMiddleware(value: string): Middleware {
+  const add = (res: Response): Response => {
+    if (!res.headers.has('strict-transport-security')) {
+      res.headers.set('strict-transport-security', value);
+    }
+    return res;
+  };
+  return {
+    handle(req, next) {
+      if (req.conn.tls === null) return next(req);
+      const res = next(req);
+      return res instanceof Promise ? res.then(add) : add(res);
+    },
+  };
+}
+
+/** Builds the request chain for one configuration. */
+export function buildPipeline(
+  app: Handler,
+  options: ResolvedOptions,
+  isReady: () => boolean,
+  metrics: Metrics | null,
+): Handler {
+  const chain: Middleware[] = [];
+  if (options.tls !== null && options.hsts !== null) chain.push(hstsMiddleware(options.hsts));
+  if (metrics !== null) chain.push(metrics);
+  const health = healthMiddleware(options, isReady, metrics);
+  if (health !== null) chain.push(health);
+  return compose(chain, app);
+}

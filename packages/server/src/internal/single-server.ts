@@ -1,0 +1,375 @@
+/**
+ * One server process: the main listener (node:net, or node:tls with ALPN dispatch), the
+ * optional HTTP→HTTPS redirect listener, the HTTP/1.1 codec, the request chain, reload and
+ * graceful close. `serve()` returns it directly when there are no cluster workers.
+ */
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
+import {
+  createServer as createTlsServer,
+  type TLSSocket,
+  type Server as TlsServer,
+} from 'node:tls';
+import { type Handler, RwsError } from '@rws/core';
+import { Http1Server } from '@rws/http1';
+import { AlpnDispatch } from '../alpn-dispatch.js';
+import { ERROR_CODES } from '../errors.js';
+import { Metrics } from '../metrics.js';
+import type {
+  ReloadOptions,
+  RunningServer,
+  Servable,
+  ServerCloseOptions,
+  ServerUrl,
+} from '../types.js';
+import { type ResolvedOptions, resolveOptions, restartOnlyChanges, toHandler } from './options.js';
+import { buildPipeline } from './pipeline.js';
+import { redirectHandler } from './redirect.js';
+import { installSignalHandlers } from './signals.js';
+import { loadTlsContexts, selectContext, type TlsContexts } from './tls-contexts.js';
+
+/** `http://host:port` with IPv6 literals in brackets (RFC 3986 §3.2.2). */
+export function formatUrl(scheme: string, address: string, port: number): string {
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `${scheme}://${host}:${port}`;
+}
+
+function listen(server: NetServer, port: number, host: string, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => {
+      reject(
+        new RwsError(ERROR_CODES.LISTEN_FAILED, `cannot listen on ${host}:${port} (${what})`, {
+          cause: err,
+        }),
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.removeListener('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** A single-process server. Create it with `SingleServer.start()`. */
+export class SingleServer implements RunningServer {
+  #options: ResolvedOptions;
+  #app: Handler;
+  /** One collector for the server's life, so counters survive reloads that toggle metrics. */
+  readonly #metrics: Metrics = new Metrics();
+  #pipeline: Handler;
+  /** The codec instance new connections go to; replaced on reload (limits may change). */
+  #http1: Http1Server;
+  /** Earlier codec instances, still serving the connections they own. */
+  #retired = new Set<Http1Server>();
+  #listener: NetServer | TlsServer;
+  #redirect: Http1Server | null = null;
+  #tls: TlsContexts | null;
+  #sockets = new Set<Socket>();
+  #isListening = false;
+  #isDraining = false;
+  #closePromise: Promise<void> | null = null;
+  #resolveClosed!: () => void;
+  #uninstallSignals: (() => void) | null = null;
+  #isSignalShutdown = false;
+  /** ALPN ids of the main listener (what `urls` reports). */
+  #protocols: readonly string[] = ['http/1.1'];
+  /** Read once listening, so they stay valid after close (for logs). */
+  #urls: readonly ServerUrl[] = [];
+  #address: { readonly host: string; readonly port: number; readonly family: string };
+  readonly closed: Promise<void>;
+
+  private constructor(app: Handler, options: ResolvedOptions, tls: TlsContexts | null) {
+    this.#options = options;
+    this.#app = app;
+    this.#tls = tls;
+    this.#address = { host: options.host, port: options.port, family: '' };
+    this.#pipeline = buildPipeline(
+      app,
+      options,
+      this.#isReadyFn,
+      options.metrics ? this.#metrics : null,
+    );
+    this.#http1 = this.#createHttp1(options);
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    this.#listener = tls === null ? this.#createPlainListener() : this.#createTlsListener(tls);
+    this.#applyListenerLimits(options);
+  }
+
+  /**
+   * Validates options, loads certificates, and listens. Nothing listens when anything fails.
+   * `signalMode` is `'worker'` in a cluster worker (signals always handled, SIGHUP ignored).
+   */
+  static async start(
+    app: Servable,
+    options: ResolvedOptions,
+    signalMode: 'auto' | 'worker' = 'auto',
+  ): Promise<SingleServer> {
+    const handler = toHandler(app);
+    const tls = options.tls === null ? null : await loadTlsContexts(options.tls);
+    const server = new SingleServer(handler, options, tls);
+    await server.#listen();
+    if (signalMode === 'worker') server.#installSignals(true);
+    else if (options.handleSignals === true) server.#installSignals(false);
+    return server;
+  }
+
+  // --------------------------------------------------------------- RunningServer
+
+  get url(): string {
+    return this.#urls[0]?.url ?? '';
+  }
+
+  get urls(): readonly ServerUrl[] {
+    return this.#urls;
+  }
+
+  get address(): { readonly host: string; readonly port: number; readonly family: string } {
+    return this.#address;
+  }
+
+  get isReady(): boolean {
+    return this.#isListening && !this.#isDraining;
+  }
+
+  get isDraining(): boolean {
+    return this.#isDraining;
+  }
+
+  /** The metrics collector, or null when metrics are off. */
+  get metrics(): Metrics | null {
+    return this.#options.metrics ? this.#metrics : null;
+  }
+
+  close(options: ServerCloseOptions = {}): Promise<void> {
+    this.#closePromise ??= this.#close(
+      options.graceMs ?? this.#options.graceMs,
+      options.shutdownDelayMs ?? this.#options.shutdownDelayMs,
+    );
+    return this.#closePromise;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async reload(options: ReloadOptions): Promise<void> {
+    if (this.#isDraining) {
+      throw new RwsError(ERROR_CODES.CLOSED, 'reload() on a server that is closing');
+    }
+    const { handler, ...rest } = options;
+    // Build everything first; only swap when nothing failed, so a bad reload changes nothing.
+    const next = resolveOptions(rest);
+    const changed = restartOnlyChanges(this.#options, next);
+    if (changed.length > 0) {
+      throw new RwsError(
+        ERROR_CODES.RELOAD_NEEDS_RESTART,
+        `reload() cannot change ${changed.join(', ')}; restart the server to apply it`,
+      );
+    }
+    const app = handler === undefined ? this.#app : toHandler(handler);
+    const tls = next.tls === null ? null : await loadTlsContexts(next.tls);
+    if (this.#isDraining) {
+      throw new RwsError(ERROR_CODES.CLOSED, 'reload() on a server that is closing');
+    }
+    const metrics = next.metrics ? this.#metrics : null;
+    const pipeline = buildPipeline(app, next, this.#isReadyFn, metrics);
+
+    this.#options = next;
+    this.#app = app;
+    this.#pipeline = pipeline;
+    if (tls !== null) this.#applyTls(tls);
+    this.#retired.add(this.#http1);
+    this.#http1 = this.#createHttp1(next);
+    this.#applyListenerLimits(next);
+    this.#pruneRetired();
+  }
+
+  async reloadCertificates(): Promise<void> {
+    if (this.#isDraining) {
+      throw new RwsError(ERROR_CODES.CLOSED, 'reloadCertificates() on a server that is closing');
+    }
+    const config = this.#options.tls;
+    if (config === null) return;
+    this.#applyTls(await loadTlsContexts(config));
+  }
+
+  // --------------------------------------------------------------- internals
+
+  #isReadyFn = (): boolean => this.isReady;
+
+  /** Every codec instance calls this one function, so a reload swaps the chain for all. */
+  #entry: Handler = (req) => this.#pipeline(req);
+
+  #createHttp1(options: ResolvedOptions): Http1Server {
+    const { maxConnections: _perListener, ...limits } = options.limits;
+    return new Http1Server(this.#entry, {
+      ...limits,
+      serverHeader: options.serverHeader,
+      onError: options.onError,
+      onUpgrade: options.onUpgrade ?? undefined,
+      onConnect: options.onConnect ?? undefined,
+    });
+  }
+
+  #track(socket: Socket): void {
+    this.#sockets.add(socket);
+    this.#metrics.connectionOpened();
+    socket.once('close', () => {
+      this.#sockets.delete(socket);
+      this.#metrics.connectionClosed();
+    });
+  }
+
+  #createPlainListener(): NetServer {
+    // allowHalfOpen: a client may half-close after its request and still read the response.
+    const server = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      this.#track(socket);
+      this.#http1.handleConnection(socket);
+    });
+    return server;
+  }
+
+  #createTlsListener(tls: TlsContexts): TlsServer {
+    const dispatch = new AlpnDispatch();
+    // HTTP/2 plugs in here: dispatch.register('h2', …) before http/1.1.
+    dispatch.register('http/1.1', (socket) => this.#http1.handleConnection(socket));
+    this.#protocols = dispatch.protocols;
+    const isMutual = this.#options.tls?.clientCaFile != null;
+    const server = createTlsServer({
+      ...tls.defaultOptions,
+      ALPNProtocols: dispatch.protocols,
+      SNICallback: (servername, cb) => {
+        const current = this.#tls;
+        cb(null, current === null ? undefined : selectContext(current, servername));
+      },
+      requestCert: isMutual,
+      rejectUnauthorized: isMutual,
+      allowHalfOpen: true,
+      noDelay: true,
+    });
+    server.on('connection', (socket: Socket) => this.#track(socket));
+    server.on('secureConnection', (socket: TLSSocket) => dispatch.dispatch(socket));
+    server.on('tlsClientError', (_err: Error, socket: TLSSocket) => {
+      this.#metrics.recordError('tls_handshake');
+      socket.destroy();
+    });
+    return server;
+  }
+
+  #applyTls(tls: TlsContexts): void {
+    this.#tls = tls;
+    // Only new handshakes use the new default context; open connections keep their session.
+    (this.#listener as TlsServer).setSecureContext(tls.defaultOptions);
+  }
+
+  #applyListenerLimits(options: ResolvedOptions): void {
+    const max = options.limits.maxConnections ?? 0;
+    // net.Server refuses (closes) connections above maxConnections before any byte is read.
+    this.#listener.maxConnections = max > 0 ? max : Number.POSITIVE_INFINITY;
+  }
+
+  #pruneRetired(): void {
+    for (const old of this.#retired) {
+      if (old.connectionCount === 0) {
+        this.#retired.delete(old);
+        void old.close({ graceMs: 0 });
+      }
+    }
+  }
+
+  async #listen(): Promise<void> {
+    const { host, port, httpRedirectPort } = this.#options;
+    await listen(this.#listener, port, host, this.#tls === null ? 'http' : 'https');
+    this.#listener.on('error', (err) => this.#options.onError(err, null));
+    if (httpRedirectPort !== null) {
+      const redirect = new Http1Server(
+        redirectHandler(() => this.address.port, host),
+        { onError: (err, req) => this.#options.onError(err, req), keepAliveTimeoutMs: 5_000 },
+      );
+      try {
+        await redirect.listen({ port: httpRedirectPort, host });
+      } catch (err) {
+        await new Promise<void>((resolve) => this.#listener.close(() => resolve()));
+        throw new RwsError(
+          ERROR_CODES.LISTEN_FAILED,
+          `cannot listen on ${host}:${httpRedirectPort} (http redirect)`,
+          { cause: err },
+        );
+      }
+      this.#redirect = redirect;
+    }
+    const main = this.#listener.address() as AddressInfo;
+    this.#address = { host: main.address, port: main.port, family: main.family };
+    const urls: ServerUrl[] = [
+      {
+        url: formatUrl(this.#tls === null ? 'http' : 'https', main.address, main.port),
+        protocols: this.#protocols,
+        transport: 'tcp',
+        isRedirect: false,
+      },
+    ];
+    const redirect = this.#redirect?.address();
+    if (redirect != null) {
+      urls.push({
+        url: formatUrl('http', redirect.address, redirect.port),
+        protocols: ['http/1.1'],
+        transport: 'tcp',
+        isRedirect: true,
+      });
+    }
+    this.#urls = urls;
+    this.#isListening = true;
+  }
+
+  #installSignals(isWorker: boolean): void {
+    this.#uninstallSignals = installSignalHandlers({
+      shutdown: async () => {
+        // Keep the handlers while draining: a second signal must still force the exit.
+        this.#isSignalShutdown = true;
+        await this.close();
+        await this.#options.onShutdown?.();
+      },
+      reload: () => this.runReloadHook(),
+      onError: (err) => this.#options.onError(err, null),
+      ignoreHangup: isWorker,
+    });
+  }
+
+  /** What SIGHUP does: the `onReload` hook, or a certificate reload. */
+  async runReloadHook(): Promise<void> {
+    const hook = this.#options.onReload;
+    if (hook === null) await this.reloadCertificates();
+    else await hook(this);
+  }
+
+  async #close(graceMs: number, delayMs: number): Promise<void> {
+    this.#isDraining = true;
+    // /readyz answers 503 from now on; keep serving for a while so load balancers notice.
+    if (delayMs > 0 && this.#isListening) await new Promise((r) => setTimeout(r, delayMs));
+    const listener = this.#listener;
+    // Stop accepting: the port closes now, so new connections are refused.
+    const listenerClosed = this.#isListening
+      ? new Promise<void>((resolve) => listener.close(() => resolve()))
+      : Promise.resolve();
+    const redirectClosed = this.#redirect?.close({ graceMs: Math.min(graceMs, 1000) });
+    const grace = setTimeout(() => {
+      for (const socket of this.#sockets) socket.destroy();
+    }, graceMs);
+    const codecs = [this.#http1, ...this.#retired];
+    await Promise.all(codecs.map((codec) => codec.close({ graceMs })));
+    // Whatever is left never reached the codec (a TLS handshake in progress): drop it.
+    for (const socket of this.#sockets) socket.destroy();
+    await listenerClosed;
+    await redirectClosed;
+    clearTimeout(grace);
+    if (!this.#isSignalShutdown) this.#uninstallSignals?.();
+    this.#resolveClosed();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * TLS certificates of a server: the default certificate, SNI virtual hosts (exact names and
+ * one-label wildcards) and the mTLS client CA, loaded from PEM files into prebuilt
+ * `SecureContext`s so the SNI callback is a map lookup. Loading is all-or-nothing: a reload
+ * that fails to read or parse any file leaves the running contexts untouched.
+ */
+import { readFile } from 'node:fs/promises';
+import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
+import { RwsError } from '@rws/core';
+import { ERROR_CODES } from '../errors.js';
+import type { ResolvedTls } from './options.js';
+
+/** Loaded contexts of one TLS configuration. */
+export interface TlsContexts {
+  /** Options of the default certificate, for `tls.Server#setSecureContext`. */
+  readonly defaultOptions: SecureContextOptions;
+  readonly defaultContext: SecureContext;
+  /** Exact server names (lower case) → context. */
+  readonly exact: ReadonlyMap<string, SecureContext>;
+  /** Wildcard parents: `example.com` for `*.example.com` → context. */
+  readonly wildcard: ReadonlyMap<string, SecureContext>;
+}
+
+async function readPem(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new RwsError(ERROR_CODES.TLS_LOAD_FAILED, `cannot read ${what} file ${path}`, {
+      cause: err,
+    });
+  }
+}
+
+function buildContext(options: SecureContextOptions, what: string): SecureContext {
+  try {
+    return createSecureContext(options);
+  } catch (err) {
+    // OpenSSL reports bad PEM and key/certificate mismatches here.
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new RwsError(ERROR_CODES.TLS_LOAD_FAILED, `invalid ${what}: ${reason}`, { cause: err });
+  }
+}
+
+/** Reads every file of `config` and builds its contexts; throws `RWS_SERVER_TLS_LOAD_FAILED`. */
+export async function loadTlsContexts(config: ResolvedTls): Promise<TlsContexts> {
+  const [cert, key, ca] = await Promise.all([
+    readPem(config.certFile, 'tlsCertFile'),
+    readPem(config.keyFile, 'tlsKeyFile'),
+    config.clientCaFile === null ? null : readPem(config.clientCaFile, 'tlsClientCaFile'),
+  ]);
+  // The client CA goes into every context: after an SNI switch, OpenSSL verifies the client
+  // certificate with the selected context's trust store.
+  const withCa = (o: SecureContextOptions): SecureContextOptions =>
+    ca === null ? o : { ...o, ca };
+  const defaultOptions = withCa({ cert, key });
+  const defaultContext = buildContext(defaultOptions, `certificate/key ${config.certFile}`);
+  const exact = new Map<string, SecureContext>();
+  const wildcard = new Map<string, SecureContext>();
+  const files = await Promise.all(
+    config.virtualHosts.map(async (vh) => {
+      const [c, k] = await Promise.all([
+        readPem(vh.certFile, `virtualHosts ${vh.domain} certFile`),
+        readPem(vh.keyFile, `virtualHosts ${vh.domain} keyFile`),
+      ]);
+      return { vh, c, k };
+    }),
+  );
+  for (const { vh, c, k } of files) {
+    const context = buildContext(withCa({ cert: c, key: k }), `certificate/key of ${vh.domain}`);
+    const domain = vh.domain.toLowerCase();
+    if (domain.startsWith('*.')) wildcard.set(domain.slice(2), context);
+    else exact.set(domain, context);
+  }
+  return { defaultOptions, defaultContext, exact, wildcard };
+}
+
+/**
+ * The context for an SNI server name: an exact match, else a wildcard covering exactly the
+ * first label (`*.example.com` matches `a.example.com`, not `a.b.example.com` nor
+ * `example.com`, RFC 6125 §6.4.3), else the default certificate.
+ */
+export function selectContext(contexts: TlsContexts, servername: string): SecureContext {
+  const name = servername.toLowerCase();
+  const exact = contexts.exact.get(name);
+  if (exact !== undefined) return exact;
+  const dot = name.indexOf('.');
+  if (dot > 0) {
+    const wildcard = contexts.wildcard.get(name.slice(dot + 1));
+    if (wildcard !== undefined) return wildcard;
+  }
+  return contexts.defaultContext;
+}
