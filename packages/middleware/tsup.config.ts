@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/static/index.ts'],
+  entry: [
+    'src/index.ts',
+    'src/static/index.ts',
+    'src/cors/index.ts',
+    'src/access-log/index.ts',
+    'src/request-id/index.ts',
+  ],
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -16,3 +16,44 @@ it('exports of @rws/middleware/static', async () => {
     ]
   `);
 });
+
+it('exports of @rws/middleware/cors', async () => {
+  expect(Object.keys(await import('../src/cors/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "cors",
+    ]
+  `);
+});
+
+it('exports of @rws/middleware/access-log', async () => {
+  expect(Object.keys(await import('../src/access-log/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "accessLog",
+    ]
+  `);
+});
+
+it('exports of @rws/middleware/request-id', async () => {
+  expect(Object.keys(await import('../src/request-id/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "MAX_REQUEST_ID_LENGTH",
+      "isValidRequestId",
+      "requestId",
+    ]
+  `);
+});
+
+it('package.json exports a subpath for every middleware folder', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+  expect(Object.keys(pkg.exports).sort()).toMatchInlineSnapshot(`
+    [
+      ".",
+      "./access-log",
+      "./cors",
+      "./package.json",
+      "./request-id",
+      "./static",
+    ]
+  `);
+});

@@ -1,0 +1,132 @@
+/**
+ * `requestId()`: gives every request an id — the client's or proxy's `X-Request-Id` when it
+ * is safe to reuse, else a fresh UUID — visible to the handler as a request header and sent
+ * back as a response header, so log lines on both sides can be correlated.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type Handler,
+  Headers,
+  type MaybePromise,
+  type Middleware,
+  type Request,
+  type Response,
+  RwsError,
+} from '@rws/core';
+import { ERROR_CODES } from '../errors.js';
+import { isToken, isVisibleAscii } from '../internal/token.js';
+
+/** The longest incoming id reused; longer ones are replaced. */
+export const MAX_REQUEST_ID_LENGTH = 200;
+
+/** Options of `requestId()`. */
+export interface RequestIdOptions {
+  /** The header carrying the id, on the request and on the response. Default `x-request-id`. */
+  header?: string | undefined;
+  /**
+   * Makes a new id. Must return 1–200 visible ASCII characters. Default `crypto.randomUUID`.
+   */
+  generator?: ((req: Request) => string) | undefined;
+  /**
+   * Reuse a valid incoming id (default true). Set false when clients are not trusted to pick
+   * ids, e.g. when no proxy in front of rws sets them.
+   */
+  reuseIncoming?: boolean | undefined;
+}
+
+function fail(message: string, status?: number): never {
+  throw new RwsError(
+    ERROR_CODES.REQUEST_ID_INVALID_OPTIONS,
+    `requestId: ${message}`,
+    status === undefined ? {} : { status },
+  );
+}
+
+function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | null)?.then === 'function';
+}
+
+/**
+ * True when `id` can be reused and echoed: 1–200 visible ASCII characters (0x21–0x7e), so
+ * it cannot split a log line, carry spaces or a list, or grow without bound.
+ */
+export function isValidRequestId(id: string): boolean {
+  return isVisibleAscii(id, MAX_REQUEST_ID_LENGTH);
+}
+
+/**
+ * Creates the request-id middleware. The id is written into the request's own headers
+ * (replacing an invalid incoming value), so handlers and later middleware read it with
+ * `req.headers.get('x-request-id')`; the response gets the same header. An `HttpError`
+ * thrown by `next()` gets it in its headers, so error responses carry it too.
+ *
+ * @example
+ * ```ts
+ * import { requestId } from '@rws/middleware/request-id';
+ *
+ * const ids = requestId();
+ * // in a handler after it: const id = req.headers.get('x-request-id');
+ * ```
+ */
+export function requestId(options: RequestIdOptions = {}): Middleware {
+  if (typeof options !== 'object' || options === null) fail('options must be an object');
+  const header = options.header ?? 'x-request-id';
+  if (typeof header !== 'string' || !isToken(header)) {
+    fail(`header must be a header name, got ${JSON.stringify(header)}`);
+  }
+  const name = header.toLowerCase();
+  const generator = options.generator ?? null;
+  if (generator !== null && typeof generator !== 'function') fail('generator must be a function');
+  const reuse = options.reuseIncoming ?? true;
+  if (typeof reuse !== 'boolean') fail('reuseIncoming must be a boolean');
+
+  const generate = (req: Request): string => {
+    if (generator === null) return randomUUID();
+    const id = generator(req);
+    if (typeof id !== 'string' || !isValidRequestId(id)) {
+      fail('generator must return 1-200 visible ASCII characters', 500);
+    }
+    return id;
+  };
+
+  const tag = (res: Response, id: string): Response => {
+    res.headers.set(name, id);
+    return res;
+  };
+
+  return {
+    handle(req: Request, next: Handler): MaybePromise<Response> {
+      const incoming = reuse ? req.headers.get(name) : null;
+      let id: string;
+      if (incoming !== null && isValidRequestId(incoming)) {
+        id = incoming;
+      } else {
+        id = generate(req);
+        req.headers.set(name, id);
+      }
+      let res: MaybePromise<Response>;
+      try {
+        res = next(req);
+      } catch (err) {
+        throw tagError(err, name, id);
+      }
+      if (isPromise(res)) {
+        return res.then(
+          (r) => tag(r, id),
+          (err: unknown) => {
+            throw tagError(err, name, id);
+          },
+        );
+      }
+      return tag(res, id);
+    },
+  };
+}
+
+function tagError(err: unknown, name: string, id: string): unknown {
+  const headers = (err as { headers?: unknown } | null)?.headers;
+  if (headers instanceof Headers) headers.set(name, id);
+  return err;
+}

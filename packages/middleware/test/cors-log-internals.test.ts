@@ -1,0 +1,92 @@
+import { Headers } from '@rws/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  clfDate,
+  escapeLogItem,
+  formatBytes,
+  formatDuration,
+} from '../src/internal/access-log/format.js';
+import { appendVary, splitList } from '../src/internal/cors/vary.js';
+
+describe('escapeLogItem', () => {
+  it.each([
+    ['plain', 'plain'],
+    ['"', '\\"'],
+    ['\\', '\\\\'],
+    ['a\bb\nc\rd\te\vf', 'a\\bb\\nc\\rd\\te\\vf'],
+    ['\x00\x1b\x7f', '\\x00\\x1b\\x7f'],
+    ['\u00e9', '\\xe9'],
+    ['\u20ac', '\\xe2\\x82\\xac'],
+    ['\u{1f600}', '\\xf0\\x9f\\x98\\x80'],
+  ])('%j → %j', (input, expected) => {
+    expect(escapeLogItem(input)).toBe(expected);
+  });
+
+  it('never leaves a quote unescaped, a control character or a non-ASCII character', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        const out = escapeLogItem(s);
+        for (let i = 0; i < out.length; i++) {
+          const c = out.charCodeAt(i);
+          expect(c >= 0x20 && c < 0x7f).toBe(true);
+          if (c === 0x22) {
+            // Every quote is preceded by an odd run of backslashes.
+            let n = 0;
+            for (let j = i - 1; j >= 0 && out[j] === '\\'; j--) n++;
+            expect(n % 2).toBe(1);
+          }
+        }
+      }),
+    );
+  });
+});
+
+describe('clfDate', () => {
+  it('pads every field', () => {
+    expect(clfDate(Date.UTC(2026, 0, 2, 3, 4, 5), true)).toBe('02/Jan/2026:03:04:05 +0000');
+    expect(clfDate(Date.UTC(1999, 11, 31, 23, 59, 59, 999), true)).toBe(
+      '31/Dec/1999:23:59:59 +0000',
+    );
+  });
+});
+
+describe('formatBytes / formatDuration', () => {
+  it.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1024, '1.0 KiB'],
+    [1536, '1.5 KiB'],
+    [1024 * 1024, '1.0 MiB'],
+    [5 * 1024 ** 3, '5.0 GiB'],
+  ])('%d bytes → %s', (n, s) => expect(formatBytes(n)).toBe(s));
+
+  it.each([
+    [0, '0.0 ms'],
+    [1.25, '1.3 ms'],
+    [999.9, '999.9 ms'],
+    [1000, '1.00 s'],
+    [61_234, '61.23 s'],
+  ])('%d ms → %s', (ms, s) => expect(formatDuration(ms)).toBe(s));
+});
+
+describe('appendVary / splitList', () => {
+  it('splits lists, trimming and dropping empty members', () => {
+    expect(splitList(' Accept , ,ORIGIN,')).toEqual(['accept', 'origin']);
+    expect(splitList('')).toEqual([]);
+  });
+
+  it('sets, merges, de-duplicates and respects *', () => {
+    const h = new Headers();
+    appendVary(h, ['Origin']);
+    expect(h.get('vary')).toBe('Origin');
+    appendVary(h, ['origin', 'Access-Control-Request-Method']);
+    expect(h.getAll('vary')).toEqual(['Origin, Access-Control-Request-Method']);
+    const star = new Headers({ vary: '*' });
+    appendVary(star, ['Origin']);
+    expect(star.getAll('vary')).toEqual(['*']);
+    const empty = new Headers({ vary: '' });
+    appendVary(empty, ['Origin']);
+    expect(empty.getAll('vary')).toEqual(['Origin']);
+  });
+});
