@@ -9,6 +9,7 @@ import { startServer } from './start.js';
 const code = await main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  // The live object: a SIGHUP reload reads the environment as it is then.
   env: process.env,
   cwd: process.cwd(),
   startServer,

@@ -1,14 +1,28 @@
-import { type Handler, Headers } from '@rws/core';
+import { compose, type Handler, Headers } from '@rws/core';
+import { accessLog } from '@rws/middleware/access-log';
+import { cors } from '@rws/middleware/cors';
+import { requestId } from '@rws/middleware/request-id';
 import { serveStatic } from '@rws/middleware/static';
 import type { ServerConfig } from './config/schema.js';
 
+/** Options of `createHandler()`: where the access log goes (tests capture it). */
+export interface CreateHandlerOptions {
+  /** Receives each access-log line without its newline. Default: stdout. */
+  writeLog?: ((line: string) => void) | undefined;
+  /** Colour `pretty` lines. Default: stdout is a TTY and `NO_COLOR` is unset. */
+  isTTY?: boolean | undefined;
+}
+
 /**
- * The handler `rws` serves for a configuration: static files from `config.root` with its
- * directory listing and SPA fallback settings, answering 404 (with `404.html` when present)
- * and 405 itself. `startServer` hands it to `@rws/server` once that is wired; CORS and the
- * access log join when their middleware lands.
+ * The handler `rws` serves for a configuration, outermost first: request id → access log
+ * (`config.logFormat`) → CORS (`config.cors`) → static files from `config.root` (directory
+ * listing, SPA fallback, `404.html`) → 404.
+ *
+ * Throws an `RwsError` when a value the config layer accepts is still invalid for a
+ * middleware (e.g. a CORS origin with a path); `startServer` reports it.
  */
-export function createHandler(config: ServerConfig): Handler {
+export function createHandler(config: ServerConfig, options: CreateHandlerOptions = {}): Handler {
+  const c = config.cors;
   const files = serveStatic({
     root: config.root,
     directoryListing: config.directoryListing,
@@ -23,5 +37,22 @@ export function createHandler(config: ServerConfig): Handler {
     headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }),
     body: 'Not Found\n',
   });
-  return (req) => files.handle(req, notFound);
+  return compose(
+    [
+      // The id comes first so the access log line carries it.
+      requestId(),
+      accessLog({ format: config.logFormat, write: options.writeLog, isTTY: options.isTTY }),
+      cors({
+        allowAll: c.allowAll,
+        allowOrigins: c.allowOrigins,
+        allowMethods: c.allowMethods,
+        allowHeaders: c.allowHeaders,
+        allowCredentials: c.allowCredentials,
+        exposeHeaders: c.exposeHeaders,
+        maxAge: c.maxAge,
+      }),
+      files,
+    ],
+    notFound,
+  );
 }

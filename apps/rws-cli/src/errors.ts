@@ -14,7 +14,6 @@ export const ERROR_CODES = {
   FILE_NOT_FOUND: 'RWS_CLI_FILE_NOT_FOUND',
   TLS_PAIR_INCOMPLETE: 'RWS_CLI_TLS_PAIR_INCOMPLETE',
   INVALID_CONFIG: 'RWS_CLI_INVALID_CONFIG',
-  SERVER_NOT_WIRED: 'RWS_CLI_SERVER_NOT_WIRED',
 } as const;
 
 /** A code of @rws/cli. */
@@ -34,5 +33,4 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<CliErrorCode, string>> = {
     'A file or directory the config refers to (TLS certificate or key, CA, root) does not exist.',
   RWS_CLI_TLS_PAIR_INCOMPLETE: 'A TLS certificate was configured without its key, or the reverse.',
   RWS_CLI_INVALID_CONFIG: 'The resolved configuration has problems; the error lists every one.',
-  RWS_CLI_SERVER_NOT_WIRED: 'The rws binary cannot serve yet: @rws/server is not wired in.',
 };

@@ -1,5 +1,7 @@
 /** @module */
 
+export type { BannerInput } from './banner.js';
+export { renderBanner } from './banner.js';
 export { renderHelp } from './config/help.js';
 export { createJsonSchema, renderJsonSchema } from './config/json-schema.js';
 export type { CliCommand, ParsedArgs } from './config/parse-args.js';
@@ -26,9 +28,12 @@ export type {
   VirtualHost,
 } from './config/schema.js';
 export { CONFIG_KEYS, defaultConfig } from './config/schema.js';
+export type { CreateHandlerOptions } from './create-handler.js';
 export { createHandler } from './create-handler.js';
 export type { CliErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';
 export type { CliIo } from './main.js';
 export { main, VERSION } from './main.js';
+export type { StartContext } from './start.js';
 export { startServer } from './start.js';
+export { toServeOptions } from './to-serve-options.js';

@@ -2,11 +2,14 @@
  * The `rws` command without the process: `main(argv, io)` returns the exit code, so tests run
  * it in-process with captured output.
  */
-import pkg from '../package.json' with { type: 'json' };
 import { renderHelp } from './config/help.js';
 import { type ConfigProblem, formatProblem } from './config/problem.js';
-import { resolveConfig } from './config/resolve-config.js';
+import { type ResolveConfigResult, resolveConfig } from './config/resolve-config.js';
 import type { ServerConfig } from './config/schema.js';
+import type { StartContext } from './start.js';
+import { VERSION } from './version.js';
+
+export { VERSION };
 
 /** What `main` needs from the outside world. */
 export interface CliIo {
@@ -16,12 +19,14 @@ export interface CliIo {
   cwd: string;
   readFile?: ((path: string) => string) | undefined;
   fileKind?: ((path: string) => 'file' | 'directory' | null) | undefined;
-  /** Starts the server; resolves once it listens. */
-  startServer(config: ServerConfig): Promise<unknown>;
+  /** Colour `pretty` access-log lines (default: stdout is a TTY and NO_COLOR is unset). */
+  isTTY?: boolean | undefined;
+  /**
+   * Starts the server; resolves once it listens. `context.resolve()` re-resolves the
+   * configuration from the same argv, env and working directory (SIGHUP reload).
+   */
+  startServer(config: ServerConfig, context: StartContext): Promise<unknown>;
 }
-
-/** The version of @rws/cli. */
-export const VERSION: string = pkg.version;
 
 function listProblems(problems: readonly ConfigProblem[]): string {
   const n = problems.length;
@@ -54,13 +59,15 @@ function summary(config: ServerConfig, warnings: number): string {
  * start, 2 a command-line usage error.
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const result = resolveConfig({
-    argv,
-    env: io.env,
-    cwd: io.cwd,
-    readFile: io.readFile,
-    fileKind: io.fileKind,
-  });
+  const resolve = (): ResolveConfigResult =>
+    resolveConfig({
+      argv,
+      env: io.env,
+      cwd: io.cwd,
+      readFile: io.readFile,
+      fileKind: io.fileKind,
+    });
+  const result = resolve();
   if (result.command === 'help') {
     io.stdout(renderHelp(VERSION));
     return 0;
@@ -85,7 +92,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 0;
   }
   try {
-    await io.startServer(result.config);
+    await io.startServer(result.config, {
+      stdout: (text) => io.stdout(text),
+      stderr: (text) => io.stderr(text),
+      isTTY: io.isTTY,
+      resolve,
+    });
     return 0;
   } catch (err) {
     io.stderr(`rws: ${err instanceof Error ? err.message : String(err)}\n`);

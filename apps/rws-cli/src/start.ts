@@ -1,14 +1,116 @@
-import { RwsError } from '@rws/core';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import type { Request } from '@rws/core';
+import { type RunningServer, type ServeOptions, serve } from '@rws/server';
+import { renderBanner } from './banner.js';
+import { type ConfigProblem, formatProblem } from './config/problem.js';
+import type { ResolveConfigResult } from './config/resolve-config.js';
 import type { ServerConfig } from './config/schema.js';
-import { ERROR_CODES } from './errors.js';
+import { type CreateHandlerOptions, createHandler } from './create-handler.js';
+import { planReload } from './internal/plan-reload.js';
+import { toServeOptions } from './to-serve-options.js';
+import { VERSION } from './version.js';
+
+/** What `startServer` needs besides the configuration. */
+export interface StartContext extends CreateHandlerOptions {
+  /** The banner goes here. */
+  stdout(text: string): void;
+  /** Reload reports, warnings and server errors go here. */
+  stderr(text: string): void;
+  /**
+   * Resolves the configuration again the way the running one was resolved (same argv, env
+   * and working directory; the config file re-read). Called on SIGHUP.
+   */
+  resolve(): ResolveConfigResult;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function problemLines(problems: readonly ConfigProblem[]): string {
+  return problems.map((p) => `  ${formatProblem(p)}\n`).join('');
+}
 
 /**
- * Starts serving `config`. Not wired yet: @rws/server lands with the HTTP/1.1 transport, and
- * this will build the app (static files, CORS, logging) and hand it to `serve()`.
+ * Serves `config` with `@rws/server` and resolves once every listener is bound, after
+ * printing the startup banner (URLs, root, config file) to stdout. SIGTERM/SIGINT drain and
+ * exit 0; SIGHUP re-resolves the configuration and applies it live (see `reload` in the
+ * README). Rejects, with nothing listening, when a listener cannot bind or a certificate
+ * cannot be loaded.
+ *
+ * In a `node:cluster` worker (`workers` > 1) it serves without a banner: the primary prints it.
  */
-export async function startServer(config: ServerConfig): Promise<never> {
-  throw new RwsError(
-    ERROR_CODES.SERVER_NOT_WIRED,
-    `the server is not wired yet (would listen on ${config.ip}:${config.port}); run \`rws check\` to validate the configuration`,
-  );
+export async function startServer(
+  config: ServerConfig,
+  context: StartContext,
+): Promise<RunningServer> {
+  const { stdout, stderr } = context;
+  const handlerOptions: CreateHandlerOptions = {
+    writeLog: context.writeLog,
+    isTTY: context.isTTY,
+  };
+  let current = config;
+  // SIGHUPs in quick succession reload one after the other, each against the last result.
+  let queue: Promise<void> = Promise.resolve();
+
+  const onError = (err: unknown, req: Request | null): void => {
+    const where = req === null ? '' : ` (${req.method} ${req.target})`;
+    const detail = err instanceof Error && err.stack !== undefined ? err.stack : message(err);
+    stderr(`rws: error${where}: ${detail}\n`);
+  };
+
+  const reloadOnce = async (server: RunningServer): Promise<void> => {
+    const result = context.resolve();
+    for (const w of result.warnings) stderr(`rws: warning: ${formatProblem(w)}\n`);
+    if (result.problems.length > 0) {
+      const n = result.problems.length;
+      stderr(
+        `rws: reload failed: configuration has ${n} problem${n === 1 ? '' : 's'}:\n` +
+          `${problemLines(result.problems)}rws: still serving the previous configuration\n`,
+      );
+      return;
+    }
+    const plan = planReload(current, result.config);
+    for (const change of plan.needsRestart) {
+      stderr(`rws: warning: reload: ${change} needs a restart; not applied\n`);
+    }
+    try {
+      const handler = createHandler(plan.config, handlerOptions);
+      await server.reload({ ...serveOptions(plan.config), handler });
+    } catch (err) {
+      stderr(
+        `rws: reload failed: ${message(err)}\nrws: still serving the previous configuration\n`,
+      );
+      return;
+    }
+    current = plan.config;
+    stderr(`rws: reloaded configuration (config: ${current.configFile ?? 'none'})\n`);
+  };
+
+  const serveOptions = (c: ServerConfig): ServeOptions => ({
+    ...toServeOptions(c),
+    handleSignals: true,
+    onError,
+    onReload: (server) => {
+      const run = queue.then(() => reloadOnce(server));
+      queue = run.catch(() => {});
+      return run;
+    },
+  });
+
+  const handler = createHandler(config, handlerOptions);
+  const server = await serve(handler, serveOptions(config));
+  if (!cluster.isWorker) {
+    stdout(
+      renderBanner({
+        version: VERSION,
+        root: config.root,
+        configFile: config.configFile,
+        urls: server.urls,
+        workers: config.workers === 'auto' ? availableParallelism() : config.workers,
+      }),
+    );
+  }
+  return server;
 }

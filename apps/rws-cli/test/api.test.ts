@@ -18,10 +18,12 @@ it('exports of @rws/cli', async () => {
       "parseArgs",
       "parseEnv",
       "parseToml",
+      "renderBanner",
       "renderHelp",
       "renderJsonSchema",
       "resolveConfig",
       "startServer",
+      "toServeOptions",
     ]
   `);
 });

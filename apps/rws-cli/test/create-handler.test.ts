@@ -14,10 +14,10 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function handlerFor(argv: string[]) {
+function handlerFor(argv: string[], log: string[] = []) {
   const r = resolveConfig({ argv: ['--root', dir, ...argv], env: {}, cwd: dir });
   expect(r.problems).toEqual([]);
-  return createHandler(r.config);
+  return createHandler(r.config, { writeLog: (line) => log.push(line), isTTY: false });
 }
 
 describe('createHandler: the config drives static serving', () => {
@@ -39,5 +39,65 @@ describe('createHandler: the config drives static serving', () => {
     ]);
     expect((await spa(createRequest({ method: 'GET', target: '/users/1' }))).status).toBe(200);
     expect((await spa(createRequest({ method: 'GET', target: '/api/users' }))).status).toBe(404);
+  });
+});
+
+describe('createHandler: request id → access log → CORS → static', () => {
+  it('tags the response with a request id that the JSON log line carries', async () => {
+    const log: string[] = [];
+    const h = handlerFor([], log);
+    const res = await h(createRequest({ method: 'GET', target: '/index.html' }));
+    const id = res.headers.get('x-request-id');
+    expect(id).not.toBeNull();
+    expect(log).toHaveLength(1);
+    expect(JSON.parse(log[0]!)).toMatchObject({ path: '/index.html', status: 200, request_id: id });
+  });
+
+  it('--log-format pretty and combined', async () => {
+    const pretty: string[] = [];
+    await handlerFor(
+      ['--log-format', 'pretty'],
+      pretty,
+    )(createRequest({ method: 'GET', target: '/nope' }));
+    expect(pretty[0]).toContain('GET /nope 404');
+    const combined: string[] = [];
+    await handlerFor(
+      ['--log-format', 'combined'],
+      combined,
+    )(createRequest({ method: 'GET', target: '/' }));
+    expect(combined[0]).toContain('"GET / HTTP/1.1" 200');
+  });
+
+  it('CORS: allow-all by default; an origin list when allow-all is off; preflights', async () => {
+    const origin = { origin: 'https://app.example' };
+    const all = handlerFor([]);
+    const a = await all(createRequest({ method: 'GET', target: '/', headers: origin }));
+    expect(a.headers.get('access-control-allow-origin')).toBe('*');
+
+    const list = handlerFor([
+      '--no-cors-allow-all',
+      '--cors-allow-origins',
+      'https://app.example',
+      '--cors-allow-credentials',
+      '--cors-max-age',
+      '600',
+    ]);
+    const b = await list(createRequest({ method: 'GET', target: '/', headers: origin }));
+    expect(b.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(b.headers.get('access-control-allow-credentials')).toBe('true');
+    const other = await list(
+      createRequest({ method: 'GET', target: '/', headers: { origin: 'https://evil.example' } }),
+    );
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const pre = await list(
+      createRequest({
+        method: 'OPTIONS',
+        target: '/',
+        headers: { ...origin, 'access-control-request-method': 'PUT' },
+      }),
+    );
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-max-age')).toBe('600');
+    expect(pre.headers.get('access-control-allow-methods')).toBe('PUT');
   });
 });

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { main, VERSION } from '../src/index.js';
+import { main, type StartContext, VERSION } from '../src/index.js';
 import { startServer } from '../src/start.js';
 import { CWD, captureIo } from './helpers.js';
 
@@ -101,11 +102,39 @@ describe('main: serve', () => {
     expect(io.started).toEqual([]);
   });
 
-  it('the real startServer says it is not wired yet (exit 1)', async () => {
-    const io = captureIo();
-    io.startServer = startServer;
-    expect(await main([], io)).toBe(1);
-    expect(io.err).toContain('not wired yet');
+  it('passes a context whose resolve() re-reads the config the same way (SIGHUP)', async () => {
+    const files: Record<string, string> = { [FILE]: 'port = 9000\n' };
+    const io = captureIo({}, { files });
+    let context: StartContext | undefined;
+    io.startServer = async (_config, ctx) => {
+      context = ctx;
+    };
+    expect(await main(['--ip', '0.0.0.0'], io)).toBe(0);
+    files[FILE] = 'port = 9001\n';
+    const again = context!.resolve();
+    expect(again.problems).toEqual([]);
+    expect(again.config).toMatchObject({ port: 9001, ip: '0.0.0.0', configFile: FILE });
+  });
+
+  it('a failure to start (busy port) exits 1 with the message', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    const dir = mkdtempSync(join(tmpdir(), 'rws-cli-busy-'));
+    try {
+      const io = captureIo();
+      // The real file system: serveStatic needs a real root.
+      io.cwd = dir;
+      io.readFile = undefined;
+      io.fileKind = undefined;
+      io.startServer = startServer;
+      expect(await main(['--port', String(port)], io)).toBe(1);
+      expect(io.err).toContain(`rws: cannot listen on 127.0.0.1:${port}`);
+      expect(io.out).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 });
 

@@ -1,0 +1,61 @@
+/**
+ * The published shape of the binary: `dist/cli.js` (tsup, with a shebang) run by plain node
+ * with no source condition, so every @rws/* import resolves to the packages' `dist`. The
+ * build goes through turbo, which caches: after the first run it costs about a second.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import pkg from '../package.json' with { type: 'json' };
+import { CLI_DIST, cleanEnv, REPO_ROOT, startCli, tempDir } from './cli-process.js';
+
+beforeAll(() => {
+  try {
+    execFileSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'node_modules/turbo/bin/turbo'),
+        'run',
+        'build',
+        '--filter=@rws/cli...',
+        '--output-logs=errors-only',
+      ],
+      {
+        cwd: REPO_ROOT,
+        stdio: 'pipe',
+        env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
+      },
+    );
+  } catch (err) {
+    // turbo prints the failing package's output on stdout.
+    const out = (err as { stdout?: Buffer }).stdout?.toString() ?? '';
+    throw new Error(`building @rws/cli and its dependencies failed:\n${out}`, { cause: err });
+  }
+}, 120_000);
+
+describe('the built rws binary (dist/cli.js)', () => {
+  it('starts with a shebang and prints its version', () => {
+    expect(readFileSync(CLI_DIST, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(pkg.bin.rws).toBe('./dist/cli.js');
+    const child = spawnSync(process.execPath, [CLI_DIST, '--version'], {
+      env: cleanEnv(),
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(child.stdout).toBe(`rws ${pkg.version}\n`);
+    expect(child.status).toBe(0);
+  });
+
+  it('`rws --port 0` in a folder serves it', async () => {
+    const dir = tempDir('rws-dist-');
+    writeFileSync(join(dir, 'hello.txt'), 'built hello\n');
+    const rws = await startCli(['--port', '0'], { cwd: dir, from: 'dist' });
+    expect(rws.stdout).toContain(`rws ${pkg.version} serving ${dir}\n`);
+    const res = await fetch(`${rws.origin}/hello.txt`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await res.text()).toBe('built hello\n');
+    expect(await rws.stop()).toBe(0);
+  }, 20_000);
+});

@@ -1,0 +1,64 @@
+/**
+ * `rws --tls-cert-file … --tls-key-file … --http-redirect-port …` as a child process, with a
+ * certificate made by openssl at test time: HTTPS serves, the plain listener redirects.
+ */
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateCert, startCli, tempDir } from './cli-process.js';
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function get(url: string, ca?: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const options = { method: 'GET', agent: false as const, ...(ca === undefined ? {} : { ca }) };
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, options, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('rws with TLS and an HTTP→HTTPS redirect listener', () => {
+  it('serves over https and redirects plain http with 301', async () => {
+    const dir = tempDir('rws-tls-');
+    const { cert, key } = generateCert(dir);
+    writeFileSync(join(dir, 'hello.txt'), 'secure hello\n');
+    const rws = await startCli(
+      ['-p', '0', '--tls-cert-file', cert, '--tls-key-file', key, '--http-redirect-port', '0'],
+      { cwd: dir },
+    );
+    expect(rws.urls).toHaveLength(2);
+    const [main, redirect] = rws.urls as [string, string];
+    expect(main).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(redirect).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(rws.stdout).toContain(`➜ ${redirect} (redirects to https)`);
+
+    const ca = readFileSync(cert, 'utf8');
+    const ok = await get(`${main}hello.txt`, ca);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toBe('secure hello\n');
+    expect(ok.headers['strict-transport-security']).toBe('max-age=31536000');
+
+    const moved = await get(`${redirect}hello.txt?x=1`);
+    expect(moved.status).toBe(301);
+    expect(moved.headers['location']).toBe(`${main}hello.txt?x=1`);
+
+    await rws.waitFor('stdout', '"path":"/hello.txt"');
+    expect(await rws.stop()).toBe(0);
+  }, 30_000);
+});
