@@ -37,11 +37,16 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
     headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }),
     body: 'Not Found\n',
   });
+  const isTTY = options.isTTY ?? process.stdout.isTTY === true;
   return compose(
     [
       // The id comes first so the access log line carries it.
       requestId(),
-      accessLog({ format: config.logFormat, write: options.writeLog, isTTY: options.isTTY }),
+      accessLog({
+        format: resolveLogFormat(config.logFormat, isTTY),
+        write: options.writeLog,
+        isTTY,
+      }),
       cors({
         allowAll: c.allowAll,
         allowOrigins: c.allowOrigins,
@@ -55,4 +60,13 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
     ],
     notFound,
   );
+}
+
+/** `auto` picks the coloured one-line format for people at a terminal and JSON for machines. */
+function resolveLogFormat(
+  format: ServerConfig['logFormat'],
+  isTTY: boolean,
+): 'json' | 'combined' | 'pretty' {
+  if (format !== 'auto') return format;
+  return isTTY ? 'pretty' : 'json';
 }

@@ -156,7 +156,7 @@ domains = ["x"]
     ]);
     expect(problems.every((p) => p.source === 'file' && p.file === 'rws.config.toml')).toBe(true);
     expect(problems[1]!.message).toBe('must be a port number from 0 to 65535, got 70000');
-    expect(problems[2]!.message).toBe('must be one of json, combined, pretty, got "xml"');
+    expect(problems[2]!.message).toBe('must be one of auto, json, combined, pretty, got "xml"');
   });
 
   it('finds the line of the second [[virtual_host]]', () => {

@@ -13,7 +13,7 @@ describe('resolveConfig: defaults', () => {
       ip: '127.0.0.1',
       port: 7878,
       root: CWD,
-      logFormat: 'json',
+      logFormat: 'auto',
       directoryListing: true,
       workers: 1,
       maxBodySize: 0,

@@ -94,7 +94,8 @@ export interface ServerConfig {
   cors: CorsConfig;
   /** Largest accepted request body in bytes; 0 = no global cap. */
   maxBodySize: number;
-  logFormat: 'json' | 'combined' | 'pretty';
+  /** `auto`: pretty (coloured) on a terminal, JSON otherwise. */
+  logFormat: 'auto' | 'json' | 'combined' | 'pretty';
   spaFallback: string | null;
   spaFallbackExcludePrefixes: string[];
   directoryListing: boolean;
@@ -289,10 +290,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key({
     path: 'logFormat',
     type: 'enum',
-    values: ['json', 'combined', 'pretty'],
-    default: 'json',
+    values: ['auto', 'json', 'combined', 'pretty'],
+    default: 'auto',
     placeholder: '<format>',
-    description: 'Access log format: json, combined (Apache/nginx) or pretty (terminal).',
+    description:
+      'Access log format: auto (pretty on a terminal, json otherwise), json, combined (Apache/nginx) or pretty.',
     isReloadable: true,
   }),
   key({
