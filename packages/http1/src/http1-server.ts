@@ -38,6 +38,12 @@ export interface Http1ServerOptions {
    * and the client gets 408 (body still arriving) or 503 (handler too slow). Default 300 s.
    */
   requestTimeoutMs?: number | undefined;
+  /**
+   * Longest time the peer may leave our response bytes unread (its receive window full, no
+   * progress on the socket's write queue). On expiry the connection is destroyed, `req.signal`
+   * aborts and a streamed body is stopped (`return()` / `cancel()`). Default 60 s.
+   */
+  sendTimeoutMs?: number | undefined;
   /** Requests served on one connection before it is closed. Default 0 (no limit). */
   maxRequestsPerConnection?: number | undefined;
   /** Open connections allowed; connections beyond it are closed at once. Default 0 (no limit). */
@@ -49,9 +55,18 @@ export interface Http1ServerOptions {
   /**
    * Takes over connections that ask for `Upgrade` (WebSocket, h2c) with `Connection: upgrade`:
    * it receives the request, the paused socket and the bytes already read past the head.
-   * Without it, `Upgrade` is ignored and the request is answered normally.
+   * Without it, `Upgrade` is ignored and the request is answered normally; so is an `Upgrade`
+   * without `Connection: upgrade`, on HTTP/1.0, or on a request with a body (RFC 9110 §7.8
+   * lets a server ignore it).
    */
   onUpgrade?: ((req: Request, socket: Socket, head: Buffer) => void) | undefined;
+  /**
+   * Takes over `CONNECT host:port` requests (RFC 9110 §9.3.6), e.g. a forward proxy: it
+   * receives the request, the paused socket and the bytes already read past the head, and
+   * answers (`HTTP/1.1 200 Connection established`) on the socket itself. Without it, CONNECT
+   * is answered 501 and the connection closed. A CONNECT with a body is always 400.
+   */
+  onConnect?: ((req: Request, socket: Socket, head: Buffer) => void) | undefined;
   /** Serve HTTPS: node:tls options (key, cert, ca, requestCert, SNICallback, …). */
   tls?: TlsOptions | undefined;
 }
@@ -116,6 +131,7 @@ export class Http1Server {
       headersTimeoutMs: positive(options.headersTimeoutMs, 20_000),
       keepAliveTimeoutMs: positive(options.keepAliveTimeoutMs, 5_000),
       requestTimeoutMs: positive(options.requestTimeoutMs, 300_000),
+      sendTimeoutMs: positive(options.sendTimeoutMs, 60_000),
       maxRequestsPerConnection: positive(options.maxRequestsPerConnection, 0),
       serverHeader: typeof serverHeader === 'string' ? serverHeader : null,
     };
@@ -124,6 +140,7 @@ export class Http1Server {
       handler,
       options: resolved,
       onUpgrade: options.onUpgrade ?? null,
+      onConnect: options.onConnect ?? null,
       get isClosing() {
         return self.#isClosing;
       },
@@ -140,6 +157,7 @@ export class Http1Server {
       resolved.headersTimeoutMs,
       resolved.keepAliveTimeoutMs,
       resolved.requestTimeoutMs,
+      resolved.sendTimeoutMs,
     ].filter((t) => t > 0);
     const shortest = timeouts.length === 0 ? 4000 : Math.min(...timeouts);
     this.#tickMs = Math.max(5, Math.min(1000, Math.floor(shortest / 4)));

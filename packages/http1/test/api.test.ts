@@ -5,6 +5,7 @@ describe('public API', () => {
     expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
       [
         "Agent",
+        "EARLY_HINTS",
         "ERROR_CODES",
         "ERROR_DESCRIPTIONS",
         "Http1Server",
@@ -15,6 +16,7 @@ describe('public API', () => {
         "getGlobalAgent",
         "request",
         "setGlobalAgent",
+        "writeEarlyHints",
       ]
     `);
   });

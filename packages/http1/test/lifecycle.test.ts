@@ -133,6 +133,88 @@ describe('upgrade (RFC 9110 §7.8)', () => {
   });
 });
 
+describe('upgrade requests that are answered normally (RFC 9110 §7.8)', () => {
+  function startWithUpgrade() {
+    let upgraded = 0;
+    const started = start(async (req) => text(`plain ${(await req.body.text()).length}`), {
+      onUpgrade: (_req, socket) => {
+        upgraded++;
+        socket.destroy();
+      },
+    });
+    return { started, upgraded: () => upgraded };
+  }
+
+  it('ignores Upgrade on a request with a body, and keeps the connection', async () => {
+    const { started, upgraded } = startWithUpgrade();
+    const { port } = await started;
+    const r = await exchange(
+      port,
+      'POST / HTTP/1.1\r\nHost: a\r\nUpgrade: echo\r\nConnection: upgrade\r\nContent-Length: 3\r\n\r\nabc' +
+        GET,
+      { responses: 2 },
+    );
+    expect(r.responses.map((x) => x.body)).toEqual(['plain 3', 'plain 0']);
+    expect(upgraded()).toBe(0);
+  });
+
+  it('ignores Upgrade without Connection: upgrade, and on HTTP/1.0', async () => {
+    const { started, upgraded } = startWithUpgrade();
+    const { port } = await started;
+    const r = await exchange(
+      port,
+      'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: echo\r\n\r\nGET / HTTP/1.0\r\nUpgrade: echo\r\nConnection: upgrade\r\n\r\n',
+    );
+    expect(r.responses.map((x) => x.status)).toEqual([200, 200]);
+    expect(upgraded()).toBe(0);
+  });
+});
+
+describe('CONNECT (RFC 9110 §9.3.6)', () => {
+  it('answers 501 and closes without onConnect', async () => {
+    const { port } = await start(() => text('never'));
+    const r = await exchange(
+      port,
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    );
+    expect(r.responses[0]!.status).toBe(501);
+    expect(r.responses[0]!.headers['connection']).toBe('close');
+    expect(r.closed).toBe(true);
+  });
+
+  it('hands the socket and the early tunnel bytes to onConnect', async () => {
+    let handled = 0;
+    let target = '';
+    const { port, server } = await start(
+      () => {
+        handled++;
+        return text('never');
+      },
+      {
+        onConnect: (req, socket, head) => {
+          target = req.target;
+          socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
+          socket.write(`head=${head.toString()};`);
+          socket.on('data', (d: Buffer) => socket.write(`tunnel=${d.toString()};`));
+          socket.resume();
+        },
+      },
+    );
+    const socket = await rawSocket(port);
+    socket.write('CONNECT db.internal:5432 HTTP/1.1\r\nHost: db.internal:5432\r\n\r\nHELLO');
+    expect(await readUntil(socket, (raw) => raw.includes('head=HELLO;'))).toMatch(
+      /^HTTP\/1\.1 200/,
+    );
+    // Bytes that look like HTTP are tunnel data now, not a request.
+    socket.write(GET);
+    expect(await readUntil(socket, (raw) => raw.includes('tunnel='))).toContain(`tunnel=${GET};`);
+    expect(target).toBe('db.internal:5432');
+    expect(handled).toBe(0);
+    // The tunnel is no longer an HTTP connection, but a graceful close still ends it.
+    expect(server.connectionCount).toBe(0);
+  });
+});
+
 describe('handleConnection', () => {
   it('serves sockets accepted by another net server', async () => {
     const { createServer: createNetServer } = await import('node:net');

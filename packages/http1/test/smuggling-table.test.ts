@@ -46,7 +46,17 @@ const ROWS: [string, string, number][] = [
   ['HTTP/1.0 without Host', 'GET / HTTP/1.0\r\n\r\n', 200],
   ['absolute-form target', `GET http://a/x?y HTTP/1.1\r\n${H}\r\n`, 200],
   ['OPTIONS *', `OPTIONS * HTTP/1.1\r\n${H}\r\n`, 200],
-  ['CONNECT authority-form', `CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n`, 200],
+  // CONNECT is well-formed but not implemented without `onConnect` (RFC 9110 §9.3.6).
+  [
+    'CONNECT authority-form without onConnect → 501',
+    `CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n`,
+    501,
+  ],
+  [
+    'CONNECT IPv6 authority-form → 501',
+    `CONNECT [::1]:443 HTTP/1.1\r\nHost: [::1]:443\r\n\r\n`,
+    501,
+  ],
   [
     'identical repeated Content-Length lines',
     `POST / HTTP/1.1\r\n${H}Content-Length: 1\r\nContent-Length: 1\r\n\r\nx`,
@@ -186,6 +196,22 @@ const ROWS: [string, string, number][] = [
   ['non-ASCII byte in the target', `GET /\xff HTTP/1.1\r\n${H}\r\n`, 400],
   ['asterisk target with GET', `GET * HTTP/1.1\r\n${H}\r\n`, 400],
   ['CONNECT with origin form', `CONNECT / HTTP/1.1\r\n${H}\r\n`, 400],
+  // Request-target forms are tied to methods (RFC 9112 §3.2.3, §3.2.4).
+  ['authority-form with GET', `GET a:443 HTTP/1.1\r\n${H}\r\n`, 400],
+  ['authority-form with OPTIONS', `OPTIONS a:443 HTTP/1.1\r\n${H}\r\n`, 400],
+  ['authority-form with POST', `POST localhost:80 HTTP/1.1\r\n${H}Content-Length: 0\r\n\r\n`, 400],
+  ['asterisk target with POST', `POST * HTTP/1.1\r\n${H}Content-Length: 0\r\n\r\n`, 400],
+  ['asterisk target with CONNECT', `CONNECT * HTTP/1.1\r\n${H}\r\n`, 400],
+  ['CONNECT with absolute-form', `CONNECT http://a:443/ HTTP/1.1\r\n${H}\r\n`, 400],
+  ['CONNECT with userinfo', `CONNECT u@a:443 HTTP/1.1\r\n${H}\r\n`, 400],
+  ['CONNECT without a port', `CONNECT a HTTP/1.1\r\n${H}\r\n`, 400],
+  ['CONNECT with a non-numeric port', `CONNECT a:https HTTP/1.1\r\n${H}\r\n`, 400],
+  ['CONNECT with Content-Length', `CONNECT a:443 HTTP/1.1\r\n${H}Content-Length: 1\r\n\r\nx`, 400],
+  [
+    'CONNECT with Transfer-Encoding',
+    `CONNECT a:443 HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+    400,
+  ],
   ['HTTP/0.9 request line', 'GET /\r\n\r\n', 400],
   ['lower-case version', `GET / http/1.1\r\n${H}\r\n`, 400],
   ['version without minor', `GET / HTTP/1\r\n${H}\r\n`, 400],

@@ -4,8 +4,14 @@
  * pays for nothing else.
  */
 import type { Body, ConnectionInfo, Headers, Protocol, Request } from '@rws/core';
+import { EARLY_HINTS, type EarlyHintsCapable } from '../early-hints.js';
 
-export class H1Request implements Request {
+/** Where a request sends interim (1xx) responses: its connection. */
+export interface InterimWriter {
+  writeInterim(req: H1Request, status: number, headers: Headers): boolean;
+}
+
+export class H1Request implements Request, EarlyHintsCapable {
   readonly method: string;
   readonly target: string;
   readonly headers: Headers;
@@ -18,6 +24,7 @@ export class H1Request implements Request {
   #controller: AbortController | null = null;
   #abortReason: unknown = undefined;
   #isAborted = false;
+  #interim: InterimWriter | null;
 
   constructor(
     method: string,
@@ -26,6 +33,7 @@ export class H1Request implements Request {
     body: Body,
     protocol: Protocol,
     conn: ConnectionInfo,
+    interim: InterimWriter | null = null,
   ) {
     this.method = method;
     this.target = target;
@@ -33,6 +41,12 @@ export class H1Request implements Request {
     this.body = body;
     this.protocol = protocol;
     this.conn = conn;
+    this.#interim = interim;
+  }
+
+  /** 103 Early Hints, through the connection (see `writeEarlyHints`). */
+  [EARLY_HINTS](headers: Headers): boolean {
+    return this.#interim?.writeInterim(this, 103, headers) ?? false;
   }
 
   /** Index of `?` in the path part, or -1. */

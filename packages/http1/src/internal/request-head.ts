@@ -144,12 +144,14 @@ export function parseRequestHead(
 function checkTarget(method: string, target: string): Http1ErrorCode | null {
   const c0 = target.charCodeAt(0);
   if (method === 'CONNECT') {
-    // authority-form = uri-host ":" port
+    // authority-form = uri-host ":" port; no userinfo, path or scheme (so not `*` and not
+    // origin- or absolute-form either).
     const colon = target.lastIndexOf(':');
     if (colon <= 0 || colon === target.length - 1 || c0 === 0x2f) return ERROR_CODES.INVALID_TARGET;
-    for (let i = colon + 1; i < target.length; i++) {
-      const d = target.charCodeAt(i);
-      if (d < 48 || d > 57) return ERROR_CODES.INVALID_TARGET;
+    if (!isPort(target, colon + 1)) return ERROR_CODES.INVALID_TARGET;
+    // The HOST table has no `@` or `/`: userinfo and paths fall out here.
+    for (let i = 0; i < colon; i++) {
+      if (HOST[target.charCodeAt(i)] === 0) return ERROR_CODES.INVALID_TARGET;
     }
     return null;
   }
@@ -160,7 +162,12 @@ function checkTarget(method: string, target: string): Http1ErrorCode | null {
   if (!isAlpha) return ERROR_CODES.INVALID_TARGET;
   for (let i = 1; i < target.length; i++) {
     const c = target.charCodeAt(i);
-    if (c === 0x3a) return i + 1 < target.length ? null : ERROR_CODES.INVALID_TARGET;
+    if (c === 0x3a) {
+      // `host:443` parses as scheme `host` with path `443`, but it is authority-form, which
+      // only CONNECT may use (RFC 9112 §3.2.3): reject rather than guess.
+      if (i + 1 >= target.length || isPort(target, i + 1)) return ERROR_CODES.INVALID_TARGET;
+      return null;
+    }
     const ok =
       (c >= 0x41 && c <= 0x5a) ||
       (c >= 0x61 && c <= 0x7a) ||
@@ -171,4 +178,14 @@ function checkTarget(method: string, target: string): Http1ErrorCode | null {
     if (!ok) return ERROR_CODES.INVALID_TARGET;
   }
   return ERROR_CODES.INVALID_TARGET;
+}
+
+/** True when `s[from..]` is one or more digits. */
+function isPort(s: string, from: number): boolean {
+  if (from >= s.length) return false;
+  for (let i = from; i < s.length; i++) {
+    const d = s.charCodeAt(i);
+    if (d < 48 || d > 57) return false;
+  }
+  return true;
 }

@@ -26,7 +26,7 @@ import {
   TE_CHUNKED,
   TE_CODINGS_THEN_CHUNKED,
 } from './field-parser.js';
-import { H1Request } from './h1-request.js';
+import { H1Request, type InterimWriter } from './h1-request.js';
 import { type BodyOwner, RequestBody } from './request-body.js';
 import { parseRequestHead, RequestHead } from './request-head.js';
 import { reasonPhrase, statusLine } from './status.js';
@@ -49,6 +49,7 @@ export interface ConnectionOptions {
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
   requestTimeoutMs: number;
+  sendTimeoutMs: number;
   maxRequestsPerConnection: number;
   serverHeader: string | null;
 }
@@ -59,6 +60,7 @@ export interface ServerContext {
   readonly options: ConnectionOptions;
   readonly isClosing: boolean;
   readonly onUpgrade: ((req: Request, socket: Socket, head: Buffer) => void) | null;
+  readonly onConnect: ((req: Request, socket: Socket, head: Buffer) => void) | null;
   /** The cached `Date` value for this second. */
   date(): string;
   reportError(err: unknown, req: Request | null): void;
@@ -83,9 +85,18 @@ const DL_IDLE = 1;
 const DL_HEADERS = 2;
 const DL_REQUEST = 3;
 const DL_LINGER = 4;
+/**
+ * Response bytes are waiting for the peer to read them. Sits on top of the deadline it
+ * interrupted (kept in `#savedKind`/`#savedDeadline`), which comes back once the queue empties.
+ */
+const DL_SEND = 5;
 
 /** How long a connection we are closing may linger for the peer to read our last response. */
 const LINGER_MS = 2000;
+
+/** In-memory response bodies above this are written in `SLICE_BYTES` slices. */
+const LARGE_BODY_BYTES = 1024 * 1024;
+const SLICE_BYTES = 256 * 1024;
 
 /** Largest unread request body rest that is read and dropped to keep a connection alive. */
 const MAX_DISCARD_BYTES = 64 * 1024;
@@ -107,14 +118,20 @@ function statusOf(code: Http1ErrorCode): number {
 
 type StreamBody = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
 
-export class ServerConnection implements BodyOwner {
+export class ServerConnection implements BodyOwner, InterimWriter {
   readonly socket: Socket;
   readonly info: ConnectionInfo;
   /** Absolute time (ms) at which `onTimeout` should run, or 0. Read by the server's tick. */
   deadline = 0;
   #deadlineKind = DL_NONE;
+  #savedKind = DL_NONE;
+  #savedDeadline = 0;
+  /** Unsent bytes when the send watch was last armed: less at expiry means progress. */
+  #sendMark = 0;
   #server: ServerContext;
   #opts: ConnectionOptions;
+  /** Shared by every request body of the connection (Body only reads it). */
+  #bodyOptions: { limit: number };
   #state = ST_HEAD;
   #pending: Buffer | null = null;
   #scanFrom = 0;
@@ -145,10 +162,12 @@ export class ServerConnection implements BodyOwner {
   #isPeerEnded = false;
   #drainResolve: (() => void) | null = null;
   #activeIterator: AsyncIterator<Uint8Array> | null = null;
+  #isSendTimedOut = false;
 
   constructor(server: ServerContext, socket: Socket, info: ConnectionInfo) {
     this.#server = server;
     this.#opts = server.options;
+    this.#bodyOptions = { limit: server.options.maxBodyBytes };
     this.socket = socket;
     this.info = info;
     socket.setNoDelay(true);
@@ -191,17 +210,13 @@ export class ServerConnection implements BodyOwner {
       this.#pending = null;
       chunk = Buffer.concat([pending, chunk]);
     }
-    // Responses written synchronously while this chunk is parsed (pipelining) leave in one
-    // writev instead of one syscall each.
-    const socket = this.socket;
-    socket.cork();
     this.#process(chunk, 0);
-    socket.uncork();
   };
 
   #process(buf: Buffer, pos: number): void {
     this.#isProcessing = true;
     const len = buf.length;
+    let heads = 0;
     for (;;) {
       const state = this.#state;
       if (state === ST_HEAD) {
@@ -215,6 +230,7 @@ export class ServerConnection implements BodyOwner {
             this.#isPausedByPipeline = true;
             this.socket.pause();
           }
+          this.#armSendTimeout();
           break;
         }
         if (!this.#hasHeadBytes) {
@@ -222,7 +238,7 @@ export class ServerConnection implements BodyOwner {
           while (pos < len && (buf[pos] === CR || buf[pos] === LF)) pos++;
           if (pos >= len) break;
           this.#hasHeadBytes = true;
-          if (this.#deadlineKind !== DL_HEADERS) {
+          if (this.#baseDeadlineKind() !== DL_HEADERS) {
             this.#setDeadline(DL_HEADERS, this.#opts.headersTimeoutMs);
           }
         }
@@ -247,6 +263,10 @@ export class ServerConnection implements BodyOwner {
         }
         pos = headEnd;
         this.#hasHeadBytes = false;
+        // Responses written synchronously while one buffer is parsed (pipelining) leave in
+        // one writev instead of one syscall each. Cork only once a second request shows up:
+        // the common single request per read then writes straight through.
+        if (++heads === 2) this.socket.cork();
         if (!this.#startRequest(head, buf, pos)) break;
         continue;
       }
@@ -263,6 +283,7 @@ export class ServerConnection implements BodyOwner {
       }
       break;
     }
+    if (heads >= 2) this.socket.uncork();
     this.#isProcessing = false;
   }
 
@@ -333,6 +354,16 @@ export class ServerConnection implements BodyOwner {
       if (length > opts.maxBodyBytes) return this.#reject(ERROR_CODES.BODY_TOO_LARGE);
     }
 
+    // RFC 9110 §9.3.6: CONNECT has no content; bytes after its head belong to the tunnel, so
+    // framing fields on it could only desynchronise us from a proxy in front.
+    const isConnect = head.method === 'CONNECT';
+    if (isConnect) {
+      if (mode === BODY_CHUNKED) return this.#reject(ERROR_CODES.INVALID_TRANSFER_ENCODING);
+      if (mode === BODY_LENGTH) return this.#reject(ERROR_CODES.INVALID_CONTENT_LENGTH);
+      // Without a tunnel owner we do not implement the method (RFC 9110 §15.6.2).
+      if (this.#server.onConnect === null) return this.#rejectStatus(501);
+    }
+
     let needsContinue = false;
     const expect = fields.expect;
     if (expect !== null) {
@@ -362,10 +393,10 @@ export class ServerConnection implements BodyOwner {
     let body: Body;
     let source: RequestBody | null = null;
     if (mode === BODY_NONE) {
-      body = new Body(null, { limit: opts.maxBodyBytes });
+      body = new Body(null, this.#bodyOptions);
     } else {
       source = new RequestBody(this, mode === BODY_LENGTH ? length : null, opts.bodyHighWaterMark);
-      body = new Body(source, { limit: opts.maxBodyBytes });
+      body = new Body(source, this.#bodyOptions);
     }
     const req = new H1Request(
       head.method,
@@ -374,6 +405,7 @@ export class ServerConnection implements BodyOwner {
       body,
       minor === 1 ? 'http/1.1' : 'http/1.0',
       this.info,
+      this,
     );
     this.#req = req;
     this.#body = source;
@@ -382,7 +414,13 @@ export class ServerConnection implements BodyOwner {
     this.#isBodyDone = mode === BODY_NONE;
     this.#decoder = mode === BODY_CHUNKED ? new ChunkedDecoder() : null;
 
-    // Upgrade (RFC 9110 §7.8): hand the socket over when someone wants it.
+    if (isConnect) {
+      this.#handOver(this.#server.onConnect!, req, buf.subarray(pos));
+      return false;
+    }
+    // Upgrade (RFC 9110 §7.8): hand the socket over when someone wants it. An Upgrade that is
+    // not also a `Connection` option, on HTTP/1.0, or on a request with content (whose bytes
+    // would have to be read before switching) is ignored: the request is answered normally.
     const onUpgrade = this.#server.onUpgrade;
     if (
       onUpgrade !== null &&
@@ -391,7 +429,7 @@ export class ServerConnection implements BodyOwner {
       minor === 1 &&
       mode === BODY_NONE
     ) {
-      this.#upgrade(onUpgrade, req, buf.subarray(pos));
+      this.#handOver(onUpgrade, req, buf.subarray(pos));
       return false;
     }
 
@@ -403,13 +441,14 @@ export class ServerConnection implements BodyOwner {
     return state !== ST_CLOSED && state !== ST_UPGRADED;
   }
 
-  #upgrade(
+  /** Gives the socket to `onUpgrade` / `onConnect`; this connection is done with it. */
+  #handOver(
     onUpgrade: (req: Request, socket: Socket, head: Buffer) => void,
     req: H1Request,
     head: Buffer,
   ): void {
     this.#state = ST_UPGRADED;
-    this.#clearDeadline();
+    this.#resetDeadlines();
     const socket = this.socket;
     socket.removeListener('data', this.#onData);
     socket.removeListener('end', this.#onEnd);
@@ -478,7 +517,7 @@ export class ServerConnection implements BodyOwner {
 
   #bodyComplete(trailers: string[] | null): void {
     this.#isBodyDone = true;
-    if (this.#isResponseStarted && this.#deadlineKind === DL_REQUEST) this.#clearDeadline();
+    if (this.#isResponseStarted && this.#baseDeadlineKind() === DL_REQUEST) this.#clearDeadline();
     this.#body!.end(trailers);
     this.#resumeIfPausedByBody();
     if (this.#isResponseDone) this.#nextRequest();
@@ -604,6 +643,31 @@ export class ServerConnection implements BodyOwner {
 
   // ------------------------------------------------------------ writing
 
+  /**
+   * Writes a 1xx interim response (103 Early Hints) for the current request. Refused (false)
+   * once the final response started, for another request, or to an HTTP/1.0 client
+   * (RFC 9110 §15.2). 1xx carry no body and do not change keep-alive (RFC 9112 §6.3 item 1).
+   */
+  writeInterim(req: H1Request, status: number, headers: Headers): boolean {
+    if (
+      req !== this.#req ||
+      this.#isResponseStarted ||
+      this.#isResponseDone ||
+      this.#minor === 0 ||
+      this.#state === ST_CLOSED ||
+      this.#state === ST_UPGRADED ||
+      status < 102 ||
+      status > 199
+    ) {
+      return false;
+    }
+    let head = statusLine(status);
+    const list = headers.toList();
+    for (let i = 0; i < list.length; i += 2) head += `${list[i]}: ${list[i + 1]}\r\n`;
+    this.socket.write(`${head}\r\n`);
+    return true;
+  }
+
   #respond(req: H1Request, res: Response): void {
     if (req !== this.#req || this.#isResponseDone || this.#isResponseStarted) {
       // Too late (timed out, client gone): release what the response holds.
@@ -664,6 +728,7 @@ export class ServerConnection implements BodyOwner {
     if (this.#needsContinue && !this.#isBodyDone) keepAlive = false;
     let head = statusLine(status);
     let hasDate = false;
+    let hasTrailerField = false;
     let handlerLength = -1;
     for (let i = 0; i < list.length; i += 2) {
       const name = list[i]!;
@@ -688,6 +753,9 @@ export class ServerConnection implements BodyOwner {
         case 4:
           if (name === 'date') hasDate = true;
           break;
+        case 7:
+          if (name === 'trailer') hasTrailerField = true;
+          break;
       }
       head += `${name}: ${value}\r\n`;
     }
@@ -696,8 +764,11 @@ export class ServerConnection implements BodyOwner {
     let stream: StreamBody | null = null;
     let isChunked = false;
     let length = -1;
-    const trailers = res.trailers;
-    const hasTrailers = trailers !== undefined && trailers.size > 0 && this.#minor === 1;
+    // Trailers need chunked framing (RFC 9112 §7.1.2): on HTTP/1.0 and with a Content-Length
+    // or file body they are dropped. A trailers object still empty now may be filled while a
+    // stream is sent; it goes out if the body is chunked anyway.
+    const trailers = this.#minor === 1 ? (res.trailers ?? null) : null;
+    const hasTrailers = trailers !== null && trailers.size > 0;
     if (body === null) {
       length = 0;
     } else if (typeof body === 'string') {
@@ -724,6 +795,8 @@ export class ServerConnection implements BodyOwner {
     } else if (hasTrailers && handlerLength < 0 && fileLength < 0) {
       isChunked = true;
       head += 'transfer-encoding: chunked\r\n';
+      // RFC 9110 §6.6.2: announce the trailer fields so the recipient can expect them.
+      if (!hasTrailerField) head += `trailer: ${trailerNames(trailers)}\r\n`;
       if (payload !== null) {
         stream = singleChunk(payload);
         payload = null;
@@ -760,6 +833,13 @@ export class ServerConnection implements BodyOwner {
       this.#responseDone();
       return null;
     }
+    if (payload !== null && length > LARGE_BODY_BYTES) {
+      // One huge write shows no progress until all of it is out, and would sit in the
+      // socket's buffer whole: send it in slices through the pump, which waits for 'drain'
+      // and lets sendTimeoutMs see a slow reader move.
+      stream = slices(payload);
+      payload = null;
+    }
     if (stream === null) {
       if (payload === null) {
         socket.write(head);
@@ -778,7 +858,7 @@ export class ServerConnection implements BodyOwner {
     }
     socket.write(head);
     if (fileLength >= 0) return stream;
-    void this.#pump(stream, isChunked, hasTrailers ? trailers! : null, length);
+    void this.#pump(stream, isChunked, isChunked ? trailers : null, length);
     return null;
   }
 
@@ -898,17 +978,23 @@ export class ServerConnection implements BodyOwner {
       return;
     }
     if (isChunked)
-      socket.write(trailers === null ? '0\r\n\r\n' : `0\r\n${serializeTrailers(trailers)}\r\n`);
+      socket.write(
+        trailers === null || trailers.size === 0
+          ? '0\r\n\r\n'
+          : `0\r\n${serializeTrailers(trailers)}\r\n`,
+      );
     this.#responseDone();
   }
 
   #waitDrain(): Promise<void> {
+    this.#armSendTimeout();
     return new Promise((resolve) => {
       this.#drainResolve = resolve;
     });
   }
 
   #onDrain = (): void => {
+    if (this.#deadlineKind === DL_SEND) this.#restoreDeadline();
     const resolve = this.#drainResolve;
     if (resolve !== null) {
       this.#drainResolve = null;
@@ -934,9 +1020,14 @@ export class ServerConnection implements BodyOwner {
 
   /** Rejects the request being parsed with the status of `code`, then closes. */
   #reject(code: Http1ErrorCode): false {
+    return this.#rejectStatus(statusOf(code));
+  }
+
+  /** Answers the request being parsed with a bare `status`, then closes. */
+  #rejectStatus(status: number): false {
     this.#isHead = false;
     this.#minor = 1;
-    this.#writeSimple(statusOf(code), reasonPhrase(statusOf(code)), false);
+    this.#writeSimple(status, reasonPhrase(status), false);
     this.#closeAfterWrite();
     return false;
   }
@@ -979,6 +1070,9 @@ export class ServerConnection implements BodyOwner {
       return;
     }
     this.#setDeadline(DL_IDLE, this.#opts.keepAliveTimeoutMs);
+    // A large response still queued: the peer gets sendTimeoutMs per bit of progress, and
+    // the keep-alive idle time only starts once it has read it.
+    if (this.socket.writableNeedDrain) this.#armSendTimeout();
     if (this.#isProcessing) return;
     // A client that does not read its responses must not make us buffer without bound.
     if (this.socket.writableNeedDrain) {
@@ -995,6 +1089,8 @@ export class ServerConnection implements BodyOwner {
 
   #continueAfterDrain(): void {
     this.#state = ST_HEAD;
+    // The keep-alive idle time starts now that our responses are out.
+    this.#setDeadline(DL_IDLE, this.#opts.keepAliveTimeoutMs);
     if (this.#isPausedByPipeline) {
       this.#isPausedByPipeline = false;
       if (!this.#isPausedByBody) this.socket.resume();
@@ -1025,6 +1121,7 @@ export class ServerConnection implements BodyOwner {
     if (this.#isPausedByBody || this.#isPausedByPipeline) socket.resume();
     socket.end();
     this.#setDeadline(DL_LINGER, LINGER_MS);
+    if (socket.writableNeedDrain) this.#armSendTimeout();
   }
 
   // ------------------------------------------------------------ lifecycle
@@ -1064,11 +1161,16 @@ export class ServerConnection implements BodyOwner {
   #onClose = (): void => {
     const wasClosed = this.#state === ST_CLOSED;
     this.#state = ST_CLOSED;
-    this.#clearDeadline();
+    this.#resetDeadlines();
     this.#pending = null;
     const req = this.#req;
     if (req !== null && !(wasClosed && this.#isResponseDone)) {
-      const err = new RwsError(ERROR_CODES.CLIENT_ABORTED, 'client closed the connection');
+      const err = new RwsError(
+        ERROR_CODES.CLIENT_ABORTED,
+        this.#isSendTimedOut
+          ? 'client stopped reading the response (sendTimeoutMs)'
+          : 'client closed the connection',
+      );
       if (!this.#isBodyDone) this.#body?.fail(err);
       if (!this.#isResponseDone) req.abort(err);
     }
@@ -1092,23 +1194,103 @@ export class ServerConnection implements BodyOwner {
   // ------------------------------------------------------------ timeouts
 
   #setDeadline(kind: number, ms: number): void {
-    if (ms <= 0 || !Number.isFinite(ms)) {
-      this.#deadlineKind = DL_NONE;
-      this.deadline = 0;
+    const isOff = ms <= 0 || !Number.isFinite(ms);
+    const k = isOff ? DL_NONE : kind;
+    const at = isOff ? 0 : Date.now() + ms;
+    if (this.#deadlineKind === DL_SEND) {
+      // The send watch stays on top; this deadline applies once our bytes are out.
+      this.#savedKind = k;
+      this.#savedDeadline = at;
       return;
     }
-    this.#deadlineKind = kind;
-    this.deadline = Date.now() + ms;
+    this.#deadlineKind = k;
+    this.deadline = at;
   }
 
   #clearDeadline(): void {
+    if (this.#deadlineKind === DL_SEND) {
+      this.#savedKind = DL_NONE;
+      this.#savedDeadline = 0;
+      return;
+    }
     this.#deadlineKind = DL_NONE;
     this.deadline = 0;
+  }
+
+  /** No deadline at all, send watch included (closed or handed over). */
+  #resetDeadlines(): void {
+    this.#deadlineKind = DL_NONE;
+    this.deadline = 0;
+    this.#savedKind = DL_NONE;
+    this.#savedDeadline = 0;
+  }
+
+  /** The deadline in force once the send watch (if any) is over. */
+  #baseDeadlineKind(): number {
+    return this.#deadlineKind === DL_SEND ? this.#savedKind : this.#deadlineKind;
+  }
+
+  /**
+   * Response bytes wait for the peer: give it `sendTimeoutMs` to make progress. Called when
+   * a write asked us to wait for 'drain' and when a deadline finds bytes still queued.
+   */
+  #armSendTimeout(): void {
+    const ms = this.#opts.sendTimeoutMs;
+    if (ms <= 0 || this.#state === ST_UPGRADED) return;
+    if (this.#deadlineKind !== DL_SEND) {
+      this.#savedKind = this.#deadlineKind;
+      this.#savedDeadline = this.deadline;
+      this.#deadlineKind = DL_SEND;
+    }
+    this.#sendMark = this.#unsent();
+    this.deadline = Date.now() + ms;
+  }
+
+  /** The send watch is over: the interrupted deadline applies again. */
+  #restoreDeadline(): void {
+    const kind = this.#savedKind;
+    let at = this.#savedDeadline;
+    // Idle and linger time count from the moment our bytes are out, not from when they
+    // were queued.
+    if (kind === DL_IDLE) at = Date.now() + this.#opts.keepAliveTimeoutMs;
+    else if (kind === DL_LINGER) at = Date.now() + LINGER_MS;
+    this.#deadlineKind = kind;
+    this.deadline = at;
+    this.#savedKind = DL_NONE;
+    this.#savedDeadline = 0;
+  }
+
+  /**
+   * Bytes we wrote that the kernel has not accepted yet. A write leaves this count only
+   * when all of it is out, which is why large bodies are written in slices.
+   */
+  #unsent(): number {
+    return this.socket.writableLength;
   }
 
   /** Called by the server's tick once `deadline` has passed. */
   onTimeout(): void {
     const kind = this.#deadlineKind;
+    if (kind === DL_SEND) {
+      const unsent = this.#unsent();
+      if (unsent === 0) {
+        // Everything went out without a 'drain' (small writes): back to the deadline below.
+        this.#restoreDeadline();
+      } else if (unsent < this.#sendMark) {
+        this.#armSendTimeout();
+      } else {
+        // The peer has not read a byte for sendTimeoutMs: stop the response and let go.
+        this.#isSendTimedOut = true;
+        this.socket.destroy();
+      }
+      return;
+    }
+    // Idle or lingering while our last response is still queued: that is a send, not idleness.
+    if ((kind === DL_IDLE || kind === DL_LINGER) && this.#unsent() > 0) {
+      this.#setDeadline(kind, kind === DL_IDLE ? this.#opts.keepAliveTimeoutMs : LINGER_MS);
+      this.#armSendTimeout();
+      return;
+    }
     this.#clearDeadline();
     switch (kind) {
       case DL_IDLE:
@@ -1164,11 +1346,26 @@ function parseLength(value: string): number {
   return n;
 }
 
+/** The distinct field names of `trailers`, comma-separated, for the `Trailer` field. */
+function trailerNames(trailers: Headers): string {
+  const list = trailers.toList();
+  const names = new Set<string>();
+  for (let i = 0; i < list.length; i += 2) names.add(list[i]!);
+  return [...names].join(', ');
+}
+
 function serializeTrailers(trailers: Headers): string {
   let out = '';
   const list = trailers.toList();
   for (let i = 0; i < list.length; i += 2) out += `${list[i]}: ${list[i + 1]}\r\n`;
   return out;
+}
+
+async function* slices(payload: string | Uint8Array): AsyncGenerator<Uint8Array> {
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  for (let i = 0; i < bytes.byteLength; i += SLICE_BYTES) {
+    yield bytes.subarray(i, Math.min(bytes.byteLength, i + SLICE_BYTES));
+  }
 }
 
 async function* singleChunk(payload: string | Uint8Array): AsyncGenerator<Uint8Array> {
