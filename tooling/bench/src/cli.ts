@@ -1,0 +1,105 @@
+/**
+ * `pnpm bench [<suite>] [--duration s] [--rounds n] [--warmup s] [--connections n]
+ *  [--only a,b] [--case x,y]` — without a suite name, lists the suites.
+ * Flags fall back to BENCH_DURATION, BENCH_ROUNDS, BENCH_WARMUP, BENCH_CONNECTIONS.
+ */
+import { parseArgs } from 'node:util';
+import { formatReport, type RunOptions, runSuite, stopAll, writeResults } from './run.js';
+import { SUITES } from './suites/index.js';
+import type { Stat } from './table.js';
+import { ensureTools } from './tools.js';
+
+const USAGE = `usage: pnpm bench <suite> [--duration 10] [--rounds 2] [--warmup 2] [--connections N]
+                        [--only target,target] [--case name,name] [--stat median|best] [--nice=-10]`;
+
+function positiveNumber(name: string, flag: string | undefined, env: string, fallback: number) {
+  const raw = flag ?? process.env[env];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`--${name} must be a non-negative number, got ${raw}`);
+  return n;
+}
+
+function parseStat(raw: string | undefined): Stat {
+  if (raw === undefined || raw === '' || raw === 'median') return 'median';
+  if (raw === 'best') return 'best';
+  throw new Error(`--stat must be median or best, got ${raw}`);
+}
+
+function parseNice(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 0;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < -20 || n > 19)
+    throw new Error(`--nice must be -20..19, got ${raw}`);
+  return n;
+}
+
+const list = (s: string | undefined) =>
+  s === undefined ? undefined : s.split(',').filter(Boolean);
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      duration: { type: 'string' },
+      rounds: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      only: { type: 'string' },
+      case: { type: 'string' },
+      stat: { type: 'string' },
+      nice: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const name = positionals[0];
+  if (values.help === true || name === undefined) {
+    console.log(`${USAGE}\n\nsuites:`);
+    for (const [key, load] of Object.entries(SUITES)) {
+      const suite = (await load()).default;
+      console.log(`  ${key.padEnd(14)} ${suite.description}`);
+    }
+    return;
+  }
+  const loader = SUITES[name];
+  if (loader === undefined) {
+    throw new Error(`unknown suite ${name}; known: ${Object.keys(SUITES).join(', ')}`);
+  }
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 24) {
+    console.error(
+      `warning: running on Node ${process.version}; the workspace pins Node 24 (use pnpm bench)`,
+    );
+  }
+  const connections = positiveNumber('connections', values.connections, 'BENCH_CONNECTIONS', 0);
+  const opts: RunOptions = {
+    durationSec: Math.max(
+      1,
+      Math.round(positiveNumber('duration', values.duration, 'BENCH_DURATION', 10)),
+    ),
+    rounds: Math.max(1, Math.round(positiveNumber('rounds', values.rounds, 'BENCH_ROUNDS', 2))),
+    warmupSec: Math.round(positiveNumber('warmup', values.warmup, 'BENCH_WARMUP', 2)),
+    connections: connections > 0 ? connections : undefined,
+    only: list(values.only),
+    cases: list(values.case),
+    stat: parseStat(values.stat ?? process.env['BENCH_STAT']),
+    nice: parseNice(values.nice ?? process.env['BENCH_NICE']),
+  };
+  ensureTools();
+  const suite = (await loader()).default;
+  const stop = () => {
+    void stopAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const result = await runSuite(suite, opts);
+  console.log(`\n${formatReport(result)}\n`);
+  console.log(`results: ${await writeResults(result)}`);
+}
+
+main().catch(async (err: unknown) => {
+  await stopAll();
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,7 @@
+/** Subject: @rws/http1 serving a core Handler, hello world on 127.0.0.1:$PORT. */
+import { text } from '@rws/core';
+import { createServer } from '@rws/http1';
+
+const port = Number(process.env['PORT'] ?? 3000);
+const server = createServer(() => text('Hello, World!'));
+await server.listen({ port, host: '127.0.0.1' });

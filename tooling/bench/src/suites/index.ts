@@ -1,0 +1,14 @@
+/**
+ * The suite registry: `pnpm bench <name>` looks the name up here. Suites load lazily so one
+ * suite's server dependencies never stop another from running.
+ */
+import type { Suite } from '../types.js';
+
+type SuiteModule = { default: Suite };
+
+export const SUITES: Readonly<Record<string, () => Promise<SuiteModule>>> = {
+  'hello-peers': () => import('./hello-peers.js'),
+  http1: () => import('./http1.js'),
+  router: () => import('./router.js'),
+  app: () => import('./app.js'),
+};

@@ -1,0 +1,90 @@
+/**
+ * The shapes a benchmark suite declares. A suite is a list of targets (servers, the first one
+ * or `subject` being the one under test) and a list of cases (a load each target receives).
+ */
+
+/** A started server under test. */
+export interface RunningTarget {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:40123`. */
+  readonly url: string;
+  /** Stops the server and waits for its process to exit. */
+  stop(): Promise<void>;
+}
+
+/** One server a suite measures: rws or a peer (node:http, fastify, hono, nginx, …). */
+export interface Target {
+  readonly name: string;
+  /** Starts the server pinned to the server CPU and resolves once its port accepts connections. */
+  start(): Promise<RunningTarget>;
+}
+
+/** HTTP/1.1 load driven by wrk (one thread, keep-alive, optional pipelining). */
+export interface WrkLoad {
+  readonly tool: 'wrk';
+  /** Request path, e.g. `/`. */
+  readonly path: string;
+  readonly connections: number;
+  /** wrk threads. Default 1: the load generator owns exactly one CPU. */
+  readonly threads?: number;
+  /** Requests written back to back per connection (HTTP/1.1 pipelining). Default 1. */
+  readonly pipeline?: number;
+  readonly method?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+/** HTTP/2 (h2c or h2 over TLS, chosen by the URL scheme) load driven by h2load. */
+export interface H2loadLoad {
+  readonly tool: 'h2load';
+  readonly path: string;
+  readonly connections: number;
+  /** Max concurrent streams per connection (`h2load -m`). Default 10. */
+  readonly streams?: number;
+  /** h2load threads. Default 1. */
+  readonly threads?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type Load = WrkLoad | H2loadLoad;
+
+/** One measured scenario of a suite (e.g. `keep-alive`, `pipelined-10`). */
+export interface BenchCase {
+  readonly name: string;
+  readonly load: Load;
+}
+
+/** A benchmark: `pnpm bench <name>` runs every case against every target. */
+export interface Suite {
+  readonly name: string;
+  readonly description: string;
+  /** The target the ratios are computed for. Default: the first target. */
+  readonly subject?: string;
+  readonly targets: readonly Target[];
+  readonly cases: readonly BenchCase[];
+}
+
+/** What one load-generator run measured. Latencies are in milliseconds. */
+export interface Measurement {
+  readonly requestsPerSec: number;
+  readonly requests: number;
+  readonly durationSec: number;
+  readonly p50Ms: number | null;
+  readonly p75Ms: number | null;
+  readonly p90Ms: number | null;
+  readonly p99Ms: number | null;
+  /** Socket errors, failed or non-2xx/3xx responses, summed. */
+  readonly errors: number;
+}
+
+/** Per-target summary over all rounds of one case. */
+export interface TargetSummary {
+  readonly target: string;
+  /** Median over rounds (or the best round, with `--stat best`). */
+  readonly requestsPerSec: number;
+  /** (max - min) / median over rounds, in percent; 0 with one round. */
+  readonly spreadPct: number;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly errors: number;
+  readonly rounds: readonly Measurement[];
+}
