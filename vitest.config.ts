@@ -34,6 +34,7 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'apps/*/test/**/*.test.ts',
       'tooling/*/test/**/*.test.ts',
+      'examples/test/**/*.test.ts',
     ],
     environment: 'node',
     testTimeout: 20_000,
