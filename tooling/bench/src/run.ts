@@ -10,7 +10,15 @@ import { cpus, hostname, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { h2loadArgs, parseH2load, parseH2loadLog } from './h2load.js';
 import { LOAD_CPU, runPinned, setNiceness } from './process.js';
-import { describeLoad, formatMs, formatRps, formatTable, type Stat, summarize } from './table.js';
+import {
+  describeLoad,
+  formatMiBps,
+  formatMs,
+  formatRps,
+  formatTable,
+  type Stat,
+  summarize,
+} from './table.js';
 import { REPO_ROOT } from './targets.js';
 import { toolVersion } from './tools.js';
 import type { Load, Measurement, RunningTarget, Suite, TargetSummary } from './types.js';
@@ -147,6 +155,9 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<SuiteRes
             log(
               `${suite.name}/${c.name} round ${round}/${opts.rounds} ${target.name.padEnd(12)} ` +
                 `${formatRps(m.requestsPerSec).padStart(9)} req/s  p50 ${formatMs(m.p50Ms)}  p99 ${formatMs(m.p99Ms)}` +
+                (m.transferBytesPerSec === undefined
+                  ? ''
+                  : `  ${formatMiBps(m.transferBytesPerSec)} MiB/s`) +
                 (m.errors > 0 ? `  errors ${m.errors}` : ''),
             );
           } finally {
@@ -161,7 +172,7 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<SuiteRes
         load,
         description: describeLoad(load),
         summaries,
-        table: formatTable(summaries, subject),
+        table: formatTable(summaries, subject, c.metric),
       });
     }
   } finally {

@@ -33,6 +33,7 @@ export function summarize(
       p50Ms: best.p50Ms,
       p99Ms: best.p99Ms,
       errors: rounds.reduce((n, r) => n + r.errors, 0),
+      transferBytesPerSec: best.transferBytesPerSec ?? null,
       rounds,
     };
   }
@@ -46,6 +47,7 @@ export function summarize(
     p50Ms: median(nonNull(rounds.map((r) => r.p50Ms))),
     p99Ms: median(nonNull(rounds.map((r) => r.p99Ms))),
     errors: rounds.reduce((n, r) => n + r.errors, 0),
+    transferBytesPerSec: median(nonNull(rounds.map((r) => r.transferBytesPerSec ?? null))),
     rounds,
   };
 }
@@ -58,6 +60,16 @@ export function ratio(subjectRps: number, peerRps: number): number | null {
 /** `12345.6` → `12,346`. */
 export function formatRps(rps: number): string {
   return Math.round(rps).toLocaleString('en-US');
+}
+
+/** Bytes per second as MiB/s with one decimal (wrk's `MB` is MiB), `n/a` when unknown. */
+export function formatMiBps(bytesPerSec: number | null | undefined): string {
+  return bytesPerSec === null || bytesPerSec === undefined
+    ? 'n/a'
+    : (bytesPerSec / 1024 ** 2).toLocaleString('en-US', {
+        minimumFractionDigits: 1,
+        maximumFractionDigits: 1,
+      });
 }
 
 /** Milliseconds with two decimals, `n/a` when unknown. */
@@ -76,14 +88,26 @@ export function describeLoad(load: Load): string {
 
 /**
  * A markdown table of one case: one row per target in the given order, with the subject's
- * req/s ratio against each row (the subject's own row reads 1.00×).
+ * req/s ratio against each row (the subject's own row reads 1.00×). With metric `transfer`,
+ * a MiB/s column follows req/s and the ratio is computed on bytes per second instead.
  */
-export function formatTable(summaries: readonly TargetSummary[], subject: string): string {
+export function formatTable(
+  summaries: readonly TargetSummary[],
+  subject: string,
+  metric: 'requests' | 'transfer' = 'requests',
+): string {
   const subj = summaries.find((s) => s.target === subject);
+  const transfer = metric === 'transfer';
   const header = ['target', 'req/s', 'spread', 'p50', 'p99', 'errors', `${subject} ÷ target`];
+  if (transfer) header.splice(2, 0, 'MiB/s');
   const rows = summaries.map((s) => {
-    const r = subj === undefined ? null : ratio(subj.requestsPerSec, s.requestsPerSec);
-    return [
+    const r =
+      subj === undefined
+        ? null
+        : transfer
+          ? ratio(subj.transferBytesPerSec ?? 0, s.transferBytesPerSec ?? 0)
+          : ratio(subj.requestsPerSec, s.requestsPerSec);
+    const cells = [
       s.target === subject ? `**${s.target}**` : s.target,
       formatRps(s.requestsPerSec),
       `±${(s.spreadPct / 2).toFixed(1)}%`,
@@ -92,6 +116,8 @@ export function formatTable(summaries: readonly TargetSummary[], subject: string
       String(s.errors),
       r === null ? 'n/a' : `${r.toFixed(2)}×`,
     ];
+    if (transfer) cells.splice(2, 0, formatMiBps(s.transferBytesPerSec));
+    return cells;
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) =>

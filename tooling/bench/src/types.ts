@@ -51,6 +51,12 @@ export type Load = WrkLoad | H2loadLoad;
 export interface BenchCase {
   readonly name: string;
   readonly load: Load;
+  /**
+   * What the table's ratio is computed on: `requests` (req/s, default) or `transfer` (bytes
+   * per second, wrk's `Transfer/sec`; the table then adds a MiB/s column). Use `transfer` for
+   * large responses, where a handful of requests per second says little.
+   */
+  readonly metric?: 'requests' | 'transfer';
 }
 
 /** A benchmark: `pnpm bench <name>` runs every case against every target. */
@@ -74,6 +80,8 @@ export interface Measurement {
   readonly p99Ms: number | null;
   /** Socket errors, failed or non-2xx/3xx responses, summed. */
   readonly errors: number;
+  /** Bytes read per second (wrk's `Transfer/sec`); absent when the tool does not report it. */
+  readonly transferBytesPerSec?: number | undefined;
 }
 
 /** Per-target summary over all rounds of one case. */
@@ -86,5 +94,7 @@ export interface TargetSummary {
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
   readonly errors: number;
+  /** Bytes/s of the same round(s) as `requestsPerSec`; null when no round reported it. */
+  readonly transferBytesPerSec?: number | null;
   readonly rounds: readonly Measurement[];
 }

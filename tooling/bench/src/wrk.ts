@@ -21,6 +21,22 @@ export function parseWrkDuration(text: string): number {
   return Number(m[1]) * DURATION_UNITS_MS[m[2]!]!;
 }
 
+// wrk prints sizes with binary prefixes (its format_binary divides by 1024).
+const SIZE_UNITS_BYTES: Readonly<Record<string, number>> = {
+  B: 1,
+  KB: 1024,
+  MB: 1024 ** 2,
+  GB: 1024 ** 3,
+  TB: 1024 ** 4,
+};
+
+/** Parses a wrk size such as `2.63MB`, `512.00B` or `1.02GB` into bytes (1 KB = 1024 B). */
+export function parseWrkSize(text: string): number {
+  const m = /^([\d.]+)(B|KB|MB|GB|TB)$/.exec(text.trim());
+  if (m === null) throw new Error(`unrecognised wrk size: ${JSON.stringify(text)}`);
+  return Number(m[1]) * SIZE_UNITS_BYTES[m[2]!]!;
+}
+
 /** Parses the report wrk prints with `--latency`. Throws when the summary lines are missing. */
 export function parseWrk(output: string): Measurement {
   const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(output);
@@ -41,6 +57,7 @@ export function parseWrk(output: string): Measurement {
   }
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(output);
   if (non2xx !== null) errors += Number(non2xx[1]);
+  const transfer = /^Transfer\/sec:\s+([\d.]+[KMGT]?B)\s*$/m.exec(output);
   return {
     requestsPerSec: Number(rps[1]),
     requests: Number(total[1]),
@@ -50,6 +67,7 @@ export function parseWrk(output: string): Measurement {
     p90Ms: percentile(90),
     p99Ms: percentile(99),
     errors,
+    ...(transfer === null ? {} : { transferBytesPerSec: parseWrkSize(transfer[1]!) }),
   };
 }
 

@@ -11,4 +11,6 @@ export const SUITES: Readonly<Record<string, () => Promise<SuiteModule>>> = {
   http1: () => import('./http1.js'),
   router: () => import('./router.js'),
   app: () => import('./app.js'),
+  static: () => import('./static.js'),
+  'http1-client': () => import('./http1-client.js'),
 };
