@@ -4,37 +4,19 @@
  * rows with file names as text. Skipped with a reason when /usr/bin/chromium is missing,
  * except in CI (CI=true), where that is a failure.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { isChromiumAvailable, launchChromium } from '@rws/test-helpers';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, tempDir } from './cli-process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const isCI = process.env['CI'] === 'true';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  const reason = `${CHROMIUM} not found (apt-get install chromium)`;
-  if (isCI) throw new Error(`browser tests need Chromium in CI: ${reason}`);
-  console.warn(`[@rws/cli] skipping browser tests: ${reason}`);
-}
+const hasChromium = isChromiumAvailable('@rws/cli', 'browser tests');
 
 let browser: Browser | undefined;
 beforeAll(async () => {
   if (!hasChromium) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();

@@ -1,23 +1,18 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { errorsDocEntries } from '@rws/test-helpers';
+import { expectErrorCodesDeclared, expectErrorsDocInSync, readSourceText } from '@rws/test-helpers';
 import { expect, it } from 'vitest';
 import { ERROR_CODES, ERROR_DESCRIPTIONS } from '../src/index.js';
 
 it('docs/errors.md lists exactly the @rws/cli codes, with the same meanings', () => {
-  expect(errorsDocEntries('@rws/cli')).toEqual(ERROR_DESCRIPTIONS);
+  expectErrorsDocInSync('@rws/cli', ERROR_DESCRIPTIONS);
 });
 
 it('ERROR_CODES and ERROR_DESCRIPTIONS name the same codes', () => {
-  expect(Object.values(ERROR_CODES).sort()).toEqual(Object.keys(ERROR_DESCRIPTIONS).sort());
-  for (const [key, code] of Object.entries(ERROR_CODES)) expect(code).toBe(`RWS_CLI_${key}`);
+  expectErrorCodesDeclared(ERROR_CODES, ERROR_DESCRIPTIONS, 'RWS_CLI_');
 });
 
 it('every declared code is used in src', async () => {
-  const src = new URL('../src/', import.meta.url);
-  let all = '';
-  for (const entry of await readdir(src, { recursive: true })) {
-    if (entry.endsWith('.ts') && !entry.endsWith('errors.ts'))
-      all += await readFile(new URL(entry, src), 'utf8');
-  }
+  const all = await readSourceText(new URL('../src/', import.meta.url), (e) =>
+    e.endsWith('errors.ts'),
+  );
   for (const key of Object.keys(ERROR_CODES)) expect(all, key).toContain(`ERROR_CODES.${key}`);
 });

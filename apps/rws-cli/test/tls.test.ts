@@ -7,8 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
+import { createTestCertificates } from '@rws/test-helpers';
 import { describe, expect, it } from 'vitest';
-import { generateCert, startCli, tempDir } from './cli-process.js';
+import { startCli, tempDir } from './cli-process.js';
 
 interface Reply {
   status: number;
@@ -36,7 +37,10 @@ function get(url: string, ca?: string): Promise<Reply> {
 describe('rws with TLS and an HTTP→HTTPS redirect listener', () => {
   it('serves over https and redirects plain http with 301', async () => {
     const dir = tempDir('rws-tls-');
-    const { cert, key } = generateCert(dir);
+    const { certFile: cert, keyFile: key } = createTestCertificates({
+      dir,
+      selfSigned: true,
+    }).server;
     writeFileSync(join(dir, 'hello.txt'), 'secure hello\n');
     const rws = await startCli(
       ['-p', '0', '--tls-cert-file', cert, '--tls-key-file', key, '--http-redirect-port', '0'],

@@ -1,4 +1,4 @@
-import { isTokenString } from './internal/token.js';
+import { isToken } from './is-token.js';
 import { RwsError } from './rws-error.js';
 
 /**
@@ -171,7 +171,7 @@ const PRIORITY: Readonly<Record<string, string>> = { low: 'Low', medium: 'Medium
  * ```
  */
 export function serializeCookie(name: string, value: string, options: CookieOptions = {}): string {
-  if (!isTokenString(name)) throw invalid('name', 'it must be an RFC 9110 token');
+  if (!isToken(name)) throw invalid('name', 'it must be an RFC 9110 token');
   const encode = options.encode;
   const encoded =
     encode === true

@@ -1,4 +1,4 @@
-import { isTokenString } from './internal/token.js';
+import { isToken } from './is-token.js';
 import { RwsError } from './rws-error.js';
 
 /** Anything a `Headers` can be built from. */
@@ -187,7 +187,7 @@ function lowerName(name: string): string {
 }
 
 function checkName(name: string): string {
-  if (!isTokenString(name)) {
+  if (!isToken(name)) {
     throw new RwsError(
       'RWS_CORE_INVALID_HEADER',
       `invalid header name ${JSON.stringify(name.slice(0, 64))}`,

@@ -13,6 +13,7 @@ export type { HeadersInit } from './headers.js';
 export { Headers } from './headers.js';
 export type { HttpErrorOptions } from './http-error.js';
 export { HttpError } from './http-error.js';
+export { isToken } from './is-token.js';
 export { DEFAULT_MIME_TYPE, isCompressible, lookupExtension, mimeType } from './mime.js';
 export type { FileResponseInit, ResponseInit } from './response-helpers.js';
 export {

@@ -24,6 +24,7 @@ it('exports exactly these names', async () => {
       "isCompressible",
       "isNullBodyStatus",
       "isRwsError",
+      "isToken",
       "json",
       "lookupExtension",
       "mimeType",

@@ -8,12 +8,11 @@
  * Env: BENCH_CONNECTIONS (default 16), BENCH_CONCURRENCY (64), BENCH_SECONDS (5),
  * BENCH_TARGET=node to use node:http even when nginx is installed.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
-import { tmpdir } from 'node:os';
+import type * as net from 'node:net';
 import { join } from 'node:path';
+import { findNginx, startNginx } from '@rws/test-helpers';
 import { Pool as UndiciPool } from 'undici';
 import { createPool } from '../src/pool.js';
 
@@ -28,75 +27,21 @@ interface Target {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('server did not start');
-}
-
-async function startNginx(): Promise<Target | null> {
-  try {
-    execFileSync('nginx', ['-v'], { stdio: 'pipe' });
-  } catch {
-    return null;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'rws-bench-nginx-'));
-  mkdirSync(join(dir, 'www'));
-  writeFileSync(join(dir, 'www', 'index.txt'), BODY);
-  const port = await freePort();
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log error;
-events { worker_connections 1024; }
-http {
-  access_log off;
+async function startNginxTarget(): Promise<Target | null> {
+  if (findNginx() === null) return null;
+  const nginx = await startNginx({
+    prefix: 'rws-bench-nginx-',
+    errorLogLevel: 'error',
+    workerConnections: 1024,
+    setup(dir) {
+      writeFileSync(join(dir, 'www', 'index.txt'), BODY);
+    },
+    http: (dir, port) => `  access_log off;
   keepalive_requests 1000000;
   keepalive_timeout 60s;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  server { listen 127.0.0.1:${port}; root ${dir}/www; location / { try_files /index.txt =404; } }
-}
-`,
-  );
-  const proc: ChildProcess = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], {
-    stdio: 'ignore',
+  server { listen 127.0.0.1:${port}; root ${dir}/www; location / { try_files /index.txt =404; } }`,
   });
-  await waitForPort(port);
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    name: 'nginx',
-    async stop() {
-      const exited = new Promise((resolve) => proc.once('exit', resolve));
-      proc.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { origin: nginx.origin, name: 'nginx', stop: () => nginx.stop() };
 }
 
 async function startNodeHttp(): Promise<Target> {
@@ -142,7 +87,8 @@ async function measure(once: () => Promise<void>): Promise<number> {
 
 async function main(): Promise<void> {
   const target =
-    (process.env['BENCH_TARGET'] === 'node' ? null : await startNginx()) ?? (await startNodeHttp());
+    (process.env['BENCH_TARGET'] === 'node' ? null : await startNginxTarget()) ??
+    (await startNodeHttp());
   console.log(
     `target ${target.name} ${target.origin}, ${CONNECTIONS} connections, ${CONCURRENCY} in flight, ${SECONDS}s each`,
   );

@@ -3,8 +3,8 @@
  * URL and still reuse sockets.
  */
 
-import type { ClientResponse } from './internal/client-connection.js';
 import { CLIENT_ERROR_CODES, clientError } from './internal/client-errors.js';
+import type { ClientResponse } from './internal/exchange.js';
 import { Pool, type PoolOptions, type PoolRequestOptions, parseOrigin } from './pool.js';
 
 /** A request with its destination: `url`, or `origin` plus `path`. */

@@ -3,28 +3,23 @@
  * most-recently-used first, requests queued (up to `maxQueue`) while every socket is busy.
  */
 import type { HeadersInit, RwsError } from '@rws/core';
+import { ClientConnection, type ConnectionOwner } from './internal/client-connection.js';
+import { CLIENT_ERROR_CODES, clientError } from './internal/client-errors.js';
+import { type ClientTlsOptions, connectSocket } from './internal/connect-socket.js';
 import {
-  ClientConnection,
   type ClientResponse,
-  type ClientTlsOptions,
-  type ConnectionOwner,
-  connectSocket,
   type ExchangeOptions,
   type InformationalResponse,
   kRetry,
-} from './internal/client-connection.js';
-import { CLIENT_ERROR_CODES, clientError } from './internal/client-errors.js';
+} from './internal/exchange.js';
 import {
   type PreparedRequest,
   prepareRequest,
   type RequestBodyInit,
 } from './internal/request-writer.js';
 
-export type {
-  ClientResponse,
-  ClientTlsOptions,
-  InformationalResponse,
-} from './internal/client-connection.js';
+export type { ClientTlsOptions } from './internal/connect-socket.js';
+export type { ClientResponse, InformationalResponse } from './internal/exchange.js';
 export type { RequestBodyInit } from './internal/request-writer.js';
 
 /** Per-request timeouts; each overrides the pool's option of the same name. */

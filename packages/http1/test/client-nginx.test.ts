@@ -3,25 +3,12 @@
  * nginx runs from a temp dir on a free high port. Without nginx the suite is skipped with a
  * visible reason, except in CI (CI=true), where a missing nginx is a failure.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { findNginx, type RunningNginx, startNginx } from '@rws/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '../src/pool.js';
-import { sleep } from './client-helpers.js';
-
-function findNginx(): string | null {
-  for (const candidate of ['nginx', '/usr/sbin/nginx', '/usr/local/sbin/nginx']) {
-    try {
-      execFileSync(candidate, ['-v'], { stdio: 'pipe' });
-      return candidate;
-    } catch {}
-  }
-  return null;
-}
 
 const nginx = findNginx();
 const isCi = process.env['CI'] === 'true';
@@ -36,31 +23,6 @@ describe('nginx is available in CI', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitForPort(port: number, deadlineMs: number): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (Date.now() < end) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`nginx did not listen on ${port}`);
-}
-
 const SUITE =
   nginx === null
     ? 'client against nginx (skipped: nginx is not installed)'
@@ -68,34 +30,23 @@ const SUITE =
 
 describe.skipIf(nginx === null)(SUITE, () => {
   let dir = '';
-  let proc: ChildProcess | null = null;
+  let nginxServer: RunningNginx | null = null;
   let origin = '';
   let pool: Pool;
   const big = Buffer.alloc(3 * 1024 * 1024);
   for (let i = 0; i < big.length; i++) big[i] = i % 251;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rws-h1-nginx-'));
-    mkdirSync(join(dir, 'www'));
-    mkdirSync(join(dir, 'tmp'));
-    writeFileSync(join(dir, 'www', 'hello.txt'), 'hello from nginx\n');
-    writeFileSync(join(dir, 'www', 'big.bin'), big);
-    writeFileSync(join(dir, 'www', 'text.txt'), 'compress me '.repeat(2000));
-    const port = await freePort();
-    const conf = `
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 128; }
-http {
+    nginxServer = await startNginx({
+      bin: nginx!,
+      prefix: 'rws-h1-nginx-',
+      setup(dir) {
+        writeFileSync(join(dir, 'www', 'hello.txt'), 'hello from nginx\n');
+        writeFileSync(join(dir, 'www', 'big.bin'), big);
+        writeFileSync(join(dir, 'www', 'text.txt'), 'compress me '.repeat(2000));
+      },
+      http: (dir, port) => `
   access_log ${dir}/access.log;
-  client_body_temp_path ${dir}/tmp/body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
   keepalive_timeout 30s;
   types { text/plain txt; application/octet-stream bin; }
   server {
@@ -111,24 +62,16 @@ http {
       gzip_min_length 1;
     }
     location = /echo { return 200 "$request_method $request_body"; }
-  }
-}
-`;
-    writeFileSync(join(dir, 'nginx.conf'), conf);
-    proc = spawn(nginx!, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
-    await waitForPort(port, 5000);
-    origin = `http://127.0.0.1:${port}`;
+  }`,
+    });
+    dir = nginxServer.dir;
+    origin = nginxServer.origin;
     pool = createPool(origin, { maxSockets: 4 });
   }, 20_000);
 
   afterAll(async () => {
     await pool?.close();
-    if (proc !== null) {
-      const exited = new Promise((resolve) => proc!.once('exit', resolve));
-      proc.kill('SIGTERM');
-      await exited;
-    }
-    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+    await nginxServer?.stop();
   });
 
   it('reuses one keep-alive connection for sequential requests', async () => {

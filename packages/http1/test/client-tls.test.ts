@@ -2,113 +2,32 @@
  * The client over TLS against node:https: CA trust, SNI, rejectUnauthorized and client
  * certificates (mTLS). Certificates are generated per run with openssl in a temp dir.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { isRwsError } from '@rws/core';
+import { createTestCertificates, type TestCertificates } from '@rws/test-helpers';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createPool } from '../src/pool.js';
 import { rejection } from './client-helpers.js';
 
-let dir = '';
+let certs: TestCertificates | undefined;
 const pem: Record<string, string> = {};
 
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rws-h1-client-tls-'));
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=rws test CA',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-  );
-  writeFileSync(
-    join(dir, 'server.ext'),
-    'subjectAltName=DNS:localhost,DNS:api.rws.test,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n',
-  );
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=localhost',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-  );
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    'server.ext',
-    '-out',
-    'server.crt',
-  );
-  writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=rws client',
-    '-keyout',
-    'client.key',
-    '-out',
-    'client.csr',
-  );
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'client.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    'client.ext',
-    '-out',
-    'client.crt',
-  );
-  for (const name of ['ca.crt', 'server.key', 'server.crt', 'client.key', 'client.crt']) {
-    pem[name] = readFileSync(join(dir, name), 'utf8');
-  }
+  certs = createTestCertificates({
+    prefix: 'rws-h1-client-tls-',
+    serverNames: ['api.rws.test'],
+    client: true,
+  });
+  pem['ca.crt'] = certs.ca.cert;
+  pem['server.key'] = certs.server.key;
+  pem['server.crt'] = certs.server.cert;
+  pem['client.key'] = certs.client!.key;
+  pem['client.crt'] = certs.client!.cert;
 }, 60_000);
 
-afterAll(() => {
-  if (dir !== '') rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => certs?.cleanup());
 
 async function tlsServer(
   options: https.ServerOptions = {},

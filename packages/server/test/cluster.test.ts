@@ -77,11 +77,11 @@ describe('cluster workers', () => {
   it('serves TLS and the redirect listener from workers; SIGHUP reloads certificates', async () => {
     const certs = generateCerts();
     onTestFinished(() => certs.cleanup());
-    const ca = readFileSync(certs.caCert);
+    const ca = readFileSync(certs.ca.certFile);
     const certFile = `${certs.dir}/live.crt`;
     const keyFile = `${certs.dir}/live.key`;
-    copyFileSync(certs.serverCert, certFile);
-    copyFileSync(certs.serverKey, keyFile);
+    copyFileSync(certs.server.certFile, certFile);
+    copyFileSync(certs.server.keyFile, keyFile);
     const child = await Child.start({
       workers: 2,
       tlsCertFile: certFile,
@@ -106,8 +106,8 @@ describe('cluster workers', () => {
       return serial;
     };
     const before = await serialOfNewConnection();
-    copyFileSync(certs.server2Cert, certFile);
-    copyFileSync(certs.server2Key, keyFile);
+    copyFileSync(certs.servers.server2.certFile, certFile);
+    copyFileSync(certs.servers.server2.keyFile, keyFile);
     child.proc.kill('SIGHUP');
     await eventually(async () => child.events.filter((e) => e.event === 'reload').length >= 2);
     // Every worker now presents the new certificate.

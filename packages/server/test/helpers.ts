@@ -3,12 +3,9 @@
  * node:net / node:tls that keeps its connection (for keep-alive and reload checks), and a
  * `serve()` wrapper that closes the server when the test ends.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { createTestCertificates, type TestCertificates } from '@rws/test-helpers';
 import { onTestFinished } from 'vitest';
 import { type RunningServer, type Servable, type ServeOptions, serve } from '../src/index.js';
 
@@ -19,106 +16,26 @@ export async function start(app: Servable, options: ServeOptions = {}): Promise<
   return server;
 }
 
-/** Paths of the generated PEM files. */
-export interface Certs {
-  dir: string;
-  caCert: string;
-  /** CN=localhost, SAN localhost + 127.0.0.1: the default certificate. */
-  serverCert: string;
-  serverKey: string;
-  /** CN=localhost (second issue), for reload tests. */
-  server2Cert: string;
-  server2Key: string;
-  /** CN=a.rws.test. */
-  aCert: string;
-  aKey: string;
-  /** CN=*.wild.rws.test. */
-  wildCert: string;
-  wildKey: string;
-  /** CN=rws client, signed by the CA (clientAuth). */
-  clientCert: string;
-  clientKey: string;
-  /** CN=rogue client, self-signed (not from the CA). */
-  rogueCert: string;
-  rogueKey: string;
-  cleanup(): void;
-}
+/** The server tests' certificates: see `generateCerts`. */
+export type Certs = TestCertificates<'server2' | 'a' | 'wild'>;
 
-/** Generates a CA, server certificates (default, SNI, wildcard) and client certificates. */
+/**
+ * A CA, the default `server` (CN=localhost, SAN localhost + 127.0.0.1), `server2` (a second
+ * issue for reload tests), SNI hosts `a` (a.rws.test) and `wild` (*.wild.rws.test), a CA-signed
+ * `client` and a self-signed `rogue` client certificate.
+ */
 export function generateCerts(): Certs {
-  const dir = mkdtempSync(join(tmpdir(), 'rws-server-tls-'));
-  const openssl = (...args: string[]): void => {
-    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  };
-  // P-256 keys: much faster to generate than RSA, so the suite stays quick.
-  const keyArgs = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(
-    'req',
-    '-x509',
-    ...keyArgs,
-    '-days',
-    '1',
-    '-subj',
-    '/CN=rws test CA',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-  );
-  const issue = (name: string, cn: string, ext: string, selfSigned = false): void => {
-    writeFileSync(join(dir, `${name}.ext`), ext);
-    openssl(
-      'req',
-      ...keyArgs,
-      '-subj',
-      `/CN=${cn}`,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-    );
-    const signer = selfSigned
-      ? ['-signkey', `${name}.key`]
-      : ['-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial'];
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      ...signer,
-      '-days',
-      '1',
-      '-extfile',
-      `${name}.ext`,
-      '-out',
-      `${name}.crt`,
-    );
-  };
-  const serverExt = (san: string): string => `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`;
-  issue('server', 'localhost', serverExt('DNS:localhost,IP:127.0.0.1'));
-  issue('server2', 'localhost', serverExt('DNS:localhost,IP:127.0.0.1'));
-  issue('a', 'a.rws.test', serverExt('DNS:a.rws.test'));
-  issue('wild', '*.wild.rws.test', serverExt('DNS:*.wild.rws.test'));
-  issue('client', 'rws client', 'extendedKeyUsage=clientAuth\n');
-  issue('rogue', 'rogue client', 'extendedKeyUsage=clientAuth\n', true);
-  const f = (name: string): string => join(dir, name);
-  return {
-    dir,
-    caCert: f('ca.crt'),
-    serverCert: f('server.crt'),
-    serverKey: f('server.key'),
-    server2Cert: f('server2.crt'),
-    server2Key: f('server2.key'),
-    aCert: f('a.crt'),
-    aKey: f('a.key'),
-    wildCert: f('wild.crt'),
-    wildKey: f('wild.key'),
-    clientCert: f('client.crt'),
-    clientKey: f('client.key'),
-    rogueCert: f('rogue.crt'),
-    rogueKey: f('rogue.key'),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-  };
+  const localhost = ['DNS:localhost', 'IP:127.0.0.1'];
+  return createTestCertificates({
+    prefix: 'rws-server-tls-',
+    servers: {
+      server2: { cn: 'localhost', san: localhost },
+      a: { cn: 'a.rws.test', san: ['DNS:a.rws.test'] },
+      wild: { cn: '*.wild.rws.test', san: ['DNS:*.wild.rws.test'] },
+    },
+    client: true,
+    rogueClient: true,
+  });
 }
 
 /** One response read off the wire (Content-Length or no body). */

@@ -14,13 +14,13 @@ let ca: Buffer;
 
 beforeAll(() => {
   certs = generateCerts();
-  ca = readFileSync(certs.caCert);
+  ca = readFileSync(certs.ca.certFile);
 }, 60_000);
 
 afterAll(() => certs?.cleanup());
 
 function tlsOptions() {
-  return { tlsCertFile: certs.serverCert, tlsKeyFile: certs.serverKey };
+  return { tlsCertFile: certs.server.certFile, tlsKeyFile: certs.server.keyFile };
 }
 
 function cn(client: RawClient): unknown {
@@ -71,8 +71,16 @@ describe('TLS', () => {
     const server = await start((req) => text(req.conn.tls?.sni ?? 'none'), {
       ...tlsOptions(),
       virtualHosts: [
-        { domain: 'a.rws.test', certFile: certs.aCert, keyFile: certs.aKey },
-        { domain: '*.wild.rws.test', certFile: certs.wildCert, keyFile: certs.wildKey },
+        {
+          domain: 'a.rws.test',
+          certFile: certs.servers.a.certFile,
+          keyFile: certs.servers.a.keyFile,
+        },
+        {
+          domain: '*.wild.rws.test',
+          certFile: certs.servers.wild.certFile,
+          keyFile: certs.servers.wild.keyFile,
+        },
       ],
     });
     const port = server.address.port;
@@ -106,14 +114,14 @@ describe('TLS', () => {
     const missing = await serve(() => text('x'), {
       port: 0,
       tlsCertFile: `${certs.dir}/nope.crt`,
-      tlsKeyFile: certs.serverKey,
+      tlsKeyFile: certs.server.keyFile,
     }).catch((e: unknown) => e);
     expect(isRwsError(missing, 'RWS_SERVER_TLS_LOAD_FAILED')).toBe(true);
     expect((missing as Error).message).toContain('nope.crt');
     const mismatch = await serve(() => text('x'), {
       port: 0,
-      tlsCertFile: certs.serverCert,
-      tlsKeyFile: certs.aKey,
+      tlsCertFile: certs.server.certFile,
+      tlsKeyFile: certs.servers.a.keyFile,
     }).catch((e: unknown) => e);
     expect(isRwsError(mismatch, 'RWS_SERVER_TLS_LOAD_FAILED')).toBe(true);
   });
@@ -127,14 +135,14 @@ describe('mTLS', () => {
           authorized: req.conn.tls?.authorized,
           cn: (req.conn.tls?.peerCertificate?.['subject'] as { CN?: string } | undefined)?.CN,
         }),
-      { ...tlsOptions(), tlsClientCaFile: certs.caCert },
+      { ...tlsOptions(), tlsClientCaFile: certs.ca.certFile },
     );
     const port = server.address.port;
     const client = await RawClient.tls(port, {
       ca,
       servername: 'localhost',
-      cert: readFileSync(certs.clientCert),
-      key: readFileSync(certs.clientKey),
+      cert: readFileSync(certs.client!.certFile),
+      key: readFileSync(certs.client!.keyFile),
     });
     expect(JSON.parse((await client.request('/')).body)).toEqual({
       authorized: true,
@@ -144,7 +152,7 @@ describe('mTLS', () => {
     // Without a certificate, or with one from another CA, no request gets through.
     for (const extra of [
       {},
-      { cert: readFileSync(certs.rogueCert), key: readFileSync(certs.rogueKey) },
+      { cert: readFileSync(certs.rogue!.certFile), key: readFileSync(certs.rogue!.keyFile) },
     ]) {
       const outcome = await new Promise<string>((resolve) => {
         const socket = tlsConnect({
@@ -171,14 +179,20 @@ describe('mTLS', () => {
   it('keeps SNI and mTLS together: a virtual host also verifies client certificates', async () => {
     const server = await start((req) => text(String(req.conn.tls?.authorized)), {
       ...tlsOptions(),
-      tlsClientCaFile: certs.caCert,
-      virtualHosts: [{ domain: 'a.rws.test', certFile: certs.aCert, keyFile: certs.aKey }],
+      tlsClientCaFile: certs.ca.certFile,
+      virtualHosts: [
+        {
+          domain: 'a.rws.test',
+          certFile: certs.servers.a.certFile,
+          keyFile: certs.servers.a.keyFile,
+        },
+      ],
     });
     const client = await RawClient.tls(server.address.port, {
       ca,
       servername: 'a.rws.test',
-      cert: readFileSync(certs.clientCert),
-      key: readFileSync(certs.clientKey),
+      cert: readFileSync(certs.client!.certFile),
+      key: readFileSync(certs.client!.keyFile),
     });
     expect(cn(client)).toBe('a.rws.test');
     expect((await client.request('/')).body).toBe('true');
@@ -254,10 +268,10 @@ describe('certificate reload', () => {
     const keyFile = `${dir}/live.key`;
     const vhCert = `${dir}/live-a.crt`;
     const vhKey = `${dir}/live-a.key`;
-    copyFileSync(certs.serverCert, certFile);
-    copyFileSync(certs.serverKey, keyFile);
-    copyFileSync(certs.aCert, vhCert);
-    copyFileSync(certs.aKey, vhKey);
+    copyFileSync(certs.server.certFile, certFile);
+    copyFileSync(certs.server.keyFile, keyFile);
+    copyFileSync(certs.servers.a.certFile, vhCert);
+    copyFileSync(certs.servers.a.keyFile, vhKey);
     const server = await start(() => text('ok'), {
       tlsCertFile: certFile,
       tlsKeyFile: keyFile,
@@ -270,17 +284,18 @@ describe('certificate reload', () => {
     expect((await old.request('/')).body).toBe('ok');
 
     // Replace the files (new default cert; the SNI cert becomes the wildcard one).
-    copyFileSync(certs.server2Cert, certFile);
-    copyFileSync(certs.server2Key, keyFile);
-    copyFileSync(certs.wildCert, vhCert);
-    copyFileSync(certs.wildKey, vhKey);
+    copyFileSync(certs.servers.server2.certFile, certFile);
+    copyFileSync(certs.servers.server2.keyFile, keyFile);
+    copyFileSync(certs.servers.wild.certFile, vhCert);
+    copyFileSync(certs.servers.wild.keyFile, vhKey);
     await server.reloadCertificates();
 
     const fresh = await RawClient.tls(port, { ca, servername: 'localhost' });
     expect(serial(fresh)).not.toBe(oldSerial);
     expect(fresh.tlsSocket.getPeerCertificate().serialNumber).toBe(
-      new (await import('node:crypto')).X509Certificate(readFileSync(certs.server2Cert))
-        .serialNumber,
+      new (await import('node:crypto')).X509Certificate(
+        readFileSync(certs.servers.server2.certFile),
+      ).serialNumber,
     );
     const viaIp = await RawClient.tls(port, { ca });
     expect(serial(viaIp)).toBe(serial(fresh));
@@ -297,16 +312,16 @@ describe('certificate reload', () => {
 
   it('a bad certificate on reload is reported and the old one stays', async () => {
     const certFile = `${certs.dir}/bad.crt`;
-    copyFileSync(certs.serverCert, certFile);
+    copyFileSync(certs.server.certFile, certFile);
     const server = await start(() => text('ok'), {
       tlsCertFile: certFile,
-      tlsKeyFile: certs.serverKey,
+      tlsKeyFile: certs.server.keyFile,
     });
     writeFileSync(certFile, 'not a certificate');
     const err = await server.reloadCertificates().catch((e: unknown) => e);
     expect(isRwsError(err, 'RWS_SERVER_TLS_LOAD_FAILED')).toBe(true);
     const err2 = await server
-      .reload({ port: 0, tlsCertFile: certFile, tlsKeyFile: certs.serverKey })
+      .reload({ port: 0, tlsCertFile: certFile, tlsKeyFile: certs.server.keyFile })
       .catch((e: unknown) => e);
     expect(isRwsError(err2, 'RWS_SERVER_TLS_LOAD_FAILED')).toBe(true);
     const client = await RawClient.tls(server.address.port, { ca, servername: 'localhost' });
@@ -318,8 +333,8 @@ describe('certificate reload', () => {
     const server = await start(() => text('v1'), tlsOptions());
     await server.reload({
       port: 0,
-      tlsCertFile: certs.server2Cert,
-      tlsKeyFile: certs.server2Key,
+      tlsCertFile: certs.servers.server2.certFile,
+      tlsKeyFile: certs.servers.server2.keyFile,
       handler: () => text('v2'),
     });
     const client = await RawClient.tls(server.address.port, { ca, servername: 'localhost' });

@@ -1,4 +1,19 @@
 /** @module */
 
+export type {
+  TestCertificate,
+  TestCertificates,
+  TestCertificatesOptions,
+  TestServerCertificateSpec,
+} from './certificates.js';
+export { createTestCertificates } from './certificates.js';
+export { CHROMIUM_PATH, isChromiumAvailable, launchChromium } from './chromium.js';
 export type { ErrorsDocRow } from './errors-doc.js';
 export { ERRORS_DOC_PATH, errorsDocEntries, parseErrorsDoc, readErrorsDoc } from './errors-doc.js';
+export {
+  expectErrorCodesDeclared,
+  expectErrorsDocInSync,
+  readSourceText,
+} from './errors-doc-sync.js';
+export type { NginxOptions, RunningNginx } from './nginx.js';
+export { findNginx, startNginx } from './nginx.js';

@@ -10,13 +10,3 @@ export const TOKEN_CHARS: Uint8Array = (() => {
   for (const ch of "!#$%&'*+-.^_`|~") table[ch.charCodeAt(0)] = 1;
   return table;
 })();
-
-/** True when `s` is a non-empty RFC 9110 token. */
-export function isTokenString(s: string): boolean {
-  if (typeof s !== 'string' || s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 255 || TOKEN_CHARS[c] !== 1) return false;
-  }
-  return true;
-}

@@ -3,8 +3,9 @@
  * framing fields the client owns, and the body with Content-Length when its length is known
  * and chunked transfer coding otherwise.
  */
-import { Body, Headers, type HeadersInit } from '@rws/core';
+import { Body, Headers, type HeadersInit, isToken } from '@rws/core';
 import { CLIENT_ERROR_CODES, clientError } from './client-errors.js';
+import { parseLength } from './parse-length.js';
 
 /** What a request body may be. `Body` lets a proxy forward an incoming request body as is. */
 export type RequestBodyInit =
@@ -41,16 +42,6 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 /** RFC 9110 §8.6: a user agent sends Content-Length: 0 for these even without content. */
 const EXPECTS_CONTENT = new Set(['POST', 'PUT', 'PATCH']);
 
-/** RFC 9110 §5.6.2 tchar. */
-const TCHAR: Uint8Array = (() => {
-  const table = new Uint8Array(128);
-  for (let c = 0x30; c <= 0x39; c++) table[c] = 1;
-  for (let c = 0x41; c <= 0x5a; c++) table[c] = 1;
-  for (let c = 0x61; c <= 0x7a; c++) table[c] = 1;
-  for (const ch of "!#$%&'*+-.^_`|~") table[ch.charCodeAt(0)] = 1;
-  return table;
-})();
-
 function invalid(message: string): Error {
   return clientError(CLIENT_ERROR_CODES.INVALID_REQUEST_OPTIONS, message);
 }
@@ -65,10 +56,8 @@ export function prepareRequest(
   expectContinue: boolean,
 ): PreparedRequest {
   if (method.length === 0) throw invalid('empty method');
-  for (let i = 0; i < method.length; i++) {
-    const c = method.charCodeAt(i);
-    if (c > 127 || TCHAR[c] !== 1) throw invalid(`invalid method ${JSON.stringify(method)}`);
-  }
+  // RFC 9110 §9.1: a method is a token.
+  if (!isToken(method)) throw invalid(`invalid method ${JSON.stringify(method)}`);
   // Tunnels and protocol upgrades take the socket away from the pool: not this API.
   if (method === 'CONNECT') throw invalid('CONNECT is not supported by the pooled client');
   if (path !== '*' && path.charCodeAt(0) !== 47) {
@@ -102,7 +91,7 @@ export function prepareRequest(
         hasHost = true;
         break;
       case 'content-length': {
-        const n = parseLength(value);
+        const n = parseLength(value.trim());
         if (n === -1 || (userLength !== -1 && userLength !== n)) {
           throw invalid(`invalid content-length ${JSON.stringify(value.slice(0, 32))}`);
         }
@@ -188,19 +177,6 @@ export function prepareRequest(
     wantsClose,
     isRetryable: IDEMPOTENT.has(method) && stream === null,
   };
-}
-
-/** Decimal digits only; -1 when invalid. */
-function parseLength(value: string): number {
-  const v = value.trim();
-  if (v.length === 0 || v.length > 15) return -1;
-  let n = 0;
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
-  return n;
 }
 
 const CRLF: Buffer = Buffer.from('\r\n', 'latin1');

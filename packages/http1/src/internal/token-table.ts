@@ -59,16 +59,6 @@ export const HEX: Uint8Array = (() => {
   return table;
 })();
 
-/** True when `s` is a non-empty token (RFC 9110 §5.6.2). */
-export function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 255 || TOKEN[c] === 0) return false;
-  }
-  return true;
-}
-
 /** `buf.latin1Slice` is Node's fastest Buffer-to-string path; it is not in the typings. */
 interface Latin1Sliceable {
   latin1Slice(start: number, end: number): string;

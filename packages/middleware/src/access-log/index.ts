@@ -9,6 +9,7 @@ import {
   type FileBodyInit,
   type Handler,
   isNullBodyStatus,
+  isToken,
   type MaybePromise,
   type Middleware,
   type Request,
@@ -24,7 +25,6 @@ import {
   type LogEntry,
   protocolName,
 } from '../internal/access-log/format.js';
-import { isToken } from '../internal/token.js';
 
 /** What one access-log line is built from; given to a custom `format` function. */
 export type AccessLogEntry = LogEntry;

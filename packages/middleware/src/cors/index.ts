@@ -9,6 +9,7 @@
 import {
   type Handler,
   Headers,
+  isToken,
   type MaybePromise,
   type Middleware,
   type Request,
@@ -17,7 +18,6 @@ import {
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { appendVary } from '../internal/cors/vary.js';
-import { isToken } from '../internal/token.js';
 
 /** Decides whether a request Origin may read the response. */
 export type CorsOriginPredicate = (origin: string, req: Request) => boolean;

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type Handler,
   Headers,
+  isToken,
   type MaybePromise,
   type Middleware,
   type Request,
@@ -16,7 +17,7 @@ import {
   RwsError,
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
-import { isToken, isVisibleAscii } from '../internal/token.js';
+import { isVisibleAscii } from '../internal/is-visible-ascii.js';
 
 /** The longest incoming id reused; longer ones are replaced. */
 export const MAX_REQUEST_ID_LENGTH = 200;

@@ -1,0 +1,481 @@
+/**
+ * One request/response exchange on a client connection: writes the request (with
+ * `Expect: 100-continue` handling), parses the response and streams its body to the caller.
+ */
+import { Body, type BodySource, Headers, type RwsError } from '@rws/core';
+import type { ClientConnection } from './client-connection.js';
+import { CLIENT_ERROR_CODES, clientError } from './client-errors.js';
+import { CRLF, chunkHeader, LAST_CHUNK, type PreparedRequest } from './request-writer.js';
+import {
+  type ResponseHead,
+  ResponseParser,
+  type ResponseParserHandlers,
+} from './response-parser.js';
+
+/** An interim (1xx) response, as `onInformational` receives it. */
+export interface InformationalResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Headers;
+}
+
+/** A response from the client: status, head, streaming body and (after it) trailers. */
+export interface ClientResponse {
+  readonly status: number;
+  readonly statusText: string;
+  /** `http/1.1` or `http/1.0`, as the status line said. */
+  readonly protocol: 'http/1.1' | 'http/1.0';
+  readonly headers: Headers;
+  /** The body; read it (or cancel it) to free the socket for the next request. */
+  readonly body: Body;
+  /** Trailer fields of a chunked response, available once the body has been read. */
+  readonly trailers: Headers | null;
+}
+
+/** Per-exchange settings, resolved from request and pool options. */
+export interface ExchangeOptions {
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly maxResponseHeaderBytes: number;
+  readonly bodyLimit: number;
+  readonly signal: AbortSignal | null;
+  readonly onInformational: ((info: InformationalResponse) => void) | null;
+}
+
+/** How long to hold a body back waiting for `100 Continue` (RFC 9110 §10.1.1). */
+const CONTINUE_TIMEOUT_MS = 1000;
+/** Buffered response bytes above which the socket is paused until the consumer reads. */
+const HIGH_WATER_MARK = 64 * 1024;
+
+/** Error raised when an exchange may be retried on a fresh socket (stale keep-alive). */
+export const kRetry: unique symbol = Symbol('rws.http1.retry');
+
+/** One request/response on a connection. */
+export class Exchange implements BodySource, ResponseParserHandlers {
+  #conn: ClientConnection;
+  #req: PreparedRequest;
+  #options: ExchangeOptions;
+  #resolve: ((res: ClientResponse) => void) | null;
+  #reject: ((err: RwsError) => void) | null;
+  #parser: ResponseParser;
+  #headersTimer: NodeJS.Timeout | null = null;
+  #bodyTimer: NodeJS.Timeout | null = null;
+  #continueTimer: NodeJS.Timeout | null = null;
+  #onContinue: (() => void) | null = null;
+  #isRequestWritten = false;
+  #isResponseDone = false;
+  #isReusable = true;
+  #isFinished = false;
+  #error: RwsError | null = null;
+  #head: ResponseHead | null = null;
+  // BodySource state
+  #queue: Buffer[] = [];
+  #queuedBytes = 0;
+  #isPaused = false;
+  #waiter: { resolve: (c: Uint8Array | null) => void; reject: (e: Error) => void } | null = null;
+  #trailers: Headers | null = null;
+  #onAbort: (() => void) | null = null;
+  length: number | null = null;
+
+  constructor(
+    conn: ClientConnection,
+    req: PreparedRequest,
+    options: ExchangeOptions,
+    resolve: (res: ClientResponse) => void,
+    reject: (err: RwsError) => void,
+  ) {
+    this.#conn = conn;
+    this.#req = req;
+    this.#options = options;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    if (req.wantsClose) this.#isReusable = false;
+    this.#parser = new ResponseParser(this, {
+      maxHeaderBytes: options.maxResponseHeaderBytes,
+      isHeadRequest: req.isHead,
+    });
+  }
+
+  start(): void {
+    const signal = this.#options.signal;
+    if (signal !== null) {
+      if (signal.aborted) {
+        this.fail(clientError(CLIENT_ERROR_CODES.ABORTED, 'request aborted', signal.reason));
+        return;
+      }
+      this.#onAbort = () => {
+        this.fail(
+          clientError(
+            CLIENT_ERROR_CODES.ABORTED,
+            this.#head === null
+              ? 'request aborted before the response head'
+              : 'request aborted while reading the body',
+            signal.reason,
+          ),
+        );
+      };
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+    const socket = this.#conn.socket;
+    const req = this.#req;
+    this.#headersTimer = setTimeout(() => {
+      this.fail(
+        clientError(
+          CLIENT_ERROR_CODES.HEADERS_TIMEOUT,
+          `no response head within ${this.#options.headersTimeoutMs} ms`,
+        ),
+      );
+    }, this.#options.headersTimeoutMs);
+    socket.cork();
+    socket.write(req.head, 'latin1');
+    if (req.bytes !== null && !req.expectsContinue) socket.write(req.bytes);
+    socket.uncork();
+    if (req.bytes === null && req.stream === null) {
+      this.#isRequestWritten = true;
+      return;
+    }
+    if (!req.expectsContinue) {
+      if (req.bytes !== null) this.#isRequestWritten = true;
+      else void this.#writeStream();
+      return;
+    }
+    // RFC 9110 §10.1.1: wait for 100 Continue, but not indefinitely.
+    this.#onContinue = () => {
+      this.#onContinue = null;
+      if (this.#continueTimer !== null) clearTimeout(this.#continueTimer);
+      this.#continueTimer = null;
+      if (this.#isFinished || this.#head !== null) return;
+      if (req.bytes !== null) {
+        socket.write(req.bytes);
+        this.#isRequestWritten = true;
+        this.#maybeFinish();
+      } else void this.#writeStream();
+    };
+    this.#continueTimer = setTimeout(() => this.#onContinue?.(), CONTINUE_TIMEOUT_MS);
+  }
+
+  async #writeStream(): Promise<void> {
+    const socket = this.#conn.socket;
+    const req = this.#req;
+    let written = 0;
+    try {
+      for await (const item of req.stream!) {
+        if (this.#isFinished) return;
+        const chunk: Uint8Array = typeof item === 'string' ? Buffer.from(item) : item;
+        if (!(chunk instanceof Uint8Array)) throw new TypeError('body chunk is not a Uint8Array');
+        if (chunk.byteLength === 0) continue;
+        written += chunk.byteLength;
+        if (req.contentLength !== -1 && written > req.contentLength) break;
+        let ok: boolean;
+        if (req.isChunked) {
+          socket.cork();
+          socket.write(chunkHeader(chunk.byteLength));
+          socket.write(chunk);
+          ok = socket.write(CRLF);
+          socket.uncork();
+        } else ok = socket.write(chunk);
+        if (!ok) await this.#drain();
+      }
+    } catch (cause) {
+      if (this.#isFinished) return;
+      this.fail(
+        clientError(
+          CLIENT_ERROR_CODES.REQUEST_BODY_FAILED,
+          `request body stream failed: ${(cause as Error)?.message ?? String(cause)}`,
+          cause,
+        ),
+      );
+      return;
+    }
+    if (this.#isFinished) return;
+    if (req.contentLength !== -1 && written !== req.contentLength) {
+      this.fail(
+        clientError(
+          CLIENT_ERROR_CODES.REQUEST_BODY_LENGTH_MISMATCH,
+          `request body produced ${written} bytes, content-length is ${req.contentLength}`,
+        ),
+      );
+      return;
+    }
+    if (req.isChunked) socket.write(LAST_CHUNK);
+    this.#isRequestWritten = true;
+    this.#maybeFinish();
+  }
+
+  #drain(): Promise<void> {
+    const socket = this.#conn.socket;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+  }
+
+  onData(chunk: Buffer): void {
+    if (this.#isFinished) return;
+    if (this.#bodyTimer !== null) this.#bodyTimer.refresh();
+    try {
+      this.#parser.execute(chunk);
+    } catch (err) {
+      this.fail(err as RwsError);
+    }
+  }
+
+  onEnd(): void {
+    if (this.#isFinished) return;
+    const err = this.#parser.finish();
+    if (err !== null) this.#failClosed(err);
+  }
+
+  onSocketError(err: Error | null): void {
+    if (this.#isFinished) return;
+    if (this.#isResponseDone) {
+      // The response is complete; a late write error (server closed after answering) only
+      // means the socket is not reusable.
+      this.#isReusable = false;
+      this.#isRequestWritten = true;
+      this.#maybeFinish();
+      return;
+    }
+    const finishErr = err === null ? this.#parser.finish() : null;
+    if (err === null && finishErr === null) return; // close-delimited body completed
+    this.#failClosed(
+      finishErr ??
+        clientError(
+          CLIENT_ERROR_CODES.SOCKET_CLOSED,
+          `connection error: ${err?.message ?? 'closed'}`,
+          err ?? undefined,
+        ),
+    );
+  }
+
+  /** A socket closed under us: retry when the request cannot have been processed. */
+  #failClosed(err: RwsError): void {
+    if (
+      this.#head === null &&
+      !this.#parser.hasStarted &&
+      this.#conn.exchanges > 0 &&
+      this.#req.isRetryable
+    ) {
+      (err as RwsError & { [kRetry]?: true })[kRetry] = true;
+    }
+    this.fail(err);
+  }
+
+  /** @internal ResponseParserHandlers */
+  onInformational(status: number, statusText: string, fields: string[]): void {
+    if (status === 100) this.#onContinue?.();
+    const cb = this.#options.onInformational;
+    if (cb !== null) {
+      try {
+        cb({ status, statusText, headers: Headers.fromTrustedList(fields) });
+      } catch {
+        // A throwing callback must not break the exchange.
+      }
+    }
+  }
+
+  /** @internal ResponseParserHandlers */
+  onHead(head: ResponseHead): void {
+    this.#head = head;
+    if (this.#headersTimer !== null) clearTimeout(this.#headersTimer);
+    this.#headersTimer = null;
+    if (this.#onContinue !== null) {
+      // RFC 9110 §10.1.1: a final response before 100 Continue; the body was never sent, so
+      // the server may still expect it: the socket cannot be reused.
+      this.#onContinue = null;
+      if (this.#continueTimer !== null) clearTimeout(this.#continueTimer);
+      this.#isReusable = false;
+      this.#isRequestWritten = true;
+      if (this.#req.stream !== null) discardStream(this.#req.stream);
+    }
+    if (!head.isKeepAlive) this.#isReusable = false;
+    else {
+      const ka = headerValue(head.fields, 'keep-alive');
+      if (ka !== null) this.#conn.serverIdleTimeoutMs = parseKeepAliveTimeout(ka);
+    }
+    const headers = Headers.fromTrustedList(head.fields);
+    const hasBody = head.framing !== 'none';
+    this.length = head.framing === 'length' ? head.contentLength : null;
+    if (hasBody) this.#armBodyTimer();
+    const exchange = this;
+    const res: ClientResponse = {
+      status: head.status,
+      statusText: head.statusText,
+      protocol: head.versionMinor === 1 ? 'http/1.1' : 'http/1.0',
+      headers,
+      body: new Body(hasBody ? this : null, { limit: this.#options.bodyLimit }),
+      get trailers() {
+        return exchange.#trailers;
+      },
+    };
+    const resolve = this.#resolve!;
+    this.#resolve = null;
+    this.#reject = null;
+    resolve(res);
+  }
+
+  #armBodyTimer(): void {
+    const ms = this.#options.bodyTimeoutMs;
+    this.#bodyTimer = setTimeout(() => {
+      this.fail(
+        clientError(CLIENT_ERROR_CODES.BODY_TIMEOUT, `no response body bytes for ${ms} ms`),
+      );
+    }, ms);
+  }
+
+  /** @internal ResponseParserHandlers */
+  onBody(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    const waiter = this.#waiter;
+    if (waiter !== null) {
+      this.#waiter = null;
+      waiter.resolve(chunk);
+      return;
+    }
+    this.#queue.push(chunk);
+    this.#queuedBytes += chunk.length;
+    if (this.#queuedBytes >= HIGH_WATER_MARK && !this.#isPaused) {
+      // Backpressure: stop reading until the consumer catches up. The body timer measures
+      // the server's silence, so it does not run while we are the ones not reading.
+      this.#isPaused = true;
+      this.#conn.socket.pause();
+      if (this.#bodyTimer !== null) clearTimeout(this.#bodyTimer);
+    }
+  }
+
+  /** @internal ResponseParserHandlers */
+  onComplete(trailers: string[] | null, hasExtra: boolean): void {
+    if (this.#isResponseDone) {
+      this.#isReusable = false; // more bytes after the complete response
+      return;
+    }
+    this.#isResponseDone = true;
+    if (hasExtra) this.#isReusable = false; // bytes after the response: out of step
+    if (trailers !== null) this.#trailers = Headers.fromTrustedList(trailers);
+    if (this.#bodyTimer !== null) clearTimeout(this.#bodyTimer);
+    this.#bodyTimer = null;
+    const waiter = this.#waiter;
+    if (waiter !== null) {
+      this.#waiter = null;
+      waiter.resolve(null);
+    }
+    this.#maybeFinish();
+  }
+
+  #maybeFinish(): void {
+    if (this.#isFinished || !this.#isResponseDone || !this.#isRequestWritten) return;
+    this.#cleanup();
+    this.#conn.release(this, this.#isReusable);
+  }
+
+  #cleanup(): void {
+    this.#isFinished = true;
+    if (this.#headersTimer !== null) clearTimeout(this.#headersTimer);
+    if (this.#bodyTimer !== null) clearTimeout(this.#bodyTimer);
+    if (this.#continueTimer !== null) clearTimeout(this.#continueTimer);
+    if (this.#onAbort !== null) this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#isPaused) {
+      this.#isPaused = false;
+      this.#conn.socket.resume();
+    }
+  }
+
+  /** Ends the exchange with an error: the socket is destroyed, never reused. */
+  fail(err: RwsError): void {
+    if (this.#isFinished) {
+      // Response complete but the body not yet consumed: an abort still errors the reader.
+      return;
+    }
+    this.#error = err;
+    this.#cleanup();
+    const reject = this.#reject;
+    this.#resolve = null;
+    this.#reject = null;
+    if (reject !== null) reject(err);
+    const waiter = this.#waiter;
+    if (waiter !== null) {
+      this.#waiter = null;
+      waiter.reject(err);
+    }
+    this.#conn.socket.destroy();
+    this.#conn.release(this, false);
+  }
+
+  // BodySource
+
+  read(): Promise<Uint8Array | null> {
+    const chunk = this.#queue.shift();
+    if (chunk !== undefined) {
+      this.#queuedBytes -= chunk.length;
+      if (this.#isPaused && this.#queuedBytes < HIGH_WATER_MARK) {
+        this.#isPaused = false;
+        this.#conn.socket.resume();
+        if (!this.#isResponseDone) this.#armBodyTimer();
+      }
+      return Promise.resolve(chunk);
+    }
+    if (this.#isResponseDone) return Promise.resolve(null);
+    if (this.#error !== null) return Promise.reject(this.#error);
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  cancel(reason?: unknown): void {
+    this.#queue.length = 0;
+    this.#queuedBytes = 0;
+    if (this.#isResponseDone) return;
+    // The rest of the body is still on the wire: the socket cannot be reused.
+    this.fail(clientError(CLIENT_ERROR_CODES.ABORTED, 'response body cancelled', reason));
+  }
+
+  trailers(): Headers | null {
+    return this.#trailers;
+  }
+}
+
+/** Releases a request body that will never be sent (a core `Body` or any async iterable). */
+function discardStream(stream: AsyncIterable<Uint8Array>): void {
+  if (stream instanceof Body) {
+    stream.cancel();
+    return;
+  }
+  try {
+    void stream[Symbol.asyncIterator]()
+      .return?.()
+      ?.catch(() => {});
+  } catch {
+    // An iterable that cannot be released has nothing to release.
+  }
+}
+
+function headerValue(fields: string[], name: string): string | null {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1]!;
+  return null;
+}
+
+/**
+ * `Keep-Alive: timeout=N` (RFC 2068 §19.7.1.1, still sent by nginx and node): the server
+ * closes idle sockets after N seconds. Returns the time we may keep the socket idle, with a
+ * one-second margin so we never reuse a socket the server is closing; -1 when absent.
+ */
+function parseKeepAliveTimeout(value: string): number {
+  const i = value.toLowerCase().indexOf('timeout=');
+  if (i === -1) return -1;
+  let n = 0;
+  let k = i + 8;
+  let digits = 0;
+  for (; k < value.length; k++) {
+    const c = value.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) break;
+    n = n * 10 + c;
+    digits++;
+  }
+  if (digits === 0) return -1;
+  return Math.max(0, n * 1000 - 1000);
+}

@@ -1,0 +1,144 @@
+/**
+ * Reading a server connection's input: finds request heads in the bytes off the socket, holds
+ * pipelined bytes until their turn, and hands bodies to `readBody` (RFC 9112 §2.2, §9.3.2).
+ */
+import { ERROR_CODES } from '../errors.js';
+import { armSendTimeout, baseDeadlineKind, setDeadline } from './connection-deadline.js';
+import { DL_HEADERS, ST_BODY, ST_HEAD, ST_WAIT } from './connection-state.js';
+import { readBody } from './read-body.js';
+import { parseRequestHead, RequestHead } from './request-head.js';
+import { reject } from './respond-error.js';
+import type { ServerConnection } from './server-connection.js';
+import { startRequest } from './start-request.js';
+
+const CR = 13;
+const LF = 10;
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const LFLF = Buffer.from('\n\n');
+const LFCRLF = Buffer.from('\n\r\n');
+
+/**
+ * Parses what `buf` holds from `pos` on: heads, bodies, pipelined requests (until one must wait).
+ */
+export function processInput(c: ServerConnection, buf: Buffer, pos: number): void {
+  c.isProcessing = true;
+  const len = buf.length;
+  let heads = 0;
+  for (;;) {
+    const state = c.state;
+    if (state === ST_HEAD) {
+      if (pos >= len) break;
+      if (c.socket.writableNeedDrain) {
+        // A client that pipelines without reading its responses must not make us buffer
+        // responses without bound: stop parsing until the socket drains.
+        c.state = ST_WAIT;
+        holdPipelined(c, buf, pos);
+        if (!c.isPausedByPipeline) {
+          c.isPausedByPipeline = true;
+          c.socket.pause();
+        }
+        armSendTimeout(c);
+        break;
+      }
+      if (!c.hasHeadBytes) {
+        // RFC 9112 §2.2: ignore empty lines before the request line.
+        while (pos < len && (buf[pos] === CR || buf[pos] === LF)) pos++;
+        if (pos >= len) break;
+        c.hasHeadBytes = true;
+        if (baseDeadlineKind(c) !== DL_HEADERS) {
+          setDeadline(c, DL_HEADERS, c.opts.headersTimeoutMs);
+        }
+      }
+      const at = buf.indexOf(CRLFCRLF, pos + c.scanFrom);
+      if (at === -1) {
+        headIncomplete(c, buf, pos);
+        break;
+      }
+      const headEnd = at + 4;
+      if (headEnd - pos > c.opts.maxHeaderBytes) {
+        reject(
+          c,
+          lineEnds(c, buf, pos, at) ? ERROR_CODES.HEADERS_TOO_LARGE : ERROR_CODES.URI_TOO_LONG,
+        );
+        break;
+      }
+      c.scanFrom = 0;
+      const head = new RequestHead();
+      const err = parseRequestHead(buf, pos, at + 2, c.opts, head);
+      if (err !== null) {
+        reject(c, err);
+        break;
+      }
+      pos = headEnd;
+      c.hasHeadBytes = false;
+      // Responses written synchronously while one buffer is parsed (pipelining) leave in
+      // one writev instead of one syscall each. Cork only once a second request shows up:
+      // the common single request per read then writes straight through.
+      if (++heads === 2) c.socket.cork();
+      if (!startRequest(c, head, buf, pos)) break;
+      continue;
+    }
+    if (state === ST_BODY) {
+      if (pos >= len) break;
+      pos = readBody(c, buf, pos);
+      if (pos < 0) break;
+      continue;
+    }
+    if (state === ST_WAIT) {
+      // The response to the current request is not done yet: keep pipelined bytes for later.
+      if (pos < len) holdPipelined(c, buf, pos);
+      break;
+    }
+    break;
+  }
+  if (heads >= 2) c.socket.uncork();
+  c.isProcessing = false;
+}
+
+/** True when the request line of the head at `pos` ends before `limit` (for 431 vs 414). */
+function lineEnds(c: ServerConnection, buf: Buffer, pos: number, limit: number): boolean {
+  const lf = buf.indexOf(LF, pos);
+  return lf !== -1 && lf <= limit && lf - pos <= c.opts.maxUrlBytes + 16;
+}
+
+/**
+ * No complete head yet: rejects what can already be rejected, else keeps the bytes for the next
+ * read.
+ */
+function headIncomplete(c: ServerConnection, buf: Buffer, pos: number): void {
+  const avail = buf.length - pos;
+  if (avail > c.opts.maxHeaderBytes) {
+    reject(
+      c,
+      lineEnds(c, buf, pos, buf.length) ? ERROR_CODES.HEADERS_TOO_LARGE : ERROR_CODES.URI_TOO_LONG,
+    );
+    return;
+  }
+  // A head that only uses bare LF line endings never contains CRLFCRLF: reject it now
+  // instead of waiting for the size limit or the timeout (RFC 9112 §2.2).
+  const from = pos + c.scanFrom;
+  if (buf.indexOf(LFLF, from) !== -1 || buf.indexOf(LFCRLF, from) !== -1) {
+    reject(c, ERROR_CODES.INVALID_LINE_ENDING);
+    return;
+  }
+  if (avail > c.opts.maxUrlBytes + 32 && buf.indexOf(LF, pos) === -1) {
+    reject(c, ERROR_CODES.URI_TOO_LONG);
+    return;
+  }
+  c.pending = pos === 0 ? buf : buf.subarray(pos);
+  c.scanFrom = Math.max(0, avail - 3);
+}
+
+/**
+ * Keeps bytes of later requests until the current response is done; pauses the socket when they
+ * pile up.
+ */
+function holdPipelined(c: ServerConnection, buf: Buffer, pos: number): void {
+  const rest = pos === 0 ? buf : buf.subarray(pos);
+  const pending = c.pending;
+  c.pending = pending === null ? rest : Buffer.concat([pending, rest]);
+  if (c.pending.length > c.opts.maxHeaderBytes && !c.isPausedByPipeline) {
+    c.isPausedByPipeline = true;
+    c.socket.pause();
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * Writing a handler's response on a server connection: validation, the serialised head
+ * (framing, keep-alive, Date) and in-memory bodies; streamed bodies go to `pumpBody`.
+ */
+import { type FileBodyInit, Headers, type Response, RwsError } from '@rws/core';
+import { ERROR_CODES } from '../errors.js';
+import { clearDeadline } from './connection-deadline.js';
+import { ST_CLOSED, type StreamBody } from './connection-state.js';
+import type { H1Request } from './h1-request.js';
+import { parseLength } from './parse-length.js';
+import { pumpBody, releaseBody, respondFile } from './pump-body.js';
+import { respondError } from './respond-error.js';
+import type { ServerConnection } from './server-connection.js';
+import { statusLine } from './status.js';
+
+/** In-memory response bodies above this are written in `SLICE_BYTES` slices. */
+const LARGE_BODY_BYTES = 1024 * 1024;
+const SLICE_BYTES = 256 * 1024;
+
+/**
+ * Takes the handler's response: validates it, then writes it (file bodies through `respondFile`).
+ */
+export function respond(c: ServerConnection, req: H1Request, res: Response): void {
+  if (req !== c.req || c.isResponseDone || c.isResponseStarted) {
+    // Too late (timed out, client gone): release what the response holds.
+    releaseBody(res?.body);
+    return;
+  }
+  if (c.state === ST_CLOSED) {
+    releaseBody(res?.body);
+    return;
+  }
+  if (
+    typeof res !== 'object' ||
+    res === null ||
+    typeof res.status !== 'number' ||
+    !Number.isInteger(res.status) ||
+    res.status < 200 ||
+    res.status > 999 ||
+    !(res.headers instanceof Headers)
+  ) {
+    const err = new RwsError(ERROR_CODES.INVALID_RESPONSE, 'handler returned an invalid response', {
+      status: 500,
+    });
+    c.server.reportError(err, req);
+    releaseBody((res as Response | null)?.body);
+    respondError(c, err, 500);
+    return;
+  }
+  const body = res.body;
+  if (body !== null && typeof body === 'object' && (body as FileBodyInit).kind === 'file') {
+    void respondFile(c, req, res, body as FileBodyInit);
+    return;
+  }
+  writeResponse(c, res, body, -1);
+}
+
+/**
+ * Serialises the head and, for in-memory bodies, the body, in one write. `fileLength` is
+ * the length of a file body (already stat-ed) or -1.
+ */
+export function writeResponse(
+  c: ServerConnection,
+  res: Response,
+  body: Response['body'],
+  fileLength: number,
+): StreamBody | null {
+  const status = res.status;
+  const isHead = c.isHead;
+  const bodyForbidden = status === 204 || status === 304;
+  const sendsNoBody = isHead || bodyForbidden;
+  const list = res.headers.toList();
+  const opts = c.opts;
+
+  let keepAlive = c.isKeepAlive && !c.server.isClosing;
+  if (opts.maxRequestsPerConnection > 0 && c.requestCount >= opts.maxRequestsPerConnection) {
+    keepAlive = false;
+  }
+  // A client still waiting for 100 Continue may or may not send the body now: the only
+  // safe way on is to close (RFC 9110 §10.1.1).
+  if (c.needsContinue && !c.isBodyDone) keepAlive = false;
+  let head = statusLine(status);
+  let hasDate = false;
+  let hasTrailerField = false;
+  let handlerLength = -1;
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i]!;
+    const value = list[i + 1]!;
+    switch (name.length) {
+      case 10:
+        // The transport owns Connection; a handler asking to close is honoured.
+        if (name === 'connection') {
+          if (value.toLowerCase().indexOf('close') !== -1) keepAlive = false;
+          continue;
+        }
+        break;
+      case 14:
+        if (name === 'content-length') {
+          handlerLength = parseLength(value);
+          continue;
+        }
+        break;
+      case 17:
+        if (name === 'transfer-encoding') continue;
+        break;
+      case 4:
+        if (name === 'date') hasDate = true;
+        break;
+      case 7:
+        if (name === 'trailer') hasTrailerField = true;
+        break;
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+
+  let payload: string | Uint8Array | null = null;
+  let stream: StreamBody | null = null;
+  let isChunked = false;
+  let length = -1;
+  // Trailers need chunked framing (RFC 9112 §7.1.2): on HTTP/1.0 and with a Content-Length
+  // or file body they are dropped. A trailers object still empty now may be filled while a
+  // stream is sent; it goes out if the body is chunked anyway.
+  const trailers = c.minor === 1 ? (res.trailers ?? null) : null;
+  const hasTrailers = trailers !== null && trailers.size > 0;
+  if (body === null) {
+    length = 0;
+  } else if (typeof body === 'string') {
+    payload = body;
+    length = body.length === 0 ? 0 : Buffer.byteLength(body);
+  } else if (body instanceof Uint8Array) {
+    payload = body;
+    length = body.byteLength;
+  } else if (fileLength >= 0) {
+    length = fileLength;
+    stream = body as StreamBody;
+  } else {
+    stream = body as StreamBody;
+  }
+
+  if (bodyForbidden) {
+    // RFC 9110 §8.6: no Content-Length in 204; a 304 may repeat the handler's.
+    if (status === 304 && handlerLength >= 0) head += `content-length: ${handlerLength}\r\n`;
+  } else if (isHead) {
+    // RFC 9110 §9.3.2: HEAD gets the headers GET would, without the body.
+    if (length >= 0 && !(body === null && handlerLength >= 0))
+      head += `content-length: ${length}\r\n`;
+    else if (handlerLength >= 0) head += `content-length: ${handlerLength}\r\n`;
+  } else if (hasTrailers && handlerLength < 0 && fileLength < 0) {
+    isChunked = true;
+    head += 'transfer-encoding: chunked\r\n';
+    // RFC 9110 §6.6.2: announce the trailer fields so the recipient can expect them.
+    if (!hasTrailerField) head += `trailer: ${trailerNames(trailers)}\r\n`;
+    if (payload !== null) {
+      stream = singleChunk(payload);
+      payload = null;
+    }
+  } else if (length >= 0) {
+    head += `content-length: ${length}\r\n`;
+  } else if (handlerLength >= 0) {
+    length = handlerLength;
+    head += `content-length: ${handlerLength}\r\n`;
+  } else if (c.minor === 1) {
+    isChunked = true;
+    head += 'transfer-encoding: chunked\r\n';
+  } else {
+    // HTTP/1.0 cannot chunk: the body ends when the connection does (RFC 9112 §6.3 item 8).
+    keepAlive = false;
+  }
+
+  if (!keepAlive) head += 'connection: close\r\n';
+  else if (c.minor === 0) head += 'connection: keep-alive\r\n';
+  if (!hasDate) head += `date: ${c.server.date()}\r\n`;
+  if (opts.serverHeader !== null) head += `server: ${opts.serverHeader}\r\n`;
+  head += '\r\n';
+
+  c.isKeepAlive = keepAlive;
+  c.isResponseStarted = true;
+  // requestTimeoutMs covers the wait for a response, not its transfer: a long download or
+  // an event stream must not be cut off.
+  if (c.isBodyDone) clearDeadline(c);
+  const socket = c.socket;
+
+  if (sendsNoBody) {
+    socket.write(head);
+    if (stream !== null) releaseBody(stream);
+    c.responseDone();
+    return null;
+  }
+  if (payload !== null && length > LARGE_BODY_BYTES) {
+    // One huge write shows no progress until all of it is out, and would sit in the
+    // socket's buffer whole: send it in slices through the pump, which waits for 'drain'
+    // and lets sendTimeoutMs see a slow reader move.
+    stream = slices(payload);
+    payload = null;
+  }
+  if (stream === null) {
+    if (payload === null) {
+      socket.write(head);
+    } else if (typeof payload === 'string') {
+      // Head and text go out in one write; the head is written as UTF-8 too, so a
+      // non-Latin-1 character in a header value can never turn into a CR or LF byte.
+      socket.write(head + payload);
+    } else {
+      socket.cork();
+      socket.write(head);
+      socket.write(payload);
+      socket.uncork();
+    }
+    c.responseDone();
+    return null;
+  }
+  socket.write(head);
+  if (fileLength >= 0) return stream;
+  void pumpBody(c, stream, isChunked, isChunked ? trailers : null, length);
+  return null;
+}
+
+/** The distinct field names of `trailers`, comma-separated, for the `Trailer` field. */
+function trailerNames(trailers: Headers): string {
+  const list = trailers.toList();
+  const names = new Set<string>();
+  for (let i = 0; i < list.length; i += 2) names.add(list[i]!);
+  return [...names].join(', ');
+}
+
+async function* slices(payload: string | Uint8Array): AsyncGenerator<Uint8Array> {
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  for (let i = 0; i < bytes.byteLength; i += SLICE_BYTES) {
+    yield bytes.subarray(i, Math.min(bytes.byteLength, i + SLICE_BYTES));
+  }
+}
+
+async function* singleChunk(payload: string | Uint8Array): AsyncGenerator<Uint8Array> {
+  yield typeof payload === 'string' ? Buffer.from(payload) : payload;
+}
