@@ -6,22 +6,15 @@
  * Skipped with a reason when /usr/bin/chromium is missing, except in CI (CI=true), where that
  * is a failure. No screenshots are written.
  */
-import { existsSync } from 'node:fs';
 import { json, text } from '@rws/core';
 import { createServer } from '@rws/http1';
-import { type Browser, chromium } from 'playwright-core';
+import { isChromiumAvailable, launchChromium } from '@rws/test-helpers';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createApp } from '../src/index.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const isCI = process.env['CI'] === 'true';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  const reason = `${CHROMIUM} not found (apt-get install chromium)`;
-  if (isCI) throw new Error(`the /docs browser test needs Chromium in CI: ${reason}`);
-  console.warn(`[@rws/router] skipping the /docs browser test: ${reason}`);
-}
+const hasChromium = isChromiumAvailable('@rws/router', 'the /docs browser test');
 
 const XSS_SUMMARY = '<img src=x onerror="globalThis.__pwned = true"> Search';
 
@@ -69,19 +62,7 @@ beforeAll(async () => {
   const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
   origin = `http://127.0.0.1:${port}`;
   if (!hasChromium) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 30_000);
 
 afterAll(async () => {
