@@ -22,6 +22,7 @@ import {
   statusText,
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
+import { type ContentKey, LruMap, readIfUnchanged, sameContent } from '../internal/static/cache.js';
 import { evaluatePreconditions, ifRangeAllows } from '../internal/static/conditional.js';
 import { decodePath } from '../internal/static/decode-path.js';
 import {
@@ -83,7 +84,26 @@ export interface ServeStaticOptions {
   acceptRanges?: boolean;
   /** More ranges than this in one request are ignored (200). Default 16. */
   maxRanges?: number;
+  /**
+   * How long (ms) a path's resolution — `realpath`, `stat`, index and `.html` fallback,
+   * precompressed siblings, misses too — is reused before the disk is asked again. A change on
+   * disk is seen at most this late. Default 1000; 0 disables the cache.
+   */
+  statCacheMs?: number;
+  /**
+   * Files up to this size are kept in memory from their second request on and sent as one
+   * buffer; revalidated against size, mtime and inode on each (cached) stat. Default 65536;
+   * 0 disables the content cache.
+   */
+  memoryCacheMaxFileBytes?: number;
+  /** Total bytes of file content kept in memory. Default 16 MiB (16777216). */
+  memoryCacheMaxBytes?: number;
 }
+
+/** Entries of the path resolution cache (each a few hundred bytes). */
+const STAT_CACHE_ENTRIES = 1000;
+/** Entries of the content cache, loaded or not (a file is loaded on its second request). */
+const CONTENT_CACHE_ENTRIES = 1000;
 
 const ALLOW = 'GET, HEAD, OPTIONS';
 const DEFAULT_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
@@ -92,6 +112,42 @@ interface Found {
   /** Real (symlink-free) path under the root. */
   readonly path: string;
   readonly stats: BigIntStats;
+  /** The strong validator's opaque part: size, mtime (ns) and inode. */
+  readonly tag: string;
+  /** Last-Modified in whole seconds (HTTP dates have no finer resolution). */
+  readonly lastModifiedSec: number;
+  readonly lastModified: string;
+}
+
+interface StatEntry {
+  /** `Date.now()` after which the entry is stale. */
+  readonly expires: number;
+  readonly found: Found | null;
+}
+
+interface ContentEntry extends ContentKey {
+  readonly path: string;
+  /** Requests seen for this identity; the bytes are loaded from the second on. */
+  uses: number;
+  buf: Buffer | null;
+  loading: Promise<Buffer | null> | null;
+}
+
+function makeFound(path: string, stats: BigIntStats): Found {
+  const lastModifiedSec = Math.floor(Number(stats.mtimeMs) / 1000);
+  return {
+    path,
+    stats,
+    tag: `${stats.size.toString(36)}-${stats.mtimeNs.toString(36)}-${stats.ino.toString(36)}`,
+    lastModifiedSec,
+    lastModified: new Date(lastModifiedSec * 1000).toUTCString(),
+  };
+}
+
+function nonNegativeInteger(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) fail(`${name} must be a non-negative integer`);
+  return value;
 }
 
 type Located =
@@ -181,6 +237,17 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
   const isRangeOn = options.acceptRanges ?? true;
   const maxRanges = options.maxRanges ?? MAX_RANGES;
   if (!Number.isInteger(maxRanges) || maxRanges < 1) fail('maxRanges must be a positive integer');
+  const statCacheMs = nonNegativeInteger(options.statCacheMs, 1000, 'statCacheMs');
+  const memoryMaxFile = nonNegativeInteger(
+    options.memoryCacheMaxFileBytes,
+    64 * 1024,
+    'memoryCacheMaxFileBytes',
+  );
+  const memoryMaxTotal = nonNegativeInteger(
+    options.memoryCacheMaxBytes,
+    16 * 1024 * 1024,
+    'memoryCacheMaxBytes',
+  );
 
   const underRoot = (rel: string, name: string): string => {
     const p = resolve(rootReal, rel);
@@ -202,19 +269,100 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
   });
 
   /** Stats `p` if it exists and its real path is inside the root (symlinks included). */
-  async function find(p: string): Promise<Found | null> {
+  async function findOnDisk(p: string): Promise<Found | null> {
     let real: string;
     try {
       real = await realpath(p);
     } catch {
       return null;
     }
+    // The containment check runs on the real path, so a cached result is exactly what this
+    // check decided; a symlink changed on disk is re-resolved once the entry expires.
     if (real !== rootReal && !real.startsWith(rootPrefix)) return null;
     try {
-      return { path: real, stats: await stat(real, { bigint: true }) };
+      return makeFound(real, await stat(real, { bigint: true }));
     } catch {
       return null;
     }
+  }
+
+  // Path resolution cache: `find()` results (misses included) per candidate path for
+  // `statCacheMs`, so a burst of requests for one file costs one realpath + stat per period
+  // instead of two thread-pool round trips each (nginx's `open_file_cache`).
+  const statCache = statCacheMs > 0 ? new LruMap<string, StatEntry>(STAT_CACHE_ENTRIES) : null;
+
+  function find(p: string): Promise<Found | null> | Found | null {
+    if (statCache === null) return findOnDisk(p);
+    const hit = statCache.get(p);
+    const now = Date.now();
+    if (hit !== undefined && hit.expires > now) return hit.found;
+    return findOnDisk(p).then((found) => {
+      statCache.set(p, { expires: now + statCacheMs, found });
+      return found;
+    });
+  }
+
+  // Content cache: bytes of small files, keyed by real path and checked against the (cached)
+  // stat's size, mtime and inode on every use. A file is loaded on its second request with the
+  // same identity, so a one-off crawl of many files does not evict the hot ones.
+  let memoryBytes = 0;
+  const contentSizeLimit = BigInt(Math.min(memoryMaxFile, memoryMaxTotal));
+  const contentCache =
+    memoryMaxFile > 0 && memoryMaxTotal > 0
+      ? new LruMap<string, ContentEntry>(CONTENT_CACHE_ENTRIES, (e) => {
+          if (e.buf !== null) memoryBytes -= e.buf.length;
+        })
+      : null;
+
+  /** The whole content of `f` from memory, or null to read it from disk. */
+  async function cachedContent(f: Found): Promise<Buffer | null> {
+    if (contentCache === null) return null;
+    const st = f.stats;
+    if (st.size > contentSizeLimit) return null;
+    let e = contentCache.get(f.path);
+    if (e === undefined || !sameContent(e, st)) {
+      if (e?.buf) memoryBytes -= e.buf.length;
+      e = {
+        path: f.path,
+        size: st.size,
+        mtimeNs: st.mtimeNs,
+        ino: st.ino,
+        uses: 1,
+        buf: null,
+        loading: null,
+      };
+      contentCache.set(f.path, e);
+      return null;
+    }
+    if (e.buf !== null) return e.buf;
+    e.uses++;
+    if (e.loading === null) {
+      const entry = e;
+      entry.loading = readIfUnchanged(f.path, st).then((buf) => {
+        entry.loading = null;
+        // Still the current entry (not evicted or replaced while reading)?
+        if (buf === null || contentCache.get(f.path) !== entry) return null;
+        entry.buf = buf;
+        memoryBytes += buf.length;
+        while (memoryBytes > memoryMaxTotal && contentCache.evictOldest()) {}
+        return entry.buf;
+      });
+    }
+    return e.loading;
+  }
+
+  /** Bytes `start..end` of `f`: a slice of the cached content, or a file range. */
+  async function fileBody(
+    isHead: boolean,
+    f: Found,
+    start: number,
+    end: number,
+  ): Promise<Response['body']> {
+    if (isHead || end < start) return null;
+    const buf = await cachedContent(f);
+    if (buf !== null)
+      return start === 0 && end === buf.length - 1 ? buf : buf.subarray(start, end + 1);
+    return { kind: 'file', path: f.path, start, end };
   }
 
   async function findFile(p: string): Promise<Found | null> {
@@ -285,10 +433,7 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
           'x-content-type-options': 'nosniff',
           'cache-control': 'no-cache',
         });
-        const body =
-          req.method === 'HEAD' || size === 0
-            ? null
-            : { kind: 'file' as const, path: page.path, start: 0, end: size - 1 };
+        const body = await fileBody(req.method === 'HEAD', page, 0, size - 1);
         return { status: 404, headers, body };
       }
     }
@@ -302,7 +447,8 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
       dirents.map(async (d) => {
         if (dotfiles !== 'allow' && d.name.startsWith('.')) return;
         // Symlinks are followed only when they stay inside the root; others are not listed.
-        const f = await find(join(dir, d.name));
+        // Uncached: a listing is not a hot path, and a big directory would evict hot entries.
+        const f = await findOnDisk(join(dir, d.name));
         if (f === null) return;
         const isDirectory = f.stats.isDirectory();
         if (!isDirectory && !f.stats.isFile()) return;
@@ -366,8 +512,7 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
       }
     }
 
-    const st = sent.stats;
-    const tag = `${st.size.toString(36)}-${st.mtimeNs.toString(36)}-${st.ino.toString(36)}`;
+    const tag = sent.tag;
     // Compressing on the fly is not byte-for-byte reproducible across zlib versions, so that
     // representation gets a weak tag (RFC 9110 §8.8.1), as nginx does.
     const etag = isOnTheFly
@@ -375,10 +520,10 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
       : coding !== null
         ? `"${tag}-${coding}"`
         : `"${tag}"`;
-    const lastModifiedSec = Math.floor(Number(st.mtimeMs) / 1000);
+    const lastModifiedSec = sent.lastModifiedSec;
     const headers = new Headers();
     headers.set('etag', etag);
-    headers.set('last-modified', new Date(lastModifiedSec * 1000).toUTCString());
+    headers.set('last-modified', sent.lastModified);
     if (cacheControl !== null) headers.set('cache-control', cacheControl);
     if (vary) headers.set('vary', 'Accept-Encoding');
 
@@ -395,7 +540,7 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
       }
       const n = Number(sent.stats.size);
       headers.set('content-length', String(n));
-      return { status: 200, headers, body: fileBody(isHead, sent.path, 0, n - 1) };
+      return { status: 200, headers, body: await fileBody(isHead, sent, 0, n - 1) };
     }
 
     if (isRangeOn) headers.set('accept-ranges', 'bytes');
@@ -411,7 +556,7 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
           const { start, end } = ranges[0]!;
           headers.set('content-range', `bytes ${start}-${end}/${size}`);
           headers.set('content-length', String(end - start + 1));
-          return { status: 206, headers, body: { kind: 'file', path: file.path, start, end } };
+          return { status: 206, headers, body: await fileBody(false, file, start, end) };
         }
         const mp = createMultipartBody(file.path, ranges, size, contentType);
         headers.set('content-type', `multipart/byteranges; boundary=${mp.boundary}`);
@@ -420,7 +565,7 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
       }
     }
     headers.set('content-length', String(size));
-    return { status: 200, headers, body: fileBody(isHead, file.path, 0, size - 1) };
+    return { status: 200, headers, body: await fileBody(isHead, file, 0, size - 1) };
   }
 
   return {
@@ -463,9 +608,4 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
       return serveFile(req, located.file);
     },
   };
-}
-
-function fileBody(isHead: boolean, path: string, start: number, end: number): Response['body'] {
-  if (isHead || end < start) return null;
-  return { kind: 'file', path, start, end };
 }
