@@ -11,6 +11,8 @@ export interface CreateHandlerOptions {
   writeLog?: ((line: string) => void) | undefined;
   /** Colour `pretty` lines. Default: stdout is a TTY and `NO_COLOR` is unset. */
   isTTY?: boolean | undefined;
+  /** False leaves the access log out (benchmarks compare with nginx's `access_log off`). */
+  hasAccessLog?: boolean | undefined;
 }
 
 /**
@@ -38,15 +40,16 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
     body: 'Not Found\n',
   });
   const isTTY = options.isTTY ?? process.stdout.isTTY === true;
+  const log = accessLog({
+    format: resolveLogFormat(config.logFormat, isTTY),
+    write: options.writeLog,
+    isTTY,
+  });
   return compose(
     [
       // The id comes first so the access log line carries it.
       requestId(),
-      accessLog({
-        format: resolveLogFormat(config.logFormat, isTTY),
-        write: options.writeLog,
-        isTTY,
-      }),
+      ...(options.hasAccessLog === false ? [] : [log]),
       cors({
         allowAll: c.allowAll,
         allowOrigins: c.allowOrigins,

@@ -1,12 +1,3 @@
-/**
- * `serveStatic()`: serves a directory the way nginx, Caddy and `serve` do — index files,
- * `.html` fallback, directory listings, SPA fallback, validators and conditional requests,
- * byte ranges, precompressed and on-the-fly compression — and never a byte from outside the
- * root.
- *
- * @module
- */
-import type { BigIntStats } from 'node:fs';
 import { realpathSync, statSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
@@ -19,20 +10,23 @@ import {
   type Request,
   type Response,
   RwsError,
-  statusText,
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
-import { type ContentKey, LruMap, readIfUnchanged, sameContent } from '../internal/static/cache.js';
+import { LruMap, readIfUnchanged, sameContent } from '../internal/static/cache.js';
 import { evaluatePreconditions, ifRangeAllows } from '../internal/static/conditional.js';
 import { decodePath } from '../internal/static/decode-path.js';
 import {
   type Coding,
   compressFile,
-  DEFAULT_CODINGS,
-  HAS_ZSTD,
   negotiateEncoding,
   SIBLING_SUFFIX,
 } from '../internal/static/encoding.js';
+import {
+  type ContentEntry,
+  type Found,
+  makeFound,
+  type StatEntry,
+} from '../internal/static/found.js';
 import {
   type ListingEntry,
   type ListingSort,
@@ -40,7 +34,9 @@ import {
   sortEntries,
 } from '../internal/static/listing.js';
 import { createMultipartBody } from '../internal/static/multipart.js';
+import { codingList, fail, nonNegativeInteger } from '../internal/static/options.js';
 import { MAX_RANGES, parseRange } from '../internal/static/range.js';
+import { statusResponse } from '../internal/static/responses.js';
 
 /** A content coding serveStatic can send: `br`, `gzip` or `zstd` (when the runtime has it). */
 export type StaticCoding = Coding;
@@ -108,87 +104,14 @@ const CONTENT_CACHE_ENTRIES = 1000;
 const ALLOW = 'GET, HEAD, OPTIONS';
 const DEFAULT_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
 
-interface Found {
-  /** Real (symlink-free) path under the root. */
-  readonly path: string;
-  readonly stats: BigIntStats;
-  /** The strong validator's opaque part: size, mtime (ns) and inode. */
-  readonly tag: string;
-  /** Last-Modified in whole seconds (HTTP dates have no finer resolution). */
-  readonly lastModifiedSec: number;
-  readonly lastModified: string;
-}
-
-interface StatEntry {
-  /** `Date.now()` after which the entry is stale. */
-  readonly expires: number;
-  readonly found: Found | null;
-}
-
-interface ContentEntry extends ContentKey {
-  readonly path: string;
-  /** Requests seen for this identity; the bytes are loaded from the second on. */
-  uses: number;
-  buf: Buffer | null;
-  loading: Promise<Buffer | null> | null;
-}
-
-function makeFound(path: string, stats: BigIntStats): Found {
-  const lastModifiedSec = Math.floor(Number(stats.mtimeMs) / 1000);
-  return {
-    path,
-    stats,
-    tag: `${stats.size.toString(36)}-${stats.mtimeNs.toString(36)}-${stats.ino.toString(36)}`,
-    lastModifiedSec,
-    lastModified: new Date(lastModifiedSec * 1000).toUTCString(),
-  };
-}
-
-function nonNegativeInteger(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 0) fail(`${name} must be a non-negative integer`);
-  return value;
-}
-
 type Located =
   | { readonly kind: 'file'; readonly file: Found }
   | { readonly kind: 'redirect'; readonly location: string }
   | { readonly kind: 'listing'; readonly dir: string; readonly urlPath: string };
 
-function fail(message: string): never {
-  throw new RwsError(ERROR_CODES.STATIC_INVALID_OPTIONS, `serveStatic: ${message}`);
-}
-
-function codingList(value: boolean | readonly StaticCoding[] | undefined, name: string): Coding[] {
-  if (value === undefined || value === true) return DEFAULT_CODINGS.slice();
-  if (value === false) return [];
-  if (!Array.isArray(value)) fail(`${name} must be a boolean or an array of codings`);
-  const out: Coding[] = [];
-  for (const c of value) {
-    if (c !== 'br' && c !== 'gzip' && c !== 'zstd') fail(`${name}: unknown coding ${String(c)}`);
-    if (c === 'zstd' && !HAS_ZSTD) continue;
-    out.push(c);
-  }
-  return out;
-}
-
 /** The Content-Type of a file, from @rws/core's table (`charset=utf-8` on textual types). */
 function contentTypeOf(path: string): string {
   return mimeType(path);
-}
-
-function textResponse(status: number, message: string, extra?: Record<string, string>): Response {
-  const headers = new Headers({
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': String(Buffer.byteLength(message)),
-    'x-content-type-options': 'nosniff',
-    ...extra,
-  });
-  return { status, headers, body: message };
-}
-
-function statusResponse(status: number, extra?: Record<string, string>): Response {
-  return textResponse(status, `${statusText(status) || 'Error'}\n`, extra);
 }
 
 /**

@@ -1,0 +1,33 @@
+import { RwsError } from '@rws/core';
+import { ERROR_CODES } from '../../errors.js';
+import { type Coding, DEFAULT_CODINGS, HAS_ZSTD } from './encoding.js';
+
+/** Throws the option error of serveStatic. */
+export function fail(message: string): never {
+  throw new RwsError(ERROR_CODES.STATIC_INVALID_OPTIONS, `serveStatic: ${message}`);
+}
+
+/** The codings an option enables (`true`: all the runtime has). */
+export function codingList(value: boolean | readonly Coding[] | undefined, name: string): Coding[] {
+  if (value === undefined || value === true) return DEFAULT_CODINGS.slice();
+  if (value === false) return [];
+  if (!Array.isArray(value)) fail(`${name} must be a boolean or an array of codings`);
+  const out: Coding[] = [];
+  for (const c of value) {
+    if (c !== 'br' && c !== 'gzip' && c !== 'zstd') fail(`${name}: unknown coding ${String(c)}`);
+    if (c === 'zstd' && !HAS_ZSTD) continue;
+    out.push(c);
+  }
+  return out;
+}
+
+/** An optional non-negative integer option. */
+export function nonNegativeInteger(
+  value: number | undefined,
+  fallback: number,
+  name: string,
+): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) fail(`${name} must be a non-negative integer`);
+  return value;
+}
