@@ -40,7 +40,7 @@ function isStandardSchema(value: unknown): value is StandardSchemaV1 {
 }
 
 /** JSON Schema of a Standard Schema, or `{}` when it cannot say. */
-export function schemaToJson(
+function schemaToJson(
   schema: StandardSchemaV1 | Record<string, unknown>,
   io: 'input' | 'output',
   options: Pick<OpenApiOptions, 'toJSONSchema'> = {},

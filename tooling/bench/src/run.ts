@@ -42,7 +42,7 @@ export interface RunOptions {
   readonly log?: (line: string) => void;
 }
 
-export interface CaseResult {
+interface CaseResult {
   readonly name: string;
   readonly load: Load;
   readonly description: string;
@@ -190,7 +190,7 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<SuiteRes
 }
 
 /** What the results were measured on. */
-export function machineInfo(): Record<string, unknown> {
+function machineInfo(): Record<string, unknown> {
   const cpu = cpus();
   return {
     hostname: hostname(),

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** File name → size in bytes. */
-export const STATIC_FILES: Readonly<Record<string, number>> = {
+const STATIC_FILES: Readonly<Record<string, number>> = {
   '1k.bin': 1024,
   '1m.bin': 1024 * 1024,
   '100m.bin': 100 * 1024 * 1024,

@@ -111,7 +111,7 @@ export function nginxServer(name: string, locations: string): Target {
 }
 
 /** The nginx.conf for `nginxServer`: everything (pid, logs, temp paths) stays inside `dir`. */
-export function nginxConfig(dir: string, port: number, locations: string): string {
+function nginxConfig(dir: string, port: number, locations: string): string {
   return `worker_processes 1;
 daemon off;
 master_process on;

@@ -48,7 +48,7 @@ export interface H2loadLoad {
 export type Load = WrkLoad | H2loadLoad;
 
 /** One measured scenario of a suite (e.g. `keep-alive`, `pipelined-10`). */
-export interface BenchCase {
+interface BenchCase {
   readonly name: string;
   readonly load: Load;
   /**

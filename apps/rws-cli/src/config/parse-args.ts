@@ -30,7 +30,7 @@ for (const k of CONFIG_KEYS) {
 }
 
 /** Every long flag, for suggestions and help. */
-export const LONG_FLAGS: readonly string[] = [...BY_FLAG.keys(), 'help', 'version'];
+const LONG_FLAGS: readonly string[] = [...BY_FLAG.keys(), 'help', 'version'];
 
 /** Parses `argv` (without the node and script entries). */
 export function parseArgs(argv: readonly string[]): ParsedArgs {

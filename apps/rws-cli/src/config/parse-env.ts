@@ -19,11 +19,6 @@ export interface ParsedEnv {
 const PREFIX = 'RWS_CONFIG_';
 const VHOST = 'RWS_CONFIG_VIRTUAL_HOST_';
 
-/** Every environment variable name rws reads (virtual hosts as the `{N}` pattern). */
-export const ENV_NAMES: readonly string[] = CONFIG_KEYS.flatMap((k) =>
-  k.env === null ? [] : [k.env, ...k.envAliases],
-);
-
 /** Reads the configuration from an environment object (never `process.env` itself). */
 export function parseEnv(env: Readonly<Record<string, string | undefined>>): ParsedEnv {
   const values = new Map<string, unknown>();

@@ -68,7 +68,7 @@ function splitDotted(s: string): string[] {
  * The 1-based line where `path` is set (or its table opened), found by scanning the text:
  * smol-toml does not report positions of values, and a line number is what a human needs.
  */
-export function findLine(text: string, path: KeyPath): number | undefined {
+function findLine(text: string, path: KeyPath): number | undefined {
   const target = path.map(String).join('\u0000');
   const arrayCounts = new Map<string, number>();
   let table: string[] = [];

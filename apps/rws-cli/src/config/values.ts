@@ -45,7 +45,7 @@ const SIZE_UNITS: Readonly<Record<string, number>> = {
  * A byte size: `1048576`, `10mb`, `512 KiB`, `1.5g`. Units are binary (1 kb = 1024 bytes),
  * as in nginx's `client_max_body_size`. Returns null when unreadable.
  */
-export function parseSize(raw: string): number | null {
+function parseSize(raw: string): number | null {
   const v = raw.trim().toLowerCase();
   let i = 0;
   while (i < v.length && ((v[i]! >= '0' && v[i]! <= '9') || v[i] === '.')) i++;
@@ -60,7 +60,7 @@ export function parseSize(raw: string): number | null {
 }
 
 /** A comma-separated list, trimmed, empty items dropped. */
-export function parseList(raw: string): string[] {
+function parseList(raw: string): string[] {
   return raw
     .split(',')
     .map((s) => s.trim())

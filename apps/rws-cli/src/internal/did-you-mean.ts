@@ -1,5 +1,5 @@
 /** Levenshtein distance, two rows: config keys are short, so O(n·m) is nothing. */
-export function levenshtein(a: string, b: string): number {
+function levenshtein(a: string, b: string): number {
   if (a === b) return 0;
   let prev = new Array<number>(b.length + 1);
   let cur = new Array<number>(b.length + 1);

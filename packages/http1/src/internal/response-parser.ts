@@ -31,7 +31,7 @@ const HTAB = 9;
 const MAX_FIELD_COUNT = 256;
 
 /** Body framing chosen from the response head (RFC 9112 §6.3). */
-export type ResponseFraming = 'none' | 'length' | 'chunked' | 'close';
+type ResponseFraming = 'none' | 'length' | 'chunked' | 'close';
 
 /** A parsed final (non-1xx) response head. */
 export interface ResponseHead {

@@ -18,7 +18,7 @@ export type Token =
   | { readonly kind: 'wildcard'; readonly name: string };
 
 /** Slices and percent-decodes one parameter (invalid encoding throws a 400 RwsError). */
-export type ParamDecoder = (path: string, start: number, end: number, name: string) => string;
+type ParamDecoder = (path: string, start: number, end: number, name: string) => string;
 
 /** Builds the params object of one leaf from `[start, end]` pairs. */
 export type ParamsBuilder = (

@@ -17,10 +17,10 @@ import { installSignalHandlers } from './signals.js';
 import type { SingleServer } from './single-server.js';
 
 /** Set in the environment of the workers this module forks. */
-export const WORKER_ENV = 'RWS_SERVER_CLUSTER_WORKER';
+const WORKER_ENV = 'RWS_SERVER_CLUSTER_WORKER';
 /** The port the first worker bound, so a restarted worker binds the same one (port 0). */
-export const PORT_ENV = 'RWS_SERVER_CLUSTER_PORT';
-export const REDIRECT_PORT_ENV = 'RWS_SERVER_CLUSTER_REDIRECT_PORT';
+const PORT_ENV = 'RWS_SERVER_CLUSTER_PORT';
+const REDIRECT_PORT_ENV = 'RWS_SERVER_CLUSTER_REDIRECT_PORT';
 
 /** A worker that lived shorter than this counts as a crash loop for the backoff. */
 const STABLE_MS = 5_000;

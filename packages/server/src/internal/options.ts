@@ -15,7 +15,7 @@ export interface ResolvedTls {
   virtualHosts: readonly VirtualHost[];
 }
 
-export interface ResolvedHealth {
+interface ResolvedHealth {
   healthz: string | null;
   readyz: string | null;
   metrics: string | null;
@@ -42,10 +42,10 @@ export interface ResolvedOptions {
   workers: number;
 }
 
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 7878;
-export const DEFAULT_GRACE_MS = 10_000;
-export const DEFAULT_HSTS = 'max-age=31536000';
+const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_PORT = 7878;
+const DEFAULT_GRACE_MS = 10_000;
+const DEFAULT_HSTS = 'max-age=31536000';
 
 function isPort(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 65535;

@@ -7,7 +7,7 @@
 import { type Handler, Headers, type Request } from '@rws/core';
 
 /** The host of a `Host` header without its port (`[::1]:80` → `[::1]`, `a.com:80` → `a.com`). */
-export function hostWithoutPort(host: string): string {
+function hostWithoutPort(host: string): string {
   if (host.charCodeAt(0) === 91) {
     // '[': an IPv6 literal, RFC 3986 §3.2.2; the port follows the closing bracket.
     const end = host.indexOf(']');

@@ -17,7 +17,7 @@ export interface SignalHooks {
 }
 
 /** Exit code after a second shutdown signal: 128 + signo. */
-export function forcedExitCode(signal: 'SIGINT' | 'SIGTERM'): number {
+function forcedExitCode(signal: 'SIGINT' | 'SIGTERM'): number {
   return 128 + constants.signals[signal];
 }
 

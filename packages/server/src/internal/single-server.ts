@@ -33,7 +33,7 @@ import { installSignalHandlers } from './signals.js';
 import { loadTlsContexts, selectContext, type TlsContexts } from './tls-contexts.js';
 
 /** `http://host:port` with IPv6 literals in brackets (RFC 3986 §3.2.2). */
-export function formatUrl(scheme: string, address: string, port: number): string {
+function formatUrl(scheme: string, address: string, port: number): string {
   const host = address.includes(':') ? `[${address}]` : address;
   return `${scheme}://${host}:${port}`;
 }

@@ -15,7 +15,7 @@ export interface ListingEntry {
 export type ListingSort = 'name' | 'size' | 'date';
 
 /** Escapes text for HTML element content and double-quoted attributes. */
-export function escapeHtml(s: string): string {
+function escapeHtml(s: string): string {
   let out = '';
   let last = 0;
   for (let i = 0; i < s.length; i++) {
@@ -59,7 +59,7 @@ export function formatSize(bytes: number): string {
 }
 
 /** `YYYY-MM-DD HH:MM` in UTC. */
-export function formatDate(ms: number): string {
+function formatDate(ms: number): string {
   const iso = new Date(ms).toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
 }

@@ -1,11 +1,7 @@
 import { Headers, type Response, statusText } from '@rws/core';
 
 /** A short plain-text response (errors, 405, …), never sniffed. */
-export function textResponse(
-  status: number,
-  message: string,
-  extra?: Record<string, string>,
-): Response {
+function textResponse(status: number, message: string, extra?: Record<string, string>): Response {
   const headers = new Headers({
     'content-type': 'text/plain; charset=utf-8',
     'content-length': String(Buffer.byteLength(message)),
