@@ -7,6 +7,7 @@ export type { CookieOptions, SetCookie } from './cookies.js';
 export { parseCookies, parseSetCookie, serializeCookie } from './cookies.js';
 export type { CreateRequestInit } from './create-request.js';
 export { createRequest, IN_PROCESS_CONNECTION } from './create-request.js';
+export { errorStatus } from './error-status.js';
 export type { CoreErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';
 export type { HeadersInit } from './headers.js';

@@ -17,6 +17,7 @@ it('exports exactly these names', async () => {
       "createRequest",
       "empty",
       "errorResponse",
+      "errorStatus",
       "file",
       "fromWebRequest",
       "fromWebResponse",

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   compose,
   empty,
+  errorStatus,
   fromWebRequest,
   type Handler,
   Headers,
@@ -119,17 +120,6 @@ function wantsText(req: Request): boolean {
   if (accept === null) return false;
   if (accept.includes('json')) return false;
   return accept.includes('text/html') || accept.includes('text/plain');
-}
-
-function errorStatusOf(err: unknown): number {
-  if (typeof err === 'object' && err !== null) {
-    const status =
-      (err as { status?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
-    if (typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599) {
-      return status;
-    }
-  }
-  return 500;
 }
 
 /**
@@ -409,7 +399,7 @@ export class App<State = undefined> extends RouteGroup<State, ''> implements Rou
 
   #fail(err: unknown, req: MutableRequest, onError: ErrorHandler | null): MaybePromise<Response> {
     const requestId = requestIdOf(req);
-    const status = errorStatusOf(err);
+    const status = errorStatus(err);
     this.#logger.error(`[rws] ${req.method} ${req.path} failed with ${status}`, {
       status,
       requestId,
@@ -431,7 +421,7 @@ export class App<State = undefined> extends RouteGroup<State, ''> implements Rou
 
   /** The default error response: the error's status, or 500 with a request id and no details. */
   #mapError(err: unknown, req: Request, requestId: string): Response {
-    const status = errorStatusOf(err);
+    const status = errorStatus(err);
     if (err instanceof ValidationError) {
       return {
         status: 422,

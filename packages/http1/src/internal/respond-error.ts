@@ -2,6 +2,7 @@
  * Error responses of a server connection: rejected requests, handler errors and the short
  * text responses written outside the handler.
  */
+import { errorStatus } from '@rws/core';
 import { ERROR_CODES, type Http1ErrorCode } from '../errors.js';
 import { ST_CLOSED } from './connection-state.js';
 import type { H1Request } from './h1-request.js';
@@ -35,15 +36,12 @@ export function handlerError(c: ServerConnection, req: H1Request, err: unknown):
     c.socket.destroy();
     return;
   }
-  let status = 500;
+  const status = errorStatus(err);
+  // Only an error that carried its own status may show its message (by default 4xx only).
   let expose = false;
-  if (typeof err === 'object' && err !== null) {
-    const s = (err as { status?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
-    if (typeof s === 'number' && Number.isInteger(s) && s >= 400 && s <= 599) {
-      status = s;
-      const e = (err as { expose?: unknown }).expose;
-      expose = typeof e === 'boolean' ? e : s < 500;
-    }
+  const own = err as { status?: unknown; statusCode?: unknown; expose?: unknown } | null;
+  if (typeof own === 'object' && own !== null && (own.status ?? own.statusCode) === status) {
+    expose = typeof own.expose === 'boolean' ? own.expose : status < 500;
   }
   if (status >= 500) c.server.reportError(err, req);
   respondError(c, err, status, expose);

@@ -6,6 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import {
+  errorStatus,
   type FileBodyInit,
   type Handler,
   isNullBodyStatus,
@@ -77,18 +78,6 @@ function isReadableStream(body: unknown): body is ReadableStream<Uint8Array> {
     body !== null &&
     typeof (body as ReadableStream).getReader === 'function'
   );
-}
-
-/** The status an App answers a thrown error with: its own 4xx/5xx `status`, else 500. */
-function errorStatus(err: unknown): number {
-  if (typeof err === 'object' && err !== null) {
-    const status =
-      (err as { status?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
-    if (typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599) {
-      return status;
-    }
-  }
-  return 500;
 }
 
 function defaultWrite(line: string): void {
