@@ -165,23 +165,41 @@ export class Body implements AsyncIterable<Uint8Array> {
     );
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    const source = this.#take();
-    if (source === null) return;
+  /**
+   * Iterates the chunks. Not an async generator on purpose: a generator's `return()` before its
+   * first `next()` skips its `finally`, so a transport releasing an unsent response body would
+   * never cancel it and an upstream exchange would stay open. Here `return()` always cancels
+   * what is left, read or not.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    let source: BodySource | null | undefined; // undefined: not taken yet
     let isDone = false;
-    try {
-      for (;;) {
-        const chunk = await source.read();
-        if (chunk === null) {
+    const finish = (): IteratorReturnResult<undefined> => {
+      isDone = true;
+      return { done: true, value: undefined };
+    };
+    return {
+      next: async (): Promise<IteratorResult<Uint8Array>> => {
+        if (isDone) return { done: true, value: undefined };
+        if (source === undefined) source = this.#take();
+        if (source === null) return finish();
+        let chunk: Uint8Array | null;
+        try {
+          chunk = await source.read();
+        } catch (err) {
           isDone = true;
-          return;
+          throw err;
         }
-        yield chunk;
-      }
-    } finally {
-      // A consumer that breaks out of the loop early cancels the rest.
-      if (!isDone) source.cancel();
-    }
+        return chunk === null ? finish() : { done: false, value: chunk };
+      },
+      return: async (): Promise<IteratorResult<Uint8Array>> => {
+        if (isDone) return { done: true, value: undefined };
+        // A consumer that stops early (break, release before reading) cancels the rest.
+        if (source === undefined) this.cancel();
+        else source?.cancel();
+        return finish();
+      },
+    };
   }
 
   #take(): BodySource | null {
@@ -231,7 +249,15 @@ function iterableSource(
       return done ? null : value;
     },
     cancel: (reason) => {
-      void iterator.return?.(reason);
+      // Not awaited (a generator parked on an await settles return() only at its next yield),
+      // but caught: a return() that rejects must not become an unhandled rejection.
+      try {
+        void Promise.resolve(iterator.return?.(reason)).catch(noop);
+      } catch {
+        // A return() that throws synchronously has nothing more to release.
+      }
     },
   };
 }
+
+function noop(): void {}

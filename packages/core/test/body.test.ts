@@ -130,4 +130,62 @@ describe('Body', () => {
     expect(await Body.from(new Response('web').body!).text()).toBe('web');
     expect(await Body.from(null).text()).toBe('');
   });
+
+  describe('releasing an unread body runs its cleanup (issue #9)', () => {
+    it('return() before next() cancels the source, as a transport releasing a response does', async () => {
+      const { source, state } = tracked(['a', 'b']);
+      const body = new Body(source);
+      const it = body[Symbol.asyncIterator]();
+      expect(await it.return?.()).toEqual({ done: true, value: undefined });
+      expect(state.cancelled).toBe(true);
+      expect(state.reads).toBe(0);
+      expect(body.isUsed).toBe(true);
+    });
+
+    it('return() after a read cancels the rest once', async () => {
+      const { source, state } = tracked(['a', 'b']);
+      const it = new Body(source)[Symbol.asyncIterator]();
+      expect((await it.next()).done).toBe(false);
+      await it.return?.();
+      expect(state.cancelled).toBe(true);
+      expect(await it.next()).toEqual({ done: true, value: undefined });
+    });
+
+    it('a read error ends the iteration without a cancel', async () => {
+      let cancels = 0;
+      const it = new Body({
+        length: null,
+        read: () => Promise.reject(new Error('reset')),
+        cancel: () => {
+          cancels++;
+        },
+      })[Symbol.asyncIterator]();
+      await expect(it.next()).rejects.toThrow('reset');
+      await it.return?.();
+      expect(cancels).toBe(0);
+    });
+
+    it("cancelling a Body over an iterable whose return() rejects raises no unhandled rejection", async () => {
+      const seen: unknown[] = [];
+      const onUnhandled = (reason: unknown) => seen.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const iterable: AsyncIterable<Uint8Array> = {
+          [Symbol.asyncIterator]: () => ({
+            next: async () => ({ done: false, value: encoder.encode('x') }),
+            return: () => Promise.reject(new Error('return failed')),
+          }),
+        };
+        const body = Body.from(iterable);
+        expect(new TextDecoder().decode((await body[Symbol.asyncIterator]().next()).value)).toBe('x');
+        const other = Body.from(iterable);
+        other.cancel();
+        // Unhandled rejections are reported after a macrotask turn.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(seen).toEqual([]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+    });
+  });
 });
