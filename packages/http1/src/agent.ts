@@ -5,7 +5,13 @@
 
 import { CLIENT_ERROR_CODES, clientError } from './internal/client-errors.js';
 import type { ClientResponse } from './internal/exchange.js';
-import { Pool, type PoolOptions, type PoolRequestOptions, parseOrigin } from './pool.js';
+import {
+  kOnEmpty,
+  Pool,
+  type PoolOptions,
+  type PoolRequestOptions,
+  parseOrigin,
+} from './pool.js';
 
 /** A request with its destination: `url`, or `origin` plus `path`. */
 export interface RequestOptions extends PoolRequestOptions {
@@ -22,7 +28,9 @@ export interface AgentOptions extends PoolOptions {
 }
 
 /**
- * Maps each origin to a `Pool`, created on first use.
+ * Maps each origin to a `Pool`, created on first use and dropped once its last socket has
+ * closed (idle timeout, server close, failed connect), so a gateway whose upstreams come and
+ * go does not keep one pool per origin it ever saw.
  *
  * @example
  * ```ts
@@ -42,7 +50,10 @@ export class Agent {
     this.#options = options;
   }
 
-  /** The pool for `origin`, created on first use. */
+  /**
+   * The pool for `origin`, created on first use. The agent forgets a pool once it has no
+   * sockets left; hold on to one only while using it.
+   */
   getPool(origin: string | URL): Pool {
     if (this.#isClosed) {
       throw clientError(CLIENT_ERROR_CODES.POOL_CLOSED, 'agent is closed');
@@ -52,10 +63,20 @@ export class Agent {
     if (pool === undefined || pool.isClosed) {
       const { origins, ...base } = this.#options;
       pool = new Pool(url, { ...base, ...origins?.[url.origin] });
+      pool[kOnEmpty] = this.#evict;
       this.#pools.set(url.origin, pool);
     }
     return pool;
   }
+
+  /** The origins that have a pool now (one with open, opening or awaited sockets). */
+  get origins(): string[] {
+    return [...this.#pools.keys()];
+  }
+
+  #evict = (pool: Pool): void => {
+    if (this.#pools.get(pool.origin) === pool) this.#pools.delete(pool.origin);
+  };
 
   /** Sends a request through the pool of its origin. */
   request(options: RequestOptions): Promise<ClientResponse> {

@@ -137,6 +137,9 @@ export function parseOrigin(origin: string | URL): URL {
  * await pool.close();
  * ```
  */
+/** @internal The hook an `Agent` sets on its pools to evict them once empty. */
+export const kOnEmpty: unique symbol = Symbol('rws.http1.pool.onEmpty');
+
 export class Pool implements ConnectionOwner {
   /** The origin, e.g. `https://example.com:8443`. */
   readonly origin: string;
@@ -160,6 +163,8 @@ export class Pool implements ConnectionOwner {
   #isClosing = false;
   #isDestroyed = false;
   #closeWaiters: Array<() => void> = [];
+  /** @internal Set by an `Agent`: called when the pool holds nothing (no socket, connect or wait). */
+  [kOnEmpty]: ((pool: Pool) => void) | null = null;
 
   constructor(origin: string | URL, options: PoolOptions = {}) {
     this.#url = parseOrigin(origin);
@@ -393,6 +398,7 @@ export class Pool implements ConnectionOwner {
           this.#connectIfNeeded();
         }
         this.#checkClosed();
+        this.#checkEmpty();
       },
     );
   }
@@ -468,6 +474,19 @@ export class Pool implements ConnectionOwner {
     if (i !== -1) this.#idle.splice(i, 1);
     this.#connectIfNeeded();
     this.#checkClosed();
+    this.#checkEmpty();
+  }
+
+  /** Tells the owning agent once the last socket is gone, so it can drop this pool. */
+  #checkEmpty(): void {
+    if (
+      this.#connections.size === 0 &&
+      this.#attempts.size === 0 &&
+      this.#queue.length === 0 &&
+      !this.#isClosing
+    ) {
+      this[kOnEmpty]?.(this);
+    }
   }
 
   #checkClosed(): void {

@@ -348,6 +348,34 @@ describe('options', () => {
     await agent.close();
   });
 
+  it('Agent drops a pool once its last socket is gone (issue #9)', async () => {
+    const servers = await Promise.all(
+      Array.from({ length: 6 }, () => httpServer((_req, res) => res.end('ok'))),
+    );
+    const agent = createAgent({ idleTimeoutMs: 30 });
+    for (const { origin } of servers) {
+      expect(await (await agent.request({ url: `${origin}/` })).body.text()).toBe('ok');
+    }
+    expect(agent.origins).toHaveLength(6);
+    for (let i = 0; i < 100 && agent.origins.length > 0; i++) await sleep(10);
+    expect(agent.origins).toEqual([]);
+    // An evicted origin gets a fresh pool on its next request.
+    expect(await (await agent.request({ url: `${servers[0]!.origin}/` })).body.text()).toBe('ok');
+    expect(agent.origins).toEqual([servers[0]!.origin]);
+    await agent.close();
+  });
+
+  it('Agent keeps no pool for an origin that refused or dropped the connection (issue #9)', async () => {
+    const { origin, port } = await rawServer((socket) => socket.destroy());
+    const agent = createAgent();
+    await rejection(agent.request({ url: `http://127.0.0.1:1/` }));
+    await rejection(agent.request({ url: `${origin}/` }));
+    expect(port).toBeGreaterThan(0);
+    for (let i = 0; i < 50 && agent.origins.length > 0; i++) await sleep(10);
+    expect(agent.origins).toEqual([]);
+    await agent.close();
+  });
+
   it('rejects invalid pool options and origins', () => {
     expect(() => createPool('ftp://x')).toThrow(/unsupported protocol/);
     expect(() => createPool('http://u:p@x')).toThrow(/credentials/);

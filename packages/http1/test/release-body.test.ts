@@ -3,6 +3,9 @@
  * is released by the transport; releasing it must cancel it, so a proxied upstream exchange is
  * closed at once instead of staying open until its body timeout.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Headers } from '@rws/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createAgent } from '../src/index.js';
@@ -42,4 +45,30 @@ describe('releasing a proxied response body (issue #9)', () => {
       expect(upstream.sockets.size).toBe(0);
     });
   }
+});
+
+describe('file body errors raise no unhandled rejection (issue #9)', () => {
+  it('a missing file, a directory and a client gone before the open all settle quietly', async () => {
+    const seen: unknown[] = [];
+    const onUnhandled = (reason: unknown) => seen.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    onTestFinished(() => {
+      process.off('unhandledRejection', onUnhandled);
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'rws-http1-release-'));
+    const { port } = await start((req) => ({
+      status: 200,
+      headers: new Headers(),
+      body: { kind: 'file', path: req.path === '/dir' ? dir : join(dir, 'missing') },
+    }));
+    const missing = await exchange(port, 'GET /missing HTTP/1.1\r\nHost: a\r\n\r\n', {
+      responses: 1,
+    });
+    expect(missing.responses[0]!.status).toBe(404);
+    // A directory opens on Linux but fails on the first read: the response is cut off.
+    const directory = await exchange(port, 'GET /dir HTTP/1.1\r\nHost: a\r\n\r\n', {});
+    expect(directory.closed).toBe(true);
+    await pause(50);
+    expect(seen).toEqual([]);
+  });
 });

@@ -111,7 +111,9 @@ export async function respondFile(
     const end = Math.min(size - 1, file.end ?? size - 1);
     length = Math.max(0, end - start + 1);
   } catch (err) {
-    await handle?.close();
+    // The open or stat error is the one to report; a failing close must not replace it or
+    // escape as an unhandled rejection.
+    await handle?.close().catch(noop);
     const code = (err as NodeJS.ErrnoException).code;
     handlerError(
       c,
@@ -123,7 +125,7 @@ export async function respondFile(
     return;
   }
   if (req !== c.req || c.isResponseDone || c.state === ST_CLOSED) {
-    await handle.close();
+    await handle.close().catch(noop);
     return;
   }
   const stream = handle.createReadStream({

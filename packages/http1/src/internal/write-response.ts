@@ -49,7 +49,12 @@ export function respond(c: ServerConnection, req: H1Request, res: Response): voi
   }
   const body = res.body;
   if (body !== null && typeof body === 'object' && (body as FileBodyInit).kind === 'file') {
-    void respondFile(c, req, res, body as FileBodyInit);
+    // respondFile answers its own errors; anything left (a bug) must not become an unhandled
+    // rejection that takes the process down.
+    respondFile(c, req, res, body as FileBodyInit).catch((err: unknown) => {
+      c.server.reportError(err, req);
+      c.socket.destroy();
+    });
     return;
   }
   writeResponse(c, res, body, -1);
