@@ -1,4 +1,4 @@
-import { Headers, RwsError } from '@rws/core';
+import { Body, Headers, RwsError } from '@rws/core';
 import { describe, expect, it } from 'vitest';
 import { exchange, pause, rawSocket, readUntil, start, text } from './helpers.js';
 
@@ -299,6 +299,27 @@ describe('responses', () => {
     expect(r.responses[1]!.headers['content-length']).toBeUndefined();
     expect(r.responses[1]!.headers['transfer-encoding']).toBeUndefined();
     expect(r.responses[3]!.body).toBe('hello');
+    expect(r.raw).not.toContain('ignored');
+  });
+
+  it('sends a 205 without its body and with Content-Length: 0 (issue #9, RFC 9110 §15.3.6)', async () => {
+    const { port } = await start((req) => ({
+      status: 205,
+      headers: new Headers(req.path === '/cl' ? { 'content-length': '7' } : {}),
+      body: req.path === '/stream' ? Body.from('ignored') : 'ignored',
+    }));
+    const r = await exchange(
+      port,
+      'GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /cl HTTP/1.1\r\nHost: a\r\n\r\nGET /stream HTTP/1.1\r\nHost: a\r\n\r\nHEAD / HTTP/1.1\r\nHost: a\r\n\r\n',
+      { responses: 4, headRequests: [false, false, false, true] },
+    );
+    expect(r.responses.map((x) => [x.status, x.headers['content-length'], x.body])).toEqual([
+      [205, '0', ''],
+      [205, '0', ''],
+      [205, '0', ''],
+      [205, '0', ''],
+    ]);
+    expect(r.responses[0]!.headers['transfer-encoding']).toBeUndefined();
     expect(r.raw).not.toContain('ignored');
   });
 

@@ -336,6 +336,9 @@ export class ResponseParser {
       (conn & CONN_CLOSE) === 0 && (versionMinor === 1 || (conn & CONN_KEEP_ALIVE) !== 0);
 
     let framing: ResponseFraming;
+    // RFC 9112 §6.3 framing, deliberately narrower than core's isNullBodyStatus: a 205 is
+    // framed by its Content-Length (servers send 0), so a sender that adds content anyway
+    // does not desynchronise the connection.
     if (this.#options.isHeadRequest || status === 204 || status === 304) {
       // RFC 9112 §6.3 item 1: no content, whatever the framing fields say.
       framing = 'none';

@@ -2,7 +2,7 @@
  * Writing a handler's response on a server connection: validation, the serialised head
  * (framing, keep-alive, Date) and in-memory bodies; streamed bodies go to `pumpBody`.
  */
-import { type FileBodyInit, Headers, type Response, RwsError } from '@rws/core';
+import { type FileBodyInit, Headers, isNullBodyStatus, type Response, RwsError } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { clearDeadline } from './connection-deadline.js';
 import { ST_CLOSED, type StreamBody } from './connection-state.js';
@@ -72,7 +72,8 @@ export function writeResponse(
 ): StreamBody | null {
   const status = res.status;
   const isHead = c.isHead;
-  const bodyForbidden = status === 204 || status === 304;
+  // One table for every layer: core's (204, 205, 304 here; 1xx never reach this writer).
+  const bodyForbidden = isNullBodyStatus(status);
   const sendsNoBody = isHead || bodyForbidden;
   const list = res.headers.toList();
   const opts = c.opts;
@@ -143,8 +144,10 @@ export function writeResponse(
   }
 
   if (bodyForbidden) {
-    // RFC 9110 §8.6: no Content-Length in 204; a 304 may repeat the handler's.
+    // RFC 9110 §8.6: no Content-Length in 204; a 304 may repeat the handler's. RFC 9110
+    // §15.3.6: a 205 has no content, and Content-Length: 0 tells the client so.
     if (status === 304 && handlerLength >= 0) head += `content-length: ${handlerLength}\r\n`;
+    else if (status === 205) head += 'content-length: 0\r\n';
   } else if (isHead) {
     // RFC 9110 §9.3.2: HEAD gets the headers GET would, without the body.
     if (length >= 0 && !(body === null && handlerLength >= 0))
