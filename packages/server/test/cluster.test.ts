@@ -38,6 +38,12 @@ describe('cluster workers', () => {
       return pids.size === 2;
     }, 10_000);
     expect(pids.has(primaryPid)).toBe(false);
+    // Issue #9: the primary's start-up 'message' listener is removed once a worker listens.
+    const listening = child.events.find((e) => e.event === 'listening') as unknown as {
+      messageListeners: number[];
+    };
+    // Two each: node:cluster's own (it re-emits on `cluster`) and the primary's for restarts.
+    expect(listening.messageListeners).toEqual([2, 2]);
 
     // Kill one worker: the primary forks a replacement on the same port.
     const [victim] = [...pids];

@@ -242,6 +242,8 @@ export class ClusterPrimary implements RunningServer {
         const state = this.#fork();
         const onMessage = (msg: unknown): void => {
           if (!isFromWorker(msg)) return;
+          // Both start-up listeners are done once the worker listens; #fork's own stays.
+          state.worker.removeListener('message', onMessage);
           state.worker.removeListener('exit', onEarlyExit);
           if (++listening === this.#options.workers) {
             this.#isStarted = true;
@@ -249,6 +251,7 @@ export class ClusterPrimary implements RunningServer {
           }
         };
         const onEarlyExit = (code: number | null, signal: string | null): void => {
+          state.worker.removeListener('message', onMessage);
           if (this.#isStarted || this.#isDraining) return;
           fail(
             `worker ${state.worker.process.pid} exited before listening (code ${code}, signal ${signal})`,
