@@ -7,6 +7,8 @@ export type { CookieOptions, SetCookie } from './cookies.js';
 export { parseCookies, parseSetCookie, serializeCookie } from './cookies.js';
 export type { CreateRequestInit } from './create-request.js';
 export { createRequest, IN_PROCESS_CONNECTION } from './create-request.js';
+export type { ErrorInfo } from './error-info.js';
+export { errorInfo } from './error-info.js';
 export { errorStatus } from './error-status.js';
 export type { CoreErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';
@@ -14,8 +16,10 @@ export type { HeadersInit } from './headers.js';
 export { Headers } from './headers.js';
 export type { HttpErrorOptions } from './http-error.js';
 export { HttpError } from './http-error.js';
+export { isPromise } from './is-promise.js';
 export { isToken } from './is-token.js';
 export { DEFAULT_MIME_TYPE, isCompressible, lookupExtension, mimeType } from './mime.js';
+export { parseContentLength } from './parse-content-length.js';
 export type { FileResponseInit, ResponseInit } from './response-helpers.js';
 export {
   empty,

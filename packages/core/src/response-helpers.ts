@@ -1,8 +1,8 @@
+import { errorInfo } from './error-info.js';
 import { Headers, type HeadersInit } from './headers.js';
 import { checkStatus } from './internal/check-status.js';
 import { mimeType } from './mime.js';
-import { isRwsError, RwsError } from './rws-error.js';
-import { statusText } from './status.js';
+import { RwsError } from './rws-error.js';
 import type { FileBodyInit, Response } from './types.js';
 
 /** Status and headers of a response built by a helper. */
@@ -149,21 +149,13 @@ export function file(path: string, init?: FileResponseInit): Response {
 }
 
 /**
- * A response for a thrown value: an `RwsError` (including `HttpError`) keeps its status and,
- * when `expose` is set, its message; anything else becomes a 500 whose body is only the
- * reason phrase, so internal details never reach the client.
+ * A plain-text response for a thrown value, by the one rule of `errorInfo()`: the error's own
+ * 4xx/5xx status (else 500), its message only when exposed (4xx by default; else the reason
+ * phrase, so internal details never reach the client), and its `headers` kept.
  */
 export function errorResponse(err: unknown): Response {
-  let status = 500;
-  let message: string | null = null;
-  let extra: Headers | null = null;
-  if (isRwsError(err)) {
-    if (err.status !== undefined && err.status >= 400 && err.status <= 599) status = err.status;
-    if (err.expose) message = err.message;
-    const headers = (err as { headers?: unknown }).headers;
-    if (headers instanceof Headers) extra = headers;
-  }
-  const headers = extra === null ? new Headers() : new Headers(extra);
+  const info = errorInfo(err);
+  const headers = info.headers === null ? new Headers() : new Headers(info.headers);
   headers.set('content-type', TEXT_TYPE);
-  return { status, headers, body: message ?? (statusText(status) || 'Error') };
+  return { status: info.status, headers, body: info.message };
 }

@@ -7,6 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { Body } from './body.js';
 import { createRequest } from './create-request.js';
 import { Headers } from './headers.js';
+import { parseContentLength } from './parse-content-length.js';
 import { errorResponse } from './response-helpers.js';
 import { RwsError } from './rws-error.js';
 import { isNullBodyStatus, statusText } from './status.js';
@@ -55,6 +56,12 @@ function webStreamSource(stream: ReadableStream<Uint8Array>, length: number | nu
 
 function noop(): void {}
 
+/** A declared length, or null when absent or invalid. */
+function contentLength(value: string | null): number | null {
+  const n = parseContentLength(value);
+  return n === -1 ? null : n;
+}
+
 /**
  * Connection-specific fields (RFC 9110 §7.6.1) that describe the hop, not the message: the
  * converted body is already de-chunked, and an adapter that serves the Web object adds its own
@@ -78,16 +85,6 @@ function toWebHeaders(headers: Headers): globalThis.Headers {
     if (name.charCodeAt(0) !== 58 /* : */ && !isHopField(name)) out.append(name, list[i + 1]!);
   }
   return out;
-}
-
-/** A Content-Length value as a number, or null when absent or not a plain decimal. */
-function parseLength(value: string | null): number | null {
-  if (value === null || value.length === 0 || value.length > 15) return null;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 48 || c > 57) return null;
-  }
-  return Number(value);
 }
 
 /**
@@ -117,7 +114,7 @@ export function fromWebRequest(
   const body =
     stream === null
       ? new Body(null, { limit: options.limit })
-      : new Body(webStreamSource(stream, parseLength(webReq.headers.get('content-length'))), {
+      : new Body(webStreamSource(stream, contentLength(webReq.headers.get('content-length'))), {
           limit: options.limit,
         });
   return createRequest({

@@ -165,7 +165,7 @@ describe('Body', () => {
       expect(cancels).toBe(0);
     });
 
-    it("cancelling a Body over an iterable whose return() rejects raises no unhandled rejection", async () => {
+    it('cancelling a Body over an iterable whose return() rejects raises no unhandled rejection', async () => {
       const seen: unknown[] = [];
       const onUnhandled = (reason: unknown) => seen.push(reason);
       process.on('unhandledRejection', onUnhandled);
@@ -177,7 +177,9 @@ describe('Body', () => {
           }),
         };
         const body = Body.from(iterable);
-        expect(new TextDecoder().decode((await body[Symbol.asyncIterator]().next()).value)).toBe('x');
+        expect(new TextDecoder().decode((await body[Symbol.asyncIterator]().next()).value)).toBe(
+          'x',
+        );
         const other = Body.from(iterable);
         other.cancel();
         // Unhandled rejections are reported after a macrotask turn.

@@ -6,7 +6,7 @@
 import { CLIENT_ERROR_CODES, clientError } from './internal/client-errors.js';
 import type { ClientResponse } from './internal/exchange.js';
 import {
-  kOnEmpty,
+  POOL_EMPTY_HOOKS,
   Pool,
   type PoolOptions,
   type PoolRequestOptions,
@@ -63,7 +63,7 @@ export class Agent {
     if (pool === undefined || pool.isClosed) {
       const { origins, ...base } = this.#options;
       pool = new Pool(url, { ...base, ...origins?.[url.origin] });
-      pool[kOnEmpty] = this.#evict;
+      POOL_EMPTY_HOOKS.set(pool, this.#evict);
       this.#pools.set(url.origin, pool);
     }
     return pool;

@@ -137,8 +137,11 @@ export function parseOrigin(origin: string | URL): URL {
  * await pool.close();
  * ```
  */
-/** @internal The hook an `Agent` sets on its pools to evict them once empty. */
-export const kOnEmpty: unique symbol = Symbol('rws.http1.pool.onEmpty');
+/**
+ * @internal Hooks an `Agent` sets on its pools, called once a pool holds nothing (no socket,
+ * connect or waiting request), so the agent can forget it.
+ */
+export const POOL_EMPTY_HOOKS: WeakMap<Pool, (pool: Pool) => void> = new WeakMap();
 
 export class Pool implements ConnectionOwner {
   /** The origin, e.g. `https://example.com:8443`. */
@@ -163,8 +166,6 @@ export class Pool implements ConnectionOwner {
   #isClosing = false;
   #isDestroyed = false;
   #closeWaiters: Array<() => void> = [];
-  /** @internal Set by an `Agent`: called when the pool holds nothing (no socket, connect or wait). */
-  [kOnEmpty]: ((pool: Pool) => void) | null = null;
 
   constructor(origin: string | URL, options: PoolOptions = {}) {
     this.#url = parseOrigin(origin);
@@ -485,7 +486,7 @@ export class Pool implements ConnectionOwner {
       this.#queue.length === 0 &&
       !this.#isClosing
     ) {
-      this[kOnEmpty]?.(this);
+      POOL_EMPTY_HOOKS.get(this)?.(this);
     }
   }
 

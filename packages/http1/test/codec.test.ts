@@ -2,6 +2,8 @@
  * Parser-level tests of the shared codec pieces: the field parser and the chunked decoder,
  * fed directly (every split point, random chunking with fast-check).
  */
+
+import { parseContentLength } from '@rws/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChunkedDecoder } from '../src/internal/chunked-decoder.js';
@@ -11,7 +13,6 @@ import {
   CONN_UPGRADE,
   classifyTransferEncoding,
   FieldSection,
-  parseContentLength,
   parseFieldSection,
   TE_CHUNKED,
   TE_CODINGS_THEN_CHUNKED,

@@ -2,17 +2,18 @@ import { randomUUID } from 'node:crypto';
 import {
   compose,
   empty,
+  errorInfo,
   errorStatus,
   fromWebRequest,
   type Handler,
   Headers,
+  isPromise,
   isRwsError,
   type MaybePromise,
   type Middleware,
   type Request,
   type Response,
   redirect,
-  statusText,
   toWebResponse,
 } from '@rws/core';
 import { ERROR_CODES } from './errors.js';
@@ -91,10 +92,6 @@ function toMiddleware(m: AppMiddleware<unknown>): Middleware {
     return { handle: (req, next) => fn(req, next) };
   }
   return m as Middleware;
-}
-
-function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | null)?.then === 'function';
 }
 
 /** A `x-request-id` we can echo: 1–200 visible ASCII characters. */
@@ -419,9 +416,11 @@ export class App<State = undefined> extends RouteGroup<State, ''> implements Rou
     return this.#mapError(err, req, requestId);
   }
 
-  /** The default error response: the error's status, or 500 with a request id and no details. */
+  /**
+   * The default error response, by core's one rule (`errorInfo`): the error's status, its
+   * message when exposed and its headers; an unexposed 5xx gets a request id and no details.
+   */
   #mapError(err: unknown, req: Request, requestId: string): Response {
-    const status = errorStatus(err);
     if (err instanceof ValidationError) {
       return {
         status: 422,
@@ -429,25 +428,26 @@ export class App<State = undefined> extends RouteGroup<State, ''> implements Rou
         body: JSON.stringify({ errors: err.issues }),
       };
     }
-    if (status >= 500 && !(isRwsError(err) && err.expose)) {
-      const res = this.#errorResponse(
+    const { status, isExposed, message, headers } = errorInfo(err);
+    let res: Response;
+    if (status >= 500 && !isExposed) {
+      res = this.#errorResponse(
         req,
         status,
-        statusText(status) || 'Internal Server Error',
+        message,
         status === 500 && !isRwsError(err) ? ERROR_CODES.INTERNAL : codeOf(err),
         requestId,
       );
       res.headers.set('x-request-id', requestId);
-      return res;
+    } else {
+      res = this.#errorResponse(req, status, message, codeOf(err));
     }
-    const exposed =
-      typeof err === 'object' && err !== null && (err as { expose?: unknown }).expose !== false;
-    const message =
-      exposed && err instanceof Error && err.message !== '' ? err.message : statusText(status);
-    const res = this.#errorResponse(req, status, message, codeOf(err));
-    const extra = (err as { headers?: unknown } | null)?.headers;
-    if (extra instanceof Headers)
-      for (const [name, value] of extra) res.headers.append(name, value);
+    if (headers !== null) {
+      for (const [name, value] of headers) {
+        // The App writes the error body, so its own Content-Type stays.
+        if (name !== 'content-type' && name !== 'content-length') res.headers.append(name, value);
+      }
+    }
     return res;
   }
 

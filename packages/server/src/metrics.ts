@@ -5,7 +5,7 @@
  *
  * What is measured:
  * - `rws_http_requests_total{status_class}`: responses by class (`1xx`…`5xx`), counted when
- *   the handler returns (a throw counts as its `HttpError`/`RwsError` status, else 500).
+ *   the handler returns (a throw counts as the status the client gets, core's `errorStatus`).
  * - `rws_http_errors_total{kind}`: `handler` (a handler threw or rejected with a 5xx),
  *   `tls_handshake` (a TLS handshake failed, e.g. a missing client certificate under mTLS).
  * - `rws_http_active_connections` / `rws_http_connections_total`: accepted TCP connections
@@ -17,11 +17,13 @@
  *   (string or byte bodies, or a `Content-Length` header); streamed bodies are not counted.
  */
 import {
+  errorStatus,
   type Handler,
   Headers,
-  isRwsError,
+  isPromise,
   type MaybePromise,
   type Middleware,
+  parseContentLength,
   type Request,
   type Response,
 } from '@rws/core';
@@ -41,19 +43,6 @@ export interface MetricsOptions {
 }
 
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
-
-function statusOfError(err: unknown): number {
-  if (isRwsError(err) && typeof err.status === 'number') return err.status;
-  return 500;
-}
-
-function isThenable(value: unknown): value is PromiseLike<Response> {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as PromiseLike<Response>).then === 'function'
-  );
-}
 
 /** Collects request metrics; use as middleware and call `render()` for `/metrics`. */
 export class Metrics implements Middleware {
@@ -79,11 +68,9 @@ export class Metrics implements Middleware {
   /** Counts the request around `next`, keeping a synchronous handler synchronous. */
   handle(req: Request, next: Handler): MaybePromise<Response> {
     const start = performance.now();
-    const length = req.headers.get('content-length');
-    if (length !== null) {
-      const n = Number(length);
-      if (Number.isFinite(n) && n > 0) this.#requestBytes += n;
-    }
+    // Core's strict parser: `1e3` or `0x10` is no length (the transport rejected it anyway).
+    const length = parseContentLength(req.headers.get('content-length'));
+    if (length > 0) this.#requestBytes += length;
     let result: MaybePromise<Response>;
     try {
       result = next(req);
@@ -91,7 +78,7 @@ export class Metrics implements Middleware {
       this.#observeError(err, start);
       throw err;
     }
-    if (isThenable(result)) {
+    if (isPromise(result)) {
       return Promise.resolve(result).then(
         (res) => this.#observe(res, start),
         (err: unknown) => {
@@ -184,15 +171,15 @@ export class Metrics implements Middleware {
     if (typeof body === 'string') this.#responseBytes += Buffer.byteLength(body);
     else if (body instanceof Uint8Array) this.#responseBytes += body.byteLength;
     else if (body !== null) {
-      const length = res.headers.get('content-length');
-      const n = length === null ? Number.NaN : Number(length);
-      if (Number.isFinite(n) && n > 0) this.#responseBytes += n;
+      const length = parseContentLength(res.headers.get('content-length'));
+      if (length > 0) this.#responseBytes += length;
     }
     return res;
   }
 
   #observeError(err: unknown, start: number): void {
-    const status = statusOfError(err);
+    // The status the transport or App answers with, by core's one rule.
+    const status = errorStatus(err);
     this.#count(status, start);
     if (status >= 500) this.recordError('handler');
   }

@@ -2,7 +2,8 @@
  * The metrics middleware on its own (in-process requests) and behind serve() (connections
  * gauge, scrape over a socket).
  */
-import { compose, createRequest, HttpError, text } from '@rws/core';
+import { compose, createRequest, HttpError, RwsError, text } from '@rws/core';
+import { errorResponseCases } from '@rws/test-helpers';
 import { describe, expect, it } from 'vitest';
 import { createMetrics, DEFAULT_DURATION_BUCKETS, METRICS_CONTENT_TYPE } from '../src/index.js';
 import { RawClient, start } from './helpers.js';
@@ -42,6 +43,35 @@ describe('Metrics middleware', () => {
     expect(sample(out, 'rws_http_request_duration_seconds_count')).toBe(4);
     expect(out).toContain('rws_http_request_duration_seconds_bucket{le="+Inf"} 4');
     expect(metrics.requestCount('2xx')).toBe(2);
+  });
+
+  it.each(errorResponseCases({ HttpError, RwsError }).map((c) => [c.name, c] as const))(
+    'counts a thrown %s under the status the client gets (issue #9)',
+    (_name, c) => {
+      const metrics = createMetrics();
+      const handler = compose([metrics], () => {
+        throw c.thrown();
+      });
+      expect(() => handler(createRequest({ method: 'GET', target: '/' }))).toThrow();
+      const cls = `${Math.floor(c.status / 100)}xx`;
+      expect(metrics.render()).toContain(`rws_http_requests_total{status_class="${cls}"} 1`);
+      expect(metrics.requestCount(cls as '4xx' | '5xx')).toBe(1);
+    },
+  );
+
+  it("reads Content-Length with core's strict parser: 1e3 and 0x10 are no length (issue #9)", () => {
+    const metrics = createMetrics();
+    const handler = compose([metrics], () => ({
+      ...text('x'),
+      body: (async function* () {})(),
+      headers: text('x', { headers: { 'content-length': '0x10' } }).headers,
+    }));
+    for (const value of ['1e3', '0x10', '+5', ' 7', '1.5', '12']) {
+      handler(createRequest({ method: 'POST', target: '/', headers: { 'content-length': value } }));
+    }
+    const out = metrics.render();
+    expect(sample(out, 'rws_http_request_bytes_total')).toBe(12);
+    expect(sample(out, 'rws_http_response_bytes_total')).toBe(0);
   });
 
   it('renders cumulative histogram buckets in ascending order', () => {

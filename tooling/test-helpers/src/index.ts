@@ -8,6 +8,8 @@ export type {
 } from './certificates.js';
 export { createTestCertificates } from './certificates.js';
 export { CHROMIUM_PATH, isChromiumAvailable, launchChromium } from './chromium.js';
+export type { ErrorCase, ErrorClasses } from './error-cases.js';
+export { errorResponseCases } from './error-cases.js';
 export type { ErrorsDocRow } from './errors-doc.js';
 export { ERRORS_DOC_PATH, errorsDocEntries, parseErrorsDoc, readErrorsDoc } from './errors-doc.js';
 export {

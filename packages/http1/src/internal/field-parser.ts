@@ -7,6 +7,7 @@
  * framing fields (Content-Length, Transfer-Encoding, Connection, Host, Expect, Upgrade) in
  * the same pass so callers never scan the list twice.
  */
+import { parseContentLength } from '@rws/core';
 import { ERROR_CODES, type Http1ErrorCode } from '../errors.js';
 import { FIELD_VALUE, latin1, TOKEN } from './token-table.js';
 
@@ -33,9 +34,6 @@ export const CONN_CLOSE = 1;
 export const CONN_KEEP_ALIVE = 2;
 /** `Connection: upgrade` was present. */
 export const CONN_UPGRADE = 4;
-
-/** The longest Content-Length accepted: 15 digits keep the value below 2^53. */
-const MAX_CL_DIGITS = 15;
 
 /**
  * A parsed header section: the flat lower-cased `[name, value, …]` list (ready for
@@ -171,19 +169,6 @@ export function parseFieldSection(
   }
   if (te !== null) out.transferEncoding = classifyTransferEncoding(te);
   return null;
-}
-
-/** 1*DIGIT, at most 15 digits; -1 for anything else (signs, lists, spaces, empty). */
-export function parseContentLength(value: string): number {
-  const len = value.length;
-  if (len === 0 || len > MAX_CL_DIGITS) return -1;
-  let n = 0;
-  for (let i = 0; i < len; i++) {
-    const d = value.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
 }
 
 function parseConnection(value: string): number {

@@ -3,9 +3,8 @@
  * framing fields the client owns, and the body with Content-Length when its length is known
  * and chunked transfer coding otherwise.
  */
-import { Body, Headers, type HeadersInit, isToken } from '@rws/core';
+import { Body, Headers, type HeadersInit, isToken, parseContentLength } from '@rws/core';
 import { CLIENT_ERROR_CODES, clientError } from './client-errors.js';
-import { parseLength } from './parse-length.js';
 
 /** What a request body may be. `Body` lets a proxy forward an incoming request body as is. */
 export type RequestBodyInit =
@@ -91,7 +90,7 @@ export function prepareRequest(
         hasHost = true;
         break;
       case 'content-length': {
-        const n = parseLength(value.trim());
+        const n = parseContentLength(value.trim());
         if (n === -1 || (userLength !== -1 && userLength !== n)) {
           throw invalid(`invalid content-length ${JSON.stringify(value.slice(0, 32))}`);
         }

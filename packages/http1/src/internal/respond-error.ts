@@ -2,7 +2,7 @@
  * Error responses of a server connection: rejected requests, handler errors and the short
  * text responses written outside the handler.
  */
-import { errorStatus } from '@rws/core';
+import { errorInfo, type Headers } from '@rws/core';
 import { ERROR_CODES, type Http1ErrorCode } from '../errors.js';
 import { ST_CLOSED } from './connection-state.js';
 import type { H1Request } from './h1-request.js';
@@ -26,8 +26,9 @@ export function statusOf(code: Http1ErrorCode): number {
 }
 
 /**
- * The handler threw or rejected: answers with the error's 4xx/5xx status (else 500), or destroys a
- * started response.
+ * The handler threw or rejected: answers by core's one rule (`errorInfo`: the error's 4xx/5xx
+ * status else 500, its message only when exposed, its headers kept), or destroys a started
+ * response.
  */
 export function handlerError(c: ServerConnection, req: H1Request, err: unknown): void {
   if (req !== c.req || c.isResponseDone) return;
@@ -36,15 +37,9 @@ export function handlerError(c: ServerConnection, req: H1Request, err: unknown):
     c.socket.destroy();
     return;
   }
-  const status = errorStatus(err);
-  // Only an error that carried its own status may show its message (by default 4xx only).
-  let expose = false;
-  const own = err as { status?: unknown; statusCode?: unknown; expose?: unknown } | null;
-  if (typeof own === 'object' && own !== null && (own.status ?? own.statusCode) === status) {
-    expose = typeof own.expose === 'boolean' ? own.expose : status < 500;
-  }
-  if (status >= 500) c.server.reportError(err, req);
-  respondError(c, err, status, expose);
+  const info = errorInfo(err);
+  if (info.status >= 500) c.server.reportError(err, req);
+  respondMessage(c, info.status, info.message, info.headers);
 }
 
 /** Writes an error response to the current request (status line, short text body). */
@@ -54,13 +49,35 @@ export function respondError(
   status: number,
   expose = status < 500,
 ): void {
-  if (c.isResponseStarted || c.state === ST_CLOSED) return;
   const message =
     expose && err instanceof Error && err.message.length > 0 ? err.message : reasonPhrase(status);
+  respondMessage(c, status, message, null);
+}
+
+/** Writes a short text error response with `message` and the error's own `headers`. */
+function respondMessage(
+  c: ServerConnection,
+  status: number,
+  message: string,
+  headers: Headers | null,
+): void {
+  if (c.isResponseStarted || c.state === ST_CLOSED) return;
   // A body we have not read is not worth reading now: close after an error mid-body.
   if (!c.isBodyDone) c.isKeepAlive = false;
-  writeSimple(c, status, message, c.isKeepAlive);
+  writeSimple(c, status, message, c.isKeepAlive, headers);
   c.responseDone();
+}
+
+/** Fields of an error's own headers the transport writes itself (framing, the text body). */
+function isOwnField(name: string): boolean {
+  return (
+    name === 'content-length' ||
+    name === 'transfer-encoding' ||
+    name === 'connection' ||
+    name === 'content-type' ||
+    name === 'date' ||
+    name === 'server'
+  );
 }
 
 /** A short text response written outside the handler (errors, timeouts). */
@@ -69,9 +86,17 @@ export function writeSimple(
   status: number,
   message: string,
   keepAlive: boolean,
+  headers: Headers | null = null,
 ): void {
   const body = `${message}\n`;
   let head = `${statusLine(status)}content-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`;
+  if (headers !== null) {
+    const list = headers.toList();
+    for (let i = 0; i < list.length; i += 2) {
+      const name = list[i]!;
+      if (!isOwnField(name)) head += `${name}: ${list[i + 1]}\r\n`;
+    }
+  }
   if (!keepAlive) head += 'connection: close\r\n';
   else if (c.minor === 0) head += 'connection: keep-alive\r\n';
   head += `date: ${c.server.date()}\r\n`;

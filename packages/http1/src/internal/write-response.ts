@@ -2,12 +2,18 @@
  * Writing a handler's response on a server connection: validation, the serialised head
  * (framing, keep-alive, Date) and in-memory bodies; streamed bodies go to `pumpBody`.
  */
-import { type FileBodyInit, Headers, isNullBodyStatus, type Response, RwsError } from '@rws/core';
+import {
+  type FileBodyInit,
+  Headers,
+  isNullBodyStatus,
+  parseContentLength,
+  type Response,
+  RwsError,
+} from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { clearDeadline } from './connection-deadline.js';
 import { ST_CLOSED, type StreamBody } from './connection-state.js';
 import type { H1Request } from './h1-request.js';
-import { parseLength } from './parse-length.js';
 import { pumpBody, releaseBody, respondFile } from './pump-body.js';
 import { respondError } from './respond-error.js';
 import type { ServerConnection } from './server-connection.js';
@@ -102,7 +108,7 @@ export function writeResponse(
         break;
       case 14:
         if (name === 'content-length') {
-          handlerLength = parseLength(value);
+          handlerLength = parseContentLength(value);
           continue;
         }
         break;

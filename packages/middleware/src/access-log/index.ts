@@ -10,6 +10,7 @@ import {
   type FileBodyInit,
   type Handler,
   isNullBodyStatus,
+  isPromise,
   isToken,
   type MaybePromise,
   type Middleware,
@@ -62,10 +63,6 @@ export interface AccessLogOptions {
 
 function fail(message: string): never {
   throw new RwsError(ERROR_CODES.ACCESS_LOG_INVALID_OPTIONS, `accessLog: ${message}`);
-}
-
-function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | null)?.then === 'function';
 }
 
 function isFileBody(body: unknown): body is FileBodyInit {

@@ -9,6 +9,7 @@
 import {
   type Handler,
   Headers,
+  isPromise,
   isToken,
   type MaybePromise,
   type Middleware,
@@ -111,10 +112,6 @@ const VARY_PREFLIGHT_PNA: readonly string[] = [
 
 function fail(message: string): never {
   throw new RwsError(ERROR_CODES.CORS_INVALID_OPTIONS, `cors: ${message}`);
-}
-
-function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | null)?.then === 'function';
 }
 
 function optionalBoolean(value: unknown, name: string): boolean | undefined {

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type Handler,
   Headers,
+  isPromise,
   isToken,
   type MaybePromise,
   type Middleware,
@@ -43,10 +44,6 @@ function fail(message: string, status?: number): never {
     `requestId: ${message}`,
     status === undefined ? {} : { status },
   );
-}
-
-function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | null)?.then === 'function';
 }
 
 /**
