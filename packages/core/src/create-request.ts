@@ -1,5 +1,6 @@
 import { Body } from './body.js';
 import { Headers, type HeadersInit } from './headers.js';
+import { splitTarget } from './split-target.js';
 import type { ConnectionInfo, Protocol, Request } from './types.js';
 
 /**
@@ -61,21 +62,9 @@ class CoreRequest implements Request {
     const target = init.target;
     this.method = init.method;
     this.target = target;
-    // RFC 9112 §3.2: origin-form is the common case and costs one indexOf.
-    if (target.charCodeAt(0) === 47 /* / */) {
-      const q = target.indexOf('?');
-      if (q === -1) {
-        this.path = target;
-        this.search = '';
-      } else {
-        this.path = target.slice(0, q);
-        this.search = target.slice(q + 1);
-      }
-    } else {
-      const parts = splitOtherForm(target);
-      this.path = parts[0];
-      this.search = parts[1];
-    }
+    const [path, search] = splitTarget(target);
+    this.path = path;
+    this.search = search;
     const headers = init.headers;
     this.headers = headers instanceof Headers ? headers : new Headers(headers);
     this.body = init.body ?? Body.empty();
@@ -92,24 +81,6 @@ class CoreRequest implements Request {
   get trailers(): Headers | null {
     return this.body.trailers();
   }
-}
-
-/**
- * Path and query of a target that is not origin-form (RFC 9112 §3.2): absolute-form (sent to
- * proxies) carries them after the authority, an empty path meaning `/`; asterisk-form (`*`)
- * and authority-form (`host:443`, CONNECT) have no query and keep the target as the path.
- */
-function splitOtherForm(target: string): [string, string] {
-  const scheme = target.indexOf('://');
-  if (scheme === -1) return [target, ''];
-  const authorityStart = scheme + 3;
-  const slash = target.indexOf('/', authorityStart);
-  const q = target.indexOf('?', authorityStart);
-  if (slash === -1 || (q !== -1 && q < slash)) {
-    return ['/', q === -1 ? '' : target.slice(q + 1)];
-  }
-  if (q === -1) return [target.slice(slash), ''];
-  return [target.slice(slash, q), target.slice(q + 1)];
 }
 
 /**

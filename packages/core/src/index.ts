@@ -12,6 +12,7 @@ export { errorInfo } from './error-info.js';
 export { errorStatus } from './error-status.js';
 export type { CoreErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';
+export { escapeHtml } from './escape-html.js';
 export type { HeadersInit } from './headers.js';
 export { Headers } from './headers.js';
 export type { HttpErrorOptions } from './http-error.js';
@@ -19,6 +20,7 @@ export { HttpError } from './http-error.js';
 export { isPromise } from './is-promise.js';
 export { isToken } from './is-token.js';
 export { DEFAULT_MIME_TYPE, isCompressible, lookupExtension, mimeType } from './mime.js';
+export { normalizeHost } from './normalize-host.js';
 export { parseContentLength } from './parse-content-length.js';
 export type { FileResponseInit, ResponseInit } from './response-helpers.js';
 export {
@@ -33,6 +35,7 @@ export {
 } from './response-helpers.js';
 export type { RwsErrorOptions } from './rws-error.js';
 export { isRwsError, RwsError } from './rws-error.js';
+export { splitTarget } from './split-target.js';
 export type { SseEvent, SseOptions } from './sse.js';
 export { serializeSseEvent, sse } from './sse.js';
 export { isNullBodyStatus, STATUS_CODES, statusText } from './status.js';

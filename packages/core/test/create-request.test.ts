@@ -1,6 +1,14 @@
+import { REQUEST_TARGET_CASES } from '@rws/test-helpers';
 import { describe, expect, it } from 'vitest';
 import type { BodySource } from '../src/index.js';
-import { Body, createRequest, Headers, IN_PROCESS_CONNECTION, isRwsError } from '../src/index.js';
+import {
+  Body,
+  createRequest,
+  Headers,
+  IN_PROCESS_CONNECTION,
+  isRwsError,
+  splitTarget,
+} from '../src/index.js';
 
 describe('createRequest', () => {
   it('splits origin-form targets at the first ?', () => {
@@ -11,23 +19,15 @@ describe('createRequest', () => {
     expect(req.query.get('y')).toBe('?2');
   });
 
-  it('handles targets without a query, with an empty one, and other forms', () => {
-    const cases: [string, string, string][] = [
-      ['/', '/', ''],
-      ['/a?', '/a', ''],
-      ['*', '*', ''],
-      ['example.com:443', 'example.com:443', ''],
-      ['http://example.com/p/q?z=9', '/p/q', 'z=9'],
-      ['http://example.com', '/', ''],
-      ['http://example.com?k=v', '/', 'k=v'],
-      ['https://h:8443/x/?a/b', '/x/', 'a/b'],
-    ];
-    for (const [target, path, search] of cases) {
+  it.each(REQUEST_TARGET_CASES.map((c) => [...c]))(
+    'splits %s into path %j and query %j, like every layer (issue #9)',
+    (target, path, search) => {
+      expect(splitTarget(target)).toEqual([path, search]);
       const req = createRequest({ method: 'GET', target });
-      expect([req.path, req.search], target).toEqual([path, search]);
+      expect([req.path, req.search]).toEqual([path, search]);
       expect(req.target).toBe(target);
-    }
-  });
+    },
+  );
 
   it('parses the query once, lazily', () => {
     const req = createRequest({ method: 'GET', target: '/?a=1' });

@@ -1,6 +1,7 @@
 /**
  * OpenAPI 3.1 document generation from an App's routes, and the offline API reference page.
  */
+import { escapeHtml } from '@rws/core';
 import { parsePath } from './internal/tree.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import type { ResponseMeta, RouteMeta, RouteSchemas } from './types.js';
@@ -175,14 +176,6 @@ function responseObject(
     };
   }
   return out;
-}
-
-function escapeHtml(s: string): string {
-  return s
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { RwsError } from '@rws/core';
+import { normalizeHost, RwsError } from '@rws/core';
 import { ERROR_CODES } from './errors.js';
 import {
   ANY_METHOD,
@@ -76,21 +76,6 @@ function allowOf(methods: Iterable<string>, hasAny: boolean): string {
   return [...known, ...other].join(', ');
 }
 
-/** Normalises a Host header / host pattern: no port, lower case, no trailing dot. */
-function normaliseHost(host: string): string {
-  let end = host.length;
-  if (host.charCodeAt(0) === 91 /* [ */) {
-    // IPv6 literal: `[::1]:8080` (RFC 3986 §3.2.2)
-    const close = host.indexOf(']');
-    end = close === -1 ? end : close + 1;
-  } else {
-    const colon = host.indexOf(':');
-    if (colon !== -1) end = colon;
-  }
-  if (host.charCodeAt(end - 1) === 46 /* . */) end--;
-  return asciiLower(end === host.length ? host : host.slice(0, end));
-}
-
 /**
  * A radix-tree router mapping (host, method, path) to a store of your choice. Static routes
  * are found with one map probe and no allocation; dynamic routes with a tree walk whose cost
@@ -149,7 +134,7 @@ export class Router<T> {
    * are tried first; a request they do not match falls back to the host-less routes.
    */
   host(pattern: string): HostRoutes<T> {
-    const host = normaliseHost(String(pattern).trim());
+    const host = normalizeHost(String(pattern).trim());
     if (host === '' || host === '*' || host.indexOf('*', 1) !== -1) {
       throw new RwsError(
         ERROR_CODES.INVALID_HOST,
@@ -230,7 +215,7 @@ export class Router<T> {
   }
 
   #hostTree(host: string): Tree<T> | undefined {
-    const name = normaliseHost(host);
+    const name = normalizeHost(host);
     const exact = this.#exactHosts.get(name);
     if (exact !== undefined) return exact;
     for (const [suffix, tree] of this.#wildcardHosts) {

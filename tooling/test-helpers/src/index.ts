@@ -19,3 +19,4 @@ export {
 } from './errors-doc-sync.js';
 export type { NginxOptions, RunningNginx } from './nginx.js';
 export { findNginx, startNginx } from './nginx.js';
+export { REQUEST_TARGET_CASES } from './target-cases.js';

@@ -3,7 +3,14 @@
  * signal) is computed on first access, so a handler that only looks at `method` and `path`
  * pays for nothing else.
  */
-import type { Body, ConnectionInfo, Headers, Protocol, Request } from '@rws/core';
+import {
+  type Body,
+  type ConnectionInfo,
+  type Headers,
+  type Protocol,
+  type Request,
+  splitTarget,
+} from '@rws/core';
 import { EARLY_HINTS, type EarlyHintsCapable } from '../early-hints.js';
 
 /** Where a request sends interim (1xx) responses: its connection. */
@@ -19,7 +26,8 @@ export class H1Request implements Request, EarlyHintsCapable {
   readonly protocol: Protocol;
   readonly conn: ConnectionInfo;
   params: Record<string, string> = {};
-  #queryStart = -2;
+  /** `[path, search]`, split on first access by core's one splitter. */
+  #parts: [string, string] | null = null;
   #query: URLSearchParams | null = null;
   #controller: AbortController | null = null;
   #abortReason: unknown = undefined;
@@ -49,22 +57,14 @@ export class H1Request implements Request, EarlyHintsCapable {
     return this.#interim?.writeInterim(this, 103, headers) ?? false;
   }
 
-  /** Index of `?` in the path part, or -1. */
-  #q(): number {
-    if (this.#queryStart === -2) this.#queryStart = this.target.indexOf('?');
-    return this.#queryStart;
-  }
-
   get path(): string {
-    const target = this.target;
-    if (target.charCodeAt(0) !== 0x2f) return absolutePath(target);
-    const q = this.#q();
-    return q === -1 ? target : target.slice(0, q);
+    this.#parts ??= splitTarget(this.target);
+    return this.#parts[0];
   }
 
   get search(): string {
-    const q = this.#q();
-    return q === -1 ? '' : this.target.slice(q + 1);
+    this.#parts ??= splitTarget(this.target);
+    return this.#parts[1];
   }
 
   get query(): URLSearchParams {
@@ -96,17 +96,4 @@ export class H1Request implements Request, EarlyHintsCapable {
     this.#abortReason = reason;
     this.#controller?.abort(reason);
   }
-}
-
-/** The path of an absolute-form (`http://h/p?q`) or asterisk/authority-form target. */
-function absolutePath(target: string): string {
-  if (target === '*') return '*';
-  const scheme = target.indexOf('://');
-  if (scheme === -1) return '';
-  let start = target.indexOf('/', scheme + 3);
-  const q = target.indexOf('?', scheme + 3);
-  if (start === -1 || (q !== -1 && q < start)) return '/';
-  const end = q === -1 ? target.length : q;
-  if (start > end) start = end;
-  return target.slice(start, end);
 }

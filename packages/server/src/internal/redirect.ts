@@ -4,25 +4,16 @@
  * 308 so the method and body are kept on the second request (RFC 9110 §15.4.2, RFC 9110
  * §15.4.9 — a 301 lets clients rewrite POST to GET).
  */
-import { type Handler, Headers, type Request } from '@rws/core';
+import { type Handler, Headers, normalizeHost, type Request, splitTarget } from '@rws/core';
 
-/** The host of a `Host` header without its port (`[::1]:80` → `[::1]`, `a.com:80` → `a.com`). */
-function hostWithoutPort(host: string): string {
-  if (host.charCodeAt(0) === 91) {
-    // '[': an IPv6 literal, RFC 3986 §3.2.2; the port follows the closing bracket.
-    const end = host.indexOf(']');
-    return end === -1 ? host : host.slice(0, end + 1);
-  }
-  const colon = host.indexOf(':');
-  return colon === -1 ? host : host.slice(0, colon);
-}
-
-/** The path and query of a request-target (origin-form, or absolute-form reduced to it). */
+/**
+ * The path and query to redirect to: the target split by core's one splitter (absolute-form
+ * reduced to its path and query); a target without a path (`*`, authority-form) goes to `/`.
+ */
 function pathAndQuery(req: Request): string {
-  const target = req.target;
-  if (target.charCodeAt(0) === 47) return target; // '/'
-  if (target === '*') return '/';
-  return req.search.length > 0 ? `${req.path}?${req.search}` : req.path || '/';
+  const [path, search] = splitTarget(req.target);
+  const base = path.charCodeAt(0) === 47 ? path : '/';
+  return search.length > 0 ? `${base}?${search}` : base;
 }
 
 /**
@@ -32,7 +23,7 @@ function pathAndQuery(req: Request): string {
 export function redirectHandler(httpsPort: () => number, fallbackHost: string): Handler {
   return (req) => {
     const host = req.headers.get('host');
-    const name = host === null || host.length === 0 ? fallbackHost : hostWithoutPort(host);
+    const name = host === null || host.length === 0 ? fallbackHost : normalizeHost(host);
     const port = httpsPort();
     const location = `https://${name}${port === 443 ? '' : `:${port}`}${pathAndQuery(req)}`;
     const isSafe = req.method === 'GET' || req.method === 'HEAD';

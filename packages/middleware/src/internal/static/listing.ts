@@ -2,6 +2,7 @@
  * The directory listing page: self-contained HTML and CSS (no external assets, no script),
  * directories first, sortable by name, size or date through `?sort=` and `?order=`.
  */
+import { escapeHtml } from '@rws/core';
 
 /** One row of a listing. */
 export interface ListingEntry {
@@ -13,37 +14,6 @@ export interface ListingEntry {
 
 /** How a listing is ordered. */
 export type ListingSort = 'name' | 'size' | 'date';
-
-/** Escapes text for HTML element content and double-quoted attributes. */
-function escapeHtml(s: string): string {
-  let out = '';
-  let last = 0;
-  for (let i = 0; i < s.length; i++) {
-    let rep: string;
-    switch (s.charCodeAt(i)) {
-      case 38:
-        rep = '&amp;';
-        break;
-      case 60:
-        rep = '&lt;';
-        break;
-      case 62:
-        rep = '&gt;';
-        break;
-      case 34:
-        rep = '&quot;';
-        break;
-      case 39:
-        rep = '&#39;';
-        break;
-      default:
-        continue;
-    }
-    out += s.slice(last, i) + rep;
-    last = i + 1;
-  }
-  return last === 0 ? s : out + s.slice(last);
-}
 
 /** A human-readable size: `512 B`, `1.5 KiB`, `20 MiB`. */
 export function formatSize(bytes: number): string {
