@@ -1,6 +1,8 @@
 import { isToken } from './is-token.js';
 import { RwsError } from './rws-error.js';
 
+const BRAND: unique symbol = Symbol.for('rws.headers') as never;
+
 /** Anything a `Headers` can be built from. */
 export type HeadersInit =
   | Headers
@@ -20,7 +22,8 @@ export class Headers implements Iterable<[string, string]> {
     this.#list = [];
     if (init == null) return;
     if (init instanceof Headers) {
-      this.#list = init.#list.slice();
+      // A Headers of another copy of core has no #list of ours: copy through its public list.
+      this.#list = #list in init ? init.#list.slice() : init.toList().slice();
     } else if (typeof (init as Iterable<unknown>)[Symbol.iterator] === 'function') {
       for (const [name, value] of init as Iterable<readonly [string, string]>) {
         this.append(name, value);
@@ -47,14 +50,31 @@ export class Headers implements Iterable<[string, string]> {
     return headers;
   }
 
-  /** The values of `name` joined with `, ` (RFC 9110 §5.3), or null when absent. */
+  /**
+   * `instanceof Headers` recognises a `Headers` from another copy of core (two versions of
+   * @rws/core in one install) by its registered brand, as `RwsError` does.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as { [BRAND]?: unknown })[BRAND] === true
+    );
+  }
+
+  /**
+   * The values of `name` joined with `, ` (RFC 9110 §5.3), or null when absent. `cookie` values
+   * join with `; ` instead: HTTP/2 and HTTP/3 may split one Cookie header into several fields,
+   * which are put back together that way (RFC 9113 §8.2.3, RFC 9114 §4.2.1).
+   */
   get(name: string): string | null {
     const key = lowerName(name);
     const list = this.#list;
+    const separator = key === 'cookie' ? '; ' : ', ';
     let result: string | null = null;
     for (let i = 0; i < list.length; i += 2) {
       if (list[i] === key) {
-        result = result === null ? list[i + 1]! : `${result}, ${list[i + 1]}`;
+        result = result === null ? list[i + 1]! : result + separator + list[i + 1]!;
       }
     }
     return result;
@@ -161,7 +181,10 @@ export class Headers implements Iterable<[string, string]> {
     return this.#list;
   }
 
-  /** A plain object; repeated names are joined with `, ` except `set-cookie`, kept as an array. */
+  /**
+   * A plain object; repeated names are joined as `get()` joins them (`, `, or `; ` for
+   * `cookie`), except `set-cookie`, kept as an array.
+   */
   toJSON(): Record<string, string | string[]> {
     const out: Record<string, string | string[]> = {};
     const list = this.#list;
@@ -171,7 +194,7 @@ export class Headers implements Iterable<[string, string]> {
       const prev = out[name];
       if (prev === undefined) out[name] = name === 'set-cookie' ? [value] : value;
       else if (Array.isArray(prev)) prev.push(value);
-      else out[name] = `${prev}, ${value}`;
+      else out[name] = prev + (name === 'cookie' ? '; ' : ', ') + value;
     }
     return out;
   }
@@ -199,7 +222,17 @@ function checkName(name: string): string {
   return lowerName(name);
 }
 
-/** RFC 9110 §5.5: no CR, LF or NUL in a field value (the rest is the sender's business). */
+// The brand sits on the prototype (isolatedDeclarations cannot emit a computed class member);
+// copies of core share the registered symbol.
+Object.defineProperty(Headers.prototype, BRAND, { value: true });
+
+/**
+ * RFC 9110 §5.5: a field value has no control characters but HTAB: no NUL, CR, LF, other
+ * C0 controls or DEL. Every transport would reject them later (HTTP/1.1 framing, and HTTP/2
+ * and HTTP/3 treat them as malformed, RFC 9113 §8.2.1, RFC 9114 §4.2), so they are refused
+ * here, where the code that set them is on the stack. Bytes from 0x80 (obs-text) are left to
+ * the sender.
+ */
 function checkValue(name: string, value: string): void {
   if (typeof value !== 'string') {
     throw new RwsError('RWS_CORE_INVALID_HEADER', `header ${name} value must be a string`, {
@@ -208,10 +241,12 @@ function checkValue(name: string, value: string): void {
   }
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c === 13 || c === 10 || c === 0) {
-      throw new RwsError('RWS_CORE_INVALID_HEADER', `header ${name} value contains CR, LF or NUL`, {
-        status: 500,
-      });
+    if ((c < 32 && c !== 9) || c === 127) {
+      throw new RwsError(
+        'RWS_CORE_INVALID_HEADER',
+        `header ${name} value contains the control character 0x${c.toString(16).padStart(2, '0')}`,
+        { status: 500 },
+      );
     }
   }
 }

@@ -76,14 +76,21 @@ function isHopField(name: string): boolean {
   );
 }
 
-/** Core header fields as Web `Headers`, without pseudo-headers and connection-specific fields. */
+/**
+ * Core header fields as Web `Headers`, without pseudo-headers and connection-specific fields.
+ * Several `cookie` fields (HTTP/2 and HTTP/3 split them) become one joined with `; `
+ * (RFC 9113 §8.2.3); Web `Headers` would join them with `, `, which servers read as one cookie.
+ */
 function toWebHeaders(headers: Headers): globalThis.Headers {
   const out = new globalThis.Headers();
   const list = headers.toList();
+  let cookieCount = 0;
   for (let i = 0; i < list.length; i += 2) {
     const name = list[i]!;
-    if (name.charCodeAt(0) !== 58 /* : */ && !isHopField(name)) out.append(name, list[i + 1]!);
+    if (name === 'cookie') cookieCount++;
+    else if (name.charCodeAt(0) !== 58 /* : */ && !isHopField(name)) out.append(name, list[i + 1]!);
   }
+  if (cookieCount > 0) out.set('cookie', headers.get('cookie')!);
   return out;
 }
 

@@ -103,3 +103,63 @@ describe('Headers', () => {
     expect([...new Headers({ a: '1' }).values()]).toEqual(['1']);
   });
 });
+
+describe('Headers semantics (issue #9)', () => {
+  it('rejects exactly the control characters a transport rejects (node:http as the peer)', async () => {
+    const { validateHeaderValue } = await import('node:http');
+    for (let c = 0; c < 256; c++) {
+      const value = `a${String.fromCharCode(c)}b`;
+      let nodeAccepts = true;
+      try {
+        validateHeaderValue('x', value);
+      } catch {
+        nodeAccepts = false;
+      }
+      let coreAccepts = true;
+      try {
+        new Headers().append('x', value);
+      } catch (err) {
+        expect(isRwsError(err, 'RWS_CORE_INVALID_HEADER')).toBe(true);
+        coreAccepts = false;
+      }
+      expect(coreAccepts, `0x${c.toString(16)}`).toBe(nodeAccepts);
+    }
+    // HTAB, SP and DEL spelled out.
+    expect(new Headers({ x: 'a\tb c' }).get('x')).toBe('a\tb c');
+    expect(() => new Headers({ x: 'a\x7fb' })).toThrow(/0x7f/);
+    expect(() => new Headers({ x: 'a\x1bb' })).toThrow(/0x1b/);
+  });
+
+  it('joins cookie fields with "; " (RFC 9113 §8.2.3), other fields with ", "', () => {
+    const h = Headers.fromTrustedList([
+      'cookie',
+      'a=1',
+      'accept',
+      'x',
+      'cookie',
+      'b=2',
+      'accept',
+      'y',
+    ]);
+    expect(h.get('cookie')).toBe('a=1; b=2');
+    expect(h.get('Cookie')).toBe('a=1; b=2');
+    expect(h.get('accept')).toBe('x, y');
+    expect(h.getAll('cookie')).toEqual(['a=1', 'b=2']);
+    expect(h.toJSON()).toEqual({ cookie: 'a=1; b=2', accept: 'x, y' });
+  });
+
+  it('a Headers from a second copy of core passes instanceof and is copied', async () => {
+    // A second module instance, as when two versions of @rws/core are installed.
+    const other = (await import(
+      /* @vite-ignore */ `../src/headers.js?copy=${Date.now()}`
+    )) as typeof import('../src/headers.js');
+    expect(other.Headers).not.toBe(Headers);
+    const foreign = new other.Headers({ 'x-a': '1' });
+    expect(foreign instanceof Headers).toBe(true);
+    expect(new Headers() instanceof other.Headers).toBe(true);
+    expect(new Headers(foreign).get('x-a')).toBe('1');
+    expect({} instanceof Headers).toBe(false);
+    expect(null instanceof Headers).toBe(false);
+    expect(new globalThis.Headers() instanceof Headers).toBe(false);
+  });
+});

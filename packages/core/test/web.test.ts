@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -226,12 +226,40 @@ describe('toWebResponse / fromWebResponse', () => {
       await expect(web.text()).rejects.toMatchObject({ code: 'ENOENT' });
     });
 
-    it('closes the file when the reader cancels', async () => {
+    it('closes the file when the reader cancels (issue #9: asserts the fd is closed)', async () => {
       const web = toWebResponse(file(path));
       const reader = web.body!.getReader();
-      await reader.read();
+      expect(await openDescriptorsOf(path)).toBe(0);
+      expect((await reader.read()).done).toBe(false);
+      // The file is open while the stream is being read…
+      expect(await openDescriptorsOf(path)).toBe(1);
       await reader.cancel();
+      // …and closed by the time cancel() resolves.
+      expect(await openDescriptorsOf(path)).toBe(0);
     });
+  });
+});
+
+/** How many of this process's file descriptors point at `path` (Linux /proc). */
+async function openDescriptorsOf(path: string): Promise<number> {
+  let count = 0;
+  for (const fd of await readdir('/proc/self/fd')) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+    if (target === path) count++;
+  }
+  return count;
+}
+
+describe('cookie fields in web conversion (issue #9)', () => {
+  it('toWebRequest joins split cookie fields with "; " (RFC 9113 §8.2.3)', () => {
+    const req = createRequest({
+      method: 'GET',
+      target: '/',
+      headers: Headers.fromTrustedList(['host', 'h', 'cookie', 'a=1', 'x-y', 'z', 'cookie', 'b=2']),
+    });
+    const web = toWebRequest(req);
+    expect(web.headers.get('cookie')).toBe('a=1; b=2');
+    expect(web.headers.get('x-y')).toBe('z');
   });
 });
 
