@@ -5,7 +5,7 @@ import {
   type Socket,
 } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
-import type { Handler, Request } from '@rws/core';
+import { DEFAULT_BODY_LIMIT, type Handler, type Request } from '@rws/core';
 import { connectionInfo } from './internal/connection-info.js';
 import {
   type ConnectionOptions,
@@ -24,9 +24,17 @@ export interface Http1ServerOptions {
   /**
    * Largest request body. A larger Content-Length is answered 413 before the body is read
    * (and instead of `100 Continue`); a chunked body crossing it fails mid-stream (413, then
-   * the connection closes). Also the default limit of `req.body.bytes()`. Default 1 MiB.
+   * the connection closes). A cap on what the transport accepts at all, streamed or not;
+   * the in-memory read limit is `bodyLimit`. Default 1 MiB.
    */
   maxBodyBytes?: number | undefined;
+  /**
+   * The default limit of `req.body.bytes()`/`text()`/`json()`/`form()` when the call gives
+   * none: a larger body throws `RWS_CORE_BODY_TOO_LARGE` (413). Separate from `maxBodyBytes`,
+   * so raising or lifting the transport cap for streamed uploads never makes `json()`
+   * unbounded. Default `DEFAULT_BODY_LIMIT` (1 MiB).
+   */
+  bodyLimit?: number | undefined;
   /** Request body bytes queued before the socket is paused. Default 64 KiB. */
   bodyHighWaterMark?: number | undefined;
   /** Time to receive a whole request head (slowloris guard); 408 then close. Default 20 s. */
@@ -127,6 +135,7 @@ export class Http1Server {
       maxUrlBytes: positive(options.maxUrlBytes, 8 * 1024),
       maxHeaderCount: positive(options.maxHeaderCount, 100),
       maxBodyBytes: positive(options.maxBodyBytes, 1024 * 1024),
+      bodyLimit: positive(options.bodyLimit, DEFAULT_BODY_LIMIT),
       bodyHighWaterMark: positive(options.bodyHighWaterMark, 64 * 1024),
       headersTimeoutMs: positive(options.headersTimeoutMs, 20_000),
       keepAliveTimeoutMs: positive(options.keepAliveTimeoutMs, 5_000),

@@ -1,4 +1,4 @@
-import { Body, Headers, RwsError } from '@rws/core';
+import { Body, DEFAULT_BODY_LIMIT, Headers, RwsError } from '@rws/core';
 import { describe, expect, it } from 'vitest';
 import { exchange, pause, rawSocket, readUntil, start, text } from './helpers.js';
 
@@ -173,6 +173,53 @@ describe('request bodies', () => {
     expect(large.responses[0]!.status).toBe(413);
     expect(large.responses[0]!.headers['connection']).toBe('close');
     expect(large.closed).toBe(true);
+  });
+
+  describe('read limit and transport cap are separate (issue #9)', () => {
+    const big = JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) });
+    const post = (port: number, path: string) =>
+      fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', body: big });
+
+    it('a raised maxBodyBytes leaves json() at DEFAULT_BODY_LIMIT; streaming reads the rest', async () => {
+      const { port } = await start(
+        async (req) => {
+          if (req.path === '/stream') {
+            let n = 0;
+            for await (const chunk of req.body) n += chunk.byteLength;
+            return text(String(n));
+          }
+          if (req.path === '/limit') {
+            const value = await req.body.json<{ pad: string }>({ limit: 4 * 1024 * 1024 });
+            return text(String(value.pad.length));
+          }
+          await req.body.json();
+          return text('read');
+        },
+        { maxBodyBytes: Number.MAX_SAFE_INTEGER },
+      );
+      const json = await post(port, '/json');
+      expect(json.status).toBe(413);
+      expect(await json.text()).toBe(
+        `request body is larger than the limit of ${DEFAULT_BODY_LIMIT} bytes\n`,
+      );
+      const streamed = await post(port, '/stream');
+      expect(await streamed.text()).toBe(String(big.length));
+      const perCall = await post(port, '/limit');
+      expect(await perCall.text()).toBe(String(2 * 1024 * 1024));
+    });
+
+    it('bodyLimit sets the default read limit per server', async () => {
+      const { port } = await start(async (req) => text(String((await req.body.text()).length)), {
+        maxBodyBytes: 8 * 1024 * 1024,
+        bodyLimit: 3 * 1024 * 1024,
+      });
+      expect(await (await post(port, '/')).text()).toBe(String(big.length));
+      const { port: small } = await start(
+        async (req) => text(String((await req.body.text()).length)),
+        { maxBodyBytes: 8 * 1024 * 1024, bodyLimit: 1024 },
+      );
+      expect((await post(small, '/')).status).toBe(413);
+    });
   });
 
   it('fails a chunked body mid-stream past maxBodyBytes (413, then close)', async () => {

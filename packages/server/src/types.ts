@@ -37,6 +37,11 @@ export interface ServerLimits {
   maxUrlBytes?: number | undefined;
   maxHeaderCount?: number | undefined;
   maxBodyBytes?: number | undefined;
+  /**
+   * Default limit of `req.body.bytes()`/`text()`/`json()`/`form()` (413 past it); separate
+   * from `maxBodyBytes`. Default 1 MiB.
+   */
+  bodyLimit?: number | undefined;
   bodyHighWaterMark?: number | undefined;
   headersTimeoutMs?: number | undefined;
   keepAliveTimeoutMs?: number | undefined;

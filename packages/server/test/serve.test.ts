@@ -139,6 +139,15 @@ describe('reload()', () => {
     expect((await fresh.request('/')).body).toBe('v2');
   });
 
+  it('limits.bodyLimit is the default read limit, separate from maxBodyBytes (issue #9)', async () => {
+    const server = await start(async (req) => text(String((await req.body.text()).length)), {
+      limits: { maxBodyBytes: 8 * 1024 * 1024, bodyLimit: 1000 },
+    });
+    const post = (body: string) => fetch(server.url, { method: 'POST', body });
+    expect(await (await post('x'.repeat(1000))).text()).toBe('1000');
+    expect((await post('x'.repeat(1001))).status).toBe(413);
+  });
+
   it('applies new limits to new connections', async () => {
     const server = await start(() => text('ok'));
     const old = await RawClient.plain(server.address.port);

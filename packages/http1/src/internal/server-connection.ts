@@ -53,6 +53,8 @@ export interface ConnectionOptions {
   maxUrlBytes: number;
   maxHeaderCount: number;
   maxBodyBytes: number;
+  /** Default read limit of `req.body.bytes()`/`json()`… (not the transport cap). */
+  bodyLimit: number;
   bodyHighWaterMark: number;
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
@@ -131,7 +133,7 @@ export class ServerConnection implements BodyOwner, InterimWriter {
   constructor(server: ServerContext, socket: Socket, info: ConnectionInfo) {
     this.server = server;
     this.opts = server.options;
-    this.bodyOptions = { limit: server.options.maxBodyBytes };
+    this.bodyOptions = { limit: server.options.bodyLimit };
     this.socket = socket;
     this.info = info;
     socket.setNoDelay(true);

@@ -60,6 +60,7 @@ const LIMIT_KEYS = [
   'maxUrlBytes',
   'maxHeaderCount',
   'maxBodyBytes',
+  'bodyLimit',
   'bodyHighWaterMark',
   'headersTimeoutMs',
   'keepAliveTimeoutMs',
