@@ -1,5 +1,6 @@
 /** @module */
 
+export { requireCapability } from './capability.js';
 export type {
   TestCertificate,
   TestCertificates,
