@@ -23,7 +23,7 @@ export class Headers implements Iterable<[string, string]> {
     if (init == null) return;
     if (init instanceof Headers) {
       // A Headers of another copy of core has no #list of ours: copy through its public list.
-      this.#list = #list in init ? init.#list.slice() : init.toList().slice();
+      this.#list = #list in init ? init.#list.slice() : (init as Headers).toList().slice();
     } else if (typeof (init as Iterable<unknown>)[Symbol.iterator] === 'function') {
       for (const [name, value] of init as Iterable<readonly [string, string]>) {
         this.append(name, value);

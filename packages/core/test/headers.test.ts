@@ -159,7 +159,7 @@ describe('Headers semantics (issue #9)', () => {
     expect(new Headers() instanceof other.Headers).toBe(true);
     expect(new Headers(foreign).get('x-a')).toBe('1');
     expect({} instanceof Headers).toBe(false);
-    expect(null instanceof Headers).toBe(false);
+    expect((null as unknown) instanceof Headers).toBe(false);
     expect(new globalThis.Headers() instanceof Headers).toBe(false);
   });
 });

@@ -64,7 +64,9 @@ function setup(options: AccessLogOptions): Setup {
       const req = createRequest({
         method: init.method ?? 'GET',
         target: init.target ?? '/docs/a.txt?x=1',
-        headers: init.headers ?? {},
+        // As a transport hands them over: unvalidated, so bytes a lenient peer sent reach
+        // the log (core's Headers refuses control characters set by code).
+        headers: Headers.fromTrustedList(Object.entries(init.headers ?? {}).flat()),
         protocol: init.protocol ?? 'http/1.1',
         conn: CONN,
       });

@@ -15,7 +15,10 @@ async function run(
   headers: Record<string, string> | [string, string][] = {},
 ): Promise<{ res: Response; seen: string | null }> {
   const mw = requestId(options);
-  const req = createRequest({ method: 'GET', target: '/', headers });
+  // As a transport hands them over: unvalidated (core's Headers refuses control characters
+  // set by code, but a peer may still send them).
+  const list = (Array.isArray(headers) ? headers : Object.entries(headers)).flat();
+  const req = createRequest({ method: 'GET', target: '/', headers: Headers.fromTrustedList(list) });
   let seen: string | null = null;
   const res = await mw.handle(req, (r) => {
     seen = r.headers.get(options.header ?? 'x-request-id');
