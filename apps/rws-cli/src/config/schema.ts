@@ -170,7 +170,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'port',
     default: 7878,
     placeholder: '<port>',
-    description: 'TCP port (and UDP for HTTP/3); 0 picks a free port.',
+    description: 'TCP port; 0 picks a free port.',
     isReloadable: false,
   }),
   key({
@@ -187,7 +187,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'path',
     default: null,
     placeholder: '<file>',
-    description: 'PEM certificate chain; with --tls-key-file enables HTTPS, HTTP/2 and HTTP/3.',
+    description: 'PEM certificate chain; with --tls-key-file serves HTTPS (HTTP/1.1).',
     isReloadable: true,
   }),
   key({
