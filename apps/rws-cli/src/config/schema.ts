@@ -219,9 +219,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     path: 'cors.allowAll',
     short: 'a',
     type: 'boolean',
-    default: true,
+    // Off by default, as in serve and http-server (rust-web-server turned it on): a local
+    // file server must not let every web page the user visits read its files.
+    default: false,
     placeholder: '[bool]',
-    description: 'Permissive CORS: echo the request Origin and allow any method and header.',
+    description:
+      'CORS for any origin: Access-Control-Allow-Origin: * (the Origin echoed with Vary: Origin under --cors-allow-credentials), any method and header.',
     isReloadable: true,
   }),
   key({
@@ -230,7 +233,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'list',
     default: [],
     placeholder: '<list>',
-    description: 'Comma-separated origins allowed when --cors-allow-all is false.',
+    description: 'Comma-separated origins allowed (CORS is off while this is empty and --cors-allow-all is off).',
     isReloadable: true,
   }),
   key({
