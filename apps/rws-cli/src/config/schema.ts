@@ -233,7 +233,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'list',
     default: [],
     placeholder: '<list>',
-    description: 'Comma-separated origins allowed (CORS is off while this is empty and --cors-allow-all is off).',
+    description:
+      'Comma-separated origins allowed (CORS is off while this is empty and --cors-allow-all is off).',
     isReloadable: true,
   }),
   key({
@@ -371,9 +372,9 @@ export const PROXY_TABLES: readonly string[] = [
 
 /** Keys the reference accepted that rws ignores, with the reason shown as a warning. */
 export const LEGACY_KEYS: Readonly<Record<string, string>> = {
-  thread_count: 'thread_count is not used by rws (it has no thread pool); use workers',
-  request_allocation_size_in_bytes:
-    'request_allocation_size_in_bytes is not used by rws (reads are sized by the runtime)',
+  // The message follows the key in `file:line: key: message`, so it does not repeat the key.
+  thread_count: 'is not used by rws (it has no thread pool); use workers',
+  request_allocation_size_in_bytes: 'is not used by rws (reads are sized by the runtime)',
 };
 
 /** Sets a dotted `path` of a plain object tree. */
