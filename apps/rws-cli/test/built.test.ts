@@ -42,7 +42,7 @@ describe('the built rws binary (dist/cli.js)', () => {
       encoding: 'utf8',
       timeout: 10_000,
     });
-    expect(child.stdout).toBe(`rws ${pkg.version}\n`);
+    expect(child.stdout).toBe(`rws ${pkg.version} (Node.js ${process.version})\n`);
     expect(child.status).toBe(0);
   });
 

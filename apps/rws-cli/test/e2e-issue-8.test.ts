@@ -2,10 +2,12 @@
  * Issue #8 ("rws as a newcomer and an attacker meet it"), end to end: the real binary in a
  * folder, real HTTP over 127.0.0.1.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startCli, tempDir } from './cli-process.js';
+import pkg from '../package.json' with { type: 'json' };
+import { cleanEnv, sourceArgs, startCli, tempDir } from './cli-process.js';
 
 function site(): string {
   const dir = tempDir('rws-i8-');
@@ -79,5 +81,18 @@ describe('issue #8: CORS', () => {
     expect(p.headers.get('access-control-allow-credentials')).toBe('true');
     expect(p.headers.get('vary')).toMatch(/\bOrigin\b/);
     expect(await rws.stop()).toBe(0);
+  }, 30_000);
+});
+
+describe('issue #8: rws --version', () => {
+  it('prints the version of apps/rws-cli/package.json and the Node.js version', () => {
+    const child = spawnSync(process.execPath, sourceArgs(['--version']), {
+      env: cleanEnv(),
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(child.stdout).toBe(`rws ${pkg.version} (Node.js ${process.version})\n`);
+    expect(child.stdout).toMatch(/^rws \d+\.\d+\.\d+\S* \(Node\.js v\d+\.\d+\.\d+\)\n$/);
+    expect(child.status).toBe(0);
   }, 30_000);
 });

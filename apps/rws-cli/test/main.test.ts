@@ -48,7 +48,7 @@ describe('main: help and version', () => {
   it('--version prints the package version', async () => {
     const io = captureIo();
     expect(await main(['-v'], io)).toBe(0);
-    expect(io.out).toBe(`rws ${VERSION}\n`);
+    expect(io.out).toBe(`rws ${VERSION} (Node.js ${process.version})\n`);
   });
 });
 

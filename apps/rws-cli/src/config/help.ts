@@ -26,7 +26,7 @@ export function renderHelp(version: string): string {
     rows.push([left, k.description, meta.join(' · ')]);
   }
   rows.push(['-h, --help', 'Show this help.', '']);
-  rows.push(['-v, --version', 'Show the version.', '']);
+  rows.push(['-v, --version', 'Show the rws and Node.js versions.', '']);
   // Two columns; a flag too long for the first puts its description on the next line.
   const width = 34;
   const pad = ' '.repeat(width + 2);
