@@ -17,7 +17,7 @@ export interface CreateHandlerOptions {
 
 /**
  * The handler `rws` serves for a configuration, outermost first: request id → access log
- * (`config.logFormat`) → CORS (`config.cors`) → static files from `config.root` (directory
+ * (`config.logFormat`) → CORS (`config.cors`, only when `allowAll` or `allowOrigins` is set) → static files from `config.root` (directory
  * listing, SPA fallback, `404.html`) → 404.
  *
  * Throws an `RwsError` when a value the config layer accepts is still invalid for a
@@ -50,15 +50,20 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
       // The id comes first so the access log line carries it.
       requestId(),
       ...(options.hasAccessLog === false ? [] : [log]),
-      cors({
-        allowAll: c.allowAll,
-        allowOrigins: c.allowOrigins,
-        allowMethods: c.allowMethods,
-        allowHeaders: c.allowHeaders,
-        allowCredentials: c.allowCredentials,
-        exposeHeaders: c.exposeHeaders,
-        maxAge: c.maxAge,
-      }),
+      // CORS off (the default) means no CORS headers at all, not a policy that allows nothing.
+      ...(c.allowAll || c.allowOrigins.length > 0
+        ? [
+            cors({
+              allowAll: c.allowAll,
+              allowOrigins: c.allowOrigins,
+              allowMethods: c.allowMethods,
+              allowHeaders: c.allowHeaders,
+              allowCredentials: c.allowCredentials,
+              exposeHeaders: c.exposeHeaders,
+              maxAge: c.maxAge,
+            }),
+          ]
+        : []),
       files,
     ],
     notFound,

@@ -28,7 +28,8 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<CliErrorCode, string>> = {
     'A flag, environment variable or config key has a value of the wrong type or out of range.',
   RWS_CLI_UNKNOWN_KEY: 'rws.config.toml has a key or table rws does not know.',
   RWS_CLI_TOML_SYNTAX: 'rws.config.toml is not valid TOML.',
-  RWS_CLI_CONFIG_NOT_FOUND: 'The config file named by --config or RWS_CONFIG_FILE does not exist.',
+  RWS_CLI_CONFIG_NOT_FOUND:
+    'The config file named by --config or RWS_CONFIG_FILE does not exist or is a directory.',
   RWS_CLI_FILE_NOT_FOUND:
     'A file or directory the config refers to (TLS certificate or key, CA, root) does not exist.',
   RWS_CLI_TLS_PAIR_INCOMPLETE: 'A TLS certificate was configured without its key, or the reverse.',

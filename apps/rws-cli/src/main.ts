@@ -73,7 +73,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 0;
   }
   if (result.command === 'version') {
-    io.stdout(`rws ${VERSION}\n`);
+    // The package version (changesets bumps apps/rws-cli/package.json) and the runtime's.
+    io.stdout(`rws ${VERSION} (Node.js ${process.version})\n`);
     return 0;
   }
   if (result.isUsageError) {

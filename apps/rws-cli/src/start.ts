@@ -7,6 +7,7 @@ import { type ConfigProblem, formatProblem } from './config/problem.js';
 import type { ResolveConfigResult } from './config/resolve-config.js';
 import type { ServerConfig } from './config/schema.js';
 import { type CreateHandlerOptions, createHandler } from './create-handler.js';
+import { describeError } from './internal/describe-error.js';
 import { planReload } from './internal/plan-reload.js';
 import { toServeOptions } from './to-serve-options.js';
 import { VERSION } from './version.js';
@@ -56,8 +57,7 @@ export async function startServer(
 
   const onError = (err: unknown, req: Request | null): void => {
     const where = req === null ? '' : ` (${req.method} ${req.target})`;
-    const detail = err instanceof Error && err.stack !== undefined ? err.stack : message(err);
-    stderr(`rws: error${where}: ${detail}\n`);
+    stderr(`rws: error${where}: ${describeError(err)}\n`);
   };
 
   const reloadOnce = async (server: RunningServer): Promise<void> => {

@@ -37,13 +37,25 @@ beforeAll(() => {
 describe('the built rws binary (dist/cli.js)', () => {
   it('starts with a shebang and prints its version', () => {
     expect(readFileSync(CLI_DIST, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
-    expect(pkg.bin.rws).toBe('./dist/cli.js');
     const child = spawnSync(process.execPath, [CLI_DIST, '--version'], {
       env: cleanEnv(),
       encoding: 'utf8',
       timeout: 10_000,
     });
-    expect(child.stdout).toBe(`rws ${pkg.version}\n`);
+    expect(child.stdout).toBe(`rws ${pkg.version} (Node.js ${process.version})\n`);
+    expect(child.status).toBe(0);
+  });
+
+  it('the package bin (bin/rws.js, present before any build) runs dist/cli.js', () => {
+    expect(pkg.bin.rws).toBe('./bin/rws.js');
+    const bin = join(REPO_ROOT, 'apps/rws-cli', pkg.bin.rws);
+    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const child = spawnSync(process.execPath, [bin, '--version'], {
+      env: cleanEnv(),
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(child.stdout).toContain(`rws ${pkg.version}`);
     expect(child.status).toBe(0);
   });
 

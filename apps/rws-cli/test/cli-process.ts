@@ -65,6 +65,11 @@ export interface StartCliOptions {
   from?: 'source' | 'dist';
   /** How long to wait for the banner. Default 20 s (tsx compiles on first run). */
   timeoutMs?: number;
+  /**
+   * Run this program instead of node (`args` are then its arguments as they are), e.g. the
+   * README's npx/pnpm command: the signal tests send to the process it starts.
+   */
+  command?: string;
 }
 
 /** Starts `rws args…` and resolves once its banner is printed. */
@@ -73,7 +78,7 @@ export async function startCli(
   options: StartCliOptions,
 ): Promise<CliProcess> {
   const nodeArgs = options.from === 'dist' ? [CLI_DIST, ...args] : sourceArgs(args);
-  const child = spawn(process.execPath, nodeArgs, {
+  const child = spawn(options.command ?? process.execPath, options.command ? args : nodeArgs, {
     cwd: options.cwd,
     env: options.env ?? cleanEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],

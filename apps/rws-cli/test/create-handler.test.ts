@@ -68,14 +68,22 @@ describe('createHandler: request id → access log → CORS → static', () => {
     expect(combined[0]).toContain('"GET / HTTP/1.1" 200');
   });
 
-  it('CORS: allow-all by default; an origin list when allow-all is off; preflights', async () => {
+  it('CORS: off by default (issue #8); an origin list; preflights', async () => {
     const origin = { origin: 'https://app.example' };
-    const all = handlerFor([]);
-    const a = await all(createRequest({ method: 'GET', target: '/', headers: origin }));
-    expect(a.headers.get('access-control-allow-origin')).toBe('*');
+    const off = handlerFor([]);
+    const a = await off(createRequest({ method: 'GET', target: '/', headers: origin }));
+    expect(a.headers.get('access-control-allow-origin')).toBeNull();
+    expect(a.headers.get('vary') ?? '').not.toMatch(/origin/i);
+    const pa = await off(
+      createRequest({
+        method: 'OPTIONS',
+        target: '/',
+        headers: { ...origin, 'access-control-request-method': 'PUT' },
+      }),
+    );
+    expect(pa.headers.get('access-control-allow-origin')).toBeNull();
 
     const list = handlerFor([
-      '--no-cors-allow-all',
       '--cors-allow-origins',
       'https://app.example',
       '--cors-allow-credentials',

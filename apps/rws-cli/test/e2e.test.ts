@@ -86,11 +86,11 @@ describe('rws in a folder (from source)', () => {
     });
     expect(again.status).toBe(304);
 
-    // CORS allow-all is on by default.
+    // CORS is off by default (issue #8): another site's page cannot read the files.
     const cors = await fetch(`${rws.origin}/style.css`, {
       headers: { origin: 'https://elsewhere.example' },
     });
-    expect(cors.headers.get('access-control-allow-origin')).toBe('*');
+    expect(cors.headers.get('access-control-allow-origin')).toBeNull();
     await cors.arrayBuffer();
 
     await rws.waitFor('stdout', '"status":304');

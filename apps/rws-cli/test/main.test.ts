@@ -32,10 +32,23 @@ describe('main: help and version', () => {
     expect(io.err).toBe('');
   });
 
+  it('issue #8: --help does not claim HTTP/2, HTTP/3 or UDP are served', async () => {
+    const io = captureIo();
+    expect(await main(['--help'], io)).toBe(0);
+    const [title = '', ...rest] = io.out.split('\n');
+    expect(title).toContain('HTTP/1.1');
+    expect(title).not.toMatch(/HTTP\/2|HTTP\/3|gateway/);
+    // The only mention of the coming protocols is the line that says they are coming.
+    const mentions = rest.filter((l) => /HTTP\/2|HTTP\/3|UDP/.test(l));
+    expect(mentions).toEqual([
+      'Served today: HTTP/1.1, over TLS when a certificate is set. Coming: HTTP/2, HTTP/3 and the',
+    ]);
+  });
+
   it('--version prints the package version', async () => {
     const io = captureIo();
     expect(await main(['-v'], io)).toBe(0);
-    expect(io.out).toBe(`rws ${VERSION}\n`);
+    expect(io.out).toBe(`rws ${VERSION} (Node.js ${process.version})\n`);
   });
 });
 

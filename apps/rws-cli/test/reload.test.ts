@@ -65,7 +65,7 @@ describe('rws: SIGHUP reload', () => {
     const dir = tempDir('rws-reload-restart-');
     const file = join(dir, 'rws.config.toml');
     writeFileSync(join(dir, 'index.html'), '<p>hi</p>');
-    writeFileSync(file, 'port = 0\n');
+    writeFileSync(file, 'port = 0\n[cors]\nallow_all = true\n');
     const rws = await startCli([], { cwd: dir });
     expect(await allowOrigin(rws.origin, 'https://a.example')).toBe('*');
 

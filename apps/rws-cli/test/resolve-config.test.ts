@@ -19,7 +19,7 @@ describe('resolveConfig: defaults', () => {
       maxBodySize: 0,
       configFile: null,
       proxy: null,
-      cors: { allowAll: true, maxAge: 86400, allowOrigins: [] },
+      cors: { allowAll: false, maxAge: 86400, allowOrigins: [] },
     });
   });
 });
@@ -51,7 +51,7 @@ describe('resolveConfig: precedence flags > env > file > defaults', () => {
     expect(r.config.cors.maxAge).toBe(3);
     expect(r.config.logFormat).toBe('pretty');
     expect(r.config.port).toBe(1000);
-    expect(r.config.cors.allowAll).toBe(true);
+    expect(r.config.cors.allowAll).toBe(false);
   });
 
   it('--config beats RWS_CONFIG_FILE beats ./rws.config.toml', () => {

@@ -38,7 +38,10 @@ export interface AppOptions<State> {
   state?: State;
   /** Router options: case sensitivity and trailing-slash policy. */
   router?: RouterOptions | undefined;
-  /** Where errors are logged, once each. Default: `console.error`. */
+  /**
+   * Where errors are logged, once each. Default: `console.error` — one line for a 4xx, the
+   * details with the stack for a 5xx.
+   */
   logger?: AppLogger | undefined;
 }
 
@@ -80,8 +83,22 @@ interface Mount {
 
 const EMPTY_VALID = Object.freeze({ body: undefined, query: undefined, params: undefined });
 
+/**
+ * One line for a client error (4xx): the client sent something wrong, the stack says nothing
+ * about the server. A 5xx gets the details object, with the error and its stack.
+ */
 const defaultLogger: AppLogger = {
   error(message, details) {
+    const status = details['status'];
+    if (typeof status === 'number' && status < 500) {
+      const err = details['error'];
+      const why = err instanceof Error ? err.message : String(err);
+      const code = typeof details['code'] === 'string' ? ` ${details['code']}` : '';
+      const id =
+        typeof details['requestId'] === 'string' ? ` (request ${details['requestId']})` : '';
+      console.error(`${message}: ${why}${code}${id}`);
+      return;
+    }
     console.error(message, details);
   },
 };

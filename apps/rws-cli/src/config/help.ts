@@ -26,7 +26,7 @@ export function renderHelp(version: string): string {
     rows.push([left, k.description, meta.join(' · ')]);
   }
   rows.push(['-h, --help', 'Show this help.', '']);
-  rows.push(['-v, --version', 'Show the version.', '']);
+  rows.push(['-v, --version', 'Show the rws and Node.js versions.', '']);
   // Two columns; a flag too long for the first puts its description on the next line.
   const width = 34;
   const pad = ' '.repeat(width + 2);
@@ -35,7 +35,7 @@ export function renderHelp(version: string): string {
       left.length < width - 1 ? `  ${left.padEnd(width)}${desc}` : `  ${left}\n${pad}${desc}`;
     return meta.length > 0 ? `${head}\n${pad}${meta}` : head;
   });
-  return `rws ${version} — static file server, HTTP/1.1, HTTP/2 and HTTP/3 server and gateway
+  return `rws ${version} — static file server over HTTP/1.1 (HTTPS with a certificate)
 
 Usage:
   rws [ROOT] [flags]           serve ROOT (default: the current directory) on http://127.0.0.1:7878
@@ -51,5 +51,8 @@ optional true/false (on/off) and have a --no- form. Lists are comma-separated.
 Virtual hosts: [[virtual_host]] tables with domain, cert_file, key_file in rws.config.toml,
 or RWS_CONFIG_VIRTUAL_HOST_{N}_DOMAIN, _CERT_FILE, _KEY_FILE (N = 0, 1, …).
 Editor completion for rws.config.toml: @rws/cli/schema/rws.config.schema.json.
+
+Served today: HTTP/1.1, over TLS when a certificate is set. Coming: HTTP/2, HTTP/3 and the
+config-driven gateway ([[route]], [[upstream]] tables are accepted but have no effect yet).
 `;
 }

@@ -94,7 +94,7 @@ export function createJsonSchema(): Json {
     };
   }
   for (const [name, why] of Object.entries(LEGACY_KEYS)) {
-    properties[name] = { description: why, deprecated: true };
+    properties[name] = { description: `${name} ${why}`, deprecated: true };
   }
   const sorted: Json = {};
   for (const name of Object.keys(properties).sort()) sorted[name] = properties[name];

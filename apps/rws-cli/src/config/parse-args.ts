@@ -18,6 +18,12 @@ export interface ParsedArgs {
   /** Values by `ConfigKey.path`, already converted. */
   values: Map<string, unknown>;
   problems: ConfigProblem[];
+  /**
+   * When the ROOT positional is the word right after a boolean flag given without a value
+   * (`--directory-listing maybe`): that flag (`--directory-listing`), so the resolver can
+   * report a bad boolean instead of a missing directory when ROOT does not exist.
+   */
+  rootAfterBoolean: string | null;
 }
 
 const COMMANDS = ['check', 'serve', 'help'];
@@ -41,6 +47,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let wantsVersion = false;
   let isFlagsDone = false;
   const positionals: string[] = [];
+  /** Positional index → the bare boolean flag it directly follows. */
+  const afterBoolean = new Map<number, string>();
 
   const set = (k: ConfigKey, flagName: string, raw: unknown): void => {
     const r = coerce(k, raw);
@@ -109,6 +117,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         message: 'unknown flag',
         hint: suggestion === null ? 'see rws --help' : `did you mean --${suggestion}?`,
       });
+      // `--prot 8080`: the word after an unknown flag is most likely its value, not ROOT;
+      // taking it as ROOT would add a second, misleading "directory not found" (issue #8).
+      const next = argv[i + 1];
+      if (inline === null && next !== undefined && !next.startsWith('-')) i++;
       continue;
     }
     if (k.type === 'boolean') {
@@ -132,7 +144,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (next !== undefined && parseBoolean(next) !== null) {
         set(k, shown, next);
         i++;
-      } else values.set(k.path, true);
+      } else {
+        values.set(k.path, true);
+        if (next !== undefined && !next.startsWith('-') && !isFlagsDone) {
+          afterBoolean.set(positionals.length, shown);
+        }
+      }
       continue;
     }
     let raw = inline;
@@ -154,7 +171,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     set(k, shown, raw);
   }
 
-  for (const p of positionals) {
+  let rootAfterBoolean: string | null = null;
+  for (const [index, p] of positionals.entries()) {
     if (command === null && COMMANDS.includes(p)) {
       command = p === 'help' ? 'help' : (p as CliCommand);
       continue;
@@ -163,6 +181,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (!values.has('root') && nearCommand === null) {
       // `rws ./public` serves ./public, like serve and sirv; `rws check ./public` checks it.
       values.set('root', p);
+      rootAfterBoolean = afterBoolean.get(index) ?? null;
       continue;
     }
     const suggestion = nearCommand;
@@ -176,7 +195,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   if (wantsHelp) command = 'help';
   else if (wantsVersion) command = 'version';
-  return { command: command ?? 'serve', values, problems };
+  return { command: command ?? 'serve', values, problems, rootAfterBoolean };
 }
 
 function example(k: ConfigKey): string {

@@ -121,14 +121,14 @@ export function parseToml(text: string, file: string): ParsedToml {
     tree = parse(text) as Record<string, unknown>;
   } catch (err) {
     const e = err as TomlError;
-    const first = String(e.message).split('\n')[0]!;
+    const line = err instanceof TomlError ? e.line : undefined;
     problems.push({
       code: ERROR_CODES.TOML_SYNTAX,
       source: 'file',
       file,
       key: '(syntax)',
-      line: err instanceof TomlError ? e.line : undefined,
-      message: first,
+      line,
+      message: syntaxMessage(text, e, line),
     });
     return { values, origins, proxy: null, problems, warnings };
   }
@@ -155,7 +155,7 @@ export function parseToml(text: string, file: string): ParsedToml {
     );
   };
   const setValue = (k: ConfigKey, path: KeyPath, raw: unknown): void => {
-    const r = coerce(k, raw);
+    const r = coerce(k, raw, true);
     if (r.ok) {
       values.set(k.path, r.value);
       origins.set(k.path, { key: keyName(path), line: lineOf(text, path) });
@@ -223,6 +223,27 @@ export function parseToml(text: string, file: string): ParsedToml {
     setValue(k, [name], value);
   }
   return { values, origins, proxy, problems, warnings };
+}
+
+/**
+ * smol-toml's message without its "Invalid TOML document:" prefix, and with the commonest slip
+ * named: a quoted value whose closing quote is missing (smol-toml reports the newline it runs
+ * into as a "control character", or an "unfinished string" at the end of the file).
+ */
+function syntaxMessage(text: string, err: TomlError, line: number | undefined): string {
+  const first = String(err.message).split('\n')[0]!;
+  const prefix = 'Invalid TOML document: ';
+  const message = first.startsWith(prefix) ? first.slice(prefix.length) : first;
+  if (message === 'unfinished string') return 'unterminated string (the closing quote is missing)';
+  if (message === 'control characters are not allowed in strings' && line !== undefined) {
+    // The column smol-toml reports is the end of the line: the string ran into the newline.
+    let lineText = text.split('\n')[line - 1] ?? '';
+    if (lineText.endsWith('\r')) lineText = lineText.slice(0, -1);
+    if (err.column !== undefined && err.column > lineText.length) {
+      return 'unterminated string (the closing quote is missing on this line)';
+    }
+  }
+  return message;
 }
 
 function readVirtualHosts(

@@ -4,7 +4,7 @@
  * and a file reader and never touch the process.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { RwsError } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { type CliCommand, parseArgs } from './parse-args.js';
@@ -18,6 +18,7 @@ import {
   type ServerConfig,
   setPath,
 } from './schema.js';
+import { coerce } from './values.js';
 
 /** What the resolver reads. Only `argv`, `env` and `cwd` are required. */
 export interface ResolveConfigInput {
@@ -94,11 +95,15 @@ export function resolveConfig(input: ResolveConfigInput): ResolveConfigResult {
     text = readFile(configPath);
   } catch {
     if (named !== undefined) {
+      const isDirectory = fileKind(configPath) === 'directory';
       problems.push({
         code: ERROR_CODES.CONFIG_NOT_FOUND,
         source: flagFile !== undefined ? 'flag' : 'env',
         key: flagFile !== undefined ? '--config' : 'RWS_CONFIG_FILE',
-        message: `config file not found: ${configPath}`,
+        message: isDirectory
+          ? `${configPath} is a directory, not a config file`
+          : `config file not found: ${configPath}`,
+        hint: isDirectory ? `did you mean ${join(configPath, DEFAULT_CONFIG_FILE)}?` : undefined,
       });
     }
   }
@@ -128,6 +133,29 @@ export function resolveConfig(input: ResolveConfigInput): ResolveConfigResult {
   }
 
   crossCheck(config, origins, fileDisplay, fileKind, problems, warnings);
+  // `--directory-listing maybe`: "maybe" was taken as ROOT because a bare boolean flag does
+  // not swallow the next word (`--directory-listing ./public` is fine). When no such
+  // directory exists, the word was meant as the flag's value: report that alone (issue #8).
+  const afterFlag = args.rootAfterBoolean;
+  const rootWord = args.values.get('root');
+  if (afterFlag !== null && typeof rootWord === 'string') {
+    const at = problems.findIndex(
+      (p) => p.code === ERROR_CODES.FILE_NOT_FOUND && p.key === '--root',
+    );
+    const flagKey = CONFIG_KEYS.find(
+      (k) => `--${k.flag}` === afterFlag || `-${k.short}` === afterFlag,
+    );
+    if (at !== -1 && flagKey !== undefined) {
+      const r = coerce(flagKey, rootWord);
+      problems[at] = {
+        code: ERROR_CODES.INVALID_VALUE,
+        source: 'flag',
+        key: afterFlag,
+        message: r.ok ? 'unexpected value' : r.message,
+      };
+      return { command: args.command, config, problems, warnings, isUsageError: true };
+    }
+  }
   return { command: args.command, config, problems, warnings, isUsageError };
 }
 

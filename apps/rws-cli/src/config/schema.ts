@@ -170,7 +170,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'port',
     default: 7878,
     placeholder: '<port>',
-    description: 'TCP port (and UDP for HTTP/3); 0 picks a free port.',
+    description: 'TCP port; 0 picks a free port.',
     isReloadable: false,
   }),
   key({
@@ -187,7 +187,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'path',
     default: null,
     placeholder: '<file>',
-    description: 'PEM certificate chain; with --tls-key-file enables HTTPS, HTTP/2 and HTTP/3.',
+    description: 'PEM certificate chain; with --tls-key-file serves HTTPS (HTTP/1.1).',
     isReloadable: true,
   }),
   key({
@@ -219,9 +219,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     path: 'cors.allowAll',
     short: 'a',
     type: 'boolean',
-    default: true,
+    // Off by default, as in serve and http-server (rust-web-server turned it on): a local
+    // file server must not let every web page the user visits read its files.
+    default: false,
     placeholder: '[bool]',
-    description: 'Permissive CORS: echo the request Origin and allow any method and header.',
+    description:
+      'CORS for any origin: Access-Control-Allow-Origin: * (the Origin echoed with Vary: Origin under --cors-allow-credentials), any method and header.',
     isReloadable: true,
   }),
   key({
@@ -230,7 +233,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'list',
     default: [],
     placeholder: '<list>',
-    description: 'Comma-separated origins allowed when --cors-allow-all is false.',
+    description:
+      'Comma-separated origins allowed (CORS is off while this is empty and --cors-allow-all is off).',
     isReloadable: true,
   }),
   key({
@@ -368,9 +372,9 @@ export const PROXY_TABLES: readonly string[] = [
 
 /** Keys the reference accepted that rws ignores, with the reason shown as a warning. */
 export const LEGACY_KEYS: Readonly<Record<string, string>> = {
-  thread_count: 'thread_count is not used by rws (it has no thread pool); use workers',
-  request_allocation_size_in_bytes:
-    'request_allocation_size_in_bytes is not used by rws (reads are sized by the runtime)',
+  // The message follows the key in `file:line: key: message`, so it does not repeat the key.
+  thread_count: 'is not used by rws (it has no thread pool); use workers',
+  request_allocation_size_in_bytes: 'is not used by rws (reads are sized by the runtime)',
 };
 
 /** Sets a dotted `path` of a plain object tree. */

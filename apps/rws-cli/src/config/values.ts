@@ -78,10 +78,11 @@ function describe(value: unknown): string {
 
 /**
  * Converts a raw value for `key`. Strings come from flags and env vars and are parsed;
- * TOML values must already have the right type, except that strings are also accepted where
- * a human would write one (`"10mb"`, `"on"`, `"auto"`, a comma list).
+ * TOML values (`isFromFile`) must already have the right type, except that strings are also
+ * accepted where a human would write one (`"10mb"`, `"on"`, `"auto"`, a comma list) — never
+ * for a port or a plain number.
  */
-export function coerce(key: ConfigKey, raw: unknown): Coerced {
+export function coerce(key: ConfigKey, raw: unknown, isFromFile = false): Coerced {
   const bad = (expected: string): Coerced => ({
     ok: false,
     message: `must be ${expected}, got ${describe(raw)}`,
@@ -102,12 +103,21 @@ export function coerce(key: ConfigKey, raw: unknown): Coerced {
     }
     case 'port':
     case 'integer': {
+      const expected = key.type === 'port' ? 'a port number from 0 to 65535' : 'a whole number ≥ 0';
+      // A quoted number in TOML is a string: say so instead of accepting it silently, since
+      // the JSON Schema (and so the editor) rejects it too.
+      if (isFromFile && typeof raw === 'string') {
+        return {
+          ok: false,
+          message: `must be ${expected}, got the string ${describe(raw)} (write it without quotes)`,
+        };
+      }
       let n: number;
       if (typeof raw === 'number' || typeof raw === 'bigint') n = Number(raw);
       else if (typeof raw === 'string' && isDigits(raw.trim())) n = Number(raw.trim());
-      else return bad(key.type === 'port' ? 'a port number from 0 to 65535' : 'a whole number');
-      if (!Number.isSafeInteger(n) || n < 0) return bad('a whole number ≥ 0');
-      if (key.type === 'port' && n > 65535) return bad('a port number from 0 to 65535');
+      else return bad(expected);
+      if (!Number.isSafeInteger(n) || n < 0) return bad(expected);
+      if (key.type === 'port' && n > 65535) return bad(expected);
       return { ok: true, value: n };
     }
     case 'boolean': {

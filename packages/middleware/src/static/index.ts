@@ -309,7 +309,10 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
         if (!hasSlash) {
           // Built from the decoded segments, never from the raw path, so `//evil.example`
           // cannot turn into a protocol-relative Location (open redirect).
-          const location = `/${segments.map(encodeURIComponent).join('/')}/${req.search.length > 0 ? `?${req.search}` : ''}`;
+          // `/.` and `/%2e` name the root with no segments left: `/`, never `//` (issue #8).
+          const dir =
+            segments.length === 0 ? '/' : `/${segments.map(encodeURIComponent).join('/')}/`;
+          const location = `${dir}${req.search.length > 0 ? `?${req.search}` : ''}`;
           return { kind: 'redirect', location };
         }
         for (const name of index) {
