@@ -15,6 +15,7 @@ export { Headers } from './headers.js';
 export type { HttpErrorOptions } from './http-error.js';
 export { HttpError } from './http-error.js';
 export { isToken } from './is-token.js';
+export { requestAuthority } from './request-authority.js';
 export { DEFAULT_MIME_TYPE, isCompressible, lookupExtension, mimeType } from './mime.js';
 export type { FileResponseInit, ResponseInit } from './response-helpers.js';
 export {
@@ -43,8 +44,13 @@ export type {
   Protocol,
   Request,
   Response,
+  Scheme,
   TlsInfo,
+  TrailersInit,
+  Tunnel,
+  Upgrade,
 } from './types.js';
+export { validateInformational } from './validate-informational.js';
 export type { FromWebRequestOptions, ToWebRequestOptions } from './web.js';
 export {
   fromWebRequest,

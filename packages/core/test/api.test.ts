@@ -32,6 +32,7 @@ it('exports exactly these names', async () => {
       "parseCookies",
       "parseSetCookie",
       "redirect",
+      "requestAuthority",
       "serializeCookie",
       "serializeSseEvent",
       "sse",
@@ -41,6 +42,7 @@ it('exports exactly these names', async () => {
       "toFetchHandler",
       "toWebRequest",
       "toWebResponse",
+      "validateInformational",
     ]
   `);
 });
