@@ -1,7 +1,8 @@
 import { Body } from './body.js';
 import { Headers, type HeadersInit } from './headers.js';
+import { requestAuthority } from './request-authority.js';
 import { splitTarget } from './split-target.js';
-import type { ConnectionInfo, Protocol, Request } from './types.js';
+import type { ConnectionInfo, Protocol, Request, Scheme, Upgrade } from './types.js';
 
 /**
  * The connection of requests that never touched a socket: `app.fetch()`, tests, in-process
@@ -39,6 +40,19 @@ export interface CreateRequestInit {
   signal?: AbortSignal | undefined;
   /** Route parameters; default `{}`. */
   params?: Record<string, string> | undefined;
+  /**
+   * Default: from the target and the `host` header, as `requestAuthority()` does (an
+   * absolute-form target's authority over `Host`).
+   */
+  authority?: string | null | undefined;
+  /** Default: `https` when `conn.tls` is set, else `http`. */
+  scheme?: Scheme | undefined;
+  /** Default: a shared signal that never aborts. */
+  drain?: AbortSignal | undefined;
+  /** The transport's 1xx capability (see `Request.sendInformational`); default none. */
+  sendInformational?: ((status: number, headers?: HeadersInit) => boolean) | undefined;
+  /** The transport's upgrade/tunnel offer (see `Request.upgrade`); default none. */
+  upgrade?: Upgrade | undefined;
 }
 
 /**
@@ -55,6 +69,11 @@ class CoreRequest implements Request {
   readonly protocol: Protocol;
   readonly conn: ConnectionInfo;
   readonly signal: AbortSignal;
+  readonly authority: string | null;
+  readonly scheme: Scheme;
+  readonly drain: AbortSignal;
+  readonly sendInformational: ((status: number, headers?: HeadersInit) => boolean) | undefined;
+  readonly upgrade: Upgrade | undefined;
   params: Record<string, string>;
   #query: URLSearchParams | undefined = undefined;
 
@@ -72,6 +91,14 @@ class CoreRequest implements Request {
     this.conn = init.conn ?? IN_PROCESS_CONNECTION;
     this.signal = init.signal ?? NEVER_ABORTED;
     this.params = init.params ?? {};
+    this.authority =
+      init.authority === undefined
+        ? requestAuthority(target, this.headers.get('host'))
+        : init.authority;
+    this.scheme = init.scheme ?? (this.conn.tls === null ? 'http' : 'https');
+    this.drain = init.drain ?? NEVER_ABORTED;
+    this.sendInformational = init.sendInformational;
+    this.upgrade = init.upgrade;
   }
 
   get query(): URLSearchParams {

@@ -19,6 +19,7 @@ export type { HttpErrorOptions } from './http-error.js';
 export { HttpError } from './http-error.js';
 export { isPromise } from './is-promise.js';
 export { isToken } from './is-token.js';
+export { requestAuthority } from './request-authority.js';
 export { DEFAULT_MIME_TYPE, isCompressible, lookupExtension, mimeType } from './mime.js';
 export { normalizeHost } from './normalize-host.js';
 export { parseContentLength } from './parse-content-length.js';
@@ -50,8 +51,13 @@ export type {
   Protocol,
   Request,
   Response,
+  Scheme,
   TlsInfo,
+  TrailersInit,
+  Tunnel,
+  Upgrade,
 } from './types.js';
+export { validateInformational } from './validate-informational.js';
 export type { FromWebRequestOptions, ToWebRequestOptions } from './web.js';
 export {
   fromWebRequest,

@@ -4,13 +4,16 @@
  * `Response`s; the router, middleware and proxy only ever see these types.
  */
 import type { Body } from './body.js';
-import type { Headers } from './headers.js';
+import type { Headers, HeadersInit } from './headers.js';
 
 /** A value or a promise of it. Synchronous results let transports skip a microtask. */
 export type MaybePromise<T> = T | Promise<T>;
 
 /** The protocol a request arrived over. */
 export type Protocol = 'http/1.0' | 'http/1.1' | 'h2' | 'h3';
+
+/** The URI scheme of a request: `https` when it arrived over TLS or QUIC. */
+export type Scheme = 'http' | 'https';
 
 /** What is known about the TLS session of a connection. */
 export interface TlsInfo {
@@ -83,23 +86,104 @@ export interface Request {
   readonly headers: Headers;
   /** The request body: a one-shot stream. */
   readonly body: Body;
+  /** The HTTP version the request arrived over; not the upgrade token (see `upgrade`). */
   readonly protocol: Protocol;
+  /**
+   * The authority (`host[:port]`) the request is for, as the client sent it: on HTTP/1.1 the
+   * authority of an absolute-form target wins over `Host` (RFC 9112 §3.2.2), CONNECT's
+   * authority-form target is its own authority, otherwise `Host`; on h2/h3 `:authority`.
+   * Null when the request names none. Host routing and `toWebRequest` use it.
+   */
+  readonly authority: string | null;
+  /** `https` when the request arrived over TLS (or QUIC), else `http`: the transport's word. */
+  readonly scheme: Scheme;
   readonly conn: ConnectionInfo;
   /** Aborts when the client goes away or the request times out. */
   readonly signal: AbortSignal;
+  /**
+   * Aborts when the server starts a graceful shutdown (on h2/h3 also when the connection
+   * receives GOAWAY). Long-lived responses (SSE, WebSocket, tunnels) end themselves on it so
+   * the shutdown does not wait out its grace period. Never aborts for in-process requests.
+   */
+  readonly drain: AbortSignal;
   /** Route parameters, filled in by the router (empty object before routing). */
   params: Record<string, string>;
   /** Trailer fields of a chunked / h2 request, available once the body has been read. */
   readonly trailers: Headers | null;
+  /**
+   * Sends an informational (1xx) response before the final one, e.g. `103 Early Hints`
+   * (RFC 8297). Present when the transport can send them (HTTP/1.1, h2, h3); absent for
+   * in-process requests. Returns false, sending nothing, when it is too late (the final
+   * response started), the request is over, or the client cannot take 1xx (HTTP/1.0,
+   * RFC 9110 §15.2). Throws `RWS_CORE_INVALID_STATUS` for a status outside 100-199 or 101
+   * (switching protocols belongs to `upgrade.accept()`), `RWS_CORE_INVALID_HEADER` for bad fields.
+   */
+  readonly sendInformational?: ((status: number, headers?: HeadersInit) => boolean) | undefined;
+  /**
+   * Present when the request asks to leave HTTP for another protocol on this connection or
+   * stream: an HTTP/1.1 `Upgrade` (+ `Connection: upgrade`), a `CONNECT` tunnel, or (h2, h3)
+   * an extended CONNECT (RFC 8441, RFC 9220). The handler chain runs as for any request, so
+   * middleware can refuse it with a normal response; a handler takes it with `accept()`.
+   */
+  readonly upgrade?: Upgrade | undefined;
 }
+
+/**
+ * A request's offer to switch protocols or open a tunnel (`req.upgrade`). One shape for every
+ * transport: HTTP/1.1 answers `accept()` with `101 Switching Protocols` (Upgrade) or a 2xx
+ * (CONNECT); h2 and h3 answer extended or plain CONNECT with a 2xx on the stream.
+ */
+export interface Upgrade {
+  /** `upgrade` for an HTTP/1.1 `Upgrade` request; `connect` for CONNECT (plain or extended). */
+  readonly kind: 'upgrade' | 'connect';
+  /**
+   * The protocol asked for, lower-cased: the `Upgrade` field on HTTP/1.1 (e.g. `websocket`;
+   * a comma-separated list when the client offers several), the `:protocol` pseudo-header of
+   * an extended CONNECT on h2/h3, null for a plain CONNECT tunnel. Not `Request.protocol`,
+   * which is the HTTP version.
+   */
+  readonly protocol: string | null;
+  /**
+   * Accepts: sends the switching response with `headers` (101 with `Connection`/`Upgrade` on
+   * HTTP/1.1 Upgrade, 200 for CONNECT) and resolves the byte stream of the new protocol.
+   * After it, the response the handler returns is not sent (return `{ status: 101 }` or 200
+   * so logs and metrics see what happened). Rejects when the final response has started,
+   * the request is over, or it was already accepted.
+   */
+  accept(headers?: HeadersInit): Promise<Tunnel>;
+}
+
+/**
+ * The two directions of an accepted upgrade or tunnel. Both are web streams with backpressure;
+ * closing `writable` half-closes our side (FIN on HTTP/1.1, END_STREAM on h2/h3), cancelling
+ * `readable` or aborting `writable` tears the whole connection (or stream) down.
+ */
+export interface Tunnel {
+  /** Bytes from the peer, starting with any it sent right after the request head. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Bytes to the peer. */
+  readonly writable: WritableStream<Uint8Array>;
+}
+
+/**
+ * Trailer fields of a response: ready now, or a function the transport calls once the body has
+ * been sent (for trailers learnt last: a gRPC status, a checksum of a streamed or proxied body).
+ */
+export type TrailersInit = Headers | (() => MaybePromise<Headers | null | undefined>);
 
 /** A response as handlers return it. Plain objects are fine; the helpers build them. */
 export interface Response {
   status: number;
   headers: Headers;
   body: BodyInit;
-  /** Trailer fields to send after the body (chunked HTTP/1.1, h2, h3). */
-  trailers?: Headers | undefined;
+  /**
+   * Trailer fields to send after the body (chunked HTTP/1.1, h2, h3). A function is called
+   * after the last body byte; declare its field names up front in a `Trailer` header
+   * (RFC 9110 §6.6.2). Trailers force chunked framing on HTTP/1.1 (no `Content-Length`, no
+   * file body) and are dropped for HTTP/1.0 clients. A function that throws ends the
+   * response as incomplete (connection closed before the last chunk).
+   */
+  trailers?: TrailersInit | undefined;
 }
 
 /** Turns a request into a response. */

@@ -132,13 +132,18 @@ export function fromWebRequest(
     protocol: options.protocol,
     conn: options.conn,
     signal: options.signal ?? webReq.signal,
+    // The authority stays the `host` field's (tests set it to exercise host routing); the
+    // scheme is the URL's, as a Web request has no connection to ask.
+    scheme: url.protocol === 'https:' ? 'https' : 'http',
   });
 }
 
 /** Options of `toWebRequest`. */
 export interface ToWebRequestOptions {
-  /** Scheme and authority for origin-form targets, e.g. `http://localhost:3000`. Default: from
-   * the `host` header and whether the connection is TLS. */
+  /**
+   * Scheme and authority for targets that are not absolute-form, e.g. `http://localhost:3000`.
+   * Default: `req.scheme` and `req.authority` (`localhost` when the request names none).
+   */
   origin?: string | undefined;
 }
 
@@ -148,16 +153,10 @@ export interface ToWebRequestOptions {
  */
 export function toWebRequest(req: Request, options: ToWebRequestOptions = {}): globalThis.Request {
   let url: string;
-  if (req.target.charCodeAt(0) === 47 /* / */) {
-    const origin =
-      options.origin ??
-      `${req.conn.tls === null ? 'http' : 'https'}://${req.headers.get('host') ?? 'localhost'}`;
-    url = origin + req.target;
-  } else if (req.target.includes('://')) {
-    url = req.target;
-  } else {
-    url = options.origin ?? `http://${req.headers.get('host') ?? 'localhost'}`;
-  }
+  const origin = options.origin ?? `${req.scheme}://${req.authority ?? 'localhost'}`;
+  if (req.target.charCodeAt(0) === 47 /* / */) url = origin + req.target;
+  else if (req.target.includes('://')) url = req.target;
+  else url = origin;
   const headers = toWebHeaders(req.headers);
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && req.body.hasBody;
   return new globalThis.Request(url, {

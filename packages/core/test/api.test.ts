@@ -37,6 +37,7 @@ it('exports exactly these names', async () => {
       "parseCookies",
       "parseSetCookie",
       "redirect",
+      "requestAuthority",
       "serializeCookie",
       "serializeSseEvent",
       "splitTarget",
@@ -47,6 +48,7 @@ it('exports exactly these names', async () => {
       "toFetchHandler",
       "toWebRequest",
       "toWebResponse",
+      "validateInformational",
     ]
   `);
 });

@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   SERVER_CLOSED: 'RWS_HTTP1_SERVER_CLOSED',
   INVALID_RESPONSE: 'RWS_HTTP1_INVALID_RESPONSE',
   FILE_NOT_FOUND: 'RWS_HTTP1_FILE_NOT_FOUND',
+  UPGRADE_UNAVAILABLE: 'RWS_HTTP1_UPGRADE_UNAVAILABLE',
   // Client and pool (see internal/client-errors.ts).
   CONNECT_TIMEOUT: 'RWS_HTTP1_CONNECT_TIMEOUT',
   CONNECT_FAILED: 'RWS_HTTP1_CONNECT_FAILED',
@@ -88,4 +89,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<Http1ErrorCode, string>> = {
   RWS_HTTP1_INVALID_RESPONSE:
     'server: a handler returned something that is not a valid response, or a body that does not match its content-length (500); client: the response violates RFC 9112 framing.',
   RWS_HTTP1_FILE_NOT_FOUND: 'server: a file response body names a file that does not exist (404).',
+  RWS_HTTP1_UPGRADE_UNAVAILABLE:
+    'server: `req.upgrade.accept()` was called twice, after the response started, or after the request ended.',
 };

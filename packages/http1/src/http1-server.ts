@@ -5,7 +5,8 @@ import {
   type Socket,
 } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
-import { DEFAULT_BODY_LIMIT, type Handler, type Request } from '@rws/core';
+import { DEFAULT_BODY_LIMIT, type Handler, type Request, RwsError } from '@rws/core';
+import { ERROR_CODES } from './errors.js';
 import { connectionInfo } from './internal/connection-info.js';
 import {
   type ConnectionOptions,
@@ -60,21 +61,6 @@ export interface Http1ServerOptions {
   serverHeader?: string | false | undefined;
   /** Receives handler errors that become 5xx and stream failures. Default: `console.error`. */
   onError?: ((err: unknown, req: Request | null) => void) | undefined;
-  /**
-   * Takes over connections that ask for `Upgrade` (WebSocket, h2c) with `Connection: upgrade`:
-   * it receives the request, the paused socket and the bytes already read past the head.
-   * Without it, `Upgrade` is ignored and the request is answered normally; so is an `Upgrade`
-   * without `Connection: upgrade`, on HTTP/1.0, or on a request with a body (RFC 9110 §7.8
-   * lets a server ignore it).
-   */
-  onUpgrade?: ((req: Request, socket: Socket, head: Buffer) => void) | undefined;
-  /**
-   * Takes over `CONNECT host:port` requests (RFC 9110 §9.3.6), e.g. a forward proxy: it
-   * receives the request, the paused socket and the bytes already read past the head, and
-   * answers (`HTTP/1.1 200 Connection established`) on the socket itself. Without it, CONNECT
-   * is answered 501 and the connection closed. A CONNECT with a body is always 400.
-   */
-  onConnect?: ((req: Request, socket: Socket, head: Buffer) => void) | undefined;
   /** Serve HTTPS: node:tls options (key, cert, ca, requestCert, SNICallback, …). */
   tls?: TlsOptions | undefined;
 }
@@ -120,6 +106,8 @@ export class Http1Server {
   #server: Server | null = null;
   #connections = new Set<ServerConnection>();
   #upgraded = new Set<Socket>();
+  /** Aborted when `close()` starts: every request's `drain` signal. */
+  #drain = new AbortController();
   #isClosing = false;
   #closePromise: Promise<void> | null = null;
   #onDrained: (() => void) | null = null;
@@ -148,8 +136,7 @@ export class Http1Server {
     this.#ctx = {
       handler,
       options: resolved,
-      onUpgrade: options.onUpgrade ?? null,
-      onConnect: options.onConnect ?? null,
+      drainSignal: this.#drain.signal,
       get isClosing() {
         return self.#isClosing;
       },
@@ -175,6 +162,11 @@ export class Http1Server {
   /** True once `close()` was called. */
   get isClosing(): boolean {
     return this.#isClosing;
+  }
+
+  /** Aborts when `close()` starts; the `drain` signal of every request this server serves. */
+  get drainSignal(): AbortSignal {
+    return this.#drain.signal;
   }
 
   /** Open connections (upgraded sockets excluded). */
@@ -233,12 +225,23 @@ export class Http1Server {
   }
 
   /**
-   * Stops accepting, lets in-flight requests finish, closes idle keep-alive connections (and
-   * those that become idle), and after `graceMs` destroys whatever is left.
+   * Stops accepting, aborts every request's `drain` signal, lets in-flight requests finish,
+   * closes idle keep-alive connections (and those that become idle), and after `graceMs`
+   * destroys whatever is left, upgraded connections and tunnels included.
    */
   close(options: CloseOptions = {}): Promise<void> {
     this.#closePromise ??= this.#close(options.graceMs ?? 10_000);
     return this.#closePromise;
+  }
+
+  /**
+   * Aborts every request's `drain` signal (the HTTP/1.1 stand-in for GOAWAY) without closing
+   * anything: long-lived responses end themselves. `close()` calls it; `@rws/server` calls it
+   * when its drain starts, before the shutdown delay. Idempotent.
+   */
+  drain(): void {
+    if (this.#drain.signal.aborted) return;
+    this.#drain.abort(new RwsError(ERROR_CODES.SERVER_CLOSED, 'the server is shutting down'));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -247,6 +250,9 @@ export class Http1Server {
 
   async #close(graceMs: number): Promise<void> {
     this.#isClosing = true;
+    // Long-lived responses (SSE, tunnels) watch `req.drain` and end themselves, so the
+    // shutdown need not wait out the grace period for them.
+    this.drain();
     const server = this.#server;
     const serverClosed =
       server === null

@@ -4,8 +4,7 @@ export type { AgentOptions, RequestOptions } from './agent.js';
 export { Agent, createAgent } from './agent.js';
 export type { ClientRequestOptions } from './client.js';
 export { getGlobalAgent, request, setGlobalAgent } from './client.js';
-export type { EarlyHintsCapable } from './early-hints.js';
-export { EARLY_HINTS, writeEarlyHints } from './early-hints.js';
+export { writeEarlyHints } from './early-hints.js';
 export type { Http1ErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';
 export type {

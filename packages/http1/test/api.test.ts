@@ -5,7 +5,6 @@ describe('public API', () => {
     expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
       [
         "Agent",
-        "EARLY_HINTS",
         "ERROR_CODES",
         "ERROR_DESCRIPTIONS",
         "Http1Server",

@@ -46,9 +46,10 @@ const ROWS: [string, string, number][] = [
   ['HTTP/1.0 without Host', 'GET / HTTP/1.0\r\n\r\n', 200],
   ['absolute-form target', `GET http://a/x?y HTTP/1.1\r\n${H}\r\n`, 200],
   ['OPTIONS *', `OPTIONS * HTTP/1.1\r\n${H}\r\n`, 200],
-  // CONNECT is well-formed but not implemented without `onConnect` (RFC 9110 §9.3.6).
+  // CONNECT is well-formed, but a handler that answers 2xx without `req.upgrade.accept()`
+  // opened no tunnel: 501 (RFC 9110 §9.3.6).
   [
-    'CONNECT authority-form without onConnect → 501',
+    'CONNECT authority-form not accepted → 501',
     `CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n`,
     501,
   ],

@@ -355,7 +355,8 @@ export class App<State = undefined> extends RouteGroup<State, ''> implements Rou
     req.valid = EMPTY_VALID;
     let match: RouteMatch<RouteEntry> | null;
     try {
-      match = router.lookup(req.method, req.path, this.#hasHosts ? req.headers.get('host') : null);
+      // The request's authority: an absolute-form target's over Host (RFC 9112 §3.2.2).
+      match = router.lookup(req.method, req.path, this.#hasHosts ? req.authority : null);
     } catch (err) {
       return this.#fail(err, req, null);
     }

@@ -91,3 +91,34 @@ describe('App over @rws/http1', () => {
     expect(await res.text()).not.toContain('secret');
   });
 });
+
+describe('host routing over @rws/http1 (issue #9)', () => {
+  it('routes an absolute-form request by its target authority, not a different Host', async () => {
+    const { connect } = await import('node:net');
+    const hosts = createApp({ logger: { error() {} } });
+    hosts.host('api.example.com', (g) => g.get('/', () => text('api')));
+    hosts.get('/', () => text('default'));
+    const hostServer = createServer(hosts.handler);
+    const { port } = await hostServer.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        let out = '';
+        socket.on('data', (d: Buffer) => {
+          out += d.toString('latin1');
+        });
+        socket.on('end', () => resolve(out));
+        socket.on('error', reject);
+        socket.write(
+          'GET http://api.example.com/ HTTP/1.1\r\nHost: www.example.org\r\n\r\n' +
+            'GET / HTTP/1.1\r\nHost: api.example.com\r\n\r\n' +
+            'GET / HTTP/1.1\r\nHost: www.example.org\r\nConnection: close\r\n\r\n',
+        );
+      });
+      const bodies = raw.split(/HTTP\/1\.1 /).slice(1).map((r) => r.slice(r.indexOf('\r\n\r\n') + 4));
+      expect(bodies).toEqual(['api', 'api', 'default']);
+    } finally {
+      await hostServer.close({ graceMs: 100 });
+    }
+  });
+});

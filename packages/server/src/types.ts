@@ -1,7 +1,6 @@
 /**
  * Options and the running-server handle of `serve()`.
  */
-import type { Socket } from 'node:net';
 import type { Handler, MaybePromise, Request } from '@rws/core';
 import type { Metrics } from './metrics.js';
 
@@ -106,10 +105,6 @@ export interface ServeOptions {
   onShutdown?: (() => MaybePromise<void>) | undefined;
   /** Receives handler errors, TLS load/reload errors and listener errors. Default `console.error`. */
   onError?: ((err: unknown, req: Request | null) => void) | undefined;
-  /** Takes over `Upgrade` requests (WebSocket); see `@rws/http1`. */
-  onUpgrade?: ((req: Request, socket: Socket, head: Buffer) => void) | undefined;
-  /** Takes over `CONNECT host:port` requests (forward proxy); see `@rws/http1`. */
-  onConnect?: ((req: Request, socket: Socket, head: Buffer) => void) | undefined;
   /**
    * Worker processes (node:cluster) sharing the port. Default 1 (no cluster); `'auto'` uses
    * `os.availableParallelism()`. With more than one, `serve()` in the primary forks the running

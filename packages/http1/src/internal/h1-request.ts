@@ -7,27 +7,39 @@ import {
   type Body,
   type ConnectionInfo,
   type Headers,
+  type HeadersInit,
   type Protocol,
   type Request,
+  requestAuthority,
+  type Scheme,
   splitTarget,
+  type Upgrade,
+  validateInformational,
 } from '@rws/core';
-import { EARLY_HINTS, type EarlyHintsCapable } from '../early-hints.js';
 
-/** Where a request sends interim (1xx) responses: its connection. */
+/** What a request needs from its connection: 1xx writing and the server's drain signal. */
 export interface InterimWriter {
   writeInterim(req: H1Request, status: number, headers: Headers): boolean;
+  readonly drainSignal: AbortSignal;
 }
 
-export class H1Request implements Request, EarlyHintsCapable {
+// Requests built without a connection (none today) never see a shutdown.
+const NEVER_DRAINED: AbortSignal = new AbortController().signal;
+
+export class H1Request implements Request {
   readonly method: string;
   readonly target: string;
   readonly headers: Headers;
   readonly body: Body;
   readonly protocol: Protocol;
   readonly conn: ConnectionInfo;
+  readonly scheme: Scheme;
   params: Record<string, string> = {};
   /** `[path, search]`, split on first access by core's one splitter. */
   #parts: [string, string] | null = null;
+  /** Set by the connection for Upgrade and CONNECT requests it can hand over. */
+  upgrade: Upgrade | undefined = undefined;
+  #authority: string | null | undefined = undefined;
   #query: URLSearchParams | null = null;
   #controller: AbortController | null = null;
   #abortReason: unknown = undefined;
@@ -49,12 +61,25 @@ export class H1Request implements Request, EarlyHintsCapable {
     this.body = body;
     this.protocol = protocol;
     this.conn = conn;
+    this.scheme = conn.tls === null ? 'http' : 'https';
     this.#interim = interim;
   }
 
-  /** 103 Early Hints, through the connection (see `writeEarlyHints`). */
-  [EARLY_HINTS](headers: Headers): boolean {
-    return this.#interim?.writeInterim(this, 103, headers) ?? false;
+  /** An informational (1xx) response through the connection (RFC 9110 §15.2). */
+  sendInformational(status: number, headers?: HeadersInit): boolean {
+    const fields = validateInformational(status, headers);
+    return this.#interim?.writeInterim(this, status, fields) ?? false;
+  }
+
+  get authority(): string | null {
+    if (this.#authority === undefined) {
+      this.#authority = requestAuthority(this.target, this.headers.get('host'));
+    }
+    return this.#authority;
+  }
+
+  get drain(): AbortSignal {
+    return this.#interim?.drainSignal ?? NEVER_DRAINED;
   }
 
   get path(): string {

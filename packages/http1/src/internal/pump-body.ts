@@ -3,7 +3,13 @@
  * streams and file ranges, chunked or with a Content-Length.
  */
 import { type FileHandle, open } from 'node:fs/promises';
-import { type FileBodyInit, type Headers, type Response, RwsError } from '@rws/core';
+import {
+  type FileBodyInit,
+  Headers,
+  type Response,
+  RwsError,
+  type TrailersInit,
+} from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { armSendTimeout } from './connection-deadline.js';
 import { noop, ST_CLOSED, type StreamBody } from './connection-state.js';
@@ -17,7 +23,7 @@ export async function pumpBody(
   c: ServerConnection,
   body: StreamBody,
   isChunked: boolean,
-  trailers: Headers | null,
+  trailers: TrailersInit | null,
   expected: number,
 ): Promise<void> {
   const socket = c.socket;
@@ -84,12 +90,37 @@ export async function pumpBody(
     socket.destroy();
     return;
   }
-  if (isChunked)
+  if (isChunked) {
+    let fields: Headers | null = null;
+    if (typeof trailers === 'function') {
+      // Late trailers (gRPC status, a digest of what was streamed): asked for now that the
+      // last body byte is out. A failure leaves the body unterminated, so the peer sees an
+      // incomplete response rather than a complete one without its trailers.
+      try {
+        fields = (await trailers()) ?? null;
+      } catch (err) {
+        if (c.state !== ST_CLOSED) {
+          c.server.reportError(err, c.req);
+          socket.destroy();
+        }
+        return;
+      }
+      if (c.state === ST_CLOSED) return;
+      if (fields !== null && !(fields instanceof Headers)) {
+        c.server.reportError(
+          new RwsError(ERROR_CODES.INVALID_RESPONSE, 'response trailers function returned no Headers'),
+          c.req,
+        );
+        socket.destroy();
+        return;
+      }
+    } else {
+      fields = trailers;
+    }
     socket.write(
-      trailers === null || trailers.size === 0
-        ? '0\r\n\r\n'
-        : `0\r\n${serializeTrailers(trailers)}\r\n`,
+      fields === null || fields.size === 0 ? '0\r\n\r\n' : `0\r\n${serializeTrailers(fields)}\r\n`,
     );
+  }
   c.responseDone();
 }
 

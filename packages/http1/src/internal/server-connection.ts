@@ -69,8 +69,8 @@ export interface ServerContext {
   readonly handler: Handler;
   readonly options: ConnectionOptions;
   readonly isClosing: boolean;
-  readonly onUpgrade: ((req: Request, socket: Socket, head: Buffer) => void) | null;
-  readonly onConnect: ((req: Request, socket: Socket, head: Buffer) => void) | null;
+  /** Aborts when the server starts a graceful shutdown (`req.drain`). */
+  readonly drainSignal: AbortSignal;
   /** The cached `Date` value for this second. */
   date(): string;
   reportError(err: unknown, req: Request | null): void;
@@ -129,6 +129,11 @@ export class ServerConnection implements BodyOwner, InterimWriter {
   drainResolve: (() => void) | null = null;
   activeIterator: AsyncIterator<Uint8Array> | null = null;
   isSendTimedOut = false;
+  /**
+   * Bytes past the head of an Upgrade/CONNECT request while its handler runs synchronously
+   * (later they are in `pending`): the first bytes of the tunnel if the handler accepts.
+   */
+  tunnelHead: Buffer | null = null;
 
   constructor(server: ServerContext, socket: Socket, info: ConnectionInfo) {
     this.server = server;
@@ -223,10 +228,15 @@ export class ServerConnection implements BodyOwner, InterimWriter {
 
   // ------------------------------------------------------------ writing
 
+  get drainSignal(): AbortSignal {
+    return this.server.drainSignal;
+  }
+
   /**
-   * Writes a 1xx interim response (103 Early Hints) for the current request. Refused (false)
-   * once the final response started, for another request, or to an HTTP/1.0 client
-   * (RFC 9110 §15.2). 1xx carry no body and do not change keep-alive (RFC 9112 §6.3 item 1).
+   * Writes a 1xx interim response (`req.sendInformational`, already validated) for the
+   * current request. Refused (false) once the final response started, for another request,
+   * or to an HTTP/1.0 client (RFC 9110 §15.2). 1xx carry no body and do not change
+   * keep-alive (RFC 9112 §6.3 item 1).
    */
   writeInterim(req: H1Request, status: number, headers: Headers): boolean {
     if (
@@ -236,11 +246,14 @@ export class ServerConnection implements BodyOwner, InterimWriter {
       this.minor === 0 ||
       this.state === ST_CLOSED ||
       this.state === ST_UPGRADED ||
-      status < 102 ||
+      status < 100 ||
+      status === 101 ||
       status > 199
     ) {
       return false;
     }
+    // A handler's own 100 Continue answers the client's expectation: do not send a second.
+    if (status === 100) this.needsContinue = false;
     let head = statusLine(status);
     const list = headers.toList();
     for (let i = 0; i < list.length; i += 2) head += `${list[i]}: ${list[i + 1]}\r\n`;
@@ -373,11 +386,9 @@ export class ServerConnection implements BodyOwner, InterimWriter {
       return;
     }
     if (!this.isResponseDone) {
-      // Like node:http, a client that stops sending mid-request is treated as gone for the
-      // handler's signal; a response the handler still produces is written all the same.
-      this.req?.abort(
-        new RwsError(ERROR_CODES.CLIENT_ABORTED, 'client closed its side of the connection'),
-      );
+      // A half-close after a complete request (RFC 9112 §9.6 lets a client signal "no more
+      // requests" this way) is not an abort: the response is written, then we close. A
+      // client that is really gone closes or resets the socket, which `onClose` handles.
       return;
     }
     if (state === ST_HEAD) {

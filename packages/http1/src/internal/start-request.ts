@@ -1,12 +1,11 @@
 /**
  * Starting a request on a server connection once its head is parsed: framing checks, the
- * core `Request`, and the hand-over of the socket for CONNECT and Upgrade.
+ * core `Request`, and the upgrade offer (`req.upgrade`) for CONNECT and Upgrade.
  */
-import type { Socket } from 'node:net';
-import { Body, Headers, type Request } from '@rws/core';
+import { Body, Headers } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { ChunkedDecoder } from './chunked-decoder.js';
-import { resetDeadlines, setDeadline } from './connection-deadline.js';
+import { setDeadline } from './connection-deadline.js';
 import {
   BODY_CHUNKED,
   BODY_LENGTH,
@@ -28,10 +27,9 @@ import {
 import { H1Request } from './h1-request.js';
 import { RequestBody } from './request-body.js';
 import type { RequestHead } from './request-head.js';
-import { reject, rejectStatus } from './respond-error.js';
+import { reject } from './respond-error.js';
 import type { ServerConnection } from './server-connection.js';
-
-const EMPTY = Buffer.alloc(0);
+import { offerUpgrade } from './server-upgrade.js';
 
 /**
  * Sets up the request whose head was just parsed and calls the handler. Returns false when
@@ -69,8 +67,6 @@ export function startRequest(
   if (isConnect) {
     if (mode === BODY_CHUNKED) return reject(c, ERROR_CODES.INVALID_TRANSFER_ENCODING);
     if (mode === BODY_LENGTH) return reject(c, ERROR_CODES.INVALID_CONTENT_LENGTH);
-    // Without a tunnel owner we do not implement the method (RFC 9110 §15.6.2).
-    if (c.server.onConnect === null) return rejectStatus(c, 501);
   }
 
   let needsContinue = false;
@@ -124,53 +120,30 @@ export function startRequest(
   c.decoder = mode === BODY_CHUNKED ? new ChunkedDecoder() : null;
 
   if (isConnect) {
-    handOver(c, c.server.onConnect!, req, buf.subarray(pos));
-    return false;
-  }
-  // Upgrade (RFC 9110 §7.8): hand the socket over when someone wants it. An Upgrade that is
-  // not also a `Connection` option, on HTTP/1.0, or on a request with content (whose bytes
-  // would have to be read before switching) is ignored: the request is answered normally.
-  const onUpgrade = c.server.onUpgrade;
-  if (
-    onUpgrade !== null &&
+    // The handler chain decides (`req.upgrade.accept()` opens the tunnel). Whatever else it
+    // answers, the connection closes after it: the client may already be sending tunnel bytes.
+    c.isKeepAlive = false;
+    offerUpgrade(c, req, 'connect', null);
+  } else if (
+    // Upgrade (RFC 9110 §7.8). One that is not also a `Connection` option, on HTTP/1.0, or on
+    // a request with content (whose bytes would have to be read before switching) is not
+    // offered: the request is answered normally.
     fields.upgrade !== null &&
     (conn & CONN_UPGRADE) !== 0 &&
     minor === 1 &&
     mode === BODY_NONE
   ) {
-    handOver(c, onUpgrade, req, buf.subarray(pos));
-    return false;
+    offerUpgrade(c, req, 'upgrade', fields.upgrade.trim().toLowerCase());
   }
 
   setDeadline(c, DL_REQUEST, opts.requestTimeoutMs);
   c.state = c.isBodyDone ? ST_WAIT : ST_BODY;
+  // A handler that accepts synchronously takes these bytes with the socket; later ones wait
+  // in `pending` (ST_WAIT) until it accepts or answers.
+  if (req.upgrade !== undefined) c.tunnelHead = buf.subarray(pos);
   c.callHandler(req);
+  c.tunnelHead = null;
   // The handler may have answered synchronously (and even closed the connection).
   const state = c.state;
   return state !== ST_CLOSED && state !== ST_UPGRADED;
-}
-
-/** Gives the socket to `onUpgrade` / `onConnect`; this connection is done with it. */
-function handOver(
-  c: ServerConnection,
-  onUpgrade: (req: Request, socket: Socket, head: Buffer) => void,
-  req: H1Request,
-  head: Buffer,
-): void {
-  c.state = ST_UPGRADED;
-  resetDeadlines(c);
-  const socket = c.socket;
-  socket.removeListener('data', c.onData);
-  socket.removeListener('end', c.onEnd);
-  socket.removeListener('close', c.onClose);
-  socket.removeListener('drain', c.onDrain);
-  c.server.connectionClosed(c);
-  // The new owner gets a paused socket and the bytes we already read past the head.
-  socket.pause();
-  try {
-    onUpgrade(req, socket, head.length === 0 ? EMPTY : Buffer.from(head));
-  } catch (err) {
-    c.server.reportError(err, req);
-    socket.destroy();
-  }
 }

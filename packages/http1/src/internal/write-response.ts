@@ -53,6 +53,13 @@ export function respond(c: ServerConnection, req: H1Request, res: Response): voi
     respondError(c, err, 500);
     return;
   }
+  if (req.upgrade !== undefined && req.upgrade.kind === 'connect' && res.status < 300) {
+    // RFC 9110 §9.3.6: a 2xx to CONNECT tells the client the tunnel is open; without
+    // `req.upgrade.accept()` there is none, so the method is not implemented here.
+    releaseBody(res.body);
+    respondError(c, null, 501);
+    return;
+  }
   const body = res.body;
   if (body !== null && typeof body === 'object' && (body as FileBodyInit).kind === 'file') {
     // respondFile answers its own errors; anything left (a bug) must not become an unhandled
@@ -133,7 +140,9 @@ export function writeResponse(
   // or file body they are dropped. A trailers object still empty now may be filled while a
   // stream is sent; it goes out if the body is chunked anyway.
   const trailers = c.minor === 1 ? (res.trailers ?? null) : null;
-  const hasTrailers = trailers !== null && trailers.size > 0;
+  // Trailers produced after the body (a function) are known to come, not what they hold.
+  const isLate = typeof trailers === 'function';
+  const hasTrailers = trailers !== null && (isLate || (trailers as Headers).size > 0);
   if (body === null) {
     length = 0;
   } else if (typeof body === 'string') {
@@ -163,7 +172,8 @@ export function writeResponse(
     isChunked = true;
     head += 'transfer-encoding: chunked\r\n';
     // RFC 9110 §6.6.2: announce the trailer fields so the recipient can expect them.
-    if (!hasTrailerField) head += `trailer: ${trailerNames(trailers)}\r\n`;
+    // Late trailers can only be announced by the handler's own `Trailer` field.
+    if (!hasTrailerField && !isLate) head += `trailer: ${trailerNames(trailers as Headers)}\r\n`;
     if (payload !== null) {
       stream = singleChunk(payload);
       payload = null;

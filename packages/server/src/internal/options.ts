@@ -37,8 +37,6 @@ export interface ResolvedOptions {
   onReload: ((server: RunningServer) => MaybePromise<void>) | null;
   onShutdown: (() => MaybePromise<void>) | null;
   onError: (err: unknown, req: Request | null) => void;
-  onUpgrade: ServeOptions['onUpgrade'] | null;
-  onConnect: ServeOptions['onConnect'] | null;
   workers: number;
 }
 
@@ -211,7 +209,7 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
   if (serverHeader !== false && typeof serverHeader !== 'string') {
     problems.push('serverHeader: must be a string or false');
   }
-  for (const key of ['onReload', 'onShutdown', 'onError', 'onUpgrade', 'onConnect'] as const) {
+  for (const key of ['onReload', 'onShutdown', 'onError'] as const) {
     const fn = options[key];
     if (fn !== undefined && typeof fn !== 'function') problems.push(`${key}: must be a function`);
   }
@@ -238,8 +236,6 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     onReload: options.onReload ?? null,
     onShutdown: options.onShutdown ?? null,
     onError: options.onError ?? defaultOnError,
-    onUpgrade: options.onUpgrade ?? null,
-    onConnect: options.onConnect ?? null,
     workers,
   };
 }

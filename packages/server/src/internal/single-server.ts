@@ -213,8 +213,6 @@ export class SingleServer implements RunningServer {
       ...limits,
       serverHeader: options.serverHeader,
       onError: options.onError,
-      onUpgrade: options.onUpgrade ?? undefined,
-      onConnect: options.onConnect ?? undefined,
     });
   }
 
@@ -351,6 +349,9 @@ export class SingleServer implements RunningServer {
 
   async #close(graceMs: number, delayMs: number): Promise<void> {
     this.#isDraining = true;
+    // The GOAWAY equivalent: every request's `drain` signal aborts now, so SSE streams and
+    // tunnels wind down during the delay instead of holding the close for its grace period.
+    for (const codec of [this.#http1, ...this.#retired]) codec.drain();
     // /readyz answers 503 from now on; keep serving for a while so load balancers notice.
     if (delayMs > 0 && this.#isListening) await new Promise((r) => setTimeout(r, delayMs));
     const listener = this.#listener;

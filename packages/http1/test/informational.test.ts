@@ -1,11 +1,72 @@
-/** 103 Early Hints through `writeEarlyHints()` (RFC 8297, RFC 9110 §15.2). */
+/**
+ * Informational responses through core's `req.sendInformational()` (issue #9) and the
+ * `writeEarlyHints()` wrapper over it (RFC 8297, RFC 9110 §15.2).
+ */
 import { request } from 'node:http';
-import { Headers, type Request } from '@rws/core';
+import { createRequest, Headers, isRwsError, type Request } from '@rws/core';
 import { describe, expect, it } from 'vitest';
-import { EARLY_HINTS, writeEarlyHints } from '../src/index.js';
+import { writeEarlyHints } from '../src/index.js';
 import { exchange, start, text } from './helpers.js';
 
 const LINK = '</app.css>; rel=preload; as=style';
+
+describe('req.sendInformational (issue #9)', () => {
+  it('sends 103 with Link from any handler, before the final response', async () => {
+    const { port } = await start((req) => {
+      const sent = req.sendInformational?.(103, { link: LINK });
+      return text(`sent=${String(sent)}`);
+    });
+    const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    expect(r.raw.startsWith(`HTTP/1.1 103 Early Hints\r\nlink: ${LINK}\r\n\r\nHTTP/1.1 200 OK\r\n`)).toBe(
+      true,
+    );
+    expect(r.responses.map((x) => x.status)).toEqual([103, 200]);
+    expect(r.responses[1]!.body).toBe('sent=true');
+  });
+
+  it('sends other 1xx (102, 104) and leaves the connection usable', async () => {
+    const { port } = await start((req) => {
+      req.sendInformational?.(102);
+      req.sendInformational?.(104, { 'upload-draft-interop-version': '6' });
+      return text('ok');
+    });
+    const r = await exchange(
+      port,
+      'GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+      { responses: 2 },
+    );
+    expect(r.responses.map((x) => x.status)).toEqual([102, 104, 200, 102, 104, 200]);
+    expect(r.raw).toContain('upload-draft-interop-version: 6\r\n');
+  });
+
+  it('throws RWS_CORE_INVALID_STATUS for 101, 200 or 99 and RWS_CORE_INVALID_HEADER for a bad field', async () => {
+    const errors: unknown[] = [];
+    const { port } = await start((req) => {
+      for (const status of [101, 200, 99, 103.5]) {
+        try {
+          req.sendInformational?.(status);
+        } catch (err) {
+          errors.push(isRwsError(err, 'RWS_CORE_INVALID_STATUS'));
+        }
+      }
+      try {
+        req.sendInformational?.(103, { link: 'a\r\nx: y' });
+      } catch (err) {
+        errors.push(isRwsError(err, 'RWS_CORE_INVALID_HEADER'));
+      }
+      return text('ok');
+    });
+    const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    expect(errors).toEqual([true, true, true, true, true]);
+    expect(r.responses.map((x) => x.status)).toEqual([200]);
+  });
+
+  it('is absent on in-process requests, so writeEarlyHints returns false', () => {
+    const req = createRequest({ method: 'GET', target: '/' });
+    expect(req.sendInformational).toBeUndefined();
+    expect(writeEarlyHints(req, { link: LINK })).toBe(false);
+  });
+});
 
 describe('writeEarlyHints', () => {
   it('sends 103 before the final response, more than once, on a keep-alive connection', async () => {
@@ -56,10 +117,9 @@ describe('writeEarlyHints', () => {
     expect(writeEarlyHints(late!, { link: LINK })).toBe(false);
   });
 
-  it('returns false for a request without the capability, and the symbol is registered', () => {
+  it('returns false for a request without the capability', () => {
     const req = { headers: new Headers() } as unknown as Request;
     expect(writeEarlyHints(req, { link: LINK })).toBe(false);
-    expect(EARLY_HINTS).toBe(Symbol.for('rws.earlyHints'));
   });
 
   it('reaches a node:http client as an information event', async () => {
