@@ -19,10 +19,10 @@ export type { HttpErrorOptions } from './http-error.js';
 export { HttpError } from './http-error.js';
 export { isPromise } from './is-promise.js';
 export { isToken } from './is-token.js';
-export { requestAuthority } from './request-authority.js';
 export { DEFAULT_MIME_TYPE, isCompressible, lookupExtension, mimeType } from './mime.js';
 export { normalizeHost } from './normalize-host.js';
 export { parseContentLength } from './parse-content-length.js';
+export { requestAuthority } from './request-authority.js';
 export type { FileResponseInit, ResponseInit } from './response-helpers.js';
 export {
   empty,
