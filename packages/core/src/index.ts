@@ -15,8 +15,8 @@ export { Headers } from './headers.js';
 export type { HttpErrorOptions } from './http-error.js';
 export { HttpError } from './http-error.js';
 export { isToken } from './is-token.js';
-export { requestAuthority } from './request-authority.js';
 export { DEFAULT_MIME_TYPE, isCompressible, lookupExtension, mimeType } from './mime.js';
+export { requestAuthority } from './request-authority.js';
 export type { FileResponseInit, ResponseInit } from './response-helpers.js';
 export {
   empty,

@@ -17,9 +17,9 @@ describe('req.sendInformational (issue #9)', () => {
       return text(`sent=${String(sent)}`);
     });
     const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
-    expect(r.raw.startsWith(`HTTP/1.1 103 Early Hints\r\nlink: ${LINK}\r\n\r\nHTTP/1.1 200 OK\r\n`)).toBe(
-      true,
-    );
+    expect(
+      r.raw.startsWith(`HTTP/1.1 103 Early Hints\r\nlink: ${LINK}\r\n\r\nHTTP/1.1 200 OK\r\n`),
+    ).toBe(true);
     expect(r.responses.map((x) => x.status)).toEqual([103, 200]);
     expect(r.responses[1]!.body).toBe('sent=true');
   });

@@ -33,7 +33,9 @@ describe('Upgrade (RFC 9110 §7.8) through req.upgrade', () => {
       return echoUpgrade(req);
     });
     const socket = await rawSocket(port);
-    socket.write('GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: Echo\r\nConnection: Upgrade\r\n\r\nEARLY');
+    socket.write(
+      'GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: Echo\r\nConnection: Upgrade\r\n\r\nEARLY',
+    );
     const first = await readUntil(socket, (raw) => raw.includes('echo=EARLY'));
     expect(first).toMatch(
       /^HTTP\/1\.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: echo\r\nx-accepted: yes\r\n/,
@@ -206,7 +208,10 @@ describe('CONNECT (RFC 9110 §9.3.6) through req.upgrade', () => {
     const { port } = await start((req) =>
       req.upgrade?.kind === 'connect' ? text('forbidden', 403) : text('?'),
     );
-    const r = await exchange(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    const r = await exchange(
+      port,
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    );
     expect(r.responses[0]!.status).toBe(403);
     expect(r.responses[0]!.headers['connection']).toBe('close');
     expect(r.closed).toBe(true);
@@ -214,7 +219,10 @@ describe('CONNECT (RFC 9110 §9.3.6) through req.upgrade', () => {
 
   it('turns a 2xx without accept() into 501: no tunnel was opened', async () => {
     const { port } = await start(() => text('never'));
-    const r = await exchange(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    const r = await exchange(
+      port,
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    );
     expect(r.responses[0]!.status).toBe(501);
     expect(r.responses[0]!.headers['connection']).toBe('close');
     expect(r.raw).not.toContain('never');

@@ -3,13 +3,7 @@
  * streams and file ranges, chunked or with a Content-Length.
  */
 import { type FileHandle, open } from 'node:fs/promises';
-import {
-  type FileBodyInit,
-  Headers,
-  type Response,
-  RwsError,
-  type TrailersInit,
-} from '@rws/core';
+import { type FileBodyInit, Headers, type Response, RwsError, type TrailersInit } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { armSendTimeout } from './connection-deadline.js';
 import { noop, ST_CLOSED, type StreamBody } from './connection-state.js';
@@ -108,7 +102,10 @@ export async function pumpBody(
       if (c.state === ST_CLOSED) return;
       if (fields !== null && !(fields instanceof Headers)) {
         c.server.reportError(
-          new RwsError(ERROR_CODES.INVALID_RESPONSE, 'response trailers function returned no Headers'),
+          new RwsError(
+            ERROR_CODES.INVALID_RESPONSE,
+            'response trailers function returned no Headers',
+          ),
           c.req,
         );
         socket.destroy();
