@@ -205,7 +205,28 @@ export class Exchange implements BodySource, ResponseParserHandlers {
       );
       return;
     }
-    if (req.isChunked) socket.write(LAST_CHUNK);
+    if (req.isChunked) {
+      let trailers: Headers | null = null;
+      try {
+        const init = req.trailers;
+        trailers = typeof init === 'function' ? ((await init()) ?? null) : init;
+        if (trailers !== null && !(trailers instanceof Headers)) {
+          throw new TypeError('the trailers function returned no Headers');
+        }
+      } catch (cause) {
+        if (this.#isFinished) return;
+        this.fail(
+          clientError(
+            CLIENT_ERROR_CODES.REQUEST_BODY_FAILED,
+            `request trailers failed: ${(cause as Error)?.message ?? String(cause)}`,
+            cause,
+          ),
+        );
+        return;
+      }
+      if (this.#isFinished) return;
+      socket.write(trailers === null || trailers.size === 0 ? LAST_CHUNK : lastChunk(trailers));
+    }
     this.#isRequestWritten = true;
     this.#maybeFinish();
   }
@@ -468,6 +489,13 @@ export class Exchange implements BodySource, ResponseParserHandlers {
   trailers(): Headers | null {
     return this.#trailers;
   }
+}
+
+/** The last chunk with a trailer section (RFC 9112 §7.1.2). */
+function lastChunk(trailers: Headers): string {
+  let out = '0\r\n';
+  for (const [name, value] of trailers) out += `${name}: ${value}\r\n`;
+  return `${out}\r\n`;
 }
 
 /** Releases a request body that will never be sent (a core `Body` or any async iterable). */

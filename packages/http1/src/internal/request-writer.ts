@@ -3,7 +3,7 @@
  * framing fields the client owns, and the body with Content-Length when its length is known
  * and chunked transfer coding otherwise.
  */
-import { Body, Headers, type HeadersInit, isToken } from '@rws/core';
+import { Body, Headers, type HeadersInit, isToken, type TrailersInit } from '@rws/core';
 import { CLIENT_ERROR_CODES, clientError } from './client-errors.js';
 import { parseLength } from './parse-length.js';
 
@@ -41,6 +41,8 @@ export interface PreparedRequest {
    * 2xx does), or null.
    */
   readonly tunnel: 'upgrade' | 'connect' | null;
+  /** Trailer fields to send after the (then always chunked) body, or null. */
+  readonly trailers: TrailersInit | null;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -59,6 +61,7 @@ export function prepareRequest(
   headersInit: HeadersInit | null | undefined,
   body: RequestBodyInit | undefined,
   expectContinue: boolean,
+  trailers: TrailersInit | null = null,
 ): PreparedRequest {
   if (method.length === 0) throw invalid('empty method');
   // RFC 9110 §9.1: a method is a token.
@@ -93,6 +96,7 @@ export function prepareRequest(
   let hasExpect = false;
   let hasUpgrade = false;
   let hasConnectionUpgrade = false;
+  let hasTrailerField = false;
   for (let i = 0; i < list.length; i += 2) {
     const name = list[i]!;
     const value = list[i + 1]!;
@@ -129,6 +133,9 @@ export function prepareRequest(
       }
       case 'expect':
         if (value.trim().toLowerCase() === '100-continue') hasExpect = true;
+        break;
+      case 'trailer':
+        hasTrailerField = true;
         break;
     }
     fields += `${name}: ${value}\r\n`;
@@ -169,6 +176,23 @@ export function prepareRequest(
   } else {
     throw invalid('body must be a string, Uint8Array, AsyncIterable, ReadableStream or Body');
   }
+  if (trailers !== null) {
+    // RFC 9112 §7.1.2: trailers ride on chunked framing only, so the body is streamed even
+    // when it is in memory, and a Content-Length the caller set cannot be honoured.
+    if (typeof trailers !== 'function' && !(trailers instanceof Headers)) {
+      throw invalid('trailers must be a Headers or a function returning one');
+    }
+    if (userLength !== -1) throw invalid('trailers need chunked framing: drop content-length');
+    if (bytes !== null) {
+      stream = bytes.byteLength === 0 ? emptyBody() : singleChunk(bytes);
+      bytes = null;
+    } else if (stream === null) stream = emptyBody();
+    knownLength = -1;
+    // RFC 9110 §6.6.2: announce the fields when they are known now.
+    if (!hasTrailerField && typeof trailers !== 'function' && trailers.size > 0) {
+      head += `trailer: ${[...new Set(trailers.keys())].join(', ')}\r\n`;
+    }
+  }
   if (userLength !== -1 && knownLength !== -1 && userLength !== knownLength) {
     throw clientError(
       CLIENT_ERROR_CODES.REQUEST_BODY_LENGTH_MISMATCH,
@@ -178,7 +202,10 @@ export function prepareRequest(
   const contentLength = knownLength !== -1 ? knownLength : userLength;
   // After the head the connection may carry another protocol: there is no room for content
   // (RFC 9110 §9.3.6 for CONNECT; an Upgrade with content would be ignored by the server).
-  if (tunnel !== null && (stream !== null || contentLength > 0 || userChunked)) {
+  if (
+    tunnel !== null &&
+    (stream !== null || contentLength > 0 || userChunked || trailers !== null)
+  ) {
     throw invalid(`${isConnect ? 'a CONNECT' : 'an upgrade'} request cannot have a body`);
   }
   const isChunked = stream !== null && contentLength === -1;
@@ -203,8 +230,15 @@ export function prepareRequest(
     wantsClose,
     isRetryable: IDEMPOTENT.has(method) && stream === null && tunnel === null,
     tunnel,
+    trailers,
   };
 }
+
+async function* singleChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+async function* emptyBody(): AsyncGenerator<Uint8Array> {}
 
 const CRLF: Buffer = Buffer.from('\r\n', 'latin1');
 const LAST_CHUNK: Buffer = Buffer.from('0\r\n\r\n', 'latin1');
