@@ -2,7 +2,7 @@
  * A keep-alive connection pool for one origin: at most `maxSockets` sockets, idle ones reused
  * most-recently-used first, requests queued (up to `maxQueue`) while every socket is busy.
  */
-import type { HeadersInit, RwsError } from '@rws/core';
+import type { HeadersInit, RwsError, TrailersInit } from '@rws/core';
 import { ClientConnection, type ConnectionOwner } from './internal/client-connection.js';
 import { CLIENT_ERROR_CODES, clientError } from './internal/client-errors.js';
 import { type ClientTlsOptions, connectSocket } from './internal/connect-socket.js';
@@ -48,6 +48,12 @@ export interface PoolRequestOptions {
   onInformational?: ((info: InformationalResponse) => void) | undefined;
   /** Send `Expect: 100-continue` and hold the body until `100 Continue` (or 1 s). */
   expectContinue?: boolean | undefined;
+  /**
+   * Trailer fields sent after the body: a `Headers`, or a function called once the last body
+   * byte is written (a digest of a streamed body). The body is then always chunked
+   * (RFC 9112 §7.1.2); fields known up front are announced with `Trailer`.
+   */
+  trailers?: TrailersInit | undefined;
 }
 
 /** Options of a `Pool`. */
@@ -223,6 +229,7 @@ export class Pool implements ConnectionOwner {
         options.headers,
         options.body,
         options.expectContinue === true,
+        options.trailers ?? null,
       );
     } catch (err) {
       return Promise.reject(err);

@@ -337,9 +337,12 @@ describe('client: request bodies', () => {
     for (const options of [
       { method: 'G T' },
       { method: 'CONNECT' },
+      { method: 'CONNECT', path: '/x' },
+      { method: 'CONNECT', path: 'h:1', body: 'x' },
       { path: 'no-slash' },
       { path: '/a b' },
-      { headers: { upgrade: 'websocket' } },
+      { headers: { upgrade: 'websocket' }, body: 'x' },
+      { headers: { connection: 'upgrade' } },
       { headers: { 'content-length': '1', 'transfer-encoding': 'chunked' } },
       { body: 'abc', headers: { 'content-length': '2' } },
     ]) {

@@ -115,7 +115,10 @@ describe('host routing over @rws/http1 (issue #9)', () => {
             'GET / HTTP/1.1\r\nHost: www.example.org\r\nConnection: close\r\n\r\n',
         );
       });
-      const bodies = raw.split(/HTTP\/1\.1 /).slice(1).map((r) => r.slice(r.indexOf('\r\n\r\n') + 4));
+      const bodies = raw
+        .split(/HTTP\/1\.1 /)
+        .slice(1)
+        .map((r) => r.slice(r.indexOf('\r\n\r\n') + 4));
       expect(bodies).toEqual(['api', 'api', 'default']);
     } finally {
       await hostServer.close({ graceMs: 100 });

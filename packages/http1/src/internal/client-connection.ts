@@ -35,22 +35,48 @@ export class ClientConnection {
   constructor(socket: net.Socket, owner: ConnectionOwner) {
     this.socket = socket;
     this.#owner = owner;
-    socket.on('data', (chunk: Buffer) => {
-      if (this.#exchange !== null) this.#exchange.onData(chunk);
-      else socket.destroy(); // RFC 9112 §9.3: bytes on an idle connection mean it is broken
-    });
-    socket.on('end', () => {
-      if (this.#exchange !== null) this.#exchange.onEnd();
-      socket.destroy();
-    });
-    socket.on('error', (err: Error) => {
-      this.#exchange?.onSocketError(err);
-    });
-    socket.on('close', () => {
-      this.#isClosed = true;
-      this.#exchange?.onSocketError(null);
-      this.#owner.onClose(this);
-    });
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onClose);
+  }
+
+  #onData = (chunk: Buffer): void => {
+    if (this.#exchange !== null) this.#exchange.onData(chunk);
+    else this.socket.destroy(); // RFC 9112 §9.3: bytes on an idle connection mean it is broken
+  };
+
+  #onEnd = (): void => {
+    if (this.#exchange !== null) this.#exchange.onEnd();
+    this.socket.destroy();
+  };
+
+  #onError = (err: Error): void => {
+    this.#exchange?.onSocketError(err);
+  };
+
+  #onClose = (): void => {
+    this.#isClosed = true;
+    this.#exchange?.onSocketError(null);
+    this.#owner.onClose(this);
+  };
+
+  /**
+   * Hands the socket over to a tunnel (101 / 2xx to CONNECT): it leaves HTTP and the pool,
+   * paused, with half-close allowed so closing the tunnel's writable only ends our side.
+   */
+  detach(ex: Exchange): net.Socket {
+    const socket = this.socket;
+    if (this.#exchange === ex) this.#exchange = null;
+    socket.pause();
+    socket.removeListener('data', this.#onData);
+    socket.removeListener('end', this.#onEnd);
+    socket.removeListener('error', this.#onError);
+    socket.removeListener('close', this.#onClose);
+    socket.allowHalfOpen = true;
+    this.#isClosed = true;
+    this.#owner.onClose(this);
+    return socket;
   }
 
   /** True when the socket can take a request now. */

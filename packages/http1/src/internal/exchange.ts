@@ -2,7 +2,7 @@
  * One request/response exchange on a client connection: writes the request (with
  * `Expect: 100-continue` handling), parses the response and streams its body to the caller.
  */
-import { Body, type BodySource, Headers, type RwsError } from '@rws/core';
+import { Body, type BodySource, Headers, type RwsError, type Tunnel } from '@rws/core';
 import type { ClientConnection } from './client-connection.js';
 import { CLIENT_ERROR_CODES, clientError } from './client-errors.js';
 import { CRLF, chunkHeader, LAST_CHUNK, type PreparedRequest } from './request-writer.js';
@@ -11,6 +11,7 @@ import {
   ResponseParser,
   type ResponseParserHandlers,
 } from './response-parser.js';
+import { socketTunnel } from './socket-tunnel.js';
 
 /** An interim (1xx) response, as `onInformational` receives it. */
 export interface InformationalResponse {
@@ -30,6 +31,12 @@ export interface ClientResponse {
   readonly body: Body;
   /** Trailer fields of a chunked response, available once the body has been read. */
   readonly trailers: Headers | null;
+  /**
+   * The connection's bytes after a `101 Switching Protocols` to a request with `Upgrade`, or
+   * a 2xx to CONNECT; null otherwise. The socket has left the pool; `body` is empty. Closing
+   * `writable` half-closes, cancelling `readable` closes the socket.
+   */
+  readonly tunnel: Tunnel | null;
 }
 
 /** Per-exchange settings, resolved from request and pool options. */
@@ -93,6 +100,7 @@ export class Exchange implements BodySource, ResponseParserHandlers {
     this.#parser = new ResponseParser(this, {
       maxHeaderBytes: options.maxResponseHeaderBytes,
       isHeadRequest: req.isHead,
+      tunnel: req.tunnel,
     });
   }
 
@@ -197,7 +205,28 @@ export class Exchange implements BodySource, ResponseParserHandlers {
       );
       return;
     }
-    if (req.isChunked) socket.write(LAST_CHUNK);
+    if (req.isChunked) {
+      let trailers: Headers | null = null;
+      try {
+        const init = req.trailers;
+        trailers = typeof init === 'function' ? ((await init()) ?? null) : init;
+        if (trailers !== null && !(trailers instanceof Headers)) {
+          throw new TypeError('the trailers function returned no Headers');
+        }
+      } catch (cause) {
+        if (this.#isFinished) return;
+        this.fail(
+          clientError(
+            CLIENT_ERROR_CODES.REQUEST_BODY_FAILED,
+            `request trailers failed: ${(cause as Error)?.message ?? String(cause)}`,
+            cause,
+          ),
+        );
+        return;
+      }
+      if (this.#isFinished) return;
+      socket.write(trailers === null || trailers.size === 0 ? LAST_CHUNK : lastChunk(trailers));
+    }
     this.#isRequestWritten = true;
     this.#maybeFinish();
   }
@@ -298,6 +327,8 @@ export class Exchange implements BodySource, ResponseParserHandlers {
       const ka = headerValue(head.fields, 'keep-alive');
       if (ka !== null) this.#conn.serverIdleTimeoutMs = parseKeepAliveTimeout(ka);
     }
+    if (head.framing === 'tunnel') return; // resolved by onTunnel, with the bytes after the head
+    if (this.#req.tunnel === 'connect') this.#isReusable = false; // a refused CONNECT
     const headers = Headers.fromTrustedList(head.fields);
     const hasBody = head.framing !== 'none';
     this.length = head.framing === 'length' ? head.contentLength : null;
@@ -312,6 +343,27 @@ export class Exchange implements BodySource, ResponseParserHandlers {
       get trailers() {
         return exchange.#trailers;
       },
+      tunnel: null,
+    };
+    const resolve = this.#resolve!;
+    this.#resolve = null;
+    this.#reject = null;
+    resolve(res);
+  }
+
+  /** @internal ResponseParserHandlers: the socket leaves HTTP and the pool. */
+  onTunnel(rest: Buffer): void {
+    const head = this.#head!;
+    this.#cleanup();
+    const socket = this.#conn.detach(this);
+    const res: ClientResponse = {
+      status: head.status,
+      statusText: head.statusText,
+      protocol: head.versionMinor === 1 ? 'http/1.1' : 'http/1.0',
+      headers: Headers.fromTrustedList(head.fields),
+      body: new Body(null, { limit: this.#options.bodyLimit }),
+      trailers: null,
+      tunnel: socketTunnel(socket, rest.length === 0 ? null : Buffer.from(rest)),
     };
     const resolve = this.#resolve!;
     this.#resolve = null;
@@ -437,6 +489,13 @@ export class Exchange implements BodySource, ResponseParserHandlers {
   trailers(): Headers | null {
     return this.#trailers;
   }
+}
+
+/** The last chunk with a trailer section (RFC 9112 §7.1.2). */
+function lastChunk(trailers: Headers): string {
+  let out = '0\r\n';
+  for (const [name, value] of trailers) out += `${name}: ${value}\r\n`;
+  return `${out}\r\n`;
 }
 
 /** Releases a request body that will never be sent (a core `Body` or any async iterable). */

@@ -3,7 +3,14 @@
  * framing fields the client owns, and the body with Content-Length when its length is known
  * and chunked transfer coding otherwise.
  */
-import { Body, Headers, type HeadersInit, isToken, parseContentLength } from '@rws/core';
+import {
+  Body,
+  Headers,
+  type HeadersInit,
+  isToken,
+  parseContentLength,
+  type TrailersInit,
+} from '@rws/core';
 import { CLIENT_ERROR_CODES, clientError } from './client-errors.js';
 
 /** What a request body may be. `Body` lets a proxy forward an incoming request body as is. */
@@ -35,6 +42,13 @@ export interface PreparedRequest {
   readonly wantsClose: boolean;
   /** Safe to send again on a fresh socket (idempotent method, body in memory). */
   readonly isRetryable: boolean;
+  /**
+   * `upgrade` (an `Upgrade` field: a 101 makes the socket a tunnel), `connect` (CONNECT: a
+   * 2xx does), or null.
+   */
+  readonly tunnel: 'upgrade' | 'connect' | null;
+  /** Trailer fields to send after the (then always chunked) body, or null. */
+  readonly trailers: TrailersInit | null;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -53,13 +67,21 @@ export function prepareRequest(
   headersInit: HeadersInit | null | undefined,
   body: RequestBodyInit | undefined,
   expectContinue: boolean,
+  trailers: TrailersInit | null = null,
 ): PreparedRequest {
   if (method.length === 0) throw invalid('empty method');
   // RFC 9110 §9.1: a method is a token.
   if (!isToken(method)) throw invalid(`invalid method ${JSON.stringify(method)}`);
-  // Tunnels and protocol upgrades take the socket away from the pool: not this API.
-  if (method === 'CONNECT') throw invalid('CONNECT is not supported by the pooled client');
-  if (path !== '*' && path.charCodeAt(0) !== 47) {
+  const isConnect = method === 'CONNECT';
+  if (isConnect) {
+    // RFC 9110 §9.3.6: CONNECT names the tunnel's far end in authority-form, host:port.
+    const colon = path.lastIndexOf(':');
+    if (colon <= 0 || colon === path.length - 1 || path.includes('/') || path.includes('@')) {
+      throw invalid(
+        `a CONNECT path is host:port (authority-form), got ${JSON.stringify(path.slice(0, 64))}`,
+      );
+    }
+  } else if (path !== '*' && path.charCodeAt(0) !== 47) {
     throw invalid(`path must start with "/" (got ${JSON.stringify(path.slice(0, 64))})`);
   }
   // RFC 9112 §3.2: the target is visible ASCII; spaces or controls would split the line.
@@ -78,6 +100,9 @@ export function prepareRequest(
   let userChunked = false;
   let wantsClose = false;
   let hasExpect = false;
+  let hasUpgrade = false;
+  let hasConnectionUpgrade = false;
+  let hasTrailerField = false;
   for (let i = 0; i < list.length; i += 2) {
     const name = list[i]!;
     const value = list[i + 1]!;
@@ -104,15 +129,19 @@ export function prepareRequest(
         userChunked = true;
         continue;
       case 'upgrade':
-        throw invalid('upgrade requests are not supported by the pooled client');
+        hasUpgrade = true;
+        break;
       case 'connection': {
         const v = value.toLowerCase();
-        if (v.includes('upgrade')) throw invalid('connection: upgrade is not supported');
+        if (v.includes('upgrade')) hasConnectionUpgrade = true;
         if (v.includes('close')) wantsClose = true;
         break;
       }
       case 'expect':
         if (value.trim().toLowerCase() === '100-continue') hasExpect = true;
+        break;
+      case 'trailer':
+        hasTrailerField = true;
         break;
     }
     fields += `${name}: ${value}\r\n`;
@@ -120,10 +149,16 @@ export function prepareRequest(
   if (userLength !== -1 && userChunked) {
     throw invalid('both content-length and transfer-encoding given (RFC 9112 §6.3)');
   }
-  // RFC 9112 §3.2: every HTTP/1.1 request has Host; RFC 9110 §7.2: send it first.
+  if (hasConnectionUpgrade && !hasUpgrade)
+    throw invalid('connection: upgrade without an upgrade field');
+  // RFC 9110 §7.8: Upgrade is a hop-by-hop field, only acted on when Connection lists it.
+  if (hasUpgrade && !hasConnectionUpgrade) fields += 'connection: upgrade\r\n';
+  const tunnel = isConnect ? 'connect' : hasUpgrade ? 'upgrade' : null;
+  // RFC 9112 §3.2: every HTTP/1.1 request has Host (for CONNECT, the tunnel's far end);
+  // RFC 9110 §7.2: send it first.
   let head = hasHost
     ? `${method} ${path} HTTP/1.1\r\n${fields}`
-    : `${method} ${path} HTTP/1.1\r\nhost: ${host}\r\n${fields}`;
+    : `${method} ${path} HTTP/1.1\r\nhost: ${isConnect ? path : host}\r\n${fields}`;
 
   let bytes: Uint8Array | null = null;
   let stream: AsyncIterable<Uint8Array> | null = null;
@@ -147,6 +182,23 @@ export function prepareRequest(
   } else {
     throw invalid('body must be a string, Uint8Array, AsyncIterable, ReadableStream or Body');
   }
+  if (trailers !== null) {
+    // RFC 9112 §7.1.2: trailers ride on chunked framing only, so the body is streamed even
+    // when it is in memory, and a Content-Length the caller set cannot be honoured.
+    if (typeof trailers !== 'function' && !(trailers instanceof Headers)) {
+      throw invalid('trailers must be a Headers or a function returning one');
+    }
+    if (userLength !== -1) throw invalid('trailers need chunked framing: drop content-length');
+    if (bytes !== null) {
+      stream = bytes.byteLength === 0 ? emptyBody() : singleChunk(bytes);
+      bytes = null;
+    } else if (stream === null) stream = emptyBody();
+    knownLength = -1;
+    // RFC 9110 §6.6.2: announce the fields when they are known now.
+    if (!hasTrailerField && typeof trailers !== 'function' && trailers.size > 0) {
+      head += `trailer: ${[...new Set(trailers.keys())].join(', ')}\r\n`;
+    }
+  }
   if (userLength !== -1 && knownLength !== -1 && userLength !== knownLength) {
     throw clientError(
       CLIENT_ERROR_CODES.REQUEST_BODY_LENGTH_MISMATCH,
@@ -154,6 +206,14 @@ export function prepareRequest(
     );
   }
   const contentLength = knownLength !== -1 ? knownLength : userLength;
+  // After the head the connection may carry another protocol: there is no room for content
+  // (RFC 9110 §9.3.6 for CONNECT; an Upgrade with content would be ignored by the server).
+  if (
+    tunnel !== null &&
+    (stream !== null || contentLength > 0 || userChunked || trailers !== null)
+  ) {
+    throw invalid(`${isConnect ? 'a CONNECT' : 'an upgrade'} request cannot have a body`);
+  }
   const isChunked = stream !== null && contentLength === -1;
   const isHead = method === 'HEAD';
   if (isChunked) head += 'transfer-encoding: chunked\r\n';
@@ -174,9 +234,17 @@ export function prepareRequest(
     isHead,
     expectsContinue: (expectContinue || hasExpect) && hasBody,
     wantsClose,
-    isRetryable: IDEMPOTENT.has(method) && stream === null,
+    isRetryable: IDEMPOTENT.has(method) && stream === null && tunnel === null,
+    tunnel,
+    trailers,
   };
 }
+
+async function* singleChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+async function* emptyBody(): AsyncGenerator<Uint8Array> {}
 
 const CRLF: Buffer = Buffer.from('\r\n', 'latin1');
 const LAST_CHUNK: Buffer = Buffer.from('0\r\n\r\n', 'latin1');

@@ -31,7 +31,7 @@ const HTAB = 9;
 const MAX_FIELD_COUNT = 256;
 
 /** Body framing chosen from the response head (RFC 9112 §6.3). */
-type ResponseFraming = 'none' | 'length' | 'chunked' | 'close';
+type ResponseFraming = 'none' | 'length' | 'chunked' | 'close' | 'tunnel';
 
 /** A parsed final (non-1xx) response head. */
 export interface ResponseHead {
@@ -56,6 +56,11 @@ export interface ResponseParserHandlers {
   onBody(chunk: Buffer): void;
   /** The response is complete; `hasExtra` when bytes followed it (a protocol error). */
   onComplete(trailers: string[] | null, hasExtra: boolean): void;
+  /**
+   * After a `tunnel` head (101 to an upgrade, 2xx to CONNECT): the connection is no longer
+   * HTTP; `rest` holds the bytes that followed the head. Nothing more is parsed.
+   */
+  onTunnel?(rest: Buffer): void;
 }
 
 /** Options of a `ResponseParser`. */
@@ -64,6 +69,8 @@ export interface ResponseParserOptions {
   maxHeaderBytes: number;
   /** True when the request method was HEAD: the response has no body (RFC 9110 §9.3.2). */
   isHeadRequest: boolean;
+  /** The request asked for an upgrade (101 accepted) or was CONNECT (2xx opens a tunnel). */
+  tunnel?: 'upgrade' | 'connect' | null | undefined;
 }
 
 const S_HEAD: number = 0;
@@ -71,6 +78,7 @@ const S_BODY_LENGTH: number = 1;
 const S_BODY_CLOSE: number = 2;
 const S_CHUNKED: number = 3;
 const S_DONE: number = 4;
+const S_TUNNEL: number = 5;
 
 /** Names the problem behind a shared-codec error code, for the client's error message. */
 function describe(code: Http1ErrorCode, where: string): RwsError {
@@ -152,6 +160,10 @@ export class ResponseParser {
           this.#scanFrom = 0;
           const isFinal = this.#parseHead(data, offset, end);
           offset = end;
+          if (this.#state === S_TUNNEL) {
+            this.#handlers.onTunnel?.(data.subarray(offset));
+            return;
+          }
           if (isFinal && this.#state === S_DONE) {
             this.#handlers.onComplete(null, offset < data.length);
             return;
@@ -193,6 +205,8 @@ export class ResponseParser {
           }
           break;
         }
+        case S_TUNNEL:
+          return;
         default:
           // Bytes after a complete response: with no pipelining nothing may follow it.
           this.#handlers.onComplete(null, true);
@@ -206,7 +220,7 @@ export class ResponseParser {
    * unfinished is a `RWS_HTTP1_SOCKET_CLOSED` error, returned rather than thrown.
    */
   finish(): RwsError | null {
-    if (this.#state === S_DONE) return null;
+    if (this.#state === S_DONE || this.#state === S_TUNNEL) return null;
     if (this.#state === S_BODY_CLOSE) {
       this.#state = S_DONE;
       this.#handlers.onComplete(null, false);
@@ -309,6 +323,13 @@ export class ResponseParser {
     const err = parseFieldSection(data, lineEnd + 2, end - 2, MAX_FIELD_COUNT, section);
     if (err !== null) throw describe(err, 'header section');
 
+    if (status === 101 && this.#options.tunnel === 'upgrade') {
+      return this.#tunnelHead(status, statusText, versionMinor, section);
+    }
+    // RFC 9112 §6.3 item 2: a 2xx to CONNECT switches to tunnel mode; framing fields are void.
+    if (status >= 200 && status < 300 && this.#options.tunnel === 'connect') {
+      return this.#tunnelHead(status, statusText, versionMinor, section);
+    }
     if (status < 200) {
       // RFC 9110 §15.2.2: a client that did not ask for an upgrade treats 101 as an error.
       if (status === 101) throw invalidResponse('unexpected 101 Switching Protocols');
@@ -316,6 +337,28 @@ export class ResponseParser {
       return false;
     }
     const head = this.#frame(status, statusText, versionMinor, section);
+    this.#head = head;
+    this.#handlers.onHead(head);
+    return true;
+  }
+
+  /** A head after which the connection carries the tunnel (see `onTunnel`). */
+  #tunnelHead(
+    status: number,
+    statusText: string,
+    versionMinor: number,
+    section: FieldSection,
+  ): true {
+    this.#state = S_TUNNEL;
+    const head: ResponseHead = {
+      status,
+      statusText,
+      versionMinor,
+      fields: section.list,
+      framing: 'tunnel',
+      contentLength: -1,
+      isKeepAlive: false,
+    };
     this.#head = head;
     this.#handlers.onHead(head);
     return true;
