@@ -5,6 +5,15 @@ it('exports', async () => {
     [
       "ERROR_CODES",
       "ERROR_DESCRIPTIONS",
+      "GATEWAY_SECTIONS",
+      "didYouMean",
+      "findTomlLine",
+      "formatConfigProblem",
+      "hasGatewaySections",
+      "keyPathName",
+      "parseBackendAddress",
+      "parseGatewayConfig",
+      "tomlLineOf",
     ]
   `);
 });
