@@ -18,3 +18,11 @@ export {
 export { findTomlLine, tomlLineOf } from './config/toml-line.js';
 export type { ProxyErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';
+export type {
+  Gateway,
+  GatewayOptions,
+  GatewayReloadResult,
+  GatewaySource,
+} from './gateway/create-gateway.js';
+export { createGateway } from './gateway/create-gateway.js';
+export { GatewayConfigError } from './gateway/gateway-config-error.js';

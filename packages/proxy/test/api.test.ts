@@ -6,6 +6,8 @@ it('exports', async () => {
       "ERROR_CODES",
       "ERROR_DESCRIPTIONS",
       "GATEWAY_SECTIONS",
+      "GatewayConfigError",
+      "createGateway",
       "didYouMean",
       "findTomlLine",
       "formatConfigProblem",
