@@ -8,6 +8,7 @@ it('exports', async () => {
       "GATEWAY_SECTIONS",
       "GatewayConfigError",
       "createGateway",
+      "createGatewayJsonSchema",
       "didYouMean",
       "findTomlLine",
       "formatConfigProblem",

@@ -47,6 +47,11 @@ export interface ParseGatewayConfigOptions {
    * reported as unknown. Default none: every key outside the gateway sections is reported.
    */
   ignoreKeys?: readonly string[] | undefined;
+  /**
+   * Ignore every top-level key outside the gateway sections: for a host (the `rws` CLI) that
+   * validates its own keys in the same file. Default false.
+   */
+  ignoreOtherKeys?: boolean | undefined;
 }
 
 /** The top-level sections the gateway owns. */
@@ -1114,7 +1119,9 @@ export function parseGatewayConfig(
     r.invalid([], 'the gateway configuration must be an object or TOML text');
     return { config: null, problems: r.problems };
   }
-  r.keys(tree, [], [...GATEWAY_SECTIONS, ...(options.ignoreKeys ?? [])]);
+  if (options.ignoreOtherKeys !== true) {
+    r.keys(tree, [], [...GATEWAY_SECTIONS, ...(options.ignoreKeys ?? [])]);
+  }
   const upstreams = readUpstreams(r, tree['upstream']);
   const byName = new Map(upstreams.map((u) => [u.name, u]));
   const routes = readRoutes(r, tree['route'], byName);

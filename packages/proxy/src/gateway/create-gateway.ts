@@ -36,6 +36,8 @@ export interface GatewayOptions {
   cwd?: string | undefined;
   /** Top-level keys owned by someone else (the CLI's), not reported as unknown. */
   ignoreKeys?: readonly string[] | undefined;
+  /** Ignore every top-level key outside the gateway sections (a host validates them). */
+  ignoreOtherKeys?: boolean | undefined;
   /** The file name used in problems for text sources. Default `rws.config.toml`. */
   file?: string | undefined;
 }
@@ -109,7 +111,11 @@ async function load(source: GatewaySource, options: GatewayOptions): Promise<Loa
         cwd: options.cwd ?? dirname(resolve(file)),
       };
     }
-    const r = parseGatewayConfig(text, { file, ignoreKeys: options.ignoreKeys });
+    const r = parseGatewayConfig(text, {
+      file,
+      ignoreKeys: options.ignoreKeys,
+      ignoreOtherKeys: options.ignoreOtherKeys,
+    });
     return {
       config: r.config,
       problems: [...r.problems],
@@ -123,6 +129,7 @@ async function load(source: GatewaySource, options: GatewayOptions): Promise<Loa
   const r = parseGatewayConfig(source as string | Record<string, unknown>, {
     file,
     ignoreKeys: options.ignoreKeys,
+    ignoreOtherKeys: options.ignoreOtherKeys,
   });
   return {
     config: r.config,
