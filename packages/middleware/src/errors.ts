@@ -8,6 +8,15 @@ export const ERROR_CODES = {
   CORS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_CORS_INVALID_OPTIONS',
   ACCESS_LOG_INVALID_OPTIONS: 'RWS_MIDDLEWARE_ACCESS_LOG_INVALID_OPTIONS',
   REQUEST_ID_INVALID_OPTIONS: 'RWS_MIDDLEWARE_REQUEST_ID_INVALID_OPTIONS',
+  RATE_LIMIT_INVALID_OPTIONS: 'RWS_MIDDLEWARE_RATE_LIMIT_INVALID_OPTIONS',
+  RATE_LIMIT_STORE_FAILED: 'RWS_MIDDLEWARE_RATE_LIMIT_STORE_FAILED',
+  AUTH_INVALID_OPTIONS: 'RWS_MIDDLEWARE_AUTH_INVALID_OPTIONS',
+  IP_FILTER_INVALID_OPTIONS: 'RWS_MIDDLEWARE_IP_FILTER_INVALID_OPTIONS',
+  REWRITE_INVALID_OPTIONS: 'RWS_MIDDLEWARE_REWRITE_INVALID_OPTIONS',
+  TIMEOUT_INVALID_OPTIONS: 'RWS_MIDDLEWARE_TIMEOUT_INVALID_OPTIONS',
+  BODY_LIMIT_INVALID_OPTIONS: 'RWS_MIDDLEWARE_BODY_LIMIT_INVALID_OPTIONS',
+  BODY_LIMIT_EXCEEDED: 'RWS_MIDDLEWARE_BODY_LIMIT_EXCEEDED',
+  CACHE_INVALID_OPTIONS: 'RWS_MIDDLEWARE_CACHE_INVALID_OPTIONS',
 } as const;
 
 /** A one-line description of each code, keyed by the code string. */
@@ -22,4 +31,22 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'accessLog() was given an unknown format or an option of the wrong type.',
   RWS_MIDDLEWARE_REQUEST_ID_INVALID_OPTIONS:
     'requestId() was given an invalid header name or generator, or the generator returned an invalid id.',
+  RWS_MIDDLEWARE_RATE_LIMIT_INVALID_OPTIONS:
+    'rateLimit() was given an invalid limit, window, key, algorithm or store.',
+  RWS_MIDDLEWARE_RATE_LIMIT_STORE_FAILED:
+    'The rate-limit store (e.g. Redis) failed; the request is answered 503 unless failOpen is set.',
+  RWS_MIDDLEWARE_AUTH_INVALID_OPTIONS:
+    'basicAuth(), bearerAuth() or jwtAuth() was given an invalid option, or a secret, key, token or env var it names is missing (auth fails closed).',
+  RWS_MIDDLEWARE_IP_FILTER_INVALID_OPTIONS:
+    'ipFilter() was given an entry that is not an IPv4/IPv6 address or CIDR range.',
+  RWS_MIDDLEWARE_REWRITE_INVALID_OPTIONS:
+    'rewrite() was given an unknown rule type, an invalid regular expression, header name or status.',
+  RWS_MIDDLEWARE_TIMEOUT_INVALID_OPTIONS:
+    'timeout() was given a deadline that is not a positive integer number of milliseconds.',
+  RWS_MIDDLEWARE_BODY_LIMIT_INVALID_OPTIONS:
+    'bodyLimit() was given a maximum that is not a non-negative integer number of bytes.',
+  RWS_MIDDLEWARE_BODY_LIMIT_EXCEEDED:
+    "A request body grew past the route's bodyLimit() while it was being read (413).",
+  RWS_MIDDLEWARE_CACHE_INVALID_OPTIONS:
+    'cache() was given an invalid TTL, size bound or Vary header list.',
 };

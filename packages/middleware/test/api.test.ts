@@ -43,6 +43,68 @@ it('exports of @rws/middleware/request-id', async () => {
   `);
 });
 
+it('exports of @rws/middleware/rate-limit', async () => {
+  expect(Object.keys(await import('../src/rate-limit/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "createMemoryRateLimitStore",
+      "createRedisRateLimitStore",
+      "rateLimit",
+    ]
+  `);
+});
+
+it('exports of @rws/middleware/auth', async () => {
+  expect(Object.keys(await import('../src/auth/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "basicAuth",
+      "bearerAuth",
+      "jwtAuth",
+      "jwtClaims",
+    ]
+  `);
+});
+
+it('exports of @rws/middleware/ip-filter', async () => {
+  expect(Object.keys(await import('../src/ip-filter/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "ipFilter",
+    ]
+  `);
+});
+
+it('exports of @rws/middleware/rewrite', async () => {
+  expect(Object.keys(await import('../src/rewrite/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "rewrite",
+    ]
+  `);
+});
+
+it('exports of @rws/middleware/timeout', async () => {
+  expect(Object.keys(await import('../src/timeout/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "TimeoutError",
+      "timeout",
+    ]
+  `);
+});
+
+it('exports of @rws/middleware/body-limit', async () => {
+  expect(Object.keys(await import('../src/body-limit/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "bodyLimit",
+    ]
+  `);
+});
+
+it('exports of @rws/middleware/cache', async () => {
+  expect(Object.keys(await import('../src/cache/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "cache",
+    ]
+  `);
+});
+
 it('package.json exports a subpath for every middleware folder', async () => {
   const { readFile } = await import('node:fs/promises');
   const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
@@ -50,10 +112,17 @@ it('package.json exports a subpath for every middleware folder', async () => {
     [
       ".",
       "./access-log",
+      "./auth",
+      "./body-limit",
+      "./cache",
       "./cors",
+      "./ip-filter",
       "./package.json",
+      "./rate-limit",
       "./request-id",
+      "./rewrite",
       "./static",
+      "./timeout",
     ]
   `);
 });

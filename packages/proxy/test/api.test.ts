@@ -5,6 +5,18 @@ it('exports', async () => {
     [
       "ERROR_CODES",
       "ERROR_DESCRIPTIONS",
+      "GATEWAY_SECTIONS",
+      "GatewayConfigError",
+      "createGateway",
+      "createGatewayJsonSchema",
+      "didYouMean",
+      "findTomlLine",
+      "formatConfigProblem",
+      "hasGatewaySections",
+      "keyPathName",
+      "parseBackendAddress",
+      "parseGatewayConfig",
+      "tomlLineOf",
     ]
   `);
 });

@@ -132,6 +132,7 @@ export function resolveConfig(input: ResolveConfigInput): ResolveConfigResult {
     origins.set(path, { source: 'flag', key: `--${BY_PATH.get(path)?.flag ?? path}` });
   }
 
+  config.isRootSet = origins.has('root');
   crossCheck(config, origins, fileDisplay, fileKind, problems, warnings);
   // `--directory-listing maybe`: "maybe" was taken as ROOT because a bare boolean flag does
   // not swallow the next word (`--directory-listing ./public` is fine). When no such

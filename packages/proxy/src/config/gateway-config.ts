@@ -1,0 +1,217 @@
+/**
+ * The gateway's configuration after validation: the `rws.config.toml` proxy sections
+ * (`[[upstream]]`, `[[route]]`, `[middleware]`, `[admin]`, `[[tcp_proxy]]`, …) in camelCase,
+ * with every default filled in. `parseGatewayConfig()` builds it from TOML text or an object
+ * of the same shape as the TOML.
+ */
+
+/** Load-balancing strategies an `[[upstream]]` may name (`least_conn` is read as `least_connections`). */
+export type GatewayStrategy =
+  | 'round_robin'
+  | 'weighted_round_robin'
+  | 'least_connections'
+  | 'random'
+  | 'power_of_two'
+  | 'ip_hash'
+  | 'uri_hash'
+  | 'first';
+
+/** One backend of an upstream. */
+export interface GatewayBackend {
+  /** As written in the config. */
+  readonly address: string;
+  readonly protocol: 'http' | 'https';
+  /** Host name or IP (IPv6 without brackets). */
+  readonly host: string;
+  readonly port: number;
+  /** `scheme://host:port`, IPv6 in brackets. */
+  readonly url: string;
+}
+
+/** `[upstream.health_check]` */
+export interface GatewayHealthCheck {
+  readonly path: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly healthyThreshold: number;
+  readonly unhealthyThreshold: number;
+}
+
+/** `[[upstream]]` */
+export interface GatewayUpstream {
+  readonly name: string;
+  readonly backends: readonly GatewayBackend[];
+  readonly strategy: GatewayStrategy;
+  readonly healthCheck: GatewayHealthCheck | null;
+}
+
+/** `[route.match]`: all present conditions must hold. */
+export interface GatewayMatch {
+  /** Lower-case host, compared without the port unless the pattern has one; `*.example.com` matches subdomains. */
+  readonly host: string | null;
+  /** `prefix` (the text before a trailing `*`: `/v1/*` matches `/v1/…`, not `/v1`), else `exact`. */
+  readonly path: { readonly kind: 'prefix' | 'exact'; readonly value: string } | null;
+  /** Upper-case methods, any of. */
+  readonly methods: readonly string[] | null;
+  /** Lower-case media-type prefix of `Content-Type`. */
+  readonly contentType: string | null;
+  /** Lower-case header name → exact value (`*` = present). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** `type = "proxy"` */
+export interface GatewayProxyAction {
+  readonly type: 'proxy';
+  /** Name of an `[[upstream]]`, or null when `backend` is inline. */
+  readonly upstream: string | null;
+  /** An address written directly as `upstream = "127.0.0.1:9000"`. */
+  readonly backend: GatewayBackend | null;
+  readonly connectTimeoutMs: number;
+  readonly readTimeoutMs: number;
+  readonly stripPathPrefix: string | null;
+  readonly addPathPrefix: string | null;
+  readonly preserveHost: boolean;
+}
+
+/** `type = "static"` */
+export interface GatewayStaticAction {
+  readonly type: 'static';
+  readonly root: string;
+  readonly index: readonly string[];
+  readonly directoryListing: boolean;
+}
+
+/** `type = "redirect"`; `$path` in `location` is the request-target (path and query). */
+export interface GatewayRedirectAction {
+  readonly type: 'redirect';
+  readonly location: string;
+  readonly status: 301 | 302 | 303 | 307 | 308;
+}
+
+/** `type = "respond"` */
+export interface GatewayRespondAction {
+  readonly type: 'respond';
+  readonly status: number;
+  readonly body: string;
+  readonly contentType: string;
+}
+
+/** What a matched route does. */
+export type GatewayAction =
+  | GatewayProxyAction
+  | GatewayStaticAction
+  | GatewayRedirectAction
+  | GatewayRespondAction;
+
+/** `rate_limit` */
+export interface GatewayRateLimit {
+  readonly maxRequests: number;
+  readonly windowSecs: number;
+  readonly algorithm: 'sliding-window' | 'token-bucket';
+  /** `ip` or a header name. */
+  readonly key: { readonly kind: 'ip' } | { readonly kind: 'header'; readonly header: string };
+  readonly trustedProxies: readonly string[];
+}
+
+/** `auth` */
+export type GatewayAuth =
+  | {
+      readonly type: 'bearer';
+      readonly tokenEnv: readonly string[];
+      readonly realm: string | null;
+    }
+  | {
+      readonly type: 'jwt';
+      readonly secretEnv: string | null;
+      readonly publicKeyFile: string | null;
+      readonly jwksUrl: string | null;
+      readonly algorithms: readonly string[] | null;
+      readonly issuer: string | null;
+      readonly audience: string | null;
+      readonly clockToleranceSecs: number | null;
+      readonly realm: string | null;
+    }
+  | {
+      readonly type: 'basic';
+      readonly htpasswdFile: string;
+      readonly realm: string | null;
+    };
+
+/** `cache` */
+export interface GatewayCache {
+  readonly ttlSecs: number;
+  readonly varyBy: readonly string[];
+  readonly maxBytes: number | null;
+  readonly maxEntryBytes: number | null;
+}
+
+/** `ip_filter` */
+export interface GatewayIpFilter {
+  readonly allow: readonly string[];
+  readonly deny: readonly string[];
+  readonly trustedProxies: readonly string[];
+}
+
+/** One `[[…rewrite.request]]` rule. */
+export type GatewayRequestRewrite =
+  | { readonly type: 'header_set'; readonly name: string; readonly value: string }
+  | { readonly type: 'header_remove'; readonly name: string }
+  | { readonly type: 'uri_set'; readonly value: string }
+  | { readonly type: 'uri_strip_prefix'; readonly prefix: string }
+  | { readonly type: 'uri_add_prefix'; readonly prefix: string }
+  | {
+      readonly type: 'uri_regex';
+      readonly pattern: string;
+      readonly replacement: string;
+      readonly redirect: 301 | 302 | 303 | 307 | 308 | null;
+    };
+
+/** One `[[…rewrite.response]]` rule. */
+export type GatewayResponseRewrite =
+  | { readonly type: 'header_set'; readonly name: string; readonly value: string }
+  | { readonly type: 'header_remove'; readonly name: string }
+  | { readonly type: 'status'; readonly code: number }
+  | { readonly type: 'body_replace'; readonly from: string; readonly to: string };
+
+/** `[route.middleware]` and the global `[middleware]`. */
+export interface GatewayMiddleware {
+  readonly rateLimit: GatewayRateLimit | null;
+  readonly auth: GatewayAuth | null;
+  readonly cache: GatewayCache | null;
+  readonly ipFilter: GatewayIpFilter | null;
+  readonly rewrite: {
+    readonly request: readonly GatewayRequestRewrite[];
+    readonly response: readonly GatewayResponseRewrite[];
+  } | null;
+  /** 0 = none. */
+  readonly timeoutMs: number;
+  /** 0 = none. */
+  readonly maxBodySize: number;
+}
+
+/** `[[route]]` */
+export interface GatewayRoute {
+  readonly name: string | null;
+  /** The index in the config (`route[N]`), for messages. */
+  readonly index: number;
+  readonly match: GatewayMatch;
+  readonly action: GatewayAction;
+  readonly middleware: GatewayMiddleware;
+}
+
+/** `[admin]`: the reload endpoint. */
+export interface GatewayAdmin {
+  /** Serve `POST /admin/config/reload` (404 otherwise). */
+  readonly reload: boolean;
+  /** The env var holding the bearer token the endpoint requires. */
+  readonly tokenEnv: string | null;
+}
+
+/** The whole validated gateway configuration. */
+export interface GatewayConfig {
+  readonly upstreams: readonly GatewayUpstream[];
+  readonly routes: readonly GatewayRoute[];
+  /** Applied around every request the gateway sees, before route middleware. */
+  readonly middleware: GatewayMiddleware | null;
+  readonly admin: GatewayAdmin;
+}

@@ -1,0 +1,266 @@
+/**
+ * The JSON Schema (draft 2020-12) of the gateway sections, for editor completion. Hosts merge
+ * `properties` into their own schema (the `rws` CLI does). It mirrors `parseGatewayConfig()`;
+ * a test checks that every key the parser reads appears here.
+ */
+type Json = Record<string, unknown>;
+
+const str = (description: string, extra: Json = {}): Json => ({
+  type: 'string',
+  description,
+  ...extra,
+});
+const int = (description: string, minimum: number, fallback?: number): Json => ({
+  type: 'integer',
+  description,
+  minimum,
+  ...(fallback === undefined ? {} : { default: fallback }),
+});
+const bool = (description: string, fallback: boolean): Json => ({
+  type: 'boolean',
+  description,
+  default: fallback,
+});
+const strings = (description: string): Json => ({
+  type: 'array',
+  items: { type: 'string' },
+  description,
+});
+const object = (description: string, properties: Json, required: string[] = []): Json => ({
+  type: 'object',
+  description,
+  additionalProperties: false,
+  properties,
+  ...(required.length === 0 ? {} : { required }),
+});
+
+const healthCheck = object('Active health check: GET `path` on each backend; 2xx is healthy.', {
+  path: str('Probe path.', { default: '/health' }),
+  interval_secs: int('Seconds between probes.', 1, 30),
+  timeout_ms: int('Probe timeout (shorter than the interval).', 1, 5000),
+  healthy_threshold: int('Consecutive successes to mark a backend healthy.', 1, 2),
+  unhealthy_threshold: int('Consecutive failures to mark a backend unhealthy.', 1, 3),
+});
+
+const backends = strings(
+  'Backend addresses: `host:port`, `http://host:port`, `https://host:port`, `[v6]:port`.',
+);
+
+const proxyKeys: Json = {
+  upstream: str('Name of an [[upstream]], or a backend address.'),
+  connect_timeout_ms: int('Connect timeout.', 1, 5000),
+  read_timeout_ms: int('Response head and body-idle timeout.', 1, 30_000),
+  strip_path_prefix: str('Path prefix removed before forwarding.'),
+  add_path_prefix: str('Path prefix added before forwarding.'),
+  preserve_host: bool('Forward the client Host header instead of the backend address.', false),
+};
+const staticKeys: Json = {
+  root: str('Directory served (relative to the config file).'),
+  index: {
+    anyOf: [{ type: 'string' }, strings('')],
+    description: 'Index file names.',
+    default: ['index.html'],
+  },
+  directory_listing: bool('List directories without an index.', false),
+};
+const redirectKeys: Json = {
+  location: str('Target; `$path` is replaced by the request path and query.'),
+  status: { enum: [301, 302, 303, 307, 308], default: 301, description: 'Redirect status.' },
+};
+const respondKeys: Json = {
+  status: int('Status code.', 200, 200),
+  body: str('Body text.', { default: '' }),
+  content_type: str('Content-Type.', { default: 'text/plain; charset=utf-8' }),
+};
+
+const action = object(
+  'What a matched route does. Type-specific keys go directly here or under [route.action.<type>].',
+  {
+    type: {
+      enum: ['proxy', 'static', 'redirect', 'respond', 'grpc', 'mcp'],
+      description: 'grpc and mcp are not supported yet.',
+    },
+    ...proxyKeys,
+    ...staticKeys,
+    ...redirectKeys,
+    ...respondKeys,
+    proxy: object('Keys of a proxy action.', proxyKeys),
+    static: object('Keys of a static action.', staticKeys),
+    redirect: object('Keys of a redirect action.', redirectKeys),
+    respond: object('Keys of a respond action.', respondKeys),
+  },
+  ['type'],
+);
+
+const rewriteRule = (types: string[], description: string): Json => ({
+  type: 'array',
+  description,
+  items: {
+    type: 'object',
+    required: ['type'],
+    properties: {
+      type: { enum: types },
+      name: str('Header name.'),
+      value: str('Header value, URI or prefix.'),
+      prefix: str('Path prefix.'),
+      pattern: str('Regular expression (uri_regex).'),
+      replacement: str('Replacement with $1… (uri_regex).'),
+      redirect: {
+        enum: [301, 302, 303, 307, 308],
+        description: 'Answer a redirect instead (uri_regex).',
+      },
+      code: int('Status code (status).', 200),
+      reason: str('Accepted and ignored (the reason phrase comes from the status).'),
+      from: str('Bytes to replace (body_replace).'),
+      to: str('Replacement (body_replace).'),
+    },
+    additionalProperties: false,
+  },
+});
+
+const middleware = (description: string): Json =>
+  object(description, {
+    rate_limit: object('Requests per window per client.', {
+      max_requests: int('Requests allowed per window.', 1, 1000),
+      window_secs: int('Window length.', 1, 60),
+      algorithm: { enum: ['sliding_window', 'token_bucket'], default: 'sliding_window' },
+      key: str('`ip` or `header:<name>`.', { default: 'ip' }),
+      trusted_proxies: strings('Proxies whose X-Forwarded-For is believed.'),
+    }),
+    auth: object(
+      'Authentication (fails closed: a missing env var or file stops startup).',
+      {
+        type: { enum: ['bearer', 'jwt', 'basic'] },
+        token_env: {
+          anyOf: [{ type: 'string' }, strings('')],
+          description: 'bearer: env var(s) holding the token.',
+        },
+        secret_env: str('jwt: env var holding the HMAC secret.'),
+        public_key_file: str('jwt: PEM public key file.'),
+        jwks_url: str('jwt: JWKS URL.'),
+        algorithms: strings('jwt: accepted algorithms.'),
+        issuer: str('jwt: required iss.'),
+        audience: str('jwt: required aud.'),
+        clock_tolerance_secs: int('jwt: allowed clock skew.', 0),
+        htpasswd_file: str('basic: htpasswd file ({SHA256}, {SHA} or plain entries).'),
+        users_file: str('basic: another name for htpasswd_file.'),
+        realm: str('Realm of the WWW-Authenticate challenge.'),
+      },
+      ['type'],
+    ),
+    cache: object('In-memory HTTP cache for GET/HEAD.', {
+      ttl_secs: int('Lifetime of responses without Cache-Control freshness.', 0, 60),
+      vary_by: strings('Request headers added to the cache key.'),
+      max_bytes: int('Total bytes kept.', 1),
+      max_entry_bytes: int('Largest body stored.', 1),
+    }),
+    ip_filter: object('Allow/deny by client address (IPv4/IPv6, CIDR).', {
+      allow: strings('Only these pass (when non-empty).'),
+      deny: strings('These are refused (deny wins).'),
+      trusted_proxies: strings('Proxies whose X-Forwarded-For is believed.'),
+    }),
+    rewrite: object('Request and response rewriting.', {
+      request: rewriteRule(
+        [
+          'header_set',
+          'header_remove',
+          'uri_set',
+          'uri_strip_prefix',
+          'strip_prefix',
+          'uri_add_prefix',
+          'add_prefix',
+          'uri_regex',
+        ],
+        'Request rules, in order.',
+      ),
+      response: rewriteRule(
+        ['header_set', 'header_remove', 'status', 'status_set', 'body_replace'],
+        'Response rules, in order.',
+      ),
+    }),
+    timeout_ms: int('Route deadline (504); 0 = none.', 0, 0),
+    max_body_size: int('Largest request body in bytes (413); 0 = none.', 0, 0),
+  });
+
+const listener = (description: string, extra: Json): Json => ({
+  type: 'array',
+  description: `${description} Not supported yet (issue #10).`,
+  items: object('', { name: str('Label.'), listen: str('ip:port to bind.'), backends, ...extra }),
+});
+
+/** The `properties` of the gateway sections, keyed by section name. */
+export function createGatewayJsonSchema(): Json {
+  return {
+    upstream: {
+      type: 'array',
+      description: '[[upstream]]: a named group of backends shared by routes.',
+      items: object(
+        '',
+        {
+          name: str('Name routes refer to.'),
+          backends,
+          strategy: {
+            enum: [
+              'round_robin',
+              'weighted_round_robin',
+              'least_connections',
+              'least_conn',
+              'random',
+              'power_of_two',
+              'ip_hash',
+              'uri_hash',
+              'first',
+            ],
+            default: 'round_robin',
+          },
+          health_check: healthCheck,
+        },
+        ['name', 'backends'],
+      ),
+    },
+    route: {
+      type: 'array',
+      description:
+        '[[route]]: tried in order; the first match wins; unmatched requests fall through.',
+      items: object(
+        '',
+        {
+          name: str('Label.'),
+          match: object('All present conditions must hold.', {
+            host: str('Host (`*.example.com` for subdomains; with `:port` to match the port).'),
+            path: str('Exact path, or a prefix ending in `*` (`/v1/*`).'),
+            method: { anyOf: [{ type: 'string' }, strings('')], description: 'Method(s).' },
+            content_type: str('Content-Type prefix.'),
+            headers: {
+              type: 'object',
+              additionalProperties: { type: 'string' },
+              description: 'Header = exact value (`*` = present).',
+            },
+          }),
+          action,
+          middleware: middleware('[route.middleware]: applied to this route.'),
+        },
+        ['action'],
+      ),
+    },
+    middleware: middleware('[middleware]: applied to every request the gateway sees.'),
+    admin: object('[admin]: the reload endpoint.', {
+      reload: bool('Serve POST /admin/config/reload.', false),
+      token_env: str('Env var holding the bearer token the endpoint requires.'),
+    }),
+    tcp_proxy: listener('[[tcp_proxy]]: TCP relay.', {
+      connect_timeout_ms: int('Connect timeout.', 1, 5000),
+      strategy: str('Strategy.'),
+    }),
+    udp_proxy: listener('[[udp_proxy]]: UDP relay.', {
+      reply_timeout_ms: int('Reply timeout.', 1, 5000),
+      buffer_size: int('Datagram buffer.', 1, 65_536),
+      strategy: str('Strategy.'),
+    }),
+    ws_proxy: listener('[[ws_proxy]]: WebSocket relay.', {
+      connect_timeout_ms: int('Connect timeout.', 1, 5000),
+      read_timeout_ms: int('Read timeout.', 1, 30_000),
+      health_check: healthCheck,
+    }),
+  };
+}

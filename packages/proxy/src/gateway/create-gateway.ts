@@ -1,0 +1,298 @@
+/**
+ * `createGateway()`: the config-driven gateway as a core handler and middleware. Routes are
+ * tried in declaration order; the first match runs its middleware and action (proxy, static,
+ * redirect, respond); unmatched requests go to `next` (or get 404). `reload()` builds a new
+ * generation aside and swaps it in atomically.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { compose, type Handler, Headers, type Request, type Response } from '@rws/core';
+import type { KeyPath } from '../config/config-problem.js';
+import { formatConfigProblem, keyPathName } from '../config/config-problem.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { type GatewayConfigProblem, parseGatewayConfig } from '../config/parse-gateway-config.js';
+import { tomlLineOf } from '../config/toml-line.js';
+import { ERROR_CODES } from '../errors.js';
+import {
+  buildRuntime,
+  findRoute,
+  orphanedUpstreams,
+  type Runtime,
+} from '../internal/gateway/build-runtime.js';
+import { GatewayConfigError } from './gateway-config-error.js';
+
+/** What a gateway is built from: TOML text, an object of the TOML's shape, or a file. */
+export type GatewaySource = string | Readonly<Record<string, unknown>> | { readonly path: string };
+
+/** Options of `createGateway()`. */
+export interface GatewayOptions {
+  /** Where `token_env`/`secret_env` are read. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  /**
+   * Base of relative paths (static roots, htpasswd and key files). Default: the config
+   * file's directory for `{ path }`, else `process.cwd()`.
+   */
+  cwd?: string | undefined;
+  /** Top-level keys owned by someone else (the CLI's), not reported as unknown. */
+  ignoreKeys?: readonly string[] | undefined;
+  /** Ignore every top-level key outside the gateway sections (a host validates them). */
+  ignoreOtherKeys?: boolean | undefined;
+  /** The file name used in problems for text sources. Default `rws.config.toml`. */
+  file?: string | undefined;
+}
+
+/** The outcome of `reload()`. */
+export interface GatewayReloadResult {
+  /** True when the new configuration is now in force. */
+  readonly isApplied: boolean;
+  /** Why not, one problem each (empty when applied). */
+  readonly problems: readonly GatewayConfigProblem[];
+}
+
+/** A running gateway. */
+export interface Gateway {
+  /** Serves every request: unmatched ones get 404. Usable with `serve()`. */
+  readonly handler: Handler;
+  /** The gateway as middleware: unmatched requests go to `next` (e.g. a static server). */
+  handle(req: Request, next: Handler): Promise<Response>;
+  /** The configuration in force. */
+  readonly config: GatewayConfig;
+  /**
+   * Builds `next` (default: the original source again, e.g. the file re-read) aside and swaps
+   * it in atomically. Requests already running finish on the old generation; upstreams whose
+   * backends are unchanged carry over with their connections and state. A bad configuration
+   * changes nothing and is reported in the result.
+   */
+  reload(next?: GatewaySource): Promise<GatewayReloadResult>;
+  /** Stops taking requests and closes upstream connections once in-flight requests finish. */
+  close(): Promise<void>;
+}
+
+const RELOAD_PATH = '/admin/config/reload';
+
+interface Loaded {
+  readonly config: GatewayConfig | null;
+  readonly problems: GatewayConfigProblem[];
+  readonly text: string | null;
+  readonly file: string | undefined;
+  readonly cwd: string;
+}
+
+function isPathSource(s: GatewaySource): s is { readonly path: string } {
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    Object.keys(s).length === 1 &&
+    typeof (s as { path?: unknown }).path === 'string'
+  );
+}
+
+async function load(source: GatewaySource, options: GatewayOptions): Promise<Loaded> {
+  if (isPathSource(source)) {
+    const file = source.path;
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      return {
+        config: null,
+        problems: [
+          {
+            code: ERROR_CODES.CONFIG_INVALID,
+            source: 'file',
+            file,
+            key: '(file)',
+            message: `cannot read: ${(err as Error).message}`,
+          },
+        ],
+        text: null,
+        file,
+        cwd: options.cwd ?? dirname(resolve(file)),
+      };
+    }
+    const r = parseGatewayConfig(text, {
+      file,
+      ignoreKeys: options.ignoreKeys,
+      ignoreOtherKeys: options.ignoreOtherKeys,
+    });
+    return {
+      config: r.config,
+      problems: [...r.problems],
+      text,
+      file,
+      cwd: options.cwd ?? dirname(resolve(file)),
+    };
+  }
+  const text = typeof source === 'string' ? source : null;
+  const file = text === null ? undefined : (options.file ?? 'rws.config.toml');
+  const r = parseGatewayConfig(source as string | Record<string, unknown>, {
+    file,
+    ignoreKeys: options.ignoreKeys,
+    ignoreOtherKeys: options.ignoreOtherKeys,
+  });
+  return {
+    config: r.config,
+    problems: [...r.problems],
+    text,
+    file,
+    cwd: options.cwd ?? process.cwd(),
+  };
+}
+
+/** Validates and builds; problems of both steps in one list. */
+async function prepare(
+  source: GatewaySource,
+  options: GatewayOptions,
+  previous: Runtime | null,
+): Promise<{ runtime: Runtime | null; problems: GatewayConfigProblem[] }> {
+  const loaded = await load(source, options);
+  if (loaded.config === null) return { runtime: null, problems: loaded.problems };
+  const problems: GatewayConfigProblem[] = [];
+  const problem = (path: KeyPath, message: string): void => {
+    problems.push({
+      code: ERROR_CODES.CONFIG_INVALID_VALUE,
+      source: loaded.file === undefined ? 'config' : 'file',
+      file: loaded.file,
+      key: keyPathName(path),
+      line: loaded.text === null ? undefined : tomlLineOf(loaded.text, path),
+      message,
+    });
+  };
+  const runtime = buildRuntime(
+    loaded.config,
+    { env: options.env ?? process.env, cwd: loaded.cwd },
+    previous,
+    problem,
+  );
+  return { runtime, problems };
+}
+
+const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+function plain(status: number, body: string, extra: Record<string, string> = {}): Response {
+  return {
+    status,
+    headers: new Headers({ 'content-type': 'text/plain; charset=utf-8', ...extra }),
+    body,
+  };
+}
+
+const notFound: Handler = () => plain(404, 'Not Found\n');
+
+/**
+ * Creates a gateway from a config. Throws `GatewayConfigError` (every problem, with key path
+ * and line) before anything is started.
+ *
+ * @example
+ * ```ts
+ * import { createGateway } from '@rws/proxy';
+ * import { serve } from '@rws/server';
+ *
+ * const gateway = await createGateway({ path: 'rws.config.toml' });
+ * await serve(gateway.handler, { port: 8080 });
+ * process.on('SIGHUP', async () => {
+ *   const r = await gateway.reload();
+ *   if (!r.isApplied) console.error(r.problems);
+ * });
+ * ```
+ */
+export async function createGateway(
+  source: GatewaySource,
+  options: GatewayOptions = {},
+): Promise<Gateway> {
+  const first = await prepare(source, options, null);
+  if (first.runtime === null) throw new GatewayConfigError(first.problems);
+  let current: Runtime = first.runtime;
+  let isClosed = false;
+  // Reloads run one at a time so two of them never build from the same `previous`.
+  let reloading: Promise<unknown> = Promise.resolve();
+
+  /** Marks `old` retired; resolves once it drained and the upstreams `next` dropped closed. */
+  const retire = (old: Runtime, next: Runtime | null): Promise<void> => {
+    old.isRetired = true;
+    const orphans = orphanedUpstreams(old, next);
+    const closed = old.drained.then(async () => {
+      await Promise.all(orphans.map((u) => u.close()));
+    });
+    if (old.inflight === 0) old.markDrained();
+    return closed;
+  };
+
+  const reload = (next?: GatewaySource): Promise<GatewayReloadResult> => {
+    const run = reloading.then(async (): Promise<GatewayReloadResult> => {
+      if (isClosed) {
+        return {
+          isApplied: false,
+          problems: [
+            {
+              code: ERROR_CODES.CONFIG_INVALID,
+              source: 'config',
+              key: '(gateway)',
+              message: 'the gateway is closed',
+            },
+          ],
+        };
+      }
+      const r = await prepare(next ?? source, options, current);
+      if (r.runtime === null) return { isApplied: false, problems: r.problems };
+      const old = current;
+      current = r.runtime;
+      void retire(old, current);
+      return { isApplied: true, problems: [] };
+    });
+    reloading = run.catch(() => {});
+    return run;
+  };
+
+  const admin = async (rt: Runtime, req: Request): Promise<Response> => {
+    if (req.method !== 'POST') return plain(405, 'Method Not Allowed\n', { allow: 'POST' });
+    const auth = req.headers.get('authorization') ?? '';
+    const token = auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : '';
+    if (!timingSafeEqual(sha256(token), sha256(rt.adminToken!))) {
+      return plain(401, 'Unauthorized\n', { 'www-authenticate': 'Bearer realm="admin"' });
+    }
+    const r = await reload();
+    const body = JSON.stringify({
+      reloaded: r.isApplied,
+      problems: r.problems.map(formatConfigProblem),
+    });
+    return {
+      status: r.isApplied ? 200 : 422,
+      headers: new Headers({ 'content-type': 'application/json' }),
+      body,
+    };
+  };
+
+  const handle = async (req: Request, next: Handler): Promise<Response> => {
+    // One generation per request, from start to response head, whatever reloads happen.
+    const rt = current;
+    rt.inflight++;
+    try {
+      if (rt.adminToken !== null && req.path === RELOAD_PATH) return await admin(rt, req);
+      const select: Handler = (r) => {
+        const route = findRoute(rt, r);
+        return route === null ? next(r) : route.handler(r);
+      };
+      return await (rt.global.length === 0 ? select(req) : compose(rt.global, select)(req));
+    } finally {
+      rt.inflight--;
+      if (rt.isRetired && rt.inflight === 0) rt.markDrained();
+    }
+  };
+
+  return {
+    handler: (req) => handle(req, notFound),
+    handle,
+    get config() {
+      return current.config;
+    },
+    reload,
+    async close() {
+      if (isClosed) return;
+      isClosed = true;
+      await reloading;
+      await retire(current, null);
+    },
+  };
+}

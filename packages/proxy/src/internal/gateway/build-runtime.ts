@@ -1,0 +1,201 @@
+import { isAbsolute, resolve } from 'node:path';
+import {
+  compose,
+  type Handler,
+  Headers,
+  isRwsError,
+  type Middleware,
+  type Request,
+  type Response,
+} from '@rws/core';
+import { serveStatic } from '@rws/middleware/static';
+import type { KeyPath } from '../../config/config-problem.js';
+import type { GatewayAction, GatewayConfig, GatewayRoute } from '../../config/gateway-config.js';
+import { type BuildContext, buildMiddleware } from './build-middleware.js';
+import { isRouteMatch, normalizeRoutePath } from './match-route.js';
+import {
+  createGatewayUpstream,
+  createProxyRoute,
+  type GatewayUpstreamHandle,
+  upstreamKey,
+} from './proxy-binding.js';
+
+interface CompiledRoute {
+  readonly route: GatewayRoute;
+  readonly handler: Handler;
+}
+
+/** One generation of the gateway: everything a config builds. Swapped whole on reload. */
+export interface Runtime {
+  readonly config: GatewayConfig;
+  readonly upstreams: ReadonlyMap<string, GatewayUpstreamHandle>;
+  readonly routes: readonly CompiledRoute[];
+  readonly global: readonly Middleware[];
+  /** The admin reload token, or null when the endpoint is off. */
+  readonly adminToken: string | null;
+  /** Requests that started on this generation and have not returned their response head. */
+  inflight: number;
+  isRetired: boolean;
+  /** Resolves once retired and drained. */
+  drained: Promise<void>;
+  markDrained: () => void;
+}
+
+export interface RuntimeOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+function respondWith(status: number, body: string, contentType: string): Handler {
+  return () => ({ status, headers: new Headers({ 'content-type': contentType }), body });
+}
+
+function actionHandler(
+  action: GatewayAction,
+  path: KeyPath,
+  ctx: BuildContext,
+  upstreamFor: (action: Extract<GatewayAction, { type: 'proxy' }>) => GatewayUpstreamHandle,
+): Handler | null {
+  switch (action.type) {
+    case 'respond':
+      return respondWith(action.status, action.body, action.contentType);
+    case 'redirect': {
+      const { location, status } = action;
+      return (req: Request): Response => ({
+        status,
+        headers: new Headers({ location: location.replaceAll('$path', req.target) }),
+        body: null,
+      });
+    }
+    case 'static': {
+      let mw: Middleware;
+      try {
+        mw = serveStatic({
+          root: ctx.resolvePath(action.root),
+          index: action.index,
+          directoryListing: action.directoryListing,
+          fallthrough: false,
+        });
+      } catch (err) {
+        if (!isRwsError(err)) throw err;
+        ctx.problem([...path, 'root'], err.message);
+        return null;
+      }
+      const notFound = respondWith(404, 'Not Found\n', 'text/plain; charset=utf-8');
+      return (req) => mw.handle(req, notFound);
+    }
+    case 'proxy': {
+      const mw = createProxyRoute(upstreamFor(action), action);
+      const unused = respondWith(502, 'Bad Gateway\n', 'text/plain; charset=utf-8');
+      return (req) => mw.handle(req, unused);
+    }
+  }
+}
+
+/**
+ * Builds a generation from a validated config. Upstreams whose backends and settings are
+ * unchanged are taken from `previous` as they are, so their pools (and health state) live on.
+ */
+export function buildRuntime(
+  config: GatewayConfig,
+  options: RuntimeOptions,
+  previous: Runtime | null,
+  problem: (path: KeyPath, message: string) => void,
+): Runtime | null {
+  let hasProblem = false;
+  const ctx: BuildContext = {
+    env: options.env,
+    resolvePath: (p) => (isAbsolute(p) ? p : resolve(options.cwd, p)),
+    problem: (path, message) => {
+      hasProblem = true;
+      problem(path, message);
+    },
+  };
+  const reusable = new Map<string, GatewayUpstreamHandle>();
+  for (const u of previous?.upstreams.values() ?? []) reusable.set(u.key, u);
+  const upstreams = new Map<string, GatewayUpstreamHandle>();
+  const take = (key: string, make: () => GatewayUpstreamHandle): GatewayUpstreamHandle => {
+    const old = reusable.get(key);
+    if (old !== undefined) {
+      reusable.delete(key);
+      return old;
+    }
+    return make();
+  };
+  for (const u of config.upstreams) {
+    upstreams.set(
+      u.name,
+      take(upstreamKey(u.backends, u.strategy, u.healthCheck), () =>
+        createGatewayUpstream(u.backends, u.strategy, u.healthCheck),
+      ),
+    );
+  }
+  // Inline `upstream = "host:port"` backends get one upstream per address, shared by routes.
+  const upstreamFor = (
+    action: Extract<GatewayAction, { type: 'proxy' }>,
+  ): GatewayUpstreamHandle => {
+    if (action.upstream !== null) return upstreams.get(action.upstream)!;
+    const b = action.backend!;
+    const name = `\u0000inline:${b.url}`;
+    let u = upstreams.get(name);
+    if (u === undefined) {
+      u = take(upstreamKey([b], 'round_robin', null), () =>
+        createGatewayUpstream([b], 'round_robin', null),
+      );
+      upstreams.set(name, u);
+    }
+    return u;
+  };
+  const global =
+    config.middleware === null ? [] : buildMiddleware(config.middleware, ['middleware'], ctx);
+  const routes: CompiledRoute[] = [];
+  for (const route of config.routes) {
+    const path = ['route', route.index];
+    const action = actionHandler(route.action, [...path, 'action'], ctx, upstreamFor);
+    const chain = buildMiddleware(route.middleware, [...path, 'middleware'], ctx);
+    if (action !== null) routes.push({ route, handler: compose(chain, action) });
+  }
+  let adminToken: string | null = null;
+  if (config.admin.reload && config.admin.tokenEnv !== null) {
+    const token = options.env[config.admin.tokenEnv];
+    if (token === undefined || token === '') {
+      ctx.problem(
+        ['admin', 'token_env'],
+        `environment variable ${config.admin.tokenEnv} is not set or empty (the reload endpoint is never open)`,
+      );
+    } else adminToken = token;
+  }
+  if (hasProblem) {
+    // Close what this attempt opened; reused upstreams still belong to `previous`.
+    const owned = new Set(previous?.upstreams.values() ?? []);
+    for (const u of upstreams.values()) if (!owned.has(u)) void u.close();
+    return null;
+  }
+  let markDrained!: () => void;
+  const drained = new Promise<void>((r) => (markDrained = r));
+  return {
+    config,
+    upstreams,
+    routes,
+    global,
+    adminToken,
+    inflight: 0,
+    isRetired: false,
+    drained,
+    markDrained,
+  };
+}
+
+/** Upstreams of `old` that `next` no longer uses: closed once `old` has drained. */
+export function orphanedUpstreams(old: Runtime, next: Runtime | null): GatewayUpstreamHandle[] {
+  const kept = new Set(next?.upstreams.values() ?? []);
+  return [...new Set(old.upstreams.values())].filter((u) => !kept.has(u));
+}
+
+/** Picks the first matching route, or null. */
+export function findRoute(rt: Runtime, req: Request): CompiledRoute | null {
+  if (rt.routes.length === 0) return null;
+  const path = normalizeRoutePath(req.path);
+  for (const r of rt.routes) if (isRouteMatch(r.route.match, req, path)) return r;
+  return null;
+}

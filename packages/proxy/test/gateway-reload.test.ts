@@ -1,0 +1,156 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createGateway, formatConfigProblem } from '../src/index.js';
+import { httpCall, serveHandler, startBackend } from './helpers.js';
+
+const proxyRoute = (address: string, tag: string) =>
+  `[[upstream]]\nname = "app"\nbackends = ["${address}"]\n` +
+  `[[route]]\n[route.match]\npath = "/app/*"\n[route.action]\ntype = "proxy"\nupstream = "app"\n` +
+  `[[route.middleware.rewrite.response]]\ntype = "header_set"\nname = "x-generation"\nvalue = "${tag}"\n` +
+  `[[route]]\n[route.match]\npath = "/tag"\n[route.action]\ntype = "respond"\nbody = "${tag}"\n`;
+
+describe('reload', () => {
+  it('ten reloads under continuous load: zero failed requests, each new config in force', async () => {
+    const slow = (ms: number) => (_req: unknown, res: import('node:http').ServerResponse) => {
+      setTimeout(() => res.end('ok'), ms);
+    };
+    const a = await startBackend('a', slow(15));
+    const b = await startBackend('b', slow(15));
+    const gateway = await createGateway(proxyRoute(a.address, 'g0'));
+    onTestFinished(() => gateway.close());
+    const port = await serveHandler(gateway.handler);
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    onTestFinished(() => agent.destroy());
+    let isRunning = true;
+    const failures: string[] = [];
+    let done = 0;
+    const worker = async () => {
+      while (isRunning) {
+        try {
+          const res = await httpCall(port, '/app/x', { agent });
+          if (res.status !== 200 || res.body !== 'ok') failures.push(`${res.status} ${res.body}`);
+        } catch (err) {
+          failures.push(String(err));
+        }
+        done++;
+      }
+    };
+    const workers = Array.from({ length: 6 }, worker);
+    for (let i = 1; i <= 10; i++) {
+      await new Promise((r) => setTimeout(r, 40));
+      // Odd reloads move the upstream to the other backend, so old pools drain and close
+      // while requests are in flight on them.
+      const result = await gateway.reload(proxyRoute(i % 2 === 1 ? b.address : a.address, `g${i}`));
+      expect(result).toEqual({ isApplied: true, problems: [] });
+      expect((await httpCall(port, '/tag')).body).toBe(`g${i}`);
+    }
+    await new Promise((r) => setTimeout(r, 40));
+    isRunning = false;
+    await Promise.all(workers);
+    expect(failures).toEqual([]);
+    expect(done).toBeGreaterThan(50);
+    expect(a.seen.length).toBeGreaterThan(0);
+    expect(b.seen.length).toBeGreaterThan(0);
+    expect((await httpCall(port, '/app/x')).headers['x-generation']).toBe('g10');
+  });
+
+  it('a bad config keeps the old one running and says why', async () => {
+    const gateway = await createGateway(
+      '[[route]]\n[route.action]\ntype = "respond"\nbody = "old"\n',
+    );
+    onTestFinished(() => gateway.close());
+    const port = await serveHandler(gateway.handler);
+    const result = await gateway.reload(
+      '[[route]]\n[route.action]\ntype = "respond"\nstatus = 9000\n',
+    );
+    expect(result.isApplied).toBe(false);
+    expect(result.problems.map(formatConfigProblem)).toEqual([
+      'rws.config.toml:4: route[0].action.status: must be between 200 and 599, got 9000',
+    ]);
+    const missingEnv = await gateway.reload(
+      '[[route]]\n[route.action]\ntype = "respond"\n[route.middleware]\nauth = { type = "bearer", token_env = "NOT_SET_ANYWHERE" }\n',
+    );
+    expect(missingEnv.isApplied).toBe(false);
+    expect(missingEnv.problems[0]?.message).toMatch(/NOT_SET_ANYWHERE/);
+    expect((await httpCall(port, '/')).body).toBe('old');
+  });
+
+  it('an unchanged upstream carries over: its keep-alive connection is reused, not reopened', async () => {
+    const a = await startBackend('a');
+    const gateway = await createGateway(proxyRoute(a.address, 'one'));
+    onTestFinished(() => gateway.close());
+    const port = await serveHandler(gateway.handler);
+    await httpCall(port, '/app/1');
+    expect(a.connections()).toBe(1);
+    expect((await gateway.reload(proxyRoute(a.address, 'two'))).isApplied).toBe(true);
+    const res = await httpCall(port, '/app/2');
+    expect(res.headers['x-generation']).toBe('two');
+    expect(a.connections()).toBe(1);
+  });
+
+  it('reload() without arguments re-reads the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rws-gw-reload-'));
+    const file = join(dir, 'rws.config.toml');
+    writeFileSync(file, '[[route]]\n[route.action]\ntype = "respond"\nbody = "v1"\n');
+    const gateway = await createGateway({ path: file });
+    onTestFinished(() => gateway.close());
+    const port = await serveHandler(gateway.handler);
+    expect((await httpCall(port, '/')).body).toBe('v1');
+    writeFileSync(file, '[[route]]\n[route.action]\ntype = "respond"\nbody = "v2"\n');
+    expect((await gateway.reload()).isApplied).toBe(true);
+    expect((await httpCall(port, '/')).body).toBe('v2');
+  });
+});
+
+describe('POST /admin/config/reload', () => {
+  it('is 404 (an ordinary path) unless [admin] reload is enabled', async () => {
+    const gateway = await createGateway(
+      '[[route]]\n[route.match]\npath = "/x"\n[route.action]\ntype = "respond"\n',
+    );
+    onTestFinished(() => gateway.close());
+    const port = await serveHandler(gateway.handler);
+    expect((await httpCall(port, '/admin/config/reload', { method: 'POST' })).status).toBe(404);
+  });
+
+  it('needs the token; reloads the file; a bad file is 422 with the problems and changes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rws-gw-admin-'));
+    const file = join(dir, 'rws.config.toml');
+    const config = (body: string) =>
+      `[admin]\nreload = true\ntoken_env = "RWS_ADMIN_TOKEN"\n[[route]]\n[route.match]\npath = "/"\n[route.action]\ntype = "respond"\nbody = "${body}"\n`;
+    writeFileSync(file, config('v1'));
+    const gateway = await createGateway({ path: file }, { env: { RWS_ADMIN_TOKEN: 'adm1n' } });
+    onTestFinished(() => gateway.close());
+    const port = await serveHandler(gateway.handler);
+    const url = '/admin/config/reload';
+    expect((await httpCall(port, url)).status).toBe(405);
+    const anonymous = await httpCall(port, url, { method: 'POST' });
+    expect([anonymous.status, anonymous.headers['www-authenticate']]).toEqual([
+      401,
+      'Bearer realm="admin"',
+    ]);
+    expect(
+      (await httpCall(port, url, { method: 'POST', headers: { authorization: 'Bearer wrong' } }))
+        .status,
+    ).toBe(401);
+    writeFileSync(file, config('v2'));
+    const ok = await httpCall(port, url, {
+      method: 'POST',
+      headers: { authorization: 'Bearer adm1n' },
+    });
+    expect([ok.status, JSON.parse(ok.body)]).toEqual([200, { reloaded: true, problems: [] }]);
+    expect((await httpCall(port, '/')).body).toBe('v2');
+    writeFileSync(file, `${config('v3')}[[route]]\n[route.action]\ntype = "teleport"\n`);
+    const bad = await httpCall(port, url, {
+      method: 'POST',
+      headers: { authorization: 'Bearer adm1n' },
+    });
+    expect(bad.status).toBe(422);
+    expect(JSON.parse(bad.body).problems[0]).toMatch(
+      /rws\.config\.toml:12: route\[1\]\.action\.type: unknown action type "teleport"/,
+    );
+    expect((await httpCall(port, '/')).body).toBe('v2');
+  });
+});
