@@ -11,7 +11,7 @@ describe('signals (handleSignals: true)', () => {
     const child = await Child.start({ graceMs: 5000 });
     const port = child.port;
     const slow = await RawClient.plain(port);
-    slow.socket.write('GET /slow?ms=1000 HTTP/1.1\r\nhost: x\r\n\r\n');
+    slow.socket.write('GET /slow?ms=1000 HTTP/1.1\r\nhost: localhost\r\n\r\n');
     await child.waitFor((e) => e.event === 'slow-start');
     child.proc.kill('SIGTERM');
     await eventually(() => isRefused(port));
@@ -26,7 +26,7 @@ describe('signals (handleSignals: true)', () => {
   it('a second SIGINT exits at once with 130', async () => {
     const child = await Child.start({ graceMs: 30_000 });
     const slow = await RawClient.plain(child.port);
-    slow.socket.write('GET /slow?ms=20000 HTTP/1.1\r\nhost: x\r\n\r\n');
+    slow.socket.write('GET /slow?ms=20000 HTTP/1.1\r\nhost: localhost\r\n\r\n');
     await child.waitFor((e) => e.event === 'slow-start');
     child.proc.kill('SIGINT');
     await eventually(() => isRefused(child.port));
