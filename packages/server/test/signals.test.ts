@@ -21,6 +21,12 @@ describe('signals (handleSignals: true)', () => {
     expect(res.headers['connection']).toBe('close');
     expect(await child.exited).toEqual({ code: 0, signal: null });
     expect(child.events.map((e) => e.event)).toContain('shutdown');
+    // Issue #8: the shutdown is reported through onLog, in order, with the connection count.
+    // (The isRefused probe may connect before the signal is handled: 1 or 2 connections.)
+    const lines = child.events.filter((e) => e.event === 'log').map((e) => e.message);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^received SIGTERM, draining (1 connection|2 connections)$/);
+    expect(lines[1]).toBe('stopped');
   });
 
   it('a second SIGINT exits at once with 130', async () => {

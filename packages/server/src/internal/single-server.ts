@@ -422,9 +422,7 @@ export class SingleServer implements RunningServer {
         // Keep the handlers while draining: a second signal must still force the exit.
         this.#isSignalShutdown = true;
         const n = this.#sockets.size;
-        this.#options.onLog(
-          `received ${signal}, draining ${n} connection${n === 1 ? '' : 's'}`,
-        );
+        this.#options.onLog(`received ${signal}, draining ${n} connection${n === 1 ? '' : 's'}`);
         await this.close();
         await this.#options.onShutdown?.();
         this.#options.onLog('stopped');
