@@ -44,6 +44,15 @@ export interface Http1ServerOptions {
    * aborts and a streamed body is stopped (`return()` / `cancel()`). Default 60 s.
    */
   sendTimeoutMs?: number | undefined;
+  /**
+   * Longest wait for the next bytes of a declared request body (Content-Length or chunked),
+   * while the handler reads it or after the response while the rest is discarded: a client
+   * that stops sending gets 408 (nothing answered yet) or the connection is closed. The clock
+   * stops while the handler is not reading (our backpressure, not the client's stall) and
+   * while the client waits for `100 Continue`. Like nginx's `client_body_timeout`, it is
+   * the time between two reads, not for the whole body. Default 60 s.
+   */
+  bodyTimeoutMs?: number | undefined;
   /** Requests served on one connection before it is closed. Default 0 (no limit). */
   maxRequestsPerConnection?: number | undefined;
   /** Open connections allowed; connections beyond it are closed at once. Default 0 (no limit). */
@@ -132,6 +141,7 @@ export class Http1Server {
       keepAliveTimeoutMs: positive(options.keepAliveTimeoutMs, 5_000),
       requestTimeoutMs: positive(options.requestTimeoutMs, 300_000),
       sendTimeoutMs: positive(options.sendTimeoutMs, 60_000),
+      bodyTimeoutMs: positive(options.bodyTimeoutMs, 60_000),
       maxRequestsPerConnection: positive(options.maxRequestsPerConnection, 0),
       serverHeader: typeof serverHeader === 'string' ? serverHeader : null,
     };
@@ -158,6 +168,7 @@ export class Http1Server {
       resolved.keepAliveTimeoutMs,
       resolved.requestTimeoutMs,
       resolved.sendTimeoutMs,
+      resolved.bodyTimeoutMs,
     ].filter((t) => t > 0);
     const shortest = timeouts.length === 0 ? 4000 : Math.min(...timeouts);
     this.#tickMs = Math.max(5, Math.min(1000, Math.floor(shortest / 4)));
@@ -301,6 +312,10 @@ export class Http1Server {
     const now = Date.now();
     for (const conn of this.#connections) {
       if (conn.deadline !== 0 && conn.deadline <= now) conn.onTimeout();
+      // The body clock stands still while we (not the client) hold the body back.
+      if (conn.bodyDeadline !== 0 && conn.bodyDeadline <= now && !conn.isPausedByBody) {
+        conn.onBodyTimeout();
+      }
     }
     if (this.#isClosing) for (const conn of this.#connections) conn.closeIfIdle();
   };

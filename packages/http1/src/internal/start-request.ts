@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { Body, Headers, type Request } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { ChunkedDecoder } from './chunked-decoder.js';
-import { resetDeadlines, setDeadline } from './connection-deadline.js';
+import { armBodyTimeout, resetDeadlines, setDeadline } from './connection-deadline.js';
 import {
   BODY_CHUNKED,
   BODY_LENGTH,
@@ -143,6 +143,7 @@ export function startRequest(
   }
 
   setDeadline(c, DL_REQUEST, opts.requestTimeoutMs);
+  armBodyTimeout(c);
   c.state = c.isBodyDone ? ST_WAIT : ST_BODY;
   c.callHandler(req);
   // The handler may have answered synchronously (and even closed the connection).
@@ -159,6 +160,7 @@ function handOver(
 ): void {
   c.state = ST_UPGRADED;
   resetDeadlines(c);
+  c.bodyDeadline = 0;
   const socket = c.socket;
   socket.removeListener('data', c.onData);
   socket.removeListener('end', c.onEnd);
