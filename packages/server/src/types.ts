@@ -3,7 +3,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Handler, MaybePromise, Request } from '@rws/core';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '@rws/middleware/metrics';
 
 /** Something `serve()` can run: a core `Handler`, or an object exposing one (an `App`). */
 export type Servable = Handler | { readonly handler: Handler };

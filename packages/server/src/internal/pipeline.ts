@@ -4,7 +4,7 @@
  * and swapped as a whole on reload, so a request sees either the old chain or the new one.
  */
 import { compose, type Handler, Headers, type Middleware, type Response } from '@rws/core';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '@rws/middleware/metrics';
 import { hostCheckMiddleware } from './host-check.js';
 import type { ResolvedOptions } from './options.js';
 

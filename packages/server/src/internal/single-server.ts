@@ -17,9 +17,9 @@ import {
 } from 'node:tls';
 import { type Handler, Headers, RwsError } from '@rws/core';
 import { Http1Server } from '@rws/http1';
+import { Metrics } from '@rws/middleware/metrics';
 import { AlpnDispatch } from '../alpn-dispatch.js';
 import { ERROR_CODES } from '../errors.js';
-import { Metrics } from '../metrics.js';
 import type {
   ReloadOptions,
   RunningServer,
