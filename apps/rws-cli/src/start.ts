@@ -92,6 +92,8 @@ export async function startServer(
     ...toServeOptions(c),
     handleSignals: true,
     onError,
+    // "received SIGTERM, draining 2 connections", "stopped".
+    onLog: (line) => stderr(`rws: ${line}\n`),
     onReload: (server) => {
       const run = queue.then(() => reloadOnce(server));
       queue = run.catch(() => {});
