@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 
 /** Used when the limit cannot be read (not Linux, or `unlimited`). */
-export const FALLBACK_MAX_CONNECTIONS = 4096;
+const FALLBACK_MAX_CONNECTIONS = 4096;
 
 /** Share of the descriptors for connections: the rest stays for files, logs and pools. */
 const SHARE = 0.8;
