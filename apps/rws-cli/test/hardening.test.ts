@@ -83,6 +83,21 @@ describe('the rws binary: issue #8', () => {
     expect(child.status).toBe(1);
   });
 
+  it('an address that is not local: the full reason, exit 1', () => {
+    // TEST-NET-1 is never assigned: the bind fails locally, nothing is sent anywhere.
+    const dir = tempDir('rws-cli-addr-');
+    const child = spawnSync(process.execPath, sourceArgs(['-i', '192.0.2.1', '-p', '0', dir]), {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: cleanEnv(),
+      timeout: 20_000,
+    });
+    expect(child.stderr).toBe(
+      'rws: cannot listen on 192.0.2.1:0 (http): address 192.0.2.1 is not an address of this machine\n',
+    );
+    expect(child.status).toBe(1);
+  });
+
   it('answers loopback Host names only, serves the admin listener, reports shutdown', async () => {
     const dir = tempDir('rws-cli-host-');
     writeFileSync(join(dir, 'healthz'), 'my file');

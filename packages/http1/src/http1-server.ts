@@ -4,7 +4,7 @@ import {
   type Server,
   type Socket,
 } from 'node:net';
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import type { Handler, Request } from '@rws/core';
 import { connectionInfo } from './internal/connection-info.js';
 import {
@@ -194,7 +194,14 @@ export class Http1Server {
     if (this.#tls === null)
       server.on('connection', (socket: Socket) => this.handleConnection(socket));
     else {
-      server.on('secureConnection', (socket: Socket) => this.handleConnection(socket));
+      server.on('secureConnection', (socket: TLSSocket) => {
+        // No renegotiation: a client could make the server run full handshakes on one
+        // connection in a loop (node only flags ERR_TLS_SESSION_ATTACK after 3 and leaves
+        // closing to us). The refusal arrives as an 'error'; any TLS error ends the socket.
+        socket.disableRenegotiation();
+        socket.on('error', () => socket.destroy());
+        this.handleConnection(socket);
+      });
       server.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
     }
     this.#server = server;

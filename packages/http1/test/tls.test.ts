@@ -130,3 +130,29 @@ describe('HTTP/1.1 over TLS', () => {
     expect(body).toBe('got secure');
   });
 });
+
+describe('TLS renegotiation (issue #8)', () => {
+  it('is refused and the connection closed', async () => {
+    const { port } = await start(() => text('ok'), { tls: { key, cert } });
+    const socket = await new Promise<TLSSocket>((resolve, reject) => {
+      const s = connect(
+        // TLS 1.3 has no renegotiation; the attack needs 1.2.
+        { port, host: '127.0.0.1', servername: 'localhost', ca: cert, maxVersion: 'TLSv1.2' },
+        () => resolve(s),
+      );
+      s.once('error', reject);
+      onTestFinished(() => {
+        s.destroy();
+      });
+    });
+    socket.on('error', () => {});
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    const outcome = await new Promise<string>((resolve) => {
+      const ok = socket.renegotiate({}, (err) => resolve(err == null ? 'renegotiated' : 'error'));
+      if (!ok) resolve('error');
+      socket.once('close', () => resolve('closed'));
+    });
+    expect(outcome).not.toBe('renegotiated');
+    await closed;
+  });
+});

@@ -369,6 +369,11 @@ describe('health endpoints and the admin listener (issue #8)', () => {
     expect(metrics.status).toBe(200);
     expect(metrics.body).toContain('rws_http_requests_total');
     expect((await adminClient.request('/other')).status).toBe(404);
+    // The admin listener has the DNS-rebinding guard too.
+    const rebound = await adminClient.request('/metrics', {
+      raw: 'GET /metrics HTTP/1.1\r\nhost: rebind.evil.test\r\n\r\n',
+    });
+    expect(rebound.status).toBe(421);
   });
 
   it('main-listener paths are configurable; /metrics is off by default off loopback', async () => {

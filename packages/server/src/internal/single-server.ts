@@ -15,7 +15,7 @@ import {
   type TLSSocket,
   type Server as TlsServer,
 } from 'node:tls';
-import { type Handler, Headers, RwsError } from '@rws/core';
+import { compose, type Handler, Headers, RwsError } from '@rws/core';
 import { Http1Server } from '@rws/http1';
 import { Metrics } from '@rws/middleware/metrics';
 import { AlpnDispatch } from '../alpn-dispatch.js';
@@ -27,6 +27,7 @@ import type {
   ServerCloseOptions,
   ServerUrl,
 } from '../types.js';
+import { hostCheckMiddleware } from './host-check.js';
 import { type ResolvedOptions, resolveOptions, restartOnlyChanges, toHandler } from './options.js';
 import { adminHandler, buildPipeline } from './pipeline.js';
 import { redirectHandler } from './redirect.js';
@@ -370,10 +371,19 @@ export class SingleServer implements RunningServer {
     }
     const adminOptions = this.#options.admin;
     if (adminOptions !== null) {
-      const admin = new Http1Server(
-        adminHandler(this.#isReadyFn, () => this.metrics),
-        { onError: (err, req) => this.#options.onError(err, req), keepAliveTimeoutMs: 5_000 },
+      // The same DNS-rebinding guard as the site: a page must not read /metrics through a
+      // name it made resolve to 127.0.0.1.
+      let adminPort = adminOptions.port;
+      const hostCheck = hostCheckMiddleware(
+        this.#options.allowedHosts,
+        adminOptions.host,
+        () => adminPort,
       );
+      const handler = adminHandler(this.#isReadyFn, () => this.metrics);
+      const admin = new Http1Server(hostCheck === null ? handler : compose([hostCheck], handler), {
+        onError: (err, req) => this.#options.onError(err, req),
+        keepAliveTimeoutMs: 5_000,
+      });
       try {
         await admin.listen({ port: adminOptions.port, host: adminOptions.host });
       } catch (err) {
@@ -381,6 +391,7 @@ export class SingleServer implements RunningServer {
         await this.#redirect?.close({ graceMs: 0 });
         throw listenError(err, adminOptions.host, adminOptions.port, 'admin');
       }
+      adminPort = admin.address()?.port ?? adminPort;
       this.#admin = admin;
     }
     const main = this.#listener.address() as AddressInfo;
