@@ -67,10 +67,17 @@ export class AlpnDispatch {
     const onClose = (): void => {
       if (timer !== null) clearTimeout(timer);
       socket.removeListener('data', onData);
+      socket.removeListener('end', onEnd);
+    };
+    // A peer that half-closes without sending anything has nothing to say (the listener
+    // allows half-open sockets, so this would otherwise wait for the timeout).
+    const onEnd = (): void => {
+      socket.destroy();
     };
     const onData = (chunk: Buffer): void => {
       if (timer !== null) clearTimeout(timer);
       socket.removeListener('close', onClose);
+      socket.removeListener('end', onEnd);
       // Back into the socket's buffer: node:tls and the HTTP/1.1 codec read it from there.
       socket.pause();
       socket.unshift(chunk);
@@ -87,6 +94,7 @@ export class AlpnDispatch {
       socket.resume();
     };
     socket.once('data', onData);
+    socket.once('end', onEnd);
     socket.once('close', onClose);
     // Errors before the first byte (ECONNRESET) end in 'close'; nothing to report.
     socket.on('error', noop);
