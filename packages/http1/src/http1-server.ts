@@ -12,6 +12,7 @@ import {
   ServerConnection,
   type ServerContext,
 } from './internal/server-connection.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_TLS_CIPHERS } from './tls-defaults.js';
 
 /** Options of an `Http1Server`. Sizes are bytes, times are milliseconds; 0 disables a timeout. */
 export interface Http1ServerOptions {
@@ -76,7 +77,11 @@ export interface Http1ServerOptions {
    * is answered 501 and the connection closed. A CONNECT with a body is always 400.
    */
   onConnect?: ((req: Request, socket: Socket, head: Buffer) => void) | undefined;
-  /** Serve HTTPS: node:tls options (key, cert, ca, requestCert, SNICallback, …). */
+  /**
+   * Serve HTTPS: node:tls options (key, cert, ca, requestCert, SNICallback, …). Defaults that
+   * differ from node's: `ciphers` `DEFAULT_TLS_CIPHERS` (ECDHE + AEAD only), `minVersion`
+   * TLS 1.2, `handshakeTimeout` 10 s. Renegotiation is always refused.
+   */
   tls?: TlsOptions | undefined;
 }
 
@@ -190,7 +195,15 @@ export class Http1Server {
     const server =
       this.#tls === null
         ? createNetServer({ allowHalfOpen: true, noDelay: true })
-        : createTlsServer({ ALPNProtocols: ['http/1.1'], ...this.#tls, allowHalfOpen: true });
+        : createTlsServer({
+            ALPNProtocols: ['http/1.1'],
+            // Modern defaults; the `tls` option overrides each of them.
+            ciphers: DEFAULT_TLS_CIPHERS,
+            minVersion: 'TLSv1.2',
+            handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT_MS,
+            ...this.#tls,
+            allowHalfOpen: true,
+          });
     if (this.#tls === null)
       server.on('connection', (socket: Socket) => this.handleConnection(socket));
     else {

@@ -156,3 +156,35 @@ describe('TLS renegotiation (issue #8)', () => {
     await closed;
   });
 });
+
+describe('TLS defaults (issue #8)', () => {
+  function handshake(port: number, options: object): Promise<TLSSocket> {
+    return new Promise((resolve, reject) => {
+      const s = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: cert, ...options });
+      s.once('secureConnect', () => resolve(s));
+      s.once('error', reject);
+      onTestFinished(() => {
+        s.destroy();
+      });
+    });
+  }
+
+  it('refuse CBC / SHA-1 suites (node accepts them), accept ECDHE + AES-GCM; tls overrides', async () => {
+    const { port } = await start(() => text('ok'), { tls: { key, cert } });
+    await expect(
+      handshake(port, { ciphers: 'ECDHE-ECDSA-AES128-SHA', maxVersion: 'TLSv1.2' }),
+    ).rejects.toThrow();
+    const v12 = await handshake(port, { maxVersion: 'TLSv1.2' });
+    expect(v12.getCipher().name).toMatch(/^ECDHE-ECDSA-(AES\d+-GCM|CHACHA20)/);
+    expect((await handshake(port, {})).getProtocol()).toBe('TLSv1.3');
+
+    const legacy = await start(() => text('ok'), {
+      tls: { key, cert, ciphers: 'ECDHE-ECDSA-AES128-SHA:TLS_AES_128_GCM_SHA256' },
+    });
+    const old = await handshake(legacy.port, {
+      ciphers: 'ECDHE-ECDSA-AES128-SHA',
+      maxVersion: 'TLSv1.2',
+    });
+    expect(old.getCipher().name).toBe('ECDHE-ECDSA-AES128-SHA');
+  });
+});

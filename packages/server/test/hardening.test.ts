@@ -295,6 +295,18 @@ describe('redirect listener Host validation (issue #8)', () => {
       raw: 'GET /p HTTP/1.1\r\nhost: www.example.com\r\n\r\n',
     });
     expect(same.headers['location']).toBe(`https://www.example.com:${port}/p`);
+    // A reload that changes the names changes where the redirect points.
+    await server.reload({
+      ...tlsOptions(),
+      port: 0,
+      httpRedirectPort: 0,
+      onError: () => {},
+      allowedHosts: ['new.example.com'],
+    });
+    const after = await client.request('/', {
+      raw: 'GET /p HTTP/1.1\r\nhost: www.example.com\r\n\r\n',
+    });
+    expect(after.headers['location']).toBe(`https://new.example.com:${port}/p`);
   });
 });
 

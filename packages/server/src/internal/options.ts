@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { type Handler, type MaybePromise, type Request, RwsError } from '@rws/core';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_TLS_CIPHERS } from '@rws/http1';
 import { ERROR_CODES } from '../errors.js';
 import type { RunningServer, Servable, ServeOptions, ServerLimits, VirtualHost } from '../types.js';
 import { defaultMaxConnections } from './fd-limit.js';
@@ -19,24 +20,6 @@ export interface ResolvedTls {
   ciphers: string;
   minVersion: 'TLSv1.2' | 'TLSv1.3';
 }
-
-/**
- * Mozilla's "intermediate" server profile for TLS 1.2 without the DHE suites: ECDHE key
- * exchange (forward secrecy) with AEAD ciphers only, so no CBC and no SHA-1 MAC; then the
- * TLS 1.3 suites, which node:tls drops unless the list names them.
- * @see https://wiki.mozilla.org/Security/Server_Side_TLS
- */
-const DEFAULT_TLS_CIPHERS: string = [
-  'TLS_AES_128_GCM_SHA256',
-  'TLS_AES_256_GCM_SHA384',
-  'TLS_CHACHA20_POLY1305_SHA256',
-  'ECDHE-ECDSA-AES128-GCM-SHA256',
-  'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305',
-  'ECDHE-RSA-CHACHA20-POLY1305',
-].join(':');
 
 interface ResolvedHealth {
   healthz: string | null;
@@ -73,7 +56,6 @@ export interface ResolvedOptions {
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 7878;
 const DEFAULT_GRACE_MS = 10_000;
-const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 function isPort(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 65535;

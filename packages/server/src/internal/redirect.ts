@@ -47,11 +47,13 @@ function isListed(names: readonly string[], name: string): boolean {
 export function redirectHandler(
   httpsPort: () => number,
   fallbackHost: string,
-  names: readonly string[] = [],
+  configuredNames: () => readonly string[] = () => [],
 ): Handler {
-  const canonical = names.find((n) => !n.startsWith('*.')) ?? null;
   const fallback = fallbackHost.includes(':') ? `[${fallbackHost}]` : fallbackHost;
   return (req) => {
+    // Read per request: a reload may change the names.
+    const names = configuredNames();
+    const canonical = names.find((n) => !n.startsWith('*.')) ?? null;
     const value = req.headers.get('host');
     let name: string;
     if (value === null || value.length === 0) name = canonical ?? fallback;

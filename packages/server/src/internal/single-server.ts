@@ -312,7 +312,7 @@ export class SingleServer implements RunningServer {
    */
   #plainOnTlsHandler(): Handler {
     if (this.#options.httpRedirectPort !== null) {
-      return redirectHandler(this.#portFn, this.#options.host, this.#redirectNames());
+      return redirectHandler(this.#portFn, this.#options.host, this.#redirectNames);
     }
     return () => ({
       status: 400,
@@ -325,11 +325,11 @@ export class SingleServer implements RunningServer {
   }
 
   /** Host names the redirect may send clients to: allowed hosts, then SNI domains. */
-  #redirectNames(): string[] {
+  #redirectNames = (): string[] => {
     const names = [...(this.#options.allowedHosts ?? [])];
     for (const vh of this.#options.tls?.virtualHosts ?? []) names.push(vh.domain.toLowerCase());
     return names;
-  }
+  };
 
   #applyTls(tls: TlsContexts): void {
     this.#tls = tls;
@@ -357,7 +357,7 @@ export class SingleServer implements RunningServer {
     await listen(this.#listener, port, host, this.#tls === null ? 'http' : 'https');
     this.#listener.on('error', (err) => this.#options.onError(err, null));
     if (httpRedirectPort !== null) {
-      const redirect = new Http1Server(redirectHandler(this.#portFn, host, this.#redirectNames()), {
+      const redirect = new Http1Server(redirectHandler(this.#portFn, host, this.#redirectNames), {
         onError: (err, req) => this.#options.onError(err, req),
         keepAliveTimeoutMs: 5_000,
       });
