@@ -7,6 +7,7 @@ export default defineConfig({
     'src/cors/index.ts',
     'src/access-log/index.ts',
     'src/request-id/index.ts',
+    'src/metrics/index.ts',
     'src/rate-limit/index.ts',
     'src/auth/index.ts',
     'src/ip-filter/index.ts',

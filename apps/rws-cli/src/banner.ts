@@ -29,7 +29,13 @@ export function renderBanner(input: BannerInput): string {
   const lines = [`rws ${input.version} serving ${input.root}`];
   for (const u of input.urls) {
     const url = u.url.endsWith('/') ? u.url : `${u.url}/`;
-    const note = u.isRedirect ? ' (redirects to https)' : u.transport === 'udp' ? ' (HTTP/3)' : '';
+    const note = u.isRedirect
+      ? ' (redirects to https)'
+      : u.isAdmin === true
+        ? ' (admin: /healthz, /readyz, /metrics)'
+        : u.transport === 'udp'
+          ? ' (HTTP/3)'
+          : '';
     lines.push(`  ➜ ${url}${note}`);
   }
   const workers = input.workers > 1 ? ` · ${input.workers} workers` : '';

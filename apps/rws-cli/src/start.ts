@@ -129,6 +129,8 @@ export async function startServer(
     onShutdown: async () => {
       await gateway?.close();
     },
+    // "received SIGTERM, draining 2 connections", "stopped".
+    onLog: (line) => stderr(`rws: ${line}\n`),
     onReload: (server) => {
       const run = queue.then(() => reloadOnce(server));
       queue = run.catch(() => {});

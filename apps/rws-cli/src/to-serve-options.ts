@@ -1,10 +1,11 @@
-import type { ServeOptions } from '@rws/server';
+import type { HealthOptions, ServeOptions } from '@rws/server';
 import type { ServerConfig } from './config/schema.js';
 
 /**
  * The `@rws/server` options of a configuration: listener, TLS (certificate, SNI virtual
- * hosts, mTLS CA), the HTTP→HTTPS redirect listener, the body limit and workers. Hooks
- * (signals, reload, errors) are added by `startServer`.
+ * hosts, mTLS CA, ciphers, handshake timeout), the HTTP→HTTPS redirect listener, HSTS, the
+ * Host check, health endpoints and the admin listener, limits and workers. Hooks (signals,
+ * reload, errors, log lines) are added by `startServer`.
  */
 export function toServeOptions(config: ServerConfig): ServeOptions {
   const options: ServeOptions = {
@@ -15,8 +16,27 @@ export function toServeOptions(config: ServerConfig): ServeOptions {
       // 0 means "no global cap" in rws; the transport reads 0 literally (every body too
       // large), so pass the largest exact integer instead.
       maxBodyBytes: config.maxBodySize === 0 ? Number.MAX_SAFE_INTEGER : config.maxBodySize,
+      bodyTimeoutMs: config.bodyTimeoutMs,
     },
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
   };
+  // null: the server's default (80% of the open-file limit).
+  if (config.maxConnections !== null && options.limits !== undefined) {
+    options.limits.maxConnections = config.maxConnections;
+  }
+  if (config.allowedHosts.length > 0) {
+    options.allowedHosts = config.allowedHosts.some((h) => h.toLowerCase() === 'any')
+      ? 'any'
+      : config.allowedHosts;
+  }
+  if (config.admin !== null) options.admin = { host: config.admin.host, port: config.admin.port };
+  // Only the paths that were set: the server picks the defaults (and turns them off when an
+  // admin listener serves them instead).
+  const health: HealthOptions = {};
+  if (config.healthzPath !== null) health.healthz = config.healthzPath;
+  if (config.readyzPath !== null) health.readyz = config.readyzPath;
+  if (config.metricsPath !== null) health.metrics = config.metricsPath;
+  if (Object.keys(health).length > 0) options.health = health;
   if (config.tlsCertFile !== null && config.tlsKeyFile !== null) {
     options.tlsCertFile = config.tlsCertFile;
     options.tlsKeyFile = config.tlsKeyFile;
@@ -30,6 +50,9 @@ export function toServeOptions(config: ServerConfig): ServeOptions {
     }
     // Without TLS the redirect port has nothing to redirect to (the resolver warns).
     if (config.httpRedirectPort !== null) options.httpRedirectPort = config.httpRedirectPort;
+    if (config.tlsCiphers !== null) options.tlsCiphers = config.tlsCiphers;
+    options.tlsMinVersion = config.tlsMinVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2';
+    if (config.hsts !== null) options.hsts = config.hsts;
   }
   return options;
 }

@@ -10,6 +10,22 @@ describe('parseEnv', () => {
     ['RWS_CONFIG_TLS_KEY_FILE', 'k.pem', 'tlsKeyFile', 'k.pem'],
     ['RWS_CONFIG_TLS_CLIENT_CA_FILE', 'ca.pem', 'tlsClientCaFile', 'ca.pem'],
     ['RWS_CONFIG_HTTP_REDIRECT_PORT', '8080', 'httpRedirectPort', 8080],
+    [
+      'RWS_CONFIG_TLS_CIPHERS',
+      'ECDHE-RSA-AES128-GCM-SHA256',
+      'tlsCiphers',
+      'ECDHE-RSA-AES128-GCM-SHA256',
+    ],
+    ['RWS_CONFIG_TLS_MIN_VERSION', '1.3', 'tlsMinVersion', '1.3'],
+    ['RWS_CONFIG_HANDSHAKE_TIMEOUT_MS', '5000', 'handshakeTimeoutMs', 5000],
+    ['RWS_CONFIG_HSTS', 'max-age=60', 'hsts', 'max-age=60'],
+    ['RWS_CONFIG_ALLOWED_HOSTS', 'a.test,*.b.test', 'allowedHosts', ['a.test', '*.b.test']],
+    ['RWS_CONFIG_MAX_CONNECTIONS', '100', 'maxConnections', 100],
+    ['RWS_CONFIG_BODY_TIMEOUT_MS', '30000', 'bodyTimeoutMs', 30000],
+    ['RWS_CONFIG_HEALTHZ_PATH', '/_/health', 'healthzPath', '/_/health'],
+    ['RWS_CONFIG_READYZ_PATH', 'off', 'readyzPath', false],
+    ['RWS_CONFIG_METRICS_PATH', '/_/metrics', 'metricsPath', '/_/metrics'],
+    ['RWS_CONFIG_ADMIN', '[::1]:9100', 'admin', { host: '::1', port: 9100 }],
     ['RWS_CONFIG_CORS_ALLOW_ALL', 'false', 'cors.allowAll', false],
     [
       'RWS_CONFIG_CORS_ALLOW_ORIGINS',
@@ -38,7 +54,7 @@ describe('parseEnv', () => {
 
   it('every key that has an env var is covered above', () => {
     const names = CONFIG_KEYS.map((k) => k.env).filter((e) => e !== null && !e.includes('{N}'));
-    expect(names.length).toBe(21);
+    expect(names.length).toBe(32);
   });
 
   it('reads virtual hosts until the first missing DOMAIN', () => {

@@ -7,7 +7,8 @@ describe('toServeOptions: config → @rws/server options', () => {
       host: '127.0.0.1',
       port: 7878,
       workers: 1,
-      limits: { maxBodyBytes: Number.MAX_SAFE_INTEGER },
+      limits: { maxBodyBytes: Number.MAX_SAFE_INTEGER, bodyTimeoutMs: 60_000 },
+      handshakeTimeoutMs: 10_000,
     });
   });
 
@@ -28,13 +29,45 @@ describe('toServeOptions: config → @rws/server options', () => {
       host: '::',
       port: 8443,
       workers: 'auto',
-      limits: { maxBodyBytes: 10 * 1024 * 1024 },
+      limits: { maxBodyBytes: 10 * 1024 * 1024, bodyTimeoutMs: 60_000 },
+      handshakeTimeoutMs: 10_000,
+      tlsMinVersion: 'TLSv1.2',
       tlsCertFile: '/c.pem',
       tlsKeyFile: '/k.pem',
       tlsClientCaFile: '/ca.pem',
       virtualHosts: [{ domain: 'api.example', certFile: '/api.pem', keyFile: '/api.key' }],
       httpRedirectPort: 8080,
     });
+  });
+
+  it('issue #8 hardening keys: ciphers, HSTS, Host check, limits, health paths, admin', () => {
+    const config = {
+      ...defaultConfig('/srv'),
+      tlsCertFile: '/c.pem',
+      tlsKeyFile: '/k.pem',
+      tlsCiphers: 'ECDHE-RSA-AES128-GCM-SHA256',
+      tlsMinVersion: '1.3' as const,
+      handshakeTimeoutMs: 5000,
+      hsts: 'max-age=60',
+      allowedHosts: ['app.test'],
+      maxConnections: 0,
+      bodyTimeoutMs: 1000,
+      healthzPath: '/_/health',
+      readyzPath: false as const,
+      admin: { host: '127.0.0.1', port: 9100 },
+    };
+    expect(toServeOptions(config)).toMatchObject({
+      tlsCiphers: 'ECDHE-RSA-AES128-GCM-SHA256',
+      tlsMinVersion: 'TLSv1.3',
+      handshakeTimeoutMs: 5000,
+      hsts: 'max-age=60',
+      allowedHosts: ['app.test'],
+      limits: { maxConnections: 0, bodyTimeoutMs: 1000 },
+      health: { healthz: '/_/health', readyz: false },
+      admin: { host: '127.0.0.1', port: 9100 },
+    });
+    expect(toServeOptions({ ...config, allowedHosts: ['ANY'] }).allowedHosts).toBe('any');
+    expect(toServeOptions(defaultConfig('/srv')).health).toBeUndefined();
   });
 
   it('a redirect port without TLS is dropped (the resolver warns)', () => {

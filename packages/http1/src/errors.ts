@@ -82,7 +82,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<Http1ErrorCode, string>> = {
   RWS_HTTP1_HEADERS_TIMEOUT:
     'server: the request head did not arrive within `headersTimeoutMs` (408); client: the response head did not arrive within `headersTimeoutMs`.',
   RWS_HTTP1_REQUEST_TIMEOUT:
-    'The request was not received or answered within `requestTimeoutMs` (408 or 503).',
+    'The request was not received or answered within `requestTimeoutMs` (408 or 503), or its body stalled for `bodyTimeoutMs` (408, or the connection closes).',
   RWS_HTTP1_BODY_INCOMPLETE: 'The connection closed before the whole request body arrived.',
   RWS_HTTP1_CLIENT_ABORTED: 'The client closed the connection before the response was complete.',
   RWS_HTTP1_SERVER_CLOSED: 'The server closed the connection while shutting down.',

@@ -4,7 +4,7 @@ import {
   type Server,
   type Socket,
 } from 'node:net';
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import { DEFAULT_BODY_LIMIT, type Handler, type Request, RwsError } from '@rws/core';
 import { ERROR_CODES } from './errors.js';
 import { connectionInfo } from './internal/connection-info.js';
@@ -13,6 +13,7 @@ import {
   ServerConnection,
   type ServerContext,
 } from './internal/server-connection.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_TLS_CIPHERS } from './tls-defaults.js';
 
 /** Options of an `Http1Server`. Sizes are bytes, times are milliseconds; 0 disables a timeout. */
 export interface Http1ServerOptions {
@@ -53,6 +54,15 @@ export interface Http1ServerOptions {
    * aborts and a streamed body is stopped (`return()` / `cancel()`). Default 60 s.
    */
   sendTimeoutMs?: number | undefined;
+  /**
+   * Longest wait for the next bytes of a declared request body (Content-Length or chunked),
+   * while the handler reads it or after the response while the rest is discarded: a client
+   * that stops sending gets 408 (nothing answered yet) or the connection is closed. The clock
+   * stops while the handler is not reading (our backpressure, not the client's stall) and
+   * while the client waits for `100 Continue`. Like nginx's `client_body_timeout`, it is
+   * the time between two reads, not for the whole body. Default 60 s.
+   */
+  bodyTimeoutMs?: number | undefined;
   /** Requests served on one connection before it is closed. Default 0 (no limit). */
   maxRequestsPerConnection?: number | undefined;
   /** Open connections allowed; connections beyond it are closed at once. Default 0 (no limit). */
@@ -61,7 +71,11 @@ export interface Http1ServerOptions {
   serverHeader?: string | false | undefined;
   /** Receives handler errors that become 5xx and stream failures. Default: `console.error`. */
   onError?: ((err: unknown, req: Request | null) => void) | undefined;
-  /** Serve HTTPS: node:tls options (key, cert, ca, requestCert, SNICallback, …). */
+  /**
+   * Serve HTTPS: node:tls options (key, cert, ca, requestCert, SNICallback, …). Defaults that
+   * differ from node's: `ciphers` `DEFAULT_TLS_CIPHERS` (ECDHE + AEAD only), `minVersion`
+   * TLS 1.2, `handshakeTimeout` 10 s. Renegotiation is always refused.
+   */
   tls?: TlsOptions | undefined;
 }
 
@@ -129,6 +143,7 @@ export class Http1Server {
       keepAliveTimeoutMs: positive(options.keepAliveTimeoutMs, 5_000),
       requestTimeoutMs: positive(options.requestTimeoutMs, 300_000),
       sendTimeoutMs: positive(options.sendTimeoutMs, 60_000),
+      bodyTimeoutMs: positive(options.bodyTimeoutMs, 60_000),
       maxRequestsPerConnection: positive(options.maxRequestsPerConnection, 0),
       serverHeader: typeof serverHeader === 'string' ? serverHeader : null,
     };
@@ -154,6 +169,7 @@ export class Http1Server {
       resolved.keepAliveTimeoutMs,
       resolved.requestTimeoutMs,
       resolved.sendTimeoutMs,
+      resolved.bodyTimeoutMs,
     ].filter((t) => t > 0);
     const shortest = timeouts.length === 0 ? 4000 : Math.min(...timeouts);
     this.#tickMs = Math.max(5, Math.min(1000, Math.floor(shortest / 4)));
@@ -180,11 +196,26 @@ export class Http1Server {
     const server =
       this.#tls === null
         ? createNetServer({ allowHalfOpen: true, noDelay: true })
-        : createTlsServer({ ALPNProtocols: ['http/1.1'], ...this.#tls, allowHalfOpen: true });
+        : createTlsServer({
+            ALPNProtocols: ['http/1.1'],
+            // Modern defaults; the `tls` option overrides each of them.
+            ciphers: DEFAULT_TLS_CIPHERS,
+            minVersion: 'TLSv1.2',
+            handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT_MS,
+            ...this.#tls,
+            allowHalfOpen: true,
+          });
     if (this.#tls === null)
       server.on('connection', (socket: Socket) => this.handleConnection(socket));
     else {
-      server.on('secureConnection', (socket: Socket) => this.handleConnection(socket));
+      server.on('secureConnection', (socket: TLSSocket) => {
+        // No renegotiation: a client could make the server run full handshakes on one
+        // connection in a loop (node only flags ERR_TLS_SESSION_ATTACK after 3 and leaves
+        // closing to us). The refusal arrives as an 'error'; any TLS error ends the socket.
+        socket.disableRenegotiation();
+        socket.on('error', () => socket.destroy());
+        this.handleConnection(socket);
+      });
       server.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
     }
     this.#server = server;
@@ -316,6 +347,10 @@ export class Http1Server {
     const now = Date.now();
     for (const conn of this.#connections) {
       if (conn.deadline !== 0 && conn.deadline <= now) conn.onTimeout();
+      // The body clock stands still while we (not the client) hold the body back.
+      if (conn.bodyDeadline !== 0 && conn.bodyDeadline <= now && !conn.isPausedByBody) {
+        conn.onBodyTimeout();
+      }
     }
     if (this.#isClosing) for (const conn of this.#connections) conn.closeIfIdle();
   };

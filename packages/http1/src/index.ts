@@ -24,3 +24,4 @@ export type {
   RequestTimeouts,
 } from './pool.js';
 export { createPool, Pool } from './pool.js';
+export { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_TLS_CIPHERS } from './tls-defaults.js';

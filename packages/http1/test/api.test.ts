@@ -5,6 +5,8 @@ describe('public API', () => {
     expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
       [
         "Agent",
+        "DEFAULT_HANDSHAKE_TIMEOUT_MS",
+        "DEFAULT_TLS_CIPHERS",
         "ERROR_CODES",
         "ERROR_DESCRIPTIONS",
         "Http1Server",

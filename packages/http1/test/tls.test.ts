@@ -130,3 +130,61 @@ describe('HTTP/1.1 over TLS', () => {
     expect(body).toBe('got secure');
   });
 });
+
+describe('TLS renegotiation (issue #8)', () => {
+  it('is refused and the connection closed', async () => {
+    const { port } = await start(() => text('ok'), { tls: { key, cert } });
+    const socket = await new Promise<TLSSocket>((resolve, reject) => {
+      const s = connect(
+        // TLS 1.3 has no renegotiation; the attack needs 1.2.
+        { port, host: '127.0.0.1', servername: 'localhost', ca: cert, maxVersion: 'TLSv1.2' },
+        () => resolve(s),
+      );
+      s.once('error', reject);
+      onTestFinished(() => {
+        s.destroy();
+      });
+    });
+    socket.on('error', () => {});
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    const outcome = await new Promise<string>((resolve) => {
+      const ok = socket.renegotiate({}, (err) => resolve(err == null ? 'renegotiated' : 'error'));
+      if (!ok) resolve('error');
+      socket.once('close', () => resolve('closed'));
+    });
+    expect(outcome).not.toBe('renegotiated');
+    await closed;
+  });
+});
+
+describe('TLS defaults (issue #8)', () => {
+  function handshake(port: number, options: object): Promise<TLSSocket> {
+    return new Promise((resolve, reject) => {
+      const s = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: cert, ...options });
+      s.once('secureConnect', () => resolve(s));
+      s.once('error', reject);
+      onTestFinished(() => {
+        s.destroy();
+      });
+    });
+  }
+
+  it('refuse CBC / SHA-1 suites (node accepts them), accept ECDHE + AES-GCM; tls overrides', async () => {
+    const { port } = await start(() => text('ok'), { tls: { key, cert } });
+    await expect(
+      handshake(port, { ciphers: 'ECDHE-ECDSA-AES128-SHA', maxVersion: 'TLSv1.2' }),
+    ).rejects.toThrow();
+    const v12 = await handshake(port, { maxVersion: 'TLSv1.2' });
+    expect(v12.getCipher().name).toMatch(/^ECDHE-ECDSA-(AES\d+-GCM|CHACHA20)/);
+    expect((await handshake(port, {})).getProtocol()).toBe('TLSv1.3');
+
+    const legacy = await start(() => text('ok'), {
+      tls: { key, cert, ciphers: 'ECDHE-ECDSA-AES128-SHA:TLS_AES_128_GCM_SHA256' },
+    });
+    const old = await handshake(legacy.port, {
+      ciphers: 'ECDHE-ECDSA-AES128-SHA',
+      maxVersion: 'TLSv1.2',
+    });
+    expect(old.getCipher().name).toBe('ECDHE-ECDSA-AES128-SHA');
+  });
+});

@@ -105,6 +105,17 @@ it('exports of @rws/middleware/cache', async () => {
   `);
 });
 
+it('exports of @rws/middleware/metrics', async () => {
+  expect(Object.keys(await import('../src/metrics/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "DEFAULT_DURATION_BUCKETS",
+      "METRICS_CONTENT_TYPE",
+      "Metrics",
+      "createMetrics",
+    ]
+  `);
+});
+
 it('package.json exports a subpath for every middleware folder', async () => {
   const { readFile } = await import('node:fs/promises');
   const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
@@ -117,6 +128,7 @@ it('package.json exports a subpath for every middleware folder', async () => {
       "./cache",
       "./cors",
       "./ip-filter",
+      "./metrics",
       "./package.json",
       "./rate-limit",
       "./request-id",

@@ -21,7 +21,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<ServerErrorCode, string>> = {
   RWS_SERVER_TLS_LOAD_FAILED:
     'A TLS certificate, key or client CA file could not be read or parsed; on reload the previous certificates stay in use.',
   RWS_SERVER_LISTEN_FAILED:
-    'A listener (main or HTTP redirect) could not bind its address, e.g. the port is in use or needs privileges.',
+    'A listener (main, HTTP redirect or admin) could not bind its address; the message says why (port in use, not a local address, port needs privileges) and `cause` is the node error (`cause.code`: `EADDRINUSE`, `EADDRNOTAVAIL`, `EACCES`, …).',
   RWS_SERVER_RELOAD_NEEDS_RESTART:
     'reload() changed an option that applies only at start (host, port, TLS on/off, mTLS on/off, httpRedirectPort, workers); nothing was changed.',
   RWS_SERVER_CLOSED:

@@ -2,7 +2,7 @@
  * Options and the running-server handle of `serve()`.
  */
 import type { Handler, MaybePromise, Request } from '@rws/core';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '@rws/middleware/metrics';
 
 /** Something `serve()` can run: a core `Handler`, or an object exposing one (an `App`). */
 export type Servable = Handler | { readonly handler: Handler };
@@ -23,8 +23,23 @@ export interface HealthOptions {
   healthz?: string | false | undefined;
   /** Readiness: 200 `OK`, 503 `not ready` while draining. Default `/readyz`. */
   readyz?: string | false | undefined;
-  /** Prometheus text exposition. Default `/metrics` (only when `metrics` is on). */
+  /**
+   * Prometheus text exposition (only when `metrics` is on). Default `/metrics` when the server
+   * is bound to a loopback address, off otherwise: request counts and paths are not for anyone
+   * who can reach the port. Set a path to serve it on a public address anyway.
+   */
   metrics?: string | false | undefined;
+}
+
+/**
+ * A separate listener for `/healthz`, `/readyz` and `/metrics` (plain HTTP), so probes and
+ * scrapers never share paths with the site and can be firewalled apart from it.
+ */
+export interface AdminOptions {
+  /** Interface to bind. Default `127.0.0.1`. */
+  host?: string | undefined;
+  /** TCP port; 0 picks a free one. */
+  port: number;
 }
 
 /**
@@ -48,7 +63,17 @@ export interface ServerLimits {
   /** Longest time the client may leave response bytes unread before the connection is dropped. */
   sendTimeoutMs?: number | undefined;
   maxRequestsPerConnection?: number | undefined;
-  /** Open connections on the main listener; more are refused (closed at once). 0 = no limit. */
+  /**
+   * Longest wait for the next bytes of a request body (or of the rest being discarded after
+   * the response), like nginx's `client_body_timeout`: 408 when nothing was answered yet, else
+   * the connection closes. Default 60 000 ms.
+   */
+  bodyTimeoutMs?: number | undefined;
+  /**
+   * Open connections on the main listener; more are closed at once, while the established
+   * ones keep being answered. Default: 80% of the process's open-file limit (read from
+   * /proc/self/limits on Linux; 4096 elsewhere). 0 = no limit.
+   */
   maxConnections?: number | undefined;
 }
 
@@ -69,12 +94,46 @@ export interface ServeOptions {
   /** Port of an extra plain-HTTP listener (same host) that redirects everything to HTTPS. */
   httpRedirectPort?: number | undefined;
   /**
-   * `Strict-Transport-Security` value added to TLS responses that do not set one; `false` sends
-   * none. Default `max-age=31536000` (RFC 6797 §6.1).
+   * OpenSSL cipher list for TLS 1.2 (and `TLS_*` TLS 1.3 suites). Default: the Mozilla
+   * "intermediate" profile, ECDHE key exchange with AES-GCM or ChaCha20-Poly1305 only (no CBC,
+   * no SHA-1 MACs, no suites without forward secrecy), plus every TLS 1.3 suite.
+   */
+  tlsCiphers?: string | undefined;
+  /** Oldest TLS version accepted: `'TLSv1.2'` (default) or `'TLSv1.3'`. */
+  tlsMinVersion?: 'TLSv1.2' | 'TLSv1.3' | undefined;
+  /**
+   * Time a client on the TLS port has to send its first byte, and then to complete the
+   * handshake; a client that stays silent is closed. Default 10 000 ms.
+   */
+  handshakeTimeoutMs?: number | undefined;
+  /**
+   * `Strict-Transport-Security` value added to TLS responses that do not set one (e.g.
+   * `max-age=31536000`). Default: none, because a certificate for localhost or a test name
+   * would pin that name to HTTPS in browsers for as long as `max-age` says (RFC 6797 §6.1).
    */
   hsts?: string | false | undefined;
-  /** Built-in endpoints; `false` turns all of them off. Default: all on at their default paths. */
+  /**
+   * Host names requests may name (DNS rebinding guard): exact names, or `*.example.com` for
+   * any subdomain; the port in `Host` is not compared for these. When the server is bound to a
+   * loopback address, `localhost`, `*.localhost`, `127.x.x.x` and `[::1]` (with the listen port
+   * or none) are always allowed. Any other `Host` is answered 421. Default: none listed, so a
+   * loopback-bound server answers only loopback names and other servers answer any Host;
+   * `'any'` turns the check off.
+   */
+  allowedHosts?: readonly string[] | 'any' | undefined;
+  /**
+   * Built-in endpoints on the main listener; `false` turns all of them off. Default:
+   * `/healthz` and `/readyz` on, `/metrics` on only when bound to a loopback address; all off
+   * when `admin` is set (unless given here explicitly).
+   */
   health?: HealthOptions | false | undefined;
+  /** A separate listener serving `/healthz`, `/readyz` and `/metrics`. Default: none. */
+  admin?: AdminOptions | false | undefined;
+  /**
+   * Receives the server's lifecycle lines ("received SIGTERM, draining 3 connections",
+   * "stopped"). Default: none (a library prints nothing on its own).
+   */
+  onLog?: ((message: string) => void) | undefined;
   /** Collect request metrics (and serve them on the metrics path). Default true. */
   metrics?: boolean | undefined;
   /** HTTP/1.1 limits and timeouts. */
@@ -136,6 +195,8 @@ export interface ServerUrl {
   readonly transport: 'tcp' | 'udp';
   /** True for the plain-HTTP listener that only redirects to HTTPS. */
   readonly isRedirect: boolean;
+  /** True for the admin listener (`/healthz`, `/readyz`, `/metrics` only). */
+  readonly isAdmin?: boolean | undefined;
 }
 
 /** What `serve()` resolves with. */

@@ -4,12 +4,8 @@ it('exports', async () => {
   expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
     [
       "AlpnDispatch",
-      "DEFAULT_DURATION_BUCKETS",
       "ERROR_CODES",
       "ERROR_DESCRIPTIONS",
-      "METRICS_CONTENT_TYPE",
-      "Metrics",
-      "createMetrics",
       "serve",
     ]
   `);

@@ -15,6 +15,7 @@ export interface ChildEvent {
   pid: number;
   url?: string;
   worker?: boolean;
+  message?: string;
 }
 
 export class Child {

@@ -59,7 +59,7 @@ describe('cluster workers', () => {
 
     // SIGTERM: an in-flight request completes, then everything exits 0.
     const slow = await RawClient.plain(port);
-    slow.socket.write('GET /slow?ms=800 HTTP/1.1\r\nhost: x\r\n\r\n');
+    slow.socket.write('GET /slow?ms=800 HTTP/1.1\r\nhost: localhost\r\n\r\n');
     await child.waitFor((e) => e.event === 'slow-start');
     child.proc.kill('SIGTERM');
     const res = await slow.read();
@@ -93,6 +93,7 @@ describe('cluster workers', () => {
       tlsCertFile: certFile,
       tlsKeyFile: keyFile,
       httpRedirectPort: 0,
+      hsts: 'max-age=31536000',
     });
     const listening = child.events.find((e) => e.event === 'listening') as unknown as {
       urls: { url: string; isRedirect: boolean }[];

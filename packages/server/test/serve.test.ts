@@ -205,7 +205,7 @@ describe('close()', () => {
     const slow = await RawClient.plain(port);
     const idle = await RawClient.plain(port);
     expect((await idle.request('/')).body).toBe('fast');
-    slow.socket.write('GET /slow HTTP/1.1\r\nhost: x\r\n\r\n');
+    slow.socket.write('GET /slow HTTP/1.1\r\nhost: localhost\r\n\r\n');
     await isStarted;
 
     const closing = server.close({ graceMs: 5000 });
@@ -241,7 +241,7 @@ describe('close()', () => {
   it('destroys connections still busy after graceMs', async () => {
     const server = await serve(() => new Promise<never>(() => {}), { port: 0, onError: () => {} });
     const client = await RawClient.plain(server.address.port);
-    client.socket.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n');
+    client.socket.write('GET / HTTP/1.1\r\nhost: localhost\r\n\r\n');
     await new Promise((r) => setTimeout(r, 50));
     const t0 = Date.now();
     await server.close({ graceMs: 200 });

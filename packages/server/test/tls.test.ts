@@ -163,7 +163,7 @@ describe('mTLS', () => {
           ...extra,
         });
         let data = '';
-        socket.on('secureConnect', () => socket.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n'));
+        socket.on('secureConnect', () => socket.write('GET / HTTP/1.1\r\nhost: localhost\r\n\r\n'));
         socket.on('data', (d) => {
           data += d;
         });
@@ -230,8 +230,17 @@ describe('HTTP→HTTPS redirect listener', () => {
 });
 
 describe('HSTS', () => {
-  it('is added to TLS responses, never to plain ones, and is configurable', async () => {
+  it('is not sent by default (issue #8: it would pin localhost to HTTPS)', async () => {
     const secure = await start(() => text('x'), tlsOptions());
+    const c1 = await RawClient.tls(secure.address.port, { ca, servername: 'localhost' });
+    const res = await c1.request('/');
+    expect(res.status).toBe(200);
+    expect(res.headers['strict-transport-security']).toBeUndefined();
+    expect((await c1.request('/healthz')).headers['strict-transport-security']).toBeUndefined();
+  });
+
+  it('is added to TLS responses when configured, never to plain ones', async () => {
+    const secure = await start(() => text('x'), { ...tlsOptions(), hsts: 'max-age=31536000' });
     const c1 = await RawClient.tls(secure.address.port, { ca, servername: 'localhost' });
     expect((await c1.request('/')).headers['strict-transport-security']).toBe('max-age=31536000');
     expect((await c1.request('/healthz')).headers['strict-transport-security']).toBe(

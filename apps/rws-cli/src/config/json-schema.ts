@@ -41,6 +41,17 @@ function valueSchema(k: ConfigKey): Json {
       return { enum: [...k.values] };
     case 'workers':
       return { anyOf: [{ type: 'integer', minimum: 1, maximum: 1024 }, { const: 'auto' }] };
+    case 'address':
+      return {
+        anyOf: [
+          { type: 'integer', minimum: 0, maximum: 65535 },
+          { type: 'string', examples: ['127.0.0.1:9100', '[::1]:9100'] },
+        ],
+      };
+    case 'endpoint':
+      return {
+        anyOf: [{ type: 'string', pattern: '^/' }, { const: false }, { const: 'off' }],
+      };
     case 'virtualHosts':
       return {
         type: 'array',

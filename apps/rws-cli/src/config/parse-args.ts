@@ -214,6 +214,10 @@ function example(k: ConfigKey): string {
       return '60';
     case 'ip':
       return '0.0.0.0';
+    case 'address':
+      return '9100';
+    case 'endpoint':
+      return '/healthz';
     default:
       return 'FILE';
   }

@@ -4,6 +4,7 @@
  * and a file reader and never touch the process.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { RwsError } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
@@ -271,6 +272,51 @@ function crossCheck(
       'virtual hosts have no effect without tls_cert_file and tls_key_file',
     );
   }
+  config.allowedHosts.forEach((name, i) => {
+    if (name.toLowerCase() !== 'any' && !isHostName(name)) {
+      const w = where('allowedHosts');
+      problems.push({
+        code: ERROR_CODES.INVALID_VALUE,
+        ...w,
+        key: w.source === 'file' ? `${w.key}[${i}]` : w.key,
+        message: `${JSON.stringify(name)} is not a host name, *.wildcard or IP address`,
+      });
+    }
+  });
+  if (config.admin !== null && config.admin.port !== 0) {
+    const clash =
+      config.admin.port === config.port
+        ? 'port'
+        : config.admin.port === config.httpRedirectPort
+          ? 'http_redirect_port'
+          : null;
+    if (clash !== null) {
+      add(problems, ERROR_CODES.INVALID_VALUE, 'admin', `port must differ from ${clash}`);
+    }
+  }
+  // A built-in endpoint answers before the static files: say so when it hides a real file.
+  for (const [path, fallback] of [
+    ['healthzPath', '/healthz'],
+    ['readyzPath', '/readyz'],
+    ['metricsPath', '/metrics'],
+  ] as const) {
+    const value = config[path];
+    if (value === false) continue;
+    // Without a path of their own, the endpoints move to the admin listener when there is one,
+    // and /metrics is only on when the listener is loopback.
+    if (value === null && config.admin !== null) continue;
+    if (value === null && path === 'metricsPath' && !isLoopback(config.ip)) continue;
+    const endpoint = value ?? fallback;
+    const file = resolve(config.root, `.${endpoint}`);
+    if (fileKind(file) === 'file') {
+      add(
+        warnings,
+        ERROR_CODES.INVALID_VALUE,
+        path,
+        `${endpoint} is also a file in the root (${file}); the built-in endpoint answers it — move the endpoint (another path, off, or --admin)`,
+      );
+    }
+  }
   if (
     config.spaFallback !== null &&
     fileKind(resolve(config.root, config.spaFallback)) !== 'file'
@@ -282,6 +328,26 @@ function crossCheck(
       `${config.spaFallback} does not exist under the root yet`,
     );
   }
+}
+
+function isLoopback(ip: string): boolean {
+  return ip === 'localhost' || ip === '::1' || ip.startsWith('127.');
+}
+
+/** A DNS name (optionally `*.`-prefixed) or an IP address: what `allowed_hosts` takes. */
+function isHostName(name: string): boolean {
+  if (isIP(name) !== 0) return true;
+  if (name.startsWith('[') && name.endsWith(']') && isIP(name.slice(1, -1)) === 6) return true;
+  const bare = name.startsWith('*.') ? name.slice(2) : name;
+  if (bare.length === 0 || bare.length > 253) return false;
+  return bare.split('.').every((label) => {
+    if (label.length === 0 || label.length > 63) return false;
+    for (const ch of label) {
+      const isOk = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+      if (!isOk && ch !== '-') return false;
+    }
+    return true;
+  });
 }
 
 /** Thrown by `loadConfig()`: the configuration has problems, all listed in `problems`. */

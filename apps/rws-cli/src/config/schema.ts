@@ -30,7 +30,11 @@ export type ValueType =
   /** A positive integer or `auto` (one per CPU). */
   | 'workers'
   /** `[[virtual_host]]` tables: `{ domain, cert_file, key_file }`. */
-  | 'virtualHosts';
+  | 'virtualHosts'
+  /** A listen address: `host:port`, `[v6]:port`, or a bare port (on 127.0.0.1). */
+  | 'address'
+  /** A URL path starting with `/`, or `off` (false) to turn the endpoint off. */
+  | 'endpoint';
 
 /** One configuration key. */
 export interface ConfigKey {
@@ -93,6 +97,23 @@ export interface ServerConfig {
   tlsKeyFile: string | null;
   tlsClientCaFile: string | null;
   httpRedirectPort: number | null;
+  /** Mozilla-intermediate ciphers when null. */
+  tlsCiphers: string | null;
+  tlsMinVersion: '1.2' | '1.3';
+  handshakeTimeoutMs: number;
+  /** `Strict-Transport-Security` value, or null for none. */
+  hsts: string | null;
+  /** Extra Host names answered; `['any']` turns the Host check off. */
+  allowedHosts: string[];
+  /** Open connections allowed; null = 80% of the open-file limit, 0 = no limit. */
+  maxConnections: number | null;
+  bodyTimeoutMs: number;
+  /** Main-listener health paths: null = the server's default, false = off. */
+  healthzPath: string | false | null;
+  readyzPath: string | false | null;
+  metricsPath: string | false | null;
+  /** The admin listener (`/healthz`, `/readyz`, `/metrics`), or null. */
+  admin: { host: string; port: number } | null;
   cors: CorsConfig;
   /** Largest accepted request body in bytes; 0 = no global cap. */
   maxBodySize: number;
@@ -220,6 +241,103 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     default: null,
     placeholder: '<port>',
     description: 'Also listen on this plain-HTTP port and redirect (301) to HTTPS.',
+    isReloadable: false,
+  }),
+  key({
+    path: 'tlsCiphers',
+    type: 'string',
+    default: null,
+    placeholder: '<list>',
+    description:
+      'OpenSSL cipher list for TLS 1.2 (plus TLS_* 1.3 suites); default: Mozilla intermediate (ECDHE with AES-GCM/ChaCha20).',
+    isReloadable: true,
+  }),
+  key({
+    path: 'tlsMinVersion',
+    type: 'enum',
+    values: ['1.2', '1.3'],
+    default: '1.2',
+    placeholder: '<1.2|1.3>',
+    description: 'Oldest TLS version accepted.',
+    isReloadable: true,
+  }),
+  key({
+    path: 'handshakeTimeoutMs',
+    type: 'integer',
+    default: 10_000,
+    placeholder: '<ms>',
+    description:
+      'Time a TLS client has to send its first byte, and then to finish the handshake; 0 = no limit.',
+    isReloadable: false,
+  }),
+  key({
+    path: 'hsts',
+    type: 'string',
+    default: null,
+    placeholder: '<value>',
+    description:
+      'Strict-Transport-Security for TLS responses, e.g. max-age=31536000; default none (it would pin the name to HTTPS).',
+    isReloadable: true,
+  }),
+  key({
+    path: 'allowedHosts',
+    type: 'list',
+    default: [],
+    placeholder: '<list>',
+    description:
+      'Host names answered besides loopback names (DNS rebinding guard; others get 421); *.example.com for subdomains; any = no check.',
+    isReloadable: true,
+  }),
+  key({
+    path: 'maxConnections',
+    type: 'integer',
+    default: null,
+    placeholder: '<n>',
+    description:
+      'Open connections allowed; more are closed at once (default 80% of the open-file limit; 0 = no limit).',
+    isReloadable: true,
+  }),
+  key({
+    path: 'bodyTimeoutMs',
+    type: 'integer',
+    default: 60_000,
+    placeholder: '<ms>',
+    description:
+      'Longest wait for the next bytes of a request body (408, or close); 0 = only the request timeout.',
+    isReloadable: true,
+  }),
+  key({
+    path: 'healthzPath',
+    type: 'endpoint',
+    default: null,
+    placeholder: '<path|off>',
+    description: 'Liveness endpoint on the main listener (default /healthz; off with --admin).',
+    isReloadable: true,
+  }),
+  key({
+    path: 'readyzPath',
+    type: 'endpoint',
+    default: null,
+    placeholder: '<path|off>',
+    description: 'Readiness endpoint on the main listener (default /readyz; off with --admin).',
+    isReloadable: true,
+  }),
+  key({
+    path: 'metricsPath',
+    type: 'endpoint',
+    default: null,
+    placeholder: '<path|off>',
+    description:
+      'Prometheus metrics on the main listener (default /metrics on a loopback address, off otherwise and with --admin).',
+    isReloadable: true,
+  }),
+  key({
+    path: 'admin',
+    type: 'address',
+    default: null,
+    placeholder: '<[host:]port>',
+    description:
+      'Separate listener for /healthz, /readyz and /metrics (host defaults to 127.0.0.1).',
     isReloadable: false,
   }),
   key({

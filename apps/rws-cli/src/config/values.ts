@@ -59,6 +59,22 @@ function parseSize(raw: string): number | null {
   return Number.isSafeInteger(bytes) ? bytes : null;
 }
 
+/** `9100`, `host:9100`, `[::1]:9100` → host and port (host 127.0.0.1 when omitted); else null. */
+function parseAddress(raw: string): { host: string; port: number } | null {
+  let host = '127.0.0.1';
+  let port = raw;
+  const colon = raw.lastIndexOf(':');
+  if (colon !== -1) {
+    host = raw.slice(0, colon);
+    port = raw.slice(colon + 1);
+    if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+    if (isIP(host) === 0 && host !== 'localhost') return null;
+  }
+  if (!isDigits(port)) return null;
+  const n = Number(port);
+  return n <= 65535 ? { host, port: n } : null;
+}
+
 /** A comma-separated list, trimmed, empty items dropped. */
 function parseList(raw: string): string[] {
   return raw
@@ -164,6 +180,23 @@ export function coerce(key: ConfigKey, raw: unknown, isFromFile = false): Coerce
       if (!Number.isSafeInteger(n) || n < 1 || n > 1024)
         return bad('a number from 1 to 1024, or auto');
       return { ok: true, value: n };
+    }
+    case 'address': {
+      const parsed = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw : '';
+      const address = parseAddress(parsed.trim());
+      if (address === null) {
+        return bad('a port or host:port (e.g. 9100, 127.0.0.1:9100, [::1]:9100)');
+      }
+      return { ok: true, value: address };
+    }
+    case 'endpoint': {
+      if (raw === false) return { ok: true, value: false };
+      if (typeof raw === 'string') {
+        const v = raw.trim();
+        if (parseBoolean(v) === false) return { ok: true, value: false };
+        if (v.startsWith('/') && !v.includes(' ')) return { ok: true, value: v };
+      }
+      return bad('a path starting with / or off');
     }
     default:
       return bad('a valid value');

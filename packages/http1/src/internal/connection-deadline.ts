@@ -97,6 +97,41 @@ function unsentBytes(c: ServerConnection): number {
   return c.socket.writableLength;
 }
 
+/**
+ * (Re)starts the request body's idle clock: called when a body starts (unless the client
+ * waits for 100 Continue), on every body read, and when our own backpressure lets go.
+ */
+export function armBodyTimeout(c: ServerConnection): void {
+  const ms = c.opts.bodyTimeoutMs;
+  c.bodyDeadline = ms > 0 && !c.isBodyDone && !c.needsContinue ? Date.now() + ms : 0;
+}
+
+/**
+ * No request body bytes for `bodyTimeoutMs`: 408 when nothing was answered yet, else (the
+ * response is streaming, or done and the rest of the body was being discarded) close.
+ */
+export function handleBodyTimeout(c: ServerConnection): void {
+  c.bodyDeadline = 0;
+  if (c.isBodyDone || c.state === ST_CLOSED || c.state === ST_UPGRADED) return;
+  const err = new RwsError(
+    ERROR_CODES.REQUEST_TIMEOUT,
+    `no request body bytes for ${c.opts.bodyTimeoutMs} ms`,
+    { status: 408 },
+  );
+  c.isKeepAlive = false;
+  c.isBodyDone = true;
+  c.body?.fail(err);
+  if (!c.isResponseStarted && !c.isResponseDone) {
+    c.req?.abort(err);
+    c.isHead = false;
+    writeSimple(c, 408, reasonPhrase(408), false);
+    c.isResponseDone = true;
+    c.closeAfterWrite();
+    return;
+  }
+  c.socket.destroy();
+}
+
 /** Called by the server's tick once `deadline` has passed. */
 export function handleTimeout(c: ServerConnection): void {
   const kind = c.deadlineKind;

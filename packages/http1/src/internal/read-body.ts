@@ -4,7 +4,7 @@
  */
 import { RwsError } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
-import { baseDeadlineKind, clearDeadline } from './connection-deadline.js';
+import { armBodyTimeout, baseDeadlineKind, clearDeadline } from './connection-deadline.js';
 import { BODY_LENGTH, DL_REQUEST, MAX_DISCARD_BYTES, ST_WAIT } from './connection-state.js';
 import { respondError, statusOf } from './respond-error.js';
 import type { ServerConnection } from './server-connection.js';
@@ -13,6 +13,7 @@ import type { ServerConnection } from './server-connection.js';
 export function readBody(c: ServerConnection, buf: Buffer, pos: number): number {
   // A client that sends the body without waiting needs no 100 Continue (RFC 9110 §10.1.1).
   c.needsContinue = false;
+  armBodyTimeout(c);
   const source = c.body!;
   const isDropping = c.isDiscarding || source.isCancelled;
   if (c.bodyMode === BODY_LENGTH) {
@@ -65,6 +66,7 @@ export function readBody(c: ServerConnection, buf: Buffer, pos: number): number 
  */
 function bodyComplete(c: ServerConnection, trailers: string[] | null): void {
   c.isBodyDone = true;
+  c.bodyDeadline = 0;
   if (c.isResponseStarted && baseDeadlineKind(c) === DL_REQUEST) clearDeadline(c);
   c.body!.end(trailers);
   resumeIfPausedByBody(c);
@@ -75,6 +77,7 @@ function bodyComplete(c: ServerConnection, trailers: string[] | null): void {
 /** The request body is broken or too large: fail reads, answer if possible, then close. */
 function bodyFailed(c: ServerConnection, err: RwsError): void {
   c.isKeepAlive = false;
+  c.bodyDeadline = 0;
   c.body?.fail(err);
   c.state = ST_WAIT;
   c.pending = null;
@@ -109,5 +112,7 @@ export function resumeIfPausedByBody(c: ServerConnection): void {
   if (c.isPausedByBody) {
     c.isPausedByBody = false;
     if (!c.isPausedByPipeline) c.socket.resume();
+    // The client was held back by us: its time to send starts again now.
+    armBodyTimeout(c);
   }
 }

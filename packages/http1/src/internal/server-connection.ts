@@ -16,7 +16,9 @@ import {
 import { ERROR_CODES } from '../errors.js';
 import type { ChunkedDecoder } from './chunked-decoder.js';
 import {
+  armBodyTimeout,
   armSendTimeout,
+  handleBodyTimeout,
   handleTimeout,
   resetDeadlines,
   restoreDeadline,
@@ -60,6 +62,7 @@ export interface ConnectionOptions {
   keepAliveTimeoutMs: number;
   requestTimeoutMs: number;
   sendTimeoutMs: number;
+  bodyTimeoutMs: number;
   maxRequestsPerConnection: number;
   serverHeader: string | null;
 }
@@ -92,6 +95,11 @@ export class ServerConnection implements BodyOwner, InterimWriter {
   deadlineKind = DL_NONE;
   savedKind = DL_NONE;
   savedDeadline = 0;
+  /**
+   * When the request body times out for lack of bytes (`bodyTimeoutMs`), or 0. Separate from
+   * `deadline`: it runs alongside the request timeout and the send watch.
+   */
+  bodyDeadline = 0;
   /** Unsent bytes when the send watch was last armed: less at expiry means progress. */
   sendMark = 0;
   server: ServerContext;
@@ -198,7 +206,11 @@ export class ServerConnection implements BodyOwner, InterimWriter {
     // RFC 9110 §10.1.1: send 100 Continue when the handler actually wants the body.
     if (this.needsContinue) {
       this.needsContinue = false;
-      if (!this.isResponseStarted && this.state === ST_BODY) this.socket.write(CONTINUE);
+      if (!this.isResponseStarted && this.state === ST_BODY) {
+        this.socket.write(CONTINUE);
+        // The client sends the body only now: its clock starts here.
+        armBodyTimeout(this);
+      }
     }
   }
 
@@ -401,6 +413,7 @@ export class ServerConnection implements BodyOwner, InterimWriter {
     const wasClosed = this.state === ST_CLOSED;
     this.state = ST_CLOSED;
     resetDeadlines(this);
+    this.bodyDeadline = 0;
     this.pending = null;
     const req = this.req;
     if (req !== null && !(wasClosed && this.isResponseDone)) {
@@ -433,5 +446,10 @@ export class ServerConnection implements BodyOwner, InterimWriter {
   /** Called by the server's tick once `deadline` has passed. */
   onTimeout(): void {
     handleTimeout(this);
+  }
+
+  /** Called by the server's tick once `bodyDeadline` has passed. */
+  onBodyTimeout(): void {
+    handleBodyTimeout(this);
   }
 }

@@ -114,6 +114,7 @@ function takeOver(c: ServerConnection, upgrade: H1Upgrade, fields: Headers): Tun
   c.isResponseStarted = true;
   c.isResponseDone = true;
   resetDeadlines(c);
+  c.bodyDeadline = 0;
   const socket = c.socket;
   socket.removeListener('data', c.onData);
   socket.removeListener('end', c.onEnd);

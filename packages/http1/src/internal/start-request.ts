@@ -5,7 +5,7 @@
 import { Body, Headers } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { ChunkedDecoder } from './chunked-decoder.js';
-import { setDeadline } from './connection-deadline.js';
+import { armBodyTimeout, setDeadline } from './connection-deadline.js';
 import {
   BODY_CHUNKED,
   BODY_LENGTH,
@@ -137,6 +137,7 @@ export function startRequest(
   }
 
   setDeadline(c, DL_REQUEST, opts.requestTimeoutMs);
+  armBodyTimeout(c);
   c.state = c.isBodyDone ? ST_WAIT : ST_BODY;
   // A handler that accepts synchronously takes these bytes with the socket; later ones wait
   // in `pending` (ST_WAIT) until it accepts or answers.

@@ -126,10 +126,13 @@ export class ClusterPrimary implements RunningServer {
     await primary.#startAll();
     if (options.handleSignals !== false) {
       installSignalHandlers({
-        shutdown: async () => {
+        shutdown: async (signal) => {
+          const n = primary.#workers.size;
+          options.onLog(`received ${signal}, draining ${n} worker${n === 1 ? '' : 's'}`);
           await primary.close();
           await options.onShutdown?.();
           if (primary.#failedExit) throw new Error('a worker did not drain cleanly');
+          options.onLog('stopped');
         },
         reload: async () => primary.#broadcast({ rws: 'reload' }),
         onError: (err) => options.onError(err, null),

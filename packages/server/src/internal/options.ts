@@ -3,16 +3,22 @@
  * at once (one `RWS_SERVER_INVALID_OPTIONS` naming each bad key), so a config is fixed in one
  * round, and nothing listens before the options are known to be good.
  */
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { type Handler, type MaybePromise, type Request, RwsError } from '@rws/core';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_TLS_CIPHERS } from '@rws/http1';
 import { ERROR_CODES } from '../errors.js';
 import type { RunningServer, Servable, ServeOptions, ServerLimits, VirtualHost } from '../types.js';
+import { defaultMaxConnections } from './fd-limit.js';
+import { isLoopbackAddress } from './host-check.js';
 
 export interface ResolvedTls {
   certFile: string;
   keyFile: string;
   clientCaFile: string | null;
   virtualHosts: readonly VirtualHost[];
+  ciphers: string;
+  minVersion: 'TLSv1.2' | 'TLSv1.3';
 }
 
 interface ResolvedHealth {
@@ -26,8 +32,13 @@ export interface ResolvedOptions {
   port: number;
   tls: ResolvedTls | null;
   httpRedirectPort: number | null;
+  handshakeTimeoutMs: number;
   hsts: string | null;
+  /** Allowed Host names (lower case), or null for no check. See `ServeOptions.allowedHosts`. */
+  allowedHosts: readonly string[] | null;
   health: ResolvedHealth;
+  admin: { host: string; port: number } | null;
+  onLog: (message: string) => void;
   metrics: boolean;
   limits: ServerLimits;
   serverHeader: string | false;
@@ -43,7 +54,6 @@ export interface ResolvedOptions {
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 7878;
 const DEFAULT_GRACE_MS = 10_000;
-const DEFAULT_HSTS = 'max-age=31536000';
 
 function isPort(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 65535;
@@ -64,6 +74,7 @@ const LIMIT_KEYS = [
   'keepAliveTimeoutMs',
   'requestTimeoutMs',
   'sendTimeoutMs',
+  'bodyTimeoutMs',
   'maxRequestsPerConnection',
   'maxConnections',
 ] as const;
@@ -124,11 +135,21 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     if (ca !== undefined && (typeof ca !== 'string' || ca.length === 0)) {
       problems.push('tlsClientCaFile: must be a file path');
     }
+    const ciphers = options.tlsCiphers ?? DEFAULT_TLS_CIPHERS;
+    if (typeof ciphers !== 'string' || ciphers.trim().length === 0) {
+      problems.push('tlsCiphers: must be a non-empty OpenSSL cipher list');
+    }
+    const minVersion = options.tlsMinVersion ?? 'TLSv1.2';
+    if (minVersion !== 'TLSv1.2' && minVersion !== 'TLSv1.3') {
+      problems.push(`tlsMinVersion: must be 'TLSv1.2' or 'TLSv1.3', got ${String(minVersion)}`);
+    }
     tls = {
       certFile: tlsCertFile,
       keyFile: tlsKeyFile,
       clientCaFile: typeof ca === 'string' && ca.length > 0 ? ca : null,
       virtualHosts: Array.isArray(virtualHosts) ? virtualHosts.slice() : [],
+      ciphers,
+      minVersion,
     };
   }
   if (tls === null) {
@@ -147,8 +168,17 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     problems.push(`httpRedirectPort: must be an integer 0-65535, got ${String(redirect)}`);
   }
 
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  if (
+    typeof handshakeTimeoutMs !== 'number' ||
+    !Number.isFinite(handshakeTimeoutMs) ||
+    handshakeTimeoutMs < 0
+  ) {
+    problems.push('handshakeTimeoutMs: must be a number >= 0');
+  }
+
   const hstsOption = options.hsts;
-  let hsts: string | null = DEFAULT_HSTS;
+  let hsts: string | null = null;
   if (hstsOption === false) hsts = null;
   else if (typeof hstsOption === 'string') {
     if (hstsOption.length === 0 || hstsOption.includes('\r') || hstsOption.includes('\n')) {
@@ -157,15 +187,42 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     hsts = hstsOption;
   } else if (hstsOption !== undefined) problems.push('hsts: must be a string or false');
 
+  const allowedHosts = resolveAllowedHosts(options.allowedHosts, problems);
+
+  let admin: ResolvedOptions['admin'] = null;
+  const adminOption = options.admin;
+  if (adminOption !== undefined && adminOption !== false) {
+    if (adminOption === null || typeof adminOption !== 'object') {
+      problems.push('admin: must be { host?, port } or false');
+    } else {
+      const adminHost = adminOption.host ?? DEFAULT_HOST;
+      if (typeof adminHost !== 'string' || adminHost.length === 0) {
+        problems.push('admin.host: must be a non-empty string');
+      }
+      if (!isPort(adminOption.port)) {
+        problems.push(`admin.port: must be an integer 0-65535, got ${String(adminOption.port)}`);
+      }
+      admin = { host: adminHost, port: adminOption.port };
+    }
+  }
+
   const metrics = options.metrics ?? true;
   if (typeof metrics !== 'boolean') problems.push('metrics: must be a boolean');
   const health: ResolvedHealth = { healthz: null, readyz: null, metrics: null };
-  if (options.health !== false) {
+  // With an admin listener the endpoints live there; the site keeps only what is asked for.
+  if (options.health !== false && (admin === null || options.health !== undefined)) {
     const h = options.health ?? {};
     const pick = (key: 'healthz' | 'readyz' | 'metrics'): string | null => {
       const value = h[key];
       if (value === false) return null;
-      if (value === undefined) return `/${key}`;
+      if (value === undefined) {
+        if (admin !== null) return null;
+        // Metrics tell who asks for what: only on a loopback address unless asked for.
+        if (key === 'metrics' && typeof host === 'string' && !isLoopbackAddress(host)) {
+          return null;
+        }
+        return `/${key}`;
+      }
       if (!isPath(value)) problems.push(`health.${key}: must start with / (or be false)`);
       return value;
     };
@@ -175,7 +232,7 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     if (metrics === false) health.metrics = null;
   }
 
-  const limits: ServerLimits = {};
+  const limits: ServerLimits = { maxConnections: defaultMaxConnections() };
   const rawLimits = options.limits ?? {};
   for (const key of LIMIT_KEYS) {
     const value = rawLimits[key];
@@ -209,7 +266,7 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
   if (serverHeader !== false && typeof serverHeader !== 'string') {
     problems.push('serverHeader: must be a string or false');
   }
-  for (const key of ['onReload', 'onShutdown', 'onError'] as const) {
+  for (const key of ['onReload', 'onShutdown', 'onError', 'onLog'] as const) {
     const fn = options[key];
     if (fn !== undefined && typeof fn !== 'function') problems.push(`${key}: must be a function`);
   }
@@ -225,8 +282,12 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     port,
     tls,
     httpRedirectPort: redirect ?? null,
+    handshakeTimeoutMs,
     hsts,
+    allowedHosts,
     health,
+    admin,
+    onLog: options.onLog ?? noop,
     metrics,
     limits,
     serverHeader,
@@ -238,6 +299,33 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     onError: options.onError ?? defaultOnError,
     workers,
   };
+}
+
+function noop(): void {}
+
+/** Validates `allowedHosts`: null (no list) unless names were given or the check is off. */
+function resolveAllowedHosts(
+  value: ServeOptions['allowedHosts'],
+  problems: string[],
+): readonly string[] | null {
+  if (value === undefined) return [];
+  if (value === 'any') return null;
+  if (!Array.isArray(value)) {
+    problems.push("allowedHosts: must be an array of host names or 'any'");
+    return [];
+  }
+  const names: string[] = [];
+  value.forEach((name: unknown, i: number) => {
+    const isName =
+      typeof name === 'string' && (isDomain(name) || isIP(name) !== 0 || isBracketedV6(name));
+    if (!isName) problems.push(`allowedHosts[${i}]: not a host name, *.wildcard or IP address`);
+    else names.push(name.toLowerCase());
+  });
+  return names;
+}
+
+function isBracketedV6(name: string): boolean {
+  return name.startsWith('[') && name.endsWith(']') && isIP(name.slice(1, -1)) === 6;
 }
 
 /** The handler of a `Servable` (a handler, or an App exposing `handler`). */
@@ -262,6 +350,8 @@ export function restartOnlyChanges(a: ResolvedOptions, b: ResolvedOptions): stri
     changed.push('tlsClientCaFile (mTLS on/off)');
   }
   if (a.httpRedirectPort !== b.httpRedirectPort) changed.push('httpRedirectPort');
+  if (a.handshakeTimeoutMs !== b.handshakeTimeoutMs) changed.push('handshakeTimeoutMs');
+  if (a.admin?.host !== b.admin?.host || a.admin?.port !== b.admin?.port) changed.push('admin');
   if (a.workers !== b.workers) changed.push('workers');
   return changed;
 }

@@ -1,10 +1,11 @@
 /**
  * The handler chain a server runs for every request: HSTS (outermost, so built-in endpoints
- * get it too) → metrics → built-in endpoints → the application. Built once per configuration
+ * get it too) → Host check (DNS rebinding) → metrics → built-in endpoints → the application. Built once per configuration
  * and swapped as a whole on reload, so a request sees either the old chain or the new one.
  */
 import { compose, type Handler, Headers, type Middleware, type Response } from '@rws/core';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '@rws/middleware/metrics';
+import { hostCheckMiddleware } from './host-check.js';
 import type { ResolvedOptions } from './options.js';
 
 function plain(status: number, body: string): Response {
@@ -61,17 +62,46 @@ function hstsMiddleware(value: string): Middleware {
   };
 }
 
-/** Builds the request chain for one configuration. */
+/** Builds the request chain for one configuration; `port` is the bound port (Host check). */
 export function buildPipeline(
   app: Handler,
   options: ResolvedOptions,
   isReady: () => boolean,
   metrics: Metrics | null,
+  port: () => number,
 ): Handler {
   const chain: Middleware[] = [];
   if (options.tls !== null && options.hsts !== null) chain.push(hstsMiddleware(options.hsts));
+  const hostCheck = hostCheckMiddleware(options.allowedHosts, options.host, port);
+  if (hostCheck !== null) chain.push(hostCheck);
   if (metrics !== null) chain.push(metrics);
   const health = healthMiddleware(options, isReady, metrics);
   if (health !== null) chain.push(health);
   return compose(chain, app);
+}
+
+/**
+ * The admin listener's handler: `/healthz`, `/readyz` and `/metrics` (when metrics are on),
+ * 404 for anything else.
+ */
+export function adminHandler(isReady: () => boolean, metrics: () => Metrics | null): Handler {
+  return (req) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const res = plain(405, 'method not allowed');
+      res.headers.set('allow', 'GET, HEAD');
+      return res;
+    }
+    switch (req.path) {
+      case '/healthz':
+        return plain(200, 'OK');
+      case '/readyz':
+        return isReady() ? plain(200, 'OK') : plain(503, 'not ready');
+      case '/metrics': {
+        const m = metrics();
+        if (m !== null) return m.response();
+        break;
+      }
+    }
+    return plain(404, 'not found');
+  };
 }

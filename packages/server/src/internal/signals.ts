@@ -9,7 +9,8 @@
 import { constants } from 'node:os';
 
 export interface SignalHooks {
-  shutdown(): Promise<void>;
+  /** Drains; `signal` is what asked for it (for the "received SIGTERM" line). */
+  shutdown(signal: 'SIGINT' | 'SIGTERM'): Promise<void>;
   reload(): Promise<void>;
   onError(err: unknown): void;
   /** Ignore SIGHUP instead of reloading (cluster workers: the primary sends reloads). */
@@ -29,7 +30,7 @@ export function installSignalHandlers(hooks: SignalHooks): () => void {
       process.exit(forcedExitCode(signal));
     }
     isShuttingDown = true;
-    hooks.shutdown().then(
+    hooks.shutdown(signal).then(
       () => process.exit(0),
       (err: unknown) => {
         hooks.onError(err);

@@ -1,6 +1,7 @@
 /**
- * One server process: the main listener (node:net, or node:tls with ALPN dispatch), the
- * optional HTTP→HTTPS redirect listener, the HTTP/1.1 codec, the request chain, reload and
+ * One server process: the main listener (node:net; with TLS, each connection is sniffed and
+ * handed to a non-listening node:tls server, then to the ALPN dispatch), the optional
+ * HTTP→HTTPS redirect and admin listeners, the HTTP/1.1 codec, the request chain, reload and
  * graceful close. `serve()` returns it directly when there are no cluster workers.
  */
 import {
@@ -14,11 +15,11 @@ import {
   type TLSSocket,
   type Server as TlsServer,
 } from 'node:tls';
-import { type Handler, RwsError } from '@rws/core';
+import { compose, type Handler, Headers, RwsError } from '@rws/core';
 import { Http1Server } from '@rws/http1';
+import { Metrics } from '@rws/middleware/metrics';
 import { AlpnDispatch } from '../alpn-dispatch.js';
 import { ERROR_CODES } from '../errors.js';
-import { Metrics } from '../metrics.js';
 import type {
   ReloadOptions,
   RunningServer,
@@ -26,8 +27,9 @@ import type {
   ServerCloseOptions,
   ServerUrl,
 } from '../types.js';
+import { hostCheckMiddleware } from './host-check.js';
 import { type ResolvedOptions, resolveOptions, restartOnlyChanges, toHandler } from './options.js';
-import { buildPipeline } from './pipeline.js';
+import { adminHandler, buildPipeline } from './pipeline.js';
 import { redirectHandler } from './redirect.js';
 import { installSignalHandlers } from './signals.js';
 import { loadTlsContexts, selectContext, type TlsContexts } from './tls-contexts.js';
@@ -38,14 +40,31 @@ function formatUrl(scheme: string, address: string, port: number): string {
   return `${scheme}://${host}:${port}`;
 }
 
+/**
+ * `RWS_SERVER_LISTEN_FAILED` for a failed bind, saying why in words (the node error stays as
+ * `cause`, so callers can test `cause.code === 'EADDRINUSE'`).
+ */
+export function listenError(err: unknown, host: string, port: number, what: string): RwsError {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  let reason: string;
+  if (code === 'EADDRINUSE') reason = `port ${port} is already in use`;
+  else if (code === 'EADDRNOTAVAIL') reason = `address ${host} is not an address of this machine`;
+  else if (code === 'EACCES' && port > 0 && port < 1024) {
+    reason = `port ${port} needs privileges (ports below 1024 need root or CAP_NET_BIND_SERVICE; use a port from 1024 up)`;
+  } else if (code === 'EACCES') reason = `permission denied for ${host}:${port}`;
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') reason = `cannot resolve host ${host}`;
+  else reason = err instanceof Error ? err.message : String(err);
+  return new RwsError(
+    ERROR_CODES.LISTEN_FAILED,
+    `cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port} (${what}): ${reason}`,
+    { cause: err },
+  );
+}
+
 function listen(server: NetServer, port: number, host: string, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => {
-      reject(
-        new RwsError(ERROR_CODES.LISTEN_FAILED, `cannot listen on ${host}:${port} (${what})`, {
-          cause: err,
-        }),
-      );
+      reject(listenError(err, host, port, what));
     };
     server.once('error', onError);
     server.listen(port, host, () => {
@@ -66,8 +85,14 @@ export class SingleServer implements RunningServer {
   #http1: Http1Server;
   /** Earlier codec instances, still serving the connections they own. */
   #retired = new Set<Http1Server>();
-  #listener: NetServer | TlsServer;
+  /** The main listener: always node:net; TLS connections are sniffed, then go to `#tlsServer`. */
+  #listener: NetServer;
+  /** Runs TLS handshakes on sockets the main listener accepted; never listens itself. */
+  #tlsServer: TlsServer | null = null;
+  /** Answers plain HTTP sent to the TLS port (400 with a hint, or the HTTPS redirect). */
+  #plainOnTls: Http1Server | null = null;
   #redirect: Http1Server | null = null;
+  #admin: Http1Server | null = null;
   #tls: TlsContexts | null;
   #sockets = new Set<Socket>();
   #isListening = false;
@@ -93,6 +118,7 @@ export class SingleServer implements RunningServer {
       options,
       this.#isReadyFn,
       options.metrics ? this.#metrics : null,
+      this.#portFn,
     );
     this.#http1 = this.#createHttp1(options);
     this.closed = new Promise((resolve) => {
@@ -179,7 +205,7 @@ export class SingleServer implements RunningServer {
       throw new RwsError(ERROR_CODES.CLOSED, 'reload() on a server that is closing');
     }
     const metrics = next.metrics ? this.#metrics : null;
-    const pipeline = buildPipeline(app, next, this.#isReadyFn, metrics);
+    const pipeline = buildPipeline(app, next, this.#isReadyFn, metrics, this.#portFn);
 
     this.#options = next;
     this.#app = app;
@@ -203,6 +229,8 @@ export class SingleServer implements RunningServer {
   // --------------------------------------------------------------- internals
 
   #isReadyFn = (): boolean => this.isReady;
+
+  #portFn = (): number => this.#address.port;
 
   /** Every codec instance calls this one function, so a reload swaps the chain for all. */
   #entry: Handler = (req) => this.#pipeline(req);
@@ -234,13 +262,20 @@ export class SingleServer implements RunningServer {
     return server;
   }
 
-  #createTlsListener(tls: TlsContexts): TlsServer {
+  #createTlsListener(tls: TlsContexts): NetServer {
     const dispatch = new AlpnDispatch();
     // HTTP/2 plugs in here: dispatch.register('h2', …) before http/1.1.
     dispatch.register('http/1.1', (socket) => this.#http1.handleConnection(socket));
+    this.#plainOnTls = new Http1Server(this.#plainOnTlsHandler(), {
+      onError: (err, req) => this.#options.onError(err, req),
+      keepAliveTimeoutMs: 5_000,
+      headersTimeoutMs: this.#options.handshakeTimeoutMs,
+    });
+    dispatch.registerPlaintext((socket) => this.#plainOnTls?.handleConnection(socket));
     this.#protocols = dispatch.protocols;
     const isMutual = this.#options.tls?.clientCaFile != null;
-    const server = createTlsServer({
+    const handshakeTimeoutMs = this.#options.handshakeTimeoutMs;
+    const tlsServer = createTlsServer({
       ...tls.defaultOptions,
       ALPNProtocols: dispatch.protocols,
       SNICallback: (servername, cb) => {
@@ -251,20 +286,53 @@ export class SingleServer implements RunningServer {
       rejectUnauthorized: isMutual,
       allowHalfOpen: true,
       noDelay: true,
+      // node:tls reads 0 as "use the 120 s default": a huge value stands for "no limit".
+      handshakeTimeout: handshakeTimeoutMs > 0 ? handshakeTimeoutMs : 2 ** 31 - 1,
     });
-    server.on('connection', (socket: Socket) => this.#track(socket));
-    server.on('secureConnection', (socket: TLSSocket) => dispatch.dispatch(socket));
-    server.on('tlsClientError', (_err: Error, socket: TLSSocket) => {
+    tlsServer.on('secureConnection', (socket: TLSSocket) => dispatch.dispatch(socket));
+    tlsServer.on('tlsClientError', (_err: Error, socket: TLSSocket) => {
       this.#metrics.recordError('tls_handshake');
       socket.destroy();
     });
-    return server;
+    this.#tlsServer = tlsServer;
+    const toTls = (socket: Socket): void => {
+      tlsServer.emit('connection', socket);
+    };
+    return createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      this.#track(socket);
+      dispatch.sniff(socket, toTls, handshakeTimeoutMs);
+    });
   }
+
+  /**
+   * Plain HTTP on the TLS port: the HTTPS redirect when a redirect port is configured (the
+   * client evidently speaks HTTP to this host), else 400 with a hint, as nginx answers.
+   */
+  #plainOnTlsHandler(): Handler {
+    if (this.#options.httpRedirectPort !== null) {
+      return redirectHandler(this.#portFn, this.#options.host, this.#redirectNames);
+    }
+    return () => ({
+      status: 400,
+      headers: new Headers([
+        ['content-type', 'text/plain; charset=utf-8'],
+        ['connection', 'close'],
+      ]),
+      body: 'plain HTTP request sent to an HTTPS port\n',
+    });
+  }
+
+  /** Host names the redirect may send clients to: allowed hosts, then SNI domains. */
+  #redirectNames = (): string[] => {
+    const names = [...(this.#options.allowedHosts ?? [])];
+    for (const vh of this.#options.tls?.virtualHosts ?? []) names.push(vh.domain.toLowerCase());
+    return names;
+  };
 
   #applyTls(tls: TlsContexts): void {
     this.#tls = tls;
     // Only new handshakes use the new default context; open connections keep their session.
-    (this.#listener as TlsServer).setSecureContext(tls.defaultOptions);
+    this.#tlsServer?.setSecureContext(tls.defaultOptions);
   }
 
   #applyListenerLimits(options: ResolvedOptions): void {
@@ -287,21 +355,42 @@ export class SingleServer implements RunningServer {
     await listen(this.#listener, port, host, this.#tls === null ? 'http' : 'https');
     this.#listener.on('error', (err) => this.#options.onError(err, null));
     if (httpRedirectPort !== null) {
-      const redirect = new Http1Server(
-        redirectHandler(() => this.address.port, host),
-        { onError: (err, req) => this.#options.onError(err, req), keepAliveTimeoutMs: 5_000 },
-      );
+      const redirect = new Http1Server(redirectHandler(this.#portFn, host, this.#redirectNames), {
+        onError: (err, req) => this.#options.onError(err, req),
+        keepAliveTimeoutMs: 5_000,
+      });
       try {
         await redirect.listen({ port: httpRedirectPort, host });
       } catch (err) {
         await new Promise<void>((resolve) => this.#listener.close(() => resolve()));
-        throw new RwsError(
-          ERROR_CODES.LISTEN_FAILED,
-          `cannot listen on ${host}:${httpRedirectPort} (http redirect)`,
-          { cause: err },
-        );
+        throw listenError(err, host, httpRedirectPort, 'http redirect');
       }
       this.#redirect = redirect;
+    }
+    const adminOptions = this.#options.admin;
+    if (adminOptions !== null) {
+      // The same DNS-rebinding guard as the site: a page must not read /metrics through a
+      // name it made resolve to 127.0.0.1.
+      let adminPort = adminOptions.port;
+      const hostCheck = hostCheckMiddleware(
+        this.#options.allowedHosts,
+        adminOptions.host,
+        () => adminPort,
+      );
+      const handler = adminHandler(this.#isReadyFn, () => this.metrics);
+      const admin = new Http1Server(hostCheck === null ? handler : compose([hostCheck], handler), {
+        onError: (err, req) => this.#options.onError(err, req),
+        keepAliveTimeoutMs: 5_000,
+      });
+      try {
+        await admin.listen({ port: adminOptions.port, host: adminOptions.host });
+      } catch (err) {
+        await new Promise<void>((resolve) => this.#listener.close(() => resolve()));
+        await this.#redirect?.close({ graceMs: 0 });
+        throw listenError(err, adminOptions.host, adminOptions.port, 'admin');
+      }
+      adminPort = admin.address()?.port ?? adminPort;
+      this.#admin = admin;
     }
     const main = this.#listener.address() as AddressInfo;
     this.#address = { host: main.address, port: main.port, family: main.family };
@@ -322,17 +411,30 @@ export class SingleServer implements RunningServer {
         isRedirect: true,
       });
     }
+    const admin = this.#admin?.address();
+    if (admin != null) {
+      urls.push({
+        url: formatUrl('http', admin.address, admin.port),
+        protocols: ['http/1.1'],
+        transport: 'tcp',
+        isRedirect: false,
+        isAdmin: true,
+      });
+    }
     this.#urls = urls;
     this.#isListening = true;
   }
 
   #installSignals(isWorker: boolean): void {
     this.#uninstallSignals = installSignalHandlers({
-      shutdown: async () => {
+      shutdown: async (signal) => {
         // Keep the handlers while draining: a second signal must still force the exit.
         this.#isSignalShutdown = true;
+        const n = this.#sockets.size;
+        this.#options.onLog(`received ${signal}, draining ${n} connection${n === 1 ? '' : 's'}`);
         await this.close();
         await this.#options.onShutdown?.();
+        this.#options.onLog('stopped');
       },
       reload: () => this.runReloadHook(),
       onError: (err) => this.#options.onError(err, null),
@@ -360,15 +462,19 @@ export class SingleServer implements RunningServer {
       ? new Promise<void>((resolve) => listener.close(() => resolve()))
       : Promise.resolve();
     const redirectClosed = this.#redirect?.close({ graceMs: Math.min(graceMs, 1000) });
+    // The admin listener answers /readyz 503 until the main listener is gone, then goes too.
+    const adminClosed = this.#admin?.close({ graceMs: Math.min(graceMs, 1000) });
     const grace = setTimeout(() => {
       for (const socket of this.#sockets) socket.destroy();
     }, graceMs);
     const codecs = [this.#http1, ...this.#retired];
+    if (this.#plainOnTls !== null) codecs.push(this.#plainOnTls);
     await Promise.all(codecs.map((codec) => codec.close({ graceMs })));
     // Whatever is left never reached the codec (a TLS handshake in progress): drop it.
     for (const socket of this.#sockets) socket.destroy();
     await listenerClosed;
     await redirectClosed;
+    await adminClosed;
     clearTimeout(grace);
     if (!this.#isSignalShutdown) this.#uninstallSignals?.();
     this.#resolveClosed();

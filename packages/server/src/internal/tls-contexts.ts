@@ -50,8 +50,15 @@ export async function loadTlsContexts(config: ResolvedTls): Promise<TlsContexts>
   ]);
   // The client CA goes into every context: after an SNI switch, OpenSSL verifies the client
   // certificate with the selected context's trust store.
+  // The cipher list and minimum version go into every context too: after an SNI switch the
+  // handshake continues with the selected context's settings.
+  const base: SecureContextOptions = {
+    ciphers: config.ciphers,
+    minVersion: config.minVersion,
+    honorCipherOrder: true,
+  };
   const withCa = (o: SecureContextOptions): SecureContextOptions =>
-    ca === null ? o : { ...o, ca };
+    ca === null ? { ...base, ...o } : { ...base, ...o, ca };
   const defaultOptions = withCa({ cert, key });
   const defaultContext = buildContext(defaultOptions, `certificate/key ${config.certFile}`);
   const exact = new Map<string, SecureContext>();

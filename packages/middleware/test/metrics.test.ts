@@ -1,12 +1,15 @@
 /**
- * The metrics middleware on its own (in-process requests) and behind serve() (connections
- * gauge, scrape over a socket).
+ * The metrics middleware on its own (in-process requests). Behind serve() (connections gauge,
+ * scrape over a socket): packages/server/test/serve-metrics.test.ts.
  */
 import { compose, createRequest, HttpError, RwsError, text } from '@rws/core';
 import { errorResponseCases } from '@rws/test-helpers';
 import { describe, expect, it } from 'vitest';
-import { createMetrics, DEFAULT_DURATION_BUCKETS, METRICS_CONTENT_TYPE } from '../src/index.js';
-import { RawClient, start } from './helpers.js';
+import {
+  createMetrics,
+  DEFAULT_DURATION_BUCKETS,
+  METRICS_CONTENT_TYPE,
+} from '../src/metrics/index.js';
 
 function sample(exposition: string, name: string): number {
   for (const line of exposition.split('\n')) {
@@ -85,23 +88,5 @@ describe('Metrics middleware', () => {
     expect(one).toBeGreaterThan(half);
     expect(DEFAULT_DURATION_BUCKETS).toHaveLength(11);
     expect(metrics.response().headers.get('content-type')).toBe(METRICS_CONTENT_TYPE);
-  });
-
-  it('reports active connections of a running server', async () => {
-    const server = await start(() => text('x'));
-    const a = await RawClient.plain(server.address.port);
-    const b = await RawClient.plain(server.address.port);
-    await b.request('/');
-    const out = (await a.request('/metrics')).body;
-    expect(sample(out, 'rws_http_active_connections')).toBe(2);
-    expect(sample(out, 'rws_http_connections_total')).toBe(2);
-    b.socket.destroy();
-    await new Promise((r) => setTimeout(r, 50));
-    const after = (await a.request('/metrics')).body;
-    expect(sample(after, 'rws_http_active_connections')).toBe(1);
-    expect(after).toContain('rws_http_requests_total{status_class="2xx"} 2');
-    expect(server.metrics?.requestCount('2xx')).toBe(3);
-    const off = await start(() => text('x'), { metrics: false });
-    expect(off.metrics).toBeNull();
   });
 });
