@@ -37,7 +37,7 @@ describe('graceful shutdown drains long-lived responses (issue #9)', () => {
         );
         check();
       });
-    socket.write('GET /events HTTP/1.1\r\nHost: a\r\n\r\n');
+    socket.write('GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n');
     await seen('data: first');
     const started = Date.now();
     const closing = server.close({ graceMs: 5000 });

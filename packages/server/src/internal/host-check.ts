@@ -4,7 +4,7 @@
  * meant to be reached by.
  */
 import { isIP } from 'node:net';
-import { Headers, type Middleware, type Response } from '@rws/core';
+import { Headers, type Middleware, normalizeHost, type Response } from '@rws/core';
 
 /** A parsed `Host`: the host as written (IPv6 in brackets, lower case) and the port or null. */
 export interface HostHeader {
@@ -60,7 +60,8 @@ export function parseHost(value: string): HostHeader | null {
       if (port > 65535) return null;
     }
   }
-  return { name: name.toLowerCase(), port };
+  // Core's one host rule: lower case, one trailing dot dropped.
+  return { name: normalizeHost(name), port };
 }
 
 /** True for an address (or `localhost`) only this machine can reach. */
