@@ -11,6 +11,8 @@ export interface BannerInput {
   urls: readonly ServerUrl[];
   /** Worker processes (1 = none). */
   workers: number;
+  /** The default port that was busy, when rws took the next free one instead. */
+  busyPort?: number | null | undefined;
 }
 
 /**
@@ -31,6 +33,9 @@ export function renderBanner(input: BannerInput): string {
     const url = u.url.endsWith('/') ? u.url : `${u.url}/`;
     const note = u.isRedirect ? ' (redirects to https)' : u.transport === 'udp' ? ' (HTTP/3)' : '';
     lines.push(`  ➜ ${url}${note}`);
+  }
+  if (input.busyPort !== undefined && input.busyPort !== null) {
+    lines.push(`  port ${input.busyPort} is in use, so rws took the next free port`);
   }
   const workers = input.workers > 1 ? ` · ${input.workers} workers` : '';
   lines.push(`  config: ${input.configFile ?? 'none'}${workers}`);

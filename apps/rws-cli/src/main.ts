@@ -98,6 +98,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       stderr: (text) => io.stderr(text),
       isTTY: io.isTTY,
       resolve,
+      isPortExplicit: result.setKeys.has('port'),
     });
     return 0;
   } catch (err) {

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import type { Request } from '@rws/core';
+import { isRwsError, type Request } from '@rws/core';
 import { type RunningServer, type ServeOptions, serve } from '@rws/server';
 import { renderBanner } from './banner.js';
 import { type ConfigProblem, formatProblem } from './config/problem.js';
@@ -23,6 +23,23 @@ export interface StartContext extends CreateHandlerOptions {
    * and working directory; the config file re-read). Called on SIGHUP.
    */
   resolve(): ResolveConfigResult;
+  /**
+   * False when no flag, env var or file named the port: if the default port is busy, the
+   * next free one is taken (and the banner says so), as serve does. Default true: a busy
+   * port is an error.
+   */
+  isPortExplicit?: boolean | undefined;
+}
+
+/** How many ports after a busy default port are tried. */
+const PORT_ATTEMPTS = 20;
+
+/** True for the error `serve()` rejects with when `port` itself (not another port) is in use. */
+function isPortInUse(err: unknown, port: number): boolean {
+  if (!isRwsError(err, 'RWS_SERVER_LISTEN_FAILED')) return false;
+  const cause = err.cause as { code?: unknown; port?: unknown } | undefined;
+  // `port` tells the main listener from the redirect one when Node reports it.
+  return cause?.code === 'EADDRINUSE' && (cause.port === undefined || cause.port === port);
 }
 
 function message(err: unknown): string {
@@ -100,7 +117,22 @@ export async function startServer(
   });
 
   const handler = createHandler(config, handlerOptions);
-  const server = await serve(handler, serveOptions(config));
+  const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
+  // Only a single process falls back: cluster workers each bind on their own, and must agree.
+  const canFallBack =
+    context.isPortExplicit === false && config.port !== 0 && workers === 1 && !cluster.isWorker;
+  // The configuration keeps the asked-for port, so a reload does not see a port change.
+  let port = config.port;
+  let server: RunningServer | undefined;
+  for (let attempt = 0; server === undefined; attempt++) {
+    try {
+      server = await serve(handler, { ...serveOptions(config), port });
+    } catch (err) {
+      if (!canFallBack || attempt + 1 >= PORT_ATTEMPTS || port >= 65535 || !isPortInUse(err, port))
+        throw err;
+      port++;
+    }
+  }
   if (!cluster.isWorker) {
     stdout(
       renderBanner({
@@ -108,7 +140,8 @@ export async function startServer(
         root: config.root,
         configFile: config.configFile,
         urls: server.urls,
-        workers: config.workers === 'auto' ? availableParallelism() : config.workers,
+        workers,
+        busyPort: port === config.port ? null : config.port,
       }),
     );
   }

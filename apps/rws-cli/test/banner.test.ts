@@ -48,4 +48,26 @@ describe('renderBanner', () => {
       ].join('\n'),
     );
   });
+
+  it('issue #8: names the busy default port it moved away from', () => {
+    expect(
+      renderBanner({
+        version: '1.2.3',
+        root: '/srv/site',
+        configFile: null,
+        urls: [
+          {
+            url: 'http://127.0.0.1:7879',
+            protocols: ['http/1.1'],
+            transport: 'tcp',
+            isRedirect: false,
+          },
+        ],
+        workers: 1,
+        busyPort: 7878,
+      }),
+    ).toBe(
+      'rws 1.2.3 serving /srv/site\n  ➜ http://127.0.0.1:7879/\n  port 7878 is in use, so rws took the next free port\n  config: none\n',
+    );
+  });
 });

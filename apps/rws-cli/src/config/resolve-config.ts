@@ -44,6 +44,8 @@ export interface ResolveConfigResult {
   warnings: ConfigProblem[];
   /** True when a problem is a command-line usage error (exit code 2). */
   isUsageError: boolean;
+  /** The `ConfigKey.path`s a flag, env var or the file set (the rest are defaults). */
+  setKeys: ReadonlySet<string>;
 }
 
 /** The default config file name, looked up in the working directory. */
@@ -153,10 +155,24 @@ export function resolveConfig(input: ResolveConfigInput): ResolveConfigResult {
         key: afterFlag,
         message: r.ok ? 'unexpected value' : r.message,
       };
-      return { command: args.command, config, problems, warnings, isUsageError: true };
+      return {
+        command: args.command,
+        config,
+        problems,
+        warnings,
+        isUsageError: true,
+        setKeys: new Set(origins.keys()),
+      };
     }
   }
-  return { command: args.command, config, problems, warnings, isUsageError };
+  return {
+    command: args.command,
+    config,
+    problems,
+    warnings,
+    isUsageError,
+    setKeys: new Set(origins.keys()),
+  };
 }
 
 function displayPath(cwd: string, p: string): string {

@@ -170,7 +170,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'port',
     default: 7878,
     placeholder: '<port>',
-    description: 'TCP port; 0 picks a free port.',
+    description:
+      'TCP port; 0 picks a free port. When no port is set and 7878 is busy, the next free one is used.',
     isReloadable: false,
   }),
   key({
