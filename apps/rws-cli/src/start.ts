@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, networkInterfaces } from 'node:os';
 import { isRwsError, type Request } from '@rws/core';
 import { type RunningServer, type ServeOptions, serve } from '@rws/server';
 import { renderBanner } from './banner.js';
@@ -142,6 +142,7 @@ export async function startServer(
         urls: server.urls,
         workers,
         busyPort: port === config.port ? null : config.port,
+        interfaces: networkInterfaces(),
       }),
     );
   }
