@@ -1,4 +1,4 @@
-import { compose, type Handler, Headers } from '@rws/core';
+import { compose, type Handler, Headers, type Middleware } from '@rws/core';
 import { accessLog } from '@rws/middleware/access-log';
 import { cors } from '@rws/middleware/cors';
 import { requestId } from '@rws/middleware/request-id';
@@ -17,7 +17,7 @@ export interface CreateHandlerOptions {
 
 /**
  * The handler `rws` serves for a configuration, outermost first: request id → access log
- * (`config.logFormat`) → CORS (`config.cors`, only when `allowAll` or `allowOrigins` is set) → static files from `config.root` (directory
+ * (`config.logFormat`) → the configured `headers` → CORS (`config.cors`, only when `allowAll` or `allowOrigins` is set) → static files from `config.root` (directory
  * listing, SPA fallback, `404.html`) → 404.
  *
  * Throws an `RwsError` when a value the config layer accepts is still invalid for a
@@ -31,7 +31,16 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
     spaFallback: config.spaFallback ?? false,
     spaFallbackExclude: config.spaFallbackExcludePrefixes,
     fallthrough: false,
+    dotfiles: config.dotfiles,
+    compression: config.compression,
+    precompressed: config.compression,
+    cacheControl:
+      config.cacheMaxAge === 0
+        ? 'public, max-age=0, must-revalidate'
+        : `public, max-age=${config.cacheMaxAge}`,
+    immutable: config.cacheImmutable,
   });
+  const extraHeaders = Object.entries(config.headers);
   // With fallthrough: false serveStatic answers every request itself; this only guards a
   // future change of that contract.
   const notFound: Handler = () => ({
@@ -50,6 +59,7 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
       // The id comes first so the access log line carries it.
       requestId(),
       ...(options.hasAccessLog === false ? [] : [log]),
+      ...(extraHeaders.length > 0 ? [setHeaders(extraHeaders)] : []),
       // CORS off (the default) means no CORS headers at all, not a policy that allows nothing.
       ...(c.allowAll || c.allowOrigins.length > 0
         ? [
@@ -68,6 +78,17 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
     ],
     notFound,
   );
+}
+
+/** Sets the configured `headers` on every response (replacing a value the handler set). */
+function setHeaders(headers: readonly [string, string][]): Middleware {
+  return {
+    async handle(req, next) {
+      const res = await next(req);
+      for (const [name, value] of headers) res.headers.set(name, value);
+      return res;
+    },
+  };
 }
 
 /** `auto` picks the coloured one-line format for people at a terminal and JSON for machines. */

@@ -8,6 +8,7 @@ import type { ResolveConfigResult } from './config/resolve-config.js';
 import type { ServerConfig } from './config/schema.js';
 import { type CreateHandlerOptions, createHandler } from './create-handler.js';
 import { describeError } from './internal/describe-error.js';
+import { openBrowser, urlToOpen } from './internal/open-browser.js';
 import { planReload } from './internal/plan-reload.js';
 import { toServeOptions } from './to-serve-options.js';
 import { VERSION } from './version.js';
@@ -29,6 +30,8 @@ export interface StartContext extends CreateHandlerOptions {
    * port is an error.
    */
   isPortExplicit?: boolean | undefined;
+  /** `--open` runs this command with the URL instead of the platform's opener (`RWS_OPENER`). */
+  opener?: string | undefined;
 }
 
 /** How many ports after a busy default port are tried. */
@@ -145,6 +148,8 @@ export async function startServer(
         interfaces: networkInterfaces(),
       }),
     );
+    const url = config.open ? urlToOpen(server.urls) : null;
+    if (url !== null) openBrowser(url, context.opener, (m) => stderr(`rws: warning: ${m}\n`));
   }
   return server;
 }

@@ -40,6 +40,12 @@ function valueSchema(k: ConfigKey): Json {
       return { enum: [...k.values] };
     case 'workers':
       return { anyOf: [{ type: 'integer', minimum: 1, maximum: 1024 }, { const: 'auto' }] };
+    case 'headers':
+      return {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        examples: [{ 'X-Frame-Options': 'DENY' }],
+      };
     case 'virtualHosts':
       return {
         type: 'array',
@@ -59,7 +65,10 @@ function valueSchema(k: ConfigKey): Json {
 
 function property(k: ConfigKey, description = k.description): Json {
   const schema: Json = { description, ...valueSchema(k) };
-  if (k.default !== null && !(Array.isArray(k.default) && k.default.length === 0)) {
+  const isEmpty =
+    (Array.isArray(k.default) && k.default.length === 0) ||
+    (typeof k.default === 'object' && k.default !== null && Object.keys(k.default).length === 0);
+  if (k.default !== null && !isEmpty) {
     schema['default'] = k.default;
   }
   return schema;
