@@ -496,7 +496,7 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
     const headers = new Headers();
     headers.set('etag', etag);
     headers.set('last-modified', sent.lastModified);
-    if (isImmutable !== null && isImmutable(basename(file.path))) {
+    if (isImmutable?.(basename(file.path))) {
       headers.set('cache-control', IMMUTABLE_CACHE_CONTROL);
     } else if (cacheControl !== null) headers.set('cache-control', cacheControl);
     if (vary) headers.set('vary', 'Accept-Encoding');
