@@ -140,7 +140,9 @@ export function resolveConfig(input: ResolveConfigInput): ResolveConfigResult {
   // directory exists, the word was meant as the flag's value: report that alone (issue #8).
   const afterFlag = args.rootAfterBoolean;
   const rootWord = args.values.get('root');
-  if (afterFlag !== null && typeof rootWord === 'string') {
+  // A word that looks like a path (`./pubilc`, `dist/`) stays a missing directory.
+  const isPathLike = (w: string): boolean => w.includes('/') || w.startsWith('.');
+  if (afterFlag !== null && typeof rootWord === 'string' && !isPathLike(rootWord)) {
     const at = problems.findIndex(
       (p) => p.code === ERROR_CODES.FILE_NOT_FOUND && p.key === '--root',
     );
