@@ -23,9 +23,9 @@ export interface CreateHandlerOptions {
 
 /**
  * The handler `rws` serves for a configuration, outermost first: request id → access log
- * (`config.logFormat`) → CORS (`config.cors`, only when `allowAll` or `allowOrigins` is set) → the
- * gateway, when given → static files from `config.root` (directory listing, SPA fallback,
- * `404.html`) → 404.
+ * (`config.logFormat`) → the configured `headers` → CORS (`config.cors`, only when `allowAll` or
+ * `allowOrigins` is set) → the gateway, when given → static files from `config.root` (directory
+ * listing, SPA fallback, `404.html`) → 404.
  *
  * Throws an `RwsError` when a value the config layer accepts is still invalid for a
  * middleware (e.g. a CORS origin with a path); `startServer` reports it.
@@ -38,7 +38,16 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
     spaFallback: config.spaFallback ?? false,
     spaFallbackExclude: config.spaFallbackExcludePrefixes,
     fallthrough: false,
+    dotfiles: config.dotfiles,
+    compression: config.compression,
+    precompressed: config.compression,
+    cacheControl:
+      config.cacheMaxAge === 0
+        ? 'public, max-age=0, must-revalidate'
+        : `public, max-age=${config.cacheMaxAge}`,
+    immutable: config.cacheImmutable,
   });
+  const extraHeaders = Object.entries(config.headers);
   // With fallthrough: false serveStatic answers every request itself; this only guards a
   // future change of that contract.
   const notFound: Handler = () => ({
@@ -60,6 +69,7 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
       // The id comes first so the access log line carries it.
       requestId(),
       ...(options.hasAccessLog === false ? [] : [log]),
+      ...(extraHeaders.length > 0 ? [setHeaders(extraHeaders)] : []),
       // CORS off (the default) means no CORS headers at all, not a policy that allows nothing.
       ...(c.allowAll || c.allowOrigins.length > 0
         ? [
@@ -78,6 +88,17 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
     ],
     notFound,
   );
+}
+
+/** Sets the configured `headers` on every response (replacing a value the handler set). */
+function setHeaders(headers: readonly [string, string][]): Middleware {
+  return {
+    async handle(req, next) {
+      const res = await next(req);
+      for (const [name, value] of headers) res.headers.set(name, value);
+      return res;
+    },
+  };
 }
 
 /** `auto` picks the coloured one-line format for people at a terminal and JSON for machines. */

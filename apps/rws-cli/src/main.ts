@@ -48,6 +48,12 @@ function summary(config: ServerConfig, warnings: number, gateway: string | null)
     `  root:     ${config.root}`,
     `  tls:      ${config.tlsCertFile === null ? 'off' : `${config.tlsCertFile} + ${config.tlsKeyFile}`}`,
   ];
+  const onOff = (b: boolean): string => (b ? 'on' : 'off');
+  lines.push(
+    `  static:   listing ${onOff(config.directoryListing)} · dotfiles ${config.dotfiles} · compression ${onOff(config.compression)} · cache max-age=${config.cacheMaxAge}${config.cacheImmutable ? ' (immutable for fingerprinted names)' : ''}`,
+  );
+  const headerNames = Object.keys(config.headers);
+  if (headerNames.length > 0) lines.push(`  headers:  ${headerNames.join(', ')}`);
   if (config.virtualHosts.length > 0) {
     lines.push(`  vhosts:   ${config.virtualHosts.map((h) => h.domain).join(', ')}`);
   }
@@ -122,6 +128,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       stderr: (text) => io.stderr(text),
       isTTY: io.isTTY,
       resolve,
+      isPortExplicit: result.setKeys.has('port'),
+      opener: io.env['RWS_OPENER'],
     });
     return 0;
   } catch (err) {

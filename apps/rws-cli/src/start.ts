@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
-import { availableParallelism } from 'node:os';
-import type { Request } from '@rws/core';
+import { availableParallelism, networkInterfaces } from 'node:os';
+import { isRwsError, type Request } from '@rws/core';
 import { createGateway, type Gateway, GatewayConfigError, hasGatewaySections } from '@rws/proxy';
 import { type RunningServer, type ServeOptions, serve } from '@rws/server';
 import { renderBanner } from './banner.js';
@@ -9,6 +9,7 @@ import type { ResolveConfigResult } from './config/resolve-config.js';
 import type { ServerConfig } from './config/schema.js';
 import { type CreateHandlerOptions, createHandler } from './create-handler.js';
 import { describeError } from './internal/describe-error.js';
+import { openBrowser, urlToOpen } from './internal/open-browser.js';
 import { planReload } from './internal/plan-reload.js';
 import { toServeOptions } from './to-serve-options.js';
 import { VERSION } from './version.js';
@@ -24,6 +25,25 @@ export interface StartContext extends CreateHandlerOptions {
    * and working directory; the config file re-read). Called on SIGHUP.
    */
   resolve(): ResolveConfigResult;
+  /**
+   * False when no flag, env var or file named the port: if the default port is busy, the
+   * next free one is taken (and the banner says so), as serve does. Default true: a busy
+   * port is an error.
+   */
+  isPortExplicit?: boolean | undefined;
+  /** `--open` runs this command with the URL instead of the platform's opener (`RWS_OPENER`). */
+  opener?: string | undefined;
+}
+
+/** How many ports after a busy default port are tried. */
+const PORT_ATTEMPTS = 20;
+
+/** True for the error `serve()` rejects with when `port` itself (not another port) is in use. */
+function isPortInUse(err: unknown, port: number): boolean {
+  if (!isRwsError(err, 'RWS_SERVER_LISTEN_FAILED')) return false;
+  const cause = err.cause as { code?: unknown; port?: unknown } | undefined;
+  // `port` tells the main listener from the redirect one when Node reports it.
+  return cause?.code === 'EADDRINUSE' && (cause.port === undefined || cause.port === port);
 }
 
 function message(err: unknown): string {
@@ -139,12 +159,28 @@ export async function startServer(
   });
 
   const handler = createHandler(config, { ...handlerOptions, gateway: gateway ?? undefined });
-  let server: RunningServer;
-  try {
-    server = await serve(handler, serveOptions(config));
-  } catch (err) {
-    await gateway?.close();
-    throw err;
+  const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
+  // Only a single process falls back: cluster workers each bind on their own, and must agree.
+  const canFallBack =
+    context.isPortExplicit === false && config.port !== 0 && workers === 1 && !cluster.isWorker;
+  // The configuration keeps the asked-for port, so a reload does not see a port change.
+  let port = config.port;
+  let server: RunningServer | undefined;
+  for (let attempt = 0; server === undefined; attempt++) {
+    try {
+      server = await serve(handler, { ...serveOptions(config), port });
+    } catch (err) {
+      if (
+        !canFallBack ||
+        attempt + 1 >= PORT_ATTEMPTS ||
+        port >= 65535 ||
+        !isPortInUse(err, port)
+      ) {
+        await gateway?.close();
+        throw err;
+      }
+      port++;
+    }
   }
   if (!cluster.isWorker) {
     stdout(
@@ -153,9 +189,13 @@ export async function startServer(
         root: config.root,
         configFile: config.configFile,
         urls: server.urls,
-        workers: config.workers === 'auto' ? availableParallelism() : config.workers,
+        workers,
+        busyPort: port === config.port ? null : config.port,
+        interfaces: networkInterfaces(),
       }),
     );
+    const url = config.open ? urlToOpen(server.urls) : null;
+    if (url !== null) openBrowser(url, context.opener, (m) => stderr(`rws: warning: ${m}\n`));
   }
   return server;
 }

@@ -12,6 +12,7 @@ export function toServeOptions(config: ServerConfig): ServeOptions {
     host: config.ip,
     port: config.port,
     workers: config.workers,
+    graceMs: config.shutdownGraceMs,
     limits: {
       // 0 means "no global cap" in rws; the transport reads 0 literally (every body too
       // large), so pass the largest exact integer instead.

@@ -41,6 +41,13 @@ describe('a bad or unknown flag value never becomes ROOT (issue #8)', () => {
     });
   });
 
+  it('a path-like word after a boolean flag stays "directory not found"', async () => {
+    expect(await run(['--open', './pubilc'])).toEqual({
+      code: 1,
+      err: 'rws: configuration has 1 problem:\n  --root: directory not found: /srv/site/pubilc\n',
+    });
+  });
+
   it('a boolean flag followed by a directory that exists still serves it', async () => {
     const io = captureIo({}, { dirs: ['/srv/site/public'] });
     expect(await main(['--directory-listing', 'public'], io)).toBe(0);

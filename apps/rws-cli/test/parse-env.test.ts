@@ -45,6 +45,18 @@ describe('parseEnv', () => {
     ['RWS_CONFIG_SPA_FALLBACK_EXCLUDE_PREFIXES', '/api', 'spaFallbackExcludePrefixes', ['/api']],
     ['RWS_CONFIG_DIRECTORY_LISTING', 'off', 'directoryListing', false],
     ['RWS_CONFIG_WORKERS', '4', 'workers', 4],
+    ['RWS_CONFIG_CACHE_MAX_AGE', '3600', 'cacheMaxAge', 3600],
+    ['RWS_CONFIG_CACHE_IMMUTABLE', 'on', 'cacheImmutable', true],
+    ['RWS_CONFIG_DOTFILES', 'deny', 'dotfiles', 'deny'],
+    ['RWS_CONFIG_COMPRESSION', 'off', 'compression', false],
+    [
+      'RWS_CONFIG_HEADERS',
+      'X-Frame-Options: DENY\nPermissions-Policy: camera=(), geolocation=()\n',
+      'headers',
+      { 'X-Frame-Options': 'DENY', 'Permissions-Policy': 'camera=(), geolocation=()' },
+    ],
+    ['RWS_CONFIG_SHUTDOWN_GRACE_MS', '500', 'shutdownGraceMs', 500],
+    ['RWS_CONFIG_OPEN', 'true', 'open', true],
     ['RWS_CONFIG_FILE', 'x.toml', 'configFile', 'x.toml'],
   ])('%s=%s → %s', (name, raw, path, value) => {
     const parsed = parseEnv({ [name]: raw });
@@ -54,7 +66,7 @@ describe('parseEnv', () => {
 
   it('every key that has an env var is covered above', () => {
     const names = CONFIG_KEYS.map((k) => k.env).filter((e) => e !== null && !e.includes('{N}'));
-    expect(names.length).toBe(32);
+    expect(names.length).toBe(39);
   });
 
   it('reads virtual hosts until the first missing DOMAIN', () => {

@@ -7,6 +7,7 @@ describe('toServeOptions: config → @rws/server options', () => {
       host: '127.0.0.1',
       port: 7878,
       workers: 1,
+      graceMs: 10_000,
       limits: { maxBodyBytes: Number.MAX_SAFE_INTEGER, bodyTimeoutMs: 60_000 },
       handshakeTimeoutMs: 10_000,
     });
@@ -23,12 +24,14 @@ describe('toServeOptions: config → @rws/server options', () => {
       httpRedirectPort: 8080,
       maxBodySize: 10 * 1024 * 1024,
       workers: 'auto' as const,
+      shutdownGraceMs: 250,
       virtualHosts: [{ domain: 'api.example', certFile: '/api.pem', keyFile: '/api.key' }],
     };
     expect(toServeOptions(config)).toEqual({
       host: '::',
       port: 8443,
       workers: 'auto',
+      graceMs: 250,
       limits: { maxBodyBytes: 10 * 1024 * 1024, bodyTimeoutMs: 60_000 },
       handshakeTimeoutMs: 10_000,
       tlsMinVersion: 'TLSv1.2',

@@ -7,6 +7,7 @@ function defaultText(k: ConfigKey): string | null {
   if (k.path === 'root') return 'current directory';
   if (k.default === null) return null;
   if (Array.isArray(k.default)) return k.default.length === 0 ? null : k.default.join(',');
+  if (typeof k.default === 'object') return null;
   if (k.type === 'boolean' && k.placeholder === 'on|off') return k.default ? 'on' : 'off';
   return String(k.default);
 }

@@ -52,6 +52,12 @@ function valueSchema(k: ConfigKey): Json {
       return {
         anyOf: [{ type: 'string', pattern: '^/' }, { const: false }, { const: 'off' }],
       };
+    case 'headers':
+      return {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        examples: [{ 'X-Frame-Options': 'DENY' }],
+      };
     case 'virtualHosts':
       return {
         type: 'array',
@@ -71,7 +77,10 @@ function valueSchema(k: ConfigKey): Json {
 
 function property(k: ConfigKey, description = k.description): Json {
   const schema: Json = { description, ...valueSchema(k) };
-  if (k.default !== null && !(Array.isArray(k.default) && k.default.length === 0)) {
+  const isEmpty =
+    (Array.isArray(k.default) && k.default.length === 0) ||
+    (typeof k.default === 'object' && k.default !== null && Object.keys(k.default).length === 0);
+  if (k.default !== null && !isEmpty) {
     schema['default'] = k.default;
   }
   return schema;

@@ -65,7 +65,17 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const prev = values.get(k.path);
     if (k.type === 'list' && Array.isArray(prev))
       values.set(k.path, [...prev, ...(r.value as string[])]);
-    else values.set(k.path, r.value);
+    else if (k.type === 'headers' && prev !== undefined) {
+      // `--header` is repeatable: a later one for the same name (any case) replaces it.
+      const merged = { ...(prev as Record<string, string>) };
+      for (const [name, value] of Object.entries(r.value as Record<string, string>)) {
+        for (const old of Object.keys(merged)) {
+          if (old.toLowerCase() === name.toLowerCase()) delete merged[old];
+        }
+        merged[name] = value;
+      }
+      values.set(k.path, merged);
+    } else values.set(k.path, r.value);
   };
 
   for (let i = 0; i < argv.length; i++) {
@@ -218,6 +228,8 @@ function example(k: ConfigKey): string {
       return '9100';
     case 'endpoint':
       return '/healthz';
+    case 'headers':
+      return '"X-Frame-Options: DENY"';
     default:
       return 'FILE';
   }

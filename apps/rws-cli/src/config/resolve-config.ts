@@ -45,6 +45,8 @@ export interface ResolveConfigResult {
   warnings: ConfigProblem[];
   /** True when a problem is a command-line usage error (exit code 2). */
   isUsageError: boolean;
+  /** The `ConfigKey.path`s a flag, env var or the file set (the rest are defaults). */
+  setKeys: ReadonlySet<string>;
 }
 
 /** The default config file name, looked up in the working directory. */
@@ -140,7 +142,9 @@ export function resolveConfig(input: ResolveConfigInput): ResolveConfigResult {
   // directory exists, the word was meant as the flag's value: report that alone (issue #8).
   const afterFlag = args.rootAfterBoolean;
   const rootWord = args.values.get('root');
-  if (afterFlag !== null && typeof rootWord === 'string') {
+  // A word that looks like a path (`./pubilc`, `dist/`) stays a missing directory.
+  const isPathLike = (w: string): boolean => w.includes('/') || w.startsWith('.');
+  if (afterFlag !== null && typeof rootWord === 'string' && !isPathLike(rootWord)) {
     const at = problems.findIndex(
       (p) => p.code === ERROR_CODES.FILE_NOT_FOUND && p.key === '--root',
     );
@@ -155,10 +159,24 @@ export function resolveConfig(input: ResolveConfigInput): ResolveConfigResult {
         key: afterFlag,
         message: r.ok ? 'unexpected value' : r.message,
       };
-      return { command: args.command, config, problems, warnings, isUsageError: true };
+      return {
+        command: args.command,
+        config,
+        problems,
+        warnings,
+        isUsageError: true,
+        setKeys: new Set(origins.keys()),
+      };
     }
   }
-  return { command: args.command, config, problems, warnings, isUsageError };
+  return {
+    command: args.command,
+    config,
+    problems,
+    warnings,
+    isUsageError,
+    setKeys: new Set(origins.keys()),
+  };
 }
 
 function displayPath(cwd: string, p: string): string {

@@ -34,7 +34,9 @@ export type ValueType =
   /** A listen address: `host:port`, `[v6]:port`, or a bare port (on 127.0.0.1). */
   | 'address'
   /** A URL path starting with `/`, or `off` (false) to turn the endpoint off. */
-  | 'endpoint';
+  | 'endpoint'
+  /** Response headers: `Name: value` strings (flags, env lines) or a TOML table. */
+  | 'headers';
 
 /** One configuration key. */
 export interface ConfigKey {
@@ -122,6 +124,19 @@ export interface ServerConfig {
   spaFallback: string | null;
   spaFallbackExcludePrefixes: string[];
   directoryListing: boolean;
+  /** `Cache-Control: public, max-age=N` of files; 0 = `max-age=0, must-revalidate`. */
+  cacheMaxAge: number;
+  /** Fingerprinted file names get `public, max-age=31536000, immutable`. */
+  cacheImmutable: boolean;
+  dotfiles: 'ignore' | 'deny' | 'allow';
+  /** On-the-fly compression and precompressed siblings. */
+  compression: boolean;
+  /** Headers set on every response of the handler, by name as written. */
+  headers: Record<string, string>;
+  /** How long a shutdown (SIGTERM/SIGINT) lets in-flight requests finish. */
+  shutdownGraceMs: number;
+  /** Open the served URL in a browser once listening. */
+  open: boolean;
   workers: number | 'auto';
   virtualHosts: VirtualHost[];
   /** The config file that was read (absolute), or null. */
@@ -198,7 +213,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'port',
     default: 7878,
     placeholder: '<port>',
-    description: 'TCP port; 0 picks a free port.',
+    description:
+      'TCP port; 0 picks a free port. When no port is set and 7878 is busy, the next free one is used.',
     isReloadable: false,
   }),
   key({
@@ -449,6 +465,71 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     placeholder: 'on|off',
     description: 'List directories that have no index.html.',
     isReloadable: true,
+  }),
+  key({
+    path: 'cacheMaxAge',
+    type: 'integer',
+    default: 0,
+    placeholder: '<seconds>',
+    description:
+      'Cache-Control of files: public, max-age=<seconds>; 0 = max-age=0, must-revalidate (always revalidate).',
+    isReloadable: true,
+  }),
+  key({
+    path: 'cacheImmutable',
+    type: 'boolean',
+    default: false,
+    placeholder: '[bool]',
+    description:
+      'Fingerprinted file names (app.3f9a1c2b.js, index-BqjV9TxC.js) get Cache-Control: public, max-age=31536000, immutable.',
+    isReloadable: true,
+  }),
+  key({
+    path: 'dotfiles',
+    type: 'enum',
+    values: ['ignore', 'deny', 'allow'],
+    default: 'ignore',
+    placeholder: '<policy>',
+    description:
+      'Paths with a segment starting with ".": ignore (404, not listed), deny (403) or allow (served and listed).',
+    isReloadable: true,
+  }),
+  key({
+    path: 'compression',
+    type: 'boolean',
+    default: true,
+    placeholder: 'on|off',
+    description:
+      'Compress text files and listings (br, zstd, gzip per Accept-Encoding) and serve .br/.zst/.gz siblings.',
+    isReloadable: true,
+  }),
+  key({
+    path: 'headers',
+    flag: 'header',
+    type: 'headers',
+    default: {},
+    placeholder: '"Name: value"',
+    description:
+      'A header set on every response; repeatable. TOML: a [headers] table; env: one "Name: value" per line.',
+    isReloadable: true,
+  }),
+  key({
+    path: 'shutdownGraceMs',
+    type: 'integer',
+    default: 10_000,
+    placeholder: '<ms>',
+    description:
+      'On SIGTERM/SIGINT, how long in-flight requests may finish before their connections are closed.',
+    isReloadable: false,
+  }),
+  key({
+    path: 'open',
+    type: 'boolean',
+    default: false,
+    placeholder: '[bool]',
+    description:
+      'Open the served URL in the browser once listening (xdg-open, open or start; RWS_OPENER names another command).',
+    isReloadable: false,
   }),
   key({
     path: 'workers',

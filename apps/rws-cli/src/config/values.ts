@@ -2,6 +2,7 @@
  * Reading one raw value (a flag or env string, or a TOML value) as its `ValueType`.
  */
 import { isIP } from 'node:net';
+import { isToken } from '@rws/core';
 import type { ConfigKey } from './schema.js';
 
 /** A converted value, or why it could not be converted. */
@@ -198,7 +199,83 @@ export function coerce(key: ConfigKey, raw: unknown, isFromFile = false): Coerce
       }
       return bad('a path starting with / or off');
     }
+    case 'headers':
+      return coerceHeaders(raw, describe, isFromFile);
     default:
       return bad('a valid value');
   }
+}
+
+/**
+ * Headers rws computes itself: setting them from the configuration would break the framing
+ * or the encoding of responses.
+ */
+const COMPUTED_HEADERS = new Set([
+  'content-length',
+  'transfer-encoding',
+  'content-encoding',
+  'content-range',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+]);
+
+function headerProblem(name: string, value: string): string | null {
+  if (!isToken(name)) return `${JSON.stringify(name)} is not a valid header name`;
+  if (COMPUTED_HEADERS.has(name.toLowerCase())) {
+    return `${name} is set by rws itself and cannot be configured`;
+  }
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && c !== 9) || c === 0x7f) return `the value of ${name} has a control character`;
+  }
+  return null;
+}
+
+/**
+ * `Name: value` (a flag; an env var holds one per line) or a TOML table of strings. Names
+ * keep their spelling; a later one with the same name (any case) replaces the earlier.
+ */
+function coerceHeaders(
+  raw: unknown,
+  describe: (v: unknown) => string,
+  isFromFile: boolean,
+): Coerced {
+  const out: Record<string, string> = {};
+  const put = (name: string, value: string): string | null => {
+    const problem = headerProblem(name, value);
+    if (problem !== null) return problem;
+    for (const k of Object.keys(out)) if (k.toLowerCase() === name.toLowerCase()) delete out[k];
+    out[name] = value;
+    return null;
+  };
+  // In the file, headers are a [headers] table; `Name: value` strings are for flags and env.
+  if (typeof raw === 'string' && !isFromFile) {
+    for (const line of raw.split('\n')) {
+      if (line.trim() === '') continue;
+      const colon = line.indexOf(':');
+      if (colon <= 0) {
+        return {
+          ok: false,
+          message: `must be "Name: value", got ${describe(line)}`,
+        };
+      }
+      const problem = put(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+      if (problem !== null) return { ok: false, message: problem };
+    }
+    return { ok: true, value: out };
+  }
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !(raw instanceof Date)) {
+    for (const [name, value] of Object.entries(raw)) {
+      if (typeof value !== 'string') {
+        return { ok: false, message: `${name} must be a string, got ${describe(value)}` };
+      }
+      const problem = put(name, value.trim());
+      if (problem !== null) return { ok: false, message: problem };
+    }
+    return { ok: true, value: out };
+  }
+  return { ok: false, message: `must be a table of header names to values, got ${describe(raw)}` };
 }

@@ -1,6 +1,6 @@
 import { realpathSync, statSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import {
   type Handler,
   Headers,
@@ -18,9 +18,11 @@ import { decodePath } from '../internal/static/decode-path.js';
 import {
   type Coding,
   compressFile,
+  compressText,
   negotiateEncoding,
   SIBLING_SUFFIX,
 } from '../internal/static/encoding.js';
+import { isFingerprinted } from '../internal/static/fingerprint.js';
 import {
   type ContentEntry,
   type Found,
@@ -31,6 +33,7 @@ import {
   type ListingEntry,
   type ListingSort,
   renderListing,
+  renderNotFound,
   sortEntries,
 } from '../internal/static/listing.js';
 import { createMultipartBody } from '../internal/static/multipart.js';
@@ -70,6 +73,13 @@ export interface ServeStaticOptions {
   spaFallbackExclude?: readonly string[];
   /** The Cache-Control of files. Default `public, max-age=0, must-revalidate`; false for none. */
   cacheControl?: string | false;
+  /**
+   * Files whose name carries a content hash (`app.3f9a1c2b.js`, `index-BqjV9TxC.js`) get
+   * `Cache-Control: public, max-age=31536000, immutable` instead of `cacheControl`: `true` uses
+   * the built-in test (8+ hex digits, or an 8+ character base64url hash, as a `.`/`-` part of the
+   * name), a function decides per file name. Default false.
+   */
+  immutable?: boolean | ((fileName: string) => boolean);
   /** On-the-fly compression codings in preference order; true = br, zstd, gzip. Default true. */
   compression?: boolean | readonly StaticCoding[];
   /** Files smaller than this are never compressed on the fly. Default 1024. */
@@ -103,6 +113,7 @@ const CONTENT_CACHE_ENTRIES = 1000;
 
 const ALLOW = 'GET, HEAD, OPTIONS';
 const DEFAULT_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
+const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
 type Located =
   | { readonly kind: 'file'; readonly file: Found }
@@ -151,6 +162,12 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
   const isFallthrough = options.fallthrough ?? true;
   const cacheControl =
     options.cacheControl === false ? null : (options.cacheControl ?? DEFAULT_CACHE_CONTROL);
+  const immutableOption = options.immutable ?? false;
+  if (typeof immutableOption !== 'boolean' && typeof immutableOption !== 'function') {
+    fail('immutable must be a boolean or a function');
+  }
+  const isImmutable: ((fileName: string) => boolean) | null =
+    immutableOption === true ? isFingerprinted : immutableOption === false ? null : immutableOption;
   const compression = codingList(options.compression, 'compression');
   const precompressed = codingList(options.precompressed, 'precompressed');
   const threshold = options.compressionThresholdBytes ?? 1024;
@@ -363,7 +380,21 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
         return { status: 404, headers, body };
       }
     }
-    return statusResponse(404);
+    // Browsers (Accept names text/html) get a page in the listing's style; curl, scripts
+    // and API clients get plain text.
+    const accept = req.headers.get('accept');
+    if (accept === null || !accept.toLowerCase().includes('text/html')) {
+      return statusResponse(404, { vary: 'Accept' });
+    }
+    const html = renderNotFound(req.path);
+    const headers = new Headers({
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': String(Buffer.byteLength(html)),
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-cache',
+      vary: 'Accept',
+    });
+    return { status: 404, headers, body: req.method === 'HEAD' ? null : html };
   }
 
   async function serveListing(req: Request, dir: string, urlPath: string): Promise<Response> {
@@ -393,10 +424,25 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
     const html = renderListing(urlPath, entries, sort, isDescending);
     const headers = new Headers({
       'content-type': 'text/html; charset=utf-8',
-      'content-length': String(Buffer.byteLength(html)),
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
     });
+    // Compressed like any other text file, under the same threshold.
+    const size = Buffer.byteLength(html);
+    if (compression.length > 0) {
+      headers.set('vary', 'Accept-Encoding');
+      const coding =
+        size >= threshold
+          ? negotiateEncoding(req.headers.get('accept-encoding'), compression)
+          : null;
+      if (coding !== null) {
+        const body = await compressText(html, coding);
+        headers.set('content-encoding', coding);
+        headers.set('content-length', String(body.length));
+        return { status: 200, headers, body: req.method === 'HEAD' ? null : body };
+      }
+    }
+    headers.set('content-length', String(size));
     return { status: 200, headers, body: req.method === 'HEAD' ? null : html };
   }
 
@@ -450,7 +496,9 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
     const headers = new Headers();
     headers.set('etag', etag);
     headers.set('last-modified', sent.lastModified);
-    if (cacheControl !== null) headers.set('cache-control', cacheControl);
+    if (isImmutable?.(basename(file.path))) {
+      headers.set('cache-control', IMMUTABLE_CACHE_CONTROL);
+    } else if (cacheControl !== null) headers.set('cache-control', cacheControl);
     if (vary) headers.set('vary', 'Accept-Encoding');
 
     const pre = evaluatePreconditions(req.headers, etag, lastModifiedSec);

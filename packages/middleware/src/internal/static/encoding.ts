@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs';
 import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream';
+import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 
 /** A content coding rws can produce. */
@@ -102,4 +103,22 @@ export async function* compressFile(path: string, coding: Coding): AsyncGenerato
     source.destroy();
     compressor.destroy();
   }
+}
+
+type BufferCompressor = (buf: Uint8Array, options?: object) => Promise<Buffer>;
+const brotli = promisify(zlib.brotliCompress) as BufferCompressor;
+const gzip = promisify(zlib.gzip) as BufferCompressor;
+const zstdCompress = (zlib as unknown as { zstdCompress?: Parameters<typeof promisify>[0] })
+  .zstdCompress;
+const zstd: BufferCompressor | null =
+  typeof zstdCompress === 'function' ? (promisify(zstdCompress) as BufferCompressor) : null;
+
+/** `text` compressed with `coding` in one go (generated pages: listings), off the main thread. */
+export function compressText(text: string, coding: Coding): Promise<Buffer> {
+  const buf = Buffer.from(text);
+  if (coding === 'br') {
+    return brotli(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } });
+  }
+  if (coding === 'zstd' && zstd !== null) return zstd(buf);
+  return gzip(buf);
 }

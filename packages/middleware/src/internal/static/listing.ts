@@ -105,3 +105,18 @@ export function renderListing(
 <footer>${count} · served by rws</footer></main></body></html>
 `;
 }
+
+/**
+ * The default 404 page for browsers, in the listing's style: the path that was asked for
+ * (escaped) and a link back to the root.
+ */
+export function renderNotFound(urlPath: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>404 Not Found</title><style>${CSS}</style></head>
+<body><main><h1>404 Not Found</h1>
+<p>Nothing is served at <code>${escapeHtml(urlPath)}</code>.</p>
+<p><a href="/">Back to /</a></p>
+<footer>served by rws</footer></main></body></html>
+`;
+}
