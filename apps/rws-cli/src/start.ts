@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { availableParallelism, networkInterfaces } from 'node:os';
-import { isRwsError, type Request } from '@rws/core';
+import { isRwsError, normalizeHost, type Request } from '@rws/core';
 import { createGateway, type Gateway, GatewayConfigError, hasGatewaySections } from '@rws/proxy';
 import { type RunningServer, type ServeOptions, serve } from '@rws/server';
 import { renderBanner } from './banner.js';
@@ -129,7 +129,7 @@ export async function startServer(
     }
     try {
       const handler = createHandler(plan.config, { ...handlerOptions, gateway: next ?? undefined });
-      await server.reload({ ...serveOptions(plan.config), handler });
+      await server.reload({ ...serveOptions(plan.config, next), handler });
     } catch (err) {
       stderr(
         `rws: reload failed: ${message(err)}\nrws: still serving the previous configuration\n`,
@@ -142,8 +142,9 @@ export async function startServer(
     stderr(`rws: reloaded configuration (config: ${current.configFile ?? 'none'})\n`);
   };
 
-  const serveOptions = (c: ServerConfig): ServeOptions => ({
+  const serveOptions = (c: ServerConfig, gw: Gateway | null): ServeOptions => ({
     ...toServeOptions(c),
+    ...withRouteHosts(toServeOptions(c).allowedHosts, gw),
     handleSignals: true,
     onError,
     onShutdown: async () => {
@@ -168,7 +169,7 @@ export async function startServer(
   let server: RunningServer | undefined;
   for (let attempt = 0; server === undefined; attempt++) {
     try {
-      server = await serve(handler, { ...serveOptions(config), port });
+      server = await serve(handler, { ...serveOptions(config, gateway), port });
     } catch (err) {
       if (
         !canFallBack ||
@@ -198,4 +199,23 @@ export async function startServer(
     if (url !== null) openBrowser(url, context.opener, (m) => stderr(`rws: warning: ${m}\n`));
   }
   return server;
+}
+
+/**
+ * The host names the gateway's routes match (`[route.match] host`) are names this server is
+ * meant to be reached by, so the DNS-rebinding guard answers them too (a loopback-bound
+ * gateway would otherwise refuse its own routes with 421).
+ */
+function withRouteHosts(
+  allowed: ServeOptions['allowedHosts'],
+  gateway: Gateway | null,
+): Pick<ServeOptions, 'allowedHosts'> {
+  if (gateway === null || allowed === 'any')
+    return allowed === undefined ? {} : { allowedHosts: allowed };
+  const names = new Set(allowed ?? []);
+  for (const route of gateway.config.routes) {
+    const host = route.match.host;
+    if (host !== null) names.add(normalizeHost(host));
+  }
+  return names.size === 0 ? {} : { allowedHosts: [...names] };
 }

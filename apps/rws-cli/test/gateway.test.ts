@@ -95,7 +95,9 @@ describe('rws: gateway mode', () => {
     const other = await get(rws.origin, '/anything');
     expect([other.status, other.body]).toEqual([404, 'Not Found']);
     // The working directory (with the config file in it) is not served without a root.
-    expect((await get(rws.origin, '/rws.config.toml', { host: 'x.test' })).body).toBe('Not Found');
+    expect((await get(rws.origin, '/rws.config.toml', { host: 'localhost' })).body).toBe(
+      'Not Found',
+    );
     expect(await rws.stop()).toBe(0);
   }, 30_000);
 

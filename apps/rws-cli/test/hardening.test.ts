@@ -17,11 +17,12 @@ const FILE = `${CWD}/rws.config.toml`;
 describe('rws check: issue #8 keys', () => {
   it('reports bad values with their key path', async () => {
     const text = [
-      'admin = "nope"',
       'allowed_hosts = ["ok.test", "bad name"]',
       'healthz_path = "health"',
       'tls_min_version = "1.1"',
       'handshake_timeout_ms = -1',
+      '[admin]',
+      'listen = "nope"',
       '',
     ].join('\n');
     const io = captureIo({}, { files: { [FILE]: text } });
@@ -29,11 +30,11 @@ describe('rws check: issue #8 keys', () => {
     expect(io.err).toBe(
       [
         'rws: configuration has 5 problems:',
-        '  rws.config.toml:1: admin: must be a port or host:port (e.g. 9100, 127.0.0.1:9100, [::1]:9100), got "nope"',
-        '  rws.config.toml:3: healthz_path: must be a path starting with / or off, got "health"',
-        '  rws.config.toml:4: tls_min_version: must be one of 1.2, 1.3, got "1.1"',
-        '  rws.config.toml:5: handshake_timeout_ms: must be a whole number ≥ 0, got -1',
-        '  rws.config.toml:2: allowed_hosts[1]: "bad name" is not a host name, *.wildcard or IP address',
+        '  rws.config.toml:2: healthz_path: must be a path starting with / or off, got "health"',
+        '  rws.config.toml:3: tls_min_version: must be one of 1.2, 1.3, got "1.1"',
+        '  rws.config.toml:4: handshake_timeout_ms: must be a whole number ≥ 0, got -1',
+        '  rws.config.toml:6: admin.listen: must be a port or host:port (e.g. 9100, 127.0.0.1:9100, [::1]:9100), got "nope"',
+        '  rws.config.toml:1: allowed_hosts[1]: "bad name" is not a host name, *.wildcard or IP address',
         '',
       ].join('\n'),
     );

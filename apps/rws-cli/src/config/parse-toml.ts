@@ -37,9 +37,12 @@ export interface ParsedToml {
 /** TOML dotted name → key, for the top level (incl. flat aliases) and for `[cors]`. */
 const TOP = new Map<string, ConfigKey>();
 const CORS = new Map<string, ConfigKey>();
+/** `[admin]` keys rws reads itself (`listen`); the rest of the table is the gateway's. */
+const ADMIN = new Map<string, ConfigKey>();
 for (const k of CONFIG_KEYS) {
   if (k.toml === null || k.type === 'virtualHosts') continue;
   if (k.toml.startsWith('cors.')) CORS.set(k.toml.slice(5), k);
+  else if (k.toml.startsWith('admin.')) ADMIN.set(k.toml.slice(6), k);
   else TOP.set(k.toml, k);
   for (const alias of k.tomlAliases) TOP.set(alias, k);
 }
@@ -114,6 +117,20 @@ export function parseToml(text: string, file: string): ParsedToml {
         line: findLine(text, [name]),
         message: LEGACY_KEYS[name]!,
       });
+      continue;
+    }
+    if (name === 'admin' && isTable(value)) {
+      // [admin] is shared: rws takes `listen`, the gateway validates reload/token_env.
+      const rest: Record<string, unknown> = {};
+      for (const sub of Object.keys(value)) {
+        const k = ADMIN.get(sub);
+        if (k === undefined) rest[sub] = value[sub];
+        else setValue(k, [name, sub], value[sub]);
+      }
+      if (Object.keys(rest).length > 0) {
+        proxy ??= {};
+        proxy[name] = rest;
+      }
       continue;
     }
     if (PROXY_TABLES.includes(name)) {

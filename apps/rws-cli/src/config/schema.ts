@@ -349,6 +349,9 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   }),
   key({
     path: 'admin',
+    // In the file it sits in the [admin] table beside the gateway's reload keys.
+    toml: 'admin.listen',
+    tomlAliases: [],
     type: 'address',
     default: null,
     placeholder: '<[host:]port>',

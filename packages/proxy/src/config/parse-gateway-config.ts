@@ -1064,10 +1064,13 @@ function readListeners(r: Reader, name: 'tcp_proxy' | 'udp_proxy' | 'ws_proxy', 
   });
 }
 
-function readAdmin(r: Reader, v: unknown): GatewayAdmin {
+/** `[admin]` keys a host such as the `rws` CLI owns (its admin listener), under `ignoreOtherKeys`. */
+const HOST_ADMIN_KEYS: readonly string[] = ['listen'];
+
+function readAdmin(r: Reader, v: unknown, isHosted: boolean): GatewayAdmin {
   const t = r.table(v, ['admin'], 'a table ([admin])');
   if (t === null) return { reload: false, tokenEnv: null };
-  r.keys(t, ['admin'], ['reload', 'token_env']);
+  r.keys(t, ['admin'], ['reload', 'token_env', ...(isHosted ? HOST_ADMIN_KEYS : [])]);
   const reload = r.bool(t, 'reload', ['admin']) ?? false;
   const tokenEnv = r.string(t, 'token_env', ['admin']);
   if (reload && tokenEnv === null) {
@@ -1126,7 +1129,7 @@ export function parseGatewayConfig(
   const byName = new Map(upstreams.map((u) => [u.name, u]));
   const routes = readRoutes(r, tree['route'], byName);
   const middleware = readMiddleware(r, tree['middleware'], ['middleware'], true);
-  const admin = readAdmin(r, tree['admin']);
+  const admin = readAdmin(r, tree['admin'], options.ignoreOtherKeys === true);
   readListeners(r, 'tcp_proxy', tree['tcp_proxy']);
   readListeners(r, 'udp_proxy', tree['udp_proxy']);
   readListeners(r, 'ws_proxy', tree['ws_proxy']);
