@@ -3,7 +3,7 @@
  * handler a core `Tunnel`; middleware runs first and may answer instead. Raw sockets as peers.
  */
 import { createServer as createNetServer, type Socket } from 'node:net';
-import { compose, type Handler, type Middleware, type Tunnel } from '@rws/core';
+import { compose, type Handler, Headers, type Middleware, type Tunnel } from '@rws/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { exchange, pause, rawSocket, readUntil, start, text } from './helpers.js';
 
@@ -22,7 +22,7 @@ const echoUpgrade: Handler = async (req) => {
   if (req.upgrade?.protocol !== 'echo') return text('upgrade required', 426, { upgrade: 'echo' });
   const tunnel = await req.upgrade.accept({ 'x-accepted': 'yes' });
   void echo(tunnel, 'echo=');
-  return { status: 101, headers: new (await import('@rws/core')).Headers(), body: null };
+  return { status: 101, headers: new Headers(), body: null };
 };
 
 describe('Upgrade (RFC 9110 §7.8) through req.upgrade', () => {
@@ -240,5 +240,24 @@ describe('CONNECT (RFC 9110 §9.3.6) through req.upgrade', () => {
     const closed = new Promise((resolve) => socket.once('close', resolve));
     await server.close({ graceMs: 50 });
     await closed;
+  });
+});
+
+describe('Upgrade between our own client and server (issue #9)', () => {
+  it('the pooled client and req.upgrade.accept() relay bytes both ways', async () => {
+    const { createPool } = await import('../src/pool.js');
+    const { port } = await start(echoUpgrade);
+    const pool = createPool(`http://127.0.0.1:${port}`);
+    onTestFinished(() => pool.destroy());
+    const res = await pool.request({ path: '/ws', headers: { upgrade: 'echo' } });
+    expect(res.status).toBe(101);
+    expect(res.headers.get('x-accepted')).toBe('yes');
+    const writer = res.tunnel!.writable.getWriter();
+    await writer.write(Buffer.from('ping'));
+    await writer.close();
+    let received = '';
+    for await (const chunk of res.tunnel!.readable) received += Buffer.from(chunk).toString();
+    // The server echoed, then ended its side when ours ended.
+    expect(received).toBe('echo=ping');
   });
 });
