@@ -52,6 +52,30 @@ describe('Upgrade (RFC 9110 §7.8) through req.upgrade', () => {
     await new Promise((resolve) => socket.once('close', resolve));
   });
 
+  it('aborts req.signal once the upgraded connection is gone (reset)', async () => {
+    let reason: unknown = null;
+    const closed = new Promise<void>((resolve) => {
+      void start(async (req) => {
+        await req.upgrade!.accept();
+        req.signal.addEventListener('abort', () => {
+          reason = req.signal.reason;
+          resolve();
+        });
+        return text('', 101);
+      }).then(async ({ port }) => {
+        const socket = await rawSocket(port);
+        socket.write('GET / HTTP/1.1\r\nHost: a\r\nUpgrade: echo\r\nConnection: upgrade\r\n\r\n');
+        await readUntil(socket, (raw) => raw.includes('\r\n\r\n'));
+        expect(reason).toBeNull();
+        // A reset: after a FIN the server's side stays open (half-close) until the handler
+        // closes the tunnel's writable.
+        socket.resetAndDestroy();
+      });
+    });
+    await closed;
+    expect((reason as { code?: string }).code).toBe('RWS_HTTP1_CLIENT_ABORTED');
+  });
+
   it('applies backpressure: a tunnel that does not read pauses the socket', async () => {
     let tunnel: Tunnel | null = null;
     const { port } = await start(async (req) => {

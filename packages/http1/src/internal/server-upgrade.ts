@@ -116,6 +116,11 @@ function takeOver(c: ServerConnection, upgrade: H1Upgrade, fields: Headers): Tun
   c.pending = null;
   socket.pause();
   socket.write(head);
+  // The handler's cleanup may hang off `req.signal`: it still tells when the peer is gone.
+  const req = c.req;
+  socket.once('close', () => {
+    req?.abort(new RwsError(ERROR_CODES.CLIENT_ABORTED, 'the upgraded connection closed'));
+  });
   c.server.connectionClosed(c);
   return socketTunnel(socket, early.length === 0 ? null : Buffer.from(early));
 }
