@@ -60,7 +60,7 @@ describe('client: Upgrade (RFC 9110 §7.8) against node:http', () => {
   it('applies backpressure: the socket pauses while the tunnel is not read', async () => {
     const { server, origin } = await httpServer((_req, res) => res.end('plain'));
     const total = 32 * 1024 * 1024;
-    let serverSocket: net.Socket | null = null;
+    let serverSocket = null as net.Socket | null;
     server.on('upgrade', (_req, socket) => {
       serverSocket = socket as net.Socket;
       socket.write(
