@@ -27,7 +27,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<CoreErrorCode, string>> = {
   RWS_CORE_BODY_USED: 'A request body was read a second time; bodies are one-shot streams.',
   RWS_CORE_HTTP_ERROR: 'An HttpError thrown by a handler or middleware; carries its own status.',
   RWS_CORE_INVALID_STATUS:
-    'A response or HttpError status is out of range (redirect needs 3xx, HttpError 4xx/5xx).',
+    'A response or HttpError status is out of range (redirect needs 3xx, HttpError 4xx/5xx, sendInformational 1xx other than 101).',
   RWS_CORE_INVALID_RANGE: 'A file() byte range has a negative, non-integer or reversed bound.',
   RWS_CORE_NEXT_CALLED_TWICE: 'A middleware called next() more than once for one request.',
   RWS_CORE_COOKIE_INVALID:

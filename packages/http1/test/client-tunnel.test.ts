@@ -57,6 +57,38 @@ describe('client: Upgrade (RFC 9110 §7.8) against node:http', () => {
     await pool.close();
   });
 
+  it('applies backpressure: the socket pauses while the tunnel is not read', async () => {
+    const { server, origin } = await httpServer((_req, res) => res.end('plain'));
+    const total = 32 * 1024 * 1024;
+    let serverSocket = null as net.Socket | null;
+    server.on('upgrade', (_req, socket) => {
+      serverSocket = socket as net.Socket;
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: flood\r\n\r\n',
+      );
+      const chunk = Buffer.alloc(1024 * 1024, 98);
+      for (let sent = 0; sent < total; sent += chunk.length) socket.write(chunk);
+    });
+    const pool = createPool(origin);
+    const res = await pool.request({ headers: { upgrade: 'flood' } });
+    const tunnel = res.tunnel!;
+    let last = -1;
+    while (serverSocket === null || serverSocket.writableLength !== last) {
+      last = serverSocket?.writableLength ?? -1;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Without backpressure the client would have read it all into memory.
+    expect(serverSocket!.writableLength).toBeGreaterThan(total / 4);
+    let read = 0;
+    for await (const chunk of tunnel.readable) {
+      read += chunk.byteLength;
+      if (read >= total) break;
+    }
+    expect(read).toBe(total);
+    serverSocket!.destroy();
+    await pool.close();
+  });
+
   it('a server that refuses the upgrade gives a normal response without a tunnel', async () => {
     const { origin } = await httpServer((_req, res) => {
       res.writeHead(426, { upgrade: 'echo' }).end('upgrade required');

@@ -61,6 +61,21 @@ describe('req.sendInformational (issue #9)', () => {
     expect(r.responses.map((x) => x.status)).toEqual([200]);
   });
 
+  it('survives a middleware that rebuilds the request with createRequest', async () => {
+    const { port } = await start((req) => {
+      const rebuilt = createRequest({
+        method: req.method,
+        target: '/rewritten',
+        headers: req.headers,
+        sendInformational: req.sendInformational,
+      });
+      return text(`sent=${String(rebuilt.sendInformational?.(103, { link: LINK }))}`);
+    });
+    const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    expect(r.responses.map((x) => x.status)).toEqual([103, 200]);
+    expect(r.responses[1]!.body).toBe('sent=true');
+  });
+
   it('is absent on in-process requests, so writeEarlyHints returns false', () => {
     const req = createRequest({ method: 'GET', target: '/' });
     expect(req.sendInformational).toBeUndefined();

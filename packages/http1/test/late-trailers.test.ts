@@ -68,6 +68,21 @@ describe('late response trailers (issue #9)', () => {
     expect(none.raw.endsWith('5\r\nhello\r\n0\r\n\r\n')).toBe(true);
   });
 
+  it('sends trailers (late or not) of a response without a body in the last chunk', async () => {
+    const { port } = await start((req) => ({
+      status: 200,
+      headers: new Headers(),
+      body: null,
+      trailers:
+        req.path === '/late' ? () => new Headers({ 'x-a': 'late' }) : new Headers({ 'x-a': 'now' }),
+    }));
+    const late = await exchange(port, 'GET /late HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    expect(late.raw.endsWith('\r\n\r\n0\r\nx-a: late\r\n\r\n')).toBe(true);
+    const now = await exchange(port, GET);
+    expect(now.raw).toContain('trailer: x-a\r\n');
+    expect(now.raw.endsWith('\r\n\r\n0\r\nx-a: now\r\n\r\n')).toBe(true);
+  });
+
   it('a trailers function that throws leaves the body unterminated (the peer sees it incomplete)', async () => {
     const errors: unknown[] = [];
     const { port } = await start(

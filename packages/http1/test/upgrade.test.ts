@@ -3,7 +3,7 @@
  * handler a core `Tunnel`; middleware runs first and may answer instead. Raw sockets as peers.
  */
 import { createServer as createNetServer, type Socket } from 'node:net';
-import { compose, type Handler, type Middleware, type Tunnel } from '@rws/core';
+import { compose, type Handler, Headers, type Middleware, type Tunnel } from '@rws/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { exchange, pause, rawSocket, readUntil, start, text } from './helpers.js';
 
@@ -22,7 +22,7 @@ const echoUpgrade: Handler = async (req) => {
   if (req.upgrade?.protocol !== 'echo') return text('upgrade required', 426, { upgrade: 'echo' });
   const tunnel = await req.upgrade.accept({ 'x-accepted': 'yes' });
   void echo(tunnel, 'echo=');
-  return { status: 101, headers: new (await import('@rws/core')).Headers(), body: null };
+  return { status: 101, headers: new Headers(), body: null };
 };
 
 describe('Upgrade (RFC 9110 §7.8) through req.upgrade', () => {
@@ -52,6 +52,30 @@ describe('Upgrade (RFC 9110 §7.8) through req.upgrade', () => {
     await new Promise((resolve) => socket.once('close', resolve));
   });
 
+  it('aborts req.signal once the upgraded connection is gone (reset)', async () => {
+    let reason: unknown = null;
+    const closed = new Promise<void>((resolve) => {
+      void start(async (req) => {
+        await req.upgrade!.accept();
+        req.signal.addEventListener('abort', () => {
+          reason = req.signal.reason;
+          resolve();
+        });
+        return text('', 101);
+      }).then(async ({ port }) => {
+        const socket = await rawSocket(port);
+        socket.write('GET / HTTP/1.1\r\nHost: a\r\nUpgrade: echo\r\nConnection: upgrade\r\n\r\n');
+        await readUntil(socket, (raw) => raw.includes('\r\n\r\n'));
+        expect(reason).toBeNull();
+        // A reset: after a FIN the server's side stays open (half-close) until the handler
+        // closes the tunnel's writable.
+        socket.resetAndDestroy();
+      });
+    });
+    await closed;
+    expect((reason as { code?: string }).code).toBe('RWS_HTTP1_CLIENT_ABORTED');
+  });
+
   it('applies backpressure: a tunnel that does not read pauses the socket', async () => {
     let tunnel: Tunnel | null = null;
     const { port } = await start(async (req) => {
@@ -61,18 +85,19 @@ describe('Upgrade (RFC 9110 §7.8) through req.upgrade', () => {
     const socket = await rawSocket(port);
     socket.write('GET / HTTP/1.1\r\nHost: a\r\nUpgrade: echo\r\nConnection: upgrade\r\n\r\n');
     await readUntil(socket, (raw) => raw.includes('\r\n\r\n'));
-    // Write far more than the tunnel's 64 KiB queue and the kernel buffers can take.
-    const chunk = Buffer.alloc(64 * 1024, 97);
-    let written = 0;
-    while (socket.write(chunk) && written < 64 * 1024 * 1024) written += chunk.length;
-    let isBlocked = false;
-    for (let i = 0; i < 50 && !isBlocked; i++) {
-      await pause(20);
-      isBlocked = socket.writableLength > 0;
+    // Queue far more than the tunnel's 64 KiB and the kernel's loopback buffers can hold.
+    const total = 32 * 1024 * 1024;
+    const chunk = Buffer.alloc(1024 * 1024, 97);
+    for (let sent = 0; sent < total; sent += chunk.length) socket.write(chunk);
+    // Wait until the transfer stalls: the server stopped reading for the tunnel.
+    let last = -1;
+    while (socket.writableLength !== last) {
+      last = socket.writableLength;
+      await pause(100);
     }
-    expect(isBlocked).toBe(true);
-    // Reading drains it: every byte arrives.
-    const total = written + socket.writableLength;
+    // Without backpressure the server would have read everything into memory.
+    expect(socket.writableLength).toBeGreaterThan(total / 4);
+    // Reading the tunnel lets the rest through: every byte arrives.
     const reader = tunnel!.readable.getReader();
     let read = 0;
     while (read < total) {
@@ -80,7 +105,7 @@ describe('Upgrade (RFC 9110 §7.8) through req.upgrade', () => {
       if (done) break;
       read += value.byteLength;
     }
-    expect(read).toBeGreaterThanOrEqual(total);
+    expect(read).toBe(total);
     socket.destroy();
   });
 
@@ -240,5 +265,24 @@ describe('CONNECT (RFC 9110 §9.3.6) through req.upgrade', () => {
     const closed = new Promise((resolve) => socket.once('close', resolve));
     await server.close({ graceMs: 50 });
     await closed;
+  });
+});
+
+describe('Upgrade between our own client and server (issue #9)', () => {
+  it('the pooled client and req.upgrade.accept() relay bytes both ways', async () => {
+    const { createPool } = await import('../src/pool.js');
+    const { port } = await start(echoUpgrade);
+    const pool = createPool(`http://127.0.0.1:${port}`);
+    onTestFinished(() => pool.destroy());
+    const res = await pool.request({ path: '/ws', headers: { upgrade: 'echo' } });
+    expect(res.status).toBe(101);
+    expect(res.headers.get('x-accepted')).toBe('yes');
+    const writer = res.tunnel!.writable.getWriter();
+    await writer.write(Buffer.from('ping'));
+    await writer.close();
+    let received = '';
+    for await (const chunk of res.tunnel!.readable) received += Buffer.from(chunk).toString();
+    // The server echoed, then ended its side when ours ended.
+    expect(received).toBe('echo=ping');
   });
 });

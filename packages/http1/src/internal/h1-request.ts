@@ -40,6 +40,7 @@ export class H1Request implements Request {
   /** Set by the connection for Upgrade and CONNECT requests it can hand over. */
   upgrade: Upgrade | undefined = undefined;
   #authority: string | null | undefined = undefined;
+  #send: ((status: number, headers?: HeadersInit) => boolean) | null = null;
   #query: URLSearchParams | null = null;
   #controller: AbortController | null = null;
   #abortReason: unknown = undefined;
@@ -65,10 +66,16 @@ export class H1Request implements Request {
     this.#interim = interim;
   }
 
-  /** An informational (1xx) response through the connection (RFC 9110 §15.2). */
-  sendInformational(status: number, headers?: HeadersInit): boolean {
-    const fields = validateInformational(status, headers);
-    return this.#interim?.writeInterim(this, status, fields) ?? false;
+  /**
+   * An informational (1xx) response through the connection (RFC 9110 §15.2). A function bound
+   * to this request, made on first access, so a middleware can hand it to `createRequest`.
+   */
+  get sendInformational(): (status: number, headers?: HeadersInit) => boolean {
+    this.#send ??= (status, headers) => {
+      const fields = validateInformational(status, headers);
+      return this.#interim?.writeInterim(this, status, fields) ?? false;
+    };
+    return this.#send;
   }
 
   get authority(): string | null {

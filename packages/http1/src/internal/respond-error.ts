@@ -112,7 +112,7 @@ export function reject(c: ServerConnection, code: Http1ErrorCode): false {
 }
 
 /** Answers the request being parsed with a bare `status`, then closes. */
-export function rejectStatus(c: ServerConnection, status: number): false {
+function rejectStatus(c: ServerConnection, status: number): false {
   c.isHead = false;
   c.minor = 1;
   writeSimple(c, status, reasonPhrase(status), false);

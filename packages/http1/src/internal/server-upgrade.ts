@@ -34,10 +34,6 @@ class H1Upgrade implements Upgrade {
     this.protocol = protocol;
   }
 
-  get isAccepted(): boolean {
-    return this.#isAccepted;
-  }
-
   accept(headers?: HeadersInit): Promise<Tunnel> {
     try {
       const fields = headers instanceof Headers ? headers : new Headers(headers);
@@ -63,11 +59,6 @@ class H1Upgrade implements Upgrade {
       return Promise.reject(err);
     }
   }
-}
-
-/** True for a `req.upgrade` whose handler called `accept()`. */
-export function isAcceptedUpgrade(upgrade: Upgrade | undefined): boolean {
-  return upgrade instanceof H1Upgrade && upgrade.isAccepted;
 }
 
 /** Attaches the upgrade offer to a request the connection can hand over. */
@@ -126,6 +117,11 @@ function takeOver(c: ServerConnection, upgrade: H1Upgrade, fields: Headers): Tun
   c.pending = null;
   socket.pause();
   socket.write(head);
+  // The handler's cleanup may hang off `req.signal`: it still tells when the peer is gone.
+  const req = c.req;
+  socket.once('close', () => {
+    req?.abort(new RwsError(ERROR_CODES.CLIENT_ABORTED, 'the upgraded connection closed'));
+  });
   c.server.connectionClosed(c);
   return socketTunnel(socket, early.length === 0 ? null : Buffer.from(early));
 }

@@ -73,8 +73,17 @@ export function socketTunnel(socket: Socket, head: Uint8Array | null): Tunnel {
     close() {
       // Half-close: the peer sees FIN and may still send (allowHalfOpen).
       return new Promise<void>((resolve) => {
-        if (socket.destroyed || socket.writableFinished) resolve();
-        else socket.end(resolve);
+        if (socket.destroyed || socket.writableFinished) {
+          resolve();
+          return;
+        }
+        // 'finish' once the FIN is queued; 'close' if the socket goes away first.
+        const done = (): void => {
+          socket.removeListener('close', done);
+          resolve();
+        };
+        socket.once('close', done);
+        socket.end(done);
       });
     },
     abort() {

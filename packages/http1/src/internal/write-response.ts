@@ -177,6 +177,9 @@ export function writeResponse(
     if (payload !== null) {
       stream = singleChunk(payload);
       payload = null;
+    } else if (stream === null) {
+      // No body but trailers: the last chunk alone carries them.
+      stream = noChunks();
     }
   } else if (length >= 0) {
     head += `content-length: ${length}\r\n`;
@@ -253,6 +256,8 @@ async function* slices(payload: string | Uint8Array): AsyncGenerator<Uint8Array>
     yield bytes.subarray(i, Math.min(bytes.byteLength, i + SLICE_BYTES));
   }
 }
+
+async function* noChunks(): AsyncGenerator<Uint8Array> {}
 
 async function* singleChunk(payload: string | Uint8Array): AsyncGenerator<Uint8Array> {
   yield typeof payload === 'string' ? Buffer.from(payload) : payload;
