@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   BODY_LIMIT_INVALID_OPTIONS: 'RWS_MIDDLEWARE_BODY_LIMIT_INVALID_OPTIONS',
   BODY_LIMIT_EXCEEDED: 'RWS_MIDDLEWARE_BODY_LIMIT_EXCEEDED',
   CACHE_INVALID_OPTIONS: 'RWS_MIDDLEWARE_CACHE_INVALID_OPTIONS',
+  COMPRESS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_COMPRESS_INVALID_OPTIONS',
 } as const;
 
 /** A one-line description of each code, keyed by the code string. */
@@ -49,4 +50,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
     "A request body grew past the route's bodyLimit() while it was being read (413).",
   RWS_MIDDLEWARE_CACHE_INVALID_OPTIONS:
     'cache() was given an invalid TTL, size bound or Vary header list.',
+  RWS_MIDDLEWARE_COMPRESS_INVALID_OPTIONS:
+    'compress() was given an unknown or unavailable encoding, a bad threshold, filter or etag mode.',
 };
