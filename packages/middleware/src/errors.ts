@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   BODY_LIMIT_EXCEEDED: 'RWS_MIDDLEWARE_BODY_LIMIT_EXCEEDED',
   CACHE_INVALID_OPTIONS: 'RWS_MIDDLEWARE_CACHE_INVALID_OPTIONS',
   COMPRESS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_COMPRESS_INVALID_OPTIONS',
+  SECURITY_HEADERS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_SECURITY_HEADERS_INVALID_OPTIONS',
 } as const;
 
 /** A one-line description of each code, keyed by the code string. */
@@ -52,4 +53,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'cache() was given an invalid TTL, size bound or Vary header list.',
   RWS_MIDDLEWARE_COMPRESS_INVALID_OPTIONS:
     'compress() was given an unknown or unavailable encoding, a bad threshold, filter or etag mode.',
+  RWS_MIDDLEWARE_SECURITY_HEADERS_INVALID_OPTIONS:
+    'securityHeaders() was given a header value with control characters, a bad CSP directive or source, HSTS max-age, frame option, referrer or permissions policy.',
 };
