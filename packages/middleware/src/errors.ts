@@ -19,6 +19,10 @@ export const ERROR_CODES = {
   CACHE_INVALID_OPTIONS: 'RWS_MIDDLEWARE_CACHE_INVALID_OPTIONS',
   COMPRESS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_COMPRESS_INVALID_OPTIONS',
   SECURITY_HEADERS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_SECURITY_HEADERS_INVALID_OPTIONS',
+  COOKIES_INVALID_OPTIONS: 'RWS_MIDDLEWARE_COOKIES_INVALID_OPTIONS',
+  SESSION_INVALID_OPTIONS: 'RWS_MIDDLEWARE_SESSION_INVALID_OPTIONS',
+  SESSION_NOT_INSTALLED: 'RWS_MIDDLEWARE_SESSION_NOT_INSTALLED',
+  SESSION_STORE_FAILED: 'RWS_MIDDLEWARE_SESSION_STORE_FAILED',
 } as const;
 
 /** A one-line description of each code, keyed by the code string. */
@@ -55,4 +59,12 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'compress() was given an unknown or unavailable encoding, a bad threshold, filter or etag mode.',
   RWS_MIDDLEWARE_SECURITY_HEADERS_INVALID_OPTIONS:
     'securityHeaders() was given a header value with control characters, a bad CSP directive or source, HSTS max-age, frame option, referrer or permissions policy.',
+  RWS_MIDDLEWARE_COOKIES_INVALID_OPTIONS:
+    'createCookieKeys() was given no secrets or a secret shorter than 32 bytes.',
+  RWS_MIDDLEWARE_SESSION_INVALID_OPTIONS:
+    'session() or a session store was given missing or short keys, a bad TTL, cookie attribute, store or Redis client.',
+  RWS_MIDDLEWARE_SESSION_NOT_INSTALLED:
+    'getSession() was called for a request that did not pass through session() (500).',
+  RWS_MIDDLEWARE_SESSION_STORE_FAILED:
+    'The session store (e.g. Redis) failed or returned a record that is not JSON (500).',
 };
