@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   SESSION_INVALID_OPTIONS: 'RWS_MIDDLEWARE_SESSION_INVALID_OPTIONS',
   SESSION_NOT_INSTALLED: 'RWS_MIDDLEWARE_SESSION_NOT_INSTALLED',
   SESSION_STORE_FAILED: 'RWS_MIDDLEWARE_SESSION_STORE_FAILED',
+  CSRF_INVALID_OPTIONS: 'RWS_MIDDLEWARE_CSRF_INVALID_OPTIONS',
 } as const;
 
 /** A one-line description of each code, keyed by the code string. */
@@ -67,4 +68,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'getSession() was called for a request that did not pass through session() (500).',
   RWS_MIDDLEWARE_SESSION_STORE_FAILED:
     'The session store (e.g. Redis) failed or returned a record that is not JSON (500).',
+  RWS_MIDDLEWARE_CSRF_INVALID_OPTIONS:
+    'csrf() was given an invalid cookie name or attribute, header name or form field.',
 };
