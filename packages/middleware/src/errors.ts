@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   SESSION_NOT_INSTALLED: 'RWS_MIDDLEWARE_SESSION_NOT_INSTALLED',
   SESSION_STORE_FAILED: 'RWS_MIDDLEWARE_SESSION_STORE_FAILED',
   CSRF_INVALID_OPTIONS: 'RWS_MIDDLEWARE_CSRF_INVALID_OPTIONS',
+  WEBHOOKS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_WEBHOOKS_INVALID_OPTIONS',
 } as const;
 
 /** A one-line description of each code, keyed by the code string. */
@@ -70,4 +71,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'The session store (e.g. Redis) failed or returned a record that is not JSON (500).',
   RWS_MIDDLEWARE_CSRF_INVALID_OPTIONS:
     'csrf() was given an invalid cookie name or attribute, header name or form field.',
+  RWS_MIDDLEWARE_WEBHOOKS_INVALID_OPTIONS:
+    'verifyWebhookSignature() or webhookSignature() was given an unknown provider, no secret, or a bad tolerance or size limit.',
 };
