@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   SESSION_STORE_FAILED: 'RWS_MIDDLEWARE_SESSION_STORE_FAILED',
   CSRF_INVALID_OPTIONS: 'RWS_MIDDLEWARE_CSRF_INVALID_OPTIONS',
   WEBHOOKS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_WEBHOOKS_INVALID_OPTIONS',
+  PASSWORDS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_PASSWORDS_INVALID_OPTIONS',
+  PASSWORDS_INVALID_HASH: 'RWS_MIDDLEWARE_PASSWORDS_INVALID_HASH',
 } as const;
 
 /** A one-line description of each code, keyed by the code string. */
@@ -73,4 +75,8 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'csrf() was given an invalid cookie name or attribute, header name or form field.',
   RWS_MIDDLEWARE_WEBHOOKS_INVALID_OPTIONS:
     'verifyWebhookSignature() or webhookSignature() was given an unknown provider, no secret, or a bad tolerance or size limit.',
+  RWS_MIDDLEWARE_PASSWORDS_INVALID_OPTIONS:
+    'hashPassword(), needsRehash() or generateToken() was given an empty password, an unknown or unavailable algorithm, or a parameter out of range.',
+  RWS_MIDDLEWARE_PASSWORDS_INVALID_HASH:
+    'verifyPassword() or needsRehash() was given a stored hash that is not a supported PHC string (500).',
 };
