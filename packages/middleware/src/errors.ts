@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   WEBHOOKS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_WEBHOOKS_INVALID_OPTIONS',
   PASSWORDS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_PASSWORDS_INVALID_OPTIONS',
   PASSWORDS_INVALID_HASH: 'RWS_MIDDLEWARE_PASSWORDS_INVALID_HASH',
+  FORWARD_AUTH_INVALID_OPTIONS: 'RWS_MIDDLEWARE_FORWARD_AUTH_INVALID_OPTIONS',
 } as const;
 
 /** A one-line description of each code, keyed by the code string. */
@@ -79,4 +80,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'hashPassword(), needsRehash() or generateToken() was given an empty password, an unknown or unavailable algorithm, or a parameter out of range.',
   RWS_MIDDLEWARE_PASSWORDS_INVALID_HASH:
     'verifyPassword() or needsRehash() was given a stored hash that is not a supported PHC string (500).',
+  RWS_MIDDLEWARE_FORWARD_AUTH_INVALID_OPTIONS:
+    'forwardAuth() was given an address that is not an http(s) URL, a bad timeout, header name or fetch function.',
 };
