@@ -114,7 +114,9 @@ it('exports of @rws/middleware/compress', async () => {
 });
 
 it('exports of @rws/middleware/security-headers', async () => {
-  expect(Object.keys(await import('../src/security-headers/index.js')).sort()).toMatchInlineSnapshot(`
+  expect(
+    Object.keys(await import('../src/security-headers/index.js')).sort(),
+  ).toMatchInlineSnapshot(`
     [
       "DEFAULT_CSP_DIRECTIVES",
       "securityHeaders",

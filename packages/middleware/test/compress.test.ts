@@ -129,7 +129,7 @@ describe('compress: what it leaves alone', () => {
       '304',
       () => ({ status: 304, headers: new Headers({ 'content-type': 'text/plain' }), body: null }),
     ],
-    ['HEAD', () => text(BIG), undefined, 'HEAD'],
+    ['HEAD', () => text(BIG), {}, 'HEAD'],
   ])('%s is passed through untouched', async (_name, make, headers, method) => {
     const handler = compose([compress()], make);
     const res = await get(handler, 'gzip, br', {

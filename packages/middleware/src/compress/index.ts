@@ -67,8 +67,9 @@ function defaultFilter(contentType: string | null): boolean {
 const ALL_CODINGS: readonly Coding[] = ['br', 'zstd', 'gzip'];
 
 function checkOptions(options: CompressOptions): void {
-  const fail = (message: string): never =>
-    failOptions(ERROR_CODES.COMPRESS_INVALID_OPTIONS, 'compress', message);
+  function fail(message: string): never {
+    return failOptions(ERROR_CODES.COMPRESS_INVALID_OPTIONS, 'compress', message);
+  }
   if (options.encodings !== undefined) {
     if (!Array.isArray(options.encodings) || options.encodings.length === 0) {
       fail('encodings must be a non-empty array of "br", "zstd" and "gzip"');

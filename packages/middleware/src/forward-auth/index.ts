@@ -94,8 +94,9 @@ function plain(status: number, message: string): Response {
  * ```
  */
 export function forwardAuth(options: ForwardAuthOptions): Middleware {
-  const fail = (message: string): never =>
-    failOptions(ERROR_CODES.FORWARD_AUTH_INVALID_OPTIONS, 'forwardAuth', message);
+  function fail(message: string): never {
+    return failOptions(ERROR_CODES.FORWARD_AUTH_INVALID_OPTIONS, 'forwardAuth', message);
+  }
   let address: URL;
   try {
     address = new URL(options?.address);

@@ -64,8 +64,9 @@ function resolve(options: PasswordHashOptions, name: string): Params {
     m: options.m ?? 19_456,
     t: options.t ?? 2,
   };
-  const fail = (message: string): never =>
-    failOptions(ERROR_CODES.PASSWORDS_INVALID_OPTIONS, name, message);
+  function fail(message: string): never {
+    return failOptions(ERROR_CODES.PASSWORDS_INVALID_OPTIONS, name, message);
+  }
   if (params.algorithm !== 'scrypt' && params.algorithm !== 'argon2id') {
     fail(`algorithm must be "scrypt" or "argon2id", got ${JSON.stringify(params.algorithm)}`);
   }

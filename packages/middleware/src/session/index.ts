@@ -95,8 +95,9 @@ function isCookieKeys(keys: unknown): keys is CookieKeys {
  * ```
  */
 export function session(options: SessionOptions): Middleware {
-  const fail = (message: string): never =>
-    failOptions(ERROR_CODES.SESSION_INVALID_OPTIONS, 'session', message);
+  function fail(message: string): never {
+    return failOptions(ERROR_CODES.SESSION_INVALID_OPTIONS, 'session', message);
+  }
   if (options === undefined || options.keys === undefined) fail('keys are required (fail closed)');
   let keys: CookieKeys;
   try {

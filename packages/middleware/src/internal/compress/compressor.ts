@@ -93,6 +93,8 @@ export async function* compressStream(
   levels: CompressionLevels,
 ): AsyncGenerator<Uint8Array> {
   const compressor = createCompressor(coding, levels);
+  // zlib streams have flush(kind, cb); the Transform type they are created as does not say so.
+  const flushable = compressor as Transform & { flush(kind: number, cb: () => void): void };
   const pending: Buffer[] = [];
   let failure: Error | null = null;
   compressor.on('data', (chunk: Buffer) => pending.push(chunk));
@@ -105,7 +107,7 @@ export async function* compressStream(
       const onError = (err: Error): void => reject(err);
       compressor.once('error', onError);
       write();
-      compressor.flush(kind, () => {
+      flushable.flush(kind, () => {
         compressor.off('error', onError);
         resolve();
       });
