@@ -5,7 +5,7 @@ import { failOptions } from '../fail.js';
 export type Secret = string | Uint8Array;
 
 /** The shortest secret accepted: 32 bytes, the HMAC-SHA256 block strength. */
-export const MIN_SECRET_BYTES = 32;
+const MIN_SECRET_BYTES = 32;
 
 /** Secrets as bytes, checked: at least one, each at least 32 bytes. Fails closed at startup. */
 export function toKeyBytes(
