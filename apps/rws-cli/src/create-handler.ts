@@ -1,4 +1,4 @@
-import { compose, type Handler, Headers } from '@rws/core';
+import { compose, type Handler, Headers, type Middleware } from '@rws/core';
 import { accessLog } from '@rws/middleware/access-log';
 import { cors } from '@rws/middleware/cors';
 import { requestId } from '@rws/middleware/request-id';
@@ -13,12 +13,18 @@ export interface CreateHandlerOptions {
   isTTY?: boolean | undefined;
   /** False leaves the access log out (benchmarks compare with nginx's `access_log off`). */
   hasAccessLog?: boolean | undefined;
+  /**
+   * The gateway (`createGateway()` of @rws/proxy) when the config has routes or upstreams. It
+   * runs after CORS; requests no route matches go on to the static files when `root` was set
+   * explicitly, else get 404 (the working directory is never served by accident).
+   */
+  gateway?: Middleware | undefined;
 }
 
 /**
  * The handler `rws` serves for a configuration, outermost first: request id → access log
- * (`config.logFormat`) → CORS (`config.cors`) → static files from `config.root` (directory
- * listing, SPA fallback, `404.html`) → 404.
+ * (`config.logFormat`) → CORS (`config.cors`) → the gateway, when given → static files from
+ * `config.root` (directory listing, SPA fallback, `404.html`) → 404.
  *
  * Throws an `RwsError` when a value the config layer accepts is still invalid for a
  * middleware (e.g. a CORS origin with a path); `startServer` reports it.
@@ -45,6 +51,9 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
     write: options.writeLog,
     isTTY,
   });
+  const gateway = options.gateway;
+  const tail: Middleware[] =
+    gateway === undefined ? [files] : config.isRootSet ? [gateway, files] : [gateway];
   return compose(
     [
       // The id comes first so the access log line carries it.
@@ -59,7 +68,7 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
         exposeHeaders: c.exposeHeaders,
         maxAge: c.maxAge,
       }),
-      files,
+      ...tail,
     ],
     notFound,
   );

@@ -2,11 +2,14 @@
  * The `rws` command without the process: `main(argv, io)` returns the exit code, so tests run
  * it in-process with captured output.
  */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative } from 'node:path';
+import { createGateway, GatewayConfigError } from '@rws/proxy';
 import { renderHelp } from './config/help.js';
 import { type ConfigProblem, formatProblem } from './config/problem.js';
 import { type ResolveConfigResult, resolveConfig } from './config/resolve-config.js';
 import type { ServerConfig } from './config/schema.js';
-import type { StartContext } from './start.js';
+import { isGatewayMode, type StartContext } from './start.js';
 import { VERSION } from './version.js';
 
 export { VERSION };
@@ -35,7 +38,7 @@ function listProblems(problems: readonly ConfigProblem[]): string {
     .join('')}`;
 }
 
-function summary(config: ServerConfig, warnings: number): string {
+function summary(config: ServerConfig, warnings: number, gateway: string | null): string {
   const scheme = config.tlsCertFile === null ? 'http' : 'https';
   const host = config.ip.includes(':') ? `[${config.ip}]` : config.ip;
   const lines = [
@@ -48,8 +51,7 @@ function summary(config: ServerConfig, warnings: number): string {
   if (config.virtualHosts.length > 0) {
     lines.push(`  vhosts:   ${config.virtualHosts.map((h) => h.domain).join(', ')}`);
   }
-  if (config.proxy !== null)
-    lines.push(`  gateway:  ${Object.keys(config.proxy).join(', ')} (not supported yet)`);
+  if (gateway !== null) lines.push(`  gateway:  ${gateway}`);
   if (warnings > 0) lines.push(`  warnings: ${warnings}`);
   return `${lines.join('\n')}\n`;
 }
@@ -88,7 +90,29 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 1;
   }
   if (result.command === 'check') {
-    io.stdout(summary(result.config, result.warnings.length));
+    let gateway: string | null = null;
+    if (isGatewayMode(result.config)) {
+      // Build it for real (env vars, key and htpasswd files, static roots), then close it:
+      // what `rws` would refuse to start with, `rws check` reports.
+      const file = result.config.configFile!;
+      const rel = relative(io.cwd, file);
+      try {
+        const g = await createGateway((io.readFile ?? ((p) => readFileSync(p, 'utf8')))(file), {
+          file: rel.startsWith('..') || isAbsolute(rel) ? file : rel,
+          cwd: dirname(file),
+          env: io.env,
+          ignoreOtherKeys: true,
+        });
+        const { routes, upstreams } = g.config;
+        gateway = `${routes.length} route${routes.length === 1 ? '' : 's'}, ${upstreams.length} upstream${upstreams.length === 1 ? '' : 's'}${result.config.isRootSet ? ', unmatched requests served from root' : ', unmatched requests 404'}`;
+        await g.close();
+      } catch (err) {
+        if (!(err instanceof GatewayConfigError)) throw err;
+        io.stderr(listProblems(err.problems));
+        return 1;
+      }
+    }
+    io.stdout(summary(result.config, result.warnings.length, gateway));
     return 0;
   }
   try {

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Request } from '@rws/core';
+import { createGateway, type Gateway, GatewayConfigError, hasGatewaySections } from '@rws/proxy';
 import { type RunningServer, type ServeOptions, serve } from '@rws/server';
 import { renderBanner } from './banner.js';
 import { type ConfigProblem, formatProblem } from './config/problem.js';
@@ -32,6 +33,16 @@ function problemLines(problems: readonly ConfigProblem[]): string {
   return problems.map((p) => `  ${formatProblem(p)}\n`).join('');
 }
 
+/** True when the config file has gateway work: routes or upstreams. */
+export function isGatewayMode(config: ServerConfig): boolean {
+  return config.proxy !== null && config.configFile !== null && hasGatewaySections(config.proxy);
+}
+
+/** Builds the gateway of `config` (its file re-read); throws `GatewayConfigError`. */
+function startGateway(config: ServerConfig): Promise<Gateway> {
+  return createGateway({ path: config.configFile! }, { ignoreOtherKeys: true });
+}
+
 /**
  * Serves `config` with `@rws/server` and resolves once every listener is bound, after
  * printing the startup banner (URLs, root, config file) to stdout. SIGTERM/SIGINT drain and
@@ -51,6 +62,8 @@ export async function startServer(
     isTTY: context.isTTY,
   };
   let current = config;
+  // Built before anything listens: a gateway problem stops the start with every problem listed.
+  let gateway = isGatewayMode(config) ? await startGateway(config) : null;
   // SIGHUPs in quick succession reload one after the other, each against the last result.
   let queue: Promise<void> = Promise.resolve();
 
@@ -75,8 +88,27 @@ export async function startServer(
     for (const change of plan.needsRestart) {
       stderr(`rws: warning: reload: ${change} needs a restart; not applied\n`);
     }
+    // The gateway reloads in place, so unchanged upstreams keep their connections and state.
+    let next: Gateway | null = null;
     try {
-      const handler = createHandler(plan.config, handlerOptions);
+      if (isGatewayMode(plan.config)) {
+        if (gateway === null) next = await startGateway(plan.config);
+        else {
+          const r = await gateway.reload();
+          if (!r.isApplied) throw new GatewayConfigError(r.problems);
+          next = gateway;
+        }
+      }
+    } catch (err) {
+      const text =
+        err instanceof GatewayConfigError
+          ? `configuration has ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}:\n${problemLines(err.problems)}`
+          : `${message(err)}\n`;
+      stderr(`rws: reload failed: ${text}rws: still serving the previous configuration\n`);
+      return;
+    }
+    try {
+      const handler = createHandler(plan.config, { ...handlerOptions, gateway: next ?? undefined });
       await server.reload({ ...serveOptions(plan.config), handler });
     } catch (err) {
       stderr(
@@ -84,6 +116,8 @@ export async function startServer(
       );
       return;
     }
+    if (gateway !== null && next !== gateway) void gateway.close();
+    gateway = next;
     current = plan.config;
     stderr(`rws: reloaded configuration (config: ${current.configFile ?? 'none'})\n`);
   };
@@ -92,6 +126,9 @@ export async function startServer(
     ...toServeOptions(c),
     handleSignals: true,
     onError,
+    onShutdown: async () => {
+      await gateway?.close();
+    },
     onReload: (server) => {
       const run = queue.then(() => reloadOnce(server));
       queue = run.catch(() => {});
@@ -99,8 +136,14 @@ export async function startServer(
     },
   });
 
-  const handler = createHandler(config, handlerOptions);
-  const server = await serve(handler, serveOptions(config));
+  const handler = createHandler(config, { ...handlerOptions, gateway: gateway ?? undefined });
+  let server: RunningServer;
+  try {
+    server = await serve(handler, serveOptions(config));
+  } catch (err) {
+    await gateway?.close();
+    throw err;
+  }
   if (!cluster.isWorker) {
     stdout(
       renderBanner({

@@ -81,11 +81,24 @@ describe('main: rws check', () => {
   });
 
   it('warnings go to stderr but do not fail the check', async () => {
-    const io = captureIo({}, { files: { [FILE]: '[[upstream]]\nname = "api"\n' } });
+    const io = captureIo({}, { files: { [FILE]: 'thread_count = 4\n' } });
     expect(await main(['check'], io)).toBe(0);
-    expect(io.err).toContain('rws: warning: rws.config.toml:1: upstream: gateway tables');
-    expect(io.out).toContain('gateway:  upstream (not supported yet)');
+    expect(io.err).toContain('rws: warning: rws.config.toml:1: thread_count');
     expect(io.out).toContain('warnings: 1');
+  });
+
+  it('builds the gateway: summary on success, every build problem with key path and line (issue #10)', async () => {
+    const text =
+      '[[upstream]]\nname = "api"\nbackends = ["127.0.0.1:9"]\n[[route]]\n[route.action]\ntype = "proxy"\nupstream = "api"\n' +
+      '[route.middleware]\nauth = { type = "bearer", token_env = "GW_TOKEN" }\n';
+    const ok = captureIo({ GW_TOKEN: 't' }, { files: { [FILE]: text } });
+    expect(await main(['check'], ok)).toBe(0);
+    expect(ok.out).toContain('gateway:  1 route, 1 upstream, unmatched requests 404');
+    const missing = captureIo({}, { files: { [FILE]: text } });
+    expect(await main(['check'], missing)).toBe(1);
+    expect(missing.err).toContain(
+      'rws.config.toml:9: route[0].middleware.auth: bearerAuth: environment variable GW_TOKEN is not set or empty (refusing to start open)',
+    );
   });
 });
 

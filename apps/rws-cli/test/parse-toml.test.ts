@@ -80,7 +80,7 @@ key_file = "b.key"
     expect(parsed.values.get('cors.maxAge')).toBe(7);
   });
 
-  it('passes [[route]] / [[upstream]] through as proxy data with a warning', () => {
+  it('passes [[route]] / [[upstream]] on as proxy data, validated by @rws/proxy (issue #10)', () => {
     const text = `port = 1
 [[upstream]]
 name = "api"
@@ -91,18 +91,19 @@ backends = ["10.0.0.1:80"]
 path = "/v1/*"
 [route.action]
 type = "proxy"
+upstream = "api"
 `;
     const parsed = parseToml(text, 'f.toml');
     expect(parsed.problems).toEqual([]);
+    expect(parsed.warnings).toEqual([]);
     expect(parsed.proxy).toEqual({
       upstream: [{ name: 'api', backends: ['10.0.0.1:80'] }],
-      route: [{ match: { path: '/v1/*' }, action: { type: 'proxy' } }],
+      route: [{ match: { path: '/v1/*' }, action: { type: 'proxy', upstream: 'api' } }],
     });
-    expect(parsed.warnings.map((w) => [w.key, w.line])).toEqual([
-      ['upstream', 2],
-      ['route', 6],
+    const bad = parseToml(text.replace('upstream = "api"', 'upstream = "apii"'), 'f.toml');
+    expect(bad.problems.map((p) => [p.code, p.key, p.line, p.hint])).toEqual([
+      ['RWS_PROXY_CONFIG_UNKNOWN_UPSTREAM', 'route[0].action.upstream', 11, 'did you mean "api"?'],
     ]);
-    expect(parsed.warnings[0]!.message).toMatch(/not supported yet/);
   });
 
   it('warns about the reference keys rws ignores', () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultConfig, loadConfig, resolveConfig } from '../src/index.js';
+import {
+  ConfigError,
+  defaultConfig,
+  formatProblem,
+  loadConfig,
+  resolveConfig,
+} from '../src/index.js';
 import { CWD, fsInput } from './helpers.js';
 
 const FILE = `${CWD}/rws.config.toml`;
@@ -204,11 +210,22 @@ key_file = "a.key"
     }
   });
 
-  it('proxy tables are passed through with a warning, not an error', () => {
-    const files = { [FILE]: '[[route]]\n[route.match]\npath = "/*"\n' };
-    const r = resolveConfig({ argv: [], env: {}, cwd: CWD, ...fsInput({ files }) });
-    expect(r.problems).toEqual([]);
-    expect(r.config.proxy).toEqual({ route: [{ match: { path: '/*' } }] });
-    expect(r.warnings).toHaveLength(1);
+  it('gateway tables are validated by @rws/proxy, with key path and line (issue #10)', () => {
+    const bad = { [FILE]: 'port = 8080\n[[route]]\n[route.match]\npath = "/*"\n' };
+    const r = resolveConfig({ argv: [], env: {}, cwd: CWD, ...fsInput({ files: bad }) });
+    expect(r.problems.map(formatProblem)).toEqual([
+      'rws.config.toml:2: route[0]: is missing [route.action]',
+    ]);
+    expect(r.problems[0]?.code).toBe('RWS_PROXY_CONFIG_MISSING_VALUE');
+    const good = {
+      [FILE]: '[[route]]\n[route.match]\npath = "/*"\n[route.action]\ntype = "respond"\n',
+    };
+    const ok = resolveConfig({ argv: [], env: {}, cwd: CWD, ...fsInput({ files: good }) });
+    expect(ok.problems).toEqual([]);
+    expect(ok.warnings).toEqual([]);
+    expect(ok.config.proxy).toEqual({
+      route: [{ match: { path: '/*' }, action: { type: 'respond' } }],
+    });
+    expect(ok.config.isRootSet).toBe(false);
   });
 });

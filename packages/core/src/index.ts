@@ -12,6 +12,7 @@ export type { CoreErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';
 export type { HeadersInit } from './headers.js';
 export { Headers } from './headers.js';
+export { HOP_BY_HOP_HEADERS, hopByHopFields, withoutHopByHop } from './hop-by-hop.js';
 export type { HttpErrorOptions } from './http-error.js';
 export { HttpError } from './http-error.js';
 export { isToken } from './is-token.js';

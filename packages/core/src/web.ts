@@ -7,6 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { Body } from './body.js';
 import { createRequest } from './create-request.js';
 import { Headers } from './headers.js';
+import { hopByHopFields } from './hop-by-hop.js';
 import { errorResponse } from './response-helpers.js';
 import { RwsError } from './rws-error.js';
 import { isNullBodyStatus, statusText } from './status.js';
@@ -56,26 +57,18 @@ function webStreamSource(stream: ReadableStream<Uint8Array>, length: number | nu
 function noop(): void {}
 
 /**
- * Connection-specific fields (RFC 9110 §7.6.1) that describe the hop, not the message: the
- * converted body is already de-chunked, and an adapter that serves the Web object adds its own
- * framing, so copying `Transfer-Encoding: chunked` would frame the body twice.
+ * Core header fields as Web `Headers`, without pseudo-headers and connection-specific fields
+ * (RFC 9110 §7.6.1): they describe the hop, not the message. The converted body is already
+ * de-chunked, and an adapter that serves the Web object adds its own framing, so copying
+ * `Transfer-Encoding: chunked` would frame the body twice.
  */
-function isHopField(name: string): boolean {
-  return (
-    name === 'transfer-encoding' ||
-    name === 'connection' ||
-    name === 'keep-alive' ||
-    name === 'proxy-connection'
-  );
-}
-
-/** Core header fields as Web `Headers`, without pseudo-headers and connection-specific fields. */
 function toWebHeaders(headers: Headers): globalThis.Headers {
   const out = new globalThis.Headers();
+  const hop = hopByHopFields(headers);
   const list = headers.toList();
   for (let i = 0; i < list.length; i += 2) {
     const name = list[i]!;
-    if (name.charCodeAt(0) !== 58 /* : */ && !isHopField(name)) out.append(name, list[i + 1]!);
+    if (name.charCodeAt(0) !== 58 /* : */ && !hop.has(name)) out.append(name, list[i + 1]!);
   }
   return out;
 }

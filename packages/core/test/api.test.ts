@@ -8,6 +8,7 @@ it('exports exactly these names', async () => {
       "DEFAULT_MIME_TYPE",
       "ERROR_CODES",
       "ERROR_DESCRIPTIONS",
+      "HOP_BY_HOP_HEADERS",
       "Headers",
       "HttpError",
       "IN_PROCESS_CONNECTION",
@@ -21,6 +22,7 @@ it('exports exactly these names', async () => {
       "file",
       "fromWebRequest",
       "fromWebResponse",
+      "hopByHopFields",
       "html",
       "isCompressible",
       "isNullBodyStatus",
@@ -41,6 +43,7 @@ it('exports exactly these names', async () => {
       "toFetchHandler",
       "toWebRequest",
       "toWebResponse",
+      "withoutHopByHop",
     ]
   `);
 });

@@ -2,7 +2,8 @@
  * The JSON Schema (draft 2020-12) of rws.config.toml, derived from `CONFIG_KEYS` so editors
  * (Taplo / Even Better TOML) complete and check exactly what the resolver accepts.
  */
-import { CONFIG_KEYS, type ConfigKey, LEGACY_KEYS, PROXY_TABLES } from './schema.js';
+import { createGatewayJsonSchema } from '@rws/proxy';
+import { CONFIG_KEYS, type ConfigKey, LEGACY_KEYS } from './schema.js';
 
 type Json = Record<string, unknown>;
 
@@ -85,14 +86,8 @@ export function createJsonSchema(): Json {
     additionalProperties: false,
     properties: cors,
   };
-  for (const name of PROXY_TABLES) {
-    properties[name] = {
-      description: `[[${name}]] gateway tables: accepted and kept, not supported yet.`,
-      ...(name === 'middleware'
-        ? { type: 'object' }
-        : { type: 'array', items: { type: 'object' } }),
-    };
-  }
+  // The gateway sections come from @rws/proxy, which validates them.
+  Object.assign(properties, createGatewayJsonSchema());
   for (const [name, why] of Object.entries(LEGACY_KEYS)) {
     properties[name] = { description: why, deprecated: true };
   }

@@ -3,6 +3,14 @@
  * is collected (unknown keys with a did-you-mean, wrong types, out-of-range values), each with
  * its key path and the line it is on.
  */
+import {
+  findTomlLine as findLine,
+  hasGatewaySections,
+  type KeyPath,
+  keyPathName as keyName,
+  parseGatewayConfig,
+  tomlLineOf,
+} from '@rws/proxy';
 import { parse, TomlError } from 'smol-toml';
 import { ERROR_CODES } from '../errors.js';
 import { didYouMean } from '../internal/did-you-mean.js';
@@ -27,8 +35,6 @@ export interface ParsedToml {
   warnings: ConfigProblem[];
 }
 
-type KeyPath = readonly (string | number)[];
-
 /** TOML dotted name → key, for the top level (incl. flat aliases) and for `[cors]`. */
 const TOP = new Map<string, ConfigKey>();
 const CORS = new Map<string, ConfigKey>();
@@ -41,73 +47,8 @@ for (const k of CONFIG_KEYS) {
 const TOP_NAMES = [...TOP.keys(), 'cors', 'virtual_host', ...PROXY_TABLES];
 const VHOST_FIELDS = { domain: 'domain', cert_file: 'certFile', key_file: 'keyFile' } as const;
 
-/** `virtual_host[1].domain` */
-function keyName(path: KeyPath): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out.length === 0 ? p : `.${p}`;
-  return out;
-}
-
 function isTable(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-}
-
-function splitDotted(s: string): string[] {
-  // Good enough for config keys: bare or quoted parts separated by dots.
-  return s
-    .split('.')
-    .map((p) => p.trim())
-    .map((p) =>
-      (p.startsWith('"') && p.endsWith('"')) || (p.startsWith("'") && p.endsWith("'"))
-        ? p.slice(1, -1)
-        : p,
-    );
-}
-
-/**
- * The 1-based line where `path` is set (or its table opened), found by scanning the text:
- * smol-toml does not report positions of values, and a line number is what a human needs.
- */
-function findLine(text: string, path: KeyPath): number | undefined {
-  const target = path.map(String).join('\u0000');
-  const arrayCounts = new Map<string, number>();
-  let table: string[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line.length === 0 || line.startsWith('#')) continue;
-    if (line.startsWith('[')) {
-      const isArray = line.startsWith('[[');
-      const close = line.indexOf(isArray ? ']]' : ']');
-      if (close === -1) continue;
-      const parts = splitDotted(line.slice(isArray ? 2 : 1, close));
-      const name = parts.join('.');
-      if (isArray) arrayCounts.set(name, (arrayCounts.get(name) ?? -1) + 1);
-      // Insert the current index after every array-of-tables prefix: [route.match] → route.N.match.
-      table = [];
-      for (let j = 0; j < parts.length; j++) {
-        table.push(parts[j]!);
-        const idx = arrayCounts.get(parts.slice(0, j + 1).join('.'));
-        if (idx !== undefined) table.push(String(idx));
-      }
-      if (table.join('\u0000') === target) return i + 1;
-      continue;
-    }
-    const eq = line.indexOf('=');
-    if (eq === -1) continue;
-    const full = [...table, ...splitDotted(line.slice(0, eq))];
-    if (full.join('\u0000') === target) return i + 1;
-  }
-  return undefined;
-}
-
-/** The line of `path`, else of its nearest parent that has one (inline tables, arrays). */
-function lineOf(text: string, path: KeyPath): number | undefined {
-  for (let n = path.length; n > 0; n--) {
-    const line = findLine(text, path.slice(0, n));
-    if (line !== undefined) return line;
-  }
-  return undefined;
 }
 
 /** Parses and validates the text of a config file. `file` is only used in messages. */
@@ -139,7 +80,7 @@ export function parseToml(text: string, file: string): ParsedToml {
       source: 'file',
       file,
       key: keyName(path),
-      line: lineOf(text, path),
+      line: tomlLineOf(text, path),
       message,
       hint,
     });
@@ -158,7 +99,7 @@ export function parseToml(text: string, file: string): ParsedToml {
     const r = coerce(k, raw);
     if (r.ok) {
       values.set(k.path, r.value);
-      origins.set(k.path, { key: keyName(path), line: lineOf(text, path) });
+      origins.set(k.path, { key: keyName(path), line: tomlLineOf(text, path) });
     } else problem(ERROR_CODES.INVALID_VALUE, path, r.message);
   };
 
@@ -177,17 +118,9 @@ export function parseToml(text: string, file: string): ParsedToml {
       continue;
     }
     if (PROXY_TABLES.includes(name)) {
+      // Validated below by @rws/proxy, which owns the gateway sections.
       proxy ??= {};
       proxy[name] = value;
-      warnings.push({
-        code: ERROR_CODES.UNKNOWN_KEY,
-        source: 'file',
-        file,
-        key: name,
-        line: findLine(text, Array.isArray(value) ? [name, 0] : [name]),
-        message:
-          'gateway tables ([[route]], [[upstream]], …) are not supported yet; they are kept but have no effect',
-      });
       continue;
     }
     if (name === 'cors') {
@@ -221,6 +154,21 @@ export function parseToml(text: string, file: string): ParsedToml {
       if ((tree['cors'] as Record<string, unknown>)[sub] !== undefined) continue;
     }
     setValue(k, [name], value);
+  }
+  if (proxy !== null) {
+    problems.push(...parseGatewayConfig(text, { file, ignoreOtherKeys: true }).problems);
+    if (!hasGatewaySections(proxy)) {
+      const name = Object.keys(proxy)[0]!;
+      warnings.push({
+        code: ERROR_CODES.UNKNOWN_KEY,
+        source: 'file',
+        file,
+        key: name,
+        line: findLine(text, Array.isArray(proxy[name]) ? [name, 0] : [name]),
+        message:
+          'the gateway runs only with [[route]] or [[upstream]] tables; without them this has no effect',
+      });
+    }
   }
   return { values, origins, proxy, problems, warnings };
 }

@@ -1,29 +1,18 @@
+import {
+  formatConfigProblem,
+  type ProxyErrorCode,
+  type ConfigProblem as SharedConfigProblem,
+} from '@rws/proxy';
 import type { CliErrorCode } from '../errors.js';
 
-/** Where a configuration value came from. */
-export type ConfigSource = 'flag' | 'env' | 'file' | 'config';
+export type { ConfigSource } from '@rws/proxy';
 
-/** One problem (or warning) found while resolving the configuration. */
-export interface ConfigProblem {
-  readonly code: CliErrorCode;
-  readonly source: ConfigSource;
-  /** The flag (`--port`), env var (`RWS_CONFIG_PORT`) or TOML key path (`cors.allow_all`). */
-  readonly key: string;
-  readonly message: string;
-  /** The config file the problem is in (source `file`). */
-  readonly file?: string | undefined;
-  /** 1-based line in the config file, when known. */
-  readonly line?: number | undefined;
-  /** A suggestion, e.g. `did you mean "allow_all"?`. */
-  readonly hint?: string | undefined;
-}
+/**
+ * One problem (or warning) found while resolving the configuration. The shape (and the
+ * reporter) is @rws/proxy's, shared with the gateway, so gateway problems from
+ * `[[route]]`/`[[upstream]]` appear in the same list with their own codes.
+ */
+export type ConfigProblem = SharedConfigProblem<CliErrorCode | ProxyErrorCode>;
 
 /** One line per problem: `rws.config.toml:4: cors.allow_al: unknown key (did you mean …?)`. */
-export function formatProblem(p: ConfigProblem): string {
-  const where =
-    p.source === 'file' && p.file !== undefined
-      ? `${p.file}${p.line === undefined ? '' : `:${p.line}`}: `
-      : '';
-  const hint = p.hint === undefined ? '' : ` (${p.hint})`;
-  return `${where}${p.key}: ${p.message}${hint}`;
-}
+export const formatProblem: (p: ConfigProblem) => string = formatConfigProblem;

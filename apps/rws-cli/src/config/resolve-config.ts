@@ -127,6 +127,7 @@ export function resolveConfig(input: ResolveConfigInput): ResolveConfigResult {
     origins.set(path, { source: 'flag', key: `--${BY_PATH.get(path)?.flag ?? path}` });
   }
 
+  config.isRootSet = origins.has('root');
   crossCheck(config, origins, fileDisplay, fileKind, problems, warnings);
   return { command: args.command, config, problems, warnings, isUsageError };
 }

@@ -5,6 +5,8 @@
  * derived from `CONFIG_KEYS`.
  */
 
+import { GATEWAY_SECTIONS } from '@rws/proxy';
+
 /** How a raw value is read and checked. */
 export type ValueType =
   /** Any non-empty string. */
@@ -76,7 +78,7 @@ export interface CorsConfig {
   maxAge: number;
 }
 
-/** Tables of the gateway configuration, passed through untouched until @rws/proxy reads them. */
+/** Tables of the gateway configuration (`[[route]]`, `[[upstream]]`, …); @rws/proxy validates and runs them. */
 export interface ProxyConfigRaw {
   [table: string]: unknown;
 }
@@ -103,8 +105,13 @@ export interface ServerConfig {
   virtualHosts: VirtualHost[];
   /** The config file that was read (absolute), or null. */
   configFile: string | null;
-  /** `[[route]]`, `[[upstream]]`, … tables, not yet supported; null when the file has none. */
+  /** `[[route]]`, `[[upstream]]`, … tables (the gateway); null when the file has none. */
   proxy: ProxyConfigRaw | null;
+  /**
+   * True when `root` was set (flag, env or file) rather than defaulted to the working
+   * directory. In gateway mode only an explicit root serves the requests no route matched.
+   */
+  isRootSet: boolean;
 }
 
 interface KeyInit {
@@ -356,15 +363,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   }),
 ];
 
-/** TOML tables that belong to the gateway configuration (a later release). */
-export const PROXY_TABLES: readonly string[] = [
-  'route',
-  'upstream',
-  'tcp_proxy',
-  'udp_proxy',
-  'ws_proxy',
-  'middleware',
-];
+/** TOML tables that belong to the gateway configuration, validated and run by @rws/proxy. */
+export const PROXY_TABLES: readonly string[] = GATEWAY_SECTIONS;
 
 /** Keys the reference accepted that rws ignores, with the reason shown as a warning. */
 export const LEGACY_KEYS: Readonly<Record<string, string>> = {
@@ -383,7 +383,7 @@ export function setPath(target: object, path: string, value: unknown): void {
 
 /** The defaults (from `CONFIG_KEYS`) as a `ServerConfig`, with `root` resolved to `cwd`. */
 export function defaultConfig(cwd: string): ServerConfig {
-  const config = { cors: {}, proxy: null } as unknown as ServerConfig;
+  const config = { cors: {}, proxy: null, isRootSet: false } as unknown as ServerConfig;
   for (const k of CONFIG_KEYS) setPath(config, k.path, structuredClone(k.default));
   config.root = cwd;
   return config;
