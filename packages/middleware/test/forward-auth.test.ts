@@ -80,6 +80,7 @@ describe('forwardAuth() against a real node:http auth service', () => {
     expect(sent['x-forwarded-host']).toBe(`127.0.0.1:${app.port}`);
     expect(sent['x-forwarded-for']).toBe('127.0.0.1');
     expect(sent['content-length']).toBeUndefined();
+    expect(sent['x-hop']).toBeUndefined();
   });
 
   it('a denial is returned as the auth service sent it; the handler never runs', async () => {

@@ -6,7 +6,15 @@
  *
  * @module
  */
-import { type Handler, Headers, type Middleware, type Request, type Response } from '@rws/core';
+import {
+  type Handler,
+  Headers,
+  HOP_BY_HOP_HEADERS,
+  hopByHopFields,
+  type Middleware,
+  type Request,
+  type Response,
+} from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { deriveRequest } from '../internal/derive-request.js';
 import { failOptions, isPositiveInteger } from '../internal/fail.js';
@@ -56,22 +64,9 @@ export interface ForwardAuthOptions {
   fetch?: ForwardAuthFetch | undefined;
 }
 
-// Never sent to the auth service (RFC 9110 §7.6.1 connection fields, and the framing of a
-// body that is not forwarded) nor copied back from it.
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'expect',
-  'host',
-  'content-length',
-]);
+// Besides the hop-by-hop fields: the framing of a body that is not forwarded, and fields the
+// client library sets itself.
+const NOT_FORWARDED = new Set(['host', 'content-length', 'expect']);
 
 function plain(status: number, message: string): Response {
   return {
@@ -125,10 +120,11 @@ export function forwardAuth(options: ForwardAuthOptions): Middleware {
 
   function authHeaders(req: Request): [string, string][] {
     const out: [string, string][] = [];
+    const hop = hopByHopFields(req.headers);
     const list = req.headers.toList();
     for (let i = 0; i < list.length; i += 2) {
       const name = list[i]!;
-      if (HOP_BY_HOP.has(name) || name.charCodeAt(0) === 58 /* : */) continue;
+      if (hop.has(name) || NOT_FORWARDED.has(name) || name.charCodeAt(0) === 58 /* : */) continue;
       if (sent !== undefined && !sent.includes(name)) continue;
       if (name.startsWith('x-forwarded-') && !isTrustingForward) continue;
       out.push([name, list[i + 1]!]);
@@ -184,7 +180,12 @@ export function forwardAuth(options: ForwardAuthOptions): Middleware {
       answer.headers.forEach((value, name) => {
         const key = name.toLowerCase();
         // fetch joins Set-Cookie lines with ", "; they are taken from getSetCookie() below.
-        if (!HOP_BY_HOP.has(key) && key !== 'set-cookie' && key !== 'content-encoding') {
+        if (
+          !HOP_BY_HOP_HEADERS.has(key) &&
+          !NOT_FORWARDED.has(key) &&
+          key !== 'set-cookie' &&
+          key !== 'content-encoding'
+        ) {
           headers.append(key, value);
         }
       });
