@@ -22,6 +22,7 @@ export default defineConfig({
     'src/webhooks/index.ts',
     'src/passwords/index.ts',
     'src/forward-auth/index.ts',
+    'src/tracing/index.ts',
   ],
   format: ['esm'],
   dts: true,

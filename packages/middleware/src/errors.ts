@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   PASSWORDS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_PASSWORDS_INVALID_OPTIONS',
   PASSWORDS_INVALID_HASH: 'RWS_MIDDLEWARE_PASSWORDS_INVALID_HASH',
   FORWARD_AUTH_INVALID_OPTIONS: 'RWS_MIDDLEWARE_FORWARD_AUTH_INVALID_OPTIONS',
+  TRACING_INVALID_OPTIONS: 'RWS_MIDDLEWARE_TRACING_INVALID_OPTIONS',
 } as const;
 
 /** A one-line description of each code, keyed by the code string. */
@@ -82,4 +83,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'verifyPassword() or needsRehash() was given a stored hash that is not a supported PHC string (500).',
   RWS_MIDDLEWARE_FORWARD_AUTH_INVALID_OPTIONS:
     'forwardAuth() was given an address that is not an http(s) URL, a bad timeout, header name or fetch function.',
+  RWS_MIDDLEWARE_TRACING_INVALID_OPTIONS:
+    'tracing() was given an opentelemetry option that is not the @opentelemetry/api module, or a sample that is not a function.',
 };

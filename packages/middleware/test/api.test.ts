@@ -186,6 +186,17 @@ it('exports of @rws/middleware/forward-auth', async () => {
   `);
 });
 
+it('exports of @rws/middleware/tracing', async () => {
+  expect(Object.keys(await import('../src/tracing/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "parseTraceparent",
+      "parseTracestate",
+      "traceContext",
+      "tracing",
+    ]
+  `);
+});
+
 it('package.json exports a subpath for every middleware folder', async () => {
   const { readFile } = await import('node:fs/promises');
   const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
@@ -211,6 +222,7 @@ it('package.json exports a subpath for every middleware folder', async () => {
       "./session",
       "./static",
       "./timeout",
+      "./tracing",
       "./webhooks",
     ]
   `);
