@@ -1,7 +1,8 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { compose, isRwsError, json } from '@rws/core';
-import { forwardAuth } from '@rws/middleware/forward-auth';
+import { createAgent } from '@rws/http1';
+import { type ForwardAuthFetch, forwardAuth } from '@rws/middleware/forward-auth';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { httpCall, serveHandler } from './serve-helpers.js';
 
@@ -132,6 +133,42 @@ describe('forwardAuth() against a real node:http auth service', () => {
     const res = await httpCall(app.port, '/', { headers: { authorization: 'Bearer good' } });
     expect(res.status).toBe(503);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("works over @rws/http1's pooled client through a small fetch adapter", async () => {
+    const agent = createAgent();
+    onTestFinished(() => agent.close());
+    const http1Fetch: ForwardAuthFetch = async (url, init) => {
+      const res = await agent.request({
+        url,
+        method: init.method,
+        headers: init.headers,
+        signal: init.signal,
+      });
+      return {
+        status: res.status,
+        headers: res.headers,
+        arrayBuffer: async () => {
+          const bytes = await res.body.bytes();
+          return bytes.buffer.slice(
+            bytes.byteOffset,
+            bytes.byteOffset + bytes.byteLength,
+          ) as ArrayBuffer;
+        },
+      };
+    };
+    const auth = await startAuthServer();
+    const app = await startApp(`${auth.url}/verify`, { fetch: http1Fetch });
+    const ok = await httpCall(app.port, '/a', { headers: { authorization: 'Bearer good' } });
+    expect(JSON.parse(ok.body)).toMatchObject({ user: ['ada'], groups: 'admin' });
+    const denied = await httpCall(app.port, '/a', { headers: { authorization: 'Bearer bad' } });
+    expect(denied.status).toBe(401);
+    expect(denied.body).toBe('{"error":"invalid token"}');
+    const redirect = await httpCall(app.port, '/page', { headers: { accept: 'text/html' } });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(auth.seen).toHaveLength(3);
+    expect(app.reached()).toBe(1);
   });
 
   it.each([
