@@ -1,4 +1,4 @@
-import { hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHash, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { failOptions } from '../fail.js';
 
 /** A secret as given: a string (UTF-8) or bytes. */
@@ -43,14 +43,14 @@ export function deriveKey(secret: Buffer, purpose: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `rws:${purpose}`, 32));
 }
 
-/** Constant-time string comparison; different lengths compare false without leaking where. */
+/**
+ * Constant-time comparison. Both sides are hashed to SHA-256 first, so inputs of different
+ * lengths take the same time and the length of the secret side is not revealed either.
+ */
 export function safeEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  if (x.byteLength !== y.byteLength) {
-    // Still spend the comparison so length is the only thing timing reveals.
-    timingSafeEqual(x, x);
-    return false;
-  }
-  return timingSafeEqual(x, y);
+  return timingSafeEqual(sha256(a), sha256(b));
+}
+
+function sha256(value: string | Uint8Array): Buffer {
+  return createHash('sha256').update(value).digest();
 }
