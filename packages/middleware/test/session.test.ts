@@ -163,7 +163,14 @@ describe('session()', () => {
     [{ keys: [SECRET], store: {} }, /store must implement/],
     [{ keys: [SECRET], cookieName: 'bad name' }, /cookie name is invalid/],
   ])('fails closed at startup on %j', (options, message) => {
-    expect(() => session(options as never)).toThrow(message);
+    let caught: unknown;
+    try {
+      session(options as never);
+    } catch (err) {
+      caught = err;
+    }
+    expect(isRwsError(caught, 'RWS_MIDDLEWARE_SESSION_INVALID_OPTIONS')).toBe(true);
+    expect((caught as Error).message).toMatch(message);
   });
 
   it('a failing store surfaces as RWS_MIDDLEWARE_SESSION_STORE_FAILED, not an empty session', async () => {

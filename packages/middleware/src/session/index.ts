@@ -120,7 +120,11 @@ export function session(options: SessionOptions): Middleware {
   const { secure = 'auto', ...attributes } = options.cookie ?? {};
   const base: CookieOptions = { path: '/', httpOnly: true, sameSite: 'Lax', ...attributes };
   // Fail at startup on a bad name or attribute rather than on the first response.
-  serializeCookie(name, 'x', { ...base, secure: secure !== false });
+  try {
+    serializeCookie(name, 'x', { ...base, secure: secure !== false });
+  } catch (err) {
+    fail((err as Error).message);
+  }
 
   const cookieFor = (req: Request, value: string, maxAgeSec: number): string => {
     const isSecure = secure === 'auto' ? req.conn.tls !== null : secure;
