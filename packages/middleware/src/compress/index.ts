@@ -163,7 +163,20 @@ export function compress(options: CompressOptions = {}): Middleware {
     const cacheControl = headers.get('cache-control');
     if (cacheControl !== null && splitList(cacheControl).includes('no-transform')) return res;
     appendVary(headers, ['Accept-Encoding']);
-    const { coding, isIdentityRefused } = negotiate(req.headers.get('accept-encoding'), encodings);
+    const accept = req.headers.get('accept-encoding');
+    const body = res.body;
+    // Fast path for small bodies: only a `q=0` can refuse identity and force compression.
+    // Three bytes per UTF-16 unit bound a string's UTF-8 size without encoding it.
+    const upperBound =
+      typeof body === 'string'
+        ? body.length * 3
+        : body instanceof Uint8Array
+          ? body.byteLength
+          : threshold;
+    if (upperBound < threshold && (accept === null || !accept.includes('q=0'))) {
+      return res;
+    }
+    const { coding, isIdentityRefused } = negotiate(accept, encodings);
     if (coding === null) return res;
     const length = await knownLength(res);
     if (length !== null && length < threshold && !isIdentityRefused) return res;
@@ -176,7 +189,6 @@ export function compress(options: CompressOptions = {}): Middleware {
       if (isDropEtag) headers.delete('etag');
       else headers.set('etag', `W/${etag}`);
     }
-    const body = res.body;
     if (typeof body === 'string' || body instanceof Uint8Array) {
       const data = typeof body === 'string' ? Buffer.from(body) : body;
       const out = await compressBuffer(data, coding, levels);
