@@ -38,6 +38,7 @@ const NAMES = [
   'sse-clock',
   'http-client',
   'graceful-shutdown',
+  'gateway',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -136,6 +137,30 @@ afterAll(async () => {
 });
 
 describe('examples', () => {
+  test('gateway: bearer auth, round robin proxy, redirect, cache, catch-all 404', async () => {
+    const { url } = ex('gateway');
+    expect((await fetch(`${url}/v1/hello`)).status).toBe(401);
+    const seen = new Set<string>();
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${url}/v1/hello`, {
+        headers: { authorization: 'Bearer demo-token' },
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { backend: string; path: string };
+      expect(body.path).toBe('/v1/hello');
+      seen.add(body.backend);
+    }
+    expect([...seen].sort()).toEqual(['a', 'b']);
+    const moved = await fetch(`${url}/old/page`, { redirect: 'manual' });
+    expect([moved.status, moved.headers.get('location')]).toEqual([301, '/v1/old/page']);
+    await (await fetch(`${url}/time`)).arrayBuffer();
+    const cached = await fetch(`${url}/time`);
+    await cached.arrayBuffer();
+    expect(cached.headers.get('cache-status')).toMatch(/hit/);
+    const other = await fetch(`${url}/nothing`);
+    expect([other.status, await other.text()]).toEqual([404, 'Not Found']);
+  });
+
   test('hello-http1 answers a raw handler and echoes JSON', async () => {
     const { url } = ex('hello-http1');
     const res = await fetch(`${url}/`);

@@ -60,7 +60,7 @@ export function isGatewayMode(config: ServerConfig): boolean {
 }
 
 /** Builds the gateway of `config` (its file re-read); throws `GatewayConfigError`. */
-export function startGateway(config: ServerConfig): Promise<Gateway> {
+function startGateway(config: ServerConfig): Promise<Gateway> {
   return createGateway({ path: config.configFile! }, { ignoreOtherKeys: true });
 }
 

@@ -175,3 +175,40 @@ describe('rws: gateway mode', () => {
     expect(await rws.stop()).toBe(0);
   }, 30_000);
 });
+
+describe('rws: gateway config in-process (issue #10)', () => {
+  it('the JSON Schema describes the gateway sections', async () => {
+    const { createJsonSchema } = await import('../src/index.js');
+    const props = createJsonSchema()['properties'] as Record<string, Record<string, unknown>>;
+    for (const name of [
+      'upstream',
+      'route',
+      'middleware',
+      'admin',
+      'tcp_proxy',
+      'udp_proxy',
+      'ws_proxy',
+    ]) {
+      expect(props[name], name).toBeDefined();
+    }
+    const route = (
+      props['route']!['items'] as { properties: Record<string, { properties?: object }> }
+    ).properties;
+    expect(Object.keys(route['match']!.properties!)).toEqual([
+      'host',
+      'path',
+      'method',
+      'content_type',
+      'headers',
+    ]);
+  });
+
+  it('gateway sections without routes or upstreams are a warning: they would do nothing', async () => {
+    const { parseToml } = await import('../src/index.js');
+    const r = parseToml('[middleware]\ntimeout_ms = 100\n', 'rws.config.toml');
+    expect(r.problems).toEqual([]);
+    expect(r.warnings.map((w) => `${w.line}: ${w.key}: ${w.message}`)).toEqual([
+      '1: middleware: the gateway runs only with [[route]] or [[upstream]] tables; without them this has no effect',
+    ]);
+  });
+});

@@ -7,6 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { Body } from './body.js';
 import { createRequest } from './create-request.js';
 import { Headers } from './headers.js';
+import { hopByHopFields } from './hop-by-hop.js';
 import { parseContentLength } from './parse-content-length.js';
 import { errorResponse } from './response-helpers.js';
 import { RwsError } from './rws-error.js';
@@ -63,32 +64,26 @@ function contentLength(value: string | null): number | null {
 }
 
 /**
- * Connection-specific fields (RFC 9110 §7.6.1) that describe the hop, not the message: the
- * converted body is already de-chunked, and an adapter that serves the Web object adds its own
- * framing, so copying `Transfer-Encoding: chunked` would frame the body twice.
+ * Core header fields as Web `Headers`, without pseudo-headers and connection-specific fields
+ * (RFC 9110 §7.6.1): they describe the hop, not the message. The converted body is already
+ * de-chunked, and an adapter that serves the Web object adds its own framing, so copying
+ * `Transfer-Encoding: chunked` would frame the body twice.
  */
-function isHopField(name: string): boolean {
-  return (
-    name === 'transfer-encoding' ||
-    name === 'connection' ||
-    name === 'keep-alive' ||
-    name === 'proxy-connection'
-  );
-}
-
 /**
- * Core header fields as Web `Headers`, without pseudo-headers and connection-specific fields.
- * Several `cookie` fields (HTTP/2 and HTTP/3 split them) become one joined with `; `
- * (RFC 9113 §8.2.3); Web `Headers` would join them with `, `, which servers read as one cookie.
+ * Core header fields as Web `Headers`, without pseudo-headers and hop-by-hop fields (core's one
+ * list, plus those `Connection` names). Several `cookie` fields (HTTP/2 and HTTP/3 split them)
+ * become one joined with `; ` (RFC 9113 §8.2.3); Web `Headers` would join them with `, `, which
+ * servers read as one cookie.
  */
 function toWebHeaders(headers: Headers): globalThis.Headers {
   const out = new globalThis.Headers();
+  const hop = hopByHopFields(headers);
   const list = headers.toList();
   let cookieCount = 0;
   for (let i = 0; i < list.length; i += 2) {
     const name = list[i]!;
     if (name === 'cookie') cookieCount++;
-    else if (name.charCodeAt(0) !== 58 /* : */ && !isHopField(name)) out.append(name, list[i + 1]!);
+    else if (name.charCodeAt(0) !== 58 /* : */ && !hop.has(name)) out.append(name, list[i + 1]!);
   }
   if (cookieCount > 0) out.set('cookie', headers.get('cookie')!);
   return out;

@@ -8,6 +8,7 @@ it('exports exactly these names', async () => {
       "DEFAULT_MIME_TYPE",
       "ERROR_CODES",
       "ERROR_DESCRIPTIONS",
+      "HOP_BY_HOP_HEADERS",
       "Headers",
       "HttpError",
       "IN_PROCESS_CONNECTION",
@@ -23,6 +24,7 @@ it('exports exactly these names', async () => {
       "file",
       "fromWebRequest",
       "fromWebResponse",
+      "hopByHopFields",
       "html",
       "isCompressible",
       "isNullBodyStatus",
@@ -49,6 +51,7 @@ it('exports exactly these names', async () => {
       "toWebRequest",
       "toWebResponse",
       "validateInformational",
+      "withoutHopByHop",
     ]
   `);
 });

@@ -17,6 +17,18 @@ export const ERROR_CODES = {
   BODY_LIMIT_INVALID_OPTIONS: 'RWS_MIDDLEWARE_BODY_LIMIT_INVALID_OPTIONS',
   BODY_LIMIT_EXCEEDED: 'RWS_MIDDLEWARE_BODY_LIMIT_EXCEEDED',
   CACHE_INVALID_OPTIONS: 'RWS_MIDDLEWARE_CACHE_INVALID_OPTIONS',
+  COMPRESS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_COMPRESS_INVALID_OPTIONS',
+  SECURITY_HEADERS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_SECURITY_HEADERS_INVALID_OPTIONS',
+  COOKIES_INVALID_OPTIONS: 'RWS_MIDDLEWARE_COOKIES_INVALID_OPTIONS',
+  SESSION_INVALID_OPTIONS: 'RWS_MIDDLEWARE_SESSION_INVALID_OPTIONS',
+  SESSION_NOT_INSTALLED: 'RWS_MIDDLEWARE_SESSION_NOT_INSTALLED',
+  SESSION_STORE_FAILED: 'RWS_MIDDLEWARE_SESSION_STORE_FAILED',
+  CSRF_INVALID_OPTIONS: 'RWS_MIDDLEWARE_CSRF_INVALID_OPTIONS',
+  WEBHOOKS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_WEBHOOKS_INVALID_OPTIONS',
+  PASSWORDS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_PASSWORDS_INVALID_OPTIONS',
+  PASSWORDS_INVALID_HASH: 'RWS_MIDDLEWARE_PASSWORDS_INVALID_HASH',
+  FORWARD_AUTH_INVALID_OPTIONS: 'RWS_MIDDLEWARE_FORWARD_AUTH_INVALID_OPTIONS',
+  TRACING_INVALID_OPTIONS: 'RWS_MIDDLEWARE_TRACING_INVALID_OPTIONS',
 } as const;
 
 /** A one-line description of each code, keyed by the code string. */
@@ -49,4 +61,28 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
     "A request body grew past the route's bodyLimit() while it was being read (413).",
   RWS_MIDDLEWARE_CACHE_INVALID_OPTIONS:
     'cache() was given an invalid TTL, size bound or Vary header list.',
+  RWS_MIDDLEWARE_COMPRESS_INVALID_OPTIONS:
+    'compress() was given an unknown or unavailable encoding, a bad threshold, filter or etag mode.',
+  RWS_MIDDLEWARE_SECURITY_HEADERS_INVALID_OPTIONS:
+    'securityHeaders() was given a header value with control characters, a bad CSP directive or source, HSTS max-age, frame option, referrer or permissions policy.',
+  RWS_MIDDLEWARE_COOKIES_INVALID_OPTIONS:
+    'createCookieKeys() was given no secrets or a secret shorter than 32 bytes.',
+  RWS_MIDDLEWARE_SESSION_INVALID_OPTIONS:
+    'session() or a session store was given missing or short keys, a bad TTL, cookie attribute, store or Redis client.',
+  RWS_MIDDLEWARE_SESSION_NOT_INSTALLED:
+    'getSession() was called for a request that did not pass through session() (500).',
+  RWS_MIDDLEWARE_SESSION_STORE_FAILED:
+    'The session store (e.g. Redis) failed or returned a record that is not JSON (500).',
+  RWS_MIDDLEWARE_CSRF_INVALID_OPTIONS:
+    'csrf() was given an invalid cookie name or attribute, header name or form field.',
+  RWS_MIDDLEWARE_WEBHOOKS_INVALID_OPTIONS:
+    'verifyWebhookSignature() or webhookSignature() was given an unknown provider, no secret, or a bad tolerance or size limit.',
+  RWS_MIDDLEWARE_PASSWORDS_INVALID_OPTIONS:
+    'hashPassword(), needsRehash() or generateToken() was given an empty password, an unknown or unavailable algorithm, or a parameter out of range.',
+  RWS_MIDDLEWARE_PASSWORDS_INVALID_HASH:
+    'verifyPassword() or needsRehash() was given a stored hash that is not a supported PHC string (500).',
+  RWS_MIDDLEWARE_FORWARD_AUTH_INVALID_OPTIONS:
+    'forwardAuth() was given an address that is not an http(s) URL, a bad timeout, header name or fetch function.',
+  RWS_MIDDLEWARE_TRACING_INVALID_OPTIONS:
+    'tracing() was given an opentelemetry option that is not the @opentelemetry/api module, or a sample that is not a function.',
 };

@@ -116,6 +116,98 @@ it('exports of @rws/middleware/metrics', async () => {
   `);
 });
 
+it('exports of @rws/middleware/compress', async () => {
+  expect(Object.keys(await import('../src/compress/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "compress",
+    ]
+  `);
+});
+
+it('exports of @rws/middleware/security-headers', async () => {
+  expect(
+    Object.keys(await import('../src/security-headers/index.js')).sort(),
+  ).toMatchInlineSnapshot(`
+    [
+      "DEFAULT_CSP_DIRECTIVES",
+      "securityHeaders",
+    ]
+  `);
+});
+
+it('exports of @rws/middleware/cookies', async () => {
+  expect(Object.keys(await import('../src/cookies/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "createCookieKeys",
+      "getEncryptedCookie",
+      "getSignedCookie",
+      "setEncryptedCookie",
+      "setSignedCookie",
+    ]
+  `);
+});
+
+it('exports of @rws/middleware/session', async () => {
+  expect(Object.keys(await import('../src/session/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "Session",
+      "createMemorySessionStore",
+      "createRedisSessionStore",
+      "getSession",
+      "session",
+    ]
+  `);
+});
+
+it('exports of @rws/middleware/csrf', async () => {
+  expect(Object.keys(await import('../src/csrf/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "csrf",
+      "csrfToken",
+    ]
+  `);
+});
+
+it('exports of @rws/middleware/webhooks', async () => {
+  expect(Object.keys(await import('../src/webhooks/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "verifyWebhookSignature",
+      "webhookSignature",
+    ]
+  `);
+});
+
+it('exports of @rws/middleware/passwords', async () => {
+  expect(Object.keys(await import('../src/passwords/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "HAS_ARGON2",
+      "generateToken",
+      "hashPassword",
+      "needsRehash",
+      "verifyPassword",
+    ]
+  `);
+});
+
+it('exports of @rws/middleware/forward-auth', async () => {
+  expect(Object.keys(await import('../src/forward-auth/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "forwardAuth",
+    ]
+  `);
+});
+
+it('exports of @rws/middleware/tracing', async () => {
+  expect(Object.keys(await import('../src/tracing/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "parseTraceparent",
+      "parseTracestate",
+      "traceContext",
+      "tracing",
+    ]
+  `);
+});
+
 it('package.json exports a subpath for every middleware folder', async () => {
   const { readFile } = await import('node:fs/promises');
   const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
@@ -126,15 +218,24 @@ it('package.json exports a subpath for every middleware folder', async () => {
       "./auth",
       "./body-limit",
       "./cache",
+      "./compress",
+      "./cookies",
       "./cors",
+      "./csrf",
+      "./forward-auth",
       "./ip-filter",
       "./metrics",
       "./package.json",
+      "./passwords",
       "./rate-limit",
       "./request-id",
       "./rewrite",
+      "./security-headers",
+      "./session",
       "./static",
       "./timeout",
+      "./tracing",
+      "./webhooks",
     ]
   `);
 });

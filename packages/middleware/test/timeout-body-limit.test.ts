@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { compose, createRequest, text } from '@rws/core';
+import { compose, createRequest, Headers, text } from '@rws/core';
 import { bodyLimit } from '@rws/middleware/body-limit';
 import { TimeoutError, timeout } from '@rws/middleware/timeout';
 import { describe, expect, it } from 'vitest';
@@ -29,6 +29,27 @@ describe('timeout', () => {
     expect(Date.now() - started).toBeLessThan(1500);
     expect(isAborted).toBe(true);
     expect(reason).toBeInstanceOf(TimeoutError);
+  });
+
+  it('releases the body of an answer that came too late', async () => {
+    let isReleased = false;
+    async function* body() {
+      try {
+        yield Buffer.from('late');
+        await new Promise(() => {});
+      } finally {
+        isReleased = true;
+      }
+    }
+    const h = compose([timeout({ ms: 20 })], async () => {
+      await new Promise((r) => setTimeout(r, 60));
+      const gen = body();
+      await gen.next(); // started, holding its resource
+      return { status: 200, headers: new Headers(), body: gen };
+    });
+    expect((await h(createRequest({ method: 'GET', target: '/' }))).status).toBe(504);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(isReleased).toBe(true);
   });
 
   it('passes a fast answer (and a thrown error) through untouched', async () => {

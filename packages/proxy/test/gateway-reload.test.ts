@@ -115,6 +115,20 @@ describe('POST /admin/config/reload', () => {
     expect((await httpCall(port, '/admin/config/reload', { method: 'POST' })).status).toBe(404);
   });
 
+  it('sits behind the global [middleware]: an ip_filter guards it too', async () => {
+    const gateway = await createGateway(
+      '[admin]\nreload = true\ntoken_env = "T"\n[middleware]\nip_filter = { deny = ["127.0.0.1"] }\n[[route]]\n[route.action]\ntype = "respond"\n',
+      { env: { T: 'tok' } },
+    );
+    onTestFinished(() => gateway.close());
+    const port = await serveHandler(gateway.handler);
+    const res = await httpCall(port, '/admin/config/reload', {
+      method: 'POST',
+      headers: { authorization: 'Bearer tok' },
+    });
+    expect(res.status).toBe(403);
+  });
+
   it('needs the token; reloads the file; a bad file is 422 with the problems and changes nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rws-gw-admin-'));
     const file = join(dir, 'rws.config.toml');

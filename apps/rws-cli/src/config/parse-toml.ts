@@ -5,6 +5,7 @@
  */
 import {
   findTomlLine as findLine,
+  hasGatewaySections,
   type KeyPath,
   keyPathName as keyName,
   parseGatewayConfig,
@@ -173,6 +174,18 @@ export function parseToml(text: string, file: string): ParsedToml {
   }
   if (proxy !== null) {
     problems.push(...parseGatewayConfig(text, { file, ignoreOtherKeys: true }).problems);
+    if (!hasGatewaySections(proxy)) {
+      const name = Object.keys(proxy)[0]!;
+      warnings.push({
+        code: ERROR_CODES.UNKNOWN_KEY,
+        source: 'file',
+        file,
+        key: name,
+        line: findLine(text, Array.isArray(proxy[name]) ? [name, 0] : [name]),
+        message:
+          'the gateway runs only with [[route]] or [[upstream]] tables; without them this has no effect',
+      });
+    }
   }
   return { values, origins, proxy, problems, warnings };
 }

@@ -53,7 +53,9 @@ export function timeout(options: TimeoutOptions): Middleware {
       else req.signal.addEventListener('abort', onAbort, { once: true });
       const inner = deriveRequest(req, { signal: controller.signal });
       return new Promise<Response>((resolve, reject) => {
+        let isTimedOut = false;
         const timer = setTimeout(() => {
+          isTimedOut = true;
           controller.abort(new TimeoutError(ms));
           resolve({
             status,
@@ -70,14 +72,27 @@ export function timeout(options: TimeoutOptions): Middleware {
           .then(
             (res) => {
               settle();
-              resolve(res);
+              // Too late: nobody will read this body, so release what it holds (a pooled
+              // upstream socket, a file handle).
+              if (isTimedOut) discard(res);
+              else resolve(res);
             },
             (err: unknown) => {
               settle();
-              reject(err);
+              if (!isTimedOut) reject(err);
             },
           );
       });
     },
   };
+}
+
+function discard(res: Response): void {
+  const body = res.body as { cancel?: () => unknown; [Symbol.asyncIterator]?: unknown } | null;
+  if (body === null || typeof body !== 'object') return;
+  if (body instanceof ReadableStream) void body.cancel().catch(() => {});
+  else if (typeof body[Symbol.asyncIterator] === 'function') {
+    const it = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    void it.return?.()?.catch?.(() => {});
+  }
 }

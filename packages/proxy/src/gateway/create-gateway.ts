@@ -269,8 +269,9 @@ export async function createGateway(
     const rt = current;
     rt.inflight++;
     try {
-      if (rt.adminToken !== null && req.path === RELOAD_PATH) return await admin(rt, req);
       const select: Handler = (r) => {
+        // Inside the global middleware, so an [middleware] ip_filter guards the endpoint too.
+        if (rt.adminToken !== null && r.path === RELOAD_PATH) return admin(rt, r);
         const route = findRoute(rt, r);
         return route === null ? next(r) : route.handler(r);
       };

@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 
 /** An IPv4-mapped IPv6 address (`::ffff:1.2.3.4`) as the IPv4 address it carries. */
-export function normalizeIp(address: string): string {
+function normalizeIp(address: string): string {
   let a = address;
   if (a.startsWith('[') && a.endsWith(']')) a = a.slice(1, -1);
   const zone = a.indexOf('%');

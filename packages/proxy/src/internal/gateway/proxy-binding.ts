@@ -12,6 +12,7 @@ import {
   type Middleware,
   type Request,
   type Response,
+  withoutHopByHop,
 } from '@rws/core';
 import { createPool, type Pool } from '@rws/http1';
 import type {
@@ -66,31 +67,6 @@ export function createGatewayUpstream(
   };
 }
 
-/** RFC 9110 §7.6.1: connection-specific fields never cross the proxy. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
-
-function forwardHeaders(from: Headers): Headers {
-  const named = new Set<string>();
-  for (const v of from.getAll('connection')) {
-    for (const n of v.split(',')) named.add(n.trim().toLowerCase());
-  }
-  const out = new Headers();
-  for (const [name, value] of from) {
-    if (!HOP_BY_HOP.has(name) && !named.has(name)) out.append(name, value);
-  }
-  return out;
-}
-
 function rewritePath(target: string, strip: string | null, add: string | null): string {
   let t = target;
   if (strip !== null) {
@@ -118,7 +94,7 @@ export function createProxyRoute(
     async handle(req: Request, _next: Handler): Promise<Response> {
       const member = upstream.pick(req);
       if (member === null) return errorResponse(502, 'Bad Gateway: no backend');
-      const headers = forwardHeaders(req.headers);
+      const headers = withoutHopByHop(req.headers);
       const host = req.headers.get('host');
       const prior = req.headers.get('x-forwarded-for');
       headers.set(
@@ -148,7 +124,7 @@ export function createProxyRoute(
             bodyTimeoutMs: o.readTimeoutMs,
           },
         });
-        return { status: res.status, headers: forwardHeaders(res.headers), body: res.body };
+        return { status: res.status, headers: withoutHopByHop(res.headers), body: res.body };
       } catch (err) {
         if (isRwsError(err) && err.code.endsWith('_TIMEOUT'))
           return errorResponse(504, 'Gateway Timeout');
