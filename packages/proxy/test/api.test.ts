@@ -5,6 +5,10 @@ it('exports', async () => {
     [
       "ERROR_CODES",
       "ERROR_DESCRIPTIONS",
+      "STRATEGIES",
+      "createUpstream",
+      "getProxyInfo",
+      "reverseProxy",
     ]
   `);
 });
