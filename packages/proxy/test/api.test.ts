@@ -5,17 +5,22 @@ it('exports', async () => {
     [
       "ERROR_CODES",
       "ERROR_DESCRIPTIONS",
+      "GATEWAY_CONFIG_CODES",
       "GATEWAY_SECTIONS",
       "GatewayConfigError",
+      "STRATEGIES",
       "createGateway",
       "createGatewayJsonSchema",
+      "createUpstream",
       "didYouMean",
       "findTomlLine",
       "formatConfigProblem",
+      "getProxyInfo",
       "hasGatewaySections",
       "keyPathName",
       "parseBackendAddress",
       "parseGatewayConfig",
+      "reverseProxy",
       "tomlLineOf",
     ]
   `);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createGateway, formatConfigProblem } from '../src/index.js';
-import { httpCall, serveHandler, startBackend } from './helpers.js';
+import { httpCall, serveHandler, startBackend } from './gateway-helpers.js';
 
 const proxyRoute = (address: string, tag: string) =>
   `[[upstream]]\nname = "app"\nbackends = ["${address}"]\n` +
@@ -88,6 +88,23 @@ describe('reload', () => {
     expect((await gateway.reload(proxyRoute(a.address, 'two'))).isApplied).toBe(true);
     const res = await httpCall(port, '/app/2');
     expect(res.headers['x-generation']).toBe('two');
+    expect(a.connections()).toBe(1);
+  });
+
+  it('a changed backend list updates the same upstream: unchanged backends keep their pool', async () => {
+    const a = await startBackend('a');
+    const b = await startBackend('b');
+    const config = (backends: string[], tag: string) =>
+      proxyRoute(backends[0]!, tag).replace(`["${backends[0]}"]`, JSON.stringify(backends));
+    const gateway = await createGateway(config([a.address], 'one'));
+    onTestFinished(() => gateway.close());
+    const port = await serveHandler(gateway.handler);
+    await httpCall(port, '/app/1');
+    expect(a.connections()).toBe(1);
+    expect((await gateway.reload(config([a.address, b.address], 'two'))).isApplied).toBe(true);
+    for (let i = 0; i < 4; i++) await httpCall(port, `/app/${i}`);
+    expect(b.seen.length).toBeGreaterThan(0);
+    // a's keep-alive connection from before the reload is still the one in use.
     expect(a.connections()).toBe(1);
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { compose, text } from '@rws/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createGateway, type GatewayOptions } from '../src/index.js';
-import { httpCall, serveHandler, startBackend } from './helpers.js';
+import { httpCall, serveHandler, startBackend } from './gateway-helpers.js';
 
 async function gatewayPort(toml: string, options: GatewayOptions = {}, fallthrough = false) {
   const gateway = await createGateway(toml, options);
@@ -98,6 +98,25 @@ describe('actions', () => {
       (await httpCall(port, '/inline/y', { method: 'POST', body: 'payload' })).body,
     );
     expect([r3.url, r3.method, r3.body]).toEqual(['/inline/y', 'POST', 'payload']);
+  });
+
+  it('upstream strategy from TOML: header_hash keeps a user on one backend', async () => {
+    const a = await startBackend('a');
+    const b = await startBackend('b');
+    const port = await gatewayPort(
+      `[[upstream]]\nname = "u"\nbackends = ["${a.address}", "${b.address}"]\nstrategy = "header_hash"\nhash_key = "x-user"\n` +
+        `[[route]]\n[route.action]\ntype = "proxy"\nupstream = "u"\n`,
+    );
+    const names = new Map<string, Set<string>>();
+    for (let i = 0; i < 60; i++) {
+      const user = `user-${i % 20}`;
+      const res = JSON.parse((await httpCall(port, '/', { headers: { 'x-user': user } })).body) as {
+        name: string;
+      };
+      names.set(user, (names.get(user) ?? new Set()).add(res.name));
+    }
+    for (const [user, set] of names) expect(set.size, user).toBe(1);
+    expect(new Set([...names.values()].flatMap((s) => [...s])).size).toBe(2);
   });
 
   it('proxy to a dead backend is 502', async () => {

@@ -25,6 +25,7 @@ describe('parseGatewayConfig: the rust-web-server README example', () => {
         {
           name: 'api',
           strategy: 'round_robin',
+          hashKey: null,
           backends: [
             {
               address: '10.0.0.10:8080',
@@ -331,7 +332,7 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
       'unknown strategy',
       '[[upstream]]\nname = "a"\nbackends = ["h:1"]\nstrategy = "round-robin"\n',
       [
-        'g.toml:4: upstream[0].strategy: unknown strategy "round-robin" (one of round_robin, weighted_round_robin, least_connections, least_conn, random, power_of_two, ip_hash, uri_hash, first) (did you mean "round_robin"?)',
+        'g.toml:4: upstream[0].strategy: unknown strategy "round-robin" (one of round_robin, weighted_round_robin, least_connections, least_conn, random, power_of_two, ip_hash, uri_hash, header_hash, cookie_hash, first) (did you mean "round_robin"?)',
       ],
     ],
     [

@@ -14,6 +14,8 @@ export type GatewayStrategy =
   | 'power_of_two'
   | 'ip_hash'
   | 'uri_hash'
+  | 'header_hash'
+  | 'cookie_hash'
   | 'first';
 
 /** One backend of an upstream. */
@@ -42,6 +44,8 @@ export interface GatewayUpstream {
   readonly name: string;
   readonly backends: readonly GatewayBackend[];
   readonly strategy: GatewayStrategy;
+  /** The header (`header_hash`) or cookie (`cookie_hash`) hashed; null for other strategies. */
+  readonly hashKey: string | null;
   readonly healthCheck: GatewayHealthCheck | null;
 }
 

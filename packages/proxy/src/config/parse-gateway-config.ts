@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { isToken } from '@rws/core';
 import { parse, TomlError } from 'smol-toml';
-import { ERROR_CODES, type ProxyErrorCode } from '../errors.js';
+import { GATEWAY_CONFIG_CODES, type GatewayConfigErrorCode } from '../errors.js';
 import { type ConfigProblem, type KeyPath, keyPathName } from './config-problem.js';
 import { didYouMean } from './did-you-mean.js';
 import type {
@@ -30,7 +30,7 @@ import type {
 import { tomlLineOf } from './toml-line.js';
 
 /** A problem in a gateway configuration. */
-export type GatewayConfigProblem = ConfigProblem<ProxyErrorCode>;
+export type GatewayConfigProblem = ConfigProblem<GatewayConfigErrorCode>;
 
 /** The result of `parseGatewayConfig()`: a config, or null with at least one problem. */
 export interface GatewayConfigResult {
@@ -74,6 +74,8 @@ const STRATEGIES: Readonly<Record<string, GatewayStrategy>> = {
   power_of_two: 'power_of_two',
   ip_hash: 'ip_hash',
   uri_hash: 'uri_hash',
+  header_hash: 'header_hash',
+  cookie_hash: 'cookie_hash',
   first: 'first',
 };
 
@@ -138,7 +140,7 @@ class Reader {
     this.#file = file;
   }
 
-  add(code: ProxyErrorCode, path: KeyPath, message: string, hint?: string): void {
+  add(code: GatewayConfigErrorCode, path: KeyPath, message: string, hint?: string): void {
     this.problems.push({
       code,
       source: this.#file === undefined ? 'config' : 'file',
@@ -151,7 +153,7 @@ class Reader {
   }
 
   invalid(path: KeyPath, message: string, hint?: string): void {
-    this.add(ERROR_CODES.CONFIG_INVALID_VALUE, path, message, hint);
+    this.add(GATEWAY_CONFIG_CODES.CONFIG_INVALID_VALUE, path, message, hint);
   }
 
   /** Reports keys of `t` outside `allowed`, with a did-you-mean. */
@@ -160,7 +162,7 @@ class Reader {
       if (allowed.includes(k)) continue;
       const s = didYouMean(k, allowed);
       this.add(
-        ERROR_CODES.CONFIG_UNKNOWN_KEY,
+        GATEWAY_CONFIG_CODES.CONFIG_UNKNOWN_KEY,
         [...path, k],
         'unknown key',
         s === null ? undefined : `did you mean "${s}"?`,
@@ -180,7 +182,7 @@ class Reader {
   string(t: Table, key: string, path: KeyPath, required = false): string | null {
     const v = t[key];
     if (v === undefined) {
-      if (required) this.add(ERROR_CODES.CONFIG_MISSING_VALUE, path, `is missing ${key}`);
+      if (required) this.add(GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE, path, `is missing ${key}`);
       return null;
     }
     if (typeof v !== 'string') {
@@ -347,7 +349,7 @@ function readHealthCheck(r: Reader, v: unknown, path: KeyPath): GatewayHealthChe
   const timeoutMs = r.int(t, 'timeout_ms', path, 1, MAX_MS) ?? 5000;
   if (timeoutMs >= interval * 1000) {
     r.add(
-      ERROR_CODES.CONFIG_CONFLICT,
+      GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
       [...path, 'timeout_ms'],
       `timeout_ms (${timeoutMs}) must be shorter than interval_secs (${interval} s)`,
     );
@@ -365,7 +367,7 @@ function readBackends(r: Reader, t: Table, path: KeyPath): GatewayBackend[] {
   const list = r.strings(t, 'backends', path);
   if (list === null) {
     if (t['backends'] === undefined)
-      r.add(ERROR_CODES.CONFIG_MISSING_VALUE, path, 'is missing backends');
+      r.add(GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE, path, 'is missing backends');
     return [];
   }
   if (list.length === 0) r.invalid([...path, 'backends'], 'must list at least one backend');
@@ -383,13 +385,13 @@ function readUpstreams(r: Reader, v: unknown): GatewayUpstream[] {
   const seen = new Map<string, number>();
   r.tables(v, ['upstream'], 'upstream').forEach((t, i) => {
     const path = ['upstream', i];
-    r.keys(t, path, ['name', 'backends', 'strategy', 'health_check']);
+    r.keys(t, path, ['name', 'backends', 'strategy', 'hash_key', 'health_check']);
     const name = r.string(t, 'name', path, true);
     if (name !== null) {
       const first = seen.get(name);
       if (first !== undefined) {
         r.add(
-          ERROR_CODES.CONFIG_CONFLICT,
+          GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
           [...path, 'name'],
           `upstream "${name}" is already defined by upstream[${first}]`,
         );
@@ -409,8 +411,26 @@ function readUpstreams(r: Reader, v: unknown): GatewayUpstream[] {
         );
       } else strategy = s;
     }
+    const hashKey = r.string(t, 'hash_key', path);
+    const isHashed = strategy === 'header_hash' || strategy === 'cookie_hash';
+    if (isHashed && hashKey === null && t['hash_key'] === undefined) {
+      r.add(
+        GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE,
+        path,
+        `is missing hash_key (the ${strategy === 'header_hash' ? 'header' : 'cookie'} to hash)`,
+      );
+    } else if (!isHashed && hashKey !== null) {
+      r.add(
+        GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
+        [...path, 'hash_key'],
+        `hash_key is only read by header_hash and cookie_hash, not ${strategy}`,
+      );
+    } else if (hashKey !== null && strategy === 'header_hash' && !isToken(hashKey)) {
+      r.invalid([...path, 'hash_key'], `${JSON.stringify(hashKey)} is not a valid header name`);
+    }
     const healthCheck = readHealthCheck(r, t['health_check'], [...path, 'health_check']);
-    if (name !== null) out.push({ name, backends, strategy, healthCheck });
+    if (name !== null)
+      out.push({ name, backends, strategy, hashKey: isHashed ? hashKey : null, healthCheck });
   });
   return out;
 }
@@ -486,7 +506,11 @@ function readAction(
   const t = r.table(v, path, 'a table ([route.action])');
   if (t === null) {
     if (v === undefined)
-      r.add(ERROR_CODES.CONFIG_MISSING_VALUE, path.slice(0, -1), 'is missing [route.action]');
+      r.add(
+        GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE,
+        path.slice(0, -1),
+        'is missing [route.action]',
+      );
     return null;
   }
   const type = r.string(t, 'type', path, true);
@@ -509,7 +533,7 @@ function readAction(
       const subPath = [...path, k];
       if (k !== type) {
         r.add(
-          ERROR_CODES.CONFIG_CONFLICT,
+          GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
           subPath,
           `[route.action.${k}] given, but the action type is "${type}"`,
         );
@@ -520,7 +544,7 @@ function readAction(
         if (!keys.includes(sk)) continue;
         if (sk in merged) {
           r.add(
-            ERROR_CODES.CONFIG_CONFLICT,
+            GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
             [...subPath, sk],
             `${sk} is also set directly under [route.action]; keep one`,
           );
@@ -534,7 +558,7 @@ function readAction(
     if (!keys.includes(k)) {
       const s = didYouMean(k, [...keys, type]);
       r.add(
-        ERROR_CODES.CONFIG_UNKNOWN_KEY,
+        GATEWAY_CONFIG_CODES.CONFIG_UNKNOWN_KEY,
         [...path, k],
         `unknown key for a ${type} action`,
         s === null ? undefined : `did you mean "${s}"?`,
@@ -543,7 +567,7 @@ function readAction(
     }
     if (k in merged) {
       r.add(
-        ERROR_CODES.CONFIG_CONFLICT,
+        GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
         [...path, k],
         `${k} is also set under [route.action.${type}]; keep one`,
       );
@@ -556,7 +580,7 @@ function readAction(
   const unsupported = UNSUPPORTED_ACTIONS[type];
   if (unsupported !== undefined) {
     r.add(
-      ERROR_CODES.CONFIG_UNSUPPORTED,
+      GATEWAY_CONFIG_CODES.CONFIG_UNSUPPORTED,
       [...path, 'type'],
       `action type "${type}" is not supported yet: ${unsupported}`,
     );
@@ -577,7 +601,7 @@ function readAction(
         } else {
           const hint = didYouMean(name, upstreams.keys());
           r.add(
-            ERROR_CODES.CONFIG_UNKNOWN_UPSTREAM,
+            GATEWAY_CONFIG_CODES.CONFIG_UNKNOWN_UPSTREAM,
             [...at('upstream'), 'upstream'],
             `no [[upstream]] is named ${JSON.stringify(name)} (and it is not a host:port address)`,
             hint === null ? undefined : `did you mean "${hint}"?`,
@@ -707,7 +731,7 @@ function readAuth(r: Reader, v: unknown, path: KeyPath): GatewayAuth | null {
     const tokenEnv = r.strings(t, 'token_env', path, true);
     if (tokenEnv === null && t['token_env'] === undefined) {
       r.add(
-        ERROR_CODES.CONFIG_MISSING_VALUE,
+        GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE,
         path,
         'is missing token_env (bearer auth never starts open)',
       );
@@ -733,13 +757,13 @@ function readAuth(r: Reader, v: unknown, path: KeyPath): GatewayAuth | null {
     const sources = [secretEnv, publicKeyFile, jwksUrl].filter((x) => x !== null).length;
     if (sources === 0) {
       r.add(
-        ERROR_CODES.CONFIG_MISSING_VALUE,
+        GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE,
         path,
         'is missing secret_env, public_key_file or jwks_url',
       );
     } else if (sources > 1) {
       r.add(
-        ERROR_CODES.CONFIG_CONFLICT,
+        GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
         path,
         'give only one of secret_env, public_key_file, jwks_url',
       );
@@ -763,13 +787,14 @@ function readAuth(r: Reader, v: unknown, path: KeyPath): GatewayAuth | null {
     r.keys(t, path, ['type', 'htpasswd_file', 'users_file', 'realm']);
     if (t['htpasswd_file'] !== undefined && t['users_file'] !== undefined) {
       r.add(
-        ERROR_CODES.CONFIG_CONFLICT,
+        GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
         [...path, 'users_file'],
         'users_file is another name for htpasswd_file; keep one',
       );
     }
     const file = r.string(t, 'htpasswd_file', path) ?? r.string(t, 'users_file', path);
-    if (file === null) r.add(ERROR_CODES.CONFIG_MISSING_VALUE, path, 'is missing htpasswd_file');
+    if (file === null)
+      r.add(GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE, path, 'is missing htpasswd_file');
     return { type, htpasswdFile: file ?? '', realm };
   }
   if (type !== null) {
@@ -941,7 +966,7 @@ function readRewrite(r: Reader, v: unknown, path: KeyPath): GatewayMiddleware['r
           r.string(rule, 'reason', p);
           const code = r.int(rule, 'code', p, 200, 599);
           if (code === null && rule['code'] === undefined)
-            r.add(ERROR_CODES.CONFIG_MISSING_VALUE, p, 'is missing code');
+            r.add(GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE, p, 'is missing code');
           if (code !== null) response.push({ type: 'status', code });
           break;
         }
@@ -979,7 +1004,7 @@ function readMiddleware(
   if (t === null) return null;
   if (isGlobal && t['log_format'] !== undefined) {
     r.add(
-      ERROR_CODES.CONFIG_CONFLICT,
+      GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
       [...path, 'log_format'],
       'the access-log format is the top-level log_format key, not [middleware].log_format',
     );
@@ -1057,7 +1082,7 @@ function readListeners(r: Reader, name: 'tcp_proxy' | 'udp_proxy' | 'ws_proxy', 
     readBackends(r, t, path);
     if (name === 'ws_proxy') readHealthCheck(r, t['health_check'], [...path, 'health_check']);
     r.add(
-      ERROR_CODES.CONFIG_UNSUPPORTED,
+      GATEWAY_CONFIG_CODES.CONFIG_UNSUPPORTED,
       path,
       `[[${name}]] is not supported yet (issue #10: the L4 and WebSocket listeners)`,
     );
@@ -1072,7 +1097,7 @@ function readAdmin(r: Reader, v: unknown): GatewayAdmin {
   const tokenEnv = r.string(t, 'token_env', ['admin']);
   if (reload && tokenEnv === null) {
     r.add(
-      ERROR_CODES.CONFIG_MISSING_VALUE,
+      GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE,
       ['admin'],
       'reload = true needs token_env (the endpoint is never open)',
     );
@@ -1104,7 +1129,7 @@ export function parseGatewayConfig(
       tree = parse(text) as Table;
     } catch (err) {
       r.problems.push({
-        code: ERROR_CODES.CONFIG_TOML_SYNTAX,
+        code: GATEWAY_CONFIG_CODES.CONFIG_TOML_SYNTAX,
         source: file === undefined ? 'config' : 'file',
         file,
         key: '(syntax)',

@@ -13,7 +13,7 @@ import { formatConfigProblem, keyPathName } from '../config/config-problem.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { type GatewayConfigProblem, parseGatewayConfig } from '../config/parse-gateway-config.js';
 import { tomlLineOf } from '../config/toml-line.js';
-import { ERROR_CODES } from '../errors.js';
+import { GATEWAY_CONFIG_CODES } from '../errors.js';
 import {
   buildRuntime,
   findRoute,
@@ -99,7 +99,7 @@ async function load(source: GatewaySource, options: GatewayOptions): Promise<Loa
         config: null,
         problems: [
           {
-            code: ERROR_CODES.CONFIG_INVALID,
+            code: GATEWAY_CONFIG_CODES.CONFIG_INVALID,
             source: 'file',
             file,
             key: '(file)',
@@ -151,7 +151,7 @@ async function prepare(
   const problems: GatewayConfigProblem[] = [];
   const problem = (path: KeyPath, message: string): void => {
     problems.push({
-      code: ERROR_CODES.CONFIG_INVALID_VALUE,
+      code: GATEWAY_CONFIG_CODES.CONFIG_INVALID_VALUE,
       source: loaded.file === undefined ? 'config' : 'file',
       file: loaded.file,
       key: keyPathName(path),
@@ -226,7 +226,7 @@ export async function createGateway(
           isApplied: false,
           problems: [
             {
-              code: ERROR_CODES.CONFIG_INVALID,
+              code: GATEWAY_CONFIG_CODES.CONFIG_INVALID,
               source: 'config',
               key: '(gateway)',
               message: 'the gateway is closed',
@@ -237,6 +237,7 @@ export async function createGateway(
       const r = await prepare(next ?? source, options, current);
       if (r.runtime === null) return { isApplied: false, problems: r.problems };
       const old = current;
+      r.runtime.commit();
       current = r.runtime;
       void retire(old, current);
       return { isApplied: true, problems: [] };

@@ -10,14 +10,23 @@ import {
 } from '@rws/core';
 import { serveStatic } from '@rws/middleware/static';
 import type { KeyPath } from '../../config/config-problem.js';
-import type { GatewayAction, GatewayConfig, GatewayRoute } from '../../config/gateway-config.js';
+import type {
+  GatewayAction,
+  GatewayBackend,
+  GatewayConfig,
+  GatewayRoute,
+} from '../../config/gateway-config.js';
+import type { Upstream } from '../../upstream.js';
 import { type BuildContext, buildMiddleware } from './build-middleware.js';
 import { isRouteMatch, normalizeRoutePath } from './match-route.js';
 import {
   createGatewayUpstream,
   createProxyRoute,
   type GatewayUpstreamHandle,
+  settingsKey,
+  type UpstreamSettings,
   upstreamKey,
+  withBackends,
 } from './proxy-binding.js';
 
 interface CompiledRoute {
@@ -36,6 +45,8 @@ export interface Runtime {
   /** Requests that started on this generation and have not returned their response head. */
   inflight: number;
   isRetired: boolean;
+  /** Applies what reusing `previous`'s upstreams needs (new backend lists); call at the swap. */
+  commit(): void;
   /** Resolves once retired and drained. */
   drained: Promise<void>;
   markDrained: () => void;
@@ -111,24 +122,33 @@ export function buildRuntime(
       problem(path, message);
     },
   };
-  const reusable = new Map<string, GatewayUpstreamHandle>();
-  for (const u of previous?.upstreams.values() ?? []) reusable.set(u.key, u);
+  // Reuse from `previous`: the same upstream object when nothing changed; the same object
+  // with a new backend list (`update()`, applied only on commit) when only backends changed,
+  // so unchanged backends keep their pools, health and counters.
+  const prior = [...new Set(previous?.upstreams.values() ?? [])];
+  const used = new Set<GatewayUpstreamHandle>();
+  const pending: (() => void)[] = [];
   const upstreams = new Map<string, GatewayUpstreamHandle>();
-  const take = (key: string, make: () => GatewayUpstreamHandle): GatewayUpstreamHandle => {
-    const old = reusable.get(key);
-    if (old !== undefined) {
-      reusable.delete(key);
-      return old;
+  const take = (
+    settings: UpstreamSettings,
+    backends: readonly GatewayBackend[],
+  ): GatewayUpstreamHandle => {
+    const key = upstreamKey(settings, backends);
+    const same = prior.find((u) => !used.has(u) && u.key === key);
+    if (same !== undefined) {
+      used.add(same);
+      return same;
     }
-    return make();
+    const similar = prior.find((u) => !used.has(u) && u.settingsKey === settingsKey(settings));
+    if (similar !== undefined) {
+      used.add(similar);
+      pending.push(() => similar.upstream.update(backends.map((b) => b.url)));
+      return withBackends(similar, settings, backends);
+    }
+    return createGatewayUpstream(settings, backends);
   };
   for (const u of config.upstreams) {
-    upstreams.set(
-      u.name,
-      take(upstreamKey(u.backends, u.strategy, u.healthCheck), () =>
-        createGatewayUpstream(u.backends, u.strategy, u.healthCheck),
-      ),
-    );
+    upstreams.set(u.name, take(u, u.backends));
   }
   // Inline `upstream = "host:port"` backends get one upstream per address, shared by routes.
   const upstreamFor = (
@@ -136,13 +156,11 @@ export function buildRuntime(
   ): GatewayUpstreamHandle => {
     if (action.upstream !== null) return upstreams.get(action.upstream)!;
     const b = action.backend!;
-    const name = `\u0000inline:${b.url}`;
-    let u = upstreams.get(name);
+    const key = `\u0000inline:${b.url}`;
+    let u = upstreams.get(key);
     if (u === undefined) {
-      u = take(upstreamKey([b], 'round_robin', null), () =>
-        createGatewayUpstream([b], 'round_robin', null),
-      );
-      upstreams.set(name, u);
+      u = take({ name: b.url, strategy: 'round_robin', hashKey: null, healthCheck: null }, [b]);
+      upstreams.set(key, u);
     }
     return u;
   };
@@ -167,8 +185,8 @@ export function buildRuntime(
   }
   if (hasProblem) {
     // Close what this attempt opened; reused upstreams still belong to `previous`.
-    const owned = new Set(previous?.upstreams.values() ?? []);
-    for (const u of upstreams.values()) if (!owned.has(u)) void u.close();
+    const owned = new Set([...(previous?.upstreams.values() ?? [])].map((u) => u.upstream));
+    for (const u of upstreams.values()) if (!owned.has(u.upstream)) void u.close();
     return null;
   }
   let markDrained!: () => void;
@@ -179,6 +197,9 @@ export function buildRuntime(
     routes,
     global,
     adminToken,
+    commit: () => {
+      for (const apply of pending.splice(0)) apply();
+    },
     inflight: 0,
     isRetired: false,
     drained,
@@ -188,8 +209,13 @@ export function buildRuntime(
 
 /** Upstreams of `old` that `next` no longer uses: closed once `old` has drained. */
 export function orphanedUpstreams(old: Runtime, next: Runtime | null): GatewayUpstreamHandle[] {
-  const kept = new Set(next?.upstreams.values() ?? []);
-  return [...new Set(old.upstreams.values())].filter((u) => !kept.has(u));
+  const kept = new Set([...(next?.upstreams.values() ?? [])].map((u) => u.upstream));
+  const seen = new Set<Upstream>();
+  return [...old.upstreams.values()].filter((u) => {
+    if (kept.has(u.upstream) || seen.has(u.upstream)) return false;
+    seen.add(u.upstream);
+    return true;
+  });
 }
 
 /** Picks the first matching route, or null. */
