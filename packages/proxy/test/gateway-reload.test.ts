@@ -108,6 +108,44 @@ describe('reload', () => {
     expect(a.connections()).toBe(1);
   });
 
+  it('health state survives a reload for unchanged backends', async () => {
+    const good = await startBackend('good');
+    const sick = await startBackend('sick', (req, res) => {
+      res.statusCode = req.url === '/healthz' ? 500 : 200;
+      res.end('sick');
+    });
+    const config = (tag: string) =>
+      `[[upstream]]\nname = "app"\nbackends = ["${good.address}", "${sick.address}"]\n` +
+      `[upstream.health_check]\npath = "/healthz"\ninterval_secs = 1\ntimeout_ms = 500\nunhealthy_threshold = 1\nhealthy_threshold = 5\n` +
+      `[[route]]\n[route.action]\ntype = "proxy"\nupstream = "app"\n[route.middleware]\nrewrite = { response = [{ type = "header_set", name = "x-tag", value = "${tag}" }] }\n`;
+    const gateway = await createGateway(config('one'));
+    onTestFinished(() => gateway.close());
+    const port = await serveHandler(gateway.handler);
+    const health = () =>
+      gateway.upstreams.get('app')!.backends.map((b) => [b.url.split(':').pop(), b.healthy]);
+    const deadline = Date.now() + 5000;
+    const isSickOut = () => {
+      const [g, k] = gateway.upstreams.get('app')!.backends;
+      return g?.healthy === true && k?.healthy === false;
+    };
+    while (!isSickOut()) {
+      if (Date.now() > deadline)
+        throw new Error(`sick never marked unhealthy: ${JSON.stringify(health())}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const before = gateway.upstreams.get('app');
+    expect((await gateway.reload(config('two'))).isApplied).toBe(true);
+    expect(gateway.upstreams.get('app')).toBe(before);
+    // Right after the reload the sick backend is still out: no request reaches it.
+    const sickServed = sick.seen.filter((r) => r.url !== '/healthz').length;
+    for (let i = 0; i < 6; i++) {
+      const res = await httpCall(port, '/x');
+      expect(res.headers['x-tag']).toBe('two');
+      expect(JSON.parse(res.body).name).toBe('good');
+    }
+    expect(sick.seen.filter((r) => r.url !== '/healthz').length).toBe(sickServed);
+  });
+
   it('reload() without arguments re-reads the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rws-gw-reload-'));
     const file = join(dir, 'rws.config.toml');

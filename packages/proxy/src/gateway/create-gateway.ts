@@ -20,6 +20,7 @@ import {
   orphanedUpstreams,
   type Runtime,
 } from '../internal/gateway/build-runtime.js';
+import type { Upstream } from '../upstream.js';
 import { GatewayConfigError } from './gateway-config-error.js';
 
 /** What a gateway is built from: TOML text, an object of the TOML's shape, or a file. */
@@ -58,6 +59,11 @@ export interface Gateway {
   handle(req: Request, next: Handler): Promise<Response>;
   /** The configuration in force. */
   readonly config: GatewayConfig;
+  /**
+   * The `[[upstream]]`s in force by name: backend health, ejections and counters
+   * (`backends`), Prometheus text (`metrics()`).
+   */
+  readonly upstreams: ReadonlyMap<string, Upstream>;
   /**
    * Builds `next` (default: the original source again, e.g. the file re-read) aside and swaps
    * it in atomically. Requests already running finish on the old generation; upstreams whose
@@ -288,6 +294,12 @@ export async function createGateway(
     handle,
     get config() {
       return current.config;
+    },
+    get upstreams() {
+      const out = new Map<string, Upstream>();
+      for (const u of current.config.upstreams)
+        out.set(u.name, current.upstreams.get(u.name)!.upstream);
+      return out;
     },
     reload,
     async close() {
