@@ -142,7 +142,7 @@ const middleware = (description: string): Json =>
         issuer: str('jwt: required iss.'),
         audience: str('jwt: required aud.'),
         clock_tolerance_secs: int('jwt: allowed clock skew.', 0),
-        htpasswd_file: str('basic: htpasswd file ({SHA256}, {SHA} or plain entries).'),
+        htpasswd_file: str('basic: htpasswd file ($apr1$, {SHA256}, {SHA} or plain entries).'),
         users_file: str('basic: another name for htpasswd_file.'),
         realm: str('Realm of the WWW-Authenticate challenge.'),
       },
