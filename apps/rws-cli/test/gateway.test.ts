@@ -210,3 +210,12 @@ describe('rws: gateway config in-process (issue #10)', () => {
     ]);
   });
 });
+
+describe('rws --help (issue #10)', () => {
+  it('says how the gateway mode starts', async () => {
+    const { renderHelp } = await import('../src/index.js');
+    expect(renderHelp('0.0.0')).toContain(
+      'Gateway: [[route]] / [[upstream]] tables in rws.config.toml',
+    );
+  });
+});
