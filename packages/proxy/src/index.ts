@@ -1,6 +1,17 @@
 /** @module */
 
 export type { CircuitBreakerOptions, CircuitState, RedisLike } from './circuit-breaker.js';
+export type { DnsSourceOptions } from './discovery/dns.js';
+export { dnsSource } from './discovery/dns.js';
+export { envSource } from './discovery/env.js';
+export { fileSource } from './discovery/file.js';
+export { staticSource } from './discovery/static.js';
+export type {
+  DiscoverySource,
+  DiscoveryWatch,
+  WatchDiscoveryOptions,
+} from './discovery.js';
+export { watchDiscovery } from './discovery.js';
 export type { ProxyErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';
 export type { ForwardedMode } from './internal/forwarding.js';
@@ -13,6 +24,8 @@ export type {
   ReverseProxyOptions,
 } from './reverse-proxy.js';
 export { reverseProxy } from './reverse-proxy.js';
+export type { SplitEntry, TrafficSplit, TrafficSplitOptions } from './traffic-split.js';
+export { createTrafficSplit } from './traffic-split.js';
 export type {
   Backend,
   BackendOptions,
