@@ -6,9 +6,15 @@ it('exports', async () => {
       "ERROR_CODES",
       "ERROR_DESCRIPTIONS",
       "STRATEGIES",
+      "createTrafficSplit",
       "createUpstream",
+      "dnsSource",
+      "envSource",
+      "fileSource",
       "getProxyInfo",
       "reverseProxy",
+      "staticSource",
+      "watchDiscovery",
     ]
   `);
 });
