@@ -57,9 +57,9 @@ const server = createServer((req) => {
     };
   }
   if (req.path === '/api' || req.path.startsWith('/api/')) {
-    return proxy.handle(req, () => text('unreachable', 500));
+    return proxy.handle(req, () => text('unreachable', { status: 500 }));
   }
-  return text('try /api/hello or /metrics\n', 404);
+  return text('try /api/hello or /metrics\n', { status: 404 });
 });
 const { port } = await server.listen({ port: Number(process.env['PORT'] ?? 3000) });
 console.log(`reverse-proxy listening on http://127.0.0.1:${port}/ (backends ${blue}, ${green})`);

@@ -264,6 +264,6 @@ function ipv6Bytes(address: string): Buffer {
   const t = tail === undefined || tail === '' ? [] : tail.split(':');
   const groups = [...h, ...new Array(8 - h.length - t.length).fill('0'), ...t];
   const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(Number.parseInt(g, 16), i * 2));
+  for (let i = 0; i < 8; i++) out.writeUInt16BE(Number.parseInt(groups[i]!, 16), i * 2);
   return out;
 }
