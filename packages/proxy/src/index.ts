@@ -18,6 +18,17 @@ export {
   parseGatewayConfig,
 } from './config/parse-gateway-config.js';
 export { findTomlLine, tomlLineOf } from './config/toml-line.js';
+export type { DnsSourceOptions } from './discovery/dns.js';
+export { dnsSource } from './discovery/dns.js';
+export { envSource } from './discovery/env.js';
+export { fileSource } from './discovery/file.js';
+export { staticSource } from './discovery/static.js';
+export type {
+  DiscoverySource,
+  DiscoveryWatch,
+  WatchDiscoveryOptions,
+} from './discovery.js';
+export { watchDiscovery } from './discovery.js';
 export type { GatewayConfigErrorCode, ProxyErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS, GATEWAY_CONFIG_CODES } from './errors.js';
 export type {
@@ -38,6 +49,8 @@ export type {
   ReverseProxyOptions,
 } from './reverse-proxy.js';
 export { reverseProxy } from './reverse-proxy.js';
+export type { SplitEntry, TrafficSplit, TrafficSplitOptions } from './traffic-split.js';
+export { createTrafficSplit } from './traffic-split.js';
 export type {
   Backend,
   BackendOptions,

@@ -147,6 +147,13 @@ function classify(err: unknown, req: Request, totalSignal: AbortSignal | null): 
   }
 }
 
+/** True when the response has no transfer coding or only `chunked`, which the client removed. */
+function isRelayableCoding(headers: Headers): boolean {
+  const codings = headers.getAll('transfer-encoding');
+  if (codings.length === 0) return true;
+  return codings.length === 1 && codings[0]!.trim().toLowerCase() === 'chunked';
+}
+
 function normalisePrefix(name: string, value: string | undefined): string {
   if (value === undefined || value === '' || value === '/') return '';
   if (typeof value !== 'string' || value.charCodeAt(0) !== 47) {
@@ -303,6 +310,15 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
         return errorResponse(code);
       }
       info.upstreamHeadersMs = Date.now() - startedAt;
+      if (!isRelayableCoding(res.headers)) {
+        // Transfer-Encoding is hop-by-hop: relaying `gzip, chunked` de-chunked but still
+        // gzip-coded, without the field, would hand the client bytes it cannot decode.
+        res.body.cancel();
+        backend.end('failure');
+        info.error = ERROR_CODES.INVALID_RESPONSE;
+        info.errorDetail = `unsupported transfer coding ${JSON.stringify(res.headers.get('transfer-encoding'))}`;
+        return errorResponse(ERROR_CODES.INVALID_RESPONSE);
+      }
       const isServerError = res.status >= 500;
       if (
         isServerError &&

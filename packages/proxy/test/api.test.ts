@@ -11,8 +11,12 @@ it('exports', async () => {
       "STRATEGIES",
       "createGateway",
       "createGatewayJsonSchema",
+      "createTrafficSplit",
       "createUpstream",
       "didYouMean",
+      "dnsSource",
+      "envSource",
+      "fileSource",
       "findTomlLine",
       "formatConfigProblem",
       "getProxyInfo",
@@ -21,7 +25,9 @@ it('exports', async () => {
       "parseBackendAddress",
       "parseGatewayConfig",
       "reverseProxy",
+      "staticSource",
       "tomlLineOf",
+      "watchDiscovery",
     ]
   `);
 });
