@@ -146,6 +146,22 @@ describe('reload', () => {
     expect(sick.seen.filter((r) => r.url !== '/healthz').length).toBe(sickServed);
   });
 
+  it('rate-limit counters survive a reload; a changed limit starts afresh', async () => {
+    const config = (body: string, max: number) =>
+      `[[route]]\nname = "api"\n[route.action]\ntype = "respond"\nbody = "${body}"\n[route.middleware]\nrate_limit = { max_requests = ${max}, window_secs = 60 }\n`;
+    const gateway = await createGateway(config('one', 2));
+    onTestFinished(() => gateway.close());
+    const port = await serveHandler(gateway.handler);
+    expect((await httpCall(port, '/')).status).toBe(200);
+    expect((await httpCall(port, '/')).status).toBe(200);
+    expect((await gateway.reload(config('two', 2))).isApplied).toBe(true);
+    const limited = await httpCall(port, '/');
+    expect(limited.status).toBe(429);
+    expect((await gateway.reload(config('three', 5))).isApplied).toBe(true);
+    const fresh = await httpCall(port, '/');
+    expect([fresh.status, fresh.body]).toEqual([200, 'three']);
+  });
+
   it('reload() without arguments re-reads the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rws-gw-reload-'));
     const file = join(dir, 'rws.config.toml');

@@ -8,6 +8,7 @@ import {
   type Request,
   type Response,
 } from '@rws/core';
+import { createMemoryRateLimitStore, type RateLimitStore } from '@rws/middleware/rate-limit';
 import { serveStatic } from '@rws/middleware/static';
 import type { KeyPath } from '../../config/config-problem.js';
 import type {
@@ -42,6 +43,8 @@ export interface Runtime {
   readonly global: readonly Middleware[];
   /** The admin reload token, or null when the endpoint is off. */
   readonly adminToken: string | null;
+  /** The rate-limit counters of this generation, by identity (see `BuildContext`). */
+  readonly rateLimitStores: ReadonlyMap<string, RateLimitStore>;
   /** Requests that started on this generation and have not returned their response head. */
   inflight: number;
   isRetired: boolean;
@@ -114,7 +117,14 @@ export function buildRuntime(
   problem: (path: KeyPath, message: string) => void,
 ): Runtime | null {
   let hasProblem = false;
+  const rateLimitStores = new Map<string, RateLimitStore>();
   const ctx: BuildContext = {
+    rateLimitStore: (key) => {
+      let store = rateLimitStores.get(key) ?? previous?.rateLimitStores.get(key);
+      store ??= createMemoryRateLimitStore();
+      rateLimitStores.set(key, store);
+      return store;
+    },
     env: options.env,
     resolvePath: (p) => (isAbsolute(p) ? p : resolve(options.cwd, p)),
     problem: (path, message) => {
@@ -165,12 +175,16 @@ export function buildRuntime(
     return u;
   };
   const global =
-    config.middleware === null ? [] : buildMiddleware(config.middleware, ['middleware'], ctx);
+    config.middleware === null
+      ? []
+      : buildMiddleware(config.middleware, ['middleware'], ctx, '[middleware]');
   const routes: CompiledRoute[] = [];
   for (const route of config.routes) {
     const path = ['route', route.index];
     const action = actionHandler(route.action, [...path, 'action'], ctx, upstreamFor);
-    const chain = buildMiddleware(route.middleware, [...path, 'middleware'], ctx);
+    // A named route keeps its counters when routes are reordered; others go by position.
+    const scope = route.name === null ? `route[${route.index}]` : `route:${route.name}`;
+    const chain = buildMiddleware(route.middleware, [...path, 'middleware'], ctx, scope);
     if (action !== null) routes.push({ route, handler: compose(chain, action) });
   }
   let adminToken: string | null = null;
@@ -197,6 +211,7 @@ export function buildRuntime(
     routes,
     global,
     adminToken,
+    rateLimitStores,
     commit: () => {
       for (const apply of pending.splice(0)) apply();
     },
