@@ -119,6 +119,36 @@ describe('actions', () => {
     expect(new Set([...names.values()].flatMap((s) => [...s])).size).toBe(2);
   });
 
+  it('https:// backends: verified against [upstream.tls] ca_file; refused (502) without it', async () => {
+    const { createTestCertificates } = await import('@rws/test-helpers');
+    const { createServer: createHttpsServer } = await import('node:https');
+    const certs = createTestCertificates();
+    onTestFinished(certs.cleanup);
+    const server = createHttpsServer(
+      { cert: certs.server.cert, key: certs.server.key },
+      (req, res) => {
+        res.end(`tls ${req.url}`);
+      },
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    onTestFinished(() => new Promise<void>((r) => server.close(() => r())));
+    const { port: tlsPort } = server.address() as { port: number };
+    const upstream = (tls: string) =>
+      `[[upstream]]\nname = "secure"\nbackends = ["https://localhost:${tlsPort}"]\n${tls}` +
+      `[[route]]\n[route.action]\ntype = "proxy"\nupstream = "secure"\n`;
+    const trusted = await gatewayPort(
+      upstream(`[upstream.tls]\nca_file = "${certs.ca.certFile}"\n`),
+    );
+    expect((await httpCall(trusted, '/x')).body).toBe('tls /x');
+    const untrusted = await gatewayPort(upstream(''));
+    expect((await httpCall(untrusted, '/x')).status).toBe(502);
+    await expect(
+      createGateway(upstream('[upstream.tls]\nca_file = "/nonexistent/ca.pem"\n')),
+    ).rejects.toThrow(
+      /rws\.config\.toml:5: upstream\[0\]\.tls\.ca_file: cannot read \/nonexistent\/ca\.pem/,
+    );
+  });
+
   it('proxy to a dead backend is 502', async () => {
     const dead = await startBackend('dead');
     const address = dead.address;

@@ -49,6 +49,7 @@ describe('parseGatewayConfig: the rust-web-server README example', () => {
             healthyThreshold: 2,
             unhealthyThreshold: 3,
           },
+          tls: null,
         },
       ],
       routes: [
@@ -333,6 +334,33 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
       '[[upstream]]\nname = "a"\nbackends = ["h:1"]\nstrategy = "round-robin"\n',
       [
         'g.toml:4: upstream[0].strategy: unknown strategy "round-robin" (one of round_robin, weighted_round_robin, least_connections, least_conn, random, power_of_two, ip_hash, uri_hash, header_hash, cookie_hash, first) (did you mean "round_robin"?)',
+      ],
+    ],
+    [
+      'hash_key missing',
+      '[[upstream]]\nname = "a"\nbackends = ["h:1"]\nstrategy = "header_hash"\n',
+      ['g.toml:1: upstream[0]: is missing hash_key (the header to hash)'],
+    ],
+    [
+      'hash_key without a hash strategy',
+      '[[upstream]]\nname = "a"\nbackends = ["h:1"]\nhash_key = "x-user"\n',
+      [
+        'g.toml:4: upstream[0].hash_key: hash_key is only read by header_hash and cookie_hash, not round_robin',
+      ],
+    ],
+    [
+      'tls for http-only backends',
+      '[[upstream]]\nname = "a"\nbackends = ["h:1"]\n[upstream.tls]\nverify = false\n',
+      [
+        'g.toml:4: upstream[0].tls: [upstream.tls] applies to https:// backends, and this upstream has none',
+      ],
+    ],
+    [
+      'tls cert without key',
+      '[[upstream]]\nname = "a"\nbackends = ["https://h"]\n[upstream.tls]\ncert_file = "c.pem"\nca_fil = "x"\n',
+      [
+        'g.toml:4: upstream[0].tls: cert_file and key_file go together (the client certificate and its key)',
+        'g.toml:6: upstream[0].tls.ca_fil: unknown key (did you mean "ca_file"?)',
       ],
     ],
     [

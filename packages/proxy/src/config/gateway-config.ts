@@ -39,6 +39,19 @@ export interface GatewayHealthCheck {
   readonly unhealthyThreshold: number;
 }
 
+/** `[upstream.tls]`: how `https://` backends are verified and whom we present. */
+export interface GatewayUpstreamTls {
+  /** PEM file of the CAs that sign the backends' certificates (default: Node's roots). */
+  readonly caFile: string | null;
+  /** Client certificate and key (PEM files) for mutual TLS. */
+  readonly certFile: string | null;
+  readonly keyFile: string | null;
+  /** SNI and certificate name to expect (default: the backend host, never an IP). */
+  readonly serverName: string | null;
+  /** Verify the backend certificate. Default true. */
+  readonly verify: boolean;
+}
+
 /** `[[upstream]]` */
 export interface GatewayUpstream {
   readonly name: string;
@@ -47,6 +60,7 @@ export interface GatewayUpstream {
   /** The header (`header_hash`) or cookie (`cookie_hash`) hashed; null for other strategies. */
   readonly hashKey: string | null;
   readonly healthCheck: GatewayHealthCheck | null;
+  readonly tls: GatewayUpstreamTls | null;
 }
 
 /** `[route.match]`: all present conditions must hold. */

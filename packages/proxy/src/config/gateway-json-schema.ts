@@ -217,6 +217,13 @@ export function createGatewayJsonSchema(): Json {
           },
           hash_key: str('The header (header_hash) or cookie (cookie_hash) to hash.'),
           health_check: healthCheck,
+          tls: object('TLS to https:// backends (verification on by default).', {
+            ca_file: str('PEM file of the CAs that sign the backend certificates.'),
+            cert_file: str('Client certificate (PEM) for mutual TLS.'),
+            key_file: str('Key of cert_file (PEM).'),
+            server_name: str('SNI / certificate name to expect.'),
+            verify: bool('Verify the backend certificate.', true),
+          }),
         },
         ['name', 'backends'],
       ),

@@ -26,6 +26,7 @@ import type {
   GatewayRoute,
   GatewayStrategy,
   GatewayUpstream,
+  GatewayUpstreamTls,
 } from './gateway-config.js';
 import { tomlLineOf } from './toml-line.js';
 
@@ -363,6 +364,28 @@ function readHealthCheck(r: Reader, v: unknown, path: KeyPath): GatewayHealthChe
   };
 }
 
+function readUpstreamTls(r: Reader, v: unknown, path: KeyPath): GatewayUpstreamTls | null {
+  const t = r.table(v, path, 'a table ([upstream.tls])');
+  if (t === null) return null;
+  r.keys(t, path, ['ca_file', 'cert_file', 'key_file', 'server_name', 'verify']);
+  const certFile = r.string(t, 'cert_file', path);
+  const keyFile = r.string(t, 'key_file', path);
+  if ((t['cert_file'] === undefined) !== (t['key_file'] === undefined)) {
+    r.add(
+      GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
+      path,
+      'cert_file and key_file go together (the client certificate and its key)',
+    );
+  }
+  return {
+    caFile: r.string(t, 'ca_file', path),
+    certFile,
+    keyFile,
+    serverName: r.string(t, 'server_name', path),
+    verify: r.bool(t, 'verify', path) ?? true,
+  };
+}
+
 function readBackends(r: Reader, t: Table, path: KeyPath): GatewayBackend[] {
   const list = r.strings(t, 'backends', path);
   if (list === null) {
@@ -385,7 +408,7 @@ function readUpstreams(r: Reader, v: unknown): GatewayUpstream[] {
   const seen = new Map<string, number>();
   r.tables(v, ['upstream'], 'upstream').forEach((t, i) => {
     const path = ['upstream', i];
-    r.keys(t, path, ['name', 'backends', 'strategy', 'hash_key', 'health_check']);
+    r.keys(t, path, ['name', 'backends', 'strategy', 'hash_key', 'health_check', 'tls']);
     const name = r.string(t, 'name', path, true);
     if (name !== null) {
       const first = seen.get(name);
@@ -429,8 +452,17 @@ function readUpstreams(r: Reader, v: unknown): GatewayUpstream[] {
       r.invalid([...path, 'hash_key'], `${JSON.stringify(hashKey)} is not a valid header name`);
     }
     const healthCheck = readHealthCheck(r, t['health_check'], [...path, 'health_check']);
-    if (name !== null)
-      out.push({ name, backends, strategy, hashKey: isHashed ? hashKey : null, healthCheck });
+    const tls = readUpstreamTls(r, t['tls'], [...path, 'tls']);
+    if (tls !== null && backends.length > 0 && backends.every((b) => b.protocol === 'http')) {
+      r.add(
+        GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
+        [...path, 'tls'],
+        '[upstream.tls] applies to https:// backends, and this upstream has none',
+      );
+    }
+    if (name !== null) {
+      out.push({ name, backends, strategy, hashKey: isHashed ? hashKey : null, healthCheck, tls });
+    }
   });
   return out;
 }

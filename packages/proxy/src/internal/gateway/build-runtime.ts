@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import {
   compose,
@@ -8,6 +9,7 @@ import {
   type Request,
   type Response,
 } from '@rws/core';
+import type { ClientTlsOptions } from '@rws/http1';
 import { createMemoryRateLimitStore, type RateLimitStore } from '@rws/middleware/rate-limit';
 import { serveStatic } from '@rws/middleware/static';
 import type { KeyPath } from '../../config/config-problem.js';
@@ -16,6 +18,7 @@ import type {
   GatewayBackend,
   GatewayConfig,
   GatewayRoute,
+  GatewayUpstreamTls,
 } from '../../config/gateway-config.js';
 import type { Upstream } from '../../upstream.js';
 import { type BuildContext, buildMiddleware } from './build-middleware.js';
@@ -106,6 +109,32 @@ function actionHandler(
   }
 }
 
+/** `[upstream.tls]` with its PEM files read; an unreadable file is a problem at its key. */
+function readUpstreamTls(
+  t: GatewayUpstreamTls,
+  path: KeyPath,
+  ctx: BuildContext,
+): ClientTlsOptions {
+  const read = (file: string | null, key: string): string | undefined => {
+    if (file === null) return undefined;
+    try {
+      return readFileSync(ctx.resolvePath(file), 'utf8');
+    } catch (err) {
+      ctx.problem([...path, key], `cannot read ${file}: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+  const out: ClientTlsOptions = { rejectUnauthorized: t.verify };
+  const ca = read(t.caFile, 'ca_file');
+  const cert = read(t.certFile, 'cert_file');
+  const key = read(t.keyFile, 'key_file');
+  if (ca !== undefined) out.ca = ca;
+  if (cert !== undefined) out.cert = cert;
+  if (key !== undefined) out.key = key;
+  if (t.serverName !== null) out.servername = t.serverName;
+  return out;
+}
+
 /**
  * Builds a generation from a validated config. Upstreams whose backends and settings are
  * unchanged are taken from `previous` as they are, so their pools (and health state) live on.
@@ -157,9 +186,10 @@ export function buildRuntime(
     }
     return createGatewayUpstream(settings, backends);
   };
-  for (const u of config.upstreams) {
-    upstreams.set(u.name, take(u, u.backends));
-  }
+  config.upstreams.forEach((u, i) => {
+    const tls = u.tls === null ? null : readUpstreamTls(u.tls, ['upstream', i, 'tls'], ctx);
+    upstreams.set(u.name, take({ ...u, tls }, u.backends));
+  });
   // Inline `upstream = "host:port"` backends get one upstream per address, shared by routes.
   const upstreamFor = (
     action: Extract<GatewayAction, { type: 'proxy' }>,
@@ -169,7 +199,10 @@ export function buildRuntime(
     const key = `\u0000inline:${b.url}`;
     let u = upstreams.get(key);
     if (u === undefined) {
-      u = take({ name: b.url, strategy: 'round_robin', hashKey: null, healthCheck: null }, [b]);
+      u = take(
+        { name: b.url, strategy: 'round_robin', hashKey: null, healthCheck: null, tls: null },
+        [b],
+      );
       upstreams.set(key, u);
     }
     return u;

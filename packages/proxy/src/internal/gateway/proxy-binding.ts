@@ -3,7 +3,9 @@
  * (and per inline backend address), shared by the routes that name it, and one
  * `reverseProxy` per proxy route.
  */
+import { createHash } from 'node:crypto';
 import type { Middleware } from '@rws/core';
+import type { ClientTlsOptions } from '@rws/http1';
 import type {
   GatewayBackend,
   GatewayHealthCheck,
@@ -29,10 +31,15 @@ export interface UpstreamSettings {
   readonly strategy: GatewayStrategy;
   readonly hashKey: string | null;
   readonly healthCheck: GatewayHealthCheck | null;
+  /** TLS for https:// backends, files already read. */
+  readonly tls: ClientTlsOptions | null;
 }
 
 export function settingsKey(s: UpstreamSettings): string {
-  return JSON.stringify([s.name, s.strategy, s.hashKey, s.healthCheck]);
+  // Certificates by digest: a reload that re-reads changed PEM files builds a new upstream.
+  const tls =
+    s.tls === null ? null : createHash('sha256').update(JSON.stringify(s.tls)).digest('base64');
+  return JSON.stringify([s.name, s.strategy, s.hashKey, s.healthCheck, tls]);
 }
 
 /** An upstream's identity: equal keys mean the same backends and settings (reusable on reload). */
@@ -50,6 +57,7 @@ export function createGatewayUpstream(
     backends: backends.map((b) => b.url),
     strategy,
     ...(s.hashKey === null ? {} : { hashKey: s.hashKey }),
+    ...(s.tls === null ? {} : { tls: s.tls }),
     ...(healthCheck === null
       ? {}
       : {
