@@ -49,8 +49,17 @@ export type {
   ReverseProxyOptions,
 } from './reverse-proxy.js';
 export { reverseProxy } from './reverse-proxy.js';
+export type {
+  TcpBackendSnapshot,
+  TcpHealthCheckOptions,
+  TcpProxy,
+  TcpProxyOptions,
+} from './tcp-proxy.js';
+export { createTcpProxy } from './tcp-proxy.js';
 export type { SplitEntry, TrafficSplit, TrafficSplitOptions } from './traffic-split.js';
 export { createTrafficSplit } from './traffic-split.js';
+export type { UdpProxy, UdpProxyOptions } from './udp-proxy.js';
+export { createUdpProxy } from './udp-proxy.js';
 export type {
   Backend,
   BackendOptions,

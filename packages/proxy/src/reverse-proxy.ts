@@ -22,8 +22,9 @@ import {
 } from './internal/forwarding.js';
 import { invalidOption } from './internal/proxy-error.js';
 import { RetryBudget } from './internal/retry-budget.js';
+import { acquireUrlUpstream } from './internal/shared-upstreams.js';
 import { type ProxyInfo, setProxyInfo } from './proxy-info.js';
-import { type Backend, type BackendPicker, createUpstream, type Upstream } from './upstream.js';
+import type { Backend, BackendPicker, Upstream } from './upstream.js';
 
 /** Deadlines of the exchange with a backend. */
 export interface ProxyTimeouts {
@@ -184,23 +185,9 @@ function positiveMs(name: string, value: number | undefined, fallback: number): 
  * ```
  */
 export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
-  const owned: Upstream | null =
-    typeof options?.upstream === 'string'
-      ? createUpstream({
-          name: options.upstream,
-          backends: [options.upstream],
-          outlierDetection: false,
-        })
-      : null;
-  const picker: BackendPicker = owned ?? (options?.upstream as BackendPicker);
-  if (picker === undefined || picker === null || typeof picker.pick !== 'function') {
-    throw invalidOption(
-      'upstream',
-      options?.upstream,
-      'an upstream, a traffic split or a backend URL',
-    );
+  if (typeof options !== 'object' || options === null) {
+    throw invalidOption('options', options, 'an object with upstream');
   }
-  const upstreamName = owned?.name ?? (picker as Partial<Upstream>).name ?? 'upstream';
   const stripPrefix = normalisePrefix('stripPrefix', options.stripPrefix);
   const addPrefix = normalisePrefix('addPrefix', options.addPrefix);
   const mode = options.forwarded ?? 'x-forwarded';
@@ -229,6 +216,18 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
   const retryDeadlineMs = positiveMs('retry.deadlineMs', r.deadlineMs, 10_000);
   const retryStatuses = new Set(r.onStatus ?? [502, 503, 504]);
   const budget = new RetryBudget(r.budgetPercent ?? 20);
+  // Acquired last, once every other option is valid, so a throw cannot leak a reference.
+  const isUrl = typeof options.upstream === 'string';
+  if (!isUrl && typeof (options.upstream as BackendPicker | undefined)?.pick !== 'function') {
+    throw invalidOption(
+      'upstream',
+      options.upstream,
+      'an upstream, a traffic split or a backend URL',
+    );
+  }
+  const owned = isUrl ? acquireUrlUpstream(options.upstream as string) : null;
+  const picker: BackendPicker = owned?.upstream ?? (options.upstream as BackendPicker);
+  const upstreamName = (picker as Partial<Upstream>).name ?? 'upstream';
 
   function rewritePath(req: Request): string {
     if (req.target === '*') return '*';
@@ -382,7 +381,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
   return {
     handle,
     async close() {
-      await owned?.close();
+      await owned?.release();
     },
   };
 }

@@ -218,6 +218,53 @@ describe('outlier detection', () => {
     expect(u.backends[1]!.ejected).toBe(true);
     expect(bs[1]!.state.requests).toBeLessThanOrEqual(3 + 4);
   });
+  it('failure injection: a slow backend times out (504 avoided by retrying GETs) and is ejected', async () => {
+    const fast = await switchable('fast');
+    const slow = await backend(async (_req, res) => {
+      await sleep(400);
+      res.end('slow');
+    });
+    const u = upstream({
+      name: 'slow',
+      backends: [fast.origin, slow.origin],
+      outlierDetection: { consecutiveFailures: 2, baseEjectionMs: 60_000 },
+    });
+    const p = await serveProxy(
+      reverseProxy({
+        upstream: u,
+        timeouts: { responseHeadersMs: 100 },
+        retry: { attempts: 2, budgetPercent: 100 },
+      }),
+    );
+    const statuses = await load(`${p}/`, 40, 4);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    expect(u.backends[1]!.ejected).toBe(true);
+  });
+
+  it('failure injection: killing a backend under POST load fails at most the POSTs in flight on it', async () => {
+    const bs = await Promise.all(['a', 'b'].map((l) => switchable(l)));
+    const u = upstream({
+      name: 'kill-post',
+      backends: bs.map((b) => b.origin),
+      outlierDetection: { consecutiveFailures: 1, baseEjectionMs: 60_000 },
+    });
+    const p = await serveProxy(
+      reverseProxy({ upstream: u, retry: { attempts: 2, budgetPercent: 100 } }),
+    );
+    const concurrency = 4;
+    const statuses = await load(`${p}/`, 200, concurrency, { method: 'POST', body: 'x' }, (i) => {
+      if (i === 50) {
+        bs[1]!.server.closeAllConnections();
+        bs[1]!.server.close();
+      }
+    });
+    const failed = statuses.filter((s) => s !== 200);
+    // Only requests already sent to b when it died can fail; new ones go to a (connect
+    // failures are retried, any method) and b is ejected at once.
+    expect(failed.length).toBeLessThanOrEqual(concurrency);
+    expect(failed.every((s) => s === 502)).toBe(true);
+    expect(u.backends[1]!.ejected).toBe(true);
+  });
 });
 
 describe('retries', () => {

@@ -145,6 +145,23 @@ describe('reverseProxy: forwarding (RFC 9110 §7.6)', () => {
   });
 });
 
+describe('reverseProxy: pools', () => {
+  it('proxies naming the same backend URL share one keep-alive pool', async () => {
+    let connections = 0;
+    const { origin, server } = await backend((_req, res) => res.end('ok'));
+    server.on('connection', () => connections++);
+    const one = reverseProxy({ upstream: origin });
+    const two = reverseProxy({ upstream: `${origin}/` });
+    const p1 = await serveProxy(one);
+    const p2 = await serveProxy(two);
+    for (let i = 0; i < 3; i++) {
+      expect(await (await fetch(`${p1}/`)).text()).toBe('ok');
+      expect(await (await fetch(`${p2}/`)).text()).toBe('ok');
+    }
+    expect(connections).toBe(1);
+  });
+});
+
 describe('reverseProxy: streaming', () => {
   it('passes SSE events through as they arrive', async () => {
     let release: () => void = () => {};
