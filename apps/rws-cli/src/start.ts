@@ -154,6 +154,12 @@ export async function startServer(
         workers: config.workers === 'auto' ? availableParallelism() : config.workers,
       }),
     );
+    for (const l of gateway?.listeners ?? []) {
+      const host = l.host.includes(':') ? `[${l.host}]` : l.host;
+      stdout(
+        `  ${l.kind}_proxy ${l.name ?? ''}${l.name === null ? '' : ' '}on ${host}:${l.port}\n`,
+      );
+    }
   }
   return server;
 }

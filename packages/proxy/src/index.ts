@@ -33,6 +33,7 @@ export type { GatewayConfigErrorCode, ProxyErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS, GATEWAY_CONFIG_CODES } from './errors.js';
 export type {
   Gateway,
+  GatewayListenerInfo,
   GatewayOptions,
   GatewayReloadResult,
   GatewaySource,

@@ -110,6 +110,8 @@ describe('parseGatewayConfig: the rust-web-server README example', () => {
       ],
       middleware: null,
       admin: { reload: false, tokenEnv: null },
+      tcpProxies: [],
+      udpProxies: [],
     });
   });
 
@@ -473,24 +475,30 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
     ],
     [
       'tcp proxy',
-      '[[tcp_proxy]]\nname = "db"\nlisten = "0.0.0.0:5432"\nbackends = ["db:5432"]\n',
+      '[[tcp_proxy]]\nname = "db"\nlisten = "db:5432"\nbackends = ["db", "h:0"]\nstrategy = "least_conn"\n[tcp_proxy.health_check]\npath = "/"\n',
       [
-        'g.toml:1: tcp_proxy[0]: [[tcp_proxy]] is not supported yet (issue #10: the L4 and WebSocket listeners)',
+        'g.toml:3: tcp_proxy[0].listen: "db:5432" must be an IP address to bind',
+        'g.toml:4: tcp_proxy[0].backends[0]: "db" needs a port: host:port',
+        'g.toml:4: tcp_proxy[0].backends[1]: "h:0" needs a port 1-65535',
+        'g.toml:5: tcp_proxy[0].strategy: L4 proxies balance round robin only; "least_conn" is not supported yet (issue #10)',
+        'g.toml:7: tcp_proxy[0].health_check.path: unknown key',
       ],
     ],
     [
-      'udp proxy bad listen',
-      '[[udp_proxy]]\nlisten = "dns"\nbackends = ["h:53"]\nbuffer = 1\n',
+      'udp proxy',
+      '[[udp_proxy]]\nlisten = "dns"\nbackends = ["resolver:53"]\nbuffer = 1\nbuffer_size = 512\n',
       [
-        'g.toml:1: udp_proxy[0]: [[udp_proxy]] is not supported yet (issue #10: the L4 and WebSocket listeners)',
+        'g.toml:2: udp_proxy[0].listen: "dns" needs a port: host:port',
+        'g.toml:3: udp_proxy[0].backends[0]: "resolver:53" must be an IP address',
         'g.toml:4: udp_proxy[0].buffer: unknown key (did you mean "buffer_size"?)',
+        'g.toml:5: udp_proxy[0].buffer_size: datagrams are relayed whole (up to 65507 bytes); a smaller buffer_size that would truncate them is not supported',
       ],
     ],
     [
       'ws proxy',
       '[[ws_proxy]]\nlisten = "127.0.0.1:9000"\nbackends = ["ws://h:1"]\n[ws_proxy.health_check]\npath = "/h"\n',
       [
-        'g.toml:1: ws_proxy[0]: [[ws_proxy]] is not supported yet (issue #10: the L4 and WebSocket listeners)',
+        'g.toml:1: ws_proxy[0]: [[ws_proxy]] is not supported yet (issue #10: the WebSocket listener)',
       ],
     ],
   ])('%s', (_name, text, expected) => {

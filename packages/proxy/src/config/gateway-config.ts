@@ -225,6 +225,42 @@ export interface GatewayAdmin {
   readonly tokenEnv: string | null;
 }
 
+/** `host:port` of an L4 listener or backend. */
+export interface GatewayHostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `[[tcp_proxy]]`: its own listener relaying TCP connections round robin. */
+export interface GatewayTcpProxy {
+  readonly name: string | null;
+  readonly index: number;
+  readonly listen: GatewayHostPort;
+  /** `host:port` each. */
+  readonly backends: readonly string[];
+  readonly connectTimeoutMs: number;
+  /** 0 = never. */
+  readonly idleTimeoutMs: number;
+  /** Connect probes; null = off. */
+  readonly healthCheck: {
+    readonly intervalMs: number;
+    readonly timeoutMs: number;
+    readonly healthyThreshold: number;
+    readonly unhealthyThreshold: number;
+  } | null;
+}
+
+/** `[[udp_proxy]]`: its own socket relaying datagrams, one session per client. */
+export interface GatewayUdpProxy {
+  readonly name: string | null;
+  readonly index: number;
+  readonly listen: GatewayHostPort;
+  /** `ip:port` each. */
+  readonly backends: readonly string[];
+  /** A session without traffic this long ends (rust-web-server's `reply_timeout_ms`). */
+  readonly idleTimeoutMs: number;
+}
+
 /** The whole validated gateway configuration. */
 export interface GatewayConfig {
   readonly upstreams: readonly GatewayUpstream[];
@@ -232,4 +268,6 @@ export interface GatewayConfig {
   /** Applied around every request the gateway sees, before route middleware. */
   readonly middleware: GatewayMiddleware | null;
   readonly admin: GatewayAdmin;
+  readonly tcpProxies: readonly GatewayTcpProxy[];
+  readonly udpProxies: readonly GatewayUdpProxy[];
 }

@@ -184,7 +184,7 @@ const middleware = (description: string): Json =>
 
 const listener = (description: string, extra: Json): Json => ({
   type: 'array',
-  description: `${description} Not supported yet (issue #10).`,
+  description,
   items: object('', { name: str('Label.'), listen: str('ip:port to bind.'), backends, ...extra }),
 });
 
@@ -258,16 +258,30 @@ export function createGatewayJsonSchema(): Json {
       reload: bool('Serve POST /admin/config/reload.', false),
       token_env: str('Env var holding the bearer token the endpoint requires.'),
     }),
-    tcp_proxy: listener('[[tcp_proxy]]: TCP relay.', {
-      connect_timeout_ms: int('Connect timeout.', 1, 5000),
-      strategy: str('Strategy.'),
+    tcp_proxy: listener('[[tcp_proxy]]: its own listener relaying TCP connections round robin.', {
+      connect_timeout_ms: int('Connect timeout per backend attempt.', 1, 5000),
+      idle_timeout_ms: int('Close both sides after this long without a byte; 0 = never.', 0, 0),
+      strategy: { enum: ['round_robin'], default: 'round_robin' },
+      health_check: object('Connect probes.', {
+        interval_secs: int('Seconds between probes.', 1, 5),
+        timeout_ms: int('Probe connect timeout.', 1, 1000),
+        healthy_threshold: int('Consecutive successes to bring a backend back.', 1, 1),
+        unhealthy_threshold: int('Consecutive failures to take a backend out.', 1, 2),
+      }),
     }),
-    udp_proxy: listener('[[udp_proxy]]: UDP relay.', {
-      reply_timeout_ms: int('Reply timeout.', 1, 5000),
-      buffer_size: int('Datagram buffer.', 1, 65_536),
-      strategy: str('Strategy.'),
-    }),
-    ws_proxy: listener('[[ws_proxy]]: WebSocket relay.', {
+    udp_proxy: listener(
+      '[[udp_proxy]]: its own socket relaying datagrams, one session per client.',
+      {
+        reply_timeout_ms: int('A session without datagrams for this long ends.', 1, 5000),
+        buffer_size: int(
+          'Accepted for compatibility: 65507 or more (datagrams are relayed whole).',
+          65_507,
+          65_536,
+        ),
+        strategy: { enum: ['round_robin'], default: 'round_robin' },
+      },
+    ),
+    ws_proxy: listener('[[ws_proxy]]: WebSocket relay. Not supported yet (issue #10).', {
       connect_timeout_ms: int('Connect timeout.', 1, 5000),
       read_timeout_ms: int('Read timeout.', 1, 30_000),
       health_check: healthCheck,

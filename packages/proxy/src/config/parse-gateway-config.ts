@@ -17,6 +17,7 @@ import type {
   GatewayCache,
   GatewayConfig,
   GatewayHealthCheck,
+  GatewayHostPort,
   GatewayIpFilter,
   GatewayMatch,
   GatewayMiddleware,
@@ -25,6 +26,8 @@ import type {
   GatewayResponseRewrite,
   GatewayRoute,
   GatewayStrategy,
+  GatewayTcpProxy,
+  GatewayUdpProxy,
   GatewayUpstream,
   GatewayUpstreamTls,
 } from './gateway-config.js';
@@ -1086,37 +1089,176 @@ function readRoutes(
   return out;
 }
 
-/** Validates `[[tcp_proxy]]`/`[[udp_proxy]]`/`[[ws_proxy]]` fully, then reports them unsupported. */
-function readListeners(r: Reader, name: 'tcp_proxy' | 'udp_proxy' | 'ws_proxy', v: unknown): void {
-  const keys: Record<typeof name, string[]> = {
-    tcp_proxy: ['name', 'listen', 'backends', 'connect_timeout_ms', 'strategy'],
-    udp_proxy: ['name', 'listen', 'backends', 'reply_timeout_ms', 'buffer_size', 'strategy'],
-    ws_proxy: [
+/** `host:port` with an explicit port (0 allowed for listeners: pick a free one). */
+function readHostPort(
+  r: Reader,
+  raw: string,
+  path: KeyPath,
+  what: 'listen' | 'backend' | 'udp backend',
+): GatewayHostPort | null {
+  const fail = (why: string): null => {
+    r.invalid(path, `${JSON.stringify(raw)} ${why}`);
+    return null;
+  };
+  if (raw.includes('://') || raw.includes('/'))
+    return fail('must be host:port (no scheme, no path)');
+  let host: string;
+  let portText: string;
+  if (raw.startsWith('[')) {
+    const close = raw.indexOf(']');
+    if (close === -1 || raw[close + 1] !== ':') return fail('must be [ipv6]:port');
+    host = raw.slice(1, close);
+    portText = raw.slice(close + 2);
+    if (isIP(host) !== 6) return fail('is not an IPv6 address in brackets');
+  } else {
+    const colon = raw.lastIndexOf(':');
+    if (colon === -1) return fail('needs a port: host:port');
+    if (raw.indexOf(':') !== colon) return fail('is IPv6: write it in brackets, [::1]:53');
+    host = raw.slice(0, colon);
+    portText = raw.slice(colon + 1);
+    if (!/^[A-Za-z0-9.-]+$/.test(host)) return fail('has no valid host');
+  }
+  const min = what === 'listen' ? 0 : 1;
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) < min || Number(portText) > 65535) {
+    return fail(`needs a port ${min}-65535`);
+  }
+  if ((what === 'listen' || what === 'udp backend') && isIP(host) === 0 && host !== 'localhost') {
+    return fail(what === 'listen' ? 'must be an IP address to bind' : 'must be an IP address');
+  }
+  return { host, port: Number(portText) };
+}
+
+function readL4Backends(r: Reader, t: Table, path: KeyPath, isUdp: boolean): string[] {
+  const list = r.strings(t, 'backends', path);
+  if (list === null) {
+    if (t['backends'] === undefined)
+      r.add(GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE, path, 'is missing backends');
+    return [];
+  }
+  if (list.length === 0) r.invalid([...path, 'backends'], 'must list at least one backend');
+  const out: string[] = [];
+  list.forEach((raw, i) => {
+    const hp = readHostPort(r, raw, [...path, 'backends', i], isUdp ? 'udp backend' : 'backend');
+    if (hp !== null)
+      out.push(hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`);
+  });
+  return out;
+}
+
+function readStrategyRoundRobin(r: Reader, t: Table, path: KeyPath): void {
+  const s = r.string(t, 'strategy', path);
+  if (s !== null && s !== 'round_robin') {
+    r.add(
+      GATEWAY_CONFIG_CODES.CONFIG_UNSUPPORTED,
+      [...path, 'strategy'],
+      `L4 proxies balance round robin only; ${JSON.stringify(s)} is not supported yet (issue #10)`,
+    );
+  }
+}
+
+function readListen(r: Reader, t: Table, path: KeyPath): GatewayHostPort | null {
+  const listen = r.string(t, 'listen', path, true);
+  return listen === null ? null : readHostPort(r, listen, [...path, 'listen'], 'listen');
+}
+
+function readTcpProxies(r: Reader, v: unknown): GatewayTcpProxy[] {
+  const out: GatewayTcpProxy[] = [];
+  r.tables(v, ['tcp_proxy'], 'tcp_proxy').forEach((t, i) => {
+    const path = ['tcp_proxy', i];
+    r.keys(t, path, [
+      'name',
+      'listen',
+      'backends',
+      'connect_timeout_ms',
+      'idle_timeout_ms',
+      'strategy',
+      'health_check',
+    ]);
+    const name = r.string(t, 'name', path);
+    const listen = readListen(r, t, path);
+    const backends = readL4Backends(r, t, path, false);
+    readStrategyRoundRobin(r, t, path);
+    let healthCheck: GatewayTcpProxy['healthCheck'] = null;
+    const hc = r.table(
+      t['health_check'],
+      [...path, 'health_check'],
+      'a table ([tcp_proxy.health_check])',
+    );
+    if (hc !== null) {
+      const hp = [...path, 'health_check'];
+      r.keys(hc, hp, ['interval_secs', 'timeout_ms', 'healthy_threshold', 'unhealthy_threshold']);
+      healthCheck = {
+        intervalMs: (r.int(hc, 'interval_secs', hp, 1, 86_400) ?? 5) * 1000,
+        timeoutMs: r.int(hc, 'timeout_ms', hp, 1, MAX_MS) ?? 1000,
+        healthyThreshold: r.int(hc, 'healthy_threshold', hp, 1, 1000) ?? 1,
+        unhealthyThreshold: r.int(hc, 'unhealthy_threshold', hp, 1, 1000) ?? 2,
+      };
+    }
+    if (listen !== null) {
+      out.push({
+        name,
+        index: i,
+        listen,
+        backends,
+        connectTimeoutMs: r.int(t, 'connect_timeout_ms', path, 1, MAX_MS) ?? 5000,
+        idleTimeoutMs: r.int(t, 'idle_timeout_ms', path, 0, MAX_MS) ?? 0,
+        healthCheck,
+      });
+    }
+  });
+  return out;
+}
+
+function readUdpProxies(r: Reader, v: unknown): GatewayUdpProxy[] {
+  const out: GatewayUdpProxy[] = [];
+  r.tables(v, ['udp_proxy'], 'udp_proxy').forEach((t, i) => {
+    const path = ['udp_proxy', i];
+    r.keys(t, path, ['name', 'listen', 'backends', 'reply_timeout_ms', 'buffer_size', 'strategy']);
+    const name = r.string(t, 'name', path);
+    const listen = readListen(r, t, path);
+    const backends = readL4Backends(r, t, path, true);
+    readStrategyRoundRobin(r, t, path);
+    const buffer = r.int(t, 'buffer_size', path, 1, 65_536);
+    if (buffer !== null && buffer < 65_507) {
+      r.add(
+        GATEWAY_CONFIG_CODES.CONFIG_UNSUPPORTED,
+        [...path, 'buffer_size'],
+        'datagrams are relayed whole (up to 65507 bytes); a smaller buffer_size that would truncate them is not supported',
+      );
+    }
+    if (listen !== null) {
+      out.push({
+        name,
+        index: i,
+        listen,
+        backends,
+        idleTimeoutMs: r.int(t, 'reply_timeout_ms', path, 1, MAX_MS) ?? 5000,
+      });
+    }
+  });
+  return out;
+}
+
+/** `[[ws_proxy]]`: validated fully, then reported as not supported yet. */
+function readWsProxies(r: Reader, v: unknown): void {
+  r.tables(v, ['ws_proxy'], 'ws_proxy').forEach((t, i) => {
+    const path = ['ws_proxy', i];
+    r.keys(t, path, [
       'name',
       'listen',
       'backends',
       'connect_timeout_ms',
       'read_timeout_ms',
       'health_check',
-    ],
-  };
-  r.tables(v, [name], name).forEach((t, i) => {
-    const path = [name, i];
-    r.keys(t, path, keys[name]);
+    ]);
     r.string(t, 'name', path);
-    const listen = r.string(t, 'listen', path, true);
-    if (listen !== null) {
-      const b = parseBackendAddress(listen);
-      if (typeof b === 'string' || listen.includes('://')) {
-        r.invalid([...path, 'listen'], `${JSON.stringify(listen)} must be ip:port`);
-      }
-    }
+    readListen(r, t, path);
     readBackends(r, t, path);
-    if (name === 'ws_proxy') readHealthCheck(r, t['health_check'], [...path, 'health_check']);
+    readHealthCheck(r, t['health_check'], [...path, 'health_check']);
     r.add(
       GATEWAY_CONFIG_CODES.CONFIG_UNSUPPORTED,
       path,
-      `[[${name}]] is not supported yet (issue #10: the L4 and WebSocket listeners)`,
+      '[[ws_proxy]] is not supported yet (issue #10: the WebSocket listener)',
     );
   });
 }
@@ -1184,16 +1326,21 @@ export function parseGatewayConfig(
   const routes = readRoutes(r, tree['route'], byName);
   const middleware = readMiddleware(r, tree['middleware'], ['middleware'], true);
   const admin = readAdmin(r, tree['admin']);
-  readListeners(r, 'tcp_proxy', tree['tcp_proxy']);
-  readListeners(r, 'udp_proxy', tree['udp_proxy']);
-  readListeners(r, 'ws_proxy', tree['ws_proxy']);
+  const tcpProxies = readTcpProxies(r, tree['tcp_proxy']);
+  const udpProxies = readUdpProxies(r, tree['udp_proxy']);
+  readWsProxies(r, tree['ws_proxy']);
   // Problems in file order: what a human fixes top to bottom.
   const problems = r.problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   if (problems.length > 0) return { config: null, problems };
-  return { config: { upstreams, routes, middleware, admin }, problems };
+  return { config: { upstreams, routes, middleware, admin, tcpProxies, udpProxies }, problems };
 }
 
-/** True when a parsed config tree has gateway work to do (routes or upstreams). */
+/** True when a parsed config tree has gateway work to do (routes, upstreams, L4 proxies). */
 export function hasGatewaySections(tree: Readonly<Record<string, unknown>>): boolean {
-  return tree['route'] !== undefined || tree['upstream'] !== undefined;
+  return (
+    tree['route'] !== undefined ||
+    tree['upstream'] !== undefined ||
+    tree['tcp_proxy'] !== undefined ||
+    tree['udp_proxy'] !== undefined
+  );
 }

@@ -20,6 +20,7 @@ import {
   orphanedUpstreams,
   type Runtime,
 } from '../internal/gateway/build-runtime.js';
+import { startListeners } from '../internal/gateway/listeners.js';
 import type { Upstream } from '../upstream.js';
 import { GatewayConfigError } from './gateway-config-error.js';
 
@@ -37,10 +38,23 @@ export interface GatewayOptions {
   cwd?: string | undefined;
   /** Top-level keys owned by someone else (the CLI's), not reported as unknown. */
   ignoreKeys?: readonly string[] | undefined;
+  /**
+   * Bind the `[[tcp_proxy]]`/`[[udp_proxy]]` listeners. Default true; false validates and
+   * builds everything else (what `rws check` does).
+   */
+  startListeners?: boolean | undefined;
   /** Ignore every top-level key outside the gateway sections (a host validates them). */
   ignoreOtherKeys?: boolean | undefined;
   /** The file name used in problems for text sources. Default `rws.config.toml`. */
   file?: string | undefined;
+}
+
+/** A bound L4 listener. */
+export interface GatewayListenerInfo {
+  readonly kind: 'tcp' | 'udp';
+  readonly name: string | null;
+  readonly host: string;
+  readonly port: number;
 }
 
 /** The outcome of `reload()`. */
@@ -59,6 +73,8 @@ export interface Gateway {
   handle(req: Request, next: Handler): Promise<Response>;
   /** The configuration in force. */
   readonly config: GatewayConfig;
+  /** The bound `[[tcp_proxy]]`/`[[udp_proxy]]` listeners, with their real ports. */
+  readonly listeners: readonly GatewayListenerInfo[];
   /**
    * The `[[upstream]]`s in force by name: backend health, ejections and counters
    * (`backends`), Prometheus text (`metrics()`).
@@ -165,13 +181,22 @@ async function prepare(
       message,
     });
   };
-  const runtime = buildRuntime(
+  const built = buildRuntime(
     loaded.config,
     { env: options.env ?? process.env, cwd: loaded.cwd },
     previous,
     problem,
   );
-  return { runtime, problems };
+  if (built === null) return { runtime: null, problems };
+  if (options.startListeners !== false) {
+    const listeners = await startListeners(loaded.config, previous?.listeners ?? [], problem);
+    if (listeners === null) {
+      built.discard();
+      return { runtime: null, problems };
+    }
+    built.listeners = listeners;
+  }
+  return { runtime: built, problems };
 }
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
@@ -218,6 +243,9 @@ export async function createGateway(
   const retire = (old: Runtime, next: Runtime | null): Promise<void> => {
     old.isRetired = true;
     const orphans = orphanedUpstreams(old, next);
+    // Listeners the new generation dropped stop at once: they are not HTTP requests to drain.
+    const keptListeners = new Set(next?.listeners ?? []);
+    for (const l of old.listeners) if (!keptListeners.has(l)) void l.close();
     const closed = old.drained.then(async () => {
       await Promise.all(orphans.map((u) => u.close()));
     });
@@ -294,6 +322,9 @@ export async function createGateway(
     handle,
     get config() {
       return current.config;
+    },
+    get listeners() {
+      return current.listeners.map(({ kind, name, host, port }) => ({ kind, name, host, port }));
     },
     get upstreams() {
       const out = new Map<string, Upstream>();

@@ -22,6 +22,7 @@ import type {
 } from '../../config/gateway-config.js';
 import type { Upstream } from '../../upstream.js';
 import { type BuildContext, buildMiddleware } from './build-middleware.js';
+import type { RunningListener } from './listeners.js';
 import { isRouteMatch, normalizeRoutePath } from './match-route.js';
 import {
   createGatewayUpstream,
@@ -46,6 +47,10 @@ export interface Runtime {
   readonly global: readonly Middleware[];
   /** The admin reload token, or null when the endpoint is off. */
   readonly adminToken: string | null;
+  /** Its bound `[[tcp_proxy]]`/`[[udp_proxy]]` listeners (set once they are bound). */
+  listeners: readonly RunningListener[];
+  /** Closes what this generation opened that `previous` does not own (a later step failed). */
+  discard(): void;
   /** The rate-limit counters of this generation, by identity (see `BuildContext`). */
   readonly rateLimitStores: ReadonlyMap<string, RateLimitStore>;
   /** Requests that started on this generation and have not returned their response head. */
@@ -244,6 +249,11 @@ export function buildRuntime(
     routes,
     global,
     adminToken,
+    listeners: [],
+    discard: () => {
+      const owned = new Set([...(previous?.upstreams.values() ?? [])].map((u) => u.upstream));
+      for (const u of upstreams.values()) if (!owned.has(u.upstream)) void u.close();
+    },
     rateLimitStores,
     commit: () => {
       for (const apply of pending.splice(0)) apply();
