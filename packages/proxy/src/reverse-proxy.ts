@@ -364,6 +364,12 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       let outcome: 'success' | 'failure' | 'neutral' = 'neutral';
       try {
         for await (const chunk of res.body) yield chunk;
+        // Trailer fields arrive after the body: the transport sends them at the end of a
+        // chunked response when the object is filled in time (RFC 9110 §6.5).
+        if (trailers !== null && res.trailers !== null) {
+          const list = res.trailers.toList();
+          for (let i = 0; i < list.length; i += 2) trailers.append(list[i]!, list[i + 1]!);
+        }
         outcome = isServerError ? 'failure' : 'success';
       } catch (err) {
         const code = classify(err, req, total);
@@ -375,7 +381,11 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
         backend.end(outcome);
       }
     }
-    return { status, headers, body: stream() };
+    // Only a chunked upstream response can carry trailers; a Content-Length one is relayed as is.
+    const trailers = res.body.length === null ? new Headers() : null;
+    return trailers === null
+      ? { status, headers, body: stream() }
+      : { status, headers, body: stream(), trailers };
   }
 
   return {
