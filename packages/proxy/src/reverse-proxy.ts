@@ -260,8 +260,10 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     // The body is a one-shot stream: once sent, only a request without content can go again.
     const isReplayable = IDEMPOTENT.has(req.method) && req.body.length === 0;
     let lastError: ProxyErrorCode = ERROR_CODES.NO_BACKEND;
+    let nextBackend: Backend | null = null;
     for (;;) {
-      const backend = picker.pick(req, tried);
+      const backend = nextBackend ?? picker.pick(req, tried);
+      nextBackend = null;
       if (backend === null) {
         // Retries exhausted the backends: report the last real failure.
         info.error = lastError;
@@ -325,9 +327,13 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
         retryStatuses.has(res.status) &&
         canRetry(info.attempts, startedAt)
       ) {
-        res.body.cancel();
-        backend.end('failure');
-        continue;
+        // Only give up this answer when another backend can give one.
+        nextBackend = picker.pick(req, tried);
+        if (nextBackend !== null) {
+          res.body.cancel();
+          backend.end('failure');
+          continue;
+        }
       }
       info.error = null;
       info.errorDetail = null;

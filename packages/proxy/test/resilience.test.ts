@@ -319,6 +319,17 @@ describe('retries', () => {
     expect(hits).toBe(2);
   });
 
+  it('a 503 from the only backend left is relayed, not replaced by "no backend"', async () => {
+    const a = await switchable('a');
+    a.state.status = 503;
+    const u = upstream({ name: 'one', backends: [a.origin], outlierDetection: false });
+    const p = await serveProxy(reverseProxy({ upstream: u, retry: { attempts: 3 } }));
+    const res = await fetch(`${p}/`);
+    expect(res.status).toBe(503);
+    expect(await res.text()).toBe('a');
+    expect(a.state.requests).toBe(1);
+  });
+
   it('the retry budget caps retries when every backend fails', async () => {
     const dead1 = await deadPort();
     const dead2 = await deadPort();
