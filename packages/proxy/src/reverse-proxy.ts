@@ -321,17 +321,13 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
         return errorResponse(ERROR_CODES.INVALID_RESPONSE);
       }
       const isServerError = res.status >= 500;
-      if (
-        isServerError &&
-        isReplayable &&
-        retryStatuses.has(res.status) &&
-        canRetry(info.attempts, startedAt)
-      ) {
-        // Only give up this answer when another backend can give one.
-        nextBackend = picker.pick(req, tried);
-        if (nextBackend !== null) {
+      if (isServerError && isReplayable && retryStatuses.has(res.status)) {
+        // Only give up this answer when another backend can give one (and the budget allows).
+        const other = picker.pick(req, tried);
+        if (other !== null && canRetry(info.attempts, startedAt)) {
           res.body.cancel();
           backend.end('failure');
+          nextBackend = other;
           continue;
         }
       }
