@@ -126,6 +126,49 @@ describe('reverseProxy: forwarding (RFC 9110 §7.6)', () => {
     expect(seen.map((s) => s.url)).toEqual(['/v2/users?id=3', '/v2/', '/v2/apix']);
   });
 
+  it('Expect: 100-continue travels end to end: the client sends its body after the backend agreed', async () => {
+    const { origin } = await backend(async (req, res) => {
+      let body = '';
+      for await (const c of req) body += c;
+      res.end(`got ${body}`);
+    });
+    const p = await serveProxy(reverseProxy({ upstream: origin }));
+    const { connect } = await import('node:net');
+    const socket = connect(Number(new URL(p).port), '127.0.0.1');
+    onTestFinished(() => {
+      socket.destroy();
+    });
+    let raw = '';
+    const waitFor = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const t = setTimeout(
+          () => reject(new Error(`no ${JSON.stringify(text)} in ${JSON.stringify(raw)}`)),
+          3000,
+        );
+        const check = () => {
+          if (raw.includes(text)) {
+            clearTimeout(t);
+            socket.off('data', onData);
+            resolve();
+          }
+        };
+        const onData = (c: Buffer) => {
+          raw += c.toString('latin1');
+          check();
+        };
+        socket.on('data', onData);
+        check();
+      });
+    socket.write(
+      'POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n',
+    );
+    await waitFor('HTTP/1.1 100 Continue\r\n\r\n');
+    expect(raw).not.toContain('200');
+    socket.write('hello');
+    await waitFor('got hello');
+    expect(raw).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  });
+
   it('relays HEAD, 204 and 304 without a body, keeping Content-Length for HEAD', async () => {
     const { origin } = await backend((req, res) => {
       if (req.url === '/204') res.writeHead(204).end();
