@@ -84,6 +84,11 @@ export class BackendBreaker {
     }
   }
 
+  /** A request ended without saying anything about the backend (the client went away). */
+  onNeutral(): void {
+    if (this.#isHalfOpen) this.#trials = Math.max(0, this.#trials - 1);
+  }
+
   onSuccess(): void {
     if (this.#isHalfOpen || this.#openUntil !== 0) {
       this.#trials = Math.max(0, this.#trials - 1);

@@ -260,8 +260,10 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     // The body is a one-shot stream: once sent, only a request without content can go again.
     const isReplayable = IDEMPOTENT.has(req.method) && req.body.length === 0;
     let lastError: ProxyErrorCode = ERROR_CODES.NO_BACKEND;
+    let nextBackend: Backend | null = null;
     for (;;) {
-      const backend = picker.pick(req, tried);
+      const backend = nextBackend ?? picker.pick(req, tried);
+      nextBackend = null;
       if (backend === null) {
         // Retries exhausted the backends: report the last real failure.
         info.error = lastError;
@@ -319,15 +321,15 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
         return errorResponse(ERROR_CODES.INVALID_RESPONSE);
       }
       const isServerError = res.status >= 500;
-      if (
-        isServerError &&
-        isReplayable &&
-        retryStatuses.has(res.status) &&
-        canRetry(info.attempts, startedAt)
-      ) {
-        res.body.cancel();
-        backend.end('failure');
-        continue;
+      if (isServerError && isReplayable && retryStatuses.has(res.status)) {
+        // Only give up this answer when another backend can give one (and the budget allows).
+        const other = picker.pick(req, tried);
+        if (other !== null && canRetry(info.attempts, startedAt)) {
+          res.body.cancel();
+          backend.end('failure');
+          nextBackend = other;
+          continue;
+        }
       }
       info.error = null;
       info.errorDetail = null;
@@ -364,6 +366,12 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       let outcome: 'success' | 'failure' | 'neutral' = 'neutral';
       try {
         for await (const chunk of res.body) yield chunk;
+        // Trailer fields arrive after the body: the transport sends them at the end of a
+        // chunked response when the object is filled in time (RFC 9110 §6.5).
+        if (trailers !== null && res.trailers !== null) {
+          const list = res.trailers.toList();
+          for (let i = 0; i < list.length; i += 2) trailers.append(list[i]!, list[i + 1]!);
+        }
         outcome = isServerError ? 'failure' : 'success';
       } catch (err) {
         const code = classify(err, req, total);
@@ -375,7 +383,11 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
         backend.end(outcome);
       }
     }
-    return { status, headers, body: stream() };
+    // Only a chunked upstream response can carry trailers; a Content-Length one is relayed as is.
+    const trailers = res.body.length === null ? new Headers() : null;
+    return trailers === null
+      ? { status, headers, body: stream() }
+      : { status, headers, body: stream(), trailers };
   }
 
   return {

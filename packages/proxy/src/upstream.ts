@@ -208,6 +208,9 @@ class BackendState implements Backend {
       this.consecutiveFailures++;
       this.breaker?.onFailure();
       this.#owner.onFailure(this);
+    } else {
+      // Frees a half-open trial slot, or the circuit would stay half-open with no slot left.
+      this.breaker?.onNeutral();
     }
   }
 

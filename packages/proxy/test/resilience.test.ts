@@ -319,6 +319,17 @@ describe('retries', () => {
     expect(hits).toBe(2);
   });
 
+  it('a 503 from the only backend left is relayed, not replaced by "no backend"', async () => {
+    const a = await switchable('a');
+    a.state.status = 503;
+    const u = upstream({ name: 'one', backends: [a.origin], outlierDetection: false });
+    const p = await serveProxy(reverseProxy({ upstream: u, retry: { attempts: 3 } }));
+    const res = await fetch(`${p}/`);
+    expect(res.status).toBe(503);
+    expect(await res.text()).toBe('a');
+    expect(a.state.requests).toBe(1);
+  });
+
   it('the retry budget caps retries when every backend fails', async () => {
     const dead1 = await deadPort();
     const dead2 = await deadPort();
@@ -344,6 +355,25 @@ describe('retries', () => {
 });
 
 describe('circuit breaker', () => {
+  it('a half-open trial that ends without a verdict (client gone) frees its slot', async () => {
+    const u = upstream({
+      name: 'cb-neutral',
+      backends: ['http://127.0.0.1:1'],
+      outlierDetection: false,
+      circuitBreaker: { failureThreshold: 1, openMs: 1 },
+    });
+    const req = { conn: { remoteAddress: '127.0.0.1' } } as never;
+    const b = u.pick(req)!;
+    b.begin();
+    b.end('failure');
+    await sleep(5);
+    const trial = u.pick(req)!;
+    trial.begin();
+    expect(u.pick(req)).toBe(null);
+    trial.end('neutral');
+    expect(u.pick(req)).not.toBe(null);
+  });
+
   it('opens after failureThreshold failures, half-opens after openMs, closes on a good trial', async () => {
     const a = await switchable('a');
     a.state.status = 502;

@@ -1,5 +1,5 @@
 import type * as http from 'node:http';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createUpstream, getProxyInfo, reverseProxy } from '../src/index.js';
 import { backend, deadPort, serveProxy, sleep } from './helpers.js';
 
@@ -126,6 +126,49 @@ describe('reverseProxy: forwarding (RFC 9110 §7.6)', () => {
     expect(seen.map((s) => s.url)).toEqual(['/v2/users?id=3', '/v2/', '/v2/apix']);
   });
 
+  it('Expect: 100-continue travels end to end: the client sends its body after the backend agreed', async () => {
+    const { origin } = await backend(async (req, res) => {
+      let body = '';
+      for await (const c of req) body += c;
+      res.end(`got ${body}`);
+    });
+    const p = await serveProxy(reverseProxy({ upstream: origin }));
+    const { connect } = await import('node:net');
+    const socket = connect(Number(new URL(p).port), '127.0.0.1');
+    onTestFinished(() => {
+      socket.destroy();
+    });
+    let raw = '';
+    const waitFor = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const t = setTimeout(
+          () => reject(new Error(`no ${JSON.stringify(text)} in ${JSON.stringify(raw)}`)),
+          3000,
+        );
+        const check = () => {
+          if (raw.includes(text)) {
+            clearTimeout(t);
+            socket.off('data', onData);
+            resolve();
+          }
+        };
+        const onData = (c: Buffer) => {
+          raw += c.toString('latin1');
+          check();
+        };
+        socket.on('data', onData);
+        check();
+      });
+    socket.write(
+      'POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n',
+    );
+    await waitFor('HTTP/1.1 100 Continue\r\n\r\n');
+    expect(raw).not.toContain('200');
+    socket.write('hello');
+    await waitFor('got hello');
+    expect(raw).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  });
+
   it('relays HEAD, 204 and 304 without a body, keeping Content-Length for HEAD', async () => {
     const { origin } = await backend((req, res) => {
       if (req.url === '/204') res.writeHead(204).end();
@@ -142,6 +185,21 @@ describe('reverseProxy: forwarding (RFC 9110 §7.6)', () => {
     expect((await fetch(`${p}/204`)).status).toBe(204);
     expect((await fetch(`${p}/304`)).status).toBe(304);
     expect(await (await fetch(`${p}/`)).text()).toBe('hello world');
+  });
+});
+
+describe('reverseProxy: trailers', () => {
+  it('relays the trailer fields of a chunked response', async () => {
+    const { origin } = await backend((_req, res) => {
+      res.writeHead(200, { trailer: 'x-checksum', 'content-type': 'text/plain' });
+      res.write('part one, ');
+      res.addTrailers({ 'x-checksum': 'abc123' });
+      res.end('part two');
+    });
+    const p = await serveProxy(reverseProxy({ upstream: origin }));
+    const raw = await rawRequest(p, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    expect(raw.toLowerCase()).toContain('transfer-encoding: chunked');
+    expect(raw).toMatch(/\r\n0\r\nx-checksum: abc123\r\n\r\n$/);
   });
 });
 
@@ -295,6 +353,68 @@ describe('reverseProxy: failures', () => {
     const res2 = await fetch(`${q}/`);
     expect(res2.status).toBe(504);
     expect(await res2.text()).toContain('took too long');
+  });
+
+  it('answers 504 when the connect (TCP + TLS handshake) exceeds connectMs', async () => {
+    const { createServer } = await import('node:net');
+    // Accepts TCP but never answers the TLS ClientHello: the handshake part of connect stalls.
+    const sockets = new Set<import('node:net').Socket>();
+    const silent = createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    });
+    const port = (silent.address() as import('node:net').AddressInfo).port;
+    let info: ReturnType<typeof getProxyInfo>;
+    const proxy = reverseProxy({
+      upstream: `https://127.0.0.1:${port}`,
+      timeouts: { connectMs: 100 },
+      retry: { attempts: 1 },
+    });
+    const p = await serveProxy({
+      async handle(req, next) {
+        const res = await proxy.handle(req, next);
+        info = getProxyInfo(req);
+        return res;
+      },
+      close: () => proxy.close(),
+    });
+    const started = Date.now();
+    const res = await fetch(`${p}/`);
+    expect(res.status).toBe(504);
+    expect(await res.text()).toBe('504 Gateway Timeout: connecting to the backend timed out\n');
+    expect(info!.error).toBe('RWS_PROXY_CONNECT_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('starts no retry after retry.deadlineMs', async () => {
+    let hits = 0;
+    const slow = async (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      hits++;
+      await sleep(150);
+      res.end('late');
+    };
+    const one = await backend(slow);
+    const two = await backend(slow);
+    const u = createUpstream({
+      name: 'deadline',
+      backends: [one.origin, two.origin],
+      outlierDetection: false,
+    });
+    onTestFinished(() => u.close());
+    const p = await serveProxy(
+      reverseProxy({
+        upstream: u,
+        timeouts: { responseHeadersMs: 100 },
+        retry: { attempts: 3, deadlineMs: 50, budgetPercent: 100 },
+      }),
+    );
+    expect((await fetch(`${p}/`)).status).toBe(504);
+    expect(hits).toBe(1);
   });
 
   it('cuts a response whose body stalls past bodyIdleMs', async () => {
