@@ -149,6 +149,23 @@ describe('actions', () => {
     );
   });
 
+  it('forwarding headers: RFC 7239 Forwarded, and X-Forwarded-For kept only from trusted proxies', async () => {
+    const a = await startBackend('a');
+    const port = await gatewayPort(
+      `[[route]]\n[route.match]\npath = "/rfc/*"\n[route.action]\ntype = "proxy"\nupstream = "${a.address}"\nforwarded = "forwarded"\n` +
+        `[[route]]\n[route.match]\npath = "/trusted/*"\n[route.action]\ntype = "proxy"\nupstream = "${a.address}"\ntrusted_proxies = ["127.0.0.1"]\n` +
+        `[[route]]\n[route.action]\ntype = "proxy"\nupstream = "${a.address}"\n`,
+    );
+    const spoof = { 'x-forwarded-for': '203.0.113.9' };
+    const rfc = JSON.parse((await httpCall(port, '/rfc/x')).body);
+    expect(rfc.headers.forwarded).toMatch(/for=("?)127\.0\.0\.1\1/);
+    expect(rfc.headers['x-forwarded-for']).toBeUndefined();
+    const trusted = JSON.parse((await httpCall(port, '/trusted/x', { headers: spoof })).body);
+    expect(trusted.headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+    const untrusted = JSON.parse((await httpCall(port, '/other', { headers: spoof })).body);
+    expect(untrusted.headers['x-forwarded-for']).toBe('127.0.0.1');
+  });
+
   it('proxy to a dead backend is 502', async () => {
     const dead = await startBackend('dead');
     const address = dead.address;

@@ -72,6 +72,8 @@ describe('parseGatewayConfig: the rust-web-server README example', () => {
             stripPathPrefix: null,
             addPathPrefix: null,
             preserveHost: false,
+            forwarded: 'x-forwarded',
+            trustedProxies: [],
           },
           middleware: {
             rateLimit: {
@@ -348,6 +350,14 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
       '[[upstream]]\nname = "a"\nbackends = ["h:1"]\nhash_key = "x-user"\n',
       [
         'g.toml:4: upstream[0].hash_key: hash_key is only read by header_hash and cookie_hash, not round_robin',
+      ],
+    ],
+    [
+      'proxy forwarding',
+      '[[route]]\n[route.action]\ntype = "proxy"\nupstream = "127.0.0.1:1"\nforwarded = "rfc7239"\ntrusted_proxies = ["10.0.0.0/99"]\n',
+      [
+        'g.toml:5: route[0].action.forwarded: must be "x-forwarded", "forwarded" or "none", got "rfc7239"',
+        'g.toml:6: route[0].action.trusted_proxies[0]: "10.0.0.0/99": prefix length must be 0-32',
       ],
     ],
     [

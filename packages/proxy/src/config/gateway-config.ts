@@ -89,6 +89,10 @@ export interface GatewayProxyAction {
   readonly stripPathPrefix: string | null;
   readonly addPathPrefix: string | null;
   readonly preserveHost: boolean;
+  /** `x-forwarded` (X-Forwarded-For/-Proto/-Host), RFC 7239 `forwarded`, or `none`. */
+  readonly forwarded: 'x-forwarded' | 'forwarded' | 'none';
+  /** Peers whose incoming forwarding headers are kept and extended (else replaced). */
+  readonly trustedProxies: readonly string[];
 }
 
 /** `type = "static"` */

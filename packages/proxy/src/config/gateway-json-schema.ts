@@ -53,6 +53,12 @@ const proxyKeys: Json = {
   strip_path_prefix: str('Path prefix removed before forwarding.'),
   add_path_prefix: str('Path prefix added before forwarding.'),
   preserve_host: bool('Forward the client Host header instead of the backend address.', false),
+  forwarded: {
+    enum: ['x-forwarded', 'forwarded', 'none'],
+    default: 'x-forwarded',
+    description: 'X-Forwarded-For/-Proto/-Host, RFC 7239 Forwarded, or none.',
+  },
+  trusted_proxies: strings('Peers whose incoming forwarding headers are kept and extended.'),
 };
 const staticKeys: Json = {
   root: str('Directory served (relative to the config file).'),

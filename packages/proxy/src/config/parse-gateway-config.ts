@@ -21,6 +21,7 @@ import type {
   GatewayIpFilter,
   GatewayMatch,
   GatewayMiddleware,
+  GatewayProxyAction,
   GatewayRateLimit,
   GatewayRequestRewrite,
   GatewayResponseRewrite,
@@ -91,6 +92,8 @@ const ACTION_KEYS: Readonly<Record<string, readonly string[]>> = {
     'strip_path_prefix',
     'add_path_prefix',
     'preserve_host',
+    'forwarded',
+    'trusted_proxies',
   ],
   grpc: ['upstream', 'connect_timeout_ms', 'read_timeout_ms'],
   static: ['root', 'index', 'directory_listing'],
@@ -662,6 +665,8 @@ function readAction(
         stripPathPrefix: strip,
         addPathPrefix: add,
         preserveHost: r.bool(merged, 'preserve_host', at('preserve_host')) ?? false,
+        forwarded: readForwarded(r, merged, at('forwarded')),
+        trustedProxies: readCidrList(r, merged, 'trusted_proxies', at('trusted_proxies')),
       };
     }
     case 'static': {
@@ -708,6 +713,24 @@ function readAction(
     default:
       return null;
   }
+}
+
+function readForwarded(r: Reader, t: Table, path: KeyPath): GatewayProxyAction['forwarded'] {
+  const v = r.string(t, 'forwarded', path) ?? 'x-forwarded';
+  if (v !== 'x-forwarded' && v !== 'forwarded' && v !== 'none') {
+    r.invalid(
+      [...path, 'forwarded'],
+      `must be "x-forwarded", "forwarded" or "none", got ${JSON.stringify(v)}`,
+    );
+    return 'x-forwarded';
+  }
+  return v;
+}
+
+function readCidrList(r: Reader, t: Table, key: string, path: KeyPath): string[] {
+  const list = r.strings(t, key, path) ?? [];
+  checkCidrs(r, list, [...path, key]);
+  return list;
 }
 
 function readRateLimit(r: Reader, v: unknown, path: KeyPath): GatewayRateLimit | null {

@@ -96,6 +96,8 @@ export function createProxyRoute(
     ...(action.stripPathPrefix === null ? {} : { stripPrefix: action.stripPathPrefix }),
     ...(action.addPathPrefix === null ? {} : { addPrefix: action.addPathPrefix }),
     preserveHost: action.preserveHost,
+    forwarded: action.forwarded,
+    trustedProxies: action.trustedProxies,
     timeouts: {
       connectMs: action.connectTimeoutMs,
       responseHeadersMs: action.readTimeoutMs,
