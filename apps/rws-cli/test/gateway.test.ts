@@ -162,6 +162,17 @@ describe('rws: gateway mode', () => {
     expect(await rws.stop()).toBe(0);
   }, 30_000);
 
+  it('--workers 2: each worker runs the gateway; the primary only checks it', async () => {
+    const dir = tempDir('rws-gw-workers-');
+    writeFileSync(
+      join(dir, 'rws.config.toml'),
+      `[[route]]\n[route.action]\ntype = "respond"\nbody = "from a worker"\n`,
+    );
+    const rws = await startCli(['--port', '0', '--workers', '2'], { cwd: dir });
+    for (let i = 0; i < 4; i++) expect((await get(rws.origin, `/${i}`)).body).toBe('from a worker');
+    expect(await rws.stop()).toBe(0);
+  }, 30_000);
+
   it('rws check reports gateway problems with key path and line, and summarises a good one', async () => {
     const dir = tempDir('rws-gw-check-');
     writeFileSync(join(dir, 'rws.config.toml'), README.replace('type = "proxy"', 'type = "proxi"'));
