@@ -530,3 +530,109 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
     expect(list).toEqual([]);
   });
 });
+
+describe('parseGatewayConfig: the remaining checks, one each', () => {
+  it.each<[string, string, string[]]>([
+    [
+      'array item not a table',
+      'route = [1]\n',
+      ['g.toml:1: route[0]: must be a table, got an integer'],
+    ],
+    [
+      'section not a table',
+      'middleware = 3\n',
+      ['g.toml:1: middleware: must be a table ([middleware]), got an integer'],
+    ],
+    [
+      'string expected',
+      '[[upstream]]\nname = 7\nbackends = ["h:1"]\n',
+      ['g.toml:2: upstream[0].name: must be a string, got an integer'],
+    ],
+    [
+      'boolean expected',
+      '[admin]\nreload = "yes"\n',
+      ['g.toml:2: admin.reload: must be true or false, got a string'],
+    ],
+    [
+      'empty required string',
+      '[[route]]\n[route.action]\ntype = "static"\nroot = " "\n',
+      ['g.toml:4: route[0].action.root: must not be empty'],
+    ],
+    [
+      'header match value',
+      '[[route]]\n[route.match]\nheaders = { x-a = 1 }\n[route.action]\ntype = "respond"\n',
+      ['g.toml:3: route[0].match.headers.x-a: must be a string, got an integer'],
+    ],
+    [
+      'location with CR',
+      '[[route]]\n[route.action]\ntype = "redirect"\nlocation = "/a\\r\\nSet-Cookie: x"\n',
+      ['g.toml:4: route[0].action.location: must not contain CR, LF or NUL'],
+    ],
+    [
+      'content_type with LF',
+      '[[route]]\n[route.action]\ntype = "respond"\ncontent_type = "text/plain\\nx: y"\n',
+      ['g.toml:4: route[0].action.content_type: must not contain CR, LF or NUL'],
+    ],
+    [
+      'rewrite uri_set',
+      '[[route]]\n[route.action]\ntype = "respond"\n[[route.middleware.rewrite.request]]\ntype = "uri_set"\nvalue = "x"\n',
+      ['g.toml:6: route[0].middleware.rewrite.request[0].value: must start with "/"'],
+    ],
+    [
+      'rewrite header name',
+      '[[route]]\n[route.action]\ntype = "respond"\n[[route.middleware.rewrite.response]]\ntype = "header_set"\nname = "a b"\nvalue = "1"\n',
+      ['g.toml:6: route[0].middleware.rewrite.response[0].name: "a b" is not a valid header name'],
+    ],
+    [
+      'rewrite strip prefix missing',
+      '[[route]]\n[route.action]\ntype = "respond"\n[[route.middleware.rewrite.request]]\ntype = "strip_prefix"\n',
+      ['g.toml:4: route[0].middleware.rewrite.request[0]: is missing value'],
+    ],
+    [
+      'rewrite redirect status',
+      '[[route]]\n[route.action]\ntype = "respond"\n[[route.middleware.rewrite.request]]\ntype = "uri_regex"\npattern = "^/a$"\nreplacement = "/b"\nredirect = 200\n',
+      [
+        'g.toml:8: route[0].middleware.rewrite.request[0].redirect: must be one of 301, 302, 303, 307, 308',
+      ],
+    ],
+    [
+      'rewrite body_replace without from',
+      '[[route]]\n[route.action]\ntype = "respond"\n[[route.middleware.rewrite.response]]\ntype = "body_replace"\nto = "x"\n',
+      ['g.toml:4: route[0].middleware.rewrite.response[0]: is missing from'],
+    ],
+    [
+      'rewrite response type',
+      '[[route]]\n[route.action]\ntype = "respond"\n[[route.middleware.rewrite.response]]\ntype = "stat"\n',
+      [
+        'g.toml:5: route[0].middleware.rewrite.response[0].type: unknown response rewrite "stat" (one of header_set, header_remove, status, body_replace) (did you mean "status"?)',
+      ],
+    ],
+    [
+      'rate limit algorithm and header key',
+      '[[route]]\n[route.action]\ntype = "respond"\n[route.middleware.rate_limit]\nalgorithm = "leaky"\nkey = "header:a b"\n',
+      [
+        'g.toml:5: route[0].middleware.rate_limit.algorithm: must be "sliding_window" or "token_bucket", got "leaky"',
+        'g.toml:6: route[0].middleware.rate_limit.key: "a b" is not a valid header name',
+      ],
+    ],
+    [
+      'cache vary_by header',
+      '[[route]]\n[route.action]\ntype = "respond"\n[route.middleware.cache]\nvary_by = ["a b"]\n',
+      ['g.toml:5: route[0].middleware.cache.vary_by[0]: "a b" is not a valid header name'],
+    ],
+    [
+      'admin unknown key',
+      '[admin]\ntoken = "x"\n',
+      ['g.toml:2: admin.token: unknown key (did you mean "token_env"?)'],
+    ],
+    [
+      'proxy inline bad scheme',
+      '[[route]]\n[route.action]\ntype = "proxy"\nupstream = "ftp://h:1"\n',
+      [
+        'g.toml:4: route[0].action.upstream: "ftp://h:1": unknown scheme ftp:// (use http:// or https://)',
+      ],
+    ],
+  ])('%s', (_name, text, expected) => {
+    expect(problems(text)).toEqual(expected);
+  });
+});
