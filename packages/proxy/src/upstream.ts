@@ -155,6 +155,8 @@ export interface Upstream extends BackendPicker {
   metrics(): string;
   /** Stops health checks and closes every pool gracefully. */
   close(): Promise<void>;
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 class BackendState implements Backend {
@@ -551,6 +553,10 @@ class UpstreamImpl implements Upstream {
       (b) => b.healthChecksFailed,
     );
     return `${lines.join('\n')}\n`;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   async close(): Promise<void> {
