@@ -87,6 +87,10 @@ describe('active health checks', () => {
     b.state.health = 503;
     await waitFor(() => u.backends[1]!.healthy === false);
     expect(u.backends[1]!.healthChecksFailed).toBeGreaterThanOrEqual(2);
+    // A live update (reload, discovery) keeps the health state of backends that stay.
+    u.update([b.origin, a.origin]);
+    expect(u.backends.map((x) => x.healthy)).toEqual([false, true]);
+    u.update([a.origin, b.origin]);
     const before = b.state.requests;
     const bodies = await Promise.all(
       Array.from({ length: 10 }, async () => (await fetch(`${p}/`)).text()),
