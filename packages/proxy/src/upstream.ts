@@ -5,11 +5,8 @@
  */
 import { parseCookies, type Request } from '@rws/core';
 import { type ClientTlsOptions, Pool } from '@rws/http1';
-import {
-  BackendBreaker,
-  type CircuitBreakerOptions,
-  type CircuitState,
-} from './circuit-breaker.js';
+import type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js';
+import { BackendBreaker } from './internal/backend-breaker.js';
 import { HashRing } from './internal/hash-ring.js';
 import { invalidOption } from './internal/proxy-error.js';
 
