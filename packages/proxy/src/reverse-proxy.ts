@@ -78,6 +78,8 @@ export interface ReverseProxyOptions {
 /** The reverse proxy middleware; `close()` closes an upstream it created from a URL. */
 export interface ReverseProxy extends Middleware {
   close(): Promise<void>;
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -394,6 +396,9 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     handle,
     async close() {
       await owned?.release();
+    },
+    [Symbol.asyncDispose]() {
+      return this.close();
     },
   };
 }

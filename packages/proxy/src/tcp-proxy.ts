@@ -45,6 +45,8 @@ export interface TcpProxy {
   readonly backends: readonly TcpBackendSnapshot[];
   /** Stops listening, stops health checks and closes every relayed connection. */
   close(): Promise<void>;
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 interface TcpBackend extends HostPort {
@@ -221,6 +223,9 @@ export function createTcpProxy(options: TcpProxyOptions): TcpProxy {
         s === null ? Promise.resolve() : new Promise<void>((resolve) => s.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;
+    },
+    [Symbol.asyncDispose]() {
+      return this.close();
     },
   };
 }

@@ -25,6 +25,8 @@ export interface UdpProxy {
   /** Open sessions. */
   readonly sessions: number;
   close(): Promise<void>;
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 interface Session {
@@ -115,6 +117,9 @@ export function createUdpProxy(options: UdpProxyOptions): UdpProxy {
       const s = front;
       front = null;
       if (s !== null) await new Promise<void>((resolve) => s.close(() => resolve()));
+    },
+    [Symbol.asyncDispose]() {
+      return this.close();
     },
   };
 }

@@ -5,11 +5,8 @@
  */
 import { parseCookies, type Request } from '@rws/core';
 import { type ClientTlsOptions, Pool } from '@rws/http1';
-import {
-  BackendBreaker,
-  type CircuitBreakerOptions,
-  type CircuitState,
-} from './circuit-breaker.js';
+import type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js';
+import { BackendBreaker } from './internal/backend-breaker.js';
 import { HashRing } from './internal/hash-ring.js';
 import { invalidOption } from './internal/proxy-error.js';
 
@@ -155,6 +152,8 @@ export interface Upstream extends BackendPicker {
   metrics(): string;
   /** Stops health checks and closes every pool gracefully. */
   close(): Promise<void>;
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 class BackendState implements Backend {
@@ -551,6 +550,10 @@ class UpstreamImpl implements Upstream {
       (b) => b.healthChecksFailed,
     );
     return `${lines.join('\n')}\n`;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   async close(): Promise<void> {

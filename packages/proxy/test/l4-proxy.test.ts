@@ -92,7 +92,7 @@ describe('createTcpProxy', () => {
     const { port } = await proxy.listen();
     // Before the first probe: the refused connect falls through to the live backend.
     expect((await talk(port, 'x')).toString()).toBe('a\nxbye');
-    await sleep(80);
+    for (let i = 0; i < 300 && proxy.backends[0]!.healthy; i++) await sleep(10);
     expect(proxy.backends[0]!.healthy).toBe(false);
     const failuresBefore = proxy.backends[0]!.failures;
     for (let i = 0; i < 4; i++) expect((await talk(port, 'y')).toString()).toBe('a\nybye');
@@ -139,7 +139,7 @@ describe('createUdpProxy', () => {
   it('keeps one backend per client session, balances new clients, and ends idle sessions', async () => {
     const a = await udpBackend('a');
     const b = await udpBackend('b');
-    const proxy = createUdpProxy({ backends: [a.address, b.address], idleTimeoutMs: 150 });
+    const proxy = createUdpProxy({ backends: [a.address, b.address], idleTimeoutMs: 400 });
     onTestFinished(() => proxy.close());
     const { port } = await proxy.listen();
     const c1 = await udpClient();
@@ -150,7 +150,7 @@ describe('createUdpProxy', () => {
     expect(proxy.sessions).toBe(2);
     // The backend saw one stable source port per session.
     expect(new Set(a.seen.map((s) => s.split(':')[0])).size).toBe(1);
-    await sleep(300);
+    await sleep(700);
     expect(proxy.sessions).toBe(0);
     // A new session for c1 after the idle timeout goes to the next backend in turn.
     expect(await c1.ask(port, '4')).toBe('a:4');

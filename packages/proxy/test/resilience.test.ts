@@ -87,6 +87,10 @@ describe('active health checks', () => {
     b.state.health = 503;
     await waitFor(() => u.backends[1]!.healthy === false);
     expect(u.backends[1]!.healthChecksFailed).toBeGreaterThanOrEqual(2);
+    // A live update (reload, discovery) keeps the health state of backends that stay.
+    u.update([b.origin, a.origin]);
+    expect(u.backends.map((x) => x.healthy)).toEqual([false, true]);
+    u.update([a.origin, b.origin]);
     const before = b.state.requests;
     const bodies = await Promise.all(
       Array.from({ length: 10 }, async () => (await fetch(`${p}/`)).text()),
@@ -139,7 +143,7 @@ describe('outlier detection', () => {
     const u = upstream({
       name: 'od',
       backends: [a.origin, b.origin],
-      outlierDetection: { consecutiveFailures: 3, baseEjectionMs: 200, maxEjectionMs: 1000 },
+      outlierDetection: { consecutiveFailures: 3, baseEjectionMs: 300, maxEjectionMs: 2000 },
     });
     // No retry on 5xx here: the test counts what the backend itself answered.
     const p = await serveProxy(reverseProxy({ upstream: u, retry: { attempts: 1 } }));
@@ -148,15 +152,15 @@ describe('outlier detection', () => {
     expect(statuses.filter((s) => s === 500).length).toBe(3);
     expect(u.backends[1]!.ejected).toBe(true);
     expect(u.backends[1]!.ejections).toBe(1);
-    await sleep(220);
+    await sleep(330);
     expect(u.backends[1]!.ejected).toBe(false);
     // Still failing: ejected again, now for twice as long.
     await load(`${p}/`, 6, 1);
     expect(u.backends[1]!.ejections).toBe(2);
-    await sleep(220);
+    await sleep(330);
     expect(u.backends[1]!.ejected).toBe(true);
     b.state.status = 200;
-    await sleep(200);
+    await sleep(400);
     const healed = await load(`${p}/`, 10, 1);
     expect(healed.every((s) => s === 200)).toBe(true);
     expect(b.state.requests).toBeGreaterThan(6);
@@ -381,18 +385,18 @@ describe('circuit breaker', () => {
       name: 'cb',
       backends: [a.origin],
       outlierDetection: false,
-      circuitBreaker: { failureThreshold: 3, openMs: 200 },
+      circuitBreaker: { failureThreshold: 3, openMs: 500 },
     });
     const p = await serveProxy(reverseProxy({ upstream: u, retry: { attempts: 1 } }));
     const first = await load(`${p}/`, 5, 1);
     expect(first).toEqual([502, 502, 502, 503, 503]);
     expect(u.backends[0]!.circuit).toBe('open');
     expect(a.state.requests).toBe(3);
-    await sleep(220);
+    await sleep(550);
     expect(u.backends[0]!.circuit).toBe('half_open');
     // A failed trial opens it again at once.
     expect(await load(`${p}/`, 2, 1)).toEqual([502, 503]);
-    await sleep(220);
+    await sleep(550);
     a.state.status = 200;
     expect(await load(`${p}/`, 3, 1)).toEqual([200, 200, 200]);
     expect(u.backends[0]!.circuit).toBe('closed');

@@ -1,5 +1,5 @@
 import type { DiscoverySource } from '../discovery.js';
-import { parseBackendList } from './file.js';
+import { parseBackendList } from '../internal/backend-list.js';
 
 /**
  * Backends from environment variables whose names start with `prefix`

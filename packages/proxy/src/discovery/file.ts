@@ -2,8 +2,7 @@ import { watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { DiscoverySource } from '../discovery.js';
-import { invalidOption } from '../internal/proxy-error.js';
-import type { BackendOptions } from '../upstream.js';
+import { parseBackendList } from '../internal/backend-list.js';
 
 /**
  * Backends listed in a file, one per line: `http://10.0.0.5:8080`, `10.0.0.6:8080` or either
@@ -27,26 +26,4 @@ export function fileSource(path: string): DiscoverySource {
       return () => watcher.close();
     },
   };
-}
-
-/** Parses the backend list format of `fileSource`. */
-export function parseBackendList(text: string, where: string): BackendOptions[] {
-  const out: BackendOptions[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.replace(/#.*/, '').trim();
-    if (line === '') continue;
-    const [address, ...rest] = line.split(/\s+/);
-    const entry: BackendOptions = {
-      url: address!.includes('://') ? address! : `http://${address}`,
-    };
-    for (const option of rest) {
-      const m = /^weight=(\d+(?:\.\d+)?)$/.exec(option);
-      if (m === null)
-        throw invalidOption(`${where}:${i + 1}`, option, 'weight=N after the address');
-      entry.weight = Number(m[1]);
-    }
-    out.push(entry);
-  }
-  return out;
 }
