@@ -586,7 +586,14 @@ describe('parseGatewayConfig: the remaining checks, one each', () => {
     [
       'rewrite strip prefix missing',
       '[[route]]\n[route.action]\ntype = "respond"\n[[route.middleware.rewrite.request]]\ntype = "strip_prefix"\n',
-      ['g.toml:4: route[0].middleware.rewrite.request[0]: is missing value'],
+      ['g.toml:4: route[0].middleware.rewrite.request[0]: is missing prefix'],
+    ],
+    [
+      'rewrite prefix and value',
+      '[[route]]\n[route.action]\ntype = "respond"\n[[route.middleware.rewrite.request]]\ntype = "add_prefix"\nprefix = "/a"\nvalue = "/b"\n',
+      [
+        'g.toml:7: route[0].middleware.rewrite.request[0].value: value is another name for prefix; keep one',
+      ],
     ],
     [
       'rewrite redirect status',

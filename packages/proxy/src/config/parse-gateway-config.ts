@@ -895,10 +895,21 @@ function readIpFilter(r: Reader, v: unknown, path: KeyPath): GatewayIpFilter | n
   return out;
 }
 
+/** `prefix`, or its rust-web-server spelling `value`; exactly one of them. */
 function prefixField(r: Reader, t: Table, path: KeyPath): string {
+  if (t['prefix'] !== undefined && t['value'] !== undefined) {
+    r.add(
+      GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
+      [...path, 'value'],
+      'value is another name for prefix; keep one',
+    );
+  }
+  if (t['prefix'] === undefined && t['value'] === undefined) {
+    r.add(GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE, path, 'is missing prefix');
+    return '/';
+  }
   const p = t['prefix'] !== undefined ? 'prefix' : 'value';
-  const v = checkPathValue(r, r.string(t, p, path, true), [...path, p]);
-  return v ?? '/';
+  return checkPathValue(r, r.string(t, p, path, true), [...path, p]) ?? '/';
 }
 
 function readRewrite(r: Reader, v: unknown, path: KeyPath): GatewayMiddleware['rewrite'] {
