@@ -39,6 +39,7 @@ const NAMES = [
   'http-client',
   'graceful-shutdown',
   'gateway',
+  'reverse-proxy',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -326,6 +327,31 @@ describe('examples', () => {
     expect(await res.text()).toBe('done after 400 ms\n');
     expect(await example.exited).toBe(0);
     expect(example.stdout()).toContain('drained, bye');
+  });
+
+  test('reverse-proxy balances 2:1 over two backends and counts them on /metrics', async () => {
+    const { url } = ex('reverse-proxy');
+    const seen: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const body = (await (await fetch(`${url}/api/hello?i=${i}`)).json()) as {
+        backend: string;
+        path: string;
+        forwardedFor: string;
+        via: string;
+      };
+      expect(body).toMatchObject({
+        path: `/hello?i=${i}`,
+        forwardedFor: '127.0.0.1',
+        via: '1.1 rws',
+      });
+      seen.push(body.backend);
+    }
+    expect(seen.filter((b) => b === 'blue').length).toBe(4);
+    expect(seen.filter((b) => b === 'green').length).toBe(2);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /rws_upstream_backend_requests_total\{upstream="api",backend="[^"]+"\} 4/,
+    );
   });
 });
 

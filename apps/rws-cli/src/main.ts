@@ -109,9 +109,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           cwd: dirname(file),
           env: io.env,
           ignoreOtherKeys: true,
+          // Check, not serve: the [[tcp_proxy]]/[[udp_proxy]] ports stay free.
+          startListeners: false,
         });
-        const { routes, upstreams } = g.config;
-        gateway = `${routes.length} route${routes.length === 1 ? '' : 's'}, ${upstreams.length} upstream${upstreams.length === 1 ? '' : 's'}${result.config.isRootSet ? ', unmatched requests served from root' : ', unmatched requests 404'}`;
+        const { routes, upstreams, tcpProxies, udpProxies } = g.config;
+        const l4 = tcpProxies.length + udpProxies.length;
+        gateway = `${routes.length} route${routes.length === 1 ? '' : 's'}, ${upstreams.length} upstream${upstreams.length === 1 ? '' : 's'}${l4 > 0 ? `, ${l4} TCP/UDP listener${l4 === 1 ? '' : 's'}` : ''}${result.config.isRootSet ? ', unmatched requests served from root' : ', unmatched requests 404'}`;
         await g.close();
       } catch (err) {
         if (!(err instanceof GatewayConfigError)) throw err;

@@ -64,6 +64,12 @@ function startGateway(config: ServerConfig): Promise<Gateway> {
   return createGateway({ path: config.configFile! }, { ignoreOtherKeys: true });
 }
 
+/** True in the primary of a multi-worker run: it forks the workers and serves nothing itself. */
+function isClusterPrimary(config: ServerConfig): boolean {
+  const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
+  return !cluster.isWorker && workers > 1;
+}
+
 /**
  * Serves `config` with `@rws/server` and resolves once every listener is bound, after
  * printing the startup banner (URLs, root, config file) to stdout. SIGTERM/SIGINT drain and
@@ -84,7 +90,18 @@ export async function startServer(
   };
   let current = config;
   // Built before anything listens: a gateway problem stops the start with every problem listed.
-  let gateway = isGatewayMode(config) ? await startGateway(config) : null;
+  let gateway: Gateway | null = null;
+  if (isGatewayMode(config)) {
+    if (isClusterPrimary(config)) {
+      // The workers serve (and bind the TCP/UDP listeners); the primary only checks the
+      // gateway builds, so a bad one stops the start here instead of in every worker.
+      const probe = await createGateway(
+        { path: config.configFile! },
+        { ignoreOtherKeys: true, startListeners: false },
+      );
+      await probe.close();
+    } else gateway = await startGateway(config);
+  }
   // SIGHUPs in quick succession reload one after the other, each against the last result.
   let queue: Promise<void> = Promise.resolve();
 
@@ -111,7 +128,8 @@ export async function startServer(
     // The gateway reloads in place, so unchanged upstreams keep their connections and state.
     let next: Gateway | null = null;
     try {
-      if (isGatewayMode(plan.config)) {
+      // A cluster primary has no gateway of its own: each worker reloads its own.
+      if (isGatewayMode(plan.config) && !isClusterPrimary(plan.config)) {
         if (gateway === null) next = await startGateway(plan.config);
         else {
           const r = await gateway.reload();
@@ -195,6 +213,12 @@ export async function startServer(
         interfaces: networkInterfaces(),
       }),
     );
+    for (const l of gateway?.listeners ?? []) {
+      const host = l.host.includes(':') ? `[${l.host}]` : l.host;
+      stdout(
+        `  ${l.kind}_proxy ${l.name ?? ''}${l.name === null ? '' : ' '}on ${host}:${l.port}\n`,
+      );
+    }
     const url = config.open ? urlToOpen(server.urls) : null;
     if (url !== null) openBrowser(url, context.opener, (m) => stderr(`rws: warning: ${m}\n`));
   }

@@ -138,6 +138,43 @@ describe('rws: gateway mode', () => {
     );
   }, 30_000);
 
+  it('runs [[tcp_proxy]] alone and prints where it listens', async () => {
+    const dir = tempDir('rws-gw-tcp-');
+    const { createServer: createTcpServer, connect } = await import('node:net');
+    const echo = createTcpServer((s) => s.on('data', (d) => s.write(`echo:${d}`)));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    onTestFinished(() => new Promise<void>((r) => echo.close(() => r())));
+    const echoPort = (echo.address() as { port: number }).port;
+    writeFileSync(
+      join(dir, 'rws.config.toml'),
+      `[[tcp_proxy]]\nname = "db"\nlisten = "127.0.0.1:0"\nbackends = ["127.0.0.1:${echoPort}"]\n`,
+    );
+    const rws = await startCli(['--port', '0'], { cwd: dir });
+    await rws.waitFor('stdout', 'tcp_proxy db on 127.0.0.1:');
+    const port = Number(/tcp_proxy db on 127\.0\.0\.1:(\d+)/.exec(rws.stdout)![1]);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const s = connect(port, '127.0.0.1', () => s.write('ping'));
+      s.once('data', (d) => {
+        resolve(d.toString());
+        s.destroy();
+      });
+      s.once('error', reject);
+    });
+    expect(reply).toBe('echo:ping');
+    expect(await rws.stop()).toBe(0);
+  }, 30_000);
+
+  it('--workers 2: each worker runs the gateway; the primary only checks it', async () => {
+    const dir = tempDir('rws-gw-workers-');
+    writeFileSync(
+      join(dir, 'rws.config.toml'),
+      `[[route]]\n[route.action]\ntype = "respond"\nbody = "from a worker"\n`,
+    );
+    const rws = await startCli(['--port', '0', '--workers', '2'], { cwd: dir });
+    for (let i = 0; i < 4; i++) expect((await get(rws.origin, `/${i}`)).body).toBe('from a worker');
+    expect(await rws.stop()).toBe(0);
+  }, 30_000);
+
   it('rws check reports gateway problems with key path and line, and summarises a good one', async () => {
     const dir = tempDir('rws-gw-check-');
     writeFileSync(join(dir, 'rws.config.toml'), README.replace('type = "proxy"', 'type = "proxi"'));
@@ -208,7 +245,16 @@ describe('rws: gateway config in-process (issue #10)', () => {
     const r = parseToml('[middleware]\ntimeout_ms = 100\n', 'rws.config.toml');
     expect(r.problems).toEqual([]);
     expect(r.warnings.map((w) => `${w.line}: ${w.key}: ${w.message}`)).toEqual([
-      '1: middleware: the gateway runs only with [[route]] or [[upstream]] tables; without them this has no effect',
+      '1: middleware: the gateway runs only with [[route]], [[upstream]], [[tcp_proxy]] or [[udp_proxy]] tables; without them this has no effect',
     ]);
+  });
+});
+
+describe('rws --help (issue #10)', () => {
+  it('says how the gateway mode starts', async () => {
+    const { renderHelp } = await import('../src/index.js');
+    expect(renderHelp('0.0.0')).toContain(
+      'Gateway: [[route]] / [[upstream]] tables in rws.config.toml',
+    );
   });
 });

@@ -28,9 +28,12 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
  *
  * @see RFC 9110 §7.6.1
  */
-export function hopByHopFields(headers: Headers): Set<string> {
+export function hopByHopFields(headers: Headers): ReadonlySet<string> {
+  const values = headers.getAll('connection');
+  // The common case (no Connection field) allocates nothing.
+  if (values.length === 0) return HOP_BY_HOP_HEADERS;
   const names = new Set(HOP_BY_HOP_HEADERS);
-  for (const value of headers.getAll('connection')) {
+  for (const value of values) {
     for (const part of value.split(',')) {
       const name = part.trim().toLowerCase();
       if (name.length > 0) names.add(name);

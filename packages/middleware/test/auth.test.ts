@@ -50,6 +50,30 @@ describe('basicAuth', () => {
     }
   });
 
+  it('reads $apr1$ entries exactly as `openssl passwd -apr1` (htpasswd -m) writes them', async (ctx) => {
+    const { spawnSync } = await import('node:child_process');
+    const made = spawnSync('openssl', ['passwd', '-apr1', 'pässword with spaces'], {
+      encoding: 'utf8',
+    });
+    if (made.status !== 0) {
+      if (process.env['CI'] === 'true') throw new Error('openssl is required in CI');
+      return ctx.skip();
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'rws-htpasswd-'));
+    writeFileSync(join(dir, 'h'), `erin:${made.stdout.trim()}\n`);
+    const port = await serveHandler(
+      compose([basicAuth({ htpasswdFile: join(dir, 'h') })], () => text('ok')),
+    );
+    const ok = await httpCall(port, '/', {
+      headers: { authorization: basic('erin', 'pässword with spaces') },
+    });
+    expect(ok.status).toBe(200);
+    const bad = await httpCall(port, '/', {
+      headers: { authorization: basic('erin', 'password with spaces') },
+    });
+    expect(bad.status).toBe(401);
+  });
+
   it('fails closed on a missing file, unsupported hash or no users', () => {
     expect(() => basicAuth({ htpasswdFile: '/nonexistent/htpasswd' })).toThrow(/cannot read/);
     const dir = mkdtempSync(join(tmpdir(), 'rws-htpasswd-'));

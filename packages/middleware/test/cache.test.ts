@@ -170,6 +170,33 @@ describe('cache rules (RFC 9111)', () => {
     expect(lru.calls() - before).toBe(1);
   });
 
+  it('stale-while-revalidate: answers stale at once and refreshes once in the background', async () => {
+    let t = 0;
+    let calls = 0;
+    const o = {
+      handler: async () => {
+        const n = ++calls;
+        await new Promise((r) => setTimeout(r, 20));
+        return withCc(`v${n}`, 'max-age=1, stale-while-revalidate=30');
+      },
+      calls: () => calls,
+    };
+    const h = compose([cache({ now: () => t })], o.handler);
+    expect((await get(h)).body).toBe('v1');
+    t = 2000;
+    const stale = await get(h);
+    expect(stale.body).toBe('v1');
+    expect(stale.headers.get('cache-status')).toBe('rws; hit; fwd=stale');
+    expect((await get(h)).body).toBe('v1'); // the refresh is already under way: no second one
+    await new Promise((r) => setTimeout(r, 60));
+    expect(o.calls()).toBe(2);
+    const fresh = await get(h);
+    expect(fresh.body).toBe('v2');
+    expect(fresh.headers.get('cache-status')).toMatch(/^rws; hit; ttl=/);
+    t = 40_000; // past the stale window: a plain miss
+    expect((await get(h)).body).toBe('v3');
+  });
+
   it('coalesces concurrent misses into one origin request', async () => {
     let calls = 0;
     const h = compose([cache()], async () => {

@@ -27,6 +27,9 @@ describe('createGatewayJsonSchema', () => {
   it('knows every key the parser accepts (a config using each one parses without unknown keys)', () => {
     const used = [
       'upstream.name',
+      'upstream.hash_key',
+      'upstream.tls.ca_file',
+      'upstream.tls.verify',
       'upstream.backends',
       'upstream.strategy',
       'upstream.health_check.path',

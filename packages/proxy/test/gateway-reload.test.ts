@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createGateway, formatConfigProblem } from '../src/index.js';
-import { httpCall, serveHandler, startBackend } from './helpers.js';
+import { httpCall, serveHandler, startBackend } from './gateway-helpers.js';
 
 const proxyRoute = (address: string, tag: string) =>
   `[[upstream]]\nname = "app"\nbackends = ["${address}"]\n` +
@@ -89,6 +89,77 @@ describe('reload', () => {
     const res = await httpCall(port, '/app/2');
     expect(res.headers['x-generation']).toBe('two');
     expect(a.connections()).toBe(1);
+  });
+
+  it('a changed backend list updates the same upstream: unchanged backends keep their pool', async () => {
+    const a = await startBackend('a');
+    const b = await startBackend('b');
+    const config = (backends: string[], tag: string) =>
+      proxyRoute(backends[0]!, tag).replace(`["${backends[0]}"]`, JSON.stringify(backends));
+    const gateway = await createGateway(config([a.address], 'one'));
+    onTestFinished(() => gateway.close());
+    const port = await serveHandler(gateway.handler);
+    await httpCall(port, '/app/1');
+    expect(a.connections()).toBe(1);
+    expect((await gateway.reload(config([a.address, b.address], 'two'))).isApplied).toBe(true);
+    for (let i = 0; i < 4; i++) await httpCall(port, `/app/${i}`);
+    expect(b.seen.length).toBeGreaterThan(0);
+    // a's keep-alive connection from before the reload is still the one in use.
+    expect(a.connections()).toBe(1);
+  });
+
+  it('health state survives a reload for unchanged backends', async () => {
+    const good = await startBackend('good');
+    const sick = await startBackend('sick', (req, res) => {
+      res.statusCode = req.url === '/healthz' ? 500 : 200;
+      res.end('sick');
+    });
+    const config = (tag: string) =>
+      `[[upstream]]\nname = "app"\nbackends = ["${good.address}", "${sick.address}"]\n` +
+      `[upstream.health_check]\npath = "/healthz"\ninterval_secs = 1\ntimeout_ms = 500\nunhealthy_threshold = 1\nhealthy_threshold = 5\n` +
+      `[[route]]\n[route.action]\ntype = "proxy"\nupstream = "app"\n[route.middleware]\nrewrite = { response = [{ type = "header_set", name = "x-tag", value = "${tag}" }] }\n`;
+    const gateway = await createGateway(config('one'));
+    onTestFinished(() => gateway.close());
+    const port = await serveHandler(gateway.handler);
+    const health = () =>
+      gateway.upstreams.get('app')!.backends.map((b) => [b.url.split(':').pop(), b.healthy]);
+    const deadline = Date.now() + 5000;
+    const isSickOut = () => {
+      const [g, k] = gateway.upstreams.get('app')!.backends;
+      return g?.healthy === true && k?.healthy === false;
+    };
+    while (!isSickOut()) {
+      if (Date.now() > deadline)
+        throw new Error(`sick never marked unhealthy: ${JSON.stringify(health())}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const before = gateway.upstreams.get('app');
+    expect((await gateway.reload(config('two'))).isApplied).toBe(true);
+    expect(gateway.upstreams.get('app')).toBe(before);
+    // Right after the reload the sick backend is still out: no request reaches it.
+    const sickServed = sick.seen.filter((r) => r.url !== '/healthz').length;
+    for (let i = 0; i < 6; i++) {
+      const res = await httpCall(port, '/x');
+      expect(res.headers['x-tag']).toBe('two');
+      expect(JSON.parse(res.body).name).toBe('good');
+    }
+    expect(sick.seen.filter((r) => r.url !== '/healthz').length).toBe(sickServed);
+  });
+
+  it('rate-limit counters survive a reload; a changed limit starts afresh', async () => {
+    const config = (body: string, max: number) =>
+      `[[route]]\nname = "api"\n[route.action]\ntype = "respond"\nbody = "${body}"\n[route.middleware]\nrate_limit = { max_requests = ${max}, window_secs = 60 }\n`;
+    const gateway = await createGateway(config('one', 2));
+    onTestFinished(() => gateway.close());
+    const port = await serveHandler(gateway.handler);
+    expect((await httpCall(port, '/')).status).toBe(200);
+    expect((await httpCall(port, '/')).status).toBe(200);
+    expect((await gateway.reload(config('two', 2))).isApplied).toBe(true);
+    const limited = await httpCall(port, '/');
+    expect(limited.status).toBe(429);
+    expect((await gateway.reload(config('three', 5))).isApplied).toBe(true);
+    const fresh = await httpCall(port, '/');
+    expect([fresh.status, fresh.body]).toEqual([200, 'three']);
   });
 
   it('reload() without arguments re-reads the file', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { compose, text } from '@rws/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createGateway, type GatewayOptions } from '../src/index.js';
-import { httpCall, serveHandler, startBackend } from './helpers.js';
+import { httpCall, serveHandler, startBackend } from './gateway-helpers.js';
 
 async function gatewayPort(toml: string, options: GatewayOptions = {}, fallthrough = false) {
   const gateway = await createGateway(toml, options);
@@ -98,6 +98,72 @@ describe('actions', () => {
       (await httpCall(port, '/inline/y', { method: 'POST', body: 'payload' })).body,
     );
     expect([r3.url, r3.method, r3.body]).toEqual(['/inline/y', 'POST', 'payload']);
+  });
+
+  it('upstream strategy from TOML: header_hash keeps a user on one backend', async () => {
+    const a = await startBackend('a');
+    const b = await startBackend('b');
+    const port = await gatewayPort(
+      `[[upstream]]\nname = "u"\nbackends = ["${a.address}", "${b.address}"]\nstrategy = "header_hash"\nhash_key = "x-user"\n` +
+        `[[route]]\n[route.action]\ntype = "proxy"\nupstream = "u"\n`,
+    );
+    const names = new Map<string, Set<string>>();
+    for (let i = 0; i < 60; i++) {
+      const user = `user-${i % 20}`;
+      const res = JSON.parse((await httpCall(port, '/', { headers: { 'x-user': user } })).body) as {
+        name: string;
+      };
+      names.set(user, (names.get(user) ?? new Set()).add(res.name));
+    }
+    for (const [user, set] of names) expect(set.size, user).toBe(1);
+    expect(new Set([...names.values()].flatMap((s) => [...s])).size).toBe(2);
+  });
+
+  it('https:// backends: verified against [upstream.tls] ca_file; refused (502) without it', async () => {
+    const { createTestCertificates } = await import('@rws/test-helpers');
+    const { createServer: createHttpsServer } = await import('node:https');
+    const certs = createTestCertificates();
+    onTestFinished(certs.cleanup);
+    const server = createHttpsServer(
+      { cert: certs.server.cert, key: certs.server.key },
+      (req, res) => {
+        res.end(`tls ${req.url}`);
+      },
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    onTestFinished(() => new Promise<void>((r) => server.close(() => r())));
+    const { port: tlsPort } = server.address() as { port: number };
+    const upstream = (tls: string) =>
+      `[[upstream]]\nname = "secure"\nbackends = ["https://localhost:${tlsPort}"]\n${tls}` +
+      `[[route]]\n[route.action]\ntype = "proxy"\nupstream = "secure"\n`;
+    const trusted = await gatewayPort(
+      upstream(`[upstream.tls]\nca_file = "${certs.ca.certFile}"\n`),
+    );
+    expect((await httpCall(trusted, '/x')).body).toBe('tls /x');
+    const untrusted = await gatewayPort(upstream(''));
+    expect((await httpCall(untrusted, '/x')).status).toBe(502);
+    await expect(
+      createGateway(upstream('[upstream.tls]\nca_file = "/nonexistent/ca.pem"\n')),
+    ).rejects.toThrow(
+      /rws\.config\.toml:5: upstream\[0\]\.tls\.ca_file: cannot read \/nonexistent\/ca\.pem/,
+    );
+  });
+
+  it('forwarding headers: RFC 7239 Forwarded, and X-Forwarded-For kept only from trusted proxies', async () => {
+    const a = await startBackend('a');
+    const port = await gatewayPort(
+      `[[route]]\n[route.match]\npath = "/rfc/*"\n[route.action]\ntype = "proxy"\nupstream = "${a.address}"\nforwarded = "forwarded"\n` +
+        `[[route]]\n[route.match]\npath = "/trusted/*"\n[route.action]\ntype = "proxy"\nupstream = "${a.address}"\ntrusted_proxies = ["127.0.0.1"]\n` +
+        `[[route]]\n[route.action]\ntype = "proxy"\nupstream = "${a.address}"\n`,
+    );
+    const spoof = { 'x-forwarded-for': '203.0.113.9' };
+    const rfc = JSON.parse((await httpCall(port, '/rfc/x')).body);
+    expect(rfc.headers.forwarded).toMatch(/for=("?)127\.0\.0\.1\1/);
+    expect(rfc.headers['x-forwarded-for']).toBeUndefined();
+    const trusted = JSON.parse((await httpCall(port, '/trusted/x', { headers: spoof })).body);
+    expect(trusted.headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+    const untrusted = JSON.parse((await httpCall(port, '/other', { headers: spoof })).body);
+    expect(untrusted.headers['x-forwarded-for']).toBe('127.0.0.1');
   });
 
   it('proxy to a dead backend is 502', async () => {

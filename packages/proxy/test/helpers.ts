@@ -1,111 +1,70 @@
-import {
-  createServer as createNodeServer,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { Handler } from '@rws/core';
-import { createServer } from '@rws/http1';
+/**
+ * Test helpers: a proxy served by the @rws/http1 server and node:http backends, all on
+ * 127.0.0.1 port 0 and closed when the test ends.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Middleware } from '@rws/core';
+import { createServer, type Http1ServerOptions } from '@rws/http1';
 import { onTestFinished } from 'vitest';
 
-/** A real node:http backend on 127.0.0.1 port 0, closed when the test ends. */
-export interface Backend {
-  readonly port: number;
-  readonly address: string;
-  /** Requests it received. */
-  readonly seen: { method: string; url: string; headers: IncomingHttpHeaders; body: string }[];
-  /** TCP connections it accepted. */
-  connections(): number;
-  readonly server: Server;
+/** Serves `middleware` as the terminal handler; resolves with its origin. */
+export async function serveProxy(
+  middleware: Middleware & { close?(): Promise<void> },
+  options: Http1ServerOptions = {},
+): Promise<string> {
+  const server = createServer(
+    (req) =>
+      middleware.handle(req, () => {
+        throw new Error('the proxy never calls next');
+      }),
+    { onError: () => {}, ...options },
+  );
+  const { port } = await server.listen({ port: 0 });
+  onTestFinished(async () => {
+    await server.close({ graceMs: 50 });
+    await middleware.close?.();
+  });
+  return `http://127.0.0.1:${port}`;
 }
 
-/**
- * Starts a backend that answers JSON `{ name, method, url, headers, body }`, or runs `handle`
- * when given.
- */
-export async function startBackend(
-  name: string,
-  handle?: (req: IncomingMessage, res: ServerResponse, body: string) => void,
-): Promise<Backend> {
-  const seen: Backend['seen'] = [];
-  let connections = 0;
-  const server = createNodeServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString();
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      if (handle !== undefined) return handle(req, res, body);
-      res.setHeader('content-type', 'application/json');
-      res.end(
-        JSON.stringify({ name, method: req.method, url: req.url, headers: req.headers, body }),
-      );
-    });
-  });
-  server.on('connection', () => connections++);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+/** A node:http backend; resolves with its origin and the server. */
+export async function backend(
+  handler: http.RequestListener,
+): Promise<{ origin: string; server: http.Server; port: number }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
   onTestFinished(
     () =>
-      new Promise<void>((r) => {
+      new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => r());
+        server.close(() => resolve());
       }),
   );
-  const { port } = server.address() as { port: number };
-  return { port, address: `127.0.0.1:${port}`, seen, connections: () => connections, server };
+  return { origin: `http://127.0.0.1:${port}`, server, port };
 }
 
-/** Serves `handler` with @rws/http1 on 127.0.0.1 port 0; closed when the test ends. */
-export async function serveHandler(handler: Handler): Promise<number> {
-  const server = createServer(handler, { onError: () => {} });
-  const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
-  onTestFinished(() => server.close({ graceMs: 100 }));
+/** A backend answering its own origin label, to count where requests went. */
+export async function labelled(
+  label: string,
+  status = 200,
+): Promise<{ origin: string; server: http.Server }> {
+  return backend((_req, res) => {
+    res.writeHead(status, { 'content-type': 'text/plain' });
+    res.end(label);
+  });
+}
+
+/** A port nothing listens on (bound, read, closed). */
+export async function deadPort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
 
-export interface HttpResult {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** One request with node:http, body collected as text. */
-export function httpCall(
-  port: number,
-  path: string,
-  init: {
-    method?: string;
-    headers?: Record<string, string>;
-    body?: string | Buffer;
-    agent?: false | import('node:http').Agent;
-  } = {},
-): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: init.method ?? 'GET',
-        headers: init.headers ?? {},
-        agent: init.agent ?? false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString(),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(init.body);
-  });
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

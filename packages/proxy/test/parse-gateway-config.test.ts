@@ -25,6 +25,7 @@ describe('parseGatewayConfig: the rust-web-server README example', () => {
         {
           name: 'api',
           strategy: 'round_robin',
+          hashKey: null,
           backends: [
             {
               address: '10.0.0.10:8080',
@@ -48,6 +49,7 @@ describe('parseGatewayConfig: the rust-web-server README example', () => {
             healthyThreshold: 2,
             unhealthyThreshold: 3,
           },
+          tls: null,
         },
       ],
       routes: [
@@ -70,6 +72,8 @@ describe('parseGatewayConfig: the rust-web-server README example', () => {
             stripPathPrefix: null,
             addPathPrefix: null,
             preserveHost: false,
+            forwarded: 'x-forwarded',
+            trustedProxies: [],
           },
           middleware: {
             rateLimit: {
@@ -108,6 +112,8 @@ describe('parseGatewayConfig: the rust-web-server README example', () => {
       ],
       middleware: null,
       admin: { reload: false, tokenEnv: null },
+      tcpProxies: [],
+      udpProxies: [],
     });
   });
 
@@ -331,7 +337,42 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
       'unknown strategy',
       '[[upstream]]\nname = "a"\nbackends = ["h:1"]\nstrategy = "round-robin"\n',
       [
-        'g.toml:4: upstream[0].strategy: unknown strategy "round-robin" (one of round_robin, weighted_round_robin, least_connections, least_conn, random, power_of_two, ip_hash, uri_hash, first) (did you mean "round_robin"?)',
+        'g.toml:4: upstream[0].strategy: unknown strategy "round-robin" (one of round_robin, weighted_round_robin, least_connections, least_conn, random, power_of_two, ip_hash, uri_hash, header_hash, cookie_hash, first) (did you mean "round_robin"?)',
+      ],
+    ],
+    [
+      'hash_key missing',
+      '[[upstream]]\nname = "a"\nbackends = ["h:1"]\nstrategy = "header_hash"\n',
+      ['g.toml:1: upstream[0]: is missing hash_key (the header to hash)'],
+    ],
+    [
+      'hash_key without a hash strategy',
+      '[[upstream]]\nname = "a"\nbackends = ["h:1"]\nhash_key = "x-user"\n',
+      [
+        'g.toml:4: upstream[0].hash_key: hash_key is only read by header_hash and cookie_hash, not round_robin',
+      ],
+    ],
+    [
+      'proxy forwarding',
+      '[[route]]\n[route.action]\ntype = "proxy"\nupstream = "127.0.0.1:1"\nforwarded = "rfc7239"\ntrusted_proxies = ["10.0.0.0/99"]\n',
+      [
+        'g.toml:5: route[0].action.forwarded: must be "x-forwarded", "forwarded" or "none", got "rfc7239"',
+        'g.toml:6: route[0].action.trusted_proxies[0]: "10.0.0.0/99": prefix length must be 0-32',
+      ],
+    ],
+    [
+      'tls for http-only backends',
+      '[[upstream]]\nname = "a"\nbackends = ["h:1"]\n[upstream.tls]\nverify = false\n',
+      [
+        'g.toml:4: upstream[0].tls: [upstream.tls] applies to https:// backends, and this upstream has none',
+      ],
+    ],
+    [
+      'tls cert without key',
+      '[[upstream]]\nname = "a"\nbackends = ["https://h"]\n[upstream.tls]\ncert_file = "c.pem"\nca_fil = "x"\n',
+      [
+        'g.toml:4: upstream[0].tls: cert_file and key_file go together (the client certificate and its key)',
+        'g.toml:6: upstream[0].tls.ca_fil: unknown key (did you mean "ca_file"?)',
       ],
     ],
     [
@@ -444,24 +485,30 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
     ],
     [
       'tcp proxy',
-      '[[tcp_proxy]]\nname = "db"\nlisten = "0.0.0.0:5432"\nbackends = ["db:5432"]\n',
+      '[[tcp_proxy]]\nname = "db"\nlisten = "db:5432"\nbackends = ["db", "h:0"]\nstrategy = "least_conn"\n[tcp_proxy.health_check]\npath = "/"\n',
       [
-        'g.toml:1: tcp_proxy[0]: [[tcp_proxy]] is not supported yet (issue #10: the L4 and WebSocket listeners)',
+        'g.toml:3: tcp_proxy[0].listen: "db:5432" must be an IP address to bind',
+        'g.toml:4: tcp_proxy[0].backends[0]: "db" needs a port: host:port',
+        'g.toml:4: tcp_proxy[0].backends[1]: "h:0" needs a port 1-65535',
+        'g.toml:5: tcp_proxy[0].strategy: L4 proxies balance round robin only; "least_conn" is not supported yet (issue #10)',
+        'g.toml:7: tcp_proxy[0].health_check.path: unknown key',
       ],
     ],
     [
-      'udp proxy bad listen',
-      '[[udp_proxy]]\nlisten = "dns"\nbackends = ["h:53"]\nbuffer = 1\n',
+      'udp proxy',
+      '[[udp_proxy]]\nlisten = "dns"\nbackends = ["resolver:53"]\nbuffer = 1\nbuffer_size = 512\n',
       [
-        'g.toml:1: udp_proxy[0]: [[udp_proxy]] is not supported yet (issue #10: the L4 and WebSocket listeners)',
+        'g.toml:2: udp_proxy[0].listen: "dns" needs a port: host:port',
+        'g.toml:3: udp_proxy[0].backends[0]: "resolver:53" must be an IP address',
         'g.toml:4: udp_proxy[0].buffer: unknown key (did you mean "buffer_size"?)',
+        'g.toml:5: udp_proxy[0].buffer_size: datagrams are relayed whole (up to 65507 bytes); a smaller buffer_size that would truncate them is not supported',
       ],
     ],
     [
       'ws proxy',
       '[[ws_proxy]]\nlisten = "127.0.0.1:9000"\nbackends = ["ws://h:1"]\n[ws_proxy.health_check]\npath = "/h"\n',
       [
-        'g.toml:1: ws_proxy[0]: [[ws_proxy]] is not supported yet (issue #10: the L4 and WebSocket listeners)',
+        'g.toml:1: ws_proxy[0]: [[ws_proxy]] is not supported yet (issue #10: the WebSocket listener)',
       ],
     ],
   ])('%s', (_name, text, expected) => {
@@ -481,5 +528,118 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
       ignoreKeys: ['port'],
     });
     expect(list).toEqual([]);
+  });
+});
+
+describe('parseGatewayConfig: the remaining checks, one each', () => {
+  it.each<[string, string, string[]]>([
+    [
+      'array item not a table',
+      'route = [1]\n',
+      ['g.toml:1: route[0]: must be a table, got an integer'],
+    ],
+    [
+      'section not a table',
+      'middleware = 3\n',
+      ['g.toml:1: middleware: must be a table ([middleware]), got an integer'],
+    ],
+    [
+      'string expected',
+      '[[upstream]]\nname = 7\nbackends = ["h:1"]\n',
+      ['g.toml:2: upstream[0].name: must be a string, got an integer'],
+    ],
+    [
+      'boolean expected',
+      '[admin]\nreload = "yes"\n',
+      ['g.toml:2: admin.reload: must be true or false, got a string'],
+    ],
+    [
+      'empty required string',
+      '[[route]]\n[route.action]\ntype = "static"\nroot = " "\n',
+      ['g.toml:4: route[0].action.root: must not be empty'],
+    ],
+    [
+      'header match value',
+      '[[route]]\n[route.match]\nheaders = { x-a = 1 }\n[route.action]\ntype = "respond"\n',
+      ['g.toml:3: route[0].match.headers.x-a: must be a string, got an integer'],
+    ],
+    [
+      'location with CR',
+      '[[route]]\n[route.action]\ntype = "redirect"\nlocation = "/a\\r\\nSet-Cookie: x"\n',
+      ['g.toml:4: route[0].action.location: must not contain CR, LF or NUL'],
+    ],
+    [
+      'content_type with LF',
+      '[[route]]\n[route.action]\ntype = "respond"\ncontent_type = "text/plain\\nx: y"\n',
+      ['g.toml:4: route[0].action.content_type: must not contain CR, LF or NUL'],
+    ],
+    [
+      'rewrite uri_set',
+      '[[route]]\n[route.action]\ntype = "respond"\n[[route.middleware.rewrite.request]]\ntype = "uri_set"\nvalue = "x"\n',
+      ['g.toml:6: route[0].middleware.rewrite.request[0].value: must start with "/"'],
+    ],
+    [
+      'rewrite header name',
+      '[[route]]\n[route.action]\ntype = "respond"\n[[route.middleware.rewrite.response]]\ntype = "header_set"\nname = "a b"\nvalue = "1"\n',
+      ['g.toml:6: route[0].middleware.rewrite.response[0].name: "a b" is not a valid header name'],
+    ],
+    [
+      'rewrite strip prefix missing',
+      '[[route]]\n[route.action]\ntype = "respond"\n[[route.middleware.rewrite.request]]\ntype = "strip_prefix"\n',
+      ['g.toml:4: route[0].middleware.rewrite.request[0]: is missing prefix'],
+    ],
+    [
+      'rewrite prefix and value',
+      '[[route]]\n[route.action]\ntype = "respond"\n[[route.middleware.rewrite.request]]\ntype = "add_prefix"\nprefix = "/a"\nvalue = "/b"\n',
+      [
+        'g.toml:7: route[0].middleware.rewrite.request[0].value: value is another name for prefix; keep one',
+      ],
+    ],
+    [
+      'rewrite redirect status',
+      '[[route]]\n[route.action]\ntype = "respond"\n[[route.middleware.rewrite.request]]\ntype = "uri_regex"\npattern = "^/a$"\nreplacement = "/b"\nredirect = 200\n',
+      [
+        'g.toml:8: route[0].middleware.rewrite.request[0].redirect: must be one of 301, 302, 303, 307, 308',
+      ],
+    ],
+    [
+      'rewrite body_replace without from',
+      '[[route]]\n[route.action]\ntype = "respond"\n[[route.middleware.rewrite.response]]\ntype = "body_replace"\nto = "x"\n',
+      ['g.toml:4: route[0].middleware.rewrite.response[0]: is missing from'],
+    ],
+    [
+      'rewrite response type',
+      '[[route]]\n[route.action]\ntype = "respond"\n[[route.middleware.rewrite.response]]\ntype = "stat"\n',
+      [
+        'g.toml:5: route[0].middleware.rewrite.response[0].type: unknown response rewrite "stat" (one of header_set, header_remove, status, body_replace) (did you mean "status"?)',
+      ],
+    ],
+    [
+      'rate limit algorithm and header key',
+      '[[route]]\n[route.action]\ntype = "respond"\n[route.middleware.rate_limit]\nalgorithm = "leaky"\nkey = "header:a b"\n',
+      [
+        'g.toml:5: route[0].middleware.rate_limit.algorithm: must be "sliding_window" or "token_bucket", got "leaky"',
+        'g.toml:6: route[0].middleware.rate_limit.key: "a b" is not a valid header name',
+      ],
+    ],
+    [
+      'cache vary_by header',
+      '[[route]]\n[route.action]\ntype = "respond"\n[route.middleware.cache]\nvary_by = ["a b"]\n',
+      ['g.toml:5: route[0].middleware.cache.vary_by[0]: "a b" is not a valid header name'],
+    ],
+    [
+      'admin unknown key',
+      '[admin]\ntoken = "x"\n',
+      ['g.toml:2: admin.token: unknown key (did you mean "token_env"?)'],
+    ],
+    [
+      'proxy inline bad scheme',
+      '[[route]]\n[route.action]\ntype = "proxy"\nupstream = "ftp://h:1"\n',
+      [
+        'g.toml:4: route[0].action.upstream: "ftp://h:1": unknown scheme ftp:// (use http:// or https://)',
+      ],
+    ],
+  ])('%s', (_name, text, expected) => {
+    expect(problems(text)).toEqual(expected);
   });
 });

@@ -51,6 +51,9 @@ optional true/false (on/off) and have a --no- form. Lists are comma-separated.
 
 Virtual hosts: [[virtual_host]] tables with domain, cert_file, key_file in rws.config.toml,
 or RWS_CONFIG_VIRTUAL_HOST_{N}_DOMAIN, _CERT_FILE, _KEY_FILE (N = 0, 1, …).
+Gateway: [[route]] / [[upstream]] tables in rws.config.toml make rws a gateway (proxy, static,
+redirect and respond routes with auth, rate limits, cache, …); requests no route matches go
+to ROOT only when a root is set. rws check builds it; SIGHUP reloads it. See docs/gateway.md.
 Editor completion for rws.config.toml: @rws/cli/schema/rws.config.schema.json.
 
 Served today: HTTP/1.1, over TLS when a certificate is set. Coming: HTTP/2, HTTP/3 and the

@@ -1,6 +1,6 @@
 import {
   formatConfigProblem,
-  type ProxyErrorCode,
+  type GatewayConfigErrorCode,
   type ConfigProblem as SharedConfigProblem,
 } from '@rws/proxy';
 import type { CliErrorCode } from '../errors.js';
@@ -12,7 +12,7 @@ export type { ConfigSource } from '@rws/proxy';
  * reporter) is @rws/proxy's, shared with the gateway, so gateway problems from
  * `[[route]]`/`[[upstream]]` appear in the same list with their own codes.
  */
-export type ConfigProblem = SharedConfigProblem<CliErrorCode | ProxyErrorCode>;
+export type ConfigProblem = SharedConfigProblem<CliErrorCode | GatewayConfigErrorCode>;
 
 /** One line per problem: `rws.config.toml:4: cors.allow_al: unknown key (did you mean …?)`. */
 export const formatProblem: (p: ConfigProblem) => string = formatConfigProblem;

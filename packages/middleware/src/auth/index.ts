@@ -18,6 +18,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { ERROR_CODES } from '../errors.js';
+import { apr1 } from '../internal/auth/apr1.js';
 import { failOptions } from '../internal/fail.js';
 
 function fail(name: string, message: string): never {
@@ -84,9 +85,9 @@ export interface BasicAuthOptions {
   /** user → plain password. */
   users?: Readonly<Record<string, string>> | undefined;
   /**
-   * An htpasswd file: `user:{SHA}base64(sha1)`, `user:{SHA256}base64(sha256)` or
-   * `user:plaintext` lines. bcrypt/apr1/crypt entries (`$…`) are refused at load, never
-   * taken as plain text.
+   * An htpasswd file: `user:$apr1$…` (`htpasswd -m`), `user:{SHA}base64(sha1)`,
+   * `user:{SHA256}base64(sha256)` or `user:plaintext` lines. bcrypt and crypt entries (other
+   * `$…`) are refused at load, never taken as plain text.
    */
   htpasswdFile?: string | undefined;
   /** A custom check, tried after `users`/`htpasswdFile`. */
@@ -108,10 +109,17 @@ function htpasswdEntry(file: string, line: number, hash: string): Checker {
     const want = hash.slice(8);
     return (p) => safeEqual(createHash('sha256').update(p, 'utf8').digest('base64'), want);
   }
+  if (hash.startsWith('$apr1$')) {
+    const salt = hash.slice(6, hash.indexOf('$', 6));
+    if (hash.indexOf('$', 6) === -1 || salt.length === 0) {
+      fail('basicAuth', `${file}:${line}: malformed $apr1$ hash`);
+    }
+    return (p) => safeEqual(apr1(p, salt), hash);
+  }
   if (hash.startsWith('$')) {
     fail(
       'basicAuth',
-      `${file}:${line}: hash format ${hash.slice(0, 4)}… (bcrypt/apr1/crypt) is not supported; use {SHA256} or {SHA}`,
+      `${file}:${line}: hash format ${hash.slice(0, 4)}… (bcrypt/crypt) is not supported; use $apr1$ (htpasswd -m), {SHA256} or {SHA}`,
     );
   }
   return (p) => safeEqual(p, hash);

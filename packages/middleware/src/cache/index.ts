@@ -9,6 +9,7 @@
  */
 import { type Handler, Headers, type Middleware, type Request, type Response } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
+import { deriveRequest } from '../internal/derive-request.js';
 import { failOptions } from '../internal/fail.js';
 
 /** Options of `cache()`. */
@@ -38,6 +39,8 @@ interface Variant {
   readonly storedAt: number;
   readonly initialAgeSec: number;
   readonly freshMs: number;
+  /** `stale-while-revalidate`: how long past freshness a stale copy may still answer. */
+  readonly staleMs: number;
 }
 
 interface Slot {
@@ -157,26 +160,34 @@ export function cache(options: CacheOptions = {}): Middleware {
     slots.set(key, slot);
     while (totalBytes > maxBytes && slots.size > 0) drop(slots.keys().next().value as string);
   };
-  const lookup = (key: string, req: Request, t: number): Variant | null => {
+  /** The variant for `req`, fresh or still usable stale (`isStale`), or null. */
+  const lookup = (
+    key: string,
+    req: Request,
+    t: number,
+  ): { variant: Variant; isStale: boolean } | null => {
     const slot = slots.get(key);
     if (slot === undefined) return null;
     const values = slot.vary.map((h) => req.headers.get(h));
     const variant = slot.variants.find((v) => v.varyValues.every((x, i) => x === values[i]));
     if (variant === undefined) return null;
-    if (t - variant.storedAt >= variant.freshMs) return null;
+    const age = t - variant.storedAt;
+    if (age >= variant.freshMs + variant.staleMs) return null;
     slots.delete(key);
     slots.set(key, slot);
-    return variant;
+    return { variant, isStale: age >= variant.freshMs };
   };
 
-  const answer = (req: Request, v: Variant, t: number): Response => {
+  const answer = (req: Request, v: Variant, t: number, isStale = false): Response => {
     const headers = new Headers();
     for (const [name, value] of v.headers) headers.append(name, value);
     const age = v.initialAgeSec + Math.floor((t - v.storedAt) / 1000);
     headers.set('age', String(age));
     headers.set(
       'cache-status',
-      `${STATUS_NAME}; hit; ttl=${Math.floor((v.freshMs - (t - v.storedAt)) / 1000)}`,
+      isStale
+        ? `${STATUS_NAME}; hit; fwd=stale`
+        : `${STATUS_NAME}; hit; ttl=${Math.floor((v.freshMs - (t - v.storedAt)) / 1000)}`,
     );
     const etag = headers.get('etag');
     const inm = req.headers.get('if-none-match');
@@ -212,89 +223,118 @@ export function cache(options: CacheOptions = {}): Middleware {
         req.headers.get('pragma') === 'no-cache';
       if (!isRevalidate) {
         const hit = lookup(key, req, now());
-        if (hit !== null) return answer(req, hit, now());
+        if (hit !== null) {
+          // RFC 5861: answer stale now, refresh in the background (one refresh per key).
+          if (hit.isStale && !pending.has(key)) refreshInBackground(req, next, key);
+          return answer(req, hit.variant, now(), hit.isStale);
+        }
         const wait = pending.get(key);
         if (wait !== undefined) {
           await wait;
           const after = lookup(key, req, now());
-          if (after !== null) return answer(req, after, now());
+          if (after !== null) return answer(req, after.variant, now(), after.isStale);
         }
       }
-      // HEAD misses are forwarded but never stored: they have no body to store.
-      if (req.method === 'HEAD') return next(req);
-      let release!: () => void;
-      const isLeader = !pending.has(key);
-      if (isLeader) pending.set(key, new Promise<void>((r) => (release = r)));
-      const done = (): void => {
-        if (isLeader) {
-          pending.delete(key);
-          release();
-        }
-      };
-      let res: Response;
-      try {
-        res = await next(req);
-      } catch (err) {
-        done();
-        throw err;
-      }
-      const t = now();
-      const fresh = freshness(res, ttlMs, t, req.headers.has('authorization'));
-      const resVary = (res.headers.get('vary') ?? '')
-        .split(',')
-        .map((h) => h.trim().toLowerCase())
-        .filter((h) => h !== '');
-      if (
-        fresh === null ||
-        fresh === 0 ||
-        resVary.includes('*') ||
-        (res.body === null && res.status !== 204)
-      ) {
-        res.headers.set('cache-status', `${STATUS_NAME}; fwd=${isRevalidate ? 'request' : 'miss'}`);
-        done();
-        return res;
-      }
-      const vary = [...new Set([...varyBy, ...resVary])].sort();
-      const varyValues = vary.map((h) => req.headers.get(h));
-      const initialAgeSec = seconds(res.headers.get('age') ?? undefined) ?? 0;
-      const headers: [string, string][] = [];
-      for (const entry of res.headers) {
-        if (entry[0] !== 'age' && entry[0] !== 'connection') headers.push(entry);
-      }
-      const save = (body: Uint8Array): void => {
-        store(key, vary, {
-          varyValues,
-          status: res.status,
-          headers,
-          body,
-          storedAt: t,
-          initialAgeSec,
-          freshMs: Math.max(0, fresh - initialAgeSec * 1000),
-        });
-      };
-      res.headers.set(
-        'cache-status',
-        `${STATUS_NAME}; fwd=${isRevalidate ? 'request' : 'miss'}; stored`,
-      );
-      const body = res.body;
-      if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
-        const bytes =
-          body === null ? new Uint8Array(0) : typeof body === 'string' ? Buffer.from(body) : body;
-        if (bytes.byteLength <= maxEntryBytes) save(bytes);
-        done();
-        return res;
-      }
-      if (!(Symbol.asyncIterator in (body as object)) && !(body instanceof ReadableStream)) {
-        // A file body is already cheap to serve again: leave it to the handler.
-        done();
-        return res;
-      }
-      // Streamed bodies are stored as they pass; waiters go to the origin meanwhile.
-      done();
-      res.body = teeInto(body as AsyncIterable<Uint8Array>, maxEntryBytes, save);
-      return res;
+      return fetchAndStore(req, next, key, isRevalidate);
     },
   };
+
+  function refreshInBackground(req: Request, next: Handler, key: string): void {
+    // The client has its answer; its going away must not cancel the refresh.
+    const background = deriveRequest(req, { signal: new AbortController().signal });
+    void (async () => {
+      const res = await fetchAndStore(background, next, key, true);
+      const body = res.body;
+      // A streamed body is stored as it is read: read it to the end.
+      if (body !== null && typeof body === 'object' && Symbol.asyncIterator in body) {
+        for await (const _ of body as AsyncIterable<Uint8Array>);
+      }
+    })().catch(() => {});
+  }
+
+  async function fetchAndStore(
+    req: Request,
+    next: Handler,
+    key: string,
+    isRevalidate: boolean,
+  ): Promise<Response> {
+    // HEAD misses are forwarded but never stored: they have no body to store.
+    if (req.method === 'HEAD') return next(req);
+    let release!: () => void;
+    const isLeader = !pending.has(key);
+    if (isLeader) pending.set(key, new Promise<void>((r) => (release = r)));
+    const done = (): void => {
+      if (isLeader) {
+        pending.delete(key);
+        release();
+      }
+    };
+    let res: Response;
+    try {
+      res = await next(req);
+    } catch (err) {
+      done();
+      throw err;
+    }
+    const t = now();
+    const fresh = freshness(res, ttlMs, t, req.headers.has('authorization'));
+    const resVary = (res.headers.get('vary') ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h !== '');
+    if (
+      fresh === null ||
+      fresh === 0 ||
+      resVary.includes('*') ||
+      (res.body === null && res.status !== 204)
+    ) {
+      res.headers.set('cache-status', `${STATUS_NAME}; fwd=${isRevalidate ? 'request' : 'miss'}`);
+      done();
+      return res;
+    }
+    const vary = [...new Set([...varyBy, ...resVary])].sort();
+    const varyValues = vary.map((h) => req.headers.get(h));
+    const initialAgeSec = seconds(res.headers.get('age') ?? undefined) ?? 0;
+    const headers: [string, string][] = [];
+    for (const entry of res.headers) {
+      if (entry[0] !== 'age' && entry[0] !== 'connection') headers.push(entry);
+    }
+    const save = (body: Uint8Array): void => {
+      store(key, vary, {
+        varyValues,
+        status: res.status,
+        headers,
+        body,
+        storedAt: t,
+        initialAgeSec,
+        freshMs: Math.max(0, fresh - initialAgeSec * 1000),
+        staleMs:
+          (seconds(directives(res.headers.get('cache-control')).get('stale-while-revalidate')) ??
+            0) * 1000,
+      });
+    };
+    res.headers.set(
+      'cache-status',
+      `${STATUS_NAME}; fwd=${isRevalidate ? 'request' : 'miss'}; stored`,
+    );
+    const body = res.body;
+    if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
+      const bytes =
+        body === null ? new Uint8Array(0) : typeof body === 'string' ? Buffer.from(body) : body;
+      if (bytes.byteLength <= maxEntryBytes) save(bytes);
+      done();
+      return res;
+    }
+    if (!(Symbol.asyncIterator in (body as object)) && !(body instanceof ReadableStream)) {
+      // A file body is already cheap to serve again: leave it to the handler.
+      done();
+      return res;
+    }
+    // Streamed bodies are stored as they pass; waiters go to the origin meanwhile.
+    done();
+    res.body = teeInto(body as AsyncIterable<Uint8Array>, maxEntryBytes, save);
+    return res;
+  }
 }
 
 async function* teeInto(

@@ -14,6 +14,8 @@ export type GatewayStrategy =
   | 'power_of_two'
   | 'ip_hash'
   | 'uri_hash'
+  | 'header_hash'
+  | 'cookie_hash'
   | 'first';
 
 /** One backend of an upstream. */
@@ -37,12 +39,28 @@ export interface GatewayHealthCheck {
   readonly unhealthyThreshold: number;
 }
 
+/** `[upstream.tls]`: how `https://` backends are verified and whom we present. */
+export interface GatewayUpstreamTls {
+  /** PEM file of the CAs that sign the backends' certificates (default: Node's roots). */
+  readonly caFile: string | null;
+  /** Client certificate and key (PEM files) for mutual TLS. */
+  readonly certFile: string | null;
+  readonly keyFile: string | null;
+  /** SNI and certificate name to expect (default: the backend host, never an IP). */
+  readonly serverName: string | null;
+  /** Verify the backend certificate. Default true. */
+  readonly verify: boolean;
+}
+
 /** `[[upstream]]` */
 export interface GatewayUpstream {
   readonly name: string;
   readonly backends: readonly GatewayBackend[];
   readonly strategy: GatewayStrategy;
+  /** The header (`header_hash`) or cookie (`cookie_hash`) hashed; null for other strategies. */
+  readonly hashKey: string | null;
   readonly healthCheck: GatewayHealthCheck | null;
+  readonly tls: GatewayUpstreamTls | null;
 }
 
 /** `[route.match]`: all present conditions must hold. */
@@ -71,6 +89,10 @@ export interface GatewayProxyAction {
   readonly stripPathPrefix: string | null;
   readonly addPathPrefix: string | null;
   readonly preserveHost: boolean;
+  /** `x-forwarded` (X-Forwarded-For/-Proto/-Host), RFC 7239 `forwarded`, or `none`. */
+  readonly forwarded: 'x-forwarded' | 'forwarded' | 'none';
+  /** Peers whose incoming forwarding headers are kept and extended (else replaced). */
+  readonly trustedProxies: readonly string[];
 }
 
 /** `type = "static"` */
@@ -207,6 +229,42 @@ export interface GatewayAdmin {
   readonly tokenEnv: string | null;
 }
 
+/** `host:port` of an L4 listener or backend. */
+export interface GatewayHostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `[[tcp_proxy]]`: its own listener relaying TCP connections round robin. */
+export interface GatewayTcpProxy {
+  readonly name: string | null;
+  readonly index: number;
+  readonly listen: GatewayHostPort;
+  /** `host:port` each. */
+  readonly backends: readonly string[];
+  readonly connectTimeoutMs: number;
+  /** 0 = never. */
+  readonly idleTimeoutMs: number;
+  /** Connect probes; null = off. */
+  readonly healthCheck: {
+    readonly intervalMs: number;
+    readonly timeoutMs: number;
+    readonly healthyThreshold: number;
+    readonly unhealthyThreshold: number;
+  } | null;
+}
+
+/** `[[udp_proxy]]`: its own socket relaying datagrams, one session per client. */
+export interface GatewayUdpProxy {
+  readonly name: string | null;
+  readonly index: number;
+  readonly listen: GatewayHostPort;
+  /** `ip:port` each. */
+  readonly backends: readonly string[];
+  /** A session without traffic this long ends (rust-web-server's `reply_timeout_ms`). */
+  readonly idleTimeoutMs: number;
+}
+
 /** The whole validated gateway configuration. */
 export interface GatewayConfig {
   readonly upstreams: readonly GatewayUpstream[];
@@ -214,4 +272,6 @@ export interface GatewayConfig {
   /** Applied around every request the gateway sees, before route middleware. */
   readonly middleware: GatewayMiddleware | null;
   readonly admin: GatewayAdmin;
+  readonly tcpProxies: readonly GatewayTcpProxy[];
+  readonly udpProxies: readonly GatewayUdpProxy[];
 }

@@ -53,6 +53,12 @@ const proxyKeys: Json = {
   strip_path_prefix: str('Path prefix removed before forwarding.'),
   add_path_prefix: str('Path prefix added before forwarding.'),
   preserve_host: bool('Forward the client Host header instead of the backend address.', false),
+  forwarded: {
+    enum: ['x-forwarded', 'forwarded', 'none'],
+    default: 'x-forwarded',
+    description: 'X-Forwarded-For/-Proto/-Host, RFC 7239 Forwarded, or none.',
+  },
+  trusted_proxies: strings('Peers whose incoming forwarding headers are kept and extended.'),
 };
 const staticKeys: Json = {
   root: str('Directory served (relative to the config file).'),
@@ -142,7 +148,7 @@ const middleware = (description: string): Json =>
         issuer: str('jwt: required iss.'),
         audience: str('jwt: required aud.'),
         clock_tolerance_secs: int('jwt: allowed clock skew.', 0),
-        htpasswd_file: str('basic: htpasswd file ({SHA256}, {SHA} or plain entries).'),
+        htpasswd_file: str('basic: htpasswd file ($apr1$, {SHA256}, {SHA} or plain entries).'),
         users_file: str('basic: another name for htpasswd_file.'),
         realm: str('Realm of the WWW-Authenticate challenge.'),
       },
@@ -184,7 +190,7 @@ const middleware = (description: string): Json =>
 
 const listener = (description: string, extra: Json): Json => ({
   type: 'array',
-  description: `${description} Not supported yet (issue #10).`,
+  description,
   items: object('', { name: str('Label.'), listen: str('ip:port to bind.'), backends, ...extra }),
 });
 
@@ -209,11 +215,21 @@ export function createGatewayJsonSchema(): Json {
               'power_of_two',
               'ip_hash',
               'uri_hash',
+              'header_hash',
+              'cookie_hash',
               'first',
             ],
             default: 'round_robin',
           },
+          hash_key: str('The header (header_hash) or cookie (cookie_hash) to hash.'),
           health_check: healthCheck,
+          tls: object('TLS to https:// backends (verification on by default).', {
+            ca_file: str('PEM file of the CAs that sign the backend certificates.'),
+            cert_file: str('Client certificate (PEM) for mutual TLS.'),
+            key_file: str('Key of cert_file (PEM).'),
+            server_name: str('SNI / certificate name to expect.'),
+            verify: bool('Verify the backend certificate.', true),
+          }),
         },
         ['name', 'backends'],
       ),
@@ -248,16 +264,30 @@ export function createGatewayJsonSchema(): Json {
       reload: bool('Serve POST /admin/config/reload.', false),
       token_env: str('Env var holding the bearer token the endpoint requires.'),
     }),
-    tcp_proxy: listener('[[tcp_proxy]]: TCP relay.', {
-      connect_timeout_ms: int('Connect timeout.', 1, 5000),
-      strategy: str('Strategy.'),
+    tcp_proxy: listener('[[tcp_proxy]]: its own listener relaying TCP connections round robin.', {
+      connect_timeout_ms: int('Connect timeout per backend attempt.', 1, 5000),
+      idle_timeout_ms: int('Close both sides after this long without a byte; 0 = never.', 0, 0),
+      strategy: { enum: ['round_robin'], default: 'round_robin' },
+      health_check: object('Connect probes.', {
+        interval_secs: int('Seconds between probes.', 1, 5),
+        timeout_ms: int('Probe connect timeout.', 1, 1000),
+        healthy_threshold: int('Consecutive successes to bring a backend back.', 1, 1),
+        unhealthy_threshold: int('Consecutive failures to take a backend out.', 1, 2),
+      }),
     }),
-    udp_proxy: listener('[[udp_proxy]]: UDP relay.', {
-      reply_timeout_ms: int('Reply timeout.', 1, 5000),
-      buffer_size: int('Datagram buffer.', 1, 65_536),
-      strategy: str('Strategy.'),
-    }),
-    ws_proxy: listener('[[ws_proxy]]: WebSocket relay.', {
+    udp_proxy: listener(
+      '[[udp_proxy]]: its own socket relaying datagrams, one session per client.',
+      {
+        reply_timeout_ms: int('A session without datagrams for this long ends.', 1, 5000),
+        buffer_size: int(
+          'Accepted for compatibility: 65507 or more (datagrams are relayed whole).',
+          65_507,
+          65_536,
+        ),
+        strategy: { enum: ['round_robin'], default: 'round_robin' },
+      },
+    ),
+    ws_proxy: listener('[[ws_proxy]]: WebSocket relay. Not supported yet (issue #10).', {
       connect_timeout_ms: int('Connect timeout.', 1, 5000),
       read_timeout_ms: int('Read timeout.', 1, 30_000),
       health_check: healthCheck,

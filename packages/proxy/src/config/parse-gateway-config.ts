@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { isToken } from '@rws/core';
 import { parse, TomlError } from 'smol-toml';
-import { ERROR_CODES, type ProxyErrorCode } from '../errors.js';
+import { GATEWAY_CONFIG_CODES, type GatewayConfigErrorCode } from '../errors.js';
 import { type ConfigProblem, type KeyPath, keyPathName } from './config-problem.js';
 import { didYouMean } from './did-you-mean.js';
 import type {
@@ -17,20 +17,25 @@ import type {
   GatewayCache,
   GatewayConfig,
   GatewayHealthCheck,
+  GatewayHostPort,
   GatewayIpFilter,
   GatewayMatch,
   GatewayMiddleware,
+  GatewayProxyAction,
   GatewayRateLimit,
   GatewayRequestRewrite,
   GatewayResponseRewrite,
   GatewayRoute,
   GatewayStrategy,
+  GatewayTcpProxy,
+  GatewayUdpProxy,
   GatewayUpstream,
+  GatewayUpstreamTls,
 } from './gateway-config.js';
 import { tomlLineOf } from './toml-line.js';
 
 /** A problem in a gateway configuration. */
-export type GatewayConfigProblem = ConfigProblem<ProxyErrorCode>;
+export type GatewayConfigProblem = ConfigProblem<GatewayConfigErrorCode>;
 
 /** The result of `parseGatewayConfig()`: a config, or null with at least one problem. */
 export interface GatewayConfigResult {
@@ -74,6 +79,8 @@ const STRATEGIES: Readonly<Record<string, GatewayStrategy>> = {
   power_of_two: 'power_of_two',
   ip_hash: 'ip_hash',
   uri_hash: 'uri_hash',
+  header_hash: 'header_hash',
+  cookie_hash: 'cookie_hash',
   first: 'first',
 };
 
@@ -85,6 +92,8 @@ const ACTION_KEYS: Readonly<Record<string, readonly string[]>> = {
     'strip_path_prefix',
     'add_path_prefix',
     'preserve_host',
+    'forwarded',
+    'trusted_proxies',
   ],
   grpc: ['upstream', 'connect_timeout_ms', 'read_timeout_ms'],
   static: ['root', 'index', 'directory_listing'],
@@ -138,7 +147,7 @@ class Reader {
     this.#file = file;
   }
 
-  add(code: ProxyErrorCode, path: KeyPath, message: string, hint?: string): void {
+  add(code: GatewayConfigErrorCode, path: KeyPath, message: string, hint?: string): void {
     this.problems.push({
       code,
       source: this.#file === undefined ? 'config' : 'file',
@@ -151,7 +160,7 @@ class Reader {
   }
 
   invalid(path: KeyPath, message: string, hint?: string): void {
-    this.add(ERROR_CODES.CONFIG_INVALID_VALUE, path, message, hint);
+    this.add(GATEWAY_CONFIG_CODES.CONFIG_INVALID_VALUE, path, message, hint);
   }
 
   /** Reports keys of `t` outside `allowed`, with a did-you-mean. */
@@ -160,7 +169,7 @@ class Reader {
       if (allowed.includes(k)) continue;
       const s = didYouMean(k, allowed);
       this.add(
-        ERROR_CODES.CONFIG_UNKNOWN_KEY,
+        GATEWAY_CONFIG_CODES.CONFIG_UNKNOWN_KEY,
         [...path, k],
         'unknown key',
         s === null ? undefined : `did you mean "${s}"?`,
@@ -180,7 +189,7 @@ class Reader {
   string(t: Table, key: string, path: KeyPath, required = false): string | null {
     const v = t[key];
     if (v === undefined) {
-      if (required) this.add(ERROR_CODES.CONFIG_MISSING_VALUE, path, `is missing ${key}`);
+      if (required) this.add(GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE, path, `is missing ${key}`);
       return null;
     }
     if (typeof v !== 'string') {
@@ -347,7 +356,7 @@ function readHealthCheck(r: Reader, v: unknown, path: KeyPath): GatewayHealthChe
   const timeoutMs = r.int(t, 'timeout_ms', path, 1, MAX_MS) ?? 5000;
   if (timeoutMs >= interval * 1000) {
     r.add(
-      ERROR_CODES.CONFIG_CONFLICT,
+      GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
       [...path, 'timeout_ms'],
       `timeout_ms (${timeoutMs}) must be shorter than interval_secs (${interval} s)`,
     );
@@ -361,11 +370,33 @@ function readHealthCheck(r: Reader, v: unknown, path: KeyPath): GatewayHealthChe
   };
 }
 
+function readUpstreamTls(r: Reader, v: unknown, path: KeyPath): GatewayUpstreamTls | null {
+  const t = r.table(v, path, 'a table ([upstream.tls])');
+  if (t === null) return null;
+  r.keys(t, path, ['ca_file', 'cert_file', 'key_file', 'server_name', 'verify']);
+  const certFile = r.string(t, 'cert_file', path);
+  const keyFile = r.string(t, 'key_file', path);
+  if ((t['cert_file'] === undefined) !== (t['key_file'] === undefined)) {
+    r.add(
+      GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
+      path,
+      'cert_file and key_file go together (the client certificate and its key)',
+    );
+  }
+  return {
+    caFile: r.string(t, 'ca_file', path),
+    certFile,
+    keyFile,
+    serverName: r.string(t, 'server_name', path),
+    verify: r.bool(t, 'verify', path) ?? true,
+  };
+}
+
 function readBackends(r: Reader, t: Table, path: KeyPath): GatewayBackend[] {
   const list = r.strings(t, 'backends', path);
   if (list === null) {
     if (t['backends'] === undefined)
-      r.add(ERROR_CODES.CONFIG_MISSING_VALUE, path, 'is missing backends');
+      r.add(GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE, path, 'is missing backends');
     return [];
   }
   if (list.length === 0) r.invalid([...path, 'backends'], 'must list at least one backend');
@@ -383,13 +414,13 @@ function readUpstreams(r: Reader, v: unknown): GatewayUpstream[] {
   const seen = new Map<string, number>();
   r.tables(v, ['upstream'], 'upstream').forEach((t, i) => {
     const path = ['upstream', i];
-    r.keys(t, path, ['name', 'backends', 'strategy', 'health_check']);
+    r.keys(t, path, ['name', 'backends', 'strategy', 'hash_key', 'health_check', 'tls']);
     const name = r.string(t, 'name', path, true);
     if (name !== null) {
       const first = seen.get(name);
       if (first !== undefined) {
         r.add(
-          ERROR_CODES.CONFIG_CONFLICT,
+          GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
           [...path, 'name'],
           `upstream "${name}" is already defined by upstream[${first}]`,
         );
@@ -409,8 +440,35 @@ function readUpstreams(r: Reader, v: unknown): GatewayUpstream[] {
         );
       } else strategy = s;
     }
+    const hashKey = r.string(t, 'hash_key', path);
+    const isHashed = strategy === 'header_hash' || strategy === 'cookie_hash';
+    if (isHashed && hashKey === null && t['hash_key'] === undefined) {
+      r.add(
+        GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE,
+        path,
+        `is missing hash_key (the ${strategy === 'header_hash' ? 'header' : 'cookie'} to hash)`,
+      );
+    } else if (!isHashed && hashKey !== null) {
+      r.add(
+        GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
+        [...path, 'hash_key'],
+        `hash_key is only read by header_hash and cookie_hash, not ${strategy}`,
+      );
+    } else if (hashKey !== null && strategy === 'header_hash' && !isToken(hashKey)) {
+      r.invalid([...path, 'hash_key'], `${JSON.stringify(hashKey)} is not a valid header name`);
+    }
     const healthCheck = readHealthCheck(r, t['health_check'], [...path, 'health_check']);
-    if (name !== null) out.push({ name, backends, strategy, healthCheck });
+    const tls = readUpstreamTls(r, t['tls'], [...path, 'tls']);
+    if (tls !== null && backends.length > 0 && backends.every((b) => b.protocol === 'http')) {
+      r.add(
+        GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
+        [...path, 'tls'],
+        '[upstream.tls] applies to https:// backends, and this upstream has none',
+      );
+    }
+    if (name !== null) {
+      out.push({ name, backends, strategy, hashKey: isHashed ? hashKey : null, healthCheck, tls });
+    }
   });
   return out;
 }
@@ -486,7 +544,11 @@ function readAction(
   const t = r.table(v, path, 'a table ([route.action])');
   if (t === null) {
     if (v === undefined)
-      r.add(ERROR_CODES.CONFIG_MISSING_VALUE, path.slice(0, -1), 'is missing [route.action]');
+      r.add(
+        GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE,
+        path.slice(0, -1),
+        'is missing [route.action]',
+      );
     return null;
   }
   const type = r.string(t, 'type', path, true);
@@ -509,7 +571,7 @@ function readAction(
       const subPath = [...path, k];
       if (k !== type) {
         r.add(
-          ERROR_CODES.CONFIG_CONFLICT,
+          GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
           subPath,
           `[route.action.${k}] given, but the action type is "${type}"`,
         );
@@ -520,7 +582,7 @@ function readAction(
         if (!keys.includes(sk)) continue;
         if (sk in merged) {
           r.add(
-            ERROR_CODES.CONFIG_CONFLICT,
+            GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
             [...subPath, sk],
             `${sk} is also set directly under [route.action]; keep one`,
           );
@@ -534,7 +596,7 @@ function readAction(
     if (!keys.includes(k)) {
       const s = didYouMean(k, [...keys, type]);
       r.add(
-        ERROR_CODES.CONFIG_UNKNOWN_KEY,
+        GATEWAY_CONFIG_CODES.CONFIG_UNKNOWN_KEY,
         [...path, k],
         `unknown key for a ${type} action`,
         s === null ? undefined : `did you mean "${s}"?`,
@@ -543,7 +605,7 @@ function readAction(
     }
     if (k in merged) {
       r.add(
-        ERROR_CODES.CONFIG_CONFLICT,
+        GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
         [...path, k],
         `${k} is also set under [route.action.${type}]; keep one`,
       );
@@ -556,7 +618,7 @@ function readAction(
   const unsupported = UNSUPPORTED_ACTIONS[type];
   if (unsupported !== undefined) {
     r.add(
-      ERROR_CODES.CONFIG_UNSUPPORTED,
+      GATEWAY_CONFIG_CODES.CONFIG_UNSUPPORTED,
       [...path, 'type'],
       `action type "${type}" is not supported yet: ${unsupported}`,
     );
@@ -577,7 +639,7 @@ function readAction(
         } else {
           const hint = didYouMean(name, upstreams.keys());
           r.add(
-            ERROR_CODES.CONFIG_UNKNOWN_UPSTREAM,
+            GATEWAY_CONFIG_CODES.CONFIG_UNKNOWN_UPSTREAM,
             [...at('upstream'), 'upstream'],
             `no [[upstream]] is named ${JSON.stringify(name)} (and it is not a host:port address)`,
             hint === null ? undefined : `did you mean "${hint}"?`,
@@ -603,6 +665,8 @@ function readAction(
         stripPathPrefix: strip,
         addPathPrefix: add,
         preserveHost: r.bool(merged, 'preserve_host', at('preserve_host')) ?? false,
+        forwarded: readForwarded(r, merged, at('forwarded')),
+        trustedProxies: readCidrList(r, merged, 'trusted_proxies', at('trusted_proxies')),
       };
     }
     case 'static': {
@@ -649,6 +713,24 @@ function readAction(
     default:
       return null;
   }
+}
+
+function readForwarded(r: Reader, t: Table, path: KeyPath): GatewayProxyAction['forwarded'] {
+  const v = r.string(t, 'forwarded', path) ?? 'x-forwarded';
+  if (v !== 'x-forwarded' && v !== 'forwarded' && v !== 'none') {
+    r.invalid(
+      [...path, 'forwarded'],
+      `must be "x-forwarded", "forwarded" or "none", got ${JSON.stringify(v)}`,
+    );
+    return 'x-forwarded';
+  }
+  return v;
+}
+
+function readCidrList(r: Reader, t: Table, key: string, path: KeyPath): string[] {
+  const list = r.strings(t, key, path) ?? [];
+  checkCidrs(r, list, [...path, key]);
+  return list;
 }
 
 function readRateLimit(r: Reader, v: unknown, path: KeyPath): GatewayRateLimit | null {
@@ -707,7 +789,7 @@ function readAuth(r: Reader, v: unknown, path: KeyPath): GatewayAuth | null {
     const tokenEnv = r.strings(t, 'token_env', path, true);
     if (tokenEnv === null && t['token_env'] === undefined) {
       r.add(
-        ERROR_CODES.CONFIG_MISSING_VALUE,
+        GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE,
         path,
         'is missing token_env (bearer auth never starts open)',
       );
@@ -733,13 +815,13 @@ function readAuth(r: Reader, v: unknown, path: KeyPath): GatewayAuth | null {
     const sources = [secretEnv, publicKeyFile, jwksUrl].filter((x) => x !== null).length;
     if (sources === 0) {
       r.add(
-        ERROR_CODES.CONFIG_MISSING_VALUE,
+        GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE,
         path,
         'is missing secret_env, public_key_file or jwks_url',
       );
     } else if (sources > 1) {
       r.add(
-        ERROR_CODES.CONFIG_CONFLICT,
+        GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
         path,
         'give only one of secret_env, public_key_file, jwks_url',
       );
@@ -763,13 +845,14 @@ function readAuth(r: Reader, v: unknown, path: KeyPath): GatewayAuth | null {
     r.keys(t, path, ['type', 'htpasswd_file', 'users_file', 'realm']);
     if (t['htpasswd_file'] !== undefined && t['users_file'] !== undefined) {
       r.add(
-        ERROR_CODES.CONFIG_CONFLICT,
+        GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
         [...path, 'users_file'],
         'users_file is another name for htpasswd_file; keep one',
       );
     }
     const file = r.string(t, 'htpasswd_file', path) ?? r.string(t, 'users_file', path);
-    if (file === null) r.add(ERROR_CODES.CONFIG_MISSING_VALUE, path, 'is missing htpasswd_file');
+    if (file === null)
+      r.add(GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE, path, 'is missing htpasswd_file');
     return { type, htpasswdFile: file ?? '', realm };
   }
   if (type !== null) {
@@ -812,10 +895,21 @@ function readIpFilter(r: Reader, v: unknown, path: KeyPath): GatewayIpFilter | n
   return out;
 }
 
+/** `prefix`, or its rust-web-server spelling `value`; exactly one of them. */
 function prefixField(r: Reader, t: Table, path: KeyPath): string {
+  if (t['prefix'] !== undefined && t['value'] !== undefined) {
+    r.add(
+      GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
+      [...path, 'value'],
+      'value is another name for prefix; keep one',
+    );
+  }
+  if (t['prefix'] === undefined && t['value'] === undefined) {
+    r.add(GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE, path, 'is missing prefix');
+    return '/';
+  }
   const p = t['prefix'] !== undefined ? 'prefix' : 'value';
-  const v = checkPathValue(r, r.string(t, p, path, true), [...path, p]);
-  return v ?? '/';
+  return checkPathValue(r, r.string(t, p, path, true), [...path, p]) ?? '/';
 }
 
 function readRewrite(r: Reader, v: unknown, path: KeyPath): GatewayMiddleware['rewrite'] {
@@ -941,7 +1035,7 @@ function readRewrite(r: Reader, v: unknown, path: KeyPath): GatewayMiddleware['r
           r.string(rule, 'reason', p);
           const code = r.int(rule, 'code', p, 200, 599);
           if (code === null && rule['code'] === undefined)
-            r.add(ERROR_CODES.CONFIG_MISSING_VALUE, p, 'is missing code');
+            r.add(GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE, p, 'is missing code');
           if (code !== null) response.push({ type: 'status', code });
           break;
         }
@@ -979,7 +1073,7 @@ function readMiddleware(
   if (t === null) return null;
   if (isGlobal && t['log_format'] !== undefined) {
     r.add(
-      ERROR_CODES.CONFIG_CONFLICT,
+      GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
       [...path, 'log_format'],
       'the access-log format is the top-level log_format key, not [middleware].log_format',
     );
@@ -1029,37 +1123,176 @@ function readRoutes(
   return out;
 }
 
-/** Validates `[[tcp_proxy]]`/`[[udp_proxy]]`/`[[ws_proxy]]` fully, then reports them unsupported. */
-function readListeners(r: Reader, name: 'tcp_proxy' | 'udp_proxy' | 'ws_proxy', v: unknown): void {
-  const keys: Record<typeof name, string[]> = {
-    tcp_proxy: ['name', 'listen', 'backends', 'connect_timeout_ms', 'strategy'],
-    udp_proxy: ['name', 'listen', 'backends', 'reply_timeout_ms', 'buffer_size', 'strategy'],
-    ws_proxy: [
+/** `host:port` with an explicit port (0 allowed for listeners: pick a free one). */
+function readHostPort(
+  r: Reader,
+  raw: string,
+  path: KeyPath,
+  what: 'listen' | 'backend' | 'udp backend',
+): GatewayHostPort | null {
+  const fail = (why: string): null => {
+    r.invalid(path, `${JSON.stringify(raw)} ${why}`);
+    return null;
+  };
+  if (raw.includes('://') || raw.includes('/'))
+    return fail('must be host:port (no scheme, no path)');
+  let host: string;
+  let portText: string;
+  if (raw.startsWith('[')) {
+    const close = raw.indexOf(']');
+    if (close === -1 || raw[close + 1] !== ':') return fail('must be [ipv6]:port');
+    host = raw.slice(1, close);
+    portText = raw.slice(close + 2);
+    if (isIP(host) !== 6) return fail('is not an IPv6 address in brackets');
+  } else {
+    const colon = raw.lastIndexOf(':');
+    if (colon === -1) return fail('needs a port: host:port');
+    if (raw.indexOf(':') !== colon) return fail('is IPv6: write it in brackets, [::1]:53');
+    host = raw.slice(0, colon);
+    portText = raw.slice(colon + 1);
+    if (!/^[A-Za-z0-9.-]+$/.test(host)) return fail('has no valid host');
+  }
+  const min = what === 'listen' ? 0 : 1;
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) < min || Number(portText) > 65535) {
+    return fail(`needs a port ${min}-65535`);
+  }
+  if ((what === 'listen' || what === 'udp backend') && isIP(host) === 0 && host !== 'localhost') {
+    return fail(what === 'listen' ? 'must be an IP address to bind' : 'must be an IP address');
+  }
+  return { host, port: Number(portText) };
+}
+
+function readL4Backends(r: Reader, t: Table, path: KeyPath, isUdp: boolean): string[] {
+  const list = r.strings(t, 'backends', path);
+  if (list === null) {
+    if (t['backends'] === undefined)
+      r.add(GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE, path, 'is missing backends');
+    return [];
+  }
+  if (list.length === 0) r.invalid([...path, 'backends'], 'must list at least one backend');
+  const out: string[] = [];
+  list.forEach((raw, i) => {
+    const hp = readHostPort(r, raw, [...path, 'backends', i], isUdp ? 'udp backend' : 'backend');
+    if (hp !== null)
+      out.push(hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`);
+  });
+  return out;
+}
+
+function readStrategyRoundRobin(r: Reader, t: Table, path: KeyPath): void {
+  const s = r.string(t, 'strategy', path);
+  if (s !== null && s !== 'round_robin') {
+    r.add(
+      GATEWAY_CONFIG_CODES.CONFIG_UNSUPPORTED,
+      [...path, 'strategy'],
+      `L4 proxies balance round robin only; ${JSON.stringify(s)} is not supported yet (issue #10)`,
+    );
+  }
+}
+
+function readListen(r: Reader, t: Table, path: KeyPath): GatewayHostPort | null {
+  const listen = r.string(t, 'listen', path, true);
+  return listen === null ? null : readHostPort(r, listen, [...path, 'listen'], 'listen');
+}
+
+function readTcpProxies(r: Reader, v: unknown): GatewayTcpProxy[] {
+  const out: GatewayTcpProxy[] = [];
+  r.tables(v, ['tcp_proxy'], 'tcp_proxy').forEach((t, i) => {
+    const path = ['tcp_proxy', i];
+    r.keys(t, path, [
+      'name',
+      'listen',
+      'backends',
+      'connect_timeout_ms',
+      'idle_timeout_ms',
+      'strategy',
+      'health_check',
+    ]);
+    const name = r.string(t, 'name', path);
+    const listen = readListen(r, t, path);
+    const backends = readL4Backends(r, t, path, false);
+    readStrategyRoundRobin(r, t, path);
+    let healthCheck: GatewayTcpProxy['healthCheck'] = null;
+    const hc = r.table(
+      t['health_check'],
+      [...path, 'health_check'],
+      'a table ([tcp_proxy.health_check])',
+    );
+    if (hc !== null) {
+      const hp = [...path, 'health_check'];
+      r.keys(hc, hp, ['interval_secs', 'timeout_ms', 'healthy_threshold', 'unhealthy_threshold']);
+      healthCheck = {
+        intervalMs: (r.int(hc, 'interval_secs', hp, 1, 86_400) ?? 5) * 1000,
+        timeoutMs: r.int(hc, 'timeout_ms', hp, 1, MAX_MS) ?? 1000,
+        healthyThreshold: r.int(hc, 'healthy_threshold', hp, 1, 1000) ?? 1,
+        unhealthyThreshold: r.int(hc, 'unhealthy_threshold', hp, 1, 1000) ?? 2,
+      };
+    }
+    if (listen !== null) {
+      out.push({
+        name,
+        index: i,
+        listen,
+        backends,
+        connectTimeoutMs: r.int(t, 'connect_timeout_ms', path, 1, MAX_MS) ?? 5000,
+        idleTimeoutMs: r.int(t, 'idle_timeout_ms', path, 0, MAX_MS) ?? 0,
+        healthCheck,
+      });
+    }
+  });
+  return out;
+}
+
+function readUdpProxies(r: Reader, v: unknown): GatewayUdpProxy[] {
+  const out: GatewayUdpProxy[] = [];
+  r.tables(v, ['udp_proxy'], 'udp_proxy').forEach((t, i) => {
+    const path = ['udp_proxy', i];
+    r.keys(t, path, ['name', 'listen', 'backends', 'reply_timeout_ms', 'buffer_size', 'strategy']);
+    const name = r.string(t, 'name', path);
+    const listen = readListen(r, t, path);
+    const backends = readL4Backends(r, t, path, true);
+    readStrategyRoundRobin(r, t, path);
+    const buffer = r.int(t, 'buffer_size', path, 1, 65_536);
+    if (buffer !== null && buffer < 65_507) {
+      r.add(
+        GATEWAY_CONFIG_CODES.CONFIG_UNSUPPORTED,
+        [...path, 'buffer_size'],
+        'datagrams are relayed whole (up to 65507 bytes); a smaller buffer_size that would truncate them is not supported',
+      );
+    }
+    if (listen !== null) {
+      out.push({
+        name,
+        index: i,
+        listen,
+        backends,
+        idleTimeoutMs: r.int(t, 'reply_timeout_ms', path, 1, MAX_MS) ?? 5000,
+      });
+    }
+  });
+  return out;
+}
+
+/** `[[ws_proxy]]`: validated fully, then reported as not supported yet. */
+function readWsProxies(r: Reader, v: unknown): void {
+  r.tables(v, ['ws_proxy'], 'ws_proxy').forEach((t, i) => {
+    const path = ['ws_proxy', i];
+    r.keys(t, path, [
       'name',
       'listen',
       'backends',
       'connect_timeout_ms',
       'read_timeout_ms',
       'health_check',
-    ],
-  };
-  r.tables(v, [name], name).forEach((t, i) => {
-    const path = [name, i];
-    r.keys(t, path, keys[name]);
+    ]);
     r.string(t, 'name', path);
-    const listen = r.string(t, 'listen', path, true);
-    if (listen !== null) {
-      const b = parseBackendAddress(listen);
-      if (typeof b === 'string' || listen.includes('://')) {
-        r.invalid([...path, 'listen'], `${JSON.stringify(listen)} must be ip:port`);
-      }
-    }
+    readListen(r, t, path);
     readBackends(r, t, path);
-    if (name === 'ws_proxy') readHealthCheck(r, t['health_check'], [...path, 'health_check']);
+    readHealthCheck(r, t['health_check'], [...path, 'health_check']);
     r.add(
-      ERROR_CODES.CONFIG_UNSUPPORTED,
+      GATEWAY_CONFIG_CODES.CONFIG_UNSUPPORTED,
       path,
-      `[[${name}]] is not supported yet (issue #10: the L4 and WebSocket listeners)`,
+      '[[ws_proxy]] is not supported yet (issue #10: the WebSocket listener)',
     );
   });
 }
@@ -1075,7 +1308,7 @@ function readAdmin(r: Reader, v: unknown, isHosted: boolean): GatewayAdmin {
   const tokenEnv = r.string(t, 'token_env', ['admin']);
   if (reload && tokenEnv === null) {
     r.add(
-      ERROR_CODES.CONFIG_MISSING_VALUE,
+      GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE,
       ['admin'],
       'reload = true needs token_env (the endpoint is never open)',
     );
@@ -1107,7 +1340,7 @@ export function parseGatewayConfig(
       tree = parse(text) as Table;
     } catch (err) {
       r.problems.push({
-        code: ERROR_CODES.CONFIG_TOML_SYNTAX,
+        code: GATEWAY_CONFIG_CODES.CONFIG_TOML_SYNTAX,
         source: file === undefined ? 'config' : 'file',
         file,
         key: '(syntax)',
@@ -1130,16 +1363,21 @@ export function parseGatewayConfig(
   const routes = readRoutes(r, tree['route'], byName);
   const middleware = readMiddleware(r, tree['middleware'], ['middleware'], true);
   const admin = readAdmin(r, tree['admin'], options.ignoreOtherKeys === true);
-  readListeners(r, 'tcp_proxy', tree['tcp_proxy']);
-  readListeners(r, 'udp_proxy', tree['udp_proxy']);
-  readListeners(r, 'ws_proxy', tree['ws_proxy']);
+  const tcpProxies = readTcpProxies(r, tree['tcp_proxy']);
+  const udpProxies = readUdpProxies(r, tree['udp_proxy']);
+  readWsProxies(r, tree['ws_proxy']);
   // Problems in file order: what a human fixes top to bottom.
   const problems = r.problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   if (problems.length > 0) return { config: null, problems };
-  return { config: { upstreams, routes, middleware, admin }, problems };
+  return { config: { upstreams, routes, middleware, admin, tcpProxies, udpProxies }, problems };
 }
 
-/** True when a parsed config tree has gateway work to do (routes or upstreams). */
+/** True when a parsed config tree has gateway work to do (routes, upstreams, L4 proxies). */
 export function hasGatewaySections(tree: Readonly<Record<string, unknown>>): boolean {
-  return tree['route'] !== undefined || tree['upstream'] !== undefined;
+  return (
+    tree['route'] !== undefined ||
+    tree['upstream'] !== undefined ||
+    tree['tcp_proxy'] !== undefined ||
+    tree['udp_proxy'] !== undefined
+  );
 }

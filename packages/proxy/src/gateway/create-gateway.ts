@@ -13,13 +13,15 @@ import { formatConfigProblem, keyPathName } from '../config/config-problem.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { type GatewayConfigProblem, parseGatewayConfig } from '../config/parse-gateway-config.js';
 import { tomlLineOf } from '../config/toml-line.js';
-import { ERROR_CODES } from '../errors.js';
+import { GATEWAY_CONFIG_CODES } from '../errors.js';
 import {
   buildRuntime,
   findRoute,
   orphanedUpstreams,
   type Runtime,
 } from '../internal/gateway/build-runtime.js';
+import { startListeners } from '../internal/gateway/listeners.js';
+import type { Upstream } from '../upstream.js';
 import { GatewayConfigError } from './gateway-config-error.js';
 
 /** What a gateway is built from: TOML text, an object of the TOML's shape, or a file. */
@@ -36,10 +38,23 @@ export interface GatewayOptions {
   cwd?: string | undefined;
   /** Top-level keys owned by someone else (the CLI's), not reported as unknown. */
   ignoreKeys?: readonly string[] | undefined;
+  /**
+   * Bind the `[[tcp_proxy]]`/`[[udp_proxy]]` listeners. Default true; false validates and
+   * builds everything else (what `rws check` does).
+   */
+  startListeners?: boolean | undefined;
   /** Ignore every top-level key outside the gateway sections (a host validates them). */
   ignoreOtherKeys?: boolean | undefined;
   /** The file name used in problems for text sources. Default `rws.config.toml`. */
   file?: string | undefined;
+}
+
+/** A bound L4 listener. */
+export interface GatewayListenerInfo {
+  readonly kind: 'tcp' | 'udp';
+  readonly name: string | null;
+  readonly host: string;
+  readonly port: number;
 }
 
 /** The outcome of `reload()`. */
@@ -58,6 +73,13 @@ export interface Gateway {
   handle(req: Request, next: Handler): Promise<Response>;
   /** The configuration in force. */
   readonly config: GatewayConfig;
+  /** The bound `[[tcp_proxy]]`/`[[udp_proxy]]` listeners, with their real ports. */
+  readonly listeners: readonly GatewayListenerInfo[];
+  /**
+   * The `[[upstream]]`s in force by name: backend health, ejections and counters
+   * (`backends`), Prometheus text (`metrics()`).
+   */
+  readonly upstreams: ReadonlyMap<string, Upstream>;
   /**
    * Builds `next` (default: the original source again, e.g. the file re-read) aside and swaps
    * it in atomically. Requests already running finish on the old generation; upstreams whose
@@ -99,7 +121,7 @@ async function load(source: GatewaySource, options: GatewayOptions): Promise<Loa
         config: null,
         problems: [
           {
-            code: ERROR_CODES.CONFIG_INVALID,
+            code: GATEWAY_CONFIG_CODES.CONFIG_INVALID,
             source: 'file',
             file,
             key: '(file)',
@@ -151,7 +173,7 @@ async function prepare(
   const problems: GatewayConfigProblem[] = [];
   const problem = (path: KeyPath, message: string): void => {
     problems.push({
-      code: ERROR_CODES.CONFIG_INVALID_VALUE,
+      code: GATEWAY_CONFIG_CODES.CONFIG_INVALID_VALUE,
       source: loaded.file === undefined ? 'config' : 'file',
       file: loaded.file,
       key: keyPathName(path),
@@ -159,13 +181,22 @@ async function prepare(
       message,
     });
   };
-  const runtime = buildRuntime(
+  const built = buildRuntime(
     loaded.config,
     { env: options.env ?? process.env, cwd: loaded.cwd },
     previous,
     problem,
   );
-  return { runtime, problems };
+  if (built === null) return { runtime: null, problems };
+  if (options.startListeners !== false) {
+    const listeners = await startListeners(loaded.config, previous?.listeners ?? [], problem);
+    if (listeners === null) {
+      built.discard();
+      return { runtime: null, problems };
+    }
+    built.listeners = listeners;
+  }
+  return { runtime: built, problems };
 }
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
@@ -212,6 +243,9 @@ export async function createGateway(
   const retire = (old: Runtime, next: Runtime | null): Promise<void> => {
     old.isRetired = true;
     const orphans = orphanedUpstreams(old, next);
+    // Listeners the new generation dropped stop at once: they are not HTTP requests to drain.
+    const keptListeners = new Set(next?.listeners ?? []);
+    for (const l of old.listeners) if (!keptListeners.has(l)) void l.close();
     const closed = old.drained.then(async () => {
       await Promise.all(orphans.map((u) => u.close()));
     });
@@ -226,7 +260,7 @@ export async function createGateway(
           isApplied: false,
           problems: [
             {
-              code: ERROR_CODES.CONFIG_INVALID,
+              code: GATEWAY_CONFIG_CODES.CONFIG_INVALID,
               source: 'config',
               key: '(gateway)',
               message: 'the gateway is closed',
@@ -237,6 +271,7 @@ export async function createGateway(
       const r = await prepare(next ?? source, options, current);
       if (r.runtime === null) return { isApplied: false, problems: r.problems };
       const old = current;
+      r.runtime.commit();
       current = r.runtime;
       void retire(old, current);
       return { isApplied: true, problems: [] };
@@ -287,6 +322,15 @@ export async function createGateway(
     handle,
     get config() {
       return current.config;
+    },
+    get listeners() {
+      return current.listeners.map(({ kind, name, host, port }) => ({ kind, name, host, port }));
+    },
+    get upstreams() {
+      const out = new Map<string, Upstream>();
+      for (const u of current.config.upstreams)
+        out.set(u.name, current.upstreams.get(u.name)!.upstream);
+      return out;
     },
     reload,
     async close() {

@@ -1,7 +1,7 @@
 import { RwsError } from '@rws/core';
 import { formatConfigProblem } from '../config/config-problem.js';
 import type { GatewayConfigProblem } from '../config/parse-gateway-config.js';
-import { ERROR_CODES } from '../errors.js';
+import { GATEWAY_CONFIG_CODES } from '../errors.js';
 
 /**
  * Thrown by `createGateway()` when the configuration has problems: `problems` lists every one
@@ -12,7 +12,7 @@ export class GatewayConfigError extends RwsError {
 
   constructor(problems: readonly GatewayConfigProblem[]) {
     super(
-      ERROR_CODES.CONFIG_INVALID,
+      GATEWAY_CONFIG_CODES.CONFIG_INVALID,
       `gateway configuration has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map(formatConfigProblem).join('\n')}`,
     );
     this.name = 'GatewayConfigError';

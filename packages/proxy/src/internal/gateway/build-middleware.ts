@@ -3,7 +3,7 @@ import { basicAuth, bearerAuth, jwtAuth } from '@rws/middleware/auth';
 import { bodyLimit } from '@rws/middleware/body-limit';
 import { cache } from '@rws/middleware/cache';
 import { ipFilter } from '@rws/middleware/ip-filter';
-import { rateLimit } from '@rws/middleware/rate-limit';
+import { type RateLimitStore, rateLimit } from '@rws/middleware/rate-limit';
 import {
   type RequestRewriteRule,
   type ResponseRewriteRule,
@@ -19,6 +19,11 @@ export interface BuildContext {
   readonly resolvePath: (p: string) => string;
   /** Records a problem found while building (missing env var, unreadable file). */
   readonly problem: (path: KeyPath, message: string) => void;
+  /**
+   * The counters of a rate limit, by identity (scope + settings): the previous generation's
+   * when it had the same one, so a reload does not hand every client a fresh budget.
+   */
+  readonly rateLimitStore: (key: string) => RateLimitStore;
 }
 
 /** Runs a middleware factory; its options error becomes a problem at `path`. */
@@ -102,6 +107,7 @@ export function buildMiddleware(
   m: GatewayMiddleware,
   path: KeyPath,
   ctx: BuildContext,
+  scope: string,
 ): Middleware[] {
   const out: (Middleware | null)[] = [];
   if (m.ipFilter !== null) {
@@ -123,6 +129,7 @@ export function buildMiddleware(
           algorithm: r.algorithm,
           key: r.key.kind === 'ip' ? 'ip' : { header: r.key.header },
           trustedProxies: r.trustedProxies,
+          store: ctx.rateLimitStore(`${scope}\u0000${JSON.stringify(r)}`),
         }),
       ),
     );

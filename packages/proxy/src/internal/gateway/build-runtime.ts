@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import {
   compose,
@@ -8,16 +9,29 @@ import {
   type Request,
   type Response,
 } from '@rws/core';
+import type { ClientTlsOptions } from '@rws/http1';
+import { createMemoryRateLimitStore, type RateLimitStore } from '@rws/middleware/rate-limit';
 import { serveStatic } from '@rws/middleware/static';
 import type { KeyPath } from '../../config/config-problem.js';
-import type { GatewayAction, GatewayConfig, GatewayRoute } from '../../config/gateway-config.js';
+import type {
+  GatewayAction,
+  GatewayBackend,
+  GatewayConfig,
+  GatewayRoute,
+  GatewayUpstreamTls,
+} from '../../config/gateway-config.js';
+import type { Upstream } from '../../upstream.js';
 import { type BuildContext, buildMiddleware } from './build-middleware.js';
+import type { RunningListener } from './listeners.js';
 import { isRouteMatch, normalizeRoutePath } from './match-route.js';
 import {
   createGatewayUpstream,
   createProxyRoute,
   type GatewayUpstreamHandle,
+  settingsKey,
+  type UpstreamSettings,
   upstreamKey,
+  withBackends,
 } from './proxy-binding.js';
 
 interface CompiledRoute {
@@ -33,9 +47,17 @@ export interface Runtime {
   readonly global: readonly Middleware[];
   /** The admin reload token, or null when the endpoint is off. */
   readonly adminToken: string | null;
+  /** Its bound `[[tcp_proxy]]`/`[[udp_proxy]]` listeners (set once they are bound). */
+  listeners: readonly RunningListener[];
+  /** Closes what this generation opened that `previous` does not own (a later step failed). */
+  discard(): void;
+  /** The rate-limit counters of this generation, by identity (see `BuildContext`). */
+  readonly rateLimitStores: ReadonlyMap<string, RateLimitStore>;
   /** Requests that started on this generation and have not returned their response head. */
   inflight: number;
   isRetired: boolean;
+  /** Applies what reusing `previous`'s upstreams needs (new backend lists); call at the swap. */
+  commit(): void;
   /** Resolves once retired and drained. */
   drained: Promise<void>;
   markDrained: () => void;
@@ -92,6 +114,32 @@ function actionHandler(
   }
 }
 
+/** `[upstream.tls]` with its PEM files read; an unreadable file is a problem at its key. */
+function readUpstreamTls(
+  t: GatewayUpstreamTls,
+  path: KeyPath,
+  ctx: BuildContext,
+): ClientTlsOptions {
+  const read = (file: string | null, key: string): string | undefined => {
+    if (file === null) return undefined;
+    try {
+      return readFileSync(ctx.resolvePath(file), 'utf8');
+    } catch (err) {
+      ctx.problem([...path, key], `cannot read ${file}: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+  const out: ClientTlsOptions = { rejectUnauthorized: t.verify };
+  const ca = read(t.caFile, 'ca_file');
+  const cert = read(t.certFile, 'cert_file');
+  const key = read(t.keyFile, 'key_file');
+  if (ca !== undefined) out.ca = ca;
+  if (cert !== undefined) out.cert = cert;
+  if (key !== undefined) out.key = key;
+  if (t.serverName !== null) out.servername = t.serverName;
+  return out;
+}
+
 /**
  * Builds a generation from a validated config. Upstreams whose backends and settings are
  * unchanged are taken from `previous` as they are, so their pools (and health state) live on.
@@ -103,7 +151,14 @@ export function buildRuntime(
   problem: (path: KeyPath, message: string) => void,
 ): Runtime | null {
   let hasProblem = false;
+  const rateLimitStores = new Map<string, RateLimitStore>();
   const ctx: BuildContext = {
+    rateLimitStore: (key) => {
+      let store = rateLimitStores.get(key) ?? previous?.rateLimitStores.get(key);
+      store ??= createMemoryRateLimitStore();
+      rateLimitStores.set(key, store);
+      return store;
+    },
     env: options.env,
     resolvePath: (p) => (isAbsolute(p) ? p : resolve(options.cwd, p)),
     problem: (path, message) => {
@@ -111,48 +166,63 @@ export function buildRuntime(
       problem(path, message);
     },
   };
-  const reusable = new Map<string, GatewayUpstreamHandle>();
-  for (const u of previous?.upstreams.values() ?? []) reusable.set(u.key, u);
+  // Reuse from `previous`: the same upstream object when nothing changed; the same object
+  // with a new backend list (`update()`, applied only on commit) when only backends changed,
+  // so unchanged backends keep their pools, health and counters.
+  const prior = [...new Set(previous?.upstreams.values() ?? [])];
+  const used = new Set<GatewayUpstreamHandle>();
+  const pending: (() => void)[] = [];
   const upstreams = new Map<string, GatewayUpstreamHandle>();
-  const take = (key: string, make: () => GatewayUpstreamHandle): GatewayUpstreamHandle => {
-    const old = reusable.get(key);
-    if (old !== undefined) {
-      reusable.delete(key);
-      return old;
+  const take = (
+    settings: UpstreamSettings,
+    backends: readonly GatewayBackend[],
+  ): GatewayUpstreamHandle => {
+    const key = upstreamKey(settings, backends);
+    const same = prior.find((u) => !used.has(u) && u.key === key);
+    if (same !== undefined) {
+      used.add(same);
+      return same;
     }
-    return make();
+    const similar = prior.find((u) => !used.has(u) && u.settingsKey === settingsKey(settings));
+    if (similar !== undefined) {
+      used.add(similar);
+      pending.push(() => similar.upstream.update(backends.map((b) => b.url)));
+      return withBackends(similar, settings, backends);
+    }
+    return createGatewayUpstream(settings, backends);
   };
-  for (const u of config.upstreams) {
-    upstreams.set(
-      u.name,
-      take(upstreamKey(u.backends, u.strategy, u.healthCheck), () =>
-        createGatewayUpstream(u.backends, u.strategy, u.healthCheck),
-      ),
-    );
-  }
+  config.upstreams.forEach((u, i) => {
+    const tls = u.tls === null ? null : readUpstreamTls(u.tls, ['upstream', i, 'tls'], ctx);
+    upstreams.set(u.name, take({ ...u, tls }, u.backends));
+  });
   // Inline `upstream = "host:port"` backends get one upstream per address, shared by routes.
   const upstreamFor = (
     action: Extract<GatewayAction, { type: 'proxy' }>,
   ): GatewayUpstreamHandle => {
     if (action.upstream !== null) return upstreams.get(action.upstream)!;
     const b = action.backend!;
-    const name = `\u0000inline:${b.url}`;
-    let u = upstreams.get(name);
+    const key = `\u0000inline:${b.url}`;
+    let u = upstreams.get(key);
     if (u === undefined) {
-      u = take(upstreamKey([b], 'round_robin', null), () =>
-        createGatewayUpstream([b], 'round_robin', null),
+      u = take(
+        { name: b.url, strategy: 'round_robin', hashKey: null, healthCheck: null, tls: null },
+        [b],
       );
-      upstreams.set(name, u);
+      upstreams.set(key, u);
     }
     return u;
   };
   const global =
-    config.middleware === null ? [] : buildMiddleware(config.middleware, ['middleware'], ctx);
+    config.middleware === null
+      ? []
+      : buildMiddleware(config.middleware, ['middleware'], ctx, '[middleware]');
   const routes: CompiledRoute[] = [];
   for (const route of config.routes) {
     const path = ['route', route.index];
     const action = actionHandler(route.action, [...path, 'action'], ctx, upstreamFor);
-    const chain = buildMiddleware(route.middleware, [...path, 'middleware'], ctx);
+    // A named route keeps its counters when routes are reordered; others go by position.
+    const scope = route.name === null ? `route[${route.index}]` : `route:${route.name}`;
+    const chain = buildMiddleware(route.middleware, [...path, 'middleware'], ctx, scope);
     if (action !== null) routes.push({ route, handler: compose(chain, action) });
   }
   let adminToken: string | null = null;
@@ -167,8 +237,8 @@ export function buildRuntime(
   }
   if (hasProblem) {
     // Close what this attempt opened; reused upstreams still belong to `previous`.
-    const owned = new Set(previous?.upstreams.values() ?? []);
-    for (const u of upstreams.values()) if (!owned.has(u)) void u.close();
+    const owned = new Set([...(previous?.upstreams.values() ?? [])].map((u) => u.upstream));
+    for (const u of upstreams.values()) if (!owned.has(u.upstream)) void u.close();
     return null;
   }
   let markDrained!: () => void;
@@ -179,6 +249,15 @@ export function buildRuntime(
     routes,
     global,
     adminToken,
+    listeners: [],
+    discard: () => {
+      const owned = new Set([...(previous?.upstreams.values() ?? [])].map((u) => u.upstream));
+      for (const u of upstreams.values()) if (!owned.has(u.upstream)) void u.close();
+    },
+    rateLimitStores,
+    commit: () => {
+      for (const apply of pending.splice(0)) apply();
+    },
     inflight: 0,
     isRetired: false,
     drained,
@@ -188,8 +267,13 @@ export function buildRuntime(
 
 /** Upstreams of `old` that `next` no longer uses: closed once `old` has drained. */
 export function orphanedUpstreams(old: Runtime, next: Runtime | null): GatewayUpstreamHandle[] {
-  const kept = new Set(next?.upstreams.values() ?? []);
-  return [...new Set(old.upstreams.values())].filter((u) => !kept.has(u));
+  const kept = new Set([...(next?.upstreams.values() ?? [])].map((u) => u.upstream));
+  const seen = new Set<Upstream>();
+  return [...old.upstreams.values()].filter((u) => {
+    if (kept.has(u.upstream) || seen.has(u.upstream)) return false;
+    seen.add(u.upstream);
+    return true;
+  });
 }
 
 /** Picks the first matching route, or null. */

@@ -1,135 +1,107 @@
 /**
- * What the gateway needs from the reverse proxy: a shared upstream per `[[upstream]]` and a
- * proxy middleware per route. Until the i10-proxy work (`createUpstream`/`reverseProxy`)
- * lands, this is a small stand-in on @rws/http1's keep-alive `Pool`: round robin, streamed
- * bodies, hop-by-hop headers stripped, `X-Forwarded-*`, 502/504. The gateway only talks to
- * this interface, so swapping the implementation touches this file alone.
+ * How the gateway uses the reverse proxy: one `Upstream` (`createUpstream`) per `[[upstream]]`
+ * (and per inline backend address), shared by the routes that name it, and one
+ * `reverseProxy` per proxy route.
  */
-import {
-  type Handler,
-  Headers,
-  isRwsError,
-  type Middleware,
-  type Request,
-  type Response,
-  withoutHopByHop,
-} from '@rws/core';
-import { createPool, type Pool } from '@rws/http1';
+import { createHash } from 'node:crypto';
+import type { Middleware } from '@rws/core';
+import type { ClientTlsOptions } from '@rws/http1';
 import type {
   GatewayBackend,
   GatewayHealthCheck,
+  GatewayProxyAction,
   GatewayStrategy,
 } from '../../config/gateway-config.js';
+import { reverseProxy } from '../../reverse-proxy.js';
+import { createUpstream, type Upstream } from '../../upstream.js';
 
-/** A named group of backends shared by the routes that name it. */
+/** An upstream and what it was built from, so a reload can tell whether to keep it. */
 export interface GatewayUpstreamHandle {
+  /** Backends and settings: equal keys mean the very same upstream. */
   readonly key: string;
-  pick(req: Request): { readonly backend: GatewayBackend; readonly pool: Pool } | null;
+  /** Name, strategy and health check: equal means `update()` can take new backends. */
+  readonly settingsKey: string;
+  readonly upstream: Upstream;
   close(): Promise<void>;
 }
 
-/** Options of one proxy route. */
-export interface ProxyRouteOptions {
-  readonly connectTimeoutMs: number;
-  readonly readTimeoutMs: number;
-  readonly stripPathPrefix: string | null;
-  readonly addPathPrefix: string | null;
-  readonly preserveHost: boolean;
+/** What an upstream is besides its backends. */
+export interface UpstreamSettings {
+  readonly name: string;
+  readonly strategy: GatewayStrategy;
+  readonly hashKey: string | null;
+  readonly healthCheck: GatewayHealthCheck | null;
+  /** TLS for https:// backends, files already read. */
+  readonly tls: ClientTlsOptions | null;
+}
+
+export function settingsKey(s: UpstreamSettings): string {
+  // Certificates by digest: a reload that re-reads changed PEM files builds a new upstream.
+  const tls =
+    s.tls === null ? null : createHash('sha256').update(JSON.stringify(s.tls)).digest('base64');
+  return JSON.stringify([s.name, s.strategy, s.hashKey, s.healthCheck, tls]);
 }
 
 /** An upstream's identity: equal keys mean the same backends and settings (reusable on reload). */
-export function upstreamKey(
-  backends: readonly GatewayBackend[],
-  strategy: GatewayStrategy,
-  healthCheck: GatewayHealthCheck | null,
-): string {
-  return JSON.stringify([backends.map((b) => b.url), strategy, healthCheck]);
+export function upstreamKey(s: UpstreamSettings, backends: readonly GatewayBackend[]): string {
+  return JSON.stringify([settingsKey(s), backends.map((b) => b.url)]);
 }
 
 export function createGatewayUpstream(
+  s: UpstreamSettings,
   backends: readonly GatewayBackend[],
-  strategy: GatewayStrategy,
-  healthCheck: GatewayHealthCheck | null,
 ): GatewayUpstreamHandle {
-  const members = backends.map((backend) => ({ backend, pool: createPool(backend.url) }));
-  let next = 0;
+  const { name, strategy, healthCheck } = s;
+  const upstream = createUpstream({
+    name,
+    backends: backends.map((b) => b.url),
+    strategy,
+    ...(s.hashKey === null ? {} : { hashKey: s.hashKey }),
+    ...(s.tls === null ? {} : { tls: s.tls }),
+    ...(healthCheck === null
+      ? {}
+      : {
+          healthCheck: {
+            path: healthCheck.path,
+            intervalMs: healthCheck.intervalMs,
+            timeoutMs: healthCheck.timeoutMs,
+            healthyThreshold: healthCheck.healthyThreshold,
+            unhealthyThreshold: healthCheck.unhealthyThreshold,
+          },
+        }),
+  });
   return {
-    key: upstreamKey(backends, strategy, healthCheck),
-    pick() {
-      if (members.length === 0) return null;
-      const m = members[next % members.length]!;
-      next++;
-      return m;
-    },
-    async close() {
-      await Promise.all(members.map((m) => m.pool.close()));
-    },
+    key: upstreamKey(s, backends),
+    settingsKey: settingsKey(s),
+    upstream,
+    close: () => upstream.close(),
   };
 }
 
-function rewritePath(target: string, strip: string | null, add: string | null): string {
-  let t = target;
-  if (strip !== null) {
-    const s = strip.endsWith('/') && strip.length > 1 ? strip.slice(0, -1) : strip;
-    if (t === s || t.startsWith(`${s}/`) || t.startsWith(`${s}?`)) t = t.slice(s.length);
-    if (!t.startsWith('/')) t = `/${t}`;
-  }
-  if (add !== null && add !== '/') t = (add.endsWith('/') ? add.slice(0, -1) : add) + t;
-  return t;
-}
-
-function errorResponse(status: number, message: string): Response {
-  return {
-    status,
-    headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }),
-    body: `${message}\n`,
-  };
+/** A handle for the same upstream object with a new backend list (applied on commit). */
+export function withBackends(
+  handle: GatewayUpstreamHandle,
+  s: UpstreamSettings,
+  backends: readonly GatewayBackend[],
+): GatewayUpstreamHandle {
+  return { ...handle, key: upstreamKey(s, backends) };
 }
 
 export function createProxyRoute(
-  upstream: GatewayUpstreamHandle,
-  o: ProxyRouteOptions,
+  handle: GatewayUpstreamHandle,
+  action: GatewayProxyAction,
 ): Middleware {
-  return {
-    async handle(req: Request, _next: Handler): Promise<Response> {
-      const member = upstream.pick(req);
-      if (member === null) return errorResponse(502, 'Bad Gateway: no backend');
-      const headers = withoutHopByHop(req.headers);
-      const host = req.headers.get('host');
-      const prior = req.headers.get('x-forwarded-for');
-      headers.set(
-        'x-forwarded-for',
-        prior === null ? req.conn.remoteAddress : `${prior}, ${req.conn.remoteAddress}`,
-      );
-      headers.set('x-forwarded-proto', req.conn.tls === null ? 'http' : 'https');
-      if (host !== null) headers.set('x-forwarded-host', host);
-      headers.append('via', `${req.protocol === 'http/1.0' ? '1.0' : '1.1'} rws`);
-      if (!o.preserveHost) {
-        const b = member.backend;
-        const isDefault =
-          (b.protocol === 'http' && b.port === 80) || (b.protocol === 'https' && b.port === 443);
-        const h = b.host.includes(':') ? `[${b.host}]` : b.host;
-        headers.set('host', isDefault ? h : `${h}:${b.port}`);
-      }
-      try {
-        const res = await member.pool.request({
-          method: req.method,
-          path: rewritePath(req.target, o.stripPathPrefix, o.addPathPrefix),
-          headers,
-          body: req.body.hasBody ? req.body : null,
-          signal: req.signal,
-          timeouts: {
-            connectTimeoutMs: o.connectTimeoutMs,
-            headersTimeoutMs: o.readTimeoutMs,
-            bodyTimeoutMs: o.readTimeoutMs,
-          },
-        });
-        return { status: res.status, headers: withoutHopByHop(res.headers), body: res.body };
-      } catch (err) {
-        if (isRwsError(err) && err.code.endsWith('_TIMEOUT'))
-          return errorResponse(504, 'Gateway Timeout');
-        return errorResponse(502, 'Bad Gateway');
-      }
+  return reverseProxy({
+    upstream: handle.upstream,
+    ...(action.stripPathPrefix === null ? {} : { stripPrefix: action.stripPathPrefix }),
+    ...(action.addPathPrefix === null ? {} : { addPrefix: action.addPathPrefix }),
+    preserveHost: action.preserveHost,
+    forwarded: action.forwarded,
+    trustedProxies: action.trustedProxies,
+    timeouts: {
+      connectMs: action.connectTimeoutMs,
+      responseHeadersMs: action.readTimeoutMs,
+      bodyIdleMs: action.readTimeoutMs,
     },
-  };
+  });
 }

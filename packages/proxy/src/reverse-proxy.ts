@@ -1,0 +1,404 @@
+/**
+ * The reverse proxy, a core `Middleware`: forwards each request to a backend picked by an
+ * upstream, streaming both bodies with backpressure, and maps backend failures to 502/503/504.
+ */
+import {
+  Headers,
+  isRwsError,
+  type Middleware,
+  type Request,
+  type Response,
+  statusText,
+  withoutHopByHop,
+} from '@rws/core';
+import type { ClientResponse } from '@rws/http1';
+import { ERROR_CODES, type ProxyErrorCode } from './errors.js';
+import { createAddressMatcher } from './internal/cidr.js';
+import {
+  type ForwardedMode,
+  type ForwardingPlan,
+  forwardRequestHeaders,
+  viaVersion,
+} from './internal/forwarding.js';
+import { invalidOption } from './internal/proxy-error.js';
+import { RetryBudget } from './internal/retry-budget.js';
+import { acquireUrlUpstream } from './internal/shared-upstreams.js';
+import { type ProxyInfo, setProxyInfo } from './proxy-info.js';
+import type { Backend, BackendPicker, Upstream } from './upstream.js';
+
+/** Deadlines of the exchange with a backend. */
+export interface ProxyTimeouts {
+  /** TCP connect (and TLS handshake). Default 5000. */
+  connectMs?: number | undefined;
+  /** From the request being sent until the response head has arrived. Default 60000. */
+  responseHeadersMs?: number | undefined;
+  /** Longest silence between response body bytes. Default 60000. */
+  bodyIdleMs?: number | undefined;
+  /** The whole exchange, body included. Default: none. */
+  totalMs?: number | undefined;
+}
+
+/** When a failed attempt is sent again, to another backend. */
+export interface RetryOptions {
+  /** Most attempts per request, the first included. Default 2; 1 turns retries off. */
+  attempts?: number | undefined;
+  /** Retries may add at most this percentage to the request rate (10 s window). Default 20. */
+  budgetPercent?: number | undefined;
+  /** No retry starts later than this after the request arrived. Default 10000. */
+  deadlineMs?: number | undefined;
+  /**
+   * Response statuses that count as failed attempts for idempotent requests without a body.
+   * Default `[502, 503, 504]`.
+   */
+  onStatus?: readonly number[] | undefined;
+}
+
+/** Options of `reverseProxy`. */
+export interface ReverseProxyOptions {
+  /** An upstream, a traffic split, or one backend URL (`http://127.0.0.1:3000`). */
+  upstream: BackendPicker | string;
+  /** Removed from the start of the path (`/api` turns `/api/users` into `/users`). */
+  stripPrefix?: string | undefined;
+  /** Added to the start of the path, after `stripPrefix`. */
+  addPrefix?: string | undefined;
+  /** Send the client's Host; default false: Host names the backend. */
+  preserveHost?: boolean | undefined;
+  /** Default `x-forwarded`. */
+  forwarded?: ForwardedMode | undefined;
+  /** Peers (CIDRs or addresses) whose incoming forwarding headers are kept and extended. */
+  trustedProxies?: readonly string[] | undefined;
+  /** Append `Via` both ways (RFC 9110 §7.6.3). Default true. */
+  via?: boolean | undefined;
+  /** The Via pseudonym. Default `rws`. */
+  viaName?: string | undefined;
+  timeouts?: ProxyTimeouts | undefined;
+  retry?: RetryOptions | undefined;
+}
+
+/** The reverse proxy middleware; `close()` closes an upstream it created from a URL. */
+export interface ReverseProxy extends Middleware {
+  close(): Promise<void>;
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+const MESSAGES: Record<ProxyErrorCode, string> = {
+  RWS_PROXY_INVALID_OPTIONS: 'proxy misconfigured',
+  RWS_PROXY_NO_BACKEND: 'no backend available',
+  RWS_PROXY_CONNECT_FAILED: 'could not connect to the backend',
+  RWS_PROXY_CONNECT_TIMEOUT: 'connecting to the backend timed out',
+  RWS_PROXY_HEADERS_TIMEOUT: 'the backend did not answer in time',
+  RWS_PROXY_BODY_TIMEOUT: 'the backend response stalled',
+  RWS_PROXY_TOTAL_TIMEOUT: 'the backend exchange took too long',
+  RWS_PROXY_INVALID_RESPONSE: 'the backend sent an invalid response',
+  RWS_PROXY_UPSTREAM_RESET: 'the backend closed the connection',
+  RWS_PROXY_CLIENT_ABORTED: 'client closed the request',
+  RWS_PROXY_REQUEST_BODY_FAILED: 'the request body could not be read',
+};
+
+const STATUS_OF: Record<ProxyErrorCode, number> = {
+  RWS_PROXY_INVALID_OPTIONS: 500,
+  RWS_PROXY_NO_BACKEND: 503,
+  RWS_PROXY_CONNECT_FAILED: 502,
+  RWS_PROXY_CONNECT_TIMEOUT: 504,
+  RWS_PROXY_HEADERS_TIMEOUT: 504,
+  RWS_PROXY_BODY_TIMEOUT: 504,
+  RWS_PROXY_TOTAL_TIMEOUT: 504,
+  RWS_PROXY_INVALID_RESPONSE: 502,
+  RWS_PROXY_UPSTREAM_RESET: 502,
+  // Nobody reads it; 499 is what nginx logs for the same case.
+  RWS_PROXY_CLIENT_ABORTED: 499,
+  RWS_PROXY_REQUEST_BODY_FAILED: 400,
+};
+
+/** A proxy error response: a short plain-text body naming the cause. */
+function errorResponse(code: ProxyErrorCode, status = STATUS_OF[code]): Response {
+  return {
+    status,
+    headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }),
+    body: `${status} ${statusText(status) || 'Error'}: ${MESSAGES[code]}\n`,
+  };
+}
+
+/** Maps an http1 client error (and who aborted) to the proxy's cause code. */
+function classify(err: unknown, req: Request, totalSignal: AbortSignal | null): ProxyErrorCode {
+  if (req.signal.aborted) return ERROR_CODES.CLIENT_ABORTED;
+  if (totalSignal?.aborted) return ERROR_CODES.TOTAL_TIMEOUT;
+  const code = isRwsError(err) ? err.code : '';
+  switch (code) {
+    case 'RWS_HTTP1_CONNECT_FAILED':
+      return ERROR_CODES.CONNECT_FAILED;
+    case 'RWS_HTTP1_CONNECT_TIMEOUT':
+      return ERROR_CODES.CONNECT_TIMEOUT;
+    case 'RWS_HTTP1_HEADERS_TIMEOUT':
+      return ERROR_CODES.HEADERS_TIMEOUT;
+    case 'RWS_HTTP1_BODY_TIMEOUT':
+      return ERROR_CODES.BODY_TIMEOUT;
+    case 'RWS_HTTP1_INVALID_RESPONSE':
+    case 'RWS_HTTP1_RESPONSE_TOO_LARGE':
+      return ERROR_CODES.INVALID_RESPONSE;
+    case 'RWS_HTTP1_REQUEST_BODY_FAILED':
+    case 'RWS_HTTP1_REQUEST_BODY_LENGTH_MISMATCH':
+      return ERROR_CODES.REQUEST_BODY_FAILED;
+    case 'RWS_HTTP1_POOL_QUEUE_FULL':
+    case 'RWS_HTTP1_POOL_CLOSED':
+      return ERROR_CODES.NO_BACKEND;
+    default:
+      return ERROR_CODES.UPSTREAM_RESET;
+  }
+}
+
+/** True when the response has no transfer coding or only `chunked`, which the client removed. */
+function isRelayableCoding(headers: Headers): boolean {
+  const codings = headers.getAll('transfer-encoding');
+  if (codings.length === 0) return true;
+  return codings.length === 1 && codings[0]!.trim().toLowerCase() === 'chunked';
+}
+
+function normalisePrefix(name: string, value: string | undefined): string {
+  if (value === undefined || value === '' || value === '/') return '';
+  if (typeof value !== 'string' || value.charCodeAt(0) !== 47) {
+    throw invalidOption(name, value, 'a path starting with "/"');
+  }
+  return value.endsWith('/') ? value.slice(0, -1) : value;
+}
+
+function positiveMs(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(typeof value === 'number' && value > 0))
+    throw invalidOption(name, value, 'a positive number of ms');
+  return value;
+}
+
+/**
+ * Creates a reverse proxy middleware. It answers every request it gets (use it as the last
+ * handler of a route); `next` is never called.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from '@rws/http1';
+ * import { createUpstream, reverseProxy } from '@rws/proxy';
+ * const api = createUpstream({ name: 'api', backends: ['http://127.0.0.1:3001'] });
+ * const proxy = reverseProxy({ upstream: api, stripPrefix: '/api' });
+ * const server = createServer((req) => proxy.handle(req, () => { throw new Error('unreachable'); }));
+ * await server.listen({ port: 8080 });
+ * ```
+ */
+export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
+  if (typeof options !== 'object' || options === null) {
+    throw invalidOption('options', options, 'an object with upstream');
+  }
+  const stripPrefix = normalisePrefix('stripPrefix', options.stripPrefix);
+  const addPrefix = normalisePrefix('addPrefix', options.addPrefix);
+  const mode = options.forwarded ?? 'x-forwarded';
+  if (mode !== 'x-forwarded' && mode !== 'forwarded' && mode !== 'none') {
+    throw invalidOption('forwarded', mode, "'x-forwarded', 'forwarded' or 'none'");
+  }
+  const viaName = options.via === false ? null : (options.viaName ?? 'rws');
+  const plan: ForwardingPlan = {
+    mode,
+    isTrusted: createAddressMatcher(options.trustedProxies ?? [], 'trustedProxies'),
+    preserveHost: options.preserveHost === true,
+    via: viaName,
+  };
+  const t = options.timeouts ?? {};
+  const timeouts = {
+    connectTimeoutMs: positiveMs('timeouts.connectMs', t.connectMs, 5000),
+    headersTimeoutMs: positiveMs('timeouts.responseHeadersMs', t.responseHeadersMs, 60_000),
+    bodyTimeoutMs: positiveMs('timeouts.bodyIdleMs', t.bodyIdleMs, 60_000),
+  };
+  const totalMs = t.totalMs === undefined ? null : positiveMs('timeouts.totalMs', t.totalMs, 0);
+  const r = options.retry ?? {};
+  const maxAttempts = r.attempts ?? 2;
+  if (!(Number.isInteger(maxAttempts) && maxAttempts >= 1)) {
+    throw invalidOption('retry.attempts', maxAttempts, 'an integer >= 1');
+  }
+  const retryDeadlineMs = positiveMs('retry.deadlineMs', r.deadlineMs, 10_000);
+  const retryStatuses = new Set(r.onStatus ?? [502, 503, 504]);
+  const budget = new RetryBudget(r.budgetPercent ?? 20);
+  // Acquired last, once every other option is valid, so a throw cannot leak a reference.
+  const isUrl = typeof options.upstream === 'string';
+  if (!isUrl && typeof (options.upstream as BackendPicker | undefined)?.pick !== 'function') {
+    throw invalidOption(
+      'upstream',
+      options.upstream,
+      'an upstream, a traffic split or a backend URL',
+    );
+  }
+  const owned = isUrl ? acquireUrlUpstream(options.upstream as string) : null;
+  const picker: BackendPicker = owned?.upstream ?? (options.upstream as BackendPicker);
+  const upstreamName = (picker as Partial<Upstream>).name ?? 'upstream';
+
+  function rewritePath(req: Request): string {
+    if (req.target === '*') return '*';
+    let path = req.path;
+    if (path.charCodeAt(0) !== 47) path = `/${path}`;
+    if (stripPrefix !== '' && (path === stripPrefix || path.startsWith(`${stripPrefix}/`))) {
+      path = path.slice(stripPrefix.length) || '/';
+    }
+    if (addPrefix !== '') path = path === '/' ? `${addPrefix}/` : `${addPrefix}${path}`;
+    return req.search === '' ? path : `${path}?${req.search}`;
+  }
+
+  async function handle(req: Request): Promise<Response> {
+    const startedAt = Date.now();
+    const info: ProxyInfo = {
+      upstream: upstreamName,
+      backend: null,
+      attempts: 0,
+      error: null,
+      errorDetail: null,
+      upstreamHeadersMs: -1,
+    };
+    setProxyInfo(req, info);
+    budget.onRequest(startedAt);
+    const headers = forwardRequestHeaders(req, plan);
+    const path = rewritePath(req);
+    const total = totalMs === null ? null : AbortSignal.timeout(totalMs);
+    const signal = total === null ? req.signal : AbortSignal.any([req.signal, total]);
+    const tried = new Set<string>();
+    // The body is a one-shot stream: once sent, only a request without content can go again.
+    const isReplayable = IDEMPOTENT.has(req.method) && req.body.length === 0;
+    let lastError: ProxyErrorCode = ERROR_CODES.NO_BACKEND;
+    let nextBackend: Backend | null = null;
+    for (;;) {
+      const backend = nextBackend ?? picker.pick(req, tried);
+      nextBackend = null;
+      if (backend === null) {
+        // Retries exhausted the backends: report the last real failure.
+        info.error = lastError;
+        return errorResponse(lastError);
+      }
+      tried.add(backend.url);
+      info.backend = backend.url;
+      info.attempts++;
+      backend.begin();
+      let res: ClientResponse;
+      try {
+        res = await backend.pool.request({
+          method: req.method,
+          path,
+          headers,
+          body: req.body.length === 0 ? null : req.body,
+          signal,
+          timeouts,
+        });
+      } catch (err) {
+        const code = classify(err, req, total);
+        info.error = code;
+        info.errorDetail = err instanceof Error ? err.message : String(err);
+        // A client that went away or sent a bad body says nothing about the backend.
+        const isBackendFault =
+          code !== ERROR_CODES.CLIENT_ABORTED && code !== ERROR_CODES.REQUEST_BODY_FAILED;
+        backend.end(isBackendFault ? 'failure' : 'neutral');
+        lastError = code;
+        const neverReached =
+          code === ERROR_CODES.CONNECT_FAILED || code === ERROR_CODES.CONNECT_TIMEOUT;
+        if (
+          isBackendFault &&
+          code !== ERROR_CODES.TOTAL_TIMEOUT &&
+          (neverReached || isReplayable) &&
+          canRetry(info.attempts, startedAt)
+        ) {
+          continue;
+        }
+        if (code === ERROR_CODES.REQUEST_BODY_FAILED && isRwsError(err) && isRwsError(err.cause)) {
+          // The client's own body error (too large, bad framing) keeps its status.
+          const status = err.cause.status;
+          if (status !== undefined && status >= 400 && status < 500)
+            return errorResponse(code, status);
+        }
+        return errorResponse(code);
+      }
+      info.upstreamHeadersMs = Date.now() - startedAt;
+      if (!isRelayableCoding(res.headers)) {
+        // Transfer-Encoding is hop-by-hop: relaying `gzip, chunked` de-chunked but still
+        // gzip-coded, without the field, would hand the client bytes it cannot decode.
+        res.body.cancel();
+        backend.end('failure');
+        info.error = ERROR_CODES.INVALID_RESPONSE;
+        info.errorDetail = `unsupported transfer coding ${JSON.stringify(res.headers.get('transfer-encoding'))}`;
+        return errorResponse(ERROR_CODES.INVALID_RESPONSE);
+      }
+      const isServerError = res.status >= 500;
+      if (isServerError && isReplayable && retryStatuses.has(res.status)) {
+        // Only give up this answer when another backend can give one (and the budget allows).
+        const other = picker.pick(req, tried);
+        if (other !== null && canRetry(info.attempts, startedAt)) {
+          res.body.cancel();
+          backend.end('failure');
+          nextBackend = other;
+          continue;
+        }
+      }
+      info.error = null;
+      info.errorDetail = null;
+      return relay(req, res, backend, isServerError, info, total);
+    }
+  }
+
+  function canRetry(attempts: number, startedAt: number): boolean {
+    const now = Date.now();
+    if (attempts >= maxAttempts || now - startedAt >= retryDeadlineMs) return false;
+    return budget.tryRetry(now);
+  }
+
+  function relay(
+    req: Request,
+    res: ClientResponse,
+    backend: Backend,
+    isServerError: boolean,
+    info: ProxyInfo,
+    total: AbortSignal | null,
+  ): Response {
+    const headers = withoutHopByHop(res.headers);
+    if (viaName !== null) headers.append('via', `${viaVersion(res.protocol)} ${viaName}`);
+    const status = res.status;
+    const hasNoBody =
+      req.method === 'HEAD' || status === 204 || status === 304 || res.body.length === 0;
+    if (hasNoBody) {
+      // No body bytes follow; reading the empty body gives the socket back to the pool.
+      void res.body.bytes({ limit: 0 }).catch(() => {});
+      backend.end(isServerError ? 'failure' : 'success');
+      return { status, headers, body: null };
+    }
+    async function* stream(): AsyncGenerator<Uint8Array> {
+      let outcome: 'success' | 'failure' | 'neutral' = 'neutral';
+      try {
+        for await (const chunk of res.body) yield chunk;
+        // Trailer fields arrive after the body: the transport sends them at the end of a
+        // chunked response when the object is filled in time (RFC 9110 §6.5).
+        if (trailers !== null && res.trailers !== null) {
+          const list = res.trailers.toList();
+          for (let i = 0; i < list.length; i += 2) trailers.append(list[i]!, list[i + 1]!);
+        }
+        outcome = isServerError ? 'failure' : 'success';
+      } catch (err) {
+        const code = classify(err, req, total);
+        info.error = code;
+        info.errorDetail = err instanceof Error ? err.message : String(err);
+        outcome = code === ERROR_CODES.CLIENT_ABORTED ? 'neutral' : 'failure';
+        throw err;
+      } finally {
+        backend.end(outcome);
+      }
+    }
+    // Only a chunked upstream response can carry trailers; a Content-Length one is relayed as is.
+    const trailers = res.body.length === null ? new Headers() : null;
+    return trailers === null
+      ? { status, headers, body: stream() }
+      : { status, headers, body: stream(), trailers };
+  }
+
+  return {
+    handle,
+    async close() {
+      await owned?.release();
+    },
+    [Symbol.asyncDispose]() {
+      return this.close();
+    },
+  };
+}

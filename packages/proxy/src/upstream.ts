@@ -1,0 +1,616 @@
+/**
+ * An upstream: a named set of backends with a load-balancing strategy, active health checks,
+ * passive outlier detection and a circuit breaker per backend. Each backend owns one
+ * keep-alive `Pool`, shared by every route that proxies to this upstream.
+ */
+import { parseCookies, type Request } from '@rws/core';
+import { type ClientTlsOptions, Pool } from '@rws/http1';
+import type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js';
+import { BackendBreaker } from './internal/backend-breaker.js';
+import { HashRing } from './internal/hash-ring.js';
+import { invalidOption } from './internal/proxy-error.js';
+
+/** Every load-balancing strategy (`least_conn` is an alias of `least_connections`). */
+export const STRATEGIES: readonly string[] = [
+  'round_robin',
+  'weighted_round_robin',
+  'least_connections',
+  'least_conn',
+  'random',
+  'power_of_two',
+  'ip_hash',
+  'uri_hash',
+  'header_hash',
+  'cookie_hash',
+  'first',
+];
+
+/** How an upstream picks a backend. */
+export type Strategy =
+  | 'round_robin'
+  | 'weighted_round_robin'
+  | 'least_connections'
+  | 'least_conn'
+  | 'random'
+  | 'power_of_two'
+  | 'ip_hash'
+  | 'uri_hash'
+  | 'header_hash'
+  | 'cookie_hash'
+  | 'first';
+
+/** One backend: its URL (`http://127.0.0.1:3000`, `https://api.internal`) and weight. */
+export interface BackendOptions {
+  url: string;
+  /** Relative share of traffic for weighted strategies and hash rings. Default 1. */
+  weight?: number | undefined;
+}
+
+/** Active health checks: a `GET path` to every backend each `intervalMs`. */
+export interface HealthCheckOptions {
+  /** Default `/health`. */
+  path?: string | undefined;
+  /** Default 10000. */
+  intervalMs?: number | undefined;
+  /** Connect + response head deadline of one probe. Default 2000. */
+  timeoutMs?: number | undefined;
+  /** A status, or an inclusive `[min, max]` range. Default `[200, 299]`. */
+  expectedStatus?: number | readonly [number, number] | undefined;
+  /** Consecutive passing probes that bring a backend back. Default 2. */
+  healthyThreshold?: number | undefined;
+  /** Consecutive failing probes that take a backend out. Default 3. */
+  unhealthyThreshold?: number | undefined;
+  /** Host header of the probes. Default: the backend's host. */
+  host?: string | undefined;
+}
+
+/** Passive outlier detection: backends failing real requests are ejected for a while. */
+export interface OutlierDetectionOptions {
+  /** Consecutive failures (5xx, connect errors, timeouts) that eject a backend. Default 5. */
+  consecutiveFailures?: number | undefined;
+  /** First ejection period; doubles with each further ejection. Default 30000. */
+  baseEjectionMs?: number | undefined;
+  /** Longest ejection period. Default 300000. */
+  maxEjectionMs?: number | undefined;
+  /** At most this share of the backends is ejected at once (at least one). Default 50. */
+  maxEjectionPercent?: number | undefined;
+}
+
+/** Options of `createUpstream`. */
+export interface UpstreamOptions {
+  name: string;
+  backends: ReadonlyArray<string | BackendOptions>;
+  /** Default `round_robin`. */
+  strategy?: Strategy | undefined;
+  /** The header name (`header_hash`) or cookie name (`cookie_hash`) to hash. */
+  hashKey?: string | undefined;
+  healthCheck?: HealthCheckOptions | undefined;
+  /** Default: on with its defaults. `false` turns it off. */
+  outlierDetection?: OutlierDetectionOptions | false | undefined;
+  /** Off unless given. */
+  circuitBreaker?: CircuitBreakerOptions | undefined;
+  /**
+   * When no backend is available, pick among all of them anyway (fail open) instead of
+   * answering 503. Default false.
+   */
+  failOpen?: boolean | undefined;
+  /** TLS for `https:` backends (verification on unless `rejectUnauthorized: false`). */
+  tls?: ClientTlsOptions | undefined;
+  /** Most sockets per backend. Default 128. */
+  maxSocketsPerBackend?: number | undefined;
+  /** Close idle backend sockets after this long. Default 4000. */
+  idleTimeoutMs?: number | undefined;
+}
+
+/** A snapshot of one backend's state and counters. */
+export interface BackendSnapshot {
+  readonly url: string;
+  readonly weight: number;
+  /** False while active health checks say it is down. */
+  readonly healthy: boolean;
+  /** True while outlier detection keeps it out. */
+  readonly ejected: boolean;
+  readonly circuit: CircuitState;
+  readonly activeRequests: number;
+  readonly requests: number;
+  /** Requests that failed (connect error, timeout, reset, 5xx). */
+  readonly failures: number;
+  readonly ejections: number;
+  readonly healthChecksFailed: number;
+}
+
+/** A backend as the reverse proxy uses it: its pool and its outcome callbacks. */
+export interface Backend {
+  readonly url: string;
+  /** `http://host:port`. */
+  readonly origin: string;
+  readonly pool: Pool;
+  /** Marks a request as sent to this backend. */
+  begin(): void;
+  /** Reports how a request begun with `begin()` ended. */
+  end(outcome: 'success' | 'failure' | 'neutral'): void;
+}
+
+/** Something that picks a backend for a request: an upstream or a traffic split. */
+export interface BackendPicker {
+  /** A backend for `req`, skipping the URLs in `exclude` (tried already), or null. */
+  pick(req: Request, exclude?: ReadonlySet<string>): Backend | null;
+}
+
+/** An upstream created by `createUpstream`. */
+export interface Upstream extends BackendPicker {
+  readonly name: string;
+  readonly strategy: Strategy;
+  /** A snapshot of every backend. */
+  readonly backends: readonly BackendSnapshot[];
+  /**
+   * Replaces the backend list (service discovery, reload). Backends whose URL stays keep their
+   * pool, health and counters; removed ones finish their requests, then close.
+   */
+  update(backends: ReadonlyArray<string | BackendOptions>): void;
+  /** The per-backend state and counters in Prometheus text format. */
+  metrics(): string;
+  /** Stops health checks and closes every pool gracefully. */
+  close(): Promise<void>;
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+class BackendState implements Backend {
+  readonly url: string;
+  readonly origin: string;
+  weight: number;
+  readonly pool: Pool;
+  isHealthy = true;
+  ejectedUntil = 0;
+  ejections = 0;
+  consecutiveFailures = 0;
+  active = 0;
+  requests = 0;
+  failures = 0;
+  healthChecksFailed = 0;
+  healthPasses = 0;
+  healthFails = 0;
+  /** Smooth weighted round robin state (nginx). */
+  currentWeight = 0;
+  breaker: BackendBreaker | null;
+  #owner: UpstreamImpl;
+
+  constructor(
+    owner: UpstreamImpl,
+    url: URL,
+    weight: number,
+    pool: Pool,
+    breaker: BackendBreaker | null,
+  ) {
+    this.#owner = owner;
+    this.url = url.href.replace(/\/$/, '');
+    this.origin = url.origin;
+    this.weight = weight;
+    this.pool = pool;
+    this.breaker = breaker;
+  }
+
+  begin(): void {
+    this.active++;
+    this.requests++;
+    this.breaker?.onStart();
+  }
+
+  end(outcome: 'success' | 'failure' | 'neutral'): void {
+    this.active--;
+    if (outcome === 'success') {
+      this.consecutiveFailures = 0;
+      this.breaker?.onSuccess();
+    } else if (outcome === 'failure') {
+      this.failures++;
+      this.consecutiveFailures++;
+      this.breaker?.onFailure();
+      this.#owner.onFailure(this);
+    } else {
+      // Frees a half-open trial slot, or the circuit would stay half-open with no slot left.
+      this.breaker?.onNeutral();
+    }
+  }
+
+  isEjected(now: number): boolean {
+    if (this.ejectedUntil === 0) return false;
+    if (this.ejectedUntil > now) return true;
+    // The ejection period is over: back in, with a clean failure streak.
+    this.ejectedUntil = 0;
+    this.consecutiveFailures = 0;
+    return false;
+  }
+
+  isAvailable(now: number): boolean {
+    return (
+      this.isHealthy && !this.isEjected(now) && (this.breaker === null || this.breaker.canPass(now))
+    );
+  }
+
+  snapshot(now: number): BackendSnapshot {
+    return {
+      url: this.url,
+      weight: this.weight,
+      healthy: this.isHealthy,
+      ejected: this.isEjected(now),
+      circuit: this.breaker?.state(now) ?? 'closed',
+      activeRequests: this.active,
+      requests: this.requests,
+      failures: this.failures,
+      ejections: this.ejections,
+      healthChecksFailed: this.healthChecksFailed,
+    };
+  }
+}
+
+function parseBackend(entry: string | BackendOptions, index: number): { url: URL; weight: number } {
+  const raw = typeof entry === 'string' ? entry : entry?.url;
+  const weight = typeof entry === 'string' ? 1 : (entry.weight ?? 1);
+  if (typeof raw !== 'string')
+    throw invalidOption(`backends[${index}]`, entry, 'a URL or { url, weight }');
+  // A bare host:port (the TOML config's spelling) means plain HTTP.
+  const text = raw.includes('://') ? raw : `http://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw invalidOption(`backends[${index}]`, raw, 'a URL such as http://127.0.0.1:3000');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalidOption(`backends[${index}]`, raw, 'an http: or https: URL');
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw invalidOption(`backends[${index}]`, '(redacted)', 'a URL without credentials');
+  }
+  if (!(Number.isFinite(weight) && weight > 0)) {
+    throw invalidOption(`backends[${index}].weight`, weight, 'a positive number');
+  }
+  return { url: new URL(url.origin), weight };
+}
+
+class UpstreamImpl implements Upstream {
+  readonly name: string;
+  readonly strategy: Strategy;
+  #options: UpstreamOptions;
+  #list: BackendState[] = [];
+  #rr = 0;
+  #ring: HashRing<BackendState> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #isClosed = false;
+  #retired = new Set<Promise<void>>();
+  #outlier: {
+    consecutiveFailures: number;
+    baseEjectionMs: number;
+    maxEjectionMs: number;
+    maxEjectionPercent: number;
+  } | null;
+
+  constructor(options: UpstreamOptions) {
+    if (typeof options?.name !== 'string' || options.name.length === 0) {
+      throw invalidOption('name', options?.name, 'a non-empty string');
+    }
+    this.name = options.name;
+    const strategy = options.strategy ?? 'round_robin';
+    if (!STRATEGIES.includes(strategy)) {
+      throw invalidOption('strategy', strategy, `one of ${STRATEGIES.join(', ')}`);
+    }
+    this.strategy = strategy === 'least_conn' ? 'least_connections' : strategy;
+    if ((strategy === 'header_hash' || strategy === 'cookie_hash') && !options.hashKey) {
+      throw invalidOption('hashKey', options.hashKey, `a header or cookie name for ${strategy}`);
+    }
+    this.#options = options;
+    const o = options.outlierDetection;
+    this.#outlier =
+      o === false
+        ? null
+        : {
+            consecutiveFailures: o?.consecutiveFailures ?? 5,
+            baseEjectionMs: o?.baseEjectionMs ?? 30_000,
+            maxEjectionMs: o?.maxEjectionMs ?? 300_000,
+            maxEjectionPercent: o?.maxEjectionPercent ?? 50,
+          };
+    this.update(options.backends);
+    const hc = options.healthCheck;
+    if (hc !== undefined) {
+      const interval = hc.intervalMs ?? 10_000;
+      if (!(interval > 0))
+        throw invalidOption('healthCheck.intervalMs', interval, 'a positive number');
+      this.#timer = setInterval(() => this.#probeAll(), interval);
+      this.#timer.unref();
+      queueMicrotask(() => this.#probeAll());
+    }
+  }
+
+  get backends(): readonly BackendSnapshot[] {
+    const now = Date.now();
+    return this.#list.map((b) => b.snapshot(now));
+  }
+
+  update(entries: ReadonlyArray<string | BackendOptions>): void {
+    if (!Array.isArray(entries)) throw invalidOption('backends', entries, 'an array of URLs');
+    const parsed = entries.map(parseBackend);
+    const old = new Map(this.#list.map((b) => [b.url, b]));
+    const next: BackendState[] = [];
+    for (const { url, weight } of parsed) {
+      const key = url.href.replace(/\/$/, '');
+      const kept = old.get(key);
+      if (kept !== undefined) {
+        old.delete(key);
+        kept.weight = weight;
+        if (!next.includes(kept)) next.push(kept);
+        continue;
+      }
+      if (next.some((b) => b.url === key)) continue;
+      const pool = new Pool(url, {
+        maxSockets: this.#options.maxSocketsPerBackend ?? 128,
+        idleTimeoutMs: this.#options.idleTimeoutMs ?? 4000,
+        tls: this.#options.tls,
+      });
+      const breaker =
+        this.#options.circuitBreaker === undefined
+          ? null
+          : new BackendBreaker(`${this.name}:${key}`, this.#options.circuitBreaker);
+      next.push(new BackendState(this, url, weight, pool, breaker));
+    }
+    for (const gone of old.values()) this.#retire(gone);
+    for (const b of next) b.currentWeight = 0;
+    this.#list = next;
+    this.#ring = null;
+  }
+
+  pick(req: Request, exclude?: ReadonlySet<string>): Backend | null {
+    if (this.#isClosed) return null;
+    const now = Date.now();
+    const usable = (b: BackendState): boolean => !exclude?.has(b.url) && b.isAvailable(now);
+    let candidates = this.#list.filter(usable);
+    if (candidates.length === 0) {
+      if (this.#options.failOpen !== true) return null;
+      candidates = this.#list.filter((b) => !exclude?.has(b.url));
+      if (candidates.length === 0) return null;
+    }
+    const accept =
+      candidates.length === this.#list.length
+        ? () => true
+        : (b: BackendState): boolean => candidates.includes(b);
+    switch (this.strategy) {
+      case 'first':
+        return candidates[0]!;
+      case 'random':
+        return weightedRandom(candidates);
+      case 'power_of_two': {
+        if (candidates.length === 1) return candidates[0]!;
+        const i = Math.floor(Math.random() * candidates.length);
+        let j = Math.floor(Math.random() * (candidates.length - 1));
+        if (j >= i) j++;
+        const a = candidates[i]!;
+        const b = candidates[j]!;
+        return a.active / a.weight <= b.active / b.weight ? a : b;
+      }
+      case 'least_connections': {
+        // Fewest in-flight requests per unit of weight; ties rotate so idle backends share.
+        const start = this.#rr++ % candidates.length;
+        let best = candidates[start]!;
+        for (let k = 1; k < candidates.length; k++) {
+          const b = candidates[(start + k) % candidates.length]!;
+          if (b.active / b.weight < best.active / best.weight) best = b;
+        }
+        return best;
+      }
+      case 'weighted_round_robin':
+        return smoothWeighted(candidates);
+      case 'ip_hash':
+      case 'uri_hash':
+      case 'header_hash':
+      case 'cookie_hash': {
+        const key = this.#hashKey(req);
+        if (key === null) break;
+        this.#ring ??= new HashRing(
+          this.#list.map((b) => ({ id: b.url, weight: b.weight, value: b })),
+        );
+        return this.#ring.lookup(key, accept);
+      }
+    }
+    return candidates[this.#rr++ % candidates.length]!;
+  }
+
+  #hashKey(req: Request): string | null {
+    switch (this.strategy) {
+      case 'ip_hash':
+        return req.conn.remoteAddress;
+      case 'uri_hash':
+        return req.search === '' ? req.path : `${req.path}?${req.search}`;
+      case 'header_hash':
+        return req.headers.get(this.#options.hashKey!);
+      case 'cookie_hash': {
+        const cookie = req.headers.get('cookie');
+        if (cookie === null) return null;
+        return parseCookies(cookie)[this.#options.hashKey!] ?? null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** @internal A request to `b` failed: maybe eject it. */
+  onFailure(b: BackendState): void {
+    const o = this.#outlier;
+    if (o === null || b.consecutiveFailures < o.consecutiveFailures) return;
+    const now = Date.now();
+    if (b.isEjected(now)) return;
+    const ejected = this.#list.filter((x) => x.isEjected(now)).length;
+    const allowed = Math.max(1, Math.floor((this.#list.length * o.maxEjectionPercent) / 100));
+    if (ejected >= allowed) return;
+    b.ejections++;
+    const period = Math.min(o.maxEjectionMs, o.baseEjectionMs * 2 ** (b.ejections - 1));
+    b.ejectedUntil = now + period;
+    b.consecutiveFailures = 0;
+  }
+
+  #probeAll(): void {
+    if (this.#isClosed) return;
+    for (const b of this.#list) void this.#probe(b);
+  }
+
+  async #probe(b: BackendState): Promise<void> {
+    const hc = this.#options.healthCheck!;
+    const timeoutMs = hc.timeoutMs ?? 2000;
+    const expected = hc.expectedStatus ?? [200, 299];
+    let isPass = false;
+    try {
+      const res = await b.pool.request({
+        method: 'GET',
+        path: hc.path ?? '/health',
+        headers: hc.host === undefined ? null : { host: hc.host },
+        signal: AbortSignal.timeout(timeoutMs),
+        timeouts: {
+          connectTimeoutMs: timeoutMs,
+          headersTimeoutMs: timeoutMs,
+          bodyTimeoutMs: timeoutMs,
+        },
+      });
+      // Drain (small) probe bodies so the socket is reused.
+      await res.body.bytes({ limit: 64 * 1024 }).catch(() => {});
+      isPass =
+        typeof expected === 'number'
+          ? res.status === expected
+          : res.status >= expected[0] && res.status <= expected[1];
+    } catch {
+      isPass = false;
+    }
+    if (isPass) {
+      b.healthFails = 0;
+      b.healthPasses++;
+      if (!b.isHealthy && b.healthPasses >= (hc.healthyThreshold ?? 2)) b.isHealthy = true;
+    } else {
+      b.healthChecksFailed++;
+      b.healthPasses = 0;
+      b.healthFails++;
+      if (b.isHealthy && b.healthFails >= (hc.unhealthyThreshold ?? 3)) b.isHealthy = false;
+    }
+  }
+
+  #retire(b: BackendState): void {
+    b.breaker?.close();
+    const done = b.pool.close().then(() => {
+      this.#retired.delete(done);
+    });
+    this.#retired.add(done);
+  }
+
+  metrics(): string {
+    const now = Date.now();
+    const lines: string[] = [];
+    const gauge = (
+      name: string,
+      help: string,
+      type: string,
+      value: (b: BackendState) => number,
+    ): void => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const b of this.#list) {
+        lines.push(
+          `${name}{upstream="${escapeLabel(this.name)}",backend="${escapeLabel(b.url)}"} ${value(b)}`,
+        );
+      }
+    };
+    gauge('rws_upstream_backend_healthy', '1 when active health checks pass', 'gauge', (b) =>
+      b.isHealthy ? 1 : 0,
+    );
+    gauge(
+      'rws_upstream_backend_ejected',
+      '1 while outlier detection ejects the backend',
+      'gauge',
+      (b) => (b.isEjected(now) ? 1 : 0),
+    );
+    gauge(
+      'rws_upstream_backend_circuit_open',
+      '1 while the circuit breaker is open',
+      'gauge',
+      (b) => (b.breaker?.state(now) === 'open' ? 1 : 0),
+    );
+    gauge('rws_upstream_backend_active_requests', 'Requests in flight', 'gauge', (b) => b.active);
+    gauge('rws_upstream_backend_requests_total', 'Requests sent', 'counter', (b) => b.requests);
+    gauge(
+      'rws_upstream_backend_failures_total',
+      'Failed requests (connect, timeout, reset, 5xx)',
+      'counter',
+      (b) => b.failures,
+    );
+    gauge(
+      'rws_upstream_backend_ejections_total',
+      'Times outlier detection ejected the backend',
+      'counter',
+      (b) => b.ejections,
+    );
+    gauge(
+      'rws_upstream_backend_health_check_failures_total',
+      'Failed health probes',
+      'counter',
+      (b) => b.healthChecksFailed,
+    );
+    return `${lines.join('\n')}\n`;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async close(): Promise<void> {
+    this.#isClosed = true;
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    for (const b of this.#list) this.#retire(b);
+    this.#list = [];
+    await Promise.all([...this.#retired]);
+  }
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+}
+
+function weightedRandom(list: readonly BackendState[]): BackendState {
+  let total = 0;
+  for (const b of list) total += b.weight;
+  let r = Math.random() * total;
+  for (const b of list) {
+    r -= b.weight;
+    if (r < 0) return b;
+  }
+  return list[list.length - 1]!;
+}
+
+/**
+ * nginx's smooth weighted round robin: every pick adds each weight to its current value, takes
+ * the largest and subtracts the total from it. Weights 5,1,1 give a a b a c a a, not a a a a a b c.
+ */
+function smoothWeighted(list: readonly BackendState[]): BackendState {
+  let total = 0;
+  let best: BackendState | null = null;
+  for (const b of list) {
+    b.currentWeight += b.weight;
+    total += b.weight;
+    if (best === null || b.currentWeight > best.currentWeight) best = b;
+  }
+  best!.currentWeight -= total;
+  return best!;
+}
+
+/**
+ * Creates an upstream.
+ *
+ * @example
+ * ```ts
+ * import { createUpstream } from '@rws/proxy';
+ * const api = createUpstream({
+ *   name: 'api',
+ *   backends: ['http://127.0.0.1:3001', { url: 'http://127.0.0.1:3002', weight: 2 }],
+ *   strategy: 'weighted_round_robin',
+ *   healthCheck: { path: '/healthz', intervalMs: 5000 },
+ * });
+ * ```
+ */
+export function createUpstream(options: UpstreamOptions): Upstream {
+  return new UpstreamImpl(options);
+}
