@@ -243,6 +243,15 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
   }
 
   async function handle(req: Request): Promise<Response> {
+    if (req.method === 'CONNECT') {
+      // A reverse proxy is not a forward proxy: tunnels to arbitrary authorities are refused,
+      // never relayed to a backend as an ordinary request (RFC 9110 §9.3.6).
+      return {
+        status: 501,
+        headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }),
+        body: '501 Not Implemented: CONNECT is not supported by this reverse proxy\n',
+      };
+    }
     const startedAt = Date.now();
     const info: ProxyInfo = {
       upstream: upstreamName,
