@@ -51,3 +51,10 @@ export type {
   Where,
 } from './repository.js';
 export { Repository } from './repository.js';
+export type {
+  MigrationModule,
+  MigrationStatus,
+  Migrator,
+  MigratorOptions,
+} from './migrator.js';
+export { createMigrator } from './migrator.js';

@@ -3,12 +3,29 @@
  * transactions, type round trips, both paginations, soft delete and relations, against a real
  * database. Targets call `runOrmConformance({ name, create, probe, skip })`.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { requireCapability } from '@rws/test-helpers';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { type Db, isRwsErrorCode, OrmError, Repository } from './conformance-imports.js';
-import { makeModels } from './models.js';
+import {
+  belongsTo,
+  type CreateDbOptions,
+  column,
+  createMigrator,
+  defineModel,
+  hasMany,
+  hasOne,
+  type KeysetPage,
+  manyToMany,
+  type Row,
+  relate,
+} from '../src/index.js';
 import { createSchema, dropSchema } from './schema.js';
 
 export interface OrmConformanceOptions {
@@ -18,6 +35,8 @@ export interface OrmConformanceOptions {
   readonly create: () => Db;
   /** What is missing when the target is down, e.g. "PostgreSQL on 127.0.0.1:5432". */
   readonly requires: string;
+  /** The options a child process passes to createDb (absent: no cross-process tests). */
+  readonly childConfig?: CreateDbOptions | undefined;
   /** Tests this target cannot run, each with the reason. */
   readonly skip?: ReadonlyArray<{ readonly reason: string; readonly tests: readonly string[] }>;
 }
@@ -25,6 +44,49 @@ export interface OrmConformanceOptions {
 /** A unique table prefix per run, so parallel runs on one database never collide. */
 export function runPrefix(): string {
   return `t${randomBytes(4).toString('hex')}`;
+}
+
+/** The conformance models over tables prefixed with `p`. */
+function makeModels(p: string) {
+  const User = defineModel(`${p}_users`, {
+    columns: { id: column.id(), email: column.text(), name: column.text().nullable() },
+    timestamps: true,
+    softDelete: true,
+  });
+  const Post = defineModel(`${p}_posts`, {
+    columns: {
+      id: column.id(),
+      authorId: column.integer(),
+      title: column.text(),
+      score: column.integer(),
+    },
+    timestamps: true,
+  });
+  const Profile = defineModel(`${p}_profiles`, {
+    columns: { id: column.id(), userId: column.integer(), bio: column.text() },
+  });
+  const Tag = defineModel(`${p}_tags`, { columns: { id: column.id(), name: column.text() } });
+  const Kind = defineModel(`${p}_kinds`, {
+    columns: {
+      id: column.id(),
+      at: column.timestamp().nullable(),
+      doc: column.json<{ a: number; nested: { snake_key: string[] } }>().nullable(),
+      big: column.bigint().nullable(),
+      flag: column.boolean().nullable(),
+      amount: column.decimal().nullable(),
+      data: column.binary().nullable(),
+      label: column.text().nullable(),
+    },
+  });
+  const UserR = relate(User, {
+    posts: hasMany(Post, { foreignKey: 'authorId' }),
+    profile: hasOne(Profile, { foreignKey: 'userId' }),
+  });
+  const PostR = relate(Post, {
+    author: belongsTo(User, { foreignKey: 'authorId' }),
+    tags: manyToMany(Tag, { through: `${p}_post_tags`, foreignKey: 'postId', relatedKey: 'tagId' }),
+  });
+  return { User, Post, Profile, Tag, Kind, UserR, PostR };
 }
 
 export function runOrmConformance(o: OrmConformanceOptions): void {
@@ -205,7 +267,7 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
         let after: string | null = null;
         let pages = 0;
         do {
-          const page = await posts.paginate({
+          const page: KeysetPage<Row<typeof m.Post>> = await posts.paginate({
             after,
             limit: 3,
             where: { authorId: author.id },
@@ -245,7 +307,7 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
         const got: number[] = [];
         let after: string | null = null;
         do {
-          const page = await users.paginate({ after, limit: 2, where: { name: 'tsk' }, orderBy: [['createdAt', 'desc'], ['id', 'desc']] });
+          const page: KeysetPage<Row<typeof m.User>> = await users.paginate({ after, limit: 2, where: { name: 'tsk' }, orderBy: [['createdAt', 'desc'], ['id', 'desc']] });
           got.push(...page.items.map((r) => r.id));
           after = page.nextCursor;
         } while (after !== null);
@@ -376,6 +438,96 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
       });
     });
 
+
+    describe('7. migrations', () => {
+      const dirs: string[] = [];
+      afterAll(() => {
+        for (const d of dirs) rmSync(d, { recursive: true, force: true });
+      });
+      const folder = (files: Record<string, string>) => {
+        const dir = mkdtempSync(join(tmpdir(), 'rws-orm-mig-'));
+        dirs.push(dir);
+        for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+        return dir;
+      };
+      const tables = async () => new Set((await db.kysely.introspection.getTables()).map((t) => t.name));
+
+      test('migrate, status, rollback through .down.sql and down(), in name order', async () => {
+        const q = `${p}m`;
+        const dir = folder({
+          '002_second.sql': `create table ${q}_b (id integer primary key);\n-- a comment; with a semicolon\ninsert into ${q}_b (id) values (1);\ninsert into ${q}_a (id, note) values (2, 'x;y');`,
+          '002_second.down.sql': `delete from ${q}_a where id = 2;\ndrop table ${q}_b;`,
+          '001_first.sql': `create table ${q}_a (id integer primary key, note varchar(20));`,
+          '003_third.ts': `export async function up(db) { await db.kysely.schema.createTable('${q}_c').addColumn('id', 'integer', (c) => c.primaryKey()).execute(); }\nexport async function down(db) { await db.kysely.schema.dropTable('${q}_c').execute(); }\n`,
+          'README.md': 'not a migration',
+        });
+        const migrator = createMigrator(db, { dir, table: `${q}_migrations` });
+        expect((await migrator.status()).map((s) => [s.name, s.isApplied, s.hasDown])).toEqual([
+          ['001_first', false, false],
+          ['002_second', false, true],
+          ['003_third', false, true],
+        ]);
+        expect(await migrator.migrate()).toEqual(['001_first', '002_second', '003_third']);
+        expect(await migrator.migrate()).toEqual([]);
+        let t = await tables();
+        expect([`${q}_a`, `${q}_b`, `${q}_c`].every((n) => t.has(n))).toBe(true);
+        const notes = await sql<{ note: string }>`select note from ${sql.table(`${q}_a`)}`.execute(db.kysely);
+        expect(notes.rows.map((r) => r.note)).toEqual(['x;y']);
+        const status = await migrator.status();
+        expect(status.every((s) => s.isApplied && typeof s.appliedAt === 'string')).toBe(true);
+
+        expect(await migrator.rollback(2)).toEqual(['003_third', '002_second']);
+        t = await tables();
+        expect(t.has(`${q}_a`) && !t.has(`${q}_b`) && !t.has(`${q}_c`)).toBe(true);
+        expect((await migrator.status()).map((s) => s.isApplied)).toEqual([true, false, false]);
+        await expect(migrator.rollback(1)).rejects.toSatisfy(
+          (e) => isRwsErrorCode(e, 'RWS_ORM_MIGRATION_FAILED') && String((e as Error).message).includes('001_first'),
+        );
+        expect(await migrator.migrate()).toEqual(['002_second', '003_third']);
+        // Every step is checked before any runs: nothing is reverted when one has no down.
+        await expect(migrator.rollback(3)).rejects.toSatisfy((e) => isRwsErrorCode(e, 'RWS_ORM_MIGRATION_FAILED'));
+        expect((await migrator.status()).every((s) => s.isApplied)).toBe(true);
+        await migrator.rollback(2);
+        await drop(db, [`${q}_a`, `${q}_migrations`, `${q}_migrations_lock`]);
+      });
+
+      test('a failing migration stops the run and names itself', async () => {
+        const q = `${p}f`;
+        const dir = folder({
+          '001_ok.sql': `create table ${q}_ok (id integer primary key);`,
+          '002_bad.sql': `insert into ${q}_ok (id) values (1);\ninsert into ${q}_missing_table (id) values (1);`,
+          '003_never.sql': `create table ${q}_never (id integer primary key);`,
+        });
+        const migrator = createMigrator(db, { dir, table: `${q}_migrations` });
+        const err = await migrator.migrate().catch((e: unknown) => e);
+        expect(isRwsErrorCode(err, 'RWS_ORM_MIGRATION_FAILED')).toBe(true);
+        expect((err as Error).message).toContain('002_bad');
+        expect((await migrator.status()).map((s) => s.isApplied)).toEqual([true, false, false]);
+        const rows = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(`${q}_ok`)}`.execute(db.kysely);
+        // In a transaction the first insert of 002 is rolled back; MySQL commits row by row
+        // here too because the failed migration is not wrapped (DDL would commit it anyway).
+        expect(Number(rows.rows[0]?.n)).toBe(db.dialect === 'mysql' ? 1 : 0);
+        expect((await tables()).has(`${q}_never`)).toBe(false);
+        await drop(db, [`${q}_ok`, `${q}_migrations`, `${q}_migrations_lock`]);
+      });
+
+      test('two processes migrating at once: the lock lets each migration run exactly once', async (ctx) => {
+        requireCapability(ctx, o.childConfig !== undefined, 'a database two processes can share');
+        const q = `${p}l`;
+        const dir = folder({
+          '001_slow.ts': `export async function up(db) {\n  await new Promise((r) => setTimeout(r, 400));\n  await db.kysely.schema.createTable('${q}_log').addColumn('id', 'integer', (c) => c.primaryKey()).execute();\n  await db.kysely.insertInto('${q}_log').values({ id: 1 }).execute();\n}\n`,
+          '002_more.sql': `insert into ${q}_log (id) values (2);`,
+        });
+        const arg = JSON.stringify({ db: o.childConfig, dir, table: `${q}_migrations` });
+        const [a, b] = await Promise.all([runChild(arg), runChild(arg)]);
+        const all = [...a, ...b].sort();
+        expect(all).toEqual(['001_slow', '002_more']);
+        const rows = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(`${q}_log`)}`.execute(db.kysely);
+        expect(Number(rows.rows[0]?.n)).toBe(2);
+        await drop(db, [`${q}_log`, `${q}_migrations`, `${q}_migrations_lock`]);
+      });
+    });
+
     describe('8. relations', () => {
       test('hasMany, hasOne, belongsTo, manyToMany in one query per relation', async () => {
         const users = db.repo(m.User);
@@ -431,4 +583,35 @@ async function raiseSerializationFailure(db: Db): Promise<void> {
     await sql`do $$ begin raise exception 'forced' using errcode = '40001'; end $$`.execute(db.kysely);
   else if (db.dialect === 'mysql') await sql`signal sqlstate '40001' set message_text = 'forced'`.execute(db.kysely);
   else throw new Error(`${db.dialect} cannot raise a serialization failure on demand`);
+}
+
+async function drop(db: Db, tables: readonly string[]): Promise<void> {
+  for (const t of tables) await sql.raw(`drop table if exists ${t}`).execute(db.kysely);
+}
+
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+/** Runs test/fixtures/migrate-child.ts in a new Node process; resolves with what it applied. */
+function runChild(arg: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@rws/source', 'test/fixtures/migrate-child.ts', arg],
+      { cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      out += c;
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      err += c;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`migrate child exited with ${code}: ${err}`));
+      else resolve(JSON.parse(out.trim()) as string[]);
+    });
+  });
 }
