@@ -125,7 +125,8 @@ function makeDb(
     kysely,
     dialect: state.dialect,
     isTransaction: depth > 0,
-    repo: (model) => new Repository(model, { kysely, dialect: state.dialect, secret: state.secret }),
+    repo: (model) =>
+      new Repository(model, { kysely, dialect: state.dialect, secret: state.secret }),
     async transaction(fn, options = {}) {
       if (depth > 0) {
         // A savepoint inside the open transaction: the inner part can fail alone.

@@ -25,7 +25,11 @@ function sign(secret: Uint8Array, payload: string): Buffer {
  * `base64url(JSON).base64url(HMAC-SHA256)`. `scope` (table and ordering) is signed too, so a
  * cursor from another ordering or table is rejected.
  */
-export function encodeCursor(secret: Uint8Array, scope: string, values: readonly unknown[]): string {
+export function encodeCursor(
+  secret: Uint8Array,
+  scope: string,
+  values: readonly unknown[],
+): string {
   const payload = Buffer.from(JSON.stringify(values.map(encodeValue))).toString('base64url');
   return `${payload}.${sign(secret, `${scope}\n${payload}`).toString('base64url')}`;
 }

@@ -72,7 +72,8 @@ export function dbConfigFromEnv(
     const v = env[k];
     return v === undefined || v === '' ? undefined : v;
   };
-  if (dialect === 'sqlite') return { dialect, options: { filename: pick('RWS_DB_NAME') ?? ':memory:' }, ...pool };
+  if (dialect === 'sqlite')
+    return { dialect, options: { filename: pick('RWS_DB_NAME') ?? ':memory:' }, ...pool };
   return {
     dialect,
     options: {

@@ -15,6 +15,13 @@ export { ERROR_CODES, ERROR_DESCRIPTIONS, OrmError } from './errors.js';
 export type { PageLinks } from './link-header.js';
 export { linkHeader } from './link-header.js';
 export type {
+  MigrationModule,
+  MigrationStatus,
+  Migrator,
+  MigratorOptions,
+} from './migrator.js';
+export { createMigrator } from './migrator.js';
+export type {
   AllColumns,
   Columns,
   Insert,
@@ -51,10 +58,3 @@ export type {
   Where,
 } from './repository.js';
 export { Repository } from './repository.js';
-export type {
-  MigrationModule,
-  MigrationStatus,
-  Migrator,
-  MigratorOptions,
-} from './migrator.js';
-export { createMigrator } from './migrator.js';

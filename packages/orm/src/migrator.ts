@@ -88,10 +88,15 @@ async function loadMigrations(dir: string): Promise<MigrationFile[]> {
     try {
       mod = (await import(pathToFileURL(path).href)) as Partial<MigrationModule>;
     } catch (err) {
-      throw new OrmError(ERROR_CODES.MIGRATION_FAILED, `cannot load migration ${file}`, { cause: err });
+      throw new OrmError(ERROR_CODES.MIGRATION_FAILED, `cannot load migration ${file}`, {
+        cause: err,
+      });
     }
     if (typeof mod.up !== 'function')
-      throw new OrmError(ERROR_CODES.MIGRATION_FAILED, `migration ${file} exports no up(db) function`);
+      throw new OrmError(
+        ERROR_CODES.MIGRATION_FAILED,
+        `migration ${file} exports no up(db) function`,
+      );
     const { up, down } = mod;
     out.push({
       name: file.slice(0, -ext.length),
@@ -128,7 +133,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function createMigrator(db: Db, options: MigratorOptions): Migrator {
   const table = options.table ?? 'rws_migrations';
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,50}$/.test(table))
-    throw new OrmError(ERROR_CODES.INVALID_CONFIG, `migrations table name "${table}" is not a plain identifier`);
+    throw new OrmError(
+      ERROR_CODES.INVALID_CONFIG,
+      `migrations table name "${table}" is not a plain identifier`,
+    );
   const lockTable = `${table}_lock`;
   const lockTimeoutMs = options.lockTimeoutMs ?? 60_000;
   const k = db.kysely;
@@ -164,7 +172,10 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
   /** Runs `fn` holding the migration lock. */
   async function withLock<T>(fn: () => Promise<T>): Promise<T> {
     if (db.isTransaction)
-      throw new OrmError(ERROR_CODES.MIGRATION_FAILED, 'migrations cannot run inside db.transaction()');
+      throw new OrmError(
+        ERROR_CODES.MIGRATION_FAILED,
+        'migrations cannot run inside db.transaction()',
+      );
     await ensureTables();
     const deadline = Date.now() + lockTimeoutMs;
     if (db.dialect === 'sqlite') {
@@ -192,8 +203,12 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
       for (;;) {
         const r =
           db.dialect === 'postgres'
-            ? await sql<{ ok: boolean }>`select pg_try_advisory_lock(hashtext(${key})) as ok`.execute(conn)
-            : await sql<{ ok: number }>`select get_lock(concat(database(), ':', ${key}), 0) as ok`.execute(conn);
+            ? await sql<{
+                ok: boolean;
+              }>`select pg_try_advisory_lock(hashtext(${key})) as ok`.execute(conn)
+            : await sql<{
+                ok: number;
+              }>`select get_lock(concat(database(), ':', ${key}), 0) as ok`.execute(conn);
         const ok = r.rows[0]?.ok;
         if (ok === true || Number(ok) === 1) break;
         if (Date.now() > deadline) throw locked();
@@ -202,13 +217,18 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
       try {
         return await fn();
       } finally {
-        if (db.dialect === 'postgres') await sql`select pg_advisory_unlock(hashtext(${key}))`.execute(conn);
+        if (db.dialect === 'postgres')
+          await sql`select pg_advisory_unlock(hashtext(${key}))`.execute(conn);
         else await sql`select release_lock(concat(database(), ':', ${key}))`.execute(conn);
       }
     });
   }
 
-  async function step(name: string, run: (d: Db) => Promise<void>, record: (d: Db) => Promise<void>) {
+  async function step(
+    name: string,
+    run: (d: Db) => Promise<void>,
+    record: (d: Db) => Promise<void>,
+  ) {
     const body = async (d: Db) => {
       await run(d);
       await record(d);
@@ -218,7 +238,9 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
       else await db.transaction(body);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      throw new OrmError(ERROR_CODES.MIGRATION_FAILED, `migration ${name} failed: ${why}`, { cause: err });
+      throw new OrmError(ERROR_CODES.MIGRATION_FAILED, `migration ${name} failed: ${why}`, {
+        cause: err,
+      });
     }
   }
 
@@ -231,7 +253,11 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
         for (const m of files) {
           if (done.has(m.name)) continue;
           await step(m.name, m.up, (d) =>
-            d.kysely.insertInto(table).values({ name: m.name, appliedAt: new Date().toISOString() }).execute().then(() => undefined),
+            d.kysely
+              .insertInto(table)
+              .values({ name: m.name, appliedAt: new Date().toISOString() })
+              .execute()
+              .then(() => undefined),
           );
           ran.push(m.name);
         }
@@ -240,7 +266,10 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
     rollback: (steps = 1) =>
       withLock(async () => {
         if (!Number.isInteger(steps) || steps < 1)
-          throw new OrmError(ERROR_CODES.INVALID_QUERY, `rollback steps must be an integer >= 1, got ${String(steps)}`);
+          throw new OrmError(
+            ERROR_CODES.INVALID_QUERY,
+            `rollback steps must be an integer >= 1, got ${String(steps)}`,
+          );
         const files = new Map((await loadMigrations(options.dir)).map((m) => [m.name, m]));
         const names = [...(await applied()).keys()].sort().reverse().slice(0, steps);
         for (const name of names) {
@@ -253,7 +282,11 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
         }
         for (const name of names)
           await step(name, files.get(name)?.down as (d: Db) => Promise<void>, (d) =>
-            d.kysely.deleteFrom(table).where('name', '=', name).execute().then(() => undefined),
+            d.kysely
+              .deleteFrom(table)
+              .where('name', '=', name)
+              .execute()
+              .then(() => undefined),
           );
         return names;
       }),
@@ -270,7 +303,8 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
       }));
       const known = new Set(files.map((m) => m.name));
       for (const [name, at] of done)
-        if (!known.has(name)) out.push({ name, isApplied: true, appliedAt: at, hasDown: false, isMissing: true });
+        if (!known.has(name))
+          out.push({ name, isApplied: true, appliedAt: at, hasDown: false, isMissing: true });
       return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     },
   };

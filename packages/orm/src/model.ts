@@ -3,9 +3,13 @@ import { type Column, column } from './column.js';
 /** The columns of a model, by camelCase property name. */
 export type Columns = Record<string, Column<unknown, boolean, boolean>>;
 
-type ValueOf<C> = C extends Column<infer T, infer N, boolean> ? (N extends true ? T | null : T) : never;
+type ValueOf<C> =
+  C extends Column<infer T, infer N, boolean> ? (N extends true ? T | null : T) : never;
 
-type TimestampColumns = { createdAt: Column<Date, false, true>; updatedAt: Column<Date, false, true> };
+type TimestampColumns = {
+  createdAt: Column<Date, false, true>;
+  updatedAt: Column<Date, false, true>;
+};
 type SoftDeleteColumns = { deletedAt: Column<Date, true, true> };
 
 /** The declared columns plus the ones `timestamps` and `softDelete` add. */

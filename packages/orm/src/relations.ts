@@ -1,11 +1,7 @@
 import type { Model, Row } from './model.js';
 
 /** A relation from one model to another, loaded with `with: [name]`. */
-export type Relation =
-  | HasMany<Model>
-  | HasOne<Model>
-  | BelongsTo<Model>
-  | ManyToMany<Model>;
+export type Relation = HasMany<Model> | HasOne<Model> | BelongsTo<Model> | ManyToMany<Model>;
 
 /** The target rows have a column (`foreignKey`) holding this row's `localKey`. */
 export interface HasMany<T extends Model> {
@@ -75,15 +71,16 @@ export function manyToMany<T extends Model>(
 }
 
 /** What a relation loads as: an array for hasMany/manyToMany, a row or null otherwise. */
-export type Loaded<R> = R extends HasMany<infer T>
-  ? Row<T>[]
-  : R extends ManyToMany<infer T>
+export type Loaded<R> =
+  R extends HasMany<infer T>
     ? Row<T>[]
-    : R extends HasOne<infer T>
-      ? Row<T> | null
-      : R extends BelongsTo<infer T>
+    : R extends ManyToMany<infer T>
+      ? Row<T>[]
+      : R extends HasOne<infer T>
         ? Row<T> | null
-        : never;
+        : R extends BelongsTo<infer T>
+          ? Row<T> | null
+          : never;
 
 /** A model with named relations. */
 export type WithRelations<M extends Model, R extends Record<string, Relation>> = M & {

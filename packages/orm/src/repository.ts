@@ -178,7 +178,14 @@ export class Repository<M extends Model> {
       if (v === null) parts.push(eb(k, 'is', null));
       else if (Array.isArray(v)) {
         if (v.length === 0) parts.push(eb.lit(false) as unknown as Expression<SqlBool>);
-        else parts.push(eb(k, 'in', v.map((x) => this.#in(k, x))));
+        else
+          parts.push(
+            eb(
+              k,
+              'in',
+              v.map((x) => this.#in(k, x)),
+            ),
+          );
       } else parts.push(eb(k, '=', this.#in(k, v)));
     }
     if (this.model.isSoftDelete) {
@@ -201,7 +208,10 @@ export class Repository<M extends Model> {
   }
 
   #select(where: Rec | undefined, orderBy: OrderBy<M> | undefined) {
-    let q = this.#db.selectFrom(this.model.table).selectAll().where((eb) => this.#filter(eb, where));
+    let q = this.#db
+      .selectFrom(this.model.table)
+      .selectAll()
+      .where((eb) => this.#filter(eb, where));
     for (const [c, d] of this.#orderPairs(orderBy)) q = q.orderBy(c, d);
     return q;
   }
@@ -226,7 +236,9 @@ export class Repository<M extends Model> {
 
   /** The first row matching `where`, or undefined. */
   async findOne(where: Where<M>): Promise<Row<M> | undefined> {
-    const raw = await this.#select(where as Rec, undefined).limit(1).executeTakeFirst();
+    const raw = await this.#select(where as Rec, undefined)
+      .limit(1)
+      .executeTakeFirst();
     return raw === undefined ? undefined : (this.#fromDbRow(raw) as Row<M>);
   }
 
@@ -274,9 +286,7 @@ export class Repository<M extends Model> {
   #stamp(values: Rec, isInsert: boolean): Rec {
     if (!this.model.hasTimestamps) return values;
     const now = new Date();
-    return isInsert
-      ? { createdAt: now, updatedAt: now, ...values }
-      : { ...values, updatedAt: now };
+    return isInsert ? { createdAt: now, updatedAt: now, ...values } : { ...values, updatedAt: now };
   }
 
   async #byKeys(where: Rec): Promise<Row<M>> {
@@ -355,7 +365,8 @@ export class Repository<M extends Model> {
     for (const c of options.conflict) where[c] = (values as Rec)[c];
     if (this.#ctx.dialect === 'mysql') {
       // A no-op assignment keeps ON DUPLICATE KEY valid when nothing else is updated.
-      const onDup = Object.keys(set).length === 0 ? { [this.#pk]: (eb: Eb) => eb.ref(this.#pk) } : set;
+      const onDup =
+        Object.keys(set).length === 0 ? { [this.#pk]: (eb: Eb) => eb.ref(this.#pk) } : set;
       await q.onDuplicateKeyUpdate(onDup).execute();
       return this.#byKeys(where);
     }
@@ -363,7 +374,9 @@ export class Repository<M extends Model> {
     const raw = await q
       .onConflict((oc) =>
         Object.keys(set).length === 0
-          ? oc.columns(conflict).doUpdateSet({ [conflict[0] as string]: (eb: Eb) => eb.ref(`excluded.${conflict[0]}`) })
+          ? oc.columns(conflict).doUpdateSet({
+              [conflict[0] as string]: (eb: Eb) => eb.ref(`excluded.${conflict[0]}`),
+            })
           : oc.columns(conflict).doUpdateSet(set),
       )
       .returningAll()
@@ -428,7 +441,10 @@ export class Repository<M extends Model> {
   async #offsetPage<W extends string>(o: PageOptions<M, W>): Promise<Page<RowWith<M, W>>> {
     checkCount('perPage', o.perPage, 1);
     if (!Number.isInteger(o.page) || o.page < 1)
-      throw new OrmError(ERROR_CODES.INVALID_QUERY, `page must be an integer >= 1, got ${String(o.page)}`);
+      throw new OrmError(
+        ERROR_CODES.INVALID_QUERY,
+        `page must be an integer >= 1, got ${String(o.page)}`,
+      );
     const orderBy = this.#withPk(o.orderBy);
     const total = await this.count(o.where ?? {});
     const rows = await this.#select(o.where as Rec, orderBy as OrderBy<M>)
@@ -448,7 +464,10 @@ export class Repository<M extends Model> {
       linkHeader: (base) =>
         linkHeader(base, {
           first: { page: 1, per_page: perPage },
-          prev: page > 1 ? { page: Math.min(page - 1, Math.max(totalPages, 1)), per_page: perPage } : undefined,
+          prev:
+            page > 1
+              ? { page: Math.min(page - 1, Math.max(totalPages, 1)), per_page: perPage }
+              : undefined,
           next: page < totalPages ? { page: page + 1, per_page: perPage } : undefined,
           last: { page: Math.max(totalPages, 1), per_page: perPage },
         }),
@@ -496,7 +515,11 @@ export class Repository<M extends Model> {
     const last = items[items.length - 1];
     const nextCursor =
       hasMore && last !== undefined
-        ? encodeCursor(this.#ctx.secret, scope, pairs.map(([c]) => last[c]))
+        ? encodeCursor(
+            this.#ctx.secret,
+            scope,
+            pairs.map(([c]) => last[c]),
+          )
         : null;
     await this.#load(items, o.with);
     const limit = o.limit;
@@ -524,7 +547,9 @@ export class Repository<M extends Model> {
 
   async #loadOne(rows: Rec[], name: string, rel: Relation): Promise<void> {
     const target = new Repository(rel.target, this.#ctx);
-    const distinct = (vals: unknown[]) => [...new Set(vals.filter((v) => v !== null && v !== undefined))];
+    const distinct = (vals: unknown[]) => [
+      ...new Set(vals.filter((v) => v !== null && v !== undefined)),
+    ];
     const key = (v: unknown) => String(v);
     if (rel.kind === 'belongsTo') {
       const ownerKey = rel.ownerKey ?? rel.target.primaryKey;
@@ -537,9 +562,12 @@ export class Repository<M extends Model> {
     if (rel.kind === 'hasMany' || rel.kind === 'hasOne') {
       const localKey = rel.localKey ?? this.#pk;
       const ids = distinct(rows.map((r) => r[localKey]));
-      const found = ids.length === 0 ? [] : await target.findMany({ [rel.foreignKey]: ids } as never, {
-        orderBy: [rel.target.primaryKey] as never,
-      });
+      const found =
+        ids.length === 0
+          ? []
+          : await target.findMany({ [rel.foreignKey]: ids } as never, {
+              orderBy: [rel.target.primaryKey] as never,
+            });
       const by = new Map<string, Rec[]>();
       for (const t of found as Rec[]) {
         const k = key(t[rel.foreignKey]);
@@ -564,7 +592,11 @@ export class Repository<M extends Model> {
         .innerJoin(rel.through, `${rel.through}.${rel.relatedKey}`, `${t}.${tpk}`)
         .selectAll(t)
         .select(`${rel.through}.${rel.foreignKey} as rwsOwnerKey`)
-        .where(`${rel.through}.${rel.foreignKey}`, 'in', ids.map((v) => this.#in(this.#pk, v)))
+        .where(
+          `${rel.through}.${rel.foreignKey}`,
+          'in',
+          ids.map((v) => this.#in(this.#pk, v)),
+        )
         .orderBy(`${t}.${tpk}`);
       if (rel.target.isSoftDelete) q = q.where(`${t}.deletedAt`, 'is', null);
       for (const raw of await q.execute()) {

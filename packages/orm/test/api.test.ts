@@ -24,7 +24,9 @@ it('exports', async () => {
 });
 
 it('dialect subpaths export their factories', async () => {
-  expect(Object.keys(await import('../src/dialects/postgres.js'))).toEqual(['createPostgresDialect']);
+  expect(Object.keys(await import('../src/dialects/postgres.js'))).toEqual([
+    'createPostgresDialect',
+  ]);
   expect(Object.keys(await import('../src/dialects/mysql.js'))).toEqual(['createMysqlDialect']);
   expect(Object.keys(await import('../src/dialects/sqlite.js'))).toEqual(['createSqliteDialect']);
 });

@@ -4,8 +4,8 @@ import { isRwsError } from '@rws/core';
 import { requireCapability } from '@rws/test-helpers';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { splitSql } from '../src/internal/split-sql.js';
 import { createDb, dbConfigFromEnv, linkHeader, type OrmError } from '../src/index.js';
+import { splitSql } from '../src/internal/split-sql.js';
 import { MYSQL_URL, POSTGRES_URL } from './targets.js';
 
 async function isReachable(url: string, dialect: 'postgres' | 'mysql'): Promise<boolean> {
@@ -42,7 +42,11 @@ beforeAll(async () => {
 describe('dbConfigFromEnv', () => {
   it('reads RWS_DB_URL first, with the dialect from its scheme', () => {
     expect(
-      dbConfigFromEnv({ RWS_DB_URL: 'postgresql://u@h:1/db', RWS_DB_BACKEND: 'mysql', RWS_DB_POOL_SIZE: '4' }),
+      dbConfigFromEnv({
+        RWS_DB_URL: 'postgresql://u@h:1/db',
+        RWS_DB_BACKEND: 'mysql',
+        RWS_DB_POOL_SIZE: '4',
+      }),
     ).toEqual({ dialect: 'postgres', url: 'postgresql://u@h:1/db', pool: { size: 4 } });
     expect(dbConfigFromEnv({ RWS_DB_URL: 'mariadb://root@127.0.0.1/test' })?.dialect).toBe('mysql');
   });
@@ -105,7 +109,9 @@ describe('createDb', () => {
     await using b = createDb({ dialect: 'sqlite', url: 'sqlite::memory:' });
     await sql`create table only_in_a (id integer)`.execute(a.kysely);
     await expect(sql`select * from only_in_a`.execute(b.kysely)).rejects.toThrow(/no such table/);
-    expect((await sql<{ n: bigint }>`select count(*) as n from only_in_a`.execute(a.kysely)).rows[0]?.n).toBe(0n);
+    expect(
+      (await sql<{ n: bigint }>`select count(*) as n from only_in_a`.execute(a.kysely)).rows[0]?.n,
+    ).toBe(0n);
   });
 
   it('rejects a URL whose scheme contradicts the dialect', () => {
@@ -121,18 +127,26 @@ describe('createDb', () => {
   it.each([
     ['postgres', (port: number) => `postgres://postgres:s3cret@127.0.0.1:${port}/appdb`],
     ['mysql', (port: number) => `mysql://root:s3cret@127.0.0.1:${port}/appdb`],
-  ] as const)('%s: a connection failure names host, port and database, not the password', async (dialect, url) => {
-    const port = await closedPort();
-    await using db = createDb({ dialect, url: url(port) });
-    const err = await sql`select 1`.execute(db.kysely).catch((e: unknown) => e);
-    expect(isRwsError(err, 'RWS_ORM_CONNECTION_FAILED')).toBe(true);
-    expect((err as OrmError).message).toContain(`${dialect} database "appdb" at 127.0.0.1:${port}`);
-    expect((err as OrmError).message).not.toContain('s3cret');
-    expect((err as OrmError).status).toBe(503);
-  });
+  ] as const)(
+    '%s: a connection failure names host, port and database, not the password',
+    async (dialect, url) => {
+      const port = await closedPort();
+      await using db = createDb({ dialect, url: url(port) });
+      const err = await sql`select 1`.execute(db.kysely).catch((e: unknown) => e);
+      expect(isRwsError(err, 'RWS_ORM_CONNECTION_FAILED')).toBe(true);
+      expect((err as OrmError).message).toContain(
+        `${dialect} database "appdb" at 127.0.0.1:${port}`,
+      );
+      expect((err as OrmError).message).not.toContain('s3cret');
+      expect((err as OrmError).status).toBe(503);
+    },
+  );
 
   it('sqlite: a file that cannot be opened is named', async () => {
-    await using db = createDb({ dialect: 'sqlite', options: { filename: '/nonexistent-dir/x/app.db' } });
+    await using db = createDb({
+      dialect: 'sqlite',
+      options: { filename: '/nonexistent-dir/x/app.db' },
+    });
     const err = await sql`select 1`.execute(db.kysely).catch((e: unknown) => e);
     expect(isRwsError(err, 'RWS_ORM_CONNECTION_FAILED')).toBe(true);
     expect((err as Error).message).toContain('sqlite database "/nonexistent-dir/x/app.db"');

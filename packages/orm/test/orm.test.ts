@@ -1,6 +1,6 @@
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import { createDb } from '../src/index.js';
 import { runOrmConformance, runPrefix } from './run-orm-conformance.js';

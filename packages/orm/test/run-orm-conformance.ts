@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 import { requireCapability } from '@rws/test-helpers';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { type Db, isRwsErrorCode, OrmError, Repository } from './conformance-imports.js';
 import {
   belongsTo,
   type CreateDbOptions,
@@ -26,6 +25,7 @@ import {
   type Row,
   relate,
 } from '../src/index.js';
+import { type Db, isRwsErrorCode, type OrmError, Repository } from './conformance-imports.js';
 import { createSchema, dropSchema } from './schema.js';
 
 export interface OrmConformanceOptions {
@@ -133,7 +133,9 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
       test('runs queries through kysely with camelCase mapping', async () => {
         const users = db.repo(m.User);
         const u = await users.insert({ email: 'map@example.com', name: 'Map' });
-        const raw = await sql<{ created_at: unknown }>`select created_at from ${sql.table(m.User.table)} where id = ${u.id}`.execute(db.kysely);
+        const raw = await sql<{
+          created_at: unknown;
+        }>`select created_at from ${sql.table(m.User.table)} where id = ${u.id}`.execute(db.kysely);
         // The plugin maps result keys back to camelCase even for raw SQL.
         expect(Object.keys(raw.rows[0] ?? {})).toEqual(['createdAt']);
         const viaKysely = await db.kysely
@@ -190,18 +192,26 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
         expect(sorted.map((r) => r.email)).toEqual(['many-a@example.com', 'many-b@example.com']);
         const desc = await users.findMany({ name: 'many' }, { orderBy: [['email', 'desc']] });
         expect(desc.map((r) => r.email)[0]).toBe('many-c@example.com');
-        const inList = await users.findMany({ email: ['many-a@example.com', 'many-c@example.com'] });
+        const inList = await users.findMany({
+          email: ['many-a@example.com', 'many-c@example.com'],
+        });
         expect(inList).toHaveLength(2);
         expect(await users.findMany({ email: [] })).toEqual([]);
-        await expect(
-          users.findMany({ nope: 1 } as never),
-        ).rejects.toSatisfy((e) => isRwsErrorCode(e, 'RWS_ORM_INVALID_QUERY'));
+        await expect(users.findMany({ nope: 1 } as never)).rejects.toSatisfy((e) =>
+          isRwsErrorCode(e, 'RWS_ORM_INVALID_QUERY'),
+        );
       });
 
       test('upsert inserts, then updates on the unique key', async () => {
         const users = db.repo(m.User);
-        const first = await users.upsert({ email: 'up@example.com', name: 'one' }, { conflict: ['email'] });
-        const second = await users.upsert({ email: 'up@example.com', name: 'two' }, { conflict: ['email'] });
+        const first = await users.upsert(
+          { email: 'up@example.com', name: 'one' },
+          { conflict: ['email'] },
+        );
+        const second = await users.upsert(
+          { email: 'up@example.com', name: 'two' },
+          { conflict: ['email'] },
+        );
         expect(second.id).toBe(first.id);
         expect(second.name).toBe('two');
         expect(second.createdAt.getTime()).toBe(first.createdAt.getTime());
@@ -216,7 +226,9 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
         expect(await users.exists({ email: 'soft@example.com' })).toBe(false);
         const trashed = await users.withTrashed().find(u.id);
         expect(trashed?.deletedAt).toBeInstanceOf(Date);
-        expect((await users.onlyTrashed().findMany({ email: 'soft@example.com' })).map((r) => r.id)).toEqual([u.id]);
+        expect(
+          (await users.onlyTrashed().findMany({ email: 'soft@example.com' })).map((r) => r.id),
+        ).toEqual([u.id]);
         expect(await users.delete(u.id)).toBe(false);
         expect(await users.restore(u.id)).toBe(true);
         expect((await users.find(u.id))?.deletedAt).toBeNull();
@@ -232,15 +244,30 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
           [5, 3, 5, 1, 3, 1, 5].map((score, i) => ({ authorId: author.id, title: `p${i}`, score })),
         );
         const seen: string[] = [];
-        let page = await posts.paginate({ page: 1, perPage: 3, where: { authorId: author.id }, orderBy: [['score', 'desc']] });
+        let page = await posts.paginate({
+          page: 1,
+          perPage: 3,
+          where: { authorId: author.id },
+          orderBy: [['score', 'desc']],
+        });
         expect(page).toMatchObject({ total: 7, totalPages: 3, page: 1, perPage: 3 });
         expect(page.linkHeader('https://api.example/posts?q=x')).toBe(
           '<https://api.example/posts?q=x&page=1&per_page=3>; rel="first", <https://api.example/posts?q=x&page=2&per_page=3>; rel="next", <https://api.example/posts?q=x&page=3&per_page=3>; rel="last"',
         );
         seen.push(...page.items.map((r) => r.title));
-        page = await posts.paginate({ page: 2, perPage: 3, where: { authorId: author.id }, orderBy: [['score', 'desc']] });
+        page = await posts.paginate({
+          page: 2,
+          perPage: 3,
+          where: { authorId: author.id },
+          orderBy: [['score', 'desc']],
+        });
         seen.push(...page.items.map((r) => r.title));
-        page = await posts.paginate({ page: 3, perPage: 3, where: { authorId: author.id }, orderBy: [['score', 'desc']] });
+        page = await posts.paginate({
+          page: 3,
+          perPage: 3,
+          where: { authorId: author.id },
+          orderBy: [['score', 'desc']],
+        });
         expect(page.items).toHaveLength(1);
         expect(page.linkHeader('https://a.example/p')).toContain('rel="prev"');
         expect(page.linkHeader('https://a.example/p')).not.toContain('rel="next"');
@@ -257,7 +284,11 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
         const posts = db.repo(m.Post);
         const scores = [2, 1, 2, 2, 1, 3, 1, 2, 3, 1];
         await posts.insertMany(
-          scores.map((score, i) => ({ authorId: author.id, title: i % 2 === 0 ? 'even' : 'odd', score })),
+          scores.map((score, i) => ({
+            authorId: author.id,
+            title: i % 2 === 0 ? 'even' : 'odd',
+            score,
+          })),
         );
         const expected = await posts.findMany(
           { authorId: author.id },
@@ -285,29 +316,62 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
         expect(got).toEqual(expected.map((r) => r.id));
         expect(pages).toBe(4);
 
-        const first = await posts.paginate({ limit: 2, where: { authorId: author.id }, orderBy: ['score'] });
+        const first = await posts.paginate({
+          limit: 2,
+          where: { authorId: author.id },
+          orderBy: ['score'],
+        });
         const cursor = first.nextCursor as string;
         const [payload, mac] = cursor.split('.') as [string, string];
         const forged = `${Buffer.from(JSON.stringify([9, 1])).toString('base64url')}.${mac}`;
         for (const bad of [forged, `${payload}.AAAA`, 'garbage', `${payload}.${mac}x`]) {
           await expect(
-            posts.paginate({ after: bad, limit: 2, where: { authorId: author.id }, orderBy: ['score'] }),
-          ).rejects.toSatisfy((e) => isRwsErrorCode(e, 'RWS_ORM_INVALID_CURSOR') && (e as OrmError).status === 400);
+            posts.paginate({
+              after: bad,
+              limit: 2,
+              where: { authorId: author.id },
+              orderBy: ['score'],
+            }),
+          ).rejects.toSatisfy(
+            (e) => isRwsErrorCode(e, 'RWS_ORM_INVALID_CURSOR') && (e as OrmError).status === 400,
+          );
         }
         // A cursor from one ordering is refused by another.
         await expect(
-          posts.paginate({ after: cursor, limit: 2, where: { authorId: author.id }, orderBy: ['title'] }),
+          posts.paginate({
+            after: cursor,
+            limit: 2,
+            where: { authorId: author.id },
+            orderBy: ['title'],
+          }),
         ).rejects.toSatisfy((e) => isRwsErrorCode(e, 'RWS_ORM_INVALID_CURSOR'));
       });
 
       test('keyset paginate on a timestamp sort key', async () => {
         const users = db.repo(m.User);
-        for (let i = 0; i < 5; i++) await users.insert({ email: `ts${i}@keyset.example`, name: 'tsk' });
-        const all = await users.findMany({ name: 'tsk' }, { orderBy: [['createdAt', 'desc'], ['id', 'desc']] });
+        for (let i = 0; i < 5; i++)
+          await users.insert({ email: `ts${i}@keyset.example`, name: 'tsk' });
+        const all = await users.findMany(
+          { name: 'tsk' },
+          {
+            orderBy: [
+              ['createdAt', 'desc'],
+              ['id', 'desc'],
+            ],
+          },
+        );
         const got: number[] = [];
         let after: string | null = null;
         do {
-          const page: KeysetPage<Row<typeof m.User>> = await users.paginate({ after, limit: 2, where: { name: 'tsk' }, orderBy: [['createdAt', 'desc'], ['id', 'desc']] });
+          const page: KeysetPage<Row<typeof m.User>> = await users.paginate({
+            after,
+            limit: 2,
+            where: { name: 'tsk' },
+            orderBy: [
+              ['createdAt', 'desc'],
+              ['id', 'desc'],
+            ],
+          });
           got.push(...page.items.map((r) => r.id));
           after = page.nextCursor;
         } while (after !== null);
@@ -332,7 +396,8 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
           .insert({ authorId: 987_654, title: 'orphan', score: 0 })
           .catch((e: unknown) => e);
         expect(isRwsErrorCode(err, 'RWS_ORM_FOREIGN_KEY_VIOLATION')).toBe(true);
-        if (db.dialect !== 'sqlite') expect((err as OrmError).constraint).toBe(`${p}_posts_author_fk`);
+        if (db.dialect !== 'sqlite')
+          expect((err as OrmError).constraint).toBe(`${p}_posts_author_fk`);
         else expect((err as OrmError).constraint).toBeUndefined();
       });
 
@@ -421,7 +486,15 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
         const doc = { a: 1.5, nested: { snake_key: ['x', 'ü'] } };
         const big = 9_007_199_254_740_993n; // 2^53 + 1: not representable as a number
         const data = Uint8Array.from([0, 255, 1, 128, 10, 13]);
-        const row = await kinds.insert({ at, doc, big, flag: true, amount: '12345678901234.123456', data, label: 'ok' });
+        const row = await kinds.insert({
+          at,
+          doc,
+          big,
+          flag: true,
+          amount: '12345678901234.123456',
+          data,
+          label: 'ok',
+        });
         const back = await kinds.findOrFail(row.id);
         expect(back.at?.toISOString()).toBe(at.toISOString());
         expect(back.doc).toEqual(doc);
@@ -432,12 +505,18 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
         expect(back).toEqual(row);
         const f = await kinds.insert({ flag: false, big: -5n });
         const fb = await kinds.findOrFail(f.id);
-        expect(fb).toMatchObject({ flag: false, big: -5n, at: null, doc: null, data: null, amount: null });
+        expect(fb).toMatchObject({
+          flag: false,
+          big: -5n,
+          at: null,
+          doc: null,
+          data: null,
+          amount: null,
+        });
         expect(await kinds.count({ flag: false, big: -5n })).toBe(1);
         expect(await kinds.count({ at })).toBe(1);
       });
     });
-
 
     describe('7. migrations', () => {
       const dirs: string[] = [];
@@ -450,7 +529,8 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
         for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
         return dir;
       };
-      const tables = async () => new Set((await db.kysely.introspection.getTables()).map((t) => t.name));
+      const tables = async () =>
+        new Set((await db.kysely.introspection.getTables()).map((t) => t.name));
 
       test('migrate, status, rollback through .down.sql and down(), in name order', async () => {
         const q = `${p}m`;
@@ -471,7 +551,9 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
         expect(await migrator.migrate()).toEqual([]);
         let t = await tables();
         expect([`${q}_a`, `${q}_b`, `${q}_c`].every((n) => t.has(n))).toBe(true);
-        const notes = await sql<{ note: string }>`select note from ${sql.table(`${q}_a`)}`.execute(db.kysely);
+        const notes = await sql<{ note: string }>`select note from ${sql.table(`${q}_a`)}`.execute(
+          db.kysely,
+        );
         expect(notes.rows.map((r) => r.note)).toEqual(['x;y']);
         const status = await migrator.status();
         expect(status.every((s) => s.isApplied && typeof s.appliedAt === 'string')).toBe(true);
@@ -481,11 +563,15 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
         expect(t.has(`${q}_a`) && !t.has(`${q}_b`) && !t.has(`${q}_c`)).toBe(true);
         expect((await migrator.status()).map((s) => s.isApplied)).toEqual([true, false, false]);
         await expect(migrator.rollback(1)).rejects.toSatisfy(
-          (e) => isRwsErrorCode(e, 'RWS_ORM_MIGRATION_FAILED') && String((e as Error).message).includes('001_first'),
+          (e) =>
+            isRwsErrorCode(e, 'RWS_ORM_MIGRATION_FAILED') &&
+            String((e as Error).message).includes('001_first'),
         );
         expect(await migrator.migrate()).toEqual(['002_second', '003_third']);
         // Every step is checked before any runs: nothing is reverted when one has no down.
-        await expect(migrator.rollback(3)).rejects.toSatisfy((e) => isRwsErrorCode(e, 'RWS_ORM_MIGRATION_FAILED'));
+        await expect(migrator.rollback(3)).rejects.toSatisfy((e) =>
+          isRwsErrorCode(e, 'RWS_ORM_MIGRATION_FAILED'),
+        );
         expect((await migrator.status()).every((s) => s.isApplied)).toBe(true);
         await migrator.rollback(2);
         await drop(db, [`${q}_a`, `${q}_migrations`, `${q}_migrations_lock`]);
@@ -503,7 +589,9 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
         expect(isRwsErrorCode(err, 'RWS_ORM_MIGRATION_FAILED')).toBe(true);
         expect((err as Error).message).toContain('002_bad');
         expect((await migrator.status()).map((s) => s.isApplied)).toEqual([true, false, false]);
-        const rows = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(`${q}_ok`)}`.execute(db.kysely);
+        const rows = await sql<{
+          n: unknown;
+        }>`select count(*) as n from ${sql.table(`${q}_ok`)}`.execute(db.kysely);
         // In a transaction the first insert of 002 is rolled back; MySQL commits row by row
         // here too because the failed migration is not wrapped (DDL would commit it anyway).
         expect(Number(rows.rows[0]?.n)).toBe(db.dialect === 'mysql' ? 1 : 0);
@@ -522,7 +610,9 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
         const [a, b] = await Promise.all([runChild(arg), runChild(arg)]);
         const all = [...a, ...b].sort();
         expect(all).toEqual(['001_slow', '002_more']);
-        const rows = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(`${q}_log`)}`.execute(db.kysely);
+        const rows = await sql<{
+          n: unknown;
+        }>`select count(*) as n from ${sql.table(`${q}_log`)}`.execute(db.kysely);
         expect(Number(rows.rows[0]?.n)).toBe(2);
         await drop(db, [`${q}_log`, `${q}_migrations`, `${q}_migrations_lock`]);
       });
@@ -559,16 +649,30 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
           },
           transformResult: async (args) => args.result,
         });
-        const withUsers = new Repository(m.UserR, { kysely: counted, dialect: db.dialect, secret: new Uint8Array(32) });
-        const loaded = await withUsers.findMany({ name: 'rel' }, { orderBy: ['id'], with: ['posts', 'profile'] });
+        const withUsers = new Repository(m.UserR, {
+          kysely: counted,
+          dialect: db.dialect,
+          secret: new Uint8Array(32),
+        });
+        const loaded = await withUsers.findMany(
+          { name: 'rel' },
+          { orderBy: ['id'], with: ['posts', 'profile'] },
+        );
         expect(statements).toBe(3);
         expect(loaded.map((u) => u.posts.map((x) => x.title))).toEqual([['a1', 'a2'], ['b1']]);
         expect(loaded[0]?.profile).toBeNull();
         expect(loaded[1]?.profile?.bio).toBe('bee');
 
         const withPosts = db.repo(m.PostR);
-        const ps = await withPosts.findMany({ id: [p1?.id, p2?.id, p3?.id] as number[] }, { orderBy: ['id'], with: ['author', 'tags'] });
-        expect(ps.map((x) => x.author?.email)).toEqual(['rel-a@example.com', 'rel-a@example.com', 'rel-b@example.com']);
+        const ps = await withPosts.findMany(
+          { id: [p1?.id, p2?.id, p3?.id] as number[] },
+          { orderBy: ['id'], with: ['author', 'tags'] },
+        );
+        expect(ps.map((x) => x.author?.email)).toEqual([
+          'rel-a@example.com',
+          'rel-a@example.com',
+          'rel-b@example.com',
+        ]);
         expect(ps.map((x) => x.tags.map((t) => t.name))).toEqual([['red', 'blue'], [], ['blue']]);
         await expect(withPosts.findMany({}, { with: ['nope' as 'tags'] })).rejects.toSatisfy((e) =>
           isRwsErrorCode(e, 'RWS_ORM_INVALID_QUERY'),
@@ -580,8 +684,11 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
 
 async function raiseSerializationFailure(db: Db): Promise<void> {
   if (db.dialect === 'postgres')
-    await sql`do $$ begin raise exception 'forced' using errcode = '40001'; end $$`.execute(db.kysely);
-  else if (db.dialect === 'mysql') await sql`signal sqlstate '40001' set message_text = 'forced'`.execute(db.kysely);
+    await sql`do $$ begin raise exception 'forced' using errcode = '40001'; end $$`.execute(
+      db.kysely,
+    );
+  else if (db.dialect === 'mysql')
+    await sql`signal sqlstate '40001' set message_text = 'forced'`.execute(db.kysely);
   else throw new Error(`${db.dialect} cannot raise a serialization failure on demand`);
 }
 

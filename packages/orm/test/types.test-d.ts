@@ -5,8 +5,8 @@ import {
   defineModel,
   hasMany,
   type Insert,
-  relate,
   type Row,
+  relate,
   type Update,
 } from '../src/index.js';
 
@@ -66,7 +66,10 @@ describe('defineModel', () => {
     void users.findMany({ nope: 1 });
     // @ts-expect-error foreign key must be a column of the target
     hasMany(Post, { foreignKey: 'nope' });
-    const rows = await users.findMany({ email: 'a' }, { with: ['posts'], orderBy: [['email', 'desc']] });
+    const rows = await users.findMany(
+      { email: 'a' },
+      { with: ['posts'], orderBy: [['email', 'desc']] },
+    );
     expectTypeOf(rows[0]?.posts).toEqualTypeOf<Row<typeof Post>[] | undefined>();
     const page = await users.paginate({ page: 1, perPage: 10 });
     expectTypeOf(page.totalPages).toEqualTypeOf<number>();

@@ -119,7 +119,8 @@ const mapMysqlError: ErrorMapper = async (err, run) => {
           status: 409,
           constraint: m?.[2],
           table: m?.[1],
-          columns: m?.[3] === undefined ? [] : m[3].split(',').map((c) => c.trim().replace(/`/g, '')),
+          columns:
+            m?.[3] === undefined ? [] : m[3].split(',').map((c) => c.trim().replace(/`/g, '')),
         },
       );
     }

@@ -46,7 +46,10 @@ function failedColumns(message: string): { table?: string; columns: string[] } {
     .split(',')
     .map((p) => p.trim());
   const table = parts[0]?.split('.')[0];
-  return { ...(table === undefined ? {} : { table }), columns: parts.map((p) => p.split('.')[1] ?? p) };
+  return {
+    ...(table === undefined ? {} : { table }),
+    columns: parts.map((p) => p.split('.')[1] ?? p),
+  };
 }
 
 const mapSqliteError: ErrorMapper = async (err, run) => {

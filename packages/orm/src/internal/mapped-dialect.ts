@@ -26,7 +26,7 @@ export type ErrorMapper = (
 const kMapped = Symbol('rws.orm.mapped');
 
 /** The text that names a database in messages: `postgres database "test" at 127.0.0.1:5432`. */
-export function describeTarget(t: DbTarget): string {
+function describeTarget(t: DbTarget): string {
   if (t.dialect === 'sqlite') return `sqlite database "${t.database ?? ':memory:'}"`;
   const at = t.host === undefined ? '' : ` at ${t.host}${t.port === undefined ? '' : `:${t.port}`}`;
   return `${t.dialect} database "${t.database ?? ''}"${at}`;

@@ -36,7 +36,5 @@ export function splitSql(script: string): string[] {
 }
 
 function isOnlyComments(s: string): boolean {
-  return s
-    .split('\n')
-    .every((line) => line.trim() === '' || line.trim().startsWith('--'));
+  return s.split('\n').every((line) => line.trim() === '' || line.trim().startsWith('--'));
 }
