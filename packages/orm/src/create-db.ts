@@ -115,6 +115,19 @@ interface DbState {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const STATES = new WeakMap<Db, DbState>();
+
+/**
+ * The same Db on another kysely instance of it (a pinned connection): used by the migrator to
+ * run migrations on the session that holds the migration lock.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see Db.kysely.
+export function bindDb(db: Db, kysely: Kysely<any>): Db {
+  const state = STATES.get(db);
+  if (state === undefined) throw new TypeError('bindDb needs a Db from createDb');
+  return makeDb(state, kysely, 0);
+}
+
 function makeDb(
   state: DbState,
   // biome-ignore lint/suspicious/noExplicitAny: see Db.kysely.
@@ -169,6 +182,7 @@ function makeDb(
     close: () => state.root.destroy(),
     [Symbol.asyncDispose]: () => state.root.destroy(),
   };
+  STATES.set(db, state);
   return db;
 }
 

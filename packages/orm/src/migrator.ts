@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
-import type { Db } from './create-db.js';
+import { bindDb, type Db } from './create-db.js';
 import { ERROR_CODES, OrmError } from './errors.js';
 import { splitSql } from './internal/split-sql.js';
 
@@ -157,8 +157,8 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
         .execute();
   }
 
-  async function applied(): Promise<Map<string, string>> {
-    const rows = await k.selectFrom(table).select(['name', 'appliedAt']).execute();
+  async function applied(on: Db = db): Promise<Map<string, string>> {
+    const rows = await on.kysely.selectFrom(table).select(['name', 'appliedAt']).execute();
     return new Map(rows.map((r) => [String(r['name']), String(r['appliedAt'])]));
   }
 
@@ -169,8 +169,8 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
       { status: 503 },
     );
 
-  /** Runs `fn` holding the migration lock. */
-  async function withLock<T>(fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn` holding the migration lock, with the Db to migrate through. */
+  async function withLock<T>(fn: (d: Db) => Promise<T>): Promise<T> {
     if (db.isTransaction)
       throw new OrmError(
         ERROR_CODES.MIGRATION_FAILED,
@@ -191,13 +191,13 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
         }
       }
       try {
-        return await fn();
+        return await fn(db);
       } finally {
         await k.deleteFrom(lockTable).where('owner', '=', owner).execute();
       }
     }
-    // Advisory locks belong to a session: hold one pooled connection for the whole run (the
-    // lock goes away with the connection if the process dies).
+    // Advisory locks belong to a session: hold one pooled connection for the whole run and
+    // migrate through it (the lock goes away with the connection if the process dies).
     return k.connection().execute(async (conn) => {
       const key = `rws_migrate:${table}`;
       for (;;) {
@@ -215,7 +215,7 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
         await sleep(50);
       }
       try {
-        return await fn();
+        return await fn(bindDb(db, conn));
       } finally {
         if (db.dialect === 'postgres')
           await sql`select pg_advisory_unlock(hashtext(${key}))`.execute(conn);
@@ -225,6 +225,7 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
   }
 
   async function step(
+    on: Db,
     name: string,
     run: (d: Db) => Promise<void>,
     record: (d: Db) => Promise<void>,
@@ -234,8 +235,8 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
       await record(d);
     };
     try {
-      if (db.dialect === 'mysql') await body(db);
-      else await db.transaction(body);
+      if (on.dialect === 'mysql') await body(on);
+      else await on.transaction(body);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       throw new OrmError(ERROR_CODES.MIGRATION_FAILED, `migration ${name} failed: ${why}`, {
@@ -246,13 +247,13 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
 
   return {
     migrate: () =>
-      withLock(async () => {
+      withLock(async (on) => {
         const files = await loadMigrations(options.dir);
-        const done = await applied();
+        const done = await applied(on);
         const ran: string[] = [];
         for (const m of files) {
           if (done.has(m.name)) continue;
-          await step(m.name, m.up, (d) =>
+          await step(on, m.name, m.up, (d) =>
             d.kysely
               .insertInto(table)
               .values({ name: m.name, appliedAt: new Date().toISOString() })
@@ -264,14 +265,14 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
         return ran;
       }),
     rollback: (steps = 1) =>
-      withLock(async () => {
+      withLock(async (on) => {
         if (!Number.isInteger(steps) || steps < 1)
           throw new OrmError(
             ERROR_CODES.INVALID_QUERY,
             `rollback steps must be an integer >= 1, got ${String(steps)}`,
           );
         const files = new Map((await loadMigrations(options.dir)).map((m) => [m.name, m]));
-        const names = [...(await applied()).keys()].sort().reverse().slice(0, steps);
+        const names = [...(await applied(on)).keys()].sort().reverse().slice(0, steps);
         for (const name of names) {
           const down = files.get(name)?.down;
           if (down === undefined)
@@ -281,7 +282,7 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
             );
         }
         for (const name of names)
-          await step(name, files.get(name)?.down as (d: Db) => Promise<void>, (d) =>
+          await step(on, name, files.get(name)?.down as (d: Db) => Promise<void>, (d) =>
             d.kysely
               .deleteFrom(table)
               .where('name', '=', name)
