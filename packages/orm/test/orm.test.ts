@@ -7,7 +7,8 @@ import { runOrmConformance, runPrefix } from './run-orm-conformance.js';
 import { MYSQL_URL, POSTGRES_URL } from './targets.js';
 
 const SQLITE_RETRY = {
-  reason: 'SQLite cannot raise a serialization failure (SQLITE_BUSY) on demand in one connection',
+  reason:
+    'one SQLite connection cannot fail its own transaction; test/sqlite-busy.test.ts does it with two',
   tests: ['opt-in retry on a serialization failure raised by the database'],
 };
 
