@@ -39,7 +39,10 @@ export interface CreateDbOptions {
    * must survive a restart or be shared between processes; the default is random per Db.
    */
   readonly cursorSecret?: string | Uint8Array | undefined;
-  /** A kysely Dialect of your own (then `url`/`options` are ignored). */
+  /**
+   * A kysely Dialect of your own (then `url`/`options` are ignored). Errors are mapped to
+   * OrmErrors only by the dialects of `@rws/orm/dialects/*`.
+   */
   readonly kyselyDialect?: Dialect | undefined;
 }
 
