@@ -1,4 +1,6 @@
 /** @module */
+// kysely's raw SQL tag, so migrations and queries need no direct kysely import.
+export { sql } from 'kysely';
 export type { Column, ColumnKind, DialectName } from './column.js';
 export { column } from './column.js';
 export type {

@@ -19,6 +19,7 @@ it('exports', async () => {
       "linkHeader",
       "manyToMany",
       "relate",
+      "sql",
     ]
   `);
 });
