@@ -338,7 +338,7 @@ export class Repository<M extends Model> {
     return this.#byKeys({ [this.#pk]: id });
   }
 
-  /** Updates every row matching `where`; returns how many changed. */
+  /** Updates every row matching `where`; returns how many matched (changed or not). */
   async updateMany(where: Where<M>, patch: Update<M>): Promise<number> {
     const set = this.#toDbRow(this.#stamp(patch as Rec, false));
     const r = await this.#db

@@ -202,6 +202,15 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
         );
       });
 
+      test('update to the same values still finds the row; updateMany counts matched rows', async () => {
+        const tags = db.repo(m.Tag);
+        const t = await tags.insert({ name: 'unchanged' });
+        expect(await tags.update(t.id, { name: 'unchanged' })).toEqual(t);
+        expect(await tags.update(t.id, {})).toEqual(t);
+        expect(await tags.updateMany({ name: 'unchanged' }, { name: 'unchanged' })).toBe(1);
+        expect(await tags.updateMany({ name: 'nobody' }, { name: 'x' })).toBe(0);
+      });
+
       test('upsert inserts, then updates on the unique key', async () => {
         const users = db.repo(m.User);
         const first = await users.upsert(
