@@ -488,7 +488,15 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
     });
 
     describe('6. type round trips', () => {
-      test('dates, JSON, big integers, booleans, decimals, binary, null', async () => {
+      test('dates, JSON, big integers, booleans, decimals, binary, null', async (ctx) => {
+        // The process time zone must not matter: run in one far from UTC.
+        const tz = process.env['TZ'];
+        process.env['TZ'] = 'Pacific/Chatham';
+        ctx.onTestFinished(() => {
+          if (tz === undefined) delete process.env['TZ'];
+          else process.env['TZ'] = tz;
+        });
+        expect(new Date('2024-01-01T00:00:00Z').getTimezoneOffset()).not.toBe(0);
         const kinds = db.repo(m.Kind);
         // A time with milliseconds, written from a non-UTC offset: read back as the same instant.
         const at = new Date('2024-02-29T23:59:58.123+05:30');
@@ -506,6 +514,20 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
         });
         const back = await kinds.findOrFail(row.id);
         expect(back.at?.toISOString()).toBe(at.toISOString());
+        // Stored as the UTC instant (MySQL datetime: the UTC wall time), not local time.
+        const stored = await (db.dialect === 'postgres'
+          ? sql<{
+              s: string;
+            }>`select to_char(at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') as s from ${sql.table(m.Kind.table)} where id = ${row.id}`
+          : db.dialect === 'mysql'
+            ? sql<{
+                s: string;
+              }>`select date_format(at, '%Y-%m-%d %H:%i:%s.%f') as s from ${sql.table(m.Kind.table)} where id = ${row.id}`
+            : sql<{
+                s: string;
+              }>`select replace(replace(at, 'T', ' '), 'Z', '') as s from ${sql.table(m.Kind.table)} where id = ${row.id}`
+        ).execute(db.kysely);
+        expect(String(stored.rows[0]?.s).slice(0, 23)).toBe('2024-02-29 18:29:58.123');
         expect(back.doc).toEqual(doc);
         expect(back.big).toBe(big);
         expect(back.flag).toBe(true);
