@@ -40,6 +40,7 @@ const NAMES = [
   'graceful-shutdown',
   'gateway',
   'reverse-proxy',
+  'orm-users-api',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -315,6 +316,30 @@ describe('examples', () => {
     expect(example.stdout()).toContain('streamed POST -> { bytes: 131072 }');
     const relay = await fetch(`${example.url}/relay`);
     expect(await relay.json()).toMatchObject({ via: 'pool', upstream: { hits: 12 } });
+  });
+
+  test('orm-users-api: insert, 409 on a duplicate, keyset pages with Link, 404, bad cursor 400', async () => {
+    const { url } = ex('orm-users-api');
+    for (const email of ['b@example.com', 'a@example.com', 'c@example.com']) {
+      const res = await fetch(`${url}/users`, { method: 'POST', body: JSON.stringify({ email }) });
+      expect(res.status).toBe(201);
+    }
+    const dup = await fetch(`${url}/users`, {
+      method: 'POST',
+      body: JSON.stringify({ email: 'a@example.com' }),
+    });
+    expect(dup.status).toBe(409);
+    expect(await dup.json()).toMatchObject({ error: { code: 'RWS_ORM_UNIQUE_VIOLATION' } });
+    const first = await fetch(`${url}/users?limit=2`);
+    const page1 = (await first.json()) as { items: { email: string }[]; next: string };
+    expect(page1.items.map((u) => u.email)).toEqual(['a@example.com', 'b@example.com']);
+    const link = first.headers.get('link') ?? '';
+    expect(link).toMatch(/^<http:\/\/[^>]+after=[^>]+>; rel="next"$/);
+    const next = link.slice(1, link.indexOf('>'));
+    const page2 = (await (await fetch(next)).json()) as { items: { email: string }[]; next: null };
+    expect(page2).toMatchObject({ items: [{ email: 'c@example.com' }], next: null });
+    expect((await fetch(`${url}/users/999`)).status).toBe(404);
+    expect((await fetch(`${url}/users?after=${page1.next}x`)).status).toBe(400);
   });
 
   test('graceful-shutdown finishes an in-flight request after SIGTERM and exits 0', async () => {

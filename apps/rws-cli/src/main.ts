@@ -9,6 +9,7 @@ import { renderHelp } from './config/help.js';
 import { type ConfigProblem, formatProblem } from './config/problem.js';
 import { type ResolveConfigResult, resolveConfig } from './config/resolve-config.js';
 import type { ServerConfig } from './config/schema.js';
+import { runDbCommand } from './db-command.js';
 import { isGatewayMode, type StartContext } from './start.js';
 import { VERSION } from './version.js';
 
@@ -67,6 +68,7 @@ function summary(config: ServerConfig, warnings: number, gateway: string | null)
  * start, 2 a command-line usage error.
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'db') return runDbCommand(argv.slice(1), io);
   const resolve = (): ResolveConfigResult =>
     resolveConfig({
       argv,

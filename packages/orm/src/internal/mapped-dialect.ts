@@ -1,0 +1,139 @@
+import {
+  type AbortableOperationOptions,
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type QueryResult,
+  type TransactionSettings,
+} from 'kysely';
+import { ERROR_CODES, OrmError } from '../errors.js';
+
+/** Where a database lives, for connection-failure messages (never the password). */
+export interface DbTarget {
+  readonly dialect: 'postgres' | 'mysql' | 'sqlite';
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  readonly database?: string | undefined;
+}
+
+/** Turns a driver error into an OrmError, or returns undefined to rethrow it unchanged. */
+export type ErrorMapper = (
+  err: unknown,
+  run: (sql: string, params?: readonly unknown[]) => Promise<QueryResult<Record<string, unknown>>>,
+) => Promise<OrmError | undefined>;
+
+const kMapped = Symbol('rws.orm.mapped');
+
+/** The text that names a database in messages: `postgres database "test" at 127.0.0.1:5432`. */
+function describeTarget(t: DbTarget): string {
+  if (t.dialect === 'sqlite') return `sqlite database "${t.database ?? ':memory:'}"`;
+  const at = t.host === undefined ? '' : ` at ${t.host}${t.port === undefined ? '' : `:${t.port}`}`;
+  return `${t.dialect} database "${t.database ?? ''}"${at}`;
+}
+
+function connectionFailed(t: DbTarget, err: unknown): OrmError {
+  if (err instanceof OrmError) return err;
+  const reason = err instanceof Error ? err.message : String(err);
+  return new OrmError(
+    ERROR_CODES.CONNECTION_FAILED,
+    `cannot connect to ${describeTarget(t)}: ${reason}`,
+    { cause: err, status: 503 },
+  );
+}
+
+/**
+ * Wraps a kysely Dialect so that its connections map constraint violations to OrmErrors and
+ * connection failures name the host and database. The result is still a kysely Dialect: the
+ * contract is used as it is (CONVENTIONS #10), only the connection's executeQuery is patched.
+ */
+export function mappedDialect(inner: Dialect, target: DbTarget, mapError: ErrorMapper): Dialect {
+  return {
+    createAdapter: () => inner.createAdapter(),
+    createQueryCompiler: () => inner.createQueryCompiler(),
+    createIntrospector: (db) => inner.createIntrospector(db),
+    createDriver: () => new MappedDriver(inner.createDriver(), target, mapError),
+  };
+}
+
+class MappedDriver implements Driver {
+  readonly #inner: Driver;
+  readonly #target: DbTarget;
+  readonly #mapError: ErrorMapper;
+
+  constructor(inner: Driver, target: DbTarget, mapError: ErrorMapper) {
+    this.#inner = inner;
+    this.#target = target;
+    this.#mapError = mapError;
+  }
+
+  async init(options?: AbortableOperationOptions): Promise<void> {
+    try {
+      await this.#inner.init(options);
+    } catch (err) {
+      throw connectionFailed(this.#target, err);
+    }
+  }
+
+  async acquireConnection(options?: AbortableOperationOptions): Promise<DatabaseConnection> {
+    let conn: DatabaseConnection;
+    try {
+      conn = await this.#inner.acquireConnection(options);
+    } catch (err) {
+      throw connectionFailed(this.#target, err);
+    }
+    const patched = conn as DatabaseConnection & { [kMapped]?: true };
+    if (patched[kMapped] !== true) {
+      const execute = conn.executeQuery.bind(conn);
+      const mapError = this.#mapError;
+      const run = (sql: string, params: readonly unknown[] = []) =>
+        execute<Record<string, unknown>>(CompiledQuery.raw(sql, [...params]));
+      patched.executeQuery = async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+        try {
+          return await execute<R>(query);
+        } catch (err) {
+          throw (await mapError(err, run).catch(() => undefined)) ?? err;
+        }
+      };
+      patched[kMapped] = true;
+    }
+    return conn;
+  }
+
+  beginTransaction(conn: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    return this.#inner.beginTransaction(conn, settings);
+  }
+  commitTransaction(conn: DatabaseConnection): Promise<void> {
+    return this.#inner.commitTransaction(conn);
+  }
+  rollbackTransaction(conn: DatabaseConnection): Promise<void> {
+    return this.#inner.rollbackTransaction(conn);
+  }
+  async savepoint(
+    conn: DatabaseConnection,
+    name: string,
+    compile: Parameters<NonNullable<Driver['savepoint']>>[2],
+  ): Promise<void> {
+    await this.#inner.savepoint?.(conn, name, compile);
+  }
+  async rollbackToSavepoint(
+    conn: DatabaseConnection,
+    name: string,
+    compile: Parameters<NonNullable<Driver['rollbackToSavepoint']>>[2],
+  ): Promise<void> {
+    await this.#inner.rollbackToSavepoint?.(conn, name, compile);
+  }
+  async releaseSavepoint(
+    conn: DatabaseConnection,
+    name: string,
+    compile: Parameters<NonNullable<Driver['releaseSavepoint']>>[2],
+  ): Promise<void> {
+    await this.#inner.releaseSavepoint?.(conn, name, compile);
+  }
+  releaseConnection(conn: DatabaseConnection, options?: AbortableOperationOptions): Promise<void> {
+    return this.#inner.releaseConnection(conn, options);
+  }
+  destroy(options?: AbortableOperationOptions): Promise<void> {
+    return this.#inner.destroy(options);
+  }
+}
