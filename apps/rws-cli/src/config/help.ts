@@ -41,6 +41,7 @@ export function renderHelp(version: string): string {
 Usage:
   rws [ROOT] [flags]           serve ROOT (default: the current directory) on http://127.0.0.1:7878
   rws check [--config FILE]    check the configuration, list every problem, and exit
+  rws db <migrate|rollback|status|new>  run database migrations (@rws/orm; rws db --help)
 
 Flags (precedence: flags > RWS_CONFIG_* env vars > rws.config.toml > defaults):
 ${lines.join('\n')}
