@@ -1,6 +1,8 @@
 import { OPCODE } from './opcodes.js';
 import { ProtocolError } from './protocol-error.js';
 
+const EMPTY = Buffer.alloc(0);
+
 /** One parsed frame, payload unmasked. */
 export interface Frame {
   readonly fin: boolean;
@@ -28,7 +30,7 @@ export interface FrameParserOptions {
  */
 export class FrameParser {
   readonly #options: FrameParserOptions;
-  #buffer: Buffer = Buffer.alloc(0);
+  #buffer: Buffer = EMPTY;
   /** Opcode of the data message being fragmented, or 0 when none is open. */
   #fragmentedOpcode = 0;
   #isFailed = false;
@@ -37,29 +39,32 @@ export class FrameParser {
     this.#options = options;
   }
 
-  /** Parses `chunk` after any bytes kept from earlier; returns the frames it completed. */
-  push(chunk: Uint8Array): Frame[] {
-    if (this.#isFailed) return [];
+  /**
+   * Parses `chunk` after any bytes kept from earlier and yields each frame it completes, in
+   * order; a violation throws when the parser reaches it, so the frames before it are
+   * handled first. Iterate the result to the end (or stop after a Close frame).
+   */
+  *push(chunk: Uint8Array): Generator<Frame, void, undefined> {
+    if (this.#isFailed) return;
     const buf =
       this.#buffer.length === 0
         ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
         : Buffer.concat([this.#buffer, chunk]);
-    const frames: Frame[] = [];
     let pos = 0;
     try {
       for (;;) {
         const frame = this.#parseOne(buf, pos);
         if (frame === null) break;
-        frames.push(frame.frame);
         pos = frame.end;
+        yield frame.frame;
       }
     } catch (err) {
       this.#isFailed = true;
       throw err;
+    } finally {
+      // Keep only the incomplete tail, copied so the caller's chunk can be reused.
+      this.#buffer = pos === buf.length ? EMPTY : Buffer.from(buf.subarray(pos));
     }
-    // Keep only the incomplete tail; copy it so the caller's chunk can be reused.
-    this.#buffer = pos === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(pos));
-    return frames;
   }
 
   #parseOne(buf: Buffer, start: number): { frame: Frame; end: number } | null {
