@@ -12,7 +12,8 @@ import { type Frame, FrameParser } from '../../src/websocket/frame-parser.js';
 import { type UpgradeWebSocketOptions, upgradeWebSocket } from '../../src/websocket/index.js';
 
 export const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
-export const ACCEPT = 's3pPLMBiTxaQ9kFG3fxOoYvw8zI=';
+/** RFC 6455 §1.3's sample answer for KEY. */
+export const ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';
 
 export interface WsServer {
   server: Http1Server;
