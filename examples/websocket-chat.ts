@@ -20,11 +20,10 @@ const room = createTopic();
 const app = createApp();
 
 // Ordinary middleware sees the handshake like any request and could refuse it (auth, limits).
-app.use({
-  handle: (req, next) => {
-    console.log(`${req.method} ${req.path}${req.upgrade ? ` (upgrade: ${req.upgrade.protocol})` : ''}`);
-    return next(req);
-  },
+app.use((req, next) => {
+  const upgrade = req.upgrade ? ` (upgrade: ${req.upgrade.protocol})` : '';
+  console.log(`${req.method} ${req.path}${upgrade}`);
+  return next(req);
 });
 
 app.get('/', () =>

@@ -95,8 +95,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<Http1ErrorCode, string>> = {
   RWS_HTTP1_FILE_NOT_FOUND: 'server: a file response body names a file that does not exist (404).',
   RWS_HTTP1_UPGRADE_UNAVAILABLE:
     'server: `req.upgrade.accept()` was called twice, after the response started, or after the request ended.',
-  RWS_HTTP1_WS_NOT_OPEN:
-    'WebSocket: `send()` or `ping()` on a socket that is closing or closed.',
+  RWS_HTTP1_WS_NOT_OPEN: 'WebSocket: `send()` or `ping()` on a socket that is closing or closed.',
   RWS_HTTP1_WS_HANDSHAKE_FAILED:
     'WebSocket client: the server refused the opening handshake or answered it wrongly (status, Sec-WebSocket-Accept, protocol, extensions).',
   RWS_HTTP1_WS_INVALID_ARGUMENT:

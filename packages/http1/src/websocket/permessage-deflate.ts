@@ -32,7 +32,7 @@ export interface DeflateParams {
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
 /** Splits a Sec-WebSocket-Extensions value into offers: name plus parameters. */
-export function parseExtensions(
+function parseExtensions(
   value: string,
 ): { name: string; params: Map<string, string | true> }[] {
   const out: { name: string; params: Map<string, string | true> }[] = [];

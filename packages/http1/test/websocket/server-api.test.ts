@@ -333,7 +333,9 @@ describe('Topic: broadcast encodes once and reaches every member', () => {
     ]);
     await expect.poll(() => topic.size).toBe(3);
     const received = clients.map(() => [] as string[]);
-    clients.forEach((c, i) => c.on('message', (d: Buffer) => received[i]!.push(d.toString())));
+    for (const [i, c] of clients.entries()) {
+      c.on('message', (d: Buffer) => received[i]!.push(d.toString()));
+    }
     clients[0]!.send('hello all');
     await expect.poll(() => received).toEqual([[], ['hello all'], ['hello all']]);
     clients[2]!.close();
