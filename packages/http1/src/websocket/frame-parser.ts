@@ -1,8 +1,6 @@
 import { OPCODE } from './opcodes.js';
 import { ProtocolError } from './protocol-error.js';
 
-const EMPTY = Buffer.alloc(0);
-
 /** One parsed frame, payload unmasked. */
 export interface Frame {
   readonly fin: boolean;
@@ -30,7 +28,11 @@ export interface FrameParserOptions {
  */
 export class FrameParser {
   readonly #options: FrameParserOptions;
-  #buffer: Buffer = EMPTY;
+  /** Bytes of an incomplete frame, kept as received until enough have arrived to parse it. */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  /** Bytes the incomplete frame needs in all (header and payload), when known. */
+  #need = 0;
   /** Opcode of the data message being fragmented, or 0 when none is open. */
   #fragmentedOpcode = 0;
   #isFailed = false;
@@ -42,14 +44,21 @@ export class FrameParser {
   /**
    * Parses `chunk` after any bytes kept from earlier and yields each frame it completes, in
    * order; a violation throws when the parser reaches it, so the frames before it are
-   * handled first. Iterate the result to the end (or stop after a Close frame).
+   * handled first. Iterate the result to the end (or stop after a Close frame). Chunks are
+   * kept by reference until their frame is complete: do not modify them after the call.
    */
   *push(chunk: Uint8Array): Generator<Frame, void, undefined> {
     if (this.#isFailed) return;
-    const buf =
-      this.#buffer.length === 0
-        ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-        : Buffer.concat([this.#buffer, chunk]);
+    let buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.#pendingBytes > 0) {
+      this.#pending.push(buf);
+      this.#pendingBytes += buf.length;
+      // A large frame arrives in many chunks: join them once, not once per chunk.
+      if (this.#pendingBytes < this.#need) return;
+      buf = Buffer.concat(this.#pending, this.#pendingBytes);
+      this.#pending = [];
+      this.#pendingBytes = 0;
+    }
     let pos = 0;
     try {
       for (;;) {
@@ -62,12 +71,15 @@ export class FrameParser {
       this.#isFailed = true;
       throw err;
     } finally {
-      // Keep only the incomplete tail, copied so the caller's chunk can be reused.
-      this.#buffer = pos === buf.length ? EMPTY : Buffer.from(buf.subarray(pos));
+      if (pos < buf.length && !this.#isFailed) {
+        this.#pending = [buf.subarray(pos)];
+        this.#pendingBytes = buf.length - pos;
+      }
     }
   }
 
   #parseOne(buf: Buffer, start: number): { frame: Frame; end: number } | null {
+    this.#need = 2;
     if (buf.length - start < 2) return null;
     const b0 = buf[start] as number;
     const b1 = buf[start + 1] as number;
@@ -106,10 +118,12 @@ export class FrameParser {
     }
     let pos = start + 2;
     if (length === 126) {
+      this.#need = 4;
       if (buf.length - pos < 2) return null;
       length = buf.readUInt16BE(pos);
       pos += 2;
     } else if (length === 127) {
+      this.#need = 10;
       if (buf.length - pos < 8) return null;
       const high = buf.readUInt32BE(pos);
       if (high & 0x80000000) throw new ProtocolError(1002, 'a 64-bit length with the MSB set');
@@ -125,16 +139,26 @@ export class FrameParser {
     }
     const maskAt = pos;
     if (isMasked) pos += 4;
-    if (buf.length - pos < length) return null;
+    if (buf.length - pos < length) {
+      this.#need = pos - start + length;
+      return null;
+    }
     const payload = Buffer.from(buf.subarray(pos, pos + length));
     if (isMasked) {
       const m0 = buf[maskAt] as number;
       const m1 = buf[maskAt + 1] as number;
       const m2 = buf[maskAt + 2] as number;
       const m3 = buf[maskAt + 3] as number;
-      for (let i = 0; i < length; i++) {
-        const m = (i & 3) === 0 ? m0 : (i & 3) === 1 ? m1 : (i & 3) === 2 ? m2 : m3;
-        payload[i] = (payload[i] as number) ^ m;
+      const whole = length & ~3;
+      let i = 0;
+      for (; i < whole; i += 4) {
+        payload[i] = (payload[i] as number) ^ m0;
+        payload[i + 1] = (payload[i + 1] as number) ^ m1;
+        payload[i + 2] = (payload[i + 2] as number) ^ m2;
+        payload[i + 3] = (payload[i + 3] as number) ^ m3;
+      }
+      for (; i < length; i++) {
+        payload[i] = (payload[i] as number) ^ ((i & 3) === 0 ? m0 : (i & 3) === 1 ? m1 : m2);
       }
     }
     if (!isControl) {
