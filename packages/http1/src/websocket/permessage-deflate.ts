@@ -32,9 +32,7 @@ export interface DeflateParams {
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
 /** Splits a Sec-WebSocket-Extensions value into offers: name plus parameters. */
-function parseExtensions(
-  value: string,
-): { name: string; params: Map<string, string | true> }[] {
+function parseExtensions(value: string): { name: string; params: Map<string, string | true> }[] {
   const out: { name: string; params: Map<string, string | true> }[] = [];
   for (const item of value.split(',')) {
     const parts = item.split(';').map((p) => p.trim());

@@ -508,9 +508,12 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
         );
         return Promise.reject(err);
       }
-      return ws.#state === WebSocket.OPEN
-        ? ws.#writeFrame(frame)
-        : Promise.reject(notOpen('publish'));
+      if (ws.#state !== WebSocket.OPEN) return Promise.reject(notOpen('publish'));
+      // Behind a send still being compressed, so messages keep their order.
+      if (ws.#pendingCompressions === 0) return ws.#writeFrame(frame);
+      const p = ws.#sendChain.then(() => ws.#writeFrame(frame));
+      ws.#sendChain = p.catch(noop);
+      return p;
     };
   }
 }

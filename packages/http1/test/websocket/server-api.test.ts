@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { compose, type Middleware, text } from '@rws/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WsClient from 'ws';
+import { createServer } from '../../src/index.js';
 import { createTopic, upgradeWebSocket, WebSocket } from '../../src/websocket/index.js';
 import {
   ACCEPT,
@@ -315,6 +316,27 @@ describe('the server-side WebSocket', () => {
     client.send('x');
     expect(await done).toBe(1011);
     expect(String(errors[0])).toContain('boom');
+  });
+});
+
+describe('the upgraded connection leaves HTTP timeouts behind', () => {
+  it('an idle WebSocket outlives requestTimeoutMs, keepAliveTimeoutMs and headersTimeoutMs', async () => {
+    const server = createServer(
+      (req) => upgradeWebSocket(req, { onMessage: (m, ws) => ws.send(m) }),
+      {
+        headersTimeoutMs: 100,
+        keepAliveTimeoutMs: 100,
+        requestTimeoutMs: 150,
+        onError: () => {},
+      },
+    );
+    const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+    onTestFinished(() => server.close({ graceMs: 50 }));
+    const client = await open(`ws://127.0.0.1:${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const echoed = new Promise((resolve) => client.once('message', (d) => resolve(String(d))));
+    client.send('still here');
+    expect(await echoed).toBe('still here');
   });
 });
 
