@@ -9,7 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { createTestCertificates, type TestCertificates } from '@rws/test-helpers';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { connectWebSocket, type WebSocketMessage } from '../../src/websocket/index.js';
+import { createServer } from '../../src/index.js';
+import {
+  connectWebSocket,
+  encodeFrame,
+  upgradeWebSocket,
+  type WebSocketMessage,
+} from '../../src/websocket/index.js';
 
 let certs: TestCertificates | undefined;
 beforeAll(() => {
@@ -190,6 +196,38 @@ describe('connectWebSocket refuses a bad handshake', () => {
     });
   });
 
+  it('fails with 1002 when the server sends a masked frame (RFC 6455 §5.1)', async () => {
+    let fromClient = Buffer.alloc(0);
+    const url = await (async () => {
+      const http = createHttpServer();
+      http.on('upgrade', (req, socket) => {
+        socket.on('data', (d: Buffer) => {
+          fromClient = Buffer.concat([fromClient, d]);
+        });
+        socket.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept(String(req.headers['sec-websocket-key']))}\r\n\r\n`,
+        );
+        socket.write(encodeFrame(1, Buffer.from('masked'), { mask: true }));
+      });
+      await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+      onTestFinished(() => {
+        http.closeAllConnections();
+        http.close();
+      });
+      return `ws://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    })();
+    const errors: unknown[] = [];
+    const ws = await connectWebSocket(url, { onError: (e) => errors.push(e) });
+    expect((await ws.closed).code).toBe(1002);
+    expect(String(errors[0])).toContain('must not be masked');
+    // The client's Close frame is masked and carries 1002.
+    await expect.poll(() => fromClient.length).toBeGreaterThanOrEqual(8);
+    expect(fromClient[0]).toBe(0x88);
+    expect(fromClient[1]! & 0x80).toBe(0x80);
+    const code = ((fromClient[6]! ^ fromClient[2]!) << 8) | (fromClient[7]! ^ fromClient[3]!);
+    expect(code).toBe(1002);
+  });
+
   it('rejects a URL that is not ws:// or wss://', async () => {
     await expect(connectWebSocket('http://127.0.0.1:1/')).rejects.toMatchObject({
       code: 'RWS_HTTP1_WS_INVALID_ARGUMENT',
@@ -207,5 +245,31 @@ describe('connectWebSocket refuses a bad handshake', () => {
     await expect(connectWebSocket(`ws://127.0.0.1:${port}`)).rejects.toMatchObject({
       code: 'RWS_HTTP1_CONNECT_FAILED',
     });
+  });
+});
+
+describe('connectWebSocket against upgradeWebSocket (rws on both ends)', () => {
+  it('negotiates deflate with a capped client window and echoes in both directions', async () => {
+    const server = createServer((req) =>
+      upgradeWebSocket(req, {
+        deflate: { clientMaxWindowBits: 10, thresholdBytes: 0 },
+        protocols: ['rws'],
+        onMessage: (m, ws) => ws.send(m),
+      }),
+    );
+    const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+    onTestFinished(() => server.close({ graceMs: 50 }));
+    const ws = await connectWebSocket(`ws://127.0.0.1:${port}/`, {
+      deflate: { thresholdBytes: 0 },
+      protocols: ['rws'],
+    });
+    expect(ws.protocol).toBe('rws');
+    expect(ws.extensions).toBe('permessage-deflate; client_max_window_bits=10');
+    for (const m of ['short', 'y'.repeat(200_000), new Uint8Array([0, 255, 0, 255])]) {
+      await ws.send(m);
+      const got = await first(ws);
+      expect(typeof got === 'string' ? got : [...got]).toEqual(typeof m === 'string' ? m : [...m]);
+    }
+    expect(await ws.close()).toEqual({ code: 1000, reason: '', wasClean: true });
   });
 });

@@ -275,7 +275,8 @@ describe('the server-side WebSocket', () => {
     const closes: number[] = [];
     const { port, url } = await startWs({
       pingIntervalMs: 50,
-      pongTimeoutMs: 100,
+      // Generous: the ws client must answer in time even on a loaded machine.
+      pongTimeoutMs: 400,
       onClose: (info) => closes.push(info.code),
     });
     // `ws` answers pings automatically.
@@ -284,7 +285,7 @@ describe('the server-side WebSocket', () => {
     alive.on('ping', () => pings++);
     // The raw client reads frames but never answers.
     const silent = await rawConnect(port);
-    await silent.ended(2000);
+    await silent.ended(4000);
     expect(silent.frames.some((f) => f.opcode === 9)).toBe(true);
     expect(pings).toBeGreaterThanOrEqual(2);
     expect(alive.readyState).toBe(WsClient.OPEN);
