@@ -227,6 +227,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     this.#state = WebSocket.CLOSING;
     this.#sendClose(code, reasonBytes);
     this.#startCloseTimer();
+    this.#wakeReader?.();
+    this.#wakeReader = null;
     return this.closed;
   }
 
@@ -421,7 +423,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     this.#queue.push(message);
     this.#wakeConsumer?.();
     this.#wakeConsumer = null;
-    if (this.#queue.length >= QUEUE_LIMIT) {
+    // Backpressure while open; once closing, reading must go on to see the peer's Close.
+    while (this.#queue.length >= QUEUE_LIMIT && this.#state === WebSocket.OPEN) {
       await new Promise<void>((resolve) => {
         this.#wakeReader = resolve;
       });

@@ -201,6 +201,30 @@ describe('the server-side WebSocket', () => {
     await expect.poll(() => ws.readyState).toBe(WebSocket.CLOSED);
   });
 
+  it('iteration applies backpressure; close() after leaving the loop still completes the handshake', async () => {
+    let socket: WebSocket | null = null;
+    let seen = 0;
+    const { port } = await startWs({
+      onOpen: async (ws) => {
+        socket = ws;
+        for await (const _m of ws) if (++seen === 2) break;
+      },
+      closeTimeoutMs: 2000,
+    });
+    const client = await rawConnect(port);
+    // Far more than the 16-message queue: the server stops reading once it is full.
+    for (let i = 0; i < 200; i++) client.send(1, `m${i}`);
+    await expect.poll(() => seen).toBe(2);
+    const closing = (socket as unknown as WebSocket).close(4100, 'enough');
+    expect(await client.closeCode()).toBe(4100);
+    // Our Close comes after the 198 messages the server has not read yet: it must read past
+    // them (dropping them) to see it, rather than stay paused for the abandoned loop.
+    const payload = Buffer.from([0x10, 0x04]);
+    client.send(8, payload);
+    client.socket.end();
+    expect(await closing).toEqual({ code: 4100, reason: '', wasClean: true });
+  });
+
   it('send() waits for the socket when the peer does not read, and bufferedAmount shows the backlog', async () => {
     let socket: WebSocket | null = null;
     const { port } = await startWs({ onOpen: (ws) => (socket = ws) });
