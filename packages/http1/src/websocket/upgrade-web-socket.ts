@@ -59,7 +59,7 @@ export async function upgradeWebSocket(
   const refusal = checkHandshake(req, options);
   if (refusal !== null) return refusal;
   const upgrade = req.upgrade;
-  if (upgrade === undefined) return refuse(426, 'a WebSocket handshake is required');
+  if (upgrade === undefined) return refuse(426, 'a WebSocket handshake is required', req);
   const isH1 = upgrade.kind === 'upgrade';
   const headers = new Headers();
   if (isH1) {
@@ -125,7 +125,7 @@ function checkHandshake(req: Request, options: UpgradeWebSocketOptions): Respons
   const isExtendedConnect = upgrade?.kind === 'connect' && upgrade.protocol === 'websocket';
   if (!isExtendedConnect) {
     const asksWebSocket = splitTokens(req.headers.get('upgrade'), true).includes('websocket');
-    if (!asksWebSocket) return refuse(426, 'this resource speaks WebSocket only');
+    if (!asksWebSocket) return refuse(426, 'this resource speaks WebSocket only', req);
     if (req.method !== 'GET') {
       const res = refuse(405, `a WebSocket handshake must be GET, not ${req.method}`);
       res.headers.set('allow', 'GET');
@@ -137,7 +137,7 @@ function checkHandshake(req: Request, options: UpgradeWebSocketOptions): Respons
     if (upgrade === undefined) return refuse(400, 'the request cannot be upgraded');
   }
   if (req.headers.get('sec-websocket-version')?.trim() !== '13') {
-    const res = refuse(426, 'only WebSocket version 13 is supported');
+    const res = refuse(426, 'only WebSocket version 13 is supported', req);
     res.headers.set('sec-websocket-version', '13');
     return res;
   }
@@ -168,9 +168,10 @@ function isOriginAllowed(origin: string, req: Request, check: OriginCheck): bool
   return check.includes(origin);
 }
 
-function refuse(status: number, message: string): Response {
+function refuse(status: number, message: string, req?: Request): Response {
   const headers = new Headers({ 'content-type': 'text/plain; charset=utf-8' });
-  if (status === 426) {
+  // Upgrade and Connection are HTTP/1.1 fields; h2 and h3 forbid them (RFC 9113 §8.2.2).
+  if (status === 426 && (req === undefined || req.protocol.startsWith('http/1'))) {
     headers.set('upgrade', 'websocket');
     headers.set('connection', 'Upgrade');
   }
