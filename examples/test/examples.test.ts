@@ -41,6 +41,7 @@ const NAMES = [
   'gateway',
   'reverse-proxy',
   'orm-users-api',
+  'websocket-chat',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -308,6 +309,36 @@ describe('examples', () => {
     }
     controller.abort();
     expect(received).toContain('event: tick\nid: 1\ndata: {"now":');
+  });
+
+  test('websocket-chat: /echo echoes, /chat broadcasts to the room (Node WebSocket client)', async () => {
+    const { url } = ex('websocket-chat');
+    const wsUrl = url.replace('http://', 'ws://');
+    const open = (path: string): Promise<WebSocket> =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(`${wsUrl}${path}`);
+        ws.onopen = () => resolve(ws);
+        ws.onerror = () => reject(new Error(`cannot open ${path}`));
+      });
+    const next = (ws: WebSocket): Promise<string> =>
+      new Promise((resolve) => {
+        ws.addEventListener('message', (e) => resolve(String(e.data)), { once: true });
+      });
+    const echo = await open('/echo');
+    const echoed = next(echo);
+    echo.send('hello');
+    expect(await echoed).toBe('hello');
+    echo.close();
+    const alice = await open('/chat');
+    expect(await next(alice)).toBe('someone joined (1 here)');
+    const bobJoined = next(alice);
+    const bob = await open('/chat');
+    expect(await bobJoined).toBe('someone joined (2 here)');
+    const heard = next(alice);
+    bob.send('hi alice');
+    expect(await heard).toBe('hi alice');
+    alice.close();
+    bob.close();
   });
 
   test('http-client: request(), pool and a streamed upload, then /relay', async () => {

@@ -32,6 +32,10 @@ export const ERROR_CODES = {
   INVALID_RESPONSE: 'RWS_HTTP1_INVALID_RESPONSE',
   FILE_NOT_FOUND: 'RWS_HTTP1_FILE_NOT_FOUND',
   UPGRADE_UNAVAILABLE: 'RWS_HTTP1_UPGRADE_UNAVAILABLE',
+  // WebSocket (src/websocket/).
+  WS_NOT_OPEN: 'RWS_HTTP1_WS_NOT_OPEN',
+  WS_HANDSHAKE_FAILED: 'RWS_HTTP1_WS_HANDSHAKE_FAILED',
+  WS_INVALID_ARGUMENT: 'RWS_HTTP1_WS_INVALID_ARGUMENT',
   // Client and pool (see internal/client-errors.ts).
   CONNECT_TIMEOUT: 'RWS_HTTP1_CONNECT_TIMEOUT',
   CONNECT_FAILED: 'RWS_HTTP1_CONNECT_FAILED',
@@ -91,4 +95,9 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<Http1ErrorCode, string>> = {
   RWS_HTTP1_FILE_NOT_FOUND: 'server: a file response body names a file that does not exist (404).',
   RWS_HTTP1_UPGRADE_UNAVAILABLE:
     'server: `req.upgrade.accept()` was called twice, after the response started, or after the request ended.',
+  RWS_HTTP1_WS_NOT_OPEN: 'WebSocket: `send()` or `ping()` on a socket that is closing or closed.',
+  RWS_HTTP1_WS_HANDSHAKE_FAILED:
+    'WebSocket client: the server refused the opening handshake or answered it wrongly (status, Sec-WebSocket-Accept, protocol, extensions).',
+  RWS_HTTP1_WS_INVALID_ARGUMENT:
+    'WebSocket: an invalid URL, close code, close reason longer than 123 bytes, ping payload longer than 125 bytes, or option.',
 };

@@ -21,4 +21,22 @@ describe('public API', () => {
       ]
     `);
   });
+
+  it('exports exactly these names from @rws/http1/websocket', async () => {
+    expect(Object.keys(await import('../src/websocket/index.js')).sort()).toMatchInlineSnapshot(`
+      [
+        "FrameParser",
+        "OPCODE",
+        "ProtocolError",
+        "Topic",
+        "WebSocket",
+        "acceptKey",
+        "connectWebSocket",
+        "createTopic",
+        "encodeFrame",
+        "isValidCloseCode",
+        "upgradeWebSocket",
+      ]
+    `);
+  });
 });

@@ -1,0 +1,56 @@
+import { randomFillSync } from 'node:crypto';
+
+/** Options of `encodeFrame`. */
+export interface EncodeFrameOptions {
+  /** Last frame of the message. Default true. */
+  readonly fin?: boolean | undefined;
+  /** RSV1: the message is compressed (permessage-deflate, RFC 7692 §6). Default false. */
+  readonly rsv1?: boolean | undefined;
+  /** Mask the payload with a random key: clients must, servers must not (RFC 6455 §5.3). */
+  readonly mask?: boolean | undefined;
+}
+
+// Masking keys come from a pool refilled 1 KiB at a time: one crypto call per 256 frames.
+const maskPool = Buffer.alloc(1024);
+let maskOffset = maskPool.length;
+
+/**
+ * Serialises one frame (RFC 6455 §5.2): header with the shortest length encoding (7, 16 or
+ * 64 bits), then the payload, masked when `mask` is set. Returns a fresh buffer.
+ */
+export function encodeFrame(
+  opcode: number,
+  payload: Uint8Array,
+  options: EncodeFrameOptions = {},
+): Uint8Array {
+  const length = payload.byteLength;
+  const isMasked = options.mask === true;
+  const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;
+  const headerBytes = 2 + lengthBytes + (isMasked ? 4 : 0);
+  const out = Buffer.allocUnsafe(headerBytes + length);
+  out[0] = (options.fin === false ? 0 : 0x80) | (options.rsv1 === true ? 0x40 : 0) | opcode;
+  if (lengthBytes === 0) out[1] = length;
+  else if (lengthBytes === 2) {
+    out[1] = 126;
+    out.writeUInt16BE(length, 2);
+  } else {
+    out[1] = 127;
+    out.writeBigUInt64BE(BigInt(length), 2);
+  }
+  if (!isMasked) {
+    out.set(payload, headerBytes);
+    return out;
+  }
+  out[1] = (out[1] as number) | 0x80;
+  if (maskOffset === maskPool.length) {
+    randomFillSync(maskPool);
+    maskOffset = 0;
+  }
+  const keyAt = 2 + lengthBytes;
+  maskPool.copy(out, keyAt, maskOffset, maskOffset + 4);
+  maskOffset += 4;
+  for (let i = 0; i < length; i++) {
+    out[headerBytes + i] = (payload[i] as number) ^ (out[keyAt + (i & 3)] as number);
+  }
+  return out;
+}

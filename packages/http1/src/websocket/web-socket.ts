@@ -1,0 +1,553 @@
+import { TextDecoder } from 'node:util';
+import { RwsError, type Tunnel } from '@rws/core';
+import { ERROR_CODES } from '../errors.js';
+import { encodeFrame } from './encode-frame.js';
+import { type Frame, FrameParser } from './frame-parser.js';
+import { isValidCloseCode, OPCODE } from './opcodes.js';
+import type { PerMessageDeflate } from './permessage-deflate.js';
+import { ProtocolError } from './protocol-error.js';
+
+/** A message as delivered: text frames as a string, binary frames as bytes. */
+export type WebSocketMessage = string | Uint8Array;
+
+/** How a WebSocket ended. */
+export interface CloseInfo {
+  /**
+   * The close code (RFC 6455 §7.4): the peer's, the one we failed the connection with, 1005
+   * when a Close frame carried none, 1006 when the connection dropped without a handshake.
+   */
+  readonly code: number;
+  readonly reason: string;
+  /** True when both Close frames were exchanged and the connection ended in order. */
+  readonly wasClean: boolean;
+}
+
+/** Callbacks of a WebSocket; each receives the socket last. */
+export interface WebSocketHandlers {
+  /**
+   * Called for each complete message. When it is set, messages are not queued for async
+   * iteration. A thrown error or rejected promise goes to `onError` and closes with 1011.
+   */
+  readonly onMessage?: ((message: WebSocketMessage, ws: WebSocket) => unknown) | undefined;
+  /** Called once when the connection has ended, cleanly or not. */
+  readonly onClose?: ((info: CloseInfo, ws: WebSocket) => void) | undefined;
+  /** Called for a protocol violation by the peer, a failing handler or a failing write. */
+  readonly onError?: ((error: unknown, ws: WebSocket) => void) | undefined;
+}
+
+/** Options of a `WebSocket` beyond its handlers; `upgradeWebSocket`/`connectWebSocket` fill them. */
+export interface WebSocketOptions extends WebSocketHandlers {
+  /** True for the server side: incoming frames must be masked, outgoing never are. */
+  readonly isServer: boolean;
+  /** The negotiated subprotocol, or ''. */
+  readonly protocol?: string | undefined;
+  /** The negotiated Sec-WebSocket-Extensions value, or ''. */
+  readonly extensions?: string | undefined;
+  /** The negotiated permessage-deflate state, or null. */
+  readonly deflate?: PerMessageDeflate | null | undefined;
+  /** Largest message (after inflation) and frame accepted; past it 1009. Default 16 MiB. */
+  readonly maxMessageBytes?: number | undefined;
+  /** Send a Ping this often (0 = never). Default 30000 on the server, 0 on the client. */
+  readonly pingIntervalMs?: number | undefined;
+  /** Drop the connection (1006) when a Pong does not follow a Ping within this. Default 10000. */
+  readonly pongTimeoutMs?: number | undefined;
+  /** Drop the connection when the closing handshake takes longer than this. Default 5000. */
+  readonly closeTimeoutMs?: number | undefined;
+  /** Messages shorter than this are sent uncompressed. Default 1024. */
+  readonly deflateThresholdBytes?: number | undefined;
+}
+
+/**
+ * Writes an already encoded, unmasked frame to a server-side socket (the broadcast helper
+ * encodes once for many sockets). Internal: not exported from the package.
+ */
+export let writeEncodedFrame: (ws: WebSocket, frame: Uint8Array) => Promise<void>;
+
+const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** Messages queued for async iteration before reading from the peer pauses. */
+const QUEUE_LIMIT = 16;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * One end of a WebSocket connection (RFC 6455) over a core `Tunnel`, so it runs on any
+ * transport that yields one: an HTTP/1.1 101 upgrade, an h2/h3 extended CONNECT stream, or a
+ * client's 101. Created by `upgradeWebSocket` and `connectWebSocket`.
+ *
+ * Messages arrive through `onMessage` or by async iteration (`for await (const m of ws)`);
+ * iteration pauses reading from the peer while 16 messages wait, so a slow consumer holds
+ * the sender back. `send()` resolves once the frame is handed to the socket and waits while
+ * the socket's buffer is full.
+ */
+export class WebSocket implements AsyncIterable<WebSocketMessage> {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+
+  /** The negotiated subprotocol, or ''. */
+  readonly protocol: string;
+  /** The negotiated extensions (Sec-WebSocket-Extensions), or ''. */
+  readonly extensions: string;
+  /** Resolves once the connection has ended (never rejects). */
+  readonly closed: Promise<CloseInfo>;
+
+  readonly #options: WebSocketOptions;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #parser: FrameParser;
+  readonly #deflate: PerMessageDeflate | null;
+  readonly #maxMessageBytes: number;
+  readonly #mask: boolean;
+  #state: number = WebSocket.OPEN;
+  #bufferedBytes = 0;
+  #resolveClosed: (info: CloseInfo) => void = noop;
+  /** The Close frame received from the peer, once it arrived. */
+  #peerClose: { code: number; reason: string } | null = null;
+  #isCloseSent = false;
+  #closeTimer: NodeJS.Timeout | null = null;
+  #pingTimer: NodeJS.Timeout | null = null;
+  #pongTimer: NodeJS.Timeout | null = null;
+  /** Serialises sends while compression (async) is in play, so frames keep their order. */
+  #sendChain: Promise<void> = Promise.resolve();
+  #pendingCompressions = 0;
+  // The message being assembled from fragments.
+  #msgOpcode = 0;
+  #msgCompressed = false;
+  #msgParts: Uint8Array[] = [];
+  #msgBytes = 0;
+  #msgText = '';
+  #decoder: TextDecoder | null = null;
+  // Async iteration.
+  readonly #queue: WebSocketMessage[] = [];
+  #wakeConsumer: (() => void) | null = null;
+  #wakeReader: (() => void) | null = null;
+
+  constructor(tunnel: Tunnel, options: WebSocketOptions) {
+    this.#options = options;
+    this.protocol = options.protocol ?? '';
+    this.extensions = options.extensions ?? '';
+    this.#deflate = options.deflate ?? null;
+    this.#maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.#mask = !options.isServer;
+    this.#reader = tunnel.readable.getReader();
+    this.#writer = tunnel.writable.getWriter();
+    this.#writer.closed.catch(noop);
+    this.#parser = new FrameParser({
+      expectMasked: options.isServer,
+      // A compressed frame may be slightly larger than its inflated message.
+      maxFrameBytes:
+        this.#deflate === null ? this.#maxMessageBytes : compressedLimit(this.#maxMessageBytes),
+      allowRsv1: this.#deflate !== null,
+    });
+    this.closed = new Promise<CloseInfo>((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    const interval = options.pingIntervalMs ?? (options.isServer ? 30_000 : 0);
+    if (interval > 0) {
+      this.#pingTimer = setInterval(() => this.#keepalive(), interval);
+      this.#pingTimer.unref();
+    }
+    void this.#readLoop();
+  }
+
+  /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3), as in the browser API. */
+  get readyState(): number {
+    return this.#state;
+  }
+
+  /** Bytes passed to `send()` and not yet handed to the socket. */
+  get bufferedAmount(): number {
+    return this.#bufferedBytes;
+  }
+
+  /**
+   * Sends a text (string) or binary (bytes) message. Resolves when the frame is handed to the
+   * socket; waits while the socket's write buffer is full (backpressure). Rejects with
+   * `RWS_HTTP1_WS_NOT_OPEN` once closing has begun.
+   */
+  send(data: WebSocketMessage): Promise<void> {
+    if (this.#state !== WebSocket.OPEN) return Promise.reject(notOpen('send'));
+    const opcode = typeof data === 'string' ? OPCODE.TEXT : OPCODE.BINARY;
+    const payload = typeof data === 'string' ? Buffer.from(data) : data;
+    const deflate = this.#deflate;
+    const threshold = this.#options.deflateThresholdBytes ?? 1024;
+    if (deflate !== null && payload.byteLength >= threshold) {
+      this.#bufferedBytes += payload.byteLength;
+      this.#pendingCompressions++;
+      const p = this.#sendChain.then(async () => {
+        try {
+          const compressed = await deflate.compress(payload);
+          this.#bufferedBytes -= payload.byteLength;
+          await this.#writeFrame(encodeFrame(opcode, compressed, { rsv1: true, mask: this.#mask }));
+        } finally {
+          this.#pendingCompressions--;
+        }
+      });
+      this.#sendChain = p.catch(noop);
+      return p;
+    }
+    const frame = encodeFrame(opcode, payload, { mask: this.#mask });
+    if (this.#pendingCompressions === 0) return this.#writeFrame(frame);
+    this.#bufferedBytes += frame.byteLength;
+    const p = this.#sendChain.then(() => {
+      this.#bufferedBytes -= frame.byteLength;
+      return this.#writeFrame(frame);
+    });
+    this.#sendChain = p.catch(noop);
+    return p;
+  }
+
+  /** Sends a Ping with up to 125 bytes of payload; the peer answers with a Pong. */
+  ping(data: WebSocketMessage = EMPTY): Promise<void> {
+    if (this.#state !== WebSocket.OPEN) return Promise.reject(notOpen('ping'));
+    const payload = typeof data === 'string' ? Buffer.from(data) : data;
+    if (payload.byteLength > 125) {
+      return Promise.reject(
+        new RwsError(ERROR_CODES.WS_INVALID_ARGUMENT, 'a ping payload is at most 125 bytes'),
+      );
+    }
+    return this.#control(OPCODE.PING, payload);
+  }
+
+  /**
+   * Starts the closing handshake (RFC 6455 §7.1.2) with `code` (1000, 1001-1003, 1007-1014
+   * or 3000-4999) and a reason of at most 123 bytes, and resolves once the connection has
+   * ended. The connection is dropped when the peer does not answer within `closeTimeoutMs`.
+   * Closing a socket that is already closing just waits.
+   */
+  close(code = 1000, reason = ''): Promise<CloseInfo> {
+    if (!isValidCloseCode(code)) {
+      throw new RwsError(ERROR_CODES.WS_INVALID_ARGUMENT, `invalid close code ${code}`);
+    }
+    const reasonBytes = Buffer.from(reason);
+    if (reasonBytes.byteLength > 123) {
+      throw new RwsError(ERROR_CODES.WS_INVALID_ARGUMENT, 'a close reason is at most 123 bytes');
+    }
+    if (this.#state !== WebSocket.OPEN) return this.closed;
+    this.#state = WebSocket.CLOSING;
+    this.#sendClose(code, reasonBytes);
+    this.#startCloseTimer();
+    this.#wakeReader?.();
+    this.#wakeReader = null;
+    return this.closed;
+  }
+
+  /** Drops the connection at once, without a closing handshake (close code 1006). */
+  terminate(): void {
+    this.#finish(1006, '', false);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<WebSocketMessage> {
+    for (;;) {
+      const next = this.#queue.shift();
+      if (next !== undefined) {
+        this.#wakeReader?.();
+        this.#wakeReader = null;
+        yield next;
+        continue;
+      }
+      if (this.#state === WebSocket.CLOSED || this.#peerClose !== null) return;
+      await new Promise<void>((resolve) => {
+        this.#wakeConsumer = resolve;
+      });
+    }
+  }
+
+  // ---- writing -------------------------------------------------------------------------
+
+  #writeFrame(frame: Uint8Array): Promise<void> {
+    const n = frame.byteLength;
+    this.#bufferedBytes += n;
+    return this.#writer.write(frame).then(
+      () => {
+        this.#bufferedBytes -= n;
+      },
+      (err: unknown) => {
+        this.#bufferedBytes -= n;
+        throw err;
+      },
+    );
+  }
+
+  /** Control frames may go between fragments, but not between a compressed frame and its send. */
+  #control(opcode: number, payload: Uint8Array): Promise<void> {
+    const frame = encodeFrame(opcode, payload, { mask: this.#mask });
+    if (this.#pendingCompressions === 0) return this.#writeFrame(frame);
+    const p = this.#sendChain.then(() => this.#writeFrame(frame));
+    this.#sendChain = p.catch(noop);
+    return p;
+  }
+
+  #sendClose(code: number, reason: Uint8Array): void {
+    if (this.#isCloseSent) return;
+    this.#isCloseSent = true;
+    let payload: Uint8Array = EMPTY;
+    if (code !== 1005) {
+      const buf = Buffer.allocUnsafe(2 + reason.byteLength);
+      buf.writeUInt16BE(code, 0);
+      buf.set(reason, 2);
+      payload = buf;
+    }
+    this.#control(OPCODE.CLOSE, payload).catch(noop);
+  }
+
+  /** The server ends the TCP connection first (RFC 6455 §7.1.1) once both Close frames crossed. */
+  #endOurSide(): void {
+    const p = this.#pendingCompressions === 0 ? Promise.resolve() : this.#sendChain;
+    void p.then(() => this.#writer.close()).catch(noop);
+  }
+
+  #startCloseTimer(): void {
+    if (this.#closeTimer !== null) return;
+    this.#closeTimer = setTimeout(() => {
+      const peer = this.#peerClose;
+      this.#finish(peer?.code ?? 1006, peer?.reason ?? '', false);
+    }, this.#options.closeTimeoutMs ?? 5000);
+    this.#closeTimer.unref();
+  }
+
+  #keepalive(): void {
+    if (this.#state !== WebSocket.OPEN || this.#pongTimer !== null) return;
+    this.#pongTimer = setTimeout(() => {
+      this.#options.onError?.(new Error('no pong within pongTimeoutMs'), this);
+      this.#finish(1006, 'pong timeout', false);
+    }, this.#options.pongTimeoutMs ?? 10_000);
+    this.#pongTimer.unref();
+    this.#control(OPCODE.PING, EMPTY).catch(noop);
+  }
+
+  // ---- reading -------------------------------------------------------------------------
+
+  async #readLoop(): Promise<void> {
+    try {
+      for (;;) {
+        const { value, done } = await this.#reader.read();
+        if (done) break;
+        if (this.#state === WebSocket.CLOSED) return;
+        if (this.#peerClose !== null) continue; // nothing may follow a Close frame
+        for (const frame of this.#parser.push(value)) {
+          await this.#onFrame(frame);
+          if (this.#peerClose !== null || this.#state === WebSocket.CLOSED) break;
+        }
+      }
+      // The peer ended its side.
+      const peer = this.#peerClose;
+      if (peer !== null && this.#isCloseSent) this.#finish(peer.code, peer.reason, true);
+      else this.#finish(1006, '', false);
+    } catch (err) {
+      if (err instanceof ProtocolError) this.#fail(err);
+      else this.#finish(this.#peerClose?.code ?? 1006, this.#peerClose?.reason ?? '', false);
+    }
+  }
+
+  async #onFrame(frame: Frame): Promise<void> {
+    switch (frame.opcode) {
+      case OPCODE.PING:
+        if (this.#state === WebSocket.OPEN) this.#control(OPCODE.PONG, frame.payload).catch(noop);
+        return;
+      case OPCODE.PONG:
+        if (this.#pongTimer !== null) clearTimeout(this.#pongTimer);
+        this.#pongTimer = null;
+        return;
+      case OPCODE.CLOSE:
+        this.#onClose(frame.payload);
+        return;
+      default:
+        await this.#onData(frame);
+    }
+  }
+
+  async #onData(frame: Frame): Promise<void> {
+    if (frame.opcode !== OPCODE.CONTINUATION) {
+      this.#msgOpcode = frame.opcode;
+      this.#msgCompressed = frame.rsv1;
+      this.#msgParts = [];
+      this.#msgBytes = 0;
+      this.#msgText = '';
+      this.#decoder =
+        frame.opcode === OPCODE.TEXT && !frame.rsv1
+          ? new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+          : null;
+    }
+    this.#msgBytes += frame.payload.byteLength;
+    const limit = this.#msgCompressed
+      ? compressedLimit(this.#maxMessageBytes)
+      : this.#maxMessageBytes;
+    if (this.#msgBytes > limit) {
+      throw new ProtocolError(1009, `a message exceeds ${this.#maxMessageBytes} bytes`);
+    }
+    if (this.#decoder !== null) {
+      // Streaming decode validates UTF-8 across fragment boundaries and fails fast.
+      this.#msgText += decodeOrThrow(this.#decoder, frame.payload, !frame.fin);
+    } else {
+      this.#msgParts.push(frame.payload);
+    }
+    if (!frame.fin) return;
+    let message: WebSocketMessage;
+    if (this.#msgCompressed && this.#deflate !== null) {
+      const inflated = await this.#deflate.decompress(
+        concat(this.#msgParts, this.#msgBytes),
+        this.#maxMessageBytes,
+      );
+      message =
+        this.#msgOpcode === OPCODE.TEXT
+          ? decodeOrThrow(
+              new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }),
+              inflated,
+              false,
+            )
+          : inflated;
+    } else if (this.#decoder !== null) {
+      message = this.#msgText;
+    } else {
+      message = concat(this.#msgParts, this.#msgBytes);
+    }
+    this.#msgParts = [];
+    this.#msgText = '';
+    this.#decoder = null;
+    if (this.#state !== WebSocket.OPEN) return; // we are closing: drop late messages
+    await this.#deliver(message);
+  }
+
+  async #deliver(message: WebSocketMessage): Promise<void> {
+    const onMessage = this.#options.onMessage;
+    if (onMessage !== undefined) {
+      try {
+        const result = onMessage(message, this);
+        if (isPromise(result)) result.catch((err: unknown) => this.#handlerFailed(err));
+      } catch (err) {
+        this.#handlerFailed(err);
+      }
+      return;
+    }
+    this.#queue.push(message);
+    this.#wakeConsumer?.();
+    this.#wakeConsumer = null;
+    // Backpressure while open; once closing, reading must go on to see the peer's Close.
+    while (this.#queue.length >= QUEUE_LIMIT && this.#state === WebSocket.OPEN) {
+      await new Promise<void>((resolve) => {
+        this.#wakeReader = resolve;
+      });
+    }
+  }
+
+  #handlerFailed(err: unknown): void {
+    this.#options.onError?.(err, this);
+    if (this.#state === WebSocket.OPEN) this.close(1011, 'internal error').catch(noop);
+  }
+
+  #onClose(payload: Uint8Array): void {
+    let code = 1005;
+    let reason = '';
+    if (payload.byteLength === 1) throw new ProtocolError(1002, 'a close payload of one byte');
+    if (payload.byteLength >= 2) {
+      code = ((payload[0] as number) << 8) | (payload[1] as number);
+      if (!isValidCloseCode(code)) throw new ProtocolError(1002, `invalid close code ${code}`);
+      reason = decodeOrThrow(
+        new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }),
+        payload.subarray(2),
+        false,
+      );
+    }
+    this.#peerClose = { code, reason };
+    // Echo the peer's code (RFC 6455 §5.5.1) unless we already sent our own Close.
+    if (this.#state === WebSocket.OPEN) {
+      this.#state = WebSocket.CLOSING;
+      this.#sendClose(code, Buffer.from(reason));
+    }
+    this.#wakeConsumer?.();
+    this.#wakeConsumer = null;
+    this.#startCloseTimer();
+    if (this.#options.isServer) this.#endOurSide();
+  }
+
+  /** _Fail the WebSocket Connection_ (RFC 6455 §7.1.7): send Close with the code, then drop. */
+  #fail(err: ProtocolError): void {
+    if (this.#state === WebSocket.CLOSED) return;
+    this.#options.onError?.(err, this);
+    this.#state = WebSocket.CLOSING;
+    this.#sendClose(err.closeCode, Buffer.from(err.message.slice(0, 123)));
+    const finish = (): void => this.#finish(err.closeCode, err.message, false);
+    const p = this.#pendingCompressions === 0 ? Promise.resolve() : this.#sendChain;
+    const timer = setTimeout(finish, this.#options.closeTimeoutMs ?? 5000);
+    timer.unref();
+    void p
+      .then(() => this.#writer.close())
+      .catch(noop)
+      .then(() => {
+        clearTimeout(timer);
+        finish();
+      });
+  }
+
+  #finish(code: number, reason: string, wasClean: boolean): void {
+    if (this.#state === WebSocket.CLOSED) return;
+    this.#state = WebSocket.CLOSED;
+    for (const t of [this.#closeTimer, this.#pingTimer, this.#pongTimer]) {
+      if (t !== null) clearTimeout(t);
+    }
+    this.#reader.cancel().catch(noop);
+    this.#writer.abort().catch(noop);
+    this.#deflate?.close();
+    this.#wakeConsumer?.();
+    this.#wakeConsumer = null;
+    this.#wakeReader?.();
+    this.#wakeReader = null;
+    const info: CloseInfo = { code, reason, wasClean };
+    this.#resolveClosed(info);
+    try {
+      this.#options.onClose?.(info, this);
+    } catch (err) {
+      this.#options.onError?.(err, this);
+    }
+  }
+
+  static {
+    writeEncodedFrame = (ws, frame) => {
+      if (ws.#mask) {
+        const err = new RwsError(
+          ERROR_CODES.WS_INVALID_ARGUMENT,
+          'only server sockets take shared frames',
+        );
+        return Promise.reject(err);
+      }
+      if (ws.#state !== WebSocket.OPEN) return Promise.reject(notOpen('publish'));
+      // Behind a send still being compressed, so messages keep their order.
+      if (ws.#pendingCompressions === 0) return ws.#writeFrame(frame);
+      const p = ws.#sendChain.then(() => ws.#writeFrame(frame));
+      ws.#sendChain = p.catch(noop);
+      return p;
+    };
+  }
+}
+
+function compressedLimit(max: number): number {
+  // Deflate can grow incompressible data by a few bytes per 16 KiB block.
+  return max + Math.ceil(max / 1000) + 1024;
+}
+
+function decodeOrThrow(decoder: TextDecoder, bytes: Uint8Array, isStream: boolean): string {
+  try {
+    return decoder.decode(bytes, { stream: isStream });
+  } catch {
+    throw new ProtocolError(1007, 'a text message is not valid UTF-8');
+  }
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  return Buffer.concat(parts, total);
+}
+
+function notOpen(what: string): RwsError {
+  return new RwsError(
+    ERROR_CODES.WS_NOT_OPEN,
+    `cannot ${what}: the WebSocket is closing or closed`,
+  );
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as Promise<unknown> | null)?.then === 'function';
+}
+
+function noop(): void {}
