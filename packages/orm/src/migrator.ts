@@ -141,15 +141,20 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
   const lockTimeoutMs = options.lockTimeoutMs ?? 60_000;
   const k = db.kysely;
 
-  async function ensureTables(): Promise<void> {
-    await k.schema
+  /**
+   * Creates the bookkeeping tables. On PostgreSQL and MySQL this runs while holding the lock:
+   * two `CREATE TABLE IF NOT EXISTS` at once can still collide there (PostgreSQL's pg_type
+   * unique index), so only the lock holder creates them.
+   */
+  async function ensureTables(on: typeof k = k): Promise<void> {
+    await on.schema
       .createTable(table)
       .ifNotExists()
       .addColumn('name', 'varchar(255)', (c) => c.primaryKey())
       .addColumn('appliedAt', 'varchar(32)', (c) => c.notNull())
       .execute();
     if (db.dialect === 'sqlite')
-      await k.schema
+      await on.schema
         .createTable(lockTable)
         .ifNotExists()
         .addColumn('id', 'integer', (c) => c.primaryKey())
@@ -176,9 +181,10 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
         ERROR_CODES.MIGRATION_FAILED,
         'migrations cannot run inside db.transaction()',
       );
-    await ensureTables();
     const deadline = Date.now() + lockTimeoutMs;
     if (db.dialect === 'sqlite') {
+      // SQLite serialises schema changes through its file lock; the lock table must exist first.
+      await ensureTables();
       const owner = randomUUID();
       for (;;) {
         try {
@@ -215,6 +221,7 @@ export function createMigrator(db: Db, options: MigratorOptions): Migrator {
         await sleep(50);
       }
       try {
+        await ensureTables(conn);
         return await fn(bindDb(db, conn));
       } finally {
         if (db.dialect === 'postgres')
