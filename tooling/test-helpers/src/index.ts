@@ -20,4 +20,5 @@ export {
 } from './errors-doc-sync.js';
 export type { NginxOptions, RunningNginx } from './nginx.js';
 export { findNginx, startNginx } from './nginx.js';
+export { connectRedis } from './redis.js';
 export { REQUEST_TARGET_CASES } from './target-cases.js';
