@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseArgs, parseToml } from '../src/index.js';
 import { cleanEnv, sourceArgs, startCli, tempDir } from './cli-process.js';
 
 const basic = (user: string, password: string): string =>
@@ -195,5 +196,53 @@ describe('rws check: basic auth', () => {
       `  auth:     basic, realm "Restricted" · users alice · htpasswd ${join(dir, 'bad.htpasswd')}\n`,
     );
     expect(ok.stdout).not.toContain('s3cret');
+  });
+});
+
+describe('basic_auth values', () => {
+  it('--basic-auth repeats; a later entry for a user replaces the earlier', () => {
+    const parsed = parseArgs([
+      '--basic-auth',
+      'alice:one',
+      '--basic-auth=bob:two:with:colons',
+      '--basic-auth',
+      'alice:three',
+    ]);
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.values.get('basicAuth')).toEqual({ alice: 'three', bob: 'two:with:colons' });
+  });
+
+  it.each<[string, string]>([
+    ['nocolon', 'must be "user:password" (no colon found)'],
+    [':pw', 'the user name is empty'],
+    ['alice:', 'the password of "alice" is empty'],
+    ['alice:a\tb', 'the entry of "alice" has a control character'],
+  ])('--basic-auth %j is refused: %s', (raw, message) => {
+    const parsed = parseArgs(['--basic-auth', raw]);
+    expect(parsed.problems.map((p) => p.message)).toEqual([message]);
+  });
+
+  it('TOML: a list or a table; a string, a number or an empty password is refused', () => {
+    expect(parseToml('basic_auth = ["a:1", "b:2"]\n', 'f.toml').values.get('basicAuth')).toEqual({
+      a: '1',
+      b: '2',
+    });
+    expect(parseToml('[basic_auth]\na = "1"\n', 'f.toml').values.get('basicAuth')).toEqual({
+      a: '1',
+    });
+    const bad = parseToml(
+      'basic_auth = "a:1"\nbasic_auth_realm = ""\n[cors]\nallow_all = true\n',
+      'f.toml',
+    );
+    expect(bad.problems.map((p) => `${p.line}: ${p.key}: ${p.message}`)).toEqual([
+      '1: basic_auth: must be a list of "user:password" strings or a table of user = password, got a string',
+      '2: basic_auth_realm: must be a non-empty string, got ""',
+    ]);
+    expect(
+      parseToml('[basic_auth]\na = 1\nb = ""\n', 'f.toml').problems.map((p) => p.message),
+    ).toEqual(['a must be a password string, got 1']);
+    expect(parseToml('[basic_auth]\nb = ""\n', 'f.toml').problems.map((p) => p.message)).toEqual([
+      'the password of "b" is empty',
+    ]);
   });
 });
