@@ -4,6 +4,7 @@ import { cors } from '@rws/middleware/cors';
 import { requestId } from '@rws/middleware/request-id';
 import { serveStatic } from '@rws/middleware/static';
 import type { ServerConfig } from './config/schema.js';
+import { siteAuth } from './internal/site-auth.js';
 
 /** Options of `createHandler()`: where the access log goes (tests capture it). */
 export interface CreateHandlerOptions {
@@ -24,8 +25,13 @@ export interface CreateHandlerOptions {
 /**
  * The handler `rws` serves for a configuration, outermost first: request id → access log
  * (`config.logFormat`) → the configured `headers` → CORS (`config.cors`, only when `allowAll` or
- * `allowOrigins` is set) → the gateway, when given → static files from `config.root` (directory
- * listing, SPA fallback, `404.html`) → 404.
+ * `allowOrigins` is set) → basic auth (`config.basicAuth` / `basicAuthFile`, when set) → the
+ * gateway, when given → static files from `config.root` (directory listing, SPA fallback,
+ * `404.html`) → 404.
+ *
+ * Basic auth sits after CORS on purpose: browsers send CORS preflights (OPTIONS) without
+ * credentials, so CORS answers them, and a 401 still carries the CORS headers the page needs to
+ * read it. The server's `/healthz` and `/readyz` answer before this handler and stay open.
  *
  * Throws an `RwsError` when a value the config layer accepts is still invalid for a
  * middleware (e.g. a CORS origin with a path); `startServer` reports it.
@@ -61,6 +67,7 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
     write: options.writeLog,
     isTTY,
   });
+  const auth = siteAuth(config);
   const gateway = options.gateway;
   const tail: Middleware[] =
     gateway === undefined ? [files] : config.isRootSet ? [gateway, files] : [gateway];
@@ -84,6 +91,7 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
             }),
           ]
         : []),
+      ...(auth === null ? [] : [auth]),
       ...tail,
     ],
     notFound,

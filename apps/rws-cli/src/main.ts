@@ -4,12 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative } from 'node:path';
+import { isRwsError } from '@rws/core';
 import { createGateway, GatewayConfigError } from '@rws/proxy';
 import { renderHelp } from './config/help.js';
 import { type ConfigProblem, formatProblem } from './config/problem.js';
 import { type ResolveConfigResult, resolveConfig } from './config/resolve-config.js';
 import type { ServerConfig } from './config/schema.js';
 import { runDbCommand } from './db-command.js';
+import { hasSiteAuth, siteAuth } from './internal/site-auth.js';
 import { isGatewayMode, type StartContext } from './start.js';
 import { VERSION } from './version.js';
 
@@ -55,6 +57,17 @@ function summary(config: ServerConfig, warnings: number, gateway: string | null)
   );
   const headerNames = Object.keys(config.headers);
   if (headerNames.length > 0) lines.push(`  headers:  ${headerNames.join(', ')}`);
+  if (hasSiteAuth(config)) {
+    // User names only: passwords never reach the output.
+    const users = Object.keys(config.basicAuth);
+    const from = [
+      ...(users.length > 0 ? [`users ${users.join(', ')}`] : []),
+      ...(config.basicAuthFile === null ? [] : [`htpasswd ${config.basicAuthFile}`]),
+    ];
+    lines.push(
+      `  auth:     basic, realm ${JSON.stringify(config.basicAuthRealm)} · ${from.join(' · ')}`,
+    );
+  }
   if (config.virtualHosts.length > 0) {
     lines.push(`  vhosts:   ${config.virtualHosts.map((h) => h.domain).join(', ')}`);
   }
@@ -99,6 +112,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 1;
   }
   if (result.command === 'check') {
+    try {
+      // Reads the htpasswd file as `rws` would: a bad line or a bcrypt hash is reported here.
+      siteAuth(result.config);
+    } catch (err) {
+      if (!isRwsError(err)) throw err;
+      io.stderr(`rws: ${err.message}\n`);
+      return 1;
+    }
     let gateway: string | null = null;
     if (isGatewayMode(result.config)) {
       // Build it for real (env vars, key and htpasswd files, static roots), then close it:

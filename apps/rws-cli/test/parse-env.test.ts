@@ -55,6 +55,9 @@ describe('parseEnv', () => {
       'headers',
       { 'X-Frame-Options': 'DENY', 'Permissions-Policy': 'camera=(), geolocation=()' },
     ],
+    ['RWS_CONFIG_BASIC_AUTH', 'alice:pa:ss\nbob:x\n', 'basicAuth', { alice: 'pa:ss', bob: 'x' }],
+    ['RWS_CONFIG_BASIC_AUTH_FILE', 'users.htpasswd', 'basicAuthFile', 'users.htpasswd'],
+    ['RWS_CONFIG_BASIC_AUTH_REALM', 'team', 'basicAuthRealm', 'team'],
     ['RWS_CONFIG_SHUTDOWN_GRACE_MS', '500', 'shutdownGraceMs', 500],
     ['RWS_CONFIG_OPEN', 'true', 'open', true],
     ['RWS_CONFIG_FILE', 'x.toml', 'configFile', 'x.toml'],
@@ -66,7 +69,7 @@ describe('parseEnv', () => {
 
   it('every key that has an env var is covered above', () => {
     const names = CONFIG_KEYS.map((k) => k.env).filter((e) => e !== null && !e.includes('{N}'));
-    expect(names.length).toBe(39);
+    expect(names.length).toBe(42);
   });
 
   it('reads virtual hosts until the first missing DOMAIN', () => {

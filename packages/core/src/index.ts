@@ -1,5 +1,6 @@
 /** @module */
 
+export { asciiLower } from './ascii-lower.js';
 export type { BodyOptions, BodyReadOptions } from './body.js';
 export { Body, DEFAULT_BODY_LIMIT } from './body.js';
 export { compose } from './compose.js';

@@ -1,3 +1,5 @@
+import { asciiLower } from './ascii-lower.js';
+
 /**
  * The host name of a `Host` field, `:authority` or host pattern, normalised for comparison:
  * the port removed, ASCII letters lower-cased and one trailing dot dropped (`Example.COM.:8080`
@@ -18,20 +20,4 @@ export function normalizeHost(host: string): string {
   }
   if (end > 1 && host.charCodeAt(end - 1) === 46 /* . */) end--;
   return asciiLower(end === host.length ? host : host.slice(0, end));
-}
-
-/** Lower-cases ASCII letters only (host names are ASCII; `toLowerCase` is locale-free but maps more). */
-function asciiLower(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 65 && c <= 90) {
-      let out = s.slice(0, i);
-      for (let j = i; j < s.length; j++) {
-        const d = s.charCodeAt(j);
-        out += d >= 65 && d <= 90 ? String.fromCharCode(d + 32) : s[j];
-      }
-      return out;
-    }
-  }
-  return s;
 }

@@ -14,6 +14,7 @@ it('exports exactly these names', async () => {
       "IN_PROCESS_CONNECTION",
       "RwsError",
       "STATUS_CODES",
+      "asciiLower",
       "compose",
       "createRequest",
       "empty",

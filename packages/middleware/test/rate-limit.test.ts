@@ -4,7 +4,7 @@ import {
   createRedisRateLimitStore,
   rateLimit,
 } from '@rws/middleware/rate-limit';
-import { Redis } from 'ioredis';
+import { connectRedis } from '@rws/test-helpers';
 import { describe, expect, it } from 'vitest';
 import { httpCall, serveHandler } from './serve-helpers.js';
 
@@ -137,28 +137,9 @@ describe('rateLimit options', () => {
   });
 });
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-
-async function connectRedis(): Promise<Redis | null> {
-  const client = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await client.connect();
-    return client;
-  } catch (err) {
-    client.disconnect();
-    if (process.env['CI'] === 'true') throw err;
-    console.warn(`Redis store tests skipped: no Redis at ${REDIS_URL} (${(err as Error).message})`);
-    return null;
-  }
-}
-
 describe('Redis store (real Redis on 127.0.0.1:6379)', () => {
   it('two limiters on one Redis share one budget (sliding window and token bucket)', async (ctx) => {
-    const client = await connectRedis();
+    const client = await connectRedis('Redis store tests');
     if (client === null) return ctx.skip();
     try {
       const prefix = `rws:test:${process.pid}:${Date.now()}:`;

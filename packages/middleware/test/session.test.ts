@@ -15,8 +15,8 @@ import {
   type SessionStore,
   session,
 } from '@rws/middleware/session';
+import { connectRedis } from '@rws/test-helpers';
 import { describe, expect, it } from 'vitest';
-import { connectRedis } from './redis-client.js';
 import { httpCall, serveHandler } from './serve-helpers.js';
 import { runSessionStoreConformance } from './session-store-suite.js';
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { negotiate } from '../src/internal/compress/negotiate.js';
 import {
   parseEtagList,
   parseHttpDate,
   strongMatch,
   weakMatch,
 } from '../src/internal/static/conditional.js';
-import { negotiateEncoding } from '../src/internal/static/encoding.js';
 import { formatSize } from '../src/internal/static/listing.js';
 import { parseRange } from '../src/internal/static/range.js';
 
@@ -45,7 +45,7 @@ describe('parseRange (RFC 9110 §14.1.2)', () => {
   });
 });
 
-describe('negotiateEncoding (RFC 9110 §12.5.3)', () => {
+describe('negotiate, as serveStatic uses it (RFC 9110 §12.5.3)', () => {
   const all = ['br', 'zstd', 'gzip'] as const;
   it.each<[string | null, string | null]>([
     [null, null],
@@ -63,7 +63,7 @@ describe('negotiateEncoding (RFC 9110 §12.5.3)', () => {
     ['gzip;q=abc', null],
     ['deflate', null],
   ])('%j → %j', (header, expected) => {
-    expect(negotiateEncoding(header, all)).toBe(expected);
+    expect(negotiate(header, all).coding).toBe(expected);
   });
 });
 

@@ -1,6 +1,5 @@
 import {
   createServer as createNodeServer,
-  request as httpRequest,
   type IncomingHttpHeaders,
   type IncomingMessage,
   type Server,
@@ -9,6 +8,9 @@ import {
 import type { Handler } from '@rws/core';
 import { createServer } from '@rws/http1';
 import { onTestFinished } from 'vitest';
+
+// The client side is shared with the other packages' tests.
+export { type HttpResult, httpCall } from '@rws/test-helpers';
 
 /** A real node:http backend on 127.0.0.1 port 0, closed when the test ends. */
 export interface Backend {
@@ -63,49 +65,4 @@ export async function serveHandler(handler: Handler): Promise<number> {
   const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
   onTestFinished(() => server.close({ graceMs: 100 }));
   return port;
-}
-
-export interface HttpResult {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** One request with node:http, body collected as text. */
-export function httpCall(
-  port: number,
-  path: string,
-  init: {
-    method?: string;
-    headers?: Record<string, string>;
-    body?: string | Buffer;
-    agent?: false | import('node:http').Agent;
-  } = {},
-): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: init.method ?? 'GET',
-        headers: init.headers ?? {},
-        agent: init.agent ?? false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString(),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(init.body);
-  });
 }

@@ -1,8 +1,7 @@
-import { normalizeHost, RwsError } from '@rws/core';
+import { asciiLower, normalizeHost, RwsError } from '@rws/core';
 import { ERROR_CODES } from './errors.js';
 import {
   ANY_METHOD,
-  asciiLower,
   collect,
   insert,
   type Leaf,

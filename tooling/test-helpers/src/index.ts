@@ -18,6 +18,9 @@ export {
   expectErrorsDocInSync,
   readSourceText,
 } from './errors-doc-sync.js';
+export type { HttpResult } from './http-call.js';
+export { httpCall } from './http-call.js';
 export type { NginxOptions, RunningNginx } from './nginx.js';
 export { findNginx, startNginx } from './nginx.js';
+export { connectRedis } from './redis.js';
 export { REQUEST_TARGET_CASES } from './target-cases.js';

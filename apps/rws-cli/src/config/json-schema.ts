@@ -58,6 +58,18 @@ function valueSchema(k: ConfigKey): Json {
         additionalProperties: { type: 'string' },
         examples: [{ 'X-Frame-Options': 'DENY' }],
       };
+    case 'credentials':
+      return {
+        anyOf: [
+          { type: 'array', items: { type: 'string', pattern: '^[^:]+:.+$' } },
+          {
+            type: 'object',
+            additionalProperties: { type: 'string', minLength: 1 },
+            propertyNames: { pattern: '^[^:]+$' },
+          },
+        ],
+        examples: [['admin:change-me']],
+      };
     case 'virtualHosts':
       return {
         type: 'array',

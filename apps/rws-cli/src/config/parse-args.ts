@@ -65,7 +65,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const prev = values.get(k.path);
     if (k.type === 'list' && Array.isArray(prev))
       values.set(k.path, [...prev, ...(r.value as string[])]);
-    else if (k.type === 'headers' && prev !== undefined) {
+    else if (k.type === 'credentials' && prev !== undefined) {
+      // `--basic-auth` is repeatable: a later one for the same user replaces it.
+      values.set(k.path, { ...(prev as Record<string, string>), ...(r.value as object) });
+    } else if (k.type === 'headers' && prev !== undefined) {
       // `--header` is repeatable: a later one for the same name (any case) replaces it.
       const merged = { ...(prev as Record<string, string>) };
       for (const [name, value] of Object.entries(r.value as Record<string, string>)) {
@@ -230,6 +233,8 @@ function example(k: ConfigKey): string {
       return '/healthz';
     case 'headers':
       return '"X-Frame-Options: DENY"';
+    case 'credentials':
+      return 'user:password';
     default:
       return 'FILE';
   }

@@ -245,7 +245,7 @@ function crossCheck(
       'client certificates (mTLS) need TLS: set tls_cert_file and tls_key_file too',
     );
   }
-  for (const path of ['tlsCertFile', 'tlsKeyFile', 'tlsClientCaFile'] as const) {
+  for (const path of ['tlsCertFile', 'tlsKeyFile', 'tlsClientCaFile', 'basicAuthFile'] as const) {
     const p = config[path];
     if (p !== null && fileKind(p) !== 'file')
       add(problems, ERROR_CODES.FILE_NOT_FOUND, path, `file not found: ${p}`);

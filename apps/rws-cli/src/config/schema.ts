@@ -36,7 +36,12 @@ export type ValueType =
   /** A URL path starting with `/`, or `off` (false) to turn the endpoint off. */
   | 'endpoint'
   /** Response headers: `Name: value` strings (flags, env lines) or a TOML table. */
-  | 'headers';
+  | 'headers'
+  /**
+   * Basic-auth users: `user:password` strings (flags, env lines), or in TOML a list of such
+   * strings or a table user → password.
+   */
+  | 'credentials';
 
 /** One configuration key. */
 export interface ConfigKey {
@@ -133,6 +138,12 @@ export interface ServerConfig {
   compression: boolean;
   /** Headers set on every response of the handler, by name as written. */
   headers: Record<string, string>;
+  /** Basic-auth users (user → plain password) for the whole site; empty = none from config. */
+  basicAuth: Record<string, string>;
+  /** An htpasswd file of basic-auth users (absolute), or null. */
+  basicAuthFile: string | null;
+  /** The realm of the basic-auth challenge. */
+  basicAuthRealm: string;
   /** How long a shutdown (SIGTERM/SIGINT) lets in-flight requests finish. */
   shutdownGraceMs: number;
   /** Open the served URL in a browser once listening. */
@@ -514,6 +525,32 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     placeholder: '"Name: value"',
     description:
       'A header set on every response; repeatable. TOML: a [headers] table; env: one "Name: value" per line.',
+    isReloadable: true,
+  }),
+  key({
+    path: 'basicAuth',
+    type: 'credentials',
+    default: {},
+    placeholder: '<user:password>',
+    description:
+      'Basic auth for the whole site (401 without it); repeatable. TOML: a list of "user:password" or a [basic_auth] table; env: one per line. Prefer --basic-auth-file.',
+    isReloadable: true,
+  }),
+  key({
+    path: 'basicAuthFile',
+    type: 'path',
+    default: null,
+    placeholder: '<file>',
+    description:
+      'htpasswd file ({SHA256}, {SHA} or plain lines; bcrypt is refused) whose users may access the site.',
+    isReloadable: true,
+  }),
+  key({
+    path: 'basicAuthRealm',
+    type: 'string',
+    default: 'Restricted',
+    placeholder: '<realm>',
+    description: 'Realm of the basic-auth challenge (WWW-Authenticate: Basic realm="…").',
     isReloadable: true,
   }),
   key({

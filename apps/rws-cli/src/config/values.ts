@@ -201,6 +201,8 @@ export function coerce(key: ConfigKey, raw: unknown, isFromFile = false): Coerce
     }
     case 'headers':
       return coerceHeaders(raw, describe, isFromFile);
+    case 'credentials':
+      return coerceCredentials(raw, isFromFile);
     default:
       return bad('a valid value');
   }
@@ -278,4 +280,72 @@ function coerceHeaders(
     return { ok: true, value: out };
   }
   return { ok: false, message: `must be a table of header names to values, got ${describe(raw)}` };
+}
+
+/** `user:password` split at the first colon (a user name cannot hold one, RFC 7617 §2). */
+function credentialProblem(user: string, password: string): string | null {
+  if (user === '') return 'the user name is empty';
+  if (password === '') return `the password of ${JSON.stringify(user)} is empty`;
+  for (const s of [user, password]) {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c === 0x7f)
+        return `the entry of ${JSON.stringify(user)} has a control character`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Basic-auth users: `user:password` (a flag; an env var holds one per line), or in the file a
+ * list of such strings or a table user → password. A later entry for a user replaces the
+ * earlier. Messages never show a password.
+ */
+function coerceCredentials(raw: unknown, isFromFile: boolean): Coerced {
+  const out: Record<string, string> = {};
+  const fromLines = (lines: readonly unknown[], label: (i: number) => string): Coerced => {
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
+      if (typeof line !== 'string') {
+        return {
+          ok: false,
+          message: `${label(i)}must be a "user:password" string, got ${describe(line)}`,
+        };
+      }
+      if (line.trim() === '') continue;
+      const colon = line.indexOf(':');
+      if (colon === -1) {
+        // The value is not echoed: without a colon it may be a bare password.
+        return { ok: false, message: `${label(i)}must be "user:password" (no colon found)` };
+      }
+      const user = line.slice(0, colon).trim();
+      const password = line.slice(colon + 1);
+      const problem = credentialProblem(user, password);
+      if (problem !== null) return { ok: false, message: `${label(i)}${problem}` };
+      out[user] = password;
+    }
+    return { ok: true, value: out };
+  };
+  if (typeof raw === 'string' && !isFromFile) return fromLines(raw.split('\n'), () => '');
+  if (Array.isArray(raw)) return fromLines(raw, (i) => `item ${i + 1} `);
+  if (typeof raw === 'object' && raw !== null && !(raw instanceof Date)) {
+    for (const [user, password] of Object.entries(raw)) {
+      if (typeof password !== 'string') {
+        return {
+          ok: false,
+          message: `${user} must be a password string, got ${describe(password)}`,
+        };
+      }
+      const problem = credentialProblem(user, password);
+      if (problem !== null) return { ok: false, message: problem };
+      out[user] = password;
+    }
+    return { ok: true, value: out };
+  }
+  return {
+    ok: false,
+    message: `must be a list of "user:password" strings or a table of user = password, got ${
+      typeof raw === 'string' ? 'a string' : describe(raw)
+    }`,
+  };
 }

@@ -19,18 +19,15 @@ import {
 } from 'jose';
 import { ERROR_CODES } from '../errors.js';
 import { apr1 } from '../internal/auth/apr1.js';
+import { safeEqual } from '../internal/crypto/keys.js';
 import { failOptions } from '../internal/fail.js';
 
 function fail(name: string, message: string): never {
   failOptions(ERROR_CODES.AUTH_INVALID_OPTIONS, name, message);
 }
 
+/** Bearer tokens are compared as digests: equal lengths, so `timingSafeEqual` reveals nothing. */
 const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
-
-/** Equal-length digests compared in constant time, so timing reveals nothing of the secret. */
-function safeEqual(a: string, b: string): boolean {
-  return timingSafeEqual(sha256(a), sha256(b));
-}
 
 /** `realm="…"` with the value quoted per RFC 9110 §5.6.4. */
 function quote(value: string): string {

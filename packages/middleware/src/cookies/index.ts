@@ -101,14 +101,30 @@ export function createCookieKeys(secrets: readonly Secret[]): CookieKeys {
   };
 }
 
-function cookieOf(req: Request, name: string): string | undefined {
-  return parseCookies(req.headers.get('cookie'))[name];
+/** Cookie `name` of the request opened by `open` (unsign or decrypt), or null when absent. */
+function readCookie(
+  req: Request,
+  name: string,
+  open: (name: string, value: string) => string | null,
+): string | null {
+  const value = parseCookies(req.headers.get('cookie'))[name];
+  return value === undefined ? null : open(name, value);
+}
+
+/** Appends the `Set-Cookie` of an already signed or sealed value. */
+function appendCookie(
+  headers: Headers,
+  name: string,
+  wireValue: string,
+  options: CookieOptions,
+  encode: boolean,
+): void {
+  headers.append('set-cookie', serializeCookie(name, wireValue, { ...options, encode }));
 }
 
 /** The verified value of signed cookie `name`, or null when absent or tampered with. */
 export function getSignedCookie(req: Request, name: string, keys: CookieKeys): string | null {
-  const signed = cookieOf(req, name);
-  return signed === undefined ? null : keys.unsign(name, signed);
+  return readCookie(req, name, (n, v) => keys.unsign(n, v));
 }
 
 /** Appends a `Set-Cookie` carrying `value` signed with the first key (percent-encoded on the wire). */
@@ -120,16 +136,12 @@ export function setSignedCookie(
   options: CookieOptions = {},
 ): void {
   // Sign the plain value; percent-encoding is undone by parseCookies before unsign() sees it.
-  headers.append(
-    'set-cookie',
-    serializeCookie(name, keys.sign(name, value), { ...options, encode: true }),
-  );
+  appendCookie(headers, name, keys.sign(name, value), options, true);
 }
 
 /** The decrypted value of encrypted cookie `name`, or null when absent or not decryptable. */
 export function getEncryptedCookie(req: Request, name: string, keys: CookieKeys): string | null {
-  const sealed = cookieOf(req, name);
-  return sealed === undefined ? null : keys.decrypt(name, sealed);
+  return readCookie(req, name, (n, v) => keys.decrypt(n, v));
 }
 
 /** Appends a `Set-Cookie` carrying `value` encrypted with the first key. */
@@ -140,8 +152,6 @@ export function setEncryptedCookie(
   keys: CookieKeys,
   options: CookieOptions = {},
 ): void {
-  headers.append(
-    'set-cookie',
-    serializeCookie(name, keys.encrypt(name, value), { ...options, encode: false }),
-  );
+  // Sealed values are base64url: nothing to percent-encode.
+  appendCookie(headers, name, keys.encrypt(name, value), options, false);
 }

@@ -12,16 +12,11 @@ import {
   RwsError,
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
+import { type Coding, negotiate } from '../internal/compress/negotiate.js';
 import { LruMap, readIfUnchanged, sameContent } from '../internal/static/cache.js';
 import { evaluatePreconditions, ifRangeAllows } from '../internal/static/conditional.js';
 import { decodePath } from '../internal/static/decode-path.js';
-import {
-  type Coding,
-  compressFile,
-  compressText,
-  negotiateEncoding,
-  SIBLING_SUFFIX,
-} from '../internal/static/encoding.js';
+import { compressFile, compressText, SIBLING_SUFFIX } from '../internal/static/encoding.js';
 import { isFingerprinted } from '../internal/static/fingerprint.js';
 import {
   type ContentEntry,
@@ -433,7 +428,7 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
       headers.set('vary', 'Accept-Encoding');
       const coding =
         size >= threshold
-          ? negotiateEncoding(req.headers.get('accept-encoding'), compression)
+          ? negotiate(req.headers.get('accept-encoding'), compression).coding
           : null;
       if (coding !== null) {
         const body = await compressText(html, coding);
@@ -464,14 +459,14 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
         const present: Coding[] = [];
         const siblings = new Map<Coding, Found>();
         for (const c of precompressed) {
-          if (negotiateEncoding(acceptEncoding, [c]) === null) continue;
+          if (negotiate(acceptEncoding, [c]).coding === null) continue;
           const s = await findFile(file.path + SIBLING_SUFFIX[c]);
           if (s !== null) {
             present.push(c);
             siblings.set(c, s);
           }
         }
-        const pick = negotiateEncoding(acceptEncoding, present);
+        const pick = negotiate(acceptEncoding, present).coding;
         if (pick !== null) {
           coding = pick;
           sent = siblings.get(pick)!;
@@ -479,7 +474,7 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
         }
       }
       if (coding === null && compressible && size >= threshold && compression.length > 0) {
-        coding = negotiateEncoding(acceptEncoding, compression);
+        coding = negotiate(acceptEncoding, compression).coding;
         isOnTheFly = coding !== null;
       }
     }

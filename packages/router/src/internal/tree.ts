@@ -5,7 +5,7 @@
  * parameter positions as numbers, so backtracking never allocates and strings are sliced only
  * once a route has matched.
  */
-import { RwsError } from '@rws/core';
+import { asciiLower, RwsError } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 
 /** Any method: the `ALL` pseudo-method registered by `app.all()`. */
@@ -234,22 +234,6 @@ function isNameChar(c: number): boolean {
   return (
     (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36
   );
-}
-
-/** Lower-cases ASCII letters only, so string length (and parameter offsets) never change. */
-export function asciiLower(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 65 && c <= 90) {
-      let out = s.slice(0, i);
-      for (let j = i; j < s.length; j++) {
-        const d = s.charCodeAt(j);
-        out += d >= 65 && d <= 90 ? String.fromCharCode(d + 32) : s[j];
-      }
-      return out;
-    }
-  }
-  return s;
 }
 
 function encodeStatic(text: string): string {

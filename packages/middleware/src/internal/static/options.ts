@@ -1,6 +1,7 @@
 import { RwsError } from '@rws/core';
 import { ERROR_CODES } from '../../errors.js';
-import { type Coding, DEFAULT_CODINGS, HAS_ZSTD } from './encoding.js';
+import { DEFAULT_CODINGS, HAS_ZSTD } from '../compress/compressor.js';
+import type { Coding } from '../compress/negotiate.js';
 
 /** Throws the option error of serveStatic. */
 export function fail(message: string): never {
