@@ -1,0 +1,15 @@
+import { expect, it } from 'vitest';
+
+it('exports', async () => {
+  expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "ERROR_CODES",
+      "ERROR_DESCRIPTIONS",
+      "HpackDecoder",
+      "HpackEncoder",
+      "huffmanDecode",
+      "huffmanEncode",
+      "huffmanEncodedLength",
+    ]
+  `);
+});
