@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   BODY_TOO_LARGE: 'RWS_H2_BODY_TOO_LARGE',
   SEND_TIMEOUT: 'RWS_H2_SEND_TIMEOUT',
   INVALID_OPTIONS: 'RWS_H2_INVALID_OPTIONS',
+  INVALID_RESPONSE: 'RWS_H2_INVALID_RESPONSE',
 } as const;
 
 /** A code @rws/h2 throws. */
@@ -32,4 +33,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<H2ErrorCode, string>> = {
   RWS_H2_SEND_TIMEOUT:
     'The peer left its flow-control window closed longer than sendTimeoutMs; the stream is reset.',
   RWS_H2_INVALID_OPTIONS: 'An Http2Server option is out of range; the message names it.',
+  RWS_H2_INVALID_RESPONSE:
+    'A handler returned a response with a status outside 200-999; the client gets 500.',
 };

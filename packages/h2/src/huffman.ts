@@ -8,7 +8,8 @@
  * Code length in bits of each symbol 0-256 (256 = EOS), one letter each: `a` = 5 … `z` = 30.
  * @see RFC 7541 Appendix B
  */
-const LENGTHS = 'isxxxxxxxtzxxzxxxxxxxxzxxxxxxxxxbffhibdgffdgdbbbaaabbbbbbbcdkbhfibccccccccccccccccccccccdcdioijbkabababbbaccbbbabcbaabccccckgjixprpprrrsrssssststtrstssssqrsrsstrqprrssqsrrtqrssqqrqsrssprrrsrrsvvporsruvvvwwvtuoqvwwvwtqqvvxwwwptpqrqqsrruuttvsvwvvwwwwwxwwwwwvz';
+const LENGTHS =
+  'isxxxxxxxtzxxzxxxxxxxxzxxxxxxxxxbffhibdgffdgdbbbaaabbbbbbbcdkbhfibccccccccccccccccccccccdcdioijbkabababbbaccbbbabcbaabccccckgjixprpprrrsrssssststtrstssssqrsrsstrqprrssqsrrtqrssqqrqsrssprrrsrrsvvporsruvvvwwvtuoqvwwvwtqqvvxwwwptpqrqqsrruuttvsvwvvwwwwwxwwwwwvz';
 
 const EOS = 256;
 /** Code length of each symbol. */
@@ -38,7 +39,7 @@ const depth: number[] = [0];
       // Insert into the tree.
       let node = 0;
       for (let bit = len - 1; bit >= 0; bit--) {
-        const b = (code - 1) >>> bit & 1;
+        const b = ((code - 1) >>> bit) & 1;
         const slot = node * 2 + b;
         if (bit === 0) {
           children[slot] = -(sym + 1);
@@ -83,7 +84,7 @@ for (let node = 0; node < nodeCount; node++) {
 }
 
 /** Bytes `src[start, end)` take when Huffman-coded. */
-export function huffmanEncodedLength(src: Uint8Array, start = 0, end = src.length): number {
+export function huffmanEncodedLength(src: Uint8Array, start = 0, end: number = src.length): number {
   let bits = 0;
   for (let i = start; i < end; i++) bits += CODE_LENGTH[src[i]!]!;
   return (bits + 7) >>> 3;
@@ -123,7 +124,8 @@ export function huffmanEncode(src: Uint8Array, dst: Uint8Array, offset: number):
  */
 export function huffmanDecode(src: Uint8Array, start: number, end: number): string | null {
   // Each input byte yields at most 8 / 5 symbols; decode into a scratch buffer.
-  const out = scratch.length >= (end - start) * 2 ? scratch : (scratch = new Uint8Array((end - start) * 2));
+  const out =
+    scratch.length >= (end - start) * 2 ? scratch : (scratch = new Uint8Array((end - start) * 2));
   let n = 0;
   let node = 0;
   for (let i = start; i < end; i++) {

@@ -1,7 +1,13 @@
 import { isRwsError } from '@rws/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HpackDecoder, HpackEncoder, huffmanDecode, huffmanEncode, huffmanEncodedLength } from '../src/index.js';
+import {
+  HpackDecoder,
+  HpackEncoder,
+  huffmanDecode,
+  huffmanEncode,
+  huffmanEncodedLength,
+} from '../src/index.js';
 
 const hex = (s: string): Uint8Array => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const ascii = (s: string): string => Buffer.from(s, 'latin1').toString('hex');
@@ -22,15 +28,17 @@ describe('RFC 7541 Appendix C', () => {
     // C.1.2: 1337 with a 5-bit prefix is 1f 9a 0a; as a table size update (001xxxxx).
     const d = new HpackDecoder({ maxTableSize: 4096 });
     expect(d.decode(hex('3f9a0a'))).toEqual([]);
-    expectCompressionError(() => new HpackDecoder({ maxTableSize: 1000 }).decode(hex('3f9a0a')), /1337 above the limit 1000/);
+    expectCompressionError(
+      () => new HpackDecoder({ maxTableSize: 1000 }).decode(hex('3f9a0a')),
+      /1337 above the limit 1000/,
+    );
   });
 
   it('C.2.1 literal with indexing', () => {
     const d = new HpackDecoder();
-    expect(d.decode(hex('400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572'))).toEqual([
-      'custom-key',
-      'custom-header',
-    ]);
+    expect(
+      d.decode(hex('400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572')),
+    ).toEqual(['custom-key', 'custom-header']);
     expect(d.tableSize).toBe(55);
   });
 
@@ -42,7 +50,10 @@ describe('RFC 7541 Appendix C', () => {
 
   it('C.2.3 literal never indexed', () => {
     const d = new HpackDecoder();
-    expect(d.decode(hex('1008 7061 7373 776f 7264 0673 6563 7265 74'))).toEqual(['password', 'secret']);
+    expect(d.decode(hex('1008 7061 7373 776f 7264 0673 6563 7265 74'))).toEqual([
+      'password',
+      'secret',
+    ]);
     expect(d.tableSize).toBe(0);
   });
 
@@ -53,8 +64,30 @@ describe('RFC 7541 Appendix C', () => {
 
   const requests = [
     [':method', 'GET', ':scheme', 'http', ':path', '/', ':authority', 'www.example.com'],
-    [':method', 'GET', ':scheme', 'http', ':path', '/', ':authority', 'www.example.com', 'cache-control', 'no-cache'],
-    [':method', 'GET', ':scheme', 'https', ':path', '/index.html', ':authority', 'www.example.com', 'custom-key', 'custom-value'],
+    [
+      ':method',
+      'GET',
+      ':scheme',
+      'http',
+      ':path',
+      '/',
+      ':authority',
+      'www.example.com',
+      'cache-control',
+      'no-cache',
+    ],
+    [
+      ':method',
+      'GET',
+      ':scheme',
+      'https',
+      ':path',
+      '/index.html',
+      ':authority',
+      'www.example.com',
+      'custom-key',
+      'custom-value',
+    ],
   ];
 
   it('C.3 requests without Huffman coding', () => {
@@ -76,7 +109,9 @@ describe('RFC 7541 Appendix C', () => {
     expect(d.tableSize).toBe(57);
     expect(d.decode(hex('8286 84be 5886 a8eb 1064 9cbf'))).toEqual(requests[1]);
     expect(d.tableSize).toBe(110);
-    expect(d.decode(hex('8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf'))).toEqual(requests[2]);
+    expect(d.decode(hex('8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf'))).toEqual(
+      requests[2],
+    );
     expect(d.tableSize).toBe(164);
   });
 
@@ -84,15 +119,47 @@ describe('RFC 7541 Appendix C', () => {
   const date2 = 'Mon, 21 Oct 2013 20:13:22 GMT';
   const cookie = 'foo=ASDJKHQKBZXOQWEOPIUAXQWEOIU; max-age=3600; version=1';
   const responses = [
-    [':status', '302', 'cache-control', 'private', 'date', date1, 'location', 'https://www.example.com'],
-    [':status', '307', 'cache-control', 'private', 'date', date1, 'location', 'https://www.example.com'],
-    [':status', '200', 'cache-control', 'private', 'date', date2, 'location', 'https://www.example.com', 'content-encoding', 'gzip', 'set-cookie', cookie],
+    [
+      ':status',
+      '302',
+      'cache-control',
+      'private',
+      'date',
+      date1,
+      'location',
+      'https://www.example.com',
+    ],
+    [
+      ':status',
+      '307',
+      'cache-control',
+      'private',
+      'date',
+      date1,
+      'location',
+      'https://www.example.com',
+    ],
+    [
+      ':status',
+      '200',
+      'cache-control',
+      'private',
+      'date',
+      date2,
+      'location',
+      'https://www.example.com',
+      'content-encoding',
+      'gzip',
+      'set-cookie',
+      cookie,
+    ],
   ];
 
   it('C.5 responses without Huffman coding, table size 256 (eviction)', () => {
     const d = new HpackDecoder({ maxTableSize: 256 });
     d.decode(hex('3f e1 01')); // size update to 256
-    const lit = (s: string) => (s.length < 127 ? s.length.toString(16).padStart(2, '0') : '') + ascii(s);
+    const lit = (s: string) =>
+      (s.length < 127 ? s.length.toString(16).padStart(2, '0') : '') + ascii(s);
     const r1 = `4803${ascii('302')} 5807${ascii('private')} 611d${ascii(date1)} 6e17${ascii('https://www.example.com')}`;
     expect(d.decode(hex(r1))).toEqual(responses[0]);
     expect(d.tableSize).toBe(222);
@@ -138,7 +205,9 @@ describe('RFC 7541 Appendix C', () => {
     expect(enc('no-cache')).toBe('a8eb10649cbf');
     expect(enc('custom-key')).toBe('25a849e95ba97d7f');
     expect(enc('custom-value')).toBe('25a849e95bb8e8b4bf');
-    expect(enc(cookie)).toBe('94e7821dd7f2e6c7b335dfdfcd5b3960d5af27087f3672c1ab270fb5291f9587316065c003ed4ee5b1063d5007');
+    expect(enc(cookie)).toBe(
+      '94e7821dd7f2e6c7b335dfdfcd5b3960d5af27087f3672c1ab270fb5291f9587316065c003ed4ee5b1063d5007',
+    );
   });
 });
 
@@ -196,22 +265,37 @@ describe('bombs', () => {
   it('refuses indices beyond the tables, truncated input and huge integers', () => {
     expectCompressionError(() => new HpackDecoder().decode(hex('80')), /index 0/);
     expectCompressionError(() => new HpackDecoder().decode(hex('be')), /index 62 beyond/);
-    expectCompressionError(() => new HpackDecoder().decode(hex('400a 6375')), /longer than the block/);
-    expectCompressionError(() => new HpackDecoder().decode(hex('ff ff ff ff ff ff 01')), /integer too large/);
+    expectCompressionError(
+      () => new HpackDecoder().decode(hex('400a 6375')),
+      /longer than the block/,
+    );
+    expectCompressionError(
+      () => new HpackDecoder().decode(hex('ff ff ff ff ff ff 01')),
+      /integer too large/,
+    );
     expectCompressionError(() => new HpackDecoder().decode(hex('ff 80')), /truncated integer/);
   });
 });
 
 describe('encoder', () => {
   const name = fc.stringMatching(/^[a-z0-9-]{1,20}$/);
-  const value = fc.string({ maxLength: 80, unit: fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c)) });
+  const value = fc.string({
+    maxLength: 80,
+    unit: fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c)),
+  });
 
   it('round-trips random header sets through one encoder/decoder pair, including table resizes', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.array(fc.tuple(name, value), { maxLength: 12 }), fc.option(fc.integer({ min: 0, max: 4096 }))), {
-          maxLength: 12,
-        }),
+        fc.array(
+          fc.tuple(
+            fc.array(fc.tuple(name, value), { maxLength: 12 }),
+            fc.option(fc.integer({ min: 0, max: 4096 })),
+          ),
+          {
+            maxLength: 12,
+          },
+        ),
         (blocks) => {
           const e = new HpackEncoder();
           const d = new HpackDecoder();
