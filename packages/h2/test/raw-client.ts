@@ -61,12 +61,12 @@ export function block(fields: readonly string[]): Buffer {
   return Buffer.concat(parts);
 }
 
-export const GET = [':method', 'GET', ':scheme', 'http', ':path', '/', ':authority', 'localhost'];
+export const GET: string[] = [':method', 'GET', ':scheme', 'http', ':path', '/', ':authority', 'localhost'];
 
 export class RawClient {
   readonly socket: Socket;
   readonly frames: RawFrame[] = [];
-  readonly decoder = new HpackDecoder();
+  readonly decoder: HpackDecoder = new HpackDecoder();
   readonly closed: Promise<void>;
   #waiters: (() => void)[] = [];
 
