@@ -61,7 +61,16 @@ export function block(fields: readonly string[]): Buffer {
   return Buffer.concat(parts);
 }
 
-export const GET: string[] = [':method', 'GET', ':scheme', 'http', ':path', '/', ':authority', 'localhost'];
+export const GET: string[] = [
+  ':method',
+  'GET',
+  ':scheme',
+  'http',
+  ':path',
+  '/',
+  ':authority',
+  'localhost',
+];
 
 export class RawClient {
   readonly socket: Socket;

@@ -32,7 +32,9 @@ describe('graceful shutdown drains long-lived responses (issue #9)', () => {
           raw += d.toString('latin1');
           check();
         });
-        socket.once('close', () => (raw.includes(text) ? resolve(Date.now()) : reject(new Error(raw))));
+        socket.once('close', () =>
+          raw.includes(text) ? resolve(Date.now()) : reject(new Error(raw)),
+        );
         check();
       });
     socket.write('GET /events HTTP/1.1\r\nHost: a\r\n\r\n');

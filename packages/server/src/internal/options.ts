@@ -31,6 +31,8 @@ export interface ResolvedOptions {
   metrics: boolean;
   limits: ServerLimits;
   serverHeader: string | false;
+  http2: boolean;
+  h2c: boolean;
   graceMs: number;
   shutdownDelayMs: number;
   handleSignals: boolean | null;
@@ -208,6 +210,10 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
   if (serverHeader !== false && typeof serverHeader !== 'string') {
     problems.push('serverHeader: must be a string or false');
   }
+  for (const key of ['http2', 'h2c'] as const) {
+    const flag = options[key];
+    if (flag !== undefined && typeof flag !== 'boolean') problems.push(`${key}: must be a boolean`);
+  }
   for (const key of ['onReload', 'onShutdown', 'onError'] as const) {
     const fn = options[key];
     if (fn !== undefined && typeof fn !== 'function') problems.push(`${key}: must be a function`);
@@ -229,6 +235,8 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     metrics,
     limits,
     serverHeader,
+    http2: options.http2 !== false,
+    h2c: options.h2c === true,
     graceMs,
     shutdownDelayMs,
     handleSignals: options.handleSignals ?? null,
@@ -262,5 +270,7 @@ export function restartOnlyChanges(a: ResolvedOptions, b: ResolvedOptions): stri
   }
   if (a.httpRedirectPort !== b.httpRedirectPort) changed.push('httpRedirectPort');
   if (a.workers !== b.workers) changed.push('workers');
+  if (a.http2 !== b.http2) changed.push('http2');
+  if (a.h2c !== b.h2c) changed.push('h2c');
   return changed;
 }

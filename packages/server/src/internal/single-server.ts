@@ -15,6 +15,7 @@ import {
   type Server as TlsServer,
 } from 'node:tls';
 import { type Handler, RwsError } from '@rws/core';
+import type { Http2Server } from '@rws/h2';
 import { Http1Server } from '@rws/http1';
 import { AlpnDispatch } from '../alpn-dispatch.js';
 import { ERROR_CODES } from '../errors.js';
@@ -26,6 +27,7 @@ import type {
   ServerCloseOptions,
   ServerUrl,
 } from '../types.js';
+import { createH2Codec, sniffPreface } from './h2-codec.js';
 import { type ResolvedOptions, resolveOptions, restartOnlyChanges, toHandler } from './options.js';
 import { buildPipeline } from './pipeline.js';
 import { redirectHandler } from './redirect.js';
@@ -66,6 +68,8 @@ export class SingleServer implements RunningServer {
   #http1: Http1Server;
   /** Earlier codec instances, still serving the connections they own. */
   #retired = new Set<Http1Server>();
+  /** The HTTP/2 codec (TLS with `http2`, or `h2c`), or null. Its handler is `#entry`. */
+  #h2: Http2Server | null;
   #listener: NetServer | TlsServer;
   #redirect: Http1Server | null = null;
   #tls: TlsContexts | null;
@@ -95,6 +99,7 @@ export class SingleServer implements RunningServer {
       options.metrics ? this.#metrics : null,
     );
     this.#http1 = this.#createHttp1(options);
+    this.#h2 = createH2Codec(this.#entry, options);
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -229,14 +234,23 @@ export class SingleServer implements RunningServer {
     // allowHalfOpen: a client may half-close after its request and still read the response.
     const server = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       this.#track(socket);
-      this.#http1.handleConnection(socket);
+      const h2 = this.#h2;
+      if (h2 === null) this.#http1.handleConnection(socket);
+      else {
+        sniffPreface(
+          socket,
+          (s) => h2.handleConnection(s),
+          (s) => this.#http1.handleConnection(s),
+        );
+      }
     });
     return server;
   }
 
   #createTlsListener(tls: TlsContexts): TlsServer {
     const dispatch = new AlpnDispatch();
-    // HTTP/2 plugs in here: dispatch.register('h2', …) before http/1.1.
+    const h2 = this.#h2;
+    if (h2 !== null) dispatch.register('h2', (socket) => h2.handleConnection(socket));
     dispatch.register('http/1.1', (socket) => this.#http1.handleConnection(socket));
     this.#protocols = dispatch.protocols;
     const isMutual = this.#options.tls?.clientCaFile != null;
@@ -352,6 +366,7 @@ export class SingleServer implements RunningServer {
     // The GOAWAY equivalent: every request's `drain` signal aborts now, so SSE streams and
     // tunnels wind down during the delay instead of holding the close for its grace period.
     for (const codec of [this.#http1, ...this.#retired]) codec.drain();
+    this.#h2?.drain();
     // /readyz answers 503 from now on; keep serving for a while so load balancers notice.
     if (delayMs > 0 && this.#isListening) await new Promise((r) => setTimeout(r, delayMs));
     const listener = this.#listener;
@@ -364,7 +379,10 @@ export class SingleServer implements RunningServer {
       for (const socket of this.#sockets) socket.destroy();
     }, graceMs);
     const codecs = [this.#http1, ...this.#retired];
-    await Promise.all(codecs.map((codec) => codec.close({ graceMs })));
+    await Promise.all([
+      ...codecs.map((codec) => codec.close({ graceMs })),
+      this.#h2?.close({ graceMs }),
+    ]);
     // Whatever is left never reached the codec (a TLS handshake in progress): drop it.
     for (const socket of this.#sockets) socket.destroy();
     await listenerClosed;
