@@ -2,7 +2,10 @@
  * The server against node:http2's client (nghttp2) over h2c: requests, bodies both ways,
  * trailers both ways, 103, HEAD, errors, many concurrent streams.
  */
-import { Headers, json, stream, text } from '@rws/core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { file, Headers, json, sse, stream, text } from '@rws/core';
 import { describe, expect, it } from 'vitest';
 import { request, session, startH2c } from './helpers.js';
 
@@ -194,5 +197,76 @@ describe('node:http2 client over h2c', () => {
     expect(chunked.status).toBe(413);
     const ok = await request(s, { ':method': 'POST', ':path': '/' }, Buffer.alloc(900));
     expect(ok.body.toString()).toBe('900');
+  });
+
+  it('streams file bodies and byte ranges from disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rws-h2-file-'));
+    const path = join(dir, 'data.bin');
+    const data = Buffer.alloc(300_000);
+    for (let i = 0; i < data.length; i++) data[i] = i % 251;
+    writeFileSync(path, data);
+    try {
+      const { port } = await startH2c((req) =>
+        req.path === '/range' ? file(path, { start: 1000, end: 1999 }) : file(path),
+      );
+      const s = session(port);
+      const whole = await request(s, { ':path': '/' });
+      expect(whole.body.equals(data)).toBe(true);
+      expect(whole.headers['content-length']).toBe('300000');
+      const part = await request(s, { ':path': '/range' });
+      expect(part.body.equals(data.subarray(1000, 2000))).toBe(true);
+      expect(part.headers['content-length']).toBe('1000');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('flushes each server-sent event as it is produced', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const { port } = await startH2c(() =>
+      sse(
+        (async function* () {
+          yield { data: 'one' };
+          await gate;
+          yield { data: 'two' };
+        })(),
+      ),
+    );
+    const s = session(port);
+    const st = s.request({ ':path': '/events' });
+    st.setEncoding('utf8');
+    const received: string[] = [];
+    const ended = new Promise<void>((resolve) => st.on('end', resolve));
+    await new Promise<void>((resolve) => {
+      st.on('data', (c: string) => {
+        received.push(c);
+        if (received.join('').includes('one')) resolve();
+      });
+    });
+    // The first event arrived while the generator is still blocked before the second.
+    expect(received.join('')).toBe('data: one\n\n');
+    release();
+    await ended;
+    expect(received.join('')).toBe('data: one\n\ndata: two\n\n');
+  });
+
+  it('aborts req.signal when the client resets the stream', async () => {
+    let aborted!: () => void;
+    const wasAborted = new Promise<void>((r) => {
+      aborted = r;
+    });
+    const { port } = await startH2c((req) => {
+      req.signal.addEventListener('abort', () => aborted());
+      return new Promise(() => {});
+    });
+    const s = session(port);
+    const st = s.request({ ':path': '/' });
+    st.on('error', () => {});
+    await new Promise((r) => setTimeout(r, 20));
+    st.close(0x8);
+    await wasAborted;
   });
 });
