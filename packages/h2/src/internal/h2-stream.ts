@@ -7,7 +7,7 @@ import { RwsError } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 
 /** Stream states the server needs (RFC 9113 §5.1). */
-export const OPEN = 0;
+const OPEN = 0;
 export const HALF_CLOSED_REMOTE = 1;
 export const HALF_CLOSED_LOCAL = 2;
 export const CLOSED = 3;
