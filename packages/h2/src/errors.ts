@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   SEND_TIMEOUT: 'RWS_H2_SEND_TIMEOUT',
   INVALID_OPTIONS: 'RWS_H2_INVALID_OPTIONS',
   INVALID_RESPONSE: 'RWS_H2_INVALID_RESPONSE',
+  UPGRADE_UNAVAILABLE: 'RWS_H2_UPGRADE_UNAVAILABLE',
 } as const;
 
 /** A code @rws/h2 throws. */
@@ -35,4 +36,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<H2ErrorCode, string>> = {
   RWS_H2_INVALID_OPTIONS: 'An Http2Server option is out of range; the message names it.',
   RWS_H2_INVALID_RESPONSE:
     'A handler returned a response with a status outside 200-999; the client gets 500.',
+  RWS_H2_UPGRADE_UNAVAILABLE:
+    'req.upgrade.accept() was called twice, after the response started, or on a closed stream.',
 };

@@ -26,6 +26,8 @@ export class H2Stream implements BodySource {
   received = 0;
   /** True once the response HEADERS (final status) went out. */
   isResponseStarted = false;
+  /** True once `req.upgrade.accept()` turned the stream into a tunnel. */
+  isTunnel = false;
   /** Aborted on RST_STREAM, connection loss or send timeout. */
   readonly abort: AbortController = new AbortController();
   /** Resolves a writer waiting for window. */

@@ -18,6 +18,7 @@ import {
   type Response,
   RwsError,
   statusText,
+  type Tunnel,
   validateInformational,
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
@@ -47,6 +48,7 @@ import {
   HALF_CLOSED_REMOTE,
   streamReset,
 } from './h2-stream.js';
+import { H2Upgrade, type TunnelHost } from './h2-upgrade.js';
 import { isConnectionSpecific, parseRequestFields, trailerProblem } from './request-fields.js';
 import type { ResolvedH2Options } from './resolved-options.js';
 
@@ -64,7 +66,7 @@ const CONNECTION_WINDOW = 1 << 24;
 /** Socket write-queue size above which streams wait for 'drain'. */
 const SOCKET_HIGH_WATER = 256 * 1024;
 
-export class ServerConnection {
+export class ServerConnection implements TunnelHost {
   readonly socket: Socket;
   readonly #owner: ConnectionOwner;
   readonly #opts: ResolvedH2Options;
@@ -117,6 +119,11 @@ export class ServerConnection {
     socket.on('data', this.#onData);
     socket.on('error', () => socket.destroy());
     socket.on('close', this.#onClose);
+    // The client half-closed: finish the open streams, then close our side.
+    socket.on('end', () => {
+      this.#isGoingAway = true;
+      this.#maybeFinish();
+    });
     socket.on('drain', this.#wakeAll);
     const settings: [number, number][] = [
       [SETTING.MAX_CONCURRENT_STREAMS, this.#opts.maxConcurrentStreams],
@@ -546,6 +553,10 @@ export class ServerConnection {
       void this.#respondPlain(s, null, 413);
       return;
     }
+    const upgrade =
+      head.method === 'CONNECT'
+        ? new H2Upgrade(this, s, head.protocol?.toLowerCase() ?? null)
+        : undefined;
     const req = createRequest({
       method: head.method,
       target: head.target,
@@ -559,6 +570,7 @@ export class ServerConnection {
       drain: this.#drain.signal,
       sendInformational: (status: number, headers?: HeadersInit) =>
         this.#informational(s, status, headers),
+      upgrade,
     });
     void this.#run(s, req);
   }
@@ -587,7 +599,7 @@ export class ServerConnection {
       res = await this.#owner.handle(req);
     } catch (err) {
       if (s.state === CLOSED) return;
-      if (s.isResponseStarted) {
+      if (s.isResponseStarted || s.isTunnel) {
         this.#owner.reportError(err, req);
         this.#resetStream(s.id, H2_ERROR.INTERNAL_ERROR);
         return;
@@ -602,6 +614,12 @@ export class ServerConnection {
             : status < 500
           : false;
       await this.#respondPlain(s, req, status, expose && err instanceof Error ? err.message : null);
+      return;
+    }
+    if (s.isTunnel) return;
+    if (req.upgrade !== undefined && res.status < 300) {
+      // RFC 9113 §8.5: a 2xx to CONNECT says the tunnel is open; none was (no accept()).
+      await this.#respondPlain(s, req, 501);
       return;
     }
     try {
@@ -771,6 +789,53 @@ export class ServerConnection {
     });
   }
 
+  acceptTunnel(s: H2Stream, headers: Headers): Tunnel {
+    if (
+      s.isResponseStarted ||
+      s.state === CLOSED ||
+      s.state === HALF_CLOSED_LOCAL ||
+      this.#isClosed
+    ) {
+      throw new RwsError(
+        ERROR_CODES.UPGRADE_UNAVAILABLE,
+        'cannot accept the upgrade: the response has started or the stream is closed',
+      );
+    }
+    const fields: string[] = [':status', '200'];
+    for (const [name, value] of headers) if (!isConnectionSpecific(name)) fields.push(name, value);
+    s.isResponseStarted = true;
+    s.isTunnel = true;
+    this.#write(headersFrames(s.id, this.#encoder.encode(fields), false, this.#peerMaxFrameSize));
+    const readable = new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          const chunk = await s.read();
+          if (chunk === null) controller.close();
+          else controller.enqueue(chunk);
+        },
+        cancel: () => this.#resetStream(s.id, H2_ERROR.CANCEL),
+      },
+      { highWaterMark: 0 },
+    );
+    const writable = new WritableStream<Uint8Array>({
+      write: async (chunk) => {
+        if (s.state === CLOSED || s.state === HALF_CLOSED_LOCAL) {
+          throw streamReset(s.id, H2_ERROR.STREAM_CLOSED);
+        }
+        await this.#sendData(s, chunk);
+      },
+      close: () => {
+        if (s.state === CLOSED || s.state === HALF_CLOSED_LOCAL) return;
+        this.#write(frame(FRAME_TYPE.DATA, FLAG.END_STREAM, s.id));
+        this.#localEnd(s);
+      },
+      abort: () => {
+        if (s.state !== CLOSED) this.#resetStream(s.id, H2_ERROR.CANCEL);
+      },
+    });
+    return { readable, writable };
+  }
+
   #informational(s: H2Stream, status: number, headers?: HeadersInit): boolean {
     const h = validateInformational(status, headers);
     if (
@@ -793,6 +858,8 @@ export class ServerConnection {
       return;
     }
     s.state = HALF_CLOSED_LOCAL;
+    // A tunnel half-closes: the peer may go on sending until its own END_STREAM.
+    if (s.isTunnel) return;
     // RFC 9113 §8.1: the response is complete; the rest of the request is not needed.
     this.#write(rstStreamFrame(s.id, H2_ERROR.NO_ERROR));
     this.#closeStream(s, null);
