@@ -200,6 +200,19 @@ describe('request validation (RFC 9113 §8): malformed requests are stream error
     expect(await c.rst(1)).toBe(PROTOCOL_ERROR);
   });
 
+  it('DATA the peer sent before learning of our RST_STREAM is ignored, not answered again', async () => {
+    const { port } = await startH2c(async (req) => text(await req.body.text()));
+    const c = await RawClient.connect(port);
+    c.headers(1, [':method', 'POST', ':scheme', 'http', ':path', '/', 'content-length', '2'], false);
+    c.write(rawFrame(0x0, 0x0, 1, Buffer.from('12345')));
+    expect(await c.rst(1)).toBe(PROTOCOL_ERROR);
+    c.write(rawFrame(0x0, 0x0, 1, Buffer.from('more')));
+    c.write(rawFrame(0x0, 0x1, 1, Buffer.from('end')));
+    c.headers(3, [':method', 'GET', ':scheme', 'http', ':path', '/', ':authority', 'x']);
+    expect(await c.body(3)).toBe('');
+    expect(c.frames.filter((f) => f.type === 0x3 && f.streamId === 1)).toHaveLength(1);
+  });
+
   it('DATA after END_STREAM gets RST_STREAM STREAM_CLOSED', async () => {
     const { port } = await startH2c(async () => {
       await new Promise((r) => setTimeout(r, 100));

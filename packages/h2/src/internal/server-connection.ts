@@ -91,6 +91,7 @@ export class ServerConnection implements TunnelHost {
   #peerInitialWindow = 65535;
   #peerMaxFrameSize = 16384;
   #isPeerSettingsSeen = false;
+  #encoderTableSize = 4096;
   /** Connection send window (ours towards the peer) and receive accounting. */
   #sendWindow = 65535;
   #recvUnacked = 0;
@@ -273,9 +274,15 @@ export class ServerConnection implements TunnelHost {
       const id = payload.readUInt16BE(at);
       const value = payload.readUInt32BE(at + 2);
       switch (id) {
-        case SETTING.HEADER_TABLE_SIZE:
-          this.#encoder.setMaxTableSize(Math.min(value, 4096));
+        case SETTING.HEADER_TABLE_SIZE: {
+          // Our encoder never uses more than 4096 octets, whatever the peer allows.
+          const size = Math.min(value, 4096);
+          if (size !== this.#encoderTableSize) {
+            this.#encoderTableSize = size;
+            this.#encoder.setMaxTableSize(size);
+          }
           break;
+        }
         case SETTING.ENABLE_PUSH:
           if (value > 1) throw protocol('SETTINGS_ENABLE_PUSH not 0 or 1');
           break;
@@ -386,7 +393,10 @@ export class ServerConnection implements TunnelHost {
     this.#consumeConnection(payload.length);
     if (streamId > this.#lastStreamId) throw protocol('DATA on an idle stream');
     const s = this.#streams.get(streamId);
-    if (s === undefined || s.state === HALF_CLOSED_REMOTE || s.state === CLOSED) {
+    // A stream we closed or reset: frames the peer sent before it learnt so are ignored
+    // (RFC 9113 §5.4.2, §6.4); the connection window was accounted above.
+    if (s === undefined) return;
+    if (s.state === HALF_CLOSED_REMOTE || s.state === CLOSED) {
       this.#resetStream(streamId, H2_ERROR.STREAM_CLOSED);
       return;
     }
