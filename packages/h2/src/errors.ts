@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   INVALID_OPTIONS: 'RWS_H2_INVALID_OPTIONS',
   INVALID_RESPONSE: 'RWS_H2_INVALID_RESPONSE',
   UPGRADE_UNAVAILABLE: 'RWS_H2_UPGRADE_UNAVAILABLE',
+  CONNECT_FAILED: 'RWS_H2_CONNECT_FAILED',
 } as const;
 
 /** A code @rws/h2 throws. */
@@ -38,4 +39,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<H2ErrorCode, string>> = {
     'A handler returned a response with a status outside 200-999; the client gets 500.',
   RWS_H2_UPGRADE_UNAVAILABLE:
     'req.upgrade.accept() was called twice, after the response started, or on a closed stream.',
+  RWS_H2_CONNECT_FAILED:
+    'Http2Client could not connect to an origin (refused, TLS handshake failed, timeout); the cause says why.',
 };

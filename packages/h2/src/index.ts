@@ -18,6 +18,8 @@ export {
   settingsFrame,
   windowUpdateFrame,
 } from './frames.js';
+export type { ClientResponse, Http2ClientOptions, Http2RequestInit } from './h2-client.js';
+export { Http2Client } from './h2-client.js';
 export type { Http2ServerOptions } from './h2-server.js';
 export { Http2Server } from './h2-server.js';
 export type { HpackDecoderOptions } from './hpack-decoder.js';

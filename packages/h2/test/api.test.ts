@@ -13,6 +13,7 @@ it('exports', async () => {
       "H2_ERROR",
       "HpackDecoder",
       "HpackEncoder",
+      "Http2Client",
       "Http2Server",
       "SETTING",
       "frame",

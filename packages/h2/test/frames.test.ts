@@ -203,7 +203,11 @@ describe('request validation (RFC 9113 §8): malformed requests are stream error
   it('DATA the peer sent before learning of our RST_STREAM is ignored, not answered again', async () => {
     const { port } = await startH2c(async (req) => text(await req.body.text()));
     const c = await RawClient.connect(port);
-    c.headers(1, [':method', 'POST', ':scheme', 'http', ':path', '/', 'content-length', '2'], false);
+    c.headers(
+      1,
+      [':method', 'POST', ':scheme', 'http', ':path', '/', 'content-length', '2'],
+      false,
+    );
     c.write(rawFrame(0x0, 0x0, 1, Buffer.from('12345')));
     expect(await c.rst(1)).toBe(PROTOCOL_ERROR);
     c.write(rawFrame(0x0, 0x0, 1, Buffer.from('more')));
