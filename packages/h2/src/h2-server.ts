@@ -31,6 +31,11 @@ export interface Http2ServerOptions {
   idleTimeoutMs?: number | undefined;
   /** Longest time the client may keep a window closed while we have response bytes; then the stream is reset. Default 60 s. */
   sendTimeoutMs?: number | undefined;
+  /**
+   * Send a PING this often; a client that has not answered the previous one by the next is
+   * considered gone and its connection destroyed. Default 0 (off).
+   */
+  pingIntervalMs?: number | undefined;
   /** Advertise SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441, extended CONNECT). Default false. */
   enableConnectProtocol?: boolean | undefined;
   /** Value of the `server` response header, or false (default) to send none. */

@@ -222,3 +222,32 @@ describe('graceful shutdown', () => {
     expect(c.frames.some((f) => f.streamId === 5)).toBe(false);
   });
 });
+
+describe('PING keepalive', () => {
+  it('pings every pingIntervalMs; an answered peer stays, a silent one is disconnected', async () => {
+    const { port } = await startH2c(() => text('ok'), { pingIntervalMs: 80 });
+    const live = await RawClient.connect(port);
+    const silent = await RawClient.connect(port);
+    let seen = 0;
+    const answer = setInterval(() => {
+      for (; seen < live.frames.length; seen++) {
+        const f = live.frames[seen]!;
+        if (f.type === 0x6 && f.flags === 0) live.write(rawFrame(0x6, 0x1, 0, f.payload));
+      }
+    }, 10);
+    try {
+      const ping = await silent.waitFor((f) => f.type === 0x6 && f.flags === 0);
+      expect(ping.payload.toString()).toBe('rwsalive');
+      await silent.closed;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(live.socket.destroyed).toBe(false);
+      expect(
+        live.frames.filter((f) => f.type === 0x6 && f.flags === 0).length,
+      ).toBeGreaterThanOrEqual(2);
+      live.headers(1, GET);
+      expect((await live.responseHeaders(1))[':status']).toBe('200');
+    } finally {
+      clearInterval(answer);
+    }
+  });
+});

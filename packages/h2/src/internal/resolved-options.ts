@@ -15,6 +15,7 @@ export interface ResolvedH2Options {
   maxControlFramesPerSecond: number;
   idleTimeoutMs: number;
   sendTimeoutMs: number;
+  pingIntervalMs: number;
   enableConnectProtocol: boolean;
   serverHeader: string | false;
 }
@@ -63,6 +64,7 @@ export function resolveOptions(o: Http2ServerOptions): ResolvedH2Options {
     ),
     idleTimeoutMs: int('idleTimeoutMs', o.idleTimeoutMs, 60_000, 1, 86_400_000),
     sendTimeoutMs: int('sendTimeoutMs', o.sendTimeoutMs, 60_000, 1, 86_400_000),
+    pingIntervalMs: int('pingIntervalMs', o.pingIntervalMs, 0, 0, 86_400_000),
     enableConnectProtocol: o.enableConnectProtocol ?? false,
     serverHeader: o.serverHeader ?? false,
   };

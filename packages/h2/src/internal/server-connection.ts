@@ -63,6 +63,8 @@ export interface ConnectionOwner {
 
 /** Connection window we keep open for the peer: generous, since streams bound buffering. */
 const CONNECTION_WINDOW = 1 << 24;
+/** Payload of keepalive PINGs. */
+const KEEPALIVE_PING = Buffer.from('rwsalive', 'latin1');
 /** Socket write-queue size above which streams wait for 'drain'. */
 const SOCKET_HIGH_WATER = 256 * 1024;
 
@@ -106,6 +108,9 @@ export class ServerConnection implements TunnelHost {
   #controlCount = 0;
   #controlWindowStart = 0;
   #idleTimer: NodeJS.Timeout | null = null;
+  #pingTimer: NodeJS.Timeout | null = null;
+  /** True while our keepalive PING awaits its ACK. */
+  #isPingOutstanding = false;
   #closeResolvers: (() => void)[] = [];
 
   constructor(owner: ConnectionOwner, socket: Socket, conn: ConnectionInfo) {
@@ -136,7 +141,24 @@ export class ServerConnection implements TunnelHost {
     this.#write(settingsFrame(settings));
     this.#write(windowUpdateFrame(0, CONNECTION_WINDOW - 65535));
     this.#armIdle();
+    if (this.#opts.pingIntervalMs > 0) {
+      this.#pingTimer = setInterval(this.#keepAlive, this.#opts.pingIntervalMs);
+      this.#pingTimer.unref();
+    }
   }
+
+  /**
+   * PING keepalive: a peer that has not answered the previous PING within one interval is
+   * gone (a dead NAT mapping, a crashed client) and the connection is destroyed.
+   */
+  #keepAlive = (): void => {
+    if (this.#isPingOutstanding) {
+      this.socket.destroy();
+      return;
+    }
+    this.#isPingOutstanding = true;
+    this.#write(pingFrame(KEEPALIVE_PING, false));
+  };
 
   /** Open streams. */
   get streamCount(): number {
@@ -328,6 +350,7 @@ export class ServerConnection implements TunnelHost {
     if (payload.length !== 8) throw frameSize('PING payload not 8 octets');
     if ((flags & FLAG.ACK) !== 0) {
       if (this.#goawayPing !== null && payload.equals(this.#goawayPing)) this.#finalGoaway();
+      if (payload.equals(KEEPALIVE_PING)) this.#isPingOutstanding = false;
       return;
     }
     this.#countControl();
@@ -969,6 +992,7 @@ export class ServerConnection implements TunnelHost {
   #onClose = (): void => {
     this.#isClosed = true;
     this.#disarmIdle();
+    if (this.#pingTimer !== null) clearInterval(this.#pingTimer);
     this.#parser.stop();
     for (const s of this.#streams.values())
       this.#abortStream(s, streamReset(s.id, H2_ERROR.CANCEL));
