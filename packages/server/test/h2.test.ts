@@ -4,7 +4,7 @@
  * Peers: node:http2, node:https, curl (nghttp2), nghttp and h2load.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
@@ -15,6 +15,17 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { start } from './helpers.js';
 
 const run = promisify(execFile);
+
+/**
+ * nghttp and h2load come from the Debian package nghttp2-client. Missing in CI is a failure;
+ * elsewhere the test is skipped with a warning.
+ */
+const hasNghttp = ['/usr/bin/nghttp', '/usr/bin/h2load'].every((p) => existsSync(p));
+if (!hasNghttp) {
+  const reason = 'nghttp/h2load not found (apt-get install nghttp2-client)';
+  if (process.env['CI'] === 'true') throw new Error(`CI needs ${reason}`);
+  console.warn(`[@rws/server] skipping the nghttp/h2load interop test: ${reason}`);
+}
 let certs: TestCertificates;
 let ca: Buffer;
 
@@ -132,7 +143,7 @@ describe('one TLS port, HTTP/2 and HTTP/1.1', () => {
     expect(h1.body).toMatchObject({ protocol: 'http/1.1', path: '/curl' });
   });
 
-  it('serves nghttp -nv and a short h2load run', async () => {
+  it.skipIf(!hasNghttp)('serves nghttp -nv and a short h2load run', async () => {
     const server = await start(app, {
       tlsCertFile: certs.server.certFile,
       tlsKeyFile: certs.server.keyFile,
