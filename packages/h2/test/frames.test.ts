@@ -86,6 +86,19 @@ describe('connection preface and SETTINGS', () => {
     expect((await c.goaway())[1]).toBe(FRAME_SIZE_ERROR);
   });
 
+  it('answers a GOAWAY from the client with its own GOAWAY NO_ERROR and closes once streams are done', async () => {
+    const { port } = await startH2c(async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      return text('finished');
+    });
+    const c = await RawClient.connect(port);
+    c.headers(1, GET);
+    c.write(rawFrame(0x7, 0, 0, Buffer.alloc(8)));
+    expect(await c.body(1)).toBe('finished');
+    expect(await c.goaway()).toEqual([1, 0, '']);
+    await c.closed;
+  });
+
   it('refuses PUSH_PROMISE from a client and even stream ids', async () => {
     const { port } = await startH2c(() => text('hi'));
     const a = await RawClient.connect(port);

@@ -255,6 +255,7 @@ export class ServerConnection implements TunnelHost {
         return;
       case FRAME_TYPE.GOAWAY:
         if (streamId !== 0) throw protocol('GOAWAY on a stream');
+        if (payload.length < 8) throw frameSize('GOAWAY shorter than 8 octets');
         this.#drain.abort();
         this.#isGoingAway = true;
         this.#maybeFinish();
@@ -973,6 +974,11 @@ export class ServerConnection implements TunnelHost {
   #maybeFinish(): void {
     if (!this.#isGoingAway || this.#streams.size > 0 || this.#isClosed) return;
     if (this.#acceptUpTo === MAX_WINDOW && this.#goawayPing !== null) return;
+    // RFC 9113 §6.8: say GOAWAY before closing, naming the last stream we processed.
+    if (this.#acceptUpTo === MAX_WINDOW) {
+      this.#acceptUpTo = this.#lastStreamId;
+      this.#write(goawayFrame(this.#lastStreamId, H2_ERROR.NO_ERROR));
+    }
     this.#isClosed = true;
     this.#parser.stop();
     this.socket.end();
