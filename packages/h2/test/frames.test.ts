@@ -230,6 +230,19 @@ describe('request validation (RFC 9113 §8): malformed requests are stream error
     expect(c.frames.filter((f) => f.type === 0x3 && f.streamId === 1)).toHaveLength(1);
   });
 
+  it('trailers arriving after the response ended the stream are ignored; the connection goes on', async () => {
+    const { port } = await startH2c(() => text('early'));
+    const c = await RawClient.connect(port);
+    c.headers(1, [':method', 'POST', ':scheme', 'http', ':path', '/'], false);
+    expect(await c.body(1)).toBe('early');
+    expect(await c.rst(1)).toBe(0);
+    c.write(rawFrame(0x0, 0x0, 1, Buffer.from('late data')));
+    c.write(rawFrame(0x1, 0x5, 1, block(['x-trailer', 'late'])));
+    c.headers(3, GET);
+    expect(await c.body(3)).toBe('early');
+    expect(c.frames.some((f) => f.type === 0x7)).toBe(false);
+  });
+
   it('DATA after END_STREAM gets RST_STREAM STREAM_CLOSED', async () => {
     const { port } = await startH2c(async () => {
       await new Promise((r) => setTimeout(r, 100));

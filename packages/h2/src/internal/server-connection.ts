@@ -94,6 +94,8 @@ export class ServerConnection implements TunnelHost {
   #peerMaxFrameSize = 16384;
   #isPeerSettingsSeen = false;
   #encoderTableSize = 4096;
+  /** Recently reset streams (see `#sendRst`). */
+  readonly #resetIds = new Set<number>();
   /** Connection send window (ours towards the peer) and receive accounting. */
   #sendWindow = 65535;
   #recvUnacked = 0;
@@ -549,6 +551,8 @@ export class ServerConnection implements TunnelHost {
       this.#remoteEnd(existing);
       return;
     }
+    // Trailers (or a late block) on a stream we reset: decoded above, otherwise ignored.
+    if (this.#resetIds.has(streamId)) return;
     if ((streamId & 1) === 0) throw protocol('a client stream id must be odd');
     if (streamId <= this.#lastStreamId) {
       throw new H2ConnectionError(
@@ -560,7 +564,7 @@ export class ServerConnection implements TunnelHost {
     this.#lastStreamId = streamId;
     if (streamId > this.#acceptUpTo || this.#isClosed) return;
     if (this.#streams.size >= this.#opts.maxConcurrentStreams) {
-      this.#write(rstStreamFrame(streamId, H2_ERROR.REFUSED_STREAM));
+      this.#sendRst(streamId, H2_ERROR.REFUSED_STREAM);
       return;
     }
     this.#disarmIdle();
@@ -571,13 +575,13 @@ export class ServerConnection implements TunnelHost {
     }
     const head = parseRequestFields(list, this.#opts.enableConnectProtocol);
     if (typeof head === 'string') {
-      this.#write(rstStreamFrame(streamId, H2_ERROR.PROTOCOL_ERROR));
+      this.#sendRst(streamId, H2_ERROR.PROTOCOL_ERROR);
       this.#armIdle();
       return;
     }
     const length = head.contentLength === -1 ? (isEndStream ? 0 : null) : head.contentLength;
     if (isEndStream && head.contentLength > 0) {
-      this.#write(rstStreamFrame(streamId, H2_ERROR.PROTOCOL_ERROR));
+      this.#sendRst(streamId, H2_ERROR.PROTOCOL_ERROR);
       this.#armIdle();
       return;
     }
@@ -814,7 +818,7 @@ export class ServerConnection implements TunnelHost {
               `stream ${s.id}: the client kept its window closed for ${this.#opts.sendTimeoutMs} ms`,
             ),
           );
-          this.#write(rstStreamFrame(s.id, H2_ERROR.CANCEL));
+          this.#sendRst(s.id, H2_ERROR.CANCEL);
         }
         done();
       }, this.#opts.sendTimeoutMs);
@@ -895,12 +899,24 @@ export class ServerConnection implements TunnelHost {
     // A tunnel half-closes: the peer may go on sending until its own END_STREAM.
     if (s.isTunnel) return;
     // RFC 9113 §8.1: the response is complete; the rest of the request is not needed.
-    this.#write(rstStreamFrame(s.id, H2_ERROR.NO_ERROR));
+    this.#sendRst(s.id, H2_ERROR.NO_ERROR);
     this.#closeStream(s, null);
   }
 
+  /**
+   * Sends RST_STREAM and remembers the stream for a while: frames the peer sent before it
+   * saw the reset (DATA, trailers) are then ignored instead of failing the connection
+   * (RFC 9113 §5.4.2, §6.4).
+   */
+  #sendRst(id: number, code: number): void {
+    this.#write(rstStreamFrame(id, code));
+    const reset = this.#resetIds;
+    reset.add(id);
+    if (reset.size > 1024) reset.delete(reset.values().next().value as number);
+  }
+
   #streamError(s: H2Stream, code: number, message: string): void {
-    this.#write(rstStreamFrame(s.id, code));
+    this.#sendRst(s.id, code);
     this.#closeStream(
       s,
       new RwsError(ERROR_CODES.PROTOCOL_ERROR, `stream ${s.id}: ${message}`, { status: 400 }),
@@ -908,7 +924,7 @@ export class ServerConnection implements TunnelHost {
   }
 
   #resetStream(id: number, code: number): void {
-    this.#write(rstStreamFrame(id, code));
+    this.#sendRst(id, code);
     const s = this.#streams.get(id);
     if (s !== undefined) this.#closeStream(s, streamReset(id, code));
   }
