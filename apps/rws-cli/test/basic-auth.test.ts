@@ -186,7 +186,9 @@ describe('rws check: basic auth', () => {
     );
     const bad = check(dir);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain('bad.htpasswd:1: hash format $2y$… (bcrypt/crypt) is not supported');
+    expect(bad.stderr).toContain(
+      'bad.htpasswd:1: hash format $2y$… (bcrypt/crypt) is not supported',
+    );
 
     writeFileSync(join(dir, 'bad.htpasswd'), 'dave:plain\n');
     const ok = check(dir);

@@ -140,6 +140,17 @@ export interface ServeOptions {
   limits?: ServerLimits | undefined;
   /** Value of the `Server` response header, or false (default) for none. */
   serverHeader?: string | false | undefined;
+  /**
+   * Serve HTTP/2 (@rws/h2) on the TLS port: ALPN `h2` is offered before `http/1.1`, so
+   * clients that speak both pick HTTP/2. Default true; ignored without TLS.
+   */
+  http2?: boolean | undefined;
+  /**
+   * Accept cleartext HTTP/2 with prior knowledge (h2c, RFC 9113 §3.3) on a plain port: a
+   * connection that starts with the HTTP/2 preface goes to @rws/h2, anything else to
+   * HTTP/1.1. Default false.
+   */
+  h2c?: boolean | undefined;
   /** How long `close()` and a shutdown signal let in-flight requests finish. Default 10 000 ms. */
   graceMs?: number | undefined;
   /**

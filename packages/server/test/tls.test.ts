@@ -35,11 +35,12 @@ describe('TLS', () => {
       tlsOptions(),
     );
     expect(server.url).toBe(`https://127.0.0.1:${server.address.port}`);
-    expect(server.urls[0]!.protocols).toEqual(['http/1.1']);
+    // HTTP/2 is on by default with TLS and preferred; this client offers only HTTP/1.1.
+    expect(server.urls[0]!.protocols).toEqual(['h2', 'http/1.1']);
     const client = await RawClient.tls(server.address.port, {
       ca,
       servername: 'localhost',
-      ALPNProtocols: ['h2', 'http/1.1'],
+      ALPNProtocols: ['http/1.1'],
     });
     expect(client.tlsSocket.alpnProtocol).toBe('http/1.1');
     expect(cn(client)).toBe('localhost');
@@ -55,10 +56,12 @@ describe('TLS', () => {
   });
 
   it('serves clients that offer no ALPN over HTTP/1.1', async () => {
-    const server = await start(() => text('no alpn'), tlsOptions());
+    const server = await start(() => text('no alpn'), { ...tlsOptions(), http2: false });
+    expect(server.urls[0]!.protocols).toEqual(['http/1.1']);
     const client = await RawClient.tls(server.address.port, { ca, servername: 'localhost' });
     expect((await client.request('/')).body).toBe('no alpn');
-    // Offering only protocols we do not serve fails the handshake (RFC 7301 §3.2).
+    // Offering only protocols we do not serve (h2 with `http2: false`) fails the handshake
+    // (RFC 7301 §3.2).
     const h2only = await RawClient.tls(server.address.port, {
       ca,
       servername: 'localhost',

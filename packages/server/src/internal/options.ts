@@ -42,6 +42,8 @@ export interface ResolvedOptions {
   metrics: boolean;
   limits: ServerLimits;
   serverHeader: string | false;
+  http2: boolean;
+  h2c: boolean;
   graceMs: number;
   shutdownDelayMs: number;
   handleSignals: boolean | null;
@@ -266,6 +268,10 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
   if (serverHeader !== false && typeof serverHeader !== 'string') {
     problems.push('serverHeader: must be a string or false');
   }
+  for (const key of ['http2', 'h2c'] as const) {
+    const flag = options[key];
+    if (flag !== undefined && typeof flag !== 'boolean') problems.push(`${key}: must be a boolean`);
+  }
   for (const key of ['onReload', 'onShutdown', 'onError', 'onLog'] as const) {
     const fn = options[key];
     if (fn !== undefined && typeof fn !== 'function') problems.push(`${key}: must be a function`);
@@ -291,6 +297,8 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     metrics,
     limits,
     serverHeader,
+    http2: options.http2 !== false,
+    h2c: options.h2c === true,
     graceMs,
     shutdownDelayMs,
     handleSignals: options.handleSignals ?? null,
@@ -353,5 +361,7 @@ export function restartOnlyChanges(a: ResolvedOptions, b: ResolvedOptions): stri
   if (a.handshakeTimeoutMs !== b.handshakeTimeoutMs) changed.push('handshakeTimeoutMs');
   if (a.admin?.host !== b.admin?.host || a.admin?.port !== b.admin?.port) changed.push('admin');
   if (a.workers !== b.workers) changed.push('workers');
+  if (a.http2 !== b.http2) changed.push('http2');
+  if (a.h2c !== b.h2c) changed.push('h2c');
   return changed;
 }

@@ -16,6 +16,7 @@ import {
   type Server as TlsServer,
 } from 'node:tls';
 import { compose, type Handler, Headers, RwsError } from '@rws/core';
+import type { Http2Server } from '@rws/h2';
 import { Http1Server } from '@rws/http1';
 import { Metrics } from '@rws/middleware/metrics';
 import { AlpnDispatch } from '../alpn-dispatch.js';
@@ -27,6 +28,7 @@ import type {
   ServerCloseOptions,
   ServerUrl,
 } from '../types.js';
+import { createH2Codec, sniffPreface } from './h2-codec.js';
 import { hostCheckMiddleware } from './host-check.js';
 import { type ResolvedOptions, resolveOptions, restartOnlyChanges, toHandler } from './options.js';
 import { adminHandler, buildPipeline } from './pipeline.js';
@@ -85,6 +87,8 @@ export class SingleServer implements RunningServer {
   #http1: Http1Server;
   /** Earlier codec instances, still serving the connections they own. */
   #retired = new Set<Http1Server>();
+  /** The HTTP/2 codec (TLS with `http2`, or `h2c`), or null. Its handler is `#entry`. */
+  #h2: Http2Server | null;
   /** The main listener: always node:net; TLS connections are sniffed, then go to `#tlsServer`. */
   #listener: NetServer;
   /** Runs TLS handshakes on sockets the main listener accepted; never listens itself. */
@@ -121,6 +125,7 @@ export class SingleServer implements RunningServer {
       this.#portFn,
     );
     this.#http1 = this.#createHttp1(options);
+    this.#h2 = createH2Codec(this.#entry, options);
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -257,14 +262,23 @@ export class SingleServer implements RunningServer {
     // allowHalfOpen: a client may half-close after its request and still read the response.
     const server = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       this.#track(socket);
-      this.#http1.handleConnection(socket);
+      const h2 = this.#h2;
+      if (h2 === null) this.#http1.handleConnection(socket);
+      else {
+        sniffPreface(
+          socket,
+          (s) => h2.handleConnection(s),
+          (s) => this.#http1.handleConnection(s),
+        );
+      }
     });
     return server;
   }
 
   #createTlsListener(tls: TlsContexts): NetServer {
     const dispatch = new AlpnDispatch();
-    // HTTP/2 plugs in here: dispatch.register('h2', …) before http/1.1.
+    const h2 = this.#h2;
+    if (h2 !== null) dispatch.register('h2', (socket) => h2.handleConnection(socket));
     dispatch.register('http/1.1', (socket) => this.#http1.handleConnection(socket));
     this.#plainOnTls = new Http1Server(this.#plainOnTlsHandler(), {
       onError: (err, req) => this.#options.onError(err, req),
@@ -454,6 +468,7 @@ export class SingleServer implements RunningServer {
     // The GOAWAY equivalent: every request's `drain` signal aborts now, so SSE streams and
     // tunnels wind down during the delay instead of holding the close for its grace period.
     for (const codec of [this.#http1, ...this.#retired]) codec.drain();
+    this.#h2?.drain();
     // /readyz answers 503 from now on; keep serving for a while so load balancers notice.
     if (delayMs > 0 && this.#isListening) await new Promise((r) => setTimeout(r, delayMs));
     const listener = this.#listener;
@@ -469,7 +484,10 @@ export class SingleServer implements RunningServer {
     }, graceMs);
     const codecs = [this.#http1, ...this.#retired];
     if (this.#plainOnTls !== null) codecs.push(this.#plainOnTls);
-    await Promise.all(codecs.map((codec) => codec.close({ graceMs })));
+    await Promise.all([
+      ...codecs.map((codec) => codec.close({ graceMs })),
+      this.#h2?.close({ graceMs }),
+    ]);
     // Whatever is left never reached the codec (a TLS handshake in progress): drop it.
     for (const socket of this.#sockets) socket.destroy();
     await listenerClosed;

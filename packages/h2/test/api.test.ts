@@ -1,0 +1,31 @@
+import { expect, it } from 'vitest';
+
+it('exports', async () => {
+  expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "CONNECTION_PREFACE",
+      "ERROR_CODES",
+      "ERROR_DESCRIPTIONS",
+      "FLAG",
+      "FRAME_TYPE",
+      "FrameParser",
+      "H2ConnectionError",
+      "H2_ERROR",
+      "HpackDecoder",
+      "HpackEncoder",
+      "Http2Client",
+      "Http2Server",
+      "SETTING",
+      "frame",
+      "goawayFrame",
+      "headersFrames",
+      "huffmanDecode",
+      "huffmanEncode",
+      "huffmanEncodedLength",
+      "pingFrame",
+      "rstStreamFrame",
+      "settingsFrame",
+      "windowUpdateFrame",
+    ]
+  `);
+});
