@@ -54,6 +54,7 @@ export function toServeOptions(config: ServerConfig): ServeOptions {
     if (config.tlsCiphers !== null) options.tlsCiphers = config.tlsCiphers;
     options.tlsMinVersion = config.tlsMinVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2';
     if (config.hsts !== null) options.hsts = config.hsts;
+    options.http2 = config.http2;
   }
   return options;
 }

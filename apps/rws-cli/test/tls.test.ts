@@ -67,3 +67,75 @@ describe('rws with TLS and an HTTP→HTTPS redirect listener', () => {
     expect(await rws.stop()).toBe(0);
   }, 30_000);
 });
+
+describe('rws serves HTTP/2 on the TLS port (issue #12)', () => {
+  /** The ALPN protocol a TLS client offering h2 and http/1.1 ends up with, and an h2 GET. */
+  async function probe(
+    origin: string,
+    ca: string,
+  ): Promise<{ alpn: string | false; body: string }> {
+    const { connect: tlsConnect } = await import('node:tls');
+    const u = new URL(origin);
+    const alpn = await new Promise<string | false>((resolve, reject) => {
+      const s = tlsConnect(
+        {
+          host: u.hostname,
+          port: Number(u.port),
+          ca,
+          ALPNProtocols: ['h2', 'http/1.1'],
+          servername: 'localhost',
+        },
+        () => {
+          resolve(s.alpnProtocol ?? false);
+          s.destroy();
+        },
+      );
+      s.on('error', reject);
+    });
+    if (alpn !== 'h2') return { alpn, body: '' };
+    const { connect: h2Connect } = await import('node:http2');
+    const session = h2Connect(origin, { ca, servername: 'localhost' });
+    try {
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = session.request({ ':path': '/hello.txt', ':authority': 'localhost' });
+        let text = '';
+        req.setEncoding('utf8');
+        req.on('data', (c: string) => {
+          text += c;
+        });
+        req.on('end', () => resolve(text));
+        req.on('error', reject);
+        req.end();
+      });
+      return { alpn, body };
+    } finally {
+      session.close();
+    }
+  }
+
+  it('negotiates h2 by default and serves the files over it; --http2 off keeps HTTP/1.1 only', async () => {
+    const dir = tempDir('rws-h2-');
+    const { certFile: cert, keyFile: key } = createTestCertificates({
+      dir,
+      selfSigned: true,
+    }).server;
+    writeFileSync(join(dir, 'hello.txt'), 'over h2\n');
+    const ca = readFileSync(cert, 'utf8');
+
+    const on = await startCli(['-p', '0', '--tls-cert-file', cert, '--tls-key-file', key], {
+      cwd: dir,
+    });
+    expect(await probe(on.urls[0]!.replace(/\/$/, ''), ca)).toEqual({
+      alpn: 'h2',
+      body: 'over h2\n',
+    });
+    await on.stop();
+
+    const off = await startCli(
+      ['-p', '0', '--tls-cert-file', cert, '--tls-key-file', key, '--http2', 'off'],
+      { cwd: dir },
+    );
+    expect((await probe(off.urls[0]!.replace(/\/$/, ''), ca)).alpn).toBe('http/1.1');
+    await off.stop();
+  }, 30_000);
+});

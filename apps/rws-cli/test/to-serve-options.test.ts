@@ -35,6 +35,7 @@ describe('toServeOptions: config → @rws/server options', () => {
       limits: { maxBodyBytes: 10 * 1024 * 1024, bodyTimeoutMs: 60_000 },
       handshakeTimeoutMs: 10_000,
       tlsMinVersion: 'TLSv1.2',
+      http2: true,
       tlsCertFile: '/c.pem',
       tlsKeyFile: '/k.pem',
       tlsClientCaFile: '/ca.pem',

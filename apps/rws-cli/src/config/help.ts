@@ -36,7 +36,7 @@ export function renderHelp(version: string): string {
       left.length < width - 1 ? `  ${left.padEnd(width)}${desc}` : `  ${left}\n${pad}${desc}`;
     return meta.length > 0 ? `${head}\n${pad}${meta}` : head;
   });
-  return `rws ${version} — static file server over HTTP/1.1 (HTTPS with a certificate)
+  return `rws ${version} — static file server and gateway over HTTP/1.1 (HTTPS and HTTP/2 with a certificate)
 
 Usage:
   rws [ROOT] [flags]           serve ROOT (default: the current directory) on http://127.0.0.1:7878
@@ -57,7 +57,7 @@ redirect and respond routes with auth, rate limits, cache, …); requests no rou
 to ROOT only when a root is set. rws check builds it; SIGHUP reloads it. See docs/gateway.md.
 Editor completion for rws.config.toml: @rws/cli/schema/rws.config.schema.json.
 
-Served today: HTTP/1.1, over TLS when a certificate is set. Coming: HTTP/2, HTTP/3 and the
-config-driven gateway ([[route]], [[upstream]] tables are accepted but have no effect yet).
+Served today: HTTP/1.1, and with a certificate HTTPS over HTTP/1.1 and HTTP/2 on one port.
+Coming: HTTP/3.
 `;
 }

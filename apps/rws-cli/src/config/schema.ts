@@ -110,6 +110,8 @@ export interface ServerConfig {
   handshakeTimeoutMs: number;
   /** `Strict-Transport-Security` value, or null for none. */
   hsts: string | null;
+  /** Offer HTTP/2 (ALPN `h2`) beside HTTP/1.1 on the TLS port. */
+  http2: boolean;
   /** Extra Host names answered; `['any']` turns the Host check off. */
   allowedHosts: string[];
   /** Open connections allowed; null = 80% of the open-file limit, 0 = no limit. */
@@ -242,7 +244,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'path',
     default: null,
     placeholder: '<file>',
-    description: 'PEM certificate chain; with --tls-key-file serves HTTPS (HTTP/1.1).',
+    description: 'PEM certificate chain; with --tls-key-file serves HTTPS (HTTP/1.1 and HTTP/2).',
     isReloadable: true,
   }),
   key({
@@ -295,6 +297,15 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     placeholder: '<ms>',
     description:
       'Time a TLS client has to send its first byte, and then to finish the handshake; 0 = no limit.',
+    isReloadable: false,
+  }),
+  key({
+    path: 'http2',
+    type: 'boolean',
+    default: true,
+    placeholder: '[bool]',
+    description:
+      'Serve HTTP/2 (ALPN h2) beside HTTP/1.1 on the TLS port; --http2 off (or --no-http2) serves HTTP/1.1 only. No effect without a certificate.',
     isReloadable: false,
   }),
   key({
