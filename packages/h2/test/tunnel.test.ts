@@ -98,7 +98,7 @@ describe('plain CONNECT', () => {
 
   it('a 2xx without accept() becomes 501; a refusal goes out as it is', async () => {
     const { port } = await startH2c((req) =>
-      req.path === 'ok.test:443' ? text('no tunnel') : text('nope', { status: 403 }),
+      req.authority === 'ok.test:443' ? text('no tunnel') : text('nope', { status: 403 }),
     );
     const c = await RawClient.connect(port);
     c.headers(1, [':method', 'CONNECT', ':authority', 'ok.test:443'], false);
