@@ -25,6 +25,8 @@ export interface Http2RequestInit {
   body?: string | Uint8Array | AsyncIterable<Uint8Array> | null | undefined;
   /** Aborting resets the stream (RST_STREAM CANCEL). */
   signal?: AbortSignal | undefined;
+  /** Trailer fields sent after a streamed body (asked for once its last chunk is out). */
+  trailers?: (() => Headers | null) | undefined;
 }
 
 /**
@@ -75,6 +77,7 @@ export class Http2Client {
       headers,
       bytes,
       init.signal,
+      init.trailers,
     );
   }
 

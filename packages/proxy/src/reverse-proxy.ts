@@ -20,6 +20,8 @@ import {
   forwardRequestHeaders,
   viaVersion,
 } from './internal/forwarding.js';
+import { exchangeDeadlineMs, grpcFailure, isGrpcRequest } from './internal/grpc.js';
+import { exchangeH2 } from './internal/h2-exchange.js';
 import { invalidOption } from './internal/proxy-error.js';
 import { RetryBudget } from './internal/retry-budget.js';
 import { acquireUrlUpstream } from './internal/shared-upstreams.js';
@@ -122,11 +124,18 @@ function errorResponse(code: ProxyErrorCode, status = STATUS_OF[code]): Response
   };
 }
 
+/** A failure answer: gRPC calls get grpc-status trailers, others a plain-text error. */
+function fail(req: Request, code: ProxyErrorCode, status?: number): Response {
+  return isGrpcRequest(req) ? grpcFailure(code, MESSAGES[code]) : errorResponse(code, status);
+}
+
 /** Maps an http1 client error (and who aborted) to the proxy's cause code. */
 function classify(err: unknown, req: Request, totalSignal: AbortSignal | null): ProxyErrorCode {
   if (req.signal.aborted) return ERROR_CODES.CLIENT_ABORTED;
   if (totalSignal?.aborted) return ERROR_CODES.TOTAL_TIMEOUT;
   const code = isRwsError(err) ? err.code : '';
+  // The HTTP/2 exchange reports its causes in the proxy's own codes.
+  if (code in STATUS_OF) return code as ProxyErrorCode;
   switch (code) {
     case 'RWS_HTTP1_CONNECT_FAILED':
       return ERROR_CODES.CONNECT_FAILED;
@@ -265,7 +274,8 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     budget.onRequest(startedAt);
     const headers = forwardRequestHeaders(req, plan);
     const path = rewritePath(req);
-    const total = totalMs === null ? null : AbortSignal.timeout(totalMs);
+    const deadlineMs = exchangeDeadlineMs(totalMs, req);
+    const total = deadlineMs === null ? null : AbortSignal.timeout(deadlineMs);
     const signal = total === null ? req.signal : AbortSignal.any([req.signal, total]);
     const tried = new Set<string>();
     // The body is a one-shot stream: once sent, only a request without content can go again.
@@ -278,7 +288,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       if (backend === null) {
         // Retries exhausted the backends: report the last real failure.
         info.error = lastError;
-        return errorResponse(lastError);
+        return fail(req, lastError);
       }
       tried.add(backend.url);
       info.backend = backend.url;
@@ -286,6 +296,22 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       backend.begin();
       let res: ClientResponse;
       try {
+        if (backend.protocol === 'h2') {
+          return await exchangeH2({
+            req,
+            backend,
+            path,
+            headers,
+            signal,
+            headersTimeoutMs: timeouts.headersTimeoutMs,
+            bodyTimeoutMs: timeouts.bodyTimeoutMs,
+            via: viaName,
+            info,
+            startedAt,
+            classify: (err) => classify(err, req, total),
+            message: (code) => MESSAGES[code],
+          });
+        }
         res = await backend.pool.request({
           method: req.method,
           path,
@@ -316,10 +342,9 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
         if (code === ERROR_CODES.REQUEST_BODY_FAILED && isRwsError(err) && isRwsError(err.cause)) {
           // The client's own body error (too large, bad framing) keeps its status.
           const status = err.cause.status;
-          if (status !== undefined && status >= 400 && status < 500)
-            return errorResponse(code, status);
+          if (status !== undefined && status >= 400 && status < 500) return fail(req, code, status);
         }
-        return errorResponse(code);
+        return fail(req, code);
       }
       info.upstreamHeadersMs = Date.now() - startedAt;
       if (!isRelayableCoding(res.headers)) {

@@ -4,6 +4,7 @@
  * keep-alive `Pool`, shared by every route that proxies to this upstream.
  */
 import { parseCookies, type Request } from '@rws/core';
+import { Http2Client } from '@rws/h2';
 import { type ClientTlsOptions, Pool } from '@rws/http1';
 import type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js';
 import { BackendBreaker } from './internal/backend-breaker.js';
@@ -39,7 +40,11 @@ export type Strategy =
   | 'cookie_hash'
   | 'first';
 
-/** One backend: its URL (`http://127.0.0.1:3000`, `https://api.internal`) and weight. */
+/**
+ * One backend: its URL and weight. `http:`/`https:` backends speak HTTP/1.1 through a pool;
+ * `h2:`/`grpc:` (h2c, prior knowledge) and `h2s:`/`grpcs:` (TLS, ALPN h2) speak HTTP/2
+ * through the upstream's `Http2Client`, one multiplexed session per backend.
+ */
 export interface BackendOptions {
   url: string;
   /** Relative share of traffic for weighted strategies and hash rings. Default 1. */
@@ -94,7 +99,10 @@ export interface UpstreamOptions {
    * answering 503. Default false.
    */
   failOpen?: boolean | undefined;
-  /** TLS for `https:` backends (verification on unless `rejectUnauthorized: false`). */
+  /**
+   * TLS for `https:`, `h2s:` and `grpcs:` backends (verification on unless
+   * `rejectUnauthorized: false`; HTTP/2 backends use `ca` and `rejectUnauthorized` only).
+   */
   tls?: ClientTlsOptions | undefined;
   /** Most sockets per backend. Default 128. */
   maxSocketsPerBackend?: number | undefined;
@@ -125,6 +133,10 @@ export interface Backend {
   /** `http://host:port`. */
   readonly origin: string;
   readonly pool: Pool;
+  /** `h2` for `h2:`, `h2s:`, `grpc:` and `grpcs:` backends: requests go through `h2`. */
+  readonly protocol: 'http1' | 'h2';
+  /** The upstream's HTTP/2 client (one session per origin) for `h2` backends, else null. */
+  readonly h2: Http2Client | null;
   /** Marks a request as sent to this backend. */
   begin(): void;
   /** Reports how a request begun with `begin()` ended. */
@@ -161,6 +173,8 @@ class BackendState implements Backend {
   readonly origin: string;
   weight: number;
   readonly pool: Pool;
+  readonly protocol: 'http1' | 'h2';
+  readonly h2: Http2Client | null;
   isHealthy = true;
   ejectedUntil = 0;
   ejections = 0;
@@ -182,12 +196,15 @@ class BackendState implements Backend {
     weight: number,
     pool: Pool,
     breaker: BackendBreaker | null,
+    h2: Http2Client | null,
   ) {
     this.#owner = owner;
-    this.url = url.href.replace(/\/$/, '');
-    this.origin = url.origin;
+    this.url = backendKey(url);
+    this.origin = httpOrigin(url);
     this.weight = weight;
     this.pool = pool;
+    this.protocol = h2 === null ? 'http1' : 'h2';
+    this.h2 = h2;
     this.breaker = breaker;
   }
 
@@ -244,6 +261,24 @@ class BackendState implements Backend {
   }
 }
 
+const H2_SCHEMES = new Set(['h2:', 'h2s:', 'grpc:', 'grpcs:']);
+
+function isH2Url(url: URL): boolean {
+  return H2_SCHEMES.has(url.protocol);
+}
+
+/** `scheme://host:port` without a trailing slash (h2: and grpc: URLs have no origin). */
+function backendKey(url: URL): string {
+  return `${url.protocol}//${url.host}`;
+}
+
+/** The http(s) origin a backend is reached at: `h2s:`/`grpcs:` are TLS, `h2:`/`grpc:` not. */
+function httpOrigin(url: URL): string {
+  if (!isH2Url(url)) return url.origin;
+  const isTls = url.protocol === 'h2s:' || url.protocol === 'grpcs:';
+  return new URL(`${isTls ? 'https' : 'http'}://${url.host}`).origin;
+}
+
 function parseBackend(entry: string | BackendOptions, index: number): { url: URL; weight: number } {
   const raw = typeof entry === 'string' ? entry : entry?.url;
   const weight = typeof entry === 'string' ? 1 : (entry.weight ?? 1);
@@ -257,16 +292,21 @@ function parseBackend(entry: string | BackendOptions, index: number): { url: URL
   } catch {
     throw invalidOption(`backends[${index}]`, raw, 'a URL such as http://127.0.0.1:3000');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalidOption(`backends[${index}]`, raw, 'an http: or https: URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && !isH2Url(url)) {
+    throw invalidOption(
+      `backends[${index}]`,
+      raw,
+      'an http:, https:, h2:, h2s:, grpc: or grpcs: URL',
+    );
   }
+  if (url.hostname === '') throw invalidOption(`backends[${index}]`, raw, 'a URL with a host');
   if (url.username !== '' || url.password !== '') {
     throw invalidOption(`backends[${index}]`, '(redacted)', 'a URL without credentials');
   }
   if (!(Number.isFinite(weight) && weight > 0)) {
     throw invalidOption(`backends[${index}].weight`, weight, 'a positive number');
   }
-  return { url: new URL(url.origin), weight };
+  return { url: new URL(backendKey(url)), weight };
 }
 
 class UpstreamImpl implements Upstream {
@@ -279,6 +319,8 @@ class UpstreamImpl implements Upstream {
   #timer: NodeJS.Timeout | null = null;
   #isClosed = false;
   #retired = new Set<Promise<void>>();
+  /** Created with the first HTTP/2 backend; pools one session per backend origin. */
+  #h2: Http2Client | null = null;
   #outlier: {
     consecutiveFailures: number;
     baseEjectionMs: number;
@@ -333,7 +375,7 @@ class UpstreamImpl implements Upstream {
     const old = new Map(this.#list.map((b) => [b.url, b]));
     const next: BackendState[] = [];
     for (const { url, weight } of parsed) {
-      const key = url.href.replace(/\/$/, '');
+      const key = backendKey(url);
       const kept = old.get(key);
       if (kept !== undefined) {
         old.delete(key);
@@ -342,7 +384,8 @@ class UpstreamImpl implements Upstream {
         continue;
       }
       if (next.some((b) => b.url === key)) continue;
-      const pool = new Pool(url, {
+      // HTTP/2 backends keep an (unused, socket-less) pool so `Backend.pool` stays defined.
+      const pool = new Pool(new URL(httpOrigin(url)), {
         maxSockets: this.#options.maxSocketsPerBackend ?? 128,
         idleTimeoutMs: this.#options.idleTimeoutMs ?? 4000,
         tls: this.#options.tls,
@@ -351,12 +394,23 @@ class UpstreamImpl implements Upstream {
         this.#options.circuitBreaker === undefined
           ? null
           : new BackendBreaker(`${this.name}:${key}`, this.#options.circuitBreaker);
-      next.push(new BackendState(this, url, weight, pool, breaker));
+      next.push(
+        new BackendState(this, url, weight, pool, breaker, isH2Url(url) ? this.#http2() : null),
+      );
     }
     for (const gone of old.values()) this.#retire(gone);
     for (const b of next) b.currentWeight = 0;
     this.#list = next;
     this.#ring = null;
+  }
+
+  #http2(): Http2Client {
+    if (this.#h2 === null) {
+      const tls = this.#options.tls;
+      const ca = Array.isArray(tls?.ca) ? tls.ca.map((c) => c.toString()).join('\n') : tls?.ca;
+      this.#h2 = new Http2Client({ ca, rejectUnauthorized: tls?.rejectUnauthorized ?? true });
+    }
+    return this.#h2;
   }
 
   pick(req: Request, exclude?: ReadonlySet<string>): Backend | null {
@@ -458,6 +512,19 @@ class UpstreamImpl implements Upstream {
     const expected = hc.expectedStatus ?? [200, 299];
     let isPass = false;
     try {
+      if (b.h2 !== null) {
+        // HTTP/2 backends are probed over their own protocol, on the shared session.
+        const res = await b.h2.request(`${b.origin}${hc.path ?? '/health'}`, {
+          headers: hc.host === undefined ? undefined : { host: hc.host },
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        await res.body.bytes({ limit: 64 * 1024 }).catch(() => {});
+        isPass =
+          typeof expected === 'number'
+            ? res.status === expected
+            : res.status >= expected[0] && res.status <= expected[1];
+        return this.#recordProbe(b, isPass);
+      }
       const res = await b.pool.request({
         method: 'GET',
         path: hc.path ?? '/health',
@@ -478,6 +545,11 @@ class UpstreamImpl implements Upstream {
     } catch {
       isPass = false;
     }
+    this.#recordProbe(b, isPass);
+  }
+
+  #recordProbe(b: BackendState, isPass: boolean): void {
+    const hc = this.#options.healthCheck!;
     if (isPass) {
       b.healthFails = 0;
       b.healthPasses++;
@@ -562,7 +634,7 @@ class UpstreamImpl implements Upstream {
     this.#timer = null;
     for (const b of this.#list) this.#retire(b);
     this.#list = [];
-    await Promise.all([...this.#retired]);
+    await Promise.all([...this.#retired, this.#h2?.close()]);
   }
 }
 

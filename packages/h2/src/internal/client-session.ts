@@ -130,6 +130,7 @@ export class ClientSession {
     headers: Headers,
     body: Uint8Array | AsyncIterable<Uint8Array> | null,
     signal?: AbortSignal,
+    trailers?: () => Headers | null,
   ): Promise<ClientResponse> {
     if (!this.isAvailable) {
       return Promise.reject(
@@ -164,7 +165,7 @@ export class ClientSession {
         once: true,
       });
       if (body !== null) {
-        void this.#sendBody(stream, body).catch((err: unknown) =>
+        void this.#sendBody(stream, body, trailers).catch((err: unknown) =>
           this.#reset(stream, H2_ERROR.CANCEL, err),
         );
       }
@@ -179,11 +180,24 @@ export class ClientSession {
     this.#maybeEnd();
   }
 
-  async #sendBody(s: H2Stream, body: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
+  async #sendBody(
+    s: H2Stream,
+    body: Uint8Array | AsyncIterable<Uint8Array>,
+    trailers?: () => Headers | null,
+  ): Promise<void> {
     if (body instanceof Uint8Array) await this.#sendData(s, body);
     else for await (const chunk of body) await this.#sendData(s, chunk);
     if (s.state === CLOSED) return;
-    this.socket.write(frame(FRAME_TYPE.DATA, FLAG.END_STREAM, s.id));
+    const fields: string[] = [];
+    for (const [name, value] of trailers?.() ?? []) {
+      if (!isConnectionSpecific(name)) fields.push(name, value);
+    }
+    // Trailers end the stream in a HEADERS frame (RFC 9113 §8.1); without them an empty DATA.
+    this.socket.write(
+      fields.length === 0
+        ? frame(FRAME_TYPE.DATA, FLAG.END_STREAM, s.id)
+        : headersFrames(s.id, this.#encoder.encode(fields), true, this.#peerMaxFrameSize),
+    );
     s.state = s.state === HALF_CLOSED_REMOTE ? CLOSED : HALF_CLOSED_LOCAL;
     if (s.state === CLOSED) this.#done(s);
   }
