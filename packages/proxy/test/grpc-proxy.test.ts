@@ -12,11 +12,18 @@ import {
   type Http2Server as NodeH2Server,
   type ServerHttp2Stream,
 } from 'node:http2';
-import { createServer as createNetServer } from 'node:net';
+import { createServer as createNetServer, connect as netConnect } from 'node:net';
+import type { Handler } from '@rws/core';
 import { Http2Server } from '@rws/h2';
+import { createServer as createHttp1Server } from '@rws/http1';
 import { createTestCertificates, type TestCertificates } from '@rws/test-helpers';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createUpstream, type ReverseProxyOptions, reverseProxy } from '../src/index.js';
+import {
+  createGateway,
+  createUpstream,
+  type ReverseProxyOptions,
+  reverseProxy,
+} from '../src/index.js';
 
 let certs: TestCertificates;
 beforeAll(() => {
@@ -85,20 +92,23 @@ async function grpcBackend(isTls = false): Promise<{ port: number; seen: Incomin
   return { port: (server.address() as { port: number }).port, seen };
 }
 
-/** The proxy as an h2c server (our own HTTP/2 server). */
+/** A handler as an h2c server (our own HTTP/2 server). */
+async function h2Serve(handler: Handler): Promise<number> {
+  const server = new Http2Server(handler);
+  const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+  onTestFinished(() => server.close());
+  return port;
+}
+
+/** The proxy as an h2c server. */
 async function h2Proxy(options: ReverseProxyOptions): Promise<number> {
   const proxy = reverseProxy(options);
-  const server = new Http2Server((req) =>
+  onTestFinished(() => proxy.close());
+  return h2Serve((req) =>
     proxy.handle(req, () => {
       throw new Error('unreachable');
     }),
   );
-  const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
-  onTestFinished(async () => {
-    await server.close();
-    await proxy.close();
-  });
-  return port;
 }
 
 interface Call {
@@ -242,5 +252,77 @@ describe('h2s:// upstream (TLS, ALPN h2)', () => {
     const res = await call(client(port), '/echo.Echo/Unary', 'x');
     expect(res.headers['grpc-status']).toBe('14');
     expect(backend.seen).toEqual([]);
+  });
+});
+
+describe('HTTP/1.1 clients', () => {
+  it('get the upstream trailers as chunked trailers when they sent TE: trailers', async () => {
+    const backend = await grpcBackend();
+    const proxy = reverseProxy({ upstream: `grpc://127.0.0.1:${backend.port}` });
+    onTestFinished(() => proxy.close());
+    const server = createHttp1Server((req) =>
+      proxy.handle(req, () => {
+        throw new Error('unreachable');
+      }),
+    );
+    const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+    onTestFinished(() => server.close());
+    const raw = async (te: string): Promise<string> => {
+      const body = frame('h1');
+      const socket = netConnect(port, '127.0.0.1');
+      socket.write(
+        `POST /echo.Echo/Unary HTTP/1.1\r\nhost: x\r\ncontent-type: application/grpc\r\n${te}content-length: ${body.length}\r\nconnection: close\r\n\r\n`,
+      );
+      socket.write(body);
+      const chunks: Buffer[] = [];
+      for await (const c of socket) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString('latin1');
+    };
+    const withTe = await raw('te: trailers\r\n');
+    expect(withTe).toMatch(/^HTTP\/1\.1 200 /);
+    expect(withTe).toContain('transfer-encoding: chunked');
+    expect(withTe).toContain('hello h1');
+    expect(withTe).toMatch(/\r\n0\r\ngrpc-status: 0\r\ngrpc-message: all good\r\n\r\n$/);
+    const without = await raw('');
+    expect(without).toContain('hello h1');
+    expect(without).not.toContain('grpc-status');
+  });
+});
+
+describe('gateway: type = "grpc" routes', () => {
+  it('proxies gRPC calls to an [[upstream]] of grpc:// backends, and 14 when it is down', async () => {
+    const backend = await grpcBackend();
+    const dead = await closedPort();
+    const gateway = await createGateway(`
+[[upstream]]
+name = "echo"
+backends = ["grpc://127.0.0.1:${backend.port}"]
+
+[[route]]
+[route.match]
+path = "/echo.Echo/*"
+content_type = "application/grpc"
+[route.action]
+type = "grpc"
+upstream = "echo"
+read_timeout_ms = 5000
+
+[[route]]
+[route.match]
+path = "/down.Down/*"
+[route.action.grpc]
+upstream = "127.0.0.1:${dead}"
+[route.action]
+type = "grpc"
+`);
+    onTestFinished(() => gateway.close());
+    const session = client(await h2Serve(gateway.handler));
+    const unary = await call(session, '/echo.Echo/Unary', 'gw');
+    expect(unary.messages).toEqual(['hello gw']);
+    expect(unary.trailers?.['grpc-status']).toBe('0');
+    const streamed = await call(session, '/echo.Echo/Stream', 's');
+    expect(streamed.messages).toEqual(['s #1', 's #2', 's #3']);
+    const down = await call(session, '/down.Down/Call', 'x');
+    expect(down.headers['grpc-status']).toBe('14');
   });
 });

@@ -178,10 +178,17 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
       ],
     ],
     [
-      'grpc not supported yet',
-      '[[route]]\n[route.action]\ntype = "grpc"\nupstream = "x:1"\n',
+      'grpc route to an upstream without HTTP/2 backends',
+      '[[upstream]]\nname = "web"\nbackends = ["h:1"]\n[[route]]\n[route.action]\ntype = "grpc"\nupstream = "web"\n',
       [
-        'g.toml:3: route[0].action.type: action type "grpc" is not supported yet: gRPC proxying needs the HTTP/2 client (issue #12)',
+        'g.toml:7: route[0].action.upstream: a grpc route needs HTTP/2 backends, but [[upstream]] "web" has h:1 (write them as grpc://host:port (h2c) or grpcs://host:port (TLS))',
+      ],
+    ],
+    [
+      'grpc route to an inline http:// address',
+      '[[route]]\n[route.action]\ntype = "grpc"\nupstream = "http://x:1"\n',
+      [
+        'g.toml:4: route[0].action.upstream: "http://x:1": a grpc route needs an HTTP/2 backend (grpc:// or grpcs://)',
       ],
     ],
     [
@@ -319,12 +326,12 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
     ],
     [
       'bad backends',
-      '[[upstream]]\nname = "a"\nbackends = ["::1:80", "http://h:1/path", "ftp://h:1", "h2://h:1", "h:0", "[::1]:80", "https://h"]\n',
+      '[[upstream]]\nname = "a"\nbackends = ["::1:80", "http://h:1/path", "ftp://h:1", "h2://h:1/p", "h:0", "[::1]:80", "https://h"]\n',
       [
         'g.toml:3: upstream[0].backends[0]: "::1:80": an IPv6 address must be written in brackets: [::1]:8080',
         'g.toml:3: upstream[0].backends[1]: "http://h:1/path": a backend is scheme://host:port without a path (use strip_path_prefix/add_path_prefix)',
-        'g.toml:3: upstream[0].backends[2]: "ftp://h:1": unknown scheme ftp:// (use http:// or https://)',
-        'g.toml:3: upstream[0].backends[3]: "h2://h:1": h2:// backends need the HTTP/2 client, not supported yet (issue #12)',
+        'g.toml:3: upstream[0].backends[2]: "ftp://h:1": unknown scheme ftp:// (use http://, https://, grpc://, grpcs://, h2:// or h2s://)',
+        'g.toml:3: upstream[0].backends[3]: "h2://h:1/p": a backend is scheme://host:port without a path (use strip_path_prefix/add_path_prefix)',
         'g.toml:3: upstream[0].backends[4]: "h:0": port "0" must be 1-65535',
       ],
     ],
@@ -364,7 +371,7 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
       'tls for http-only backends',
       '[[upstream]]\nname = "a"\nbackends = ["h:1"]\n[upstream.tls]\nverify = false\n',
       [
-        'g.toml:4: upstream[0].tls: [upstream.tls] applies to https:// backends, and this upstream has none',
+        'g.toml:4: upstream[0].tls: [upstream.tls] applies to https://, grpcs:// and h2s:// backends, and this upstream has none',
       ],
     ],
     [
@@ -636,7 +643,7 @@ describe('parseGatewayConfig: the remaining checks, one each', () => {
       'proxy inline bad scheme',
       '[[route]]\n[route.action]\ntype = "proxy"\nupstream = "ftp://h:1"\n',
       [
-        'g.toml:4: route[0].action.upstream: "ftp://h:1": unknown scheme ftp:// (use http:// or https://)',
+        'g.toml:4: route[0].action.upstream: "ftp://h:1": unknown scheme ftp:// (use http://, https://, grpc://, grpcs://, h2:// or h2s://)',
       ],
     ],
   ])('%s', (_name, text, expected) => {

@@ -22,7 +22,8 @@ export type GatewayStrategy =
 export interface GatewayBackend {
   /** As written in the config. */
   readonly address: string;
-  readonly protocol: 'http' | 'https';
+  /** `h2`/`grpc` are HTTP/2 with prior knowledge, `h2s`/`grpcs` HTTP/2 over TLS (ALPN). */
+  readonly protocol: 'http' | 'https' | 'h2' | 'h2s' | 'grpc' | 'grpcs';
   /** Host name or IP (IPv6 without brackets). */
   readonly host: string;
   readonly port: number;
@@ -95,6 +96,17 @@ export interface GatewayProxyAction {
   readonly trustedProxies: readonly string[];
 }
 
+/** `type = "grpc"`: gRPC calls over HTTP/2 to `grpc://`/`grpcs://` (or h2) backends. */
+export interface GatewayGrpcAction {
+  readonly type: 'grpc';
+  /** Name of an `[[upstream]]` (all of its backends speak HTTP/2), or null when inline. */
+  readonly upstream: string | null;
+  /** An address written directly (`upstream = "127.0.0.1:50051"` means `grpc://`). */
+  readonly backend: GatewayBackend | null;
+  readonly connectTimeoutMs: number;
+  readonly readTimeoutMs: number;
+}
+
 /** `type = "static"` */
 export interface GatewayStaticAction {
   readonly type: 'static';
@@ -121,6 +133,7 @@ export interface GatewayRespondAction {
 /** What a matched route does. */
 export type GatewayAction =
   | GatewayProxyAction
+  | GatewayGrpcAction
   | GatewayStaticAction
   | GatewayRedirectAction
   | GatewayRespondAction;

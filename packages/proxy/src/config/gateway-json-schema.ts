@@ -84,7 +84,7 @@ const action = object(
   {
     type: {
       enum: ['proxy', 'static', 'redirect', 'respond', 'grpc', 'mcp'],
-      description: 'grpc and mcp are not supported yet.',
+      description: 'mcp is not supported yet.',
     },
     ...proxyKeys,
     ...staticKeys,

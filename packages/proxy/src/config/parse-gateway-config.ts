@@ -32,6 +32,7 @@ import type {
   GatewayUpstream,
   GatewayUpstreamTls,
 } from './gateway-config.js';
+import { isTlsBackend, readGrpcAction } from './read-grpc-action.js';
 import { tomlLineOf } from './toml-line.js';
 
 /** A problem in a gateway configuration. */
@@ -104,7 +105,6 @@ const ACTION_KEYS: Readonly<Record<string, readonly string[]>> = {
 
 /** Recognised, validated, but without machinery yet: the issue that adds it. */
 const UNSUPPORTED_ACTIONS: Readonly<Record<string, string>> = {
-  grpc: 'gRPC proxying needs the HTTP/2 client (issue #12)',
   mcp: 'MCP routes need @rws/mcp (issue #19)',
 };
 
@@ -260,15 +260,14 @@ const MAX_PORT = 65535;
 /** `host:port`, `http(s)://host[:port]`, `[v6]:port`: the backend, or a reason it is not one. */
 export function parseBackendAddress(raw: string): GatewayBackend | string {
   let rest = raw.trim();
-  let protocol: 'http' | 'https' = 'http';
+  let protocol: GatewayBackend['protocol'] = 'http';
   const scheme = rest.indexOf('://');
   if (scheme !== -1) {
     const s = rest.slice(0, scheme).toLowerCase();
     if (s === 'https' || s === 'wss') protocol = 'https';
-    else if (s === 'h2' || s === 'h2s' || s === 'grpc' || s === 'grpcs') {
-      return `${s}:// backends need the HTTP/2 client, not supported yet (issue #12)`;
-    } else if (s !== 'http' && s !== 'ws')
-      return `unknown scheme ${s}:// (use http:// or https://)`;
+    else if (s === 'h2' || s === 'h2s' || s === 'grpc' || s === 'grpcs') protocol = s;
+    else if (s !== 'http' && s !== 'ws')
+      return `unknown scheme ${s}:// (use http://, https://, grpc://, grpcs://, h2:// or h2s://)`;
     rest = rest.slice(scheme + 3);
   }
   if (rest.endsWith('/')) rest = rest.slice(0, -1);
@@ -304,7 +303,7 @@ export function parseBackendAddress(raw: string): GatewayBackend | string {
       return `${JSON.stringify(host)} is not a host name or IPv4 address`;
     }
   }
-  let port = protocol === 'https' ? 443 : 80;
+  let port = protocol === 'https' || protocol === 'h2s' || protocol === 'grpcs' ? 443 : 80;
   if (portText !== null) {
     if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > MAX_PORT) {
       return `port ${JSON.stringify(portText)} must be 1-65535`;
@@ -459,11 +458,11 @@ function readUpstreams(r: Reader, v: unknown): GatewayUpstream[] {
     }
     const healthCheck = readHealthCheck(r, t['health_check'], [...path, 'health_check']);
     const tls = readUpstreamTls(r, t['tls'], [...path, 'tls']);
-    if (tls !== null && backends.length > 0 && backends.every((b) => b.protocol === 'http')) {
+    if (tls !== null && backends.length > 0 && backends.every((b) => !isTlsBackend(b))) {
       r.add(
         GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
         [...path, 'tls'],
-        '[upstream.tls] applies to https:// backends, and this upstream has none',
+        '[upstream.tls] applies to https://, grpcs:// and h2s:// backends, and this upstream has none',
       );
     }
     if (name !== null) {
@@ -625,6 +624,8 @@ function readAction(
     return null;
   }
   switch (type) {
+    case 'grpc':
+      return readGrpcAction(r, merged, at, upstreams, parseBackendAddress);
     case 'proxy': {
       const name = r.string(merged, 'upstream', at('upstream'), true);
       let upstream: string | null = null;

@@ -20,6 +20,7 @@ import type {
   GatewayRoute,
   GatewayUpstreamTls,
 } from '../../config/gateway-config.js';
+import { grpcProxyAction } from '../../config/read-grpc-action.js';
 import type { Upstream } from '../../upstream.js';
 import { type BuildContext, buildMiddleware } from './build-middleware.js';
 import type { RunningListener } from './listeners.js';
@@ -76,7 +77,9 @@ function actionHandler(
   action: GatewayAction,
   path: KeyPath,
   ctx: BuildContext,
-  upstreamFor: (action: Extract<GatewayAction, { type: 'proxy' }>) => GatewayUpstreamHandle,
+  upstreamFor: (
+    action: Extract<GatewayAction, { type: 'proxy' | 'grpc' }>,
+  ) => GatewayUpstreamHandle,
 ): Handler | null {
   switch (action.type) {
     case 'respond':
@@ -106,8 +109,10 @@ function actionHandler(
       const notFound = respondWith(404, 'Not Found\n', 'text/plain; charset=utf-8');
       return (req) => mw.handle(req, notFound);
     }
+    case 'grpc':
     case 'proxy': {
-      const mw = createProxyRoute(upstreamFor(action), action);
+      const settings = action.type === 'grpc' ? grpcProxyAction(action) : action;
+      const mw = createProxyRoute(upstreamFor(action), settings);
       const unused = respondWith(502, 'Bad Gateway\n', 'text/plain; charset=utf-8');
       return (req) => mw.handle(req, unused);
     }
@@ -197,7 +202,7 @@ export function buildRuntime(
   });
   // Inline `upstream = "host:port"` backends get one upstream per address, shared by routes.
   const upstreamFor = (
-    action: Extract<GatewayAction, { type: 'proxy' }>,
+    action: Extract<GatewayAction, { type: 'proxy' | 'grpc' }>,
   ): GatewayUpstreamHandle => {
     if (action.upstream !== null) return upstreams.get(action.upstream)!;
     const b = action.backend!;
