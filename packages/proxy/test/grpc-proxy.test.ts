@@ -218,6 +218,38 @@ describe('gRPC through the reverse proxy (h2c client -> @rws/h2 server -> grpc:/
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('passes request trailers to the backend after the streamed body', async () => {
+    const server = createServer();
+    let got: IncomingHttpHeaders | null = null;
+    server.on('stream', (stream) => {
+      stream.on('trailers', (t) => {
+        got = t;
+      });
+      stream.resume();
+      stream.on('end', () => {
+        stream.respond({ ':status': 200 });
+        stream.end('ok');
+      });
+    });
+    server.on('sessionError', () => {});
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = await h2Proxy({
+      upstream: `h2://127.0.0.1:${(server.address() as { port: number }).port}`,
+    });
+    const session = client(port);
+    const status = await new Promise<unknown>((resolve, reject) => {
+      const s = session.request({ ':method': 'POST', ':path': '/up' }, { waitForTrailers: true });
+      s.on('wantTrailers', () => s.sendTrailers({ 'x-checksum': 'abc123' }));
+      s.on('response', (h) => resolve(h[':status']));
+      s.on('error', reject);
+      s.resume();
+      s.end('payload');
+    });
+    expect(status).toBe(200);
+    expect(got).toMatchObject({ 'x-checksum': 'abc123' });
+  });
+
   it('a plain HTTP request to a dead h2 backend still gets a 502', async () => {
     const port = await h2Proxy({ upstream: `h2://127.0.0.1:${await closedPort()}` });
     const session = client(port);

@@ -43,7 +43,7 @@ const healthCheck = object('Active health check: GET `path` on each backend; 2xx
 });
 
 const backends = strings(
-  'Backend addresses: `host:port`, `http://host:port`, `https://host:port`, `[v6]:port`.',
+  'Backend addresses: `host:port`, `http://host:port`, `https://host:port`, `[v6]:port`; HTTP/2: `grpc://`, `grpcs://`, `h2://`, `h2s://`.',
 );
 
 const proxyKeys: Json = {

@@ -31,7 +31,7 @@ export interface GrpcActionReader {
 const MAX_MS = 24 * 3600 * 1000;
 
 /** True for the backend schemes that speak HTTP/2 (what gRPC needs). */
-export function isHttp2Backend(b: GatewayBackend): boolean {
+function isHttp2Backend(b: GatewayBackend): boolean {
   return (
     b.protocol === 'h2' || b.protocol === 'h2s' || b.protocol === 'grpc' || b.protocol === 'grpcs'
   );

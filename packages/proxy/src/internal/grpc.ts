@@ -6,7 +6,7 @@ import { Headers, type Request, type Response } from '@rws/core';
 import type { ProxyErrorCode } from '../errors.js';
 
 /** gRPC status codes the proxy answers with (grpc/doc/statuscodes.md). */
-export const GRPC_STATUS = {
+const GRPC_STATUS = {
   CANCELLED: 1,
   INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
@@ -51,7 +51,7 @@ const UNIT_MS: Record<string, number> = {
  * The `grpc-timeout` of a request in ms (`1S`, `250m`, `100u`: at most 8 digits and a unit),
  * or null when absent or malformed (a malformed one is ignored, like grpc-go does).
  */
-export function grpcTimeoutMs(req: Request): number | null {
+function grpcTimeoutMs(req: Request): number | null {
   const raw = req.headers.get('grpc-timeout');
   if (raw === null || raw.length < 2 || raw.length > 9) return null;
   const unit = UNIT_MS[raw[raw.length - 1]!];
