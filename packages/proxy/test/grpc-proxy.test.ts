@@ -218,6 +218,27 @@ describe('gRPC through the reverse proxy (h2c client -> @rws/h2 server -> grpc:/
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('ends a stream the backend resets midway with grpc-status 14 trailers, not a reset', async () => {
+    const server = createServer();
+    server.on('stream', (stream) => {
+      stream.resume();
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' });
+      stream.write(frame('first'));
+      // The connection drops midway (node may end the stream cleanly before an RST_STREAM).
+      setTimeout(() => stream.session?.socket.destroy(), 30);
+    });
+    server.on('sessionError', () => {});
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = await h2Proxy({
+      upstream: `grpc://127.0.0.1:${(server.address() as { port: number }).port}`,
+    });
+    const res = await call(client(port), '/echo.Echo/Stream', 'x');
+    expect(res.messages).toEqual(['first']);
+    expect(res.trailers?.['grpc-status']).toBe('14');
+    expect(res.trailers?.['grpc-message']).toBe('the backend closed the connection');
+  });
+
   it('passes request trailers to the backend after the streamed body', async () => {
     const server = createServer();
     let got: IncomingHttpHeaders | null = null;
