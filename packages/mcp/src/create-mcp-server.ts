@@ -414,7 +414,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     // Other notifications (progress, roots/list_changed, unknown ones) need no answer.
   }
 
-  function initialize(req: Request, msg: JsonRpcRequest): Response {
+  function initialize(msg: JsonRpcRequest): Response {
     const p = msg.params ?? {};
     const requested = p['protocolVersion'];
     const clientInfo = p['clientInfo'];
@@ -523,7 +523,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
           init.message.id,
         );
       }
-      return initialize(req, init.message);
+      return initialize(init.message);
     }
     if (!batch && messages[0]?.kind === 'invalid') {
       const bad = messages[0];
