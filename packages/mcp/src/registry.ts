@@ -98,7 +98,7 @@ function pick<T extends object>(obj: T, keys: readonly (keyof T)[]): Record<stri
 }
 
 /** Cursor pagination over a list: the cursor is an opaque token of the next offset. */
-export function paginate<T>(
+function paginate<T>(
   items: readonly T[],
   cursor: unknown,
   pageSize: number,
