@@ -560,7 +560,8 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       const send = (data: unknown) => sendStandalone(s, data);
       const results = await Promise.all(requests.map((r) => dispatch(s, r, req, send)));
       const out = [...invalid, ...results.filter((r): r is JsonRpcResponse => r !== null)];
-      if (out.length === 0) return empty(204);
+      // Every request was cancelled: no response may be sent (Cancellation), so nothing to say.
+      if (out.length === 0) return empty(202);
       return json(batch ? out : out[0], { headers: { 'mcp-session-id': s.id } });
     }
     const stream = openStream(s);
@@ -595,6 +596,9 @@ export function createMcpServer(options: McpServerOptions): McpServer {
         'Conflict: this session already has a GET stream',
       );
     }
+    // The previous GET stream's client went away: its events stay in the history for
+    // Last-Event-ID, but it is no longer the place for new ones.
+    if (s.standalone) finishStream(s, s.standalone);
     const stream = openStream(s);
     s.standalone = stream;
     req.drain.addEventListener('abort', () => finishStream(s, stream), { once: true });

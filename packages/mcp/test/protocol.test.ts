@@ -414,4 +414,49 @@ describe('streams', () => {
     });
     expect(bad.status).toBe(400);
   });
+
+  it('sessions are isolated: log levels and GET streams are per session', async () => {
+    const a = await initialize();
+    const b = await initialize();
+    const setLevel = await post(
+      { jsonrpc: '2.0', id: 1, method: 'logging/setLevel', params: { level: 'error' } },
+      session(a),
+    );
+    expect(await setLevel.json()).toEqual({ jsonrpc: '2.0', id: 1, result: {} });
+    const open = (id: string) =>
+      fetch(served.url, { headers: { ...session(id), accept: 'text/event-stream' } });
+    const [ra, rb] = await Promise.all([open(a), open(b)]);
+    served.mcp.log('info', 'x');
+    served.mcp.log('error', 'y');
+    const first = async (res: Response) => {
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const { value } = await reader.read();
+      await reader.cancel();
+      return new TextDecoder().decode(value);
+    };
+    expect(await first(ra)).toContain('"data":"y"');
+    expect(await first(rb)).toContain('"data":"x"');
+  });
+
+  it('a request cancelled with notifications/cancelled gets no response: 202', async () => {
+    const id = await initialize();
+    const call = post(
+      { jsonrpc: '2.0', id: 'w', method: 'tools/call', params: { name: 'wait', arguments: {} } },
+      session(id),
+    );
+    await served.waitStarted;
+    const cancel = await post(
+      {
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: 'w', reason: 'changed my mind' },
+      },
+      session(id),
+    );
+    expect(cancel.status).toBe(202);
+    expect(await served.waitAborted).toBe('changed my mind');
+    const res = await call;
+    expect(res.status).toBe(202);
+    expect(await res.text()).toBe('');
+  });
 });
