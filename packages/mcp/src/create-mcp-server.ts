@@ -84,6 +84,8 @@ export interface McpServerOptions {
   allowedHosts?: readonly string[];
   /** Events kept per session for `Last-Event-ID` resumption. Default 1000. */
   eventHistory?: number;
+  /** Open sessions at most; past it `initialize` gets 503. Default 10000. */
+  maxSessions?: number;
 }
 
 interface Stream {
@@ -156,8 +158,10 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   const idleMs = options.sessionIdleTimeoutMs ?? 30 * 60_000;
   const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const historySize = options.eventHistory ?? 1000;
+  const maxSessions = options.maxSessions ?? 10_000;
   for (const [key, v] of [
     ['pageSize', pageSize],
+    ['maxSessions', maxSessions],
     ['sessionIdleTimeoutMs', idleMs],
     ['maxBodyBytes', maxBody],
   ] as const) {
@@ -430,6 +434,15 @@ export function createMcpServer(options: McpServerOptions): McpServer {
         400,
         JSON_RPC_ERRORS.INVALID_PARAMS,
         'initialize needs protocolVersion (string), capabilities (object) and clientInfo.name',
+        msg.id,
+      );
+    }
+    if (sessions.size >= maxSessions) sweep();
+    if (sessions.size >= maxSessions) {
+      return rpcError(
+        503,
+        JSON_RPC_ERRORS.SERVER_ERROR,
+        'Service Unavailable: too many open sessions',
         msg.id,
       );
     }

@@ -20,7 +20,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<McpErrorCode, string>> = {
   RWS_MCP_DUPLICATE:
     'A tool, prompt, resource URI or resource template name is registered twice on one server.',
   RWS_MCP_INVALID_OPTIONS:
-    'createMcpServer options are invalid (empty name or version, a non-positive page size or session timeout).',
+    'createMcpServer options are invalid (empty name or version, a non-positive pageSize, sessionIdleTimeoutMs, maxBodyBytes or maxSessions, a negative eventHistory).',
 };
 
 /** The error @rws/mcp throws for a programming mistake at registration. */

@@ -59,7 +59,7 @@ const JSON_TYPES: Record<string, (v: unknown) => boolean> = {
 function checkJsonSchema(schema: JsonSchema, args: Record<string, unknown>): string | null {
   const required = Array.isArray(schema['required']) ? schema['required'] : [];
   for (const name of required) {
-    if (typeof name === 'string' && !(name in args)) return `${name}: required`;
+    if (typeof name === 'string' && !Object.hasOwn(args, name)) return `${name}: required`;
   }
   const props = isObject(schema['properties']) ? schema['properties'] : {};
   for (const [name, value] of Object.entries(args)) {

@@ -165,6 +165,30 @@ describe('HTTP errors', () => {
     expect(get.status).toBe(406);
   });
 
+  it('503 for initialize past maxSessions; a DELETE makes room', async () => {
+    const few = await serve({ maxSessions: 1 });
+    try {
+      const id = await initialize('2025-06-18', few.url);
+      const init = {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'x', version: '1' },
+        },
+      };
+      const full = await post(init, {}, few.url);
+      expect(full.status).toBe(503);
+      expect(await full.text()).toMatch(/too many open sessions/);
+      await fetch(few.url, { method: 'DELETE', headers: session(id) });
+      expect((await post(init, {}, few.url)).status).toBe(200);
+    } finally {
+      await few.close();
+    }
+  });
+
   it('413 past maxBodyBytes', async () => {
     const small = await serve({ maxBodyBytes: 64 });
     try {
