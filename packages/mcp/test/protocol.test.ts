@@ -483,4 +483,53 @@ describe('streams', () => {
     expect(res.status).toBe(202);
     expect(await res.text()).toBe('');
   });
+
+  it("responseMode 'sse' streams every answer; 'json' never does", async () => {
+    const sseServer = await serve({ responseMode: 'sse' });
+    const jsonServer = await serve({ responseMode: 'json' });
+    try {
+      const a = await initialize('2025-06-18', sseServer.url);
+      const ping = await post({ jsonrpc: '2.0', id: 1, method: 'ping' }, session(a), sseServer.url);
+      expect(ping.headers.get('content-type')).toBe('text/event-stream');
+      expect(await sseMessages(ping)).toEqual([{ jsonrpc: '2.0', id: 1, result: {} }]);
+      const b = await initialize('2025-06-18', jsonServer.url);
+      const call = await post(
+        {
+          jsonrpc: '2.0',
+          id: 2,
+          method: 'tools/call',
+          params: { name: 'count', arguments: { to: 1 }, _meta: { progressToken: 'p' } },
+        },
+        session(b),
+        jsonServer.url,
+      );
+      expect(call.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await call.json()).toMatchObject({
+        id: 2,
+        result: { content: [{ text: 'counted to 1' }] },
+      });
+    } finally {
+      await sseServer.close();
+      await jsonServer.close();
+    }
+  });
+
+  it('ending the session aborts its in-flight handlers', async () => {
+    const own = await serve();
+    try {
+      const id = await initialize('2025-06-18', own.url);
+      const call = post(
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'wait', arguments: {} } },
+        session(id),
+        own.url,
+      );
+      await own.waitStarted;
+      const del = await fetch(own.url, { method: 'DELETE', headers: session(id) });
+      expect(del.status).toBe(204);
+      expect(await own.waitAborted).toBe('session ended');
+      expect((await call).status).toBe(202);
+    } finally {
+      await own.close();
+    }
+  });
 });
