@@ -150,6 +150,21 @@ describe('the official SDK client over Streamable HTTP', () => {
     await client.close();
   });
 
+  it("server-wide logs reach the client on the SDK's GET stream", async () => {
+    const { client } = await connect();
+    const got = new Promise<unknown>((resolve) => {
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => resolve(n.params));
+    });
+    // The SDK opens its GET stream in the background after connecting: repeat until it is up.
+    const timer = setInterval(() => served.mcp.log('notice', { deploy: 'v2' }, 'ops'), 20);
+    try {
+      expect(await got).toEqual({ level: 'notice', data: { deploy: 'v2' }, logger: 'ops' });
+    } finally {
+      clearInterval(timer);
+    }
+    await client.close();
+  });
+
   it('terminateSession ends the session: the server forgets it and answers 404 after', async () => {
     const { client, transport } = await connect();
     const id = transport.sessionId as string;
