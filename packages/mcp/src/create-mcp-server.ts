@@ -66,7 +66,10 @@ export interface McpServerOptions {
   instructions?: string;
   /** Items per page of `tools/list`, `resources/list`, `prompts/list`. Default 100. */
   pageSize?: number;
-  /** A session with no request and no open stream for this long ends (404 after). Default 30 min. */
+  /**
+   * A session with no new request, no request running and no open GET stream for this long
+   * ends (404 after). Default 30 min.
+   */
   sessionIdleTimeoutMs?: number;
   /** Largest POST body. Default 4 MiB; past it 413 with a JSON-RPC error. */
   maxBodyBytes?: number;
@@ -182,6 +185,8 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   sweeper.unref();
 
   function isExpired(s: Session, now: number): boolean {
+    // A long tool call or an open GET stream is activity, even without new requests.
+    if (s.inflight.size > 0) return false;
     if (s.standalone?.live && !s.standalone.channel.closed) return false;
     return now - s.lastSeen > idleMs;
   }

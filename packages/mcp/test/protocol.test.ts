@@ -126,6 +126,30 @@ describe('lifecycle', () => {
     }
   });
 
+  it('a running request keeps its session from expiring', async () => {
+    const short = await serve({ sessionIdleTimeoutMs: 80 });
+    try {
+      const id = await initialize('2025-06-18', short.url);
+      const call = post(
+        { jsonrpc: '2.0', id: 'w', method: 'tools/call', params: { name: 'wait', arguments: {} } },
+        session(id),
+        short.url,
+      );
+      await short.waitStarted;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(short.mcp.sessionIds()).toContain(id);
+      const cancel = {
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: 'w' },
+      };
+      expect((await post(cancel, session(id), short.url)).status).toBe(202);
+      expect((await call).status).toBe(202);
+    } finally {
+      await short.close();
+    }
+  });
+
   it('DELETE ends a session (204), then 404; a missing session id is 400', async () => {
     const id = await initialize();
     const del = await fetch(served.url, { method: 'DELETE', headers: session(id) });
