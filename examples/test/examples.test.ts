@@ -42,6 +42,7 @@ const NAMES = [
   'reverse-proxy',
   'orm-users-api',
   'websocket-chat',
+  'mcp-server',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -347,6 +348,63 @@ describe('examples', () => {
     expect(example.stdout()).toContain('streamed POST -> { bytes: 131072 }');
     const relay = await fetch(`${example.url}/relay`);
     expect(await relay.json()).toMatchObject({ via: 'pool', upstream: { hits: 12 } });
+  });
+
+  test('mcp-server: initialize, tools/call with structured output, resource template', async () => {
+    const { url } = ex('mcp-server');
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    };
+    const init = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'examples-test', version: '1' },
+        },
+      }),
+    });
+    expect(init.status).toBe(200);
+    expect(await init.json()).toMatchObject({
+      result: { protocolVersion: '2025-06-18', serverInfo: { name: 'rws-example' } },
+    });
+    const session = { ...headers, 'mcp-session-id': init.headers.get('mcp-session-id') ?? '' };
+    const call = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: session,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'add', arguments: { a: 2, b: 3 } },
+      }),
+    });
+    expect(await call.json()).toMatchObject({ id: 2, result: { structuredContent: { sum: 5 } } });
+    const read = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: session,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'resources/read',
+        params: { uri: 'greeting://Ada' },
+      }),
+    });
+    expect(await read.json()).toMatchObject({
+      result: { contents: [{ uri: 'greeting://Ada', text: 'Hello, Ada!' }] },
+    });
+    const noSession = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'ping' }),
+    });
+    expect(noSession.status).toBe(400);
   });
 
   test('orm-users-api: insert, 409 on a duplicate, keyset pages with Link, 404, bad cursor 400', async () => {

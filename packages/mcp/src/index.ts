@@ -1,0 +1,34 @@
+/** @module */
+
+export type { McpServer, McpServerOptions } from './create-mcp-server.js';
+export { createMcpServer, SUPPORTED_PROTOCOL_VERSIONS } from './create-mcp-server.js';
+export type { McpErrorCode } from './errors.js';
+export { ERROR_CODES, ERROR_DESCRIPTIONS, McpError } from './errors.js';
+export type {
+  IncomingMessage,
+  JsonRpcErrorObject,
+  JsonRpcNotification,
+  JsonRpcRequest,
+  JsonRpcResponse,
+  RequestId,
+} from './json-rpc.js';
+export { classifyMessage, JSON_RPC_ERRORS, JsonRpcError } from './json-rpc.js';
+export type {
+  ClientInfo,
+  ContentBlock,
+  JsonSchema,
+  LogLevel,
+  McpContext,
+  PromptArgument,
+  PromptDefinition,
+  PromptMessage,
+  ResourceContents,
+  ResourceDefinition,
+  ResourceReadResult,
+  ResourceTemplateDefinition,
+  StandardResult,
+  StandardSchemaV1,
+  ToolAnnotations,
+  ToolDefinition,
+  ToolResult,
+} from './types.js';

@@ -1,0 +1,177 @@
+import type { MaybePromise, Request } from '@rws/core';
+import type { RequestId } from './json-rpc.js';
+
+/** A JSON Schema object, as MCP carries it (`inputSchema`, `outputSchema`). */
+export type JsonSchema = Record<string, unknown>;
+
+/**
+ * Standard Schema v1 (https://standardschema.dev), declared locally so @rws/mcp depends on
+ * no validator. zod ≥ 4.2 also carries `~standard.jsonSchema`, which MCP needs to list tools.
+ */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>;
+    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+    readonly jsonSchema?:
+      | { readonly input: (options: { readonly target: string }) => Record<string, unknown> }
+      | undefined;
+  };
+}
+
+/** The result of a Standard Schema `validate`. */
+export type StandardResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | {
+      readonly issues: ReadonlyArray<{
+        readonly message: string;
+        readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+      }>;
+    };
+
+/** Log levels of `notifications/message`, RFC 5424 order. */
+export type LogLevel =
+  | 'debug'
+  | 'info'
+  | 'notice'
+  | 'warning'
+  | 'error'
+  | 'critical'
+  | 'alert'
+  | 'emergency';
+
+/** What a client said about itself in `initialize`. */
+export interface ClientInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly [key: string]: unknown;
+}
+
+/** What every tool, resource and prompt handler receives besides its arguments. */
+export interface McpContext {
+  /** The `Mcp-Session-Id` of the session the request belongs to. */
+  readonly sessionId: string;
+  /** The negotiated protocol revision, e.g. `2025-06-18`. */
+  readonly protocolVersion: string;
+  /** The client's `clientInfo` from `initialize`. */
+  readonly clientInfo: ClientInfo | null;
+  /** The JSON-RPC id of the request. */
+  readonly requestId: RequestId;
+  /** The request's `_meta`, if any. */
+  readonly meta: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * Aborts when the client sends `notifications/cancelled` for this request, or the session
+   * ends (DELETE, expiry, `close()`). A dropped connection is not a cancellation (spec).
+   */
+  readonly signal: AbortSignal;
+  /** The HTTP request that carried the message: headers, auth state set by middleware. */
+  readonly httpRequest: Request;
+  /**
+   * Sends `notifications/progress` when the client asked for progress (a `progressToken` in
+   * `_meta`); does nothing otherwise. `progress` must grow from call to call.
+   */
+  progress(progress: number, total?: number, message?: string): void;
+  /** Sends `notifications/message` when `level` is at or above the session's `logging/setLevel`. */
+  log(level: LogLevel, data: unknown, logger?: string): void;
+}
+
+/** A content block of a tool result or prompt message. */
+export type ContentBlock =
+  | { type: 'text'; text: string; [key: string]: unknown }
+  | { type: 'image'; data: string; mimeType: string; [key: string]: unknown }
+  | { type: 'audio'; data: string; mimeType: string; [key: string]: unknown }
+  | { type: 'resource_link'; uri: string; name: string; [key: string]: unknown }
+  | { type: 'resource'; resource: ResourceContents; [key: string]: unknown };
+
+/** What `tools/call` answers. */
+export interface ToolResult {
+  content?: ContentBlock[];
+  structuredContent?: Record<string, unknown>;
+  /** True for a failure of the tool itself, which the model should see (not a protocol error). */
+  isError?: boolean;
+  [key: string]: unknown;
+}
+
+/** Hints about a tool's behaviour (untrusted by clients; MCP 2025-06-18). */
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+/** A tool. `inputSchema` is a JSON Schema (object type) or a Standard Schema. */
+export interface ToolDefinition<Args = Record<string, unknown>> {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema?: JsonSchema | StandardSchemaV1<unknown, Args>;
+  /** When set, results must carry `structuredContent` matching it. */
+  outputSchema?: JsonSchema | StandardSchemaV1;
+  annotations?: ToolAnnotations;
+  /**
+   * Runs the tool. A string is shorthand for one text block; a thrown error becomes a result
+   * with `isError: true` and the message as text.
+   */
+  handler: (args: Args, ctx: McpContext) => MaybePromise<ToolResult | string>;
+}
+
+/** One item of `resources/read`. */
+export type ResourceContents =
+  | { uri: string; mimeType?: string; text: string; [key: string]: unknown }
+  | { uri: string; mimeType?: string; blob: string; [key: string]: unknown };
+
+/** What a resource reader may return: contents, or a string (text of the resource's type). */
+export type ResourceReadResult = ResourceContents[] | string;
+
+/** A fixed resource. */
+export interface ResourceDefinition {
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  size?: number;
+  read: (ctx: McpContext) => MaybePromise<ResourceReadResult>;
+}
+
+/** A family of resources named by a URI template (`{var}`, `{+var}`). */
+export interface ResourceTemplateDefinition {
+  uriTemplate: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  read: (
+    uri: string,
+    variables: Record<string, string>,
+    ctx: McpContext,
+  ) => MaybePromise<ResourceReadResult | null>;
+}
+
+/** One argument of a prompt. */
+export interface PromptArgument {
+  name: string;
+  description?: string;
+  required?: boolean;
+}
+
+/** A message of `prompts/get`. */
+export interface PromptMessage {
+  role: 'user' | 'assistant';
+  content: ContentBlock;
+}
+
+/** A prompt template. */
+export interface PromptDefinition {
+  name: string;
+  title?: string;
+  description?: string;
+  arguments?: PromptArgument[];
+  get: (
+    args: Record<string, string>,
+    ctx: McpContext,
+  ) => MaybePromise<{ description?: string; messages: PromptMessage[] }>;
+}
