@@ -60,23 +60,38 @@ export interface PinnedProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Spawns `command args` under `taskset -c <cpu>` (and `nice -n` when set). */
+/** How much of a process's output `output()` keeps (the tail). */
+const OUTPUT_TAIL_BYTES = 1024 * 1024;
+
+/**
+ * Spawns `command args` under `taskset -c <cpu>` (and `nice -n` when set); `cpu` null runs it
+ * unpinned (a helper process, such as a proxy suite's upstream, that is not measured).
+ */
 export function spawnPinned(
-  cpu: number,
+  cpu: number | null,
   command: string,
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): PinnedProcess {
-  const pinned = ['taskset', '-c', String(cpu), command, ...args];
+  const pinned =
+    cpu === null ? [command, ...args] : ['taskset', '-c', String(cpu), command, ...args];
   const argv = niceness === 0 ? pinned : ['nice', '-n', String(niceness), ...pinned];
   const child = spawn(argv[0]!, argv.slice(1), {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: options.env ?? process.env,
     cwd: options.cwd ?? process.cwd(),
   });
+  // Only the tail is kept: a server with an access log (the rws gateway) writes a line per
+  // request, which must not pile up in the harness's memory over a run.
   const chunks: Buffer[] = [];
-  child.stdout?.on('data', (c: Buffer) => chunks.push(c));
-  child.stderr?.on('data', (c: Buffer) => chunks.push(c));
+  let kept = 0;
+  const keep = (c: Buffer): void => {
+    chunks.push(c);
+    kept += c.length;
+    while (kept - chunks[0]!.length >= OUTPUT_TAIL_BYTES) kept -= chunks.shift()!.length;
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = once(child, 'exit').then(() => undefined);
   return {
     child,

@@ -5,7 +5,9 @@
  */
 
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { get } from 'node:http';
+import { get, type IncomingMessage } from 'node:http';
+import { connect as connectH2 } from 'node:http2';
+import { get as getHttps } from 'node:https';
 import { cpus, hostname, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { h2loadArgs, parseH2load, parseH2loadLog } from './h2load.js';
@@ -20,8 +22,16 @@ import {
   summarize,
 } from './table.js';
 import { REPO_ROOT } from './targets.js';
+import { benchCertificate } from './tls-cert.js';
 import { toolVersion } from './tools.js';
-import type { Load, Measurement, RunningTarget, Suite, TargetSummary } from './types.js';
+import type {
+  Load,
+  Measurement,
+  RunningTarget,
+  Suite,
+  TargetContext,
+  TargetSummary,
+} from './types.js';
 import { parseWrk, wrkArgs } from './wrk.js';
 
 export interface RunOptions {
@@ -94,13 +104,33 @@ async function measure(
  * `agent: false` sends `Connection: close`, so no idle socket lingers during the measurement.
  */
 async function checkResponds(load: Load, url: string, target: string): Promise<void> {
-  if (load.tool !== 'wrk' || (load.method ?? 'GET') !== 'GET') return;
+  if (load.tool === 'wrk' && (load.method ?? 'GET') !== 'GET') return;
+  // The bench certificate is self-signed; the load generators do not verify it either.
   const once = () =>
     new Promise<number>((resolve, reject) => {
-      const req = get(url + load.path, { agent: false, headers: load.headers ?? {} }, (res) => {
+      if (load.tool === 'h2load') {
+        // HTTP/2 as h2load will speak it: h2 by ALPN on https, prior knowledge (h2c) on http.
+        const session = connectH2(url, { rejectUnauthorized: false });
+        session.once('error', reject);
+        const req = session.request({ ':path': load.path, ...load.headers });
+        req.once('response', (headers) => {
+          req.resume();
+          req.once('end', () => {
+            session.close();
+            resolve(Number(headers[':status'] ?? 0));
+          });
+        });
+        req.once('error', reject);
+        return;
+      }
+      const options = { agent: false, headers: load.headers ?? {}, rejectUnauthorized: false };
+      const onResponse = (res: IncomingMessage): void => {
         res.resume();
         res.once('end', () => resolve(res.statusCode ?? 0));
-      });
+      };
+      const req = url.startsWith('https:')
+        ? getHttps(url + load.path, options, onResponse)
+        : get(url + load.path, options, onResponse);
       req.once('error', reject);
     });
   let status = 0;
@@ -144,26 +174,40 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<SuiteRes
       const load: Load =
         opts.connections === undefined ? c.load : { ...c.load, connections: opts.connections };
       const perTarget = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
-      for (let round = 1; round <= opts.rounds; round++) {
-        for (const target of targets) {
-          const server = await target.start();
-          running.add(server);
-          try {
-            await checkResponds(load, server.url, target.name);
-            const m = await measure(load, server.url, opts, scratch);
-            perTarget.get(target.name)!.push(m);
-            log(
-              `${suite.name}/${c.name} round ${round}/${opts.rounds} ${target.name.padEnd(12)} ` +
-                `${formatRps(m.requestsPerSec).padStart(9)} req/s  p50 ${formatMs(m.p50Ms)}  p99 ${formatMs(m.p99Ms)}` +
-                (m.transferBytesPerSec === undefined
-                  ? ''
-                  : `  ${formatMiBps(m.transferBytesPerSec)} MiB/s`) +
-                (m.errors > 0 ? `  errors ${m.errors}` : ''),
-            );
-          } finally {
-            running.delete(server);
-            await server.stop();
+      // The case's upstream runs for all its rounds: every target proxies to the same process.
+      const upstream = await c.upstream?.start();
+      if (upstream !== undefined) running.add(upstream);
+      const context: TargetContext = {
+        upstream: upstream?.url,
+        tls: c.tls === true ? await benchCertificate() : undefined,
+      };
+      try {
+        for (let round = 1; round <= opts.rounds; round++) {
+          for (const target of targets) {
+            const server = await target.start(context);
+            running.add(server);
+            try {
+              await checkResponds(load, server.url, target.name);
+              const m = await measure(load, server.url, opts, scratch);
+              perTarget.get(target.name)!.push(m);
+              log(
+                `${suite.name}/${c.name} round ${round}/${opts.rounds} ${target.name.padEnd(12)} ` +
+                  `${formatRps(m.requestsPerSec).padStart(9)} req/s  p50 ${formatMs(m.p50Ms)}  p99 ${formatMs(m.p99Ms)}` +
+                  (m.transferBytesPerSec === undefined
+                    ? ''
+                    : `  ${formatMiBps(m.transferBytesPerSec)} MiB/s`) +
+                  (m.errors > 0 ? `  errors ${m.errors}` : ''),
+              );
+            } finally {
+              running.delete(server);
+              await server.stop();
+            }
           }
+        }
+      } finally {
+        if (upstream !== undefined) {
+          running.delete(upstream);
+          await upstream.stop();
         }
       }
       const summaries = targets.map((t) => summarize(t.name, perTarget.get(t.name)!, opts.stat));

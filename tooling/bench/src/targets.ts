@@ -3,12 +3,13 @@
  * Node peer) or nginx. Each start() picks a free port, starts the server pinned to
  * SERVER_CPU and polls the port until it accepts connections.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, SERVER_CPU, spawnPinned, waitForPort } from './process.js';
-import type { RunningTarget, Target } from './types.js';
+import { toolVersion } from './tools.js';
+import type { RunningTarget, Target, TargetContext } from './types.js';
 
 /** The repository root (servers run from it so workspace packages resolve). */
 export const REPO_ROOT: string = fileURLToPath(new URL('../../../', import.meta.url));
@@ -22,16 +23,28 @@ export function serverScript(file: string): URL {
 // workspace sources (`.js` specifiers that point at `.ts` files).
 const TSX_LOADER = import.meta.resolve('tsx');
 
-async function startPinned(
+/** How `startPinned` runs a server; every field has the measured-server default. */
+export interface StartOptions {
+  readonly env?: Readonly<Record<string, string>>;
+  /** CPU to pin to; null runs unpinned. Default SERVER_CPU. */
+  readonly cpu?: number | null | undefined;
+  /** Working directory. Default the repository root. */
+  readonly cwd?: string;
+  /** Scheme of the returned URL. Default `http`. */
+  readonly scheme?: 'http' | 'https';
+}
+
+/** Starts `command args` (PORT in its environment) and resolves once `port` accepts. */
+export async function startPinned(
   name: string,
   port: number,
   command: string,
   args: readonly string[],
-  env: Readonly<Record<string, string>> = {},
+  options: StartOptions = {},
 ): Promise<RunningTarget> {
-  const proc = spawnPinned(SERVER_CPU, command, args, {
-    env: { ...process.env, NODE_ENV: 'production', ...env, PORT: String(port) },
-    cwd: REPO_ROOT,
+  const proc = spawnPinned(options.cpu === undefined ? SERVER_CPU : options.cpu, command, args, {
+    env: { ...process.env, NODE_ENV: 'production', ...options.env, PORT: String(port) },
+    cwd: options.cwd ?? REPO_ROOT,
   });
   try {
     await waitForPort(port, proc.child);
@@ -39,7 +52,7 @@ async function startPinned(
     await proc.stop();
     throw new Error(`${name}: ${(err as Error).message}\n${proc.output()}`, { cause: err });
   }
-  return { url: `http://127.0.0.1:${port}`, stop: () => proc.stop() };
+  return { url: `${options.scheme ?? 'http'}://127.0.0.1:${port}`, stop: () => proc.stop() };
 }
 
 export interface NodeServerOptions {
@@ -49,52 +62,109 @@ export interface NodeServerOptions {
   readonly nodeArgs?: readonly string[];
 }
 
+/** The environment a case's context gives a server script: UPSTREAM_URL, TLS_CERT/KEY_FILE. */
+function contextEnv(context: TargetContext = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (context.upstream !== undefined) env['UPSTREAM_URL'] = context.upstream;
+  if (context.tls !== undefined) {
+    env['TLS_CERT_FILE'] = context.tls.certFile;
+    env['TLS_KEY_FILE'] = context.tls.keyFile;
+  }
+  return env;
+}
+
+/** The `node` arguments that run a TypeScript script from source (tsx, `@rws/source`). */
+export function nodeScriptArgs(script: string, nodeArgs: readonly string[] = []): string[] {
+  return ['--conditions=@rws/source', '--import', TSX_LOADER, ...nodeArgs, script];
+}
+
 /**
  * A server script run by the same Node as the harness (the workspace's Node 24), with the
- * `@rws/source` condition and tsx's loader. The script listens on 127.0.0.1:$PORT.
+ * `@rws/source` condition and tsx's loader. The script listens on 127.0.0.1:$PORT; the case's
+ * context arrives as UPSTREAM_URL (a proxy's backend) and TLS_CERT_FILE/TLS_KEY_FILE (then the
+ * script must serve TLS).
  */
 export function nodeServer(name: string, script: URL, options: NodeServerOptions = {}): Target {
   return {
     name,
-    start: async () =>
+    start: async (context) =>
       startPinned(
         name,
         await freePort(),
         process.execPath,
-        [
-          '--conditions=@rws/source',
-          '--import',
-          TSX_LOADER,
-          ...(options.nodeArgs ?? []),
-          fileURLToPath(script),
-        ],
-        options.env,
+        nodeScriptArgs(fileURLToPath(script), options.nodeArgs),
+        {
+          env: { ...options.env, ...contextEnv(context) },
+          scheme: context?.tls === undefined ? 'http' : 'https',
+        },
       ),
   };
+}
+
+export interface NginxOptions {
+  /** Directives added to the `http {}` block (e.g. an `upstream {}` pool). */
+  readonly http?: string | ((context: TargetContext) => string);
+  /** Serve HTTP/2: h2 by ALPN on a TLS case, h2c with prior knowledge otherwise. */
+  readonly http2?: boolean;
+  /** CPU to pin to; null runs unpinned. Default SERVER_CPU. */
+  readonly cpu?: number | null | undefined;
+}
+
+/** nginx ≥ 1.25.1 turns HTTP/2 on with `http2 on;`; older ones with `listen … http2`. */
+function nginxHasHttp2Directive(): boolean {
+  const m = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(toolVersion('nginx', ['-v']) ?? '');
+  if (m === null) return false;
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return major > 1 || minor > 25 || (minor === 25 && patch >= 1);
 }
 
 /**
  * nginx (Debian package) with a generated config in a temp dir: one worker, no daemon,
  * access log off, keep-alive unlimited so it is not penalised against Node peers that never
- * close a keep-alive connection. `locations` is the body of the `server {}` block.
+ * close a keep-alive connection. `locations` is the body of the `server {}` block (a function
+ * of the case's context when it needs the upstream URL). On a TLS case it listens with `ssl`
+ * and the case's certificate.
  */
-export function nginxServer(name: string, locations: string): Target {
+export function nginxServer(
+  name: string,
+  locations: string | ((context: TargetContext) => string),
+  options: NginxOptions = {},
+): Target {
   return {
     name,
-    async start() {
+    async start(context = {}) {
       const dir = await mkdtemp(join(tmpdir(), 'rws-bench-nginx-'));
       const conf = join(dir, 'nginx.conf');
       try {
+        // mkdtemp makes the dir 0700; started as root, nginx's worker runs as `nobody` and
+        // must reach the temp paths inside it (a proxied body larger than the buffers spills
+        // to proxy_temp_path; without access the response stalls).
+        await chmod(dir, 0o755);
         const port = await freePort();
-        await writeFile(conf, nginxConfig(dir, port, locations));
-        const running = await startPinned(name, port, 'nginx', [
-          '-p',
-          dir,
-          '-c',
-          conf,
-          '-e',
-          join(dir, 'error.log'),
-        ]);
+        const tls = context.tls;
+        const h2 = options.http2 === true;
+        const modern = h2 && nginxHasHttp2Directive();
+        const listen = [
+          `127.0.0.1:${port}`,
+          ...(tls === undefined ? [] : ['ssl']),
+          ...(h2 && !modern ? ['http2'] : []),
+        ].join(' ');
+        const server = [
+          ...(modern ? ['    http2 on;'] : []),
+          ...(tls === undefined
+            ? []
+            : [`    ssl_certificate ${tls.certFile};`, `    ssl_certificate_key ${tls.keyFile};`]),
+          typeof locations === 'function' ? locations(context) : locations,
+        ].join('\n');
+        const http = typeof options.http === 'function' ? options.http(context) : options.http;
+        await writeFile(conf, nginxConfig(dir, listen, server, http ?? ''));
+        const running = await startPinned(
+          name,
+          port,
+          'nginx',
+          ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')],
+          { cpu: options.cpu, scheme: tls === undefined ? 'http' : 'https' },
+        );
         return {
           url: running.url,
           async stop() {
@@ -111,7 +181,7 @@ export function nginxServer(name: string, locations: string): Target {
 }
 
 /** The nginx.conf for `nginxServer`: everything (pid, logs, temp paths) stays inside `dir`. */
-function nginxConfig(dir: string, port: number, locations: string): string {
+function nginxConfig(dir: string, listen: string, server: string, http: string): string {
   return `worker_processes 1;
 daemon off;
 master_process on;
@@ -131,9 +201,10 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
+${http}
   server {
-    listen 127.0.0.1:${port};
-${locations}
+    listen ${listen};
+${server}
   }
 }
 `;

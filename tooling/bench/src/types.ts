@@ -11,11 +11,25 @@ export interface RunningTarget {
   stop(): Promise<void>;
 }
 
+/** A PEM certificate and key on disk (self-signed for localhost and 127.0.0.1). */
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/** What the harness hands a target for the case being run. */
+export interface TargetContext {
+  /** Base URL of the case's `upstream` (the backend a proxy target forwards to), if it has one. */
+  readonly upstream?: string | undefined;
+  /** Set for a case with `tls: true`: the target must listen with this certificate (https URL). */
+  readonly tls?: TlsFiles | undefined;
+}
+
 /** One server a suite measures: rws or a peer (node:http, fastify, hono, nginx, …). */
 export interface Target {
   readonly name: string;
   /** Starts the server pinned to the server CPU and resolves once its port accepts connections. */
-  start(): Promise<RunningTarget>;
+  start(context?: TargetContext): Promise<RunningTarget>;
 }
 
 /** HTTP/1.1 load driven by wrk (one thread, keep-alive, optional pipelining). */
@@ -57,6 +71,16 @@ interface BenchCase {
    * large responses, where a handful of requests per second says little.
    */
   readonly metric?: 'requests' | 'transfer';
+  /**
+   * A backend started once before the case's rounds and stopped after them (e.g. the nginx a
+   * proxy forwards to); every target gets its URL as `context.upstream`. Not measured.
+   */
+  readonly upstream?: Target;
+  /**
+   * Serve this case over TLS: the harness generates a self-signed certificate once and passes
+   * it as `context.tls`; targets answer on `https://` (h2load then negotiates h2 by ALPN).
+   */
+  readonly tls?: boolean;
 }
 
 /** A benchmark: `pnpm bench <name>` runs every case against every target. */

@@ -13,4 +13,6 @@ export const SUITES: Readonly<Record<string, () => Promise<SuiteModule>>> = {
   app: () => import('./app.js'),
   static: () => import('./static.js'),
   'http1-client': () => import('./http1-client.js'),
+  proxy: () => import('./proxy.js'),
+  h2: () => import('./h2.js'),
 };

@@ -1,0 +1,152 @@
+/**
+ * `pnpm bench proxy`: reverse proxies in front of ONE nginx upstream. The subject is the `rws`
+ * binary in gateway mode as users run it (apps/rws-cli from source, an rws.config.toml with
+ * one `[[upstream]]` and one proxy `[[route]]`, access log on at its default); beside it
+ * @rws/proxy's bare `reverseProxy` on @rws/http1 (no access log), nginx `proxy_pass` over an
+ * `upstream { keepalive 64; }` pool, `http-proxy` on node:http with a keep-alive agent, and
+ * `@fastify/http-proxy` on fastify.
+ *
+ * The upstream is nginx (one worker, access log off, keep-alive unlimited), started once per
+ * case and shared by every target and round of it. It runs UNPINNED: on 2 cores the proxy
+ * owns CPU 0 and wrk CPU 1, so there is no third core to give it; unpinned, the scheduler puts
+ * it wherever there is slack, and it costs every target alike (nginx answering a 13-byte body
+ * or sendfile-ing a file is cheap next to any proxy). On a machine with more cores, pinning
+ * it to CPU 2 would be cleaner.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HELLO_BODY } from '../peers.js';
+import { freePort } from '../process.js';
+import { staticFolder } from '../static-files.js';
+import { defineSuite } from '../suite.js';
+import { nginxServer, nodeScriptArgs, nodeServer, serverScript, startPinned } from '../targets.js';
+import type { Target, TargetContext } from '../types.js';
+
+/** `host:port` of the case's upstream (every proxy target needs one). */
+function upstreamAddress(context: TargetContext | undefined): string {
+  if (context?.upstream === undefined) throw new Error('proxy suite: the case has no upstream');
+  return new URL(context.upstream).host;
+}
+
+/** The backend of the keep-alive case: nginx answering `Hello, World!` (13 bytes). */
+const helloUpstream: Target = nginxServer(
+  'upstream',
+  `    location / { return 200 "${HELLO_BODY}"; }`,
+  { cpu: null },
+);
+
+/** The backend of the streaming case: nginx sendfile-ing the generated 100 MiB file. */
+const filesUpstream: Target = {
+  name: 'upstream',
+  start: async (context) =>
+    nginxServer(
+      'upstream',
+      `    root ${await staticFolder()};
+    sendfile on;
+    location / { }`,
+      { cpu: null },
+    ).start(context),
+};
+
+/**
+ * The `rws` binary (apps/rws-cli/src/cli.ts, what `bin/rws.js` runs, from source) started in
+ * a temp dir holding its rws.config.toml, so it finds the file as a user's `rws` would.
+ */
+const rwsGateway: Target = {
+  name: 'rws-gateway',
+  async start(context) {
+    const dir = await mkdtemp(join(tmpdir(), 'rws-bench-gateway-'));
+    try {
+      const port = await freePort();
+      await writeFile(
+        join(dir, 'rws.config.toml'),
+        `ip = "127.0.0.1"
+port = ${port}
+
+[[upstream]]
+name = "backend"
+backends = ["${upstreamAddress(context)}"]
+
+[[route]]
+[route.match]
+path = "/*"
+[route.action]
+type = "proxy"
+upstream = "backend"
+`,
+      );
+      const cli = fileURLToPath(new URL('../../../../apps/rws-cli/src/cli.ts', import.meta.url));
+      // cwd is the temp dir, for the config file lookup; the CLI's imports resolve from its
+      // own location, so nothing needs the repository as the working directory.
+      const running = await startPinned(
+        'rws-gateway',
+        port,
+        process.execPath,
+        nodeScriptArgs(cli),
+        {
+          cwd: dir,
+        },
+      );
+      return {
+        url: running.url,
+        async stop() {
+          await running.stop();
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  },
+};
+
+/**
+ * nginx as a reverse proxy: HTTP/1.1 to the upstream over a pool keeping 64 idle connections
+ * (`Connection: ""` so nginx does not send `close`); everything else at nginx's defaults
+ * (proxy buffering on, as deployed).
+ */
+const nginxProxy: Target = nginxServer(
+  'nginx',
+  `    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }`,
+  {
+    http: (context) => `  upstream backend {
+    server ${upstreamAddress(context)};
+    keepalive 64;
+    keepalive_requests 10000000;
+  }`,
+  },
+);
+
+export default defineSuite({
+  name: 'proxy',
+  description:
+    'rws gateway / @rws/proxy vs nginx proxy_pass, http-proxy, @fastify/http-proxy: one nginx upstream',
+  subject: 'rws-gateway',
+  targets: [
+    rwsGateway,
+    nodeServer('rws-proxy-bare', serverScript('rws-proxy-bare.ts')),
+    nginxProxy,
+    nodeServer('http-proxy', serverScript('node-http-proxy.ts')),
+    nodeServer('fastify-proxy', serverScript('fastify-http-proxy.ts')),
+  ],
+  cases: [
+    {
+      name: 'keep-alive',
+      load: { tool: 'wrk', path: '/', connections: 100 },
+      upstream: helloUpstream,
+    },
+    {
+      name: '100m',
+      load: { tool: 'wrk', path: '/100m.bin', connections: 4 },
+      metric: 'transfer',
+      upstream: filesUpstream,
+    },
+  ],
+});
