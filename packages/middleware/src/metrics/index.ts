@@ -15,6 +15,12 @@
  * - `rws_http_request_bytes_total`: declared request body bytes (`Content-Length`).
  * - `rws_http_response_bytes_total`: response body bytes when the length is known up front
  *   (string or byte bodies, or a `Content-Length` header); streamed bodies are not counted.
+ *
+ * Collectors (`collectors` option, `setCollectors()`) add families of their own, e.g. a
+ * reverse proxy's per-backend state: their text is validated and merged into one exposition
+ * (each family's `# HELP`/`# TYPE` once, its samples together, no series twice). A collector
+ * that throws, rejects or returns malformed text is left out of that scrape, counted as
+ * `rws_http_errors_total{kind="metrics_collector"}` and reported to `onCollectorError`.
  */
 import {
   errorStatus,
@@ -26,7 +32,15 @@ import {
   parseContentLength,
   type Request,
   type Response,
+  RwsError,
 } from '@rws/core';
+import { ERROR_CODES } from '../errors.js';
+import {
+  type Family,
+  mergeFamilies,
+  parseExposition,
+  renderFamilies,
+} from '../internal/metrics/exposition.js';
 
 /** Content type of the Prometheus text format. */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -36,13 +50,37 @@ export const DEFAULT_DURATION_BUCKETS: readonly number[] = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
+/**
+ * Returns extra metric families in the Prometheus text exposition format (`# HELP`, `# TYPE`
+ * and sample lines), read on every scrape.
+ */
+export type MetricsCollector = () => string | Promise<string>;
+
 /** Options of `createMetrics()`. */
 export interface MetricsOptions {
   /** Upper bounds (seconds, ascending) of the duration histogram. */
   buckets?: readonly number[] | undefined;
+  /** Extra families appended to every exposition (see `MetricsCollector`). Default none. */
+  collectors?: readonly MetricsCollector[] | undefined;
+  /**
+   * Receives a collector's failure (`RWS_MIDDLEWARE_METRICS_COLLECTOR_FAILED`, the collector's
+   * own error as `cause`). Default: a process warning.
+   */
+  onCollectorError?: ((err: RwsError) => void) | undefined;
 }
 
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+
+/** The families `render()` writes; a collector may not add samples to them. */
+const BUILT_IN = new Set([
+  'rws_http_requests_total',
+  'rws_http_errors_total',
+  'rws_http_active_connections',
+  'rws_http_connections_total',
+  'rws_http_request_duration_seconds',
+  'rws_http_request_bytes_total',
+  'rws_http_response_bytes_total',
+]);
 
 /** Collects request metrics; use as middleware and call `render()` for `/metrics`. */
 export class Metrics implements Middleware {
@@ -56,8 +94,19 @@ export class Metrics implements Middleware {
   #durationCount = 0;
   #requestBytes = 0;
   #responseBytes = 0;
+  #collectors: readonly MetricsCollector[] = [];
+  #onCollectorError: (err: RwsError) => void;
 
   constructor(options: MetricsOptions = {}) {
+    this.setCollectors(options.collectors ?? []);
+    const onCollectorError = options.onCollectorError ?? defaultOnCollectorError;
+    if (typeof onCollectorError !== 'function') {
+      throw new RwsError(
+        ERROR_CODES.METRICS_INVALID_OPTIONS,
+        'createMetrics: onCollectorError must be a function',
+      );
+    }
+    this.#onCollectorError = onCollectorError;
     const buckets = options.buckets ?? DEFAULT_DURATION_BUCKETS;
     this.#buckets = [...buckets].sort((a, b) => a - b);
     this.#bucketCounts = new Array<number>(this.#buckets.length).fill(0);
@@ -111,7 +160,38 @@ export class Metrics implements Middleware {
     return this.#byClass[CLASSES.indexOf(statusClass)] ?? 0;
   }
 
-  /** The Prometheus text exposition of every metric. */
+  /**
+   * Replaces the collectors (e.g. after a configuration reload changed the upstreams). Takes
+   * effect on the next scrape.
+   */
+  setCollectors(collectors: readonly MetricsCollector[]): void {
+    if (!Array.isArray(collectors) || collectors.some((c) => typeof c !== 'function')) {
+      throw new RwsError(
+        ERROR_CODES.METRICS_INVALID_OPTIONS,
+        'createMetrics: collectors must be an array of functions',
+      );
+    }
+    this.#collectors = [...collectors];
+  }
+
+  /**
+   * The exposition of the built-in metrics and every collector's families, merged. Synchronous
+   * when there are no collectors.
+   */
+  collect(): MaybePromise<string> {
+    const collectors = this.#collectors;
+    if (collectors.length === 0) return this.render();
+    const texts = collectors.map((collector): Promise<unknown> => {
+      try {
+        return Promise.resolve(collector()).catch((err: unknown) => new CollectorFailure(err));
+      } catch (err) {
+        return Promise.resolve(new CollectorFailure(err));
+      }
+    });
+    return Promise.all(texts).then((results) => this.#merge(results));
+  }
+
+  /** The Prometheus text exposition of the built-in metrics (collectors not included). */
   render(): string {
     const lines: string[] = [];
     lines.push('# HELP rws_http_requests_total HTTP responses by status class.');
@@ -153,16 +233,50 @@ export class Metrics implements Middleware {
     return `${lines.join('\n')}\n`;
   }
 
-  /** A `GET /metrics` response with the current exposition. */
-  response(): Response {
-    return {
+  /** A `GET /metrics` response with the current exposition, collectors included. */
+  response(): MaybePromise<Response> {
+    const make = (body: string): Response => ({
       status: 200,
       headers: new Headers([
         ['content-type', METRICS_CONTENT_TYPE],
         ['cache-control', 'no-store'],
       ]),
-      body: this.render(),
-    };
+      body,
+    });
+    const body = this.collect();
+    return typeof body === 'string' ? make(body) : body.then(make);
+  }
+
+  #merge(results: readonly unknown[]): string {
+    const extra = new Map<string, Family>();
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i];
+      try {
+        if (result instanceof CollectorFailure) throw result.error;
+        if (typeof result !== 'string') {
+          throw new Error(`returned ${result === null ? 'null' : typeof result}, not a string`);
+        }
+        const parsed = parseExposition(result);
+        for (const f of parsed) {
+          if (BUILT_IN.has(f.name)) throw new Error(`family ${f.name} is a built-in metric`);
+        }
+        mergeFamilies(extra, parsed);
+      } catch (err) {
+        this.recordError('metrics_collector');
+        this.#onCollectorError(
+          new RwsError(
+            ERROR_CODES.METRICS_COLLECTOR_FAILED,
+            `metrics collector ${i + 1} failed: ${err instanceof Error ? err.message : String(err)}`,
+            { cause: err },
+          ),
+        );
+      }
+    }
+    // Rendered after the collectors ran, so this scrape already counts their failures.
+    const families = new Map<string, Family>();
+    mergeFamilies(families, parseExposition(this.render()));
+    mergeFamilies(families, [...extra.values()]);
+    return renderFamilies(families.values());
   }
 
   #observe(res: Response, start: number): Response {
@@ -197,6 +311,18 @@ export class Metrics implements Middleware {
       }
     }
   }
+}
+
+/** A collector's throw or rejection, told apart from a value it returned. */
+class CollectorFailure {
+  readonly error: unknown;
+  constructor(error: unknown) {
+    this.error = error;
+  }
+}
+
+function defaultOnCollectorError(err: RwsError): void {
+  process.emitWarning(err.message, 'RwsMetricsWarning');
 }
 
 /** Creates a `Metrics` collector. */
