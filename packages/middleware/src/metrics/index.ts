@@ -80,7 +80,31 @@ const BUILT_IN = new Set([
   'rws_http_request_duration_seconds',
   'rws_http_request_bytes_total',
   'rws_http_response_bytes_total',
+  'rws_http_route_requests_total',
+  'rws_http_route_request_duration_seconds',
 ]);
+
+/**
+ * The route label of requests no route matched (404s, 405s, requests that never reach a
+ * router): one fixed value, so scanners probing random paths add no series.
+ */
+export const UNMATCHED_ROUTE = '(unmatched)';
+const UNMATCHED = UNMATCHED_ROUTE;
+
+/** The key @rws/router's App records the matched route pattern under (its `ROUTE_PATTERN`). */
+const ROUTE_PATTERN = Symbol.for('rws.route');
+
+interface RouteStats {
+  byClass: number[];
+  bucketCounts: number[];
+  sum: number;
+  count: number;
+}
+
+/** A label value with `\\`, `"` and newlines escaped (text format 0.0.4). */
+function escapeLabel(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+}
 
 /** Collects request metrics; use as middleware and call `render()` for `/metrics`. */
 export class Metrics implements Middleware {
@@ -95,6 +119,10 @@ export class Metrics implements Middleware {
   #requestBytes = 0;
   #responseBytes = 0;
   #collectors: readonly MetricsCollector[] = [];
+  /** Per route pattern (`UNMATCHED` for requests no route matched). */
+  #routes = new Map<string, RouteStats>();
+  /** True once a request carried a route pattern: before that, no `rws_http_route_*` lines. */
+  #hasRoutes = false;
   #onCollectorError: (err: RwsError) => void;
 
   constructor(options: MetricsOptions = {}) {
@@ -124,19 +152,19 @@ export class Metrics implements Middleware {
     try {
       result = next(req);
     } catch (err) {
-      this.#observeError(err, start);
+      this.#observeError(req, err, start);
       throw err;
     }
     if (isPromise(result)) {
       return Promise.resolve(result).then(
-        (res) => this.#observe(res, start),
+        (res) => this.#observe(req, res, start),
         (err: unknown) => {
-          this.#observeError(err, start);
+          this.#observeError(req, err, start);
           throw err;
         },
       );
     }
-    return this.#observe(result, start);
+    return this.#observe(req, result, start);
   }
 
   /** A connection was accepted. */
@@ -230,6 +258,7 @@ export class Metrics implements Middleware {
     lines.push('# HELP rws_http_response_bytes_total Response body bytes of known length.');
     lines.push('# TYPE rws_http_response_bytes_total counter');
     lines.push(`rws_http_response_bytes_total ${this.#responseBytes}`);
+    this.#renderRoutes(lines);
     return `${lines.join('\n')}\n`;
   }
 
@@ -279,8 +308,8 @@ export class Metrics implements Middleware {
     return renderFamilies(families.values());
   }
 
-  #observe(res: Response, start: number): Response {
-    this.#count(res.status, start);
+  #observe(req: Request, res: Response, start: number): Response {
+    this.#count(req, res.status, start);
     const body = res.body;
     if (typeof body === 'string') this.#responseBytes += Buffer.byteLength(body);
     else if (body instanceof Uint8Array) this.#responseBytes += body.byteLength;
@@ -291,24 +320,83 @@ export class Metrics implements Middleware {
     return res;
   }
 
-  #observeError(err: unknown, start: number): void {
+  #observeError(req: Request, err: unknown, start: number): void {
     // The status the transport or App answers with, by core's one rule.
     const status = errorStatus(err);
-    this.#count(status, start);
+    this.#count(req, status, start);
     if (status >= 500) this.recordError('handler');
   }
 
-  #count(status: number, start: number): void {
+  #count(req: Request, status: number, start: number): void {
     const cls = Math.floor(status / 100) - 1;
     if (cls >= 0 && cls < 5) this.#byClass[cls]!++;
     const seconds = (performance.now() - start) / 1000;
     this.#durationSum += seconds;
     this.#durationCount++;
-    for (let i = 0; i < this.#buckets.length; i++) {
-      if (seconds <= this.#buckets[i]!) {
-        this.#bucketCounts[i]!++;
-        break;
+    const bucket = this.#bucketIndex(seconds);
+    if (bucket < this.#buckets.length) this.#bucketCounts[bucket]!++;
+    // The pattern the router recorded (a registered symbol: no import of @rws/router).
+    const pattern = (req as unknown as Record<symbol, unknown>)[ROUTE_PATTERN];
+    const isRouted = typeof pattern === 'string';
+    if (isRouted) this.#hasRoutes = true;
+    const key = isRouted ? pattern : UNMATCHED;
+    let route = this.#routes.get(key);
+    if (route === undefined) {
+      route = {
+        byClass: [0, 0, 0, 0, 0],
+        bucketCounts: new Array<number>(this.#buckets.length).fill(0),
+        sum: 0,
+        count: 0,
+      };
+      this.#routes.set(key, route);
+    }
+    if (cls >= 0 && cls < 5) route.byClass[cls]!++;
+    route.sum += seconds;
+    route.count++;
+    if (bucket < this.#buckets.length) route.bucketCounts[bucket]!++;
+  }
+
+  /** Index of the first bucket `seconds` fits in (`length` when above all of them). */
+  #bucketIndex(seconds: number): number {
+    let i = 0;
+    while (i < this.#buckets.length && seconds > this.#buckets[i]!) i++;
+    return i;
+  }
+
+  /** `rws_http_route_*` lines, once any request matched a route (else nothing). */
+  #renderRoutes(lines: string[]): void {
+    if (!this.#hasRoutes) return;
+    lines.push(
+      '# HELP rws_http_route_requests_total HTTP responses by route pattern and status class.',
+    );
+    lines.push('# TYPE rws_http_route_requests_total counter');
+    for (const [pattern, r] of this.#routes) {
+      const route = escapeLabel(pattern);
+      for (let i = 0; i < CLASSES.length; i++) {
+        if (r.byClass[i] === 0) continue;
+        lines.push(
+          `rws_http_route_requests_total{route="${route}",status_class="${CLASSES[i]}"} ${r.byClass[i]}`,
+        );
       }
+    }
+    lines.push(
+      '# HELP rws_http_route_request_duration_seconds Time from request head to handler response, by route pattern.',
+    );
+    lines.push('# TYPE rws_http_route_request_duration_seconds histogram');
+    for (const [pattern, r] of this.#routes) {
+      const route = escapeLabel(pattern);
+      let cumulative = 0;
+      for (let i = 0; i < this.#buckets.length; i++) {
+        cumulative += r.bucketCounts[i]!;
+        lines.push(
+          `rws_http_route_request_duration_seconds_bucket{route="${route}",le="${this.#buckets[i]}"} ${cumulative}`,
+        );
+      }
+      lines.push(
+        `rws_http_route_request_duration_seconds_bucket{route="${route}",le="+Inf"} ${r.count}`,
+      );
+      lines.push(`rws_http_route_request_duration_seconds_sum{route="${route}"} ${r.sum}`);
+      lines.push(`rws_http_route_request_duration_seconds_count{route="${route}"} ${r.count}`);
     }
   }
 }
