@@ -15,6 +15,11 @@
  * - `rws_http_request_bytes_total`: declared request body bytes (`Content-Length`).
  * - `rws_http_response_bytes_total`: response body bytes when the length is known up front
  *   (string or byte bodies, or a `Content-Length` header); streamed bodies are not counted.
+ * - `rws_http_route_requests_total{route,status_class}` and
+ *   `rws_http_route_request_duration_seconds{route}`: the same by the pattern of the route an
+ *   @rws/router App matched (read after `next` returns, from `Symbol.for('rws.route')`), never
+ *   the raw path; requests without one count under `route="(unmatched)"`. Rendered once a
+ *   request carried a pattern, so servers without a router get no such lines.
  *
  * Collectors (`collectors` option, `setCollectors()`) add families of their own, e.g. a
  * reverse proxy's per-backend state: their text is validated and merged into one exposition
