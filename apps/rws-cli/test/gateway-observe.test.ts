@@ -88,6 +88,21 @@ describe('rws gateway: upstream metrics and proxy access-log fields', () => {
     expect(await rws.stop()).toBe(0);
   }, 30_000);
 
+  it('serves them on the admin listener’s /metrics too (--admin)', async () => {
+    const dir = tempDir('rws-gw-admin-');
+    const live = await backend();
+    writeFileSync(join(dir, 'rws.config.toml'), gatewayConfig({ api: live }));
+    const rws = await startCli(['--port', '0', '--admin', '127.0.0.1:0'], { cwd: dir });
+    const admin = /(http:\/\/127\.0\.0\.1:\d+)\/?\s*\(admin/.exec(rws.stdout);
+    expect(admin, rws.stdout).not.toBeNull();
+    expect((await fetch(`${rws.origin}/api/x`)).status).toBe(200);
+    const text = await (await fetch(`${admin![1]}/metrics`)).text();
+    expect(text).toContain(
+      `rws_upstream_backend_requests_total{upstream="api",backend="http://${live}"} 1`,
+    );
+    expect(await rws.stop()).toBe(0);
+  }, 30_000);
+
   it('the JSON access-log line of a 502 names the cause; a proxied 200 names its backend', async () => {
     const dir = tempDir('rws-gw-log-');
     const live = await backend();
