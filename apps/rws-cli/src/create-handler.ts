@@ -4,6 +4,7 @@ import { cors } from '@rws/middleware/cors';
 import { requestId } from '@rws/middleware/request-id';
 import { serveStatic } from '@rws/middleware/static';
 import type { ServerConfig } from './config/schema.js';
+import { proxyLogFields } from './internal/proxy-log-fields.js';
 import { siteAuth } from './internal/site-auth.js';
 
 /** Options of `createHandler()`: where the access log goes (tests capture it). */
@@ -17,7 +18,9 @@ export interface CreateHandlerOptions {
   /**
    * The gateway (`createGateway()` of @rws/proxy) when the config has routes or upstreams. It
    * runs after CORS; requests no route matches go on to the static files when `root` was set
-   * explicitly, else get 404 (the working directory is never served by accident).
+   * explicitly, else get 404 (the working directory is never served by accident). With it,
+   * access-log lines of proxied requests carry `upstream`, `backend`, `attempts`,
+   * `proxy_error` and `upstream_header_ms`.
    */
   gateway?: Middleware | undefined;
 }
@@ -66,6 +69,7 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
     format: resolveLogFormat(config.logFormat, isTTY),
     write: options.writeLog,
     isTTY,
+    ...(options.gateway === undefined ? {} : { fields: proxyLogFields }),
   });
   const auth = siteAuth(config);
   const gateway = options.gateway;

@@ -164,6 +164,9 @@ export async function startServer(
     ...toServeOptions(c),
     ...withRouteHosts(toServeOptions(c).allowedHosts, gw),
     handleSignals: true,
+    // Per-backend health, ejections and counters of the gateway's upstreams, read on every
+    // scrape from the generation in force (a reload swaps them with the gateway).
+    ...(gw === null ? {} : { metrics: { collectors: [() => upstreamMetrics(gw)] } }),
     onError,
     onShutdown: async () => {
       await gateway?.close();
@@ -223,6 +226,13 @@ export async function startServer(
     if (url !== null) openBrowser(url, context.opener, (m) => stderr(`rws: warning: ${m}\n`));
   }
   return server;
+}
+
+/** Every upstream's `rws_upstream_backend_*` families, for `/metrics`. */
+function upstreamMetrics(gateway: Gateway): string {
+  let out = '';
+  for (const upstream of gateway.upstreams.values()) out += upstream.metrics();
+  return out;
 }
 
 /**

@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   PASSWORDS_INVALID_HASH: 'RWS_MIDDLEWARE_PASSWORDS_INVALID_HASH',
   FORWARD_AUTH_INVALID_OPTIONS: 'RWS_MIDDLEWARE_FORWARD_AUTH_INVALID_OPTIONS',
   TRACING_INVALID_OPTIONS: 'RWS_MIDDLEWARE_TRACING_INVALID_OPTIONS',
+  METRICS_INVALID_OPTIONS: 'RWS_MIDDLEWARE_METRICS_INVALID_OPTIONS',
+  METRICS_COLLECTOR_FAILED: 'RWS_MIDDLEWARE_METRICS_COLLECTOR_FAILED',
 } as const;
 
 /** A one-line description of each code, keyed by the code string. */
@@ -85,4 +87,8 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'forwardAuth() was given an address that is not an http(s) URL, a bad timeout, header name or fetch function.',
   RWS_MIDDLEWARE_TRACING_INVALID_OPTIONS:
     'tracing() was given an opentelemetry option that is not the @opentelemetry/api module, or a sample that is not a function.',
+  RWS_MIDDLEWARE_METRICS_INVALID_OPTIONS:
+    'createMetrics() or setCollectors() was given collectors that are not functions, or an onCollectorError that is not a function.',
+  RWS_MIDDLEWARE_METRICS_COLLECTOR_FAILED:
+    'A metrics collector threw, rejected, returned malformed Prometheus text or reused a built-in family; that scrape leaves its families out.',
 };

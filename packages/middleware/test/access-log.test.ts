@@ -514,3 +514,78 @@ describe('accessLog: options', () => {
     });
   }
 });
+
+describe('accessLog: fields', () => {
+  const fields: AccessLogOptions['fields'] = (req, res) => ({
+    upstream: 'api',
+    proxy_error: res === null ? 'RWS_PROXY_CONNECT_FAILED' : null,
+    attempts: 2,
+    note: req.headers.get('x-note'),
+    status: 999,
+  });
+
+  it('json: extra keys after the standard ones; a standard key is never replaced', async () => {
+    const { lines, clk, run } = setup({ fields });
+    await run(respond(clk, 1, 200, 'ok'), { headers: { 'x-note': 'a"b' } });
+    const record = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(record).toMatchObject({
+      status: 200,
+      upstream: 'api',
+      proxy_error: null,
+      attempts: 2,
+      note: 'a"b',
+    });
+    expect(Object.keys(record).slice(-4)).toEqual(['upstream', 'proxy_error', 'attempts', 'note']);
+  });
+
+  it('combined: appended as key="value", null as "-", escaped', async () => {
+    const { lines, clk, run } = setup({ format: 'combined', timeZone: 'utc', fields });
+    await run(respond(clk, 1, 502, ''), { headers: { 'x-note': 'x"\ny' } });
+    expect(lines[0]).toMatch(
+      / 502 - "-" "-" upstream="api" proxy_error="-" attempts="2" note="x\\"\\ny" status="999"$/,
+    );
+  });
+
+  it('pretty: appended, nulls left out; a handler throw passes res = null', async () => {
+    const { lines, run } = setup({ format: 'pretty', fields });
+    await expect(
+      run(() => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(lines[0]).toMatch(
+      /^GET \/docs\/a\.txt\?x=1 500 \S+ ms 0 B upstream="api" proxy_error="RWS_PROXY_CONNECT_FAILED" attempts="2" status="999"$/,
+    );
+  });
+
+  it('is read when a streamed body ends, and a throwing fields function only loses the fields', async () => {
+    let stage = 'headers';
+    const { lines, run } = setup({ fields: () => ({ stage }) });
+    const res = await run(() => ({
+      status: 200,
+      headers: new Headers(),
+      body: chunks(['a', 'b'], () => {
+        stage = 'body';
+      }),
+    }));
+    await readBody(res);
+    expect(JSON.parse(lines[0]!).stage).toBe('body');
+
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w.message);
+    };
+    process.on('warning', onWarning);
+    const broken = setup({
+      fields: () => {
+        throw new Error('nope');
+      },
+    });
+    await broken.run(respond(broken.clk, 0, 200, 'x'));
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    expect(JSON.parse(broken.lines[0]!).status).toBe(200);
+    expect(warnings.some((w) => w.includes('the fields function threw: Error: nope'))).toBe(true);
+    expect(() => accessLog({ fields: 'x' as never })).toThrow('fields must be a function');
+  });
+});

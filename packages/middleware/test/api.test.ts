@@ -111,6 +111,7 @@ it('exports of @rws/middleware/metrics', async () => {
       "DEFAULT_DURATION_BUCKETS",
       "METRICS_CONTENT_TYPE",
       "Metrics",
+      "UNMATCHED_ROUTE",
       "createMetrics",
     ]
   `);

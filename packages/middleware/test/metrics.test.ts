@@ -77,7 +77,7 @@ describe('Metrics middleware', () => {
     expect(sample(out, 'rws_http_response_bytes_total')).toBe(0);
   });
 
-  it('renders cumulative histogram buckets in ascending order', () => {
+  it('renders cumulative histogram buckets in ascending order', async () => {
     const metrics = createMetrics({ buckets: [1, 0.5] });
     const handler = compose([metrics], () => text('x'));
     handler(createRequest({ method: 'GET', target: '/' }));
@@ -87,6 +87,96 @@ describe('Metrics middleware', () => {
     expect(half).toBeGreaterThan(0);
     expect(one).toBeGreaterThan(half);
     expect(DEFAULT_DURATION_BUCKETS).toHaveLength(11);
-    expect(metrics.response().headers.get('content-type')).toBe(METRICS_CONTENT_TYPE);
+    expect((await metrics.response()).headers.get('content-type')).toBe(METRICS_CONTENT_TYPE);
+  });
+});
+
+describe('Metrics collectors', () => {
+  it('groups a family’s samples under one HELP/TYPE, histogram suffixes included, no series twice', async () => {
+    const metrics = createMetrics({
+      collectors: [
+        () =>
+          '# HELP q_seconds Queue wait.\n# TYPE q_seconds histogram\n' +
+          'q_seconds_bucket{le="1",q="a"} 1\nq_seconds_bucket{le="+Inf",q="a"} 2\n' +
+          'q_seconds_sum{q="a"} 1.5\nq_seconds_count{q="a"} 2\n# a comment\n\n' +
+          'loose_total 3\n',
+        async () =>
+          '# HELP q_seconds Queue wait.\n# TYPE q_seconds histogram\n' +
+          'q_seconds_bucket{le="1",q="b"} 0\nq_seconds_count{q="b"} 0\n' +
+          // The same series again: dropped, the first wins.
+          'q_seconds_count{q="a"} 99\n',
+      ],
+    });
+    expect(metrics.render()).not.toContain('q_seconds');
+    const out = await metrics.collect();
+    const start = out.indexOf('# HELP q_seconds');
+    expect(out.slice(start)).toBe(
+      '# HELP q_seconds Queue wait.\n# TYPE q_seconds histogram\n' +
+        'q_seconds_bucket{le="1",q="a"} 1\nq_seconds_bucket{le="+Inf",q="a"} 2\n' +
+        'q_seconds_sum{q="a"} 1.5\nq_seconds_count{q="a"} 2\n' +
+        'q_seconds_bucket{le="1",q="b"} 0\nq_seconds_count{q="b"} 0\n' +
+        'loose_total 3\n',
+    );
+    expect(out.startsWith('# HELP rws_http_requests_total')).toBe(true);
+    const res = await metrics.response();
+    expect(res.body).toBe(out);
+  });
+
+  it('leaves out a collector that fails, names why, and counts it', async () => {
+    const errors: RwsError[] = [];
+    const cases: [() => string | Promise<string>, string][] = [
+      [() => 'bad line here\n', 'line 1 is not a sample'],
+      [() => 'x{a="1"} one\n', 'line 1 is not a sample'],
+      [() => '# TYPE y gauge\n# TYPE y counter\n', 'contradicts the earlier TYPE gauge'],
+      [() => 'z 1\n# TYPE z gauge\n', 'comes after samples of its family'],
+      [() => '# TYPE w bogus\n', 'has an unknown type'],
+      [() => 'rws_http_requests_total{status_class="9xx"} 1\n', 'is a built-in metric'],
+      [() => '# TYPE ok_total gauge\nok_total 1\n', 'is a gauge here but a counter elsewhere'],
+      [
+        () => {
+          throw new Error('sync throw');
+        },
+        'sync throw',
+      ],
+      [() => Promise.reject(new Error('async reject')), 'async reject'],
+      [() => 42 as unknown as string, 'returned number, not a string'],
+    ];
+    const metrics = createMetrics({
+      collectors: [
+        () => '# TYPE ok_total counter\nok_total{a="x y",b="q\\"\\\\\\n"} 1 1700000000000\n',
+        ...cases.map(([c]) => c),
+      ],
+      onCollectorError: (err) => errors.push(err),
+    });
+    const out = await metrics.collect();
+    expect(out).toContain(
+      '# TYPE ok_total counter\nok_total{a="x y",b="q\\"\\\\\\n"} 1 1700000000000\n',
+    );
+    for (const line of [/^bad/m, /^x\{/m, /^# TYPE [yzw] /m, /^z 1/m, /9xx/, /^ok_total 1$/m]) {
+      expect(out).not.toMatch(line);
+    }
+    expect(out).toContain(`rws_http_errors_total{kind="metrics_collector"} ${cases.length}`);
+    expect(errors.map((e) => e.code)).toEqual(
+      cases.map(() => 'RWS_MIDDLEWARE_METRICS_COLLECTOR_FAILED'),
+    );
+    cases.forEach(([, why], i) => {
+      expect(errors[i]!.message).toContain(`metrics collector ${i + 2} failed`);
+      expect(errors[i]!.message).toContain(why);
+    });
+  });
+
+  it('setCollectors replaces them; bad collectors are refused', async () => {
+    const metrics = createMetrics({ collectors: [() => 'a_total 1\n'] });
+    expect(await metrics.collect()).toContain('a_total 1');
+    metrics.setCollectors([() => 'b_total 2\n']);
+    const out = await metrics.collect();
+    expect(out).toContain('b_total 2');
+    expect(out).not.toContain('a_total');
+    metrics.setCollectors([]);
+    expect(typeof metrics.collect()).toBe('string');
+    expect(() => metrics.setCollectors(['x' as never])).toThrow(
+      'collectors must be an array of functions',
+    );
+    expect(() => createMetrics({ onCollectorError: 1 as never })).toThrow(RwsError);
   });
 });

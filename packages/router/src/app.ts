@@ -21,6 +21,7 @@ import { readJson, searchParamsToObject } from './extractors.js';
 import { isJsonType, mediaType, unsupportedMediaType } from './internal/media.js';
 import { buildOpenApiDocument, type OpenApiOptions, renderDocsPage } from './openapi.js';
 import { joinPaths, type RouteDefinition, RouteGroup, type RouteRegistry } from './route-group.js';
+import { ROUTE_PATTERN } from './route-pattern.js';
 import { type RouteMatch, Router, type RouterOptions } from './router.js';
 import type {
   AppLogger,
@@ -67,13 +68,15 @@ interface FlatRoute {
 
 interface RouteEntry {
   readonly pipeline: Handler;
+  /** The route's full path pattern (mount prefixes included), set as `req[ROUTE_PATTERN]`. */
+  readonly pattern: string;
   /** False for fully static paths: the request keeps its own (empty, mutable) params. */
   readonly hasParams: boolean;
   readonly state: unknown;
   readonly onError: ErrorHandler | null;
 }
 
-type MutableRequest = Request & { state: unknown; valid: unknown };
+type MutableRequest = Request & { state: unknown; valid: unknown; [ROUTE_PATTERN]?: string };
 
 interface Mount {
   readonly prefix: string;
@@ -327,6 +330,7 @@ export class App<State = undefined> extends RouteGroup<State, ''> implements Rou
       const pipeline = compose(r.middleware, finalHandler(r.def));
       const entry: RouteEntry = {
         pipeline,
+        pattern: r.path,
         hasParams: r.path.includes(':') || r.path.includes('*'),
         state: r.state,
         onError: r.onError,
@@ -365,6 +369,7 @@ export class App<State = undefined> extends RouteGroup<State, ''> implements Rou
     if (entry === null) return this.#run(this.#fallbackPipeline(req, match), req, null);
     // Static routes share one frozen empty params object; keep the request's own instead.
     if (entry.hasParams) req.params = match.params as Record<string, string>;
+    req[ROUTE_PATTERN] = entry.pattern;
     if (entry.state !== this.#state) req.state = entry.state;
     return this.#run(entry.pipeline, req, entry.onError);
   }

@@ -17,6 +17,7 @@ export type { OpenApiOptions, OpenApiRoute } from './openapi.js';
 export { buildOpenApiDocument, renderDocsPage } from './openapi.js';
 export type { ChainMethod, RouteChain } from './route-group.js';
 export { RouteGroup } from './route-group.js';
+export { ROUTE_PATTERN, routePattern } from './route-pattern.js';
 export type {
   HostRoutes,
   RouteMatch,

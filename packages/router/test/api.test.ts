@@ -6,6 +6,7 @@ it('exports', async () => {
       "App",
       "ERROR_CODES",
       "ERROR_DESCRIPTIONS",
+      "ROUTE_PATTERN",
       "RouteGroup",
       "Router",
       "ValidationError",
@@ -17,6 +18,7 @@ it('exports', async () => {
       "readQuery",
       "readText",
       "renderDocsPage",
+      "routePattern",
     ]
   `);
 });

@@ -11,6 +11,7 @@ export type {
   ReloadOptions,
   RunningServer,
   Servable,
+  ServeMetricsOptions,
   ServeOptions,
   ServerCloseOptions,
   ServerLimits,

@@ -2,7 +2,7 @@
  * Options and the running-server handle of `serve()`.
  */
 import type { Handler, MaybePromise, Request } from '@rws/core';
-import type { Metrics } from '@rws/middleware/metrics';
+import type { Metrics, MetricsCollector } from '@rws/middleware/metrics';
 
 /** Something `serve()` can run: a core `Handler`, or an object exposing one (an `App`). */
 export type Servable = Handler | { readonly handler: Handler };
@@ -77,6 +77,16 @@ export interface ServerLimits {
   maxConnections?: number | undefined;
 }
 
+/** `metrics` as an object: metrics on, with extra families. */
+export interface ServeMetricsOptions {
+  /**
+   * Functions returning Prometheus text exposition, merged into `/metrics` (each family's
+   * HELP/TYPE once). One that throws or returns malformed text is left out of that scrape and
+   * reported to `onError` (`RWS_MIDDLEWARE_METRICS_COLLECTOR_FAILED`).
+   */
+  collectors?: readonly MetricsCollector[] | undefined;
+}
+
 /** Options of `serve()`. Every option is optional; the defaults serve plain HTTP on 127.0.0.1:7878. */
 export interface ServeOptions {
   /** Interface to bind: `127.0.0.1` (default), `0.0.0.0`, `::`, `::1`, … */
@@ -134,8 +144,13 @@ export interface ServeOptions {
    * "stopped"). Default: none (a library prints nothing on its own).
    */
   onLog?: ((message: string) => void) | undefined;
-  /** Collect request metrics (and serve them on the metrics path). Default true. */
-  metrics?: boolean | undefined;
+  /**
+   * Collect request metrics (and serve them on the metrics path and the admin listener's
+   * `/metrics`). Default true. An object turns them on with extra families: `collectors` are
+   * functions returning Prometheus text (e.g. `() => upstream.metrics()` of @rws/proxy), read
+   * on every scrape and merged into the exposition; `reload()` replaces them.
+   */
+  metrics?: boolean | ServeMetricsOptions | undefined;
   /** HTTP/1.1 limits and timeouts. */
   limits?: ServerLimits | undefined;
   /** Value of the `Server` response header, or false (default) for none. */

@@ -59,7 +59,27 @@ export interface AccessLogOptions {
   requestIdHeader?: string | undefined;
   /** Return true to write no line for this request (health checks, …). */
   skip?: ((req: Request, status: number) => boolean) | undefined;
+  /**
+   * Extra fields for this request's line, called when the line is written (after a streamed
+   * body finished; `res` is null when the handler threw). JSON lines get them as keys of their
+   * own (a standard key such as `status` is never replaced); `combined` and `pretty` lines end
+   * with ` key="value"` pairs (`combined` writes null as `"-"`, `pretty` leaves it out). A throw
+   * writes the line without them and emits a warning.
+   *
+   * @example
+   * ```ts
+   * import { getProxyInfo } from '@rws/proxy';
+   * accessLog({ fields: (req) => ({ upstream_error: getProxyInfo(req)?.error ?? null }) });
+   * ```
+   */
+  fields?: AccessLogFields | undefined;
 }
+
+/** The `fields` option of `accessLog()`. */
+export type AccessLogFields = (
+  req: Request,
+  res: Response | null,
+) => Readonly<Record<string, string | number | null>> | null | undefined;
 
 function fail(message: string): never {
   throw new RwsError(ERROR_CODES.ACCESS_LOG_INVALID_OPTIONS, `accessLog: ${message}`);
@@ -126,6 +146,8 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
   if (typeof now !== 'function') fail('now must be a function');
   const skip = options.skip ?? null;
   if (skip !== null && typeof skip !== 'function') fail('skip must be a function');
+  const fields = options.fields ?? null;
+  if (fields !== null && typeof fields !== 'function') fail('fields must be a function');
   if (options.isTTY !== undefined && typeof options.isTTY !== 'boolean') {
     fail('isTTY must be a boolean');
   }
@@ -156,6 +178,17 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
   ): void => {
     if (skip?.(req, status) === true) return;
     const headers = req.headers;
+    let extra: LogEntry['fields'] = null;
+    if (fields !== null) {
+      try {
+        extra = fields(req, res) ?? null;
+      } catch (err) {
+        process.emitWarning(
+          `accessLog: the fields function threw: ${String(err)}`,
+          'RwsAccessLogWarning',
+        );
+      }
+    }
     const entry: LogEntry = {
       startMs,
       remoteAddress: req.conn.remoteAddress,
@@ -168,6 +201,7 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
       userAgent: headers.get('user-agent'),
       referer: headers.get('referer'),
       requestId: headers.get(idHeader) ?? res?.headers.get(idHeader) ?? null,
+      fields: extra,
     };
     try {
       write(render(entry));

@@ -15,6 +15,17 @@
  * - `rws_http_request_bytes_total`: declared request body bytes (`Content-Length`).
  * - `rws_http_response_bytes_total`: response body bytes when the length is known up front
  *   (string or byte bodies, or a `Content-Length` header); streamed bodies are not counted.
+ * - `rws_http_route_requests_total{route,status_class}` and
+ *   `rws_http_route_request_duration_seconds{route}`: the same by the pattern of the route an
+ *   @rws/router App matched (read after `next` returns, from `Symbol.for('rws.route')`), never
+ *   the raw path; requests without one count under `route="(unmatched)"`. Rendered once a
+ *   request carried a pattern, so servers without a router get no such lines.
+ *
+ * Collectors (`collectors` option, `setCollectors()`) add families of their own, e.g. a
+ * reverse proxy's per-backend state: their text is validated and merged into one exposition
+ * (each family's `# HELP`/`# TYPE` once, its samples together, no series twice). A collector
+ * that throws, rejects or returns malformed text is left out of that scrape, counted as
+ * `rws_http_errors_total{kind="metrics_collector"}` and reported to `onCollectorError`.
  */
 import {
   errorStatus,
@@ -26,7 +37,15 @@ import {
   parseContentLength,
   type Request,
   type Response,
+  RwsError,
 } from '@rws/core';
+import { ERROR_CODES } from '../errors.js';
+import {
+  type Family,
+  mergeFamilies,
+  parseExposition,
+  renderFamilies,
+} from '../internal/metrics/exposition.js';
 
 /** Content type of the Prometheus text format. */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -36,13 +55,61 @@ export const DEFAULT_DURATION_BUCKETS: readonly number[] = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
+/**
+ * Returns extra metric families in the Prometheus text exposition format (`# HELP`, `# TYPE`
+ * and sample lines), read on every scrape.
+ */
+export type MetricsCollector = () => string | Promise<string>;
+
 /** Options of `createMetrics()`. */
 export interface MetricsOptions {
   /** Upper bounds (seconds, ascending) of the duration histogram. */
   buckets?: readonly number[] | undefined;
+  /** Extra families appended to every exposition (see `MetricsCollector`). Default none. */
+  collectors?: readonly MetricsCollector[] | undefined;
+  /**
+   * Receives a collector's failure (`RWS_MIDDLEWARE_METRICS_COLLECTOR_FAILED`, the collector's
+   * own error as `cause`). Default: a process warning.
+   */
+  onCollectorError?: ((err: RwsError) => void) | undefined;
 }
 
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+
+/** The families `render()` writes; a collector may not add samples to them. */
+const BUILT_IN = new Set([
+  'rws_http_requests_total',
+  'rws_http_errors_total',
+  'rws_http_active_connections',
+  'rws_http_connections_total',
+  'rws_http_request_duration_seconds',
+  'rws_http_request_bytes_total',
+  'rws_http_response_bytes_total',
+  'rws_http_route_requests_total',
+  'rws_http_route_request_duration_seconds',
+]);
+
+/**
+ * The route label of requests no route matched (404s, 405s, requests that never reach a
+ * router): one fixed value, so scanners probing random paths add no series.
+ */
+export const UNMATCHED_ROUTE = '(unmatched)';
+const UNMATCHED = UNMATCHED_ROUTE;
+
+/** The key @rws/router's App records the matched route pattern under (its `ROUTE_PATTERN`). */
+const ROUTE_PATTERN = Symbol.for('rws.route');
+
+interface RouteStats {
+  byClass: number[];
+  bucketCounts: number[];
+  sum: number;
+  count: number;
+}
+
+/** A label value with `\\`, `"` and newlines escaped (text format 0.0.4). */
+function escapeLabel(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+}
 
 /** Collects request metrics; use as middleware and call `render()` for `/metrics`. */
 export class Metrics implements Middleware {
@@ -56,8 +123,23 @@ export class Metrics implements Middleware {
   #durationCount = 0;
   #requestBytes = 0;
   #responseBytes = 0;
+  #collectors: readonly MetricsCollector[] = [];
+  /** Per route pattern (`UNMATCHED` for requests no route matched). */
+  #routes = new Map<string, RouteStats>();
+  /** True once a request carried a route pattern: before that, no `rws_http_route_*` lines. */
+  #hasRoutes = false;
+  #onCollectorError: (err: RwsError) => void;
 
   constructor(options: MetricsOptions = {}) {
+    this.setCollectors(options.collectors ?? []);
+    const onCollectorError = options.onCollectorError ?? defaultOnCollectorError;
+    if (typeof onCollectorError !== 'function') {
+      throw new RwsError(
+        ERROR_CODES.METRICS_INVALID_OPTIONS,
+        'createMetrics: onCollectorError must be a function',
+      );
+    }
+    this.#onCollectorError = onCollectorError;
     const buckets = options.buckets ?? DEFAULT_DURATION_BUCKETS;
     this.#buckets = [...buckets].sort((a, b) => a - b);
     this.#bucketCounts = new Array<number>(this.#buckets.length).fill(0);
@@ -75,19 +157,19 @@ export class Metrics implements Middleware {
     try {
       result = next(req);
     } catch (err) {
-      this.#observeError(err, start);
+      this.#observeError(req, err, start);
       throw err;
     }
     if (isPromise(result)) {
       return Promise.resolve(result).then(
-        (res) => this.#observe(res, start),
+        (res) => this.#observe(req, res, start),
         (err: unknown) => {
-          this.#observeError(err, start);
+          this.#observeError(req, err, start);
           throw err;
         },
       );
     }
-    return this.#observe(result, start);
+    return this.#observe(req, result, start);
   }
 
   /** A connection was accepted. */
@@ -111,7 +193,38 @@ export class Metrics implements Middleware {
     return this.#byClass[CLASSES.indexOf(statusClass)] ?? 0;
   }
 
-  /** The Prometheus text exposition of every metric. */
+  /**
+   * Replaces the collectors (e.g. after a configuration reload changed the upstreams). Takes
+   * effect on the next scrape.
+   */
+  setCollectors(collectors: readonly MetricsCollector[]): void {
+    if (!Array.isArray(collectors) || collectors.some((c) => typeof c !== 'function')) {
+      throw new RwsError(
+        ERROR_CODES.METRICS_INVALID_OPTIONS,
+        'createMetrics: collectors must be an array of functions',
+      );
+    }
+    this.#collectors = [...collectors];
+  }
+
+  /**
+   * The exposition of the built-in metrics and every collector's families, merged. Synchronous
+   * when there are no collectors.
+   */
+  collect(): MaybePromise<string> {
+    const collectors = this.#collectors;
+    if (collectors.length === 0) return this.render();
+    const texts = collectors.map((collector): Promise<unknown> => {
+      try {
+        return Promise.resolve(collector()).catch((err: unknown) => new CollectorFailure(err));
+      } catch (err) {
+        return Promise.resolve(new CollectorFailure(err));
+      }
+    });
+    return Promise.all(texts).then((results) => this.#merge(results));
+  }
+
+  /** The Prometheus text exposition of the built-in metrics (collectors not included). */
   render(): string {
     const lines: string[] = [];
     lines.push('# HELP rws_http_requests_total HTTP responses by status class.');
@@ -150,23 +263,58 @@ export class Metrics implements Middleware {
     lines.push('# HELP rws_http_response_bytes_total Response body bytes of known length.');
     lines.push('# TYPE rws_http_response_bytes_total counter');
     lines.push(`rws_http_response_bytes_total ${this.#responseBytes}`);
+    this.#renderRoutes(lines);
     return `${lines.join('\n')}\n`;
   }
 
-  /** A `GET /metrics` response with the current exposition. */
-  response(): Response {
-    return {
+  /** A `GET /metrics` response with the current exposition, collectors included. */
+  response(): MaybePromise<Response> {
+    const make = (body: string): Response => ({
       status: 200,
       headers: new Headers([
         ['content-type', METRICS_CONTENT_TYPE],
         ['cache-control', 'no-store'],
       ]),
-      body: this.render(),
-    };
+      body,
+    });
+    const body = this.collect();
+    return typeof body === 'string' ? make(body) : body.then(make);
   }
 
-  #observe(res: Response, start: number): Response {
-    this.#count(res.status, start);
+  #merge(results: readonly unknown[]): string {
+    const extra = new Map<string, Family>();
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i];
+      try {
+        if (result instanceof CollectorFailure) throw result.error;
+        if (typeof result !== 'string') {
+          throw new Error(`returned ${result === null ? 'null' : typeof result}, not a string`);
+        }
+        const parsed = parseExposition(result);
+        for (const f of parsed) {
+          if (BUILT_IN.has(f.name)) throw new Error(`family ${f.name} is a built-in metric`);
+        }
+        mergeFamilies(extra, parsed);
+      } catch (err) {
+        this.recordError('metrics_collector');
+        this.#onCollectorError(
+          new RwsError(
+            ERROR_CODES.METRICS_COLLECTOR_FAILED,
+            `metrics collector ${i + 1} failed: ${err instanceof Error ? err.message : String(err)}`,
+            { cause: err },
+          ),
+        );
+      }
+    }
+    // Rendered after the collectors ran, so this scrape already counts their failures.
+    const families = new Map<string, Family>();
+    mergeFamilies(families, parseExposition(this.render()));
+    mergeFamilies(families, [...extra.values()]);
+    return renderFamilies(families.values());
+  }
+
+  #observe(req: Request, res: Response, start: number): Response {
+    this.#count(req, res.status, start);
     const body = res.body;
     if (typeof body === 'string') this.#responseBytes += Buffer.byteLength(body);
     else if (body instanceof Uint8Array) this.#responseBytes += body.byteLength;
@@ -177,26 +325,97 @@ export class Metrics implements Middleware {
     return res;
   }
 
-  #observeError(err: unknown, start: number): void {
+  #observeError(req: Request, err: unknown, start: number): void {
     // The status the transport or App answers with, by core's one rule.
     const status = errorStatus(err);
-    this.#count(status, start);
+    this.#count(req, status, start);
     if (status >= 500) this.recordError('handler');
   }
 
-  #count(status: number, start: number): void {
+  #count(req: Request, status: number, start: number): void {
     const cls = Math.floor(status / 100) - 1;
     if (cls >= 0 && cls < 5) this.#byClass[cls]!++;
     const seconds = (performance.now() - start) / 1000;
     this.#durationSum += seconds;
     this.#durationCount++;
-    for (let i = 0; i < this.#buckets.length; i++) {
-      if (seconds <= this.#buckets[i]!) {
-        this.#bucketCounts[i]!++;
-        break;
+    const bucket = this.#bucketIndex(seconds);
+    if (bucket < this.#buckets.length) this.#bucketCounts[bucket]!++;
+    // The pattern the router recorded (a registered symbol: no import of @rws/router).
+    const pattern = (req as unknown as Record<symbol, unknown>)[ROUTE_PATTERN];
+    const isRouted = typeof pattern === 'string';
+    if (isRouted) this.#hasRoutes = true;
+    const key = isRouted ? pattern : UNMATCHED;
+    let route = this.#routes.get(key);
+    if (route === undefined) {
+      route = {
+        byClass: [0, 0, 0, 0, 0],
+        bucketCounts: new Array<number>(this.#buckets.length).fill(0),
+        sum: 0,
+        count: 0,
+      };
+      this.#routes.set(key, route);
+    }
+    if (cls >= 0 && cls < 5) route.byClass[cls]!++;
+    route.sum += seconds;
+    route.count++;
+    if (bucket < this.#buckets.length) route.bucketCounts[bucket]!++;
+  }
+
+  /** Index of the first bucket `seconds` fits in (`length` when above all of them). */
+  #bucketIndex(seconds: number): number {
+    let i = 0;
+    while (i < this.#buckets.length && seconds > this.#buckets[i]!) i++;
+    return i;
+  }
+
+  /** `rws_http_route_*` lines, once any request matched a route (else nothing). */
+  #renderRoutes(lines: string[]): void {
+    if (!this.#hasRoutes) return;
+    lines.push(
+      '# HELP rws_http_route_requests_total HTTP responses by route pattern and status class.',
+    );
+    lines.push('# TYPE rws_http_route_requests_total counter');
+    for (const [pattern, r] of this.#routes) {
+      const route = escapeLabel(pattern);
+      for (let i = 0; i < CLASSES.length; i++) {
+        if (r.byClass[i] === 0) continue;
+        lines.push(
+          `rws_http_route_requests_total{route="${route}",status_class="${CLASSES[i]}"} ${r.byClass[i]}`,
+        );
       }
     }
+    lines.push(
+      '# HELP rws_http_route_request_duration_seconds Time from request head to handler response, by route pattern.',
+    );
+    lines.push('# TYPE rws_http_route_request_duration_seconds histogram');
+    for (const [pattern, r] of this.#routes) {
+      const route = escapeLabel(pattern);
+      let cumulative = 0;
+      for (let i = 0; i < this.#buckets.length; i++) {
+        cumulative += r.bucketCounts[i]!;
+        lines.push(
+          `rws_http_route_request_duration_seconds_bucket{route="${route}",le="${this.#buckets[i]}"} ${cumulative}`,
+        );
+      }
+      lines.push(
+        `rws_http_route_request_duration_seconds_bucket{route="${route}",le="+Inf"} ${r.count}`,
+      );
+      lines.push(`rws_http_route_request_duration_seconds_sum{route="${route}"} ${r.sum}`);
+      lines.push(`rws_http_route_request_duration_seconds_count{route="${route}"} ${r.count}`);
+    }
   }
+}
+
+/** A collector's throw or rejection, told apart from a value it returned. */
+class CollectorFailure {
+  readonly error: unknown;
+  constructor(error: unknown) {
+    this.error = error;
+  }
+}
+
+function defaultOnCollectorError(err: RwsError): void {
+  process.emitWarning(err.message, 'RwsMetricsWarning');
 }
 
 /** Creates a `Metrics` collector. */

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { type Handler, type MaybePromise, type Request, RwsError } from '@rws/core';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_TLS_CIPHERS } from '@rws/http1';
+import type { MetricsCollector } from '@rws/middleware/metrics';
 import { ERROR_CODES } from '../errors.js';
 import type { RunningServer, Servable, ServeOptions, ServerLimits, VirtualHost } from '../types.js';
 import { defaultMaxConnections } from './fd-limit.js';
@@ -40,6 +41,8 @@ export interface ResolvedOptions {
   admin: { host: string; port: number } | null;
   onLog: (message: string) => void;
   metrics: boolean;
+  /** `metrics.collectors`, or none. */
+  metricsCollectors: readonly MetricsCollector[];
   limits: ServerLimits;
   serverHeader: string | false;
   http2: boolean;
@@ -208,8 +211,18 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     }
   }
 
-  const metrics = options.metrics ?? true;
-  if (typeof metrics !== 'boolean') problems.push('metrics: must be a boolean');
+  const metricsOption = options.metrics ?? true;
+  let metrics = true;
+  let metricsCollectors: readonly MetricsCollector[] = [];
+  if (typeof metricsOption === 'boolean') metrics = metricsOption;
+  else if (typeof metricsOption !== 'object' || metricsOption === null) {
+    problems.push('metrics: must be a boolean or { collectors }');
+  } else {
+    const collectors = metricsOption.collectors ?? [];
+    if (!Array.isArray(collectors) || collectors.some((c) => typeof c !== 'function')) {
+      problems.push('metrics.collectors: must be an array of functions');
+    } else metricsCollectors = collectors;
+  }
   const health: ResolvedHealth = { healthz: null, readyz: null, metrics: null };
   // With an admin listener the endpoints live there; the site keeps only what is asked for.
   if (options.health !== false && (admin === null || options.health !== undefined)) {
@@ -295,6 +308,7 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     admin,
     onLog: options.onLog ?? noop,
     metrics,
+    metricsCollectors,
     limits,
     serverHeader,
     http2: options.http2 !== false,

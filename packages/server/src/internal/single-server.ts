@@ -81,7 +81,9 @@ export class SingleServer implements RunningServer {
   #options: ResolvedOptions;
   #app: Handler;
   /** One collector for the server's life, so counters survive reloads that toggle metrics. */
-  readonly #metrics: Metrics = new Metrics();
+  readonly #metrics: Metrics = new Metrics({
+    onCollectorError: (err) => this.#options.onError(err, null),
+  });
   #pipeline: Handler;
   /** The codec instance new connections go to; replaced on reload (limits may change). */
   #http1: Http1Server;
@@ -117,6 +119,7 @@ export class SingleServer implements RunningServer {
     this.#app = app;
     this.#tls = tls;
     this.#address = { host: options.host, port: options.port, family: '' };
+    this.#metrics.setCollectors(options.metricsCollectors);
     this.#pipeline = buildPipeline(
       app,
       options,
@@ -215,6 +218,7 @@ export class SingleServer implements RunningServer {
     this.#options = next;
     this.#app = app;
     this.#pipeline = pipeline;
+    this.#metrics.setCollectors(next.metricsCollectors);
     if (tls !== null) this.#applyTls(tls);
     this.#retired.add(this.#http1);
     this.#http1 = this.#createHttp1(next);

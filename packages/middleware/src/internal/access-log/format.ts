@@ -17,6 +17,23 @@ export interface LogEntry {
   readonly userAgent: string | null;
   readonly referer: string | null;
   readonly requestId: string | null;
+  /** Extra fields from the `fields` option (e.g. the proxy's upstream and error cause), or null. */
+  readonly fields: Readonly<Record<string, string | number | null>> | null;
+}
+
+/** `key="value"` pairs for the text formats (`-` for null), each part escaped. */
+function textFields(fields: LogEntry['fields'], skipNull: boolean): string {
+  if (fields === null) return '';
+  let out = '';
+  for (const key of Object.keys(fields)) {
+    const value = fields[key];
+    if (value === null || value === undefined) {
+      if (!skipNull) out += ` ${escapeLogItem(key)}="-"`;
+      continue;
+    }
+    out += ` ${escapeLogItem(key)}="${escapeLogItem(String(value))}"`;
+  }
+  return out;
 }
 
 /** The protocol as written in a request line (`%r`) and nginx's `$server_protocol`. */
@@ -114,7 +131,8 @@ export function clfDate(ms: number, isUtc: boolean): string {
 /**
  * Combined Log Format, as Apache's `combined` and nginx's default `combined`:
  * `%h - - [%t] "%r" %>s %b "%{Referer}i" "%{User-agent}i"`, with `-` for zero bytes and for
- * missing headers.
+ * missing headers; extra fields follow as ` key="value"` (`"-"` for null), which log parsers
+ * for the combined format ignore past the user agent.
  */
 export function formatCombined(e: LogEntry, isUtc: boolean): string {
   const requestLine = escapeLogItem(`${e.method} ${e.target} ${e.protocol}`);
@@ -122,11 +140,14 @@ export function formatCombined(e: LogEntry, isUtc: boolean): string {
   const agent = e.userAgent === null ? '-' : escapeLogItem(e.userAgent);
   return (
     `${e.remoteAddress} - - [${clfDate(e.startMs, isUtc)}] "${requestLine}" ${e.status} ` +
-    `${e.bytes === 0 ? '-' : e.bytes} "${referer}" "${agent}"`
+    `${e.bytes === 0 ? '-' : e.bytes} "${referer}" "${agent}"${textFields(e.fields, false)}`
   );
 }
 
-/** One JSON object per line; `request_id` only when there is one. */
+/**
+ * One JSON object per line; `request_id` only when there is one; extra fields as keys of
+ * their own after the standard ones.
+ */
 export function formatJson(e: LogEntry): string {
   const record: Record<string, unknown> = {
     time: new Date(e.startMs).toISOString(),
@@ -141,6 +162,12 @@ export function formatJson(e: LogEntry): string {
     referer: e.referer,
   };
   if (e.requestId !== null) record['request_id'] = e.requestId;
+  if (e.fields !== null) {
+    // The standard keys keep their meaning: an extra field cannot replace one.
+    for (const key of Object.keys(e.fields)) {
+      if (!Object.hasOwn(record, key)) record[key] = e.fields[key] ?? null;
+    }
+  }
   return JSON.stringify(record);
 }
 
@@ -166,10 +193,13 @@ function statusColor(status: number): string | null {
   return null;
 }
 
-/** `GET /path 200 1.2 ms 512 B`, the status coloured when `isColor`. */
+/**
+ * `GET /path 200 1.2 ms 512 B`, the status coloured when `isColor`; extra fields follow as
+ * ` key="value"`, null ones left out.
+ */
 export function formatPretty(e: LogEntry, isColor: boolean): string {
   const color = isColor ? statusColor(e.status) : null;
   const status = color === null ? String(e.status) : `\x1b[${color}m${e.status}\x1b[39m`;
   // Escape control characters so a request-target cannot drive the terminal.
-  return `${escapeLogItem(e.method)} ${escapeLogItem(e.target)} ${status} ${formatDuration(e.durationMs)} ${formatBytes(e.bytes)}`;
+  return `${escapeLogItem(e.method)} ${escapeLogItem(e.target)} ${status} ${formatDuration(e.durationMs)} ${formatBytes(e.bytes)}${textFields(e.fields, true)}`;
 }
