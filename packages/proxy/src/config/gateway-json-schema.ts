@@ -287,10 +287,13 @@ export function createGatewayJsonSchema(): Json {
         strategy: { enum: ['round_robin'], default: 'round_robin' },
       },
     ),
-    ws_proxy: listener('[[ws_proxy]]: WebSocket relay. Not supported yet (issue #10).', {
-      connect_timeout_ms: int('Connect timeout.', 1, 5000),
-      read_timeout_ms: int('Read timeout.', 1, 30_000),
-      health_check: healthCheck,
-    }),
+    ws_proxy: listener(
+      '[[ws_proxy]]: a listener relaying WebSocket handshakes and then bytes to ws:// or wss:// backends.',
+      {
+        connect_timeout_ms: int('Connect timeout per backend attempt.', 1, 5000),
+        read_timeout_ms: int('Time allowed for the backend to answer the handshake.', 1, 30_000),
+        health_check: healthCheck,
+      },
+    ),
   };
 }

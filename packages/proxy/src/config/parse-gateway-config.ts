@@ -31,6 +31,7 @@ import type {
   GatewayUdpProxy,
   GatewayUpstream,
   GatewayUpstreamTls,
+  GatewayWsProxy,
 } from './gateway-config.js';
 import { tomlLineOf } from './toml-line.js';
 
@@ -1273,8 +1274,9 @@ function readUdpProxies(r: Reader, v: unknown): GatewayUdpProxy[] {
   return out;
 }
 
-/** `[[ws_proxy]]`: validated fully, then reported as not supported yet. */
-function readWsProxies(r: Reader, v: unknown): void {
+/** `[[ws_proxy]]`: a WebSocket listener over health-checked backends. */
+function readWsProxies(r: Reader, v: unknown): GatewayWsProxy[] {
+  const out: GatewayWsProxy[] = [];
   r.tables(v, ['ws_proxy'], 'ws_proxy').forEach((t, i) => {
     const path = ['ws_proxy', i];
     r.keys(t, path, [
@@ -1285,16 +1287,17 @@ function readWsProxies(r: Reader, v: unknown): void {
       'read_timeout_ms',
       'health_check',
     ]);
-    r.string(t, 'name', path);
-    readListen(r, t, path);
-    readBackends(r, t, path);
-    readHealthCheck(r, t['health_check'], [...path, 'health_check']);
-    r.add(
-      GATEWAY_CONFIG_CODES.CONFIG_UNSUPPORTED,
-      path,
-      '[[ws_proxy]] is not supported yet (issue #10: the WebSocket listener)',
-    );
+    const name = r.string(t, 'name', path);
+    const listen = readListen(r, t, path);
+    const backends = readBackends(r, t, path);
+    const healthCheck = readHealthCheck(r, t['health_check'], [...path, 'health_check']);
+    const connectTimeoutMs = r.int(t, 'connect_timeout_ms', path, 1, MAX_MS) ?? 5000;
+    const readTimeoutMs = r.int(t, 'read_timeout_ms', path, 1, MAX_MS) ?? 30_000;
+    if (listen !== null) {
+      out.push({ name, index: i, listen, backends, connectTimeoutMs, readTimeoutMs, healthCheck });
+    }
   });
+  return out;
 }
 
 /** `[admin]` keys a host such as the `rws` CLI owns (its admin listener), under `ignoreOtherKeys`. */
@@ -1365,19 +1368,23 @@ export function parseGatewayConfig(
   const admin = readAdmin(r, tree['admin'], options.ignoreOtherKeys === true);
   const tcpProxies = readTcpProxies(r, tree['tcp_proxy']);
   const udpProxies = readUdpProxies(r, tree['udp_proxy']);
-  readWsProxies(r, tree['ws_proxy']);
+  const wsProxies = readWsProxies(r, tree['ws_proxy']);
   // Problems in file order: what a human fixes top to bottom.
   const problems = r.problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   if (problems.length > 0) return { config: null, problems };
-  return { config: { upstreams, routes, middleware, admin, tcpProxies, udpProxies }, problems };
+  return {
+    config: { upstreams, routes, middleware, admin, tcpProxies, udpProxies, wsProxies },
+    problems,
+  };
 }
 
-/** True when a parsed config tree has gateway work to do (routes, upstreams, L4 proxies). */
+/** True when a parsed config tree has gateway work to do (routes, upstreams, L4 and WebSocket listeners). */
 export function hasGatewaySections(tree: Readonly<Record<string, unknown>>): boolean {
   return (
     tree['route'] !== undefined ||
     tree['upstream'] !== undefined ||
     tree['tcp_proxy'] !== undefined ||
-    tree['udp_proxy'] !== undefined
+    tree['udp_proxy'] !== undefined ||
+    tree['ws_proxy'] !== undefined
   );
 }

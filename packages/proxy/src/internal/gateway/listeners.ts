@@ -2,12 +2,13 @@ import type { KeyPath } from '../../config/config-problem.js';
 import type { GatewayConfig } from '../../config/gateway-config.js';
 import { createTcpProxy } from '../../tcp-proxy.js';
 import { createUdpProxy } from '../../udp-proxy.js';
+import { createWsListener } from './ws-listener.js';
 
-/** A bound `[[tcp_proxy]]` or `[[udp_proxy]]`. */
+/** A bound `[[tcp_proxy]]`, `[[udp_proxy]]` or `[[ws_proxy]]`. */
 export interface RunningListener {
   /** The settings it was built from: equal keys are kept across a reload. */
   readonly key: string;
-  readonly kind: 'tcp' | 'udp';
+  readonly kind: 'tcp' | 'udp' | 'ws';
   readonly name: string | null;
   readonly host: string;
   /** The bound port (the real one when `listen` asked for port 0). */
@@ -16,7 +17,7 @@ export interface RunningListener {
 }
 
 /**
- * Binds the L4 listeners of `config`, keeping those of `previous` whose settings are equal
+ * Binds the L4 and WebSocket listeners of `config`, keeping those of `previous` whose settings are equal
  * (their connections and sessions go on). Returns null, with problems reported and whatever
  * it bound closed again, when one cannot bind; `previous` is untouched either way.
  */
@@ -37,7 +38,7 @@ export async function startListeners(
   };
   const bind = async (
     path: KeyPath,
-    kind: 'tcp' | 'udp',
+    kind: 'tcp' | 'udp' | 'ws',
     name: string | null,
     key: string,
     listen: { host: string; port: number },
@@ -104,6 +105,12 @@ export async function startListeners(
       `udp${JSON.stringify(settings)}`,
       u.listen,
       () => createUdpProxy({ backends: u.backends, idleTimeoutMs: u.idleTimeoutMs }),
+    );
+  }
+  for (const w of config.wsProxies) {
+    const { index: _index, ...settings } = w;
+    await bind(['ws_proxy', w.index], 'ws', w.name, `ws${JSON.stringify(settings)}`, w.listen, () =>
+      createWsListener(w),
     );
   }
   if (isFailed) {
