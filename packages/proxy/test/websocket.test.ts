@@ -3,8 +3,10 @@
  * as clients, all over real sockets through `reverseProxy`.
  */
 import type * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import { connectWebSocket } from '@rws/http1/websocket';
+import { createTestCertificates } from '@rws/test-helpers';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createUpstream, getProxyInfo, reverseProxy } from '../src/index.js';
@@ -267,5 +269,38 @@ describe('reverseProxy: WebSocket pass-through', () => {
       ws.once('unexpected-response', (_req, res) => resolve(res.statusCode!));
     });
     expect(status).toBe(502);
+  });
+
+  it('reaches a wss:// backend over verified TLS (SNI, CA)', async () => {
+    const certs = createTestCertificates({
+      prefix: 'rws-proxy-wss-',
+      serverNames: ['ws.rws.test'],
+    });
+    onTestFinished(() => certs.cleanup());
+    const server = https.createServer({ key: certs.server.key, cert: certs.server.cert });
+    const wss = new WebSocketServer({ server });
+    const sni: (string | false)[] = [];
+    wss.on('connection', (socket, req) => {
+      sni.push((req.socket as unknown as { servername: string | false }).servername);
+      socket.on('message', (m) => socket.send(`tls:${m}`));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(async () => {
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const port = (server.address() as net.AddressInfo).port;
+    const upstream = createUpstream({
+      name: 'wss',
+      backends: [`https://127.0.0.1:${port}`],
+      tls: { ca: certs.ca.cert, servername: 'ws.rws.test' },
+    });
+    onTestFinished(() => upstream.close());
+    const proxy = await serveProxy(reverseProxy({ upstream }));
+    const ws = await open(proxy.replace('http', 'ws'));
+    ws.send('secure');
+    expect((await nextMessage(ws)).data.toString()).toBe('tls:secure');
+    expect(sni).toEqual(['ws.rws.test']);
   });
 });
