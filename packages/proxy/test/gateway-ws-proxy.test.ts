@@ -2,10 +2,12 @@
  * `[[ws_proxy]]`: a listener of its own relaying WebSocket handshakes, then bytes, to
  * health-checked `ws://` backends; kept, swapped and closed on reload like the L4 listeners.
  */
+import { createServer as createHttpsServer } from 'node:https';
 import { connect as netConnect } from 'node:net';
+import { createTestCertificates } from '@rws/test-helpers';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { createGateway } from '../src/index.js';
+import { createGateway, formatConfigProblem, parseGatewayConfig } from '../src/index.js';
 import { startBackend } from './gateway-helpers.js';
 
 /** A ws echo server tagging replies with `tag`; `/health` answers `healthStatus()`. */
@@ -121,5 +123,50 @@ describe('[[ws_proxy]]', () => {
     ]);
     expect(await ask(ws, '2')).toBe('a:2');
     await expect(open(`ws://127.0.0.1:${gone!.port}/`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('reaches wss:// backends with [ws_proxy.tls] (CA file, SNI name); an unreadable file stops the start', async () => {
+    const certs = createTestCertificates({ prefix: 'rws-ws-proxy-', serverNames: ['ws.rws.test'] });
+    onTestFinished(() => certs.cleanup());
+    const server = createHttpsServer({ key: certs.server.key, cert: certs.server.cert });
+    const wss = new WebSocketServer({ server });
+    wss.on('connection', (socket) => socket.on('message', (m) => socket.send(`tls:${m}`)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    onTestFinished(async () => {
+      await new Promise<void>((r) => wss.close(() => r()));
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    });
+    const port = (server.address() as { port: number }).port;
+    const toml = (caFile: string) =>
+      wsProxy(
+        [`wss://127.0.0.1:${port}`],
+        `[ws_proxy.tls]\nca_file = "${caFile}"\nserver_name = "ws.rws.test"\n`,
+      );
+    const gateway = await createGateway(toml(certs.ca.certFile));
+    onTestFinished(() => gateway.close());
+    const ws = await open(`ws://127.0.0.1:${gateway.listeners[0]!.port}/`);
+    expect(await ask(ws, 'hi')).toBe('tls:hi');
+    // Without the CA the backend certificate is not trusted: the handshake gets 502.
+    const untrusted = await createGateway(wsProxy([`wss://127.0.0.1:${port}`]));
+    onTestFinished(() => untrusted.close());
+    await expect(open(`ws://127.0.0.1:${untrusted.listeners[0]!.port}/`)).rejects.toThrow(
+      'status 502',
+    );
+    await expect(createGateway(toml('/nonexistent/ca.pem'))).rejects.toThrow(
+      /ws_proxy\[0\]\.tls\.ca_file: cannot read \/nonexistent\/ca\.pem/,
+    );
+  });
+
+  it('validates [ws_proxy.tls] like [upstream.tls]', () => {
+    const { problems } = parseGatewayConfig(
+      wsProxy(['ws://127.0.0.1:1'], '[ws_proxy.tls]\ncert_file = "c.pem"\nverfy = false\n'),
+      { file: 'g.toml' },
+    );
+    expect(problems.map(formatConfigProblem)).toEqual([
+      'g.toml:5: ws_proxy[0].tls: cert_file and key_file go together (the client certificate and its key)',
+      'g.toml:5: ws_proxy[0].tls: [ws_proxy.tls] applies to wss:// backends, and this listener has none',
+      'g.toml:7: ws_proxy[0].tls.verfy: unknown key (did you mean "verify"?)',
+    ]);
   });
 });

@@ -279,6 +279,8 @@ export interface GatewayWsProxy {
   readonly readTimeoutMs: number;
   /** HTTP probes (HTTPS for wss:// backends); null = off. */
   readonly healthCheck: GatewayHealthCheck | null;
+  /** `[ws_proxy.tls]`: CA, client certificate, SNI name for wss:// backends; null = defaults. */
+  readonly tls: GatewayUpstreamTls | null;
 }
 
 /** The whole validated gateway configuration. */

@@ -8,7 +8,7 @@ import type {
   GatewayUdpProxy,
   GatewayWsProxy,
 } from './gateway-config.js';
-import { readBackends, readHealthCheck } from './read-upstreams.js';
+import { readBackends, readHealthCheck, readUpstreamTls } from './read-upstreams.js';
 import { MAX_MS, type Reader, type Table } from './reader.js';
 
 /** `host:port` with an explicit port (0 allowed for listeners: pick a free one). */
@@ -173,15 +173,33 @@ export function readWsProxies(r: Reader, v: unknown): GatewayWsProxy[] {
       'connect_timeout_ms',
       'read_timeout_ms',
       'health_check',
+      'tls',
     ]);
     const name = r.string(t, 'name', path);
     const listen = readListen(r, t, path);
     const backends = readBackends(r, t, path);
+    const tls = readUpstreamTls(r, t['tls'], [...path, 'tls'], 'ws_proxy');
+    if (tls !== null && backends.length > 0 && backends.every((b) => b.protocol === 'http')) {
+      r.add(
+        GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
+        [...path, 'tls'],
+        '[ws_proxy.tls] applies to wss:// backends, and this listener has none',
+      );
+    }
     const healthCheck = readHealthCheck(r, t['health_check'], [...path, 'health_check']);
     const connectTimeoutMs = r.int(t, 'connect_timeout_ms', path, 1, MAX_MS) ?? 5000;
     const readTimeoutMs = r.int(t, 'read_timeout_ms', path, 1, MAX_MS) ?? 30_000;
     if (listen !== null) {
-      out.push({ name, index: i, listen, backends, connectTimeoutMs, readTimeoutMs, healthCheck });
+      out.push({
+        name,
+        index: i,
+        listen,
+        backends,
+        connectTimeoutMs,
+        readTimeoutMs,
+        healthCheck,
+        tls,
+      });
     }
   });
   return out;

@@ -123,8 +123,13 @@ export function readHealthCheck(r: Reader, v: unknown, path: KeyPath): GatewayHe
   };
 }
 
-function readUpstreamTls(r: Reader, v: unknown, path: KeyPath): GatewayUpstreamTls | null {
-  const t = r.table(v, path, 'a table ([upstream.tls])');
+export function readUpstreamTls(
+  r: Reader,
+  v: unknown,
+  path: KeyPath,
+  section = 'upstream',
+): GatewayUpstreamTls | null {
+  const t = r.table(v, path, `a table ([${section}.tls])`);
   if (t === null) return null;
   r.keys(t, path, ['ca_file', 'cert_file', 'key_file', 'server_name', 'verify']);
   const certFile = r.string(t, 'cert_file', path);

@@ -189,7 +189,12 @@ async function prepare(
   );
   if (built === null) return { runtime: null, problems };
   if (options.startListeners !== false) {
-    const listeners = await startListeners(loaded.config, previous?.listeners ?? [], problem);
+    const listeners = await startListeners(
+      loaded.config,
+      previous?.listeners ?? [],
+      problem,
+      loaded.cwd,
+    );
     if (listeners === null) {
       built.discard();
       return { runtime: null, problems };

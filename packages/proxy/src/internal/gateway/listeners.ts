@@ -1,7 +1,11 @@
+import { createHash } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+import type { ClientTlsOptions } from '@rws/http1';
 import type { KeyPath } from '../../config/config-problem.js';
 import type { GatewayConfig } from '../../config/gateway-config.js';
 import { createTcpProxy } from '../../tcp-proxy.js';
 import { createUdpProxy } from '../../udp-proxy.js';
+import { readUpstreamTls } from './build-runtime.js';
 import { createWsListener } from './ws-listener.js';
 
 /** A bound `[[tcp_proxy]]`, `[[udp_proxy]]` or `[[ws_proxy]]`. */
@@ -25,6 +29,7 @@ export async function startListeners(
   config: GatewayConfig,
   previous: readonly RunningListener[],
   problem: (path: KeyPath, message: string) => void,
+  cwd: string,
 ): Promise<RunningListener[] | null> {
   const kept = new Set<RunningListener>();
   const started: RunningListener[] = [];
@@ -109,8 +114,32 @@ export async function startListeners(
   }
   for (const w of config.wsProxies) {
     const { index: _index, ...settings } = w;
-    await bind(['ws_proxy', w.index], 'ws', w.name, `ws${JSON.stringify(settings)}`, w.listen, () =>
-      createWsListener(w),
+    let tls: ClientTlsOptions | null = null;
+    if (w.tls !== null) {
+      let isReadable = true;
+      tls = readUpstreamTls(w.tls, ['ws_proxy', w.index, 'tls'], {
+        resolvePath: (p) => (isAbsolute(p) ? p : resolve(cwd, p)),
+        problem: (path, message) => {
+          isReadable = false;
+          problem(path, message);
+        },
+      });
+      if (!isReadable) {
+        isFailed = true;
+        continue;
+      }
+    }
+    // Certificates by digest: a reload that re-reads changed PEM files builds a new listener.
+    const tlsKey =
+      tls === null ? '' : createHash('sha256').update(JSON.stringify(tls)).digest('base64');
+    const wsTls = tls;
+    await bind(
+      ['ws_proxy', w.index],
+      'ws',
+      w.name,
+      `ws${JSON.stringify(settings)}${tlsKey}`,
+      w.listen,
+      () => createWsListener(w, wsTls),
     );
   }
   if (isFailed) {

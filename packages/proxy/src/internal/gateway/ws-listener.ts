@@ -3,7 +3,7 @@
  * an upstream of the listed backends, taking WebSocket handshakes and nothing else.
  */
 import { Headers, type Response } from '@rws/core';
-import { createServer } from '@rws/http1';
+import { type ClientTlsOptions, createServer } from '@rws/http1';
 import type { GatewayWsProxy } from '../../config/gateway-config.js';
 import { reverseProxy } from '../../reverse-proxy.js';
 import { createUpstream } from '../../upstream.js';
@@ -20,13 +20,17 @@ function badRequest(): Response {
 }
 
 /** A `[[ws_proxy]]` ready to bind: `listen()` then `close()`. */
-export function createWsListener(w: GatewayWsProxy): {
+export function createWsListener(
+  w: GatewayWsProxy,
+  tls: ClientTlsOptions | null,
+): {
   listen(o: { host: string; port: number }): Promise<{ port: number }>;
   close(): Promise<void>;
 } {
   const upstream = createUpstream({
     name: w.name ?? `ws_proxy[${w.index}]`,
     backends: w.backends.map((b) => b.url),
+    ...(tls === null ? {} : { tls }),
     ...(w.healthCheck === null
       ? {}
       : {
