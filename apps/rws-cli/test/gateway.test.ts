@@ -297,7 +297,7 @@ describe('rws: gateway config in-process (issue #10)', () => {
     const r = parseToml('[middleware]\ntimeout_ms = 100\n', 'rws.config.toml');
     expect(r.problems).toEqual([]);
     expect(r.warnings.map((w) => `${w.line}: ${w.key}: ${w.message}`)).toEqual([
-      '1: middleware: the gateway runs only with [[route]], [[upstream]], [[tcp_proxy]] or [[udp_proxy]] tables; without them this has no effect',
+      '1: middleware: the gateway runs only with [[route]], [[upstream]], [[tcp_proxy]], [[udp_proxy]] or [[ws_proxy]] tables; without them this has no effect',
     ]);
   });
 });
