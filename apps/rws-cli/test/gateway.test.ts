@@ -164,6 +164,58 @@ describe('rws: gateway mode', () => {
     expect(await rws.stop()).toBe(0);
   }, 30_000);
 
+  it('runs [[ws_proxy]] alone: prints where it listens, relays the handshake and bytes; rws check counts it', async () => {
+    const dir = tempDir('rws-gw-ws-');
+    const { createServer: createTcpServer, connect } = await import('node:net');
+    // A backend that answers any upgrade with 101 and then echoes bytes: the proxy relays
+    // them untouched (it does not parse WebSocket frames).
+    const backend = createTcpServer((s) => {
+      let isUpgraded = false;
+      s.on('data', (d) => {
+        if (isUpgraded) s.write(`echo:${d}`);
+        else if (d.toString().includes('\r\n\r\n')) {
+          isUpgraded = true;
+          s.write(
+            'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+          );
+        }
+      });
+    });
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+    onTestFinished(() => new Promise<void>((r) => backend.close(() => r())));
+    const backendPort = (backend.address() as { port: number }).port;
+    writeFileSync(
+      join(dir, 'rws.config.toml'),
+      `[[ws_proxy]]\nname = "live"\nlisten = "127.0.0.1:0"\nbackends = ["ws://127.0.0.1:${backendPort}"]\n`,
+    );
+    const check = await runCheck(dir, {});
+    expect(check.code).toBe(0);
+    expect(check.out).toContain('gateway:  0 routes, 0 upstreams, 1 WebSocket listener');
+    const rws = await startCli(['--port', '0'], { cwd: dir });
+    await rws.waitFor('stdout', 'ws_proxy live on 127.0.0.1:');
+    const port = Number(/ws_proxy live on 127\.0\.0\.1:(\d+)/.exec(rws.stdout)![1]);
+    const seen = await new Promise<string>((resolve, reject) => {
+      let data = '';
+      const s = connect(port, '127.0.0.1', () =>
+        s.write(
+          'GET /feed HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        ),
+      );
+      s.on('data', (d) => {
+        data += d;
+        if (data.includes('\r\n\r\n') && !data.includes('echo:')) s.write('ping');
+        if (data.includes('echo:ping')) {
+          resolve(data);
+          s.destroy();
+        }
+      });
+      s.once('error', reject);
+    });
+    expect(seen).toMatch(/^HTTP\/1\.1 101 /);
+    expect(seen.endsWith('echo:ping')).toBe(true);
+    expect(await rws.stop()).toBe(0);
+  }, 30_000);
+
   it('--workers 2: each worker runs the gateway; the primary only checks it', async () => {
     const dir = tempDir('rws-gw-workers-');
     writeFileSync(
@@ -245,7 +297,7 @@ describe('rws: gateway config in-process (issue #10)', () => {
     const r = parseToml('[middleware]\ntimeout_ms = 100\n', 'rws.config.toml');
     expect(r.problems).toEqual([]);
     expect(r.warnings.map((w) => `${w.line}: ${w.key}: ${w.message}`)).toEqual([
-      '1: middleware: the gateway runs only with [[route]], [[upstream]], [[tcp_proxy]] or [[udp_proxy]] tables; without them this has no effect',
+      '1: middleware: the gateway runs only with [[route]], [[upstream]], [[tcp_proxy]], [[udp_proxy]] or [[ws_proxy]] tables; without them this has no effect',
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { compose, createRequest, Headers, text } from '@rws/core';
+import { compose, createRequest, Headers, type Request, text } from '@rws/core';
 import { bodyLimit } from '@rws/middleware/body-limit';
 import { TimeoutError, timeout } from '@rws/middleware/timeout';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +59,34 @@ describe('timeout', () => {
       throw new Error('boom');
     });
     await expect(failing(createRequest({ method: 'GET', target: '/' }))).rejects.toThrow('boom');
+  });
+
+  it('keeps the transport capabilities (upgrade, 1xx, authority) on the request it hands on', async () => {
+    const upgrade = {
+      kind: 'upgrade' as const,
+      protocol: 'websocket',
+      accept: () => Promise.reject(new Error('x')),
+    };
+    const sendInformational = () => true;
+    let seen = null as Request | null;
+    const h = compose([timeout({ ms: 1000 })], (req) => {
+      seen = req;
+      return text('ok');
+    });
+    await h(
+      createRequest({
+        method: 'GET',
+        target: '/',
+        upgrade,
+        sendInformational,
+        authority: 'a.example:81',
+        scheme: 'https',
+      }),
+    );
+    expect(seen!.upgrade).toBe(upgrade);
+    expect(seen!.sendInformational).toBe(sendInformational);
+    expect(seen!.authority).toBe('a.example:81');
+    expect(seen!.scheme).toBe('https');
   });
 
   it.each([0, -1, 1.5, '100'])('rejects ms = %j', (ms) => {

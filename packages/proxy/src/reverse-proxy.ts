@@ -9,6 +9,8 @@ import {
   type Request,
   type Response,
   statusText,
+  type Tunnel,
+  type Upgrade,
   withoutHopByHop,
 } from '@rws/core';
 import type { ClientResponse } from '@rws/http1';
@@ -273,6 +275,13 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     setProxyInfo(req, info);
     budget.onRequest(startedAt);
     const headers = forwardRequestHeaders(req, plan);
+    // Upgrade/Connection are hop-by-hop (removed above); an upgrade request asks the backend
+    // for the same switch, so they are sent again, and only for it (RFC 9110 §7.8).
+    const upgrade = req.upgrade?.kind === 'upgrade' ? req.upgrade : null;
+    if (upgrade !== null) {
+      headers.set('upgrade', req.headers.getAll('upgrade').join(', '));
+      headers.set('connection', 'upgrade');
+    }
     const path = rewritePath(req);
     const deadlineMs = exchangeDeadlineMs(totalMs, req);
     const total = deadlineMs === null ? null : AbortSignal.timeout(deadlineMs);
@@ -316,7 +325,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
           method: req.method,
           path,
           headers,
-          body: req.body.length === 0 ? null : req.body,
+          body: req.body.length === 0 || upgrade !== null ? null : req.body,
           signal,
           timeouts,
         });
@@ -347,6 +356,11 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
         return fail(req, code);
       }
       info.upstreamHeadersMs = Date.now() - startedAt;
+      if (res.tunnel !== null) {
+        info.error = null;
+        info.errorDetail = null;
+        return bridge(upgrade, res, res.tunnel, backend);
+      }
       if (!isRelayableCoding(res.headers)) {
         // Transfer-Encoding is hop-by-hop: relaying `gzip, chunked` de-chunked but still
         // gzip-coded, without the field, would hand the client bytes it cannot decode.
@@ -377,6 +391,41 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     const now = Date.now();
     if (attempts >= maxAttempts || now - startedAt >= retryDeadlineMs) return false;
     return budget.tryRetry(now);
+  }
+
+  /**
+   * The backend switched protocols: answers the client's upgrade with the backend's 101
+   * fields and relays bytes both ways until both directions have ended.
+   */
+  async function bridge(
+    upgrade: Upgrade | null,
+    res: ClientResponse,
+    backendTunnel: Tunnel,
+    backend: Backend,
+  ): Promise<Response> {
+    const headers = withoutHopByHop(res.headers);
+    // The 101 must name the protocol switched to (RFC 9110 §15.2.2); `accept()` adds
+    // `Connection: upgrade` itself.
+    const protocol = res.headers.getAll('upgrade').join(', ');
+    if (protocol !== '') headers.set('upgrade', protocol);
+    if (viaName !== null) headers.append('via', `${viaVersion(res.protocol)} ${viaName}`);
+    let clientTunnel: Tunnel;
+    try {
+      // The client library only yields a tunnel to a request that carried Upgrade.
+      if (upgrade === null) throw new Error('a 101 to a request without Upgrade');
+      clientTunnel = await upgrade.accept(headers);
+    } catch {
+      // The client is gone (or its connection cannot switch): nobody uses the backend side.
+      void backendTunnel.readable.cancel().catch(() => {});
+      backend.end('neutral');
+      return { status: 502, headers: new Headers(), body: null };
+    }
+    // pipeTo keeps backpressure both ways; a clean end half-closes the other side (FIN), an
+    // error or reset on one side tears the other down.
+    const up = clientTunnel.readable.pipeTo(backendTunnel.writable).catch(() => {});
+    const down = backendTunnel.readable.pipeTo(clientTunnel.writable).catch(() => {});
+    void Promise.all([up, down]).then(() => backend.end('success'));
+    return { status: 101, headers, body: null };
   }
 
   function relay(

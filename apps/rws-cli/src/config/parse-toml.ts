@@ -183,7 +183,7 @@ export function parseToml(text: string, file: string): ParsedToml {
         key: name,
         line: findLine(text, Array.isArray(proxy[name]) ? [name, 0] : [name]),
         message:
-          'the gateway runs only with [[route]], [[upstream]], [[tcp_proxy]] or [[udp_proxy]] tables; without them this has no effect',
+          'the gateway runs only with [[route]], [[upstream]], [[tcp_proxy]], [[udp_proxy]] or [[ws_proxy]] tables; without them this has no effect',
       });
     }
   }

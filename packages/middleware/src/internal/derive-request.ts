@@ -22,5 +22,11 @@ export function deriveRequest(req: Request, changes: RequestChanges): Request {
     conn: req.conn,
     signal: changes.signal ?? req.signal,
     params: req.params,
+    // Transport capabilities belong to the connection, not to what the middleware changed:
+    // dropping them would turn a WebSocket handshake into a plain GET further in.
+    authority: req.authority,
+    scheme: req.scheme,
+    sendInformational: req.sendInformational,
+    upgrade: req.upgrade,
   });
 }

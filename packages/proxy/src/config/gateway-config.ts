@@ -278,6 +278,24 @@ export interface GatewayUdpProxy {
   readonly idleTimeoutMs: number;
 }
 
+/**
+ * `[[ws_proxy]]`: its own HTTP listener that takes WebSocket handshakes only and relays each
+ * to a health-checked backend (`ws://` = http, `wss://` = https), then the bytes both ways.
+ */
+export interface GatewayWsProxy {
+  readonly name: string | null;
+  readonly index: number;
+  readonly listen: GatewayHostPort;
+  readonly backends: readonly GatewayBackend[];
+  readonly connectTimeoutMs: number;
+  /** Time allowed for the backend's answer to the handshake. */
+  readonly readTimeoutMs: number;
+  /** HTTP probes (HTTPS for wss:// backends); null = off. */
+  readonly healthCheck: GatewayHealthCheck | null;
+  /** `[ws_proxy.tls]`: CA, client certificate, SNI name for wss:// backends; null = defaults. */
+  readonly tls: GatewayUpstreamTls | null;
+}
+
 /** The whole validated gateway configuration. */
 export interface GatewayConfig {
   readonly upstreams: readonly GatewayUpstream[];
@@ -287,4 +305,5 @@ export interface GatewayConfig {
   readonly admin: GatewayAdmin;
   readonly tcpProxies: readonly GatewayTcpProxy[];
   readonly udpProxies: readonly GatewayUdpProxy[];
+  readonly wsProxies: readonly GatewayWsProxy[];
 }

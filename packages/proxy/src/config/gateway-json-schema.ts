@@ -34,6 +34,15 @@ const object = (description: string, properties: Json, required: string[] = []):
   ...(required.length === 0 ? {} : { required }),
 });
 
+const upstreamTls = (description: string): Json =>
+  object(description, {
+    ca_file: str('PEM file of the CAs that sign the backend certificates.'),
+    cert_file: str('Client certificate (PEM) for mutual TLS.'),
+    key_file: str('Key of cert_file (PEM).'),
+    server_name: str('SNI / certificate name to expect.'),
+    verify: bool('Verify the backend certificate.', true),
+  });
+
 const healthCheck = object('Active health check: GET `path` on each backend; 2xx is healthy.', {
   path: str('Probe path.', { default: '/health' }),
   interval_secs: int('Seconds between probes.', 1, 30),
@@ -223,13 +232,7 @@ export function createGatewayJsonSchema(): Json {
           },
           hash_key: str('The header (header_hash) or cookie (cookie_hash) to hash.'),
           health_check: healthCheck,
-          tls: object('TLS to https:// backends (verification on by default).', {
-            ca_file: str('PEM file of the CAs that sign the backend certificates.'),
-            cert_file: str('Client certificate (PEM) for mutual TLS.'),
-            key_file: str('Key of cert_file (PEM).'),
-            server_name: str('SNI / certificate name to expect.'),
-            verify: bool('Verify the backend certificate.', true),
-          }),
+          tls: upstreamTls('TLS to https:// backends (verification on by default).'),
         },
         ['name', 'backends'],
       ),
@@ -287,10 +290,14 @@ export function createGatewayJsonSchema(): Json {
         strategy: { enum: ['round_robin'], default: 'round_robin' },
       },
     ),
-    ws_proxy: listener('[[ws_proxy]]: WebSocket relay. Not supported yet (issue #10).', {
-      connect_timeout_ms: int('Connect timeout.', 1, 5000),
-      read_timeout_ms: int('Read timeout.', 1, 30_000),
-      health_check: healthCheck,
-    }),
+    ws_proxy: listener(
+      '[[ws_proxy]]: a listener relaying WebSocket handshakes and then bytes to ws:// or wss:// backends.',
+      {
+        connect_timeout_ms: int('Connect timeout per backend attempt.', 1, 5000),
+        read_timeout_ms: int('Time allowed for the backend to answer the handshake.', 1, 30_000),
+        health_check: healthCheck,
+        tls: upstreamTls('TLS to wss:// backends (verification on by default).'),
+      },
+    ),
   };
 }

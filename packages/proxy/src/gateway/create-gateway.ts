@@ -39,7 +39,7 @@ export interface GatewayOptions {
   /** Top-level keys owned by someone else (the CLI's), not reported as unknown. */
   ignoreKeys?: readonly string[] | undefined;
   /**
-   * Bind the `[[tcp_proxy]]`/`[[udp_proxy]]` listeners. Default true; false validates and
+   * Bind the `[[tcp_proxy]]`/`[[udp_proxy]]`/`[[ws_proxy]]` listeners. Default true; false validates and
    * builds everything else (what `rws check` does).
    */
   startListeners?: boolean | undefined;
@@ -49,9 +49,9 @@ export interface GatewayOptions {
   file?: string | undefined;
 }
 
-/** A bound L4 listener. */
+/** A bound L4 (`tcp`, `udp`) or WebSocket (`ws`) listener. */
 export interface GatewayListenerInfo {
-  readonly kind: 'tcp' | 'udp';
+  readonly kind: 'tcp' | 'udp' | 'ws';
   readonly name: string | null;
   readonly host: string;
   readonly port: number;
@@ -73,7 +73,7 @@ export interface Gateway {
   handle(req: Request, next: Handler): Promise<Response>;
   /** The configuration in force. */
   readonly config: GatewayConfig;
-  /** The bound `[[tcp_proxy]]`/`[[udp_proxy]]` listeners, with their real ports. */
+  /** The bound `[[tcp_proxy]]`/`[[udp_proxy]]`/`[[ws_proxy]]` listeners, with their real ports. */
   readonly listeners: readonly GatewayListenerInfo[];
   /**
    * The `[[upstream]]`s in force by name: backend health, ejections and counters
@@ -189,7 +189,12 @@ async function prepare(
   );
   if (built === null) return { runtime: null, problems };
   if (options.startListeners !== false) {
-    const listeners = await startListeners(loaded.config, previous?.listeners ?? [], problem);
+    const listeners = await startListeners(
+      loaded.config,
+      previous?.listeners ?? [],
+      problem,
+      loaded.cwd,
+    );
     if (listeners === null) {
       built.discard();
       return { runtime: null, problems };

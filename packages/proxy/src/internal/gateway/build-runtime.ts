@@ -119,11 +119,14 @@ function actionHandler(
   }
 }
 
-/** `[upstream.tls]` with its PEM files read; an unreadable file is a problem at its key. */
-function readUpstreamTls(
+/**
+ * `[upstream.tls]` (or `[ws_proxy.tls]`) with its PEM files read; an unreadable file is a
+ * problem at its key.
+ */
+export function readUpstreamTls(
   t: GatewayUpstreamTls,
   path: KeyPath,
-  ctx: BuildContext,
+  ctx: Pick<BuildContext, 'resolvePath' | 'problem'>,
 ): ClientTlsOptions {
   const read = (file: string | null, key: string): string | undefined => {
     if (file === null) return undefined;

@@ -1,13 +1,18 @@
+import { createHash } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+import type { ClientTlsOptions } from '@rws/http1';
 import type { KeyPath } from '../../config/config-problem.js';
 import type { GatewayConfig } from '../../config/gateway-config.js';
 import { createTcpProxy } from '../../tcp-proxy.js';
 import { createUdpProxy } from '../../udp-proxy.js';
+import { readUpstreamTls } from './build-runtime.js';
+import { createWsListener } from './ws-listener.js';
 
-/** A bound `[[tcp_proxy]]` or `[[udp_proxy]]`. */
+/** A bound `[[tcp_proxy]]`, `[[udp_proxy]]` or `[[ws_proxy]]`. */
 export interface RunningListener {
   /** The settings it was built from: equal keys are kept across a reload. */
   readonly key: string;
-  readonly kind: 'tcp' | 'udp';
+  readonly kind: 'tcp' | 'udp' | 'ws';
   readonly name: string | null;
   readonly host: string;
   /** The bound port (the real one when `listen` asked for port 0). */
@@ -16,7 +21,7 @@ export interface RunningListener {
 }
 
 /**
- * Binds the L4 listeners of `config`, keeping those of `previous` whose settings are equal
+ * Binds the L4 and WebSocket listeners of `config`, keeping those of `previous` whose settings are equal
  * (their connections and sessions go on). Returns null, with problems reported and whatever
  * it bound closed again, when one cannot bind; `previous` is untouched either way.
  */
@@ -24,6 +29,7 @@ export async function startListeners(
   config: GatewayConfig,
   previous: readonly RunningListener[],
   problem: (path: KeyPath, message: string) => void,
+  cwd: string,
 ): Promise<RunningListener[] | null> {
   const kept = new Set<RunningListener>();
   const started: RunningListener[] = [];
@@ -37,7 +43,7 @@ export async function startListeners(
   };
   const bind = async (
     path: KeyPath,
-    kind: 'tcp' | 'udp',
+    kind: 'tcp' | 'udp' | 'ws',
     name: string | null,
     key: string,
     listen: { host: string; port: number },
@@ -104,6 +110,36 @@ export async function startListeners(
       `udp${JSON.stringify(settings)}`,
       u.listen,
       () => createUdpProxy({ backends: u.backends, idleTimeoutMs: u.idleTimeoutMs }),
+    );
+  }
+  for (const w of config.wsProxies) {
+    const { index: _index, ...settings } = w;
+    let tls: ClientTlsOptions | null = null;
+    if (w.tls !== null) {
+      let isReadable = true;
+      tls = readUpstreamTls(w.tls, ['ws_proxy', w.index, 'tls'], {
+        resolvePath: (p) => (isAbsolute(p) ? p : resolve(cwd, p)),
+        problem: (path, message) => {
+          isReadable = false;
+          problem(path, message);
+        },
+      });
+      if (!isReadable) {
+        isFailed = true;
+        continue;
+      }
+    }
+    // Certificates by digest: a reload that re-reads changed PEM files builds a new listener.
+    const tlsKey =
+      tls === null ? '' : createHash('sha256').update(JSON.stringify(tls)).digest('base64');
+    const wsTls = tls;
+    await bind(
+      ['ws_proxy', w.index],
+      'ws',
+      w.name,
+      `ws${JSON.stringify(settings)}${tlsKey}`,
+      w.listen,
+      () => createWsListener(w, wsTls),
     );
   }
   if (isFailed) {

@@ -1,0 +1,48 @@
+/** `type = "static"`, `"redirect"` and `"respond"`: actions answered by the gateway itself. */
+import { REDIRECT_STATUSES, type RedirectStatus } from './checks.js';
+import type { GatewayAction } from './gateway-config.js';
+import type { ActionInput } from './read-action.js';
+
+export function readStaticAction({ r, merged, at }: ActionInput): GatewayAction {
+  const root = r.string(merged, 'root', at('root'), true);
+  const index = r.strings(merged, 'index', at('index'), true) ?? ['index.html'];
+  for (const [i, name] of index.entries()) {
+    if (name === '' || name.includes('/') || name.includes('\\')) {
+      r.invalid([...at('index'), 'index', i], 'must be a file name without "/"');
+    }
+  }
+  return {
+    type: 'static',
+    root: root ?? '',
+    index,
+    directoryListing: r.bool(merged, 'directory_listing', at('directory_listing')) ?? false,
+  };
+}
+
+export function readRedirectAction({ r, merged, at }: ActionInput): GatewayAction {
+  const location = r.string(merged, 'location', at('location'), true);
+  if (location !== null && /[\r\n\0]/.test(location)) {
+    r.invalid([...at('location'), 'location'], 'must not contain CR, LF or NUL');
+  }
+  const status = r.int(merged, 'status', at('status'), 100, 999) ?? 301;
+  if (!(REDIRECT_STATUSES as readonly number[]).includes(status)) {
+    r.invalid(
+      [...at('status'), 'status'],
+      `a redirect status is one of ${REDIRECT_STATUSES.join(', ')}, got ${status}`,
+    );
+  }
+  return { type: 'redirect', location: location ?? '', status: status as RedirectStatus };
+}
+
+export function readRespondAction({ r, merged, at }: ActionInput): GatewayAction {
+  const contentType =
+    r.string(merged, 'content_type', at('content_type')) ?? 'text/plain; charset=utf-8';
+  if (/[\r\n\0]/.test(contentType))
+    r.invalid([...at('content_type'), 'content_type'], 'must not contain CR, LF or NUL');
+  return {
+    type: 'respond',
+    status: r.int(merged, 'status', at('status'), 200, 599) ?? 200,
+    body: r.string(merged, 'body', at('body')) ?? '',
+    contentType,
+  };
+}
