@@ -517,13 +517,20 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
       '[[ws_proxy]]\nlisten = "0.0.0.0"\nbackends = ["ftp://h:1", "ws://h:0"]\nread_timeout_ms = 0\nconect_timeout_ms = 5\n[ws_proxy.health_check]\npath = "h"\n[[ws_proxy]]\nbackends = []\n',
       [
         'g.toml:2: ws_proxy[0].listen: "0.0.0.0" needs a port: host:port',
-        'g.toml:3: ws_proxy[0].backends[0]: "ftp://h:1": unknown scheme ftp:// (use http:// or https://)',
+        'g.toml:3: ws_proxy[0].backends[0]: "ftp://h:1": unknown scheme ftp:// (use http://, https://, grpc://, grpcs://, h2:// or h2s://)',
         'g.toml:3: ws_proxy[0].backends[1]: "ws://h:0": port "0" must be 1-65535',
         'g.toml:4: ws_proxy[0].read_timeout_ms: must be between 1 and 86400000, got 0',
         'g.toml:5: ws_proxy[0].conect_timeout_ms: unknown key (did you mean "connect_timeout_ms"?)',
         'g.toml:7: ws_proxy[0].health_check.path: must be a path starting with "/" (no spaces, "?" or "#"), got "h"',
         'g.toml:8: ws_proxy[1]: is missing listen',
         'g.toml:9: ws_proxy[1].backends: must list at least one backend',
+      ],
+    ],
+    [
+      'ws proxy: HTTP/2 and gRPC backends cannot carry WebSocket upgrades',
+      '[[ws_proxy]]\nlisten = "127.0.0.1:9000"\nbackends = ["grpc://h:1", "ws://h:2"]\n',
+      [
+        'g.toml:3: ws_proxy[0].backends: "grpc://h:1": ws_proxy backends are ws://, wss:// or host:port',
       ],
     ],
   ])('%s', (_name, text, expected) => {

@@ -178,6 +178,14 @@ export function readWsProxies(r: Reader, v: unknown): GatewayWsProxy[] {
     const name = r.string(t, 'name', path);
     const listen = readListen(r, t, path);
     const backends = readBackends(r, t, path);
+    // A WebSocket listener relays HTTP/1.1 upgrades: HTTP/2 and gRPC schemes cannot carry them.
+    const notWs = backends.filter((b) => b.protocol !== 'http' && b.protocol !== 'https');
+    if (notWs.length > 0) {
+      r.invalid(
+        [...path, 'backends'],
+        `${notWs.map((b) => JSON.stringify(b.address)).join(', ')}: ws_proxy backends are ws://, wss:// or host:port`,
+      );
+    }
     const tls = readUpstreamTls(r, t['tls'], [...path, 'tls'], 'ws_proxy');
     if (tls !== null && backends.length > 0 && backends.every((b) => b.protocol === 'http')) {
       r.add(
