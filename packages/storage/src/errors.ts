@@ -11,7 +11,6 @@ export const ERROR_CODES = {
   INVALID_RANGE: 'RWS_STORAGE_INVALID_RANGE',
   REQUEST_FAILED: 'RWS_STORAGE_REQUEST_FAILED',
   ACCESS_DENIED: 'RWS_STORAGE_ACCESS_DENIED',
-  UNSUPPORTED: 'RWS_STORAGE_UNSUPPORTED',
   CLOSED: 'RWS_STORAGE_CLOSED',
 } as const;
 
@@ -22,7 +21,7 @@ export type StorageErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 export const ERROR_DESCRIPTIONS: Readonly<Record<StorageErrorCode, string>> = {
   RWS_STORAGE_KEY_INVALID:
     'An object key is empty, too long, absolute, has a `.` or `..` segment, a backslash or a control character (status 400).',
-  RWS_STORAGE_NOT_FOUND: 'The object does not exist (copy or move of a missing key; status 404).',
+  RWS_STORAGE_NOT_FOUND: 'The object does not exist (copy of a missing key; status 404).',
   RWS_STORAGE_INVALID_OPTIONS:
     'A storage driver option is missing or out of range (no bucket, no credentials, part size below 5 MiB); the message names it.',
   RWS_STORAGE_INVALID_RANGE:
@@ -31,8 +30,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<StorageErrorCode, string>> = {
     'The object store answered with an unexpected status or could not be reached; the message names the operation, the key and the status.',
   RWS_STORAGE_ACCESS_DENIED:
     'The object store refused the credentials or the signature (403); the message never contains the secret.',
-  RWS_STORAGE_UNSUPPORTED:
-    'The driver does not support the operation (its capabilities flag is false), e.g. signed URLs on the memory driver.',
   RWS_STORAGE_CLOSED: 'The storage was used after close().',
 };
 

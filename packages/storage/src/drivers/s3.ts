@@ -139,7 +139,8 @@ export function createS3Storage(options: S3StorageOptions): Storage {
   }
 
   function bucketUrl(query: Record<string, string>): URL {
-    const url = new URL(`${origin}${basePath}/`);
+    // Path style addresses the bucket as `/bucket` (no trailing slash), as the AWS SDKs do.
+    const url = new URL(`${origin}${basePath === '' ? '/' : basePath}`);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     return url;
   }
