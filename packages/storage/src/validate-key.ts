@@ -16,7 +16,6 @@ export function validateKey(key: string): void {
   if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
     throw invalid(`object key is longer than ${MAX_KEY_BYTES} bytes`);
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
   if (/[\u0000-\u001f\u007f\\]/.test(key)) {
     throw invalid(`object key ${JSON.stringify(key)} contains a control character or a backslash`);
   }
