@@ -2,7 +2,7 @@ import { ERROR_CODES, StorageError } from '../errors.js';
 import type { ListOptions, ListPage, ObjectInfo } from '../types.js';
 
 /** Default and largest page size, as in S3 ListObjectsV2. */
-export const MAX_LIST_LIMIT = 1000;
+const MAX_LIST_LIMIT = 1000;
 
 /** Validates `limit`: an integer 1-1000, default 1000. */
 export function listLimit(limit: number | undefined): number {
@@ -17,7 +17,7 @@ export function listLimit(limit: number | undefined): number {
 }
 
 /** Byte-wise (UTF-8) order, the order S3 lists keys in. */
-export function compareKeys(a: string, b: string): number {
+function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 

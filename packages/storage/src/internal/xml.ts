@@ -5,7 +5,7 @@
  */
 
 /** Text of every `<name>…</name>` in `xml`, entity-decoded. */
-export function xmlValues(xml: string, name: string): string[] {
+function xmlValues(xml: string, name: string): string[] {
   const out: string[] = [];
   const re = new RegExp(`<${name}(?:\\s[^>]*)?>([\\s\\S]*?)</${name}>`, 'g');
   for (const match of xml.matchAll(re)) out.push(decodeXml(match[1] ?? ''));
