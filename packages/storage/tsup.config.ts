@@ -6,6 +6,7 @@ export default defineConfig({
     'src/drivers/memory.ts',
     'src/drivers/local.ts',
     'src/drivers/s3.ts',
+    'src/drivers/azure-blob.ts',
     'src/testing.ts',
   ],
   format: ['esm'],

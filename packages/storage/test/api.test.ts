@@ -29,6 +29,9 @@ it('driver and testing subpaths export their factories', async () => {
     'createS3Storage',
     'credentialsFromEnv',
   ]);
+  expect(Object.keys(await import('../src/drivers/azure-blob.js'))).toEqual([
+    'createAzureBlobStorage',
+  ]);
   expect(Object.keys(await import('../src/testing.js')).sort()).toEqual([
     'INVALID_KEYS',
     'runStorageConformance',
