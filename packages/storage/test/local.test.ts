@@ -85,6 +85,14 @@ describe('local driver', () => {
     await storage.put('a/b', '1');
     await expect(storage.put('a', '2')).rejects.toMatchObject({ code: 'RWS_STORAGE_KEY_INVALID' });
     expect(await storage.get('a')).toBeNull();
+    await storage.put('c', '1');
+    await expect(storage.put('c/d', '2', { contentType: 'text/x-lost' })).rejects.toMatchObject({
+      code: 'RWS_STORAGE_KEY_INVALID',
+    });
+    // No sidecar is left behind for the refused key.
+    await expect(
+      readFile(path.join(root, LOCAL_STORAGE_DIR, 'meta', 'c', 'd.json'), 'utf8'),
+    ).rejects.toThrow();
   });
 
   it('needs a root', () => {

@@ -203,7 +203,13 @@ export function createLocalStorage(options: LocalStorageOptions): Storage {
         metadata: { ...putOptions.metadata },
         size,
       });
-      await placeFile(tmp, file, key);
+      try {
+        await placeFile(tmp, file, key);
+      } catch (err) {
+        // The sidecar went first; without its file it must not describe a later object.
+        await rm(sidecarOf(key), { force: true });
+        throw err;
+      }
       const placed = await stat(file);
       return infoOf(key, size, placed.mtime, {
         contentType: putOptions.contentType,
