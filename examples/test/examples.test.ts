@@ -43,6 +43,7 @@ const NAMES = [
   'orm-users-api',
   'websocket-chat',
   'mcp-server',
+  'storage-files',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -238,6 +239,32 @@ describe('examples', () => {
         },
       ],
     });
+  });
+
+  test('storage-files: streamed upload, download, range, list, bad key 400, delete', async () => {
+    const { url } = ex('storage-files');
+    const content = 'storage example '.repeat(10_000);
+    const put = await fetch(`${url}/files/docs/a.txt`, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/plain' },
+      body: content,
+    });
+    expect(put.status).toBe(201);
+    expect(await put.json()).toMatchObject({ key: 'docs/a.txt', size: content.length });
+    const got = await fetch(`${url}/files/docs/a.txt`);
+    expect(got.headers.get('content-type')).toBe('text/plain');
+    expect(await got.text()).toBe(content);
+    const part = await fetch(`${url}/files/docs/a.txt`, { headers: { range: 'bytes=0-6' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 0-6/${content.length}`);
+    expect(await part.text()).toBe('storage');
+    expect(await (await fetch(`${url}/list?prefix=docs/`)).json()).toEqual({
+      keys: ['docs/a.txt'],
+      cursor: null,
+    });
+    expect((await fetch(`${url}/files/docs%5C..%5Cx`)).status).toBe(400);
+    expect((await fetch(`${url}/files/docs/a.txt`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${url}/files/docs/a.txt`)).status).toBe(404);
   });
 
   test('static-site serves files, CORS, routes, health and logs', async () => {

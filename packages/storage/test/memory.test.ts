@@ -1,0 +1,4 @@
+import { createMemoryStorage } from '../src/drivers/memory.js';
+import { runStorageConformance } from '../src/testing.js';
+
+runStorageConformance({ create: () => createMemoryStorage() });
