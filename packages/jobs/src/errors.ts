@@ -25,7 +25,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<JobsErrorCode, string>> = {
   RWS_JOBS_CANCELLED:
     'queue.cancel() cancelled a running job; its AbortSignal is aborted with this error and the job is not retried.',
   RWS_JOBS_LEASE_LOST:
-    "A worker could not renew a running job's lease (it expired, or the job was removed); the AbortSignal is aborted with this error and the worker no longer owns the job.",
+    "A worker could not renew a running job's lease (it expired and the job went back to the queue or to another worker); the AbortSignal is aborted with this error and the worker no longer owns the job.",
   RWS_JOBS_SHUTDOWN:
     "worker.close() reached its deadline while the job was running; the job's AbortSignal is aborted with this error and the job is returned to the queue.",
   RWS_JOBS_CLOSED: 'A queue was used after close().',
