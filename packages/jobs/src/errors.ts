@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   LEASE_LOST: 'RWS_JOBS_LEASE_LOST',
   SHUTDOWN: 'RWS_JOBS_SHUTDOWN',
   CLOSED: 'RWS_JOBS_CLOSED',
+  INVALID_CRON: 'RWS_JOBS_INVALID_CRON',
 } as const;
 
 /** A code @rws/jobs throws. */
@@ -29,6 +30,8 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<JobsErrorCode, string>> = {
   RWS_JOBS_SHUTDOWN:
     "worker.close() reached its deadline while the job was running; the job's AbortSignal is aborted with this error and the job is returned to the queue.",
   RWS_JOBS_CLOSED: 'A queue was used after close().',
+  RWS_JOBS_INVALID_CRON:
+    'A cron expression or time zone is invalid (wrong field count, a value out of range, an unknown name or macro, an unknown IANA zone); the message names the field and the value.',
 };
 
 /** An error from @rws/jobs. */

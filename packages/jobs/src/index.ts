@@ -16,8 +16,14 @@ export type {
   StoreAddOptions,
   StoreCallOptions,
 } from './job-store.js';
+export type { NextCronRunOptions } from './next-cron-run.js';
+export { nextCronRun } from './next-cron-run.js';
+export type { CronExpression } from './parse-cron.js';
+export { parseCron } from './parse-cron.js';
 export type { AddOptions, AddResult, Queue, QueueOptions } from './queue.js';
 export { createQueue } from './queue.js';
+export type { ScheduleOptions, Scheduler, SchedulerOptions } from './scheduler.js';
+export { createScheduler } from './scheduler.js';
 export { createMemoryStore } from './stores/memory.js';
 export type { SqlStoreOptions } from './stores/sql.js';
 export { createSqlStore } from './stores/sql.js';

@@ -10,9 +10,12 @@ it('exports', async () => {
       "backoffDelay",
       "createMemoryStore",
       "createQueue",
+      "createScheduler",
       "createSqlStore",
       "createWorker",
       "defineJob",
+      "nextCronRun",
+      "parseCron",
     ]
   `);
 });

@@ -48,7 +48,10 @@ describe('issue #16: a killed worker process', () => {
       let why = '';
       const isUp = await sql`select 1`.execute(db.kysely).then(
         () => true,
-        (err: Error) => ((why = err.message), false),
+        (err: Error) => {
+          why = err.message;
+          return false;
+        },
       );
       requireCapability(ctx, isUp, `${requires} (${why})`);
 
