@@ -186,6 +186,12 @@ export interface JobStore {
     queue: string,
     options?: StoreCallOptions & { readonly names?: readonly string[] | undefined },
   ): Promise<number | null>;
+  /**
+   * Calls `onWake` soon after a job is added to the queue by any process (PostgreSQL
+   * LISTEN/NOTIFY), so workers need not wait for their next poll. Resolves with the function
+   * that stops it.
+   */
+  subscribe?(queue: string, onWake: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }

@@ -250,6 +250,7 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
     return entry;
   };
 
+  let unsubscribe: (() => Promise<void>) | undefined;
   const loop = (async () => {
     try {
       await internals.ready();
@@ -257,6 +258,11 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
       emit('error', err);
       return;
     }
+    if (store.subscribe !== undefined)
+      unsubscribe = await store.subscribe(queue.name, wakeUp).catch((err: unknown) => {
+        emit('error', err);
+        return undefined;
+      });
     while (!isClosing) {
       const free = concurrency - running.size;
       if (free <= 0) {
@@ -326,6 +332,7 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
               new JobsError(ERROR_CODES.SHUTDOWN, `worker ${id} shut down while job ${jobId} ran`),
             );
         await Promise.all([...running.values()].map((r) => r.done));
+        await unsubscribe?.();
         local.onAdded.delete(onAdded);
         local.onCancelled.delete(onCancelled);
       })();

@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDb, type Db, sql } from '@rws/orm';
-import { createMemoryStore, createSqlStore } from '../src/index.js';
+import { requireCapability } from '@rws/test-helpers';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createMemoryStore, createQueue, createSqlStore, defineJob } from '../src/index.js';
 import { type ConformanceTarget, runJobStoreConformance } from './run-job-store-conformance.js';
 
 const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -70,4 +73,63 @@ runJobStoreConformance({
   name: 'mariadb',
   requires: 'MariaDB/MySQL on 127.0.0.1:3306 (database test)',
   create: (table) => sqlTarget(() => createDb({ dialect: 'mysql', url: MYSQL_URL }), table),
+});
+
+describe('PostgreSQL LISTEN/NOTIFY (listenUrl)', () => {
+  it('an idle worker on another connection starts a new job without waiting for its poll', async (ctx) => {
+    const table = `jobs_listen_${randomBytes(4).toString('hex')}`;
+    const a = createDb({ dialect: 'postgres', url: POSTGRES_URL });
+    const b = createDb({ dialect: 'postgres', url: POSTGRES_URL });
+    onTestFinished(async () => {
+      await sql
+        .raw(`drop table if exists ${table}`)
+        .execute(a.kysely)
+        .catch(() => undefined);
+      await Promise.all([a.close(), b.close()]);
+    });
+    let why = '';
+    const isUp = await sql`select 1`.execute(a.kysely).then(
+      () => true,
+      (err: Error) => {
+        why = err.message;
+        return false;
+      },
+    );
+    requireCapability(ctx, isUp, `PostgreSQL on 127.0.0.1:5432 (database test) (${why})`);
+    // Two queues on two connection pools: the adder's in-process wake-up cannot reach the worker.
+    const producer = createQueue({ store: createSqlStore({ db: a, table }), name: 'l' });
+    const consumer = createQueue({
+      store: createSqlStore({ db: b, table, listenUrl: POSTGRES_URL }),
+      name: 'l',
+    });
+    const started: number[] = [];
+    const job = defineJob('j', () => {
+      started.push(Date.now());
+    });
+    await producer.counts();
+    const worker = consumer.worker({ jobs: [job], pollIntervalMs: 10_000 });
+    onTestFinished(() => worker.close());
+    // Let the worker reach its (10 s) sleep with the listener connected.
+    await new Promise((r) => setTimeout(r, 500));
+    const t0 = Date.now();
+    await producer.add(job, null);
+    // Added in a rolled-back transaction: no notification, no job.
+    await a
+      .transaction(async (tx) => {
+        await producer.add(job, null, { db: tx, jobId: 'never' });
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    const end = Date.now() + 3000;
+    while (started.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    expect(started.length).toBe(1);
+    expect((started[0] ?? 0) - t0).toBeLessThan(1000);
+    expect(await producer.get('never')).toBeNull();
+  });
+
+  it('listenUrl on another database is refused', () => {
+    expect(() => createSqlStore({ db: createDb.memory(), listenUrl: POSTGRES_URL })).toThrow(
+      /listenUrl needs PostgreSQL \(the Db is sqlite\)/,
+    );
+  });
 });

@@ -20,6 +20,12 @@ export interface SqlStoreOptions {
    * letter. Tests give each run its own.
    */
   readonly table?: string | undefined;
+  /**
+   * PostgreSQL only: a connection URL for one extra connection that LISTENs for new jobs, so
+   * idle workers in any process start a job as soon as it is added (committed) instead of on
+   * their next poll. Needs the `pg` package. Default: no listening; workers poll.
+   */
+  readonly listenUrl?: string | undefined;
   /** Close `db` when the store closes. Default false: the caller owns the Db. */
   readonly ownsDb?: boolean | undefined;
 }
@@ -94,6 +100,12 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
     );
   const T = sql.raw(table);
   const dialect = db.dialect;
+  const channel = `rws_jobs_${table}`.slice(0, 63);
+  if (options.listenUrl !== undefined && dialect !== 'postgres')
+    throw new JobsError(
+      ERROR_CODES.INVALID_OPTIONS,
+      `createSqlStore: listenUrl needs PostgreSQL (the Db is ${dialect})`,
+    );
   const k = db.kysely;
 
   const ddl = (): string[] => {
@@ -178,6 +190,9 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
             ? sql`insert ignore into ${T} ${cols} values ${values}`
             : sql`insert or ignore into ${T} ${cols} values ${values}`;
       const { affected } = await exec(q, on);
+      // Delivered when the surrounding transaction commits (never for a rolled-back one).
+      if (affected > 0 && dialect === 'postgres')
+        await exec(sql`select pg_notify(${channel}, ${job.queue})`, on);
       const rec = await getOn(job.id, on);
       if (rec === null) throw new Error(`job ${job.id} vanished right after its insert`);
       return { job: rec, isNew: affected > 0 };
@@ -286,7 +301,43 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
     async close() {
       if (options.ownsDb === true) await db.close();
     },
+    ...(options.listenUrl === undefined
+      ? {}
+      : {
+          subscribe: (queue: string, onWake: () => void) =>
+            listen(options.listenUrl as string, channel, queue, onWake),
+        }),
     [Symbol.asyncDispose]: () => store.close(),
   };
   return store;
+}
+
+/** The part of a pg Client that LISTEN needs (pg is loaded only when listenUrl is given). */
+interface PgListenClient {
+  connect(): Promise<void>;
+  query(text: string): Promise<unknown>;
+  on(event: 'notification', listener: (msg: { channel: string; payload?: string }) => void): void;
+  on(event: 'error', listener: (err: Error) => void): void;
+  end(): Promise<void>;
+}
+
+async function listen(
+  url: string,
+  channel: string,
+  queue: string,
+  onWake: () => void,
+): Promise<() => Promise<void>> {
+  const specifier = 'pg';
+  const pg = (await import(specifier)) as {
+    default: { Client: new (o: { connectionString: string }) => PgListenClient };
+  };
+  const client = new pg.default.Client({ connectionString: url });
+  // A broken listening connection only costs latency: workers still poll.
+  client.on('error', () => undefined);
+  await client.connect();
+  client.on('notification', (msg) => {
+    if (msg.channel === channel && msg.payload === queue) onWake();
+  });
+  await client.query(`listen ${channel}`);
+  return () => client.end().catch(() => undefined);
 }
