@@ -38,6 +38,12 @@ async function sqlTarget(open: () => Db, table: string): Promise<ConformanceTarg
 runJobStoreConformance({
   name: 'memory',
   requires: 'nothing',
+  skip: [
+    {
+      reason: 'process memory has no transactions',
+      tests: ['a job added in a rolled-back transaction does not exist; a committed one does'],
+    },
+  ],
   async create() {
     const store = createMemoryStore();
     return { store, other: store, dispose: () => store.close() };
