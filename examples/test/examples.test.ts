@@ -44,6 +44,7 @@ const NAMES = [
   'websocket-chat',
   'mcp-server',
   'storage-files',
+  'jobs-queue',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -456,6 +457,43 @@ describe('examples', () => {
     expect(page2).toMatchObject({ items: [{ email: 'c@example.com' }], next: null });
     expect((await fetch(`${url}/users/999`)).status).toBe(404);
     expect((await fetch(`${url}/users?after=${page1.next}x`)).status).toBe(400);
+  });
+
+  test('jobs-queue: enqueue, idempotency key, result by id, a failing job ends failed', async () => {
+    const { url } = ex('jobs-queue');
+    const post = (to: string, key?: string) =>
+      fetch(`${url}/emails`, {
+        method: 'POST',
+        body: JSON.stringify({ to }),
+        headers: key === undefined ? {} : { 'idempotency-key': key },
+      });
+    const first = await post('ada@example.com', 'order-42');
+    expect(first.status).toBe(202);
+    expect(await first.json()).toMatchObject({ id: 'order-42', isNew: true });
+    const again = await post('ada@example.com', 'order-42');
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ id: 'order-42', isNew: false });
+    const bad = (await (await post('fail@example.com')).json()) as { id: string };
+    const settled = async (id: string, state: string) => {
+      for (let i = 0; i < 200; i++) {
+        const body = (await (await fetch(`${url}/jobs/${id}`)).json()) as { state: string };
+        if (body.state === state) return body;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(`job ${id} never reached ${state}`);
+    };
+    expect(await settled('order-42', 'completed')).toMatchObject({
+      attempts: 1,
+      result: { deliveredTo: 'ada@example.com', attempt: 1 },
+      progress: { sent: 1 },
+    });
+    expect(await settled(bad.id, 'failed')).toMatchObject({
+      attempts: 3,
+      error: 'Error: mailbox fail@example.com refused (attempt 3)',
+    });
+    expect(await (await fetch(`${url}/counts`)).json()).toMatchObject({ completed: 1, failed: 1 });
+    expect((await fetch(`${url}/jobs/nope`)).status).toBe(404);
+    expect((await post(42 as unknown as string)).status).toBe(400);
   });
 
   test('graceful-shutdown finishes an in-flight request after SIGTERM and exits 0', async () => {

@@ -1,0 +1,15 @@
+/** Hooks a worker registers on its queue in the same process: wake-ups and cancellation. */
+export interface QueueLocalHooks {
+  readonly onAdded: Set<(runAt: number) => void>;
+  readonly onCancelled: Set<(id: string) => void>;
+}
+
+/** Where a queue keeps its hooks. */
+export const kLocal: unique symbol = Symbol('rws.jobs.local');
+
+/** What a worker needs of its queue besides the public API. */
+export interface QueueInternals {
+  readonly [kLocal]: QueueLocalHooks;
+  /** Resolves once the store is initialised. */
+  ready(): Promise<void>;
+}

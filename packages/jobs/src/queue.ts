@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '@rws/orm';
+import type { JobDefinition, JobOptions } from './define-job.js';
+import { ERROR_CODES, JobsError } from './errors.js';
+import { kLocal, type QueueInternals, type QueueLocalHooks } from './internal/queue-local.js';
+import type { BackoffOptions, JobCounts, JobRecord, JobState, JobStore } from './job-store.js';
+import { createWorker, type Worker, type WorkerOptions } from './worker.js';
+
+/** Options of `createQueue`. */
+export interface QueueOptions {
+  readonly store: JobStore;
+  /** The queue name (default `default`); several queues may share one store. */
+  readonly name?: string | undefined;
+  /** Defaults for every job of this queue (a definition's and add()'s options win). */
+  readonly defaultJobOptions?: JobOptions | undefined;
+}
+
+/** Options of `queue.add`. */
+export interface AddOptions extends JobOptions {
+  /** Run no earlier than this many milliseconds from now. */
+  readonly delayMs?: number | undefined;
+  /** Run no earlier than this time (a Date or epoch milliseconds). Not with delayMs. */
+  readonly runAt?: Date | number | undefined;
+  /**
+   * The job id. A second add with an id that exists (in any state, until removed) inserts
+   * nothing and returns the stored job with `isNew: false`: an idempotency key.
+   */
+  readonly jobId?: string | undefined;
+  /** Enqueue inside this transaction (`db.transaction(async (tx) => queue.add(…, { db: tx }))`). */
+  readonly db?: Db | undefined;
+}
+
+/** What add() returns. */
+export interface AddResult {
+  readonly job: JobRecord;
+  /** False when a job with the same jobId existed: nothing was inserted. */
+  readonly isNew: boolean;
+}
+
+/** A named queue over a store. */
+export interface Queue {
+  readonly name: string;
+  readonly store: JobStore;
+  /** Enqueues a job by definition (payload typed) or by name. */
+  add<P>(
+    job: JobDefinition<P, unknown> | string,
+    payload: P,
+    options?: AddOptions,
+  ): Promise<AddResult>;
+  /** A job by id, or null. */
+  get(id: string): Promise<JobRecord | null>;
+  /** Cancels a waiting or active job; a running handler's signal is aborted. */
+  cancel(id: string): Promise<boolean>;
+  /** Moves a failed or cancelled job back to waiting with its attempts reset. */
+  retry(id: string): Promise<boolean>;
+  /** Deletes a job that is not running. */
+  remove(id: string): Promise<boolean>;
+  counts(): Promise<JobCounts>;
+  list(state: JobState, options?: { readonly limit?: number | undefined }): Promise<JobRecord[]>;
+  /** Starts a worker on this queue. */
+  worker(options: WorkerOptions): Worker;
+  /** Stops the workers this queue started (gracefully) and closes the store. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const DEFAULT_BACKOFF: BackoffOptions = { type: 'exponential', delayMs: 1000, jitter: 0.5 };
+
+function invalid(message: string): JobsError {
+  return new JobsError(ERROR_CODES.INVALID_OPTIONS, message);
+}
+
+function checkJobOptions(o: JobOptions, where: string): void {
+  if (o.priority !== undefined && !Number.isSafeInteger(o.priority))
+    throw invalid(`${where}: priority must be an integer (got ${o.priority})`);
+  if (o.attempts !== undefined && !(Number.isSafeInteger(o.attempts) && o.attempts >= 1))
+    throw invalid(`${where}: attempts must be an integer ≥ 1 (got ${o.attempts})`);
+  if (o.timeoutMs !== undefined && !(Number.isFinite(o.timeoutMs) && o.timeoutMs > 0))
+    throw invalid(`${where}: timeoutMs must be a positive number (got ${o.timeoutMs})`);
+  const b = o.backoff;
+  if (b !== undefined) {
+    if (b.type !== 'fixed' && b.type !== 'exponential')
+      throw invalid(
+        `${where}: backoff.type must be "fixed" or "exponential" (got ${String(b.type)})`,
+      );
+    if (!(Number.isFinite(b.delayMs) && b.delayMs >= 0))
+      throw invalid(`${where}: backoff.delayMs must be ≥ 0 (got ${b.delayMs})`);
+    if (b.jitter !== undefined && !(b.jitter >= 0 && b.jitter <= 1))
+      throw invalid(`${where}: backoff.jitter must be between 0 and 1 (got ${b.jitter})`);
+  }
+}
+
+/**
+ * A queue of jobs in a store. Delivery is at least once: a job whose worker dies runs again
+ * after its lease expires, so handlers must be idempotent (use `jobId` and idempotency keys).
+ *
+ * @example
+ * ```ts
+ * const queue = createQueue({ store: createMemoryStore() });
+ * const hello = defineJob('hello', (p: { who: string }) => `hello ${p.who}`);
+ * const worker = queue.worker({ jobs: [hello], concurrency: 4 });
+ * await queue.add(hello, { who: 'ada' }, { delayMs: 1000, attempts: 5 });
+ * await worker.close();
+ * ```
+ */
+export function createQueue(options: QueueOptions): Queue {
+  const { store } = options;
+  const name = options.name ?? 'default';
+  const defaults = options.defaultJobOptions ?? {};
+  checkJobOptions(defaults, 'createQueue defaultJobOptions');
+  const local: QueueLocalHooks = { onAdded: new Set(), onCancelled: new Set() };
+  const workers = new Set<Worker>();
+  let initialised: Promise<void> | undefined;
+  let isClosed = false;
+  const ready = () => {
+    if (isClosed) throw new JobsError(ERROR_CODES.CLOSED, `queue ${name} is closed`);
+    initialised ??= Promise.resolve(store.init?.());
+    return initialised;
+  };
+
+  const queue: Queue & QueueInternals = {
+    name,
+    store,
+    [kLocal]: local,
+    ready,
+    async add(job, payload, o = {}) {
+      const def = typeof job === 'string' ? undefined : job;
+      const jobName = typeof job === 'string' ? job : job.name;
+      if (typeof jobName !== 'string' || jobName.length === 0 || jobName.length > 191)
+        throw invalid(
+          `queue.add: the job name must be 1 to 191 characters (got ${JSON.stringify(jobName)})`,
+        );
+      checkJobOptions(o, 'queue.add');
+      if (o.delayMs !== undefined && o.runAt !== undefined)
+        throw invalid('queue.add: give delayMs or runAt, not both');
+      if (o.delayMs !== undefined && !(Number.isFinite(o.delayMs) && o.delayMs >= 0))
+        throw invalid(`queue.add: delayMs must be ≥ 0 (got ${o.delayMs})`);
+      const runAtMs = o.runAt instanceof Date ? o.runAt.getTime() : o.runAt;
+      if (runAtMs !== undefined && !Number.isFinite(runAtMs))
+        throw invalid(`queue.add: runAt is not a valid time (got ${String(o.runAt)})`);
+      if (o.jobId !== undefined && !(o.jobId.length > 0 && o.jobId.length <= 191))
+        throw invalid(`queue.add: jobId must be 1 to 191 characters (got ${o.jobId.length})`);
+      await ready();
+      const merged = { ...defaults, ...def?.options, ...o };
+      const now = Date.now();
+      const runAt = runAtMs ?? now + (o.delayMs ?? 0);
+      const result = await store.add(
+        {
+          id: o.jobId ?? randomUUID(),
+          queue: name,
+          name: jobName,
+          payload,
+          priority: merged.priority ?? 0,
+          runAt,
+          maxAttempts: merged.attempts ?? 3,
+          backoff: merged.backoff ?? DEFAULT_BACKOFF,
+          timeoutMs: merged.timeoutMs ?? null,
+          now,
+        },
+        { db: o.db },
+      );
+      // Inside a transaction the job is not visible yet; workers find it on their next poll.
+      if (result.isNew && o.db === undefined) for (const f of local.onAdded) f(runAt);
+      return result;
+    },
+    async get(id) {
+      await ready();
+      return store.get(id);
+    },
+    async cancel(id) {
+      await ready();
+      const ok = await store.cancel(id, { now: Date.now() });
+      if (ok) for (const f of local.onCancelled) f(id);
+      return ok;
+    },
+    retry: async (id) => {
+      await ready();
+      const ok = await store.retry(id, { now: Date.now() });
+      if (ok) for (const f of local.onAdded) f(Date.now());
+      return ok;
+    },
+    async remove(id) {
+      await ready();
+      return store.remove(id);
+    },
+    async counts() {
+      await ready();
+      return store.counts(name);
+    },
+    async list(state, o = {}) {
+      await ready();
+      return store.list(name, state, o);
+    },
+    worker(o) {
+      const w = createWorker(queue, o);
+      workers.add(w);
+      return w;
+    },
+    async close() {
+      if (isClosed) return;
+      await Promise.all([...workers].map((w) => w.close()));
+      isClosed = true;
+      await store.close();
+    },
+    [Symbol.asyncDispose]: () => queue.close(),
+  };
+  return queue;
+}

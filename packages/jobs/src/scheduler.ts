@@ -1,0 +1,137 @@
+import type { JobDefinition } from './define-job.js';
+import { ERROR_CODES, JobsError } from './errors.js';
+import { nextCronRun } from './next-cron-run.js';
+import { parseCron } from './parse-cron.js';
+import type { AddOptions, Queue } from './queue.js';
+
+/** Options of `createScheduler`. */
+export interface SchedulerOptions {
+  readonly queue: Queue;
+  /** Called when enqueueing a tick fails (the schedule keeps going). */
+  readonly onError?: ((error: unknown) => void) | undefined;
+}
+
+/** Options of one schedule. */
+export interface ScheduleOptions {
+  /** `cron` only: the IANA time zone of the expression (default `UTC`). */
+  readonly timeZone?: string | undefined;
+  /** Options of each enqueued job (not `jobId`, `delayMs` or `runAt`: the scheduler sets them). */
+  readonly job?: Omit<AddOptions, 'jobId' | 'delayMs' | 'runAt' | 'db'> | undefined;
+}
+
+/** Schedules that enqueue jobs on a queue. */
+export interface Scheduler {
+  /**
+   * Enqueues `job` at every time the cron expression names. Each tick's job id is
+   * `<name>@<ISO time>`, so several instances running the same schedule enqueue it once.
+   */
+  cron<P>(
+    name: string,
+    expression: string,
+    job: JobDefinition<P, unknown>,
+    payload: P,
+    options?: ScheduleOptions,
+  ): void;
+  /** Enqueues `job` every `intervalMs` (fixed rate, aligned to multiples of it since the epoch). */
+  every<P>(
+    name: string,
+    intervalMs: number,
+    job: JobDefinition<P, unknown>,
+    payload: P,
+    options?: ScheduleOptions,
+  ): void;
+  /** Stops every schedule (enqueued jobs stay). */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+// setTimeout holds at most 2^31 − 1 ms; a longer wait is taken in steps.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A scheduler: cron and fixed-rate schedules that enqueue jobs. Deduplication by job id makes
+ * each tick run once when several instances of a deployment run the same schedules on one
+ * shared store; a tick missed while no instance ran is not caught up.
+ *
+ * @example
+ * ```ts
+ * const scheduler = createScheduler({ queue });
+ * scheduler.cron('nightly-report', '0 3 * * *', report, {}, { timeZone: 'Europe/Berlin' });
+ * ```
+ */
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const { queue } = options;
+  const timers = new Map<string, NodeJS.Timeout>();
+  let isClosed = false;
+
+  const plan = <P>(
+    name: string,
+    nextAfter: (t: number) => number | null,
+    job: JobDefinition<P, unknown>,
+    payload: P,
+    o: ScheduleOptions,
+  ) => {
+    if (timers.has(name))
+      throw new JobsError(
+        ERROR_CODES.INVALID_OPTIONS,
+        `scheduler: a schedule named ${JSON.stringify(name)} exists`,
+      );
+    const arm = (after: number) => {
+      const at = nextAfter(after);
+      if (at === null || isClosed) return;
+      const wait = () => {
+        const left = at - Date.now();
+        const timer = setTimeout(
+          left > MAX_TIMER_MS
+            ? wait
+            : async () => {
+                try {
+                  await queue.add(job, payload, {
+                    ...o.job,
+                    jobId: `${name}@${new Date(at).toISOString()}`,
+                  });
+                } catch (err) {
+                  options.onError?.(err);
+                }
+                arm(at);
+              },
+          Math.max(0, Math.min(left, MAX_TIMER_MS)),
+        );
+        timer.unref();
+        timers.set(name, timer);
+      };
+      wait();
+    };
+    arm(Date.now());
+  };
+
+  const scheduler: Scheduler = {
+    cron(name, expression, job, payload, o = {}) {
+      const c = parseCron(expression);
+      // Validates the time zone now rather than at the first tick.
+      nextCronRun(c, Date.now(), { timeZone: o.timeZone });
+      plan(
+        name,
+        (t) => nextCronRun(c, t, { timeZone: o.timeZone })?.getTime() ?? null,
+        job,
+        payload,
+        o,
+      );
+    },
+    every(name, intervalMs, job, payload, o = {}) {
+      if (!(Number.isSafeInteger(intervalMs) && intervalMs > 0))
+        throw new JobsError(
+          ERROR_CODES.INVALID_OPTIONS,
+          `scheduler.every: intervalMs must be a positive integer (got ${intervalMs})`,
+        );
+      plan(name, (t) => (Math.floor(t / intervalMs) + 1) * intervalMs, job, payload, o);
+    },
+    async close() {
+      isClosed = true;
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
+    },
+    [Symbol.asyncDispose]: () => scheduler.close(),
+  };
+  return scheduler;
+}

@@ -1,0 +1,185 @@
+import { emptyCounts } from '../internal/empty-counts.js';
+import type { JobCounts, JobRecord, JobState, JobStore } from '../job-store.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * A job store in process memory: for tests, development and work that may be lost with the
+ * process. Jobs are not shared between processes and do not survive a restart.
+ *
+ * @example
+ * ```ts
+ * const queue = createQueue({ store: createMemoryStore() });
+ * ```
+ */
+export function createMemoryStore(): JobStore {
+  const jobs = new Map<string, Mutable<JobRecord> & { seq: number }>();
+  let seq = 0;
+  const strip = (j: Mutable<JobRecord> & { seq: number }): JobRecord => {
+    const { seq: _seq, ...rest } = j;
+    return structuredClone(rest);
+  };
+  const held = (id: string, workerId: string) => {
+    const j = jobs.get(id);
+    return j !== undefined && j.state === 'active' && j.workerId === workerId ? j : undefined;
+  };
+  const store: JobStore = {
+    name: 'memory',
+    capabilities: { transactions: false, shared: false },
+    async add(job) {
+      const existing = jobs.get(job.id);
+      if (existing !== undefined) return { job: strip(existing), isNew: false };
+      const rec = {
+        id: job.id,
+        queue: job.queue,
+        name: job.name,
+        payload: structuredClone(job.payload),
+        state: 'waiting' as JobState,
+        priority: job.priority,
+        runAt: job.runAt,
+        attempts: 0,
+        maxAttempts: job.maxAttempts,
+        backoff: job.backoff,
+        timeoutMs: job.timeoutMs,
+        workerId: null,
+        leaseUntil: null,
+        progress: null,
+        result: null,
+        error: null,
+        createdAt: job.now,
+        updatedAt: job.now,
+        seq: seq++,
+      };
+      jobs.set(job.id, rec);
+      return { job: strip(rec), isNew: true };
+    },
+    async claim(o) {
+      for (const j of jobs.values()) {
+        if (j.state === 'active' && j.leaseUntil !== null && j.leaseUntil < o.now) {
+          j.state = 'waiting';
+          j.workerId = null;
+          j.leaseUntil = null;
+          j.updatedAt = o.now;
+        }
+      }
+      const due = [...jobs.values()]
+        .filter(
+          (j) =>
+            j.queue === o.queue &&
+            j.state === 'waiting' &&
+            j.runAt <= o.now &&
+            (o.names === undefined || o.names.includes(j.name)),
+        )
+        .sort((a, b) => a.priority - b.priority || a.runAt - b.runAt || a.seq - b.seq)
+        .slice(0, o.limit);
+      for (const j of due) {
+        j.state = 'active';
+        j.workerId = o.workerId;
+        j.leaseUntil = o.now + o.leaseMs;
+        j.attempts += 1;
+        j.updatedAt = o.now;
+      }
+      return due.map(strip);
+    },
+    async complete(id, workerId, result, o) {
+      const j = held(id, workerId);
+      if (j === undefined) return false;
+      Object.assign(j, {
+        state: 'completed',
+        result: structuredClone(result ?? null),
+        workerId: null,
+        leaseUntil: null,
+        updatedAt: o.now,
+      });
+      return true;
+    },
+    async fail(id, workerId, error, retryAt, o) {
+      const j = held(id, workerId);
+      if (j === undefined) return false;
+      Object.assign(j, {
+        state: retryAt === null ? 'failed' : 'waiting',
+        runAt: retryAt ?? j.runAt,
+        error,
+        workerId: null,
+        leaseUntil: null,
+        updatedAt: o.now,
+      });
+      return true;
+    },
+    async release(id, workerId, o) {
+      const j = held(id, workerId);
+      if (j === undefined) return false;
+      Object.assign(j, {
+        state: 'waiting',
+        attempts: Math.max(0, j.attempts - 1),
+        workerId: null,
+        leaseUntil: null,
+        updatedAt: o.now,
+      });
+      return true;
+    },
+    async extendLease(id, workerId, leaseMs, o) {
+      const j = held(id, workerId);
+      if (j === undefined) return false;
+      j.leaseUntil = o.now + leaseMs;
+      j.updatedAt = o.now;
+      return true;
+    },
+    async progress(id, workerId, progress, o) {
+      const j = held(id, workerId);
+      if (j === undefined) return false;
+      j.progress = structuredClone(progress ?? null);
+      j.updatedAt = o.now;
+      return true;
+    },
+    async get(id) {
+      const j = jobs.get(id);
+      return j === undefined ? null : strip(j);
+    },
+    async cancel(id, o) {
+      const j = jobs.get(id);
+      if (j === undefined || (j.state !== 'waiting' && j.state !== 'active')) return false;
+      Object.assign(j, { state: 'cancelled', workerId: null, leaseUntil: null, updatedAt: o.now });
+      return true;
+    },
+    async retry(id, o) {
+      const j = jobs.get(id);
+      if (j === undefined || (j.state !== 'failed' && j.state !== 'cancelled')) return false;
+      Object.assign(j, { state: 'waiting', attempts: 0, runAt: o.now, updatedAt: o.now });
+      return true;
+    },
+    async remove(id) {
+      const j = jobs.get(id);
+      if (j === undefined || j.state === 'active') return false;
+      return jobs.delete(id);
+    },
+    async counts(queue): Promise<JobCounts> {
+      const c = emptyCounts();
+      for (const j of jobs.values()) if (j.queue === queue) c[j.state] += 1;
+      return c;
+    },
+    async list(queue, state, o = {}) {
+      return [...jobs.values()]
+        .filter((j) => j.queue === queue && j.state === state)
+        .sort((a, b) => a.seq - b.seq)
+        .slice(0, o.limit ?? 100)
+        .map(strip);
+    },
+    async nextRunAt(queue, o = {}) {
+      let next: number | null = null;
+      for (const j of jobs.values())
+        if (
+          j.queue === queue &&
+          j.state === 'waiting' &&
+          (o.names === undefined || o.names.includes(j.name)) &&
+          (next === null || j.runAt < next)
+        )
+          next = j.runAt;
+      return next;
+    },
+    // Nothing to release: the jobs live as long as the store object.
+    async close() {},
+    [Symbol.asyncDispose]: () => store.close(),
+  };
+  return store;
+}

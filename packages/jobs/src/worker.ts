@@ -1,0 +1,344 @@
+import { randomUUID } from 'node:crypto';
+import { backoffDelay } from './backoff-delay.js';
+import type { JobContext, JobDefinition } from './define-job.js';
+import { ERROR_CODES, JobsError, UnrecoverableError } from './errors.js';
+import { kLocal, type QueueInternals } from './internal/queue-local.js';
+import type { JobRecord } from './job-store.js';
+import type { Queue } from './queue.js';
+
+/** Options of `queue.worker()`. */
+export interface WorkerOptions {
+  /** The job types this worker runs; it claims only jobs with these names. */
+  // biome-ignore lint/suspicious/noExplicitAny: definitions of any payload and result.
+  readonly jobs: ReadonlyArray<JobDefinition<any, any>>;
+  /** Jobs run at the same time (default 1). */
+  readonly concurrency?: number | undefined;
+  /**
+   * How long a claim holds (default 30 000 ms). The worker renews it every `leaseMs / 3` while
+   * the job runs; a job whose worker died is taken by another worker once it expires.
+   */
+  readonly leaseMs?: number | undefined;
+  /** The longest sleep between polls of the store (default 1000 ms). */
+  readonly pollIntervalMs?: number | undefined;
+  /** How long close() lets running jobs finish before it returns them to the queue (default 10 000 ms). */
+  readonly shutdownTimeoutMs?: number | undefined;
+  /** The worker id in the store (default a random UUID). */
+  readonly id?: string | undefined;
+}
+
+/** Worker events and their arguments. */
+export interface WorkerEvents {
+  active: [job: JobRecord];
+  progress: [job: JobRecord, progress: unknown];
+  completed: [job: JobRecord, result: unknown];
+  /** A failed attempt that will be retried at `retryAt`. */
+  retrying: [job: JobRecord, error: unknown, retryAt: number];
+  /** The last attempt failed (or the error was an UnrecoverableError): the job is failed. */
+  failed: [job: JobRecord, error: unknown];
+  cancelled: [job: JobRecord];
+  /** A running job was returned to the queue by close() after its deadline. */
+  released: [job: JobRecord];
+  /** A store call failed, or the worker lost a job's lease. The worker keeps running. */
+  error: [error: unknown];
+}
+
+/** A worker: claims and runs jobs of one queue. */
+export interface Worker {
+  readonly id: string;
+  /** Jobs running now. */
+  readonly running: number;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends keyof WorkerEvents>(
+    event: E,
+    listener: (...args: WorkerEvents[E]) => void,
+  ): () => void;
+  /**
+   * Stops claiming, waits up to `timeoutMs` (default `shutdownTimeoutMs`) for running jobs,
+   * then aborts the rest with RWS_JOBS_SHUTDOWN and returns them to the queue without using up
+   * their attempt. A handler that ignores its signal keeps running detached; its outcome is
+   * then not recorded.
+   */
+  close(options?: { readonly timeoutMs?: number | undefined }): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+function positive(v: number | undefined, fallback: number, what: string): number {
+  if (v === undefined) return fallback;
+  if (!(Number.isFinite(v) && v > 0))
+    throw new JobsError(
+      ERROR_CODES.INVALID_OPTIONS,
+      `queue.worker: ${what} must be > 0 (got ${v})`,
+    );
+  return v;
+}
+
+const errorText = (err: unknown): string =>
+  err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+
+/** Starts a worker on a queue (see `queue.worker`). */
+export function createWorker(queue: Queue, options: WorkerOptions): Worker {
+  const internals = queue as Queue & QueueInternals;
+  const { store } = queue;
+  const concurrency = positive(options.concurrency, 1, 'concurrency');
+  if (!Number.isInteger(concurrency))
+    throw new JobsError(
+      ERROR_CODES.INVALID_OPTIONS,
+      `queue.worker: concurrency must be an integer (got ${concurrency})`,
+    );
+  const leaseMs = positive(options.leaseMs, 30_000, 'leaseMs');
+  const pollIntervalMs = positive(options.pollIntervalMs, 1000, 'pollIntervalMs');
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+  if (options.jobs.length === 0)
+    throw new JobsError(
+      ERROR_CODES.INVALID_OPTIONS,
+      'queue.worker: jobs must name at least one job definition',
+    );
+  const handlers = new Map(options.jobs.map((d) => [d.name, d]));
+  const names = [...handlers.keys()];
+  const id = options.id ?? randomUUID();
+
+  // biome-ignore lint/suspicious/noExplicitAny: listeners of several signatures.
+  const listeners = new Map<keyof WorkerEvents, Set<(...args: any[]) => void>>();
+  const emit = <E extends keyof WorkerEvents>(event: E, ...args: WorkerEvents[E]) => {
+    const set = listeners.get(event);
+    if (set === undefined || set.size === 0) return;
+    for (const f of set) {
+      try {
+        f(...args);
+      } catch {
+        // A listener's bug must not stop the worker.
+      }
+    }
+  };
+
+  const running = new Map<string, { ac: AbortController; done: Promise<void> }>();
+  let isClosing = false;
+  let wake: (() => void) | undefined;
+  // A wake-up that arrives while the loop is busy (not sleeping) must not be lost: the next
+  // sleep returns at once.
+  let hasPendingWake = false;
+  const wakeUp = () => {
+    const w = wake;
+    wake = undefined;
+    if (w === undefined) hasPendingWake = true;
+    else w();
+  };
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (hasPendingWake) {
+        hasPendingWake = false;
+        resolve();
+        return;
+      }
+      const t = setTimeout(() => {
+        wake = undefined;
+        resolve();
+      }, ms);
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+
+  // A new job (due now, or due before the current sleep ends) wakes the loop, which recomputes.
+  const onAdded = () => wakeUp();
+  const onCancelled = (jobId: string) =>
+    running
+      .get(jobId)
+      ?.ac.abort(new JobsError(ERROR_CODES.CANCELLED, `job ${jobId} was cancelled`));
+  const local = internals[kLocal];
+  local.onAdded.add(onAdded);
+  local.onCancelled.add(onCancelled);
+
+  const now = () => Date.now();
+
+  async function run(job: JobRecord, ac: AbortController): Promise<void> {
+    const def = handlers.get(job.name) as JobDefinition;
+    const { signal } = ac;
+    const heartbeat = setInterval(async () => {
+      try {
+        if (await store.extendLease(job.id, id, leaseMs, { now: now() })) return;
+        const current = await store.get(job.id);
+        ac.abort(
+          current?.state === 'cancelled'
+            ? new JobsError(ERROR_CODES.CANCELLED, `job ${job.id} was cancelled`)
+            : new JobsError(ERROR_CODES.LEASE_LOST, `worker ${id} lost the lease of job ${job.id}`),
+        );
+      } catch (err) {
+        emit('error', err);
+      }
+    }, leaseMs / 3);
+    heartbeat.unref();
+    const timer =
+      job.timeoutMs === null
+        ? undefined
+        : setTimeout(
+            () =>
+              ac.abort(
+                new JobsError(
+                  ERROR_CODES.TIMEOUT,
+                  `job ${job.id} (${job.name}) timed out after ${job.timeoutMs} ms`,
+                ),
+              ),
+            job.timeoutMs,
+          );
+    const aborted = new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+    aborted.catch(() => undefined);
+    const context: JobContext = {
+      id: job.id,
+      name: job.name,
+      queue: job.queue,
+      attempt: job.attempts,
+      maxAttempts: job.maxAttempts,
+      signal,
+      job,
+      async progress(value) {
+        if (signal.aborted) return;
+        if (await store.progress(job.id, id, value, { now: now() })) emit('progress', job, value);
+      },
+    };
+    emit('active', job);
+    try {
+      const result = await Promise.race([
+        (async () => def.handler(job.payload, context))(),
+        aborted,
+      ]);
+      if (await store.complete(job.id, id, result, { now: now() })) emit('completed', job, result);
+    } catch (err) {
+      await settleFailure(job, err, signal);
+    } finally {
+      clearInterval(heartbeat);
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
+  async function settleFailure(job: JobRecord, err: unknown, signal: AbortSignal): Promise<void> {
+    const reason = signal.aborted ? signal.reason : undefined;
+    const code = reason instanceof JobsError ? reason.code : undefined;
+    if (code === ERROR_CODES.CANCELLED) return void emit('cancelled', job);
+    if (code === ERROR_CODES.LEASE_LOST) return void emit('error', reason);
+    if (code === ERROR_CODES.SHUTDOWN) {
+      if (await store.release(job.id, id, { now: now() })) emit('released', job);
+      return;
+    }
+    const isFinal = err instanceof UnrecoverableError || job.attempts >= job.maxAttempts;
+    const retryAt = isFinal ? null : now() + backoffDelay(job.backoff, job.attempts);
+    if (!(await store.fail(job.id, id, errorText(err), retryAt, { now: now() }))) return;
+    if (retryAt === null) emit('failed', job, err);
+    else {
+      emit('retrying', job, err, retryAt);
+      // The retry may be due before the next poll.
+      if (retryAt - now() < pollIntervalMs)
+        setTimeout(wakeUp, Math.max(0, retryAt - now())).unref();
+    }
+  }
+
+  const start = (job: JobRecord) => {
+    const ac = new AbortController();
+    const entry = {
+      ac,
+      done: run(job, ac)
+        .catch((err) => emit('error', err))
+        .finally(() => {
+          running.delete(job.id);
+          wakeUp();
+        }),
+    };
+    running.set(job.id, entry);
+    return entry;
+  };
+
+  let unsubscribe: (() => Promise<void>) | undefined;
+  const loop = (async () => {
+    try {
+      await internals.ready();
+    } catch (err) {
+      emit('error', err);
+      return;
+    }
+    if (store.subscribe !== undefined)
+      unsubscribe = await store.subscribe(queue.name, wakeUp).catch((err: unknown) => {
+        emit('error', err);
+        return undefined;
+      });
+    while (!isClosing) {
+      const free = concurrency - running.size;
+      if (free <= 0) {
+        await sleep(pollIntervalMs);
+        continue;
+      }
+      let claimed: JobRecord[] = [];
+      try {
+        claimed = await store.claim({
+          queue: queue.name,
+          workerId: id,
+          leaseMs,
+          limit: free,
+          names,
+          now: now(),
+        });
+      } catch (err) {
+        emit('error', err);
+        await sleep(pollIntervalMs);
+        continue;
+      }
+      for (const job of claimed) start(job);
+      if (claimed.length === free) continue;
+      let waitMs = pollIntervalMs;
+      try {
+        const next = await store.nextRunAt(queue.name, { names });
+        // A job that fell due since the claim (or that another worker was claiming) is tried
+        // again soon, not after a whole poll interval.
+        if (next !== null) waitMs = Math.min(waitMs, Math.max(next - now(), 25));
+      } catch (err) {
+        emit('error', err);
+      }
+      if (!isClosing) await sleep(waitMs);
+    }
+  })();
+
+  let closing: Promise<void> | undefined;
+  const worker: Worker = {
+    id,
+    get running() {
+      return running.size;
+    },
+    on(event, listener) {
+      let set = listeners.get(event);
+      if (set === undefined) listeners.set(event, (set = new Set()));
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+    close(o = {}) {
+      closing ??= (async () => {
+        isClosing = true;
+        wakeUp();
+        await loop;
+        const deadline = o.timeoutMs ?? shutdownTimeoutMs;
+        const all = Promise.all([...running.values()].map((r) => r.done));
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = await Promise.race([
+          all.then(() => false),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(true), deadline);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (timedOut)
+          for (const [jobId, r] of running)
+            r.ac.abort(
+              new JobsError(ERROR_CODES.SHUTDOWN, `worker ${id} shut down while job ${jobId} ran`),
+            );
+        await Promise.all([...running.values()].map((r) => r.done));
+        await unsubscribe?.();
+        local.onAdded.delete(onAdded);
+        local.onCancelled.delete(onCancelled);
+      })();
+      return closing;
+    },
+    [Symbol.asyncDispose]: () => worker.close(),
+  };
+  return worker;
+}

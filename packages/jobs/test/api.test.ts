@@ -1,0 +1,21 @@
+import { expect, it } from 'vitest';
+
+it('exports', async () => {
+  expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "ERROR_CODES",
+      "ERROR_DESCRIPTIONS",
+      "JobsError",
+      "UnrecoverableError",
+      "backoffDelay",
+      "createMemoryStore",
+      "createQueue",
+      "createScheduler",
+      "createSqlStore",
+      "createWorker",
+      "defineJob",
+      "nextCronRun",
+      "parseCron",
+    ]
+  `);
+});

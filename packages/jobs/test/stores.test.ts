@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDb, type Db, sql } from '@rws/orm';
+import { requireCapability } from '@rws/test-helpers';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createMemoryStore, createQueue, createSqlStore, defineJob } from '../src/index.js';
+import { type ConformanceTarget, runJobStoreConformance } from './run-job-store-conformance.js';
+
+const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const MYSQL_URL = 'mysql://root@127.0.0.1:3306/test';
+
+/** Two Dbs on one database (two connections pools), each with a store on `table`. */
+async function sqlTarget(open: () => Db, table: string): Promise<ConformanceTarget> {
+  const a = open();
+  const b = open();
+  try {
+    await sql`select 1`.execute(a.kysely);
+  } catch (err) {
+    await Promise.all([a.close(), b.close()]);
+    throw err;
+  }
+  return {
+    store: createSqlStore({ db: a, table }),
+    other: createSqlStore({ db: b, table }),
+    transaction: (fn) => a.transaction(fn),
+    async dispose() {
+      await sql
+        .raw(`drop table if exists ${table}`)
+        .execute(a.kysely)
+        .catch(() => undefined);
+      await Promise.all([a.close(), b.close()]);
+    },
+  };
+}
+
+runJobStoreConformance({
+  name: 'memory',
+  requires: 'nothing',
+  skip: [
+    {
+      reason: 'process memory has no transactions',
+      tests: ['a job added in a rolled-back transaction does not exist; a committed one does'],
+    },
+  ],
+  async create() {
+    const store = createMemoryStore();
+    return { store, other: store, dispose: () => store.close() };
+  },
+});
+
+runJobStoreConformance({
+  name: 'sqlite file',
+  requires: 'better-sqlite3',
+  async create(table) {
+    const file = join(tmpdir(), `rws-jobs-${table}.db`);
+    const t = await sqlTarget(
+      () => createDb({ dialect: 'sqlite', options: { filename: file } }),
+      table,
+    );
+    return {
+      ...t,
+      async dispose() {
+        await t.dispose();
+        for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+      },
+    };
+  },
+});
+
+runJobStoreConformance({
+  name: 'postgres',
+  requires: 'PostgreSQL on 127.0.0.1:5432 (database test)',
+  create: (table) => sqlTarget(() => createDb({ dialect: 'postgres', url: POSTGRES_URL }), table),
+});
+
+runJobStoreConformance({
+  name: 'mariadb',
+  requires: 'MariaDB/MySQL on 127.0.0.1:3306 (database test)',
+  create: (table) => sqlTarget(() => createDb({ dialect: 'mysql', url: MYSQL_URL }), table),
+});
+
+describe('PostgreSQL LISTEN/NOTIFY (listenUrl)', () => {
+  it('an idle worker on another connection starts a new job without waiting for its poll', async (ctx) => {
+    const table = `jobs_listen_${randomBytes(4).toString('hex')}`;
+    const a = createDb({ dialect: 'postgres', url: POSTGRES_URL });
+    const b = createDb({ dialect: 'postgres', url: POSTGRES_URL });
+    onTestFinished(async () => {
+      await sql
+        .raw(`drop table if exists ${table}`)
+        .execute(a.kysely)
+        .catch(() => undefined);
+      await Promise.all([a.close(), b.close()]);
+    });
+    let why = '';
+    const isUp = await sql`select 1`.execute(a.kysely).then(
+      () => true,
+      (err: Error) => {
+        why = err.message;
+        return false;
+      },
+    );
+    requireCapability(ctx, isUp, `PostgreSQL on 127.0.0.1:5432 (database test) (${why})`);
+    // Two queues on two connection pools: the adder's in-process wake-up cannot reach the worker.
+    const producer = createQueue({ store: createSqlStore({ db: a, table }), name: 'l' });
+    const consumer = createQueue({
+      store: createSqlStore({ db: b, table, listenUrl: POSTGRES_URL }),
+      name: 'l',
+    });
+    const started: number[] = [];
+    const job = defineJob('j', () => {
+      started.push(Date.now());
+    });
+    await producer.counts();
+    const worker = consumer.worker({ jobs: [job], pollIntervalMs: 10_000 });
+    onTestFinished(() => worker.close());
+    // Let the worker reach its (10 s) sleep with the listener connected.
+    await new Promise((r) => setTimeout(r, 500));
+    const t0 = Date.now();
+    await producer.add(job, null);
+    // Added in a rolled-back transaction: no notification, no job.
+    await a
+      .transaction(async (tx) => {
+        await producer.add(job, null, { db: tx, jobId: 'never' });
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    const end = Date.now() + 3000;
+    while (started.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    expect(started.length).toBe(1);
+    expect((started[0] ?? 0) - t0).toBeLessThan(1000);
+    expect(await producer.get('never')).toBeNull();
+  });
+
+  it('listenUrl on another database is refused', () => {
+    expect(() => createSqlStore({ db: createDb.memory(), listenUrl: POSTGRES_URL })).toThrow(
+      /listenUrl needs PostgreSQL \(the Db is sqlite\)/,
+    );
+  });
+});
