@@ -202,7 +202,6 @@ export function parseAddress(input: AddressInput): Address {
 /** True when the address needs SMTPUTF8 (non-ASCII local part); a Unicode domain alone does not. */
 export function needsSmtpUtf8(address: string): boolean {
   const at = address.lastIndexOf('@');
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range is the point
   return /[^\x00-\x7f]/.test(address.slice(0, at));
 }
 

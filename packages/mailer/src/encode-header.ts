@@ -1,9 +1,10 @@
 import { ERROR_CODES, MailerError } from './errors.js';
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: printable ASCII is the point
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** Bytes of UTF-8 per encoded word: 75 - '=?UTF-8?B??='.length = 63 base64 chars = 45 bytes. */
 const WORD_BYTES = 45;
+const LINE = 78;
+const WORD_OVERHEAD = 12;
 
 /**
  * Throws `RWS_MAILER_INVALID_HEADER` when a header value holds CR, LF or NUL: with them a value
@@ -31,14 +32,20 @@ export function assertHeaderName(name: string): void {
  * a UTF-8 sequence across words; words are joined by folding white space (CRLF SP).
  * @see RFC 2047 §2, §5
  */
-export function encodeWords(text: string): string {
+export function encodeWords(text: string, usedOnFirstLine = 0): string {
   if (PRINTABLE_ASCII.test(text)) return text;
   const words: string[] = [];
   let chunk = '';
   let chunkBytes = 0;
+  // The first word shares its line with the field name; keep that line within 78 characters.
+  let budget = Math.max(
+    3,
+    Math.min(WORD_BYTES, Math.floor((LINE - usedOnFirstLine - WORD_OVERHEAD) / 4) * 3),
+  );
   for (const ch of text) {
     const n = Buffer.byteLength(ch);
-    if (chunkBytes + n > WORD_BYTES) {
+    if (chunkBytes + n > budget && chunk !== '') {
+      budget = WORD_BYTES;
       words.push(chunk);
       chunk = '';
       chunkBytes = 0;
@@ -51,8 +58,8 @@ export function encodeWords(text: string): string {
 }
 
 /** A display name as a phrase: as is when atoms, quoted when it has specials, encoded when not ASCII. */
-export function encodeDisplayName(name: string): string {
-  if (!PRINTABLE_ASCII.test(name)) return encodeWords(name);
+export function encodeDisplayName(name: string, usedOnFirstLine = 0): string {
+  if (!PRINTABLE_ASCII.test(name)) return encodeWords(name, usedOnFirstLine);
   if (/^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]*$/.test(name)) return name;
   return `"${name.replace(/[\\"]/g, '\\$&')}"`;
 }

@@ -94,9 +94,18 @@ const RESERVED = new Set([
   'dkim-signature',
 ]);
 
-function formatAddresses(list: readonly Address[]): string {
+function formatAddresses(field: string, list: readonly Address[]): string {
   return list
-    .map((a) => (a.name === '' ? a.address : `${encodeDisplayName(a.name)} <${a.address}>`))
+    .map((a, i) => {
+      if (a.name === '') return a.address;
+      const used = i === 0 ? field.length + 2 : 1;
+      const name = encodeDisplayName(a.name, used);
+      const lastLine = name.slice(name.lastIndexOf('\n') + 1);
+      const lastLength = name.includes('\n') ? lastLine.length : used + lastLine.length;
+      // Keep the line near 78 characters: the angle address goes on its own line if need be.
+      const sep = lastLength + a.address.length + 3 > 78 ? '\r\n ' : ' ';
+      return `${name}${sep}<${a.address}>`;
+    })
     .join(',\r\n ');
 }
 
@@ -158,7 +167,6 @@ export function encodeQuotedPrintable(text: string): string {
 }
 
 function textPart(contentType: string, text: string): { headers: string; body: string } {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: 7bit means printable ASCII lines
   const is7bit = /^[\x00-\x7f]*$/.test(text) && !/[^\r\n]{999}/.test(text);
   const body = is7bit ? toCrlf(text) : encodeQuotedPrintable(text);
   const cte = is7bit ? '7bit' : 'quoted-printable';
@@ -215,9 +223,10 @@ function attachmentHeaders(a: Attachment, inline: boolean): string {
     a.contentType ?? (filename !== undefined ? mimeType(filename) : 'application/octet-stream');
   assertHeaderValue('Content-Type', type);
   if (filename !== undefined) assertHeaderValue('filename', filename);
-  let h = `Content-Type: ${type}${filename !== undefined ? `; ${encodeParameter('name', filename)}` : ''}\r\n`;
+  // Parameters go on continuation lines so long file names keep lines short.
+  let h = `Content-Type: ${type}${filename !== undefined ? `;\r\n ${encodeParameter('name', filename)}` : ''}\r\n`;
   h += 'Content-Transfer-Encoding: base64\r\n';
-  h += `Content-Disposition: ${inline ? 'inline' : 'attachment'}${filename !== undefined ? `; ${encodeParameter('filename', filename)}` : ''}\r\n`;
+  h += `Content-Disposition: ${inline ? 'inline' : 'attachment'}${filename !== undefined ? `;\r\n ${encodeParameter('filename', filename)}` : ''}\r\n`;
   if (a.cid !== undefined) {
     assertHeaderValue('Content-ID', a.cid);
     if (/[<>\s]/.test(a.cid))
@@ -233,7 +242,10 @@ function nodeHeaders(node: Node): { headers: string; boundary?: string } {
   if (node.kind === 'attachment')
     return { headers: attachmentHeaders(node.attachment, node.inline) };
   const b = boundary();
-  return { headers: `Content-Type: multipart/${node.subtype}; boundary="${b}"\r\n`, boundary: b };
+  return {
+    headers: `Content-Type: multipart/${node.subtype};\r\n boundary="${b}"\r\n`,
+    boundary: b,
+  };
 }
 
 async function* nodeBody(node: Node, b: string | undefined): AsyncIterable<Buffer> {
@@ -297,13 +309,13 @@ export function buildMessage(message: MailMessage): BuiltMessage {
     );
 
   const headers: Array<[string, string]> = [];
-  headers.push(['From', formatAddresses([from])]);
-  if (to.length > 0) headers.push(['To', formatAddresses(to)]);
-  if (cc.length > 0) headers.push(['Cc', formatAddresses(cc)]);
-  if (replyTo.length > 0) headers.push(['Reply-To', formatAddresses(replyTo)]);
+  headers.push(['From', formatAddresses('From', [from])]);
+  if (to.length > 0) headers.push(['To', formatAddresses('To', to)]);
+  if (cc.length > 0) headers.push(['Cc', formatAddresses('Cc', cc)]);
+  if (replyTo.length > 0) headers.push(['Reply-To', formatAddresses('Reply-To', replyTo)]);
   if (message.subject !== undefined) {
     assertHeaderValue('Subject', message.subject);
-    const enc = encodeWords(message.subject);
+    const enc = encodeWords(message.subject, 'Subject: '.length);
     headers.push(['Subject', enc === message.subject ? foldText('Subject', enc) : enc]);
   }
   headers.push(['Date', formatDate(message.date ?? new Date())]);
@@ -316,7 +328,7 @@ export function buildMessage(message: MailMessage): BuiltMessage {
         ERROR_CODES.INVALID_HEADER,
         `header ${JSON.stringify(name)} is written by the mailer; use the message field instead`,
       );
-    const enc = encodeWords(value);
+    const enc = encodeWords(value, name.length + 2);
     headers.push([name, enc === value ? foldText(name, enc) : enc]);
   }
   headers.push(['MIME-Version', '1.0']);
@@ -359,7 +371,7 @@ export function buildMessage(message: MailMessage): BuiltMessage {
   }
   const top = root as Node;
   const h = nodeHeaders(top);
-  for (const line of h.headers.trimEnd().split('\r\n')) {
+  for (const line of h.headers.trimEnd().split(/\r\n(?! )/)) {
     const colon = line.indexOf(':');
     headers.push([line.slice(0, colon), line.slice(colon + 2)]);
   }

@@ -3,7 +3,7 @@
  * every message it accepts (envelope, raw bytes, authenticated user).
  */
 import type { AddressInfo } from 'node:net';
-import { type SMTPServerOptions, SMTPServer } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { onTestFinished } from 'vitest';
 
 export interface Received {
@@ -23,7 +23,10 @@ export interface Peer {
   connections(): number;
 }
 
-export async function startPeer(options: SMTPServerOptions = {}): Promise<Peer> {
+/** Server options; `key`/`cert` are spelled out because the typings' TLS base does not resolve here. */
+export type PeerOptions = SMTPServerOptions & { key?: string; cert?: string };
+
+export async function startPeer(options: PeerOptions = {}): Promise<Peer> {
   const received: Received[] = [];
   let connections = 0;
   const server = new SMTPServer({

@@ -1,5 +1,5 @@
-import { createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { isRwsError } from '@rws/core';
 import { createTestCertificates, type TestCertificates } from '@rws/test-helpers';
 import { simpleParser } from 'mailparser';
@@ -13,7 +13,12 @@ beforeAll(() => {
 });
 afterAll(() => certs.cleanup());
 
-const MSG = { from: 'Ada <ada@example.com>', to: 'bob@example.org', subject: 'Hi', text: 'Hello Bob' };
+const MSG = {
+  from: 'Ada <ada@example.com>',
+  to: 'bob@example.org',
+  subject: 'Hi',
+  text: 'Hello Bob',
+};
 
 function mailer(options: MailerOptions): ReturnType<typeof createMailer> {
   const m = createMailer({ retries: 0, ...options });
@@ -111,7 +116,12 @@ describe('plain SMTP', () => {
         cb(null, { user: auth.username });
       },
     });
-    const m = mailer({ host: '127.0.0.1', port: peer.port, secure: 'none', auth: { user: 'u', pass: 'secret-pw' } });
+    const m = mailer({
+      host: '127.0.0.1',
+      port: peer.port,
+      secure: 'none',
+      auth: { user: 'u', pass: 'secret-pw' },
+    });
     const err = await rejection(m.send(MSG));
     expect(err.code).toBe(ERROR_CODES.TLS_REQUIRED);
     expect(err.message).not.toContain('secret-pw');
@@ -169,7 +179,13 @@ describe('plain SMTP', () => {
         else cb();
       },
     });
-    const m = mailer({ host: '127.0.0.1', port: peer.port, secure: 'none', retries: 1, retryDelayMs: 10 });
+    const m = mailer({
+      host: '127.0.0.1',
+      port: peer.port,
+      secure: 'none',
+      retries: 1,
+      retryDelayMs: 10,
+    });
     await m.send(MSG);
     expect(calls).toBe(2);
     expect(peer.received).toHaveLength(1);
@@ -179,7 +195,13 @@ describe('plain SMTP', () => {
         cb(Object.assign(new Error('Greylisted'), { responseCode: 451 }));
       },
     });
-    const m2 = mailer({ host: '127.0.0.1', port: never.port, secure: 'none', retries: 1, retryDelayMs: 10 });
+    const m2 = mailer({
+      host: '127.0.0.1',
+      port: never.port,
+      secure: 'none',
+      retries: 1,
+      retryDelayMs: 10,
+    });
     const err = await rejection(m2.send(MSG));
     expect(err.code).toBe(ERROR_CODES.TEMPORARY_FAILURE);
     expect(err.smtpCode).toBe(451);
@@ -249,7 +271,9 @@ describe('TLS', () => {
         authMethods: [method],
         onAuth(auth, _s, cb) {
           const ok =
-            method === 'CRAM-MD5' ? auth.validatePassword?.('right-pw') : auth.password === 'right-pw';
+            method === 'CRAM-MD5'
+              ? auth.validatePassword?.('right-pw')
+              : auth.password === 'right-pw';
           if (ok && auth.username === 'ada') cb(null, { user: 'ada' });
           else cb(new Error('Invalid username or password'));
         },
@@ -280,7 +304,9 @@ describe('TLS', () => {
     const base = { host: 'localhost', port: peer.port, tls: { ca: certs.ca.cert } };
     await mailer({ ...base, auth: { user: 'ada', accessToken: 'tok-1' } }).send(MSG);
     expect(peer.received[0]?.user).toBe('ada');
-    const err = await rejection(mailer({ ...base, auth: { user: 'ada', accessToken: 'bad' } }).send(MSG));
+    const err = await rejection(
+      mailer({ ...base, auth: { user: 'ada', accessToken: 'bad' } }).send(MSG),
+    );
     expect(err.code).toBe(ERROR_CODES.AUTH_FAILED);
   });
 });
@@ -297,17 +323,25 @@ describe('pool', () => {
     await Promise.all(Array.from({ length: 12 }, (_, i) => m.send({ ...MSG, subject: `n${i}` })));
     expect(peer.received).toHaveLength(12);
     const perSession = new Map<string, number>();
-    for (const r of peer.received) perSession.set(r.sessionId, (perSession.get(r.sessionId) ?? 0) + 1);
+    for (const r of peer.received)
+      perSession.set(r.sessionId, (perSession.get(r.sessionId) ?? 0) + 1);
     for (const n of perSession.values()) expect(n).toBeLessThanOrEqual(3);
     expect(peer.connections()).toBe(4);
     expect(m.openConnections).toBeLessThanOrEqual(2);
-    const subjects = await Promise.all(peer.received.map(async (r) => (await simpleParser(r.raw)).subject));
+    const subjects = await Promise.all(
+      peer.received.map(async (r) => (await simpleParser(r.raw)).subject),
+    );
     expect(subjects.sort()).toEqual(Array.from({ length: 12 }, (_, i) => `n${i}`).sort());
   });
 
   test('a pooled connection the server dropped is replaced transparently', async () => {
     const peer = await startPeer({ disabledCommands: ['STARTTLS', 'AUTH'], socketTimeout: 200 });
-    const m = mailer({ host: '127.0.0.1', port: peer.port, secure: 'none', pool: { maxConnections: 1 } });
+    const m = mailer({
+      host: '127.0.0.1',
+      port: peer.port,
+      secure: 'none',
+      pool: { maxConnections: 1 },
+    });
     await m.send(MSG);
     await new Promise((r) => setTimeout(r, 500));
     await m.send(MSG);
@@ -327,15 +361,18 @@ describe('pool', () => {
 
 describe('scripted servers (raw sockets)', () => {
   test('HELO fallback, multi-line replies, no PIPELINING: one command at a time', async () => {
-    const { port, lines } = await rawServer('220-first line\r\n220 old server ready\r\n', (s, line) => {
-      if (line.startsWith('EHLO')) s.write('502 5.5.1 EHLO not implemented\r\n');
-      else if (line.startsWith('HELO')) s.write('250 hello\r\n');
-      else if (line.startsWith('MAIL')) s.write('250 ok\r\n');
-      else if (line.startsWith('RCPT')) s.write('250-ok\r\n250 really ok\r\n');
-      else if (line === 'DATA') s.write('354 go\r\n');
-      else if (line === '.') s.write('250 queued\r\n');
-      else if (line === 'QUIT') s.end('221 bye\r\n');
-    });
+    const { port, lines } = await rawServer(
+      '220-first line\r\n220 old server ready\r\n',
+      (s, line) => {
+        if (line.startsWith('EHLO')) s.write('502 5.5.1 EHLO not implemented\r\n');
+        else if (line.startsWith('HELO')) s.write('250 hello\r\n');
+        else if (line.startsWith('MAIL')) s.write('250 ok\r\n');
+        else if (line.startsWith('RCPT')) s.write('250-ok\r\n250 really ok\r\n');
+        else if (line === 'DATA') s.write('354 go\r\n');
+        else if (line === '.') s.write('250 queued\r\n');
+        else if (line === 'QUIT') s.end('221 bye\r\n');
+      },
+    );
     const m = mailer({ host: '127.0.0.1', port, secure: 'none' });
     const info = await m.send({ ...MSG, to: ['a@example.org', 'b@example.org'] });
     expect(info.accepted).toEqual(['a@example.org', 'b@example.org']);
@@ -379,14 +416,24 @@ describe('scripted servers (raw sockets)', () => {
 
   test('greeting and command timeouts name the step', async () => {
     const silent = await rawServer(null, () => undefined);
-    const m = mailer({ host: '127.0.0.1', port: silent.port, secure: 'none', greetingTimeoutMs: 150 });
+    const m = mailer({
+      host: '127.0.0.1',
+      port: silent.port,
+      secure: 'none',
+      greetingTimeoutMs: 150,
+    });
     const err = await rejection(m.send(MSG));
     expect(err.code).toBe(ERROR_CODES.TIMEOUT);
     expect(err.message).toContain('greeting');
     const mute = await rawServer('220 hi\r\n', (s, line) => {
       if (line.startsWith('EHLO')) s.write('250 hi\r\n');
     });
-    const m2 = mailer({ host: '127.0.0.1', port: mute.port, secure: 'none', commandTimeoutMs: 150 });
+    const m2 = mailer({
+      host: '127.0.0.1',
+      port: mute.port,
+      secure: 'none',
+      commandTimeoutMs: 150,
+    });
     const err2 = await rejection(m2.send(MSG));
     expect(err2.code).toBe(ERROR_CODES.TIMEOUT);
     expect(err2.message).toContain('MAIL FROM');
@@ -407,7 +454,9 @@ describe('scripted servers (raw sockets)', () => {
     const closedPort = (probe.address() as AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
     expect(port).not.toBe(closedPort);
-    const err = await rejection(mailer({ host: '127.0.0.1', port: closedPort, secure: 'none' }).send(MSG));
+    const err = await rejection(
+      mailer({ host: '127.0.0.1', port: closedPort, secure: 'none' }).send(MSG),
+    );
     expect(err.code).toBe(ERROR_CODES.CONNECTION_FAILED);
     expect(err.message).toContain(`127.0.0.1:${closedPort}`);
   });
