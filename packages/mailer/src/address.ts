@@ -59,7 +59,7 @@ function hasControl(s: string): boolean {
  * parsers disagree about who the recipient is (nodemailer's 2025 misdelivery advisory).
  * @see RFC 5321 §4.1.2, RFC 5322 §3.4.1
  */
-export function assertAddrSpec(spec: string): void {
+function assertAddrSpec(spec: string): void {
   const at = spec.lastIndexOf('@');
   if (at <= 0 || at === spec.length - 1) throw invalid('expected local@domain', spec);
   if (spec.length > MAX_ADDRESS) throw invalid(`longer than ${MAX_ADDRESS} characters`, spec);

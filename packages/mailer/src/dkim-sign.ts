@@ -32,7 +32,7 @@ const DEFAULT_FIELDS = [
  * at the end go, and a non-empty body ends with CRLF.
  * @see RFC 6376 §3.4.4
  */
-export function canonicalizeBodyRelaxed(body: Buffer): Buffer {
+function canonicalizeBodyRelaxed(body: Buffer): Buffer {
   const lines = body.toString('latin1').split('\r\n');
   const out = lines.map((l) => l.replace(/[ \t]+/g, ' ').replace(/ $/, ''));
   while (out.length > 0 && out[out.length - 1] === '') out.pop();
@@ -40,7 +40,7 @@ export function canonicalizeBodyRelaxed(body: Buffer): Buffer {
 }
 
 /** Relaxed header canonicalisation of one field, without the CRLF. @see RFC 6376 §3.4.2 */
-export function canonicalizeHeaderRelaxed(name: string, value: string): string {
+function canonicalizeHeaderRelaxed(name: string, value: string): string {
   const v = value
     .replace(/\r\n/g, '')
     .replace(/[ \t]+/g, ' ')

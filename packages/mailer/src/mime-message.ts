@@ -143,7 +143,7 @@ const HEX = '0123456789ABCDEF';
  * Quoted-printable with soft breaks at 76 characters; CRLF in the input stays a hard break.
  * @see RFC 2045 §6.7
  */
-export function encodeQuotedPrintable(text: string): string {
+function encodeQuotedPrintable(text: string): string {
   const out: string[] = [];
   for (const line of toCrlf(text).split('\r\n')) {
     const bytes = Buffer.from(line);
@@ -193,7 +193,7 @@ async function* attachmentBytes(a: Attachment): AsyncIterable<Uint8Array> {
 }
 
 /** Base64 in 76-character lines, streamed: 57 input bytes make one line. @see RFC 2045 §6.8 */
-export async function* base64Lines(source: AsyncIterable<Uint8Array>): AsyncIterable<Buffer> {
+async function* base64Lines(source: AsyncIterable<Uint8Array>): AsyncIterable<Buffer> {
   let carry = Buffer.alloc(0);
   for await (const chunk of source) {
     const data = carry.length === 0 ? Buffer.from(chunk) : Buffer.concat([carry, chunk]);

@@ -587,7 +587,7 @@ export class SmtpConnection {
  * with CRLF "." CRLF. Tracks line starts across chunk boundaries.
  * @see RFC 5321 §4.5.2
  */
-export async function* dotStuff(source: AsyncIterable<Uint8Array>): AsyncIterable<Buffer> {
+async function* dotStuff(source: AsyncIterable<Uint8Array>): AsyncIterable<Buffer> {
   let atLineStart = true;
   let prevCr = false;
   let lastTwo = [0x0d, 0x0a];

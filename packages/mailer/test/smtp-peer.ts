@@ -23,7 +23,7 @@ export interface Peer {
   connections(): number;
 }
 
-/** Server options; `key`/`cert` are spelled out because the typings' TLS base does not resolve here. */
+/** smtp-server options; its typings omit the TLS `key` and `cert` it accepts. */
 export type PeerOptions = SMTPServerOptions & { key?: string; cert?: string };
 
 export async function startPeer(options: PeerOptions = {}): Promise<Peer> {
