@@ -78,7 +78,7 @@ function isReplayable(message: MailMessage): boolean {
 
 /**
  * Sends mail over SMTP, with an optional connection pool, retries of transient failures and
- * DKIM signing. Create it with `createMailer(options)` or `Mailer.fromEnv()`.
+ * DKIM signing. Create it with `createMailer(options)` or `Mailer.fromEnv(process.env)`.
  *
  * @example
  * ```ts
@@ -130,12 +130,10 @@ export class Mailer implements MailSender {
   /**
    * A mailer from `RWS_SMTP_HOST`, `RWS_SMTP_PORT`, `RWS_SMTP_USER`, `RWS_SMTP_PASSWORD`,
    * `RWS_SMTP_FROM`, `RWS_SMTP_TLS` (`starttls` | `smtps` | `none`) and `RWS_SMTP_TIMEOUT_MS`;
-   * `overrides` win over the environment.
+   * `overrides` win over the environment. The caller passes the environment (`process.env`):
+   * the library never reads it by itself.
    */
-  static fromEnv(
-    env: NodeJS.ProcessEnv = process.env,
-    overrides: Partial<MailerOptions> = {},
-  ): Mailer {
+  static fromEnv(env: NodeJS.ProcessEnv, overrides: Partial<MailerOptions> = {}): Mailer {
     return new Mailer({ ...mailerOptionsFromEnv(env), ...overrides });
   }
 
@@ -300,7 +298,7 @@ export function createMailer(options: MailerOptions): Mailer {
 const DEFAULT_PORTS: Record<SmtpSecurity, number> = { starttls: 587, smtps: 465, none: 25 };
 
 /** Reads `RWS_SMTP_*` into `MailerOptions`; throws `RWS_MAILER_INVALID_CONFIG` naming the variable. */
-export function mailerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): MailerOptions {
+export function mailerOptionsFromEnv(env: NodeJS.ProcessEnv): MailerOptions {
   const host = env['RWS_SMTP_HOST'];
   if (host === undefined || host === '')
     throw new MailerError(ERROR_CODES.INVALID_CONFIG, 'RWS_SMTP_HOST is not set');
