@@ -176,7 +176,21 @@ function textPart(contentType: string, text: string): { headers: string; body: s
   };
 }
 
+/** The attachment's bytes; a read failure becomes `RWS_MAILER_INVALID_MESSAGE` naming it. */
 async function* attachmentBytes(a: Attachment): AsyncIterable<Uint8Array> {
+  try {
+    yield* rawAttachmentBytes(a);
+  } catch (err) {
+    const name = a.filename ?? a.path ?? '';
+    throw new MailerError(
+      ERROR_CODES.INVALID_MESSAGE,
+      `attachment ${JSON.stringify(name)} cannot be read: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+async function* rawAttachmentBytes(a: Attachment): AsyncIterable<Uint8Array> {
   const c = a.content;
   if (a.path !== undefined) yield* createReadStream(a.path) as AsyncIterable<Uint8Array>;
   else if (typeof c === 'string') yield Buffer.from(c);

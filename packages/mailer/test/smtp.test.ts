@@ -311,6 +311,24 @@ describe('TLS', () => {
   });
 });
 
+test('verify() checks the settings; a missing attachment file is RWS_MAILER_INVALID_MESSAGE', async () => {
+  const peer = await startPeer({ disabledCommands: ['STARTTLS', 'AUTH'] });
+  const m = mailer({ host: '127.0.0.1', port: peer.port, secure: 'none' });
+  await m.verify();
+  expect((await rejection(mailer({ host: '127.0.0.1', port: peer.port }).verify())).code).toBe(
+    ERROR_CODES.TLS_REQUIRED,
+  );
+  const err = await rejection(
+    m.send({ ...MSG, attachments: [{ path: '/nonexistent/rws-mailer-missing.pdf' }] }),
+  );
+  expect(err.code).toBe(ERROR_CODES.INVALID_MESSAGE);
+  expect(err.message).toContain('rws-mailer-missing.pdf');
+  expect(peer.received).toHaveLength(0);
+  // The broken DATA closed that connection; the next message goes through.
+  await m.send(MSG);
+  expect(peer.received).toHaveLength(1);
+});
+
 describe('pool', () => {
   test('at most maxConnections at once, maxMessagesPerConnection each, connections reused', async () => {
     const peer = await startPeer({ disabledCommands: ['STARTTLS', 'AUTH'] });
