@@ -40,6 +40,8 @@ export interface MailerOptions extends SmtpConnectionOptions {
   retries?: number | undefined;
   /** Delay before retry n is n times this. Default 1000 ms. */
   retryDelayMs?: number | undefined;
+  /** At most `maxMessages` messages start in any `perMs` window (a sliding window); the rest wait. */
+  rateLimit?: { maxMessages: number; perMs: number } | undefined;
 }
 
 /** What `send` resolves with. */
@@ -98,6 +100,9 @@ export class Mailer implements MailSender {
   readonly #waiters: Array<() => void> = [];
   #open = 0;
   #isClosed = false;
+  /** Start times of the messages inside the current rate window, oldest first. */
+  readonly #starts: number[] = [];
+  #rateQueue: Promise<void> = Promise.resolve();
 
   constructor(options: MailerOptions) {
     if (typeof options.host !== 'string' || options.host === '')
@@ -123,6 +128,10 @@ export class Mailer implements MailSender {
     this.#idleTimeoutMs = pool ? positive('pool.idleTimeoutMs', pool.idleTimeoutMs, 10_000) : 1;
     this.#retries = options.retries ?? 2;
     this.#retryDelayMs = options.retryDelayMs ?? 1000;
+    if (options.rateLimit) {
+      positive('rateLimit.maxMessages', options.rateLimit.maxMessages, 1);
+      positive('rateLimit.perMs', options.rateLimit.perMs, 1);
+    }
     if (!(Number.isInteger(this.#retries) && this.#retries >= 0))
       throw new MailerError(ERROR_CODES.INVALID_CONFIG, `retries must be a non-negative integer`);
   }
@@ -167,6 +176,7 @@ export class Mailer implements MailSender {
     }
     for (let attempt = 0; ; attempt++) {
       options.signal?.throwIfAborted();
+      await this.#rateSlot(options.signal);
       try {
         const result = await this.#sendOnce(built, headers, body);
         return { ...result, messageId: built.messageId, envelope: built.envelope };
@@ -176,6 +186,26 @@ export class Mailer implements MailSender {
         await sleep(this.#retryDelayMs * (attempt + 1), undefined, { signal: options.signal });
       }
     }
+  }
+
+  /** Waits for a slot in the rate window; callers queue in order so none starves. */
+  #rateSlot(signal: AbortSignal | undefined): Promise<void> {
+    const limit = this.#options.rateLimit;
+    if (!limit) return Promise.resolve();
+    const slot = this.#rateQueue.then(async () => {
+      for (;;) {
+        const now = Date.now();
+        while (this.#starts.length > 0 && (this.#starts[0] as number) <= now - limit.perMs)
+          this.#starts.shift();
+        if (this.#starts.length < limit.maxMessages) {
+          this.#starts.push(now);
+          return;
+        }
+        await sleep((this.#starts[0] as number) + limit.perMs - now, undefined, { signal });
+      }
+    });
+    this.#rateQueue = slot.catch(() => undefined);
+    return slot;
   }
 
   async #sendOnce(

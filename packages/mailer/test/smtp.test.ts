@@ -367,6 +367,22 @@ describe('pool', () => {
     expect(peer.connections()).toBe(2);
   });
 
+  test('rateLimit: at most maxMessages start per window', async () => {
+    const peer = await startPeer({ disabledCommands: ['STARTTLS', 'AUTH'] });
+    const m = mailer({
+      host: '127.0.0.1',
+      port: peer.port,
+      secure: 'none',
+      pool: { maxConnections: 5 },
+      rateLimit: { maxMessages: 2, perMs: 300 },
+    });
+    const start = Date.now();
+    await Promise.all(Array.from({ length: 5 }, () => m.send(MSG)));
+    // Windows start at 0, 300 and 600 ms: two, two, one.
+    expect(Date.now() - start).toBeGreaterThanOrEqual(590);
+    expect(peer.received).toHaveLength(5);
+  });
+
   test('close() refuses further sends', async () => {
     const peer = await startPeer({ disabledCommands: ['STARTTLS', 'AUTH'] });
     const m = mailer({ host: '127.0.0.1', port: peer.port, secure: 'none', pool: true });
