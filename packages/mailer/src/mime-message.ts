@@ -303,12 +303,16 @@ export function buildMessage(message: MailMessage): BuiltMessage {
   const cc = optionalList(message.cc);
   const bcc = optionalList(message.bcc);
   const replyTo = optionalList(message.replyTo);
+  // Envelope domains are IDNA A-labels: valid with or without SMTPUTF8 (RFC 6531 §3.2).
   const envelope: Envelope = message.envelope
     ? {
-        from: parseAddress(message.envelope.from).address,
-        to: message.envelope.to.map((t) => parseAddress(t).address),
+        from: envelopeAddress(parseAddress(message.envelope.from).address),
+        to: message.envelope.to.map((t) => envelopeAddress(parseAddress(t).address)),
       }
-    : { from: from.address, to: [...to, ...cc, ...bcc].map((a) => a.address) };
+    : {
+        from: envelopeAddress(from.address),
+        to: [...to, ...cc, ...bcc].map((a) => envelopeAddress(a.address)),
+      };
   if (envelope.to.length === 0)
     throw new MailerError(ERROR_CODES.INVALID_MESSAGE, 'the message has no recipient');
   const utf8 = [envelope.from, ...envelope.to].some(needsSmtpUtf8);

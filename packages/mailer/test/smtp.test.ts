@@ -159,6 +159,18 @@ describe('plain SMTP', () => {
     expect(peer.received.at(-1)?.to).toEqual(['bob@example.org']);
   });
 
+  test('SMTPUTF8: a non-ASCII local part is sent with SMTPUTF8; Unicode domains go out as IDNA', async () => {
+    const peer = await startPeer({ disabledCommands: ['STARTTLS', 'AUTH'] });
+    const m = mailer({ host: '127.0.0.1', port: peer.port, secure: 'none' });
+    const info = await m.send({ ...MSG, to: ['josé@example.org', 'bob@bücher.example'] });
+    expect(info.accepted).toEqual(['josé@example.org', 'bob@xn--bcher-kva.example']);
+    // smtp-server turns A-labels back into Unicode, so its view is the Unicode form.
+    expect(peer.received[0]?.to).toEqual(['josé@example.org', 'bob@bücher.example']);
+    const parsed = await simpleParser(peer.received[0]?.raw as Buffer);
+    const to = Array.isArray(parsed.to) ? parsed.to[0] : parsed.to;
+    expect(to?.value.map((v) => v.address)).toEqual(['josé@example.org', 'bob@bücher.example']);
+  });
+
   test('SIZE: a message over the advertised limit is refused', async () => {
     const peer = await startPeer({ disabledCommands: ['STARTTLS', 'AUTH'], size: 2000 });
     const m = mailer({ host: '127.0.0.1', port: peer.port, secure: 'none' });
@@ -471,6 +483,32 @@ describe('scripted servers (raw sockets)', () => {
     const err2 = await rejection(m2.send(MSG));
     expect(err2.code).toBe(ERROR_CODES.TIMEOUT);
     expect(err2.message).toContain('MAIL FROM');
+  });
+
+  test('SMTPUTF8 goes on MAIL FROM when offered; without it a UTF-8 local part is refused', async () => {
+    const script =
+      (ext: string) =>
+      (s: Socket, line: string): void => {
+        if (line.startsWith('EHLO')) s.write(`250-hi\r\n250 ${ext}\r\n`);
+        else if (line.startsWith('MAIL') || line.startsWith('RCPT')) s.write('250 ok\r\n');
+        else if (line === 'DATA') s.write('354 go\r\n');
+        else if (line === '.') s.write('250 queued\r\n');
+      };
+    const withUtf8 = await rawServer('220 hi\r\n', script('SMTPUTF8'));
+    await mailer({ host: '127.0.0.1', port: withUtf8.port, secure: 'none' }).send({
+      ...MSG,
+      to: 'josé@example.org',
+    });
+    expect(withUtf8.lines).toContain('MAIL FROM:<ada@example.com> SMTPUTF8');
+    const without = await rawServer('220 hi\r\n', script('8BITMIME'));
+    const err = await rejection(
+      mailer({ host: '127.0.0.1', port: without.port, secure: 'none' }).send({
+        ...MSG,
+        to: 'josé@example.org',
+      }),
+    );
+    expect(err.code).toBe(ERROR_CODES.INVALID_MESSAGE);
+    expect(without.lines.some((l) => l.startsWith('MAIL'))).toBe(false);
   });
 
   test('a malformed reply is a protocol error', async () => {
