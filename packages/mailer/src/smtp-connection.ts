@@ -342,6 +342,12 @@ export class SmtpConnection {
   async #upgrade(): Promise<void> {
     const plain = this.#socket as Socket;
     this.#detach(plain);
+    // Bytes after the 220 reply to STARTTLS arrived in clear text; reading them as replies in
+    // the TLS session is the STARTTLS response-injection attack. @see RFC 3207 §4.2, CVE-2011-0411
+    if (this.#buffer !== '' || this.#replies.length > 0 || this.#lines.length > 0)
+      throw this.#fail(
+        new MailerError(ERROR_CODES.PROTOCOL, 'the server sent data after its STARTTLS reply'),
+      );
     const o = this.#options;
     const tls: TLSSocket = tlsConnect({ servername: o.host, ...o.tls, socket: plain });
     this.#socket = tls;

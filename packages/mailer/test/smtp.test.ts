@@ -511,6 +511,16 @@ describe('scripted servers (raw sockets)', () => {
     expect(without.lines.some((l) => l.startsWith('MAIL'))).toBe(false);
   });
 
+  test('STARTTLS response injection: clear-text bytes after the 220 are refused', async () => {
+    const { port } = await rawServer('220 hi\r\n', (s, line) => {
+      if (line.startsWith('EHLO')) s.write('250-hi\r\n250 STARTTLS\r\n');
+      else if (line === 'STARTTLS') s.write('220 go ahead\r\n250 injected\r\n');
+    });
+    const err = await rejection(mailer({ host: 'localhost', port }).send(MSG));
+    expect(err.code).toBe(ERROR_CODES.PROTOCOL);
+    expect(err.message).toContain('after its STARTTLS reply');
+  });
+
   test('a malformed reply is a protocol error', async () => {
     const { port } = await rawServer('220 hi\r\n', (s) => {
       s.write('hello there\r\n');
