@@ -45,6 +45,7 @@ const NAMES = [
   'mcp-server',
   'storage-files',
   'jobs-queue',
+  'mailer-contact',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -433,6 +434,36 @@ describe('examples', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'ping' }),
     });
     expect(noSession.status).toBe(400);
+  });
+
+  test('mailer-contact: POST /contact records a multipart message; a bad address is 400', async () => {
+    const { url } = ex('mailer-contact');
+    const res = await fetch(`${url}/contact`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'Zoë', email: 'zoe@example.com', message: 'Hello <b>team</b>' }),
+    });
+    expect(res.status).toBe(202);
+    const { messageId } = (await res.json()) as { messageId: string };
+    const outbox = (await (await fetch(`${url}/outbox`)).json()) as Array<{
+      envelope: { to: string[] };
+      messageId: string;
+      raw: string;
+    }>;
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0]?.messageId).toBe(messageId);
+    expect(outbox[0]?.envelope.to).toEqual(['team@example.com']);
+    expect(outbox[0]?.raw).toContain('Reply-To: =?UTF-8?B?');
+    expect(outbox[0]?.raw).toContain('multipart/alternative');
+    expect(outbox[0]?.raw).toContain('&lt;b&gt;team&lt;/b&gt;');
+    const bad = await fetch(`${url}/contact`, {
+      method: 'POST',
+      body: JSON.stringify({
+        name: 'x',
+        email: 'x@y.com\r\nBcc: victim@example.com',
+        message: 'hi',
+      }),
+    });
+    expect(bad.status).toBe(400);
   });
 
   test('orm-users-api: insert, 409 on a duplicate, keyset pages with Link, 404, bad cursor 400', async () => {

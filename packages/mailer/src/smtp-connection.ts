@@ -1,0 +1,590 @@
+import { createHmac } from 'node:crypto';
+import { connect as netConnect, type Socket } from 'node:net';
+import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { ERROR_CODES, MailerError } from './errors.js';
+import { dotStuff } from './internal/dot-stuff.js';
+
+/** Credentials: a password (PLAIN, LOGIN, CRAM-MD5) or an OAuth 2 access token (XOAUTH2). */
+export type SmtpAuth =
+  | { user: string; pass: string; method?: 'PLAIN' | 'LOGIN' | 'CRAM-MD5' | undefined }
+  | { user: string; accessToken: string };
+
+/** How the connection is secured. */
+export type SmtpSecurity = 'starttls' | 'smtps' | 'none';
+
+/** Options of one SMTP connection. */
+export interface SmtpConnectionOptions {
+  host: string;
+  port: number;
+  /**
+   * `starttls` (default): upgrade with STARTTLS and fail when the server does not offer it;
+   * `smtps`: TLS from the first byte (port 465); `none`: plain text.
+   */
+  secure?: SmtpSecurity | undefined;
+  auth?: SmtpAuth | undefined;
+  /** Allow AUTH over a plain-text connection. Default false: credentials never cross in clear. */
+  allowPlainTextAuth?: boolean | undefined;
+  /** TLS options (`ca`, `servername`, `rejectUnauthorized`…) for STARTTLS and SMTPS. */
+  tls?: ConnectionOptions | undefined;
+  /** The name sent in EHLO/HELO. Default `localhost`. */
+  clientName?: string | undefined;
+  connectTimeoutMs?: number | undefined;
+  greetingTimeoutMs?: number | undefined;
+  /** Per command; DATA's final reply gets the same budget after the last byte. */
+  commandTimeoutMs?: number | undefined;
+}
+
+/** One SMTP reply: the code and its text lines. */
+export interface SmtpReply {
+  readonly code: number;
+  readonly lines: readonly string[];
+}
+
+/** What the server accepted for one message. */
+export interface SendResult {
+  readonly accepted: readonly string[];
+  readonly rejected: readonly string[];
+  /** The final reply to DATA (e.g. `250 2.0.0 Ok: queued as …`). */
+  readonly response: string;
+}
+
+const MAX_LINE = 4096;
+const MAX_REPLY_LINES = 100;
+
+type Waiter = { resolve: (r: SmtpReply) => void; reject: (e: Error) => void };
+
+/**
+ * One SMTP client connection (RFC 5321): greeting, EHLO (HELO fallback), STARTTLS, AUTH,
+ * MAIL/RCPT/DATA with PIPELINING when offered, RSET and QUIT. Not for concurrent use: the
+ * pool in `Mailer` hands a connection to one message at a time.
+ */
+export class SmtpConnection {
+  readonly #options: SmtpConnectionOptions;
+  #socket: Socket | undefined;
+  #buffer = '';
+  #lines: string[] = [];
+  #replies: SmtpReply[] = [];
+  #waiters: Waiter[] = [];
+  #failure: Error | undefined;
+  #extensions = new Map<string, string>();
+  #isTls = false;
+  #isClosed = false;
+
+  constructor(options: SmtpConnectionOptions) {
+    this.#options = options;
+  }
+
+  /** The EHLO extensions (upper-case keyword → parameters). */
+  get extensions(): ReadonlyMap<string, string> {
+    return this.#extensions;
+  }
+
+  /** True once the connection failed or was closed. */
+  get isClosed(): boolean {
+    return this.#isClosed;
+  }
+
+  /** True when the conversation runs over TLS (SMTPS or after STARTTLS). */
+  get isSecure(): boolean {
+    return this.#isTls;
+  }
+
+  /** Connects, reads the greeting, says EHLO, upgrades with STARTTLS and authenticates. */
+  async open(): Promise<void> {
+    const o = this.#options;
+    const secure = o.secure ?? 'starttls';
+    await this.#connect(secure === 'smtps');
+    const greeting = await this.#read(o.greetingTimeoutMs ?? 30_000, 'greeting');
+    if (greeting.code !== 220) throw this.#replyError(greeting, 'greeting');
+    await this.#hello();
+    if (secure === 'starttls') {
+      if (!this.#extensions.has('STARTTLS'))
+        throw this.#fail(
+          new MailerError(
+            ERROR_CODES.TLS_REQUIRED,
+            `${o.host}:${o.port} does not offer STARTTLS (set secure: 'none' to send in plain text)`,
+          ),
+        );
+      await this.#expect('STARTTLS', 'STARTTLS', 220);
+      await this.#upgrade();
+      await this.#hello();
+    }
+    if (o.auth) await this.#authenticate(o.auth);
+  }
+
+  async #connect(tls: boolean): Promise<void> {
+    const o = this.#options;
+    const timeoutMs = o.connectTimeoutMs ?? 30_000;
+    const socket: Socket = tls
+      ? tlsConnect({ servername: o.host, ...o.tls, host: o.host, port: o.port })
+      : netConnect({ host: o.host, port: o.port });
+    this.#socket = socket;
+    this.#isTls = tls;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(
+          new MailerError(
+            ERROR_CODES.TIMEOUT,
+            `connecting to ${o.host}:${o.port} timed out after ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      socket.once(tls ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        resolve();
+      });
+      const onError = (err: Error): void => {
+        clearTimeout(timer);
+        reject(
+          new MailerError(
+            ERROR_CODES.CONNECTION_FAILED,
+            `cannot connect to ${o.host}:${o.port}: ${err.message}`,
+            {
+              cause: err,
+            },
+          ),
+        );
+      };
+      socket.once('error', onError);
+    }).catch((err: unknown) => {
+      this.#isClosed = true;
+      throw err;
+    });
+    this.#attach(socket);
+  }
+
+  #attach(socket: Socket): void {
+    socket.setEncoding('utf8');
+    socket.on('data', this.#onData);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onClose);
+  }
+
+  #detach(socket: Socket): void {
+    socket.off('data', this.#onData);
+    socket.off('error', this.#onError);
+    socket.off('close', this.#onClose);
+  }
+
+  #onData = (chunk: string): void => {
+    this.#buffer += chunk;
+    let nl = this.#buffer.indexOf('\n');
+    while (nl !== -1) {
+      const line = this.#buffer.slice(0, nl).replace(/\r$/, '');
+      this.#buffer = this.#buffer.slice(nl + 1);
+      this.#onLine(line);
+      if (this.#failure) return;
+      nl = this.#buffer.indexOf('\n');
+    }
+    if (this.#buffer.length > MAX_LINE)
+      this.#fail(new MailerError(ERROR_CODES.PROTOCOL, `reply line longer than ${MAX_LINE} bytes`));
+  };
+
+  /** Multi-line replies are `250-…` lines ending with `250 …`. @see RFC 5321 §4.2.1 */
+  #onLine(line: string): void {
+    const m = /^([2-5][0-9][0-9])([ -]|$)(.*)$/.exec(line);
+    if (!m) {
+      this.#fail(
+        new MailerError(
+          ERROR_CODES.PROTOCOL,
+          `malformed SMTP reply ${JSON.stringify(line.slice(0, 100))}`,
+        ),
+      );
+      return;
+    }
+    this.#lines.push(m[3] ?? '');
+    if (this.#lines.length > MAX_REPLY_LINES) {
+      this.#fail(
+        new MailerError(ERROR_CODES.PROTOCOL, `reply longer than ${MAX_REPLY_LINES} lines`),
+      );
+      return;
+    }
+    if (m[2] === '-') return;
+    const reply: SmtpReply = { code: Number(m[1]), lines: this.#lines };
+    this.#lines = [];
+    const waiter = this.#waiters.shift();
+    if (waiter) waiter.resolve(reply);
+    else this.#replies.push(reply);
+  }
+
+  #onError = (err: Error): void => {
+    this.#fail(
+      new MailerError(
+        ERROR_CODES.CONNECTION_FAILED,
+        `connection to ${this.#options.host}:${this.#options.port} failed: ${err.message}`,
+        {
+          cause: err,
+        },
+      ),
+    );
+  };
+
+  #onClose = (): void => {
+    this.#fail(
+      new MailerError(
+        ERROR_CODES.CONNECTION_FAILED,
+        `${this.#options.host}:${this.#options.port} closed the connection`,
+      ),
+    );
+  };
+
+  #fail(err: Error): Error {
+    if (!this.#failure) this.#failure = err;
+    this.#isClosed = true;
+    this.#socket?.destroy();
+    for (const w of this.#waiters.splice(0)) w.reject(this.#failure);
+    return this.#failure;
+  }
+
+  #read(timeoutMs: number, step: string): Promise<SmtpReply> {
+    const queued = this.#replies.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise<SmtpReply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#fail(
+          new MailerError(ERROR_CODES.TIMEOUT, `no reply to ${step} within ${timeoutMs} ms`),
+        );
+      }, timeoutMs);
+      this.#waiters.push({
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+    });
+  }
+
+  #write(data: string | Uint8Array): Promise<void> {
+    const socket = this.#socket;
+    if (!socket || this.#failure)
+      return Promise.reject(this.#failure ?? new Error('not connected'));
+    if (socket.write(data)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const onDrain = (): void => {
+        socket.off('close', onClose);
+        resolve();
+      };
+      const onClose = (): void => {
+        socket.off('drain', onDrain);
+        reject(
+          this.#failure ?? new MailerError(ERROR_CODES.CONNECTION_FAILED, 'connection closed'),
+        );
+      };
+      socket.once('drain', onDrain);
+      socket.once('close', onClose);
+    });
+  }
+
+  #timeout(): number {
+    return this.#options.commandTimeoutMs ?? 60_000;
+  }
+
+  /** Sends one command line and reads its reply. `label` names it in errors (never AUTH data). */
+  async command(line: string, label: string): Promise<SmtpReply> {
+    await this.#write(`${line}\r\n`);
+    return this.#read(this.#timeout(), label);
+  }
+
+  async #expect(line: string, label: string, ...codes: number[]): Promise<SmtpReply> {
+    const reply = await this.command(line, label);
+    if (!codes.includes(reply.code)) throw this.#replyError(reply, label);
+    return reply;
+  }
+
+  #replyError(
+    reply: SmtpReply,
+    label: string,
+    code?: (typeof ERROR_CODES)[keyof typeof ERROR_CODES],
+  ): MailerError {
+    const text = reply.lines.join('\n');
+    const c =
+      code ??
+      (reply.code >= 500
+        ? ERROR_CODES.REJECTED
+        : reply.code >= 400
+          ? ERROR_CODES.TEMPORARY_FAILURE
+          : ERROR_CODES.PROTOCOL);
+    return new MailerError(c, `${label} failed: ${reply.code} ${text}`, {
+      smtpCode: reply.code,
+      smtpText: text,
+      command: label,
+    });
+  }
+
+  async #hello(): Promise<void> {
+    const name = this.#options.clientName ?? 'localhost';
+    if (!/^[A-Za-z0-9.\-[\]:]+$/.test(name))
+      throw new MailerError(
+        ERROR_CODES.INVALID_CONFIG,
+        `clientName ${JSON.stringify(name)} is not a host name`,
+      );
+    let reply = await this.command(`EHLO ${name}`, 'EHLO');
+    this.#extensions = new Map();
+    if (reply.code === 250) {
+      for (const line of reply.lines.slice(1)) {
+        const [kw = '', ...rest] = line.trim().split(/\s+/);
+        this.#extensions.set(kw.toUpperCase(), rest.join(' '));
+      }
+      return;
+    }
+    // An old server without ESMTP: HELO, and none of the extensions. @see RFC 5321 §3.2
+    reply = await this.command(`HELO ${name}`, 'HELO');
+    if (reply.code !== 250) throw this.#replyError(reply, 'HELO');
+  }
+
+  async #upgrade(): Promise<void> {
+    const plain = this.#socket as Socket;
+    this.#detach(plain);
+    // Bytes after the 220 reply to STARTTLS arrived in clear text; reading them as replies in
+    // the TLS session is the STARTTLS response-injection attack. @see RFC 3207 §4.2, CVE-2011-0411
+    if (this.#buffer !== '' || this.#replies.length > 0 || this.#lines.length > 0)
+      throw this.#fail(
+        new MailerError(ERROR_CODES.PROTOCOL, 'the server sent data after its STARTTLS reply'),
+      );
+    const o = this.#options;
+    const tls: TLSSocket = tlsConnect({ servername: o.host, ...o.tls, socket: plain });
+    this.#socket = tls;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new MailerError(ERROR_CODES.TIMEOUT, `TLS handshake with ${o.host}:${o.port} timed out`),
+        );
+      }, o.connectTimeoutMs ?? 30_000);
+      tls.once('secureConnect', () => {
+        clearTimeout(timer);
+        tls.off('error', onError);
+        resolve();
+      });
+      const onError = (err: Error): void => {
+        clearTimeout(timer);
+        reject(
+          new MailerError(
+            ERROR_CODES.CONNECTION_FAILED,
+            `STARTTLS with ${o.host}:${o.port} failed: ${err.message}`,
+            {
+              cause: err,
+            },
+          ),
+        );
+      };
+      tls.once('error', onError);
+    }).catch((err: unknown) => {
+      throw this.#fail(err as Error);
+    });
+    this.#isTls = true;
+    this.#buffer = '';
+    this.#attach(tls);
+  }
+
+  async #authenticate(auth: SmtpAuth): Promise<void> {
+    if (!this.#isTls && this.#options.allowPlainTextAuth !== true)
+      throw this.#fail(
+        new MailerError(
+          ERROR_CODES.TLS_REQUIRED,
+          'refusing to send credentials over a plain-text connection (set allowPlainTextAuth to allow it)',
+        ),
+      );
+    const offered = new Set((this.#extensions.get('AUTH') ?? '').toUpperCase().split(/\s+/));
+    const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
+    const check = (reply: SmtpReply, label: string): void => {
+      if (reply.code !== 235) throw this.#replyError(reply, label, ERROR_CODES.AUTH_FAILED);
+    };
+    if ('accessToken' in auth) {
+      if (!offered.has('XOAUTH2')) throw this.#noMechanism('XOAUTH2', offered);
+      let reply = await this.command(
+        `AUTH XOAUTH2 ${b64(`user=${auth.user}\x01auth=Bearer ${auth.accessToken}\x01\x01`)}`,
+        'AUTH XOAUTH2',
+      );
+      // On failure the server sends a 334 with a JSON error and waits for an empty line.
+      if (reply.code === 334) reply = await this.command('', 'AUTH XOAUTH2');
+      return check(reply, 'AUTH XOAUTH2');
+    }
+    const method =
+      auth.method ?? (['PLAIN', 'LOGIN', 'CRAM-MD5'] as const).find((m) => offered.has(m));
+    if (method === undefined || !offered.has(method))
+      throw this.#noMechanism(method ?? 'PLAIN, LOGIN or CRAM-MD5', offered);
+    if (method === 'PLAIN') {
+      return check(
+        await this.command(`AUTH PLAIN ${b64(`\0${auth.user}\0${auth.pass}`)}`, 'AUTH PLAIN'),
+        'AUTH PLAIN',
+      );
+    }
+    if (method === 'LOGIN') {
+      let reply = await this.command('AUTH LOGIN', 'AUTH LOGIN');
+      if (reply.code !== 334) return check(reply, 'AUTH LOGIN');
+      reply = await this.command(b64(auth.user), 'AUTH LOGIN');
+      if (reply.code !== 334) return check(reply, 'AUTH LOGIN');
+      return check(await this.command(b64(auth.pass), 'AUTH LOGIN'), 'AUTH LOGIN');
+    }
+    const reply = await this.command('AUTH CRAM-MD5', 'AUTH CRAM-MD5');
+    if (reply.code !== 334) return check(reply, 'AUTH CRAM-MD5');
+    const challenge = Buffer.from(reply.lines[0] ?? '', 'base64').toString('utf8');
+    const digest = createHmac('md5', auth.pass).update(challenge).digest('hex');
+    return check(
+      await this.command(b64(`${auth.user} ${digest}`), 'AUTH CRAM-MD5'),
+      'AUTH CRAM-MD5',
+    );
+  }
+
+  #noMechanism(wanted: string, offered: Set<string>): MailerError {
+    return new MailerError(
+      ERROR_CODES.AUTH_FAILED,
+      `the server offers no usable AUTH mechanism (wanted ${wanted}, offered ${[...offered].filter(Boolean).join(' ') || 'none'})`,
+    );
+  }
+
+  /**
+   * Sends one message: MAIL FROM, RCPT TO per recipient and DATA (pipelined when the server
+   * offers PIPELINING), then the content dot-stuffed and the final `.`. Recipients the server
+   * refuses are reported in `rejected`; the message goes to the others. `content` must use CRLF.
+   * @see RFC 5321 §4.1.1.4 (DATA), §4.5.2 (transparency), RFC 2920 (PIPELINING)
+   */
+  async send(
+    envelope: { from: string; to: readonly string[] },
+    content: AsyncIterable<Uint8Array>,
+    params: { smtpUtf8?: boolean; eightBit?: boolean; size?: number } = {},
+  ): Promise<SendResult> {
+    let mailParams = '';
+    if (params.smtpUtf8) {
+      if (!this.#extensions.has('SMTPUTF8'))
+        throw new MailerError(
+          ERROR_CODES.INVALID_MESSAGE,
+          'an address needs SMTPUTF8, which the server does not offer',
+        );
+      mailParams += ' SMTPUTF8';
+    }
+    if (params.eightBit && this.#extensions.has('8BITMIME')) mailParams += ' BODY=8BITMIME';
+    const maxSize = Number(this.#extensions.get('SIZE') ?? '0') || 0;
+    if (params.size !== undefined && this.#extensions.has('SIZE')) {
+      if (maxSize > 0 && params.size > maxSize)
+        throw new MailerError(
+          ERROR_CODES.MESSAGE_TOO_LARGE,
+          `the message (${params.size} bytes) exceeds the server's SIZE ${maxSize}`,
+        );
+      mailParams += ` SIZE=${params.size}`;
+    }
+    const commands: Array<[string, string]> = [
+      [`MAIL FROM:<${envelope.from}>${mailParams}`, 'MAIL FROM'],
+    ];
+    for (const to of envelope.to) commands.push([`RCPT TO:<${to}>`, `RCPT TO <${to}>`]);
+    commands.push(['DATA', 'DATA']);
+    const replies: SmtpReply[] = [];
+    if (this.#extensions.has('PIPELINING')) {
+      await this.#write(commands.map((c) => `${c[0]}\r\n`).join(''));
+      for (const [, label] of commands) replies.push(await this.#read(this.#timeout(), label));
+    } else {
+      for (const [line, label] of commands) {
+        const reply = await this.command(line, label);
+        replies.push(reply);
+        // Without pipelining, stop at the first refusal that makes the rest pointless.
+        if (label === 'MAIL FROM' && reply.code !== 250) break;
+        if (label === 'DATA') break;
+        if (
+          replies.length === commands.length - 1 &&
+          !replies.slice(1).some((r) => r.code === 250 || r.code === 251)
+        )
+          break;
+      }
+    }
+    const mail = replies[0] as SmtpReply;
+    if (mail.code !== 250) {
+      await this.#drainAfterFailure(replies, commands.length);
+      throw this.#replyError(mail, 'MAIL FROM');
+    }
+    const accepted: string[] = [];
+    const rejected: string[] = [];
+    let lastRefusal: SmtpReply | undefined;
+    envelope.to.forEach((to, i) => {
+      const r = replies[i + 1];
+      if (r && (r.code === 250 || r.code === 251)) accepted.push(to);
+      else {
+        rejected.push(to);
+        lastRefusal = r ?? lastRefusal;
+      }
+    });
+    if (accepted.length === 0) {
+      await this.#drainAfterFailure(replies, commands.length);
+      const r = lastRefusal as SmtpReply;
+      const err = this.#replyError(r, 'RCPT TO');
+      throw new MailerError(
+        err.code as never,
+        `every recipient was refused: ${r.code} ${r.lines.join('\n')}`,
+        {
+          smtpCode: r.code,
+          smtpText: r.lines.join('\n'),
+          command: 'RCPT TO',
+          rejected,
+        },
+      );
+    }
+    const data = replies[commands.length - 1] as SmtpReply;
+    if (data.code !== 354) throw this.#replyError(data, 'DATA');
+    let bytes = 0;
+    for await (const chunk of dotStuff(content)) {
+      bytes += chunk.length;
+      if (maxSize > 0 && bytes > maxSize) {
+        // Nothing can end DATA but the final dot, and that would send a truncated message.
+        throw this.#fail(
+          new MailerError(
+            ERROR_CODES.MESSAGE_TOO_LARGE,
+            `the message exceeds the server's SIZE ${maxSize}`,
+          ),
+        );
+      }
+      await this.#write(chunk);
+    }
+    const done = await this.#read(this.#timeout(), 'end of DATA');
+    if (done.code !== 250) throw this.#replyError(done, 'end of DATA');
+    return { accepted, rejected, response: `${done.code} ${done.lines.join('\n')}` };
+  }
+
+  /** After a pipelined refusal, reads the replies still owed and resets the transaction. */
+  async #drainAfterFailure(replies: SmtpReply[], expected: number): Promise<void> {
+    // If DATA was pipelined and (oddly) accepted, only closing the connection ends it safely.
+    const last = replies[replies.length - 1];
+    if (replies.length === expected && last?.code === 354) {
+      this.#fail(
+        new MailerError(ERROR_CODES.CONNECTION_FAILED, 'DATA accepted without recipients'),
+      );
+      return;
+    }
+    await this.reset().catch(() => undefined);
+  }
+
+  /** RSET: ends a transaction so the connection can carry the next message. */
+  async reset(): Promise<void> {
+    await this.#expect('RSET', 'RSET', 250);
+  }
+
+  /** QUIT politely (bounded by the command timeout), then closes the socket. */
+  async quit(): Promise<void> {
+    if (!this.#isClosed) {
+      try {
+        await this.command('QUIT', 'QUIT');
+      } catch {
+        // The goodbye is a courtesy; the socket goes either way.
+      }
+    }
+    this.destroy();
+  }
+
+  /** Closes the socket at once. */
+  destroy(): void {
+    this.#isClosed = true;
+    const socket = this.#socket;
+    if (socket) {
+      this.#detach(socket);
+      socket.on('error', () => undefined);
+      socket.destroy();
+    }
+    for (const w of this.#waiters.splice(0))
+      w.reject(this.#failure ?? new MailerError(ERROR_CODES.CLOSED, 'the connection was closed'));
+  }
+}

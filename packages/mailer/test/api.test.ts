@@ -1,0 +1,22 @@
+import { expect, it } from 'vitest';
+
+it('exports', async () => {
+  expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "ERROR_CODES",
+      "ERROR_DESCRIPTIONS",
+      "Mailer",
+      "MailerError",
+      "SmtpConnection",
+      "TestMailer",
+      "buildMessage",
+      "createMailer",
+      "createTestMailer",
+      "dkimSign",
+      "encodeWords",
+      "mailerOptionsFromEnv",
+      "parseAddress",
+      "parseAddressList",
+    ]
+  `);
+});
