@@ -328,6 +328,12 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
           body: req.body.length === 0 || upgrade !== null ? null : req.body,
           signal,
           timeouts,
+          // A backend's interim responses (103 Early Hints, 102) go on to the client
+          // (RFC 9110 §15.2); 100 belongs to this hop's Expect exchange and 101 to upgrades.
+          onInformational: (interim) => {
+            if (interim.status === 100 || interim.status === 101) return;
+            req.sendInformational?.(interim.status, withoutHopByHop(interim.headers));
+          },
         });
       } catch (err) {
         const code = classify(err, req, total);

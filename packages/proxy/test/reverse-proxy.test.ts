@@ -203,6 +203,23 @@ describe('reverseProxy: trailers', () => {
   });
 });
 
+describe('reverseProxy: informational responses (issue #9)', () => {
+  it("relays a backend's 103 Early Hints before the final response", async () => {
+    const { origin } = await backend((_req, res) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' }, () => {
+        setTimeout(() => res.end('final'), 20);
+      });
+    });
+    const p = await serveProxy(reverseProxy({ upstream: origin }));
+    const raw = await rawRequest(p, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    const hints = raw.indexOf('HTTP/1.1 103 Early Hints\r\n');
+    expect(hints).toBe(0);
+    expect(raw.toLowerCase()).toContain('link: </style.css>; rel=preload; as=style');
+    expect(raw.indexOf('HTTP/1.1 200 OK')).toBeGreaterThan(hints);
+    expect(raw.endsWith('final')).toBe(true);
+  });
+});
+
 describe('reverseProxy: pools', () => {
   it('proxies naming the same backend URL share one keep-alive pool', async () => {
     let connections = 0;
