@@ -1,6 +1,6 @@
 import { type Dialect, MysqlDialect, type MysqlPool } from 'kysely';
 import { ERROR_CODES, OrmError } from '../errors.js';
-import { type ErrorMapper, mappedDialect } from '../internal/mapped-dialect.js';
+import { type ErrorMapper, mappedDialect, networkTarget } from '../internal/mapped-dialect.js';
 
 /** Options of `createMysqlDialect` (MySQL 8 and MariaDB 10.6+). */
 export interface MysqlDialectOptions {
@@ -23,7 +23,7 @@ export interface MysqlDialectOptions {
  * precision is lost (the model columns turn them into bigint and decimal strings).
  */
 export function createMysqlDialect(options: MysqlDialectOptions): Dialect {
-  const target = mysqlTarget(options);
+  const target = networkTarget('mysql', 3306, options);
   const inner = new MysqlDialect({
     pool:
       options.pool ??
@@ -52,24 +52,6 @@ export function createMysqlDialect(options: MysqlDialectOptions): Dialect {
       }),
   });
   return mappedDialect(inner, target, mapMysqlError);
-}
-
-function mysqlTarget(o: MysqlDialectOptions) {
-  if (o.url !== undefined) {
-    const u = new URL(o.url);
-    return {
-      dialect: 'mysql' as const,
-      host: u.hostname,
-      port: u.port === '' ? 3306 : Number(u.port),
-      database: decodeURIComponent(u.pathname.slice(1)),
-    };
-  }
-  return {
-    dialect: 'mysql' as const,
-    host: o.host ?? 'localhost',
-    port: o.port ?? 3306,
-    database: o.database,
-  };
 }
 
 interface MysqlError {

@@ -1,6 +1,6 @@
 import { type Dialect, PostgresDialect, type PostgresPool } from 'kysely';
 import { ERROR_CODES, OrmError } from '../errors.js';
-import { type ErrorMapper, mappedDialect } from '../internal/mapped-dialect.js';
+import { type ErrorMapper, mappedDialect, networkTarget } from '../internal/mapped-dialect.js';
 
 /** Options of `createPostgresDialect`. */
 export interface PostgresDialectOptions {
@@ -22,7 +22,7 @@ export interface PostgresDialectOptions {
  * Constraint violations become OrmErrors; connection failures name host and database.
  */
 export function createPostgresDialect(options: PostgresDialectOptions): Dialect {
-  const target = postgresTarget(options);
+  const target = networkTarget('postgres', 5432, options);
   const inner = new PostgresDialect({
     pool:
       options.pool ??
@@ -44,24 +44,6 @@ export function createPostgresDialect(options: PostgresDialectOptions): Dialect 
       }),
   });
   return mappedDialect(inner, target, mapPostgresError);
-}
-
-function postgresTarget(o: PostgresDialectOptions) {
-  if (o.url !== undefined) {
-    const u = new URL(o.url);
-    return {
-      dialect: 'postgres' as const,
-      host: u.hostname,
-      port: u.port === '' ? 5432 : Number(u.port),
-      database: decodeURIComponent(u.pathname.slice(1)),
-    };
-  }
-  return {
-    dialect: 'postgres' as const,
-    host: o.host ?? 'localhost',
-    port: o.port ?? 5432,
-    database: o.database,
-  };
 }
 
 interface PgError {

@@ -17,6 +17,37 @@ export interface DbTarget {
   readonly database?: string | undefined;
 }
 
+/** The options a networked dialect is configured with: a URL, or host/port/database. */
+interface TargetOptions {
+  readonly url?: string | undefined;
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  readonly database?: string | undefined;
+}
+
+/** The `DbTarget` of a networked dialect's options; `defaultPort` when none is given. */
+export function networkTarget(
+  dialect: 'postgres' | 'mysql',
+  defaultPort: number,
+  o: TargetOptions,
+): DbTarget {
+  if (o.url !== undefined) {
+    const u = new URL(o.url);
+    return {
+      dialect,
+      host: u.hostname,
+      port: u.port === '' ? defaultPort : Number(u.port),
+      database: decodeURIComponent(u.pathname.slice(1)),
+    };
+  }
+  return {
+    dialect,
+    host: o.host ?? 'localhost',
+    port: o.port ?? defaultPort,
+    database: o.database,
+  };
+}
+
 /** Turns a driver error into an OrmError, or returns undefined to rethrow it unchanged. */
 export type ErrorMapper = (
   err: unknown,
