@@ -32,6 +32,26 @@ function prefixField(r: Reader, t: Table, path: KeyPath): string {
   return checkPathValue(r, r.string(t, p, path, true), [...path, p]) ?? '/';
 }
 
+/** A header rule as both directions have it. */
+type HeaderRule =
+  | { readonly type: 'header_set'; readonly name: string; readonly value: string }
+  | { readonly type: 'header_remove'; readonly name: string };
+
+/** `header_set` / `header_remove`: the same keys and checks for requests and responses. */
+function readHeaderRule(
+  r: Reader,
+  rule: Table,
+  p: KeyPath,
+  type: HeaderRule['type'],
+): HeaderRule | null {
+  r.keys(rule, p, type === 'header_set' ? ['type', 'name', 'value'] : ['type', 'name']);
+  const name = r.string(rule, 'name', p, true);
+  // Read before the name check, so a bad value is reported with a bad name.
+  const value = type === 'header_set' ? (r.string(rule, 'value', p) ?? '') : '';
+  if (name === null || !checkHeaderName(r, name, [...p, 'name'])) return null;
+  return type === 'header_set' ? { type, name, value } : { type, name };
+}
+
 export function readRewrite(r: Reader, v: unknown, path: KeyPath): GatewayMiddleware['rewrite'] {
   const t = r.table(v, path);
   if (t === null) return null;
@@ -44,19 +64,10 @@ export function readRewrite(r: Reader, v: unknown, path: KeyPath): GatewayMiddle
       const type = r.string(rule, 'type', p, true);
       const named = (keys: string[]) => r.keys(rule, p, ['type', ...keys]);
       switch (type) {
-        case 'header_set': {
-          named(['name', 'value']);
-          const name = r.string(rule, 'name', p, true);
-          const value = r.string(rule, 'value', p) ?? '';
-          if (name !== null && checkHeaderName(r, name, [...p, 'name']))
-            request.push({ type, name, value });
-          break;
-        }
+        case 'header_set':
         case 'header_remove': {
-          named(['name']);
-          const name = r.string(rule, 'name', p, true);
-          if (name !== null && checkHeaderName(r, name, [...p, 'name']))
-            request.push({ type, name });
+          const header = readHeaderRule(r, rule, p, type);
+          if (header !== null) request.push(header);
           break;
         }
         case 'uri_set': {
@@ -132,19 +143,10 @@ export function readRewrite(r: Reader, v: unknown, path: KeyPath): GatewayMiddle
       const type = r.string(rule, 'type', p, true);
       const named = (keys: string[]) => r.keys(rule, p, ['type', ...keys]);
       switch (type) {
-        case 'header_set': {
-          named(['name', 'value']);
-          const name = r.string(rule, 'name', p, true);
-          const value = r.string(rule, 'value', p) ?? '';
-          if (name !== null && checkHeaderName(r, name, [...p, 'name']))
-            response.push({ type, name, value });
-          break;
-        }
+        case 'header_set':
         case 'header_remove': {
-          named(['name']);
-          const name = r.string(rule, 'name', p, true);
-          if (name !== null && checkHeaderName(r, name, [...p, 'name']))
-            response.push({ type, name });
+          const header = readHeaderRule(r, rule, p, type);
+          if (header !== null) response.push(header);
           break;
         }
         case 'status':
