@@ -11,6 +11,7 @@ import { ERROR_CODES, StorageError } from '../errors.js';
 import { bodyChunks, PartReader } from '../internal/body-source.js';
 import { assertOpen, closedFlag } from '../internal/closed-flag.js';
 import { listLimit } from '../internal/list-sorted.js';
+import { throwResponseError } from '../internal/response-error.js';
 import { xmlBlocks, xmlValue } from '../internal/xml.js';
 import type {
   ByteRange,
@@ -170,16 +171,8 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
     return createHmac('sha256', key).update(stringToSign, 'utf8').digest('base64');
   }
 
-  async function fail(res: ClientResponse, operation: string, k: string): Promise<never> {
-    const text = await res.body.text({ limit: 64 * 1024 }).catch(() => '');
-    const code = res.headers.get('x-ms-error-code') ?? xmlValue(text, 'Code') ?? '';
-    const message = `Azure ${operation} ${JSON.stringify(k)}: ${res.status}${code === '' ? '' : ` ${code}`}`;
-    if (res.status === 403)
-      throw new StorageError(ERROR_CODES.ACCESS_DENIED, message, { status: 403 });
-    if (res.status === 404) throw new StorageError(ERROR_CODES.NOT_FOUND, message, { status: 404 });
-    if (res.status === 416)
-      throw new StorageError(ERROR_CODES.INVALID_RANGE, message, { status: 416 });
-    throw new StorageError(ERROR_CODES.REQUEST_FAILED, message, { status: 502 });
+  function fail(res: ClientResponse, operation: string, k: string): Promise<never> {
+    return throwResponseError('Azure', res, operation, k, res.headers.get('x-ms-error-code'));
   }
 
   function infoFromHeaders(k: string, headers: Headers, size: number): ObjectInfo {

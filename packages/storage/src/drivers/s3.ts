@@ -21,6 +21,7 @@ import { ERROR_CODES, StorageError } from '../errors.js';
 import { bodyChunks, PartReader } from '../internal/body-source.js';
 import { assertOpen, closedFlag } from '../internal/closed-flag.js';
 import { listLimit } from '../internal/list-sorted.js';
+import { throwResponseError } from '../internal/response-error.js';
 import { escapeXml, xmlBlocks, xmlValue } from '../internal/xml.js';
 import type {
   ByteRange,
@@ -190,16 +191,8 @@ export function createS3Storage(options: S3StorageOptions): Storage {
   }
 
   /** Reads the error body and throws a StorageError naming the operation and S3's code. */
-  async function fail(res: ClientResponse, operation: string, key: string): Promise<never> {
-    const text = await res.body.text({ limit: 64 * 1024 }).catch(() => '');
-    const code = xmlValue(text, 'Code') ?? '';
-    const message = `S3 ${operation} ${JSON.stringify(key)}: ${res.status}${code === '' ? '' : ` ${code}`}`;
-    if (res.status === 403)
-      throw new StorageError(ERROR_CODES.ACCESS_DENIED, message, { status: 403 });
-    if (res.status === 404) throw new StorageError(ERROR_CODES.NOT_FOUND, message, { status: 404 });
-    if (res.status === 416)
-      throw new StorageError(ERROR_CODES.INVALID_RANGE, message, { status: 416 });
-    throw new StorageError(ERROR_CODES.REQUEST_FAILED, message, { status: 502 });
+  function fail(res: ClientResponse, operation: string, key: string): Promise<never> {
+    return throwResponseError('S3', res, operation, key);
   }
 
   function infoFromHeaders(key: string, headers: Headers, size: number): ObjectInfo {
