@@ -22,6 +22,7 @@ it('driver and testing subpaths export their factories', async () => {
   expect(Object.keys(await import('../src/drivers/memory.js'))).toEqual(['createMemoryStorage']);
   expect(Object.keys(await import('../src/drivers/local.js')).sort()).toEqual([
     'LOCAL_STORAGE_DIR',
+    'createLocalSignedUrlHandler',
     'createLocalStorage',
   ]);
   expect(Object.keys(await import('../src/drivers/s3.js')).sort()).toEqual([

@@ -1,9 +1,15 @@
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { isRwsError } from '@rws/core';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createLocalStorage, LOCAL_STORAGE_DIR } from '../src/drivers/local.js';
+import { type Handler, isRwsError, text } from '@rws/core';
+import { createServer } from '@rws/http1';
+import { createApp } from '@rws/router';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createLocalSignedUrlHandler,
+  createLocalStorage,
+  LOCAL_STORAGE_DIR,
+} from '../src/drivers/local.js';
 import { runStorageConformance } from '../src/testing.js';
 
 const dirs: string[] = [];
@@ -17,6 +23,30 @@ afterAll(async () => {
 });
 
 runStorageConformance({ create: async () => createLocalStorage({ root: await tempRoot() }) });
+
+// Signed URLs: an @rws/router app over @rws/http1 serves them from one root; every storage the
+// conformance suite creates signs for that server.
+const SECRET = 'a-test-secret-of-at-least-32-bytes!';
+let signedRoot: string;
+let baseUrl: string;
+let handler: Handler = () => text('starting', { status: 503 });
+const server = createServer((req) => handler(req));
+beforeAll(async () => {
+  signedRoot = await tempRoot();
+  const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+  baseUrl = `http://127.0.0.1:${port}/files`;
+  const storage = createLocalStorage({ root: signedRoot, signedUrls: { secret: SECRET, baseUrl } });
+  const app = createApp();
+  app.all('/files/*key', createLocalSignedUrlHandler({ storage, secret: SECRET, baseUrl }));
+  handler = app.handler;
+});
+afterAll(() => server.close());
+
+describe('local driver with signed URLs', () => {
+  runStorageConformance({
+    create: () => createLocalStorage({ root: signedRoot, signedUrls: { secret: SECRET, baseUrl } }),
+  });
+});
 
 describe('local driver', () => {
   it('stores the object as a plain file and its metadata in a sidecar', async () => {
@@ -99,3 +129,76 @@ describe('local driver', () => {
     expect(() => createLocalStorage({ root: '' })).toThrow(/root/);
   });
 });
+
+describe('local signed URL handler', () => {
+  it('serves ranges, HEAD and 304, and refuses expired, re-purposed and malformed URLs', async () => {
+    await using storage = createLocalStorage({
+      root: signedRoot,
+      signedUrls: { secret: SECRET, baseUrl },
+    });
+    await storage.put('h/a.txt', '0123456789', { contentType: 'text/plain' });
+    const url = await storage.signedUrl?.('h/a.txt', { expiresIn: 60 });
+    if (url === undefined) throw new Error('no signedUrl');
+    const part = await fetch(url, { headers: { range: 'bytes=2-4' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe('bytes 2-4/10');
+    expect(await part.text()).toBe('234');
+    const suffix = await fetch(url, { headers: { range: 'bytes=-3' } });
+    expect(await suffix.text()).toBe('789');
+    const beyond = await fetch(url, { headers: { range: 'bytes=10-' } });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe('bytes */10');
+    const head = await fetch(url, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe('10');
+    expect(head.headers.get('content-type')).toBe('text/plain');
+    const etag = head.headers.get('etag') ?? '';
+    expect((await fetch(url, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    // A GET signature does not allow a PUT, and nothing but GET/HEAD/PUT is served.
+    expect((await fetch(url, { method: 'PUT', body: 'overwrite' })).status).toBe(403);
+    expect((await fetch(url, { method: 'DELETE' })).status).toBe(405);
+    // The expiry is signed: moving it forward breaks the signature.
+    const extended = new URL(url);
+    extended.searchParams.set(
+      'X-Rws-Expires',
+      String(Number(extended.searchParams.get('X-Rws-Expires')) + 3600),
+    );
+    expect((await fetch(extended)).status).toBe(403);
+    const noSignature = new URL(url);
+    noSignature.search = '';
+    expect((await fetch(noSignature)).status).toBe(403);
+    expect(await bodyText(await storage.get('h/a.txt'))).toBe('0123456789');
+  });
+
+  it('an expired URL is refused with 403', async () => {
+    const { signLocalUrl } = await import('../src/internal/local-url-signature.js');
+    await using storage = createLocalStorage({
+      root: signedRoot,
+      signedUrls: { secret: SECRET, baseUrl },
+    });
+    await storage.put('h/old.txt', 'old');
+    const url = signLocalUrl(
+      { secret: SECRET, baseUrl },
+      'h/old.txt',
+      { expiresIn: 1 },
+      Date.now() - 5000,
+    );
+    const res = await fetch(url);
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('expired');
+  });
+
+  it('signing options are validated', () => {
+    expect(() =>
+      createLocalStorage({ root: signedRoot, signedUrls: { secret: 'short', baseUrl } }),
+    ).toThrow(/at least 32 bytes/);
+    expect(() =>
+      createLocalStorage({ root: signedRoot, signedUrls: { secret: SECRET, baseUrl: '/files' } }),
+    ).toThrow(/absolute http/);
+    expect(createLocalStorage({ root: signedRoot }).signedUrl).toBeUndefined();
+  });
+});
+
+async function bodyText(object: { body: ReadableStream<Uint8Array> } | null): Promise<string> {
+  return object === null ? '' : await new Response(object.body).text();
+}

@@ -30,6 +30,7 @@ import { ERROR_CODES, StorageError } from '../errors.js';
 import { bodyChunks } from '../internal/body-source.js';
 import { assertOpen, closedFlag } from '../internal/closed-flag.js';
 import { listFromSortedKeys } from '../internal/list-sorted.js';
+import { checkSigningOptions, signLocalUrl } from '../internal/local-url-signature.js';
 import { resolveRange } from '../internal/resolve-range.js';
 import type {
   GetOptions,
@@ -38,6 +39,7 @@ import type {
   ListPage,
   ObjectInfo,
   PutOptions,
+  SignedUrlOptions,
   Storage,
   StorageBody,
   StorageObject,
@@ -48,6 +50,19 @@ import { validateKey, validatePrefix } from '../validate-key.js';
 export interface LocalStorageOptions {
   /** The directory holding the objects; created on first write. */
   root: string;
+  /**
+   * Enables `signedUrl`: URLs under `baseUrl` (where `createLocalSignedUrlHandler` is mounted,
+   * e.g. `https://example.com/files`) carrying an HMAC-SHA256 signature made with `secret`.
+   */
+  signedUrls?: LocalSignedUrlOptions | undefined;
+}
+
+/** Signing settings shared by `createLocalStorage` and `createLocalSignedUrlHandler`. */
+export interface LocalSignedUrlOptions {
+  /** At least 32 bytes; keep it out of the code. */
+  readonly secret: string | Uint8Array;
+  /** Absolute URL the handler is mounted at; the key's segments follow it. */
+  readonly baseUrl: string;
 }
 
 /** The directory under `root` that holds sidecars and temporary files. */
@@ -83,6 +98,8 @@ export function createLocalStorage(options: LocalStorageOptions): Storage {
   const tmpDir = path.join(root, LOCAL_STORAGE_DIR, 'tmp');
   const metaDir = path.join(root, LOCAL_STORAGE_DIR, 'meta');
   const state = closedFlag();
+  const signing = options.signedUrls;
+  if (signing !== undefined) checkSigningOptions(signing);
 
   function check(key: string): void {
     assertOpen(state, 'local');
@@ -167,12 +184,21 @@ export function createLocalStorage(options: LocalStorageOptions): Storage {
   const storage: Storage = {
     name: 'local',
     capabilities: {
-      signedUrl: false,
+      signedUrl: signing !== undefined,
       serverSideCopy: true,
       multipart: false,
       ranges: true,
       metadata: true,
     },
+
+    ...(signing === undefined
+      ? {}
+      : {
+          signedUrl(key: string, urlOptions: SignedUrlOptions = {}): string {
+            check(key);
+            return signLocalUrl(signing, key, urlOptions);
+          },
+        }),
 
     async put(key: string, body: StorageBody, putOptions: PutOptions = {}): Promise<ObjectInfo> {
       check(key);
@@ -394,3 +420,6 @@ function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
+
+export type { LocalSignedUrlHandlerOptions } from '../local-signed-url-handler.js';
+export { createLocalSignedUrlHandler } from '../local-signed-url-handler.js';

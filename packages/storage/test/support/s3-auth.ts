@@ -40,15 +40,23 @@ export interface Verified {
 /** smithy's hash interface over node:crypto: an HMAC when constructed with a secret. */
 class NodeSha256 {
   readonly #hash: Hash | Hmac;
-  constructor(secret?: string | Uint8Array) {
-    this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.#hash =
+      secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
   }
-  update(data: string | Uint8Array): void {
-    this.#hash.update(data);
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.#hash.update(toBytes(data));
   }
   digest(): Promise<Uint8Array> {
     return Promise.resolve(new Uint8Array(this.#hash.digest()));
   }
+}
+
+function toBytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
+  if (typeof data === 'string') return data;
+  if (ArrayBuffer.isView(data))
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(data);
 }
 
 const SKEW_MS = 15 * 60 * 1000;
@@ -166,7 +174,11 @@ export async function verifySigV4(
   }
 
   const signer = new SignatureV4({
-    credentials: known,
+    credentials: {
+      accessKeyId: known.accessKeyId,
+      secretAccessKey: known.secretAccessKey,
+      ...(known.sessionToken === undefined ? {} : { sessionToken: known.sessionToken }),
+    },
     region,
     service,
     sha256: NodeSha256,
@@ -199,7 +211,7 @@ export async function verifySigV4(
         unhoistableHeaders: new Set(['x-amz-content-sha256']),
       },
     );
-    expected = String(presigned.query['X-Amz-Signature'] ?? '');
+    expected = String(presigned.query?.['X-Amz-Signature'] ?? '');
   } else {
     payloadHash = headerValue(req, 'x-amz-content-sha256');
     if (payloadHash === '') {

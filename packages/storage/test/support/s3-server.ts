@@ -381,7 +381,10 @@ function sendXml(res: ServerResponse, status: number, body: string): void {
 }
 
 /** `bytes=a-b` / `bytes=a-`; null means the whole object. @see RFC 9110 §14.1.2 */
-function parseRange(value: string | undefined, size: number): { start: number; end: number } | null {
+function parseRange(
+  value: string | undefined,
+  size: number,
+): { start: number; end: number } | null {
   if (value === undefined) return null;
   const m = /^bytes=(\d+)-(\d*)$/.exec(value);
   if (m === null) return null;
