@@ -164,14 +164,13 @@ function amzDateOf(date: Date): string {
 
 const signingKeys = new Map<string, Buffer>();
 
-function sign(
+/** The derived SigV4 key for one day, region and service (cached). */
+export function awsSigningKey(
   secret: string,
-  amzDate: string,
+  day: string,
   region: string,
   service: string,
-  canonical: string,
-): string {
-  const day = amzDate.slice(0, 8);
+): Buffer {
   const cacheKey = `${day}\n${region}\n${service}\n${secret}`;
   let key = signingKeys.get(cacheKey);
   if (key === undefined) {
@@ -181,6 +180,18 @@ function sign(
     if (signingKeys.size > 64) signingKeys.clear();
     signingKeys.set(cacheKey, key);
   }
+  return key;
+}
+
+function sign(
+  secret: string,
+  amzDate: string,
+  region: string,
+  service: string,
+  canonical: string,
+): string {
+  const day = amzDate.slice(0, 8);
+  const key = awsSigningKey(secret, day, region, service);
   const stringToSign = [
     'AWS4-HMAC-SHA256',
     amzDate,

@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   REQUEST_FAILED: 'RWS_STORAGE_REQUEST_FAILED',
   ACCESS_DENIED: 'RWS_STORAGE_ACCESS_DENIED',
   CLOSED: 'RWS_STORAGE_CLOSED',
+  CREDENTIALS_UNAVAILABLE: 'RWS_STORAGE_CREDENTIALS_UNAVAILABLE',
 } as const;
 
 /** A code @rws/storage throws. */
@@ -31,6 +32,8 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<StorageErrorCode, string>> = {
   RWS_STORAGE_ACCESS_DENIED:
     'The object store refused the credentials or the signature (403); the message never contains the secret.',
   RWS_STORAGE_CLOSED: 'The storage was used after close().',
+  RWS_STORAGE_CREDENTIALS_UNAVAILABLE:
+    'Credentials could not be obtained from a provider (web identity token file or STS, the container or instance metadata endpoint, Azure Managed Identity); the message names the source and the reason (status 503).',
 };
 
 /** An error from @rws/storage; test it with `isRwsError(err, code)`. */

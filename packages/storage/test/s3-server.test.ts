@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presignAwsUrl, sha256Hex, signAwsRequest } from '../src/aws-sigv4.js';
+import { awsChunkedLength, STREAMING_PAYLOAD, signAwsChunks } from '../src/internal/aws-chunked.js';
 import { type S3Server, startS3Server } from './support/s3-server.js';
 
 // The test S3 server is what the S3 driver's tests trust, so its verifier is tested on its own:
@@ -17,7 +18,7 @@ function send(
   method: string,
   url: URL,
   headers: Record<string, string>,
-  body?: string,
+  body?: string | Uint8Array,
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers }, (res) => {
@@ -110,5 +111,49 @@ describe('test S3 server verifies SigV4 independently', () => {
     expect((await send('GET', fresh, {})).status).toBe(200);
     fresh.searchParams.set('X-Amz-Expires', '61');
     expect((await send('GET', fresh, {})).status).toBe(403);
+  });
+
+  it('checks every chunk signature of a STREAMING-AWS4-HMAC-SHA256-PAYLOAD body', async () => {
+    const data = new Uint8Array(70_000).fill(7);
+    async function encode(flip: boolean): Promise<{ status: number; text: string }> {
+      const url = new URL('/b/chunked.bin', server.endpoint);
+      const headers = signAwsRequest({
+        method: 'PUT',
+        url,
+        headers: {
+          'content-encoding': 'aws-chunked',
+          'x-amz-decoded-content-length': String(data.length),
+          'content-length': String(awsChunkedLength(data.length)),
+        },
+        payloadHash: STREAMING_PAYLOAD,
+        region: 'us-east-1',
+        service: 's3',
+        credentials,
+      });
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of signAwsChunks(
+        (async function* () {
+          yield data;
+        })(),
+        data.length,
+        {
+          credentials,
+          region: 'us-east-1',
+          service: 's3',
+          amzDate: headers['x-amz-date'] as string,
+          authorization: headers['authorization'] as string,
+        },
+      ))
+        chunks.push(chunk);
+      const body = Buffer.concat(chunks);
+      expect(body.length).toBe(awsChunkedLength(data.length));
+      // A byte changed in the second chunk's data: its signature no longer matches.
+      if (flip) body.writeUInt8(body.readUInt8(body.length - 200) ^ 1, body.length - 200);
+      return send('PUT', url, headers, body);
+    }
+    expect((await encode(false)).status).toBe(200);
+    const tampered = await encode(true);
+    expect(tampered.status).toBe(403);
+    expect(tampered.text).toContain('SignatureDoesNotMatch');
   });
 });

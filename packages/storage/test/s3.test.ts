@@ -35,6 +35,57 @@ runStorageConformance({
   largeObjectBytes: 11 * MIB,
 });
 
+describe('payloadSigning: signed (chunk-signed streams, hashed parts)', () => {
+  runStorageConformance({
+    create: () =>
+      createS3Storage({
+        endpoint,
+        bucket: BUCKET,
+        credentials,
+        partSize: 5 * MIB,
+        payloadSigning: 'signed',
+      }),
+    largeObjectBytes: 11 * MIB,
+  });
+
+  it('a stream of known length goes out as STREAMING-AWS4-HMAC-SHA256-PAYLOAD and parts are hashed', async () => {
+    await using storage = createS3Storage({
+      endpoint,
+      bucket: BUCKET,
+      credentials,
+      partSize: 5 * MIB,
+      payloadSigning: 'signed',
+    });
+    const size = 200 * 1024 + 17;
+    async function* body(): AsyncGenerator<Uint8Array> {
+      for (let sent = 0; sent < size; sent += 1000)
+        yield new Uint8Array(Math.min(1000, size - sent)).fill(65);
+    }
+    const before = server.requests.length;
+    await storage.put('chunked/a.bin', body(), { contentLength: size });
+    const put = server.requests.slice(before).find((r) => r.method === 'PUT');
+    expect(put?.headers['x-amz-content-sha256']).toBe('STREAMING-AWS4-HMAC-SHA256-PAYLOAD');
+    expect(put?.headers['x-amz-decoded-content-length']).toBe(String(size));
+    expect(put?.status).toBe(200);
+    expect((await storage.head('chunked/a.bin'))?.size).toBe(size);
+    await expect(
+      storage.put('chunked/short.bin', body(), { contentLength: size + 1 }),
+    ).rejects.toThrow(/contentLength/);
+    const parts = server.requests.slice(before);
+    await storage.put('chunked/big.bin', new Uint8Array(6 * MIB));
+    const part = server.requests
+      .slice(before + parts.length)
+      .find((r) => r.url.includes('partNumber='));
+    expect(part?.headers['x-amz-content-sha256']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('an unknown payloadSigning is refused', () => {
+    expect(() =>
+      createS3Storage({ bucket: 'b', credentials, payloadSigning: 'maybe' as 'signed' }),
+    ).toThrow(/payloadSigning/);
+  });
+});
+
 describe('s3 driver against the test S3 server', () => {
   it('a wrong secret is refused with RWS_STORAGE_ACCESS_DENIED, and the secret is not in the message', async () => {
     await using storage = createS3Storage({

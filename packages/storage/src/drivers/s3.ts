@@ -6,8 +6,8 @@
  * AWS SDK's default CRC checksums (2025) broke R2 and MinIO users.
  */
 import { createHash } from 'node:crypto';
-import type { Headers } from '@rws/core';
-import { Agent, type ClientResponse, type RequestBodyInit } from '@rws/http1';
+import { Agent, type ClientResponse } from '@rws/http1';
+import { type AwsCredentialProvider, defaultAwsCredentials } from '../aws-credentials.js';
 import {
   type AwsCredentials,
   awsUriEncode,
@@ -18,13 +18,19 @@ import {
   UNSIGNED_PAYLOAD,
 } from '../aws-sigv4.js';
 import { ERROR_CODES, StorageError } from '../errors.js';
+import { awsChunkedLength, STREAMING_PAYLOAD, signAwsChunks } from '../internal/aws-chunked.js';
 import { bodyChunks, PartReader } from '../internal/body-source.js';
 import { assertOpen, closedFlag } from '../internal/closed-flag.js';
 import { listLimit } from '../internal/list-sorted.js';
 import { throwResponseError } from '../internal/response-error.js';
+import { infoFromHeaders, putHeaders, rangeHeader } from '../internal/s3-headers.js';
+import {
+  type MultipartContext,
+  type S3SendInput,
+  s3MultipartUpload,
+} from '../internal/s3-multipart.js';
 import { escapeXml, xmlBlocks, xmlValue } from '../internal/xml.js';
 import type {
-  ByteRange,
   GetOptions,
   IoOptions,
   ListOptions,
@@ -48,8 +54,12 @@ export interface S3StorageOptions {
   endpoint?: string | undefined;
   /** Default `RWS_S3_REGION`, `AWS_REGION`, `AWS_DEFAULT_REGION`, else `us-east-1` (R2: `auto`). */
   region?: string | undefined;
-  /** Default `RWS_S3_ACCESS_KEY_ID`/`RWS_S3_SECRET_ACCESS_KEY`/`RWS_S3_SESSION_TOKEN`, then the `AWS_*` ones. */
-  credentials?: AwsCredentials | undefined;
+  /**
+   * Keys, or a provider (`fromWebIdentity()`, `fromContainerCredentials()`,
+   * `fromInstanceMetadata()`). Default: `RWS_S3_*` keys, then `AWS_*` keys, then web identity
+   * or the container endpoint when their variables are set (`defaultAwsCredentials`).
+   */
+  credentials?: AwsCredentials | AwsCredentialProvider | undefined;
   /**
    * Address the bucket in the path (`endpoint/bucket/key`) rather than the host name
    * (`bucket.endpoint/key`). Default true when `endpoint` is given (MinIO, R2, B2 and
@@ -64,6 +74,13 @@ export interface S3StorageOptions {
   publicUrl?: string | undefined;
   /** The @rws/http1 agent to send through. Default a private one, closed by `close()`. */
   agent?: Agent | undefined;
+  /**
+   * How upload bodies are signed. `'unsigned'` (default) sends streams and multipart parts as
+   * `UNSIGNED-PAYLOAD` (TLS protects them; what R2 and most stores expect). `'signed'` signs
+   * every byte: parts with their SHA-256, streams of known length with
+   * `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` chunk signatures (for plain-HTTP endpoints).
+   */
+  payloadSigning?: 'unsigned' | 'signed' | undefined;
   /** Environment to read credentials and region from. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>> | undefined;
 }
@@ -71,8 +88,6 @@ export interface S3StorageOptions {
 const MIB = 1024 * 1024;
 /** S3's smallest part (except the last one). */
 export const S3_MIN_PART_SIZE: number = 5 * MIB;
-const MAX_PARTS = 10_000;
-const META_PREFIX = 'x-amz-meta-';
 
 /**
  * A `Storage` over an S3-compatible bucket: streaming `get` and `put`, multipart upload of
@@ -101,10 +116,10 @@ export function createS3Storage(options: S3StorageOptions): Storage {
     env['AWS_REGION'] ??
     env['AWS_DEFAULT_REGION'] ??
     'us-east-1';
-  const credentials = options.credentials ?? credentialsFromEnv(env);
-  if (credentials === null) {
+  const credentialSource = options.credentials ?? defaultAwsCredentials(env);
+  if (credentialSource === null) {
     throw invalidOption(
-      'S3 storage needs credentials: options.credentials, RWS_S3_ACCESS_KEY_ID/RWS_S3_SECRET_ACCESS_KEY or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
+      'S3 storage needs credentials: options.credentials (keys or a provider such as fromInstanceMetadata()), RWS_S3_ACCESS_KEY_ID/RWS_S3_SECRET_ACCESS_KEY, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN, or AWS_CONTAINER_CREDENTIALS_*_URI',
     );
   }
   let endpoint: URL;
@@ -125,6 +140,13 @@ export function createS3Storage(options: S3StorageOptions): Storage {
   if (!Number.isInteger(queueSize) || queueSize < 1) {
     throw invalidOption(`S3 queueSize must be a positive integer, got ${queueSize}`);
   }
+  const payloadSigning = options.payloadSigning ?? 'unsigned';
+  if (payloadSigning !== 'unsigned' && payloadSigning !== 'signed') {
+    throw invalidOption(
+      `S3 payloadSigning must be 'unsigned' or 'signed', got ${String(payloadSigning)}`,
+    );
+  }
+  const isPayloadSigned = payloadSigning === 'signed';
   const bucket = options.bucket;
   const ownsAgent = options.agent === undefined;
   const agent = options.agent ?? new Agent();
@@ -146,26 +168,43 @@ export function createS3Storage(options: S3StorageOptions): Storage {
     return url;
   }
 
-  interface SendInput {
-    readonly method: string;
-    readonly url: URL;
-    readonly headers?: Record<string, string> | undefined;
-    readonly body?: RequestBodyInit | undefined;
-    readonly payloadHash: string;
-    readonly signal?: AbortSignal | undefined;
+  async function currentCredentials(signal?: AbortSignal): Promise<AwsCredentials> {
+    if (typeof credentialSource !== 'function') return credentialSource as AwsCredentials;
+    return await credentialSource({ agent, signal });
   }
 
-  async function send(input: SendInput): Promise<ClientResponse> {
+  async function send(input: S3SendInput): Promise<ClientResponse> {
+    assertOpen(state, 's3');
+    const { chunked } = input;
+    const credentials = await currentCredentials(input.signal);
     assertOpen(state, 's3');
     const headers = signAwsRequest({
       method: input.method,
       url: input.url,
-      headers: input.headers,
-      payloadHash: input.payloadHash,
+      headers:
+        chunked === undefined
+          ? input.headers
+          : {
+              ...input.headers,
+              'content-encoding': 'aws-chunked',
+              'x-amz-decoded-content-length': String(chunked.length),
+              'content-length': String(awsChunkedLength(chunked.length)),
+            },
+      payloadHash: chunked === undefined ? input.payloadHash : STREAMING_PAYLOAD,
       region,
       service: 's3',
-      credentials: credentials as AwsCredentials,
+      credentials,
     });
+    const body =
+      chunked === undefined
+        ? input.body
+        : signAwsChunks(chunked.source, chunked.length, {
+            credentials,
+            region,
+            service: 's3',
+            amzDate: headers['x-amz-date'] as string,
+            authorization: headers['authorization'] as string,
+          });
     // The signed query must go out exactly as signed: URLSearchParams encodes spaces as `+`,
     // which S3 decodes differently from `%20`.
     const query = [...input.url.searchParams]
@@ -177,7 +216,7 @@ export function createS3Storage(options: S3StorageOptions): Storage {
         path: input.url.pathname + (query === '' ? '' : `?${query}`),
         method: input.method,
         headers,
-        body: input.body,
+        body,
         signal: input.signal,
       });
     } catch (cause) {
@@ -195,34 +234,6 @@ export function createS3Storage(options: S3StorageOptions): Storage {
     return throwResponseError('S3', res, operation, key);
   }
 
-  function infoFromHeaders(key: string, headers: Headers, size: number): ObjectInfo {
-    const metadata: Record<string, string> = {};
-    for (const [name, value] of headers) {
-      if (name.startsWith(META_PREFIX)) metadata[name.slice(META_PREFIX.length)] = value;
-    }
-    const lastModified = headers.get('last-modified');
-    return {
-      key,
-      size,
-      lastModified: lastModified === null ? new Date() : new Date(lastModified),
-      etag: headers.get('etag') ?? undefined,
-      contentType: headers.get('content-type') ?? 'application/octet-stream',
-      cacheControl: headers.get('cache-control') ?? undefined,
-      metadata,
-    };
-  }
-
-  function putHeaders(putOptions: PutOptions): Record<string, string> {
-    const headers: Record<string, string> = {
-      'content-type': putOptions.contentType ?? 'application/octet-stream',
-    };
-    if (putOptions.cacheControl !== undefined) headers['cache-control'] = putOptions.cacheControl;
-    for (const [name, value] of Object.entries(putOptions.metadata ?? {})) {
-      headers[`${META_PREFIX}${name.toLowerCase()}`] = value;
-    }
-    return headers;
-  }
-
   async function putSingle(key: string, bytes: Uint8Array, putOptions: PutOptions): Promise<void> {
     const res = await send({
       method: 'PUT',
@@ -236,111 +247,14 @@ export function createS3Storage(options: S3StorageOptions): Storage {
     await res.body.bytes();
   }
 
-  async function putMultipart(
-    key: string,
-    first: Uint8Array,
-    reader: PartReader,
-    putOptions: PutOptions,
-  ): Promise<void> {
-    const created = await send({
-      method: 'POST',
-      url: objectUrl(key, { uploads: '' }),
-      headers: putHeaders(putOptions),
-      payloadHash: EMPTY_SHA256,
-      signal: putOptions.signal,
-    });
-    if (created.status !== 200) await fail(created, 'CreateMultipartUpload', key);
-    const uploadId = xmlValue(await created.body.text(), 'UploadId');
-    if (uploadId === undefined) {
-      throw new StorageError(
-        ERROR_CODES.REQUEST_FAILED,
-        `S3 CreateMultipartUpload ${JSON.stringify(key)}: no UploadId in the answer`,
-        { status: 502 },
-      );
-    }
-    // One controller stops every part in flight when one fails or the caller aborts.
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(putOptions.signal?.reason);
-    putOptions.signal?.addEventListener('abort', onAbort, { once: true });
-    const etags: string[] = [];
-    const inFlight = new Set<Promise<void>>();
-    let failure: unknown = null;
-    const uploadPart = async (partNumber: number, bytes: Uint8Array): Promise<void> => {
-      const res = await send({
-        method: 'PUT',
-        url: objectUrl(key, { partNumber: String(partNumber), uploadId }),
-        body: bytes,
-        payloadHash: UNSIGNED_PAYLOAD,
-        signal: controller.signal,
-      });
-      if (res.status !== 200) await fail(res, `UploadPart ${partNumber}`, key);
-      await res.body.bytes();
-      const etag = res.headers.get('etag');
-      if (etag === null) {
-        throw new StorageError(
-          ERROR_CODES.REQUEST_FAILED,
-          `S3 UploadPart ${partNumber} ${JSON.stringify(key)}: no ETag`,
-          { status: 502 },
-        );
-      }
-      etags[partNumber - 1] = etag;
-    };
-    try {
-      let partNumber = 0;
-      let part: Uint8Array = first;
-      while (part.byteLength > 0) {
-        partNumber += 1;
-        if (partNumber > MAX_PARTS) {
-          throw invalidOption(
-            `put ${JSON.stringify(key)}: more than ${MAX_PARTS} parts; raise partSize`,
-          );
-        }
-        const task = uploadPart(partNumber, part).catch((err: unknown) => {
-          failure ??= err;
-          controller.abort(err);
-        });
-        inFlight.add(task);
-        void task.finally(() => inFlight.delete(task));
-        // Bounded memory: wait for a slot before reading the next part from the source.
-        while (inFlight.size >= queueSize) await Promise.race(inFlight);
-        if (failure !== null) break;
-        part = await reader.read(partSize);
-      }
-      await Promise.all(inFlight);
-      if (failure !== null) throw failure;
-      putOptions.signal?.throwIfAborted();
-      const xml = `<CompleteMultipartUpload>${etags.map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(etag)}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
-      const done = await send({
-        method: 'POST',
-        url: objectUrl(key, { uploadId }),
-        headers: { 'content-type': 'application/xml' },
-        body: xml,
-        payloadHash: sha256Hex(xml),
-        signal: putOptions.signal,
-      });
-      if (done.status !== 200) await fail(done, 'CompleteMultipartUpload', key);
-      // S3 may answer 200 and report the failure in the body.
-      const text = await done.body.text();
-      if (text.includes('<Error>')) {
-        throw new StorageError(
-          ERROR_CODES.REQUEST_FAILED,
-          `S3 CompleteMultipartUpload ${JSON.stringify(key)}: ${xmlValue(text, 'Code') ?? 'error'}`,
-          { status: 502 },
-        );
-      }
-    } catch (err) {
-      controller.abort(err);
-      await Promise.allSettled(inFlight);
-      await reader.cancel().catch(() => {});
-      // Abort so the parts stop costing storage; a failure here must not hide the cause.
-      await send({ method: 'DELETE', url: objectUrl(key, { uploadId }), payloadHash: EMPTY_SHA256 })
-        .then((res) => res.body.bytes())
-        .catch(() => {});
-      throw err;
-    } finally {
-      putOptions.signal?.removeEventListener('abort', onAbort);
-    }
-  }
+  const multipart: MultipartContext = {
+    send,
+    objectUrl,
+    fail,
+    partSize,
+    queueSize,
+    isPayloadSigned,
+  };
 
   const storage: Storage = {
     name: 's3',
@@ -358,13 +272,18 @@ export function createS3Storage(options: S3StorageOptions): Storage {
       const { contentLength } = putOptions;
       const isStream = typeof body !== 'string' && !(body instanceof Uint8Array);
       if (isStream && contentLength !== undefined && contentLength <= partSize) {
-        // Known length: stream one PUT straight through, unsigned payload, nothing buffered.
+        // Known length: stream one PUT straight through, nothing buffered; chunk-signed or
+        // unsigned payload.
+        const source = bodyChunks(body, putOptions.signal);
         const res = await send({
           method: 'PUT',
           url: objectUrl(key),
-          headers: { ...putHeaders(putOptions), 'content-length': String(contentLength) },
-          body: bodyChunks(body, putOptions.signal),
+          headers: isPayloadSigned
+            ? putHeaders(putOptions)
+            : { ...putHeaders(putOptions), 'content-length': String(contentLength) },
+          body: source,
           payloadHash: UNSIGNED_PAYLOAD,
+          chunked: isPayloadSigned ? { source, length: contentLength } : undefined,
           signal: putOptions.signal,
         });
         if (res.status !== 200) await fail(res, 'PUT', key);
@@ -373,7 +292,7 @@ export function createS3Storage(options: S3StorageOptions): Storage {
         const reader = new PartReader(bodyChunks(body, putOptions.signal));
         const first = await reader.read(partSize);
         if (first.byteLength < partSize) await putSingle(key, first, putOptions);
-        else await putMultipart(key, first, reader, putOptions);
+        else await s3MultipartUpload(multipart, key, first, reader, putOptions);
       }
       const info = await storage.head(key, putOptions);
       if (info === null) {
@@ -541,19 +460,20 @@ export function createS3Storage(options: S3StorageOptions): Storage {
       };
     },
 
-    signedUrl(key: string, urlOptions: SignedUrlOptions = {}): string {
+    async signedUrl(key: string, urlOptions: SignedUrlOptions = {}): Promise<string> {
       assertOpen(state, 's3');
       validateKey(key);
       const expiresIn = urlOptions.expiresIn ?? 900;
       if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > 604_800) {
         throw invalidOption(`signedUrl expiresIn must be 1-604800 seconds, got ${expiresIn}`);
       }
+      const credentials = await currentCredentials();
       return presignAwsUrl({
         method: urlOptions.method ?? 'GET',
         url: objectUrl(key),
         region,
         service: 's3',
-        credentials: credentials as AwsCredentials,
+        credentials,
         expiresIn,
       }).href;
     },
@@ -578,37 +498,23 @@ export function createS3Storage(options: S3StorageOptions): Storage {
   return storage;
 }
 
-/** Credentials from `RWS_S3_*`, then `AWS_*`; null when neither pair is set. */
-export function credentialsFromEnv(
-  env: Readonly<Record<string, string | undefined>>,
-): AwsCredentials | null {
-  for (const prefix of ['RWS_S3_', 'AWS_']) {
-    const accessKeyId = env[`${prefix}ACCESS_KEY_ID`];
-    const secretAccessKey = env[`${prefix}SECRET_ACCESS_KEY`];
-    if (accessKeyId && secretAccessKey) {
-      const sessionToken = env[`${prefix}SESSION_TOKEN`];
-      return sessionToken
-        ? { accessKeyId, secretAccessKey, sessionToken }
-        : { accessKeyId, secretAccessKey };
-    }
-  }
-  return null;
-}
-
-function rangeHeader(range: ByteRange): string {
-  const { start, end } = range;
-  if (
-    !Number.isSafeInteger(start) ||
-    start < 0 ||
-    (end !== undefined && (!Number.isSafeInteger(end) || end < start))
-  ) {
-    throw new StorageError(ERROR_CODES.INVALID_RANGE, `invalid byte range ${start}-${end ?? ''}`, {
-      status: 416,
-    });
-  }
-  return `bytes=${start}-${end ?? ''}`;
-}
-
 function invalidOption(message: string): StorageError {
   return new StorageError(ERROR_CODES.INVALID_OPTIONS, message);
 }
+
+export type {
+  AwsCredentialProvider,
+  AwsProviderOptions,
+  AwsTemporaryCredentials,
+  ContainerCredentialsOptions,
+  CredentialContext,
+  InstanceMetadataOptions,
+  WebIdentityOptions,
+} from '../aws-credentials.js';
+export {
+  credentialsFromEnv,
+  defaultAwsCredentials,
+  fromContainerCredentials,
+  fromInstanceMetadata,
+  fromWebIdentity,
+} from '../aws-credentials.js';
