@@ -29,6 +29,10 @@ it('driver and testing subpaths export their factories', async () => {
     'S3_MIN_PART_SIZE',
     'createS3Storage',
     'credentialsFromEnv',
+    'defaultAwsCredentials',
+    'fromContainerCredentials',
+    'fromInstanceMetadata',
+    'fromWebIdentity',
   ]);
   expect(Object.keys(await import('../src/drivers/azure-blob.js'))).toEqual([
     'createAzureBlobStorage',
