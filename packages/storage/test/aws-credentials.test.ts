@@ -71,7 +71,7 @@ describe('web identity (EKS IRSA)', () => {
     const tokenFile = path.join(dir, 'token');
     await writeFile(tokenFile, 'eyJ.web-identity.token\n');
     const seen: URLSearchParams[] = [];
-    const sts = await fakeEndpoint((req, body, res) => {
+    const sts = await fakeEndpoint((_req, body, res) => {
       const form = new URLSearchParams(body);
       seen.push(form);
       const c = issue(3_600_000);

@@ -14,7 +14,7 @@ import { ERROR_CODES, StorageError } from '../errors.js';
 export const STREAMING_PAYLOAD = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD';
 
 /** Bytes of data per signed chunk (S3 asks for at least 8 KiB except the last). */
-export const AWS_CHUNK_BYTES: number = 64 * 1024;
+const AWS_CHUNK_BYTES: number = 64 * 1024;
 
 const SIGNATURE_PREFIX = ';chunk-signature=';
 

@@ -10,7 +10,7 @@ export const EXPIRES_PARAM = 'X-Rws-Expires';
 export const SIGNATURE_PARAM = 'X-Rws-Signature';
 
 /** base64url HMAC-SHA256 of `METHOD\nkey\nexpires` (expires in Unix seconds). */
-export function localUrlSignature(
+function localUrlSignature(
   secret: string | Uint8Array,
   method: 'GET' | 'PUT',
   key: string,
