@@ -34,8 +34,9 @@ it('driver and testing subpaths export their factories', async () => {
     'fromInstanceMetadata',
     'fromWebIdentity',
   ]);
-  expect(Object.keys(await import('../src/drivers/azure-blob.js'))).toEqual([
+  expect(Object.keys(await import('../src/drivers/azure-blob.js')).sort()).toEqual([
     'createAzureBlobStorage',
+    'fromAzureManagedIdentity',
   ]);
   expect(Object.keys(await import('../src/testing.js')).sort()).toEqual([
     'INVALID_KEYS',

@@ -7,6 +7,7 @@
 import { createHmac } from 'node:crypto';
 import type { Headers } from '@rws/core';
 import { Agent, type ClientResponse, type RequestBodyInit } from '@rws/http1';
+import type { AzureTokenProvider } from '../azure-credentials.js';
 import { ERROR_CODES, StorageError } from '../errors.js';
 import { bodyChunks, PartReader } from '../internal/body-source.js';
 import { assertOpen, closedFlag } from '../internal/closed-flag.js';
@@ -32,8 +33,16 @@ import { validateKey, validatePrefix } from '../validate-key.js';
 export interface AzureBlobStorageOptions {
   /** The storage account name. */
   accountName: string;
-  /** The account key (base64), as the portal shows it. */
-  accountKey: string;
+  /**
+   * The account key (base64), as the portal shows it: Shared Key signing and SAS URLs. Give
+   * either this or `credential`.
+   */
+  accountKey?: string | undefined;
+  /**
+   * A Microsoft Entra token provider, e.g. `fromAzureManagedIdentity()`: requests carry
+   * `Authorization: Bearer`. No SAS URLs then (`capabilities.signedUrl` is false).
+   */
+  credential?: AzureTokenProvider | undefined;
   container: string;
   /**
    * `http(s)://host[:port]` of the Blob service; default `https://<account>.blob.core.windows.net`.
@@ -63,12 +72,20 @@ const META_PREFIX = 'x-ms-meta-';
  * ```
  */
 export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storage {
-  for (const name of ['accountName', 'accountKey', 'container'] as const) {
+  for (const name of ['accountName', 'container'] as const) {
     if (typeof options?.[name] !== 'string' || options[name] === '') {
       throw new StorageError(ERROR_CODES.INVALID_OPTIONS, `Azure Blob storage needs ${name}`);
     }
   }
-  const key = Buffer.from(options.accountKey, 'base64');
+  const { credential } = options;
+  const hasKey = typeof options.accountKey === 'string' && options.accountKey !== '';
+  if (hasKey === (credential !== undefined)) {
+    throw new StorageError(
+      ERROR_CODES.INVALID_OPTIONS,
+      'Azure Blob storage needs exactly one of accountKey and credential (e.g. fromAzureManagedIdentity())',
+    );
+  }
+  const key = hasKey ? Buffer.from(options.accountKey as string, 'base64') : null;
   const base = new URL(options.endpoint ?? `https://${options.accountName}.blob.core.windows.net`);
   const basePath = base.pathname.replace(/\/+$/, '');
   const blockSize = options.blockSize ?? 8 * MIB;
@@ -111,7 +128,10 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
     }
     const query = input.query ?? {};
     headers['authorization'] =
-      `SharedKey ${options.accountName}:${sharedKeySignature(input.method, input.path, query, headers)}`;
+      key === null
+        ? `Bearer ${(await (credential as AzureTokenProvider)({ agent, signal: input.signal })).token}`
+        : `SharedKey ${options.accountName}:${sharedKeySignature(key, input.method, input.path, query, headers)}`;
+    assertOpen(state, 'azure-blob');
     const search = Object.entries(query)
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
       .join('&');
@@ -136,6 +156,7 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
 
   /** @see https://learn.microsoft.com/rest/api/storageservices/authorize-with-shared-key#blob-queue-and-file-services-shared-key-authorization */
   function sharedKeySignature(
+    accountKey: Buffer,
     method: string,
     path: string,
     query: Record<string, string>,
@@ -168,7 +189,7 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
       h('range'),
       `${msHeaders}${resource}`,
     ].join('\n');
-    return createHmac('sha256', key).update(stringToSign, 'utf8').digest('base64');
+    return createHmac('sha256', accountKey).update(stringToSign, 'utf8').digest('base64');
   }
 
   function fail(res: ClientResponse, operation: string, k: string): Promise<never> {
@@ -293,7 +314,7 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
   const storage: Storage = {
     name: 'azure-blob',
     capabilities: {
-      signedUrl: true,
+      signedUrl: key !== null,
       serverSideCopy: true,
       multipart: true,
       ranges: true,
@@ -448,6 +469,12 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
     signedUrl(k: string, urlOptions: SignedUrlOptions = {}): string {
       assertOpen(state, 'azure-blob');
       validateKey(k);
+      if (key === null) {
+        throw new StorageError(
+          ERROR_CODES.INVALID_OPTIONS,
+          'Azure SAS URLs need accountKey; with a token credential they are not available (user delegation SAS is not supported yet)',
+        );
+      }
       const expiresIn = urlOptions.expiresIn ?? 900;
       if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > 604_800) {
         throw new StorageError(
@@ -527,3 +554,10 @@ function rangeHeader(range: ByteRange): string {
   }
   return `bytes=${start}-${end ?? ''}`;
 }
+
+export type {
+  AzureAccessToken,
+  AzureManagedIdentityOptions,
+  AzureTokenProvider,
+} from '../azure-credentials.js';
+export { fromAzureManagedIdentity } from '../azure-credentials.js';

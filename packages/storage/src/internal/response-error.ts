@@ -1,6 +1,6 @@
 /**
  * The one mapping from an object store's HTTP error to a StorageError, shared by the S3 and
- * Azure Blob drivers: 403 → access denied, 404 → not found, 416 → invalid range, else a 502
+ * Azure Blob drivers: 401 and 403 → access denied, 404 → not found, 416 → invalid range, else a 502
  * naming the service, the operation, the key and the store's own error code.
  */
 import type { ClientResponse } from '@rws/http1';
@@ -18,7 +18,7 @@ export async function throwResponseError(
   const text = await res.body.text({ limit: 64 * 1024 }).catch(() => '');
   const code = headerCode ?? xmlValue(text, 'Code') ?? '';
   const message = `${service} ${operation} ${JSON.stringify(key)}: ${res.status}${code === '' ? '' : ` ${code}`}`;
-  if (res.status === 403)
+  if (res.status === 401 || res.status === 403)
     throw new StorageError(ERROR_CODES.ACCESS_DENIED, message, { status: 403 });
   if (res.status === 404) throw new StorageError(ERROR_CODES.NOT_FOUND, message, { status: 404 });
   if (res.status === 416)
