@@ -10,17 +10,24 @@
  *   curl http://127.0.0.1:3000/files/docs/readme.md
  *   curl -H 'range: bytes=0-9' http://127.0.0.1:3000/files/docs/readme.md
  *   curl 'http://127.0.0.1:3000/list?prefix=docs/'
+ *   curl -X POST http://127.0.0.1:3000/share/docs/readme.md   # a signed link, valid 10 minutes
+ *
+ * Signed links are served by `createLocalSignedUrlHandler` under /signed/: anyone holding one may
+ * GET the file until it expires; changing the key or the expiry gets 403. FILES_SECRET sets the
+ * signing secret (default a random one per start); PUBLIC_URL the origin links point at.
  *
  * PORT sets the port (default 3000; 0 picks a free one); STORAGE_ROOT the directory (default a
  * fresh temporary one). The real URL is printed on start.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { empty, HttpError, isRwsError, json, stream } from '@rws/core';
+import { empty, type Handler, HttpError, isRwsError, json, stream, text } from '@rws/core';
 import { createServer } from '@rws/http1';
 import { createApp } from '@rws/router';
-import { createLocalStorage } from '@rws/storage/drivers/local';
+import type { Storage } from '@rws/storage';
+import { createLocalSignedUrlHandler, createLocalStorage } from '@rws/storage/drivers/local';
 
 const root = process.env['STORAGE_ROOT'] ?? mkdtempSync(join(tmpdir(), 'rws-storage-example-'));
 const storage = createLocalStorage({ root });
@@ -59,6 +66,22 @@ app.delete('/files/*key', async (req) => {
   return empty();
 });
 
+// Signed links need the server's own URL, known once it listens; these two are set then.
+const secret = process.env['FILES_SECRET'] ?? randomBytes(32).toString('hex');
+let sharing: Storage | undefined;
+let serveSigned: Handler = () => text('starting', { status: 503 });
+
+app.post('/share/*key', async (req) => {
+  try {
+    const url = await sharing?.signedUrl?.(req.params.key, { expiresIn: 600 });
+    return json({ url });
+  } catch (err) {
+    if (isRwsError(err) && err.status !== undefined) throw new HttpError(err.status, err.message);
+    throw err;
+  }
+});
+app.all('/signed/*key', (req) => serveSigned(req));
+
 app.get('/list', async (req) => {
   const page = await storage.list(req.query.get('prefix') ?? '', { limit: 100 });
   return json({ keys: page.items.map((i) => i.key), cursor: page.cursor });
@@ -75,6 +98,9 @@ function parseRange(header: string | null): { start: number; end?: number } | un
 
 const server = createServer(app.handler, { maxBodyBytes: 100 * 1024 * 1024 });
 const { port } = await server.listen({ port: Number(process.env['PORT'] ?? 3000) });
+const baseUrl = `${process.env['PUBLIC_URL'] ?? `http://127.0.0.1:${port}`}/signed`;
+sharing = createLocalStorage({ root, signedUrls: { secret, baseUrl } });
+serveSigned = createLocalSignedUrlHandler({ storage: sharing, secret, baseUrl });
 console.log(`storage-files listening on http://127.0.0.1:${port}/`);
 
 process.once('SIGTERM', () => {

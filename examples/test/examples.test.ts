@@ -243,7 +243,7 @@ describe('examples', () => {
     });
   });
 
-  test('storage-files: streamed upload, download, range, list, bad key 400, delete', async () => {
+  test('storage-files: streamed upload, download, range, list, signed link, bad key 400, delete', async () => {
     const { url } = ex('storage-files');
     const content = 'storage example '.repeat(10_000);
     const put = await fetch(`${url}/files/docs/a.txt`, {
@@ -264,6 +264,12 @@ describe('examples', () => {
       keys: ['docs/a.txt'],
       cursor: null,
     });
+    const shared = (await (await fetch(`${url}/share/docs/a.txt`, { method: 'POST' })).json()) as {
+      url: string;
+    };
+    expect(shared.url.startsWith(`${url}/signed/docs/a.txt?`)).toBe(true);
+    expect(await (await fetch(shared.url)).text()).toBe(content);
+    expect((await fetch(shared.url.replace('a.txt', 'b.txt'))).status).toBe(403);
     expect((await fetch(`${url}/files/docs%5C..%5Cx`)).status).toBe(400);
     expect((await fetch(`${url}/files/docs/a.txt`, { method: 'DELETE' })).status).toBe(204);
     expect((await fetch(`${url}/files/docs/a.txt`)).status).toBe(404);
