@@ -38,7 +38,7 @@ export interface Verified {
 }
 
 /** smithy's hash interface over node:crypto: an HMAC when constructed with a secret. */
-class NodeSha256 {
+export class NodeSha256 {
   readonly #hash: Hash | Hmac;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
     this.#hash =
