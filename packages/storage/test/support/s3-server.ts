@@ -9,6 +9,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
 import {
   checkPayloadHash,
   decodeSignedChunks,
@@ -171,9 +172,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
       if (method === 'GET' && q.get('list-type') === '2') return listObjects(bucket, q, res);
       if (method === 'POST' && q.has('delete')) {
         const body = await payload(req, verified);
-        if (header(req, 'content-md5') !== md5(body, 'base64')) {
-          throw new S3Failure(400, 'InvalidDigest', 'DeleteObjects needs a matching Content-MD5');
-        }
+        checkIntegrity(req, body);
         for (const k of xmlTexts(body.toString('utf8'), 'Key')) bucket.delete(k);
         return sendXml(res, 200, '<DeleteResult></DeleteResult>');
       }
@@ -248,7 +247,10 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     const copySource = header(req, 'x-amz-copy-source');
     if (method === 'PUT' && copySource !== undefined) {
       await payload(req, verified);
-      const [, fromBucket = '', ...fromKey] = decodeURIComponent(copySource).split('/');
+      // `bucket/key` or `/bucket/key`, URL-encoded, optionally `?versionId=…`.
+      const [fromBucket = '', ...fromKey] = decodeURIComponent(copySource.split('?')[0] ?? '')
+        .replace(/^\//, '')
+        .split('/');
       const source = buckets.get(fromBucket)?.get(fromKey.join('/'));
       if (source === undefined) throw new S3Failure(404, 'NoSuchKey', 'no such copy source');
       const copied = { ...source, lastModified: new Date() };
@@ -373,6 +375,26 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/**
+ * DeleteObjects must carry an integrity header: `Content-MD5` (what our driver sends) or a
+ * CRC32 checksum (what the 2025 AWS SDKs send). Both are checked.
+ */
+function checkIntegrity(req: IncomingMessage, body: Buffer): void {
+  const contentMd5 = header(req, 'content-md5');
+  const crc = header(req, 'x-amz-checksum-crc32');
+  if (contentMd5 === undefined && crc === undefined) {
+    throw new S3Failure(400, 'InvalidRequest', 'Missing required header: Content-MD5');
+  }
+  const crcBytes = Buffer.alloc(4);
+  crcBytes.writeUInt32BE(crc32(body));
+  if (
+    (contentMd5 !== undefined && contentMd5 !== md5(body, 'base64')) ||
+    (crc !== undefined && crc !== crcBytes.toString('base64'))
+  ) {
+    throw new S3Failure(400, 'BadDigest', 'the body does not match its integrity header');
+  }
 }
 
 function sendXml(res: ServerResponse, status: number, body: string): void {
