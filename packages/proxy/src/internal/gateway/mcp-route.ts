@@ -46,16 +46,32 @@ export function createMcpRoute(handle: GatewayUpstreamHandle, action: GatewayMcp
   };
   /** The backend (URL) a request is pinned to by its session id. */
   const pins = new WeakMap<Request, string>();
+  /** Backends the upstream picked, by URL: a pinned request reuses them without a new pick. */
+  const known = new Map<string, Backend>();
   const picker: BackendPicker & { readonly name: string } = {
     name: upstream.name,
     pick(req, exclude): Backend | null {
       const pinned = pins.get(req);
-      if (pinned === undefined) return upstream.pick(req, exclude);
+      if (pinned === undefined) {
+        const b = upstream.pick(req, exclude);
+        if (b !== null) known.set(b.url, b);
+        return b;
+      }
       if (exclude?.has(pinned)) return null;
-      // Only the pinned backend may answer: every other one is excluded from the choice.
+      // Straight to the pinned backend while it is usable, so session traffic does not move
+      // the strategy's state (a round robin would otherwise skew where new sessions land).
+      const state = upstream.backends.find((b) => b.url === pinned);
+      if (state === undefined) known.delete(pinned); // left the upstream: its pool closes
+      const cached = known.get(pinned);
+      if (cached !== undefined && state?.healthy && !state.ejected && state.circuit !== 'open') {
+        return cached;
+      }
+      // Otherwise the upstream decides (fail-open rules included), with every other one excluded.
       const others = new Set<string>();
       for (const b of upstream.backends) if (b.url !== pinned) others.add(b.url);
-      return upstream.pick(req, others);
+      const b = upstream.pick(req, others);
+      if (b !== null) known.set(b.url, b);
+      return b;
     },
   };
   const proxy = createProxyRoute(handle, action, picker);
