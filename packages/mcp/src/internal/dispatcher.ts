@@ -18,7 +18,7 @@ import type { AuthInfo, ClientRequestOptions, LogLevel, McpContext } from '../ty
 import { complete } from './completion.js';
 import type { Session, SessionStore } from './session.js';
 
-export const LOG_LEVELS: readonly LogLevel[] = [
+const LOG_LEVELS: readonly LogLevel[] = [
   'debug',
   'info',
   'notice',

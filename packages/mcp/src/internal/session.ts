@@ -13,7 +13,7 @@ export interface Stream {
 }
 
 /** A server-to-client request waiting for the client's answer (a POSTed response). */
-export interface PendingRequest {
+interface PendingRequest {
   resolve(result: unknown): void;
   reject(error: JsonRpcErrorObject | Error): void;
 }

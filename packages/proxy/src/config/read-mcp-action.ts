@@ -8,7 +8,7 @@ import type { ActionInput } from './read-action.js';
 import { readProxyAction } from './read-proxy-action.js';
 
 /** Default `read_timeout_ms` of an mcp action: 5 min. */
-export const MCP_READ_TIMEOUT_MS = 300_000;
+const MCP_READ_TIMEOUT_MS = 300_000;
 
 export function readMcpAction(input: ActionInput): GatewayAction {
   const proxy = readProxyAction(input);
