@@ -169,4 +169,48 @@ describe('server-to-client requests over raw HTTP (issue #19)', () => {
     // A cancelled request gets no response: the stream just ends.
     expect(await next()).toBeNull();
   });
+
+  it("responseMode 'json' sends requests on the GET stream; without one the call fails at once", async () => {
+    const json = createMcpServer({ name: 'json-only', version: '1', responseMode: 'json' });
+    json.tool({
+      name: 'ask',
+      handler: async (_args, ctx) =>
+        JSON.stringify(await ctx.elicit({ message: 'x', requestedSchema: { type: 'object' } })),
+    });
+    const jsonServer = createServer(json.handler);
+    const { port } = await jsonServer.listen({ port: 0, host: '127.0.0.1' });
+    const saved = url;
+    url = `http://127.0.0.1:${port}/mcp`;
+    try {
+      const sid = await initialize({ elicitation: {} });
+      const res = await callAsk(sid);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await res.json()).toMatchObject({
+        result: {
+          isError: true,
+          content: [
+            {
+              text: 'elicitation/create could not be sent: the client has no open stream to receive it',
+            },
+          ],
+        },
+      });
+      // With the GET stream open, the request travels there and the answer completes the call.
+      const stream = await fetch(url, {
+        headers: { accept: 'text/event-stream', 'mcp-session-id': sid },
+      });
+      const next = messages(stream);
+      const call = callAsk(sid);
+      const request = await next();
+      expect(request).toMatchObject({ method: 'elicitation/create' });
+      await post({ jsonrpc: '2.0', id: request?.['id'], result: { action: 'cancel' } }, sid);
+      expect(await (await call).json()).toMatchObject({
+        result: { content: [{ text: '{"action":"cancel"}' }] },
+      });
+    } finally {
+      url = saved;
+      json.close();
+      await jsonServer.close({ graceMs: 100 });
+    }
+  });
 });

@@ -30,10 +30,11 @@ const LOG_LEVELS: readonly LogLevel[] = [
 ];
 
 /**
- * Delivers a message of a running request. `isRequest` marks a server-to-client request, which
- * must reach the client on this request's own stream (a JSON-answered POST turns into SSE).
+ * Delivers a message of a running request; false when no stream could take it. `isRequest`
+ * marks a server-to-client request, which must reach the client on this request's own stream
+ * (a JSON-answered POST turns into SSE).
  */
-export type Send = (data: unknown, isRequest?: boolean) => void;
+export type Send = (data: unknown, isRequest?: boolean) => boolean;
 
 const DEFAULT_CLIENT_TIMEOUT_MS = 5 * 60_000;
 
@@ -228,7 +229,16 @@ export class Dispatcher {
           );
         },
       });
-      send({ jsonrpc: '2.0', id, method, params }, true);
+      if (!send({ jsonrpc: '2.0', id, method, params }, true)) {
+        s.outgoing
+          .get(id)
+          ?.reject(
+            new McpError(
+              'RWS_MCP_CLIENT_REQUEST_FAILED',
+              `${method} could not be sent: the client has no open stream to receive it`,
+            ),
+          );
+      }
     });
   }
 

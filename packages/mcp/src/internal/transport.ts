@@ -235,7 +235,10 @@ export function createTransport(o: TransportOptions): Handler {
     });
     if (o.mode === 'sse' || (o.mode === 'auto' && wantsProgress)) {
       const stream = store.openStream(s);
-      const send: Send = (data) => store.emit(s, stream, data);
+      const send: Send = (data) => {
+        store.emit(s, stream, data);
+        return true;
+      };
       const work = Promise.all(requests.map((r) => dispatcher.dispatch(s, r, req, auth, send)));
       return answerOnStream(s, stream, work, invalid);
     }
@@ -251,8 +254,9 @@ export function createTransport(o: TransportOptions): Handler {
         stream = store.openStream(s);
         upgrade();
       }
-      if (stream !== null) store.emit(s, stream, data);
-      else store.sendStandalone(s, data);
+      if (stream === null) return store.sendStandalone(s, data);
+      store.emit(s, stream, data);
+      return true;
     };
     const work = Promise.all(requests.map((r) => dispatcher.dispatch(s, r, req, auth, send)));
     const results = await Promise.race([work, upgraded]);
