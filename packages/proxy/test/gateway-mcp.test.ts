@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { createServer as createNodeServer } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpServer as SdkServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createServer } from '@rws/http1';
 import { createMcpServer, type McpServer } from '@rws/mcp';
@@ -40,7 +44,40 @@ async function mcpBackend(name: string): Promise<McpBackend> {
   return { name, mcp, address: `127.0.0.1:${port}`, close };
 }
 
-function config(backends: readonly McpBackend[]): string {
+/** The official SDK's Streamable HTTP server on node:http (stateful, SSE answers). */
+async function sdkBackend(name: string): Promise<{ readonly address: string }> {
+  const transports = new Map<string, StreamableHTTPServerTransport>();
+  const server = createNodeServer(async (req, res) => {
+    const sid = req.headers['mcp-session-id'];
+    let transport = typeof sid === 'string' ? transports.get(sid) : undefined;
+    if (transport === undefined) {
+      const created = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          transports.set(id, created);
+        },
+      });
+      const sdk = new SdkServer({ name, version: '1.0.0' });
+      sdk.registerTool('where', {}, (extra) => ({
+        content: [{ type: 'text', text: `${name} ${extra.sessionId}` }],
+      }));
+      await sdk.connect(created);
+      transport = created;
+    }
+    await transport.handleRequest(req, res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  onTestFinished(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
+  return { address: `127.0.0.1:${(server.address() as { port: number }).port}` };
+}
+
+function config(backends: readonly { readonly address: string }[]): string {
   return `
 [[upstream]]
 name = "tools"
@@ -55,7 +92,7 @@ upstream = "tools"
 `;
 }
 
-async function startGateway(backends: readonly McpBackend[]) {
+async function startGateway(backends: readonly { readonly address: string }[]) {
   const gateway = await createGateway(config(backends));
   onTestFinished(() => gateway.close());
   const port = await serveHandler(gateway.handler);
@@ -140,6 +177,21 @@ describe('gateway [route.action] type = "mcp" (issue #10)', () => {
       expect(owner.mcp.sessionIds()).not.toContain(backendId);
     }
     expect([...seen].sort()).toEqual(['a', 'b']);
+  });
+
+  it("works for any MCP server: the official SDK's server behind the gateway, SDK client in front", async () => {
+    const { url } = await startGateway([await sdkBackend('sdk-a'), await sdkBackend('sdk-b')]);
+    const seen = new Set<string>();
+    for (let i = 0; i < 3 || (seen.size < 2 && i < 20); i++) {
+      const { client, transport } = await connect(url);
+      const [, backendId] = (transport.sessionId as string).split('.');
+      const first = await where(client);
+      expect(first.split(' ')[1]).toBe(backendId);
+      expect(await where(client)).toBe(first);
+      seen.add(first.split(' ')[0] as string);
+      await client.close();
+    }
+    expect([...seen].sort()).toEqual(['sdk-a', 'sdk-b']);
   });
 
   it("the backend's GET stream reaches the client through the gateway", async () => {
