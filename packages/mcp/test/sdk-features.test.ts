@@ -4,6 +4,7 @@ import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
   ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
   PromptListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
@@ -221,27 +222,53 @@ describe('resource subscriptions and list changes (issue #19)', () => {
     const other = await connect();
     const updates: string[] = [];
     const otherUpdates: string[] = [];
+    subscribed.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+      updates.push(n.params.uri);
+    });
     other.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
       otherUpdates.push(n.params.uri);
     });
-    const first = new Promise<string>((resolve) => {
-      subscribed.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
-        updates.push(n.params.uri);
-        resolve(n.params.uri);
+    // A log line to everyone marks a point on each GET stream: what was sent before it to a
+    // session has arrived once the session has the marker (one stream, in order).
+    let marker = 0;
+    const markers = new Map<Client, string[]>([
+      [subscribed, []],
+      [other, []],
+    ]);
+    for (const [client, seen] of markers) {
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+        seen.push(String(n.params.data));
       });
-    });
+    }
+    const sync = async (): Promise<void> => {
+      const id = `mark-${marker++}`;
+      const both = Promise.all(
+        [...markers.values()].map(
+          (seen) =>
+            new Promise<void>((resolve) => {
+              const check = setInterval(() => {
+                if (seen.includes(id)) {
+                  clearInterval(check);
+                  resolve();
+                }
+              }, 5);
+            }),
+        ),
+      );
+      // Repeated: the SDK opens its GET stream in the background after connecting.
+      await untilReceived(both, () => mcp.log('info', id));
+    };
     await subscribed.subscribeResource({ uri: 'file:///status' });
-    expect(await untilReceived(first, () => mcp.notifyResourceUpdated('file:///status'))).toBe(
-      'file:///status',
-    );
-    mcp.notifyResourceUpdated('file:///other');
-    await subscribed.unsubscribeResource({ uri: 'file:///status' });
-    const before = updates.length;
+    await sync();
     mcp.notifyResourceUpdated('file:///status');
-    await subscribed.ping(); // a round trip: anything sent before it has arrived
-    expect(updates.length).toBe(before);
-    expect(updates.every((u) => u === 'file:///status')).toBe(true);
+    mcp.notifyResourceUpdated('file:///other');
+    await sync();
+    expect(updates).toEqual(['file:///status']);
     expect(otherUpdates).toEqual([]);
+    await subscribed.unsubscribeResource({ uri: 'file:///status' });
+    mcp.notifyResourceUpdated('file:///status');
+    await sync();
+    expect(updates).toEqual(['file:///status']);
     await subscribed.close();
     await other.close();
   });
