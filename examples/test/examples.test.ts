@@ -43,6 +43,8 @@ const NAMES = [
   'orm-users-api',
   'websocket-chat',
   'mcp-server',
+  'mcp-interactive',
+  'mcp-gateway',
   'storage-files',
   'jobs-queue',
   'mailer-contact',
@@ -440,6 +442,94 @@ describe('examples', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'ping' }),
     });
     expect(noSession.status).toBe(400);
+  });
+
+  test('mcp-interactive: 401 pointing at the metadata, which is served; a token gets in', async () => {
+    const { url } = ex('mcp-interactive');
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    };
+    const initialize = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't' } },
+    });
+    const denied = await fetch(`${url}/mcp`, { method: 'POST', headers, body: initialize });
+    expect(denied.status).toBe(401);
+    const metadataUrl = `${url}/.well-known/oauth-protected-resource/mcp`;
+    expect(denied.headers.get('www-authenticate')).toBe(
+      `Bearer resource_metadata="${metadataUrl}"`,
+    );
+    expect(await (await fetch(metadataUrl)).json()).toMatchObject({
+      resource: `${url}/mcp`,
+      authorization_servers: ['https://auth.example.com'],
+    });
+    const authed = { ...headers, authorization: 'Bearer dev-token' };
+    const init = await fetch(`${url}/mcp`, { method: 'POST', headers: authed, body: initialize });
+    expect(init.status).toBe(200);
+    expect(await init.json()).toMatchObject({
+      result: { capabilities: { completions: {}, resources: { subscribe: true } } },
+    });
+    const complete = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: { ...authed, 'mcp-session-id': init.headers.get('mcp-session-id') ?? '' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'completion/complete',
+        params: {
+          ref: { type: 'ref/prompt', name: 'explain' },
+          argument: { name: 'language', value: 'ja' },
+        },
+      }),
+    });
+    expect(await complete.json()).toMatchObject({
+      result: { completion: { values: ['javascript'] } },
+    });
+  });
+
+  test('mcp-gateway: sessions through the gateway are tagged and stay on their server', async () => {
+    const { url } = ex('mcp-gateway');
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    };
+    const servers = new Set<string>();
+    for (let i = 0; i < 2; i++) {
+      const init = await fetch(`${url}/mcp`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't' } },
+        }),
+      });
+      const session = init.headers.get('mcp-session-id') ?? '';
+      expect(session).toMatch(/^[\w-]{12}\./);
+      const answers = new Set<string>();
+      for (let k = 0; k < 3; k++) {
+        const call = await fetch(`${url}/mcp`, {
+          method: 'POST',
+          headers: { ...headers, 'mcp-session-id': session },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 2 + k,
+            method: 'tools/call',
+            params: { name: 'whoami', arguments: {} },
+          }),
+        });
+        const body = (await call.json()) as { result: { content: { text: string }[] } };
+        answers.add(body.result.content[0]?.text ?? '');
+      }
+      expect(answers.size).toBe(1);
+      servers.add([...answers][0] ?? '');
+    }
+    // Round robin: two sessions in a row land on the two servers.
+    expect([...servers].sort()).toEqual(['tools-a', 'tools-b']);
   });
 
   test('mailer-contact: POST /contact records a multipart message; a bad address is 400', async () => {

@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   INVALID_DEFINITION: 'RWS_MCP_INVALID_DEFINITION',
   DUPLICATE: 'RWS_MCP_DUPLICATE',
   INVALID_OPTIONS: 'RWS_MCP_INVALID_OPTIONS',
+  CLIENT_CAPABILITY_MISSING: 'RWS_MCP_CLIENT_CAPABILITY_MISSING',
+  CLIENT_REQUEST_FAILED: 'RWS_MCP_CLIENT_REQUEST_FAILED',
 } as const;
 
 /** A code @rws/mcp throws. */
@@ -20,10 +22,17 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<McpErrorCode, string>> = {
   RWS_MCP_DUPLICATE:
     'A tool, prompt, resource URI or resource template name is registered twice on one server.',
   RWS_MCP_INVALID_OPTIONS:
-    'createMcpServer options are invalid (empty name or version, a non-positive pageSize, sessionIdleTimeoutMs, maxBodyBytes or maxSessions, a negative eventHistory).',
+    'createMcpServer options are invalid (empty name or version, a non-positive pageSize, sessionIdleTimeoutMs, maxBodyBytes or maxSessions, a negative eventHistory, an auth option without verify, an absolute resource URL or an authorization server).',
+  RWS_MCP_CLIENT_CAPABILITY_MISSING:
+    'A handler called ctx.elicit, ctx.createMessage or ctx.listRoots, but the client did not declare the elicitation, sampling or roots capability in initialize.',
+  RWS_MCP_CLIENT_REQUEST_FAILED:
+    'A request this server sent to the client (elicitation, sampling, roots) was answered with a JSON-RPC error or got no answer within its timeout; the message names which.',
 };
 
-/** The error @rws/mcp throws for a programming mistake at registration. */
+/**
+ * The error @rws/mcp throws for a programming mistake at registration, and rejects a
+ * server-to-client request with (`ctx.elicit`, `ctx.createMessage`, `ctx.listRoots`).
+ */
 export class McpError extends RwsError {
   constructor(code: McpErrorCode, message: string) {
     super(code, message);

@@ -1,6 +1,6 @@
 /** @module */
 
-export type { McpServer, McpServerOptions } from './create-mcp-server.js';
+export type { McpAuthOptions, McpServer, McpServerOptions } from './create-mcp-server.js';
 export { createMcpServer, SUPPORTED_PROTOCOL_VERSIONS } from './create-mcp-server.js';
 export type { McpErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS, McpError } from './errors.js';
@@ -14,8 +14,14 @@ export type {
 } from './json-rpc.js';
 export { classifyMessage, JSON_RPC_ERRORS, JsonRpcError } from './json-rpc.js';
 export type {
+  AuthInfo,
   ClientInfo,
+  ClientRequestOptions,
+  Completer,
+  CompletionResult,
   ContentBlock,
+  ElicitParams,
+  ElicitResult,
   JsonSchema,
   LogLevel,
   McpContext,
@@ -26,6 +32,10 @@ export type {
   ResourceDefinition,
   ResourceReadResult,
   ResourceTemplateDefinition,
+  Root,
+  SamplingMessage,
+  SamplingParams,
+  SamplingResult,
   StandardResult,
   StandardSchemaV1,
   ToolAnnotations,

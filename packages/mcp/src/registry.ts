@@ -171,13 +171,35 @@ export class Registry {
     this.prompts.set(def.name, def);
   }
 
+  /** Removes a tool, resource (by URI), resource template or prompt; false when absent. */
+  remove(kind: 'tool' | 'resource' | 'resourceTemplate' | 'prompt', key: string): boolean {
+    if (kind === 'tool') return this.tools.delete(key);
+    if (kind === 'resource') return this.resources.delete(key);
+    if (kind === 'prompt') return this.prompts.delete(key);
+    const i = this.templates.findIndex((t) => t.def.name === key);
+    if (i >= 0) this.templates.splice(i, 1);
+    return i >= 0;
+  }
+
+  hasResources(): boolean {
+    return this.resources.size > 0 || this.templates.length > 0;
+  }
+
+  /** True when a prompt or resource template has completers (`completions` capability). */
+  hasCompleters(): boolean {
+    return (
+      [...this.prompts.values()].some((p) => p.complete !== undefined) ||
+      this.templates.some((t) => t.def.complete !== undefined)
+    );
+  }
+
   capabilities(): Record<string, unknown> {
     const caps: Record<string, unknown> = { logging: {} };
-    if (this.tools.size > 0) caps['tools'] = { listChanged: false };
-    if (this.resources.size > 0 || this.templates.length > 0) {
-      caps['resources'] = { subscribe: false, listChanged: false };
-    }
-    if (this.prompts.size > 0) caps['prompts'] = { listChanged: false };
+    if (this.hasCompleters()) caps['completions'] = {};
+    // Lists may change at run time (register/remove): clients are told with list_changed.
+    if (this.tools.size > 0) caps['tools'] = { listChanged: true };
+    if (this.hasResources()) caps['resources'] = { subscribe: true, listChanged: true };
+    if (this.prompts.size > 0) caps['prompts'] = { listChanged: true };
     return caps;
   }
 

@@ -48,6 +48,73 @@ export interface ClientInfo {
   readonly [key: string]: unknown;
 }
 
+/**
+ * Who a bearer token belongs to, as `auth.verify` returns it. `subject` binds the sessions the
+ * token opens: a request of another subject with that `Mcp-Session-Id` gets 404.
+ */
+export interface AuthInfo {
+  readonly subject?: string;
+  /** Granted scopes, checked against `auth.requiredScopes`. */
+  readonly scopes?: readonly string[];
+  readonly clientId?: string;
+  /** Anything else the verifier knows (JWT claims, the token's expiry, …). */
+  readonly claims?: Readonly<Record<string, unknown>>;
+}
+
+/** `elicitation/create` params (MCP 2025-06-18): a message and a flat object schema. */
+export interface ElicitParams {
+  message: string;
+  requestedSchema: JsonSchema;
+  [key: string]: unknown;
+}
+
+/** The user's answer to an elicitation. `content` is present when `action` is `accept`. */
+export interface ElicitResult {
+  action: 'accept' | 'decline' | 'cancel';
+  content?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** A message of `sampling/createMessage`. */
+export interface SamplingMessage {
+  role: 'user' | 'assistant';
+  content: ContentBlock;
+}
+
+/** `sampling/createMessage` params: ask the client's model for a completion. */
+export interface SamplingParams {
+  messages: SamplingMessage[];
+  maxTokens: number;
+  systemPrompt?: string;
+  temperature?: number;
+  stopSequences?: string[];
+  modelPreferences?: Record<string, unknown>;
+  includeContext?: 'none' | 'thisServer' | 'allServers';
+  [key: string]: unknown;
+}
+
+/** What the client's model answered. */
+export interface SamplingResult {
+  role: 'user' | 'assistant';
+  content: ContentBlock;
+  model: string;
+  stopReason?: string;
+  [key: string]: unknown;
+}
+
+/** A root the client exposes (`roots/list`). */
+export interface Root {
+  uri: string;
+  name?: string;
+  [key: string]: unknown;
+}
+
+/** Options of a server-to-client request. */
+export interface ClientRequestOptions {
+  /** Give up (and reject) after this long. Default 5 min. */
+  timeoutMs?: number;
+}
+
 /** What every tool, resource and prompt handler receives besides its arguments. */
 export interface McpContext {
   /** The `Mcp-Session-Id` of the session the request belongs to. */
@@ -74,7 +141,38 @@ export interface McpContext {
   progress(progress: number, total?: number, message?: string): void;
   /** Sends `notifications/message` when `level` is at or above the session's `logging/setLevel`. */
   log(level: LogLevel, data: unknown, logger?: string): void;
+  /** What `auth.verify` returned for the request's bearer token; null without `auth`. */
+  readonly auth: AuthInfo | null;
+  /** The capabilities the client declared in `initialize` (`elicitation`, `sampling`, `roots`). */
+  readonly clientCapabilities: Readonly<Record<string, unknown>>;
+  /**
+   * Asks the user for input through the client (`elicitation/create`). The request travels on
+   * this request's SSE stream; the promise settles with the client's answer. Rejects when the
+   * client did not declare `elicitation`, answers with an error, the request is cancelled or
+   * the timeout passes.
+   */
+  elicit(params: ElicitParams, options?: ClientRequestOptions): Promise<ElicitResult>;
+  /** Asks the client's model for a message (`sampling/createMessage`); as `elicit`. */
+  createMessage(params: SamplingParams, options?: ClientRequestOptions): Promise<SamplingResult>;
+  /** The client's roots (`roots/list`); as `elicit`. */
+  listRoots(options?: ClientRequestOptions): Promise<{ roots: Root[] }>;
 }
+
+/** What a completer answers: candidate values, at most 100 are sent. */
+export interface CompletionResult {
+  values: string[];
+  total?: number;
+  hasMore?: boolean;
+}
+
+/**
+ * Suggests values for one prompt argument or URI template variable (`completion/complete`),
+ * given what the user typed so far and the arguments already filled in.
+ */
+export type Completer = (
+  value: string,
+  context: { readonly arguments: Readonly<Record<string, string>>; readonly ctx: McpContext },
+) => MaybePromise<readonly string[] | CompletionResult>;
 
 /** A content block of a tool result or prompt message. */
 export type ContentBlock =
@@ -149,6 +247,8 @@ export interface ResourceTemplateDefinition {
     variables: Record<string, string>,
     ctx: McpContext,
   ) => MaybePromise<ResourceReadResult | null>;
+  /** Completers of the template's variables, by variable name. */
+  complete?: Readonly<Record<string, Completer>>;
 }
 
 /** One argument of a prompt. */
@@ -174,4 +274,6 @@ export interface PromptDefinition {
     args: Record<string, string>,
     ctx: McpContext,
   ) => MaybePromise<{ description?: string; messages: PromptMessage[] }>;
+  /** Completers of the prompt's arguments, by argument name. */
+  complete?: Readonly<Record<string, Completer>>;
 }

@@ -27,9 +27,9 @@ describe('the official SDK client over Streamable HTTP', () => {
     expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(client.getServerCapabilities()).toEqual({
       logging: {},
-      tools: { listChanged: false },
-      resources: { subscribe: false, listChanged: false },
-      prompts: { listChanged: false },
+      tools: { listChanged: true },
+      resources: { subscribe: true, listChanged: true },
+      prompts: { listChanged: true },
     });
     expect(served.mcp.sessionIds()).toContain(transport.sessionId);
     await client.ping();

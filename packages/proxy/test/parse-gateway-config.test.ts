@@ -193,10 +193,17 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
       ],
     ],
     [
-      'mcp not supported yet',
+      'mcp action without an upstream (issue #10)',
       '[[route]]\n[route.action]\ntype = "mcp"\n',
+      ['g.toml:2: route[0].action: is missing upstream'],
+    ],
+    [
+      'mcp action: unknown upstream, unknown key, bad timeout in [route.action.mcp]',
+      '[[route]]\n[route.action]\ntype = "mcp"\nupstream = "tools"\nsession_affinity = true\n[route.action.mcp]\nread_timeout_ms = 0\n',
       [
-        'g.toml:3: route[0].action.type: action type "mcp" is not supported yet: MCP routes need @rws/mcp (issue #19)',
+        'g.toml:4: route[0].action.upstream: no [[upstream]] is named "tools" (and it is not a host:port address)',
+        'g.toml:5: route[0].action.session_affinity: unknown key for a mcp action',
+        'g.toml:7: route[0].action.mcp.read_timeout_ms: must be between 1 and 86400000, got 0',
       ],
     ],
     [

@@ -107,6 +107,15 @@ export interface GatewayGrpcAction {
   readonly readTimeoutMs: number;
 }
 
+/**
+ * `type = "mcp"`: Streamable HTTP to upstream MCP servers, with the proxy's keys and session
+ * affinity: the `Mcp-Session-Id` a backend mints is handed out tagged with that backend, and
+ * requests carrying it go back to it.
+ */
+export interface GatewayMcpAction extends Omit<GatewayProxyAction, 'type'> {
+  readonly type: 'mcp';
+}
+
 /** `type = "static"` */
 export interface GatewayStaticAction {
   readonly type: 'static';
@@ -134,6 +143,7 @@ export interface GatewayRespondAction {
 export type GatewayAction =
   | GatewayProxyAction
   | GatewayGrpcAction
+  | GatewayMcpAction
   | GatewayStaticAction
   | GatewayRedirectAction
   | GatewayRespondAction;

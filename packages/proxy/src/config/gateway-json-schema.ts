@@ -69,6 +69,14 @@ const proxyKeys: Json = {
   },
   trusted_proxies: strings('Peers whose incoming forwarding headers are kept and extended.'),
 };
+const mcpKeys: Json = {
+  ...proxyKeys,
+  read_timeout_ms: int(
+    'Response head and body-idle timeout (a JSON-answered tool call sends its head when done).',
+    1,
+    300_000,
+  ),
+};
 const staticKeys: Json = {
   root: str('Directory served (relative to the config file).'),
   index: {
@@ -93,7 +101,8 @@ const action = object(
   {
     type: {
       enum: ['proxy', 'static', 'redirect', 'respond', 'grpc', 'mcp'],
-      description: 'mcp is not supported yet.',
+      description:
+        'mcp proxies to MCP servers (Streamable HTTP) with session affinity by Mcp-Session-Id.',
     },
     ...proxyKeys,
     ...staticKeys,
@@ -103,6 +112,7 @@ const action = object(
     static: object('Keys of a static action.', staticKeys),
     redirect: object('Keys of a redirect action.', redirectKeys),
     respond: object('Keys of a respond action.', respondKeys),
+    mcp: object('Keys of an mcp action.', mcpKeys),
   },
   ['type'],
 );

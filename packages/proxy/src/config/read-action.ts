@@ -9,7 +9,8 @@ import { didYouMean } from './did-you-mean.js';
 import type { GatewayAction, GatewayUpstream } from './gateway-config.js';
 import { readGrpcAction } from './read-grpc-action.js';
 import { readRedirectAction, readRespondAction, readStaticAction } from './read-local-actions.js';
-import { readProxyAction } from './read-proxy-action.js';
+import { readMcpAction } from './read-mcp-action.js';
+import { PROXY_KEYS, readProxyAction } from './read-proxy-action.js';
 import { parseBackendAddress } from './read-upstreams.js';
 import { isTable, type Reader, type Table } from './reader.js';
 
@@ -23,28 +24,14 @@ export interface ActionInput {
   readonly upstreams: ReadonlyMap<string, GatewayUpstream>;
 }
 
-/** One action type: the keys it reads and its reader, or why it is not supported yet. */
+/** One action type: the keys it reads and its reader. */
 interface ActionSpec {
   readonly keys: readonly string[];
-  /** Recognised and validated, but without machinery yet: the issue that adds it. */
-  readonly unsupported?: string | undefined;
-  readonly read?: ((input: ActionInput) => GatewayAction | null) | undefined;
+  readonly read: (input: ActionInput) => GatewayAction | null;
 }
 
 const ACTIONS: Readonly<Record<string, ActionSpec>> = {
-  proxy: {
-    keys: [
-      'upstream',
-      'connect_timeout_ms',
-      'read_timeout_ms',
-      'strip_path_prefix',
-      'add_path_prefix',
-      'preserve_host',
-      'forwarded',
-      'trusted_proxies',
-    ],
-    read: readProxyAction,
-  },
+  proxy: { keys: PROXY_KEYS, read: readProxyAction },
   grpc: {
     keys: ['upstream', 'connect_timeout_ms', 'read_timeout_ms'],
     read: ({ r, merged, at, upstreams }) =>
@@ -53,7 +40,7 @@ const ACTIONS: Readonly<Record<string, ActionSpec>> = {
   static: { keys: ['root', 'index', 'directory_listing'], read: readStaticAction },
   redirect: { keys: ['location', 'status'], read: readRedirectAction },
   respond: { keys: ['status', 'body', 'content_type'], read: readRespondAction },
-  mcp: { keys: [], unsupported: 'MCP routes need @rws/mcp (issue #19)' },
+  mcp: { keys: PROXY_KEYS, read: readMcpAction },
 };
 
 /**
@@ -139,14 +126,6 @@ export function readAction(
     }
     merged[k] = value;
     where.set(k, path);
-  }
-  if (spec.unsupported !== undefined || spec.read === undefined) {
-    r.add(
-      GATEWAY_CONFIG_CODES.CONFIG_UNSUPPORTED,
-      [...path, 'type'],
-      `action type "${type}" is not supported yet: ${spec.unsupported ?? 'no reader'}`,
-    );
-    return null;
   }
   return spec.read({ r, merged, at: (k) => where.get(k) ?? path, upstreams });
 }

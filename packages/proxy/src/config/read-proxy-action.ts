@@ -9,6 +9,18 @@ import type { ActionInput } from './read-action.js';
 import { parseBackendAddress } from './read-upstreams.js';
 import { MAX_MS, type Reader, type Table } from './reader.js';
 
+/** The keys of a proxy action; an mcp action takes the same ones. */
+export const PROXY_KEYS: readonly string[] = [
+  'upstream',
+  'connect_timeout_ms',
+  'read_timeout_ms',
+  'strip_path_prefix',
+  'add_path_prefix',
+  'preserve_host',
+  'forwarded',
+  'trusted_proxies',
+];
+
 export function readProxyAction({ r, merged, at, upstreams }: ActionInput): GatewayAction {
   const name = r.string(merged, 'upstream', at('upstream'), true);
   let upstream: string | null = null;

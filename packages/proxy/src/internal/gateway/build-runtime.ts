@@ -25,6 +25,7 @@ import type { Upstream } from '../../upstream.js';
 import { type BuildContext, buildMiddleware } from './build-middleware.js';
 import type { RunningListener } from './listeners.js';
 import { isRouteMatch, normalizeRoutePath } from './match-route.js';
+import { createMcpRoute } from './mcp-route.js';
 import {
   createGatewayUpstream,
   createProxyRoute,
@@ -78,7 +79,7 @@ function actionHandler(
   path: KeyPath,
   ctx: BuildContext,
   upstreamFor: (
-    action: Extract<GatewayAction, { type: 'proxy' | 'grpc' }>,
+    action: Extract<GatewayAction, { type: 'proxy' | 'grpc' | 'mcp' }>,
   ) => GatewayUpstreamHandle,
 ): Handler | null {
   switch (action.type) {
@@ -109,6 +110,8 @@ function actionHandler(
       const notFound = respondWith(404, 'Not Found\n', 'text/plain; charset=utf-8');
       return (req) => mw.handle(req, notFound);
     }
+    case 'mcp':
+      return createMcpRoute(upstreamFor(action), action);
     case 'grpc':
     case 'proxy': {
       const settings = action.type === 'grpc' ? grpcProxyAction(action) : action;
@@ -205,7 +208,7 @@ export function buildRuntime(
   });
   // Inline `upstream = "host:port"` backends get one upstream per address, shared by routes.
   const upstreamFor = (
-    action: Extract<GatewayAction, { type: 'proxy' | 'grpc' }>,
+    action: Extract<GatewayAction, { type: 'proxy' | 'grpc' | 'mcp' }>,
   ): GatewayUpstreamHandle => {
     if (action.upstream !== null) return upstreams.get(action.upstream)!;
     const b = action.backend!;

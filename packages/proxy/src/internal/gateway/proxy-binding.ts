@@ -13,7 +13,7 @@ import type {
   GatewayStrategy,
 } from '../../config/gateway-config.js';
 import { reverseProxy } from '../../reverse-proxy.js';
-import { createUpstream, type Upstream } from '../../upstream.js';
+import { type BackendPicker, createUpstream, type Upstream } from '../../upstream.js';
 
 /** An upstream and what it was built from, so a reload can tell whether to keep it. */
 export interface GatewayUpstreamHandle {
@@ -87,12 +87,14 @@ export function withBackends(
   return { ...handle, key: upstreamKey(s, backends) };
 }
 
+/** The reverse proxy of a route; `picker` replaces the upstream's own choice (mcp affinity). */
 export function createProxyRoute(
   handle: GatewayUpstreamHandle,
-  action: GatewayProxyAction,
+  action: Omit<GatewayProxyAction, 'type'>,
+  picker: BackendPicker = handle.upstream,
 ): Middleware {
   return reverseProxy({
-    upstream: handle.upstream,
+    upstream: picker,
     ...(action.stripPathPrefix === null ? {} : { stripPrefix: action.stripPathPrefix }),
     ...(action.addPathPrefix === null ? {} : { addPrefix: action.addPathPrefix }),
     preserveHost: action.preserveHost,

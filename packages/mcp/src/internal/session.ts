@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import type { SseEvent } from '@rws/core';
+import { Channel } from '../channel.js';
+import type { JsonRpcErrorObject, RequestId } from '../json-rpc.js';
+import type { AuthInfo, ClientInfo, LogLevel } from '../types.js';
+
+/** One SSE response of a session: a POST's answer stream or the GET stream. */
+export interface Stream {
+  readonly id: string;
+  channel: Channel<SseEvent>;
+  seq: number;
+  live: boolean;
+}
+
+/** A server-to-client request waiting for the client's answer (a POSTed response). */
+interface PendingRequest {
+  resolve(result: unknown): void;
+  reject(error: JsonRpcErrorObject | Error): void;
+}
+
+/** What the server keeps per `Mcp-Session-Id`. */
+export interface Session {
+  readonly id: string;
+  readonly protocolVersion: string;
+  readonly clientInfo: ClientInfo | null;
+  readonly clientCapabilities: Record<string, unknown>;
+  /** Who opened the session (`AuthInfo.subject`), so another principal cannot use it. */
+  readonly principal: string | null;
+  initialized: boolean;
+  lastSeen: number;
+  logLevel: LogLevel | null;
+  readonly inflight: Map<RequestId, AbortController>;
+  readonly streams: Map<string, Stream>;
+  standalone: Stream | null;
+  readonly history: { stream: string; seq: number; event: SseEvent }[];
+  nextStream: number;
+  /** Resource URIs the client subscribed to (`resources/subscribe`). */
+  readonly subscriptions: Set<string>;
+  /** Requests this server sent to the client, by id. */
+  readonly outgoing: Map<RequestId, PendingRequest>;
+  nextOutgoing: number;
+}
+
+export interface NewSession {
+  readonly protocolVersion: string;
+  readonly clientInfo: ClientInfo;
+  readonly clientCapabilities: Record<string, unknown>;
+  readonly auth: AuthInfo | null;
+}
+
+/**
+ * The open sessions of one server: creation, lookup, expiry and the SSE streams each owns,
+ * with the event history that `Last-Event-ID` resumption replays.
+ */
+export class SessionStore {
+  readonly #sessions = new Map<string, Session>();
+  readonly #idleMs: number;
+  readonly #historySize: number;
+  readonly #sweeper: NodeJS.Timeout;
+
+  constructor(idleMs: number, historySize: number) {
+    this.#idleMs = idleMs;
+    this.#historySize = historySize;
+    this.#sweeper = setInterval(() => this.sweep(), Math.min(idleMs, 60_000));
+    this.#sweeper.unref();
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  values(): IterableIterator<Session> {
+    return this.#sessions.values();
+  }
+
+  ids(): string[] {
+    return [...this.#sessions.keys()];
+  }
+
+  create(init: NewSession): Session {
+    const s: Session = {
+      id: randomUUID(),
+      protocolVersion: init.protocolVersion,
+      clientInfo: init.clientInfo,
+      clientCapabilities: init.clientCapabilities,
+      principal: init.auth?.subject ?? null,
+      initialized: false,
+      lastSeen: Date.now(),
+      logLevel: null,
+      inflight: new Map(),
+      streams: new Map(),
+      standalone: null,
+      history: [],
+      nextStream: 1,
+      subscriptions: new Set(),
+      outgoing: new Map(),
+      nextOutgoing: 1,
+    };
+    this.#sessions.set(s.id, s);
+    return s;
+  }
+
+  /** The live session of `id`, or null (unknown, ended or expired: it is ended now). */
+  get(id: string): Session | null {
+    const s = this.#sessions.get(id);
+    if (s === undefined) return null;
+    if (this.isExpired(s, Date.now())) {
+      this.end(s);
+      return null;
+    }
+    s.lastSeen = Date.now();
+    return s;
+  }
+
+  isExpired(s: Session, now: number): boolean {
+    // A long tool call or an open GET stream is activity, even without new requests.
+    if (s.inflight.size > 0) return false;
+    if (s.standalone?.live && !s.standalone.channel.closed) return false;
+    return now - s.lastSeen > this.#idleMs;
+  }
+
+  sweep(): void {
+    const now = Date.now();
+    for (const s of this.#sessions.values()) if (this.isExpired(s, now)) this.end(s);
+  }
+
+  end(s: Session): void {
+    this.#sessions.delete(s.id);
+    for (const c of s.inflight.values()) c.abort(new Error('session ended'));
+    s.inflight.clear();
+    for (const p of s.outgoing.values()) p.reject(new Error('session ended'));
+    s.outgoing.clear();
+    for (const st of s.streams.values()) {
+      st.live = false;
+      st.channel.close();
+    }
+    s.streams.clear();
+    s.standalone = null;
+  }
+
+  close(): void {
+    clearInterval(this.#sweeper);
+    for (const s of [...this.#sessions.values()]) this.end(s);
+  }
+
+  openStream(s: Session): Stream {
+    const id = String(s.nextStream++);
+    const stream: Stream = { id, channel: new Channel(), seq: 0, live: true };
+    s.streams.set(id, stream);
+    return stream;
+  }
+
+  /** Queues an event on a stream, numbered `<stream>_<seq>` and remembered for resumption. */
+  emit(s: Session, stream: Stream, data: unknown): void {
+    const seq = ++stream.seq;
+    const event: SseEvent = { event: 'message', id: `${stream.id}_${seq}`, data };
+    if (this.#historySize > 0) {
+      s.history.push({ stream: stream.id, seq, event });
+      if (s.history.length > this.#historySize) s.history.shift();
+    }
+    stream.channel.push(event);
+  }
+
+  finishStream(s: Session, stream: Stream): void {
+    stream.live = false;
+    stream.channel.close();
+    s.streams.delete(stream.id);
+  }
+
+  /** Where a message unrelated to an open POST stream goes: the GET stream, if open. */
+  sendStandalone(s: Session, data: unknown): boolean {
+    if (!s.standalone?.live) return false;
+    this.emit(s, s.standalone, data);
+    return true;
+  }
+}
