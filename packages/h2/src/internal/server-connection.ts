@@ -45,9 +45,20 @@ import {
   onContinuation,
   onDataFrame,
   onHeaders,
+  startRequest,
   streamConsumed,
 } from './server-request.js';
 import { acceptTunnel } from './server-response.js';
+
+/** An HTTP/1.1 request that `Upgrade: h2c` turns into stream 1 (RFC 7540 §3.2). */
+export interface H2cUpgrade {
+  /** The decoded HTTP2-Settings field: a SETTINGS payload. */
+  readonly settings: Buffer;
+  /** The request as an HTTP/2 field list: pseudo-headers first, then the other fields. */
+  readonly fields: string[];
+  /** Bytes the client sent after the request head (the start of its preface). */
+  readonly head: Buffer;
+}
 
 /** What the connection needs from its server. */
 export interface ConnectionOwner {
@@ -109,7 +120,16 @@ export class ServerConnection implements TunnelHost {
   #isPingOutstanding = false;
   #closeResolvers: (() => void)[] = [];
 
-  constructor(owner: ConnectionOwner, socket: Socket, conn: ConnectionInfo) {
+  /**
+   * `upgrade`: the connection was an HTTP/1.1 request with `Upgrade: h2c` that got its 101
+   * (RFC 7540 §3.2); its request becomes stream 1 and the client's preface follows.
+   */
+  constructor(
+    owner: ConnectionOwner,
+    socket: Socket,
+    conn: ConnectionInfo,
+    upgrade: H2cUpgrade | null = null,
+  ) {
     this.owner = owner;
     this.opts = owner.options;
     this.socket = socket;
@@ -141,6 +161,25 @@ export class ServerConnection implements TunnelHost {
       this.#pingTimer = setInterval(this.#keepAlive, this.opts.pingIntervalMs);
       this.#pingTimer.unref();
     }
+    if (upgrade !== null) this.#startUpgraded(upgrade);
+  }
+
+  /**
+   * RFC 7540 §3.2: after our SETTINGS, the client's HTTP2-Settings apply as if sent in a
+   * SETTINGS frame (the 101 acknowledged them), and the upgraded request is stream 1,
+   * half-closed on the client's side. Bytes that came after the request head are the start
+   * of the client's preface.
+   */
+  #startUpgraded(upgrade: H2cUpgrade): void {
+    try {
+      this.#applySettings(upgrade.settings);
+    } catch (err) {
+      this.#connectionError(err);
+      return;
+    }
+    this.lastStreamId = 1;
+    startRequest(this, 1, upgrade.fields, false, true);
+    if (upgrade.head.length > 0) this.#onData(upgrade.head);
   }
 
   /**
@@ -289,6 +328,12 @@ export class ServerConnection implements TunnelHost {
     if (payload.length % 6 !== 0) throw frameSize('SETTINGS length not a multiple of 6');
     this.#countControl();
     this.#isPeerSettingsSeen = true;
+    this.#applySettings(payload);
+    this.write(settingsFrame(null));
+  }
+
+  /** Applies a SETTINGS payload (a frame's, or the HTTP2-Settings of an h2c upgrade). */
+  #applySettings(payload: Buffer): void {
     for (let at = 0; at < payload.length; at += 6) {
       const id = payload.readUInt16BE(at);
       const value = payload.readUInt32BE(at + 2);
@@ -339,7 +384,6 @@ export class ServerConnection implements TunnelHost {
           break;
       }
     }
-    this.write(settingsFrame(null));
   }
 
   #onPing(flags: number, streamId: number, payload: Buffer): void {

@@ -189,6 +189,20 @@ export function headerBlock(
     );
   }
   c.lastStreamId = streamId;
+  startRequest(c, streamId, list, isTooLarge, isEndStream);
+}
+
+/**
+ * A new stream's request header list (decoded from HEADERS, or the HTTP/1.1 request an
+ * `Upgrade: h2c` turned into stream 1): opens the stream and runs the handler.
+ */
+export function startRequest(
+  c: ServerConnection,
+  streamId: number,
+  list: string[],
+  isTooLarge: boolean,
+  isEndStream: boolean,
+): void {
   if (streamId > c.acceptUpTo || c.isClosed) return;
   if (c.streams.size >= c.opts.maxConcurrentStreams) {
     c.sendRst(streamId, H2_ERROR.REFUSED_STREAM);
