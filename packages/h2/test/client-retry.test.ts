@@ -33,7 +33,7 @@ async function nodeServer(
     stream.on('error', () => {});
     const s: Seen = {
       session: numbers.get(stream.session as Http2Session) ?? 0,
-      streamId: stream.id,
+      streamId: stream.id ?? 0,
       path: String(headers[':path']),
     };
     seen.push(s);

@@ -67,7 +67,7 @@ export function onDataFrame(
   if ((flags & FLAG.END_STREAM) !== 0) remoteEnd(c, s);
 }
 
-export function remoteEnd(c: ServerConnection, s: H2Stream): void {
+function remoteEnd(c: ServerConnection, s: H2Stream): void {
   if (s.length !== null && s.received !== s.length) {
     c.streamError(s, H2_ERROR.PROTOCOL_ERROR, 'DATA shorter than content-length');
     return;
@@ -78,7 +78,7 @@ export function remoteEnd(c: ServerConnection, s: H2Stream): void {
 }
 
 /** Connection-level receive accounting: the window is handed back in large steps. */
-export function consumeConnection(c: ServerConnection, n: number): void {
+function consumeConnection(c: ServerConnection, n: number): void {
   c.recvUnacked += n;
   if (c.recvUnacked >= CONNECTION_WINDOW >>> 1) {
     c.write(windowUpdateFrame(0, c.recvUnacked));
@@ -146,12 +146,7 @@ export function onContinuation(
 }
 
 /** A complete header block: decode (always, to keep HPACK in step), then act on it. */
-export function headerBlock(
-  c: ServerConnection,
-  streamId: number,
-  flags: number,
-  block: Buffer,
-): void {
+function headerBlock(c: ServerConnection, streamId: number, flags: number, block: Buffer): void {
   const list = c.decoder.decode(block);
   const isTooLarge = c.decoder.isListTooLarge;
   const isEndStream = (flags & FLAG.END_STREAM) !== 0;
@@ -254,7 +249,7 @@ export function startRequest(
   void run(c, s, req);
 }
 
-export function openStream(
+function openStream(
   c: ServerConnection,
   id: number,
   length: number | null,

@@ -84,7 +84,7 @@ export async function respondPlain(
   await respond(c, s, req, { status, headers, body: text });
 }
 
-export async function respond(
+async function respond(
   c: ServerConnection,
   s: H2Stream,
   req: Request | null,
@@ -183,7 +183,7 @@ export async function respond(
 }
 
 /** Sends `data` as DATA frames within both send windows, waiting when they are closed. */
-export async function sendData(c: ServerConnection, s: H2Stream, data: Uint8Array): Promise<void> {
+async function sendData(c: ServerConnection, s: H2Stream, data: Uint8Array): Promise<void> {
   let from = 0;
   while (from < data.length) {
     if (s.state === CLOSED) return;
@@ -203,7 +203,7 @@ export async function sendData(c: ServerConnection, s: H2Stream, data: Uint8Arra
 }
 
 /** Waits for a WINDOW_UPDATE, a SETTINGS change or socket drain; resets after sendTimeoutMs. */
-export function waitForWindow(c: ServerConnection, s: H2Stream): Promise<void> {
+function waitForWindow(c: ServerConnection, s: H2Stream): Promise<void> {
   return new Promise<void>((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
