@@ -220,6 +220,21 @@ describe('Upgrade: h2c (RFC 7540 §3.2, opt-in with `h2c`)', () => {
     });
   });
 
+  it('ends the connection with GOAWAY when HTTP2-Settings holds an invalid value', async () => {
+    const server = await start(app, { h2c: true });
+    const client = await UpgradeClient.open(server.address.port);
+    // SETTINGS_MAX_FRAME_SIZE below 16384 is a connection error (RFC 9113 §6.5.2).
+    const settings = http2Settings([[SETTING.MAX_FRAME_SIZE, 1]]);
+    client.socket.write(
+      'GET / HTTP/1.1\r\nhost: localhost\r\nconnection: Upgrade, HTTP2-Settings\r\n' +
+        `upgrade: h2c\r\nhttp2-settings: ${settings}\r\n\r\n`,
+    );
+    await client.until(() => client.frames.some((f) => f.type === FRAME_TYPE.GOAWAY), 'the GOAWAY');
+    const goaway = client.frames.find((f) => f.type === FRAME_TYPE.GOAWAY)!;
+    expect(goaway.payload.readUInt32BE(4)).toBe(1); // PROTOCOL_ERROR
+    expect(client.frames.some((f) => f.streamId === 1)).toBe(false);
+  });
+
   it('stays on HTTP/1.1 for requests that may not switch', async () => {
     const server = await start(app, { h2c: true });
     const valid = http2Settings([]);
