@@ -48,6 +48,7 @@ const NAMES = [
   'storage-files',
   'jobs-queue',
   'mailer-contact',
+  'h2c-server',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -168,6 +169,15 @@ describe('examples', () => {
     expect(cached.headers.get('cache-status')).toMatch(/hit/);
     const other = await fetch(`${url}/nothing`);
     expect([other.status, await other.text()]).toEqual([404, 'Not Found']);
+  });
+
+  test('h2c-server answers HTTP/1.1, and HTTP/2 after curl --http2 upgrades', async () => {
+    const { url } = ex('h2c-server');
+    const h1 = (await (await fetch(`${url}/`)).json()) as { protocol: string };
+    expect(h1.protocol).toBe('http/1.1');
+    const upgraded = spawnSync('curl', ['-sS', '-i', '--http2', `${url}/`], { encoding: 'utf8' });
+    expect(upgraded.stdout).toMatch(/^HTTP\/1\.1 101 /);
+    expect(upgraded.stdout).toContain('"protocol":"h2"');
   });
 
   test('hello-http1 answers a raw handler and echoes JSON', async () => {

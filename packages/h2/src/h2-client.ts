@@ -2,7 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Headers, type HeadersInit, RwsError } from '@rws/core';
 import { ERROR_CODES } from './errors.js';
-import { type ClientResponse, ClientSession } from './internal/client-session.js';
+import { type ClientResponse, ClientSession, isRefusedError } from './internal/client-session.js';
 
 export type { ClientResponse } from './internal/client-session.js';
 
@@ -14,6 +14,14 @@ export interface Http2ClientOptions {
   rejectUnauthorized?: boolean | undefined;
   /** Time to connect (and finish TLS) before the request fails. Default 10 s. */
   connectTimeoutMs?: number | undefined;
+  /**
+   * Times a request the server refused without processing it (a stream above the
+   * last-stream-id of a GOAWAY, or REFUSED_STREAM; RFC 9113 §8.7) is sent again, on a new
+   * connection when the old one is going away. Whatever the method: the server promised it
+   * did nothing. Requests with a streamed (async iterable) body are not retried. Default 2;
+   * 0 turns retries off.
+   */
+  maxRefusedRetries?: number | undefined;
 }
 
 /** One request of an `Http2Client`. */
@@ -32,8 +40,9 @@ export interface Http2RequestInit {
 /**
  * An HTTP/2 client: one session per origin (`https:` with ALPN `h2`, `http:` as h2c with prior
  * knowledge), requests multiplexed as streams on it, a new session once the server sends
- * GOAWAY or the connection closes. Requests the server refused in its GOAWAY fail with
- * `RWS_H2_STREAM_RESET`; they are not retried automatically.
+ * GOAWAY or the connection closes. Requests the server refused unprocessed (above the
+ * last-stream-id of its GOAWAY, or REFUSED_STREAM) are sent again, up to `maxRefusedRetries`
+ * times; other failures reject with their `RWS_H2_*` error.
  *
  * @example
  * ```ts
@@ -64,21 +73,31 @@ export class Http2Client {
     if (u.protocol !== 'https:' && u.protocol !== 'http:') {
       throw new RwsError(ERROR_CODES.INVALID_OPTIONS, `unsupported URL scheme ${u.protocol}`);
     }
-    const session = await this.#session(u);
     const body = init.body ?? null;
     const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
     const headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
     if (bytes instanceof Uint8Array && !headers.has('content-length')) {
       headers.set('content-length', String(bytes.length));
     }
-    return session.request(
-      (init.method ?? 'GET').toUpperCase(),
-      `${u.pathname}${u.search}`,
-      headers,
-      bytes,
-      init.signal,
-      init.trailers,
-    );
+    const isReplayable = bytes === null || bytes instanceof Uint8Array;
+    const maxRetries = isReplayable ? (this.#options.maxRefusedRetries ?? 2) : 0;
+    for (let attempt = 0; ; attempt++) {
+      const session = await this.#session(u);
+      try {
+        return await session.request(
+          (init.method ?? 'GET').toUpperCase(),
+          `${u.pathname}${u.search}`,
+          headers,
+          bytes,
+          init.signal,
+          init.trailers,
+        );
+      } catch (err) {
+        if (attempt >= maxRetries || !isRefusedError(err) || init.signal?.aborted === true) {
+          throw err;
+        }
+      }
+    }
   }
 
   /** Closes every session (GOAWAY, then close once their streams are done). */

@@ -6,6 +6,7 @@ import {
 } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { ConnectionInfo, Handler, Request, TlsInfo } from '@rws/core';
+import { upgradedRequestFields } from './h2c-upgrade.js';
 import { type ResolvedH2Options, resolveOptions } from './internal/resolved-options.js';
 import { type ConnectionOwner, ServerConnection } from './internal/server-connection.js';
 
@@ -86,6 +87,23 @@ export class Http2Server implements ConnectionOwner {
     const conn = new ServerConnection(this, socket, connectionInfo(socket));
     this.#connections.add(conn);
     if (this.#isDraining) conn.drain();
+  }
+
+  /**
+   * Takes over a cleartext socket whose HTTP/1.1 request `req` asked for `Upgrade: h2c` and
+   * was answered 101 (RFC 7540 §3.2): `settings` is its HTTP2-Settings payload (see
+   * `h2cUpgradeSettings`), `head` the bytes read after the request head. The request is
+   * answered on stream 1; the socket then carries HTTP/2.
+   */
+  handleUpgrade(socket: Socket, head: Buffer, req: Request, settings: Buffer): void {
+    const conn = new ServerConnection(this, socket, req.conn, {
+      settings,
+      fields: upgradedRequestFields(req),
+      head,
+    });
+    this.#connections.add(conn);
+    if (this.#isDraining) conn.drain();
+    socket.resume();
   }
 
   /** Listens for h2c (cleartext HTTP/2 with prior knowledge, RFC 9113 §3.3). */

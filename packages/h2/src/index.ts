@@ -22,6 +22,7 @@ export type { ClientResponse, Http2ClientOptions, Http2RequestInit } from './h2-
 export { Http2Client } from './h2-client.js';
 export type { Http2ServerOptions } from './h2-server.js';
 export { Http2Server } from './h2-server.js';
+export { h2cUpgradeSettings } from './h2c-upgrade.js';
 export type { HpackDecoderOptions } from './hpack-decoder.js';
 export { HpackDecoder } from './hpack-decoder.js';
 export { HpackEncoder } from './hpack-encoder.js';

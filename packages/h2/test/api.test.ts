@@ -18,6 +18,7 @@ it('exports', async () => {
       "SETTING",
       "frame",
       "goawayFrame",
+      "h2cUpgradeSettings",
       "headersFrames",
       "huffmanDecode",
       "huffmanEncode",

@@ -161,9 +161,10 @@ export interface ServeOptions {
    */
   http2?: boolean | undefined;
   /**
-   * Accept cleartext HTTP/2 with prior knowledge (h2c, RFC 9113 §3.3) on a plain port: a
-   * connection that starts with the HTTP/2 preface goes to @rws/h2, anything else to
-   * HTTP/1.1. Default false.
+   * Accept cleartext HTTP/2 (h2c) on a plain port, beside HTTP/1.1: a connection that starts
+   * with the HTTP/2 preface (prior knowledge, RFC 9113 §3.3) goes to @rws/h2, and an HTTP/1.1
+   * request asking for `Upgrade: h2c` (RFC 7540 §3.2) gets 101 and continues as HTTP/2.
+   * Default false.
    */
   h2c?: boolean | undefined;
   /** How long `close()` and a shutdown signal let in-flight requests finish. Default 10 000 ms. */

@@ -35,6 +35,24 @@ import {
 import { isConnectionSpecific } from './request-fields.js';
 
 const CONNECTION_WINDOW = 1 << 24;
+
+/** Errors of requests the server did not process (RFC 9113 §8.7): safe to send again. */
+const refusedErrors = new WeakSet<object>();
+
+function refused(message: string): RwsError {
+  const err = new RwsError(ERROR_CODES.STREAM_RESET, message);
+  refusedErrors.add(err);
+  return err;
+}
+
+/**
+ * True when `err` says the server never processed the request: a stream above the
+ * last-stream-id of its GOAWAY, REFUSED_STREAM before a response, or a session that was
+ * already closing. Such a request may be retried on a new connection, whatever its method.
+ */
+export function isRefusedError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && refusedErrors.has(err);
+}
 const STREAM_WINDOW = 256 * 1024;
 
 /** A response as the client hands it out: the body is pulled, with flow control. */
@@ -133,9 +151,7 @@ export class ClientSession {
     trailers?: () => Headers | null,
   ): Promise<ClientResponse> {
     if (!this.isAvailable) {
-      return Promise.reject(
-        new RwsError(ERROR_CODES.STREAM_RESET, 'the HTTP/2 session is closing'),
-      );
+      return Promise.reject(refused('the HTTP/2 session is closing; the request was not sent'));
     }
     const id = this.#nextId;
     this.#nextId += 2;
@@ -288,23 +304,24 @@ export class ClientSession {
         this.#isGoingAway = true;
         const last = payload.readUInt32BE(0) & MAX_WINDOW;
         for (const p of this.#pending.values()) {
-          if (p.stream.id > last)
-            this.#reset(
-              p.stream,
-              -1,
-              new RwsError(
-                ERROR_CODES.STREAM_RESET,
-                `stream ${p.stream.id} was not processed (GOAWAY)`,
-              ),
-            );
+          if (p.stream.id > last) {
+            const message = `stream ${p.stream.id} was not processed (GOAWAY, last stream ${last})`;
+            this.#reset(p.stream, -1, refused(message));
+          }
         }
         this.#maybeEnd();
         return;
       }
       case FRAME_TYPE.RST_STREAM: {
         const p = this.#pending.get(streamId);
-        if (p !== undefined)
-          this.#reset(p.stream, -1, streamReset(streamId, payload.readUInt32BE(0)));
+        if (p === undefined) return;
+        const code = payload.readUInt32BE(0);
+        // RFC 9113 §8.7: REFUSED_STREAM before any response means nothing was processed.
+        const err =
+          code === H2_ERROR.REFUSED_STREAM && !p.isHeadersSeen
+            ? refused(`stream ${streamId} was refused (REFUSED_STREAM)`)
+            : streamReset(streamId, code);
+        this.#reset(p.stream, -1, err);
         return;
       }
       case FRAME_TYPE.PUSH_PROMISE:
@@ -432,6 +449,8 @@ export class ClientSession {
     if (this.#isGoingAway && this.#pending.size === 0 && !this.#isClosed) {
       this.#isClosed = true;
       this.socket.end();
+      // A server that never closes its side must not keep the socket (and close()) waiting.
+      setTimeout(() => this.socket.destroy(), 1000).unref();
     }
   }
 

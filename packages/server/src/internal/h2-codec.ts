@@ -1,10 +1,12 @@
 /**
- * The HTTP/2 side of a server: the @rws/h2 codec built from the resolved options, and the
- * preface sniffing that lets one plain port take h2c (prior knowledge) and HTTP/1.1.
+ * The HTTP/2 side of a server: the @rws/h2 codec built from the resolved options, the
+ * preface sniffing that lets one plain port take h2c (prior knowledge) and HTTP/1.1, and the
+ * HTTP/1.1 handler that switches `Upgrade: h2c` requests to HTTP/2.
  */
 import type { Socket } from 'node:net';
-import type { Handler } from '@rws/core';
-import { CONNECTION_PREFACE, Http2Server } from '@rws/h2';
+import { type Handler, Headers } from '@rws/core';
+import { CONNECTION_PREFACE, Http2Server, h2cUpgradeSettings } from '@rws/h2';
+import { acceptUpgradeSocket } from '@rws/http1';
 import type { ResolvedOptions } from './options.js';
 
 /** The h2 codec when the listener needs one (TLS with `http2`, or `h2c`), else null. */
@@ -43,4 +45,21 @@ export function sniffPreface(
     socket.resume();
   };
   socket.on('data', onData);
+}
+
+/**
+ * The HTTP/1.1 handler of a plain port with h2c: a request that may switch (see
+ * `h2cUpgradeSettings`) gets its 101 and continues as stream 1 of an HTTP/2 connection, where
+ * the whole handler chain runs for it; every other request goes to `entry` as before.
+ */
+export function h2cUpgradeHandler(entry: Handler, h2: Http2Server): Handler {
+  return (req) => {
+    if (req.upgrade === undefined) return entry(req);
+    const settings = h2cUpgradeSettings(req);
+    if (settings === null) return entry(req);
+    const { socket, head } = acceptUpgradeSocket(req.upgrade, { upgrade: 'h2c' });
+    h2.handleUpgrade(socket, head, req, settings);
+    // Not sent (the connection has switched); what logs and metrics of HTTP/1.1 see.
+    return { status: 101, headers: new Headers(), body: null };
+  };
 }

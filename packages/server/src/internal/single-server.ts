@@ -28,7 +28,7 @@ import type {
   ServerCloseOptions,
   ServerUrl,
 } from '../types.js';
-import { createH2Codec, sniffPreface } from './h2-codec.js';
+import { createH2Codec, h2cUpgradeHandler, sniffPreface } from './h2-codec.js';
 import { hostCheckMiddleware } from './host-check.js';
 import { type ResolvedOptions, resolveOptions, restartOnlyChanges, toHandler } from './options.js';
 import { adminHandler, buildPipeline } from './pipeline.js';
@@ -127,8 +127,8 @@ export class SingleServer implements RunningServer {
       options.metrics ? this.#metrics : null,
       this.#portFn,
     );
-    this.#http1 = this.#createHttp1(options);
     this.#h2 = createH2Codec(this.#entry, options);
+    this.#http1 = this.#createHttp1(options);
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -246,7 +246,9 @@ export class SingleServer implements RunningServer {
 
   #createHttp1(options: ResolvedOptions): Http1Server {
     const { maxConnections: _perListener, ...limits } = options.limits;
-    return new Http1Server(this.#entry, {
+    // A plain port with h2c also switches `Upgrade: h2c` requests to HTTP/2.
+    const h2c = options.tls === null ? this.#h2 : null;
+    return new Http1Server(h2c === null ? this.#entry : h2cUpgradeHandler(this.#entry, h2c), {
       ...limits,
       serverHeader: options.serverHeader,
       onError: options.onError,
