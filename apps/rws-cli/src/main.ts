@@ -113,7 +113,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   if (result.command === 'check') {
     try {
-      // Reads the htpasswd file as `rws` would: a bad line or a bcrypt hash is reported here.
+      // Reads the htpasswd file as `rws` would: a bad line or a malformed hash is reported here.
       siteAuth(result.config);
     } catch (err) {
       if (!isRwsError(err)) throw err;
