@@ -157,6 +157,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       resolve,
       isPortExplicit: result.setKeys.has('port'),
       opener: io.env['RWS_OPENER'],
+      env: io.env,
     });
     return 0;
   } catch (err) {

@@ -211,6 +211,7 @@ it('exports of @rws/middleware/tracing', async () => {
     [
       "parseTraceparent",
       "parseTracestate",
+      "serverSpanAttributes",
       "traceContext",
       "tracing",
     ]
