@@ -6,6 +6,7 @@ import { compose, text } from '@rws/core';
 import { basicAuth } from '@rws/middleware/auth';
 import { describe, expect, it } from 'vitest';
 import { bcrypt, parseBcrypt } from '../src/internal/auth/bcrypt.js';
+import { VerifiedCache } from '../src/internal/auth/verified-cache.js';
 import { httpCall, serveHandler } from './serve-helpers.js';
 
 const basic = (user: string, pass: string) =>
@@ -109,6 +110,44 @@ describe('bcrypt htpasswd entries (issue #13)', () => {
     expect(() => basicAuth({ htpasswdFile: file, maxBcryptCost: 3 })).toThrow(/maxBcryptCost/);
     const malformed = htpasswdFile(`uli:$2x$${VECTORS[0]![1].slice(4)}\n`);
     expect(() => basicAuth({ htpasswdFile: malformed })).toThrow(/unsupported bcrypt/);
+  });
+
+  it('remembers verified logins only, bounded, oldest out first', () => {
+    const cache = new VerifiedCache(2);
+    const [p0, h0] = VECTORS[0]!;
+    expect(cache.has(h0, p0)).toBe(false);
+    cache.add(h0, p0);
+    expect(cache.has(h0, p0)).toBe(true);
+    expect(cache.has(h0, `${p0}x`)).toBe(false);
+    expect(cache.has(VECTORS[1]![1], p0)).toBe(false);
+    cache.add('h1', 'a');
+    cache.add('h2', 'b');
+    expect([cache.has(h0, p0), cache.has('h1', 'a'), cache.has('h2', 'b')]).toEqual([
+      false,
+      true,
+      true,
+    ]);
+    const off = new VerifiedCache(0);
+    off.add(h0, p0);
+    expect(off.has(h0, p0)).toBe(false);
+  });
+
+  it('a cached login does not let another password in; bcryptCacheSize is checked', async () => {
+    const file = htpasswdFile(`uli:${VECTORS[0]![1]}\n`);
+    for (const bcryptCacheSize of [undefined, 0]) {
+      const port = await serveHandler(
+        compose([basicAuth({ htpasswdFile: file, bcryptCacheSize })], () => text('in')),
+      );
+      const call = (p: string) =>
+        httpCall(port, '/', { headers: { authorization: basic('uli', p) } });
+      expect((await call('U*U')).status).toBe(200);
+      expect((await call('U*U')).status).toBe(200);
+      expect((await call('U*U*')).status).toBe(401);
+      expect((await call('')).status).toBe(401);
+    }
+    expect(() => basicAuth({ htpasswdFile: file, bcryptCacheSize: -1 })).toThrow(
+      /bcryptCacheSize must be a non-negative integer/,
+    );
   });
 
   it('keeps the event loop turning while a hash is computed', async () => {

@@ -20,6 +20,7 @@ import {
 import { ERROR_CODES } from '../errors.js';
 import { apr1 } from '../internal/auth/apr1.js';
 import { bcrypt, parseBcrypt } from '../internal/auth/bcrypt.js';
+import { VerifiedCache } from '../internal/auth/verified-cache.js';
 import { safeEqual } from '../internal/crypto/keys.js';
 import { failOptions } from '../internal/fail.js';
 
@@ -95,6 +96,12 @@ export interface BasicAuthOptions {
    * is refused at load rather than letting every request become a denial-of-service lever.
    */
   maxBcryptCost?: number | undefined;
+  /**
+   * How many verified bcrypt logins are remembered (default 1024; 0 turns it off), so a
+   * returning user's request costs an HMAC rather than a full bcrypt. Only successes are
+   * remembered, as keyed HMACs, never passwords; wrong passwords always pay the full cost.
+   */
+  bcryptCacheSize?: number | undefined;
   /** A custom check, tried after `users`/`htpasswdFile`. */
   verify?:
     | ((user: string, password: string, req: Request) => boolean | Promise<boolean>)
@@ -105,7 +112,13 @@ export interface BasicAuthOptions {
 
 type Checker = (password: string) => boolean | Promise<boolean>;
 
-function htpasswdEntry(file: string, line: number, hash: string, maxCost: number): Checker {
+interface HtpasswdLimits {
+  readonly maxCost: number;
+  readonly verified: VerifiedCache;
+}
+
+function htpasswdEntry(file: string, line: number, hash: string, limits: HtpasswdLimits): Checker {
+  const { maxCost, verified } = limits;
   if (hash.startsWith('{SHA}')) {
     const want = hash.slice(5);
     return (p) => safeEqual(createHash('sha1').update(p, 'utf8').digest('base64'), want);
@@ -135,7 +148,12 @@ function htpasswdEntry(file: string, line: number, hash: string, maxCost: number
         `${file}:${line}: bcrypt cost ${parsed.cost} is above maxBcryptCost ${maxCost}`,
       );
     }
-    return async (p) => safeEqual(await bcrypt(p, parsed), hash);
+    return async (p) => {
+      if (verified.has(hash, p)) return true;
+      const isOk = safeEqual(await bcrypt(p, parsed), hash);
+      if (isOk) verified.add(hash, p);
+      return isOk;
+    };
   }
   if (hash.startsWith('$')) {
     fail(
@@ -152,7 +170,7 @@ function htpasswdEntry(file: string, line: number, hash: string, maxCost: number
  */
 function readHtpasswd(
   file: string,
-  maxCost: number,
+  limits: HtpasswdLimits,
 ): { users: Map<string, Checker>; slowest: number } {
   let text: string;
   try {
@@ -168,7 +186,7 @@ function readHtpasswd(
     const colon = line.indexOf(':');
     if (colon <= 0) fail('basicAuth', `${file}:${i + 1}: expected user:hash`);
     const hash = line.slice(colon + 1);
-    users.set(line.slice(0, colon), htpasswdEntry(file, i + 1, hash, maxCost));
+    users.set(line.slice(0, colon), htpasswdEntry(file, i + 1, hash, limits));
     slowest = Math.max(slowest, parseBcrypt(hash)?.cost ?? 0);
   });
   if (users.size === 0) fail('basicAuth', `htpasswdFile ${file} has no users`);
@@ -205,7 +223,12 @@ export function basicAuth(options: BasicAuthOptions): Middleware {
   }
   let dummy: Checker = (p) => safeEqual(p, '\u0000never');
   if (options?.htpasswdFile !== undefined) {
-    const file = readHtpasswd(options.htpasswdFile, maxCost);
+    const cacheSize = options.bcryptCacheSize ?? 1024;
+    if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
+      fail('basicAuth', 'bcryptCacheSize must be a non-negative integer');
+    }
+    const verified = new VerifiedCache(cacheSize);
+    const file = readHtpasswd(options.htpasswdFile, { maxCost, verified });
     for (const [user, check] of file.users) users.set(user, check);
     const slowest = file.slowest;
     // An unknown user then costs what a bcrypt user's wrong password costs: no user probing.
