@@ -137,6 +137,24 @@ describe('rws: basic auth for the whole site', () => {
     expect(await rws.stop()).toBe(0);
   });
 
+  it('--basic-auth-file with a bcrypt entry ($2y$, as htpasswd -B writes)', async () => {
+    const dir = site();
+    // Openwall crypt_blowfish's vector for "U*U", as $2y$.
+    writeFileSync(
+      join(dir, 'users.htpasswd'),
+      'uli:$2y$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW\n',
+    );
+    const rws = await startCli(['--port', '0', '--basic-auth-file', 'users.htpasswd'], {
+      cwd: dir,
+      env: cleanEnv(),
+    });
+    const get = (password: string) =>
+      fetch(`${rws.origin}/`, { headers: { authorization: basic('uli', password) } });
+    expect((await get('U*U')).status).toBe(200);
+    expect((await get('U*U*')).status).toBe(401);
+    expect(await rws.stop()).toBe(0);
+  });
+
   it('RWS_CONFIG_BASIC_AUTH: one user:password per line', async () => {
     const dir = site();
     const rws = await startCli(['--port', '0'], {
