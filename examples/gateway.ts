@@ -1,8 +1,8 @@
 /**
  * gateway — the config-driven gateway as a library: `createGateway()` from `@rws/proxy` with
  * rust-web-server's README config (an upstream with a health check, a bearer-protected and
- * rate-limited /v1/* proxy route, a catch-all 404), plus a redirect and a cached route, served
- * with `serve()`. Two small backends are started in-process so it runs on its own.
+ * rate-limited /v1/* proxy route, a catch-all 404), plus a redirect, a cached route and
+ * gateway-wide security headers, CORS and compression, served with `serve()`. Two small backends are started in-process so it runs on its own.
  *
  * Run from the repository root:
  *   npx pnpm@10.34.8 exec tsx --conditions=@rws/source examples/gateway.ts
@@ -11,6 +11,7 @@
  *   curl -i -H 'authorization: Bearer demo-token' http://127.0.0.1:3000/v1/hello  # 200, round robin
  *   curl -i http://127.0.0.1:3000/old/page                                     # 301
  *   curl -i http://127.0.0.1:3000/time                                         # cached for 5 s
+ *   curl -i -H 'origin: https://app.example' http://127.0.0.1:3000/nothing     # CORS, CSP
  *   kill -HUP <pid>                                                            # reload the config
  *
  * API_TOKEN sets the token (default demo-token: auth never starts open, so the example sets
@@ -39,6 +40,12 @@ backends = ${JSON.stringify(backends)}
 path = "/healthz"
 interval_secs = 10
 timeout_ms = 2000
+
+# Every answer of the gateway: security headers, CORS for one web app, compression.
+[middleware]
+security_headers = { content_security_policy = "default-src 'none'" }
+cors = { allow_origins = ["https://app.example"] }
+compress = true
 
 [[route]]
 [route.match]

@@ -49,6 +49,7 @@ const NAMES = [
   'jobs-queue',
   'mailer-contact',
   'h2c-server',
+  'sessions-login',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -167,8 +168,12 @@ describe('examples', () => {
     const cached = await fetch(`${url}/time`);
     await cached.arrayBuffer();
     expect(cached.headers.get('cache-status')).toMatch(/hit/);
-    const other = await fetch(`${url}/nothing`);
+    const other = await fetch(`${url}/nothing`, { headers: { origin: 'https://app.example' } });
     expect([other.status, await other.text()]).toEqual([404, 'Not Found']);
+    // [middleware]: security headers and CORS on every answer, the 404 included.
+    expect(other.headers.get('content-security-policy')).toBe("default-src 'none'");
+    expect(other.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(other.headers.get('access-control-allow-origin')).toBe('https://app.example');
   });
 
   test('h2c-server answers HTTP/1.1, and HTTP/2 after curl --http2 upgrades', async () => {
@@ -594,6 +599,26 @@ describe('examples', () => {
     expect(page2).toMatchObject({ items: [{ email: 'c@example.com' }], next: null });
     expect((await fetch(`${url}/users/999`)).status).toBe(404);
     expect((await fetch(`${url}/users?after=${page1.next}x`)).status).toBe(400);
+  });
+
+  test('sessions-login: a session in SQL counts visits; /admin takes a bcrypt htpasswd user', async () => {
+    const { url } = ex('sessions-login');
+    const first = await fetch(`${url}/visits`);
+    expect(await first.json()).toEqual({ visits: 1 });
+    const cookie = (first.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(cookie).toMatch(/=/);
+    const second = await fetch(`${url}/visits`, { headers: { cookie } });
+    expect(await second.json()).toEqual({ visits: 2 });
+    expect(await (await fetch(`${url}/visits`)).json()).toEqual({ visits: 1 });
+    const anonymous = await fetch(`${url}/admin`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="admin", charset="UTF-8"');
+    const basic = (p: string) => ({
+      authorization: `Basic ${Buffer.from(`admin:${p}`).toString('base64')}`,
+    });
+    expect((await fetch(`${url}/admin`, { headers: basic('wrong horse') })).status).toBe(401);
+    const ok = await fetch(`${url}/admin`, { headers: basic('correct horse') });
+    expect([ok.status, await ok.text()]).toEqual([200, 'Welcome, admin.\n']);
   });
 
   test('jobs-queue: enqueue, idempotency key, result by id, a failing job ends failed', async () => {

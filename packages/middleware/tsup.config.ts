@@ -19,6 +19,7 @@ export default defineConfig({
     'src/security-headers/index.ts',
     'src/cookies/index.ts',
     'src/session/index.ts',
+    'src/session-sql/index.ts',
     'src/csrf/index.ts',
     'src/webhooks/index.ts',
     'src/passwords/index.ts',

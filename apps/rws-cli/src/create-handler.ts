@@ -23,10 +23,16 @@ export interface CreateHandlerOptions {
    * `proxy_error` and `upstream_header_ms`.
    */
   gateway?: Middleware | undefined;
+  /**
+   * `tracing()` of @rws/middleware, first in the chain so its span covers everything: `rws`
+   * sets it when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT).
+   */
+  tracing?: Middleware | undefined;
 }
 
 /**
- * The handler `rws` serves for a configuration, outermost first: request id → access log
+ * The handler `rws` serves for a configuration, outermost first: tracing (when given) →
+ * request id → access log
  * (`config.logFormat`) → the configured `headers` → CORS (`config.cors`, only when `allowAll` or
  * `allowOrigins` is set) → basic auth (`config.basicAuth` / `basicAuthFile`, when set) → the
  * gateway, when given → static files from `config.root` (directory listing, SPA fallback,
@@ -77,6 +83,7 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
     gateway === undefined ? [files] : config.isRootSet ? [gateway, files] : [gateway];
   return compose(
     [
+      ...(options.tracing === undefined ? [] : [options.tracing]),
       // The id comes first so the access log line carries it.
       requestId(),
       ...(options.hasAccessLog === false ? [] : [log]),

@@ -113,7 +113,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   if (result.command === 'check') {
     try {
-      // Reads the htpasswd file as `rws` would: a bad line or a bcrypt hash is reported here.
+      // Reads the htpasswd file as `rws` would: a bad line or a malformed hash is reported here.
       siteAuth(result.config);
     } catch (err) {
       if (!isRwsError(err)) throw err;
@@ -157,6 +157,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       resolve,
       isPortExplicit: result.setKeys.has('port'),
       opener: io.env['RWS_OPENER'],
+      env: io.env,
     });
     return 0;
   } catch (err) {

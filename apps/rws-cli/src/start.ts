@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { availableParallelism, networkInterfaces } from 'node:os';
 import { isRwsError, normalizeHost, type Request } from '@rws/core';
+import { tracing } from '@rws/middleware/tracing';
 import { createGateway, type Gateway, GatewayConfigError, hasGatewaySections } from '@rws/proxy';
 import { type RunningServer, type ServeOptions, serve } from '@rws/server';
 import { renderBanner } from './banner.js';
@@ -10,6 +11,8 @@ import type { ServerConfig } from './config/schema.js';
 import { type CreateHandlerOptions, createHandler } from './create-handler.js';
 import { describeError } from './internal/describe-error.js';
 import { openBrowser, urlToOpen } from './internal/open-browser.js';
+import { otlpConfigFromEnv } from './internal/otlp-config.js';
+import { startOtlpExporter } from './internal/otlp-exporter.js';
 import { planReload } from './internal/plan-reload.js';
 import { toServeOptions } from './to-serve-options.js';
 import { VERSION } from './version.js';
@@ -33,6 +36,12 @@ export interface StartContext extends CreateHandlerOptions {
   isPortExplicit?: boolean | undefined;
   /** `--open` runs this command with the URL instead of the platform's opener (`RWS_OPENER`). */
   opener?: string | undefined;
+  /**
+   * The environment the OpenTelemetry variables are read from: with
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` set, every request gets a server span exported over
+   * OTLP/HTTP JSON. Default: none (no export).
+   */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 /** How many ports after a busy default port are tried. */
@@ -84,9 +93,14 @@ export async function startServer(
   context: StartContext,
 ): Promise<RunningServer> {
   const { stdout, stderr } = context;
+  const warn = (m: string): void => stderr(`rws: warning: ${m}\n`);
+  const otlp = otlpConfigFromEnv(context.env ?? {}, warn);
+  const exporter = otlp === null ? null : startOtlpExporter(otlp, warn);
   const handlerOptions: CreateHandlerOptions = {
     writeLog: context.writeLog,
     isTTY: context.isTTY,
+    // Spans go out through the exporter above, not through @opentelemetry/api.
+    ...(exporter === null ? {} : { tracing: tracing({ opentelemetry: false }) }),
   };
   let current = config;
   // Built before anything listens: a gateway problem stops the start with every problem listed.
@@ -170,6 +184,8 @@ export async function startServer(
     onError,
     onShutdown: async () => {
       await gateway?.close();
+      // The spans of the drained requests still go out.
+      await exporter?.close();
     },
     // "received SIGTERM, draining 2 connections", "stopped".
     onLog: (line) => stderr(`rws: ${line}\n`),
@@ -199,6 +215,7 @@ export async function startServer(
         !isPortInUse(err, port)
       ) {
         await gateway?.close();
+        await exporter?.close();
         throw err;
       }
       port++;

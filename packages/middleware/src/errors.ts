@@ -74,7 +74,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
   RWS_MIDDLEWARE_SESSION_NOT_INSTALLED:
     'getSession() was called for a request that did not pass through session() (500).',
   RWS_MIDDLEWARE_SESSION_STORE_FAILED:
-    'The session store (e.g. Redis) failed or returned a record that is not JSON (500).',
+    'The session store (e.g. Redis or SQL) failed or returned a record that is not JSON (500).',
   RWS_MIDDLEWARE_CSRF_INVALID_OPTIONS:
     'csrf() was given an invalid cookie name or attribute, header name or form field.',
   RWS_MIDDLEWARE_WEBHOOKS_INVALID_OPTIONS:

@@ -160,6 +160,14 @@ it('exports of @rws/middleware/session', async () => {
   `);
 });
 
+it('exports of @rws/middleware/session-sql', async () => {
+  expect(Object.keys(await import('../src/session-sql/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "createSqlSessionStore",
+    ]
+  `);
+});
+
 it('exports of @rws/middleware/csrf', async () => {
   expect(Object.keys(await import('../src/csrf/index.js')).sort()).toMatchInlineSnapshot(`
     [
@@ -203,6 +211,7 @@ it('exports of @rws/middleware/tracing', async () => {
     [
       "parseTraceparent",
       "parseTracestate",
+      "serverSpanAttributes",
       "traceContext",
       "tracing",
     ]
@@ -233,6 +242,7 @@ it('package.json exports a subpath for every middleware folder', async () => {
       "./rewrite",
       "./security-headers",
       "./session",
+      "./session-sql",
       "./static",
       "./timeout",
       "./tracing",

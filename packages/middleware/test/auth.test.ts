@@ -78,7 +78,9 @@ describe('basicAuth', () => {
     expect(() => basicAuth({ htpasswdFile: '/nonexistent/htpasswd' })).toThrow(/cannot read/);
     const dir = mkdtempSync(join(tmpdir(), 'rws-htpasswd-'));
     writeFileSync(join(dir, 'b'), 'u:$2y$05$abcdefghijklmnopqrstuv\n');
-    expect(() => basicAuth({ htpasswdFile: join(dir, 'b') })).toThrow(/not supported/);
+    expect(() => basicAuth({ htpasswdFile: join(dir, 'b') })).toThrow(/b:1: malformed/);
+    writeFileSync(join(dir, 'c'), 'u:$1$salt$hash\n');
+    expect(() => basicAuth({ htpasswdFile: join(dir, 'c') })).toThrow(/not supported/);
     expect(() => basicAuth({})).toThrow(/refusing to start open/);
   });
 });

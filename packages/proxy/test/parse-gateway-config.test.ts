@@ -89,6 +89,11 @@ describe('parseGatewayConfig: the rust-web-server README example', () => {
             rewrite: null,
             timeoutMs: 0,
             maxBodySize: 0,
+            compress: null,
+            securityHeaders: null,
+            cors: null,
+            csrf: null,
+            forwardAuth: null,
           },
         },
         {

@@ -553,7 +553,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     default: null,
     placeholder: '<file>',
     description:
-      'htpasswd file ({SHA256}, {SHA} or plain lines; bcrypt is refused) whose users may access the site.',
+      'htpasswd file (bcrypt $2y$, $apr1$, {SHA256}, {SHA} or plain lines) whose users may access the site.',
     isReloadable: true,
   }),
   key({

@@ -19,6 +19,8 @@ import {
 } from 'jose';
 import { ERROR_CODES } from '../errors.js';
 import { apr1 } from '../internal/auth/apr1.js';
+import { bcrypt, parseBcrypt } from '../internal/auth/bcrypt.js';
+import { VerifiedCache } from '../internal/auth/verified-cache.js';
 import { safeEqual } from '../internal/crypto/keys.js';
 import { failOptions } from '../internal/fail.js';
 
@@ -82,11 +84,24 @@ export interface BasicAuthOptions {
   /** user → plain password. */
   users?: Readonly<Record<string, string>> | undefined;
   /**
-   * An htpasswd file: `user:$apr1$…` (`htpasswd -m`), `user:{SHA}base64(sha1)`,
-   * `user:{SHA256}base64(sha256)` or `user:plaintext` lines. bcrypt and crypt entries (other
-   * `$…`) are refused at load, never taken as plain text.
+   * An htpasswd file: `user:$2y$…` bcrypt (`htpasswd -B`; also `$2a$`/`$2b$`),
+   * `user:$apr1$…` (`htpasswd -m`), `user:{SHA}base64(sha1)`, `user:{SHA256}base64(sha256)`
+   * or `user:plaintext` lines. Other `$…` (crypt, `$2x$`) entries are refused at load, never
+   * taken as plain text.
    */
   htpasswdFile?: string | undefined;
+  /**
+   * Highest bcrypt cost accepted from `htpasswdFile` (4–31, default 12). Each Basic request
+   * of a bcrypt user costs 2^cost Blowfish key setups of CPU, so a file with a higher cost
+   * is refused at load rather than letting every request become a denial-of-service lever.
+   */
+  maxBcryptCost?: number | undefined;
+  /**
+   * How many verified bcrypt logins are remembered (default 1024; 0 turns it off), so a
+   * returning user's request costs an HMAC rather than a full bcrypt. Only successes are
+   * remembered, as keyed HMACs, never passwords; wrong passwords always pay the full cost.
+   */
+  bcryptCacheSize?: number | undefined;
   /** A custom check, tried after `users`/`htpasswdFile`. */
   verify?:
     | ((user: string, password: string, req: Request) => boolean | Promise<boolean>)
@@ -95,9 +110,15 @@ export interface BasicAuthOptions {
   realm?: string | undefined;
 }
 
-type Checker = (password: string) => boolean;
+type Checker = (password: string) => boolean | Promise<boolean>;
 
-function htpasswdEntry(file: string, line: number, hash: string): Checker {
+interface HtpasswdLimits {
+  readonly maxCost: number;
+  readonly verified: VerifiedCache;
+}
+
+function htpasswdEntry(file: string, line: number, hash: string, limits: HtpasswdLimits): Checker {
+  const { maxCost, verified } = limits;
   if (hash.startsWith('{SHA}')) {
     const want = hash.slice(5);
     return (p) => safeEqual(createHash('sha1').update(p, 'utf8').digest('base64'), want);
@@ -113,17 +134,44 @@ function htpasswdEntry(file: string, line: number, hash: string): Checker {
     }
     return (p) => safeEqual(apr1(p, salt), hash);
   }
+  if (hash.startsWith('$2')) {
+    const parsed = parseBcrypt(hash);
+    if (parsed === null) {
+      fail(
+        'basicAuth',
+        `${file}:${line}: malformed or unsupported bcrypt hash ${hash.slice(0, 4)}… (expected $2a$, $2b$ or $2y$, a two-digit cost 04–31, 53 characters)`,
+      );
+    }
+    if (parsed.cost > maxCost) {
+      fail(
+        'basicAuth',
+        `${file}:${line}: bcrypt cost ${parsed.cost} is above maxBcryptCost ${maxCost}`,
+      );
+    }
+    return async (p) => {
+      if (verified.has(hash, p)) return true;
+      const isOk = safeEqual(await bcrypt(p, parsed), hash);
+      if (isOk) verified.add(hash, p);
+      return isOk;
+    };
+  }
   if (hash.startsWith('$')) {
     fail(
       'basicAuth',
-      `${file}:${line}: hash format ${hash.slice(0, 4)}… (bcrypt/crypt) is not supported; use $apr1$ (htpasswd -m), {SHA256} or {SHA}`,
+      `${file}:${line}: hash format ${hash.slice(0, 4)}… (crypt) is not supported; use $2y$ (htpasswd -B), $apr1$ (htpasswd -m), {SHA256} or {SHA}`,
     );
   }
   return (p) => safeEqual(p, hash);
 }
 
-/** Parses an htpasswd file into user → checker. Throws on unreadable files and bad lines. */
-function readHtpasswd(file: string): Map<string, Checker> {
+/**
+ * Parses an htpasswd file into user → checker, and the highest bcrypt cost in it (0 when
+ * none). Throws on unreadable files and bad lines.
+ */
+function readHtpasswd(
+  file: string,
+  limits: HtpasswdLimits,
+): { users: Map<string, Checker>; slowest: number } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -131,15 +179,18 @@ function readHtpasswd(file: string): Map<string, Checker> {
     fail('basicAuth', `cannot read htpasswdFile ${file}: ${(err as Error).message}`);
   }
   const users = new Map<string, Checker>();
+  let slowest = 0;
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     const colon = line.indexOf(':');
     if (colon <= 0) fail('basicAuth', `${file}:${i + 1}: expected user:hash`);
-    users.set(line.slice(0, colon), htpasswdEntry(file, i + 1, line.slice(colon + 1)));
+    const hash = line.slice(colon + 1);
+    users.set(line.slice(0, colon), htpasswdEntry(file, i + 1, hash, limits));
+    slowest = Math.max(slowest, parseBcrypt(hash)?.cost ?? 0);
   });
   if (users.size === 0) fail('basicAuth', `htpasswdFile ${file} has no users`);
-  return users;
+  return { users, slowest };
 }
 
 /**
@@ -166,8 +217,25 @@ export function basicAuth(options: BasicAuthOptions): Middleware {
       users.set(user, (p) => safeEqual(p, password));
     }
   }
+  const maxCost = options?.maxBcryptCost ?? 12;
+  if (!Number.isInteger(maxCost) || maxCost < 4 || maxCost > 31) {
+    fail('basicAuth', 'maxBcryptCost must be an integer from 4 to 31');
+  }
+  let dummy: Checker = (p) => safeEqual(p, '\u0000never');
   if (options?.htpasswdFile !== undefined) {
-    for (const [user, check] of readHtpasswd(options.htpasswdFile)) users.set(user, check);
+    const cacheSize = options.bcryptCacheSize ?? 1024;
+    if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
+      fail('basicAuth', 'bcryptCacheSize must be a non-negative integer');
+    }
+    const verified = new VerifiedCache(cacheSize);
+    const file = readHtpasswd(options.htpasswdFile, { maxCost, verified });
+    for (const [user, check] of file.users) users.set(user, check);
+    const slowest = file.slowest;
+    // An unknown user then costs what a bcrypt user's wrong password costs: no user probing.
+    if (slowest > 0) {
+      const fake = parseBcrypt(`$2b$${String(slowest).padStart(2, '0')}$${'.'.repeat(53)}`)!;
+      dummy = async (p) => safeEqual(await bcrypt(p, fake), '');
+    }
   }
   const verify = options?.verify;
   if (verify !== undefined && typeof verify !== 'function')
@@ -176,7 +244,6 @@ export function basicAuth(options: BasicAuthOptions): Middleware {
     fail('basicAuth', 'needs users, htpasswdFile or verify (refusing to start open)');
   }
   const challenge = `Basic realm=${quote(realm)}, charset="UTF-8"`;
-  const dummy: Checker = (p) => safeEqual(p, '\u0000never');
   return {
     async handle(req: Request, next: Handler): Promise<Response> {
       const encoded = credentials(req, 'Basic');
@@ -187,7 +254,7 @@ export function basicAuth(options: BasicAuthOptions): Middleware {
       const user = decoded.slice(0, colon);
       const password = decoded.slice(colon + 1);
       const check = users.get(user);
-      let isOk = (check ?? dummy)(password) && check !== undefined;
+      let isOk = (await (check ?? dummy)(password)) && check !== undefined;
       if (!isOk && verify !== undefined) isOk = (await verify(user, password, req)) === true;
       return isOk ? next(req) : unauthorized(challenge);
     },

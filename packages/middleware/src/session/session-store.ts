@@ -1,7 +1,7 @@
 /**
  * Where `session()` keeps session data. Stores hold JSON-serialisable records by session id
- * with a time to live; the middleware never relies on anything else, so a database store
- * (planned on @rws/orm) implements the same four methods.
+ * with a time to live; the middleware never relies on anything else, so the database store
+ * (`@rws/middleware/session-sql`) implements the same four methods.
  */
 
 /** A session's data: JSON-serialisable values by key. */

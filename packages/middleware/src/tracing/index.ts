@@ -94,8 +94,13 @@ const KNOWN_METHODS = new Set([
   'TRACE',
 ]);
 
-/** HTTP server span attributes (OpenTelemetry semantic conventions, stable HTTP set). */
-function attributesOf(req: Request): Record<string, string | number> {
+/**
+ * The attributes of an HTTP server span for `req` (OpenTelemetry semantic conventions, stable
+ * HTTP set): method, path, query, scheme, protocol version, client and server address, user
+ * agent. The response status is added when the span ends. Exporters that read the
+ * `rws:middleware:response` channel use it to describe the span the same way.
+ */
+export function serverSpanAttributes(req: Request): Record<string, string | number> {
   const method = KNOWN_METHODS.has(req.method) ? req.method : '_OTHER';
   const attributes: Record<string, string | number> = {
     'http.request.method': method,
@@ -183,7 +188,7 @@ export function tracing(options: TracingOptions = {}): Middleware {
     }
     const span = tracer.startSpan(
       req.method,
-      { kind: api.SpanKind.SERVER, attributes: attributesOf(req) },
+      { kind: api.SpanKind.SERVER, attributes: serverSpanAttributes(req) },
       context,
     );
     return { span, context: api.trace.setSpan(context, span) };

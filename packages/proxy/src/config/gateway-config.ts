@@ -197,6 +197,60 @@ export interface GatewayIpFilter {
   readonly trustedProxies: readonly string[];
 }
 
+/** `compress` (`true` or a table): response compression. */
+export interface GatewayCompress {
+  /** Codings in server preference order; null = the middleware's default (br, zstd, gzip). */
+  readonly encodings: readonly ('br' | 'zstd' | 'gzip')[] | null;
+  /** Smallest body compressed, bytes; null = the middleware's default. */
+  readonly threshold: number | null;
+  readonly etag: 'weaken' | 'drop' | null;
+}
+
+/** A `security_headers` header: a value, `false` (header off) or null (the default). */
+export type GatewayHeaderSetting = string | false | null;
+
+/** `security_headers` (`true` or a table). */
+export interface GatewaySecurityHeaders {
+  readonly contentSecurityPolicy: GatewayHeaderSetting;
+  readonly strictTransportSecurity: GatewayHeaderSetting;
+  readonly xFrameOptions: GatewayHeaderSetting;
+  readonly referrerPolicy: GatewayHeaderSetting;
+  readonly permissionsPolicy: GatewayHeaderSetting;
+  readonly crossOriginOpenerPolicy: GatewayHeaderSetting;
+  readonly crossOriginResourcePolicy: GatewayHeaderSetting;
+  readonly crossOriginEmbedderPolicy: GatewayHeaderSetting;
+}
+
+/** `cors` */
+export interface GatewayCors {
+  readonly allowAll: boolean;
+  readonly allowOrigins: readonly string[];
+  readonly allowMethods: readonly string[] | null;
+  readonly allowHeaders: readonly string[] | null;
+  readonly allowCredentials: boolean;
+  readonly exposeHeaders: readonly string[] | null;
+  readonly maxAgeSecs: number | null;
+  readonly allowPrivateNetwork: boolean;
+}
+
+/** `csrf` (`true` or a table): double-submit cookie. */
+export interface GatewayCsrf {
+  readonly cookieName: string | null;
+  readonly headerName: string | null;
+  /** `false`: the token is only read from the header. */
+  readonly formField: string | false | null;
+  readonly safeMethods: readonly string[] | null;
+}
+
+/** `forward_auth`: ask an auth service first (Traefik forwardAuth, nginx auth_request). */
+export interface GatewayForwardAuth {
+  readonly address: string;
+  readonly authResponseHeaders: readonly string[] | null;
+  readonly authRequestHeaders: readonly string[] | null;
+  readonly trustForwardHeader: boolean;
+  readonly timeoutMs: number | null;
+}
+
 /** One `[[…rewrite.request]]` rule. */
 export type GatewayRequestRewrite =
   | { readonly type: 'header_set'; readonly name: string; readonly value: string }
@@ -232,6 +286,11 @@ export interface GatewayMiddleware {
   readonly timeoutMs: number;
   /** 0 = none. */
   readonly maxBodySize: number;
+  readonly compress: GatewayCompress | null;
+  readonly securityHeaders: GatewaySecurityHeaders | null;
+  readonly cors: GatewayCors | null;
+  readonly csrf: GatewayCsrf | null;
+  readonly forwardAuth: GatewayForwardAuth | null;
 }
 
 /** `[[route]]` */

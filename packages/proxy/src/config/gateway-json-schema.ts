@@ -143,6 +143,16 @@ const rewriteRule = (types: string[], description: string): Json => ({
   },
 });
 
+/** `key = true` (defaults), `false` (off) or a table. */
+const trueOr = (description: string, table: Json): Json => ({
+  description,
+  anyOf: [{ type: 'boolean' }, table],
+});
+const headerSetting: Json = {
+  anyOf: [{ type: 'string' }, { const: false }],
+  description: 'The header value, or false to leave the header out.',
+};
+
 const middleware = (description: string): Json =>
   object(description, {
     rate_limit: object('Requests per window per client.', {
@@ -167,7 +177,9 @@ const middleware = (description: string): Json =>
         issuer: str('jwt: required iss.'),
         audience: str('jwt: required aud.'),
         clock_tolerance_secs: int('jwt: allowed clock skew.', 0),
-        htpasswd_file: str('basic: htpasswd file ($apr1$, {SHA256}, {SHA} or plain entries).'),
+        htpasswd_file: str(
+          'basic: htpasswd file (bcrypt $2y$/$2b$/$2a$, $apr1$, {SHA256}, {SHA} or plain entries).',
+        ),
         users_file: str('basic: another name for htpasswd_file.'),
         realm: str('Realm of the WWW-Authenticate challenge.'),
       },
@@ -205,6 +217,69 @@ const middleware = (description: string): Json =>
     }),
     timeout_ms: int('Route deadline (504); 0 = none.', 0, 0),
     max_body_size: int('Largest request body in bytes (413); 0 = none.', 0, 0),
+    compress: trueOr(
+      'Compress responses by Accept-Encoding (true: the defaults).',
+      object('', {
+        encodings: {
+          type: 'array',
+          items: { enum: ['br', 'zstd', 'gzip'] },
+          description: 'Codings in server preference order (default br, zstd, gzip).',
+        },
+        threshold: int('Smallest body compressed, in bytes.', 0),
+        etag: { enum: ['weaken', 'drop'], description: 'What happens to a strong ETag.' },
+      }),
+    ),
+    security_headers: trueOr(
+      'CSP, HSTS, nosniff, frame options, referrer and permissions policy (true: the defaults).',
+      object(
+        '',
+        Object.fromEntries(
+          [
+            'content_security_policy',
+            'strict_transport_security',
+            'x_frame_options',
+            'referrer_policy',
+            'permissions_policy',
+            'cross_origin_opener_policy',
+            'cross_origin_resource_policy',
+            'cross_origin_embedder_policy',
+          ].map((k) => [k, headerSetting]),
+        ),
+      ),
+    ),
+    cors: object('CORS for this scope (needs allow_origins or allow_all).', {
+      allow_all: bool('Allow every origin.', false),
+      allow_origins: strings('Allowed origins (scheme://host[:port]).'),
+      allow_methods: strings('Methods a preflight allows.'),
+      allow_headers: strings('Request headers a preflight allows.'),
+      allow_credentials: bool('Access-Control-Allow-Credentials: true.', false),
+      expose_headers: strings('Access-Control-Expose-Headers.'),
+      max_age_secs: int('Access-Control-Max-Age of preflights.', 0),
+      allow_private_network: bool('Answer Private Network Access preflights.', false),
+    }),
+    csrf: trueOr(
+      'Double-submit CSRF cookie; unsafe methods need the token (403) (true: the defaults).',
+      object('', {
+        cookie_name: str('Cookie holding the token.'),
+        header_name: str('Request header carrying the token.'),
+        form_field: {
+          anyOf: [{ type: 'string' }, { const: false }],
+          description: 'Form field carrying the token, or false (header only).',
+        },
+        safe_methods: strings('Methods exempt from the check.'),
+      }),
+    ),
+    forward_auth: object(
+      'Ask an auth service first: 2xx continues, anything else is returned (503 when unreachable).',
+      {
+        address: str('http(s) URL of the auth service.'),
+        auth_response_headers: strings('Headers copied from the auth answer onto the request.'),
+        auth_request_headers: strings('Request headers sent to the auth service (default all).'),
+        trust_forward_header: bool('Pass on incoming X-Forwarded-* headers.', false),
+        timeout_ms: int('Auth call deadline.', 1),
+      },
+      ['address'],
+    ),
   });
 
 const listener = (description: string, extra: Json): Json => ({

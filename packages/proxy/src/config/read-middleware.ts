@@ -1,6 +1,7 @@
 /**
  * `[route.middleware]` and the global `[middleware]`: rate limit, auth, cache, IP filter,
- * rewrite (read-rewrite.ts), timeout and body limit.
+ * rewrite (read-rewrite.ts), timeout and body limit; compress, security headers, CORS, CSRF
+ * and forward auth (read-http-middleware.ts).
  */
 import { GATEWAY_CONFIG_CODES } from '../errors.js';
 import { checkCidrs, checkHeaderName } from './checks.js';
@@ -13,6 +14,13 @@ import type {
   GatewayMiddleware,
   GatewayRateLimit,
 } from './gateway-config.js';
+import {
+  readCompress,
+  readCors,
+  readCsrf,
+  readForwardAuth,
+  readSecurityHeaders,
+} from './read-http-middleware.js';
 import { readRewrite } from './read-rewrite.js';
 import { MAX_MS, type Reader } from './reader.js';
 
@@ -24,6 +32,11 @@ const MIDDLEWARE_KEYS = [
   'rewrite',
   'timeout_ms',
   'max_body_size',
+  'compress',
+  'security_headers',
+  'cors',
+  'csrf',
+  'forward_auth',
 ];
 
 function readRateLimit(r: Reader, v: unknown, path: KeyPath): GatewayRateLimit | null {
@@ -201,6 +214,11 @@ export function readMiddleware(
     rewrite: readRewrite(r, t['rewrite'], [...path, 'rewrite']),
     timeoutMs: r.int(t, 'timeout_ms', path, 0, MAX_MS) ?? 0,
     maxBodySize: r.int(t, 'max_body_size', path, 0, Number.MAX_SAFE_INTEGER) ?? 0,
+    compress: readCompress(r, t['compress'], [...path, 'compress']),
+    securityHeaders: readSecurityHeaders(r, t['security_headers'], [...path, 'security_headers']),
+    cors: readCors(r, t['cors'], [...path, 'cors']),
+    csrf: readCsrf(r, t['csrf'], [...path, 'csrf']),
+    forwardAuth: readForwardAuth(r, t['forward_auth'], [...path, 'forward_auth']),
   };
 }
 
@@ -213,4 +231,9 @@ export const NO_MIDDLEWARE: GatewayMiddleware = {
   rewrite: null,
   timeoutMs: 0,
   maxBodySize: 0,
+  compress: null,
+  securityHeaders: null,
+  cors: null,
+  csrf: null,
+  forwardAuth: null,
 };

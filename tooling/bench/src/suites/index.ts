@@ -18,4 +18,5 @@ export const SUITES: Readonly<Record<string, () => Promise<SuiteModule>>> = {
   storage: () => import('./storage.js'),
   mcp: () => import('./mcp.js'),
   'h2-memory': () => import('./h2-memory.js'),
+  middleware: () => import('./middleware.js'),
 };

@@ -12,6 +12,13 @@ import {
 import { timeout } from '@rws/middleware/timeout';
 import type { KeyPath } from '../../config/config-problem.js';
 import type { GatewayAuth, GatewayMiddleware } from '../../config/gateway-config.js';
+import {
+  buildCompress,
+  buildCors,
+  buildCsrf,
+  buildForwardAuth,
+  buildSecurityHeaders,
+} from './build-http-middleware.js';
 
 /** Where values such as relative file paths and env vars are resolved. */
 export interface BuildContext {
@@ -100,8 +107,12 @@ const RESPONSE_RULE = (
 
 /**
  * The middleware chain of one `[route.middleware]` (or `[middleware]`), outermost first:
- * ip_filter → max_body_size → rate_limit → auth → timeout_ms → rewrite → cache. Cheap
- * refusals come first; the cache sits next to the action so it stores what the action said.
+ * security_headers → ip_filter → max_body_size → rate_limit → cors → csrf → forward_auth →
+ * auth → timeout_ms → compress → rewrite → cache. Security headers go on every answer, refusals
+ * included; cheap refusals come next; CORS answers preflights before any credential check
+ * (browsers send none) and puts its headers on a 401/403; compress sits outside rewrite so a
+ * body_replace sees plain text; the cache sits next to the action so it stores what the
+ * action said.
  */
 export function buildMiddleware(
   m: GatewayMiddleware,
@@ -110,6 +121,10 @@ export function buildMiddleware(
   scope: string,
 ): Middleware[] {
   const out: (Middleware | null)[] = [];
+  const add = <T>(value: T | null, key: string, make: (value: T) => Middleware): void => {
+    if (value !== null) out.push(attempt(ctx, [...path, key], () => make(value)));
+  };
+  add(m.securityHeaders, 'security_headers', buildSecurityHeaders);
   if (m.ipFilter !== null) {
     const f = m.ipFilter;
     out.push(
@@ -134,11 +149,15 @@ export function buildMiddleware(
       ),
     );
   }
+  add(m.cors, 'cors', buildCors);
+  add(m.csrf, 'csrf', buildCsrf);
+  add(m.forwardAuth, 'forward_auth', buildForwardAuth);
   if (m.auth !== null) {
     const a = m.auth;
     out.push(attempt(ctx, [...path, 'auth'], () => authMiddleware(a, ctx)));
   }
   if (m.timeoutMs > 0) out.push(timeout({ ms: m.timeoutMs }));
+  add(m.compress, 'compress', buildCompress);
   if (m.rewrite !== null) {
     const rw = m.rewrite;
     out.push(
