@@ -224,6 +224,7 @@ export class Mailer implements MailSender {
       }
       const result = await pooled.conn.send(built.envelope, content(), {
         smtpUtf8: built.needsSmtpUtf8,
+        dsn: built.dsn,
         ...(body ? { size: head.length + body.length } : {}),
       });
       ok = true;

@@ -10,6 +10,7 @@ import {
   parseAddress,
   parseAddressList,
 } from './address.js';
+import { type DsnOptions, type DsnParameters, dsnParameters } from './dsn.js';
 import {
   assertHeaderName,
   assertHeaderValue,
@@ -59,6 +60,8 @@ export interface MailMessage {
   date?: Date | undefined;
   /** Overrides the SMTP envelope (default: `from`, and `to` + `cc` + `bcc`). */
   envelope?: { from: string; to: readonly string[] } | undefined;
+  /** Delivery Status Notification requests (RFC 3461); see `DsnOptions`. */
+  dsn?: DsnOptions | undefined;
 }
 
 /** The SMTP envelope: reverse path and forward paths. */
@@ -75,6 +78,8 @@ export interface BuiltMessage {
   readonly headers: ReadonlyArray<readonly [string, string]>;
   /** True when an address needs SMTPUTF8 (a non-ASCII local part). */
   readonly needsSmtpUtf8: boolean;
+  /** The validated DSN parameters, when the message asks for any. */
+  readonly dsn: DsnParameters | undefined;
   /** The body (after the blank line). Streams attachments; call it once per send. */
   body(): AsyncIterable<Buffer>;
 }
@@ -316,6 +321,7 @@ export function buildMessage(message: MailMessage): BuiltMessage {
   if (envelope.to.length === 0)
     throw new MailerError(ERROR_CODES.INVALID_MESSAGE, 'the message has no recipient');
   const utf8 = [envelope.from, ...envelope.to].some(needsSmtpUtf8);
+  const dsn = message.dsn ? dsnParameters(message.dsn, envelope.to) : undefined;
 
   const domain = envelopeAddress(from.address).split('@')[1] ?? 'localhost';
   const messageId = message.messageId ?? `<${randomBytes(16).toString('hex')}@${domain}>`;
@@ -398,6 +404,7 @@ export function buildMessage(message: MailMessage): BuiltMessage {
     messageId,
     headers,
     needsSmtpUtf8: utf8,
+    dsn,
     body: () => nodeBody(top, h.boundary),
   };
 }
