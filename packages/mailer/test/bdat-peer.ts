@@ -89,7 +89,10 @@ export async function startBdatPeer(options: BdatPeerOptions = {}): Promise<Bdat
         reply('250 2.1.5 ok');
       } else if (verb === 'BDAT') {
         const m = /^BDAT (\d+)( LAST)?$/i.exec(line);
-        if (!m) return reply('501 5.5.4 syntax: BDAT <size> [LAST]');
+        if (!m) {
+          reply('501 5.5.4 syntax: BDAT <size> [LAST]');
+          return;
+        }
         need = Number(m[1]);
         isLast = m[2] !== undefined;
         peer.chunks.push({ size: need, last: isLast });

@@ -95,9 +95,9 @@ export async function sendTransaction(
   const commands: Array<[string, string]> = [
     [`MAIL FROM:<${envelope.from}>${mailParams}`, 'MAIL FROM'],
   ];
-  envelope.to.forEach((to, i) =>
-    commands.push([`RCPT TO:<${to}>${dsn?.rcpt[i] ?? ''}`, `RCPT TO <${to}>`]),
-  );
+  envelope.to.forEach((to, i) => {
+    commands.push([`RCPT TO:<${to}>${dsn?.rcpt[i] ?? ''}`, `RCPT TO <${to}>`]);
+  });
   if (!chunking) commands.push(['DATA', 'DATA']);
   const replies = await envelopeReplies(io, commands, pipelining, chunking);
   const mail = replies[0] as SmtpReply;
