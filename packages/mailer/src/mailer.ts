@@ -60,7 +60,16 @@ interface Pooled {
   readonly conn: SmtpConnection;
   sent: number;
   idleTimer: NodeJS.Timeout | undefined;
+  /** When the connection last went idle (`performance.now()`). */
+  idleSince: number;
 }
+
+/**
+ * A connection idle for longer is checked with RSET before reuse (servers drop idle clients);
+ * one that just finished a transaction is reused at once: a completed DATA or BDAT LAST ends the
+ * transaction, and a close by the server is already seen as `isClosed`.
+ */
+const PROBE_AFTER_IDLE_MS = 1000;
 
 function positive(name: string, v: number | undefined, def: number): number {
   if (v === undefined) return def;
@@ -240,6 +249,11 @@ export class Mailer implements MailSender {
       const idle = this.#idle.pop();
       if (idle) {
         clearTimeout(idle.idleTimer);
+        if (idle.conn.isClosed) {
+          this.#drop(idle);
+          continue;
+        }
+        if (performance.now() - idle.idleSince < PROBE_AFTER_IDLE_MS) return idle;
         try {
           await idle.conn.reset();
           return idle;
@@ -260,7 +274,7 @@ export class Mailer implements MailSender {
           this.#wake();
           throw err;
         }
-        return { conn, sent: 0, idleTimer: undefined };
+        return { conn, sent: 0, idleTimer: undefined, idleSince: 0 };
       }
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
@@ -281,6 +295,7 @@ export class Mailer implements MailSender {
         void pooled.conn.quit();
       }, this.#idleTimeoutMs);
       pooled.idleTimer.unref();
+      pooled.idleSince = performance.now();
       this.#idle.push(pooled);
     }
     this.#wake();

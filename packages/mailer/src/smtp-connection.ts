@@ -113,6 +113,9 @@ export class SmtpConnection {
     const socket: Socket = tls
       ? tlsConnect({ servername: o.host, ...o.tls, host: o.host, port: o.port })
       : netConnect({ host: o.host, port: o.port });
+    // Commands and message parts are small writes that wait on replies: Nagle's algorithm
+    // would hold each one back for the peer's delayed ACK.
+    socket.setNoDelay(true);
     this.#socket = socket;
     this.#isTls = tls;
     await new Promise<void>((resolve, reject) => {

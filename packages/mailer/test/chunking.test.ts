@@ -162,3 +162,12 @@ describe('BINARYMIME', () => {
     expect(peer.commands.some((c) => c.startsWith('MAIL'))).toBe(false);
   });
 });
+
+test('a pooled connection goes straight to the next MAIL FROM after a completed BDAT LAST', async () => {
+  const peer = await startBdatPeer();
+  const m = mailer(peer.port, { pool: { maxConnections: 1 } });
+  for (let i = 0; i < 3; i++) await m.send(message(Buffer.from(`n${i}`)));
+  expect(peer.messages).toHaveLength(3);
+  expect(peer.commands.filter((c) => c.startsWith('EHLO'))).toHaveLength(1);
+  expect(peer.commands).not.toContain('RSET');
+});

@@ -182,6 +182,22 @@ async function drainAfterFailure(
   await io.reset().catch(() => undefined);
 }
 
+/** Joins small pieces into writes of at least CHUNK_BYTES (the last may be shorter). */
+async function* coalesce(source: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  let parts: Buffer[] = [];
+  let length = 0;
+  for await (const piece of source) {
+    parts.push(piece);
+    length += piece.length;
+    if (length >= CHUNK_BYTES) {
+      yield parts.length === 1 ? piece : Buffer.concat(parts, length);
+      parts = [];
+      length = 0;
+    }
+  }
+  if (length > 0) yield Buffer.concat(parts, length);
+}
+
 /** The content after a 354, dot-stuffed, ending with CRLF "." CRLF. @see RFC 5321 §4.5.2 */
 async function sendData(
   io: SmtpIo,
@@ -189,7 +205,7 @@ async function sendData(
   maxSize: number,
 ): Promise<SmtpReply> {
   let bytes = 0;
-  for await (const chunk of dotStuff(content)) {
+  for await (const chunk of coalesce(dotStuff(content))) {
     bytes += chunk.length;
     if (maxSize > 0 && bytes > maxSize) {
       // Nothing can end DATA but the final dot, and that would send a truncated message.

@@ -16,4 +16,5 @@ export const SUITES: Readonly<Record<string, () => Promise<SuiteModule>>> = {
   proxy: () => import('./proxy.js'),
   h2: () => import('./h2.js'),
   storage: () => import('./storage.js'),
+  mailer: () => import('./mailer.js'),
 };
