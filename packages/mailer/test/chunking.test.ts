@@ -2,7 +2,7 @@
  * CHUNKING / BDAT (RFC 3030) and BINARYMIME against a BDAT-speaking test server (smtp-server
  * has no BDAT; postfix.test.ts covers BDAT against a real MTA).
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { isRwsError } from '@rws/core';
 import { simpleParser } from 'mailparser';
 import { describe, expect, onTestFinished, test } from 'vitest';
@@ -170,4 +170,50 @@ test('a pooled connection goes straight to the next MAIL FROM after a completed 
   expect(peer.messages).toHaveLength(3);
   expect(peer.commands.filter((c) => c.startsWith('EHLO'))).toHaveLength(1);
   expect(peer.commands).not.toContain('RSET');
+});
+
+describe('Mailer binaryMime', () => {
+  const data = Buffer.concat([Buffer.from('\r\n.\r\n\0--x\r\n'), randomBytes(50_000)]);
+
+  test('attachments go unencoded with BODY=BINARYMIME and parse back exactly', async () => {
+    const peer = await startBdatPeer();
+    const m = mailer(peer.port, { binaryMime: true });
+    await m.send(message(data));
+    await m.send({
+      from: 'ada@example.com',
+      to: 'bob@example.org',
+      attachments: [{ content: data }],
+    });
+    expect(peer.messages).toHaveLength(2);
+    for (const got of peer.messages) {
+      expect(got.mail).toBe('MAIL FROM:<ada@example.com> BODY=BINARYMIME');
+      expect(got.raw.toString('latin1')).toContain('Content-Transfer-Encoding: binary');
+      expect(got.raw.includes(data)).toBe(true);
+      const parsed = await simpleParser(got.raw);
+      expect(parsed.attachments[0]?.content.equals(data)).toBe(true);
+    }
+    expect((await simpleParser(peer.messages[0]?.raw as Buffer)).text?.replace(/\n$/, '')).toBe(
+      TEXT.replace(/\r\n/g, '\n'),
+    );
+  });
+
+  test('a server without BINARYMIME gets base64 and no BODY parameter', async () => {
+    const peer = await startBdatPeer({ extensions: ['PIPELINING', 'CHUNKING'] });
+    await mailer(peer.port, { binaryMime: true }).send(message(data));
+    const got = peer.messages[0];
+    expect(got?.mail).toBe('MAIL FROM:<ada@example.com>');
+    expect(got?.raw.toString()).toContain('Content-Transfer-Encoding: base64');
+    expect((await simpleParser(got?.raw as Buffer)).attachments[0]?.content.equals(data)).toBe(
+      true,
+    );
+  });
+
+  test('with dkim the message stays base64 (signed bytes must survive conversion)', async () => {
+    const peer = await startBdatPeer();
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const dkim = { domainName: 'example.com', keySelector: 's', privateKey };
+    await mailer(peer.port, { binaryMime: true, dkim }).send(message(data));
+    expect(peer.messages[0]?.mail).toBe('MAIL FROM:<ada@example.com>');
+    expect(peer.messages[0]?.raw.toString()).toContain('Content-Transfer-Encoding: base64');
+  });
 });
