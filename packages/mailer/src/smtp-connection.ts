@@ -50,8 +50,9 @@ type Waiter = { resolve: (r: SmtpReply) => void; reject: (e: Error) => void };
 
 /**
  * One SMTP client connection (RFC 5321): greeting, EHLO (HELO fallback), STARTTLS, AUTH,
- * MAIL/RCPT/DATA with PIPELINING when offered, RSET and QUIT. Not for concurrent use: the
- * pool in `Mailer` hands a connection to one message at a time.
+ * MAIL/RCPT then DATA or BDAT (CHUNKING), with PIPELINING and DSN when offered, RSET and
+ * QUIT. Not for concurrent use: the pool in `Mailer` hands a connection to one message at a
+ * time.
  */
 export class SmtpConnection {
   readonly #options: SmtpConnectionOptions;
