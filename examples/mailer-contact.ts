@@ -1,7 +1,8 @@
 /**
  * mailer-contact — a contact form that sends mail with `@rws/mailer`: POST /contact builds a
  * multipart message (text + HTML, the visitor as Reply-To) and sends it through a pooled SMTP
- * connection. Without RWS_SMTP_HOST the example records messages in a `TestMailer` instead and
+ * connection, asking for a delivery status notification (DSN) only on failure or delay, with the
+ * headers alone, when the server supports DSN. Without RWS_SMTP_HOST the example records messages in a `TestMailer` instead and
  * shows them at GET /outbox, so it runs anywhere.
  *
  * Run from the repository root:
@@ -40,6 +41,9 @@ app.post('/contact', async (req) => {
       subject: `Contact from ${name || body.email}`,
       text: body.message,
       html: `<p>${escapeHtml(body.message)}</p>`,
+      // RFC 3461: bounce with headers only, never a success receipt; servers without DSN still
+      // get the message.
+      dsn: { ret: 'HDRS', notify: ['FAILURE', 'DELAY'], ifUnsupported: 'ignore' },
     });
     return json({ messageId: info.messageId }, { status: 202 });
   } catch (err) {
@@ -53,7 +57,14 @@ app.post('/contact', async (req) => {
 });
 
 app.get('/outbox', () =>
-  json(outbox.messages.map((m) => ({ envelope: m.envelope, messageId: m.messageId, raw: m.raw }))),
+  json(
+    outbox.messages.map((m) => ({
+      envelope: m.envelope,
+      messageId: m.messageId,
+      dsn: m.message.dsn,
+      raw: m.raw,
+    })),
+  ),
 );
 
 const server = createServer(app.handler);

@@ -558,9 +558,15 @@ describe('examples', () => {
     const outbox = (await (await fetch(`${url}/outbox`)).json()) as Array<{
       envelope: { to: string[] };
       messageId: string;
+      dsn: unknown;
       raw: string;
     }>;
     expect(outbox).toHaveLength(1);
+    expect(outbox[0]?.dsn).toEqual({
+      ret: 'HDRS',
+      notify: ['FAILURE', 'DELAY'],
+      ifUnsupported: 'ignore',
+    });
     expect(outbox[0]?.messageId).toBe(messageId);
     expect(outbox[0]?.envelope.to).toEqual(['team@example.com']);
     expect(outbox[0]?.raw).toContain('Reply-To: =?UTF-8?B?');

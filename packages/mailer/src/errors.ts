@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   TEMPORARY_FAILURE: 'RWS_MAILER_TEMPORARY_FAILURE',
   PROTOCOL: 'RWS_MAILER_PROTOCOL',
   MESSAGE_TOO_LARGE: 'RWS_MAILER_MESSAGE_TOO_LARGE',
+  UNSUPPORTED_EXTENSION: 'RWS_MAILER_UNSUPPORTED_EXTENSION',
   CLOSED: 'RWS_MAILER_CLOSED',
 } as const;
 
@@ -48,6 +49,8 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<MailerErrorCode, string>> = {
   RWS_MAILER_PROTOCOL:
     'The server sent something that is not a valid SMTP reply (a malformed or overlong line, an unexpected code).',
   RWS_MAILER_MESSAGE_TOO_LARGE: 'The message is larger than the SIZE limit the server advertised.',
+  RWS_MAILER_UNSUPPORTED_EXTENSION:
+    'The message needs an SMTP extension the server does not advertise (DSN requested without dsn.ifUnsupported: ignore, or BINARYMIME without CHUNKING and BINARYMIME).',
   RWS_MAILER_CLOSED: 'The mailer was closed; no more messages can be sent.',
 };
 

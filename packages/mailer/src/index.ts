@@ -4,6 +4,13 @@ export type { Address, AddressInput } from './address.js';
 export { parseAddress, parseAddressList } from './address.js';
 export type { DkimOptions } from './dkim-sign.js';
 export { dkimSign } from './dkim-sign.js';
+export type {
+  DsnEvent,
+  DsnNotify,
+  DsnOptions,
+  DsnParameters,
+  DsnRecipientOptions,
+} from './dsn.js';
 export { encodeWords } from './encode-header.js';
 export type { MailerErrorCode, MailerErrorOptions } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS, MailerError } from './errors.js';
@@ -12,6 +19,7 @@ export { createMailer, Mailer, mailerOptionsFromEnv } from './mailer.js';
 export type { Attachment, BuiltMessage, Envelope, MailMessage } from './mime-message.js';
 export { buildMessage } from './mime-message.js';
 export type {
+  SendParams,
   SendResult,
   SmtpAuth,
   SmtpConnectionOptions,

@@ -10,6 +10,7 @@ import {
   parseAddress,
   parseAddressList,
 } from './address.js';
+import { type DsnOptions, type DsnParameters, dsnParameters } from './dsn.js';
 import {
   assertHeaderName,
   assertHeaderValue,
@@ -59,6 +60,8 @@ export interface MailMessage {
   date?: Date | undefined;
   /** Overrides the SMTP envelope (default: `from`, and `to` + `cc` + `bcc`). */
   envelope?: { from: string; to: readonly string[] } | undefined;
+  /** Delivery Status Notification requests (RFC 3461); see `DsnOptions`. */
+  dsn?: DsnOptions | undefined;
 }
 
 /** The SMTP envelope: reverse path and forward paths. */
@@ -75,6 +78,8 @@ export interface BuiltMessage {
   readonly headers: ReadonlyArray<readonly [string, string]>;
   /** True when an address needs SMTPUTF8 (a non-ASCII local part). */
   readonly needsSmtpUtf8: boolean;
+  /** The validated DSN parameters, when the message asks for any. */
+  readonly dsn: DsnParameters | undefined;
   /** The body (after the blank line). Streams attachments; call it once per send. */
   body(): AsyncIterable<Buffer>;
 }
@@ -224,14 +229,14 @@ async function* base64Lines(source: AsyncIterable<Uint8Array>): AsyncIterable<Bu
 
 type Node =
   | { kind: 'text'; contentType: string; text: string }
-  | { kind: 'attachment'; attachment: Attachment; inline: boolean }
+  | { kind: 'attachment'; attachment: Attachment; inline: boolean; binary: boolean }
   | { kind: 'multipart'; subtype: 'mixed' | 'alternative' | 'related'; children: Node[] };
 
 function boundary(): string {
   return `----=_rws_${randomBytes(12).toString('hex')}`;
 }
 
-function attachmentHeaders(a: Attachment, inline: boolean): string {
+function attachmentHeaders(a: Attachment, inline: boolean, binary: boolean): string {
   const filename = a.filename ?? (a.path !== undefined ? basename(a.path) : undefined);
   const type =
     a.contentType ?? (filename !== undefined ? mimeType(filename) : 'application/octet-stream');
@@ -239,7 +244,7 @@ function attachmentHeaders(a: Attachment, inline: boolean): string {
   if (filename !== undefined) assertHeaderValue('filename', filename);
   // Parameters go on continuation lines so long file names keep lines short.
   let h = `Content-Type: ${type}${filename !== undefined ? `;\r\n ${encodeParameter('name', filename)}` : ''}\r\n`;
-  h += 'Content-Transfer-Encoding: base64\r\n';
+  h += `Content-Transfer-Encoding: ${binary ? 'binary' : 'base64'}\r\n`;
   h += `Content-Disposition: ${inline ? 'inline' : 'attachment'}${filename !== undefined ? `;\r\n ${encodeParameter('filename', filename)}` : ''}\r\n`;
   if (a.cid !== undefined) {
     assertHeaderValue('Content-ID', a.cid);
@@ -254,7 +259,7 @@ function attachmentHeaders(a: Attachment, inline: boolean): string {
 function nodeHeaders(node: Node): { headers: string; boundary?: string } {
   if (node.kind === 'text') return { headers: textPart(node.contentType, node.text).headers };
   if (node.kind === 'attachment')
-    return { headers: attachmentHeaders(node.attachment, node.inline) };
+    return { headers: attachmentHeaders(node.attachment, node.inline, node.binary) };
   const b = boundary();
   return {
     headers: `Content-Type: multipart/${node.subtype};\r\n boundary="${b}"\r\n`,
@@ -266,12 +271,15 @@ async function* nodeBody(node: Node, b: string | undefined): AsyncIterable<Buffe
   if (node.kind === 'text') {
     yield Buffer.from(`${textPart(node.contentType, node.text).body}\r\n`);
   } else if (node.kind === 'attachment') {
-    yield* base64Lines(attachmentBytes(node.attachment));
+    if (!node.binary) yield* base64Lines(attachmentBytes(node.attachment));
+    else for await (const c of attachmentBytes(node.attachment)) yield Buffer.from(c);
   } else {
     for (const child of node.children) {
       const h = nodeHeaders(child);
       yield Buffer.from(`--${b}\r\n${h.headers}\r\n`);
       yield* nodeBody(child, h.boundary);
+      // Base64 ends with CRLF; raw bytes need one before the boundary (it belongs to the delimiter).
+      if (child.kind === 'attachment' && child.binary) yield Buffer.from('\r\n');
     }
     yield Buffer.from(`--${b}--\r\n`);
   }
@@ -292,10 +300,15 @@ function optionalList(v: AddressInput | readonly AddressInput[] | undefined): Ad
 /**
  * Builds a message: validates and encodes every header (RFC 2047 for non-ASCII text, CR/LF
  * refused), lays out multipart/mixed > related > alternative as needed, and returns a body
- * generator that streams attachments as base64.
- * @see RFC 5322, RFC 2045-2049
+ * generator that streams attachments as base64, or with `binaryAttachments` as raw bytes
+ * (`Content-Transfer-Encoding: binary`, which only BINARYMIME over BDAT may carry).
+ * @see RFC 5322, RFC 2045-2049, RFC 3030 §3
  */
-export function buildMessage(message: MailMessage): BuiltMessage {
+export function buildMessage(
+  message: MailMessage,
+  options: { binaryAttachments?: boolean | undefined } = {},
+): BuiltMessage {
+  const binary = options.binaryAttachments === true;
   if (message.from === undefined)
     throw new MailerError(ERROR_CODES.INVALID_MESSAGE, 'the message has no from address');
   const from = parseAddress(message.from);
@@ -316,6 +329,7 @@ export function buildMessage(message: MailMessage): BuiltMessage {
   if (envelope.to.length === 0)
     throw new MailerError(ERROR_CODES.INVALID_MESSAGE, 'the message has no recipient');
   const utf8 = [envelope.from, ...envelope.to].some(needsSmtpUtf8);
+  const dsn = message.dsn ? dsnParameters(message.dsn, envelope.to) : undefined;
 
   const domain = envelopeAddress(from.address).split('@')[1] ?? 'localhost';
   const messageId = message.messageId ?? `<${randomBytes(16).toString('hex')}@${domain}>`;
@@ -372,6 +386,7 @@ export function buildMessage(message: MailMessage): BuiltMessage {
       kind: 'attachment',
       attachment,
       inline: true,
+      binary,
     }));
     root = { kind: 'multipart', subtype: 'related', children: root ? [root, ...parts] : parts };
   }
@@ -380,6 +395,7 @@ export function buildMessage(message: MailMessage): BuiltMessage {
       kind: 'attachment',
       attachment,
       inline: false,
+      binary,
     }));
     root = root
       ? { kind: 'multipart', subtype: 'mixed', children: [root, ...parts] }
@@ -398,6 +414,7 @@ export function buildMessage(message: MailMessage): BuiltMessage {
     messageId,
     headers,
     needsSmtpUtf8: utf8,
+    dsn,
     body: () => nodeBody(top, h.boundary),
   };
 }

@@ -1,8 +1,12 @@
-import { createHmac } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { ERROR_CODES, MailerError } from './errors.js';
-import { dotStuff } from './internal/dot-stuff.js';
+import { ERROR_CODES, MailerError, type MailerErrorCode } from './errors.js';
+import { authenticate } from './internal/smtp-auth.js';
+import type { SmtpIo, SmtpReply } from './internal/smtp-io.js';
+import { type SendParams, type SendResult, sendTransaction } from './internal/smtp-transaction.js';
+
+export type { SmtpReply } from './internal/smtp-io.js';
+export type { SendParams, SendResult } from './internal/smtp-transaction.js';
 
 /** Credentials: a password (PLAIN, LOGIN, CRAM-MD5) or an OAuth 2 access token (XOAUTH2). */
 export type SmtpAuth =
@@ -32,20 +36,11 @@ export interface SmtpConnectionOptions {
   greetingTimeoutMs?: number | undefined;
   /** Per command; DATA's final reply gets the same budget after the last byte. */
   commandTimeoutMs?: number | undefined;
-}
-
-/** One SMTP reply: the code and its text lines. */
-export interface SmtpReply {
-  readonly code: number;
-  readonly lines: readonly string[];
-}
-
-/** What the server accepted for one message. */
-export interface SendResult {
-  readonly accepted: readonly string[];
-  readonly rejected: readonly string[];
-  /** The final reply to DATA (e.g. `250 2.0.0 Ok: queued as …`). */
-  readonly response: string;
+  /**
+   * Send messages with BDAT (RFC 3030) when the server offers CHUNKING. Default true; false
+   * always uses DATA.
+   */
+  chunking?: boolean | undefined;
 }
 
 const MAX_LINE = 4096;
@@ -55,8 +50,9 @@ type Waiter = { resolve: (r: SmtpReply) => void; reject: (e: Error) => void };
 
 /**
  * One SMTP client connection (RFC 5321): greeting, EHLO (HELO fallback), STARTTLS, AUTH,
- * MAIL/RCPT/DATA with PIPELINING when offered, RSET and QUIT. Not for concurrent use: the
- * pool in `Mailer` hands a connection to one message at a time.
+ * MAIL/RCPT then DATA or BDAT (CHUNKING), with PIPELINING and DSN when offered, RSET and
+ * QUIT. Not for concurrent use: the pool in `Mailer` hands a connection to one message at a
+ * time.
  */
 export class SmtpConnection {
   readonly #options: SmtpConnectionOptions;
@@ -118,6 +114,9 @@ export class SmtpConnection {
     const socket: Socket = tls
       ? tlsConnect({ servername: o.host, ...o.tls, host: o.host, port: o.port })
       : netConnect({ host: o.host, port: o.port });
+    // Commands and message parts are small writes that wait on replies: Nagle's algorithm
+    // would hold each one back for the peer's delayed ACK.
+    socket.setNoDelay(true);
     this.#socket = socket;
     this.#isTls = tls;
     await new Promise<void>((resolve, reject) => {
@@ -298,11 +297,7 @@ export class SmtpConnection {
     return reply;
   }
 
-  #replyError(
-    reply: SmtpReply,
-    label: string,
-    code?: (typeof ERROR_CODES)[keyof typeof ERROR_CODES],
-  ): MailerError {
+  #replyError(reply: SmtpReply, label: string, code?: MailerErrorCode): MailerError {
     const text = reply.lines.join('\n');
     const c =
       code ??
@@ -391,171 +386,40 @@ export class SmtpConnection {
           'refusing to send credentials over a plain-text connection (set allowPlainTextAuth to allow it)',
         ),
       );
-    const offered = new Set((this.#extensions.get('AUTH') ?? '').toUpperCase().split(/\s+/));
-    const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
-    const check = (reply: SmtpReply, label: string): void => {
-      if (reply.code !== 235) throw this.#replyError(reply, label, ERROR_CODES.AUTH_FAILED);
-    };
-    if ('accessToken' in auth) {
-      if (!offered.has('XOAUTH2')) throw this.#noMechanism('XOAUTH2', offered);
-      let reply = await this.command(
-        `AUTH XOAUTH2 ${b64(`user=${auth.user}\x01auth=Bearer ${auth.accessToken}\x01\x01`)}`,
-        'AUTH XOAUTH2',
-      );
-      // On failure the server sends a 334 with a JSON error and waits for an empty line.
-      if (reply.code === 334) reply = await this.command('', 'AUTH XOAUTH2');
-      return check(reply, 'AUTH XOAUTH2');
-    }
-    const method =
-      auth.method ?? (['PLAIN', 'LOGIN', 'CRAM-MD5'] as const).find((m) => offered.has(m));
-    if (method === undefined || !offered.has(method))
-      throw this.#noMechanism(method ?? 'PLAIN, LOGIN or CRAM-MD5', offered);
-    if (method === 'PLAIN') {
-      return check(
-        await this.command(`AUTH PLAIN ${b64(`\0${auth.user}\0${auth.pass}`)}`, 'AUTH PLAIN'),
-        'AUTH PLAIN',
-      );
-    }
-    if (method === 'LOGIN') {
-      let reply = await this.command('AUTH LOGIN', 'AUTH LOGIN');
-      if (reply.code !== 334) return check(reply, 'AUTH LOGIN');
-      reply = await this.command(b64(auth.user), 'AUTH LOGIN');
-      if (reply.code !== 334) return check(reply, 'AUTH LOGIN');
-      return check(await this.command(b64(auth.pass), 'AUTH LOGIN'), 'AUTH LOGIN');
-    }
-    const reply = await this.command('AUTH CRAM-MD5', 'AUTH CRAM-MD5');
-    if (reply.code !== 334) return check(reply, 'AUTH CRAM-MD5');
-    const challenge = Buffer.from(reply.lines[0] ?? '', 'base64').toString('utf8');
-    const digest = createHmac('md5', auth.pass).update(challenge).digest('hex');
-    return check(
-      await this.command(b64(`${auth.user} ${digest}`), 'AUTH CRAM-MD5'),
-      'AUTH CRAM-MD5',
-    );
-  }
-
-  #noMechanism(wanted: string, offered: Set<string>): MailerError {
-    return new MailerError(
-      ERROR_CODES.AUTH_FAILED,
-      `the server offers no usable AUTH mechanism (wanted ${wanted}, offered ${[...offered].filter(Boolean).join(' ') || 'none'})`,
-    );
+    await authenticate(this.#io, auth);
   }
 
   /**
-   * Sends one message: MAIL FROM, RCPT TO per recipient and DATA (pipelined when the server
-   * offers PIPELINING), then the content dot-stuffed and the final `.`. Recipients the server
-   * refuses are reported in `rejected`; the message goes to the others. `content` must use CRLF.
-   * @see RFC 5321 §4.1.1.4 (DATA), §4.5.2 (transparency), RFC 2920 (PIPELINING)
+   * Sends one message: MAIL FROM, RCPT TO per recipient, then the content with DATA
+   * (dot-stuffed) or BDAT chunks when the server offers CHUNKING; pipelined when it offers
+   * PIPELINING. Recipients the server refuses are reported in `rejected`; the message goes to the
+   * others. `content` must use CRLF. After a failed send, `reset()` or discard the connection.
+   * @see RFC 5321 §4.1.1, RFC 2920 (PIPELINING), RFC 3030 (CHUNKING), RFC 3461 (DSN)
    */
-  async send(
+  send(
     envelope: { from: string; to: readonly string[] },
     content: AsyncIterable<Uint8Array>,
-    params: { smtpUtf8?: boolean; eightBit?: boolean; size?: number } = {},
+    params: SendParams = {},
   ): Promise<SendResult> {
-    let mailParams = '';
-    if (params.smtpUtf8) {
-      if (!this.#extensions.has('SMTPUTF8'))
-        throw new MailerError(
-          ERROR_CODES.INVALID_MESSAGE,
-          'an address needs SMTPUTF8, which the server does not offer',
-        );
-      mailParams += ' SMTPUTF8';
-    }
-    if (params.eightBit && this.#extensions.has('8BITMIME')) mailParams += ' BODY=8BITMIME';
-    const maxSize = Number(this.#extensions.get('SIZE') ?? '0') || 0;
-    if (params.size !== undefined && this.#extensions.has('SIZE')) {
-      if (maxSize > 0 && params.size > maxSize)
-        throw new MailerError(
-          ERROR_CODES.MESSAGE_TOO_LARGE,
-          `the message (${params.size} bytes) exceeds the server's SIZE ${maxSize}`,
-        );
-      mailParams += ` SIZE=${params.size}`;
-    }
-    const commands: Array<[string, string]> = [
-      [`MAIL FROM:<${envelope.from}>${mailParams}`, 'MAIL FROM'],
-    ];
-    for (const to of envelope.to) commands.push([`RCPT TO:<${to}>`, `RCPT TO <${to}>`]);
-    commands.push(['DATA', 'DATA']);
-    const replies: SmtpReply[] = [];
-    if (this.#extensions.has('PIPELINING')) {
-      await this.#write(commands.map((c) => `${c[0]}\r\n`).join(''));
-      for (const [, label] of commands) replies.push(await this.#read(this.#timeout(), label));
-    } else {
-      for (const [line, label] of commands) {
-        const reply = await this.command(line, label);
-        replies.push(reply);
-        // Without pipelining, stop at the first refusal that makes the rest pointless.
-        if (label === 'MAIL FROM' && reply.code !== 250) break;
-        if (label === 'DATA') break;
-        if (
-          replies.length === commands.length - 1 &&
-          !replies.slice(1).some((r) => r.code === 250 || r.code === 251)
-        )
-          break;
-      }
-    }
-    const mail = replies[0] as SmtpReply;
-    if (mail.code !== 250) {
-      await this.#drainAfterFailure(replies, commands.length);
-      throw this.#replyError(mail, 'MAIL FROM');
-    }
-    const accepted: string[] = [];
-    const rejected: string[] = [];
-    let lastRefusal: SmtpReply | undefined;
-    envelope.to.forEach((to, i) => {
-      const r = replies[i + 1];
-      if (r && (r.code === 250 || r.code === 251)) accepted.push(to);
-      else {
-        rejected.push(to);
-        lastRefusal = r ?? lastRefusal;
-      }
-    });
-    if (accepted.length === 0) {
-      await this.#drainAfterFailure(replies, commands.length);
-      const r = lastRefusal as SmtpReply;
-      const err = this.#replyError(r, 'RCPT TO');
-      throw new MailerError(
-        err.code as never,
-        `every recipient was refused: ${r.code} ${r.lines.join('\n')}`,
-        {
-          smtpCode: r.code,
-          smtpText: r.lines.join('\n'),
-          command: 'RCPT TO',
-          rejected,
-        },
-      );
-    }
-    const data = replies[commands.length - 1] as SmtpReply;
-    if (data.code !== 354) throw this.#replyError(data, 'DATA');
-    let bytes = 0;
-    for await (const chunk of dotStuff(content)) {
-      bytes += chunk.length;
-      if (maxSize > 0 && bytes > maxSize) {
-        // Nothing can end DATA but the final dot, and that would send a truncated message.
-        throw this.#fail(
-          new MailerError(
-            ERROR_CODES.MESSAGE_TOO_LARGE,
-            `the message exceeds the server's SIZE ${maxSize}`,
-          ),
-        );
-      }
-      await this.#write(chunk);
-    }
-    const done = await this.#read(this.#timeout(), 'end of DATA');
-    if (done.code !== 250) throw this.#replyError(done, 'end of DATA');
-    return { accepted, rejected, response: `${done.code} ${done.lines.join('\n')}` };
+    return sendTransaction(this.#io, envelope, content, params, this.#options.chunking !== false);
   }
 
-  /** After a pipelined refusal, reads the replies still owed and resets the transaction. */
-  async #drainAfterFailure(replies: SmtpReply[], expected: number): Promise<void> {
-    // If DATA was pipelined and (oddly) accepted, only closing the connection ends it safely.
-    const last = replies[replies.length - 1];
-    if (replies.length === expected && last?.code === 354) {
-      this.#fail(
-        new MailerError(ERROR_CODES.CONNECTION_FAILED, 'DATA accepted without recipients'),
-      );
-      return;
-    }
-    await this.reset().catch(() => undefined);
+  /** The connection as the AUTH and transaction steps see it. */
+  readonly #io: SmtpIo = this.#makeIo();
+
+  #makeIo(): SmtpIo {
+    const conn = this;
+    return {
+      get extensions() {
+        return conn.#extensions;
+      },
+      write: (data) => this.#write(data),
+      read: (label) => this.#read(this.#timeout(), label),
+      command: (line, label) => this.command(line, label),
+      replyError: (reply, label, code) => this.#replyError(reply, label, code),
+      fail: (err) => this.#fail(err),
+      reset: () => this.reset(),
+    };
   }
 
   /** RSET: ends a transaction so the connection can carry the next message. */

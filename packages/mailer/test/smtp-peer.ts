@@ -13,6 +13,10 @@ export interface Received {
   user: string | undefined;
   secure: boolean;
   sessionId: string;
+  /** MAIL FROM's ESMTP parameters (xtext decoded), e.g. `{ RET: 'HDRS', ENVID: '…' }`. */
+  mailArgs: Record<string, string | true>;
+  /** Each RCPT TO's parameters, in envelope order. */
+  rcptArgs: Array<Record<string, string | true>>;
 }
 
 export interface Peer {
@@ -55,6 +59,8 @@ export async function startPeer(options: PeerOptions = {}): Promise<Peer> {
           user: session.user as string | undefined,
           secure: session.secure,
           sessionId: session.id,
+          mailArgs: (session.envelope.mailFrom ? session.envelope.mailFrom.args : false) || {},
+          rcptArgs: session.envelope.rcptTo.map((r) => r.args || {}),
         });
         cb(null, `queued as ${received.length}`);
       });

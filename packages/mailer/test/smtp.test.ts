@@ -356,7 +356,10 @@ describe('pool', () => {
     for (const r of peer.received)
       perSession.set(r.sessionId, (perSession.get(r.sessionId) ?? 0) + 1);
     for (const n of perSession.values()) expect(n).toBeLessThanOrEqual(3);
-    expect(peer.connections()).toBe(4);
+    // A connection closes only after 3 messages: 4 full ones, or 3 and two still open at the end
+    // that share the last 3 (which one a waiting send gets depends on timing).
+    expect(peer.connections()).toBeGreaterThanOrEqual(4);
+    expect(peer.connections()).toBeLessThanOrEqual(5);
     expect(m.openConnections).toBeLessThanOrEqual(2);
     const subjects = await Promise.all(
       peer.received.map(async (r) => (await simpleParser(r.raw)).subject),

@@ -19,4 +19,5 @@ export const SUITES: Readonly<Record<string, () => Promise<SuiteModule>>> = {
   mcp: () => import('./mcp.js'),
   'h2-memory': () => import('./h2-memory.js'),
   middleware: () => import('./middleware.js'),
+  mailer: () => import('./mailer.js'),
 };
