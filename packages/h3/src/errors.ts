@@ -110,3 +110,8 @@ export function cryptoError(alert: number, message: string): QuicError {
     0x06,
   );
 }
+
+/** An option error (RWS_H3_INVALID_OPTIONS) naming the option. */
+export function invalidOptions(message: string): RwsError {
+  return new RwsError(ERROR_CODES.INVALID_OPTIONS, message);
+}
