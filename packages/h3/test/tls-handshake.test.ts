@@ -60,8 +60,6 @@ function handshake(
   );
   const server = new TlsServer(
     {
-      cert: creds.cert,
-      key: creds.key,
       alpn: ['test'],
       transportParameters: Uint8Array.of(4, 5),
       ...serverOptions,
@@ -224,8 +222,6 @@ describe('TLS 1.3 handshake over CRYPTO data, client and server in memory', () =
     const s = side();
     const server = new TlsServer(
       {
-        cert: creds.ec.cert,
-        key: creds.ec.key,
         alpn: ['test'],
         transportParameters: new Uint8Array(0),
       },

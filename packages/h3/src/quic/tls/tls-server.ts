@@ -37,12 +37,8 @@ import {
   type TlsHandshake,
 } from './tls-types.js';
 
-/** The server side of the handshake: certificate, key and what to negotiate. */
+/** What the server side of the handshake negotiates (its certificate is a ServerIdentity). */
 export interface TlsServerOptions {
-  /** PEM certificate chain, leaf first. */
-  readonly cert: string;
-  /** PEM private key of the leaf: ECDSA P-256, RSA (signs with RSA-PSS) or Ed25519. */
-  readonly key: string;
   /** Application protocols we accept, preferred first; one must match the client's. */
   readonly alpn: readonly string[];
   /** Our encoded quic_transport_parameters. */
@@ -58,7 +54,10 @@ export interface ServerIdentity {
   readonly scheme: number;
 }
 
-/** Parses a PEM chain and key once (per endpoint, not per handshake). */
+/**
+ * Parses a PEM certificate chain (leaf first) and the leaf's private key (ECDSA P-256, RSA,
+ * which signs with RSA-PSS, or Ed25519) once per endpoint, not per handshake.
+ */
 export function loadServerIdentity(certPem: string, keyPem: string): ServerIdentity {
   const blocks =
     certPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];

@@ -1,0 +1,892 @@
+import { ERROR_CODES, QuicError, TRANSPORT_ERROR, transportError } from '../errors.js';
+import { ByteWriter } from './byte-writer.js';
+import type { CipherSuite } from './crypto/cipher-suite.js';
+import { deriveInitialKeys } from './crypto/initial-secrets.js';
+import { PacketKeys } from './crypto/packet-keys.js';
+import { parseFrames } from './frame-parser.js';
+import { writeFrame } from './frame-writer.js';
+import { type AckFrame, type Frame, isAckEliciting } from './frames.js';
+import { NewReno } from './new-reno.js';
+import {
+  type LongHeader,
+  type ShortHeader,
+  writeLongHeader,
+  writeShortHeader,
+} from './packet-header.js';
+import { packetNumberLength } from './packet-number.js';
+import { protectPacket, unprotectPacket } from './packet-protection.js';
+import { PacketSpace, type SentPacket, type SpaceName } from './packet-space.js';
+import { QuicStream, type StreamOwner } from './quic-stream.js';
+import { RttEstimator } from './rtt-estimator.js';
+import type { EncryptionLevel, TlsCallbacks, TlsHandshake } from './tls/tls-types.js';
+import { decodeTransportParameters, type TransportParameters } from './transport-parameters.js';
+import { varintLength } from './varint.js';
+import type { VersionProfile } from './version.js';
+
+/** Every datagram we send fits the 1200-byte minimum path MTU (DPLPMTUD is planned). */
+export const MAX_DATAGRAM = 1200;
+const TAG = 16;
+const SPACES: readonly SpaceName[] = ['initial', 'handshake', 'application'];
+
+/** How a connection was set up; the endpoint fills this in. */
+export interface ConnectionConfig {
+  readonly role: 'client' | 'server';
+  readonly profile: VersionProfile;
+  /** Our connection ID (the DCID of packets sent to us). */
+  readonly localCid: Uint8Array;
+  /** The peer's connection ID; for a client, first the random DCID of its Initial. */
+  readonly remoteCid: Uint8Array;
+  /** The DCID of the client's first Initial (Initial keys and transport parameter checks). */
+  readonly originalDcid: Uint8Array;
+  readonly localParameters: TransportParameters;
+  /** Builds the TLS handshake with the callbacks the connection provides. */
+  readonly createTls: (callbacks: TlsCallbacks) => TlsHandshake & { start?(): void };
+  /** Sends one datagram to the peer. */
+  readonly send: (datagram: Uint8Array) => void;
+  /** Called once when the connection is gone (closed, drained or timed out). */
+  readonly onClosed: (connection: QuicConnection) => void;
+}
+
+/** Counters for tests, logs and benchmarks. */
+export interface ConnectionStats {
+  readonly smoothedRttMs: number;
+  readonly congestionWindow: number;
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  readonly packetsSent: number;
+  readonly packetsLost: number;
+}
+
+const LEVEL_OF: Readonly<Record<EncryptionLevel, SpaceName>> = {
+  initial: 'initial',
+  handshake: 'handshake',
+  application: 'application',
+};
+
+/**
+ * One QUIC connection: packet protection per space, the TLS handshake over CRYPTO frames, ACKs,
+ * loss detection with PTO, NewReno, flow control and streams. It is driven by the endpoint
+ * (datagrams in, `send` out) and by its own timer; nothing here touches a socket.
+ * @see RFC 9000, RFC 9001, RFC 9002
+ */
+export class QuicConnection implements StreamOwner {
+  readonly #config: ConnectionConfig;
+  readonly #spaces: Record<SpaceName, PacketSpace> = {
+    initial: new PacketSpace('initial'),
+    handshake: new PacketSpace('handshake'),
+    application: new PacketSpace('application'),
+  };
+  readonly #tls: TlsHandshake & { start?(): void };
+  readonly #rtt = new RttEstimator();
+  readonly #cc = new NewReno(MAX_DATAGRAM);
+  readonly #streams = new Map<number, QuicStream>();
+  #remoteCid: Uint8Array;
+  #peer: TransportParameters | undefined;
+  #hasRemoteCidFromPeer = false;
+  #isHandshakeConfirmed = false;
+  #isAddressValidated: boolean;
+  #ptoCount = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #idleDeadline = Number.POSITIVE_INFINITY;
+  #isFlushScheduled = false;
+  #state: 'open' | 'closed' = 'open';
+  #control: Frame[] = [];
+  // Flow control, connection level.
+  #sendMaxData = 0;
+  #sentData = 0;
+  #recvLimit: number;
+  #recvHighest = 0;
+  #consumed = 0;
+  #nextLocalBidi: number;
+  #peerMaxStreamsBidi = 0;
+  #stats = { bytesSent: 0, bytesReceived: 0, packetsSent: 0, packetsLost: 0 };
+  #resolveHandshake!: () => void;
+  #rejectHandshake!: (err: QuicError) => void;
+  #resolveClosed!: (err: QuicError | undefined) => void;
+  /** Resolves when the handshake completes (rejects when the connection closes first). */
+  readonly handshake: Promise<void>;
+  /** Resolves when the connection is gone, with the error that ended it (undefined for a clean close). */
+  readonly closed: Promise<QuicError | undefined>;
+  /** Called for each stream the peer opens. */
+  onStream: ((stream: QuicStream) => void) | undefined;
+
+  constructor(config: ConnectionConfig) {
+    this.#config = config;
+    this.#remoteCid = config.remoteCid;
+    this.#isAddressValidated = config.role === 'client';
+    this.#recvLimit = config.localParameters.initialMaxData;
+    this.#nextLocalBidi = config.role === 'client' ? 0 : 1;
+    this.handshake = new Promise((resolve, reject) => {
+      this.#resolveHandshake = resolve;
+      this.#rejectHandshake = reject;
+    });
+    this.handshake.catch(() => {});
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    const initial = deriveInitialKeys(config.profile, config.originalDcid);
+    const isClient = config.role === 'client';
+    this.#spaces.initial.readKeys = isClient ? initial.server : initial.client;
+    this.#spaces.initial.writeKeys = isClient ? initial.client : initial.server;
+    this.#tls = config.createTls({
+      sendHandshake: (level, data) => this.#spaces[LEVEL_OF[level]].queueCrypto(data),
+      installSecret: (level, direction, suite, secret) =>
+        this.#installSecret(level, direction, suite, secret),
+    });
+    this.#touchIdle(config.localParameters.maxIdleTimeout);
+  }
+
+  /** The negotiated application protocol (after the handshake). */
+  get alpn(): string | undefined {
+    return this.#tls.alpn;
+  }
+
+  /** Our connection ID. */
+  get localCid(): Uint8Array {
+    return this.#config.localCid;
+  }
+
+  get stats(): ConnectionStats {
+    return { smoothedRttMs: this.#rtt.smoothed, congestionWindow: this.#cc.cwnd, ...this.#stats };
+  }
+
+  /** Client only: sends the first Initial. */
+  start(): void {
+    this.#tls.start?.();
+    this.scheduleFlush();
+  }
+
+  /** Opens a bidirectional stream; throws when the peer's stream limit is reached. */
+  openStream(): QuicStream {
+    if (this.#state !== 'open')
+      throw new QuicError(ERROR_CODES.STREAM_RESET, 'the connection is closed', 0);
+    const index = this.#nextLocalBidi >> 2;
+    if (index >= this.#peerMaxStreamsBidi) {
+      // STREAMS_BLOCKED and waiting for MAX_STREAMS are planned.
+      throw transportError(
+        TRANSPORT_ERROR.STREAM_LIMIT_ERROR,
+        `the peer allows only ${this.#peerMaxStreamsBidi} bidirectional streams`,
+      );
+    }
+    const id = this.#nextLocalBidi;
+    this.#nextLocalBidi += 4;
+    const stream = new QuicStream(
+      id,
+      this,
+      this.#peer!.initialMaxStreamDataBidiRemote,
+      this.#config.localParameters.initialMaxStreamDataBidiLocal,
+    );
+    this.#streams.set(id, stream);
+    return stream;
+  }
+
+  /** Closes the connection with an application error code (0: no error). */
+  close(errorCode = 0, reason = ''): void {
+    this.#closeWith(
+      { type: 'connection_close', isApplication: true, errorCode, frameType: 0, reason },
+      undefined,
+    );
+  }
+
+  // --- receive path -------------------------------------------------------------------------
+
+  /** Processes one packet the endpoint routed here (already split out of its datagram). */
+  receivePacket(buf: Uint8Array, header: LongHeader | ShortHeader, datagramBytes: number): void {
+    if (this.#state !== 'open') return;
+    if (header.start === 0) this.#stats.bytesReceived += datagramBytes;
+    const name: SpaceName | undefined =
+      header.form === 'short'
+        ? 'application'
+        : header.type === 'initial'
+          ? 'initial'
+          : header.type === 'handshake'
+            ? 'handshake'
+            : undefined;
+    if (name === undefined) return; // 0-RTT is planned.
+    const space = this.#spaces[name];
+    if (space.readKeys === undefined) return;
+    const opened = unprotectPacket(
+      space.readKeys,
+      buf,
+      header.start,
+      header.pnOffset,
+      header.end,
+      space.acks.largest,
+    );
+    if (opened === null || space.acks.has(opened.pn)) return;
+    try {
+      const reserved = header.form === 'long' ? opened.firstByte & 0x0c : opened.firstByte & 0x18;
+      if (reserved !== 0)
+        throw transportError(TRANSPORT_ERROR.PROTOCOL_VIOLATION, 'reserved header bits are set');
+      if (header.form === 'long' && this.#config.role === 'client' && !this.#hasRemoteCidFromPeer) {
+        // The server's first long header fixes the DCID we use from now on (RFC 9000 §7.2).
+        this.#remoteCid = header.scid.slice();
+        this.#hasRemoteCidFromPeer = true;
+      }
+      if (name === 'handshake' && this.#config.role === 'server' && !this.#isAddressValidated) {
+        this.#isAddressValidated = true;
+        this.#discardSpace('initial');
+      }
+      const frames = parseFrames(opened.payload, name === 'application' ? '1rtt' : name);
+      let isEliciting = false;
+      for (const frame of frames) {
+        if (isAckEliciting(frame)) isEliciting = true;
+        this.#onFrame(space, frame);
+        if (this.#state !== 'open') return;
+      }
+      const now = performance.now();
+      space.acks.onPacket(
+        opened.pn,
+        isEliciting,
+        now,
+        this.#config.localParameters.maxAckDelay,
+        name !== 'application',
+      );
+      this.#touchIdle(this.#effectiveIdleTimeout());
+      this.scheduleFlush();
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  #onFrame(space: PacketSpace, frame: Frame): void {
+    switch (frame.type) {
+      case 'ack':
+        this.#onAck(space, frame);
+        return;
+      case 'crypto': {
+        space.cryptoRecv.insert(frame.offset, frame.data);
+        for (
+          let chunk = space.cryptoRecv.read();
+          chunk !== undefined;
+          chunk = space.cryptoRecv.read()
+        ) {
+          this.#tls.receive(space.name, chunk);
+        }
+        this.#afterTlsProgress();
+        return;
+      }
+      case 'stream': {
+        const stream = this.#streamForFrame(frame.streamId, true);
+        if (stream === undefined) return;
+        this.#countReceived(stream.onData(frame));
+        return;
+      }
+      case 'reset_stream': {
+        const stream = this.#streamForFrame(frame.streamId, true);
+        if (stream !== undefined)
+          this.#countReceived(stream.onReset(frame.errorCode, frame.finalSize));
+        return;
+      }
+      case 'stop_sending':
+        this.#streamForFrame(frame.streamId, false)?.onStopSending(frame.errorCode);
+        return;
+      case 'max_data':
+        this.#sendMaxData = Math.max(this.#sendMaxData, frame.maximum);
+        return;
+      case 'max_stream_data':
+        this.#streamForFrame(frame.streamId, false)?.onMaxStreamData(frame.maximum);
+        return;
+      case 'max_streams':
+        if (frame.bidi)
+          this.#peerMaxStreamsBidi = Math.max(this.#peerMaxStreamsBidi, frame.maximum);
+        return;
+      case 'path_challenge':
+        this.#control.push({ type: 'path_response', data: frame.data.slice() });
+        return;
+      case 'handshake_done':
+        if (this.#config.role === 'server') {
+          throw transportError(
+            TRANSPORT_ERROR.PROTOCOL_VIOLATION,
+            'a client sent HANDSHAKE_DONE',
+            0x1e,
+          );
+        }
+        this.#confirmHandshake();
+        return;
+      case 'connection_close': {
+        const isClean = frame.errorCode === 0;
+        const error = isClean
+          ? undefined
+          : new QuicError(
+              ERROR_CODES.PEER_CLOSED,
+              `the peer closed the connection with ${frame.isApplication ? 'application' : 'transport'} error 0x${frame.errorCode.toString(16)}${frame.reason ? `: ${frame.reason}` : ''}`,
+              frame.errorCode,
+            );
+        // Draining: send nothing more (RFC 9000 §10.2.2).
+        this.#finish(
+          error ?? new QuicError(ERROR_CODES.PEER_CLOSED, 'the peer closed the connection', 0),
+          isClean,
+        );
+        return;
+      }
+      default:
+        // PADDING, PING, NEW_TOKEN, *_BLOCKED, PATH_RESPONSE, connection ID frames: nothing to do yet.
+        return;
+    }
+  }
+
+  #streamForFrame(id: number, isReceiving: boolean): QuicStream | undefined {
+    const existing = this.#streams.get(id);
+    if (existing !== undefined) return existing;
+    const isLocal = (id & 1) === (this.#config.role === 'client' ? 0 : 1);
+    const isUni = (id & 2) !== 0;
+    if (isLocal) {
+      // Frames for a stream of ours that does not exist: never opened, or already finished.
+      if (id >= this.#nextLocalBidi)
+        throw transportError(TRANSPORT_ERROR.STREAM_STATE_ERROR, `stream ${id} was never opened`);
+      return undefined;
+    }
+    if (isUni && !isReceiving)
+      throw transportError(
+        TRANSPORT_ERROR.STREAM_STATE_ERROR,
+        `stream ${id} is receive-only for us`,
+      );
+    const params = this.#config.localParameters;
+    const limit = isUni ? params.initialMaxStreamsUni : params.initialMaxStreamsBidi;
+    if (id >> 2 >= limit)
+      throw transportError(
+        TRANSPORT_ERROR.STREAM_LIMIT_ERROR,
+        `stream ${id} exceeds our limit of ${limit}`,
+      );
+    const sendLimit = isUni ? 0 : this.#peer!.initialMaxStreamDataBidiLocal;
+    const window = isUni ? params.initialMaxStreamDataUni : params.initialMaxStreamDataBidiRemote;
+    const stream = new QuicStream(id, this, sendLimit, window);
+    this.#streams.set(id, stream);
+    this.onStream?.(stream);
+    return stream;
+  }
+
+  #countReceived(bytes: number): void {
+    this.#recvHighest += bytes;
+    if (this.#recvHighest > this.#recvLimit) {
+      throw transportError(
+        TRANSPORT_ERROR.FLOW_CONTROL_ERROR,
+        `the peer sent more than MAX_DATA ${this.#recvLimit}`,
+      );
+    }
+  }
+
+  /** A stream's reader consumed bytes: extend the connection window when half is used. */
+  onConsumed(bytes: number): void {
+    this.#consumed += bytes;
+    const window = this.#config.localParameters.initialMaxData;
+    if (this.#recvLimit - this.#consumed < window / 2) {
+      this.#recvLimit = this.#consumed + window;
+      this.#control.push({ type: 'max_data', maximum: this.#recvLimit });
+      this.scheduleFlush();
+    }
+  }
+
+  #installSecret(
+    level: Exclude<EncryptionLevel, 'initial'>,
+    direction: 'read' | 'write',
+    suite: CipherSuite,
+    secret: Uint8Array,
+  ): void {
+    const keys = new PacketKeys(suite, secret, this.#config.profile);
+    const space = this.#spaces[LEVEL_OF[level]];
+    if (direction === 'read') space.readKeys = keys;
+    else space.writeKeys = keys;
+  }
+
+  #afterTlsProgress(): void {
+    if (this.#peer === undefined && this.#tls.peerTransportParameters !== undefined) {
+      this.#applyPeerParameters(
+        decodeTransportParameters(
+          this.#tls.peerTransportParameters,
+          this.#config.role === 'client' ? 'server' : 'client',
+        ),
+      );
+    }
+    if (!this.#tls.isComplete) return;
+    this.#resolveHandshake();
+    if (this.#config.role === 'server' && !this.#isHandshakeConfirmed) {
+      this.#control.push({ type: 'handshake_done' });
+      this.#confirmHandshake();
+    }
+  }
+
+  #applyPeerParameters(peer: TransportParameters): void {
+    const isClient = this.#config.role === 'client';
+    // Authenticate the connection IDs used during the handshake (RFC 9000 §7.3).
+    if (!sameBytes(peer.initialSourceConnectionId, this.#remoteCid)) {
+      throw transportError(
+        TRANSPORT_ERROR.TRANSPORT_PARAMETER_ERROR,
+        'initial_source_connection_id does not match the packets',
+      );
+    }
+    if (isClient && !sameBytes(peer.originalDestinationConnectionId, this.#config.originalDcid)) {
+      throw transportError(
+        TRANSPORT_ERROR.TRANSPORT_PARAMETER_ERROR,
+        'original_destination_connection_id does not match our Initial',
+      );
+    }
+    this.#peer = peer;
+    this.#sendMaxData = peer.initialMaxData;
+    this.#peerMaxStreamsBidi = peer.initialMaxStreamsBidi;
+    this.#touchIdle(this.#effectiveIdleTimeout());
+  }
+
+  #confirmHandshake(): void {
+    this.#isHandshakeConfirmed = true;
+    this.#discardSpace('initial');
+    this.#discardSpace('handshake');
+  }
+
+  #discardSpace(name: SpaceName): void {
+    const space = this.#spaces[name];
+    if (space.isDiscarded) return;
+    for (const p of space.discard()) this.#cc.onRemoved(p.size);
+  }
+
+  // --- acknowledgements and loss ------------------------------------------------------------
+
+  #onAck(space: PacketSpace, ack: AckFrame): void {
+    const largest = ack.ranges[0]!.largest;
+    if (largest >= space.nextPn) {
+      throw transportError(
+        TRANSPORT_ERROR.PROTOCOL_VIOLATION,
+        `ACK of packet ${largest}, which was never sent`,
+        0x02,
+      );
+    }
+    const now = performance.now();
+    let largestNewly: SentPacket | undefined;
+    let hasElicitingNewly = false;
+    for (const range of ack.ranges) {
+      for (const [pn, packet] of space.sent) {
+        if (pn < range.smallest || pn > range.largest) continue;
+        space.sent.delete(pn);
+        this.#cc.onAcked(packet.size, packet.timeSent);
+        if (packet.isAckEliciting) hasElicitingNewly = true;
+        if (largestNewly === undefined || pn > largestNewly.pn) largestNewly = packet;
+      }
+    }
+    if (largestNewly === undefined) return;
+    space.largestAcked = Math.max(space.largestAcked, largest);
+    if (largestNewly.pn === largest && hasElicitingNewly) {
+      const exponent = this.#peer?.ackDelayExponent ?? 3;
+      const maxAckDelay = this.#peer?.maxAckDelay ?? 25;
+      const ackDelay =
+        space.name === 'application'
+          ? Math.min((ack.delay * 2 ** exponent) / 1000, maxAckDelay)
+          : 0;
+      this.#rtt.update(now - largestNewly.timeSent, ackDelay);
+    }
+    this.#ptoCount = 0;
+    this.#detectLost(space, now);
+  }
+
+  #detectLost(space: PacketSpace, now: number): void {
+    const lossDelay = Math.max((9 / 8) * Math.max(this.#rtt.latest, this.#rtt.smoothed), 1);
+    space.lossTime = Number.POSITIVE_INFINITY;
+    let largestLostTime = -1;
+    for (const [pn, packet] of space.sent) {
+      if (pn > space.largestAcked) continue;
+      if (pn <= space.largestAcked - 3 || packet.timeSent <= now - lossDelay) {
+        space.sent.delete(pn);
+        this.#cc.onRemoved(packet.size);
+        this.#requeue(space, packet);
+        this.#stats.packetsLost++;
+        largestLostTime = Math.max(largestLostTime, packet.timeSent);
+      } else {
+        space.lossTime = Math.min(space.lossTime, packet.timeSent + lossDelay);
+      }
+    }
+    if (largestLostTime >= 0) this.#cc.onCongestion(largestLostTime, now);
+  }
+
+  /** Sends a lost packet's frames again (fresh packet numbers, current values). */
+  #requeue(space: PacketSpace, packet: SentPacket): void {
+    const crypto = packet.frames.filter((f) => f.type === 'crypto');
+    if (crypto.length > 0) space.cryptoPending.unshift(...crypto);
+    for (const frame of packet.frames) {
+      if (frame.type === 'stream') this.#streams.get(frame.streamId)?.onLost(frame);
+      else if (frame.type !== 'crypto') this.#control.push(frame);
+    }
+  }
+
+  // --- timers -------------------------------------------------------------------------------
+
+  #effectiveIdleTimeout(): number {
+    const local = this.#config.localParameters.maxIdleTimeout;
+    const peer = this.#peer?.maxIdleTimeout ?? 0;
+    if (local === 0) return peer;
+    if (peer === 0) return local;
+    return Math.min(local, peer);
+  }
+
+  #touchIdle(timeoutMs: number): void {
+    // Never below three PTOs, so a slow handshake is not mistaken for an idle peer.
+    this.#idleDeadline =
+      timeoutMs === 0
+        ? Number.POSITIVE_INFINITY
+        : performance.now() + Math.max(timeoutMs, 3 * this.#rtt.pto(0));
+  }
+
+  #ptoDeadline(): { at: number; space: PacketSpace } | undefined {
+    let best: { at: number; space: PacketSpace } | undefined;
+    const duration = this.#rtt.pto(this.#peer?.maxAckDelay ?? 25) * 2 ** this.#ptoCount;
+    for (const name of SPACES) {
+      const space = this.#spaces[name];
+      if (space.isDiscarded || space.writeKeys === undefined) continue;
+      let isArmed = space.hasAckElicitingInFlight;
+      // A client whose handshake is unfinished keeps probing so the server can unblock its
+      // amplification limit (RFC 9002 §6.2.2.1).
+      if (
+        !isArmed &&
+        this.#config.role === 'client' &&
+        !this.#tls.isComplete &&
+        name !== 'application'
+      )
+        isArmed = name === this.#highestHandshakeSpace().name;
+      if (!isArmed) continue;
+      const at = space.lastAckElicitingSent + duration;
+      if (best === undefined || at < best.at) best = { at, space };
+    }
+    return best;
+  }
+
+  #highestHandshakeSpace(): PacketSpace {
+    const hs = this.#spaces.handshake;
+    return hs.writeKeys !== undefined && !hs.isDiscarded ? hs : this.#spaces.initial;
+  }
+
+  #armTimer(): void {
+    if (this.#state !== 'open') return;
+    let at = this.#idleDeadline;
+    for (const name of SPACES) {
+      const space = this.#spaces[name];
+      at = Math.min(at, space.lossTime, space.acks.ackDueAt);
+    }
+    const pto = this.#ptoDeadline();
+    if (pto) at = Math.min(at, pto.at);
+    if (this.#timer) clearTimeout(this.#timer);
+    if (at === Number.POSITIVE_INFINITY) return;
+    this.#timer = setTimeout(() => this.#onTimer(), Math.max(0, at - performance.now()));
+  }
+
+  #onTimer(): void {
+    this.#timer = undefined;
+    if (this.#state !== 'open') return;
+    const now = performance.now();
+    if (now >= this.#idleDeadline) {
+      this.#finish(
+        new QuicError(
+          ERROR_CODES.IDLE_TIMEOUT,
+          'the QUIC connection was idle longer than its timeout',
+          0,
+        ),
+        false,
+      );
+      return;
+    }
+    for (const name of SPACES) {
+      const space = this.#spaces[name];
+      if (space.lossTime <= now) this.#detectLost(space, now);
+    }
+    const pto = this.#ptoDeadline();
+    if (pto && pto.at <= now) {
+      this.#ptoCount++;
+      // Treat what is in flight in that space as lost, so the probe carries it again.
+      for (const packet of pto.space.sent.values()) {
+        this.#cc.onRemoved(packet.size);
+        this.#requeue(pto.space, packet);
+      }
+      pto.space.sent.clear();
+      pto.space.isProbeDue = true;
+    }
+    this.#flush();
+  }
+
+  // --- send path ----------------------------------------------------------------------------
+
+  /** Coalesces pending work into one flush per event-loop turn. */
+  scheduleFlush(): void {
+    if (this.#isFlushScheduled || this.#state !== 'open') return;
+    this.#isFlushScheduled = true;
+    queueMicrotask(() => {
+      this.#isFlushScheduled = false;
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    if (this.#state !== 'open') return;
+    try {
+      for (let i = 0; i < 64; i++) {
+        const datagram = this.#buildDatagram();
+        if (datagram === undefined) break;
+        this.#config.send(datagram);
+      }
+      this.#armTimer();
+    } catch (err) {
+      // A bug in our send path must end this connection, not the process.
+      this.#fail(err);
+    }
+  }
+
+  #amplificationBudget(): number {
+    if (this.#isAddressValidated) return Number.POSITIVE_INFINITY;
+    return 3 * this.#stats.bytesReceived - this.#stats.bytesSent;
+  }
+
+  #buildDatagram(): Uint8Array | undefined {
+    const now = performance.now();
+    let room = Math.min(MAX_DATAGRAM, this.#amplificationBudget());
+    if (room < 100) return undefined;
+    const plans: Array<{
+      space: PacketSpace;
+      frames: Frame[];
+      headerLength: number;
+      pnLength: 1 | 2 | 3 | 4;
+      size: number;
+      isEliciting: boolean;
+    }> = [];
+    let needsPadding = false;
+    for (const name of SPACES) {
+      const space = this.#spaces[name];
+      if (space.writeKeys === undefined || space.isDiscarded) continue;
+      const pnLength = packetNumberLength(space.nextPn, space.largestAcked);
+      const headerLength = this.#headerLength(name, pnLength);
+      const frames = this.#collectFrames(space, room - headerLength - TAG, now);
+      if (frames.length === 0) continue;
+      const payload = frames.reduce((n, f) => n + frameSize(f), 0);
+      // The header protection sample needs 4 bytes after the packet number start.
+      const padded = Math.max(payload, 4 - pnLength);
+      if (padded > payload) frames.push({ type: 'padding', length: padded - payload });
+      const size = headerLength + padded + TAG;
+      const isEliciting = frames.some(isAckEliciting);
+      plans.push({ space, frames, headerLength, pnLength, size, isEliciting });
+      room -= size;
+      if (name === 'initial' && (this.#config.role === 'client' || isEliciting))
+        needsPadding = true;
+    }
+    if (plans.length === 0) return undefined;
+    const total = plans.reduce((n, p) => n + p.size, 0);
+    if (needsPadding && total < MAX_DATAGRAM) {
+      // Datagrams with Initial packets are padded to 1200 bytes (RFC 9000 §14.1).
+      const last = plans.at(-1)!;
+      last.frames.push({ type: 'padding', length: MAX_DATAGRAM - total });
+      last.size += MAX_DATAGRAM - total;
+    }
+    const w = new ByteWriter(MAX_DATAGRAM);
+    for (const plan of plans)
+      w.bytes(
+        this.#sealPacket(
+          plan.space,
+          plan.frames,
+          plan.pnLength,
+          plan.size - plan.headerLength,
+          now,
+          plan.isEliciting,
+        ),
+      );
+    const datagram = w.finish();
+    this.#stats.bytesSent += datagram.length;
+    this.#stats.packetsSent += plans.length;
+    return datagram;
+  }
+
+  #headerLength(name: SpaceName, pnLength: number): number {
+    if (name === 'application') return 1 + this.#remoteCid.length + pnLength;
+    const token = name === 'initial' ? 1 : 0;
+    return (
+      1 + 4 + 1 + this.#remoteCid.length + 1 + this.#config.localCid.length + token + 2 + pnLength
+    );
+  }
+
+  #collectFrames(space: PacketSpace, room: number, now: number): Frame[] {
+    const frames: Frame[] = [];
+    const add = (frame: Frame): boolean => {
+      const size = frameSize(frame);
+      if (size > room) return false;
+      frames.push(frame);
+      room -= size;
+      return true;
+    };
+    if (
+      space.acks.ackDueAt !== Number.POSITIVE_INFINITY &&
+      (space.acks.isAckDue(now) || space.cryptoPending.length > 0 || space.name === 'application')
+    ) {
+      if (space.acks.isAckDue(now) || this.#hasAppData(space)) {
+        add(space.acks.takeAck(now, this.#config.localParameters.ackDelayExponent));
+      }
+    }
+    // Ack-eliciting data is limited by the congestion window; probes go out regardless.
+    const ccRoom = space.isProbeDue ? room : Math.min(room, this.#cc.available);
+    let dataRoom = ccRoom;
+    const addData = (frame: Frame): boolean => {
+      const size = frameSize(frame);
+      if (size > dataRoom || !add(frame)) return false;
+      dataRoom -= size;
+      return true;
+    };
+    for (
+      let crypto = space.takeCrypto(dataRoom - 20);
+      crypto !== undefined;
+      crypto = space.takeCrypto(dataRoom - 20)
+    ) {
+      addData(crypto);
+    }
+    if (space.name === 'application') {
+      for (const stream of this.#streams.values()) {
+        const update = stream.takeMaxStreamData();
+        // Through the control queue, so an update that does not fit this packet waits for the next.
+        if (update !== undefined)
+          this.#control.push({ type: 'max_stream_data', streamId: stream.id, maximum: update });
+      }
+      while (this.#control.length > 0 && addData(this.#control[0]!)) this.#control.shift();
+      for (const stream of this.#streams.values()) {
+        while (stream.hasDataToSend && dataRoom > 30) {
+          const taken = stream.takeFrame(dataRoom - 30, this.#sendMaxData - this.#sentData);
+          if (taken === undefined) break;
+          this.#sentData += taken.newBytes;
+          addData(taken.frame);
+        }
+      }
+    }
+    if (space.isProbeDue) {
+      space.isProbeDue = false;
+      if (!frames.some(isAckEliciting)) add({ type: 'ping' });
+    }
+    return frames;
+  }
+
+  #hasAppData(space: PacketSpace): boolean {
+    if (space.cryptoPending.length > 0) return true;
+    if (space.name !== 'application') return false;
+    if (this.#control.length > 0) return true;
+    for (const stream of this.#streams.values()) if (stream.hasDataToSend) return true;
+    return false;
+  }
+
+  #sealPacket(
+    space: PacketSpace,
+    frames: Frame[],
+    pnLength: 1 | 2 | 3 | 4,
+    payloadAndTag: number,
+    now: number,
+    isEliciting: boolean,
+  ): Uint8Array {
+    const pn = space.nextPn++;
+    const w = new ByteWriter(MAX_DATAGRAM);
+    const pnOffset =
+      space.name === 'application'
+        ? writeShortHeader(w, this.#remoteCid, pn, pnLength, 0)
+        : writeLongHeader(w, {
+            type: space.name,
+            profile: this.#config.profile,
+            dcid: this.#remoteCid,
+            scid: this.#config.localCid,
+            pn,
+            pnLength,
+            payloadLength: payloadAndTag,
+          });
+    const body = new ByteWriter(payloadAndTag);
+    for (const frame of frames) writeFrame(body, frame);
+    const packet = protectPacket(space.writeKeys!, w.view(), pnOffset, pn, body.view());
+    if (isEliciting) {
+      space.lastAckElicitingSent = now;
+      const retransmittable = frames.filter(
+        (f) => f.type !== 'ack' && f.type !== 'padding' && f.type !== 'ping',
+      );
+      space.sent.set(pn, {
+        pn,
+        timeSent: now,
+        size: packet.length,
+        isAckEliciting: true,
+        frames: retransmittable,
+      });
+      this.#cc.onSent(packet.length);
+    }
+    // The client drops Initial keys once it sends its first Handshake packet (RFC 9001 §4.9.1).
+    if (space.name === 'handshake' && this.#config.role === 'client') this.#discardSpace('initial');
+    return packet;
+  }
+
+  // --- closing ------------------------------------------------------------------------------
+
+  #fail(err: unknown): void {
+    const error =
+      err instanceof QuicError
+        ? err
+        : transportError(
+            TRANSPORT_ERROR.INTERNAL_ERROR,
+            `internal error: ${(err as Error)?.message ?? String(err)}`,
+          );
+    this.#closeWith(
+      {
+        type: 'connection_close',
+        isApplication: false,
+        errorCode: error.transportCode,
+        frameType: error.frameType,
+        reason: error.message.slice(0, 100),
+      },
+      error,
+    );
+  }
+
+  #closeWith(frame: Frame & { type: 'connection_close' }, error: QuicError | undefined): void {
+    if (this.#state !== 'open') return;
+    // Before the handshake completes an application close travels as a transport close
+    // (RFC 9000 §10.2.3), in the highest space with keys.
+    const app = this.#spaces.application;
+    const useApp = app.writeKeys !== undefined && this.#tls.isComplete;
+    const spaces = useApp
+      ? [app]
+      : [this.#spaces.initial, this.#spaces.handshake].filter((s) => s.writeKeys && !s.isDiscarded);
+    const wire: Frame =
+      frame.isApplication && !useApp
+        ? {
+            ...frame,
+            isApplication: false,
+            errorCode: TRANSPORT_ERROR.APPLICATION_ERROR,
+            reason: '',
+          }
+        : frame;
+    const w = new ByteWriter(MAX_DATAGRAM);
+    const now = performance.now();
+    for (const space of spaces) {
+      const pnLength = packetNumberLength(space.nextPn, space.largestAcked);
+      const size = Math.max(frameSize(wire), 4 - pnLength) + TAG;
+      const frames: Frame[] = [wire];
+      if (frameSize(wire) < 4 - pnLength)
+        frames.push({ type: 'padding', length: 4 - pnLength - frameSize(wire) });
+      w.bytes(this.#sealPacket(space, frames, pnLength, size, now, false));
+    }
+    if (w.length > 0) this.#config.send(w.finish());
+    this.#finish(
+      error ?? new QuicError(ERROR_CODES.PEER_CLOSED, 'the connection was closed', 0),
+      error === undefined,
+    );
+  }
+
+  #finish(error: QuicError, isClean: boolean): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'closed';
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#rejectHandshake(error);
+    for (const stream of this.#streams.values()) stream.onConnectionClosed(error);
+    this.#resolveClosed(isClean ? undefined : error);
+    this.#config.onClosed(this);
+  }
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Encoded size of a frame (writes it once; frames are small except STREAM/CRYPTO data). */
+function frameSize(frame: Frame): number {
+  if (frame.type === 'padding') return frame.length;
+  if (frame.type === 'stream' || frame.type === 'crypto') {
+    const w = new ByteWriter(32);
+    writeFrame(w, { ...frame, data: new Uint8Array(0) });
+    return w.length - 1 + varintLength(frame.data.length) + frame.data.length;
+  }
+  const w = new ByteWriter(64);
+  writeFrame(w, frame);
+  return w.length;
+}
