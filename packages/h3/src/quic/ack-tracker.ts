@@ -44,21 +44,28 @@ export class AckTracker {
 
   #insert(pn: number): void {
     const ranges = this.#ranges;
+    // Ranges are descending; find the first one that starts at or below pn + 1.
     let i = 0;
     while (i < ranges.length && ranges[i]!.smallest > pn + 1) i++;
     const r = ranges[i];
-    if (r !== undefined && pn >= r.smallest - 1 && pn <= r.largest + 1) {
-      const merged = { smallest: Math.min(r.smallest, pn), largest: Math.max(r.largest, pn) };
-      ranges[i] = merged;
-      // Join with the larger neighbour when the gap closed.
-      const above = ranges[i - 1];
-      if (above !== undefined && above.smallest === merged.largest + 1) {
-        ranges.splice(i - 1, 2, { smallest: merged.smallest, largest: above.largest });
-      }
+    if (r === undefined || pn > r.largest + 1) {
+      ranges.splice(i, 0, { smallest: pn, largest: pn });
+      if (ranges.length > MAX_RANGES) ranges.length = MAX_RANGES;
       return;
     }
-    ranges.splice(i, 0, { smallest: pn, largest: pn });
-    if (ranges.length > MAX_RANGES) ranges.length = MAX_RANGES;
+    if (pn >= r.smallest && pn <= r.largest) return;
+    let merged = { smallest: Math.min(r.smallest, pn), largest: Math.max(r.largest, pn) };
+    ranges[i] = merged;
+    // The grown range may now touch its neighbour on either side.
+    const below = ranges[i + 1];
+    if (below !== undefined && below.largest + 1 >= merged.smallest) {
+      merged = { smallest: below.smallest, largest: merged.largest };
+      ranges.splice(i, 2, merged);
+    }
+    const above = ranges[i - 1];
+    if (above !== undefined && above.smallest <= merged.largest + 1) {
+      ranges.splice(i - 1, 2, { smallest: merged.smallest, largest: above.largest });
+    }
   }
 
   /** When an ACK must be sent (Infinity when none is owed). */
