@@ -1,5 +1,6 @@
-import type { ByteWriter } from './byte-writer.js';
+import { ByteWriter } from './byte-writer.js';
 import { FRAME_TYPE, type Frame } from './frames.js';
+import { varintLength } from './varint.js';
 
 const encoder = new TextEncoder();
 
@@ -102,4 +103,17 @@ export function writeFrame(w: ByteWriter, frame: Frame): void {
       w.u8(FRAME_TYPE.HANDSHAKE_DONE);
       return;
   }
+}
+
+/** Encoded size of a frame (writes it once; frames are small except STREAM/CRYPTO data). */
+export function frameSize(frame: Frame): number {
+  if (frame.type === 'padding') return frame.length;
+  if (frame.type === 'stream' || frame.type === 'crypto') {
+    const w = new ByteWriter(32);
+    writeFrame(w, { ...frame, data: new Uint8Array(0) });
+    return w.length - 1 + varintLength(frame.data.length) + frame.data.length;
+  }
+  const w = new ByteWriter(64);
+  writeFrame(w, frame);
+  return w.length;
 }

@@ -4,9 +4,9 @@ import type { CipherSuite } from './crypto/cipher-suite.js';
 import { deriveInitialKeys } from './crypto/initial-secrets.js';
 import { PacketKeys } from './crypto/packet-keys.js';
 import { parseFrames } from './frame-parser.js';
-import { writeFrame } from './frame-writer.js';
+import { frameSize, writeFrame } from './frame-writer.js';
 import { type AckFrame, type Frame, isAckEliciting } from './frames.js';
-import { NewReno } from './new-reno.js';
+import { LossRecovery } from './loss-recovery.js';
 import {
   type LongHeader,
   type ShortHeader,
@@ -16,11 +16,10 @@ import {
 import { packetNumberLength } from './packet-number.js';
 import { protectPacket, unprotectPacket } from './packet-protection.js';
 import { PacketSpace, type SentPacket, type SpaceName } from './packet-space.js';
-import { QuicStream, type StreamOwner } from './quic-stream.js';
-import { RttEstimator } from './rtt-estimator.js';
+import type { QuicStream } from './quic-stream.js';
+import { StreamSet } from './stream-set.js';
 import type { EncryptionLevel, TlsCallbacks, TlsHandshake } from './tls/tls-types.js';
 import { decodeTransportParameters, type TransportParameters } from './transport-parameters.js';
-import { varintLength } from './varint.js';
 import type { VersionProfile } from './version.js';
 
 /** Every datagram we send fits the 1200-byte minimum path MTU (DPLPMTUD is planned). */
@@ -69,7 +68,7 @@ const LEVEL_OF: Readonly<Record<EncryptionLevel, SpaceName>> = {
  * (datagrams in, `send` out) and by its own timer; nothing here touches a socket.
  * @see RFC 9000, RFC 9001, RFC 9002
  */
-export class QuicConnection implements StreamOwner {
+export class QuicConnection {
   readonly #config: ConnectionConfig;
   readonly #spaces: Record<SpaceName, PacketSpace> = {
     initial: new PacketSpace('initial'),
@@ -77,29 +76,19 @@ export class QuicConnection implements StreamOwner {
     application: new PacketSpace('application'),
   };
   readonly #tls: TlsHandshake & { start?(): void };
-  readonly #rtt = new RttEstimator();
-  readonly #cc = new NewReno(MAX_DATAGRAM);
-  readonly #streams = new Map<number, QuicStream>();
+  readonly #recovery = new LossRecovery(MAX_DATAGRAM);
+  readonly #streams: StreamSet;
   #remoteCid: Uint8Array;
   #peer: TransportParameters | undefined;
   #hasRemoteCidFromPeer = false;
   #isHandshakeConfirmed = false;
   #isAddressValidated: boolean;
-  #ptoCount = 0;
   #timer: NodeJS.Timeout | undefined;
   #idleDeadline = Number.POSITIVE_INFINITY;
   #isFlushScheduled = false;
   #state: 'open' | 'closed' = 'open';
   #control: Frame[] = [];
-  // Flow control, connection level.
-  #sendMaxData = 0;
-  #sentData = 0;
-  #recvLimit: number;
-  #recvHighest = 0;
-  #consumed = 0;
-  #nextLocalBidi: number;
-  #peerMaxStreamsBidi = 0;
-  #stats = { bytesSent: 0, bytesReceived: 0, packetsSent: 0, packetsLost: 0 };
+  #stats = { bytesSent: 0, bytesReceived: 0, packetsSent: 0 };
   #resolveHandshake!: () => void;
   #rejectHandshake!: (err: QuicError) => void;
   #resolveClosed!: (err: QuicError | undefined) => void;
@@ -107,15 +96,15 @@ export class QuicConnection implements StreamOwner {
   readonly handshake: Promise<void>;
   /** Resolves when the connection is gone, with the error that ended it (undefined for a clean close). */
   readonly closed: Promise<QuicError | undefined>;
-  /** Called for each stream the peer opens. */
-  onStream: ((stream: QuicStream) => void) | undefined;
 
   constructor(config: ConnectionConfig) {
     this.#config = config;
     this.#remoteCid = config.remoteCid;
     this.#isAddressValidated = config.role === 'client';
-    this.#recvLimit = config.localParameters.initialMaxData;
-    this.#nextLocalBidi = config.role === 'client' ? 0 : 1;
+    this.#streams = new StreamSet(config.role, config.localParameters, {
+      scheduleFlush: () => this.scheduleFlush(),
+      queueControl: (frame) => this.#control.push(frame),
+    });
     this.handshake = new Promise((resolve, reject) => {
       this.#resolveHandshake = resolve;
       this.#rejectHandshake = reject;
@@ -147,7 +136,12 @@ export class QuicConnection implements StreamOwner {
   }
 
   get stats(): ConnectionStats {
-    return { smoothedRttMs: this.#rtt.smoothed, congestionWindow: this.#cc.cwnd, ...this.#stats };
+    return {
+      smoothedRttMs: this.#recovery.rtt.smoothed,
+      congestionWindow: this.#recovery.cc.cwnd,
+      packetsLost: this.#recovery.packetsLost,
+      ...this.#stats,
+    };
   }
 
   /** Client only: sends the first Initial. */
@@ -160,24 +154,12 @@ export class QuicConnection implements StreamOwner {
   openStream(): QuicStream {
     if (this.#state !== 'open')
       throw new QuicError(ERROR_CODES.STREAM_RESET, 'the connection is closed', 0);
-    const index = this.#nextLocalBidi >> 2;
-    if (index >= this.#peerMaxStreamsBidi) {
-      // STREAMS_BLOCKED and waiting for MAX_STREAMS are planned.
-      throw transportError(
-        TRANSPORT_ERROR.STREAM_LIMIT_ERROR,
-        `the peer allows only ${this.#peerMaxStreamsBidi} bidirectional streams`,
-      );
-    }
-    const id = this.#nextLocalBidi;
-    this.#nextLocalBidi += 4;
-    const stream = new QuicStream(
-      id,
-      this,
-      this.#peer!.initialMaxStreamDataBidiRemote,
-      this.#config.localParameters.initialMaxStreamDataBidiLocal,
-    );
-    this.#streams.set(id, stream);
-    return stream;
+    return this.#streams.open();
+  }
+
+  /** Called for each stream the peer opens. */
+  set onStream(listener: ((stream: QuicStream) => void) | undefined) {
+    this.#streams.onStream = listener;
   }
 
   /** Closes the connection with an application error code (0: no error). */
@@ -267,29 +249,28 @@ export class QuicConnection implements StreamOwner {
         return;
       }
       case 'stream': {
-        const stream = this.#streamForFrame(frame.streamId, true);
+        const stream = this.#streams.forFrame(frame.streamId, true);
         if (stream === undefined) return;
-        this.#countReceived(stream.onData(frame));
+        this.#streams.countReceived(stream.onData(frame));
         return;
       }
       case 'reset_stream': {
-        const stream = this.#streamForFrame(frame.streamId, true);
+        const stream = this.#streams.forFrame(frame.streamId, true);
         if (stream !== undefined)
-          this.#countReceived(stream.onReset(frame.errorCode, frame.finalSize));
+          this.#streams.countReceived(stream.onReset(frame.errorCode, frame.finalSize));
         return;
       }
       case 'stop_sending':
-        this.#streamForFrame(frame.streamId, false)?.onStopSending(frame.errorCode);
+        this.#streams.forFrame(frame.streamId, false)?.onStopSending(frame.errorCode);
         return;
       case 'max_data':
-        this.#sendMaxData = Math.max(this.#sendMaxData, frame.maximum);
+        this.#streams.onMaxData(frame.maximum);
         return;
       case 'max_stream_data':
-        this.#streamForFrame(frame.streamId, false)?.onMaxStreamData(frame.maximum);
+        this.#streams.forFrame(frame.streamId, false)?.onMaxStreamData(frame.maximum);
         return;
       case 'max_streams':
-        if (frame.bidi)
-          this.#peerMaxStreamsBidi = Math.max(this.#peerMaxStreamsBidi, frame.maximum);
+        this.#streams.onMaxStreams(frame.bidi, frame.maximum);
         return;
       case 'path_challenge':
         this.#control.push({ type: 'path_response', data: frame.data.slice() });
@@ -323,58 +304,6 @@ export class QuicConnection implements StreamOwner {
       default:
         // PADDING, PING, NEW_TOKEN, *_BLOCKED, PATH_RESPONSE, connection ID frames: nothing to do yet.
         return;
-    }
-  }
-
-  #streamForFrame(id: number, isReceiving: boolean): QuicStream | undefined {
-    const existing = this.#streams.get(id);
-    if (existing !== undefined) return existing;
-    const isLocal = (id & 1) === (this.#config.role === 'client' ? 0 : 1);
-    const isUni = (id & 2) !== 0;
-    if (isLocal) {
-      // Frames for a stream of ours that does not exist: never opened, or already finished.
-      if (id >= this.#nextLocalBidi)
-        throw transportError(TRANSPORT_ERROR.STREAM_STATE_ERROR, `stream ${id} was never opened`);
-      return undefined;
-    }
-    if (isUni && !isReceiving)
-      throw transportError(
-        TRANSPORT_ERROR.STREAM_STATE_ERROR,
-        `stream ${id} is receive-only for us`,
-      );
-    const params = this.#config.localParameters;
-    const limit = isUni ? params.initialMaxStreamsUni : params.initialMaxStreamsBidi;
-    if (id >> 2 >= limit)
-      throw transportError(
-        TRANSPORT_ERROR.STREAM_LIMIT_ERROR,
-        `stream ${id} exceeds our limit of ${limit}`,
-      );
-    const sendLimit = isUni ? 0 : this.#peer!.initialMaxStreamDataBidiLocal;
-    const window = isUni ? params.initialMaxStreamDataUni : params.initialMaxStreamDataBidiRemote;
-    const stream = new QuicStream(id, this, sendLimit, window);
-    this.#streams.set(id, stream);
-    this.onStream?.(stream);
-    return stream;
-  }
-
-  #countReceived(bytes: number): void {
-    this.#recvHighest += bytes;
-    if (this.#recvHighest > this.#recvLimit) {
-      throw transportError(
-        TRANSPORT_ERROR.FLOW_CONTROL_ERROR,
-        `the peer sent more than MAX_DATA ${this.#recvLimit}`,
-      );
-    }
-  }
-
-  /** A stream's reader consumed bytes: extend the connection window when half is used. */
-  onConsumed(bytes: number): void {
-    this.#consumed += bytes;
-    const window = this.#config.localParameters.initialMaxData;
-    if (this.#recvLimit - this.#consumed < window / 2) {
-      this.#recvLimit = this.#consumed + window;
-      this.#control.push({ type: 'max_data', maximum: this.#recvLimit });
-      this.scheduleFlush();
     }
   }
 
@@ -423,8 +352,7 @@ export class QuicConnection implements StreamOwner {
       );
     }
     this.#peer = peer;
-    this.#sendMaxData = peer.initialMaxData;
-    this.#peerMaxStreamsBidi = peer.initialMaxStreamsBidi;
+    this.#streams.setPeer(peer);
     this.#touchIdle(this.#effectiveIdleTimeout());
   }
 
@@ -437,64 +365,20 @@ export class QuicConnection implements StreamOwner {
   #discardSpace(name: SpaceName): void {
     const space = this.#spaces[name];
     if (space.isDiscarded) return;
-    for (const p of space.discard()) this.#cc.onRemoved(p.size);
+    this.#recovery.onDiscarded(space.discard());
   }
 
   // --- acknowledgements and loss ------------------------------------------------------------
 
   #onAck(space: PacketSpace, ack: AckFrame): void {
-    const largest = ack.ranges[0]!.largest;
-    if (largest >= space.nextPn) {
-      throw transportError(
-        TRANSPORT_ERROR.PROTOCOL_VIOLATION,
-        `ACK of packet ${largest}, which was never sent`,
-        0x02,
-      );
-    }
-    const now = performance.now();
-    let largestNewly: SentPacket | undefined;
-    let hasElicitingNewly = false;
-    for (const range of ack.ranges) {
-      for (const [pn, packet] of space.sent) {
-        if (pn < range.smallest || pn > range.largest) continue;
-        space.sent.delete(pn);
-        this.#cc.onAcked(packet.size, packet.timeSent);
-        if (packet.isAckEliciting) hasElicitingNewly = true;
-        if (largestNewly === undefined || pn > largestNewly.pn) largestNewly = packet;
-      }
-    }
-    if (largestNewly === undefined) return;
-    space.largestAcked = Math.max(space.largestAcked, largest);
-    if (largestNewly.pn === largest && hasElicitingNewly) {
-      const exponent = this.#peer?.ackDelayExponent ?? 3;
-      const maxAckDelay = this.#peer?.maxAckDelay ?? 25;
-      const ackDelay =
-        space.name === 'application'
-          ? Math.min((ack.delay * 2 ** exponent) / 1000, maxAckDelay)
-          : 0;
-      this.#rtt.update(now - largestNewly.timeSent, ackDelay);
-    }
-    this.#ptoCount = 0;
-    this.#detectLost(space, now);
-  }
-
-  #detectLost(space: PacketSpace, now: number): void {
-    const lossDelay = Math.max((9 / 8) * Math.max(this.#rtt.latest, this.#rtt.smoothed), 1);
-    space.lossTime = Number.POSITIVE_INFINITY;
-    let largestLostTime = -1;
-    for (const [pn, packet] of space.sent) {
-      if (pn > space.largestAcked) continue;
-      if (pn <= space.largestAcked - 3 || packet.timeSent <= now - lossDelay) {
-        space.sent.delete(pn);
-        this.#cc.onRemoved(packet.size);
-        this.#requeue(space, packet);
-        this.#stats.packetsLost++;
-        largestLostTime = Math.max(largestLostTime, packet.timeSent);
-      } else {
-        space.lossTime = Math.min(space.lossTime, packet.timeSent + lossDelay);
-      }
-    }
-    if (largestLostTime >= 0) this.#cc.onCongestion(largestLostTime, now);
+    const lost = this.#recovery.onAck(
+      space,
+      ack,
+      this.#peer?.ackDelayExponent ?? 3,
+      this.#peer?.maxAckDelay ?? 25,
+      performance.now(),
+    );
+    for (const packet of lost) this.#requeue(space, packet);
   }
 
   /** Sends a lost packet's frames again (fresh packet numbers, current values). */
@@ -502,7 +386,7 @@ export class QuicConnection implements StreamOwner {
     const crypto = packet.frames.filter((f) => f.type === 'crypto');
     if (crypto.length > 0) space.cryptoPending.unshift(...crypto);
     for (const frame of packet.frames) {
-      if (frame.type === 'stream') this.#streams.get(frame.streamId)?.onLost(frame);
+      if (frame.type === 'stream') this.#streams.onLost(frame);
       else if (frame.type !== 'crypto') this.#control.push(frame);
     }
   }
@@ -522,12 +406,12 @@ export class QuicConnection implements StreamOwner {
     this.#idleDeadline =
       timeoutMs === 0
         ? Number.POSITIVE_INFINITY
-        : performance.now() + Math.max(timeoutMs, 3 * this.#rtt.pto(0));
+        : performance.now() + Math.max(timeoutMs, 3 * this.#recovery.rtt.pto(0));
   }
 
   #ptoDeadline(): { at: number; space: PacketSpace } | undefined {
     let best: { at: number; space: PacketSpace } | undefined;
-    const duration = this.#rtt.pto(this.#peer?.maxAckDelay ?? 25) * 2 ** this.#ptoCount;
+    const duration = this.#recovery.ptoDuration(this.#peer?.maxAckDelay ?? 25);
     for (const name of SPACES) {
       const space = this.#spaces[name];
       if (space.isDiscarded || space.writeKeys === undefined) continue;
@@ -584,18 +468,13 @@ export class QuicConnection implements StreamOwner {
     }
     for (const name of SPACES) {
       const space = this.#spaces[name];
-      if (space.lossTime <= now) this.#detectLost(space, now);
+      if (space.lossTime <= now)
+        for (const p of this.#recovery.detectLost(space, now)) this.#requeue(space, p);
     }
     const pto = this.#ptoDeadline();
     if (pto && pto.at <= now) {
-      this.#ptoCount++;
-      // Treat what is in flight in that space as lost, so the probe carries it again.
-      for (const packet of pto.space.sent.values()) {
-        this.#cc.onRemoved(packet.size);
+      for (const packet of this.#recovery.onProbeTimeout(pto.space))
         this.#requeue(pto.space, packet);
-      }
-      pto.space.sent.clear();
-      pto.space.isProbeDue = true;
     }
     this.#flush();
   }
@@ -715,7 +594,7 @@ export class QuicConnection implements StreamOwner {
       }
     }
     // Ack-eliciting data is limited by the congestion window; probes go out regardless.
-    const ccRoom = space.isProbeDue ? room : Math.min(room, this.#cc.available);
+    const ccRoom = space.isProbeDue ? room : Math.min(room, this.#recovery.cc.available);
     let dataRoom = ccRoom;
     const addData = (frame: Frame): boolean => {
       const size = frameSize(frame);
@@ -731,20 +610,16 @@ export class QuicConnection implements StreamOwner {
       addData(crypto);
     }
     if (space.name === 'application') {
-      for (const stream of this.#streams.values()) {
-        const update = stream.takeMaxStreamData();
-        // Through the control queue, so an update that does not fit this packet waits for the next.
-        if (update !== undefined)
-          this.#control.push({ type: 'max_stream_data', streamId: stream.id, maximum: update });
-      }
+      // Window updates go through the control queue, so one that misses this packet waits.
+      this.#streams.queueWindowUpdates();
       while (this.#control.length > 0 && addData(this.#control[0]!)) this.#control.shift();
-      for (const stream of this.#streams.values()) {
-        while (stream.hasDataToSend && dataRoom > 30) {
-          const taken = stream.takeFrame(dataRoom - 30, this.#sendMaxData - this.#sentData);
-          if (taken === undefined) break;
-          this.#sentData += taken.newBytes;
-          addData(taken.frame);
-        }
+      for (
+        let f = this.#streams.takeFrame(dataRoom - 30);
+        f !== undefined;
+        f = this.#streams.takeFrame(dataRoom - 30)
+      ) {
+        addData(f);
+        if (dataRoom <= 30) break;
       }
     }
     if (space.isProbeDue) {
@@ -758,8 +633,7 @@ export class QuicConnection implements StreamOwner {
     if (space.cryptoPending.length > 0) return true;
     if (space.name !== 'application') return false;
     if (this.#control.length > 0) return true;
-    for (const stream of this.#streams.values()) if (stream.hasDataToSend) return true;
-    return false;
+    return this.#streams.hasDataToSend;
   }
 
   #sealPacket(
@@ -788,18 +662,16 @@ export class QuicConnection implements StreamOwner {
     for (const frame of frames) writeFrame(body, frame);
     const packet = protectPacket(space.writeKeys!, w.view(), pnOffset, pn, body.view());
     if (isEliciting) {
-      space.lastAckElicitingSent = now;
       const retransmittable = frames.filter(
         (f) => f.type !== 'ack' && f.type !== 'padding' && f.type !== 'ping',
       );
-      space.sent.set(pn, {
+      this.#recovery.onSent(space, {
         pn,
         timeSent: now,
         size: packet.length,
         isAckEliciting: true,
         frames: retransmittable,
       });
-      this.#cc.onSent(packet.length);
     }
     // The client drops Initial keys once it sends its first Handshake packet (RFC 9001 §4.9.1).
     if (space.name === 'handshake' && this.#config.role === 'client') this.#discardSpace('initial');
@@ -868,7 +740,7 @@ export class QuicConnection implements StreamOwner {
     this.#state = 'closed';
     if (this.#timer) clearTimeout(this.#timer);
     this.#rejectHandshake(error);
-    for (const stream of this.#streams.values()) stream.onConnectionClosed(error);
+    this.#streams.closeAll(error);
     this.#resolveClosed(isClean ? undefined : error);
     this.#config.onClosed(this);
   }
@@ -876,17 +748,4 @@ export class QuicConnection implements StreamOwner {
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
   return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-/** Encoded size of a frame (writes it once; frames are small except STREAM/CRYPTO data). */
-function frameSize(frame: Frame): number {
-  if (frame.type === 'padding') return frame.length;
-  if (frame.type === 'stream' || frame.type === 'crypto') {
-    const w = new ByteWriter(32);
-    writeFrame(w, { ...frame, data: new Uint8Array(0) });
-    return w.length - 1 + varintLength(frame.data.length) + frame.data.length;
-  }
-  const w = new ByteWriter(64);
-  writeFrame(w, frame);
-  return w.length;
 }

@@ -92,6 +92,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     maxData: number,
     connectionCredit: number,
   ): { frame: StreamFrame; newBytes: number } | undefined {
+    if (maxData <= 0) return undefined;
     const again = this.#retransmit.shift();
     if (again !== undefined) {
       if (again.data.length <= maxData) return { frame: again, newBytes: 0 };
