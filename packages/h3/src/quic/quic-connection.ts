@@ -4,7 +4,7 @@ import type { CipherSuite } from './crypto/cipher-suite.js';
 import { deriveInitialKeys } from './crypto/initial-secrets.js';
 import { PacketKeys } from './crypto/packet-keys.js';
 import { parseFrames } from './frame-parser.js';
-import { frameSize, writeFrame } from './frame-writer.js';
+import { frameSize } from './frame-writer.js';
 import { type AckFrame, type Frame, isAckEliciting } from './frames.js';
 import { LossRecovery } from './loss-recovery.js';
 import {
@@ -14,8 +14,9 @@ import {
   writeShortHeader,
 } from './packet-header.js';
 import { packetNumberLength } from './packet-number.js';
-import { protectPacket, unprotectPacket } from './packet-protection.js';
+import { unprotectPacket } from './packet-protection.js';
 import { PacketSpace, type SentPacket, type SpaceName } from './packet-space.js';
+import { packetHeaderLength, writeProtectedPacket } from './packet-writer.js';
 import type { QuicStream } from './quic-stream.js';
 import { StreamSet } from './stream-set.js';
 import type { EncryptionLevel, TlsCallbacks, TlsHandshake } from './tls/tls-types.js';
@@ -528,7 +529,12 @@ export class QuicConnection {
       const space = this.#spaces[name];
       if (space.writeKeys === undefined || space.isDiscarded) continue;
       const pnLength = packetNumberLength(space.nextPn, space.largestAcked);
-      const headerLength = this.#headerLength(name, pnLength);
+      const headerLength = packetHeaderLength(
+        name,
+        this.#remoteCid.length,
+        this.#config.localCid.length,
+        pnLength,
+      );
       const frames = this.#collectFrames(space, room - headerLength - TAG, now);
       if (frames.length === 0) continue;
       const payload = frames.reduce((n, f) => n + frameSize(f), 0);
@@ -552,28 +558,11 @@ export class QuicConnection {
     }
     const w = new ByteWriter(MAX_DATAGRAM);
     for (const plan of plans)
-      w.bytes(
-        this.#sealPacket(
-          plan.space,
-          plan.frames,
-          plan.pnLength,
-          plan.size - plan.headerLength,
-          now,
-          plan.isEliciting,
-        ),
-      );
+      w.bytes(this.#sealPacket(plan.space, plan.frames, plan.pnLength, now, plan.isEliciting));
     const datagram = w.finish();
     this.#stats.bytesSent += datagram.length;
     this.#stats.packetsSent += plans.length;
     return datagram;
-  }
-
-  #headerLength(name: SpaceName, pnLength: number): number {
-    if (name === 'application') return 1 + this.#remoteCid.length + pnLength;
-    const token = name === 'initial' ? 1 : 0;
-    return (
-      1 + 4 + 1 + this.#remoteCid.length + 1 + this.#config.localCid.length + token + 2 + pnLength
-    );
   }
 
   #collectFrames(space: PacketSpace, room: number, now: number): Frame[] {
@@ -640,27 +629,20 @@ export class QuicConnection {
     space: PacketSpace,
     frames: Frame[],
     pnLength: 1 | 2 | 3 | 4,
-    payloadAndTag: number,
     now: number,
     isEliciting: boolean,
   ): Uint8Array {
     const pn = space.nextPn++;
-    const w = new ByteWriter(MAX_DATAGRAM);
-    const pnOffset =
-      space.name === 'application'
-        ? writeShortHeader(w, this.#remoteCid, pn, pnLength, 0)
-        : writeLongHeader(w, {
-            type: space.name,
-            profile: this.#config.profile,
-            dcid: this.#remoteCid,
-            scid: this.#config.localCid,
-            pn,
-            pnLength,
-            payloadLength: payloadAndTag,
-          });
-    const body = new ByteWriter(payloadAndTag);
-    for (const frame of frames) writeFrame(body, frame);
-    const packet = protectPacket(space.writeKeys!, w.view(), pnOffset, pn, body.view());
+    const packet = writeProtectedPacket({
+      space: space.name,
+      keys: space.writeKeys!,
+      profile: this.#config.profile,
+      dcid: this.#remoteCid,
+      scid: this.#config.localCid,
+      pn,
+      pnLength,
+      frames,
+    });
     if (isEliciting) {
       const retransmittable = frames.filter(
         (f) => f.type !== 'ack' && f.type !== 'padding' && f.type !== 'ping',
@@ -722,11 +704,10 @@ export class QuicConnection {
     const now = performance.now();
     for (const space of spaces) {
       const pnLength = packetNumberLength(space.nextPn, space.largestAcked);
-      const size = Math.max(frameSize(wire), 4 - pnLength) + TAG;
       const frames: Frame[] = [wire];
       if (frameSize(wire) < 4 - pnLength)
         frames.push({ type: 'padding', length: 4 - pnLength - frameSize(wire) });
-      w.bytes(this.#sealPacket(space, frames, pnLength, size, now, false));
+      w.bytes(this.#sealPacket(space, frames, pnLength, now, false));
     }
     if (w.length > 0) this.#config.send(w.finish());
     this.#finish(
