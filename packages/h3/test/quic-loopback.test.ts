@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { isRwsError } from '@rws/core';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -6,11 +7,12 @@ import {
   TLS_AES_256_GCM_SHA384,
   TLS_CHACHA20_POLY1305_SHA256,
 } from '../src/quic/crypto/cipher-suite.js';
+import { parsePacketHeader } from '../src/quic/packet-header.js';
 import type { QuicConnection } from '../src/quic/quic-connection.js';
 import { QuicEndpoint, type QuicEndpointOptions } from '../src/quic/quic-endpoint.js';
 import type { QuicStream } from '../src/quic/quic-stream.js';
 import { GROUP } from '../src/quic/tls/key-exchange.js';
-import { QUIC_V2 } from '../src/quic/version.js';
+import { QUIC_V1, QUIC_V2 } from '../src/quic/version.js';
 import { makeCredentials, type ServerCredentials } from './certs.js';
 
 let creds: ServerCredentials;
@@ -157,5 +159,26 @@ describe('QUIC over UDP loopback, our client and our server', () => {
     await accepted[0]!.handshake;
     connection.close();
     expect(await accepted[0]!.closed).toBe(undefined);
+  });
+
+  it('answers an unknown version with Version Negotiation and ignores garbage', async () => {
+    const { port, server } = await echoPair();
+    const socket = createSocket('udp4');
+    onTestFinished(() => {
+      socket.close();
+    });
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const reply = new Promise<Buffer>((resolve) => socket.once('message', resolve));
+    socket.send(randomBytes(300), port, '127.0.0.1');
+    const probe = Buffer.alloc(1200);
+    probe.set([0xc0, 0x1a, 0x2a, 0x3a, 0x4a, 8, 1, 2, 3, 4, 5, 6, 7, 8, 4, 9, 9, 9, 9]);
+    socket.send(probe, port, '127.0.0.1');
+    const vn = parsePacketHeader(new Uint8Array(await reply), 0, 0);
+    expect(vn?.form).toBe('version-negotiation');
+    if (vn?.form !== 'version-negotiation') return;
+    expect([...vn.dcid]).toEqual([9, 9, 9, 9]);
+    expect([...vn.scid]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(vn.versions).toEqual([QUIC_V1, QUIC_V2]);
+    expect(server.connectionCount).toBe(0);
   });
 });
