@@ -7,7 +7,7 @@ import { MAX_CID_LENGTH } from './packet-header.js';
 export type PacketSpaceKind = 'initial' | 'handshake' | '0rtt' | '1rtt';
 
 /** The most ACK ranges one frame may carry: bounds the memory a peer can make us spend. */
-export const MAX_ACK_RANGES = 256;
+const MAX_ACK_RANGES = 256;
 /** 2^60: the most streams of one kind a peer may ever open. */
 const MAX_STREAMS_LIMIT = 2 ** 60;
 

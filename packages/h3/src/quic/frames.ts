@@ -39,18 +39,18 @@ export interface AckRange {
 }
 
 /** ECN counts carried by ACK_ECN. */
-export interface EcnCounts {
+interface EcnCounts {
   readonly ect0: number;
   readonly ect1: number;
   readonly ce: number;
 }
 
-export interface PaddingFrame {
+interface PaddingFrame {
   readonly type: 'padding';
   /** How many PADDING bytes in a row (parsed runs are merged). */
   readonly length: number;
 }
-export interface PingFrame {
+interface PingFrame {
   readonly type: 'ping';
 }
 export interface AckFrame {
@@ -61,13 +61,13 @@ export interface AckFrame {
   readonly ranges: readonly AckRange[];
   readonly ecn?: EcnCounts;
 }
-export interface ResetStreamFrame {
+interface ResetStreamFrame {
   readonly type: 'reset_stream';
   readonly streamId: number;
   readonly errorCode: number;
   readonly finalSize: number;
 }
-export interface StopSendingFrame {
+interface StopSendingFrame {
   readonly type: 'stop_sending';
   readonly streamId: number;
   readonly errorCode: number;
@@ -77,7 +77,7 @@ export interface CryptoFrame {
   readonly offset: number;
   readonly data: Uint8Array;
 }
-export interface NewTokenFrame {
+interface NewTokenFrame {
   readonly type: 'new_token';
   readonly token: Uint8Array;
 }
@@ -88,54 +88,54 @@ export interface StreamFrame {
   readonly data: Uint8Array;
   readonly fin: boolean;
 }
-export interface MaxDataFrame {
+interface MaxDataFrame {
   readonly type: 'max_data';
   readonly maximum: number;
 }
-export interface MaxStreamDataFrame {
+interface MaxStreamDataFrame {
   readonly type: 'max_stream_data';
   readonly streamId: number;
   readonly maximum: number;
 }
-export interface MaxStreamsFrame {
+interface MaxStreamsFrame {
   readonly type: 'max_streams';
   readonly bidi: boolean;
   readonly maximum: number;
 }
-export interface DataBlockedFrame {
+interface DataBlockedFrame {
   readonly type: 'data_blocked';
   readonly limit: number;
 }
-export interface StreamDataBlockedFrame {
+interface StreamDataBlockedFrame {
   readonly type: 'stream_data_blocked';
   readonly streamId: number;
   readonly limit: number;
 }
-export interface StreamsBlockedFrame {
+interface StreamsBlockedFrame {
   readonly type: 'streams_blocked';
   readonly bidi: boolean;
   readonly limit: number;
 }
-export interface NewConnectionIdFrame {
+interface NewConnectionIdFrame {
   readonly type: 'new_connection_id';
   readonly sequence: number;
   readonly retirePriorTo: number;
   readonly connectionId: Uint8Array;
   readonly resetToken: Uint8Array;
 }
-export interface RetireConnectionIdFrame {
+interface RetireConnectionIdFrame {
   readonly type: 'retire_connection_id';
   readonly sequence: number;
 }
-export interface PathChallengeFrame {
+interface PathChallengeFrame {
   readonly type: 'path_challenge';
   readonly data: Uint8Array;
 }
-export interface PathResponseFrame {
+interface PathResponseFrame {
   readonly type: 'path_response';
   readonly data: Uint8Array;
 }
-export interface ConnectionCloseFrame {
+interface ConnectionCloseFrame {
   readonly type: 'connection_close';
   /** True for 0x1d (application close), false for 0x1c (transport close). */
   readonly isApplication: boolean;
@@ -144,7 +144,7 @@ export interface ConnectionCloseFrame {
   readonly frameType: number;
   readonly reason: string;
 }
-export interface HandshakeDoneFrame {
+interface HandshakeDoneFrame {
   readonly type: 'handshake_done';
 }
 

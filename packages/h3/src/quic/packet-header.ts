@@ -39,7 +39,7 @@ export interface ShortHeader {
 }
 
 /** A Retry packet: a new source connection ID and a token, with its integrity tag. */
-export interface RetryHeader {
+interface RetryHeader {
   readonly form: 'retry';
   readonly version: number;
   readonly dcid: Uint8Array;
@@ -51,7 +51,7 @@ export interface RetryHeader {
 }
 
 /** A Version Negotiation packet: the versions the server supports. */
-export interface VersionNegotiationHeader {
+interface VersionNegotiationHeader {
   readonly form: 'version-negotiation';
   readonly dcid: Uint8Array;
   readonly scid: Uint8Array;
@@ -61,7 +61,7 @@ export interface VersionNegotiationHeader {
 }
 
 /** A long header with a version this endpoint does not speak (server answers with VN). */
-export interface UnsupportedVersionHeader {
+interface UnsupportedVersionHeader {
   readonly form: 'unsupported-version';
   readonly version: number;
   readonly dcid: Uint8Array;

@@ -7,12 +7,7 @@ import { parseFrames } from './frame-parser.js';
 import { frameSize } from './frame-writer.js';
 import { type AckFrame, type Frame, isAckEliciting } from './frames.js';
 import { LossRecovery } from './loss-recovery.js';
-import {
-  type LongHeader,
-  type ShortHeader,
-  writeLongHeader,
-  writeShortHeader,
-} from './packet-header.js';
+import type { LongHeader, ShortHeader } from './packet-header.js';
 import { packetNumberLength } from './packet-number.js';
 import { unprotectPacket } from './packet-protection.js';
 import { PacketSpace, type SentPacket, type SpaceName } from './packet-space.js';

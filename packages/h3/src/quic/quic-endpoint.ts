@@ -5,7 +5,6 @@ import { ERROR_CODES, invalidOptions, QuicError } from '../errors.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
 import { parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
 import { MAX_DATAGRAM, QuicConnection } from './quic-connection.js';
-import type { QuicStream } from './quic-stream.js';
 import { TlsClient } from './tls/tls-client.js';
 import { loadServerIdentity, type ServerIdentity, TlsServer } from './tls/tls-server.js';
 import {
@@ -19,7 +18,7 @@ import { QUIC_V1, SUPPORTED_VERSIONS, versionProfile } from './version.js';
 const CID_LENGTH = 8;
 
 /** Flow-control and limit settings advertised to peers. */
-export interface QuicTransportOptions {
+interface QuicTransportOptions {
   /** Idle timeout in milliseconds. Default 30000. */
   readonly maxIdleTimeoutMs?: number;
   /** Connection-level receive window in bytes. Default 4 MiB. */
@@ -275,5 +274,3 @@ export class QuicEndpoint {
     await this.close();
   }
 }
-
-export type { QuicConnection, QuicStream };

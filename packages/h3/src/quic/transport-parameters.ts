@@ -9,7 +9,7 @@ import { MAX_CID_LENGTH } from './packet-header.js';
  */
 
 /** The server's preferred address for migration after the handshake. */
-export interface PreferredAddress {
+interface PreferredAddress {
   readonly ipv4: Uint8Array;
   readonly ipv4Port: number;
   readonly ipv6: Uint8Array;

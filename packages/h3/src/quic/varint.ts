@@ -46,11 +46,6 @@ export function readVarint(buf: Uint8Array, offset: number): number {
   return hiWord * 0x100000000 + lo;
 }
 
-/** Encoded size of the varint starting at `buf[offset]` (from its two high bits). */
-export function varintSizeAt(buf: Uint8Array, offset: number): number {
-  return 1 << (buf[offset]! >> 6);
-}
-
 /**
  * Writes `value` at `offset` in `size` bytes (default: the minimal size) and returns the offset
  * after it. Throws RangeError for negative or non-integer values, or a size too small: that is a

@@ -52,8 +52,3 @@ export const CIPHER_SUITES: readonly CipherSuite[] = [
   TLS_AES_256_GCM_SHA384,
   TLS_CHACHA20_POLY1305_SHA256,
 ];
-
-/** The suite with TLS code point `code`, or undefined. */
-export function cipherSuiteByCode(code: number): CipherSuite | undefined {
-  return CIPHER_SUITES.find((s) => s.code === code);
-}

@@ -20,12 +20,7 @@ export function hkdfExtract(hash: HashName, salt: Uint8Array, ikm: Uint8Array): 
 }
 
 /** HKDF-Expand(prk, info, length). */
-export function hkdfExpand(
-  hash: HashName,
-  prk: Uint8Array,
-  info: Uint8Array,
-  length: number,
-): Uint8Array {
+function hkdfExpand(hash: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length);
   let previous = new Uint8Array(0);
   let filled = 0;

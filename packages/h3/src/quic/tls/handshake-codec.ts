@@ -10,7 +10,7 @@ import { EXTENSION } from './tls-types.js';
  */
 
 /** The largest handshake message accepted (a certificate chain fits; memory stays bounded). */
-export const MAX_HANDSHAKE_MESSAGE: number = 64 * 1024;
+const MAX_HANDSHAKE_MESSAGE: number = 64 * 1024;
 
 /** A reader whose failures are TLS decode_error alerts. */
 export function tlsReader(bytes: Uint8Array, what: string): ByteReader {

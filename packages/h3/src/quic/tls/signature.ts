@@ -1,7 +1,7 @@
 import { constants, type KeyObject, sign, verify } from 'node:crypto';
 
 /** Signature schemes for CertificateVerify. @see RFC 8446 §4.2.3 */
-export const SIGNATURE_SCHEME = {
+const SIGNATURE_SCHEME = {
   ECDSA_SECP256R1_SHA256: 0x0403,
   RSA_PSS_RSAE_SHA256: 0x0804,
   ED25519: 0x0807,

@@ -57,6 +57,3 @@ export const EXTENSION = {
   KEY_SHARE: 51,
   QUIC_TRANSPORT_PARAMETERS: 57,
 } as const;
-
-/** TLS 1.3's version number in supported_versions. */
-export const TLS13 = 0x0304;
