@@ -34,15 +34,17 @@ export class KeySchedule {
 
   /**
    * After ServerHello: mixes in the shared secret; returns the client and server handshake
-   * traffic secrets (transcript through ServerHello).
+   * traffic secrets. `context` defaults to the transcript hash so far (through ServerHello).
    */
-  handshakeSecrets(sharedSecret: Uint8Array): { client: Uint8Array; server: Uint8Array } {
+  handshakeSecrets(
+    sharedSecret: Uint8Array,
+    context: Uint8Array = this.transcriptHash(),
+  ): { client: Uint8Array; server: Uint8Array } {
     const hash = this.suite.hash;
     const zeros = new Uint8Array(hashLength(hash));
     const early = hkdfExtract(hash, zeros, zeros);
     const derived = this.#deriveSecret(early, 'derived', emptyHash(hash));
     this.#handshakeSecret = hkdfExtract(hash, derived, sharedSecret);
-    const context = this.transcriptHash();
     return {
       client: this.#deriveSecret(this.#handshakeSecret, 'c hs traffic', context),
       server: this.#deriveSecret(this.#handshakeSecret, 's hs traffic', context),
@@ -50,13 +52,15 @@ export class KeySchedule {
   }
 
   /** After the server Finished: the client and server application traffic secrets. */
-  applicationSecrets(): { client: Uint8Array; server: Uint8Array } {
+  applicationSecrets(context: Uint8Array = this.transcriptHash()): {
+    client: Uint8Array;
+    server: Uint8Array;
+  } {
     const hash = this.suite.hash;
     if (this.#handshakeSecret === undefined)
       throw new Error('applicationSecrets() before handshakeSecrets()');
     const derived = this.#deriveSecret(this.#handshakeSecret, 'derived', emptyHash(hash));
     const master = hkdfExtract(hash, derived, new Uint8Array(hashLength(hash)));
-    const context = this.transcriptHash();
     return {
       client: this.#deriveSecret(master, 'c ap traffic', context),
       server: this.#deriveSecret(master, 's ap traffic', context),
@@ -64,7 +68,7 @@ export class KeySchedule {
   }
 
   /** verify_data for a Finished sent with `baseKey` (a handshake traffic secret). */
-  finishedVerifyData(baseKey: Uint8Array): Uint8Array {
+  finishedVerifyData(baseKey: Uint8Array, context: Uint8Array = this.transcriptHash()): Uint8Array {
     const hash = this.suite.hash;
     const finishedKey = hkdfExpandLabel(
       hash,
@@ -73,7 +77,7 @@ export class KeySchedule {
       new Uint8Array(0),
       hashLength(hash),
     );
-    return createHmac(hash, finishedKey).update(this.transcriptHash()).digest();
+    return createHmac(hash, finishedKey).update(context).digest();
   }
 
   /** Whether a received Finished matches (constant time). */
