@@ -1,4 +1,5 @@
 import { RwsError } from '@rws/core';
+import type { ConnectionCloseFrame } from './quic/frames.js';
 
 /**
  * Every error code @rws/h3 throws. docs/errors.md lists the same codes; a test keeps the two in
@@ -114,4 +115,15 @@ export function cryptoError(alert: number, message: string): QuicError {
 /** An option error (RWS_H3_INVALID_OPTIONS) naming the option. */
 export function invalidOptions(message: string): RwsError {
   return new RwsError(ERROR_CODES.INVALID_OPTIONS, message);
+}
+
+/** The error a received CONNECTION_CLOSE ends the connection with (RWS_H3_PEER_CLOSED). */
+export function peerClosedError(frame: ConnectionCloseFrame): QuicError {
+  const kind = frame.isApplication ? 'application' : 'transport';
+  const reason = frame.reason ? `: ${frame.reason}` : '';
+  const message =
+    frame.errorCode === 0
+      ? 'the peer closed the connection'
+      : `the peer closed the connection with ${kind} error 0x${frame.errorCode.toString(16)}${reason}`;
+  return new QuicError(ERROR_CODES.PEER_CLOSED, message, frame.errorCode);
 }

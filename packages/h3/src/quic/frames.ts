@@ -135,7 +135,7 @@ interface PathResponseFrame {
   readonly type: 'path_response';
   readonly data: Uint8Array;
 }
-interface ConnectionCloseFrame {
+export interface ConnectionCloseFrame {
   readonly type: 'connection_close';
   /** True for 0x1d (application close), false for 0x1c (transport close). */
   readonly isApplication: boolean;

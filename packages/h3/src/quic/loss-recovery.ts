@@ -98,9 +98,25 @@ export class LossRecovery {
     return lost;
   }
 
-  /** The probe timeout for `space`, with backoff (max_ack_delay counts only for 1-RTT). */
-  ptoDuration(maxAckDelayMs: number): number {
-    return this.rtt.pto(maxAckDelayMs) * 2 ** this.ptoCount;
+  /**
+   * When the probe timer fires and for which space: the earliest last ack-eliciting send plus
+   * the backed-off PTO, over spaces with ack-eliciting packets in flight (and `keepProbing`,
+   * armed even without). max_ack_delay counts only for the application space (§6.2.1).
+   */
+  probeDeadline(
+    spaces: readonly PacketSpace[],
+    maxAckDelayMs: number,
+    keepProbing: PacketSpace | undefined,
+  ): { at: number; space: PacketSpace } | undefined {
+    let best: { at: number; space: PacketSpace } | undefined;
+    for (const space of spaces) {
+      if (space.isDiscarded || space.writeKeys === undefined) continue;
+      if (!space.hasAckElicitingInFlight && space !== keepProbing) continue;
+      const delay = space.name === 'application' ? maxAckDelayMs : 0;
+      const at = space.lastAckElicitingSent + this.rtt.pto(delay) * 2 ** this.ptoCount;
+      if (best === undefined || at < best.at) best = { at, space };
+    }
+    return best;
   }
 
   /**

@@ -1,9 +1,16 @@
-import { ERROR_CODES, QuicError, TRANSPORT_ERROR, transportError } from '../errors.js';
+import {
+  ERROR_CODES,
+  peerClosedError,
+  QuicError,
+  TRANSPORT_ERROR,
+  transportError,
+} from '../errors.js';
 import { ByteWriter } from './byte-writer.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
 import { deriveInitialKeys } from './crypto/initial-secrets.js';
 import { PacketKeys } from './crypto/packet-keys.js';
 import { parseFrames } from './frame-parser.js';
+import { FrameScheduler } from './frame-scheduler.js';
 import { frameSize } from './frame-writer.js';
 import { type AckFrame, type Frame, isAckEliciting } from './frames.js';
 import { LossRecovery } from './loss-recovery.js';
@@ -74,6 +81,7 @@ export class QuicConnection {
   readonly #tls: TlsHandshake & { start?(): void };
   readonly #recovery = new LossRecovery(MAX_DATAGRAM);
   readonly #streams: StreamSet;
+  readonly #frames: FrameScheduler;
   #remoteCid: Uint8Array;
   #peer: TransportParameters | undefined;
   #hasRemoteCidFromPeer = false;
@@ -83,7 +91,6 @@ export class QuicConnection {
   #idleDeadline = Number.POSITIVE_INFINITY;
   #isFlushScheduled = false;
   #state: 'open' | 'closed' = 'open';
-  #control: Frame[] = [];
   #stats = { bytesSent: 0, bytesReceived: 0, packetsSent: 0 };
   #resolveHandshake!: () => void;
   #rejectHandshake!: (err: QuicError) => void;
@@ -99,8 +106,13 @@ export class QuicConnection {
     this.#isAddressValidated = config.role === 'client';
     this.#streams = new StreamSet(config.role, config.localParameters, {
       scheduleFlush: () => this.scheduleFlush(),
-      queueControl: (frame) => this.#control.push(frame),
+      queueControl: (frame) => this.#frames.control.push(frame),
     });
+    this.#frames = new FrameScheduler(
+      this.#streams,
+      this.#recovery,
+      config.localParameters.ackDelayExponent,
+    );
     this.handshake = new Promise((resolve, reject) => {
       this.#resolveHandshake = resolve;
       this.#rejectHandshake = reject;
@@ -269,7 +281,7 @@ export class QuicConnection {
         this.#streams.onMaxStreams(frame.bidi, frame.maximum);
         return;
       case 'path_challenge':
-        this.#control.push({ type: 'path_response', data: frame.data.slice() });
+        this.#frames.control.push({ type: 'path_response', data: frame.data.slice() });
         return;
       case 'handshake_done':
         if (this.#config.role === 'server') {
@@ -281,22 +293,10 @@ export class QuicConnection {
         }
         this.#confirmHandshake();
         return;
-      case 'connection_close': {
-        const isClean = frame.errorCode === 0;
-        const error = isClean
-          ? undefined
-          : new QuicError(
-              ERROR_CODES.PEER_CLOSED,
-              `the peer closed the connection with ${frame.isApplication ? 'application' : 'transport'} error 0x${frame.errorCode.toString(16)}${frame.reason ? `: ${frame.reason}` : ''}`,
-              frame.errorCode,
-            );
+      case 'connection_close':
         // Draining: send nothing more (RFC 9000 §10.2.2).
-        this.#finish(
-          error ?? new QuicError(ERROR_CODES.PEER_CLOSED, 'the peer closed the connection', 0),
-          isClean,
-        );
+        this.#finish(peerClosedError(frame), frame.errorCode === 0);
         return;
-      }
       default:
         // PADDING, PING, NEW_TOKEN, *_BLOCKED, PATH_RESPONSE, connection ID frames: nothing to do yet.
         return;
@@ -327,7 +327,7 @@ export class QuicConnection {
     if (!this.#tls.isComplete) return;
     this.#resolveHandshake();
     if (this.#config.role === 'server' && !this.#isHandshakeConfirmed) {
-      this.#control.push({ type: 'handshake_done' });
+      this.#frames.control.push({ type: 'handshake_done' });
       this.#confirmHandshake();
     }
   }
@@ -383,7 +383,7 @@ export class QuicConnection {
     if (crypto.length > 0) space.cryptoPending.unshift(...crypto);
     for (const frame of packet.frames) {
       if (frame.type === 'stream') this.#streams.onLost(frame);
-      else if (frame.type !== 'crypto') this.#control.push(frame);
+      else if (frame.type !== 'crypto') this.#frames.control.push(frame);
     }
   }
 
@@ -406,26 +406,17 @@ export class QuicConnection {
   }
 
   #ptoDeadline(): { at: number; space: PacketSpace } | undefined {
-    let best: { at: number; space: PacketSpace } | undefined;
-    const duration = this.#recovery.ptoDuration(this.#peer?.maxAckDelay ?? 25);
-    for (const name of SPACES) {
-      const space = this.#spaces[name];
-      if (space.isDiscarded || space.writeKeys === undefined) continue;
-      let isArmed = space.hasAckElicitingInFlight;
-      // A client whose handshake is unfinished keeps probing so the server can unblock its
-      // amplification limit (RFC 9002 §6.2.2.1).
-      if (
-        !isArmed &&
-        this.#config.role === 'client' &&
-        !this.#tls.isComplete &&
-        name !== 'application'
-      )
-        isArmed = name === this.#highestHandshakeSpace().name;
-      if (!isArmed) continue;
-      const at = space.lastAckElicitingSent + duration;
-      if (best === undefined || at < best.at) best = { at, space };
-    }
-    return best;
+    // A client whose handshake is unfinished keeps probing even with nothing in flight, so
+    // the server can get out of its amplification limit (RFC 9002 §6.2.2.1).
+    const keepProbing =
+      this.#config.role === 'client' && !this.#tls.isComplete
+        ? this.#highestHandshakeSpace()
+        : undefined;
+    return this.#recovery.probeDeadline(
+      SPACES.map((name) => this.#spaces[name]),
+      this.#peer?.maxAckDelay ?? 25,
+      keepProbing,
+    );
   }
 
   #highestHandshakeSpace(): PacketSpace {
@@ -530,7 +521,7 @@ export class QuicConnection {
         this.#config.localCid.length,
         pnLength,
       );
-      const frames = this.#collectFrames(space, room - headerLength - TAG, now);
+      const frames = this.#frames.collect(space, room - headerLength - TAG, now);
       if (frames.length === 0) continue;
       const payload = frames.reduce((n, f) => n + frameSize(f), 0);
       // The header protection sample needs 4 bytes after the packet number start.
@@ -558,66 +549,6 @@ export class QuicConnection {
     this.#stats.bytesSent += datagram.length;
     this.#stats.packetsSent += plans.length;
     return datagram;
-  }
-
-  #collectFrames(space: PacketSpace, room: number, now: number): Frame[] {
-    const frames: Frame[] = [];
-    const add = (frame: Frame): boolean => {
-      const size = frameSize(frame);
-      if (size > room) return false;
-      frames.push(frame);
-      room -= size;
-      return true;
-    };
-    if (
-      space.acks.ackDueAt !== Number.POSITIVE_INFINITY &&
-      (space.acks.isAckDue(now) || space.cryptoPending.length > 0 || space.name === 'application')
-    ) {
-      if (space.acks.isAckDue(now) || this.#hasAppData(space)) {
-        add(space.acks.takeAck(now, this.#config.localParameters.ackDelayExponent));
-      }
-    }
-    // Ack-eliciting data is limited by the congestion window; probes go out regardless.
-    const ccRoom = space.isProbeDue ? room : Math.min(room, this.#recovery.cc.available);
-    let dataRoom = ccRoom;
-    const addData = (frame: Frame): boolean => {
-      const size = frameSize(frame);
-      if (size > dataRoom || !add(frame)) return false;
-      dataRoom -= size;
-      return true;
-    };
-    for (
-      let crypto = space.takeCrypto(dataRoom - 20);
-      crypto !== undefined;
-      crypto = space.takeCrypto(dataRoom - 20)
-    ) {
-      addData(crypto);
-    }
-    if (space.name === 'application') {
-      // Window updates go through the control queue, so one that misses this packet waits.
-      this.#streams.queueWindowUpdates();
-      while (this.#control.length > 0 && addData(this.#control[0]!)) this.#control.shift();
-      for (
-        let f = this.#streams.takeFrame(dataRoom - 30);
-        f !== undefined;
-        f = this.#streams.takeFrame(dataRoom - 30)
-      ) {
-        addData(f);
-        if (dataRoom <= 30) break;
-      }
-    }
-    if (space.isProbeDue) {
-      space.isProbeDue = false;
-      if (!frames.some(isAckEliciting)) add({ type: 'ping' });
-    }
-    return frames;
-  }
-
-  #hasAppData(space: PacketSpace): boolean {
-    if (space.cryptoPending.length > 0) return true;
-    if (space.name !== 'application') return false;
-    if (this.#control.length > 0) return true;
-    return this.#streams.hasDataToSend;
   }
 
   #sealPacket(
