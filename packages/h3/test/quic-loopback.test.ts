@@ -181,4 +181,33 @@ describe('QUIC over UDP loopback, our client and our server', () => {
     expect(vn.versions).toEqual([QUIC_V1, QUIC_V2]);
     expect(server.connectionCount).toBe(0);
   });
+
+  it('keeps no state for an Initial that does not authenticate, and keeps serving', async () => {
+    const { port, server, client, accepted } = await echoPair();
+    const socket = createSocket('udp4');
+    onTestFinished(() => {
+      socket.close();
+    });
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    // Well-formed v1 Initial headers with random "protected" payloads: spoofed garbage.
+    for (let i = 0; i < 50; i++) {
+      const datagram = randomBytes(1200);
+      datagram.set([0xc0, 0, 0, 0, 1, 8], 0);
+      datagram.set([0, 0, 0x44, 0x96], 6 + 8);
+      socket.send(datagram, port, '127.0.0.1');
+    }
+    const connection = await client.connect({
+      host: '127.0.0.1',
+      port,
+      alpn: ['echo'],
+      ca: [creds.ca],
+    });
+    const stream = connection.openStream();
+    const reply = collect(stream);
+    await stream.write(Uint8Array.of(7));
+    stream.end();
+    expect([...(await reply)]).toEqual([7]);
+    expect(accepted).toHaveLength(1);
+    expect(server.connectionCount).toBe(1);
+  });
 });

@@ -170,6 +170,14 @@ export class QuicConnection {
     this.#streams.onStream = listener;
   }
 
+  /** Forgets the connection without sending anything (a server's first packet did not authenticate). */
+  abandon(): void {
+    this.#finish(
+      new QuicError(ERROR_CODES.PEER_CLOSED, 'the first packet did not authenticate', 0),
+      false,
+    );
+  }
+
   /** Closes the connection with an application error code (0: no error). */
   close(errorCode = 0, reason = ''): void {
     this.#closeWith(
@@ -181,8 +189,12 @@ export class QuicConnection {
   // --- receive path -------------------------------------------------------------------------
 
   /** Processes one packet the endpoint routed here (already split out of its datagram). */
-  receivePacket(buf: Uint8Array, header: LongHeader | ShortHeader, datagramBytes: number): void {
-    if (this.#state !== 'open') return;
+  /**
+   * Processes one packet the endpoint routed here (already split out of its datagram); returns
+   * whether it authenticated (a dropped packet returns false).
+   */
+  receivePacket(buf: Uint8Array, header: LongHeader | ShortHeader, datagramBytes: number): boolean {
+    if (this.#state !== 'open') return false;
     if (header.start === 0) this.#stats.bytesReceived += datagramBytes;
     const name: SpaceName | undefined =
       header.form === 'short'
@@ -192,9 +204,9 @@ export class QuicConnection {
           : header.type === 'handshake'
             ? 'handshake'
             : undefined;
-    if (name === undefined) return; // 0-RTT is planned.
+    if (name === undefined) return false; // 0-RTT is planned.
     const space = this.#spaces[name];
-    if (space.readKeys === undefined) return;
+    if (space.readKeys === undefined) return false;
     const opened = unprotectPacket(
       space.readKeys,
       buf,
@@ -203,7 +215,7 @@ export class QuicConnection {
       header.end,
       space.acks.largest,
     );
-    if (opened === null || space.acks.has(opened.pn)) return;
+    if (opened === null || space.acks.has(opened.pn)) return false;
     try {
       const reserved = header.form === 'long' ? opened.firstByte & 0x0c : opened.firstByte & 0x18;
       if (reserved !== 0)
@@ -222,7 +234,7 @@ export class QuicConnection {
       for (const frame of frames) {
         if (isAckEliciting(frame)) isEliciting = true;
         this.#onFrame(space, frame);
-        if (this.#state !== 'open') return;
+        if (this.#state !== 'open') return true;
       }
       const now = performance.now();
       space.acks.onPacket(
@@ -237,6 +249,7 @@ export class QuicConnection {
     } catch (err) {
       this.#fail(err);
     }
+    return true;
   }
 
   #onFrame(space: PacketSpace, frame: Frame): void {

@@ -84,6 +84,8 @@ export class QuicEndpoint {
     this.#socket = socket;
     this.#options = options;
     this.#identity = identity;
+    // UDP send errors (ICMP unreachable and the like) are loss; recovery deals with them.
+    socket.on('error', () => {});
     socket.on('message', (msg, rinfo) =>
       this.#onDatagram(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), rinfo),
     );
@@ -181,6 +183,14 @@ export class QuicEndpoint {
 
   #onDatagram(buf: Uint8Array, rinfo: RemoteInfo): void {
     // Everything here runs on untrusted input: a bad datagram is dropped, never thrown.
+    try {
+      this.#route(buf, rinfo);
+    } catch {
+      // A bug in routing must not take the endpoint down; the datagram counts as lost.
+    }
+  }
+
+  #route(buf: Uint8Array, rinfo: RemoteInfo): void {
     let offset = 0;
     let isFirst = true;
     while (offset < buf.length) {
@@ -198,16 +208,18 @@ export class QuicEndpoint {
         return;
       }
       let connection = this.#connections.get(hexOf(header.dcid));
-      if (
-        connection === undefined &&
-        header.form === 'long' &&
-        header.type === 'initial' &&
-        isFirst
-      ) {
+      const isNew =
+        connection === undefined && header.form === 'long' && header.type === 'initial' && isFirst;
+      if (isNew)
         connection = this.#accept(header.dcid, header.scid, header.version, buf.length, rinfo);
-      }
       if (connection === undefined) return;
-      connection.receivePacket(buf, header, isFirst ? buf.length : 0);
+      const isAuthentic = connection.receivePacket(buf, header, isFirst ? buf.length : 0);
+      // A spoofed or garbled Initial must not leave state behind (RFC 9000 §5.2.2).
+      if (isNew && !isAuthentic) {
+        connection.abandon();
+        return;
+      }
+      if (isNew) this.#options.onConnection?.(connection);
       offset = header.end;
       isFirst = false;
     }
@@ -252,7 +264,6 @@ export class QuicEndpoint {
     // The client keeps using its original DCID until it sees our connection ID.
     this.#connections.set(hexOf(localCid), connection);
     this.#connections.set(hexOf(originalDcid), connection);
-    this.#options.onConnection?.(connection);
     return connection;
   }
 
