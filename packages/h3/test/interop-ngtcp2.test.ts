@@ -30,7 +30,12 @@ beforeAll(() => {
 });
 
 describe("ngtcp2's gtlsclient against our QUIC server", () => {
-  async function handshakeWithGtlsclient(ctx: TestContext, keyType: 'ec' | 'rsa'): Promise<void> {
+  async function handshakeWithGtlsclient(
+    ctx: TestContext,
+    keyType: 'ec' | 'rsa',
+    extraArgs: readonly string[] = [],
+    suite = 'TLS_AES_128_GCM_SHA256',
+  ): Promise<void> {
     requireCapability(ctx, HAS_GTLSCLIENT, 'gtlsclient (apt-get install ngtcp2-client)');
     const serverCreds = keyType === 'ec' ? creds : makeCredentials('rsa');
     const connections: QuicConnection[] = [];
@@ -57,6 +62,7 @@ describe("ngtcp2's gtlsclient against our QUIC server", () => {
         [
           '--timeout=2s',
           '--exit-on-all-streams-close',
+          ...extraArgs,
           '127.0.0.1',
           String(port),
           `https://localhost:${port}/`,
@@ -69,6 +75,7 @@ describe("ngtcp2's gtlsclient against our QUIC server", () => {
     expect(connections).toHaveLength(1);
     await connections[0]!.handshake;
     expect(connections[0]!.alpn).toBe('h3');
+    expect(connections[0]!.cipherSuite).toBe(suite);
     // Stream 0 carries the request; 2, 6 and 10 are its control and QPACK streams.
     expect(streams.map((s) => s.id).sort((a, b) => a - b)).toEqual([0, 2, 6, 10]);
   }
@@ -82,6 +89,21 @@ describe("ngtcp2's gtlsclient against our QUIC server", () => {
   it(
     'completes the handshake with an RSA certificate (RSA-PSS) and opens streams',
     (ctx) => handshakeWithGtlsclient(ctx, 'rsa'),
+    30_000,
+  );
+
+  it(
+    'negotiates ChaCha20-Poly1305 and P-256 when the client offers only those',
+    (ctx) =>
+      handshakeWithGtlsclient(
+        ctx,
+        'ec',
+        [
+          '--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305',
+          '--groups=-GROUP-ALL:+GROUP-SECP256R1',
+        ],
+        'TLS_CHACHA20_POLY1305_SHA256',
+      ),
     30_000,
   );
 });

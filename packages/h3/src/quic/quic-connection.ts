@@ -138,6 +138,11 @@ export class QuicConnection {
     return this.#tls.alpn;
   }
 
+  /** The negotiated TLS cipher suite's name (after the handshake). */
+  get cipherSuite(): string | undefined {
+    return this.#tls.suite?.name;
+  }
+
   /** Our connection ID. */
   get localCid(): Uint8Array {
     return this.#config.localCid;
