@@ -33,8 +33,9 @@ export class LossRecovery {
   }
 
   /**
-   * Processes an ACK frame received in `space`; returns the packets it made lost. `exponent`
-   * and `maxAckDelayMs` are the peer's ack_delay_exponent and max_ack_delay.
+   * Processes an ACK frame received in `space`; returns the packets it acknowledged and those
+   * it made lost. `exponent` and `maxAckDelayMs` are the peer's ack_delay_exponent and
+   * max_ack_delay.
    */
   onAck(
     space: PacketSpace,
@@ -42,7 +43,7 @@ export class LossRecovery {
     exponent: number,
     maxAckDelayMs: number,
     now: number,
-  ): SentPacket[] {
+  ): { acked: SentPacket[]; lost: SentPacket[] } {
     const largest = ack.ranges[0]!.largest;
     if (largest >= space.nextPn) {
       throw transportError(
@@ -53,16 +54,18 @@ export class LossRecovery {
     }
     let largestNewly: SentPacket | undefined;
     let hasElicitingNewly = false;
+    const acked: SentPacket[] = [];
     for (const range of ack.ranges) {
       for (const [pn, packet] of space.sent) {
         if (pn < range.smallest || pn > range.largest) continue;
         space.sent.delete(pn);
+        acked.push(packet);
         this.cc.onAcked(packet.size, packet.timeSent);
         if (packet.isAckEliciting) hasElicitingNewly = true;
         if (largestNewly === undefined || pn > largestNewly.pn) largestNewly = packet;
       }
     }
-    if (largestNewly === undefined) return [];
+    if (largestNewly === undefined) return { acked, lost: [] };
     space.largestAcked = Math.max(space.largestAcked, largest);
     // An RTT sample needs the largest acknowledged packet to be newly acknowledged (§5.1).
     if (largestNewly.pn === largest && hasElicitingNewly) {
@@ -73,7 +76,7 @@ export class LossRecovery {
       this.rtt.update(now - largestNewly.timeSent, ackDelay);
     }
     this.ptoCount = 0;
-    return this.detectLost(space, now);
+    return { acked, lost: this.detectLost(space, now) };
   }
 
   /** Declares lost what the thresholds say is lost, and sets the space's loss timer. */

@@ -138,6 +138,11 @@ export class QuicConnection {
     return this.#tls.alpn;
   }
 
+  /** Streams this connection still tracks: open ones and finished ones awaiting ACKs. */
+  get streamCount(): number {
+    return this.#streams.size;
+  }
+
   /** The negotiated TLS cipher suite's name (after the handshake). */
   get cipherSuite(): string | undefined {
     return this.#tls.suite?.name;
@@ -385,7 +390,7 @@ export class QuicConnection {
   // --- acknowledgements and loss ------------------------------------------------------------
 
   #onAck(space: PacketSpace, ack: AckFrame): void {
-    const lost = this.#recovery.onAck(
+    const { acked, lost } = this.#recovery.onAck(
       space,
       ack,
       this.#peer?.ackDelayExponent ?? 3,
@@ -393,6 +398,9 @@ export class QuicConnection {
       performance.now(),
     );
     for (const packet of lost) this.#requeue(space, packet);
+    for (const packet of acked) {
+      for (const frame of packet.frames) if (frame.type === 'stream') this.#streams.onAcked(frame);
+    }
   }
 
   /** Sends a lost packet's frames again (fresh packet numbers, current values). */

@@ -11,6 +11,8 @@ export interface StreamOwner {
   scheduleFlush(): void;
   /** The application consumed `bytes` received bytes (connection-level window). */
   onConsumed(bytes: number): void;
+  /** The stream may have finished both ways (the owner checks `isDone` and retires it). */
+  onProgress(stream: QuicStream): void;
 }
 
 /**
@@ -31,6 +33,8 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   #isFinSent = false;
   #maxSendData: number;
   #retransmit: StreamFrame[] = [];
+  /** STREAM frames sent and not yet acknowledged or declared lost. */
+  #inFlight = 0;
   #drainWaiters: Array<() => void> = [];
   #sendError: QuicError | undefined;
   // Receive side.
@@ -95,6 +99,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     if (maxData <= 0) return undefined;
     const again = this.#retransmit.shift();
     if (again !== undefined) {
+      this.#inFlight++;
       if (again.data.length <= maxData) return { frame: again, newBytes: 0 };
       const head = { ...again, data: again.data.subarray(0, maxData), fin: false };
       this.#retransmit.unshift({
@@ -117,6 +122,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     this.#sendOffset += data.length;
     const fin = this.#isFinQueued && this.#queuedBytes === 0;
     if (fin) this.#isFinSent = true;
+    this.#inFlight++;
     return {
       frame: { type: 'stream', streamId: this.id, offset, data, fin },
       newBytes: data.length,
@@ -143,7 +149,28 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
 
   /** A STREAM frame of ours was declared lost: send its bytes again. */
   onLost(frame: StreamFrame): void {
+    this.#inFlight--;
     if (!this.#sendError) this.#retransmit.push(frame);
+  }
+
+  /** A STREAM frame of ours was acknowledged. */
+  onAcked(): void {
+    this.#inFlight--;
+    this.#owner.onProgress(this);
+  }
+
+  /**
+   * Whether both directions are finished: everything received was read (or the peer reset
+   * it), and our FIN was sent and acknowledged (or sending was stopped). `canSend` and
+   * `canReceive` are false for the missing direction of a unidirectional stream.
+   */
+  isDone(canSend: boolean, canReceive: boolean): boolean {
+    const isReceiveDone = !canReceive || this.isReadDone || this.#recvError !== undefined;
+    const isSendDone =
+      !canSend ||
+      this.#sendError !== undefined ||
+      (this.#isFinSent && this.#inFlight <= 0 && this.#retransmit.length === 0);
+    return isReceiveDone && isSendDone;
   }
 
   /** The peer raised our send limit (MAX_STREAM_DATA). */
@@ -161,6 +188,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     this.#queue = [];
     this.#queuedBytes = 0;
     for (const resolve of this.#drainWaiters.splice(0)) resolve();
+    this.#owner.onProgress(this);
   }
 
   /** Processes a STREAM frame; returns the bytes newly received (for connection flow control). */
@@ -219,6 +247,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
       0,
     );
     this.#wakeReader();
+    this.#owner.onProgress(this);
     return grown;
   }
 
@@ -264,7 +293,10 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
         continue;
       }
       if (this.#recvError) throw this.#recvError;
-      if (this.isReadDone) return;
+      if (this.isReadDone) {
+        this.#owner.onProgress(this);
+        return;
+      }
       await new Promise<void>((resolve) => {
         this.#readWaiter = resolve;
       });

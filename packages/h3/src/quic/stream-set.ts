@@ -23,6 +23,12 @@ export class StreamSet implements StreamOwner {
   #peer: TransportParameters | undefined;
   #nextLocalBidi: number;
   #peerMaxStreamsBidi = 0;
+  /** Next index of a peer-initiated stream, per type. */
+  readonly #nextPeer = { bidi: 0, uni: 0 };
+  /** Peer streams retired, per type; each returns one unit of MAX_STREAMS credit. */
+  readonly #peerClosed = { bidi: 0, uni: 0 };
+  /** The MAX_STREAMS limits the peer knows, per type. */
+  readonly #advertised: { bidi: number; uni: number };
   #sendMaxData = 0;
   #sentData = 0;
   #recvLimit: number;
@@ -37,6 +43,7 @@ export class StreamSet implements StreamOwner {
     this.#hooks = hooks;
     this.#recvLimit = local.initialMaxData;
     this.#nextLocalBidi = role === 'client' ? 0 : 1;
+    this.#advertised = { bidi: local.initialMaxStreamsBidi, uni: local.initialMaxStreamsUni };
   }
 
   /** The peer's transport parameters arrived: its limits apply from now on. */
@@ -67,37 +74,76 @@ export class StreamSet implements StreamOwner {
     return stream;
   }
 
-  /** The stream a frame refers to, creating a peer's stream on first use. */
+  /**
+   * The stream a frame refers to. A peer's stream is created on first use, together with any
+   * lower-numbered ones of its type (RFC 9000 §3.2); a retired one yields undefined, as does a
+   * finished stream of ours.
+   */
   forFrame(id: number, isReceiving: boolean): QuicStream | undefined {
     const existing = this.#streams.get(id);
     if (existing !== undefined) return existing;
     const isLocal = (id & 1) === (this.#role === 'client' ? 0 : 1);
     const isUni = (id & 2) !== 0;
     if (isLocal) {
-      // A stream of ours that does not exist: never opened (an error), or already finished.
-      if (id >= this.#nextLocalBidi)
+      // We open no unidirectional streams yet; a bidirectional one below the next id finished.
+      if (isUni || id >= this.#nextLocalBidi) {
         throw transportError(TRANSPORT_ERROR.STREAM_STATE_ERROR, `stream ${id} was never opened`);
+      }
       return undefined;
     }
-    if (isUni && !isReceiving)
+    if (isUni && !isReceiving) {
       throw transportError(
         TRANSPORT_ERROR.STREAM_STATE_ERROR,
         `stream ${id} is receive-only for us`,
       );
-    const limit = isUni ? this.#local.initialMaxStreamsUni : this.#local.initialMaxStreamsBidi;
-    if (id >> 2 >= limit)
+    }
+    const kind = isUni ? 'uni' : 'bidi';
+    const index = id >> 2;
+    if (index >= this.#advertised[kind]) {
       throw transportError(
         TRANSPORT_ERROR.STREAM_LIMIT_ERROR,
-        `stream ${id} exceeds our limit of ${limit}`,
+        `stream ${id} exceeds our limit of ${this.#advertised[kind]}`,
       );
+    }
+    if (index < this.#nextPeer[kind]) return undefined;
     const sendLimit = isUni ? 0 : (this.#peer?.initialMaxStreamDataBidiLocal ?? 0);
     const window = isUni
       ? this.#local.initialMaxStreamDataUni
       : this.#local.initialMaxStreamDataBidiRemote;
-    const stream = new QuicStream(id, this, sendLimit, window);
-    this.#streams.set(id, stream);
-    this.onStream?.(stream);
+    let stream: QuicStream | undefined;
+    for (let i = this.#nextPeer[kind]; i <= index; i++) {
+      stream = new QuicStream((i << 2) | (id & 3), this, sendLimit, window);
+      this.#streams.set(stream.id, stream);
+      this.onStream?.(stream);
+    }
+    this.#nextPeer[kind] = index + 1;
     return stream;
+  }
+
+  /** Retires a stream that finished both ways; peers get MAX_STREAMS credit for theirs. */
+  onProgress(stream: QuicStream): void {
+    const id = stream.id;
+    const isLocal = (id & 1) === (this.#role === 'client' ? 0 : 1);
+    const isUni = (id & 2) !== 0;
+    if (!stream.isDone(!isUni || isLocal, !isUni || !isLocal) || this.#streams.get(id) !== stream)
+      return;
+    this.#streams.delete(id);
+    if (isLocal) return;
+    const kind = isUni ? 'uni' : 'bidi';
+    this.#peerClosed[kind]++;
+    const initial = isUni ? this.#local.initialMaxStreamsUni : this.#local.initialMaxStreamsBidi;
+    const limit = initial + this.#peerClosed[kind];
+    // Raise the limit in batches of half the initial credit, not one frame per stream.
+    if ((limit - this.#advertised[kind]) * 2 >= initial) {
+      this.#advertised[kind] = limit;
+      this.#hooks.queueControl({ type: 'max_streams', bidi: !isUni, maximum: limit });
+      this.#hooks.scheduleFlush();
+    }
+  }
+
+  /** Streams currently tracked (open, or finishing). */
+  get size(): number {
+    return this.#streams.size;
   }
 
   /** Counts newly received stream bytes against our MAX_DATA. */
@@ -132,6 +178,11 @@ export class StreamSet implements StreamOwner {
 
   onMaxStreams(bidi: boolean, maximum: number): void {
     if (bidi) this.#peerMaxStreamsBidi = Math.max(this.#peerMaxStreamsBidi, maximum);
+  }
+
+  /** An acknowledged STREAM frame may finish its stream. */
+  onAcked(frame: StreamFrame): void {
+    this.#streams.get(frame.streamId)?.onAcked();
   }
 
   /** A lost STREAM frame goes back to its stream. */
