@@ -1,0 +1,129 @@
+import { RwsError } from '@rws/core';
+import type { ConnectionCloseFrame } from './quic/frames.js';
+
+/**
+ * Every error code @rws/h3 throws. docs/errors.md lists the same codes; a test keeps the two in
+ * step.
+ */
+export const ERROR_CODES = {
+  TRANSPORT_ERROR: 'RWS_H3_TRANSPORT_ERROR',
+  CRYPTO_ERROR: 'RWS_H3_CRYPTO_ERROR',
+  PEER_CLOSED: 'RWS_H3_PEER_CLOSED',
+  IDLE_TIMEOUT: 'RWS_H3_IDLE_TIMEOUT',
+  INVALID_OPTIONS: 'RWS_H3_INVALID_OPTIONS',
+  STREAM_RESET: 'RWS_H3_STREAM_RESET',
+} as const;
+
+/** A code @rws/h3 throws. */
+export type H3ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** One line per code: what went wrong. */
+export const ERROR_DESCRIPTIONS: Readonly<Record<H3ErrorCode, string>> = {
+  RWS_H3_TRANSPORT_ERROR:
+    'A QUIC peer broke RFC 9000 (malformed packet or frame, bad transport parameter, flow-control or stream-limit violation); transportCode carries the QUIC error code the connection closes with.',
+  RWS_H3_CRYPTO_ERROR:
+    'The QUIC TLS 1.3 handshake failed (bad message, unsupported group or cipher suite, certificate or signature rejected, Finished mismatch); transportCode is 0x100 plus the TLS alert.',
+  RWS_H3_PEER_CLOSED:
+    'The QUIC peer closed the connection with CONNECTION_CLOSE; the message carries its error code and reason.',
+  RWS_H3_IDLE_TIMEOUT:
+    'A QUIC connection saw no packet from its peer for the negotiated idle timeout (or the handshake did not finish in time).',
+  RWS_H3_INVALID_OPTIONS:
+    'A QUIC endpoint or connection option is out of range; the message names it.',
+  RWS_H3_STREAM_RESET:
+    'The QUIC peer reset a stream (RESET_STREAM) or asked it to stop (STOP_SENDING), or the connection closed before the stream ended.',
+};
+
+/**
+ * QUIC transport error codes.
+ * @see RFC 9000 §20.1
+ */
+export const TRANSPORT_ERROR = {
+  NO_ERROR: 0x00,
+  INTERNAL_ERROR: 0x01,
+  CONNECTION_REFUSED: 0x02,
+  FLOW_CONTROL_ERROR: 0x03,
+  STREAM_LIMIT_ERROR: 0x04,
+  STREAM_STATE_ERROR: 0x05,
+  FINAL_SIZE_ERROR: 0x06,
+  FRAME_ENCODING_ERROR: 0x07,
+  TRANSPORT_PARAMETER_ERROR: 0x08,
+  CONNECTION_ID_LIMIT_ERROR: 0x09,
+  PROTOCOL_VIOLATION: 0x0a,
+  INVALID_TOKEN: 0x0b,
+  APPLICATION_ERROR: 0x0c,
+  CRYPTO_BUFFER_EXCEEDED: 0x0d,
+  KEY_UPDATE_ERROR: 0x0e,
+  AEAD_LIMIT_REACHED: 0x0f,
+  NO_VIABLE_PATH: 0x10,
+  /** CRYPTO_ERROR is 0x0100 + the TLS alert description. */
+  CRYPTO_ERROR_BASE: 0x100,
+} as const;
+
+/**
+ * A QUIC connection error: the peer sent something the RFCs forbid, or the handshake failed.
+ * `transportCode` is what CONNECTION_CLOSE carries to the peer.
+ */
+export class QuicError extends RwsError {
+  /** The QUIC transport error code (RFC 9000 §20.1), or 0x100 + TLS alert for crypto errors. */
+  readonly transportCode: number;
+  /** The frame type being processed when the error was found, when known (0 otherwise). */
+  readonly frameType: number;
+
+  constructor(code: H3ErrorCode, message: string, transportCode: number, frameType = 0) {
+    super(code, message);
+    this.name = 'QuicError';
+    this.transportCode = transportCode;
+    this.frameType = frameType;
+  }
+}
+
+/** A transport error (RWS_H3_TRANSPORT_ERROR) with the given QUIC code. */
+export function transportError(transportCode: number, message: string, frameType = 0): QuicError {
+  return new QuicError(ERROR_CODES.TRANSPORT_ERROR, message, transportCode, frameType);
+}
+
+/**
+ * TLS alert descriptions used by the handshake.
+ * @see RFC 8446 §6
+ */
+export const TLS_ALERT = {
+  UNEXPECTED_MESSAGE: 10,
+  BAD_RECORD_MAC: 20,
+  HANDSHAKE_FAILURE: 40,
+  BAD_CERTIFICATE: 42,
+  CERTIFICATE_UNKNOWN: 46,
+  ILLEGAL_PARAMETER: 47,
+  DECODE_ERROR: 50,
+  DECRYPT_ERROR: 51,
+  PROTOCOL_VERSION: 70,
+  INTERNAL_ERROR: 80,
+  MISSING_EXTENSION: 109,
+  UNSUPPORTED_EXTENSION: 110,
+  NO_APPLICATION_PROTOCOL: 120,
+} as const;
+
+/** A handshake failure (RWS_H3_CRYPTO_ERROR) carrying the TLS alert as QUIC CRYPTO_ERROR. */
+export function cryptoError(alert: number, message: string): QuicError {
+  return new QuicError(
+    ERROR_CODES.CRYPTO_ERROR,
+    message,
+    TRANSPORT_ERROR.CRYPTO_ERROR_BASE + alert,
+    0x06,
+  );
+}
+
+/** An option error (RWS_H3_INVALID_OPTIONS) naming the option. */
+export function invalidOptions(message: string): RwsError {
+  return new RwsError(ERROR_CODES.INVALID_OPTIONS, message);
+}
+
+/** The error a received CONNECTION_CLOSE ends the connection with (RWS_H3_PEER_CLOSED). */
+export function peerClosedError(frame: ConnectionCloseFrame): QuicError {
+  const kind = frame.isApplication ? 'application' : 'transport';
+  const reason = frame.reason ? `: ${frame.reason}` : '';
+  const message =
+    frame.errorCode === 0
+      ? 'the peer closed the connection'
+      : `the peer closed the connection with ${kind} error 0x${frame.errorCode.toString(16)}${reason}`;
+  return new QuicError(ERROR_CODES.PEER_CLOSED, message, frame.errorCode);
+}

@@ -1,0 +1,96 @@
+import { varintLength, writeVarint } from './varint.js';
+
+/**
+ * A growable byte buffer for building packets, frames and handshake messages. Length-prefixed
+ * vectors are written with `beginLength`/`endLength`, which patch the prefix afterwards.
+ */
+export class ByteWriter {
+  #buf: Uint8Array;
+  #length = 0;
+
+  constructor(capacity = 256) {
+    this.#buf = new Uint8Array(capacity);
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  #reserve(n: number): void {
+    if (this.#length + n <= this.#buf.length) return;
+    const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#length + n));
+    next.set(this.#buf.subarray(0, this.#length));
+    this.#buf = next;
+  }
+
+  u8(v: number): this {
+    this.#reserve(1);
+    this.#buf[this.#length++] = v;
+    return this;
+  }
+
+  u16(v: number): this {
+    this.#reserve(2);
+    this.#buf[this.#length++] = v >>> 8;
+    this.#buf[this.#length++] = v & 0xff;
+    return this;
+  }
+
+  u24(v: number): this {
+    this.#reserve(3);
+    this.#buf[this.#length++] = v >>> 16;
+    this.#buf[this.#length++] = (v >>> 8) & 0xff;
+    this.#buf[this.#length++] = v & 0xff;
+    return this;
+  }
+
+  u32(v: number): this {
+    this.#reserve(4);
+    this.#buf[this.#length++] = v >>> 24;
+    this.#buf[this.#length++] = (v >>> 16) & 0xff;
+    this.#buf[this.#length++] = (v >>> 8) & 0xff;
+    this.#buf[this.#length++] = v & 0xff;
+    return this;
+  }
+
+  varint(v: number, size?: 1 | 2 | 4 | 8): this {
+    const n = size ?? varintLength(v);
+    this.#reserve(n);
+    this.#length = writeVarint(this.#buf, this.#length, v, n);
+    return this;
+  }
+
+  bytes(b: Uint8Array): this {
+    this.#reserve(b.length);
+    this.#buf.set(b, this.#length);
+    this.#length += b.length;
+    return this;
+  }
+
+  /** Reserves a `size`-byte big-endian length prefix; returns its position for endLength. */
+  beginLength(size: 1 | 2 | 3): number {
+    this.#reserve(size);
+    const at = this.#length;
+    this.#length += size;
+    return at;
+  }
+
+  /** Fills the prefix reserved at `at` with the bytes written since. */
+  endLength(at: number, size: 1 | 2 | 3): this {
+    const n = this.#length - at - size;
+    if (n >= 2 ** (8 * size))
+      throw new RangeError(`vector of ${n} bytes overflows a ${size}-byte length`);
+    for (let i = size - 1; i >= 0; i--) this.#buf[at + (size - 1 - i)] = (n >>> (8 * i)) & 0xff;
+    return this;
+  }
+
+  /** The bytes written so far (a view; copy before writing more if kept). */
+  view(): Uint8Array {
+    return this.#buf.subarray(0, this.#length);
+  }
+
+  /** A copy of the bytes written so far. */
+  finish(): Uint8Array {
+    return this.#buf.slice(0, this.#length);
+  }
+}

@@ -1,0 +1,105 @@
+import { type Cipheriv, createCipheriv, createDecipheriv } from 'node:crypto';
+import type { VersionProfile } from '../version.js';
+import type { CipherSuite } from './cipher-suite.js';
+import { hkdfExpandLabel } from './hkdf.js';
+
+const EMPTY = new Uint8Array(0);
+const TAG_LENGTH = 16;
+const ZEROS5 = new Uint8Array(5);
+
+/**
+ * The keys protecting one direction of one encryption level: the AEAD key and IV for the
+ * payload and the header protection key, all derived from a TLS traffic secret.
+ * @see RFC 9001 §5
+ */
+export class PacketKeys {
+  readonly suite: CipherSuite;
+  readonly secret: Uint8Array;
+  readonly key: Uint8Array;
+  readonly iv: Uint8Array;
+  readonly hp: Uint8Array;
+  // AES-ECB has no chaining, so one cipher object serves every packet's mask.
+  readonly #ecb: Cipheriv | undefined;
+  readonly #nonce = new Uint8Array(12);
+  // Typed as GCM for node's overloads; ChaCha20-Poly1305 takes the same calls (setAAD with
+  // plaintextLength, 16-byte tags).
+  readonly #aead: 'aes-128-gcm';
+
+  constructor(suite: CipherSuite, secret: Uint8Array, profile: VersionProfile) {
+    this.suite = suite;
+    this.#aead = suite.aead as 'aes-128-gcm';
+    this.secret = secret;
+    this.key = hkdfExpandLabel(suite.hash, secret, profile.labels.key, EMPTY, suite.keyLength);
+    this.iv = hkdfExpandLabel(suite.hash, secret, profile.labels.iv, EMPTY, 12);
+    this.hp = hkdfExpandLabel(suite.hash, secret, profile.labels.hp, EMPTY, suite.keyLength);
+    if (suite.hp !== 'chacha20') {
+      this.#ecb = createCipheriv(suite.hp, this.hp, null);
+      this.#ecb.setAutoPadding(false);
+    }
+  }
+
+  /** The keys of the next key phase (RFC 9001 §6): a new secret, the same header key. */
+  nextPhaseSecret(profile: VersionProfile): Uint8Array {
+    return hkdfExpandLabel(
+      this.suite.hash,
+      this.secret,
+      profile.labels.ku,
+      EMPTY,
+      this.secret.length,
+    );
+  }
+
+  /** The per-packet nonce: the IV XOR the packet number, left-padded to 12 bytes. */
+  nonce(pn: number): Uint8Array {
+    const n = this.#nonce;
+    n.set(this.iv);
+    let v = pn;
+    for (let i = 11; i >= 4 && v > 0; i--) {
+      n[i] = n[i]! ^ (v & 0xff);
+      v = Math.floor(v / 256);
+    }
+    return n;
+  }
+
+  /** Encrypts `plaintext` with `header` as associated data; returns ciphertext ‖ tag. */
+  seal(pn: number, header: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    const cipher = createCipheriv(this.#aead, this.key, this.nonce(pn), {
+      authTagLength: TAG_LENGTH,
+    });
+    cipher.setAAD(header, { plaintextLength: plaintext.length });
+    const out = new Uint8Array(plaintext.length + TAG_LENGTH);
+    out.set(cipher.update(plaintext), 0);
+    cipher.final();
+    out.set(cipher.getAuthTag(), plaintext.length);
+    return out;
+  }
+
+  /** Decrypts ciphertext ‖ tag; returns null when authentication fails (the packet is dropped). */
+  open(pn: number, header: Uint8Array, sealed: Uint8Array): Uint8Array | null {
+    if (sealed.length < TAG_LENGTH) return null;
+    const ciphertextLength = sealed.length - TAG_LENGTH;
+    const decipher = createDecipheriv(this.#aead, this.key, this.nonce(pn), {
+      authTagLength: TAG_LENGTH,
+    });
+    decipher.setAAD(header, { plaintextLength: ciphertextLength });
+    decipher.setAuthTag(sealed.subarray(ciphertextLength));
+    const plaintext = decipher.update(sealed.subarray(0, ciphertextLength));
+    try {
+      decipher.final();
+    } catch {
+      return null;
+    }
+    return plaintext;
+  }
+
+  /**
+   * The 5-byte header protection mask for a 16-byte sample of the protected payload.
+   * @see RFC 9001 §5.4.3, §5.4.4
+   */
+  mask(sample: Uint8Array): Uint8Array {
+    if (this.#ecb) return this.#ecb.update(sample).subarray(0, 5);
+    // ChaCha20: the sample is the 4-byte little-endian counter followed by the 12-byte nonce,
+    // which is exactly node's 16-byte chacha20 IV; the mask encrypts five zero bytes.
+    return createCipheriv('chacha20', this.hp, sample).update(ZEROS5);
+  }
+}

@@ -1,0 +1,85 @@
+import { frameSize } from './frame-writer.js';
+import { type Frame, isAckEliciting } from './frames.js';
+import type { LossRecovery } from './loss-recovery.js';
+import type { PacketSpace } from './packet-space.js';
+import type { StreamSet } from './stream-set.js';
+
+/** Bytes kept free for a STREAM or CRYPTO frame's own header when sizing its data. */
+const FRAME_HEADER_ROOM = 30;
+
+/**
+ * Chooses the frames of the next packet in a space, in priority order: an ACK when one is
+ * owed, CRYPTO data, control frames (HANDSHAKE_DONE, MAX_DATA, MAX_STREAM_DATA,
+ * PATH_RESPONSE, retransmitted control frames), then STREAM data. Everything but the ACK
+ * counts against the congestion window, except in a probe, which always carries something
+ * ack-eliciting (a PING if nothing else).
+ */
+export class FrameScheduler {
+  /** Control frames waiting for a 1-RTT packet; a frame that does not fit stays queued. */
+  readonly control: Frame[] = [];
+  readonly #streams: StreamSet;
+  readonly #recovery: LossRecovery;
+  readonly #ackDelayExponent: number;
+
+  constructor(streams: StreamSet, recovery: LossRecovery, ackDelayExponent: number) {
+    this.#streams = streams;
+    this.#recovery = recovery;
+    this.#ackDelayExponent = ackDelayExponent;
+  }
+
+  /** Whether the space has anything ack-eliciting to send. */
+  hasPending(space: PacketSpace): boolean {
+    if (space.cryptoPending.length > 0) return true;
+    if (space.name !== 'application') return false;
+    return this.control.length > 0 || this.#streams.hasDataToSend;
+  }
+
+  /** The frames for one packet with `room` bytes of payload. */
+  collect(space: PacketSpace, room: number, now: number): Frame[] {
+    const frames: Frame[] = [];
+    const add = (frame: Frame): boolean => {
+      const size = frameSize(frame);
+      if (size > room) return false;
+      frames.push(frame);
+      room -= size;
+      return true;
+    };
+    // An ACK goes out when due, and rides along with any other frames while one is owed.
+    const isAckOwed = space.acks.ackDueAt !== Number.POSITIVE_INFINITY;
+    if (space.acks.isAckDue(now) || (isAckOwed && this.hasPending(space))) {
+      add(space.acks.takeAck(now, this.#ackDelayExponent));
+    }
+    let dataRoom = space.isProbeDue ? room : Math.min(room, this.#recovery.cc.available);
+    const addData = (frame: Frame): boolean => {
+      const size = frameSize(frame);
+      if (size > dataRoom || !add(frame)) return false;
+      dataRoom -= size;
+      return true;
+    };
+    const dataBytes = (): number => dataRoom - FRAME_HEADER_ROOM;
+    for (
+      let crypto = space.takeCrypto(dataBytes());
+      crypto !== undefined;
+      crypto = space.takeCrypto(dataBytes())
+    ) {
+      addData(crypto);
+    }
+    if (space.name === 'application') {
+      // Window updates go through the control queue, so one that misses this packet waits.
+      this.#streams.queueWindowUpdates();
+      while (this.control.length > 0 && addData(this.control[0]!)) this.control.shift();
+      for (
+        let f = this.#streams.takeFrame(dataBytes());
+        f !== undefined;
+        f = this.#streams.takeFrame(dataBytes())
+      ) {
+        addData(f);
+      }
+    }
+    if (space.isProbeDue) {
+      space.isProbeDue = false;
+      if (!frames.some(isAckEliciting)) add({ type: 'ping' });
+    }
+    return frames;
+  }
+}

@@ -1,0 +1,142 @@
+import { TRANSPORT_ERROR, transportError } from '../errors.js';
+import type { AckFrame } from './frames.js';
+import { NewReno } from './new-reno.js';
+import type { PacketSpace, SentPacket } from './packet-space.js';
+import { RttEstimator } from './rtt-estimator.js';
+
+/** Packets acknowledged this many numbers later count as lost (kPacketThreshold). */
+const PACKET_THRESHOLD = 3;
+
+/**
+ * Loss detection and congestion control for one connection: processes ACK frames into RTT
+ * samples and acknowledged bytes, declares packets lost by packet and time thresholds, and
+ * computes the probe timeout with exponential backoff. Lost packets are returned to the
+ * connection, which sends their frames again.
+ * @see RFC 9002 §5, §6, §7
+ */
+export class LossRecovery {
+  readonly rtt: RttEstimator = new RttEstimator();
+  readonly cc: NewReno;
+  /** Consecutive probe timeouts without an ACK (the backoff exponent). */
+  ptoCount = 0;
+  packetsLost = 0;
+
+  constructor(maxDatagramSize: number) {
+    this.cc = new NewReno(maxDatagramSize);
+  }
+
+  /** Records an ack-eliciting packet we just sent. */
+  onSent(space: PacketSpace, packet: SentPacket): void {
+    space.sent.set(packet.pn, packet);
+    space.lastAckElicitingSent = packet.timeSent;
+    this.cc.onSent(packet.size);
+  }
+
+  /**
+   * Processes an ACK frame received in `space`; returns the packets it acknowledged and those
+   * it made lost. `exponent` and `maxAckDelayMs` are the peer's ack_delay_exponent and
+   * max_ack_delay.
+   */
+  onAck(
+    space: PacketSpace,
+    ack: AckFrame,
+    exponent: number,
+    maxAckDelayMs: number,
+    now: number,
+  ): { acked: SentPacket[]; lost: SentPacket[] } {
+    const largest = ack.ranges[0]!.largest;
+    if (largest >= space.nextPn) {
+      throw transportError(
+        TRANSPORT_ERROR.PROTOCOL_VIOLATION,
+        `ACK of packet ${largest}, which was never sent`,
+        0x02,
+      );
+    }
+    let largestNewly: SentPacket | undefined;
+    let hasElicitingNewly = false;
+    const acked: SentPacket[] = [];
+    for (const range of ack.ranges) {
+      for (const [pn, packet] of space.sent) {
+        if (pn < range.smallest || pn > range.largest) continue;
+        space.sent.delete(pn);
+        acked.push(packet);
+        this.cc.onAcked(packet.size, packet.timeSent);
+        if (packet.isAckEliciting) hasElicitingNewly = true;
+        if (largestNewly === undefined || pn > largestNewly.pn) largestNewly = packet;
+      }
+    }
+    if (largestNewly === undefined) return { acked, lost: [] };
+    space.largestAcked = Math.max(space.largestAcked, largest);
+    // An RTT sample needs the largest acknowledged packet to be newly acknowledged (§5.1).
+    if (largestNewly.pn === largest && hasElicitingNewly) {
+      const ackDelay =
+        space.name === 'application'
+          ? Math.min((ack.delay * 2 ** exponent) / 1000, maxAckDelayMs)
+          : 0;
+      this.rtt.update(now - largestNewly.timeSent, ackDelay);
+    }
+    this.ptoCount = 0;
+    return { acked, lost: this.detectLost(space, now) };
+  }
+
+  /** Declares lost what the thresholds say is lost, and sets the space's loss timer. */
+  detectLost(space: PacketSpace, now: number): SentPacket[] {
+    const lossDelay = Math.max((9 / 8) * Math.max(this.rtt.latest, this.rtt.smoothed), 1);
+    space.lossTime = Number.POSITIVE_INFINITY;
+    const lost: SentPacket[] = [];
+    let largestLostTime = -1;
+    for (const [pn, packet] of space.sent) {
+      if (pn > space.largestAcked) continue;
+      if (pn <= space.largestAcked - PACKET_THRESHOLD || packet.timeSent <= now - lossDelay) {
+        space.sent.delete(pn);
+        this.cc.onRemoved(packet.size);
+        lost.push(packet);
+        largestLostTime = Math.max(largestLostTime, packet.timeSent);
+      } else {
+        space.lossTime = Math.min(space.lossTime, packet.timeSent + lossDelay);
+      }
+    }
+    this.packetsLost += lost.length;
+    if (largestLostTime >= 0) this.cc.onCongestion(largestLostTime, now);
+    return lost;
+  }
+
+  /**
+   * When the probe timer fires and for which space: the earliest last ack-eliciting send plus
+   * the backed-off PTO, over spaces with ack-eliciting packets in flight (and `keepProbing`,
+   * armed even without). max_ack_delay counts only for the application space (§6.2.1).
+   */
+  probeDeadline(
+    spaces: readonly PacketSpace[],
+    maxAckDelayMs: number,
+    keepProbing: PacketSpace | undefined,
+  ): { at: number; space: PacketSpace } | undefined {
+    let best: { at: number; space: PacketSpace } | undefined;
+    for (const space of spaces) {
+      if (space.isDiscarded || space.writeKeys === undefined) continue;
+      if (!space.hasAckElicitingInFlight && space !== keepProbing) continue;
+      const delay = space.name === 'application' ? maxAckDelayMs : 0;
+      const at = space.lastAckElicitingSent + this.rtt.pto(delay) * 2 ** this.ptoCount;
+      if (best === undefined || at < best.at) best = { at, space };
+    }
+    return best;
+  }
+
+  /**
+   * A probe timeout fired in `space`: everything in flight there is handed back to be sent
+   * again in the probe (simpler than choosing, and duplicates are harmless to the receiver).
+   */
+  onProbeTimeout(space: PacketSpace): SentPacket[] {
+    this.ptoCount++;
+    const inFlight = [...space.sent.values()];
+    for (const packet of inFlight) this.cc.onRemoved(packet.size);
+    space.sent.clear();
+    space.isProbeDue = true;
+    return inFlight;
+  }
+
+  /** A space's keys were discarded: its packets leave flight without counting as lost. */
+  onDiscarded(dropped: readonly SentPacket[]): void {
+    for (const packet of dropped) this.cc.onRemoved(packet.size);
+  }
+}

@@ -1,0 +1,75 @@
+import type { PacketKeys } from './crypto/packet-keys.js';
+import { decodePacketNumber } from './packet-number.js';
+
+/**
+ * Applying and removing packet protection: AEAD over the payload with the header as associated
+ * data, then header protection over the first byte's low bits and the packet number.
+ * @see RFC 9001 §5.3, §5.4
+ */
+
+/**
+ * Protects one packet. `header` is the unprotected header ending with the packet number at
+ * `pnOffset` (length `pnLength`); `plaintext` is the frames, at least `4 - pnLength` bytes so
+ * the header protection sample exists. Returns header ‖ ciphertext ‖ tag, protected.
+ */
+export function protectPacket(
+  keys: PacketKeys,
+  header: Uint8Array,
+  pnOffset: number,
+  pn: number,
+  plaintext: Uint8Array,
+): Uint8Array {
+  const sealed = keys.seal(pn, header, plaintext);
+  const packet = new Uint8Array(header.length + sealed.length);
+  packet.set(header, 0);
+  packet.set(sealed, header.length);
+  const pnLength = (header[0]! & 0x03) + 1;
+  const mask = keys.mask(packet.subarray(pnOffset + 4, pnOffset + 20));
+  const isLong = (header[0]! & 0x80) !== 0;
+  packet[0] = packet[0]! ^ (mask[0]! & (isLong ? 0x0f : 0x1f));
+  for (let i = 0; i < pnLength; i++) packet[pnOffset + i] = packet[pnOffset + i]! ^ mask[1 + i]!;
+  return packet;
+}
+
+/** A packet after protection was removed. */
+export interface OpenedPacket {
+  readonly pn: number;
+  /** The first byte with header protection removed (key phase, reserved bits). */
+  readonly firstByte: number;
+  /** The decrypted frames. */
+  readonly payload: Uint8Array;
+}
+
+/**
+ * Removes header protection and decrypts the packet occupying `buf[start, end)` whose packet
+ * number starts at `pnOffset`. `largestPn` is the largest packet number received in the space
+ * (-1 when none). Returns null when the packet is too short or fails authentication: such
+ * packets are dropped without closing the connection (RFC 9001 §9.5, RFC 9000 §12.2).
+ */
+export function unprotectPacket(
+  keys: PacketKeys,
+  buf: Uint8Array,
+  start: number,
+  pnOffset: number,
+  end: number,
+  largestPn: number,
+): OpenedPacket | null {
+  if (pnOffset + 20 > end) return null;
+  const mask = keys.mask(buf.subarray(pnOffset + 4, pnOffset + 20));
+  const isLong = (buf[start]! & 0x80) !== 0;
+  const firstByte = buf[start]! ^ (mask[0]! & (isLong ? 0x0f : 0x1f));
+  const pnLength = (firstByte & 0x03) + 1;
+  // Work on a copy of the header: the received bytes stay intact in case another key is tried.
+  const header = buf.slice(start, pnOffset + pnLength);
+  header[0] = firstByte;
+  let truncated = 0;
+  const pnAt = pnOffset - start;
+  for (let i = 0; i < pnLength; i++) {
+    header[pnAt + i] = header[pnAt + i]! ^ mask[1 + i]!;
+    truncated = truncated * 256 + header[pnAt + i]!;
+  }
+  const pn = decodePacketNumber(largestPn, truncated, pnLength);
+  const payload = keys.open(pn, header, buf.subarray(pnOffset + pnLength, end));
+  if (payload === null) return null;
+  return { pn, firstByte, payload };
+}

@@ -1,0 +1,86 @@
+import { AckTracker } from './ack-tracker.js';
+import type { PacketKeys } from './crypto/packet-keys.js';
+import type { CryptoFrame, Frame } from './frames.js';
+import { ReassemblyBuffer } from './reassembly-buffer.js';
+
+/** The three packet number spaces. @see RFC 9000 §12.3 */
+export type SpaceName = 'initial' | 'handshake' | 'application';
+
+/** The most CRYPTO bytes held out of order per space (RFC 9000 §7.5 asks for at least 4096). */
+const MAX_CRYPTO_BUFFER = 64 * 1024;
+
+/** A packet we sent and have not yet seen acknowledged or declared lost. */
+export interface SentPacket {
+  readonly pn: number;
+  readonly timeSent: number;
+  readonly size: number;
+  readonly isAckEliciting: boolean;
+  /** Frames to send again if this packet is lost (CRYPTO, STREAM, control frames). */
+  readonly frames: readonly Frame[];
+}
+
+/**
+ * Everything one packet number space owns: keys, received-packet tracking for ACKs, packets in
+ * flight for loss detection, and the CRYPTO stream in each direction.
+ */
+export class PacketSpace {
+  readonly name: SpaceName;
+  readKeys: PacketKeys | undefined;
+  writeKeys: PacketKeys | undefined;
+  readonly acks: AckTracker = new AckTracker();
+  readonly sent: Map<number, SentPacket> = new Map();
+  nextPn = 0;
+  largestAcked = -1;
+  /** When the earliest in-flight packet becomes lost by the time threshold. */
+  lossTime: number = Number.POSITIVE_INFINITY;
+  lastAckElicitingSent = 0;
+  readonly cryptoRecv: ReassemblyBuffer = new ReassemblyBuffer(MAX_CRYPTO_BUFFER);
+  cryptoSendOffset = 0;
+  /** CRYPTO frames waiting to be sent (new data and retransmissions), in order. */
+  cryptoPending: CryptoFrame[] = [];
+  /** A probe (PTO) asks for one ack-eliciting packet in this space even without data. */
+  isProbeDue = false;
+  isDiscarded = false;
+
+  constructor(name: SpaceName) {
+    this.name = name;
+  }
+
+  /** Queues handshake bytes for CRYPTO frames. */
+  queueCrypto(data: Uint8Array): void {
+    this.cryptoPending.push({ type: 'crypto', offset: this.cryptoSendOffset, data });
+    this.cryptoSendOffset += data.length;
+  }
+
+  /** The next CRYPTO frame carrying at most `maxData` bytes. */
+  takeCrypto(maxData: number): CryptoFrame | undefined {
+    const head = this.cryptoPending[0];
+    if (head === undefined || maxData <= 0) return undefined;
+    if (head.data.length <= maxData) return this.cryptoPending.shift();
+    this.cryptoPending[0] = {
+      type: 'crypto',
+      offset: head.offset + maxData,
+      data: head.data.subarray(maxData),
+    };
+    return { type: 'crypto', offset: head.offset, data: head.data.subarray(0, maxData) };
+  }
+
+  /** Whether any ack-eliciting packet is in flight. */
+  get hasAckElicitingInFlight(): boolean {
+    for (const p of this.sent.values()) if (p.isAckEliciting) return true;
+    return false;
+  }
+
+  /** Drops keys and in-flight state once the space is no longer used (RFC 9001 §4.9). */
+  discard(): SentPacket[] {
+    this.isDiscarded = true;
+    this.readKeys = undefined;
+    this.writeKeys = undefined;
+    const dropped = [...this.sent.values()];
+    this.sent.clear();
+    this.cryptoPending = [];
+    this.lossTime = Number.POSITIVE_INFINITY;
+    this.isProbeDue = false;
+    return dropped;
+  }
+}

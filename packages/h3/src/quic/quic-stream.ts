@@ -1,0 +1,305 @@
+import { ERROR_CODES, QuicError, TRANSPORT_ERROR, transportError } from '../errors.js';
+import type { StreamFrame } from './frames.js';
+import { ReassemblyBuffer } from './reassembly-buffer.js';
+
+/** Bytes a writer may queue before write() waits for the peer to take them. */
+const SEND_HIGH_WATER = 256 * 1024;
+
+/** What a stream needs from its connection. */
+export interface StreamOwner {
+  /** New data, a FIN or a window update is ready to send. */
+  scheduleFlush(): void;
+  /** The application consumed `bytes` received bytes (connection-level window). */
+  onConsumed(bytes: number): void;
+  /** The stream may have finished both ways (the owner checks `isDone` and retires it). */
+  onProgress(stream: QuicStream): void;
+}
+
+/**
+ * One QUIC stream: an ordered byte stream each way (bidirectional) or one way. Writes queue
+ * with backpressure (`write()` resolves when the queue is below its high-water mark); reads are
+ * an async iteration of chunks, and consuming them is what opens the peer's flow-control
+ * window, so a slow reader slows the sender.
+ * @see RFC 9000 §2, §3, §4
+ */
+export class QuicStream implements AsyncIterable<Uint8Array> {
+  readonly id: number;
+  readonly #owner: StreamOwner;
+  // Send side.
+  #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #sendOffset = 0;
+  #isFinQueued = false;
+  #isFinSent = false;
+  #maxSendData: number;
+  #retransmit: StreamFrame[] = [];
+  /** STREAM frames sent and not yet acknowledged or declared lost. */
+  #inFlight = 0;
+  #drainWaiters: Array<() => void> = [];
+  #sendError: QuicError | undefined;
+  // Receive side.
+  readonly #recv: ReassemblyBuffer;
+  readonly #recvWindow: number;
+  #recvLimit: number;
+  #finalSize = -1;
+  #consumed = 0;
+  #readable: Uint8Array[] = [];
+  #readWaiter: (() => void) | undefined;
+  #recvError: QuicError | undefined;
+  #isMaxDataDue = false;
+
+  constructor(id: number, owner: StreamOwner, maxSendData: number, recvWindow: number) {
+    this.id = id;
+    this.#owner = owner;
+    this.#maxSendData = maxSendData;
+    this.#recvWindow = recvWindow;
+    this.#recvLimit = recvWindow;
+    this.#recv = new ReassemblyBuffer(recvWindow, TRANSPORT_ERROR.FLOW_CONTROL_ERROR);
+  }
+
+  /** Queues bytes to send; resolves when the queue has room again. */
+  write(data: Uint8Array): Promise<void> {
+    if (this.#sendError) return Promise.reject(this.#sendError);
+    if (this.#isFinQueued)
+      return Promise.reject(
+        new QuicError(ERROR_CODES.STREAM_RESET, `stream ${this.id} was ended`, 0),
+      );
+    if (data.length > 0) {
+      this.#queue.push(data);
+      this.#queuedBytes += data.length;
+      this.#owner.scheduleFlush();
+    }
+    if (this.#queuedBytes < SEND_HIGH_WATER) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  /** Ends the send side (FIN) after any queued bytes. */
+  end(): void {
+    if (this.#isFinQueued) return;
+    this.#isFinQueued = true;
+    this.#owner.scheduleFlush();
+  }
+
+  /** Whether a frame is waiting to go out (new data within the window, a FIN or a retransmit). */
+  get hasDataToSend(): boolean {
+    if (this.#sendError) return false;
+    if (this.#retransmit.length > 0) return true;
+    if (this.#queuedBytes > 0 && this.#sendOffset < this.#maxSendData) return true;
+    return this.#isFinQueued && !this.#isFinSent && this.#queuedBytes === 0;
+  }
+
+  /**
+   * The next STREAM frame of at most `maxData` data bytes, with new data limited to
+   * `connectionCredit`. Returns the frame and how much connection credit it used.
+   */
+  takeFrame(
+    maxData: number,
+    connectionCredit: number,
+  ): { frame: StreamFrame; newBytes: number } | undefined {
+    if (maxData <= 0) return undefined;
+    const again = this.#retransmit.shift();
+    if (again !== undefined) {
+      this.#inFlight++;
+      if (again.data.length <= maxData) return { frame: again, newBytes: 0 };
+      const head = { ...again, data: again.data.subarray(0, maxData), fin: false };
+      this.#retransmit.unshift({
+        ...again,
+        offset: again.offset + maxData,
+        data: again.data.subarray(maxData),
+      });
+      return { frame: head, newBytes: 0 };
+    }
+    const limit = Math.min(
+      maxData,
+      this.#maxSendData - this.#sendOffset,
+      connectionCredit,
+      this.#queuedBytes,
+    );
+    if (limit <= 0 && !(this.#queuedBytes === 0 && this.#isFinQueued && !this.#isFinSent))
+      return undefined;
+    const data = this.#dequeue(Math.max(0, limit));
+    const offset = this.#sendOffset;
+    this.#sendOffset += data.length;
+    const fin = this.#isFinQueued && this.#queuedBytes === 0;
+    if (fin) this.#isFinSent = true;
+    this.#inFlight++;
+    return {
+      frame: { type: 'stream', streamId: this.id, offset, data, fin },
+      newBytes: data.length,
+    };
+  }
+
+  #dequeue(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const head = this.#queue[0]!;
+      const take = Math.min(head.length, n - filled);
+      out.set(head.subarray(0, take), filled);
+      filled += take;
+      if (take === head.length) this.#queue.shift();
+      else this.#queue[0] = head.subarray(take);
+    }
+    this.#queuedBytes -= n;
+    if (this.#queuedBytes < SEND_HIGH_WATER && this.#drainWaiters.length > 0) {
+      for (const resolve of this.#drainWaiters.splice(0)) resolve();
+    }
+    return out;
+  }
+
+  /** A STREAM frame of ours was declared lost: send its bytes again. */
+  onLost(frame: StreamFrame): void {
+    this.#inFlight--;
+    if (!this.#sendError) this.#retransmit.push(frame);
+  }
+
+  /** A STREAM frame of ours was acknowledged. */
+  onAcked(): void {
+    this.#inFlight--;
+    this.#owner.onProgress(this);
+  }
+
+  /**
+   * Whether both directions are finished: everything received was read (or the peer reset
+   * it), and our FIN was sent and acknowledged (or sending was stopped). `canSend` and
+   * `canReceive` are false for the missing direction of a unidirectional stream.
+   */
+  isDone(canSend: boolean, canReceive: boolean): boolean {
+    const isReceiveDone = !canReceive || this.isReadDone || this.#recvError !== undefined;
+    const isSendDone =
+      !canSend ||
+      this.#sendError !== undefined ||
+      (this.#isFinSent && this.#inFlight <= 0 && this.#retransmit.length === 0);
+    return isReceiveDone && isSendDone;
+  }
+
+  /** The peer raised our send limit (MAX_STREAM_DATA). */
+  onMaxStreamData(maximum: number): void {
+    if (maximum > this.#maxSendData) this.#maxSendData = maximum;
+  }
+
+  /** The peer asked us to stop sending (STOP_SENDING). */
+  onStopSending(errorCode: number): void {
+    this.#sendError = new QuicError(
+      ERROR_CODES.STREAM_RESET,
+      `the peer stopped stream ${this.id} with code ${errorCode}`,
+      0,
+    );
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    for (const resolve of this.#drainWaiters.splice(0)) resolve();
+    this.#owner.onProgress(this);
+  }
+
+  /** Processes a STREAM frame; returns the bytes newly received (for connection flow control). */
+  onData(frame: StreamFrame): number {
+    const end = frame.offset + frame.data.length;
+    if (this.#finalSize >= 0 && (end > this.#finalSize || (frame.fin && end !== this.#finalSize))) {
+      throw transportError(
+        TRANSPORT_ERROR.FINAL_SIZE_ERROR,
+        `stream ${this.id} data changes its final size`,
+        0x08,
+      );
+    }
+    if (frame.fin) {
+      if (end < this.#highestReceived) {
+        throw transportError(
+          TRANSPORT_ERROR.FINAL_SIZE_ERROR,
+          `stream ${this.id} ends below data already received`,
+          0x08,
+        );
+      }
+      this.#finalSize = end;
+    }
+    if (end > this.#recvLimit) {
+      throw transportError(
+        TRANSPORT_ERROR.FLOW_CONTROL_ERROR,
+        `stream ${this.id} data beyond its flow-control limit`,
+        0x08,
+      );
+    }
+    const before = this.#highestReceived;
+    this.#highestReceived = Math.max(before, end);
+    this.#recv.insert(frame.offset, frame.data);
+    for (let chunk = this.#recv.read(); chunk !== undefined; chunk = this.#recv.read())
+      this.#readable.push(chunk);
+    this.#wakeReader();
+    return this.#highestReceived - before;
+  }
+
+  #highestReceived = 0;
+
+  /** The peer abandoned its send side (RESET_STREAM). */
+  onReset(errorCode: number, finalSize: number): number {
+    if (this.#finalSize >= 0 && finalSize !== this.#finalSize) {
+      throw transportError(
+        TRANSPORT_ERROR.FINAL_SIZE_ERROR,
+        `stream ${this.id} reset with a different final size`,
+        0x04,
+      );
+    }
+    const grown = Math.max(0, finalSize - this.#highestReceived);
+    this.#highestReceived = Math.max(this.#highestReceived, finalSize);
+    this.#finalSize = finalSize;
+    this.#recvError = new QuicError(
+      ERROR_CODES.STREAM_RESET,
+      `the peer reset stream ${this.id} with code ${errorCode}`,
+      0,
+    );
+    this.#wakeReader();
+    this.#owner.onProgress(this);
+    return grown;
+  }
+
+  /** The connection ended: fail pending reads and writes. */
+  onConnectionClosed(error: QuicError): void {
+    this.#recvError ??= error;
+    this.#sendError ??= error;
+    this.#wakeReader();
+    for (const resolve of this.#drainWaiters.splice(0)) resolve();
+  }
+
+  #wakeReader(): void {
+    const waiter = this.#readWaiter;
+    this.#readWaiter = undefined;
+    waiter?.();
+  }
+
+  /** A MAX_STREAM_DATA value to send, if the reader has consumed half the window. */
+  takeMaxStreamData(): number | undefined {
+    if (!this.#isMaxDataDue) return undefined;
+    this.#isMaxDataDue = false;
+    return this.#recvLimit;
+  }
+
+  /** Whether every byte up to the FIN has been read. */
+  get isReadDone(): boolean {
+    return this.#finalSize >= 0 && this.#consumed === this.#finalSize;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const chunk = this.#readable.shift();
+      if (chunk !== undefined) {
+        this.#consumed += chunk.length;
+        this.#owner.onConsumed(chunk.length);
+        // Extend the window once half of it is used, so the sender never stalls on a fast reader.
+        if (this.#finalSize < 0 && this.#recvLimit - this.#consumed < this.#recvWindow / 2) {
+          this.#recvLimit = this.#consumed + this.#recvWindow;
+          this.#isMaxDataDue = true;
+          this.#owner.scheduleFlush();
+        }
+        yield chunk;
+        continue;
+      }
+      if (this.#recvError) throw this.#recvError;
+      if (this.isReadDone) {
+        this.#owner.onProgress(this);
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        this.#readWaiter = resolve;
+      });
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { createHash, createHmac, type Hash, timingSafeEqual } from 'node:crypto';
+import type { CipherSuite } from '../crypto/cipher-suite.js';
+import { emptyHash, hashLength, hkdfExpandLabel, hkdfExtract } from '../crypto/hkdf.js';
+
+/**
+ * The TLS 1.3 key schedule without PSKs: early secret, handshake secret from the (EC)DHE
+ * shared secret, master secret, and the four traffic secrets QUIC turns into packet keys.
+ * The transcript hash runs over every handshake message in order.
+ * @see RFC 8446 §7.1, §4.4.1
+ */
+export class KeySchedule {
+  readonly suite: CipherSuite;
+  readonly #transcript: Hash;
+  #handshakeSecret: Uint8Array | undefined;
+
+  constructor(suite: CipherSuite) {
+    this.suite = suite;
+    this.#transcript = createHash(suite.hash);
+  }
+
+  /** Appends a whole handshake message (with its 4-byte header) to the transcript. */
+  addMessage(message: Uint8Array): void {
+    this.#transcript.update(message);
+  }
+
+  /** Transcript-Hash of the messages added so far. */
+  transcriptHash(): Uint8Array {
+    return this.#transcript.copy().digest();
+  }
+
+  #deriveSecret(secret: Uint8Array, label: string, context: Uint8Array): Uint8Array {
+    return hkdfExpandLabel(this.suite.hash, secret, label, context, hashLength(this.suite.hash));
+  }
+
+  /**
+   * After ServerHello: mixes in the shared secret; returns the client and server handshake
+   * traffic secrets. `context` defaults to the transcript hash so far (through ServerHello).
+   */
+  handshakeSecrets(
+    sharedSecret: Uint8Array,
+    context: Uint8Array = this.transcriptHash(),
+  ): { client: Uint8Array; server: Uint8Array } {
+    const hash = this.suite.hash;
+    const zeros = new Uint8Array(hashLength(hash));
+    const early = hkdfExtract(hash, zeros, zeros);
+    const derived = this.#deriveSecret(early, 'derived', emptyHash(hash));
+    this.#handshakeSecret = hkdfExtract(hash, derived, sharedSecret);
+    return {
+      client: this.#deriveSecret(this.#handshakeSecret, 'c hs traffic', context),
+      server: this.#deriveSecret(this.#handshakeSecret, 's hs traffic', context),
+    };
+  }
+
+  /** After the server Finished: the client and server application traffic secrets. */
+  applicationSecrets(context: Uint8Array = this.transcriptHash()): {
+    client: Uint8Array;
+    server: Uint8Array;
+  } {
+    const hash = this.suite.hash;
+    if (this.#handshakeSecret === undefined)
+      throw new Error('applicationSecrets() before handshakeSecrets()');
+    const derived = this.#deriveSecret(this.#handshakeSecret, 'derived', emptyHash(hash));
+    const master = hkdfExtract(hash, derived, new Uint8Array(hashLength(hash)));
+    return {
+      client: this.#deriveSecret(master, 'c ap traffic', context),
+      server: this.#deriveSecret(master, 's ap traffic', context),
+    };
+  }
+
+  /** verify_data for a Finished sent with `baseKey` (a handshake traffic secret). */
+  finishedVerifyData(baseKey: Uint8Array, context: Uint8Array = this.transcriptHash()): Uint8Array {
+    const hash = this.suite.hash;
+    const finishedKey = hkdfExpandLabel(
+      hash,
+      baseKey,
+      'finished',
+      new Uint8Array(0),
+      hashLength(hash),
+    );
+    return createHmac(hash, finishedKey).update(context).digest();
+  }
+
+  /** Whether a received Finished matches (constant time). */
+  checkFinished(baseKey: Uint8Array, verifyData: Uint8Array): boolean {
+    const expected = this.finishedVerifyData(baseKey);
+    return expected.length === verifyData.length && timingSafeEqual(expected, verifyData);
+  }
+}

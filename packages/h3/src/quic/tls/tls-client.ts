@@ -1,0 +1,317 @@
+import { randomBytes, type X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import { cryptoError, TLS_ALERT } from '../../errors.js';
+import { CIPHER_SUITES, type CipherSuite } from '../crypto/cipher-suite.js';
+import { checkServerChain } from './certificate-check.js';
+import {
+  encodeAlpn,
+  encodeClientKeyShares,
+  encodeServerName,
+  encodeU16List,
+  HandshakeFramer,
+  handshakeMessage,
+  parseAlpn,
+  parseServerKeyShare,
+  requireExtension,
+} from './handshake-codec.js';
+import {
+  encodeClientHello,
+  HELLO_RETRY_REQUEST_RANDOM,
+  parseCertificate,
+  parseCertificateVerify,
+  parseEncryptedExtensions,
+  parseServerHello,
+} from './hello-messages.js';
+import { createKeyShare, type KeyShare, SUPPORTED_GROUPS } from './key-exchange.js';
+import { KeySchedule } from './key-schedule.js';
+import { SUPPORTED_SIGNATURE_SCHEMES, verifyCertificateVerify } from './signature.js';
+import {
+  type EncryptionLevel,
+  EXTENSION,
+  HANDSHAKE_TYPE,
+  type TlsCallbacks,
+  type TlsHandshake,
+} from './tls-types.js';
+
+/** The client side of the handshake. */
+export interface TlsClientOptions {
+  /** Host name for SNI and certificate checking (IP addresses are checked but not sent). */
+  readonly serverName?: string;
+  /** Application protocols to offer, preferred first. */
+  readonly alpn: readonly string[];
+  /** Our encoded quic_transport_parameters. */
+  readonly transportParameters: Uint8Array;
+  /** PEM trust anchors. Default: node's bundled root certificates. */
+  readonly ca?: readonly string[];
+  /** Check the server's certificate chain and name. Default true. */
+  readonly rejectUnauthorized?: boolean;
+  /** Cipher suites to offer, preferred first. Default: all three. */
+  readonly cipherSuites?: readonly CipherSuite[];
+  /** Groups to send key shares for. Default X25519 and P-256 (so no HelloRetryRequest is needed). */
+  readonly groups?: readonly number[];
+}
+
+type ClientState =
+  | 'start'
+  | 'wait-server-hello'
+  | 'wait-encrypted-extensions'
+  | 'wait-certificate'
+  | 'wait-certificate-verify'
+  | 'wait-finished'
+  | 'done';
+
+const EXPECTED: Readonly<Record<ClientState, readonly [EncryptionLevel, number] | undefined>> = {
+  start: undefined,
+  'wait-server-hello': ['initial', HANDSHAKE_TYPE.SERVER_HELLO],
+  'wait-encrypted-extensions': ['handshake', HANDSHAKE_TYPE.ENCRYPTED_EXTENSIONS],
+  'wait-certificate': ['handshake', HANDSHAKE_TYPE.CERTIFICATE],
+  'wait-certificate-verify': ['handshake', HANDSHAKE_TYPE.CERTIFICATE_VERIFY],
+  'wait-finished': ['handshake', HANDSHAKE_TYPE.FINISHED],
+  done: undefined,
+};
+
+/**
+ * A TLS 1.3 client handshake for one QUIC connection: sends a ClientHello with X25519 and P-256
+ * key shares, then processes ServerHello, EncryptedExtensions, Certificate, CertificateVerify
+ * and Finished, and sends its Finished. HelloRetryRequest, resumption and 0-RTT are planned.
+ * @see RFC 8446 §4, RFC 9001 §4
+ */
+export class TlsClient implements TlsHandshake {
+  readonly #options: TlsClientOptions;
+  readonly #callbacks: TlsCallbacks;
+  readonly #framers = {
+    initial: new HandshakeFramer(),
+    handshake: new HandshakeFramer(),
+    application: new HandshakeFramer(),
+  };
+  #state: ClientState = 'start';
+  #shares: KeyShare[] = [];
+  #clientHello: Uint8Array | undefined;
+  #schedule: KeySchedule | undefined;
+  #secrets: { client: Uint8Array; server: Uint8Array } | undefined;
+  #leaf: X509Certificate | undefined;
+  alpn: string | undefined;
+  peerTransportParameters: Uint8Array | undefined;
+  suite: CipherSuite | undefined;
+
+  constructor(options: TlsClientOptions, callbacks: TlsCallbacks) {
+    this.#options = options;
+    this.#callbacks = callbacks;
+  }
+
+  get isComplete(): boolean {
+    return this.#state === 'done';
+  }
+
+  /** Sends the ClientHello at the Initial level. */
+  start(): void {
+    const o = this.#options;
+    this.#shares = (o.groups ?? SUPPORTED_GROUPS).map(createKeyShare);
+    const extensions: Array<readonly [number, Uint8Array]> = [];
+    if (o.serverName !== undefined && isIP(o.serverName) === 0) {
+      extensions.push([EXTENSION.SERVER_NAME, encodeServerName(o.serverName)]);
+    }
+    extensions.push(
+      [
+        EXTENSION.SUPPORTED_GROUPS,
+        encodeU16List(
+          this.#shares.map((s) => s.group),
+          2,
+        ),
+      ],
+      [EXTENSION.SIGNATURE_ALGORITHMS, encodeU16List(SUPPORTED_SIGNATURE_SCHEMES, 2)],
+      [EXTENSION.ALPN, encodeAlpn(o.alpn)],
+      [EXTENSION.SUPPORTED_VERSIONS, encodeU16List([0x0304], 1)],
+      [
+        EXTENSION.KEY_SHARE,
+        encodeClientKeyShares(this.#shares.map((s) => ({ group: s.group, key: s.publicKey }))),
+      ],
+      [EXTENSION.QUIC_TRANSPORT_PARAMETERS, o.transportParameters],
+    );
+    const suites = (o.cipherSuites ?? CIPHER_SUITES).map((s) => s.code);
+    this.#clientHello = handshakeMessage(
+      HANDSHAKE_TYPE.CLIENT_HELLO,
+      encodeClientHello(randomBytes(32), suites, extensions),
+    );
+    this.#callbacks.sendHandshake('initial', this.#clientHello);
+    this.#state = 'wait-server-hello';
+  }
+
+  receive(level: EncryptionLevel, data: Uint8Array): void {
+    const framer = this.#framers[level];
+    framer.push(data);
+    for (let message = framer.next(); message !== undefined; message = framer.next()) {
+      if (level === 'application' && this.#state === 'done') {
+        // NewSessionTicket and KeyUpdate are not used by QUIC's handshake; tickets are planned.
+        if (message.type === HANDSHAKE_TYPE.NEW_SESSION_TICKET) continue;
+      }
+      const expected = EXPECTED[this.#state];
+      if (expected === undefined || expected[0] !== level || expected[1] !== message.type) {
+        throw cryptoError(
+          TLS_ALERT.UNEXPECTED_MESSAGE,
+          `handshake message ${message.type} at the ${level} level in state ${this.#state}`,
+        );
+      }
+      this.#handle(message.type, message.body, message.raw);
+    }
+  }
+
+  #handle(type: number, body: Uint8Array, raw: Uint8Array): void {
+    switch (type) {
+      case HANDSHAKE_TYPE.SERVER_HELLO:
+        this.#onServerHello(body, raw);
+        return;
+      case HANDSHAKE_TYPE.ENCRYPTED_EXTENSIONS:
+        this.#onEncryptedExtensions(body);
+        break;
+      case HANDSHAKE_TYPE.CERTIFICATE: {
+        const o = this.#options;
+        this.#leaf = checkServerChain(
+          parseCertificate(body),
+          o.serverName,
+          o.ca,
+          o.rejectUnauthorized ?? true,
+        );
+        this.#state = 'wait-certificate-verify';
+        break;
+      }
+      case HANDSHAKE_TYPE.CERTIFICATE_VERIFY: {
+        const { scheme, signature } = parseCertificateVerify(body);
+        if (!SUPPORTED_SIGNATURE_SCHEMES.includes(scheme)) {
+          throw cryptoError(
+            TLS_ALERT.ILLEGAL_PARAMETER,
+            `signature scheme 0x${scheme.toString(16)} was not offered`,
+          );
+        }
+        // The signature covers the transcript up to and including the Certificate.
+        if (
+          !verifyCertificateVerify(
+            this.#leaf!.publicKey,
+            scheme,
+            this.#schedule!.transcriptHash(),
+            signature,
+          )
+        ) {
+          throw cryptoError(
+            TLS_ALERT.DECRYPT_ERROR,
+            'the server CertificateVerify signature does not verify',
+          );
+        }
+        this.#state = 'wait-finished';
+        break;
+      }
+      case HANDSHAKE_TYPE.FINISHED:
+        this.#onFinished(body, raw);
+        return;
+    }
+    this.#schedule!.addMessage(raw);
+  }
+
+  #onServerHello(body: Uint8Array, raw: Uint8Array): void {
+    const hello = parseServerHello(body);
+    if (Buffer.compare(hello.random, HELLO_RETRY_REQUEST_RANDOM) === 0) {
+      throw cryptoError(
+        TLS_ALERT.HANDSHAKE_FAILURE,
+        'the server sent a HelloRetryRequest (not supported yet)',
+      );
+    }
+    if (hello.sessionId.length !== 0)
+      throw cryptoError(
+        TLS_ALERT.ILLEGAL_PARAMETER,
+        'ServerHello echoes a session id we did not send',
+      );
+    const offered = this.#options.cipherSuites ?? CIPHER_SUITES;
+    const suite = offered.find((s) => s.code === hello.cipherSuite);
+    if (suite === undefined)
+      throw cryptoError(
+        TLS_ALERT.ILLEGAL_PARAMETER,
+        `cipher suite 0x${hello.cipherSuite.toString(16)} was not offered`,
+      );
+    const versions = requireExtension(
+      hello.extensions,
+      EXTENSION.SUPPORTED_VERSIONS,
+      'supported_versions',
+    );
+    if (versions.length !== 2 || versions[0] !== 0x03 || versions[1] !== 0x04) {
+      throw cryptoError(TLS_ALERT.ILLEGAL_PARAMETER, 'the server did not select TLS 1.3');
+    }
+    const share = parseServerKeyShare(
+      requireExtension(hello.extensions, EXTENSION.KEY_SHARE, 'key_share'),
+    );
+    const ours = this.#shares.find((s) => s.group === share.group);
+    if (ours === undefined)
+      throw cryptoError(
+        TLS_ALERT.ILLEGAL_PARAMETER,
+        `key share group 0x${share.group.toString(16)} was not offered`,
+      );
+    this.suite = suite;
+    const schedule = new KeySchedule(suite);
+    this.#schedule = schedule;
+    schedule.addMessage(this.#clientHello!);
+    schedule.addMessage(raw);
+    this.#secrets = schedule.handshakeSecrets(ours.sharedSecret(share.key));
+    this.#callbacks.installSecret('handshake', 'read', suite, this.#secrets.server);
+    this.#callbacks.installSecret('handshake', 'write', suite, this.#secrets.client);
+    this.#shares = [];
+    this.#state = 'wait-encrypted-extensions';
+  }
+
+  #onEncryptedExtensions(body: Uint8Array): void {
+    const extensions = parseEncryptedExtensions(body);
+    const alpnBody = extensions.get(EXTENSION.ALPN);
+    if (alpnBody === undefined)
+      throw cryptoError(
+        TLS_ALERT.NO_APPLICATION_PROTOCOL,
+        'the server selected no application protocol',
+      );
+    const selected = parseAlpn(alpnBody);
+    if (selected.length !== 1 || !this.#options.alpn.includes(selected[0]!)) {
+      throw cryptoError(
+        TLS_ALERT.ILLEGAL_PARAMETER,
+        'the server selected an application protocol we did not offer',
+      );
+    }
+    this.alpn = selected[0];
+    this.peerTransportParameters = requireExtension(
+      extensions,
+      EXTENSION.QUIC_TRANSPORT_PARAMETERS,
+      'quic_transport_parameters',
+    );
+    for (const type of extensions.keys()) {
+      // Only extensions we offered may come back (RFC 8446 §4.2).
+      if (
+        type === EXTENSION.KEY_SHARE ||
+        type === EXTENSION.SUPPORTED_VERSIONS ||
+        type === EXTENSION.SIGNATURE_ALGORITHMS
+      ) {
+        throw cryptoError(
+          TLS_ALERT.ILLEGAL_PARAMETER,
+          `extension ${type} is not allowed in EncryptedExtensions`,
+        );
+      }
+    }
+    this.#state = 'wait-certificate';
+  }
+
+  #onFinished(body: Uint8Array, raw: Uint8Array): void {
+    const schedule = this.#schedule!;
+    const secrets = this.#secrets!;
+    if (!schedule.checkFinished(secrets.server, body)) {
+      throw cryptoError(
+        TLS_ALERT.DECRYPT_ERROR,
+        'the server Finished does not match the transcript',
+      );
+    }
+    schedule.addMessage(raw);
+    const app = schedule.applicationSecrets();
+    const finished = handshakeMessage(
+      HANDSHAKE_TYPE.FINISHED,
+      schedule.finishedVerifyData(secrets.client),
+    );
+    schedule.addMessage(finished);
+    this.#callbacks.sendHandshake('handshake', finished);
+    this.#callbacks.installSecret('application', 'read', this.suite!, app.server);
+    this.#callbacks.installSecret('application', 'write', this.suite!, app.client);
+    this.#state = 'done';
+  }
+}

@@ -1,0 +1,59 @@
+import type { CipherSuite } from '../crypto/cipher-suite.js';
+
+/** The three encryption levels a QUIC handshake uses (0-RTT is planned). */
+export type EncryptionLevel = 'initial' | 'handshake' | 'application';
+
+/**
+ * What the TLS handshake asks of the QUIC connection carrying it (RFC 9001 §4.1): send
+ * handshake bytes in CRYPTO frames at a level, and install traffic secrets as they appear.
+ */
+export interface TlsCallbacks {
+  /** Queue handshake bytes to send in CRYPTO frames at `level`. */
+  sendHandshake(level: EncryptionLevel, data: Uint8Array): void;
+  /** A traffic secret for reading or writing at `level` is ready. */
+  installSecret(
+    level: Exclude<EncryptionLevel, 'initial'>,
+    direction: 'read' | 'write',
+    suite: CipherSuite,
+    secret: Uint8Array,
+  ): void;
+}
+
+/** What both handshake roles expose once they progress. */
+export interface TlsHandshake {
+  /** Feeds in-order CRYPTO stream bytes received at `level`; throws QuicError (CRYPTO_ERROR). */
+  receive(level: EncryptionLevel, data: Uint8Array): void;
+  /** True once this side has sent and received both Finished messages. */
+  readonly isComplete: boolean;
+  /** The negotiated application protocol (ALPN), once known. */
+  readonly alpn: string | undefined;
+  /** The peer's raw quic_transport_parameters extension, once received. */
+  readonly peerTransportParameters: Uint8Array | undefined;
+  /** The negotiated cipher suite, once known. */
+  readonly suite: CipherSuite | undefined;
+}
+
+/** TLS 1.3 handshake message types used here. @see RFC 8446 §4 */
+export const HANDSHAKE_TYPE = {
+  CLIENT_HELLO: 1,
+  SERVER_HELLO: 2,
+  NEW_SESSION_TICKET: 4,
+  ENCRYPTED_EXTENSIONS: 8,
+  CERTIFICATE: 11,
+  CERTIFICATE_REQUEST: 13,
+  CERTIFICATE_VERIFY: 15,
+  FINISHED: 20,
+  KEY_UPDATE: 24,
+} as const;
+
+/** TLS extension code points used here. */
+export const EXTENSION = {
+  SERVER_NAME: 0,
+  SUPPORTED_GROUPS: 10,
+  SIGNATURE_ALGORITHMS: 13,
+  ALPN: 16,
+  SUPPORTED_VERSIONS: 43,
+  PSK_KEY_EXCHANGE_MODES: 45,
+  KEY_SHARE: 51,
+  QUIC_TRANSPORT_PARAMETERS: 57,
+} as const;

@@ -1,0 +1,9 @@
+/** Hex string (spaces and newlines allowed) to bytes. */
+export function hex(s: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+}
+
+/** Bytes to lower-case hex. */
+export function toHex(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
+}

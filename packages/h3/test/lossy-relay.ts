@@ -1,0 +1,67 @@
+import { createSocket, type Socket } from 'node:dgram';
+
+/** What the relay does to each datagram, as shares between 0 and 1. */
+export interface RelayFaults {
+  readonly drop: number;
+  readonly duplicate: number;
+  /** Held back for 1-10 ms, so later datagrams overtake it. */
+  readonly reorder: number;
+}
+
+/**
+ * A UDP relay between one client and a server that drops, duplicates and reorders datagrams
+ * with a seeded generator (a failure replays the same way). Clients connect to `port`.
+ */
+export async function startLossyRelay(
+  serverPort: number,
+  faults: RelayFaults,
+  seed = 1,
+): Promise<{ port: number; dropped: () => number; close: () => Promise<void> }> {
+  let state = seed;
+  const random = (): number => {
+    // xorshift32: deterministic and good enough for choosing faults.
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 0x100000000;
+  };
+  const socket: Socket = createSocket('udp4');
+  let client: { port: number; address: string } | undefined;
+  let dropped = 0;
+  const timers = new Set<NodeJS.Timeout>();
+  socket.on('message', (msg, rinfo) => {
+    const fromServer = rinfo.port === serverPort;
+    if (!fromServer) client = { port: rinfo.port, address: rinfo.address };
+    const to = fromServer ? client : { port: serverPort, address: '127.0.0.1' };
+    if (to === undefined) return;
+    if (random() < faults.drop) {
+      dropped++;
+      return;
+    }
+    const copies = random() < faults.duplicate ? 2 : 1;
+    for (let i = 0; i < copies; i++) {
+      if (random() < faults.reorder) {
+        const timer = setTimeout(
+          () => {
+            timers.delete(timer);
+            socket.send(msg, to.port, to.address);
+          },
+          1 + Math.floor(random() * 10),
+        );
+        timers.add(timer);
+      } else {
+        socket.send(msg, to.port, to.address);
+      }
+    }
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return {
+    port: socket.address().port,
+    dropped: () => dropped,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
+        socket.close(() => resolve());
+      }),
+  };
+}
