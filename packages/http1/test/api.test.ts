@@ -11,6 +11,7 @@ describe('public API', () => {
         "ERROR_DESCRIPTIONS",
         "Http1Server",
         "Pool",
+        "acceptUpgradeSocket",
         "createAgent",
         "createPool",
         "createServer",

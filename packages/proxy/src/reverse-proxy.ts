@@ -5,6 +5,7 @@
 import {
   Headers,
   isRwsError,
+  isToken,
   type Middleware,
   type Request,
   type Response,
@@ -20,7 +21,7 @@ import {
   type ForwardedMode,
   type ForwardingPlan,
   forwardRequestHeaders,
-  viaVersion,
+  forwardResponseHeaders,
 } from './internal/forwarding.js';
 import { exchangeDeadlineMs, grpcFailure, isGrpcRequest } from './internal/grpc.js';
 import { exchangeH2 } from './internal/h2-exchange.js';
@@ -208,6 +209,10 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     throw invalidOption('forwarded', mode, "'x-forwarded', 'forwarded' or 'none'");
   }
   const viaName = options.via === false ? null : (options.viaName ?? 'rws');
+  // Validated once here: the header sections built per request take it without checks.
+  if (viaName !== null && (typeof viaName !== 'string' || !isToken(viaName))) {
+    throw invalidOption('viaName', viaName, 'a token (RFC 9110 §7.6.3 pseudonym)');
+  }
   const plan: ForwardingPlan = {
     mode,
     isTrusted: createAddressMatcher(options.trustedProxies ?? [], 'trustedProxies'),
@@ -409,12 +414,11 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     backendTunnel: Tunnel,
     backend: Backend,
   ): Promise<Response> {
-    const headers = withoutHopByHop(res.headers);
+    const headers = forwardResponseHeaders(res.headers, res.protocol, viaName);
     // The 101 must name the protocol switched to (RFC 9110 §15.2.2); `accept()` adds
     // `Connection: upgrade` itself.
     const protocol = res.headers.getAll('upgrade').join(', ');
     if (protocol !== '') headers.set('upgrade', protocol);
-    if (viaName !== null) headers.append('via', `${viaVersion(res.protocol)} ${viaName}`);
     let clientTunnel: Tunnel;
     try {
       // The client library only yields a tunnel to a request that carried Upgrade.
@@ -442,9 +446,22 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     info: ProxyInfo,
     total: AbortSignal | null,
   ): Response {
-    const headers = withoutHopByHop(res.headers);
-    if (viaName !== null) headers.append('via', `${viaVersion(res.protocol)} ${viaName}`);
+    const headers = forwardResponseHeaders(res.headers, res.protocol, viaName);
     const status = res.status;
+    // A body that arrived whole with its head (most small responses) is handed over as bytes:
+    // the server writes head and body at once, with no stream to pump.
+    const bytes = res.takeBufferedBody();
+    if (bytes !== null) {
+      backend.end(isServerError ? 'failure' : 'success');
+      if (req.method === 'HEAD' || status === 204 || status === 304) {
+        return { status, headers, body: null };
+      }
+      const trailerFields = res.trailers;
+      if (trailerFields !== null && trailerFields.size > 0) {
+        return { status, headers, body: bytes, trailers: trailerFields };
+      }
+      return { status, headers, body: bytes };
+    }
     const hasNoBody =
       req.method === 'HEAD' || status === 204 || status === 304 || res.body.length === 0;
     if (hasNoBody) {
