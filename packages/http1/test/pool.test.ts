@@ -243,9 +243,11 @@ describe('timeouts', () => {
       res.setHeader('content-length', String(total));
       res.end(Buffer.alloc(total, 1));
     });
-    const pool = createPool(origin, { bodyTimeoutMs: 50 });
+    // The timeout is short next to the pause but long enough that a loaded machine's server
+    // does not go silent for it while we read.
+    const pool = createPool(origin, { bodyTimeoutMs: 300 });
     const res = await pool.request({});
-    await sleep(200);
+    await sleep(1000);
     const bytes = await res.body.bytes({ limit: total });
     expect(bytes.byteLength).toBe(total);
     await pool.close();

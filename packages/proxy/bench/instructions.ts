@@ -88,7 +88,11 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-/** `count` GET requests spread over `connections` keep-alive sockets, one at a time each. */
+/**
+ * `count` GET requests spread over `connections` keep-alive sockets, one at a time each. A
+ * socket the server closes (a keep-alive limit) is replaced; its unanswered request is sent
+ * again.
+ */
 async function load(port: number, connections: number, count: number): Promise<void> {
   let left = count;
   const request = Buffer.from(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
@@ -96,13 +100,16 @@ async function load(port: number, connections: number, count: number): Promise<v
     new Promise((resolve, reject) => {
       const socket = net.connect(port, '127.0.0.1');
       let seen = '';
+      let isWaiting = false;
       const next = (): void => {
         if (left <= 0) {
+          isWaiting = false;
           socket.end();
           resolve();
           return;
         }
         left--;
+        isWaiting = true;
         socket.write(request);
       };
       socket.on('connect', next);
@@ -115,7 +122,12 @@ async function load(port: number, connections: number, count: number): Promise<v
           next();
         }
       });
-      socket.on('error', reject);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        if (!isWaiting) return;
+        left++;
+        one().then(resolve, reject);
+      });
     });
   await Promise.all(Array.from({ length: connections }, one));
 }

@@ -83,6 +83,7 @@ export class Exchange implements BodySource, ResponseParserHandlers {
   #isFinished = false;
   #error: RwsError | null = null;
   #head: ResponseHead | null = null;
+  #hasBody = false;
   // BodySource state
   #queue: Buffer[] = [];
   #queuedBytes = 0;
@@ -259,6 +260,19 @@ export class Exchange implements BodySource, ResponseParserHandlers {
       this.#parser.execute(chunk);
     } catch (err) {
       this.fail(err as RwsError);
+      return;
+    }
+    // The body timer starts once a chunk left the body unfinished: a response that came
+    // whole with its head (the usual small one) never sets a timer it would clear at once.
+    if (
+      this.#head !== null &&
+      this.#bodyTimer === null &&
+      !this.#isResponseDone &&
+      !this.#isFinished &&
+      !this.#isPaused &&
+      this.#hasBody
+    ) {
+      this.#armBodyTimer();
     }
   }
 
@@ -340,7 +354,7 @@ export class Exchange implements BodySource, ResponseParserHandlers {
     const headers = Headers.fromTrustedList(head.fields);
     const hasBody = head.framing !== 'none';
     this.length = head.framing === 'length' ? head.contentLength : null;
-    if (hasBody) this.#armBodyTimer();
+    this.#hasBody = hasBody;
     const res = new HttpClientResponse(
       head.status,
       head.statusText,
@@ -402,6 +416,7 @@ export class Exchange implements BodySource, ResponseParserHandlers {
       this.#isPaused = true;
       this.#conn.socket.pause();
       if (this.#bodyTimer !== null) clearTimeout(this.#bodyTimer);
+      this.#bodyTimer = null;
     }
   }
 
