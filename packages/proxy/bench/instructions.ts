@@ -196,7 +196,10 @@ async function main(target: string): Promise<void> {
     await load(port, connections, requests);
     execFileSync('callgrind_control', ['-d', String(child.pid)]);
     // Files `callgrind.out.1-01` …: the dump number, then the thread (01 is the main one).
-    const files = execFileSync('sh', ['-c', `ls ${out}.*-*`]).toString().trim().split('\n');
+    const files = execFileSync('sh', ['-c', `ls ${out}.*-*`])
+      .toString()
+      .trim()
+      .split('\n');
     let total = 0;
     let main = 0;
     for (const file of files) {

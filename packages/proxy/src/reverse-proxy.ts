@@ -291,20 +291,28 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     const deadlineMs = exchangeDeadlineMs(totalMs, req);
     const total = deadlineMs === null ? null : AbortSignal.timeout(deadlineMs);
     const signal = total === null ? req.signal : AbortSignal.any([req.signal, total]);
-    const tried = new Set<string>();
+    // The backends tried so far; made at the first retry (most requests never retry).
+    let tried: Set<string> | undefined;
+    let firstTried: string | null = null;
+    const triedSet = (): Set<string> => {
+      tried ??= new Set(firstTried === null ? [] : [firstTried]);
+      return tried;
+    };
     // The body is a one-shot stream: once sent, only a request without content can go again.
     const isReplayable = IDEMPOTENT.has(req.method) && req.body.length === 0;
     let lastError: ProxyErrorCode = ERROR_CODES.NO_BACKEND;
     let nextBackend: Backend | null = null;
     for (;;) {
-      const backend = nextBackend ?? picker.pick(req, tried);
+      const backend: Backend | null =
+        nextBackend ?? picker.pick(req, firstTried === null ? undefined : triedSet());
       nextBackend = null;
       if (backend === null) {
         // Retries exhausted the backends: report the last real failure.
         info.error = lastError;
         return fail(req, lastError);
       }
-      tried.add(backend.url);
+      if (firstTried === null) firstTried = backend.url;
+      else triedSet().add(backend.url);
       info.backend = backend.url;
       info.attempts++;
       backend.begin();
@@ -384,7 +392,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       const isServerError = res.status >= 500;
       if (isServerError && isReplayable && retryStatuses.has(res.status)) {
         // Only give up this answer when another backend can give one (and the budget allows).
-        const other = picker.pick(req, tried);
+        const other = picker.pick(req, triedSet());
         if (other !== null && canRetry(info.attempts, startedAt)) {
           res.body.cancel();
           backend.end('failure');

@@ -97,7 +97,8 @@ export function forwardRequestHeaders(req: Request, plan: ForwardingPlan): Heade
         break;
       case 9:
         if (name === 'forwarded' && isForwarding) {
-          if (trusted) priorForwarded = priorForwarded === '' ? value : `${priorForwarded}, ${value}`;
+          if (trusted)
+            priorForwarded = priorForwarded === '' ? value : `${priorForwarded}, ${value}`;
           continue;
         }
         break;
