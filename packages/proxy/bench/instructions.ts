@@ -10,9 +10,10 @@
  *   npx pnpm@10.34.8 exec tsx --conditions=@rws/source packages/proxy/bench/instructions.ts bare
  *   npx pnpm@10.34.8 exec tsx --conditions=@rws/source packages/proxy/bench/instructions.ts gateway
  *
- * `bare` is `reverseProxy()` on @rws/http1 (as `pnpm bench proxy`'s rws-proxy-bare); `gateway`
- * is the `rws` binary from source with an rws.config.toml of one upstream and one proxy route
- * (access log on, as users run it). Env: BENCH_REQUESTS (default 3000), BENCH_WARMUP (20000),
+ * `bare` is `reverseProxy()` on @rws/http1 (as `pnpm bench proxy`'s rws-proxy-bare); `route`
+ * adds createGateway()'s routing, `route-log` also requestId() and a JSON accessLog() to
+ * stdout; `gateway` is the `rws` binary from source with an rws.config.toml of one upstream
+ * and one proxy route (access log on, as users run it). Env: BENCH_REQUESTS (default 3000), BENCH_WARMUP (20000),
  * BENCH_CONNECTIONS (8), BENCH_KEEP=1 keeps the callgrind file and prints its path
  * (`callgrind_annotate --inclusive=yes FILE` shows where the instructions go).
  */
@@ -28,20 +29,48 @@ const RESPONSE = Buffer.from(
 );
 const REQUEST_END = Buffer.from('\r\n\r\n');
 
-if (process.env['RWS_BENCH_ROLE'] === 'bare') {
+const role = process.env['RWS_BENCH_ROLE'];
+if (role === 'bare' || role === 'route' || role === 'route-log') {
+  await serveRole(role);
+} else {
+  await main(process.argv[2] ?? 'bare');
+}
+
+/**
+ * The proxy process. `bare`: reverseProxy() alone. `route`: createGateway() with one proxy
+ * route, no access log (what routing adds). `route-log`: the same behind requestId() and a
+ * JSON accessLog() writing to stdout, as `rws` composes them (what those two add).
+ */
+async function serveRole(which: string): Promise<void> {
   const { createServer } = await import('@rws/http1');
-  const { reverseProxy } = await import('../src/index.js');
-  const proxy = reverseProxy({ upstream: process.env['UPSTREAM_URL']! });
-  const server = createServer((req) =>
-    proxy.handle(req, () => {
-      throw new Error('unreachable');
-    }),
-  );
+  const { compose } = await import('@rws/core');
+  const { createGateway, reverseProxy } = await import('../src/index.js');
+  const upstream = process.env['UPSTREAM_URL']!;
+  let handler: import('@rws/core').Handler;
+  if (which === 'bare') {
+    const proxy = reverseProxy({ upstream });
+    handler = (req) =>
+      proxy.handle(req, () => {
+        throw new Error('unreachable');
+      });
+  } else {
+    const gateway = await createGateway(gatewayToml(new URL(upstream).host));
+    handler = gateway.handler;
+    if (which === 'route-log') {
+      const { accessLog } = await import('@rws/middleware/access-log');
+      const { requestId } = await import('@rws/middleware/request-id');
+      handler = compose([requestId(), accessLog({ format: 'json' }), gateway], gateway.handler);
+    }
+  }
+  const server = createServer(handler);
   await server.listen({ port: Number(process.env['PORT']), host: '127.0.0.1' });
   // An orderly exit on SIGINT, so `--cpu-prof` writes its profile.
   process.on('SIGINT', () => process.exit(0));
-} else {
-  await main(process.argv[2] ?? 'bare');
+}
+
+/** One upstream, one proxy route for every path: the gateway of `pnpm bench proxy`. */
+function gatewayToml(backend: string): string {
+  return `[[upstream]]\nname = "backend"\nbackends = ["${backend}"]\n\n[[route]]\n[route.match]\npath = "/*"\n[route.action]\ntype = "proxy"\nupstream = "backend"\n`;
 }
 
 /** An upstream answering every request head on the socket with the fixed response. */
@@ -149,12 +178,12 @@ async function main(target: string): Promise<void> {
     cwd = dir;
     writeFileSync(
       join(dir, 'rws.config.toml'),
-      `ip = "127.0.0.1"\nport = ${port}\n\n[[upstream]]\nname = "backend"\nbackends = ["127.0.0.1:${upstreamPort}"]\n\n[[route]]\n[route.match]\npath = "/*"\n[route.action]\ntype = "proxy"\nupstream = "backend"\n`,
+      `ip = "127.0.0.1"\nport = ${port}\n\n${gatewayToml(`127.0.0.1:${upstreamPort}`)}`,
     );
-  } else if (target === 'bare') {
+  } else if (target === 'bare' || target === 'route' || target === 'route-log') {
     script = fileURLToPath(import.meta.url);
   } else {
-    throw new Error(`unknown target ${target} (bare or gateway)`);
+    throw new Error(`unknown target ${target} (bare, route, route-log or gateway)`);
   }
   const child = spawn(
     'valgrind',
