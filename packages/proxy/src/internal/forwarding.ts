@@ -16,7 +16,7 @@ export interface ForwardingPlan {
 }
 
 /** The protocol-version part of Via (RFC 9110 §7.6.3). */
-export function viaVersion(protocol: string): string {
+function viaVersion(protocol: string): string {
   switch (protocol) {
     case 'http/1.0':
       return '1.0';
