@@ -1,6 +1,5 @@
 /** @module */
 
-export { acceptUpgradeSocket } from './accept-upgrade-socket.js';
 export type { AgentOptions, RequestOptions } from './agent.js';
 export { Agent, createAgent } from './agent.js';
 export type { ClientRequestOptions } from './client.js';

@@ -11,7 +11,6 @@ describe('public API', () => {
         "ERROR_DESCRIPTIONS",
         "Http1Server",
         "Pool",
-        "acceptUpgradeSocket",
         "createAgent",
         "createPool",
         "createServer",

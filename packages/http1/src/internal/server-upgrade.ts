@@ -3,7 +3,6 @@
  * `req.upgrade`, every middleware runs, and a handler that calls `accept()` gets the socket
  * as a core `Tunnel`. A handler that does not accept answers normally (401, 426, …).
  */
-import type { Socket } from 'node:net';
 import { Headers, type HeadersInit, RwsError, type Tunnel, type Upgrade } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { resetDeadlines } from './connection-deadline.js';
@@ -16,7 +15,7 @@ import { statusLine } from './status.js';
 const EMPTY = Buffer.alloc(0);
 
 /** The `req.upgrade` of an HTTP/1.1 Upgrade (`kind: 'upgrade'`) or CONNECT request. */
-export class H1Upgrade implements Upgrade {
+class H1Upgrade implements Upgrade {
   readonly kind: 'upgrade' | 'connect';
   readonly protocol: string | null;
   #c: ServerConnection;
@@ -37,34 +36,28 @@ export class H1Upgrade implements Upgrade {
 
   accept(headers?: HeadersInit): Promise<Tunnel> {
     try {
-      const { socket, head } = this.acceptSocket(headers);
-      return Promise.resolve(socketTunnel(socket, head.length === 0 ? null : head));
+      const fields = headers instanceof Headers ? headers : new Headers(headers);
+      const c = this.#c;
+      if (
+        this.#isAccepted ||
+        this.#req !== c.req ||
+        c.isResponseStarted ||
+        c.isResponseDone ||
+        c.state === ST_CLOSED ||
+        c.state === ST_UPGRADED
+      ) {
+        throw new RwsError(
+          ERROR_CODES.UPGRADE_UNAVAILABLE,
+          this.#isAccepted
+            ? 'upgrade already accepted'
+            : 'cannot accept the upgrade: the response has started or the request is over',
+        );
+      }
+      this.#isAccepted = true;
+      return Promise.resolve(takeOver(c, this, fields));
     } catch (err) {
       return Promise.reject(err);
     }
-  }
-
-  /** `accept()` for an owner that speaks the new protocol on the socket itself (h2c). */
-  acceptSocket(headers?: HeadersInit): { socket: Socket; head: Buffer } {
-    const fields = headers instanceof Headers ? headers : new Headers(headers);
-    const c = this.#c;
-    if (
-      this.#isAccepted ||
-      this.#req !== c.req ||
-      c.isResponseStarted ||
-      c.isResponseDone ||
-      c.state === ST_CLOSED ||
-      c.state === ST_UPGRADED
-    ) {
-      throw new RwsError(
-        ERROR_CODES.UPGRADE_UNAVAILABLE,
-        this.#isAccepted
-          ? 'upgrade already accepted'
-          : 'cannot accept the upgrade: the response has started or the request is over',
-      );
-    }
-    this.#isAccepted = true;
-    return takeOver(c, this, fields);
   }
 }
 
@@ -83,11 +76,7 @@ export function offerUpgrade(
  * `Upgrade` (RFC 9110 §7.8, §15.2.2) or 200 to CONNECT, which carries no framing fields
  * (RFC 9110 §9.3.6).
  */
-function takeOver(
-  c: ServerConnection,
-  upgrade: H1Upgrade,
-  fields: Headers,
-): { socket: Socket; head: Buffer } {
+function takeOver(c: ServerConnection, upgrade: H1Upgrade, fields: Headers): Tunnel {
   let head: string;
   if (upgrade.kind === 'upgrade') {
     head = statusLine(101);
@@ -134,7 +123,7 @@ function takeOver(
     req?.abort(new RwsError(ERROR_CODES.CLIENT_ABORTED, 'the upgraded connection closed'));
   });
   c.server.connectionClosed(c);
-  return { socket, head: Buffer.from(early) };
+  return socketTunnel(socket, early.length === 0 ? null : Buffer.from(early));
 }
 
 function firstToken(list: string): string {
