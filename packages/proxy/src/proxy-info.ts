@@ -21,17 +21,25 @@ export interface ProxyInfo {
   upstreamHeadersMs: number;
 }
 
-const infos = new WeakMap<Request, ProxyInfo>();
+/**
+ * The record rides on the request under a symbol (state attached to a foreign object): one
+ * property store per request, where a WeakMap entry cost an ephemeron-table insert and GC work.
+ */
+const kProxyInfo: unique symbol = Symbol('rws.proxy.info');
+
+interface WithProxyInfo {
+  [kProxyInfo]?: ProxyInfo;
+}
 
 /**
  * The proxy's record of `req`, or undefined when no reverse proxy handled it. An access log
  * reads `error` after the response body finished (a body timeout is known only then).
  */
 export function getProxyInfo(req: Request): ProxyInfo | undefined {
-  return infos.get(req);
+  return (req as Request & WithProxyInfo)[kProxyInfo];
 }
 
 /** @internal */
 export function setProxyInfo(req: Request, info: ProxyInfo): void {
-  infos.set(req, info);
+  (req as Request & WithProxyInfo)[kProxyInfo] = info;
 }

@@ -5,6 +5,7 @@
 import {
   Headers,
   isRwsError,
+  isToken,
   type Middleware,
   type Request,
   type Response,
@@ -20,7 +21,7 @@ import {
   type ForwardedMode,
   type ForwardingPlan,
   forwardRequestHeaders,
-  viaVersion,
+  forwardResponseHeaders,
 } from './internal/forwarding.js';
 import { exchangeDeadlineMs, grpcFailure, isGrpcRequest } from './internal/grpc.js';
 import { exchangeH2 } from './internal/h2-exchange.js';
@@ -208,6 +209,10 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     throw invalidOption('forwarded', mode, "'x-forwarded', 'forwarded' or 'none'");
   }
   const viaName = options.via === false ? null : (options.viaName ?? 'rws');
+  // Validated once here: the header sections built per request take it without checks.
+  if (viaName !== null && (typeof viaName !== 'string' || !isToken(viaName))) {
+    throw invalidOption('viaName', viaName, 'a token (RFC 9110 §7.6.3 pseudonym)');
+  }
   const plan: ForwardingPlan = {
     mode,
     isTrusted: createAddressMatcher(options.trustedProxies ?? [], 'trustedProxies'),
@@ -286,20 +291,28 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     const deadlineMs = exchangeDeadlineMs(totalMs, req);
     const total = deadlineMs === null ? null : AbortSignal.timeout(deadlineMs);
     const signal = total === null ? req.signal : AbortSignal.any([req.signal, total]);
-    const tried = new Set<string>();
+    // The backends tried so far; made at the first retry (most requests never retry).
+    let tried: Set<string> | undefined;
+    let firstTried: string | null = null;
+    const triedSet = (): Set<string> => {
+      tried ??= new Set(firstTried === null ? [] : [firstTried]);
+      return tried;
+    };
     // The body is a one-shot stream: once sent, only a request without content can go again.
     const isReplayable = IDEMPOTENT.has(req.method) && req.body.length === 0;
     let lastError: ProxyErrorCode = ERROR_CODES.NO_BACKEND;
     let nextBackend: Backend | null = null;
     for (;;) {
-      const backend = nextBackend ?? picker.pick(req, tried);
+      const backend: Backend | null =
+        nextBackend ?? picker.pick(req, firstTried === null ? undefined : triedSet());
       nextBackend = null;
       if (backend === null) {
         // Retries exhausted the backends: report the last real failure.
         info.error = lastError;
         return fail(req, lastError);
       }
-      tried.add(backend.url);
+      if (firstTried === null) firstTried = backend.url;
+      else triedSet().add(backend.url);
       info.backend = backend.url;
       info.attempts++;
       backend.begin();
@@ -379,7 +392,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       const isServerError = res.status >= 500;
       if (isServerError && isReplayable && retryStatuses.has(res.status)) {
         // Only give up this answer when another backend can give one (and the budget allows).
-        const other = picker.pick(req, tried);
+        const other = picker.pick(req, triedSet());
         if (other !== null && canRetry(info.attempts, startedAt)) {
           res.body.cancel();
           backend.end('failure');
@@ -409,12 +422,11 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     backendTunnel: Tunnel,
     backend: Backend,
   ): Promise<Response> {
-    const headers = withoutHopByHop(res.headers);
+    const headers = forwardResponseHeaders(res.headers, res.protocol, viaName);
     // The 101 must name the protocol switched to (RFC 9110 §15.2.2); `accept()` adds
     // `Connection: upgrade` itself.
     const protocol = res.headers.getAll('upgrade').join(', ');
     if (protocol !== '') headers.set('upgrade', protocol);
-    if (viaName !== null) headers.append('via', `${viaVersion(res.protocol)} ${viaName}`);
     let clientTunnel: Tunnel;
     try {
       // The client library only yields a tunnel to a request that carried Upgrade.
@@ -442,9 +454,22 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     info: ProxyInfo,
     total: AbortSignal | null,
   ): Response {
-    const headers = withoutHopByHop(res.headers);
-    if (viaName !== null) headers.append('via', `${viaVersion(res.protocol)} ${viaName}`);
+    const headers = forwardResponseHeaders(res.headers, res.protocol, viaName);
     const status = res.status;
+    // A body that arrived whole with its head (most small responses) is handed over as bytes:
+    // the server writes head and body at once, with no stream to pump.
+    const bytes = res.takeBufferedBody();
+    if (bytes !== null) {
+      backend.end(isServerError ? 'failure' : 'success');
+      if (req.method === 'HEAD' || status === 204 || status === 304) {
+        return { status, headers, body: null };
+      }
+      const trailerFields = res.trailers;
+      if (trailerFields !== null && trailerFields.size > 0) {
+        return { status, headers, body: bytes, trailers: trailerFields };
+      }
+      return { status, headers, body: bytes };
+    }
     const hasNoBody =
       req.method === 'HEAD' || status === 204 || status === 304 || res.body.length === 0;
     if (hasNoBody) {

@@ -416,17 +416,21 @@ class UpstreamImpl implements Upstream {
   pick(req: Request, exclude?: ReadonlySet<string>): Backend | null {
     if (this.#isClosed) return null;
     const now = Date.now();
+    const list = this.#list;
     const usable = (b: BackendState): boolean => !exclude?.has(b.url) && b.isAvailable(now);
-    let candidates = this.#list.filter(usable);
+    // Usually every backend is usable: then the list itself is the candidates, no copy.
+    let candidates = list;
+    for (let i = 0; i < list.length; i++) {
+      if (!usable(list[i]!)) {
+        candidates = list.filter(usable);
+        break;
+      }
+    }
     if (candidates.length === 0) {
       if (this.#options.failOpen !== true) return null;
-      candidates = this.#list.filter((b) => !exclude?.has(b.url));
+      candidates = list.filter((b) => !exclude?.has(b.url));
       if (candidates.length === 0) return null;
     }
-    const accept =
-      candidates.length === this.#list.length
-        ? () => true
-        : (b: BackendState): boolean => candidates.includes(b);
     switch (this.strategy) {
       case 'first':
         return candidates[0]!;
@@ -462,7 +466,8 @@ class UpstreamImpl implements Upstream {
         this.#ring ??= new HashRing(
           this.#list.map((b) => ({ id: b.url, weight: b.weight, value: b })),
         );
-        return this.#ring.lookup(key, accept);
+        const all = candidates.length === list.length;
+        return this.#ring.lookup(key, (b: BackendState) => all || candidates.includes(b));
       }
     }
     return candidates[this.#rr++ % candidates.length]!;

@@ -498,6 +498,10 @@ describe('reverseProxy: failures', () => {
     expect(() => createUpstream({ name: 'x', backends: [], strategy: 'fastest' as never })).toThrow(
       /strategy/,
     );
+    // Validated once up front: the Via field is built per request without checks.
+    expect(() => reverseProxy({ upstream: 'http://127.0.0.1:1', viaName: 'rws\r\nx: y' })).toThrow(
+      /viaName/,
+    );
   });
 });
 

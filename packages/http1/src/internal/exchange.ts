@@ -37,6 +37,14 @@ export interface ClientResponse {
    * `writable` half-closes, cancelling `readable` closes the socket.
    */
   readonly tunnel: Tunnel | null;
+  /**
+   * The whole body as one byte array when all of it has already arrived and none of it was
+   * read (a small response usually comes in the same packet as its head); `body` is then
+   * used up and the socket already back in the pool. Null while bytes are still to come (or
+   * the body was touched): read `body` instead. A proxy relays such a body with its head in
+   * one write instead of streaming it.
+   */
+  takeBufferedBody(): Uint8Array | null;
 }
 
 /** Per-exchange settings, resolved from request and pool options. */
@@ -75,6 +83,7 @@ export class Exchange implements BodySource, ResponseParserHandlers {
   #isFinished = false;
   #error: RwsError | null = null;
   #head: ResponseHead | null = null;
+  #hasBody = false;
   // BodySource state
   #queue: Buffer[] = [];
   #queuedBytes = 0;
@@ -251,6 +260,19 @@ export class Exchange implements BodySource, ResponseParserHandlers {
       this.#parser.execute(chunk);
     } catch (err) {
       this.fail(err as RwsError);
+      return;
+    }
+    // The body timer starts once a chunk left the body unfinished: a response that came
+    // whole with its head (the usual small one) never sets a timer it would clear at once.
+    if (
+      this.#head !== null &&
+      this.#bodyTimer === null &&
+      !this.#isResponseDone &&
+      !this.#isFinished &&
+      !this.#isPaused &&
+      this.#hasBody
+    ) {
+      this.#armBodyTimer();
     }
   }
 
@@ -332,19 +354,16 @@ export class Exchange implements BodySource, ResponseParserHandlers {
     const headers = Headers.fromTrustedList(head.fields);
     const hasBody = head.framing !== 'none';
     this.length = head.framing === 'length' ? head.contentLength : null;
-    if (hasBody) this.#armBodyTimer();
-    const exchange = this;
-    const res: ClientResponse = {
-      status: head.status,
-      statusText: head.statusText,
-      protocol: head.versionMinor === 1 ? 'http/1.1' : 'http/1.0',
+    this.#hasBody = hasBody;
+    const res = new HttpClientResponse(
+      head.status,
+      head.statusText,
+      head.versionMinor === 1 ? 'http/1.1' : 'http/1.0',
       headers,
-      body: new Body(hasBody ? this : null, { limit: this.#options.bodyLimit }),
-      get trailers() {
-        return exchange.#trailers;
-      },
-      tunnel: null,
-    };
+      new Body(hasBody ? this : null, { limit: this.#options.bodyLimit }),
+      this,
+      null,
+    );
     const resolve = this.#resolve!;
     this.#resolve = null;
     this.#reject = null;
@@ -356,15 +375,15 @@ export class Exchange implements BodySource, ResponseParserHandlers {
     const head = this.#head!;
     this.#cleanup();
     const socket = this.#conn.detach(this);
-    const res: ClientResponse = {
-      status: head.status,
-      statusText: head.statusText,
-      protocol: head.versionMinor === 1 ? 'http/1.1' : 'http/1.0',
-      headers: Headers.fromTrustedList(head.fields),
-      body: new Body(null, { limit: this.#options.bodyLimit }),
-      trailers: null,
-      tunnel: socketTunnel(socket, rest.length === 0 ? null : Buffer.from(rest)),
-    };
+    const res = new HttpClientResponse(
+      head.status,
+      head.statusText,
+      head.versionMinor === 1 ? 'http/1.1' : 'http/1.0',
+      Headers.fromTrustedList(head.fields),
+      new Body(null, { limit: this.#options.bodyLimit }),
+      null,
+      socketTunnel(socket, rest.length === 0 ? null : Buffer.from(rest)),
+    );
     const resolve = this.#resolve!;
     this.#resolve = null;
     this.#reject = null;
@@ -397,6 +416,7 @@ export class Exchange implements BodySource, ResponseParserHandlers {
       this.#isPaused = true;
       this.#conn.socket.pause();
       if (this.#bodyTimer !== null) clearTimeout(this.#bodyTimer);
+      this.#bodyTimer = null;
     }
   }
 
@@ -458,6 +478,20 @@ export class Exchange implements BodySource, ResponseParserHandlers {
     this.#conn.release(this, false);
   }
 
+  /** The complete body's bytes taken out of the queue, or null while the response is open. */
+  takeComplete(): Uint8Array | null {
+    if (!this.#isResponseDone || this.#error !== null) return null;
+    const queue = this.#queue;
+    const bytes = queue.length === 1 ? queue[0]! : Buffer.concat(queue, this.#queuedBytes);
+    queue.length = 0;
+    this.#queuedBytes = 0;
+    return bytes;
+  }
+
+  trailerFields(): Headers | null {
+    return this.#trailers;
+  }
+
   // BodySource
 
   read(): Promise<Uint8Array | null> {
@@ -488,6 +522,51 @@ export class Exchange implements BodySource, ResponseParserHandlers {
 
   trailers(): Headers | null {
     return this.#trailers;
+  }
+}
+
+/**
+ * The response object: a class rather than a literal with a getter, so building one per
+ * response is a plain allocation.
+ */
+class HttpClientResponse implements ClientResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly protocol: 'http/1.1' | 'http/1.0';
+  readonly headers: Headers;
+  readonly body: Body;
+  readonly tunnel: Tunnel | null;
+  #exchange: Exchange | null;
+
+  constructor(
+    status: number,
+    statusText: string,
+    protocol: 'http/1.1' | 'http/1.0',
+    headers: Headers,
+    body: Body,
+    exchange: Exchange | null,
+    tunnel: Tunnel | null,
+  ) {
+    this.status = status;
+    this.statusText = statusText;
+    this.protocol = protocol;
+    this.headers = headers;
+    this.body = body;
+    this.#exchange = exchange;
+    this.tunnel = tunnel;
+  }
+
+  get trailers(): Headers | null {
+    return this.#exchange?.trailerFields() ?? null;
+  }
+
+  takeBufferedBody(): Uint8Array | null {
+    const body = this.body;
+    if (body.isUsed) return null;
+    const bytes = this.#exchange?.takeComplete() ?? null;
+    // Marks the body used; the exchange is complete, so nothing is left to discard.
+    if (bytes !== null) body.cancel();
+    return bytes;
   }
 }
 

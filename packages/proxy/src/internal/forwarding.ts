@@ -2,7 +2,7 @@
  * The request header section a proxy sends on (RFC 9110 §7.6): hop-by-hop fields removed,
  * `X-Forwarded-*` or `Forwarded` (RFC 7239) extended or replaced, `Via` appended.
  */
-import { type Headers, type Request, withoutHopByHop } from '@rws/core';
+import { Headers, hopByHopFields, type Request } from '@rws/core';
 
 /** How the client's address, scheme and host are passed on. */
 export type ForwardedMode = 'x-forwarded' | 'forwarded' | 'none';
@@ -15,10 +15,8 @@ export interface ForwardingPlan {
   readonly via: string | null;
 }
 
-const FORWARDING_FIELDS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded'];
-
 /** The protocol-version part of Via (RFC 9110 §7.6.3). */
-export function viaVersion(protocol: string): string {
+function viaVersion(protocol: string): string {
   switch (protocol) {
     case 'http/1.0':
       return '1.0';
@@ -43,34 +41,103 @@ function forwardedValue(value: string): string {
     : `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
-/** Builds the header section for the backend. */
+/**
+ * Builds the header section for the backend in one pass over the client's fields (no copy,
+ * delete and set rounds: this runs for every proxied request). Everything pushed here is
+ * either a field the client's parser validated or a value built from the connection, so the
+ * list is wrapped without validation; the Via pseudonym was validated with the options.
+ */
 export function forwardRequestHeaders(req: Request, plan: ForwardingPlan): Headers {
-  const headers = withoutHopByHop(req.headers);
-  // The proxy frames the body itself from the request's own length.
-  headers.delete('content-length');
-  const host = req.headers.get('host') ?? '';
-  if (!plan.preserveHost) headers.delete('host');
-  if (plan.mode !== 'none') {
-    const remote = req.conn.remoteAddress;
-    // Only a trusted peer may tell us about earlier hops; anything else is spoofable.
-    const trusted = plan.isTrusted(remote);
+  const source = req.headers;
+  const drop = hopByHopFields(source);
+  const list = source.toList();
+  const mode = plan.mode;
+  const isForwarding = mode !== 'none';
+  const remote = req.conn.remoteAddress;
+  // Only a trusted peer may tell us about earlier hops; anything else is spoofable.
+  const trusted = isForwarding && plan.isTrusted(remote);
+  const out: string[] = [];
+  let host: string | null = null;
+  let priorFor = '';
+  let priorProto: string | null = null;
+  let priorHost: string | null = null;
+  let priorForwarded = '';
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i]!;
+    const value = list[i + 1]!;
+    // Distinct lengths pick the few names that need a look before any string compare.
+    switch (name.length) {
+      case 4:
+        if (name === 'host') {
+          host ??= value;
+          if (!plan.preserveHost) continue;
+        }
+        break;
+      case 14:
+        // The proxy frames the body itself from the request's own length.
+        if (name === 'content-length') continue;
+        break;
+      case 15:
+        if (name === 'x-forwarded-for' && isForwarding) {
+          if (trusted) priorFor = priorFor === '' ? value : `${priorFor}, ${value}`;
+          continue;
+        }
+        break;
+      case 17:
+        if (name === 'x-forwarded-proto' && isForwarding) {
+          if (trusted) priorProto ??= value;
+          continue;
+        }
+        break;
+      case 16:
+        if (name === 'x-forwarded-host' && isForwarding) {
+          if (trusted) priorHost ??= value;
+          continue;
+        }
+        break;
+      case 9:
+        if (name === 'forwarded' && isForwarding) {
+          if (trusted)
+            priorForwarded = priorForwarded === '' ? value : `${priorForwarded}, ${value}`;
+          continue;
+        }
+        break;
+    }
+    if (drop.has(name)) continue;
+    out.push(name, value);
+  }
+  if (isForwarding) {
     const proto = req.conn.tls === null ? 'http' : 'https';
-    if (plan.mode === 'x-forwarded') {
-      const prior = trusted ? req.headers.getAll('x-forwarded-for').join(', ') : '';
-      const priorProto = trusted ? req.headers.get('x-forwarded-proto') : null;
-      const priorHost = trusted ? req.headers.get('x-forwarded-host') : null;
-      for (const name of FORWARDING_FIELDS) headers.delete(name);
-      headers.set('x-forwarded-for', prior === '' ? remote : `${prior}, ${remote}`);
-      headers.set('x-forwarded-proto', priorProto ?? proto);
-      if (priorHost !== null || host !== '') headers.set('x-forwarded-host', priorHost ?? host);
+    if (mode === 'x-forwarded') {
+      out.push('x-forwarded-for', priorFor === '' ? remote : `${priorFor}, ${remote}`);
+      out.push('x-forwarded-proto', priorProto ?? proto);
+      if (priorHost !== null) out.push('x-forwarded-host', priorHost);
+      else if (host !== null && host !== '') out.push('x-forwarded-host', host);
     } else {
-      const prior = trusted ? req.headers.getAll('forwarded').join(', ') : '';
-      for (const name of FORWARDING_FIELDS) headers.delete(name);
       let element = `for=${forwardedNode(remote)};proto=${proto}`;
-      if (host !== '') element += `;host=${forwardedValue(host)}`;
-      headers.set('forwarded', prior === '' ? element : `${prior}, ${element}`);
+      if (host !== null && host !== '') element += `;host=${forwardedValue(host)}`;
+      out.push('forwarded', priorForwarded === '' ? element : `${priorForwarded}, ${element}`);
     }
   }
-  if (plan.via !== null) headers.append('via', `${viaVersion(req.protocol)} ${plan.via}`);
-  return headers;
+  if (plan.via !== null) out.push('via', `${viaVersion(req.protocol)} ${plan.via}`);
+  return Headers.fromTrustedList(out);
+}
+
+/**
+ * The response header section for the client: the backend's fields without the hop-by-hop
+ * ones, plus `Via` when `via` is a pseudonym (validated with the options).
+ */
+export function forwardResponseHeaders(
+  headers: Headers,
+  protocol: string,
+  via: string | null,
+): Headers {
+  const drop = hopByHopFields(headers);
+  const list = headers.toList();
+  const out: string[] = [];
+  for (let i = 0; i < list.length; i += 2) {
+    if (!drop.has(list[i]!)) out.push(list[i]!, list[i + 1]!);
+  }
+  if (via !== null) out.push('via', `${viaVersion(protocol)} ${via}`);
+  return Headers.fromTrustedList(out);
 }
