@@ -1,0 +1,143 @@
+/**
+ * Headless Chromium opens a WebSocket to serve()'s TLS port (issue #14): over HTTP/2 as an
+ * extended CONNECT stream (RFC 8441) when `enableConnectProtocol` is on, and over HTTP/1.1
+ * (101) as the baseline. The handler is the same `upgradeWebSocket` route in every case; the
+ * server side records `req.protocol` of the request that opened the socket. An EventSource on
+ * the same page streams over the same protocol as the page.
+ */
+import { Headers, type Request, sse } from '@rws/core';
+import { upgradeWebSocket } from '@rws/http1/websocket';
+import {
+  createTestCertificates,
+  isChromiumAvailable,
+  launchChromium,
+  type TestCertificates,
+} from '@rws/test-helpers';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServeOptions } from '../src/index.js';
+import { start } from './helpers.js';
+
+const hasChromium = isChromiumAvailable('@rws/server', 'the WebSocket browser test');
+let certs: TestCertificates;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  certs = createTestCertificates({ prefix: 'rws-server-ws-chromium-' });
+  if (hasChromium) browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  certs?.cleanup();
+});
+
+// Page-side code as a string: this package is typed without the DOM library.
+const PAGE_SCRIPT = `new Promise((resolve, reject) => {
+  const ws = new WebSocket('wss://' + location.host + '/ws', ['echo.v1']);
+  ws.binaryType = 'arraybuffer';
+  const got = [];
+  ws.onerror = () => reject(new Error('websocket error'));
+  ws.onopen = () => {
+    ws.send('hello');
+    ws.send('x'.repeat(70000));
+    ws.send(new Uint8Array([1, 2, 3]));
+  };
+  ws.onmessage = (e) => {
+    got.push(typeof e.data === 'string'
+      ? (e.data.length > 100 ? 'long:' + e.data.length : e.data)
+      : Array.from(new Uint8Array(e.data)).join(','));
+    if (got.length === 3) ws.close(4000, 'page done');
+  };
+  ws.onclose = (e) => resolve({ got, code: e.code, protocol: ws.protocol, extensions: ws.extensions });
+})`;
+
+const EVENTS_SCRIPT = `new Promise((resolve, reject) => {
+  const es = new EventSource('/events');
+  const got = [];
+  es.onmessage = (e) => {
+    got.push(e.lastEventId + '=' + e.data);
+    if (got.length === 3) { es.close(); resolve(got); }
+  };
+  setTimeout(() => reject(new Error('no events: ' + got.join('|'))), 10000);
+})`;
+
+/** Serves a page and an echo WebSocket route; returns what the page saw and the server saw. */
+async function roundTrip(options: ServeOptions): Promise<{ page: unknown; server: string[] }> {
+  const serverSaw: string[] = [];
+  const handler = (req: Request) => {
+    if (req.path === '/ws') {
+      const via = req.protocol;
+      return upgradeWebSocket(req, {
+        origin: true,
+        protocols: ['echo.v1'],
+        deflate: true,
+        onOpen: (ws) => serverSaw.push(`open ${via} ${ws.protocol}`),
+        onMessage: (m, ws) =>
+          ws.send(typeof m === 'string' ? `echo:${m}` : new Uint8Array([...m].reverse())),
+        onClose: (info) => serverSaw.push(`close ${info.code}`),
+      });
+    }
+    if (req.path === '/events') {
+      serverSaw.push(`events ${req.protocol}`);
+      return sse(
+        (async function* () {
+          for (let i = 1; i <= 3; i++) yield { id: String(i), data: `tick ${i}` };
+        })(),
+        { keepAliveMs: 0 },
+      );
+    }
+    return {
+      status: 200,
+      headers: new Headers({ 'content-type': 'text/html' }),
+      body: '<!doctype html><title>ws</title>',
+    };
+  };
+  const server = await start(handler, {
+    tlsCertFile: certs.server.certFile,
+    tlsKeyFile: certs.server.keyFile,
+    ...options,
+  });
+  // A fresh context: no HTTP/2 session to this origin survives from another test.
+  const context = await browser!.newContext({ ignoreHTTPSErrors: true });
+  try {
+    const page = await context.newPage();
+    // The page load opens the connection the WebSocket may then share (Chromium only sends
+    // an extended CONNECT on an HTTP/2 session it already has).
+    await page.goto(`https://localhost:${server.address.port}/`);
+    const result = await page.evaluate(PAGE_SCRIPT);
+    await expect.poll(() => serverSaw.length, { timeout: 10_000 }).toBe(2);
+    expect(await page.evaluate(EVENTS_SCRIPT)).toEqual(['1=tick 1', '2=tick 2', '3=tick 3']);
+    return { page: result, server: serverSaw };
+  } finally {
+    await context.close();
+  }
+}
+
+const ECHOED = {
+  got: ['echo:hello', 'long:70005', '3,2,1'],
+  code: 4000,
+  protocol: 'echo.v1',
+  extensions: 'permessage-deflate',
+};
+
+describe.skipIf(!hasChromium)('Chromium WebSocket against serve() over TLS', () => {
+  it('opens the WebSocket over HTTP/2 with extended CONNECT when enableConnectProtocol is on', async () => {
+    const { page, server } = await roundTrip({ enableConnectProtocol: true });
+    expect(page).toEqual(ECHOED);
+    expect(server).toEqual(['open h2 echo.v1', 'close 4000', 'events h2']);
+  }, 60_000);
+
+  it('opens it over HTTP/1.1 (101) on a server without HTTP/2', async () => {
+    const { page, server } = await roundTrip({ http2: false });
+    expect(page).toEqual(ECHOED);
+    expect(server).toEqual(['open http/1.1 echo.v1', 'close 4000', 'events http/1.1']);
+  }, 60_000);
+
+  it('falls back to HTTP/1.1 when HTTP/2 does not advertise extended CONNECT', async () => {
+    const { page, server } = await roundTrip({});
+    expect(page).toEqual(ECHOED);
+    // The page and its event stream stay on HTTP/2; only the WebSocket takes HTTP/1.1.
+    expect(server).toEqual(['open http/1.1 echo.v1', 'close 4000', 'events h2']);
+  }, 60_000);
+});
