@@ -1,17 +1,25 @@
 /**
- * WebSocket benchmark: @rws/http1/websocket against the `ws` package, in one run. Each server
- * runs in a child process (so its RSS is its own); the clients are `ws` clients in this
- * process for both targets. Measures:
- *   - echo: round trips per second and p99 latency with 100 clients, each sending its next
- *     message when the previous echo arrived;
+ * WebSocket benchmark: @rws/http1/websocket against the `ws` package, in one run (issue #14,
+ * `pnpm bench ws`). Each server runs in a child process (so its RSS is its own); the clients
+ * are `ws` clients in this process for both targets. Measures:
+ *   - echo: messages echoed (round trips) per second and p99 latency with 100 clients, each
+ *     sending its next message when the previous echo arrived;
  *   - broadcast: one publish to 1 000 connected clients, repeated; deliveries per second;
  *   - memory: server RSS per idle open socket (1 000 sockets).
- * Not run by the test suite; the README lists its figures once it has been run.
+ * Targets alternate within each round (ws, rws, ws, rws …); the table shows the median over
+ * rounds and rws ÷ ws. Not run by the test suite.
+ *
+ * Environment (all optional): BENCH_DURATION (echo seconds, default 10; also the first
+ * argument), BENCH_WARMUP (echo warm-up seconds, default 2), BENCH_ROUNDS (default 1),
+ * BENCH_CONNECTIONS (echo clients, default 100), BENCH_BROADCAST_CLIENTS (default 1 000),
+ * BENCH_SERVER_CPU (pin the servers with `taskset -c`; the harness sets it and pins this
+ * process to the other CPU).
  *
  *   ulimit -n 20000
+ *   pnpm bench ws
  *   npx pnpm@10.34.8 exec tsx --conditions=@rws/source packages/http1/bench/websocket.ts [seconds]
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer as createNodeServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -70,29 +78,96 @@ if (process.argv[2] === '--server') {
     }
   });
 } else {
-  const seconds = Number(process.argv[2] ?? 10);
-  const rows: string[] = [];
-  for (const target of ['ws', 'rws'] as const) {
-    const child = fork(fileURLToPath(import.meta.url), ['--server', target], {
-      execArgv: ['--import', 'tsx', '--conditions=@rws/source', '--expose-gc'],
-    });
-    try {
-      const [{ port }] = (await once(child, 'message')) as [{ port: number }];
-      const echo = await echoRun(port, 100, seconds);
-      const idle = await memoryRun(child, port, 1000);
-      const deliveries = await broadcastRun(child, port, 1000, 200);
-      rows.push(
-        `| ${target} | ${echo.perSecond.toFixed(0)} | ${echo.p99Ms.toFixed(2)} | ${deliveries.toFixed(0)} | ${(idle / 1024).toFixed(1)} |`,
-      );
-    } finally {
-      child.kill();
+  const seconds = envNumber('BENCH_DURATION', Number(process.argv[2] ?? 10));
+  const warmupSeconds = envNumber('BENCH_WARMUP', 2);
+  const rounds = Math.max(1, Math.round(envNumber('BENCH_ROUNDS', 1)));
+  const echoClients = envNumber('BENCH_CONNECTIONS', 100);
+  const broadcastClients = envNumber('BENCH_BROADCAST_CLIENTS', 1000);
+  const results: Record<Target, RoundResult[]> = { ws: [], rws: [] };
+  for (let round = 1; round <= rounds; round++) {
+    for (const target of ['ws', 'rws'] as const) {
+      console.error(`ws bench: round ${round}/${rounds}, ${target}`);
+      const child = startServer(target);
+      try {
+        const [{ port }] = (await once(child, 'message')) as [{ port: number }];
+        if (warmupSeconds > 0) await echoRun(port, echoClients, warmupSeconds);
+        const echo = await echoRun(port, echoClients, seconds);
+        const idleBytes = await memoryRun(child, port, broadcastClients);
+        const deliveries = await broadcastRun(child, port, broadcastClients, 200);
+        results[target].push({ ...echo, deliveries, idleBytes });
+      } finally {
+        child.kill();
+        await once(child, 'exit');
+      }
     }
   }
+  const ws = fold(results.ws);
+  const rws = fold(results.rws);
+  const row = (name: string, r: RoundResult) =>
+    `| ${name} | ${r.perSecond.toFixed(0)} | ${r.p99Ms.toFixed(2)} | ${r.deliveries.toFixed(0)} | ${(r.idleBytes / 1024).toFixed(1)} |`;
+  const ratio = (x: number, y: number) => `${(x / y).toFixed(2)}x`;
   console.log(
-    '| server | echo round trips/s (100 clients) | echo p99 ms | broadcast deliveries/s (1 000 clients) | KiB per idle socket |',
+    `| server | echo messages/s (${echoClients} clients) | echo p99 ms | broadcast deliveries/s (${broadcastClients} clients) | KiB per idle socket |`,
   );
   console.log('| --- | --- | --- | --- | --- |');
-  for (const r of rows) console.log(r);
+  console.log(row('ws', ws));
+  console.log(row('rws', rws));
+  console.log(
+    `| rws ÷ ws | ${ratio(rws.perSecond, ws.perSecond)} | ${ratio(rws.p99Ms, ws.p99Ms)} | ${ratio(rws.deliveries, ws.deliveries)} | ${ratio(rws.idleBytes, ws.idleBytes)} |`,
+  );
+  console.log(
+    `\n${rounds} round(s), echo ${seconds} s after ${warmupSeconds} s warm-up, Node ${process.version}; medians over rounds.`,
+  );
+}
+
+interface RoundResult {
+  perSecond: number;
+  p99Ms: number;
+  deliveries: number;
+  idleBytes: number;
+}
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`${name} must be a non-negative number, got ${raw}`);
+  return n;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? Number.NaN)
+    : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
+}
+
+function fold(rounds: RoundResult[]): RoundResult {
+  return {
+    perSecond: median(rounds.map((r) => r.perSecond)),
+    p99Ms: median(rounds.map((r) => r.p99Ms)),
+    deliveries: median(rounds.map((r) => r.deliveries)),
+    idleBytes: median(rounds.map((r) => r.idleBytes)),
+  };
+}
+
+/**
+ * Starts a server child with an IPC channel. The child gets this process's loader flags (tsx
+ * and the source condition, however this script was started) and, with BENCH_SERVER_CPU,
+ * runs under `taskset` so server and clients never share a CPU.
+ */
+function startServer(target: Target): ChildProcess {
+  const script = fileURLToPath(import.meta.url);
+  const nodeArgs = [...process.execArgv, '--expose-gc'];
+  const cpu = process.env['BENCH_SERVER_CPU'];
+  if (cpu === undefined || cpu === '') {
+    return fork(script, ['--server', target], { execArgv: nodeArgs });
+  }
+  return spawn('taskset', ['-c', cpu, process.execPath, ...nodeArgs, script, '--server', target], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 async function connectMany(port: number, path: string, n: number): Promise<WsClient[]> {

@@ -17,4 +17,5 @@ export const SUITES: Readonly<Record<string, () => Promise<SuiteModule>>> = {
   h2: () => import('./h2.js'),
   storage: () => import('./storage.js'),
   mcp: () => import('./mcp.js'),
+  ws: () => import('./ws.js'),
 };
