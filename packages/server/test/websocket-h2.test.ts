@@ -1,12 +1,18 @@
 /**
- * Headless Chromium opens a WebSocket to serve()'s TLS port (issue #14): over HTTP/2 as an
+ * WebSocket over serve()'s HTTP/2 (issue #14). node:http2 as the peer checks what
+ * `enableConnectProtocol` changes on the wire: SETTINGS_ENABLE_CONNECT_PROTOCOL, and an
+ * extended CONNECT stream carrying WebSocket frames to an `upgradeWebSocket` route.
+ *
+ * Headless Chromium opens a WebSocket to serve()'s TLS port: over HTTP/2 as an
  * extended CONNECT stream (RFC 8441) when `enableConnectProtocol` is on, and over HTTP/1.1
  * (101) as the baseline. The handler is the same `upgradeWebSocket` route in every case; the
  * server side records `req.protocol` of the request that opened the socket. An EventSource on
  * the same page streams over the same protocol as the page.
  */
+import { once } from 'node:events';
+import { type ClientHttp2Session, connect, type IncomingHttpHeaders } from 'node:http2';
 import { Headers, type Request, sse } from '@rws/core';
-import { upgradeWebSocket } from '@rws/http1/websocket';
+import { encodeFrame, FrameParser, OPCODE, upgradeWebSocket } from '@rws/http1/websocket';
 import {
   createTestCertificates,
   isChromiumAvailable,
@@ -14,7 +20,7 @@ import {
   type TestCertificates,
 } from '@rws/test-helpers';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ServeOptions } from '../src/index.js';
 import { start } from './helpers.js';
 
@@ -113,6 +119,86 @@ async function roundTrip(options: ServeOptions): Promise<{ page: unknown; server
     await context.close();
   }
 }
+
+/** An h2c session to `port` that has received the server's SETTINGS. */
+async function h2cSession(port: number): Promise<ClientHttp2Session> {
+  const session = connect(`http://127.0.0.1:${port}`);
+  session.on('error', () => {});
+  onTestFinished(() => {
+    session.destroy();
+  });
+  await once(session, 'remoteSettings');
+  return session;
+}
+
+const echoRoute = (req: Request) =>
+  upgradeWebSocket(req, {
+    onMessage: (m, ws) => ws.send(typeof m === 'string' ? `echo:${m}` : m),
+  });
+
+describe('extended CONNECT on serve() (node:http2 peer)', () => {
+  it('with enableConnectProtocol, advertises it and carries a WebSocket on a stream', async () => {
+    const seen: string[] = [];
+    const server = await start(
+      (req) => {
+        seen.push(`${req.method} ${req.protocol} ${req.upgrade?.kind}:${req.upgrade?.protocol}`);
+        return echoRoute(req);
+      },
+      { h2c: true, enableConnectProtocol: true },
+    );
+    const session = await h2cSession(server.address.port);
+    expect(session.remoteSettings.enableConnectProtocol).toBe(true);
+    const stream = session.request(
+      {
+        ':method': 'CONNECT',
+        ':protocol': 'websocket',
+        ':scheme': 'http',
+        ':path': '/ws',
+        'sec-websocket-version': '13',
+      },
+      { endStream: false },
+    );
+    const [headers] = (await once(stream, 'response')) as [IncomingHttpHeaders];
+    // RFC 8441 §5: 200, and no Sec-WebSocket-Accept (there is no key to answer).
+    expect(headers[':status']).toBe(200);
+    expect(headers['sec-websocket-accept']).toBeUndefined();
+    stream.write(encodeFrame(OPCODE.TEXT, Buffer.from('over h2'), { mask: true }));
+    const parser = new FrameParser({ expectMasked: false, maxFrameBytes: 1024, allowRsv1: false });
+    const frames = [];
+    // DATA may split a frame anywhere: feed chunks until the echo is whole.
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      frames.push(...parser.push(chunk));
+      if (frames.length > 0) break;
+    }
+    expect(frames.map((f) => [f.opcode, Buffer.from(f.payload).toString()])).toEqual([
+      [OPCODE.TEXT, 'echo:over h2'],
+    ]);
+    expect(seen).toEqual(['CONNECT h2 connect:websocket']);
+  });
+
+  it('without it, sends no such setting and refuses :protocol with a stream error', async () => {
+    let calls = 0;
+    const server = await start(
+      (req) => {
+        calls++;
+        return echoRoute(req);
+      },
+      { h2c: true },
+    );
+    const session = await h2cSession(server.address.port);
+    expect(session.remoteSettings.enableConnectProtocol).toBeFalsy();
+    const stream = session.request(
+      { ':method': 'CONNECT', ':protocol': 'websocket', ':scheme': 'http', ':path': '/ws' },
+      { endStream: false },
+    );
+    stream.on('error', () => {});
+    await new Promise((resolve) => stream.once('close', resolve));
+    // RFC 8441 §3 and RFC 9113 §8.1.1: an unknown pseudo-header is a malformed request, reset
+    // with PROTOCOL_ERROR before any handler runs.
+    expect(stream.rstCode).toBe(1);
+    expect(calls).toBe(0);
+  });
+});
 
 const ECHOED = {
   got: ['echo:hello', 'long:70005', '3,2,1'],
