@@ -5,14 +5,16 @@
  *
  * Headless Chromium opens a WebSocket to serve()'s TLS port: over HTTP/2 as an
  * extended CONNECT stream (RFC 8441) when `enableConnectProtocol` is on, and over HTTP/1.1
- * (101) as the baseline. The handler is the same `upgradeWebSocket` route in every case; the
- * server side records `req.protocol` of the request that opened the socket. An EventSource on
- * the same page streams over the same protocol as the page.
+ * (101) as the baseline. The route is the same `app.get()` + `upgradeWebSocket` in every case
+ * (the router takes an extended CONNECT to the GET route); the server side records
+ * `req.protocol` of the request that opened the socket. An EventSource on the same page
+ * streams over the same protocol as the page.
  */
 import { once } from 'node:events';
 import { type ClientHttp2Session, connect, type IncomingHttpHeaders } from 'node:http2';
-import { Headers, type Request, sse } from '@rws/core';
+import { html, type Request, sse } from '@rws/core';
 import { encodeFrame, FrameParser, OPCODE, upgradeWebSocket } from '@rws/http1/websocket';
+import { createApp } from '@rws/router';
 import {
   createTestCertificates,
   isChromiumAvailable,
@@ -68,38 +70,36 @@ const EVENTS_SCRIPT = `new Promise((resolve, reject) => {
   setTimeout(() => reject(new Error('no events: ' + got.join('|'))), 10000);
 })`;
 
-/** Serves a page and an echo WebSocket route; returns what the page saw and the server saw. */
+/**
+ * Serves a page, an echo WebSocket route and an event stream from an App (`app.get` routes, as
+ * an application writes them); returns what the page saw and the server saw.
+ */
 async function roundTrip(options: ServeOptions): Promise<{ page: unknown; server: string[] }> {
   const serverSaw: string[] = [];
-  const handler = (req: Request) => {
-    if (req.path === '/ws') {
-      const via = req.protocol;
-      return upgradeWebSocket(req, {
-        origin: true,
-        protocols: ['echo.v1'],
-        deflate: true,
-        onOpen: (ws) => serverSaw.push(`open ${via} ${ws.protocol}`),
-        onMessage: (m, ws) =>
-          ws.send(typeof m === 'string' ? `echo:${m}` : new Uint8Array([...m].reverse())),
-        onClose: (info) => serverSaw.push(`close ${info.code}`),
-      });
-    }
-    if (req.path === '/events') {
-      serverSaw.push(`events ${req.protocol}`);
-      return sse(
-        (async function* () {
-          for (let i = 1; i <= 3; i++) yield { id: String(i), data: `tick ${i}` };
-        })(),
-        { keepAliveMs: 0 },
-      );
-    }
-    return {
-      status: 200,
-      headers: new Headers({ 'content-type': 'text/html' }),
-      body: '<!doctype html><title>ws</title>',
-    };
-  };
-  const server = await start(handler, {
+  const app = createApp();
+  app.get('/ws', (req) => {
+    const via = req.protocol;
+    return upgradeWebSocket(req, {
+      origin: true,
+      protocols: ['echo.v1'],
+      deflate: true,
+      onOpen: (ws) => serverSaw.push(`open ${via} ${ws.protocol}`),
+      onMessage: (m, ws) =>
+        ws.send(typeof m === 'string' ? `echo:${m}` : new Uint8Array([...m].reverse())),
+      onClose: (info) => serverSaw.push(`close ${info.code}`),
+    });
+  });
+  app.get('/events', (req) => {
+    serverSaw.push(`events ${req.protocol}`);
+    return sse(
+      (async function* () {
+        for (let i = 1; i <= 3; i++) yield { id: String(i), data: `tick ${i}` };
+      })(),
+      { keepAliveMs: 0 },
+    );
+  });
+  app.get('/', () => html('<!doctype html><title>ws</title>'));
+  const server = await start(app, {
     tlsCertFile: certs.server.certFile,
     tlsKeyFile: certs.server.keyFile,
     ...options,
