@@ -5,7 +5,7 @@
  *   - echo: messages echoed (round trips) per second and p99 latency with 100 clients, each
  *     sending its next message when the previous echo arrived;
  *   - broadcast: one publish to 1 000 connected clients, repeated; deliveries per second;
- *   - memory: server RSS per idle open socket (1 000 sockets).
+ *   - memory: server RSS and JS heap (after GC) per idle open socket (1 000 sockets).
  * Targets alternate within each round (ws, rws, ws, rws …); the table shows the median over
  * rounds and rws ÷ ws. Not run by the test suite.
  *
@@ -29,7 +29,8 @@ import { createTopic, upgradeWebSocket } from '../src/websocket/index.js';
 
 type Target = 'rws' | 'ws';
 type ToChild = { kind: 'mem' } | { kind: 'broadcast'; count: number };
-type FromChild = { port: number } | { rss: number } | { broadcastDone: true };
+type Memory = { rss: number; heap: number };
+type FromChild = { port: number } | Memory | { broadcastDone: true };
 
 const PAYLOAD = 'x'.repeat(64);
 
@@ -69,7 +70,8 @@ if (process.argv[2] === '--server') {
   process.on('message', (msg: ToChild) => {
     if (msg.kind === 'mem') {
       globalThis.gc?.();
-      process.send?.({ rss: process.memoryUsage().rss } satisfies FromChild);
+      const { rss, heapUsed } = process.memoryUsage();
+      process.send?.({ rss, heap: heapUsed } satisfies FromChild);
     } else {
       void (async () => {
         for (let i = 0; i < msg.count; i++) await broadcast(`${i}:${PAYLOAD}`);
@@ -92,9 +94,14 @@ if (process.argv[2] === '--server') {
         const [{ port }] = (await once(child, 'message')) as [{ port: number }];
         if (warmupSeconds > 0) await echoRun(port, echoClients, warmupSeconds);
         const echo = await echoRun(port, echoClients, seconds);
-        const idleBytes = await memoryRun(child, port, broadcastClients);
+        const idle = await memoryRun(child, port, broadcastClients);
         const deliveries = await broadcastRun(child, port, broadcastClients, 200);
-        results[target].push({ ...echo, deliveries, idleBytes });
+        results[target].push({
+          ...echo,
+          deliveries,
+          idleBytes: idle.rss,
+          idleHeapBytes: idle.heap,
+        });
       } finally {
         child.kill();
         await once(child, 'exit');
@@ -104,16 +111,16 @@ if (process.argv[2] === '--server') {
   const ws = fold(results.ws);
   const rws = fold(results.rws);
   const row = (name: string, r: RoundResult) =>
-    `| ${name} | ${r.perSecond.toFixed(0)} | ${r.p99Ms.toFixed(2)} | ${r.deliveries.toFixed(0)} | ${(r.idleBytes / 1024).toFixed(1)} |`;
+    `| ${name} | ${r.perSecond.toFixed(0)} | ${r.p99Ms.toFixed(2)} | ${r.deliveries.toFixed(0)} | ${(r.idleBytes / 1024).toFixed(1)} | ${(r.idleHeapBytes / 1024).toFixed(1)} |`;
   const ratio = (x: number, y: number) => `${(x / y).toFixed(2)}x`;
   console.log(
-    `| server | echo messages/s (${echoClients} clients) | echo p99 ms | broadcast deliveries/s (${broadcastClients} clients) | KiB per idle socket |`,
+    `| server | echo messages/s (${echoClients} clients) | echo p99 ms | broadcast deliveries/s (${broadcastClients} clients) | RSS KiB per idle socket | JS heap KiB per idle socket |`,
   );
-  console.log('| --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
   console.log(row('ws', ws));
   console.log(row('rws', rws));
   console.log(
-    `| rws ÷ ws | ${ratio(rws.perSecond, ws.perSecond)} | ${ratio(rws.p99Ms, ws.p99Ms)} | ${ratio(rws.deliveries, ws.deliveries)} | ${ratio(rws.idleBytes, ws.idleBytes)} |`,
+    `| rws ÷ ws | ${ratio(rws.perSecond, ws.perSecond)} | ${ratio(rws.p99Ms, ws.p99Ms)} | ${ratio(rws.deliveries, ws.deliveries)} | ${ratio(rws.idleBytes, ws.idleBytes)} | ${ratio(rws.idleHeapBytes, ws.idleHeapBytes)} |`,
   );
   console.log(
     `\n${rounds} round(s), echo ${seconds} s after ${warmupSeconds} s warm-up, Node ${process.version}; medians over rounds.`,
@@ -125,6 +132,7 @@ interface RoundResult {
   p99Ms: number;
   deliveries: number;
   idleBytes: number;
+  idleHeapBytes: number;
 }
 
 function envNumber(name: string, fallback: number): number {
@@ -150,6 +158,7 @@ function fold(rounds: RoundResult[]): RoundResult {
     p99Ms: median(rounds.map((r) => r.p99Ms)),
     deliveries: median(rounds.map((r) => r.deliveries)),
     idleBytes: median(rounds.map((r) => r.idleBytes)),
+    idleHeapBytes: median(rounds.map((r) => r.idleHeapBytes)),
   };
 }
 
@@ -211,18 +220,22 @@ async function echoRun(
   };
 }
 
-async function memoryRun(child: ChildProcess, port: number, n: number): Promise<number> {
-  const rss = async (): Promise<number> => {
+/**
+ * Server memory per idle open socket: RSS (all of it, native buffers included) and the JS heap
+ * after a forced GC, which is steadier than RSS on a busy machine.
+ */
+async function memoryRun(child: ChildProcess, port: number, n: number): Promise<Memory> {
+  const measure = async (): Promise<Memory> => {
     child.send({ kind: 'mem' } satisfies ToChild);
-    const [msg] = (await once(child, 'message')) as [{ rss: number }];
-    return msg.rss;
+    const [msg] = (await once(child, 'message')) as [Memory];
+    return msg;
   };
-  const before = await rss();
+  const before = await measure();
   const clients = await connectMany(port, '/idle', n);
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const after = await rss();
+  const after = await measure();
   for (const c of clients) c.terminate();
-  return (after - before) / n;
+  return { rss: (after.rss - before.rss) / n, heap: (after.heap - before.heap) / n };
 }
 
 async function broadcastRun(
