@@ -13,7 +13,13 @@
 import { once } from 'node:events';
 import { type ClientHttp2Session, connect, type IncomingHttpHeaders } from 'node:http2';
 import { html, type Request, sse } from '@rws/core';
-import { encodeFrame, FrameParser, OPCODE, upgradeWebSocket } from '@rws/http1/websocket';
+import {
+  encodeFrame,
+  type Frame,
+  FrameParser,
+  OPCODE,
+  upgradeWebSocket,
+} from '@rws/http1/websocket';
 import { createApp } from '@rws/router';
 import {
   createTestCertificates,
@@ -137,12 +143,15 @@ const echoRoute = (req: Request) =>
   });
 
 describe('extended CONNECT on serve() (node:http2 peer)', () => {
-  it('with enableConnectProtocol, advertises it and carries a WebSocket on a stream', async () => {
+  it('with enableConnectProtocol, advertises it, carries a WebSocket on a stream, closes it 1001 on shutdown', async () => {
     const seen: string[] = [];
     const server = await start(
       (req) => {
         seen.push(`${req.method} ${req.protocol} ${req.upgrade?.kind}:${req.upgrade?.protocol}`);
-        return echoRoute(req);
+        return upgradeWebSocket(req, {
+          onMessage: (m, ws) => ws.send(`echo:${String(m)}`),
+          onClose: (info) => seen.push(`close ${info.code} ${info.wasClean}`),
+        });
       },
       { h2c: true, enableConnectProtocol: true },
     );
@@ -162,18 +171,32 @@ describe('extended CONNECT on serve() (node:http2 peer)', () => {
     // RFC 8441 §5: 200, and no Sec-WebSocket-Accept (there is no key to answer).
     expect(headers[':status']).toBe(200);
     expect(headers['sec-websocket-accept']).toBeUndefined();
-    stream.write(encodeFrame(OPCODE.TEXT, Buffer.from('over h2'), { mask: true }));
     const parser = new FrameParser({ expectMasked: false, maxFrameBytes: 1024, allowRsv1: false });
-    const frames = [];
-    // DATA may split a frame anywhere: feed chunks until the echo is whole.
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const frames: Frame[] = [];
+    let wake = (): void => {};
+    // DATA may split a frame anywhere: the parser keeps the rest until a frame is whole.
+    stream.on('data', (chunk: Buffer) => {
       frames.push(...parser.push(chunk));
-      if (frames.length > 0) break;
-    }
-    expect(frames.map((f) => [f.opcode, Buffer.from(f.payload).toString()])).toEqual([
-      [OPCODE.TEXT, 'echo:over h2'],
+      wake();
+    });
+    const nextFrame = async (): Promise<Frame> => {
+      while (frames.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      return frames.shift()!;
+    };
+    stream.write(encodeFrame(OPCODE.TEXT, Buffer.from('over h2'), { mask: true }));
+    const echo = await nextFrame();
+    expect([echo.opcode, Buffer.from(echo.payload).toString()]).toEqual([
+      OPCODE.TEXT,
+      'echo:over h2',
     ]);
-    expect(seen).toEqual(['CONNECT h2 connect:websocket']);
+    // Shutdown closes the WebSocket on the h2 stream with 1001 instead of waiting out graceMs.
+    const closing = server.close({ graceMs: 60_000 });
+    const close = await nextFrame();
+    expect(close.opcode).toBe(OPCODE.CLOSE);
+    expect(Buffer.from(close.payload).readUInt16BE(0)).toBe(1001);
+    stream.end(encodeFrame(OPCODE.CLOSE, close.payload.subarray(0, 2), { mask: true }));
+    await closing;
+    expect(seen).toEqual(['CONNECT h2 connect:websocket', 'close 1001 true']);
   });
 
   it('without it, sends no such setting and refuses :protocol with a stream error', async () => {
