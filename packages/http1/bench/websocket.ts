@@ -3,7 +3,8 @@
  * `pnpm bench ws`). Each server runs in a child process (so its RSS is its own); the clients
  * are `ws` clients in this process for both targets. Measures:
  *   - echo: messages echoed (round trips) per second and p99 latency with 100 clients, each
- *     sending its next message when the previous echo arrived;
+ *     sending its next message when the previous echo arrived, and the server's CPU time per
+ *     echoed message (the 100 handshakes included);
  *   - broadcast: one publish to 1 000 connected clients, repeated; deliveries per second;
  *   - memory: server RSS and JS heap (after GC) per idle open socket (1 000 sockets).
  * Targets alternate within each round (ws, rws, ws, rws …); the table shows the median over
@@ -28,9 +29,9 @@ import { createServer } from '../src/index.js';
 import { createTopic, upgradeWebSocket } from '../src/websocket/index.js';
 
 type Target = 'rws' | 'ws';
-type ToChild = { kind: 'mem' } | { kind: 'broadcast'; count: number };
+type ToChild = { kind: 'mem' } | { kind: 'cpu' } | { kind: 'broadcast'; count: number };
 type Memory = { rss: number; heap: number };
-type FromChild = { port: number } | Memory | { broadcastDone: true };
+type FromChild = { port: number } | Memory | { cpuUs: number } | { broadcastDone: true };
 
 const PAYLOAD = 'x'.repeat(64);
 
@@ -72,6 +73,9 @@ if (process.argv[2] === '--server') {
       globalThis.gc?.();
       const { rss, heapUsed } = process.memoryUsage();
       process.send?.({ rss, heap: heapUsed } satisfies FromChild);
+    } else if (msg.kind === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ cpuUs: user + system } satisfies FromChild);
     } else {
       void (async () => {
         for (let i = 0; i < msg.count; i++) await broadcast(`${i}:${PAYLOAD}`);
@@ -93,11 +97,14 @@ if (process.argv[2] === '--server') {
       try {
         const [{ port }] = (await once(child, 'message')) as [{ port: number }];
         if (warmupSeconds > 0) await echoRun(port, echoClients, warmupSeconds);
+        const cpuBefore = await serverCpuUs(child);
         const echo = await echoRun(port, echoClients, seconds);
+        const cpuUsPerMessage = ((await serverCpuUs(child)) - cpuBefore) / echo.messages;
         const idle = await memoryRun(child, port, broadcastClients);
         const deliveries = await broadcastRun(child, port, broadcastClients, 200);
         results[target].push({
           ...echo,
+          cpuUsPerMessage,
           deliveries,
           idleBytes: idle.rss,
           idleHeapBytes: idle.heap,
@@ -111,16 +118,16 @@ if (process.argv[2] === '--server') {
   const ws = fold(results.ws);
   const rws = fold(results.rws);
   const row = (name: string, r: RoundResult) =>
-    `| ${name} | ${r.perSecond.toFixed(0)} | ${r.p99Ms.toFixed(2)} | ${r.deliveries.toFixed(0)} | ${(r.idleBytes / 1024).toFixed(1)} | ${(r.idleHeapBytes / 1024).toFixed(1)} |`;
+    `| ${name} | ${r.perSecond.toFixed(0)} | ${r.p99Ms.toFixed(2)} | ${r.cpuUsPerMessage.toFixed(1)} | ${r.deliveries.toFixed(0)} | ${(r.idleBytes / 1024).toFixed(1)} | ${(r.idleHeapBytes / 1024).toFixed(1)} |`;
   const ratio = (x: number, y: number) => `${(x / y).toFixed(2)}x`;
   console.log(
-    `| server | echo messages/s (${echoClients} clients) | echo p99 ms | broadcast deliveries/s (${broadcastClients} clients) | RSS KiB per idle socket | JS heap KiB per idle socket |`,
+    `| server | echo messages/s (${echoClients} clients) | echo p99 ms | server CPU µs per echo | broadcast deliveries/s (${broadcastClients} clients) | RSS KiB per idle socket | JS heap KiB per idle socket |`,
   );
-  console.log('| --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
   console.log(row('ws', ws));
   console.log(row('rws', rws));
   console.log(
-    `| rws ÷ ws | ${ratio(rws.perSecond, ws.perSecond)} | ${ratio(rws.p99Ms, ws.p99Ms)} | ${ratio(rws.deliveries, ws.deliveries)} | ${ratio(rws.idleBytes, ws.idleBytes)} | ${ratio(rws.idleHeapBytes, ws.idleHeapBytes)} |`,
+    `| rws ÷ ws | ${ratio(rws.perSecond, ws.perSecond)} | ${ratio(rws.p99Ms, ws.p99Ms)} | ${ratio(rws.cpuUsPerMessage, ws.cpuUsPerMessage)} | ${ratio(rws.deliveries, ws.deliveries)} | ${ratio(rws.idleBytes, ws.idleBytes)} | ${ratio(rws.idleHeapBytes, ws.idleHeapBytes)} |`,
   );
   console.log(
     `\n${rounds} round(s), echo ${seconds} s after ${warmupSeconds} s warm-up, Node ${process.version}; medians over rounds.`,
@@ -130,6 +137,7 @@ if (process.argv[2] === '--server') {
 interface RoundResult {
   perSecond: number;
   p99Ms: number;
+  cpuUsPerMessage: number;
   deliveries: number;
   idleBytes: number;
   idleHeapBytes: number;
@@ -156,6 +164,7 @@ function fold(rounds: RoundResult[]): RoundResult {
   return {
     perSecond: median(rounds.map((r) => r.perSecond)),
     p99Ms: median(rounds.map((r) => r.p99Ms)),
+    cpuUsPerMessage: median(rounds.map((r) => r.cpuUsPerMessage)),
     deliveries: median(rounds.map((r) => r.deliveries)),
     idleBytes: median(rounds.map((r) => r.idleBytes)),
     idleHeapBytes: median(rounds.map((r) => r.idleHeapBytes)),
@@ -196,7 +205,7 @@ async function echoRun(
   port: number,
   n: number,
   seconds: number,
-): Promise<{ perSecond: number; p99Ms: number }> {
+): Promise<{ perSecond: number; p99Ms: number; messages: number }> {
   const clients = await connectMany(port, '/echo', n);
   const latencies: number[] = [];
   let isRunning = true;
@@ -216,8 +225,20 @@ async function echoRun(
   latencies.sort((a, b) => a - b);
   return {
     perSecond: latencies.length / seconds,
+    messages: latencies.length,
     p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? Number.NaN,
   };
+}
+
+/**
+ * The server's CPU time so far (user + system, µs). Per echoed message it is a cost that a
+ * busy machine skews less than messages per second; it still falls as the rate rises (more
+ * messages per event-loop wake-up), so compare it between runs at similar rates.
+ */
+async function serverCpuUs(child: ChildProcess): Promise<number> {
+  child.send({ kind: 'cpu' } satisfies ToChild);
+  const [msg] = (await once(child, 'message')) as [{ cpuUs: number }];
+  return msg.cpuUs;
 }
 
 /**
