@@ -6,7 +6,9 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { connect as connectH2, type IncomingHttpHeaders } from 'node:http2';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { dirname, resolve } from 'node:path';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
@@ -42,6 +44,7 @@ const NAMES = [
   'reverse-proxy',
   'orm-users-api',
   'websocket-chat',
+  'websocket-h2',
   'mcp-server',
   'mcp-interactive',
   'mcp-gateway',
@@ -53,11 +56,12 @@ const NAMES = [
 ] as const;
 type Name = (typeof NAMES)[number];
 
-// tls-sni makes its certificates with the openssl command. Without it that example is skipped
-// with a visible reason, except in CI, where a missing tool is a failure.
+// tls-sni and websocket-h2 make their certificates with the openssl command. Without it those
+// examples are skipped with a visible reason, except in CI, where a missing tool is a failure.
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 const skipTls = !hasOpenssl && process.env['CI'] !== 'true';
-const TO_START = NAMES.filter((n) => n !== 'tls-sni' || !skipTls);
+const NEEDS_OPENSSL: readonly Name[] = ['tls-sni', 'websocket-h2'];
+const TO_START = NAMES.filter((n) => !NEEDS_OPENSSL.includes(n) || !skipTls);
 
 function start(name: Name): Promise<Example> {
   const child = spawn(
@@ -345,6 +349,45 @@ describe('examples', () => {
       expect(result.cn).toBe('api.localhost');
       expect(result.hsts).toBe('max-age=300');
       expect(JSON.parse(result.body)).toMatchObject({ sni: 'api.localhost', alpn: 'http/1.1' });
+    },
+  );
+
+  test.skipIf(skipTls)(
+    'websocket-h2: a WebSocket on an HTTP/2 stream (extended CONNECT) echoes (needs openssl)',
+    async () => {
+      const example = ex('websocket-h2');
+      const session = connectH2(example.url.replace('localhost', '127.0.0.1'), {
+        rejectUnauthorized: false, // self-signed, made by the example at start-up
+      });
+      session.on('error', () => {});
+      try {
+        await once(session, 'remoteSettings');
+        expect(session.remoteSettings.enableConnectProtocol).toBe(true);
+        const stream = session.request(
+          {
+            ':method': 'CONNECT',
+            ':protocol': 'websocket',
+            ':scheme': 'https',
+            ':path': '/echo',
+            'sec-websocket-version': '13',
+          },
+          { endStream: false },
+        );
+        const [headers] = (await once(stream, 'response')) as [IncomingHttpHeaders];
+        expect(headers[':status']).toBe(200);
+        // A masked text frame "hi" (FIN, opcode 1, mask bit, length 2) with an all-zero key,
+        // which leaves the payload as it is; the server's echo comes back unmasked.
+        stream.write(Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0x68, 0x69]));
+        let echoed = Buffer.alloc(0);
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          echoed = Buffer.concat([echoed, chunk]);
+          if (echoed.length >= 4) break;
+        }
+        expect([...echoed.subarray(0, 4)]).toEqual([0x81, 0x02, 0x68, 0x69]);
+        await example.waitFor('CONNECT /echo h2');
+      } finally {
+        session.destroy();
+      }
     },
   );
 

@@ -1,17 +1,26 @@
 /**
- * WebSocket benchmark: @rws/http1/websocket against the `ws` package, in one run. Each server
- * runs in a child process (so its RSS is its own); the clients are `ws` clients in this
- * process for both targets. Measures:
- *   - echo: round trips per second and p99 latency with 100 clients, each sending its next
- *     message when the previous echo arrived;
+ * WebSocket benchmark: @rws/http1/websocket against the `ws` package, in one run (issue #14,
+ * `pnpm bench ws`). Each server runs in a child process (so its RSS is its own); the clients
+ * are `ws` clients in this process for both targets. Measures:
+ *   - echo: messages echoed (round trips) per second and p99 latency with 100 clients, each
+ *     sending its next message when the previous echo arrived, and the server's CPU time per
+ *     echoed message (the 100 handshakes included);
  *   - broadcast: one publish to 1 000 connected clients, repeated; deliveries per second;
- *   - memory: server RSS per idle open socket (1 000 sockets).
- * Not run by the test suite; the README lists its figures once it has been run.
+ *   - memory: server RSS and JS heap (after GC) per idle open socket (1 000 sockets).
+ * Targets alternate within each round (ws, rws, ws, rws …); the table shows the median over
+ * rounds and rws ÷ ws. Not run by the test suite.
+ *
+ * Environment (all optional): BENCH_DURATION (echo seconds, default 10; also the first
+ * argument), BENCH_WARMUP (echo warm-up seconds, default 2), BENCH_ROUNDS (default 1),
+ * BENCH_CONNECTIONS (echo clients, default 100), BENCH_BROADCAST_CLIENTS (default 1 000),
+ * BENCH_SERVER_CPU (pin the servers with `taskset -c`; the harness sets it and pins this
+ * process to the other CPU).
  *
  *   ulimit -n 20000
+ *   pnpm bench ws
  *   npx pnpm@10.34.8 exec tsx --conditions=@rws/source packages/http1/bench/websocket.ts [seconds]
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer as createNodeServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +29,9 @@ import { createServer } from '../src/index.js';
 import { createTopic, upgradeWebSocket } from '../src/websocket/index.js';
 
 type Target = 'rws' | 'ws';
-type ToChild = { kind: 'mem' } | { kind: 'broadcast'; count: number };
-type FromChild = { port: number } | { rss: number } | { broadcastDone: true };
+type ToChild = { kind: 'mem' } | { kind: 'cpu' } | { kind: 'broadcast'; count: number };
+type Memory = { rss: number; heap: number };
+type FromChild = { port: number } | Memory | { cpuUs: number } | { broadcastDone: true };
 
 const PAYLOAD = 'x'.repeat(64);
 
@@ -61,7 +71,11 @@ if (process.argv[2] === '--server') {
   process.on('message', (msg: ToChild) => {
     if (msg.kind === 'mem') {
       globalThis.gc?.();
-      process.send?.({ rss: process.memoryUsage().rss } satisfies FromChild);
+      const { rss, heapUsed } = process.memoryUsage();
+      process.send?.({ rss, heap: heapUsed } satisfies FromChild);
+    } else if (msg.kind === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ cpuUs: user + system } satisfies FromChild);
     } else {
       void (async () => {
         for (let i = 0; i < msg.count; i++) await broadcast(`${i}:${PAYLOAD}`);
@@ -70,29 +84,108 @@ if (process.argv[2] === '--server') {
     }
   });
 } else {
-  const seconds = Number(process.argv[2] ?? 10);
-  const rows: string[] = [];
-  for (const target of ['ws', 'rws'] as const) {
-    const child = fork(fileURLToPath(import.meta.url), ['--server', target], {
-      execArgv: ['--import', 'tsx', '--conditions=@rws/source', '--expose-gc'],
-    });
-    try {
-      const [{ port }] = (await once(child, 'message')) as [{ port: number }];
-      const echo = await echoRun(port, 100, seconds);
-      const idle = await memoryRun(child, port, 1000);
-      const deliveries = await broadcastRun(child, port, 1000, 200);
-      rows.push(
-        `| ${target} | ${echo.perSecond.toFixed(0)} | ${echo.p99Ms.toFixed(2)} | ${deliveries.toFixed(0)} | ${(idle / 1024).toFixed(1)} |`,
-      );
-    } finally {
-      child.kill();
+  const seconds = envNumber('BENCH_DURATION', Number(process.argv[2] ?? 10));
+  const warmupSeconds = envNumber('BENCH_WARMUP', 2);
+  const rounds = Math.max(1, Math.round(envNumber('BENCH_ROUNDS', 1)));
+  const echoClients = envNumber('BENCH_CONNECTIONS', 100);
+  const broadcastClients = envNumber('BENCH_BROADCAST_CLIENTS', 1000);
+  const results: Record<Target, RoundResult[]> = { ws: [], rws: [] };
+  for (let round = 1; round <= rounds; round++) {
+    for (const target of ['ws', 'rws'] as const) {
+      console.error(`ws bench: round ${round}/${rounds}, ${target}`);
+      const child = startServer(target);
+      try {
+        const [{ port }] = (await once(child, 'message')) as [{ port: number }];
+        if (warmupSeconds > 0) await echoRun(port, echoClients, warmupSeconds);
+        const cpuBefore = await serverCpuUs(child);
+        const echo = await echoRun(port, echoClients, seconds);
+        const cpuUsPerMessage = ((await serverCpuUs(child)) - cpuBefore) / echo.messages;
+        const idle = await memoryRun(child, port, broadcastClients);
+        const deliveries = await broadcastRun(child, port, broadcastClients, 200);
+        results[target].push({
+          ...echo,
+          cpuUsPerMessage,
+          deliveries,
+          idleBytes: idle.rss,
+          idleHeapBytes: idle.heap,
+        });
+      } finally {
+        child.kill();
+        await once(child, 'exit');
+      }
     }
   }
+  const ws = fold(results.ws);
+  const rws = fold(results.rws);
+  const row = (name: string, r: RoundResult) =>
+    `| ${name} | ${r.perSecond.toFixed(0)} | ${r.p99Ms.toFixed(2)} | ${r.cpuUsPerMessage.toFixed(1)} | ${r.deliveries.toFixed(0)} | ${(r.idleBytes / 1024).toFixed(1)} | ${(r.idleHeapBytes / 1024).toFixed(1)} |`;
+  const ratio = (x: number, y: number) => `${(x / y).toFixed(2)}x`;
   console.log(
-    '| server | echo round trips/s (100 clients) | echo p99 ms | broadcast deliveries/s (1 000 clients) | KiB per idle socket |',
+    `| server | echo messages/s (${echoClients} clients) | echo p99 ms | server CPU µs per echo | broadcast deliveries/s (${broadcastClients} clients) | RSS KiB per idle socket | JS heap KiB per idle socket |`,
   );
-  console.log('| --- | --- | --- | --- | --- |');
-  for (const r of rows) console.log(r);
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log(row('ws', ws));
+  console.log(row('rws', rws));
+  console.log(
+    `| rws ÷ ws | ${ratio(rws.perSecond, ws.perSecond)} | ${ratio(rws.p99Ms, ws.p99Ms)} | ${ratio(rws.cpuUsPerMessage, ws.cpuUsPerMessage)} | ${ratio(rws.deliveries, ws.deliveries)} | ${ratio(rws.idleBytes, ws.idleBytes)} | ${ratio(rws.idleHeapBytes, ws.idleHeapBytes)} |`,
+  );
+  console.log(
+    `\n${rounds} round(s), echo ${seconds} s after ${warmupSeconds} s warm-up, Node ${process.version}; medians over rounds.`,
+  );
+}
+
+interface RoundResult {
+  perSecond: number;
+  p99Ms: number;
+  cpuUsPerMessage: number;
+  deliveries: number;
+  idleBytes: number;
+  idleHeapBytes: number;
+}
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`${name} must be a non-negative number, got ${raw}`);
+  return n;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? Number.NaN)
+    : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
+}
+
+function fold(rounds: RoundResult[]): RoundResult {
+  return {
+    perSecond: median(rounds.map((r) => r.perSecond)),
+    p99Ms: median(rounds.map((r) => r.p99Ms)),
+    cpuUsPerMessage: median(rounds.map((r) => r.cpuUsPerMessage)),
+    deliveries: median(rounds.map((r) => r.deliveries)),
+    idleBytes: median(rounds.map((r) => r.idleBytes)),
+    idleHeapBytes: median(rounds.map((r) => r.idleHeapBytes)),
+  };
+}
+
+/**
+ * Starts a server child with an IPC channel. The child gets this process's loader flags (tsx
+ * and the source condition, however this script was started) and, with BENCH_SERVER_CPU,
+ * runs under `taskset` so server and clients never share a CPU.
+ */
+function startServer(target: Target): ChildProcess {
+  const script = fileURLToPath(import.meta.url);
+  const nodeArgs = [...process.execArgv, '--expose-gc'];
+  const cpu = process.env['BENCH_SERVER_CPU'];
+  if (cpu === undefined || cpu === '') {
+    return fork(script, ['--server', target], { execArgv: nodeArgs });
+  }
+  return spawn('taskset', ['-c', cpu, process.execPath, ...nodeArgs, script, '--server', target], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 async function connectMany(port: number, path: string, n: number): Promise<WsClient[]> {
@@ -112,7 +205,7 @@ async function echoRun(
   port: number,
   n: number,
   seconds: number,
-): Promise<{ perSecond: number; p99Ms: number }> {
+): Promise<{ perSecond: number; p99Ms: number; messages: number }> {
   const clients = await connectMany(port, '/echo', n);
   const latencies: number[] = [];
   let isRunning = true;
@@ -132,22 +225,38 @@ async function echoRun(
   latencies.sort((a, b) => a - b);
   return {
     perSecond: latencies.length / seconds,
+    messages: latencies.length,
     p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? Number.NaN,
   };
 }
 
-async function memoryRun(child: ChildProcess, port: number, n: number): Promise<number> {
-  const rss = async (): Promise<number> => {
+/**
+ * The server's CPU time so far (user + system, µs). Per echoed message it is a cost that a
+ * busy machine skews less than messages per second; it still falls as the rate rises (more
+ * messages per event-loop wake-up), so compare it between runs at similar rates.
+ */
+async function serverCpuUs(child: ChildProcess): Promise<number> {
+  child.send({ kind: 'cpu' } satisfies ToChild);
+  const [msg] = (await once(child, 'message')) as [{ cpuUs: number }];
+  return msg.cpuUs;
+}
+
+/**
+ * Server memory per idle open socket: RSS (all of it, native buffers included) and the JS heap
+ * after a forced GC, which is steadier than RSS on a busy machine.
+ */
+async function memoryRun(child: ChildProcess, port: number, n: number): Promise<Memory> {
+  const measure = async (): Promise<Memory> => {
     child.send({ kind: 'mem' } satisfies ToChild);
-    const [msg] = (await once(child, 'message')) as [{ rss: number }];
-    return msg.rss;
+    const [msg] = (await once(child, 'message')) as [Memory];
+    return msg;
   };
-  const before = await rss();
+  const before = await measure();
   const clients = await connectMany(port, '/idle', n);
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const after = await rss();
+  const after = await measure();
   for (const c of clients) c.terminate();
-  return (after - before) / n;
+  return { rss: (after.rss - before.rss) / n, heap: (after.heap - before.heap) / n };
 }
 
 async function broadcastRun(

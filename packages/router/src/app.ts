@@ -360,7 +360,7 @@ export class App<State = undefined> extends RouteGroup<State, ''> implements Rou
     let match: RouteMatch<RouteEntry> | null;
     try {
       // The request's authority: an absolute-form target's over Host (RFC 9112 §3.2.2).
-      match = router.lookup(req.method, req.path, this.#hasHosts ? req.authority : null);
+      match = router.lookup(routeMethod(req), req.path, this.#hasHosts ? req.authority : null);
     } catch (err) {
       return this.#fail(err, req, null);
     }
@@ -565,4 +565,18 @@ async function readBodyValue(req: Request, limit: number | undefined): Promise<u
  */
 export function createApp<State = undefined>(options: AppOptions<State> = {}): App<State> {
   return new App<State>(options);
+}
+
+/**
+ * The method a request is routed by: its own, except that an extended CONNECT (HTTP/2 or
+ * HTTP/3 with `:protocol`, such as a WebSocket) is routed as GET, the method of its HTTP/1.1
+ * form (GET with `Upgrade`), so one `app.get()` route serves the handshake on every protocol.
+ * `req.method` stays `CONNECT`.
+ * @see RFC 8441 §4, RFC 9220
+ */
+function routeMethod(req: Request): string {
+  const upgrade = req.upgrade;
+  return upgrade !== undefined && upgrade.kind === 'connect' && upgrade.protocol !== null
+    ? 'GET'
+    : req.method;
 }

@@ -1,4 +1,4 @@
-import { createRequest, empty, HttpError, json, RwsError, text } from '@rws/core';
+import { createRequest, empty, HttpError, json, RwsError, text, type Upgrade } from '@rws/core';
 import { describe, expect, it } from 'vitest';
 import {
   type AppLogger,
@@ -442,5 +442,38 @@ describe('app.handler', () => {
     app.get('/s', () => text('sync'));
     const res = app.handler(createRequest({ method: 'GET', target: '/s' }));
     expect(res).not.toBeInstanceOf(Promise);
+  });
+});
+
+describe('extended CONNECT is routed as GET (RFC 8441, issue #14)', () => {
+  // The transport's offer; routing never calls accept().
+  const offer = (protocol: string | null): Upgrade => ({
+    kind: 'connect',
+    protocol,
+    accept: () => Promise.reject(new Error('not accepted in a routing test')),
+  });
+  const connect = (target: string, protocol: string | null) =>
+    createRequest({ method: 'CONNECT', target, upgrade: offer(protocol) });
+
+  it('reaches the GET route of its path, with req.method still CONNECT', async () => {
+    const app = createApp();
+    app.get('/ws/:room', (req) =>
+      text(`${req.method} ${req.params.room} ${req.upgrade?.protocol}`),
+    );
+    const res = await app.handler(connect('/ws/lobby', 'websocket'));
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('CONNECT lobby websocket');
+  });
+
+  it('a plain CONNECT (no :protocol) and a path without GET still get 405', async () => {
+    const app = createApp();
+    app.get('/ws', () => text('get'));
+    app.post('/post-only', () => text('post'));
+    const plain = await app.handler(connect('/ws', null));
+    expect(plain.status).toBe(405);
+    expect(plain.headers.get('allow')).toContain('GET');
+    const noGet = await app.handler(connect('/post-only', 'websocket'));
+    expect(noGet.status).toBe(405);
+    expect(noGet.headers.get('allow')).toContain('POST');
   });
 });

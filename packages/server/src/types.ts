@@ -167,6 +167,15 @@ export interface ServeOptions {
    * Default false.
    */
   h2c?: boolean | undefined;
+  /**
+   * On HTTP/2 (TLS with `http2`, or `h2c`), advertise SETTINGS_ENABLE_CONNECT_PROTOCOL and
+   * accept extended CONNECT (RFC 8441), so a browser opens its WebSockets as streams of the
+   * HTTP/2 connection it already has (a handler answering with `upgradeWebSocket` serves both
+   * forms). Without it browsers open a separate HTTP/1.1 connection per WebSocket. Default
+   * false: a handler that upgrades only HTTP/1.1 requests (such as the @rws/proxy WebSocket
+   * pass-through) would refuse the HTTP/2 form.
+   */
+  enableConnectProtocol?: boolean | undefined;
   /** How long `close()` and a shutdown signal let in-flight requests finish. Default 10 000 ms. */
   graceMs?: number | undefined;
   /**

@@ -2,14 +2,21 @@
  * A core `Tunnel` (web streams both ways) over a socket that has left HTTP: an accepted
  * Upgrade or CONNECT on the server, a 101 / 2xx-to-CONNECT on the client. Backpressure runs
  * both ways: the socket is paused while the readable's queue is full, and writes wait for
- * 'drain'.
+ * 'drain'. The streams are made on first use: the WebSocket codec of this package takes the
+ * socket as a `ByteChannel` instead (see byte-channel.ts) and never needs them.
  */
 import type { Socket } from 'node:net';
 import { RwsError, type Tunnel } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
-
-/** Bytes queued in the readable before the socket is paused. */
-const READ_HIGH_WATER_MARK = 64 * 1024;
+import {
+  type ByteChannel,
+  endSocket,
+  kSocketChannel,
+  READ_HIGH_WATER_MARK,
+  socketChannel,
+  socketClosed,
+  waitForDrain,
+} from './byte-channel.js';
 
 /**
  * Wraps `socket` (paused, its HTTP listeners removed) and `head` (bytes already read past the
@@ -17,11 +24,50 @@ const READ_HIGH_WATER_MARK = 64 * 1024;
  * closing the writable ends our side only.
  */
 export function socketTunnel(socket: Socket, head: Uint8Array | null): Tunnel {
+  let readable: ReadableStream<Uint8Array> | null = null;
+  let writable: WritableStream<Uint8Array> | null = null;
+  let isChannelTaken = false;
+  const owned = (): void => {
+    if (isChannelTaken) {
+      throw new RwsError(
+        ERROR_CODES.UPGRADE_UNAVAILABLE,
+        'the tunnel is read and written by a WebSocket; its streams are not available',
+      );
+    }
+  };
+  socket.on('error', noop);
+  return {
+    get readable(): ReadableStream<Uint8Array> {
+      owned();
+      readable ??= socketReadable(socket, head);
+      return readable;
+    },
+    get writable(): WritableStream<Uint8Array> {
+      owned();
+      writable ??= socketWritable(socket);
+      return writable;
+    },
+    [kSocketChannel]: (): ByteChannel | null => {
+      if (isChannelTaken || readable !== null || writable !== null) return null;
+      isChannelTaken = true;
+      return socketChannel(socket, head);
+    },
+  } as Tunnel;
+}
+
+function socketReadable(socket: Socket, head: Uint8Array | null): ReadableStream<Uint8Array> {
   let isReadDone = false;
-  const readable = new ReadableStream<Uint8Array>(
+  return new ReadableStream<Uint8Array>(
     {
       start(controller) {
         if (head !== null && head.byteLength > 0) controller.enqueue(head);
+        // Made after the socket went away: no events are left to give.
+        if (socket.destroyed) {
+          isReadDone = true;
+          if (socket.readableEnded) controller.close();
+          else controller.error(socketClosed());
+          return;
+        }
         socket.on('data', (chunk: Buffer) => {
           if (isReadDone) return;
           controller.enqueue(chunk);
@@ -50,48 +96,21 @@ export function socketTunnel(socket: Socket, head: Uint8Array | null): Tunnel {
     },
     { highWaterMark: READ_HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
   );
-  const writable = new WritableStream<Uint8Array>({
+}
+
+function socketWritable(socket: Socket): WritableStream<Uint8Array> {
+  return new WritableStream<Uint8Array>({
     write(chunk) {
-      if (socket.destroyed) {
-        throw new RwsError(ERROR_CODES.SOCKET_CLOSED, 'the tunnel connection is closed');
-      }
+      if (socket.destroyed) throw socketClosed();
       if (socket.write(chunk)) return undefined;
-      return new Promise<void>((resolve, reject) => {
-        const done = (): void => {
-          socket.removeListener('drain', done);
-          socket.removeListener('close', closed);
-          resolve();
-        };
-        const closed = (): void => {
-          socket.removeListener('drain', done);
-          reject(new RwsError(ERROR_CODES.SOCKET_CLOSED, 'the tunnel connection is closed'));
-        };
-        socket.once('drain', done);
-        socket.once('close', closed);
-      });
+      return waitForDrain(socket);
     },
-    close() {
-      // Half-close: the peer sees FIN and may still send (allowHalfOpen).
-      return new Promise<void>((resolve) => {
-        if (socket.destroyed || socket.writableFinished) {
-          resolve();
-          return;
-        }
-        // 'finish' once the FIN is queued; 'close' if the socket goes away first.
-        const done = (): void => {
-          socket.removeListener('close', done);
-          resolve();
-        };
-        socket.once('close', done);
-        socket.end(done);
-      });
-    },
+    // Half-close: the peer sees FIN and may still send (allowHalfOpen).
+    close: () => endSocket(socket),
     abort() {
       socket.destroy();
     },
   });
-  socket.on('error', noop);
-  return { readable, writable };
 }
 
 function noop(): void {}

@@ -1,6 +1,7 @@
 import { TextDecoder } from 'node:util';
 import { RwsError, type Tunnel } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
+import { type ByteChannel, tunnelChannel } from '../internal/byte-channel.js';
 import { encodeFrame } from './encode-frame.js';
 import { type Frame, FrameParser } from './frame-parser.js';
 import { isValidCloseCode, OPCODE } from './opcodes.js';
@@ -92,8 +93,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   readonly closed: Promise<CloseInfo>;
 
   readonly #options: WebSocketOptions;
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  /** The tunnel's bytes: its socket on HTTP/1.1, its web streams elsewhere. */
+  readonly #io: ByteChannel;
   readonly #parser: FrameParser;
   readonly #deflate: PerMessageDeflate | null;
   readonly #maxMessageBytes: number;
@@ -129,9 +130,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     this.#deflate = options.deflate ?? null;
     this.#maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#mask = !options.isServer;
-    this.#reader = tunnel.readable.getReader();
-    this.#writer = tunnel.writable.getWriter();
-    this.#writer.closed.catch(noop);
+    this.#io = tunnelChannel(tunnel);
     this.#parser = new FrameParser({
       expectMasked: options.isServer,
       // A compressed frame may be slightly larger than its inflated message.
@@ -258,7 +257,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   #writeFrame(frame: Uint8Array): Promise<void> {
     const n = frame.byteLength;
     this.#bufferedBytes += n;
-    return this.#writer.write(frame).then(
+    return this.#io.write(frame).then(
       () => {
         this.#bufferedBytes -= n;
       },
@@ -294,7 +293,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   /** The server ends the TCP connection first (RFC 6455 §7.1.1) once both Close frames crossed. */
   #endOurSide(): void {
     const p = this.#pendingCompressions === 0 ? Promise.resolve() : this.#sendChain;
-    void p.then(() => this.#writer.close()).catch(noop);
+    void p.then(() => this.#io.end()).catch(noop);
   }
 
   #startCloseTimer(): void {
@@ -321,8 +320,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   async #readLoop(): Promise<void> {
     try {
       for (;;) {
-        const { value, done } = await this.#reader.read();
-        if (done) break;
+        const value = await this.#io.read();
+        if (value === null) break;
         if (this.#state === WebSocket.CLOSED) return;
         if (this.#peerClose !== null) continue; // nothing may follow a Close frame
         for (const frame of this.#parser.push(value)) {
@@ -472,7 +471,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     const timer = setTimeout(finish, this.#options.closeTimeoutMs ?? 5000);
     timer.unref();
     void p
-      .then(() => this.#writer.close())
+      .then(() => this.#io.end())
       .catch(noop)
       .then(() => {
         clearTimeout(timer);
@@ -486,8 +485,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     for (const t of [this.#closeTimer, this.#pingTimer, this.#pongTimer]) {
       if (t !== null) clearTimeout(t);
     }
-    this.#reader.cancel().catch(noop);
-    this.#writer.abort().catch(noop);
+    this.#io.destroy();
     this.#deflate?.close();
     this.#wakeConsumer?.();
     this.#wakeConsumer = null;

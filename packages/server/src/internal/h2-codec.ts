@@ -18,6 +18,7 @@ export function createH2Codec(entry: Handler, options: ResolvedOptions): Http2Se
     ...(limits.maxBodyBytes === undefined ? {} : { maxBodyBytes: limits.maxBodyBytes }),
     ...(limits.sendTimeoutMs === undefined ? {} : { sendTimeoutMs: limits.sendTimeoutMs }),
     serverHeader: options.serverHeader,
+    enableConnectProtocol: options.enableConnectProtocol,
     onError: options.onError,
   });
 }

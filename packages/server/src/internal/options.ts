@@ -47,6 +47,7 @@ export interface ResolvedOptions {
   serverHeader: string | false;
   http2: boolean;
   h2c: boolean;
+  enableConnectProtocol: boolean;
   graceMs: number;
   shutdownDelayMs: number;
   handleSignals: boolean | null;
@@ -281,7 +282,7 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
   if (serverHeader !== false && typeof serverHeader !== 'string') {
     problems.push('serverHeader: must be a string or false');
   }
-  for (const key of ['http2', 'h2c'] as const) {
+  for (const key of ['http2', 'h2c', 'enableConnectProtocol'] as const) {
     const flag = options[key];
     if (flag !== undefined && typeof flag !== 'boolean') problems.push(`${key}: must be a boolean`);
   }
@@ -313,6 +314,7 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     serverHeader,
     http2: options.http2 !== false,
     h2c: options.h2c === true,
+    enableConnectProtocol: options.enableConnectProtocol === true,
     graceMs,
     shutdownDelayMs,
     handleSignals: options.handleSignals ?? null,
@@ -377,5 +379,6 @@ export function restartOnlyChanges(a: ResolvedOptions, b: ResolvedOptions): stri
   if (a.workers !== b.workers) changed.push('workers');
   if (a.http2 !== b.http2) changed.push('http2');
   if (a.h2c !== b.h2c) changed.push('h2c');
+  if (a.enableConnectProtocol !== b.enableConnectProtocol) changed.push('enableConnectProtocol');
   return changed;
 }

@@ -20,4 +20,5 @@ export const SUITES: Readonly<Record<string, () => Promise<SuiteModule>>> = {
   'h2-memory': () => import('./h2-memory.js'),
   middleware: () => import('./middleware.js'),
   mailer: () => import('./mailer.js'),
+  ws: () => import('./ws.js'),
 };
