@@ -53,6 +53,18 @@ runJobStoreConformance({
 runJobStoreConformance({
   name: 'sqlite file',
   requires: 'better-sqlite3',
+  skip: [
+    {
+      // better-sqlite3 waits for a lock synchronously, blocking the thread that holds it; one
+      // process opens one Db per file. test/groups-processes.test.ts runs these across processes.
+      reason: 'two connections of one process deadlock in multi-statement transactions',
+      tests: [
+        'concurrent adds of one new key on two connections keep one pending job',
+        'group concurrency holds across concurrent claims on two connections',
+        'workers on two connections: one job of a group at a time, and the rate limit holds',
+      ],
+    },
+  ],
   async create(table) {
     const file = join(tmpdir(), `rws-jobs-${table}.db`);
     const t = await sqlTarget(
