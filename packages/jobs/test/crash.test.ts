@@ -36,10 +36,11 @@ describe('issue #16: a killed worker process', () => {
       const db = createDb(dbOptions);
       const table = `jobs_crash_${randomBytes(4).toString('hex')}`;
       onTestFinished(async () => {
-        await sql
-          .raw(`drop table if exists ${table}`)
-          .execute(db.kysely)
-          .catch(() => undefined);
+        for (const t of [table, `${table}_groups`])
+          await sql
+            .raw(`drop table if exists ${t}`)
+            .execute(db.kysely)
+            .catch(() => undefined);
         await db.close();
         if (dbOptions.dialect === 'sqlite')
           for (const f of [sqliteFile, `${sqliteFile}-wal`, `${sqliteFile}-shm`])

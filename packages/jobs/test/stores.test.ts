@@ -26,10 +26,11 @@ async function sqlTarget(open: () => Db, table: string): Promise<ConformanceTarg
     other: createSqlStore({ db: b, table }),
     transaction: (fn) => a.transaction(fn),
     async dispose() {
-      await sql
-        .raw(`drop table if exists ${table}`)
-        .execute(a.kysely)
-        .catch(() => undefined);
+      for (const t of [table, `${table}_groups`])
+        await sql
+          .raw(`drop table if exists ${t}`)
+          .execute(a.kysely)
+          .catch(() => undefined);
       await Promise.all([a.close(), b.close()]);
     },
   };
@@ -99,10 +100,11 @@ describe('PostgreSQL LISTEN/NOTIFY (listenUrl)', () => {
     const a = createDb({ dialect: 'postgres', url: POSTGRES_URL });
     const b = createDb({ dialect: 'postgres', url: POSTGRES_URL });
     onTestFinished(async () => {
-      await sql
-        .raw(`drop table if exists ${table}`)
-        .execute(a.kysely)
-        .catch(() => undefined);
+      for (const t of [table, `${table}_groups`])
+        await sql
+          .raw(`drop table if exists ${t}`)
+          .execute(a.kysely)
+          .catch(() => undefined);
       await Promise.all([a.close(), b.close()]);
     });
     let why = '';
