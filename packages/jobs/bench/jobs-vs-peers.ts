@@ -88,7 +88,7 @@ function rwsJobs(): System {
 
 function graphileWorker(): System {
   const schema = 'bench_graphile_worker';
-  // biome-ignore lint/suspicious/noEmptyBlockStatements: a silent logger.
+  // A silent logger: the benchmark prints only its table.
   const logger = new Logger(() => () => {});
   let utils: Awaited<ReturnType<typeof makeWorkerUtils>> | undefined;
   let runner: Awaited<ReturnType<typeof runGraphile>> | undefined;
@@ -176,9 +176,7 @@ const percentile = (xs: number[], p: number) => {
 
 async function measure(make: () => System) {
   const system = make();
-  const log = (m: string) => process.env['BENCH_DEBUG'] && console.error(system.name, m);
   await system.setup();
-  log('setup');
   await system.enqueueBulk(N);
   let ran = 0;
   let wake: (() => void) | undefined;
@@ -192,7 +190,6 @@ async function measure(make: () => System) {
     if (ran === target) wake?.();
   });
   await allRan;
-  log('ran');
   const jobsPerSec = N / ((performance.now() - t0) / 1000);
   // Let the last completions settle so the worker is idle.
   await new Promise((r) => setTimeout(r, 500));
