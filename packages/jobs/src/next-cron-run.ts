@@ -99,20 +99,31 @@ export function nextCronRun(
   let bestWall = 0;
   for (let day = firstDay; day <= firstDay + 8 * 366 * DAY; day += DAY) {
     if (!isDayMatch(c, new Date(day))) continue;
-    for (const h of c.hours)
+    for (const h of c.hours) {
+      const hourWall = day + h * HOUR;
+      if (hourWall + HOUR <= startWall) continue;
+      // The zone's offset when it is the same a day before and a day after this hour (no
+      // change near it): every time of the hour then maps by subtraction, which spares a
+      // schedule with seconds thousands of Intl calls per search. Null: resolve one by one.
+      let hourOffset: number | null | undefined;
       for (const m of c.minutes)
         for (const s of c.seconds) {
-          const wall = day + h * HOUR + m * 60_000 + s * 1000;
+          const wall = hourWall + m * 60_000 + s * 1000;
           if (wall < startWall) continue;
           // Wall-clock order is instant order except around a DST change, where instants
           // differ from wall-clock times by at most a few hours: look that far past the first hit.
           if (best !== null && wall > bestWall + 3 * HOUR) return new Date(best);
-          const at = instantOf(wall, timeZone);
+          if (hourOffset === undefined) {
+            const early = offsetAt(hourWall - DAY, timeZone);
+            hourOffset = early === offsetAt(hourWall + HOUR + DAY, timeZone) ? early : null;
+          }
+          const at = hourOffset === null ? instantOf(wall, timeZone) : wall - hourOffset;
           if (at > from && (best === null || at < best)) {
             if (best === null) bestWall = wall;
             best = at;
           }
         }
+    }
   }
   return best === null ? null : new Date(best);
 }

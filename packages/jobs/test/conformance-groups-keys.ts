@@ -24,6 +24,24 @@ export interface SuiteParts {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The most claims in one window of a fixed-window rate limit: the first claim opens a window
+ * of `intervalMs`; the first claim at or after its end opens the next.
+ */
+export function maxPerFixedWindow(claimTimes: readonly number[], intervalMs: number): number {
+  let most = 0;
+  let start = Number.NEGATIVE_INFINITY;
+  let n = 0;
+  for (const t of [...claimTimes].sort((a, b) => a - b)) {
+    if (t >= start + intervalMs) {
+      start = t;
+      n = 0;
+    }
+    most = Math.max(most, ++n);
+  }
+  return most;
+}
+
 export function groupAndKeyTests({ test, qname, newJob, queueOn, until }: SuiteParts): void {
   const claim = (store: JobStore, queue: string, now: number, over: object = {}) =>
     store.claim({ queue, workerId: 'w', leaseMs: 60_000, limit: 10, now, ...over });
@@ -145,10 +163,11 @@ export function groupAndKeyTests({ test, qname, newJob, queueOn, until }: SuiteP
       'api',
       'other',
     ]);
-    expect(await claim(store, q, t0 + 999, limits)).toEqual([]);
-    expect((await claim(store, q, t0 + 1000, limits)).length).toBe(2);
-    expect(await claim(store, q, t0 + 1500, limits)).toEqual([]);
-    expect((await claim(store, q, t0 + 2000, { group: limits.group, limit: 1 })).length).toBe(1);
+    // (SQL stores advance the given clock by the claim's own duration: probes keep a margin.)
+    expect(await claim(store, q, t0 + 500, limits)).toEqual([]);
+    expect((await claim(store, q, t0 + 1200, limits)).length).toBe(2);
+    expect(await claim(store, q, t0 + 1700, limits)).toEqual([]);
+    expect((await claim(store, q, t0 + 2500, { group: limits.group, limit: 1 })).length).toBe(1);
     expect((await store.counts(q)).waiting).toBe(0);
   });
 
@@ -214,8 +233,9 @@ export function groupAndKeyTests({ test, qname, newJob, queueOn, until }: SuiteP
     expect(new Set(starts.map((s) => s.group)).size).toBe(3);
 
     // A rate limit of 2 per 400 ms for one group, across both workers.
-    const rated = defineJob('rated', (p: { i: number }) => {
-      starts.push({ group: 'rated', at: Date.now() });
+    // The record as claimed: updatedAt is the claim's time, the clock the limit counts by.
+    const rated = defineJob('rated', (p: { i: number }, ctx) => {
+      starts.push({ group: 'rated', at: ctx.job.updatedAt });
       return p.i;
     });
     starts.length = 0;
@@ -231,10 +251,9 @@ export function groupAndKeyTests({ test, qname, newJob, queueOn, until }: SuiteP
     );
     await until('6 rated jobs', () => starts.length === 6, 20_000);
     const at = starts.map((s) => s.at).sort((x, y) => x - y);
-    // 6 jobs at 2 per 400 ms windows: three windows, so the last starts ≥ 800 ms after the first.
-    // (Less the time between a claim and its handler, which load stretches.)
-    expect((at[5] ?? 0) - (at[0] ?? 0)).toBeGreaterThanOrEqual(700);
-    for (let i = 2; i < 6; i++) expect((at[i] ?? 0) - (at[i - 2] ?? 0)).toBeGreaterThanOrEqual(300);
+    // 6 jobs at 2 per 400 ms window: three windows, so the last claim ≥ 800 ms after the first.
+    expect(maxPerFixedWindow(at, 400)).toBeLessThanOrEqual(2);
+    expect((at[5] ?? 0) - (at[0] ?? 0)).toBeGreaterThanOrEqual(800);
     await Promise.all([w1.close(), w2.close(), r1.close(), r2.close()]);
   });
 

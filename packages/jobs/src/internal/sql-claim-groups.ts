@@ -17,7 +17,8 @@ export async function claimGrouped(
   db: Db,
   o: ClaimOptions & { readonly group: GroupLimits },
   names: Query,
-  claimSet: Query,
+  claimSet: (now: number) => Query,
+  nowAtLock: () => number,
 ): Promise<Row[]> {
   const { T, G, exec, seq } = c;
   const limits = o.group;
@@ -50,6 +51,7 @@ export async function claimGrouped(
       tx,
     );
     if (locked.length === 0) return [];
+    const now = nowAtLock();
     const groups = locked.map((r) => String(r['group_key'] ?? r['groupKey']));
     const { rows: activeRows } = await exec(
       sql`select group_key, count(*) as n from ${T} where queue = ${o.queue} and state = 'active'
@@ -68,7 +70,7 @@ export async function claimGrouped(
         count: num(r['window_count'] ?? r['windowCount']),
       };
       windows.set(g, w);
-      const n = Math.min(o.limit, groupAllowance(limits, active.get(g) ?? 0, w, o.now));
+      const n = Math.min(o.limit, groupAllowance(limits, active.get(g) ?? 0, w, now));
       if (n > 0) allowance.set(g, n);
     }
     if (allowance.size === 0) return [];
@@ -93,7 +95,7 @@ export async function claimGrouped(
     }
     if (ids.length === 0) return [];
     await exec(
-      sql`update ${T} set ${claimSet} where id in (${sql.join(ids)}) and state = 'waiting'`,
+      sql`update ${T} set ${claimSet(now)} where id in (${sql.join(ids)}) and state = 'waiting'`,
       tx,
     );
     const { rows: claimed } = await exec(
@@ -104,11 +106,11 @@ export async function claimGrouped(
     if (rate !== undefined)
       for (const [g, n] of taken) {
         const w = windows.get(g);
-        const isOpen = w !== undefined && w.start + rate.intervalMs > o.now;
+        const isOpen = w !== undefined && w.start + rate.intervalMs > now;
         await exec(
           isOpen
             ? sql`update ${G} set window_count = window_count + ${n} where queue = ${o.queue} and group_key = ${g}`
-            : sql`update ${G} set window_start = ${o.now}, window_count = ${n} where queue = ${o.queue} and group_key = ${g}`,
+            : sql`update ${G} set window_start = ${now}, window_count = ${n} where queue = ${o.queue} and group_key = ${g}`,
           tx,
         );
       }

@@ -143,13 +143,19 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
     add: (job, o: StoreAddOptions = {}) => adder.add(job, o.db ?? db),
     addMany: (jobs, o: StoreAddOptions = {}) => adder.addMany(jobs, o.db ?? db),
     async claim(o) {
+      // The caller's clock, advanced by the time this claim has taken: group windows are
+      // decided once the group locks are held, and a claim slowed by a loaded machine must
+      // not count its jobs in a window by a time that has passed.
+      const entered = Date.now();
+      const nowAtLock = () => o.now + (Date.now() - entered);
       await reap(o.queue, o.now);
       const names = namesFilter(o.names);
-      const set = sql`state = 'active', worker_id = ${o.workerId}, lease_until = ${o.now + o.leaseMs},
-        attempts = attempts + 1, updated_at = ${o.now}`;
+      const claimSet = (now: number) => sql`state = 'active', worker_id = ${o.workerId},
+        lease_until = ${now + o.leaseMs}, attempts = attempts + 1, updated_at = ${now}`;
+      const set = claimSet(o.now);
       let grouped: Row[] = [];
       if (o.group !== undefined) {
-        grouped = await claimGrouped(c, db, { ...o, group: o.group }, names, set);
+        grouped = await claimGrouped(c, db, { ...o, group: o.group }, names, claimSet, nowAtLock);
         if (grouped.length >= o.limit) return inClaimOrder(grouped);
       }
       const limit = o.limit - grouped.length;
