@@ -64,6 +64,8 @@ function instantOf(wall: number, timeZone: string): number {
   return wall - before;
 }
 
+const QUARTER = 15 * 60_000;
+
 /** Options of `nextCronRun`. */
 export interface NextCronRunOptions {
   /** An IANA time zone such as `Europe/Berlin` (default `UTC`). */
@@ -102,10 +104,11 @@ export function nextCronRun(
     for (const h of c.hours) {
       const hourWall = day + h * HOUR;
       if (hourWall + HOUR <= startWall) continue;
-      // The zone's offset when it is the same a day before and a day after this hour (no
-      // change near it): every time of the hour then maps by subtraction, which spares a
-      // schedule with seconds thousands of Intl calls per search. Null: resolve one by one.
-      let hourOffset: number | null | undefined;
+      // Per quarter hour, the offset when both ends of the quarter resolve with the same one
+      // (no DST change inside it; zones change on the hour, the half or the quarter): every
+      // time in it then maps by subtraction, which spares a schedule with seconds thousands of
+      // Intl calls per search. Null: resolve each time on its own.
+      const quarterOffset: Array<number | null | undefined> = [];
       for (const m of c.minutes)
         for (const s of c.seconds) {
           const wall = hourWall + m * 60_000 + s * 1000;
@@ -113,11 +116,15 @@ export function nextCronRun(
           // Wall-clock order is instant order except around a DST change, where instants
           // differ from wall-clock times by at most a few hours: look that far past the first hit.
           if (best !== null && wall > bestWall + 3 * HOUR) return new Date(best);
-          if (hourOffset === undefined) {
-            const early = offsetAt(hourWall - DAY, timeZone);
-            hourOffset = early === offsetAt(hourWall + HOUR + DAY, timeZone) ? early : null;
+          const q = Math.floor(m / 15);
+          let offset = quarterOffset[q];
+          if (offset === undefined) {
+            const first = hourWall + q * QUARTER;
+            const last = first + QUARTER - 1000;
+            const o = first - instantOf(first, timeZone);
+            offset = quarterOffset[q] = o === last - instantOf(last, timeZone) ? o : null;
           }
-          const at = hourOffset === null ? instantOf(wall, timeZone) : wall - hourOffset;
+          const at = offset === null ? instantOf(wall, timeZone) : wall - offset;
           if (at > from && (best === null || at < best)) {
             if (best === null) bestWall = wall;
             best = at;
