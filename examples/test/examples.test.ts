@@ -50,6 +50,7 @@ const NAMES = [
   'mcp-gateway',
   'storage-files',
   'jobs-queue',
+  'jobs-groups',
   'mailer-contact',
   'h2c-server',
   'sessions-login',
@@ -705,6 +706,42 @@ describe('examples', () => {
     expect(await (await fetch(`${url}/counts`)).json()).toMatchObject({ completed: 1, failed: 1 });
     expect((await fetch(`${url}/jobs/nope`)).status).toBe(404);
     expect((await post(42 as unknown as string)).status).toBe(400);
+  });
+
+  test('jobs-groups: one delivery per tenant at a time; a burst of edits saves once', async () => {
+    const { url } = ex('jobs-groups');
+    const send = (path: string, method: string, body: unknown) =>
+      fetch(`${url}${path}`, { method, body: JSON.stringify(body) });
+    for (const tenant of ['acme', 'globex'])
+      expect(
+        (await send(`/tenants/${tenant}/webhooks`, 'POST', { events: ['a', 'b', 'c'] })).status,
+      ).toBe(202);
+    for (const text of ['one', 'two', 'three'])
+      expect((await send('/documents/7', 'PUT', { text })).status).toBe(202);
+    let stats: { delivered: string[]; mostDeliveriesAtOnceForOneTenant: number; saved: object } = {
+      delivered: [],
+      mostDeliveriesAtOnceForOneTenant: 0,
+      saved: {},
+    };
+    for (
+      let i = 0;
+      i < 200 && (stats.delivered.length < 6 || Object.keys(stats.saved).length === 0);
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 50));
+      stats = (await (await fetch(`${url}/stats`)).json()) as typeof stats;
+    }
+    expect(stats.delivered.sort()).toEqual([
+      'acme:a',
+      'acme:b',
+      'acme:c',
+      'globex:a',
+      'globex:b',
+      'globex:c',
+    ]);
+    expect(stats.mostDeliveriesAtOnceForOneTenant).toBe(1);
+    expect(stats.saved).toEqual({ '7': { text: 'three', saves: 1 } });
+    expect((await send('/tenants/acme/webhooks', 'POST', { events: [1] })).status).toBe(400);
   });
 
   test('graceful-shutdown finishes an in-flight request after SIGTERM and exits 0', async () => {

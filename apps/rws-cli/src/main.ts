@@ -12,6 +12,7 @@ import { type ResolveConfigResult, resolveConfig } from './config/resolve-config
 import type { ServerConfig } from './config/schema.js';
 import { runDbCommand } from './db-command.js';
 import { hasSiteAuth, siteAuth } from './internal/site-auth.js';
+import { runJobsCommand } from './jobs-command.js';
 import { isGatewayMode, type StartContext } from './start.js';
 import { VERSION } from './version.js';
 
@@ -82,6 +83,7 @@ function summary(config: ServerConfig, warnings: number, gateway: string | null)
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv[0] === 'db') return runDbCommand(argv.slice(1), io);
+  if (argv[0] === 'jobs') return runJobsCommand(argv.slice(1), io);
   const resolve = (): ResolveConfigResult =>
     resolveConfig({
       argv,

@@ -7,20 +7,23 @@ export { ERROR_CODES, ERROR_DESCRIPTIONS, JobsError, UnrecoverableError } from '
 export type {
   BackoffOptions,
   ClaimOptions,
+  GroupLimits,
   JobCounts,
+  JobKeyMode,
   JobRecord,
   JobState,
   JobStore,
   JobStoreCapabilities,
   NewJob,
   StoreAddOptions,
+  StoreAddResult,
   StoreCallOptions,
 } from './job-store.js';
 export type { NextCronRunOptions } from './next-cron-run.js';
 export { nextCronRun } from './next-cron-run.js';
 export type { CronExpression } from './parse-cron.js';
 export { parseCron } from './parse-cron.js';
-export type { AddOptions, AddResult, Queue, QueueOptions } from './queue.js';
+export type { AddOptions, AddResult, BulkJob, Queue, QueueOptions } from './queue.js';
 export { createQueue } from './queue.js';
 export type { ScheduleOptions, Scheduler, SchedulerOptions } from './scheduler.js';
 export { createScheduler } from './scheduler.js';

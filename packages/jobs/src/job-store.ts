@@ -43,8 +43,37 @@ export interface JobRecord {
   readonly result: unknown;
   /** The last error message (kept across retries). */
   readonly error: string | null;
+  /** The group the job belongs to (per-group concurrency and rate limits), or null. */
+  readonly group: string | null;
+  /**
+   * The job key while the job holds it (see `NewJob.key`); null without one, and once a later
+   * job with the same key took it over.
+   */
+  readonly key: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+}
+
+/**
+ * What `add` does when a job with the same key is pending (waiting, or active):
+ * - `deduplicate`: nothing; the pending job is returned.
+ * - `replace`: a waiting job gets the new payload and options but keeps its runAt; an active
+ *   one gives up the key and a new job is inserted (the running attempt has the old payload).
+ * - `debounce`: as replace, and the waiting job's runAt moves to the new runAt, so a burst of
+ *   adds runs once, after the last one.
+ * A key held by a finished job (completed, failed, cancelled) is taken by a new job in every mode.
+ */
+export type JobKeyMode = 'deduplicate' | 'replace' | 'debounce';
+
+/** Limits that apply to every group of a queue, across all workers and processes. */
+export interface GroupLimits {
+  /** At most this many active jobs per group (default: no limit). */
+  readonly concurrency?: number | undefined;
+  /**
+   * At most `max` jobs of a group start per window of `intervalMs` (a fixed window that opens
+   * at the first start after the previous one closed).
+   */
+  readonly rateLimit?: { readonly max: number; readonly intervalMs: number } | undefined;
 }
 
 /** A job to insert. */
@@ -59,7 +88,22 @@ export interface NewJob {
   readonly maxAttempts: number;
   readonly backoff: BackoffOptions | null;
   readonly timeoutMs: number | null;
+  /** The job's group, or null. */
+  readonly group?: string | null | undefined;
+  /**
+   * A key of the queue's pending work (`jobKey`): at most one waiting or active job of a queue
+   * holds a key; `keyMode` says what a second add does.
+   */
+  readonly key?: string | null | undefined;
+  readonly keyMode?: JobKeyMode | undefined;
   readonly now: number;
+}
+
+/** What `store.add` returns. */
+export interface StoreAddResult {
+  readonly job: JobRecord;
+  /** False when nothing was inserted (deduplicated, or a waiting job was replaced). */
+  readonly isNew: boolean;
 }
 
 /** The common options of store I/O methods (CONVENTIONS #7). */
@@ -87,6 +131,8 @@ export interface ClaimOptions extends StoreCallOptions {
   readonly limit: number;
   /** Only jobs with these names (absent: any). */
   readonly names?: readonly string[] | undefined;
+  /** Per-group limits for jobs that have a group (absent: groups are only labels). */
+  readonly group?: GroupLimits | undefined;
   readonly now: number;
 }
 
@@ -112,16 +158,23 @@ export interface JobStore {
   readonly capabilities: JobStoreCapabilities;
   /** Creates the tables if they are missing. Idempotent; the queue calls it once. */
   init?(options?: StoreCallOptions): Promise<void>;
-  /** Inserts a job unless one with its id exists; returns the stored job and whether it is new. */
-  add(
-    job: NewJob,
-    options?: StoreAddOptions,
-  ): Promise<{ readonly job: JobRecord; readonly isNew: boolean }>;
+  /**
+   * Inserts a job unless one with its id exists (or, with a key, as its `keyMode` says);
+   * returns the stored job and whether it is new.
+   */
+  add(job: NewJob, options?: StoreAddOptions): Promise<StoreAddResult>;
+  /**
+   * Adds several jobs at once, in one transaction (SQL stores: one multi-row insert where no
+   * job has a key); results are in input order. All or none are added.
+   */
+  addMany(jobs: readonly NewJob[], options?: StoreAddOptions): Promise<StoreAddResult[]>;
   /**
    * Claims up to `limit` due jobs of a queue (waiting, runAt ≤ now; lowest priority first, then
    * oldest runAt, then insertion order) for `workerId`: they become active with a lease, and
    * their attempts grow by one. Active jobs whose lease has expired are first returned to
-   * waiting. Two concurrent claims never return the same job.
+   * waiting. Two concurrent claims never return the same job. With `group` limits, jobs of a
+   * group are claimed only within the group's concurrency and rate limit, counted across every
+   * worker; jobs without a group are claimed after them.
    */
   claim(options: ClaimOptions): Promise<JobRecord[]>;
   /** Marks an active job completed with its result. */
@@ -170,6 +223,8 @@ export interface JobStore {
   retry(id: string, options: StoreCallOptions & { readonly now: number }): Promise<boolean>;
   /** Deletes a job that is not active. */
   remove(id: string, options?: StoreCallOptions): Promise<boolean>;
+  /** The names of the queues that have jobs, sorted. */
+  queues(options?: StoreCallOptions): Promise<string[]>;
   /** Job counts per state of a queue. */
   counts(queue: string, options?: StoreCallOptions): Promise<JobCounts>;
   /** Jobs of a queue in one state, oldest first. */

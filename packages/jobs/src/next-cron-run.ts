@@ -64,6 +64,8 @@ function instantOf(wall: number, timeZone: string): number {
   return wall - before;
 }
 
+const QUARTER = 15 * 60_000;
+
 /** Options of `nextCronRun`. */
 export interface NextCronRunOptions {
   /** An IANA time zone such as `Europe/Berlin` (default `UTC`). */
@@ -99,20 +101,36 @@ export function nextCronRun(
   let bestWall = 0;
   for (let day = firstDay; day <= firstDay + 8 * 366 * DAY; day += DAY) {
     if (!isDayMatch(c, new Date(day))) continue;
-    for (const h of c.hours)
+    for (const h of c.hours) {
+      const hourWall = day + h * HOUR;
+      if (hourWall + HOUR <= startWall) continue;
+      // Per quarter hour, the offset when both ends of the quarter resolve with the same one
+      // (no DST change inside it; zones change on the hour, the half or the quarter): every
+      // time in it then maps by subtraction, which spares a schedule with seconds thousands of
+      // Intl calls per search. Null: resolve each time on its own.
+      const quarterOffset: Array<number | null | undefined> = [];
       for (const m of c.minutes)
         for (const s of c.seconds) {
-          const wall = day + h * HOUR + m * 60_000 + s * 1000;
+          const wall = hourWall + m * 60_000 + s * 1000;
           if (wall < startWall) continue;
           // Wall-clock order is instant order except around a DST change, where instants
           // differ from wall-clock times by at most a few hours: look that far past the first hit.
           if (best !== null && wall > bestWall + 3 * HOUR) return new Date(best);
-          const at = instantOf(wall, timeZone);
+          const q = Math.floor(m / 15);
+          let offset = quarterOffset[q];
+          if (offset === undefined) {
+            const first = hourWall + q * QUARTER;
+            const last = first + QUARTER - 1000;
+            const o = first - instantOf(first, timeZone);
+            offset = quarterOffset[q] = o === last - instantOf(last, timeZone) ? o : null;
+          }
+          const at = offset === null ? instantOf(wall, timeZone) : wall - offset;
           if (at > from && (best === null || at < best)) {
             if (best === null) bestWall = wall;
             best = at;
           }
         }
+    }
   }
   return best === null ? null : new Date(best);
 }

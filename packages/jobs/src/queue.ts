@@ -3,7 +3,15 @@ import type { Db } from '@rws/orm';
 import type { JobDefinition, JobOptions } from './define-job.js';
 import { ERROR_CODES, JobsError } from './errors.js';
 import { kLocal, type QueueInternals, type QueueLocalHooks } from './internal/queue-local.js';
-import type { BackoffOptions, JobCounts, JobRecord, JobState, JobStore } from './job-store.js';
+import type {
+  BackoffOptions,
+  JobCounts,
+  JobKeyMode,
+  JobRecord,
+  JobState,
+  JobStore,
+  NewJob,
+} from './job-store.js';
 import { createWorker, type Worker, type WorkerOptions } from './worker.js';
 
 /** Options of `createQueue`. */
@@ -26,6 +34,18 @@ export interface AddOptions extends JobOptions {
    * nothing and returns the stored job with `isNew: false`: an idempotency key.
    */
   readonly jobId?: string | undefined;
+  /**
+   * A key of pending work: while a job with this key waits or runs, another add with the key
+   * does what `jobKeyMode` says. Unlike `jobId`, the key is free again once its job finished.
+   */
+  readonly jobKey?: string | undefined;
+  /** `deduplicate` (default), `replace` (while waiting) or `debounce` (replace and move runAt). */
+  readonly jobKeyMode?: JobKeyMode | undefined;
+  /**
+   * The job's group (a tenant, a user, an API account): workers given `group` limits run at
+   * most that many jobs of one group at a time, or per interval, across all workers.
+   */
+  readonly group?: string | undefined;
   /** Enqueue inside this transaction (`db.transaction(async (tx) => queue.add(…, { db: tx }))`). */
   readonly db?: Db | undefined;
 }
@@ -35,6 +55,14 @@ export interface AddResult {
   readonly job: JobRecord;
   /** False when a job with the same jobId existed: nothing was inserted. */
   readonly isNew: boolean;
+}
+
+/** One job of `queue.addMany`. */
+export interface BulkJob<P = unknown> {
+  // biome-ignore lint/suspicious/noExplicitAny: definitions of any result.
+  readonly job: JobDefinition<P, any> | string;
+  readonly payload: P;
+  readonly options?: Omit<AddOptions, 'db'> | undefined;
 }
 
 /** A named queue over a store. */
@@ -47,6 +75,15 @@ export interface Queue {
     payload: P,
     options?: AddOptions,
   ): Promise<AddResult>;
+  /**
+   * Enqueues several jobs in one transaction (SQL stores: one multi-row insert for the jobs
+   * without a `jobKey`): all or none. Results are in input order.
+   */
+  addMany(
+    // biome-ignore lint/suspicious/noExplicitAny: each entry has a payload type of its own.
+    jobs: ReadonlyArray<BulkJob<any>>,
+    options?: { readonly db?: Db | undefined },
+  ): Promise<AddResult[]>;
   /** A job by id, or null. */
   get(id: string): Promise<JobRecord | null>;
   /** Cancels a waiting or active job; a running handler's signal is aborted. */
@@ -118,50 +155,84 @@ export function createQueue(options: QueueOptions): Queue {
     return initialised;
   };
 
+  const prepare = (
+    // biome-ignore lint/suspicious/noExplicitAny: definitions of any payload and result.
+    job: JobDefinition<any, any> | string,
+    payload: unknown,
+    o: AddOptions,
+    where: string,
+    now: number,
+  ): NewJob => {
+    const def = typeof job === 'string' ? undefined : job;
+    const jobName = typeof job === 'string' ? job : job.name;
+    if (typeof jobName !== 'string' || jobName.length === 0 || jobName.length > 191)
+      throw invalid(
+        `${where}: the job name must be 1 to 191 characters (got ${JSON.stringify(jobName)})`,
+      );
+    checkJobOptions(o, where);
+    if (o.delayMs !== undefined && o.runAt !== undefined)
+      throw invalid(`${where}: give delayMs or runAt, not both`);
+    if (o.delayMs !== undefined && !(Number.isFinite(o.delayMs) && o.delayMs >= 0))
+      throw invalid(`${where}: delayMs must be ≥ 0 (got ${o.delayMs})`);
+    const runAtMs = o.runAt instanceof Date ? o.runAt.getTime() : o.runAt;
+    if (runAtMs !== undefined && !Number.isFinite(runAtMs))
+      throw invalid(`${where}: runAt is not a valid time (got ${String(o.runAt)})`);
+    for (const [k, v] of [
+      ['jobId', o.jobId],
+      ['jobKey', o.jobKey],
+      ['group', o.group],
+    ] as const)
+      if (v !== undefined && !(typeof v === 'string' && v.length > 0 && v.length <= 191))
+        throw invalid(`${where}: ${k} must be 1 to 191 characters (got ${JSON.stringify(v)})`);
+    if (o.jobId !== undefined && o.jobKey !== undefined)
+      throw invalid(`${where}: give jobId or jobKey, not both`);
+    const mode = o.jobKeyMode;
+    if (mode !== undefined && mode !== 'deduplicate' && mode !== 'replace' && mode !== 'debounce')
+      throw invalid(
+        `${where}: jobKeyMode must be "deduplicate", "replace" or "debounce" (got ${JSON.stringify(mode)})`,
+      );
+    if (mode !== undefined && o.jobKey === undefined)
+      throw invalid(`${where}: jobKeyMode needs a jobKey`);
+    const merged = { ...defaults, ...def?.options, ...o };
+    return {
+      id: o.jobId ?? randomUUID(),
+      queue: name,
+      name: jobName,
+      payload,
+      priority: merged.priority ?? 0,
+      runAt: runAtMs ?? now + (o.delayMs ?? 0),
+      maxAttempts: merged.attempts ?? 3,
+      backoff: merged.backoff ?? DEFAULT_BACKOFF,
+      timeoutMs: merged.timeoutMs ?? null,
+      group: o.group ?? null,
+      key: o.jobKey ?? null,
+      keyMode: mode,
+      now,
+    };
+  };
+
   const queue: Queue & QueueInternals = {
     name,
     store,
     [kLocal]: local,
     ready,
     async add(job, payload, o = {}) {
-      const def = typeof job === 'string' ? undefined : job;
-      const jobName = typeof job === 'string' ? job : job.name;
-      if (typeof jobName !== 'string' || jobName.length === 0 || jobName.length > 191)
-        throw invalid(
-          `queue.add: the job name must be 1 to 191 characters (got ${JSON.stringify(jobName)})`,
-        );
-      checkJobOptions(o, 'queue.add');
-      if (o.delayMs !== undefined && o.runAt !== undefined)
-        throw invalid('queue.add: give delayMs or runAt, not both');
-      if (o.delayMs !== undefined && !(Number.isFinite(o.delayMs) && o.delayMs >= 0))
-        throw invalid(`queue.add: delayMs must be ≥ 0 (got ${o.delayMs})`);
-      const runAtMs = o.runAt instanceof Date ? o.runAt.getTime() : o.runAt;
-      if (runAtMs !== undefined && !Number.isFinite(runAtMs))
-        throw invalid(`queue.add: runAt is not a valid time (got ${String(o.runAt)})`);
-      if (o.jobId !== undefined && !(o.jobId.length > 0 && o.jobId.length <= 191))
-        throw invalid(`queue.add: jobId must be 1 to 191 characters (got ${o.jobId.length})`);
+      const newJob = prepare(job, payload, o, 'queue.add', Date.now());
       await ready();
-      const merged = { ...defaults, ...def?.options, ...o };
-      const now = Date.now();
-      const runAt = runAtMs ?? now + (o.delayMs ?? 0);
-      const result = await store.add(
-        {
-          id: o.jobId ?? randomUUID(),
-          queue: name,
-          name: jobName,
-          payload,
-          priority: merged.priority ?? 0,
-          runAt,
-          maxAttempts: merged.attempts ?? 3,
-          backoff: merged.backoff ?? DEFAULT_BACKOFF,
-          timeoutMs: merged.timeoutMs ?? null,
-          now,
-        },
-        { db: o.db },
-      );
+      const result = await store.add(newJob, { db: o.db });
       // Inside a transaction the job is not visible yet; workers find it on their next poll.
-      if (result.isNew && o.db === undefined) for (const f of local.onAdded) f(runAt);
+      if (result.isNew && o.db === undefined) for (const f of local.onAdded) f(newJob.runAt);
       return result;
+    },
+    async addMany(list, o = {}) {
+      const now = Date.now();
+      const jobs = list.map((b, i) =>
+        prepare(b.job, b.payload, b.options ?? {}, `queue.addMany [${i}]`, now),
+      );
+      await ready();
+      const results = jobs.length === 0 ? [] : await store.addMany(jobs, { db: o.db });
+      if (o.db === undefined && results.some((r) => r.isNew)) for (const f of local.onAdded) f(now);
+      return results;
     },
     async get(id) {
       await ready();

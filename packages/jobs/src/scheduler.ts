@@ -15,6 +15,14 @@ export interface SchedulerOptions {
 export interface ScheduleOptions {
   /** `cron` only: the IANA time zone of the expression (default `UTC`). */
   readonly timeZone?: string | undefined;
+  /**
+   * What to do at start about a tick that passed while no instance ran (downtime, a deploy):
+   * `skip` (default) waits for the next tick; `once` enqueues the most recent past tick now,
+   * once, however many were missed. The store's deduplication by tick id tells whether that
+   * tick was enqueued already, so a restart between ticks adds nothing; a schedule new to the
+   * store runs its most recent past tick at once.
+   */
+  readonly catchUp?: 'skip' | 'once' | undefined;
   /** Options of each enqueued job (not `jobId`, `delayMs` or `runAt`: the scheduler sets them). */
   readonly job?: Omit<AddOptions, 'jobId' | 'delayMs' | 'runAt' | 'db'> | undefined;
 }
@@ -48,10 +56,27 @@ export interface Scheduler {
 // setTimeout holds at most 2^31 − 1 ms; a longer wait is taken in steps.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+// Look-back spans for the last past tick: the first span holding a tick bounds the steps.
+const SPANS = [MINUTE, 60 * MINUTE, DAY, 32 * DAY, 367 * DAY, 8 * 367 * DAY];
+
+/** The last tick at or before `t`, found by stepping `next` forward from ever longer spans back. */
+function lastTickAtOrBefore(next: (t: number) => number | null, t: number): number | null {
+  for (const span of SPANS) {
+    let tick = next(t - span - 1);
+    if (tick === null || tick > t) continue;
+    for (let n = next(tick); n !== null && n <= t; n = next(tick)) tick = n;
+    return tick;
+  }
+  return null;
+}
+
 /**
  * A scheduler: cron and fixed-rate schedules that enqueue jobs. Deduplication by job id makes
  * each tick run once when several instances of a deployment run the same schedules on one
- * shared store; a tick missed while no instance ran is not caught up.
+ * shared store. A tick missed while no instance ran is skipped, or run once at start with
+ * `catchUp: 'once'`.
  *
  * @example
  * ```ts
@@ -67,6 +92,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const plan = <P>(
     name: string,
     nextAfter: (t: number) => number | null,
+    lastAtOrBefore: (t: number) => number | null,
     job: JobDefinition<P, unknown>,
     payload: P,
     o: ScheduleOptions,
@@ -76,6 +102,18 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         ERROR_CODES.INVALID_OPTIONS,
         `scheduler: a schedule named ${JSON.stringify(name)} exists`,
       );
+    if (o.catchUp !== undefined && o.catchUp !== 'skip' && o.catchUp !== 'once')
+      throw new JobsError(
+        ERROR_CODES.INVALID_OPTIONS,
+        `scheduler: catchUp must be "skip" or "once" (got ${JSON.stringify(o.catchUp)})`,
+      );
+    const enqueue = async (at: number) => {
+      try {
+        await queue.add(job, payload, { ...o.job, jobId: `${name}@${new Date(at).toISOString()}` });
+      } catch (err) {
+        options.onError?.(err);
+      }
+    };
     const arm = (after: number) => {
       const at = nextAfter(after);
       if (at === null || isClosed) return;
@@ -85,14 +123,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           left > MAX_TIMER_MS
             ? wait
             : async () => {
-                try {
-                  await queue.add(job, payload, {
-                    ...o.job,
-                    jobId: `${name}@${new Date(at).toISOString()}`,
-                  });
-                } catch (err) {
-                  options.onError?.(err);
-                }
+                await enqueue(at);
                 arm(at);
               },
           Math.max(0, Math.min(left, MAX_TIMER_MS)),
@@ -102,7 +133,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       };
       wait();
     };
-    arm(Date.now());
+    const now = Date.now();
+    const missed = o.catchUp === 'once' ? lastAtOrBefore(now) : null;
+    if (missed !== null) void enqueue(missed);
+    arm(now);
   };
 
   const scheduler: Scheduler = {
@@ -110,13 +144,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const c = parseCron(expression);
       // Validates the time zone now rather than at the first tick.
       nextCronRun(c, Date.now(), { timeZone: o.timeZone });
-      plan(
-        name,
-        (t) => nextCronRun(c, t, { timeZone: o.timeZone })?.getTime() ?? null,
-        job,
-        payload,
-        o,
-      );
+      const next = (t: number) => nextCronRun(c, t, { timeZone: o.timeZone })?.getTime() ?? null;
+      plan(name, next, (t) => lastTickAtOrBefore(next, t), job, payload, o);
     },
     every(name, intervalMs, job, payload, o = {}) {
       if (!(Number.isSafeInteger(intervalMs) && intervalMs > 0))
@@ -124,7 +153,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           ERROR_CODES.INVALID_OPTIONS,
           `scheduler.every: intervalMs must be a positive integer (got ${intervalMs})`,
         );
-      plan(name, (t) => (Math.floor(t / intervalMs) + 1) * intervalMs, job, payload, o);
+      plan(
+        name,
+        (t) => (Math.floor(t / intervalMs) + 1) * intervalMs,
+        (t) => Math.floor(t / intervalMs) * intervalMs,
+        job,
+        payload,
+        o,
+      );
     },
     async close() {
       isClosed = true;

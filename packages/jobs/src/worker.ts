@@ -3,7 +3,7 @@ import { backoffDelay } from './backoff-delay.js';
 import type { JobContext, JobDefinition } from './define-job.js';
 import { ERROR_CODES, JobsError, UnrecoverableError } from './errors.js';
 import { kLocal, type QueueInternals } from './internal/queue-local.js';
-import type { JobRecord } from './job-store.js';
+import type { GroupLimits, JobRecord } from './job-store.js';
 import type { Queue } from './queue.js';
 
 /** Options of `queue.worker()`. */
@@ -22,6 +22,13 @@ export interface WorkerOptions {
   readonly pollIntervalMs?: number | undefined;
   /** How long close() lets running jobs finish before it returns them to the queue (default 10 000 ms). */
   readonly shutdownTimeoutMs?: number | undefined;
+  /**
+   * Limits per group for jobs added with a `group`: at most `concurrency` active jobs of one
+   * group, and at most `rateLimit.max` starts per `rateLimit.intervalMs`, counted in the store
+   * across every worker and process. Give every worker of a queue the same limits: a worker
+   * without them runs grouped jobs as if ungrouped. Default: groups are only labels.
+   */
+  readonly group?: GroupLimits | undefined;
   /** The worker id in the store (default a random UUID). */
   readonly id?: string | undefined;
 }
@@ -72,6 +79,24 @@ function positive(v: number | undefined, fallback: number, what: string): number
   return v;
 }
 
+function checkGroupLimits(g: GroupLimits | undefined): GroupLimits | undefined {
+  if (g === undefined) return undefined;
+  const bad = (what: string, v: unknown) =>
+    new JobsError(
+      ERROR_CODES.INVALID_OPTIONS,
+      `queue.worker: group.${what} must be a positive integer (got ${String(v)})`,
+    );
+  const isPositiveInt = (v: number) => Number.isSafeInteger(v) && v > 0;
+  if (g.concurrency !== undefined && !isPositiveInt(g.concurrency))
+    throw bad('concurrency', g.concurrency);
+  const r = g.rateLimit;
+  if (r !== undefined) {
+    if (!isPositiveInt(r.max)) throw bad('rateLimit.max', r.max);
+    if (!isPositiveInt(r.intervalMs)) throw bad('rateLimit.intervalMs', r.intervalMs);
+  }
+  return g;
+}
+
 const errorText = (err: unknown): string =>
   err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 
@@ -93,6 +118,7 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
       ERROR_CODES.INVALID_OPTIONS,
       'queue.worker: jobs must name at least one job definition',
     );
+  const group = checkGroupLimits(options.group);
   const handlers = new Map(options.jobs.map((d) => [d.name, d]));
   const names = [...handlers.keys()];
   const id = options.id ?? randomUUID();
@@ -277,6 +303,7 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
           leaseMs,
           limit: free,
           names,
+          group,
           now: now(),
         });
       } catch (err) {
@@ -291,7 +318,9 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
         const next = await store.nextRunAt(queue.name, { names });
         // A job that fell due since the claim (or that another worker was claiming) is tried
         // again soon, not after a whole poll interval.
-        if (next !== null) waitMs = Math.min(waitMs, Math.max(next - now(), 25));
+        // (A due job that a group limit holds back is polled for at a gentler pace.)
+        if (next !== null)
+          waitMs = Math.min(waitMs, Math.max(next - now(), group === undefined ? 25 : 50));
       } catch (err) {
         emit('error', err);
       }

@@ -3,57 +3,17 @@
  * its lease expires. Real processes and real databases (PostgreSQL, MariaDB, SQLite file).
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CreateDbOptions, createDb, sql } from '@rws/orm';
-import { requireCapability } from '@rws/test-helpers';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createQueue, createSqlStore, defineJob } from '../src/index.js';
+import { dbTargets, openTestDb } from './test-db.js';
 
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
-const sqliteFile = join(tmpdir(), `rws-jobs-crash-${randomBytes(4).toString('hex')}.db`);
-
-const TARGETS: ReadonlyArray<[string, string, CreateDbOptions]> = [
-  [
-    'postgres',
-    'PostgreSQL on 127.0.0.1:5432 (database test)',
-    { dialect: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/test' },
-  ],
-  [
-    'mariadb',
-    'MariaDB/MySQL on 127.0.0.1:3306 (database test)',
-    { dialect: 'mysql', url: 'mysql://root@127.0.0.1:3306/test' },
-  ],
-  ['sqlite file', 'better-sqlite3', { dialect: 'sqlite', options: { filename: sqliteFile } }],
-];
 
 describe('issue #16: a killed worker process', () => {
-  for (const [name, requires, dbOptions] of TARGETS)
+  for (const [name, requires, dbOptions] of dbTargets('jobs-crash'))
     it(`${name}: its job runs again after the lease expires`, async (ctx) => {
-      const db = createDb(dbOptions);
-      const table = `jobs_crash_${randomBytes(4).toString('hex')}`;
-      onTestFinished(async () => {
-        await sql
-          .raw(`drop table if exists ${table}`)
-          .execute(db.kysely)
-          .catch(() => undefined);
-        await db.close();
-        if (dbOptions.dialect === 'sqlite')
-          for (const f of [sqliteFile, `${sqliteFile}-wal`, `${sqliteFile}-shm`])
-            rmSync(f, { force: true });
-      });
-      let why = '';
-      const isUp = await sql`select 1`.execute(db.kysely).then(
-        () => true,
-        (err: Error) => {
-          why = err.message;
-          return false;
-        },
-      );
-      requireCapability(ctx, isUp, `${requires} (${why})`);
+      const { db, table } = await openTestDb(ctx, dbOptions, requires, 'jobs_crash');
 
       const queue = createQueue({ store: createSqlStore({ db, table }), name: 'crash' });
       const hang = defineJob('hang', () => 'finished by the second worker');

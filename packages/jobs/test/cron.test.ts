@@ -205,3 +205,22 @@ describe('nextCronRun across DST changes', () => {
     for (let i = 1; i < seen.length; i++) expect(seen[i] ?? 0).toBeGreaterThan(seen[i - 1] ?? 0);
   });
 });
+
+describe('nextCronRun with a seconds field (issue #16)', () => {
+  // Each search used to resolve three hours of seconds through Intl, a second per call: a
+  // scheduler ticking every second blocked its event loop and missed ticks.
+  it('resolves 600 consecutive every-second ticks, in UTC and across a New York DST change', () => {
+    const c = parseCron('* * * * * *');
+    for (const [zone, from] of [
+      ['UTC', Date.UTC(2026, 0, 1)],
+      ['America/New_York', Date.UTC(2026, 2, 8, 6, 59, 30)],
+    ] as const) {
+      let t: number = from;
+      for (let i = 0; i < 300; i++) {
+        const next = nextCronRun(c, t, { timeZone: zone })?.getTime();
+        expect(next).toBe(t + 1000);
+        t = next ?? t;
+      }
+    }
+  }, 60_000);
+});

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { requireCapability } from '@rws/test-helpers';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { groupAndKeyTests } from './conformance-groups-keys.js';
 import {
   createQueue,
   defineJob,
@@ -664,5 +665,7 @@ export function runJobStoreConformance(o: JobStoreConformanceOptions): void {
       await qa.add(short, null).then(() => undefined);
       expect(() => qa.worker({ jobs: [] })).toThrow(/at least one job/);
     });
+
+    groupAndKeyTests({ test, qname, newJob, queueOn, until });
   });
 }

@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDb, type Db, sql } from '@rws/orm';
-import { requireCapability } from '@rws/test-helpers';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createMemoryStore, createQueue, createSqlStore, defineJob } from '../src/index.js';
 import { type ConformanceTarget, runJobStoreConformance } from './run-job-store-conformance.js';
+import { openTestDb, POSTGRES_REQUIRES, POSTGRES_URL } from './test-db.js';
 
-const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const MYSQL_URL = 'mysql://root@127.0.0.1:3306/test';
 
 /** Two Dbs on one database (two connections pools), each with a store on `table`. */
@@ -26,10 +24,11 @@ async function sqlTarget(open: () => Db, table: string): Promise<ConformanceTarg
     other: createSqlStore({ db: b, table }),
     transaction: (fn) => a.transaction(fn),
     async dispose() {
-      await sql
-        .raw(`drop table if exists ${table}`)
-        .execute(a.kysely)
-        .catch(() => undefined);
+      for (const t of [table, `${table}_groups`])
+        await sql
+          .raw(`drop table if exists ${t}`)
+          .execute(a.kysely)
+          .catch(() => undefined);
       await Promise.all([a.close(), b.close()]);
     },
   };
@@ -53,6 +52,18 @@ runJobStoreConformance({
 runJobStoreConformance({
   name: 'sqlite file',
   requires: 'better-sqlite3',
+  skip: [
+    {
+      // better-sqlite3 waits for a lock synchronously, blocking the thread that holds it; one
+      // process opens one Db per file. test/groups-processes.test.ts runs these across processes.
+      reason: 'two connections of one process deadlock in multi-statement transactions',
+      tests: [
+        'concurrent adds of one new key on two connections keep one pending job',
+        'group concurrency holds across concurrent claims on two connections',
+        'workers on two connections: one job of a group at a time, and the rate limit holds',
+      ],
+    },
+  ],
   async create(table) {
     const file = join(tmpdir(), `rws-jobs-${table}.db`);
     const t = await sqlTarget(
@@ -71,7 +82,7 @@ runJobStoreConformance({
 
 runJobStoreConformance({
   name: 'postgres',
-  requires: 'PostgreSQL on 127.0.0.1:5432 (database test)',
+  requires: POSTGRES_REQUIRES,
   create: (table) => sqlTarget(() => createDb({ dialect: 'postgres', url: POSTGRES_URL }), table),
 });
 
@@ -83,25 +94,14 @@ runJobStoreConformance({
 
 describe('PostgreSQL LISTEN/NOTIFY (listenUrl)', () => {
   it('an idle worker on another connection starts a new job without waiting for its poll', async (ctx) => {
-    const table = `jobs_listen_${randomBytes(4).toString('hex')}`;
-    const a = createDb({ dialect: 'postgres', url: POSTGRES_URL });
-    const b = createDb({ dialect: 'postgres', url: POSTGRES_URL });
-    onTestFinished(async () => {
-      await sql
-        .raw(`drop table if exists ${table}`)
-        .execute(a.kysely)
-        .catch(() => undefined);
-      await Promise.all([a.close(), b.close()]);
-    });
-    let why = '';
-    const isUp = await sql`select 1`.execute(a.kysely).then(
-      () => true,
-      (err: Error) => {
-        why = err.message;
-        return false;
-      },
+    const { db: a, table } = await openTestDb(
+      ctx,
+      { dialect: 'postgres', url: POSTGRES_URL },
+      POSTGRES_REQUIRES,
+      'jobs_listen',
     );
-    requireCapability(ctx, isUp, `PostgreSQL on 127.0.0.1:5432 (database test) (${why})`);
+    const b = createDb({ dialect: 'postgres', url: POSTGRES_URL });
+    onTestFinished(() => b.close());
     // Two queues on two connection pools: the adder's in-process wake-up cannot reach the worker.
     const producer = createQueue({ store: createSqlStore({ db: a, table }), name: 'l' });
     const consumer = createQueue({

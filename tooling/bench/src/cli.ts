@@ -3,6 +3,8 @@
  *  [--only a,b] [--case x,y]` — without a suite name, lists the suites.
  * Flags fall back to BENCH_DURATION, BENCH_ROUNDS, BENCH_WARMUP, BENCH_CONNECTIONS.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatReport, type RunOptions, runSuite, stopAll, writeResults } from './run.js';
 import { SUITES } from './suites/index.js';
@@ -35,10 +37,35 @@ function parseNice(raw: string | undefined): number {
   return n;
 }
 
+/**
+ * Suites that are programs of their own rather than a load generator against a server (job
+ * queues measure jobs, not requests): run with tsx, given the flags after the suite name.
+ */
+const SCRIPT_SUITES: Readonly<Record<string, { path: string; description: string }>> = {
+  jobs: {
+    path: 'packages/jobs/bench/jobs-vs-peers.ts',
+    description:
+      '@rws/jobs vs graphile-worker and pg-boss on PostgreSQL: jobs/s and add→start latency',
+  },
+};
+
+function runScriptSuite(name: string, path: string): never {
+  const root = fileURLToPath(new URL('../../..', import.meta.url));
+  const rest = process.argv.slice(process.argv.indexOf(name) + 1);
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@rws/source', path, ...rest],
+    { cwd: root, stdio: 'inherit' },
+  );
+  process.exit(r.status ?? 1);
+}
+
 const list = (s: string | undefined) =>
   s === undefined ? undefined : s.split(',').filter(Boolean);
 
 async function main(): Promise<void> {
+  const script = SCRIPT_SUITES[process.argv[2] ?? ''];
+  if (script !== undefined) runScriptSuite(process.argv[2] as string, script.path);
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
@@ -60,6 +87,8 @@ async function main(): Promise<void> {
       const suite = (await load()).default;
       console.log(`  ${key.padEnd(14)} ${suite.description}`);
     }
+    for (const [key, s] of Object.entries(SCRIPT_SUITES))
+      console.log(`  ${key.padEnd(14)} ${s.description}`);
     return;
   }
   const loader = SUITES[name];

@@ -42,6 +42,7 @@ Usage:
   rws [ROOT] [flags]           serve ROOT (default: the current directory) on http://127.0.0.1:7878
   rws check [--config FILE]    check the configuration, list every problem, and exit
   rws db <migrate|rollback|status|new>  run database migrations (@rws/orm; rws db --help)
+  rws jobs <status|failed|show|retry|delete>  inspect job queues (@rws/jobs; rws jobs --help)
 
 Flags (precedence: flags > RWS_CONFIG_* env vars > rws.config.toml > defaults):
 ${lines.join('\n')}

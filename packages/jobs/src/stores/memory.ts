@@ -1,5 +1,13 @@
 import { emptyCounts } from '../internal/empty-counts.js';
-import type { JobCounts, JobRecord, JobState, JobStore } from '../job-store.js';
+import { isPending, limitsAllow } from '../internal/group-window.js';
+import type {
+  JobCounts,
+  JobRecord,
+  JobState,
+  JobStore,
+  NewJob,
+  StoreAddResult,
+} from '../job-store.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -23,35 +31,73 @@ export function createMemoryStore(): JobStore {
     const j = jobs.get(id);
     return j !== undefined && j.state === 'active' && j.workerId === workerId ? j : undefined;
   };
+  // The start windows of rate-limited groups: `${queue}\0${group}` → window.
+  const windows = new Map<string, { start: number; count: number }>();
+  const keyHolder = (queue: string, key: string) => {
+    for (const j of jobs.values()) if (j.queue === queue && j.key === key) return j;
+    return undefined;
+  };
+  const addOne = (job: NewJob): StoreAddResult => {
+    const existing = jobs.get(job.id);
+    if (existing !== undefined) return { job: strip(existing), isNew: false };
+    const key = job.key ?? null;
+    const holder = key === null ? undefined : keyHolder(job.queue, key);
+    if (holder !== undefined && isPending(holder.state)) {
+      const mode = job.keyMode ?? 'deduplicate';
+      if (mode === 'deduplicate') return { job: strip(holder), isNew: false };
+      if (holder.state === 'waiting') {
+        Object.assign(holder, {
+          name: job.name,
+          payload: structuredClone(job.payload),
+          priority: job.priority,
+          maxAttempts: job.maxAttempts,
+          backoff: job.backoff,
+          timeoutMs: job.timeoutMs,
+          group: job.group ?? null,
+          runAt: mode === 'debounce' ? job.runAt : holder.runAt,
+          updatedAt: job.now,
+        });
+        return { job: strip(holder), isNew: false };
+      }
+    }
+    // A finished (or, for replace and debounce, running) holder gives the key up.
+    if (holder !== undefined) holder.key = null;
+    const rec = {
+      id: job.id,
+      queue: job.queue,
+      name: job.name,
+      payload: structuredClone(job.payload),
+      state: 'waiting' as JobState,
+      priority: job.priority,
+      runAt: job.runAt,
+      attempts: 0,
+      maxAttempts: job.maxAttempts,
+      backoff: job.backoff,
+      timeoutMs: job.timeoutMs,
+      workerId: null,
+      leaseUntil: null,
+      progress: null,
+      result: null,
+      error: null,
+      group: job.group ?? null,
+      key,
+      createdAt: job.now,
+      updatedAt: job.now,
+      seq: seq++,
+    };
+    jobs.set(job.id, rec);
+    return { job: strip(rec), isNew: true };
+  };
+
   const store: JobStore = {
     name: 'memory',
     capabilities: { transactions: false, shared: false },
     async add(job) {
-      const existing = jobs.get(job.id);
-      if (existing !== undefined) return { job: strip(existing), isNew: false };
-      const rec = {
-        id: job.id,
-        queue: job.queue,
-        name: job.name,
-        payload: structuredClone(job.payload),
-        state: 'waiting' as JobState,
-        priority: job.priority,
-        runAt: job.runAt,
-        attempts: 0,
-        maxAttempts: job.maxAttempts,
-        backoff: job.backoff,
-        timeoutMs: job.timeoutMs,
-        workerId: null,
-        leaseUntil: null,
-        progress: null,
-        result: null,
-        error: null,
-        createdAt: job.now,
-        updatedAt: job.now,
-        seq: seq++,
-      };
-      jobs.set(job.id, rec);
-      return { job: strip(rec), isNew: true };
+      return addOne(job);
+    },
+    async addMany(list) {
+      // Synchronous: nothing else runs in between, so the batch is all-or-nothing.
+      return list.map(addOne);
     },
     async claim(o) {
       for (const j of jobs.values()) {
@@ -62,7 +108,7 @@ export function createMemoryStore(): JobStore {
           j.updatedAt = o.now;
         }
       }
-      const due = [...jobs.values()]
+      const candidates = [...jobs.values()]
         .filter(
           (j) =>
             j.queue === o.queue &&
@@ -70,8 +116,36 @@ export function createMemoryStore(): JobStore {
             j.runAt <= o.now &&
             (o.names === undefined || o.names.includes(j.name)),
         )
-        .sort((a, b) => a.priority - b.priority || a.runAt - b.runAt || a.seq - b.seq)
-        .slice(0, o.limit);
+        .sort((a, b) => a.priority - b.priority || a.runAt - b.runAt || a.seq - b.seq);
+      const limits = o.group;
+      let due = candidates.slice(0, o.limit);
+      if (limits !== undefined) {
+        // Grouped jobs first, each group within its limits; then jobs without a group.
+        const active = new Map<string, number>();
+        for (const j of jobs.values())
+          if (j.queue === o.queue && j.state === 'active' && j.group !== null)
+            active.set(j.group, (active.get(j.group) ?? 0) + 1);
+        const taken = new Map<string, number>();
+        due = [];
+        for (const j of candidates) {
+          if (due.length >= o.limit || j.group === null) continue;
+          const w = windows.get(`${o.queue}\0${j.group}`);
+          const n = taken.get(j.group) ?? 0;
+          if (!limitsAllow(limits, active.get(j.group) ?? 0, w, n, o.now)) continue;
+          taken.set(j.group, n + 1);
+          due.push(j);
+        }
+        for (const [group, n] of taken) {
+          const id = `${o.queue}\0${group}`;
+          const w = windows.get(id);
+          const interval = limits.rateLimit?.intervalMs;
+          if (interval === undefined) continue;
+          if (w === undefined || w.start + interval <= o.now)
+            windows.set(id, { start: o.now, count: n });
+          else w.count += n;
+        }
+        for (const j of candidates) if (due.length < o.limit && j.group === null) due.push(j);
+      }
       for (const j of due) {
         j.state = 'active';
         j.workerId = o.workerId;
@@ -152,6 +226,9 @@ export function createMemoryStore(): JobStore {
       const j = jobs.get(id);
       if (j === undefined || j.state === 'active') return false;
       return jobs.delete(id);
+    },
+    async queues() {
+      return [...new Set([...jobs.values()].map((j) => j.queue))].sort();
     },
     async counts(queue): Promise<JobCounts> {
       const c = emptyCounts();

@@ -2,14 +2,17 @@ import type { Db } from '@rws/orm';
 import { sql } from '@rws/orm';
 import { ERROR_CODES, JobsError } from '../errors.js';
 import { emptyCounts } from '../internal/empty-counts.js';
-import type {
-  BackoffOptions,
-  JobCounts,
-  JobRecord,
-  JobState,
-  JobStore,
-  StoreCallOptions,
-} from '../job-store.js';
+import { sqlAdder } from '../internal/sql-add.js';
+import { claimGrouped } from '../internal/sql-claim-groups.js';
+import {
+  num,
+  numOrNull,
+  type Row,
+  schemaStatements,
+  sqlContext,
+  toRecord,
+} from '../internal/sql-context.js';
+import type { JobCounts, JobRecord, JobState, JobStore, StoreAddOptions } from '../job-store.js';
 
 /** Options of `createSqlStore`. */
 export interface SqlStoreOptions {
@@ -28,39 +31,6 @@ export interface SqlStoreOptions {
   readonly listenUrl?: string | undefined;
   /** Close `db` when the store closes. Default false: the caller owns the Db. */
   readonly ownsDb?: boolean | undefined;
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: rows of raw SQL are untyped.
-type Row = Record<string, any>;
-
-const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : Number(v));
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
-const json = (v: unknown): unknown =>
-  v === null || v === undefined ? null : JSON.parse(String(v));
-
-/** Reads a row whatever the identifier mapping (the orm maps snake_case to camelCase). */
-function toRecord(r: Row): JobRecord {
-  const g = (camel: string, snake: string): unknown => r[camel] ?? r[snake];
-  return {
-    id: String(r['id']),
-    queue: String(r['queue']),
-    name: String(r['name']),
-    payload: json(r['payload']),
-    state: String(r['state']) as JobState,
-    priority: num(r['priority']),
-    runAt: num(g('runAt', 'run_at')),
-    attempts: num(r['attempts']),
-    maxAttempts: num(g('maxAttempts', 'max_attempts')),
-    backoff: json(r['backoff']) as BackoffOptions | null,
-    timeoutMs: numOrNull(g('timeoutMs', 'timeout_ms')),
-    workerId: (g('workerId', 'worker_id') as string | null) ?? null,
-    leaseUntil: numOrNull(g('leaseUntil', 'lease_until')),
-    progress: json(r['progress']),
-    result: json(r['result']),
-    error: (r['error'] as string | null) ?? null,
-    createdAt: num(g('createdAt', 'created_at')),
-    updatedAt: num(g('updatedAt', 'updated_at')),
-  };
 }
 
 const namesFilter = (names: readonly string[] | undefined) =>
@@ -98,48 +68,17 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
       ERROR_CODES.INVALID_OPTIONS,
       `createSqlStore: table must be letters, digits and _ starting with a letter (got ${JSON.stringify(table)})`,
     );
-  const T = sql.raw(table);
   const dialect = db.dialect;
-  const channel = `rws_jobs_${table}`.slice(0, 63);
   if (options.listenUrl !== undefined && dialect !== 'postgres')
     throw new JobsError(
       ERROR_CODES.INVALID_OPTIONS,
       `createSqlStore: listenUrl needs PostgreSQL (the Db is ${dialect})`,
     );
-  const k = db.kysely;
-
-  const ddl = (): string[] => {
-    const big = 'bigint';
-    const str = dialect === 'sqlite' ? 'text' : 'varchar(191)';
-    const text = dialect === 'mysql' ? 'longtext' : 'text';
-    const seq =
-      dialect === 'postgres'
-        ? 'seq bigserial,'
-        : dialect === 'mysql'
-          ? 'seq bigint not null auto_increment unique,'
-          : '';
-    const cols = `id ${str} primary key, ${seq}
-      queue ${str} not null, name ${str} not null, payload ${text}, state varchar(16) not null,
-      priority integer not null, run_at ${big} not null, attempts integer not null,
-      max_attempts integer not null, backoff ${text}, timeout_ms integer,
-      worker_id ${str}, lease_until ${big}, progress ${text}, result ${text}, error ${text},
-      created_at ${big} not null, updated_at ${big} not null`;
-    const idx = `${table}_claim`;
-    return [
-      `create table if not exists ${table} (${cols})`,
-      dialect === 'mysql'
-        ? `create index ${idx} on ${table} (queue, state, priority, run_at, seq)`
-        : `create index if not exists ${idx} on ${table} (queue, state, priority, run_at${dialect === 'postgres' ? ', seq' : ''})`,
-    ];
-  };
-  // SQLite orders by its implicit rowid, the others by the seq column.
-  const seqCol = sql.raw(dialect === 'sqlite' ? 'rowid' : 'seq');
-
-  const exec = async (q: ReturnType<typeof sql>, on = k) => {
-    const r = await q.execute(on);
-    return { rows: r.rows as Row[], affected: Number(r.numAffectedRows ?? 0n) };
-  };
-  const getOn = async (id: string, on = k): Promise<JobRecord | null> => {
+  const c = sqlContext(db, table);
+  const { T, exec, channel } = c;
+  const seqCol = c.seq;
+  const adder = sqlAdder(c);
+  const getOn = async (id: string, on = db): Promise<JobRecord | null> => {
     const { rows } = await exec(sql`select * from ${T} where id = ${id}`, on);
     return rows[0] === undefined ? null : toRecord(rows[0]);
   };
@@ -163,69 +102,68 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
     );
   };
 
+  const claimPlain = async (due: ReturnType<typeof sql>, set: ReturnType<typeof sql>) => {
+    if (dialect === 'postgres') {
+      const { rows } = await exec(
+        sql`update ${T} set ${set} where id in (${due} for update skip locked) returning *`,
+      );
+      return inClaimOrder(rows);
+    }
+    if (dialect === 'sqlite') {
+      const { rows } = await exec(
+        sql`update ${T} set ${set} where id in (${due}) returning *, rowid as seq`,
+      );
+      return inClaimOrder(rows);
+    }
+    // MySQL / MariaDB: no UPDATE … RETURNING and no LIMIT in an IN subquery, so lock the
+    // due rows (skipping rows other workers hold), update them and read them back.
+    return db.transaction(async (tx) => {
+      const { rows } = await exec(sql`${due} for update skip locked`, tx);
+      if (rows.length === 0) return [];
+      const ids = rows.map((r) => String(r['id']));
+      await exec(sql`update ${T} set ${set} where id in (${sql.join(ids)})`, tx);
+      const read = await exec(sql`select * from ${T} where id in (${sql.join(ids)})`, tx);
+      return inClaimOrder(read.rows);
+    });
+  };
+
   const store: JobStore = {
     name: `sql:${dialect}`,
     capabilities: { transactions: true, shared: true },
     async init() {
-      for (const stmt of ddl()) {
+      for (const stmt of schemaStatements(dialect, table)) {
         try {
-          await sql.raw(stmt).execute(k);
+          await sql.raw(stmt).execute(db.kysely);
         } catch (err) {
           // MySQL has no CREATE INDEX IF NOT EXISTS: an existing index is fine.
           if (!(dialect === 'mysql' && /Duplicate key name/i.test(String(err)))) throw err;
         }
       }
     },
-    async add(job, o: StoreCallOptions & { db?: Db | undefined } = {}) {
-      const on = o.db?.kysely ?? k;
-      const values = sql`(${job.id}, ${job.queue}, ${job.name}, ${JSON.stringify(job.payload ?? null)},
-        'waiting', ${job.priority}, ${job.runAt}, 0, ${job.maxAttempts},
-        ${job.backoff === null ? null : JSON.stringify(job.backoff)}, ${job.timeoutMs},
-        ${job.now}, ${job.now})`;
-      const cols = sql`(id, queue, name, payload, state, priority, run_at, attempts, max_attempts, backoff, timeout_ms, created_at, updated_at)`;
-      const q =
-        dialect === 'postgres'
-          ? sql`insert into ${T} ${cols} values ${values} on conflict (id) do nothing`
-          : dialect === 'mysql'
-            ? sql`insert ignore into ${T} ${cols} values ${values}`
-            : sql`insert or ignore into ${T} ${cols} values ${values}`;
-      const { affected } = await exec(q, on);
-      // Delivered when the surrounding transaction commits (never for a rolled-back one).
-      if (affected > 0 && dialect === 'postgres')
-        await exec(sql`select pg_notify(${channel}, ${job.queue})`, on);
-      const rec = await getOn(job.id, on);
-      if (rec === null) throw new Error(`job ${job.id} vanished right after its insert`);
-      return { job: rec, isNew: affected > 0 };
-    },
+    add: (job, o: StoreAddOptions = {}) => adder.add(job, o.db ?? db),
+    addMany: (jobs, o: StoreAddOptions = {}) => adder.addMany(jobs, o.db ?? db),
     async claim(o) {
+      // The caller's clock, advanced by the time this claim has taken: group windows are
+      // decided once the group locks are held, and a claim slowed by a loaded machine must
+      // not count its jobs in a window by a time that has passed.
+      const entered = Date.now();
+      const nowAtLock = () => o.now + (Date.now() - entered);
       await reap(o.queue, o.now);
       const names = namesFilter(o.names);
+      const claimSet = (now: number) => sql`state = 'active', worker_id = ${o.workerId},
+        lease_until = ${now + o.leaseMs}, attempts = attempts + 1, updated_at = ${now}`;
+      const set = claimSet(o.now);
+      let grouped: Row[] = [];
+      if (o.group !== undefined) {
+        grouped = await claimGrouped(c, db, { ...o, group: o.group }, names, claimSet, nowAtLock);
+        if (grouped.length >= o.limit) return inClaimOrder(grouped);
+      }
+      const limit = o.limit - grouped.length;
+      // With group limits, jobs of a group are claimed above only.
+      const ungrouped = o.group === undefined ? sql`` : sql` and group_key is null`;
       const due = sql`select id from ${T} where queue = ${o.queue} and state = 'waiting'
-        and run_at <= ${o.now}${names} order by priority, run_at, ${seqCol} limit ${o.limit}`;
-      const set = sql`state = 'active', worker_id = ${o.workerId}, lease_until = ${o.now + o.leaseMs},
-        attempts = attempts + 1, updated_at = ${o.now}`;
-      if (dialect === 'postgres') {
-        const { rows } = await exec(
-          sql`update ${T} set ${set} where id in (${due} for update skip locked) returning *`,
-        );
-        return inClaimOrder(rows);
-      }
-      if (dialect === 'sqlite') {
-        const { rows } = await exec(
-          sql`update ${T} set ${set} where id in (${due}) returning *, rowid as seq`,
-        );
-        return inClaimOrder(rows);
-      }
-      // MySQL / MariaDB: no UPDATE … RETURNING and no LIMIT in an IN subquery, so lock the
-      // due rows (skipping rows other workers hold), update them and read them back.
-      return db.transaction(async (tx) => {
-        const { rows } = await exec(sql`${due} for update skip locked`, tx.kysely);
-        if (rows.length === 0) return [];
-        const ids = rows.map((r) => String(r['id']));
-        await exec(sql`update ${T} set ${set} where id in (${sql.join(ids)})`, tx.kysely);
-        const read = await exec(sql`select * from ${T} where id in (${sql.join(ids)})`, tx.kysely);
-        return inClaimOrder(read.rows);
-      });
+        and run_at <= ${o.now}${names}${ungrouped} order by priority, run_at, ${seqCol} limit ${limit}`;
+      return [...inClaimOrder(grouped), ...(await claimPlain(due, set))];
     },
     complete: (id, workerId, result, o) =>
       heldUpdate(
@@ -276,6 +214,10 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
     async remove(id) {
       const { affected } = await exec(sql`delete from ${T} where id = ${id} and state <> 'active'`);
       return affected > 0;
+    },
+    async queues() {
+      const { rows } = await exec(sql`select distinct queue from ${T} order by queue`);
+      return rows.map((r) => String(r['queue']));
     },
     async counts(queue): Promise<JobCounts> {
       const { rows } = await exec(
