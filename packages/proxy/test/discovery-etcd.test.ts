@@ -39,7 +39,10 @@ async function startEtcd(): Promise<{ url: string; child: ChildProcess }> {
   });
   const end = Date.now() + 30_000;
   for (;;) {
-    const ok = await fetch(`${client}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${client}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return { url: client, child };
     if (Date.now() > end || child.exitCode !== null) throw new Error('etcd did not start');
     await sleep(100);
@@ -102,6 +105,9 @@ describe.skipIf(!hasEtcd)('etcd v3 discovery (real etcd; needs the etcd-server p
   });
 });
 
-it.runIf(!hasEtcd)('etcd tests are skipped: etcd is not installed (apt-get install etcd-server)', () => {
-  expect(hasEtcd).toBe(false);
-});
+it.runIf(!hasEtcd)(
+  'etcd tests are skipped: etcd is not installed (apt-get install etcd-server)',
+  () => {
+    expect(hasEtcd).toBe(false);
+  },
+);

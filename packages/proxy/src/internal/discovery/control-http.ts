@@ -46,12 +46,12 @@ async function open(
   x: Exchange,
   isStream: boolean,
 ): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
-  const base = new URL(ep.url);
-  const body = x.body === undefined ? undefined : JSON.stringify(x.body);
   const headers: Record<string, string> = {
     accept: 'application/json',
     ...(ep.headers === undefined ? {} : await ep.headers()),
   };
+  const base = new URL(ep.url);
+  const body = x.body === undefined ? undefined : JSON.stringify(x.body);
   if (body !== undefined) headers['content-type'] = 'application/json';
   const isHttps = base.protocol === 'https:' && ep.socketPath === undefined;
   const options: https.RequestOptions = {

@@ -34,8 +34,9 @@ export interface KubeList<T> {
 
 export function kubeEndpoint(options: KubernetesApiOptions, source: string): ControlEndpoint {
   const env = options.env ?? process.env;
-  let url = options.apiServer;
-  if (url === undefined) {
+  // Read at request time, so a missing variable fails resolve() (reported) and not a factory.
+  const apiServer = (): string => {
+    if (options.apiServer !== undefined) return options.apiServer;
     const host = env['KUBERNETES_SERVICE_HOST'];
     const port = env['KUBERNETES_SERVICE_PORT'] ?? '443';
     if (host === undefined || host === '') {
@@ -44,13 +45,15 @@ export function kubeEndpoint(options: KubernetesApiOptions, source: string): Con
         'not in a cluster: KUBERNETES_SERVICE_HOST is not set (set apiServer)',
       );
     }
-    url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  }
+    return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  };
   const tokenFile = options.tokenFile ?? `${SA_DIR}/token`;
   const caFile = options.caFile ?? `${SA_DIR}/ca.crt`;
   let ca: Buffer | undefined;
   return {
-    url,
+    get url() {
+      return apiServer();
+    },
     get ca() {
       return ca;
     },

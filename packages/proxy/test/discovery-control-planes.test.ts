@@ -1,0 +1,379 @@
+/**
+ * Consul, Docker and Kubernetes do not install here: each is tested against a small real HTTP
+ * server written below that answers the documented API subset the source uses (list, blocking
+ * query / event stream / watch) and checks the auth headers.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import {
+  consulSource,
+  createUpstream,
+  dockerSource,
+  kubernetesSource,
+  reverseProxy,
+  watchDiscovery,
+} from '../src/index.js';
+import { underLoad, waitFor } from './discovery-helpers.js';
+import { labelled, serveProxy } from './helpers.js';
+
+function track(server: http.Server): void {
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+}
+
+async function listen(server: http.Server, at: number | string = 0): Promise<number> {
+  track(server);
+  await new Promise<void>((r) =>
+    server.listen(at, ...(typeof at === 'number' ? ['127.0.0.1'] : []), r),
+  );
+  return typeof at === 'number' ? (server.address() as AddressInfo).port : 0;
+}
+
+function upstreamFor(name: string) {
+  const u = createUpstream({ name, backends: [] });
+  onTestFinished(() => u.close());
+  return u;
+}
+
+const port = (origin: string): number => Number(new URL(origin).port);
+
+describe('Consul health API with blocking queries', () => {
+  it('lists passing instances, follows blocking queries under load, checks the token and keeps the list when Consul goes away', async () => {
+    const a = await labelled('a');
+    const b = await labelled('b');
+    let index = 7;
+    let instances = [
+      { Node: { Address: '127.0.0.1' }, Service: { Address: '', Port: port(a.origin) } },
+    ];
+    const waiting = new Set<() => void>();
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      seen.push(url.search);
+      if (req.headers['x-consul-token'] !== 's3cret') {
+        res.writeHead(403).end('ACL not found');
+        return;
+      }
+      if (url.pathname !== '/v1/health/service/api' || url.searchParams.get('passing') === null) {
+        res.writeHead(404).end();
+        return;
+      }
+      const answer = (): void => {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-consul-index': String(index) });
+        res.end(JSON.stringify(instances));
+      };
+      const asked = Number(url.searchParams.get('index') ?? 0);
+      if (asked > 0 && asked === index) {
+        // A blocking query: hold until the index moves (or the client goes).
+        waiting.add(answer);
+        res.on('close', () => waiting.delete(answer));
+      } else answer();
+    });
+    const p0 = await listen(server);
+    const address = `http://127.0.0.1:${p0}`;
+    const change = (next: typeof instances): void => {
+      instances = next;
+      index++;
+      for (const w of [...waiting]) w();
+      waiting.clear();
+    };
+
+    await expect(consulSource({ address, service: 'api' }).resolve()).rejects.toThrow(/403/);
+    const source = consulSource({ address, service: 'api', token: 's3cret', waitSecs: 30 });
+    const u = upstreamFor('api');
+    const errors: Error[] = [];
+    const w = watchDiscovery(u, source, { refreshMs: 600_000, onError: (e) => errors.push(e) });
+    onTestFinished(() => w.close());
+    await w.ready;
+    expect(u.backends.map((x) => x.url)).toEqual([a.origin]);
+    const p = await serveProxy(reverseProxy({ upstream: u }));
+    const bodies = await underLoad(`${p}/`, async () => {
+      await waitFor(() => waiting.size > 0);
+      change([
+        ...instances,
+        { Node: { Address: '10.9.9.9' }, Service: { Address: '127.0.0.1', Port: port(b.origin) } },
+      ]);
+      await waitFor(() => u.backends.length === 2);
+      await waitFor(() => waiting.size > 0);
+      change(instances.slice(1));
+      await waitFor(() => u.backends.length === 1);
+    });
+    expect(bodies).toContain('a');
+    expect(u.backends.map((x) => x.url)).toEqual([b.origin]);
+    expect(seen.some((s) => /index=8&wait=30s/.test(s))).toBe(true);
+
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await w.refresh();
+    await waitFor(() => errors.length > 0);
+    expect(errors.at(-1)?.message).toMatch(/discovery consul:api/);
+    expect(u.backends.map((x) => x.url)).toEqual([b.origin]);
+  });
+});
+
+describe('Docker Engine API over a unix socket', () => {
+  it('lists labelled running containers, follows /events under load, keeps the list when the daemon goes away', async () => {
+    const a = await labelled('a');
+    const b = await labelled('b');
+    const dir = mkdtempSync(join(tmpdir(), 'rws-docker-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const socketPath = join(dir, 'docker.sock');
+    const container = (id: string, origin: string, extra: Record<string, string> = {}) => ({
+      Id: id.repeat(12),
+      Labels: { 'rws.upstream': 'api', 'rws.port': String(port(origin)), ...extra },
+      NetworkSettings: { Networks: { bridge: { IPAddress: '127.0.0.1' } } },
+    });
+    let running = [container('a', a.origin)];
+    const streams = new Set<http.ServerResponse>();
+    const filters: string[] = [];
+    const server = http.createServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      filters.push(url.searchParams.get('filters') ?? '');
+      if (url.pathname === '/containers/json') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(running));
+      } else if (url.pathname === '/events') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.flushHeaders();
+        streams.add(res);
+        res.on('close', () => streams.delete(res));
+      } else res.writeHead(404).end('{"message":"page not found"}');
+    });
+    await listen(server, socketPath);
+    const emit = (Action: string): void => {
+      for (const s of streams) s.write(`${JSON.stringify({ Type: 'container', Action })}\n`);
+    };
+
+    const u = upstreamFor('api');
+    const errors: Error[] = [];
+    const w = watchDiscovery(u, dockerSource({ upstream: 'api', socketPath }), {
+      refreshMs: 600_000,
+      onError: (e) => errors.push(e),
+    });
+    onTestFinished(() => w.close());
+    await w.ready;
+    expect(u.backends.map((x) => x.url)).toEqual([a.origin]);
+    expect(filters.map((f) => JSON.parse(f))).toContainEqual({
+      label: ['rws.upstream=api'],
+      status: ['running'],
+    });
+    const p = await serveProxy(reverseProxy({ upstream: u }));
+    const bodies = await underLoad(`${p}/`, async () => {
+      await waitFor(() => streams.size > 0);
+      running = [...running, container('b', b.origin, { 'rws.weight': '2' })];
+      emit('start');
+      await waitFor(() => u.backends.length === 2);
+      expect(u.backends.find((x) => x.url === b.origin)?.weight).toBe(2);
+      running = running.slice(1);
+      emit('die');
+      await waitFor(() => u.backends.length === 1);
+    });
+    expect(bodies).toContain('a');
+    expect(u.backends.map((x) => x.url)).toEqual([b.origin]);
+
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await waitFor(() => errors.some((e) => /discovery docker:api/.test(e.message)));
+    expect(u.backends.map((x) => x.url)).toEqual([b.origin]);
+    await expect(
+      dockerSource({ upstream: 'api', socketPath: join(dir, 'none.sock') }).resolve(),
+    ).rejects.toThrow(/discovery docker:api: GET \/containers\/json/);
+  });
+});
+
+/** A fake API server over TLS: Services, EndpointSlices and Ingresses, list and watch. */
+export async function startKubeApi(): Promise<{
+  origin: string;
+  port: number;
+  ca: string;
+  token: string;
+  objects: Map<string, unknown>;
+  notify: () => void;
+  watches: () => number;
+}> {
+  const { cert, key } = await selfSigned();
+  const token = 'sa-token-1';
+  const objects = new Map<string, unknown>();
+  const streams = new Set<http.ServerResponse>();
+  const server = https.createServer({ cert, key }, (req, res) => {
+    if (req.headers.authorization !== `Bearer ${token}`) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"reason":"Unauthorized"}');
+      return;
+    }
+    const url = new URL(req.url!, 'https://x');
+    const selector = url.searchParams.get('labelSelector');
+    if (url.searchParams.get('watch') === '1') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+      streams.add(res);
+      res.on('close', () => streams.delete(res));
+      return;
+    }
+    const found = objects.get(url.pathname + (selector === null ? '' : `?${selector}`));
+    if (found === undefined) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"reason":"NotFound"}');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(found));
+  });
+  track(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port: p } = server.address() as AddressInfo;
+  return {
+    origin: `https://127.0.0.1:${p}`,
+    port: p,
+    ca: cert,
+    token,
+    objects,
+    notify: () => {
+      for (const s of streams) s.write(`${JSON.stringify({ type: 'MODIFIED', object: {} })}\n`);
+    },
+    watches: () => streams.size,
+  };
+}
+
+/** A self-signed certificate for 127.0.0.1 from openssl (the CA file the pod would mount). */
+async function selfSigned(): Promise<{ cert: string; key: string }> {
+  const { execFileSync } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'rws-kube-ca-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=kubernetes',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  return {
+    cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+  };
+}
+
+/** The service-account files a pod gets, in a temp dir. */
+export function serviceAccount(api: { ca: string; token: string }): {
+  tokenFile: string;
+  caFile: string;
+} {
+  const dir = mkdtempSync(join(tmpdir(), 'rws-kube-sa-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'token'), `${api.token}\n`);
+  writeFileSync(join(dir, 'ca.crt'), api.ca);
+  return { tokenFile: join(dir, 'token'), caFile: join(dir, 'ca.crt') };
+}
+
+export function slice(
+  ns: string,
+  svc: string,
+  portName: string,
+  p: number,
+  ready: string[],
+  notReady: string[] = [],
+) {
+  return {
+    items: [
+      {
+        ports: [{ name: portName, port: p }],
+        endpoints: [
+          ...ready.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+          ...notReady.map((ip) => ({ addresses: [ip], conditions: { ready: false } })),
+        ],
+      },
+    ],
+    metadata: { resourceVersion: '1', ns, svc },
+  };
+}
+
+describe('Kubernetes Service endpoints (in-cluster service account)', () => {
+  it('maps the Service port through EndpointSlices, follows the watch under load, and keeps the list when the API server goes away', async () => {
+    const a = await labelled('a');
+    const b = await labelled('b');
+    const api = await startKubeApi();
+    const sa = serviceAccount(api);
+    const svcPath = '/api/v1/namespaces/shop/services/api';
+    const slicePath =
+      '/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?kubernetes.io/service-name=api';
+    api.objects.set(svcPath, { spec: { ports: [{ name: 'web', port: 80, targetPort: 8080 }] } });
+    api.objects.set(
+      slicePath,
+      slice('shop', 'api', 'web', port(a.origin), ['127.0.0.1'], ['10.0.0.66']),
+    );
+    const env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(api.port) };
+
+    await expect(
+      kubernetesSource({
+        namespace: 'shop',
+        service: 'api',
+        port: 80,
+        env,
+        caFile: sa.caFile,
+        tokenFile: join(tmpdir(), 'no-such-token'),
+      }).resolve(),
+    ).rejects.toThrow(/token file/);
+    await expect(
+      kubernetesSource({ namespace: 'shop', service: 'api', port: 80, env: {}, ...sa }).resolve(),
+    ).rejects.toThrow(/KUBERNETES_SERVICE_HOST/);
+
+    const source = kubernetesSource({ namespace: 'shop', service: 'api', port: 80, env, ...sa });
+    const u = upstreamFor('api');
+    const errors: Error[] = [];
+    const w = watchDiscovery(u, source, { refreshMs: 600_000, onError: (e) => errors.push(e) });
+    onTestFinished(() => w.close());
+    await w.ready;
+    expect(u.backends.map((x) => x.url)).toEqual([a.origin]);
+    const p = await serveProxy(reverseProxy({ upstream: u }));
+    const bodies = await underLoad(`${p}/`, async () => {
+      await waitFor(() => api.watches() > 0);
+      // A rollout: the new pod listens on another port (same Service port name).
+      api.objects.set(slicePath, slice('shop', 'api', 'web', port(b.origin), ['127.0.0.1']));
+      api.notify();
+      await waitFor(() => u.backends[0]?.url === b.origin);
+    });
+    expect(bodies).toContain('a');
+    expect(bodies.at(-1)).toBe('b');
+    expect(
+      await kubernetesSource({
+        namespace: 'shop',
+        service: 'api',
+        port: 'web',
+        env,
+        ...sa,
+      }).resolve(),
+    ).toEqual([{ url: b.origin }]);
+    await expect(
+      kubernetesSource({ namespace: 'shop', service: 'api', port: 81, env, ...sa }).resolve(),
+    ).rejects.toThrow(/has no port 81/);
+
+    api.objects.clear();
+    await w.refresh();
+    expect(errors.at(-1)?.message).toMatch(/404/);
+    expect(u.backends.map((x) => x.url)).toEqual([b.origin]);
+  });
+});
