@@ -11,11 +11,11 @@ export async function waitFor(predicate: () => boolean, ms = 15_000): Promise<vo
 }
 
 /**
- * Runs `change` while `concurrency` clients request `url` back to back; every response must
+ * Runs `change` while `concurrency` clients request `target` (a URL or a request function) back to back; every response must
  * be a 200 (a change never fails a request). Returns the bodies seen, in order.
  */
 export async function underLoad(
-  url: string,
+  target: string | (() => Promise<{ status: number; body: string }>),
   change: () => Promise<void>,
   concurrency = 4,
 ): Promise<string[]> {
@@ -24,10 +24,12 @@ export async function underLoad(
   const failures: string[] = [];
   const client = async (): Promise<void> => {
     while (!isDone) {
-      const res = await fetch(url);
-      const text = await res.text();
-      if (res.status === 200) bodies.push(text);
-      else failures.push(`${res.status} ${text}`);
+      const { status, body } =
+        typeof target === 'string'
+          ? await fetch(target).then(async (r) => ({ status: r.status, body: await r.text() }))
+          : await target();
+      if (status === 200) bodies.push(body);
+      else failures.push(`${status} ${body}`);
     }
   };
   const clients = Array.from({ length: concurrency }, client);
