@@ -34,7 +34,7 @@ function track(server: http.Server): void {
 async function listen(server: http.Server, at: number | string = 0): Promise<number> {
   track(server);
   await new Promise<void>((r) =>
-    server.listen(at, ...(typeof at === 'number' ? ['127.0.0.1'] : []), r),
+    typeof at === 'number' ? server.listen(at, '127.0.0.1', r) : server.listen(at, r),
   );
   return typeof at === 'number' ? (server.address() as AddressInfo).port : 0;
 }

@@ -121,7 +121,7 @@ export function slice(
   p: number,
   ready: string[],
   notReady: string[] = [],
-) {
+): { items: unknown[]; metadata: Record<string, string> } {
   return {
     items: [
       {
@@ -132,6 +132,6 @@ export function slice(
         ],
       },
     ],
-    metadata: { resourceVersion: '1', ns, svc },
+    metadata: { resourceVersion: '1', namespace: ns, service: svc },
   };
 }
