@@ -17,6 +17,7 @@ import {
   reverseProxy,
   watchDiscovery,
 } from '../src/index.js';
+import { startConsul } from './consul-api-server.js';
 import { underLoad, waitFor } from './discovery-helpers.js';
 import { labelled, serveProxy } from './helpers.js';
 import { serviceAccount, slice, startKubeApi } from './kube-api-server.js';
@@ -51,43 +52,12 @@ describe('Consul health API with blocking queries', () => {
   it('lists passing instances, follows blocking queries under load, checks the token and keeps the list when Consul goes away', async () => {
     const a = await labelled('a');
     const b = await labelled('b');
-    let index = 7;
-    let instances = [
+    const consul = await startConsul('api', 's3cret', [
       { Node: { Address: '127.0.0.1' }, Service: { Address: '', Port: port(a.origin) } },
-    ];
-    const waiting = new Set<() => void>();
-    const seen: string[] = [];
-    const server = http.createServer((req, res) => {
-      const url = new URL(req.url!, 'http://x');
-      seen.push(url.search);
-      if (req.headers['x-consul-token'] !== 's3cret') {
-        res.writeHead(403).end('ACL not found');
-        return;
-      }
-      if (url.pathname !== '/v1/health/service/api' || url.searchParams.get('passing') === null) {
-        res.writeHead(404).end();
-        return;
-      }
-      const answer = (): void => {
-        res.writeHead(200, { 'content-type': 'application/json', 'x-consul-index': String(index) });
-        res.end(JSON.stringify(instances));
-      };
-      const asked = Number(url.searchParams.get('index') ?? 0);
-      if (asked > 0 && asked === index) {
-        // A blocking query: hold until the index moves (or the client goes).
-        waiting.add(answer);
-        res.on('close', () => waiting.delete(answer));
-      } else answer();
-    });
-    const p0 = await listen(server);
-    const address = `http://127.0.0.1:${p0}`;
-    const change = (next: typeof instances): void => {
-      instances = next;
-      index++;
-      for (const w of [...waiting]) w();
-      waiting.clear();
-    };
-
+    ]);
+    const { address, waiting, seen, server } = consul;
+    const change = consul.change;
+    let instances = consul.instances;
     await expect(consulSource({ address, service: 'api' }).resolve()).rejects.toThrow(/403/);
     const source = consulSource({ address, service: 'api', token: 's3cret', waitSecs: 30 });
     const u = upstreamFor('api');
@@ -99,13 +69,15 @@ describe('Consul health API with blocking queries', () => {
     const p = await serveProxy(reverseProxy({ upstream: u }));
     const bodies = await underLoad(`${p}/`, async () => {
       await waitFor(() => waiting.size > 0);
-      change([
+      instances = [
         ...instances,
         { Node: { Address: '10.9.9.9' }, Service: { Address: '127.0.0.1', Port: port(b.origin) } },
-      ]);
+      ];
+      change(instances);
       await waitFor(() => u.backends.length === 2);
       await waitFor(() => waiting.size > 0);
-      change(instances.slice(1));
+      instances = instances.slice(1);
+      change(instances);
       await waitFor(() => u.backends.length === 1);
     });
     expect(bodies).toContain('a');
