@@ -11,14 +11,16 @@ import { createUpstream, etcdSource, reverseProxy, watchDiscovery } from '../src
 import { underLoad, waitFor } from './discovery-helpers.js';
 import { deadPort, labelled, serveProxy, sleep } from './helpers.js';
 
-const hasEtcd = spawnSync('etcd', ['--version']).status === 0;
+/** The etcd binary of Debian's etcd-server package (found on PATH). */
+const ETCD = 'etcd';
+const hasEtcd = spawnSync(ETCD, ['--version']).status === 0;
 
 async function startEtcd(): Promise<{ url: string; child: ChildProcess }> {
   const dir = mkdtempSync(join(tmpdir(), 'rws-etcd-'));
   const client = `http://127.0.0.1:${await deadPort()}`;
   const peer = `http://127.0.0.1:${await deadPort()}`;
   const child = spawn(
-    'etcd',
+    ETCD,
     [
       '--name=rws-test',
       `--data-dir=${dir}`,

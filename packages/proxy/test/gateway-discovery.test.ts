@@ -35,13 +35,11 @@ describe('[upstream.discovery] and [kubernetes_ingress] validation', () => {
       problemsOf(
         '[[upstream]]\nname = "api"\n[upstream.discovery]\ntype = "etcd"\nendpoints = ["ftp://x"]\nservice = "x"\n',
       ),
-    ).toEqual(
-      [
-        'upstream[0].discovery: is missing prefix',
-        'upstream[0].discovery.endpoints[0]: "ftp://x" is not an http:// or https:// URL',
-        'upstream[0].discovery.service: unknown key',
-      ]);
-    );
+    ).toEqual([
+      'upstream[0].discovery: is missing prefix',
+      'upstream[0].discovery.endpoints[0]: "ftp://x" is not an http:// or https:// URL',
+      'upstream[0].discovery.service: unknown key',
+    ]);
     expect(
       problemsOf(
         '[[upstream]]\nname = "api"\n[upstream.discovery]\ntype = "kubernetes"\nnamespace = "Shop"\n',
