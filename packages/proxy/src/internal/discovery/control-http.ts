@@ -66,6 +66,9 @@ async function open(
   };
   return new Promise((resolve, reject) => {
     const req = (isHttps ? https : http).request(options);
+    // A long-lived stream over a connection that died silently (a half-open TCP) would wait
+    // forever: keep-alive probes turn that into a socket error, and so into a reconnect.
+    if (isStream) req.on('socket', (socket) => socket.setKeepAlive(true, 30_000));
     const fail = (err: Error): void => {
       req.destroy();
       reject(discoveryError(x.source, `${options.method} ${x.path}: ${err.message}`, err));
@@ -202,7 +205,7 @@ export function keepStreaming(
   const minMs = options.minMs ?? 500;
   const maxMs = options.maxMs ?? 30_000;
   void (async () => {
-    let delay = minMs;
+    let delay = 0;
     while (!controller.signal.aborted) {
       const started = Date.now();
       let error: Error | null = null;
@@ -213,7 +216,9 @@ export function keepStreaming(
       }
       if (controller.signal.aborted) return;
       onBreak(error);
-      delay = Date.now() - started > maxMs ? minMs : Math.min(delay * 2, maxMs);
+      // A stream that lasted was healthy: start the back-off over.
+      const hasLasted = Date.now() - started > maxMs;
+      delay = delay === 0 || hasLasted ? minMs : Math.min(delay * 2, maxMs);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, delay);
         t.unref();

@@ -99,8 +99,9 @@ export function kubeWatch(
       (signal) =>
         streamJsonLines(ep, {
           source,
-          path: `${path}${path.includes('?') ? '&' : '?'}watch=1&allowWatchBookmarks=false`,
-          // The API server ends watches itself after a few minutes; this only bounds a hang.
+          // timeoutSeconds: the server ends the watch after 5 minutes and it is opened again, so
+          // a watch never outlives a silently dropped connection by long.
+          path: `${path}${path.includes('?') ? '&' : '?'}watch=1&timeoutSeconds=300`,
           timeoutMs,
           signal,
           idleMs: 0,
