@@ -44,7 +44,17 @@ interface Service {
 /** A dropped Service's upstream lives this long after its last request head, for bodies. */
 const DRAIN_MS = 30_000;
 
-/** Serves the routes of `source`, swapping them in atomically on every change. */
+/**
+ * Serves the routes of `source`, swapping them in atomically on every change.
+ *
+ * @example
+ * ```ts
+ * import { createIngressRouter, kubernetesIngressSource } from '@rws/proxy';
+ * const router = createIngressRouter(kubernetesIngressSource({ ingressClass: 'rws' }));
+ * await router.ready;
+ * // router.handle(req, next) is middleware: unmatched requests go to next.
+ * ```
+ */
 export function createIngressRouter(
   source: IngressSource,
   options: IngressRouterOptions = {},

@@ -60,6 +60,15 @@ function parseValue(key: string, value: string): BackendOptions[] {
  * Backends from etcd v3 through its JSON gateway: every key under `prefix` holds one backend
  * (`/v3/kv/range`), and a `/v3/watch` stream on the prefix reports changes as they happen.
  * @see https://etcd.io/docs/v3.5/dev-guide/api_grpc_gateway/
+ *
+ * @example
+ * ```ts
+ * import { createUpstream, etcdSource, watchDiscovery } from '@rws/proxy';
+ * const api = createUpstream({ name: 'api', backends: [] });
+ * const source = etcdSource({ endpoints: ['http://127.0.0.1:2379'], prefix: '/rws/api/' });
+ * const watch = watchDiscovery(api, source, { onError: (e) => console.warn(e.message) });
+ * await watch.ready;
+ * ```
  */
 export function etcdSource(options: EtcdSourceOptions): DiscoverySource {
   if (options.endpoints.length === 0) throw invalidOption('endpoints', [], 'at least one URL');
