@@ -162,10 +162,18 @@ export function createDiscoveryWatches(onError: DiscoveryErrorHandler): Discover
           next.set(upstream, had);
           continue;
         }
-        const name = u.name;
-        const watch = watchDiscovery(upstream, sourceFor(u.discovery, ctx), {
+        const where = `upstream ${u.name}`;
+        let source: DiscoverySource;
+        try {
+          source = sourceFor(u.discovery, ctx);
+        } catch (err) {
+          // Validation catches what a source refuses; should one slip through, report it.
+          onError(err as Error, where);
+          continue;
+        }
+        const watch = watchDiscovery(upstream, source, {
           refreshMs: u.discovery.refreshMs,
-          onError: (e) => onError(e, `upstream ${name}`),
+          onError: (e) => onError(e, where),
         });
         next.set(upstream, { key, watch });
         starting.push(watch.ready);
