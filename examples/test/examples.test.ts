@@ -54,6 +54,7 @@ const NAMES = [
   'mailer-contact',
   'h2c-server',
   'sessions-login',
+  'service-discovery',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -754,6 +755,21 @@ describe('examples', () => {
     expect(await res.text()).toBe('done after 400 ms\n');
     expect(await example.exited).toBe(0);
     expect(example.stdout()).toContain('drained, bye');
+  });
+
+  test('service-discovery follows the watched backend list without a restart', async () => {
+    const { url } = ex('service-discovery');
+    const backendOf = async (): Promise<string> =>
+      ((await (await fetch(`${url}/hello`)).json()) as { backend: string }).backend;
+    expect(await backendOf()).toBe('blue');
+    expect((await fetch(`${url}/demo/scale`, { method: 'POST' })).status).toBe(200);
+    const seen = new Set<string>();
+    const end = Date.now() + 20_000;
+    while (seen.size < 2 && Date.now() < end) {
+      seen.add(await backendOf());
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect([...seen].sort()).toEqual(['blue', 'green']);
   });
 
   test('reverse-proxy balances 2:1 over two backends and counts them on /metrics', async () => {

@@ -10,8 +10,13 @@ export interface DiscoverySource {
   readonly name: string;
   /** The current backends. Rejects when the source cannot be read. */
   resolve(options?: { signal?: AbortSignal | undefined }): Promise<BackendOptions[]>;
-  /** Calls `onChange` when the source changed (a watched file); returns the unsubscribe. */
-  watch?(onChange: () => void): () => void;
+  /**
+   * Calls `onChange` when the source changed (a watched file, an etcd watch event, a Consul
+   * blocking query returning); returns the unsubscribe. A watch that breaks reports it to
+   * `onError`, reconnects with back-off and calls `onChange` once back (it may have missed
+   * changes meanwhile).
+   */
+  watch?(onChange: () => void, onError?: (error: Error) => void): () => void;
 }
 
 /** Options of `watchDiscovery`. */
@@ -78,7 +83,7 @@ export function watchDiscovery(
 
   const timer = setInterval(() => void refresh(), options.refreshMs ?? 30_000);
   timer.unref();
-  const unwatch = source.watch?.(() => void refresh()) ?? null;
+  const unwatch = source.watch?.(() => void refresh(), onError) ?? null;
   const ready = refresh();
   return {
     ready,

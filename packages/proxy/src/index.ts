@@ -18,10 +18,27 @@ export {
   parseGatewayConfig,
 } from './config/parse-gateway-config.js';
 export { findTomlLine, tomlLineOf } from './config/toml-line.js';
+export type { ConsulSourceOptions } from './discovery/consul.js';
+export { consulSource } from './discovery/consul.js';
 export type { DnsSourceOptions } from './discovery/dns.js';
 export { dnsSource } from './discovery/dns.js';
+export type { DockerSourceOptions } from './discovery/docker.js';
+export { dockerSource } from './discovery/docker.js';
 export { envSource } from './discovery/env.js';
+export type { EtcdSourceOptions } from './discovery/etcd.js';
+export { etcdSource } from './discovery/etcd.js';
 export { fileSource } from './discovery/file.js';
+export type { KubernetesApiOptions, KubernetesSourceOptions } from './discovery/kubernetes.js';
+export { kubernetesSource } from './discovery/kubernetes.js';
+export type {
+  IngressPathType,
+  IngressRoute,
+  IngressSnapshot,
+  IngressSource,
+  IngressTls,
+  KubernetesIngressOptions,
+} from './discovery/kubernetes-ingress.js';
+export { kubernetesIngressSource } from './discovery/kubernetes-ingress.js';
 export { staticSource } from './discovery/static.js';
 export type {
   DiscoverySource,
@@ -29,8 +46,13 @@ export type {
   WatchDiscoveryOptions,
 } from './discovery.js';
 export { watchDiscovery } from './discovery.js';
-export type { GatewayConfigErrorCode, ProxyErrorCode } from './errors.js';
-export { ERROR_CODES, ERROR_DESCRIPTIONS, GATEWAY_CONFIG_CODES } from './errors.js';
+export type { DiscoveryErrorCode, GatewayConfigErrorCode, ProxyErrorCode } from './errors.js';
+export {
+  DISCOVERY_ERROR_CODES,
+  ERROR_CODES,
+  ERROR_DESCRIPTIONS,
+  GATEWAY_CONFIG_CODES,
+} from './errors.js';
 export type {
   Gateway,
   GatewayListenerInfo,
@@ -40,6 +62,8 @@ export type {
 } from './gateway/create-gateway.js';
 export { createGateway } from './gateway/create-gateway.js';
 export { GatewayConfigError } from './gateway/gateway-config-error.js';
+export type { IngressRouter, IngressRouterOptions } from './ingress-router.js';
+export { createIngressRouter } from './ingress-router.js';
 export type { ForwardedMode } from './internal/forwarding.js';
 export type { ProxyInfo } from './proxy-info.js';
 export { getProxyInfo } from './proxy-info.js';

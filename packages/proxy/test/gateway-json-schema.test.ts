@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DISCOVERY_KEYS } from '../src/config/read-discovery.js';
 import { createGatewayJsonSchema, GATEWAY_SECTIONS, parseGatewayConfig } from '../src/index.js';
 
 type Json = Record<string, unknown>;
@@ -101,6 +102,13 @@ describe('createGatewayJsonSchema', () => {
       'ws_proxy.read_timeout_ms',
       'ws_proxy.health_check.path',
     ];
+    for (const keysOfType of Object.values(DISCOVERY_KEYS)) {
+      for (const k of keysOfType) used.push(`upstream.discovery.${k}`);
+    }
+    used.push('upstream.discovery.type', 'upstream.discovery.refresh_secs');
+    used.push('kubernetes_ingress.ingress_class', 'kubernetes_ingress.namespace');
+    used.push('kubernetes_ingress.api_server', 'kubernetes_ingress.token_file');
+    used.push('kubernetes_ingress.ca_file', 'kubernetes_ingress.timeout_ms');
     for (const k of used) expect(keys.has(k), k).toBe(true);
     // A key the schema does not have is one the parser rejects.
     expect(keys.has('route.match.paht')).toBe(false);

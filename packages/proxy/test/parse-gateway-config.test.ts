@@ -50,6 +50,7 @@ describe('parseGatewayConfig: the rust-web-server README example', () => {
             unhealthyThreshold: 3,
           },
           tls: null,
+          discovery: null,
         },
       ],
       routes: [
@@ -120,6 +121,7 @@ describe('parseGatewayConfig: the rust-web-server README example', () => {
       tcpProxies: [],
       udpProxies: [],
       wsProxies: [],
+      kubernetesIngress: null,
     });
   });
 
@@ -330,7 +332,10 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
     [
       'upstream without name/backends',
       '[[upstream]]\nstrategy = "least_conn"\n',
-      ['g.toml:1: upstream[0]: is missing name', 'g.toml:1: upstream[0]: is missing backends'],
+      [
+        'g.toml:1: upstream[0]: is missing name',
+        'g.toml:1: upstream[0]: is missing backends (or an [upstream.discovery] source)',
+      ],
     ],
     [
       'duplicate upstream',

@@ -53,6 +53,70 @@ export interface GatewayUpstreamTls {
   readonly verify: boolean;
 }
 
+/** Keys every `[upstream.discovery]` type shares. */
+interface GatewayDiscoveryCommon {
+  /** Re-resolve this often besides watch events (`refresh_secs`). */
+  readonly refreshMs: number;
+  /** Per-request deadline to the control plane. */
+  readonly timeoutMs: number;
+}
+
+/** `[upstream.discovery]`: where the upstream's backends come from, kept live. */
+export type GatewayDiscovery = GatewayDiscoveryCommon &
+  (
+    | { readonly type: 'etcd'; readonly endpoints: readonly string[]; readonly prefix: string }
+    | {
+        readonly type: 'consul';
+        readonly address: string;
+        readonly service: string;
+        readonly tag: string | null;
+        readonly datacenter: string | null;
+        /** The environment variable holding the ACL token (never the token itself). */
+        readonly tokenEnv: string | null;
+        readonly scheme: 'http' | 'https';
+        readonly waitSecs: number;
+      }
+    | {
+        readonly type: 'docker';
+        readonly socket: string;
+        /** Containers labelled `rws.upstream=<label>` (default: the upstream's name). */
+        readonly label: string;
+        readonly network: string | null;
+        readonly port: number;
+      }
+    | {
+        readonly type: 'kubernetes';
+        readonly namespace: string;
+        readonly service: string;
+        readonly port: number | string;
+        readonly scheme: 'http' | 'https';
+        readonly apiServer: string | null;
+        readonly tokenFile: string | null;
+        readonly caFile: string | null;
+      }
+    | {
+        readonly type: 'dns';
+        readonly hostname: string;
+        readonly recordType: 'A' | 'AAAA' | 'A+AAAA' | 'SRV';
+        readonly port: number | null;
+        readonly scheme: 'http' | 'https';
+        readonly servers: readonly string[];
+      }
+    | { readonly type: 'file'; readonly path: string }
+  );
+
+/** `[kubernetes_ingress]`: routes from Ingress objects, tried after the `[[route]]`s. */
+export interface GatewayKubernetesIngress {
+  readonly ingressClass: string;
+  /** Null: every namespace the service account may list. */
+  readonly namespace: string | null;
+  readonly apiServer: string | null;
+  readonly tokenFile: string | null;
+  readonly caFile: string | null;
+  readonly refreshMs: number;
+  readonly timeoutMs: number;
+}
+
 /** `[[upstream]]` */
 export interface GatewayUpstream {
   readonly name: string;
@@ -62,6 +126,8 @@ export interface GatewayUpstream {
   readonly hashKey: string | null;
   readonly healthCheck: GatewayHealthCheck | null;
   readonly tls: GatewayUpstreamTls | null;
+  /** Backends kept live from a discovery source; `backends` is then the list used until it answers. */
+  readonly discovery: GatewayDiscovery | null;
 }
 
 /** `[route.match]`: all present conditions must hold. */
@@ -375,4 +441,6 @@ export interface GatewayConfig {
   readonly tcpProxies: readonly GatewayTcpProxy[];
   readonly udpProxies: readonly GatewayUdpProxy[];
   readonly wsProxies: readonly GatewayWsProxy[];
+  /** `[kubernetes_ingress]`, or null. */
+  readonly kubernetesIngress: GatewayKubernetesIngress | null;
 }

@@ -51,6 +51,44 @@ const healthCheck = object('Active health check: GET `path` on each backend; 2xx
   unhealthy_threshold: int('Consecutive failures to mark a backend unhealthy.', 1, 3),
 });
 
+const discovery = object(
+  '[upstream.discovery]: keeps the backends equal to a source, live (backends is then the list used until it answers).',
+  {
+    type: {
+      enum: ['etcd', 'consul', 'docker', 'kubernetes', 'dns', 'file'],
+      description: 'The source.',
+    },
+    refresh_secs: int('Re-resolve this often besides watch events.', 1, 30),
+    timeout_ms: int('Per-request deadline to the control plane.', 1, 5000),
+    endpoints: strings('etcd: client URLs, tried in order (default http://127.0.0.1:2379).'),
+    prefix: str('etcd: every key under this prefix holds one backend.'),
+    address: str('consul: the agent HTTP API.', { default: 'http://127.0.0.1:8500' }),
+    service: str('consul, kubernetes: the service name (default: the upstream name).'),
+    tag: str('consul: only instances with this tag.'),
+    datacenter: str("consul: the datacenter (default: the agent's)."),
+    token_env: str('consul: env var holding the ACL token (sent as X-Consul-Token).'),
+    wait_secs: int('consul: how long a blocking query waits for a change.', 1, 60),
+    scheme: { enum: ['http', 'https'], default: 'http', description: 'Scheme of the backends.' },
+    socket: str('docker: the Engine API socket.', { default: '/var/run/docker.sock' }),
+    label: str('docker: containers labelled rws.upstream=<label> (default: the upstream name).'),
+    network: str('docker: use the address on this network (default: the first).'),
+    port: {
+      anyOf: [{ type: 'integer', minimum: 1, maximum: 65_535 }, { type: 'string' }],
+      description:
+        'docker: port without an rws.port label (80); kubernetes: Service port number or name (80); dns: port of A/AAAA backends.',
+    },
+    namespace: str('kubernetes: the namespace.', { default: 'default' }),
+    api_server: str('kubernetes: API server URL (default from KUBERNETES_SERVICE_HOST/PORT).'),
+    token_file: str('kubernetes: bearer token file (default: the pod service account).'),
+    ca_file: str('kubernetes: CA of the API server (default: the pod service account).'),
+    hostname: str('dns: the name to resolve.'),
+    record_type: { enum: ['A', 'AAAA', 'A+AAAA', 'SRV'], default: 'A' },
+    servers: strings("dns: DNS servers (default: the system's)."),
+    path: str('file: one backend per line; watched.'),
+  },
+  ['type'],
+);
+
 const backends = strings(
   'Backend addresses: `host:port`, `http://host:port`, `https://host:port`, `[v6]:port`; HTTP/2: `grpc://`, `grpcs://`, `h2://`, `h2s://`.',
 );
@@ -318,8 +356,9 @@ export function createGatewayJsonSchema(): Json {
           hash_key: str('The header (header_hash) or cookie (cookie_hash) to hash.'),
           health_check: healthCheck,
           tls: upstreamTls('TLS to https:// backends (verification on by default).'),
+          discovery,
         },
-        ['name', 'backends'],
+        ['name'],
       ),
     },
     route: {
@@ -352,6 +391,18 @@ export function createGatewayJsonSchema(): Json {
       reload: bool('Serve POST /admin/config/reload.', false),
       token_env: str('Env var holding the bearer token the endpoint requires.'),
     }),
+    kubernetes_ingress: object(
+      '[kubernetes_ingress]: routes from Kubernetes Ingress objects, tried after the [[route]]s.',
+      {
+        ingress_class: str('Only Ingresses with this ingressClassName.', { default: 'rws' }),
+        namespace: str('Only this namespace (default: all the service account may list).'),
+        api_server: str('API server URL (default from KUBERNETES_SERVICE_HOST/PORT).'),
+        token_file: str('Bearer token file (default: the pod service account).'),
+        ca_file: str('CA of the API server (default: the pod service account).'),
+        refresh_secs: int('Re-list this often besides watch events.', 1, 30),
+        timeout_ms: int('Per-request deadline to the API server.', 1, 5000),
+      },
+    ),
     tcp_proxy: listener('[[tcp_proxy]]: its own listener relaying TCP connections round robin.', {
       connect_timeout_ms: int('Connect timeout per backend attempt.', 1, 5000),
       idle_timeout_ms: int('Close both sides after this long without a byte; 0 = never.', 0, 0),

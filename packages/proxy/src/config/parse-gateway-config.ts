@@ -8,6 +8,7 @@
 import { parse, TomlError } from 'smol-toml';
 import { GATEWAY_CONFIG_CODES } from '../errors.js';
 import type { GatewayAdmin, GatewayConfig } from './gateway-config.js';
+import { readKubernetesIngress } from './read-discovery.js';
 import { readTcpProxies, readUdpProxies, readWsProxies } from './read-listeners.js';
 import { readMiddleware } from './read-middleware.js';
 import { readRoutes } from './read-routes.js';
@@ -48,6 +49,7 @@ export const GATEWAY_SECTIONS: readonly string[] = [
   'tcp_proxy',
   'udp_proxy',
   'ws_proxy',
+  'kubernetes_ingress',
 ];
 
 /** `[admin]` keys a host such as the `rws` CLI owns (its admin listener), under `ignoreOtherKeys`. */
@@ -119,22 +121,33 @@ export function parseGatewayConfig(
   const tcpProxies = readTcpProxies(r, tree['tcp_proxy']);
   const udpProxies = readUdpProxies(r, tree['udp_proxy']);
   const wsProxies = readWsProxies(r, tree['ws_proxy']);
+  const kubernetesIngress = readKubernetesIngress(r, tree['kubernetes_ingress']);
   // Problems in file order: what a human fixes top to bottom.
   const problems = r.problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   if (problems.length > 0) return { config: null, problems };
   return {
-    config: { upstreams, routes, middleware, admin, tcpProxies, udpProxies, wsProxies },
+    config: {
+      upstreams,
+      routes,
+      middleware,
+      admin,
+      tcpProxies,
+      udpProxies,
+      wsProxies,
+      kubernetesIngress,
+    },
     problems,
   };
 }
 
-/** True when a parsed config tree has gateway work to do (routes, upstreams, L4 and WebSocket listeners). */
+/** True when a parsed config tree has gateway work to do (routes, upstreams, L4 and WebSocket listeners, Ingress). */
 export function hasGatewaySections(tree: Readonly<Record<string, unknown>>): boolean {
   return (
     tree['route'] !== undefined ||
     tree['upstream'] !== undefined ||
     tree['tcp_proxy'] !== undefined ||
     tree['udp_proxy'] !== undefined ||
-    tree['ws_proxy'] !== undefined
+    tree['ws_proxy'] !== undefined ||
+    tree['kubernetes_ingress'] !== undefined
   );
 }

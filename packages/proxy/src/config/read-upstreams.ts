@@ -12,6 +12,7 @@ import type {
   GatewayUpstream,
   GatewayUpstreamTls,
 } from './gateway-config.js';
+import { readDiscovery } from './read-discovery.js';
 import { isTlsBackend } from './read-grpc-action.js';
 import { MAX_MS, type Reader, type Table } from './reader.js';
 
@@ -150,14 +151,26 @@ export function readUpstreamTls(
   };
 }
 
-export function readBackends(r: Reader, t: Table, path: KeyPath): GatewayBackend[] {
+export function readBackends(
+  r: Reader,
+  t: Table,
+  path: KeyPath,
+  isDiscovered = false,
+): GatewayBackend[] {
   const list = r.strings(t, 'backends', path);
   if (list === null) {
-    if (t['backends'] === undefined)
-      r.add(GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE, path, 'is missing backends');
+    if (t['backends'] === undefined && !isDiscovered) {
+      r.add(
+        GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE,
+        path,
+        'is missing backends (or an [upstream.discovery] source)',
+      );
+    }
     return [];
   }
-  if (list.length === 0) r.invalid([...path, 'backends'], 'must list at least one backend');
+  if (list.length === 0 && !isDiscovered) {
+    r.invalid([...path, 'backends'], 'must list at least one backend');
+  }
   const out: GatewayBackend[] = [];
   list.forEach((raw, i) => {
     const b = parseBackendAddress(raw);
@@ -172,8 +185,17 @@ export function readUpstreams(r: Reader, v: unknown): GatewayUpstream[] {
   const seen = new Map<string, number>();
   r.tables(v, ['upstream'], 'upstream').forEach((t, i) => {
     const path = ['upstream', i];
-    r.keys(t, path, ['name', 'backends', 'strategy', 'hash_key', 'health_check', 'tls']);
+    r.keys(t, path, [
+      'name',
+      'backends',
+      'strategy',
+      'hash_key',
+      'health_check',
+      'tls',
+      'discovery',
+    ]);
     const name = r.string(t, 'name', path, true);
+    const discovery = readDiscovery(r, t['discovery'], [...path, 'discovery'], name);
     if (name !== null) {
       const first = seen.get(name);
       if (first !== undefined) {
@@ -184,7 +206,7 @@ export function readUpstreams(r: Reader, v: unknown): GatewayUpstream[] {
         );
       } else seen.set(name, i);
     }
-    const backends = readBackends(r, t, path);
+    const backends = readBackends(r, t, path, t['discovery'] !== undefined);
     const strategyText = r.string(t, 'strategy', path);
     let strategy: GatewayStrategy = 'round_robin';
     if (strategyText !== null) {
@@ -225,7 +247,15 @@ export function readUpstreams(r: Reader, v: unknown): GatewayUpstream[] {
       );
     }
     if (name !== null) {
-      out.push({ name, backends, strategy, hashKey: isHashed ? hashKey : null, healthCheck, tls });
+      out.push({
+        name,
+        backends,
+        strategy,
+        hashKey: isHashed ? hashKey : null,
+        healthCheck,
+        tls,
+        discovery,
+      });
     }
   });
   return out;

@@ -20,6 +20,10 @@ import {
   orphanedUpstreams,
   type Runtime,
 } from '../internal/gateway/build-runtime.js';
+import {
+  checkDiscoveryEnv,
+  createDiscoveryWatches,
+} from '../internal/gateway/discovery-watches.js';
 import { startListeners } from '../internal/gateway/listeners.js';
 import type { Upstream } from '../upstream.js';
 import { GatewayConfigError } from './gateway-config-error.js';
@@ -47,6 +51,12 @@ export interface GatewayOptions {
   ignoreOtherKeys?: boolean | undefined;
   /** The file name used in problems for text sources. Default `rws.config.toml`. */
   file?: string | undefined;
+  /**
+   * A discovery source (`[upstream.discovery]`, `[kubernetes_ingress]`) failed or went away;
+   * the last known backends and routes stay in force. `where` is `upstream <name>` or
+   * `kubernetes_ingress`. Default: a warning on stderr.
+   */
+  onDiscoveryError?: ((error: Error, where: string) => void) | undefined;
 }
 
 /** A bound L4 (`tcp`, `udp`) or WebSocket (`ws`) listener. */
@@ -167,9 +177,10 @@ async function prepare(
   source: GatewaySource,
   options: GatewayOptions,
   previous: Runtime | null,
-): Promise<{ runtime: Runtime | null; problems: GatewayConfigProblem[] }> {
+): Promise<{ runtime: Runtime | null; problems: GatewayConfigProblem[]; cwd: string }> {
   const loaded = await load(source, options);
-  if (loaded.config === null) return { runtime: null, problems: loaded.problems };
+  const cwd = loaded.cwd;
+  if (loaded.config === null) return { runtime: null, problems: loaded.problems, cwd };
   const problems: GatewayConfigProblem[] = [];
   const problem = (path: KeyPath, message: string): void => {
     problems.push({
@@ -181,13 +192,15 @@ async function prepare(
       message,
     });
   };
+  checkDiscoveryEnv(loaded.config, options.env ?? process.env, problem);
+  if (problems.length > 0) return { runtime: null, problems, cwd };
   const built = buildRuntime(
     loaded.config,
     { env: options.env ?? process.env, cwd: loaded.cwd },
     previous,
     problem,
   );
-  if (built === null) return { runtime: null, problems };
+  if (built === null) return { runtime: null, problems, cwd };
   if (options.startListeners !== false) {
     const listeners = await startListeners(
       loaded.config,
@@ -197,11 +210,11 @@ async function prepare(
     );
     if (listeners === null) {
       built.discard();
-      return { runtime: null, problems };
+      return { runtime: null, problems, cwd };
     }
     built.listeners = listeners;
   }
-  return { runtime: built, problems };
+  return { runtime: built, problems, cwd };
 }
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
@@ -241,6 +254,16 @@ export async function createGateway(
   if (first.runtime === null) throw new GatewayConfigError(first.problems);
   let current: Runtime = first.runtime;
   let isClosed = false;
+  const env = options.env ?? process.env;
+  const discovery = createDiscoveryWatches(
+    options.onDiscoveryError ??
+      ((error, where) => {
+        console.warn(`[rws] discovery (${where}): ${error.message}; keeping the last known list`);
+      }),
+  );
+  const liveUpstreams = (rt: Runtime): Map<string, Upstream> =>
+    new Map(rt.config.upstreams.map((u) => [u.name, rt.upstreams.get(u.name)!.upstream]));
+  await discovery.sync(current.config, liveUpstreams(current), { env, cwd: first.cwd });
   // Reloads run one at a time so two of them never build from the same `previous`.
   let reloading: Promise<unknown> = Promise.resolve();
 
@@ -279,6 +302,7 @@ export async function createGateway(
       r.runtime.commit();
       current = r.runtime;
       void retire(old, current);
+      await discovery.sync(current.config, liveUpstreams(current), { env, cwd: r.cwd });
       return { isApplied: true, problems: [] };
     });
     reloading = run.catch(() => {});
@@ -313,7 +337,8 @@ export async function createGateway(
         // Inside the global middleware, so an [middleware] ip_filter guards the endpoint too.
         if (rt.adminToken !== null && r.path === RELOAD_PATH) return admin(rt, r);
         const route = findRoute(rt, r);
-        return route === null ? next(r) : route.handler(r);
+        // Ingress routes come after the [[route]]s, so the file can override a cluster's.
+        return route === null ? discovery.handle(r, next) : route.handler(r);
       };
       return await (rt.global.length === 0 ? select(req) : compose(rt.global, select)(req));
     } finally {
@@ -342,6 +367,7 @@ export async function createGateway(
       if (isClosed) return;
       isClosed = true;
       await reloading;
+      await discovery.close();
       await retire(current, null);
     },
   };
