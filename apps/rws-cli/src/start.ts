@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { availableParallelism, networkInterfaces } from 'node:os';
 import { isRwsError, normalizeHost, type Request } from '@rws/core';
+import { createLogSink, type LogSink } from '@rws/middleware/access-log';
 import { createGateway, type Gateway, GatewayConfigError, hasGatewaySections } from '@rws/proxy';
 import { type RunningServer, type ServeOptions, serve } from '@rws/server';
 import { renderBanner } from './banner.js';
@@ -84,9 +85,21 @@ export async function startServer(
   context: StartContext,
 ): Promise<RunningServer> {
   const { stdout, stderr } = context;
+  // The access log's destination is fixed for the process (a reload keeps it): one buffered
+  // sink, flushed on shutdown and on exit. A test's `writeLog` replaces it.
+  const destination = config.accessLog;
+  const logSink: LogSink | null =
+    context.writeLog === undefined && destination !== 'off'
+      ? createLogSink({ destination })
+      : null;
   const handlerOptions: CreateHandlerOptions = {
-    writeLog: context.writeLog,
-    isTTY: context.isTTY,
+    writeLog: context.writeLog ?? logSink?.write,
+    // Colour is for a terminal: never in a file.
+    isTTY:
+      destination === 'stdout' || destination === 'stderr'
+        ? (context.isTTY ?? process[destination].isTTY === true)
+        : false,
+    hasAccessLog: destination !== 'off',
   };
   let current = config;
   // Built before anything listens: a gateway problem stops the start with every problem listed.
@@ -170,6 +183,7 @@ export async function startServer(
     onError,
     onShutdown: async () => {
       await gateway?.close();
+      await logSink?.flush();
     },
     // "received SIGTERM, draining 2 connections", "stopped".
     onLog: (line) => stderr(`rws: ${line}\n`),
@@ -199,6 +213,7 @@ export async function startServer(
         !isPortInUse(err, port)
       ) {
         await gateway?.close();
+        await logSink?.close();
         throw err;
       }
       port++;

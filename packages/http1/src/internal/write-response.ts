@@ -12,7 +12,7 @@ import {
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { clearDeadline } from './connection-deadline.js';
-import { ST_CLOSED, type StreamBody } from './connection-state.js';
+import { ST_CLOSED, ST_UPGRADED, type StreamBody } from './connection-state.js';
 import type { H1Request } from './h1-request.js';
 import { pumpBody, releaseBody, respondFile } from './pump-body.js';
 import { respondError } from './respond-error.js';
@@ -28,12 +28,15 @@ const SLICE_BYTES = 256 * 1024;
  */
 export function respond(c: ServerConnection, req: H1Request, res: Response): void {
   if (req !== c.req || c.isResponseDone || c.isResponseStarted) {
-    // Too late (timed out, client gone): release what the response holds.
+    // Too late (timed out, client gone, or a tunnel took over): release what the response
+    // holds. An accepted upgrade sent its 101: that response is complete.
     releaseBody(res?.body);
+    req.settleSent(0, req === c.req && c.state === ST_UPGRADED);
     return;
   }
   if (c.state === ST_CLOSED) {
     releaseBody(res?.body);
+    req.settleSent(0, false);
     return;
   }
   if (
@@ -221,6 +224,7 @@ export function writeResponse(
     payload = null;
   }
   if (stream === null) {
+    c.sentBytes = length;
     if (payload === null) {
       socket.write(head);
     } else if (typeof payload === 'string') {
