@@ -191,9 +191,7 @@ export function createLogSink(options: LogSinkOptions): LogSink {
       }
       if (pending.length + (writing?.length ?? 0) > maxBufferBytes) {
         dropped++;
-        warn(
-          `access log lines are dropped: more than ${maxBufferBytes} bytes wait to be written`,
-        );
+        warn(`access log lines are dropped: more than ${maxBufferBytes} bytes wait to be written`);
         return;
       }
       pending += `${line}\n`;

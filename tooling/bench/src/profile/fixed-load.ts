@@ -56,8 +56,7 @@ export function runFixedLoad(load: FixedLoad): Promise<void> {
               return;
             }
             const at = head.indexOf(CONTENT_LENGTH);
-            bodyLeft =
-              at === -1 ? 0 : Number.parseInt(head.slice(at + CONTENT_LENGTH.length), 10);
+            bodyLeft = at === -1 ? 0 : Number.parseInt(head.slice(at + CONTENT_LENGTH.length), 10);
             buf = buf.subarray(end + 4);
           }
           if (buf.length < bodyLeft) {

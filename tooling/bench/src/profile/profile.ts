@@ -18,7 +18,15 @@
  * `rws-cli-stdout` (the `rws` binary logging to stdout, redirected to a file).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -65,7 +73,10 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
   switch (server) {
     case 'rws-http1':
     case 'node-http':
-      return { args: nodeScriptArgs(fileURLToPath(serverScript(`${server}.ts`)), preload), env: {} };
+      return {
+        args: nodeScriptArgs(fileURLToPath(serverScript(`${server}.ts`)), preload),
+        env: {},
+      };
     case 'rws-static':
       return {
         args: nodeScriptArgs(fileURLToPath(serverScript('rws-static.ts')), preload),
@@ -132,7 +143,9 @@ async function main(): Promise<void> {
       execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' });
       await runFixedLoad({ ...load, count: requests });
       execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
-      const dump = readdirSync(work).find((f) => f.startsWith('callgrind.out') && f !== 'callgrind.out');
+      const dump = readdirSync(work).find(
+        (f) => f.startsWith('callgrind.out') && f !== 'callgrind.out',
+      );
       const file = join(work, dump ?? 'callgrind.out');
       const annotated = execFileSync('callgrind_annotate', ['--threshold=100', file], {
         encoding: 'utf8',
@@ -145,7 +158,15 @@ async function main(): Promise<void> {
       );
       const lines = annotated.split('\n');
       const start = lines.findIndex((l) => l.includes('file:function'));
-      console.log(lines.slice(start, start + 2 + top).join('\n'));
+      for (const line of lines.slice(start + 2, start + 2 + top)) {
+        // `Ir (pct)  file:function [object]`: the object path and C++ argument lists are noise.
+        console.log(
+          line
+            .replace(/ \[[^\]]*\]$/, '')
+            .replace(/\?\?\?:/, '')
+            .slice(0, 140),
+        );
+      }
     } else {
       child.kill('SIGUSR2');
       await waitForFile(`${profileOut}.ready`);

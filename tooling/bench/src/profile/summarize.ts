@@ -44,7 +44,9 @@ function table(rows: [string, number][], total: number, unit: (n: number) => str
   rows.sort((a, b) => b[1] - a[1]);
   return rows
     .slice(0, top)
-    .map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${unit(v).padStart(10)}  ${k}`)
+    .map(
+      ([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${unit(v).padStart(10)}  ${k}`,
+    )
     .join('\n');
 }
 
