@@ -20,7 +20,9 @@ import {
   RwsError,
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
+
 export { createLogSink, type LogSink, type LogSinkOptions } from './log-sink.js';
+
 import { countAsyncIterable, countReadableStream } from '../internal/access-log/count-body.js';
 import {
   formatCombined,

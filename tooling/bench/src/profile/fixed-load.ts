@@ -40,7 +40,7 @@ export function runFixedLoad(load: FixedLoad): Promise<void> {
     for (let i = 0; i < load.connections; i++) {
       const socket = connect(load.port, '127.0.0.1');
       sockets.push(socket);
-      let buf = Buffer.alloc(0);
+      let buf: Buffer = Buffer.alloc(0);
       let bodyLeft = -1;
       socket.on('error', (err) => finish(err));
       socket.on('connect', () => send(socket, depth));
