@@ -39,6 +39,7 @@ import {
   ST_UPGRADED,
   ST_WAIT,
 } from './connection-state.js';
+import type { FieldBlocks } from './field-block.js';
 import type { H1Request, InterimWriter } from './h1-request.js';
 import { processInput } from './process-input.js';
 import { discardBody, resumeIfPausedByBody } from './read-body.js';
@@ -76,6 +77,12 @@ export interface ServerContext {
   readonly drainSignal: AbortSignal;
   /** The cached `Date` value for this second. */
   date(): string;
+  /** `date: <now>\r\n`, the Server field if any, and the blank line ending a head. */
+  dateHeadEnd(): string;
+  /** The Server field if any and the blank line ending a head (the handler set Date). */
+  headEnd(): string;
+  /** The serialised fields of the last response, reused where the next repeats them. */
+  readonly fieldBlocks: FieldBlocks;
   reportError(err: unknown, req: Request | null): void;
   connectionClosed(conn: ServerConnection): void;
 }
