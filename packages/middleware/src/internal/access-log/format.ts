@@ -198,8 +198,17 @@ function jsonNumber(n: number): string {
   return Number.isFinite(n) ? String(n) : 'null';
 }
 
+/**
+ * A JSON string literal. Printable ASCII without `"` and `\` (addresses, methods, most paths
+ * and user agents) is quoted as it is; anything else goes through `JSON.stringify`.
+ */
 function jsonString(s: string | null): string {
-  return s === null ? 'null' : JSON.stringify(s);
+  if (s === null) return 'null';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);
+  }
+  return `"${s}"`;
 }
 
 /**
