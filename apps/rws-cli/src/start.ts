@@ -89,9 +89,7 @@ export async function startServer(
   // sink, flushed on shutdown and on exit. A test's `writeLog` replaces it.
   const destination = config.accessLog;
   const logSink: LogSink | null =
-    context.writeLog === undefined && destination !== 'off'
-      ? createLogSink({ destination })
-      : null;
+    context.writeLog === undefined && destination !== 'off' ? createLogSink({ destination }) : null;
   const handlerOptions: CreateHandlerOptions = {
     writeLog: context.writeLog ?? logSink?.write,
     // Colour is for a terminal: never in a file.

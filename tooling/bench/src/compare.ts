@@ -22,7 +22,7 @@ export interface ComparableResult {
 }
 
 /** Where `--baseline` saves and `--compare` reads a suite's baseline. */
-export function baselineFile(dir: string, suite: string): string {
+function baselineFile(dir: string, suite: string): string {
   return join(dir, `${suite}.baseline.json`);
 }
 

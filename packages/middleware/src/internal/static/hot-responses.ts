@@ -12,7 +12,7 @@ import { Headers, type Request, type Response } from '@rws/core';
 import { evaluatePreconditions } from './conditional.js';
 
 /** One representation of a path: what a 200 and a 304 to it carry. */
-export interface HotVariant {
+interface HotVariant {
   /** The 200's fields, `[name, value, …]` as `serveStatic()` built them (copied per use). */
   readonly fields: readonly string[];
   /** The 304's fields: the validators and caching fields of `fields` (RFC 9110 §15.4.5). */
