@@ -4,7 +4,8 @@
  * measured in a way a busy machine does not disturb (wall-clock throughput is meaningless on a
  * shared host; these numbers are not):
  *
- * - `callgrind`: the server runs under `valgrind --tool=callgrind` with instrumentation off;
+ * - `callgrind`: the server runs under `valgrind --tool=callgrind` (and V8's `--single-threaded`,
+ *   so JIT tier-up does not depend on background threads) with instrumentation off;
  *   after the warm-up it is switched on (`callgrind_control -i on`), the fixed load runs, and
  *   the dump gives instructions per request and the functions that executed them (V8 builtins
  *   and C++ by name; JIT-compiled JavaScript shows as `???` — see `cpu` for that).
@@ -157,6 +158,9 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
           '--instr-atstart=no',
           `--callgrind-out-file=${cgOut}`,
           process.execPath,
+          // V8 compiles and collects on the main thread: otherwise how long the main thread
+          // runs slower tiers depends on when a background compile finishes, i.e. on the load.
+          '--single-threaded',
           ...args,
         ]
       : args;
