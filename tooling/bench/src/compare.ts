@@ -63,8 +63,8 @@ function num(n: number | null | undefined, digits: number): string {
 
 /**
  * One markdown table per case present in both runs: each target's req/s (and MiB/s when the
- * load generator reported bytes per second) and p99, before → after, with the change in percent. Rows only one
- * run has are listed as added or gone.
+ * load generator reported bytes per second) and p99, before → after, with the change in
+ * percent. Targets only the baseline has are listed as gone.
  */
 export function formatComparison(baseline: ComparableResult, current: ComparableResult): string {
   const out: string[] = [
