@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { availableParallelism, networkInterfaces } from 'node:os';
 import { isRwsError, normalizeHost, type Request } from '@rws/core';
+import { createLogSink, type LogSink } from '@rws/middleware/access-log';
 import { tracing } from '@rws/middleware/tracing';
 import { createGateway, type Gateway, GatewayConfigError, hasGatewaySections } from '@rws/proxy';
 import { type RunningServer, type ServeOptions, serve } from '@rws/server';
@@ -96,9 +97,19 @@ export async function startServer(
   const warn = (m: string): void => stderr(`rws: warning: ${m}\n`);
   const otlp = otlpConfigFromEnv(context.env ?? {}, warn);
   const exporter = otlp === null ? null : startOtlpExporter(otlp, warn);
+  // The access log's destination is fixed for the process (a reload keeps it): one buffered
+  // sink, flushed on shutdown and on exit. A test's `writeLog` replaces it.
+  const destination = config.accessLog;
+  const logSink: LogSink | null =
+    context.writeLog === undefined && destination !== 'off' ? createLogSink({ destination }) : null;
   const handlerOptions: CreateHandlerOptions = {
-    writeLog: context.writeLog,
-    isTTY: context.isTTY,
+    writeLog: context.writeLog ?? logSink?.write,
+    // Colour is for a terminal: never in a file.
+    isTTY:
+      destination === 'stdout' || destination === 'stderr'
+        ? (context.isTTY ?? process[destination].isTTY === true)
+        : false,
+    hasAccessLog: destination !== 'off',
     // Spans go out through the exporter above, not through @opentelemetry/api.
     ...(exporter === null ? {} : { tracing: tracing({ opentelemetry: false }) }),
   };
@@ -186,6 +197,7 @@ export async function startServer(
       await gateway?.close();
       // The spans of the drained requests still go out.
       await exporter?.close();
+      await logSink?.flush();
     },
     // "received SIGTERM, draining 2 connections", "stopped".
     onLog: (line) => stderr(`rws: ${line}\n`),
@@ -216,6 +228,7 @@ export async function startServer(
       ) {
         await gateway?.close();
         await exporter?.close();
+        await logSink?.close();
         throw err;
       }
       port++;

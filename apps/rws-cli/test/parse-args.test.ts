@@ -31,6 +31,7 @@ const VALUE_FLAGS: [
   ['cors-max-age', 'g', '600', 'cors.maxAge', 600],
   ['max-body-size', null, '10mb', 'maxBodySize', 10 * 1024 * 1024],
   ['log-format', null, 'combined', 'logFormat', 'combined'],
+  ['access-log', null, 'stderr', 'accessLog', 'stderr'],
   ['spa-fallback', null, 'index.html', 'spaFallback', 'index.html'],
   [
     'spa-fallback-exclude-prefixes',

@@ -42,6 +42,7 @@ describe('parseEnv', () => {
     ['RWS_CONFIG_MAX_BODY_SIZE', '1k', 'maxBodySize', 1024],
     ['RWS_CONFIG_MAX_BODY_SIZE_IN_BYTES', '2048', 'maxBodySize', 2048],
     ['RWS_CONFIG_LOG_FORMAT', 'pretty', 'logFormat', 'pretty'],
+    ['RWS_CONFIG_ACCESS_LOG', 'off', 'accessLog', 'off'],
     ['RWS_CONFIG_SPA_FALLBACK', 'index.html', 'spaFallback', 'index.html'],
     ['RWS_CONFIG_SPA_FALLBACK_EXCLUDE_PREFIXES', '/api', 'spaFallbackExcludePrefixes', ['/api']],
     ['RWS_CONFIG_DIRECTORY_LISTING', 'off', 'directoryListing', false],
@@ -70,7 +71,7 @@ describe('parseEnv', () => {
 
   it('every key that has an env var is covered above', () => {
     const names = CONFIG_KEYS.map((k) => k.env).filter((e) => e !== null && !e.includes('{N}'));
-    expect(names.length).toBe(43);
+    expect(names.length).toBe(44);
   });
 
   it('reads virtual hosts until the first missing DOMAIN', () => {

@@ -53,6 +53,7 @@ export type {
   Protocol,
   Request,
   Response,
+  ResponseSentListener,
   Scheme,
   TlsInfo,
   TrailersInit,

@@ -120,6 +120,15 @@ export interface Request {
    */
   readonly sendInformational?: ((status: number, headers?: HeadersInit) => boolean) | undefined;
   /**
+   * Registers `listener`, called once when the transport has handed the response's last byte
+   * to the operating system (nginx's `$request_time` ends there), with the body bytes written
+   * (headers excluded) and whether the whole response went out (false: the client went away,
+   * a timeout or an error cut it short). Present when the transport can tell (HTTP/1.1);
+   * absent for in-process requests, where a response is done when the handler returns it.
+   * Access logs use it to log the real duration and bytes of streamed and file bodies.
+   */
+  readonly onResponseSent?: ((listener: ResponseSentListener) => void) | undefined;
+  /**
    * Present when the request asks to leave HTTP for another protocol on this connection or
    * stream: an HTTP/1.1 `Upgrade` (+ `Connection: upgrade`), a `CONNECT` tunnel, or (h2, h3)
    * an extended CONNECT (RFC 8441, RFC 9220). The handler chain runs as for any request, so
@@ -127,6 +136,9 @@ export interface Request {
    */
   readonly upgrade?: Upgrade | undefined;
 }
+
+/** Called by `Request.onResponseSent` with the body bytes written and whether all were. */
+export type ResponseSentListener = (bytes: number, isComplete: boolean) => void;
 
 /**
  * A request's offer to switch protocols or open a tunnel (`req.upgrade`). One shape for every

@@ -8,6 +8,7 @@ import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from
 import { DEFAULT_BODY_LIMIT, type Handler, type Request, RwsError } from '@rws/core';
 import { ERROR_CODES } from './errors.js';
 import { connectionInfo } from './internal/connection-info.js';
+import { FieldBlocks } from './internal/field-block.js';
 import {
   type ConnectionOptions,
   ServerConnection,
@@ -129,6 +130,10 @@ export class Http1Server {
   #tickMs: number;
   #date = '';
   #dateExpires = 0;
+  /** The Server field (when configured) and the blank line that ends a response head. */
+  #headEnd = '\r\n';
+  /** `date: …\r\n` + `#headEnd`, rebuilt with `#date`. */
+  #dateHeadEnd = '';
 
   constructor(handler: Handler, options: Http1ServerOptions = {}) {
     const serverHeader = options.serverHeader;
@@ -147,6 +152,7 @@ export class Http1Server {
       maxRequestsPerConnection: positive(options.maxRequestsPerConnection, 0),
       serverHeader: typeof serverHeader === 'string' ? serverHeader : null,
     };
+    if (resolved.serverHeader !== null) this.#headEnd = `server: ${resolved.serverHeader}\r\n\r\n`;
     const self = this;
     this.#ctx = {
       handler,
@@ -156,6 +162,12 @@ export class Http1Server {
         return self.#isClosing;
       },
       date: () => this.#dateValue(),
+      dateHeadEnd: () => {
+        this.#dateValue();
+        return this.#dateHeadEnd;
+      },
+      headEnd: () => this.#headEnd,
+      fieldBlocks: new FieldBlocks(),
       reportError: (err, req) => this.#reportError(err, req),
       connectionClosed: (conn) => this.#connectionClosed(conn),
     };
@@ -316,6 +328,7 @@ export class Http1Server {
     if (now >= this.#dateExpires) {
       this.#date = new Date(now).toUTCString();
       this.#dateExpires = now - (now % 1000) + 1000;
+      this.#dateHeadEnd = `date: ${this.#date}\r\n${this.#headEnd}`;
     }
     return this.#date;
   }

@@ -29,6 +29,7 @@ it('exports of @rws/middleware/access-log', async () => {
   expect(Object.keys(await import('../src/access-log/index.js')).sort()).toMatchInlineSnapshot(`
     [
       "accessLog",
+      "createLogSink",
     ]
   `);
 });

@@ -4,15 +4,22 @@
  * Flags fall back to BENCH_DURATION, BENCH_ROUNDS, BENCH_WARMUP, BENCH_CONNECTIONS.
  */
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { formatComparison, loadBaseline, saveBaseline } from './compare.js';
 import { formatReport, type RunOptions, runSuite, stopAll, writeResults } from './run.js';
 import { SUITES } from './suites/index.js';
 import type { Stat } from './table.js';
+import { REPO_ROOT } from './targets.js';
 import { ensureTools } from './tools.js';
 
 const USAGE = `usage: pnpm bench <suite> [--duration 10] [--rounds 2] [--warmup 2] [--connections N]
-                        [--only target,target] [--case name,name] [--stat median|best] [--nice=-10]`;
+                        [--only target,target] [--case name,name] [--stat median|best] [--nice=-10]
+                        [--baseline] [--compare]`;
+
+/** Baselines live beside the results JSON (gitignored). */
+const RESULTS_DIR = join(REPO_ROOT, 'bench-results');
 
 function positiveNumber(name: string, flag: string | undefined, env: string, fallback: number) {
   const raw = flag ?? process.env[env];
@@ -77,6 +84,8 @@ async function main(): Promise<void> {
       case: { type: 'string' },
       stat: { type: 'string' },
       nice: { type: 'string' },
+      baseline: { type: 'boolean' },
+      compare: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -115,6 +124,8 @@ async function main(): Promise<void> {
     stat: parseStat(values.stat ?? process.env['BENCH_STAT']),
     nice: parseNice(values.nice ?? process.env['BENCH_NICE']),
   };
+  // Fail before a long run, not after it, when there is nothing to compare with.
+  const baseline = values.compare === true ? await loadBaseline(RESULTS_DIR, name) : null;
   ensureTools();
   const suite = (await loader()).default;
   const stop = () => {
@@ -125,6 +136,8 @@ async function main(): Promise<void> {
   const result = await runSuite(suite, opts);
   console.log(`\n${formatReport(result)}\n`);
   console.log(`results: ${await writeResults(result)}`);
+  if (values.baseline === true) console.log(`baseline: ${await saveBaseline(RESULTS_DIR, result)}`);
+  if (baseline !== null) console.log(`\n${formatComparison(baseline, result)}\n`);
 }
 
 main().catch(async (err: unknown) => {

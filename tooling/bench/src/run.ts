@@ -4,7 +4,7 @@
  * Interleaving spreads slow drift of the machine (thermal, noisy neighbours) over all targets.
  */
 
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { get, type IncomingMessage } from 'node:http';
 import { connect as connectH2 } from 'node:http2';
 import { get as getHttps } from 'node:https';
@@ -67,6 +67,18 @@ export interface SuiteResult {
   readonly machine: Readonly<Record<string, unknown>>;
   readonly options: Omit<RunOptions, 'log'>;
   readonly cases: readonly CaseResult[];
+}
+
+/**
+ * A directory for a logging case's access logs, inside the run's scratch dir (removed with it).
+ * World-writable: nginx's master opens its log as root, but a server started as another user
+ * must be able to create its file too.
+ */
+async function logDir(scratch: string, name: string): Promise<string> {
+  const dir = join(scratch, `logs-${name}`);
+  await mkdir(dir, { recursive: true });
+  await chmod(dir, 0o777);
+  return dir;
 }
 
 /** Targets still running, so an interrupt can stop them. */
@@ -180,6 +192,7 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<SuiteRes
       const context: TargetContext = {
         upstream: upstream?.url,
         tls: c.tls === true ? await benchCertificate() : undefined,
+        accessLogDir: c.accessLog === true ? await logDir(scratch, c.name) : undefined,
       };
       try {
         for (let round = 1; round <= opts.rounds; round++) {

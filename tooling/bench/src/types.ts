@@ -23,6 +23,11 @@ export interface TargetContext {
   readonly upstream?: string | undefined;
   /** Set for a case with `tls: true`: the target must listen with this certificate (https URL). */
   readonly tls?: TlsFiles | undefined;
+  /**
+   * Set for a case with `accessLog: true`: a directory the target writes its access log to, as
+   * a file named after the target (`<dir>/<target>.log`), with its default line format.
+   */
+  readonly accessLogDir?: string | undefined;
 }
 
 /** One server a suite measures: rws or a peer (node:http, fastify, hono, nginx, …). */
@@ -81,6 +86,11 @@ interface BenchCase {
    * it as `context.tls`; targets answer on `https://` (h2load then negotiates h2 by ALPN).
    */
   readonly tls?: boolean;
+  /**
+   * Targets log every request to a file (`context.accessLogDir`): servers as users run them,
+   * logging on, beside the same case with logging off.
+   */
+  readonly accessLog?: boolean;
 }
 
 /** A benchmark: `pnpm bench <name>` runs every case against every target. */

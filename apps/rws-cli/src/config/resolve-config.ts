@@ -61,6 +61,8 @@ function defaultFileKind(path: string): 'file' | 'directory' | null {
   }
 }
 
+const ACCESS_LOG_WORDS: ReadonlySet<string> = new Set(['off', 'stdout', 'stderr']);
+
 const BY_PATH = new Map<string, ConfigKey>(CONFIG_KEYS.map((k) => [k.path, k]));
 
 interface Origin {
@@ -187,6 +189,10 @@ function displayPath(cwd: string, p: string): string {
 function apply(config: ServerConfig, path: string, value: unknown, base: string): void {
   const k = BY_PATH.get(path);
   if (k?.type === 'path' && typeof value === 'string') value = resolve(base, value);
+  // `--access-log` is a file unless it names a stream or turns the log off.
+  if (path === 'accessLog' && typeof value === 'string' && !ACCESS_LOG_WORDS.has(value)) {
+    value = resolve(base, value);
+  }
   if (path === 'virtualHosts') {
     value = (value as ServerConfig['virtualHosts']).map((h) => ({
       domain: h.domain,

@@ -128,6 +128,11 @@ export interface ServerConfig {
   maxBodySize: number;
   /** `auto`: pretty (coloured) on a terminal, JSON otherwise. */
   logFormat: 'auto' | 'json' | 'combined' | 'pretty';
+  /**
+   * Where access-log lines go: `off`, `stdout` (default), `stderr`, or a file (absolute;
+   * appended to, written in batches off the event loop).
+   */
+  accessLog: string;
   spaFallback: string | null;
   spaFallbackExcludePrefixes: string[];
   directoryListing: boolean;
@@ -466,6 +471,15 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description:
       'Access log format: auto (pretty on a terminal, json otherwise), json, combined (Apache/nginx) or pretty.',
     isReloadable: true,
+  }),
+  key({
+    path: 'accessLog',
+    type: 'string',
+    default: 'stdout',
+    placeholder: 'off|stdout|stderr|<file>',
+    description:
+      'Where access-log lines go: off, stdout, stderr, or a file (appended to; written in batches, flushed every 100 ms and on exit).',
+    isReloadable: false,
   }),
   key({
     path: 'spaFallback',

@@ -10,6 +10,7 @@ import {
   type HeadersInit,
   type Protocol,
   type Request,
+  type ResponseSentListener,
   requestAuthority,
   type Scheme,
   splitTarget,
@@ -46,6 +47,10 @@ export class H1Request implements Request {
   #abortReason: unknown = undefined;
   #isAborted = false;
   #interim: InterimWriter | null;
+  #sentListener: ResponseSentListener | null = null;
+  /** -1 until the connection settles the response; then the body bytes it wrote. */
+  #sentBytes = -1;
+  #isSentComplete = false;
 
   constructor(
     method: string,
@@ -114,6 +119,47 @@ export class H1Request implements Request {
 
   get trailers(): Headers | null {
     return this.body.trailers();
+  }
+
+  /**
+   * `Request.onResponseSent`: the connection calls `settleSent` once the response's last
+   * byte has left (or the response was cut short). Registered after that, the listener runs
+   * at once with the settled values.
+   */
+  onResponseSent(listener: ResponseSentListener): void {
+    if (this.#sentBytes >= 0) {
+      listener(this.#sentBytes, this.#isSentComplete);
+      return;
+    }
+    const prev = this.#sentListener;
+    this.#sentListener =
+      prev === null
+        ? listener
+        : (bytes, isComplete) => {
+            prev(bytes, isComplete);
+            listener(bytes, isComplete);
+          };
+  }
+
+  /** True when someone waits for `settleSent` (the connection then tracks the last write). */
+  get hasSentListener(): boolean {
+    return this.#sentListener !== null;
+  }
+
+  /** Settles `onResponseSent` once; later calls do nothing. */
+  settleSent(bytes: number, isComplete: boolean): void {
+    if (this.#sentBytes >= 0) return;
+    this.#sentBytes = bytes;
+    this.#isSentComplete = isComplete;
+    const listener = this.#sentListener;
+    if (listener === null) return;
+    this.#sentListener = null;
+    try {
+      listener(bytes, isComplete);
+    } catch (err) {
+      // A listener runs after the response: its failure must not break the connection.
+      process.emitWarning(`onResponseSent listener threw: ${String(err)}`, 'RwsHttp1Warning');
+    }
   }
 
   /** True once the request was aborted (client gone, timeout, shutdown). */

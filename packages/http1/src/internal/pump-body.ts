@@ -61,6 +61,7 @@ export async function pumpBody(
         }
         ok = socket.write(chunk);
       }
+      c.sentBytes = written;
       if (!ok) await waitDrain(c);
       if (c.state === ST_CLOSED) {
         await it.return?.();

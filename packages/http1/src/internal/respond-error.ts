@@ -103,6 +103,7 @@ export function writeSimple(
   if (c.opts.serverHeader !== null) head += `server: ${c.opts.serverHeader}\r\n`;
   c.isKeepAlive = keepAlive;
   c.isResponseStarted = true;
+  c.sentBytes = c.isHead ? 0 : body.length;
   c.socket.write(c.isHead ? `${head}\r\n` : `${head}\r\n${body}`);
 }
 

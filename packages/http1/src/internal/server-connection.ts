@@ -39,6 +39,7 @@ import {
   ST_UPGRADED,
   ST_WAIT,
 } from './connection-state.js';
+import type { FieldBlocks } from './field-block.js';
 import type { H1Request, InterimWriter } from './h1-request.js';
 import { processInput } from './process-input.js';
 import { discardBody, resumeIfPausedByBody } from './read-body.js';
@@ -76,6 +77,12 @@ export interface ServerContext {
   readonly drainSignal: AbortSignal;
   /** The cached `Date` value for this second. */
   date(): string;
+  /** `date: <now>\r\n`, the Server field if any, and the blank line ending a head. */
+  dateHeadEnd(): string;
+  /** The Server field if any and the blank line ending a head (the handler set Date). */
+  headEnd(): string;
+  /** The serialised fields of the last response, reused where the next repeats them. */
+  readonly fieldBlocks: FieldBlocks;
   reportError(err: unknown, req: Request | null): void;
   connectionClosed(conn: ServerConnection): void;
 }
@@ -126,6 +133,8 @@ export class ServerConnection implements BodyOwner, InterimWriter {
   minor = 1;
   needsContinue = false;
   isHead = false;
+  /** Body bytes of the current response written to the socket (for `onResponseSent`). */
+  sentBytes = 0;
   /** The request body is being thrown away (handler answered without reading it all). */
   isDiscarding = false;
   discarded = 0;
@@ -288,6 +297,8 @@ export class ServerConnection implements BodyOwner, InterimWriter {
   /** The current response is complete. */
   responseDone(): void {
     this.isResponseDone = true;
+    const req = this.req;
+    if (req?.hasSentListener === true) settleWhenFlushed(this.socket, req, this.sentBytes);
     this.activeIterator = null;
     if (!this.isKeepAlive) {
       if (!this.isBodyDone) this.body?.cancel();
@@ -426,6 +437,8 @@ export class ServerConnection implements BodyOwner, InterimWriter {
       if (!this.isBodyDone) this.body?.fail(err);
       if (!this.isResponseDone) req.abort(err);
     }
+    // Cut short (or never answered): what was written is all the client may have got.
+    req?.settleSent(this.sentBytes, false);
     this.isResponseDone = true;
     const it = this.activeIterator;
     if (it !== null) {
@@ -452,4 +465,19 @@ export class ServerConnection implements BodyOwner, InterimWriter {
   onBodyTimeout(): void {
     handleBodyTimeout(this);
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Settles `req.onResponseSent` once every byte queued so far has been handed to the kernel:
+ * at once when the socket's buffer is empty (a write that completed synchronously), else from
+ * the callback of an empty write queued behind the response, as node:http's 'finish' does.
+ */
+function settleWhenFlushed(socket: Socket, req: H1Request, bytes: number): void {
+  if (socket.writableLength === 0) {
+    req.settleSent(bytes, true);
+    return;
+  }
+  socket.write(EMPTY, (err) => req.settleSent(bytes, err === null || err === undefined));
 }

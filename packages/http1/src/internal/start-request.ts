@@ -93,6 +93,7 @@ export function startRequest(
   c.isResponseStarted = false;
   c.isDiscarding = false;
   c.discarded = 0;
+  c.sentBytes = 0;
 
   const headers = Headers.fromTrustedList(fields.list);
   let body: Body;

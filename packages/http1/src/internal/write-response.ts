@@ -2,17 +2,10 @@
  * Writing a handler's response on a server connection: validation, the serialised head
  * (framing, keep-alive, Date) and in-memory bodies; streamed bodies go to `pumpBody`.
  */
-import {
-  type FileBodyInit,
-  Headers,
-  isNullBodyStatus,
-  parseContentLength,
-  type Response,
-  RwsError,
-} from '@rws/core';
+import { type FileBodyInit, Headers, isNullBodyStatus, type Response, RwsError } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { clearDeadline } from './connection-deadline.js';
-import { ST_CLOSED, type StreamBody } from './connection-state.js';
+import { ST_CLOSED, ST_UPGRADED, type StreamBody } from './connection-state.js';
 import type { H1Request } from './h1-request.js';
 import { pumpBody, releaseBody, respondFile } from './pump-body.js';
 import { respondError } from './respond-error.js';
@@ -22,18 +15,23 @@ import { statusLine } from './status.js';
 /** In-memory response bodies above this are written in `SLICE_BYTES` slices. */
 const LARGE_BODY_BYTES = 1024 * 1024;
 const SLICE_BYTES = 256 * 1024;
+/** Byte bodies up to this are copied behind the head and sent in one write. */
+const COALESCE_BYTES = 16 * 1024;
 
 /**
  * Takes the handler's response: validates it, then writes it (file bodies through `respondFile`).
  */
 export function respond(c: ServerConnection, req: H1Request, res: Response): void {
   if (req !== c.req || c.isResponseDone || c.isResponseStarted) {
-    // Too late (timed out, client gone): release what the response holds.
+    // Too late (timed out, client gone, or a tunnel took over): release what the response
+    // holds. An accepted upgrade sent its 101: that response is complete.
     releaseBody(res?.body);
+    req.settleSent(0, req === c.req && c.state === ST_UPGRADED);
     return;
   }
   if (c.state === ST_CLOSED) {
     releaseBody(res?.body);
+    req.settleSent(0, false);
     return;
   }
   if (
@@ -98,39 +96,14 @@ export function writeResponse(
   // A client still waiting for 100 Continue may or may not send the body now: the only
   // safe way on is to close (RFC 9110 §10.1.1).
   if (c.needsContinue && !c.isBodyDone) keepAlive = false;
-  let head = statusLine(status);
-  let hasDate = false;
-  let hasTrailerField = false;
-  let handlerLength = -1;
-  for (let i = 0; i < list.length; i += 2) {
-    const name = list[i]!;
-    const value = list[i + 1]!;
-    switch (name.length) {
-      case 10:
-        // The transport owns Connection; a handler asking to close is honoured.
-        if (name === 'connection') {
-          if (value.toLowerCase().indexOf('close') !== -1) keepAlive = false;
-          continue;
-        }
-        break;
-      case 14:
-        if (name === 'content-length') {
-          handlerLength = parseContentLength(value);
-          continue;
-        }
-        break;
-      case 17:
-        if (name === 'transfer-encoding') continue;
-        break;
-      case 4:
-        if (name === 'date') hasDate = true;
-        break;
-      case 7:
-        if (name === 'trailer') hasTrailerField = true;
-        break;
-    }
-    head += `${name}: ${value}\r\n`;
-  }
+  // The fields as the previous response's, where they repeat (see FieldBlocks).
+  const blocks = c.server.fieldBlocks;
+  blocks.serialize(list);
+  if (blocks.isClose) keepAlive = false;
+  const hasDate = blocks.hasDate;
+  const hasTrailerField = blocks.hasTrailerField;
+  const handlerLength = blocks.handlerLength;
+  let head = statusLine(status) + blocks.text;
 
   let payload: string | Uint8Array | null = null;
   let stream: StreamBody | null = null;
@@ -196,9 +169,8 @@ export function writeResponse(
 
   if (!keepAlive) head += 'connection: close\r\n';
   else if (c.minor === 0) head += 'connection: keep-alive\r\n';
-  if (!hasDate) head += `date: ${c.server.date()}\r\n`;
-  if (opts.serverHeader !== null) head += `server: ${opts.serverHeader}\r\n`;
-  head += '\r\n';
+  // `date: …\r\n`, the Server field and the blank line, built once per second.
+  head += hasDate ? c.server.headEnd() : c.server.dateHeadEnd();
 
   c.isKeepAlive = keepAlive;
   c.isResponseStarted = true;
@@ -221,12 +193,21 @@ export function writeResponse(
     payload = null;
   }
   if (stream === null) {
+    c.sentBytes = length;
     if (payload === null) {
       socket.write(head);
     } else if (typeof payload === 'string') {
       // Head and text go out in one write; the head is written as UTF-8 too, so a
       // non-Latin-1 character in a header value can never turn into a CR or LF byte.
       socket.write(head + payload);
+    } else if (payload.byteLength <= COALESCE_BYTES) {
+      // One buffer, one write: a corked pair of writes goes through writev, which costs an
+      // array, a write request per chunk and more than copying a small body (a cached file).
+      const headBytes = Buffer.byteLength(head);
+      const out = Buffer.allocUnsafe(headBytes + payload.byteLength);
+      out.write(head, 0, headBytes, 'utf8');
+      out.set(payload, headBytes);
+      socket.write(out);
     } else {
       socket.cork();
       socket.write(head);

@@ -1,6 +1,7 @@
 /**
  * `accessLog()`: one line per request — JSON, Combined Log Format or a short coloured form —
- * written when the response is finished, streamed bodies included.
+ * written when the response is finished, streamed bodies included; `createLogSink()`: the
+ * buffered, asynchronous writer that makes leaving it on cheap.
  *
  * @module
  */
@@ -19,6 +20,9 @@ import {
   RwsError,
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
+
+export { createLogSink, type LogSink, type LogSinkOptions } from './log-sink.js';
+
 import { countAsyncIterable, countReadableStream } from '../internal/access-log/count-body.js';
 import {
   formatCombined,
@@ -114,7 +118,11 @@ function defaultIsTTY(): boolean {
  * Creates the access-log middleware. Put it first (outermost) so the duration covers the
  * whole pipeline.
  *
- * The line is written when the response is finished: for string and byte bodies as soon as
+ * The line is written when the response is finished. Over a transport that reports it
+ * (`req.onResponseSent`, HTTP/1.1), that is when the last byte was handed to the operating
+ * system, with the body bytes actually written, as nginx's `$request_time` and
+ * `$body_bytes_sent`: a 1 MiB download logs the time it took to send, a client that went
+ * away logs what it got. Elsewhere (h2, in-process): for string and byte bodies as soon as
  * `next()` returns them; for streamed bodies (async iterables, web streams) when the
  * transport has pulled the last chunk, or stops early (the line then shows the bytes sent so
  * far); for file bodies with the length of the file range. HEAD requests and 1xx/204/304
@@ -215,8 +223,15 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
   };
 
   const finish = (req: Request, res: Response, startMs: number): Response => {
-    const body = res.body;
     const status = res.status;
+    const whenSent = req.onResponseSent;
+    if (typeof whenSent === 'function') {
+      // The transport says when the last byte left and how many went: the duration and
+      // bytes nginx's `$request_time` and `$body_bytes_sent` report, for every kind of body.
+      whenSent.call(req, (bytes) => emit(req, res, status, startMs, bytes));
+      return res;
+    }
+    const body = res.body;
     // RFC 9110 §9.3.2 / §6.4.1: no body is sent for HEAD, 1xx, 204 and 304.
     if (body === null || req.method === 'HEAD' || isNullBodyStatus(status)) {
       emit(req, res, status, startMs, 0);
@@ -250,6 +265,15 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
     return res;
   };
 
+  /** A handler that threw: logged with the status the App answers, once that is sent. */
+  const failed = (req: Request, err: unknown, startMs: number): void => {
+    const status = errorStatus(err);
+    const whenSent = req.onResponseSent;
+    if (typeof whenSent === 'function') {
+      whenSent.call(req, (bytes) => emit(req, null, status, startMs, bytes));
+    } else emit(req, null, status, startMs, 0);
+  };
+
   return {
     handle(req: Request, next: Handler): MaybePromise<Response> {
       const startMs = now();
@@ -257,14 +281,14 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
       try {
         res = next(req);
       } catch (err) {
-        emit(req, null, errorStatus(err), startMs, 0);
+        failed(req, err, startMs);
         throw err;
       }
       if (isPromise(res)) {
         return res.then(
           (r) => finish(req, r, startMs),
           (err: unknown) => {
-            emit(req, null, errorStatus(err), startMs, 0);
+            failed(req, err, startMs);
             throw err;
           },
         );

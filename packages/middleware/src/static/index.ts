@@ -5,6 +5,7 @@ import {
   type Handler,
   Headers,
   isCompressible,
+  type MaybePromise,
   type Middleware,
   mimeType,
   type Request,
@@ -21,9 +22,11 @@ import { isFingerprinted } from '../internal/static/fingerprint.js';
 import {
   type ContentEntry,
   type Found,
+  type Lookup,
   makeFound,
   type StatEntry,
 } from '../internal/static/found.js';
+import { HotResponses } from '../internal/static/hot-responses.js';
 import {
   type ListingEntry,
   type ListingSort,
@@ -114,11 +117,6 @@ type Located =
   | { readonly kind: 'file'; readonly file: Found }
   | { readonly kind: 'redirect'; readonly location: string }
   | { readonly kind: 'listing'; readonly dir: string; readonly urlPath: string };
-
-/** The Content-Type of a file, from @rws/core's table (`charset=utf-8` on textual types). */
-function contentTypeOf(path: string): string {
-  return mimeType(path);
-}
 
 /**
  * Creates the static file middleware.
@@ -226,13 +224,18 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
   // instead of two thread-pool round trips each (nginx's `open_file_cache`).
   const statCache = statCacheMs > 0 ? new LruMap<string, StatEntry>(STAT_CACHE_ENTRIES) : null;
 
-  function find(p: string): Promise<Found | null> | Found | null {
+  function find(p: string, lookup?: Lookup): Promise<Found | null> | Found | null {
     if (statCache === null) return findOnDisk(p);
     const hit = statCache.get(p);
     const now = Date.now();
-    if (hit !== undefined && hit.expires > now) return hit.found;
+    if (hit !== undefined && hit.expires > now) {
+      if (lookup !== undefined && hit.expires < lookup.expires) lookup.expires = hit.expires;
+      return hit.found;
+    }
+    const expires = now + statCacheMs;
+    if (lookup !== undefined && expires < lookup.expires) lookup.expires = expires;
     return findOnDisk(p).then((found) => {
-      statCache.set(p, { expires: now + statCacheMs, found });
+      statCache.set(p, { expires, found });
       return found;
     });
   }
@@ -300,8 +303,8 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
     return { kind: 'file', path: f.path, start, end };
   }
 
-  async function findFile(p: string): Promise<Found | null> {
-    const f = await find(p);
+  async function findFile(p: string, lookup?: Lookup): Promise<Found | null> {
+    const f = await find(p, lookup);
     return f?.stats.isFile() ? f : null;
   }
 
@@ -309,9 +312,10 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
     req: Request,
     segments: string[],
     hasSlash: boolean,
+    lookup: Lookup,
   ): Promise<Located | null> {
     const fsPath = segments.length === 0 ? rootReal : join(rootReal, ...segments);
-    const found = await find(fsPath);
+    const found = await find(fsPath, lookup);
     if (found !== null) {
       if (found.stats.isFile()) {
         // `/file.txt/` names a directory that does not exist.
@@ -328,7 +332,7 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
           return { kind: 'redirect', location };
         }
         for (const name of index) {
-          const f = await findFile(join(found.path, name));
+          const f = await findFile(join(found.path, name), lookup);
           if (f !== null) return { kind: 'file', file: f };
         }
         if (isListingOn) {
@@ -342,7 +346,7 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
     const last = segments[segments.length - 1];
     if (!hasSlash && last !== undefined && !last.includes('.')) {
       for (const ext of extensions) {
-        const f = await findFile(`${fsPath}.${ext}`);
+        const f = await findFile(`${fsPath}.${ext}`, lookup);
         if (f !== null) return { kind: 'file', file: f };
       }
     }
@@ -366,7 +370,7 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
       if (page !== null) {
         const size = Number(page.stats.size);
         const headers = new Headers({
-          'content-type': contentTypeOf(page.path),
+          'content-type': mimeType(page.path),
           'content-length': String(size),
           'x-content-type-options': 'nosniff',
           'cache-control': 'no-cache',
@@ -441,9 +445,9 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
     return { status: 200, headers, body: req.method === 'HEAD' ? null : html };
   }
 
-  async function serveFile(req: Request, file: Found): Promise<Response> {
+  async function serveFile(req: Request, file: Found, lookup: Lookup): Promise<Response> {
     const isHead = req.method === 'HEAD';
-    const contentType = contentTypeOf(file.path);
+    const contentType = mimeType(file.path);
     const size = Number(file.stats.size);
     const rangeHeader = isRangeOn && !isHead ? req.headers.get('range') : null;
     const acceptEncoding = req.headers.get('accept-encoding');
@@ -460,7 +464,7 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
         const siblings = new Map<Coding, Found>();
         for (const c of precompressed) {
           if (negotiate(acceptEncoding, [c]).coding === null) continue;
-          const s = await findFile(file.path + SIBLING_SUFFIX[c]);
+          const s = await findFile(file.path + SIBLING_SUFFIX[c], lookup);
           if (s !== null) {
             present.push(c);
             siblings.set(c, s);
@@ -509,7 +513,9 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
       }
       const n = Number(sent.stats.size);
       headers.set('content-length', String(n));
-      return { status: 200, headers, body: await fileBody(isHead, sent, 0, n - 1) };
+      const body = await fileBody(isHead, sent, 0, n - 1);
+      hot?.keep(req, lookup.expires, headers, body, etag, lastModifiedSec);
+      return { status: 200, headers, body };
     }
 
     if (isRangeOn) headers.set('accept-ranges', 'bytes');
@@ -534,47 +540,63 @@ export function serveStatic(options: ServeStaticOptions): Middleware {
       }
     }
     headers.set('content-length', String(size));
-    return { status: 200, headers, body: await fileBody(isHead, file, 0, size - 1) };
+    const body = await fileBody(isHead, file, 0, size - 1);
+    if (rangeHeader === null) hot?.keep(req, lookup.expires, headers, body, etag, lastModifiedSec);
+    return { status: 200, headers, body };
+  }
+
+  // Finished 200s of files whose bytes are in memory, answered without the steps above until
+  // the stat lookups they came from expire. Off when either cache is.
+  const hot = statCache !== null && contentCache !== null ? new HotResponses(memoryMaxTotal) : null;
+
+  async function handleFull(req: Request, next: Handler): Promise<Response> {
+    const method = req.method;
+    const isRead = method === 'GET' || method === 'HEAD';
+    if (!isFallthrough && !isRead) {
+      if (method === 'OPTIONS')
+        return { status: 204, headers: new Headers({ allow: ALLOW }), body: null };
+      return statusResponse(405, { allow: ALLOW });
+    }
+    const decoded = decodePath(req.path);
+    if (!decoded.ok) return statusResponse(decoded.status);
+    const { segments, hasTrailingSlash } = decoded;
+    if (dotfiles !== 'allow') {
+      for (const s of segments) {
+        if (s.charCodeAt(0) !== 46) continue;
+        if (dotfiles === 'deny') return statusResponse(403);
+        return notFound(req, next);
+      }
+    }
+    const lookup: Lookup = { expires: Number.POSITIVE_INFINITY };
+    const located = await locate(req, segments, hasTrailingSlash, lookup);
+    if (located === null) {
+      if (isRead && spaFallback !== null && isSpaCandidate(segments)) {
+        const f = await findFile(spaFallback, lookup);
+        if (f !== null) return serveFile(req, f, lookup);
+      }
+      return notFound(req, next);
+    }
+    if (!isRead) {
+      if (method === 'OPTIONS')
+        return { status: 204, headers: new Headers({ allow: ALLOW }), body: null };
+      return statusResponse(405, { allow: ALLOW });
+    }
+    if (located.kind === 'redirect') {
+      const headers = new Headers({ location: located.location, 'content-length': '0' });
+      return { status: 301, headers, body: null };
+    }
+    if (located.kind === 'listing') return serveListing(req, located.dir, located.urlPath);
+    return serveFile(req, located.file, lookup);
   }
 
   return {
-    async handle(req: Request, next: Handler): Promise<Response> {
+    handle(req: Request, next: Handler): MaybePromise<Response> {
       const method = req.method;
-      const isRead = method === 'GET' || method === 'HEAD';
-      if (!isFallthrough && !isRead) {
-        if (method === 'OPTIONS')
-          return { status: 204, headers: new Headers({ allow: ALLOW }), body: null };
-        return statusResponse(405, { allow: ALLOW });
+      if (hot !== null && (method === 'GET' || method === 'HEAD')) {
+        const res = hot.answer(req, method === 'HEAD');
+        if (res !== null) return res;
       }
-      const decoded = decodePath(req.path);
-      if (!decoded.ok) return statusResponse(decoded.status);
-      const { segments, hasTrailingSlash } = decoded;
-      if (dotfiles !== 'allow') {
-        for (const s of segments) {
-          if (s.charCodeAt(0) !== 46) continue;
-          if (dotfiles === 'deny') return statusResponse(403);
-          return notFound(req, next);
-        }
-      }
-      const located = await locate(req, segments, hasTrailingSlash);
-      if (located === null) {
-        if (isRead && spaFallback !== null && isSpaCandidate(segments)) {
-          const f = await findFile(spaFallback);
-          if (f !== null) return serveFile(req, f);
-        }
-        return notFound(req, next);
-      }
-      if (!isRead) {
-        if (method === 'OPTIONS')
-          return { status: 204, headers: new Headers({ allow: ALLOW }), body: null };
-        return statusResponse(405, { allow: ALLOW });
-      }
-      if (located.kind === 'redirect') {
-        const headers = new Headers({ location: located.location, 'content-length': '0' });
-        return { status: 301, headers, body: null };
-      }
-      if (located.kind === 'listing') return serveListing(req, located.dir, located.urlPath);
-      return serveFile(req, located.file);
+      return handleFull(req, next);
     },
   };
 }

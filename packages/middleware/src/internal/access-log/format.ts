@@ -112,6 +112,23 @@ function pad2(n: number): string {
 
 /** `%d/%b/%Y:%H:%M:%S %z`, e.g. `10/Oct/2000:13:55:36 -0700`, in local time or UTC. */
 export function clfDate(ms: number, isUtc: boolean): string {
+  // One Date and a dozen small strings per second, not per line.
+  // (and per time zone: a process may change TZ).
+  const sec = Math.floor(ms / 1000);
+  const cache = isUtc ? clfUtc : clfLocal;
+  const zone = isUtc ? '' : (process.env['TZ'] ?? '');
+  if (cache.sec !== sec || cache.zone !== zone) {
+    cache.sec = sec;
+    cache.zone = zone;
+    cache.text = buildClfDate(sec * 1000, isUtc);
+  }
+  return cache.text;
+}
+
+const clfUtc = { sec: Number.NaN, zone: '', text: '' };
+const clfLocal = { sec: Number.NaN, zone: '', text: '' };
+
+function buildClfDate(ms: number, isUtc: boolean): string {
   const d = new Date(ms);
   if (isUtc) {
     return (
@@ -126,6 +143,24 @@ export function clfDate(ms: number, isUtc: boolean): string {
     `${pad2(d.getDate())}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:` +
     `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${zone}`
   );
+}
+
+const isoCache = { sec: Number.NaN, prefix: '' };
+
+/**
+ * `Date.prototype.toISOString()` of `ms` (`2026-11-21T23:40:00.123Z`), with the part up to
+ * the seconds built once per second.
+ */
+export function isoTime(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  if (!Number.isFinite(sec)) return new Date(ms).toISOString();
+  if (isoCache.sec !== sec) {
+    isoCache.sec = sec;
+    // `2026-11-21T23:40:00.`
+    isoCache.prefix = new Date(sec * 1000).toISOString().slice(0, -4);
+  }
+  const milli = Math.floor(ms - sec * 1000);
+  return `${isoCache.prefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
 
 /**
@@ -144,31 +179,69 @@ export function formatCombined(e: LogEntry, isUtc: boolean): string {
   );
 }
 
+/** Keys a JSON line always has (plus `request_id`): extra fields cannot replace them. */
+const JSON_KEYS = new Set([
+  'time',
+  'remote_addr',
+  'method',
+  'path',
+  'protocol',
+  'status',
+  'bytes',
+  'duration_ms',
+  'user_agent',
+  'referer',
+  'request_id',
+]);
+
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/**
+ * A JSON string literal. Printable ASCII without `"` and `\` (addresses, methods, most paths
+ * and user agents) is quoted as it is; anything else goes through `JSON.stringify`.
+ */
+function jsonString(s: string | null): string {
+  if (s === null) return 'null';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);
+  }
+  return `"${s}"`;
+}
+
 /**
  * One JSON object per line; `request_id` only when there is one; extra fields as keys of
- * their own after the standard ones.
+ * their own after the standard ones. Built as a string (the same text `JSON.stringify` of the
+ * record gives), without an intermediate object per line.
  */
 export function formatJson(e: LogEntry): string {
-  const record: Record<string, unknown> = {
-    time: new Date(e.startMs).toISOString(),
-    remote_addr: e.remoteAddress,
-    method: e.method,
-    path: e.target,
-    protocol: e.protocol,
-    status: e.status,
-    bytes: e.bytes,
-    duration_ms: Math.round(e.durationMs * 1000) / 1000,
-    user_agent: e.userAgent,
-    referer: e.referer,
-  };
-  if (e.requestId !== null) record['request_id'] = e.requestId;
-  if (e.fields !== null) {
-    // The standard keys keep their meaning: an extra field cannot replace one.
-    for (const key of Object.keys(e.fields)) {
-      if (!Object.hasOwn(record, key)) record[key] = e.fields[key] ?? null;
+  let out =
+    `{"time":"${isoTime(e.startMs)}","remote_addr":${jsonString(e.remoteAddress)},` +
+    `"method":${jsonString(e.method)},"path":${jsonString(e.target)},` +
+    `"protocol":${jsonString(e.protocol)},"status":${jsonNumber(e.status)},` +
+    `"bytes":${jsonNumber(e.bytes)},` +
+    `"duration_ms":${jsonNumber(Math.round(e.durationMs * 1000) / 1000)},` +
+    `"user_agent":${jsonString(e.userAgent)},"referer":${jsonString(e.referer)}`;
+  if (e.requestId !== null) out += `,"request_id":${jsonString(e.requestId)}`;
+  const fields = e.fields;
+  if (fields !== null) {
+    for (const key of Object.keys(fields)) {
+      // A standard key is never replaced; `request_id` comes from a field only when the
+      // request has none.
+      if (JSON_KEYS.has(key) && (key !== 'request_id' || e.requestId !== null)) continue;
+      const value = fields[key];
+      out += `,${JSON.stringify(key)}:${
+        typeof value === 'number'
+          ? jsonNumber(value)
+          : typeof value === 'string'
+            ? JSON.stringify(value)
+            : 'null'
+      }`;
     }
   }
-  return JSON.stringify(record);
+  return `${out}}`;
 }
 
 /** `1.2 ms` below a second, `1.25 s` above. */

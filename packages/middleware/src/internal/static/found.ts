@@ -13,6 +13,14 @@ export interface Found {
   readonly lastModified: string;
 }
 
+/**
+ * The earliest expiry of the stat cache entries one request's resolution used: a response
+ * kept in the hot cache must not outlive any of them.
+ */
+export interface Lookup {
+  expires: number;
+}
+
 /** A cached path resolution (a miss is cached too). */
 export interface StatEntry {
   /** `Date.now()` after which the entry is stale. */

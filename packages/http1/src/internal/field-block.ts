@@ -1,0 +1,98 @@
+/**
+ * The serialised header fields of the last response a server wrote, kept per prefix: most
+ * responses of a server repeat the fields of the one before (a handler's constant
+ * `content-type`, a cached file's prebuilt validators and caching fields), often with one
+ * field that changes per request appended last (`x-request-id`). The fields up to the first
+ * difference are reused as one already-built string instead of being concatenated again, so
+ * a repeated response costs a comparison of string references per field.
+ *
+ * Equality is checked field by field on a private copy of the previous list, so a `Headers`
+ * changed in place after it was written can never make a stale block look current.
+ */
+import { parseContentLength } from '@rws/core';
+
+/** `closes`: a handler's `Connection: close`. */
+const CLOSES = 1;
+const HAS_DATE = 2;
+const HAS_TRAILER = 4;
+
+export class FieldBlocks {
+  /** Copy of the previous response's `[name, value, …]`. */
+  #list: string[] = [];
+  /** `#text[k]`: the serialised ordinary fields among the first `k` pairs. */
+  #text: string[] = [''];
+  #flags: number[] = [0];
+  #lengths: number[] = [-1];
+
+  /** The serialised fields of the last `serialize` (without the transport-owned ones). */
+  text = '';
+  /** The handler's own Content-Length (the last valid one), or -1. */
+  handlerLength = -1;
+  /** The handler asked to close the connection. */
+  isClose = false;
+  hasDate = false;
+  hasTrailerField = false;
+
+  /**
+   * Serialises `list` into `text` and the flags. The transport owns `Connection`,
+   * `Content-Length` and `Transfer-Encoding`: they are read, not copied.
+   */
+  serialize(list: readonly string[]): void {
+    const prev = this.#list;
+    const n = list.length;
+    const max = Math.min(n, prev.length);
+    let i = 0;
+    while (i < max && list[i] === prev[i] && list[i + 1] === prev[i + 1]) i += 2;
+    let k = i >> 1;
+    let text = this.#text[k]!;
+    let flags = this.#flags[k]!;
+    let length = this.#lengths[k]!;
+    if (i < n || prev.length !== n) {
+      const texts = this.#text;
+      const allFlags = this.#flags;
+      const lengths = this.#lengths;
+      for (; i < n; i += 2) {
+        const name = list[i]!;
+        const value = list[i + 1]!;
+        switch (name.length) {
+          case 10:
+            // The transport owns Connection; a handler asking to close is honoured.
+            if (name === 'connection') {
+              if (value.toLowerCase().indexOf('close') !== -1) flags |= CLOSES;
+            } else text += `${name}: ${value}\r\n`;
+            break;
+          case 14:
+            if (name === 'content-length') length = parseContentLength(value);
+            else text += `${name}: ${value}\r\n`;
+            break;
+          case 17:
+            if (name !== 'transfer-encoding') text += `${name}: ${value}\r\n`;
+            break;
+          case 4:
+            if (name === 'date') flags |= HAS_DATE;
+            text += `${name}: ${value}\r\n`;
+            break;
+          case 7:
+            if (name === 'trailer') flags |= HAS_TRAILER;
+            text += `${name}: ${value}\r\n`;
+            break;
+          default:
+            text += `${name}: ${value}\r\n`;
+        }
+        k++;
+        texts[k] = text;
+        allFlags[k] = flags;
+        lengths[k] = length;
+      }
+      texts.length = k + 1;
+      allFlags.length = k + 1;
+      lengths.length = k + 1;
+      this.#list = list.slice();
+    }
+    this.text = text;
+    this.handlerLength = length;
+    this.isClose = (flags & CLOSES) !== 0;
+    this.hasDate = (flags & HAS_DATE) !== 0;
+    this.hasTrailerField = (flags & HAS_TRAILER) !== 0;
+  }
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { formatJson, isoTime, type LogEntry } from '../src/internal/access-log/format.js';
+
+// Issue #11: JSON lines are built as strings, without an object and JSON.stringify per line;
+// they must be exactly what JSON.stringify of the record gives, for every kind of value.
+
+function entry(over: Partial<LogEntry>): LogEntry {
+  return {
+    startMs: Date.UTC(2026, 10, 21, 23, 40, 5, 7),
+    remoteAddress: '203.0.113.9',
+    method: 'GET',
+    target: '/a?b=1',
+    protocol: 'HTTP/1.1',
+    status: 200,
+    bytes: 512,
+    durationMs: 1.23456,
+    userAgent: 'curl/8.5.0',
+    referer: null,
+    requestId: null,
+    fields: null,
+    ...over,
+  };
+}
+
+function reference(e: LogEntry): string {
+  const record: Record<string, unknown> = {
+    time: new Date(e.startMs).toISOString(),
+    remote_addr: e.remoteAddress,
+    method: e.method,
+    path: e.target,
+    protocol: e.protocol,
+    status: e.status,
+    bytes: e.bytes,
+    duration_ms: Math.round(e.durationMs * 1000) / 1000,
+    user_agent: e.userAgent,
+    referer: e.referer,
+  };
+  if (e.requestId !== null) record['request_id'] = e.requestId;
+  for (const key of Object.keys(e.fields ?? {})) {
+    if (!Object.hasOwn(record, key)) record[key] = e.fields![key] ?? null;
+  }
+  return JSON.stringify(record);
+}
+
+describe('formatJson (issue #11)', () => {
+  it.each<[string, Partial<LogEntry>]>([
+    ['plain', {}],
+    ['quotes and backslashes', { userAgent: 'a "b" \\c', target: '/"x"' }],
+    ['control characters', { userAgent: 'a\nb\tc\u0000', referer: '\u001b[31m' }],
+    ['non-ASCII and lone surrogates', { target: '/caf\u00e9/\u{1f600}', userAgent: '\ud800x' }],
+    ['request id and fields', { requestId: 'id-1', fields: { upstream: 'api', n: 3, e: null } }],
+    ['a field named like a standard key', { fields: { status: 'x', request_id: 'from-field' } }],
+    ['non-finite numbers', { durationMs: Number.NaN, bytes: Number.POSITIVE_INFINITY }],
+  ])('%s: the same text as JSON.stringify of the record', (_name, over) => {
+    const e = entry(over);
+    expect(formatJson(e)).toBe(reference(e));
+    expect(JSON.parse(formatJson(e))).toEqual(JSON.parse(reference(e)));
+  });
+
+  it('isoTime is toISOString, the seconds part cached', () => {
+    for (const ms of [0, 999, 1000, 1_764_000_000_123.9, 1_764_000_000_999, 1_764_000_001_000]) {
+      expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+    }
+  });
+});

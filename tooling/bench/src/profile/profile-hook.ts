@@ -1,0 +1,45 @@
+/**
+ * Preloaded into a profiled server (`node --import …/profile-hook.ts`): SIGUSR2 starts a CPU
+ * profile (PROFILE_MODE=cpu) or an allocation-sampling profile (PROFILE_MODE=alloc, counting
+ * objects a GC already collected too), the next SIGUSR2 stops it and writes the raw profile as
+ * JSON to PROFILE_OUT. The driver (`profile.ts`) sends the signals around a fixed load, so only
+ * the measured requests are in the profile.
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+
+const mode = process.env['PROFILE_MODE'];
+const out = process.env['PROFILE_OUT'];
+if ((mode === 'cpu' || mode === 'alloc') && out !== undefined) {
+  const session = new Session();
+  session.connect();
+  let isRunning = false;
+  process.on('SIGUSR2', () => {
+    const toggle = async (): Promise<void> => {
+      if (!isRunning) {
+        isRunning = true;
+        if (mode === 'cpu') {
+          await session.post('Profiler.enable');
+          await session.post('Profiler.setSamplingInterval', { interval: 100 });
+          await session.post('Profiler.start');
+        } else {
+          await session.post('HeapProfiler.enable');
+          await session.post('HeapProfiler.startSampling', {
+            samplingInterval: 256,
+            includeObjectsCollectedByMajorGC: true,
+            includeObjectsCollectedByMinorGC: true,
+          });
+        }
+        writeFileSync(`${out}.ready`, 'started');
+        return;
+      }
+      isRunning = false;
+      const result =
+        mode === 'cpu'
+          ? await session.post('Profiler.stop')
+          : await session.post('HeapProfiler.stopSampling');
+      writeFileSync(out, JSON.stringify(result));
+    };
+    void toggle();
+  });
+}

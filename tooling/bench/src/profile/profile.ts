@@ -1,0 +1,243 @@
+/**
+ * `pnpm bench:profile <server> [--mode callgrind|cpu|alloc] [--path /] [--requests 4000]
+ * [--warmup 4000] [--connections 10] [--pipeline 1] [--top 20]`: the cost of ONE request,
+ * measured in a way a busy machine does not disturb (wall-clock throughput is meaningless on a
+ * shared host; these numbers are not):
+ *
+ * - `callgrind`: the server runs under `valgrind --tool=callgrind` (and V8's `--single-threaded`,
+ *   so JIT tier-up does not depend on background threads) with instrumentation off;
+ *   after the warm-up it is switched on (`callgrind_control -i on`), the fixed load runs, and
+ *   the dump gives instructions per request and the functions that executed them (V8 builtins
+ *   and C++ by name; JIT-compiled JavaScript shows as `???` — see `cpu` for that).
+ * - `cpu`: a V8 CPU profile of the measured requests only (started and stopped by SIGUSR2 in
+ *   the preloaded profile-hook.ts): self time per JavaScript function.
+ * - `alloc`: V8's sampling heap profiler over the measured requests, counting objects already
+ *   collected: bytes allocated per request and where.
+ *
+ * Servers: `rws-http1`, `node-http` (hello world), `rws-static` (the `rws` static handler,
+ * access log off, `--path /1k.bin`), `rws-cli-log` (the `rws` binary with `--access-log FILE`),
+ * `rws-cli-stdout` (the `rws` binary logging to stdout, redirected to a file).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { freePort, waitForPort } from '../process.js';
+import { nodeScriptArgs, serverScript } from '../targets.js';
+import { runFixedLoad } from './fixed-load.js';
+import { summarizeAllocations, summarizeCpu } from './summarize.js';
+
+const HOOK = fileURLToPath(new URL('./profile-hook.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../../apps/rws-cli/src/cli.ts', import.meta.url));
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    mode: { type: 'string', default: 'callgrind' },
+    path: { type: 'string', default: '/' },
+    requests: { type: 'string', default: '4000' },
+    warmup: { type: 'string', default: '4000' },
+    connections: { type: 'string', default: '10' },
+    pipeline: { type: 'string', default: '1' },
+    top: { type: 'string', default: '20' },
+    runs: { type: 'string', default: '1' },
+  },
+});
+const server = positionals[0] ?? 'rws-http1';
+const mode = values.mode;
+if (mode !== 'callgrind' && mode !== 'cpu' && mode !== 'alloc') {
+  throw new Error(`--mode must be callgrind, cpu or alloc, got ${mode}`);
+}
+const requests = Number(values.requests);
+const warmup = Number(values.warmup);
+const connections = Number(values.connections);
+const pipeline = Number(values.pipeline);
+const top = Number(values.top);
+const runs = Math.max(1, Number(values.runs));
+
+const work = mkdtempSync(join(tmpdir(), 'rws-profile-'));
+writeFileSync(join(work, '1k.bin'), Buffer.alloc(1024, 120));
+writeFileSync(join(work, 'hello.txt'), 'Hello, World!');
+
+/** node arguments and environment of `server`. */
+function serverArgs(): { args: string[]; env: Record<string, string> } {
+  const preload = ['--import', HOOK];
+  switch (server) {
+    case 'rws-http1':
+    case 'node-http':
+      return {
+        args: nodeScriptArgs(fileURLToPath(serverScript(`${server}.ts`)), preload),
+        env: {},
+      };
+    case 'rws-static':
+      return {
+        args: nodeScriptArgs(fileURLToPath(serverScript('rws-static.ts')), preload),
+        env: { STATIC_ROOT: work },
+      };
+    case 'rws-cli-log':
+      return {
+        args: [
+          ...nodeScriptArgs(CLI, preload),
+          '--root',
+          work,
+          '--access-log',
+          join(work, 'access.log'),
+        ],
+        env: { RWS_CONFIG_IP: '127.0.0.1' },
+      };
+    case 'rws-cli-stdout':
+      // The access log at its default (stdout), stdout going to a file: how `rws > log`
+      // runs, and the only way to log to a file before --access-log.
+      return {
+        args: [...nodeScriptArgs(CLI, preload), '--root', work],
+        env: { RWS_CONFIG_IP: '127.0.0.1' },
+      };
+    default:
+      throw new Error(
+        `unknown server ${server}: rws-http1, node-http, rws-static, rws-cli-log, rws-cli-stdout`,
+      );
+  }
+}
+
+/**
+ * Runs the measurement `runs` times (a fresh server each) and keeps the lowest count: JIT
+ * compilation and GC that happen to fall into the measured window only ever add instructions,
+ * so the minimum is the least disturbed sample.
+ */
+async function main(): Promise<void> {
+  let best: { instructions: number; report: string } | null = null;
+  let failures = 0;
+  for (let run = 1; run <= runs; run++) {
+    let result: { instructions: number; report: string };
+    try {
+      result = await measureOnce();
+    } catch (err) {
+      // A run lost to the machine (a server under valgrind starved into a timeout) is skipped;
+      // the others still give the minimum.
+      failures++;
+      console.error(`run ${run}/${runs} failed: ${err instanceof Error ? err.message : err}`);
+      if (failures === runs) throw err;
+      continue;
+    }
+    if (mode !== 'callgrind') {
+      console.log(result.report);
+      continue;
+    }
+    if (runs > 1) {
+      console.error(
+        `run ${run}/${runs}: ${Math.round(result.instructions / requests)} instructions/request`,
+      );
+    }
+    if (best === null || result.instructions < best.instructions) best = result;
+  }
+  if (best !== null) console.log(best.report);
+  rmSync(work, { recursive: true, force: true });
+}
+
+async function measureOnce(): Promise<{ instructions: number; report: string }> {
+  const port = await freePort();
+  const { args, env } = serverArgs();
+  const profileOut = join(work, 'profile.json');
+  const cgOut = join(work, 'callgrind.out');
+  const command = mode === 'callgrind' ? 'valgrind' : process.execPath;
+  const argv =
+    mode === 'callgrind'
+      ? [
+          '--tool=callgrind',
+          '--instr-atstart=no',
+          `--callgrind-out-file=${cgOut}`,
+          process.execPath,
+          // V8 compiles and collects on the main thread: otherwise how long the main thread
+          // runs slower tiers depends on when a background compile finishes, i.e. on the load.
+          '--single-threaded',
+          ...args,
+        ]
+      : args;
+  const child: ChildProcess = spawn(command, argv, {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      ...env,
+      PORT: String(port),
+      RWS_CONFIG_PORT: String(port),
+      PROFILE_MODE: mode,
+      PROFILE_OUT: profileOut,
+    },
+    stdio: ['ignore', openSync(join(work, 'stdout.log'), 'w'), 'inherit'],
+  });
+  try {
+    await waitForPort(port, child, 180_000);
+    const load = { port, path: values.path, connections, pipeline };
+    await runFixedLoad({ ...load, count: warmup });
+    if (mode === 'callgrind') {
+      execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' });
+      await runFixedLoad({ ...load, count: requests });
+      execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
+      const dump = readdirSync(work).find(
+        (f) => f.startsWith('callgrind.out') && f !== 'callgrind.out',
+      );
+      const file = join(work, dump ?? 'callgrind.out');
+      const annotated = execFileSync('callgrind_annotate', ['--threshold=100', file], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      rmSync(file);
+      const total = /([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS/.exec(annotated);
+      const instructions = total === null ? Number.NaN : Number(total[1]!.replaceAll(',', ''));
+      const out = [
+        `${server} ${values.path}: ${Math.round(instructions / requests).toLocaleString('en-US')} instructions/request (${requests} requests, ${connections} connections)`,
+      ];
+      const lines = annotated.split('\n');
+      const start = lines.findIndex((l) => l.includes('file:function'));
+      for (const line of lines.slice(start + 2, start + 2 + top)) {
+        // `Ir (pct)  file:function [object]`: the object path and C++ argument lists are noise.
+        out.push(
+          line
+            .replace(/ \[[^\]]*\]$/, '')
+            .replace(/\?\?\?:/, '')
+            .slice(0, 140),
+        );
+      }
+      return { instructions, report: out.join('\n') };
+    } else {
+      child.kill('SIGUSR2');
+      await waitForFile(`${profileOut}.ready`);
+      await runFixedLoad({ ...load, count: requests });
+      child.kill('SIGUSR2');
+      await waitForFile(profileOut);
+      const profile = JSON.parse(readFileSync(profileOut, 'utf8'));
+      rmSync(profileOut);
+      rmSync(`${profileOut}.ready`);
+      const report =
+        mode === 'cpu'
+          ? summarizeCpu(profile.profile, requests, top)
+          : summarizeAllocations(profile.profile, requests, top);
+      return { instructions: 0, report };
+    }
+  } finally {
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+async function waitForFile(path: string): Promise<void> {
+  for (let i = 0; i < 600 && !existsSync(path); i++) await sleep(50);
+  // The file is written in one call; give it a moment to be complete.
+  await sleep(100);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

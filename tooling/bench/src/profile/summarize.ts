@@ -1,0 +1,85 @@
+/** Turns V8 CPU and sampling-heap profiles into per-request tables (used by profile.ts). */
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+
+interface CpuNode {
+  id: number;
+  callFrame: CallFrame;
+  hitCount?: number;
+}
+
+interface CpuProfile {
+  nodes: CpuNode[];
+  startTime: number;
+  endTime: number;
+}
+
+interface HeapNode {
+  callFrame: CallFrame;
+  selfSize: number;
+  children: HeapNode[];
+}
+
+interface HeapProfile {
+  head: HeapNode;
+}
+
+/** `name file:line`, the file shortened to its path inside the repository or node_modules. */
+function where(frame: CallFrame): string {
+  const name = frame.functionName === '' ? '(anonymous)' : frame.functionName;
+  if (frame.url === '') return name;
+  let url = frame.url.replace(/^file:\/\//, '');
+  const nm = url.lastIndexOf('node_modules/');
+  const repo = url.search(/\/(packages|apps|tooling)\//);
+  if (nm !== -1) url = url.slice(nm + 13);
+  else if (repo !== -1) url = url.slice(repo + 1);
+  return `${name} ${url}:${frame.lineNumber + 1}`;
+}
+
+function table(rows: [string, number][], total: number, unit: (n: number) => string, top: number) {
+  rows.sort((a, b) => b[1] - a[1]);
+  return rows
+    .slice(0, top)
+    .map(
+      ([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${unit(v).padStart(10)}  ${k}`,
+    )
+    .join('\n');
+}
+
+/** Self time per function over the profile, and the wall time per request it covers. */
+export function summarizeCpu(profile: CpuProfile, requests: number, top: number): string {
+  const self = new Map<string, number>();
+  let samples = 0;
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    samples += hits;
+    const key = where(node.callFrame);
+    self.set(key, (self.get(key) ?? 0) + hits);
+  }
+  const usPerRequest = (profile.endTime - profile.startTime) / requests;
+  return (
+    `${samples} samples, ${usPerRequest.toFixed(1)} µs of profile per request (self time):\n` +
+    table([...self], samples, (n) => `${n}`, top)
+  );
+}
+
+/** Bytes allocated per request (V8's scaled sampling estimate) and the sites that allocate. */
+export function summarizeAllocations(profile: HeapProfile, requests: number, top: number): string {
+  const self = new Map<string, number>();
+  let total = 0;
+  const walk = (node: HeapNode): void => {
+    total += node.selfSize;
+    const key = where(node.callFrame);
+    self.set(key, (self.get(key) ?? 0) + node.selfSize);
+    for (const child of node.children) walk(child);
+  };
+  walk(profile.head);
+  return (
+    `${Math.round(total / requests)} bytes allocated per request (${requests} requests):\n` +
+    table([...self], total, (n) => `${Math.round(n / requests)} B/req`, top)
+  );
+}
