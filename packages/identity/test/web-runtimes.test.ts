@@ -29,7 +29,7 @@ function binaryOf(
   const sub = platformPackages[key];
   if (sub === undefined) return { skip: `${pkg} has no npm binary package for ${key}` };
   try {
-    return createRequire(require.resolve(`${pkg}/package.json`)).resolve(sub);
+    return createRequire(packageJson()).resolve(sub);
   } catch (err) {
     return { skip: `${pkg}: ${sub} is not installed (${(err as Error).message.split('\n')[0]})` };
   }
@@ -82,7 +82,7 @@ interface Runtime {
 const RUNTIMES: Runtime[] = [
   {
     name: 'bun',
-    binary: binaryOf('bun', {
+    binary: binaryOf('bun', () => require.resolve('bun/package.json'), {
       'linux-x64': '@oven/bun-linux-x64/bin/bun',
       'linux-arm64': '@oven/bun-linux-aarch64/bin/bun',
       'darwin-arm64': '@oven/bun-darwin-aarch64/bin/bun',
@@ -101,7 +101,7 @@ const RUNTIMES: Runtime[] = [
   },
   {
     name: 'deno',
-    binary: binaryOf('deno', {
+    binary: binaryOf('deno', () => require.resolve('deno/package.json'), {
       'linux-x64': '@deno/linux-x64-glibc/deno',
       'linux-arm64': '@deno/linux-arm64-glibc/deno',
       'darwin-arm64': '@deno/darwin-arm64/deno',
@@ -124,7 +124,7 @@ const RUNTIMES: Runtime[] = [
   },
   {
     name: 'workerd',
-    binary: binaryOf('workerd', {
+    binary: binaryOf('workerd', () => require.resolve('workerd/package.json'), {
       'linux-x64': '@cloudflare/workerd-linux-64/bin/workerd',
       'linux-arm64': '@cloudflare/workerd-linux-arm64/bin/workerd',
       'darwin-arm64': '@cloudflare/workerd-darwin-arm64/bin/workerd',

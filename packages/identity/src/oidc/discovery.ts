@@ -34,7 +34,7 @@ function requireUrl(doc: Record<string, unknown>, key: string, where: string): v
 }
 
 /** The discovery URL of an issuer. @see OpenID Connect Discovery 1.0 §4 */
-export function discoveryUrl(issuer: string): string {
+function discoveryUrl(issuer: string): string {
   return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 }
 
