@@ -50,6 +50,8 @@ const NAMES = [
   'mailer-contact',
   'h2c-server',
   'sessions-login',
+  'oidc-login',
+  'web-runtimes',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -619,6 +621,30 @@ describe('examples', () => {
     expect((await fetch(`${url}/admin`, { headers: basic('wrong horse') })).status).toBe(401);
     const ok = await fetch(`${url}/admin`, { headers: basic('correct horse') });
     expect([ok.status, await ok.text()]).toEqual([200, 'Welcome, admin.\n']);
+  });
+
+  test('oidc-login: pages need a login; /auth/login sends the browser to the provider with PKCE', async () => {
+    const { url } = ex('oidc-login');
+    expect((await fetch(`${url}/me`, { headers: { accept: 'application/json' } })).status).toBe(
+      401,
+    );
+    const page = await fetch(`${url}/me`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(page.headers.get('location')).toBe('/auth/login?returnTo=%2Fme');
+    const start = await fetch(`${url}/auth/login`, { redirect: 'manual' });
+    expect(start.status).toBe(302);
+    const to = new URL(start.headers.get('location')!);
+    expect(to.searchParams.get('client_id')).toBe('demo');
+    expect(to.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(to.searchParams.get('redirect_uri')).toBe(`${url}/auth/callback`);
+    // The demo provider answers the authorization request with its login interaction.
+    expect((await fetch(to, { redirect: 'manual' })).status).toBe(303);
+  });
+
+  test('web-runtimes: the fetch-style app served on Node', async () => {
+    const { url } = ex('web-runtimes');
+    const res = await fetch(`${url}/hello/ada`);
+    expect(await res.json()).toEqual({ message: 'hello ada', runtime: navigator.userAgent });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   test('jobs-queue: enqueue, idempotency key, result by id, a failing job ends failed', async () => {
