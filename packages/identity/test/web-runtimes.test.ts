@@ -23,6 +23,7 @@ const children: ChildProcess[] = [];
 /** The platform binary of a runtime's npm package, or the reason there is none. */
 function binaryOf(
   pkg: string,
+  packageJson: () => string,
   platformPackages: Record<string, string>,
 ): string | { skip: string } {
   const key = `${process.platform}-${process.arch}`;
