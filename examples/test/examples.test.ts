@@ -52,6 +52,7 @@ const NAMES = [
   'sessions-login',
   'oidc-login',
   'web-runtimes',
+  'oauth2-server',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -645,6 +646,28 @@ describe('examples', () => {
     const res = await fetch(`${url}/hello/ada`);
     expect(await res.json()).toEqual({ message: 'hello ada', runtime: navigator.userAgent });
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  test('oauth2-server: client credentials token, then the API accepts it', async () => {
+    const { url } = ex('oauth2-server');
+    const meta = (await (await fetch(`${url}/.well-known/oauth-authorization-server`)).json()) as {
+      token_endpoint: string;
+    };
+    expect(meta.token_endpoint).toBe(`${url}/token`);
+    const res = await fetch(meta.token_endpoint, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${btoa('billing:billing-secret-change-me')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials&scope=invoices:read',
+    });
+    const { access_token: token } = (await res.json()) as { access_token: string };
+    expect((await fetch(`${url}/api/invoices`)).status).toBe(401);
+    const api = await fetch(`${url}/api/invoices`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(await api.json()).toEqual({ client: 'billing', invoices: [] });
   });
 
   test('jobs-queue: enqueue, idempotency key, result by id, a failing job ends failed', async () => {

@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/oidc/index.ts'],
+  entry: ['src/index.ts', 'src/oidc/index.ts', 'src/oauth2-server/index.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   OIDC_USERINFO_FAILED: 'RWS_IDENTITY_OIDC_USERINFO_FAILED',
   OIDC_NOT_AUTHENTICATED: 'RWS_IDENTITY_OIDC_NOT_AUTHENTICATED',
   OIDC_NOT_INSTALLED: 'RWS_IDENTITY_OIDC_NOT_INSTALLED',
+  OAUTH2_INVALID_OPTIONS: 'RWS_IDENTITY_OAUTH2_INVALID_OPTIONS',
 } as const;
 
 /** A code string of `ERROR_CODES`. */
@@ -37,4 +38,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'The request needs a logged-in user (requireUser(), refresh()) and its session has none (401).',
   RWS_IDENTITY_OIDC_NOT_INSTALLED:
     'getOidcUser() was called on a request that did not pass the oidcLogin() middleware (500).',
+  RWS_IDENTITY_OAUTH2_INVALID_OPTIONS:
+    'authorizationServer() was given a bad issuer, client, signing key or token lifetime.',
 };

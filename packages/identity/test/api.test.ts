@@ -26,3 +26,11 @@ it('exports of @rws/identity/oidc', async () => {
     ]
   `);
 });
+
+it('exports of @rws/identity/oauth2-server', async () => {
+  expect(Object.keys(await import('../src/oauth2-server/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "authorizationServer",
+    ]
+  `);
+});
