@@ -55,6 +55,9 @@ const NAMES = [
   'h2c-server',
   'sessions-login',
   'service-discovery',
+  'oidc-login',
+  'web-runtimes',
+  'oauth2-server',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -670,6 +673,52 @@ describe('examples', () => {
     expect((await fetch(`${url}/admin`, { headers: basic('wrong horse') })).status).toBe(401);
     const ok = await fetch(`${url}/admin`, { headers: basic('correct horse') });
     expect([ok.status, await ok.text()]).toEqual([200, 'Welcome, admin.\n']);
+  });
+
+  test('oidc-login: pages need a login; /auth/login sends the browser to the provider with PKCE', async () => {
+    const { url } = ex('oidc-login');
+    expect((await fetch(`${url}/me`, { headers: { accept: 'application/json' } })).status).toBe(
+      401,
+    );
+    const page = await fetch(`${url}/me`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(page.headers.get('location')).toBe('/auth/login?returnTo=%2Fme');
+    const start = await fetch(`${url}/auth/login`, { redirect: 'manual' });
+    expect(start.status).toBe(302);
+    const to = new URL(start.headers.get('location')!);
+    expect(to.searchParams.get('client_id')).toBe('demo');
+    expect(to.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(to.searchParams.get('redirect_uri')).toBe(`${url}/auth/callback`);
+    // The demo provider answers the authorization request with its login interaction.
+    expect((await fetch(to, { redirect: 'manual' })).status).toBe(303);
+  });
+
+  test('web-runtimes: the fetch-style app served on Node', async () => {
+    const { url } = ex('web-runtimes');
+    const res = await fetch(`${url}/hello/ada`);
+    expect(await res.json()).toEqual({ message: 'hello ada', runtime: navigator.userAgent });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  test('oauth2-server: client credentials token, then the API accepts it', async () => {
+    const { url } = ex('oauth2-server');
+    const meta = (await (await fetch(`${url}/.well-known/oauth-authorization-server`)).json()) as {
+      token_endpoint: string;
+    };
+    expect(meta.token_endpoint).toBe(`${url}/token`);
+    const res = await fetch(meta.token_endpoint, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${btoa('billing:billing-secret-change-me')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials&scope=invoices:read',
+    });
+    const { access_token: token } = (await res.json()) as { access_token: string };
+    expect((await fetch(`${url}/api/invoices`)).status).toBe(401);
+    const api = await fetch(`${url}/api/invoices`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(await api.json()).toEqual({ client: 'billing', invoices: [] });
   });
 
   test('jobs-queue: enqueue, idempotency key, result by id, a failing job ends failed', async () => {

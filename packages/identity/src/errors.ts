@@ -1,0 +1,43 @@
+/**
+ * Every error code @rws/identity throws. docs/errors.md has one row per code; a test keeps the
+ * two in step.
+ */
+export const ERROR_CODES = {
+  OIDC_INVALID_OPTIONS: 'RWS_IDENTITY_OIDC_INVALID_OPTIONS',
+  OIDC_DISCOVERY_FAILED: 'RWS_IDENTITY_OIDC_DISCOVERY_FAILED',
+  OIDC_STATE_MISMATCH: 'RWS_IDENTITY_OIDC_STATE_MISMATCH',
+  OIDC_PROVIDER_ERROR: 'RWS_IDENTITY_OIDC_PROVIDER_ERROR',
+  OIDC_TOKEN_REQUEST_FAILED: 'RWS_IDENTITY_OIDC_TOKEN_REQUEST_FAILED',
+  OIDC_ID_TOKEN_INVALID: 'RWS_IDENTITY_OIDC_ID_TOKEN_INVALID',
+  OIDC_USERINFO_FAILED: 'RWS_IDENTITY_OIDC_USERINFO_FAILED',
+  OIDC_NOT_AUTHENTICATED: 'RWS_IDENTITY_OIDC_NOT_AUTHENTICATED',
+  OIDC_NOT_INSTALLED: 'RWS_IDENTITY_OIDC_NOT_INSTALLED',
+  OAUTH2_INVALID_OPTIONS: 'RWS_IDENTITY_OAUTH2_INVALID_OPTIONS',
+} as const;
+
+/** A code string of `ERROR_CODES`. */
+export type IdentityErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** A one-line description of each code, keyed by the code string. */
+export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  RWS_IDENTITY_OIDC_INVALID_OPTIONS:
+    'oidcLogin() or a provider preset was given a missing, mistyped or out-of-range option.',
+  RWS_IDENTITY_OIDC_DISCOVERY_FAILED:
+    'The OpenID Provider metadata could not be fetched, is not JSON, lacks a required endpoint, or names another issuer (502).',
+  RWS_IDENTITY_OIDC_STATE_MISMATCH:
+    'The login callback carries no state, or one this session never sent or already used (400).',
+  RWS_IDENTITY_OIDC_PROVIDER_ERROR:
+    'The provider answered the authorization request with an error (access_denied…) or a wrong iss parameter (401).',
+  RWS_IDENTITY_OIDC_TOKEN_REQUEST_FAILED:
+    'The token endpoint refused the code or refresh token (401), or failed or answered something that is not a token response (502).',
+  RWS_IDENTITY_OIDC_ID_TOKEN_INVALID:
+    'The ID token failed validation: signature, algorithm, iss, aud, azp, exp, iat or nonce (401).',
+  RWS_IDENTITY_OIDC_USERINFO_FAILED:
+    'The userinfo endpoint failed, answered something that is not a JSON object, or named another subject (502).',
+  RWS_IDENTITY_OIDC_NOT_AUTHENTICATED:
+    'The request needs a logged-in user (requireUser(), refresh()) and its session has none (401).',
+  RWS_IDENTITY_OIDC_NOT_INSTALLED:
+    'getOidcUser() was called on a request that did not pass the oidcLogin() middleware (500).',
+  RWS_IDENTITY_OAUTH2_INVALID_OPTIONS:
+    'authorizationServer() was given a bad issuer, client, signing key or token lifetime.',
+};

@@ -1,0 +1,4 @@
+/** @module */
+
+export type { IdentityErrorCode } from './errors.js';
+export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';

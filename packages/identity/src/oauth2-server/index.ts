@@ -1,0 +1,7 @@
+/** @module */
+
+export type {
+  AuthorizationServerClient,
+  AuthorizationServerOptions,
+} from './authorization-server.js';
+export { authorizationServer } from './authorization-server.js';
