@@ -196,7 +196,10 @@ export class AcmeClient {
 
   // ----------------------------------------------------------------- internals
 
-  #http(url: string, options: { method: 'GET' | 'HEAD' | 'POST'; headers?: Record<string, string>; body?: string }): Promise<AcmeHttpResponse> {
+  #http(
+    url: string,
+    options: { method: 'GET' | 'HEAD' | 'POST'; headers?: Record<string, string>; body?: string },
+  ): Promise<AcmeHttpResponse> {
     return acmeHttp(url, {
       ...options,
       ca: this.#options.ca,
@@ -209,9 +212,13 @@ export class AcmeClient {
       },
       (err: unknown) => {
         const reason = err instanceof Error ? err.message : String(err);
-        throw new AcmeError(ERROR_CODES.ACME_PROBLEM, `cannot reach ACME server ${url}: ${reason}`, {
-          cause: err,
-        });
+        throw new AcmeError(
+          ERROR_CODES.ACME_PROBLEM,
+          `cannot reach ACME server ${url}: ${reason}`,
+          {
+            cause: err,
+          },
+        );
       },
     );
   }
@@ -230,7 +237,12 @@ export class AcmeClient {
    * A signed POST; a `badNonce` rejection is retried with the nonce that came with it
    * (RFC 8555 §6.5: clients should retry). Non-2xx answers throw `RWS_SERVER_ACME_PROBLEM`.
    */
-  async #post(url: string, payload: unknown, useJwk = false, accept?: string): Promise<AcmeHttpResponse> {
+  async #post(
+    url: string,
+    payload: unknown,
+    useJwk = false,
+    accept?: string,
+  ): Promise<AcmeHttpResponse> {
     const retries = this.#options.badNonceRetries ?? 10;
     for (let attempt = 0; ; attempt++) {
       const kid = useJwk ? null : this.#kid;
@@ -257,7 +269,8 @@ export class AcmeClient {
   }
 
   #problemError(url: string, res: AcmeHttpResponse, problem = parseProblem(res)): AcmeError {
-    const what = problem === null ? `HTTP ${res.status}` : `${res.status} ${describeProblem(problem)}`;
+    const what =
+      problem === null ? `HTTP ${res.status}` : `${res.status} ${describeProblem(problem)}`;
     return new AcmeError(ERROR_CODES.ACME_PROBLEM, `ACME server ${url} answered ${what}`, {
       problem,
     });

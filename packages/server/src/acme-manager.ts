@@ -5,7 +5,12 @@
  * `renewBeforeDays` before expiry with jitter; a failure is retried with back-off while the
  * old certificate keeps being served. Instances sharing a store take a lock before ordering.
  */
-import { createPrivateKey, generateKeyPairSync, type KeyObject, X509Certificate } from 'node:crypto';
+import {
+  createPrivateKey,
+  generateKeyPairSync,
+  type KeyObject,
+  X509Certificate,
+} from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { RwsError } from '@rws/core';
 import {
@@ -134,9 +139,13 @@ export class AcmeManager implements ChallengeSolver {
 
   constructor(options: AcmeOptions) {
     const domains = options.domains;
-    if (!Array.isArray(domains) || domains.length === 0) throw invalid('domains: list at least one DNS name');
+    if (!Array.isArray(domains) || domains.length === 0)
+      throw invalid('domains: list at least one DNS name');
     domains.forEach((d: unknown, i: number) => {
-      if (!isDnsName(d)) throw invalid(`domains[${i}]: ${JSON.stringify(d)} is not a DNS name (wildcards need DNS-01)`);
+      if (!isDnsName(d))
+        throw invalid(
+          `domains[${i}]: ${JSON.stringify(d)} is not a DNS name (wildcards need DNS-01)`,
+        );
     });
     const renewBeforeDays = options.renewBeforeDays ?? 30;
     if (typeof renewBeforeDays !== 'number' || !(renewBeforeDays > 0)) {
@@ -154,7 +163,9 @@ export class AcmeManager implements ChallengeSolver {
     this.#options = options;
     this.#renewBeforeMs = renewBeforeDays * DAY_MS;
     this.#store =
-      typeof options.store === 'string' ? createDirectoryStore({ directory: options.store }) : options.store;
+      typeof options.store === 'string'
+        ? createDirectoryStore({ directory: options.store })
+        : options.store;
     this.#name = storeName(this.domains[0] as string);
   }
 
@@ -208,7 +219,12 @@ export class AcmeManager implements ChallengeSolver {
       return;
     }
     const { privateKey, publicKey } = generateCertificateKey('ec-p256');
-    const certPem = createSelfSignedCertificate(this.domains[0] as string, null, privateKey, publicKey);
+    const certPem = createSelfSignedCertificate(
+      this.domains[0] as string,
+      null,
+      privateKey,
+      publicKey,
+    );
     const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     this.#current = { pem: { certPem, keyPem }, notAfter: 0, renewAt: 0, isPlaceholder: true };
   }
@@ -244,14 +260,17 @@ export class AcmeManager implements ChallengeSolver {
     try {
       const leaf = new X509Certificate(pem.certPem);
       createSecureContext({ cert: pem.certPem, key: pem.keyPem });
-      const names = (leaf.subjectAltName ?? '').split(', ').map((n) => n.replace(/^DNS:/, '').toLowerCase());
+      const names = (leaf.subjectAltName ?? '')
+        .split(', ')
+        .map((n) => n.replace(/^DNS:/, '').toLowerCase());
       if (!this.domains.every((d) => names.includes(d))) return null;
       const notBefore = Date.parse(leaf.validFrom);
       const notAfter = Date.parse(leaf.validTo);
       // Jitter spreads renewals of many instances and certificates: up to 5% of the lifetime
       // (at most 3 hours) earlier, never later.
       const jitterMs = Math.random() * Math.min((notAfter - notBefore) * 0.05, 3 * 3_600_000);
-      const renewAt = notAfter - Math.min(this.#renewBeforeMs, (notAfter - notBefore) / 2) - jitterMs;
+      const renewAt =
+        notAfter - Math.min(this.#renewBeforeMs, (notAfter - notBefore) / 2) - jitterMs;
       return { pem, notAfter, renewAt, isPlaceholder: false };
     } catch {
       return null;
@@ -261,10 +280,13 @@ export class AcmeManager implements ChallengeSolver {
   #schedule(delayMs: number): void {
     if (this.#host === null) return;
     if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      void this.#runExclusive(false).catch(() => {});
-    }, Math.min(Math.max(0, delayMs), MAX_TIMER_MS));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null;
+        void this.#runExclusive(false).catch(() => {});
+      },
+      Math.min(Math.max(0, delayMs), MAX_TIMER_MS),
+    );
     this.#timer.unref();
   }
 
@@ -281,7 +303,9 @@ export class AcmeManager implements ChallengeSolver {
       const outcome = await this.#renewIfDue(force);
       this.#failures = 0;
       if (outcome === 'locked') {
-        host?.onLog(`acme: another instance is ordering ${this.domains.join(', ')}; checking the store again soon`);
+        host?.onLog(
+          `acme: another instance is ordering ${this.domains.join(', ')}; checking the store again soon`,
+        );
         this.#schedule(this.#options.lockRetryMs ?? 10_000);
         return;
       }
@@ -292,7 +316,9 @@ export class AcmeManager implements ChallengeSolver {
       const max = this.#options.retryMaxMs ?? 6 * 3_600_000;
       const delay = Math.min(max, min * 2 ** (this.#failures - 1)) * (0.8 + Math.random() * 0.4);
       host?.onError(err);
-      host?.onLog(`acme: retrying ${this.domains.join(', ')} in ${Math.round(delay / 1000)} s; the current certificate stays in service`);
+      host?.onLog(
+        `acme: retrying ${this.domains.join(', ')} in ${Math.round(delay / 1000)} s; the current certificate stays in service`,
+      );
       this.#schedule(delay);
       if (force) throw err;
     }
@@ -306,7 +332,10 @@ export class AcmeManager implements ChallengeSolver {
     // Another instance may have renewed already: take a newer stored certificate first.
     await this.#adoptStored();
     if (!force && !this.#isDue(this.#current)) return 'ok';
-    const release = await this.#store.lock(`order-${this.#name}`, this.#options.lockTtlMs ?? 600_000);
+    const release = await this.#store.lock(
+      `order-${this.#name}`,
+      this.#options.lockTtlMs ?? 600_000,
+    );
     if (release === null) return 'locked';
     try {
       // Checked again under the lock: the holder before us may just have stored one.
@@ -314,7 +343,9 @@ export class AcmeManager implements ChallengeSolver {
       const client = await this.#acmeClient();
       const offset = this.#failures;
       const preferred = this.#options.challenges ?? ['http-01', 'tls-alpn-01'];
-      const challenges = preferred.map((_, i) => preferred[(i + offset) % preferred.length] as ChallengeType);
+      const challenges = preferred.map(
+        (_, i) => preferred[(i + offset) % preferred.length] as ChallengeType,
+      );
       const issued = await issueCertificate(client, this, {
         domains: this.domains,
         challenges,
@@ -324,7 +355,10 @@ export class AcmeManager implements ChallengeSolver {
       });
       const current = this.#inspect(issued);
       if (current === null) {
-        throw new RwsError(ERROR_CODES.ACME_ORDER_FAILED, `the CA issued a certificate that does not cover ${this.domains.join(', ')}`);
+        throw new RwsError(
+          ERROR_CODES.ACME_ORDER_FAILED,
+          `the CA issued a certificate that does not cover ${this.domains.join(', ')}`,
+        );
       }
       await this.#store.saveCertificate(this.#name, issued);
       await this.#putInService(current, true);
@@ -341,7 +375,8 @@ export class AcmeManager implements ChallengeSolver {
     const candidate = this.#inspect(stored);
     const current = this.#current;
     if (candidate === null) return false;
-    if (current !== null && !current.isPlaceholder && candidate.notAfter <= current.notAfter) return false;
+    if (current !== null && !current.isPlaceholder && candidate.notAfter <= current.notAfter)
+      return false;
     await this.#putInService(candidate, false);
     return true;
   }
@@ -356,7 +391,9 @@ export class AcmeManager implements ChallengeSolver {
       throw err;
     }
     const leaf = new X509Certificate(next.pem.certPem);
-    this.#host?.onLog(`acme: certificate for ${this.domains.join(', ')} in service until ${leaf.validTo}`);
+    this.#host?.onLog(
+      `acme: certificate for ${this.domains.join(', ')} in service until ${leaf.validTo}`,
+    );
     this.#options.onCertificate?.({
       domains: this.domains,
       notAfter: new Date(next.notAfter),
@@ -369,7 +406,8 @@ export class AcmeManager implements ChallengeSolver {
     if (this.#client !== null) return this.#client;
     const o = this.#options;
     const directoryUrl =
-      o.directoryUrl ?? (o.staging === true ? LETS_ENCRYPT_STAGING_DIRECTORY : LETS_ENCRYPT_DIRECTORY);
+      o.directoryUrl ??
+      (o.staging === true ? LETS_ENCRYPT_STAGING_DIRECTORY : LETS_ENCRYPT_DIRECTORY);
     const client = new AcmeClient({ directoryUrl, accountKey: await this.#accountKey(), ca: o.ca });
     await client.account({ email: o.email });
     this.#client = client;

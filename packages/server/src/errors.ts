@@ -33,7 +33,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<ServerErrorCode, string>> = {
   RWS_SERVER_WORKER_FAILED:
     'A cluster worker exited: before listening (serve() in the primary rejects), or later (reported through onError while it is restarted).',
   RWS_SERVER_ACME_PROBLEM:
-    'The ACME server answered a request with an error (an RFC 7807 problem document, or an unexpected status); the message names the URL, the problem type and the CA\'s detail, and `problem` holds the document.',
+    "The ACME server answered a request with an error (an RFC 7807 problem document, or an unexpected status); the message names the URL, the problem type and the CA's detail, and `problem` holds the document.",
   RWS_SERVER_ACME_CHALLENGE_FAILED:
     'The CA could not validate a challenge: the message names the domain, the challenge type (http-01, tls-alpn-01) and what the CA reported; the old certificate stays in use.',
   RWS_SERVER_ACME_ORDER_FAILED:

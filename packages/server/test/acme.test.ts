@@ -11,9 +11,9 @@ import { text } from '@rws/core';
 import { requireCapability } from '@rws/test-helpers';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
+  type AcmeCertificateInfo,
   AcmeError,
   AcmeManager,
-  type AcmeCertificateInfo,
   type AcmeOptions,
   createDirectoryStore,
   type RunningServer,
@@ -104,13 +104,20 @@ async function manager(
 }
 
 describe.skipIf(!HAS_OPENSSL)('ACME against pebble (issue #22)', () => {
-  it('issues with HTTP-01 answered on the redirect listener and serves the certificate', { timeout: 90_000 }, async (ctx) => {
+  it('issues with HTTP-01 answered on the redirect listener and serves the certificate', {
+    timeout: 90_000,
+  }, async (ctx) => {
     requireCapability(ctx, HAS_PEBBLE, 'pebble (apt-get install pebble)');
     const dir = tempDir();
     const certs = recorder();
     let pebble: Awaited<ReturnType<typeof startPebble>> | null = null;
     const acme = await manager(
-      { store: dir, email: 'ops@rws.test', challenges: ['http-01'], onCertificate: certs.onCertificate },
+      {
+        store: dir,
+        email: 'ops@rws.test',
+        challenges: ['http-01'],
+        onCertificate: certs.onCertificate,
+      },
       () => pebble?.directoryUrl ?? 'https://127.0.0.1:1/dir',
       () => pebble?.ca ?? '',
     );
@@ -140,7 +147,9 @@ describe.skipIf(!HAS_OPENSSL)('ACME against pebble (issue #22)', () => {
     expect(stored?.certPem).toContain('BEGIN CERTIFICATE');
     expect(stored?.keyPem).toContain('BEGIN PRIVATE KEY');
     // Unknown tokens are 404 on the redirect listener; everything else still redirects.
-    const res = await fetch(`http://127.0.0.1:${portOf(server, true)}/.well-known/acme-challenge/nope`);
+    const res = await fetch(
+      `http://127.0.0.1:${portOf(server, true)}/.well-known/acme-challenge/nope`,
+    );
     expect(res.status).toBe(404);
     const redirect = await fetch(`http://127.0.0.1:${portOf(server, true)}/x`, {
       redirect: 'manual',
@@ -148,10 +157,13 @@ describe.skipIf(!HAS_OPENSSL)('ACME against pebble (issue #22)', () => {
     });
     expect(redirect.status).toBe(301);
     // Only "pebble is not up yet" failures were reported, none after issuance.
-    for (const err of errors) expect(String((err as Error).message)).toMatch(/cannot reach ACME server/);
+    for (const err of errors)
+      expect(String((err as Error).message)).toMatch(/cannot reach ACME server/);
   });
 
-  it('issues with TLS-ALPN-01 on the TLS port, retrying badNonce rejections', { timeout: 90_000 }, async (ctx) => {
+  it('issues with TLS-ALPN-01 on the TLS port, retrying badNonce rejections', {
+    timeout: 90_000,
+  }, async (ctx) => {
     requireCapability(ctx, HAS_PEBBLE, 'pebble (apt-get install pebble)');
     const certs = recorder();
     let pebble: Awaited<ReturnType<typeof startPebble>> | null = null;
@@ -162,14 +174,23 @@ describe.skipIf(!HAS_OPENSSL)('ACME against pebble (issue #22)', () => {
     );
     const server = await start(() => text('alpn'), { acme });
     // No port answers HTTP-01 here: pebble's httpPort points at a closed port.
-    pebble = await startPebble({ httpPort: 1, tlsPort: server.address.port, nonceRejectPercent: 30 });
+    pebble = await startPebble({
+      httpPort: 1,
+      tlsPort: server.address.port,
+      nonceRejectPercent: 30,
+    });
     const info = await certs.next(1);
     const served = await servedCertificate(server, DOMAIN, await pebble.root());
     expect(served.isAuthorized).toBe(true);
     expect(served.cert.fingerprint256).toBe(info.fingerprint256);
     // HTTPS requests reach the app with the new certificate.
     const body = await new Promise<string>((resolve, reject) => {
-      const socket = connect({ port: server.address.port, host: '127.0.0.1', servername: DOMAIN, rejectUnauthorized: false });
+      const socket = connect({
+        port: server.address.port,
+        host: '127.0.0.1',
+        servername: DOMAIN,
+        rejectUnauthorized: false,
+      });
       let data = '';
       socket.setEncoding('utf8');
       socket.on('data', (d: string) => {
@@ -183,7 +204,9 @@ describe.skipIf(!HAS_OPENSSL)('ACME against pebble (issue #22)', () => {
     expect(body).toContain('alpn');
   });
 
-  it('renews a short-lived certificate before it expires and serves the new one', { timeout: 90_000 }, async (ctx) => {
+  it('renews a short-lived certificate before it expires and serves the new one', {
+    timeout: 90_000,
+  }, async (ctx) => {
     requireCapability(ctx, HAS_PEBBLE, 'pebble (apt-get install pebble)');
     const certs = recorder();
     let pebble: Awaited<ReturnType<typeof startPebble>> | null = null;
@@ -201,7 +224,9 @@ describe.skipIf(!HAS_OPENSSL)('ACME against pebble (issue #22)', () => {
     });
     const first = await certs.next(1);
     const root = await pebble.root();
-    expect((await servedCertificate(server, DOMAIN, root)).cert.fingerprint256).toBe(first.fingerprint256);
+    expect((await servedCertificate(server, DOMAIN, root)).cert.fingerprint256).toBe(
+      first.fingerprint256,
+    );
     const second = await certs.next(2);
     expect(second.isIssued).toBe(true);
     expect(second.fingerprint256).not.toBe(first.fingerprint256);
@@ -221,8 +246,16 @@ describe.skipIf(!HAS_OPENSSL)('ACME against pebble (issue #22)', () => {
     const a = recorder();
     const b = recorder();
     // Pebble validates HTTP-01 at A and TLS-ALPN-01 at B, so either can win the lock.
-    const managerA = await manager({ store: dir, challenges: ['http-01'], lockRetryMs: 300, onCertificate: a.onCertificate }, url, ca);
-    const managerB = await manager({ store: dir, challenges: ['tls-alpn-01'], lockRetryMs: 300, onCertificate: b.onCertificate }, url, ca);
+    const managerA = await manager(
+      { store: dir, challenges: ['http-01'], lockRetryMs: 300, onCertificate: a.onCertificate },
+      url,
+      ca,
+    );
+    const managerB = await manager(
+      { store: dir, challenges: ['tls-alpn-01'], lockRetryMs: 300, onCertificate: b.onCertificate },
+      url,
+      ca,
+    );
     const serverA = await start(() => text('a'), { acme: managerA, httpRedirectPort: 0 });
     const serverB = await start(() => text('b'), { acme: managerB });
     pebble = await startPebble({ httpPort: portOf(serverA, true), tlsPort: serverB.address.port });
@@ -230,11 +263,17 @@ describe.skipIf(!HAS_OPENSSL)('ACME against pebble (issue #22)', () => {
     expect(infoA.fingerprint256).toBe(infoB.fingerprint256);
     expect([infoA.isIssued, infoB.isIssued].sort()).toEqual([false, true]);
     const root = await pebble.root();
-    expect((await servedCertificate(serverA, DOMAIN, root)).cert.fingerprint256).toBe(infoA.fingerprint256);
-    expect((await servedCertificate(serverB, DOMAIN, root)).cert.fingerprint256).toBe(infoA.fingerprint256);
+    expect((await servedCertificate(serverA, DOMAIN, root)).cert.fingerprint256).toBe(
+      infoA.fingerprint256,
+    );
+    expect((await servedCertificate(serverB, DOMAIN, root)).cert.fingerprint256).toBe(
+      infoA.fingerprint256,
+    );
   });
 
-  it('a failed validation names the domain, the challenge and the CA problem; the old certificate stays', { timeout: 90_000 }, async (ctx) => {
+  it('a failed validation names the domain, the challenge and the CA problem; the old certificate stays', {
+    timeout: 90_000,
+  }, async (ctx) => {
     requireCapability(ctx, HAS_PEBBLE, 'pebble (apt-get install pebble)');
     let pebble: Awaited<ReturnType<typeof startPebble>> | null = null;
     const errors: unknown[] = [];
@@ -251,7 +290,8 @@ describe.skipIf(!HAS_OPENSSL)('ACME against pebble (issue #22)', () => {
       acme,
       onError: (err) => {
         errors.push(err);
-        if (err instanceof AcmeError && err.code === 'RWS_SERVER_ACME_CHALLENGE_FAILED') failed(err);
+        if (err instanceof AcmeError && err.code === 'RWS_SERVER_ACME_CHALLENGE_FAILED')
+          failed(err);
       },
     });
     pebble = await startPebble({ httpPort: 1, tlsPort: server.address.port });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createTestCertificates } from '@rws/test-helpers';
 import { onTestFinished } from 'vitest';
 
-export const HAS_PEBBLE =
+export const HAS_PEBBLE: boolean =
   existsSync('/usr/bin/pebble') && existsSync('/usr/bin/pebble-challtestsrv');
 
 export interface Pebble {
@@ -68,7 +68,12 @@ function fetchText(url: string, ca: string): Promise<{ status: number; body: str
   });
 }
 
-function spawnLogged(cmd: string, args: string[], env: NodeJS.ProcessEnv, log: string[]): ChildProcess {
+function spawnLogged(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  log: string[],
+): ChildProcess {
   const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.setEncoding('utf8').on('data', (d: string) => log.push(d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => log.push(d));
@@ -82,7 +87,11 @@ function spawnLogged(cmd: string, args: string[], env: NodeJS.ProcessEnv, log: s
 export async function startPebble(options: PebbleOptions): Promise<Pebble> {
   const certs = createTestCertificates({ prefix: 'rws-pebble-' });
   onTestFinished(() => certs.cleanup());
-  const [listen, management, dnsManagement] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
+  const [listen, management, dnsManagement] = [
+    await freeTcpPort(),
+    await freeTcpPort(),
+    await freeTcpPort(),
+  ];
   const dns = await freeUdpPort();
   const config = join(certs.dir, 'pebble-config.json');
   writeFileSync(
@@ -107,9 +116,20 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
   spawnLogged(
     'pebble-challtestsrv',
     [
-      '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '',
-      '-dns01', `127.0.0.1:${dns}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
-      '-management', `127.0.0.1:${dnsManagement}`,
+      '-defaultIPv4',
+      '127.0.0.1',
+      '-defaultIPv6',
+      '',
+      '-dns01',
+      `127.0.0.1:${dns}`,
+      '-http01',
+      '',
+      '-https01',
+      '',
+      '-tlsalpn01',
+      '',
+      '-management',
+      `127.0.0.1:${dnsManagement}`,
     ],
     process.env,
     log,
@@ -142,7 +162,7 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
 }
 
 /** `openssl` is what createTestCertificates needs; pebble is the rest. */
-export const HAS_OPENSSL = ((): boolean => {
+export const HAS_OPENSSL: boolean = ((): boolean => {
   try {
     execFileSync('openssl', ['version'], { stdio: 'ignore' });
     return true;

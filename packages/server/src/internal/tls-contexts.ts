@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { RwsError } from '@rws/core';
-import { ERROR_CODES } from '../errors.js';
 import type { AcmeManager } from '../acme-manager.js';
+import { ERROR_CODES } from '../errors.js';
 import type { ResolvedTls } from './options.js';
 
 /** Loaded contexts of one TLS configuration. */

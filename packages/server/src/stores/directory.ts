@@ -70,7 +70,8 @@ export function createDirectoryStore(options: DirectoryStoreOptions): Certificat
     try {
       await writeFile(path, content, { flag: 'wx', mode: 0o600 });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw storeError('create lock', path, err);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw storeError('create lock', path, err);
       return null;
     }
     let isReleased = false;
@@ -79,7 +80,7 @@ export function createDirectoryStore(options: DirectoryStoreOptions): Certificat
       isReleased = true;
       // Remove only our own lock: after an expiry another holder may own the file now.
       const current = await readOrNull(path);
-      if (current !== null && current.includes(token)) await unlink(path).catch(() => {});
+      if (current?.includes(token) === true) await unlink(path).catch(() => {});
     };
   }
 
@@ -88,7 +89,10 @@ export function createDirectoryStore(options: DirectoryStoreOptions): Certificat
     loadAccountKey: () => readOrNull(accountKeyFile),
     saveAccountKey: (pem) => writeAtomic(accountKeyFile, pem, 0o600),
     async loadCertificate(name) {
-      const [certPem, keyPem] = await Promise.all([readOrNull(certPath(name)), readOrNull(keyPath(name))]);
+      const [certPem, keyPem] = await Promise.all([
+        readOrNull(certPath(name)),
+        readOrNull(keyPath(name)),
+      ]);
       return certPem === null || keyPem === null ? null : { certPem, keyPem };
     },
     async saveCertificate(name, certificate: StoredCertificate) {

@@ -98,10 +98,7 @@ export const OID_SUBJECT_ALT_NAME = '2.5.29.17';
 /** ecdsa-with-SHA256 (RFC 5758 §3.2): the AlgorithmIdentifier has no parameters. */
 export const ECDSA_SHA256: Buffer = sequence(oid('1.2.840.10045.4.3.2'));
 /** sha256WithRSAEncryption (RFC 4055): parameters NULL. */
-export const RSA_SHA256: Buffer = sequence(
-  oid('1.2.840.113549.1.1.11'),
-  Buffer.from([0x05, 0x00]),
-);
+export const RSA_SHA256: Buffer = sequence(oid('1.2.840.113549.1.1.11'), Buffer.from([0x05, 0x00]));
 
 /** PEM armour of DER bytes, 64 characters a line (RFC 7468). */
 export function toPem(label: string, der: Uint8Array): string {

@@ -17,7 +17,10 @@ export function withHttp01(handler: Handler, acme: AcmeManager): Handler {
     return {
       status: answer === null ? 404 : 200,
       headers: new Headers([
-        ['content-type', answer === null ? 'text/plain; charset=utf-8' : 'application/octet-stream'],
+        [
+          'content-type',
+          answer === null ? 'text/plain; charset=utf-8' : 'application/octet-stream',
+        ],
         ['cache-control', 'no-store'],
       ]),
       body: answer ?? 'no such ACME challenge\n',

@@ -65,7 +65,10 @@ async function poll<T extends { status: string }>(
     const value = await load();
     if (value.status !== 'pending' && value.status !== 'processing') return value;
     if (Date.now() > deadline) {
-      throw new AcmeError(ERROR_CODES.ACME_ORDER_FAILED, `${what()} still ${value.status} after polling timed out`);
+      throw new AcmeError(
+        ERROR_CODES.ACME_ORDER_FAILED,
+        `${what()} still ${value.status} after polling timed out`,
+      );
     }
     await sleep(delayMs, signal);
     delayMs = Math.min(delayMs * 2, 5_000);
@@ -83,7 +86,11 @@ async function authorize(
   const domain = authz.identifier.value;
   if (authz.status === 'valid') return;
   if (authz.status !== 'pending') {
-    throw new AcmeError(ERROR_CODES.ACME_CHALLENGE_FAILED, `authorization of ${domain} is ${authz.status}`, { domain });
+    throw new AcmeError(
+      ERROR_CODES.ACME_CHALLENGE_FAILED,
+      `authorization of ${domain} is ${authz.status}`,
+      { domain },
+    );
   }
   const challenge = options.challenges
     .map((type) => authz.challenges.find((c) => c.type === type))
@@ -100,23 +107,36 @@ async function authorize(
   solver.present(type, domain, challenge.token, client.keyAuthorization(challenge.token));
   try {
     await client.respond(challenge.url).catch((err: unknown) => {
-      throw new AcmeError(ERROR_CODES.ACME_CHALLENGE_FAILED, `${type} challenge for ${domain} was refused: ${(err as Error).message}`, {
-        domain,
-        challenge: type,
-        cause: err,
-        problem: err instanceof AcmeError ? err.problem : null,
-      });
+      throw new AcmeError(
+        ERROR_CODES.ACME_CHALLENGE_FAILED,
+        `${type} challenge for ${domain} was refused: ${(err as Error).message}`,
+        {
+          domain,
+          challenge: type,
+          cause: err,
+          problem: err instanceof AcmeError ? err.problem : null,
+        },
+      );
     });
-    const done = await poll(() => client.authorization(url), deadline, options.signal, () => `authorization of ${domain}`);
+    const done = await poll(
+      () => client.authorization(url),
+      deadline,
+      options.signal,
+      () => `authorization of ${domain}`,
+    );
     if (done.status !== 'valid') {
       const failed = done.challenges.find((c) => c.type === type);
       const problem = failed?.error ?? null;
       const reason = problem === null ? done.status : describeProblem(problem);
-      throw new AcmeError(ERROR_CODES.ACME_CHALLENGE_FAILED, `${type} challenge for ${domain} failed: ${reason}`, {
-        domain,
-        challenge: type,
-        problem,
-      });
+      throw new AcmeError(
+        ERROR_CODES.ACME_CHALLENGE_FAILED,
+        `${type} challenge for ${domain} failed: ${reason}`,
+        {
+          domain,
+          challenge: type,
+          problem,
+        },
+      );
     }
   } finally {
     solver.cleanup(type, domain, challenge.token);
@@ -134,7 +154,12 @@ export async function issueCertificate(
   let order: AcmeOrder = await client.newOrder(options.domains);
   // One at a time: the CA validates each while we wait, and failures name their domain.
   for (const url of order.authorizations) await authorize(client, url, options, solver, deadline);
-  order = await poll(() => client.order(order.url), deadline, options.signal, () => `order for ${names}`);
+  order = await poll(
+    () => client.order(order.url),
+    deadline,
+    options.signal,
+    () => `order for ${names}`,
+  );
   // A CA may hand back an existing order; only a `ready` one can take our new key's CSR.
   if (order.status !== 'ready') {
     const reason = order.error === undefined ? order.status : describeProblem(order.error);
@@ -144,12 +169,21 @@ export async function issueCertificate(
   }
   const { privateKey, publicKey } = generateCertificateKey(options.keyType);
   order = await client.finalize(order, createCsr(options.domains, privateKey, publicKey));
-  order = await poll(() => client.order(order.url), deadline, options.signal, () => `order for ${names}`);
+  order = await poll(
+    () => client.order(order.url),
+    deadline,
+    options.signal,
+    () => `order for ${names}`,
+  );
   if (order.status !== 'valid' || order.certificate === undefined) {
     const reason = order.error === undefined ? order.status : describeProblem(order.error);
-    throw new AcmeError(ERROR_CODES.ACME_ORDER_FAILED, `finalizing the order for ${names} ended ${reason}`, {
-      problem: order.error ?? null,
-    });
+    throw new AcmeError(
+      ERROR_CODES.ACME_ORDER_FAILED,
+      `finalizing the order for ${names} ended ${reason}`,
+      {
+        problem: order.error ?? null,
+      },
+    );
   }
   const certPem = await client.certificate(order.certificate);
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;

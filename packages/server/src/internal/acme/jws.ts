@@ -19,7 +19,12 @@ interface EcJwk {
 /** The public JWK of an EC account key, members in the order RFC 7638 §3.2 hashes them. */
 export function publicJwk(key: KeyObject): EcJwk {
   const jwk = key.export({ format: 'jwk' });
-  if (jwk.kty !== 'EC' || typeof jwk.crv !== 'string' || jwk.x === undefined || jwk.y === undefined) {
+  if (
+    jwk.kty !== 'EC' ||
+    typeof jwk.crv !== 'string' ||
+    jwk.x === undefined ||
+    jwk.y === undefined
+  ) {
     throw new TypeError('the ACME account key must be an EC P-256 or P-384 key');
   }
   return { crv: jwk.crv, kty: 'EC', x: jwk.x, y: jwk.y };
@@ -27,7 +32,11 @@ export function publicJwk(key: KeyObject): EcJwk {
 
 /** RFC 7638 thumbprint: SHA-256 of the JWK's required members, lexically ordered. */
 export function jwkThumbprint(key: KeyObject): string {
-  return b64url(createHash('sha256').update(JSON.stringify(publicJwk(key))).digest());
+  return b64url(
+    createHash('sha256')
+      .update(JSON.stringify(publicJwk(key)))
+      .digest(),
+  );
 }
 
 function algorithm(key: KeyObject): { alg: string; digest: string } {
@@ -55,5 +64,9 @@ export function signJws(
     key,
     dsaEncoding: 'ieee-p1363',
   });
-  return JSON.stringify({ protected: protectedB64, payload: payloadB64, signature: b64url(signature) });
+  return JSON.stringify({
+    protected: protectedB64,
+    payload: payloadB64,
+    signature: b64url(signature),
+  });
 }

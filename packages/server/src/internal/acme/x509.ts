@@ -51,7 +51,11 @@ function spki(publicKey: KeyObject): Buffer {
  * A DER PKCS#10 request for `domains` (all in subjectAltName; the first, when short enough,
  * also as CN) signed by `privateKey`.
  */
-export function createCsr(domains: readonly string[], privateKey: KeyObject, publicKey: KeyObject): Buffer {
+export function createCsr(
+  domains: readonly string[],
+  privateKey: KeyObject,
+  publicKey: KeyObject,
+): Buffer {
   const first = domains[0] ?? null;
   const cn = first !== null && first.length <= 64 ? first : null;
   const extensions = sequence(extension(OID_SUBJECT_ALT_NAME, dnsNames(domains)));
