@@ -3,6 +3,7 @@ import { availableParallelism, networkInterfaces } from 'node:os';
 import { isRwsError, normalizeHost, type Request } from '@rws/core';
 import { createGateway, type Gateway, GatewayConfigError, hasGatewaySections } from '@rws/proxy';
 import { type RunningServer, type ServeOptions, serve } from '@rws/server';
+import { createAcmeManager } from './acme.js';
 import { renderBanner } from './banner.js';
 import { type ConfigProblem, formatProblem } from './config/problem.js';
 import type { ResolveConfigResult } from './config/resolve-config.js';
@@ -160,8 +161,11 @@ export async function startServer(
     stderr(`rws: reloaded configuration (config: ${current.configFile ?? 'none'})\n`);
   };
 
+  // One manager for the process's life: [acme] is restart-only, so a reload keeps it.
+  const acme = createAcmeManager(config);
   const serveOptions = (c: ServerConfig, gw: Gateway | null): ServeOptions => ({
     ...toServeOptions(c),
+    ...(acme === null ? {} : { acme }),
     ...withRouteHosts(toServeOptions(c).allowedHosts, gw),
     handleSignals: true,
     // Per-backend health, ejections and counters of the gateway's upstreams, read on every

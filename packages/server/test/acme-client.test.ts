@@ -8,19 +8,18 @@ import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireCapability } from '@rws/test-helpers';
+import { HAS_PEBBLE, requireCapability, startPebble } from '@rws/test-helpers';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { AcmeClient, AcmeError } from '../src/index.js';
 import { clientHelloAlpn, isAcmeTlsHello } from '../src/internal/acme/client-hello.js';
 import { toPem } from '../src/internal/acme/der.js';
 import { createCsr, createSelfSignedCertificate } from '../src/internal/acme/x509.js';
-import { HAS_OPENSSL, HAS_PEBBLE, startPebble } from './pebble.js';
 
 function accountKey() {
   return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
 }
 
-describe.skipIf(!HAS_OPENSSL)('AcmeClient against pebble', () => {
+describe('AcmeClient against pebble', () => {
   it('creates an account once, retries badNonce, and reads orders and authorizations', {
     timeout: 60_000,
   }, async (ctx) => {
@@ -82,7 +81,7 @@ describe.skipIf(!HAS_OPENSSL)('AcmeClient against pebble', () => {
   });
 });
 
-describe.skipIf(!HAS_OPENSSL)('ACME DER builders', () => {
+describe('ACME DER builders', () => {
   it('builds a PKCS#10 request that openssl verifies, with every domain in subjectAltName', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rws-csr-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));

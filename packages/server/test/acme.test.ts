@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { text } from '@rws/core';
-import { requireCapability } from '@rws/test-helpers';
+import { HAS_PEBBLE, requireCapability, startPebble } from '@rws/test-helpers';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   type AcmeCertificateInfo,
@@ -19,7 +19,6 @@ import {
   type RunningServer,
 } from '../src/index.js';
 import { start } from './helpers.js';
-import { HAS_OPENSSL, HAS_PEBBLE, startPebble } from './pebble.js';
 
 const DOMAIN = 'acme.rws.test';
 
@@ -103,7 +102,7 @@ async function manager(
   } as AcmeOptions);
 }
 
-describe.skipIf(!HAS_OPENSSL)('ACME against pebble (issue #22)', () => {
+describe('ACME against pebble (issue #22)', () => {
   it('issues with HTTP-01 answered on the redirect listener and serves the certificate', {
     timeout: 90_000,
   }, async (ctx) => {

@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { RwsError } from '@rws/core';
+import { checkAcme, isAcmeOn, isTlsFromAcme } from '../acme.js';
 import { ERROR_CODES } from '../errors.js';
 import { type CliCommand, parseArgs } from './parse-args.js';
 import { parseEnv } from './parse-env.js';
@@ -247,6 +248,8 @@ function crossCheck(
   }
   for (const path of ['tlsCertFile', 'tlsKeyFile', 'tlsClientCaFile', 'basicAuthFile'] as const) {
     const p = config[path];
+    // ACME writes the TLS files itself when [acme] cert_path/key_path are not set.
+    if ((path === 'tlsCertFile' || path === 'tlsKeyFile') && isTlsFromAcme(config)) continue;
     if (p !== null && fileKind(p) !== 'file')
       add(problems, ERROR_CODES.FILE_NOT_FOUND, path, `file not found: ${p}`);
   }
@@ -270,8 +273,9 @@ function crossCheck(
   if (fileKind(config.root) !== 'directory') {
     add(problems, ERROR_CODES.FILE_NOT_FOUND, 'root', `directory not found: ${config.root}`);
   }
+  checkAcme(config, (path, message) => add(problems, ERROR_CODES.INVALID_VALUE, path, message));
   if (config.httpRedirectPort !== null) {
-    if (config.tlsCertFile === null) {
+    if (config.tlsCertFile === null && !isAcmeOn(config)) {
       add(warnings, ERROR_CODES.INVALID_VALUE, 'httpRedirectPort', 'has no effect without TLS');
     } else if (config.httpRedirectPort === config.port && config.port !== 0) {
       add(
@@ -282,7 +286,7 @@ function crossCheck(
       );
     }
   }
-  if (config.virtualHosts.length > 0 && config.tlsCertFile === null) {
+  if (config.virtualHosts.length > 0 && config.tlsCertFile === null && !isAcmeOn(config)) {
     add(
       warnings,
       ERROR_CODES.TLS_PAIR_INCOMPLETE,

@@ -3,18 +3,20 @@
  * every A query with 127.0.0.1) on free ports for one test. Pebble validates HTTP-01 on
  * `httpPort` and TLS-ALPN-01 on `tlsPort` of 127.0.0.1, i.e. on the server under test.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { createTestCertificates } from '@rws/test-helpers';
 import { onTestFinished } from 'vitest';
+import { createTestCertificates } from './certificates.js';
 
+/** True when Debian's `pebble` package is installed (`apt-get install pebble`). */
 export const HAS_PEBBLE: boolean =
   existsSync('/usr/bin/pebble') && existsSync('/usr/bin/pebble-challtestsrv');
 
+/** A running pebble. */
 export interface Pebble {
   directoryUrl: string;
   /** Trust anchor of pebble's own HTTPS endpoints (the directory). */
@@ -25,6 +27,7 @@ export interface Pebble {
   output(): string;
 }
 
+/** Options of `startPebble`. */
 export interface PebbleOptions {
   httpPort: number;
   tlsPort: number;
@@ -34,7 +37,11 @@ export interface PebbleOptions {
   nonceRejectPercent?: number;
 }
 
-function freeTcpPort(): Promise<number> {
+/**
+ * A TCP port that was free a moment ago (bound on 127.0.0.1 and closed), for peers that must
+ * be told a port before the server under test can bind it.
+ */
+export function freeTcpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -160,13 +167,3 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
     output: () => log.join(''),
   };
 }
-
-/** `openssl` is what createTestCertificates needs; pebble is the rest. */
-export const HAS_OPENSSL: boolean = ((): boolean => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
