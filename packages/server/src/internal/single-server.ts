@@ -343,7 +343,8 @@ export class SingleServer implements RunningServer {
    */
   #plainOnTlsHandler(): Handler {
     if (this.#options.httpRedirectPort !== null) return this.#redirectHandler();
-    return () => ({
+    const acme = this.#options.acme;
+    const refuse: Handler = () => ({
       status: 400,
       headers: new Headers([
         ['content-type', 'text/plain; charset=utf-8'],
@@ -351,6 +352,7 @@ export class SingleServer implements RunningServer {
       ]),
       body: 'plain HTTP request sent to an HTTPS port\n',
     });
+    return acme === null ? refuse : withHttp01(refuse, acme);
   }
 
   /** The HTTPS redirect, answering HTTP-01 validations first when ACME is on. */
