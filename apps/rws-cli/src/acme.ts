@@ -16,7 +16,7 @@ export function isAcmeOn(config: ServerConfig): boolean {
  * The storage directory: the configured one, else the per-user state directory (never the
  * served folder: the account key must not be downloadable).
  */
-export function acmeStorageDir(
+function acmeStorageDir(
   config: ServerConfig,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): string {

@@ -174,9 +174,10 @@ export function parseToml(text: string, file: string): ParsedToml {
       continue;
     }
     // The nested [cors]/[acme] form wins over a flat cors_*/acme_* key for the same setting.
-    const parent = k.toml?.split('.')[0] ?? '';
-    if (k.toml !== null && k.toml.includes('.') && isTable(tree[parent])) {
-      const sub = k.toml.slice(parent.length + 1);
+    const dotted = k.toml?.includes('.') === true ? (k.toml as string) : null;
+    const parent = dotted?.split('.')[0] ?? '';
+    if (dotted !== null && isTable(tree[parent])) {
+      const sub = dotted.slice(parent.length + 1);
       if ((tree[parent] as Record<string, unknown>)[sub] !== undefined) continue;
     }
     setValue(k, [name], value);

@@ -4,7 +4,7 @@
  */
 
 /** Tag, length, value: the length in short form below 128, else long form (X.690 §8.1.3). */
-export function tlv(tag: number, content: Uint8Array): Buffer {
+function tlv(tag: number, content: Uint8Array): Buffer {
   const n = content.length;
   let head: number[];
   if (n < 0x80) head = [tag, n];
@@ -58,11 +58,11 @@ export function bitString(bytes: Uint8Array): Buffer {
   return tlv(0x03, Buffer.concat([Buffer.from([0]), bytes]));
 }
 
-export function utf8String(text: string): Buffer {
+function utf8String(text: string): Buffer {
   return tlv(0x0c, Buffer.from(text, 'utf8'));
 }
 
-export const TRUE: Buffer = Buffer.from([0x01, 0x01, 0xff]);
+const TRUE: Buffer = Buffer.from([0x01, 0x01, 0xff]);
 
 /** `[n]` EXPLICIT: a constructed context-specific wrapper. */
 export function explicit(n: number, content: Uint8Array): Buffer {

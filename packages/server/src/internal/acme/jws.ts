@@ -17,7 +17,7 @@ interface EcJwk {
 }
 
 /** The public JWK of an EC account key, members in the order RFC 7638 §3.2 hashes them. */
-export function publicJwk(key: KeyObject): EcJwk {
+function publicJwk(key: KeyObject): EcJwk {
   const jwk = key.export({ format: 'jwk' });
   if (
     jwk.kty !== 'EC' ||
