@@ -88,7 +88,7 @@ export function checkAcme(
     if (!isUrl) report('acme.directory', `${JSON.stringify(a.directory)} is not an http(s) URL`);
   }
   if (a.email !== null && !/^[^@\s]+@[^@\s]+$/.test(a.email)) {
-    report('acme.email', `${JSON.stringify(a.email)} is not an email address`);
+    report('acme.email', 'is not an email address');
   }
   if (a.renewBeforeDays < 1) report('acme.renewBeforeDays', 'must be at least 1 day');
   if (isAcmeOn(config) && (a.certPath === null) !== (a.keyPath === null)) {

@@ -74,7 +74,7 @@ describe('[acme] configuration', () => {
         expect.stringContaining('"*.example.com": wildcards need the DNS-01 challenge'),
         expect.stringContaining('"bad name" is not a DNS name'),
         expect.stringContaining('"ftp://ca.example/dir" is not an http(s) URL'),
-        expect.stringContaining('"nobody" is not an email address'),
+        'acme.email: is not an email address',
         expect.stringContaining('cert_path and key_path go together'),
       ]),
     );

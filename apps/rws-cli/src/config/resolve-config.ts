@@ -20,6 +20,7 @@ import {
   type ServerConfig,
   setPath,
 } from './schema.js';
+import { resolveSecretRefs } from './secret-refs.js';
 import { coerce } from './values.js';
 
 /** What the resolver reads. Only `argv`, `env` and `cwd` are required. */
@@ -137,6 +138,17 @@ export function resolveConfig(input: ResolveConfigInput): ResolveConfigResult {
   }
 
   config.isRootSet = origins.has('root');
+  // Before the checks: they look at the values, not at `env://…` references.
+  resolveSecretRefs(config, { env: input.env, readFile }, (path, message) => {
+    const o = origins.get(path);
+    problems.push({
+      code: ERROR_CODES.SECRET_UNRESOLVED,
+      source: o?.source === 'default' || o === undefined ? 'config' : o.source,
+      key: o?.key ?? path,
+      ...(o?.source === 'file' ? { line: o.line, file: fileDisplay } : {}),
+      message,
+    });
+  });
   crossCheck(config, origins, fileDisplay, fileKind, problems, warnings);
   // `--directory-listing maybe`: "maybe" was taken as ROOT because a bare boolean flag does
   // not swallow the next word (`--directory-listing ./public` is fine). When no such
