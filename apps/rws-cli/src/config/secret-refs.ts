@@ -18,7 +18,7 @@ export interface SecretSources {
 const KINDS = new Set(['string', 'list', 'credentials', 'headers']);
 
 /** True when `value` is a secret reference this resolver reads. */
-export function isSecretRef(value: string): boolean {
+function isSecretRef(value: string): boolean {
   return value.startsWith('env://') || value.startsWith('file://');
 }
 
