@@ -236,6 +236,47 @@ describe('ACME against pebble (issue #22)', () => {
     expect(served.cert.fingerprint256).toBe(second.fingerprint256);
   });
 
+  it('keeps serving the issued certificate while renewal fails (CA gone), retrying with back-off', {
+    timeout: 90_000,
+  }, async (ctx) => {
+    requireCapability(ctx, HAS_PEBBLE, 'pebble (apt-get install pebble)');
+    const certs = recorder();
+    let pebble: Awaited<ReturnType<typeof startPebble>> | null = null;
+    const acme = await manager(
+      // 8 s certificates: renewal is due after about 4 s.
+      { store: tempDir(), onCertificate: certs.onCertificate },
+      () => pebble?.directoryUrl ?? 'https://127.0.0.1:1/dir',
+      () => pebble?.ca ?? '',
+    );
+    const failures: unknown[] = [];
+    const logs: string[] = [];
+    let issued = false;
+    const server = await start(() => text('x'), {
+      acme,
+      httpRedirectPort: 0,
+      onError: (err) => {
+        if (issued) failures.push(err);
+      },
+      onLog: (line) => logs.push(line),
+    });
+    pebble = await startPebble({
+      httpPort: portOf(server, true),
+      tlsPort: server.address.port,
+      validitySeconds: 8,
+    });
+    const first = await certs.next(1);
+    issued = true;
+    const root = await pebble.root();
+    pebble.stop();
+    // Renewal attempts fail (the CA is gone); each failure is reported and retried.
+    while (failures.length < 2) await new Promise((r) => setTimeout(r, 100));
+    expect(String((failures[0] as Error).message)).toMatch(/cannot reach ACME server/);
+    expect(logs.some((l) => l.includes('the current certificate stays in service'))).toBe(true);
+    const served = await servedCertificate(server, DOMAIN, root);
+    expect(served.cert.fingerprint256).toBe(first.fingerprint256);
+    expect(acme.isPlaceholder).toBe(false);
+  });
+
   it('two instances sharing one store order once (lock)', { timeout: 90_000 }, async (ctx) => {
     requireCapability(ctx, HAS_PEBBLE, 'pebble (apt-get install pebble)');
     const dir = tempDir();

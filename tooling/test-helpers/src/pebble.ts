@@ -25,6 +25,8 @@ export interface Pebble {
   root(): Promise<string>;
   /** Everything pebble printed, for failure messages. */
   output(): string;
+  /** Kills pebble (the CA goes away mid-test). */
+  stop(): void;
 }
 
 /** Options of `startPebble`. */
@@ -141,7 +143,7 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
     process.env,
     log,
   );
-  spawnLogged(
+  const pebbleProcess = spawnLogged(
     'pebble',
     ['-config', config, '-dnsserver', `127.0.0.1:${dns}`],
     {
@@ -165,5 +167,8 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
     ca,
     root: async () => (await fetchText(`https://127.0.0.1:${management}/roots/0`, ca)).body,
     output: () => log.join(''),
+    stop: () => {
+      pebbleProcess.kill('SIGKILL');
+    },
   };
 }
