@@ -66,14 +66,16 @@ function freeUdpPort(): Promise<number> {
 
 function fetchText(url: string, ca: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    get(url, { ca }, (res) => {
+    const req = get(url, { ca, timeout: 5_000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => {
         body += c;
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within 5 s`)));
+    req.on('error', reject);
   });
 }
 
@@ -155,7 +157,8 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
   );
   const directoryUrl = `https://127.0.0.1:${listen}/dir`;
   const ca = certs.ca.cert;
-  const deadline = Date.now() + 30_000;
+  // Generous: the machine may be busy, and pebble generates its keys at start.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const res = await fetchText(directoryUrl, ca).catch(() => null);
     if (res?.status === 200) break;
