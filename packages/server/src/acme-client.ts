@@ -65,6 +65,8 @@ export interface AcmeClientOptions {
   timeoutMs?: number | undefined;
   /** How often a request rejected with `badNonce` is retried with a fresh nonce. Default 10. */
   badNonceRetries?: number | undefined;
+  /** Aborts every request in flight and every later one (e.g. when the owner closes). */
+  signal?: AbortSignal | undefined;
 }
 
 const BAD_NONCE = 'urn:ietf:params:acme:error:badNonce';
@@ -204,6 +206,7 @@ export class AcmeClient {
       ...options,
       ca: this.#options.ca,
       timeoutMs: this.#timeoutMs,
+      signal: this.#options.signal,
     }).then(
       (res) => {
         const nonce = header(res, 'replay-nonce');
