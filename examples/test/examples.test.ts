@@ -58,6 +58,7 @@ const NAMES = [
   'oidc-login',
   'web-runtimes',
   'oauth2-server',
+  'acme-certificates',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -192,6 +193,42 @@ describe('examples', () => {
     const upgraded = spawnSync('curl', ['-sS', '-i', '--http2', `${url}/`], { encoding: 'utf8' });
     expect(upgraded.stdout).toMatch(/^HTTP\/1\.1 101 /);
     expect(upgraded.stdout).toContain('"protocol":"h2"');
+  });
+
+  test('acme-certificates serves a stand-in until the CA answers, and answers HTTP-01', async () => {
+    // No CA listens at the example's default directory here: it keeps serving and retrying.
+    const example = ex('acme-certificates');
+    const { port } = new URL(example.url);
+    const body = await new Promise<{ cn: unknown; body: string }>((resolve, reject) => {
+      const req = httpsRequest(
+        {
+          host: '127.0.0.1',
+          port: Number(port),
+          path: '/',
+          servername: 'acme.localhost',
+          headers: { host: 'acme.localhost' },
+          rejectUnauthorized: false, // the self-signed stand-in
+          agent: false,
+        },
+        (res) => {
+          const cn = (res.socket as TLSSocket).getPeerCertificate().subject?.CN;
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            text += c;
+          });
+          res.on('end', () => resolve({ cn, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(body.cn).toBe('acme.localhost');
+    expect(JSON.parse(body.body)).toMatchObject({ domain: 'acme.localhost', isStandIn: true });
+    const plain = /HTTP-01 and redirects on (http:\/\/\S+)/.exec(example.stdout())?.[1];
+    expect(plain).toBeDefined();
+    const token = await fetch(`${plain}/.well-known/acme-challenge/unknown`);
+    expect(token.status).toBe(404);
   });
 
   test('hello-http1 answers a raw handler and echoes JSON', async () => {

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   FILE_NOT_FOUND: 'RWS_CLI_FILE_NOT_FOUND',
   TLS_PAIR_INCOMPLETE: 'RWS_CLI_TLS_PAIR_INCOMPLETE',
   INVALID_CONFIG: 'RWS_CLI_INVALID_CONFIG',
+  SECRET_UNRESOLVED: 'RWS_CLI_SECRET_UNRESOLVED',
 } as const;
 
 /** A code of @rws/cli. */
@@ -34,4 +35,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<CliErrorCode, string>> = {
     'A file or directory the config refers to (TLS certificate or key, CA, root) does not exist.',
   RWS_CLI_TLS_PAIR_INCOMPLETE: 'A TLS certificate was configured without its key, or the reverse.',
   RWS_CLI_INVALID_CONFIG: 'The resolved configuration has problems; the error lists every one.',
+  RWS_CLI_SECRET_UNRESOLVED:
+    'A config value is a secret reference (env://NAME, file:///path) that cannot be resolved: the variable is unset or empty, or the file cannot be read. The message names the key and the reference, never a secret.',
 };

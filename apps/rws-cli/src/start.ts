@@ -5,6 +5,7 @@ import { createLogSink, type LogSink } from '@rws/middleware/access-log';
 import { tracing } from '@rws/middleware/tracing';
 import { createGateway, type Gateway, GatewayConfigError, hasGatewaySections } from '@rws/proxy';
 import { type RunningServer, type ServeOptions, serve } from '@rws/server';
+import { createAcmeManager } from './acme.js';
 import { renderBanner } from './banner.js';
 import { type ConfigProblem, formatProblem } from './config/problem.js';
 import type { ResolveConfigResult } from './config/resolve-config.js';
@@ -185,8 +186,11 @@ export async function startServer(
     stderr(`rws: reloaded configuration (config: ${current.configFile ?? 'none'})\n`);
   };
 
+  // One manager for the process's life: [acme] is restart-only, so a reload keeps it.
+  const acme = createAcmeManager(config);
   const serveOptions = (c: ServerConfig, gw: Gateway | null): ServeOptions => ({
     ...toServeOptions(c),
+    ...(acme === null ? {} : { acme }),
     ...withRouteHosts(toServeOptions(c).allowedHosts, gw),
     handleSignals: true,
     // Per-backend health, ejections and counters of the gateway's upstreams, read on every

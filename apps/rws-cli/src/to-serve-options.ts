@@ -1,4 +1,5 @@
 import type { HealthOptions, ServeOptions } from '@rws/server';
+import { isAcmeOn, isTlsFromAcme } from './acme.js';
 import type { ServerConfig } from './config/schema.js';
 
 /**
@@ -38,9 +39,13 @@ export function toServeOptions(config: ServerConfig): ServeOptions {
   if (config.readyzPath !== null) health.readyz = config.readyzPath;
   if (config.metricsPath !== null) health.metrics = config.metricsPath;
   if (Object.keys(health).length > 0) options.health = health;
-  if (config.tlsCertFile !== null && config.tlsKeyFile !== null) {
-    options.tlsCertFile = config.tlsCertFile;
-    options.tlsKeyFile = config.tlsKeyFile;
+  const hasFiles = config.tlsCertFile !== null && config.tlsKeyFile !== null;
+  if (hasFiles || isAcmeOn(config)) {
+    // With ACME writing tls_cert_file itself, the server takes the certificate from ACME.
+    if (hasFiles && !isTlsFromAcme(config)) {
+      options.tlsCertFile = config.tlsCertFile ?? undefined;
+      options.tlsKeyFile = config.tlsKeyFile ?? undefined;
+    }
     if (config.tlsClientCaFile !== null) options.tlsClientCaFile = config.tlsClientCaFile;
     if (config.virtualHosts.length > 0) {
       options.virtualHosts = config.virtualHosts.map((h) => ({
@@ -55,6 +60,10 @@ export function toServeOptions(config: ServerConfig): ServeOptions {
     options.tlsMinVersion = config.tlsMinVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2';
     if (config.hsts !== null) options.hsts = config.hsts;
     options.http2 = config.http2;
+    // The challenge port is the plain-HTTP listener: HTTP-01 answers, redirects for the rest.
+    if (isAcmeOn(config)) {
+      options.httpRedirectPort = config.httpRedirectPort ?? config.acme.challengePort;
+    }
   }
   return options;
 }

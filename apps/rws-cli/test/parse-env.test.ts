@@ -63,6 +63,16 @@ describe('parseEnv', () => {
     ['RWS_CONFIG_SHUTDOWN_GRACE_MS', '500', 'shutdownGraceMs', 500],
     ['RWS_CONFIG_OPEN', 'true', 'open', true],
     ['RWS_CONFIG_FILE', 'x.toml', 'configFile', 'x.toml'],
+    ['RWS_CONFIG_ACME_DOMAINS', 'a.test,b.test', 'acme.domains', ['a.test', 'b.test']],
+    ['RWS_CONFIG_ACME_EMAIL', 'ops@a.test', 'acme.email', 'ops@a.test'],
+    ['RWS_CONFIG_ACME_STAGING', 'true', 'acme.staging', true],
+    ['RWS_CONFIG_ACME_DIRECTORY', 'https://ca.test/dir', 'acme.directory', 'https://ca.test/dir'],
+    ['RWS_CONFIG_ACME_CERT_PATH', 'c.pem', 'acme.certPath', 'c.pem'],
+    ['RWS_CONFIG_ACME_KEY_PATH', 'k.pem', 'acme.keyPath', 'k.pem'],
+    ['RWS_CONFIG_ACME_CHALLENGE_PORT', '8080', 'acme.challengePort', 8080],
+    ['RWS_CONFIG_ACME_RENEW_BEFORE_DAYS', '20', 'acme.renewBeforeDays', 20],
+    ['RWS_CONFIG_ACME_ACCOUNT_KEY_PATH', 'acct.key', 'acme.accountKeyPath', 'acct.key'],
+    ['RWS_CONFIG_ACME_STORAGE_DIR', '/var/lib/rws', 'acme.storageDir', '/var/lib/rws'],
   ])('%s=%s → %s', (name, raw, path, value) => {
     const parsed = parseEnv({ [name]: raw });
     expect(parsed.problems).toEqual([]);
@@ -71,7 +81,7 @@ describe('parseEnv', () => {
 
   it('every key that has an env var is covered above', () => {
     const names = CONFIG_KEYS.map((k) => k.env).filter((e) => e !== null && !e.includes('{N}'));
-    expect(names.length).toBe(44);
+    expect(names.length).toBe(54);
   });
 
   it('reads virtual hosts until the first missing DOMAIN', () => {

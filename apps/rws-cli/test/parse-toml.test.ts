@@ -135,7 +135,8 @@ domain = "a.example"
 cert_fil = "a.crt"
 
 [acme]
-domains = ["x"]
+domain = ["x"]
+challenge_port = 70000
 `;
     const { problems } = parseToml(text, 'rws.config.toml');
     const rows = problems.map((p) => [p.code, p.key, p.line, p.hint ?? null]);
@@ -153,7 +154,8 @@ domains = ["x"]
       ['RWS_CLI_UNKNOWN_KEY', 'virtual_host[0].cert_fil', 18, 'did you mean "cert_file"?'],
       ['RWS_CLI_MISSING_VALUE', 'virtual_host[0]', 16, null],
       ['RWS_CLI_MISSING_VALUE', 'virtual_host[0]', 16, null],
-      ['RWS_CLI_UNKNOWN_KEY', 'acme', 20, null],
+      ['RWS_CLI_UNKNOWN_KEY', 'acme.domain', 21, 'did you mean "domains"?'],
+      ['RWS_CLI_INVALID_VALUE', 'acme.challenge_port', 22, null],
     ]);
     expect(problems.every((p) => p.source === 'file' && p.file === 'rws.config.toml')).toBe(true);
     expect(problems[1]!.message).toBe('must be a port number from 0 to 65535, got 70000');

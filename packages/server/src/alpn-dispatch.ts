@@ -56,8 +56,13 @@ export class AlpnDispatch {
    * record goes to `tls` (which runs the handshake and later calls `dispatch`), anything else
    * to the plaintext handler. A peer that sends nothing for `timeoutMs` is closed (0 = no
    * limit), so a silent connection cannot hold a file descriptor until the TCP keep-alive.
+   * `tls` also gets those first bytes (normally the whole ClientHello) to look at.
    */
-  sniff(socket: Socket, tls: RawConnectionHandler, timeoutMs: number): void {
+  sniff(
+    socket: Socket,
+    tls: (socket: Socket, firstBytes: Buffer) => void,
+    timeoutMs: number,
+  ): void {
     const timer =
       timeoutMs > 0
         ? setTimeout(() => {
@@ -82,7 +87,7 @@ export class AlpnDispatch {
       socket.pause();
       socket.unshift(chunk);
       if (chunk[0] === TLS_HANDSHAKE) {
-        tls(socket);
+        tls(socket, chunk);
         return;
       }
       const plaintext = this.#plaintext;

@@ -9,6 +9,10 @@ export const ERROR_CODES = {
   RELOAD_NEEDS_RESTART: 'RWS_SERVER_RELOAD_NEEDS_RESTART',
   CLOSED: 'RWS_SERVER_CLOSED',
   WORKER_FAILED: 'RWS_SERVER_WORKER_FAILED',
+  ACME_PROBLEM: 'RWS_SERVER_ACME_PROBLEM',
+  ACME_CHALLENGE_FAILED: 'RWS_SERVER_ACME_CHALLENGE_FAILED',
+  ACME_ORDER_FAILED: 'RWS_SERVER_ACME_ORDER_FAILED',
+  ACME_STORE_FAILED: 'RWS_SERVER_ACME_STORE_FAILED',
 } as const;
 
 /** A code @rws/server throws. */
@@ -28,4 +32,12 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<ServerErrorCode, string>> = {
     'reload() or reloadCertificates() was called on a server that is closing or closed.',
   RWS_SERVER_WORKER_FAILED:
     'A cluster worker exited: before listening (serve() in the primary rejects), or later (reported through onError while it is restarted).',
+  RWS_SERVER_ACME_PROBLEM:
+    "The ACME server answered a request with an error (an RFC 7807 problem document, or an unexpected status); the message names the URL, the problem type and the CA's detail, and `problem` holds the document.",
+  RWS_SERVER_ACME_CHALLENGE_FAILED:
+    'The CA could not validate a challenge: the message names the domain, the challenge type (http-01, tls-alpn-01) and what the CA reported; the old certificate stays in use.',
+  RWS_SERVER_ACME_ORDER_FAILED:
+    'An ACME order did not reach `valid` (no usable challenge offered, the order became invalid, or polling timed out); the message names the domains.',
+  RWS_SERVER_ACME_STORE_FAILED:
+    'The certificate store could not read or write the account key, a certificate or a lock (the message names the path and the system error).',
 };

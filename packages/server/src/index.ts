@@ -1,10 +1,35 @@
 /** @module */
 
+export type {
+  AcmeAuthorization,
+  AcmeChallenge,
+  AcmeClientOptions,
+  AcmeDirectory,
+  AcmeOrder,
+} from './acme-client.js';
+export {
+  AcmeClient,
+  LETS_ENCRYPT_DIRECTORY,
+  LETS_ENCRYPT_STAGING_DIRECTORY,
+} from './acme-client.js';
+export type { AcmeErrorOptions, AcmeProblem } from './acme-error.js';
+export { AcmeError } from './acme-error.js';
+export type {
+  AcmeCertificateInfo,
+  AcmeHost,
+  AcmeOptions,
+  CertificateKeyType,
+  ChallengeType,
+} from './acme-manager.js';
+export { AcmeManager } from './acme-manager.js';
 export type { ConnectionHandler, RawConnectionHandler } from './alpn-dispatch.js';
 export { AlpnDispatch } from './alpn-dispatch.js';
+export type { CertificateStore, ReleaseLock, StoredCertificate } from './certificate-store.js';
 export type { ServerErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';
 export { serve } from './serve.js';
+export type { DirectoryStoreOptions } from './stores/directory.js';
+export { createDirectoryStore } from './stores/directory.js';
 export type {
   AdminOptions,
   HealthOptions,

@@ -3,6 +3,7 @@
  */
 import type { Handler, MaybePromise, Request } from '@rws/core';
 import type { Metrics, MetricsCollector } from '@rws/middleware/metrics';
+import type { AcmeManager } from './acme-manager.js';
 
 /** Something `serve()` can run: a core `Handler`, or an object exposing one (an `App`). */
 export type Servable = Handler | { readonly handler: Handler };
@@ -206,6 +207,14 @@ export interface ServeOptions {
    * script and never runs the handler itself.
    */
   workers?: number | 'auto' | undefined;
+  /**
+   * Certificates from an ACME CA (RFC 8555) for the manager's domains: the server turns TLS
+   * on (the ACME certificate is the default one unless `tlsCertFile` is given), answers
+   * HTTP-01 at `/.well-known/acme-challenge/` on every plain-HTTP listener (main, redirect)
+   * and TLS-ALPN-01 (`acme-tls/1`) on the TLS port, and starts and stops the manager with
+   * itself. Restart-only.
+   */
+  acme?: AcmeManager | undefined;
 }
 
 /** Options of `reload()`: a complete new set of options, plus optionally a new handler. */

@@ -22,5 +22,7 @@ export type { HttpResult } from './http-call.js';
 export { httpCall } from './http-call.js';
 export type { NginxOptions, RunningNginx } from './nginx.js';
 export { findNginx, startNginx } from './nginx.js';
+export type { Pebble, PebbleOptions } from './pebble.js';
+export { freeTcpPort, HAS_PEBBLE, startPebble } from './pebble.js';
 export { connectRedis } from './redis.js';
 export { REQUEST_TARGET_CASES } from './target-cases.js';

@@ -98,26 +98,40 @@ function property(k: ConfigKey, description = k.description): Json {
   return schema;
 }
 
+const TABLE_DESCRIPTIONS: Record<string, string> = {
+  cors: 'CORS settings.',
+  acme: 'Certificates from an ACME CA (RFC 8555).',
+};
+
 /** Builds the schema object. */
 export function createJsonSchema(): Json {
   const properties: Json = {};
-  const cors: Json = {};
+  // Keys written `table.key` (cors.*, acme.*) live in a TOML table, so in the schema they are
+  // properties of that table's object, not dotted top-level names.
+  const tables = new Map<string, Json>();
   for (const k of CONFIG_KEYS) {
     if (k.toml === null) continue;
-    if (k.toml.startsWith('cors.')) {
-      const sub = k.toml.slice(5);
-      cors[sub] = property(k);
-    } else properties[k.toml] = property(k);
+    const dot = k.toml.indexOf('.');
+    if (dot === -1) properties[k.toml] = property(k);
+    else {
+      const table = k.toml.slice(0, dot);
+      const sub = tables.get(table) ?? {};
+      sub[k.toml.slice(dot + 1)] = property(k);
+      tables.set(table, sub);
+    }
     for (const alias of k.tomlAliases) {
-      properties[alias] = property(k, `${k.description} (flat form of [cors] ${k.toml.slice(5)})`);
+      const [table, sub] = k.toml.split('.');
+      properties[alias] = property(k, `${k.description} (flat form of [${table}] ${sub})`);
     }
   }
-  properties['cors'] = {
-    type: 'object',
-    description: 'CORS settings.',
-    additionalProperties: false,
-    properties: cors,
-  };
+  for (const [table, sub] of tables) {
+    properties[table] = {
+      type: 'object',
+      description: TABLE_DESCRIPTIONS[table] ?? `[${table}] settings.`,
+      additionalProperties: false,
+      properties: sub,
+    };
+  }
   // The gateway sections come from @rws/proxy, which validates them.
   Object.assign(properties, createGatewayJsonSchema());
   for (const [name, why] of Object.entries(LEGACY_KEYS)) {

@@ -38,16 +38,23 @@ export interface ParsedToml {
 /** TOML dotted name → key, for the top level (incl. flat aliases) and for `[cors]`. */
 const TOP = new Map<string, ConfigKey>();
 const CORS = new Map<string, ConfigKey>();
+const ACME = new Map<string, ConfigKey>();
+/** Tables whose keys are rws settings: `[cors]`, `[acme]`. */
+const TABLES: ReadonlyMap<string, Map<string, ConfigKey>> = new Map([
+  ['cors', CORS],
+  ['acme', ACME],
+]);
 /** `[admin]` keys rws reads itself (`listen`); the rest of the table is the gateway's. */
 const ADMIN = new Map<string, ConfigKey>();
 for (const k of CONFIG_KEYS) {
   if (k.toml === null || k.type === 'virtualHosts') continue;
   if (k.toml.startsWith('cors.')) CORS.set(k.toml.slice(5), k);
+  else if (k.toml.startsWith('acme.')) ACME.set(k.toml.slice(5), k);
   else if (k.toml.startsWith('admin.')) ADMIN.set(k.toml.slice(6), k);
   else TOP.set(k.toml, k);
   for (const alias of k.tomlAliases) TOP.set(alias, k);
 }
-const TOP_NAMES = [...TOP.keys(), 'cors', 'virtual_host', ...PROXY_TABLES];
+const TOP_NAMES = [...TOP.keys(), 'cors', 'acme', 'virtual_host', ...PROXY_TABLES];
 const VHOST_FIELDS = { domain: 'domain', cert_file: 'certFile', key_file: 'keyFile' } as const;
 
 function isTable(v: unknown): v is Record<string, unknown> {
@@ -140,14 +147,15 @@ export function parseToml(text: string, file: string): ParsedToml {
       proxy[name] = value;
       continue;
     }
-    if (name === 'cors') {
+    const table = TABLES.get(name);
+    if (table !== undefined) {
       if (!isTable(value)) {
-        problem(ERROR_CODES.INVALID_VALUE, [name], 'must be a table ([cors])');
+        problem(ERROR_CODES.INVALID_VALUE, [name], `must be a table ([${name}])`);
         continue;
       }
       for (const sub of Object.keys(value)) {
-        const k = CORS.get(sub);
-        if (k === undefined) unknown([name, sub], CORS.keys());
+        const k = table.get(sub);
+        if (k === undefined) unknown([name, sub], table.keys());
         else setValue(k, [name, sub], value[sub]);
       }
       continue;
@@ -165,10 +173,12 @@ export function parseToml(text: string, file: string): ParsedToml {
       unknown([name], TOP_NAMES);
       continue;
     }
-    // The nested [cors] form wins over a flat cors_* key for the same setting.
-    if (k.path.startsWith('cors.') && isTable(tree['cors']) && k.toml !== null) {
-      const sub = k.toml.slice(5);
-      if ((tree['cors'] as Record<string, unknown>)[sub] !== undefined) continue;
+    // The nested [cors]/[acme] form wins over a flat cors_*/acme_* key for the same setting.
+    const dotted = k.toml?.includes('.') === true ? (k.toml as string) : null;
+    const parent = dotted?.split('.')[0] ?? '';
+    if (dotted !== null && isTable(tree[parent])) {
+      const sub = dotted.slice(parent.length + 1);
+      if ((tree[parent] as Record<string, unknown>)[sub] !== undefined) continue;
     }
     setValue(k, [name], value);
   }

@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { RwsError } from '@rws/core';
+import { checkAcme, isAcmeOn, isTlsFromAcme } from '../acme.js';
 import { ERROR_CODES } from '../errors.js';
 import { type CliCommand, parseArgs } from './parse-args.js';
 import { parseEnv } from './parse-env.js';
@@ -19,6 +20,7 @@ import {
   type ServerConfig,
   setPath,
 } from './schema.js';
+import { resolveSecretRefs } from './secret-refs.js';
 import { coerce } from './values.js';
 
 /** What the resolver reads. Only `argv`, `env` and `cwd` are required. */
@@ -138,6 +140,17 @@ export function resolveConfig(input: ResolveConfigInput): ResolveConfigResult {
   }
 
   config.isRootSet = origins.has('root');
+  // Before the checks: they look at the values, not at `env://…` references.
+  resolveSecretRefs(config, { env: input.env, readFile }, (path, message) => {
+    const o = origins.get(path);
+    problems.push({
+      code: ERROR_CODES.SECRET_UNRESOLVED,
+      source: o?.source === 'default' || o === undefined ? 'config' : o.source,
+      key: o?.key ?? path,
+      ...(o?.source === 'file' ? { line: o.line, file: fileDisplay } : {}),
+      message,
+    });
+  });
   crossCheck(config, origins, fileDisplay, fileKind, problems, warnings);
   // `--directory-listing maybe`: "maybe" was taken as ROOT because a bare boolean flag does
   // not swallow the next word (`--directory-listing ./public` is fine). When no such
@@ -253,6 +266,8 @@ function crossCheck(
   }
   for (const path of ['tlsCertFile', 'tlsKeyFile', 'tlsClientCaFile', 'basicAuthFile'] as const) {
     const p = config[path];
+    // ACME writes the TLS files itself when [acme] cert_path/key_path are not set.
+    if ((path === 'tlsCertFile' || path === 'tlsKeyFile') && isTlsFromAcme(config)) continue;
     if (p !== null && fileKind(p) !== 'file')
       add(problems, ERROR_CODES.FILE_NOT_FOUND, path, `file not found: ${p}`);
   }
@@ -276,8 +291,9 @@ function crossCheck(
   if (fileKind(config.root) !== 'directory') {
     add(problems, ERROR_CODES.FILE_NOT_FOUND, 'root', `directory not found: ${config.root}`);
   }
+  checkAcme(config, (path, message) => add(problems, ERROR_CODES.INVALID_VALUE, path, message));
   if (config.httpRedirectPort !== null) {
-    if (config.tlsCertFile === null) {
+    if (config.tlsCertFile === null && !isAcmeOn(config)) {
       add(warnings, ERROR_CODES.INVALID_VALUE, 'httpRedirectPort', 'has no effect without TLS');
     } else if (config.httpRedirectPort === config.port && config.port !== 0) {
       add(
@@ -288,7 +304,7 @@ function crossCheck(
       );
     }
   }
-  if (config.virtualHosts.length > 0 && config.tlsCertFile === null) {
+  if (config.virtualHosts.length > 0 && config.tlsCertFile === null && !isAcmeOn(config)) {
     add(
       warnings,
       ERROR_CODES.TLS_PAIR_INCOMPLETE,

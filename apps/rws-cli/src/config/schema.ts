@@ -6,6 +6,7 @@
  */
 
 import { GATEWAY_SECTIONS } from '@rws/proxy';
+import { ACME_KEYS, type AcmeConfig } from './acme-keys.js';
 
 /** How a raw value is read and checked. */
 export type ValueType =
@@ -157,6 +158,8 @@ export interface ServerConfig {
   open: boolean;
   workers: number | 'auto';
   virtualHosts: VirtualHost[];
+  /** `[acme]`: certificates from an ACME CA; on when `acme.domains` is not empty. */
+  acme: AcmeConfig;
   /** The config file that was read (absolute), or null. */
   configFile: string | null;
   /** `[[route]]`, `[[upstream]]`, … tables (the gateway); null when the file has none. */
@@ -168,7 +171,8 @@ export interface ServerConfig {
   isRootSet: boolean;
 }
 
-interface KeyInit {
+/** A key definition before its derived names are filled in. */
+export interface KeyInit {
   path: string;
   flag?: string | null;
   short?: string | null;
@@ -617,6 +621,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
       'TLS certificates per SNI domain: [[virtual_host]] domain/cert_file/key_file, or RWS_CONFIG_VIRTUAL_HOST_{N}_DOMAIN/_CERT_FILE/_KEY_FILE.',
     isReloadable: true,
   }),
+  ...ACME_KEYS.map(key),
   key({
     path: 'configFile',
     flag: 'config',
@@ -651,7 +656,7 @@ export function setPath(target: object, path: string, value: unknown): void {
 
 /** The defaults (from `CONFIG_KEYS`) as a `ServerConfig`, with `root` resolved to `cwd`. */
 export function defaultConfig(cwd: string): ServerConfig {
-  const config = { cors: {}, proxy: null, isRootSet: false } as unknown as ServerConfig;
+  const config = { cors: {}, acme: {}, proxy: null, isRootSet: false } as unknown as ServerConfig;
   for (const k of CONFIG_KEYS) setPath(config, k.path, structuredClone(k.default));
   config.root = cwd;
   return config;

@@ -8,14 +8,16 @@ import { availableParallelism } from 'node:os';
 import { type Handler, type MaybePromise, type Request, RwsError } from '@rws/core';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_TLS_CIPHERS } from '@rws/http1';
 import type { MetricsCollector } from '@rws/middleware/metrics';
+import { AcmeManager } from '../acme-manager.js';
 import { ERROR_CODES } from '../errors.js';
 import type { RunningServer, Servable, ServeOptions, ServerLimits, VirtualHost } from '../types.js';
 import { defaultMaxConnections } from './fd-limit.js';
 import { isLoopbackAddress } from './host-check.js';
 
 export interface ResolvedTls {
-  certFile: string;
-  keyFile: string;
+  /** Null when ACME supplies the default certificate. */
+  certFile: string | null;
+  keyFile: string | null;
   clientCaFile: string | null;
   virtualHosts: readonly VirtualHost[];
   ciphers: string;
@@ -55,6 +57,7 @@ export interface ResolvedOptions {
   onShutdown: (() => MaybePromise<void>) | null;
   onError: (err: unknown, req: Request | null) => void;
   workers: number;
+  acme: AcmeManager | null;
 }
 
 const DEFAULT_HOST = '127.0.0.1';
@@ -119,9 +122,13 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
   const { tlsCertFile, tlsKeyFile } = options;
   const hasCert = typeof tlsCertFile === 'string' && tlsCertFile.length > 0;
   const hasKey = typeof tlsKeyFile === 'string' && tlsKeyFile.length > 0;
+  const acme = options.acme ?? null;
+  if (acme !== null && !(acme instanceof AcmeManager)) {
+    problems.push('acme: must be an AcmeManager');
+  }
   if (hasCert !== hasKey) {
     problems.push('tlsCertFile/tlsKeyFile: both must be given to enable TLS');
-  } else if (hasCert && hasKey) {
+  } else if ((hasCert && hasKey) || acme !== null) {
     const virtualHosts = options.virtualHosts ?? [];
     if (!Array.isArray(virtualHosts)) problems.push('virtualHosts: must be an array');
     else {
@@ -150,8 +157,8 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
       problems.push(`tlsMinVersion: must be 'TLSv1.2' or 'TLSv1.3', got ${String(minVersion)}`);
     }
     tls = {
-      certFile: tlsCertFile,
-      keyFile: tlsKeyFile,
+      certFile: hasCert ? (tlsCertFile as string) : null,
+      keyFile: hasKey ? (tlsKeyFile as string) : null,
       clientCaFile: typeof ca === 'string' && ca.length > 0 ? ca : null,
       virtualHosts: Array.isArray(virtualHosts) ? virtualHosts.slice() : [],
       ciphers,
@@ -193,7 +200,13 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     hsts = hstsOption;
   } else if (hstsOption !== undefined) problems.push('hsts: must be a string or false');
 
-  const allowedHosts = resolveAllowedHosts(options.allowedHosts, problems);
+  const listedHosts = resolveAllowedHosts(options.allowedHosts, problems);
+  // The ACME domains are this server's names: requests for them pass the Host check.
+  const acmeDomains = acme instanceof AcmeManager ? acme.domains : [];
+  const allowedHosts =
+    listedHosts === null || acmeDomains.length === 0
+      ? listedHosts
+      : [...new Set([...listedHosts, ...acmeDomains])];
 
   let admin: ResolvedOptions['admin'] = null;
   const adminOption = options.admin;
@@ -322,6 +335,7 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     onShutdown: options.onShutdown ?? null,
     onError: options.onError ?? defaultOnError,
     workers,
+    acme: acme instanceof AcmeManager ? acme : null,
   };
 }
 
@@ -380,5 +394,6 @@ export function restartOnlyChanges(a: ResolvedOptions, b: ResolvedOptions): stri
   if (a.http2 !== b.http2) changed.push('http2');
   if (a.h2c !== b.h2c) changed.push('h2c');
   if (a.enableConnectProtocol !== b.enableConnectProtocol) changed.push('enableConnectProtocol');
+  if (a.acme !== b.acme) changed.push('acme');
   return changed;
 }

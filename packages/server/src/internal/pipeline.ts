@@ -5,6 +5,7 @@
  */
 import { compose, type Handler, Headers, type Middleware, type Response } from '@rws/core';
 import type { Metrics } from '@rws/middleware/metrics';
+import { withHttp01 } from './acme/http01.js';
 import { hostCheckMiddleware } from './host-check.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -77,7 +78,9 @@ export function buildPipeline(
   if (metrics !== null) chain.push(metrics);
   const health = healthMiddleware(options, isReady, metrics);
   if (health !== null) chain.push(health);
-  return compose(chain, app);
+  const handler = compose(chain, app);
+  // Before the Host check and the site: the CA asks with the domain as Host, over plain HTTP.
+  return options.acme === null ? handler : withHttp01(handler, options.acme);
 }
 
 /**

@@ -28,6 +28,9 @@ import type {
   ServerCloseOptions,
   ServerUrl,
 } from '../types.js';
+import { acmeAlpnServer } from './acme/alpn-server.js';
+import { isAcmeTlsHello } from './acme/client-hello.js';
+import { withHttp01 } from './acme/http01.js';
 import { createH2Codec, h2cUpgradeHandler, sniffPreface } from './h2-codec.js';
 import { hostCheckMiddleware } from './host-check.js';
 import { type ResolvedOptions, resolveOptions, restartOnlyChanges, toHandler } from './options.js';
@@ -146,9 +149,15 @@ export class SingleServer implements RunningServer {
     signalMode: 'auto' | 'worker' = 'auto',
   ): Promise<SingleServer> {
     const handler = toHandler(app);
-    const tls = options.tls === null ? null : await loadTlsContexts(options.tls);
+    await options.acme?.prepare();
+    const tls = options.tls === null ? null : await loadTlsContexts(options.tls, options.acme);
     const server = new SingleServer(handler, options, tls);
     await server.#listen();
+    options.acme?.start({
+      reloadCertificates: () => server.reloadCertificates(),
+      onLog: (message) => server.#options.onLog(message),
+      onError: (err) => server.#options.onError(err, null),
+    });
     if (signalMode === 'worker') server.#installSignals(true);
     else if (options.handleSignals === true) server.#installSignals(false);
     return server;
@@ -208,7 +217,7 @@ export class SingleServer implements RunningServer {
       );
     }
     const app = handler === undefined ? this.#app : toHandler(handler);
-    const tls = next.tls === null ? null : await loadTlsContexts(next.tls);
+    const tls = next.tls === null ? null : await loadTlsContexts(next.tls, next.acme);
     if (this.#isDraining) {
       throw new RwsError(ERROR_CODES.CLOSED, 'reload() on a server that is closing');
     }
@@ -232,7 +241,7 @@ export class SingleServer implements RunningServer {
     }
     const config = this.#options.tls;
     if (config === null) return;
-    this.#applyTls(await loadTlsContexts(config));
+    this.#applyTls(await loadTlsContexts(config, this.#options.acme));
   }
 
   // --------------------------------------------------------------- internals
@@ -315,8 +324,12 @@ export class SingleServer implements RunningServer {
       socket.destroy();
     });
     this.#tlsServer = tlsServer;
-    const toTls = (socket: Socket): void => {
-      tlsServer.emit('connection', socket);
+    const acme = this.#options.acme;
+    const alpnServer = acme === null ? null : acmeAlpnServer(acme);
+    const toTls = (socket: Socket, firstBytes: Buffer): void => {
+      // A TLS-ALPN-01 validation needs the validation certificate, chosen before the handshake.
+      if (alpnServer !== null && isAcmeTlsHello(firstBytes)) alpnServer.emit('connection', socket);
+      else tlsServer.emit('connection', socket);
     };
     return createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       this.#track(socket);
@@ -329,10 +342,9 @@ export class SingleServer implements RunningServer {
    * client evidently speaks HTTP to this host), else 400 with a hint, as nginx answers.
    */
   #plainOnTlsHandler(): Handler {
-    if (this.#options.httpRedirectPort !== null) {
-      return redirectHandler(this.#portFn, this.#options.host, this.#redirectNames);
-    }
-    return () => ({
+    if (this.#options.httpRedirectPort !== null) return this.#redirectHandler();
+    const acme = this.#options.acme;
+    const refuse: Handler = () => ({
       status: 400,
       headers: new Headers([
         ['content-type', 'text/plain; charset=utf-8'],
@@ -340,12 +352,21 @@ export class SingleServer implements RunningServer {
       ]),
       body: 'plain HTTP request sent to an HTTPS port\n',
     });
+    return acme === null ? refuse : withHttp01(refuse, acme);
+  }
+
+  /** The HTTPS redirect, answering HTTP-01 validations first when ACME is on. */
+  #redirectHandler(): Handler {
+    const handler = redirectHandler(this.#portFn, this.#options.host, this.#redirectNames);
+    const acme = this.#options.acme;
+    return acme === null ? handler : withHttp01(handler, acme);
   }
 
   /** Host names the redirect may send clients to: allowed hosts, then SNI domains. */
   #redirectNames = (): string[] => {
     const names = [...(this.#options.allowedHosts ?? [])];
     for (const vh of this.#options.tls?.virtualHosts ?? []) names.push(vh.domain.toLowerCase());
+    names.push(...(this.#options.acme?.domains ?? []));
     return names;
   };
 
@@ -375,7 +396,7 @@ export class SingleServer implements RunningServer {
     await listen(this.#listener, port, host, this.#tls === null ? 'http' : 'https');
     this.#listener.on('error', (err) => this.#options.onError(err, null));
     if (httpRedirectPort !== null) {
-      const redirect = new Http1Server(redirectHandler(this.#portFn, host, this.#redirectNames), {
+      const redirect = new Http1Server(this.#redirectHandler(), {
         onError: (err, req) => this.#options.onError(err, req),
         keepAliveTimeoutMs: 5_000,
       });
@@ -501,6 +522,7 @@ export class SingleServer implements RunningServer {
     await adminClosed;
     clearTimeout(grace);
     if (!this.#isSignalShutdown) this.#uninstallSignals?.();
+    await this.#options.acme?.close();
     this.#resolveClosed();
   }
 }

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { RwsError } from '@rws/core';
+import type { AcmeManager } from '../acme-manager.js';
 import { ERROR_CODES } from '../errors.js';
 import type { ResolvedTls } from './options.js';
 
@@ -41,11 +42,18 @@ function buildContext(options: SecureContextOptions, what: string): SecureContex
   }
 }
 
-/** Reads every file of `config` and builds its contexts; throws `RWS_SERVER_TLS_LOAD_FAILED`. */
-export async function loadTlsContexts(config: ResolvedTls): Promise<TlsContexts> {
+/**
+ * Reads every file of `config` and builds its contexts; throws `RWS_SERVER_TLS_LOAD_FAILED`.
+ * An ACME manager's certificate answers its domains, and is the default without `certFile`.
+ */
+export async function loadTlsContexts(
+  config: ResolvedTls,
+  acme: AcmeManager | null = null,
+): Promise<TlsContexts> {
+  const acmePem = acme?.certificate ?? null;
   const [cert, key, ca] = await Promise.all([
-    readPem(config.certFile, 'tlsCertFile'),
-    readPem(config.keyFile, 'tlsKeyFile'),
+    config.certFile === null ? (acmePem?.certPem ?? '') : readPem(config.certFile, 'tlsCertFile'),
+    config.keyFile === null ? (acmePem?.keyPem ?? '') : readPem(config.keyFile, 'tlsKeyFile'),
     config.clientCaFile === null ? null : readPem(config.clientCaFile, 'tlsClientCaFile'),
   ]);
   // The client CA goes into every context: after an SNI switch, OpenSSL verifies the client
@@ -60,7 +68,10 @@ export async function loadTlsContexts(config: ResolvedTls): Promise<TlsContexts>
   const withCa = (o: SecureContextOptions): SecureContextOptions =>
     ca === null ? { ...base, ...o } : { ...base, ...o, ca };
   const defaultOptions = withCa({ cert, key });
-  const defaultContext = buildContext(defaultOptions, `certificate/key ${config.certFile}`);
+  const defaultContext = buildContext(
+    defaultOptions,
+    `certificate/key ${config.certFile ?? 'from ACME'}`,
+  );
   const exact = new Map<string, SecureContext>();
   const wildcard = new Map<string, SecureContext>();
   const files = await Promise.all(
@@ -77,6 +88,13 @@ export async function loadTlsContexts(config: ResolvedTls): Promise<TlsContexts>
     const domain = vh.domain.toLowerCase();
     if (domain.startsWith('*.')) wildcard.set(domain.slice(2), context);
     else exact.set(domain, context);
+  }
+  if (acme !== null && acmePem !== null) {
+    const context = buildContext(
+      withCa({ cert: acmePem.certPem, key: acmePem.keyPem }),
+      `ACME certificate of ${acme.domains.join(', ')}`,
+    );
+    for (const domain of acme.domains) exact.set(domain, context);
   }
   return { defaultOptions, defaultContext, exact, wildcard };
 }

@@ -1,0 +1,114 @@
+/**
+ * The `[acme]` keys: automatic certificates from an ACME CA, with the names
+ * rust-web-server documents (`RWS_CONFIG_ACME_*`, `[acme]` in TOML, `--acme-*` flags).
+ */
+import type { KeyInit } from './schema.js';
+
+/** The `[acme]` table as resolved. ACME is on when `domains` is not empty. */
+export interface AcmeConfig {
+  domains: string[];
+  email: string | null;
+  staging: boolean;
+  /** Directory URL; null = Let's Encrypt (production, or staging with `staging`). */
+  directory: string | null;
+  /** Where the certificate chain is written; null = tls_cert_file, else the storage directory. */
+  certPath: string | null;
+  keyPath: string | null;
+  /** Port of the plain-HTTP listener answering HTTP-01 (and redirecting the rest to HTTPS). */
+  challengePort: number;
+  renewBeforeDays: number;
+  /** Account key file; null = `account.key` in the storage directory. */
+  accountKeyPath: string | null;
+  /** Directory for the account key, certificates and the order lock. */
+  storageDir: string | null;
+}
+
+/** Key definitions, turned into `ConfigKey`s by schema.ts. */
+export const ACME_KEYS: readonly KeyInit[] = [
+  {
+    path: 'acme.domains',
+    type: 'list',
+    default: [],
+    placeholder: '<names>',
+    description:
+      'Get certificates for these DNS names from an ACME CA (HTTP-01 on the challenge port, TLS-ALPN-01 on the TLS port) and renew them; turns TLS on.',
+    isReloadable: false,
+  },
+  {
+    path: 'acme.email',
+    type: 'string',
+    default: null,
+    placeholder: '<address>',
+    description: 'Contact address of the ACME account (expiry notices).',
+    isReloadable: false,
+  },
+  {
+    path: 'acme.staging',
+    type: 'boolean',
+    default: false,
+    placeholder: '[bool]',
+    description: "Use Let's Encrypt's staging CA (untrusted certificates, high rate limits).",
+    isReloadable: false,
+  },
+  {
+    path: 'acme.directory',
+    type: 'string',
+    default: null,
+    placeholder: '<url>',
+    description: "ACME directory URL of another CA (default: Let's Encrypt).",
+    isReloadable: false,
+  },
+  {
+    path: 'acme.certPath',
+    type: 'path',
+    default: null,
+    placeholder: '<file>',
+    description:
+      'Where the issued certificate chain is written (default: tls_cert_file, else the storage directory).',
+    isReloadable: false,
+  },
+  {
+    path: 'acme.keyPath',
+    type: 'path',
+    default: null,
+    placeholder: '<file>',
+    description:
+      'Where the certificate key is written (default: tls_key_file, else the storage directory).',
+    isReloadable: false,
+  },
+  {
+    path: 'acme.challengePort',
+    type: 'port',
+    default: 80,
+    placeholder: '<port>',
+    description:
+      'Plain-HTTP port answering HTTP-01 challenges and redirecting everything else to HTTPS (http_redirect_port wins when set).',
+    isReloadable: false,
+  },
+  {
+    path: 'acme.renewBeforeDays',
+    type: 'integer',
+    default: 30,
+    placeholder: '<days>',
+    description:
+      'Renew this many days before expiry (at most half the lifetime), with jitter; failures retry with back-off.',
+    isReloadable: false,
+  },
+  {
+    path: 'acme.accountKeyPath',
+    type: 'path',
+    default: null,
+    placeholder: '<file>',
+    description: 'ACME account key file, created when missing (default: in the storage directory).',
+    isReloadable: false,
+  },
+  {
+    path: 'acme.storageDir',
+    type: 'path',
+    default: null,
+    placeholder: '<dir>',
+    description:
+      'Directory for the account key, certificates and the lock that keeps instances sharing it from ordering twice (default: $XDG_STATE_HOME/rws/acme or ~/.local/state/rws/acme).',
+    isReloadable: false,
+  },
+];

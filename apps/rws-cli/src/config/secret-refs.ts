@@ -1,0 +1,91 @@
+/**
+ * Secret references in configuration values: `env://NAME` (an environment variable) and
+ * `file:///absolute/path` (a file's contents, one trailing newline removed), resolved each
+ * time the configuration is resolved (start and reload). A reference that cannot be resolved
+ * is a problem naming the key and the reference, never a silent empty value (fail closed);
+ * messages never contain the secret itself.
+ */
+import { fileURLToPath } from 'node:url';
+import { CONFIG_KEYS, type ServerConfig, setPath } from './schema.js';
+
+/** Where references are read from. */
+export interface SecretSources {
+  env: Readonly<Record<string, string | undefined>>;
+  readFile: (path: string) => string;
+}
+
+/** What a key holds that references may appear in: strings, list items, table values. */
+const KINDS = new Set(['string', 'list', 'credentials', 'headers']);
+
+/** True when `value` is a secret reference this resolver reads. */
+function isSecretRef(value: string): boolean {
+  return value.startsWith('env://') || value.startsWith('file://');
+}
+
+/** The referenced value, or an error message (without the secret). */
+function read(ref: string, sources: SecretSources): { value: string } | { error: string } {
+  if (ref.startsWith('env://')) {
+    const name = ref.slice(6);
+    if (name.length === 0) return { error: `${ref}: names no environment variable` };
+    const value = sources.env[name];
+    if (value === undefined || value === '') {
+      return { error: `${ref}: environment variable ${name} is not set` };
+    }
+    return { value };
+  }
+  let path: string;
+  try {
+    path = fileURLToPath(ref);
+  } catch {
+    return { error: `${ref}: not an absolute file URL (file:///path/to/secret)` };
+  }
+  try {
+    return { value: sources.readFile(path).replace(/\r?\n$/, '') };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException | null)?.code ?? 'unreadable';
+    return { error: `${ref}: cannot read ${path} (${code})` };
+  }
+}
+
+function getPath(config: ServerConfig, path: string): unknown {
+  let value: unknown = config;
+  for (const part of path.split('.')) value = (value as Record<string, unknown>)[part];
+  return value;
+}
+
+/**
+ * Replaces every reference in `config` with its value; `report(path, message)` gets each one
+ * that cannot be resolved (the key keeps the reference, and the configuration must not run).
+ */
+export function resolveSecretRefs(
+  config: ServerConfig,
+  sources: SecretSources,
+  report: (path: string, message: string) => void,
+): void {
+  const resolveOne = (path: string, raw: string): string => {
+    if (!isSecretRef(raw)) return raw;
+    const r = read(raw, sources);
+    if ('error' in r) {
+      report(path, r.error);
+      return raw;
+    }
+    return r.value;
+  };
+  for (const k of CONFIG_KEYS) {
+    if (!KINDS.has(k.type)) continue;
+    const value = getPath(config, k.path);
+    if (typeof value === 'string') setPath(config, k.path, resolveOne(k.path, value));
+    else if (Array.isArray(value)) {
+      setPath(
+        config,
+        k.path,
+        value.map((v: unknown) => (typeof v === 'string' ? resolveOne(k.path, v) : v)),
+      );
+    } else if (value !== null && typeof value === 'object') {
+      const table = value as Record<string, unknown>;
+      for (const [name, v] of Object.entries(table)) {
+        if (typeof v === 'string') table[name] = resolveOne(k.path, v);
+      }
+    }
+  }
+}

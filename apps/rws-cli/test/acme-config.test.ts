@@ -1,0 +1,101 @@
+/**
+ * `[acme]` settings: the TOML table, env and flags resolve into `config.acme`, bad values are
+ * reported by key before anything listens, and the serve options turn TLS on with ACME
+ * supplying the certificate (issue #22).
+ */
+import { describe, expect, it } from 'vitest';
+import { resolveConfig, toServeOptions } from '../src/index.js';
+import { CWD, fsInput } from './helpers.js';
+
+const FILE = `${CWD}/rws.config.toml`;
+
+function resolveWith(toml: string, env: Record<string, string> = {}, argv: string[] = []) {
+  return resolveConfig({ argv, env, cwd: CWD, ...fsInput({ files: { [FILE]: toml } }) });
+}
+
+describe('[acme] configuration', () => {
+  it('reads the [acme] table, with paths relative to the file', () => {
+    const r = resolveWith(
+      [
+        '[acme]',
+        'domains = ["example.com", "www.example.com"]',
+        'email = "ops@example.com"',
+        'staging = true',
+        'challenge_port = 8080',
+        'renew_before_days = 20',
+        'cert_path = "tls/cert.pem"',
+        'key_path = "tls/key.pem"',
+        'account_key_path = "acct.key"',
+        '',
+      ].join('\n'),
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.config.acme).toEqual({
+      domains: ['example.com', 'www.example.com'],
+      email: 'ops@example.com',
+      staging: true,
+      directory: null,
+      certPath: `${CWD}/tls/cert.pem`,
+      keyPath: `${CWD}/tls/key.pem`,
+      challengePort: 8080,
+      renewBeforeDays: 20,
+      accountKeyPath: `${CWD}/acct.key`,
+      storageDir: null,
+    });
+  });
+
+  it('env beats the file, flags beat env', () => {
+    const r = resolveWith(
+      '[acme]\ndomains = ["file.example"]\nchallenge_port = 81\n',
+      { RWS_CONFIG_ACME_DOMAINS: 'env.example', RWS_CONFIG_ACME_CHALLENGE_PORT: '82' },
+      ['--acme-challenge-port', '83'],
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.config.acme.domains).toEqual(['env.example']);
+    expect(r.config.acme.challengePort).toBe(83);
+  });
+
+  it('reports every bad value by key', () => {
+    const r = resolveWith(
+      [
+        '[acme]',
+        'domains = ["*.example.com", "bad name"]',
+        'directory = "ftp://ca.example/dir"',
+        'email = "nobody"',
+        'cert_path = "c.pem"',
+        'colour = "blue"',
+        '',
+      ].join('\n'),
+    );
+    const lines = r.problems.map((p) => `${p.key}: ${p.message}`);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^acme\.colour: unknown key/),
+        expect.stringContaining('"*.example.com": wildcards need the DNS-01 challenge'),
+        expect.stringContaining('"bad name" is not a DNS name'),
+        expect.stringContaining('"ftp://ca.example/dir" is not an http(s) URL'),
+        'acme.email: is not an email address',
+        expect.stringContaining('cert_path and key_path go together'),
+      ]),
+    );
+  });
+
+  it('turns TLS on without certificate files, the challenge port as the redirect listener', () => {
+    const r = resolveWith('[acme]\ndomains = ["example.com"]\n');
+    expect(r.problems).toEqual([]);
+    const options = toServeOptions(r.config);
+    expect(options.tlsCertFile).toBeUndefined();
+    expect(options.httpRedirectPort).toBe(80);
+    expect(options.http2).toBe(true);
+  });
+
+  it('tls_cert_file without [acme] cert_path is where ACME writes: not required to exist yet', () => {
+    const r = resolveWith(
+      'tls_cert_file = "out/cert.pem"\ntls_key_file = "out/key.pem"\nhttp_redirect_port = 8080\n[acme]\ndomains = ["example.com"]\n',
+    );
+    expect(r.problems).toEqual([]);
+    const options = toServeOptions(r.config);
+    expect(options.tlsCertFile).toBeUndefined();
+    expect(options.httpRedirectPort).toBe(8080);
+  });
+});
