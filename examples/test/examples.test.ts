@@ -1,8 +1,10 @@
 /**
  * Runs every example as its own process, as a user would (`node --import tsx
  * --conditions=@rws/source examples/<name>.ts` with PORT=0), reads the URL it prints, makes a
- * real request and checks the answer. All examples start concurrently in `beforeAll`, so the
- * file costs about one process start-up; every child is killed in `afterAll`.
+ * real request and checks the answer. The examples start in `beforeAll`, a few at a time
+ * (START_CONCURRENCY): all at once, their start-up (tsx compiling each one) competes for the
+ * CPU and on a two-core machine the slowest could miss its start timeout. Every child is killed
+ * in `afterAll`.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -95,7 +97,7 @@ function start(name: Name): Promise<Example> {
       resolve(code ?? signal);
     });
   });
-  const waitFor = (text: string, timeoutMs = 25_000): Promise<void> =>
+  const waitFor = (text: string, timeoutMs = 60_000): Promise<void> =>
     new Promise((resolve, reject) => {
       const check = (): void => {
         if (out.includes(text)) done(null);
@@ -136,13 +138,32 @@ function ex(name: Name): Example {
   return found;
 }
 
+const START_CONCURRENCY = 4;
+
+/** Starts every example with at most START_CONCURRENCY start-ups in flight. */
+async function startAll(names: readonly Name[]): Promise<PromiseSettledResult<Example>[]> {
+  const results: PromiseSettledResult<Example>[] = [];
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < names.length) {
+      const i = next++;
+      results[i] = await start(names[i]!).then(
+        (value) => ({ status: 'fulfilled', value }) as const,
+        (reason: unknown) => ({ status: 'rejected', reason }) as const,
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: START_CONCURRENCY }, lane));
+  return results;
+}
+
 beforeAll(async () => {
-  const started = await Promise.allSettled(TO_START.map(start));
+  const started = await startAll(TO_START);
   for (const result of started)
     if (result.status === 'fulfilled') running.set(result.value.name, result.value);
   const failed = started.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
-}, 45_000);
+}, 300_000);
 
 afterAll(async () => {
   await Promise.all(
