@@ -203,11 +203,17 @@ export class Repository<M extends Model> {
   async update(id: Row<M>[keyof Row<M>], patch: Update<M>): Promise<Row<M> | undefined> {
     const set = this.#toDbRow(this.#stamp(patch as Rec, false));
     if (Object.keys(set).length === 0) return this.find(id);
-    const r = await this.#db
+    const q = this.#db
       .updateTable(this.model.table)
       .set(set)
-      .where((eb) => this.#filter(eb, { [this.#pk]: id }))
-      .executeTakeFirst();
+      .where((eb) => this.#filter(eb, { [this.#pk]: id }));
+    if (this.#ctx.dialect !== 'mysql') {
+      // One round trip: the row comes back from UPDATE … RETURNING.
+      const raw = await q.returningAll().executeTakeFirst();
+      return raw === undefined ? undefined : (this.#fromDbRow(raw) as Row<M>);
+    }
+    // MySQL has no UPDATE … RETURNING: read the row back by its key.
+    const r = await q.executeTakeFirst();
     if (Number(r.numUpdatedRows) === 0) return undefined;
     return this.#byKeys({ [this.#pk]: id });
   }

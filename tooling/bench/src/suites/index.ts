@@ -15,4 +15,5 @@ export const SUITES: Readonly<Record<string, () => Promise<SuiteModule>>> = {
   'http1-client': () => import('./http1-client.js'),
   proxy: () => import('./proxy.js'),
   h2: () => import('./h2.js'),
+  orm: () => import('./orm.js'),
 };
