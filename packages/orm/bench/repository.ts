@@ -45,6 +45,12 @@ type Runner = { ops: Ops; close(): Promise<void> };
 /** The table and the keyset position the page operation starts after. */
 type Setup = { dialect: Dialect; table: string; sqliteFile: string; after: Row };
 
+/** better-sqlite3's constructor (a CommonJS `export =`, so the ESM import's `default`). */
+async function openSqlite(): Promise<typeof import('better-sqlite3')> {
+  const mod = await import('better-sqlite3');
+  return (mod as unknown as { default: typeof mod }).default;
+}
+
 async function time(fn: Fn): Promise<number> {
   const start = process.hrtime.bigint();
   for (let i = 0; i < ITERATIONS; i++) await fn(i);
@@ -185,7 +191,7 @@ async function driverRunner(s: Setup): Promise<Runner> {
       close: () => pool.end(),
     };
   }
-  const Database = (await import('better-sqlite3')).default;
+  const Database = await openSqlite();
   const conn = new Database(s.sqliteFile);
   // Prepared once, as a better-sqlite3 user would.
   const insert = conn.prepare(`insert into ${t} (email, score) values (?, ?) returning *`);
@@ -253,7 +259,7 @@ async function drizzleRunner(s: Setup): Promise<Runner | null> {
   }
   const { integer, sqliteTable, text } = await import('drizzle-orm/sqlite-core');
   const { drizzle } = await import('drizzle-orm/better-sqlite3');
-  const Database = (await import('better-sqlite3')).default;
+  const Database = await openSqlite();
   const conn = new Database(s.sqliteFile);
   const t = sqliteTable(s.table, {
     id: integer('id').primaryKey({ autoIncrement: true }),
