@@ -1,18 +1,14 @@
 /**
  * `rws db migrate|rollback|status|new <name>`: runs @rws/orm migrations against the database
- * named by `--url` or the RWS_DB_* environment variables.
+ * named by `--url`, else the RWS_DB_* environment variables, else `url` in the `[database]`
+ * table of rws.config.toml (database-config.ts, shared with `rws jobs`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isRwsError } from '@rws/core';
-import {
-  type CreateDbOptions,
-  createDb,
-  createMigrator,
-  dbConfigFromEnv,
-  dialectOfUrl,
-} from '@rws/orm';
+import { type CreateDbOptions, createDb, createMigrator } from '@rws/orm';
+import { DATABASE_OPTIONS_HELP, DatabaseUsageError, resolveDatabase } from './database-config.js';
 import type { CliIo } from './main.js';
 
 const DB_HELP = `Usage: rws db <command> [options]
@@ -24,12 +20,9 @@ Commands:
   new <name>         create <dir>/<UTC timestamp>_<name>.sql and .down.sql
 
 Options:
-  --url <url>        database URL (postgres://, mysql://, mariadb://, sqlite:path);
-                     default: env RWS_DB_URL, or RWS_DB_BACKEND with RWS_DB_HOST, RWS_DB_PORT,
-                     RWS_DB_USER, RWS_DB_PASSWORD, RWS_DB_NAME, RWS_DB_POOL_SIZE
-  --dir <path>       migrations folder (default: migrations)
-  --table <name>     migrations table (default: rws_migrations)
-  -h, --help         show this help
+${DATABASE_OPTIONS_HELP}  --dir <path>        migrations folder (default: migrations)
+  --table <name>      migrations table (default: rws_migrations)
+  -h, --help          show this help
 
 Exit codes: 0 success, 1 a database or migration failure, 2 a usage error.
 `;
@@ -50,6 +43,7 @@ export async function runDbCommand(argv: readonly string[], io: CliIo): Promise<
       strict: true,
       options: {
         url: { type: 'string' },
+        config: { type: 'string' },
         dir: { type: 'string' },
         table: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -103,17 +97,13 @@ export async function runDbCommand(argv: readonly string[], io: CliIo): Promise<
       return usage(`rollback needs a positive integer, got "${arg}"`);
   } else if (arg !== undefined) return usage(`unexpected argument "${arg}"`);
 
-  let config: CreateDbOptions | undefined;
+  let config: CreateDbOptions;
   try {
-    config =
-      values.url === undefined
-        ? dbConfigFromEnv(io.env)
-        : { dialect: dialectOfUrl(values.url), url: values.url };
+    config = resolveDatabase(values, io);
   } catch (err) {
-    return usage(err instanceof Error ? err.message : String(err));
+    if (err instanceof DatabaseUsageError) return usage(err.message);
+    throw err;
   }
-  if (config === undefined)
-    return usage('no database: pass --url or set RWS_DB_URL (or RWS_DB_BACKEND)');
 
   const db = createDb(config);
   try {

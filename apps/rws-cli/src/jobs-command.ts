@@ -1,15 +1,13 @@
 /**
  * `rws jobs status|failed|show|retry|delete`: inspects and repairs the @rws/jobs queues kept in
- * a database. The database comes from `--url`, else the RWS_DB_* environment variables (as
- * `rws db`), else `url` in the `[database]` table of rws.config.toml.
+ * a database. The database comes from `--url`, else the RWS_DB_* environment variables, else
+ * `url` in the `[database]` table of rws.config.toml (database-config.ts, shared with `rws db`).
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isRwsError } from '@rws/core';
 import { createSqlStore, type JobRecord, type JobStore } from '@rws/jobs';
-import { type CreateDbOptions, createDb, dbConfigFromEnv, dialectOfUrl } from '@rws/orm';
-import { parse } from 'smol-toml';
+import { type CreateDbOptions, createDb } from '@rws/orm';
+import { DATABASE_OPTIONS_HELP, DatabaseUsageError, resolveDatabase } from './database-config.js';
 import type { CliIo } from './main.js';
 
 const JOBS_HELP = `Usage: rws jobs <command> [options]
@@ -23,12 +21,7 @@ Commands:
   delete <id>...      delete jobs that are not running
 
 Options:
-  --url <url>         database URL (postgres://, mysql://, mariadb://, sqlite:path); default:
-                      env RWS_DB_URL (or RWS_DB_BACKEND with RWS_DB_HOST, RWS_DB_PORT,
-                      RWS_DB_USER, RWS_DB_PASSWORD, RWS_DB_NAME), then url in the [database]
-                      table of the config file
-  --config <file>     the config file to read [database] from (default: rws.config.toml)
-  --table <name>      jobs table (default: rws_jobs)
+${DATABASE_OPTIONS_HELP}  --table <name>      jobs table (default: rws_jobs)
   --queue <name>      only this queue (status, failed, retry --all-failed)
   --limit <n>         at most n failed jobs per queue (default 100)
   --json              print JSON
@@ -47,54 +40,6 @@ type Values = {
   'all-failed'?: boolean;
   help?: boolean;
 };
-
-class UsageError extends Error {}
-
-/** The database from --url, then the environment, then `[database] url` of the config file. */
-function databaseOf(values: Values, io: CliIo): CreateDbOptions {
-  try {
-    if (values.url !== undefined) return { dialect: dialectOfUrl(values.url), url: values.url };
-    const fromEnv = dbConfigFromEnv(io.env);
-    if (fromEnv !== undefined) return fromEnv;
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-  const file = resolve(io.cwd, values.config ?? 'rws.config.toml');
-  let text: string;
-  try {
-    text = (io.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(file);
-  } catch {
-    if (values.config !== undefined) throw new UsageError(`cannot read the config file ${file}`);
-    throw new UsageError(
-      'no database: pass --url, set RWS_DB_URL (or RWS_DB_BACKEND), or set url in [database] of rws.config.toml',
-    );
-  }
-  let url: unknown;
-  try {
-    const database = (parse(text) as Record<string, unknown>)['database'];
-    url =
-      typeof database === 'object' && database !== null
-        ? (database as Record<string, unknown>)['url']
-        : undefined;
-  } catch (err) {
-    throw new UsageError(
-      `${file}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
-    );
-  }
-  if (url === undefined) throw new UsageError(`no database: ${file} has no url in [database]`);
-  if (typeof url !== 'string') throw new UsageError(`${file}: database.url must be a string`);
-  try {
-    // A relative SQLite path is relative to the config file's folder, as the server's paths are.
-    const isRelativeSqlite =
-      url.startsWith('sqlite:') && !url.startsWith('sqlite:/') && url !== 'sqlite::memory:';
-    const full = isRelativeSqlite ? `sqlite:${resolve(file, '..', url.slice(7))}` : url;
-    return { dialect: dialectOfUrl(full), url: full };
-  } catch (err) {
-    throw new UsageError(
-      `${file}: database.url: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-}
 
 const STATES = ['waiting', 'active', 'completed', 'failed', 'cancelled'] as const;
 
@@ -232,9 +177,9 @@ export async function runJobsCommand(argv: readonly string[], io: CliIo): Promis
 
   let config: CreateDbOptions;
   try {
-    config = databaseOf(values, io);
+    config = resolveDatabase(values, io);
   } catch (err) {
-    if (err instanceof UsageError) return usage(err.message);
+    if (err instanceof DatabaseUsageError) return usage(err.message);
     throw err;
   }
   const db = createDb(config);

@@ -46,6 +46,7 @@ export type {
   WithRelations,
 } from './relations.js';
 export { belongsTo, hasMany, hasOne, manyToMany, relate } from './relations.js';
+export { Repository } from './repository.js';
 export type {
   ColumnOf,
   FindManyOptions,
@@ -58,5 +59,4 @@ export type {
   RowWith,
   UpsertOptions,
   Where,
-} from './repository.js';
-export { Repository } from './repository.js';
+} from './repository-types.js';

@@ -1,111 +1,39 @@
-import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
-import { type ColumnKind, type DialectName, fromDb, toDb } from './column.js';
+/**
+ * `Repository`: the operations on one model. Column conversion and filters live in
+ * internal/model-codec.ts, eager loading in internal/load-relations.ts, the option and page
+ * types in repository-types.ts.
+ */
+import type { Kysely } from 'kysely';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ERROR_CODES, OrmError } from './errors.js';
+import { loadRelations, type RelationOwner } from './internal/load-relations.js';
+import {
+  checkCount,
+  type Eb,
+  MAX_LIMIT,
+  ModelCodec,
+  type OrderPairs,
+  type Rec,
+  type Scope,
+} from './internal/model-codec.js';
 import { linkHeader } from './link-header.js';
 import type { Insert, Model, Row, Update } from './model.js';
-import type { Loaded, Relation } from './relations.js';
+import type {
+  FindManyOptions,
+  KeysetOptions,
+  KeysetPage,
+  OrderBy,
+  Page,
+  PageOptions,
+  RelationName,
+  RepositoryContext,
+  RowWith,
+  UpsertOptions,
+  Where,
+} from './repository-types.js';
 
-type Rec = Record<string, unknown>;
 // biome-ignore lint/suspicious/noExplicitAny: the schema comes from models, not a DB type.
 type AnyKysely = Kysely<any>;
-// biome-ignore lint/suspicious/noExplicitAny: see AnyKysely.
-type Eb = ExpressionBuilder<any, any>;
-
-/** A column name of a model. */
-export type ColumnOf<M extends Model> = keyof M['columns'] & string;
-
-/** Equality filters: a value, null (IS NULL) or an array (IN). */
-export type Where<M extends Model> = {
-  [K in keyof Row<M>]?: Row<M>[K] | readonly Row<M>[K][];
-};
-
-/** An ordering: column names (ascending) or `[column, 'asc' | 'desc']` pairs. */
-export type OrderBy<M extends Model> = ReadonlyArray<
-  ColumnOf<M> | readonly [ColumnOf<M>, 'asc' | 'desc']
->;
-
-type RelationsOf<M> = M extends { readonly relations: infer R } ? R : Record<never, never>;
-type RelationName<M> = keyof RelationsOf<M> & string;
-
-/** A row with the relations named in `with` loaded. */
-export type RowWith<M extends Model, W extends string> = Row<M> & {
-  [K in W]: K extends keyof RelationsOf<M> ? Loaded<RelationsOf<M>[K]> : never;
-};
-
-/** Options of `findMany`. */
-export interface FindManyOptions<M extends Model, W extends string> {
-  readonly orderBy?: OrderBy<M> | undefined;
-  readonly limit?: number | undefined;
-  readonly offset?: number | undefined;
-  /** Relations to load, one extra query each. */
-  readonly with?: readonly W[] | undefined;
-}
-
-/** Options of offset pagination. */
-export interface PageOptions<M extends Model, W extends string> {
-  readonly page: number;
-  readonly perPage: number;
-  readonly where?: Where<M> | undefined;
-  readonly orderBy?: OrderBy<M> | undefined;
-  readonly with?: readonly W[] | undefined;
-}
-
-/** A page of offset pagination. */
-export interface Page<T> {
-  readonly items: T[];
-  readonly total: number;
-  readonly totalPages: number;
-  readonly page: number;
-  readonly perPage: number;
-  /** An RFC 8288 `Link` header (first, prev, next, last) on `base` with `page`/`per_page`. */
-  linkHeader(base: string | URL): string;
-}
-
-/** Options of keyset pagination. */
-export interface KeysetOptions<M extends Model, W extends string> {
-  /** The cursor of the previous page (`nextCursor`); absent for the first page. */
-  readonly after?: string | null | undefined;
-  readonly limit: number;
-  readonly where?: Where<M> | undefined;
-  /** Sort key columns must be NOT NULL; the primary key is appended to break ties. */
-  readonly orderBy?: OrderBy<M> | undefined;
-  readonly with?: readonly W[] | undefined;
-}
-
-/** A page of keyset pagination. */
-export interface KeysetPage<T> {
-  readonly items: T[];
-  /** Pass as `after` for the next page; null on the last page. */
-  readonly nextCursor: string | null;
-  /** An RFC 8288 `Link` header with rel="next" (`after`, `limit`), or '' on the last page. */
-  linkHeader(base: string | URL): string;
-}
-
-/** Options of `upsert`. */
-export interface UpsertOptions<M extends Model> {
-  /** The unique columns that identify the existing row. */
-  readonly conflict: readonly ColumnOf<M>[];
-}
-
-type Scope = 'live' | 'all' | 'trashed';
-
-/** What a Repository needs from its Db. */
-export interface RepositoryContext {
-  readonly kysely: AnyKysely;
-  readonly dialect: DialectName;
-  readonly secret: Uint8Array;
-}
-
-const MAX_LIMIT = 10_000;
-
-function checkCount(what: string, n: number, min: number): void {
-  if (!Number.isInteger(n) || n < min || n > MAX_LIMIT)
-    throw new OrmError(
-      ERROR_CODES.INVALID_QUERY,
-      `${what} must be an integer from ${min} to ${MAX_LIMIT}, got ${String(n)}`,
-    );
-}
 
 /**
  * The operations on one model: reads respect soft delete (see withTrashed/onlyTrashed),
@@ -115,13 +43,13 @@ export class Repository<M extends Model> {
   readonly model: M;
   readonly #ctx: RepositoryContext;
   readonly #scope: Scope;
-  readonly #kinds: ReadonlyMap<string, ColumnKind>;
+  readonly #codec: ModelCodec;
 
   constructor(model: M, ctx: RepositoryContext, scope: Scope = 'live') {
     this.model = model;
     this.#ctx = ctx;
     this.#scope = scope;
-    this.#kinds = new Map(Object.entries(model.columns).map(([k, c]) => [k, c.kind]));
+    this.#codec = new ModelCodec(model, ctx.dialect);
   }
 
   /** The same repository, reading soft-deleted rows too. */
@@ -141,70 +69,16 @@ export class Repository<M extends Model> {
     return this.model.primaryKey;
   }
 
-  #kind(col: string): ColumnKind {
-    const kind = this.#kinds.get(col);
-    if (kind === undefined)
-      throw new OrmError(
-        ERROR_CODES.INVALID_QUERY,
-        `"${col}" is not a column of model "${this.model.table}"`,
-      );
-    return kind;
-  }
-
-  #in(col: string, v: unknown): unknown {
-    return toDb(this.#kind(col), v, this.#ctx.dialect);
-  }
-
   #toDbRow(values: Rec): Rec {
-    const out: Rec = {};
-    for (const [k, v] of Object.entries(values)) if (v !== undefined) out[k] = this.#in(k, v);
-    return out;
+    return this.#codec.toDbRow(values);
   }
 
   #fromDbRow(raw: Rec): Rec {
-    const out: Rec = {};
-    for (const [k, v] of Object.entries(raw)) {
-      const kind = this.#kinds.get(k);
-      out[k] = kind === undefined ? v : fromDb(kind, v);
-    }
-    return out;
+    return this.#codec.fromDbRow(raw);
   }
 
-  #filter(eb: Eb, where: Rec | undefined, scope: Scope = this.#scope): Expression<SqlBool> {
-    const parts: Expression<SqlBool>[] = [];
-    for (const [k, v] of Object.entries(where ?? {})) {
-      if (v === undefined) continue;
-      this.#kind(k);
-      if (v === null) parts.push(eb(k, 'is', null));
-      else if (Array.isArray(v)) {
-        if (v.length === 0) parts.push(eb.lit(false) as unknown as Expression<SqlBool>);
-        else
-          parts.push(
-            eb(
-              k,
-              'in',
-              v.map((x) => this.#in(k, x)),
-            ),
-          );
-      } else parts.push(eb(k, '=', this.#in(k, v)));
-    }
-    if (this.model.isSoftDelete) {
-      if (scope === 'live') parts.push(eb('deletedAt', 'is', null));
-      else if (scope === 'trashed') parts.push(eb('deletedAt', 'is not', null));
-    }
-    return eb.and(parts);
-  }
-
-  #orderPairs(orderBy: OrderBy<M> | undefined): Array<[string, 'asc' | 'desc']> {
-    const pairs: Array<[string, 'asc' | 'desc']> = (orderBy ?? []).map((o) =>
-      typeof o === 'string' ? [o, 'asc'] : [o[0], o[1]],
-    );
-    for (const [c, d] of pairs) {
-      this.#kind(c);
-      if (d !== 'asc' && d !== 'desc')
-        throw new OrmError(ERROR_CODES.INVALID_QUERY, `order direction must be asc or desc`);
-    }
-    return pairs;
+  #filter(eb: Eb, where: Rec | undefined, scope: Scope = this.#scope) {
+    return this.#codec.filter(eb, where, scope);
   }
 
   #select(where: Rec | undefined, orderBy: OrderBy<M> | undefined) {
@@ -212,7 +86,7 @@ export class Repository<M extends Model> {
       .selectFrom(this.model.table)
       .selectAll()
       .where((eb) => this.#filter(eb, where));
-    for (const [c, d] of this.#orderPairs(orderBy)) q = q.orderBy(c, d);
+    for (const [c, d] of this.#codec.orderPairs(orderBy)) q = q.orderBy(c, d);
     return q;
   }
 
@@ -329,11 +203,17 @@ export class Repository<M extends Model> {
   async update(id: Row<M>[keyof Row<M>], patch: Update<M>): Promise<Row<M> | undefined> {
     const set = this.#toDbRow(this.#stamp(patch as Rec, false));
     if (Object.keys(set).length === 0) return this.find(id);
-    const r = await this.#db
+    const q = this.#db
       .updateTable(this.model.table)
       .set(set)
-      .where((eb) => this.#filter(eb, { [this.#pk]: id }))
-      .executeTakeFirst();
+      .where((eb) => this.#filter(eb, { [this.#pk]: id }));
+    if (this.#ctx.dialect !== 'mysql') {
+      // One round trip: the row comes back from UPDATE … RETURNING.
+      const raw = await q.returningAll().executeTakeFirst();
+      return raw === undefined ? undefined : (this.#fromDbRow(raw) as Row<M>);
+    }
+    // MySQL has no UPDATE … RETURNING: read the row back by its key.
+    const r = await q.executeTakeFirst();
     if (Number(r.numUpdatedRows) === 0) return undefined;
     return this.#byKeys({ [this.#pk]: id });
   }
@@ -474,8 +354,8 @@ export class Repository<M extends Model> {
     };
   }
 
-  #withPk(orderBy: OrderBy<M> | undefined): Array<[string, 'asc' | 'desc']> {
-    const pairs = this.#orderPairs(orderBy);
+  #withPk(orderBy: OrderBy<M> | undefined): OrderPairs {
+    const pairs = this.#codec.orderPairs(orderBy);
     // The key breaks ties, so equal sort values never straddle two pages twice or not at all.
     if (!pairs.some(([c]) => c === this.#pk)) pairs.push([this.#pk, 'asc']);
     return pairs;
@@ -492,20 +372,7 @@ export class Repository<M extends Model> {
         const base = this.#filter(eb, o.where as Rec);
         if (o.after === undefined || o.after === null || o.after === '') return base;
         const values = decodeCursor(this.#ctx.secret, scope, o.after, pairs.length);
-        // (a, b, id) after (x, y, z): a > x OR (a = x AND b > y) OR (a = x AND b = y AND id > z),
-        // with < for descending columns.
-        const ors: Expression<SqlBool>[] = [];
-        for (let i = 0; i < pairs.length; i++) {
-          const ands: Expression<SqlBool>[] = [];
-          for (let j = 0; j < i; j++) {
-            const [c] = pairs[j] as [string, string];
-            ands.push(eb(c, '=', this.#in(c, values[j])));
-          }
-          const [c, d] = pairs[i] as [string, string];
-          ands.push(eb(c, d === 'asc' ? '>' : '<', this.#in(c, values[i])));
-          ors.push(eb.and(ands));
-        }
-        return eb.and([base, eb.or(ors)]);
+        return eb.and([base, this.#codec.after(eb, pairs, values)]);
       })
       .limit(o.limit + 1);
     for (const [c, d] of pairs) q = q.orderBy(c, d);
@@ -532,81 +399,17 @@ export class Repository<M extends Model> {
   }
 
   async #load(rows: Rec[], names: readonly string[] | undefined): Promise<void> {
-    if (names === undefined || names.length === 0 || rows.length === 0) return;
-    const relations = (this.model as { relations?: Record<string, Relation> }).relations ?? {};
-    for (const name of names) {
-      const rel = relations[name];
-      if (rel === undefined)
-        throw new OrmError(
-          ERROR_CODES.INVALID_QUERY,
-          `"${name}" is not a relation of model "${this.model.table}"`,
-        );
-      await this.#loadOne(rows, name, rel);
-    }
-  }
-
-  async #loadOne(rows: Rec[], name: string, rel: Relation): Promise<void> {
-    const target = new Repository(rel.target, this.#ctx);
-    const distinct = (vals: unknown[]) => [
-      ...new Set(vals.filter((v) => v !== null && v !== undefined)),
-    ];
-    const key = (v: unknown) => String(v);
-    if (rel.kind === 'belongsTo') {
-      const ownerKey = rel.ownerKey ?? rel.target.primaryKey;
-      const ids = distinct(rows.map((r) => r[rel.foreignKey]));
-      const found = ids.length === 0 ? [] : await target.findMany({ [ownerKey]: ids } as never);
-      const by = new Map(found.map((t) => [key((t as Rec)[ownerKey]), t]));
-      for (const r of rows) r[name] = by.get(key(r[rel.foreignKey])) ?? null;
-      return;
-    }
-    if (rel.kind === 'hasMany' || rel.kind === 'hasOne') {
-      const localKey = rel.localKey ?? this.#pk;
-      const ids = distinct(rows.map((r) => r[localKey]));
-      const found =
-        ids.length === 0
-          ? []
-          : await target.findMany({ [rel.foreignKey]: ids } as never, {
-              orderBy: [rel.target.primaryKey] as never,
-            });
-      const by = new Map<string, Rec[]>();
-      for (const t of found as Rec[]) {
-        const k = key(t[rel.foreignKey]);
-        const list = by.get(k) ?? [];
-        list.push(t);
-        by.set(k, list);
-      }
-      for (const r of rows) {
-        const list = by.get(key(r[localKey])) ?? [];
-        r[name] = rel.kind === 'hasMany' ? list : (list[0] ?? null);
-      }
-      return;
-    }
-    // manyToMany: one query joining the pivot.
-    const ids = distinct(rows.map((r) => r[this.#pk]));
-    const by = new Map<string, Rec[]>();
-    if (ids.length > 0) {
-      const t = rel.target.table;
-      const tpk = rel.target.primaryKey;
-      let q = this.#db
-        .selectFrom(t)
-        .innerJoin(rel.through, `${rel.through}.${rel.relatedKey}`, `${t}.${tpk}`)
-        .selectAll(t)
-        .select(`${rel.through}.${rel.foreignKey} as rwsOwnerKey`)
-        .where(
-          `${rel.through}.${rel.foreignKey}`,
-          'in',
-          ids.map((v) => this.#in(this.#pk, v)),
-        )
-        .orderBy(`${t}.${tpk}`);
-      if (rel.target.isSoftDelete) q = q.where(`${t}.deletedAt`, 'is', null);
-      for (const raw of await q.execute()) {
-        const { rwsOwnerKey, ...rest } = raw as Rec;
-        const k = key(fromDb(this.#kind(this.#pk), rwsOwnerKey));
-        const list = by.get(k) ?? [];
-        list.push(target.#fromDbRow(rest));
-        by.set(k, list);
-      }
-    }
-    for (const r of rows) r[name] = by.get(key(r[this.#pk])) ?? [];
+    const owner: RelationOwner = {
+      model: this.model,
+      codec: this.#codec,
+      kysely: this.#db,
+      dialect: this.#ctx.dialect,
+      findMany: (target: Model, where: Rec, orderBy?: readonly string[]) =>
+        new Repository(target, this.#ctx).findMany(
+          where as never,
+          orderBy === undefined ? {} : { orderBy: orderBy as never },
+        ) as Promise<Rec[]>,
+    };
+    await loadRelations(owner, rows, names);
   }
 }

@@ -3,6 +3,7 @@
  * (Taplo / Even Better TOML) complete and check exactly what the resolver accepts.
  */
 import { createGatewayJsonSchema } from '@rws/proxy';
+import { DATABASE_JSON_SCHEMA } from '../database-config.js';
 import { CONFIG_KEYS, type ConfigKey, LEGACY_KEYS } from './schema.js';
 
 type Json = Record<string, unknown>;
@@ -132,6 +133,7 @@ export function createJsonSchema(): Json {
       properties: sub,
     };
   }
+  properties['database'] = DATABASE_JSON_SCHEMA;
   // The gateway sections come from @rws/proxy, which validates them.
   Object.assign(properties, createGatewayJsonSchema());
   for (const [name, why] of Object.entries(LEGACY_KEYS)) {

@@ -12,6 +12,7 @@ import {
   tomlLineOf,
 } from '@rws/proxy';
 import { parse, TomlError } from 'smol-toml';
+import { checkDatabaseTable } from '../database-config.js';
 import { ERROR_CODES } from '../errors.js';
 import { didYouMean } from '../internal/did-you-mean.js';
 import type { ConfigProblem } from './problem.js';
@@ -54,7 +55,7 @@ for (const k of CONFIG_KEYS) {
   else TOP.set(k.toml, k);
   for (const alias of k.tomlAliases) TOP.set(alias, k);
 }
-const TOP_NAMES = [...TOP.keys(), 'cors', 'acme', 'virtual_host', ...PROXY_TABLES];
+const TOP_NAMES = [...TOP.keys(), 'cors', 'acme', 'database', 'virtual_host', ...PROXY_TABLES];
 const VHOST_FIELDS = { domain: 'domain', cert_file: 'certFile', key_file: 'keyFile' } as const;
 
 function isTable(v: unknown): v is Record<string, unknown> {
@@ -158,6 +159,17 @@ export function parseToml(text: string, file: string): ParsedToml {
         if (k === undefined) unknown([name, sub], table.keys());
         else setValue(k, [name, sub], value[sub]);
       }
+      continue;
+    }
+    if (name === 'database') {
+      // Read by `rws db` and `rws jobs`, not by the server; checked here so a typo fails early.
+      for (const p of checkDatabaseTable(value).problems)
+        problem(
+          p.message === 'unknown key' ? ERROR_CODES.UNKNOWN_KEY : ERROR_CODES.INVALID_VALUE,
+          [name, ...p.key],
+          p.message,
+          p.hint,
+        );
       continue;
     }
     if (name === 'virtual_host') {

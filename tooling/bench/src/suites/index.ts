@@ -21,4 +21,5 @@ export const SUITES: Readonly<Record<string, () => Promise<SuiteModule>>> = {
   middleware: () => import('./middleware.js'),
   mailer: () => import('./mailer.js'),
   ws: () => import('./ws.js'),
+  orm: () => import('./orm.js'),
 };

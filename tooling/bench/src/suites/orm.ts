@@ -1,0 +1,60 @@
+/**
+ * `pnpm bench orm`: @rws/orm repository operations (insert, find by id, a keyset page, update)
+ * against raw kysely, the raw driver, drizzle-orm and knex on PostgreSQL, MySQL/MariaDB and
+ * SQLite, in one run (packages/orm/bench/repository.ts).
+ *
+ * A database benchmark, not an HTTP one: like `router`, the suite's single target does the
+ * whole job in `start()`. It runs the script pinned to the load CPU (the databases are other
+ * processes, free to use the rest of the machine) with the workspace's Node, the `@rws/source`
+ * condition and tsx, streams its progress to stderr and its markdown tables to stdout, and exits
+ * the harness with the script's exit code. `--rounds` is handed to the script as BENCH_ROUNDS;
+ * BENCH_ITERATIONS (calls per operation and round) and BENCH_DATABASES pass through the
+ * environment.
+ */
+import { once } from 'node:events';
+import { parseArgs } from 'node:util';
+import { LOAD_CPU, spawnPinned } from '../process.js';
+import { defineSuite } from '../suite.js';
+import { REPO_ROOT } from '../targets.js';
+import type { RunningTarget, Target } from '../types.js';
+
+const SCRIPT = new URL('../../../../packages/orm/bench/repository.ts', import.meta.url).pathname;
+const TSX_LOADER = import.meta.resolve('tsx');
+
+function rounds(): Record<string, string> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    strict: false,
+    allowPositionals: true,
+    options: { rounds: { type: 'string' } },
+  });
+  return typeof values.rounds === 'string' ? { BENCH_ROUNDS: values.rounds } : {};
+}
+
+const ormScript: Target = {
+  name: 'orm',
+  async start(): Promise<RunningTarget> {
+    console.error(`orm: running ${SCRIPT} pinned to CPU ${LOAD_CPU} (in-process, no wrk)`);
+    const proc = spawnPinned(
+      LOAD_CPU,
+      process.execPath,
+      ['--conditions=@rws/source', '--import', TSX_LOADER, SCRIPT],
+      { env: { ...process.env, NODE_ENV: 'production', ...rounds() }, cwd: REPO_ROOT },
+    );
+    proc.child.stdout?.pipe(process.stdout);
+    proc.child.stderr?.pipe(process.stderr);
+    const [code] = (await once(proc.child, 'close')) as [number | null];
+    // Nothing to hand back to the wrk loop: the script's tables are the result.
+    process.exit(code ?? 1);
+  },
+};
+
+export default defineSuite({
+  name: 'orm',
+  description:
+    '@rws/orm repository vs kysely, raw driver, drizzle-orm, knex on PostgreSQL, MySQL, SQLite',
+  subject: 'orm',
+  targets: [ormScript],
+  // Never run: the target exits the harness after the script (see above). A suite needs a case.
+  cases: [{ name: 'repository', load: { tool: 'wrk', path: '/', connections: 1 } }],
+});
