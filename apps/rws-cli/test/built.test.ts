@@ -32,7 +32,9 @@ beforeAll(() => {
     const out = (err as { stdout?: Buffer }).stdout?.toString() ?? '';
     throw new Error(`building @rws/cli and its dependencies failed:\n${out}`, { cause: err });
   }
-}, 120_000);
+  // A cold build of every package the CLI depends on, on two cores shared with the other test
+  // files, can take minutes.
+}, 400_000);
 
 describe('the built rws binary (dist/cli.js)', () => {
   it('starts with a shebang and prints its version', () => {

@@ -93,7 +93,9 @@ describe('rws in a folder (from source)', () => {
     expect(cors.headers.get('access-control-allow-origin')).toBeNull();
     await cors.arrayBuffer();
 
-    await rws.waitFor('stdout', '"status":304');
+    // The access log is written in batches (every 100 ms): wait for all eight lines.
+    for (let waited = 0; logLines(rws.stdout).length < 8 && waited < 10_000; waited += 50)
+      await new Promise((r) => setTimeout(r, 50));
     const lines = logLines(rws.stdout);
     expect(lines.map((l) => [l.method, l.path, l.status])).toEqual([
       ['GET', '/', 200],
