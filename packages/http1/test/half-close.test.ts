@@ -104,4 +104,20 @@ describe('half-close after a complete request (issue #9)', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]!.halfClose?.aborted).toBe(false);
   });
+
+  it('marks a pipelined request that starts after the FIN as half-closed too', async () => {
+    const seen: (boolean | null)[] = [];
+    const { port } = await start(async (req) => {
+      await pause(60);
+      seen.push(req.halfClose?.aborted ?? null);
+      return text(`r${seen.length}`);
+    });
+    const socket = await rawSocket(port);
+    socket.end('GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n');
+    const raw = await readUntil(socket, () => false, 3000);
+    // Both are still answered (finish is the server's rule); both saw the FIN.
+    expect(raw).toContain('r1');
+    expect(raw.endsWith('r2')).toBe(true);
+    expect(seen).toEqual([true, true]);
+  });
 });
