@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect as connectH2, type IncomingHttpHeaders } from 'node:http2';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { createConnection } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
@@ -902,6 +903,31 @@ describe('examples', () => {
     expect(metrics).toMatch(
       /rws_upstream_backend_requests_total\{upstream="api",backend="[^"]+"\} 4/,
     );
+  });
+
+  test("reverse-proxy cancels the backend request of a client that half-closes ('abort')", async () => {
+    const { url } = ex('reverse-proxy');
+    const { hostname, port } = new URL(url);
+    const socket = createConnection(Number(port), hostname);
+    socket.on('error', () => {});
+    try {
+      await once(socket, 'connect');
+      const counts = async (until: string): Promise<string> => {
+        let got = '';
+        for (let i = 0; i < 100 && got !== until; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          got = await (await fetch(`${url}/api/cancelled`)).text();
+        }
+        return got;
+      };
+      // The backend's /slow answers after 10 s; once it has the request, the client sends FIN.
+      socket.write('GET /api/slow HTTP/1.1\r\nHost: example\r\n\r\n');
+      expect(await counts('0 of 1')).toBe('0 of 1');
+      socket.end();
+      expect(await counts('1 of 1')).toBe('1 of 1');
+    } finally {
+      socket.destroy();
+    }
   });
 });
 

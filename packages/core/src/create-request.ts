@@ -53,6 +53,8 @@ export interface CreateRequestInit {
   sendInformational?: ((status: number, headers?: HeadersInit) => boolean) | undefined;
   /** The transport's upgrade/tunnel offer (see `Request.upgrade`); default none. */
   upgrade?: Upgrade | undefined;
+  /** The transport's half-close signal (see `Request.halfClose`); default none. */
+  halfClose?: AbortSignal | undefined;
 }
 
 /**
@@ -74,6 +76,7 @@ class CoreRequest implements Request {
   readonly drain: AbortSignal;
   readonly sendInformational: ((status: number, headers?: HeadersInit) => boolean) | undefined;
   readonly upgrade: Upgrade | undefined;
+  readonly halfClose: AbortSignal | undefined;
   params: Record<string, string>;
   #query: URLSearchParams | undefined = undefined;
 
@@ -99,6 +102,7 @@ class CoreRequest implements Request {
     this.drain = init.drain ?? NEVER_ABORTED;
     this.sendInformational = init.sendInformational;
     this.upgrade = init.upgrade;
+    this.halfClose = init.halfClose;
   }
 
   get query(): URLSearchParams {

@@ -101,6 +101,17 @@ export interface Request {
   /** Aborts when the client goes away or the request times out. */
   readonly signal: AbortSignal;
   /**
+   * Aborts when the client half-closes its connection (HTTP/1.1: a FIN) before the response
+   * is complete. Not an abort of the request: RFC 9112 §9.6 lets a client that sends no more
+   * requests half-close and still read the answer, so `signal` stays quiet and the response is
+   * written. A handler that wants nginx's behaviour (a FIN means the client is gone) stops
+   * on it, as `reverseProxy({ clientHalfClose: 'abort' })` does. Present when the transport
+   * can tell (HTTP/1.1); absent for in-process requests and on h2/h3, where ending a request
+   * stream is how every request ends and a client that leaves resets the stream instead
+   * (RST_STREAM / RESET_STREAM), which aborts `signal`.
+   */
+  readonly halfClose?: AbortSignal | undefined;
+  /**
    * Aborts when the server starts a graceful shutdown (on h2/h3 also when the connection
    * receives GOAWAY). Long-lived responses (SSE, WebSocket, tunnels) end themselves on it so
    * the shutdown does not wait out its grace period. Never aborts for in-process requests.

@@ -38,6 +38,7 @@ describe('createRequest authority, scheme and drain', () => {
     expect(plain.drain.aborted).toBe(false);
     expect(plain.sendInformational).toBeUndefined();
     expect(plain.upgrade).toBeUndefined();
+    expect(plain.halfClose).toBeUndefined();
     const tls = createRequest({
       method: 'GET',
       target: '/',

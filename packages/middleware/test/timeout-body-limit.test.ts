@@ -68,6 +68,7 @@ describe('timeout', () => {
       accept: () => Promise.reject(new Error('x')),
     };
     const sendInformational = () => true;
+    const halfClose = new AbortController().signal;
     let seen = null as Request | null;
     const h = compose([timeout({ ms: 1000 })], (req) => {
       seen = req;
@@ -79,12 +80,14 @@ describe('timeout', () => {
         target: '/',
         upgrade,
         sendInformational,
+        halfClose,
         authority: 'a.example:81',
         scheme: 'https',
       }),
     );
     expect(seen!.upgrade).toBe(upgrade);
     expect(seen!.sendInformational).toBe(sendInformational);
+    expect(seen!.halfClose).toBe(halfClose);
     expect(seen!.authority).toBe('a.example:81');
     expect(seen!.scheme).toBe('https');
   });

@@ -78,6 +78,15 @@ export interface ReverseProxyOptions {
   viaName?: string | undefined;
   timeouts?: ProxyTimeouts | undefined;
   retry?: RetryOptions | undefined;
+  /**
+   * What a client's half-close (`req.halfClose`: a FIN before the response is complete) does.
+   * `finish` (default): the exchange goes on and the response is written, as RFC 9112 §9.6
+   * allows a client to half-close and still read; a client that is really gone is noticed
+   * when the connection closes or resets (`req.signal`) or by the timeouts. `abort`: the
+   * backend request is cancelled at once (its connection closed) and counted as a client
+   * abort, as nginx does with `proxy_ignore_client_abort off`.
+   */
+  clientHalfClose?: 'abort' | 'finish' | undefined;
 }
 
 /** The reverse proxy middleware; `close()` closes an upstream it created from a URL. */
@@ -132,9 +141,16 @@ function fail(req: Request, code: ProxyErrorCode, status?: number): Response {
   return isGrpcRequest(req) ? grpcFailure(code, MESSAGES[code]) : errorResponse(code, status);
 }
 
-/** Maps an http1 client error (and who aborted) to the proxy's cause code. */
-function classify(err: unknown, req: Request, totalSignal: AbortSignal | null): ProxyErrorCode {
-  if (req.signal.aborted) return ERROR_CODES.CLIENT_ABORTED;
+/**
+ * Maps an http1 client error (and who aborted) to the proxy's cause code; `client` aborts when
+ * the client went away (`req.signal`, plus `req.halfClose` with `clientHalfClose: 'abort'`).
+ */
+function classify(
+  err: unknown,
+  client: AbortSignal,
+  totalSignal: AbortSignal | null,
+): ProxyErrorCode {
+  if (client.aborted) return ERROR_CODES.CLIENT_ABORTED;
   if (totalSignal?.aborted) return ERROR_CODES.TOTAL_TIMEOUT;
   const code = isRwsError(err) ? err.code : '';
   // The HTTP/2 exchange reports its causes in the proxy's own codes.
@@ -234,6 +250,11 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
   const retryDeadlineMs = positiveMs('retry.deadlineMs', r.deadlineMs, 10_000);
   const retryStatuses = new Set(r.onStatus ?? [502, 503, 504]);
   const budget = new RetryBudget(r.budgetPercent ?? 20);
+  const halfClose = options.clientHalfClose ?? 'finish';
+  if (halfClose !== 'abort' && halfClose !== 'finish') {
+    throw invalidOption('clientHalfClose', halfClose, "'abort' or 'finish'");
+  }
+  const isAbortOnHalfClose = halfClose === 'abort';
   // Acquired last, once every other option is valid, so a throw cannot leak a reference.
   const isUrl = typeof options.upstream === 'string';
   if (!isUrl && typeof (options.upstream as BackendPicker | undefined)?.pick !== 'function') {
@@ -290,7 +311,10 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     const path = rewritePath(req);
     const deadlineMs = exchangeDeadlineMs(totalMs, req);
     const total = deadlineMs === null ? null : AbortSignal.timeout(deadlineMs);
-    const signal = total === null ? req.signal : AbortSignal.any([req.signal, total]);
+    // Read only when asked for: on @rws/http1 the first read allocates the signal.
+    const finSignal = isAbortOnHalfClose ? req.halfClose : undefined;
+    const client = finSignal === undefined ? req.signal : AbortSignal.any([req.signal, finSignal]);
+    const signal = total === null ? client : AbortSignal.any([client, total]);
     // The backends tried so far; made at the first retry (most requests never retry).
     let tried: Set<string> | undefined;
     let firstTried: string | null = null;
@@ -330,7 +354,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
             via: viaName,
             info,
             startedAt,
-            classify: (err) => classify(err, req, total),
+            classify: (err) => classify(err, client, total),
             message: (code) => MESSAGES[code],
           });
         }
@@ -349,7 +373,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
           },
         });
       } catch (err) {
-        const code = classify(err, req, total);
+        const code = classify(err, client, total);
         info.error = code;
         info.errorDetail = err instanceof Error ? err.message : String(err);
         // A client that went away or sent a bad body says nothing about the backend.
@@ -402,7 +426,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       }
       info.error = null;
       info.errorDetail = null;
-      return relay(req, res, backend, isServerError, info, total);
+      return relay(req, res, backend, isServerError, info, client, total);
     }
   }
 
@@ -452,6 +476,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     backend: Backend,
     isServerError: boolean,
     info: ProxyInfo,
+    client: AbortSignal,
     total: AbortSignal | null,
   ): Response {
     const headers = forwardResponseHeaders(res.headers, res.protocol, viaName);
@@ -490,7 +515,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
         }
         outcome = isServerError ? 'failure' : 'success';
       } catch (err) {
-        const code = classify(err, req, total);
+        const code = classify(err, client, total);
         info.error = code;
         info.errorDetail = err instanceof Error ? err.message : String(err);
         outcome = code === ERROR_CODES.CLIENT_ABORTED ? 'neutral' : 'failure';

@@ -75,6 +75,7 @@ describe('parseGatewayConfig: the rust-web-server README example', () => {
             preserveHost: false,
             forwarded: 'x-forwarded',
             trustedProxies: [],
+            clientHalfClose: 'finish',
           },
           middleware: {
             rateLimit: {
@@ -384,6 +385,16 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
         'g.toml:5: route[0].action.forwarded: must be "x-forwarded", "forwarded" or "none", got "rfc7239"',
         'g.toml:6: route[0].action.trusted_proxies[0]: "10.0.0.0/99": prefix length must be 0-32',
       ],
+    ],
+    [
+      'client_half_close value (issue #10)',
+      '[[route]]\n[route.action]\ntype = "proxy"\nupstream = "127.0.0.1:1"\nclient_half_close = "close"\n',
+      ['g.toml:5: route[0].action.client_half_close: must be "abort" or "finish", got "close"'],
+    ],
+    [
+      'client_half_close type (issue #10)',
+      '[[route]]\n[route.action]\ntype = "proxy"\nupstream = "127.0.0.1:1"\nclient_half_close = true\n',
+      ['g.toml:5: route[0].action.client_half_close: must be a string, got a boolean'],
     ],
     [
       'tls for http-only backends',

@@ -11,12 +11,14 @@ import {
   type Protocol,
   type Request,
   type ResponseSentListener,
+  RwsError,
   requestAuthority,
   type Scheme,
   splitTarget,
   type Upgrade,
   validateInformational,
 } from '@rws/core';
+import { ERROR_CODES } from '../errors.js';
 
 /** What a request needs from its connection: 1xx writing and the server's drain signal. */
 export interface InterimWriter {
@@ -46,6 +48,9 @@ export class H1Request implements Request {
   #controller: AbortController | null = null;
   #abortReason: unknown = undefined;
   #isAborted = false;
+  /** `halfClose`'s controller, made only when someone looks at it (most handlers never do). */
+  #halfCloseController: AbortController | null = null;
+  #isHalfClosed = false;
   #interim: InterimWriter | null;
   #sentListener: ResponseSentListener | null = null;
   /** -1 until the connection settles the response; then the body bytes it wrote. */
@@ -117,6 +122,24 @@ export class H1Request implements Request {
     return this.#controller.signal;
   }
 
+  get halfClose(): AbortSignal {
+    if (this.#halfCloseController === null) {
+      this.#halfCloseController = new AbortController();
+      if (this.#isHalfClosed) this.#halfCloseController.abort(halfCloseReason());
+    }
+    return this.#halfCloseController.signal;
+  }
+
+  /**
+   * The client's FIN arrived before the response was complete: aborts `halfClose` (if someone
+   * looked at it), never `signal` (RFC 9112 §9.6 half-close, issue #9).
+   */
+  markHalfClosed(): void {
+    if (this.#isHalfClosed) return;
+    this.#isHalfClosed = true;
+    this.#halfCloseController?.abort(halfCloseReason());
+  }
+
   get trailers(): Headers | null {
     return this.body.trailers();
   }
@@ -174,4 +197,11 @@ export class H1Request implements Request {
     this.#abortReason = reason;
     this.#controller?.abort(reason);
   }
+}
+
+function halfCloseReason(): RwsError {
+  return new RwsError(
+    ERROR_CODES.CLIENT_ABORTED,
+    'client half-closed the connection before the response was complete',
+  );
 }

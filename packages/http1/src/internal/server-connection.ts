@@ -397,6 +397,8 @@ export class ServerConnection implements BodyOwner, InterimWriter {
       this.socket.destroySoon();
       return;
     }
+    // Tell whoever listens on `req.halfClose`; the request itself goes on (see below).
+    if (!this.isResponseDone) this.req?.markHalfClosed();
     if (state === ST_BODY && !this.isBodyDone) {
       const err = new RwsError(ERROR_CODES.BODY_INCOMPLETE, 'client closed before the body ended', {
         status: 400,

@@ -114,6 +114,8 @@ export function startRequest(
     c,
   );
   c.req = req;
+  // A pipelined request parsed after the client's FIN: its response is not complete either.
+  if (c.isPeerEnded) req.markHalfClosed();
   c.body = source;
   c.bodyMode = mode;
   c.bodyRemaining = length;

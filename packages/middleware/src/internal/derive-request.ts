@@ -28,5 +28,6 @@ export function deriveRequest(req: Request, changes: RequestChanges): Request {
     scheme: req.scheme,
     sendInformational: req.sendInformational,
     upgrade: req.upgrade,
+    halfClose: req.halfClose,
   });
 }

@@ -160,6 +160,11 @@ export interface GatewayProxyAction {
   readonly forwarded: 'x-forwarded' | 'forwarded' | 'none';
   /** Peers whose incoming forwarding headers are kept and extended (else replaced). */
   readonly trustedProxies: readonly string[];
+  /**
+   * `client_half_close`: `finish` (default) answers a client that half-closed (FIN) after its
+   * request; `abort` cancels the backend request on that FIN, as nginx does.
+   */
+  readonly clientHalfClose: 'abort' | 'finish';
 }
 
 /** `type = "grpc"`: gRPC calls over HTTP/2 to `grpc://`/`grpcs://` (or h2) backends. */

@@ -106,6 +106,12 @@ const proxyKeys: Json = {
     description: 'X-Forwarded-For/-Proto/-Host, RFC 7239 Forwarded, or none.',
   },
   trusted_proxies: strings('Peers whose incoming forwarding headers are kept and extended.'),
+  client_half_close: {
+    enum: ['finish', 'abort'],
+    default: 'finish',
+    description:
+      'A client FIN before the response is complete: finish (answer it, RFC 9112 §9.6) or abort (cancel the backend request, as nginx does).',
+  },
 };
 const mcpKeys: Json = {
   ...proxyKeys,

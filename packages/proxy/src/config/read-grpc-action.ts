@@ -105,6 +105,8 @@ export function grpcProxyAction(action: GatewayGrpcAction): GatewayProxyAction {
     preserveHost: false,
     forwarded: 'x-forwarded',
     trustedProxies: [],
+    // gRPC clients speak HTTP/2, where the end of a request stream is no half-close.
+    clientHalfClose: 'finish',
   };
 }
 

@@ -19,6 +19,7 @@ export const PROXY_KEYS: readonly string[] = [
   'preserve_host',
   'forwarded',
   'trusted_proxies',
+  'client_half_close',
 ];
 
 export function readProxyAction({ r, merged, at, upstreams }: ActionInput): GatewayAction {
@@ -62,7 +63,24 @@ export function readProxyAction({ r, merged, at, upstreams }: ActionInput): Gate
     preserveHost: r.bool(merged, 'preserve_host', at('preserve_host')) ?? false,
     forwarded: readForwarded(r, merged, at('forwarded')),
     trustedProxies: readCidrList(r, merged, 'trusted_proxies', at('trusted_proxies')),
+    clientHalfClose: readClientHalfClose(r, merged, at('client_half_close')),
   };
+}
+
+function readClientHalfClose(
+  r: Reader,
+  t: Table,
+  path: KeyPath,
+): GatewayProxyAction['clientHalfClose'] {
+  const v = r.string(t, 'client_half_close', path) ?? 'finish';
+  if (v !== 'abort' && v !== 'finish') {
+    r.invalid(
+      [...path, 'client_half_close'],
+      `must be "abort" or "finish", got ${JSON.stringify(v)}`,
+    );
+    return 'finish';
+  }
+  return v;
 }
 
 function readForwarded(r: Reader, t: Table, path: KeyPath): GatewayProxyAction['forwarded'] {

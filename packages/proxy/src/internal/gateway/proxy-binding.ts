@@ -100,6 +100,7 @@ export function createProxyRoute(
     preserveHost: action.preserveHost,
     forwarded: action.forwarded,
     trustedProxies: action.trustedProxies,
+    clientHalfClose: action.clientHalfClose,
     timeouts: {
       connectMs: action.connectTimeoutMs,
       responseHeadersMs: action.readTimeoutMs,
