@@ -64,7 +64,9 @@ describe('lifecycle', () => {
   it('negotiates: a supported revision is echoed, an unknown one gets our latest', async () => {
     for (const [asked, got] of [
       ['2025-03-26', '2025-03-26'],
-      ['1999-01-01', '2025-06-18'],
+      ['2025-06-18', '2025-06-18'],
+      ['2025-11-25', '2025-11-25'],
+      ['1999-01-01', '2025-11-25'],
     ]) {
       const res = await post({
         jsonrpc: '2.0',
