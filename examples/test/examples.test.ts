@@ -48,6 +48,8 @@ const NAMES = [
   'mcp-server',
   'mcp-interactive',
   'mcp-gateway',
+  'mcp-stateless',
+  'mcp-resumable',
   'storage-files',
   'jobs-queue',
   'jobs-groups',
@@ -502,6 +504,77 @@ describe('examples', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'ping' }),
     });
     expect(noSession.status).toBe(400);
+  });
+
+  test('mcp-stateless: a POST without a session is answered; GET is 405', async () => {
+    const { url } = ex('mcp-stateless');
+    const call = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-11-25',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'whoami', arguments: {} },
+      }),
+    });
+    expect(call.status).toBe(200);
+    expect(call.headers.get('mcp-session-id')).toBeNull();
+    expect(await call.json()).toMatchObject({
+      result: { structuredContent: { pid: expect.any(Number), protocolVersion: '2025-11-25' } },
+    });
+    const get = await fetch(`${url}/mcp`, { headers: { accept: 'text/event-stream' } });
+    expect(get.status).toBe(405);
+  });
+
+  test('mcp-resumable: a GET with Last-Event-ID replays a finished stream from the store', async () => {
+    const { url } = ex('mcp-resumable');
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    };
+    const init = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: {},
+          clientInfo: { name: 'examples-test', version: '1' },
+        },
+      }),
+    });
+    const session = {
+      ...headers,
+      'mcp-session-id': init.headers.get('mcp-session-id') ?? '',
+      'mcp-protocol-version': '2025-11-25',
+    };
+    const call = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: session,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'slow', arguments: {}, _meta: { progressToken: 'p' } },
+      }),
+    });
+    expect(await call.text()).toContain('"result":{"content":[{"type":"text","text":"done"}]}');
+    const replay = await fetch(`${url}/mcp`, {
+      headers: { ...session, accept: 'text/event-stream', 'last-event-id': '1_5' },
+    });
+    const text = await replay.text();
+    expect(text.match(/notifications\/progress/g)).toHaveLength(5);
+    expect(text).toContain('"text":"done"');
+    const stats = await fetch(`${url}/stats`);
+    expect(await stats.json()).toEqual({ appended: 11, replayed: 6 });
   });
 
   test('mcp-interactive: 401 pointing at the metadata, which is served; a token gets in', async () => {
