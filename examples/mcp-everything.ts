@@ -6,8 +6,8 @@
  *
  * Run from the repository root:
  *   npx pnpm@10.34.8 exec tsx --conditions=@rws/source examples/mcp-everything.ts
- * then, in packages/mcp:
- *   npx pnpm@10.34.8 exec conformance server --url http://localhost:3000/mcp
+ * then, from the repository root:
+ *   npx pnpm@10.34.8 --filter @rws/mcp conformance
  *
  * PORT sets the port (default 3000; 0 picks a free one). The real URL is printed on start.
  */

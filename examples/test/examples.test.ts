@@ -50,6 +50,7 @@ const NAMES = [
   'mcp-gateway',
   'mcp-stateless',
   'mcp-resumable',
+  'mcp-everything',
   'storage-files',
   'jobs-queue',
   'jobs-groups',
@@ -451,24 +452,8 @@ describe('examples', () => {
 
   test('mcp-server: initialize, tools/call with structured output, resource template', async () => {
     const { url } = ex('mcp-server');
-    const headers = {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-    };
-    const init = await fetch(`${url}/mcp`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-06-18',
-          capabilities: {},
-          clientInfo: { name: 'examples-test', version: '1' },
-        },
-      }),
-    });
+    const headers = MCP_HEADERS;
+    const init = await mcpInitialize(url, '2025-06-18');
     expect(init.status).toBe(200);
     expect(await init.json()).toMatchObject({
       result: { protocolVersion: '2025-06-18', serverInfo: { name: 'rws-example' } },
@@ -533,29 +518,7 @@ describe('examples', () => {
 
   test('mcp-resumable: a GET with Last-Event-ID replays a finished stream from the store', async () => {
     const { url } = ex('mcp-resumable');
-    const headers = {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-    };
-    const init = await fetch(`${url}/mcp`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-11-25',
-          capabilities: {},
-          clientInfo: { name: 'examples-test', version: '1' },
-        },
-      }),
-    });
-    const session = {
-      ...headers,
-      'mcp-session-id': init.headers.get('mcp-session-id') ?? '',
-      'mcp-protocol-version': '2025-11-25',
-    };
+    const session = await mcpSession(url);
     const call = await fetch(`${url}/mcp`, {
       method: 'POST',
       headers: session,
@@ -575,6 +538,17 @@ describe('examples', () => {
     expect(text).toContain('"text":"done"');
     const stats = await fetch(`${url}/stats`);
     expect(await stats.json()).toEqual({ appended: 11, replayed: 6 });
+  });
+
+  test('mcp-everything: the conformance tools are listed', async () => {
+    const { url } = ex('mcp-everything');
+    const list = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: await mcpSession(url),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
+    const body = (await list.json()) as { result: { tools: { name: string }[] } };
+    expect(body.result.tools.map((t) => t.name)).toContain('test_simple_text');
   });
 
   test('mcp-interactive: 401 pointing at the metadata, which is served; a token gets in', async () => {
@@ -872,6 +846,39 @@ describe('examples', () => {
 });
 
 // The docs point at these examples and at each other; keep both honest without a build step.
+const MCP_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+};
+
+function mcpInitialize(url: string, protocolVersion: string): Promise<Response> {
+  return fetch(`${url}/mcp`, {
+    method: 'POST',
+    headers: MCP_HEADERS,
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion,
+        capabilities: {},
+        clientInfo: { name: 'examples-test', version: '1' },
+      },
+    }),
+  });
+}
+
+/** Initializes an MCP session (2025-11-25) on `${url}/mcp`; the headers of later POSTs. */
+async function mcpSession(url: string): Promise<Record<string, string>> {
+  const init = await mcpInitialize(url, '2025-11-25');
+  expect(init.status).toBe(200);
+  return {
+    ...MCP_HEADERS,
+    'mcp-session-id': init.headers.get('mcp-session-id') ?? '',
+    'mcp-protocol-version': '2025-11-25',
+  };
+}
+
 describe('docs', () => {
   const docs = readdirSync(`${ROOT}docs`)
     .filter((f) => f.endsWith('.md'))
