@@ -237,6 +237,16 @@ mcp
     },
   })
   .tool({
+    name: 'test_reconnection',
+    description: 'Closes its SSE stream mid-call; the result comes after the client reconnects',
+    inputSchema: noArgs,
+    handler: async (_args, ctx) => {
+      ctx.closeSseStream(100); // SEP-1699: the client comes back with Last-Event-ID
+      await sleep(200);
+      return 'Reconnection test completed';
+    },
+  })
+  .tool({
     name: 'json_schema_2020_12_tool',
     description: 'Tool with JSON Schema 2020-12 features',
     inputSchema: {

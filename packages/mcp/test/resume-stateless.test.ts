@@ -94,6 +94,81 @@ describe('resumability (issue #19)', () => {
     await client.close();
   });
 
+  it('ctx.closeSseStream ends the POST stream mid-call; the SDK client comes back for the result', async () => {
+    const served = await start();
+    let closed: boolean | undefined;
+    served.mcp.tool({
+      name: 'poll',
+      handler: async (_args, ctx) => {
+        closed = ctx.closeSseStream(50);
+        await new Promise((r) => setTimeout(r, 200));
+        return 'after the reconnect';
+      },
+    });
+    const lastEventIds: string[] = [];
+    const recording: typeof fetch = (input, init) => {
+      const id = new Headers(init?.headers).get('last-event-id');
+      if (id !== null) lastEventIds.push(id);
+      return fetch(input, init);
+    };
+    const client = new Client({ name: 'poll-test', version: '1' });
+    const transport = new StreamableHTTPClientTransport(new URL(served.url), {
+      fetch: recording,
+      reconnectionOptions: sdkReconnect,
+    });
+    await client.connect(transport);
+    const result = await client.callTool({ name: 'poll', arguments: {} }, undefined, {
+      timeout: 30_000,
+    });
+    expect(result).toEqual({ content: [{ type: 'text', text: 'after the reconnect' }] });
+    expect(closed).toBe(true);
+    // The client saw only the priming event (`<stream>_0`) before the server closed.
+    expect(lastEventIds).toEqual([expect.stringMatching(/^\d+_0$/)]);
+    await client.close();
+  });
+
+  it('ctx.closeSseStream is refused below 2025-11-25 and in stateless mode', async () => {
+    const results: boolean[] = [];
+    for (const options of [{}, { sessions: false }]) {
+      const served = await start(options);
+      served.mcp.tool({ name: 'poll', handler: (_a, ctx) => String(ctx.closeSseStream()) });
+      const res = await fetch(served.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: ACCEPT,
+          'mcp-protocol-version': '2025-11-25',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 0,
+          method: 'initialize',
+          params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x' } },
+        }),
+      });
+      const id = res.headers.get('mcp-session-id');
+      const call = await fetch(served.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: ACCEPT,
+          'mcp-protocol-version': id === null ? '2025-11-25' : '2025-06-18',
+          ...(id === null ? {} : { 'mcp-session-id': id }),
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'poll', arguments: {} },
+        }),
+      });
+      expect(call.headers.get('content-type')).toMatch(/^application\/json/);
+      const body = (await call.json()) as { result: { content: { text: string }[] } };
+      results.push(body.result.content[0]?.text === 'true');
+    }
+    expect(results).toEqual([false, false]);
+  });
+
   it('the memory store keeps a bounded number of events per session', async () => {
     const store = createMemoryEventStore({ maxEventsPerSession: 3 });
     for (let seq = 1; seq <= 5; seq++) store.append('a', { streamId: '1', seq, message: seq });

@@ -14,6 +14,7 @@ import {
   sse,
 } from '@rws/core';
 import { Channel } from '../channel.js';
+import { McpError } from '../errors.js';
 import {
   classifyMessage,
   errorResponse,
@@ -180,6 +181,33 @@ export function createTransport(o: TransportOptions): Handler {
     }
   }
 
+  /** A new SSE stream of the session, primed from 2025-11-25. */
+  function openStream(s: Session): Stream {
+    const stream = store.openStream(s);
+    if (primes(s.protocolVersion)) stream.channel.push({ id: `${stream.id}_0`, data: '' });
+    return stream;
+  }
+
+  const resumable = (s: Session): boolean =>
+    primes(s.protocolVersion) && !s.ephemeral && store.events !== null;
+
+  /**
+   * Ends a POST's SSE response early (SEP-1699 polling), telling the client when to come
+   * back; the stream stays live, so a GET with `Last-Event-ID` replays and continues it.
+   */
+  function closeStream(s: Session, stream: Stream, retryMs: number): boolean {
+    if (!resumable(s) || !stream.live || stream === s.standalone) return false;
+    if (!Number.isSafeInteger(retryMs) || retryMs < 0) {
+      throw new McpError(
+        'RWS_MCP_INVALID_OPTIONS',
+        `retryMs must be an integer >= 0, got ${retryMs}`,
+      );
+    }
+    stream.channel.push({ retry: retryMs });
+    stream.channel.close();
+    return true;
+  }
+
   /** Answers requests on a new SSE stream of the session; the stream ends with the last one. */
   function answerOnStream(
     s: Session,
@@ -187,7 +215,6 @@ export function createTransport(o: TransportOptions): Handler {
     work: Promise<(JsonRpcResponse | null)[]>,
     early: readonly JsonRpcResponse[],
   ): Response {
-    if (primes(s.protocolVersion)) stream.channel.push({ id: `${stream.id}_0`, data: '' });
     for (const r of early) store.emit(s, stream, r);
     void work
       .then((results) => {
@@ -267,11 +294,12 @@ export function createTransport(o: TransportOptions): Handler {
       return typeof meta === 'object' && meta !== null && 'progressToken' in meta;
     });
     if (o.mode === 'sse' || (o.mode === 'auto' && wantsProgress)) {
-      const stream = store.openStream(s);
+      const stream = openStream(s);
       const send: Send = (data) => {
         store.emit(s, stream, data);
         return true;
       };
+      send.closeStream = (retryMs) => closeStream(s, stream, retryMs);
       const work = Promise.all(requests.map((r) => dispatcher.dispatch(s, r, req, auth, send)));
       return answerOnStream(s, stream, work, invalid);
     }
@@ -282,15 +310,21 @@ export function createTransport(o: TransportOptions): Handler {
     const upgraded = new Promise<null>((resolve) => {
       upgrade = () => resolve(null);
     });
-    const send: Send = (data, isRequest) => {
-      if (stream === null && isRequest === true && o.mode === 'auto') {
-        stream = store.openStream(s);
+    const toSse = (): Stream => {
+      if (stream === null) {
+        stream = openStream(s);
         upgrade();
       }
+      return stream;
+    };
+    const send: Send = (data, isRequest) => {
+      if (stream === null && isRequest === true && o.mode === 'auto') toSse();
       if (stream === null) return store.sendStandalone(s, data);
       store.emit(s, stream, data);
       return true;
     };
+    send.closeStream = (retryMs) =>
+      o.mode === 'auto' && resumable(s) && closeStream(s, toSse(), retryMs);
     const work = Promise.all(requests.map((r) => dispatcher.dispatch(s, r, req, auth, send)));
     const results = await Promise.race([work, upgraded]);
     if (results === null && stream !== null) return answerOnStream(s, stream, work, invalid);
@@ -323,10 +357,9 @@ export function createTransport(o: TransportOptions): Handler {
     // The previous GET stream's client went away: its events stay in the history for
     // Last-Event-ID, but it is no longer the place for new ones.
     if (s.standalone) store.finishStream(s, s.standalone);
-    const stream = store.openStream(s);
+    const stream = openStream(s);
     s.standalone = stream;
     req.drain.addEventListener('abort', () => store.finishStream(s, stream), { once: true });
-    if (primes(s.protocolVersion)) stream.channel.push({ id: `${stream.id}_0`, data: '' });
     return sse(stream.channel, { headers: idHeader(s) });
   }
 
