@@ -51,6 +51,9 @@ const NAMES = [
   'mcp-server',
   'mcp-interactive',
   'mcp-gateway',
+  'mcp-stateless',
+  'mcp-resumable',
+  'mcp-everything',
   'storage-files',
   'jobs-queue',
   'jobs-groups',
@@ -511,24 +514,8 @@ describe('examples', () => {
 
   test('mcp-server: initialize, tools/call with structured output, resource template', async () => {
     const { url } = ex('mcp-server');
-    const headers = {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-    };
-    const init = await fetch(`${url}/mcp`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-06-18',
-          capabilities: {},
-          clientInfo: { name: 'examples-test', version: '1' },
-        },
-      }),
-    });
+    const headers = MCP_HEADERS;
+    const init = await mcpInitialize(url, '2025-06-18');
     expect(init.status).toBe(200);
     expect(await init.json()).toMatchObject({
       result: { protocolVersion: '2025-06-18', serverInfo: { name: 'rws-example' } },
@@ -564,6 +551,66 @@ describe('examples', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'ping' }),
     });
     expect(noSession.status).toBe(400);
+  });
+
+  test('mcp-stateless: a POST without a session is answered; GET is 405', async () => {
+    const { url } = ex('mcp-stateless');
+    const call = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-11-25',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'whoami', arguments: {} },
+      }),
+    });
+    expect(call.status).toBe(200);
+    expect(call.headers.get('mcp-session-id')).toBeNull();
+    expect(await call.json()).toMatchObject({
+      result: { structuredContent: { pid: expect.any(Number), protocolVersion: '2025-11-25' } },
+    });
+    const get = await fetch(`${url}/mcp`, { headers: { accept: 'text/event-stream' } });
+    expect(get.status).toBe(405);
+  });
+
+  test('mcp-resumable: a GET with Last-Event-ID replays a finished stream from the store', async () => {
+    const { url } = ex('mcp-resumable');
+    const session = await mcpSession(url);
+    const call = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: session,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'slow', arguments: {}, _meta: { progressToken: 'p' } },
+      }),
+    });
+    expect(await call.text()).toContain('"result":{"content":[{"type":"text","text":"done"}]}');
+    const replay = await fetch(`${url}/mcp`, {
+      headers: { ...session, accept: 'text/event-stream', 'last-event-id': '1_5' },
+    });
+    const text = await replay.text();
+    expect(text.match(/notifications\/progress/g)).toHaveLength(5);
+    expect(text).toContain('"text":"done"');
+    const stats = await fetch(`${url}/stats`);
+    expect(await stats.json()).toEqual({ appended: 11, replayed: 6 });
+  });
+
+  test('mcp-everything: the conformance tools are listed', async () => {
+    const { url } = ex('mcp-everything');
+    const list = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: await mcpSession(url),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
+    const body = (await list.json()) as { result: { tools: { name: string }[] } };
+    expect(body.result.tools.map((t) => t.name)).toContain('test_simple_text');
   });
 
   test('mcp-interactive: 401 pointing at the metadata, which is served; a token gets in', async () => {
@@ -932,6 +979,39 @@ describe('examples', () => {
 });
 
 // The docs point at these examples and at each other; keep both honest without a build step.
+const MCP_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+};
+
+function mcpInitialize(url: string, protocolVersion: string): Promise<Response> {
+  return fetch(`${url}/mcp`, {
+    method: 'POST',
+    headers: MCP_HEADERS,
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion,
+        capabilities: {},
+        clientInfo: { name: 'examples-test', version: '1' },
+      },
+    }),
+  });
+}
+
+/** Initializes an MCP session (2025-11-25) on `${url}/mcp`; the headers of later POSTs. */
+async function mcpSession(url: string): Promise<Record<string, string>> {
+  const init = await mcpInitialize(url, '2025-11-25');
+  expect(init.status).toBe(200);
+  return {
+    ...MCP_HEADERS,
+    'mcp-session-id': init.headers.get('mcp-session-id') ?? '',
+    'mcp-protocol-version': '2025-11-25',
+  };
+}
+
 describe('docs', () => {
   const docs = readdirSync(`${ROOT}docs`)
     .filter((f) => f.endsWith('.md'))

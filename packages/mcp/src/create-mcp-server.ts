@@ -1,5 +1,6 @@
 import type { Handler } from '@rws/core';
 import { McpError } from './errors.js';
+import { createMemoryEventStore, type McpEventStore } from './event-store.js';
 import { createProtectedResource, type McpAuthOptions } from './internal/auth.js';
 import { Dispatcher, shouldLog } from './internal/dispatcher.js';
 import { createOriginGuard } from './internal/http-checks.js';
@@ -16,8 +17,12 @@ import type {
 
 export type { McpAuthOptions } from './internal/auth.js';
 
-/** The protocol revisions served, newest first. 2025-06-18 is the one we negotiate by default. */
+/**
+ * The protocol revisions served, newest first. A client asking for one we do not speak gets
+ * the first.
+ */
 export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = [
+  '2025-11-25',
   '2025-06-18',
   '2025-03-26',
   '2024-11-05',
@@ -54,8 +59,18 @@ export interface McpServerOptions {
   allowedOrigins?: readonly string[];
   /** Host names (no port) allowed besides the default; `'*'` turns the Host check off. */
   allowedHosts?: readonly string[];
-  /** Events kept per session for `Last-Event-ID` resumption. Default 1000. */
+  /**
+   * Events kept per session by the default in-memory event store, for `Last-Event-ID`
+   * resumption. Default 1000; 0 turns resumption off. Ignored with `eventStore`.
+   */
   eventHistory?: number;
+  /** Where SSE events are kept for resumption (see `McpEventStore`). Default: in memory. */
+  eventStore?: McpEventStore;
+  /**
+   * False: stateless mode. No `Mcp-Session-Id` is issued, each POST stands alone (it may come
+   * to any instance behind a load balancer), GET and DELETE get 405. Default true.
+   */
+  sessions?: boolean;
   /** Open sessions at most; past it `initialize` gets 503. Default 10000. */
   maxSessions?: number;
   /**
@@ -108,7 +123,7 @@ function positive(key: string, v: number): number {
   return v;
 }
 
-/** Creates an MCP server speaking the Streamable HTTP transport (2025-06-18, 2025-03-26). */
+/** Creates an MCP server speaking the Streamable HTTP transport (2024-11-05 to 2025-11-25). */
 export function createMcpServer(options: McpServerOptions): McpServer {
   if (!options || typeof options.name !== 'string' || options.name === '') {
     throw new McpError('RWS_MCP_INVALID_OPTIONS', 'createMcpServer needs a non-empty name');
@@ -126,7 +141,10 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   }
   const auth = options.auth === undefined ? null : createProtectedResource(options.auth);
   const registry = new Registry();
-  const store = new SessionStore(idleMs, historySize);
+  const events =
+    options.eventStore ??
+    (historySize > 0 ? createMemoryEventStore({ maxEventsPerSession: historySize }) : null);
+  const store = new SessionStore(idleMs, events);
   const dispatcher = new Dispatcher(registry, store, pageSize);
   const handler = createTransport({
     name: options.name,
@@ -145,6 +163,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       new Set((options.allowedHosts ?? []).map((h) => h.toLowerCase())),
     ),
     auth,
+    sessions: options.sessions ?? true,
   });
 
   const listChanged = (kind: 'tools' | 'resources' | 'prompts'): void =>

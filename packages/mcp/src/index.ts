@@ -4,6 +4,8 @@ export type { McpAuthOptions, McpServer, McpServerOptions } from './create-mcp-s
 export { createMcpServer, SUPPORTED_PROTOCOL_VERSIONS } from './create-mcp-server.js';
 export type { McpErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS, McpError } from './errors.js';
+export type { McpEventStore, MemoryEventStoreOptions, StoredEvent } from './event-store.js';
+export { createMemoryEventStore } from './event-store.js';
 export type {
   IncomingMessage,
   JsonRpcErrorObject,

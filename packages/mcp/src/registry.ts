@@ -230,20 +230,15 @@ export class Registry {
     if (isStandardSchema(schema)) {
       const result = await schema['~standard'].validate(raw);
       if (result.issues) {
-        throw new JsonRpcError(
-          JSON_RPC_ERRORS.INVALID_PARAMS,
+        return invalidArguments(
+          ctx,
           `Invalid arguments for tool ${name}: ${issuesText(result.issues)}`,
         );
       }
       args = result.value;
     } else if (schema !== undefined) {
       const problem = checkJsonSchema(schema, raw);
-      if (problem) {
-        throw new JsonRpcError(
-          JSON_RPC_ERRORS.INVALID_PARAMS,
-          `Invalid arguments for tool ${name}: ${problem}`,
-        );
-      }
+      if (problem) return invalidArguments(ctx, `Invalid arguments for tool ${name}: ${problem}`);
     }
     let result: ToolResult;
     try {
@@ -359,4 +354,15 @@ function normalise(
 ): ResourceContents[] {
   if (typeof out !== 'string') return out;
   return [mimeType === undefined ? { uri, text: out } : { uri, mimeType, text: out }];
+}
+
+/**
+ * Arguments that fail the input schema: a protocol error (-32602) up to 2025-06-18; from
+ * 2025-11-25 a tool execution error, so the model sees what was wrong and can retry.
+ */
+function invalidArguments(ctx: McpContext, message: string): ToolResult {
+  if (ctx.protocolVersion < '2025-11-25') {
+    throw new JsonRpcError(JSON_RPC_ERRORS.INVALID_PARAMS, message);
+  }
+  return { content: [{ type: 'text', text: message }], isError: true };
 }

@@ -156,6 +156,14 @@ export interface McpContext {
   createMessage(params: SamplingParams, options?: ClientRequestOptions): Promise<SamplingResult>;
   /** The client's roots (`roots/list`); as `elicit`. */
   listRoots(options?: ClientRequestOptions): Promise<{ roots: Root[] }>;
+  /**
+   * Ends this request's SSE response now while the request goes on (2025-11-25 "polling",
+   * SEP-1699): the client reconnects after `retryMs` (default 1000) with GET and
+   * `Last-Event-ID` and gets the rest, the result included, from the event store. A request
+   * answered with JSON turns into SSE first. False, and nothing happens, below 2025-11-25, in
+   * stateless mode or without an event store.
+   */
+  closeSseStream(retryMs?: number): boolean;
 }
 
 /** What a completer answers: candidate values, at most 100 are sent. */

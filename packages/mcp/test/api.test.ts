@@ -11,6 +11,7 @@ it('exports', async () => {
       "SUPPORTED_PROTOCOL_VERSIONS",
       "classifyMessage",
       "createMcpServer",
+      "createMemoryEventStore",
     ]
   `);
 });

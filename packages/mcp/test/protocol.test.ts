@@ -64,7 +64,9 @@ describe('lifecycle', () => {
   it('negotiates: a supported revision is echoed, an unknown one gets our latest', async () => {
     for (const [asked, got] of [
       ['2025-03-26', '2025-03-26'],
-      ['1999-01-01', '2025-06-18'],
+      ['2025-06-18', '2025-06-18'],
+      ['2025-11-25', '2025-11-25'],
+      ['1999-01-01', '2025-11-25'],
     ]) {
       const res = await post({
         jsonrpc: '2.0',
@@ -161,14 +163,15 @@ describe('lifecycle', () => {
     expect(await none.text()).toMatch(/Mcp-Session-Id header is required/);
   });
 
-  it('MCP-Protocol-Version: unsupported or not the negotiated one is 400; absent is accepted', async () => {
+  it('MCP-Protocol-Version: unsupported is 400; another supported one or none is accepted', async () => {
     const id = await initialize();
     const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
     const unsupported = await post(ping, session(id, '2030-01-01'));
     expect(unsupported.status).toBe(400);
     expect(await unsupported.text()).toMatch(/unsupported MCP-Protocol-Version 2030-01-01/);
+    // Served under the negotiated revision, as the official SDK server does.
     const other = await post(ping, session(id, '2025-03-26'));
-    expect(other.status).toBe(400);
+    expect(other.status).toBe(200);
     const absent = await post(ping, { 'mcp-session-id': id });
     expect(absent.status).toBe(200);
   });

@@ -23,7 +23,7 @@ describe('the official SDK client over Streamable HTTP', () => {
   it('initializes: negotiated revision, server info, capabilities, session id', async () => {
     const { client, transport } = await connect();
     expect(client.getServerVersion()).toEqual({ name: 'test-server', version: '1.2.3' });
-    expect(transport.protocolVersion).toBe('2025-06-18');
+    expect(transport.protocolVersion).toBe('2025-11-25');
     expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(client.getServerCapabilities()).toEqual({
       logging: {},
@@ -68,9 +68,13 @@ describe('the official SDK client over Streamable HTTP', () => {
       content: [{ type: 'text', text: 'the disk is full' }],
       isError: true,
     });
-    await expect(client.callTool({ name: 'add', arguments: { a: 'x', b: 1 } })).rejects.toThrow(
-      /-32602.*Invalid arguments for tool add: a:/,
-    );
+    // 2025-11-25: arguments failing the schema are a tool execution error the model can see.
+    expect(await client.callTool({ name: 'add', arguments: { a: 'x', b: 1 } })).toEqual({
+      content: [
+        { type: 'text', text: expect.stringMatching(/^Invalid arguments for tool add: a:/) },
+      ],
+      isError: true,
+    });
     await expect(client.callTool({ name: 'nope', arguments: {} })).rejects.toThrow(
       /-32602.*Unknown tool: nope/,
     );

@@ -34,7 +34,11 @@ const LOG_LEVELS: readonly LogLevel[] = [
  * marks a server-to-client request, which must reach the client on this request's own stream
  * (a JSON-answered POST turns into SSE).
  */
-export type Send = (data: unknown, isRequest?: boolean) => boolean;
+export interface Send {
+  (data: unknown, isRequest?: boolean): boolean;
+  /** Ends the request's SSE response (resumable); see `McpContext.closeSseStream`. */
+  closeStream?: ((retryMs: number) => boolean) | undefined;
+}
 
 const DEFAULT_CLIENT_TIMEOUT_MS = 5 * 60_000;
 
@@ -159,6 +163,7 @@ export class Dispatcher {
       createMessage: (params, options) =>
         ask('sampling/createMessage', 'sampling', params, options),
       listRoots: (options) => ask('roots/list', 'roots', {}, options),
+      closeSseStream: (retryMs = 1000) => send.closeStream?.(retryMs) ?? false,
     };
   }
 

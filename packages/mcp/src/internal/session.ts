@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SseEvent } from '@rws/core';
 import { Channel } from '../channel.js';
+import type { McpEventStore } from '../event-store.js';
 import type { JsonRpcErrorObject, RequestId } from '../json-rpc.js';
 import type { AuthInfo, ClientInfo, LogLevel } from '../types.js';
 
@@ -26,13 +27,14 @@ export interface Session {
   readonly clientCapabilities: Record<string, unknown>;
   /** Who opened the session (`AuthInfo.subject`), so another principal cannot use it. */
   readonly principal: string | null;
+  /** Lives for one POST only (stateless mode): nothing is stored, no resumption. */
+  readonly ephemeral: boolean;
   initialized: boolean;
   lastSeen: number;
   logLevel: LogLevel | null;
   readonly inflight: Map<RequestId, AbortController>;
   readonly streams: Map<string, Stream>;
   standalone: Stream | null;
-  readonly history: { stream: string; seq: number; event: SseEvent }[];
   nextStream: number;
   /** Resource URIs the client subscribed to (`resources/subscribe`). */
   readonly subscriptions: Set<string>;
@@ -43,7 +45,7 @@ export interface Session {
 
 export interface NewSession {
   readonly protocolVersion: string;
-  readonly clientInfo: ClientInfo;
+  readonly clientInfo: ClientInfo | null;
   readonly clientCapabilities: Record<string, unknown>;
   readonly auth: AuthInfo | null;
 }
@@ -55,12 +57,13 @@ export interface NewSession {
 export class SessionStore {
   readonly #sessions = new Map<string, Session>();
   readonly #idleMs: number;
-  readonly #historySize: number;
   readonly #sweeper: NodeJS.Timeout;
+  /** Where events go for `Last-Event-ID` resumption; null: resumption is off. */
+  readonly events: McpEventStore | null;
 
-  constructor(idleMs: number, historySize: number) {
+  constructor(idleMs: number, events: McpEventStore | null) {
     this.#idleMs = idleMs;
-    this.#historySize = historySize;
+    this.events = events;
     this.#sweeper = setInterval(() => this.sweep(), Math.min(idleMs, 60_000));
     this.#sweeper.unref();
   }
@@ -78,26 +81,31 @@ export class SessionStore {
   }
 
   create(init: NewSession): Session {
-    const s: Session = {
+    const s = this.ephemeral(init, false);
+    this.#sessions.set(s.id, s);
+    return s;
+  }
+
+  /** A session for one request of the stateless mode: not kept, not findable, not resumable. */
+  ephemeral(init: NewSession, ephemeral = true): Session {
+    return {
       id: randomUUID(),
       protocolVersion: init.protocolVersion,
       clientInfo: init.clientInfo,
       clientCapabilities: init.clientCapabilities,
       principal: init.auth?.subject ?? null,
-      initialized: false,
+      ephemeral,
+      initialized: ephemeral,
       lastSeen: Date.now(),
       logLevel: null,
       inflight: new Map(),
       streams: new Map(),
       standalone: null,
-      history: [],
       nextStream: 1,
       subscriptions: new Set(),
       outgoing: new Map(),
       nextOutgoing: 1,
     };
-    this.#sessions.set(s.id, s);
-    return s;
   }
 
   /** The live session of `id`, or null (unknown, ended or expired: it is ended now). */
@@ -136,6 +144,7 @@ export class SessionStore {
     }
     s.streams.clear();
     s.standalone = null;
+    if (this.events !== null) ignoreFailure(() => this.events?.endSession(s.id));
   }
 
   close(): void {
@@ -153,12 +162,11 @@ export class SessionStore {
   /** Queues an event on a stream, numbered `<stream>_<seq>` and remembered for resumption. */
   emit(s: Session, stream: Stream, data: unknown): void {
     const seq = ++stream.seq;
-    const event: SseEvent = { event: 'message', id: `${stream.id}_${seq}`, data };
-    if (this.#historySize > 0) {
-      s.history.push({ stream: stream.id, seq, event });
-      if (s.history.length > this.#historySize) s.history.shift();
+    const events = this.events;
+    if (events !== null && !s.ephemeral) {
+      ignoreFailure(() => events.append(s.id, { streamId: stream.id, seq, message: data }));
     }
-    stream.channel.push(event);
+    stream.channel.push(sseEvent(stream.id, seq, data));
   }
 
   finishStream(s: Session, stream: Stream): void {
@@ -172,5 +180,20 @@ export class SessionStore {
     if (!s.standalone?.live) return false;
     this.emit(s, s.standalone, data);
     return true;
+  }
+}
+
+/** The SSE form of a stream's event; its id is what `Last-Event-ID` names on resumption. */
+export function sseEvent(streamId: string, seq: number, data: unknown): SseEvent {
+  return { event: 'message', id: `${streamId}_${seq}`, data };
+}
+
+/** Runs an event-store call whose failure must not break delivery (it only costs redelivery). */
+function ignoreFailure(call: () => void | Promise<void> | undefined): void {
+  try {
+    const r = call();
+    if (r !== undefined) r.catch(() => {});
+  } catch {
+    // A throwing store loses this event's redelivery, nothing else.
   }
 }

@@ -14,6 +14,7 @@ import {
   sse,
 } from '@rws/core';
 import { Channel } from '../channel.js';
+import { McpError } from '../errors.js';
 import {
   classifyMessage,
   errorResponse,
@@ -28,10 +29,21 @@ import type { AuthInfo, ClientInfo } from '../types.js';
 import type { ProtectedResource } from './auth.js';
 import type { Dispatcher, Send } from './dispatcher.js';
 import { accepts, mediaTypes, rpcError } from './http-checks.js';
-import type { Session, SessionStore, Stream } from './session.js';
+import { type Session, type SessionStore, type Stream, sseEvent } from './session.js';
 
 /** Revisions whose JSON-RPC layer still allows batches (2025-06-18 removed them). */
 const BATCH_VERSIONS = new Set(['2025-03-26', '2024-11-05']);
+
+/** What a request without `MCP-Protocol-Version` speaks (Transports, "Protocol Version Header"). */
+const DEFAULT_HEADER_VERSION = '2025-03-26';
+
+/**
+ * From 2025-11-25 an SSE stream starts with an event carrying only an id, so the client can
+ * resume it even if it drops before the first message (older clients choke on empty data).
+ */
+const primes = (version: string): boolean => version >= '2025-11-25';
+
+const STREAM_ID = /^(\d+)_(\d+)$/;
 
 export interface TransportOptions {
   readonly name: string;
@@ -47,6 +59,8 @@ export interface TransportOptions {
   readonly dispatcher: Dispatcher;
   readonly guard: (req: Request) => Response | null;
   readonly auth: ProtectedResource | null;
+  /** False: stateless mode, no `Mcp-Session-Id`, each POST stands alone, no GET stream. */
+  readonly sessions: boolean;
 }
 
 const refusal = (status: number, code: number, message: string) => ({
@@ -55,8 +69,32 @@ const refusal = (status: number, code: number, message: string) => ({
 
 export function createTransport(o: TransportOptions): Handler {
   const { store, dispatcher, versions } = o;
+  /** The `Mcp-Session-Id` response header, absent in stateless mode. */
+  const idHeader = (s: Session): Record<string, string> =>
+    s.ephemeral ? {} : { 'mcp-session-id': s.id };
+
+  function unsupportedVersion(version: string): Response {
+    return rpcError(
+      400,
+      JSON_RPC_ERRORS.SERVER_ERROR,
+      `Bad Request: unsupported MCP-Protocol-Version ${version} (supported: ${versions.join(', ')})`,
+    );
+  }
+
+  /** Stateless mode: a session for this request alone, speaking what its header says. */
+  function ephemeralSession(req: Request, auth: AuthInfo | null): Session | Response {
+    const version = req.headers.get('mcp-protocol-version') ?? DEFAULT_HEADER_VERSION;
+    if (!versions.includes(version)) return unsupportedVersion(version);
+    return store.ephemeral({
+      protocolVersion: version,
+      clientInfo: null,
+      clientCapabilities: {},
+      auth,
+    });
+  }
 
   function lookupSession(req: Request, auth: AuthInfo | null): Session | Response {
+    if (!o.sessions) return ephemeralSession(req, auth);
     const id = req.headers.get('mcp-session-id');
     if (id === null) {
       return rpcError(
@@ -71,15 +109,9 @@ export function createTransport(o: TransportOptions): Handler {
       return rpcError(404, -32001, 'Session not found');
     }
     const version = req.headers.get('mcp-protocol-version');
-    if (version !== null && version !== s.protocolVersion) {
-      return rpcError(
-        400,
-        JSON_RPC_ERRORS.SERVER_ERROR,
-        versions.includes(version)
-          ? `Bad Request: MCP-Protocol-Version ${version} is not the negotiated ${s.protocolVersion}`
-          : `Bad Request: unsupported MCP-Protocol-Version ${version} (supported: ${versions.join(', ')})`,
-      );
-    }
+    // Another revision we speak is served under the negotiated one (as the official SDK
+    // server does, and the conformance suite expects); only an unknown one is refused.
+    if (version !== null && !versions.includes(version)) return unsupportedVersion(version);
     return s;
   }
 
@@ -102,8 +134,8 @@ export function createTransport(o: TransportOptions): Handler {
         msg.id,
       );
     }
-    if (store.size >= o.maxSessions) store.sweep();
-    if (store.size >= o.maxSessions) {
+    if (o.sessions && store.size >= o.maxSessions) store.sweep();
+    if (o.sessions && store.size >= o.maxSessions) {
       return rpcError(
         503,
         JSON_RPC_ERRORS.SERVER_ERROR,
@@ -113,12 +145,13 @@ export function createTransport(o: TransportOptions): Handler {
     }
     // Lifecycle: answer the client's revision if we speak it, else our latest.
     const version = versions.includes(requested) ? requested : (versions[0] as string);
-    const s = store.create({
+    const init = {
       protocolVersion: version,
       clientInfo: clientInfo as ClientInfo,
       clientCapabilities: (caps as Record<string, unknown> | undefined) ?? {},
       auth,
-    });
+    };
+    const s = o.sessions ? store.create(init) : store.ephemeral(init);
     const serverInfo: Record<string, unknown> = { name: o.name, version: o.version };
     if (o.title !== undefined) serverInfo['title'] = o.title;
     const result: Record<string, unknown> = {
@@ -127,7 +160,7 @@ export function createTransport(o: TransportOptions): Handler {
       serverInfo,
     };
     if (o.instructions !== undefined) result['instructions'] = o.instructions;
-    return json(resultResponse(msg.id, result), { headers: { 'mcp-session-id': s.id } });
+    return json(resultResponse(msg.id, result), { headers: idHeader(s) });
   }
 
   async function readBody(req: Request): Promise<{ value: unknown } | { refusal: Response }> {
@@ -148,6 +181,33 @@ export function createTransport(o: TransportOptions): Handler {
     }
   }
 
+  /** A new SSE stream of the session, primed from 2025-11-25. */
+  function openStream(s: Session): Stream {
+    const stream = store.openStream(s);
+    if (primes(s.protocolVersion)) stream.channel.push({ id: `${stream.id}_0`, data: '' });
+    return stream;
+  }
+
+  const resumable = (s: Session): boolean =>
+    primes(s.protocolVersion) && !s.ephemeral && store.events !== null;
+
+  /**
+   * Ends a POST's SSE response early (SEP-1699 polling), telling the client when to come
+   * back; the stream stays live, so a GET with `Last-Event-ID` replays and continues it.
+   */
+  function closeStream(s: Session, stream: Stream, retryMs: number): boolean {
+    if (!resumable(s) || !stream.live || stream === s.standalone) return false;
+    if (!Number.isSafeInteger(retryMs) || retryMs < 0) {
+      throw new McpError(
+        'RWS_MCP_INVALID_OPTIONS',
+        `retryMs must be an integer >= 0, got ${retryMs}`,
+      );
+    }
+    stream.channel.push({ retry: retryMs });
+    stream.channel.close();
+    return true;
+  }
+
   /** Answers requests on a new SSE stream of the session; the stream ends with the last one. */
   function answerOnStream(
     s: Session,
@@ -161,7 +221,7 @@ export function createTransport(o: TransportOptions): Handler {
         for (const r of results) if (r !== null) store.emit(s, stream, r);
       })
       .finally(() => store.finishStream(s, stream));
-    return sse(stream.channel, { headers: { 'mcp-session-id': s.id } });
+    return sse(stream.channel, { headers: idHeader(s) });
   }
 
   async function post(req: Request, auth: AuthInfo | null): Promise<Response> {
@@ -191,7 +251,7 @@ export function createTransport(o: TransportOptions): Handler {
     const messages: IncomingMessage[] = items.map(classifyMessage);
     const init = messages.find((m) => m.kind === 'request' && m.message.method === 'initialize');
     if (init && init.kind === 'request') {
-      if (batch || req.headers.get('mcp-session-id') !== null) {
+      if (batch || (o.sessions && req.headers.get('mcp-session-id') !== null)) {
         return rpcError(
           400,
           JSON_RPC_ERRORS.INVALID_REQUEST,
@@ -234,11 +294,12 @@ export function createTransport(o: TransportOptions): Handler {
       return typeof meta === 'object' && meta !== null && 'progressToken' in meta;
     });
     if (o.mode === 'sse' || (o.mode === 'auto' && wantsProgress)) {
-      const stream = store.openStream(s);
+      const stream = openStream(s);
       const send: Send = (data) => {
         store.emit(s, stream, data);
         return true;
       };
+      send.closeStream = (retryMs) => closeStream(s, stream, retryMs);
       const work = Promise.all(requests.map((r) => dispatcher.dispatch(s, r, req, auth, send)));
       return answerOnStream(s, stream, work, invalid);
     }
@@ -249,25 +310,31 @@ export function createTransport(o: TransportOptions): Handler {
     const upgraded = new Promise<null>((resolve) => {
       upgrade = () => resolve(null);
     });
-    const send: Send = (data, isRequest) => {
-      if (stream === null && isRequest === true && o.mode === 'auto') {
-        stream = store.openStream(s);
+    const toSse = (): Stream => {
+      if (stream === null) {
+        stream = openStream(s);
         upgrade();
       }
+      return stream;
+    };
+    const send: Send = (data, isRequest) => {
+      if (stream === null && isRequest === true && o.mode === 'auto') toSse();
       if (stream === null) return store.sendStandalone(s, data);
       store.emit(s, stream, data);
       return true;
     };
+    send.closeStream = (retryMs) =>
+      o.mode === 'auto' && resumable(s) && closeStream(s, toSse(), retryMs);
     const work = Promise.all(requests.map((r) => dispatcher.dispatch(s, r, req, auth, send)));
     const results = await Promise.race([work, upgraded]);
     if (results === null && stream !== null) return answerOnStream(s, stream, work, invalid);
     const out = [...invalid, ...(results ?? []).filter((r): r is JsonRpcResponse => r !== null)];
     // Every request was cancelled: no response may be sent (Cancellation), so nothing to say.
     if (out.length === 0) return empty(202);
-    return json(batch ? out : out[0], { headers: { 'mcp-session-id': s.id } });
+    return json(batch ? out : out[0], { headers: idHeader(s) });
   }
 
-  function get(req: Request, auth: AuthInfo | null): Response {
+  async function get(req: Request, auth: AuthInfo | null): Promise<Response> {
     if (!accepts(req.headers.get('accept'), 'text/event-stream')) {
       return rpcError(
         406,
@@ -290,15 +357,18 @@ export function createTransport(o: TransportOptions): Handler {
     // The previous GET stream's client went away: its events stay in the history for
     // Last-Event-ID, but it is no longer the place for new ones.
     if (s.standalone) store.finishStream(s, s.standalone);
-    const stream = store.openStream(s);
+    const stream = openStream(s);
     s.standalone = stream;
     req.drain.addEventListener('abort', () => store.finishStream(s, stream), { once: true });
-    return sse(stream.channel, { headers: { 'mcp-session-id': s.id } });
+    return sse(stream.channel, { headers: idHeader(s) });
   }
 
-  /** Replays what a stream sent after `lastEventId` and, if it is still live, goes on with it. */
-  function resume(s: Session, lastEventId: string, req: Request): Response {
-    const m = /^(\d+)_(\d+)$/.exec(lastEventId);
+  /**
+   * Replays what a stream sent after `lastEventId` (from the event store) and, if the stream
+   * is still live, goes on with it: new events go to this response from now on.
+   */
+  async function resume(s: Session, lastEventId: string, req: Request): Promise<Response> {
+    const m = STREAM_ID.exec(lastEventId);
     const streamId = m?.[1];
     if (!m || streamId === undefined || Number(streamId) >= s.nextStream) {
       return rpcError(
@@ -308,17 +378,29 @@ export function createTransport(o: TransportOptions): Handler {
       );
     }
     const after = Number(m[2]);
-    const channel = new Channel<SseEvent>();
-    for (const h of s.history) if (h.stream === streamId && h.seq > after) channel.push(h.event);
+    // Switch the live stream over first, so nothing sent while the store answers is lost.
     const stream = s.streams.get(streamId);
+    let live: Channel<SseEvent> | null = null;
     if (stream?.live) {
+      live = new Channel<SseEvent>();
       stream.channel.close();
-      stream.channel = channel;
+      stream.channel = live;
       if (s.standalone === stream) {
         req.drain.addEventListener('abort', () => store.finishStream(s, stream), { once: true });
       }
-    } else channel.close();
-    return sse(channel, { headers: { 'mcp-session-id': s.id } });
+    }
+    let missed: readonly { seq: number; message: unknown }[] = [];
+    try {
+      if (store.events !== null) missed = await store.events.replay(s.id, streamId, after);
+    } catch (err) {
+      live?.close();
+      return rpcError(
+        500,
+        JSON_RPC_ERRORS.INTERNAL_ERROR,
+        `Internal error: the event store failed to replay: ${(err as Error).message}`,
+      );
+    }
+    return sse(resumed(streamId, missed, live, after), { headers: idHeader(s) });
   }
 
   return async (req) => {
@@ -334,21 +416,46 @@ export function createTransport(o: TransportOptions): Handler {
       case 'POST':
         return post(req, auth);
       case 'GET':
+        if (!o.sessions) return notAllowed(req.method, 'POST');
         return get(req, auth);
       case 'DELETE': {
+        if (!o.sessions) return notAllowed(req.method, 'POST');
         const found = lookupSession(req, auth);
         if (!('inflight' in found)) return found;
         store.end(found);
         return empty(204);
       }
       default:
-        return {
-          status: 405,
-          headers: new Headers({ allow: 'GET, POST, DELETE', 'content-type': 'application/json' }),
-          body: JSON.stringify(
-            errorResponse(null, JSON_RPC_ERRORS.SERVER_ERROR, `Method Not Allowed: ${req.method}`),
-          ),
-        };
+        return notAllowed(req.method, o.sessions ? 'GET, POST, DELETE' : 'POST');
     }
   };
+}
+
+function notAllowed(method: string, allow: string): Response {
+  return {
+    status: 405,
+    headers: new Headers({ allow, 'content-type': 'application/json' }),
+    body: JSON.stringify(
+      errorResponse(null, JSON_RPC_ERRORS.SERVER_ERROR, `Method Not Allowed: ${method}`),
+    ),
+  };
+}
+
+/** The replayed events, then the live ones the replay did not already cover. */
+async function* resumed(
+  streamId: string,
+  missed: readonly { seq: number; message: unknown }[],
+  live: Channel<SseEvent> | null,
+  after: number,
+): AsyncGenerator<SseEvent> {
+  let last = after;
+  for (const e of missed) {
+    yield sseEvent(streamId, e.seq, e.message);
+    last = Math.max(last, e.seq);
+  }
+  if (live === null) return;
+  for await (const event of live) {
+    const seq = Number(STREAM_ID.exec(event.id ?? '')?.[2] ?? Number.POSITIVE_INFINITY);
+    if (seq > last) yield event;
+  }
 }
