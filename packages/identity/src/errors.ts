@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   OIDC_NOT_AUTHENTICATED: 'RWS_IDENTITY_OIDC_NOT_AUTHENTICATED',
   OIDC_NOT_INSTALLED: 'RWS_IDENTITY_OIDC_NOT_INSTALLED',
   OAUTH2_INVALID_OPTIONS: 'RWS_IDENTITY_OAUTH2_INVALID_OPTIONS',
+  OAUTH2_STORE_FAILED: 'RWS_IDENTITY_OAUTH2_STORE_FAILED',
 } as const;
 
 /** A code string of `ERROR_CODES`. */
@@ -39,5 +40,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
   RWS_IDENTITY_OIDC_NOT_INSTALLED:
     'getOidcUser() was called on a request that did not pass the oidcLogin() middleware (500).',
   RWS_IDENTITY_OAUTH2_INVALID_OPTIONS:
-    'authorizationServer() was given a bad issuer, client, signing key or token lifetime.',
+    'authorizationServer() or createSqlOAuth2Store() was given a bad issuer, client, signing key, token lifetime, db or table prefix.',
+  RWS_IDENTITY_OAUTH2_STORE_FAILED:
+    'The SQL OAuth 2 store could not create its tables or read or write a client, grant or token (500).',
 };
