@@ -3,7 +3,11 @@ import { base64url } from 'jose';
 const ITERATIONS = 50_000;
 const enc = new TextEncoder();
 
-async function pbkdf2(secret: string, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<Uint8Array> {
+async function pbkdf2(
+  secret: string,
+  salt: Uint8Array<ArrayBuffer>,
+  iterations: number,
+): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey('raw', enc.encode(secret), 'PBKDF2', false, [
     'deriveBits',
   ]);

@@ -20,6 +20,8 @@ export interface SqlOAuth2StoreOptions {
   ownsDb?: boolean | undefined;
 }
 
+// Columns are selected under names without `_`, so a Db with a camel-case plugin reads them
+// the same.
 // biome-ignore lint/suspicious/noExplicitAny: rows of raw SQL are untyped.
 type Row = Record<string, any>;
 
@@ -126,7 +128,7 @@ export function createSqlOAuth2Store(options: SqlOAuth2StoreOptions): OAuth2Stor
   });
   const tokenOf = (row: Row): OAuth2TokenRecord => ({
     ...(parse(row, 'token') as Pick<OAuth2TokenRecord, 'kind' | 'data'>),
-    grantId: String(row['grant_id']),
+    grantId: String(row['gid']),
     expiresAt: Number(row['expires']),
   });
   const close = async (): Promise<void> => {
@@ -146,7 +148,10 @@ export function createSqlOAuth2Store(options: SqlOAuth2StoreOptions): OAuth2Stor
       );
     },
     async getGrant(id) {
-      const { rows } = await run('reading a grant', sql`select * from ${G} where id = ${id}`);
+      const { rows } = await run(
+        'reading a grant',
+        sql`select id, data, revoked, expires from ${G} where id = ${id}`,
+      );
       return rows[0] === undefined ? null : grantOf(rows[0]);
     },
     async putGrant(grant) {
@@ -188,7 +193,10 @@ export function createSqlOAuth2Store(options: SqlOAuth2StoreOptions): OAuth2Stor
       );
     },
     async getToken(hash) {
-      const { rows } = await run('reading a token', sql`select * from ${T} where hash = ${hash}`);
+      const { rows } = await run(
+        'reading a token',
+        sql`select grant_id as gid, data, used, expires from ${T} where hash = ${hash}`,
+      );
       const row = rows[0];
       return row === undefined ? null : { token: tokenOf(row), isUsed: Number(row['used']) !== 0 };
     },
@@ -198,7 +206,10 @@ export function createSqlOAuth2Store(options: SqlOAuth2StoreOptions): OAuth2Stor
         'using a token',
         sql`update ${T} set used = 1 where hash = ${hash} and used = 0`,
       );
-      const { rows } = await run('reading a token', sql`select * from ${T} where hash = ${hash}`);
+      const { rows } = await run(
+        'reading a token',
+        sql`select grant_id as gid, data, used, expires from ${T} where hash = ${hash}`,
+      );
       const row = rows[0];
       return row === undefined ? null : { token: tokenOf(row), isFirstUse: affected > 0n };
     },
