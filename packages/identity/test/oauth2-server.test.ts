@@ -192,6 +192,10 @@ describe('authorizationServer with openid-client', () => {
       { ...base, signingKeys: [{ ...newKey, d: undefined }] },
       { ...base, clients: [{ clientId: 'a', clientSecret: 'short' }] },
       { ...base, accessTokenTtlSec: 0 },
+      { ...base, codeTtlSec: 1.5 },
+      { ...base, clients: [{ clientId: 'spa' }] },
+      { ...base, clients: [{ clientId: 'spa', redirectUris: ['https://a.example/cb#x'] }] },
+      { ...base, clients: [{ clientId: 'spa', redirectUris: ['/relative'] }] },
     ];
     for (const options of cases) {
       const err = await authorizationServer(options as never).catch((e: unknown) => e);

@@ -37,6 +37,10 @@ describe.each(STORE_TARGETS)('OAuth2Store conformance: $name', (target) => {
       expect((await store.getGrant('g1'))?.isRevoked).toBe(true);
       await store.revokeGrant('jti:x', 'web', expiresAt);
       expect(await store.getGrant('jti:x')).toMatchObject({ id: 'jti:x', isRevoked: true });
+      // Revoked before stored (a code replay racing the exchange): putGrant keeps it revoked.
+      await store.revokeGrant('g3', 'web', expiresAt);
+      await store.putGrant({ ...grant, id: 'g3' });
+      expect((await store.getGrant('g3'))?.isRevoked).toBe(true);
 
       const token = { kind: 'code' as const, grantId: 'g2', expiresAt, data: { sub: 'ada' } };
       await store.putToken('h1', token);

@@ -54,7 +54,7 @@ export interface OAuth2Store {
   /** Inserts or replaces a client. */
   putClient(client: OAuth2ClientRecord, options?: OAuth2StoreCallOptions): MaybePromise<void>;
   getGrant(id: string, options?: OAuth2StoreCallOptions): MaybePromise<OAuth2GrantRecord | null>;
-  /** Inserts or replaces a grant. */
+  /** Inserts a grant; an existing grant of that id (one revoked meanwhile) is kept as it is. */
   putGrant(grant: OAuth2GrantRecord, options?: OAuth2StoreCallOptions): MaybePromise<void>;
   /** Marks a grant revoked, recording it when unknown (until `expiresAt`, Unix ms). */
   revokeGrant(

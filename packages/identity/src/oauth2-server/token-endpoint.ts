@@ -182,6 +182,9 @@ export function createTokenEndpoint(o: TokenEndpointOptions): {
       isRevoked: false,
     };
     await store.putGrant(grant);
+    // A replay of this code may have revoked the grant while it was being exchanged.
+    if ((await store.getGrant(grant.id))?.isRevoked !== false)
+      return invalidGrant('the grant was revoked while the code was exchanged');
     return tokenResponse(client, grant, grant.sub, grant.scope);
   }
 

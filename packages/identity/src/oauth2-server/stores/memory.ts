@@ -36,7 +36,7 @@ export function createMemoryOAuth2Store(): OAuth2Store {
     getGrant: (id) => grants.get(id) ?? null,
     putGrant(grant) {
       sweep();
-      grants.set(grant.id, grant);
+      if (!grants.has(grant.id)) grants.set(grant.id, grant);
     },
     revokeGrant(id, clientId, expiresAt) {
       const g = grants.get(id);

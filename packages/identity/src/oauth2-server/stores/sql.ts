@@ -157,14 +157,13 @@ export function createSqlOAuth2Store(options: SqlOAuth2StoreOptions): OAuth2Stor
     async putGrant(grant) {
       await run('sweeping', sql`delete from ${G} where expires <= ${Date.now()}`);
       const data = JSON.stringify({ clientId: grant.clientId, sub: grant.sub, scope: grant.scope });
+      const values = sql`(${grant.id}, ${grant.clientId}, ${data}, ${grant.isRevoked ? 1 : 0}, ${grant.expiresAt})`;
+      // Insert only: a grant revoked before it was stored (a racing code replay) stays revoked.
       await run(
         'storing a grant',
-        upsert(
-          G,
-          'id',
-          ['id', 'client_id', 'data', 'revoked', 'expires'],
-          [grant.id, grant.clientId, data, grant.isRevoked ? 1 : 0, grant.expiresAt],
-        ),
+        isMysql
+          ? sql`insert ignore into ${G} (id, client_id, data, revoked, expires) values ${values}`
+          : sql`insert into ${G} (id, client_id, data, revoked, expires) values ${values} on conflict (id) do nothing`,
       );
     },
     async revokeGrant(id, clientId, expiresAt) {
