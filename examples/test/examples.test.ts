@@ -824,7 +824,45 @@ describe('examples', () => {
     const api = await fetch(`${url}/api/invoices`, {
       headers: { authorization: `Bearer ${token}` },
     });
-    expect(await api.json()).toEqual({ client: 'billing', invoices: [] });
+    expect(await api.json()).toEqual({ client: 'billing', user: 'billing', invoices: [] });
+  });
+
+  test('oauth2-server: a user logs in, the public client gets a code with PKCE', async () => {
+    const { url } = ex('oauth2-server');
+    const verifier = 'v'.repeat(43);
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
+    const challenge = Buffer.from(digest).toString('base64url');
+    const authorize = `/authorize?client_id=cli&response_type=code&code_challenge=${challenge}&code_challenge_method=S256&state=xyz`;
+    const toLogin = await fetch(`${url}${authorize}`, { redirect: 'manual' });
+    expect(toLogin.headers.get('location')).toBe(
+      `/login?returnTo=${encodeURIComponent(authorize)}`,
+    );
+    const login = await fetch(`${url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ user: 'ada', returnTo: authorize }).toString(),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const back = await fetch(`${url}${authorize}`, { redirect: 'manual', headers: { cookie } });
+    const callback = new URL(back.headers.get('location') ?? '');
+    expect(callback.searchParams.get('state')).toBe('xyz');
+    const res = await fetch(`${url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: 'cli',
+        code: callback.searchParams.get('code') ?? '',
+        code_verifier: verifier,
+      }).toString(),
+    });
+    const tokens = (await res.json()) as { access_token: string; refresh_token: string };
+    expect(typeof tokens.refresh_token).toBe('string');
+    const api = await fetch(`${url}/api/invoices`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(await api.json()).toEqual({ client: 'cli', user: 'ada', invoices: [] });
   });
 
   test('jobs-queue: enqueue, idempotency key, result by id, a failing job ends failed', async () => {

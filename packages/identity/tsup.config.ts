@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/oidc/index.ts', 'src/oauth2-server/index.ts'],
+  entry: {
+    index: 'src/index.ts',
+    'oidc/index': 'src/oidc/index.ts',
+    'oauth2-server/index': 'src/oauth2-server/index.ts',
+    'oauth2-server/sql': 'src/oauth2-server/stores/sql.ts',
+  },
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -12,7 +12,9 @@ export const ERROR_CODES = {
   OIDC_USERINFO_FAILED: 'RWS_IDENTITY_OIDC_USERINFO_FAILED',
   OIDC_NOT_AUTHENTICATED: 'RWS_IDENTITY_OIDC_NOT_AUTHENTICATED',
   OIDC_NOT_INSTALLED: 'RWS_IDENTITY_OIDC_NOT_INSTALLED',
+  OIDC_CROSS_SITE_LOGOUT: 'RWS_IDENTITY_OIDC_CROSS_SITE_LOGOUT',
   OAUTH2_INVALID_OPTIONS: 'RWS_IDENTITY_OAUTH2_INVALID_OPTIONS',
+  OAUTH2_STORE_FAILED: 'RWS_IDENTITY_OAUTH2_STORE_FAILED',
 } as const;
 
 /** A code string of `ERROR_CODES`. */
@@ -38,6 +40,10 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'The request needs a logged-in user (requireUser(), refresh()) and its session has none (401).',
   RWS_IDENTITY_OIDC_NOT_INSTALLED:
     'getOidcUser() was called on a request that did not pass the oidcLogin() middleware (500).',
+  RWS_IDENTITY_OIDC_CROSS_SITE_LOGOUT:
+    'A POST to the logout route came from another site (Sec-Fetch-Site or Origin), so it was refused (403).',
   RWS_IDENTITY_OAUTH2_INVALID_OPTIONS:
-    'authorizationServer() was given a bad issuer, client, signing key or token lifetime.',
+    'authorizationServer() or createSqlOAuth2Store() was given a bad issuer, client, signing key, token lifetime, db or table prefix.',
+  RWS_IDENTITY_OAUTH2_STORE_FAILED:
+    'The SQL OAuth 2 store could not create its tables or read or write a client, grant or token (500).',
 };

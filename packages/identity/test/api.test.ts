@@ -31,6 +31,18 @@ it('exports of @rws/identity/oauth2-server', async () => {
   expect(Object.keys(await import('../src/oauth2-server/index.js')).sort()).toMatchInlineSnapshot(`
     [
       "authorizationServer",
+      "createMemoryOAuth2Store",
+      "hashClientSecret",
+    ]
+  `);
+});
+
+it('exports of @rws/identity/oauth2-server/sql', async () => {
+  expect(
+    Object.keys(await import('../src/oauth2-server/stores/sql.js')).sort(),
+  ).toMatchInlineSnapshot(`
+    [
+      "createSqlOAuth2Store",
     ]
   `);
 });

@@ -303,6 +303,36 @@ describe('oidcLogin against oidc-provider', () => {
     expect((await browser.request(`${rpUrl}/who`)).text).toBe('carol');
   });
 
+  test('logout is POST-only: GET shows a button, cross-site POSTs are refused (issue #23)', async () => {
+    useApp();
+    const browser = new Browser();
+    await loginFlow(browser);
+    // A cross-site <img src="/auth/logout"> is a GET: it gets a page and logs nobody out.
+    const page = await browser.request(`${rpUrl}/auth/logout`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.text).toContain('<form method="post" action="/auth/logout">');
+    expect(page.text).not.toContain('<script');
+    expect((await browser.request(`${rpUrl}/who`)).text).toBe('ada');
+    // A form on another site POSTs with its Origin / Sec-Fetch-Site: 403.
+    for (const headers of [
+      { origin: 'https://evil.example' },
+      { 'sec-fetch-site': 'cross-site' },
+    ]) {
+      const res = await browser.request(`${rpUrl}/auth/logout`, { method: 'POST', headers });
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+      expect(res.text).toContain('another site');
+    }
+    expect((await browser.request(`${rpUrl}/who`)).text).toBe('ada');
+    // The app's own form (same origin) logs out.
+    const out = await browser.request(`${rpUrl}/auth/logout`, {
+      method: 'POST',
+      headers: { origin: rpUrl, 'sec-fetch-site': 'same-origin' },
+    });
+    expect(out.status).toBe(302);
+    expect((await browser.request(`${rpUrl}/who`)).text).toBe('nobody');
+  });
+
   test('returnTo cannot lead off-site (open redirect)', async () => {
     useApp();
     for (const evil of [

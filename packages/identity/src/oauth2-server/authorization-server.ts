@@ -1,30 +1,42 @@
 import {
   type Handler,
   Headers,
-  json,
   type Middleware,
   type Request,
   type Response,
   RwsError,
 } from '@rws/core';
-import { importJWK, type JWK, SignJWT } from 'jose';
+import { createLocalJWKSet, importJWK, type JWK, type JWTPayload, jwtVerify } from 'jose';
 import { ERROR_CODES } from '../errors.js';
-import { randomToken } from '../internal/random.js';
+import { oauthError, readForm } from '../internal/oauth-http.js';
+import { type AuthenticateHook, authorize, defaultAuthenticate } from './authorize-endpoint.js';
+import { hashClientSecret } from './client-secret.js';
+import type { OAuth2ClientRecord, OAuth2Store } from './oauth2-store.js';
+import { createMemoryOAuth2Store } from './stores/memory.js';
+import { createTokenEndpoint, type Signer } from './token-endpoint.js';
 
-/** A client allowed the `client_credentials` grant. */
+/** A client of the authorization server. */
 export interface AuthorizationServerClient {
   readonly clientId: string;
-  /** At least 16 characters. Compared in constant time. */
-  readonly clientSecret: string;
+  /**
+   * At least 16 characters; stored only as a PBKDF2 hash. Omit for a public client (a browser
+   * or native app): it authenticates by `client_id` alone and must use PKCE with S256.
+   */
+  readonly clientSecret?: string | undefined;
   /** Scopes this client may ask for; a request for others is `invalid_scope`. Default none. */
   readonly scopes?: readonly string[] | undefined;
+  /** Redirect URIs for the authorization code grant, matched exactly. Default none (no code grant). */
+  readonly redirectUris?: readonly string[] | undefined;
 }
 
 /** Options of `authorizationServer()`. */
 export interface AuthorizationServerOptions {
   /** The issuer identifier: an https (or loopback http) URL without query or fragment. */
   issuer: string;
-  clients: readonly AuthorizationServerClient[];
+  /** Clients written to the store at startup (replacing a stored client of the same id). */
+  clients?: readonly AuthorizationServerClient[] | undefined;
+  /** Where clients, grants, codes and refresh tokens live. Default `createMemoryOAuth2Store()`. */
+  store?: OAuth2Store | undefined;
   /**
    * Private signing keys as JWKs (RS256, ES256 or EdDSA), each with a `kid`, newest first: the
    * first signs, all are published, so a rotated-out key keeps verifying tokens it signed.
@@ -34,6 +46,17 @@ export interface AuthorizationServerOptions {
   audience?: string | undefined;
   /** Access token lifetime in seconds. Default 300. */
   accessTokenTtlSec?: number | undefined;
+  /** Authorization code lifetime in seconds. Default 60. */
+  codeTtlSec?: number | undefined;
+  /** Lifetime of a grant's refresh tokens, in seconds, counted from the login. Default 2592000 (30 days). */
+  refreshTokenTtlSec?: number | undefined;
+  /**
+   * The login and consent step of the authorization endpoint. Default: the `user` (`sub` or
+   * `id`) in `@rws/middleware/session`, or the `oidcLogin()` user, consenting for them.
+   */
+  authenticate?: AuthenticateHook | undefined;
+  /** For the default `authenticate`: where to send a browser with no user (`?returnTo=` added). */
+  loginUrl?: string | undefined;
 }
 
 const SIGNING_ALGS = new Set(['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA', 'Ed25519']);
@@ -44,63 +67,71 @@ function failOptions(message: string): never {
   throw new RwsError(ERROR_CODES.OAUTH2_INVALID_OPTIONS, `authorizationServer: ${message}`);
 }
 
-/** An RFC 6749 §5.2 error answer; never cached (§5.1). */
-function oauthError(status: number, error: string, description: string): Response {
-  const res = json({ error, error_description: description }, { status });
-  res.headers.set('cache-control', 'no-store');
-  if (error === 'invalid_client') res.headers.set('www-authenticate', 'Basic realm="token"');
-  return res;
+function ttl(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v <= 0) failOptions(`${name} must be a positive integer`);
+  return v;
 }
 
-/** SHA-256 digests compared byte by byte without early exit: no timing hint about the secret. */
-async function isSameSecret(given: string, expected: string): Promise<boolean> {
-  const enc = new TextEncoder();
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest('SHA-256', enc.encode(given)),
-    crypto.subtle.digest('SHA-256', enc.encode(expected)),
-  ]);
-  const x = new Uint8Array(a);
-  const y = new Uint8Array(b);
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) diff |= (x[i] as number) ^ (y[i] as number);
-  return diff === 0;
-}
-
-/** Client credentials from `Authorization: Basic` (RFC 6749 §2.3.1) or the form, not both. */
-function credentialsOf(
-  req: Request,
-  form: URLSearchParams,
-): { id: string; secret: string } | 'none' | 'ambiguous' {
-  const auth = req.headers.get('authorization');
-  const inForm = form.get('client_id') !== null || form.get('client_secret') !== null;
-  if (auth !== null && /^basic /i.test(auth)) {
-    if (inForm) return 'ambiguous';
-    let decoded: string;
-    try {
-      decoded = atob(auth.slice(6).trim());
-    } catch {
-      return 'none';
-    }
-    const colon = decoded.indexOf(':');
-    if (colon === -1) return 'none';
-    const decode = (s: string): string => decodeURIComponent(s.replace(/\+/g, ' '));
-    try {
-      return { id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
-    } catch {
-      return 'none';
-    }
+async function clientRecord(c: AuthorizationServerClient): Promise<OAuth2ClientRecord> {
+  if (typeof c.clientId !== 'string' || c.clientId.length === 0)
+    failOptions('every client needs a clientId');
+  const name = JSON.stringify(c.clientId);
+  if (
+    c.clientSecret !== undefined &&
+    (typeof c.clientSecret !== 'string' || c.clientSecret.length < 16)
+  )
+    failOptions(`client ${name}: clientSecret must be at least 16 characters`);
+  const redirectUris = c.redirectUris ?? [];
+  for (const uri of redirectUris) {
+    if (typeof uri !== 'string' || !URL.canParse(uri) || new URL(uri).hash !== '')
+      failOptions(
+        `client ${name}: redirect URI ${JSON.stringify(uri)} must be an absolute URL without fragment`,
+      );
   }
-  const id = form.get('client_id');
-  const secret = form.get('client_secret');
-  return id === null || secret === null ? 'none' : { id, secret };
+  if (c.clientSecret === undefined && redirectUris.length === 0)
+    failOptions(`client ${name}: a public client (no clientSecret) needs redirectUris`);
+  return {
+    clientId: c.clientId,
+    secretHash: c.clientSecret === undefined ? null : await hashClientSecret(c.clientSecret),
+    scopes: [...(c.scopes ?? [])],
+    redirectUris: [...redirectUris],
+  };
+}
+
+async function loadKeys(jwks: readonly JWK[]): Promise<{ signer: Signer; publicJwks: JWK[] }> {
+  if (!Array.isArray(jwks) || jwks.length === 0)
+    failOptions('signingKeys must hold at least one private JWK');
+  const keys = await Promise.all(
+    jwks.map(async (jwk, i) => {
+      if (typeof jwk.kid !== 'string' || jwk.kid.length === 0)
+        failOptions(`signingKeys[${i}] needs a kid`);
+      if (typeof jwk.alg !== 'string' || !SIGNING_ALGS.has(jwk.alg))
+        failOptions(`signingKeys[${i}].alg must be one of ${[...SIGNING_ALGS].join(', ')}`);
+      if (jwk.d === undefined) failOptions(`signingKeys[${i}] is not a private key`);
+      const key = await importJWK(jwk, jwk.alg).catch((err: unknown) =>
+        failOptions(`signingKeys[${i}]: ${(err as Error).message}`),
+      );
+      const publicJwk: Record<string, unknown> = { ...jwk, use: 'sig' };
+      for (const field of PRIVATE_JWK_FIELDS) delete publicJwk[field];
+      return { key, kid: jwk.kid, alg: jwk.alg, publicJwk: publicJwk as JWK };
+    }),
+  );
+  const first = keys[0]!;
+  return {
+    signer: { key: first.key, kid: first.kid, alg: first.alg },
+    publicJwks: keys.map((k) => k.publicJwk),
+  };
 }
 
 /**
- * An OAuth 2 authorization server for machine clients, as one middleware: the
- * `client_credentials` grant (RFC 6749 §4.4) issuing JWT access tokens (RFC 9068, `typ:
- * at+jwt`), the public keys at `<issuer path>/jwks`, and RFC 8414 metadata at
- * `/.well-known/oauth-authorization-server<issuer path>`. `jwtAuth({ jwksUrl, issuer,
- * audience })` from `@rws/middleware/auth` accepts its tokens as they are.
+ * An OAuth 2 authorization server as one middleware: the authorization code grant with PKCE
+ * (RFC 6749 §4.1, RFC 7636), refresh tokens with rotation and reuse detection, the
+ * `client_credentials` grant (§4.4), JWT access tokens (RFC 9068, `typ: at+jwt`),
+ * introspection (RFC 7662), revocation (RFC 7009), the public keys at `<issuer path>/jwks` and
+ * RFC 8414 metadata at `/.well-known/oauth-authorization-server<issuer path>`.
+ * `jwtAuth({ jwksUrl, issuer, audience })` from `@rws/middleware/auth` accepts its access
+ * tokens as they are.
  *
  * @example
  * ```ts
@@ -122,9 +153,8 @@ export async function authorizationServer(
   options: AuthorizationServerOptions,
 ): Promise<Middleware> {
   if (options === null || typeof options !== 'object') failOptions('options are required');
-  if (typeof options.issuer !== 'string' || !URL.canParse(options.issuer)) {
+  if (typeof options.issuer !== 'string' || !URL.canParse(options.issuer))
     failOptions('issuer must be a URL');
-  }
   const issuerUrl = new URL(options.issuer);
   if (issuerUrl.search !== '' || issuerUrl.hash !== '')
     failOptions('issuer must have no query or fragment');
@@ -132,62 +162,79 @@ export async function authorizationServer(
   const basePath = issuerUrl.pathname.replace(/\/+$/, '');
   const paths = {
     metadata: `/.well-known/oauth-authorization-server${basePath}`,
+    authorize: `${basePath}/authorize`,
     token: `${basePath}/token`,
+    introspect: `${basePath}/introspect`,
+    revoke: `${basePath}/revoke`,
     jwks: `${basePath}/jwks`,
   };
-  const audience = options.audience ?? issuer;
-  const ttlSec = options.accessTokenTtlSec ?? 300;
-  if (!Number.isSafeInteger(ttlSec) || ttlSec <= 0)
-    failOptions('accessTokenTtlSec must be a positive integer');
-  const clients = new Map<string, AuthorizationServerClient>();
-  for (const c of options.clients ?? []) {
-    if (typeof c.clientId !== 'string' || c.clientId.length === 0)
-      failOptions('every client needs a clientId');
-    if (typeof c.clientSecret !== 'string' || c.clientSecret.length < 16) {
-      failOptions(
-        `client ${JSON.stringify(c.clientId)}: clientSecret must be at least 16 characters`,
-      );
-    }
-    if (clients.has(c.clientId))
-      failOptions(`client ${JSON.stringify(c.clientId)} is listed twice`);
-    clients.set(c.clientId, c);
-  }
-  if (!Array.isArray(options.signingKeys) || options.signingKeys.length === 0) {
-    failOptions('signingKeys must hold at least one private JWK');
-  }
-  const keys = await Promise.all(
-    options.signingKeys.map(async (jwk, i) => {
-      if (typeof jwk.kid !== 'string' || jwk.kid.length === 0)
-        failOptions(`signingKeys[${i}] needs a kid`);
-      if (typeof jwk.alg !== 'string' || !SIGNING_ALGS.has(jwk.alg)) {
-        failOptions(`signingKeys[${i}].alg must be one of ${[...SIGNING_ALGS].join(', ')}`);
-      }
-      if (jwk.d === undefined) failOptions(`signingKeys[${i}] is not a private key`);
-      const key = await importJWK(jwk, jwk.alg).catch((err: unknown) =>
-        failOptions(`signingKeys[${i}]: ${(err as Error).message}`),
-      );
-      const publicJwk: Record<string, unknown> = {
-        ...jwk,
-        kid: jwk.kid,
-        alg: jwk.alg,
-        use: 'sig',
-      };
-      for (const field of PRIVATE_JWK_FIELDS) delete publicJwk[field];
-      return { key, kid: jwk.kid, alg: jwk.alg, publicJwk };
+  const ttls = {
+    accessSec: ttl('accessTokenTtlSec', options.accessTokenTtlSec, 300),
+    codeSec: ttl('codeTtlSec', options.codeTtlSec, 60),
+    refreshSec: ttl('refreshTokenTtlSec', options.refreshTokenTtlSec, 30 * 24 * 3600),
+  };
+  if (options.loginUrl !== undefined && typeof options.loginUrl !== 'string')
+    failOptions('loginUrl must be a string');
+  const ids = new Set<string>();
+  const records = await Promise.all(
+    (options.clients ?? []).map((c) => {
+      if (ids.has(c.clientId)) failOptions(`client ${JSON.stringify(c.clientId)} is listed twice`);
+      ids.add(c.clientId);
+      return clientRecord(c);
     }),
   );
-  const signer = keys[0]!;
-  const jwksBody = JSON.stringify({ keys: keys.map((k) => k.publicJwk) });
+  const { signer, publicJwks } = await loadKeys(options.signingKeys);
+  const store = options.store ?? createMemoryOAuth2Store();
+  for (const r of records) await store.putClient(r);
+
   const origin = issuerUrl.origin;
+  const endpoints = createTokenEndpoint({
+    issuer,
+    audience: options.audience ?? issuer,
+    store,
+    signer,
+    ttls,
+    verifyAccessToken: (() => {
+      const keySet = createLocalJWKSet({ keys: publicJwks });
+      return async (token: string): Promise<JWTPayload | null> => {
+        try {
+          return (await jwtVerify(token, keySet, { issuer, typ: 'at+jwt' })).payload;
+        } catch {
+          return null;
+        }
+      };
+    })(),
+  });
+  const scopes = [...new Set(records.flatMap((c) => c.scopes))];
   const metadataBody = JSON.stringify({
     issuer,
+    authorization_endpoint: `${origin}${paths.authorize}`,
     token_endpoint: `${origin}${paths.token}`,
+    introspection_endpoint: `${origin}${paths.introspect}`,
+    revocation_endpoint: `${origin}${paths.revoke}`,
     jwks_uri: `${origin}${paths.jwks}`,
-    grant_types_supported: ['client_credentials'],
-    response_types_supported: [],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    scopes_supported: [...new Set([...clients.values()].flatMap((c) => c.scopes ?? []))],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    code_challenge_methods_supported: ['S256'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    revocation_endpoint_auth_methods_supported: [
+      'client_secret_basic',
+      'client_secret_post',
+      'none',
+    ],
+    authorization_response_iss_parameter_supported: true,
+    scopes_supported: scopes,
   });
+  const jwksBody = JSON.stringify({ keys: publicJwks });
+  const authenticate = options.authenticate ?? defaultAuthenticate(options.loginUrl);
+  const authorizeContext = {
+    issuer,
+    getClient: async (id: string) => store.getClient(id),
+    authenticate,
+    issueCode: endpoints.issueCode,
+  };
 
   function jsonBody(body: string, maxAgeSec: number): Response {
     return {
@@ -202,75 +249,28 @@ export async function authorizationServer(
     };
   }
 
-  async function token(req: Request): Promise<Response> {
-    const type = req.headers.get('content-type') ?? '';
-    if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-      return oauthError(
-        400,
-        'invalid_request',
-        'the body must be application/x-www-form-urlencoded',
-      );
-    }
-    const form = await req.body.form({ limit: 16 * 1024 });
-    const credentials = credentialsOf(req, form);
-    if (credentials === 'ambiguous') {
-      return oauthError(400, 'invalid_request', 'client credentials given twice (header and body)');
-    }
-    const client = credentials === 'none' ? undefined : clients.get(credentials.id);
-    // Compare even for an unknown client id, so timing does not tell which ids exist.
-    const isValid = await isSameSecret(
-      credentials === 'none' ? '' : credentials.secret,
-      client?.clientSecret ?? 'no client with this id; compared anyway',
-    );
-    if (client === undefined || !isValid)
-      return oauthError(401, 'invalid_client', 'client authentication failed');
-    const grant = form.get('grant_type');
-    if (grant === null) return oauthError(400, 'invalid_request', 'grant_type is missing');
-    if (grant !== 'client_credentials') {
-      return oauthError(400, 'unsupported_grant_type', 'only client_credentials is supported');
-    }
-    const allowed = client.scopes ?? [];
-    const asked = (form.get('scope') ?? '').split(' ').filter((s) => s.length > 0);
-    const unknown = asked.find((s) => !allowed.includes(s));
-    if (unknown !== undefined)
-      return oauthError(400, 'invalid_scope', 'a requested scope is not allowed for this client');
-    // No scope asked: everything the client may have (RFC 6749 §3.3 lets the server choose).
-    const granted = asked.length > 0 ? [...new Set(asked)] : [...allowed];
-    const now = Math.floor(Date.now() / 1000);
-    const claims: Record<string, unknown> = { client_id: client.clientId };
-    if (granted.length > 0) claims['scope'] = granted.join(' ');
-    const accessToken = await new SignJWT(claims)
-      .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'at+jwt' })
-      .setIssuer(issuer)
-      .setSubject(client.clientId)
-      .setAudience(audience)
-      .setIssuedAt(now)
-      .setExpirationTime(now + ttlSec)
-      .setJti(randomToken(16))
-      .sign(signer.key);
-    const body: Record<string, unknown> = {
-      access_token: accessToken,
-      token_type: 'Bearer',
-      expires_in: ttlSec,
-    };
-    if (granted.length > 0) body['scope'] = granted.join(' ');
-    const res = json(body);
-    res.headers.set('cache-control', 'no-store');
-    return res;
-  }
+  const postOnly: Record<string, (req: Request, form: URLSearchParams) => Promise<Response>> = {
+    [paths.token]: endpoints.token,
+    [paths.introspect]: endpoints.introspect,
+    [paths.revoke]: endpoints.revoke,
+  };
 
   return {
     async handle(req: Request, next: Handler): Promise<Response> {
       const path = req.path;
       if (path === paths.metadata && req.method === 'GET') return jsonBody(metadataBody, 3600);
       if (path === paths.jwks && req.method === 'GET') return jsonBody(jwksBody, 300);
-      if (path === paths.token) {
+      if (path === paths.authorize && (req.method === 'GET' || req.method === 'POST'))
+        return authorize(req, authorizeContext);
+      const endpoint = Object.hasOwn(postOnly, path) ? postOnly[path] : undefined;
+      if (endpoint !== undefined) {
         if (req.method !== 'POST') {
-          const res = oauthError(405, 'invalid_request', 'the token endpoint takes POST');
+          const res = oauthError(405, 'invalid_request', `${path} takes POST`);
           res.headers.set('allow', 'POST');
           return res;
         }
-        return token(req);
+        const form = await readForm(req);
+        return form instanceof URLSearchParams ? endpoint(req, form) : form;
       }
       return next(req);
     },

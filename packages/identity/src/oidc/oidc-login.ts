@@ -13,6 +13,7 @@ import { pkceChallenge, randomToken } from '../internal/random.js';
 import { safeReturnTo } from '../internal/return-to.js';
 import { checkMetadata, createDiscovery, type Discovery } from './discovery.js';
 import { validateIdToken } from './id-token.js';
+import { assertSameOriginLogout, logoutPage } from './logout-guard.js';
 import type { OidcProvider } from './presets.js';
 import {
   type ClientAuthMethod,
@@ -28,7 +29,10 @@ export interface OidcRoutes {
   login?: string | undefined;
   /** The redirect URI's path, where the provider sends the user back. Default `/auth/callback`. */
   callback?: string | undefined;
-  /** Ends the local session and, when the provider supports it, the provider's. Default `/auth/logout`. */
+  /**
+   * `POST` ends the local session and, when the provider supports it, the provider's; `GET`
+   * shows a page whose button POSTs. Default `/auth/logout`.
+   */
   logout?: string | undefined;
 }
 
@@ -539,8 +543,14 @@ export function oidcLogin(options: OidcLoginOptions): OidcLogin {
       const path = req.path;
       if (path === routes.login && req.method === 'GET') return startLogin(req, getSession(req));
       if (path === routes.callback && req.method === 'GET') return callback(req, getSession(req));
-      if (path === routes.logout && (req.method === 'GET' || req.method === 'POST'))
+      if (path === routes.logout && req.method === 'POST') {
+        assertSameOriginLogout(req, options.redirectUri);
         return logout(req, getSession(req));
+      }
+      // A GET must not log out: an <img src> on any site could do it. It answers a page whose
+      // button POSTs (no script submits it, or the GET would log out after all).
+      if (path === routes.logout && (req.method === 'GET' || req.method === 'HEAD'))
+        return logoutPage(routes.logout);
       const s = getSession(req);
       const stored = s.get<StoredLogin>(sessionKey) ?? null;
       userOf.set(req, stored === null ? null : toUser(stored));
