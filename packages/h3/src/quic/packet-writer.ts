@@ -16,6 +16,8 @@ export interface OutgoingPacket {
   readonly scid: Uint8Array;
   readonly pn: number;
   readonly pnLength: 1 | 2 | 3 | 4;
+  /** The key phase bit of a 1-RTT packet (RFC 9001 §6); ignored for long headers. */
+  readonly keyPhase?: 0 | 1;
   /** The frames, already sized to fit (padding included). */
   readonly frames: readonly Frame[];
 }
@@ -42,7 +44,7 @@ export function writeProtectedPacket(p: OutgoingPacket): Uint8Array {
   const header = new ByteWriter(64);
   const pnOffset =
     p.space === 'application'
-      ? writeShortHeader(header, p.dcid, p.pn, p.pnLength, 0)
+      ? writeShortHeader(header, p.dcid, p.pn, p.pnLength, p.keyPhase ?? 0)
       : writeLongHeader(header, {
           type: p.space,
           profile: p.profile,

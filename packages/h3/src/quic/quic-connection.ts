@@ -5,29 +5,28 @@ import {
   TRANSPORT_ERROR,
   transportError,
 } from '../errors.js';
-import { ByteWriter } from './byte-writer.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
 import { deriveInitialKeys } from './crypto/initial-secrets.js';
 import { PacketKeys } from './crypto/packet-keys.js';
+import {
+  buildCloseDatagram,
+  buildDatagram,
+  MAX_DATAGRAM,
+  type SendContext,
+} from './datagram-builder.js';
 import { parseFrames } from './frame-parser.js';
 import { FrameScheduler } from './frame-scheduler.js';
-import { frameSize } from './frame-writer.js';
 import { type AckFrame, type Frame, isAckEliciting } from './frames.js';
 import { LossRecovery } from './loss-recovery.js';
 import type { LongHeader, ShortHeader } from './packet-header.js';
-import { packetNumberLength } from './packet-number.js';
 import { unprotectPacket } from './packet-protection.js';
 import { PacketSpace, type SentPacket, type SpaceName } from './packet-space.js';
-import { packetHeaderLength, writeProtectedPacket } from './packet-writer.js';
 import type { QuicStream } from './quic-stream.js';
 import { StreamSet } from './stream-set.js';
 import type { EncryptionLevel, TlsCallbacks, TlsHandshake } from './tls/tls-types.js';
 import { decodeTransportParameters, type TransportParameters } from './transport-parameters.js';
 import type { VersionProfile } from './version.js';
 
-/** Every datagram we send fits the 1200-byte minimum path MTU (DPLPMTUD is planned). */
-export const MAX_DATAGRAM = 1200;
-const TAG = 16;
 const SPACES: readonly SpaceName[] = ['initial', 'handshake', 'application'];
 
 /** How a connection was set up; the endpoint fills this in. */
@@ -82,6 +81,7 @@ export class QuicConnection {
   readonly #recovery = new LossRecovery(MAX_DATAGRAM);
   readonly #streams: StreamSet;
   readonly #frames: FrameScheduler;
+  readonly #sendContext: SendContext;
   #remoteCid: Uint8Array;
   #peer: TransportParameters | undefined;
   #hasRemoteCidFromPeer = false;
@@ -113,6 +113,7 @@ export class QuicConnection {
       this.#recovery,
       config.localParameters.ackDelayExponent,
     );
+    this.#sendContext = this.#makeSendContext();
     this.handshake = new Promise((resolve, reject) => {
       this.#resolveHandshake = resolve;
       this.#rejectHandshake = reject;
@@ -131,6 +132,27 @@ export class QuicConnection {
         this.#installSecret(level, direction, suite, secret),
     });
     this.#touchIdle(config.localParameters.maxIdleTimeout);
+  }
+
+  #makeSendContext(): SendContext {
+    const connection = this;
+    return {
+      role: this.#config.role,
+      profile: this.#config.profile,
+      localCid: this.#config.localCid,
+      get remoteCid() {
+        return connection.#remoteCid;
+      },
+      keyPhase: 0,
+      recovery: this.#recovery,
+      frames: this.#frames,
+      onSealed: (space) => {
+        this.#stats.packetsSent++;
+        // The client drops Initial keys once it sends its first Handshake packet (RFC 9001 §4.9.1).
+        if (space.name === 'handshake' && this.#config.role === 'client')
+          this.#discardSpace('initial');
+      },
+    };
   }
 
   /** The negotiated application protocol (after the handshake). */
@@ -525,91 +547,19 @@ export class QuicConnection {
   }
 
   #buildDatagram(): Uint8Array | undefined {
-    const now = performance.now();
-    let room = Math.min(MAX_DATAGRAM, this.#amplificationBudget());
-    if (room < 100) return undefined;
-    const plans: Array<{
-      space: PacketSpace;
-      frames: Frame[];
-      headerLength: number;
-      pnLength: 1 | 2 | 3 | 4;
-      size: number;
-      isEliciting: boolean;
-    }> = [];
-    let needsPadding = false;
-    for (const name of SPACES) {
-      const space = this.#spaces[name];
-      if (space.writeKeys === undefined || space.isDiscarded) continue;
-      const pnLength = packetNumberLength(space.nextPn, space.largestAcked);
-      const headerLength = packetHeaderLength(
-        name,
-        this.#remoteCid.length,
-        this.#config.localCid.length,
-        pnLength,
-      );
-      const frames = this.#frames.collect(space, room - headerLength - TAG, now);
-      if (frames.length === 0) continue;
-      const payload = frames.reduce((n, f) => n + frameSize(f), 0);
-      // The header protection sample needs 4 bytes after the packet number start.
-      const padded = Math.max(payload, 4 - pnLength);
-      if (padded > payload) frames.push({ type: 'padding', length: padded - payload });
-      const size = headerLength + padded + TAG;
-      const isEliciting = frames.some(isAckEliciting);
-      plans.push({ space, frames, headerLength, pnLength, size, isEliciting });
-      room -= size;
-      if (name === 'initial' && (this.#config.role === 'client' || isEliciting))
-        needsPadding = true;
-    }
-    if (plans.length === 0) return undefined;
-    const total = plans.reduce((n, p) => n + p.size, 0);
-    if (needsPadding && total < MAX_DATAGRAM) {
-      // Datagrams with Initial packets are padded to 1200 bytes (RFC 9000 §14.1).
-      const last = plans.at(-1)!;
-      last.frames.push({ type: 'padding', length: MAX_DATAGRAM - total });
-      last.size += MAX_DATAGRAM - total;
-    }
-    const w = new ByteWriter(MAX_DATAGRAM);
-    for (const plan of plans)
-      w.bytes(this.#sealPacket(plan.space, plan.frames, plan.pnLength, now, plan.isEliciting));
-    const datagram = w.finish();
+    const datagram = buildDatagram(
+      this.#sendContext,
+      this.#spaceList(),
+      this.#amplificationBudget(),
+      performance.now(),
+    );
+    if (datagram === undefined) return undefined;
     this.#stats.bytesSent += datagram.length;
-    this.#stats.packetsSent += plans.length;
     return datagram;
   }
 
-  #sealPacket(
-    space: PacketSpace,
-    frames: Frame[],
-    pnLength: 1 | 2 | 3 | 4,
-    now: number,
-    isEliciting: boolean,
-  ): Uint8Array {
-    const pn = space.nextPn++;
-    const packet = writeProtectedPacket({
-      space: space.name,
-      keys: space.writeKeys!,
-      profile: this.#config.profile,
-      dcid: this.#remoteCid,
-      scid: this.#config.localCid,
-      pn,
-      pnLength,
-      frames,
-    });
-    if (isEliciting) {
-      const retransmittable = frames.filter(
-        (f) => f.type !== 'ack' && f.type !== 'padding' && f.type !== 'ping',
-      );
-      this.#recovery.onSent(space, {
-        pn,
-        timeSent: now,
-        size: packet.length,
-        isAckEliciting: true,
-        frames: retransmittable,
-      });
-    }
-    // The client drops Initial keys once it sends its first Handshake packet (RFC 9001 §4.9.1).
-    if (space.name === 'handshake' && this.#config.role === 'client') this.#discardSpace('initial');
-    return packet;
+  #spaceList(): PacketSpace[] {
+    return SPACES.map((name) => this.#spaces[name]);
   }
 
   // --- closing ------------------------------------------------------------------------------
@@ -652,16 +602,8 @@ export class QuicConnection {
             reason: '',
           }
         : frame;
-    const w = new ByteWriter(MAX_DATAGRAM);
-    const now = performance.now();
-    for (const space of spaces) {
-      const pnLength = packetNumberLength(space.nextPn, space.largestAcked);
-      const frames: Frame[] = [wire];
-      if (frameSize(wire) < 4 - pnLength)
-        frames.push({ type: 'padding', length: 4 - pnLength - frameSize(wire) });
-      w.bytes(this.#sealPacket(space, frames, pnLength, now, false));
-    }
-    if (w.length > 0) this.#config.send(w.finish());
+    const datagram = buildCloseDatagram(this.#sendContext, spaces, wire, performance.now());
+    if (datagram !== undefined) this.#config.send(datagram);
     this.#finish(
       error ?? new QuicError(ERROR_CODES.PEER_CLOSED, 'the connection was closed', 0),
       error === undefined,

@@ -3,8 +3,9 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { ERROR_CODES, invalidOptions, QuicError } from '../errors.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
+import { MAX_DATAGRAM } from './datagram-builder.js';
 import { parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
-import { MAX_DATAGRAM, QuicConnection } from './quic-connection.js';
+import { QuicConnection } from './quic-connection.js';
 import { TlsClient } from './tls/tls-client.js';
 import { loadServerIdentity, type ServerIdentity, TlsServer } from './tls/tls-server.js';
 import {
