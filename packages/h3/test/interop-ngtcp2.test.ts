@@ -35,7 +35,8 @@ describe("ngtcp2's gtlsclient against our QUIC server", () => {
     keyType: 'ec' | 'rsa',
     extraArgs: readonly string[] = [],
     suite = 'TLS_AES_128_GCM_SHA256',
-  ): Promise<void> {
+    respondAfterMs?: number,
+  ): Promise<QuicConnection> {
     requireCapability(ctx, HAS_GTLSCLIENT, 'gtlsclient (apt-get install ngtcp2-client)');
     const serverCreds = keyType === 'ec' ? creds : makeCredentials('rsa');
     const connections: QuicConnection[] = [];
@@ -47,6 +48,14 @@ describe("ngtcp2's gtlsclient against our QUIC server", () => {
         connections.push(connection);
         connection.onStream = (stream) => {
           streams.push(stream);
+          if (stream.id === 0 && respondAfterMs !== undefined) {
+            // A minimal HTTP/3 response: HEADERS with QPACK static entry 25 (:status 200).
+            setTimeout(() => {
+              void stream
+                .write(Uint8Array.of(0x01, 0x03, 0x00, 0x00, 0xd9))
+                .then(() => stream.end());
+            }, respondAfterMs);
+          }
           void (async () => {
             for await (const _ of stream);
           })().catch(() => {});
@@ -78,6 +87,7 @@ describe("ngtcp2's gtlsclient against our QUIC server", () => {
     expect(connections[0]!.cipherSuite).toBe(suite);
     // Stream 0 carries the request; 2, 6 and 10 are its control and QPACK streams.
     expect(streams.map((s) => s.id).sort((a, b) => a - b)).toEqual([0, 2, 6, 10]);
+    return connections[0]!;
   }
 
   it(
@@ -85,6 +95,19 @@ describe("ngtcp2's gtlsclient against our QUIC server", () => {
     (ctx) => handshakeWithGtlsclient(ctx, 'ec'),
     30_000,
   );
+
+  it('follows a key update started by the client (RFC 9001 §6)', async (ctx) => {
+    // The client starts the update 200 ms after the handshake; our response 600 ms later makes
+    // it send (and us receive) packets with the new keys.
+    const connection = await handshakeWithGtlsclient(
+      ctx,
+      'ec',
+      ['--key-update=200ms'],
+      'TLS_AES_128_GCM_SHA256',
+      600,
+    );
+    expect(connection.stats.keyUpdates).toBeGreaterThanOrEqual(1);
+  }, 30_000);
 
   it(
     'completes the handshake with an RSA certificate (RSA-PSS) and opens streams',

@@ -8,47 +8,20 @@ import {
   TLS_CHACHA20_POLY1305_SHA256,
 } from '../src/quic/crypto/cipher-suite.js';
 import { parsePacketHeader } from '../src/quic/packet-header.js';
-import type { QuicConnection } from '../src/quic/quic-connection.js';
-import { QuicEndpoint, type QuicEndpointOptions } from '../src/quic/quic-endpoint.js';
+import type { QuicEndpointOptions } from '../src/quic/quic-endpoint.js';
 import type { QuicStream } from '../src/quic/quic-stream.js';
 import { GROUP } from '../src/quic/tls/key-exchange.js';
 import { QUIC_V1, QUIC_V2 } from '../src/quic/version.js';
 import { makeCredentials, type ServerCredentials } from './certs.js';
+import { collect, echoPair as echoPairWith } from './quic-pair.js';
 
 let creds: ServerCredentials;
 beforeAll(() => {
   creds = makeCredentials('ec');
 });
 
-async function collect(stream: QuicStream): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
-/** A server that echoes every bidirectional stream back, and a client endpoint. */
-async function echoPair(serverOptions: Partial<QuicEndpointOptions> = {}) {
-  const accepted: QuicConnection[] = [];
-  const server = await QuicEndpoint.bind({
-    tls: { cert: creds.cert, key: creds.key },
-    alpn: ['echo'],
-    onConnection: (connection) => {
-      accepted.push(connection);
-      connection.onStream = (stream) => {
-        void (async () => {
-          for await (const chunk of stream) await stream.write(chunk);
-          stream.end();
-        })().catch(() => {});
-      };
-    },
-    ...serverOptions,
-  });
-  const client = await QuicEndpoint.bind();
-  onTestFinished(async () => {
-    await client.close();
-    await server.close();
-  });
-  return { server, client, accepted, port: server.address().port };
+function echoPair(serverOptions: Partial<QuicEndpointOptions> = {}) {
+  return echoPairWith(creds, serverOptions);
 }
 
 describe('QUIC over UDP loopback, our client and our server', () => {

@@ -17,9 +17,10 @@ import {
 import { parseFrames } from './frame-parser.js';
 import { FrameScheduler } from './frame-scheduler.js';
 import { type AckFrame, type Frame, isAckEliciting } from './frames.js';
+import { KeyUpdate } from './key-update.js';
 import { LossRecovery } from './loss-recovery.js';
 import type { LongHeader, ShortHeader } from './packet-header.js';
-import { unprotectPacket } from './packet-protection.js';
+import { keyPhaseBit, unprotectPacket } from './packet-protection.js';
 import { PacketSpace, type SentPacket, type SpaceName } from './packet-space.js';
 import type { QuicStream } from './quic-stream.js';
 import { StreamSet } from './stream-set.js';
@@ -56,6 +57,8 @@ export interface ConnectionStats {
   readonly bytesReceived: number;
   readonly packetsSent: number;
   readonly packetsLost: number;
+  /** 1-RTT key phases this connection went through, started by either side (RFC 9001 §6). */
+  readonly keyUpdates: number;
 }
 
 const LEVEL_OF: Readonly<Record<EncryptionLevel, SpaceName>> = {
@@ -82,6 +85,7 @@ export class QuicConnection {
   readonly #streams: StreamSet;
   readonly #frames: FrameScheduler;
   readonly #sendContext: SendContext;
+  readonly #keyUpdate: KeyUpdate;
   #remoteCid: Uint8Array;
   #peer: TransportParameters | undefined;
   #hasRemoteCidFromPeer = false;
@@ -113,6 +117,7 @@ export class QuicConnection {
       this.#recovery,
       config.localParameters.ackDelayExponent,
     );
+    this.#keyUpdate = new KeyUpdate(this.#spaces.application, config.profile);
     this.#sendContext = this.#makeSendContext();
     this.handshake = new Promise((resolve, reject) => {
       this.#resolveHandshake = resolve;
@@ -143,11 +148,14 @@ export class QuicConnection {
       get remoteCid() {
         return connection.#remoteCid;
       },
-      keyPhase: 0,
+      get keyPhase() {
+        return connection.#keyUpdate.keyPhase;
+      },
       recovery: this.#recovery,
       frames: this.#frames,
-      onSealed: (space) => {
+      onSealed: (space, pn) => {
         this.#stats.packetsSent++;
+        if (space.name === 'application') this.#keyUpdate.onSealed(pn);
         // The client drops Initial keys once it sends its first Handshake packet (RFC 9001 §4.9.1).
         if (space.name === 'handshake' && this.#config.role === 'client')
           this.#discardSpace('initial');
@@ -180,6 +188,7 @@ export class QuicConnection {
       smoothedRttMs: this.#recovery.rtt.smoothed,
       congestionWindow: this.#recovery.cc.cwnd,
       packetsLost: this.#recovery.packetsLost,
+      keyUpdates: this.#keyUpdate.updates,
       ...this.#stats,
     };
   }
@@ -188,6 +197,22 @@ export class QuicConnection {
   start(): void {
     this.#tls.start?.();
     this.scheduleFlush();
+  }
+
+  /**
+   * Starts a 1-RTT key update (RFC 9001 §6); returns false when one is not allowed yet: before
+   * the handshake is confirmed, or before a packet sent with the current keys was acknowledged.
+   */
+  updateKeys(): boolean {
+    if (this.#state !== 'open' || !this.#keyUpdate.canInitiate(this.#isHandshakeConfirmed))
+      return false;
+    this.#keyUpdate.initiate();
+    return true;
+  }
+
+  /** Whether the read keys of the previous key phase are still kept (three PTOs after an update). */
+  get hasPreviousReadKeys(): boolean {
+    return this.#keyUpdate.hasPreviousReadKeys(performance.now());
   }
 
   /** Opens a bidirectional stream; throws when the peer's stream limit is reached. */
@@ -239,6 +264,7 @@ export class QuicConnection {
     if (name === undefined) return false; // 0-RTT is planned.
     const space = this.#spaces[name];
     if (space.readKeys === undefined) return false;
+    const now = performance.now();
     const opened = unprotectPacket(
       space.readKeys,
       buf,
@@ -246,8 +272,11 @@ export class QuicConnection {
       header.pnOffset,
       header.end,
       space.acks.largest,
+      (phaseBit, pn) => this.#keyUpdate.keysFor(phaseBit, pn, now),
     );
     if (opened === null || space.acks.has(opened.pn)) return false;
+    if (header.form === 'short')
+      this.#keyUpdate.onOpened(keyPhaseBit(opened.firstByte), opened.pn, now, this.#pto());
     try {
       const reserved = header.form === 'long' ? opened.firstByte & 0x0c : opened.firstByte & 0x18;
       if (reserved !== 0)
@@ -268,7 +297,6 @@ export class QuicConnection {
         this.#onFrame(space, frame);
         if (this.#state !== 'open') return true;
       }
-      const now = performance.now();
       space.acks.onPacket(
         opened.pn,
         isEliciting,
@@ -420,6 +448,7 @@ export class QuicConnection {
       performance.now(),
     );
     for (const packet of lost) this.#requeue(space, packet);
+    if (space.name === 'application') this.#keyUpdate.onAcked(ack.ranges[0]?.largest ?? -1);
     for (const packet of acked) {
       for (const frame of packet.frames) if (frame.type === 'stream') this.#streams.onAcked(frame);
     }
@@ -451,6 +480,11 @@ export class QuicConnection {
       timeoutMs === 0
         ? Number.POSITIVE_INFINITY
         : performance.now() + Math.max(timeoutMs, 3 * this.#recovery.rtt.pto(0));
+  }
+
+  /** The probe timeout without backoff, including the peer's max_ack_delay. */
+  #pto(): number {
+    return this.#recovery.rtt.pto(this.#peer?.maxAckDelay ?? 25);
   }
 
   #ptoDeadline(): { at: number; space: PacketSpace } | undefined {
