@@ -19,6 +19,8 @@ export interface SendContext {
   readonly localCid: Uint8Array;
   /** The connection ID the peer currently wants in our packets' DCID. */
   readonly remoteCid: Uint8Array;
+  /** The token our Initial packets carry (a client's, from Retry or NEW_TOKEN; else empty). */
+  readonly token: Uint8Array;
   /** The key phase bit of 1-RTT packets (RFC 9001 §6). */
   readonly keyPhase: 0 | 1;
   readonly recovery: LossRecovery;
@@ -59,6 +61,7 @@ export function buildDatagram(
       ctx.remoteCid.length,
       ctx.localCid.length,
       pnLength,
+      ctx.token.length,
     );
     const frames = ctx.frames.collect(space, room - headerLength - TAG, now);
     if (frames.length === 0) continue;
@@ -124,6 +127,7 @@ function sealPacket(
     pn,
     pnLength,
     keyPhase: ctx.keyPhase,
+    token: ctx.token,
     frames,
   });
   if (isEliciting) {

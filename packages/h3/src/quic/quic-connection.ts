@@ -8,6 +8,7 @@ import {
 import type { CipherSuite } from './crypto/cipher-suite.js';
 import { deriveInitialKeys } from './crypto/initial-secrets.js';
 import { PacketKeys } from './crypto/packet-keys.js';
+import { verifyRetryIntegrity } from './crypto/retry-integrity.js';
 import {
   buildCloseDatagram,
   buildDatagram,
@@ -43,6 +44,14 @@ export interface ConnectionConfig {
   readonly localParameters: TransportParameters;
   /** Builds the TLS handshake with the callbacks the connection provides. */
   readonly createTls: (callbacks: TlsCallbacks) => TlsHandshake & { start?(): void };
+  /** A server: whether the client's address is already validated (by a Retry or NEW_TOKEN token). */
+  readonly isAddressValidated?: boolean;
+  /** A client: the token for its Initial packets (from an earlier connection's NEW_TOKEN). */
+  readonly token?: Uint8Array;
+  /** A server: makes a NEW_TOKEN token for the client's next connection (RFC 9000 §8.1.3). */
+  readonly issueNewToken?: () => Uint8Array;
+  /** A client: receives each NEW_TOKEN token from the server. */
+  readonly onNewToken?: (token: Uint8Array) => void;
   /** Sends one datagram to the peer. */
   readonly send: (datagram: Uint8Array) => void;
   /** Called once when the connection is gone (closed, drained or timed out). */
@@ -89,6 +98,9 @@ export class QuicConnection {
   #remoteCid: Uint8Array;
   #peer: TransportParameters | undefined;
   #hasRemoteCidFromPeer = false;
+  #token: Uint8Array;
+  /** A client: the SCID of the Retry it followed (RFC 9000 §7.3 checks it). */
+  #retrySourceCid: Uint8Array | undefined;
   #isHandshakeConfirmed = false;
   #isAddressValidated: boolean;
   #timer: NodeJS.Timeout | undefined;
@@ -107,7 +119,8 @@ export class QuicConnection {
   constructor(config: ConnectionConfig) {
     this.#config = config;
     this.#remoteCid = config.remoteCid;
-    this.#isAddressValidated = config.role === 'client';
+    this.#isAddressValidated = config.role === 'client' || config.isAddressValidated === true;
+    this.#token = config.token ?? new Uint8Array(0);
     this.#streams = new StreamSet(config.role, config.localParameters, {
       scheduleFlush: () => this.scheduleFlush(),
       queueControl: (frame) => this.#frames.control.push(frame),
@@ -147,6 +160,9 @@ export class QuicConnection {
       localCid: this.#config.localCid,
       get remoteCid() {
         return connection.#remoteCid;
+      },
+      get token() {
+        return connection.#token;
       },
       get keyPhase() {
         return connection.#keyUpdate.keyPhase;
@@ -225,6 +241,45 @@ export class QuicConnection {
   /** Called for each stream the peer opens. */
   set onStream(listener: ((stream: QuicStream) => void) | undefined) {
     this.#streams.onStream = listener;
+  }
+
+  /** Whether this client followed a Retry from the server. */
+  get isRetried(): boolean {
+    return this.#retrySourceCid !== undefined;
+  }
+
+  /**
+   * A client: processes a Retry packet (RFC 9000 §17.2.5.2). Only the first one counts, and
+   * only before any Initial from the server; one with a wrong integrity tag or no token is
+   * dropped. The Initial keys change to the Retry's connection ID, the token goes into every
+   * later Initial, and the ClientHello is sent again (packet numbers continue).
+   */
+  receiveRetry(packet: Uint8Array, scid: Uint8Array, token: Uint8Array): void {
+    if (
+      this.#config.role !== 'client' ||
+      this.#state !== 'open' ||
+      this.#retrySourceCid !== undefined ||
+      this.#hasRemoteCidFromPeer ||
+      token.length === 0 ||
+      sameBytes(scid, this.#remoteCid) ||
+      !verifyRetryIntegrity(this.#config.profile, this.#config.originalDcid, packet)
+    )
+      return;
+    this.#retrySourceCid = scid.slice();
+    this.#remoteCid = scid.slice();
+    this.#token = token.slice();
+    const initial = this.#spaces.initial;
+    const keys = deriveInitialKeys(this.#config.profile, scid);
+    initial.readKeys = keys.server;
+    initial.writeKeys = keys.client;
+    const sent = [...initial.sent.values()].sort((a, b) => a.pn - b.pn);
+    initial.sent.clear();
+    initial.lossTime = Number.POSITIVE_INFINITY;
+    this.#recovery.onDiscarded(sent);
+    initial.cryptoPending.unshift(
+      ...sent.flatMap((p) => p.frames.filter((f) => f.type === 'crypto')),
+    );
+    this.scheduleFlush();
   }
 
   /** Forgets the connection without sending anything (a server's first packet did not authenticate). */
@@ -366,6 +421,11 @@ export class QuicConnection {
         }
         this.#confirmHandshake();
         return;
+      case 'new_token':
+        if (this.#config.role === 'server')
+          throw transportError(TRANSPORT_ERROR.PROTOCOL_VIOLATION, 'a client sent NEW_TOKEN', 0x07);
+        this.#config.onNewToken?.(frame.token.slice());
+        return;
       case 'connection_close':
         // Draining: send nothing more (RFC 9000 §10.2.2).
         this.#finish(peerClosedError(frame), frame.errorCode === 0);
@@ -401,6 +461,8 @@ export class QuicConnection {
     this.#resolveHandshake();
     if (this.#config.role === 'server' && !this.#isHandshakeConfirmed) {
       this.#frames.control.push({ type: 'handshake_done' });
+      const token = this.#config.issueNewToken?.();
+      if (token !== undefined) this.#frames.control.push({ type: 'new_token', token });
       this.#confirmHandshake();
     }
   }
@@ -418,6 +480,12 @@ export class QuicConnection {
       throw transportError(
         TRANSPORT_ERROR.TRANSPORT_PARAMETER_ERROR,
         'original_destination_connection_id does not match our Initial',
+      );
+    }
+    if (isClient && !sameOptionalBytes(peer.retrySourceConnectionId, this.#retrySourceCid)) {
+      throw transportError(
+        TRANSPORT_ERROR.TRANSPORT_PARAMETER_ERROR,
+        'retry_source_connection_id does not match the Retry',
       );
     }
     this.#peer = peer;
@@ -653,6 +721,10 @@ export class QuicConnection {
     this.#resolveClosed(isClean ? undefined : error);
     this.#config.onClosed(this);
   }
+}
+
+function sameOptionalBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  return a === undefined ? b === undefined : b !== undefined && sameBytes(a, b);
 }
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {

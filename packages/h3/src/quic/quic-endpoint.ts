@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { ERROR_CODES, invalidOptions, QuicError } from '../errors.js';
+import { AddressTokens } from './address-token.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
 import { MAX_DATAGRAM } from './datagram-builder.js';
-import { parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
+import { type LongHeader, parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
 import { QuicConnection } from './quic-connection.js';
+import { retryPacket } from './retry-packet.js';
 import { TlsClient } from './tls/tls-client.js';
 import { loadServerIdentity, type ServerIdentity, TlsServer } from './tls/tls-server.js';
 import {
@@ -17,6 +19,8 @@ import { QUIC_V1, SUPPORTED_VERSIONS, versionProfile } from './version.js';
 
 /** Length of the connection IDs this endpoint issues. */
 const CID_LENGTH = 8;
+/** NEW_TOKEN tokens a client endpoint keeps (one per server address). */
+const MAX_STORED_TOKENS = 256;
 
 /** Flow-control and limit settings advertised to peers. */
 interface QuicTransportOptions {
@@ -45,6 +49,14 @@ export interface QuicEndpointOptions {
   readonly transport?: QuicTransportOptions;
   /** Cipher suites to use, preferred first. Default: all three. */
   readonly cipherSuites?: readonly CipherSuite[];
+  /**
+   * A server answers each Initial without a valid token with a Retry, so no state is kept and
+   * no more than three times the received bytes are sent before the client proves its address
+   * (RFC 9000 §8.1.2). Default false.
+   */
+  readonly requireAddressValidation?: boolean;
+  /** How long a NEW_TOKEN token a server issues stays valid, in milliseconds. Default 24 h. */
+  readonly newTokenLifetimeMs?: number;
 }
 
 /** Options of one outgoing connection. */
@@ -75,6 +87,9 @@ export class QuicEndpoint {
   readonly #options: QuicEndpointOptions;
   readonly #identity: ServerIdentity | undefined;
   readonly #connections = new Map<string, QuicConnection>();
+  readonly #tokens: AddressTokens;
+  /** NEW_TOKEN tokens received as a client, by server address, newest last. */
+  readonly #receivedTokens = new Map<string, Uint8Array>();
   #isClosed = false;
 
   private constructor(
@@ -85,6 +100,7 @@ export class QuicEndpoint {
     this.#socket = socket;
     this.#options = options;
     this.#identity = identity;
+    this.#tokens = new AddressTokens(options.newTokenLifetimeMs ?? 24 * 60 * 60 * 1000);
     // UDP send errors (ICMP unreachable and the like) are loss; recovery deals with them.
     socket.on('error', () => {});
     socket.on('message', (msg, rinfo) =>
@@ -151,6 +167,8 @@ export class QuicEndpoint {
     const localCid = randomBytes(CID_LENGTH);
     const originalDcid = randomBytes(CID_LENGTH);
     const params = this.#parameters(localCid, {});
+    const serverKey = `${options.host} ${options.port}`;
+    const token = this.#receivedTokens.get(serverKey);
     const connection = new QuicConnection({
       role: 'client',
       profile,
@@ -173,6 +191,14 @@ export class QuicEndpoint {
           },
           callbacks,
         ),
+      ...(token ? { token } : {}),
+      onNewToken: (received) => {
+        this.#receivedTokens.delete(serverKey);
+        this.#receivedTokens.set(serverKey, received);
+        // Bounded: the oldest server's token goes first.
+        if (this.#receivedTokens.size > MAX_STORED_TOKENS)
+          this.#receivedTokens.delete(this.#receivedTokens.keys().next().value!);
+      },
       send: (datagram) => this.#socket.send(datagram, options.port, options.host),
       onClosed: (c) => this.#forget(c),
     });
@@ -197,7 +223,13 @@ export class QuicEndpoint {
     while (offset < buf.length) {
       const header = parsePacketHeader(buf, offset, CID_LENGTH);
       if (header === null) return;
-      if (header.form === 'version-negotiation' || header.form === 'retry') return; // planned
+      if (header.form === 'version-negotiation') return; // planned
+      if (header.form === 'retry') {
+        this.#connections
+          .get(hexOf(header.dcid))
+          ?.receiveRetry(buf.subarray(header.start, header.end), header.scid, header.token);
+        return;
+      }
       if (header.form === 'unsupported-version') {
         if (this.#identity && buf.length >= MAX_DATAGRAM) {
           this.#socket.send(
@@ -211,8 +243,7 @@ export class QuicEndpoint {
       let connection = this.#connections.get(hexOf(header.dcid));
       const isNew =
         connection === undefined && header.form === 'long' && header.type === 'initial' && isFirst;
-      if (isNew)
-        connection = this.#accept(header.dcid, header.scid, header.version, buf.length, rinfo);
+      if (isNew) connection = this.#accept(header, buf.length, rinfo);
       if (connection === undefined) return;
       const isAuthentic = connection.receivePacket(buf, header, isFirst ? buf.length : 0);
       // A spoofed or garbled Initial must not leave state behind (RFC 9000 §5.2.2).
@@ -226,22 +257,44 @@ export class QuicEndpoint {
     }
   }
 
-  #accept(
-    dcid: Uint8Array,
-    scid: Uint8Array,
-    version: number,
-    size: number,
-    rinfo: RemoteInfo,
-  ): QuicConnection | undefined {
+  #accept(header: LongHeader, size: number, rinfo: RemoteInfo): QuicConnection | undefined {
+    const { dcid, scid } = header;
     // A client's first Initial arrives in a datagram of at least 1200 bytes (RFC 9000 §14.1),
-    // with a DCID of at least 8 bytes (§7.2).
-    if (this.#identity === undefined || this.#isClosed || size < MAX_DATAGRAM || dcid.length < 8)
-      return undefined;
+    // with a DCID of at least 8 bytes (§7.2), unless it follows our Retry.
+    if (this.#identity === undefined || this.#isClosed || size < MAX_DATAGRAM) return undefined;
     const identity = this.#identity;
-    const profile = versionProfile(version)!;
+    const profile = versionProfile(header.version)!;
+    const now = Date.now();
+    const claim =
+      header.token.length > 0
+        ? this.#tokens.validate(header.token, rinfo.address, rinfo.port, now)
+        : undefined;
+    if (claim === undefined && this.#options.requireAddressValidation) {
+      if (dcid.length < 8) return undefined;
+      // Stateless: everything needed later travels in the token (RFC 9000 §8.1.2).
+      const retryCid = randomBytes(CID_LENGTH);
+      const token = this.#tokens.issueRetry(rinfo.address, rinfo.port, dcid, retryCid, now);
+      this.#socket.send(
+        retryPacket(profile, scid, retryCid, token, dcid),
+        rinfo.port,
+        rinfo.address,
+      );
+      return undefined;
+    }
+    if (claim?.kind !== 'retry' && dcid.length < 8) return undefined;
     const localCid = randomBytes(CID_LENGTH);
+    // The Initial keys come from the DCID of this packet; after a Retry that is our Retry's
+    // SCID, and the client's first DCID comes back in the token.
     const originalDcid = dcid.slice();
-    const params = this.#parameters(localCid, { originalDestinationConnectionId: originalDcid });
+    const params = this.#parameters(
+      localCid,
+      claim?.kind === 'retry'
+        ? {
+            originalDestinationConnectionId: claim.originalDcid,
+            retrySourceConnectionId: claim.retrySourceCid,
+          }
+        : { originalDestinationConnectionId: originalDcid },
+    );
     const connection = new QuicConnection({
       role: 'server',
       profile,
@@ -259,6 +312,8 @@ export class QuicEndpoint {
           identity,
           callbacks,
         ),
+      isAddressValidated: claim !== undefined,
+      issueNewToken: () => this.#tokens.issueNewToken(rinfo.address, Date.now()),
       send: (datagram) => this.#socket.send(datagram, rinfo.port, rinfo.address),
       onClosed: (c) => this.#forget(c),
     });
