@@ -5,6 +5,7 @@ import {
   TRANSPORT_ERROR,
   transportError,
 } from '../errors.js';
+import { type CidHost, ConnectionIds } from './connection-ids.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
 import { deriveInitialKeys } from './crypto/initial-secrets.js';
 import { PacketKeys } from './crypto/packet-keys.js';
@@ -52,6 +53,8 @@ export interface ConnectionConfig {
   readonly issueNewToken?: () => Uint8Array;
   /** A client: receives each NEW_TOKEN token from the server. */
   readonly onNewToken?: (token: Uint8Array) => void;
+  /** Routes the connection IDs we issue to this connection (NEW_CONNECTION_ID). */
+  readonly cids: CidHost;
   /** Sends one datagram to the peer. */
   readonly send: (datagram: Uint8Array) => void;
   /** Called once when the connection is gone (closed, drained or timed out). */
@@ -95,6 +98,9 @@ export class QuicConnection {
   readonly #frames: FrameScheduler;
   readonly #sendContext: SendContext;
   readonly #keyUpdate: KeyUpdate;
+  readonly #ids: ConnectionIds;
+  /** The DCID of the packet being processed (RETIRE_CONNECTION_ID may not name it). */
+  #packetDcid: Uint8Array | undefined;
   #remoteCid: Uint8Array;
   #peer: TransportParameters | undefined;
   #hasRemoteCidFromPeer = false;
@@ -129,6 +135,12 @@ export class QuicConnection {
       this.#streams,
       this.#recovery,
       config.localParameters.ackDelayExponent,
+    );
+    this.#ids = new ConnectionIds(
+      config.cids,
+      config.localCid,
+      config.remoteCid,
+      config.localParameters.activeConnectionIdLimit,
     );
     this.#keyUpdate = new KeyUpdate(this.#spaces.application, config.profile);
     this.#sendContext = this.#makeSendContext();
@@ -267,6 +279,7 @@ export class QuicConnection {
       return;
     this.#retrySourceCid = scid.slice();
     this.#remoteCid = scid.slice();
+    this.#ids.setFirstPeerCid(this.#remoteCid);
     this.#token = token.slice();
     const initial = this.#spaces.initial;
     const keys = deriveInitialKeys(this.#config.profile, scid);
@@ -280,6 +293,26 @@ export class QuicConnection {
       ...sent.flatMap((p) => p.frames.filter((f) => f.type === 'crypto')),
     );
     this.scheduleFlush();
+  }
+
+  /**
+   * Whether `datagram`, which did not authenticate, is a stateless reset from the peer (its
+   * last 16 bytes are one of the peer's reset tokens); if so the connection ends at once,
+   * sending nothing (RFC 9000 §10.3.1).
+   */
+  checkStatelessReset(datagram: Uint8Array): boolean {
+    if (this.#state !== 'open' || datagram.length < 21) return false;
+    if (!this.#ids.isStatelessReset(datagram.subarray(datagram.length - 16))) return false;
+    this.#finish(
+      new QuicError(ERROR_CODES.PEER_CLOSED, 'the peer sent a stateless reset', 0),
+      false,
+    );
+    return true;
+  }
+
+  /** Connection IDs of ours the peer may use (the first one and those sent in NEW_CONNECTION_ID). */
+  get localCidCount(): number {
+    return this.#ids.localCount;
   }
 
   /** Forgets the connection without sending anything (a server's first packet did not authenticate). */
@@ -339,12 +372,14 @@ export class QuicConnection {
       if (header.form === 'long' && this.#config.role === 'client' && !this.#hasRemoteCidFromPeer) {
         // The server's first long header fixes the DCID we use from now on (RFC 9000 §7.2).
         this.#remoteCid = header.scid.slice();
+        this.#ids.setFirstPeerCid(this.#remoteCid);
         this.#hasRemoteCidFromPeer = true;
       }
       if (name === 'handshake' && this.#config.role === 'server' && !this.#isAddressValidated) {
         this.#isAddressValidated = true;
         this.#discardSpace('initial');
       }
+      this.#packetDcid = header.form === 'short' ? header.dcid : undefined;
       const frames = parseFrames(opened.payload, name === 'application' ? '1rtt' : name);
       let isEliciting = false;
       for (const frame of frames) {
@@ -426,6 +461,19 @@ export class QuicConnection {
           throw transportError(TRANSPORT_ERROR.PROTOCOL_VIOLATION, 'a client sent NEW_TOKEN', 0x07);
         this.#config.onNewToken?.(frame.token.slice());
         return;
+      case 'new_connection_id':
+        this.#frames.control.push(...this.#ids.onNewConnectionId(frame));
+        this.#remoteCid = this.#ids.activePeerCid;
+        return;
+      case 'retire_connection_id':
+        this.#frames.control.push(
+          ...this.#ids.onRetire(
+            frame.sequence,
+            this.#packetDcid,
+            this.#peer?.activeConnectionIdLimit ?? 2,
+          ),
+        );
+        return;
       case 'connection_close':
         // Draining: send nothing more (RFC 9000 §10.2.2).
         this.#finish(peerClosedError(frame), frame.errorCode === 0);
@@ -489,12 +537,14 @@ export class QuicConnection {
       );
     }
     this.#peer = peer;
+    if (isClient) this.#ids.setFirstPeerCid(this.#remoteCid, peer.statelessResetToken);
     this.#streams.setPeer(peer);
     this.#touchIdle(this.#effectiveIdleTimeout());
   }
 
   #confirmHandshake(): void {
     this.#isHandshakeConfirmed = true;
+    this.#frames.control.push(...this.#ids.issue(this.#peer?.activeConnectionIdLimit ?? 2));
     this.#discardSpace('initial');
     this.#discardSpace('handshake');
   }

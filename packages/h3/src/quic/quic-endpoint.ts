@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { ERROR_CODES, invalidOptions, QuicError } from '../errors.js';
 import { AddressTokens } from './address-token.js';
+import type { CidHost } from './connection-ids.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
 import { MAX_DATAGRAM } from './datagram-builder.js';
 import { type LongHeader, parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
@@ -21,6 +22,10 @@ import { QUIC_V1, SUPPORTED_VERSIONS, versionProfile } from './version.js';
 const CID_LENGTH = 8;
 /** NEW_TOKEN tokens a client endpoint keeps (one per server address). */
 const MAX_STORED_TOKENS = 256;
+/** Peer connection IDs we hold per connection (active_connection_id_limit). */
+const ACTIVE_CID_LIMIT = 4;
+/** A stateless reset is at least this long, so it looks like a short-header packet (RFC 9000 §10.3). */
+const MIN_STATELESS_RESET = 21;
 
 /** Flow-control and limit settings advertised to peers. */
 interface QuicTransportOptions {
@@ -88,6 +93,8 @@ export class QuicEndpoint {
   readonly #identity: ServerIdentity | undefined;
   readonly #connections = new Map<string, QuicConnection>();
   readonly #tokens: AddressTokens;
+  /** Derives each connection ID's stateless reset token, so a reset needs no state (§10.3.2). */
+  readonly #resetKey = randomBytes(32);
   /** NEW_TOKEN tokens received as a client, by server address, newest last. */
   readonly #receivedTokens = new Map<string, Uint8Array>();
   #isClosed = false;
@@ -152,6 +159,7 @@ export class QuicEndpoint {
       initialMaxStreamsBidi: t.maxStreamsBidi ?? 100,
       initialMaxStreamsUni: 3,
       initialSourceConnectionId: localCid,
+      activeConnectionIdLimit: ACTIVE_CID_LIMIT,
       ...extra,
     };
   }
@@ -169,8 +177,9 @@ export class QuicEndpoint {
     const params = this.#parameters(localCid, {});
     const serverKey = `${options.host} ${options.port}`;
     const token = this.#receivedTokens.get(serverKey);
-    const connection = new QuicConnection({
+    const connection: QuicConnection = new QuicConnection({
       role: 'client',
+      cids: this.#cidHost(() => connection),
       profile,
       localCid,
       remoteCid: originalDcid,
@@ -222,7 +231,11 @@ export class QuicEndpoint {
     let isFirst = true;
     while (offset < buf.length) {
       const header = parsePacketHeader(buf, offset, CID_LENGTH);
-      if (header === null) return;
+      if (header === null) {
+        // Perhaps a stateless reset too short to parse as a packet with our CID length.
+        if (isFirst) this.#onUnopened(buf, undefined, rinfo);
+        return;
+      }
       if (header.form === 'version-negotiation') return; // planned
       if (header.form === 'retry') {
         this.#connections
@@ -244,8 +257,12 @@ export class QuicEndpoint {
       const isNew =
         connection === undefined && header.form === 'long' && header.type === 'initial' && isFirst;
       if (isNew) connection = this.#accept(header, buf.length, rinfo);
-      if (connection === undefined) return;
+      if (connection === undefined) {
+        if (header.form === 'short') this.#onUnopened(buf, header.dcid, rinfo);
+        return;
+      }
       const isAuthentic = connection.receivePacket(buf, header, isFirst ? buf.length : 0);
+      if (!isAuthentic && header.form === 'short' && connection.checkStatelessReset(buf)) return;
       // A spoofed or garbled Initial must not leave state behind (RFC 9000 §5.2.2).
       if (isNew && !isAuthentic) {
         connection.abandon();
@@ -295,8 +312,10 @@ export class QuicEndpoint {
           }
         : { originalDestinationConnectionId: originalDcid },
     );
-    const connection = new QuicConnection({
+    params.statelessResetToken = this.#resetToken(localCid);
+    const connection: QuicConnection = new QuicConnection({
       role: 'server',
+      cids: this.#cidHost(() => connection),
       profile,
       localCid,
       remoteCid: scid.slice(),
@@ -321,6 +340,43 @@ export class QuicEndpoint {
     this.#connections.set(hexOf(localCid), connection);
     this.#connections.set(hexOf(originalDcid), connection);
     return connection;
+  }
+
+  #resetToken(cid: Uint8Array): Uint8Array {
+    return new Uint8Array(
+      createHmac('sha256', this.#resetKey).update(cid).digest().subarray(0, 16),
+    );
+  }
+
+  #cidHost(connection: () => QuicConnection): CidHost {
+    return {
+      newCid: () => {
+        const cid = randomBytes(CID_LENGTH);
+        this.#connections.set(hexOf(cid), connection());
+        return { cid, resetToken: this.#resetToken(cid) };
+      },
+      retireCid: (cid) => {
+        this.#connections.delete(hexOf(cid));
+      },
+    };
+  }
+
+  /**
+   * A datagram no connection could open: a stateless reset for one of ours ends that connection;
+   * otherwise a short header with one of our connection IDs' length is answered with a stateless
+   * reset, shorter than the datagram so two endpoints cannot loop (RFC 9000 §10.3).
+   */
+  #onUnopened(buf: Uint8Array, dcid: Uint8Array | undefined, rinfo: RemoteInfo): void {
+    if (buf.length < MIN_STATELESS_RESET) return;
+    for (const connection of new Set(this.#connections.values()))
+      if (connection.checkStatelessReset(buf)) return;
+    if (dcid === undefined || dcid.length !== CID_LENGTH || this.#isClosed) return;
+    const length = Math.min(buf.length - 1, 43);
+    if (length < MIN_STATELESS_RESET) return;
+    const reset = randomBytes(length);
+    reset[0] = 0x40 | (reset[0]! & 0x3f);
+    reset.set(this.#resetToken(dcid), length - 16);
+    this.#socket.send(reset, rinfo.port, rinfo.address);
   }
 
   #forget(connection: QuicConnection): void {
