@@ -24,6 +24,7 @@ import { LossRecovery } from './loss-recovery.js';
 import type { LongHeader, ShortHeader } from './packet-header.js';
 import { keyPhaseBit, unprotectPacket } from './packet-protection.js';
 import { PacketSpace, type SentPacket, type SpaceName } from './packet-space.js';
+import { PathValidation } from './path-validation.js';
 import type { QuicStream } from './quic-stream.js';
 import { StreamSet } from './stream-set.js';
 import type { EncryptionLevel, TlsCallbacks, TlsHandshake } from './tls/tls-types.js';
@@ -71,6 +72,8 @@ export interface ConnectionStats {
   readonly packetsLost: number;
   /** 1-RTT key phases this connection went through, started by either side (RFC 9001 §6). */
   readonly keyUpdates: number;
+  /** Paths validated with PATH_CHALLENGE/PATH_RESPONSE (RFC 9000 §8.2). */
+  readonly pathsValidated: number;
 }
 
 const LEVEL_OF: Readonly<Record<EncryptionLevel, SpaceName>> = {
@@ -114,6 +117,9 @@ export class QuicConnection {
   #isFlushScheduled = false;
   #state: 'open' | 'closed' = 'open';
   #stats = { bytesSent: 0, bytesReceived: 0, packetsSent: 0 };
+  /** Bytes on the current path, for the anti-amplification limit (RFC 9000 §8). */
+  #path = { sent: 0, received: 0 };
+  readonly #pathValidation = new PathValidation();
   #resolveHandshake!: () => void;
   #rejectHandshake!: (err: QuicError) => void;
   #resolveClosed!: (err: QuicError | undefined) => void;
@@ -217,6 +223,7 @@ export class QuicConnection {
       congestionWindow: this.#recovery.cc.cwnd,
       packetsLost: this.#recovery.packetsLost,
       keyUpdates: this.#keyUpdate.updates,
+      pathsValidated: this.#pathValidation.validated,
       ...this.#stats,
     };
   }
@@ -315,6 +322,44 @@ export class QuicConnection {
     return this.#ids.localCount;
   }
 
+  /**
+   * A server: the last authenticated datagram (of `datagramBytes`) came from a new address, so
+   * the peer migrated or was rebound by a NAT (RFC 9000 §9.3). Returns false before the
+   * handshake is confirmed (no migration allowed then; the endpoint keeps the old address).
+   * Otherwise the new path is validated with PATH_CHALLENGE, limited to three times what it
+   * received until then, and our packets move to a fresh connection ID of the peer when it
+   * gave us one (§9.5). Congestion state is kept: on loopback and behind a NAT the path is
+   * the same one.
+   */
+  onPeerAddressChange(datagramBytes: number): boolean {
+    if (this.#state !== 'open' || !this.#isHandshakeConfirmed) return false;
+    this.#path = { sent: 0, received: datagramBytes };
+    this.#isAddressValidated = false;
+    this.#frames.control.push(this.#pathValidation.challenge());
+    this.#moveToNewPeerCid();
+    this.scheduleFlush();
+    return true;
+  }
+
+  /**
+   * A client: our local address changed (the endpoint rebound its socket). Our packets move to
+   * a fresh connection ID of the peer, and a PATH_CHALLENGE checks the new path both ways.
+   * @see RFC 9000 §9.2, §9.5
+   */
+  onLocalAddressChange(): void {
+    if (this.#state !== 'open') return;
+    this.#moveToNewPeerCid();
+    this.#frames.control.push(this.#pathValidation.challenge());
+    this.scheduleFlush();
+  }
+
+  #moveToNewPeerCid(): void {
+    const retire = this.#ids.rotatePeerCid();
+    if (retire === undefined) return;
+    this.#frames.control.push(retire);
+    this.#remoteCid = this.#ids.activePeerCid;
+  }
+
   /** Forgets the connection without sending anything (a server's first packet did not authenticate). */
   abandon(): void {
     this.#finish(
@@ -340,7 +385,10 @@ export class QuicConnection {
    */
   receivePacket(buf: Uint8Array, header: LongHeader | ShortHeader, datagramBytes: number): boolean {
     if (this.#state !== 'open') return false;
-    if (header.start === 0) this.#stats.bytesReceived += datagramBytes;
+    if (header.start === 0) {
+      this.#stats.bytesReceived += datagramBytes;
+      this.#path.received += datagramBytes;
+    }
     const name: SpaceName | undefined =
       header.form === 'short'
         ? 'application'
@@ -445,6 +493,9 @@ export class QuicConnection {
         return;
       case 'path_challenge':
         this.#frames.control.push({ type: 'path_response', data: frame.data.slice() });
+        return;
+      case 'path_response':
+        if (this.#pathValidation.onResponse(frame.data)) this.#isAddressValidated = true;
         return;
       case 'handshake_done':
         if (this.#config.role === 'server') {
@@ -695,7 +746,7 @@ export class QuicConnection {
 
   #amplificationBudget(): number {
     if (this.#isAddressValidated) return Number.POSITIVE_INFINITY;
-    return 3 * this.#stats.bytesReceived - this.#stats.bytesSent;
+    return 3 * this.#path.received - this.#path.sent;
   }
 
   #buildDatagram(): Uint8Array | undefined {
@@ -707,6 +758,7 @@ export class QuicConnection {
     );
     if (datagram === undefined) return undefined;
     this.#stats.bytesSent += datagram.length;
+    this.#path.sent += datagram.length;
     return datagram;
   }
 

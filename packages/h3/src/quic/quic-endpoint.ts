@@ -88,10 +88,12 @@ const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
  * with Version Negotiation, and opens client connections.
  */
 export class QuicEndpoint {
-  readonly #socket: Socket;
+  #socket: Socket;
   readonly #options: QuicEndpointOptions;
   readonly #identity: ServerIdentity | undefined;
   readonly #connections = new Map<string, QuicConnection>();
+  /** A server's current address of each client (it changes when the client migrates). */
+  readonly #peers = new Map<QuicConnection, { address: string; port: number }>();
   readonly #tokens: AddressTokens;
   /** Derives each connection ID's stateless reset token, so a reset needs no state (§10.3.2). */
   readonly #resetKey = randomBytes(32);
@@ -108,11 +110,31 @@ export class QuicEndpoint {
     this.#options = options;
     this.#identity = identity;
     this.#tokens = new AddressTokens(options.newTokenLifetimeMs ?? 24 * 60 * 60 * 1000);
+    this.#listen(socket);
+  }
+
+  #listen(socket: Socket): void {
     // UDP send errors (ICMP unreachable and the like) are loss; recovery deals with them.
     socket.on('error', () => {});
     socket.on('message', (msg, rinfo) =>
       this.#onDatagram(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), rinfo),
     );
+  }
+
+  /**
+   * A client endpoint moves to a new local port: it binds a new UDP socket, closes the old one,
+   * and each connection migrates to the new path (RFC 9000 §9). Servers cannot move.
+   */
+  async rebind(): Promise<void> {
+    if (this.#identity !== undefined)
+      throw invalidOptions('a QUIC server endpoint cannot move to another port');
+    const { address } = this.#socket.address();
+    const socket = await bindSocket(address, 0);
+    const old = this.#socket;
+    this.#socket = socket;
+    this.#listen(socket);
+    old.close();
+    for (const connection of new Set(this.#connections.values())) connection.onLocalAddressChange();
   }
 
   /** Binds a UDP socket and returns the endpoint. */
@@ -124,15 +146,7 @@ export class QuicEndpoint {
     const identity = options.tls
       ? loadServerIdentity(options.tls.cert, options.tls.key)
       : undefined;
-    const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(options.port ?? 0, host, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    return new QuicEndpoint(socket, options, identity);
+    return new QuicEndpoint(await bindSocket(host, options.port ?? 0), options, identity);
   }
 
   /** The bound address and port. */
@@ -262,6 +276,7 @@ export class QuicEndpoint {
         return;
       }
       const isAuthentic = connection.receivePacket(buf, header, isFirst ? buf.length : 0);
+      if (isAuthentic && !isNew) this.#followPeer(connection, rinfo, buf.length);
       if (!isAuthentic && header.form === 'short' && connection.checkStatelessReset(buf)) return;
       // A spoofed or garbled Initial must not leave state behind (RFC 9000 §5.2.2).
       if (isNew && !isAuthentic) {
@@ -300,6 +315,7 @@ export class QuicEndpoint {
     }
     if (claim?.kind !== 'retry' && dcid.length < 8) return undefined;
     const localCid = randomBytes(CID_LENGTH);
+    const peer = { address: rinfo.address, port: rinfo.port };
     // The Initial keys come from the DCID of this packet; after a Retry that is our Retry's
     // SCID, and the client's first DCID comes back in the token.
     const originalDcid = dcid.slice();
@@ -333,9 +349,10 @@ export class QuicEndpoint {
         ),
       isAddressValidated: claim !== undefined,
       issueNewToken: () => this.#tokens.issueNewToken(rinfo.address, Date.now()),
-      send: (datagram) => this.#socket.send(datagram, rinfo.port, rinfo.address),
+      send: (datagram) => this.#socket.send(datagram, peer.port, peer.address),
       onClosed: (c) => this.#forget(c),
     });
+    this.#peers.set(connection, peer);
     // The client keeps using its original DCID until it sees our connection ID.
     this.#connections.set(hexOf(localCid), connection);
     this.#connections.set(hexOf(originalDcid), connection);
@@ -379,7 +396,17 @@ export class QuicEndpoint {
     this.#socket.send(reset, rinfo.port, rinfo.address);
   }
 
+  /** A server connection's client sent an authentic packet from a new address (migration). */
+  #followPeer(connection: QuicConnection, rinfo: RemoteInfo, size: number): void {
+    const peer = this.#peers.get(connection);
+    if (peer === undefined || (peer.address === rinfo.address && peer.port === rinfo.port)) return;
+    if (!connection.onPeerAddressChange(size)) return;
+    peer.address = rinfo.address;
+    peer.port = rinfo.port;
+  }
+
   #forget(connection: QuicConnection): void {
+    this.#peers.delete(connection);
     for (const [key, value] of this.#connections)
       if (value === connection) this.#connections.delete(key);
   }
@@ -396,4 +423,16 @@ export class QuicEndpoint {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+async function bindSocket(host: string, port: number): Promise<Socket> {
+  const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  return socket;
 }
