@@ -55,6 +55,11 @@ export interface QuicEndpointOptions {
   /** Cipher suites to use, preferred first. Default: all three. */
   readonly cipherSuites?: readonly CipherSuite[];
   /**
+   * Key exchange groups a server accepts, preferred first; a client without a share for one
+   * of them gets a HelloRetryRequest. Default X25519, P-256.
+   */
+  readonly groups?: readonly number[];
+  /**
    * A server answers each Initial without a valid token with a Retry, so no state is kept and
    * no more than three times the received bytes are sent before the client proves its address
    * (RFC 9000 §8.1.2). Default false.
@@ -74,8 +79,10 @@ export interface QuicConnectOptions {
   /** PEM trust anchors. Default: node's root certificates. */
   readonly ca?: readonly string[];
   readonly rejectUnauthorized?: boolean;
-  /** Key share groups to send (X25519 0x1d, P-256 0x17). Default both. */
+  /** Key exchange groups supported (X25519 0x1d, P-256 0x17). Default both. */
   readonly groups?: readonly number[];
+  /** Groups with a key share in the first ClientHello (the server may ask for another). Default: groups. */
+  readonly keyShares?: readonly number[];
   /** QUIC version to start with. Default 1. */
   readonly version?: number;
 }
@@ -210,6 +217,7 @@ export class QuicEndpoint {
               ? {}
               : { rejectUnauthorized: options.rejectUnauthorized }),
             ...(options.groups ? { groups: options.groups } : {}),
+            ...(options.keyShares ? { keyShares: options.keyShares } : {}),
             ...(this.#options.cipherSuites ? { cipherSuites: this.#options.cipherSuites } : {}),
           },
           callbacks,
@@ -343,6 +351,7 @@ export class QuicEndpoint {
             alpn: this.#options.alpn ?? [],
             transportParameters: encodeTransportParameters(params),
             ...(this.#options.cipherSuites ? { cipherSuites: this.#options.cipherSuites } : {}),
+            ...(this.#options.groups ? { groups: this.#options.groups } : {}),
           },
           identity,
           callbacks,
