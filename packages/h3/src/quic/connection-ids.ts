@@ -168,11 +168,6 @@ export class ConnectionIds {
     return false;
   }
 
-  /** Every connection ID of ours still routed to this connection. */
-  localCids(): Uint8Array[] {
-    return [...this.#local.values()].map((l) => l.cid);
-  }
-
   #lowestUnused(): number {
     let best = this.#activePeerSeq;
     for (const sequence of this.#peer.keys())
