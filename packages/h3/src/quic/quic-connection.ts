@@ -5,6 +5,7 @@ import {
   TRANSPORT_ERROR,
   transportError,
 } from '../errors.js';
+import { closeFrameForError, placeClose } from './connection-close.js';
 import { type CidHost, ConnectionIds } from './connection-ids.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
 import { deriveInitialKeys } from './crypto/initial-secrets.js';
@@ -18,7 +19,8 @@ import {
 } from './datagram-builder.js';
 import { parseFrames } from './frame-parser.js';
 import { FrameScheduler } from './frame-scheduler.js';
-import { type AckFrame, type Frame, isAckEliciting } from './frames.js';
+import { type AckFrame, type ConnectionCloseFrame, type Frame, isAckEliciting } from './frames.js';
+import { checkHandshakeCids, restartInitial, sameBytes } from './handshake-cids.js';
 import { KeyUpdate } from './key-update.js';
 import { LossRecovery } from './loss-recovery.js';
 import type { LongHeader, ShortHeader } from './packet-header.js';
@@ -288,17 +290,7 @@ export class QuicConnection {
     this.#remoteCid = scid.slice();
     this.#ids.setFirstPeerCid(this.#remoteCid);
     this.#token = token.slice();
-    const initial = this.#spaces.initial;
-    const keys = deriveInitialKeys(this.#config.profile, scid);
-    initial.readKeys = keys.server;
-    initial.writeKeys = keys.client;
-    const sent = [...initial.sent.values()].sort((a, b) => a.pn - b.pn);
-    initial.sent.clear();
-    initial.lossTime = Number.POSITIVE_INFINITY;
-    this.#recovery.onDiscarded(sent);
-    initial.cryptoPending.unshift(
-      ...sent.flatMap((p) => p.frames.filter((f) => f.type === 'crypto')),
-    );
+    restartInitial(this.#spaces.initial, this.#recovery, this.#config.profile, scid);
     this.scheduleFlush();
   }
 
@@ -568,25 +560,12 @@ export class QuicConnection {
 
   #applyPeerParameters(peer: TransportParameters): void {
     const isClient = this.#config.role === 'client';
-    // Authenticate the connection IDs used during the handshake (RFC 9000 §7.3).
-    if (!sameBytes(peer.initialSourceConnectionId, this.#remoteCid)) {
-      throw transportError(
-        TRANSPORT_ERROR.TRANSPORT_PARAMETER_ERROR,
-        'initial_source_connection_id does not match the packets',
-      );
-    }
-    if (isClient && !sameBytes(peer.originalDestinationConnectionId, this.#config.originalDcid)) {
-      throw transportError(
-        TRANSPORT_ERROR.TRANSPORT_PARAMETER_ERROR,
-        'original_destination_connection_id does not match our Initial',
-      );
-    }
-    if (isClient && !sameOptionalBytes(peer.retrySourceConnectionId, this.#retrySourceCid)) {
-      throw transportError(
-        TRANSPORT_ERROR.TRANSPORT_PARAMETER_ERROR,
-        'retry_source_connection_id does not match the Retry',
-      );
-    }
+    checkHandshakeCids(peer, {
+      isClient,
+      peerScid: this.#remoteCid,
+      originalDcid: this.#config.originalDcid,
+      retrySourceCid: this.#retrySourceCid,
+    });
     this.#peer = peer;
     if (isClient) this.#ids.setFirstPeerCid(this.#remoteCid, peer.statelessResetToken);
     this.#streams.setPeer(peer);
@@ -769,44 +748,19 @@ export class QuicConnection {
   // --- closing ------------------------------------------------------------------------------
 
   #fail(err: unknown): void {
-    const error =
-      err instanceof QuicError
-        ? err
-        : transportError(
-            TRANSPORT_ERROR.INTERNAL_ERROR,
-            `internal error: ${(err as Error)?.message ?? String(err)}`,
-          );
-    this.#closeWith(
-      {
-        type: 'connection_close',
-        isApplication: false,
-        errorCode: error.transportCode,
-        frameType: error.frameType,
-        reason: error.message.slice(0, 100),
-      },
-      error,
-    );
+    const { error, frame } = closeFrameForError(err);
+    this.#closeWith(frame, error);
   }
 
-  #closeWith(frame: Frame & { type: 'connection_close' }, error: QuicError | undefined): void {
+  #closeWith(frame: ConnectionCloseFrame, error: QuicError | undefined): void {
     if (this.#state !== 'open') return;
-    // Before the handshake completes an application close travels as a transport close
-    // (RFC 9000 §10.2.3), in the highest space with keys.
-    const app = this.#spaces.application;
-    const useApp = app.writeKeys !== undefined && this.#tls.isComplete;
-    const spaces = useApp
-      ? [app]
-      : [this.#spaces.initial, this.#spaces.handshake].filter((s) => s.writeKeys && !s.isDiscarded);
-    const wire: Frame =
-      frame.isApplication && !useApp
-        ? {
-            ...frame,
-            isApplication: false,
-            errorCode: TRANSPORT_ERROR.APPLICATION_ERROR,
-            reason: '',
-          }
-        : frame;
-    const datagram = buildCloseDatagram(this.#sendContext, spaces, wire, performance.now());
+    const placed = placeClose(frame, this.#spaces, this.#tls.isComplete);
+    const datagram = buildCloseDatagram(
+      this.#sendContext,
+      placed.spaces,
+      placed.frame,
+      performance.now(),
+    );
     if (datagram !== undefined) this.#config.send(datagram);
     this.#finish(
       error ?? new QuicError(ERROR_CODES.PEER_CLOSED, 'the connection was closed', 0),
@@ -823,12 +777,4 @@ export class QuicConnection {
     this.#resolveClosed(isClean ? undefined : error);
     this.#config.onClosed(this);
   }
-}
-
-function sameOptionalBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  return a === undefined ? b === undefined : b !== undefined && sameBytes(a, b);
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
-  return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
 }
