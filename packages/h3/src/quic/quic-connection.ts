@@ -26,7 +26,7 @@ import { LossRecovery } from './loss-recovery.js';
 import type { LongHeader, ShortHeader } from './packet-header.js';
 import { keyPhaseBit, unprotectPacket } from './packet-protection.js';
 import { PacketSpace, type SentPacket, type SpaceName } from './packet-space.js';
-import { PathValidation } from './path-validation.js';
+import { PeerPath } from './peer-path.js';
 import type { QuicStream } from './quic-stream.js';
 import { StreamSet } from './stream-set.js';
 import type { EncryptionLevel, TlsCallbacks, TlsHandshake } from './tls/tls-types.js';
@@ -113,15 +113,12 @@ export class QuicConnection {
   /** A client: the SCID of the Retry it followed (RFC 9000 §7.3 checks it). */
   #retrySourceCid: Uint8Array | undefined;
   #isHandshakeConfirmed = false;
-  #isAddressValidated: boolean;
   #timer: NodeJS.Timeout | undefined;
   #idleDeadline = Number.POSITIVE_INFINITY;
   #isFlushScheduled = false;
   #state: 'open' | 'closed' = 'open';
   #stats = { bytesSent: 0, bytesReceived: 0, packetsSent: 0 };
-  /** Bytes on the current path, for the anti-amplification limit (RFC 9000 §8). */
-  #path = { sent: 0, received: 0 };
-  readonly #pathValidation = new PathValidation();
+  readonly #path: PeerPath;
   #resolveHandshake!: () => void;
   #rejectHandshake!: (err: QuicError) => void;
   #resolveClosed!: (err: QuicError | undefined) => void;
@@ -133,7 +130,7 @@ export class QuicConnection {
   constructor(config: ConnectionConfig) {
     this.#config = config;
     this.#remoteCid = config.remoteCid;
-    this.#isAddressValidated = config.role === 'client' || config.isAddressValidated === true;
+    this.#path = new PeerPath(config.role === 'client' || config.isAddressValidated === true);
     this.#token = config.token ?? new Uint8Array(0);
     this.#streams = new StreamSet(config.role, config.localParameters, {
       scheduleFlush: () => this.scheduleFlush(),
@@ -225,7 +222,7 @@ export class QuicConnection {
       congestionWindow: this.#recovery.cc.cwnd,
       packetsLost: this.#recovery.packetsLost,
       keyUpdates: this.#keyUpdate.updates,
-      pathsValidated: this.#pathValidation.validated,
+      pathsValidated: this.#path.validations,
       ...this.#stats,
     };
   }
@@ -325,9 +322,7 @@ export class QuicConnection {
    */
   onPeerAddressChange(datagramBytes: number): boolean {
     if (this.#state !== 'open' || !this.#isHandshakeConfirmed) return false;
-    this.#path = { sent: 0, received: datagramBytes };
-    this.#isAddressValidated = false;
-    this.#frames.control.push(this.#pathValidation.challenge());
+    this.#frames.control.push(this.#path.moveTo(datagramBytes));
     this.#moveToNewPeerCid();
     this.scheduleFlush();
     return true;
@@ -341,7 +336,7 @@ export class QuicConnection {
   onLocalAddressChange(): void {
     if (this.#state !== 'open') return;
     this.#moveToNewPeerCid();
-    this.#frames.control.push(this.#pathValidation.challenge());
+    this.#frames.control.push(this.#path.challenge());
     this.scheduleFlush();
   }
 
@@ -379,7 +374,7 @@ export class QuicConnection {
     if (this.#state !== 'open') return false;
     if (header.start === 0) {
       this.#stats.bytesReceived += datagramBytes;
-      this.#path.received += datagramBytes;
+      this.#path.onReceived(datagramBytes);
     }
     const name: SpaceName | undefined =
       header.form === 'short'
@@ -415,8 +410,8 @@ export class QuicConnection {
         this.#ids.setFirstPeerCid(this.#remoteCid);
         this.#hasRemoteCidFromPeer = true;
       }
-      if (name === 'handshake' && this.#config.role === 'server' && !this.#isAddressValidated) {
-        this.#isAddressValidated = true;
+      if (name === 'handshake' && this.#config.role === 'server' && !this.#path.isValidated) {
+        this.#path.markValidated();
         this.#discardSpace('initial');
       }
       this.#packetDcid = header.form === 'short' ? header.dcid : undefined;
@@ -487,7 +482,7 @@ export class QuicConnection {
         this.#frames.control.push({ type: 'path_response', data: frame.data.slice() });
         return;
       case 'path_response':
-        if (this.#pathValidation.onResponse(frame.data)) this.#isAddressValidated = true;
+        this.#path.onResponse(frame.data);
         return;
       case 'handshake_done':
         if (this.#config.role === 'server') {
@@ -723,21 +718,16 @@ export class QuicConnection {
     }
   }
 
-  #amplificationBudget(): number {
-    if (this.#isAddressValidated) return Number.POSITIVE_INFINITY;
-    return 3 * this.#path.received - this.#path.sent;
-  }
-
   #buildDatagram(): Uint8Array | undefined {
     const datagram = buildDatagram(
       this.#sendContext,
       this.#spaceList(),
-      this.#amplificationBudget(),
+      this.#path.budget,
       performance.now(),
     );
     if (datagram === undefined) return undefined;
     this.#stats.bytesSent += datagram.length;
-    this.#path.sent += datagram.length;
+    this.#path.onSent(datagram.length);
     return datagram;
   }
 
