@@ -13,11 +13,18 @@ beforeAll(() => {
 function recordingHost() {
   let next = 100;
   const retired: number[] = [];
+  /** The first byte of each peer reset token the endpoint would currently recognise. */
+  const tokens = new Set<number>();
   return {
     retired,
+    tokens,
     host: {
       newCid: () => ({ cid: Uint8Array.of(next++), resetToken: new Uint8Array(16).fill(next) }),
       retireCid: (cid: Uint8Array) => retired.push(cid[0]!),
+      peerResetToken: (token: Uint8Array, isActive: boolean) => {
+        if (isActive) tokens.add(token[0]!);
+        else tokens.delete(token[0]!);
+      },
     },
   };
 }
@@ -51,7 +58,7 @@ describe('connection IDs (RFC 9000 §5.1, §19.15, §19.16)', () => {
   });
 
   it('follows Retire Prior To, enforces our limit, and knows the peer reset tokens', () => {
-    const { host } = recordingHost();
+    const { host, tokens } = recordingHost();
     const ids = new ConnectionIds(host, Uint8Array.of(1), Uint8Array.of(2), 3);
     expect(ids.onNewConnectionId(newCid(1))).toEqual([]);
     expect(ids.onNewConnectionId(newCid(1))).toEqual([]);
@@ -64,6 +71,8 @@ describe('connection IDs (RFC 9000 §5.1, §19.15, §19.16)', () => {
       { type: 'retire_connection_id', sequence: 1 },
     ]);
     expect([...ids.activePeerCid]).toEqual([2]);
+    // The endpoint forgets the tokens of retired IDs.
+    expect([...tokens]).toEqual([2]);
     expect(ids.onNewConnectionId(newCid(1))).toEqual([
       { type: 'retire_connection_id', sequence: 1 },
     ]);

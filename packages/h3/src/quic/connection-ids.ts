@@ -14,6 +14,8 @@ export interface CidHost {
   newCid(): IssuedCid;
   /** Stops routing `cid` to this connection. */
   retireCid(cid: Uint8Array): void;
+  /** A stateless reset token of the peer now means this connection (or, with false, no longer). */
+  peerResetToken(token: Uint8Array, isActive: boolean): void;
 }
 
 /** The most of our connection IDs the peer holds at once, whatever its limit allows. */
@@ -62,6 +64,8 @@ export class ConnectionIds {
     const first = this.#peer.get(0);
     if (first === undefined) return;
     this.#peer.set(0, { cid, resetToken: resetToken ?? first.resetToken });
+    if (resetToken !== undefined && first.resetToken === undefined)
+      this.#host.peerResetToken(resetToken, true);
   }
 
   /** NEW_CONNECTION_ID frames that bring the peer up to its limit (after the handshake). */
@@ -129,11 +133,12 @@ export class ConnectionIds {
       return retire;
     }
     this.#peer.set(frame.sequence, { cid: frame.connectionId, resetToken: frame.resetToken });
+    this.#host.peerResetToken(frame.resetToken, true);
     if (frame.retirePriorTo > this.#retirePriorTo) {
       this.#retirePriorTo = frame.retirePriorTo;
       for (const sequence of [...this.#peer.keys()]) {
         if (sequence >= this.#retirePriorTo) continue;
-        this.#peer.delete(sequence);
+        this.#forgetPeer(sequence);
         retire.push({ type: 'retire_connection_id', sequence });
       }
       if (!this.#peer.has(this.#activePeerSeq)) this.#activePeerSeq = this.#lowestUnused();
@@ -156,7 +161,7 @@ export class ConnectionIds {
     const next = this.#lowestUnused();
     if (next === this.#activePeerSeq) return undefined;
     const old = this.#activePeerSeq;
-    this.#peer.delete(old);
+    this.#forgetPeer(old);
     this.#activePeerSeq = next;
     return { type: 'retire_connection_id', sequence: old };
   }
@@ -166,6 +171,12 @@ export class ConnectionIds {
     for (const { resetToken } of this.#peer.values())
       if (resetToken !== undefined && timingSafeEqual(resetToken, tail)) return true;
     return false;
+  }
+
+  #forgetPeer(sequence: number): void {
+    const token = this.#peer.get(sequence)?.resetToken;
+    this.#peer.delete(sequence);
+    if (token !== undefined) this.#host.peerResetToken(token, false);
   }
 
   #lowestUnused(): number {

@@ -99,6 +99,8 @@ export class QuicEndpoint {
   readonly #options: QuicEndpointOptions;
   readonly #identity: ServerIdentity | undefined;
   readonly #connections = new Map<string, QuicConnection>();
+  /** The peers' stateless reset tokens (hex) and the connection each one would end. */
+  readonly #resetTokens = new Map<string, QuicConnection>();
   /** A server's current address of each client (it changes when the client migrates). */
   readonly #peers = new Map<QuicConnection, { address: string; port: number }>();
   readonly #tokens: AddressTokens;
@@ -384,6 +386,10 @@ export class QuicEndpoint {
       retireCid: (cid) => {
         this.#connections.delete(hexOf(cid));
       },
+      peerResetToken: (token, isActive) => {
+        if (isActive) this.#resetTokens.set(hexOf(token), connection());
+        else this.#resetTokens.delete(hexOf(token));
+      },
     };
   }
 
@@ -394,8 +400,9 @@ export class QuicEndpoint {
    */
   #onUnopened(buf: Uint8Array, dcid: Uint8Array | undefined, rinfo: RemoteInfo): void {
     if (buf.length < MIN_STATELESS_RESET) return;
-    for (const connection of new Set(this.#connections.values()))
-      if (connection.checkStatelessReset(buf)) return;
+    // One map lookup per datagram, however many connections: garbage floods stay cheap.
+    const tail = hexOf(buf.subarray(buf.length - 16));
+    if (this.#resetTokens.get(tail)?.checkStatelessReset(buf)) return;
     if (dcid === undefined || dcid.length !== CID_LENGTH || this.#isClosed) return;
     const length = Math.min(buf.length - 1, 43);
     if (length < MIN_STATELESS_RESET) return;
@@ -416,6 +423,8 @@ export class QuicEndpoint {
 
   #forget(connection: QuicConnection): void {
     this.#peers.delete(connection);
+    for (const [key, value] of this.#resetTokens)
+      if (value === connection) this.#resetTokens.delete(key);
     for (const [key, value] of this.#connections)
       if (value === connection) this.#connections.delete(key);
   }
