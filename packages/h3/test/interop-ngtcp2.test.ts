@@ -9,7 +9,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { requireCapability } from '@rws/test-helpers';
 import { beforeAll, describe, expect, it, onTestFinished, type TestContext } from 'vitest';
 import type { QuicConnection } from '../src/quic/quic-connection.js';
-import { QuicEndpoint } from '../src/quic/quic-endpoint.js';
+import { QuicEndpoint, type QuicEndpointOptions } from '../src/quic/quic-endpoint.js';
 import type { QuicStream } from '../src/quic/quic-stream.js';
 import { makeCredentials, type ServerCredentials } from './certs.js';
 
@@ -33,9 +33,19 @@ describe("ngtcp2's gtlsclient against our QUIC server", () => {
   async function handshakeWithGtlsclient(
     ctx: TestContext,
     keyType: 'ec' | 'rsa',
-    extraArgs: readonly string[] = [],
-    suite = 'TLS_AES_128_GCM_SHA256',
-  ): Promise<void> {
+    {
+      args = [],
+      suite = 'TLS_AES_128_GCM_SHA256',
+      respondAfterMs,
+      server: serverOptions = {},
+    }: {
+      readonly args?: readonly string[];
+      readonly suite?: string;
+      /** Answer the request stream after this long (a minimal HTTP/3 response). */
+      readonly respondAfterMs?: number;
+      readonly server?: Partial<QuicEndpointOptions>;
+    } = {},
+  ): Promise<QuicConnection> {
     requireCapability(ctx, HAS_GTLSCLIENT, 'gtlsclient (apt-get install ngtcp2-client)');
     const serverCreds = keyType === 'ec' ? creds : makeCredentials('rsa');
     const connections: QuicConnection[] = [];
@@ -43,10 +53,19 @@ describe("ngtcp2's gtlsclient against our QUIC server", () => {
     const server = await QuicEndpoint.bind({
       tls: { cert: serverCreds.cert, key: serverCreds.key },
       alpn: ['h3'],
+      ...serverOptions,
       onConnection: (connection) => {
         connections.push(connection);
         connection.onStream = (stream) => {
           streams.push(stream);
+          if (stream.id === 0 && respondAfterMs !== undefined) {
+            // A minimal HTTP/3 response: HEADERS with QPACK static entry 25 (:status 200).
+            setTimeout(() => {
+              void stream
+                .write(Uint8Array.of(0x01, 0x03, 0x00, 0x00, 0xd9))
+                .then(() => stream.end());
+            }, respondAfterMs);
+          }
           void (async () => {
             for await (const _ of stream);
           })().catch(() => {});
@@ -62,7 +81,7 @@ describe("ngtcp2's gtlsclient against our QUIC server", () => {
         [
           '--timeout=2s',
           '--exit-on-all-streams-close',
-          ...extraArgs,
+          ...args,
           '127.0.0.1',
           String(port),
           `https://localhost:${port}/`,
@@ -78,11 +97,28 @@ describe("ngtcp2's gtlsclient against our QUIC server", () => {
     expect(connections[0]!.cipherSuite).toBe(suite);
     // Stream 0 carries the request; 2, 6 and 10 are its control and QPACK streams.
     expect(streams.map((s) => s.id).sort((a, b) => a - b)).toEqual([0, 2, 6, 10]);
+    return connections[0]!;
   }
 
   it(
     'completes the handshake with an ECDSA certificate and opens streams',
     (ctx) => handshakeWithGtlsclient(ctx, 'ec'),
+    30_000,
+  );
+
+  it('follows a key update started by the client (RFC 9001 §6)', async (ctx) => {
+    // The client starts the update 200 ms after the handshake; our response 600 ms later makes
+    // it send (and us receive) packets with the new keys.
+    const connection = await handshakeWithGtlsclient(ctx, 'ec', {
+      args: ['--key-update=200ms'],
+      respondAfterMs: 600,
+    });
+    expect(connection.stats.keyUpdates).toBeGreaterThanOrEqual(1);
+  }, 30_000);
+
+  it(
+    'follows our Retry when the server requires address validation',
+    (ctx) => handshakeWithGtlsclient(ctx, 'ec', { server: { requireAddressValidation: true } }),
     30_000,
   );
 
@@ -95,15 +131,13 @@ describe("ngtcp2's gtlsclient against our QUIC server", () => {
   it(
     'negotiates ChaCha20-Poly1305 and P-256 when the client offers only those',
     (ctx) =>
-      handshakeWithGtlsclient(
-        ctx,
-        'ec',
-        [
+      handshakeWithGtlsclient(ctx, 'ec', {
+        args: [
           '--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305',
           '--groups=-GROUP-ALL:+GROUP-SECP256R1',
         ],
-        'TLS_CHACHA20_POLY1305_SHA256',
-      ),
+        suite: 'TLS_CHACHA20_POLY1305_SHA256',
+      }),
     30_000,
   );
 });

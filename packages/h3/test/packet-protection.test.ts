@@ -186,7 +186,11 @@ describe.each([
     const keys = new PacketKeys(TLS_CHACHA20_POLY1305_SHA256, secret, profile);
     expect(toHex(keys.key)).toBe(key);
     const ku = hkdfExpandLabel('sha256', secret, profile.labels.ku, new Uint8Array(0), 32);
-    expect(toHex(keys.nextPhaseSecret(profile))).toBe(toHex(ku));
+    const next = keys.nextPhase(profile);
+    expect(toHex(next.secret)).toBe(toHex(ku));
+    // The header protection key survives key updates (RFC 9001 §6).
+    expect(toHex(next.hp)).toBe(toHex(keys.hp));
+    expect(toHex(next.key)).not.toBe(toHex(keys.key));
   });
 
   it('protects a PING to the smallest possible packet and opens it', () => {

@@ -8,47 +8,20 @@ import {
   TLS_CHACHA20_POLY1305_SHA256,
 } from '../src/quic/crypto/cipher-suite.js';
 import { parsePacketHeader } from '../src/quic/packet-header.js';
-import type { QuicConnection } from '../src/quic/quic-connection.js';
-import { QuicEndpoint, type QuicEndpointOptions } from '../src/quic/quic-endpoint.js';
+import type { QuicEndpointOptions } from '../src/quic/quic-endpoint.js';
 import type { QuicStream } from '../src/quic/quic-stream.js';
 import { GROUP } from '../src/quic/tls/key-exchange.js';
 import { QUIC_V1, QUIC_V2 } from '../src/quic/version.js';
 import { makeCredentials, type ServerCredentials } from './certs.js';
+import { collect, echoPair as echoPairWith } from './quic-pair.js';
 
 let creds: ServerCredentials;
 beforeAll(() => {
   creds = makeCredentials('ec');
 });
 
-async function collect(stream: QuicStream): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
-/** A server that echoes every bidirectional stream back, and a client endpoint. */
-async function echoPair(serverOptions: Partial<QuicEndpointOptions> = {}) {
-  const accepted: QuicConnection[] = [];
-  const server = await QuicEndpoint.bind({
-    tls: { cert: creds.cert, key: creds.key },
-    alpn: ['echo'],
-    onConnection: (connection) => {
-      accepted.push(connection);
-      connection.onStream = (stream) => {
-        void (async () => {
-          for await (const chunk of stream) await stream.write(chunk);
-          stream.end();
-        })().catch(() => {});
-      };
-    },
-    ...serverOptions,
-  });
-  const client = await QuicEndpoint.bind();
-  onTestFinished(async () => {
-    await client.close();
-    await server.close();
-  });
-  return { server, client, accepted, port: server.address().port };
+function echoPair(serverOptions: Partial<QuicEndpointOptions> = {}) {
+  return echoPairWith(creds, serverOptions);
 }
 
 describe('QUIC over UDP loopback, our client and our server', () => {
@@ -169,7 +142,10 @@ describe('QUIC over UDP loopback, our client and our server', () => {
     });
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
     const reply = new Promise<Buffer>((resolve) => socket.once('message', resolve));
-    socket.send(randomBytes(300), port, '127.0.0.1');
+    // Garbage with the fixed bit clear: not a packet, so not answered with a stateless reset.
+    const garbage = randomBytes(300);
+    garbage[0] = 0;
+    socket.send(garbage, port, '127.0.0.1');
     const probe = Buffer.alloc(1200);
     probe.set([0xc0, 0x1a, 0x2a, 0x3a, 0x4a, 8, 1, 2, 3, 4, 5, 6, 7, 8, 4, 9, 9, 9, 9]);
     socket.send(probe, port, '127.0.0.1');

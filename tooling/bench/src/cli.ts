@@ -54,6 +54,11 @@ const SCRIPT_SUITES: Readonly<Record<string, { path: string; description: string
     description:
       '@rws/jobs vs graphile-worker and pg-boss on PostgreSQL: jobs/s and add→start latency',
   },
+  quic: {
+    path: 'packages/h3/bench/quic.ts',
+    description:
+      '@rws/h3 QUIC client ↔ server over loopback vs node:tls over TCP: bulk MB/s, packets/s, CPU per MB, handshakes/s',
+  },
 };
 
 function runScriptSuite(name: string, path: string): never {

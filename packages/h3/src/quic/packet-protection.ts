@@ -45,6 +45,8 @@ export interface OpenedPacket {
  * number starts at `pnOffset`. `largestPn` is the largest packet number received in the space
  * (-1 when none). Returns null when the packet is too short or fails authentication: such
  * packets are dropped without closing the connection (RFC 9001 §9.5, RFC 9000 §12.2).
+ * `keysForPhase` picks the AEAD keys of a short header by its key phase bit (RFC 9001 §6);
+ * `keys` always removes header protection, whose key no key update changes.
  */
 export function unprotectPacket(
   keys: PacketKeys,
@@ -53,6 +55,7 @@ export function unprotectPacket(
   pnOffset: number,
   end: number,
   largestPn: number,
+  keysForPhase?: (phaseBit: 0 | 1, pn: number) => PacketKeys | undefined,
 ): OpenedPacket | null {
   if (pnOffset + 20 > end) return null;
   const mask = keys.mask(buf.subarray(pnOffset + 4, pnOffset + 20));
@@ -69,7 +72,15 @@ export function unprotectPacket(
     truncated = truncated * 256 + header[pnAt + i]!;
   }
   const pn = decodePacketNumber(largestPn, truncated, pnLength);
-  const payload = keys.open(pn, header, buf.subarray(pnOffset + pnLength, end));
+  const aead =
+    isLong || keysForPhase === undefined ? keys : keysForPhase(keyPhaseBit(firstByte), pn);
+  if (aead === undefined) return null;
+  const payload = aead.open(pn, header, buf.subarray(pnOffset + pnLength, end));
   if (payload === null) return null;
   return { pn, firstByte, payload };
+}
+
+/** The key phase bit of a short header's first byte, header protection removed. */
+export function keyPhaseBit(firstByte: number): 0 | 1 {
+  return (firstByte & 0x04) === 0 ? 0 : 1;
 }

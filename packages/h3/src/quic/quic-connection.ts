@@ -5,29 +5,34 @@ import {
   TRANSPORT_ERROR,
   transportError,
 } from '../errors.js';
-import { ByteWriter } from './byte-writer.js';
+import { closeFrameForError, placeClose } from './connection-close.js';
+import { type CidHost, ConnectionIds } from './connection-ids.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
 import { deriveInitialKeys } from './crypto/initial-secrets.js';
 import { PacketKeys } from './crypto/packet-keys.js';
+import { verifyRetryIntegrity } from './crypto/retry-integrity.js';
+import {
+  buildCloseDatagram,
+  buildDatagram,
+  MAX_DATAGRAM,
+  type SendContext,
+} from './datagram-builder.js';
 import { parseFrames } from './frame-parser.js';
 import { FrameScheduler } from './frame-scheduler.js';
-import { frameSize } from './frame-writer.js';
-import { type AckFrame, type Frame, isAckEliciting } from './frames.js';
+import { type AckFrame, type ConnectionCloseFrame, type Frame, isAckEliciting } from './frames.js';
+import { checkHandshakeCids, restartInitial, sameBytes } from './handshake-cids.js';
+import { KeyUpdate } from './key-update.js';
 import { LossRecovery } from './loss-recovery.js';
 import type { LongHeader, ShortHeader } from './packet-header.js';
-import { packetNumberLength } from './packet-number.js';
-import { unprotectPacket } from './packet-protection.js';
+import { keyPhaseBit, unprotectPacket } from './packet-protection.js';
 import { PacketSpace, type SentPacket, type SpaceName } from './packet-space.js';
-import { packetHeaderLength, writeProtectedPacket } from './packet-writer.js';
+import { PeerPath } from './peer-path.js';
 import type { QuicStream } from './quic-stream.js';
 import { StreamSet } from './stream-set.js';
 import type { EncryptionLevel, TlsCallbacks, TlsHandshake } from './tls/tls-types.js';
 import { decodeTransportParameters, type TransportParameters } from './transport-parameters.js';
 import type { VersionProfile } from './version.js';
 
-/** Every datagram we send fits the 1200-byte minimum path MTU (DPLPMTUD is planned). */
-export const MAX_DATAGRAM = 1200;
-const TAG = 16;
 const SPACES: readonly SpaceName[] = ['initial', 'handshake', 'application'];
 
 /** How a connection was set up; the endpoint fills this in. */
@@ -43,6 +48,16 @@ export interface ConnectionConfig {
   readonly localParameters: TransportParameters;
   /** Builds the TLS handshake with the callbacks the connection provides. */
   readonly createTls: (callbacks: TlsCallbacks) => TlsHandshake & { start?(): void };
+  /** A server: whether the client's address is already validated (by a Retry or NEW_TOKEN token). */
+  readonly isAddressValidated?: boolean;
+  /** A client: the token for its Initial packets (from an earlier connection's NEW_TOKEN). */
+  readonly token?: Uint8Array;
+  /** A server: makes a NEW_TOKEN token for the client's next connection (RFC 9000 §8.1.3). */
+  readonly issueNewToken?: () => Uint8Array;
+  /** A client: receives each NEW_TOKEN token from the server. */
+  readonly onNewToken?: (token: Uint8Array) => void;
+  /** Routes the connection IDs we issue to this connection (NEW_CONNECTION_ID). */
+  readonly cids: CidHost;
   /** Sends one datagram to the peer. */
   readonly send: (datagram: Uint8Array) => void;
   /** Called once when the connection is gone (closed, drained or timed out). */
@@ -57,6 +72,10 @@ export interface ConnectionStats {
   readonly bytesReceived: number;
   readonly packetsSent: number;
   readonly packetsLost: number;
+  /** 1-RTT key phases this connection went through, started by either side (RFC 9001 §6). */
+  readonly keyUpdates: number;
+  /** Paths validated with PATH_CHALLENGE/PATH_RESPONSE (RFC 9000 §8.2). */
+  readonly pathsValidated: number;
 }
 
 const LEVEL_OF: Readonly<Record<EncryptionLevel, SpaceName>> = {
@@ -82,16 +101,24 @@ export class QuicConnection {
   readonly #recovery = new LossRecovery(MAX_DATAGRAM);
   readonly #streams: StreamSet;
   readonly #frames: FrameScheduler;
+  readonly #sendContext: SendContext;
+  readonly #keyUpdate: KeyUpdate;
+  readonly #ids: ConnectionIds;
+  /** The DCID of the packet being processed (RETIRE_CONNECTION_ID may not name it). */
+  #packetDcid: Uint8Array | undefined;
   #remoteCid: Uint8Array;
   #peer: TransportParameters | undefined;
   #hasRemoteCidFromPeer = false;
+  #token: Uint8Array;
+  /** A client: the SCID of the Retry it followed (RFC 9000 §7.3 checks it). */
+  #retrySourceCid: Uint8Array | undefined;
   #isHandshakeConfirmed = false;
-  #isAddressValidated: boolean;
   #timer: NodeJS.Timeout | undefined;
   #idleDeadline = Number.POSITIVE_INFINITY;
   #isFlushScheduled = false;
   #state: 'open' | 'closed' = 'open';
   #stats = { bytesSent: 0, bytesReceived: 0, packetsSent: 0 };
+  readonly #path: PeerPath;
   #resolveHandshake!: () => void;
   #rejectHandshake!: (err: QuicError) => void;
   #resolveClosed!: (err: QuicError | undefined) => void;
@@ -103,7 +130,8 @@ export class QuicConnection {
   constructor(config: ConnectionConfig) {
     this.#config = config;
     this.#remoteCid = config.remoteCid;
-    this.#isAddressValidated = config.role === 'client';
+    this.#path = new PeerPath(config.role === 'client' || config.isAddressValidated === true);
+    this.#token = config.token ?? new Uint8Array(0);
     this.#streams = new StreamSet(config.role, config.localParameters, {
       scheduleFlush: () => this.scheduleFlush(),
       queueControl: (frame) => this.#frames.control.push(frame),
@@ -113,6 +141,14 @@ export class QuicConnection {
       this.#recovery,
       config.localParameters.ackDelayExponent,
     );
+    this.#ids = new ConnectionIds(
+      config.cids,
+      config.localCid,
+      config.remoteCid,
+      config.localParameters.activeConnectionIdLimit,
+    );
+    this.#keyUpdate = new KeyUpdate(this.#spaces.application, config.profile);
+    this.#sendContext = this.#makeSendContext();
     this.handshake = new Promise((resolve, reject) => {
       this.#resolveHandshake = resolve;
       this.#rejectHandshake = reject;
@@ -131,6 +167,33 @@ export class QuicConnection {
         this.#installSecret(level, direction, suite, secret),
     });
     this.#touchIdle(config.localParameters.maxIdleTimeout);
+  }
+
+  #makeSendContext(): SendContext {
+    const connection = this;
+    return {
+      role: this.#config.role,
+      profile: this.#config.profile,
+      localCid: this.#config.localCid,
+      get remoteCid() {
+        return connection.#remoteCid;
+      },
+      get token() {
+        return connection.#token;
+      },
+      get keyPhase() {
+        return connection.#keyUpdate.keyPhase;
+      },
+      recovery: this.#recovery,
+      frames: this.#frames,
+      onSealed: (space, pn) => {
+        this.#stats.packetsSent++;
+        if (space.name === 'application') this.#keyUpdate.onSealed(pn);
+        // The client drops Initial keys once it sends its first Handshake packet (RFC 9001 §4.9.1).
+        if (space.name === 'handshake' && this.#config.role === 'client')
+          this.#discardSpace('initial');
+      },
+    };
   }
 
   /** The negotiated application protocol (after the handshake). */
@@ -158,6 +221,8 @@ export class QuicConnection {
       smoothedRttMs: this.#recovery.rtt.smoothed,
       congestionWindow: this.#recovery.cc.cwnd,
       packetsLost: this.#recovery.packetsLost,
+      keyUpdates: this.#keyUpdate.updates,
+      pathsValidated: this.#path.validations,
       ...this.#stats,
     };
   }
@@ -166,6 +231,22 @@ export class QuicConnection {
   start(): void {
     this.#tls.start?.();
     this.scheduleFlush();
+  }
+
+  /**
+   * Starts a 1-RTT key update (RFC 9001 §6); returns false when one is not allowed yet: before
+   * the handshake is confirmed, or before a packet sent with the current keys was acknowledged.
+   */
+  updateKeys(): boolean {
+    if (this.#state !== 'open' || !this.#keyUpdate.canInitiate(this.#isHandshakeConfirmed))
+      return false;
+    this.#keyUpdate.initiate();
+    return true;
+  }
+
+  /** Whether the read keys of the previous key phase are still kept (three PTOs after an update). */
+  get hasPreviousReadKeys(): boolean {
+    return this.#keyUpdate.hasPreviousReadKeys(performance.now());
   }
 
   /** Opens a bidirectional stream; throws when the peer's stream limit is reached. */
@@ -178,6 +259,92 @@ export class QuicConnection {
   /** Called for each stream the peer opens. */
   set onStream(listener: ((stream: QuicStream) => void) | undefined) {
     this.#streams.onStream = listener;
+  }
+
+  /** Whether this client followed a Retry from the server. */
+  get isRetried(): boolean {
+    return this.#retrySourceCid !== undefined;
+  }
+
+  /**
+   * A client: processes a Retry packet (RFC 9000 §17.2.5.2). Only the first one counts, and
+   * only before any Initial from the server; one with a wrong integrity tag or no token is
+   * dropped. The Initial keys change to the Retry's connection ID, the token goes into every
+   * later Initial, and the ClientHello is sent again (packet numbers continue).
+   */
+  receiveRetry(packet: Uint8Array, scid: Uint8Array, token: Uint8Array): void {
+    if (
+      this.#config.role !== 'client' ||
+      this.#state !== 'open' ||
+      this.#retrySourceCid !== undefined ||
+      this.#hasRemoteCidFromPeer ||
+      token.length === 0 ||
+      sameBytes(scid, this.#remoteCid) ||
+      !verifyRetryIntegrity(this.#config.profile, this.#config.originalDcid, packet)
+    )
+      return;
+    this.#retrySourceCid = scid.slice();
+    this.#remoteCid = scid.slice();
+    this.#ids.setFirstPeerCid(this.#remoteCid);
+    this.#token = token.slice();
+    restartInitial(this.#spaces.initial, this.#recovery, this.#config.profile, scid);
+    this.scheduleFlush();
+  }
+
+  /**
+   * Whether `datagram`, which did not authenticate, is a stateless reset from the peer (its
+   * last 16 bytes are one of the peer's reset tokens); if so the connection ends at once,
+   * sending nothing (RFC 9000 §10.3.1).
+   */
+  checkStatelessReset(datagram: Uint8Array): boolean {
+    if (this.#state !== 'open' || datagram.length < 21) return false;
+    if (!this.#ids.isStatelessReset(datagram.subarray(datagram.length - 16))) return false;
+    this.#finish(
+      new QuicError(ERROR_CODES.PEER_CLOSED, 'the peer sent a stateless reset', 0),
+      false,
+    );
+    return true;
+  }
+
+  /** Connection IDs of ours the peer may use (the first one and those sent in NEW_CONNECTION_ID). */
+  get localCidCount(): number {
+    return this.#ids.localCount;
+  }
+
+  /**
+   * A server: the last authenticated datagram (of `datagramBytes`) came from a new address, so
+   * the peer migrated or was rebound by a NAT (RFC 9000 §9.3). Returns false before the
+   * handshake is confirmed (no migration allowed then; the endpoint keeps the old address).
+   * Otherwise the new path is validated with PATH_CHALLENGE, limited to three times what it
+   * received until then, and our packets move to a fresh connection ID of the peer when it
+   * gave us one (§9.5). Congestion state is kept: on loopback and behind a NAT the path is
+   * the same one.
+   */
+  onPeerAddressChange(datagramBytes: number): boolean {
+    if (this.#state !== 'open' || !this.#isHandshakeConfirmed) return false;
+    this.#frames.control.push(this.#path.moveTo(datagramBytes));
+    this.#moveToNewPeerCid();
+    this.scheduleFlush();
+    return true;
+  }
+
+  /**
+   * A client: our local address changed (the endpoint rebound its socket). Our packets move to
+   * a fresh connection ID of the peer, and a PATH_CHALLENGE checks the new path both ways.
+   * @see RFC 9000 §9.2, §9.5
+   */
+  onLocalAddressChange(): void {
+    if (this.#state !== 'open') return;
+    this.#moveToNewPeerCid();
+    this.#frames.control.push(this.#path.challenge());
+    this.scheduleFlush();
+  }
+
+  #moveToNewPeerCid(): void {
+    const retire = this.#ids.rotatePeerCid();
+    if (retire === undefined) return;
+    this.#frames.control.push(retire);
+    this.#remoteCid = this.#ids.activePeerCid;
   }
 
   /** Forgets the connection without sending anything (a server's first packet did not authenticate). */
@@ -205,7 +372,10 @@ export class QuicConnection {
    */
   receivePacket(buf: Uint8Array, header: LongHeader | ShortHeader, datagramBytes: number): boolean {
     if (this.#state !== 'open') return false;
-    if (header.start === 0) this.#stats.bytesReceived += datagramBytes;
+    if (header.start === 0) {
+      this.#stats.bytesReceived += datagramBytes;
+      this.#path.onReceived(datagramBytes);
+    }
     const name: SpaceName | undefined =
       header.form === 'short'
         ? 'application'
@@ -217,6 +387,7 @@ export class QuicConnection {
     if (name === undefined) return false; // 0-RTT is planned.
     const space = this.#spaces[name];
     if (space.readKeys === undefined) return false;
+    const now = performance.now();
     const opened = unprotectPacket(
       space.readKeys,
       buf,
@@ -224,8 +395,11 @@ export class QuicConnection {
       header.pnOffset,
       header.end,
       space.acks.largest,
+      (phaseBit, pn) => this.#keyUpdate.keysFor(phaseBit, pn, now),
     );
     if (opened === null || space.acks.has(opened.pn)) return false;
+    if (header.form === 'short')
+      this.#keyUpdate.onOpened(keyPhaseBit(opened.firstByte), opened.pn, now, this.#pto());
     try {
       const reserved = header.form === 'long' ? opened.firstByte & 0x0c : opened.firstByte & 0x18;
       if (reserved !== 0)
@@ -233,12 +407,14 @@ export class QuicConnection {
       if (header.form === 'long' && this.#config.role === 'client' && !this.#hasRemoteCidFromPeer) {
         // The server's first long header fixes the DCID we use from now on (RFC 9000 §7.2).
         this.#remoteCid = header.scid.slice();
+        this.#ids.setFirstPeerCid(this.#remoteCid);
         this.#hasRemoteCidFromPeer = true;
       }
-      if (name === 'handshake' && this.#config.role === 'server' && !this.#isAddressValidated) {
-        this.#isAddressValidated = true;
+      if (name === 'handshake' && this.#config.role === 'server' && !this.#path.isValidated) {
+        this.#path.markValidated();
         this.#discardSpace('initial');
       }
+      this.#packetDcid = header.form === 'short' ? header.dcid : undefined;
       const frames = parseFrames(opened.payload, name === 'application' ? '1rtt' : name);
       let isEliciting = false;
       for (const frame of frames) {
@@ -246,7 +422,6 @@ export class QuicConnection {
         this.#onFrame(space, frame);
         if (this.#state !== 'open') return true;
       }
-      const now = performance.now();
       space.acks.onPacket(
         opened.pn,
         isEliciting,
@@ -306,6 +481,9 @@ export class QuicConnection {
       case 'path_challenge':
         this.#frames.control.push({ type: 'path_response', data: frame.data.slice() });
         return;
+      case 'path_response':
+        this.#path.onResponse(frame.data);
+        return;
       case 'handshake_done':
         if (this.#config.role === 'server') {
           throw transportError(
@@ -315,6 +493,24 @@ export class QuicConnection {
           );
         }
         this.#confirmHandshake();
+        return;
+      case 'new_token':
+        if (this.#config.role === 'server')
+          throw transportError(TRANSPORT_ERROR.PROTOCOL_VIOLATION, 'a client sent NEW_TOKEN', 0x07);
+        this.#config.onNewToken?.(frame.token.slice());
+        return;
+      case 'new_connection_id':
+        this.#frames.control.push(...this.#ids.onNewConnectionId(frame));
+        this.#remoteCid = this.#ids.activePeerCid;
+        return;
+      case 'retire_connection_id':
+        this.#frames.control.push(
+          ...this.#ids.onRetire(
+            frame.sequence,
+            this.#packetDcid,
+            this.#peer?.activeConnectionIdLimit ?? 2,
+          ),
+        );
         return;
       case 'connection_close':
         // Draining: send nothing more (RFC 9000 §10.2.2).
@@ -351,32 +547,29 @@ export class QuicConnection {
     this.#resolveHandshake();
     if (this.#config.role === 'server' && !this.#isHandshakeConfirmed) {
       this.#frames.control.push({ type: 'handshake_done' });
+      const token = this.#config.issueNewToken?.();
+      if (token !== undefined) this.#frames.control.push({ type: 'new_token', token });
       this.#confirmHandshake();
     }
   }
 
   #applyPeerParameters(peer: TransportParameters): void {
     const isClient = this.#config.role === 'client';
-    // Authenticate the connection IDs used during the handshake (RFC 9000 §7.3).
-    if (!sameBytes(peer.initialSourceConnectionId, this.#remoteCid)) {
-      throw transportError(
-        TRANSPORT_ERROR.TRANSPORT_PARAMETER_ERROR,
-        'initial_source_connection_id does not match the packets',
-      );
-    }
-    if (isClient && !sameBytes(peer.originalDestinationConnectionId, this.#config.originalDcid)) {
-      throw transportError(
-        TRANSPORT_ERROR.TRANSPORT_PARAMETER_ERROR,
-        'original_destination_connection_id does not match our Initial',
-      );
-    }
+    checkHandshakeCids(peer, {
+      isClient,
+      peerScid: this.#remoteCid,
+      originalDcid: this.#config.originalDcid,
+      retrySourceCid: this.#retrySourceCid,
+    });
     this.#peer = peer;
+    if (isClient) this.#ids.setFirstPeerCid(this.#remoteCid, peer.statelessResetToken);
     this.#streams.setPeer(peer);
     this.#touchIdle(this.#effectiveIdleTimeout());
   }
 
   #confirmHandshake(): void {
     this.#isHandshakeConfirmed = true;
+    this.#frames.control.push(...this.#ids.issue(this.#peer?.activeConnectionIdLimit ?? 2));
     this.#discardSpace('initial');
     this.#discardSpace('handshake');
   }
@@ -398,6 +591,7 @@ export class QuicConnection {
       performance.now(),
     );
     for (const packet of lost) this.#requeue(space, packet);
+    if (space.name === 'application') this.#keyUpdate.onAcked(ack.ranges[0]?.largest ?? -1);
     for (const packet of acked) {
       for (const frame of packet.frames) if (frame.type === 'stream') this.#streams.onAcked(frame);
     }
@@ -429,6 +623,11 @@ export class QuicConnection {
       timeoutMs === 0
         ? Number.POSITIVE_INFINITY
         : performance.now() + Math.max(timeoutMs, 3 * this.#recovery.rtt.pto(0));
+  }
+
+  /** The probe timeout without backoff, including the peer's max_ack_delay. */
+  #pto(): number {
+    return this.#recovery.rtt.pto(this.#peer?.maxAckDelay ?? 25);
   }
 
   #ptoDeadline(): { at: number; space: PacketSpace } | undefined {
@@ -519,149 +718,40 @@ export class QuicConnection {
     }
   }
 
-  #amplificationBudget(): number {
-    if (this.#isAddressValidated) return Number.POSITIVE_INFINITY;
-    return 3 * this.#stats.bytesReceived - this.#stats.bytesSent;
-  }
-
   #buildDatagram(): Uint8Array | undefined {
-    const now = performance.now();
-    let room = Math.min(MAX_DATAGRAM, this.#amplificationBudget());
-    if (room < 100) return undefined;
-    const plans: Array<{
-      space: PacketSpace;
-      frames: Frame[];
-      headerLength: number;
-      pnLength: 1 | 2 | 3 | 4;
-      size: number;
-      isEliciting: boolean;
-    }> = [];
-    let needsPadding = false;
-    for (const name of SPACES) {
-      const space = this.#spaces[name];
-      if (space.writeKeys === undefined || space.isDiscarded) continue;
-      const pnLength = packetNumberLength(space.nextPn, space.largestAcked);
-      const headerLength = packetHeaderLength(
-        name,
-        this.#remoteCid.length,
-        this.#config.localCid.length,
-        pnLength,
-      );
-      const frames = this.#frames.collect(space, room - headerLength - TAG, now);
-      if (frames.length === 0) continue;
-      const payload = frames.reduce((n, f) => n + frameSize(f), 0);
-      // The header protection sample needs 4 bytes after the packet number start.
-      const padded = Math.max(payload, 4 - pnLength);
-      if (padded > payload) frames.push({ type: 'padding', length: padded - payload });
-      const size = headerLength + padded + TAG;
-      const isEliciting = frames.some(isAckEliciting);
-      plans.push({ space, frames, headerLength, pnLength, size, isEliciting });
-      room -= size;
-      if (name === 'initial' && (this.#config.role === 'client' || isEliciting))
-        needsPadding = true;
-    }
-    if (plans.length === 0) return undefined;
-    const total = plans.reduce((n, p) => n + p.size, 0);
-    if (needsPadding && total < MAX_DATAGRAM) {
-      // Datagrams with Initial packets are padded to 1200 bytes (RFC 9000 §14.1).
-      const last = plans.at(-1)!;
-      last.frames.push({ type: 'padding', length: MAX_DATAGRAM - total });
-      last.size += MAX_DATAGRAM - total;
-    }
-    const w = new ByteWriter(MAX_DATAGRAM);
-    for (const plan of plans)
-      w.bytes(this.#sealPacket(plan.space, plan.frames, plan.pnLength, now, plan.isEliciting));
-    const datagram = w.finish();
+    const datagram = buildDatagram(
+      this.#sendContext,
+      this.#spaceList(),
+      this.#path.budget,
+      performance.now(),
+    );
+    if (datagram === undefined) return undefined;
     this.#stats.bytesSent += datagram.length;
-    this.#stats.packetsSent += plans.length;
+    this.#path.onSent(datagram.length);
     return datagram;
   }
 
-  #sealPacket(
-    space: PacketSpace,
-    frames: Frame[],
-    pnLength: 1 | 2 | 3 | 4,
-    now: number,
-    isEliciting: boolean,
-  ): Uint8Array {
-    const pn = space.nextPn++;
-    const packet = writeProtectedPacket({
-      space: space.name,
-      keys: space.writeKeys!,
-      profile: this.#config.profile,
-      dcid: this.#remoteCid,
-      scid: this.#config.localCid,
-      pn,
-      pnLength,
-      frames,
-    });
-    if (isEliciting) {
-      const retransmittable = frames.filter(
-        (f) => f.type !== 'ack' && f.type !== 'padding' && f.type !== 'ping',
-      );
-      this.#recovery.onSent(space, {
-        pn,
-        timeSent: now,
-        size: packet.length,
-        isAckEliciting: true,
-        frames: retransmittable,
-      });
-    }
-    // The client drops Initial keys once it sends its first Handshake packet (RFC 9001 §4.9.1).
-    if (space.name === 'handshake' && this.#config.role === 'client') this.#discardSpace('initial');
-    return packet;
+  #spaceList(): PacketSpace[] {
+    return SPACES.map((name) => this.#spaces[name]);
   }
 
   // --- closing ------------------------------------------------------------------------------
 
   #fail(err: unknown): void {
-    const error =
-      err instanceof QuicError
-        ? err
-        : transportError(
-            TRANSPORT_ERROR.INTERNAL_ERROR,
-            `internal error: ${(err as Error)?.message ?? String(err)}`,
-          );
-    this.#closeWith(
-      {
-        type: 'connection_close',
-        isApplication: false,
-        errorCode: error.transportCode,
-        frameType: error.frameType,
-        reason: error.message.slice(0, 100),
-      },
-      error,
-    );
+    const { error, frame } = closeFrameForError(err);
+    this.#closeWith(frame, error);
   }
 
-  #closeWith(frame: Frame & { type: 'connection_close' }, error: QuicError | undefined): void {
+  #closeWith(frame: ConnectionCloseFrame, error: QuicError | undefined): void {
     if (this.#state !== 'open') return;
-    // Before the handshake completes an application close travels as a transport close
-    // (RFC 9000 §10.2.3), in the highest space with keys.
-    const app = this.#spaces.application;
-    const useApp = app.writeKeys !== undefined && this.#tls.isComplete;
-    const spaces = useApp
-      ? [app]
-      : [this.#spaces.initial, this.#spaces.handshake].filter((s) => s.writeKeys && !s.isDiscarded);
-    const wire: Frame =
-      frame.isApplication && !useApp
-        ? {
-            ...frame,
-            isApplication: false,
-            errorCode: TRANSPORT_ERROR.APPLICATION_ERROR,
-            reason: '',
-          }
-        : frame;
-    const w = new ByteWriter(MAX_DATAGRAM);
-    const now = performance.now();
-    for (const space of spaces) {
-      const pnLength = packetNumberLength(space.nextPn, space.largestAcked);
-      const frames: Frame[] = [wire];
-      if (frameSize(wire) < 4 - pnLength)
-        frames.push({ type: 'padding', length: 4 - pnLength - frameSize(wire) });
-      w.bytes(this.#sealPacket(space, frames, pnLength, now, false));
-    }
-    if (w.length > 0) this.#config.send(w.finish());
+    const placed = placeClose(frame, this.#spaces, this.#tls.isComplete);
+    const datagram = buildCloseDatagram(
+      this.#sendContext,
+      placed.spaces,
+      placed.frame,
+      performance.now(),
+    );
+    if (datagram !== undefined) this.#config.send(datagram);
     this.#finish(
       error ?? new QuicError(ERROR_CODES.PEER_CLOSED, 'the connection was closed', 0),
       error === undefined,
@@ -677,8 +767,4 @@ export class QuicConnection {
     this.#resolveClosed(isClean ? undefined : error);
     this.#config.onClosed(this);
   }
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
-  return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
 }

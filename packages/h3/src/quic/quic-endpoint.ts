@@ -1,10 +1,14 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { ERROR_CODES, invalidOptions, QuicError } from '../errors.js';
+import { AddressTokens } from './address-token.js';
+import type { CidHost } from './connection-ids.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
-import { parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
-import { MAX_DATAGRAM, QuicConnection } from './quic-connection.js';
+import { MAX_DATAGRAM } from './datagram-builder.js';
+import { type LongHeader, parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
+import { QuicConnection } from './quic-connection.js';
+import { retryPacket } from './retry-packet.js';
 import { TlsClient } from './tls/tls-client.js';
 import { loadServerIdentity, type ServerIdentity, TlsServer } from './tls/tls-server.js';
 import {
@@ -16,6 +20,12 @@ import { QUIC_V1, SUPPORTED_VERSIONS, versionProfile } from './version.js';
 
 /** Length of the connection IDs this endpoint issues. */
 const CID_LENGTH = 8;
+/** NEW_TOKEN tokens a client endpoint keeps (one per server address). */
+const MAX_STORED_TOKENS = 256;
+/** Peer connection IDs we hold per connection (active_connection_id_limit). */
+const ACTIVE_CID_LIMIT = 4;
+/** A stateless reset is at least this long, so it looks like a short-header packet (RFC 9000 §10.3). */
+const MIN_STATELESS_RESET = 21;
 
 /** Flow-control and limit settings advertised to peers. */
 interface QuicTransportOptions {
@@ -44,6 +54,19 @@ export interface QuicEndpointOptions {
   readonly transport?: QuicTransportOptions;
   /** Cipher suites to use, preferred first. Default: all three. */
   readonly cipherSuites?: readonly CipherSuite[];
+  /**
+   * Key exchange groups a server accepts, preferred first; a client without a share for one
+   * of them gets a HelloRetryRequest. Default X25519, P-256.
+   */
+  readonly groups?: readonly number[];
+  /**
+   * A server answers each Initial without a valid token with a Retry, so no state is kept and
+   * no more than three times the received bytes are sent before the client proves its address
+   * (RFC 9000 §8.1.2). Default false.
+   */
+  readonly requireAddressValidation?: boolean;
+  /** How long a NEW_TOKEN token a server issues stays valid, in milliseconds. Default 24 h. */
+  readonly newTokenLifetimeMs?: number;
 }
 
 /** Options of one outgoing connection. */
@@ -56,8 +79,10 @@ export interface QuicConnectOptions {
   /** PEM trust anchors. Default: node's root certificates. */
   readonly ca?: readonly string[];
   readonly rejectUnauthorized?: boolean;
-  /** Key share groups to send (X25519 0x1d, P-256 0x17). Default both. */
+  /** Key exchange groups supported (X25519 0x1d, P-256 0x17). Default both. */
   readonly groups?: readonly number[];
+  /** Groups with a key share in the first ClientHello (the server may ask for another). Default: groups. */
+  readonly keyShares?: readonly number[];
   /** QUIC version to start with. Default 1. */
   readonly version?: number;
 }
@@ -70,10 +95,19 @@ const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
  * with Version Negotiation, and opens client connections.
  */
 export class QuicEndpoint {
-  readonly #socket: Socket;
+  #socket: Socket;
   readonly #options: QuicEndpointOptions;
   readonly #identity: ServerIdentity | undefined;
   readonly #connections = new Map<string, QuicConnection>();
+  /** The peers' stateless reset tokens (hex) and the connection each one would end. */
+  readonly #resetTokens = new Map<string, QuicConnection>();
+  /** A server's current address of each client (it changes when the client migrates). */
+  readonly #peers = new Map<QuicConnection, { address: string; port: number }>();
+  readonly #tokens: AddressTokens;
+  /** Derives each connection ID's stateless reset token, so a reset needs no state (§10.3.2). */
+  readonly #resetKey = randomBytes(32);
+  /** NEW_TOKEN tokens received as a client, by server address, newest last. */
+  readonly #receivedTokens = new Map<string, Uint8Array>();
   #isClosed = false;
 
   private constructor(
@@ -84,11 +118,32 @@ export class QuicEndpoint {
     this.#socket = socket;
     this.#options = options;
     this.#identity = identity;
+    this.#tokens = new AddressTokens(options.newTokenLifetimeMs ?? 24 * 60 * 60 * 1000);
+    this.#listen(socket);
+  }
+
+  #listen(socket: Socket): void {
     // UDP send errors (ICMP unreachable and the like) are loss; recovery deals with them.
     socket.on('error', () => {});
     socket.on('message', (msg, rinfo) =>
       this.#onDatagram(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), rinfo),
     );
+  }
+
+  /**
+   * A client endpoint moves to a new local port: it binds a new UDP socket, closes the old one,
+   * and each connection migrates to the new path (RFC 9000 §9). Servers cannot move.
+   */
+  async rebind(): Promise<void> {
+    if (this.#identity !== undefined)
+      throw invalidOptions('a QUIC server endpoint cannot move to another port');
+    const { address } = this.#socket.address();
+    const socket = await bindSocket(address, 0);
+    const old = this.#socket;
+    this.#socket = socket;
+    this.#listen(socket);
+    old.close();
+    for (const connection of new Set(this.#connections.values())) connection.onLocalAddressChange();
   }
 
   /** Binds a UDP socket and returns the endpoint. */
@@ -100,15 +155,7 @@ export class QuicEndpoint {
     const identity = options.tls
       ? loadServerIdentity(options.tls.cert, options.tls.key)
       : undefined;
-    const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(options.port ?? 0, host, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    return new QuicEndpoint(socket, options, identity);
+    return new QuicEndpoint(await bindSocket(host, options.port ?? 0), options, identity);
   }
 
   /** The bound address and port. */
@@ -135,6 +182,7 @@ export class QuicEndpoint {
       initialMaxStreamsBidi: t.maxStreamsBidi ?? 100,
       initialMaxStreamsUni: 3,
       initialSourceConnectionId: localCid,
+      activeConnectionIdLimit: ACTIVE_CID_LIMIT,
       ...extra,
     };
   }
@@ -150,8 +198,11 @@ export class QuicEndpoint {
     const localCid = randomBytes(CID_LENGTH);
     const originalDcid = randomBytes(CID_LENGTH);
     const params = this.#parameters(localCid, {});
-    const connection = new QuicConnection({
+    const serverKey = `${options.host} ${options.port}`;
+    const token = this.#receivedTokens.get(serverKey);
+    const connection: QuicConnection = new QuicConnection({
       role: 'client',
+      cids: this.#cidHost(() => connection),
       profile,
       localCid,
       remoteCid: originalDcid,
@@ -168,10 +219,19 @@ export class QuicEndpoint {
               ? {}
               : { rejectUnauthorized: options.rejectUnauthorized }),
             ...(options.groups ? { groups: options.groups } : {}),
+            ...(options.keyShares ? { keyShares: options.keyShares } : {}),
             ...(this.#options.cipherSuites ? { cipherSuites: this.#options.cipherSuites } : {}),
           },
           callbacks,
         ),
+      ...(token ? { token } : {}),
+      onNewToken: (received) => {
+        this.#receivedTokens.delete(serverKey);
+        this.#receivedTokens.set(serverKey, received);
+        // Bounded: the oldest server's token goes first.
+        if (this.#receivedTokens.size > MAX_STORED_TOKENS)
+          this.#receivedTokens.delete(this.#receivedTokens.keys().next().value!);
+      },
       send: (datagram) => this.#socket.send(datagram, options.port, options.host),
       onClosed: (c) => this.#forget(c),
     });
@@ -195,8 +255,18 @@ export class QuicEndpoint {
     let isFirst = true;
     while (offset < buf.length) {
       const header = parsePacketHeader(buf, offset, CID_LENGTH);
-      if (header === null) return;
-      if (header.form === 'version-negotiation' || header.form === 'retry') return; // planned
+      if (header === null) {
+        // Perhaps a stateless reset too short to parse as a packet with our CID length.
+        if (isFirst) this.#onUnopened(buf, undefined, rinfo);
+        return;
+      }
+      if (header.form === 'version-negotiation') return; // planned
+      if (header.form === 'retry') {
+        this.#connections
+          .get(hexOf(header.dcid))
+          ?.receiveRetry(buf.subarray(header.start, header.end), header.scid, header.token);
+        return;
+      }
       if (header.form === 'unsupported-version') {
         if (this.#identity && buf.length >= MAX_DATAGRAM) {
           this.#socket.send(
@@ -210,10 +280,14 @@ export class QuicEndpoint {
       let connection = this.#connections.get(hexOf(header.dcid));
       const isNew =
         connection === undefined && header.form === 'long' && header.type === 'initial' && isFirst;
-      if (isNew)
-        connection = this.#accept(header.dcid, header.scid, header.version, buf.length, rinfo);
-      if (connection === undefined) return;
+      if (isNew) connection = this.#accept(header, buf.length, rinfo);
+      if (connection === undefined) {
+        if (header.form === 'short') this.#onUnopened(buf, header.dcid, rinfo);
+        return;
+      }
       const isAuthentic = connection.receivePacket(buf, header, isFirst ? buf.length : 0);
+      if (isAuthentic && !isNew) this.#followPeer(connection, rinfo, buf.length);
+      if (!isAuthentic && header.form === 'short' && connection.checkStatelessReset(buf)) return;
       // A spoofed or garbled Initial must not leave state behind (RFC 9000 §5.2.2).
       if (isNew && !isAuthentic) {
         connection.abandon();
@@ -225,24 +299,49 @@ export class QuicEndpoint {
     }
   }
 
-  #accept(
-    dcid: Uint8Array,
-    scid: Uint8Array,
-    version: number,
-    size: number,
-    rinfo: RemoteInfo,
-  ): QuicConnection | undefined {
+  #accept(header: LongHeader, size: number, rinfo: RemoteInfo): QuicConnection | undefined {
+    const { dcid, scid } = header;
     // A client's first Initial arrives in a datagram of at least 1200 bytes (RFC 9000 §14.1),
-    // with a DCID of at least 8 bytes (§7.2).
-    if (this.#identity === undefined || this.#isClosed || size < MAX_DATAGRAM || dcid.length < 8)
-      return undefined;
+    // with a DCID of at least 8 bytes (§7.2), unless it follows our Retry.
+    if (this.#identity === undefined || this.#isClosed || size < MAX_DATAGRAM) return undefined;
     const identity = this.#identity;
-    const profile = versionProfile(version)!;
+    const profile = versionProfile(header.version)!;
+    const now = Date.now();
+    const claim =
+      header.token.length > 0
+        ? this.#tokens.validate(header.token, rinfo.address, rinfo.port, now)
+        : undefined;
+    if (claim === undefined && this.#options.requireAddressValidation) {
+      if (dcid.length < 8) return undefined;
+      // Stateless: everything needed later travels in the token (RFC 9000 §8.1.2).
+      const retryCid = randomBytes(CID_LENGTH);
+      const token = this.#tokens.issueRetry(rinfo.address, rinfo.port, dcid, retryCid, now);
+      this.#socket.send(
+        retryPacket(profile, scid, retryCid, token, dcid),
+        rinfo.port,
+        rinfo.address,
+      );
+      return undefined;
+    }
+    if (claim?.kind !== 'retry' && dcid.length < 8) return undefined;
     const localCid = randomBytes(CID_LENGTH);
+    const peer = { address: rinfo.address, port: rinfo.port };
+    // The Initial keys come from the DCID of this packet; after a Retry that is our Retry's
+    // SCID, and the client's first DCID comes back in the token.
     const originalDcid = dcid.slice();
-    const params = this.#parameters(localCid, { originalDestinationConnectionId: originalDcid });
-    const connection = new QuicConnection({
+    const params = this.#parameters(
+      localCid,
+      claim?.kind === 'retry'
+        ? {
+            originalDestinationConnectionId: claim.originalDcid,
+            retrySourceConnectionId: claim.retrySourceCid,
+          }
+        : { originalDestinationConnectionId: originalDcid },
+    );
+    params.statelessResetToken = this.#resetToken(localCid);
+    const connection: QuicConnection = new QuicConnection({
       role: 'server',
+      cids: this.#cidHost(() => connection),
       profile,
       localCid,
       remoteCid: scid.slice(),
@@ -254,20 +353,78 @@ export class QuicEndpoint {
             alpn: this.#options.alpn ?? [],
             transportParameters: encodeTransportParameters(params),
             ...(this.#options.cipherSuites ? { cipherSuites: this.#options.cipherSuites } : {}),
+            ...(this.#options.groups ? { groups: this.#options.groups } : {}),
           },
           identity,
           callbacks,
         ),
-      send: (datagram) => this.#socket.send(datagram, rinfo.port, rinfo.address),
+      isAddressValidated: claim !== undefined,
+      issueNewToken: () => this.#tokens.issueNewToken(rinfo.address, Date.now()),
+      send: (datagram) => this.#socket.send(datagram, peer.port, peer.address),
       onClosed: (c) => this.#forget(c),
     });
+    this.#peers.set(connection, peer);
     // The client keeps using its original DCID until it sees our connection ID.
     this.#connections.set(hexOf(localCid), connection);
     this.#connections.set(hexOf(originalDcid), connection);
     return connection;
   }
 
+  #resetToken(cid: Uint8Array): Uint8Array {
+    return new Uint8Array(
+      createHmac('sha256', this.#resetKey).update(cid).digest().subarray(0, 16),
+    );
+  }
+
+  #cidHost(connection: () => QuicConnection): CidHost {
+    return {
+      newCid: () => {
+        const cid = randomBytes(CID_LENGTH);
+        this.#connections.set(hexOf(cid), connection());
+        return { cid, resetToken: this.#resetToken(cid) };
+      },
+      retireCid: (cid) => {
+        this.#connections.delete(hexOf(cid));
+      },
+      peerResetToken: (token, isActive) => {
+        if (isActive) this.#resetTokens.set(hexOf(token), connection());
+        else this.#resetTokens.delete(hexOf(token));
+      },
+    };
+  }
+
+  /**
+   * A datagram no connection could open: a stateless reset for one of ours ends that connection;
+   * otherwise a short header with one of our connection IDs' length is answered with a stateless
+   * reset, shorter than the datagram so two endpoints cannot loop (RFC 9000 §10.3).
+   */
+  #onUnopened(buf: Uint8Array, dcid: Uint8Array | undefined, rinfo: RemoteInfo): void {
+    if (buf.length < MIN_STATELESS_RESET) return;
+    // One map lookup per datagram, however many connections: garbage floods stay cheap.
+    const tail = hexOf(buf.subarray(buf.length - 16));
+    if (this.#resetTokens.get(tail)?.checkStatelessReset(buf)) return;
+    if (dcid === undefined || dcid.length !== CID_LENGTH || this.#isClosed) return;
+    const length = Math.min(buf.length - 1, 43);
+    if (length < MIN_STATELESS_RESET) return;
+    const reset = randomBytes(length);
+    reset[0] = 0x40 | (reset[0]! & 0x3f);
+    reset.set(this.#resetToken(dcid), length - 16);
+    this.#socket.send(reset, rinfo.port, rinfo.address);
+  }
+
+  /** A server connection's client sent an authentic packet from a new address (migration). */
+  #followPeer(connection: QuicConnection, rinfo: RemoteInfo, size: number): void {
+    const peer = this.#peers.get(connection);
+    if (peer === undefined || (peer.address === rinfo.address && peer.port === rinfo.port)) return;
+    if (!connection.onPeerAddressChange(size)) return;
+    peer.address = rinfo.address;
+    peer.port = rinfo.port;
+  }
+
   #forget(connection: QuicConnection): void {
+    this.#peers.delete(connection);
+    for (const [key, value] of this.#resetTokens)
+      if (value === connection) this.#resetTokens.delete(key);
     for (const [key, value] of this.#connections)
       if (value === connection) this.#connections.delete(key);
   }
@@ -284,4 +441,16 @@ export class QuicEndpoint {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+async function bindSocket(host: string, port: number): Promise<Socket> {
+  const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  return socket;
 }

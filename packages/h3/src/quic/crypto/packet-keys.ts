@@ -25,28 +25,30 @@ export class PacketKeys {
   // plaintextLength, 16-byte tags).
   readonly #aead: 'aes-128-gcm';
 
-  constructor(suite: CipherSuite, secret: Uint8Array, profile: VersionProfile) {
+  /** `hp` is given for a later key phase, which keeps the first phase's header key. */
+  constructor(suite: CipherSuite, secret: Uint8Array, profile: VersionProfile, hp?: Uint8Array) {
     this.suite = suite;
     this.#aead = suite.aead as 'aes-128-gcm';
     this.secret = secret;
     this.key = hkdfExpandLabel(suite.hash, secret, profile.labels.key, EMPTY, suite.keyLength);
     this.iv = hkdfExpandLabel(suite.hash, secret, profile.labels.iv, EMPTY, 12);
-    this.hp = hkdfExpandLabel(suite.hash, secret, profile.labels.hp, EMPTY, suite.keyLength);
+    this.hp = hp ?? hkdfExpandLabel(suite.hash, secret, profile.labels.hp, EMPTY, suite.keyLength);
     if (suite.hp !== 'chacha20') {
       this.#ecb = createCipheriv(suite.hp, this.hp, null);
       this.#ecb.setAutoPadding(false);
     }
   }
 
-  /** The keys of the next key phase (RFC 9001 §6): a new secret, the same header key. */
-  nextPhaseSecret(profile: VersionProfile): Uint8Array {
-    return hkdfExpandLabel(
+  /** The keys of the next key phase (RFC 9001 §6.1): a new secret, the same header key. */
+  nextPhase(profile: VersionProfile): PacketKeys {
+    const secret = hkdfExpandLabel(
       this.suite.hash,
       this.secret,
       profile.labels.ku,
       EMPTY,
       this.secret.length,
     );
+    return new PacketKeys(this.suite, secret, profile, this.hp);
   }
 
   /** The per-packet nonce: the IV XOR the packet number, left-padded to 12 bytes. */

@@ -86,3 +86,16 @@ export class KeySchedule {
     return expected.length === verifyData.length && timingSafeEqual(expected, verifyData);
   }
 }
+
+/**
+ * The synthetic message that replaces ClientHello1 in the transcript after a
+ * HelloRetryRequest: message_hash, then Hash(ClientHello1).
+ * @see RFC 8446 §4.4.1
+ */
+export function helloRetryMessageHash(suite: CipherSuite, clientHello: Uint8Array): Uint8Array {
+  const digest = createHash(suite.hash).update(clientHello).digest();
+  const out = new Uint8Array(4 + digest.length);
+  out.set([254, 0, 0, digest.length]);
+  out.set(digest, 4);
+  return out;
+}

@@ -21,9 +21,10 @@ import {
   parseCertificateVerify,
   parseEncryptedExtensions,
   parseServerHello,
+  type ServerHello,
 } from './hello-messages.js';
 import { createKeyShare, type KeyShare, SUPPORTED_GROUPS } from './key-exchange.js';
-import { KeySchedule } from './key-schedule.js';
+import { helloRetryMessageHash, KeySchedule } from './key-schedule.js';
 import { SUPPORTED_SIGNATURE_SCHEMES, verifyCertificateVerify } from './signature.js';
 import {
   type EncryptionLevel,
@@ -47,8 +48,13 @@ export interface TlsClientOptions {
   readonly rejectUnauthorized?: boolean;
   /** Cipher suites to offer, preferred first. Default: all three. */
   readonly cipherSuites?: readonly CipherSuite[];
-  /** Groups to send key shares for. Default X25519 and P-256 (so no HelloRetryRequest is needed). */
+  /** Groups we support (supported_groups). Default X25519 and P-256. */
   readonly groups?: readonly number[];
+  /**
+   * Groups to send key shares for in the first ClientHello; the server may ask for another of
+   * `groups` with a HelloRetryRequest. Default: all of `groups` (so none is needed).
+   */
+  readonly keyShares?: readonly number[];
 }
 
 type ClientState =
@@ -73,7 +79,8 @@ const EXPECTED: Readonly<Record<ClientState, readonly [EncryptionLevel, number] 
 /**
  * A TLS 1.3 client handshake for one QUIC connection: sends a ClientHello with X25519 and P-256
  * key shares, then processes ServerHello, EncryptedExtensions, Certificate, CertificateVerify
- * and Finished, and sends its Finished. HelloRetryRequest, resumption and 0-RTT are planned.
+ * and Finished, and sends its Finished; after a HelloRetryRequest it sends a second ClientHello
+ * with the share asked for. Resumption and 0-RTT are planned.
  * @see RFC 8446 §4, RFC 9001 §4
  */
 export class TlsClient implements TlsHandshake {
@@ -87,6 +94,9 @@ export class TlsClient implements TlsHandshake {
   #state: ClientState = 'start';
   #shares: KeyShare[] = [];
   #clientHello: Uint8Array | undefined;
+  readonly #random = randomBytes(32);
+  /** After a HelloRetryRequest: the messages that precede the second ClientHello, and the suite. */
+  #retry: { transcript: Uint8Array[]; suite: CipherSuite } | undefined;
   #schedule: KeySchedule | undefined;
   #secrets: { client: Uint8Array; server: Uint8Array } | undefined;
   #leaf: X509Certificate | undefined;
@@ -106,19 +116,18 @@ export class TlsClient implements TlsHandshake {
   /** Sends the ClientHello at the Initial level. */
   start(): void {
     const o = this.#options;
-    this.#shares = (o.groups ?? SUPPORTED_GROUPS).map(createKeyShare);
+    this.#shares = (o.keyShares ?? o.groups ?? SUPPORTED_GROUPS).map(createKeyShare);
+    this.#sendClientHello();
+  }
+
+  #sendClientHello(): void {
+    const o = this.#options;
     const extensions: Array<readonly [number, Uint8Array]> = [];
     if (o.serverName !== undefined && isIP(o.serverName) === 0) {
       extensions.push([EXTENSION.SERVER_NAME, encodeServerName(o.serverName)]);
     }
     extensions.push(
-      [
-        EXTENSION.SUPPORTED_GROUPS,
-        encodeU16List(
-          this.#shares.map((s) => s.group),
-          2,
-        ),
-      ],
+      [EXTENSION.SUPPORTED_GROUPS, encodeU16List(o.groups ?? SUPPORTED_GROUPS, 2)],
       [EXTENSION.SIGNATURE_ALGORITHMS, encodeU16List(SUPPORTED_SIGNATURE_SCHEMES, 2)],
       [EXTENSION.ALPN, encodeAlpn(o.alpn)],
       [EXTENSION.SUPPORTED_VERSIONS, encodeU16List([0x0304], 1)],
@@ -131,7 +140,7 @@ export class TlsClient implements TlsHandshake {
     const suites = (o.cipherSuites ?? CIPHER_SUITES).map((s) => s.code);
     this.#clientHello = handshakeMessage(
       HANDSHAKE_TYPE.CLIENT_HELLO,
-      encodeClientHello(randomBytes(32), suites, extensions),
+      encodeClientHello(this.#random, suites, extensions),
     );
     this.#callbacks.sendHandshake('initial', this.#clientHello);
     this.#state = 'wait-server-hello';
@@ -210,10 +219,8 @@ export class TlsClient implements TlsHandshake {
   #onServerHello(body: Uint8Array, raw: Uint8Array): void {
     const hello = parseServerHello(body);
     if (Buffer.compare(hello.random, HELLO_RETRY_REQUEST_RANDOM) === 0) {
-      throw cryptoError(
-        TLS_ALERT.HANDSHAKE_FAILURE,
-        'the server sent a HelloRetryRequest (not supported yet)',
-      );
+      this.#onHelloRetryRequest(hello, raw);
+      return;
     }
     if (hello.sessionId.length !== 0)
       throw cryptoError(
@@ -221,20 +228,12 @@ export class TlsClient implements TlsHandshake {
         'ServerHello echoes a session id we did not send',
       );
     const offered = this.#options.cipherSuites ?? CIPHER_SUITES;
-    const suite = offered.find((s) => s.code === hello.cipherSuite);
-    if (suite === undefined)
+    const suite = checkSuiteAndVersion(hello, offered);
+    if (this.#retry !== undefined && suite !== this.#retry.suite)
       throw cryptoError(
         TLS_ALERT.ILLEGAL_PARAMETER,
-        `cipher suite 0x${hello.cipherSuite.toString(16)} was not offered`,
+        'the ServerHello changes the cipher suite of the HelloRetryRequest',
       );
-    const versions = requireExtension(
-      hello.extensions,
-      EXTENSION.SUPPORTED_VERSIONS,
-      'supported_versions',
-    );
-    if (versions.length !== 2 || versions[0] !== 0x03 || versions[1] !== 0x04) {
-      throw cryptoError(TLS_ALERT.ILLEGAL_PARAMETER, 'the server did not select TLS 1.3');
-    }
     const share = parseServerKeyShare(
       requireExtension(hello.extensions, EXTENSION.KEY_SHARE, 'key_share'),
     );
@@ -247,6 +246,7 @@ export class TlsClient implements TlsHandshake {
     this.suite = suite;
     const schedule = new KeySchedule(suite);
     this.#schedule = schedule;
+    for (const message of this.#retry?.transcript ?? []) schedule.addMessage(message);
     schedule.addMessage(this.#clientHello!);
     schedule.addMessage(raw);
     this.#secrets = schedule.handshakeSecrets(ours.sharedSecret(share.key));
@@ -254,6 +254,30 @@ export class TlsClient implements TlsHandshake {
     this.#callbacks.installSecret('handshake', 'write', suite, this.#secrets.client);
     this.#shares = [];
     this.#state = 'wait-encrypted-extensions';
+  }
+
+  /**
+   * The server wants a key share for another group (RFC 8446 §4.1.4): one we support and did
+   * not send. A second HelloRetryRequest is unexpected_message.
+   */
+  #onHelloRetryRequest(hello: ServerHello, raw: Uint8Array): void {
+    if (this.#retry !== undefined)
+      throw cryptoError(TLS_ALERT.UNEXPECTED_MESSAGE, 'a second HelloRetryRequest');
+    const suite = checkSuiteAndVersion(hello, this.#options.cipherSuites ?? CIPHER_SUITES);
+    const selected = requireExtension(hello.extensions, EXTENSION.KEY_SHARE, 'key_share');
+    const group = selected.length === 2 ? (selected[0]! << 8) | selected[1]! : -1;
+    const supported = this.#options.groups ?? SUPPORTED_GROUPS;
+    if (!supported.includes(group) || this.#shares.some((s) => s.group === group))
+      throw cryptoError(
+        TLS_ALERT.ILLEGAL_PARAMETER,
+        `the HelloRetryRequest asks for group 0x${group.toString(16)}, which is unsupported or already sent`,
+      );
+    this.#retry = {
+      suite,
+      transcript: [helloRetryMessageHash(suite, this.#clientHello!), raw],
+    };
+    this.#shares = [createKeyShare(group)];
+    this.#sendClientHello();
   }
 
   #onEncryptedExtensions(body: Uint8Array): void {
@@ -314,4 +338,22 @@ export class TlsClient implements TlsHandshake {
     this.#callbacks.installSecret('application', 'write', this.suite!, app.client);
     this.#state = 'done';
   }
+}
+
+/** The ServerHello's (or HelloRetryRequest's) cipher suite, which we must have offered, and TLS 1.3. */
+function checkSuiteAndVersion(hello: ServerHello, offered: readonly CipherSuite[]): CipherSuite {
+  const suite = offered.find((s) => s.code === hello.cipherSuite);
+  if (suite === undefined)
+    throw cryptoError(
+      TLS_ALERT.ILLEGAL_PARAMETER,
+      `cipher suite 0x${hello.cipherSuite.toString(16)} was not offered`,
+    );
+  const versions = requireExtension(
+    hello.extensions,
+    EXTENSION.SUPPORTED_VERSIONS,
+    'supported_versions',
+  );
+  if (versions.length !== 2 || versions[0] !== 0x03 || versions[1] !== 0x04)
+    throw cryptoError(TLS_ALERT.ILLEGAL_PARAMETER, 'the server did not select TLS 1.3');
+  return suite;
 }

@@ -24,10 +24,11 @@ import {
   encodeCertificateVerify,
   encodeEncryptedExtensions,
   encodeServerHello,
+  HELLO_RETRY_REQUEST_RANDOM,
   parseClientHello,
 } from './hello-messages.js';
 import { createKeyShare, SUPPORTED_GROUPS } from './key-exchange.js';
-import { KeySchedule } from './key-schedule.js';
+import { helloRetryMessageHash, KeySchedule } from './key-schedule.js';
 import { schemeForKey, signCertificateVerify } from './signature.js';
 import {
   type EncryptionLevel,
@@ -45,6 +46,8 @@ export interface TlsServerOptions {
   readonly transportParameters: Uint8Array;
   /** Cipher suites to accept, preferred first. Default: all three. */
   readonly cipherSuites?: readonly CipherSuite[];
+  /** Key exchange groups to accept, preferred first. Default X25519, P-256. */
+  readonly groups?: readonly number[];
 }
 
 /** The parts of a server identity prepared once and shared by every connection. */
@@ -76,7 +79,8 @@ type ServerState = 'wait-client-hello' | 'wait-finished' | 'done';
 /**
  * A TLS 1.3 server handshake for one QUIC connection: answers a ClientHello with ServerHello
  * (Initial level) and EncryptedExtensions, Certificate, CertificateVerify, Finished (Handshake
- * level), then checks the client Finished. HelloRetryRequest, client certificates and session
+ * level), then checks the client Finished; a HelloRetryRequest asks for another key share
+ * when the client sent none we accept. Client certificates and session
  * tickets are planned.
  * @see RFC 8446 §4, RFC 9001 §4
  */
@@ -91,6 +95,8 @@ export class TlsServer implements TlsHandshake {
   };
   #state: ServerState = 'wait-client-hello';
   #schedule: KeySchedule | undefined;
+  /** After a HelloRetryRequest: the group asked for and the transcript so far. */
+  #retry: { group: number; suite: CipherSuite; transcript: Uint8Array[] } | undefined;
   #clientHandshakeSecret: Uint8Array | undefined;
   #clientApplicationSecret: Uint8Array | undefined;
   alpn: string | undefined;
@@ -142,8 +148,8 @@ export class TlsServer implements TlsHandshake {
     if (!offersTls13(hello.extensions))
       throw cryptoError(TLS_ALERT.PROTOCOL_VERSION, 'the client does not offer TLS 1.3');
     const suites = this.#options.cipherSuites ?? CIPHER_SUITES;
-    const suite = suites.find((s) => hello.cipherSuites.includes(s.code));
-    if (suite === undefined)
+    const suite = this.#retry?.suite ?? suites.find((s) => hello.cipherSuites.includes(s.code));
+    if (suite === undefined || !hello.cipherSuites.includes(suite.code))
       throw cryptoError(TLS_ALERT.HANDSHAKE_FAILURE, 'no cipher suite in common');
     const shares = parseClientKeyShares(
       requireExtension(hello.extensions, EXTENSION.KEY_SHARE, 'key_share'),
@@ -153,12 +159,21 @@ export class TlsServer implements TlsHandshake {
       2,
       'supported_groups',
     );
-    const share = SUPPORTED_GROUPS.map((g) => shares.find((s) => s.group === g)).find(
-      (s) => s !== undefined,
-    );
-    if (share === undefined || !offeredGroups.includes(share.group)) {
-      // A HelloRetryRequest would ask for another group; planned.
-      throw cryptoError(TLS_ALERT.HANDSHAKE_FAILURE, 'no key share for X25519 or P-256');
+    const groups = this.#options.groups ?? SUPPORTED_GROUPS;
+    const share = groups
+      .map((g) => shares.find((s) => s.group === g && offeredGroups.includes(g)))
+      .find((s) => s !== undefined);
+    if (this.#retry !== undefined && share?.group !== this.#retry.group)
+      throw cryptoError(
+        TLS_ALERT.ILLEGAL_PARAMETER,
+        'the second ClientHello has no key share for the group the HelloRetryRequest asked for',
+      );
+    if (share === undefined) {
+      const group = groups.find((g) => offeredGroups.includes(g));
+      if (group === undefined)
+        throw cryptoError(TLS_ALERT.HANDSHAKE_FAILURE, 'no key exchange group in common');
+      this.#sendHelloRetryRequest(suite, group, raw);
+      return;
     }
     const schemes = parseU16List(
       requireExtension(hello.extensions, EXTENSION.SIGNATURE_ALGORITHMS, 'signature_algorithms'),
@@ -197,6 +212,7 @@ export class TlsServer implements TlsHandshake {
 
     const schedule = new KeySchedule(suite);
     this.#schedule = schedule;
+    for (const message of this.#retry?.transcript ?? []) schedule.addMessage(message);
     schedule.addMessage(raw);
     const ours = createKeyShare(share.group);
     const serverHello = handshakeMessage(
@@ -244,6 +260,28 @@ export class TlsServer implements TlsHandshake {
     // 1-RTT writes may start now (RFC 9001 §5.7: 0.5-RTT data); reads wait for the client Finished.
     this.#callbacks.installSecret('application', 'write', suite, app.server);
     this.#state = 'wait-finished';
+  }
+
+  /**
+   * The client offered no key share we accept but supports `group`: ask for one
+   * (RFC 8446 §4.1.4). Only one HelloRetryRequest per handshake.
+   */
+  #sendHelloRetryRequest(suite: CipherSuite, group: number, clientHello: Uint8Array): void {
+    if (this.#retry !== undefined)
+      throw cryptoError(TLS_ALERT.ILLEGAL_PARAMETER, 'a second ClientHello without a usable share');
+    const hrr = handshakeMessage(
+      HANDSHAKE_TYPE.SERVER_HELLO,
+      encodeServerHello(HELLO_RETRY_REQUEST_RANDOM, new Uint8Array(0), suite.code, [
+        [EXTENSION.SUPPORTED_VERSIONS, Uint8Array.of(0x03, 0x04)],
+        [EXTENSION.KEY_SHARE, Uint8Array.of(group >> 8, group & 0xff)],
+      ]),
+    );
+    this.#retry = {
+      group,
+      suite,
+      transcript: [helloRetryMessageHash(suite, clientHello), hrr],
+    };
+    this.#callbacks.sendHandshake('initial', hrr);
   }
 
   #onFinished(body: Uint8Array): void {

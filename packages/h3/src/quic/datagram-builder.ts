@@ -1,0 +1,147 @@
+import { ByteWriter } from './byte-writer.js';
+import type { FrameScheduler } from './frame-scheduler.js';
+import { frameSize } from './frame-writer.js';
+import { type Frame, isAckEliciting } from './frames.js';
+import type { LossRecovery } from './loss-recovery.js';
+import { packetNumberLength } from './packet-number.js';
+import type { PacketSpace } from './packet-space.js';
+import { packetHeaderLength, writeProtectedPacket } from './packet-writer.js';
+import type { VersionProfile } from './version.js';
+
+/** Every datagram we send fits the 1200-byte minimum path MTU (DPLPMTUD is planned). */
+export const MAX_DATAGRAM = 1200;
+const TAG = 16;
+
+/** What the send path reads from its connection; getters, because the values change. */
+export interface SendContext {
+  readonly role: 'client' | 'server';
+  readonly profile: VersionProfile;
+  readonly localCid: Uint8Array;
+  /** The connection ID the peer currently wants in our packets' DCID. */
+  readonly remoteCid: Uint8Array;
+  /** The token our Initial packets carry (a client's, from Retry or NEW_TOKEN; else empty). */
+  readonly token: Uint8Array;
+  /** The key phase bit of 1-RTT packets (RFC 9001 §6). */
+  readonly keyPhase: 0 | 1;
+  readonly recovery: LossRecovery;
+  readonly frames: FrameScheduler;
+  /** Called after each packet is sealed (the client drops Initial keys on its first Handshake packet). */
+  onSealed(space: PacketSpace, pn: number): void;
+}
+
+interface PacketPlan {
+  readonly space: PacketSpace;
+  readonly frames: Frame[];
+  readonly pnLength: 1 | 2 | 3 | 4;
+  size: number;
+  readonly isEliciting: boolean;
+}
+
+/**
+ * Coalesces the next packets of each space with keys into one datagram of at most `room`
+ * bytes (the amplification budget may make it smaller); undefined when nothing is due.
+ * Datagrams with an ack-eliciting Initial (and every client Initial) are padded to 1200 bytes.
+ * @see RFC 9000 §12.2, §14.1
+ */
+export function buildDatagram(
+  ctx: SendContext,
+  spaces: readonly PacketSpace[],
+  budget: number,
+  now: number,
+): Uint8Array | undefined {
+  let room = Math.min(MAX_DATAGRAM, budget);
+  if (room < 100) return undefined;
+  const plans: PacketPlan[] = [];
+  let needsPadding = false;
+  for (const space of spaces) {
+    if (space.writeKeys === undefined || space.isDiscarded) continue;
+    const pnLength = packetNumberLength(space.nextPn, space.largestAcked);
+    const headerLength = packetHeaderLength(
+      space.name,
+      ctx.remoteCid.length,
+      ctx.localCid.length,
+      pnLength,
+      ctx.token.length,
+    );
+    const frames = ctx.frames.collect(space, room - headerLength - TAG, now);
+    if (frames.length === 0) continue;
+    const payload = frames.reduce((n, f) => n + frameSize(f), 0);
+    // The header protection sample needs 4 bytes after the packet number start.
+    const padded = Math.max(payload, 4 - pnLength);
+    if (padded > payload) frames.push({ type: 'padding', length: padded - payload });
+    const size = headerLength + padded + TAG;
+    const isEliciting = frames.some(isAckEliciting);
+    plans.push({ space, frames, pnLength, size, isEliciting });
+    room -= size;
+    if (space.name === 'initial' && (ctx.role === 'client' || isEliciting)) needsPadding = true;
+  }
+  if (plans.length === 0) return undefined;
+  const total = plans.reduce((n, p) => n + p.size, 0);
+  if (needsPadding && total < MAX_DATAGRAM) {
+    const last = plans.at(-1)!;
+    last.frames.push({ type: 'padding', length: MAX_DATAGRAM - total });
+    last.size += MAX_DATAGRAM - total;
+  }
+  const w = new ByteWriter(MAX_DATAGRAM);
+  for (const plan of plans)
+    w.bytes(sealPacket(ctx, plan.space, plan.frames, plan.pnLength, now, plan.isEliciting));
+  return w.finish();
+}
+
+/**
+ * One datagram carrying CONNECTION_CLOSE in each of `spaces` (the caller picks them, RFC 9000
+ * §10.2.3); nothing of it is tracked for loss. Undefined when no space has keys.
+ */
+export function buildCloseDatagram(
+  ctx: SendContext,
+  spaces: readonly PacketSpace[],
+  close: Frame,
+  now: number,
+): Uint8Array | undefined {
+  const w = new ByteWriter(MAX_DATAGRAM);
+  for (const space of spaces) {
+    const pnLength = packetNumberLength(space.nextPn, space.largestAcked);
+    const frames: Frame[] = [close];
+    if (frameSize(close) < 4 - pnLength)
+      frames.push({ type: 'padding', length: 4 - pnLength - frameSize(close) });
+    w.bytes(sealPacket(ctx, space, frames, pnLength, now, false));
+  }
+  return w.length > 0 ? w.finish() : undefined;
+}
+
+function sealPacket(
+  ctx: SendContext,
+  space: PacketSpace,
+  frames: Frame[],
+  pnLength: 1 | 2 | 3 | 4,
+  now: number,
+  isEliciting: boolean,
+): Uint8Array {
+  const pn = space.nextPn++;
+  const packet = writeProtectedPacket({
+    space: space.name,
+    keys: space.writeKeys!,
+    profile: ctx.profile,
+    dcid: ctx.remoteCid,
+    scid: ctx.localCid,
+    pn,
+    pnLength,
+    keyPhase: ctx.keyPhase,
+    token: ctx.token,
+    frames,
+  });
+  if (isEliciting) {
+    const retransmittable = frames.filter(
+      (f) => f.type !== 'ack' && f.type !== 'padding' && f.type !== 'ping',
+    );
+    ctx.recovery.onSent(space, {
+      pn,
+      timeSent: now,
+      size: packet.length,
+      isAckEliciting: true,
+      frames: retransmittable,
+    });
+  }
+  ctx.onSealed(space, pn);
+  return packet;
+}
