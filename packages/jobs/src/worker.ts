@@ -192,7 +192,8 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
       const written = (completeMany as NonNullable<typeof completeMany>)(batch, id, {
         now: now(),
       });
-      batch.forEach((item, i) => item.settle(written.then((held) => held[i] === true)));
+      for (const [i, item] of batch.entries())
+        item.settle(written.then((held) => held[i] === true));
       await written.catch(() => undefined);
     }
     isFlushing = false;
