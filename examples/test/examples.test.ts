@@ -44,6 +44,7 @@ const NAMES = [
   'http-client',
   'graceful-shutdown',
   'gateway',
+  'gateway-bucket',
   'reverse-proxy',
   'orm-users-api',
   'websocket-chat',
@@ -183,6 +184,21 @@ afterAll(async () => {
 });
 
 describe('examples', () => {
+  test('gateway-bucket: a bucket behind a static route, with validators and ranges', async () => {
+    const { url } = ex('gateway-bucket');
+    const index = await fetch(`${url}/`);
+    expect([index.status, await index.text()]).toEqual([200, '<h1>served from a bucket</h1>\n']);
+    const hello = await fetch(`${url}/hello.txt`);
+    expect(await hello.text()).toBe('hello from the bucket\n');
+    expect(hello.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    const etag = hello.headers.get('etag')!;
+    const again = await fetch(`${url}/hello.txt`, { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    const part = await fetch(`${url}/hello.txt`, { headers: { range: 'bytes=0-4' } });
+    expect([part.status, await part.text()]).toEqual([206, 'hello']);
+    expect((await fetch(`${url}/missing.txt`)).status).toBe(404);
+  });
+
   test('gateway: bearer auth, round robin proxy, redirect, cache, catch-all 404', async () => {
     const { url } = ex('gateway');
     expect((await fetch(`${url}/v1/hello`)).status).toBe(401);

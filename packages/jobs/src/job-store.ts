@@ -185,6 +185,16 @@ export interface JobStore {
     options: StoreCallOptions & { readonly now: number },
   ): Promise<boolean>;
   /**
+   * Completes several active jobs of one worker in one round trip (a busy worker's completions
+   * that arrive while the previous batch is being written). Each item is checked like
+   * `complete`: the result says, in input order, whether that job was still held.
+   */
+  completeMany?(
+    items: ReadonlyArray<{ readonly id: string; readonly result: unknown }>,
+    workerId: string,
+    options: StoreCallOptions & { readonly now: number },
+  ): Promise<boolean[]>;
+  /**
    * Records a failed attempt: with `retryAt` the job waits until then, with null it is failed
    * for good. The error message is kept either way.
    */

@@ -178,6 +178,34 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
 
   const now = () => Date.now();
 
+  // Group commit of completions: one goes to the store at once; those that finish while it is
+  // being written wait for it and then go together in one statement (`completeMany`). No
+  // completion waits longer than one round trip, and a busy worker writes them in batches.
+  const completeMany = store.completeMany?.bind(store);
+  let pending: { id: string; result: unknown; settle: (held: Promise<boolean>) => void }[] = [];
+  let isFlushing = false;
+  const flush = async (): Promise<void> => {
+    isFlushing = true;
+    while (pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      const written = (completeMany as NonNullable<typeof completeMany>)(batch, id, {
+        now: now(),
+      });
+      for (const [i, item] of batch.entries())
+        item.settle(written.then((held) => held[i] === true));
+      await written.catch(() => undefined);
+    }
+    isFlushing = false;
+  };
+  const complete = (jobId: string, result: unknown): Promise<boolean> => {
+    if (completeMany === undefined) return store.complete(jobId, id, result, { now: now() });
+    return new Promise<boolean>((resolve, reject) => {
+      pending.push({ id: jobId, result, settle: (held) => held.then(resolve, reject) });
+      if (!isFlushing) void flush();
+    });
+  };
+
   async function run(job: JobRecord, ac: AbortController): Promise<void> {
     const def = handlers.get(job.name) as JobDefinition;
     const { signal } = ac;
@@ -231,7 +259,7 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
         (async () => def.handler(job.payload, context))(),
         aborted,
       ]);
-      if (await store.complete(job.id, id, result, { now: now() })) emit('completed', job, result);
+      if (await complete(job.id, result)) emit('completed', job, result);
     } catch (err) {
       await settleFailure(job, err, signal);
     } finally {

@@ -269,6 +269,43 @@ export function runJobStoreConformance(o: JobStoreConformanceOptions): void {
       expect(await store.complete(j.id, 'w1', 1, at)).toBe(false);
     });
 
+    test('completeMany completes the held jobs in one call, in input order (issue #16)', async ({
+      store,
+    }) => {
+      if (store.completeMany === undefined) return;
+      const q = qname();
+      const [a, b, c] = [newJob(q), newJob(q), newJob(q)];
+      for (const j of [a, b, c]) await store.add(j);
+      await store.claim({ queue: q, workerId: 'w1', leaseMs: 1000, limit: 2, now: 2000 });
+      await store.claim({ queue: q, workerId: 'w2', leaseMs: 1000, limit: 1, now: 2000 });
+      const held = await Promise.all([a, b, c].map(async (j) => (await store.get(j.id))?.workerId));
+      const mine = [a, b, c].filter((_, i) => held[i] === 'w1');
+      const theirs = [a, b, c].find((_, i) => held[i] === 'w2')!;
+      expect(mine.length).toBe(2);
+      const done = await store.completeMany(
+        [
+          { id: mine[0]!.id, result: { n: 1 } },
+          { id: theirs.id, result: 'not mine' },
+          { id: mine[1]!.id, result: null },
+        ],
+        'w1',
+        { now: 2100 },
+      );
+      expect(done).toEqual([true, false, true]);
+      expect(await store.get(mine[0]!.id)).toMatchObject({
+        state: 'completed',
+        result: { n: 1 },
+        workerId: null,
+        leaseUntil: null,
+      });
+      expect(await store.get(mine[1]!.id)).toMatchObject({ state: 'completed', result: null });
+      expect(await store.get(theirs.id)).toMatchObject({ state: 'active', workerId: 'w2' });
+      expect(
+        await store.completeMany([{ id: mine[0]!.id, result: 2 }], 'w1', { now: 2200 }),
+      ).toEqual([false]);
+      expect(await store.completeMany([], 'w1', { now: 2200 })).toEqual([]);
+    });
+
     test('fail with retryAt waits again; fail without it is final; retry and remove', async ({
       store,
     }) => {

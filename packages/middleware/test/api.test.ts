@@ -13,6 +13,7 @@ it('exports of @rws/middleware/static', async () => {
   expect(Object.keys(await import('../src/static/index.js')).sort()).toMatchInlineSnapshot(`
     [
       "serveStatic",
+      "serveStorage",
     ]
   `);
 });

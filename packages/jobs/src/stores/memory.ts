@@ -167,6 +167,11 @@ export function createMemoryStore(): JobStore {
       });
       return true;
     },
+    async completeMany(items, workerId, o) {
+      const done: boolean[] = [];
+      for (const { id, result } of items) done.push(await store.complete(id, workerId, result, o));
+      return done;
+    },
     async fail(id, workerId, error, retryAt, o) {
       const j = held(id, workerId);
       if (j === undefined) return false;

@@ -39,6 +39,13 @@ import { codingList, fail, nonNegativeInteger } from '../internal/static/options
 import { MAX_RANGES, parseRange } from '../internal/static/range.js';
 import { statusResponse } from '../internal/static/responses.js';
 
+export {
+  type ServeStorageOptions,
+  type StaticObjectInfo,
+  type StaticObjectSource,
+  serveStorage,
+} from './serve-storage.js';
+
 /** A content coding serveStatic can send: `br`, `gzip` or `zstd` (when the runtime has it). */
 export type StaticCoding = Coding;
 

@@ -187,13 +187,49 @@ export interface GatewayMcpAction extends Omit<GatewayProxyAction, 'type'> {
   readonly type: 'mcp';
 }
 
-/** `type = "static"` */
+/** `type = "static"`: files under `root`, or objects of a bucket when `storage` is set. */
 export interface GatewayStaticAction {
   readonly type: 'static';
+  /** The directory served; `''` when `storage` is set. */
   readonly root: string;
   readonly index: readonly string[];
   readonly directoryListing: boolean;
+  /** `storage = { driver = … }`: serve a bucket instead of `root`. */
+  readonly storage: GatewayStorageSource | null;
 }
+
+/** `[route.action] storage = { driver = "local" }`: a directory through the local driver. */
+export interface GatewayLocalStorageSource {
+  readonly driver: 'local';
+  readonly root: string;
+  readonly prefix: string;
+}
+
+/** `storage = { driver = "s3" }`; credentials come from the environment (`RWS_S3_*`, `AWS_*`). */
+export interface GatewayS3StorageSource {
+  readonly driver: 's3';
+  readonly bucket: string;
+  readonly endpoint: string | null;
+  readonly region: string | null;
+  readonly forcePathStyle: boolean | null;
+  readonly prefix: string;
+}
+
+/** `storage = { driver = "azure-blob" }`; the account key is read from `account_key_env`. */
+export interface GatewayAzureBlobStorageSource {
+  readonly driver: 'azure-blob';
+  readonly accountName: string;
+  readonly container: string;
+  readonly endpoint: string | null;
+  readonly accountKeyEnv: string;
+  readonly prefix: string;
+}
+
+/** Where a static action reads objects from. */
+export type GatewayStorageSource =
+  | GatewayLocalStorageSource
+  | GatewayS3StorageSource
+  | GatewayAzureBlobStorageSource;
 
 /** `type = "redirect"`; `$path` in `location` is the request-target (path and query). */
 export interface GatewayRedirectAction {

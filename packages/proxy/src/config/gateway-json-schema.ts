@@ -129,6 +129,27 @@ const staticKeys: Json = {
     default: ['index.html'],
   },
   directory_listing: bool('List directories without an index.', false),
+  storage: object(
+    'Serve a bucket instead of root. S3 keys come from RWS_S3_*/AWS_* (or web identity, container role).',
+    {
+      driver: { enum: ['local', 's3', 'azure-blob'], description: 'The @rws/storage driver.' },
+      prefix: str('Key prefix the request path is appended to (a "/" is added when missing).'),
+      root: str('local: the directory (relative to the config file).'),
+      bucket: str('s3: the bucket.'),
+      endpoint: str('s3, azure-blob: http(s)://host[:port] of the store.'),
+      region: str('s3: the region (default from RWS_S3_REGION/AWS_REGION, else us-east-1).'),
+      force_path_style: {
+        type: 'boolean',
+        description: 's3: bucket in the path (default true when endpoint is set).',
+      },
+      account_name: str('azure-blob: the storage account.'),
+      container: str('azure-blob: the container.'),
+      account_key_env: str('azure-blob: variable holding the account key.', {
+        default: 'AZURE_STORAGE_KEY',
+      }),
+    },
+    ['driver'],
+  ),
 };
 const redirectKeys: Json = {
   location: str('Target; `$path` is replaced by the request path and query.'),

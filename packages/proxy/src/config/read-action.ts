@@ -37,7 +37,7 @@ const ACTIONS: Readonly<Record<string, ActionSpec>> = {
     read: ({ r, merged, at, upstreams }) =>
       readGrpcAction(r, merged, at, upstreams, parseBackendAddress),
   },
-  static: { keys: ['root', 'index', 'directory_listing'], read: readStaticAction },
+  static: { keys: ['root', 'index', 'directory_listing', 'storage'], read: readStaticAction },
   redirect: { keys: ['location', 'status'], read: readRedirectAction },
   respond: { keys: ['status', 'body', 'content_type'], read: readRespondAction },
   mcp: { keys: PROXY_KEYS, read: readMcpAction },

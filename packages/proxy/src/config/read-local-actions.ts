@@ -1,22 +1,39 @@
 /** `type = "static"`, `"redirect"` and `"respond"`: actions answered by the gateway itself. */
+import { GATEWAY_CONFIG_CODES } from '../errors.js';
 import { REDIRECT_STATUSES, type RedirectStatus } from './checks.js';
 import type { GatewayAction } from './gateway-config.js';
 import type { ActionInput } from './read-action.js';
+import { readStorageSource } from './read-storage-source.js';
 
 export function readStaticAction({ r, merged, at }: ActionInput): GatewayAction {
-  const root = r.string(merged, 'root', at('root'), true);
+  const storage =
+    merged['storage'] === undefined
+      ? null
+      : readStorageSource(r, merged['storage'], [...at('storage'), 'storage']);
+  const hasStorage = merged['storage'] !== undefined;
+  // Exactly one source: a directory (`root`) or a bucket (`storage`).
+  const root = r.string(merged, 'root', at('root'), !hasStorage);
+  if (hasStorage && root !== null) {
+    r.add(
+      GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
+      [...at('root'), 'root'],
+      'root and storage are both set; a static action serves one of them',
+    );
+  }
   const index = r.strings(merged, 'index', at('index'), true) ?? ['index.html'];
   for (const [i, name] of index.entries()) {
     if (name === '' || name.includes('/') || name.includes('\\')) {
       r.invalid([...at('index'), 'index', i], 'must be a file name without "/"');
     }
   }
-  return {
-    type: 'static',
-    root: root ?? '',
-    index,
-    directoryListing: r.bool(merged, 'directory_listing', at('directory_listing')) ?? false,
-  };
+  const directoryListing = r.bool(merged, 'directory_listing', at('directory_listing')) ?? false;
+  if (hasStorage && directoryListing) {
+    r.invalid(
+      [...at('directory_listing'), 'directory_listing'],
+      'a bucket is not listed; directory_listing needs root',
+    );
+  }
+  return { type: 'static', root: root ?? '', index, directoryListing, storage };
 }
 
 export function readRedirectAction({ r, merged, at }: ActionInput): GatewayAction {

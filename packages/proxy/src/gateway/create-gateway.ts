@@ -275,7 +275,7 @@ export async function createGateway(
     const keptListeners = new Set(next?.listeners ?? []);
     for (const l of old.listeners) if (!keptListeners.has(l)) void l.close();
     const closed = old.drained.then(async () => {
-      await Promise.all(orphans.map((u) => u.close()));
+      await Promise.all([...orphans, ...old.stores].map((u) => u.close()));
     });
     if (old.inflight === 0) old.markDrained();
     return closed;

@@ -35,6 +35,7 @@ import {
   upstreamKey,
   withBackends,
 } from './proxy-binding.js';
+import { createStorageRoute } from './storage-route.js';
 
 interface CompiledRoute {
   readonly route: GatewayRoute;
@@ -55,6 +56,8 @@ export interface Runtime {
   discard(): void;
   /** The rate-limit counters of this generation, by identity (see `BuildContext`). */
   readonly rateLimitStores: ReadonlyMap<string, RateLimitStore>;
+  /** Stores this generation opened (bucket-backed static actions); closed once it drained. */
+  readonly stores: readonly Closable[];
   /** Requests that started on this generation and have not returned their response head. */
   inflight: number;
   isRetired: boolean;
@@ -74,10 +77,20 @@ function respondWith(status: number, body: string, contentType: string): Handler
   return () => ({ status, headers: new Headers({ 'content-type': contentType }), body });
 }
 
+/** What building a generation's actions needs beyond the middleware's context. */
+interface ActionContext extends BuildContext {
+  /** Stores opened by bucket-backed static actions; closed with their generation. */
+  readonly stores: Closable[];
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
 function actionHandler(
   action: GatewayAction,
   path: KeyPath,
-  ctx: BuildContext,
+  ctx: ActionContext,
   upstreamFor: (
     action: Extract<GatewayAction, { type: 'proxy' | 'grpc' | 'mcp' }>,
   ) => GatewayUpstreamHandle,
@@ -94,6 +107,12 @@ function actionHandler(
       });
     }
     case 'static': {
+      if (action.storage !== null) {
+        const route = createStorageRoute({ ...action, storage: action.storage }, path, ctx);
+        if (route === null) return null;
+        ctx.stores.push(route.storage);
+        return route.handler;
+      }
       let mw: Middleware;
       try {
         mw = serveStatic({
@@ -163,7 +182,9 @@ export function buildRuntime(
 ): Runtime | null {
   let hasProblem = false;
   const rateLimitStores = new Map<string, RateLimitStore>();
-  const ctx: BuildContext = {
+  const stores: Closable[] = [];
+  const ctx: ActionContext = {
+    stores,
     rateLimitStore: (key) => {
       let store = rateLimitStores.get(key) ?? previous?.rateLimitStores.get(key);
       store ??= createMemoryRateLimitStore();
@@ -250,6 +271,7 @@ export function buildRuntime(
     // Close what this attempt opened; reused upstreams still belong to `previous`.
     const owned = new Set([...(previous?.upstreams.values() ?? [])].map((u) => u.upstream));
     for (const u of upstreams.values()) if (!owned.has(u.upstream)) void u.close();
+    for (const s of stores) void s.close();
     return null;
   }
   let markDrained!: () => void;
@@ -264,7 +286,9 @@ export function buildRuntime(
     discard: () => {
       const owned = new Set([...(previous?.upstreams.values() ?? [])].map((u) => u.upstream));
       for (const u of upstreams.values()) if (!owned.has(u.upstream)) void u.close();
+      for (const s of stores) void s.close();
     },
+    stores,
     rateLimitStores,
     commit: () => {
       for (const apply of pending.splice(0)) apply();
