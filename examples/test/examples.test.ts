@@ -66,6 +66,7 @@ const NAMES = [
   'web-runtimes',
   'oauth2-server',
   'acme-certificates',
+  'templates-eta',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -296,6 +297,21 @@ describe('examples', () => {
     });
     expect(await stats.json()).toEqual({ users: 1 });
     expect(stats.headers.get('server-timing')).toMatch(/^app;dur=/);
+  });
+
+  test('templates-eta: layout, partial, escaped values and a named missing template', async () => {
+    const { url } = ex('templates-eta');
+    const home = await fetch(`${url}/`);
+    expect(home.status).toBe(200);
+    expect(home.headers.get('content-type')).toMatch(/^text\/html/);
+    const page = await home.text();
+    expect(page).toContain('<title>rws templates</title>');
+    expect(page).toContain('<nav>');
+    expect(page).toContain('Say hello to &lt;Ada&gt;');
+    const xss = await (await fetch(`${url}/hello/%3Cscript%3Ealert(1)%3C%2Fscript%3E`)).text();
+    expect(xss).toContain('Hello, &lt;script&gt;alert(1)&lt;/script&gt;!');
+    expect(xss).not.toContain('<script>');
+    expect((await fetch(`${url}/missing`)).status).toBe(500);
   });
 
   test('validation-zod: 201, 422 with paths, OpenAPI and /docs', async () => {

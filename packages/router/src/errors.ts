@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   MULTIPART_TOO_MANY_PARTS: 'RWS_ROUTER_MULTIPART_TOO_MANY_PARTS',
   INVALID_HANDLER: 'RWS_ROUTER_INVALID_HANDLER',
   HTTP_ERROR: 'RWS_ROUTER_HTTP_ERROR',
+  TEMPLATE_NOT_FOUND: 'RWS_ROUTER_TEMPLATE_NOT_FOUND',
 } as const;
 
 /** One of the codes in `ERROR_CODES`. */
@@ -55,4 +56,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<RouterErrorCode, string>> = {
     'A route was registered without a handler function, or middleware is not a function or { handle }.',
   RWS_ROUTER_HTTP_ERROR:
     'A thrown error that is not an RwsError but carries an HTTP status (e.g. from http-errors); answered with that status.',
+  RWS_ROUTER_TEMPLATE_NOT_FOUND:
+    'A template named to `render()` (or a partial or layout it includes) does not exist in the template directory (500).',
 };

@@ -22,3 +22,17 @@ it('exports', async () => {
     ]
   `);
 });
+
+it('exports of @rws/router/templates and @rws/router/templates/eta', async () => {
+  expect(Object.keys(await import('../src/templates.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "createTemplates",
+      "templateNotFound",
+    ]
+  `);
+  expect(Object.keys(await import('../src/engines/eta.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "etaEngine",
+    ]
+  `);
+});
