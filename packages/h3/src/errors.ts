@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   STREAM_RESET: 'RWS_H3_STREAM_RESET',
   QPACK_ERROR: 'RWS_H3_QPACK_ERROR',
   HTTP3_ERROR: 'RWS_H3_HTTP3_ERROR',
+  BODY_TOO_LARGE: 'RWS_H3_BODY_TOO_LARGE',
+  INVALID_RESPONSE: 'RWS_H3_INVALID_RESPONSE',
 } as const;
 
 /** A code @rws/h3 throws. */
@@ -37,6 +39,9 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<H3ErrorCode, string>> = {
     'A QPACK peer sent a field section, encoder instruction or decoder instruction RFC 9204 forbids (bad index, table capacity abuse, truncated or oversized string, bad Huffman); applicationCode is QPACK_DECOMPRESSION_FAILED, QPACK_ENCODER_STREAM_ERROR or QPACK_DECODER_STREAM_ERROR.',
   RWS_H3_HTTP3_ERROR:
     'An HTTP/3 peer broke RFC 9114 (malformed or unexpected frame, bad SETTINGS, malformed message); applicationCode is the HTTP/3 error code (H3_FRAME_ERROR, H3_SETTINGS_ERROR, H3_MESSAGE_ERROR, …).',
+  RWS_H3_BODY_TOO_LARGE: 'An HTTP/3 request body went past maxBodyBytes; the server answers 413.',
+  RWS_H3_INVALID_RESPONSE:
+    'A handler returned a response HTTP/3 cannot send (status outside 200-999); the server answers 500.',
 };
 
 /**

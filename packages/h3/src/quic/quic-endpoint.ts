@@ -133,7 +133,8 @@ export class QuicEndpoint {
       initialMaxStreamDataBidiRemote: t.maxStreamData ?? 1024 * 1024,
       initialMaxStreamDataUni: t.maxStreamData ?? 1024 * 1024,
       initialMaxStreamsBidi: t.maxStreamsBidi ?? 100,
-      initialMaxStreamsUni: 3,
+      // HTTP/3 needs three (control, QPACK encoder and decoder); peers may add GREASE ones.
+      initialMaxStreamsUni: 16,
       initialSourceConnectionId: localCid,
       ...extra,
     };
@@ -173,6 +174,7 @@ export class QuicEndpoint {
           callbacks,
         ),
       send: (datagram) => this.#socket.send(datagram, options.port, options.host),
+      remote: { address: options.host, port: options.port },
       onClosed: (c) => this.#forget(c),
     });
     this.#connections.set(hexOf(localCid), connection);
@@ -259,6 +261,7 @@ export class QuicEndpoint {
           callbacks,
         ),
       send: (datagram) => this.#socket.send(datagram, rinfo.port, rinfo.address),
+      remote: { address: rinfo.address, port: rinfo.port },
       onClosed: (c) => this.#forget(c),
     });
     // The client keeps using its original DCID until it sees our connection ID.
