@@ -9,21 +9,11 @@ import {
 } from '@rws/core';
 import { parseRequestFields } from '@rws/h2';
 import { HTTP3_ERROR, Http3Error, http3Error } from '../errors.js';
-import { QpackDecoder } from '../qpack/qpack-decoder.js';
-import { QpackEncoder } from '../qpack/qpack-encoder.js';
 import type { QuicConnection } from '../quic/quic-connection.js';
 import type { QuicStream } from '../quic/quic-stream.js';
-import { readVarint } from '../quic/varint.js';
 import { type FrameEvent, FrameReader } from './frame-reader.js';
-import {
-  encodeFrame,
-  encodeVarints,
-  FRAME,
-  parseSettings,
-  parseSingleVarint,
-  SETTING,
-  UNI_STREAM,
-} from './frames.js';
+import { FRAME } from './frames.js';
+import { Http3Session, isStreamEnd } from './h3-session.js';
 import { malformed, RequestBody } from './request-body.js';
 import { sendResponse } from './send-response.js';
 
@@ -40,10 +30,6 @@ export interface Http3ConnectionOptions {
   readonly onError: (error: unknown, req: Request | null) => void;
 }
 
-/** Dynamic table capacity and blocked streams our QPACK decoder allows the client. */
-const QPACK_TABLE_CAPACITY = 4096;
-const QPACK_BLOCKED_STREAMS = 16;
-
 /**
  * The HTTP/3 server side of one QUIC connection: control and QPACK streams in both
  * directions, and one request per client bidirectional stream, handed to the handler as a
@@ -51,182 +37,33 @@ const QPACK_BLOCKED_STREAMS = 16;
  * @see RFC 9114 §4, §6, §7
  */
 export class Http3ServerConnection {
-  readonly #quic: QuicConnection;
+  readonly #session: Http3Session;
   readonly #options: Http3ConnectionOptions;
-  readonly #encoder = new QpackEncoder();
-  readonly #decoder: QpackDecoder;
-  readonly #peerStreams = new Set<number>();
-  /** Decoder-stream bytes produced before our decoder stream was opened. */
-  #decoderBacklog: Uint8Array[] = [];
-  #decoderStream: QuicStream | undefined;
-  #isClosed = false;
   readonly #requests = new Set<AbortController>();
-  /** Peer settings, once its control stream delivered them. */
-  settings: Map<number, number> | undefined;
 
   constructor(quic: QuicConnection, options: Http3ConnectionOptions) {
-    this.#quic = quic;
     this.#options = options;
-    this.#decoder = new QpackDecoder({
-      maxTableCapacity: QPACK_TABLE_CAPACITY,
-      maxBlockedStreams: QPACK_BLOCKED_STREAMS,
-      maxFieldSectionSize: options.maxFieldSectionSize,
-      onDecoderStream: (bytes) => this.#writeDecoderStream(bytes),
-    });
+    const session = new Http3Session(quic, options.maxFieldSectionSize, (error) =>
+      options.onError(error, null),
+    );
+    this.#session = session;
     quic.onStream = (stream) => {
-      const work = (stream.id & 2) !== 0 ? this.#onUniStream(stream) : this.#onRequest(stream);
-      work.catch((error: unknown) => this.#onStreamError(error));
+      const work =
+        (stream.id & 2) !== 0 ? session.onUniStream(stream, true) : this.#onRequest(stream);
+      work.catch((error: unknown) => session.onStreamError(error));
     };
     quic.handshake.then(
-      () => this.#openStreams(),
+      () => session.openStreams(),
       () => {},
     );
     void quic.closed.then(() => {
-      this.#isClosed = true;
       for (const controller of this.#requests) controller.abort();
     });
   }
 
   /** Closes the connection with H3_NO_ERROR (GOAWAY before it is planned). */
   close(): void {
-    this.#quic.close(HTTP3_ERROR.H3_NO_ERROR, '');
-  }
-
-  #openStreams(): void {
-    try {
-      const control = this.#quic.openUniStream();
-      const settings = encodeVarints([
-        SETTING.QPACK_MAX_TABLE_CAPACITY,
-        QPACK_TABLE_CAPACITY,
-        SETTING.QPACK_BLOCKED_STREAMS,
-        QPACK_BLOCKED_STREAMS,
-        SETTING.MAX_FIELD_SECTION_SIZE,
-        this.#options.maxFieldSectionSize,
-      ]);
-      void write(
-        control,
-        Buffer.concat([Uint8Array.of(UNI_STREAM.CONTROL), encodeFrame(FRAME.SETTINGS, settings)]),
-      );
-      void write(this.#quic.openUniStream(), Uint8Array.of(UNI_STREAM.QPACK_ENCODER));
-      const decoder = this.#quic.openUniStream();
-      this.#decoderStream = decoder;
-      void write(
-        decoder,
-        Buffer.concat([Uint8Array.of(UNI_STREAM.QPACK_DECODER), ...this.#decoderBacklog]),
-      );
-      this.#decoderBacklog = [];
-    } catch (error) {
-      // The client allows too few unidirectional streams for HTTP/3 (RFC 9114 §6.2).
-      this.#fail(http3Error(HTTP3_ERROR.H3_STREAM_CREATION_ERROR, String(error)));
-    }
-  }
-
-  #writeDecoderStream(bytes: Uint8Array): void {
-    if (this.#decoderStream === undefined) this.#decoderBacklog.push(bytes);
-    else void write(this.#decoderStream, bytes);
-  }
-
-  /** A connection error closes the connection with its code; anything else is reported. */
-  #fail(error: unknown): void {
-    if (this.#isClosed) return;
-    if (error instanceof Http3Error) {
-      this.#quic.close(error.applicationCode, error.message);
-    } else {
-      this.#options.onError(error, null);
-      this.#quic.close(HTTP3_ERROR.H3_INTERNAL_ERROR, 'internal error');
-    }
-    this.#isClosed = true;
-  }
-
-  #onStreamError(error: unknown): void {
-    // A stream reset or the connection closing ends its reader; that is not our error.
-    if (error instanceof Http3Error) this.#fail(error);
-    else if (!this.#isClosed && !isStreamEnd(error)) this.#fail(error);
-  }
-
-  /** A peer unidirectional stream: its first varint says what it carries (RFC 9114 §6.2). */
-  async #onUniStream(stream: QuicStream): Promise<void> {
-    const chunks = stream[Symbol.asyncIterator]();
-    let head: Uint8Array = new Uint8Array(0);
-    let type = -1;
-    while (type < 0) {
-      const next = await chunks.next();
-      if (next.done === true) return;
-      head = head.length === 0 ? next.value : Buffer.concat([head, next.value]);
-      type = readVarint(head, 0);
-    }
-    const rest = head.subarray(1 << (head[0]! >> 6));
-    const isCritical =
-      type === UNI_STREAM.CONTROL ||
-      type === UNI_STREAM.QPACK_ENCODER ||
-      type === UNI_STREAM.QPACK_DECODER;
-    if (isCritical) {
-      if (this.#peerStreams.has(type)) {
-        throw http3Error(HTTP3_ERROR.H3_STREAM_CREATION_ERROR, `a second stream of type ${type}`);
-      }
-      this.#peerStreams.add(type);
-    } else if (type === UNI_STREAM.PUSH) {
-      throw http3Error(HTTP3_ERROR.H3_STREAM_CREATION_ERROR, 'a client opened a push stream');
-    }
-    const consume =
-      type === UNI_STREAM.CONTROL
-        ? this.#controlConsumer()
-        : type === UNI_STREAM.QPACK_ENCODER
-          ? (chunk: Uint8Array) => this.#decoder.onEncoderStream(chunk)
-          : type === UNI_STREAM.QPACK_DECODER
-            ? (chunk: Uint8Array) => this.#encoder.onDecoderStream(chunk)
-            : // Unknown and GREASE stream types are read and discarded (RFC 9114 §6.2).
-              () => {};
-    if (rest.length > 0) consume(rest);
-    for (;;) {
-      const next = await chunks.next();
-      if (next.done === true) break;
-      consume(next.value);
-    }
-    if (isCritical) {
-      throw http3Error(
-        HTTP3_ERROR.H3_CLOSED_CRITICAL_STREAM,
-        `the client closed stream type ${type}`,
-      );
-    }
-  }
-
-  /** The peer's control stream: SETTINGS first, then GOAWAY, MAX_PUSH_ID, CANCEL_PUSH. */
-  #controlConsumer(): (chunk: Uint8Array) => void {
-    const reader = new FrameReader(this.#options.maxFieldSectionSize);
-    return (chunk) => {
-      for (const event of reader.push(chunk)) {
-        const type = event.kind === 'data' ? FRAME.DATA : event.type;
-        if (this.settings === undefined && type !== FRAME.SETTINGS) {
-          throw http3Error(
-            HTTP3_ERROR.H3_MISSING_SETTINGS,
-            'the control stream does not start with SETTINGS',
-          );
-        }
-        if (event.kind === 'data') {
-          throw http3Error(HTTP3_ERROR.H3_FRAME_UNEXPECTED, 'DATA on the control stream');
-        }
-        switch (event.type) {
-          case FRAME.SETTINGS:
-            if (this.settings !== undefined) {
-              throw http3Error(HTTP3_ERROR.H3_FRAME_UNEXPECTED, 'a second SETTINGS frame');
-            }
-            this.settings = parseSettings(event.payload);
-            break;
-          case FRAME.GOAWAY:
-          case FRAME.MAX_PUSH_ID:
-          case FRAME.CANCEL_PUSH:
-            // We never push, and a client's GOAWAY only limits pushes: validated, then unused.
-            parseSingleVarint(event.payload, 'control');
-            break;
-          default:
-            throw http3Error(
-              HTTP3_ERROR.H3_FRAME_UNEXPECTED,
-              `frame 0x${event.type.toString(16)} on the control stream`,
-            );
-        }
-      }
-    };
+    this.#session.quic.close(HTTP3_ERROR.H3_NO_ERROR, '');
   }
 
   /** A request stream: HEADERS, then DATA, then optional trailers (RFC 9114 §4.1). */
@@ -241,7 +78,7 @@ export class Http3ServerConnection {
     this.#requests.add(controller);
     let req: Request | null = null;
     try {
-      const fields = await this.#decoder.decode(stream.id, event.payload);
+      const fields = await this.#session.decoder.decode(stream.id, event.payload);
       const head = parseRequestFields(fields.flat(), false);
       if (typeof head === 'string') throw malformed(head);
       const pairs: [string, string][] = [];
@@ -250,7 +87,7 @@ export class Http3ServerConnection {
       const source = new RequestBody(
         {
           next: () => events.next(),
-          decodeTrailers: (block) => this.#decoder.decode(stream.id, block),
+          decodeTrailers: (block) => this.#session.decoder.decode(stream.id, block),
           cancel: () => void events.return(undefined),
         },
         head.contentLength,
@@ -268,16 +105,22 @@ export class Http3ServerConnection {
         scheme: head.scheme === 'http' ? 'http' : 'https',
       });
       const res = await this.#options.handler(req);
-      await sendResponse(stream, this.#encoder, req, res, this.#options.onError);
+      await sendResponse(stream, this.#session.encoder, req, res, this.#options.onError);
     } catch (error) {
       if (error instanceof Http3Error && error.applicationCode !== HTTP3_ERROR.H3_MESSAGE_ERROR) {
         throw error;
       }
-      if (this.#isClosed || isStreamEnd(error)) return;
+      if (this.#session.isClosed || isStreamEnd(error)) return;
       const status = errorStatus(error);
       if (status >= 500) this.#options.onError(error, req);
       const message = status < 500 && error instanceof Error ? error.message : null;
-      await sendResponse(stream, this.#encoder, req, plain(status, message), this.#options.onError);
+      await sendResponse(
+        stream,
+        this.#session.encoder,
+        req,
+        plain(status, message),
+        this.#options.onError,
+      );
     } finally {
       this.#requests.delete(controller);
     }
@@ -314,18 +157,4 @@ function plain(status: number, message: string | null) {
     headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }),
     body: `${message ?? String(status)}\n`,
   };
-}
-
-/** Writes without waiting; a failed write means the stream or connection is gone. */
-function write(stream: QuicStream, bytes: Uint8Array): Promise<void> {
-  return stream.write(bytes).catch(() => {});
-}
-
-function isStreamEnd(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return (
-    code === 'RWS_H3_STREAM_RESET' ||
-    code === 'RWS_H3_PEER_CLOSED' ||
-    code === 'RWS_H3_IDLE_TIMEOUT'
-  );
 }
