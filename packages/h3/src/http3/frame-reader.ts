@@ -17,8 +17,9 @@ export type FrameEvent =
 export class FrameReader {
   readonly #maxFrameBytes: number;
   #buf: Uint8Array = new Uint8Array(0);
-  /** The frame being read: its type and the payload bytes still to come. */
+  /** The frame being read: its type (-1 between frames), whether it is kept, the bytes to come. */
   #type = -1;
+  #isSkipped = false;
   #remaining = 0;
   #parts: Uint8Array[] = [];
 
@@ -59,7 +60,8 @@ export class FrameReader {
           );
         }
         // Unknown types are read past without being kept.
-        this.#type = isKnown ? type : -2;
+        this.#type = type;
+        this.#isSkipped = !isKnown;
         this.#remaining = length;
         this.#parts = [];
       }
@@ -67,12 +69,12 @@ export class FrameReader {
       if (take > 0) {
         const piece = buf.subarray(at, at + take);
         if (this.#type === FRAME.DATA) events.push({ kind: 'data', chunk: piece });
-        else if (this.#type >= 0) this.#parts.push(piece);
+        else if (!this.#isSkipped) this.#parts.push(piece);
         at += take;
         this.#remaining -= take;
       }
       if (this.#remaining > 0) break;
-      if (this.#type > FRAME.DATA) {
+      if (!this.#isSkipped && this.#type !== FRAME.DATA) {
         const payload = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts);
         events.push({ kind: 'frame', type: this.#type, payload });
       }
