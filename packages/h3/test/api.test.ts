@@ -6,6 +6,7 @@ it('exports', async () => {
       "ERROR_CODES",
       "ERROR_DESCRIPTIONS",
       "HTTP3_ERROR",
+      "Http3Client",
       "Http3Error",
       "Http3Server",
       "QuicError",
