@@ -199,7 +199,7 @@ export class Http3Session {
 }
 
 /** Writes without waiting; a failed write means the stream or connection is gone. */
-export function write(stream: QuicStream, bytes: Uint8Array): Promise<void> {
+function write(stream: QuicStream, bytes: Uint8Array): Promise<void> {
   return stream.write(bytes).catch(() => {});
 }
 
