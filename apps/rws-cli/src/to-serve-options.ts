@@ -55,6 +55,8 @@ export function toServeOptions(config: ServerConfig): ServeOptions {
     options.tlsMinVersion = config.tlsMinVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2';
     if (config.hsts !== null) options.hsts = config.hsts;
     options.http2 = config.http2;
+    // Workers would share the UDP port without routing by connection ID (planned).
+    if (config.workers === 1) options.http3 = config.http3;
   }
   return options;
 }

@@ -14,17 +14,9 @@ import { requireCapability } from '@rws/test-helpers';
 import { beforeAll, describe, expect, it, onTestFinished, type TestContext } from 'vitest';
 import { Http3Server } from '../src/http3/h3-server.js';
 import { makeCredentials, type ServerCredentials } from './certs.js';
+import { hasCommand } from './helpers.js';
 
-function hasGtlsclient(): boolean {
-  try {
-    execFileSync('sh', ['-c', 'command -v gtlsclient'], { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const HAS_GTLSCLIENT = hasGtlsclient();
+const HAS_GTLSCLIENT = hasCommand('gtlsclient');
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 let creds: ServerCredentials;

@@ -5,7 +5,7 @@
  * only), and reads caddy's response off the bidirectional stream. Without caddy the test is
  * skipped with the reason (a failure under CI=true).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,17 +14,9 @@ import { createTestCertificates, requireCapability } from '@rws/test-helpers';
 import { expect, it, onTestFinished } from 'vitest';
 import { QuicEndpoint } from '../src/quic/quic-endpoint.js';
 import type { QuicStream } from '../src/quic/quic-stream.js';
+import { hasCommand } from './helpers.js';
 
-function hasCaddy(): boolean {
-  try {
-    execFileSync('sh', ['-c', 'command -v caddy'], { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const HAS_CADDY = hasCaddy();
+const HAS_CADDY = hasCommand('caddy');
 
 /** A port free on UDP right now (caddy needs a number; it binds TCP and UDP on it). */
 async function freePort(): Promise<number> {

@@ -19,6 +19,8 @@ export interface Http3ClientOptions {
   readonly rejectUnauthorized?: boolean;
   /** Largest response field section accepted (default 64 KiB). */
   readonly maxFieldSectionSize?: number;
+  /** QUIC idle timeout, which also bounds the handshake (default 30 000 ms). */
+  readonly maxIdleTimeoutMs?: number;
 }
 
 /** One request. The body is sent whole; trailers follow it. */
@@ -79,6 +81,9 @@ export class Http3Client {
   static async connect(options: Http3ClientOptions): Promise<Http3Client> {
     const endpoint = await QuicEndpoint.bind({
       host: options.host.includes(':') ? '::' : '0.0.0.0',
+      ...(options.maxIdleTimeoutMs === undefined
+        ? {}
+        : { transport: { maxIdleTimeoutMs: options.maxIdleTimeoutMs } }),
     });
     try {
       const quic = await endpoint.connect({
