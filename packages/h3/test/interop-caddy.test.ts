@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestCertificates, requireCapability } from '@rws/test-helpers';
 import { expect, it, onTestFinished } from 'vitest';
+import { Http3Client } from '../src/http3/h3-client.js';
 import { QuicEndpoint } from '../src/quic/quic-endpoint.js';
 import type { QuicStream } from '../src/quic/quic-stream.js';
 import { hasCommand } from './helpers.js';
@@ -116,4 +117,31 @@ it('our client completes a handshake with caddy (quic-go) and gets an HTTP/3 res
     Buffer.concat([Buffer.from([0x00, body.length]), body]),
   );
   expect(response[0]).toBe(0x01);
+}, 30_000);
+
+it('our Http3Client gets caddy responses: GET, a POST echoing headers, concurrent requests', async (ctx) => {
+  requireCapability(ctx, HAS_CADDY, 'caddy (apt-get install caddy)');
+  const certs = createTestCertificates();
+  onTestFinished(certs.cleanup);
+  const port = await freePort();
+  await startCaddy(port, certs.server.certFile, certs.server.keyFile, 'hello over h3');
+  const client = await Http3Client.connect({
+    host: '127.0.0.1',
+    port,
+    serverName: 'localhost',
+    ca: [certs.ca.cert],
+  });
+  onTestFinished(() => client.close());
+  const res = await client.request({ path: '/', headers: [['user-agent', 'rws-test']] });
+  expect(res.status).toBe(200);
+  expect(Buffer.from(res.body).toString()).toBe('hello over h3');
+  expect(res.headers.get('server')).toBe('Caddy');
+  // Ten requests at once on one connection; caddy's control stream SETTINGS arrived too.
+  const results = await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      client.request({ method: 'POST', path: `/p${i}`, body: `body ${i}` }),
+    ),
+  );
+  expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+  expect(client.settings).toBeDefined();
 }, 30_000);
