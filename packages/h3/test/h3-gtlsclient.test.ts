@@ -29,6 +29,7 @@ const FILES = new Map<string, Buffer>([
   ['/1k', randomBytes(1024)],
   ['/100k', randomBytes(100 * 1024)],
   ['/2m', randomBytes(2 * 1024 * 1024)],
+  ['/16m', randomBytes(16 * 1024 * 1024)],
 ]);
 
 async function handler(req: Request): Promise<Response> {
@@ -77,7 +78,7 @@ describe("ngtcp2's gtlsclient against our HTTP/3 server", () => {
     return { port: server.address().port, dir, errors };
   }
 
-  it('downloads files of 1 KiB to 2 MiB concurrently on one connection, intact', async (ctx) => {
+  it('downloads files of 1 KiB to 16 MiB concurrently on one connection, intact', async (ctx) => {
     const { port, dir, errors } = await serve(ctx);
     const paths = [...FILES.keys()];
     const output = await gtlsclient([
@@ -91,6 +92,22 @@ describe("ngtcp2's gtlsclient against our HTTP/3 server", () => {
       const got = readFileSync(join(dir, path.slice(1)));
       expect(sha256(got), `${path}\n${output.slice(-2000)}`).toBe(sha256(FILES.get(path)!));
     }
+    expect(errors).toEqual([]);
+  }, 90_000);
+
+  it('downloads 2 MiB intact with 3 % of packets lost each way (gtlsclient --tx-loss/--rx-loss)', async (ctx) => {
+    const { port, dir, errors } = await serve(ctx);
+    const output = await gtlsclient([
+      '--quiet',
+      '--tx-loss=0.03',
+      '--rx-loss=0.03',
+      `--download=${dir}`,
+      '127.0.0.1',
+      String(port),
+      `https://localhost:${port}/2m`,
+    ]);
+    const got = readFileSync(join(dir, '2m'));
+    expect(sha256(got), output.slice(-2000)).toBe(sha256(FILES.get('/2m')!));
     expect(errors).toEqual([]);
   }, 90_000);
 
