@@ -8,10 +8,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestCertificates, requireCapability } from '@rws/test-helpers';
-import { expect, it, onTestFinished } from 'vitest';
+import { expect, it, onTestFinished, vi } from 'vitest';
 import { Http3Client } from '../src/http3/h3-client.js';
 import { QuicEndpoint } from '../src/quic/quic-endpoint.js';
 import type { QuicStream } from '../src/quic/quic-stream.js';
@@ -19,13 +20,21 @@ import { hasCommand } from './helpers.js';
 
 const HAS_CADDY = hasCommand('caddy');
 
-/** A port free on UDP right now (caddy needs a number; it binds TCP and UDP on it). */
+/** A port free on UDP and TCP right now (caddy needs a number; it binds TCP and UDP on it). */
 async function freePort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
+  for (;;) {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const { port } = socket.address();
+    const tcp = createServer();
+    const isTcpFree = await new Promise<boolean>((resolve) => {
+      tcp.once('error', () => resolve(false));
+      tcp.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (isTcpFree) await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (isTcpFree) return port;
+  }
 }
 
 /** Starts caddy answering every request with `body`; resolves once it serves. */
@@ -143,5 +152,6 @@ it('our Http3Client gets caddy responses: GET, a POST echoing headers, concurren
     ),
   );
   expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
-  expect(client.settings).toBeDefined();
+  // The control stream may arrive after the responses: wait for it.
+  await vi.waitFor(() => expect(client.settings).toBeDefined(), { timeout: 10_000 });
 }, 30_000);

@@ -3,6 +3,7 @@ import { HTTP3_ERROR, http3Error } from '../errors.js';
 import type { HeaderField } from '../qpack/qpack-decoder.js';
 import type { QuicConnection } from '../quic/quic-connection.js';
 import { QuicEndpoint } from '../quic/quic-endpoint.js';
+import type { QuicStream } from '../quic/quic-stream.js';
 import { FrameReader } from './frame-reader.js';
 import { encodeFrame, FRAME } from './frames.js';
 import { Http3Session } from './h3-session.js';
@@ -59,12 +60,13 @@ export class Http3Client {
     quic: QuicConnection,
     authority: string,
     max: number,
+    early: readonly QuicStream[],
   ) {
     this.#endpoint = endpoint;
     this.#authority = authority;
     const session = new Http3Session(quic, max, () => {});
     this.#session = session;
-    quic.onStream = (stream) => {
+    const onStream = (stream: QuicStream): void => {
       // Servers open only unidirectional streams towards a client (no push without MAX_PUSH_ID).
       if ((stream.id & 2) === 0) {
         session.fail(
@@ -74,6 +76,9 @@ export class Http3Client {
       }
       session.onUniStream(stream, false).catch((error: unknown) => session.onStreamError(error));
     };
+    quic.onStream = onStream;
+    // Streams the server opened before the handshake finished (its control stream, usually).
+    for (const stream of early) onStream(stream);
     session.openStreams();
   }
 
@@ -85,8 +90,10 @@ export class Http3Client {
         ? {}
         : { transport: { maxIdleTimeoutMs: options.maxIdleTimeoutMs } }),
     });
+    const early: QuicStream[] = [];
     try {
       const quic = await endpoint.connect({
+        onStream: (stream) => early.push(stream),
         host: options.host,
         port: options.port,
         alpn: ['h3'],
@@ -97,7 +104,13 @@ export class Http3Client {
           : { rejectUnauthorized: options.rejectUnauthorized }),
       });
       const authority = `${options.serverName ?? options.host}:${options.port}`;
-      return new Http3Client(endpoint, quic, authority, options.maxFieldSectionSize ?? 65536);
+      return new Http3Client(
+        endpoint,
+        quic,
+        authority,
+        options.maxFieldSectionSize ?? 65536,
+        early,
+      );
     } catch (error) {
       await endpoint.close();
       throw error;

@@ -5,6 +5,7 @@ import { ERROR_CODES, invalidOptions, QuicError } from '../errors.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
 import { parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
 import { MAX_DATAGRAM, QuicConnection } from './quic-connection.js';
+import type { QuicStream } from './quic-stream.js';
 import { TlsClient } from './tls/tls-client.js';
 import { loadServerIdentity, type ServerIdentity, TlsServer } from './tls/tls-server.js';
 import {
@@ -60,6 +61,8 @@ export interface QuicConnectOptions {
   readonly groups?: readonly number[];
   /** QUIC version to start with. Default 1. */
   readonly version?: number;
+  /** Receives the streams the server opens, from the first one (even during the handshake). */
+  readonly onStream?: (stream: QuicStream) => void;
 }
 
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -178,6 +181,7 @@ export class QuicEndpoint {
       onClosed: (c) => this.#forget(c),
     });
     this.#connections.set(hexOf(localCid), connection);
+    if (options.onStream) connection.onStream = options.onStream;
     connection.start();
     await connection.handshake;
     return connection;
