@@ -17,6 +17,7 @@ import { dirname, resolve } from 'node:path';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_KEYS } from '@rws/cli';
+import { Http3Client } from '@rws/h3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -40,6 +41,7 @@ const NAMES = [
   'uploads-multipart',
   'static-site',
   'tls-sni',
+  'http3',
   'sse-clock',
   'http-client',
   'graceful-shutdown',
@@ -74,7 +76,7 @@ type Name = (typeof NAMES)[number];
 // examples are skipped with a visible reason, except in CI, where a missing tool is a failure.
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 const skipTls = !hasOpenssl && process.env['CI'] !== 'true';
-const NEEDS_OPENSSL: readonly Name[] = ['tls-sni', 'websocket-h2'];
+const NEEDS_OPENSSL: readonly Name[] = ['tls-sni', 'websocket-h2', 'http3'];
 const TO_START = NAMES.filter((n) => !NEEDS_OPENSSL.includes(n) || !skipTls);
 
 function start(name: Name): Promise<Example> {
@@ -412,6 +414,41 @@ describe('examples', () => {
     expect((await fetch(`${example.url}/healthz`)).status).toBe(200);
     await example.waitFor('"path":"/api/time"');
   });
+
+  test.skipIf(skipTls)(
+    'http3 answers HTTP/3 on the TLS port number and advertises it with Alt-Svc (needs openssl)',
+    async () => {
+      const { url } = ex('http3');
+      const port = Number(new URL(url).port);
+      const client = await Http3Client.connect({
+        host: '127.0.0.1',
+        port,
+        serverName: 'localhost',
+        rejectUnauthorized: false, // self-signed, made by the example at start-up
+      });
+      try {
+        const res = await client.request({ path: '/over-h3' });
+        expect(JSON.parse(Buffer.from(res.body).toString())).toEqual({
+          protocol: 'h3',
+          path: '/over-h3',
+        });
+      } finally {
+        await client.close();
+      }
+      const altSvc = await new Promise<unknown>((resolve, reject) => {
+        const req = httpsRequest(
+          { host: '127.0.0.1', port, path: '/', rejectUnauthorized: false, agent: false },
+          (res) => {
+            res.resume();
+            resolve(res.headers['alt-svc']);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      expect(altSvc).toBe(`h3=":${port}"; ma=86400`);
+    },
+  );
 
   test.skipIf(skipTls)(
     'tls-sni picks the certificate by SNI and sends HSTS (needs openssl)',

@@ -64,6 +64,8 @@ export function toServeOptions(config: ServerConfig): ServeOptions {
     if (isAcmeOn(config)) {
       options.httpRedirectPort = config.httpRedirectPort ?? config.acme.challengePort;
     }
+    // Workers would share the UDP port without routing by connection ID (planned).
+    if (config.workers === 1) options.http3 = config.http3;
   }
   return options;
 }

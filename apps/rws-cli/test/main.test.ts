@@ -32,16 +32,18 @@ describe('main: help and version', () => {
     expect(io.err).toBe('');
   });
 
-  it('issue #8: --help does not claim HTTP/3 or UDP are served', async () => {
+  it('issue #8, #21: --help says HTTP/3 is served on UDP with a certificate, not in the title', async () => {
     const io = captureIo();
     expect(await main(['--help'], io)).toBe(0);
     const [title = '', ...rest] = io.out.split('\n');
     expect(title).toContain('HTTP/1.1');
     expect(title).toContain('HTTP/2 with a certificate');
     expect(title).not.toMatch(/HTTP\/3/);
-    // The only mention of HTTP/3 is the line that says it is coming.
     const mentions = rest.filter((l) => /HTTP\/3|UDP/.test(l));
-    expect(mentions).toEqual(['Coming: HTTP/3.']);
+    expect(mentions.some((l) => l.trimStart().startsWith('--http3'))).toBe(true);
+    expect(mentions).toContain(
+      'plus HTTP/3 on UDP at the same port number (one worker; --http3 off turns it off).',
+    );
   });
 
   it('--version prints the package version', async () => {

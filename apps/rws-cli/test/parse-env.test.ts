@@ -20,6 +20,7 @@ describe('parseEnv', () => {
     ['RWS_CONFIG_HANDSHAKE_TIMEOUT_MS', '5000', 'handshakeTimeoutMs', 5000],
     ['RWS_CONFIG_HSTS', 'max-age=60', 'hsts', 'max-age=60'],
     ['RWS_CONFIG_HTTP2', 'off', 'http2', false],
+    ['RWS_CONFIG_HTTP3', 'off', 'http3', false],
     ['RWS_CONFIG_ALLOWED_HOSTS', 'a.test,*.b.test', 'allowedHosts', ['a.test', '*.b.test']],
     ['RWS_CONFIG_MAX_CONNECTIONS', '100', 'maxConnections', 100],
     ['RWS_CONFIG_BODY_TIMEOUT_MS', '30000', 'bodyTimeoutMs', 30000],
@@ -81,7 +82,7 @@ describe('parseEnv', () => {
 
   it('every key that has an env var is covered above', () => {
     const names = CONFIG_KEYS.map((k) => k.env).filter((e) => e !== null && !e.includes('{N}'));
-    expect(names.length).toBe(54);
+    expect(names.length).toBe(55);
   });
 
   it('reads virtual hosts until the first missing DOMAIN', () => {

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
+import { Http3Client } from '@rws/h3';
 import { createTestCertificates } from '@rws/test-helpers';
 import { describe, expect, it } from 'vitest';
 import { startCli, tempDir } from './cli-process.js';
@@ -138,4 +139,52 @@ describe('rws serves HTTP/2 on the TLS port (issue #12)', () => {
     expect((await probe(off.urls[0]!.replace(/\/$/, ''), ca)).alpn).toBe('http/1.1');
     await off.stop();
   }, 30_000);
+
+  it('issue #21: with a certificate it serves HTTP/3 on UDP at the same port; --http3 off does not', async () => {
+    const dir = tempDir('rws-h3-');
+    const { certFile: cert, keyFile: key } = createTestCertificates({
+      dir,
+      selfSigned: true,
+    }).server;
+    writeFileSync(join(dir, 'hello.txt'), 'over h3\n');
+    const ca = readFileSync(cert, 'utf8');
+    const on = await startCli(['-p', '0', '--tls-cert-file', cert, '--tls-key-file', key], {
+      cwd: dir,
+    });
+    const port = Number(new URL(on.urls[0]!).port);
+    const client = await Http3Client.connect({
+      host: '127.0.0.1',
+      port,
+      serverName: 'localhost',
+      ca: [ca],
+    });
+    try {
+      const res = await client.request({ path: '/hello.txt' });
+      expect(res.status).toBe(200);
+      expect(Buffer.from(res.body).toString()).toBe('over h3\n');
+    } finally {
+      await client.close();
+      await on.stop();
+    }
+    const off = await startCli(
+      ['-p', '0', '--tls-cert-file', cert, '--tls-key-file', key, '--http3', 'off'],
+      { cwd: dir },
+    );
+    const offPort = Number(new URL(off.urls[0]!).port);
+    // Nothing answers QUIC: the handshake times out.
+    const failed = await Http3Client.connect({
+      host: '127.0.0.1',
+      port: offPort,
+      maxIdleTimeoutMs: 2000,
+      serverName: 'localhost',
+      ca: [ca],
+    })
+      .then(async (c) => {
+        await c.close();
+        return false;
+      })
+      .catch(() => true);
+    expect(failed).toBe(true);
+    await off.stop();
+  }, 90_000);
 });

@@ -5,7 +5,7 @@
  * (`curl --http2`, `nghttp -u`).
  */
 import type { Request } from '@rws/core';
-import { isConnectionSpecific } from './internal/request-fields.js';
+import { isConnectionSpecific } from './request-fields.js';
 
 /**
  * The decoded `HTTP2-Settings` payload when `req` may be upgraded to h2c, else null (the

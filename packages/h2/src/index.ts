@@ -27,3 +27,5 @@ export type { HpackDecoderOptions } from './hpack-decoder.js';
 export { HpackDecoder } from './hpack-decoder.js';
 export { HpackEncoder } from './hpack-encoder.js';
 export { huffmanDecode, huffmanEncode, huffmanEncodedLength } from './huffman.js';
+export type { RequestHead } from './request-fields.js';
+export { isConnectionSpecific, parseRequestFields, trailerProblem } from './request-fields.js';

@@ -23,9 +23,12 @@ it('exports', async () => {
       "huffmanDecode",
       "huffmanEncode",
       "huffmanEncodedLength",
+      "isConnectionSpecific",
+      "parseRequestFields",
       "pingFrame",
       "rstStreamFrame",
       "settingsFrame",
+      "trailerProblem",
       "windowUpdateFrame",
     ]
   `);

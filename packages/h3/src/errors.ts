@@ -12,6 +12,10 @@ export const ERROR_CODES = {
   IDLE_TIMEOUT: 'RWS_H3_IDLE_TIMEOUT',
   INVALID_OPTIONS: 'RWS_H3_INVALID_OPTIONS',
   STREAM_RESET: 'RWS_H3_STREAM_RESET',
+  QPACK_ERROR: 'RWS_H3_QPACK_ERROR',
+  HTTP3_ERROR: 'RWS_H3_HTTP3_ERROR',
+  BODY_TOO_LARGE: 'RWS_H3_BODY_TOO_LARGE',
+  INVALID_RESPONSE: 'RWS_H3_INVALID_RESPONSE',
 } as const;
 
 /** A code @rws/h3 throws. */
@@ -31,6 +35,13 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<H3ErrorCode, string>> = {
     'A QUIC endpoint or connection option is out of range; the message names it.',
   RWS_H3_STREAM_RESET:
     'The QUIC peer reset a stream (RESET_STREAM) or asked it to stop (STOP_SENDING), or the connection closed before the stream ended.',
+  RWS_H3_QPACK_ERROR:
+    'A QPACK peer sent a field section, encoder instruction or decoder instruction RFC 9204 forbids (bad index, table capacity abuse, truncated or oversized string, bad Huffman); applicationCode is QPACK_DECOMPRESSION_FAILED, QPACK_ENCODER_STREAM_ERROR or QPACK_DECODER_STREAM_ERROR.',
+  RWS_H3_HTTP3_ERROR:
+    'An HTTP/3 peer broke RFC 9114 (malformed or unexpected frame, bad SETTINGS, malformed message); applicationCode is the HTTP/3 error code (H3_FRAME_ERROR, H3_SETTINGS_ERROR, H3_MESSAGE_ERROR, …).',
+  RWS_H3_BODY_TOO_LARGE: 'An HTTP/3 request body went past maxBodyBytes; the server answers 413.',
+  RWS_H3_INVALID_RESPONSE:
+    'A handler returned a response HTTP/3 cannot send (status outside 200-999); the server answers 500.',
 };
 
 /**
@@ -126,4 +137,57 @@ export function peerClosedError(frame: ConnectionCloseFrame): QuicError {
       ? 'the peer closed the connection'
       : `the peer closed the connection with ${kind} error 0x${frame.errorCode.toString(16)}${reason}`;
   return new QuicError(ERROR_CODES.PEER_CLOSED, message, frame.errorCode);
+}
+
+/**
+ * HTTP/3 and QPACK application error codes, carried by CONNECTION_CLOSE (application),
+ * RESET_STREAM and STOP_SENDING.
+ * @see RFC 9114 §8.1, RFC 9204 §6
+ */
+export const HTTP3_ERROR = {
+  H3_NO_ERROR: 0x100,
+  H3_GENERAL_PROTOCOL_ERROR: 0x101,
+  H3_INTERNAL_ERROR: 0x102,
+  H3_STREAM_CREATION_ERROR: 0x103,
+  H3_CLOSED_CRITICAL_STREAM: 0x104,
+  H3_FRAME_UNEXPECTED: 0x105,
+  H3_FRAME_ERROR: 0x106,
+  H3_EXCESSIVE_LOAD: 0x107,
+  H3_ID_ERROR: 0x108,
+  H3_SETTINGS_ERROR: 0x109,
+  H3_MISSING_SETTINGS: 0x10a,
+  H3_REQUEST_REJECTED: 0x10b,
+  H3_REQUEST_CANCELLED: 0x10c,
+  H3_REQUEST_INCOMPLETE: 0x10d,
+  H3_MESSAGE_ERROR: 0x10e,
+  H3_CONNECT_ERROR: 0x10f,
+  H3_VERSION_FALLBACK: 0x110,
+  QPACK_DECOMPRESSION_FAILED: 0x200,
+  QPACK_ENCODER_STREAM_ERROR: 0x201,
+  QPACK_DECODER_STREAM_ERROR: 0x202,
+} as const;
+
+/**
+ * An HTTP/3 or QPACK error: the peer sent something RFC 9114 or RFC 9204 forbids.
+ * `applicationCode` is what CONNECTION_CLOSE (or RESET_STREAM for a stream error) carries.
+ */
+export class Http3Error extends RwsError {
+  /** The HTTP/3 or QPACK error code (RFC 9114 §8.1, RFC 9204 §6). */
+  readonly applicationCode: number;
+
+  constructor(code: H3ErrorCode, message: string, applicationCode: number) {
+    super(code, message);
+    this.name = 'Http3Error';
+    this.applicationCode = applicationCode;
+  }
+}
+
+/** A QPACK error (RWS_H3_QPACK_ERROR) with one of the three QPACK codes. */
+export function qpackError(applicationCode: number, message: string): Http3Error {
+  return new Http3Error(ERROR_CODES.QPACK_ERROR, message, applicationCode);
+}
+
+/** An HTTP/3 error (RWS_H3_HTTP3_ERROR) with the given H3_* code. */
+export function http3Error(applicationCode: number, message: string): Http3Error {
+  return new Http3Error(ERROR_CODES.HTTP3_ERROR, message, applicationCode);
 }

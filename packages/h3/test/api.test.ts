@@ -5,6 +5,10 @@ it('exports', async () => {
     [
       "ERROR_CODES",
       "ERROR_DESCRIPTIONS",
+      "HTTP3_ERROR",
+      "Http3Client",
+      "Http3Error",
+      "Http3Server",
       "QuicError",
       "TRANSPORT_ERROR",
     ]

@@ -5,34 +5,36 @@
  * only), and reads caddy's response off the bidirectional stream. Without caddy the test is
  * skipped with the reason (a failure under CI=true).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestCertificates, requireCapability } from '@rws/test-helpers';
-import { expect, it, onTestFinished } from 'vitest';
+import { expect, it, onTestFinished, vi } from 'vitest';
+import { Http3Client } from '../src/http3/h3-client.js';
 import { QuicEndpoint } from '../src/quic/quic-endpoint.js';
 import type { QuicStream } from '../src/quic/quic-stream.js';
+import { hasCommand } from './helpers.js';
 
-function hasCaddy(): boolean {
-  try {
-    execFileSync('sh', ['-c', 'command -v caddy'], { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const HAS_CADDY = hasCommand('caddy');
 
-const HAS_CADDY = hasCaddy();
-
-/** A port free on UDP right now (caddy needs a number; it binds TCP and UDP on it). */
+/** A port free on UDP and TCP right now (caddy needs a number; it binds TCP and UDP on it). */
 async function freePort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
+  for (;;) {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const { port } = socket.address();
+    const tcp = createServer();
+    const isTcpFree = await new Promise<boolean>((resolve) => {
+      tcp.once('error', () => resolve(false));
+      tcp.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (isTcpFree) await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (isTcpFree) return port;
+  }
 }
 
 /** Starts caddy answering every request with `body`; resolves once it serves. */
@@ -124,4 +126,32 @@ it('our client completes a handshake with caddy (quic-go) and gets an HTTP/3 res
     Buffer.concat([Buffer.from([0x00, body.length]), body]),
   );
   expect(response[0]).toBe(0x01);
+}, 30_000);
+
+it('our Http3Client gets caddy responses: GET, a POST echoing headers, concurrent requests', async (ctx) => {
+  requireCapability(ctx, HAS_CADDY, 'caddy (apt-get install caddy)');
+  const certs = createTestCertificates();
+  onTestFinished(certs.cleanup);
+  const port = await freePort();
+  await startCaddy(port, certs.server.certFile, certs.server.keyFile, 'hello over h3');
+  const client = await Http3Client.connect({
+    host: '127.0.0.1',
+    port,
+    serverName: 'localhost',
+    ca: [certs.ca.cert],
+  });
+  onTestFinished(() => client.close());
+  const res = await client.request({ path: '/', headers: [['user-agent', 'rws-test']] });
+  expect(res.status).toBe(200);
+  expect(Buffer.from(res.body).toString()).toBe('hello over h3');
+  expect(res.headers.get('server')).toBe('Caddy');
+  // Ten requests at once on one connection; caddy's control stream SETTINGS arrived too.
+  const results = await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      client.request({ method: 'POST', path: `/p${i}`, body: `body ${i}` }),
+    ),
+  );
+  expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+  // The control stream may arrive after the responses: wait for it.
+  await vi.waitFor(() => expect(client.settings).toBeDefined(), { timeout: 10_000 });
 }, 30_000);

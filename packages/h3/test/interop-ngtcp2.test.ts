@@ -5,24 +5,16 @@
  * it confirmed after our HANDSHAKE_DONE) and its request stream and control streams arrive.
  * Without gtlsclient the test is skipped with the reason (a failure under CI=true).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { requireCapability } from '@rws/test-helpers';
 import { beforeAll, describe, expect, it, onTestFinished, type TestContext } from 'vitest';
 import type { QuicConnection } from '../src/quic/quic-connection.js';
 import { QuicEndpoint, type QuicEndpointOptions } from '../src/quic/quic-endpoint.js';
 import type { QuicStream } from '../src/quic/quic-stream.js';
 import { makeCredentials, type ServerCredentials } from './certs.js';
+import { hasCommand } from './helpers.js';
 
-function hasGtlsclient(): boolean {
-  try {
-    execFileSync('sh', ['-c', 'command -v gtlsclient'], { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const HAS_GTLSCLIENT = hasGtlsclient();
+const HAS_GTLSCLIENT = hasCommand('gtlsclient');
 
 let creds: ServerCredentials;
 beforeAll(() => {

@@ -162,6 +162,13 @@ export interface ServeOptions {
    */
   http2?: boolean | undefined;
   /**
+   * Serve HTTP/3 (@rws/h3) on UDP at the TLS port's number, advertised to HTTP/1.1 and
+   * HTTP/2 clients with `Alt-Svc: h3=":<port>"; ma=86400`. Needs TLS; default false. The
+   * default certificate is used (SNI virtual hosts, mTLS and certificate reload over h3 are
+   * planned).
+   */
+  http3?: boolean | undefined;
+  /**
    * Accept cleartext HTTP/2 (h2c) on a plain port, beside HTTP/1.1: a connection that starts
    * with the HTTP/2 preface (prior knowledge, RFC 9113 §3.3) goes to @rws/h2, and an HTTP/1.1
    * request asking for `Upgrade: h2c` (RFC 7540 §3.2) gets 101 and continues as HTTP/2.

@@ -58,7 +58,7 @@ redirect and respond routes with auth, rate limits, cache, …); requests no rou
 to ROOT only when a root is set. rws check builds it; SIGHUP reloads it. See docs/gateway.md.
 Editor completion for rws.config.toml: @rws/cli/schema/rws.config.schema.json.
 
-Served today: HTTP/1.1, and with a certificate HTTPS over HTTP/1.1 and HTTP/2 on one port.
-Coming: HTTP/3.
+Served today: HTTP/1.1, and with a certificate HTTPS over HTTP/1.1 and HTTP/2 on one port
+plus HTTP/3 on UDP at the same port number (one worker; --http3 off turns it off).
 `;
 }

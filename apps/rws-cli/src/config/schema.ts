@@ -113,6 +113,8 @@ export interface ServerConfig {
   hsts: string | null;
   /** Offer HTTP/2 (ALPN `h2`) beside HTTP/1.1 on the TLS port. */
   http2: boolean;
+  /** Serve HTTP/3 on UDP at the TLS port number (one worker only). */
+  http3: boolean;
   /** Extra Host names answered; `['any']` turns the Host check off. */
   allowedHosts: string[];
   /** Open connections allowed; null = 80% of the open-file limit, 0 = no limit. */
@@ -315,6 +317,15 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     placeholder: '[bool]',
     description:
       'Serve HTTP/2 (ALPN h2) beside HTTP/1.1 on the TLS port; --http2 off (or --no-http2) serves HTTP/1.1 only. No effect without a certificate.',
+    isReloadable: false,
+  }),
+  key({
+    path: 'http3',
+    type: 'boolean',
+    default: true,
+    placeholder: '[bool]',
+    description:
+      'Serve HTTP/3 (QUIC, ALPN h3) on UDP at the TLS port number, advertised with Alt-Svc; --http3 off (or --no-http3) turns it off. No effect without a certificate or with more than one worker.',
     isReloadable: false,
   }),
   key({

@@ -25,6 +25,7 @@ import {
 } from '../frames.js';
 import { HpackDecoder } from '../hpack-decoder.js';
 import { HpackEncoder } from '../hpack-encoder.js';
+import { isConnectionSpecific } from '../request-fields.js';
 import {
   CLOSED,
   H2Stream,
@@ -32,7 +33,6 @@ import {
   HALF_CLOSED_REMOTE,
   streamReset,
 } from './h2-stream.js';
-import { isConnectionSpecific } from './request-fields.js';
 
 const CONNECTION_WINDOW = 1 << 24;
 

@@ -7,10 +7,10 @@ import { Body, createRequest, Headers, type HeadersInit, RwsError } from '@rws/c
 import { ERROR_CODES } from '../errors.js';
 import { H2ConnectionError } from '../frame-parser.js';
 import { FLAG, H2_ERROR, windowUpdateFrame } from '../frames.js';
+import { parseRequestFields, trailerProblem } from '../request-fields.js';
 import { calm, frameSize, protocol } from './connection-errors.js';
 import { CLOSED, H2Stream, HALF_CLOSED_LOCAL, HALF_CLOSED_REMOTE } from './h2-stream.js';
 import { H2Upgrade } from './h2-upgrade.js';
-import { parseRequestFields, trailerProblem } from './request-fields.js';
 import type { ServerConnection } from './server-connection.js';
 import { informational, respondPlain, run } from './server-response.js';
 

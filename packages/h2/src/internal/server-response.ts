@@ -27,8 +27,8 @@ import {
   headersFrames,
   writeFrameHeader,
 } from '../frames.js';
+import { isConnectionSpecific } from '../request-fields.js';
 import { CLOSED, type H2Stream, HALF_CLOSED_LOCAL, streamReset } from './h2-stream.js';
-import { isConnectionSpecific } from './request-fields.js';
 import type { ServerConnection } from './server-connection.js';
 
 /** Socket write-queue size above which streams wait for 'drain'. */

@@ -60,6 +60,8 @@ export interface ConnectionConfig {
   readonly cids: CidHost;
   /** Sends one datagram to the peer. */
   readonly send: (datagram: Uint8Array) => void;
+  /** The peer's UDP address (for logs and the request's connection info). */
+  readonly remote?: { readonly address: string; readonly port: number };
   /** Called once when the connection is gone (closed, drained or timed out). */
   readonly onClosed: (connection: QuicConnection) => void;
 }
@@ -196,6 +198,11 @@ export class QuicConnection {
     };
   }
 
+  /** The peer's UDP address, when the endpoint knows it. */
+  get remote(): { readonly address: string; readonly port: number } | undefined {
+    return this.#config.remote;
+  }
+
   /** The negotiated application protocol (after the handshake). */
   get alpn(): string | undefined {
     return this.#tls.alpn;
@@ -254,6 +261,13 @@ export class QuicConnection {
     if (this.#state !== 'open')
       throw new QuicError(ERROR_CODES.STREAM_RESET, 'the connection is closed', 0);
     return this.#streams.open();
+  }
+
+  /** Opens a unidirectional (send-only) stream; throws at the peer's limit for them. */
+  openUniStream(): QuicStream {
+    if (this.#state !== 'open')
+      throw new QuicError(ERROR_CODES.STREAM_RESET, 'the connection is closed', 0);
+    return this.#streams.open(true);
   }
 
   /** Called for each stream the peer opens. */

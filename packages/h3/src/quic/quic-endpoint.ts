@@ -8,6 +8,7 @@ import type { CipherSuite } from './crypto/cipher-suite.js';
 import { MAX_DATAGRAM } from './datagram-builder.js';
 import { type LongHeader, parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
 import { QuicConnection } from './quic-connection.js';
+import type { QuicStream } from './quic-stream.js';
 import { retryPacket } from './retry-packet.js';
 import { TlsClient } from './tls/tls-client.js';
 import { loadServerIdentity, type ServerIdentity, TlsServer } from './tls/tls-server.js';
@@ -85,6 +86,8 @@ export interface QuicConnectOptions {
   readonly keyShares?: readonly number[];
   /** QUIC version to start with. Default 1. */
   readonly version?: number;
+  /** Receives the streams the server opens, from the first one (even during the handshake). */
+  readonly onStream?: (stream: QuicStream) => void;
 }
 
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -180,7 +183,8 @@ export class QuicEndpoint {
       initialMaxStreamDataBidiRemote: t.maxStreamData ?? 1024 * 1024,
       initialMaxStreamDataUni: t.maxStreamData ?? 1024 * 1024,
       initialMaxStreamsBidi: t.maxStreamsBidi ?? 100,
-      initialMaxStreamsUni: 3,
+      // HTTP/3 needs three (control, QPACK encoder and decoder); peers may add GREASE ones.
+      initialMaxStreamsUni: 16,
       initialSourceConnectionId: localCid,
       activeConnectionIdLimit: ACTIVE_CID_LIMIT,
       ...extra,
@@ -233,9 +237,11 @@ export class QuicEndpoint {
           this.#receivedTokens.delete(this.#receivedTokens.keys().next().value!);
       },
       send: (datagram) => this.#socket.send(datagram, options.port, options.host),
+      remote: { address: options.host, port: options.port },
       onClosed: (c) => this.#forget(c),
     });
     this.#connections.set(hexOf(localCid), connection);
+    if (options.onStream) connection.onStream = options.onStream;
     connection.start();
     await connection.handshake;
     return connection;
@@ -361,6 +367,8 @@ export class QuicEndpoint {
       isAddressValidated: claim !== undefined,
       issueNewToken: () => this.#tokens.issueNewToken(rinfo.address, Date.now()),
       send: (datagram) => this.#socket.send(datagram, peer.port, peer.address),
+      // A live view: the endpoint updates it when the client migrates.
+      remote: peer,
       onClosed: (c) => this.#forget(c),
     });
     this.#peers.set(connection, peer);

@@ -22,7 +22,9 @@ export class StreamSet implements StreamOwner {
   readonly #streams = new Map<number, QuicStream>();
   #peer: TransportParameters | undefined;
   #nextLocalBidi: number;
+  #nextLocalUni: number;
   #peerMaxStreamsBidi = 0;
+  #peerMaxStreamsUni = 0;
   /** Next index of a peer-initiated stream, per type. */
   readonly #nextPeer = { bidi: 0, uni: 0 };
   /** Peer streams retired, per type; each returns one unit of MAX_STREAMS credit. */
@@ -43,6 +45,7 @@ export class StreamSet implements StreamOwner {
     this.#hooks = hooks;
     this.#recvLimit = local.initialMaxData;
     this.#nextLocalBidi = role === 'client' ? 0 : 1;
+    this.#nextLocalUni = role === 'client' ? 2 : 3;
     this.#advertised = { bidi: local.initialMaxStreamsBidi, uni: local.initialMaxStreamsUni };
   }
 
@@ -51,26 +54,39 @@ export class StreamSet implements StreamOwner {
     this.#peer = peer;
     this.#sendMaxData = peer.initialMaxData;
     this.#peerMaxStreamsBidi = peer.initialMaxStreamsBidi;
+    this.#peerMaxStreamsUni = peer.initialMaxStreamsUni;
   }
 
-  /** Opens a bidirectional stream; throws STREAM_LIMIT_ERROR past the peer's limit. */
-  open(): QuicStream {
-    if (this.#peer === undefined || this.#nextLocalBidi >> 2 >= this.#peerMaxStreamsBidi) {
+  /**
+   * Opens a bidirectional stream, or a unidirectional (send-only) one; throws
+   * STREAM_LIMIT_ERROR past the peer's limit for that type.
+   */
+  open(isUnidirectional = false): QuicStream {
+    const next = isUnidirectional ? this.#nextLocalUni : this.#nextLocalBidi;
+    const limit = isUnidirectional ? this.#peerMaxStreamsUni : this.#peerMaxStreamsBidi;
+    if (this.#peer === undefined || next >> 2 >= limit) {
       // STREAMS_BLOCKED and waiting for MAX_STREAMS are planned.
+      const kind = isUnidirectional ? 'unidirectional' : 'bidirectional';
       throw transportError(
         TRANSPORT_ERROR.STREAM_LIMIT_ERROR,
-        `the peer allows only ${this.#peerMaxStreamsBidi} bidirectional streams`,
+        `the peer allows only ${limit} ${kind} streams`,
       );
     }
-    const id = this.#nextLocalBidi;
-    this.#nextLocalBidi += 4;
-    const stream = new QuicStream(
-      id,
-      this,
-      this.#peer.initialMaxStreamDataBidiRemote,
-      this.#local.initialMaxStreamDataBidiLocal,
-    );
-    this.#streams.set(id, stream);
+    let stream: QuicStream;
+    if (isUnidirectional) {
+      this.#nextLocalUni += 4;
+      // Nothing is ever received on it: a receive window of 0.
+      stream = new QuicStream(next, this, this.#peer.initialMaxStreamDataUni, 0);
+    } else {
+      this.#nextLocalBidi += 4;
+      stream = new QuicStream(
+        next,
+        this,
+        this.#peer.initialMaxStreamDataBidiRemote,
+        this.#local.initialMaxStreamDataBidiLocal,
+      );
+    }
+    this.#streams.set(next, stream);
     return stream;
   }
 
@@ -85,8 +101,14 @@ export class StreamSet implements StreamOwner {
     const isLocal = (id & 1) === (this.#role === 'client' ? 0 : 1);
     const isUni = (id & 2) !== 0;
     if (isLocal) {
-      // We open no unidirectional streams yet; a bidirectional one below the next id finished.
-      if (isUni || id >= this.#nextLocalBidi) {
+      if (isUni && isReceiving) {
+        throw transportError(
+          TRANSPORT_ERROR.STREAM_STATE_ERROR,
+          `stream ${id} is send-only for us`,
+        );
+      }
+      // One of ours below the next id of its type finished and was retired.
+      if (id >= (isUni ? this.#nextLocalUni : this.#nextLocalBidi)) {
         throw transportError(TRANSPORT_ERROR.STREAM_STATE_ERROR, `stream ${id} was never opened`);
       }
       return undefined;
@@ -178,6 +200,7 @@ export class StreamSet implements StreamOwner {
 
   onMaxStreams(bidi: boolean, maximum: number): void {
     if (bidi) this.#peerMaxStreamsBidi = Math.max(this.#peerMaxStreamsBidi, maximum);
+    else this.#peerMaxStreamsUni = Math.max(this.#peerMaxStreamsUni, maximum);
   }
 
   /** An acknowledged STREAM frame may finish its stream. */

@@ -48,6 +48,8 @@ export interface ResolvedOptions {
   limits: ServerLimits;
   serverHeader: string | false;
   http2: boolean;
+  /** HTTP/3 on UDP beside the TLS port (needs TLS). */
+  http3: boolean;
   h2c: boolean;
   enableConnectProtocol: boolean;
   graceMs: number;
@@ -295,7 +297,14 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
   if (serverHeader !== false && typeof serverHeader !== 'string') {
     problems.push('serverHeader: must be a string or false');
   }
-  for (const key of ['http2', 'h2c', 'enableConnectProtocol'] as const) {
+  if (options.http3 === true && tls === null) {
+    problems.push('http3: needs tlsCertFile and tlsKeyFile (QUIC always uses TLS)');
+  }
+  if (options.http3 === true && workers > 1) {
+    // Workers would share one UDP port without routing by connection ID (planned).
+    problems.push('http3: not supported with workers > 1 yet');
+  }
+  for (const key of ['http2', 'http3', 'h2c', 'enableConnectProtocol'] as const) {
     const flag = options[key];
     if (flag !== undefined && typeof flag !== 'boolean') problems.push(`${key}: must be a boolean`);
   }
@@ -326,6 +335,7 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     limits,
     serverHeader,
     http2: options.http2 !== false,
+    http3: options.http3 === true,
     h2c: options.h2c === true,
     enableConnectProtocol: options.enableConnectProtocol === true,
     graceMs,
@@ -392,6 +402,7 @@ export function restartOnlyChanges(a: ResolvedOptions, b: ResolvedOptions): stri
   if (a.admin?.host !== b.admin?.host || a.admin?.port !== b.admin?.port) changed.push('admin');
   if (a.workers !== b.workers) changed.push('workers');
   if (a.http2 !== b.http2) changed.push('http2');
+  if (a.http3 !== b.http3) changed.push('http3');
   if (a.h2c !== b.h2c) changed.push('h2c');
   if (a.enableConnectProtocol !== b.enableConnectProtocol) changed.push('enableConnectProtocol');
   if (a.acme !== b.acme) changed.push('acme');

@@ -17,6 +17,7 @@ import {
 } from 'node:tls';
 import { compose, type Handler, Headers, RwsError } from '@rws/core';
 import type { Http2Server } from '@rws/h2';
+import type { Http3Server } from '@rws/h3';
 import { Http1Server } from '@rws/http1';
 import { Metrics } from '@rws/middleware/metrics';
 import { AlpnDispatch } from '../alpn-dispatch.js';
@@ -32,6 +33,7 @@ import { acmeAlpnServer } from './acme/alpn-server.js';
 import { isAcmeTlsHello } from './acme/client-hello.js';
 import { withHttp01 } from './acme/http01.js';
 import { createH2Codec, h2cUpgradeHandler, sniffPreface } from './h2-codec.js';
+import { listenHttp3, withAltSvc } from './h3-listener.js';
 import { hostCheckMiddleware } from './host-check.js';
 import { type ResolvedOptions, resolveOptions, restartOnlyChanges, toHandler } from './options.js';
 import { adminHandler, buildPipeline } from './pipeline.js';
@@ -94,6 +96,8 @@ export class SingleServer implements RunningServer {
   #retired = new Set<Http1Server>();
   /** The HTTP/2 codec (TLS with `http2`, or `h2c`), or null. Its handler is `#entry`. */
   #h2: Http2Server | null;
+  /** HTTP/3 on UDP at the TLS port number (`http3`), or null. */
+  #h3: Http3Server | null = null;
   /** The main listener: always node:net; TLS connections are sniffed, then go to `#tlsServer`. */
   #listener: NetServer;
   /** Runs TLS handshakes on sockets the main listener accepted; never listens itself. */
@@ -251,7 +255,8 @@ export class SingleServer implements RunningServer {
   #portFn = (): number => this.#address.port;
 
   /** Every codec instance calls this one function, so a reload swaps the chain for all. */
-  #entry: Handler = (req) => this.#pipeline(req);
+  #entry: Handler = (req) =>
+    this.#h3 === null ? this.#pipeline(req) : withAltSvc(this.#pipeline(req), this.#address.port);
 
   #createHttp1(options: ResolvedOptions): Http1Server {
     const { maxConnections: _perListener, ...limits } = options.limits;
@@ -435,6 +440,16 @@ export class SingleServer implements RunningServer {
     }
     const main = this.#listener.address() as AddressInfo;
     this.#address = { host: main.address, port: main.port, family: main.family };
+    if (this.#options.http3) {
+      try {
+        this.#h3 = await listenHttp3((req) => this.#pipeline(req), this.#options, host, main.port);
+      } catch (err) {
+        await new Promise<void>((resolve) => this.#listener.close(() => resolve()));
+        await this.#redirect?.close({ graceMs: 0 });
+        await this.#admin?.close({ graceMs: 0 });
+        throw listenError(err, host, main.port, 'http3 (udp)');
+      }
+    }
     const urls: ServerUrl[] = [
       {
         url: formatUrl(this.#tls === null ? 'http' : 'https', main.address, main.port),
@@ -514,6 +529,7 @@ export class SingleServer implements RunningServer {
     await Promise.all([
       ...codecs.map((codec) => codec.close({ graceMs })),
       this.#h2?.close({ graceMs }),
+      this.#h3?.close(),
     ]);
     // Whatever is left never reached the codec (a TLS handshake in progress): drop it.
     for (const socket of this.#sockets) socket.destroy();

@@ -1,6 +1,7 @@
 /**
  * Validation of a decoded request header list (RFC 9113 §8.2, §8.3) and its mapping to the
  * core request fields. A malformed request is a stream error of type PROTOCOL_ERROR (§8.1.1).
+ * HTTP/3 has the same rules (RFC 9114 §4.2, §4.3), so @rws/h3 uses these too.
  */
 
 /** Octets allowed in a field name: lower-case tchar (RFC 9110 §5.6.2, RFC 9113 §8.2.1). */

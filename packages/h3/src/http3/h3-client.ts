@@ -1,0 +1,194 @@
+import { Headers } from '@rws/core';
+import { HTTP3_ERROR, http3Error } from '../errors.js';
+import type { HeaderField } from '../qpack/qpack-decoder.js';
+import type { QuicConnection } from '../quic/quic-connection.js';
+import { QuicEndpoint } from '../quic/quic-endpoint.js';
+import type { QuicStream } from '../quic/quic-stream.js';
+import { FrameReader } from './frame-reader.js';
+import { encodeFrame, FRAME } from './frames.js';
+import { Http3Session } from './h3-session.js';
+
+/** Where and how `Http3Client.connect()` connects. */
+export interface Http3ClientOptions {
+  readonly host: string;
+  readonly port: number;
+  /** TLS server name (default: `host`). */
+  readonly serverName?: string;
+  /** Trust anchors in PEM (default: node's root certificates). */
+  readonly ca?: readonly string[];
+  /** False skips certificate checks (tests against self-signed peers only). */
+  readonly rejectUnauthorized?: boolean;
+  /** Largest response field section accepted (default 64 KiB). */
+  readonly maxFieldSectionSize?: number;
+  /** QUIC idle timeout, which also bounds the handshake (default 30 000 ms). */
+  readonly maxIdleTimeoutMs?: number;
+}
+
+/** One request. The body is sent whole; trailers follow it. */
+export interface Http3ClientRequest {
+  readonly method?: string;
+  /** Origin-form path with query, e.g. `/a?b=1`. */
+  readonly path: string;
+  /** `:authority` (default: the server name and port). */
+  readonly authority?: string;
+  readonly headers?: readonly HeaderField[];
+  readonly body?: Uint8Array | string;
+  readonly trailers?: readonly HeaderField[];
+}
+
+/** A complete response, body buffered. */
+export interface Http3ClientResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Uint8Array;
+  readonly trailers: Headers | null;
+}
+
+/**
+ * A small HTTP/3 client over our QUIC transport: one connection, requests on concurrent
+ * bidirectional streams, responses buffered whole. For tests and tooling; streaming bodies
+ * and proxying to h3 upstreams are planned.
+ * @see RFC 9114 §4.1
+ */
+export class Http3Client {
+  readonly #endpoint: QuicEndpoint;
+  readonly #session: Http3Session;
+  readonly #authority: string;
+
+  private constructor(
+    endpoint: QuicEndpoint,
+    quic: QuicConnection,
+    authority: string,
+    max: number,
+    early: readonly QuicStream[],
+  ) {
+    this.#endpoint = endpoint;
+    this.#authority = authority;
+    const session = new Http3Session(quic, max, () => {});
+    this.#session = session;
+    const onStream = (stream: QuicStream): void => {
+      // Servers open only unidirectional streams towards a client (no push without MAX_PUSH_ID).
+      if ((stream.id & 2) === 0) {
+        session.fail(
+          http3Error(HTTP3_ERROR.H3_STREAM_CREATION_ERROR, 'server-initiated bidirectional stream'),
+        );
+        return;
+      }
+      session.onUniStream(stream, false).catch((error: unknown) => session.onStreamError(error));
+    };
+    quic.onStream = onStream;
+    // Streams the server opened before the handshake finished (its control stream, usually).
+    for (const stream of early) onStream(stream);
+    session.openStreams();
+  }
+
+  /** Connects (QUIC handshake with ALPN h3) and opens the control and QPACK streams. */
+  static async connect(options: Http3ClientOptions): Promise<Http3Client> {
+    const endpoint = await QuicEndpoint.bind({
+      host: options.host.includes(':') ? '::' : '0.0.0.0',
+      ...(options.maxIdleTimeoutMs === undefined
+        ? {}
+        : { transport: { maxIdleTimeoutMs: options.maxIdleTimeoutMs } }),
+    });
+    const early: QuicStream[] = [];
+    try {
+      const quic = await endpoint.connect({
+        onStream: (stream) => early.push(stream),
+        host: options.host,
+        port: options.port,
+        alpn: ['h3'],
+        ...(options.serverName === undefined ? {} : { serverName: options.serverName }),
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+        ...(options.rejectUnauthorized === undefined
+          ? {}
+          : { rejectUnauthorized: options.rejectUnauthorized }),
+      });
+      const authority = `${options.serverName ?? options.host}:${options.port}`;
+      return new Http3Client(
+        endpoint,
+        quic,
+        authority,
+        options.maxFieldSectionSize ?? 65536,
+        early,
+      );
+    } catch (error) {
+      await endpoint.close();
+      throw error;
+    }
+  }
+
+  /** The server's SETTINGS, once its control stream delivered them. */
+  get settings(): ReadonlyMap<number, number> | undefined {
+    return this.#session.settings;
+  }
+
+  /** Sends a request and reads the whole response. */
+  async request(init: Http3ClientRequest): Promise<Http3ClientResponse> {
+    const session = this.#session;
+    const stream = session.quic.openStream();
+    const fields: HeaderField[] = [
+      [':method', init.method ?? 'GET'],
+      [':scheme', 'https'],
+      [':authority', init.authority ?? this.#authority],
+      [':path', init.path],
+      ...(init.headers ?? []),
+    ];
+    const parts = [encodeFrame(FRAME.HEADERS, session.encoder.encode(fields))];
+    const body = typeof init.body === 'string' ? Buffer.from(init.body) : init.body;
+    if (body !== undefined && body.length > 0) parts.push(encodeFrame(FRAME.DATA, body));
+    if (init.trailers !== undefined) {
+      parts.push(encodeFrame(FRAME.HEADERS, session.encoder.encode(init.trailers)));
+    }
+    await stream.write(Buffer.concat(parts));
+    stream.end();
+    const reader = new FrameReader(65536);
+    let head: HeaderField[] | undefined;
+    let trailers: HeaderField[] | undefined;
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of stream) {
+      for (const event of reader.push(chunk)) {
+        if (event.kind === 'data') {
+          if (head === undefined || trailers !== undefined) throw unexpected('DATA');
+          chunks.push(event.chunk);
+          continue;
+        }
+        if (event.type !== FRAME.HEADERS) throw unexpected(`frame 0x${event.type.toString(16)}`);
+        const section = await session.decoder.decode(stream.id, event.payload);
+        // Interim (1xx) responses are replaced by the final one; a HEADERS after it is trailers.
+        if (head === undefined || isInterim(head)) head = section;
+        else if (trailers === undefined) trailers = section;
+        else throw unexpected('a third HEADERS frame');
+      }
+    }
+    if (head === undefined || !reader.isAtBoundary) throw unexpected('the end of the stream');
+    const [first, ...rest] = head;
+    if (first?.[0] !== ':status') {
+      throw http3Error(HTTP3_ERROR.H3_MESSAGE_ERROR, 'the response has no :status');
+    }
+    return {
+      status: Number(first[1]),
+      headers: new Headers(rest),
+      body: Buffer.concat(chunks),
+      trailers: trailers === undefined ? null : new Headers(trailers),
+    };
+  }
+
+  /** Closes the connection (H3_NO_ERROR) and the local UDP socket. */
+  async close(): Promise<void> {
+    this.#session.quic.close(HTTP3_ERROR.H3_NO_ERROR, '');
+    await this.#endpoint.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function isInterim(section: readonly HeaderField[]): boolean {
+  const status = section[0]?.[0] === ':status' ? Number(section[0][1]) : 0;
+  return status >= 100 && status < 200;
+}
+
+function unexpected(what: string): Error {
+  return http3Error(HTTP3_ERROR.H3_FRAME_UNEXPECTED, `unexpected ${what} in the response`);
+}

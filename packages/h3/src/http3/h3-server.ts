@@ -1,0 +1,106 @@
+import type { Handler, Request } from '@rws/core';
+import { QuicEndpoint } from '../quic/quic-endpoint.js';
+import { Http3ServerConnection } from './h3-server-connection.js';
+
+/** Options of `Http3Server.listen()`. */
+export interface Http3ServerOptions {
+  /** The handler every request goes to. */
+  readonly handler: Handler;
+  /** PEM certificate chain and key (ECDSA P-256, RSA or Ed25519). */
+  readonly tls: { readonly cert: string; readonly key: string };
+  /** Address to bind (default 127.0.0.1). */
+  readonly host?: string;
+  /** UDP port (default 0: any free port). */
+  readonly port?: number;
+  /** Request bodies larger than this are answered with 413 (default 1 MiB). */
+  readonly maxBodyBytes?: number;
+  /** Largest request field section accepted (default 64 KiB). */
+  readonly maxFieldSectionSize?: number;
+  /** Errors no client sees (handler failures, internal errors). Default: console.error. */
+  readonly onError?: (error: unknown, req: Request | null) => void;
+}
+
+let nextConnectionId = 1;
+
+/**
+ * An HTTP/3 server: a QUIC endpoint on one UDP socket offering ALPN `h3`, whose connections
+ * run the handler for each request.
+ * @example
+ * ```ts
+ * import { text } from '@rws/core';
+ * import { Http3Server } from '@rws/h3';
+ * declare const cert: string, key: string;
+ * const server = await Http3Server.listen({ tls: { cert, key }, handler: () => text('hi') });
+ * console.log(server.address().port);
+ * await server.close();
+ * ```
+ */
+export class Http3Server {
+  readonly #endpoint: QuicEndpoint;
+  readonly #connections: Set<Http3ServerConnection>;
+
+  private constructor(endpoint: QuicEndpoint, connections: Set<Http3ServerConnection>) {
+    this.#endpoint = endpoint;
+    this.#connections = connections;
+  }
+
+  /** Binds the UDP socket and starts accepting connections. */
+  static async listen(options: Http3ServerOptions): Promise<Http3Server> {
+    // Connections can only arrive once bind() resolved, so the set exists by then.
+    const connections = new Set<Http3ServerConnection>();
+    const onError = options.onError ?? ((error: unknown) => console.error(error));
+    const endpoint = await QuicEndpoint.bind({
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 0,
+      tls: options.tls,
+      alpn: ['h3'],
+      onConnection: (quic) => {
+        const local = endpoint.address();
+        const remote = quic.remote ?? { address: '', port: 0 };
+        const connection = new Http3ServerConnection(quic, {
+          handler: options.handler,
+          maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+          maxFieldSectionSize: options.maxFieldSectionSize ?? 65536,
+          onError,
+          conn: {
+            id: nextConnectionId++,
+            remoteAddress: remote.address,
+            remotePort: remote.port,
+            localAddress: local.address,
+            localPort: local.port,
+            tls: {
+              alpn: 'h3',
+              sni: null,
+              version: 'TLSv1.3',
+              authorized: false,
+              peerCertificate: null,
+            },
+          },
+        });
+        connections.add(connection);
+        void quic.closed.then(() => connections.delete(connection));
+      },
+    });
+    return new Http3Server(endpoint, connections);
+  }
+
+  /** The bound address and port. */
+  address(): { address: string; port: number } {
+    return this.#endpoint.address();
+  }
+
+  /** Open connections. */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Closes every connection (H3_NO_ERROR) and the socket. */
+  async close(): Promise<void> {
+    for (const connection of this.#connections) connection.close();
+    await this.#endpoint.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

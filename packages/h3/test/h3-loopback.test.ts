@@ -1,0 +1,237 @@
+/**
+ * Our HTTP/3 client against our HTTP/3 server over UDP loopback: request and response mapping
+ * (bodies, trailers, streaming, HEAD), message validation (RFC 9114 §4.2, §4.3) answered with
+ * 400, the body-size limit (413), and connection errors on the control stream (§6.2.1, §7.2.4).
+ */
+import { Headers, isRwsError, type Request, type Response, text } from '@rws/core';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { HTTP3_ERROR, type QuicError } from '../src/errors.js';
+import { encodeFrame, encodeVarints, FRAME, UNI_STREAM } from '../src/http3/frames.js';
+import { Http3Client } from '../src/http3/h3-client.js';
+import { Http3Server, type Http3ServerOptions } from '../src/http3/h3-server.js';
+import { QuicEndpoint } from '../src/quic/quic-endpoint.js';
+import { makeCredentials, type ServerCredentials } from './certs.js';
+
+let creds: ServerCredentials;
+beforeAll(() => {
+  creds = makeCredentials('ec');
+});
+
+async function setup(
+  handler: (req: Request) => Response | Promise<Response>,
+  extra: Partial<Http3ServerOptions> = {},
+) {
+  const errors: unknown[] = [];
+  const server = await Http3Server.listen({
+    tls: { cert: creds.cert, key: creds.key },
+    handler,
+    onError: (error) => errors.push(error),
+    ...extra,
+  });
+  onTestFinished(() => server.close());
+  const client = await Http3Client.connect({
+    host: '127.0.0.1',
+    port: server.address().port,
+    serverName: 'localhost',
+    ca: [creds.cert],
+  });
+  onTestFinished(() => client.close());
+  return { server, client, errors };
+}
+
+describe('HTTP/3 requests and responses', () => {
+  it('maps a GET to a core Request (protocol h3, path, query, authority, headers, conn)', async () => {
+    let seen: Request | undefined;
+    const { client, server } = await setup((req) => {
+      seen = req;
+      return text(`hello ${req.headers.get('x-name')}`);
+    });
+    const res = await client.request({ path: '/a/b?x=1', headers: [['x-name', 'h3']] });
+    expect(res.status).toBe(200);
+    expect(Buffer.from(res.body).toString()).toBe('hello h3');
+    expect(res.headers.get('content-length')).toBe('8');
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(seen?.protocol).toBe('h3');
+    expect(seen?.method).toBe('GET');
+    expect(seen?.path).toBe('/a/b');
+    expect(seen?.query.get('x')).toBe('1');
+    expect(seen?.authority).toBe(`localhost:${server.address().port}`);
+    expect(seen?.headers.get('host')).toBe(`localhost:${server.address().port}`);
+    expect(seen?.scheme).toBe('https');
+    expect(seen?.conn.remoteAddress).toBe('127.0.0.1');
+    expect(seen?.conn.tls?.alpn).toBe('h3');
+  });
+
+  it('reads a POST body and its trailers, and sends response trailers after a streamed body', async () => {
+    const { client } = await setup(async (req) => {
+      const body = await req.body.text();
+      const checksum = req.body.trailers()?.get('x-checksum') ?? 'none';
+      async function* parts() {
+        yield Buffer.from(`got ${body.length} `);
+        yield Buffer.from(`checksum ${checksum}`);
+      }
+      return {
+        status: 201,
+        headers: new Headers({ trailer: 'x-done' }),
+        body: parts(),
+        trailers: () => new Headers({ 'x-done': 'yes' }),
+      };
+    });
+    const res = await client.request({
+      method: 'POST',
+      path: '/upload',
+      body: 'x'.repeat(100_000),
+      trailers: [['x-checksum', 'abc']],
+    });
+    expect(res.status).toBe(201);
+    expect(Buffer.from(res.body).toString()).toBe('got 100000 checksum abc');
+    expect(res.headers.get('content-length')).toBeNull();
+    expect(res.trailers?.get('x-done')).toBe('yes');
+  });
+
+  it('answers HEAD with the length of the GET and no body; 204 has neither', async () => {
+    const { client } = await setup((req) =>
+      req.path === '/empty'
+        ? { status: 204, headers: new Headers(), body: null }
+        : text('twelve bytes'),
+    );
+    const head = await client.request({ method: 'HEAD', path: '/' });
+    expect(head.headers.get('content-length')).toBe('12');
+    expect(head.body.length).toBe(0);
+    const empty = await client.request({ path: '/empty' });
+    expect(empty.status).toBe(204);
+    expect(empty.headers.has('content-length')).toBe(false);
+  });
+
+  it('runs 40 concurrent requests on one connection', async () => {
+    const { client } = await setup((req) => text(req.path));
+    const paths = Array.from({ length: 40 }, (_, i) => `/r${i}`);
+    const results = await Promise.all(paths.map((path) => client.request({ path })));
+    expect(results.map((r) => Buffer.from(r.body).toString())).toEqual(paths);
+  }, 30_000);
+
+  it('answers a handler error with 500 and reports it', async () => {
+    const { client, errors } = await setup(() => {
+      throw new Error('boom');
+    });
+    const res = await client.request({ path: '/' });
+    expect(res.status).toBe(500);
+    expect(errors).toHaveLength(1);
+  });
+});
+
+describe('message validation (RFC 9114 §4.2, §4.3) and limits', () => {
+  const malformed: [string, [string, string][]][] = [
+    ['an upper-case field name', [['X-Upper', '1']]],
+    ['a connection-specific field', [['connection', 'keep-alive']]],
+    ['transfer-encoding', [['transfer-encoding', 'chunked']]],
+    ['te other than trailers', [['te', 'gzip']]],
+    ['a pseudo-header after a regular field', [[':protocol', 'x']]],
+    ['an unknown pseudo-header', [[':foo', 'x']]],
+  ];
+  for (const [what, headers] of malformed) {
+    it(`answers a request with ${what} with 400 and never runs the handler`, async () => {
+      let calls = 0;
+      const { client } = await setup(() => {
+        calls++;
+        return text('ok');
+      });
+      const res = await client.request({ path: '/', headers });
+      expect(res.status).toBe(400);
+      expect(Buffer.from(res.body).toString()).toMatch(/malformed request/);
+      expect(calls).toBe(0);
+    });
+  }
+
+  it('a body longer or shorter than content-length fails the body read (400)', async () => {
+    const { client } = await setup(async (req) => text(await req.body.text()));
+    const longer = await client.request({
+      method: 'POST',
+      path: '/',
+      headers: [['content-length', '3']],
+      body: 'four',
+    });
+    expect(longer.status).toBe(400);
+    const shorter = await client.request({
+      method: 'POST',
+      path: '/',
+      headers: [['content-length', '5']],
+      body: 'four',
+    });
+    expect(shorter.status).toBe(400);
+    expect(Buffer.from(shorter.body).toString()).toMatch(/shorter than content-length/);
+  });
+
+  it('a body over maxBodyBytes is answered with 413', async () => {
+    const { client } = await setup(async (req) => text(String((await req.body.bytes()).length)), {
+      maxBodyBytes: 1000,
+    });
+    const res = await client.request({ method: 'POST', path: '/', body: 'y'.repeat(5000) });
+    expect(res.status).toBe(413);
+  });
+});
+
+describe('connection errors on the control stream', () => {
+  /** A raw QUIC client that opens a control stream with the given bytes after the type. */
+  async function closeCodeFor(control: Uint8Array): Promise<number> {
+    const server = await Http3Server.listen({
+      tls: { cert: creds.cert, key: creds.key },
+      handler: () => text('ok'),
+      onError: () => {},
+    });
+    onTestFinished(() => server.close());
+    const endpoint = await QuicEndpoint.bind();
+    onTestFinished(() => endpoint.close());
+    const quic = await endpoint.connect({
+      host: '127.0.0.1',
+      port: server.address().port,
+      serverName: 'localhost',
+      alpn: ['h3'],
+      ca: [creds.cert],
+    });
+    quic.onStream = (stream) => {
+      void (async () => {
+        for await (const _ of stream);
+      })().catch(() => {});
+    };
+    const stream = quic.openUniStream();
+    await stream.write(Buffer.concat([Uint8Array.of(UNI_STREAM.CONTROL), control]));
+    const error = (await quic.closed) as QuicError | undefined;
+    expect(isRwsError(error, 'RWS_H3_PEER_CLOSED')).toBe(true);
+    return error!.transportCode;
+  }
+
+  const settings = encodeFrame(FRAME.SETTINGS, encodeVarints([0x21, 7])); // a GREASE setting
+
+  it('a control stream that does not start with SETTINGS is H3_MISSING_SETTINGS', async () => {
+    expect(await closeCodeFor(encodeFrame(FRAME.GOAWAY, encodeVarints([0])))).toBe(
+      HTTP3_ERROR.H3_MISSING_SETTINGS,
+    );
+  }, 20_000);
+
+  it('a second SETTINGS or DATA on the control stream is H3_FRAME_UNEXPECTED', async () => {
+    expect(await closeCodeFor(Buffer.concat([settings, settings]))).toBe(
+      HTTP3_ERROR.H3_FRAME_UNEXPECTED,
+    );
+    expect(
+      await closeCodeFor(Buffer.concat([settings, encodeFrame(FRAME.DATA, Uint8Array.of(1))])),
+    ).toBe(HTTP3_ERROR.H3_FRAME_UNEXPECTED);
+  }, 20_000);
+
+  it('an HTTP/2 setting is H3_SETTINGS_ERROR; a reserved HTTP/2 frame type is H3_FRAME_UNEXPECTED', async () => {
+    expect(await closeCodeFor(encodeFrame(FRAME.SETTINGS, encodeVarints([0x02, 1])))).toBe(
+      HTTP3_ERROR.H3_SETTINGS_ERROR,
+    );
+    expect(
+      await closeCodeFor(Buffer.concat([settings, encodeFrame(0x06, new Uint8Array(8))])),
+    ).toBe(HTTP3_ERROR.H3_FRAME_UNEXPECTED);
+  }, 20_000);
+
+  it('the client receives the server SETTINGS (QPACK table capacity, blocked streams)', async () => {
+    const { client } = await setup(() => text('fine'));
+    const res = await client.request({ path: '/' });
+    expect(Buffer.from(res.body).toString()).toBe('fine');
+    expect(client.settings?.get(0x01)).toBe(4096);
+    expect(client.settings?.get(0x07)).toBe(16);
+  });
+});
