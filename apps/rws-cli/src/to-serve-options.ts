@@ -65,7 +65,8 @@ export function toServeOptions(config: ServerConfig): ServeOptions {
       options.httpRedirectPort = config.httpRedirectPort ?? config.acme.challengePort;
     }
     // Workers would share the UDP port without routing by connection ID (planned).
-    if (config.workers === 1) options.http3 = config.http3;
+    // With ACME the certificate is hot-loaded, which HTTP/3 does not take yet (planned).
+    if (config.workers === 1 && !isAcmeOn(config)) options.http3 = config.http3;
   }
   return options;
 }

@@ -15,6 +15,9 @@ export async function listenHttp3(
   port: number,
 ): Promise<Http3Server> {
   const tls = options.tls!;
+  // Options validation refuses http3 without certificate files (e.g. with ACME).
+  if (tls.certFile === null || tls.keyFile === null)
+    throw new Error('http3: needs certificate files');
   const [cert, key] = await Promise.all([
     readFile(tls.certFile, 'utf8'),
     readFile(tls.keyFile, 'utf8'),
