@@ -28,7 +28,8 @@ const rws: Target = {
   async start(context) {
     const tls = context?.tls;
     const logDir = context?.accessLogDir;
-    if (tls === undefined || logDir === undefined) throw new Error('rws-tls: TLS logging cases only');
+    if (tls === undefined || logDir === undefined)
+      throw new Error('rws-tls: TLS logging cases only');
     const port = await freePort();
     return startPinned(
       'rws-tls',
