@@ -185,7 +185,10 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<SuiteRes
     for (const c of cases) {
       const load: Load =
         opts.connections === undefined ? c.load : { ...c.load, connections: opts.connections };
-      const perTarget = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
+      const caseTargets = targets.filter(
+        (t) => c.targets === undefined || t.name === subject || c.targets.includes(t.name),
+      );
+      const perTarget = new Map<string, Measurement[]>(caseTargets.map((t) => [t.name, []]));
       // The case's upstream runs for all its rounds: every target proxies to the same process.
       const upstream = await c.upstream?.start();
       if (upstream !== undefined) running.add(upstream);
@@ -196,7 +199,7 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<SuiteRes
       };
       try {
         for (let round = 1; round <= opts.rounds; round++) {
-          for (const target of targets) {
+          for (const target of caseTargets) {
             const server = await target.start(context);
             running.add(server);
             try {
@@ -223,7 +226,9 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<SuiteRes
           await upstream.stop();
         }
       }
-      const summaries = targets.map((t) => summarize(t.name, perTarget.get(t.name)!, opts.stat));
+      const summaries = caseTargets.map((t) =>
+        summarize(t.name, perTarget.get(t.name)!, opts.stat),
+      );
       results.push({
         name: c.name,
         load,

@@ -1,6 +1,7 @@
 /**
- * The folder the `static` suite serves: `1k.bin` (1 KiB), `1m.bin` (1 MiB) and `100m.bin`
- * (100 MiB) of random bytes (incompressible, not that wrk asks for compression) in a temp dir,
+ * The folder the `static` and `https` suites serve: `1k.bin` (1 KiB), `1m.bin` (1 MiB) and
+ * `100m.bin` (100 MiB) of random bytes (incompressible, not that wrk asks for compression), and
+ * `hello.txt` (`Hello, World!`, the hello-world body served as a file) in a temp dir,
  * written once on first use — not when `pnpm bench` only lists the suites — and removed when
  * the harness exits. World-readable, as nginx's worker process reads it as `nobody`.
  */
@@ -9,6 +10,7 @@ import { rmSync } from 'node:fs';
 import { chmod, mkdtemp, open, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HELLO_BODY } from './peers.js';
 
 /** File name → size in bytes. */
 const STATIC_FILES: Readonly<Record<string, number>> = {
@@ -24,6 +26,7 @@ async function create(): Promise<string> {
   // mkdtemp makes the dir 0700; nginx's worker runs as `nobody` when started as root.
   await chmod(dir, 0o755);
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'hello.txt'), HELLO_BODY);
   const chunk = randomBytes(1024 * 1024);
   for (const [name, size] of Object.entries(STATIC_FILES)) {
     if (size <= chunk.length) {

@@ -91,6 +91,12 @@ interface BenchCase {
    * logging on, beside the same case with logging off.
    */
   readonly accessLog?: boolean;
+  /**
+   * Names of the targets that run this case (the subject always runs); default all. For a
+   * peer that only answers some paths, e.g. a hello-world server in a suite that also serves
+   * files.
+   */
+  readonly targets?: readonly string[];
 }
 
 /** A benchmark: `pnpm bench <name>` runs every case against every target. */

@@ -12,6 +12,7 @@ export const SUITES: Readonly<Record<string, () => Promise<SuiteModule>>> = {
   router: () => import('./router.js'),
   app: () => import('./app.js'),
   static: () => import('./static.js'),
+  https: () => import('./https.js'),
   'http1-client': () => import('./http1-client.js'),
   proxy: () => import('./proxy.js'),
   h2: () => import('./h2.js'),
