@@ -190,6 +190,21 @@ export class H1Request implements Request {
     return this.#isAborted;
   }
 
+  /**
+   * An aborter for after an upgrade that does not keep this request (its headers, body and
+   * connection: kilobytes per idle tunnel) alive: it aborts the request while someone still
+   * holds it, else the signal's controller if someone took the signal. Nobody else can see it.
+   */
+  weakAborter(): (reason: unknown) => void {
+    const ref = new WeakRef<H1Request>(this);
+    const controller = this.#controller;
+    return (reason) => {
+      const req = ref.deref();
+      if (req !== undefined) req.abort(reason);
+      else controller?.abort(reason);
+    };
+  }
+
   /** Aborts `signal`; the controller is only created if someone looked at the signal. */
   abort(reason: unknown): void {
     if (this.#isAborted) return;

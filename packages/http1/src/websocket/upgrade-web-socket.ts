@@ -95,14 +95,7 @@ export async function upgradeWebSocket(
     onClose: options.onClose,
     onError: options.onError,
   });
-  const onDrain = (): void => {
-    if (ws.readyState === WebSocket.OPEN) ws.close(1001, 'server shutting down').catch(noop);
-  };
-  if (req.drain.aborted) onDrain();
-  else {
-    req.drain.addEventListener('abort', onDrain, { once: true });
-    void ws.closed.then(() => req.drain.removeEventListener('abort', onDrain));
-  }
+  closeOnDrain(ws, req.drain);
   if (options.onOpen !== undefined) {
     try {
       const result = options.onOpen(ws);
@@ -112,6 +105,35 @@ export async function upgradeWebSocket(
     }
   }
   return { status: isH1 ? 101 : 200, headers, body: null };
+}
+
+/**
+ * Open sockets per drain signal, closed with 1001 on server shutdown by one listener per
+ * signal rather than a closure per socket that would keep its request alive (issue #14).
+ */
+const drainGroups = new WeakMap<AbortSignal, Set<WebSocket>>();
+
+function closeOnDrain(ws: WebSocket, drain: AbortSignal): void {
+  if (drain.aborted) {
+    closeForShutdown(ws);
+    return;
+  }
+  let group = drainGroups.get(drain);
+  if (group === undefined) {
+    const sockets = new Set<WebSocket>();
+    group = sockets;
+    drainGroups.set(drain, sockets);
+    drain.addEventListener('abort', () => {
+      for (const socket of sockets) closeForShutdown(socket);
+      sockets.clear();
+    }, { once: true });
+  }
+  group.add(ws);
+  void ws.closed.then(() => group.delete(ws));
+}
+
+function closeForShutdown(ws: WebSocket): void {
+  if (ws.readyState === WebSocket.OPEN) ws.close(1001, 'server shutting down').catch(noop);
 }
 
 function failOpen(ws: WebSocket, options: UpgradeWebSocketOptions, err: unknown): void {
