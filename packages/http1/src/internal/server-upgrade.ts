@@ -145,7 +145,7 @@ function takeOver(
 
 /** Where the shared 'close' listener of an upgraded socket finds its request's aborter. */
 const kAbortOnClose: unique symbol = Symbol('rws.http1.abortOnClose');
-type AbortingSocket = Socket & { [kAbortOnClose]?: (reason: unknown) => void };
+type AbortingSocket = Socket & { [kAbortOnClose]?: ((reason: unknown) => void) | undefined };
 
 function abortOnClose(this: AbortingSocket): void {
   const abort = this[kAbortOnClose];

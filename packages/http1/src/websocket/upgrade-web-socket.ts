@@ -1,7 +1,7 @@
 import { Headers, type Request, type Response } from '@rws/core';
 import { acceptKey, isValidKey, splitTokens } from './handshake.js';
 import { type DeflateOptions, negotiateDeflate, PerMessageDeflate } from './permessage-deflate.js';
-import { WebSocket, type WebSocketHandlers } from './web-socket.js';
+import { joinGroup, WebSocket, type WebSocketHandlers } from './web-socket.js';
 
 /** How a route checks the Origin of a browser's handshake (RFC 6455 §10.2). */
 export type OriginCheck = true | readonly string[] | ((origin: string, req: Request) => boolean);
@@ -123,13 +123,12 @@ function closeOnDrain(ws: WebSocket, drain: AbortSignal): void {
     const sockets = new Set<WebSocket>();
     group = sockets;
     drainGroups.set(drain, sockets);
-    drain.addEventListener('abort', () => {
-      for (const socket of sockets) closeForShutdown(socket);
-      sockets.clear();
-    }, { once: true });
+    const onDrain = (): void => {
+      for (const socket of [...sockets]) closeForShutdown(socket);
+    };
+    drain.addEventListener('abort', onDrain, { once: true });
   }
-  group.add(ws);
-  void ws.closed.then(() => group.delete(ws));
+  joinGroup(ws, group);
 }
 
 function closeForShutdown(ws: WebSocket): void {
