@@ -4,8 +4,9 @@
  * it and leaves them idle. The child's JS heap after a full GC, minus its heap before them,
  * divided by their number is what each one keeps: 9.2 KiB before issue #14 (the HTTP/1.1
  * request and connection stayed alive, and a dozen closures per socket), 3.8 KiB after.
+ * A second child checks that the request is really collected and its signal still aborts.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -44,7 +45,26 @@ describe('idle WebSocket memory', () => {
     expect(perSocket).toBeGreaterThan(512);
     expect(perSocket).toBeLessThanOrEqual(MAX_BYTES_PER_SOCKET);
   }, 120_000);
+
+  it('releases the request after the upgrade, and req.signal still aborts on close', () => {
+    const child = spawnSync(process.execPath, [...childArgs(), fixture('signal-after-upgrade')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual({ collected: 2, aborts: ['early', 'late'] });
+  }, 90_000);
 });
+
+/** Node flags of a child that runs a fixture from source with gc exposed. */
+function childArgs(): string[] {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return ['--expose-gc', '--import', tsx, '--conditions=@rws/source'];
+}
+
+function fixture(name: string): string {
+  return fileURLToPath(new URL(`./fixtures/${name}.ts`, import.meta.url));
+}
 
 async function openMany(port: number, count: number): Promise<RawClient[]> {
   const clients: RawClient[] = [];
@@ -56,13 +76,9 @@ async function openMany(port: number, count: number): Promise<RawClient[]> {
 }
 
 function startServer(): { next: () => Promise<string>; heapAfterGc: () => Promise<number> } {
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  const script = fileURLToPath(new URL('./fixtures/idle-server.ts', import.meta.url));
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--expose-gc', '--import', tsx, '--conditions=@rws/source', script],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
+  const child: ChildProcess = spawn(process.execPath, [...childArgs(), fixture('idle-server')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   onTestFinished(() => {
     child.kill();
   });
