@@ -347,7 +347,9 @@ export class Http1Server {
       // Upgraded: tracked only so a graceful close can end it after the grace period.
       const socket = conn.socket;
       this.#upgraded.add(socket);
-      socket.once('close', () => this.#upgraded.delete(socket));
+      // A listener shared by all upgraded sockets: no closure kept per idle tunnel.
+      (socket as UpgradedSocket)[kUpgradedSet] = this.#upgraded;
+      socket.on('close', forgetUpgraded);
     }
     if (this.#isClosing && this.#connections.size === 0) {
       const resolve = this.#onDrained;
@@ -379,4 +381,12 @@ function defaultOnError(err: unknown): void {
  */
 export function createServer(handler: Handler, options?: Http1ServerOptions): Http1Server {
   return new Http1Server(handler, options);
+}
+
+/** Where the shared 'close' listener of an upgraded socket finds the set that tracks it. */
+const kUpgradedSet: unique symbol = Symbol('rws.http1.upgradedSet');
+type UpgradedSocket = Socket & { [kUpgradedSet]?: Set<Socket> };
+
+function forgetUpgraded(this: UpgradedSocket): void {
+  this[kUpgradedSet]?.delete(this);
 }

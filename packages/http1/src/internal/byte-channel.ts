@@ -95,77 +95,143 @@ export function socketClosed(): RwsError {
  * (bytes read past the HTTP head). The socket must allow half-open connections.
  */
 export function socketChannel(socket: Socket, head: Uint8Array | null): ByteChannel {
-  const queue: Uint8Array[] = head !== null && head.byteLength > 0 ? [head] : [];
-  let queuedBytes = queue.length === 0 ? 0 : (head as Uint8Array).byteLength;
-  let isEnded = false;
-  let failure: RwsError | null = null;
-  let waiter: { resolve: (c: Uint8Array | null) => void; reject: (e: unknown) => void } | null =
-    null;
-  const settle = (): void => {
-    const w = waiter;
-    if (w === null) return;
-    if (queue.length > 0) {
-      waiter = null;
-      w.resolve(take());
-    } else if (isEnded || failure !== null) {
-      waiter = null;
-      if (failure !== null) w.reject(failure);
-      else w.resolve(null);
+  return new SocketChannel(socket, head);
+}
+
+/** Where a socket's listeners find their channel: one shared listener set for all sockets. */
+const kChannel: unique symbol = Symbol('rws.http1.channel');
+type ChannelSocket = Socket & { [kChannel]?: SocketChannel };
+
+// Set by SocketChannel's static block: the shared listeners reach its private state.
+let channelData: (ch: SocketChannel, chunk: Buffer) => void;
+let channelEnd: (ch: SocketChannel) => void;
+let channelClose: (ch: SocketChannel) => void;
+
+/**
+ * A class with listeners shared by every socket rather than a closure per callback: an idle
+ * WebSocket keeps one small object here instead of a dozen closures and their context
+ * (issue #14).
+ */
+class SocketChannel implements ByteChannel {
+  readonly #socket: Socket;
+  #queue: Uint8Array[] | null = null;
+  #queuedBytes = 0;
+  #isEnded = false;
+  #failure: RwsError | null = null;
+  #resolve: ((chunk: Uint8Array | null) => void) | null = null;
+  #reject: ((err: unknown) => void) | null = null;
+
+  constructor(socket: Socket, head: Uint8Array | null) {
+    this.#socket = socket;
+    if (head !== null && head.byteLength > 0) this.#push(head);
+    (socket as ChannelSocket)[kChannel] = this;
+    socket.on('data', onChannelData);
+    socket.on('end', onChannelEnd);
+    socket.on('close', onChannelClose);
+    // A socket that went away before the channel existed has no events left to give.
+    if (socket.destroyed) {
+      if (socket.readableEnded) this.#isEnded = true;
+      else this.#failure = socketClosed();
     }
-  };
-  const take = (): Uint8Array => {
-    const chunk = queue.shift() as Uint8Array;
-    queuedBytes -= chunk.byteLength;
-    return chunk;
-  };
-  socket.on('data', (chunk: Buffer) => {
-    if (isEnded || failure !== null) return;
-    queue.push(chunk);
-    queuedBytes += chunk.byteLength;
-    if (queuedBytes >= READ_HIGH_WATER_MARK) socket.pause();
-    settle();
-  });
-  socket.on('end', () => {
-    isEnded = true;
-    settle();
-  });
-  socket.on('close', () => {
-    if (!isEnded) {
-      failure = new RwsError(
-        ERROR_CODES.SOCKET_CLOSED,
-        'the tunnel connection closed before its end',
-      );
-    }
-    settle();
-  });
-  // A socket that went away before the channel existed has no events left to give.
-  if (socket.destroyed) {
-    if (socket.readableEnded) isEnded = true;
-    else failure = socketClosed();
   }
-  return {
-    read() {
-      if (queue.length > 0) {
-        const chunk = take();
-        if (queuedBytes < READ_HIGH_WATER_MARK && !socket.destroyed) socket.resume();
-        return Promise.resolve(chunk);
+
+  static {
+    channelData = (ch, chunk) => {
+      if (ch.#isEnded || ch.#failure !== null) return;
+      ch.#push(chunk);
+      if (ch.#queuedBytes >= READ_HIGH_WATER_MARK) ch.#socket.pause();
+      ch.#settle();
+    };
+    channelEnd = (ch) => {
+      ch.#isEnded = true;
+      ch.#settle();
+    };
+    channelClose = (ch) => {
+      if (!ch.#isEnded) {
+        ch.#failure = new RwsError(
+          ERROR_CODES.SOCKET_CLOSED,
+          'the tunnel connection closed before its end',
+        );
       }
-      if (failure !== null) return Promise.reject(failure);
-      if (isEnded) return Promise.resolve(null);
-      if (!socket.destroyed) socket.resume();
-      return new Promise((resolve, reject) => {
-        waiter = { resolve, reject };
-      });
-    },
-    write(chunk) {
-      if (socket.destroyed || socket.writableEnded) return Promise.reject(socketClosed());
-      return socket.write(chunk) ? Promise.resolve() : waitForDrain(socket);
-    },
-    end: () => endSocket(socket),
-    destroy: () => {
-      socket.destroy();
-    },
-  };
+      ch.#settle();
+    };
+  }
+
+  read(): Promise<Uint8Array | null> {
+    const socket = this.#socket;
+    if (this.#queue !== null) {
+      const chunk = this.#take();
+      if (this.#queuedBytes < READ_HIGH_WATER_MARK && !socket.destroyed) socket.resume();
+      return Promise.resolve(chunk);
+    }
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    if (this.#isEnded) return Promise.resolve(null);
+    if (!socket.destroyed) socket.resume();
+    return new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  write(chunk: Uint8Array): Promise<void> {
+    const socket = this.#socket;
+    if (socket.destroyed || socket.writableEnded) return Promise.reject(socketClosed());
+    return socket.write(chunk) ? Promise.resolve() : waitForDrain(socket);
+  }
+
+  end(): Promise<void> {
+    return endSocket(this.#socket);
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  // The queue is null while empty: an idle socket keeps no array.
+  #push(chunk: Uint8Array): void {
+    if (this.#queue === null) this.#queue = [chunk];
+    else this.#queue.push(chunk);
+    this.#queuedBytes += chunk.byteLength;
+  }
+
+  #take(): Uint8Array {
+    const queue = this.#queue as Uint8Array[];
+    const chunk = queue.shift() as Uint8Array;
+    if (queue.length === 0) this.#queue = null;
+    this.#queuedBytes -= chunk.byteLength;
+    return chunk;
+  }
+
+  #settle(): void {
+    const resolve = this.#resolve;
+    const reject = this.#reject;
+    if (resolve === null || reject === null) return;
+    if (this.#queue !== null) {
+      this.#resolve = this.#reject = null;
+      resolve(this.#take());
+    } else if (this.#failure !== null) {
+      this.#resolve = this.#reject = null;
+      reject(this.#failure);
+    } else if (this.#isEnded) {
+      this.#resolve = this.#reject = null;
+      resolve(null);
+    }
+  }
+}
+
+function onChannelData(this: ChannelSocket, chunk: Buffer): void {
+  const ch = this[kChannel];
+  if (ch !== undefined) channelData(ch, chunk);
+}
+
+function onChannelEnd(this: ChannelSocket): void {
+  const ch = this[kChannel];
+  if (ch !== undefined) channelEnd(ch);
+}
+
+function onChannelClose(this: ChannelSocket): void {
+  const ch = this[kChannel];
+  if (ch !== undefined) channelClose(ch);
 }
 
 function noop(): void {}

@@ -46,6 +46,8 @@ export class H1Request implements Request {
   #send: ((status: number, headers?: HeadersInit) => boolean) | null = null;
   #query: URLSearchParams | null = null;
   #controller: AbortController | null = null;
+  /** Set by `weakAborter`: where a controller made later is found once this request is gone. */
+  #weakHolder: { controller: AbortController | null } | null = null;
   #abortReason: unknown = undefined;
   #isAborted = false;
   /** `halfClose`'s controller, made only when someone looks at it (most handlers never do). */
@@ -118,6 +120,7 @@ export class H1Request implements Request {
     if (this.#controller === null) {
       this.#controller = new AbortController();
       if (this.#isAborted) this.#controller.abort(this.#abortReason);
+      if (this.#weakHolder !== null) this.#weakHolder.controller = this.#controller;
     }
     return this.#controller.signal;
   }
@@ -188,6 +191,23 @@ export class H1Request implements Request {
   /** True once the request was aborted (client gone, timeout, shutdown). */
   get isAborted(): boolean {
     return this.#isAborted;
+  }
+
+  /**
+   * An aborter for after an upgrade that does not keep this request (its headers, body and
+   * connection: kilobytes per idle tunnel) alive: it aborts the request while someone still
+   * holds it, else the signal's controller if someone took the signal (before or after this
+   * call). With neither, nobody can observe the abort.
+   */
+  weakAborter(): (reason: unknown) => void {
+    const ref = new WeakRef<H1Request>(this);
+    const holder = { controller: this.#controller };
+    this.#weakHolder = holder;
+    return (reason) => {
+      const req = ref.deref();
+      if (req !== undefined) req.abort(reason);
+      else holder.controller?.abort(reason);
+    };
   }
 
   /** Aborts `signal`; the controller is only created if someone looked at the signal. */

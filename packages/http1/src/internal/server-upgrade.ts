@@ -19,8 +19,9 @@ const EMPTY = Buffer.alloc(0);
 export class H1Upgrade implements Upgrade {
   readonly kind: 'upgrade' | 'connect';
   readonly protocol: string | null;
-  #c: ServerConnection;
-  #req: H1Request;
+  // Dropped once accepted, so a request kept by the handler does not keep the connection.
+  #c: ServerConnection | null;
+  #req: H1Request | null;
   #isAccepted = false;
 
   constructor(
@@ -50,6 +51,7 @@ export class H1Upgrade implements Upgrade {
     const c = this.#c;
     if (
       this.#isAccepted ||
+      c === null ||
       this.#req !== c.req ||
       c.isResponseStarted ||
       c.isResponseDone ||
@@ -64,6 +66,8 @@ export class H1Upgrade implements Upgrade {
       );
     }
     this.#isAccepted = true;
+    this.#c = null;
+    this.#req = null;
     return takeOver(c, this, fields);
   }
 }
@@ -129,12 +133,24 @@ function takeOver(
   socket.pause();
   socket.write(head);
   // The handler's cleanup may hang off `req.signal`: it still tells when the peer is gone.
-  const req = c.req;
-  socket.once('close', () => {
-    req?.abort(new RwsError(ERROR_CODES.CLIENT_ABORTED, 'the upgraded connection closed'));
-  });
+  // The listener holds the request weakly and the connection not at all: an idle tunnel
+  // keeps only its socket (issue #14).
+  if (c.req !== null) {
+    (socket as AbortingSocket)[kAbortOnClose] = c.req.weakAborter();
+    socket.on('close', abortOnClose);
+  }
   c.server.connectionClosed(c);
   return { socket, head: Buffer.from(early) };
+}
+
+/** Where the shared 'close' listener of an upgraded socket finds its request's aborter. */
+const kAbortOnClose: unique symbol = Symbol('rws.http1.abortOnClose');
+type AbortingSocket = Socket & { [kAbortOnClose]?: ((reason: unknown) => void) | undefined };
+
+function abortOnClose(this: AbortingSocket): void {
+  const abort = this[kAbortOnClose];
+  this[kAbortOnClose] = undefined;
+  abort?.(new RwsError(ERROR_CODES.CLIENT_ABORTED, 'the upgraded connection closed'));
 }
 
 function firstToken(list: string): string {

@@ -1,7 +1,7 @@
 import { Headers, type Request, type Response } from '@rws/core';
 import { acceptKey, isValidKey, splitTokens } from './handshake.js';
 import { type DeflateOptions, negotiateDeflate, PerMessageDeflate } from './permessage-deflate.js';
-import { WebSocket, type WebSocketHandlers } from './web-socket.js';
+import { joinGroup, WebSocket, type WebSocketHandlers } from './web-socket.js';
 
 /** How a route checks the Origin of a browser's handshake (RFC 6455 §10.2). */
 export type OriginCheck = true | readonly string[] | ((origin: string, req: Request) => boolean);
@@ -95,14 +95,7 @@ export async function upgradeWebSocket(
     onClose: options.onClose,
     onError: options.onError,
   });
-  const onDrain = (): void => {
-    if (ws.readyState === WebSocket.OPEN) ws.close(1001, 'server shutting down').catch(noop);
-  };
-  if (req.drain.aborted) onDrain();
-  else {
-    req.drain.addEventListener('abort', onDrain, { once: true });
-    void ws.closed.then(() => req.drain.removeEventListener('abort', onDrain));
-  }
+  closeOnDrain(ws, req.drain);
   if (options.onOpen !== undefined) {
     try {
       const result = options.onOpen(ws);
@@ -112,6 +105,34 @@ export async function upgradeWebSocket(
     }
   }
   return { status: isH1 ? 101 : 200, headers, body: null };
+}
+
+/**
+ * Open sockets per drain signal, closed with 1001 on server shutdown by one listener per
+ * signal rather than a closure per socket that would keep its request alive (issue #14).
+ */
+const drainGroups = new WeakMap<AbortSignal, Set<WebSocket>>();
+
+function closeOnDrain(ws: WebSocket, drain: AbortSignal): void {
+  if (drain.aborted) {
+    closeForShutdown(ws);
+    return;
+  }
+  let group = drainGroups.get(drain);
+  if (group === undefined) {
+    const sockets = new Set<WebSocket>();
+    group = sockets;
+    drainGroups.set(drain, sockets);
+    const onDrain = (): void => {
+      for (const socket of [...sockets]) closeForShutdown(socket);
+    };
+    drain.addEventListener('abort', onDrain, { once: true });
+  }
+  joinGroup(ws, group);
+}
+
+function closeForShutdown(ws: WebSocket): void {
+  if (ws.readyState === WebSocket.OPEN) ws.close(1001, 'server shutting down').catch(noop);
 }
 
 function failOpen(ws: WebSocket, options: UpgradeWebSocketOptions, err: unknown): void {

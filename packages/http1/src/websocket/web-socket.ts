@@ -64,10 +64,21 @@ export interface WebSocketOptions extends WebSocketHandlers {
  */
 export let writeEncodedFrame: (ws: WebSocket, frame: Uint8Array) => Promise<void>;
 
+/**
+ * Puts a socket in a group it leaves when it finishes (the sockets a server shutdown closes),
+ * without a promise reaction per socket. Internal: not exported from the package.
+ */
+export let joinGroup: (ws: WebSocket, group: Set<WebSocket>) => void;
+
+/** Set by WebSocket's static block: the ping timer's shared callback. */
+let keepalive: (ws: WebSocket) => void;
+
 const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** Messages queued for async iteration before reading from the peer pauses. */
 const QUEUE_LIMIT = 16;
 const EMPTY = new Uint8Array(0);
+const RESOLVED: Promise<void> = Promise.resolve();
+const NO_PARTS: Uint8Array[] = [];
 
 /**
  * One end of a WebSocket connection (RFC 6455) over a core `Tunnel`, so it runs on any
@@ -109,12 +120,13 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   #pingTimer: NodeJS.Timeout | null = null;
   #pongTimer: NodeJS.Timeout | null = null;
   /** Serialises sends while compression (async) is in play, so frames keep their order. */
-  #sendChain: Promise<void> = Promise.resolve();
+  #sendChain: Promise<void> = RESOLVED;
+  #group: Set<WebSocket> | null = null;
   #pendingCompressions = 0;
   // The message being assembled from fragments.
   #msgOpcode = 0;
   #msgCompressed = false;
-  #msgParts: Uint8Array[] = [];
+  #msgParts: Uint8Array[] = NO_PARTS;
   #msgBytes = 0;
   #msgText = '';
   #decoder: TextDecoder | null = null;
@@ -143,7 +155,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     });
     const interval = options.pingIntervalMs ?? (options.isServer ? 30_000 : 0);
     if (interval > 0) {
-      this.#pingTimer = setInterval(() => this.#keepalive(), interval);
+      // A shared callback with the socket as argument: no closure per socket.
+      this.#pingTimer = setInterval(keepalive, interval, this);
       this.#pingTimer.unref();
     }
     void this.#readLoop();
@@ -401,7 +414,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     } else {
       message = concat(this.#msgParts, this.#msgBytes);
     }
-    this.#msgParts = [];
+    this.#msgParts = NO_PARTS;
     this.#msgText = '';
     this.#decoder = null;
     if (this.#state !== WebSocket.OPEN) return; // we are closing: drop late messages
@@ -487,6 +500,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     }
     this.#io.destroy();
     this.#deflate?.close();
+    this.#group?.delete(this);
+    this.#group = null;
     this.#wakeConsumer?.();
     this.#wakeConsumer = null;
     this.#wakeReader?.();
@@ -501,6 +516,12 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   }
 
   static {
+    keepalive = (ws) => ws.#keepalive();
+    joinGroup = (ws, group) => {
+      if (ws.#state === WebSocket.CLOSED) return;
+      ws.#group = group;
+      group.add(ws);
+    };
     writeEncodedFrame = (ws, frame) => {
       if (ws.#mask) {
         const err = new RwsError(
