@@ -242,7 +242,7 @@ describe('secret-store references (vault://, aws-sm://, azkv://)', () => {
         [
           'RWS_CLI_SECRET_UNRESOLVED',
           'headers',
-          4,
+          3,
           'azkv://bad_name!/x: expected azkv://<vault-name>/<secret-name>[/<version>]',
         ],
       ]),
