@@ -13,9 +13,6 @@ import { defaultAwsCredentials } from '@rws/storage/drivers/s3';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** A resolved value, or why not (without the secret). */
-export type SecretResult = { value: string } | { error: string };
-
 /** The schemes this module reads. */
 const SCHEMES = ['vault://', 'aws-sm://', 'azkv://'] as const;
 
