@@ -36,5 +36,5 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<CliErrorCode, string>> = {
   RWS_CLI_TLS_PAIR_INCOMPLETE: 'A TLS certificate was configured without its key, or the reverse.',
   RWS_CLI_INVALID_CONFIG: 'The resolved configuration has problems; the error lists every one.',
   RWS_CLI_SECRET_UNRESOLVED:
-    'A config value is a secret reference (env://NAME, file:///path) that cannot be resolved: the variable is unset or empty, or the file cannot be read. The message names the key and the reference, never a secret.',
+    'A config value is a secret reference (env://NAME, file:///path, vault://, aws-sm://, azkv://) that cannot be resolved: the variable is unset or empty, the file cannot be read, or the secret store refused, lacks the secret or field, or did not answer in time. The message names the key and the reference, never a secret.',
 };

@@ -12,12 +12,17 @@ export type { ParsedToml } from './config/parse-toml.js';
 export { parseToml } from './config/parse-toml.js';
 export type { ConfigProblem, ConfigSource } from './config/problem.js';
 export { formatProblem } from './config/problem.js';
-export type { ResolveConfigInput, ResolveConfigResult } from './config/resolve-config.js';
+export type {
+  ResolveConfigAsyncInput,
+  ResolveConfigInput,
+  ResolveConfigResult,
+} from './config/resolve-config.js';
 export {
   ConfigError,
   DEFAULT_CONFIG_FILE,
   loadConfig,
   resolveConfig,
+  resolveConfigAsync,
 } from './config/resolve-config.js';
 export type {
   ConfigKey,

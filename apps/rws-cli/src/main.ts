@@ -8,7 +8,7 @@ import { isRwsError } from '@rws/core';
 import { createGateway, GatewayConfigError } from '@rws/proxy';
 import { renderHelp } from './config/help.js';
 import { type ConfigProblem, formatProblem } from './config/problem.js';
-import { type ResolveConfigResult, resolveConfig } from './config/resolve-config.js';
+import { type ResolveConfigResult, resolveConfigAsync } from './config/resolve-config.js';
 import type { ServerConfig } from './config/schema.js';
 import { runDbCommand } from './db-command.js';
 import { hasSiteAuth, siteAuth } from './internal/site-auth.js';
@@ -84,15 +84,16 @@ function summary(config: ServerConfig, warnings: number, gateway: string | null)
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv[0] === 'db') return runDbCommand(argv.slice(1), io);
   if (argv[0] === 'jobs') return runJobsCommand(argv.slice(1), io);
-  const resolve = (): ResolveConfigResult =>
-    resolveConfig({
+  // Async: secret-store references (vault://, aws-sm://, azkv://) are fetched at load and reload.
+  const resolve = (): Promise<ResolveConfigResult> =>
+    resolveConfigAsync({
       argv,
       env: io.env,
       cwd: io.cwd,
       readFile: io.readFile,
       fileKind: io.fileKind,
     });
-  const result = resolve();
+  const result = await resolve();
   if (result.command === 'help') {
     io.stdout(renderHelp(VERSION));
     return 0;

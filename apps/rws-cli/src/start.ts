@@ -29,7 +29,7 @@ export interface StartContext extends CreateHandlerOptions {
    * Resolves the configuration again the way the running one was resolved (same argv, env
    * and working directory; the config file re-read). Called on SIGHUP.
    */
-  resolve(): ResolveConfigResult;
+  resolve(): ResolveConfigResult | Promise<ResolveConfigResult>;
   /**
    * False when no flag, env var or file named the port: if the default port is busy, the
    * next free one is taken (and the banner says so), as serve does. Default true: a busy
@@ -137,7 +137,7 @@ export async function startServer(
   };
 
   const reloadOnce = async (server: RunningServer): Promise<void> => {
-    const result = context.resolve();
+    const result = await context.resolve();
     for (const w of result.warnings) stderr(`rws: warning: ${formatProblem(w)}\n`);
     if (result.problems.length > 0) {
       const n = result.problems.length;

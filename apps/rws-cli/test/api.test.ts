@@ -22,6 +22,7 @@ it('exports of @rws/cli', async () => {
       "renderHelp",
       "renderJsonSchema",
       "resolveConfig",
+      "resolveConfigAsync",
       "startServer",
       "toServeOptions",
     ]

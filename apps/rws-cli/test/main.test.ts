@@ -138,7 +138,7 @@ describe('main: serve', () => {
     };
     expect(await main(['--ip', '0.0.0.0'], io)).toBe(0);
     files[FILE] = 'port = 9001\n';
-    const again = context!.resolve();
+    const again = await context!.resolve();
     expect(again.problems).toEqual([]);
     expect(again.config).toMatchObject({ port: 9001, ip: '0.0.0.0', configFile: FILE });
   });

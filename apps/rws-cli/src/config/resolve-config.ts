@@ -13,6 +13,7 @@ import { type CliCommand, parseArgs } from './parse-args.js';
 import { parseEnv } from './parse-env.js';
 import { parseToml } from './parse-toml.js';
 import { type ConfigProblem, formatProblem } from './problem.js';
+import { DEFAULT_SECRET_TIMEOUT_MS, type RemoteRef, resolveRemoteRefs } from './remote-secrets.js';
 import {
   CONFIG_KEYS,
   type ConfigKey,
@@ -20,7 +21,7 @@ import {
   type ServerConfig,
   setPath,
 } from './schema.js';
-import { resolveSecretRefs } from './secret-refs.js';
+import { resolveSecretRefs, type SecretSources } from './secret-refs.js';
 import { coerce } from './values.js';
 
 /** What the resolver reads. Only `argv`, `env` and `cwd` are required. */
@@ -73,8 +74,63 @@ interface Origin {
   line?: number | undefined;
 }
 
-/** Resolves the configuration. Never throws for bad input: it reports problems. */
+/** Options of `resolveConfigAsync`. */
+export interface ResolveConfigAsyncInput extends ResolveConfigInput {
+  /**
+   * Bound of each secret-store fetch (`vault://`, `aws-sm://`, `azkv://`). Default
+   * `RWS_SECRET_TIMEOUT_MS` from `env`, else 10000.
+   */
+  secretTimeoutMs?: number | undefined;
+}
+
+/**
+ * Resolves the configuration. Never throws for bad input: it reports problems. Secret-store
+ * references (`vault://`, `aws-sm://`, `azkv://`) need the network: they are problems here,
+ * and `resolveConfigAsync` reads them.
+ */
 export function resolveConfig(input: ResolveConfigInput): ResolveConfigResult {
+  const state = gather(input);
+  resolveSecretRefs(state.config, state.secretSources, state.reportSecret);
+  return finish(state);
+}
+
+/**
+ * `resolveConfig`, with secret-store references fetched too (concurrently, each within the
+ * timeout); one that cannot be read is a problem naming the key, as for `env://`.
+ */
+export async function resolveConfigAsync(
+  input: ResolveConfigAsyncInput,
+): Promise<ResolveConfigResult> {
+  const state = gather(input);
+  const remote: RemoteRef[] = [];
+  resolveSecretRefs(state.config, state.secretSources, state.reportSecret, remote);
+  // `rws --help` and `rws --version` answer without asking a secret store.
+  if (state.args.command !== 'help' && state.args.command !== 'version') {
+    const fromEnv = Number(input.env['RWS_SECRET_TIMEOUT_MS']);
+    const timeoutMs =
+      input.secretTimeoutMs ??
+      (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_SECRET_TIMEOUT_MS);
+    await resolveRemoteRefs(remote, input.env, timeoutMs);
+  }
+  return finish(state);
+}
+
+/** What `gather` leaves for the secret resolvers and `finish`. */
+interface GatherState {
+  args: ReturnType<typeof parseArgs>;
+  config: ServerConfig;
+  origins: Map<string, Origin>;
+  fileDisplay: string | undefined;
+  fileKind: (path: string) => 'file' | 'directory' | null;
+  problems: ConfigProblem[];
+  warnings: ConfigProblem[];
+  isUsageError: boolean;
+  secretSources: SecretSources;
+  reportSecret: (path: string, message: string) => void;
+}
+
+/** Parses flags, env and the file into one configuration, in precedence order. */
+function gather(input: ResolveConfigInput): GatherState {
   const readFile = input.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
   const fileKind = input.fileKind ?? defaultFileKind;
   const cwd = input.cwd;
@@ -140,8 +196,7 @@ export function resolveConfig(input: ResolveConfigInput): ResolveConfigResult {
   }
 
   config.isRootSet = origins.has('root');
-  // Before the checks: they look at the values, not at `env://…` references.
-  resolveSecretRefs(config, { env: input.env, readFile }, (path, message) => {
+  const reportSecret = (path: string, message: string): void => {
     const o = origins.get(path);
     problems.push({
       code: ERROR_CODES.SECRET_UNRESOLVED,
@@ -150,7 +205,24 @@ export function resolveConfig(input: ResolveConfigInput): ResolveConfigResult {
       ...(o?.source === 'file' ? { line: o.line, file: fileDisplay } : {}),
       message,
     });
-  });
+  };
+  return {
+    args,
+    config,
+    origins,
+    fileDisplay,
+    fileKind,
+    problems,
+    warnings,
+    isUsageError,
+    secretSources: { env: input.env, readFile },
+    reportSecret,
+  };
+}
+
+/** The cross-checks, run after the secret references are resolved (they look at values). */
+function finish(state: GatherState): ResolveConfigResult {
+  const { args, config, origins, fileDisplay, fileKind, problems, warnings, isUsageError } = state;
   crossCheck(config, origins, fileDisplay, fileKind, problems, warnings);
   // `--directory-listing maybe`: "maybe" was taken as ROOT because a bare boolean flag does
   // not swallow the next word (`--directory-listing ./public` is fine). When no such

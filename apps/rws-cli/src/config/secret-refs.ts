@@ -1,11 +1,13 @@
 /**
  * Secret references in configuration values: `env://NAME` (an environment variable) and
  * `file:///absolute/path` (a file's contents, one trailing newline removed), resolved each
- * time the configuration is resolved (start and reload). A reference that cannot be resolved
+ * time the configuration is resolved (start and reload); `vault://`, `aws-sm://` and `azkv://`
+ * are collected here and fetched by `resolveRemoteRefs` (remote-secrets.ts). A reference that cannot be resolved
  * is a problem naming the key and the reference, never a silent empty value (fail closed);
  * messages never contain the secret itself.
  */
 import { fileURLToPath } from 'node:url';
+import { isRemoteSecretRef, type RemoteRef } from './remote-secrets.js';
 import { CONFIG_KEYS, type ServerConfig, setPath } from './schema.js';
 
 /** Where references are read from. */
@@ -17,8 +19,8 @@ export interface SecretSources {
 /** What a key holds that references may appear in: strings, list items, table values. */
 const KINDS = new Set(['string', 'list', 'credentials', 'headers']);
 
-/** True when `value` is a secret reference this resolver reads. */
-function isSecretRef(value: string): boolean {
+/** True when `value` is a secret reference read from this machine. */
+function isLocalSecretRef(value: string): boolean {
   return value.startsWith('env://') || value.startsWith('file://');
 }
 
@@ -54,37 +56,51 @@ function getPath(config: ServerConfig, path: string): unknown {
 }
 
 /**
- * Replaces every reference in `config` with its value; `report(path, message)` gets each one
- * that cannot be resolved (the key keeps the reference, and the configuration must not run).
+ * Replaces every `env://` and `file://` reference in `config` with its value;
+ * `report(path, message)` gets each one that cannot be resolved (the key keeps the reference,
+ * and the configuration must not run). Store references (`vault://`, `aws-sm://`, `azkv://`)
+ * go to `remote` when given, to be fetched; without it they are reported as unresolved
+ * (the synchronous resolver cannot wait for a network answer).
  */
 export function resolveSecretRefs(
   config: ServerConfig,
   sources: SecretSources,
   report: (path: string, message: string) => void,
+  remote?: RemoteRef[],
 ): void {
-  const resolveOne = (path: string, raw: string): string => {
-    if (!isSecretRef(raw)) return raw;
-    const r = read(raw, sources);
-    if ('error' in r) {
-      report(path, r.error);
-      return raw;
+  const visit = (path: string, raw: string, set: (value: string) => void): void => {
+    if (isLocalSecretRef(raw)) {
+      const r = read(raw, sources);
+      if ('error' in r) report(path, r.error);
+      else set(r.value);
+    } else if (isRemoteSecretRef(raw)) {
+      if (remote === undefined) {
+        report(path, `${raw}: secret stores are read by resolveConfigAsync (as rws does)`);
+      } else remote.push({ ref: raw, set, fail: (message) => report(path, message) });
     }
-    return r.value;
   };
   for (const k of CONFIG_KEYS) {
     if (!KINDS.has(k.type)) continue;
     const value = getPath(config, k.path);
-    if (typeof value === 'string') setPath(config, k.path, resolveOne(k.path, value));
+    if (typeof value === 'string') visit(k.path, value, (v) => setPath(config, k.path, v));
     else if (Array.isArray(value)) {
-      setPath(
-        config,
-        k.path,
-        value.map((v: unknown) => (typeof v === 'string' ? resolveOne(k.path, v) : v)),
-      );
+      const copy: unknown[] = [...value];
+      setPath(config, k.path, copy);
+      copy.forEach((v, i) => {
+        if (typeof v === 'string') {
+          visit(k.path, v, (next) => {
+            copy[i] = next;
+          });
+        }
+      });
     } else if (value !== null && typeof value === 'object') {
       const table = value as Record<string, unknown>;
       for (const [name, v] of Object.entries(table)) {
-        if (typeof v === 'string') table[name] = resolveOne(k.path, v);
+        if (typeof v === 'string') {
+          visit(k.path, v, (next) => {
+            table[name] = next;
+          });
+        }
       }
     }
   }
