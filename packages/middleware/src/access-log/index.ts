@@ -72,7 +72,7 @@ export interface AccessLogOptions {
    *
    * @example
    * ```ts
-   * import { getProxyInfo } from '@rws/proxy';
+   * // getProxyInfo comes from the @rws/proxy package (a layer above this one).
    * accessLog({ fields: (req) => ({ upstream_error: getProxyInfo(req)?.error ?? null }) });
    * ```
    */

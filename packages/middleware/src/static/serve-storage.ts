@@ -88,8 +88,7 @@ function contentTypeOf(key: string, info: StaticObjectInfo): string {
  *
  * @example
  * ```ts
- * import { serveStorage } from '@rws/middleware/static';
- * import { createMemoryStorage } from '@rws/storage/drivers/memory';
+ * // Any @rws/storage driver fits; this package does not depend on it.
  *
  * const files = serveStorage({ storage: createMemoryStorage(), prefix: 'site/' });
  * ```

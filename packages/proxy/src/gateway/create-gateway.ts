@@ -235,8 +235,7 @@ const notFound: Handler = () => plain(404, 'Not Found\n');
  *
  * @example
  * ```ts
- * import { createGateway } from '@rws/proxy';
- * import { serve } from '@rws/server';
+ * // createGateway is this package's; serve() is @rws/server's (the composition layer above).
  *
  * const gateway = await createGateway({ path: 'rws.config.toml' });
  * await serve(gateway.handler, { port: 8080 });
