@@ -1,4 +1,3 @@
-import { realpathSync, statSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 import {
@@ -10,9 +9,7 @@ import {
   mimeType,
   type Request,
   type Response,
-  RwsError,
 } from '@rws/core';
-import { ERROR_CODES } from '../errors.js';
 import { type Coding, negotiate } from '../internal/compress/negotiate.js';
 import { LruMap, readIfUnchanged, sameContent } from '../internal/static/cache.js';
 import { evaluatePreconditions, ifRangeAllows } from '../internal/static/conditional.js';
@@ -35,7 +32,7 @@ import {
   sortEntries,
 } from '../internal/static/listing.js';
 import { createMultipartBody } from '../internal/static/multipart.js';
-import { codingList, fail, nonNegativeInteger } from '../internal/static/options.js';
+import { codingList, fail, nonNegativeInteger, resolveRoot } from '../internal/static/options.js';
 import { MAX_RANGES, parseRange } from '../internal/static/range.js';
 import { statusResponse } from '../internal/static/responses.js';
 
@@ -137,20 +134,7 @@ type Located =
  */
 export function serveStatic(options: ServeStaticOptions): Middleware {
   if (options === null || typeof options !== 'object') fail('options must be an object');
-  if (typeof options.root !== 'string' || options.root.length === 0) {
-    fail('root must be a non-empty string');
-  }
-  let rootReal: string;
-  try {
-    rootReal = realpathSync(resolve(options.root));
-    if (!statSync(rootReal).isDirectory()) throw new Error('not a directory');
-  } catch (cause) {
-    throw new RwsError(
-      ERROR_CODES.STATIC_ROOT_NOT_FOUND,
-      `serveStatic: root ${JSON.stringify(options.root)} is not a directory`,
-      { cause },
-    );
-  }
+  const rootReal = resolveRoot(options.root);
   const rootPrefix = rootReal.endsWith(sep) ? rootReal : rootReal + sep;
   const index = options.index === false ? [] : (options.index ?? ['index.html']).slice();
   const extensions = options.extensions === false ? [] : (options.extensions ?? ['html']).slice();

@@ -1,3 +1,5 @@
+import { realpathSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { RwsError } from '@rws/core';
 import { ERROR_CODES } from '../../errors.js';
 import { DEFAULT_CODINGS, HAS_ZSTD } from '../compress/compressor.js';
@@ -31,4 +33,20 @@ export function nonNegativeInteger(
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 0) fail(`${name} must be a non-negative integer`);
   return value;
+}
+
+/** The real path of the `root` option, which must name an existing directory. */
+export function resolveRoot(root: unknown): string {
+  if (typeof root !== 'string' || root.length === 0) fail('root must be a non-empty string');
+  try {
+    const real = realpathSync(resolve(root));
+    if (!statSync(real).isDirectory()) throw new Error('not a directory');
+    return real;
+  } catch (cause) {
+    throw new RwsError(
+      ERROR_CODES.STATIC_ROOT_NOT_FOUND,
+      `serveStatic: root ${JSON.stringify(root)} is not a directory`,
+      { cause },
+    );
+  }
 }
