@@ -15,6 +15,7 @@ import { checkMetadata, createDiscovery, type Discovery } from './discovery.js';
 import { validateIdToken } from './id-token.js';
 import { assertSameOriginLogout, logoutPage } from './logout-guard.js';
 import type { OidcProvider } from './presets.js';
+import { type PendingLogin, type StoredLogin, toUser } from './session-login.js';
 import {
   type ClientAuthMethod,
   requestTokens,
@@ -85,23 +86,6 @@ export interface OidcLogin extends Middleware {
   metadata(): Promise<OidcProviderMetadata>;
 }
 
-interface StoredLogin {
-  claims: OidcClaims;
-  accessToken: string;
-  idToken?: string | undefined;
-  refreshToken?: string | undefined;
-  expiresAt?: number | undefined;
-  scope?: string | undefined;
-}
-
-interface PendingLogin {
-  nonce: string;
-  verifier: string;
-  returnTo: string;
-  redirectUri: string;
-  startedAt: number;
-}
-
 /** Logins a session may have in flight at once (several tabs); older ones are dropped. */
 const MAX_PENDING = 5;
 const ASYMMETRIC_ALGS = [
@@ -144,18 +128,6 @@ function checkPath(name: string, value: string): string {
   if (!value.startsWith('/') || value.startsWith('//'))
     failOptions(`routes.${name} must be a path starting with "/", got ${JSON.stringify(value)}`);
   return value;
-}
-
-function toUser(stored: StoredLogin): OidcUser {
-  return {
-    sub: stored.claims.sub,
-    claims: stored.claims,
-    accessToken: stored.accessToken,
-    idToken: stored.idToken,
-    refreshToken: stored.refreshToken,
-    expiresAt: stored.expiresAt,
-    scope: stored.scope,
-  };
 }
 
 function isPageRequest(req: Request): boolean {
