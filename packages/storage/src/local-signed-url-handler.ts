@@ -51,7 +51,7 @@ function parseRange(value: string | null, size: number): ByteRange | 'unsatisfia
  *
  * @example
  * ```ts
- * import { createApp } from '@rws/router';
+ * // The handler is a core Handler; here it is mounted on an @rws/router app (createApp).
  * import { createLocalSignedUrlHandler, createLocalStorage } from '@rws/storage/drivers/local';
  * const signedUrls = { secret: process.env.FILES_SECRET ?? '', baseUrl: 'https://example.com/files' };
  * const storage = createLocalStorage({ root: './uploads', signedUrls });
