@@ -15,6 +15,9 @@ const rowValues = (job: NewJob) =>
     ${job.backoff === null ? null : JSON.stringify(job.backoff)}, ${job.timeoutMs},
     ${job.group ?? null}, ${job.key ?? null}, ${job.now}, ${job.now})`;
 
+const MAX_ATTEMPTS = 12;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** A concurrent add took the key first: the add runs again and finds that job. */
 class KeyTakenError extends Error {}
 
@@ -146,7 +149,10 @@ export function sqlAdder(c: SqlContext) {
         });
       } catch (err) {
         // Two adds of one new key race to insert it: the loser sees the winner's job next time.
-        if (!isConflict(err) || attempt >= 5) throw err;
+        // InnoDB's gap locks make racing adds deadlock each other; a jittered, growing pause
+        // keeps them from colliding again in lockstep.
+        if (!isConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
+        await sleep(Math.random() * Math.min(2 ** attempt, 50));
       }
     }
   };
