@@ -9,13 +9,15 @@ import type { Headers } from '@rws/core';
 import { Agent, type ClientResponse, type RequestBodyInit } from '@rws/http1';
 import type { AzureTokenProvider } from '../azure-credentials.js';
 import { ERROR_CODES, StorageError } from '../errors.js';
-import { bodyChunks, PartReader } from '../internal/body-source.js';
+import { type BodyPart, drainPart, type PartReader } from '../internal/body-source.js';
 import { assertOpen, closedFlag } from '../internal/closed-flag.js';
 import { listLimit } from '../internal/list-sorted.js';
+import { contentRange, infoFromHeaders, rangeHeader } from '../internal/object-headers.js';
+import { uploadParts } from '../internal/part-upload.js';
+import { putBody } from '../internal/put-body.js';
 import { throwResponseError } from '../internal/response-error.js';
 import { xmlBlocks, xmlValue } from '../internal/xml.js';
 import type {
-  ByteRange,
   GetOptions,
   IoOptions,
   ListOptions,
@@ -60,6 +62,8 @@ export interface AzureBlobStorageOptions {
 const MIB = 1024 * 1024;
 const API_VERSION = '2021-08-06';
 const META_PREFIX = 'x-ms-meta-';
+/** Azure's limit on blocks per blob. */
+const MAX_BLOCKS = 50_000;
 
 /**
  * A `Storage` over an Azure Blob container: streaming block-blob uploads (staged blocks in
@@ -94,6 +98,12 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
     throw new StorageError(
       ERROR_CODES.INVALID_OPTIONS,
       `Azure blockSize must be 1 byte to 4000 MiB, got ${blockSize}`,
+    );
+  }
+  if (!Number.isInteger(queueSize) || queueSize < 1) {
+    throw new StorageError(
+      ERROR_CODES.INVALID_OPTIONS,
+      `Azure queueSize must be a positive integer, got ${queueSize}`,
     );
   }
   const ownsAgent = options.agent === undefined;
@@ -196,21 +206,9 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
     return throwResponseError('Azure', res, operation, k, res.headers.get('x-ms-error-code'));
   }
 
-  function infoFromHeaders(k: string, headers: Headers, size: number): ObjectInfo {
-    const metadata: Record<string, string> = {};
-    for (const [name, value] of headers) {
-      if (name.startsWith(META_PREFIX)) metadata[name.slice(META_PREFIX.length)] = value;
-    }
-    const lastModified = headers.get('last-modified');
-    return {
-      key: k,
-      size,
-      lastModified: lastModified === null ? new Date() : new Date(lastModified),
-      etag: quoteEtag(headers.get('etag') ?? undefined),
-      contentType: headers.get('content-type') ?? 'application/octet-stream',
-      cacheControl: headers.get('cache-control') ?? undefined,
-      metadata,
-    };
+  function blobInfo(k: string, headers: Headers, size: number): ObjectInfo {
+    const info = infoFromHeaders(k, headers, size, META_PREFIX);
+    return { ...info, etag: quoteEtag(info.etag) };
   }
 
   function blobHeaders(putOptions: PutOptions, prefix: 'x-ms-blob-' | ''): Record<string, string> {
@@ -246,69 +244,50 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
 
   async function putBlocks(
     k: string,
-    first: Uint8Array,
+    first: BodyPart,
     reader: PartReader,
     putOptions: PutOptions,
   ): Promise<void> {
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(putOptions.signal?.reason);
-    putOptions.signal?.addEventListener('abort', onAbort, { once: true });
-    const ids: string[] = [];
-    const inFlight = new Set<Promise<void>>();
-    let failure: unknown = null;
-    try {
-      let part = first;
-      while (part.byteLength > 0) {
-        // Block ids of one blob must all have the same length.
-        const id = Buffer.from(`block-${String(ids.length).padStart(6, '0')}`).toString('base64');
-        ids.push(id);
-        const bytes = part;
-        const task = (async () => {
-          const res = await send({
-            method: 'PUT',
-            path: blobPath(k),
-            query: { comp: 'block', blockid: id },
-            body: bytes,
-            contentLength: bytes.byteLength,
-            signal: controller.signal,
-          });
-          if (res.status !== 201) await fail(res, 'Put Block', k);
-          await res.body.bytes();
-        })().catch((err: unknown) => {
-          failure ??= err;
-          controller.abort(err);
+    // Block ids of one blob must all have the same length. Uncommitted blocks of a failed
+    // upload are discarded by the service after a week: there is nothing to abort.
+    const blockId = (index: number): string =>
+      Buffer.from(`block-${String(index).padStart(6, '0')}`).toString('base64');
+    const count = await uploadParts({
+      first,
+      reader,
+      partSize: blockSize,
+      queueSize,
+      maxParts: MAX_BLOCKS,
+      label: `put ${JSON.stringify(k)}`,
+      signal: putOptions.signal,
+      uploadPart: async (index, part, signal) => {
+        const res = await send({
+          method: 'PUT',
+          path: blobPath(k),
+          query: { comp: 'block', blockid: blockId(index) },
+          body: drainPart(part),
+          contentLength: part.byteLength,
+          signal,
         });
-        inFlight.add(task);
-        void task.finally(() => inFlight.delete(task));
-        while (inFlight.size >= queueSize) await Promise.race(inFlight);
-        if (failure !== null) break;
-        part = await reader.read(blockSize);
-      }
-      await Promise.all(inFlight);
-      if (failure !== null) throw failure;
-      putOptions.signal?.throwIfAborted();
-      const xml = `<?xml version="1.0" encoding="utf-8"?><BlockList>${ids.map((id) => `<Latest>${id}</Latest>`).join('')}</BlockList>`;
-      const bytes = Buffer.from(xml);
-      const res = await send({
-        method: 'PUT',
-        path: blobPath(k),
-        query: { comp: 'blocklist' },
-        headers: { ...blobHeaders(putOptions, 'x-ms-blob-'), 'content-type': 'application/xml' },
-        body: bytes,
-        contentLength: bytes.byteLength,
-        signal: putOptions.signal,
-      });
-      if (res.status !== 201) await fail(res, 'Put Block List', k);
-      await res.body.bytes();
-    } catch (err) {
-      controller.abort(err);
-      await Promise.allSettled(inFlight);
-      await reader.cancel().catch(() => {});
-      // Uncommitted blocks are discarded by the service after a week; nothing to abort.
-      throw err;
-    } finally {
-      putOptions.signal?.removeEventListener('abort', onAbort);
-    }
+        if (res.status !== 201) await fail(res, 'Put Block', k);
+        await res.body.bytes();
+      },
+    });
+    const ids = Array.from({ length: count }, (_, i) => `<Latest>${blockId(i)}</Latest>`);
+    const bytes = Buffer.from(
+      `<?xml version="1.0" encoding="utf-8"?><BlockList>${ids.join('')}</BlockList>`,
+    );
+    const res = await send({
+      method: 'PUT',
+      path: blobPath(k),
+      query: { comp: 'blocklist' },
+      headers: { ...blobHeaders(putOptions, 'x-ms-blob-'), 'content-type': 'application/xml' },
+      body: bytes,
+      contentLength: bytes.byteLength,
+      signal: putOptions.signal,
+    });
+    if (res.status !== 201) await fail(res, 'Put Block List', k);
+    await res.body.bytes();
   }
 
   const storage: Storage = {
@@ -324,19 +303,12 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
     async put(k: string, body: StorageBody, putOptions: PutOptions = {}): Promise<ObjectInfo> {
       assertOpen(state, 'azure-blob');
       validateKey(k);
-      const isStream = typeof body !== 'string' && !(body instanceof Uint8Array);
-      if (
-        isStream &&
-        putOptions.contentLength !== undefined &&
-        putOptions.contentLength <= blockSize
-      ) {
-        await putBlob(k, bodyChunks(body, putOptions.signal), putOptions.contentLength, putOptions);
-      } else {
-        const reader = new PartReader(bodyChunks(body, putOptions.signal));
-        const first = await reader.read(blockSize);
-        if (first.byteLength < blockSize) await putBlob(k, first, first.byteLength, putOptions);
-        else await putBlocks(k, first, reader, putOptions);
-      }
+      await putBody(body, putOptions, {
+        partSize: blockSize,
+        putStream: (source, length) => putBlob(k, source, length, putOptions),
+        putBytes: (bytes) => putBlob(k, bytes, bytes.byteLength, putOptions),
+        putParts: (first, reader) => putBlocks(k, first, reader, putOptions),
+      });
       const info = await storage.head(k, putOptions);
       if (info === null) {
         throw new StorageError(
@@ -364,14 +336,10 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
         return null;
       }
       if (res.status !== 200 && res.status !== 206) await fail(res, 'Get Blob', k);
-      let size = Number(res.headers.get('content-length') ?? 0);
+      const reported = contentRange(res.headers);
+      const size = reported?.size ?? Number(res.headers.get('content-length') ?? 0);
       let range: { start: number; end: number } | undefined;
       if (getOptions.range !== undefined) {
-        const match = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.headers.get('content-range') ?? '');
-        if (match !== null) {
-          range = { start: Number(match[1]), end: Number(match[2]) };
-          size = Number(match[3]);
-        }
         if (getOptions.range.start >= size) {
           // Azurite answers a range past the end with the whole blob; Azure says 416.
           res.body.cancel();
@@ -381,9 +349,12 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
             { status: 416 },
           );
         }
-        range ??= { start: 0, end: size - 1 };
+        range =
+          reported === null
+            ? { start: 0, end: size - 1 }
+            : { start: reported.start, end: reported.end };
       }
-      return { ...infoFromHeaders(k, res.headers, size), range, body: res.body.stream() };
+      return { ...blobInfo(k, res.headers, size), range, body: res.body.stream() };
     },
 
     async head(k: string, ioOptions: IoOptions = {}): Promise<ObjectInfo | null> {
@@ -393,7 +364,7 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
       await res.body.bytes().catch(() => {});
       if (res.status === 404) return null;
       if (res.status !== 200) await fail(res, 'Get Blob Properties', k);
-      return infoFromHeaders(k, res.headers, Number(res.headers.get('content-length') ?? 0));
+      return blobInfo(k, res.headers, Number(res.headers.get('content-length') ?? 0));
     },
 
     async delete(k: string, ioOptions: IoOptions = {}): Promise<void> {
@@ -539,20 +510,6 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
 function quoteEtag(etag: string | undefined): string | undefined {
   if (etag === undefined) return undefined;
   return etag.startsWith('"') ? etag : `"${etag}"`;
-}
-
-function rangeHeader(range: ByteRange): string {
-  const { start, end } = range;
-  if (
-    !Number.isSafeInteger(start) ||
-    start < 0 ||
-    (end !== undefined && (!Number.isSafeInteger(end) || end < start))
-  ) {
-    throw new StorageError(ERROR_CODES.INVALID_RANGE, `invalid byte range ${start}-${end ?? ''}`, {
-      status: 416,
-    });
-  }
-  return `bytes=${start}-${end ?? ''}`;
 }
 
 export type {

@@ -19,11 +19,12 @@ import {
 } from '../aws-sigv4.js';
 import { ERROR_CODES, StorageError } from '../errors.js';
 import { awsChunkedLength, STREAMING_PAYLOAD, signAwsChunks } from '../internal/aws-chunked.js';
-import { bodyChunks, PartReader } from '../internal/body-source.js';
 import { assertOpen, closedFlag } from '../internal/closed-flag.js';
 import { listLimit } from '../internal/list-sorted.js';
+import { contentRange, infoFromHeaders, rangeHeader } from '../internal/object-headers.js';
+import { putBody } from '../internal/put-body.js';
 import { throwResponseError } from '../internal/response-error.js';
-import { infoFromHeaders, putHeaders, rangeHeader } from '../internal/s3-headers.js';
+import { putHeaders, S3_META_PREFIX } from '../internal/s3-headers.js';
 import {
   type MultipartContext,
   type S3SendInput,
@@ -269,31 +270,27 @@ export function createS3Storage(options: S3StorageOptions): Storage {
     async put(key: string, body: StorageBody, putOptions: PutOptions = {}): Promise<ObjectInfo> {
       assertOpen(state, 's3');
       validateKey(key);
-      const { contentLength } = putOptions;
-      const isStream = typeof body !== 'string' && !(body instanceof Uint8Array);
-      if (isStream && contentLength !== undefined && contentLength <= partSize) {
-        // Known length: stream one PUT straight through, nothing buffered; chunk-signed or
-        // unsigned payload.
-        const source = bodyChunks(body, putOptions.signal);
-        const res = await send({
-          method: 'PUT',
-          url: objectUrl(key),
-          headers: isPayloadSigned
-            ? putHeaders(putOptions)
-            : { ...putHeaders(putOptions), 'content-length': String(contentLength) },
-          body: source,
-          payloadHash: UNSIGNED_PAYLOAD,
-          chunked: isPayloadSigned ? { source, length: contentLength } : undefined,
-          signal: putOptions.signal,
-        });
-        if (res.status !== 200) await fail(res, 'PUT', key);
-        await res.body.bytes();
-      } else {
-        const reader = new PartReader(bodyChunks(body, putOptions.signal));
-        const first = await reader.read(partSize);
-        if (first.byteLength < partSize) await putSingle(key, first, putOptions);
-        else await s3MultipartUpload(multipart, key, first, reader, putOptions);
-      }
+      await putBody(body, putOptions, {
+        partSize,
+        // Known length: one PUT straight through, nothing buffered; chunk-signed or unsigned.
+        putStream: async (source, length) => {
+          const res = await send({
+            method: 'PUT',
+            url: objectUrl(key),
+            headers: isPayloadSigned
+              ? putHeaders(putOptions)
+              : { ...putHeaders(putOptions), 'content-length': String(length) },
+            body: source,
+            payloadHash: UNSIGNED_PAYLOAD,
+            chunked: isPayloadSigned ? { source, length } : undefined,
+            signal: putOptions.signal,
+          });
+          if (res.status !== 200) await fail(res, 'PUT', key);
+          await res.body.bytes();
+        },
+        putBytes: (bytes) => putSingle(key, bytes, putOptions),
+        putParts: (first, reader) => s3MultipartUpload(multipart, key, first, reader, putOptions),
+      });
       const info = await storage.head(key, putOptions);
       if (info === null) {
         throw new StorageError(
@@ -322,20 +319,16 @@ export function createS3Storage(options: S3StorageOptions): Storage {
         return null;
       }
       if (res.status !== 200 && res.status !== 206) await fail(res, 'GET', key);
-      let size = Number(res.headers.get('content-length') ?? 0);
-      let range: { start: number; end: number } | undefined;
-      const contentRange = res.headers.get('content-range');
-      if (getOptions.range !== undefined) {
-        const match = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(contentRange ?? '');
-        if (match !== null) {
-          range = { start: Number(match[1]), end: Number(match[2]) };
-          size = Number(match[3]);
-        } else {
-          // A 200 to a range request: the whole object came back.
-          range = { start: 0, end: size - 1 };
-        }
-      }
-      return { ...infoFromHeaders(key, res.headers, size), range, body: res.body.stream() };
+      const reported = contentRange(res.headers);
+      const size = reported?.size ?? Number(res.headers.get('content-length') ?? 0);
+      // A 200 to a range request: the whole object came back.
+      const range =
+        getOptions.range === undefined ? undefined : (reported ?? { start: 0, end: size - 1 });
+      return {
+        ...infoFromHeaders(key, res.headers, size, S3_META_PREFIX),
+        range: range === undefined ? undefined : { start: range.start, end: range.end },
+        body: res.body.stream(),
+      };
     },
 
     async head(key: string, ioOptions: IoOptions = {}): Promise<ObjectInfo | null> {
@@ -350,7 +343,12 @@ export function createS3Storage(options: S3StorageOptions): Storage {
       await res.body.bytes().catch(() => {});
       if (res.status === 404) return null;
       if (res.status !== 200) await fail(res, 'HEAD', key);
-      return infoFromHeaders(key, res.headers, Number(res.headers.get('content-length') ?? 0));
+      return infoFromHeaders(
+        key,
+        res.headers,
+        Number(res.headers.get('content-length') ?? 0),
+        S3_META_PREFIX,
+      );
     },
 
     async delete(key: string, ioOptions: IoOptions = {}): Promise<void> {

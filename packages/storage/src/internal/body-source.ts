@@ -43,8 +43,17 @@ async function* readableIterable(stream: ReadableStream<Uint8Array>): AsyncGener
 }
 
 /**
- * Reads up to `size` bytes from `iterator` into one buffer; a chunk that crosses the boundary
- * is split and its tail kept in `carry` for the next call. Memory stays at one part.
+ * A run of consecutive body bytes kept as the chunks the source produced (a chunk that crossed
+ * the boundary is split without copying): building a part costs no copy of its bytes.
+ */
+export interface BodyPart {
+  readonly chunks: Uint8Array[];
+  readonly byteLength: number;
+}
+
+/**
+ * Reads a body in parts of up to `size` bytes; a chunk that crosses the boundary is split and
+ * its tail kept for the next part. Memory stays at one part.
  */
 export class PartReader {
   #iterator: AsyncIterator<Uint8Array>;
@@ -55,8 +64,8 @@ export class PartReader {
     this.#iterator = iterable[Symbol.asyncIterator]();
   }
 
-  /** The next part of at most `size` bytes; an empty array once the body has ended. */
-  async read(size: number): Promise<Uint8Array> {
+  /** The next part of at most `size` bytes; an empty part once the body has ended. */
+  async read(size: number): Promise<BodyPart> {
     const chunks: Uint8Array[] = [];
     let length = 0;
     while (length < size) {
@@ -75,15 +84,32 @@ export class PartReader {
         this.#carry = chunk.subarray(size - length);
         chunk = chunk.subarray(0, size - length);
       }
+      if (chunk.byteLength === 0) continue;
       chunks.push(chunk);
       length += chunk.byteLength;
     }
-    return concat(chunks, length);
+    return { chunks, byteLength: length };
   }
 
   /** Stops the source (after an error elsewhere). */
   async cancel(): Promise<void> {
     await this.#iterator.return?.();
+  }
+}
+
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * Yields a part's chunks and forgets each one as the request writer takes it, so a part on
+ * the wire holds only its unsent bytes rather than all of them until the server answers.
+ * The part can be sent once.
+ */
+export async function* drainPart(part: BodyPart): AsyncGenerator<Uint8Array> {
+  const { chunks } = part;
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i] as Uint8Array;
+    chunks[i] = NO_BYTES;
+    yield chunk;
   }
 }
 

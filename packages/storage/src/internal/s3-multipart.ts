@@ -1,13 +1,15 @@
 /**
- * S3 multipart upload of a long body: parts read one at a time, up to `queueSize` in flight,
- * and on any failure the parts in flight are stopped and the upload is aborted so the parts
- * stop costing storage.
+ * S3 multipart upload of a long body: parts read one at a time, up to `queueSize` in flight
+ * (`uploadParts`), and on any failure the upload is aborted so the parts stop costing storage.
+ * Parts go out as `UNSIGNED-PAYLOAD`, or hashed chunk by chunk when payloads are signed.
  */
+import { createHash } from 'node:crypto';
 import type { ClientResponse, RequestBodyInit } from '@rws/http1';
 import { EMPTY_SHA256, sha256Hex, UNSIGNED_PAYLOAD } from '../aws-sigv4.js';
 import { ERROR_CODES, StorageError } from '../errors.js';
 import type { PutOptions } from '../types.js';
-import type { PartReader } from './body-source.js';
+import { type BodyPart, drainPart, type PartReader } from './body-source.js';
+import { uploadParts } from './part-upload.js';
 import { putHeaders } from './s3-headers.js';
 import { escapeXml, xmlValue } from './xml.js';
 
@@ -39,7 +41,7 @@ export interface MultipartContext {
 export async function s3MultipartUpload(
   ctx: MultipartContext,
   key: string,
-  first: Uint8Array,
+  first: BodyPart,
   reader: PartReader,
   putOptions: PutOptions,
 ): Promise<void> {
@@ -59,20 +61,18 @@ export async function s3MultipartUpload(
       { status: 502 },
     );
   }
-  // One controller stops every part in flight when one fails or the caller aborts.
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(putOptions.signal?.reason);
-  putOptions.signal?.addEventListener('abort', onAbort, { once: true });
   const etags: string[] = [];
-  const inFlight = new Set<Promise<void>>();
-  let failure: unknown = null;
-  const uploadPart = async (partNumber: number, bytes: Uint8Array): Promise<void> => {
+  const uploadPart = async (index: number, part: BodyPart, signal: AbortSignal): Promise<void> => {
+    const partNumber = index + 1;
+    // The hash needs every byte before the head goes out; the part is in memory anyway.
+    const payloadHash = ctx.isPayloadSigned ? sha256OfChunks(part.chunks) : UNSIGNED_PAYLOAD;
     const res = await ctx.send({
       method: 'PUT',
       url: ctx.objectUrl(key, { partNumber: String(partNumber), uploadId }),
-      body: bytes,
-      payloadHash: ctx.isPayloadSigned ? sha256Hex(bytes) : UNSIGNED_PAYLOAD,
-      signal: controller.signal,
+      headers: { 'content-length': String(part.byteLength) },
+      body: drainPart(part),
+      payloadHash,
+      signal,
     });
     if (res.status !== 200) await ctx.fail(res, `UploadPart ${partNumber}`, key);
     await res.body.bytes();
@@ -84,33 +84,19 @@ export async function s3MultipartUpload(
         { status: 502 },
       );
     }
-    etags[partNumber - 1] = etag;
+    etags[index] = etag;
   };
   try {
-    let partNumber = 0;
-    let part: Uint8Array = first;
-    while (part.byteLength > 0) {
-      partNumber += 1;
-      if (partNumber > MAX_PARTS) {
-        throw new StorageError(
-          ERROR_CODES.INVALID_OPTIONS,
-          `put ${JSON.stringify(key)}: more than ${MAX_PARTS} parts; raise partSize`,
-        );
-      }
-      const task = uploadPart(partNumber, part).catch((err: unknown) => {
-        failure ??= err;
-        controller.abort(err);
-      });
-      inFlight.add(task);
-      void task.finally(() => inFlight.delete(task));
-      // Bounded memory: wait for a slot before reading the next part from the source.
-      while (inFlight.size >= ctx.queueSize) await Promise.race(inFlight);
-      if (failure !== null) break;
-      part = await reader.read(ctx.partSize);
-    }
-    await Promise.all(inFlight);
-    if (failure !== null) throw failure;
-    putOptions.signal?.throwIfAborted();
+    await uploadParts({
+      first,
+      reader,
+      partSize: ctx.partSize,
+      queueSize: ctx.queueSize,
+      maxParts: MAX_PARTS,
+      label: `put ${JSON.stringify(key)}`,
+      signal: putOptions.signal,
+      uploadPart,
+    });
     const xml = `<CompleteMultipartUpload>${etags.map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(etag)}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
     const done = await ctx.send({
       method: 'POST',
@@ -131,16 +117,17 @@ export async function s3MultipartUpload(
       );
     }
   } catch (err) {
-    controller.abort(err);
-    await Promise.allSettled(inFlight);
-    await reader.cancel().catch(() => {});
     // Abort so the parts stop costing storage; a failure here must not hide the cause.
     await ctx
       .send({ method: 'DELETE', url: ctx.objectUrl(key, { uploadId }), payloadHash: EMPTY_SHA256 })
       .then((res) => res.body.bytes())
       .catch(() => {});
     throw err;
-  } finally {
-    putOptions.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+function sha256OfChunks(chunks: readonly Uint8Array[]): string {
+  const hash = createHash('sha256');
+  for (const chunk of chunks) hash.update(chunk);
+  return hash.digest('hex');
 }
