@@ -1,8 +1,11 @@
 /**
  * The S3 driver against the AWS SDK v3 (`@aws-sdk/client-s3` with `@aws-sdk/lib-storage`'s
  * `Upload`): upload and download MiB/s of one large object, both against the same local S3
- * server (the test server, which verifies every signature), alternating each round, plus the
- * peak ArrayBuffer memory each client retained. Not part of `test`; `pnpm bench storage` runs
+ * server (the test server, which verifies every signature), alternating each round, plus
+ * memory: the peak ArrayBuffer growth during the timed rounds (garbage not yet collected
+ * included, so it depends on GC timing) and, from one extra untimed upload per client that
+ * collects before every sample, the peak each client actually retained. The body is fresh
+ * 64 KiB chunks, as a file stream yields them. Not part of `test`; `pnpm bench storage` runs
  * it pinned to the load CPU with the server on the other.
  *
  *   npx pnpm@10.34.8 exec tsx --conditions=@rws/source packages/storage/bench/s3-vs-aws-sdk.ts
@@ -11,6 +14,8 @@
  * BENCH_SIZE_MIB (100), BENCH_ROUNDS (3), BENCH_STAT (median | best).
  */
 import { Readable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createS3Storage } from '../src/drivers/s3.js';
@@ -23,10 +28,30 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const STAT = process.env['BENCH_STAT'] === 'best' ? 'best' : 'median';
 const PART = 8 * MIB;
 const QUEUE = 4;
-const CHUNK = new Uint8Array(MIB).fill(42);
+const CHUNK = 64 * 1024;
 
+/** Fresh chunks, as `fs.createReadStream` yields them: a client cannot hold them for free. */
 async function* source(): AsyncGenerator<Uint8Array> {
-  for (let sent = 0; sent < SIZE; sent += CHUNK.byteLength) yield CHUNK;
+  for (let sent = 0; sent < SIZE; sent += CHUNK) yield Buffer.allocUnsafe(CHUNK).fill(42);
+}
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Peak ArrayBuffer MiB `fn` retains: each sample collects first, so garbage is not counted. */
+async function retainedPeak(fn: () => Promise<unknown>): Promise<number> {
+  gc();
+  const base = process.memoryUsage().arrayBuffers;
+  let peak = 0;
+  const sample = (): void => {
+    gc();
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers - base);
+  };
+  const timer = setInterval(sample, 50);
+  await fn();
+  clearInterval(timer);
+  sample();
+  return peak / MIB;
 }
 
 interface Client {
@@ -122,7 +147,9 @@ async function main(): Promise<void> {
       : null;
   const endpoint = local?.endpoint ?? (process.env['BENCH_S3_ENDPOINT'] as string);
   const clients = [rwsClient(endpoint), sdkClient(endpoint)];
-  const results = new Map(clients.map((c) => [c.name, { up: [0], down: [0], mem: [0] }]));
+  const results = new Map(
+    clients.map((c) => [c.name, { up: [0], down: [0], mem: [0], retained: 0 }]),
+  );
   for (const r of results.values()) {
     r.up = [];
     r.down = [];
@@ -149,28 +176,39 @@ async function main(): Promise<void> {
         );
       }
     }
+    for (const client of clients) {
+      const r = results.get(client.name);
+      if (r !== undefined)
+        r.retained = await retainedPeak(() => client.upload('bench/retained.bin'));
+      console.error(
+        `storage ${client.name.padEnd(14)} upload retained ${r?.retained.toFixed(1)} MiB`,
+      );
+    }
   } finally {
     for (const client of clients) await client.close();
     await local?.close();
   }
   const rows = clients.map((c) => {
-    const r = results.get(c.name) ?? { up: [], down: [], mem: [] };
+    const r = results.get(c.name) ?? { up: [], down: [], mem: [], retained: 0 };
     return {
       name: c.name,
       up: pick(r.up, true),
       down: pick(r.down, true),
       mem: pick(r.mem, false),
+      retained: r.retained,
     };
   });
   const [ours, sdk] = rows;
   console.log(
     `### storage: ${SIZE / MIB} MiB object, ${PART / MIB} MiB parts, ${QUEUE} in flight, ${ROUNDS} rounds (${STAT})\n`,
   );
-  console.log('| client | upload MiB/s | download MiB/s | peak ArrayBuffer MiB |');
-  console.log('| --- | ---: | ---: | ---: |');
+  console.log(
+    '| client | upload MiB/s | download MiB/s | peak ArrayBuffer MiB | upload retained MiB |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const row of rows) {
     console.log(
-      `| ${row.name} | ${row.up.toFixed(0)} | ${row.down.toFixed(0)} | ${row.mem.toFixed(0)} |`,
+      `| ${row.name} | ${row.up.toFixed(0)} | ${row.down.toFixed(0)} | ${row.mem.toFixed(0)} | ${row.retained.toFixed(0)} |`,
     );
   }
   if (ours !== undefined && sdk !== undefined) {

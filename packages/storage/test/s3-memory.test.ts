@@ -1,9 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Storage } from '../src/drivers/s3.js';
+import { sampleMemory } from './support/memory-sampler.js';
 
 // Streams 96 MiB up (multipart) and down through the S3 driver against an S3-shaped sink that
 // counts bytes and keeps none, sampling this process's ArrayBuffer memory: it must stay near
@@ -75,30 +74,6 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-// Garbage (parts already sent, chunks already read) is not retention: each sample collects
-// first, so it measures what the driver still holds.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-function retained(): number {
-  gc();
-  return process.memoryUsage().arrayBuffers;
-}
-
-function sampler(): { stop: () => number } {
-  const base = retained();
-  let peak = 0;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, retained() - base);
-  }, 40);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return peak;
-    },
-  };
-}
-
 describe('s3 driver memory stays flat on large objects', () => {
   it('a 96 MiB upload and download retain less than three quarters of the object', async () => {
     await using storage = createS3Storage({
@@ -112,18 +87,18 @@ describe('s3 driver memory stays flat on large objects', () => {
     async function* body(): AsyncGenerator<Uint8Array> {
       for (let sent = 0; sent < TOTAL; sent += chunk.byteLength) yield chunk;
     }
-    const up = sampler();
+    const up = sampleMemory();
     const info = await storage.put('big.bin', body());
-    const upPeak = up.stop();
+    const upPeak = up.stop().retainedArrayBuffers;
     expect(info.size).toBe(TOTAL);
     expect(received.get('/b/big.bin')).toBe(TOTAL);
     expect(upPeak).toBeLessThan(TOTAL * 0.75);
 
-    const down = sampler();
+    const down = sampleMemory();
     const object = await storage.get('big.bin');
     let bytes = 0;
     for await (const part of object?.body ?? new ReadableStream()) bytes += part.byteLength;
-    const downPeak = down.stop();
+    const downPeak = down.stop().retainedArrayBuffers;
     expect(bytes).toBe(TOTAL);
     expect(downPeak).toBeLessThan(TOTAL * 0.75);
   }, 120_000);

@@ -54,7 +54,7 @@ export interface AzureBlobStorageOptions {
   endpoint?: string | undefined;
   /** Bytes per staged block. Bodies larger than one block are staged and committed. Default 8 MiB. */
   blockSize?: number | undefined;
-  /** Blocks uploaded at once. Default 4. */
+  /** Blocks uploaded at once; the driver holds at most `blockSize * queueSize` bytes of body. Default 4. */
   queueSize?: number | undefined;
   agent?: Agent | undefined;
 }

@@ -69,7 +69,7 @@ export interface S3StorageOptions {
   forcePathStyle?: boolean | undefined;
   /** Bytes per multipart part, 5 MiB to 5 GiB. Bodies larger than one part use multipart upload. Default 8 MiB. */
   partSize?: number | undefined;
-  /** Parts uploaded at once. Memory is at most `partSize * (queueSize + 1)`. Default 4. */
+  /** Parts uploaded at once; the driver holds at most `partSize * queueSize` bytes of body. Default 4. */
   queueSize?: number | undefined;
   /** Base of `url(key)`, e.g. a CDN. Default the object's endpoint URL. */
   publicUrl?: string | undefined;
