@@ -14,8 +14,8 @@ import { assertOpen, closedFlag } from '../internal/closed-flag.js';
 import { listLimit } from '../internal/list-sorted.js';
 import { contentRange, infoFromHeaders, rangeHeader } from '../internal/object-headers.js';
 import { uploadParts } from '../internal/part-upload.js';
-import { putBody } from '../internal/put-body.js';
-import { throwResponseError } from '../internal/response-error.js';
+import { putBody, requireWritten } from '../internal/put-body.js';
+import { copySourceMissing, isNotFound, throwResponseError } from '../internal/response-error.js';
 import { xmlBlocks, xmlValue } from '../internal/xml.js';
 import type {
   GetOptions,
@@ -309,15 +309,10 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
         putBytes: (bytes) => putBlob(k, bytes, bytes.byteLength, putOptions),
         putParts: (first, reader) => putBlocks(k, first, reader, putOptions),
       });
-      const info = await storage.head(k, putOptions);
-      if (info === null) {
-        throw new StorageError(
-          ERROR_CODES.REQUEST_FAILED,
-          `Azure Put Blob ${JSON.stringify(k)}: the blob is missing right after the upload`,
-          { status: 502 },
-        );
-      }
-      return info;
+      return requireWritten(
+        await storage.head(k, putOptions),
+        `Azure Put Blob ${JSON.stringify(k)}`,
+      );
     },
 
     async get(k: string, getOptions: GetOptions = {}): Promise<StorageObject | null> {
@@ -331,10 +326,7 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
         headers,
         signal: getOptions.signal,
       });
-      if (res.status === 404) {
-        await res.body.bytes().catch(() => {});
-        return null;
-      }
+      if (await isNotFound(res)) return null;
       if (res.status !== 200 && res.status !== 206) await fail(res, 'Get Blob', k);
       const reported = contentRange(res.headers);
       const size = reported?.size ?? Number(res.headers.get('content-length') ?? 0);
@@ -390,12 +382,7 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
         headers: { 'x-ms-copy-source': `${base.origin}${blobPath(from)}` },
         signal: ioOptions.signal,
       });
-      if (res.status === 404) {
-        await res.body.bytes().catch(() => {});
-        throw new StorageError(ERROR_CODES.NOT_FOUND, `copy: no object ${JSON.stringify(from)}`, {
-          status: 404,
-        });
-      }
+      if (await isNotFound(res)) throw copySourceMissing(from);
       if (res.status !== 202 && res.status !== 201) await fail(res, 'Copy Blob', to);
       await res.body.bytes();
       if (res.headers.get('x-ms-copy-status') !== 'success') {

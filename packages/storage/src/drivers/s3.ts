@@ -22,8 +22,8 @@ import { awsChunkedLength, STREAMING_PAYLOAD, signAwsChunks } from '../internal/
 import { assertOpen, closedFlag } from '../internal/closed-flag.js';
 import { listLimit } from '../internal/list-sorted.js';
 import { contentRange, infoFromHeaders, rangeHeader } from '../internal/object-headers.js';
-import { putBody } from '../internal/put-body.js';
-import { throwResponseError } from '../internal/response-error.js';
+import { putBody, requireWritten } from '../internal/put-body.js';
+import { copySourceMissing, isNotFound, throwResponseError } from '../internal/response-error.js';
 import { putHeaders, S3_META_PREFIX } from '../internal/s3-headers.js';
 import {
   type MultipartContext,
@@ -291,15 +291,7 @@ export function createS3Storage(options: S3StorageOptions): Storage {
         putBytes: (bytes) => putSingle(key, bytes, putOptions),
         putParts: (first, reader) => s3MultipartUpload(multipart, key, first, reader, putOptions),
       });
-      const info = await storage.head(key, putOptions);
-      if (info === null) {
-        throw new StorageError(
-          ERROR_CODES.REQUEST_FAILED,
-          `S3 PUT ${JSON.stringify(key)}: the object is missing right after the upload`,
-          { status: 502 },
-        );
-      }
-      return info;
+      return requireWritten(await storage.head(key, putOptions), `S3 PUT ${JSON.stringify(key)}`);
     },
 
     async get(key: string, getOptions: GetOptions = {}): Promise<StorageObject | null> {
@@ -314,10 +306,7 @@ export function createS3Storage(options: S3StorageOptions): Storage {
         payloadHash: EMPTY_SHA256,
         signal: getOptions.signal,
       });
-      if (res.status === 404) {
-        await res.body.bytes().catch(() => {});
-        return null;
-      }
+      if (await isNotFound(res)) return null;
       if (res.status !== 200 && res.status !== 206) await fail(res, 'GET', key);
       const reported = contentRange(res.headers);
       const size = reported?.size ?? Number(res.headers.get('content-length') ?? 0);
@@ -409,12 +398,7 @@ export function createS3Storage(options: S3StorageOptions): Storage {
         payloadHash: EMPTY_SHA256,
         signal: ioOptions.signal,
       });
-      if (res.status === 404) {
-        await res.body.bytes().catch(() => {});
-        throw new StorageError(ERROR_CODES.NOT_FOUND, `copy: no object ${JSON.stringify(from)}`, {
-          status: 404,
-        });
-      }
+      if (await isNotFound(res)) throw copySourceMissing(from);
       if (res.status !== 200) await fail(res, 'CopyObject', to);
       const text = await res.body.text();
       if (text.includes('<Error>')) {

@@ -3,7 +3,8 @@
  * whose length is known and fits one part goes out as it is read; any other body is read one
  * part ahead, sent whole when it ends within that part, else uploaded in parts.
  */
-import type { PutOptions, StorageBody } from '../types.js';
+import { ERROR_CODES, StorageError } from '../errors.js';
+import type { ObjectInfo, PutOptions, StorageBody } from '../types.js';
 import { type BodyPart, bodyChunks, concat, PartReader } from './body-source.js';
 
 /** The three ways a driver sends a body. */
@@ -33,4 +34,14 @@ export async function putBody(
   const first = await reader.read(plan.partSize);
   if (first.byteLength < plan.partSize) await plan.putBytes(concat(first.chunks, first.byteLength));
   else await plan.putParts(first, reader);
+}
+
+/** The info `head` gave right after a put; a store that lost the object is a 502. */
+export function requireWritten(info: ObjectInfo | null, what: string): ObjectInfo {
+  if (info !== null) return info;
+  throw new StorageError(
+    ERROR_CODES.REQUEST_FAILED,
+    `${what}: the object is missing right after the upload`,
+    { status: 502 },
+  );
 }

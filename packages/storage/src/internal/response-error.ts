@@ -25,3 +25,17 @@ export async function throwResponseError(
     throw new StorageError(ERROR_CODES.INVALID_RANGE, message, { status: 416 });
   throw new StorageError(ERROR_CODES.REQUEST_FAILED, message, { status: 502 });
 }
+
+/** True (with the body drained, so the socket is reusable) when the store answered 404. */
+export async function isNotFound(res: ClientResponse): Promise<boolean> {
+  if (res.status !== 404) return false;
+  await res.body.bytes().catch(() => {});
+  return true;
+}
+
+/** `copy` of a missing source: `RWS_STORAGE_NOT_FOUND`, the same from every driver. */
+export function copySourceMissing(from: string): StorageError {
+  return new StorageError(ERROR_CODES.NOT_FOUND, `copy: no object ${JSON.stringify(from)}`, {
+    status: 404,
+  });
+}
