@@ -245,17 +245,29 @@ export class Mailer implements MailSender {
         built = buildMessage(message, { binaryAttachments: true });
         headers = built.headers;
       }
-      const head = Buffer.from(`${serializeHeaders(headers)}\r\n`);
+      const head = `${serializeHeaders(headers)}\r\n`;
+      // A message held in memory (signed, or without attachments) goes out as one buffer: one
+      // socket write after the 354, and its exact size for SIZE=.
+      const whole =
+        body !== undefined
+          ? Buffer.concat([Buffer.from(head), body])
+          : built.bodyText !== undefined
+            ? Buffer.from(head + built.bodyText)
+            : undefined;
+      const streamed = built;
       async function* content(): AsyncIterable<Uint8Array> {
-        yield head;
-        if (body) yield body;
-        else yield* built.body();
+        if (whole !== undefined) {
+          yield whole;
+          return;
+        }
+        yield Buffer.from(head);
+        yield* streamed.body();
       }
       const result = await pooled.conn.send(built.envelope, content(), {
         smtpUtf8: built.needsSmtpUtf8,
         dsn: built.dsn,
         binaryMime: binary,
-        ...(body ? { size: head.length + body.length } : {}),
+        ...(whole !== undefined ? { size: whole.length } : {}),
       });
       ok = true;
       return result;

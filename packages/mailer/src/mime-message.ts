@@ -80,6 +80,11 @@ export interface BuiltMessage {
   readonly needsSmtpUtf8: boolean;
   /** The validated DSN parameters, when the message asks for any. */
   readonly dsn: DsnParameters | undefined;
+  /**
+   * The whole body (after the blank line) as a string when the message has no attachment, so
+   * a sender can write head and body at once; undefined when there are attachments to stream.
+   */
+  readonly bodyText: string | undefined;
   /** The body (after the blank line). Streams attachments; call it once per send. */
   body(): AsyncIterable<Buffer>;
 }
@@ -171,8 +176,32 @@ function encodeQuotedPrintable(text: string): string {
   return out.join('\r\n');
 }
 
-function textPart(contentType: string, text: string): { headers: string; body: string } {
-  const is7bit = /^[\x00-\x7f]*$/.test(text) && !/[^\r\n]{999}/.test(text);
+/** The longest line SMTP carries, CRLF excluded. @see RFC 5321 §4.5.3.1.6 */
+const MAX_LINE_OCTETS = 998;
+
+/**
+ * True when `text` can go as 7bit: ASCII only, no line longer than 998 octets. One linear
+ * pass: a regular expression like `[^\r\n]{999}` retries from every position of a long line.
+ */
+function isSevenBit(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return false;
+    if (c === 0x0a || c === 0x0d) run = 0;
+    else if (++run > MAX_LINE_OCTETS) return false;
+  }
+  return true;
+}
+
+/** A text part's content headers and encoded body, computed once per message. */
+interface TextPart {
+  readonly headers: string;
+  readonly body: string;
+}
+
+function textPart(contentType: string, text: string): TextPart {
+  const is7bit = isSevenBit(text);
   const body = is7bit ? toCrlf(text) : encodeQuotedPrintable(text);
   const cte = is7bit ? '7bit' : 'quoted-printable';
   return {
@@ -228,7 +257,7 @@ async function* base64Lines(source: AsyncIterable<Uint8Array>): AsyncIterable<Bu
 }
 
 type Node =
-  | { kind: 'text'; contentType: string; text: string }
+  | { kind: 'text'; part: TextPart }
   | { kind: 'attachment'; attachment: Attachment; inline: boolean; binary: boolean }
   | { kind: 'multipart'; subtype: 'mixed' | 'alternative' | 'related'; children: Node[] };
 
@@ -257,7 +286,7 @@ function attachmentHeaders(a: Attachment, inline: boolean, binary: boolean): str
 
 /** Content headers of a node (ends with CRLF) and the boundary of a multipart. */
 function nodeHeaders(node: Node): { headers: string; boundary?: string } {
-  if (node.kind === 'text') return { headers: textPart(node.contentType, node.text).headers };
+  if (node.kind === 'text') return { headers: node.part.headers };
   if (node.kind === 'attachment')
     return { headers: attachmentHeaders(node.attachment, node.inline, node.binary) };
   const b = boundary();
@@ -269,7 +298,7 @@ function nodeHeaders(node: Node): { headers: string; boundary?: string } {
 
 async function* nodeBody(node: Node, b: string | undefined): AsyncIterable<Buffer> {
   if (node.kind === 'text') {
-    yield Buffer.from(`${textPart(node.contentType, node.text).body}\r\n`);
+    yield Buffer.from(`${node.part.body}\r\n`);
   } else if (node.kind === 'attachment') {
     if (!node.binary) yield* base64Lines(attachmentBytes(node.attachment));
     else for await (const c of attachmentBytes(node.attachment)) yield Buffer.from(c);
@@ -283,6 +312,18 @@ async function* nodeBody(node: Node, b: string | undefined): AsyncIterable<Buffe
     }
     yield Buffer.from(`--${b}--\r\n`);
   }
+}
+
+/** The whole body of a tree without attachments, as one string (nothing to stream). */
+function nodeText(node: Node, b: string | undefined): string {
+  if (node.kind === 'text') return `${node.part.body}\r\n`;
+  if (node.kind === 'attachment') throw new Error('nodeText: an attachment has no text form');
+  let out = '';
+  for (const child of node.children) {
+    const h = nodeHeaders(child);
+    out += `--${b}\r\n${h.headers}\r\n${nodeText(child, h.boundary)}`;
+  }
+  return `${out}--${b}--\r\n`;
 }
 
 function validateAttachment(a: Attachment): void {
@@ -371,9 +412,9 @@ export function buildMessage(
   const regular = attachments.filter((a) => a.cid === undefined);
   const bodies: Node[] = [];
   if (message.text !== undefined)
-    bodies.push({ kind: 'text', contentType: 'text/plain', text: message.text });
+    bodies.push({ kind: 'text', part: textPart('text/plain', message.text) });
   if (message.html !== undefined)
-    bodies.push({ kind: 'text', contentType: 'text/html', text: message.html });
+    bodies.push({ kind: 'text', part: textPart('text/html', message.html) });
   if (bodies.length === 0 && attachments.length === 0)
     throw new MailerError(
       ERROR_CODES.INVALID_MESSAGE,
@@ -409,14 +450,20 @@ export function buildMessage(
     const colon = line.indexOf(':');
     headers.push([line.slice(0, colon), line.slice(colon + 2)]);
   }
+  const bodyText = attachments.length === 0 ? nodeText(top, h.boundary) : undefined;
   return {
     envelope,
     messageId,
     headers,
     needsSmtpUtf8: utf8,
     dsn,
-    body: () => nodeBody(top, h.boundary),
+    bodyText,
+    body: bodyText === undefined ? () => nodeBody(top, h.boundary) : () => single(bodyText),
   };
+}
+
+async function* single(text: string): AsyncIterable<Buffer> {
+  yield Buffer.from(text);
 }
 
 /** Serialises header fields (`Name: value\r\n` each). */
