@@ -235,7 +235,7 @@ export class Mailer implements MailSender {
     body: Buffer | undefined,
   ): Promise<SendResult> {
     const pooled = await this.#acquire();
-    let ok = false;
+    let isReusable = false;
     try {
       const binary =
         body === undefined &&
@@ -269,10 +269,16 @@ export class Mailer implements MailSender {
         binaryMime: binary,
         ...(whole !== undefined ? { size: whole.length } : {}),
       });
-      ok = true;
+      isReusable = true;
       return result;
+    } catch (err) {
+      // A refusal leaves no transaction open (the transaction resets or closes the
+      // connection before it throws), so a connection still open can carry the next message:
+      // one bad recipient in a batch of sends costs no reconnection.
+      isReusable = err instanceof MailerError && !pooled.conn.isClosed;
+      throw err;
     } finally {
-      this.#release(pooled, ok);
+      this.#release(pooled, isReusable);
     }
   }
 
@@ -324,10 +330,10 @@ export class Mailer implements MailSender {
     }
   }
 
-  #release(pooled: Pooled, ok: boolean): void {
+  #release(pooled: Pooled, isReusable: boolean): void {
     pooled.sent++;
-    if (!ok || pooled.conn.isClosed || pooled.sent >= this.#maxMessages || this.#isClosed) {
-      if (ok && !pooled.conn.isClosed) {
+    if (!isReusable || pooled.conn.isClosed || pooled.sent >= this.#maxMessages || this.#isClosed) {
+      if (isReusable && !pooled.conn.isClosed) {
         this.#open--;
         void pooled.conn.quit();
       } else this.#drop(pooled);

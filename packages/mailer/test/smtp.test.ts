@@ -1,10 +1,10 @@
-import type { AddressInfo } from 'node:net';
-import { createServer, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { isRwsError } from '@rws/core';
 import { createTestCertificates, type TestCertificates } from '@rws/test-helpers';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { createMailer, ERROR_CODES, type MailerError, type MailerOptions } from '../src/index.js';
+import { rawServer } from './raw-smtp-server.js';
 import { startPeer } from './smtp-peer.js';
 
 let certs: TestCertificates;
@@ -35,41 +35,6 @@ async function rejection(p: Promise<unknown>): Promise<MailerError> {
   );
   if (!isRwsError(err)) throw err;
   return err as MailerError;
-}
-
-/** A scripted SMTP server on a raw socket: `script(socket, line)` answers each client line. */
-async function rawServer(
-  greeting: string | null,
-  script: (socket: Socket, line: string) => void,
-): Promise<{ port: number; lines: string[] }> {
-  const lines: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    if (greeting !== null) socket.write(greeting);
-    let buf = '';
-    socket.setEncoding('utf8').on('data', (d: string) => {
-      buf += d;
-      let nl = buf.indexOf('\r\n');
-      while (nl !== -1) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 2);
-        lines.push(line);
-        script(socket, line);
-        nl = buf.indexOf('\r\n');
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  onTestFinished(
-    () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  );
-  return { port: (server.address() as AddressInfo).port, lines };
 }
 
 describe('plain SMTP', () => {

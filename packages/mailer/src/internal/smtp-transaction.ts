@@ -131,7 +131,10 @@ export async function sendTransaction(
   if (chunking) done = await sendChunks(io, content, maxSize, pipelining);
   else {
     const data = replies[commands.length - 1] as SmtpReply;
-    if (data.code !== 354) throw io.replyError(data, 'DATA');
+    if (data.code !== 354) {
+      await resetOrClose(io);
+      throw io.replyError(data, 'DATA');
+    }
     done = await sendData(io, content, maxSize);
   }
   return { accepted, rejected, response: `${done.code} ${done.lines.join('\n')}` };
@@ -167,6 +170,19 @@ async function envelopeReplies(
   return replies;
 }
 
+/**
+ * Ends an open transaction with RSET; when that fails too, closes the connection. Either way
+ * no transaction is left open, so a connection still open after a failed send can carry the
+ * next message.
+ */
+async function resetOrClose(io: SmtpIo): Promise<void> {
+  try {
+    await io.reset();
+  } catch (err) {
+    io.fail(err as Error);
+  }
+}
+
 /** After a refused envelope, resets the transaction (or closes when DATA was oddly accepted). */
 async function drainAfterFailure(
   io: SmtpIo,
@@ -179,7 +195,7 @@ async function drainAfterFailure(
     io.fail(new MailerError(ERROR_CODES.CONNECTION_FAILED, 'DATA accepted without recipients'));
     return;
   }
-  await io.reset().catch(() => undefined);
+  await resetOrClose(io);
 }
 
 /** Joins small pieces into writes of at least CHUNK_BYTES (the last may be shorter). */
@@ -204,23 +220,35 @@ async function sendData(
   content: AsyncIterable<Uint8Array>,
   maxSize: number,
 ): Promise<SmtpReply> {
+  try {
+    await writeData(io, content, maxSize);
+  } catch (err) {
+    // Only the final dot ends DATA: with part of a message sent, the connection cannot be
+    // reused.
+    throw io.fail(err as Error);
+  }
+  const done = await io.read('end of DATA');
+  if (done.code !== 250) throw io.replyError(done, 'end of DATA');
+  return done;
+}
+
+async function writeData(
+  io: SmtpIo,
+  content: AsyncIterable<Uint8Array>,
+  maxSize: number,
+): Promise<void> {
   let bytes = 0;
   for await (const chunk of coalesce(dotStuff(content))) {
     bytes += chunk.length;
     if (maxSize > 0 && bytes > maxSize) {
       // Nothing can end DATA but the final dot, and that would send a truncated message.
-      throw io.fail(
-        new MailerError(
-          ERROR_CODES.MESSAGE_TOO_LARGE,
-          `the message exceeds the server's SIZE ${maxSize}`,
-        ),
+      throw new MailerError(
+        ERROR_CODES.MESSAGE_TOO_LARGE,
+        `the message exceeds the server's SIZE ${maxSize}`,
       );
     }
     await io.write(chunk);
   }
-  const done = await io.read('end of DATA');
-  if (done.code !== 250) throw io.replyError(done, 'end of DATA');
-  return done;
 }
 
 /**
@@ -258,29 +286,34 @@ async function sendChunks(
   let length = 0;
   let total = 0;
   let tooLarge = false;
-  for await (const input of content) {
-    if (input.byteLength === 0) continue;
-    total += input.byteLength;
-    if (maxSize > 0 && total > maxSize) {
-      tooLarge = true;
-      break;
+  try {
+    for await (const input of content) {
+      if (input.byteLength === 0) continue;
+      total += input.byteLength;
+      if (maxSize > 0 && total > maxSize) {
+        tooLarge = true;
+        break;
+      }
+      // One part of look-ahead: a chunk is sent once more content follows, so the last is LAST.
+      if (length >= CHUNK_BYTES) {
+        await send(parts, length, false);
+        parts = [];
+        length = 0;
+        if (refused) break;
+      }
+      parts.push(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+      length += input.byteLength;
     }
-    // One part of look-ahead: a chunk is sent once more content follows, so the last is LAST.
-    if (length >= CHUNK_BYTES) {
-      await send(parts, length, false);
-      parts = [];
-      length = 0;
-      if (refused) break;
-    }
-    parts.push(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
-    length += input.byteLength;
+  } catch (err) {
+    // A chunk may be half written or its reply unread: the connection cannot be reused.
+    throw io.fail(err as Error);
   }
   if (!refused && !tooLarge) await send(parts, length, true);
   let final: SmtpReply | undefined;
   for (const reply of pending) final = await reply;
   if (refused || tooLarge) {
     // A transaction stopped before LAST is still open on the server.
-    await io.reset().catch(() => undefined);
+    await resetOrClose(io);
     if (refused) throw io.replyError(refused.reply, refused.label);
     throw new MailerError(
       ERROR_CODES.MESSAGE_TOO_LARGE,
