@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { mimeType } from '@rws/core';
@@ -19,6 +18,7 @@ import {
   encodeWords,
 } from './encode-header.js';
 import { ERROR_CODES, MailerError } from './errors.js';
+import { randomHex } from './internal/random-hex.js';
 
 /** An attachment or inline image. Exactly one of `content` and `path` is set. */
 export interface Attachment {
@@ -262,7 +262,7 @@ type Node =
   | { kind: 'multipart'; subtype: 'mixed' | 'alternative' | 'related'; children: Node[] };
 
 function boundary(): string {
-  return `----=_rws_${randomBytes(12).toString('hex')}`;
+  return `----=_rws_${randomHex(12)}`;
 }
 
 function attachmentHeaders(a: Attachment, inline: boolean, binary: boolean): string {
@@ -373,7 +373,7 @@ export function buildMessage(
   const dsn = message.dsn ? dsnParameters(message.dsn, envelope.to) : undefined;
 
   const domain = envelopeAddress(from.address).split('@')[1] ?? 'localhost';
-  const messageId = message.messageId ?? `<${randomBytes(16).toString('hex')}@${domain}>`;
+  const messageId = message.messageId ?? `<${randomHex(16)}@${domain}>`;
   assertHeaderValue('Message-ID', messageId);
   if (!/^<[^<>\s]+@[^<>\s]+>$/.test(messageId))
     throw new MailerError(
