@@ -18,6 +18,8 @@ export interface S3ServerProcess {
 }
 
 const SELF = fileURLToPath(import.meta.url);
+/** The package root, where `tsx` (a dev dependency) resolves from. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Starts the server for `bucket` and one key pair in a child process. */
 export async function spawnS3Server(
@@ -25,6 +27,7 @@ export async function spawnS3Server(
   credentials: { accessKeyId: string; secretAccessKey: string },
 ): Promise<S3ServerProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SELF], {
+    cwd: PACKAGE_ROOT,
     env: {
       ...process.env,
       S3_TEST_BUCKET: bucket,
