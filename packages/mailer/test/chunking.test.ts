@@ -3,33 +3,16 @@
  * has no BDAT; postfix.test.ts covers BDAT against a real MTA).
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { isRwsError } from '@rws/core';
 import { simpleParser } from 'mailparser';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import {
-  createMailer,
-  ERROR_CODES,
-  type MailerError,
-  type MailerOptions,
-  SmtpConnection,
-} from '../src/index.js';
+import { createMailer, ERROR_CODES, type MailerOptions, SmtpConnection } from '../src/index.js';
 import { startBdatPeer } from './bdat-peer.js';
+import { rejection } from './rejection.js';
 
 function mailer(port: number, options: Partial<MailerOptions> = {}) {
   const m = createMailer({ host: '127.0.0.1', port, secure: 'none', retries: 0, ...options });
   onTestFinished(() => m.close());
   return m;
-}
-
-async function rejection(p: Promise<unknown>): Promise<MailerError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  if (!isRwsError(err)) throw err;
-  return err as MailerError;
 }
 
 const TEXT = '.leading dot\r\n..two dots\r\nend';

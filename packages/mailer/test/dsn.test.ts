@@ -12,6 +12,7 @@ import {
   type MailerError,
   type MailMessage,
 } from '../src/index.js';
+import { rejection } from './rejection.js';
 import { startPeer } from './smtp-peer.js';
 
 const MSG: MailMessage = {
@@ -25,17 +26,6 @@ function mailer(port: number) {
   const m = createMailer({ host: '127.0.0.1', port, secure: 'none', retries: 0 });
   onTestFinished(() => m.close());
   return m;
-}
-
-async function rejection(p: Promise<unknown>): Promise<MailerError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  if (!isRwsError(err)) throw err;
-  return err as MailerError;
 }
 
 // smtp-server hides DSN unless told otherwise.

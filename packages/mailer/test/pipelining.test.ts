@@ -4,10 +4,10 @@
  * that waited for each reply would stall until its command timeout.
  */
 import type { Socket } from 'node:net';
-import { isRwsError } from '@rws/core';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { createMailer, ERROR_CODES, type MailerError, type MailerOptions } from '../src/index.js';
+import { createMailer, ERROR_CODES, type MailerOptions } from '../src/index.js';
 import { type RawServer, rawServer } from './raw-smtp-server.js';
+import { rejection } from './rejection.js';
 
 const MSG = { from: 'Ada <ada@example.com>', subject: 'Hi', text: 'Hello\r\n.dot line\r\n' };
 
@@ -99,17 +99,6 @@ function mailer(
   });
   onTestFinished(() => m.close());
   return m;
-}
-
-async function rejection(p: Promise<unknown>): Promise<MailerError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  if (!isRwsError(err)) throw err;
-  return err as MailerError;
 }
 
 /** The commands after EHLO, as the server read them. */

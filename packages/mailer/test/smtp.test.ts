@@ -1,10 +1,10 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
-import { isRwsError } from '@rws/core';
 import { createTestCertificates, type TestCertificates } from '@rws/test-helpers';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { createMailer, ERROR_CODES, type MailerError, type MailerOptions } from '../src/index.js';
+import { createMailer, ERROR_CODES, type MailerOptions } from '../src/index.js';
 import { rawServer } from './raw-smtp-server.js';
+import { rejection } from './rejection.js';
 import { startPeer } from './smtp-peer.js';
 
 let certs: TestCertificates;
@@ -24,17 +24,6 @@ function mailer(options: MailerOptions): ReturnType<typeof createMailer> {
   const m = createMailer({ retries: 0, ...options });
   onTestFinished(() => m.close());
   return m;
-}
-
-async function rejection(p: Promise<unknown>): Promise<MailerError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  if (!isRwsError(err)) throw err;
-  return err as MailerError;
 }
 
 describe('plain SMTP', () => {
