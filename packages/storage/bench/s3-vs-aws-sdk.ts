@@ -2,8 +2,8 @@
  * The S3 driver against the AWS SDK v3 (`@aws-sdk/client-s3` with `@aws-sdk/lib-storage`'s
  * `Upload`): upload and download MiB/s of one large object, both against the same local S3
  * server (the test server, which verifies every signature), alternating each round, plus
- * memory: the peak ArrayBuffer growth during the timed rounds (garbage not yet collected
- * included, so it depends on GC timing) and, from one extra untimed upload per client that
+ * memory: the peak ArrayBuffer growth during the timed uploads and downloads (garbage not yet
+ * collected included, so it depends on GC timing) and, from one extra untimed upload per client that
  * collects before every sample, the peak each client actually retained. The body is fresh
  * 64 KiB chunks, as a file stream yields them. Not part of `test`; `pnpm bench storage` runs
  * it pinned to the load CPU with the server on the other.
@@ -148,12 +148,13 @@ async function main(): Promise<void> {
   const endpoint = local?.endpoint ?? (process.env['BENCH_S3_ENDPOINT'] as string);
   const clients = [rwsClient(endpoint), sdkClient(endpoint)];
   const results = new Map(
-    clients.map((c) => [c.name, { up: [0], down: [0], mem: [0], retained: 0 }]),
+    clients.map((c) => [c.name, { up: [0], down: [0], memUp: [0], memDown: [0], retained: 0 }]),
   );
   for (const r of results.values()) {
     r.up = [];
     r.down = [];
-    r.mem = [];
+    r.memUp = [];
+    r.memDown = [];
   }
   try {
     for (let round = 1; round <= ROUNDS; round++) {
@@ -170,9 +171,10 @@ async function main(): Promise<void> {
         const r = results.get(client.name);
         r?.up.push(SIZE / MIB / up.seconds);
         r?.down.push(SIZE / MIB / down.seconds);
-        r?.mem.push(Math.max(up.peakMiB, down.peakMiB));
+        r?.memUp.push(up.peakMiB);
+        r?.memDown.push(down.peakMiB);
         console.error(
-          `storage round ${round}/${ROUNDS} ${client.name.padEnd(14)} up ${(SIZE / MIB / up.seconds).toFixed(0)} MiB/s, down ${(SIZE / MIB / down.seconds).toFixed(0)} MiB/s, peak ${Math.max(up.peakMiB, down.peakMiB).toFixed(0)} MiB`,
+          `storage round ${round}/${ROUNDS} ${client.name.padEnd(14)} up ${(SIZE / MIB / up.seconds).toFixed(0)} MiB/s, down ${(SIZE / MIB / down.seconds).toFixed(0)} MiB/s, peak ${up.peakMiB.toFixed(0)} / ${down.peakMiB.toFixed(0)} MiB`,
         );
       }
     }
@@ -189,12 +191,13 @@ async function main(): Promise<void> {
     await local?.close();
   }
   const rows = clients.map((c) => {
-    const r = results.get(c.name) ?? { up: [], down: [], mem: [], retained: 0 };
+    const r = results.get(c.name) ?? { up: [], down: [], memUp: [], memDown: [], retained: 0 };
     return {
       name: c.name,
       up: pick(r.up, true),
       down: pick(r.down, true),
-      mem: pick(r.mem, false),
+      memUp: pick(r.memUp, false),
+      memDown: pick(r.memDown, false),
       retained: r.retained,
     };
   });
@@ -203,12 +206,12 @@ async function main(): Promise<void> {
     `### storage: ${SIZE / MIB} MiB object, ${PART / MIB} MiB parts, ${QUEUE} in flight, ${ROUNDS} rounds (${STAT})\n`,
   );
   console.log(
-    '| client | upload MiB/s | download MiB/s | peak ArrayBuffer MiB | upload retained MiB |',
+    '| client | upload MiB/s | download MiB/s | peak ArrayBuffer MiB (up / down) | upload retained MiB |',
   );
   console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const row of rows) {
     console.log(
-      `| ${row.name} | ${row.up.toFixed(0)} | ${row.down.toFixed(0)} | ${row.mem.toFixed(0)} | ${row.retained.toFixed(0)} |`,
+      `| ${row.name} | ${row.up.toFixed(0)} | ${row.down.toFixed(0)} | ${row.memUp.toFixed(0)} / ${row.memDown.toFixed(0)} | ${row.retained.toFixed(0)} |`,
     );
   }
   if (ours !== undefined && sdk !== undefined) {
