@@ -133,11 +133,11 @@ export class Http3Client {
       [':path', init.path],
       ...(init.headers ?? []),
     ];
-    const parts = [encodeFrame(FRAME.HEADERS, session.encoder.encode(fields))];
+    const parts = [encodeFrame(FRAME.HEADERS, session.encoder.encode(fields, stream.id))];
     const body = typeof init.body === 'string' ? Buffer.from(init.body) : init.body;
     if (body !== undefined && body.length > 0) parts.push(encodeFrame(FRAME.DATA, body));
     if (init.trailers !== undefined) {
-      parts.push(encodeFrame(FRAME.HEADERS, session.encoder.encode(init.trailers)));
+      parts.push(encodeFrame(FRAME.HEADERS, session.encoder.encode(init.trailers, stream.id)));
     }
     await stream.write(Buffer.concat(parts));
     stream.end();

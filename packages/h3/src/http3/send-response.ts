@@ -57,7 +57,7 @@ export async function sendResponse(
     if (length >= 0) fields.push(['content-length', String(length)]);
   }
   if (body === null) cancelBody(res.body);
-  await stream.write(encodeFrame(FRAME.HEADERS, encoder.encode(fields)));
+  await stream.write(encodeFrame(FRAME.HEADERS, encoder.encode(fields, stream.id)));
   if (body instanceof Uint8Array) {
     if (body.length > 0) await sendData(stream, body);
   } else if (body !== null) {
@@ -75,7 +75,7 @@ export async function sendResponse(
   if (trailers != null) {
     const list: HeaderField[] = [];
     for (const [name, value] of trailers) if (!isConnectionSpecific(name)) list.push([name, value]);
-    if (list.length > 0) await stream.write(encodeFrame(FRAME.HEADERS, encoder.encode(list)));
+    if (list.length > 0) await stream.write(encodeFrame(FRAME.HEADERS, encoder.encode(list, stream.id)));
   }
   stream.end();
 }
