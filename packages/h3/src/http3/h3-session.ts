@@ -35,10 +35,13 @@ export class Http3Session {
   /** Our QPACK streams, and what was produced for them before they were opened. */
   readonly #qpackOut = { encoder: new QpackOutput(), decoder: new QpackOutput() };
   #isClosed = false;
+  #control: QuicStream | undefined;
   /** Peer settings, once its control stream delivered them. */
   settings: Map<number, number> | undefined;
   /** The stream id of the peer's last GOAWAY, if it sent one. */
   goawayId: number | undefined;
+  /** Called for each GOAWAY the peer sends (it may lower the id). */
+  onGoaway: ((id: number) => void) | undefined;
 
   constructor(
     quic: QuicConnection,
@@ -82,12 +85,23 @@ export class Http3Session {
         Uint8Array.of(UNI_STREAM.CONTROL),
         encodeFrame(FRAME.SETTINGS, settings),
       ]);
-      void write(this.quic.openUniStream(), control);
+      this.#control = this.quic.openUniStream();
+      void write(this.#control, control);
       this.#qpackOut.encoder.open(this.quic.openUniStream(), UNI_STREAM.QPACK_ENCODER);
       this.#qpackOut.decoder.open(this.quic.openUniStream(), UNI_STREAM.QPACK_DECODER);
     } catch (error) {
       // The peer allows too few unidirectional streams for HTTP/3 (RFC 9114 §6.2).
       this.fail(http3Error(HTTP3_ERROR.H3_STREAM_CREATION_ERROR, String(error)));
+    }
+  }
+
+  /**
+   * Sends GOAWAY on our control stream: a server names the first request stream it will not
+   * process, a client the first push it will not accept (RFC 9114 §5.2).
+   */
+  sendGoaway(id: number): void {
+    if (this.#control !== undefined && !this.#isClosed) {
+      void write(this.#control, encodeFrame(FRAME.GOAWAY, encodeVarints([id])));
     }
   }
 
@@ -189,7 +203,16 @@ export class Http3Session {
           );
         } else {
           const value = parseSingleVarint(event.payload, 'control');
-          if (event.type === FRAME.GOAWAY) this.goawayId = value;
+          if (event.type === FRAME.GOAWAY) {
+            if (this.goawayId !== undefined && value > this.goawayId) {
+              throw http3Error(HTTP3_ERROR.H3_ID_ERROR, `GOAWAY raised its id to ${value}`);
+            }
+            if (!isServer && value % 4 !== 0) {
+              throw http3Error(HTTP3_ERROR.H3_ID_ERROR, `GOAWAY names stream ${value}`);
+            }
+            this.goawayId = value;
+            this.onGoaway?.(value);
+          }
         }
       }
     };
