@@ -48,7 +48,7 @@ function decoderStreamFailure(run: () => void): number {
   throw new Error('expected a QPACK error');
 }
 
-describe('QPACK encoder with the dynamic table', () => {
+describe('QPACK encoder with the dynamic table', { timeout: 60_000 }, () => {
   it('RFC 9204 B.2: inserts with static name references and refers to them post-base, byte for byte', async () => {
     const p = pair(220, 16, { huffman: false });
     const section = p.encoder.encode(

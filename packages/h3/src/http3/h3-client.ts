@@ -124,6 +124,22 @@ export class Http3Client {
     }
   }
 
+  /** The stream id of the server's GOAWAY, once it sent one: no new requests from then on. */
+  get goawayId(): number | undefined {
+    return this.#session.goawayId;
+  }
+
+  /**
+   * QPACK dynamic table use on this connection: entries our encoder inserted, and entries the
+   * server's encoder inserted into our decoder's table.
+   */
+  get qpackStats(): { readonly inserted: number; readonly received: number } {
+    return {
+      inserted: this.#session.encoder.table.insertCount,
+      received: this.#session.decoder.table.insertCount,
+    };
+  }
+
   /** The server's SETTINGS, once its control stream delivered them. */
   get settings(): ReadonlyMap<number, number> | undefined {
     return this.#session.settings;

@@ -123,6 +123,8 @@ export class Http3ServerConnection {
     };
     try {
       await this.#onRequest(stream, controller.signal);
+      // In flight until the client has the whole response, so a shutdown does not cut it off.
+      await stream.delivered();
     } finally {
       this.#requests.delete(controller);
       if (this.#requests.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
@@ -133,7 +135,11 @@ export class Http3ServerConnection {
   async #onRequest(stream: QuicStream, signal: AbortSignal): Promise<void> {
     const events = requestEvents(stream, new FrameReader(this.#options.maxFieldSectionSize));
     const first = await events.next();
-    if (first.done === true) return; // Nothing asked: nothing to answer.
+    if (first.done === true) {
+      // The client ended the stream without asking anything (RFC 9114 §4.1).
+      stream.reset(HTTP3_ERROR.H3_REQUEST_INCOMPLETE);
+      return;
+    }
     const event = first.value;
     if (event.kind !== 'frame')
       throw http3Error(HTTP3_ERROR.H3_FRAME_UNEXPECTED, 'DATA before HEADERS');

@@ -38,6 +38,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   /** STREAM frames sent and not yet acknowledged or declared lost. */
   #inFlight = 0;
   #drainWaiters: Array<() => void> = [];
+  #deliveredWaiters: Array<() => void> = [];
   #sendError: QuicError | undefined;
   // Receive side.
   readonly #recv: ReassemblyBuffer;
@@ -166,7 +167,24 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   /** A STREAM frame of ours was acknowledged. */
   onAcked(): void {
     this.#inFlight--;
+    this.#checkDelivered();
     this.#owner.onProgress(this);
+  }
+
+  /**
+   * Resolves once the send side is over: everything up to the FIN acknowledged, or the stream
+   * reset, or the connection closed. A graceful shutdown waits for it before closing.
+   */
+  delivered(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#deliveredWaiters.push(resolve);
+      this.#checkDelivered();
+    });
+  }
+
+  #checkDelivered(): void {
+    if (this.#deliveredWaiters.length === 0 || !this.isDone(true, false)) return;
+    for (const resolve of this.#deliveredWaiters.splice(0)) resolve();
   }
 
   /**
@@ -222,6 +240,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     this.#queuedBytes = 0;
     this.#retransmit = [];
     for (const resolve of this.#drainWaiters.splice(0)) resolve();
+    this.#checkDelivered();
     if (!isAllSent) {
       this.#owner.queueControl({
         type: 'reset_stream',
@@ -343,6 +362,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     this.#sendError ??= error;
     this.#wakeReader();
     for (const resolve of this.#drainWaiters.splice(0)) resolve();
+    this.#checkDelivered();
   }
 
   #wakeReader(): void {
