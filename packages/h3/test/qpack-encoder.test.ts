@@ -61,9 +61,7 @@ describe('QPACK encoder with the dynamic table', { timeout: 60_000 }, () => {
     // Set Dynamic Table Capacity 220, then the two insertions of B.2.
     expect(p.toDecoder.map(toHex).join('')).toBe(
       toHex(
-        hex(
-          '3fbd01 c00f 7777 772e 6578 616d 706c 652e 636f 6d c10c 2f73 616d 706c 652f 7061 7468',
-        ),
+        hex('3fbd01 c00f 7777 772e 6578 616d 706c 652e 636f 6d c10c 2f73 616d 706c 652f 7061 7468'),
       ),
     );
     expect(toHex(section)).toBe('03811011');

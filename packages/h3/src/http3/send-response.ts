@@ -94,7 +94,8 @@ async function sendBody(
   if (trailers != null) {
     const list: HeaderField[] = [];
     for (const [name, value] of trailers) if (!isConnectionSpecific(name)) list.push([name, value]);
-    if (list.length > 0) await stream.write(encodeFrame(FRAME.HEADERS, encoder.encode(list, stream.id)));
+    if (list.length > 0)
+      await stream.write(encodeFrame(FRAME.HEADERS, encoder.encode(list, stream.id)));
   }
   stream.end();
 }

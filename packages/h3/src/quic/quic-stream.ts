@@ -227,7 +227,11 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
    */
   reset(errorCode: number): void {
     this.#abandonSend(
-      new QuicError(ERROR_CODES.STREAM_RESET, `stream ${this.id} was reset with code ${errorCode}`, 0),
+      new QuicError(
+        ERROR_CODES.STREAM_RESET,
+        `stream ${this.id} was reset with code ${errorCode}`,
+        0,
+      ),
       errorCode,
     );
   }
