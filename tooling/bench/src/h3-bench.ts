@@ -54,10 +54,10 @@ export async function runH3Bench(argv: readonly string[]): Promise<number> {
     strict: false,
     options: { rounds: { type: 'string', default: '3' } },
   });
-  const mib = Number(process.env.BENCH_H3_MB ?? '100');
+  const mib = Number(process.env['BENCH_H3_MB'] ?? '100');
   const rounds = Number(values.rounds);
-  const isProfiled = process.env.BENCH_H3_PROFILE === '1';
-  const perConnection = Number(process.env.BENCH_H3_REQUESTS ?? '2000');
+  const isProfiled = process.env['BENCH_H3_PROFILE'] === '1';
+  const perConnection = Number(process.env['BENCH_H3_REQUESTS'] ?? '2000');
   const dir = mkdtempSync(join(tmpdir(), 'rws-bench-h3-'));
   const root = join(dir, 'www');
   execFileSync('mkdir', ['-p', root, join(dir, 'prof'), join(dir, 'dl')]);

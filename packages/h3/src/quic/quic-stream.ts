@@ -193,7 +193,10 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
    * `canReceive` are false for the missing direction of a unidirectional stream.
    */
   isDone(canSend: boolean, canReceive: boolean): boolean {
-    const isReceiveDone = !canReceive || this.isReadDone || this.#recvError !== undefined;
+    // After stopSending() the stream stays until the final size is known, so bytes still
+    // arriving are credited to the connection window rather than dropped uncounted.
+    const isReceiveDone =
+      !canReceive || this.isReadDone || (this.#recvError !== undefined && this.#finalSize >= 0);
     const isSendDone =
       !canSend ||
       this.#sendError !== undefined ||
@@ -269,6 +272,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
       0,
     );
     for (const chunk of this.#readable.splice(0)) this.#credit(chunk.length);
+    if (this.#finalSize >= 0) this.#credit(this.#finalSize - this.#consumed);
     if (this.#finalSize < 0) {
       this.#owner.queueControl({ type: 'stop_sending', streamId: this.id, errorCode });
     }
@@ -327,6 +331,11 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
       else this.#credit(chunk.length);
     }
     this.#wakeReader();
+    if (this.#recvError !== undefined && this.#finalSize >= 0) {
+      // Nobody reads: everything up to the final size counts as consumed, gaps included.
+      this.#credit(this.#finalSize - this.#consumed);
+      this.#owner.onProgress(this);
+    }
     return this.#highestReceived - before;
   }
 
