@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestCertificates, requireCapability } from '@rws/test-helpers';
@@ -15,7 +15,12 @@ import { describe, expect, it, onTestFinished, type TestContext } from 'vitest';
 import { Http3Client } from '../src/http3/h3-client.js';
 import { hasCommand } from './helpers.js';
 
-const HAS_GTLSSERVER = hasCommand('gtlsserver');
+/** Debian installs it in /usr/sbin, which a non-root PATH may lack. */
+const GTLSSERVER = hasCommand('gtlsserver')
+  ? 'gtlsserver'
+  : existsSync('/usr/sbin/gtlsserver')
+    ? '/usr/sbin/gtlsserver'
+    : null;
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 async function freeUdpPort(): Promise<number> {
@@ -31,7 +36,7 @@ async function startServer(
   ctx: TestContext,
   files: ReadonlyMap<string, Buffer>,
 ): Promise<Http3Client> {
-  requireCapability(ctx, HAS_GTLSSERVER, 'gtlsserver (apt-get install ngtcp2-server)');
+  requireCapability(ctx, GTLSSERVER !== null, 'gtlsserver (apt-get install ngtcp2-server)');
   const certs = createTestCertificates();
   onTestFinished(certs.cleanup);
   const root = mkdtempSync(join(tmpdir(), 'rws-h3-gtlsserver-'));
@@ -41,7 +46,7 @@ async function startServer(
   for (const [name, bytes] of files) writeFileSync(join(htdocs, name), bytes);
   const port = await freeUdpPort();
   const server: ChildProcess = spawn(
-    'gtlsserver',
+    GTLSSERVER!,
     [
       '--quiet',
       `--htdocs=${htdocs}`,
