@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   HTTP3_ERROR: 'RWS_H3_HTTP3_ERROR',
   BODY_TOO_LARGE: 'RWS_H3_BODY_TOO_LARGE',
   INVALID_RESPONSE: 'RWS_H3_INVALID_RESPONSE',
+  REQUEST_REJECTED: 'RWS_H3_REQUEST_REJECTED',
 } as const;
 
 /** A code @rws/h3 throws. */
@@ -42,6 +43,8 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<H3ErrorCode, string>> = {
   RWS_H3_BODY_TOO_LARGE: 'An HTTP/3 request body went past maxBodyBytes; the server answers 413.',
   RWS_H3_INVALID_RESPONSE:
     'A handler returned a response HTTP/3 cannot send (status outside 200-999); the server answers 500.',
+  RWS_H3_REQUEST_REJECTED:
+    'The HTTP/3 server refused a request without processing it: it sent GOAWAY (shutting down) before the request, or reset the stream with H3_REQUEST_REJECTED. Safe to retry on a new connection.',
 };
 
 /**

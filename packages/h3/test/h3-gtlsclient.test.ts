@@ -31,6 +31,8 @@ const FILES = new Map<string, Buffer>([
   ['/2m', randomBytes(2 * 1024 * 1024)],
   ['/16m', randomBytes(16 * 1024 * 1024)],
 ]);
+/** Served alone: a large transfer through flow control and congestion control. */
+const LARGE = randomBytes(50 * 1024 * 1024);
 
 async function handler(req: Request): Promise<Response> {
   if (req.path === '/echo') {
@@ -41,7 +43,7 @@ async function handler(req: Request): Promise<Response> {
       body: `${body.length} ${sha256(body)}`,
     };
   }
-  const file = FILES.get(req.path);
+  const file = req.path === '/50m' ? LARGE : FILES.get(req.path);
   if (file === undefined) return { status: 404, headers: new Headers(), body: 'no such file\n' };
   return {
     status: 200,
@@ -55,7 +57,7 @@ async function gtlsclient(args: readonly string[]): Promise<string> {
     execFile(
       'gtlsclient',
       ['--timeout=10s', '--exit-on-all-streams-close', ...args],
-      { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+      { timeout: 150_000, maxBuffer: 64 * 1024 * 1024 },
       (_err, stdout, stderr) => resolve(`${stdout}\n${stderr}`),
     );
   });
@@ -64,6 +66,7 @@ async function gtlsclient(args: readonly string[]): Promise<string> {
 describe("ngtcp2's gtlsclient against our HTTP/3 server", () => {
   async function serve(
     ctx: TestContext,
+    maxBodyBytes?: number,
   ): Promise<{ port: number; dir: string; errors: unknown[] }> {
     requireCapability(ctx, HAS_GTLSCLIENT, 'gtlsclient (apt-get install ngtcp2-client)');
     const errors: unknown[] = [];
@@ -71,6 +74,7 @@ describe("ngtcp2's gtlsclient against our HTTP/3 server", () => {
       tls: { cert: creds.cert, key: creds.key },
       handler,
       onError: (error) => errors.push(error),
+      ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
     });
     onTestFinished(() => server.close());
     const dir = mkdtempSync(join(tmpdir(), 'rws-h3-'));
@@ -130,6 +134,40 @@ describe("ngtcp2's gtlsclient against our HTTP/3 server", () => {
     expect(answer, output.slice(-2000)).toBe(`${upload.length} ${sha256(upload)}`);
     expect(errors).toEqual([]);
   }, 90_000);
+
+  it('downloads 50 MiB intact', async (ctx) => {
+    const { port, dir, errors } = await serve(ctx);
+    const output = await gtlsclient([
+      '--quiet',
+      `--download=${dir}`,
+      '127.0.0.1',
+      String(port),
+      `https://localhost:${port}/50m`,
+    ]);
+    const got = readFileSync(join(dir, '50m'));
+    expect(got.length, output.slice(-2000)).toBe(LARGE.length);
+    expect(sha256(got)).toBe(sha256(LARGE));
+    expect(errors).toEqual([]);
+  }, 180_000);
+
+  it('uploads a 50 MiB POST body intact', async (ctx) => {
+    const { port, dir, errors } = await serve(ctx, 64 * 1024 * 1024);
+    const file = join(dir, 'upload.bin');
+    writeFileSync(file, LARGE);
+    const out = join(dir, 'out');
+    execFileSync('mkdir', [out]);
+    const output = await gtlsclient([
+      '--quiet',
+      `--data=${file}`,
+      `--download=${out}`,
+      '127.0.0.1',
+      String(port),
+      `https://localhost:${port}/echo`,
+    ]);
+    const answer = readFileSync(join(out, 'echo'), 'utf8');
+    expect(answer, output.slice(-2000)).toBe(`${LARGE.length} ${sha256(LARGE)}`);
+    expect(errors).toEqual([]);
+  }, 180_000);
 
   it('answers an unknown path with 404 and shows the response headers', async (ctx) => {
     const { port } = await serve(ctx);

@@ -125,6 +125,45 @@ describe('serve({ http3: true })', () => {
     });
   }, 60_000);
 
+  it('close() sends GOAWAY over h3: the request in flight finishes, then the server stops', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let drained: boolean | undefined;
+    const server = await serve(
+      async (req) => {
+        await released;
+        drained = req.drain.aborted;
+        return json({ done: true });
+      },
+      {
+        port: 0,
+        onError: () => {},
+        tlsCertFile: certs.server.certFile,
+        tlsKeyFile: certs.server.keyFile,
+        http3: true,
+      },
+    );
+    const client = await Http3Client.connect({
+      host: '127.0.0.1',
+      port: server.address.port,
+      serverName: 'localhost',
+      ca: [certs.ca.cert],
+    });
+    onTestFinished(() => client.close());
+    const inFlight = client.request({ path: '/slow' });
+    // Let the request reach the handler, then shut down with a long grace period.
+    await new Promise((r) => setTimeout(r, 300));
+    const closed = server.close({ graceMs: 30_000 });
+    await expect.poll(() => client.goawayId, { timeout: 10_000 }).toBeDefined();
+    release();
+    const res = await inFlight;
+    expect(JSON.parse(Buffer.from(res.body).toString())).toEqual({ done: true });
+    expect(drained).toBe(true);
+    await closed;
+  }, 60_000);
+
   it('refuses http3 without a certificate, and with workers', async () => {
     await expect(serve(app, { port: 0, http3: true })).rejects.toThrow(/http3: needs tlsCertFile/);
     await expect(

@@ -1,5 +1,5 @@
-import { Headers } from '@rws/core';
-import { HTTP3_ERROR, http3Error } from '../errors.js';
+import { Headers, RwsError } from '@rws/core';
+import { ERROR_CODES, HTTP3_ERROR, http3Error } from '../errors.js';
 import type { HeaderField } from '../qpack/qpack-decoder.js';
 import type { QuicConnection } from '../quic/quic-connection.js';
 import { QuicEndpoint } from '../quic/quic-endpoint.js';
@@ -34,6 +34,13 @@ export interface Http3ClientRequest {
   readonly headers?: readonly HeaderField[];
   readonly body?: Uint8Array | string;
   readonly trailers?: readonly HeaderField[];
+  /**
+   * Aborting cancels the request: the stream is reset and reading stopped with
+   * H3_REQUEST_CANCELLED, and `request()` rejects with the signal's reason.
+   */
+  readonly signal?: AbortSignal;
+  /** Called for each interim (1xx) response, e.g. 103 Early Hints. */
+  readonly onInformational?: (status: number, headers: Headers) => void;
 }
 
 /** A complete response, body buffered. */
@@ -117,15 +124,60 @@ export class Http3Client {
     }
   }
 
+  /** The stream id of the server's GOAWAY, once it sent one: no new requests from then on. */
+  get goawayId(): number | undefined {
+    return this.#session.goawayId;
+  }
+
+  /**
+   * QPACK dynamic table use on this connection: entries our encoder inserted, and entries the
+   * server's encoder inserted into our decoder's table.
+   */
+  get qpackStats(): { readonly inserted: number; readonly received: number } {
+    return {
+      inserted: this.#session.encoder.table.insertCount,
+      received: this.#session.decoder.table.insertCount,
+    };
+  }
+
   /** The server's SETTINGS, once its control stream delivered them. */
   get settings(): ReadonlyMap<number, number> | undefined {
     return this.#session.settings;
   }
 
-  /** Sends a request and reads the whole response. */
+  /**
+   * Sends a request and reads the whole response. Rejects with `RWS_H3_REQUEST_REJECTED` when
+   * the server sent GOAWAY before it or refused it (safe to retry on a new connection).
+   */
   async request(init: Http3ClientRequest): Promise<Http3ClientResponse> {
     const session = this.#session;
+    init.signal?.throwIfAborted();
+    if (session.goawayId !== undefined) {
+      throw new RwsError(ERROR_CODES.REQUEST_REJECTED, 'the server sent GOAWAY: no new requests');
+    }
     const stream = session.quic.openStream();
+    const onAbort = (): void => {
+      stream.reset(HTTP3_ERROR.H3_REQUEST_CANCELLED);
+      stream.stopSending(HTTP3_ERROR.H3_REQUEST_CANCELLED);
+    };
+    init.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.#exchange(stream, init);
+    } catch (error) {
+      if (init.signal?.aborted === true) throw init.signal.reason;
+      if (stream.peerErrorCode === HTTP3_ERROR.H3_REQUEST_REJECTED) {
+        throw new RwsError(ERROR_CODES.REQUEST_REJECTED, `the server refused stream ${stream.id}`, {
+          cause: error,
+        });
+      }
+      throw error;
+    } finally {
+      init.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #exchange(stream: QuicStream, init: Http3ClientRequest): Promise<Http3ClientResponse> {
+    const session = this.#session;
     const fields: HeaderField[] = [
       [':method', init.method ?? 'GET'],
       [':scheme', 'https'],
@@ -133,14 +185,18 @@ export class Http3Client {
       [':path', init.path],
       ...(init.headers ?? []),
     ];
-    const parts = [encodeFrame(FRAME.HEADERS, session.encoder.encode(fields))];
+    const parts = [encodeFrame(FRAME.HEADERS, session.encoder.encode(fields, stream.id))];
     const body = typeof init.body === 'string' ? Buffer.from(init.body) : init.body;
     if (body !== undefined && body.length > 0) parts.push(encodeFrame(FRAME.DATA, body));
     if (init.trailers !== undefined) {
-      parts.push(encodeFrame(FRAME.HEADERS, session.encoder.encode(init.trailers)));
+      parts.push(encodeFrame(FRAME.HEADERS, session.encoder.encode(init.trailers, stream.id)));
     }
-    await stream.write(Buffer.concat(parts));
-    stream.end();
+    // A server may answer before reading the whole request and stop it (STOP_SENDING):
+    // the response still counts (RFC 9114 §4.1), so a failed write is not the request's end.
+    const sent = stream.write(Buffer.concat(parts)).then(
+      () => stream.end(),
+      () => {},
+    );
     const reader = new FrameReader(65536);
     let head: HeaderField[] | undefined;
     let trailers: HeaderField[] | undefined;
@@ -154,12 +210,15 @@ export class Http3Client {
         }
         if (event.type !== FRAME.HEADERS) throw unexpected(`frame 0x${event.type.toString(16)}`);
         const section = await session.decoder.decode(stream.id, event.payload);
-        // Interim (1xx) responses are replaced by the final one; a HEADERS after it is trailers.
-        if (head === undefined || isInterim(head)) head = section;
+        // Interim (1xx) responses come before the final one; a HEADERS after it is trailers.
+        if (head === undefined && isInterim(section)) {
+          init.onInformational?.(Number(section[0]![1]), new Headers(section.slice(1)));
+        } else if (head === undefined) head = section;
         else if (trailers === undefined) trailers = section;
         else throw unexpected('a third HEADERS frame');
       }
     }
+    await sent;
     if (head === undefined || !reader.isAtBoundary) throw unexpected('the end of the stream');
     const [first, ...rest] = head;
     if (first?.[0] !== ':status') {

@@ -5,14 +5,17 @@ import {
   errorStatus,
   type Handler,
   Headers,
+  type HeadersInit,
   type Request,
+  validateInformational,
 } from '@rws/core';
-import { parseRequestFields } from '@rws/h2';
+import { isConnectionSpecific, parseRequestFields } from '@rws/h2';
 import { HTTP3_ERROR, Http3Error, http3Error } from '../errors.js';
+import type { HeaderField } from '../qpack/qpack-decoder.js';
 import type { QuicConnection } from '../quic/quic-connection.js';
 import type { QuicStream } from '../quic/quic-stream.js';
 import { type FrameEvent, FrameReader } from './frame-reader.js';
-import { FRAME } from './frames.js';
+import { encodeFrame, FRAME } from './frames.js';
 import { Http3Session, isStreamEnd } from './h3-session.js';
 import { malformed, RequestBody } from './request-body.js';
 import { sendResponse } from './send-response.js';
@@ -40,6 +43,13 @@ export class Http3ServerConnection {
   readonly #session: Http3Session;
   readonly #options: Http3ConnectionOptions;
   readonly #requests = new Set<AbortController>();
+  /** Aborts every request's `drain` signal: we or the client sent GOAWAY. */
+  readonly #drain = new AbortController();
+  /** The lowest client request stream id not seen yet (what a GOAWAY of ours names). */
+  #nextRequestId = 0;
+  /** The id our GOAWAY named: streams from it on are refused. */
+  #goawayId: number | undefined;
+  #idleWaiters: Array<() => void> = [];
 
   constructor(quic: QuicConnection, options: Http3ConnectionOptions) {
     this.#options = options;
@@ -47,36 +57,95 @@ export class Http3ServerConnection {
       options.onError(error, null),
     );
     this.#session = session;
+    session.onGoaway = () => this.#drain.abort();
     quic.onStream = (stream) => {
       const work =
-        (stream.id & 2) !== 0 ? session.onUniStream(stream, true) : this.#onRequest(stream);
+        (stream.id & 2) !== 0 ? session.onUniStream(stream, true) : this.#onRequestStream(stream);
       work.catch((error: unknown) => session.onStreamError(error));
     };
     quic.handshake.then(
-      () => session.openStreams(),
+      () => {
+        session.openStreams();
+        // A connection accepted while the server drains learns it at once.
+        if (this.#goawayId !== undefined) session.sendGoaway(this.#goawayId);
+      },
       () => {},
     );
     void quic.closed.then(() => {
       for (const controller of this.#requests) controller.abort();
+      this.#drain.abort();
     });
   }
 
-  /** Closes the connection with H3_NO_ERROR (GOAWAY before it is planned). */
+  /** Requests being handled or answered. */
+  get activeRequests(): number {
+    return this.#requests.size;
+  }
+
+  /**
+   * Graceful shutdown, step one: GOAWAY names the first request stream we will not process
+   * (later ones are refused with H3_REQUEST_REJECTED, so the client may retry them elsewhere)
+   * and every request's `drain` signal aborts. Requests already received run to completion.
+   * @see RFC 9114 §5.2
+   */
+  drain(): void {
+    if (this.#goawayId !== undefined) return;
+    this.#goawayId = this.#nextRequestId;
+    this.#session.sendGoaway(this.#goawayId);
+    this.#drain.abort();
+  }
+
+  /** Resolves when no request is in flight. */
+  idle(): Promise<void> {
+    if (this.#requests.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Closes the connection with H3_NO_ERROR. */
   close(): void {
     this.#session.quic.close(HTTP3_ERROR.H3_NO_ERROR, '');
   }
 
+  async #onRequestStream(stream: QuicStream): Promise<void> {
+    this.#nextRequestId = Math.max(this.#nextRequestId, stream.id + 4);
+    if (this.#goawayId !== undefined && stream.id >= this.#goawayId) {
+      // Not processed at all: the client may safely retry it (RFC 9114 §4.1.1).
+      stream.stopSending(HTTP3_ERROR.H3_REQUEST_REJECTED);
+      stream.reset(HTTP3_ERROR.H3_REQUEST_REJECTED);
+      return;
+    }
+    const controller = new AbortController();
+    this.#requests.add(controller);
+    stream.onAbort = (error) => {
+      controller.abort(error);
+      // A section still waiting for encoder instructions is abandoned (RFC 9204 §2.2.2.2).
+      if (stream.peerErrorCode !== undefined) this.#session.decoder.cancelStream(stream.id);
+    };
+    try {
+      await this.#onRequest(stream, controller.signal);
+      // In flight until the client has the whole response, so a shutdown does not cut it off.
+      await stream.delivered();
+    } finally {
+      this.#requests.delete(controller);
+      if (this.#requests.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    }
+  }
+
   /** A request stream: HEADERS, then DATA, then optional trailers (RFC 9114 §4.1). */
-  async #onRequest(stream: QuicStream): Promise<void> {
+  async #onRequest(stream: QuicStream, signal: AbortSignal): Promise<void> {
     const events = requestEvents(stream, new FrameReader(this.#options.maxFieldSectionSize));
     const first = await events.next();
-    if (first.done === true) return; // Nothing asked: nothing to answer.
+    if (first.done === true) {
+      // The client ended the stream without asking anything (RFC 9114 §4.1).
+      stream.reset(HTTP3_ERROR.H3_REQUEST_INCOMPLETE);
+      return;
+    }
     const event = first.value;
     if (event.kind !== 'frame')
       throw http3Error(HTTP3_ERROR.H3_FRAME_UNEXPECTED, 'DATA before HEADERS');
-    const controller = new AbortController();
-    this.#requests.add(controller);
+    const encoder = this.#session.encoder;
     let req: Request | null = null;
+    let isFinal = false;
     try {
       const fields = await this.#session.decoder.decode(stream.id, event.payload);
       const head = parseRequestFields(fields.flat(), false);
@@ -100,34 +169,42 @@ export class Http3ServerConnection {
         body: new Body(source, { limit: this.#options.maxBodyBytes }),
         protocol: 'h3',
         conn: this.#options.conn,
-        signal: controller.signal,
+        signal,
+        drain: this.#drain.signal,
         authority: head.authority,
         scheme: head.scheme === 'http' ? 'http' : 'https',
+        sendInformational: (status: number, headers?: HeadersInit) => {
+          const list = validateInformational(status, headers);
+          if (isFinal || signal.aborted) return false;
+          const section: HeaderField[] = [[':status', String(status)]];
+          for (const [name, value] of list) {
+            if (!isConnectionSpecific(name)) section.push([name, value]);
+          }
+          const frame = encodeFrame(FRAME.HEADERS, encoder.encode(section, stream.id));
+          void stream.write(frame).catch(() => {});
+          return true;
+        },
       });
       const res = await this.#options.handler(req);
-      await sendResponse(stream, this.#session.encoder, req, res, this.#options.onError);
+      isFinal = true;
+      await sendResponse(stream, encoder, req, res, this.#options.onError);
     } catch (error) {
       if (error instanceof Http3Error && error.applicationCode !== HTTP3_ERROR.H3_MESSAGE_ERROR) {
         throw error;
       }
-      if (this.#session.isClosed || isStreamEnd(error)) return;
-      const status = errorStatus(error);
-      if (status >= 500) this.#options.onError(error, req);
-      const message = status < 500 && error instanceof Error ? error.message : null;
-      await sendResponse(
-        stream,
-        this.#session.encoder,
-        req,
-        plain(status, message),
-        this.#options.onError,
-      );
-    } finally {
-      this.#requests.delete(controller);
+      if (this.#session.isClosed) return;
+      if (!isStreamEnd(error) && !signal.aborted) {
+        isFinal = true;
+        const status = errorStatus(error);
+        if (status >= 500) this.#options.onError(error, req);
+        const message = status < 500 && error instanceof Error ? error.message : null;
+        await sendResponse(stream, encoder, req, plain(status, message), this.#options.onError);
+      }
     }
-    // Read what the handler left unread so the stream retires and returns its credit
-    // (STOP_SENDING from the application is planned).
-    await events.return(undefined);
-    for await (const _ of stream);
+    // The response is complete: what the client still sends is not needed, and H3_NO_ERROR
+    // tells it so without failing the request (RFC 9114 §4.1). A pending read ends with it.
+    stream.stopSending(HTTP3_ERROR.H3_NO_ERROR);
+    await events.return(undefined).catch(() => {});
   }
 }
 

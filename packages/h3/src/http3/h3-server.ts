@@ -38,16 +38,23 @@ let nextConnectionId = 1;
 export class Http3Server {
   readonly #endpoint: QuicEndpoint;
   readonly #connections: Set<Http3ServerConnection>;
+  readonly #state: { isDraining: boolean };
 
-  private constructor(endpoint: QuicEndpoint, connections: Set<Http3ServerConnection>) {
+  private constructor(
+    endpoint: QuicEndpoint,
+    connections: Set<Http3ServerConnection>,
+    state: { isDraining: boolean },
+  ) {
     this.#endpoint = endpoint;
     this.#connections = connections;
+    this.#state = state;
   }
 
   /** Binds the UDP socket and starts accepting connections. */
   static async listen(options: Http3ServerOptions): Promise<Http3Server> {
     // Connections can only arrive once bind() resolved, so the set exists by then.
     const connections = new Set<Http3ServerConnection>();
+    const state = { isDraining: false };
     const onError = options.onError ?? ((error: unknown) => console.error(error));
     const endpoint = await QuicEndpoint.bind({
       host: options.host ?? '127.0.0.1',
@@ -78,10 +85,11 @@ export class Http3Server {
           },
         });
         connections.add(connection);
+        if (state.isDraining) connection.drain();
         void quic.closed.then(() => connections.delete(connection));
       },
     });
-    return new Http3Server(endpoint, connections);
+    return new Http3Server(endpoint, connections, state);
   }
 
   /** The bound address and port. */
@@ -94,8 +102,34 @@ export class Http3Server {
     return this.#connections.size;
   }
 
-  /** Closes every connection (H3_NO_ERROR) and the socket. */
-  async close(): Promise<void> {
+  /** Requests being handled on all connections. */
+  get activeRequests(): number {
+    let n = 0;
+    for (const connection of this.#connections) n += connection.activeRequests;
+    return n;
+  }
+
+  /**
+   * Starts a graceful shutdown: every connection gets GOAWAY, requests received so far keep
+   * running (their `req.drain` aborts), later ones are refused with H3_REQUEST_REJECTED.
+   */
+  drain(): void {
+    this.#state.isDraining = true;
+    for (const connection of this.#connections) connection.drain();
+  }
+
+  /**
+   * Drains, waits up to `graceMs` (default 10 000) for requests in flight to finish, then
+   * closes every connection (H3_NO_ERROR) and the socket.
+   */
+  async close(options: { readonly graceMs?: number } = {}): Promise<void> {
+    this.drain();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, options.graceMs ?? 10_000);
+    });
+    await Promise.race([Promise.all([...this.#connections].map((c) => c.idle())), grace]);
+    clearTimeout(timer);
     for (const connection of this.#connections) connection.close();
     await this.#endpoint.close();
   }

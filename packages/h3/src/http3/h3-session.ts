@@ -27,19 +27,21 @@ const QPACK_BLOCKED_STREAMS = 16;
  */
 export class Http3Session {
   readonly quic: QuicConnection;
-  readonly encoder: QpackEncoder = new QpackEncoder();
+  readonly encoder: QpackEncoder;
   readonly decoder: QpackDecoder;
   readonly #maxFieldSectionSize: number;
   readonly #onError: (error: unknown) => void;
   readonly #peerStreams = new Set<number>();
-  /** Decoder-stream bytes produced before our decoder stream was opened. */
-  #decoderBacklog: Uint8Array[] = [];
-  #decoderStream: QuicStream | undefined;
+  /** Our QPACK streams, and what was produced for them before they were opened. */
+  readonly #qpackOut = { encoder: new QpackOutput(), decoder: new QpackOutput() };
   #isClosed = false;
+  #control: QuicStream | undefined;
   /** Peer settings, once its control stream delivered them. */
   settings: Map<number, number> | undefined;
   /** The stream id of the peer's last GOAWAY, if it sent one. */
   goawayId: number | undefined;
+  /** Called for each GOAWAY the peer sends (it may lower the id). */
+  onGoaway: ((id: number) => void) | undefined;
 
   constructor(
     quic: QuicConnection,
@@ -53,7 +55,11 @@ export class Http3Session {
       maxTableCapacity: QPACK_TABLE_CAPACITY,
       maxBlockedStreams: QPACK_BLOCKED_STREAMS,
       maxFieldSectionSize,
-      onDecoderStream: (bytes) => this.#writeDecoderStream(bytes),
+      onDecoderStream: (bytes) => this.#qpackOut.decoder.write(bytes),
+    });
+    this.encoder = new QpackEncoder({
+      maxTableCapacity: QPACK_TABLE_CAPACITY,
+      onEncoderStream: (bytes) => this.#qpackOut.encoder.write(bytes),
     });
     void quic.closed.then(() => {
       this.#isClosed = true;
@@ -79,22 +85,24 @@ export class Http3Session {
         Uint8Array.of(UNI_STREAM.CONTROL),
         encodeFrame(FRAME.SETTINGS, settings),
       ]);
-      void write(this.quic.openUniStream(), control);
-      void write(this.quic.openUniStream(), Uint8Array.of(UNI_STREAM.QPACK_ENCODER));
-      const decoder = this.quic.openUniStream();
-      this.#decoderStream = decoder;
-      const backlog = [Uint8Array.of(UNI_STREAM.QPACK_DECODER), ...this.#decoderBacklog];
-      void write(decoder, Buffer.concat(backlog));
-      this.#decoderBacklog = [];
+      this.#control = this.quic.openUniStream();
+      void write(this.#control, control);
+      this.#qpackOut.encoder.open(this.quic.openUniStream(), UNI_STREAM.QPACK_ENCODER);
+      this.#qpackOut.decoder.open(this.quic.openUniStream(), UNI_STREAM.QPACK_DECODER);
     } catch (error) {
       // The peer allows too few unidirectional streams for HTTP/3 (RFC 9114 §6.2).
       this.fail(http3Error(HTTP3_ERROR.H3_STREAM_CREATION_ERROR, String(error)));
     }
   }
 
-  #writeDecoderStream(bytes: Uint8Array): void {
-    if (this.#decoderStream === undefined) this.#decoderBacklog.push(bytes);
-    else void write(this.#decoderStream, bytes);
+  /**
+   * Sends GOAWAY on our control stream: a server names the first request stream it will not
+   * process, a client the first push it will not accept (RFC 9114 §5.2).
+   */
+  sendGoaway(id: number): void {
+    if (this.#control !== undefined && !this.#isClosed) {
+      void write(this.#control, encodeFrame(FRAME.GOAWAY, encodeVarints([id])));
+    }
   }
 
   /** A connection error closes the connection with its code; anything else is reported. */
@@ -189,12 +197,42 @@ export class Http3Session {
             throw http3Error(HTTP3_ERROR.H3_FRAME_UNEXPECTED, 'a second SETTINGS frame');
           }
           this.settings = parseSettings(event.payload);
+          this.encoder.configure(
+            this.settings.get(SETTING.QPACK_MAX_TABLE_CAPACITY) ?? 0,
+            this.settings.get(SETTING.QPACK_BLOCKED_STREAMS) ?? 0,
+          );
         } else {
           const value = parseSingleVarint(event.payload, 'control');
-          if (event.type === FRAME.GOAWAY) this.goawayId = value;
+          if (event.type === FRAME.GOAWAY) {
+            if (this.goawayId !== undefined && value > this.goawayId) {
+              throw http3Error(HTTP3_ERROR.H3_ID_ERROR, `GOAWAY raised its id to ${value}`);
+            }
+            if (!isServer && value % 4 !== 0) {
+              throw http3Error(HTTP3_ERROR.H3_ID_ERROR, `GOAWAY names stream ${value}`);
+            }
+            this.goawayId = value;
+            this.onGoaway?.(value);
+          }
         }
       }
     };
+  }
+}
+
+/** One of our QPACK streams: bytes produced before it is opened wait in a backlog. */
+class QpackOutput {
+  #backlog: Uint8Array[] = [];
+  #stream: QuicStream | undefined;
+
+  open(stream: QuicStream, type: number): void {
+    this.#stream = stream;
+    void write(stream, Buffer.concat([Uint8Array.of(type), ...this.#backlog]));
+    this.#backlog = [];
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.#stream === undefined) this.#backlog.push(bytes);
+    else void write(this.#stream, bytes);
   }
 }
 

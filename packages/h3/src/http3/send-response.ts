@@ -9,11 +9,12 @@ import {
   toWebResponse,
 } from '@rws/core';
 import { isConnectionSpecific } from '@rws/h2';
-import { ERROR_CODES } from '../errors.js';
+import { ERROR_CODES, HTTP3_ERROR } from '../errors.js';
 import type { HeaderField } from '../qpack/qpack-decoder.js';
 import type { QpackEncoder } from '../qpack/qpack-encoder.js';
 import type { QuicStream } from '../quic/quic-stream.js';
 import { encodeFrame, encodeFrameHeader, FRAME } from './frames.js';
+import { isStreamEnd } from './h3-session.js';
 
 /**
  * Writes a core `Response` on a request stream: HEADERS, DATA frames as the body yields bytes
@@ -57,7 +58,25 @@ export async function sendResponse(
     if (length >= 0) fields.push(['content-length', String(length)]);
   }
   if (body === null) cancelBody(res.body);
-  await stream.write(encodeFrame(FRAME.HEADERS, encoder.encode(fields)));
+  await stream.write(encodeFrame(FRAME.HEADERS, encoder.encode(fields, stream.id)));
+  try {
+    await sendBody(stream, encoder, res, body);
+  } catch (error) {
+    // After HEADERS no other status can be sent: the client learns of the failure from
+    // RESET_STREAM with H3_INTERNAL_ERROR (RFC 9114 §4.1.1). A reset by the peer is no failure.
+    if (isStreamEnd(error)) throw error;
+    onError(error, req);
+    stream.reset(HTTP3_ERROR.H3_INTERNAL_ERROR);
+    cancelBody(res.body);
+  }
+}
+
+async function sendBody(
+  stream: QuicStream,
+  encoder: QpackEncoder,
+  res: Response,
+  body: Exclude<Response['body'], string>,
+): Promise<void> {
   if (body instanceof Uint8Array) {
     if (body.length > 0) await sendData(stream, body);
   } else if (body !== null) {
@@ -75,7 +94,8 @@ export async function sendResponse(
   if (trailers != null) {
     const list: HeaderField[] = [];
     for (const [name, value] of trailers) if (!isConnectionSpecific(name)) list.push([name, value]);
-    if (list.length > 0) await stream.write(encodeFrame(FRAME.HEADERS, encoder.encode(list)));
+    if (list.length > 0)
+      await stream.write(encodeFrame(FRAME.HEADERS, encoder.encode(list, stream.id)));
   }
   stream.end();
 }

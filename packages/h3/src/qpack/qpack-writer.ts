@@ -4,6 +4,12 @@ import { huffmanEncode, huffmanEncodedLength } from '@rws/h2';
 export class QpackWriter {
   #buf = new Uint8Array(256);
   #len = 0;
+  readonly #isHuffmanAllowed: boolean;
+
+  /** `huffman: false` writes every string raw (to compare with RFC 9204's examples). */
+  constructor(huffman = true) {
+    this.#isHuffmanAllowed = huffman;
+  }
 
   #reserve(n: number): void {
     if (this.#len + n <= this.#buf.length) return;
@@ -36,7 +42,7 @@ export class QpackWriter {
    */
   string(flags: number, prefixBits: number, text: string): this {
     const raw = Buffer.from(text, 'latin1');
-    const coded = huffmanEncodedLength(raw);
+    const coded = this.#isHuffmanAllowed ? huffmanEncodedLength(raw) : raw.length;
     if (coded < raw.length) {
       this.int(flags | (1 << prefixBits), prefixBits, coded);
       this.#reserve(coded);

@@ -443,6 +443,12 @@ export class QuicEndpoint {
     this.#isClosed = true;
     const open = [...new Set(this.#connections.values())];
     for (const connection of open) connection.close(0, 'endpoint closing');
+    // Closing the socket cancels sends still queued, the CONNECTION_CLOSEs just made among
+    // them: let them leave first (the address lookup of send() takes a tick), briefly.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 20 && this.#socket.getSendQueueCount() > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
 

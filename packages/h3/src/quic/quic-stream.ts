@@ -1,5 +1,5 @@
 import { ERROR_CODES, QuicError, TRANSPORT_ERROR, transportError } from '../errors.js';
-import type { StreamFrame } from './frames.js';
+import type { Frame, StreamFrame } from './frames.js';
 import { ReassemblyBuffer } from './reassembly-buffer.js';
 
 /** Bytes a writer may queue before write() waits for the peer to take them. */
@@ -13,6 +13,8 @@ export interface StreamOwner {
   onConsumed(bytes: number): void;
   /** The stream may have finished both ways (the owner checks `isDone` and retires it). */
   onProgress(stream: QuicStream): void;
+  /** Queues a RESET_STREAM or STOP_SENDING frame for the next 1-RTT packet. */
+  queueControl(frame: Frame): void;
 }
 
 /**
@@ -36,6 +38,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   /** STREAM frames sent and not yet acknowledged or declared lost. */
   #inFlight = 0;
   #drainWaiters: Array<() => void> = [];
+  #deliveredWaiters: Array<() => void> = [];
   #sendError: QuicError | undefined;
   // Receive side.
   readonly #recv: ReassemblyBuffer;
@@ -47,6 +50,14 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   #readWaiter: (() => void) | undefined;
   #recvError: QuicError | undefined;
   #isMaxDataDue = false;
+  #isAbortReported = false;
+  /** The application error code of the peer's RESET_STREAM or STOP_SENDING, if any. */
+  peerErrorCode: number | undefined;
+  /**
+   * Called once when the peer abandons the stream: RESET_STREAM (it stops sending) or
+   * STOP_SENDING (it stops reading), with the error that pending reads or writes get.
+   */
+  onAbort: ((error: QuicError) => void) | undefined;
 
   constructor(id: number, owner: StreamOwner, maxSendData: number, recvWindow: number) {
     this.id = id;
@@ -156,7 +167,24 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   /** A STREAM frame of ours was acknowledged. */
   onAcked(): void {
     this.#inFlight--;
+    this.#checkDelivered();
     this.#owner.onProgress(this);
+  }
+
+  /**
+   * Resolves once the send side is over: everything up to the FIN acknowledged, or the stream
+   * reset, or the connection closed. A graceful shutdown waits for it before closing.
+   */
+  delivered(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#deliveredWaiters.push(resolve);
+      this.#checkDelivered();
+    });
+  }
+
+  #checkDelivered(): void {
+    if (this.#deliveredWaiters.length === 0 || !this.isDone(true, false)) return;
+    for (const resolve of this.#deliveredWaiters.splice(0)) resolve();
   }
 
   /**
@@ -165,7 +193,10 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
    * `canReceive` are false for the missing direction of a unidirectional stream.
    */
   isDone(canSend: boolean, canReceive: boolean): boolean {
-    const isReceiveDone = !canReceive || this.isReadDone || this.#recvError !== undefined;
+    // After stopSending() the stream stays until the final size is known, so bytes still
+    // arriving are credited to the connection window rather than dropped uncounted.
+    const isReceiveDone =
+      !canReceive || this.isReadDone || (this.#recvError !== undefined && this.#finalSize >= 0);
     const isSendDone =
       !canSend ||
       this.#sendError !== undefined ||
@@ -178,17 +209,90 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     if (maximum > this.#maxSendData) this.#maxSendData = maximum;
   }
 
-  /** The peer asked us to stop sending (STOP_SENDING). */
+  /**
+   * The peer asked us to stop sending (STOP_SENDING): we abandon the send side and answer
+   * with RESET_STREAM carrying its code (RFC 9000 §3.5).
+   */
   onStopSending(errorCode: number): void {
-    this.#sendError = new QuicError(
+    const error = new QuicError(
       ERROR_CODES.STREAM_RESET,
       `the peer stopped stream ${this.id} with code ${errorCode}`,
       0,
     );
+    this.#abandonSend(error, errorCode);
+    this.#reportAbort(error, errorCode);
+  }
+
+  /**
+   * Abandons our send side (RESET_STREAM with an application error code): queued and
+   * unacknowledged bytes are dropped, pending and later writes fail. Nothing happens when
+   * everything up to the FIN was already sent.
+   */
+  reset(errorCode: number): void {
+    this.#abandonSend(
+      new QuicError(
+        ERROR_CODES.STREAM_RESET,
+        `stream ${this.id} was reset with code ${errorCode}`,
+        0,
+      ),
+      errorCode,
+    );
+  }
+
+  #abandonSend(error: QuicError, errorCode: number): void {
+    if (this.#sendError !== undefined) return;
+    const isAllSent = this.#isFinSent && this.#retransmit.length === 0 && this.#inFlight <= 0;
+    this.#sendError = error;
     this.#queue = [];
     this.#queuedBytes = 0;
+    this.#retransmit = [];
     for (const resolve of this.#drainWaiters.splice(0)) resolve();
+    this.#checkDelivered();
+    if (!isAllSent) {
+      this.#owner.queueControl({
+        type: 'reset_stream',
+        streamId: this.id,
+        errorCode,
+        finalSize: this.#sendOffset,
+      });
+    }
     this.#owner.onProgress(this);
+  }
+
+  /**
+   * Stops reading (STOP_SENDING with an application error code): unread bytes are dropped
+   * (their flow-control credit returned) and the reader ends with an error. Nothing happens
+   * when everything was received already.
+   */
+  stopSending(errorCode: number): void {
+    if (this.#recvError !== undefined || this.isReadDone) return;
+    this.#recvError = new QuicError(
+      ERROR_CODES.STREAM_RESET,
+      `reading stream ${this.id} was stopped with code ${errorCode}`,
+      0,
+    );
+    for (const chunk of this.#readable.splice(0)) this.#credit(chunk.length);
+    if (this.#finalSize >= 0) this.#credit(this.#finalSize - this.#consumed);
+    if (this.#finalSize < 0) {
+      this.#owner.queueControl({ type: 'stop_sending', streamId: this.id, errorCode });
+    }
+    this.#wakeReader();
+    this.#owner.onProgress(this);
+  }
+
+  #credit(bytes: number): void {
+    // Never past the final size: a reset already credited everything up to it.
+    if (this.#finalSize >= 0) bytes = Math.min(bytes, this.#finalSize - this.#consumed);
+    if (bytes <= 0) return;
+    this.#consumed += bytes;
+    this.#owner.onConsumed(bytes);
+  }
+
+  #reportAbort(error: QuicError, errorCode: number): void {
+    this.peerErrorCode ??= errorCode;
+    if (this.#isAbortReported) return;
+    this.#isAbortReported = true;
+    this.onAbort?.(error);
   }
 
   /** Processes a STREAM frame; returns the bytes newly received (for connection flow control). */
@@ -221,9 +325,17 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     const before = this.#highestReceived;
     this.#highestReceived = Math.max(before, end);
     this.#recv.insert(frame.offset, frame.data);
-    for (let chunk = this.#recv.read(); chunk !== undefined; chunk = this.#recv.read())
-      this.#readable.push(chunk);
+    for (let chunk = this.#recv.read(); chunk !== undefined; chunk = this.#recv.read()) {
+      // After stopSending() nobody reads: the bytes only return their credit.
+      if (this.#recvError === undefined) this.#readable.push(chunk);
+      else this.#credit(chunk.length);
+    }
     this.#wakeReader();
+    if (this.#recvError !== undefined && this.#finalSize >= 0) {
+      // Nobody reads: everything up to the final size counts as consumed, gaps included.
+      this.#credit(this.#finalSize - this.#consumed);
+      this.#owner.onProgress(this);
+    }
     return this.#highestReceived - before;
   }
 
@@ -241,12 +353,18 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     const grown = Math.max(0, finalSize - this.#highestReceived);
     this.#highestReceived = Math.max(this.#highestReceived, finalSize);
     this.#finalSize = finalSize;
-    this.#recvError = new QuicError(
+    const error = new QuicError(
       ERROR_CODES.STREAM_RESET,
       `the peer reset stream ${this.id} with code ${errorCode}`,
       0,
     );
+    // A reset after we stopped reading keeps our own error for the reader.
+    this.#recvError ??= error;
+    this.#readable = [];
+    // Bytes that will never be read still count as consumed, or the connection window shrinks.
+    this.#credit(finalSize - this.#consumed);
     this.#wakeReader();
+    this.#reportAbort(error, errorCode);
     this.#owner.onProgress(this);
     return grown;
   }
@@ -257,6 +375,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     this.#sendError ??= error;
     this.#wakeReader();
     for (const resolve of this.#drainWaiters.splice(0)) resolve();
+    this.#checkDelivered();
   }
 
   #wakeReader(): void {

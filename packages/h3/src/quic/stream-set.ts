@@ -194,6 +194,11 @@ export class StreamSet implements StreamOwner {
     this.#hooks.scheduleFlush();
   }
 
+  queueControl(frame: Frame): void {
+    this.#hooks.queueControl(frame);
+    this.#hooks.scheduleFlush();
+  }
+
   onMaxData(maximum: number): void {
     this.#sendMaxData = Math.max(this.#sendMaxData, maximum);
   }

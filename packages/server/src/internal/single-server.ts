@@ -511,6 +511,7 @@ export class SingleServer implements RunningServer {
     // tunnels wind down during the delay instead of holding the close for its grace period.
     for (const codec of [this.#http1, ...this.#retired]) codec.drain();
     this.#h2?.drain();
+    this.#h3?.drain();
     // /readyz answers 503 from now on; keep serving for a while so load balancers notice.
     if (delayMs > 0 && this.#isListening) await new Promise((r) => setTimeout(r, delayMs));
     const listener = this.#listener;
@@ -529,7 +530,7 @@ export class SingleServer implements RunningServer {
     await Promise.all([
       ...codecs.map((codec) => codec.close({ graceMs })),
       this.#h2?.close({ graceMs }),
-      this.#h3?.close(),
+      this.#h3?.close({ graceMs }),
     ]);
     // Whatever is left never reached the codec (a TLS handshake in progress): drop it.
     for (const socket of this.#sockets) socket.destroy();

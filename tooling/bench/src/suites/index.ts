@@ -23,4 +23,5 @@ export const SUITES: Readonly<Record<string, () => Promise<SuiteModule>>> = {
   mailer: () => import('./mailer.js'),
   ws: () => import('./ws.js'),
   orm: () => import('./orm.js'),
+  h3: () => import('./h3.js'),
 };
