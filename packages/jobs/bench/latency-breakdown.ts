@@ -5,13 +5,14 @@
  * the worker's wake-up ran. A diagnostic, not a benchmark (`pnpm bench jobs` is the benchmark):
  * on a loaded machine only the order and the statement counts mean anything.
  *
- *   node --conditions=@rws/source --import tsx packages/jobs/bench/latency-breakdown.ts
+ *   [PAUSE=0] [SAMPLES=200] node --conditions=@rws/source --import tsx packages/jobs/bench/latency-breakdown.ts
  */
 import { createDb, sql } from '@rws/orm';
 import { createQueue, createSqlStore, defineJob } from '../src/index.js';
 
 const URL = process.env['PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SAMPLES = Number(process.env['SAMPLES'] ?? 200);
+const PAUSE = Number(process.env['PAUSE'] ?? 20);
 const table = `bench_latency_${process.pid}`;
 
 const t = {
@@ -79,8 +80,9 @@ for (let i = 0; i < SAMPLES; i++) {
   addStatements.push(statements.length);
   statements = [];
   await Promise.all([notified, started]);
-  // Let the completion and the idle worker's next claim finish before the next sample.
-  await new Promise((r) => setTimeout(r, 20));
+  // PAUSE=0 adds the next job as soon as this one started, as `pnpm bench jobs` does; the
+  // default lets the completion and the idle worker's next claim finish first.
+  await new Promise((r) => setTimeout(r, PAUSE));
   wakeStatements.push(statements.length);
 }
 const p = (xs: number[], q: number) =>
