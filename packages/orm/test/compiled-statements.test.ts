@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { column, createDb, type Db, defineModel, Repository } from '../src/index.js';
 import { runPrefix } from './run-orm-conformance.js';
-import { MYSQL_URL, POSTGRES_URL } from './targets.js';
+import { MYSQL_URL, POSTGRES_URL, whyDown } from './targets.js';
 
 const TARGETS = [
   { name: 'sqlite memory', requires: 'better-sqlite3', create: () => createDb.memory() },
@@ -47,13 +47,9 @@ for (const target of TARGETS) {
     let why = '';
     beforeAll(async () => {
       db = target.create();
-      try {
-        await sql`select 1`.execute(db.kysely);
-        isUp = true;
-      } catch (err) {
-        why = err instanceof Error ? err.message : String(err);
-        return;
-      }
+      const down = await whyDown(db);
+      isUp = down === undefined;
+      if (!isUp) return void (why = down ?? '');
       await sql
         .raw(
           `create table ${table} (id ${ID[db.dialect]}, display_name varchar(255), age integer not null, extra_note varchar(255), created_at ${TS[db.dialect]} not null, updated_at ${TS[db.dialect]} not null)`,

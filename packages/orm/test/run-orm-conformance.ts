@@ -27,6 +27,7 @@ import {
 } from '../src/index.js';
 import { type Db, isRwsErrorCode, type OrmError, Repository } from './conformance-imports.js';
 import { createSchema, dropSchema } from './schema.js';
+import { whyDown } from './targets.js';
 
 export interface OrmConformanceOptions {
   /** Target name in test titles, e.g. "postgres". */
@@ -115,13 +116,9 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
   describe(`@rws/orm conformance: ${o.name}`, () => {
     beforeAll(async () => {
       db = o.create();
-      try {
-        await sql`select 1`.execute(db.kysely);
-        isUp = true;
-      } catch (err) {
-        why = err instanceof Error ? err.message : String(err);
-        return;
-      }
+      const down = await whyDown(db);
+      isUp = down === undefined;
+      if (!isUp) return void (why = down ?? '');
       await createSchema(db, p);
     });
     afterAll(async () => {
