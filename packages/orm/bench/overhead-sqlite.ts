@@ -5,7 +5,11 @@
  *
  *   node --conditions=@rws/source --import tsx packages/orm/bench/overhead-sqlite.ts
  *   ONLY=find N=30000 MODE=repository node --cpu-prof … (only the repository's calls, to profile)
- *   ORM_SRC=/path/to/other/src/index.ts … (another copy of the package, for before/after)
+ *   ORM_SRC=/path/to/other/src/index.ts … (another copy of the package, for before/after:
+ *     mkdir /tmp/before && git archive <rev> packages/orm/src | tar -x -C /tmp/before, then
+ *     point ORM_SRC at a copy of it inside packages/orm, where kysely resolves)
+ *   MODE=repository … --trace-gc --min-semi-space-size=1 --max-semi-space-size=1 | grep -c
+ *     Scavenge (young-generation collections: an allocation count)
  *
  * Each operation (insert, find by id, a keyset page of 20 after a cursor, update by id) runs N
  * times (default 20000; page N/4) split in 9 interleaved rounds per variant; the time of a round
