@@ -11,20 +11,20 @@
  *   npx rws db new add_tags        # creates migrations/<UTC timestamp>_add_tags.sql and .down.sql
  * (`--url` or RWS_DB_URL win over the file; `rws db --help` lists every option.)
  *
- * This program runs those commands as a user would (the `rws` binary from source, in a copy of
- * db-project/ in a temporary folder, so the repository stays clean) and prints their output,
- * then serves the notes table:
+ * This program runs those commands (the command line's `main`, as the `rws` binary does) in a
+ * copy of db-project/ in a temporary folder, so the repository stays clean, prints their
+ * output, then serves the notes table:
  *   npx pnpm@10.34.8 exec tsx --conditions=@rws/source examples/db-migrations.ts
  *   curl http://127.0.0.1:3000/migrations       # the status, as `rws db status` reports it
  *   curl -X POST -d '{"body":"hello","pinned":true}' http://127.0.0.1:3000/notes
  *   curl http://127.0.0.1:3000/notes
  * PORT sets the port (default 3000; 0 picks a free one).
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { main } from '@rws/cli';
 import { HttpError, json } from '@rws/core';
 import { createServer } from '@rws/http1';
 import { column, createDb, createMigrator, defineModel } from '@rws/orm';
@@ -34,33 +34,32 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const project = mkdtempSync(join(tmpdir(), 'rws-db-project-'));
 cpSync(join(here, 'db-project'), project, { recursive: true });
 
-/** `rws <args>` in the project folder, from source; its output is printed. */
-function rws(...args: string[]): string {
+/**
+ * `rws <args>` in the project folder: the command line's `main`, which the `rws` binary runs
+ * with the process's argv, environment and working directory. Its output is printed.
+ */
+async function rws(...args: string[]): Promise<void> {
   const env = { ...process.env };
   // The [database] table is the point here: settings from the environment would win over it.
   for (const k of Object.keys(env)) if (k.startsWith('RWS_DB_')) delete env[k];
-  const cli = fileURLToPath(new URL('../apps/rws-cli/src/cli.ts', import.meta.url));
-  // tsx by its resolved URL: the child runs in the temporary folder, outside node_modules' reach.
-  const tsx = import.meta.resolve('tsx');
-  const r = spawnSync(
-    process.execPath,
-    ['--import', tsx, '--conditions=@rws/source', cli, ...args],
-    {
-      cwd: project,
-      env,
-      encoding: 'utf8',
-    },
-  );
-  if (r.status !== 0) throw new Error(`rws ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  console.log(`$ rws ${args.join(' ')}\n${r.stdout.trimEnd()}`);
-  return r.stdout;
+  let out = '';
+  let err = '';
+  const code = await main(args, {
+    stdout: (text) => void (out += text),
+    stderr: (text) => void (err += text),
+    env,
+    cwd: project,
+    startServer: () => Promise.reject(new Error('rws db starts no server')),
+  });
+  if (code !== 0) throw new Error(`rws ${args.join(' ')} exited ${code}: ${err}`);
+  console.log(`$ rws ${args.join(' ')}\n${out.trimEnd()}`);
 }
 
-rws('db', 'status');
-rws('db', 'migrate');
-rws('db', 'rollback');
-rws('db', 'status');
-rws('db', 'migrate');
+await rws('db', 'status');
+await rws('db', 'migrate');
+await rws('db', 'rollback');
+await rws('db', 'status');
+await rws('db', 'migrate');
 
 // The same database as `url = "sqlite:data/notes.db"` in the copy's rws.config.toml.
 const db = createDb({ dialect: 'sqlite', url: `sqlite:${join(project, 'data', 'notes.db')}` });
