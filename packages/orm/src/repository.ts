@@ -88,10 +88,6 @@ export class Repository<M extends Model> {
     return this.#codec.fromDbRow(raw);
   }
 
-  #filter(eb: Eb, where: Rec | undefined, scope: Scope = this.#scope) {
-    return this.#codec.filter(eb, where, scope);
-  }
-
   /**
    * Runs a statement and returns its converted rows and result. A repository of a Db runs it
    * from the Db's compiled statements (internal/compiled-queries.ts): `shape` must name every
@@ -180,23 +176,43 @@ export class Repository<M extends Model> {
 
   /** The number of rows matching `where`. */
   async count(where: Where<M> = {}): Promise<number> {
-    const r = await this.#db
-      .selectFrom(this.model.table)
-      .select((eb) => eb.fn.countAll().as('count'))
-      .where((eb) => this.#filter(eb, where as Rec))
-      .executeTakeFirstOrThrow();
-    return Number(r['count']);
+    const plan = this.#codec.plan(where as Rec, this.#scope);
+    const { rows } = await this.#run(`count ${plan.key}`, plan.params, () =>
+      this.#db
+        .selectFrom(this.model.table)
+        .select((eb) => eb.fn.countAll().as('count'))
+        .where((eb) => plan.build(eb)),
+    );
+    if (rows[0] === undefined) throw noRow();
+    return Number(rows[0]['count']);
   }
 
   /** True when a row matches `where`. */
   async exists(where: Where<M> = {}): Promise<boolean> {
-    const r = await this.#db
-      .selectFrom(this.model.table)
-      .select(this.#pk)
-      .where((eb) => this.#filter(eb, where as Rec))
-      .limit(1)
-      .executeTakeFirst();
-    return r !== undefined;
+    const plan = this.#codec.plan(where as Rec, this.#scope);
+    const { rows } = await this.#run(`exists ${plan.key}`, [...plan.params, 1], () =>
+      this.#db
+        .selectFrom(this.model.table)
+        .select(this.#pk)
+        .where((eb) => plan.build(eb))
+        .limit(1),
+    );
+    return rows.length > 0;
+  }
+
+  /** UPDATE … SET `set` WHERE `where` in `scope`; the number of rows matched. */
+  async #updateWhere(set: Rec, where: Rec, scope: Scope): Promise<number> {
+    const plan = this.#codec.plan(where, scope);
+    const { result } = await this.#run(
+      `update-where ${Object.keys(set).join(',')}|${plan.key}`,
+      [...Object.values(set), ...plan.params],
+      () =>
+        this.#db
+          .updateTable(this.model.table)
+          .set(set)
+          .where((eb) => plan.build(eb)),
+    );
+    return Number(result.numAffectedRows ?? 0);
   }
 
   #stamp(values: Rec, isInsert: boolean): Rec {
@@ -273,13 +289,11 @@ export class Repository<M extends Model> {
 
   /** Updates every row matching `where`; returns how many matched (changed or not). */
   async updateMany(where: Where<M>, patch: Update<M>): Promise<number> {
-    const set = this.#toDbRow(this.#stamp(patch as Rec, false));
-    const r = await this.#db
-      .updateTable(this.model.table)
-      .set(set)
-      .where((eb) => this.#filter(eb, where as Rec))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+    return this.#updateWhere(
+      this.#toDbRow(this.#stamp(patch as Rec, false)),
+      where as Rec,
+      this.#scope,
+    );
   }
 
   /**
@@ -323,23 +337,19 @@ export class Repository<M extends Model> {
    */
   async delete(id: Row<M>[keyof Row<M>]): Promise<boolean> {
     if (this.model.isSoftDelete) {
-      const r = await this.#db
-        .updateTable(this.model.table)
-        .set(this.#toDbRow({ deletedAt: new Date() }))
-        .where((eb) => this.#filter(eb, { [this.#pk]: id }, 'live'))
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
+      const set = this.#toDbRow({ deletedAt: new Date() });
+      return (await this.#updateWhere(set, { [this.#pk]: id }, 'live')) > 0;
     }
     return this.forceDelete(id);
   }
 
   /** Removes the row with this key for good, soft delete or not. */
   async forceDelete(id: Row<M>[keyof Row<M>]): Promise<boolean> {
-    const r = await this.#db
-      .deleteFrom(this.model.table)
-      .where((eb) => this.#filter(eb, { [this.#pk]: id }, 'all'))
-      .executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
+    const plan = this.#codec.plan({ [this.#pk]: id }, 'all');
+    const { result } = await this.#run(`delete ${plan.key}`, plan.params, () =>
+      this.#db.deleteFrom(this.model.table).where((eb) => plan.build(eb)),
+    );
+    return Number(result.numAffectedRows ?? 0) > 0;
   }
 
   /** Brings back a soft-deleted row; returns true when one was restored. */
@@ -349,12 +359,8 @@ export class Repository<M extends Model> {
         ERROR_CODES.INVALID_QUERY,
         `model "${this.model.table}" has no softDelete, so nothing can be restored`,
       );
-    const r = await this.#db
-      .updateTable(this.model.table)
-      .set(this.#toDbRow(this.#stamp({ deletedAt: null }, false)))
-      .where((eb) => this.#filter(eb, { [this.#pk]: id }, 'trashed'))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    const set = this.#toDbRow(this.#stamp({ deletedAt: null }, false));
+    return (await this.#updateWhere(set, { [this.#pk]: id }, 'trashed')) > 0;
   }
 
   /** Offset pagination: `{ items, total, totalPages, page }`. */

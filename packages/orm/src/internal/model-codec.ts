@@ -154,12 +154,10 @@ export class ModelCodec {
     return out;
   }
 
-  /** `where` (equality, IS NULL, IN) and the soft-delete `scope` as one condition. */
-  filter(eb: Eb, where: Rec | undefined, scope: Scope): Expression<SqlBool> {
-    return this.plan(where, scope).build(eb);
-  }
-
-  /** `where` and `scope` checked and converted once (see FilterPlan). */
+  /**
+   * `where` (equality, IS NULL, IN) and the soft-delete `scope` as one condition, checked and
+   * converted once (see FilterPlan).
+   */
   plan(where: Rec | undefined, scope: Scope): FilterPlan {
     const parts: FilterPart[] = [];
     const params: unknown[] = [];
