@@ -8,9 +8,9 @@
 import { requireCapability } from '@rws/test-helpers';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { column, createDb, type Db, defineModel, Repository } from '../src/index.js';
+import { column, createDb, type Db, defineModel } from '../src/index.js';
 import { runPrefix } from './run-orm-conformance.js';
-import { MYSQL_URL, POSTGRES_URL, whyDown } from './targets.js';
+import { countingRepository, MYSQL_URL, POSTGRES_URL, whyDown } from './targets.js';
 
 const TARGETS = [
   { name: 'sqlite memory', requires: 'better-sqlite3', create: () => createDb.memory() },
@@ -144,21 +144,9 @@ for (const target of TARGETS) {
     it("a repository on the caller's kysely runs its plugins on every call", async (ctx) => {
       up(ctx);
       const row = await db.repo(Person).insert({ displayName: 'plug', age: 7 });
-      let statements = 0;
-      const counted = db.kysely.withPlugin({
-        transformQuery: (args) => {
-          statements++;
-          return args.node;
-        },
-        transformResult: async (args) => args.result,
-      });
-      const people = new Repository(Person, {
-        kysely: counted,
-        dialect: db.dialect,
-        secret: new Uint8Array(32),
-      });
+      const { repo: people, statements } = countingRepository(db, Person);
       for (let i = 0; i < 3; i++) expect((await people.find(row.id))?.displayName).toBe('plug');
-      expect(statements).toBe(3);
+      expect(statements()).toBe(3);
     });
   });
 }
