@@ -49,6 +49,7 @@ const NAMES = [
   'gateway-bucket',
   'reverse-proxy',
   'orm-users-api',
+  'db-migrations',
   'websocket-chat',
   'websocket-h2',
   'mcp-server',
@@ -828,6 +829,35 @@ describe('examples', () => {
     expect(page2).toMatchObject({ items: [{ email: 'c@example.com' }], next: null });
     expect((await fetch(`${url}/users/999`)).status).toBe(404);
     expect((await fetch(`${url}/users?after=${page1.next}x`)).status).toBe(400);
+  });
+
+  test('db-migrations: rws db commands read [database] from rws.config.toml; the API uses the migrated table', async () => {
+    const e = ex('db-migrations');
+    const out = e.stdout();
+    // The CLI's own output, in order: both pending, both applied, the last reverted and re-applied.
+    expect(out).toContain(
+      '$ rws db status\npending  20261129120000_create_notes\npending  20261129120100_add_notes_pinned\n',
+    );
+    expect(out).toContain('$ rws db rollback\nreverted 20261129120100_add_notes_pinned\n');
+    expect(out).toMatch(
+      /\$ rws db status\napplied {2}20261129120000_create_notes {2}\d{4}-\d\d-\d\dT[^\n]+\npending {2}20261129120100_add_notes_pinned\n\$ rws db migrate\napplied 20261129120100_add_notes_pinned\n/,
+    );
+    const status = await (await fetch(`${e.url}/migrations`)).json();
+    expect(status).toEqual([
+      { name: '20261129120000_create_notes', state: 'applied' },
+      { name: '20261129120100_add_notes_pinned', state: 'applied' },
+    ]);
+    const made = await fetch(`${e.url}/notes`, {
+      method: 'POST',
+      body: JSON.stringify({ body: 'hello', pinned: true }),
+    });
+    expect(made.status).toBe(201);
+    // `pinned` exists only because the second migration ran again after the rollback.
+    expect(await made.json()).toMatchObject({ body: 'hello', pinned: true });
+    expect(await (await fetch(`${e.url}/notes`)).json()).toMatchObject([
+      { body: 'hello', pinned: true },
+    ]);
+    expect((await fetch(`${e.url}/notes`, { method: 'POST', body: '{}' })).status).toBe(400);
   });
 
   test('sessions-login: a session in SQL counts visits; /admin takes a bcrypt htpasswd user', async () => {

@@ -1,5 +1,6 @@
 import type { JobDefinition } from './define-job.js';
 import { ERROR_CODES, JobsError } from './errors.js';
+import { startFixedDelay } from './internal/fixed-delay.js';
 import { nextCronRun } from './next-cron-run.js';
 import { parseCron } from './parse-cron.js';
 import type { AddOptions, Queue } from './queue.js';
@@ -16,6 +17,7 @@ export interface ScheduleOptions {
   /** `cron` only: the IANA time zone of the expression (default `UTC`). */
   readonly timeZone?: string | undefined;
   /**
+   * `cron` and `every` only (a fixed-delay schedule has no missed ticks: it continues its chain).
    * What to do at start about a tick that passed while no instance ran (downtime, a deploy):
    * `skip` (default) waits for the next tick; `once` enqueues the most recent past tick now,
    * once, however many were missed. The store's deduplication by tick id tells whether that
@@ -48,6 +50,21 @@ export interface Scheduler {
     payload: P,
     options?: ScheduleOptions,
   ): void;
+  /**
+   * Enqueues `job` `delayMs` after the previous run finished (completed, failed for good, or
+   * cancelled), wherever it ran: runs never overlap, and a slow run pushes the next one back.
+   * The first run is enqueued at once when the store has none of this schedule. Run n's job id
+   * is `<name>#<n>`; every instance derives the next id from the same finished run, so several
+   * instances on one shared store enqueue each run once, and a restarted instance continues the
+   * chain it finds in the store.
+   */
+  fixedDelay<P>(
+    name: string,
+    delayMs: number,
+    job: JobDefinition<P, unknown>,
+    payload: P,
+    options?: Omit<ScheduleOptions, 'timeZone' | 'catchUp'>,
+  ): void;
   /** Stops every schedule (enqueued jobs stay). */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -73,7 +90,7 @@ function lastTickAtOrBefore(next: (t: number) => number | null, t: number): numb
 }
 
 /**
- * A scheduler: cron and fixed-rate schedules that enqueue jobs. Deduplication by job id makes
+ * A scheduler: cron, fixed-rate and fixed-delay schedules that enqueue jobs. Deduplication by job id makes
  * each tick run once when several instances of a deployment run the same schedules on one
  * shared store. A tick missed while no instance ran is skipped, or run once at start with
  * `catchUp: 'once'`.
@@ -89,6 +106,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const timers = new Map<string, NodeJS.Timeout>();
   let isClosed = false;
 
+  const names = new Set<string>();
+  const claim = (name: string) => {
+    if (names.has(name))
+      throw new JobsError(
+        ERROR_CODES.INVALID_OPTIONS,
+        `scheduler: a schedule named ${JSON.stringify(name)} exists`,
+      );
+    names.add(name);
+  };
+
   const plan = <P>(
     name: string,
     nextAfter: (t: number) => number | null,
@@ -97,11 +124,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     payload: P,
     o: ScheduleOptions,
   ) => {
-    if (timers.has(name))
-      throw new JobsError(
-        ERROR_CODES.INVALID_OPTIONS,
-        `scheduler: a schedule named ${JSON.stringify(name)} exists`,
-      );
+    claim(name);
     if (o.catchUp !== undefined && o.catchUp !== 'skip' && o.catchUp !== 'once')
       throw new JobsError(
         ERROR_CODES.INVALID_OPTIONS,
@@ -162,10 +185,36 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         o,
       );
     },
+    fixedDelay(name, delayMs, job, payload, o = {}) {
+      if (!(Number.isSafeInteger(delayMs) && delayMs >= 0))
+        throw new JobsError(
+          ERROR_CODES.INVALID_OPTIONS,
+          `scheduler.fixedDelay: delayMs must be an integer ≥ 0 (got ${delayMs})`,
+        );
+      const extra = o as ScheduleOptions;
+      if (extra.catchUp !== undefined || extra.timeZone !== undefined)
+        throw new JobsError(
+          ERROR_CODES.INVALID_OPTIONS,
+          'scheduler.fixedDelay: catchUp and timeZone apply to cron and every only',
+        );
+      claim(name);
+      startFixedDelay({
+        queue,
+        name,
+        delayMs,
+        job,
+        payload,
+        jobOptions: o.job,
+        onError: options.onError,
+        setTimer: (t) => timers.set(name, t),
+        isClosed: () => isClosed,
+      });
+    },
     async close() {
       isClosed = true;
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
+      names.clear();
     },
     [Symbol.asyncDispose]: () => scheduler.close(),
   };

@@ -296,8 +296,12 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
       done: run(job, ac)
         .catch((err) => emit('error', err))
         .finally(() => {
+          // A finished job makes a claim worth trying only when it frees a slot the worker
+          // lacked, or a group's slot. Otherwise the extra claim would only delay the claim a
+          // new job's wake-up asks for (the loop runs one claim at a time).
+          const wasFull = running.size >= concurrency;
           running.delete(job.id);
-          wakeUp();
+          if (wasFull || group !== undefined) wakeUp();
         }),
     };
     running.set(job.id, entry);
@@ -341,6 +345,12 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
       }
       for (const job of claimed) start(job);
       if (claimed.length === free) continue;
+      // Woken while claiming (a job added meanwhile): claim again at once rather than first
+      // asking for the next run time, a round trip the new job would wait for.
+      if (hasPendingWake) {
+        hasPendingWake = false;
+        continue;
+      }
       let waitMs = pollIntervalMs;
       try {
         const next = await store.nextRunAt(queue.name, { names });

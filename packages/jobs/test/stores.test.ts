@@ -133,6 +133,60 @@ describe('PostgreSQL LISTEN/NOTIFY (listenUrl)', () => {
     expect(await producer.get('never')).toBeNull();
   });
 
+  it('an add notifies when it commits, a deduplicated add not at all; a claim leaves the session synchronous', async (ctx) => {
+    const { table } = await openTestDb(
+      ctx,
+      { dialect: 'postgres', url: POSTGRES_URL },
+      POSTGRES_REQUIRES,
+      'jobs_notify',
+    );
+    // One connection: the claim and the `show` below run on the same session.
+    const db = createDb({ dialect: 'postgres', url: POSTGRES_URL, pool: { size: 1 } });
+    onTestFinished(() => db.close());
+    const store = createSqlStore({ db, table, listenUrl: POSTGRES_URL });
+    const queue = createQueue({ store, name: 'n' });
+    await queue.counts();
+    let wakes = 0;
+    const stop = await store.subscribe?.('n', () => wakes++);
+    onTestFinished(() => stop?.());
+    const settle = () => new Promise((r) => setTimeout(r, 400));
+    const job = defineJob('j', () => undefined);
+
+    const first = await queue.add(job, 1, { jobId: 'once' });
+    await settle();
+    expect([first.isNew, first.job.payload, first.job.state, wakes]).toEqual([
+      true,
+      1,
+      'waiting',
+      1,
+    ]);
+    const again = await queue.add(job, 2, { jobId: 'once' });
+    await settle();
+    expect([again.isNew, again.job.payload, wakes]).toEqual([false, 1, 1]);
+
+    await db.transaction(async (tx) => {
+      await queue.add(job, 3, { db: tx, jobId: 'in-tx' });
+      await settle();
+      expect(wakes).toBe(1);
+    });
+    await settle();
+    expect(wakes).toBe(2);
+
+    const claimed = await store.claim({
+      queue: 'n',
+      workerId: 'w',
+      leaseMs: 60_000,
+      limit: 10,
+      now: Date.now(),
+    });
+    expect(claimed.map((j) => j.id).sort()).toEqual(['in-tx', 'once']);
+    const { rows } = await sql<{ synchronousCommit: string }>`show synchronous_commit`.execute(
+      db.kysely,
+    );
+    expect(rows[0]?.synchronousCommit).toBe('on');
+    expect((await store.get('once'))?.state).toBe('active');
+  });
+
   it('listenUrl on another database is refused', () => {
     expect(() => createSqlStore({ db: createDb.memory(), listenUrl: POSTGRES_URL })).toThrow(
       /listenUrl needs PostgreSQL \(the Db is sqlite\)/,

@@ -12,6 +12,7 @@ import { createMysqlDialect } from './dialects/mysql.js';
 import { createPostgresDialect } from './dialects/postgres.js';
 import { createSqliteDialect } from './dialects/sqlite.js';
 import { ERROR_CODES, OrmError } from './errors.js';
+import { CompiledQueries } from './internal/compiled-queries.js';
 import type { Model } from './model.js';
 import { Repository } from './repository.js';
 
@@ -114,6 +115,7 @@ interface DbState {
   readonly secret: Uint8Array;
   // biome-ignore lint/suspicious/noExplicitAny: see Db.kysely.
   readonly root: Kysely<any>;
+  readonly queries: CompiledQueries;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -142,7 +144,12 @@ function makeDb(
     dialect: state.dialect,
     isTransaction: depth > 0,
     repo: (model) =>
-      new Repository(model, { kysely, dialect: state.dialect, secret: state.secret }),
+      new Repository(model, {
+        kysely,
+        dialect: state.dialect,
+        secret: state.secret,
+        queries: state.queries,
+      }),
     async transaction(fn, options = {}) {
       if (depth > 0) {
         // A savepoint inside the open transaction: the inner part can fail alone.
@@ -201,7 +208,11 @@ function openDb(options: CreateDbOptions): Db {
       : typeof options.cursorSecret === 'string'
         ? new TextEncoder().encode(options.cursorSecret)
         : options.cursorSecret;
-  return makeDb({ dialect: options.dialect, secret, root }, root, 0);
+  return makeDb(
+    { dialect: options.dialect, secret, root, queries: new CompiledQueries() },
+    root,
+    0,
+  );
 }
 
 /** `createDb` and its `memory()` shortcut. */

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { ERROR_CODES, OrmError } from './errors.js';
 
 function encodeValue(v: unknown): unknown {
@@ -16,8 +16,14 @@ function decodeValue(v: unknown): unknown {
   return v;
 }
 
+// createHmac with raw bytes imports them as a new KeyObject on every call, which costs more
+// than the HMAC of a short cursor; the key is imported once per secret instead.
+const KEYS = new WeakMap<Uint8Array, KeyObject>();
+
 function sign(secret: Uint8Array, payload: string): Buffer {
-  return createHmac('sha256', secret).update(payload).digest();
+  let key = KEYS.get(secret);
+  if (key === undefined) KEYS.set(secret, (key = createSecretKey(secret)));
+  return createHmac('sha256', key).update(payload).digest();
 }
 
 /**

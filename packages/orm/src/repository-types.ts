@@ -2,8 +2,10 @@
  * The types of repository calls: filters, orderings, find and page options, pages, and what a
  * Repository needs from its Db.
  */
+
 import type { Kysely } from 'kysely';
 import type { DialectName } from './column.js';
+import type { CompiledQueries } from './internal/compiled-queries.js';
 import type { Model, Row } from './model.js';
 import type { Loaded } from './relations.js';
 
@@ -90,4 +92,6 @@ export interface RepositoryContext {
   readonly kysely: Kysely<any>;
   readonly dialect: DialectName;
   readonly secret: Uint8Array;
+  /** The Db's compiled statements, shared by its transactions (absent: the repository's own). */
+  readonly queries?: CompiledQueries | undefined;
 }

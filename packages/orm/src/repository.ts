@@ -3,9 +3,10 @@
  * internal/model-codec.ts, eager loading in internal/load-relations.ts, the option and page
  * types in repository-types.ts.
  */
-import type { Kysely } from 'kysely';
+import { type Compilable, type Kysely, NoResultError, type QueryNode } from 'kysely';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ERROR_CODES, OrmError } from './errors.js';
+import { type CompiledQueries, runCompiled } from './internal/compiled-queries.js';
 import { loadRelations, type RelationOwner } from './internal/load-relations.js';
 import {
   checkCount,
@@ -36,6 +37,14 @@ import type {
 type AnyKysely = Kysely<any>;
 
 /**
+ * The error executeTakeFirstOrThrow threw before statements were compiled once (a row that must
+ * exist, read back after a write, is gone).
+ */
+function noRow(): NoResultError {
+  return new NoResultError({ kind: 'SelectQueryNode' } as unknown as QueryNode);
+}
+
+/**
  * The operations on one model: reads respect soft delete (see withTrashed/onlyTrashed),
  * writes maintain timestamps and convert values per column kind on every dialect.
  */
@@ -44,12 +53,14 @@ export class Repository<M extends Model> {
   readonly #ctx: RepositoryContext;
   readonly #scope: Scope;
   readonly #codec: ModelCodec;
+  readonly #queries: CompiledQueries | undefined;
 
   constructor(model: M, ctx: RepositoryContext, scope: Scope = 'live') {
     this.model = model;
     this.#ctx = ctx;
     this.#scope = scope;
-    this.#codec = new ModelCodec(model, ctx.dialect);
+    this.#codec = ModelCodec.of(model, ctx.dialect);
+    this.#queries = ctx.queries;
   }
 
   /** The same repository, reading soft-deleted rows too. */
@@ -77,23 +88,55 @@ export class Repository<M extends Model> {
     return this.#codec.fromDbRow(raw);
   }
 
-  #filter(eb: Eb, where: Rec | undefined, scope: Scope = this.#scope) {
-    return this.#codec.filter(eb, where, scope);
+  /**
+   * Runs a statement and returns its converted rows and result. A repository of a Db runs it
+   * from the Db's compiled statements (internal/compiled-queries.ts): `shape` must name every
+   * difference in the SQL `build()` makes, and `params` be its parameters in SQL order. A
+   * repository on a kysely of the caller's (RepositoryContext without `queries`) builds it
+   * every time through that kysely and its plugins.
+   */
+  async #run(shape: string, params: readonly unknown[], build: () => Compilable<unknown>) {
+    if (this.#queries === undefined) {
+      const result = await this.#db.executeQuery<Rec>(build());
+      return { result, rows: result.rows.map((r) => this.#fromDbRow(r)) };
+    }
+    const result = await runCompiled(this.#queries, this.model, this.#db, shape, params, build);
+    return { result, rows: result.rows.map((r) => this.#codec.fromRawRow(r)) };
   }
 
-  #select(where: Rec | undefined, orderBy: OrderBy<M> | undefined) {
-    let q = this.#db
-      .selectFrom(this.model.table)
-      .selectAll()
-      .where((eb) => this.#filter(eb, where));
-    for (const [c, d] of this.#codec.orderPairs(orderBy)) q = q.orderBy(c, d);
-    return q;
+  /** SELECT * by `where` (in this repository's scope unless given), ordered, limited. */
+  async #selectRows(
+    where: Rec | undefined,
+    o: {
+      orderBy?: OrderPairs | undefined;
+      limit?: number | undefined;
+      offset?: number | undefined;
+      scope?: Scope | undefined;
+    } = {},
+  ): Promise<Rec[]> {
+    const plan = this.#codec.plan(where, o.scope ?? this.#scope);
+    const pairs = o.orderBy ?? [];
+    const params = [...plan.params];
+    if (o.limit !== undefined) params.push(o.limit);
+    if (o.offset !== undefined) params.push(o.offset);
+    const shape = `select ${plan.key}|${pairs.join(';')}|${o.limit !== undefined}|${o.offset !== undefined}`;
+    const { rows } = await this.#run(shape, params, () => {
+      let q = this.#db
+        .selectFrom(this.model.table)
+        .selectAll()
+        .where((eb) => plan.build(eb));
+      for (const [c, d] of pairs) q = q.orderBy(c, d);
+      if (o.limit !== undefined) q = q.limit(o.limit);
+      if (o.offset !== undefined) q = q.offset(o.offset);
+      return q;
+    });
+    return rows;
   }
 
   /** The row with this primary key, or undefined. */
   async find(id: Row<M>[keyof Row<M>]): Promise<Row<M> | undefined> {
-    const raw = await this.#select({ [this.#pk]: id }, undefined).executeTakeFirst();
-    return raw === undefined ? undefined : (this.#fromDbRow(raw) as Row<M>);
+    const [row] = await this.#selectRows({ [this.#pk]: id });
+    return row as Row<M> | undefined;
   }
 
   /** The row with this primary key; throws RWS_ORM_NOT_FOUND (404) when there is none. */
@@ -110,10 +153,8 @@ export class Repository<M extends Model> {
 
   /** The first row matching `where`, or undefined. */
   async findOne(where: Where<M>): Promise<Row<M> | undefined> {
-    const raw = await this.#select(where as Rec, undefined)
-      .limit(1)
-      .executeTakeFirst();
-    return raw === undefined ? undefined : (this.#fromDbRow(raw) as Row<M>);
+    const [row] = await this.#selectRows(where as Rec, { limit: 1 });
+    return row as Row<M> | undefined;
   }
 
   /** Rows matching `where` (equality, null, or IN for arrays), ordered and limited. */
@@ -121,40 +162,57 @@ export class Repository<M extends Model> {
     where: Where<M> = {},
     options: FindManyOptions<M, W> = {},
   ): Promise<RowWith<M, W>[]> {
-    let q = this.#select(where as Rec, options.orderBy);
-    if (options.limit !== undefined) {
-      checkCount('limit', options.limit, 0);
-      q = q.limit(options.limit);
-    }
+    const orderBy = this.#codec.orderPairs(options.orderBy);
+    let limit = options.limit;
+    if (limit !== undefined) checkCount('limit', limit, 0);
     if (options.offset !== undefined) {
       checkCount('offset', options.offset, 0);
-      if (options.limit === undefined) q = q.limit(MAX_LIMIT);
-      q = q.offset(options.offset);
+      limit ??= MAX_LIMIT;
     }
-    const rows = (await q.execute()).map((r) => this.#fromDbRow(r));
+    const rows = await this.#selectRows(where as Rec, { orderBy, limit, offset: options.offset });
     await this.#load(rows, options.with);
     return rows as RowWith<M, W>[];
   }
 
   /** The number of rows matching `where`. */
   async count(where: Where<M> = {}): Promise<number> {
-    const r = await this.#db
-      .selectFrom(this.model.table)
-      .select((eb) => eb.fn.countAll().as('count'))
-      .where((eb) => this.#filter(eb, where as Rec))
-      .executeTakeFirstOrThrow();
-    return Number(r['count']);
+    const plan = this.#codec.plan(where as Rec, this.#scope);
+    const { rows } = await this.#run(`count ${plan.key}`, plan.params, () =>
+      this.#db
+        .selectFrom(this.model.table)
+        .select((eb) => eb.fn.countAll().as('count'))
+        .where((eb) => plan.build(eb)),
+    );
+    if (rows[0] === undefined) throw noRow();
+    return Number(rows[0]['count']);
   }
 
   /** True when a row matches `where`. */
   async exists(where: Where<M> = {}): Promise<boolean> {
-    const r = await this.#db
-      .selectFrom(this.model.table)
-      .select(this.#pk)
-      .where((eb) => this.#filter(eb, where as Rec))
-      .limit(1)
-      .executeTakeFirst();
-    return r !== undefined;
+    const plan = this.#codec.plan(where as Rec, this.#scope);
+    const { rows } = await this.#run(`exists ${plan.key}`, [...plan.params, 1], () =>
+      this.#db
+        .selectFrom(this.model.table)
+        .select(this.#pk)
+        .where((eb) => plan.build(eb))
+        .limit(1),
+    );
+    return rows.length > 0;
+  }
+
+  /** UPDATE … SET `set` WHERE `where` in `scope`; the number of rows matched. */
+  async #updateWhere(set: Rec, where: Rec, scope: Scope): Promise<number> {
+    const plan = this.#codec.plan(where, scope);
+    const { result } = await this.#run(
+      `update-where ${Object.keys(set).join(',')}|${plan.key}`,
+      [...Object.values(set), ...plan.params],
+      () =>
+        this.#db
+          .updateTable(this.model.table)
+          .set(set)
+          .where((eb) => plan.build(eb)),
+    );
+    return Number(result.numAffectedRows ?? 0);
   }
 
   #stamp(values: Rec, isInsert: boolean): Rec {
@@ -164,24 +222,30 @@ export class Repository<M extends Model> {
   }
 
   async #byKeys(where: Rec): Promise<Row<M>> {
-    const raw = await this.#db
-      .selectFrom(this.model.table)
-      .selectAll()
-      .where((eb) => this.#filter(eb, where, 'all'))
-      .executeTakeFirstOrThrow();
-    return this.#fromDbRow(raw) as Row<M>;
+    const [row] = await this.#selectRows(where, { scope: 'all' });
+    if (row === undefined) throw noRow();
+    return row as Row<M>;
   }
 
   /** Inserts a row and returns it as stored (with its generated key and defaults). */
   async insert(values: Insert<M>): Promise<Row<M>> {
     const row = this.#toDbRow(this.#stamp(values as Rec, true));
-    const q = this.#db.insertInto(this.model.table).values(row);
-    if (this.#ctx.dialect !== 'mysql')
-      return this.#fromDbRow(await q.returningAll().executeTakeFirstOrThrow()) as Row<M>;
-    // MySQL has no INSERT … RETURNING: read the row back by its key.
-    const r = await q.executeTakeFirstOrThrow();
+    // MySQL has no INSERT … RETURNING: the row is read back by its key.
+    const isReturning = this.#ctx.dialect !== 'mysql';
+    const { result, rows } = await this.#run(
+      `insert ${Object.keys(row).join(',')}|${isReturning}`,
+      Object.values(row),
+      () => {
+        const q = this.#db.insertInto(this.model.table).values(row);
+        return isReturning ? q.returningAll() : q;
+      },
+    );
+    if (isReturning) {
+      if (rows[0] === undefined) throw noRow();
+      return rows[0] as Row<M>;
+    }
     const given = (values as Rec)[this.#pk];
-    return this.#byKeys({ [this.#pk]: given ?? Number(r.insertId) });
+    return this.#byKeys({ [this.#pk]: given ?? Number(result.insertId) });
   }
 
   /** Inserts several rows and returns them in order. */
@@ -202,31 +266,34 @@ export class Repository<M extends Model> {
   /** Updates the row with this key; returns it as stored, or undefined when there is none. */
   async update(id: Row<M>[keyof Row<M>], patch: Update<M>): Promise<Row<M> | undefined> {
     const set = this.#toDbRow(this.#stamp(patch as Rec, false));
-    if (Object.keys(set).length === 0) return this.find(id);
-    const q = this.#db
-      .updateTable(this.model.table)
-      .set(set)
-      .where((eb) => this.#filter(eb, { [this.#pk]: id }));
-    if (this.#ctx.dialect !== 'mysql') {
-      // One round trip: the row comes back from UPDATE … RETURNING.
-      const raw = await q.returningAll().executeTakeFirst();
-      return raw === undefined ? undefined : (this.#fromDbRow(raw) as Row<M>);
-    }
-    // MySQL has no UPDATE … RETURNING: read the row back by its key.
-    const r = await q.executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) return undefined;
+    const columns = Object.keys(set);
+    if (columns.length === 0) return this.find(id);
+    const plan = this.#codec.plan({ [this.#pk]: id }, this.#scope);
+    // One round trip where UPDATE … RETURNING exists; MySQL reads the row back by its key.
+    const isReturning = this.#ctx.dialect !== 'mysql';
+    const { result, rows } = await this.#run(
+      `update ${columns.join(',')}|${plan.key}|${isReturning}`,
+      [...Object.values(set), ...plan.params],
+      () => {
+        const q = this.#db
+          .updateTable(this.model.table)
+          .set(set)
+          .where((eb) => plan.build(eb));
+        return isReturning ? q.returningAll() : q;
+      },
+    );
+    if (isReturning) return rows[0] as Row<M> | undefined;
+    if (Number(result.numAffectedRows ?? 0) === 0) return undefined;
     return this.#byKeys({ [this.#pk]: id });
   }
 
   /** Updates every row matching `where`; returns how many matched (changed or not). */
   async updateMany(where: Where<M>, patch: Update<M>): Promise<number> {
-    const set = this.#toDbRow(this.#stamp(patch as Rec, false));
-    const r = await this.#db
-      .updateTable(this.model.table)
-      .set(set)
-      .where((eb) => this.#filter(eb, where as Rec))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+    return this.#updateWhere(
+      this.#toDbRow(this.#stamp(patch as Rec, false)),
+      where as Rec,
+      this.#scope,
+    );
   }
 
   /**
@@ -270,23 +337,19 @@ export class Repository<M extends Model> {
    */
   async delete(id: Row<M>[keyof Row<M>]): Promise<boolean> {
     if (this.model.isSoftDelete) {
-      const r = await this.#db
-        .updateTable(this.model.table)
-        .set(this.#toDbRow({ deletedAt: new Date() }))
-        .where((eb) => this.#filter(eb, { [this.#pk]: id }, 'live'))
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
+      const set = this.#toDbRow({ deletedAt: new Date() });
+      return (await this.#updateWhere(set, { [this.#pk]: id }, 'live')) > 0;
     }
     return this.forceDelete(id);
   }
 
   /** Removes the row with this key for good, soft delete or not. */
   async forceDelete(id: Row<M>[keyof Row<M>]): Promise<boolean> {
-    const r = await this.#db
-      .deleteFrom(this.model.table)
-      .where((eb) => this.#filter(eb, { [this.#pk]: id }, 'all'))
-      .executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
+    const plan = this.#codec.plan({ [this.#pk]: id }, 'all');
+    const { result } = await this.#run(`delete ${plan.key}`, plan.params, () =>
+      this.#db.deleteFrom(this.model.table).where((eb) => plan.build(eb)),
+    );
+    return Number(result.numAffectedRows ?? 0) > 0;
   }
 
   /** Brings back a soft-deleted row; returns true when one was restored. */
@@ -296,12 +359,8 @@ export class Repository<M extends Model> {
         ERROR_CODES.INVALID_QUERY,
         `model "${this.model.table}" has no softDelete, so nothing can be restored`,
       );
-    const r = await this.#db
-      .updateTable(this.model.table)
-      .set(this.#toDbRow(this.#stamp({ deletedAt: null }, false)))
-      .where((eb) => this.#filter(eb, { [this.#pk]: id }, 'trashed'))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    const set = this.#toDbRow(this.#stamp({ deletedAt: null }, false));
+    return (await this.#updateWhere(set, { [this.#pk]: id }, 'trashed')) > 0;
   }
 
   /** Offset pagination: `{ items, total, totalPages, page }`. */
@@ -327,11 +386,11 @@ export class Repository<M extends Model> {
       );
     const orderBy = this.#withPk(o.orderBy);
     const total = await this.count(o.where ?? {});
-    const rows = await this.#select(o.where as Rec, orderBy as OrderBy<M>)
-      .limit(o.perPage)
-      .offset((o.page - 1) * o.perPage)
-      .execute();
-    const items = rows.map((r) => this.#fromDbRow(r));
+    const items = await this.#selectRows(o.where as Rec, {
+      orderBy,
+      limit: o.perPage,
+      offset: (o.page - 1) * o.perPage,
+    });
     await this.#load(items, o.with);
     const totalPages = Math.ceil(total / o.perPage);
     const { page, perPage } = o;
@@ -365,18 +424,26 @@ export class Repository<M extends Model> {
     checkCount('limit', o.limit, 1);
     const pairs = this.#withPk(o.orderBy);
     const scope = `${this.model.table}:${pairs.map(([c, d]) => `${c} ${d}`).join(',')}`;
-    let q = this.#db
-      .selectFrom(this.model.table)
-      .selectAll()
-      .where((eb) => {
-        const base = this.#filter(eb, o.where as Rec);
-        if (o.after === undefined || o.after === null || o.after === '') return base;
-        const values = decodeCursor(this.#ctx.secret, scope, o.after, pairs.length);
-        return eb.and([base, this.#codec.after(eb, pairs, values)]);
-      })
-      .limit(o.limit + 1);
-    for (const [c, d] of pairs) q = q.orderBy(c, d);
-    const rows = (await q.execute()).map((r) => this.#fromDbRow(r));
+    const base = this.#codec.plan(o.where as Rec, this.#scope);
+    const after =
+      o.after === undefined || o.after === null || o.after === ''
+        ? undefined
+        : this.#codec.after(pairs, decodeCursor(this.#ctx.secret, scope, o.after, pairs.length));
+    const { rows } = await this.#run(
+      `keyset ${base.key}|${after?.key ?? ''}|${scope}`,
+      [...base.params, ...(after?.params ?? []), o.limit + 1],
+      () => {
+        let q = this.#db
+          .selectFrom(this.model.table)
+          .selectAll()
+          .where((eb) =>
+            after === undefined ? base.build(eb) : eb.and([base.build(eb), after.build(eb)]),
+          )
+          .limit(o.limit + 1);
+        for (const [c, d] of pairs) q = q.orderBy(c, d);
+        return q;
+      },
+    );
     const hasMore = rows.length > o.limit;
     const items = hasMore ? rows.slice(0, o.limit) : rows;
     const last = items[items.length - 1];

@@ -25,8 +25,9 @@ import {
   type Row,
   relate,
 } from '../src/index.js';
-import { type Db, isRwsErrorCode, type OrmError, Repository } from './conformance-imports.js';
+import { type Db, isRwsErrorCode, type OrmError } from './conformance-imports.js';
 import { createSchema, dropSchema } from './schema.js';
+import { countingRepository, whyDown } from './targets.js';
 
 export interface OrmConformanceOptions {
   /** Target name in test titles, e.g. "postgres". */
@@ -115,13 +116,9 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
   describe(`@rws/orm conformance: ${o.name}`, () => {
     beforeAll(async () => {
       db = o.create();
-      try {
-        await sql`select 1`.execute(db.kysely);
-        isUp = true;
-      } catch (err) {
-        why = err instanceof Error ? err.message : String(err);
-        return;
-      }
+      const down = await whyDown(db);
+      isUp = down === undefined;
+      if (!isUp) return void (why = down ?? '');
       await createSchema(db, p);
     });
     afterAll(async () => {
@@ -672,24 +669,12 @@ export function runOrmConformance(o: OrmConformanceOptions): void {
           .execute();
 
         // Count the statements: one for the rows plus one per loaded relation (no N+1).
-        let statements = 0;
-        const counted = db.kysely.withPlugin({
-          transformQuery: (args) => {
-            statements++;
-            return args.node;
-          },
-          transformResult: async (args) => args.result,
-        });
-        const withUsers = new Repository(m.UserR, {
-          kysely: counted,
-          dialect: db.dialect,
-          secret: new Uint8Array(32),
-        });
+        const { repo: withUsers, statements } = countingRepository(db, m.UserR);
         const loaded = await withUsers.findMany(
           { name: 'rel' },
           { orderBy: ['id'], with: ['posts', 'profile'] },
         );
-        expect(statements).toBe(3);
+        expect(statements()).toBe(3);
         expect(loaded.map((u) => u.posts.map((x) => x.title))).toEqual([['a1', 'a2'], ['b1']]);
         expect(loaded[0]?.profile).toBeNull();
         expect(loaded[1]?.profile?.bio).toBe('bee');

@@ -1,3 +1,40 @@
+import { sql } from 'kysely';
+import { type Db, type Model, Repository } from '../src/index.js';
+
 /** The real databases the tests use (see the issue: trust auth on 127.0.0.1). */
 export const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 export const MYSQL_URL = 'mysql://root@127.0.0.1:3306/test';
+
+/** Runs `select 1` on `db`: undefined when the database answers, else the reason it does not. */
+export async function whyDown(db: Db): Promise<string | undefined> {
+  try {
+    await sql`select 1`.execute(db.kysely);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/**
+ * A repository of `model` on `db`'s kysely with a plugin that counts the statements it builds
+ * (a Repository on the caller's kysely builds every statement through it).
+ */
+export function countingRepository<M extends Model>(
+  db: Db,
+  model: M,
+): { repo: Repository<M>; statements: () => number } {
+  let statements = 0;
+  const counted = db.kysely.withPlugin({
+    transformQuery: (args) => {
+      statements++;
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  });
+  const repo = new Repository(model, {
+    kysely: counted,
+    dialect: db.dialect,
+    secret: new Uint8Array(32),
+  });
+  return { repo, statements: () => statements };
+}

@@ -101,6 +101,26 @@ export function sqlAdder(c: SqlContext) {
     return fresh;
   };
 
+  /**
+   * One job without a key or group, in one statement where the database allows it: the insert
+   * returns the stored row, and on PostgreSQL carries the NOTIFY, which listening workers get
+   * when the insert commits. A separate NOTIFY statement and a read-back would put two more
+   * round trips between the add call and the job's start. Undefined: use insertPlain.
+   */
+  const insertOne = async (job: NewJob, on: Db): Promise<StoreAddResult | undefined> => {
+    if (dialect === 'mysql' || (job.group !== undefined && job.group !== null)) return undefined;
+    const insert = sql`${c.insertIgnore(T, COLS, rowValues(job))} returning *`;
+    const { rows } = await exec(
+      dialect === 'postgres'
+        ? sql`with ins as (${insert}) select ins.*, pg_notify(${c.channel}, ins.queue) from ins`
+        : insert,
+      on,
+    );
+    // Nothing inserted: a job with this id exists (jobId deduplication).
+    if (rows[0] === undefined) return { job: await one(job.id, on), isNew: false };
+    return { job: toRecord(rows[0]), isNew: true };
+  };
+
   /** A job with a key, inside a transaction (see JobKeyMode). */
   const addKeyed = async (job: NewJob, tx: Db): Promise<StoreAddResult> => {
     const mode = job.keyMode ?? 'deduplicate';
@@ -161,6 +181,8 @@ export function sqlAdder(c: SqlContext) {
     async add(job: NewJob, on: Db): Promise<StoreAddResult> {
       if (job.key !== undefined && job.key !== null)
         return atomically(on, (tx) => addKeyed(job, tx));
+      const added = await insertOne(job, on);
+      if (added !== undefined) return added;
       const fresh = await insertPlain([job], on);
       if (fresh.size > 0) await notify([job.queue], on);
       return { job: await one(job.id, on), isNew: fresh.size > 0 };

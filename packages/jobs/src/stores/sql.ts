@@ -40,6 +40,16 @@ const namesFilter = (names: readonly string[] | undefined) =>
       ? sql` and 1 = 0`
       : sql` and name in (${sql.join([...names])})`;
 
+/**
+ * PostgreSQL: makes the commit of the statement's own (implicit) transaction asynchronous, as
+ * `SET LOCAL synchronous_commit = off` would, without a round trip of its own. A claim is the
+ * only write between a job's add and its start, and waiting for its WAL flush was most of the
+ * start latency on a busy disk. Losing a claim in a database crash only returns its jobs to
+ * waiting (at-least-once delivery holds, the attempt is not counted); the completion, a
+ * synchronous commit, flushes the claim's WAL before its own.
+ */
+const ASYNC_COMMIT = sql`(select set_config('synchronous_commit', 'off', true)) = 'off'`;
+
 /** Claimed rows in claim order (RETURNING gives them in no particular order). */
 const inClaimOrder = (rows: Row[]): JobRecord[] =>
   rows
@@ -124,6 +134,7 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
           update ${T} set ${set} where id in (
             select id from (select * from due union all select * from expired) d
             order by priority, run_at, seq limit ${limit})
+            and ${ASYNC_COMMIT}
           returning *`,
     );
     return inClaimOrder(rows);

@@ -81,7 +81,7 @@ async function loadOne(owner: RelationOwner, rows: Rec[], name: string, rel: Rel
   if (ids.length > 0) {
     const t = rel.target.table;
     const tpk = rel.target.primaryKey;
-    const targetCodec = new ModelCodec(rel.target, owner.dialect);
+    const targetCodec = ModelCodec.of(rel.target, owner.dialect);
     let q = owner.kysely
       .selectFrom(t)
       .innerJoin(rel.through, `${rel.through}.${rel.relatedKey}`, `${t}.${tpk}`)
