@@ -10,7 +10,7 @@ import type * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
-import { type Handler, Headers, type Middleware } from '@rws/core';
+import { type Handler, Headers, type Middleware, type Request } from '@rws/core';
 import { Http2Server } from '@rws/h2';
 import { encodeFrame, type Frame, FrameParser, OPCODE } from '@rws/http1/websocket';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -26,12 +26,21 @@ async function serveH2(handler: Handler): Promise<number> {
   return port;
 }
 
-function viaProxy(mw: Middleware & { close?(): Promise<void> }): Handler {
+/** `mw` as the terminal handler; `onDone` sees each request once the proxy answered it. */
+function viaProxy(
+  mw: Middleware & { close?(): Promise<void> },
+  onDone?: (req: Request) => void,
+): Handler {
   onTestFinished(() => mw.close?.());
-  return (req) =>
-    mw.handle(req, () => {
-      throw new Error('the proxy never calls next');
-    });
+  return async (req) => {
+    try {
+      return await mw.handle(req, () => {
+        throw new Error('the proxy never calls next');
+      });
+    } finally {
+      onDone?.(req);
+    }
+  };
 }
 
 interface WsBackend {
@@ -108,7 +117,7 @@ async function openH2WebSocket(
   const frames: Frame[] = [];
   let wake = (): void => {};
   // A refusal's body is not WebSocket frames.
-  if (headers[':status'] !== 200) stream.resume();
+  if (Number(headers[':status']) !== 200) stream.resume();
   else
     stream.on('data', (chunk: Buffer) => {
       frames.push(...parser.push(chunk));
@@ -145,18 +154,9 @@ const text = (f: Frame): string => Buffer.from(f.payload).toString();
 describe('reverseProxy: WebSocket from an h2 client (extended CONNECT) to an HTTP/1.1 backend', () => {
   it('answers 200 with the negotiated subprotocol and relays text, binary, ping and close', async () => {
     const b = await wsBackend();
-    let info: ReturnType<typeof getProxyInfo> = null;
+    let info: ReturnType<typeof getProxyInfo>;
     const proxy = reverseProxy({ upstream: b.address, stripPrefix: '/live' });
-    const port = await serveH2((req) =>
-      proxy
-        .handle(req, () => {
-          throw new Error('unreachable');
-        })
-        .finally(() => {
-          info = getProxyInfo(req);
-        }),
-    );
-    onTestFinished(() => proxy.close());
+    const port = await serveH2(viaProxy(proxy, (req) => (info = getProxyInfo(req))));
     const ws = await openH2WebSocket(port, '/live/feed?room=1', {
       'sec-websocket-protocol': 'chat.v1, chat.v2',
     });
@@ -270,18 +270,9 @@ describe('reverseProxy: WebSocket from an h2 client (extended CONNECT) to an HTT
     await new Promise<void>((resolve) => liar.listen(0, '127.0.0.1', resolve));
     onTestFinished(() => new Promise<void>((resolve) => liar.close(() => resolve())));
     const address = `127.0.0.1:${(liar.address() as net.AddressInfo).port}`;
-    let info: ReturnType<typeof getProxyInfo> = null;
+    let info: ReturnType<typeof getProxyInfo>;
     const proxy = reverseProxy({ upstream: address });
-    onTestFinished(() => proxy.close());
-    const port = await serveH2((req) =>
-      proxy
-        .handle(req, () => {
-          throw new Error('unreachable');
-        })
-        .finally(() => {
-          info = getProxyInfo(req);
-        }),
-    );
+    const port = await serveH2(viaProxy(proxy, (req) => (info = getProxyInfo(req))));
     const ws = await openH2WebSocket(port, '/');
     expect(ws.status).toBe(502);
     expect(info).toMatchObject({
