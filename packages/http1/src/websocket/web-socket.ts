@@ -1,7 +1,7 @@
 import { TextDecoder } from 'node:util';
 import { RwsError, type Tunnel } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
-import { type ByteChannel, tunnelChannel } from '../internal/byte-channel.js';
+import { type ByteChannel, type ChannelSink, tunnelChannel } from '../internal/byte-channel.js';
 import { encodeFrame } from './encode-frame.js';
 import { type Frame, FrameParser } from './frame-parser.js';
 import { isValidCloseCode, OPCODE } from './opcodes.js';
@@ -72,6 +72,8 @@ export let joinGroup: (ws: WebSocket, group: Set<WebSocket>) => void;
 
 /** Set by WebSocket's static block: the ping timer's shared callback. */
 let keepalive: (ws: WebSocket) => void;
+/** Set by WebSocket's static block: where every socket's channel delivers (no closures per socket). */
+let reader: ChannelSink<WebSocket>;
 
 const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** Messages queued for async iteration before reading from the peer pauses. */
@@ -131,7 +133,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   #msgText = '';
   #decoder: TextDecoder | null = null;
   // Async iteration.
-  readonly #queue: WebSocketMessage[] = [];
+  /** Made on the first message queued for iteration (sockets with `onMessage` never need it). */
+  #queue: WebSocketMessage[] | null = null;
   #wakeConsumer: (() => void) | null = null;
   #wakeReader: (() => void) | null = null;
 
@@ -159,7 +162,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
       this.#pingTimer = setInterval(keepalive, interval, this);
       this.#pingTimer.unref();
     }
-    void this.#readLoop();
+    this.#io.listen(this, reader);
   }
 
   /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3), as in the browser API. */
@@ -251,7 +254,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<WebSocketMessage> {
     for (;;) {
-      const next = this.#queue.shift();
+      const next = this.#queue?.shift();
       if (next !== undefined) {
         this.#wakeReader?.();
         this.#wakeReader = null;
@@ -330,46 +333,75 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
 
   // ---- reading -------------------------------------------------------------------------
 
-  async #readLoop(): Promise<void> {
-    try {
-      for (;;) {
-        const value = await this.#io.read();
-        if (value === null) break;
-        if (this.#state === WebSocket.CLOSED) return;
-        if (this.#peerClose !== null) continue; // nothing may follow a Close frame
-        for (const frame of this.#parser.push(value)) {
-          await this.#onFrame(frame);
-          if (this.#peerClose !== null || this.#state === WebSocket.CLOSED) break;
-        }
-      }
-      // The peer ended its side.
-      const peer = this.#peerClose;
+  /** A chunk from the peer; a promise while a frame needs async work. */
+  #onChunk(chunk: Uint8Array): Promise<void> | undefined {
+    // Nothing may follow a Close frame; nothing is read once closed.
+    if (this.#state === WebSocket.CLOSED || this.#peerClose !== null) return undefined;
+    return this.#consume(this.#parser.push(chunk));
+  }
+
+  /** The peer ended its side, or the connection failed. */
+  #onEnd(error: unknown): void {
+    const peer = this.#peerClose;
+    if (error === undefined) {
       if (peer !== null && this.#isCloseSent) this.#finish(peer.code, peer.reason, true);
       else this.#finish(1006, '', false);
+    } else this.#readFailed(error);
+  }
+
+  /**
+   * Handles the frames of one chunk in order, synchronously while it can: an idle socket
+   * waits on nothing. Returns a promise only when a frame needs async work (inflation, a
+   * full message queue); the rest of the chunk's frames follow once it settled.
+   */
+  #consume(frames: Generator<Frame, void, undefined>): Promise<void> | undefined {
+    try {
+      for (;;) {
+        const next = frames.next();
+        if (next.done === true) return undefined;
+        const pending = this.#onFrame(next.value);
+        if (pending !== undefined) {
+          return pending.then(
+            () => (this.#isReading() ? this.#consume(frames) : undefined),
+            (err: unknown) => this.#readFailed(err),
+          );
+        }
+        if (!this.#isReading()) return undefined;
+      }
     } catch (err) {
-      if (err instanceof ProtocolError) this.#fail(err);
-      else this.#finish(this.#peerClose?.code ?? 1006, this.#peerClose?.reason ?? '', false);
+      this.#readFailed(err);
+      return undefined;
     }
   }
 
-  async #onFrame(frame: Frame): Promise<void> {
+  #isReading(): boolean {
+    return this.#peerClose === null && this.#state !== WebSocket.CLOSED;
+  }
+
+  #readFailed(err: unknown): void {
+    if (err instanceof ProtocolError) this.#fail(err);
+    else this.#finish(this.#peerClose?.code ?? 1006, this.#peerClose?.reason ?? '', false);
+  }
+
+  #onFrame(frame: Frame): Promise<void> | undefined {
     switch (frame.opcode) {
       case OPCODE.PING:
         if (this.#state === WebSocket.OPEN) this.#control(OPCODE.PONG, frame.payload).catch(noop);
-        return;
+        return undefined;
       case OPCODE.PONG:
         if (this.#pongTimer !== null) clearTimeout(this.#pongTimer);
         this.#pongTimer = null;
-        return;
+        return undefined;
       case OPCODE.CLOSE:
         this.#onClose(frame.payload);
-        return;
+        return undefined;
       default:
-        await this.#onData(frame);
+        return this.#onData(frame);
     }
   }
 
-  async #onData(frame: Frame): Promise<void> {
+  /** Throws a ProtocolError for a violation; a promise only while inflating or held back. */
+  #onData(frame: Frame): Promise<void> | undefined {
     if (frame.opcode !== OPCODE.CONTINUATION) {
       this.#msgOpcode = frame.opcode;
       this.#msgCompressed = frame.rsv1;
@@ -394,34 +426,32 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     } else {
       this.#msgParts.push(frame.payload);
     }
-    if (!frame.fin) return;
+    if (!frame.fin) return undefined;
     let message: WebSocketMessage;
-    if (this.#msgCompressed && this.#deflate !== null) {
-      const inflated = await this.#deflate.decompress(
-        concat(this.#msgParts, this.#msgBytes),
-        this.#maxMessageBytes,
-      );
-      message =
-        this.#msgOpcode === OPCODE.TEXT
-          ? decodeOrThrow(
-              new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }),
-              inflated,
-              false,
-            )
+    const deflate = this.#deflate;
+    if (this.#msgCompressed && deflate !== null) {
+      const compressed = concat(this.#msgParts, this.#msgBytes);
+      const isText = this.#msgOpcode === OPCODE.TEXT;
+      this.#msgParts = NO_PARTS;
+      return deflate.decompress(compressed, this.#maxMessageBytes).then((inflated) => {
+        const inflatedMessage = isText
+          ? decodeOrThrow(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }), inflated, false)
           : inflated;
-    } else if (this.#decoder !== null) {
-      message = this.#msgText;
-    } else {
-      message = concat(this.#msgParts, this.#msgBytes);
+        // We are closing: late messages are dropped.
+        return this.#state === WebSocket.OPEN ? this.#deliver(inflatedMessage) : undefined;
+      });
     }
+    if (this.#decoder !== null) message = this.#msgText;
+    else message = concat(this.#msgParts, this.#msgBytes);
     this.#msgParts = NO_PARTS;
     this.#msgText = '';
     this.#decoder = null;
-    if (this.#state !== WebSocket.OPEN) return; // we are closing: drop late messages
-    await this.#deliver(message);
+    if (this.#state !== WebSocket.OPEN) return undefined; // we are closing: drop late messages
+    return this.#deliver(message);
   }
 
-  async #deliver(message: WebSocketMessage): Promise<void> {
+  /** Hands a message over; a promise while the iteration queue is full (backpressure). */
+  #deliver(message: WebSocketMessage): Promise<void> | undefined {
     const onMessage = this.#options.onMessage;
     if (onMessage !== undefined) {
       try {
@@ -430,13 +460,20 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
       } catch (err) {
         this.#handlerFailed(err);
       }
-      return;
+      return undefined;
     }
-    this.#queue.push(message);
+    const queue = (this.#queue ??= []);
+    queue.push(message);
     this.#wakeConsumer?.();
     this.#wakeConsumer = null;
     // Backpressure while open; once closing, reading must go on to see the peer's Close.
-    while (this.#queue.length >= QUEUE_LIMIT && this.#state === WebSocket.OPEN) {
+    return queue.length >= QUEUE_LIMIT && this.#state === WebSocket.OPEN
+      ? this.#queueRoom(queue)
+      : undefined;
+  }
+
+  async #queueRoom(queue: WebSocketMessage[]): Promise<void> {
+    while (queue.length >= QUEUE_LIMIT && this.#state === WebSocket.OPEN) {
       await new Promise<void>((resolve) => {
         this.#wakeReader = resolve;
       });
@@ -516,6 +553,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   }
 
   static {
+    reader = { data: (ws, chunk) => ws.#onChunk(chunk), end: (ws, error) => ws.#onEnd(error) };
     keepalive = (ws) => ws.#keepalive();
     joinGroup = (ws, group) => {
       if (ws.#state === WebSocket.CLOSED) return;
