@@ -37,8 +37,11 @@ export interface ByteChannel {
    * sink object serves every channel, so a channel keeps no closure of its own.
    */
   listen<T>(owner: T, sink: ChannelSink<T>): void;
-  /** Resolves once `chunk` is handed to the transport; waits while its buffer is full. */
-  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Hands `chunk` to the transport: null when it took it and has room for more (no promise
+   * made, the common case on a socket), else a promise that resolves once writing may go on.
+   */
+  write(chunk: Uint8Array): Promise<void> | null;
   /** Ends our side (FIN / END_STREAM); the peer may still send. */
   end(): Promise<void>;
   /** Tears the whole connection (or stream) down. */
@@ -202,10 +205,10 @@ class SocketChannel implements ByteChannel {
     this.#pump();
   }
 
-  write(chunk: Uint8Array): Promise<void> {
+  write(chunk: Uint8Array): Promise<void> | null {
     const socket = this.#socket;
     if (socket.destroyed || socket.writableEnded) return Promise.reject(socketClosed());
-    return socket.write(chunk) ? Promise.resolve() : waitForDrain(socket);
+    return socket.write(chunk) ? null : waitForDrain(socket);
   }
 
   end(): Promise<void> {

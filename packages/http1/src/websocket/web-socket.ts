@@ -62,13 +62,43 @@ export interface WebSocketOptions extends WebSocketHandlers {
  * Writes an already encoded, unmasked frame to a server-side socket (the broadcast helper
  * encodes once for many sockets). Internal: not exported from the package.
  */
-export let writeEncodedFrame: (ws: WebSocket, frame: Uint8Array) => Promise<void>;
+export let writeEncodedFrame: (ws: WebSocket, frame: Uint8Array) => Promise<void> | null;
 
 /**
  * Puts a socket in a group it leaves when it finishes (the sockets a server shutdown closes),
  * without a promise reaction per socket. Internal: not exported from the package.
  */
 export let joinGroup: (ws: WebSocket, group: Set<WebSocket>) => void;
+
+/** Takes a socket out of a group it joined. Internal: not exported from the package. */
+export let leaveGroup: (ws: WebSocket, group: Set<WebSocket>) => void;
+
+/** The handlers and timings a WebSocket reads after its construction. */
+export type WebSocketSettings = WebSocketHandlers &
+  Pick<
+    WebSocketOptions,
+    'maxMessageBytes' | 'pingIntervalMs' | 'pongTimeoutMs' | 'closeTimeoutMs' | 'deflateThresholdBytes'
+  >;
+
+/** Read (and cleared) by the next WebSocket constructed; see `withSettings`. */
+let sharedSettings: WebSocketSettings | null = null;
+
+/**
+ * Makes a socket that reads its handlers and timings from `settings`, an object the caller
+ * already has (the route's options), rather than from a copy in `options`. Internal.
+ */
+export function withSettings(
+  tunnel: Tunnel,
+  options: WebSocketOptions,
+  settings: WebSocketSettings,
+): WebSocket {
+  sharedSettings = settings;
+  try {
+    return new WebSocket(tunnel, options);
+  } finally {
+    sharedSettings = null;
+  }
+}
 
 /** Set by WebSocket's static block: the ping timer's shared callback. */
 let keepalive: (ws: WebSocket) => void;
@@ -102,10 +132,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   readonly protocol: string;
   /** The negotiated extensions (Sec-WebSocket-Extensions), or ''. */
   readonly extensions: string;
-  /** Resolves once the connection has ended (never rejects). */
-  readonly closed: Promise<CloseInfo>;
 
-  readonly #options: WebSocketOptions;
+  readonly #options: WebSocketSettings;
   /** The tunnel's bytes: its socket on HTTP/1.1, its web streams elsewhere. */
   readonly #io: ByteChannel;
   readonly #parser: FrameParser;
@@ -114,7 +142,10 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   readonly #mask: boolean;
   #state: number = WebSocket.OPEN;
   #bufferedBytes = 0;
-  #resolveClosed: (info: CloseInfo) => void = noop;
+  // `closed` is made when first asked for: most sockets never are (issue #14).
+  #closed: Promise<CloseInfo> | null = null;
+  #resolveClosed: ((info: CloseInfo) => void) | null = null;
+  #closeInfo: CloseInfo | null = null;
   /** The Close frame received from the peer, once it arrived. */
   #peerClose: { code: number; reason: string } | null = null;
   #isCloseSent = false;
@@ -123,7 +154,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   #pongTimer: NodeJS.Timeout | null = null;
   /** Serialises sends while compression (async) is in play, so frames keep their order. */
   #sendChain: Promise<void> = RESOLVED;
-  #group: Set<WebSocket> | null = null;
+  /** The sets this socket leaves when it finishes: topics and the server's drain group. */
+  #groups: Set<WebSocket> | Set<WebSocket>[] | null = null;
   #pendingCompressions = 0;
   // The message being assembled from fragments.
   #msgOpcode = 0;
@@ -139,11 +171,15 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   #wakeReader: (() => void) | null = null;
 
   constructor(tunnel: Tunnel, options: WebSocketOptions) {
-    this.#options = options;
+    // The handlers and timings: the route's own options object when upgradeWebSocket made this
+    // socket (no copy per socket), else `options`.
+    const settings = sharedSettings ?? options;
+    sharedSettings = null;
+    this.#options = settings;
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensions ?? '';
     this.#deflate = options.deflate ?? null;
-    this.#maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.#maxMessageBytes = settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#mask = !options.isServer;
     this.#io = tunnelChannel(tunnel);
     this.#parser = new FrameParser({
@@ -153,16 +189,27 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
         this.#deflate === null ? this.#maxMessageBytes : compressedLimit(this.#maxMessageBytes),
       allowRsv1: this.#deflate !== null,
     });
-    this.closed = new Promise<CloseInfo>((resolve) => {
-      this.#resolveClosed = resolve;
-    });
-    const interval = options.pingIntervalMs ?? (options.isServer ? 30_000 : 0);
+    const interval = settings.pingIntervalMs ?? (options.isServer ? 30_000 : 0);
     if (interval > 0) {
       // A shared callback with the socket as argument: no closure per socket.
       this.#pingTimer = setInterval(keepalive, interval, this);
       this.#pingTimer.unref();
     }
     this.#io.listen(this, reader);
+  }
+
+  /** Resolves once the connection has ended (never rejects). */
+  get closed(): Promise<CloseInfo> {
+    if (this.#closed === null) {
+      const info = this.#closeInfo;
+      this.#closed =
+        info !== null
+          ? Promise.resolve(info)
+          : new Promise<CloseInfo>((resolve) => {
+              this.#resolveClosed = resolve;
+            });
+    }
+    return this.#closed;
   }
 
   /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3), as in the browser API. */
@@ -271,9 +318,16 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   // ---- writing -------------------------------------------------------------------------
 
   #writeFrame(frame: Uint8Array): Promise<void> {
+    return this.#writeNow(frame) ?? RESOLVED;
+  }
+
+  /** Writes a frame; null when the socket took it at once (no promise made). */
+  #writeNow(frame: Uint8Array): Promise<void> | null {
+    const pending = this.#io.write(frame);
+    if (pending === null) return null;
     const n = frame.byteLength;
     this.#bufferedBytes += n;
-    return this.#io.write(frame).then(
+    return pending.then(
       () => {
         this.#bufferedBytes -= n;
       },
@@ -507,7 +561,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     this.#wakeConsumer?.();
     this.#wakeConsumer = null;
     this.#startCloseTimer();
-    if (this.#options.isServer) this.#endOurSide();
+    if (!this.#mask) this.#endOurSide();
   }
 
   /** _Fail the WebSocket Connection_ (RFC 6455 §7.1.7): send Close with the code, then drop. */
@@ -537,14 +591,18 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     }
     this.#io.destroy();
     this.#deflate?.close();
-    this.#group?.delete(this);
-    this.#group = null;
+    const groups = this.#groups;
+    this.#groups = null;
+    if (Array.isArray(groups)) for (const g of groups) g.delete(this);
+    else groups?.delete(this);
     this.#wakeConsumer?.();
     this.#wakeConsumer = null;
     this.#wakeReader?.();
     this.#wakeReader = null;
     const info: CloseInfo = { code, reason, wasClean };
-    this.#resolveClosed(info);
+    this.#closeInfo = info;
+    this.#resolveClosed?.(info);
+    this.#resolveClosed = null;
     try {
       this.#options.onClose?.(info, this);
     } catch (err) {
@@ -556,9 +614,18 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     reader = { data: (ws, chunk) => ws.#onChunk(chunk), end: (ws, error) => ws.#onEnd(error) };
     keepalive = (ws) => ws.#keepalive();
     joinGroup = (ws, group) => {
-      if (ws.#state === WebSocket.CLOSED) return;
-      ws.#group = group;
+      if (ws.#state === WebSocket.CLOSED || group.has(ws)) return;
       group.add(ws);
+      const groups = ws.#groups;
+      if (groups === null) ws.#groups = group;
+      else if (Array.isArray(groups)) groups.push(group);
+      else ws.#groups = [groups, group];
+    };
+    leaveGroup = (ws, group) => {
+      if (!group.delete(ws)) return;
+      const groups = ws.#groups;
+      if (groups === group) ws.#groups = null;
+      else if (Array.isArray(groups)) groups.splice(groups.indexOf(group), 1);
     };
     writeEncodedFrame = (ws, frame) => {
       if (ws.#mask) {
@@ -570,7 +637,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
       }
       if (ws.#state !== WebSocket.OPEN) return Promise.reject(notOpen('publish'));
       // Behind a send still being compressed, so messages keep their order.
-      if (ws.#pendingCompressions === 0) return ws.#writeFrame(frame);
+      if (ws.#pendingCompressions === 0) return ws.#writeNow(frame);
       const p = ws.#sendChain.then(() => ws.#writeFrame(frame));
       ws.#sendChain = p.catch(noop);
       return p;
