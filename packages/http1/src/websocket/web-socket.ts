@@ -3,7 +3,7 @@ import { RwsError, type Tunnel } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { type ByteChannel, type ChannelSink, tunnelChannel } from '../internal/byte-channel.js';
 import { encodeFrame } from './encode-frame.js';
-import { type Frame, FrameParser } from './frame-parser.js';
+import { type Frame, FrameParser, type FrameParserOptions } from './frame-parser.js';
 import { isValidCloseCode, OPCODE } from './opcodes.js';
 import type { PerMessageDeflate } from './permessage-deflate.js';
 import { ProtocolError } from './protocol-error.js';
@@ -100,8 +100,30 @@ export function withSettings(
   }
 }
 
-/** Set by WebSocket's static block: the ping timer's shared callback. */
+/** Set by WebSocket's static block: what a keepalive tick does to a socket. */
 let keepalive: (ws: WebSocket) => void;
+
+/** The sockets pinged every N ms, by one unref'd interval timer per N. */
+const keepaliveClocks = new Map<number, Set<WebSocket>>();
+
+/** The set pinged every `intervalMs`; its timer starts with it and stops once it is empty. */
+function keepaliveClock(intervalMs: number): Set<WebSocket> {
+  let sockets = keepaliveClocks.get(intervalMs);
+  if (sockets !== undefined) return sockets;
+  const members = new Set<WebSocket>();
+  sockets = members;
+  keepaliveClocks.set(intervalMs, members);
+  const timer = setInterval(() => {
+    if (members.size === 0) {
+      clearInterval(timer);
+      keepaliveClocks.delete(intervalMs);
+      return;
+    }
+    for (const ws of members) keepalive(ws);
+  }, intervalMs);
+  timer.unref();
+  return members;
+}
 /** Set by WebSocket's static block: where every socket's channel delivers (no closures per socket). */
 let reader: ChannelSink<WebSocket>;
 
@@ -150,7 +172,10 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   #peerClose: { code: number; reason: string } | null = null;
   #isCloseSent = false;
   #closeTimer: NodeJS.Timeout | null = null;
-  #pingTimer: NodeJS.Timeout | null = null;
+  /** Passed over by one tick of the keepalive clock, so the first Ping comes 1-2 intervals in. */
+  #isPingArmed = false;
+  /** The keepalive clock's set (a field of its own: most sockets are in a drain group too). */
+  #clock: Set<WebSocket> | null = null;
   #pongTimer: NodeJS.Timeout | null = null;
   /** Serialises sends while compression (async) is in play, so frames keep their order. */
   #sendChain: Promise<void> = RESOLVED;
@@ -182,18 +207,20 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     this.#maxMessageBytes = settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#mask = !options.isServer;
     this.#io = tunnelChannel(tunnel);
-    this.#parser = new FrameParser({
-      expectMasked: options.isServer,
-      // A compressed frame may be slightly larger than its inflated message.
-      maxFrameBytes:
+    this.#parser = new FrameParser(
+      parserOptions(
+        options.isServer,
+        // A compressed frame may be slightly larger than its inflated message.
         this.#deflate === null ? this.#maxMessageBytes : compressedLimit(this.#maxMessageBytes),
-      allowRsv1: this.#deflate !== null,
-    });
+        this.#deflate !== null,
+      ),
+    );
     const interval = settings.pingIntervalMs ?? (options.isServer ? 30_000 : 0);
     if (interval > 0) {
-      // A shared callback with the socket as argument: no closure per socket.
-      this.#pingTimer = setInterval(keepalive, interval, this);
-      this.#pingTimer.unref();
+      // One timer per interval for every socket: no Timeout per socket (issue #14).
+      const clock = keepaliveClock(interval);
+      clock.add(this);
+      this.#clock = clock;
     }
     this.#io.listen(this, reader);
   }
@@ -586,9 +613,10 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   #finish(code: number, reason: string, wasClean: boolean): void {
     if (this.#state === WebSocket.CLOSED) return;
     this.#state = WebSocket.CLOSED;
-    for (const t of [this.#closeTimer, this.#pingTimer, this.#pongTimer]) {
-      if (t !== null) clearTimeout(t);
-    }
+    this.#clock?.delete(this);
+    this.#clock = null;
+    if (this.#closeTimer !== null) clearTimeout(this.#closeTimer);
+    if (this.#pongTimer !== null) clearTimeout(this.#pongTimer);
     this.#io.destroy();
     this.#deflate?.close();
     const groups = this.#groups;
@@ -612,7 +640,10 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
 
   static {
     reader = { data: (ws, chunk) => ws.#onChunk(chunk), end: (ws, error) => ws.#onEnd(error) };
-    keepalive = (ws) => ws.#keepalive();
+    keepalive = (ws) => {
+      if (ws.#isPingArmed) ws.#keepalive();
+      else ws.#isPingArmed = true;
+    };
     joinGroup = (ws, group) => {
       if (ws.#state === WebSocket.CLOSED || group.has(ws)) return;
       group.add(ws);
@@ -643,6 +674,24 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
       return p;
     };
   }
+}
+
+/** Parser options are shared by every socket with the same settings (no object per socket). */
+const parserOptionsCache = new Map<string, FrameParserOptions>();
+
+function parserOptions(
+  expectMasked: boolean,
+  maxFrameBytes: number,
+  allowRsv1: boolean,
+): FrameParserOptions {
+  const key = `${expectMasked}:${maxFrameBytes}:${allowRsv1}`;
+  let options = parserOptionsCache.get(key);
+  if (options === undefined) {
+    options = { expectMasked, maxFrameBytes, allowRsv1 };
+    // Bounded: a handful of limits in practice, but a limit per request must not grow it.
+    if (parserOptionsCache.size < 64) parserOptionsCache.set(key, options);
+  }
+  return options;
 }
 
 function compressedLimit(max: number): number {
