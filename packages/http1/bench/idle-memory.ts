@@ -35,7 +35,9 @@ if (process.argv[2] === '--server') {
     // The source (through tsx) or the built package; both are what someone runs.
     const base = useDist ? '../dist' : '../src';
     const ext = useDist ? '.js' : '.ts';
-    const { createServer } = (await import(`${base}/index${ext}`)) as typeof import('../src/index.js');
+    const { createServer } = (await import(
+      `${base}/index${ext}`
+    )) as typeof import('../src/index.js');
     const { upgradeWebSocket } = (await import(
       `${base}/websocket/index${ext}`
     )) as typeof import('../src/websocket/index.js');

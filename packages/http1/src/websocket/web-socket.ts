@@ -3,60 +3,26 @@ import { RwsError, type Tunnel } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { type ByteChannel, type ChannelSink, tunnelChannel } from '../internal/byte-channel.js';
 import { encodeFrame } from './encode-frame.js';
-import { type Frame, FrameParser, type FrameParserOptions } from './frame-parser.js';
+import { type Frame, FrameParser } from './frame-parser.js';
+import { keepaliveClock } from './keepalive-clock.js';
+import { compressedLimit, concat, decodeOrThrow, parserOptions } from './message-parts.js';
 import { isValidCloseCode, OPCODE } from './opcodes.js';
 import type { PerMessageDeflate } from './permessage-deflate.js';
 import { ProtocolError } from './protocol-error.js';
+import type {
+  CloseInfo,
+  WebSocketMessage,
+  WebSocketOptions,
+  WebSocketSettings,
+} from './web-socket-types.js';
 
-/** A message as delivered: text frames as a string, binary frames as bytes. */
-export type WebSocketMessage = string | Uint8Array;
-
-/** How a WebSocket ended. */
-export interface CloseInfo {
-  /**
-   * The close code (RFC 6455 §7.4): the peer's, the one we failed the connection with, 1005
-   * when a Close frame carried none, 1006 when the connection dropped without a handshake.
-   */
-  readonly code: number;
-  readonly reason: string;
-  /** True when both Close frames were exchanged and the connection ended in order. */
-  readonly wasClean: boolean;
-}
-
-/** Callbacks of a WebSocket; each receives the socket last. */
-export interface WebSocketHandlers {
-  /**
-   * Called for each complete message. When it is set, messages are not queued for async
-   * iteration. A thrown error or rejected promise goes to `onError` and closes with 1011.
-   */
-  readonly onMessage?: ((message: WebSocketMessage, ws: WebSocket) => unknown) | undefined;
-  /** Called once when the connection has ended, cleanly or not. */
-  readonly onClose?: ((info: CloseInfo, ws: WebSocket) => void) | undefined;
-  /** Called for a protocol violation by the peer, a failing handler or a failing write. */
-  readonly onError?: ((error: unknown, ws: WebSocket) => void) | undefined;
-}
-
-/** Options of a `WebSocket` beyond its handlers; `upgradeWebSocket`/`connectWebSocket` fill them. */
-export interface WebSocketOptions extends WebSocketHandlers {
-  /** True for the server side: incoming frames must be masked, outgoing never are. */
-  readonly isServer: boolean;
-  /** The negotiated subprotocol, or ''. */
-  readonly protocol?: string | undefined;
-  /** The negotiated Sec-WebSocket-Extensions value, or ''. */
-  readonly extensions?: string | undefined;
-  /** The negotiated permessage-deflate state, or null. */
-  readonly deflate?: PerMessageDeflate | null | undefined;
-  /** Largest message (after inflation) and frame accepted; past it 1009. Default 16 MiB. */
-  readonly maxMessageBytes?: number | undefined;
-  /** Send a Ping this often (0 = never). Default 30000 on the server, 0 on the client. */
-  readonly pingIntervalMs?: number | undefined;
-  /** Drop the connection (1006) when a Pong does not follow a Ping within this. Default 10000. */
-  readonly pongTimeoutMs?: number | undefined;
-  /** Drop the connection when the closing handshake takes longer than this. Default 5000. */
-  readonly closeTimeoutMs?: number | undefined;
-  /** Messages shorter than this are sent uncompressed. Default 1024. */
-  readonly deflateThresholdBytes?: number | undefined;
-}
+export type {
+  CloseInfo,
+  WebSocketHandlers,
+  WebSocketMessage,
+  WebSocketOptions,
+  WebSocketSettings,
+} from './web-socket-types.js';
 
 /**
  * Writes an already encoded, unmasked frame to a server-side socket (the broadcast helper
@@ -72,13 +38,6 @@ export let joinGroup: (ws: WebSocket, group: Set<WebSocket>) => void;
 
 /** Takes a socket out of a group it joined. Internal: not exported from the package. */
 export let leaveGroup: (ws: WebSocket, group: Set<WebSocket>) => void;
-
-/** The handlers and timings a WebSocket reads after its construction. */
-export type WebSocketSettings = WebSocketHandlers &
-  Pick<
-    WebSocketOptions,
-    'maxMessageBytes' | 'pingIntervalMs' | 'pongTimeoutMs' | 'closeTimeoutMs' | 'deflateThresholdBytes'
-  >;
 
 /** Read (and cleared) by the next WebSocket constructed; see `withSettings`. */
 let sharedSettings: WebSocketSettings | null = null;
@@ -103,27 +62,6 @@ export function withSettings(
 /** Set by WebSocket's static block: what a keepalive tick does to a socket. */
 let keepalive: (ws: WebSocket) => void;
 
-/** The sockets pinged every N ms, by one unref'd interval timer per N. */
-const keepaliveClocks = new Map<number, Set<WebSocket>>();
-
-/** The set pinged every `intervalMs`; its timer starts with it and stops once it is empty. */
-function keepaliveClock(intervalMs: number): Set<WebSocket> {
-  let sockets = keepaliveClocks.get(intervalMs);
-  if (sockets !== undefined) return sockets;
-  const members = new Set<WebSocket>();
-  sockets = members;
-  keepaliveClocks.set(intervalMs, members);
-  const timer = setInterval(() => {
-    if (members.size === 0) {
-      clearInterval(timer);
-      keepaliveClocks.delete(intervalMs);
-      return;
-    }
-    for (const ws of members) keepalive(ws);
-  }, intervalMs);
-  timer.unref();
-  return members;
-}
 /** Set by WebSocket's static block: where every socket's channel delivers (no closures per socket). */
 let reader: ChannelSink<WebSocket>;
 
@@ -218,7 +156,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     const interval = settings.pingIntervalMs ?? (options.isServer ? 30_000 : 0);
     if (interval > 0) {
       // One timer per interval for every socket: no Timeout per socket (issue #14).
-      const clock = keepaliveClock(interval);
+      const clock = keepaliveClock(interval, keepalive);
       clock.add(this);
       this.#clock = clock;
     }
@@ -516,7 +454,11 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
       this.#msgParts = NO_PARTS;
       return deflate.decompress(compressed, this.#maxMessageBytes).then((inflated) => {
         const inflatedMessage = isText
-          ? decodeOrThrow(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }), inflated, false)
+          ? decodeOrThrow(
+              new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }),
+              inflated,
+              false,
+            )
           : inflated;
         // We are closing: late messages are dropped.
         return this.#state === WebSocket.OPEN ? this.#deliver(inflatedMessage) : undefined;
@@ -674,42 +616,6 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
       return p;
     };
   }
-}
-
-/** Parser options are shared by every socket with the same settings (no object per socket). */
-const parserOptionsCache = new Map<string, FrameParserOptions>();
-
-function parserOptions(
-  expectMasked: boolean,
-  maxFrameBytes: number,
-  allowRsv1: boolean,
-): FrameParserOptions {
-  const key = `${expectMasked}:${maxFrameBytes}:${allowRsv1}`;
-  let options = parserOptionsCache.get(key);
-  if (options === undefined) {
-    options = { expectMasked, maxFrameBytes, allowRsv1 };
-    // Bounded: a handful of limits in practice, but a limit per request must not grow it.
-    if (parserOptionsCache.size < 64) parserOptionsCache.set(key, options);
-  }
-  return options;
-}
-
-function compressedLimit(max: number): number {
-  // Deflate can grow incompressible data by a few bytes per 16 KiB block.
-  return max + Math.ceil(max / 1000) + 1024;
-}
-
-function decodeOrThrow(decoder: TextDecoder, bytes: Uint8Array, isStream: boolean): string {
-  try {
-    return decoder.decode(bytes, { stream: isStream });
-  } catch {
-    throw new ProtocolError(1007, 'a text message is not valid UTF-8');
-  }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  return Buffer.concat(parts, total);
 }
 
 function notOpen(what: string): RwsError {
