@@ -34,6 +34,8 @@ export interface Http3ClientRequest {
   readonly headers?: readonly HeaderField[];
   readonly body?: Uint8Array | string;
   readonly trailers?: readonly HeaderField[];
+  /** Called with each response body chunk as it arrives (the body is still returned whole). */
+  readonly onData?: ((chunk: Uint8Array) => void) | undefined;
 }
 
 /** A complete response, body buffered. */
@@ -150,6 +152,7 @@ export class Http3Client {
         if (event.kind === 'data') {
           if (head === undefined || trailers !== undefined) throw unexpected('DATA');
           chunks.push(event.chunk);
+          init.onData?.(event.chunk);
           continue;
         }
         if (event.type !== FRAME.HEADERS) throw unexpected(`frame 0x${event.type.toString(16)}`);
