@@ -51,6 +51,7 @@ const NAMES = [
   'orm-users-api',
   'websocket-chat',
   'websocket-h2',
+  'websocket-proxy-h2',
   'mcp-server',
   'mcp-interactive',
   'mcp-gateway',
@@ -526,6 +527,40 @@ describe('examples', () => {
       }
     },
   );
+
+  test('websocket-proxy-h2: an h2c extended CONNECT WebSocket reaches the HTTP/1.1 backend through the proxy', async () => {
+    const example = ex('websocket-proxy-h2');
+    const session = connectH2(example.url);
+    session.on('error', () => {});
+    try {
+      await once(session, 'remoteSettings');
+      expect(session.remoteSettings.enableConnectProtocol).toBe(true);
+      const stream = session.request(
+        {
+          ':method': 'CONNECT',
+          ':protocol': 'websocket',
+          ':scheme': 'http',
+          ':path': '/ws/echo',
+          'sec-websocket-version': '13',
+        },
+        { endStream: false },
+      );
+      const [headers] = (await once(stream, 'response')) as [IncomingHttpHeaders];
+      expect(headers[':status']).toBe(200);
+      // A masked text frame "hi" with an all-zero key; the backend's echo comes back unmasked.
+      stream.write(Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0x68, 0x69]));
+      let echoed = Buffer.alloc(0);
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        echoed = Buffer.concat([echoed, chunk]);
+        if (echoed.length >= 10) break;
+      }
+      expect(echoed.subarray(2, 10).toString()).toBe('echo: hi');
+      // The backend got the RFC 6455 handshake, not a CONNECT.
+      await example.waitFor('backend: GET /echo http/1.1');
+    } finally {
+      session.destroy();
+    }
+  });
 
   test('sse-clock streams tick events', async () => {
     const { url } = ex('sse-clock');
