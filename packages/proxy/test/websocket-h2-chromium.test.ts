@@ -1,0 +1,110 @@
+/**
+ * Headless Chromium opens a WebSocket through the proxy over HTTP/2: the page is loaded from
+ * @rws/server's `serve()` over TLS with `enableConnectProtocol`, so Chromium sends the
+ * WebSocket as an extended CONNECT stream (RFC 8441) on that connection; `reverseProxy`
+ * relays it to a `ws` server speaking HTTP/1.1 (101). The proxy side records the protocol of
+ * the handshake it saw, the backend the request it got.
+ */
+import type { IncomingMessage } from 'node:http';
+import { html, type Request } from '@rws/core';
+import { serve } from '@rws/server';
+import {
+  createTestCertificates,
+  isChromiumAvailable,
+  launchChromium,
+  type TestCertificates,
+} from '@rws/test-helpers';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { reverseProxy } from '../src/index.js';
+import { backend } from './helpers.js';
+
+const hasChromium = isChromiumAvailable('@rws/proxy', 'the h2 WebSocket pass-through test');
+let certs: TestCertificates;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  certs = createTestCertificates({ prefix: 'rws-proxy-ws-chromium-' });
+  if (hasChromium) browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  certs?.cleanup();
+});
+
+// Page-side code as a string: this package is typed without the DOM library.
+const PAGE_SCRIPT = `new Promise((resolve, reject) => {
+  const ws = new WebSocket('wss://' + location.host + '/live/echo', ['chat.v2']);
+  ws.binaryType = 'arraybuffer';
+  const got = [];
+  ws.onerror = () => reject(new Error('websocket error'));
+  ws.onopen = () => {
+    ws.send('hello');
+    ws.send('x'.repeat(100000));
+    ws.send(new Uint8Array([1, 2, 3]));
+  };
+  ws.onmessage = (e) => {
+    got.push(typeof e.data === 'string'
+      ? (e.data.length > 100 ? 'long:' + e.data.length : e.data)
+      : Array.from(new Uint8Array(e.data)).join(','));
+    if (got.length === 3) ws.close(4000, 'page done');
+  };
+  ws.onclose = (e) => resolve({ got, code: e.code, protocol: ws.protocol, extensions: ws.extensions });
+})`;
+
+describe.skipIf(!hasChromium)('Chromium WebSocket over HTTP/2 through reverseProxy', () => {
+  it('reaches an HTTP/1.1 ws backend: messages both ways, subprotocol, deflate, close code', async () => {
+    const { origin, server: backendServer } = await backend((_req, res) => res.end('plain'));
+    const wss = new WebSocketServer({
+      server: backendServer,
+      handleProtocols: (protocols) => (protocols.has('chat.v2') ? 'chat.v2' : false),
+      perMessageDeflate: true,
+    });
+    onTestFinished(() => new Promise<void>((resolve) => wss.close(() => resolve())));
+    const backendSaw: string[] = [];
+    wss.on('connection', (socket, req: IncomingMessage) => {
+      backendSaw.push(`${req.method} ${req.url} http/${req.httpVersion} ${req.headers.upgrade}`);
+      socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
+      socket.on('close', (code, reason) => backendSaw.push(`close ${code} ${reason}`));
+    });
+
+    const proxy = reverseProxy({ upstream: origin, stripPrefix: '/live' });
+    onTestFinished(() => proxy.close());
+    const proxySaw: string[] = [];
+    const front = (req: Request) => {
+      if (req.path === '/') return html('<!doctype html><title>ws through the proxy</title>');
+      if (!req.path.startsWith('/live/')) return html('not here', { status: 404 }); // favicon
+      proxySaw.push(`${req.method} ${req.path} ${req.protocol} ${req.upgrade?.protocol}`);
+      return proxy.handle(req, () => html('unreachable', { status: 500 }));
+    };
+    const server = await serve(front, {
+      port: 0,
+      onError: () => {},
+      tlsCertFile: certs.server.certFile,
+      tlsKeyFile: certs.server.keyFile,
+      enableConnectProtocol: true,
+    });
+    onTestFinished(() => server.close({ graceMs: 100 }));
+
+    const context = await browser!.newContext({ ignoreHTTPSErrors: true });
+    onTestFinished(() => context.close());
+    const page = await context.newPage();
+    // The page load opens the HTTP/2 connection the WebSocket then shares (Chromium sends
+    // an extended CONNECT only on a session it already has).
+    await page.goto(`https://localhost:${server.address.port}/`);
+    const result = await page.evaluate(PAGE_SCRIPT);
+    expect(result).toMatchObject({
+      got: ['hello', 'long:100000', '1,2,3'],
+      code: 4000,
+      protocol: 'chat.v2',
+    });
+    // permessage-deflate was agreed between Chromium and the backend, through the proxy.
+    expect((result as { extensions: string }).extensions).toMatch(/^permessage-deflate/);
+    expect(proxySaw).toEqual(['CONNECT /live/echo h2 websocket']);
+    await expect
+      .poll(() => backendSaw, { timeout: 10_000 })
+      .toEqual(['GET /echo http/1.1 websocket', 'close 4000 page done']);
+  }, 60_000);
+});
