@@ -1,11 +1,3 @@
-/**
- * Headless Chromium opens a WebSocket through the proxy over HTTP/2: the page is loaded from
- * @rws/server's `serve()` over TLS with `enableConnectProtocol`, so Chromium sends the
- * WebSocket as an extended CONNECT stream (RFC 8441) on that connection; `reverseProxy`
- * relays it to a `ws` server speaking HTTP/1.1 (101). The proxy side records the protocol of
- * the handshake it saw, the backend the request it got.
- */
-import type { IncomingMessage } from 'node:http';
 import { html, type Request } from '@rws/core';
 import { serve } from '@rws/server';
 import {
@@ -16,9 +8,8 @@ import {
 } from '@rws/test-helpers';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { WebSocketServer } from 'ws';
 import { reverseProxy } from '../src/index.js';
-import { backend } from './helpers.js';
+import { wsBackend } from './ws-backend.js';
 
 const hasChromium = isChromiumAvailable('@rws/proxy', 'the h2 WebSocket pass-through test');
 let certs: TestCertificates;
@@ -56,21 +47,9 @@ const PAGE_SCRIPT = `new Promise((resolve, reject) => {
 
 describe.skipIf(!hasChromium)('Chromium WebSocket over HTTP/2 through reverseProxy', () => {
   it('reaches an HTTP/1.1 ws backend: messages both ways, subprotocol, deflate, close code', async () => {
-    const { origin, server: backendServer } = await backend((_req, res) => res.end('plain'));
-    const wss = new WebSocketServer({
-      server: backendServer,
-      handleProtocols: (protocols) => (protocols.has('chat.v2') ? 'chat.v2' : false),
-      perMessageDeflate: true,
-    });
-    onTestFinished(() => new Promise<void>((resolve) => wss.close(() => resolve())));
-    const backendSaw: string[] = [];
-    wss.on('connection', (socket, req: IncomingMessage) => {
-      backendSaw.push(`${req.method} ${req.url} http/${req.httpVersion} ${req.headers.upgrade}`);
-      socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
-      socket.on('close', (code, reason) => backendSaw.push(`close ${code} ${reason}`));
-    });
+    const b = await wsBackend({ deflate: true, protocols: ['chat.v2'] });
 
-    const proxy = reverseProxy({ upstream: origin, stripPrefix: '/live' });
+    const proxy = reverseProxy({ upstream: b.origin, stripPrefix: '/live' });
     onTestFinished(() => proxy.close());
     const proxySaw: string[] = [];
     const front = (req: Request) => {
@@ -103,8 +82,12 @@ describe.skipIf(!hasChromium)('Chromium WebSocket over HTTP/2 through reversePro
     // permessage-deflate was agreed between Chromium and the backend, through the proxy.
     expect((result as { extensions: string }).extensions).toMatch(/^permessage-deflate/);
     expect(proxySaw).toEqual(['CONNECT /live/echo h2 websocket']);
+    // The backend got the RFC 6455 handshake over HTTP/1.1, and the page's close code.
+    expect(b.seen.map((r) => `${r.method} ${r.url} ${r.httpVersion} ${r.headers.upgrade}`)).toEqual(
+      ['GET /echo 1.1 websocket'],
+    );
     await expect
-      .poll(() => backendSaw, { timeout: 10_000 })
-      .toEqual(['GET /echo http/1.1 websocket', 'close 4000 page done']);
+      .poll(() => b.closes, { timeout: 10_000 })
+      .toEqual([{ code: 4000, reason: 'page done' }]);
   }, 60_000);
 });

@@ -6,7 +6,6 @@
  */
 
 import { once } from 'node:events';
-import type * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
@@ -14,9 +13,8 @@ import { type Handler, Headers, type Middleware, type Request } from '@rws/core'
 import { Http2Server } from '@rws/h2';
 import { encodeFrame, type Frame, FrameParser, OPCODE } from '@rws/http1/websocket';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { WebSocketServer } from 'ws';
 import { createGateway, getProxyInfo, reverseProxy } from '../src/index.js';
-import { backend } from './helpers.js';
+import { wsBackend } from './ws-backend.js';
 
 /** Serves `handler` over h2c with extended CONNECT enabled; resolves its port. */
 async function serveH2(handler: Handler): Promise<number> {
@@ -41,38 +39,6 @@ function viaProxy(
       onDone?.(req);
     }
   };
-}
-
-interface WsBackend {
-  address: string;
-  seen: http.IncomingMessage[];
-  closes: { code: number; reason: string }[];
-}
-
-/** A `ws` echo server (`close <code>` closes with it); optionally with permessage-deflate. */
-async function wsBackend(
-  options: { deflate?: boolean; verifyClient?: WebSocketServer['options']['verifyClient'] } = {},
-): Promise<WsBackend> {
-  const { origin, server } = await backend((_req, res) => res.end('plain'));
-  const wss = new WebSocketServer({
-    server,
-    handleProtocols: (protocols) => (protocols.has('chat.v2') ? 'chat.v2' : false),
-    perMessageDeflate: options.deflate === true ? { threshold: 0 } : false,
-    ...(options.verifyClient === undefined ? {} : { verifyClient: options.verifyClient }),
-  });
-  const seen: http.IncomingMessage[] = [];
-  const closes: { code: number; reason: string }[] = [];
-  wss.on('connection', (socket, req) => {
-    seen.push(req);
-    socket.on('message', (data, isBinary) => {
-      const text = isBinary ? '' : data.toString();
-      if (text.startsWith('close ')) socket.close(Number(text.slice(6)), 'backend says bye');
-      else socket.send(data, { binary: isBinary });
-    });
-    socket.on('close', (code, reason) => closes.push({ code, reason: reason.toString() }));
-  });
-  onTestFinished(() => new Promise<void>((resolve) => wss.close(() => resolve())));
-  return { address: origin, seen, closes };
 }
 
 interface H2WebSocket {
@@ -153,9 +119,9 @@ const text = (f: Frame): string => Buffer.from(f.payload).toString();
 
 describe('reverseProxy: WebSocket from an h2 client (extended CONNECT) to an HTTP/1.1 backend', () => {
   it('answers 200 with the negotiated subprotocol and relays text, binary, ping and close', async () => {
-    const b = await wsBackend();
+    const b = await wsBackend({ protocols: ['chat.v2'] });
     let info: ReturnType<typeof getProxyInfo>;
-    const proxy = reverseProxy({ upstream: b.address, stripPrefix: '/live' });
+    const proxy = reverseProxy({ upstream: b.origin, stripPrefix: '/live' });
     const port = await serveH2(viaProxy(proxy, (req) => (info = getProxyInfo(req))));
     const ws = await openH2WebSocket(port, '/live/feed?room=1', {
       'sec-websocket-protocol': 'chat.v1, chat.v2',
@@ -177,7 +143,7 @@ describe('reverseProxy: WebSocket from an h2 client (extended CONNECT) to an HTT
     expect(Buffer.from(String(seen.headers['sec-websocket-key']), 'base64')).toHaveLength(16);
     expect(seen.headers['sec-websocket-protocol']).toBe('chat.v1, chat.v2');
     expect(seen.headers['x-forwarded-proto']).toBe('http');
-    expect(info).toMatchObject({ backend: b.address, error: null });
+    expect(info).toMatchObject({ backend: b.origin, error: null });
 
     ws.send(OPCODE.TEXT, 'over h2');
     const echo = await ws.next();
@@ -197,7 +163,7 @@ describe('reverseProxy: WebSocket from an h2 client (extended CONNECT) to an HTT
     const close = await ws.next();
     expect(close.opcode).toBe(OPCODE.CLOSE);
     expect(Buffer.from(close.payload).readUInt16BE(0)).toBe(4001);
-    expect(Buffer.from(close.payload).subarray(2).toString()).toBe('backend says bye');
+    expect(Buffer.from(close.payload).subarray(2).toString()).toBe('server says bye');
     ws.send(OPCODE.CLOSE, close.payload.subarray(0, 2));
     // As a browser does once both Close frames crossed: END_STREAM (the backend sees FIN).
     ws.stream.end();
@@ -213,7 +179,7 @@ describe('reverseProxy: WebSocket from an h2 client (extended CONNECT) to an HTT
 
   it('passes the client close code to the backend', async () => {
     const b = await wsBackend();
-    const port = await serveH2(viaProxy(reverseProxy({ upstream: b.address })));
+    const port = await serveH2(viaProxy(reverseProxy({ upstream: b.origin })));
     const ws = await openH2WebSocket(port, '/');
     expect(ws.status).toBe(200);
     const payload = Buffer.concat([Buffer.from([0x0f, 0xa2]), Buffer.from('client leaves')]);
@@ -229,7 +195,7 @@ describe('reverseProxy: WebSocket from an h2 client (extended CONNECT) to an HTT
 
   it('negotiates permessage-deflate end to end: compressed frames cross unchanged', async () => {
     const b = await wsBackend({ deflate: true });
-    const port = await serveH2(viaProxy(reverseProxy({ upstream: b.address })));
+    const port = await serveH2(viaProxy(reverseProxy({ upstream: b.origin })));
     const ws = await openH2WebSocket(port, '/', {
       'sec-websocket-extensions': 'permessage-deflate; client_no_context_takeover',
     });
@@ -250,7 +216,7 @@ describe('reverseProxy: WebSocket from an h2 client (extended CONNECT) to an HTT
 
   it('relays a backend that refuses the handshake as an ordinary response', async () => {
     const b = await wsBackend({ verifyClient: (_info, cb) => cb(false, 403, 'not you') });
-    const port = await serveH2(viaProxy(reverseProxy({ upstream: b.address })));
+    const port = await serveH2(viaProxy(reverseProxy({ upstream: b.origin })));
     const ws = await openH2WebSocket(port, '/');
     expect(ws.status).toBe(403);
     expect(b.seen).toHaveLength(0);
@@ -296,7 +262,7 @@ describe('reverseProxy: WebSocket from an h2 client (extended CONNECT) to an HTT
 
   it('still refuses a plain CONNECT and other extended CONNECT protocols (501)', async () => {
     const b = await wsBackend();
-    const port = await serveH2(viaProxy(reverseProxy({ upstream: b.address })));
+    const port = await serveH2(viaProxy(reverseProxy({ upstream: b.origin })));
     const ws = await openH2WebSocket(port, '/', { ':protocol': 'connect-udp' });
     expect(ws.status).toBe(501);
     expect(b.seen).toHaveLength(0);
@@ -307,7 +273,7 @@ describe('gateway: WebSocket from an h2 client through a proxy route', () => {
   it('matches a GET route, runs its middleware, and relays to the HTTP/1.1 backend', async () => {
     const b = await wsBackend();
     const gateway = await createGateway(
-      `[[upstream]]\nname = "live"\nbackends = ["${b.address.replace('http://', '')}"]\n` +
+      `[[upstream]]\nname = "live"\nbackends = ["127.0.0.1:${b.port}"]\n` +
         `[[route]]\n[route.match]\npath = "/live/*"\nmethod = "GET"\n` +
         `[route.action]\ntype = "proxy"\nupstream = "live"\nstrip_path_prefix = "/live"\n` +
         `[route.middleware]\nauth = { type = "bearer", token_env = "WS_TOKEN" }\n`,
