@@ -5,6 +5,7 @@ import {
   isChromiumAvailable,
   launchChromium,
   type TestCertificates,
+  webSocketEchoPageScript,
 } from '@rws/test-helpers';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -24,26 +25,6 @@ afterAll(async () => {
   await browser?.close();
   certs?.cleanup();
 });
-
-// Page-side code as a string: this package is typed without the DOM library.
-const PAGE_SCRIPT = `new Promise((resolve, reject) => {
-  const ws = new WebSocket('wss://' + location.host + '/live/echo', ['chat.v2']);
-  ws.binaryType = 'arraybuffer';
-  const got = [];
-  ws.onerror = () => reject(new Error('websocket error'));
-  ws.onopen = () => {
-    ws.send('hello');
-    ws.send('x'.repeat(100000));
-    ws.send(new Uint8Array([1, 2, 3]));
-  };
-  ws.onmessage = (e) => {
-    got.push(typeof e.data === 'string'
-      ? (e.data.length > 100 ? 'long:' + e.data.length : e.data)
-      : Array.from(new Uint8Array(e.data)).join(','));
-    if (got.length === 3) ws.close(4000, 'page done');
-  };
-  ws.onclose = (e) => resolve({ got, code: e.code, protocol: ws.protocol, extensions: ws.extensions });
-})`;
 
 describe.skipIf(!hasChromium)('Chromium WebSocket over HTTP/2 through reverseProxy', () => {
   it('reaches an HTTP/1.1 ws backend: messages both ways, subprotocol, deflate, close code', async () => {
@@ -73,7 +54,7 @@ describe.skipIf(!hasChromium)('Chromium WebSocket over HTTP/2 through reversePro
     // The page load opens the HTTP/2 connection the WebSocket then shares (Chromium sends
     // an extended CONNECT only on a session it already has).
     await page.goto(`https://localhost:${server.address.port}/`);
-    const result = await page.evaluate(PAGE_SCRIPT);
+    const result = await page.evaluate(webSocketEchoPageScript('/live/echo', ['chat.v2'], 100_000));
     expect(result).toMatchObject({
       got: ['hello', 'long:100000', '1,2,3'],
       code: 4000,
