@@ -76,7 +76,7 @@ export async function upgradeWebSocket(
     const settings = options.deflate === true ? {} : options.deflate;
     const agreed = negotiateDeflate(req.headers.get('sec-websocket-extensions'), settings);
     if (agreed !== null) {
-      deflate = new PerMessageDeflate(agreed.params, true);
+      deflate = new PerMessageDeflate(agreed.params, true, settings.thresholdBytes);
       extensions = agreed.response;
       headers.set('sec-websocket-extensions', extensions);
     }

@@ -197,8 +197,10 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     const opcode = typeof data === 'string' ? OPCODE.TEXT : OPCODE.BINARY;
     const payload = typeof data === 'string' ? Buffer.from(data) : data;
     const deflate = this.#deflate;
-    const threshold = this.#options.deflateThresholdBytes ?? 1024;
-    if (deflate !== null && payload.byteLength >= threshold) {
+    if (
+      deflate !== null &&
+      payload.byteLength >= (this.#options.deflateThresholdBytes ?? deflate.thresholdBytes)
+    ) {
       this.#bufferedBytes += payload.byteLength;
       this.#pendingCompressions++;
       const p = this.#sendChain.then(async () => {
