@@ -52,6 +52,7 @@ const NAMES = [
   'db-migrations',
   'websocket-chat',
   'websocket-h2',
+  'websocket-proxy-h2',
   'mcp-server',
   'mcp-interactive',
   'mcp-gateway',
@@ -493,40 +494,19 @@ describe('examples', () => {
     'websocket-h2: a WebSocket on an HTTP/2 stream (extended CONNECT) echoes (needs openssl)',
     async () => {
       const example = ex('websocket-h2');
-      const session = connectH2(example.url.replace('localhost', '127.0.0.1'), {
-        rejectUnauthorized: false, // self-signed, made by the example at start-up
-      });
-      session.on('error', () => {});
-      try {
-        await once(session, 'remoteSettings');
-        expect(session.remoteSettings.enableConnectProtocol).toBe(true);
-        const stream = session.request(
-          {
-            ':method': 'CONNECT',
-            ':protocol': 'websocket',
-            ':scheme': 'https',
-            ':path': '/echo',
-            'sec-websocket-version': '13',
-          },
-          { endStream: false },
-        );
-        const [headers] = (await once(stream, 'response')) as [IncomingHttpHeaders];
-        expect(headers[':status']).toBe(200);
-        // A masked text frame "hi" (FIN, opcode 1, mask bit, length 2) with an all-zero key,
-        // which leaves the payload as it is; the server's echo comes back unmasked.
-        stream.write(Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0x68, 0x69]));
-        let echoed = Buffer.alloc(0);
-        for await (const chunk of stream as AsyncIterable<Buffer>) {
-          echoed = Buffer.concat([echoed, chunk]);
-          if (echoed.length >= 4) break;
-        }
-        expect([...echoed.subarray(0, 4)]).toEqual([0x81, 0x02, 0x68, 0x69]);
-        await example.waitFor('CONNECT /echo h2');
-      } finally {
-        session.destroy();
-      }
+      const echoed = await h2WebSocketHi(example.url.replace('localhost', '127.0.0.1'), '/echo');
+      expect([...echoed]).toEqual([0x81, 0x02, 0x68, 0x69]);
+      await example.waitFor('CONNECT /echo h2');
     },
   );
+
+  test('websocket-proxy-h2: an h2c extended CONNECT WebSocket reaches the HTTP/1.1 backend through the proxy', async () => {
+    const example = ex('websocket-proxy-h2');
+    const echoed = await h2WebSocketHi(example.url, '/ws/echo');
+    expect(echoed.subarray(2).toString()).toBe('echo: hi');
+    // The backend got the RFC 6455 handshake, not a CONNECT.
+    await example.waitFor('backend: GET /echo http/1.1');
+  });
 
   test('sse-clock streams tick events', async () => {
     const { url } = ex('sse-clock');
@@ -1181,3 +1161,41 @@ describe('docs', () => {
     for (const name of NAMES) expect(index).toContain(`(../examples/${name}.ts)`);
   });
 });
+
+/**
+ * Opens a WebSocket as an HTTP/2 extended CONNECT stream (RFC 8441) to `path` on `origin`
+ * (h2c, or TLS without verification: the examples make self-signed certificates), sends the
+ * text "hi" and resolves the first frame that comes back.
+ */
+async function h2WebSocketHi(origin: string, path: string): Promise<Buffer> {
+  const session = connectH2(origin, { rejectUnauthorized: false });
+  session.on('error', () => {});
+  try {
+    await once(session, 'remoteSettings');
+    expect(session.remoteSettings.enableConnectProtocol).toBe(true);
+    const stream = session.request(
+      {
+        ':method': 'CONNECT',
+        ':protocol': 'websocket',
+        ':scheme': origin.startsWith('https:') ? 'https' : 'http',
+        ':path': path,
+        'sec-websocket-version': '13',
+      },
+      { endStream: false },
+    );
+    const [headers] = (await once(stream, 'response')) as [IncomingHttpHeaders];
+    expect(headers[':status']).toBe(200);
+    // A masked text frame "hi" (FIN, opcode 1, mask bit, length 2) with an all-zero key,
+    // which leaves the payload as it is; the echo comes back unmasked.
+    stream.write(Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0x68, 0x69]));
+    let echoed = Buffer.alloc(0);
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      echoed = Buffer.concat([echoed, chunk]);
+      // A short unmasked frame: two header bytes and the payload length in the second.
+      if (echoed.length >= 2 && echoed.length >= 2 + (echoed[1] ?? 0)) break;
+    }
+    return echoed.subarray(0, 2 + (echoed[1] ?? 0));
+  } finally {
+    session.destroy();
+  }
+}

@@ -28,6 +28,12 @@ import { exchangeH2 } from './internal/h2-exchange.js';
 import { invalidOption } from './internal/proxy-error.js';
 import { RetryBudget } from './internal/retry-budget.js';
 import { acquireUrlUpstream } from './internal/shared-upstreams.js';
+import {
+  badWebSocketAnswer,
+  toConnectAnswer,
+  toWebSocketHandshake,
+  webSocketConnect,
+} from './internal/websocket-connect.js';
 import { type ProxyInfo, setProxyInfo } from './proxy-info.js';
 import type { Backend, BackendPicker, Upstream } from './upstream.js';
 
@@ -133,6 +139,18 @@ function errorResponse(code: ProxyErrorCode, status = STATUS_OF[code]): Response
     status,
     headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }),
     body: `${status} ${statusText(status) || 'Error'}: ${MESSAGES[code]}\n`,
+  };
+}
+
+/**
+ * An h2/h3 client's WebSocket picked an h2 backend: that needs an extended CONNECT to the
+ * backend, which the h2 client does not send yet (planned), so the handshake is refused.
+ */
+function webSocketToH2Backend(): Response {
+  return {
+    status: 502,
+    headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }),
+    body: '502 Bad Gateway: a WebSocket cannot be relayed to an h2 backend yet (use http:// or https://)\n',
   };
 }
 
@@ -280,7 +298,9 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
   }
 
   async function handle(req: Request): Promise<Response> {
-    if (req.method === 'CONNECT') {
+    // An h2/h3 client's WebSocket (extended CONNECT) goes on as an HTTP/1.1 handshake.
+    const wsConnect = webSocketConnect(req);
+    if (req.method === 'CONNECT' && wsConnect === null) {
       // A reverse proxy is not a forward proxy: tunnels to arbitrary authorities are refused,
       // never relayed to a backend as an ordinary request (RFC 9110 §9.3.6).
       return {
@@ -308,6 +328,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       headers.set('upgrade', req.headers.getAll('upgrade').join(', '));
       headers.set('connection', 'upgrade');
     }
+    const wsKey = wsConnect === null ? null : toWebSocketHandshake(headers);
     const path = rewritePath(req);
     const deadlineMs = exchangeDeadlineMs(totalMs, req);
     const total = deadlineMs === null ? null : AbortSignal.timeout(deadlineMs);
@@ -343,6 +364,10 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       let res: ClientResponse;
       try {
         if (backend.protocol === 'h2') {
+          if (wsConnect !== null) {
+            backend.end('neutral');
+            return webSocketToH2Backend();
+          }
           return await exchangeH2({
             req,
             backend,
@@ -359,10 +384,10 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
           });
         }
         res = await backend.pool.request({
-          method: req.method,
+          method: wsConnect === null ? req.method : 'GET',
           path,
           headers,
-          body: req.body.length === 0 || upgrade !== null ? null : req.body,
+          body: req.body.length === 0 || upgrade !== null || wsConnect !== null ? null : req.body,
           signal,
           timeouts,
           // A backend's interim responses (103 Early Hints, 102) go on to the client
@@ -400,9 +425,17 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       }
       info.upstreamHeadersMs = Date.now() - startedAt;
       if (res.tunnel !== null) {
+        const problem = wsKey === null ? null : badWebSocketAnswer(res, wsKey);
+        if (problem !== null) {
+          void res.tunnel.readable.cancel().catch(() => {});
+          backend.end('failure');
+          info.error = ERROR_CODES.INVALID_RESPONSE;
+          info.errorDetail = problem;
+          return errorResponse(ERROR_CODES.INVALID_RESPONSE);
+        }
         info.error = null;
         info.errorDetail = null;
-        return bridge(upgrade, res, res.tunnel, backend);
+        return bridge(upgrade ?? wsConnect, res, res.tunnel, backend);
       }
       if (!isRelayableCoding(res.headers)) {
         // Transfer-Encoding is hop-by-hop: relaying `gzip, chunked` de-chunked but still
@@ -450,7 +483,10 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     // The 101 must name the protocol switched to (RFC 9110 §15.2.2); `accept()` adds
     // `Connection: upgrade` itself.
     const protocol = res.headers.getAll('upgrade').join(', ');
-    if (protocol !== '') headers.set('upgrade', protocol);
+    // An extended CONNECT is answered 200 without the HTTP/1.1 handshake's fields.
+    const isConnect = upgrade?.kind === 'connect';
+    if (isConnect) toConnectAnswer(headers);
+    else if (protocol !== '') headers.set('upgrade', protocol);
     let clientTunnel: Tunnel;
     try {
       // The client library only yields a tunnel to a request that carried Upgrade.
@@ -467,7 +503,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     const up = clientTunnel.readable.pipeTo(backendTunnel.writable).catch(() => {});
     const down = backendTunnel.readable.pipeTo(clientTunnel.writable).catch(() => {});
     void Promise.all([up, down]).then(() => backend.end('success'));
-    return { status: 101, headers, body: null };
+    return { status: isConnect ? 200 : 101, headers, body: null };
   }
 
   function relay(

@@ -11,42 +11,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createUpstream, getProxyInfo, reverseProxy } from '../src/index.js';
 import { backend, serveProxy, sleep } from './helpers.js';
-
-interface WsBackend {
-  origin: string;
-  port: number;
-  server: http.Server;
-  wss: WebSocketServer;
-  /** Request heads of the upgrades the backend accepted. */
-  seen: http.IncomingMessage[];
-  /** Close events the backend saw, in order. */
-  closes: { code: number; reason: string }[];
-}
-
-/** A `ws` echo server; `close <code>` makes it close with that code. */
-async function wsBackend(verify?: WebSocketServer['options']['verifyClient']): Promise<WsBackend> {
-  const { origin, port, server } = await backend((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end('plain');
-  });
-  const wss = new WebSocketServer({
-    server,
-    ...(verify === undefined ? {} : { verifyClient: verify }),
-  });
-  const seen: http.IncomingMessage[] = [];
-  const closes: { code: number; reason: string }[] = [];
-  wss.on('connection', (socket, req) => {
-    seen.push(req);
-    socket.on('message', (data, isBinary) => {
-      const text = isBinary ? '' : data.toString();
-      if (text.startsWith('close ')) socket.close(Number(text.slice(6)), 'server says bye');
-      else socket.send(data, { binary: isBinary });
-    });
-    socket.on('close', (code, reason) => closes.push({ code, reason: reason.toString() }));
-  });
-  onTestFinished(() => new Promise<void>((resolve) => wss.close(() => resolve())));
-  return { origin, port, server, wss, seen, closes };
-}
+import { wsBackend } from './ws-backend.js';
 
 function open(url: string, options?: WebSocket.ClientOptions): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -179,7 +144,7 @@ describe('reverseProxy: WebSocket pass-through', () => {
   });
 
   it('relays a backend that refuses the upgrade as an ordinary response', async () => {
-    const b = await wsBackend((_info, cb) => cb(false, 403, 'Forbidden'));
+    const b = await wsBackend({ verifyClient: (_info, cb) => cb(false, 403, 'Forbidden') });
     const proxy = await serveProxy(reverseProxy({ upstream: b.origin }));
     const ws = new WebSocket(proxy.replace('http', 'ws'));
     // ws reports the refused handshake as an error too once the response is dropped.

@@ -26,6 +26,7 @@ import {
   isChromiumAvailable,
   launchChromium,
   type TestCertificates,
+  webSocketEchoPageScript,
 } from '@rws/test-helpers';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -46,26 +47,7 @@ afterAll(async () => {
   certs?.cleanup();
 });
 
-// Page-side code as a string: this package is typed without the DOM library.
-const PAGE_SCRIPT = `new Promise((resolve, reject) => {
-  const ws = new WebSocket('wss://' + location.host + '/ws', ['echo.v1']);
-  ws.binaryType = 'arraybuffer';
-  const got = [];
-  ws.onerror = () => reject(new Error('websocket error'));
-  ws.onopen = () => {
-    ws.send('hello');
-    ws.send('x'.repeat(70000));
-    ws.send(new Uint8Array([1, 2, 3]));
-  };
-  ws.onmessage = (e) => {
-    got.push(typeof e.data === 'string'
-      ? (e.data.length > 100 ? 'long:' + e.data.length : e.data)
-      : Array.from(new Uint8Array(e.data)).join(','));
-    if (got.length === 3) ws.close(4000, 'page done');
-  };
-  ws.onclose = (e) => resolve({ got, code: e.code, protocol: ws.protocol, extensions: ws.extensions });
-})`;
-
+// Page-side code as strings: this package is typed without the DOM library.
 const EVENTS_SCRIPT = `new Promise((resolve, reject) => {
   const es = new EventSource('/events');
   const got = [];
@@ -117,7 +99,7 @@ async function roundTrip(options: ServeOptions): Promise<{ page: unknown; server
     // The page load opens the connection the WebSocket may then share (Chromium only sends
     // an extended CONNECT on an HTTP/2 session it already has).
     await page.goto(`https://localhost:${server.address.port}/`);
-    const result = await page.evaluate(PAGE_SCRIPT);
+    const result = await page.evaluate(webSocketEchoPageScript('/ws', ['echo.v1'], 70_000));
     await expect.poll(() => serverSaw.length, { timeout: 10_000 }).toBe(2);
     expect(await page.evaluate(EVENTS_SCRIPT)).toEqual(['1=tick 1', '2=tick 2', '3=tick 3']);
     return { page: result, server: serverSaw };

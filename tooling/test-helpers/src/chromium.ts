@@ -36,3 +36,36 @@ export async function launchChromium(): Promise<Browser> {
     ],
   });
 }
+
+/**
+ * Page-side code (a string: the packages are typed without the DOM library) for
+ * `page.evaluate`: opens a WebSocket to `path` on the page's host (`wss:` on an https page),
+ * offering `protocols`, sends 'hello', `longLength` times 'x' and the bytes 1,2,3, closes with
+ * 4000 'page done' after three messages came back, and resolves
+ * `{ got, code, protocol, extensions }` (long texts as `long:<length>`, bytes joined by commas).
+ */
+export function webSocketEchoPageScript(
+  path: string,
+  protocols: readonly string[],
+  longLength: number,
+): string {
+  return `new Promise((resolve, reject) => {
+  const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
+  const ws = new WebSocket(scheme + location.host + ${JSON.stringify(path)}, ${JSON.stringify(protocols)});
+  ws.binaryType = 'arraybuffer';
+  const got = [];
+  ws.onerror = () => reject(new Error('websocket error'));
+  ws.onopen = () => {
+    ws.send('hello');
+    ws.send('x'.repeat(${longLength}));
+    ws.send(new Uint8Array([1, 2, 3]));
+  };
+  ws.onmessage = (e) => {
+    got.push(typeof e.data === 'string'
+      ? (e.data.length > 100 ? 'long:' + e.data.length : e.data)
+      : Array.from(new Uint8Array(e.data)).join(','));
+    if (got.length === 3) ws.close(4000, 'page done');
+  };
+  ws.onclose = (e) => resolve({ got, code: e.code, protocol: ws.protocol, extensions: ws.extensions });
+})`;
+}

@@ -8,7 +8,12 @@ export type {
   TestServerCertificateSpec,
 } from './certificates.js';
 export { createTestCertificates } from './certificates.js';
-export { CHROMIUM_PATH, isChromiumAvailable, launchChromium } from './chromium.js';
+export {
+  CHROMIUM_PATH,
+  isChromiumAvailable,
+  launchChromium,
+  webSocketEchoPageScript,
+} from './chromium.js';
 export type { ErrorCase, ErrorClasses } from './error-cases.js';
 export { errorResponseCases } from './error-cases.js';
 export type { ErrorsDocRow } from './errors-doc.js';

@@ -41,6 +41,8 @@ export interface Http3ClientRequest {
   readonly signal?: AbortSignal;
   /** Called for each interim (1xx) response, e.g. 103 Early Hints. */
   readonly onInformational?: (status: number, headers: Headers) => void;
+  /** Called with each response body chunk as it arrives (the body is still returned whole). */
+  readonly onData?: ((chunk: Uint8Array) => void) | undefined;
 }
 
 /** A complete response, body buffered. */
@@ -206,6 +208,7 @@ export class Http3Client {
         if (event.kind === 'data') {
           if (head === undefined || trailers !== undefined) throw unexpected('DATA');
           chunks.push(event.chunk);
+          init.onData?.(event.chunk);
           continue;
         }
         if (event.type !== FRAME.HEADERS) throw unexpected(`frame 0x${event.type.toString(16)}`);

@@ -16,12 +16,32 @@ export const READ_HIGH_WATER_MARK: number = 64 * 1024;
 /** Where a tunnel made by `socketTunnel` keeps the way to its socket channel. */
 export const kSocketChannel: unique symbol = Symbol('rws.http1.socketChannel');
 
+/**
+ * Where a channel delivers what the peer sends. Pushed rather than pulled: a silent peer
+ * costs no pending promise, resolver closures or suspended async function (issue #14).
+ */
+export interface ChannelSink<T> {
+  /**
+   * A chunk from the peer for `owner`. A returned promise holds the next chunk back until it
+   * settles (the socket pauses once `READ_HIGH_WATER_MARK` bytes wait).
+   */
+  data(owner: T, chunk: Uint8Array): Promise<void> | undefined;
+  /** Once, after the last chunk: the peer ended its side (no error) or the connection failed. */
+  end(owner: T, error: unknown): void;
+}
+
 /** One side of a bidirectional byte pipe. */
 export interface ByteChannel {
-  /** The next chunk from the peer, or null once it ended its side. Rejects if the connection closed first. */
-  read(): Promise<Uint8Array | null>;
-  /** Resolves once `chunk` is handed to the transport; waits while its buffer is full. */
-  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Starts delivering the peer's bytes to `sink` on behalf of `owner` (once per channel). One
+   * sink object serves every channel, so a channel keeps no closure of its own.
+   */
+  listen<T>(owner: T, sink: ChannelSink<T>): void;
+  /**
+   * Hands `chunk` to the transport: null when it took it and has room for more (no promise
+   * made, the common case on a socket), else a promise that resolves once writing may go on.
+   */
+  write(chunk: Uint8Array): Promise<void> | null;
   /** Ends our side (FIN / END_STREAM); the peer may still send. */
   end(): Promise<void>;
   /** Tears the whole connection (or stream) down. */
@@ -43,7 +63,21 @@ function streamChannel(tunnel: Tunnel): ByteChannel {
   const writer = tunnel.writable.getWriter();
   writer.closed.catch(noop);
   return {
-    read: () => reader.read().then((r) => (r.done ? null : r.value)),
+    listen: (owner, sink) => {
+      void (async () => {
+        try {
+          for (;;) {
+            const r = await reader.read();
+            if (r.done) break;
+            await sink.data(owner, r.value);
+          }
+        } catch (err) {
+          sink.end(owner, err);
+          return;
+        }
+        sink.end(owner, undefined);
+      })();
+    },
     write: (chunk) => writer.write(chunk),
     end: () => writer.close(),
     destroy: () => {
@@ -106,6 +140,7 @@ type ChannelSocket = Socket & { [kChannel]?: SocketChannel };
 let channelData: (ch: SocketChannel, chunk: Buffer) => void;
 let channelEnd: (ch: SocketChannel) => void;
 let channelClose: (ch: SocketChannel) => void;
+let channelResume: (ch: SocketChannel) => void;
 
 /**
  * A class with listeners shared by every socket rather than a closure per callback: an idle
@@ -118,8 +153,11 @@ class SocketChannel implements ByteChannel {
   #queuedBytes = 0;
   #isEnded = false;
   #failure: RwsError | null = null;
-  #resolve: ((chunk: Uint8Array | null) => void) | null = null;
-  #reject: ((err: unknown) => void) | null = null;
+  #owner: unknown = null;
+  #sink: ChannelSink<unknown> | null = null;
+  /** True while the sink works on a chunk (its promise has not settled). */
+  #isBusy = false;
+  #isEndSent = false;
 
   constructor(socket: Socket, head: Uint8Array | null) {
     this.#socket = socket;
@@ -140,11 +178,15 @@ class SocketChannel implements ByteChannel {
       if (ch.#isEnded || ch.#failure !== null) return;
       ch.#push(chunk);
       if (ch.#queuedBytes >= READ_HIGH_WATER_MARK) ch.#socket.pause();
-      ch.#settle();
+      ch.#pump();
+    };
+    channelResume = (ch) => {
+      ch.#isBusy = false;
+      ch.#pump();
     };
     channelEnd = (ch) => {
       ch.#isEnded = true;
-      ch.#settle();
+      ch.#pump();
     };
     channelClose = (ch) => {
       if (!ch.#isEnded) {
@@ -153,30 +195,20 @@ class SocketChannel implements ByteChannel {
           'the tunnel connection closed before its end',
         );
       }
-      ch.#settle();
+      ch.#pump();
     };
   }
 
-  read(): Promise<Uint8Array | null> {
-    const socket = this.#socket;
-    if (this.#queue !== null) {
-      const chunk = this.#take();
-      if (this.#queuedBytes < READ_HIGH_WATER_MARK && !socket.destroyed) socket.resume();
-      return Promise.resolve(chunk);
-    }
-    if (this.#failure !== null) return Promise.reject(this.#failure);
-    if (this.#isEnded) return Promise.resolve(null);
-    if (!socket.destroyed) socket.resume();
-    return new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
+  listen<T>(owner: T, sink: ChannelSink<T>): void {
+    this.#owner = owner;
+    this.#sink = sink as ChannelSink<unknown>;
+    this.#pump();
   }
 
-  write(chunk: Uint8Array): Promise<void> {
+  write(chunk: Uint8Array): Promise<void> | null {
     const socket = this.#socket;
     if (socket.destroyed || socket.writableEnded) return Promise.reject(socketClosed());
-    return socket.write(chunk) ? Promise.resolve() : waitForDrain(socket);
+    return socket.write(chunk) ? null : waitForDrain(socket);
   }
 
   end(): Promise<void> {
@@ -202,20 +234,28 @@ class SocketChannel implements ByteChannel {
     return chunk;
   }
 
-  #settle(): void {
-    const resolve = this.#resolve;
-    const reject = this.#reject;
-    if (resolve === null || reject === null) return;
-    if (this.#queue !== null) {
-      this.#resolve = this.#reject = null;
-      resolve(this.#take());
-    } else if (this.#failure !== null) {
-      this.#resolve = this.#reject = null;
-      reject(this.#failure);
-    } else if (this.#isEnded) {
-      this.#resolve = this.#reject = null;
-      resolve(null);
+  /** Hands queued chunks to the sink until it is busy, then the end once all went. */
+  #pump(): void {
+    const sink = this.#sink;
+    if (sink === null || this.#isBusy) return;
+    const socket = this.#socket;
+    while (this.#queue !== null) {
+      const pending = sink.data(this.#owner, this.#take());
+      if (pending !== undefined) {
+        this.#isBusy = true;
+        if (this.#queuedBytes < READ_HIGH_WATER_MARK && !socket.destroyed) socket.resume();
+        const resume = (): void => channelResume(this);
+        pending.then(resume, resume);
+        return;
+      }
     }
+    if (this.#isEndSent) return;
+    if (this.#failure !== null || this.#isEnded) {
+      this.#isEndSent = true;
+      sink.end(this.#owner, this.#failure ?? undefined);
+      return;
+    }
+    if (!socket.destroyed) socket.resume();
   }
 }
 

@@ -47,7 +47,7 @@ export class H1Request implements Request {
   #query: URLSearchParams | null = null;
   #controller: AbortController | null = null;
   /** Set by `weakAborter`: where a controller made later is found once this request is gone. */
-  #weakHolder: { controller: AbortController | null } | null = null;
+  #weakHolder: WeakAborter | null = null;
   #abortReason: unknown = undefined;
   #isAborted = false;
   /** `halfClose`'s controller, made only when someone looks at it (most handlers never do). */
@@ -199,15 +199,10 @@ export class H1Request implements Request {
    * holds it, else the signal's controller if someone took the signal (before or after this
    * call). With neither, nobody can observe the abort.
    */
-  weakAborter(): (reason: unknown) => void {
-    const ref = new WeakRef<H1Request>(this);
-    const holder = { controller: this.#controller };
-    this.#weakHolder = holder;
-    return (reason) => {
-      const req = ref.deref();
-      if (req !== undefined) req.abort(reason);
-      else holder.controller?.abort(reason);
-    };
+  weakAborter(): WeakAborter {
+    const aborter = new WeakAborter(this, this.#controller);
+    this.#weakHolder = aborter;
+    return aborter;
   }
 
   /** Aborts `signal`; the controller is only created if someone looked at the signal. */
@@ -224,4 +219,24 @@ function halfCloseReason(): RwsError {
     ERROR_CODES.CLIENT_ABORTED,
     'client half-closed the connection before the response was complete',
   );
+}
+
+/**
+ * What `weakAborter` returns: one object (no closure and context) per upgraded connection,
+ * holding the request weakly and the signal's controller once someone made it.
+ */
+export class WeakAborter {
+  readonly #ref: WeakRef<H1Request>;
+  controller: AbortController | null;
+
+  constructor(req: H1Request, controller: AbortController | null) {
+    this.#ref = new WeakRef(req);
+    this.controller = controller;
+  }
+
+  abort(reason: unknown): void {
+    const req = this.#ref.deref();
+    if (req !== undefined) req.abort(reason);
+    else this.controller?.abort(reason);
+  }
 }

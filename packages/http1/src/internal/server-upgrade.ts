@@ -8,7 +8,7 @@ import { Headers, type HeadersInit, RwsError, type Tunnel, type Upgrade } from '
 import { ERROR_CODES } from '../errors.js';
 import { resetDeadlines } from './connection-deadline.js';
 import { ST_CLOSED, ST_UPGRADED } from './connection-state.js';
-import type { H1Request } from './h1-request.js';
+import type { H1Request, WeakAborter } from './h1-request.js';
 import type { ServerConnection } from './server-connection.js';
 import { socketTunnel } from './socket-tunnel.js';
 import { statusLine } from './status.js';
@@ -145,12 +145,12 @@ function takeOver(
 
 /** Where the shared 'close' listener of an upgraded socket finds its request's aborter. */
 const kAbortOnClose: unique symbol = Symbol('rws.http1.abortOnClose');
-type AbortingSocket = Socket & { [kAbortOnClose]?: ((reason: unknown) => void) | undefined };
+type AbortingSocket = Socket & { [kAbortOnClose]?: WeakAborter | undefined };
 
 function abortOnClose(this: AbortingSocket): void {
   const abort = this[kAbortOnClose];
   this[kAbortOnClose] = undefined;
-  abort?.(new RwsError(ERROR_CODES.CLIENT_ABORTED, 'the upgraded connection closed'));
+  abort?.abort(new RwsError(ERROR_CODES.CLIENT_ABORTED, 'the upgraded connection closed'));
 }
 
 function firstToken(list: string): string {

@@ -117,7 +117,11 @@ export async function connectWebSocket(
       if (deflateOptions === null)
         return fail('the server chose an extension that was not offered');
       try {
-        deflate = new PerMessageDeflate(acceptDeflateResponse(extensions, deflateOptions), false);
+        deflate = new PerMessageDeflate(
+          acceptDeflateResponse(extensions, deflateOptions),
+          false,
+          deflateOptions.thresholdBytes,
+        );
       } catch (err) {
         return fail((err as Error).message);
       }

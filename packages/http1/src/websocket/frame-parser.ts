@@ -29,7 +29,7 @@ export interface FrameParserOptions {
 export class FrameParser {
   readonly #options: FrameParserOptions;
   /** Bytes of an incomplete frame, kept as received until enough have arrived to parse it. */
-  #pending: Buffer[] = [];
+  #pending: Buffer[] | null = null;
   #pendingBytes = 0;
   /** Bytes the incomplete frame needs in all (header and payload), when known. */
   #need = 0;
@@ -51,12 +51,12 @@ export class FrameParser {
     if (this.#isFailed) return;
     let buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.#pendingBytes > 0) {
-      this.#pending.push(buf);
+      (this.#pending ??= []).push(buf);
       this.#pendingBytes += buf.length;
       // A large frame arrives in many chunks: join them once, not once per chunk.
       if (this.#pendingBytes < this.#need) return;
       buf = Buffer.concat(this.#pending, this.#pendingBytes);
-      this.#pending = [];
+      this.#pending = null;
       this.#pendingBytes = 0;
     }
     let pos = 0;

@@ -182,13 +182,16 @@ export function acceptDeflateResponse(header: string, offered: DeflateOptions): 
  */
 export class PerMessageDeflate {
   readonly params: DeflateParams;
+  /** Messages shorter than this go uncompressed (`DeflateOptions.thresholdBytes`). */
+  readonly thresholdBytes: number;
   readonly #isServer: boolean;
   #deflate: DeflateRaw | null = null;
   #inflate: InflateRaw | null = null;
 
-  constructor(params: DeflateParams, isServer: boolean) {
+  constructor(params: DeflateParams, isServer: boolean, thresholdBytes = 1024) {
     this.params = params;
     this.#isServer = isServer;
+    this.thresholdBytes = thresholdBytes;
   }
 
   /** Compresses one whole message. */

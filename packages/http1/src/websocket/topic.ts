@@ -1,6 +1,12 @@
 import { encodeFrame } from './encode-frame.js';
 import { OPCODE } from './opcodes.js';
-import { WebSocket, type WebSocketMessage, writeEncodedFrame } from './web-socket.js';
+import {
+  joinGroup,
+  leaveGroup,
+  WebSocket,
+  type WebSocketMessage,
+  writeEncodedFrame,
+} from './web-socket.js';
 
 /**
  * A set of server-side sockets that receive the same messages (a chat room, a dashboard
@@ -17,14 +23,14 @@ export class Topic {
 
   /** Adds a server-side socket; it is removed again when it closes. */
   subscribe(ws: WebSocket): void {
-    if (this.#members.has(ws) || ws.readyState !== WebSocket.OPEN) return;
-    this.#members.add(ws);
-    void ws.closed.then(() => this.#members.delete(ws));
+    if (ws.readyState !== WebSocket.OPEN) return;
+    // The socket takes itself out when it finishes: no promise reaction per member.
+    joinGroup(ws, this.#members);
   }
 
   /** Removes a socket. */
   unsubscribe(ws: WebSocket): void {
-    this.#members.delete(ws);
+    leaveGroup(ws, this.#members);
   }
 
   /**
@@ -38,13 +44,18 @@ export class Topic {
       isText ? OPCODE.TEXT : OPCODE.BINARY,
       isText ? Buffer.from(message) : message,
     );
-    const writes: Promise<void>[] = [];
+    let reached = 0;
+    // Only members whose socket buffer is full (or that compress a send) make a promise.
+    let waits: Promise<void>[] | null = null;
     for (const ws of this.#members) {
       if (ws === except || ws.readyState !== WebSocket.OPEN) continue;
-      writes.push(writeEncodedFrame(ws, frame));
+      const pending = writeEncodedFrame(ws, frame);
+      if (pending === null) reached++;
+      else (waits ??= []).push(pending);
     }
-    const results = await Promise.allSettled(writes);
-    return results.filter((r) => r.status === 'fulfilled').length;
+    if (waits === null) return reached;
+    const results = await Promise.allSettled(waits);
+    return reached + results.filter((r) => r.status === 'fulfilled').length;
   }
 }
 

@@ -1,7 +1,7 @@
 import { Headers, type Request, type Response } from '@rws/core';
 import { acceptKey, isValidKey, splitTokens } from './handshake.js';
 import { type DeflateOptions, negotiateDeflate, PerMessageDeflate } from './permessage-deflate.js';
-import { joinGroup, WebSocket, type WebSocketHandlers } from './web-socket.js';
+import { joinGroup, WebSocket, type WebSocketHandlers, withSettings } from './web-socket.js';
 
 /** How a route checks the Origin of a browser's handshake (RFC 6455 §10.2). */
 export type OriginCheck = true | readonly string[] | ((origin: string, req: Request) => boolean);
@@ -76,25 +76,14 @@ export async function upgradeWebSocket(
     const settings = options.deflate === true ? {} : options.deflate;
     const agreed = negotiateDeflate(req.headers.get('sec-websocket-extensions'), settings);
     if (agreed !== null) {
-      deflate = new PerMessageDeflate(agreed.params, true);
+      deflate = new PerMessageDeflate(agreed.params, true, settings.thresholdBytes);
       extensions = agreed.response;
       headers.set('sec-websocket-extensions', extensions);
     }
   }
   const tunnel = await upgrade.accept(headers);
-  const ws = new WebSocket(tunnel, {
-    isServer: true,
-    protocol,
-    extensions,
-    deflate,
-    maxMessageBytes: options.maxMessageBytes,
-    pingIntervalMs: options.pingIntervalMs,
-    pongTimeoutMs: options.pongTimeoutMs,
-    closeTimeoutMs: options.closeTimeoutMs,
-    onMessage: options.onMessage,
-    onClose: options.onClose,
-    onError: options.onError,
-  });
+  // The socket keeps the route's options object itself, not a copy (memory per idle socket).
+  const ws = withSettings(tunnel, { isServer: true, protocol, extensions, deflate }, options);
   closeOnDrain(ws, req.drain);
   if (options.onOpen !== undefined) {
     try {

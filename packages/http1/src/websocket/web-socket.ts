@@ -1,68 +1,34 @@
 import { TextDecoder } from 'node:util';
 import { RwsError, type Tunnel } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
-import { type ByteChannel, tunnelChannel } from '../internal/byte-channel.js';
+import { type ByteChannel, type ChannelSink, tunnelChannel } from '../internal/byte-channel.js';
 import { encodeFrame } from './encode-frame.js';
 import { type Frame, FrameParser } from './frame-parser.js';
+import { keepaliveClock } from './keepalive-clock.js';
+import { compressedLimit, concat, decodeOrThrow, parserOptions } from './message-parts.js';
 import { isValidCloseCode, OPCODE } from './opcodes.js';
 import type { PerMessageDeflate } from './permessage-deflate.js';
 import { ProtocolError } from './protocol-error.js';
+import type {
+  CloseInfo,
+  WebSocketMessage,
+  WebSocketOptions,
+  WebSocketSettings,
+} from './web-socket-types.js';
 
-/** A message as delivered: text frames as a string, binary frames as bytes. */
-export type WebSocketMessage = string | Uint8Array;
-
-/** How a WebSocket ended. */
-export interface CloseInfo {
-  /**
-   * The close code (RFC 6455 §7.4): the peer's, the one we failed the connection with, 1005
-   * when a Close frame carried none, 1006 when the connection dropped without a handshake.
-   */
-  readonly code: number;
-  readonly reason: string;
-  /** True when both Close frames were exchanged and the connection ended in order. */
-  readonly wasClean: boolean;
-}
-
-/** Callbacks of a WebSocket; each receives the socket last. */
-export interface WebSocketHandlers {
-  /**
-   * Called for each complete message. When it is set, messages are not queued for async
-   * iteration. A thrown error or rejected promise goes to `onError` and closes with 1011.
-   */
-  readonly onMessage?: ((message: WebSocketMessage, ws: WebSocket) => unknown) | undefined;
-  /** Called once when the connection has ended, cleanly or not. */
-  readonly onClose?: ((info: CloseInfo, ws: WebSocket) => void) | undefined;
-  /** Called for a protocol violation by the peer, a failing handler or a failing write. */
-  readonly onError?: ((error: unknown, ws: WebSocket) => void) | undefined;
-}
-
-/** Options of a `WebSocket` beyond its handlers; `upgradeWebSocket`/`connectWebSocket` fill them. */
-export interface WebSocketOptions extends WebSocketHandlers {
-  /** True for the server side: incoming frames must be masked, outgoing never are. */
-  readonly isServer: boolean;
-  /** The negotiated subprotocol, or ''. */
-  readonly protocol?: string | undefined;
-  /** The negotiated Sec-WebSocket-Extensions value, or ''. */
-  readonly extensions?: string | undefined;
-  /** The negotiated permessage-deflate state, or null. */
-  readonly deflate?: PerMessageDeflate | null | undefined;
-  /** Largest message (after inflation) and frame accepted; past it 1009. Default 16 MiB. */
-  readonly maxMessageBytes?: number | undefined;
-  /** Send a Ping this often (0 = never). Default 30000 on the server, 0 on the client. */
-  readonly pingIntervalMs?: number | undefined;
-  /** Drop the connection (1006) when a Pong does not follow a Ping within this. Default 10000. */
-  readonly pongTimeoutMs?: number | undefined;
-  /** Drop the connection when the closing handshake takes longer than this. Default 5000. */
-  readonly closeTimeoutMs?: number | undefined;
-  /** Messages shorter than this are sent uncompressed. Default 1024. */
-  readonly deflateThresholdBytes?: number | undefined;
-}
+export type {
+  CloseInfo,
+  WebSocketHandlers,
+  WebSocketMessage,
+  WebSocketOptions,
+  WebSocketSettings,
+} from './web-socket-types.js';
 
 /**
  * Writes an already encoded, unmasked frame to a server-side socket (the broadcast helper
  * encodes once for many sockets). Internal: not exported from the package.
  */
-export let writeEncodedFrame: (ws: WebSocket, frame: Uint8Array) => Promise<void>;
+export let writeEncodedFrame: (ws: WebSocket, frame: Uint8Array) => Promise<void> | null;
 
 /**
  * Puts a socket in a group it leaves when it finishes (the sockets a server shutdown closes),
@@ -70,8 +36,34 @@ export let writeEncodedFrame: (ws: WebSocket, frame: Uint8Array) => Promise<void
  */
 export let joinGroup: (ws: WebSocket, group: Set<WebSocket>) => void;
 
-/** Set by WebSocket's static block: the ping timer's shared callback. */
+/** Takes a socket out of a group it joined. Internal: not exported from the package. */
+export let leaveGroup: (ws: WebSocket, group: Set<WebSocket>) => void;
+
+/** Read (and cleared) by the next WebSocket constructed; see `withSettings`. */
+let sharedSettings: WebSocketSettings | null = null;
+
+/**
+ * Makes a socket that reads its handlers and timings from `settings`, an object the caller
+ * already has (the route's options), rather than from a copy in `options`. Internal.
+ */
+export function withSettings(
+  tunnel: Tunnel,
+  options: WebSocketOptions,
+  settings: WebSocketSettings,
+): WebSocket {
+  sharedSettings = settings;
+  try {
+    return new WebSocket(tunnel, options);
+  } finally {
+    sharedSettings = null;
+  }
+}
+
+/** Set by WebSocket's static block: what a keepalive tick does to a socket. */
 let keepalive: (ws: WebSocket) => void;
+
+/** Set by WebSocket's static block: where every socket's channel delivers (no closures per socket). */
+let reader: ChannelSink<WebSocket>;
 
 const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** Messages queued for async iteration before reading from the peer pauses. */
@@ -100,10 +92,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   readonly protocol: string;
   /** The negotiated extensions (Sec-WebSocket-Extensions), or ''. */
   readonly extensions: string;
-  /** Resolves once the connection has ended (never rejects). */
-  readonly closed: Promise<CloseInfo>;
 
-  readonly #options: WebSocketOptions;
+  readonly #options: WebSocketSettings;
   /** The tunnel's bytes: its socket on HTTP/1.1, its web streams elsewhere. */
   readonly #io: ByteChannel;
   readonly #parser: FrameParser;
@@ -112,16 +102,23 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   readonly #mask: boolean;
   #state: number = WebSocket.OPEN;
   #bufferedBytes = 0;
-  #resolveClosed: (info: CloseInfo) => void = noop;
+  // `closed` is made when first asked for: most sockets never are (issue #14).
+  #closed: Promise<CloseInfo> | null = null;
+  #resolveClosed: ((info: CloseInfo) => void) | null = null;
+  #closeInfo: CloseInfo | null = null;
   /** The Close frame received from the peer, once it arrived. */
   #peerClose: { code: number; reason: string } | null = null;
   #isCloseSent = false;
   #closeTimer: NodeJS.Timeout | null = null;
-  #pingTimer: NodeJS.Timeout | null = null;
+  /** Passed over by one tick of the keepalive clock, so the first Ping comes 1-2 intervals in. */
+  #isPingArmed = false;
+  /** The keepalive clock's set (a field of its own: most sockets are in a drain group too). */
+  #clock: Set<WebSocket> | null = null;
   #pongTimer: NodeJS.Timeout | null = null;
   /** Serialises sends while compression (async) is in play, so frames keep their order. */
   #sendChain: Promise<void> = RESOLVED;
-  #group: Set<WebSocket> | null = null;
+  /** The sets this socket leaves when it finishes: topics and the server's drain group. */
+  #groups: Set<WebSocket> | Set<WebSocket>[] | null = null;
   #pendingCompressions = 0;
   // The message being assembled from fragments.
   #msgOpcode = 0;
@@ -131,35 +128,53 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   #msgText = '';
   #decoder: TextDecoder | null = null;
   // Async iteration.
-  readonly #queue: WebSocketMessage[] = [];
+  /** Made on the first message queued for iteration (sockets with `onMessage` never need it). */
+  #queue: WebSocketMessage[] | null = null;
   #wakeConsumer: (() => void) | null = null;
   #wakeReader: (() => void) | null = null;
 
   constructor(tunnel: Tunnel, options: WebSocketOptions) {
-    this.#options = options;
+    // The handlers and timings: the route's own options object when upgradeWebSocket made this
+    // socket (no copy per socket), else `options`.
+    const settings = sharedSettings ?? options;
+    sharedSettings = null;
+    this.#options = settings;
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensions ?? '';
     this.#deflate = options.deflate ?? null;
-    this.#maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.#maxMessageBytes = settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#mask = !options.isServer;
     this.#io = tunnelChannel(tunnel);
-    this.#parser = new FrameParser({
-      expectMasked: options.isServer,
-      // A compressed frame may be slightly larger than its inflated message.
-      maxFrameBytes:
+    this.#parser = new FrameParser(
+      parserOptions(
+        options.isServer,
+        // A compressed frame may be slightly larger than its inflated message.
         this.#deflate === null ? this.#maxMessageBytes : compressedLimit(this.#maxMessageBytes),
-      allowRsv1: this.#deflate !== null,
-    });
-    this.closed = new Promise<CloseInfo>((resolve) => {
-      this.#resolveClosed = resolve;
-    });
-    const interval = options.pingIntervalMs ?? (options.isServer ? 30_000 : 0);
+        this.#deflate !== null,
+      ),
+    );
+    const interval = settings.pingIntervalMs ?? (options.isServer ? 30_000 : 0);
     if (interval > 0) {
-      // A shared callback with the socket as argument: no closure per socket.
-      this.#pingTimer = setInterval(keepalive, interval, this);
-      this.#pingTimer.unref();
+      // One timer per interval for every socket: no Timeout per socket (issue #14).
+      const clock = keepaliveClock(interval, keepalive);
+      clock.add(this);
+      this.#clock = clock;
     }
-    void this.#readLoop();
+    this.#io.listen(this, reader);
+  }
+
+  /** Resolves once the connection has ended (never rejects). */
+  get closed(): Promise<CloseInfo> {
+    if (this.#closed === null) {
+      const info = this.#closeInfo;
+      this.#closed =
+        info !== null
+          ? Promise.resolve(info)
+          : new Promise<CloseInfo>((resolve) => {
+              this.#resolveClosed = resolve;
+            });
+    }
+    return this.#closed;
   }
 
   /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3), as in the browser API. */
@@ -182,8 +197,10 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     const opcode = typeof data === 'string' ? OPCODE.TEXT : OPCODE.BINARY;
     const payload = typeof data === 'string' ? Buffer.from(data) : data;
     const deflate = this.#deflate;
-    const threshold = this.#options.deflateThresholdBytes ?? 1024;
-    if (deflate !== null && payload.byteLength >= threshold) {
+    if (
+      deflate !== null &&
+      payload.byteLength >= (this.#options.deflateThresholdBytes ?? deflate.thresholdBytes)
+    ) {
       this.#bufferedBytes += payload.byteLength;
       this.#pendingCompressions++;
       const p = this.#sendChain.then(async () => {
@@ -251,7 +268,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<WebSocketMessage> {
     for (;;) {
-      const next = this.#queue.shift();
+      const next = this.#queue?.shift();
       if (next !== undefined) {
         this.#wakeReader?.();
         this.#wakeReader = null;
@@ -268,9 +285,16 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   // ---- writing -------------------------------------------------------------------------
 
   #writeFrame(frame: Uint8Array): Promise<void> {
+    return this.#writeNow(frame) ?? RESOLVED;
+  }
+
+  /** Writes a frame; null when the socket took it at once (no promise made). */
+  #writeNow(frame: Uint8Array): Promise<void> | null {
+    const pending = this.#io.write(frame);
+    if (pending === null) return null;
     const n = frame.byteLength;
     this.#bufferedBytes += n;
-    return this.#io.write(frame).then(
+    return pending.then(
       () => {
         this.#bufferedBytes -= n;
       },
@@ -330,46 +354,75 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
 
   // ---- reading -------------------------------------------------------------------------
 
-  async #readLoop(): Promise<void> {
-    try {
-      for (;;) {
-        const value = await this.#io.read();
-        if (value === null) break;
-        if (this.#state === WebSocket.CLOSED) return;
-        if (this.#peerClose !== null) continue; // nothing may follow a Close frame
-        for (const frame of this.#parser.push(value)) {
-          await this.#onFrame(frame);
-          if (this.#peerClose !== null || this.#state === WebSocket.CLOSED) break;
-        }
-      }
-      // The peer ended its side.
-      const peer = this.#peerClose;
+  /** A chunk from the peer; a promise while a frame needs async work. */
+  #onChunk(chunk: Uint8Array): Promise<void> | undefined {
+    // Nothing may follow a Close frame; nothing is read once closed.
+    if (this.#state === WebSocket.CLOSED || this.#peerClose !== null) return undefined;
+    return this.#consume(this.#parser.push(chunk));
+  }
+
+  /** The peer ended its side, or the connection failed. */
+  #onEnd(error: unknown): void {
+    const peer = this.#peerClose;
+    if (error === undefined) {
       if (peer !== null && this.#isCloseSent) this.#finish(peer.code, peer.reason, true);
       else this.#finish(1006, '', false);
+    } else this.#readFailed(error);
+  }
+
+  /**
+   * Handles the frames of one chunk in order, synchronously while it can: an idle socket
+   * waits on nothing. Returns a promise only when a frame needs async work (inflation, a
+   * full message queue); the rest of the chunk's frames follow once it settled.
+   */
+  #consume(frames: Generator<Frame, void, undefined>): Promise<void> | undefined {
+    try {
+      for (;;) {
+        const next = frames.next();
+        if (next.done === true) return undefined;
+        const pending = this.#onFrame(next.value);
+        if (pending !== undefined) {
+          return pending.then(
+            () => (this.#isReading() ? this.#consume(frames) : undefined),
+            (err: unknown) => this.#readFailed(err),
+          );
+        }
+        if (!this.#isReading()) return undefined;
+      }
     } catch (err) {
-      if (err instanceof ProtocolError) this.#fail(err);
-      else this.#finish(this.#peerClose?.code ?? 1006, this.#peerClose?.reason ?? '', false);
+      this.#readFailed(err);
+      return undefined;
     }
   }
 
-  async #onFrame(frame: Frame): Promise<void> {
+  #isReading(): boolean {
+    return this.#peerClose === null && this.#state !== WebSocket.CLOSED;
+  }
+
+  #readFailed(err: unknown): void {
+    if (err instanceof ProtocolError) this.#fail(err);
+    else this.#finish(this.#peerClose?.code ?? 1006, this.#peerClose?.reason ?? '', false);
+  }
+
+  #onFrame(frame: Frame): Promise<void> | undefined {
     switch (frame.opcode) {
       case OPCODE.PING:
         if (this.#state === WebSocket.OPEN) this.#control(OPCODE.PONG, frame.payload).catch(noop);
-        return;
+        return undefined;
       case OPCODE.PONG:
         if (this.#pongTimer !== null) clearTimeout(this.#pongTimer);
         this.#pongTimer = null;
-        return;
+        return undefined;
       case OPCODE.CLOSE:
         this.#onClose(frame.payload);
-        return;
+        return undefined;
       default:
-        await this.#onData(frame);
+        return this.#onData(frame);
     }
   }
 
-  async #onData(frame: Frame): Promise<void> {
+  /** Throws a ProtocolError for a violation; a promise only while inflating or held back. */
+  #onData(frame: Frame): Promise<void> | undefined {
     if (frame.opcode !== OPCODE.CONTINUATION) {
       this.#msgOpcode = frame.opcode;
       this.#msgCompressed = frame.rsv1;
@@ -394,34 +447,36 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     } else {
       this.#msgParts.push(frame.payload);
     }
-    if (!frame.fin) return;
+    if (!frame.fin) return undefined;
     let message: WebSocketMessage;
-    if (this.#msgCompressed && this.#deflate !== null) {
-      const inflated = await this.#deflate.decompress(
-        concat(this.#msgParts, this.#msgBytes),
-        this.#maxMessageBytes,
-      );
-      message =
-        this.#msgOpcode === OPCODE.TEXT
+    const deflate = this.#deflate;
+    if (this.#msgCompressed && deflate !== null) {
+      const compressed = concat(this.#msgParts, this.#msgBytes);
+      const isText = this.#msgOpcode === OPCODE.TEXT;
+      this.#msgParts = NO_PARTS;
+      return deflate.decompress(compressed, this.#maxMessageBytes).then((inflated) => {
+        const inflatedMessage = isText
           ? decodeOrThrow(
               new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }),
               inflated,
               false,
             )
           : inflated;
-    } else if (this.#decoder !== null) {
-      message = this.#msgText;
-    } else {
-      message = concat(this.#msgParts, this.#msgBytes);
+        // We are closing: late messages are dropped.
+        return this.#state === WebSocket.OPEN ? this.#deliver(inflatedMessage) : undefined;
+      });
     }
+    if (this.#decoder !== null) message = this.#msgText;
+    else message = concat(this.#msgParts, this.#msgBytes);
     this.#msgParts = NO_PARTS;
     this.#msgText = '';
     this.#decoder = null;
-    if (this.#state !== WebSocket.OPEN) return; // we are closing: drop late messages
-    await this.#deliver(message);
+    if (this.#state !== WebSocket.OPEN) return undefined; // we are closing: drop late messages
+    return this.#deliver(message);
   }
 
-  async #deliver(message: WebSocketMessage): Promise<void> {
+  /** Hands a message over; a promise while the iteration queue is full (backpressure). */
+  #deliver(message: WebSocketMessage): Promise<void> | undefined {
     const onMessage = this.#options.onMessage;
     if (onMessage !== undefined) {
       try {
@@ -430,13 +485,20 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
       } catch (err) {
         this.#handlerFailed(err);
       }
-      return;
+      return undefined;
     }
-    this.#queue.push(message);
+    const queue = (this.#queue ??= []);
+    queue.push(message);
     this.#wakeConsumer?.();
     this.#wakeConsumer = null;
     // Backpressure while open; once closing, reading must go on to see the peer's Close.
-    while (this.#queue.length >= QUEUE_LIMIT && this.#state === WebSocket.OPEN) {
+    return queue.length >= QUEUE_LIMIT && this.#state === WebSocket.OPEN
+      ? this.#queueRoom(queue)
+      : undefined;
+  }
+
+  async #queueRoom(queue: WebSocketMessage[]): Promise<void> {
+    while (queue.length >= QUEUE_LIMIT && this.#state === WebSocket.OPEN) {
       await new Promise<void>((resolve) => {
         this.#wakeReader = resolve;
       });
@@ -470,7 +532,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     this.#wakeConsumer?.();
     this.#wakeConsumer = null;
     this.#startCloseTimer();
-    if (this.#options.isServer) this.#endOurSide();
+    if (!this.#mask) this.#endOurSide();
   }
 
   /** _Fail the WebSocket Connection_ (RFC 6455 §7.1.7): send Close with the code, then drop. */
@@ -495,19 +557,24 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   #finish(code: number, reason: string, wasClean: boolean): void {
     if (this.#state === WebSocket.CLOSED) return;
     this.#state = WebSocket.CLOSED;
-    for (const t of [this.#closeTimer, this.#pingTimer, this.#pongTimer]) {
-      if (t !== null) clearTimeout(t);
-    }
+    this.#clock?.delete(this);
+    this.#clock = null;
+    if (this.#closeTimer !== null) clearTimeout(this.#closeTimer);
+    if (this.#pongTimer !== null) clearTimeout(this.#pongTimer);
     this.#io.destroy();
     this.#deflate?.close();
-    this.#group?.delete(this);
-    this.#group = null;
+    const groups = this.#groups;
+    this.#groups = null;
+    if (Array.isArray(groups)) for (const g of groups) g.delete(this);
+    else groups?.delete(this);
     this.#wakeConsumer?.();
     this.#wakeConsumer = null;
     this.#wakeReader?.();
     this.#wakeReader = null;
     const info: CloseInfo = { code, reason, wasClean };
-    this.#resolveClosed(info);
+    this.#closeInfo = info;
+    this.#resolveClosed?.(info);
+    this.#resolveClosed = null;
     try {
       this.#options.onClose?.(info, this);
     } catch (err) {
@@ -516,11 +583,24 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   }
 
   static {
-    keepalive = (ws) => ws.#keepalive();
+    reader = { data: (ws, chunk) => ws.#onChunk(chunk), end: (ws, error) => ws.#onEnd(error) };
+    keepalive = (ws) => {
+      if (ws.#isPingArmed) ws.#keepalive();
+      else ws.#isPingArmed = true;
+    };
     joinGroup = (ws, group) => {
-      if (ws.#state === WebSocket.CLOSED) return;
-      ws.#group = group;
+      if (ws.#state === WebSocket.CLOSED || group.has(ws)) return;
       group.add(ws);
+      const groups = ws.#groups;
+      if (groups === null) ws.#groups = group;
+      else if (Array.isArray(groups)) groups.push(group);
+      else ws.#groups = [groups, group];
+    };
+    leaveGroup = (ws, group) => {
+      if (!group.delete(ws)) return;
+      const groups = ws.#groups;
+      if (groups === group) ws.#groups = null;
+      else if (Array.isArray(groups)) groups.splice(groups.indexOf(group), 1);
     };
     writeEncodedFrame = (ws, frame) => {
       if (ws.#mask) {
@@ -532,30 +612,12 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
       }
       if (ws.#state !== WebSocket.OPEN) return Promise.reject(notOpen('publish'));
       // Behind a send still being compressed, so messages keep their order.
-      if (ws.#pendingCompressions === 0) return ws.#writeFrame(frame);
+      if (ws.#pendingCompressions === 0) return ws.#writeNow(frame);
       const p = ws.#sendChain.then(() => ws.#writeFrame(frame));
       ws.#sendChain = p.catch(noop);
       return p;
     };
   }
-}
-
-function compressedLimit(max: number): number {
-  // Deflate can grow incompressible data by a few bytes per 16 KiB block.
-  return max + Math.ceil(max / 1000) + 1024;
-}
-
-function decodeOrThrow(decoder: TextDecoder, bytes: Uint8Array, isStream: boolean): string {
-  try {
-    return decoder.decode(bytes, { stream: isStream });
-  } catch {
-    throw new ProtocolError(1007, 'a text message is not valid UTF-8');
-  }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  return Buffer.concat(parts, total);
 }
 
 function notOpen(what: string): RwsError {

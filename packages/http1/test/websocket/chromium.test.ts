@@ -4,7 +4,7 @@
  * /usr/bin/chromium is missing, except in CI (CI=true), where that is a failure.
  */
 import { Headers, sse } from '@rws/core';
-import { isChromiumAvailable, launchChromium } from '@rws/test-helpers';
+import { isChromiumAvailable, launchChromium, webSocketEchoPageScript } from '@rws/test-helpers';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upgradeWebSocket } from '../../src/websocket/index.js';
@@ -53,25 +53,7 @@ describe.skipIf(!hasChromium)('Chromium against upgradeWebSocket and sse()', () 
     const page = await browser!.newPage();
     try {
       await page.goto(`http://127.0.0.1:${port}/`);
-      // Page-side code as a string: the test's tsconfig has no DOM types.
-      const result = await page.evaluate(`new Promise((resolve, reject) => {
-        const ws = new WebSocket('ws://' + location.host + '/ws', ['echo.v1']);
-        ws.binaryType = 'arraybuffer';
-        const got = [];
-        ws.onerror = () => reject(new Error('websocket error'));
-        ws.onopen = () => {
-          ws.send('hello');
-          ws.send('x'.repeat(100000));
-          ws.send(new Uint8Array([1, 2, 3]));
-        };
-        ws.onmessage = (e) => {
-          got.push(typeof e.data === 'string'
-            ? (e.data.length > 100 ? 'long:' + e.data.length : e.data)
-            : Array.from(new Uint8Array(e.data)).join(','));
-          if (got.length === 3) ws.close(4000, 'page done');
-        };
-        ws.onclose = (e) => resolve({ got, code: e.code, protocol: ws.protocol, extensions: ws.extensions });
-      })`);
+      const result = await page.evaluate(webSocketEchoPageScript('/ws', ['echo.v1'], 100_000));
       expect(result).toEqual({
         got: ['echo:hello', 'long:100005', '3,2,1'],
         code: 4000,

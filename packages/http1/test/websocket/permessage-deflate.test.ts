@@ -62,6 +62,21 @@ describe('permessage-deflate negotiation (RFC 7692 §7.1)', () => {
     expect(await client.closeCode()).toBe(1002);
   });
 
+  it('thresholdBytes decides which messages the server compresses (default 1024)', async () => {
+    const offer = 'Sec-WebSocket-Extensions: permessage-deflate\r\n';
+    const echoOf = async (deflate: true | DeflateOptions, text: string) => {
+      const { port } = await startEcho({ deflate });
+      const client = await rawConnect(port, offer);
+      client.send(1, text);
+      const [frame] = await client.waitFor((f) => f.length > 0, 20_000);
+      return frame?.rsv1;
+    };
+    expect(await echoOf(true, 'short')).toBe(false);
+    expect(await echoOf(true, 'x'.repeat(2000))).toBe(true);
+    expect(await echoOf({ thresholdBytes: 0 }, 'short')).toBe(true);
+    expect(await echoOf({ thresholdBytes: 4096 }, 'x'.repeat(2000))).toBe(false);
+  });
+
   it('a handshake refusal is still a plain response with deflate on', async () => {
     const { port } = await startEcho({ deflate: true });
     expect((await rawHttp(port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n')).status).toBe(426);

@@ -62,7 +62,9 @@ export function isRouteMatch(m: GatewayMatch, req: Request, path: string): boole
       return false;
   }
   if (m.methods !== null) {
-    const method = req.method;
+    // An extended CONNECT (an h2/h3 WebSocket) matches as GET, its HTTP/1.1 form (RFC 8441 §4).
+    const method =
+      req.upgrade?.kind === 'connect' && req.upgrade.protocol !== null ? 'GET' : req.method;
     if (!m.methods.includes(method) && !(method === 'HEAD' && m.methods.includes('GET')))
       return false;
   }
