@@ -130,7 +130,10 @@ describe('tracing() with a tracer provider and propagator given as options', () 
     const { exporter, provider } = memoryProvider();
     const app = createApp({ logger: { error() {} } });
     app.get('/users/:id', () => text('boom', { status: 502 }));
-    const handler = compose([tracing({ opentelemetry: otel, tracerProvider: provider })], app.handler);
+    const handler = compose(
+      [tracing({ opentelemetry: otel, tracerProvider: provider })],
+      app.handler,
+    );
     const port = await serveHandler(handler);
     expect((await httpCall(port, '/users/1')).status).toBe(502);
     expect((await httpCall(port, '/nothing')).status).toBe(404);

@@ -32,9 +32,9 @@ export type {
   OtelSpanContext,
   OtelTextMapGetter,
   OtelTextMapSetter,
-  OtelTraceState,
   OtelTracer,
   OtelTracerProvider,
+  OtelTraceState,
 } from './opentelemetry.js';
 export { serverSpanAttributes } from './server-span-attributes.js';
 export type { ParsedTraceparent, TraceContext } from './trace-context.js';
@@ -119,7 +119,11 @@ function checkOptions(options: TracingOptions): void {
   }
   if (
     propagator !== undefined &&
-    !(isFunction(propagator?.extract) && isFunction(propagator.inject) && isFunction(propagator.fields))
+    !(
+      isFunction(propagator?.extract) &&
+      isFunction(propagator.inject) &&
+      isFunction(propagator.fields)
+    )
   ) {
     fail('propagator must be an OpenTelemetry TextMapPropagator (extract, inject, fields)');
   }
