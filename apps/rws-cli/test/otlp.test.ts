@@ -77,23 +77,28 @@ async function startCollector(status = 200) {
   };
 }
 
+/** `rws` serving a folder with an index.html, with `env` (the OTEL_* variables) set. */
+function startRws(env: Record<string, string>, index = 'x') {
+  const dir = tempDir('rws-otlp-');
+  writeFileSync(join(dir, 'index.html'), index);
+  return startCli(['--port', '0'], { cwd: dir, env: cleanEnv(env) });
+}
+
 const attr = (span: Span, key: string) => span.attributes.find((a) => a.key === key)?.value;
 
 describe('OTLP/HTTP trace export (OpenTelemetry SDK) when OTEL_EXPORTER_OTLP_ENDPOINT is set (issue #13)', () => {
   it('exports a server span per request with the caller as parent, batched, with headers', async () => {
     const collector = await startCollector();
-    const dir = tempDir('rws-otlp-');
-    writeFileSync(join(dir, 'index.html'), '<h1>hi</h1>');
-    const rws = await startCli(['--port', '0'], {
-      cwd: dir,
-      env: cleanEnv({
+    const rws = await startRws(
+      {
         OTEL_EXPORTER_OTLP_ENDPOINT: `${collector.url}/`,
         OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=s%20ecret,x-team=web',
         OTEL_SERVICE_NAME: 'edge',
         OTEL_BSP_SCHEDULE_DELAY: '200',
         OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2',
-      }),
-    });
+      },
+      '<h1>hi</h1>',
+    );
     const parent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     const res = await fetch(`${rws.origin}/`, { headers: { traceparent: parent } });
     expect(res.status).toBe(200);
@@ -141,14 +146,9 @@ describe('OTLP/HTTP trace export (OpenTelemetry SDK) when OTEL_EXPORTER_OTLP_END
 
   it('SIGTERM sends the spans still queued; an unsampled parent is not exported', async () => {
     const collector = await startCollector();
-    const dir = tempDir('rws-otlp-');
-    writeFileSync(join(dir, 'index.html'), 'x');
-    const rws = await startCli(['--port', '0'], {
-      cwd: dir,
-      env: cleanEnv({
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.url}/custom/path`,
-        OTEL_BSP_SCHEDULE_DELAY: '600000',
-      }),
+    const rws = await startRws({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.url}/custom/path`,
+      OTEL_BSP_SCHEDULE_DELAY: '600000',
     });
     const unsampled = '00-11111111111111111111111111111111-2222222222222222-00';
     await fetch(`${rws.origin}/`, { headers: { traceparent: unsampled } });
@@ -165,14 +165,9 @@ describe('OTLP/HTTP trace export (OpenTelemetry SDK) when OTEL_EXPORTER_OTLP_END
   it('a collector that refuses the batch is a warning on stderr, never a failed request', async () => {
     // 400 is not retried by the SDK's exporter (a 503 would be, with backoff, for seconds).
     const collector = await startCollector(400);
-    const dir = tempDir('rws-otlp-');
-    writeFileSync(join(dir, 'index.html'), 'x');
-    const rws = await startCli(['--port', '0'], {
-      cwd: dir,
-      env: cleanEnv({
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-        OTEL_BSP_SCHEDULE_DELAY: '50',
-      }),
+    const rws = await startRws({
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_BSP_SCHEDULE_DELAY: '50',
     });
     expect((await fetch(`${rws.origin}/`)).status).toBe(200);
     await rws.waitFor(
@@ -185,15 +180,10 @@ describe('OTLP/HTTP trace export (OpenTelemetry SDK) when OTEL_EXPORTER_OTLP_END
 
   it('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf sends protobuf batches', async () => {
     const collector = await startCollector();
-    const dir = tempDir('rws-otlp-');
-    writeFileSync(join(dir, 'index.html'), 'x');
-    const rws = await startCli(['--port', '0'], {
-      cwd: dir,
-      env: cleanEnv({
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-        OTEL_BSP_SCHEDULE_DELAY: '600000',
-      }),
+    const rws = await startRws({
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_BSP_SCHEDULE_DELAY: '600000',
     });
     const trace = '0af7651916cd43dd8448eb211c80319c';
     await fetch(`${rws.origin}/`, { headers: { traceparent: `00-${trace}-b7ad6b7169203331-01` } });
