@@ -20,7 +20,7 @@ export interface OtlpConfig {
 }
 
 /** The OTLP/HTTP encodings the SDK exporters `rws` ships speak. */
-export type OtlpProtocol = 'http/json' | 'http/protobuf';
+type OtlpProtocol = 'http/json' | 'http/protobuf';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
