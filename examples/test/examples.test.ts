@@ -71,6 +71,7 @@ const NAMES = [
   'oauth2-server',
   'acme-certificates',
   'templates-eta',
+  'tracing-otel',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -838,6 +839,34 @@ describe('examples', () => {
       { body: 'hello', pinned: true },
     ]);
     expect((await fetch(`${e.url}/notes`, { method: 'POST', body: '{}' })).status).toBe(400);
+  });
+
+  test('tracing-otel: a SERVER span per request, child of the caller, named after the route; handler spans are its children', async () => {
+    const { url } = ex('tracing-otel');
+    const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const res = await fetch(`${url}/items/7`, {
+      headers: { traceparent: `00-${trace}-00f067aa0ba902b7-01` },
+    });
+    const body = (await res.json()) as { id: string; trace: { spanId: string } };
+    expect(body.id).toBe('7');
+    expect(res.headers.get('traceresponse')).toBe(`00-${trace}-${body.trace.spanId}-01`);
+    const spans = (await (await fetch(`${url}/debug/spans`)).json()) as {
+      name: string;
+      traceId: string;
+      spanId: string;
+      parentSpanId: string | null;
+      attributes: Record<string, unknown>;
+    }[];
+    const server = spans.find((s) => s.spanId === body.trace.spanId)!;
+    expect(server).toMatchObject({ name: 'GET /items/:id', traceId: trace });
+    expect(server.parentSpanId).toBe('00f067aa0ba902b7');
+    expect(server.attributes).toMatchObject({
+      'http.route': '/items/:id',
+      'url.path': '/items/7',
+      'http.response.status_code': 200,
+    });
+    const child = spans.find((s) => s.name === 'load item' && s.traceId === trace)!;
+    expect(child.parentSpanId).toBe(server.spanId);
   });
 
   test('sessions-login: a session in SQL counts visits; /admin takes a bcrypt htpasswd user', async () => {

@@ -2,7 +2,6 @@ import cluster from 'node:cluster';
 import { availableParallelism, networkInterfaces } from 'node:os';
 import { isRwsError, normalizeHost, type Request } from '@rws/core';
 import { createLogSink, type LogSink } from '@rws/middleware/access-log';
-import { tracing } from '@rws/middleware/tracing';
 import { createGateway, type Gateway, GatewayConfigError, hasGatewaySections } from '@rws/proxy';
 import { type RunningServer, type ServeOptions, serve } from '@rws/server';
 import { createAcmeManager } from './acme.js';
@@ -14,7 +13,7 @@ import { type CreateHandlerOptions, createHandler } from './create-handler.js';
 import { describeError } from './internal/describe-error.js';
 import { openBrowser, urlToOpen } from './internal/open-browser.js';
 import { otlpConfigFromEnv } from './internal/otlp-config.js';
-import { startOtlpExporter } from './internal/otlp-exporter.js';
+import { startOtlpTracing } from './internal/otlp-tracing.js';
 import { planReload } from './internal/plan-reload.js';
 import { toServeOptions } from './to-serve-options.js';
 import { VERSION } from './version.js';
@@ -41,7 +40,7 @@ export interface StartContext extends CreateHandlerOptions {
   /**
    * The environment the OpenTelemetry variables are read from: with
    * `OTEL_EXPORTER_OTLP_ENDPOINT` set, every request gets a server span exported over
-   * OTLP/HTTP JSON. Default: none (no export).
+   * OTLP/HTTP by the OpenTelemetry SDK. Default: none (no export).
    */
   env?: Readonly<Record<string, string | undefined>> | undefined;
 }
@@ -97,7 +96,7 @@ export async function startServer(
   const { stdout, stderr } = context;
   const warn = (m: string): void => stderr(`rws: warning: ${m}\n`);
   const otlp = otlpConfigFromEnv(context.env ?? {}, warn);
-  const exporter = otlp === null ? null : startOtlpExporter(otlp, warn);
+  const exporter = otlp === null ? null : await startOtlpTracing(otlp, warn);
   // The access log's destination is fixed for the process (a reload keeps it): one buffered
   // sink, flushed on shutdown and on exit. A test's `writeLog` replaces it.
   const destination = config.accessLog;
@@ -111,8 +110,7 @@ export async function startServer(
         ? (context.isTTY ?? process[destination].isTTY === true)
         : false,
     hasAccessLog: destination !== 'off',
-    // Spans go out through the exporter above, not through @opentelemetry/api.
-    ...(exporter === null ? {} : { tracing: tracing({ opentelemetry: false }) }),
+    ...(exporter === null ? {} : { tracing: exporter.middleware }),
   };
   let current = config;
   // Built before anything listens: a gateway problem stops the start with every problem listed.

@@ -8,6 +8,7 @@ import { cleanEnv, startCli, tempDir } from './cli-process.js';
 interface Received {
   path: string;
   headers: IncomingMessage['headers'];
+  raw: Buffer;
   body: {
     resourceSpans: {
       resource: { attributes: { key: string; value: Record<string, unknown> }[] };
@@ -35,10 +36,13 @@ async function startCollector(status = 200) {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const isJson = req.headers['content-type'] === 'application/json';
       received.push({
         path: req.url ?? '',
         headers: req.headers,
-        body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+        raw,
+        body: isJson ? JSON.parse(raw.toString('utf8')) : { resourceSpans: [] },
       });
       res.statusCode = status;
       res.setHeader('content-type', 'application/json');
@@ -73,23 +77,28 @@ async function startCollector(status = 200) {
   };
 }
 
+/** `rws` serving a folder with an index.html, with `env` (the OTEL_* variables) set. */
+function startRws(env: Record<string, string>, index = 'x') {
+  const dir = tempDir('rws-otlp-');
+  writeFileSync(join(dir, 'index.html'), index);
+  return startCli(['--port', '0'], { cwd: dir, env: cleanEnv(env) });
+}
+
 const attr = (span: Span, key: string) => span.attributes.find((a) => a.key === key)?.value;
 
-describe('OTLP/HTTP JSON trace export when OTEL_EXPORTER_OTLP_ENDPOINT is set (issue #13)', () => {
+describe('OTLP/HTTP trace export (OpenTelemetry SDK) when OTEL_EXPORTER_OTLP_ENDPOINT is set (issue #13)', () => {
   it('exports a server span per request with the caller as parent, batched, with headers', async () => {
     const collector = await startCollector();
-    const dir = tempDir('rws-otlp-');
-    writeFileSync(join(dir, 'index.html'), '<h1>hi</h1>');
-    const rws = await startCli(['--port', '0'], {
-      cwd: dir,
-      env: cleanEnv({
+    const rws = await startRws(
+      {
         OTEL_EXPORTER_OTLP_ENDPOINT: `${collector.url}/`,
         OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=s%20ecret,x-team=web',
         OTEL_SERVICE_NAME: 'edge',
         OTEL_BSP_SCHEDULE_DELAY: '200',
         OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2',
-      }),
-    });
+      },
+      '<h1>hi</h1>',
+    );
     const parent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     const res = await fetch(`${rws.origin}/`, { headers: { traceparent: parent } });
     expect(res.status).toBe(200);
@@ -111,12 +120,17 @@ describe('OTLP/HTTP JSON trace export when OTEL_EXPORTER_OTLP_ENDPOINT is set (i
       key: 'service.name',
       value: { stringValue: 'edge' },
     });
+    // Made by the OpenTelemetry SDK's exporter, not by rws.
+    expect(first.body.resourceSpans[0]!.resource.attributes).toContainEqual({
+      key: 'telemetry.sdk.name',
+      value: { stringValue: 'opentelemetry' },
+    });
     const [a, b, c] = collector.spans();
     expect(a!.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
     expect(a!.parentSpanId).toBe('b7ad6b7169203331');
     expect(a!.spanId).toBe(traceresponse.split('-')[2]);
     expect([a!.name, a!.kind, a!.status.code]).toEqual(['GET', 2, 0]);
-    expect(attr(a!, 'http.response.status_code')).toEqual({ intValue: '200' });
+    expect(attr(a!, 'http.response.status_code')).toEqual({ intValue: 200 });
     expect(attr(a!, 'url.path')).toEqual({ stringValue: '/' });
     expect(BigInt(a!.endTimeUnixNano)).toBeGreaterThanOrEqual(BigInt(a!.startTimeUnixNano));
     const startMs = Number(BigInt(a!.startTimeUnixNano) / 1_000_000n);
@@ -125,21 +139,16 @@ describe('OTLP/HTTP JSON trace export when OTEL_EXPORTER_OTLP_ENDPOINT is set (i
     expect(b!.parentSpanId).toBeUndefined();
     expect(b!.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(b!.traceId).not.toBe(a!.traceId);
-    expect(attr(b!, 'http.response.status_code')).toEqual({ intValue: '404' });
+    expect(attr(b!, 'http.response.status_code')).toEqual({ intValue: 404 });
     expect(c!.name).toBe('HEAD');
     expect(await rws.stop()).toBe(0);
   });
 
   it('SIGTERM sends the spans still queued; an unsampled parent is not exported', async () => {
     const collector = await startCollector();
-    const dir = tempDir('rws-otlp-');
-    writeFileSync(join(dir, 'index.html'), 'x');
-    const rws = await startCli(['--port', '0'], {
-      cwd: dir,
-      env: cleanEnv({
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.url}/custom/path`,
-        OTEL_BSP_SCHEDULE_DELAY: '600000',
-      }),
+    const rws = await startRws({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.url}/custom/path`,
+      OTEL_BSP_SCHEDULE_DELAY: '600000',
     });
     const unsampled = '00-11111111111111111111111111111111-2222222222222222-00';
     await fetch(`${rws.origin}/`, { headers: { traceparent: unsampled } });
@@ -153,24 +162,39 @@ describe('OTLP/HTTP JSON trace export when OTEL_EXPORTER_OTLP_ENDPOINT is set (i
     expect(spans[0]!.traceId).not.toBe('11111111111111111111111111111111');
   });
 
-  it('a failing collector is a warning on stderr, never a failed request', async () => {
-    const collector = await startCollector(503);
-    const dir = tempDir('rws-otlp-');
-    writeFileSync(join(dir, 'index.html'), 'x');
-    const rws = await startCli(['--port', '0'], {
-      cwd: dir,
-      env: cleanEnv({
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-        OTEL_BSP_SCHEDULE_DELAY: '50',
-      }),
+  it('a collector that refuses the batch is a warning on stderr, never a failed request', async () => {
+    // 400 is not retried by the SDK's exporter (a 503 would be, with backoff, for seconds).
+    const collector = await startCollector(400);
+    const rws = await startRws({
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_BSP_SCHEDULE_DELAY: '50',
     });
     expect((await fetch(`${rws.origin}/`)).status).toBe(200);
     await rws.waitFor(
       'stderr',
-      `rws: warning: OTLP export to ${collector.url}/v1/traces failed: HTTP 503 for 1 spans`,
+      `rws: warning: OTLP export to ${collector.url}/v1/traces failed: HTTP 400 for 1 spans`,
     );
     expect((await fetch(`${rws.origin}/`)).status).toBe(200);
     expect(await rws.stop()).toBe(0);
+  });
+
+  it('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf sends protobuf batches', async () => {
+    const collector = await startCollector();
+    const rws = await startRws({
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_BSP_SCHEDULE_DELAY: '600000',
+    });
+    const trace = '0af7651916cd43dd8448eb211c80319c';
+    await fetch(`${rws.origin}/`, { headers: { traceparent: `00-${trace}-b7ad6b7169203331-01` } });
+    expect(await rws.stop()).toBe(0);
+    expect(collector.received).toHaveLength(1);
+    const batch = collector.received[0]!;
+    expect(batch.path).toBe('/v1/traces');
+    expect(batch.headers['content-type']).toBe('application/x-protobuf');
+    // Protobuf carries the ids as raw bytes (JSON would carry them as hex text).
+    expect(batch.raw.includes(Buffer.from(trace, 'hex'))).toBe(true);
+    expect(batch.raw.includes(Buffer.from(trace))).toBe(false);
   });
 });
 
@@ -184,6 +208,10 @@ describe('otlpConfigFromEnv', () => {
     expect(read({}).config).toBeNull();
     const on = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
     expect(read(on).config?.url).toBe('http://collector:4318/v1/traces');
+    expect(read(on).config?.protocol).toBe('http/json');
+    expect(read({ ...on, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }).config?.protocol).toBe(
+      'http/protobuf',
+    );
     expect(read({ ...on, OTEL_SDK_DISABLED: 'true' }).config).toBeNull();
     expect(read({ ...on, OTEL_TRACES_EXPORTER: 'none' }).config).toBeNull();
   });
@@ -192,6 +220,7 @@ describe('otlpConfigFromEnv', () => {
     const on = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
     for (const [env, warning] of [
       [{ ...on, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, /protocol "grpc" is not supported/],
+      [{ ...on, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/xml' }, /"http\/xml" is not supported/],
       [{ ...on, OTEL_TRACES_EXPORTER: 'zipkin' }, /zipkin is not supported/],
       [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /is not http\(s\)/],
       [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' }, /is not a URL/],

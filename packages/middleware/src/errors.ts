@@ -86,7 +86,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
   RWS_MIDDLEWARE_FORWARD_AUTH_INVALID_OPTIONS:
     'forwardAuth() was given an address that is not an http(s) URL, a bad timeout, header name or fetch function.',
   RWS_MIDDLEWARE_TRACING_INVALID_OPTIONS:
-    'tracing() was given an opentelemetry option that is not the @opentelemetry/api module, or a sample that is not a function.',
+    'tracing() was given an opentelemetry option that is not the @opentelemetry/api module, a tracerProvider or propagator that is not one or comes without opentelemetry, or a sample that is not a function.',
   RWS_MIDDLEWARE_METRICS_INVALID_OPTIONS:
     'createMetrics() or setCollectors() was given collectors that are not functions, or an onCollectorError that is not a function.',
   RWS_MIDDLEWARE_METRICS_COLLECTOR_FAILED:

@@ -7,7 +7,7 @@ import {
   formatBytes,
   formatDuration,
 } from '../src/internal/access-log/format.js';
-import { appendVary, splitList } from '../src/internal/cors/vary.js';
+import { appendVary, hasListMember } from '../src/internal/cors/vary.js';
 
 describe('escapeLogItem', () => {
   it.each([
@@ -70,10 +70,30 @@ describe('formatBytes / formatDuration', () => {
   ])('%d ms → %s', (ms, s) => expect(formatDuration(ms)).toBe(s));
 });
 
-describe('appendVary / splitList', () => {
-  it('splits lists, trimming and dropping empty members', () => {
-    expect(splitList(' Accept , ,ORIGIN,')).toEqual(['accept', 'origin']);
-    expect(splitList('')).toEqual([]);
+describe('appendVary / hasListMember', () => {
+  it('finds members case-insensitively, around whitespace, never a part of one', () => {
+    expect(hasListMember(' Accept , ,ORIGIN,', 'origin')).toBe(true);
+    expect(hasListMember(' Accept , ,ORIGIN,', 'Accept')).toBe(true);
+    expect(hasListMember('max-age=0,\tno-transform', 'no-transform')).toBe(true);
+    expect(hasListMember('no-transformer, x', 'no-transform')).toBe(false);
+    expect(hasListMember('origins', 'origin')).toBe(false);
+    expect(hasListMember('', 'origin')).toBe(false);
+  });
+
+  it('agrees with splitting the list (property)', () => {
+    // The reference: split on commas, trim, lower-case.
+    const members = (list: string) => list.split(',').map((m) => m.trim().toLowerCase());
+    const token = fc.stringMatching(/^[A-Za-z*-]{1,6}$/);
+    const list = fc
+      .array(fc.tuple(fc.constantFrom('', ' ', '\t'), token, fc.constantFrom('', ' ')), {
+        maxLength: 5,
+      })
+      .map((items) => items.map(([a, t, b]) => a + t + b).join(','));
+    fc.assert(
+      fc.property(list, token, (l, name) => {
+        expect(hasListMember(l, name)).toBe(members(l).includes(name.toLowerCase()));
+      }),
+    );
   });
 
   it('sets, merges, de-duplicates and respects *', () => {

@@ -28,6 +28,19 @@ async function run(
 }
 
 describe('requestId', () => {
+  it("generated ids stay distinct v4 UUIDs across the generator's batches, every random digit varying", async () => {
+    const ids = new Set<string>();
+    // 128 ids are formatted per batch: 300 cross two refills.
+    for (let i = 0; i < 300; i++) ids.add((await run({})).seen!);
+    expect(ids.size).toBe(300);
+    for (const id of ids) expect(id).toMatch(UUID);
+    // Per position, the digits seen: fixed ones (dashes, version) one, random ones many.
+    const digits = Array.from({ length: 36 }, (_, i) => new Set([...ids].map((id) => id[i])));
+    expect(digits[14]).toEqual(new Set(['4']));
+    expect(digits[19]!.size).toBe(4); // variant: 8, 9, a, b
+    for (const i of [0, 7, 9, 15, 20, 35]) expect(digits[i]!.size).toBeGreaterThan(8);
+  });
+
   it('generates a UUID v4, shows it to the handler and sets it on the response', async () => {
     const { res, seen } = await run({});
     expect(seen).toMatch(UUID);

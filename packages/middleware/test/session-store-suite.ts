@@ -41,10 +41,11 @@ export function runSessionStoreConformance(create: () => Promise<SessionStore | 
   it('a record expires after its TTL; touch extends it', async (ctx) => {
     await withStore(ctx, async (store) => {
       await store.set('conf-c', { a: 1 }, 150);
-      await store.set('conf-d', { a: 2 }, 150);
-      await new Promise((r) => setTimeout(r, 100));
-      await store.touch?.('conf-d', 1000);
-      await new Promise((r) => setTimeout(r, 120));
+      await store.set('conf-d', { a: 2 }, 400);
+      // Touched at once, then checked after both first TTLs: a slow machine only waits
+      // longer (a stall of 400 ms between two awaits is the one way to lose the record).
+      await store.touch?.('conf-d', 60_000);
+      await new Promise((r) => setTimeout(r, 500));
       expect(await store.get('conf-c')).toBeNull();
       expect(await store.get('conf-d')).toEqual(store.touch ? { a: 2 } : null);
       await store.destroy('conf-d');

@@ -5,8 +5,10 @@
 
 /** The resolved exporter settings, or why there is no exporter. */
 export interface OtlpConfig {
-  /** Full URL the JSON batches are POSTed to (`…/v1/traces`). */
+  /** Full URL the batches are POSTed to (`…/v1/traces`). */
   readonly url: string;
+  /** The encoding: JSON (the default here) or protobuf. */
+  readonly protocol: OtlpProtocol;
   readonly headers: Readonly<Record<string, string>>;
   readonly serviceName: string;
   /** Longest wait before a non-full batch is sent. */
@@ -16,6 +18,9 @@ export interface OtlpConfig {
   readonly maxQueueSize: number;
   readonly timeoutMs: number;
 }
+
+/** The OTLP/HTTP encodings the SDK exporters `rws` ships speak. */
+type OtlpProtocol = 'http/json' | 'http/protobuf';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -52,7 +57,8 @@ function parseHeaders(raw: string | undefined, name: string, warn: (m: string) =
  * Reads the exporter settings from `env`. Null (no exporter) when neither
  * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` nor `OTEL_EXPORTER_OTLP_ENDPOINT` is set, when
  * `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`, and — with a warning — when the
- * endpoint is not an http(s) URL or another protocol than `http/json` is asked for.
+ * endpoint is not an http(s) URL or a protocol other than `http/json` and `http/protobuf`
+ * (gRPC) is asked for.
  */
 export function otlpConfigFromEnv(env: Env, warn: (message: string) => void): OtlpConfig | null {
   const signal = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'];
@@ -65,11 +71,14 @@ export function otlpConfigFromEnv(env: Env, warn: (message: string) => void): Ot
     warn(`OTEL_TRACES_EXPORTER=${exporter} is not supported (only otlp); traces are not exported`);
     return null;
   }
-  const protocol =
-    env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ?? env['OTEL_EXPORTER_OTLP_PROTOCOL'] ?? '';
-  if (protocol !== '' && protocol !== 'http/json') {
+  const protocol = (
+    env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ||
+    env['OTEL_EXPORTER_OTLP_PROTOCOL'] ||
+    'http/json'
+  ).trim();
+  if (protocol !== 'http/json' && protocol !== 'http/protobuf') {
     warn(
-      `OTLP protocol ${JSON.stringify(protocol)} is not supported: rws exports http/json (set OTEL_EXPORTER_OTLP_PROTOCOL=http/json); traces are not exported`,
+      `OTLP protocol ${JSON.stringify(protocol)} is not supported: rws exports http/json or http/protobuf (set OTEL_EXPORTER_OTLP_PROTOCOL); traces are not exported`,
     );
     return null;
   }
@@ -89,6 +98,7 @@ export function otlpConfigFromEnv(env: Env, warn: (message: string) => void): Ot
   }
   return {
     url,
+    protocol,
     headers: {
       ...parseHeaders(env['OTEL_EXPORTER_OTLP_HEADERS'], 'OTEL_EXPORTER_OTLP_HEADERS', warn),
       ...parseHeaders(

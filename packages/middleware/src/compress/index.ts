@@ -13,6 +13,8 @@ import {
   type Handler,
   isCompressible,
   isNullBodyStatus,
+  isPromise,
+  type MaybePromise,
   type Middleware,
   type Request,
   type Response,
@@ -26,7 +28,7 @@ import {
   HAS_ZSTD,
 } from '../internal/compress/compressor.js';
 import { type Coding, negotiate } from '../internal/compress/negotiate.js';
-import { appendVary, splitList } from '../internal/cors/vary.js';
+import { appendVary, hasListMember } from '../internal/cors/vary.js';
 import { failOptions } from '../internal/fail.js';
 
 export type { CompressionLevels } from '../internal/compress/compressor.js';
@@ -59,10 +61,20 @@ export interface CompressOptions {
   levels?: CompressionLevels | undefined;
 }
 
+// Responses of one server repeat a few types: the last verdict is kept.
+let lastType: string | null = null;
+let isLastCompressible = false;
+
 function defaultFilter(contentType: string | null): boolean {
   if (contentType === null) return false;
-  return isCompressible(contentType) || /^\s*text\/event-stream\s*(;|$)/i.test(contentType);
+  if (contentType === lastType) return isLastCompressible;
+  isLastCompressible =
+    isCompressible(contentType) || /^\s*text\/event-stream\s*(;|$)/i.test(contentType);
+  lastType = contentType;
+  return isLastCompressible;
 }
+
+const VARY_ACCEPT_ENCODING: readonly string[] = ['Accept-Encoding'];
 
 const ALL_CODINGS: readonly Coding[] = ['br', 'zstd', 'gzip'];
 
@@ -147,7 +159,9 @@ export function compress(options: CompressOptions = {}): Middleware {
   const isDropEtag = options.etag === 'drop';
   const levels = options.levels ?? {};
 
-  async function transform(req: Request, res: Response): Promise<Response> {
+  // Synchronous up to the decision to compress: a response left alone (below the threshold,
+  // not compressible, …) costs no promise.
+  function transform(req: Request, res: Response): MaybePromise<Response> {
     const headers = res.headers;
     if (
       res.body === null ||
@@ -161,8 +175,8 @@ export function compress(options: CompressOptions = {}): Middleware {
     const encoding = headers.get('content-encoding');
     if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') return res;
     const cacheControl = headers.get('cache-control');
-    if (cacheControl !== null && splitList(cacheControl).includes('no-transform')) return res;
-    appendVary(headers, ['Accept-Encoding']);
+    if (cacheControl !== null && hasListMember(cacheControl, 'no-transform')) return res;
+    appendVary(headers, VARY_ACCEPT_ENCODING);
     const accept = req.headers.get('accept-encoding');
     const body = res.body;
     // Fast path for small bodies: only a `q=0` can refuse identity and force compression.
@@ -178,6 +192,12 @@ export function compress(options: CompressOptions = {}): Middleware {
     }
     const { coding, isIdentityRefused } = negotiate(accept, encodings);
     if (coding === null) return res;
+    return encode(res, coding, isIdentityRefused);
+  }
+
+  async function encode(res: Response, coding: Coding, isIdentityRefused: boolean) {
+    const headers = res.headers;
+    const body = res.body!;
     const length = await knownLength(res);
     if (length !== null && length < threshold && !isIdentityRefused) return res;
 
@@ -199,12 +219,14 @@ export function compress(options: CompressOptions = {}): Middleware {
     return { ...res, body: compressStream(asIterable(body), coding, levels) };
   }
 
+  // HEAD gets the headers GET would have minus the coding: there is no body to code.
+  const after = (req: Request, res: Response): MaybePromise<Response> =>
+    req.method === 'HEAD' ? res : transform(req, res);
+
   return {
-    async handle(req: Request, next: Handler): Promise<Response> {
-      const res = await next(req);
-      // HEAD gets the headers GET would have minus the coding: there is no body to code.
-      if (req.method === 'HEAD') return res;
-      return transform(req, res);
+    handle(req: Request, next: Handler): MaybePromise<Response> {
+      const res = next(req);
+      return isPromise(res) ? res.then((r) => after(req, r)) : after(req, res);
     },
   };
 }

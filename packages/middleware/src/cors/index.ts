@@ -97,6 +97,8 @@ interface Policy {
   readonly exposeHeaders: string | null;
   readonly maxAge: string | null;
   readonly isPrivateNetwork: boolean;
+  /** The last origin decided without the predicate, and its answer (a one-entry cache). */
+  readonly lastOrigin: { origin: string | null; allowed: string | null };
 }
 
 const VARY_ORIGIN: readonly string[] = ['Origin'];
@@ -245,6 +247,7 @@ function compile(options: CorsOptions | undefined): Policy {
   }
 
   return {
+    lastOrigin: { origin: null, allowed: null },
     isAllowAll: allowAll,
     isCredentials,
     isWildcard: allowAll && !isCredentials,
@@ -290,17 +293,26 @@ function isSingleOrigin(origin: string): boolean {
  */
 function allowedOrigin(policy: Policy, origin: string | null, req: Request): string | null {
   if (policy.isWildcard) return '*';
-  if (origin === null || !isSingleOrigin(origin)) return null;
+  if (origin === null) return null;
+  // A browser app sends the same Origin on every request: the last answer is kept, unless
+  // it came from the predicate, which may look at more than the origin.
+  const last = policy.lastOrigin;
+  if (last.origin === origin) return last.allowed;
+  if (!isSingleOrigin(origin)) return null;
   const key = origin.toLowerCase();
-  if (policy.origins.has(key)) return origin;
-  if (policy.isAllowAll) {
+  let allowed: string | null = null;
+  if (policy.origins.has(key)) allowed = origin;
+  else if (policy.isAllowAll) {
     // Echoing `null` with credentials would let any sandboxed iframe or data: document read
     // credentialed responses; allow it only when listed explicitly.
-    return key === 'null' ? null : origin;
+    allowed = key === 'null' ? null : origin;
+  } else if (policy.patterns.some((pattern) => pattern.test(origin))) allowed = origin;
+  else if (policy.predicate !== null) {
+    return policy.predicate(origin, req) === true ? origin : null;
   }
-  for (const pattern of policy.patterns) if (pattern.test(origin)) return origin;
-  if (policy.predicate !== null && policy.predicate(origin, req) === true) return origin;
-  return null;
+  last.origin = origin;
+  last.allowed = allowed;
+  return allowed;
 }
 
 /** Adds the CORS headers of an actual (non-preflight) response. */

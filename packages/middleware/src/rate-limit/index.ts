@@ -10,6 +10,8 @@
 import {
   type Handler,
   Headers,
+  isPromise,
+  type MaybePromise,
   type Middleware,
   type Request,
   type Response,
@@ -84,6 +86,8 @@ interface Policy {
   readonly keyOf: (req: Request) => string;
   readonly store: RateLimitStore;
   readonly policyName: string;
+  /** The `RateLimit-Policy` value: the same for every response of the policy. */
+  readonly policyHeader: string;
   readonly hasHeaders: boolean;
   readonly isFailOpen: boolean;
 }
@@ -111,8 +115,22 @@ function compile(o: RateLimitOptions, store: RateLimitStore | undefined): Policy
     if (!parsed.ok) fail(`trustedProxies: ${JSON.stringify(parsed.entry)}: ${parsed.reason}`);
     trusted = parsed.list;
   }
-  const ipOf = (req: Request): string =>
-    `ip:${clientAddress(req.conn.remoteAddress, req.headers, trusted)}`;
+  // Without trusted proxies the key is the socket peer's: a connection's requests (and a
+  // client's connections) repeat it, so the last one is kept, already built and hashed.
+  let lastAddress = '';
+  let lastKey = '';
+  const ipOf =
+    trusted === null
+      ? (req: Request): string => {
+          const address = req.conn.remoteAddress;
+          if (address !== lastAddress) {
+            lastAddress = address;
+            lastKey = `ip:${address}`;
+          }
+          return lastKey;
+        }
+      : (req: Request): string =>
+          `ip:${clientAddress(req.conn.remoteAddress, req.headers, trusted)}`;
   const key = o.key ?? 'ip';
   let keyOf: (req: Request) => string;
   if (key === 'ip') keyOf = ipOf;
@@ -128,6 +146,7 @@ function compile(o: RateLimitOptions, store: RateLimitStore | undefined): Policy
   if (typeof policyName !== 'string' || !NAME_RE.test(policyName)) {
     fail('policyName must be 1-64 characters of A-Z a-z 0-9 _ . -');
   }
+  const windowSecs = Math.max(1, Math.ceil(o.windowMs / 1000));
   return {
     limit: o.limit,
     windowMs: o.windowMs,
@@ -135,14 +154,14 @@ function compile(o: RateLimitOptions, store: RateLimitStore | undefined): Policy
     keyOf,
     store: store ?? createMemoryRateLimitStore(),
     policyName,
+    policyHeader: `"${policyName}";q=${o.limit};w=${windowSecs}`,
     hasHeaders: o.hasHeaders ?? true,
     isFailOpen: o.failOpen ?? false,
   };
 }
 
 function setHeaders(headers: Headers, p: Policy, r: RateLimitResult): void {
-  const windowSecs = Math.max(1, Math.ceil(p.windowMs / 1000));
-  headers.set('ratelimit-policy', `"${p.policyName}";q=${p.limit};w=${windowSecs}`);
+  headers.set('ratelimit-policy', p.policyHeader);
   headers.set(
     'ratelimit',
     `"${p.policyName}";r=${Math.max(0, r.remaining)};t=${Math.ceil(r.resetMs / 1000)}`,
@@ -166,31 +185,59 @@ export function rateLimit(options: RateLimitOptions): RateLimitMiddleware {
       // The counters live in the store: keep it unless a new one is given.
       policy = compile(next, next?.store ?? policy.store);
     },
-    async handle(req: Request, next: Handler): Promise<Response> {
+    // Synchronous when the store and the rest of the chain are (the memory store is): no
+    // promise or microtask per request then.
+    handle(req: Request, next: Handler): MaybePromise<Response> {
       const p = policy;
-      let result: RateLimitResult;
+      let hit: MaybePromise<RateLimitResult>;
       try {
-        result = await p.store.hit(p.keyOf(req), p.limit, p.windowMs, p.algorithm);
+        hit = p.store.hit(p.keyOf(req), p.limit, p.windowMs, p.algorithm);
       } catch (cause) {
-        if (p.isFailOpen) return next(req);
-        throw new RwsError(ERROR_CODES.RATE_LIMIT_STORE_FAILED, 'rate-limit store failed', {
-          status: 503,
-          cause,
-        });
+        return storeFailed(p, cause, req, next);
       }
-      if (!result.isAllowed) {
-        const headers = new Headers({
-          'content-type': 'text/plain; charset=utf-8',
-          'retry-after': String(Math.max(1, Math.ceil(result.resetMs / 1000))),
-        });
-        setHeaders(headers, p, result);
-        return { status: 429, headers, body: 'Too Many Requests\n' };
+      if (isPromise(hit)) {
+        return hit.then(
+          (result) => admit(p, result, req, next),
+          (cause: unknown) => storeFailed(p, cause, req, next),
+        );
       }
-      const res = await next(req);
-      if (p.hasHeaders) setHeaders(res.headers, p, result);
-      return res;
+      return admit(p, hit, req, next);
     },
   };
+}
+
+function storeFailed(p: Policy, cause: unknown, req: Request, next: Handler) {
+  if (p.isFailOpen) return next(req);
+  throw new RwsError(ERROR_CODES.RATE_LIMIT_STORE_FAILED, 'rate-limit store failed', {
+    status: 503,
+    cause,
+  });
+}
+
+function admit(
+  p: Policy,
+  result: RateLimitResult,
+  req: Request,
+  next: Handler,
+): MaybePromise<Response> {
+  if (!result.isAllowed) {
+    const headers = new Headers({
+      'content-type': 'text/plain; charset=utf-8',
+      'retry-after': String(Math.max(1, Math.ceil(result.resetMs / 1000))),
+    });
+    setHeaders(headers, p, result);
+    return { status: 429, headers, body: 'Too Many Requests\n' };
+  }
+  const res = next(req);
+  if (!p.hasHeaders) return res;
+  if (isPromise(res)) {
+    return res.then((r) => {
+      setHeaders(r.headers, p, result);
+      return r;
+    });
+  }
+  setHeaders(res.headers, p, result);
+  return res;
 }
 
 /** Options of `createMemoryRateLimitStore()`. */
@@ -211,18 +258,18 @@ interface Entry {
 }
 
 /** Sliding-window counter: hits in this window plus the previous one's weighted by overlap. */
-function slidingHit(
-  e: Entry | undefined,
-  now: number,
-  limit: number,
-  windowMs: number,
-): [Entry, RateLimitResult] {
+function slidingHit(entry: Entry, now: number, limit: number, windowMs: number): RateLimitResult {
   const start = now - (now % windowMs);
-  let entry: Entry;
-  if (e === undefined || e.at <= start - 2 * windowMs) entry = { at: start, count: 0, previous: 0 };
-  else if (e.at < start)
-    entry = { at: start, count: 0, previous: e.at === start - windowMs ? e.count : 0 };
-  else entry = e;
+  // The entry is updated in place: a new window moves this one's hits to `previous`.
+  if (entry.at <= start - 2 * windowMs) {
+    entry.previous = 0;
+    entry.count = 0;
+    entry.at = start;
+  } else if (entry.at < start) {
+    entry.previous = entry.at === start - windowMs ? entry.count : 0;
+    entry.count = 0;
+    entry.at = start;
+  }
   const weight = (windowMs - (now - start)) / windowMs;
   const estimate = entry.previous * weight + entry.count;
   const resetMs = start + windowMs - now;
@@ -234,38 +281,26 @@ function slidingHit(
       const elapsedNeeded = windowMs * (1 - (limit - 1 - entry.count) / entry.previous);
       wait = Math.min(resetMs, Math.max(1, Math.ceil(start + elapsedNeeded - now)));
     }
-    return [entry, { isAllowed: false, remaining: 0, resetMs: wait }];
+    return { isAllowed: false, remaining: 0, resetMs: wait };
   }
   entry.count++;
-  return [entry, { isAllowed: true, remaining: Math.floor(limit - estimate - 1), resetMs }];
+  return { isAllowed: true, remaining: Math.floor(limit - estimate - 1), resetMs };
 }
 
 /** Token bucket: `limit` tokens, refilled at `limit` per `windowMs`, one per request. */
-function bucketHit(
-  e: Entry | undefined,
-  now: number,
-  limit: number,
-  windowMs: number,
-): [Entry, RateLimitResult] {
+function bucketHit(entry: Entry, now: number, limit: number, windowMs: number): RateLimitResult {
   const rate = limit / windowMs;
-  const entry = e ?? { at: now, count: limit, previous: 0 };
   entry.count = Math.min(limit, entry.count + (now - entry.at) * rate);
   entry.at = now;
   if (entry.count < 1) {
-    return [
-      entry,
-      { isAllowed: false, remaining: 0, resetMs: Math.ceil((1 - entry.count) / rate) },
-    ];
+    return { isAllowed: false, remaining: 0, resetMs: Math.ceil((1 - entry.count) / rate) };
   }
   entry.count -= 1;
-  return [
-    entry,
-    {
-      isAllowed: true,
-      remaining: Math.floor(entry.count),
-      resetMs: Math.ceil((limit - entry.count) / rate),
-    },
-  ];
+  return {
+    isAllowed: true,
+    remaining: Math.floor(entry.count),
+    resetMs: Math.ceil((limit - entry.count) / rate),
+  };
 }
 
 /** An in-process store with bounded memory (LRU over keys). */
@@ -276,19 +311,30 @@ export function createMemoryRateLimitStore(
   if (!isPositiveInteger(maxKeys)) fail('maxKeys must be a positive integer');
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
+  /** The key seen last: already at the end of the Map's order. */
+  let newest: string | null = null;
   return {
     hit(key, limit, windowMs, algorithm): RateLimitResult {
       const t = now();
-      const old = entries.get(key);
-      const [entry, result] =
-        algorithm === 'token-bucket'
-          ? bucketHit(old, t, limit, windowMs)
-          : slidingHit(old, t, limit, windowMs);
-      // Re-insert so Map order is least-recently-seen first.
-      if (old !== undefined) entries.delete(key);
-      entries.set(key, entry);
-      if (entries.size > maxKeys) entries.delete(entries.keys().next().value as string);
-      return result;
+      let entry = entries.get(key);
+      if (entry === undefined) {
+        // A fresh key: an empty window, or a full bucket.
+        entry =
+          algorithm === 'token-bucket'
+            ? { at: t, count: limit, previous: 0 }
+            : { at: t - (t % windowMs), count: 0, previous: 0 };
+        entries.set(key, entry);
+        if (entries.size > maxKeys) entries.delete(entries.keys().next().value as string);
+      } else if (key !== newest) {
+        // Re-insert so Map order is least-recently-seen first (a repeat of the newest key
+        // is already last: no delete and set for a client's run of requests).
+        entries.delete(key);
+        entries.set(key, entry);
+      }
+      newest = key;
+      return algorithm === 'token-bucket'
+        ? bucketHit(entry, t, limit, windowMs)
+        : slidingHit(entry, t, limit, windowMs);
     },
   };
 }

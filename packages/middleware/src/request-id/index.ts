@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import {
   type Handler,
   Headers,
@@ -19,6 +18,7 @@ import {
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { isVisibleAscii } from '../internal/is-visible-ascii.js';
+import { randomUuid } from '../internal/random-uuid.js';
 
 /** The longest incoming id reused; longer ones are replaced. */
 export const MAX_REQUEST_ID_LENGTH = 200;
@@ -28,7 +28,7 @@ export interface RequestIdOptions {
   /** The header carrying the id, on the request and on the response. Default `x-request-id`. */
   header?: string | undefined;
   /**
-   * Makes a new id. Must return 1–200 visible ASCII characters. Default `crypto.randomUUID`.
+   * Makes a new id. Must return 1–200 visible ASCII characters. Default: a random (version 4) UUID, as `crypto.randomUUID()` makes.
    */
   generator?: ((req: Request) => string) | undefined;
   /**
@@ -81,7 +81,7 @@ export function requestId(options: RequestIdOptions = {}): Middleware {
   if (typeof reuse !== 'boolean') fail('reuseIncoming must be a boolean');
 
   const generate = (req: Request): string => {
-    if (generator === null) return randomUUID();
+    if (generator === null) return randomUuid();
     const id = generator(req);
     if (typeof id !== 'string' || !isValidRequestId(id)) {
       fail('generator must return 1-200 visible ASCII characters', 500);

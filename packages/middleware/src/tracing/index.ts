@@ -1,7 +1,8 @@
 /**
  * `tracing()`: W3C Trace Context in and out, `node:diagnostics_channel` events, and a server
- * span per request through `@opentelemetry/api` when the application has it (an optional
- * peer) and has registered an SDK.
+ * span per request through `@opentelemetry/api` (an optional peer) when the application has
+ * it: spans come from its registered (or given) tracer provider and the trace headers are
+ * read and written by its propagator.
  *
  * @module
  */
@@ -13,19 +14,29 @@ import { failOptions } from '../internal/fail.js';
 import {
   loadOpenTelemetry,
   type OtelApi,
-  type OtelSpan,
+  type OtelPropagator,
   type OtelTracer,
+  type OtelTracerProvider,
 } from './opentelemetry.js';
-import {
-  formatTraceparent,
-  newSpanId,
-  newTraceId,
-  parseTraceparent,
-  parseTracestate,
-  type TraceContext,
-} from './trace-context.js';
+import { startOtelTrace } from './otel-trace.js';
+import type { RequestTrace } from './request-trace.js';
+import { routeOf } from './server-span-attributes.js';
+import type { TraceContext } from './trace-context.js';
+import { createW3cPropagator } from './w3c-propagator.js';
+import { startW3cTrace } from './w3c-trace.js';
 
-export type { OtelApi, OtelSpan, OtelSpanContext, OtelTracer } from './opentelemetry.js';
+export type {
+  OtelApi,
+  OtelPropagator,
+  OtelSpan,
+  OtelSpanContext,
+  OtelTextMapGetter,
+  OtelTextMapSetter,
+  OtelTracer,
+  OtelTracerProvider,
+  OtelTraceState,
+} from './opentelemetry.js';
+export { serverSpanAttributes } from './server-span-attributes.js';
 export type { ParsedTraceparent, TraceContext } from './trace-context.js';
 export { parseTraceparent, parseTracestate } from './trace-context.js';
 
@@ -55,16 +66,31 @@ export interface TracingOptions {
    * without a registered SDK its tracer records nothing and only the W3C headers apply.
    */
   opentelemetry?: OtelApi | false | undefined;
+  /**
+   * The tracer provider spans come from, e.g. an SDK `BasicTracerProvider` that is not
+   * registered globally. Default: the API's global one. Needs `opentelemetry`.
+   */
+  tracerProvider?: OtelTracerProvider | undefined;
+  /**
+   * The propagator that reads the caller's context from the request headers and writes this
+   * server's span into the headers the handler sees, e.g. `W3CTraceContextPropagator` or a
+   * composite with baggage. Default: the API's registered one, or, when none is registered,
+   * W3C Trace Context by our own codec. Needs `opentelemetry`.
+   */
+  propagator?: OtelPropagator | undefined;
   /** Tracer name. Default `@rws/middleware`. */
   tracerName?: string | undefined;
   /**
-   * Replace the request's `traceparent` with this server's span before the handler runs, so
+   * Replace the request's trace headers with this server's span before the handler runs, so
    * a proxy or client that forwards request headers continues the trace. Default true.
    */
   isPropagating?: boolean | undefined;
   /** Send `traceresponse` (Trace Context Level 2) on the response. Default true. */
   hasResponseHeader?: boolean | undefined;
-  /** Whether a trace that starts here is sampled. Default: always. */
+  /**
+   * Whether a trace that starts here is sampled, when no OpenTelemetry SDK records spans (an
+   * SDK's sampler decides otherwise). Default: always.
+   */
   sample?: ((req: Request) => boolean) | undefined;
 }
 
@@ -75,52 +101,37 @@ export function traceContext(req: Request): TraceContext | null {
   return traceOf.get(req) ?? null;
 }
 
-const PROTOCOL_VERSION: Readonly<Record<string, string>> = {
-  'http/1.0': '1.0',
-  'http/1.1': '1.1',
-  h2: '2',
-  h3: '3',
-};
+const isFunction = (value: unknown): boolean => typeof value === 'function';
 
-const KNOWN_METHODS = new Set([
-  'CONNECT',
-  'DELETE',
-  'GET',
-  'HEAD',
-  'OPTIONS',
-  'PATCH',
-  'POST',
-  'PUT',
-  'TRACE',
-]);
-
-/**
- * The attributes of an HTTP server span for `req` (OpenTelemetry semantic conventions, stable
- * HTTP set): method, path, query, scheme, protocol version, client and server address, user
- * agent. The response status is added when the span ends. Exporters that read the
- * `rws:middleware:response` channel use it to describe the span the same way.
- */
-export function serverSpanAttributes(req: Request): Record<string, string | number> {
-  const method = KNOWN_METHODS.has(req.method) ? req.method : '_OTHER';
-  const attributes: Record<string, string | number> = {
-    'http.request.method': method,
-    'url.path': req.path,
-    'url.scheme': req.conn.tls !== null ? 'https' : 'http',
-    'network.protocol.version': PROTOCOL_VERSION[req.protocol] ?? req.protocol,
-    'client.address': req.conn.remoteAddress,
-  };
-  if (method === '_OTHER') attributes['http.request.method_original'] = req.method;
-  if (req.search !== '') attributes['url.query'] = req.search;
-  const host = req.headers.get('host');
-  if (host !== null) {
-    const colon = host.lastIndexOf(':');
-    const hasPort = colon !== -1 && !host.endsWith(']');
-    attributes['server.address'] = hasPort ? host.slice(0, colon) : host;
-    if (hasPort) attributes['server.port'] = Number(host.slice(colon + 1));
+function checkOptions(options: TracingOptions): void {
+  const fail = (message: string): never =>
+    failOptions(ERROR_CODES.TRACING_INVALID_OPTIONS, 'tracing', message);
+  if (options.sample !== undefined && !isFunction(options.sample)) {
+    fail('sample must be a function');
   }
-  const agent = req.headers.get('user-agent');
-  if (agent !== null) attributes['user_agent.original'] = agent;
-  return attributes;
+  const otel = options.opentelemetry;
+  if (otel !== undefined && otel !== false && !isFunction(otel?.trace?.getTracer)) {
+    fail('opentelemetry must be the @opentelemetry/api module or false');
+  }
+  const { tracerProvider, propagator } = options;
+  if (tracerProvider !== undefined && !isFunction(tracerProvider?.getTracer)) {
+    fail('tracerProvider must be an OpenTelemetry TracerProvider (with getTracer())');
+  }
+  if (
+    propagator !== undefined &&
+    !(
+      isFunction(propagator?.extract) &&
+      isFunction(propagator.inject) &&
+      isFunction(propagator.fields)
+    )
+  ) {
+    fail('propagator must be an OpenTelemetry TextMapPropagator (extract, inject, fields)');
+  }
+  // A provider or propagator works only with the API its context and span kinds come from:
+  // asked for explicitly rather than imported from wherever @rws/middleware resolves it.
+  if ((tracerProvider !== undefined || propagator !== undefined) && !otel) {
+    fail('tracerProvider and propagator need the @opentelemetry/api module as opentelemetry');
+  }
 }
 
 /**
@@ -136,113 +147,52 @@ export function serverSpanAttributes(req: Request): Record<string, string | numb
  * ```
  */
 export function tracing(options: TracingOptions = {}): Middleware {
-  if (options.sample !== undefined && typeof options.sample !== 'function') {
-    failOptions(ERROR_CODES.TRACING_INVALID_OPTIONS, 'tracing', 'sample must be a function');
-  }
+  checkOptions(options);
   const otelOption = options.opentelemetry;
-  if (
-    otelOption !== undefined &&
-    otelOption !== false &&
-    typeof otelOption?.trace?.getTracer !== 'function'
-  ) {
-    failOptions(
-      ERROR_CODES.TRACING_INVALID_OPTIONS,
-      'tracing',
-      'opentelemetry must be the @opentelemetry/api module or false',
-    );
-  }
   const tracerName = options.tracerName ?? '@rws/middleware';
   const isPropagating = options.isPropagating !== false;
   const hasResponseHeader = options.hasResponseHeader !== false;
   const sample = options.sample ?? (() => true);
 
-  let api: OtelApi | null = otelOption === false ? null : (otelOption ?? null);
+  let api: OtelApi | null = null;
+  let tracer: OtelTracer | null = null;
+  let fallbackPropagator: OtelPropagator | null = null;
+  const useApi = (loaded: OtelApi): void => {
+    api = loaded;
+    tracer = (options.tracerProvider ?? loaded.trace).getTracer(tracerName);
+    fallbackPropagator = createW3cPropagator(loaded);
+  };
+  if (otelOption !== undefined && otelOption !== false) useApi(otelOption);
   // The import starts now so the first request rarely waits for it.
   let loading: Promise<void> | null =
     otelOption === undefined
       ? loadOpenTelemetry().then((loaded) => {
-          api = loaded;
           loading = null;
+          if (loaded !== null) useApi(loaded);
         })
       : null;
-  let tracer: OtelTracer | null = null;
 
-  function startSpan(
-    req: Request,
-    parent: ReturnType<typeof parseTraceparent>,
-    tracestate: string | null,
-  ) {
-    if (api === null) return null;
-    tracer ??= api.trace.getTracer(tracerName);
-    let context = api.ROOT_CONTEXT;
-    if (parent !== null) {
-      context = api.trace.setSpanContext(context, {
-        traceId: parent.traceId,
-        spanId: parent.parentSpanId,
-        traceFlags: parent.isSampled ? 1 : 0,
-        isRemote: true,
-        ...(tracestate !== null && api.createTraceState !== undefined
-          ? { traceState: api.createTraceState(tracestate) }
-          : {}),
-      });
-    }
-    const span = tracer.startSpan(
-      req.method,
-      { kind: api.SpanKind.SERVER, attributes: serverSpanAttributes(req) },
-      context,
-    );
-    return { span, context: api.trace.setSpan(context, span) };
-  }
-
-  function finish(span: OtelSpan, response: Response | null, error: unknown): void {
-    if (response !== null) {
-      span.setAttribute('http.response.status_code', response.status);
-      // Server spans mark only 5xx as errors; 4xx are the client's (semantic conventions).
-      if (response.status >= 500) {
-        span.setStatus({ code: api!.SpanStatusCode.ERROR });
-        span.setAttribute('error.type', String(response.status));
-      }
-    } else {
-      span.recordException(error);
-      span.setStatus({
-        code: api!.SpanStatusCode.ERROR,
-        message: error instanceof Error ? error.message : String(error),
-      });
-      span.setAttribute('error.type', error instanceof Error ? error.constructor.name : 'unknown');
-    }
-    span.end();
+  function start(req: Request): RequestTrace {
+    const a = api as OtelApi | null;
+    if (a === null) return startW3cTrace(req, sample);
+    // The registered propagator is looked up per request: an SDK may register after us.
+    const propagator =
+      options.propagator ??
+      (a.propagation.fields().length > 0 ? a.propagation : fallbackPropagator!);
+    return startOtelTrace({ api: a, tracer: tracer!, propagator }, req, sample);
   }
 
   return {
     async handle(req: Request, next: Handler): Promise<Response> {
       if (loading !== null) await loading;
       const started = performance.now();
-      const lines = req.headers.getAll('traceparent');
-      // Two traceparent fields are ambiguous: start over rather than guess (§3.2).
-      const parent = lines.length === 1 ? parseTraceparent(lines[0]!) : null;
-      const tracestate = parent === null ? null : parseTracestate(req.headers.getAll('tracestate'));
-      const otel = startSpan(req, parent, tracestate);
-      const recorded = otel?.span.isRecording() ? otel.span.spanContext() : null;
-      const traceId = recorded?.traceId ?? parent?.traceId ?? newTraceId();
-      const spanId = recorded?.spanId ?? newSpanId();
-      const isSampled =
-        recorded !== null ? (recorded.traceFlags & 1) === 1 : (parent?.isSampled ?? sample(req));
-      const traceparent = formatTraceparent(traceId, spanId, isSampled);
-      const trace: TraceContext = {
-        traceId,
-        spanId,
-        parentSpanId: parent?.parentSpanId ?? null,
-        isSampled,
-        tracestate,
-        traceparent,
-      };
+      const requestTrace = start(req);
+      const { trace } = requestTrace;
       let inner = req;
       if (isPropagating) {
         // Derive rather than mutate: outer middleware keep seeing what the client sent.
         const copy = new Headers(req.headers);
-        copy.set('traceparent', traceparent);
-        if (tracestate !== null) copy.set('tracestate', tracestate);
-        else copy.delete('tracestate');
+        requestTrace.forward(copy);
         inner = deriveRequest(req, { headers: copy });
       }
       traceOf.set(req, trace);
@@ -252,17 +202,14 @@ export function tracing(options: TracingOptions = {}): Middleware {
       let response: Response | null = null;
       let error: unknown;
       try {
-        response =
-          otel === null
-            ? await next(inner)
-            : await api!.context.with(otel.context, () => next(inner));
-        if (hasResponseHeader) response.headers.set('traceresponse', traceparent);
+        response = await requestTrace.run(() => next(inner));
+        if (hasResponseHeader) response.headers.set('traceresponse', trace.traceparent);
         return response;
       } catch (err) {
         error = err;
         throw err;
       } finally {
-        if (otel !== null) finish(otel.span, response, error);
+        requestTrace.end(response, error, routeOf(inner));
         if (responseChannel.hasSubscribers) {
           responseChannel.publish({
             request: inner,

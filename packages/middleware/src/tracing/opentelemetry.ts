@@ -9,7 +9,12 @@ export interface OtelSpanContext {
   spanId: string;
   traceFlags: number;
   isRemote?: boolean;
-  traceState?: unknown;
+  traceState?: OtelTraceState | undefined;
+}
+
+/** The API's `TraceState`: only its serialization is read. */
+export interface OtelTraceState {
+  serialize(): string;
 }
 
 /** The span methods `tracing()` calls. */
@@ -18,6 +23,7 @@ export interface OtelSpan {
   isRecording(): boolean;
   setAttribute(key: string, value: string | number): unknown;
   setStatus(status: { code: number; message?: string }): unknown;
+  updateName(name: string): unknown;
   recordException(exception: unknown): void;
   end(): void;
 }
@@ -31,18 +37,47 @@ export interface OtelTracer {
   ): OtelSpan;
 }
 
+/** A `TracerProvider`, such as the SDK's `BasicTracerProvider` / `NodeTracerProvider`. */
+export interface OtelTracerProvider {
+  getTracer(name: string, version?: string): OtelTracer;
+}
+
+/** How a `TextMapPropagator` reads a carrier (here: the request's headers). */
+export interface OtelTextMapGetter<C> {
+  keys(carrier: C): string[];
+  get(carrier: C, key: string): string | string[] | undefined;
+}
+
+/** How a `TextMapPropagator` writes a carrier (here: the headers passed to the handler). */
+export interface OtelTextMapSetter<C> {
+  set(carrier: C, key: string, value: string): void;
+}
+
+/**
+ * A `TextMapPropagator` (`W3CTraceContextPropagator` of `@opentelemetry/core`, a composite
+ * with baggage, B3, …), or the API's `propagation` object, which delegates to the registered one.
+ */
+export interface OtelPropagator {
+  // Method-shorthand on purpose: the API declares these generic over the carrier type.
+  inject<C>(context: unknown, carrier: C, setter: OtelTextMapSetter<C>): void;
+  extract<C>(context: unknown, carrier: C, getter: OtelTextMapGetter<C>): unknown;
+  fields(): string[];
+}
+
 /** The parts of the `@opentelemetry/api` module used. */
 export interface OtelApi {
   trace: {
     getTracer(name: string, version?: string): OtelTracer;
+    getSpanContext(context: unknown): OtelSpanContext | undefined;
+    isSpanContextValid(spanContext: OtelSpanContext): boolean;
     setSpan(context: unknown, span: OtelSpan): unknown;
     setSpanContext(context: unknown, spanContext: OtelSpanContext): unknown;
   };
   context: {
-    active(): unknown;
     with<T>(context: unknown, fn: () => T): T;
   };
-  createTraceState?(raw?: string): unknown;
+  propagation: OtelPropagator;
+  createTraceState(raw?: string): OtelTraceState;
   ROOT_CONTEXT: unknown;
   SpanKind: { SERVER: number };
   SpanStatusCode: { ERROR: number };

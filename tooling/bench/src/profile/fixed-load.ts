@@ -17,6 +17,8 @@ export interface FixedLoad {
   readonly connections: number;
   /** Requests in flight per connection. Default 1. */
   readonly pipeline?: number;
+  /** Request header fields besides Host (e.g. the `middleware` suite's Origin). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const CRLF2 = Buffer.from('\r\n\r\n');
@@ -26,7 +28,10 @@ const MAX_RECONNECTS = 100;
 
 /** Resolves once `count` responses have been read; rejects on a non-2xx or too many resets. */
 export function runFixedLoad(load: FixedLoad): Promise<void> {
-  const request = Buffer.from(`GET ${load.path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`);
+  const fields = Object.entries(load.headers ?? {})
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  const request = Buffer.from(`GET ${load.path} HTTP/1.1\r\nhost: 127.0.0.1\r\n${fields}\r\n`);
   const depth = Math.max(1, load.pipeline ?? 1);
   let sent = 0;
   let received = 0;

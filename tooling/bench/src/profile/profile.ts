@@ -14,7 +14,8 @@
  * - `alloc`: V8's sampling heap profiler over the measured requests, counting objects already
  *   collected: bytes allocated per request and where.
  *
- * Servers: `rws-http1`, `node-http` (hello world), `rws-static` (the `rws` static handler,
+ * Servers: `rws-http1`, `node-http` (hello world), `rws-middleware` (the `middleware` suite's
+ * server: `--path /all` for request id + CORS + rate limit + compress), `rws-static` (the `rws` static handler,
  * access log off, `--path /1k.bin`), `rws-cli-log` (the `rws` binary with `--access-log FILE`),
  * `rws-cli-stdout` (the `rws` binary logging to stdout, redirected to a file).
  */
@@ -33,6 +34,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { MIDDLEWARE_REQUEST_HEADERS } from '../middleware-cases.js';
 import { freePort, waitForPort } from '../process.js';
 import { nodeScriptArgs, serverScript } from '../targets.js';
 import { runFixedLoad } from './fixed-load.js';
@@ -76,6 +78,8 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
   switch (server) {
     case 'rws-http1':
     case 'node-http':
+    // The `middleware` suite's server: pick the stack with --path (/bare, /cors, …, /all).
+    case 'rws-middleware':
       return {
         args: nodeScriptArgs(fileURLToPath(serverScript(`${server}.ts`)), preload),
         env: {},
@@ -105,7 +109,7 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
       };
     default:
       throw new Error(
-        `unknown server ${server}: rws-http1, node-http, rws-static, rws-cli-log, rws-cli-stdout`,
+        `unknown server ${server}: rws-http1, node-http, rws-middleware, rws-static, rws-cli-log, rws-cli-stdout`,
       );
   }
 }
@@ -178,7 +182,14 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
   });
   try {
     await waitForPort(port, child, 180_000);
-    const load = { port, path: values.path, connections, pipeline };
+    const load = {
+      port,
+      path: values.path,
+      connections,
+      pipeline,
+      // What the suite's clients send: an allowed Origin and an Accept-Encoding to negotiate.
+      ...(server === 'rws-middleware' ? { headers: MIDDLEWARE_REQUEST_HEADERS } : {}),
+    };
     await runFixedLoad({ ...load, count: warmup });
     if (mode === 'callgrind') {
       execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' });

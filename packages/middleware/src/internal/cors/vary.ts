@@ -13,14 +13,12 @@ export function appendVary(headers: Headers, names: readonly string[]): void {
     headers.set('vary', names.length === 1 ? names[0]! : joinNames(names));
     return;
   }
-  const present = splitList(existing);
-  if (present.includes('*')) return;
+  if (hasListMember(existing, '*')) return;
   let value = existing;
   let isChanged = false;
   for (const name of names) {
-    const key = name.toLowerCase();
-    if (present.includes(key)) continue;
-    present.push(key);
+    // Checked against `value`, so a name given twice is added once.
+    if (hasListMember(value, name)) continue;
     value = value.trim() === '' ? name : `${value}, ${name}`;
     isChanged = true;
   }
@@ -28,22 +26,43 @@ export function appendVary(headers: Headers, names: readonly string[]): void {
   if (isChanged || headers.getAll('vary').length > 1) headers.set('vary', value);
 }
 
+/**
+ * True when the comma-separated `list` has `name` as a member, compared ASCII
+ * case-insensitively with optional whitespace around members (RFC 9110 §5.6.1). Runs on every
+ * response that gets a `Vary`, so it compares in place instead of splitting the list.
+ */
+export function hasListMember(list: string, name: string): boolean {
+  let start = 0;
+  while (start <= list.length) {
+    let end = list.indexOf(',', start);
+    if (end === -1) end = list.length;
+    let from = start;
+    let to = end;
+    while (from < to && isWhitespace(list.charCodeAt(from))) from++;
+    while (to > from && isWhitespace(list.charCodeAt(to - 1))) to--;
+    if (to - from === name.length && equalsIgnoringCase(list, from, name)) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+const isWhitespace = (c: number): boolean => c === 32 || c === 9;
+
+function equalsIgnoringCase(list: string, from: number, name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    let a = list.charCodeAt(from + i);
+    let b = name.charCodeAt(i);
+    if (a === b) continue;
+    // ASCII letters only: `| 32` maps A-Z onto a-z.
+    if (a >= 65 && a <= 90) a |= 32;
+    if (b >= 65 && b <= 90) b |= 32;
+    if (a !== b) return false;
+  }
+  return true;
+}
+
 function joinNames(names: readonly string[]): string {
   let out = '';
   for (const name of names) out = out === '' ? name : `${out}, ${name}`;
-  return out;
-}
-
-/** Lower-cased, trimmed members of a comma-separated list (RFC 9110 §5.6.1), empties dropped. */
-export function splitList(value: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  for (let i = 0; i <= value.length; i++) {
-    if (i === value.length || value.charCodeAt(i) === 44 /* , */) {
-      const item = value.slice(start, i).trim().toLowerCase();
-      if (item !== '') out.push(item);
-      start = i + 1;
-    }
-  }
   return out;
 }
