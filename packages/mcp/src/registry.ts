@@ -1,4 +1,5 @@
 import { McpError } from './errors.js';
+import { EscalatedError } from './internal/mrtr.js';
 import { JSON_RPC_ERRORS, JsonRpcError } from './json-rpc.js';
 import type {
   JsonSchema,
@@ -73,6 +74,9 @@ function checkJsonSchema(schema: JsonSchema, args: Record<string, unknown>): str
   }
   return null;
 }
+
+/** Tools' listed input schemas, derived once (a Standard Schema's costs a conversion). */
+const listedSchemas = new WeakMap<object, JsonSchema>();
 
 interface Template {
   def: ResourceTemplateDefinition;
@@ -203,11 +207,23 @@ export class Registry {
     return caps;
   }
 
+  /** The JSON Schema `tools/list` shows for a tool's input (derived once), or null. */
+  inputSchemaOf(name: string): JsonSchema | null {
+    const tool = this.tools.get(name);
+    if (tool === undefined) return null;
+    let schema = listedSchemas.get(tool);
+    if (schema === undefined) {
+      schema = jsonSchemaOf(tool.inputSchema);
+      listedSchemas.set(tool, schema);
+    }
+    return schema;
+  }
+
   listTools(cursor: unknown, pageSize: number): Record<string, unknown> {
     const { page, nextCursor } = paginate([...this.tools.values()], cursor, pageSize);
     const tools = page.map((t) => {
-      const out = pick(t, ['name', 'title', 'description', 'annotations']);
-      out['inputSchema'] = jsonSchemaOf(t.inputSchema);
+      const out = pick(t, ['name', 'title', 'description', 'icons', 'annotations']);
+      out['inputSchema'] = this.inputSchemaOf(t.name);
       if (t.outputSchema !== undefined) out['outputSchema'] = jsonSchemaOf(t.outputSchema);
       return out;
     });
@@ -245,7 +261,8 @@ export class Registry {
       const out = await tool.handler(args as never, ctx);
       result = typeof out === 'string' ? { content: [{ type: 'text', text: out }] } : out;
     } catch (err) {
-      if (ctx.signal.aborted) throw err;
+      // A modern request's missing client capability answers -32021, not a tool error.
+      if (ctx.signal.aborted || err instanceof EscalatedError) throw err;
       const message = err instanceof Error ? err.message : String(err);
       return { content: [{ type: 'text', text: message }], isError: true };
     }
@@ -282,7 +299,7 @@ export class Registry {
   listResources(cursor: unknown, pageSize: number): Record<string, unknown> {
     const { page, nextCursor } = paginate([...this.resources.values()], cursor, pageSize);
     const resources = page.map((r) =>
-      pick(r, ['uri', 'name', 'title', 'description', 'mimeType', 'size']),
+      pick(r, ['uri', 'name', 'title', 'description', 'icons', 'mimeType', 'size']),
     );
     return nextCursor === undefined ? { resources } : { resources, nextCursor };
   }
@@ -290,7 +307,7 @@ export class Registry {
   listTemplates(cursor: unknown, pageSize: number): Record<string, unknown> {
     const { page, nextCursor } = paginate(this.templates, cursor, pageSize);
     const resourceTemplates = page.map((t) =>
-      pick(t.def, ['uriTemplate', 'name', 'title', 'description', 'mimeType']),
+      pick(t.def, ['uriTemplate', 'name', 'title', 'description', 'icons', 'mimeType']),
     );
     return nextCursor === undefined ? { resourceTemplates } : { resourceTemplates, nextCursor };
   }
@@ -316,7 +333,9 @@ export class Registry {
 
   listPrompts(cursor: unknown, pageSize: number): Record<string, unknown> {
     const { page, nextCursor } = paginate([...this.prompts.values()], cursor, pageSize);
-    const prompts = page.map((p) => pick(p, ['name', 'title', 'description', 'arguments']));
+    const prompts = page.map((p) =>
+      pick(p, ['name', 'title', 'description', 'icons', 'arguments']),
+    );
     return nextCursor === undefined ? { prompts } : { prompts, nextCursor };
   }
 

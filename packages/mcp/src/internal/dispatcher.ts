@@ -14,8 +14,21 @@ import {
   resultResponse,
 } from '../json-rpc.js';
 import type { Registry } from '../registry.js';
-import type { AuthInfo, ClientRequestOptions, LogLevel, McpContext } from '../types.js';
+import type {
+  AuthInfo,
+  ClientRequestOptions,
+  LogLevel,
+  McpContext,
+  SamplingParams,
+} from '../types.js';
 import { complete } from './completion.js';
+import {
+  EscalatedError,
+  INPUT_REQUIRED,
+  type InputMethod,
+  type InputRound,
+  missingCapability,
+} from './mrtr.js';
 import type { Session, SessionStore } from './session.js';
 
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -43,12 +56,57 @@ export interface Send {
 const DEFAULT_CLIENT_TIMEOUT_MS = 5 * 60_000;
 
 export function shouldLog(s: Session, level: LogLevel): boolean {
-  return s.logLevel === null || LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(s.logLevel);
+  // 2026-07-28: no `io.modelcontextprotocol/logLevel` in `_meta`, no log messages (MUST NOT).
+  if (s.logLevel === null) return !s.modern;
+  return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(s.logLevel);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * The client capability a request to the client needs that `caps` lacks, as the
+ * `requiredCapabilities` object of -32021 and a dotted name; null when declared. URL-mode
+ * elicitation needs `elicitation.url`; form mode `elicitation.form`, or a bare `elicitation`
+ * (form only, implicitly); sampling with `tools`/`toolChoice` needs `sampling.tools`.
+ */
+export function lackingCapability(
+  method: InputMethod,
+  params: unknown,
+  caps: Readonly<Record<string, unknown>>,
+): { required: Record<string, unknown>; name: string } | null {
+  const p = isObject(params) ? params : {};
+  if (method === 'elicitation/create') {
+    const e = caps['elicitation'];
+    if (!isObject(e)) return { required: { elicitation: {} }, name: 'elicitation' };
+    if (p['mode'] === 'url') {
+      return isObject(e['url'])
+        ? null
+        : { required: { elicitation: { url: {} } }, name: 'elicitation.url' };
+    }
+    const formOk = isObject(e['form']) || e['url'] === undefined;
+    return formOk ? null : { required: { elicitation: { form: {} } }, name: 'elicitation.form' };
+  }
+  if (method === 'sampling/createMessage') {
+    const sm = caps['sampling'];
+    if (!isObject(sm)) return { required: { sampling: {} }, name: 'sampling' };
+    if ((p['tools'] !== undefined || p['toolChoice'] !== undefined) && !isObject(sm['tools'])) {
+      return { required: { sampling: { tools: {} } }, name: 'sampling.tools' };
+    }
+    return null;
+  }
+  return isObject(caps['roots']) ? null : { required: { roots: {} }, name: 'roots' };
+}
+
+/** Methods of the session-based revisions that 2026-07-28 removed. */
+const LEGACY_ONLY = new Set([
+  'ping',
+  'initialize',
+  'logging/setLevel',
+  'resources/subscribe',
+  'resources/unsubscribe',
+]);
 
 export class Dispatcher {
   readonly #registry: Registry;
@@ -68,6 +126,7 @@ export class Dispatcher {
     httpRequest: Request,
     auth: AuthInfo | null,
     send: Send,
+    round: InputRound | null = null,
   ): Promise<JsonRpcResponse | null> {
     if (s.inflight.has(req.id)) {
       return errorResponse(
@@ -78,13 +137,25 @@ export class Dispatcher {
     }
     const controller = new AbortController();
     s.inflight.set(req.id, controller);
-    const ctx = this.#context(s, req, httpRequest, auth, controller.signal, send);
+    const ctx = this.#context(s, req, httpRequest, auth, controller.signal, send, round);
     try {
-      const result = await this.#call(s, req.method, req.params ?? {}, ctx);
+      const call = this.#call(s, req.method, req.params ?? {}, ctx);
+      let result: unknown;
+      if (round === null) result = await call;
+      else {
+        // MRTR: the handler asked for input the retry lacks; it is stopped, the client asked.
+        call.catch(() => {});
+        result = await Promise.race([call, round.needed]);
+        if (result === INPUT_REQUIRED) {
+          controller.abort(new Error('input required from the client'));
+          return resultResponse(req.id, round.result());
+        }
+      }
       if (controller.signal.aborted) return null;
       return resultResponse(req.id, result);
-    } catch (err) {
+    } catch (thrown) {
       if (controller.signal.aborted) return null;
+      const err = thrown instanceof EscalatedError ? thrown.rpc : thrown;
       if (err instanceof JsonRpcError) {
         return errorResponse(req.id, err.code, err.message, err.data);
       }
@@ -126,16 +197,18 @@ export class Dispatcher {
     auth: AuthInfo | null,
     signal: AbortSignal,
     send: Send,
+    round: InputRound | null,
   ): McpContext {
     const meta = req.params?.['_meta'] as Record<string, unknown> | undefined;
     const token = meta?.['progressToken'];
     const ask = <T>(
-      method: string,
-      capability: string,
+      method: InputMethod,
       params: unknown,
       options: ClientRequestOptions | undefined,
     ): Promise<T> =>
-      this.#request(s, method, capability, params, signal, send, options) as Promise<T>;
+      (s.modern
+        ? modernInput(s, req.method, round, method, params)
+        : this.#request(s, method, params, signal, send, options)) as Promise<T>;
     return {
       sessionId: s.id,
       protocolVersion: s.protocolVersion,
@@ -159,10 +232,11 @@ export class Dispatcher {
         if (logger !== undefined) params['logger'] = logger;
         send({ jsonrpc: '2.0', method: 'notifications/message', params });
       },
-      elicit: (params, options) => ask('elicitation/create', 'elicitation', params, options),
-      createMessage: (params, options) =>
-        ask('sampling/createMessage', 'sampling', params, options),
-      listRoots: (options) => ask('roots/list', 'roots', {}, options),
+      elicit: (params, options) => ask('elicitation/create', params, options),
+      // One implementation behind the two overloads (plain, and with tools).
+      createMessage: ((params: SamplingParams, options?: ClientRequestOptions) =>
+        ask('sampling/createMessage', params, options)) as McpContext['createMessage'],
+      listRoots: (options) => ask('roots/list', {}, options),
       closeSseStream: (retryMs = 1000) => send.closeStream?.(retryMs) ?? false,
     };
   }
@@ -170,18 +244,18 @@ export class Dispatcher {
   /** Sends a request to the client and waits for the answer it POSTs back. */
   #request(
     s: Session,
-    method: string,
-    capability: string,
+    method: InputMethod,
     params: unknown,
     signal: AbortSignal,
     send: Send,
     options: ClientRequestOptions | undefined,
   ): Promise<unknown> {
-    if (!isObject(s.clientCapabilities[capability])) {
+    const lacking = lackingCapability(method, params, s.clientCapabilities);
+    if (lacking !== null) {
       return Promise.reject(
         new McpError(
           'RWS_MCP_CLIENT_CAPABILITY_MISSING',
-          `the client did not declare the ${capability} capability, so ${method} cannot be sent`,
+          `the client did not declare the ${lacking.name} capability, so ${method} cannot be sent`,
         ),
       );
     }
@@ -255,6 +329,12 @@ export class Dispatcher {
   ): Promise<unknown> {
     const registry = this.#registry;
     const cursor = params['cursor'];
+    if (s.modern && LEGACY_ONLY.has(method)) {
+      throw new JsonRpcError(
+        JSON_RPC_ERRORS.METHOD_NOT_FOUND,
+        `Method not found: ${method} (removed in ${s.protocolVersion})`,
+      );
+    }
     switch (method) {
       case 'ping':
         return {};
@@ -316,4 +396,32 @@ export class Dispatcher {
       params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
     for (const s of this.#store.values()) if (accept(s)) this.#store.sendStandalone(s, message);
   }
+}
+
+/** `ctx.elicit` and the like in a 2026-07-28 request: MRTR, or a rejection saying why not. */
+function modernInput(
+  s: Session,
+  requestMethod: string,
+  round: InputRound | null,
+  method: InputMethod,
+  params: unknown,
+): Promise<unknown> {
+  if (round === null) {
+    return Promise.reject(
+      new McpError(
+        'RWS_MCP_CLIENT_REQUEST_FAILED',
+        `${method} cannot be asked during ${requestMethod}: in ${s.protocolVersion} only tools/call, prompts/get and resources/read may ask the client for input`,
+      ),
+    );
+  }
+  const lacking = lackingCapability(method, params, s.clientCapabilities);
+  if (lacking !== null) {
+    return Promise.reject(
+      missingCapability(
+        lacking.required,
+        `the request did not declare the ${lacking.name} client capability, which ${method} needs`,
+      ),
+    );
+  }
+  return round.ask(method, params);
 }

@@ -29,6 +29,11 @@ export interface Session {
   readonly principal: string | null;
   /** Lives for one POST only (stateless mode): nothing is stored, no resumption. */
   readonly ephemeral: boolean;
+  /**
+   * A 2026-07-28 request: no session at all, input through MRTR, and log messages only when
+   * the request's `_meta` set a level.
+   */
+  readonly modern: boolean;
   initialized: boolean;
   lastSeen: number;
   logLevel: LogLevel | null;
@@ -48,6 +53,8 @@ export interface NewSession {
   readonly clientInfo: ClientInfo | null;
   readonly clientCapabilities: Record<string, unknown>;
   readonly auth: AuthInfo | null;
+  /** 2026-07-28 (see `Session.modern`); its `_meta` log level. */
+  readonly modern?: { readonly logLevel: LogLevel | null };
 }
 
 /**
@@ -95,9 +102,10 @@ export class SessionStore {
       clientCapabilities: init.clientCapabilities,
       principal: init.auth?.subject ?? null,
       ephemeral,
+      modern: init.modern !== undefined,
       initialized: ephemeral,
       lastSeen: Date.now(),
-      logLevel: null,
+      logLevel: init.modern?.logLevel ?? null,
       inflight: new Map(),
       streams: new Map(),
       standalone: null,
