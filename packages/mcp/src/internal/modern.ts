@@ -181,6 +181,7 @@ export function createModernHandler(
     // Closing the stream is how a client ends a subscription.
     channel.onDetach = remove;
     req.signal.addEventListener('abort', remove, { once: true });
+    req.halfClose?.addEventListener('abort', remove, { once: true });
     return sse(channel);
   }
 
@@ -297,7 +298,13 @@ export function createModernHandler(
       s.inflight.get(msg.id)?.abort(new Error('the client closed the response'));
     };
     req.signal.addEventListener('abort', cancel, { once: true });
-    const done = (): void => req.signal.removeEventListener('abort', cancel);
+    // Over HTTP/1.1 a client that closes the stream sends a FIN: a half-close, which a modern
+    // client (one request per POST, reading its answer) only sends when it is gone.
+    req.halfClose?.addEventListener('abort', cancel, { once: true });
+    const done = (): void => {
+      req.signal.removeEventListener('abort', cancel);
+      req.halfClose?.removeEventListener('abort', cancel);
+    };
 
     if (o.mode === 'sse' || (o.mode === 'auto' && 'progressToken' in meta)) {
       // Progress and log messages of the request precede its result on this stream.
