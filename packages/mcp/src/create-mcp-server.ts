@@ -128,6 +128,12 @@ export interface McpServer {
    * (`notifications/resources/updated` on their GET stream).
    */
   notifyResourceUpdated(uri: string): void;
+  /**
+   * 2025-11-25: tells the session that started a URL-mode elicitation that the user finished
+   * it (`notifications/elicitation/complete`, on its GET stream). False when the session is
+   * gone or has no GET stream. 2026-07-28 has no such notification (the client retries).
+   */
+  notifyElicitationComplete(sessionId: string, elicitationId: string): boolean;
   /** Sends `notifications/message` to every session (on its GET stream) at or above its level. */
   log(level: LogLevel, data: unknown, logger?: string): void;
   /** Open sessions, by id. */
@@ -252,6 +258,15 @@ export function createMcpServer(options: McpServerOptions): McpServer {
         s.subscriptions.has(uri),
       );
       listeners.resourceUpdated(uri);
+    },
+    notifyElicitationComplete(sessionId, elicitationId) {
+      const s = store.get(sessionId);
+      if (s === null) return false;
+      return store.sendStandalone(s, {
+        jsonrpc: '2.0',
+        method: 'notifications/elicitation/complete',
+        params: { elicitationId },
+      });
     },
     log(level, data, logger) {
       const params: Record<string, unknown> = { level, data };

@@ -3,7 +3,10 @@ export const MODERN = '2026-07-28';
 export const CLIENT_INFO = { name: 'ExampleClient', version: '1.0.0' };
 
 /** `_meta` of a modern request (Base protocol, "_meta"). */
-export function meta(extra: Record<string, unknown> = {}, capabilities: object = {}) {
+export function meta(
+  extra: Record<string, unknown> = {},
+  capabilities: object = {},
+): Record<string, unknown> {
   return {
     'io.modelcontextprotocol/protocolVersion': MODERN,
     'io.modelcontextprotocol/clientInfo': CLIENT_INFO,
@@ -13,7 +16,10 @@ export function meta(extra: Record<string, unknown> = {}, capabilities: object =
 }
 
 /** The standard headers a conforming client mirrors from the body (Streamable HTTP). */
-export function standardHeaders(method: string, params: Record<string, unknown>) {
+export function standardHeaders(
+  method: string,
+  params: Record<string, unknown>,
+): Record<string, string> {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     accept: 'application/json, text/event-stream',
@@ -21,7 +27,10 @@ export function standardHeaders(method: string, params: Record<string, unknown>)
     'mcp-method': method,
   };
   const name = params['name'] ?? params['uri'];
-  if (typeof name === 'string' && ['tools/call', 'prompts/get', 'resources/read'].includes(method)) {
+  if (
+    typeof name === 'string' &&
+    ['tools/call', 'prompts/get', 'resources/read'].includes(method)
+  ) {
     headers['mcp-name'] = name;
   }
   return headers;

@@ -137,7 +137,11 @@ describe('multi round-trip requests, 2026-07-28 (issue #19)', () => {
     const third = await modernCall(
       a.url,
       'tools/call',
-      { ...call, inputResponses: { 'sampling-2': SAMPLE_ANSWER }, requestState: r2['requestState'] },
+      {
+        ...call,
+        inputResponses: { 'sampling-2': SAMPLE_ANSWER },
+        requestState: r2['requestState'],
+      },
       { capabilities: CAPS },
     );
     expect(third.body.result).toMatchObject({
@@ -147,9 +151,14 @@ describe('multi round-trip requests, 2026-07-28 (issue #19)', () => {
   });
 
   it('gathers the questions of one turn into one round', async () => {
-    const first = await modernCall(a.url, 'tools/call', { name: 'both', arguments: {} }, {
-      capabilities: CAPS,
-    });
+    const first = await modernCall(
+      a.url,
+      'tools/call',
+      { name: 'both', arguments: {} },
+      {
+        capabilities: CAPS,
+      },
+    );
     const r1 = first.body.result as Record<string, unknown>;
     expect(Object.keys(r1['inputRequests'] as object).sort()).toEqual(['elicitation-2', 'roots-1']);
     const done = await modernCall(
@@ -173,9 +182,14 @@ describe('multi round-trip requests, 2026-07-28 (issue #19)', () => {
   });
 
   it('refuses forged, foreign or misapplied requestState', async () => {
-    const first = await modernCall(a.url, 'tools/call', { name: 'deploy', arguments: {} }, {
-      capabilities: CAPS,
-    });
+    const first = await modernCall(
+      a.url,
+      'tools/call',
+      { name: 'deploy', arguments: {} },
+      {
+        capabilities: CAPS,
+      },
+    );
     const state = (first.body.result as Record<string, unknown>)['requestState'] as string;
     const retry = (url: string, name: string, requestState: string) =>
       modernCall(
@@ -212,22 +226,37 @@ describe('multi round-trip requests, 2026-07-28 (issue #19)', () => {
   });
 
   it('answers MissingRequiredClientCapability when the request lacks the capability', async () => {
-    const r = await modernCall(a.url, 'tools/call', { name: 'deploy', arguments: {} }, {
-      capabilities: { sampling: {} },
-    });
+    const r = await modernCall(
+      a.url,
+      'tools/call',
+      { name: 'deploy', arguments: {} },
+      {
+        capabilities: { sampling: {} },
+      },
+    );
     expect(r.status).toBe(400);
     expect(r.body.error?.code).toBe(-32021);
     expect(r.body.error?.data).toEqual({ requiredCapabilities: { elicitation: {} } });
 
     // URL mode needs elicitation.url; a bare elicitation is form only.
-    const url = await modernCall(a.url, 'tools/call', { name: 'login', arguments: {} }, {
-      capabilities: { elicitation: {} },
-    });
+    const url = await modernCall(
+      a.url,
+      'tools/call',
+      { name: 'login', arguments: {} },
+      {
+        capabilities: { elicitation: {} },
+      },
+    );
     expect(url.body.error?.code).toBe(-32021);
     expect(url.body.error?.data).toEqual({ requiredCapabilities: { elicitation: { url: {} } } });
-    const asked = await modernCall(a.url, 'tools/call', { name: 'login', arguments: {} }, {
-      capabilities: CAPS,
-    });
+    const asked = await modernCall(
+      a.url,
+      'tools/call',
+      { name: 'login', arguments: {} },
+      {
+        capabilities: CAPS,
+      },
+    );
     expect(asked.body.result).toMatchObject({
       resultType: 'input_required',
       inputRequests: {

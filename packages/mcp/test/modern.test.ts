@@ -52,7 +52,8 @@ describe('MCP 2026-07-28 over Streamable HTTP (issue #19)', () => {
     expect(list.body.result?.['resultType']).toBe('complete');
     expect(list.body.result?.['cacheScope']).toBe('public');
     expect(list.body.result?.['ttlMs']).toBe(0);
-    expect((list.body.result?.['tools'] as { name: string }[]).map((t) => t.name)).toContain('add');
+    const tools = (list.body.result?.['tools'] ?? []) as { name: string }[];
+    expect(tools.map((t) => t.name)).toContain('add');
 
     const call = await modernCall(served.url, 'tools/call', {
       name: 'add',
@@ -116,22 +117,37 @@ describe('MCP 2026-07-28 over Streamable HTTP (issue #19)', () => {
     expect(body.error.code).toBe(-32602);
     expect(body.error.message).toContain('io.modelcontextprotocol/protocolVersion');
 
-    const noCaps = await modernCall(served.url, 'tools/list', {}, {
-      meta: { 'io.modelcontextprotocol/clientCapabilities': undefined },
-    });
+    const noCaps = await modernCall(
+      served.url,
+      'tools/list',
+      {},
+      {
+        meta: { 'io.modelcontextprotocol/clientCapabilities': undefined },
+      },
+    );
     expect(noCaps.status).toBe(400);
     expect(noCaps.body.error?.code).toBe(-32602);
-    const badLevel = await modernCall(served.url, 'tools/list', {}, {
-      meta: { 'io.modelcontextprotocol/logLevel': 'loud' },
-    });
+    const badLevel = await modernCall(
+      served.url,
+      'tools/list',
+      {},
+      {
+        meta: { 'io.modelcontextprotocol/logLevel': 'loud' },
+      },
+    );
     expect(badLevel.body.error?.code).toBe(-32602);
   });
 
   it('answers an unsupported version with UnsupportedProtocolVersionError', async () => {
-    const r = await modernCall(served.url, 'tools/list', {}, {
-      meta: { 'io.modelcontextprotocol/protocolVersion': '1900-01-01' },
-      headers: { 'mcp-protocol-version': '1900-01-01' },
-    });
+    const r = await modernCall(
+      served.url,
+      'tools/list',
+      {},
+      {
+        meta: { 'io.modelcontextprotocol/protocolVersion': '1900-01-01' },
+        headers: { 'mcp-protocol-version': '1900-01-01' },
+      },
+    );
     expect(r.status).toBe(400);
     expect(r.body.error).toEqual({
       code: -32022,
@@ -158,9 +174,14 @@ describe('MCP 2026-07-28 over Streamable HTTP (issue #19)', () => {
     }
     // A Base64-sentinel Mcp-Name is decoded before the comparison.
     const encoded = `=?base64?${Buffer.from('config://app').toString('base64')}?=`;
-    const ok = await modernCall(served.url, 'resources/read', { uri: 'config://app' }, {
-      headers: { 'mcp-name': encoded },
-    });
+    const ok = await modernCall(
+      served.url,
+      'resources/read',
+      { uri: 'config://app' },
+      {
+        headers: { 'mcp-name': encoded },
+      },
+    );
     expect(ok.status).toBe(200);
     expect(ok.body.result?.['resultType']).toBe('complete');
   });
@@ -235,7 +256,10 @@ describe('MCP 2026-07-28 over Streamable HTTP (issue #19)', () => {
       params: { ...params, _meta: meta({ progressToken: 'w' }) },
     });
     // node:http, so that closing is a closed connection (fetch may pool the socket).
-    const req = httpRequest(served.url, { method: 'POST', headers: standardHeaders('tools/call', params) });
+    const req = httpRequest(served.url, {
+      method: 'POST',
+      headers: standardHeaders('tools/call', params),
+    });
     const status = new Promise<number>((resolve) => {
       req.on('response', (res) => resolve(res.statusCode ?? 0));
     });
@@ -258,7 +282,10 @@ describe('MCP 2026-07-28 over Streamable HTTP (issue #19)', () => {
     // initialize can only negotiate a session-based revision.
     const init = await fetch(served.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
       body: JSON.stringify({
         jsonrpc: '2.0',
         id: 1,

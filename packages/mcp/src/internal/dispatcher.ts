@@ -3,6 +3,7 @@
  * the method table, client notifications, and the requests this server sends to the client
  * (elicitation, sampling, roots) with the client's answers routed back to them.
  */
+import { randomUUID } from 'node:crypto';
 import type { Request } from '@rws/core';
 import { McpError } from '../errors.js';
 import {
@@ -28,6 +29,7 @@ import {
   type InputMethod,
   type InputRound,
   missingCapability,
+  UrlElicitationRequiredError,
 } from './mrtr.js';
 import type { Session, SessionStore } from './session.js';
 
@@ -155,6 +157,19 @@ export class Dispatcher {
       return resultResponse(req.id, result);
     } catch (thrown) {
       if (controller.signal.aborted) return null;
+      if (thrown instanceof UrlElicitationRequiredError && round !== null) {
+        const lacking = lackingCapability(
+          'elicitation/create',
+          { mode: 'url' },
+          s.clientCapabilities,
+        );
+        if (lacking === null) return resultResponse(req.id, round.urlResult(thrown.elicitations));
+        const rpc = missingCapability(
+          lacking.required,
+          `the request did not declare the ${lacking.name} client capability`,
+        ).rpc;
+        return errorResponse(req.id, rpc.code, rpc.message, rpc.data);
+      }
       const err = thrown instanceof EscalatedError ? thrown.rpc : thrown;
       if (err instanceof JsonRpcError) {
         return errorResponse(req.id, err.code, err.message, err.data);
@@ -260,6 +275,10 @@ export class Dispatcher {
       );
     }
     if (signal.aborted) return Promise.reject(signal.reason);
+    // 2025-11-25 URL mode names the interaction; the handler may have named it already.
+    if (method === 'elicitation/create' && isObject(params) && params['mode'] === 'url') {
+      params = { elicitationId: randomUUID(), ...params };
+    }
     const id = s.nextOutgoing++;
     const timeoutMs = options?.timeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
@@ -422,6 +441,11 @@ function modernInput(
         `the request did not declare the ${lacking.name} client capability, which ${method} needs`,
       ),
     );
+  }
+  // 2026-07-28 dropped `elicitationId`: the retry itself tells the interaction is over.
+  if (method === 'elicitation/create' && isObject(params) && 'elicitationId' in params) {
+    const { elicitationId: _dropped, ...rest } = params;
+    return round.ask(method, rest);
   }
   return round.ask(method, params);
 }

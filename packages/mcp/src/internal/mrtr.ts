@@ -11,7 +11,7 @@
  * and bound to the principal, the method and its name/URI, and a deadline (MRTR "Server
  * Requirements": state is attacker-controlled input and replay SHOULD be bounded).
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { McpError, type McpErrorCode } from '../errors.js';
 import { JSON_RPC_ERRORS, JsonRpcError } from '../json-rpc.js';
 
@@ -177,6 +177,21 @@ export class InputRound {
     return new Promise(() => {});
   }
 
+  /**
+   * The round that a handler's `urlElicitationRequired` ends: its URL-mode elicitations are
+   * the input requests (2026-07-28 has no `elicitationId`: the retry says the user is done).
+   */
+  urlResult(elicitations: readonly UrlElicitation[]): Record<string, unknown> {
+    for (const e of elicitations) {
+      const { elicitationId: _dropped, ...params } = e;
+      this.#requests[`elicitation-${++this.#calls}`] = {
+        method: 'elicitation/create',
+        params: { ...params, mode: 'url' },
+      };
+    }
+    return this.result();
+  }
+
   /** The `InputRequiredResult` of this round. */
   result(): Record<string, unknown> {
     const state = this.#signer.sign({
@@ -217,4 +232,43 @@ export function missingCapability(
       requiredCapabilities: required,
     }),
   );
+}
+
+/** A URL-mode elicitation a request needs before it can go on. */
+export interface UrlElicitation {
+  message: string;
+  url: string;
+  /** Names the interaction up to 2025-11-25 (generated when omitted); dropped in 2026-07-28. */
+  elicitationId?: string;
+}
+
+/** What `urlElicitationRequired` throws. */
+export class UrlElicitationRequiredError extends EscalatedError {
+  readonly elicitations: readonly UrlElicitation[];
+  constructor(elicitations: readonly UrlElicitation[], message: string) {
+    const listed = elicitations.map((e) => ({
+      mode: 'url',
+      ...e,
+      elicitationId: e.elicitationId ?? randomUUID(),
+    }));
+    super(
+      'RWS_MCP_URL_ELICITATION_REQUIRED',
+      new JsonRpcError(JSON_RPC_ERRORS.URL_ELICITATION_REQUIRED, message, { elicitations: listed }),
+    );
+    this.elicitations = elicitations;
+  }
+}
+
+/**
+ * Throw from a tool, prompt or resource handler when the request cannot go on until the user
+ * completes URL-mode elicitations (an OAuth grant to a third party, a payment): up to
+ * 2025-11-25 the client gets `URLElicitationRequiredError` (-32042) and retries once the user
+ * is done; in 2026-07-28 an `InputRequiredResult` asking for them, and the retry runs the
+ * handler again.
+ */
+export function urlElicitationRequired(
+  elicitations: readonly UrlElicitation[],
+  message = 'This request requires more information.',
+): UrlElicitationRequiredError {
+  return new UrlElicitationRequiredError(elicitations, message);
 }
