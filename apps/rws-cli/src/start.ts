@@ -6,7 +6,6 @@ import { tracing } from '@rws/middleware/tracing';
 import { createGateway, type Gateway, GatewayConfigError, hasGatewaySections } from '@rws/proxy';
 import { type RunningServer, type ServeOptions, serve } from '@rws/server';
 import { createAcmeManager } from './acme.js';
-import { createAdminMcpHandler } from './admin-mcp.js';
 import { renderBanner } from './banner.js';
 import { type ConfigProblem, formatProblem } from './config/problem.js';
 import type { ResolveConfigResult } from './config/resolve-config.js';
@@ -209,11 +208,12 @@ export async function startServer(
   };
   const maintenance = new Maintenance();
   let server: RunningServer | undefined;
-  // [admin] mcp_token: the admin listener also serves the MCP endpoint (admin-mcp.ts).
+  // [admin] mcp_token: the admin listener also serves the MCP endpoint (admin-mcp.ts),
+  // loaded only then so that every other start stays as quick as it was.
   const adminMcp =
     config.adminMcpToken === null || config.admin === null
       ? null
-      : createAdminMcpHandler(config.adminMcpToken, {
+      : (await import('./admin-mcp.js')).createAdminMcpHandler(config.adminMcpToken, {
           config: () => current,
           server: () => server ?? null,
           gateway: () => gateway,
