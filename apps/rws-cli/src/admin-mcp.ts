@@ -124,9 +124,7 @@ function registerTools(mcp: McpServer, state: AdminState): void {
       handler: () => {
         const gateway = state.gateway();
         if (gateway === null) return 'no gateway: there are no upstreams';
-        return asJson(
-          [...gateway.upstreams].map(([name, u]) => ({ name, backends: u.backends })),
-        );
+        return asJson([...gateway.upstreams].map(([name, u]) => ({ name, backends: u.backends })));
       },
     })
     .tool({
@@ -158,7 +156,10 @@ function registerTools(mcp: McpServer, state: AdminState): void {
       handler: (args) => {
         const retry = args['retryAfterSeconds'];
         if (retry !== undefined && !(Number.isInteger(retry) && Number(retry) >= 1)) {
-          return { content: [{ type: 'text', text: 'retryAfterSeconds must be an integer >= 1' }], isError: true };
+          return {
+            content: [{ type: 'text', text: 'retryAfterSeconds must be an integer >= 1' }],
+            isError: true,
+          };
         }
         state.maintenance.set(args['enabled'] === true, {
           retryAfterSeconds: retry as number | undefined,

@@ -90,16 +90,24 @@ describe('rws admin MCP endpoint (issue #19)', () => {
 
     expect((await fetch(`${rws.origin}/api/x`)).status).toBe(200);
     const status = JSON.parse(textOf(await client.callTool({ name: 'status', arguments: {} })));
-    expect(status).toMatchObject({ ready: true, maintenance: { enabled: false }, configFile: file });
+    expect(status).toMatchObject({
+      ready: true,
+      maintenance: { enabled: false },
+      configFile: file,
+    });
 
     const cfg = textOf(await client.callTool({ name: 'get_config', arguments: {} }));
     expect(JSON.parse(cfg)).toMatchObject({ adminMcpToken: '(redacted)', configFile: file });
     expect(cfg).not.toContain(TOKEN);
 
     const metrics = textOf(await client.callTool({ name: 'get_metrics', arguments: {} }));
-    expect(metrics).toContain(`rws_upstream_backend_requests_total{upstream="api",backend="http://${api}"} 1`);
+    expect(metrics).toContain(
+      `rws_upstream_backend_requests_total{upstream="api",backend="http://${api}"} 1`,
+    );
 
-    const routes = JSON.parse(textOf(await client.callTool({ name: 'list_routes', arguments: {} })));
+    const routes = JSON.parse(
+      textOf(await client.callTool({ name: 'list_routes', arguments: {} })),
+    );
     expect(routes).toMatchObject([{ name: 'api', action: { type: 'proxy', upstream: 'api' } }]);
 
     const health = JSON.parse(
@@ -124,7 +132,10 @@ describe('rws admin MCP endpoint (issue #19)', () => {
     // Reload: a new route applies; a broken file is reported and changes nothing.
     writeFileSync(
       file,
-      config(api, '\n[[route]]\nname = "hello"\n[route.match]\npath = "/hello"\n[route.action]\ntype = "respond"\nstatus = 200\nbody = "hello"\n'),
+      config(
+        api,
+        '\n[[route]]\nname = "hello"\n[route.match]\npath = "/hello"\n[route.action]\ntype = "respond"\nstatus = 200\nbody = "hello"\n',
+      ),
     );
     const reloaded = await client.callTool({ name: 'reload_config', arguments: {} });
     expect(reloaded.isError).toBe(false);

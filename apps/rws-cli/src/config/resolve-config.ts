@@ -408,7 +408,12 @@ function crossCheck(
   }
   if (config.adminMcpToken !== null) {
     if (config.admin === null) {
-      add(problems, ERROR_CODES.INVALID_VALUE, 'adminMcpToken', 'needs the admin listener (admin.listen / --admin)');
+      add(
+        problems,
+        ERROR_CODES.INVALID_VALUE,
+        'adminMcpToken',
+        'needs the admin listener (admin.listen / --admin)',
+      );
     } else if (config.adminMcpToken.length < 16) {
       // The endpoint can reload the config and stop the site: no guessable tokens.
       add(problems, ERROR_CODES.INVALID_VALUE, 'adminMcpToken', 'must be at least 16 characters');
