@@ -11,9 +11,13 @@ afterAll(async () => {
 });
 
 /** Opens a `subscriptions/listen` stream (the specification's example request). */
-async function listen(id: number, notifications: Record<string, unknown>) {
+async function listen(
+  id: number | string,
+  notifications: Record<string, unknown>,
+  url: string = served.url,
+) {
   const controller = new AbortController();
-  const res = await fetch(served.url, {
+  const res = await fetch(url, {
     method: 'POST',
     headers: standardHeaders('subscriptions/listen', {}),
     body: JSON.stringify({
@@ -81,19 +85,7 @@ describe('subscriptions/listen, 2026-07-28 (issue #19)', () => {
 
   it('ends each stream with its closing result when the server closes', async () => {
     const other = await serve();
-    const controller = new AbortController();
-    const res = await fetch(other.url, {
-      method: 'POST',
-      headers: standardHeaders('subscriptions/listen', {}),
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 'sub-9',
-        method: 'subscriptions/listen',
-        params: { _meta: meta(), notifications: { promptsListChanged: true } },
-      }),
-      signal: controller.signal,
-    });
-    const reader = sseReader(res);
+    const { reader } = await listen('sub-9', { promptsListChanged: true }, other.url);
     expect(await reader.next()).toMatchObject({
       params: { notifications: { promptsListChanged: true } },
     });

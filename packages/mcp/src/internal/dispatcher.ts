@@ -33,7 +33,7 @@ import {
 } from './mrtr.js';
 import type { Session, SessionStore } from './session.js';
 
-const LOG_LEVELS: readonly LogLevel[] = [
+export const LOG_LEVELS: readonly LogLevel[] = [
   'debug',
   'info',
   'notice',
@@ -73,7 +73,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * elicitation needs `elicitation.url`; form mode `elicitation.form`, or a bare `elicitation`
  * (form only, implicitly); sampling with `tools`/`toolChoice` needs `sampling.tools`.
  */
-export function lackingCapability(
+function lackingCapability(
   method: InputMethod,
   params: unknown,
   caps: Readonly<Record<string, unknown>>,

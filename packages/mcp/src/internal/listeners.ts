@@ -38,10 +38,6 @@ export class Listeners {
     this.#serverInfo = serverInfo;
   }
 
-  get size(): number {
-    return this.#all.size;
-  }
-
   /**
    * Starts a stream: the acknowledgement first (MUST precede any notification), then what
    * comes. `stop` runs when the stream ends, whoever ends it.

@@ -19,7 +19,7 @@ import {
 } from '../json-rpc.js';
 import type { Registry } from '../registry.js';
 import type { AuthInfo, LogLevel } from '../types.js';
-import type { Dispatcher, Send } from './dispatcher.js';
+import { type Dispatcher, LOG_LEVELS, type Send } from './dispatcher.js';
 import { rpcError } from './http-checks.js';
 import type { Listeners, SubscriptionFilter } from './listeners.js';
 import { InputRound, type StateSigner } from './mrtr.js';
@@ -36,17 +36,6 @@ const META = {
   logLevel: 'io.modelcontextprotocol/logLevel',
   serverInfo: 'io.modelcontextprotocol/serverInfo',
 } as const;
-
-const LOG_LEVELS = [
-  'debug',
-  'info',
-  'notice',
-  'warning',
-  'error',
-  'critical',
-  'alert',
-  'emergency',
-];
 
 /** Results that are `CacheableResult`s (SEP-2549). */
 const CACHEABLE = new Set([
@@ -236,7 +225,7 @@ export function createModernHandler(
       );
     }
     const logLevel = meta[META.logLevel];
-    if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel as string)) {
+    if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel as LogLevel)) {
       return bad(
         JSON_RPC_ERRORS.INVALID_PARAMS,
         `Invalid params: _meta["${META.logLevel}"] must be one of ${LOG_LEVELS.join(', ')}`,
