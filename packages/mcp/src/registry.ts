@@ -197,6 +197,15 @@ export class Registry {
     );
   }
 
+  /** True when a tool may run as a task (`execution.taskSupport` optional or required). */
+  hasTaskTools(): boolean {
+    for (const t of this.tools.values()) {
+      const support = t.execution?.taskSupport;
+      if (support === 'optional' || support === 'required') return true;
+    }
+    return false;
+  }
+
   capabilities(): Record<string, unknown> {
     const caps: Record<string, unknown> = { logging: {} };
     if (this.hasCompleters()) caps['completions'] = {};
@@ -204,6 +213,9 @@ export class Registry {
     if (this.tools.size > 0) caps['tools'] = { listChanged: true };
     if (this.hasResources()) caps['resources'] = { subscribe: true, listChanged: true };
     if (this.prompts.size > 0) caps['prompts'] = { listChanged: true };
+    if (this.hasTaskTools()) {
+      caps['tasks'] = { list: {}, cancel: {}, requests: { tools: { call: {} } } };
+    }
     return caps;
   }
 
@@ -222,7 +234,7 @@ export class Registry {
   listTools(cursor: unknown, pageSize: number): Record<string, unknown> {
     const { page, nextCursor } = paginate([...this.tools.values()], cursor, pageSize);
     const tools = page.map((t) => {
-      const out = pick(t, ['name', 'title', 'description', 'icons', 'annotations']);
+      const out = pick(t, ['name', 'title', 'description', 'icons', 'annotations', 'execution']);
       out['inputSchema'] = this.inputSchemaOf(t.name);
       if (t.outputSchema !== undefined) out['outputSchema'] = jsonSchemaOf(t.outputSchema);
       return out;

@@ -302,6 +302,11 @@ export interface ToolDefinition<Args = Record<string, unknown>> {
   outputSchema?: JsonSchema | StandardSchemaV1;
   annotations?: ToolAnnotations;
   /**
+   * Task-augmented execution (2025-11-25 tasks, sessions only): `optional` lets a client run
+   * the call as a task (`params.task`), `required` makes it the only way; default `forbidden`.
+   */
+  execution?: { taskSupport?: 'forbidden' | 'optional' | 'required' };
+  /**
    * Runs the tool. A string is shorthand for one text block; a thrown error becomes a result
    * with `isError: true` and the message as text.
    */

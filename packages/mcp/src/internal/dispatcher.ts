@@ -32,6 +32,7 @@ import {
   UrlElicitationRequiredError,
 } from './mrtr.js';
 import type { Session, SessionStore } from './session.js';
+import { RELATED_TASK, type TaskInfo, TaskStore } from './tasks.js';
 
 export const LOG_LEVELS: readonly LogLevel[] = [
   'debug',
@@ -114,11 +115,13 @@ export class Dispatcher {
   readonly #registry: Registry;
   readonly #store: SessionStore;
   readonly #pageSize: number;
+  readonly #tasks = new TaskStore();
 
   constructor(registry: Registry, store: SessionStore, pageSize: number) {
     this.#registry = registry;
     this.#store = store;
     this.#pageSize = pageSize;
+    store.onEnd = (id) => this.#tasks.endOwner(id);
   }
 
   /** Runs one request; null when it was cancelled (no response is sent then, spec). */
@@ -136,6 +139,11 @@ export class Dispatcher {
         JSON_RPC_ERRORS.INVALID_REQUEST,
         `request id ${req.id} is already in use`,
       );
+    }
+    const task = this.#taskMode(s, req);
+    if (task instanceof JsonRpcError) return errorResponse(req.id, task.code, task.message);
+    if (task !== null) {
+      return resultResponse(req.id, { task: this.#startTask(s, req, httpRequest, auth, task) });
     }
     const controller = new AbortController();
     s.inflight.set(req.id, controller);
@@ -178,6 +186,77 @@ export class Dispatcher {
     } finally {
       s.inflight.delete(req.id);
     }
+  }
+
+  /**
+   * Whether a `tools/call` runs as a task (2025-11-25, a kept session): its `params.task`, null
+   * for an ordinary call, or the -32601 of a call that breaks the tool's `taskSupport`.
+   */
+  #taskMode(s: Session, req: JsonRpcRequest): Record<string, unknown> | JsonRpcError | null {
+    if (req.method !== 'tools/call' || s.modern || s.ephemeral) return null;
+    if (s.protocolVersion < '2025-11-25') return null;
+    const params = req.params ?? {};
+    const tool = this.#registry.tools.get(String(params['name']));
+    if (tool === undefined) return null; // tools/call answers the unknown tool
+    const support = tool.execution?.taskSupport ?? 'forbidden';
+    const task = params['task'];
+    if (task === undefined) {
+      return support === 'required'
+        ? new JsonRpcError(
+            JSON_RPC_ERRORS.METHOD_NOT_FOUND,
+            `tool ${tool.name} must be called as a task (params.task)`,
+          )
+        : null;
+    }
+    if (support === 'forbidden') {
+      return new JsonRpcError(
+        JSON_RPC_ERRORS.METHOD_NOT_FOUND,
+        `tool ${tool.name} does not support task-augmented execution`,
+      );
+    }
+    return isObject(task)
+      ? task
+      : new JsonRpcError(JSON_RPC_ERRORS.INVALID_PARAMS, 'params.task must be an object');
+  }
+
+  /** Runs a task-augmented call in the background; its messages go on the GET stream. */
+  #startTask(
+    s: Session,
+    req: JsonRpcRequest,
+    httpRequest: Request,
+    auth: AuthInfo | null,
+    task: Record<string, unknown>,
+  ): TaskInfo {
+    const { task: _task, ...params } = req.params ?? {};
+    return this.#tasks.create(
+      s.id,
+      task['ttl'],
+      async (signal, taskId) => {
+        // Messages of a task name it (`related-task`), wherever they travel.
+        const send: Send = (data) => this.#store.sendStandalone(s, relatedTo(data, taskId));
+        const ctx = this.#context(s, req, httpRequest, auth, signal, send, null);
+        try {
+          return {
+            result: (await this.#registry.callTool(params, ctx)) as Record<string, unknown>,
+          };
+        } catch (thrown) {
+          const err = thrown instanceof EscalatedError ? thrown.rpc : thrown;
+          if (err instanceof JsonRpcError) {
+            return { error: { code: err.code, message: err.message, data: err.data } };
+          }
+          return { error: { code: JSON_RPC_ERRORS.INTERNAL_ERROR, message: 'Internal error' } };
+        }
+      },
+      (info) => this.#taskStatus(s, info),
+    );
+  }
+
+  #taskStatus(s: Session, info: TaskInfo): void {
+    this.#store.sendStandalone(s, {
+      jsonrpc: '2.0',
+      method: 'notifications/tasks/status',
+      params: info,
+    });
   }
 
   onNotification(s: Session, method: string, params: Record<string, unknown>): void {
@@ -354,6 +433,18 @@ export class Dispatcher {
         `Method not found: ${method} (removed in ${s.protocolVersion})`,
       );
     }
+    if (method.startsWith('tasks/') && !s.modern && !s.ephemeral && registry.hasTaskTools()) {
+      switch (method) {
+        case 'tasks/get':
+          return this.#tasks.get(s.id, params);
+        case 'tasks/result':
+          return this.#tasks.result(s.id, params);
+        case 'tasks/list':
+          return this.#tasks.list(s.id);
+        case 'tasks/cancel':
+          return this.#tasks.cancel(s.id, params, (info) => this.#taskStatus(s, info));
+      }
+    }
     switch (method) {
       case 'ping':
         return {};
@@ -448,4 +539,12 @@ function modernInput(
     return round.ask(method, rest);
   }
   return round.ask(method, params);
+}
+
+/** A message of a task, with `_meta["io.modelcontextprotocol/related-task"]`. */
+function relatedTo(data: unknown, taskId: string): unknown {
+  if (!isObject(data) || typeof data['method'] !== 'string') return data;
+  const params = isObject(data['params']) ? data['params'] : {};
+  const meta = isObject(params['_meta']) ? params['_meta'] : {};
+  return { ...data, params: { ...params, _meta: { ...meta, [RELATED_TASK]: { taskId } } } };
 }

@@ -129,10 +129,10 @@ export function createModernHandler(
   };
 
   function discover(msg: JsonRpcRequest): Response {
-    const result: Record<string, unknown> = {
-      supportedVersions: o.versions,
-      capabilities: o.registry.capabilities(),
-    };
+    const capabilities = o.registry.capabilities();
+    // 2026-07-28 moved tasks to an extension, which is not implemented.
+    delete capabilities['tasks'];
+    const result: Record<string, unknown> = { supportedVersions: o.versions, capabilities };
     if (o.instructions !== undefined) result['instructions'] = o.instructions;
     return answer(msg.method, { jsonrpc: '2.0', id: msg.id, result });
   }

@@ -67,6 +67,8 @@ export class SessionStore {
   readonly #sweeper: NodeJS.Timeout;
   /** Where events go for `Last-Event-ID` resumption; null: resumption is off. */
   readonly events: McpEventStore | null;
+  /** Told the id of each session that ends (its tasks end with it). */
+  onEnd: ((sessionId: string) => void) | null = null;
 
   constructor(idleMs: number, events: McpEventStore | null) {
     this.#idleMs = idleMs;
@@ -153,6 +155,7 @@ export class SessionStore {
     s.streams.clear();
     s.standalone = null;
     if (this.events !== null) ignoreFailure(() => this.events?.endSession(s.id));
+    this.onEnd?.(s.id);
   }
 
   close(): void {

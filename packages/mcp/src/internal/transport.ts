@@ -154,9 +154,12 @@ export function createTransport(o: TransportOptions): Handler {
       auth,
     };
     const s = o.sessions ? store.create(init) : store.ephemeral(init);
+    const capabilities = o.registry.capabilities();
+    // Tasks outlive their request, so they need a session (and 2025-11-25) to come back to.
+    if (!o.sessions || version < '2025-11-25') delete capabilities['tasks'];
     const result: Record<string, unknown> = {
       protocolVersion: version,
-      capabilities: o.registry.capabilities(),
+      capabilities,
       serverInfo: o.serverInfo,
     };
     if (o.instructions !== undefined) result['instructions'] = o.instructions;
