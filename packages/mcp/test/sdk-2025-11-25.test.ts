@@ -6,16 +6,15 @@ import {
   ElicitRequestSchema,
   UrlElicitationRequiredError,
 } from '@modelcontextprotocol/sdk/types.js';
-import { createServer, type Http1Server } from '@rws/http1';
-import { createApp } from '@rws/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpServer, type McpServer, urlElicitationRequired } from '../src/index.js';
+import { listenMcp } from './fixture.js';
 
 const ICON = { src: 'https://example.com/icon.png', mimeType: 'image/png', sizes: ['48x48'] };
 
 let mcp: McpServer;
-let server: Http1Server;
 let url: URL;
+let close: () => Promise<void>;
 let lastSession = '';
 beforeAll(async () => {
   mcp = createMcpServer({
@@ -91,16 +90,9 @@ beforeAll(async () => {
     })
     .resource({ uri: 'icon://r', name: 'r', icons: [ICON], read: () => 'r' })
     .prompt({ name: 'p', icons: [ICON], get: () => ({ messages: [] }) });
-  const app = createApp();
-  app.all('/mcp', mcp.handler);
-  server = createServer(app.handler);
-  const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
-  url = new URL(`http://127.0.0.1:${port}/mcp`);
+  ({ url, close } = await listenMcp(mcp));
 });
-afterAll(async () => {
-  mcp.close();
-  await server.close({ graceMs: 100 });
-});
+afterAll(() => close());
 
 async function connect(capabilities: Record<string, unknown>): Promise<Client> {
   const client = new Client({ name: 'sdk', version: '1' }, { capabilities });

@@ -1,14 +1,13 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { TaskStatusNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { createServer, type Http1Server } from '@rws/http1';
-import { createApp } from '@rws/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpServer, type McpServer } from '../src/index.js';
+import { listenMcp } from './fixture.js';
 
 let mcp: McpServer;
-let server: Http1Server;
 let url: URL;
+let close: () => Promise<void>;
 let release!: () => void;
 let aborted: Promise<string>;
 beforeAll(async () => {
@@ -48,16 +47,9 @@ beforeAll(async () => {
         throw new Error('the upstream is down');
       },
     });
-  const app = createApp();
-  app.all('/mcp', mcp.handler);
-  server = createServer(app.handler);
-  const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
-  url = new URL(`http://127.0.0.1:${port}/mcp`);
+  ({ url, close } = await listenMcp(mcp));
 });
-afterAll(async () => {
-  mcp.close();
-  await server.close({ graceMs: 100 });
-});
+afterAll(() => close());
 
 async function connect(): Promise<Client> {
   const client = new Client({ name: 'sdk', version: '1' });
