@@ -59,6 +59,7 @@ const NAMES = [
   'mcp-stateless',
   'mcp-resumable',
   'mcp-everything',
+  'mcp-modern',
   'storage-files',
   'jobs-queue',
   'jobs-groups',
@@ -627,6 +628,47 @@ describe('examples', () => {
     });
     const get = await fetch(`${url}/mcp`, { headers: { accept: 'text/event-stream' } });
     expect(get.status).toBe(405);
+  });
+
+  test('mcp-modern: 2026-07-28 discover, then a tool call that asks and is retried', async () => {
+    const { url } = ex('mcp-modern');
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientCapabilities': { elicitation: {} },
+    };
+    const post = async (method: string, params: Record<string, unknown>) => {
+      const res = await fetch(`${url}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': method,
+          ...(typeof params['name'] === 'string' ? { 'mcp-name': params['name'] } : {}),
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: meta } }),
+      });
+      expect(res.headers.get('mcp-session-id')).toBeNull();
+      return (await res.json()) as { result: Record<string, unknown> };
+    };
+    const discover = await post('server/discover', {});
+    expect(discover.result).toMatchObject({ resultType: 'complete', ttlMs: 60_000 });
+    expect(discover.result['supportedVersions']).toContain('2026-07-28');
+    const call = { name: 'book_table', arguments: { date: '2026-12-24' } };
+    const first = await post('tools/call', call);
+    expect(first.result).toMatchObject({
+      resultType: 'input_required',
+      inputRequests: { 'elicitation-1': { method: 'elicitation/create' } },
+    });
+    const done = await post('tools/call', {
+      ...call,
+      inputResponses: { 'elicitation-1': { action: 'accept', content: { guests: 4 } } },
+      requestState: first.result['requestState'],
+    });
+    expect(done.result).toMatchObject({
+      resultType: 'complete',
+      structuredContent: { booked: '2026-12-24 for 4' },
+    });
   });
 
   test('mcp-resumable: a GET with Last-Event-ID replays a finished stream from the store', async () => {

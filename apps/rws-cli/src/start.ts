@@ -15,6 +15,7 @@ import { openBrowser, urlToOpen } from './internal/open-browser.js';
 import { otlpConfigFromEnv } from './internal/otlp-config.js';
 import { startOtlpTracing } from './internal/otlp-tracing.js';
 import { planReload } from './internal/plan-reload.js';
+import { Maintenance } from './maintenance.js';
 import { toServeOptions } from './to-serve-options.js';
 import { VERSION } from './version.js';
 
@@ -43,6 +44,12 @@ export interface StartContext extends CreateHandlerOptions {
    * OTLP/HTTP by the OpenTelemetry SDK. Default: none (no export).
    */
   env?: Readonly<Record<string, string | undefined>> | undefined;
+}
+
+/** What a reload did, for the admin endpoint's `reload_config`. */
+interface ReloadOutcome {
+  readonly applied: boolean;
+  readonly message: string;
 }
 
 /** How many ports after a busy default port are tried. */
@@ -134,16 +141,20 @@ export async function startServer(
     stderr(`rws: error${where}: ${describeError(err)}\n`);
   };
 
-  const reloadOnce = async (server: RunningServer): Promise<void> => {
+  /** Reports a failed reload on stderr; the admin endpoint's tool gets the same text. */
+  const failed = (text: string): ReloadOutcome => {
+    const report = `rws: reload failed: ${text}rws: still serving the previous configuration\n`;
+    stderr(report);
+    return { applied: false, message: report };
+  };
+  const reloadOnce = async (server: RunningServer): Promise<ReloadOutcome> => {
     const result = await context.resolve();
     for (const w of result.warnings) stderr(`rws: warning: ${formatProblem(w)}\n`);
     if (result.problems.length > 0) {
       const n = result.problems.length;
-      stderr(
-        `rws: reload failed: configuration has ${n} problem${n === 1 ? '' : 's'}:\n` +
-          `${problemLines(result.problems)}rws: still serving the previous configuration\n`,
+      return failed(
+        `configuration has ${n} problem${n === 1 ? '' : 's'}:\n${problemLines(result.problems)}`,
       );
-      return;
     }
     const plan = planReload(current, result.config);
     for (const change of plan.needsRestart) {
@@ -162,27 +173,54 @@ export async function startServer(
         }
       }
     } catch (err) {
-      const text =
+      return failed(
         err instanceof GatewayConfigError
           ? `configuration has ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}:\n${problemLines(err.problems)}`
-          : `${message(err)}\n`;
-      stderr(`rws: reload failed: ${text}rws: still serving the previous configuration\n`);
-      return;
+          : `${message(err)}\n`,
+      );
     }
     try {
-      const handler = createHandler(plan.config, { ...handlerOptions, gateway: next ?? undefined });
+      const handler = maintenance.wrap(
+        createHandler(plan.config, { ...handlerOptions, gateway: next ?? undefined }),
+      );
       await server.reload({ ...serveOptions(plan.config, next), handler });
     } catch (err) {
-      stderr(
-        `rws: reload failed: ${message(err)}\nrws: still serving the previous configuration\n`,
-      );
-      return;
+      return failed(`${message(err)}\n`);
     }
     if (gateway !== null && next !== gateway) void gateway.close();
     gateway = next;
     current = plan.config;
-    stderr(`rws: reloaded configuration (config: ${current.configFile ?? 'none'})\n`);
+    const done = `rws: reloaded configuration (config: ${current.configFile ?? 'none'})\n`;
+    stderr(done);
+    const skipped = plan.needsRestart.map((c) => `${c} needs a restart; not applied\n`).join('');
+    return { applied: true, message: done + skipped };
   };
+  /** One reload after the ones already queued (SIGHUP, the admin endpoint). */
+  const reloadNow = (server: RunningServer): Promise<ReloadOutcome> => {
+    const run = queue.then(() => reloadOnce(server));
+    queue = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  };
+  const maintenance = new Maintenance();
+  let server: RunningServer | undefined;
+  // [admin] mcp_token: the admin listener also serves the MCP endpoint (admin-mcp.ts),
+  // loaded only then so that every other start stays as quick as it was.
+  const adminMcp =
+    config.adminMcpToken === null || config.admin === null
+      ? null
+      : (await import('./admin-mcp.js')).createAdminMcpHandler(config.adminMcpToken, {
+          config: () => current,
+          server: () => server ?? null,
+          gateway: () => gateway,
+          reload: () =>
+            server === undefined
+              ? Promise.resolve({ applied: false, message: 'the server is not started yet' })
+              : reloadNow(server),
+          maintenance,
+        });
 
   // One manager for the process's life: [acme] is restart-only, so a reload keeps it.
   const acme = createAcmeManager(config);
@@ -190,6 +228,7 @@ export async function startServer(
     ...toServeOptions(c),
     ...(acme === null ? {} : { acme }),
     ...withRouteHosts(toServeOptions(c).allowedHosts, gw),
+    ...withAdminMcp(c),
     handleSignals: true,
     // Per-backend health, ejections and counters of the gateway's upstreams, read on every
     // scrape from the generation in force (a reload swaps them with the gateway).
@@ -203,21 +242,25 @@ export async function startServer(
     },
     // "received SIGTERM, draining 2 connections", "stopped".
     onLog: (line) => stderr(`rws: ${line}\n`),
-    onReload: (server) => {
-      const run = queue.then(() => reloadOnce(server));
-      queue = run.catch(() => {});
-      return run;
+    onReload: async (running) => {
+      await reloadNow(running);
     },
   });
+  const withAdminMcp = (c: ServerConfig): Pick<ServeOptions, 'admin'> => {
+    const admin = toServeOptions(c).admin;
+    if (adminMcp === null || admin === undefined || admin === false) return {};
+    return { admin: { ...admin, handler: adminMcp } };
+  };
 
-  const handler = createHandler(config, { ...handlerOptions, gateway: gateway ?? undefined });
+  const handler = maintenance.wrap(
+    createHandler(config, { ...handlerOptions, gateway: gateway ?? undefined }),
+  );
   const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
   // Only a single process falls back: cluster workers each bind on their own, and must agree.
   const canFallBack =
     context.isPortExplicit === false && config.port !== 0 && workers === 1 && !cluster.isWorker;
   // The configuration keeps the asked-for port, so a reload does not see a port change.
   let port = config.port;
-  let server: RunningServer | undefined;
   for (let attempt = 0; server === undefined; attempt++) {
     try {
       server = await serve(handler, { ...serveOptions(config, gateway), port });

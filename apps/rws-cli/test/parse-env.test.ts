@@ -28,6 +28,7 @@ describe('parseEnv', () => {
     ['RWS_CONFIG_READYZ_PATH', 'off', 'readyzPath', false],
     ['RWS_CONFIG_METRICS_PATH', '/_/metrics', 'metricsPath', '/_/metrics'],
     ['RWS_CONFIG_ADMIN', '[::1]:9100', 'admin', { host: '::1', port: 9100 }],
+    ['RWS_CONFIG_ADMIN_MCP_TOKEN', 'a-long-enough-token', 'adminMcpToken', 'a-long-enough-token'],
     ['RWS_CONFIG_CORS_ALLOW_ALL', 'false', 'cors.allowAll', false],
     [
       'RWS_CONFIG_CORS_ALLOW_ORIGINS',
@@ -82,7 +83,7 @@ describe('parseEnv', () => {
 
   it('every key that has an env var is covered above', () => {
     const names = CONFIG_KEYS.map((k) => k.env).filter((e) => e !== null && !e.includes('{N}'));
-    expect(names.length).toBe(55);
+    expect(names.length).toBe(56);
   });
 
   it('reads virtual hosts until the first missing DOMAIN', () => {

@@ -229,3 +229,27 @@ key_file = "a.key"
     expect(ok.config.isRootSet).toBe(false);
   });
 });
+
+describe('resolveConfig: [admin] mcp_token (issue #19)', () => {
+  const resolveWith = (toml: string, env: Record<string, string> = {}) =>
+    resolveConfig({ argv: [], env, cwd: CWD, ...fsInput({ files: { [FILE]: toml } }) });
+
+  it('takes a token from a secret reference, next to the admin listener', () => {
+    const r = resolveWith('[admin]\nlisten = "9100"\nmcp_token = "env://ADMIN_TOKEN"\n', {
+      ADMIN_TOKEN: 'a-long-enough-token',
+    });
+    expect(r.problems).toEqual([]);
+    expect(r.config.adminMcpToken).toBe('a-long-enough-token');
+  });
+
+  it('refuses a token without the admin listener, and a short one', () => {
+    const alone = resolveWith('[admin]\nmcp_token = "a-long-enough-token"\n');
+    expect(alone.problems.map(formatProblem)).toEqual([
+      expect.stringContaining('needs the admin listener'),
+    ]);
+    const short = resolveWith('[admin]\nlisten = "9100"\nmcp_token = "short"\n');
+    expect(short.problems.map(formatProblem)).toEqual([
+      expect.stringContaining('must be at least 16 characters'),
+    ]);
+  });
+});

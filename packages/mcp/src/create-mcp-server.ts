@@ -4,10 +4,14 @@ import { createMemoryEventStore, type McpEventStore } from './event-store.js';
 import { createProtectedResource, type McpAuthOptions } from './internal/auth.js';
 import { Dispatcher, shouldLog } from './internal/dispatcher.js';
 import { createOriginGuard } from './internal/http-checks.js';
+import { Listeners } from './internal/listeners.js';
+import { createModernHandler, MODERN_VERSIONS } from './internal/modern.js';
+import { StateSigner } from './internal/mrtr.js';
 import { SessionStore } from './internal/session.js';
 import { createTransport } from './internal/transport.js';
 import { Registry } from './registry.js';
 import type {
+  Icon,
   LogLevel,
   PromptDefinition,
   ResourceDefinition,
@@ -17,15 +21,16 @@ import type {
 
 export type { McpAuthOptions } from './internal/auth.js';
 
+/** The session-based revisions (an `initialize` handshake), newest first. */
+const LEGACY_VERSIONS: readonly string[] = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
+
 /**
- * The protocol revisions served, newest first. A client asking for one we do not speak gets
- * the first.
+ * The protocol revisions served, newest first: the stateless 2026-07-28 (per-request `_meta`),
+ * then the session-based ones. An `initialize` asking for one we do not speak gets 2025-11-25.
  */
 export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = [
-  '2025-11-25',
-  '2025-06-18',
-  '2025-03-26',
-  '2024-11-05',
+  ...MODERN_VERSIONS,
+  ...LEGACY_VERSIONS,
 ];
 
 /** Options of `createMcpServer`. */
@@ -35,7 +40,11 @@ export interface McpServerOptions {
   /** `serverInfo.version`. */
   version: string;
   title?: string;
-  /** Sent in the `initialize` result to guide the model. */
+  /** `serverInfo.icons` (2025-11-25 and later). */
+  icons?: Icon[];
+  /** `serverInfo.websiteUrl` (2025-11-25 and later). */
+  websiteUrl?: string;
+  /** Sent in the `initialize` and `server/discover` results to guide the model. */
   instructions?: string;
   /** Items per page of `tools/list`, `resources/list`, `prompts/list`. Default 100. */
   pageSize?: number;
@@ -78,6 +87,17 @@ export interface McpServerOptions {
    * endpoint is open (put your own auth middleware in front, or none on localhost).
    */
   auth?: McpAuthOptions;
+  /**
+   * 2026-07-28: the key that signs `requestState` of multi round-trip requests, which carries
+   * the client's earlier answers through the client. Default: a random key of this process,
+   * so set the same one on every instance behind a load balancer.
+   */
+  requestStateSecret?: string | Uint8Array;
+  /**
+   * 2026-07-28 cache hints of list, read and discover results: `ttlMs` (default 0, stale at
+   * once) and `scope` (default `'private'` with `auth`, else `'public'`).
+   */
+  cache?: { ttlMs?: number; scope?: 'public' | 'private' };
 }
 
 /** An MCP server: register features, then mount `handler` on a route (`app.all('/mcp', …)`). */
@@ -108,6 +128,12 @@ export interface McpServer {
    * (`notifications/resources/updated` on their GET stream).
    */
   notifyResourceUpdated(uri: string): void;
+  /**
+   * 2025-11-25: tells the session that started a URL-mode elicitation that the user finished
+   * it (`notifications/elicitation/complete`, on its GET stream). False when the session is
+   * gone or has no GET stream. 2026-07-28 has no such notification (the client retries).
+   */
+  notifyElicitationComplete(sessionId: string, elicitationId: string): boolean;
   /** Sends `notifications/message` to every session (on its GET stream) at or above its level. */
   log(level: LogLevel, data: unknown, logger?: string): void;
   /** Open sessions, by id. */
@@ -123,7 +149,7 @@ function positive(key: string, v: number): number {
   return v;
 }
 
-/** Creates an MCP server speaking the Streamable HTTP transport (2024-11-05 to 2025-11-25). */
+/** Creates an MCP server speaking the Streamable HTTP transport (2024-11-05 to 2026-07-28). */
 export function createMcpServer(options: McpServerOptions): McpServer {
   if (!options || typeof options.name !== 'string' || options.name === '') {
     throw new McpError('RWS_MCP_INVALID_OPTIONS', 'createMcpServer needs a non-empty name');
@@ -146,12 +172,35 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     (historySize > 0 ? createMemoryEventStore({ maxEventsPerSession: historySize }) : null);
   const store = new SessionStore(idleMs, events);
   const dispatcher = new Dispatcher(registry, store, pageSize);
-  const handler = createTransport({
-    name: options.name,
-    version: options.version,
-    title: options.title,
+  const serverInfo: Record<string, unknown> = { name: options.name, version: options.version };
+  if (options.title !== undefined) serverInfo['title'] = options.title;
+  if (options.icons !== undefined) serverInfo['icons'] = options.icons;
+  if (options.websiteUrl !== undefined) serverInfo['websiteUrl'] = options.websiteUrl;
+  const ttlMs = options.cache?.ttlMs ?? 0;
+  if (!Number.isSafeInteger(ttlMs) || ttlMs < 0) {
+    throw new McpError(
+      'RWS_MCP_INVALID_OPTIONS',
+      `cache.ttlMs must be an integer >= 0, got ${ttlMs}`,
+    );
+  }
+  const listeners = new Listeners(serverInfo);
+  const modern = createModernHandler({
+    serverInfo,
     instructions: options.instructions,
     versions: SUPPORTED_PROTOCOL_VERSIONS,
+    mode: options.responseMode ?? 'auto',
+    registry,
+    store,
+    dispatcher,
+    listeners,
+    signer: new StateSigner(options.requestStateSecret),
+    cache: { ttlMs, scope: options.cache?.scope ?? (auth === null ? 'public' : 'private') },
+  });
+  const handler = createTransport({
+    serverInfo,
+    modern,
+    instructions: options.instructions,
+    versions: LEGACY_VERSIONS,
     maxSessions,
     maxBodyBytes,
     mode: options.responseMode ?? 'auto',
@@ -166,8 +215,10 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     sessions: options.sessions ?? true,
   });
 
-  const listChanged = (kind: 'tools' | 'resources' | 'prompts'): void =>
+  const listChanged = (kind: 'tools' | 'resources' | 'prompts'): void => {
     dispatcher.broadcast(`notifications/${kind}/list_changed`, undefined);
+    listeners.listChanged(kind);
+  };
   const removed = (kind: 'tools' | 'resources' | 'prompts', existed: boolean): boolean => {
     if (existed) listChanged(kind);
     return existed;
@@ -206,6 +257,16 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       dispatcher.broadcast('notifications/resources/updated', { uri }, (s) =>
         s.subscriptions.has(uri),
       );
+      listeners.resourceUpdated(uri);
+    },
+    notifyElicitationComplete(sessionId, elicitationId) {
+      const s = store.get(sessionId);
+      if (s === null) return false;
+      return store.sendStandalone(s, {
+        jsonrpc: '2.0',
+        method: 'notifications/elicitation/complete',
+        params: { elicitationId },
+      });
     },
     log(level, data, logger) {
       const params: Record<string, unknown> = { level, data };
@@ -213,6 +274,9 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       dispatcher.broadcast('notifications/message', params, (s) => shouldLog(s, level));
     },
     sessionIds: () => store.ids(),
-    close: () => store.close(),
+    close: () => {
+      listeners.close();
+      store.close();
+    },
   };
 }

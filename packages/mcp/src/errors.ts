@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   INVALID_OPTIONS: 'RWS_MCP_INVALID_OPTIONS',
   CLIENT_CAPABILITY_MISSING: 'RWS_MCP_CLIENT_CAPABILITY_MISSING',
   CLIENT_REQUEST_FAILED: 'RWS_MCP_CLIENT_REQUEST_FAILED',
+  URL_ELICITATION_REQUIRED: 'RWS_MCP_URL_ELICITATION_REQUIRED',
 } as const;
 
 /** A code @rws/mcp throws. */
@@ -27,6 +28,8 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<McpErrorCode, string>> = {
     'A handler called ctx.elicit, ctx.createMessage or ctx.listRoots, but the client did not declare the elicitation, sampling or roots capability in initialize.',
   RWS_MCP_CLIENT_REQUEST_FAILED:
     'A request this server sent to the client (elicitation, sampling, roots) was answered with a JSON-RPC error or got no answer within its timeout; the message names which.',
+  RWS_MCP_URL_ELICITATION_REQUIRED:
+    'Thrown by a handler (urlElicitationRequired()): the request needs the user to complete URL-mode elicitations first; the client gets URLElicitationRequiredError (-32042) up to 2025-11-25, an InputRequiredResult in 2026-07-28.',
 };
 
 /**

@@ -6,6 +6,8 @@ export type { McpErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS, McpError } from './errors.js';
 export type { McpEventStore, MemoryEventStoreOptions, StoredEvent } from './event-store.js';
 export { createMemoryEventStore } from './event-store.js';
+export type { UrlElicitation, UrlElicitationRequiredError } from './internal/mrtr.js';
+export { urlElicitationRequired } from './internal/mrtr.js';
 export type {
   IncomingMessage,
   JsonRpcErrorObject,
@@ -24,6 +26,7 @@ export type {
   ContentBlock,
   ElicitParams,
   ElicitResult,
+  Icon,
   JsonSchema,
   LogLevel,
   McpContext,
@@ -35,9 +38,12 @@ export type {
   ResourceReadResult,
   ResourceTemplateDefinition,
   Root,
+  SamplingContent,
   SamplingMessage,
   SamplingParams,
   SamplingResult,
+  SamplingTool,
+  SamplingToolsResult,
   StandardResult,
   StandardSchemaV1,
   ToolAnnotations,

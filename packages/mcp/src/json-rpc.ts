@@ -14,6 +14,14 @@ export const JSON_RPC_ERRORS = {
   RESOURCE_NOT_FOUND: -32002,
   /** Transport-level failures the SDKs also answer with -32000 (bad session, bad headers). */
   SERVER_ERROR: -32000,
+  /** MCP 2026-07-28: HTTP headers missing, malformed or not matching the body. */
+  HEADER_MISMATCH: -32020,
+  /** MCP 2026-07-28: the request needs a client capability its `_meta` did not declare. */
+  MISSING_REQUIRED_CLIENT_CAPABILITY: -32021,
+  /** MCP 2026-07-28: the request's protocol version is not served. */
+  UNSUPPORTED_PROTOCOL_VERSION: -32022,
+  /** MCP 2025-11-25: the request needs URL-mode elicitation first (`URLElicitationRequiredError`). */
+  URL_ELICITATION_REQUIRED: -32042,
 } as const;
 
 /** A request or notification id. */

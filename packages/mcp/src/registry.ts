@@ -1,4 +1,5 @@
 import { McpError } from './errors.js';
+import { EscalatedError } from './internal/mrtr.js';
 import { JSON_RPC_ERRORS, JsonRpcError } from './json-rpc.js';
 import type {
   JsonSchema,
@@ -73,6 +74,9 @@ function checkJsonSchema(schema: JsonSchema, args: Record<string, unknown>): str
   }
   return null;
 }
+
+/** Tools' listed input schemas, derived once (a Standard Schema's costs a conversion). */
+const listedSchemas = new WeakMap<object, JsonSchema>();
 
 interface Template {
   def: ResourceTemplateDefinition;
@@ -193,6 +197,15 @@ export class Registry {
     );
   }
 
+  /** True when a tool may run as a task (`execution.taskSupport` optional or required). */
+  hasTaskTools(): boolean {
+    for (const t of this.tools.values()) {
+      const support = t.execution?.taskSupport;
+      if (support === 'optional' || support === 'required') return true;
+    }
+    return false;
+  }
+
   capabilities(): Record<string, unknown> {
     const caps: Record<string, unknown> = { logging: {} };
     if (this.hasCompleters()) caps['completions'] = {};
@@ -200,14 +213,29 @@ export class Registry {
     if (this.tools.size > 0) caps['tools'] = { listChanged: true };
     if (this.hasResources()) caps['resources'] = { subscribe: true, listChanged: true };
     if (this.prompts.size > 0) caps['prompts'] = { listChanged: true };
+    if (this.hasTaskTools()) {
+      caps['tasks'] = { list: {}, cancel: {}, requests: { tools: { call: {} } } };
+    }
     return caps;
+  }
+
+  /** The JSON Schema `tools/list` shows for a tool's input (derived once), or null. */
+  inputSchemaOf(name: string): JsonSchema | null {
+    const tool = this.tools.get(name);
+    if (tool === undefined) return null;
+    let schema = listedSchemas.get(tool);
+    if (schema === undefined) {
+      schema = jsonSchemaOf(tool.inputSchema);
+      listedSchemas.set(tool, schema);
+    }
+    return schema;
   }
 
   listTools(cursor: unknown, pageSize: number): Record<string, unknown> {
     const { page, nextCursor } = paginate([...this.tools.values()], cursor, pageSize);
     const tools = page.map((t) => {
-      const out = pick(t, ['name', 'title', 'description', 'annotations']);
-      out['inputSchema'] = jsonSchemaOf(t.inputSchema);
+      const out = pick(t, ['name', 'title', 'description', 'icons', 'annotations', 'execution']);
+      out['inputSchema'] = this.inputSchemaOf(t.name);
       if (t.outputSchema !== undefined) out['outputSchema'] = jsonSchemaOf(t.outputSchema);
       return out;
     });
@@ -245,7 +273,8 @@ export class Registry {
       const out = await tool.handler(args as never, ctx);
       result = typeof out === 'string' ? { content: [{ type: 'text', text: out }] } : out;
     } catch (err) {
-      if (ctx.signal.aborted) throw err;
+      // A modern request's missing client capability answers -32021, not a tool error.
+      if (ctx.signal.aborted || err instanceof EscalatedError) throw err;
       const message = err instanceof Error ? err.message : String(err);
       return { content: [{ type: 'text', text: message }], isError: true };
     }
@@ -282,7 +311,7 @@ export class Registry {
   listResources(cursor: unknown, pageSize: number): Record<string, unknown> {
     const { page, nextCursor } = paginate([...this.resources.values()], cursor, pageSize);
     const resources = page.map((r) =>
-      pick(r, ['uri', 'name', 'title', 'description', 'mimeType', 'size']),
+      pick(r, ['uri', 'name', 'title', 'description', 'icons', 'mimeType', 'size']),
     );
     return nextCursor === undefined ? { resources } : { resources, nextCursor };
   }
@@ -290,7 +319,7 @@ export class Registry {
   listTemplates(cursor: unknown, pageSize: number): Record<string, unknown> {
     const { page, nextCursor } = paginate(this.templates, cursor, pageSize);
     const resourceTemplates = page.map((t) =>
-      pick(t.def, ['uriTemplate', 'name', 'title', 'description', 'mimeType']),
+      pick(t.def, ['uriTemplate', 'name', 'title', 'description', 'icons', 'mimeType']),
     );
     return nextCursor === undefined ? { resourceTemplates } : { resourceTemplates, nextCursor };
   }
@@ -316,7 +345,9 @@ export class Registry {
 
   listPrompts(cursor: unknown, pageSize: number): Record<string, unknown> {
     const { page, nextCursor } = paginate([...this.prompts.values()], cursor, pageSize);
-    const prompts = page.map((p) => pick(p, ['name', 'title', 'description', 'arguments']));
+    const prompts = page.map((p) =>
+      pick(p, ['name', 'title', 'description', 'icons', 'arguments']),
+    );
     return nextCursor === undefined ? { prompts } : { prompts, nextCursor };
   }
 

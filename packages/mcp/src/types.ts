@@ -30,6 +30,17 @@ export type StandardResult<Output> =
       }>;
     };
 
+/**
+ * An icon a client may show for the server, a tool, resource, template or prompt (MCP
+ * 2025-11-25 `Icon`): an http(s) URL or a `data:` URI; `sizes` like `48x48` or `any`.
+ */
+export interface Icon {
+  src: string;
+  mimeType?: string;
+  sizes?: string[];
+  theme?: 'light' | 'dark';
+}
+
 /** Log levels of `notifications/message`, RFC 5424 order. */
 export type LogLevel =
   | 'debug'
@@ -61,12 +72,26 @@ export interface AuthInfo {
   readonly claims?: Readonly<Record<string, unknown>>;
 }
 
-/** `elicitation/create` params (MCP 2025-06-18): a message and a flat object schema. */
-export interface ElicitParams {
-  message: string;
-  requestedSchema: JsonSchema;
-  [key: string]: unknown;
-}
+/**
+ * `elicitation/create` params. Form mode (MCP 2025-06-18, the default): a message and a flat
+ * object schema. URL mode (2025-11-25): the client opens `url` for the user, for what must not
+ * pass through it (credentials, payment); `elicitationId` names the interaction until 2025-11-25
+ * (2026-07-28 dropped it: the retry itself says the interaction is over).
+ */
+export type ElicitParams =
+  | {
+      mode?: 'form';
+      message: string;
+      requestedSchema: JsonSchema;
+      [key: string]: unknown;
+    }
+  | {
+      mode: 'url';
+      message: string;
+      url: string;
+      elicitationId?: string;
+      [key: string]: unknown;
+    };
 
 /** The user's answer to an elicitation. `content` is present when `action` is `accept`. */
 export interface ElicitResult {
@@ -75,10 +100,40 @@ export interface ElicitResult {
   [key: string]: unknown;
 }
 
-/** A message of `sampling/createMessage`. */
+/** A message of `sampling/createMessage`; with tools (2025-11-25) content may be a list. */
 export interface SamplingMessage {
   role: 'user' | 'assistant';
-  content: ContentBlock;
+  content: SamplingContent | SamplingContent[];
+}
+
+/**
+ * Sampling content: a content block, or (tool calling in sampling, 2025-11-25) the model's
+ * `tool_use` and the `tool_result` the server sends back in the next request.
+ */
+export type SamplingContent =
+  | ContentBlock
+  | {
+      type: 'tool_use';
+      id: string;
+      name: string;
+      input: Record<string, unknown>;
+      [key: string]: unknown;
+    }
+  | {
+      type: 'tool_result';
+      toolUseId: string;
+      content: ContentBlock[];
+      structuredContent?: Record<string, unknown>;
+      isError?: boolean;
+      [key: string]: unknown;
+    };
+
+/** A tool the client's model may call during sampling (2025-11-25; `Tool` shape). */
+export interface SamplingTool {
+  name: string;
+  description?: string;
+  inputSchema: JsonSchema;
+  [key: string]: unknown;
 }
 
 /** `sampling/createMessage` params: ask the client's model for a completion. */
@@ -90,6 +145,10 @@ export interface SamplingParams {
   stopSequences?: string[];
   modelPreferences?: Record<string, unknown>;
   includeContext?: 'none' | 'thisServer' | 'allServers';
+  /** Tools the model may call (2025-11-25); needs the client's `sampling.tools` capability. */
+  tools?: SamplingTool[];
+  /** `{ mode: 'auto' | 'required' | 'none' }`; needs `sampling.tools` too. */
+  toolChoice?: { mode?: 'auto' | 'required' | 'none'; [key: string]: unknown };
   [key: string]: unknown;
 }
 
@@ -97,6 +156,18 @@ export interface SamplingParams {
 export interface SamplingResult {
   role: 'user' | 'assistant';
   content: ContentBlock;
+  model: string;
+  stopReason?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * What the client's model answered to a request with `tools`: content may be a list, with
+ * `tool_use` blocks when `stopReason` is `toolUse`.
+ */
+export interface SamplingToolsResult {
+  role: 'user' | 'assistant';
+  content: SamplingContent | SamplingContent[];
   model: string;
   stopReason?: string;
   [key: string]: unknown;
@@ -153,7 +224,18 @@ export interface McpContext {
    */
   elicit(params: ElicitParams, options?: ClientRequestOptions): Promise<ElicitResult>;
   /** Asks the client's model for a message (`sampling/createMessage`); as `elicit`. */
-  createMessage(params: SamplingParams, options?: ClientRequestOptions): Promise<SamplingResult>;
+  createMessage(
+    params: SamplingParams & { tools?: undefined; toolChoice?: undefined },
+    options?: ClientRequestOptions,
+  ): Promise<SamplingResult>;
+  /**
+   * Sampling with tools (2025-11-25): the model may answer with `tool_use` blocks; run them and
+   * call again with the `tool_result`s. Needs the client's `sampling.tools` capability.
+   */
+  createMessage(
+    params: SamplingParams,
+    options?: ClientRequestOptions,
+  ): Promise<SamplingToolsResult>;
   /** The client's roots (`roots/list`); as `elicit`. */
   listRoots(options?: ClientRequestOptions): Promise<{ roots: Root[] }>;
   /**
@@ -213,10 +295,17 @@ export interface ToolDefinition<Args = Record<string, unknown>> {
   name: string;
   title?: string;
   description?: string;
+  /** Shown by clients that render icons (2025-11-25). */
+  icons?: Icon[];
   inputSchema?: JsonSchema | StandardSchemaV1<unknown, Args>;
   /** When set, results must carry `structuredContent` matching it. */
   outputSchema?: JsonSchema | StandardSchemaV1;
   annotations?: ToolAnnotations;
+  /**
+   * Task-augmented execution (2025-11-25 tasks, sessions only): `optional` lets a client run
+   * the call as a task (`params.task`), `required` makes it the only way; default `forbidden`.
+   */
+  execution?: { taskSupport?: 'forbidden' | 'optional' | 'required' };
   /**
    * Runs the tool. A string is shorthand for one text block; a thrown error becomes a result
    * with `isError: true` and the message as text.
@@ -238,6 +327,8 @@ export interface ResourceDefinition {
   name: string;
   title?: string;
   description?: string;
+  /** Shown by clients that render icons (2025-11-25). */
+  icons?: Icon[];
   mimeType?: string;
   size?: number;
   read: (ctx: McpContext) => MaybePromise<ResourceReadResult>;
@@ -249,6 +340,8 @@ export interface ResourceTemplateDefinition {
   name: string;
   title?: string;
   description?: string;
+  /** Shown by clients that render icons (2025-11-25). */
+  icons?: Icon[];
   mimeType?: string;
   read: (
     uri: string,
@@ -277,6 +370,8 @@ export interface PromptDefinition {
   name: string;
   title?: string;
   description?: string;
+  /** Shown by clients that render icons (2025-11-25). */
+  icons?: Icon[];
   arguments?: PromptArgument[];
   get: (
     args: Record<string, string>,

@@ -12,6 +12,7 @@ it('exports', async () => {
       "classifyMessage",
       "createMcpServer",
       "createMemoryEventStore",
+      "urlElicitationRequired",
     ]
   `);
 });

@@ -115,3 +115,18 @@ export async function serve(options: Partial<McpServerOptions> = {}): Promise<Se
     },
   };
 }
+
+/** Serves `mcp` at /mcp on a loopback port; `close` ends its sessions and the listener. */
+export async function listenMcp(mcp: McpServer): Promise<{ url: URL; close(): Promise<void> }> {
+  const app = createApp();
+  app.all('/mcp', mcp.handler);
+  const server = createServer(app.handler);
+  const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    url: new URL(`http://127.0.0.1:${port}/mcp`),
+    async close() {
+      mcp.close();
+      await server.close({ graceMs: 100 });
+    },
+  };
+}

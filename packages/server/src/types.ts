@@ -41,6 +41,11 @@ export interface AdminOptions {
   host?: string | undefined;
   /** TCP port; 0 picks a free one. */
   port: number;
+  /**
+   * Serves what the built-in endpoints do not (other paths, other methods), e.g. an admin MCP
+   * endpoint. Default: 404 for those.
+   */
+  handler?: Handler | undefined;
 }
 
 /**

@@ -388,6 +388,24 @@ describe('health endpoints and the admin listener (issue #8)', () => {
     expect(rebound.status).toBe(421);
   });
 
+  it('admin.handler serves the admin listener past the built-in endpoints', async () => {
+    const server = await start((req) => text(`site ${req.path}`), {
+      admin: { port: 0, handler: (req) => text(`admin ${req.method} ${req.path}`) },
+    });
+    const admin = server.urls.find((u) => u.isAdmin === true);
+    const client = await RawClient.plain(Number(new URL(admin!.url).port));
+    expect((await client.request('/healthz')).body).toBe('OK');
+    expect((await client.request('/metrics')).body).toContain('rws_http_requests_total');
+    expect((await client.request('/mcp')).body).toBe('admin GET /mcp');
+    const post = await client.request('/mcp', {
+      raw: 'POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 0\r\n\r\n',
+    });
+    expect(post.body).toBe('admin POST /mcp');
+    expect(() => resolveOptions({ admin: { port: 0, handler: 'nope' as never } })).toThrow(
+      /admin\.handler/,
+    );
+  });
+
   it('main-listener paths are configurable; /metrics is off by default off loopback', async () => {
     const server = await start((req) => text(`site ${req.path}`), {
       health: { healthz: '/_/health', metrics: false },

@@ -136,6 +136,16 @@ export function createJsonSchema(): Json {
   properties['database'] = DATABASE_JSON_SCHEMA;
   // The gateway sections come from @rws/proxy, which validates them.
   Object.assign(properties, createGatewayJsonSchema());
+  // [admin] is shared: the gateway's reload keys and rws's own (listen, mcp_token).
+  const gatewayAdmin = properties['admin'] as Json | undefined;
+  const ownAdmin = tables.get('admin');
+  if (gatewayAdmin !== undefined && ownAdmin !== undefined) {
+    properties['admin'] = {
+      ...gatewayAdmin,
+      description: '[admin]: the admin listener, its MCP endpoint and the reload endpoint.',
+      properties: { ...(gatewayAdmin['properties'] as Json), ...ownAdmin },
+    };
+  }
   for (const [name, why] of Object.entries(LEGACY_KEYS)) {
     properties[name] = { description: `${name} ${why}`, deprecated: true };
   }

@@ -406,6 +406,19 @@ function crossCheck(
       add(problems, ERROR_CODES.INVALID_VALUE, 'admin', `port must differ from ${clash}`);
     }
   }
+  if (config.adminMcpToken !== null) {
+    if (config.admin === null) {
+      add(
+        problems,
+        ERROR_CODES.INVALID_VALUE,
+        'adminMcpToken',
+        'needs the admin listener (admin.listen / --admin)',
+      );
+    } else if (config.adminMcpToken.length < 16) {
+      // The endpoint can reload the config and stop the site: no guessable tokens.
+      add(problems, ERROR_CODES.INVALID_VALUE, 'adminMcpToken', 'must be at least 16 characters');
+    }
+  }
   // A built-in endpoint answers before the static files: say so when it hides a real file.
   for (const [path, fallback] of [
     ['healthzPath', '/healthz'],

@@ -126,6 +126,8 @@ export interface ServerConfig {
   metricsPath: string | false | null;
   /** The admin listener (`/healthz`, `/readyz`, `/metrics`), or null. */
   admin: { host: string; port: number } | null;
+  /** Bearer token of the admin listener's MCP endpoint (`/mcp`); null: no endpoint. */
+  adminMcpToken: string | null;
   cors: CorsConfig;
   /** Largest accepted request body in bytes; 0 = no global cap. */
   maxBodySize: number;
@@ -399,6 +401,17 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     placeholder: '<[host:]port>',
     description:
       'Separate listener for /healthz, /readyz and /metrics (host defaults to 127.0.0.1).',
+    isReloadable: false,
+  }),
+  key({
+    path: 'adminMcpToken',
+    toml: 'admin.mcp_token',
+    tomlAliases: [],
+    type: 'string',
+    default: null,
+    placeholder: '<token>',
+    description:
+      'Serve an MCP endpoint at /mcp on the admin listener (tools: status, config, metrics, routes, upstream health, reload, maintenance mode), protected by this bearer token (16+ characters; use a reference such as env://RWS_ADMIN_TOKEN).',
     isReloadable: false,
   }),
   key({

@@ -29,6 +29,11 @@ export interface Session {
   readonly principal: string | null;
   /** Lives for one POST only (stateless mode): nothing is stored, no resumption. */
   readonly ephemeral: boolean;
+  /**
+   * A 2026-07-28 request: no session at all, input through MRTR, and log messages only when
+   * the request's `_meta` set a level.
+   */
+  readonly modern: boolean;
   initialized: boolean;
   lastSeen: number;
   logLevel: LogLevel | null;
@@ -48,6 +53,8 @@ export interface NewSession {
   readonly clientInfo: ClientInfo | null;
   readonly clientCapabilities: Record<string, unknown>;
   readonly auth: AuthInfo | null;
+  /** 2026-07-28 (see `Session.modern`); its `_meta` log level. */
+  readonly modern?: { readonly logLevel: LogLevel | null };
 }
 
 /**
@@ -60,6 +67,8 @@ export class SessionStore {
   readonly #sweeper: NodeJS.Timeout;
   /** Where events go for `Last-Event-ID` resumption; null: resumption is off. */
   readonly events: McpEventStore | null;
+  /** Told the id of each session that ends (its tasks end with it). */
+  onEnd: ((sessionId: string) => void) | null = null;
 
   constructor(idleMs: number, events: McpEventStore | null) {
     this.#idleMs = idleMs;
@@ -95,9 +104,10 @@ export class SessionStore {
       clientCapabilities: init.clientCapabilities,
       principal: init.auth?.subject ?? null,
       ephemeral,
+      modern: init.modern !== undefined,
       initialized: ephemeral,
       lastSeen: Date.now(),
-      logLevel: null,
+      logLevel: init.modern?.logLevel ?? null,
       inflight: new Map(),
       streams: new Map(),
       standalone: null,
@@ -145,6 +155,7 @@ export class SessionStore {
     s.streams.clear();
     s.standalone = null;
     if (this.events !== null) ignoreFailure(() => this.events?.endSession(s.id));
+    this.onEnd?.(s.id);
   }
 
   close(): void {

@@ -29,6 +29,7 @@ import type { AuthInfo, ClientInfo } from '../types.js';
 import type { ProtectedResource } from './auth.js';
 import type { Dispatcher, Send } from './dispatcher.js';
 import { accepts, mediaTypes, rpcError } from './http-checks.js';
+import { isModernRequest } from './modern.js';
 import { type Session, type SessionStore, type Stream, sseEvent } from './session.js';
 
 /** Revisions whose JSON-RPC layer still allows batches (2025-06-18 removed them). */
@@ -46,11 +47,12 @@ const primes = (version: string): boolean => version >= '2025-11-25';
 const STREAM_ID = /^(\d+)_(\d+)$/;
 
 export interface TransportOptions {
-  readonly name: string;
-  readonly version: string;
-  readonly title: string | undefined;
   readonly instructions: string | undefined;
+  /** The session-based revisions served, newest first. */
   readonly versions: readonly string[];
+  /** Serves a POST of the stateless 2026-07-28 era (modern.ts). */
+  readonly modern: (req: Request, body: unknown, auth: AuthInfo | null) => Promise<Response>;
+  readonly serverInfo: Record<string, unknown>;
   readonly maxSessions: number;
   readonly maxBodyBytes: number;
   readonly mode: 'auto' | 'json' | 'sse';
@@ -152,12 +154,13 @@ export function createTransport(o: TransportOptions): Handler {
       auth,
     };
     const s = o.sessions ? store.create(init) : store.ephemeral(init);
-    const serverInfo: Record<string, unknown> = { name: o.name, version: o.version };
-    if (o.title !== undefined) serverInfo['title'] = o.title;
+    const capabilities = o.registry.capabilities();
+    // Tasks outlive their request, so they need a session (and 2025-11-25) to come back to.
+    if (!o.sessions || version < '2025-11-25') delete capabilities['tasks'];
     const result: Record<string, unknown> = {
       protocolVersion: version,
-      capabilities: o.registry.capabilities(),
-      serverInfo,
+      capabilities,
+      serverInfo: o.serverInfo,
     };
     if (o.instructions !== undefined) result['instructions'] = o.instructions;
     return json(resultResponse(msg.id, result), { headers: idHeader(s) });
@@ -243,6 +246,9 @@ export function createTransport(o: TransportOptions): Handler {
     const read = await readBody(req);
     if ('refusal' in read) return read.refusal;
     const body = read.value;
+    if (isModernRequest(body, req.headers.get('mcp-protocol-version'))) {
+      return o.modern(req, body, auth);
+    }
     const batch = Array.isArray(body);
     const items = batch ? (body as unknown[]) : [body];
     if (items.length === 0) {

@@ -53,7 +53,7 @@ export const GATEWAY_SECTIONS: readonly string[] = [
 ];
 
 /** `[admin]` keys a host such as the `rws` CLI owns (its admin listener), under `ignoreOtherKeys`. */
-const HOST_ADMIN_KEYS: readonly string[] = ['listen'];
+const HOST_ADMIN_KEYS: readonly string[] = ['listen', 'mcp_token'];
 
 function readAdmin(r: Reader, v: unknown, isHosted: boolean): GatewayAdmin {
   const t = r.table(v, ['admin'], 'a table ([admin])');

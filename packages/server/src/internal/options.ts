@@ -40,7 +40,7 @@ export interface ResolvedOptions {
   /** Allowed Host names (lower case), or null for no check. See `ServeOptions.allowedHosts`. */
   allowedHosts: readonly string[] | null;
   health: ResolvedHealth;
-  admin: { host: string; port: number } | null;
+  admin: { host: string; port: number; handler: Handler | null } | null;
   onLog: (message: string) => void;
   metrics: boolean;
   /** `metrics.collectors`, or none. */
@@ -223,7 +223,11 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
       if (!isPort(adminOption.port)) {
         problems.push(`admin.port: must be an integer 0-65535, got ${String(adminOption.port)}`);
       }
-      admin = { host: adminHost, port: adminOption.port };
+      const extra = adminOption.handler ?? null;
+      if (extra !== null && typeof extra !== 'function') {
+        problems.push('admin.handler: must be a handler function');
+      }
+      admin = { host: adminHost, port: adminOption.port, handler: extra };
     }
   }
 

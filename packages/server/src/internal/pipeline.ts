@@ -84,11 +84,19 @@ export function buildPipeline(
 }
 
 /**
- * The admin listener's handler: `/healthz`, `/readyz` and `/metrics` (when metrics are on),
- * 404 for anything else.
+ * The admin listener's handler: `/healthz`, `/readyz` and `/metrics` (when metrics are on);
+ * anything else goes to `extra` (`admin.handler`), or is 404 without one.
  */
-export function adminHandler(isReady: () => boolean, metrics: () => Metrics | null): Handler {
+export function adminHandler(
+  isReady: () => boolean,
+  metrics: () => Metrics | null,
+  extra: Handler | null = null,
+): Handler {
   return (req) => {
+    const builtIn = req.path === '/healthz' || req.path === '/readyz' || req.path === '/metrics';
+    if (extra !== null && (!builtIn || (req.path === '/metrics' && metrics() === null))) {
+      return extra(req);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const res = plain(405, 'method not allowed');
       res.headers.set('allow', 'GET, HEAD');

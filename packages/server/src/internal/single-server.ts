@@ -423,7 +423,7 @@ export class SingleServer implements RunningServer {
         adminOptions.host,
         () => adminPort,
       );
-      const handler = adminHandler(this.#isReadyFn, () => this.metrics);
+      const handler = adminHandler(this.#isReadyFn, () => this.metrics, adminOptions.handler);
       const admin = new Http1Server(hostCheck === null ? handler : compose([hostCheck], handler), {
         onError: (err, req) => this.#options.onError(err, req),
         keepAliveTimeoutMs: 5_000,
