@@ -28,7 +28,7 @@ export interface FixedDelayPlan<P> {
 const FINISHED = new Set<JobRecord['state']>(['completed', 'failed', 'cancelled']);
 
 /** The id of run `n` of a chain. */
-export const chainId = (name: string, n: number) => `${name}#${n}`;
+const chainId = (name: string, n: number) => `${name}#${n}`;
 
 /**
  * The number of the last run of the chain in the store, or 0: doubling from 1 while runs exist,
