@@ -123,6 +123,40 @@ export class LossRecovery {
   }
 
   /**
+   * When the connection's timer must fire for recovery: the earliest of the spaces' loss
+   * times, ACK deadlines and the probe deadline.
+   */
+  nextDeadline(
+    spaces: readonly PacketSpace[],
+    maxAckDelayMs: number,
+    keepProbing: PacketSpace | undefined,
+  ): number {
+    let at = this.probeDeadline(spaces, maxAckDelayMs, keepProbing)?.at ?? Number.POSITIVE_INFINITY;
+    for (const space of spaces) at = Math.min(at, space.lossTime, space.acks.ackDueAt);
+    return at;
+  }
+
+  /**
+   * The timer fired at `now`: declares lost what the time threshold says is lost, then runs
+   * the probe timeout when it is due. Hands each lost or probed packet to `requeue`.
+   * @see RFC 9002 §6.1.2, §6.2
+   */
+  onTimer(
+    spaces: readonly PacketSpace[],
+    now: number,
+    maxAckDelayMs: number,
+    keepProbing: PacketSpace | undefined,
+    requeue: (space: PacketSpace, packet: SentPacket) => void,
+  ): void {
+    for (const space of spaces) {
+      if (space.lossTime <= now) for (const p of this.detectLost(space, now)) requeue(space, p);
+    }
+    const pto = this.probeDeadline(spaces, maxAckDelayMs, keepProbing);
+    if (pto !== undefined && pto.at <= now)
+      for (const packet of this.onProbeTimeout(pto.space)) requeue(pto.space, packet);
+  }
+
+  /**
    * A probe timeout fired in `space`: everything in flight there is handed back to be sent
    * again in the probe (simpler than choosing, and duplicates are harmless to the receiver).
    */

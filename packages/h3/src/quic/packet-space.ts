@@ -6,6 +6,15 @@ import { ReassemblyBuffer } from './reassembly-buffer.js';
 /** The three packet number spaces. @see RFC 9000 §12.3 */
 export type SpaceName = 'initial' | 'handshake' | 'application';
 
+/** The space a packet belongs to by its header; undefined for 0-RTT (planned) and Retry. */
+export function spaceOfHeader(
+  header: { readonly form: 'short' } | { readonly form: 'long'; readonly type: string },
+): SpaceName | undefined {
+  if (header.form === 'short') return 'application';
+  if (header.type === 'initial' || header.type === 'handshake') return header.type;
+  return undefined;
+}
+
 /** The most CRYPTO bytes held out of order per space (RFC 9000 §7.5 asks for at least 4096). */
 const MAX_CRYPTO_BUFFER = 64 * 1024;
 
