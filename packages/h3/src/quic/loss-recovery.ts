@@ -55,14 +55,29 @@ export class LossRecovery {
     let largestNewly: SentPacket | undefined;
     let hasElicitingNewly = false;
     const acked: SentPacket[] = [];
+    const take = (pn: number, packet: SentPacket): void => {
+      space.sent.delete(pn);
+      acked.push(packet);
+      this.cc.onAcked(packet.size, packet.timeSent);
+      if (packet.isAckEliciting) hasElicitingNewly = true;
+      if (largestNewly === undefined || pn > largestNewly.pn) largestNewly = packet;
+    };
+    // The map is in packet number order, so its first key is the oldest packet in flight:
+    // ranges below it (an ACK repeats up to 32 old ranges) cost nothing. Each other range
+    // costs the smaller of its width and the packets in flight, so an ACK is not
+    // O(ranges × in flight) when the window is large.
+    const oldest: number | undefined = space.sent.keys().next().value;
     for (const range of ack.ranges) {
-      for (const [pn, packet] of space.sent) {
-        if (pn < range.smallest || pn > range.largest) continue;
-        space.sent.delete(pn);
-        acked.push(packet);
-        this.cc.onAcked(packet.size, packet.timeSent);
-        if (packet.isAckEliciting) hasElicitingNewly = true;
-        if (largestNewly === undefined || pn > largestNewly.pn) largestNewly = packet;
+      if (oldest === undefined || range.largest < oldest) break;
+      const smallest = Math.max(range.smallest, oldest);
+      if (range.largest - smallest < space.sent.size) {
+        for (let pn = smallest; pn <= range.largest; pn++) {
+          const packet = space.sent.get(pn);
+          if (packet !== undefined) take(pn, packet);
+        }
+      } else {
+        for (const [pn, packet] of space.sent)
+          if (pn >= range.smallest && pn <= range.largest) take(pn, packet);
       }
     }
     if (largestNewly === undefined) return { acked, lost: [] };
@@ -85,8 +100,10 @@ export class LossRecovery {
     space.lossTime = Number.POSITIVE_INFINITY;
     const lost: SentPacket[] = [];
     let largestLostTime = -1;
+    // The map is in packet number order (numbers only grow), so nothing after the largest
+    // acknowledged packet can be lost yet.
     for (const [pn, packet] of space.sent) {
-      if (pn > space.largestAcked) continue;
+      if (pn > space.largestAcked) break;
       if (pn <= space.largestAcked - PACKET_THRESHOLD || packet.timeSent <= now - lossDelay) {
         space.sent.delete(pn);
         this.cc.onRemoved(packet.size);

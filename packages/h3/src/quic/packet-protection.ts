@@ -19,16 +19,31 @@ export function protectPacket(
   pn: number,
   plaintext: Uint8Array,
 ): Uint8Array {
-  const sealed = keys.seal(pn, header, plaintext);
-  const packet = new Uint8Array(header.length + sealed.length);
+  const packet = new Uint8Array(header.length + plaintext.length + 16);
   packet.set(header, 0);
-  packet.set(sealed, header.length);
-  const pnLength = (header[0]! & 0x03) + 1;
+  protectInPlace(keys, packet, pnOffset, pn, plaintext);
+  return packet;
+}
+
+/**
+ * Protects a packet whose unprotected header already sits at the start of `packet` (ending
+ * with the packet number at `pnOffset`), writing ciphertext ‖ tag right after it and then
+ * masking the header in place. `packet` must be exactly header + plaintext + 16 bytes.
+ */
+export function protectInPlace(
+  keys: PacketKeys,
+  packet: Uint8Array,
+  pnOffset: number,
+  pn: number,
+  plaintext: Uint8Array,
+): void {
+  const pnLength = (packet[0]! & 0x03) + 1;
+  const headerLength = pnOffset + pnLength;
+  keys.sealInto(pn, packet.subarray(0, headerLength), plaintext, packet.subarray(headerLength));
   const mask = keys.mask(packet.subarray(pnOffset + 4, pnOffset + 20));
-  const isLong = (header[0]! & 0x80) !== 0;
+  const isLong = (packet[0]! & 0x80) !== 0;
   packet[0] = packet[0]! ^ (mask[0]! & (isLong ? 0x0f : 0x1f));
   for (let i = 0; i < pnLength; i++) packet[pnOffset + i] = packet[pnOffset + i]! ^ mask[1 + i]!;
-  return packet;
 }
 
 /** A packet after protection was removed. */
