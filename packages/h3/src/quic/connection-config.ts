@@ -47,6 +47,8 @@ export interface ConnectionStats {
   readonly bytesReceived: number;
   readonly packetsSent: number;
   readonly packetsLost: number;
+  /** Times the congestion window collapsed on persistent congestion (RFC 9002 §7.6). */
+  readonly persistentCongestions: number;
   /** 1-RTT key phases this connection went through, started by either side (RFC 9001 §6). */
   readonly keyUpdates: number;
   /** Paths validated with PATH_CHALLENGE/PATH_RESPONSE (RFC 9000 §8.2). */

@@ -207,6 +207,7 @@ export class QuicConnection {
       smoothedRttMs: this.#recovery.rtt.smoothed,
       congestionWindow: this.#recovery.cc.cwnd,
       packetsLost: this.#recovery.packetsLost,
+      persistentCongestions: this.#recovery.persistentCongestions,
       keyUpdates: this.#keyUpdate.updates,
       pathsValidated: this.#path.validations,
       ...this.#stats,
