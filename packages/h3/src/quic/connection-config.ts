@@ -31,6 +31,8 @@ export interface ConnectionConfig {
   readonly onNewToken?: (token: Uint8Array) => void;
   /** Routes the connection IDs we issue to this connection (NEW_CONNECTION_ID). */
   readonly cids: CidHost;
+  /** Receives the TLS traffic secrets as NSS key log lines (SSLKEYLOGFILE). */
+  readonly keyLog?: (line: string) => void;
   /** Sends one datagram to the peer. */
   readonly send: (datagram: Uint8Array) => void;
   /** The peer's UDP address (for logs and the request's connection info). */

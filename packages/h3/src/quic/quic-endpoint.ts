@@ -7,6 +7,7 @@ import { AddressTokens } from './address-token.js';
 import type { CidHost } from './connection-ids.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
 import { MAX_DATAGRAM } from './datagram-builder.js';
+import { fileKeyLogger, type KeyLogger } from './key-log.js';
 import { type LongHeader, parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
 import { QuicConnection } from './quic-connection.js';
 import type { QuicStream } from './quic-stream.js';
@@ -69,6 +70,13 @@ export interface QuicEndpointOptions {
   readonly requireAddressValidation?: boolean;
   /** How long a NEW_TOKEN token a server issues stays valid, in milliseconds. Default 24 h. */
   readonly newTokenLifetimeMs?: number;
+  /**
+   * A file to append every connection's TLS traffic secrets to, in the NSS key log format,
+   * so Wireshark or tshark can decrypt captured packets; false for none. Default: the
+   * `SSLKEYLOGFILE` environment variable when set. Never enable it in production: the file
+   * decrypts all traffic.
+   */
+  readonly keyLogFile?: string | false;
 }
 
 /** Options of one outgoing connection. */
@@ -113,6 +121,7 @@ export class QuicEndpoint {
   /** NEW_TOKEN tokens received as a client, by server address, newest last. */
   readonly #receivedTokens = new Map<string, Uint8Array>();
   #isClosed = false;
+  readonly #keyLog: KeyLogger | undefined;
 
   private constructor(
     socket: Socket,
@@ -123,6 +132,8 @@ export class QuicEndpoint {
     this.#options = options;
     this.#identity = identity;
     this.#tokens = new AddressTokens(options.newTokenLifetimeMs ?? 24 * 60 * 60 * 1000);
+    const keyLogFile = options.keyLogFile ?? process.env['SSLKEYLOGFILE'];
+    if (keyLogFile) this.#keyLog = fileKeyLogger(keyLogFile);
     this.#listen(socket);
   }
 
@@ -237,6 +248,7 @@ export class QuicEndpoint {
         if (this.#receivedTokens.size > MAX_STORED_TOKENS)
           this.#receivedTokens.delete(this.#receivedTokens.keys().next().value!);
       },
+      ...(this.#keyLog ? { keyLog: this.#keyLog } : {}),
       send: (datagram) => this.#socket.send(datagram, options.port, options.host),
       remote: { address: options.host, port: options.port },
       onClosed: (c) => this.#forget(c),
@@ -367,6 +379,7 @@ export class QuicEndpoint {
         ),
       isAddressValidated: claim !== undefined,
       issueNewToken: () => this.#tokens.issueNewToken(rinfo.address, Date.now()),
+      ...(this.#keyLog ? { keyLog: this.#keyLog } : {}),
       send: (datagram) => this.#socket.send(datagram, peer.port, peer.address),
       // A live view: the endpoint updates it when the client migrates.
       remote: peer,
