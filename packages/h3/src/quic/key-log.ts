@@ -17,8 +17,22 @@ export function keyLogLabel(
   return level === 'handshake' ? `${side}_HANDSHAKE_TRAFFIC_SECRET` : `${side}_TRAFFIC_SECRET_0`;
 }
 
-/** `<label> <ClientHello.random hex> <secret hex>`. */
-export function keyLogLine(label: string, clientRandom: Uint8Array, secret: Uint8Array): string {
+/** Whether the secret `role` installs for `direction` is the client's: a client writes with it, a server reads with it. */
+export function isClientTrafficSecret(
+  role: 'client' | 'server',
+  direction: 'read' | 'write',
+): boolean {
+  return (role === 'client') === (direction === 'write');
+}
+
+/** `<label> <ClientHello.random hex> <secret hex>` for one traffic secret. */
+export function keyLogLine(
+  level: Exclude<EncryptionLevel, 'initial'>,
+  isClientSecret: boolean,
+  clientRandom: Uint8Array,
+  secret: Uint8Array,
+): string {
+  const label = keyLogLabel(level, isClientSecret);
   return `${label} ${Buffer.from(clientRandom).toString('hex')} ${Buffer.from(secret).toString('hex')}`;
 }
 

@@ -23,7 +23,7 @@ import { parseFrames } from './frame-parser.js';
 import { FrameScheduler } from './frame-scheduler.js';
 import { type AckFrame, type ConnectionCloseFrame, isAckEliciting } from './frames.js';
 import { checkHandshakeCids, restartInitial, sameBytes } from './handshake-cids.js';
-import { keyLogLabel, keyLogLine } from './key-log.js';
+import { isClientTrafficSecret, keyLogLine } from './key-log.js';
 import { KeyUpdate } from './key-update.js';
 import { LossRecovery } from './loss-recovery.js';
 import type { LongHeader, ShortHeader } from './packet-header.js';
@@ -430,11 +430,9 @@ export class QuicConnection {
     suite: CipherSuite,
     secret: Uint8Array,
   ): void {
-    const clientRandom = this.#tls.clientRandom;
-    if (this.#config.keyLog !== undefined && clientRandom !== undefined) {
-      // A client writes with the client's secret; a server reads with it.
-      const isClientSecret = (this.#config.role === 'client') === (direction === 'write');
-      this.#config.keyLog(keyLogLine(keyLogLabel(level, isClientSecret), clientRandom, secret));
+    if (this.#config.keyLog !== undefined && this.#tls.clientRandom !== undefined) {
+      const isClientSecret = isClientTrafficSecret(this.#config.role, direction);
+      this.#config.keyLog(keyLogLine(level, isClientSecret, this.#tls.clientRandom, secret));
     }
     const keys = new PacketKeys(suite, secret, this.#config.profile);
     const space = this.#spaces[LEVEL_OF[level]];
