@@ -1,5 +1,8 @@
 import type { PacketKeys } from './crypto/packet-keys.js';
+import type { KeyUpdate } from './key-update.js';
+import type { LongHeader, ShortHeader } from './packet-header.js';
 import { decodePacketNumber } from './packet-number.js';
+import type { PacketSpace } from './packet-space.js';
 
 /**
  * Applying and removing packet protection: AEAD over the payload with the header as associated
@@ -98,4 +101,33 @@ export function unprotectPacket(
 /** The key phase bit of a short header's first byte, header protection removed. */
 export function keyPhaseBit(firstByte: number): 0 | 1 {
   return (firstByte & 0x04) === 0 ? 0 : 1;
+}
+
+/**
+ * Opens a packet received in `space`: 1-RTT packets with the keys their key phase bit selects
+ * (and a key update noticed, RFC 9001 §6.2), others with the space's read keys. Null when it
+ * is dropped: no keys yet, failed authentication, or a duplicate packet number.
+ */
+export function openReceived(
+  space: PacketSpace,
+  buf: Uint8Array,
+  header: LongHeader | ShortHeader,
+  keyUpdate: KeyUpdate,
+  now: number,
+  ptoMs: number,
+): OpenedPacket | null {
+  if (space.readKeys === undefined) return null;
+  const opened = unprotectPacket(
+    space.readKeys,
+    buf,
+    header.start,
+    header.pnOffset,
+    header.end,
+    space.acks.largest,
+    (phaseBit, pn) => keyUpdate.keysFor(phaseBit, pn, now),
+  );
+  if (opened === null || space.acks.has(opened.pn)) return null;
+  if (header.form === 'short')
+    keyUpdate.onOpened(keyPhaseBit(opened.firstByte), opened.pn, now, ptoMs);
+  return opened;
 }

@@ -27,7 +27,7 @@ import { isClientTrafficSecret, keyLogLine } from './key-log.js';
 import { KeyUpdate } from './key-update.js';
 import { LossRecovery } from './loss-recovery.js';
 import type { LongHeader, ShortHeader } from './packet-header.js';
-import { keyPhaseBit, unprotectPacket } from './packet-protection.js';
+import { openReceived } from './packet-protection.js';
 import { PacketSpace, type SpaceName, spaceOfHeader } from './packet-space.js';
 import { PeerPath } from './peer-path.js';
 import type { QuicStream } from './quic-stream.js';
@@ -373,20 +373,9 @@ export class QuicConnection {
     const name = spaceOfHeader(header);
     if (name === undefined) return false; // 0-RTT is planned.
     const space = this.#spaces[name];
-    if (space.readKeys === undefined) return false;
     const now = performance.now();
-    const opened = unprotectPacket(
-      space.readKeys,
-      buf,
-      header.start,
-      header.pnOffset,
-      header.end,
-      space.acks.largest,
-      (phaseBit, pn) => this.#keyUpdate.keysFor(phaseBit, pn, now),
-    );
-    if (opened === null || space.acks.has(opened.pn)) return false;
-    if (header.form === 'short')
-      this.#keyUpdate.onOpened(keyPhaseBit(opened.firstByte), opened.pn, now, this.#pto());
+    const opened = openReceived(space, buf, header, this.#keyUpdate, now, this.#pto());
+    if (opened === null) return false;
     try {
       const reserved = header.form === 'long' ? opened.firstByte & 0x0c : opened.firstByte & 0x18;
       if (reserved !== 0)
