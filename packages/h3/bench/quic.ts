@@ -107,6 +107,9 @@ async function quicCases(): Promise<void> {
       );
       return connection.stats.packetsSent;
     });
+    const s = connection.stats;
+    rows.at(-1)!.extra +=
+      `, ${s.packetsLost} lost, cwnd ${Math.round(s.congestionWindow / 1024)} KiB`;
     connection.close();
   }
   await handshakes('quic', async () => {

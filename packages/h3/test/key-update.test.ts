@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { ByteWriter } from '../src/quic/byte-writer.js';
 import { TLS_AES_128_GCM_SHA256 } from '../src/quic/crypto/cipher-suite.js';
 import { PacketKeys } from '../src/quic/crypto/packet-keys.js';
 import { KeyUpdate } from '../src/quic/key-update.js';
@@ -23,18 +24,24 @@ function direction() {
   receiver.readKeys = new PacketKeys(TLS_AES_128_GCM_SHA256, secret, V1);
   const send = new KeyUpdate(sender, V1);
   const receive = new KeyUpdate(receiver, V1);
-  const seal = (pn: number) =>
-    writeProtectedPacket({
-      space: 'application',
-      keys: sender.writeKeys!,
-      profile: V1,
-      dcid: Uint8Array.of(1, 2, 3, 4),
-      scid: new Uint8Array(0),
-      pn,
-      pnLength: 2,
-      keyPhase: send.keyPhase,
-      frames: [{ type: 'ping' }, { type: 'padding', length: 20 }],
-    });
+  const seal = (pn: number) => {
+    const w = new ByteWriter();
+    writeProtectedPacket(
+      {
+        space: 'application',
+        keys: sender.writeKeys!,
+        profile: V1,
+        dcid: Uint8Array.of(1, 2, 3, 4),
+        scid: new Uint8Array(0),
+        pn,
+        pnLength: 2,
+        keyPhase: send.keyPhase,
+        frames: [{ type: 'ping' }, { type: 'padding', length: 20 }],
+      },
+      w,
+    );
+    return w.finish();
+  };
   /** Opens a packet the way the connection does; returns whether it authenticated. */
   const open = (packet: Uint8Array, now: number): boolean => {
     const header = parsePacketHeader(packet, 0, 4);

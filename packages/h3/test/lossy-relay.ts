@@ -16,6 +16,8 @@ export async function startLossyRelay(
   serverPort: number,
   faults: RelayFaults,
   seed = 1,
+  /** Sees every datagram the relay receives (a capture, as tcpdump would take). */
+  tap?: (datagram: Buffer, fromServer: boolean) => void,
 ): Promise<{ port: number; dropped: () => number; close: () => Promise<void> }> {
   let state = seed;
   const random = (): number => {
@@ -33,6 +35,7 @@ export async function startLossyRelay(
     const fromServer = rinfo.port === serverPort;
     if (!fromServer) client = { port: rinfo.port, address: rinfo.address };
     const to = fromServer ? client : { port: serverPort, address: '127.0.0.1' };
+    tap?.(msg, fromServer);
     if (to === undefined) return;
     if (random() < faults.drop) {
       dropped++;

@@ -84,6 +84,23 @@ export class ByteWriter {
     return this;
   }
 
+  /** Forgets what was written, keeping the buffer (a scratch writer reused per packet). */
+  reset(): this {
+    this.#length = 0;
+    return this;
+  }
+
+  /**
+   * Appends `n` bytes for the caller to fill and returns a view of them. The view is valid
+   * until the next write (which may move the buffer).
+   */
+  claim(n: number): Uint8Array {
+    this.#reserve(n);
+    const at = this.#length;
+    this.#length += n;
+    return this.#buf.subarray(at, at + n);
+  }
+
   /** The bytes written so far (a view; copy before writing more if kept). */
   view(): Uint8Array {
     return this.#buf.subarray(0, this.#length);

@@ -82,9 +82,9 @@ export function buildDatagram(
     last.frames.push({ type: 'padding', length: MAX_DATAGRAM - total });
     last.size += MAX_DATAGRAM - total;
   }
-  const w = new ByteWriter(MAX_DATAGRAM);
+  const w = new ByteWriter(Math.max(total, MAX_DATAGRAM));
   for (const plan of plans)
-    w.bytes(sealPacket(ctx, plan.space, plan.frames, plan.pnLength, now, plan.isEliciting));
+    sealPacket(w, ctx, plan.space, plan.frames, plan.pnLength, now, plan.isEliciting);
   return w.finish();
 }
 
@@ -104,32 +104,37 @@ export function buildCloseDatagram(
     const frames: Frame[] = [close];
     if (frameSize(close) < 4 - pnLength)
       frames.push({ type: 'padding', length: 4 - pnLength - frameSize(close) });
-    w.bytes(sealPacket(ctx, space, frames, pnLength, now, false));
+    sealPacket(w, ctx, space, frames, pnLength, now, false);
   }
   return w.length > 0 ? w.finish() : undefined;
 }
 
+/** Writes one protected packet at the end of `w` and records it for loss detection. */
 function sealPacket(
+  w: ByteWriter,
   ctx: SendContext,
   space: PacketSpace,
   frames: Frame[],
   pnLength: 1 | 2 | 3 | 4,
   now: number,
   isEliciting: boolean,
-): Uint8Array {
+): void {
   const pn = space.nextPn++;
-  const packet = writeProtectedPacket({
-    space: space.name,
-    keys: space.writeKeys!,
-    profile: ctx.profile,
-    dcid: ctx.remoteCid,
-    scid: ctx.localCid,
-    pn,
-    pnLength,
-    keyPhase: ctx.keyPhase,
-    token: ctx.token,
-    frames,
-  });
+  const size = writeProtectedPacket(
+    {
+      space: space.name,
+      keys: space.writeKeys!,
+      profile: ctx.profile,
+      dcid: ctx.remoteCid,
+      scid: ctx.localCid,
+      pn,
+      pnLength,
+      keyPhase: ctx.keyPhase,
+      token: ctx.token,
+      frames,
+    },
+    w,
+  );
   if (isEliciting) {
     const retransmittable = frames.filter(
       (f) => f.type !== 'ack' && f.type !== 'padding' && f.type !== 'ping',
@@ -137,11 +142,10 @@ function sealPacket(
     ctx.recovery.onSent(space, {
       pn,
       timeSent: now,
-      size: packet.length,
+      size,
       isAckEliciting: true,
       frames: retransmittable,
     });
   }
   ctx.onSealed(space, pn);
-  return packet;
 }

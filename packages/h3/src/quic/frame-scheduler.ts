@@ -1,7 +1,7 @@
 import { frameSize } from './frame-writer.js';
 import { type Frame, isAckEliciting } from './frames.js';
 import type { LossRecovery } from './loss-recovery.js';
-import type { PacketSpace } from './packet-space.js';
+import type { PacketSpace, SentPacket } from './packet-space.js';
 import type { StreamSet } from './stream-set.js';
 
 /** Bytes kept free for a STREAM or CRYPTO frame's own header when sizing its data. */
@@ -25,6 +25,21 @@ export class FrameScheduler {
     this.#streams = streams;
     this.#recovery = recovery;
     this.#ackDelayExponent = ackDelayExponent;
+  }
+
+  /**
+   * Queues a lost packet's frames to be sent again in new packets: CRYPTO data first, stream
+   * data through its stream (current values, ranges since acknowledged skipped), control
+   * frames as they were.
+   * @see RFC 9000 §13.3
+   */
+  requeue(space: PacketSpace, packet: SentPacket): void {
+    const crypto = packet.frames.filter((f) => f.type === 'crypto');
+    if (crypto.length > 0) space.cryptoPending.unshift(...crypto);
+    for (const frame of packet.frames) {
+      if (frame.type === 'stream') this.#streams.onLost(frame);
+      else if (frame.type !== 'crypto') this.control.push(frame);
+    }
   }
 
   /** Whether the space has anything ack-eliciting to send. */

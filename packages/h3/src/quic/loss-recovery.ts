@@ -6,6 +6,10 @@ import { RttEstimator } from './rtt-estimator.js';
 
 /** Packets acknowledged this many numbers later count as lost (kPacketThreshold). */
 const PACKET_THRESHOLD = 3;
+/** Lost packets spanning this many PTOs mean persistent congestion (kPersistentCongestionThreshold). */
+const PERSISTENT_CONGESTION_THRESHOLD = 3;
+/** Packets remembered per space after a probe timeout, for the persistent congestion check. */
+const MAX_PROBED = 1024;
 
 /**
  * Loss detection and congestion control for one connection: processes ACK frames into RTT
@@ -20,6 +24,12 @@ export class LossRecovery {
   /** Consecutive probe timeouts without an ACK (the backoff exponent). */
   ptoCount = 0;
   packetsLost = 0;
+  /** Times the window collapsed on persistent congestion (RFC 9002 §7.6). */
+  persistentCongestions = 0;
+  /** When the first RTT sample was taken (-1 before): earlier losses say nothing of the path. */
+  #firstRttSampleAt = -1;
+  /** The peer's max_ack_delay, as last given to onAck or onTimer. */
+  #maxAckDelayMs = 25;
 
   constructor(maxDatagramSize: number) {
     this.cc = new NewReno(maxDatagramSize);
@@ -44,6 +54,7 @@ export class LossRecovery {
     maxAckDelayMs: number,
     now: number,
   ): { acked: SentPacket[]; lost: SentPacket[] } {
+    this.#maxAckDelayMs = maxAckDelayMs;
     const largest = ack.ranges[0]!.largest;
     if (largest >= space.nextPn) {
       throw transportError(
@@ -55,17 +66,33 @@ export class LossRecovery {
     let largestNewly: SentPacket | undefined;
     let hasElicitingNewly = false;
     const acked: SentPacket[] = [];
+    const take = (pn: number, packet: SentPacket): void => {
+      space.sent.delete(pn);
+      acked.push(packet);
+      this.cc.onAcked(packet.size, packet.timeSent);
+      if (packet.isAckEliciting) hasElicitingNewly = true;
+      if (largestNewly === undefined || pn > largestNewly.pn) largestNewly = packet;
+    };
+    // The map is in packet number order, so its first key is the oldest packet in flight:
+    // ranges below it (an ACK repeats up to 32 old ranges) cost nothing. Each other range
+    // costs the smaller of its width and the packets in flight, so an ACK is not
+    // O(ranges × in flight) when the window is large.
+    const oldest: number | undefined = space.sent.keys().next().value;
     for (const range of ack.ranges) {
-      for (const [pn, packet] of space.sent) {
-        if (pn < range.smallest || pn > range.largest) continue;
-        space.sent.delete(pn);
-        acked.push(packet);
-        this.cc.onAcked(packet.size, packet.timeSent);
-        if (packet.isAckEliciting) hasElicitingNewly = true;
-        if (largestNewly === undefined || pn > largestNewly.pn) largestNewly = packet;
+      if (oldest === undefined || range.largest < oldest) break;
+      const smallest = Math.max(range.smallest, oldest);
+      if (range.largest - smallest < space.sent.size) {
+        for (let pn = smallest; pn <= range.largest; pn++) {
+          const packet = space.sent.get(pn);
+          if (packet !== undefined) take(pn, packet);
+        }
+      } else {
+        for (const [pn, packet] of space.sent)
+          if (pn >= range.smallest && pn <= range.largest) take(pn, packet);
       }
     }
     if (largestNewly === undefined) return { acked, lost: [] };
+    space.peerAckRanges = ack.ranges;
     space.largestAcked = Math.max(space.largestAcked, largest);
     // An RTT sample needs the largest acknowledged packet to be newly acknowledged (§5.1).
     if (largestNewly.pn === largest && hasElicitingNewly) {
@@ -74,19 +101,22 @@ export class LossRecovery {
           ? Math.min((ack.delay * 2 ** exponent) / 1000, maxAckDelayMs)
           : 0;
       this.rtt.update(now - largestNewly.timeSent, ackDelay);
+      if (this.#firstRttSampleAt < 0) this.#firstRttSampleAt = now;
     }
     this.ptoCount = 0;
-    return { acked, lost: this.detectLost(space, now) };
+    return { acked, lost: this.detectLost(space, now, this.#settleProbed(space, ack)) };
   }
 
   /** Declares lost what the thresholds say is lost, and sets the space's loss timer. */
-  detectLost(space: PacketSpace, now: number): SentPacket[] {
+  detectLost(space: PacketSpace, now: number, probedLost: SentPacket[] = []): SentPacket[] {
     const lossDelay = Math.max((9 / 8) * Math.max(this.rtt.latest, this.rtt.smoothed), 1);
     space.lossTime = Number.POSITIVE_INFINITY;
     const lost: SentPacket[] = [];
     let largestLostTime = -1;
+    // The map is in packet number order (numbers only grow), so nothing after the largest
+    // acknowledged packet can be lost yet.
     for (const [pn, packet] of space.sent) {
-      if (pn > space.largestAcked) continue;
+      if (pn > space.largestAcked) break;
       if (pn <= space.largestAcked - PACKET_THRESHOLD || packet.timeSent <= now - lossDelay) {
         space.sent.delete(pn);
         this.cc.onRemoved(packet.size);
@@ -98,7 +128,60 @@ export class LossRecovery {
     }
     this.packetsLost += lost.length;
     if (largestLostTime >= 0) this.cc.onCongestion(largestLostTime, now);
+    const judged =
+      probedLost.length === 0 ? lost : [...probedLost, ...lost].sort((a, b) => a.pn - b.pn);
+    if (this.#isPersistentCongestion(space, judged)) {
+      this.persistentCongestions++;
+      this.cc.onPersistentCongestion();
+    }
     return lost;
+  }
+
+  /**
+   * The packets a probe timeout took out of flight that `ack` shows as never arrived (below
+   * its largest and in none of its ranges); those it acknowledges are forgotten too.
+   */
+  #settleProbed(space: PacketSpace, ack: AckFrame): SentPacket[] {
+    if (space.probed.length === 0) return [];
+    const largest = ack.ranges[0]!.largest;
+    const lost: SentPacket[] = [];
+    const pending: SentPacket[] = [];
+    for (const packet of space.probed) {
+      if (packet.pn > largest) pending.push(packet);
+      else if (!ack.ranges.some((r) => packet.pn >= r.smallest && packet.pn <= r.largest))
+        lost.push(packet);
+    }
+    space.probed = pending;
+    return lost;
+  }
+
+  /**
+   * Whether `lost` (in packet number order, all ack-eliciting) holds two packets sent after
+   * the first RTT sample, further apart in time than the persistent congestion duration, with
+   * nothing between them acknowledged: the path delivered nothing for that long.
+   * Acknowledgements between them are looked up in the peer's latest ACK ranges (it repeats
+   * up to 32); losses are judged per packet number space, not across spaces.
+   * @see RFC 9002 §7.6
+   */
+  #isPersistentCongestion(space: PacketSpace, lost: readonly SentPacket[]): boolean {
+    if (this.#firstRttSampleAt < 0 || lost.length < 2) return false;
+    const duration =
+      (this.rtt.smoothed + Math.max(4 * this.rtt.variance, 1) + this.#maxAckDelayMs) *
+      PERSISTENT_CONGESTION_THRESHOLD;
+    let runStart: SentPacket | undefined;
+    let previous: SentPacket | undefined;
+    for (const packet of lost) {
+      if (packet.timeSent <= this.#firstRttSampleAt) continue;
+      if (
+        runStart === undefined ||
+        previous === undefined ||
+        isAckedBetween(space, previous, packet)
+      )
+        runStart = packet;
+      if (packet.timeSent - runStart.timeSent > duration) return true;
+      previous = packet;
+    }
+    return false;
   }
 
   /**
@@ -123,6 +206,41 @@ export class LossRecovery {
   }
 
   /**
+   * When the connection's timer must fire for recovery: the earliest of the spaces' loss
+   * times, ACK deadlines and the probe deadline.
+   */
+  nextDeadline(
+    spaces: readonly PacketSpace[],
+    maxAckDelayMs: number,
+    keepProbing: PacketSpace | undefined,
+  ): number {
+    let at = this.probeDeadline(spaces, maxAckDelayMs, keepProbing)?.at ?? Number.POSITIVE_INFINITY;
+    for (const space of spaces) at = Math.min(at, space.lossTime, space.acks.ackDueAt);
+    return at;
+  }
+
+  /**
+   * The timer fired at `now`: declares lost what the time threshold says is lost, then runs
+   * the probe timeout when it is due. Hands each lost or probed packet to `requeue`.
+   * @see RFC 9002 §6.1.2, §6.2
+   */
+  onTimer(
+    spaces: readonly PacketSpace[],
+    now: number,
+    maxAckDelayMs: number,
+    keepProbing: PacketSpace | undefined,
+    requeue: (space: PacketSpace, packet: SentPacket) => void,
+  ): void {
+    this.#maxAckDelayMs = maxAckDelayMs;
+    for (const space of spaces) {
+      if (space.lossTime <= now) for (const p of this.detectLost(space, now)) requeue(space, p);
+    }
+    const pto = this.probeDeadline(spaces, maxAckDelayMs, keepProbing);
+    if (pto !== undefined && pto.at <= now)
+      for (const packet of this.onProbeTimeout(pto.space)) requeue(pto.space, packet);
+  }
+
+  /**
    * A probe timeout fired in `space`: everything in flight there is handed back to be sent
    * again in the probe (simpler than choosing, and duplicates are harmless to the receiver).
    */
@@ -131,6 +249,8 @@ export class LossRecovery {
     const inFlight = [...space.sent.values()];
     for (const packet of inFlight) this.cc.onRemoved(packet.size);
     space.sent.clear();
+    // A probe does not declare them lost (RFC 9002 §6.2.4); an ACK for later packets will.
+    for (const packet of inFlight) if (space.probed.length < MAX_PROBED) space.probed.push(packet);
     space.isProbeDue = true;
     return inFlight;
   }
@@ -139,4 +259,12 @@ export class LossRecovery {
   onDiscarded(dropped: readonly SentPacket[]): void {
     for (const packet of dropped) this.cc.onRemoved(packet.size);
   }
+}
+
+/** Whether the peer's latest ACK covers a packet number strictly between `a` and `b`. */
+function isAckedBetween(space: PacketSpace, a: SentPacket, b: SentPacket): boolean {
+  if (b.pn - a.pn < 2) return false;
+  for (const range of space.peerAckRanges)
+    if (range.largest > a.pn && range.smallest < b.pn) return true;
+  return false;
 }

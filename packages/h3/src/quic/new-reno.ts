@@ -1,6 +1,7 @@
 /**
  * NewReno congestion control: slow start, congestion avoidance, one window reduction per
- * recovery period. Persistent congestion and pacing are planned.
+ * recovery period, and the collapse to the minimum window on persistent congestion (the loss
+ * detection decides when; see LossRecovery). Pacing is planned.
  * @see RFC 9002 §7
  */
 export class NewReno {
@@ -36,6 +37,15 @@ export class NewReno {
   /** Lost or discarded bytes leave flight; a loss (not a discard) may start recovery. */
   onRemoved(bytes: number): void {
     this.bytesInFlight = Math.max(0, this.bytesInFlight - bytes);
+  }
+
+  /**
+   * Persistent congestion (RFC 9002 §7.6.2): the path looked dead for a while, so the window
+   * drops to the minimum (2 datagrams) and the next ACK counts as outside any recovery.
+   */
+  onPersistentCongestion(): void {
+    this.cwnd = 2 * this.#maxDatagramSize;
+    this.#recoveryStart = -1;
   }
 
   onCongestion(timeSentOfLargestLost: number, now: number): void {

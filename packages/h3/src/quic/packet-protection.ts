@@ -1,5 +1,8 @@
 import type { PacketKeys } from './crypto/packet-keys.js';
+import type { KeyUpdate } from './key-update.js';
+import type { LongHeader, ShortHeader } from './packet-header.js';
 import { decodePacketNumber } from './packet-number.js';
+import type { PacketSpace } from './packet-space.js';
 
 /**
  * Applying and removing packet protection: AEAD over the payload with the header as associated
@@ -19,16 +22,31 @@ export function protectPacket(
   pn: number,
   plaintext: Uint8Array,
 ): Uint8Array {
-  const sealed = keys.seal(pn, header, plaintext);
-  const packet = new Uint8Array(header.length + sealed.length);
+  const packet = new Uint8Array(header.length + plaintext.length + 16);
   packet.set(header, 0);
-  packet.set(sealed, header.length);
-  const pnLength = (header[0]! & 0x03) + 1;
+  protectInPlace(keys, packet, pnOffset, pn, plaintext);
+  return packet;
+}
+
+/**
+ * Protects a packet whose unprotected header already sits at the start of `packet` (ending
+ * with the packet number at `pnOffset`), writing ciphertext ‖ tag right after it and then
+ * masking the header in place. `packet` must be exactly header + plaintext + 16 bytes.
+ */
+export function protectInPlace(
+  keys: PacketKeys,
+  packet: Uint8Array,
+  pnOffset: number,
+  pn: number,
+  plaintext: Uint8Array,
+): void {
+  const pnLength = (packet[0]! & 0x03) + 1;
+  const headerLength = pnOffset + pnLength;
+  keys.sealInto(pn, packet.subarray(0, headerLength), plaintext, packet.subarray(headerLength));
   const mask = keys.mask(packet.subarray(pnOffset + 4, pnOffset + 20));
-  const isLong = (header[0]! & 0x80) !== 0;
+  const isLong = (packet[0]! & 0x80) !== 0;
   packet[0] = packet[0]! ^ (mask[0]! & (isLong ? 0x0f : 0x1f));
   for (let i = 0; i < pnLength; i++) packet[pnOffset + i] = packet[pnOffset + i]! ^ mask[1 + i]!;
-  return packet;
 }
 
 /** A packet after protection was removed. */
@@ -83,4 +101,33 @@ export function unprotectPacket(
 /** The key phase bit of a short header's first byte, header protection removed. */
 export function keyPhaseBit(firstByte: number): 0 | 1 {
   return (firstByte & 0x04) === 0 ? 0 : 1;
+}
+
+/**
+ * Opens a packet received in `space`: 1-RTT packets with the keys their key phase bit selects
+ * (and a key update noticed, RFC 9001 §6.2), others with the space's read keys. Null when it
+ * is dropped: no keys yet, failed authentication, or a duplicate packet number.
+ */
+export function openReceived(
+  space: PacketSpace,
+  buf: Uint8Array,
+  header: LongHeader | ShortHeader,
+  keyUpdate: KeyUpdate,
+  now: number,
+  ptoMs: number,
+): OpenedPacket | null {
+  if (space.readKeys === undefined) return null;
+  const opened = unprotectPacket(
+    space.readKeys,
+    buf,
+    header.start,
+    header.pnOffset,
+    header.end,
+    space.acks.largest,
+    (phaseBit, pn) => keyUpdate.keysFor(phaseBit, pn, now),
+  );
+  if (opened === null || space.acks.has(opened.pn)) return null;
+  if (header.form === 'short')
+    keyUpdate.onOpened(keyPhaseBit(opened.firstByte), opened.pn, now, ptoMs);
+  return opened;
 }

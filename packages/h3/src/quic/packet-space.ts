@@ -1,10 +1,19 @@
 import { AckTracker } from './ack-tracker.js';
 import type { PacketKeys } from './crypto/packet-keys.js';
-import type { CryptoFrame, Frame } from './frames.js';
+import type { AckRange, CryptoFrame, Frame } from './frames.js';
 import { ReassemblyBuffer } from './reassembly-buffer.js';
 
 /** The three packet number spaces. @see RFC 9000 §12.3 */
 export type SpaceName = 'initial' | 'handshake' | 'application';
+
+/** The space a packet belongs to by its header; undefined for 0-RTT (planned) and Retry. */
+export function spaceOfHeader(
+  header: { readonly form: 'short' } | { readonly form: 'long'; readonly type: string },
+): SpaceName | undefined {
+  if (header.form === 'short') return 'application';
+  if (header.type === 'initial' || header.type === 'handshake') return header.type;
+  return undefined;
+}
 
 /** The most CRYPTO bytes held out of order per space (RFC 9000 §7.5 asks for at least 4096). */
 const MAX_CRYPTO_BUFFER = 64 * 1024;
@@ -31,6 +40,13 @@ export class PacketSpace {
   readonly sent: Map<number, SentPacket> = new Map();
   nextPn = 0;
   largestAcked = -1;
+  /** The ranges of the latest ACK from the peer (persistent congestion checks them). */
+  peerAckRanges: readonly AckRange[] = [];
+  /**
+   * Packets a probe timeout took out of flight (their frames went out again): an ACK later
+   * tells which of them never arrived, for the persistent congestion check (bounded).
+   */
+  probed: SentPacket[] = [];
   /** When the earliest in-flight packet becomes lost by the time threshold. */
   lossTime: number = Number.POSITIVE_INFINITY;
   lastAckElicitingSent = 0;
@@ -78,6 +94,7 @@ export class PacketSpace {
     this.writeKeys = undefined;
     const dropped = [...this.sent.values()];
     this.sent.clear();
+    this.probed = [];
     this.cryptoPending = [];
     this.lossTime = Number.POSITIVE_INFINITY;
     this.isProbeDue = false;

@@ -3,7 +3,7 @@ import type { PacketKeys } from './crypto/packet-keys.js';
 import { writeFrame } from './frame-writer.js';
 import type { Frame } from './frames.js';
 import { writeLongHeader, writeShortHeader } from './packet-header.js';
-import { protectPacket } from './packet-protection.js';
+import { protectInPlace } from './packet-protection.js';
 import type { SpaceName } from './packet-space.js';
 import { varintLength } from './varint.js';
 import type { VersionProfile } from './version.js';
@@ -41,15 +41,23 @@ export function packetHeaderLength(
   return 1 + 4 + 1 + dcidLength + 1 + scidLength + tokenBytes + 2 + pnLength;
 }
 
-/** Writes the header and frames of one packet and applies packet and header protection. */
-export function writeProtectedPacket(p: OutgoingPacket): Uint8Array {
-  const body = new ByteWriter(1200);
+/** The frames of the packet being written; one buffer reused, as packets are written one at a time. */
+const scratchBody = new ByteWriter(1500);
+
+/**
+ * Writes the header and frames of one packet at the end of `into` (the datagram being built)
+ * and applies packet and header protection in place; returns the packet's size. The header
+ * goes straight into the datagram and the ciphertext right after it: no per-packet buffers
+ * but the cipher's own output.
+ */
+export function writeProtectedPacket(p: OutgoingPacket, into: ByteWriter): number {
+  const body = scratchBody.reset();
   for (const frame of p.frames) writeFrame(body, frame);
-  const header = new ByteWriter(64);
+  const start = into.length;
   const pnOffset =
     p.space === 'application'
-      ? writeShortHeader(header, p.dcid, p.pn, p.pnLength, p.keyPhase ?? 0)
-      : writeLongHeader(header, {
+      ? writeShortHeader(into, p.dcid, p.pn, p.pnLength, p.keyPhase ?? 0)
+      : writeLongHeader(into, {
           type: p.space,
           profile: p.profile,
           dcid: p.dcid,
@@ -59,5 +67,10 @@ export function writeProtectedPacket(p: OutgoingPacket): Uint8Array {
           ...(p.token ? { token: p.token } : {}),
           payloadLength: body.length + 16,
         });
-  return protectPacket(p.keys, header.view(), pnOffset, p.pn, body.view());
+  const headerLength = into.length - start;
+  into.claim(body.length + 16);
+  // claim() may have moved the buffer: take the view of the whole packet after it.
+  const packet = into.view().subarray(start, start + headerLength + body.length + 16);
+  protectInPlace(p.keys, packet, pnOffset - start, p.pn, body.view());
+  return packet.length;
 }

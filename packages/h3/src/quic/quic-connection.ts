@@ -1,12 +1,13 @@
-import {
-  ERROR_CODES,
-  peerClosedError,
-  QuicError,
-  TRANSPORT_ERROR,
-  transportError,
-} from '../errors.js';
+import { ERROR_CODES, QuicError, TRANSPORT_ERROR, transportError } from '../errors.js';
 import { closeFrameForError, placeClose } from './connection-close.js';
-import { type CidHost, ConnectionIds } from './connection-ids.js';
+import {
+  type ConnectionConfig,
+  type ConnectionStats,
+  LEVEL_OF,
+  SPACES,
+} from './connection-config.js';
+import { ConnectionIds } from './connection-ids.js';
+import { ConnectionTimer, effectiveIdleTimeout } from './connection-timer.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
 import { deriveInitialKeys } from './crypto/initial-secrets.js';
 import { PacketKeys } from './crypto/packet-keys.js';
@@ -17,74 +18,24 @@ import {
   MAX_DATAGRAM,
   type SendContext,
 } from './datagram-builder.js';
+import { dispatchFrame, type FrameHost } from './frame-dispatch.js';
 import { parseFrames } from './frame-parser.js';
 import { FrameScheduler } from './frame-scheduler.js';
-import { type AckFrame, type ConnectionCloseFrame, type Frame, isAckEliciting } from './frames.js';
+import { type AckFrame, type ConnectionCloseFrame, isAckEliciting } from './frames.js';
 import { checkHandshakeCids, restartInitial, sameBytes } from './handshake-cids.js';
+import { isClientTrafficSecret, keyLogLine } from './key-log.js';
 import { KeyUpdate } from './key-update.js';
 import { LossRecovery } from './loss-recovery.js';
 import type { LongHeader, ShortHeader } from './packet-header.js';
-import { keyPhaseBit, unprotectPacket } from './packet-protection.js';
-import { PacketSpace, type SentPacket, type SpaceName } from './packet-space.js';
+import { openReceived } from './packet-protection.js';
+import { PacketSpace, type SpaceName, spaceOfHeader } from './packet-space.js';
 import { PeerPath } from './peer-path.js';
 import type { QuicStream } from './quic-stream.js';
 import { StreamSet } from './stream-set.js';
-import type { EncryptionLevel, TlsCallbacks, TlsHandshake } from './tls/tls-types.js';
+import type { EncryptionLevel, TlsHandshake } from './tls/tls-types.js';
 import { decodeTransportParameters, type TransportParameters } from './transport-parameters.js';
-import type { VersionProfile } from './version.js';
 
-const SPACES: readonly SpaceName[] = ['initial', 'handshake', 'application'];
-
-/** How a connection was set up; the endpoint fills this in. */
-export interface ConnectionConfig {
-  readonly role: 'client' | 'server';
-  readonly profile: VersionProfile;
-  /** Our connection ID (the DCID of packets sent to us). */
-  readonly localCid: Uint8Array;
-  /** The peer's connection ID; for a client, first the random DCID of its Initial. */
-  readonly remoteCid: Uint8Array;
-  /** The DCID of the client's first Initial (Initial keys and transport parameter checks). */
-  readonly originalDcid: Uint8Array;
-  readonly localParameters: TransportParameters;
-  /** Builds the TLS handshake with the callbacks the connection provides. */
-  readonly createTls: (callbacks: TlsCallbacks) => TlsHandshake & { start?(): void };
-  /** A server: whether the client's address is already validated (by a Retry or NEW_TOKEN token). */
-  readonly isAddressValidated?: boolean;
-  /** A client: the token for its Initial packets (from an earlier connection's NEW_TOKEN). */
-  readonly token?: Uint8Array;
-  /** A server: makes a NEW_TOKEN token for the client's next connection (RFC 9000 §8.1.3). */
-  readonly issueNewToken?: () => Uint8Array;
-  /** A client: receives each NEW_TOKEN token from the server. */
-  readonly onNewToken?: (token: Uint8Array) => void;
-  /** Routes the connection IDs we issue to this connection (NEW_CONNECTION_ID). */
-  readonly cids: CidHost;
-  /** Sends one datagram to the peer. */
-  readonly send: (datagram: Uint8Array) => void;
-  /** The peer's UDP address (for logs and the request's connection info). */
-  readonly remote?: { readonly address: string; readonly port: number };
-  /** Called once when the connection is gone (closed, drained or timed out). */
-  readonly onClosed: (connection: QuicConnection) => void;
-}
-
-/** Counters for tests, logs and benchmarks. */
-export interface ConnectionStats {
-  readonly smoothedRttMs: number;
-  readonly congestionWindow: number;
-  readonly bytesSent: number;
-  readonly bytesReceived: number;
-  readonly packetsSent: number;
-  readonly packetsLost: number;
-  /** 1-RTT key phases this connection went through, started by either side (RFC 9001 §6). */
-  readonly keyUpdates: number;
-  /** Paths validated with PATH_CHALLENGE/PATH_RESPONSE (RFC 9000 §8.2). */
-  readonly pathsValidated: number;
-}
-
-const LEVEL_OF: Readonly<Record<EncryptionLevel, SpaceName>> = {
-  initial: 'initial',
-  handshake: 'handshake',
-  application: 'application',
-};
+export type { ConnectionConfig, ConnectionStats } from './connection-config.js';
 
 /**
  * One QUIC connection: packet protection per space, the TLS handshake over CRYPTO frames, ACKs,
@@ -99,11 +50,14 @@ export class QuicConnection {
     handshake: new PacketSpace('handshake'),
     application: new PacketSpace('application'),
   };
+  /** The spaces in datagram order (one array, not one per datagram). */
+  readonly #spaceList: readonly PacketSpace[] = SPACES.map((name) => this.#spaces[name]);
   readonly #tls: TlsHandshake & { start?(): void };
   readonly #recovery = new LossRecovery(MAX_DATAGRAM);
   readonly #streams: StreamSet;
   readonly #frames: FrameScheduler;
   readonly #sendContext: SendContext;
+  readonly #frameHost: FrameHost;
   readonly #keyUpdate: KeyUpdate;
   readonly #ids: ConnectionIds;
   /** The DCID of the packet being processed (RETIRE_CONNECTION_ID may not name it). */
@@ -115,8 +69,7 @@ export class QuicConnection {
   /** A client: the SCID of the Retry it followed (RFC 9000 §7.3 checks it). */
   #retrySourceCid: Uint8Array | undefined;
   #isHandshakeConfirmed = false;
-  #timer: NodeJS.Timeout | undefined;
-  #idleDeadline = Number.POSITIVE_INFINITY;
+  readonly #timer = new ConnectionTimer(() => this.#onTimer());
   #isFlushScheduled = false;
   #state: 'open' | 'closed' = 'open';
   #stats = { bytesSent: 0, bytesReceived: 0, packetsSent: 0 };
@@ -151,6 +104,7 @@ export class QuicConnection {
     );
     this.#keyUpdate = new KeyUpdate(this.#spaces.application, config.profile);
     this.#sendContext = this.#makeSendContext();
+    this.#frameHost = this.#makeFrameHost();
     this.handshake = new Promise((resolve, reject) => {
       this.#resolveHandshake = resolve;
       this.#rejectHandshake = reject;
@@ -168,7 +122,7 @@ export class QuicConnection {
       installSecret: (level, direction, suite, secret) =>
         this.#installSecret(level, direction, suite, secret),
     });
-    this.#touchIdle(config.localParameters.maxIdleTimeout);
+    this.#touchIdle();
   }
 
   #makeSendContext(): SendContext {
@@ -195,6 +149,32 @@ export class QuicConnection {
         if (space.name === 'handshake' && this.#config.role === 'client')
           this.#discardSpace('initial');
       },
+    };
+  }
+
+  #makeFrameHost(): FrameHost {
+    const connection = this;
+    return {
+      role: this.#config.role,
+      streams: this.#streams,
+      control: this.#frames.control,
+      path: this.#path,
+      ids: this.#ids,
+      get packetDcid() {
+        return connection.#packetDcid;
+      },
+      get peerCidLimit() {
+        return connection.#peer?.activeConnectionIdLimit ?? 2;
+      },
+      onAck: (space, ack) => this.#onAck(space, ack),
+      onCryptoData: (space, chunk) => this.#tls.receive(space.name, chunk),
+      afterTlsProgress: () => this.#afterTlsProgress(),
+      confirmHandshake: () => this.#confirmHandshake(),
+      onNewToken: (token) => this.#config.onNewToken?.(token),
+      onPeerCidsChanged: () => {
+        this.#remoteCid = this.#ids.activePeerCid;
+      },
+      finish: (error, isClean) => this.#finish(error, isClean),
     };
   }
 
@@ -228,6 +208,7 @@ export class QuicConnection {
       smoothedRttMs: this.#recovery.rtt.smoothed,
       congestionWindow: this.#recovery.cc.cwnd,
       packetsLost: this.#recovery.packetsLost,
+      persistentCongestions: this.#recovery.persistentCongestions,
       keyUpdates: this.#keyUpdate.updates,
       pathsValidated: this.#path.validations,
       ...this.#stats,
@@ -379,7 +360,6 @@ export class QuicConnection {
 
   // --- receive path -------------------------------------------------------------------------
 
-  /** Processes one packet the endpoint routed here (already split out of its datagram). */
   /**
    * Processes one packet the endpoint routed here (already split out of its datagram); returns
    * whether it authenticated (a dropped packet returns false).
@@ -390,30 +370,12 @@ export class QuicConnection {
       this.#stats.bytesReceived += datagramBytes;
       this.#path.onReceived(datagramBytes);
     }
-    const name: SpaceName | undefined =
-      header.form === 'short'
-        ? 'application'
-        : header.type === 'initial'
-          ? 'initial'
-          : header.type === 'handshake'
-            ? 'handshake'
-            : undefined;
+    const name = spaceOfHeader(header);
     if (name === undefined) return false; // 0-RTT is planned.
     const space = this.#spaces[name];
-    if (space.readKeys === undefined) return false;
     const now = performance.now();
-    const opened = unprotectPacket(
-      space.readKeys,
-      buf,
-      header.start,
-      header.pnOffset,
-      header.end,
-      space.acks.largest,
-      (phaseBit, pn) => this.#keyUpdate.keysFor(phaseBit, pn, now),
-    );
-    if (opened === null || space.acks.has(opened.pn)) return false;
-    if (header.form === 'short')
-      this.#keyUpdate.onOpened(keyPhaseBit(opened.firstByte), opened.pn, now, this.#pto());
+    const opened = openReceived(space, buf, header, this.#keyUpdate, now, this.#pto());
+    if (opened === null) return false;
     try {
       const reserved = header.form === 'long' ? opened.firstByte & 0x0c : opened.firstByte & 0x18;
       if (reserved !== 0)
@@ -433,7 +395,7 @@ export class QuicConnection {
       let isEliciting = false;
       for (const frame of frames) {
         if (isAckEliciting(frame)) isEliciting = true;
-        this.#onFrame(space, frame);
+        dispatchFrame(this.#frameHost, space, frame);
         if (this.#state !== 'open') return true;
       }
       space.acks.onPacket(
@@ -443,97 +405,12 @@ export class QuicConnection {
         this.#config.localParameters.maxAckDelay,
         name !== 'application',
       );
-      this.#touchIdle(this.#effectiveIdleTimeout());
+      this.#touchIdle();
       this.scheduleFlush();
     } catch (err) {
       this.#fail(err);
     }
     return true;
-  }
-
-  #onFrame(space: PacketSpace, frame: Frame): void {
-    switch (frame.type) {
-      case 'ack':
-        this.#onAck(space, frame);
-        return;
-      case 'crypto': {
-        space.cryptoRecv.insert(frame.offset, frame.data);
-        for (
-          let chunk = space.cryptoRecv.read();
-          chunk !== undefined;
-          chunk = space.cryptoRecv.read()
-        ) {
-          this.#tls.receive(space.name, chunk);
-        }
-        this.#afterTlsProgress();
-        return;
-      }
-      case 'stream': {
-        const stream = this.#streams.forFrame(frame.streamId, true);
-        if (stream === undefined) return;
-        this.#streams.countReceived(stream.onData(frame));
-        return;
-      }
-      case 'reset_stream': {
-        const stream = this.#streams.forFrame(frame.streamId, true);
-        if (stream !== undefined)
-          this.#streams.countReceived(stream.onReset(frame.errorCode, frame.finalSize));
-        return;
-      }
-      case 'stop_sending':
-        this.#streams.forFrame(frame.streamId, false)?.onStopSending(frame.errorCode);
-        return;
-      case 'max_data':
-        this.#streams.onMaxData(frame.maximum);
-        return;
-      case 'max_stream_data':
-        this.#streams.forFrame(frame.streamId, false)?.onMaxStreamData(frame.maximum);
-        return;
-      case 'max_streams':
-        this.#streams.onMaxStreams(frame.bidi, frame.maximum);
-        return;
-      case 'path_challenge':
-        this.#frames.control.push({ type: 'path_response', data: frame.data.slice() });
-        return;
-      case 'path_response':
-        this.#path.onResponse(frame.data);
-        return;
-      case 'handshake_done':
-        if (this.#config.role === 'server') {
-          throw transportError(
-            TRANSPORT_ERROR.PROTOCOL_VIOLATION,
-            'a client sent HANDSHAKE_DONE',
-            0x1e,
-          );
-        }
-        this.#confirmHandshake();
-        return;
-      case 'new_token':
-        if (this.#config.role === 'server')
-          throw transportError(TRANSPORT_ERROR.PROTOCOL_VIOLATION, 'a client sent NEW_TOKEN', 0x07);
-        this.#config.onNewToken?.(frame.token.slice());
-        return;
-      case 'new_connection_id':
-        this.#frames.control.push(...this.#ids.onNewConnectionId(frame));
-        this.#remoteCid = this.#ids.activePeerCid;
-        return;
-      case 'retire_connection_id':
-        this.#frames.control.push(
-          ...this.#ids.onRetire(
-            frame.sequence,
-            this.#packetDcid,
-            this.#peer?.activeConnectionIdLimit ?? 2,
-          ),
-        );
-        return;
-      case 'connection_close':
-        // Draining: send nothing more (RFC 9000 §10.2.2).
-        this.#finish(peerClosedError(frame), frame.errorCode === 0);
-        return;
-      default:
-        // PADDING, PING, NEW_TOKEN, *_BLOCKED, PATH_RESPONSE, connection ID frames: nothing to do yet.
-        return;
-    }
   }
 
   #installSecret(
@@ -542,6 +419,10 @@ export class QuicConnection {
     suite: CipherSuite,
     secret: Uint8Array,
   ): void {
+    if (this.#config.keyLog !== undefined && this.#tls.clientRandom !== undefined) {
+      const isClientSecret = isClientTrafficSecret(this.#config.role, direction);
+      this.#config.keyLog(keyLogLine(level, isClientSecret, this.#tls.clientRandom, secret));
+    }
     const keys = new PacketKeys(suite, secret, this.#config.profile);
     const space = this.#spaces[LEVEL_OF[level]];
     if (direction === 'read') space.readKeys = keys;
@@ -578,7 +459,7 @@ export class QuicConnection {
     this.#peer = peer;
     if (isClient) this.#ids.setFirstPeerCid(this.#remoteCid, peer.statelessResetToken);
     this.#streams.setPeer(peer);
-    this.#touchIdle(this.#effectiveIdleTimeout());
+    this.#touchIdle();
   }
 
   #confirmHandshake(): void {
@@ -604,39 +485,20 @@ export class QuicConnection {
       this.#peer?.maxAckDelay ?? 25,
       performance.now(),
     );
-    for (const packet of lost) this.#requeue(space, packet);
+    for (const packet of lost) this.#frames.requeue(space, packet);
     if (space.name === 'application') this.#keyUpdate.onAcked(ack.ranges[0]?.largest ?? -1);
     for (const packet of acked) {
       for (const frame of packet.frames) if (frame.type === 'stream') this.#streams.onAcked(frame);
     }
   }
 
-  /** Sends a lost packet's frames again (fresh packet numbers, current values). */
-  #requeue(space: PacketSpace, packet: SentPacket): void {
-    const crypto = packet.frames.filter((f) => f.type === 'crypto');
-    if (crypto.length > 0) space.cryptoPending.unshift(...crypto);
-    for (const frame of packet.frames) {
-      if (frame.type === 'stream') this.#streams.onLost(frame);
-      else if (frame.type !== 'crypto') this.#frames.control.push(frame);
-    }
-  }
-
   // --- timers -------------------------------------------------------------------------------
 
-  #effectiveIdleTimeout(): number {
+  #touchIdle(): void {
     const local = this.#config.localParameters.maxIdleTimeout;
-    const peer = this.#peer?.maxIdleTimeout ?? 0;
-    if (local === 0) return peer;
-    if (peer === 0) return local;
-    return Math.min(local, peer);
-  }
-
-  #touchIdle(timeoutMs: number): void {
-    // Never below three PTOs, so a slow handshake is not mistaken for an idle peer.
-    this.#idleDeadline =
-      timeoutMs === 0
-        ? Number.POSITIVE_INFINITY
-        : performance.now() + Math.max(timeoutMs, 3 * this.#recovery.rtt.pto(0));
+    const timeoutMs =
+      this.#peer === undefined ? local : effectiveIdleTimeout(local, this.#peer.maxIdleTimeout);
+    this.#timer.touchIdle(timeoutMs, 3 * this.#recovery.rtt.pto(0));
   }
 
   /** The probe timeout without backoff, including the peer's max_ack_delay. */
@@ -644,44 +506,31 @@ export class QuicConnection {
     return this.#recovery.rtt.pto(this.#peer?.maxAckDelay ?? 25);
   }
 
-  #ptoDeadline(): { at: number; space: PacketSpace } | undefined {
-    // A client whose handshake is unfinished keeps probing even with nothing in flight, so
-    // the server can get out of its amplification limit (RFC 9002 §6.2.2.1).
-    const keepProbing =
-      this.#config.role === 'client' && !this.#tls.isComplete
-        ? this.#highestHandshakeSpace()
-        : undefined;
-    return this.#recovery.probeDeadline(
-      SPACES.map((name) => this.#spaces[name]),
-      this.#peer?.maxAckDelay ?? 25,
-      keepProbing,
-    );
-  }
-
-  #highestHandshakeSpace(): PacketSpace {
+  /**
+   * A client whose handshake is unfinished keeps probing even with nothing in flight, so the
+   * server can get out of its amplification limit (RFC 9002 §6.2.2.1).
+   */
+  #keepProbingSpace(): PacketSpace | undefined {
+    if (this.#config.role !== 'client' || this.#tls.isComplete) return undefined;
     const hs = this.#spaces.handshake;
     return hs.writeKeys !== undefined && !hs.isDiscarded ? hs : this.#spaces.initial;
   }
 
   #armTimer(): void {
     if (this.#state !== 'open') return;
-    let at = this.#idleDeadline;
-    for (const name of SPACES) {
-      const space = this.#spaces[name];
-      at = Math.min(at, space.lossTime, space.acks.ackDueAt);
-    }
-    const pto = this.#ptoDeadline();
-    if (pto) at = Math.min(at, pto.at);
-    if (this.#timer) clearTimeout(this.#timer);
-    if (at === Number.POSITIVE_INFINITY) return;
-    this.#timer = setTimeout(() => this.#onTimer(), Math.max(0, at - performance.now()));
+    this.#timer.arm(
+      this.#recovery.nextDeadline(
+        this.#spaceList,
+        this.#peer?.maxAckDelay ?? 25,
+        this.#keepProbingSpace(),
+      ),
+    );
   }
 
   #onTimer(): void {
-    this.#timer = undefined;
     if (this.#state !== 'open') return;
     const now = performance.now();
-    if (now >= this.#idleDeadline) {
+    if (this.#timer.isIdleAt(now)) {
       this.#finish(
         new QuicError(
           ERROR_CODES.IDLE_TIMEOUT,
@@ -692,16 +541,13 @@ export class QuicConnection {
       );
       return;
     }
-    for (const name of SPACES) {
-      const space = this.#spaces[name];
-      if (space.lossTime <= now)
-        for (const p of this.#recovery.detectLost(space, now)) this.#requeue(space, p);
-    }
-    const pto = this.#ptoDeadline();
-    if (pto && pto.at <= now) {
-      for (const packet of this.#recovery.onProbeTimeout(pto.space))
-        this.#requeue(pto.space, packet);
-    }
+    this.#recovery.onTimer(
+      this.#spaceList,
+      now,
+      this.#peer?.maxAckDelay ?? 25,
+      this.#keepProbingSpace(),
+      (space, packet) => this.#frames.requeue(space, packet),
+    );
     this.#flush();
   }
 
@@ -735,7 +581,7 @@ export class QuicConnection {
   #buildDatagram(): Uint8Array | undefined {
     const datagram = buildDatagram(
       this.#sendContext,
-      this.#spaceList(),
+      this.#spaceList,
       this.#path.budget,
       performance.now(),
     );
@@ -743,10 +589,6 @@ export class QuicConnection {
     this.#stats.bytesSent += datagram.length;
     this.#path.onSent(datagram.length);
     return datagram;
-  }
-
-  #spaceList(): PacketSpace[] {
-    return SPACES.map((name) => this.#spaces[name]);
   }
 
   // --- closing ------------------------------------------------------------------------------
@@ -775,7 +617,7 @@ export class QuicConnection {
   #finish(error: QuicError, isClean: boolean): void {
     if (this.#state !== 'open') return;
     this.#state = 'closed';
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer.clear();
     this.#rejectHandshake(error);
     this.#streams.closeAll(error);
     this.#resolveClosed(isClean ? undefined : error);

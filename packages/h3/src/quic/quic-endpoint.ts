@@ -1,11 +1,13 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { ERROR_CODES, invalidOptions, QuicError } from '../errors.js';
 import { AddressTokens } from './address-token.js';
 import type { CidHost } from './connection-ids.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
 import { MAX_DATAGRAM } from './datagram-builder.js';
+import { fileKeyLogger, type KeyLogger } from './key-log.js';
 import { type LongHeader, parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
 import { QuicConnection } from './quic-connection.js';
 import type { QuicStream } from './quic-stream.js';
@@ -68,6 +70,13 @@ export interface QuicEndpointOptions {
   readonly requireAddressValidation?: boolean;
   /** How long a NEW_TOKEN token a server issues stays valid, in milliseconds. Default 24 h. */
   readonly newTokenLifetimeMs?: number;
+  /**
+   * A file to append every connection's TLS traffic secrets to, in the NSS key log format,
+   * so Wireshark or tshark can decrypt captured packets; false for none. Default: the
+   * `SSLKEYLOGFILE` environment variable when set. Never enable it in production: the file
+   * decrypts all traffic.
+   */
+  readonly keyLogFile?: string | false;
 }
 
 /** Options of one outgoing connection. */
@@ -112,6 +121,7 @@ export class QuicEndpoint {
   /** NEW_TOKEN tokens received as a client, by server address, newest last. */
   readonly #receivedTokens = new Map<string, Uint8Array>();
   #isClosed = false;
+  readonly #keyLog: KeyLogger | undefined;
 
   private constructor(
     socket: Socket,
@@ -122,6 +132,8 @@ export class QuicEndpoint {
     this.#options = options;
     this.#identity = identity;
     this.#tokens = new AddressTokens(options.newTokenLifetimeMs ?? 24 * 60 * 60 * 1000);
+    const keyLogFile = options.keyLogFile ?? process.env['SSLKEYLOGFILE'];
+    if (keyLogFile) this.#keyLog = fileKeyLogger(keyLogFile);
     this.#listen(socket);
   }
 
@@ -236,6 +248,7 @@ export class QuicEndpoint {
         if (this.#receivedTokens.size > MAX_STORED_TOKENS)
           this.#receivedTokens.delete(this.#receivedTokens.keys().next().value!);
       },
+      ...(this.#keyLog ? { keyLog: this.#keyLog } : {}),
       send: (datagram) => this.#socket.send(datagram, options.port, options.host),
       remote: { address: options.host, port: options.port },
       onClosed: (c) => this.#forget(c),
@@ -366,6 +379,7 @@ export class QuicEndpoint {
         ),
       isAddressValidated: claim !== undefined,
       issueNewToken: () => this.#tokens.issueNewToken(rinfo.address, Date.now()),
+      ...(this.#keyLog ? { keyLog: this.#keyLog } : {}),
       send: (datagram) => this.#socket.send(datagram, peer.port, peer.address),
       // A live view: the endpoint updates it when the client migrates.
       remote: peer,
@@ -457,8 +471,27 @@ export class QuicEndpoint {
   }
 }
 
+/**
+ * dgram resolves the address of every `send`; node's default lookup answers even an IP
+ * literal on the next tick. Every datagram we send goes to an IP literal (the peer's address
+ * as dgram reported it, or a resolved `connect` host), so answering those at once saves a
+ * tick and a closure per datagram; names still go through DNS.
+ */
+function lookupLiteral(
+  address: string,
+  family: number | LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const literal = isIP(address);
+  if (literal !== 0) callback(null, address, literal);
+  else dnsLookup(address, family as LookupOneOptions, callback);
+}
+
+/** Socket buffers for bursts of a full congestion window (the kernel may cap them lower). */
+const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
 async function bindSocket(host: string, port: number): Promise<Socket> {
-  const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
+  const socket = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', lookup: lookupLiteral });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(port, host, () => {
@@ -466,5 +499,12 @@ async function bindSocket(host: string, port: number): Promise<Socket> {
       resolve();
     });
   });
+  try {
+    // Loss from a full receive buffer on a fast path costs a congestion window halving.
+    socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
+    socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
+  } catch {
+    // Not allowed here: the system default stays.
+  }
   return socket;
 }

@@ -68,7 +68,11 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     this.#recv = new ReassemblyBuffer(recvWindow, TRANSPORT_ERROR.FLOW_CONTROL_ERROR);
   }
 
-  /** Queues bytes to send; resolves when the queue has room again. */
+  /**
+   * Queues bytes to send; resolves when the queue has room again. The bytes are copied once
+   * here, so the caller may reuse its buffer at once, and STREAM frames (and their
+   * retransmissions) are views of the copy rather than one fresh buffer per packet.
+   */
   write(data: Uint8Array): Promise<void> {
     if (this.#sendError) return Promise.reject(this.#sendError);
     if (this.#isFinQueued)
@@ -76,7 +80,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
         new QuicError(ERROR_CODES.STREAM_RESET, `stream ${this.id} was ended`, 0),
       );
     if (data.length > 0) {
-      this.#queue.push(data);
+      this.#queue.push(new Uint8Array(data));
       this.#queuedBytes += data.length;
       this.#owner.scheduleFlush();
     }
@@ -141,6 +145,14 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   }
 
   #dequeue(n: number): Uint8Array {
+    const head = this.#queue[0];
+    if (head !== undefined && head.length >= n) {
+      // The common case: one queued chunk covers the frame, which takes a view of it.
+      if (head.length === n) this.#queue.shift();
+      else this.#queue[0] = head.subarray(n);
+      this.#afterDequeue(n);
+      return head.subarray(0, n);
+    }
     const out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
@@ -151,11 +163,15 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
       if (take === head.length) this.#queue.shift();
       else this.#queue[0] = head.subarray(take);
     }
+    this.#afterDequeue(n);
+    return out;
+  }
+
+  #afterDequeue(n: number): void {
     this.#queuedBytes -= n;
     if (this.#queuedBytes < SEND_HIGH_WATER && this.#drainWaiters.length > 0) {
       for (const resolve of this.#drainWaiters.splice(0)) resolve();
     }
-    return out;
   }
 
   /** A STREAM frame of ours was declared lost: send its bytes again. */

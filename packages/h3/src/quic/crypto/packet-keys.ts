@@ -65,15 +65,24 @@ export class PacketKeys {
 
   /** Encrypts `plaintext` with `header` as associated data; returns ciphertext ‖ tag. */
   seal(pn: number, header: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    const out = new Uint8Array(plaintext.length + TAG_LENGTH);
+    this.sealInto(pn, header, plaintext, out);
+    return out;
+  }
+
+  /**
+   * Encrypts `plaintext` into `out` (ciphertext ‖ tag, `plaintext.length + 16` bytes), so the
+   * send path writes straight into its datagram instead of allocating per packet. node's AEAD
+   * ciphers take a fresh IV only at creation, so the cipher object itself is per packet.
+   */
+  sealInto(pn: number, header: Uint8Array, plaintext: Uint8Array, out: Uint8Array): void {
     const cipher = createCipheriv(this.#aead, this.key, this.nonce(pn), {
       authTagLength: TAG_LENGTH,
     });
     cipher.setAAD(header, { plaintextLength: plaintext.length });
-    const out = new Uint8Array(plaintext.length + TAG_LENGTH);
     out.set(cipher.update(plaintext), 0);
     cipher.final();
     out.set(cipher.getAuthTag(), plaintext.length);
-    return out;
   }
 
   /** Decrypts ciphertext ‖ tag; returns null when authentication fails (the packet is dropped). */

@@ -3,6 +3,22 @@ import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { cryptoError, type QuicError, TLS_ALERT } from '../../errors.js';
 
+/** Trust anchors parsed once per PEM: parsing node's ~140 root certificates (or a `ca` list)
+ * again in every handshake cost more CPU than the handshake's own cryptography. */
+const anchors = new Map<string, X509Certificate>();
+/** Bound on cached anchors; a caller cycling through ever new `ca` PEMs only refills it. */
+const MAX_ANCHORS = 1024;
+
+function parseAnchor(pem: string): X509Certificate {
+  let cert = anchors.get(pem);
+  if (cert === undefined) {
+    cert = new X509Certificate(pem);
+    if (anchors.size >= MAX_ANCHORS) anchors.clear();
+    anchors.set(pem, cert);
+  }
+  return cert;
+}
+
 /**
  * Checks a server certificate chain the way a TLS client must: each certificate signed by the
  * next, the last one signed by (or equal to) a trust anchor, all within their validity, and the
@@ -41,7 +57,7 @@ export function checkServerChain(
       throw fail('the chain is not in order or a signature does not verify');
     }
   }
-  const anchors = (trusted ?? rootCertificates).map((pem) => new X509Certificate(pem));
+  const anchors = (trusted ?? rootCertificates).map(parseAnchor);
   const top = certs.at(-1)!;
   const isAnchored = anchors.some(
     (anchor) =>

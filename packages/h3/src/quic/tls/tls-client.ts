@@ -104,6 +104,11 @@ export class TlsClient implements TlsHandshake {
   peerTransportParameters: Uint8Array | undefined;
   suite: CipherSuite | undefined;
 
+  /** Our ClientHello.random (the same in a second ClientHello after HelloRetryRequest). */
+  get clientRandom(): Uint8Array {
+    return this.#random;
+  }
+
   constructor(options: TlsClientOptions, callbacks: TlsCallbacks) {
     this.#options = options;
     this.#callbacks = callbacks;

@@ -102,6 +102,7 @@ export class TlsServer implements TlsHandshake {
   alpn: string | undefined;
   peerTransportParameters: Uint8Array | undefined;
   suite: CipherSuite | undefined;
+  clientRandom: Uint8Array | undefined;
   /** The server_name the client asked for, if any. */
   serverName: string | undefined;
 
@@ -145,6 +146,7 @@ export class TlsServer implements TlsHandshake {
 
   #onClientHello(body: Uint8Array, raw: Uint8Array): void {
     const hello = parseClientHello(body);
+    this.clientRandom = hello.random.slice();
     if (!offersTls13(hello.extensions))
       throw cryptoError(TLS_ALERT.PROTOCOL_VERSION, 'the client does not offer TLS 1.3');
     const suites = this.#options.cipherSuites ?? CIPHER_SUITES;

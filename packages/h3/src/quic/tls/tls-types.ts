@@ -31,6 +31,8 @@ export interface TlsHandshake {
   readonly peerTransportParameters: Uint8Array | undefined;
   /** The negotiated cipher suite, once known. */
   readonly suite: CipherSuite | undefined;
+  /** The ClientHello.random (our own for a client, the peer's for a server), once known. */
+  readonly clientRandom: Uint8Array | undefined;
 }
 
 /** TLS 1.3 handshake message types used here. @see RFC 8446 §4 */
