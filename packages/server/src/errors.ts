@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   ACME_CHALLENGE_FAILED: 'RWS_SERVER_ACME_CHALLENGE_FAILED',
   ACME_ORDER_FAILED: 'RWS_SERVER_ACME_ORDER_FAILED',
   ACME_STORE_FAILED: 'RWS_SERVER_ACME_STORE_FAILED',
+  OCSP_FAILED: 'RWS_SERVER_OCSP_FAILED',
+  CERTIFICATE_REVOKED: 'RWS_SERVER_CERTIFICATE_REVOKED',
 } as const;
 
 /** A code @rws/server throws. */
@@ -40,4 +42,8 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<ServerErrorCode, string>> = {
     'An ACME order did not reach `valid` (no usable challenge offered, the order became invalid, or polling timed out); the message names the domains.',
   RWS_SERVER_ACME_STORE_FAILED:
     'The certificate store could not read or write the account key, a certificate or a lock (the message names the path and the system error).',
+  RWS_SERVER_OCSP_FAILED:
+    'OCSP stapling could not get a usable response for a certificate (responder unreachable or slow, HTTP error, responder status other than successful, bad signature, expired, or status unknown); reported through onError, retried with back-off, and handshakes go on (with the previous response while it is still valid).',
+  RWS_SERVER_CERTIFICATE_REVOKED:
+    "The certificate's OCSP responder says it is revoked (reported through onError; the revoked status is stapled so clients see it): replace the certificate.",
 };

@@ -33,6 +33,7 @@ export { createDirectoryStore } from './stores/directory.js';
 export type {
   AdminOptions,
   HealthOptions,
+  OcspStaplingOptions,
   ReloadOptions,
   RunningServer,
   Servable,
