@@ -36,6 +36,7 @@ describe('toServeOptions: config → @rws/server options', () => {
       handshakeTimeoutMs: 10_000,
       tlsMinVersion: 'TLSv1.2',
       http2: true,
+      ocspStapling: true,
       tlsCertFile: '/c.pem',
       tlsKeyFile: '/k.pem',
       tlsClientCaFile: '/ca.pem',
