@@ -30,6 +30,8 @@ export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';
 export { serve } from './serve.js';
 export type { DirectoryStoreOptions } from './stores/directory.js';
 export { createDirectoryStore } from './stores/directory.js';
+export type { ObjectStorageLike, ObjectStorageStoreOptions } from './stores/object-storage.js';
+export { createObjectStorageStore } from './stores/object-storage.js';
 export type {
   AdminOptions,
   HealthOptions,
