@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { text } from '@rws/core';
+import { createLocalStorage } from '@rws/storage/drivers/local';
 import { HAS_PEBBLE, requireCapability, startPebble } from '@rws/test-helpers';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -16,6 +17,7 @@ import {
   AcmeManager,
   type AcmeOptions,
   createDirectoryStore,
+  createObjectStorageStore,
   type RunningServer,
 } from '../src/index.js';
 import { start } from './helpers.js';
@@ -277,9 +279,22 @@ describe('ACME against pebble (issue #22)', () => {
     expect(acme.isPlaceholder).toBe(false);
   });
 
-  it('two instances sharing one store order once (lock)', { timeout: 90_000 }, async (ctx) => {
+  /** A store per instance over one shared place: a directory, or @rws/storage's local driver. */
+  const sharedStores: Record<string, (dir: string) => AcmeOptions['store']> = {
+    directory: (dir) => dir,
+    '@rws/storage (local driver)': (dir) =>
+      createObjectStorageStore({
+        storage: createLocalStorage({ root: dir }),
+        settleMs: 300,
+        closeStorage: true,
+      }),
+  };
+  it.each(Object.keys(sharedStores))('two instances sharing one store order once (lock): %s', {
+    timeout: 90_000,
+  }, async (kind, ctx) => {
     requireCapability(ctx, HAS_PEBBLE, 'pebble (apt-get install pebble)');
     const dir = tempDir();
+    const storeFor = sharedStores[kind] as (dir: string) => AcmeOptions['store'];
     let pebble: Awaited<ReturnType<typeof startPebble>> | null = null;
     const url = (): string => pebble?.directoryUrl ?? 'https://127.0.0.1:1/dir';
     const ca = (): string => pebble?.ca ?? '';
@@ -287,12 +302,22 @@ describe('ACME against pebble (issue #22)', () => {
     const b = recorder();
     // Pebble validates HTTP-01 at A and TLS-ALPN-01 at B, so either can win the lock.
     const managerA = await manager(
-      { store: dir, challenges: ['http-01'], lockRetryMs: 300, onCertificate: a.onCertificate },
+      {
+        store: storeFor(dir),
+        challenges: ['http-01'],
+        lockRetryMs: 300,
+        onCertificate: a.onCertificate,
+      },
       url,
       ca,
     );
     const managerB = await manager(
-      { store: dir, challenges: ['tls-alpn-01'], lockRetryMs: 300, onCertificate: b.onCertificate },
+      {
+        store: storeFor(dir),
+        challenges: ['tls-alpn-01'],
+        lockRetryMs: 300,
+        onCertificate: b.onCertificate,
+      },
       url,
       ca,
     );
