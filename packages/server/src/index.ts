@@ -20,6 +20,7 @@ export type {
   AcmeOptions,
   CertificateKeyType,
   ChallengeType,
+  DnsProvider,
 } from './acme-manager.js';
 export { AcmeManager } from './acme-manager.js';
 export type { ConnectionHandler, RawConnectionHandler } from './alpn-dispatch.js';

@@ -32,7 +32,9 @@ it('keeps a certificate and its key in one JSON object under the prefix', async 
   const store = createObjectStorageStore({ storage, prefix: 'tls/acme/' });
   expect(store.name).toBe('storage local tls/acme/');
   await store.saveCertificate('a.example', { certPem: 'C', keyPem: 'K' });
-  const object = JSON.parse(readFileSync(join(root, 'tls/acme/certificates/a.example.json'), 'utf8'));
+  const object = JSON.parse(
+    readFileSync(join(root, 'tls/acme/certificates/a.example.json'), 'utf8'),
+  );
   expect(object).toEqual({ certPem: 'C', keyPem: 'K' });
   // close() leaves a shared storage open unless closeStorage is set.
   await store.close();

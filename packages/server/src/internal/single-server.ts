@@ -375,7 +375,8 @@ export class SingleServer implements RunningServer {
   #redirectNames = (): string[] => {
     const names = [...(this.#options.allowedHosts ?? [])];
     for (const vh of this.#options.tls?.virtualHosts ?? []) names.push(vh.domain.toLowerCase());
-    names.push(...(this.#options.acme?.domains ?? []));
+    // A wildcard is no host name to redirect to.
+    names.push(...(this.#options.acme?.domains ?? []).filter((d) => !d.startsWith('*.')));
     return names;
   };
 

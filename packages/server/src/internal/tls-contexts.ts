@@ -98,7 +98,10 @@ export async function loadTlsContexts(
       withCa({ cert: acmePem.certPem, key: acmePem.keyPem }),
       `ACME certificate of ${acme.domains.join(', ')}`,
     );
-    for (const domain of acme.domains) exact.set(domain, context);
+    for (const domain of acme.domains) {
+      if (domain.startsWith('*.')) wildcard.set(domain.slice(2), context);
+      else exact.set(domain, context);
+    }
     chains.push(acmePem.certPem);
   }
   return { defaultOptions, defaultContext, exact, wildcard, chains };

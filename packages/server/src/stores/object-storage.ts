@@ -19,7 +19,11 @@ import { ERROR_CODES } from '../errors.js';
 export interface ObjectStorageLike {
   readonly name: string;
   get(key: string): MaybePromise<{ readonly body: ReadableStream<Uint8Array> } | null>;
-  put(key: string, body: string, options?: { contentType?: string | undefined }): MaybePromise<unknown>;
+  put(
+    key: string,
+    body: string,
+    options?: { contentType?: string | undefined },
+  ): MaybePromise<unknown>;
   delete(key: string): MaybePromise<void>;
   close(): Promise<void>;
 }
@@ -105,7 +109,11 @@ export function createObjectStorageStore(options: ObjectStorageStoreOptions): Ce
       const held = await readLock(key);
       if (held !== null && Date.now() < held.expiresAt) return null;
       const token = randomBytes(12).toString('hex');
-      await write(key, JSON.stringify({ token, expiresAt: Date.now() + ttlMs }), 'application/json');
+      await write(
+        key,
+        JSON.stringify({ token, expiresAt: Date.now() + ttlMs }),
+        'application/json',
+      );
       // Another instance that read "free" at the same time writes within one round trip.
       await new Promise((resolve) => setTimeout(resolve, settleMs));
       if ((await readLock(key))?.token !== token) return null;
