@@ -37,7 +37,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<ServerErrorCode, string>> = {
   RWS_SERVER_ACME_PROBLEM:
     "The ACME server answered a request with an error (an RFC 7807 problem document, or an unexpected status); the message names the URL, the problem type and the CA's detail, and `problem` holds the document.",
   RWS_SERVER_ACME_CHALLENGE_FAILED:
-    'The CA could not validate a challenge: the message names the domain, the challenge type (http-01, tls-alpn-01) and what the CA reported; the old certificate stays in use.',
+    'The CA could not validate a challenge: the message names the domain, the challenge type (http-01, tls-alpn-01, dns-01) and what the CA reported (or why the DNS provider could not publish the record); the old certificate stays in use.',
   RWS_SERVER_ACME_ORDER_FAILED:
     'An ACME order did not reach `valid` (no usable challenge offered, the order became invalid, or polling timed out); the message names the domains.',
   RWS_SERVER_ACME_STORE_FAILED:
