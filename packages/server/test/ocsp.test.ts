@@ -41,7 +41,7 @@ function writeIndex(status: 'V' | 'R'): void {
 }
 
 /** `openssl ocsp` as the CA's responder on `responderPort`; responses valid for one minute. */
-async function startResponder(): Promise<void> {
+async function startResponderOnce(): Promise<void> {
   const child = spawn(
     'openssl',
     [
@@ -74,9 +74,26 @@ async function startResponder(): Promise<void> {
   });
 }
 
-function stopResponder(): void {
-  responder?.kill();
+/** Starts the responder, retrying while the port is still held by the previous one. */
+async function startResponder(): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startResponderOnce();
+    } catch (err) {
+      if (attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** Kills the responder and waits until it is gone, so the next one can bind the port. */
+async function stopResponder(): Promise<void> {
+  const child = responder;
   responder = null;
+  if (child === null || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill();
+  await exited;
 }
 
 /** Connects with `status_request`; resolves the stapled response, or null when none came. */
@@ -213,7 +230,7 @@ describe('OCSP stapling', () => {
     const verdict = verifyWithOpenssl(stapled);
     expect(verdict).toMatch(/leaf\.pem: good/);
     // The response is cached: with the responder gone, handshakes still carry it.
-    stopResponder();
+    await stopResponder();
     const again = await handshake(server.address.port);
     expect(again?.equals(stapled)).toBe(true);
   }, 120_000);

@@ -159,7 +159,12 @@ export class SingleServer implements RunningServer {
     await options.acme?.prepare();
     const tls = options.tls === null ? null : await loadTlsContexts(options.tls, options.acme);
     const server = new SingleServer(handler, options, tls);
-    await server.#listen();
+    try {
+      await server.#listen();
+    } catch (err) {
+      server.#ocsp?.close(); // Its first fetch already started.
+      throw err;
+    }
     options.acme?.start({
       reloadCertificates: () => server.reloadCertificates(),
       onLog: (message) => server.#options.onLog(message),
