@@ -75,6 +75,14 @@ describe('toServeOptions: config → @rws/server options', () => {
     expect(toServeOptions(defaultConfig('/srv')).health).toBeUndefined();
   });
 
+  it('ocsp_stapling off reaches serve() as ocspStapling: false (on by default)', () => {
+    const tls = { ...defaultConfig('/srv'), tlsCertFile: '/c.pem', tlsKeyFile: '/k.pem' };
+    expect(toServeOptions(tls).ocspStapling).toBe(true);
+    expect(toServeOptions({ ...tls, ocspStapling: false }).ocspStapling).toBe(false);
+    // Without TLS there is nothing to staple, and serve() gets no TLS options at all.
+    expect(toServeOptions(defaultConfig('/srv')).ocspStapling).toBeUndefined();
+  });
+
   it('a redirect port without TLS is dropped (the resolver warns)', () => {
     const options = toServeOptions({ ...defaultConfig('/srv'), httpRedirectPort: 8080 });
     expect(options.httpRedirectPort).toBeUndefined();
