@@ -318,7 +318,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     default: true,
     placeholder: '[bool]',
     description:
-      "Staple OCSP responses to TLS handshakes when a certificate names an OCSP responder (fetched in the background, refreshed before nextUpdate; a down responder never fails a handshake); --ocsp-stapling off turns it off.",
+      'Staple OCSP responses to TLS handshakes when a certificate names an OCSP responder (fetched in the background, refreshed before nextUpdate; a down responder never fails a handshake); --ocsp-stapling off turns it off.',
     isReloadable: false,
   }),
   key({
