@@ -40,8 +40,11 @@ function writeIndex(status: 'V' | 'R'): void {
   );
 }
 
-/** `openssl ocsp` as the CA's responder on `responderPort`; responses valid for one minute. */
-async function startResponderOnce(): Promise<void> {
+/**
+ * `openssl ocsp` as the CA's responder on `responderPort`, signing with `<signer>.pem/.key`
+ * (the CA itself, a delegated responder, or a rogue key); responses valid for one minute.
+ */
+async function startResponderOnce(signer: string): Promise<void> {
   const child = spawn(
     'openssl',
     [
@@ -51,9 +54,9 @@ async function startResponderOnce(): Promise<void> {
       '-port',
       String(responderPort),
       '-rsigner',
-      'ca.pem',
+      `${signer}.pem`,
       '-rkey',
-      'ca.key',
+      `${signer}.key`,
       '-CA',
       'ca.pem',
       '-nmin',
@@ -75,10 +78,10 @@ async function startResponderOnce(): Promise<void> {
 }
 
 /** Starts the responder, retrying while the port is still held by the previous one. */
-async function startResponder(): Promise<void> {
+async function startResponder(signer = 'ca'): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startResponderOnce();
+      return await startResponderOnce(signer);
     } catch (err) {
       if (attempt >= 20) throw err;
       await new Promise((r) => setTimeout(r, 500));
@@ -216,6 +219,18 @@ beforeAll(async () => {
     join(dir, 'chain.pem'),
     openssl('x509', '-in', 'leaf.pem') + openssl('x509', '-in', 'ca.pem'),
   );
+  // A responder the CA delegated to (id-kp-OCSPSigning), and a rogue one it never certified.
+  writeFileSync(join(dir, 'responder.ext'), 'extendedKeyUsage = OCSPSigning\n');
+  // biome-ignore format: flag/value pairs
+  openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', 'responder.key', '-out', 'responder.csr', '-subj', '/CN=rws OCSP responder');
+  // biome-ignore format: flag/value pairs
+  openssl('x509', '-req', '-in', 'responder.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key',
+    '-set_serial', '0x77', '-days', '20', '-extfile', 'responder.ext', '-out', 'responder.pem');
+  // biome-ignore format: flag/value pairs
+  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', 'rogue.key', '-out', 'rogue.pem', '-days', '20', '-subj', '/CN=rogue',
+    '-addext', 'extendedKeyUsage = OCSPSigning');
 }, 60_000);
 
 afterEach(() => stopResponder());
@@ -252,6 +267,30 @@ describe('OCSP stapling', () => {
     await startResponder();
     const stapled = await stapledResponse(server.address.port);
     expect(verifyWithOpenssl(stapled)).toMatch(/leaf\.pem: good/);
+  }, 120_000);
+
+  it('staples a response signed by a responder the CA delegated to', async () => {
+    writeIndex('V');
+    await startResponder('responder');
+    const server = await start(() => text('ok'), tlsOptions());
+    const stapled = await stapledResponse(server.address.port);
+    expect(verifyWithOpenssl(stapled)).toMatch(/leaf\.pem: good/);
+  }, 120_000);
+
+  it('refuses a response signed by a key the CA never certified', async () => {
+    writeIndex('V');
+    await startResponder('rogue');
+    const errors: unknown[] = [];
+    const server = await start(() => text('ok'), {
+      ...tlsOptions(),
+      onError: (err) => errors.push(err),
+    });
+    await expect.poll(() => errors.length, { timeout: 60_000 }).toBeGreaterThan(0);
+    expect(isRwsError(errors[0], 'RWS_SERVER_OCSP_FAILED')).toBe(true);
+    expect((errors[0] as Error).message).toMatch(
+      /not signed by the issuer or an authorized responder/,
+    );
+    expect(await handshake(server.address.port)).toBeNull();
   }, 120_000);
 
   it('staples a revoked status and reports it', async () => {
