@@ -9,12 +9,13 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as connectH2, type IncomingHttpHeaders } from 'node:http2';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { createConnection } from 'node:net';
-import { dirname, resolve } from 'node:path';
-import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_KEYS } from '@rws/cli';
 import { Http3Client } from '@rws/h3';
@@ -41,6 +42,7 @@ const NAMES = [
   'uploads-multipart',
   'static-site',
   'tls-sni',
+  'ocsp-stapling',
   'http3',
   'sse-clock',
   'http-client',
@@ -80,7 +82,7 @@ type Name = (typeof NAMES)[number];
 // examples are skipped with a visible reason, except in CI, where a missing tool is a failure.
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 const skipTls = !hasOpenssl && process.env['CI'] !== 'true';
-const NEEDS_OPENSSL: readonly Name[] = ['tls-sni', 'websocket-h2', 'http3'];
+const NEEDS_OPENSSL: readonly Name[] = ['tls-sni', 'ocsp-stapling', 'websocket-h2', 'http3'];
 const TO_START = NAMES.filter((n) => !NEEDS_OPENSSL.includes(n) || !skipTls);
 
 function start(name: Name): Promise<Example> {
@@ -489,6 +491,49 @@ describe('examples', () => {
       expect(result.cn).toBe('api.localhost');
       expect(result.hsts).toBe('max-age=300');
       expect(JSON.parse(result.body)).toMatchObject({ sni: 'api.localhost', alpn: 'http/1.1' });
+    },
+  );
+
+  test.skipIf(skipTls)(
+    'ocsp-stapling staples a good response from its openssl responder (needs openssl)',
+    async () => {
+      const { url } = ex('ocsp-stapling');
+      const { port } = new URL(url);
+      const stapled = (): Promise<Buffer | null> =>
+        new Promise((resolve, reject) => {
+          let staple: Buffer | null = null;
+          const socket = tlsConnect({
+            host: '127.0.0.1',
+            port: Number(port),
+            servername: 'localhost',
+            requestOCSP: true,
+            rejectUnauthorized: false, // the example's own CA
+          });
+          socket.on('OCSPResponse', (r: Buffer | null) => {
+            if (r && r.length > 0) staple = r;
+          });
+          socket.once('secureConnect', () => {
+            socket.destroy();
+            resolve(staple);
+          });
+          socket.once('error', reject);
+        });
+      // The first fetch runs in the background after start: ask until a handshake carries it.
+      let response: Buffer | null = null;
+      for (let i = 0; i < 120 && response === null; i++) {
+        response = await stapled();
+        if (response === null) await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(response).not.toBeNull();
+      // openssl reads the stapled bytes as an OCSP response saying the certificate is good.
+      const file = join(tmpdir(), `rws-example-staple-${process.pid}.der`);
+      writeFileSync(file, response ?? Buffer.alloc(0));
+      const result = spawnSync('openssl', ['ocsp', '-respin', file, '-resp_text', '-noverify'], {
+        encoding: 'utf8',
+      });
+      rmSync(file, { force: true });
+      const text = result.stdout + result.stderr;
+      expect(text).toMatch(/Cert Status: good/);
     },
   );
 

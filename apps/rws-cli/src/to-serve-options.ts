@@ -60,6 +60,7 @@ export function toServeOptions(config: ServerConfig): ServeOptions {
     options.tlsMinVersion = config.tlsMinVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2';
     if (config.hsts !== null) options.hsts = config.hsts;
     options.http2 = config.http2;
+    options.ocspStapling = config.ocspStapling;
     // The challenge port is the plain-HTTP listener: HTTP-01 answers, redirects for the rest.
     if (isAcmeOn(config)) {
       options.httpRedirectPort = config.httpRedirectPort ?? config.acme.challengePort;

@@ -19,6 +19,7 @@ describe('parseEnv', () => {
     ['RWS_CONFIG_TLS_MIN_VERSION', '1.3', 'tlsMinVersion', '1.3'],
     ['RWS_CONFIG_HANDSHAKE_TIMEOUT_MS', '5000', 'handshakeTimeoutMs', 5000],
     ['RWS_CONFIG_HSTS', 'max-age=60', 'hsts', 'max-age=60'],
+    ['RWS_CONFIG_OCSP_STAPLING', 'off', 'ocspStapling', false],
     ['RWS_CONFIG_HTTP2', 'off', 'http2', false],
     ['RWS_CONFIG_HTTP3', 'off', 'http3', false],
     ['RWS_CONFIG_ALLOWED_HOSTS', 'a.test,*.b.test', 'allowedHosts', ['a.test', '*.b.test']],

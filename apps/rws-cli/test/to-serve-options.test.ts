@@ -36,6 +36,7 @@ describe('toServeOptions: config → @rws/server options', () => {
       handshakeTimeoutMs: 10_000,
       tlsMinVersion: 'TLSv1.2',
       http2: true,
+      ocspStapling: true,
       tlsCertFile: '/c.pem',
       tlsKeyFile: '/k.pem',
       tlsClientCaFile: '/ca.pem',
@@ -72,6 +73,14 @@ describe('toServeOptions: config → @rws/server options', () => {
     });
     expect(toServeOptions({ ...config, allowedHosts: ['ANY'] }).allowedHosts).toBe('any');
     expect(toServeOptions(defaultConfig('/srv')).health).toBeUndefined();
+  });
+
+  it('ocsp_stapling off reaches serve() as ocspStapling: false (on by default)', () => {
+    const tls = { ...defaultConfig('/srv'), tlsCertFile: '/c.pem', tlsKeyFile: '/k.pem' };
+    expect(toServeOptions(tls).ocspStapling).toBe(true);
+    expect(toServeOptions({ ...tls, ocspStapling: false }).ocspStapling).toBe(false);
+    // Without TLS there is nothing to staple, and serve() gets no TLS options at all.
+    expect(toServeOptions(defaultConfig('/srv')).ocspStapling).toBeUndefined();
   });
 
   it('a redirect port without TLS is dropped (the resolver warns)', () => {

@@ -6,6 +6,7 @@
  * old certificate keeps being served. Instances sharing a store take a lock before ordering.
  */
 import {
+  createHash,
   createPrivateKey,
   generateKeyPairSync,
   type KeyObject,
@@ -34,7 +35,10 @@ export type { CertificateKeyType, ChallengeType };
 
 /** Options of `AcmeManager`. */
 export interface AcmeOptions {
-  /** DNS names on the certificate (the first names it in the store). Wildcards need DNS-01, not offered. */
+  /**
+   * DNS names on the certificate (the first names it in the store). Wildcards (`*.example.com`)
+   * need DNS-01, so a `dnsProvider`.
+   */
   domains: readonly string[];
   /** Where the account key and certificates live: a `CertificateStore`, or a directory path. */
   store: CertificateStore | string;
@@ -47,10 +51,15 @@ export interface AcmeOptions {
   /** Extra trust anchors (PEM) for the CA's HTTPS endpoint (a private or test CA). */
   ca?: string | Buffer | readonly (string | Buffer)[] | undefined;
   /**
-   * Challenge types in order of preference. Default `['http-01', 'tls-alpn-01']`. After a
-   * failed attempt the next one leads, so a blocked port 80 falls back to TLS-ALPN-01.
+   * Challenge types in order of preference. Default `['http-01', 'tls-alpn-01']`, or
+   * `['dns-01']` with a `dnsProvider`. After a failed attempt the next one leads, so a blocked
+   * port 80 falls back to TLS-ALPN-01.
    */
   challenges?: readonly ChallengeType[] | undefined;
+  /** Publishes DNS-01 TXT records (RFC 8555 §8.4) in your DNS; needed for `dns-01` and wildcards. */
+  dnsProvider?: DnsProvider | undefined;
+  /** Wait this long after publishing a TXT record before asking the CA to look. Default 0. */
+  dnsPropagationDelayMs?: number | undefined;
   /** Key of the certificate. Default `'ec-p256'` (ECDSA P-256). */
   keyType?: CertificateKeyType | undefined;
   /** Renew this many days before expiry (fractions allowed). Default 30. */
@@ -67,6 +76,17 @@ export interface AcmeOptions {
   pollTimeoutMs?: number | undefined;
   /** Called after each certificate is put into service (issued here, or found in the store). */
   onCertificate?: ((info: AcmeCertificateInfo) => void) | undefined;
+}
+
+/**
+ * Sets and removes the TXT records of DNS-01 challenges, e.g. over a DNS host's HTTP API.
+ * `fqdn` is `_acme-challenge.<domain>` without a trailing dot; `value` the record's text.
+ * `setTxtRecord` should resolve once the record is published (or see `dnsPropagationDelayMs`).
+ */
+export interface DnsProvider {
+  readonly name: string;
+  setTxtRecord(fqdn: string, value: string): Promise<void>;
+  removeTxtRecord(fqdn: string, value: string): Promise<void>;
 }
 
 /** What `onCertificate` reports. */
@@ -111,6 +131,11 @@ function isDnsName(name: unknown): name is string {
   );
 }
 
+/** The TXT record text of a DNS-01 challenge: base64url(SHA-256(key authorization)), §8.4. */
+function dns01Value(keyAuthorization: string): string {
+  return createHash('sha256').update(keyAuthorization).digest('base64url');
+}
+
 /** A file-name-safe name for the certificate in the store. */
 function storeName(domain: string): string {
   return domain.toLowerCase().replace(/[^a-z0-9.-]/g, '_');
@@ -130,6 +155,8 @@ export class AcmeManager implements ChallengeSolver {
   #current: Current | null = null;
   #http01 = new Map<string, string>();
   #alpn = new Map<string, SecureContext>();
+  /** DNS-01 TXT values published, by `domain\ntoken`, for their removal. */
+  #dns01 = new Map<string, string>();
   #client: AcmeClient | null = null;
   #host: AcmeHost | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -141,19 +168,25 @@ export class AcmeManager implements ChallengeSolver {
     const domains = options.domains;
     if (!Array.isArray(domains) || domains.length === 0)
       throw invalid('domains: list at least one DNS name');
+    const challenges = options.challenges ?? (options.dnsProvider ? ['dns-01'] : []);
+    const hasDns01 = challenges.includes('dns-01');
     domains.forEach((d: unknown, i: number) => {
-      if (!isDnsName(d))
-        throw invalid(
-          `domains[${i}]: ${JSON.stringify(d)} is not a DNS name (wildcards need DNS-01)`,
-        );
+      const isWildcard = typeof d === 'string' && d.startsWith('*.');
+      if (!isDnsName(isWildcard ? d.slice(2) : d))
+        throw invalid(`domains[${i}]: ${JSON.stringify(d)} is not a DNS name`);
+      if (isWildcard && !hasDns01)
+        throw invalid(`domains[${i}]: ${d} is a wildcard, which needs dns-01 and a dnsProvider`);
     });
+    if (hasDns01 && options.dnsProvider === undefined) {
+      throw invalid('challenges: dns-01 needs a dnsProvider');
+    }
     const renewBeforeDays = options.renewBeforeDays ?? 30;
     if (typeof renewBeforeDays !== 'number' || !(renewBeforeDays > 0)) {
       throw invalid('renewBeforeDays: must be a number > 0');
     }
     for (const type of options.challenges ?? []) {
-      if (type !== 'http-01' && type !== 'tls-alpn-01') {
-        throw invalid(`challenges: ${String(type)} is not http-01 or tls-alpn-01`);
+      if (type !== 'http-01' && type !== 'tls-alpn-01' && type !== 'dns-01') {
+        throw invalid(`challenges: ${String(type)} is not http-01, tls-alpn-01 or dns-01`);
       }
     }
     if (options.challenges !== undefined && options.challenges.length === 0) {
@@ -190,9 +223,21 @@ export class AcmeManager implements ChallengeSolver {
   }
 
   /** @internal ChallengeSolver: publishes an answer where the CA will look. */
-  present(type: ChallengeType, domain: string, token: string, keyAuthorization: string): void {
+  async present(
+    type: ChallengeType,
+    domain: string,
+    token: string,
+    keyAuthorization: string,
+  ): Promise<void> {
     if (type === 'http-01') this.#http01.set(token, keyAuthorization);
-    else {
+    else if (type === 'dns-01') {
+      const provider = this.#options.dnsProvider as DnsProvider;
+      const value = dns01Value(keyAuthorization);
+      this.#dns01.set(`${domain}\n${token}`, value);
+      await provider.setTxtRecord(`_acme-challenge.${domain}`, value);
+      const delay = this.#options.dnsPropagationDelayMs ?? 0;
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    } else {
       const { privateKey, publicKey } = generateCertificateKey('ec-p256');
       const cert = createSelfSignedCertificate(domain, keyAuthorization, privateKey, publicKey);
       const key = privateKey.export({ type: 'pkcs8', format: 'pem' });
@@ -201,9 +246,16 @@ export class AcmeManager implements ChallengeSolver {
   }
 
   /** @internal ChallengeSolver: withdraws an answer. */
-  cleanup(type: ChallengeType, domain: string, token: string): void {
+  async cleanup(type: ChallengeType, domain: string, token: string): Promise<void> {
     if (type === 'http-01') this.#http01.delete(token);
-    else this.#alpn.delete(domain.toLowerCase());
+    else if (type === 'dns-01') {
+      const key = `${domain}\n${token}`;
+      const value = this.#dns01.get(key);
+      this.#dns01.delete(key);
+      if (value !== undefined) {
+        await this.#options.dnsProvider?.removeTxtRecord(`_acme-challenge.${domain}`, value);
+      }
+    } else this.#alpn.delete(domain.toLowerCase());
   }
 
   /**
@@ -342,7 +394,9 @@ export class AcmeManager implements ChallengeSolver {
       if (!force && (await this.#adoptStored()) && !this.#isDue(this.#current)) return 'ok';
       const client = await this.#acmeClient();
       const offset = this.#failures;
-      const preferred = this.#options.challenges ?? ['http-01', 'tls-alpn-01'];
+      const preferred =
+        this.#options.challenges ??
+        (this.#options.dnsProvider ? ['dns-01'] : ['http-01', 'tls-alpn-01']);
       const challenges = preferred.map(
         (_, i) => preferred[(i + offset) % preferred.length] as ChallengeType,
       );

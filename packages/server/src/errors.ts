@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   ACME_CHALLENGE_FAILED: 'RWS_SERVER_ACME_CHALLENGE_FAILED',
   ACME_ORDER_FAILED: 'RWS_SERVER_ACME_ORDER_FAILED',
   ACME_STORE_FAILED: 'RWS_SERVER_ACME_STORE_FAILED',
+  OCSP_FAILED: 'RWS_SERVER_OCSP_FAILED',
+  CERTIFICATE_REVOKED: 'RWS_SERVER_CERTIFICATE_REVOKED',
 } as const;
 
 /** A code @rws/server throws. */
@@ -35,9 +37,13 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<ServerErrorCode, string>> = {
   RWS_SERVER_ACME_PROBLEM:
     "The ACME server answered a request with an error (an RFC 7807 problem document, or an unexpected status); the message names the URL, the problem type and the CA's detail, and `problem` holds the document.",
   RWS_SERVER_ACME_CHALLENGE_FAILED:
-    'The CA could not validate a challenge: the message names the domain, the challenge type (http-01, tls-alpn-01) and what the CA reported; the old certificate stays in use.',
+    'The CA could not validate a challenge: the message names the domain, the challenge type (http-01, tls-alpn-01, dns-01) and what the CA reported (or why the DNS provider could not publish the record); the old certificate stays in use.',
   RWS_SERVER_ACME_ORDER_FAILED:
     'An ACME order did not reach `valid` (no usable challenge offered, the order became invalid, or polling timed out); the message names the domains.',
   RWS_SERVER_ACME_STORE_FAILED:
     'The certificate store could not read or write the account key, a certificate or a lock (the message names the path and the system error).',
+  RWS_SERVER_OCSP_FAILED:
+    'OCSP stapling could not get a usable response for a certificate (responder unreachable or slow, HTTP error, responder status other than successful, bad signature, expired, or status unknown); reported through onError, retried with back-off, and handshakes go on (with the previous response while it is still valid).',
+  RWS_SERVER_CERTIFICATE_REVOKED:
+    "The certificate's OCSP responder says it is revoked (reported through onError; the revoked status is stapled so clients see it): replace the certificate.",
 };

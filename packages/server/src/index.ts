@@ -20,6 +20,7 @@ export type {
   AcmeOptions,
   CertificateKeyType,
   ChallengeType,
+  DnsProvider,
 } from './acme-manager.js';
 export { AcmeManager } from './acme-manager.js';
 export type { ConnectionHandler, RawConnectionHandler } from './alpn-dispatch.js';
@@ -30,9 +31,12 @@ export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';
 export { serve } from './serve.js';
 export type { DirectoryStoreOptions } from './stores/directory.js';
 export { createDirectoryStore } from './stores/directory.js';
+export type { ObjectStorageLike, ObjectStorageStoreOptions } from './stores/object-storage.js';
+export { createObjectStorageStore } from './stores/object-storage.js';
 export type {
   AdminOptions,
   HealthOptions,
+  OcspStaplingOptions,
   ReloadOptions,
   RunningServer,
   Servable,

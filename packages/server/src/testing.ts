@@ -96,6 +96,18 @@ export function runCertificateStoreConformance(options: CertificateStoreConforma
       await other?.();
     });
 
+    test('of instances asking for a lock at the same time, exactly one gets it', async () => {
+      const [a, b] = await pair();
+      const name = 'order-race.example';
+      const results = await Promise.all([a, b, a, b].map((store) => store.lock(name, 60_000)));
+      const holders = results.filter((release) => release !== null);
+      expect(holders).toHaveLength(1);
+      await holders[0]?.();
+      const after = await a.lock(name, 60_000);
+      expect(after).not.toBeNull();
+      await after?.();
+    });
+
     test('an expired lock is taken over, and its old holder cannot release the new one', async () => {
       const [a, b] = await pair();
       const stale = await a.lock('order-a.example', 1);

@@ -115,6 +115,14 @@ export interface ServeOptions {
    * no SHA-1 MACs, no suites without forward secrecy), plus every TLS 1.3 suite.
    */
   tlsCiphers?: string | undefined;
+  /**
+   * OCSP stapling on the TLS port (default on, as in Caddy): for each certificate whose chain
+   * includes its issuer and whose Authority Information Access names an OCSP responder, the
+   * server fetches a signed response, staples it to handshakes of clients that ask
+   * (`status_request`), and refreshes it halfway to its `nextUpdate`. A responder that is
+   * down never delays or fails a handshake. `false` turns it off. Read at start.
+   */
+  ocspStapling?: boolean | OcspStaplingOptions | undefined;
   /** Oldest TLS version accepted: `'TLSv1.2'` (default) or `'TLSv1.3'`. */
   tlsMinVersion?: 'TLSv1.2' | 'TLSv1.3' | undefined;
   /**
@@ -227,6 +235,16 @@ export interface ServeOptions {
    * itself. Restart-only.
    */
   acme?: AcmeManager | undefined;
+}
+
+/** Tuning of `ServeOptions.ocspStapling`. */
+export interface OcspStaplingOptions {
+  /** Longest wait for the responder's answer. Default 10 000 ms. */
+  timeoutMs?: number | undefined;
+  /** First retry delay after a failed fetch, doubling up to `retryMaxMs`. Default 60 000 ms. */
+  retryMinMs?: number | undefined;
+  /** Longest retry delay. Default 3 600 000 ms (1 hour). */
+  retryMaxMs?: number | undefined;
 }
 
 /** Options of `reload()`: a complete new set of options, plus optionally a new handler. */

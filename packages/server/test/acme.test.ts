@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { text } from '@rws/core';
+import { createLocalStorage } from '@rws/storage/drivers/local';
 import { HAS_PEBBLE, requireCapability, startPebble } from '@rws/test-helpers';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -16,6 +17,7 @@ import {
   AcmeManager,
   type AcmeOptions,
   createDirectoryStore,
+  createObjectStorageStore,
   type RunningServer,
 } from '../src/index.js';
 import { start } from './helpers.js';
@@ -277,39 +279,66 @@ describe('ACME against pebble (issue #22)', () => {
     expect(acme.isPlaceholder).toBe(false);
   });
 
-  it('two instances sharing one store order once (lock)', { timeout: 90_000 }, async (ctx) => {
-    requireCapability(ctx, HAS_PEBBLE, 'pebble (apt-get install pebble)');
-    const dir = tempDir();
-    let pebble: Awaited<ReturnType<typeof startPebble>> | null = null;
-    const url = (): string => pebble?.directoryUrl ?? 'https://127.0.0.1:1/dir';
-    const ca = (): string => pebble?.ca ?? '';
-    const a = recorder();
-    const b = recorder();
-    // Pebble validates HTTP-01 at A and TLS-ALPN-01 at B, so either can win the lock.
-    const managerA = await manager(
-      { store: dir, challenges: ['http-01'], lockRetryMs: 300, onCertificate: a.onCertificate },
-      url,
-      ca,
-    );
-    const managerB = await manager(
-      { store: dir, challenges: ['tls-alpn-01'], lockRetryMs: 300, onCertificate: b.onCertificate },
-      url,
-      ca,
-    );
-    const serverA = await start(() => text('a'), { acme: managerA, httpRedirectPort: 0 });
-    const serverB = await start(() => text('b'), { acme: managerB });
-    pebble = await startPebble({ httpPort: portOf(serverA, true), tlsPort: serverB.address.port });
-    const [infoA, infoB] = await Promise.all([a.next(1), b.next(1)]);
-    expect(infoA.fingerprint256).toBe(infoB.fingerprint256);
-    expect([infoA.isIssued, infoB.isIssued].sort()).toEqual([false, true]);
-    const root = await pebble.root();
-    expect((await servedCertificate(serverA, DOMAIN, root)).cert.fingerprint256).toBe(
-      infoA.fingerprint256,
-    );
-    expect((await servedCertificate(serverB, DOMAIN, root)).cert.fingerprint256).toBe(
-      infoA.fingerprint256,
-    );
-  });
+  /** A store per instance over one shared place: a directory, or @rws/storage's local driver. */
+  const sharedStores: Record<string, (dir: string) => AcmeOptions['store']> = {
+    directory: (dir) => dir,
+    '@rws/storage (local driver)': (dir) =>
+      createObjectStorageStore({
+        storage: createLocalStorage({ root: dir }),
+        settleMs: 300,
+        closeStorage: true,
+      }),
+  };
+  for (const kind of Object.keys(sharedStores))
+    it(`two instances sharing one store order once (lock): ${kind}`, {
+      timeout: 90_000,
+    }, async (ctx) => {
+      requireCapability(ctx, HAS_PEBBLE, 'pebble (apt-get install pebble)');
+      const dir = tempDir();
+      const storeFor = sharedStores[kind] as (dir: string) => AcmeOptions['store'];
+      let pebble: Awaited<ReturnType<typeof startPebble>> | null = null;
+      const url = (): string => pebble?.directoryUrl ?? 'https://127.0.0.1:1/dir';
+      const ca = (): string => pebble?.ca ?? '';
+      const a = recorder();
+      const b = recorder();
+      // Pebble validates HTTP-01 at A and TLS-ALPN-01 at B, so either can win the lock.
+      const managerA = await manager(
+        {
+          store: storeFor(dir),
+          challenges: ['http-01'],
+          lockRetryMs: 300,
+          onCertificate: a.onCertificate,
+        },
+        url,
+        ca,
+      );
+      const managerB = await manager(
+        {
+          store: storeFor(dir),
+          challenges: ['tls-alpn-01'],
+          lockRetryMs: 300,
+          onCertificate: b.onCertificate,
+        },
+        url,
+        ca,
+      );
+      const serverA = await start(() => text('a'), { acme: managerA, httpRedirectPort: 0 });
+      const serverB = await start(() => text('b'), { acme: managerB });
+      pebble = await startPebble({
+        httpPort: portOf(serverA, true),
+        tlsPort: serverB.address.port,
+      });
+      const [infoA, infoB] = await Promise.all([a.next(1), b.next(1)]);
+      expect(infoA.fingerprint256).toBe(infoB.fingerprint256);
+      expect([infoA.isIssued, infoB.isIssued].sort()).toEqual([false, true]);
+      const root = await pebble.root();
+      expect((await servedCertificate(serverA, DOMAIN, root)).cert.fingerprint256).toBe(
+        infoA.fingerprint256,
+      );
+      expect((await servedCertificate(serverB, DOMAIN, root)).cert.fingerprint256).toBe(
+        infoA.fingerprint256,
+      );
+    });
 
   it('a failed validation names the domain, the challenge and the CA problem; the old certificate stays', {
     timeout: 90_000,

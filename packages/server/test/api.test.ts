@@ -12,6 +12,7 @@ it('exports', async () => {
       "LETS_ENCRYPT_DIRECTORY",
       "LETS_ENCRYPT_STAGING_DIRECTORY",
       "createDirectoryStore",
+      "createObjectStorageStore",
       "serve",
     ]
   `);

@@ -25,6 +25,11 @@ export interface Pebble {
   root(): Promise<string>;
   /** Everything pebble printed, for failure messages. */
   output(): string;
+  /**
+   * The management API of pebble-challtestsrv, the DNS server pebble resolves with: `POST
+   * /set-txt {"host","value"}` and `/clear-txt {"host"}` publish DNS-01 answers.
+   */
+  challtestsrvUrl: string;
   /** Kills pebble (the CA goes away mid-test). */
   stop(): void;
 }
@@ -170,6 +175,7 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
     ca,
     root: async () => (await fetchText(`https://127.0.0.1:${management}/roots/0`, ca)).body,
     output: () => log.join(''),
+    challtestsrvUrl: `http://127.0.0.1:${dnsManagement}`,
     stop: () => {
       pebbleProcess.kill('SIGKILL');
     },

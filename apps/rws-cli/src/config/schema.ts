@@ -111,6 +111,8 @@ export interface ServerConfig {
   handshakeTimeoutMs: number;
   /** `Strict-Transport-Security` value, or null for none. */
   hsts: string | null;
+  /** Staple OCSP responses from the certificates' responders (default on). */
+  ocspStapling: boolean;
   /** Offer HTTP/2 (ALPN `h2`) beside HTTP/1.1 on the TLS port. */
   http2: boolean;
   /** Serve HTTP/3 on UDP at the TLS port number (one worker only). */
@@ -310,6 +312,15 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     placeholder: '<ms>',
     description:
       'Time a TLS client has to send its first byte, and then to finish the handshake; 0 = no limit.',
+    isReloadable: false,
+  }),
+  key({
+    path: 'ocspStapling',
+    type: 'boolean',
+    default: true,
+    placeholder: '[bool]',
+    description:
+      'Staple OCSP responses to TLS handshakes when a certificate names an OCSP responder (fetched in the background, refreshed before nextUpdate; a down responder never fails a handshake); --ocsp-stapling off turns it off.',
     isReloadable: false,
   }),
   key({

@@ -13,6 +13,7 @@ import { ERROR_CODES } from '../errors.js';
 import type { RunningServer, Servable, ServeOptions, ServerLimits, VirtualHost } from '../types.js';
 import { defaultMaxConnections } from './fd-limit.js';
 import { isLoopbackAddress } from './host-check.js';
+import { type ResolvedOcsp, resolveOcspStapling } from './ocsp/resolve.js';
 
 export interface ResolvedTls {
   /** Null when ACME supplies the default certificate. */
@@ -22,6 +23,8 @@ export interface ResolvedTls {
   virtualHosts: readonly VirtualHost[];
   ciphers: string;
   minVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** OCSP stapling settings, or null when it is off. */
+  ocsp: ResolvedOcsp | null;
 }
 
 interface ResolvedHealth {
@@ -165,6 +168,7 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
       virtualHosts: Array.isArray(virtualHosts) ? virtualHosts.slice() : [],
       ciphers,
       minVersion,
+      ocsp: resolveOcspStapling(options.ocspStapling, problems),
     };
   }
   if (tls === null) {

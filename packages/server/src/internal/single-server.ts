@@ -35,6 +35,7 @@ import { withHttp01 } from './acme/http01.js';
 import { createH2Codec, h2cUpgradeHandler, sniffPreface } from './h2-codec.js';
 import { listenHttp3, withAltSvc } from './h3-listener.js';
 import { hostCheckMiddleware } from './host-check.js';
+import { OcspStapler } from './ocsp/stapler.js';
 import { type ResolvedOptions, resolveOptions, restartOnlyChanges, toHandler } from './options.js';
 import { adminHandler, buildPipeline } from './pipeline.js';
 import { redirectHandler } from './redirect.js';
@@ -102,6 +103,8 @@ export class SingleServer implements RunningServer {
   #listener: NetServer;
   /** Runs TLS handshakes on sockets the main listener accepted; never listens itself. */
   #tlsServer: TlsServer | null = null;
+  /** Fetches and caches OCSP responses for the TLS certificates, or null when stapling is off. */
+  #ocsp: OcspStapler | null = null;
   /** Answers plain HTTP sent to the TLS port (400 with a hint, or the HTTPS redirect). */
   #plainOnTls: Http1Server | null = null;
   #redirect: Http1Server | null = null;
@@ -156,7 +159,12 @@ export class SingleServer implements RunningServer {
     await options.acme?.prepare();
     const tls = options.tls === null ? null : await loadTlsContexts(options.tls, options.acme);
     const server = new SingleServer(handler, options, tls);
-    await server.#listen();
+    try {
+      await server.#listen();
+    } catch (err) {
+      server.#ocsp?.close(); // Its first fetch already started.
+      throw err;
+    }
     options.acme?.start({
       reloadCertificates: () => server.reloadCertificates(),
       onLog: (message) => server.#options.onLog(message),
@@ -329,6 +337,7 @@ export class SingleServer implements RunningServer {
       socket.destroy();
     });
     this.#tlsServer = tlsServer;
+    this.#startOcsp(tlsServer, tls);
     const acme = this.#options.acme;
     const alpnServer = acme === null ? null : acmeAlpnServer(acme);
     const toTls = (socket: Socket, firstBytes: Buffer): void => {
@@ -371,12 +380,30 @@ export class SingleServer implements RunningServer {
   #redirectNames = (): string[] => {
     const names = [...(this.#options.allowedHosts ?? [])];
     for (const vh of this.#options.tls?.virtualHosts ?? []) names.push(vh.domain.toLowerCase());
-    names.push(...(this.#options.acme?.domains ?? []));
+    // A wildcard is no host name to redirect to.
+    names.push(...(this.#options.acme?.domains ?? []).filter((d) => !d.startsWith('*.')));
     return names;
   };
 
+  /** Staples cached OCSP responses to handshakes that ask for one (never waits for a fetch). */
+  #startOcsp(tlsServer: TlsServer, tls: TlsContexts): void {
+    const config = this.#options.tls?.ocsp ?? null;
+    if (config === null) return;
+    const stapler = new OcspStapler({
+      ...config,
+      onLog: (message) => this.#options.onLog(message),
+      onError: (err) => this.#options.onError(err, null),
+    });
+    this.#ocsp = stapler;
+    stapler.update(tls.chains);
+    tlsServer.on('OCSPRequest', (certificate: Buffer, _issuer: Buffer, done) => {
+      done(null, stapler.staple(certificate));
+    });
+  }
+
   #applyTls(tls: TlsContexts): void {
     this.#tls = tls;
+    this.#ocsp?.update(tls.chains);
     // Only new handshakes use the new default context; open connections keep their session.
     this.#tlsServer?.setSecureContext(tls.defaultOptions);
   }
@@ -539,6 +566,7 @@ export class SingleServer implements RunningServer {
     await adminClosed;
     clearTimeout(grace);
     if (!this.#isSignalShutdown) this.#uninstallSignals?.();
+    this.#ocsp?.close();
     await this.#options.acme?.close();
     this.#resolveClosed();
   }

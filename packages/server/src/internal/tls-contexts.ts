@@ -20,6 +20,8 @@ export interface TlsContexts {
   readonly exact: ReadonlyMap<string, SecureContext>;
   /** Wildcard parents: `example.com` for `*.example.com` → context. */
   readonly wildcard: ReadonlyMap<string, SecureContext>;
+  /** Every certificate chain (PEM, leaf first) in the contexts, for OCSP stapling. */
+  readonly chains: readonly (string | Buffer)[];
 }
 
 async function readPem(path: string, what: string): Promise<Buffer> {
@@ -72,6 +74,7 @@ export async function loadTlsContexts(
     defaultOptions,
     `certificate/key ${config.certFile ?? 'from ACME'}`,
   );
+  const chains: (string | Buffer)[] = [cert];
   const exact = new Map<string, SecureContext>();
   const wildcard = new Map<string, SecureContext>();
   const files = await Promise.all(
@@ -85,6 +88,7 @@ export async function loadTlsContexts(
   );
   for (const { vh, c, k } of files) {
     const context = buildContext(withCa({ cert: c, key: k }), `certificate/key of ${vh.domain}`);
+    chains.push(c);
     const domain = vh.domain.toLowerCase();
     if (domain.startsWith('*.')) wildcard.set(domain.slice(2), context);
     else exact.set(domain, context);
@@ -94,9 +98,13 @@ export async function loadTlsContexts(
       withCa({ cert: acmePem.certPem, key: acmePem.keyPem }),
       `ACME certificate of ${acme.domains.join(', ')}`,
     );
-    for (const domain of acme.domains) exact.set(domain, context);
+    for (const domain of acme.domains) {
+      if (domain.startsWith('*.')) wildcard.set(domain.slice(2), context);
+      else exact.set(domain, context);
+    }
+    chains.push(acmePem.certPem);
   }
-  return { defaultOptions, defaultContext, exact, wildcard };
+  return { defaultOptions, defaultContext, exact, wildcard, chains };
 }
 
 /**

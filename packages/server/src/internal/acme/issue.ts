@@ -4,6 +4,7 @@
  * (RFC 8555 §7.4, the flow of §7.1's overview).
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { MaybePromise } from '@rws/core';
 import type { AcmeClient, AcmeOrder } from '../../acme-client.js';
 import { AcmeError, describeProblem } from '../../acme-error.js';
 import type { StoredCertificate } from '../../certificate-store.js';
@@ -11,12 +12,20 @@ import { ERROR_CODES } from '../../errors.js';
 import { createCsr } from './x509.js';
 
 /** The challenge types `AcmeManager` can answer. */
-export type ChallengeType = 'http-01' | 'tls-alpn-01';
+export type ChallengeType = 'http-01' | 'tls-alpn-01' | 'dns-01';
 
-/** Publishes and withdraws challenge answers where the CA will look for them. */
+/**
+ * Publishes and withdraws challenge answers where the CA will look for them. `domain` is the
+ * authorization's identifier (`example.com` for a `*.example.com` order).
+ */
 export interface ChallengeSolver {
-  present(type: ChallengeType, domain: string, token: string, keyAuthorization: string): void;
-  cleanup(type: ChallengeType, domain: string, token: string): void;
+  present(
+    type: ChallengeType,
+    domain: string,
+    token: string,
+    keyAuthorization: string,
+  ): MaybePromise<void>;
+  cleanup(type: ChallengeType, domain: string, token: string): MaybePromise<void>;
 }
 
 /** Certificate key types. */
@@ -109,7 +118,15 @@ async function authorize(
     );
   }
   const type = challenge.type as ChallengeType;
-  solver.present(type, domain, challenge.token, client.keyAuthorization(challenge.token));
+  try {
+    await solver.present(type, domain, challenge.token, client.keyAuthorization(challenge.token));
+  } catch (err) {
+    throw new AcmeError(
+      ERROR_CODES.ACME_CHALLENGE_FAILED,
+      `${type} challenge for ${domain}: cannot publish the answer: ${(err as Error).message}`,
+      { domain, challenge: type, cause: err },
+    );
+  }
   try {
     await client.respond(challenge.url).catch((err: unknown) => {
       throw new AcmeError(
@@ -144,7 +161,8 @@ async function authorize(
       );
     }
   } finally {
-    solver.cleanup(type, domain, challenge.token);
+    // A record left behind is harmless; the outcome of the validation is what matters.
+    await Promise.resolve(solver.cleanup(type, domain, challenge.token)).catch(() => {});
   }
 }
 
