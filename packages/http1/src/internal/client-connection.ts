@@ -5,7 +5,7 @@
  */
 import type * as net from 'node:net';
 import type { RwsError } from '@rws/core';
-import { type ClientResponse, Exchange, type ExchangeOptions } from './exchange.js';
+import { Exchange, type ExchangeOptions, type ExchangeSink } from './exchange.js';
 import type { PreparedRequest } from './request-writer.js';
 
 /** What the connection tells its owner. */
@@ -31,6 +31,16 @@ export class ClientConnection {
   serverIdleTimeoutMs = -1;
   /** Pool bookkeeping: the timer closing this socket while it is idle. */
   idleTimer: NodeJS.Timeout | null = null;
+  /**
+   * The abort listener and headers-timeout callback of every exchange on this socket: made
+   * once per connection, not per request, they act on the exchange running now.
+   */
+  readonly abortListener = (): void => {
+    this.#exchange?.onSignalAbort();
+  };
+  readonly headersTimeoutListener = (): void => {
+    this.#exchange?.onHeadersTimeout();
+  };
 
   constructor(socket: net.Socket, owner: ConnectionOwner) {
     this.socket = socket;
@@ -99,17 +109,13 @@ export class ClientConnection {
   }
 
   /**
-   * Runs one exchange: `resolve` gets the response once its head has arrived, `reject` an
-   * `RwsError`; an error carrying `kRetry` means the request never reached a live server.
+   * Runs one exchange: `sink.resolve` gets the response once its head has arrived,
+   * `sink.reject` an `RwsError`; one carrying `kRetry` means the request never reached a
+   * live server.
    */
-  run(
-    req: PreparedRequest,
-    options: ExchangeOptions,
-    resolve: (res: ClientResponse) => void,
-    reject: (err: RwsError) => void,
-  ): void {
-    // Callbacks rather than a promise: the pool already holds the caller's promise.
-    this.#exchange = new Exchange(this, req, options, resolve, reject);
+  run(req: PreparedRequest, options: ExchangeOptions, sink: ExchangeSink): void {
+    // A sink rather than a promise: the pool already holds the caller's promise.
+    this.#exchange = new Exchange(this, req, options, sink);
     this.#exchange.start();
   }
 
