@@ -393,8 +393,8 @@ export class Pool implements ConnectionOwner {
   #takeIdle(): ClientConnection | null {
     while (this.#idle.length > 0) {
       const conn = this.#idle.pop()!;
-      if (conn.idleTimer !== null) clearTimeout(conn.idleTimer);
-      conn.idleTimer = null;
+      // Its idle timer stays armed (re-armed at the next makeIdle) and does nothing now.
+      conn.isIdle = false;
       if (conn.isUsable) {
         conn.socket.ref();
         return conn;
@@ -489,12 +489,19 @@ export class Pool implements ConnectionOwner {
       conn.destroy();
       return;
     }
-    conn.idleTimer = setTimeout(() => {
-      conn.idleTimer = null;
-      conn.destroy();
-    }, ms);
-    // Idle sockets alone must not keep the process alive.
-    conn.idleTimer.unref();
+    conn.isIdle = true;
+    if (conn.idleTimer !== null && conn.idleTimerMs === ms) {
+      // The same timer as last time, restarted: no timer object per request.
+      conn.idleTimer.refresh();
+    } else {
+      if (conn.idleTimer !== null) clearTimeout(conn.idleTimer);
+      conn.idleTimerMs = ms;
+      conn.idleTimer = setTimeout(() => {
+        if (conn.isIdle) conn.destroy();
+      }, ms);
+      // Idle sockets alone must not keep the process alive.
+      conn.idleTimer.unref();
+    }
     conn.socket.unref();
     this.#idle.push(conn);
   }
@@ -506,12 +513,14 @@ export class Pool implements ConnectionOwner {
       this.#checkClosed();
       return;
     }
-    conn.socket.ref();
-    const entry = this.#dequeue((e) => !e.needsFresh);
+    // An empty queue (the usual case) needs no search.
+    const entry = this.#queue.length === 0 ? null : this.#dequeue(isNotFreshOnly);
     if (entry !== null) {
+      conn.socket.ref();
       this.#run(conn, entry);
       return;
     }
+    // Still ref'd from its exchange: makeIdle unrefs it.
     this.#makeIdle(conn);
     this.#checkClosed();
   }
@@ -547,6 +556,10 @@ export class Pool implements ConnectionOwner {
     if (this.#connections.size > 0 || this.#attempts.size > 0) return;
     for (const resolve of this.#closeWaiters.splice(0)) resolve();
   }
+}
+
+function isNotFreshOnly(entry: QueueEntry): boolean {
+  return !entry.needsFresh;
 }
 
 /** Creates a `Pool` for `origin` (`http://host:port` or `https://host:port`). */

@@ -10,6 +10,7 @@ import {
   type RwsError,
   type Tunnel,
 } from '@rws/core';
+import type { Socket } from 'node:net';
 import type { ClientConnection } from './client-connection.js';
 import { CLIENT_ERROR_CODES, clientError } from './client-errors.js';
 import { headerValue, parseKeepAliveTimeout } from './keep-alive-header.js';
@@ -87,7 +88,6 @@ export class Exchange implements BodySource, ResponseParserHandlers {
   /** Null once told (the head arrived, or the exchange failed). */
   #sink: ExchangeSink | null;
   #parser: ResponseParser;
-  #headersTimer: NodeJS.Timeout | null = null;
   #bodyTimer: NodeJS.Timeout | null = null;
   #continueTimer: NodeJS.Timeout | null = null;
   #onContinue: (() => void) | null = null;
@@ -139,11 +139,8 @@ export class Exchange implements BodySource, ResponseParserHandlers {
     }
     const socket = this.#conn.socket;
     const req = this.#req;
-    this.#headersTimer = setTimeout(this.#conn.headersTimeoutListener, this.#options.headersTimeoutMs);
-    socket.cork();
-    socket.write(req.head, 'latin1');
-    if (req.bytes !== null && !req.expectsContinue) socket.write(req.bytes);
-    socket.uncork();
+    this.#conn.armHeadersTimer(this.#options.headersTimeoutMs);
+    writeHead(socket, req.head, req.expectsContinue ? null : req.bytes);
     if (req.bytes === null && req.stream === null) {
       this.#isRequestWritten = true;
       return;
@@ -353,8 +350,7 @@ export class Exchange implements BodySource, ResponseParserHandlers {
   /** @internal ResponseParserHandlers */
   onHead(head: ResponseHead): void {
     this.#head = head;
-    if (this.#headersTimer !== null) clearTimeout(this.#headersTimer);
-    this.#headersTimer = null;
+    this.#conn.disarmHeadersTimer();
     if (this.#onContinue !== null) {
       // RFC 9110 §10.1.1: a final response before 100 Continue; the body was never sent, so
       // the server may still expect it: the socket cannot be reused.
@@ -465,7 +461,7 @@ export class Exchange implements BodySource, ResponseParserHandlers {
 
   #cleanup(): void {
     this.#isFinished = true;
-    if (this.#headersTimer !== null) clearTimeout(this.#headersTimer);
+    this.#conn.disarmHeadersTimer();
     if (this.#bodyTimer !== null) clearTimeout(this.#bodyTimer);
     if (this.#continueTimer !== null) clearTimeout(this.#continueTimer);
     const signal = this.#listenedSignal;
@@ -588,6 +584,31 @@ class HttpClientResponse implements ClientResponse {
     // Marks the body used; the exchange is complete, so nothing is left to discard.
     if (bytes !== null) body.cancel();
     return bytes;
+  }
+}
+
+/** Bodies up to this size are copied behind the head and sent in one write. */
+const COALESCE_BYTES = 16 * 1024;
+
+/**
+ * Writes the request head and an in-memory body in one `write`: a bodiless request (most
+ * proxied ones) goes straight to the socket, without the cork/uncork round that buffers the
+ * chunk and flushes it again; a small body is copied behind the head, which costs less than
+ * the array and write request per chunk of a corked (writev) pair.
+ */
+function writeHead(socket: Socket, head: string, bytes: Uint8Array | null): void {
+  if (bytes === null) {
+    socket.write(head, 'latin1');
+  } else if (bytes.byteLength <= COALESCE_BYTES) {
+    const out = Buffer.allocUnsafe(head.length + bytes.byteLength);
+    out.write(head, 0, head.length, 'latin1');
+    out.set(bytes, head.length);
+    socket.write(out);
+  } else {
+    socket.cork();
+    socket.write(head, 'latin1');
+    socket.write(bytes);
+    socket.uncork();
   }
 }
 
