@@ -43,7 +43,9 @@ describe('knownFieldName (issue #10)', () => {
     // Known names with random letter case and single-byte changes, and random tokens.
     const mutated = fc
       .tuple(known, fc.nat(), tchar)
-      .map(([name, at, c]) => name.slice(0, at % name.length) + c + name.slice((at % name.length) + 1));
+      .map(
+        ([name, at, c]) => name.slice(0, at % name.length) + c + name.slice((at % name.length) + 1),
+      );
     const cased = known.chain((name) =>
       fc
         .array(fc.boolean(), { minLength: name.length, maxLength: name.length })

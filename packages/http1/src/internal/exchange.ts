@@ -2,6 +2,8 @@
  * One request/response exchange on a client connection: writes the request (with
  * `Expect: 100-continue` handling), parses the response and streams its body to the caller.
  */
+
+import type { Socket } from 'node:net';
 import {
   type AbortSignalLike,
   Body,
@@ -10,7 +12,6 @@ import {
   type RwsError,
   type Tunnel,
 } from '@rws/core';
-import type { Socket } from 'node:net';
 import type { ClientConnection } from './client-connection.js';
 import { CLIENT_ERROR_CODES, clientError } from './client-errors.js';
 import { headerValue, parseKeepAliveTimeout } from './keep-alive-header.js';
