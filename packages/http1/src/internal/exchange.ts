@@ -3,7 +3,6 @@
  * `Expect: 100-continue` handling), parses the response and streams its body to the caller.
  */
 
-import type { Socket } from 'node:net';
 import {
   type AbortSignalLike,
   Body,
@@ -15,7 +14,15 @@ import {
 import type { ClientConnection } from './client-connection.js';
 import { CLIENT_ERROR_CODES, clientError } from './client-errors.js';
 import { headerValue, parseKeepAliveTimeout } from './keep-alive-header.js';
-import { CRLF, chunkHeader, LAST_CHUNK, type PreparedRequest } from './request-writer.js';
+import {
+  CRLF,
+  chunkHeader,
+  discardStream,
+  LAST_CHUNK,
+  lastChunk,
+  type PreparedRequest,
+  writeHead,
+} from './request-writer.js';
 import {
   type ResponseHead,
   ResponseParser,
@@ -585,52 +592,5 @@ class HttpClientResponse implements ClientResponse {
     // Marks the body used; the exchange is complete, so nothing is left to discard.
     if (bytes !== null) body.cancel();
     return bytes;
-  }
-}
-
-/** Bodies up to this size are copied behind the head and sent in one write. */
-const COALESCE_BYTES = 16 * 1024;
-
-/**
- * Writes the request head and an in-memory body in one `write`: a bodiless request (most
- * proxied ones) goes straight to the socket, without the cork/uncork round that buffers the
- * chunk and flushes it again; a small body is copied behind the head, which costs less than
- * the array and write request per chunk of a corked (writev) pair.
- */
-function writeHead(socket: Socket, head: string, bytes: Uint8Array | null): void {
-  if (bytes === null) {
-    socket.write(head, 'latin1');
-  } else if (bytes.byteLength <= COALESCE_BYTES) {
-    const out = Buffer.allocUnsafe(head.length + bytes.byteLength);
-    out.write(head, 0, head.length, 'latin1');
-    out.set(bytes, head.length);
-    socket.write(out);
-  } else {
-    socket.cork();
-    socket.write(head, 'latin1');
-    socket.write(bytes);
-    socket.uncork();
-  }
-}
-
-/** The last chunk with a trailer section (RFC 9112 §7.1.2). */
-function lastChunk(trailers: Headers): string {
-  let out = '0\r\n';
-  for (const [name, value] of trailers) out += `${name}: ${value}\r\n`;
-  return `${out}\r\n`;
-}
-
-/** Releases a request body that will never be sent (a core `Body` or any async iterable). */
-function discardStream(stream: AsyncIterable<Uint8Array>): void {
-  if (stream instanceof Body) {
-    stream.cancel();
-    return;
-  }
-  try {
-    void stream[Symbol.asyncIterator]()
-      .return?.()
-      ?.catch(() => {});
-  } catch {
-    // An iterable that cannot be released has nothing to release.
   }
 }
