@@ -123,8 +123,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 
 /**
  * `count` GET requests spread over `connections` keep-alive sockets, one at a time each. A
- * socket the server closes (a keep-alive limit) is replaced; its unanswered request is sent
- * again.
+ * socket that closes early is replaced; its unanswered request is sent again.
  */
 async function load(port: number, connections: number, count: number): Promise<void> {
   let left = count;
@@ -134,9 +133,11 @@ async function load(port: number, connections: number, count: number): Promise<v
       const socket = net.connect(port, '127.0.0.1');
       let seen = '';
       let isWaiting = false;
+      let isDone = false;
       const next = (): void => {
         if (left <= 0) {
           isWaiting = false;
+          isDone = true;
           socket.end();
           resolve();
           return;
@@ -156,9 +157,11 @@ async function load(port: number, connections: number, count: number): Promise<v
         }
       });
       socket.on('error', () => {});
+      // A socket that closes before its share is done (a keep-alive limit, or a connect
+      // refused under load) is replaced; an unanswered request is sent again.
       socket.on('close', () => {
-        if (!isWaiting) return;
-        left++;
+        if (isDone) return;
+        if (isWaiting) left++;
         one().then(resolve, reject);
       });
     });
