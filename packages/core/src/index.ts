@@ -43,6 +43,7 @@ export type { SseEvent, SseOptions } from './sse.js';
 export { serializeSseEvent, sse } from './sse.js';
 export { isNullBodyStatus, STATUS_CODES, statusText } from './status.js';
 export type {
+  AbortSignalLike,
   BodyInit,
   BodySource,
   ConnectionInfo,

@@ -101,6 +101,13 @@ export interface Request {
   /** Aborts when the client goes away or the request times out. */
   readonly signal: AbortSignal;
   /**
+   * Aborts exactly when `signal` does, as a listen-only `AbortSignalLike` a transport can offer
+   * without an `AbortController` per request (HTTP/1.1 does: creating one costs more than the
+   * rest of a proxied request's bookkeeping). A consumer that only listens for the abort (the
+   * reverse proxy, per request) uses it when present and `signal` otherwise.
+   */
+  readonly lightSignal?: AbortSignalLike | undefined;
+  /**
    * Aborts when the client half-closes its connection (HTTP/1.1: a FIN) before the response
    * is complete. Not an abort of the request: RFC 9112 §9.6 lets a client that sends no more
    * requests half-close and still read the answer, so `signal` stays quiet and the response is
@@ -146,6 +153,17 @@ export interface Request {
    * middleware can refuse it with a normal response; a handler takes it with `accept()`.
    */
   readonly upgrade?: Upgrade | undefined;
+}
+
+/**
+ * The listening side of an `AbortSignal`: `aborted`, `reason` and `abort` listeners (each
+ * called once). Every `AbortSignal` is one; `Request.lightSignal` is a cheaper one.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
 }
 
 /** Called by `Request.onResponseSent` with the body bytes written and whether all were. */

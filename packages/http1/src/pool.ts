@@ -2,13 +2,14 @@
  * A keep-alive connection pool for one origin: at most `maxSockets` sockets, idle ones reused
  * most-recently-used first, requests queued (up to `maxQueue`) while every socket is busy.
  */
-import type { HeadersInit, RwsError, TrailersInit } from '@rws/core';
+import type { AbortSignalLike, HeadersInit, RwsError, TrailersInit } from '@rws/core';
 import { ClientConnection, type ConnectionOwner } from './internal/client-connection.js';
 import { CLIENT_ERROR_CODES, clientError } from './internal/client-errors.js';
 import { type ClientTlsOptions, connectSocket } from './internal/connect-socket.js';
 import {
   type ClientResponse,
   type ExchangeOptions,
+  type ExchangeSink,
   type InformationalResponse,
   kRetry,
 } from './internal/exchange.js';
@@ -41,8 +42,11 @@ export interface PoolRequestOptions {
   headers?: HeadersInit | null | undefined;
   /** Sent with Content-Length when its length is known, chunked otherwise. */
   body?: RequestBodyInit | undefined;
-  /** Aborts the request in any phase: queued, connecting, waiting for the head, streaming. */
-  signal?: AbortSignal | undefined;
+  /**
+   * Aborts the request in any phase: queued, connecting, waiting for the head, streaming. An
+   * `AbortSignal`, or any `AbortSignalLike` (a proxy passes the client request's `lightSignal`).
+   */
+  signal?: AbortSignalLike | undefined;
   timeouts?: RequestTimeouts | undefined;
   /** Called for each 1xx interim response (100 Continue, 103 Early Hints). */
   onInformational?: ((info: InformationalResponse) => void) | undefined;
@@ -92,16 +96,44 @@ export interface PoolStats {
   readonly queued: number;
 }
 
-interface QueueEntry {
+/**
+ * A request from `request()` until it is answered: queued, or running on a socket as the
+ * sink of its exchange. A class with methods, so a request costs no closures of its own.
+ */
+class QueueEntry implements ExchangeSink {
   readonly req: PreparedRequest;
   readonly options: ExchangeOptions;
   readonly connectTimeoutMs: number;
+  /** The caller's promise. */
   readonly resolve: (res: ClientResponse) => void;
-  readonly reject: (err: Error) => void;
+  readonly fail: (err: Error) => void;
+  /** The pool's handler of a failed exchange (retry or `fail`), shared by its entries. */
+  readonly #onExchangeError: (entry: QueueEntry, err: RwsError) => void;
   /** Only a newly opened socket may take it (a retry after a stale keep-alive socket). */
-  needsFresh: boolean;
-  hasRetried: boolean;
-  onAbort: (() => void) | null;
+  needsFresh = false;
+  hasRetried = false;
+  onAbort: (() => void) | null = null;
+
+  constructor(
+    req: PreparedRequest,
+    options: ExchangeOptions,
+    connectTimeoutMs: number,
+    resolve: (res: ClientResponse) => void,
+    fail: (err: Error) => void,
+    onExchangeError: (entry: QueueEntry, err: RwsError) => void,
+  ) {
+    this.req = req;
+    this.options = options;
+    this.connectTimeoutMs = connectTimeoutMs;
+    this.resolve = resolve;
+    this.fail = fail;
+    this.#onExchangeError = onExchangeError;
+  }
+
+  /** ExchangeSink: the exchange on a socket failed. */
+  reject(err: RwsError): void {
+    this.#onExchangeError(this, err);
+  }
 }
 
 interface Attempt {
@@ -249,37 +281,45 @@ export class Pool implements ConnectionOwner {
       signal,
       onInformational: options.onInformational ?? null,
     };
-    return new Promise((resolve, reject) => {
-      const entry: QueueEntry = {
-        req,
-        options: exchangeOptions,
-        connectTimeoutMs: t?.connectTimeoutMs ?? this.#connectTimeoutMs,
-        resolve,
-        reject,
-        needsFresh: false,
-        hasRetried: false,
-        onAbort: null,
-      };
-      const conn = this.#takeIdle();
-      if (conn !== null) {
-        this.#run(conn, entry);
-        return;
-      }
-      // Requests a socket being opened (or allowed to open) will take are not "waiting".
-      const openable = Math.max(0, this.#maxSockets - this.#connections.size);
-      if (this.#queue.length - openable >= this.#maxQueue) {
-        reject(
-          clientError(
-            CLIENT_ERROR_CODES.POOL_QUEUE_FULL,
-            `pool for ${this.origin}: ${this.#maxSockets} sockets busy and ${this.#maxQueue} requests queued`,
-          ),
-        );
-        return;
-      }
-      this.#enqueue(entry);
-      this.#connectIfNeeded();
-    });
+    // The executor is the pool's own (no closure per request); it runs synchronously.
+    const promise = new Promise<ClientResponse>(this.#capture);
+    const entry = new QueueEntry(
+      req,
+      exchangeOptions,
+      t?.connectTimeoutMs ?? this.#connectTimeoutMs,
+      this.#capturedResolve!,
+      this.#capturedReject!,
+      this.#onExchangeError,
+    );
+    this.#capturedResolve = null;
+    this.#capturedReject = null;
+    const conn = this.#takeIdle();
+    if (conn !== null) {
+      conn.run(entry.req, entry.options, entry);
+      return promise;
+    }
+    // Requests a socket being opened (or allowed to open) will take are not "waiting".
+    const openable = Math.max(0, this.#maxSockets - this.#connections.size);
+    if (this.#queue.length - openable >= this.#maxQueue) {
+      entry.fail(
+        clientError(
+          CLIENT_ERROR_CODES.POOL_QUEUE_FULL,
+          `pool for ${this.origin}: ${this.#maxSockets} sockets busy and ${this.#maxQueue} requests queued`,
+        ),
+      );
+      return promise;
+    }
+    this.#enqueue(entry);
+    this.#connectIfNeeded();
+    return promise;
   }
+
+  #capturedResolve: ((res: ClientResponse) => void) | null = null;
+  #capturedReject: ((err: Error) => void) | null = null;
+  #capture = (resolve: (res: ClientResponse) => void, reject: (err: Error) => void): void => {
+    this.#capturedResolve = resolve;
+    this.#capturedReject = reject;
+  };
 
   /** Stops taking requests, lets queued and running ones finish, then closes every socket. */
   close(): Promise<void> {
@@ -317,7 +357,7 @@ export class Pool implements ConnectionOwner {
         const i = this.#queue.indexOf(entry);
         if (i === -1) return;
         this.#queue.splice(i, 1);
-        entry.reject(
+        entry.fail(
           clientError(
             CLIENT_ERROR_CODES.ABORTED,
             'request aborted while waiting for a socket',
@@ -347,14 +387,14 @@ export class Pool implements ConnectionOwner {
 
   #rejectEntry(entry: QueueEntry, err: Error): void {
     if (entry.onAbort !== null) entry.options.signal?.removeEventListener('abort', entry.onAbort);
-    entry.reject(err);
+    entry.fail(err);
   }
 
   #takeIdle(): ClientConnection | null {
     while (this.#idle.length > 0) {
       const conn = this.#idle.pop()!;
-      if (conn.idleTimer !== null) clearTimeout(conn.idleTimer);
-      conn.idleTimer = null;
+      // Its idle timer stays armed (re-armed at the next makeIdle) and does nothing now.
+      conn.isIdle = false;
       if (conn.isUsable) {
         conn.socket.ref();
         return conn;
@@ -399,9 +439,9 @@ export class Pool implements ConnectionOwner {
           // is unreachable: every request no other attempt can serve fails too, rather than
           // waiting for a connect timeout each.
           const entry = this.#dequeue(() => true);
-          if (entry !== null) entry.reject(err);
+          if (entry !== null) entry.fail(err);
           if (this.#connections.size === 0) {
-            while (this.#queue.length > this.#attempts.size) this.#dequeue(() => true)!.reject(err);
+            while (this.#queue.length > this.#attempts.size) this.#dequeue(() => true)!.fail(err);
           }
           this.#connectIfNeeded();
         }
@@ -412,26 +452,29 @@ export class Pool implements ConnectionOwner {
   }
 
   #run(conn: ClientConnection, entry: QueueEntry): void {
-    conn.run(entry.req, entry.options, entry.resolve, (err: RwsError & { [kRetry]?: true }) => {
-      if (err[kRetry] === true && !entry.hasRetried && !this.#isDestroyed) {
-        // RFC 9112 §9.3.1: the server closed an idle socket as we reused it; an idempotent
-        // request that never got a response byte is retried once on a fresh socket.
-        entry.hasRetried = true;
-        entry.needsFresh = true;
-        if (entry.options.signal?.aborted) {
-          entry.reject(
-            clientError(CLIENT_ERROR_CODES.ABORTED, 'request aborted', entry.options.signal.reason),
-          );
-          return;
-        }
-        this.#enqueue(entry);
-        this.#queue.unshift(this.#queue.pop()!);
-        this.#connectIfNeeded();
+    conn.run(entry.req, entry.options, entry);
+  }
+
+  /** An exchange failed: retried once on a fresh socket when it may be, else the caller's error. */
+  #onExchangeError = (entry: QueueEntry, err: RwsError & { [kRetry]?: true }): void => {
+    if (err[kRetry] === true && !entry.hasRetried && !this.#isDestroyed) {
+      // RFC 9112 §9.3.1: the server closed an idle socket as we reused it; an idempotent
+      // request that never got a response byte is retried once on a fresh socket.
+      entry.hasRetried = true;
+      entry.needsFresh = true;
+      if (entry.options.signal?.aborted) {
+        entry.fail(
+          clientError(CLIENT_ERROR_CODES.ABORTED, 'request aborted', entry.options.signal.reason),
+        );
         return;
       }
-      entry.reject(err);
-    });
-  }
+      this.#enqueue(entry);
+      this.#queue.unshift(this.#queue.pop()!);
+      this.#connectIfNeeded();
+      return;
+    }
+    entry.fail(err);
+  };
 
   #makeIdle(conn: ClientConnection): void {
     if (this.#isClosing || this.#idle.length >= this.#maxIdle) {
@@ -446,12 +489,19 @@ export class Pool implements ConnectionOwner {
       conn.destroy();
       return;
     }
-    conn.idleTimer = setTimeout(() => {
-      conn.idleTimer = null;
-      conn.destroy();
-    }, ms);
-    // Idle sockets alone must not keep the process alive.
-    conn.idleTimer.unref();
+    conn.isIdle = true;
+    if (conn.idleTimer !== null && conn.idleTimerMs === ms) {
+      // The same timer as last time, restarted: no timer object per request.
+      conn.idleTimer.refresh();
+    } else {
+      if (conn.idleTimer !== null) clearTimeout(conn.idleTimer);
+      conn.idleTimerMs = ms;
+      conn.idleTimer = setTimeout(() => {
+        if (conn.isIdle) conn.destroy();
+      }, ms);
+      // Idle sockets alone must not keep the process alive.
+      conn.idleTimer.unref();
+    }
     conn.socket.unref();
     this.#idle.push(conn);
   }
@@ -463,12 +513,14 @@ export class Pool implements ConnectionOwner {
       this.#checkClosed();
       return;
     }
-    conn.socket.ref();
-    const entry = this.#dequeue((e) => !e.needsFresh);
+    // An empty queue (the usual case) needs no search.
+    const entry = this.#queue.length === 0 ? null : this.#dequeue(isNotFreshOnly);
     if (entry !== null) {
+      conn.socket.ref();
       this.#run(conn, entry);
       return;
     }
+    // Still ref'd from its exchange: makeIdle unrefs it.
     this.#makeIdle(conn);
     this.#checkClosed();
   }
@@ -504,6 +556,10 @@ export class Pool implements ConnectionOwner {
     if (this.#connections.size > 0 || this.#attempts.size > 0) return;
     for (const resolve of this.#closeWaiters.splice(0)) resolve();
   }
+}
+
+function isNotFreshOnly(entry: QueueEntry): boolean {
+  return !entry.needsFresh;
 }
 
 /** Creates a `Pool` for `origin` (`http://host:port` or `https://host:port`). */

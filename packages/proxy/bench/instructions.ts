@@ -15,7 +15,10 @@
  * stdout; `gateway` is the `rws` binary from source with an rws.config.toml of one upstream
  * and one proxy route (access log on, as users run it). Env: BENCH_REQUESTS (default 3000), BENCH_WARMUP (20000),
  * BENCH_CONNECTIONS (8), BENCH_KEEP=1 keeps the callgrind file and prints its path
- * (`callgrind_annotate --inclusive=yes FILE` shows where the instructions go).
+ * (`callgrind_annotate --inclusive=yes FILE` shows where the instructions go). BENCH_DIST=1
+ * runs the built packages (`dist/`, as published; build first) instead of the sources through
+ * tsx, whose esbuild transform keeps function names with an `Object.defineProperty` call
+ * each time a named closure is created.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,7 +47,8 @@ if (role === 'bare' || role === 'route' || role === 'route-log') {
 async function serveRole(which: string): Promise<void> {
   const { createServer } = await import('@rws/http1');
   const { compose } = await import('@rws/core');
-  const { createGateway, reverseProxy } = await import('../src/index.js');
+  // By package name: the sources under tsx's @rws/source condition, else the built dist.
+  const { createGateway, reverseProxy } = await import('@rws/proxy');
   const upstream = process.env['UPSTREAM_URL']!;
   let handler: import('@rws/core').Handler;
   if (which === 'bare') {
@@ -119,8 +123,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 
 /**
  * `count` GET requests spread over `connections` keep-alive sockets, one at a time each. A
- * socket the server closes (a keep-alive limit) is replaced; its unanswered request is sent
- * again.
+ * socket that closes early is replaced; its unanswered request is sent again.
  */
 async function load(port: number, connections: number, count: number): Promise<void> {
   let left = count;
@@ -130,9 +133,11 @@ async function load(port: number, connections: number, count: number): Promise<v
       const socket = net.connect(port, '127.0.0.1');
       let seen = '';
       let isWaiting = false;
+      let isDone = false;
       const next = (): void => {
         if (left <= 0) {
           isWaiting = false;
+          isDone = true;
           socket.end();
           resolve();
           return;
@@ -152,9 +157,11 @@ async function load(port: number, connections: number, count: number): Promise<v
         }
       });
       socket.on('error', () => {});
+      // A socket that closes before its share is done (a keep-alive limit, or a connect
+      // refused under load) is replaced; an unanswered request is sent again.
       socket.on('close', () => {
-        if (!isWaiting) return;
-        left++;
+        if (isDone) return;
+        if (isWaiting) left++;
         one().then(resolve, reject);
       });
     });
@@ -173,8 +180,11 @@ async function main(target: string): Promise<void> {
   const tsx = import.meta.resolve('tsx');
   let script: string;
   let cwd = process.cwd();
+  const isDist = process.env['BENCH_DIST'] === '1';
   if (target === 'gateway') {
-    script = fileURLToPath(new URL('../../../apps/rws-cli/src/cli.ts', import.meta.url));
+    script = fileURLToPath(
+      new URL(`../../../apps/rws-cli/${isDist ? 'dist/cli.js' : 'src/cli.ts'}`, import.meta.url),
+    );
     cwd = dir;
     writeFileSync(
       join(dir, 'rws.config.toml'),
@@ -196,9 +206,8 @@ async function main(target: string): Promise<void> {
       '--instr-atstart=no',
       `--callgrind-out-file=${out}`,
       process.execPath,
-      '--conditions=@rws/source',
-      '--import',
-      tsx,
+      // Dist: Node strips this file's types itself; every import resolves to dist/.
+      ...(isDist ? [] : ['--conditions=@rws/source', '--import', tsx]),
       script,
     ],
     {
@@ -239,7 +248,7 @@ async function main(target: string): Promise<void> {
     }
     const perRequest = (n: number): string => Math.round(n / requests).toLocaleString('en');
     console.log(
-      `${target}: ${perRequest(main)} instructions/request on the main thread, ${perRequest(total)} in all threads (${requests} requests, ${connections} connections, after ${warmup} warm-up)`,
+      `${target}${isDist ? ' (dist)' : ''}: ${perRequest(main)} instructions/request on the main thread, ${perRequest(total)} in all threads (${requests} requests, ${connections} connections, after ${warmup} warm-up)`,
     );
     if (process.env['BENCH_KEEP'] === '1') console.log(`callgrind files: ${files.join(' ')}`);
   } catch (err) {

@@ -3,6 +3,7 @@
  * upstream, streaming both bodies with backpressure, and maps backend failures to 502/503/504.
  */
 import {
+  type AbortSignalLike,
   Headers,
   isRwsError,
   isToken,
@@ -14,7 +15,7 @@ import {
   type Upgrade,
   withoutHopByHop,
 } from '@rws/core';
-import type { ClientResponse } from '@rws/http1';
+import type { ClientResponse, InformationalResponse } from '@rws/http1';
 import { ERROR_CODES, type ProxyErrorCode } from './errors.js';
 import { createAddressMatcher } from './internal/cidr.js';
 import {
@@ -165,7 +166,7 @@ function fail(req: Request, code: ProxyErrorCode, status?: number): Response {
  */
 function classify(
   err: unknown,
-  client: AbortSignal,
+  client: AbortSignalLike,
   totalSignal: AbortSignal | null,
 ): ProxyErrorCode {
   if (client.aborted) return ERROR_CODES.CLIENT_ABORTED;
@@ -201,6 +202,17 @@ function isRelayableCoding(headers: Headers): boolean {
   const codings = headers.getAll('transfer-encoding');
   if (codings.length === 0) return true;
   return codings.length === 1 && codings[0]!.trim().toLowerCase() === 'chunked';
+}
+
+/**
+ * Relays a backend's interim responses (103 Early Hints, 102) to the client (RFC 9110
+ * §15.2); 100 belongs to this hop's Expect exchange and 101 to upgrades.
+ */
+function interimRelay(req: Request): (interim: InformationalResponse) => void {
+  return (interim) => {
+    if (interim.status === 100 || interim.status === 101) return;
+    req.sendInformational?.(interim.status, withoutHopByHop(interim.headers));
+  };
 }
 
 function normalisePrefix(name: string, value: string | undefined): string {
@@ -334,22 +346,27 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     const total = deadlineMs === null ? null : AbortSignal.timeout(deadlineMs);
     // Read only when asked for: on @rws/http1 the first read allocates the signal.
     const finSignal = isAbortOnHalfClose ? req.halfClose : undefined;
-    const client = finSignal === undefined ? req.signal : AbortSignal.any([req.signal, finSignal]);
-    const signal = total === null ? client : AbortSignal.any([client, total]);
+    // The usual case (no deadline, no half-close abort) only listens for the client going
+    // away: the transport's light signal does that without an AbortController per request.
+    const client: AbortSignalLike =
+      finSignal !== undefined
+        ? AbortSignal.any([req.signal, finSignal])
+        : total === null
+          ? (req.lightSignal ?? req.signal)
+          : req.signal;
+    // `client` is a real AbortSignal whenever it is combined.
+    const signal: AbortSignalLike =
+      total === null ? client : AbortSignal.any([client as AbortSignal, total]);
     // The backends tried so far; made at the first retry (most requests never retry).
-    let tried: Set<string> | undefined;
+    let tried: Set<string> | null = null;
     let firstTried: string | null = null;
-    const triedSet = (): Set<string> => {
-      tried ??= new Set(firstTried === null ? [] : [firstTried]);
-      return tried;
-    };
     // The body is a one-shot stream: once sent, only a request without content can go again.
     const isReplayable = IDEMPOTENT.has(req.method) && req.body.length === 0;
     let lastError: ProxyErrorCode = ERROR_CODES.NO_BACKEND;
     let nextBackend: Backend | null = null;
     for (;;) {
-      const backend: Backend | null =
-        nextBackend ?? picker.pick(req, firstTried === null ? undefined : triedSet());
+      if (firstTried !== null) tried ??= new Set([firstTried]);
+      const backend: Backend | null = nextBackend ?? picker.pick(req, tried ?? undefined);
       nextBackend = null;
       if (backend === null) {
         // Retries exhausted the backends: report the last real failure.
@@ -357,7 +374,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
         return fail(req, lastError);
       }
       if (firstTried === null) firstTried = backend.url;
-      else triedSet().add(backend.url);
+      else tried!.add(backend.url);
       info.backend = backend.url;
       info.attempts++;
       backend.begin();
@@ -373,7 +390,8 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
             backend,
             path,
             headers,
-            signal,
+            // HTTP/2 combines it with its own signals: a light one stands for `req.signal`.
+            signal: signal instanceof AbortSignal ? signal : req.signal,
             headersTimeoutMs: timeouts.headersTimeoutMs,
             bodyTimeoutMs: timeouts.bodyTimeoutMs,
             via: viaName,
@@ -390,12 +408,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
           body: req.body.length === 0 || upgrade !== null || wsConnect !== null ? null : req.body,
           signal,
           timeouts,
-          // A backend's interim responses (103 Early Hints, 102) go on to the client
-          // (RFC 9110 §15.2); 100 belongs to this hop's Expect exchange and 101 to upgrades.
-          onInformational: (interim) => {
-            if (interim.status === 100 || interim.status === 101) return;
-            req.sendInformational?.(interim.status, withoutHopByHop(interim.headers));
-          },
+          onInformational: interimRelay(req),
         });
       } catch (err) {
         const code = classify(err, client, total);
@@ -449,7 +462,8 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       const isServerError = res.status >= 500;
       if (isServerError && isReplayable && retryStatuses.has(res.status)) {
         // Only give up this answer when another backend can give one (and the budget allows).
-        const other = picker.pick(req, triedSet());
+        tried ??= new Set([backend.url]);
+        const other = picker.pick(req, tried);
         if (other !== null && canRetry(info.attempts, startedAt)) {
           res.body.cancel();
           backend.end('failure');
@@ -512,7 +526,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     backend: Backend,
     isServerError: boolean,
     info: ProxyInfo,
-    client: AbortSignal,
+    client: AbortSignalLike,
     total: AbortSignal | null,
   ): Response {
     const headers = forwardResponseHeaders(res.headers, res.protocol, viaName);

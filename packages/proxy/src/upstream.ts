@@ -168,6 +168,10 @@ export interface Upstream extends BackendPicker {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+function isUsable(b: BackendState, exclude: ReadonlySet<string> | undefined, now: number): boolean {
+  return (exclude === undefined || !exclude.has(b.url)) && b.isAvailable(now);
+}
+
 class BackendState implements Backend {
   readonly url: string;
   readonly origin: string;
@@ -417,12 +421,12 @@ class UpstreamImpl implements Upstream {
     if (this.#isClosed) return null;
     const now = Date.now();
     const list = this.#list;
-    const usable = (b: BackendState): boolean => !exclude?.has(b.url) && b.isAvailable(now);
-    // Usually every backend is usable: then the list itself is the candidates, no copy.
+    // Usually every backend is usable: then the list itself is the candidates, no copy (and
+    // no filter closure per request).
     let candidates = list;
     for (let i = 0; i < list.length; i++) {
-      if (!usable(list[i]!)) {
-        candidates = list.filter(usable);
+      if (!isUsable(list[i]!, exclude, now)) {
+        candidates = list.filter((b) => isUsable(b, exclude, now));
         break;
       }
     }

@@ -135,7 +135,8 @@ describe('active health checks', () => {
   });
 });
 
-describe('outlier detection', () => {
+// Load-driven cases: generous test timeouts, as on a loaded 2-core CI machine they run for seconds.
+describe('outlier detection', { timeout: 30_000 }, () => {
   it('ejects a backend answering 5xx for a growing period, then takes it back', async () => {
     const a = await switchable('a');
     const b = await switchable('b');

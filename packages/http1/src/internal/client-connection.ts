@@ -5,7 +5,7 @@
  */
 import type * as net from 'node:net';
 import type { RwsError } from '@rws/core';
-import { type ClientResponse, Exchange, type ExchangeOptions } from './exchange.js';
+import { Exchange, type ExchangeOptions, type ExchangeSink } from './exchange.js';
 import type { PreparedRequest } from './request-writer.js';
 
 /** What the connection tells its owner. */
@@ -29,8 +29,32 @@ export class ClientConnection {
   exchanges = 0;
   /** Idle timeout the server announced with `Keep-Alive: timeout=N`, or -1. */
   serverIdleTimeoutMs = -1;
-  /** Pool bookkeeping: the timer closing this socket while it is idle. */
+  /**
+   * Pool bookkeeping: the timer closing this socket while it is idle, kept across uses and
+   * re-armed with `refresh()`; it closes the socket only while `isIdle` (the pool's flag).
+   */
   idleTimer: NodeJS.Timeout | null = null;
+  idleTimerMs = 0;
+  isIdle = false;
+  /**
+   * The abort listener and headers-timeout callback of every exchange on this socket: made
+   * once per connection, not per request, they act on the exchange running now.
+   */
+  readonly abortListener = (): void => {
+    this.#exchange?.onSignalAbort();
+  };
+  readonly headersTimeoutListener = (): void => {
+    if (this.#isWaitingForHead) this.#exchange?.onHeadersTimeout();
+  };
+  /**
+   * The response-head timer, one per connection and re-armed with `refresh()` for each
+   * exchange: a `setTimeout` and `clearTimeout` per request cost a timer object and two list
+   * operations. Unref'd: the busy socket keeps the process alive, an idle one must not.
+   */
+  #headersTimer: NodeJS.Timeout | null = null;
+  #headersTimerMs = 0;
+  /** The timer counts only while an exchange waits for its head. */
+  #isWaitingForHead = false;
 
   constructor(socket: net.Socket, owner: ConnectionOwner) {
     this.socket = socket;
@@ -57,6 +81,9 @@ export class ClientConnection {
 
   #onClose = (): void => {
     this.#isClosed = true;
+    this.#isWaitingForHead = false;
+    if (this.#headersTimer !== null) clearTimeout(this.#headersTimer);
+    this.#headersTimer = null;
     this.#exchange?.onSocketError(null);
     this.#owner.onClose(this);
   };
@@ -75,8 +102,29 @@ export class ClientConnection {
     socket.removeListener('close', this.#onClose);
     socket.allowHalfOpen = true;
     this.#isClosed = true;
+    this.#isWaitingForHead = false;
+    if (this.#headersTimer !== null) clearTimeout(this.#headersTimer);
+    this.#headersTimer = null;
     this.#owner.onClose(this);
     return socket;
+  }
+
+  /** Starts the wait for a response head: `onHeadersTimeout` of the exchange after `ms`. */
+  armHeadersTimer(ms: number): void {
+    this.#isWaitingForHead = true;
+    const timer = this.#headersTimer;
+    if (timer !== null && this.#headersTimerMs === ms) {
+      timer.refresh();
+      return;
+    }
+    if (timer !== null) clearTimeout(timer);
+    this.#headersTimer = setTimeout(this.headersTimeoutListener, ms).unref();
+    this.#headersTimerMs = ms;
+  }
+
+  /** The head arrived (or the exchange ended): the timer, if it fires, does nothing. */
+  disarmHeadersTimer(): void {
+    this.#isWaitingForHead = false;
   }
 
   /** True when the socket can take a request now. */
@@ -99,17 +147,13 @@ export class ClientConnection {
   }
 
   /**
-   * Runs one exchange: `resolve` gets the response once its head has arrived, `reject` an
-   * `RwsError`; an error carrying `kRetry` means the request never reached a live server.
+   * Runs one exchange: `sink.resolve` gets the response once its head has arrived,
+   * `sink.reject` an `RwsError`; one carrying `kRetry` means the request never reached a
+   * live server.
    */
-  run(
-    req: PreparedRequest,
-    options: ExchangeOptions,
-    resolve: (res: ClientResponse) => void,
-    reject: (err: RwsError) => void,
-  ): void {
-    // Callbacks rather than a promise: the pool already holds the caller's promise.
-    this.#exchange = new Exchange(this, req, options, resolve, reject);
+  run(req: PreparedRequest, options: ExchangeOptions, sink: ExchangeSink): void {
+    // A sink rather than a promise: the pool already holds the caller's promise.
+    this.#exchange = new Exchange(this, req, options, sink);
     this.#exchange.start();
   }
 

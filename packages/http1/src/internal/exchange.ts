@@ -2,11 +2,27 @@
  * One request/response exchange on a client connection: writes the request (with
  * `Expect: 100-continue` handling), parses the response and streams its body to the caller.
  */
-import { Body, type BodySource, Headers, type RwsError, type Tunnel } from '@rws/core';
+
+import {
+  type AbortSignalLike,
+  Body,
+  type BodySource,
+  Headers,
+  type RwsError,
+  type Tunnel,
+} from '@rws/core';
 import type { ClientConnection } from './client-connection.js';
 import { CLIENT_ERROR_CODES, clientError } from './client-errors.js';
 import { headerValue, parseKeepAliveTimeout } from './keep-alive-header.js';
-import { CRLF, chunkHeader, LAST_CHUNK, type PreparedRequest } from './request-writer.js';
+import {
+  CRLF,
+  chunkHeader,
+  discardStream,
+  LAST_CHUNK,
+  lastChunk,
+  type PreparedRequest,
+  writeHead,
+} from './request-writer.js';
 import {
   type ResponseHead,
   ResponseParser,
@@ -54,8 +70,14 @@ export interface ExchangeOptions {
   readonly bodyTimeoutMs: number;
   readonly maxResponseHeaderBytes: number;
   readonly bodyLimit: number;
-  readonly signal: AbortSignal | null;
+  readonly signal: AbortSignalLike | null;
   readonly onInformational: ((info: InformationalResponse) => void) | null;
+}
+
+/** Who gets an exchange's outcome: the response once its head arrived, or an error. */
+export interface ExchangeSink {
+  resolve(res: ClientResponse): void;
+  reject(err: RwsError): void;
 }
 
 /** How long to hold a body back waiting for `100 Continue` (RFC 9110 §10.1.1). */
@@ -71,10 +93,9 @@ export class Exchange implements BodySource, ResponseParserHandlers {
   #conn: ClientConnection;
   #req: PreparedRequest;
   #options: ExchangeOptions;
-  #resolve: ((res: ClientResponse) => void) | null;
-  #reject: ((err: RwsError) => void) | null;
+  /** Null once told (the head arrived, or the exchange failed). */
+  #sink: ExchangeSink | null;
   #parser: ResponseParser;
-  #headersTimer: NodeJS.Timeout | null = null;
   #bodyTimer: NodeJS.Timeout | null = null;
   #continueTimer: NodeJS.Timeout | null = null;
   #onContinue: (() => void) | null = null;
@@ -91,21 +112,20 @@ export class Exchange implements BodySource, ResponseParserHandlers {
   #isPaused = false;
   #waiter: { resolve: (c: Uint8Array | null) => void; reject: (e: Error) => void } | null = null;
   #trailers: Headers | null = null;
-  #onAbort: (() => void) | null = null;
+  /** The signal our connection's abort listener is registered on. */
+  #listenedSignal: AbortSignalLike | null = null;
   length: number | null = null;
 
   constructor(
     conn: ClientConnection,
     req: PreparedRequest,
     options: ExchangeOptions,
-    resolve: (res: ClientResponse) => void,
-    reject: (err: RwsError) => void,
+    sink: ExchangeSink,
   ) {
     this.#conn = conn;
     this.#req = req;
     this.#options = options;
-    this.#resolve = resolve;
-    this.#reject = reject;
+    this.#sink = sink;
     if (req.wantsClose) this.#isReusable = false;
     this.#parser = new ResponseParser(this, {
       maxHeaderBytes: options.maxResponseHeaderBytes,
@@ -121,33 +141,14 @@ export class Exchange implements BodySource, ResponseParserHandlers {
         this.fail(clientError(CLIENT_ERROR_CODES.ABORTED, 'request aborted', signal.reason));
         return;
       }
-      this.#onAbort = () => {
-        this.fail(
-          clientError(
-            CLIENT_ERROR_CODES.ABORTED,
-            this.#head === null
-              ? 'request aborted before the response head'
-              : 'request aborted while reading the body',
-            signal.reason,
-          ),
-        );
-      };
-      signal.addEventListener('abort', this.#onAbort, { once: true });
+      // The connection's listener (one per socket, not per request) calls `onSignalAbort`.
+      signal.addEventListener('abort', this.#conn.abortListener, { once: true });
+      this.#listenedSignal = signal;
     }
     const socket = this.#conn.socket;
     const req = this.#req;
-    this.#headersTimer = setTimeout(() => {
-      this.fail(
-        clientError(
-          CLIENT_ERROR_CODES.HEADERS_TIMEOUT,
-          `no response head within ${this.#options.headersTimeoutMs} ms`,
-        ),
-      );
-    }, this.#options.headersTimeoutMs);
-    socket.cork();
-    socket.write(req.head, 'latin1');
-    if (req.bytes !== null && !req.expectsContinue) socket.write(req.bytes);
-    socket.uncork();
+    this.#conn.armHeadersTimer(this.#options.headersTimeoutMs);
+    writeHead(socket, req.head, req.expectsContinue ? null : req.bytes);
     if (req.bytes === null && req.stream === null) {
       this.#isRequestWritten = true;
       return;
@@ -239,6 +240,29 @@ export class Exchange implements BodySource, ResponseParserHandlers {
     }
     this.#isRequestWritten = true;
     this.#maybeFinish();
+  }
+
+  /** The caller's signal aborted. */
+  onSignalAbort(): void {
+    this.fail(
+      clientError(
+        CLIENT_ERROR_CODES.ABORTED,
+        this.#head === null
+          ? 'request aborted before the response head'
+          : 'request aborted while reading the body',
+        this.#options.signal?.reason,
+      ),
+    );
+  }
+
+  /** No response head within `headersTimeoutMs`. */
+  onHeadersTimeout(): void {
+    this.fail(
+      clientError(
+        CLIENT_ERROR_CODES.HEADERS_TIMEOUT,
+        `no response head within ${this.#options.headersTimeoutMs} ms`,
+      ),
+    );
   }
 
   #drain(): Promise<void> {
@@ -334,8 +358,7 @@ export class Exchange implements BodySource, ResponseParserHandlers {
   /** @internal ResponseParserHandlers */
   onHead(head: ResponseHead): void {
     this.#head = head;
-    if (this.#headersTimer !== null) clearTimeout(this.#headersTimer);
-    this.#headersTimer = null;
+    this.#conn.disarmHeadersTimer();
     if (this.#onContinue !== null) {
       // RFC 9110 §10.1.1: a final response before 100 Continue; the body was never sent, so
       // the server may still expect it: the socket cannot be reused.
@@ -365,10 +388,9 @@ export class Exchange implements BodySource, ResponseParserHandlers {
       this,
       null,
     );
-    const resolve = this.#resolve!;
-    this.#resolve = null;
-    this.#reject = null;
-    resolve(res);
+    const sink = this.#sink!;
+    this.#sink = null;
+    sink.resolve(res);
   }
 
   /** @internal ResponseParserHandlers: the socket leaves HTTP and the pool. */
@@ -385,10 +407,9 @@ export class Exchange implements BodySource, ResponseParserHandlers {
       null,
       socketTunnel(socket, rest.length === 0 ? null : Buffer.from(rest)),
     );
-    const resolve = this.#resolve!;
-    this.#resolve = null;
-    this.#reject = null;
-    resolve(res);
+    const sink = this.#sink!;
+    this.#sink = null;
+    sink.resolve(res);
   }
 
   #armBodyTimer(): void {
@@ -448,10 +469,14 @@ export class Exchange implements BodySource, ResponseParserHandlers {
 
   #cleanup(): void {
     this.#isFinished = true;
-    if (this.#headersTimer !== null) clearTimeout(this.#headersTimer);
+    this.#conn.disarmHeadersTimer();
     if (this.#bodyTimer !== null) clearTimeout(this.#bodyTimer);
     if (this.#continueTimer !== null) clearTimeout(this.#continueTimer);
-    if (this.#onAbort !== null) this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    const signal = this.#listenedSignal;
+    if (signal !== null) {
+      this.#listenedSignal = null;
+      signal.removeEventListener('abort', this.#conn.abortListener);
+    }
     if (this.#isPaused) {
       this.#isPaused = false;
       this.#conn.socket.resume();
@@ -466,10 +491,9 @@ export class Exchange implements BodySource, ResponseParserHandlers {
     }
     this.#error = err;
     this.#cleanup();
-    const reject = this.#reject;
-    this.#resolve = null;
-    this.#reject = null;
-    if (reject !== null) reject(err);
+    const sink = this.#sink;
+    this.#sink = null;
+    if (sink !== null) sink.reject(err);
     const waiter = this.#waiter;
     if (waiter !== null) {
       this.#waiter = null;
@@ -568,27 +592,5 @@ class HttpClientResponse implements ClientResponse {
     // Marks the body used; the exchange is complete, so nothing is left to discard.
     if (bytes !== null) body.cancel();
     return bytes;
-  }
-}
-
-/** The last chunk with a trailer section (RFC 9112 §7.1.2). */
-function lastChunk(trailers: Headers): string {
-  let out = '0\r\n';
-  for (const [name, value] of trailers) out += `${name}: ${value}\r\n`;
-  return `${out}\r\n`;
-}
-
-/** Releases a request body that will never be sent (a core `Body` or any async iterable). */
-function discardStream(stream: AsyncIterable<Uint8Array>): void {
-  if (stream instanceof Body) {
-    stream.cancel();
-    return;
-  }
-  try {
-    void stream[Symbol.asyncIterator]()
-      .return?.()
-      ?.catch(() => {});
-  } catch {
-    // An iterable that cannot be released has nothing to release.
   }
 }

@@ -9,6 +9,7 @@
  */
 import { parseContentLength } from '@rws/core';
 import { ERROR_CODES, type Http1ErrorCode } from '../errors.js';
+import { knownFieldName } from './known-field-names.js';
 import { FIELD_VALUE, latin1, TOKEN } from './token-table.js';
 
 const CR = 13;
@@ -128,8 +129,11 @@ export function parseFieldSection(
     pos += 2;
     if (++count > maxCount) return ERROR_CODES.TOO_MANY_HEADERS;
 
-    let name = latin1(buf, nameStart, nameEnd);
-    if ((kind & 2) !== 0) name = name.toLowerCase();
+    let name = knownFieldName(buf, nameStart, nameEnd);
+    if (name === null) {
+      name = latin1(buf, nameStart, nameEnd);
+      if ((kind & 2) !== 0) name = name.toLowerCase();
+    }
     const value = latin1(buf, valueStart, valueEnd);
     list.push(name, value);
 

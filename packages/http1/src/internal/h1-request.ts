@@ -4,6 +4,7 @@
  * pays for nothing else.
  */
 import {
+  type AbortSignalLike,
   type Body,
   type ConnectionInfo,
   type Headers,
@@ -50,6 +51,8 @@ export class H1Request implements Request {
   #weakHolder: WeakAborter | null = null;
   #abortReason: unknown = undefined;
   #isAborted = false;
+  /** `lightSignal`, made on first access. */
+  #light: LightSignal | null = null;
   /** `halfClose`'s controller, made only when someone looks at it (most handlers never do). */
   #halfCloseController: AbortController | null = null;
   #isHalfClosed = false;
@@ -123,6 +126,20 @@ export class H1Request implements Request {
       if (this.#weakHolder !== null) this.#weakHolder.controller = this.#controller;
     }
     return this.#controller.signal;
+  }
+
+  /**
+   * `signal` without the AbortController: one small object and a listener list, where the
+   * controller and its EventTarget cost more than the rest of a proxied request's bookkeeping.
+   */
+  get lightSignal(): AbortSignalLike {
+    this.#light ??= new LightSignal(this);
+    return this.#light;
+  }
+
+  /** Why the request was aborted (undefined while it is not). */
+  get abortReason(): unknown {
+    return this.#abortReason;
   }
 
   get halfClose(): AbortSignal {
@@ -211,6 +228,53 @@ export class H1Request implements Request {
     this.#isAborted = true;
     this.#abortReason = reason;
     this.#controller?.abort(reason);
+    this.#light?.dispatch();
+  }
+}
+
+/** `H1Request.lightSignal`: aborts with the request; each listener is called once. */
+class LightSignal implements AbortSignalLike {
+  #req: H1Request;
+  #listeners: Array<() => void> | null = null;
+
+  constructor(req: H1Request) {
+    this.#req = req;
+  }
+
+  get aborted(): boolean {
+    return this.#req.isAborted;
+  }
+
+  get reason(): unknown {
+    return this.#req.abortReason;
+  }
+
+  addEventListener(type: 'abort', listener: () => void): void {
+    if (type !== 'abort' || this.#req.isAborted) return;
+    const listeners = this.#listeners;
+    if (listeners === null) this.#listeners = [listener];
+    else if (!listeners.includes(listener)) listeners.push(listener);
+  }
+
+  removeEventListener(type: 'abort', listener: () => void): void {
+    const listeners = this.#listeners;
+    if (type !== 'abort' || listeners === null) return;
+    const i = listeners.indexOf(listener);
+    if (i !== -1) listeners.splice(i, 1);
+  }
+
+  /** Calls (and forgets) every listener; one that throws does not stop the others. */
+  dispatch(): void {
+    const listeners = this.#listeners;
+    if (listeners === null) return;
+    this.#listeners = null;
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch (err) {
+        process.emitWarning(`abort listener threw: ${String(err)}`, 'RwsHttp1Warning');
+      }
+    }
   }
 }
 

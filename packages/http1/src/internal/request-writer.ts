@@ -3,6 +3,7 @@
  * framing fields the client owns, and the body with Content-Length when its length is known
  * and chunked transfer coding otherwise.
  */
+import type { Socket } from 'node:net';
 import {
   Body,
   Headers,
@@ -246,6 +247,31 @@ async function* singleChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 
 async function* emptyBody(): AsyncGenerator<Uint8Array> {}
 
+/** Bodies up to this size are copied behind the head and sent in one write. */
+const COALESCE_BYTES = 16 * 1024;
+
+/**
+ * Writes the request head and an in-memory body in one `write`: a bodiless request (most
+ * proxied ones) goes straight to the socket, without the cork/uncork round that buffers the
+ * chunk and flushes it again; a small body is copied behind the head, which costs less than
+ * the array and write request per chunk of a corked (writev) pair.
+ */
+export function writeHead(socket: Socket, head: string, bytes: Uint8Array | null): void {
+  if (bytes === null) {
+    socket.write(head, 'latin1');
+  } else if (bytes.byteLength <= COALESCE_BYTES) {
+    const out = Buffer.allocUnsafe(head.length + bytes.byteLength);
+    out.write(head, 0, head.length, 'latin1');
+    out.set(bytes, head.length);
+    socket.write(out);
+  } else {
+    socket.cork();
+    socket.write(head, 'latin1');
+    socket.write(bytes);
+    socket.uncork();
+  }
+}
+
 const CRLF: Buffer = Buffer.from('\r\n', 'latin1');
 const LAST_CHUNK: Buffer = Buffer.from('0\r\n\r\n', 'latin1');
 
@@ -255,3 +281,25 @@ export function chunkHeader(size: number): Buffer {
 }
 
 export { CRLF, LAST_CHUNK };
+
+/** The last chunk with a trailer section (RFC 9112 §7.1.2). */
+export function lastChunk(trailers: Headers): string {
+  let out = '0\r\n';
+  for (const [name, value] of trailers) out += `${name}: ${value}\r\n`;
+  return `${out}\r\n`;
+}
+
+/** Releases a request body that will never be sent (a core `Body` or any async iterable). */
+export function discardStream(stream: AsyncIterable<Uint8Array>): void {
+  if (stream instanceof Body) {
+    stream.cancel();
+    return;
+  }
+  try {
+    void stream[Symbol.asyncIterator]()
+      .return?.()
+      ?.catch(() => {});
+  } catch {
+    // An iterable that cannot be released has nothing to release.
+  }
+}

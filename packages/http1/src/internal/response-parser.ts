@@ -21,6 +21,7 @@ import {
   TE_CODINGS_THEN_CHUNKED,
   TE_NOT_CHUNKED,
 } from './field-parser.js';
+import { latin1 } from './token-table.js';
 
 const CR = 13;
 const LF = 10;
@@ -317,7 +318,11 @@ export class ResponseParser {
           );
         }
       }
-      statusText = data.toString('latin1', start + 13, lineEnd);
+      // The usual reason is a constant string, not a Buffer-to-string call per response.
+      statusText =
+        lineEnd === start + 15 && data[start + 13] === 0x4f && data[start + 14] === 0x4b
+          ? 'OK'
+          : latin1(data, start + 13, lineEnd);
     }
     const section = new FieldSection();
     const err = parseFieldSection(data, lineEnd + 2, end - 2, MAX_FIELD_COUNT, section);

@@ -327,19 +327,23 @@ export async function createGateway(
     };
   };
 
+  const select = (rt: Runtime, r: Request, next: Handler): ReturnType<Handler> => {
+    // Inside the global middleware, so an [middleware] ip_filter guards the endpoint too.
+    if (rt.adminToken !== null && r.path === RELOAD_PATH) return admin(rt, r);
+    const route = findRoute(rt, r);
+    // Ingress routes come after the [[route]]s, so the file can override a cluster's.
+    return route === null ? discovery.handle(r, next) : route.handler(r);
+  };
+
   const handle = async (req: Request, next: Handler): Promise<Response> => {
     // One generation per request, from start to response head, whatever reloads happen.
     const rt = current;
     rt.inflight++;
     try {
-      const select: Handler = (r) => {
-        // Inside the global middleware, so an [middleware] ip_filter guards the endpoint too.
-        if (rt.adminToken !== null && r.path === RELOAD_PATH) return admin(rt, r);
-        const route = findRoute(rt, r);
-        // Ingress routes come after the [[route]]s, so the file can override a cluster's.
-        return route === null ? discovery.handle(r, next) : route.handler(r);
-      };
-      return await (rt.global.length === 0 ? select(req) : compose(rt.global, select)(req));
+      // Without global middleware (the usual case) no chain and no closure per request.
+      return await (rt.global.length === 0
+        ? select(rt, req, next)
+        : compose(rt.global, (r: Request) => select(rt, r, next))(req));
     } finally {
       rt.inflight--;
       if (rt.isRetired && rt.inflight === 0) rt.markDrained();
