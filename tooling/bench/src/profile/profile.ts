@@ -13,8 +13,13 @@
  *   the preloaded profile-hook.ts): self time per JavaScript function.
  * - `alloc`: V8's sampling heap profiler over the measured requests, counting objects already
  *   collected: bytes allocated per request and where.
+ * - `rusage`: what the kernel counted for the server process over the measured requests
+ *   (`/proc/<pid>/stat`, `status`, `io`): CPU time user and system, minor page faults, context
+ *   switches, read- and write-like syscalls (threadpool file reads included) per request.
+ *   CPU time is not a count (a loaded machine inflates it); faults and syscalls are.
  *
- * Servers: `rws-http1`, `node-http` (hello world), `rws-static` (the `rws` static handler,
+ * Servers: `rws-http1`, `node-http` (hello world), `rws-app` (the `app` suite's router App,
+ * `--path /users/42`), `rws-static` (the `rws` static handler,
  * access log off, `--path /1k.bin`), `rws-cli-log` (the `rws` binary with `--access-log FILE`),
  * `rws-cli-stdout` (the `rws` binary logging to stdout, redirected to a file).
  */
@@ -56,8 +61,8 @@ const { values, positionals } = parseArgs({
 });
 const server = positionals[0] ?? 'rws-http1';
 const mode = values.mode;
-if (mode !== 'callgrind' && mode !== 'cpu' && mode !== 'alloc') {
-  throw new Error(`--mode must be callgrind, cpu or alloc, got ${mode}`);
+if (mode !== 'callgrind' && mode !== 'cpu' && mode !== 'alloc' && mode !== 'rusage') {
+  throw new Error(`--mode must be callgrind, cpu, alloc or rusage, got ${mode}`);
 }
 const requests = Number(values.requests);
 const warmup = Number(values.warmup);
@@ -69,12 +74,15 @@ const runs = Math.max(1, Number(values.runs));
 const work = mkdtempSync(join(tmpdir(), 'rws-profile-'));
 writeFileSync(join(work, '1k.bin'), Buffer.alloc(1024, 120));
 writeFileSync(join(work, 'hello.txt'), 'Hello, World!');
+// Only when asked for: 100 MiB of disk per run otherwise.
+if (values.path === '/100m.bin') writeFileSync(join(work, '100m.bin'), Buffer.alloc(100 << 20, 120));
 
 /** node arguments and environment of `server`. */
 function serverArgs(): { args: string[]; env: Record<string, string> } {
   const preload = ['--import', HOOK];
   switch (server) {
     case 'rws-http1':
+    case 'rws-app':
     case 'node-http':
       return {
         args: nodeScriptArgs(fileURLToPath(serverScript(`${server}.ts`)), preload),
@@ -105,7 +113,7 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
       };
     default:
       throw new Error(
-        `unknown server ${server}: rws-http1, node-http, rws-static, rws-cli-log, rws-cli-stdout`,
+        `unknown server ${server}: rws-http1, rws-app, node-http, rws-static, rws-cli-log, rws-cli-stdout`,
       );
   }
 }
@@ -210,6 +218,11 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
         );
       }
       return { instructions, report: out.join('\n') };
+    } else if (mode === 'rusage') {
+      const before = readUsage(child.pid!);
+      await runFixedLoad({ ...load, count: requests });
+      const after = readUsage(child.pid!);
+      return { instructions: 0, report: usageReport(before, after) };
     } else {
       child.kill('SIGUSR2');
       await waitForFile(`${profileOut}.ready`);
@@ -229,6 +242,51 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
   }
+}
+
+interface Usage {
+  userMs: number;
+  systemMs: number;
+  minorFaults: number;
+  voluntarySwitches: number;
+  involuntarySwitches: number;
+  readCalls: number;
+  writeCalls: number;
+}
+
+/** The kernel's counters of process `pid` (Linux `/proc`). */
+function readUsage(pid: number): Usage {
+  // Fields after the parenthesised command name (which may hold spaces), 1-based from state.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const num = (text: string, key: string): number =>
+    Number(new RegExp(`^${key}:\\s*(\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return {
+    minorFaults: Number(fields[7]),
+    userMs: Number(fields[11]) * tick,
+    systemMs: Number(fields[12]) * tick,
+    voluntarySwitches: num(status, 'voluntary_ctxt_switches'),
+    involuntarySwitches: num(status, 'nonvoluntary_ctxt_switches'),
+    readCalls: num(io, 'syscr'),
+    writeCalls: num(io, 'syscw'),
+  };
+}
+
+function usageReport(before: Usage, after: Usage): string {
+  const per = (key: keyof Usage): string => {
+    const v = (after[key] - before[key]) / requests;
+    return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2);
+  };
+  return [
+    `${server} ${values.path}: kernel counters per request (${requests} requests, ${connections} connections)`,
+    `  CPU ms: user ${per('userMs')}, system ${per('systemMs')} (time: inflated on a loaded machine)`,
+    `  minor page faults: ${per('minorFaults')}`,
+    `  read-like syscalls: ${per('readCalls')}, write-like syscalls: ${per('writeCalls')}`,
+    `  context switches: voluntary ${per('voluntarySwitches')}, involuntary ${per('involuntarySwitches')}`,
+  ].join('\n');
 }
 
 async function waitForFile(path: string): Promise<void> {
