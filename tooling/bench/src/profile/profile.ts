@@ -57,6 +57,8 @@ const { values, positionals } = parseArgs({
     pipeline: { type: 'string', default: '1' },
     top: { type: 'string', default: '20' },
     runs: { type: 'string', default: '1' },
+    /** Keep the raw callgrind dump here (for `callgrind_annotate --tree=caller`). */
+    keep: { type: 'string' },
   },
 });
 const server = positionals[0] ?? 'rws-http1';
@@ -200,7 +202,8 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
       });
-      rmSync(file);
+      if (values.keep === undefined) rmSync(file);
+      else execFileSync('mv', [file, values.keep]);
       const total = /([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS/.exec(annotated);
       const instructions = total === null ? Number.NaN : Number(total[1]!.replaceAll(',', ''));
       const out = [
