@@ -171,6 +171,8 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
           // V8 compiles and collects on the main thread: otherwise how long the main thread
           // runs slower tiers depends on when a background compile finishes, i.e. on the load.
           '--single-threaded',
+          // /tmp/perf-<pid>.map names the JIT-compiled functions callgrind shows as addresses.
+          '--perf-basic-prof-only-functions',
           ...args,
         ]
       : args;
@@ -211,12 +213,17 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
       ];
       const lines = annotated.split('\n');
       const start = lines.findIndex((l) => l.includes('file:function'));
+      if (values.keep !== undefined && existsSync(`/tmp/perf-${child.pid}.map`)) {
+        execFileSync('cp', [`/tmp/perf-${child.pid}.map`, `${values.keep}.map`]);
+      }
+      const jit = readPerfMap(child.pid!);
       for (const line of lines.slice(start + 2, start + 2 + top)) {
         // `Ir (pct)  file:function [object]`: the object path and C++ argument lists are noise.
         out.push(
           line
             .replace(/ \[[^\]]*\]$/, '')
             .replace(/\?\?\?:/, '')
+            .replace(/0x[0-9a-f]{8,}/, (address) => jitName(jit, address))
             .slice(0, 140),
         );
       }
@@ -245,6 +252,33 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
   }
+}
+
+/** V8's perf map of process `pid`: `[start, end, name]` per JIT-compiled function. */
+function readPerfMap(pid: number): [number, number, string][] {
+  const file = `/tmp/perf-${pid}.map`;
+  if (!existsSync(file)) return [];
+  const entries: [number, number, string][] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
+    if (m === null) continue;
+    const at = Number.parseInt(m[1]!, 16);
+    entries.push([at, at + Number.parseInt(m[2]!, 16), m[3]!]);
+  }
+  rmSync(file, { force: true });
+  return entries;
+}
+
+/**
+ * The JIT function holding `address`, shortened to `name file` (`JS:*` is optimized code,
+ * `JS:^` baseline, `JS:+` Maglev, as V8 marks them); the last match wins, as code is reused.
+ */
+function jitName(map: [number, number, string][], address: string): string {
+  const at = Number.parseInt(address, 16);
+  let name: string | null = null;
+  for (const [start, end, entry] of map) if (at >= start && at < end) name = entry;
+  if (name === null) return address;
+  return name.replace(/file:\/\/\S*?\/(packages|apps|tooling)\//, '$1/').replace(/:\d+:\d+$/, '');
 }
 
 interface Usage {
