@@ -317,9 +317,11 @@ function usageReport(before: Usage, after: Usage): string {
     const v = (after[key] - before[key]) / requests;
     return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2);
   };
+  const micro = (key: 'userMs' | 'systemMs'): string =>
+    Math.round((1000 * (after[key] - before[key])) / requests).toLocaleString('en-US');
   return [
     `${server} ${values.path}: kernel counters per request (${requests} requests, ${connections} connections)`,
-    `  CPU ms: user ${per('userMs')}, system ${per('systemMs')} (time: inflated on a loaded machine)`,
+    `  CPU µs: user ${micro('userMs')}, system ${micro('systemMs')} (time: inflated on a loaded machine)`,
     `  minor page faults: ${per('minorFaults')}`,
     `  read-like syscalls: ${per('readCalls')}, write-like syscalls: ${per('writeCalls')}`,
     `  context switches: voluntary ${per('voluntarySwitches')}, involuntary ${per('involuntarySwitches')}`,
