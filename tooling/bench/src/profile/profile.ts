@@ -17,6 +17,9 @@
  *   (`/proc/<pid>/stat`, `status`, `io`): CPU time user and system, minor page faults, context
  *   switches, read- and write-like syscalls (threadpool file reads included) per request.
  *   CPU time is not a count (a loaded machine inflates it); faults and syscalls are.
+ * - `gc`: the server runs with V8's `--trace-gc`; the collections during the measured requests
+ *   are counted by kind, with their summed pause (pauses are stretched by a loaded machine,
+ *   the counts are not): what a latency tail is made of.
  *
  * Servers: `rws-http1`, `node-http` (hello world), `rws-app` (the `app` suite's router App,
  * `--path /users/42`), `rws-static` (the `rws` static handler,
@@ -63,9 +66,8 @@ const { values, positionals } = parseArgs({
 });
 const server = positionals[0] ?? 'rws-http1';
 const mode = values.mode;
-if (mode !== 'callgrind' && mode !== 'cpu' && mode !== 'alloc' && mode !== 'rusage') {
-  throw new Error(`--mode must be callgrind, cpu, alloc or rusage, got ${mode}`);
-}
+const MODES = ['callgrind', 'cpu', 'alloc', 'rusage', 'gc'];
+if (!MODES.includes(mode)) throw new Error(`--mode must be one of ${MODES.join(', ')}, got ${mode}`);
 const requests = Number(values.requests);
 const warmup = Number(values.warmup);
 const connections = Number(values.connections);
@@ -161,6 +163,7 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
   const profileOut = join(work, 'profile.json');
   const cgOut = join(work, 'callgrind.out');
   const command = mode === 'callgrind' ? 'valgrind' : process.execPath;
+  if (mode === 'gc') args.unshift('--trace-gc');
   const argv =
     mode === 'callgrind'
       ? [
@@ -228,6 +231,12 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
         );
       }
       return { instructions, report: out.join('\n') };
+    } else if (mode === 'gc') {
+      const log = join(work, 'stdout.log');
+      const from = readFileSync(log).length;
+      await runFixedLoad({ ...load, count: requests });
+      await sleep(200);
+      return { instructions: 0, report: gcReport(readFileSync(log).subarray(from).toString()) };
     } else if (mode === 'rusage') {
       const before = readUsage(child.pid!);
       await runFixedLoad({ ...load, count: requests });
@@ -279,6 +288,27 @@ function jitName(map: [number, number, string][], address: string): string {
   for (const [start, end, entry] of map) if (at >= start && at < end) name = entry;
   if (name === null) return address;
   return name.replace(/file:\/\/\S*?\/(packages|apps|tooling)\//, '$1/').replace(/:\d+:\d+$/, '');
+}
+
+/** `--trace-gc` lines (`[pid:addr] 123 ms: Scavenge 5.1 (6.2) -> 4.3 (7.2) MB, pooled: 0 MB, 0.81 / 0.00 ms …`) by kind. */
+function gcReport(text: string): string {
+  const kinds = new Map<string, { count: number; ms: number }>();
+  for (const line of text.split('\n')) {
+    const m = /\d+ ms: ([A-Za-z-]+(?: \([a-z]+\))?) .*?MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms/.exec(line);
+    if (m === null) continue;
+    const kind = kinds.get(m[1]!) ?? { count: 0, ms: 0 };
+    kind.count++;
+    kind.ms += Number(m[2]);
+    kinds.set(m[1]!, kind);
+  }
+  const rows = [...kinds].map(
+    ([kind, { count, ms }]) =>
+      `  ${kind}: ${((count * 10_000) / requests).toFixed(1)} per 10,000 requests, ${(ms / count).toFixed(2)} ms pause on average`,
+  );
+  return [
+    `${server} ${values.path}: garbage collections during ${requests} requests (${connections} connections)`,
+    ...(rows.length === 0 ? ['  none'] : rows),
+  ].join('\n');
 }
 
 interface Usage {
