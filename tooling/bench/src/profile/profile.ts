@@ -163,7 +163,7 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
   const profileOut = join(work, 'profile.json');
   const cgOut = join(work, 'callgrind.out');
   const command = mode === 'callgrind' ? 'valgrind' : process.execPath;
-  if (mode === 'gc') args.unshift('--trace-gc');
+  if (mode === 'gc') args.unshift('--trace-gc-nvp');
   const argv =
     mode === 'callgrind'
       ? [
@@ -290,20 +290,32 @@ function jitName(map: [number, number, string][], address: string): string {
   return name.replace(/file:\/\/\S*?\/(packages|apps|tooling)\//, '$1/').replace(/:\d+:\d+$/, '');
 }
 
-/** `--trace-gc` lines (`[pid:addr] 123 ms: Scavenge 5.1 (6.2) -> 4.3 (7.2) MB, pooled: 0 MB, 0.81 / 0.00 ms …`) by kind. */
+/**
+ * `--trace-gc-nvp` lines (`… ms: pause=0.8 mutator=… gc=s … new_space_survived=123 promoted=0 …`)
+ * by kind: `s` scavenge, `mc` mark-compact, `mmc` minor mark-compact. Bytes surviving a
+ * scavenge are counted; they, not the garbage, are what a scavenge's pause is made of.
+ */
 function gcReport(text: string): string {
-  const kinds = new Map<string, { count: number; ms: number }>();
+  const kinds = new Map<string, { count: number; ms: number; survived: number; promoted: number; arrays: number }>();
   for (const line of text.split('\n')) {
-    const m = /\d+ ms: ([A-Za-z-]+(?: \([a-z]+\))?) .*?MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms/.exec(line);
-    if (m === null) continue;
-    const kind = kinds.get(m[1]!) ?? { count: 0, ms: 0 };
-    kind.count++;
-    kind.ms += Number(m[2]);
-    kinds.set(m[1]!, kind);
+    const kind = / gc=(\w+) /.exec(line)?.[1];
+    if (kind === undefined) continue;
+    const field = (name: string): number => Number(new RegExp(` ${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
+    const k = kinds.get(kind) ?? { count: 0, ms: 0, survived: 0, promoted: 0, arrays: 0 };
+    k.count++;
+    k.ms += field('pause');
+    k.survived += field('new_space_survived');
+    k.promoted += field('promoted');
+    k.arrays += field('scavenge.sweep_array_buffers');
+    kinds.set(kind, k);
   }
+  const names: Record<string, string> = { s: 'scavenge', mc: 'mark-compact', mmc: 'minor mark-compact' };
+  const kib = (n: number): string => `${Math.round(n / 1024).toLocaleString('en-US')} KiB`;
   const rows = [...kinds].map(
-    ([kind, { count, ms }]) =>
-      `  ${kind}: ${((count * 10_000) / requests).toFixed(1)} per 10,000 requests, ${(ms / count).toFixed(2)} ms pause on average`,
+    ([kind, k]) =>
+      `  ${names[kind] ?? kind}: ${((k.count * 10_000) / requests).toFixed(1)} per 10,000 requests; ` +
+      `on average ${kib(k.survived / k.count)} survived, ${kib(k.promoted / k.count)} promoted, ` +
+      `pause ${(k.ms / k.count).toFixed(2)} ms (of it sweeping array buffers ${(k.arrays / k.count).toFixed(2)} ms)`,
   );
   return [
     `${server} ${values.path}: garbage collections during ${requests} requests (${connections} connections)`,
