@@ -7,7 +7,9 @@ import { mkdtempSync, readdirSync, readlinkSync, truncateSync, writeFileSync } f
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { Headers } from '@rws/core';
+import { createTestCertificates } from '@rws/test-helpers';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { FILE_CHUNK_BYTES, idleFileBuffers } from '../src/internal/file-pump.js';
 import { pause, rawSocket, start } from './helpers.js';
@@ -93,6 +95,33 @@ describe('file bodies larger than one read', () => {
       expect(head).toContain(`content-length: ${e - s + 1}`);
       expect(body.length).toBe(e - s + 1);
       expect(body.equals(content.subarray(s, e + 1))).toBe(true);
+    }
+  });
+
+  it('sends the same bytes over TLS, where a reused buffer is encrypted from before its next read', async () => {
+    const certs = createTestCertificates({ selfSigned: true, prefix: 'rws-http1-file-pump-' });
+    onTestFinished(() => certs.cleanup());
+    const { port } = await start(
+      () => ({ status: 200, headers: new Headers(), body: { kind: 'file', path } }),
+      { tls: { key: certs.server.key, cert: certs.server.cert } },
+    );
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = tlsConnect(
+        { port, host: '127.0.0.1', servername: 'localhost', ca: certs.server.cert },
+        () => resolve(s),
+      );
+      s.once('error', reject);
+      onTestFinished(() => {
+        s.destroy();
+      });
+    });
+    // Twice on one connection: the second download reads into buffers the first one used.
+    for (let i = 0; i < 2; i++) {
+      const response = readResponse(socket);
+      socket.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      const { body, closed } = await response;
+      expect(closed).toBe(false);
+      expect(body.equals(content)).toBe(true);
     }
   });
 
