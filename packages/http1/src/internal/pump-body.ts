@@ -159,7 +159,12 @@ export async function respondFile(
     return;
   }
   // writeResponse writes the head; a body it returns is ours to send (not for HEAD, 304…).
-  const pending = writeResponse(c, res, length === 0 ? null : FILE_BODY, length === 0 ? -1 : length);
+  const pending = writeResponse(
+    c,
+    res,
+    length === 0 ? null : FILE_BODY,
+    length === 0 ? -1 : length,
+  );
   try {
     if (pending !== null) await sendFileRange(c, handle, start, length);
   } finally {

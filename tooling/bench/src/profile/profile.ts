@@ -67,7 +67,8 @@ const { values, positionals } = parseArgs({
 const server = positionals[0] ?? 'rws-http1';
 const mode = values.mode;
 const MODES = ['callgrind', 'cpu', 'alloc', 'rusage', 'gc'];
-if (!MODES.includes(mode)) throw new Error(`--mode must be one of ${MODES.join(', ')}, got ${mode}`);
+if (!MODES.includes(mode))
+  throw new Error(`--mode must be one of ${MODES.join(', ')}, got ${mode}`);
 const requests = Number(values.requests);
 const warmup = Number(values.warmup);
 const connections = Number(values.connections);
@@ -79,7 +80,8 @@ const work = mkdtempSync(join(tmpdir(), 'rws-profile-'));
 writeFileSync(join(work, '1k.bin'), Buffer.alloc(1024, 120));
 writeFileSync(join(work, 'hello.txt'), 'Hello, World!');
 // Only when asked for: 100 MiB of disk per run otherwise.
-if (values.path === '/100m.bin') writeFileSync(join(work, '100m.bin'), Buffer.alloc(100 << 20, 120));
+if (values.path === '/100m.bin')
+  writeFileSync(join(work, '100m.bin'), Buffer.alloc(100 << 20, 120));
 
 /** node arguments and environment of `server`. */
 function serverArgs(): { args: string[]; env: Record<string, string> } {
@@ -296,11 +298,15 @@ function jitName(map: [number, number, string][], address: string): string {
  * scavenge are counted; they, not the garbage, are what a scavenge's pause is made of.
  */
 function gcReport(text: string): string {
-  const kinds = new Map<string, { count: number; ms: number; survived: number; promoted: number; arrays: number }>();
+  const kinds = new Map<
+    string,
+    { count: number; ms: number; survived: number; promoted: number; arrays: number }
+  >();
   for (const line of text.split('\n')) {
     const kind = / gc=(\w+) /.exec(line)?.[1];
     if (kind === undefined) continue;
-    const field = (name: string): number => Number(new RegExp(` ${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
+    const field = (name: string): number =>
+      Number(new RegExp(` ${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
     const k = kinds.get(kind) ?? { count: 0, ms: 0, survived: 0, promoted: 0, arrays: 0 };
     k.count++;
     k.ms += field('pause');
@@ -309,7 +315,11 @@ function gcReport(text: string): string {
     k.arrays += field('scavenge.sweep_array_buffers');
     kinds.set(kind, k);
   }
-  const names: Record<string, string> = { s: 'scavenge', mc: 'mark-compact', mmc: 'minor mark-compact' };
+  const names: Record<string, string> = {
+    s: 'scavenge',
+    mc: 'mark-compact',
+    mmc: 'minor mark-compact',
+  };
   const kib = (n: number): string => `${Math.round(n / 1024).toLocaleString('en-US')} KiB`;
   const rows = [...kinds].map(
     ([kind, k]) =>
