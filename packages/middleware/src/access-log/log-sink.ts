@@ -90,14 +90,9 @@ export function createLogSink(options: LogSinkOptions): LogSink {
     }
   } else fd = destination === 'stdout' ? 1 : 2;
 
-  // Lines not yet handed to fs.write, each already encoded, and their total bytes. A line is
-  // encoded when it is queued, not when the batch is written: a line kept as the string
-  // `formatJson` built (a tree of concatenations, ~1 KB of heap for 250 characters) survived
-  // the young-generation collections that fell between two writes, and their pauses grow with
-  // what survives (issue #11: 36–167 KiB copied per scavenge in the logged 1 KiB case, ~1 KiB
-  // without the log). A small Buffer is a slice of Node's pool: ~80 bytes of heap per line.
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  // Lines not yet handed to fs.write, as one string (V8 concatenation is cheap) and its
+  // length in UTF-16 units (a close enough bound for the byte limits).
+  let pending = '';
   // Bytes handed to fs.write and not yet confirmed written.
   let writing: Buffer | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -113,21 +108,14 @@ export function createLogSink(options: LogSinkOptions): LogSink {
     for (const resolve of list) resolve();
   };
 
-  /** The queued lines as one buffer (one write), leaving the queue empty. */
-  const takePending = (): Buffer => {
-    const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
-    return buf;
-  };
-
   const startWrite = (): void => {
     if (timer !== null) {
       clearTimeout(timer);
       timer = null;
     }
     if (writing !== null || pending.length === 0) return;
-    writing = takePending();
+    writing = Buffer.from(pending);
+    pending = '';
     writeChunk(writing, 0);
   };
 
@@ -146,7 +134,7 @@ export function createLogSink(options: LogSinkOptions): LogSink {
         return;
       }
       writing = null;
-      if (pendingBytes >= minWriteBytes || (pending.length > 0 && waiters.length > 0)) {
+      if (pending.length >= minWriteBytes || (pending.length > 0 && waiters.length > 0)) {
         startWrite();
       } else if (pending.length > 0) schedule();
       settleWaiters();
@@ -172,7 +160,8 @@ export function createLogSink(options: LogSinkOptions): LogSink {
       timer = null;
     }
     if (pending.length === 0) return;
-    const buf = takePending();
+    const buf = Buffer.from(pending);
+    pending = '';
     let offset = 0;
     while (offset < buf.length) {
       try {
@@ -200,16 +189,14 @@ export function createLogSink(options: LogSinkOptions): LogSink {
         dropped++;
         return;
       }
-      if (pendingBytes + (writing?.length ?? 0) > maxBufferBytes) {
+      if (pending.length + (writing?.length ?? 0) > maxBufferBytes) {
         dropped++;
         warn(`access log lines are dropped: more than ${maxBufferBytes} bytes wait to be written`);
         return;
       }
-      const bytes = Buffer.from(`${line}\n`);
-      pending.push(bytes);
-      pendingBytes += bytes.length;
+      pending += `${line}\n`;
       if (writing !== null) return;
-      if (pendingBytes >= minWriteBytes) startWrite();
+      if (pending.length >= minWriteBytes) startWrite();
       else schedule();
     },
     flush,
