@@ -43,6 +43,7 @@ export class FieldBlocks {
     const max = Math.min(n, prev.length);
     let i = 0;
     while (i < max && list[i] === prev[i] && list[i + 1] === prev[i + 1]) i += 2;
+    const start = i;
     let k = i >> 1;
     let text = this.#text[k]!;
     let flags = this.#flags[k]!;
@@ -87,7 +88,10 @@ export class FieldBlocks {
       texts.length = k + 1;
       allFlags.length = k + 1;
       lengths.length = k + 1;
-      this.#list = list.slice();
+      // Copied into the private array in place, from the first difference on: a response
+      // whose last field changes per request (a request id) allocates no new array.
+      for (let j = start; j < n; j++) prev[j] = list[j]!;
+      prev.length = n;
     }
     this.text = text;
     this.handlerLength = length;

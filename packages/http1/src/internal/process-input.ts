@@ -45,12 +45,15 @@ export function processInput(c: ServerConnection, buf: Buffer, pos: number): voi
         while (pos < len && (buf[pos] === CR || buf[pos] === LF)) pos++;
         if (pos >= len) break;
         c.hasHeadBytes = true;
-        if (baseDeadlineKind(c) !== DL_HEADERS) {
-          setDeadline(c, DL_HEADERS, c.opts.headersTimeoutMs);
-        }
       }
       const at = buf.indexOf(CRLFCRLF, pos + c.scanFrom);
       if (at === -1) {
+        // headersTimeoutMs runs from the head's first bytes. A head that arrived whole is
+        // started below at once, where the request timeout replaces this deadline: setting it
+        // only for a partial head saves a clock read per request.
+        if (baseDeadlineKind(c) !== DL_HEADERS) {
+          setDeadline(c, DL_HEADERS, c.opts.headersTimeoutMs);
+        }
         headIncomplete(c, buf, pos);
         break;
       }

@@ -7,6 +7,7 @@ import { type FileBodyInit, Headers, type Response, RwsError, type TrailersInit 
 import { ERROR_CODES } from '../errors.js';
 import { armSendTimeout } from './connection-deadline.js';
 import { noop, ST_CLOSED, type StreamBody } from './connection-state.js';
+import { sendFileRange } from './file-pump.js';
 import type { H1Request } from './h1-request.js';
 import { handlerError } from './respond-error.js';
 import type { ServerConnection } from './server-connection.js';
@@ -157,27 +158,22 @@ export async function respondFile(
     await handle.close().catch(noop);
     return;
   }
-  const stream = handle.createReadStream({
-    start,
-    end: start + length - 1,
-    // Large reads: each read is a threadpool round trip, and with 64 KiB reads a 1 MiB file
-    // took 16 of them (`pnpm bench static`, 1 MiB file: 0.32x nginx with 64 KiB reads, 0.5x
-    // with 512 KiB, 0.69x with 1 MiB; 100 MiB: 0.34x -> 0.96x). The cost is up to this many
-    // bytes buffered per streaming file response. Capped by the length so small ranges don't
-    // allocate more than they send.
-    highWaterMark: Math.min(FILE_READ_BYTES, Math.max(length, 1)),
-  });
-  const pending = writeResponse(c, res, length === 0 ? null : stream, length === 0 ? -1 : length);
-  if (pending === null) {
-    stream.destroy();
-    return;
+  // writeResponse writes the head; a body it returns is ours to send (not for HEAD, 304…).
+  const pending = writeResponse(
+    c,
+    res,
+    length === 0 ? null : FILE_BODY,
+    length === 0 ? -1 : length,
+  );
+  try {
+    if (pending !== null) await sendFileRange(c, handle, start, length);
+  } finally {
+    await handle.close().catch(noop);
   }
-  await pumpBody(c, pending, false, null, length);
-  stream.destroy();
 }
 
-/** The read size for file bodies: bytes in flight per streaming response. */
-const FILE_READ_BYTES = 1024 * 1024;
+/** Stands for a file body in `writeResponse`, which only needs to know one follows the head. */
+const FILE_BODY: StreamBody = { async *[Symbol.asyncIterator]() {} };
 
 /** Resolves on the socket's next 'drain'; the send timeout watches the wait. */
 function waitDrain(c: ServerConnection): Promise<void> {

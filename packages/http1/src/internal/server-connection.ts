@@ -333,22 +333,24 @@ export class ServerConnection implements BodyOwner, InterimWriter {
       this.closeAfterWrite();
       return;
     }
+    const needsDrain = this.socket.writableNeedDrain;
+    if (!this.isProcessing && !needsDrain) {
+      // Sets the keep-alive deadline itself (one clock read per request, not two).
+      this.continueAfterDrain();
+      return;
+    }
     setDeadline(this, DL_IDLE, this.opts.keepAliveTimeoutMs);
     // A large response still queued: the peer gets sendTimeoutMs per bit of progress, and
     // the keep-alive idle time only starts once it has read it.
-    if (this.socket.writableNeedDrain) armSendTimeout(this);
+    if (needsDrain) armSendTimeout(this);
     if (this.isProcessing) return;
     // A client that does not read its responses must not make us buffer without bound.
-    if (this.socket.writableNeedDrain) {
-      this.state = ST_WAIT;
-      if (!this.isPausedByPipeline) {
-        this.isPausedByPipeline = true;
-        this.socket.pause();
-      }
-      this.isResponseDone = true;
-      return;
+    this.state = ST_WAIT;
+    if (!this.isPausedByPipeline) {
+      this.isPausedByPipeline = true;
+      this.socket.pause();
     }
-    this.continueAfterDrain();
+    this.isResponseDone = true;
   }
 
   continueAfterDrain(): void {

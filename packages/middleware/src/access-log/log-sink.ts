@@ -7,6 +7,7 @@
 import { closeSync, openSync, write, writeSync } from 'node:fs';
 import { RwsError } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
+import { LineBatch } from './line-batch.js';
 
 /** Options of `createLogSink()`. */
 export interface LogSinkOptions {
@@ -90,9 +91,8 @@ export function createLogSink(options: LogSinkOptions): LogSink {
     }
   } else fd = destination === 'stdout' ? 1 : 2;
 
-  // Lines not yet handed to fs.write, as one string (V8 concatenation is cheap) and its
-  // length in UTF-16 units (a close enough bound for the byte limits).
-  let pending = '';
+  // Lines not yet handed to fs.write, encoded as they come (see LineBatch).
+  const pending = new LineBatch();
   // Bytes handed to fs.write and not yet confirmed written.
   let writing: Buffer | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -102,7 +102,7 @@ export function createLogSink(options: LogSinkOptions): LogSink {
   let waiters: (() => void)[] = [];
 
   const settleWaiters = (): void => {
-    if (writing !== null || pending.length > 0 || waiters.length === 0) return;
+    if (writing !== null || pending.bytes > 0 || waiters.length === 0) return;
     const list = waiters;
     waiters = [];
     for (const resolve of list) resolve();
@@ -113,9 +113,8 @@ export function createLogSink(options: LogSinkOptions): LogSink {
       clearTimeout(timer);
       timer = null;
     }
-    if (writing !== null || pending.length === 0) return;
-    writing = Buffer.from(pending);
-    pending = '';
+    if (writing !== null || pending.bytes === 0) return;
+    writing = pending.take();
     writeChunk(writing, 0);
   };
 
@@ -133,10 +132,11 @@ export function createLogSink(options: LogSinkOptions): LogSink {
         writeChunk(buf, offset + n);
         return;
       }
+      pending.release(buf);
       writing = null;
-      if (pending.length >= minWriteBytes || (pending.length > 0 && waiters.length > 0)) {
+      if (pending.bytes >= minWriteBytes || (pending.bytes > 0 && waiters.length > 0)) {
         startWrite();
-      } else if (pending.length > 0) schedule();
+      } else if (pending.bytes > 0) schedule();
       settleWaiters();
     });
   };
@@ -159,9 +159,8 @@ export function createLogSink(options: LogSinkOptions): LogSink {
       clearTimeout(timer);
       timer = null;
     }
-    if (pending.length === 0) return;
-    const buf = Buffer.from(pending);
-    pending = '';
+    if (pending.bytes === 0) return;
+    const buf = pending.take();
     let offset = 0;
     while (offset < buf.length) {
       try {
@@ -177,7 +176,7 @@ export function createLogSink(options: LogSinkOptions): LogSink {
   process.on('exit', flushSync);
 
   const flush = (): Promise<void> => {
-    if (writing === null && pending.length === 0) return Promise.resolve();
+    if (writing === null && pending.bytes === 0) return Promise.resolve();
     const done = new Promise<void>((resolve) => waiters.push(resolve));
     startWrite();
     return done;
@@ -189,14 +188,14 @@ export function createLogSink(options: LogSinkOptions): LogSink {
         dropped++;
         return;
       }
-      if (pending.length + (writing?.length ?? 0) > maxBufferBytes) {
+      if (pending.bytes + (writing?.length ?? 0) > maxBufferBytes) {
         dropped++;
         warn(`access log lines are dropped: more than ${maxBufferBytes} bytes wait to be written`);
         return;
       }
-      pending += `${line}\n`;
+      pending.add(line);
       if (writing !== null) return;
-      if (pending.length >= minWriteBytes) startWrite();
+      if (pending.bytes >= minWriteBytes) startWrite();
       else schedule();
     },
     flush,

@@ -5,7 +5,7 @@
  * JSON to PROFILE_OUT. The driver (`profile.ts`) sends the signals around a fixed load, so only
  * the measured requests are in the profile.
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 
 const mode = process.env['PROFILE_MODE'];
@@ -38,7 +38,9 @@ if ((mode === 'cpu' || mode === 'alloc') && out !== undefined) {
         mode === 'cpu'
           ? await session.post('Profiler.stop')
           : await session.post('HeapProfiler.stopSampling');
-      writeFileSync(out, JSON.stringify(result));
+      // Written aside and renamed: the driver reads the file as soon as it exists.
+      writeFileSync(`${out}.part`, JSON.stringify(result));
+      renameSync(`${out}.part`, out);
     };
     void toggle();
   });

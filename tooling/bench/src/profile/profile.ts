@@ -13,9 +13,17 @@
  *   the preloaded profile-hook.ts): self time per JavaScript function.
  * - `alloc`: V8's sampling heap profiler over the measured requests, counting objects already
  *   collected: bytes allocated per request and where.
+ * - `rusage`: what the kernel counted for the server process over the measured requests
+ *   (`/proc/<pid>/stat`, `status`, `io`): CPU time user and system, minor page faults, context
+ *   switches, read- and write-like syscalls (threadpool file reads included) per request.
+ *   CPU time is not a count (a loaded machine inflates it); faults and syscalls are.
+ * - `gc`: the server runs with V8's `--trace-gc`; the collections during the measured requests
+ *   are counted by kind, with their summed pause (pauses are stretched by a loaded machine,
+ *   the counts are not): what a latency tail is made of.
  *
- * Servers: `rws-http1`, `node-http` (hello world), `rws-middleware` (the `middleware` suite's
- * server: `--path /all` for request id + CORS + rate limit + compress), `rws-static` (the `rws` static handler,
+ * Servers: `rws-http1`, `node-http` (hello world), `rws-app` (the `app` suite's router App,
+ * `--path /users/42`), `rws-middleware` (the `middleware` suite's server: `--path /all` for
+ * request id + CORS + rate limit + compress), `rws-static` (the `rws` static handler,
  * access log off, `--path /1k.bin`), `rws-cli-log` (the `rws` binary with `--access-log FILE`),
  * `rws-cli-stdout` (the `rws` binary logging to stdout, redirected to a file).
  */
@@ -54,13 +62,15 @@ const { values, positionals } = parseArgs({
     pipeline: { type: 'string', default: '1' },
     top: { type: 'string', default: '20' },
     runs: { type: 'string', default: '1' },
+    /** Keep the raw callgrind dump here (for `callgrind_annotate --tree=caller`). */
+    keep: { type: 'string' },
   },
 });
 const server = positionals[0] ?? 'rws-http1';
 const mode = values.mode;
-if (mode !== 'callgrind' && mode !== 'cpu' && mode !== 'alloc') {
-  throw new Error(`--mode must be callgrind, cpu or alloc, got ${mode}`);
-}
+const MODES = ['callgrind', 'cpu', 'alloc', 'rusage', 'gc'];
+if (!MODES.includes(mode))
+  throw new Error(`--mode must be one of ${MODES.join(', ')}, got ${mode}`);
 const requests = Number(values.requests);
 const warmup = Number(values.warmup);
 const connections = Number(values.connections);
@@ -71,12 +81,16 @@ const runs = Math.max(1, Number(values.runs));
 const work = mkdtempSync(join(tmpdir(), 'rws-profile-'));
 writeFileSync(join(work, '1k.bin'), Buffer.alloc(1024, 120));
 writeFileSync(join(work, 'hello.txt'), 'Hello, World!');
+// Only when asked for: 100 MiB of disk per run otherwise.
+if (values.path === '/100m.bin')
+  writeFileSync(join(work, '100m.bin'), Buffer.alloc(100 << 20, 120));
 
 /** node arguments and environment of `server`. */
 function serverArgs(): { args: string[]; env: Record<string, string> } {
   const preload = ['--import', HOOK];
   switch (server) {
     case 'rws-http1':
+    case 'rws-app':
     case 'node-http':
     // The `middleware` suite's server: pick the stack with --path (/bare, /cors, …, /all).
     case 'rws-middleware':
@@ -109,7 +123,7 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
       };
     default:
       throw new Error(
-        `unknown server ${server}: rws-http1, node-http, rws-middleware, rws-static, rws-cli-log, rws-cli-stdout`,
+        `unknown server ${server}: rws-http1, rws-app, node-http, rws-middleware, rws-static, rws-cli-log, rws-cli-stdout`,
       );
   }
 }
@@ -155,6 +169,7 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
   const profileOut = join(work, 'profile.json');
   const cgOut = join(work, 'callgrind.out');
   const command = mode === 'callgrind' ? 'valgrind' : process.execPath;
+  if (mode === 'gc') args.unshift('--trace-gc-nvp');
   const argv =
     mode === 'callgrind'
       ? [
@@ -165,6 +180,8 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
           // V8 compiles and collects on the main thread: otherwise how long the main thread
           // runs slower tiers depends on when a background compile finishes, i.e. on the load.
           '--single-threaded',
+          // /tmp/perf-<pid>.map names the JIT-compiled functions callgrind shows as addresses.
+          '--perf-basic-prof-only-functions',
           ...args,
         ]
       : args;
@@ -203,7 +220,8 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
       });
-      rmSync(file);
+      if (values.keep === undefined) rmSync(file);
+      else execFileSync('mv', [file, values.keep]);
       const total = /([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS/.exec(annotated);
       const instructions = total === null ? Number.NaN : Number(total[1]!.replaceAll(',', ''));
       const out = [
@@ -211,16 +229,32 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
       ];
       const lines = annotated.split('\n');
       const start = lines.findIndex((l) => l.includes('file:function'));
+      if (values.keep !== undefined && existsSync(`/tmp/perf-${child.pid}.map`)) {
+        execFileSync('cp', [`/tmp/perf-${child.pid}.map`, `${values.keep}.map`]);
+      }
+      const jit = readPerfMap(child.pid!);
       for (const line of lines.slice(start + 2, start + 2 + top)) {
         // `Ir (pct)  file:function [object]`: the object path and C++ argument lists are noise.
         out.push(
           line
             .replace(/ \[[^\]]*\]$/, '')
             .replace(/\?\?\?:/, '')
+            .replace(/0x[0-9a-f]{8,}/, (address) => jitName(jit, address))
             .slice(0, 140),
         );
       }
       return { instructions, report: out.join('\n') };
+    } else if (mode === 'gc') {
+      const log = join(work, 'stdout.log');
+      const from = readFileSync(log).length;
+      await runFixedLoad({ ...load, count: requests });
+      await sleep(200);
+      return { instructions: 0, report: gcReport(readFileSync(log).subarray(from).toString()) };
+    } else if (mode === 'rusage') {
+      const before = readUsage(child.pid!);
+      await runFixedLoad({ ...load, count: requests });
+      const after = readUsage(child.pid!);
+      return { instructions: 0, report: usageReport(before, after) };
     } else {
       child.kill('SIGUSR2');
       await waitForFile(`${profileOut}.ready`);
@@ -240,6 +274,121 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
   }
+}
+
+/** V8's perf map of process `pid`: `[start, end, name]` per JIT-compiled function. */
+function readPerfMap(pid: number): [number, number, string][] {
+  const file = `/tmp/perf-${pid}.map`;
+  if (!existsSync(file)) return [];
+  const entries: [number, number, string][] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
+    if (m === null) continue;
+    const at = Number.parseInt(m[1]!, 16);
+    entries.push([at, at + Number.parseInt(m[2]!, 16), m[3]!]);
+  }
+  rmSync(file, { force: true });
+  return entries;
+}
+
+/**
+ * The JIT function holding `address`, shortened to `name file` (`JS:*` is optimized code,
+ * `JS:^` baseline, `JS:+` Maglev, as V8 marks them); the last match wins, as code is reused.
+ */
+function jitName(map: [number, number, string][], address: string): string {
+  const at = Number.parseInt(address, 16);
+  let name: string | null = null;
+  for (const [start, end, entry] of map) if (at >= start && at < end) name = entry;
+  if (name === null) return address;
+  return name.replace(/file:\/\/\S*?\/(packages|apps|tooling)\//, '$1/').replace(/:\d+:\d+$/, '');
+}
+
+/**
+ * `--trace-gc-nvp` lines (`… ms: pause=0.8 mutator=… gc=s … new_space_survived=123 promoted=0 …`)
+ * by kind: `s` scavenge, `mc` mark-compact, `mmc` minor mark-compact. Bytes surviving a
+ * scavenge are counted; they, not the garbage, are what a scavenge's pause is made of.
+ */
+function gcReport(text: string): string {
+  const kinds = new Map<
+    string,
+    { count: number; ms: number; survived: number; promoted: number; arrays: number }
+  >();
+  for (const line of text.split('\n')) {
+    const kind = / gc=(\w+) /.exec(line)?.[1];
+    if (kind === undefined) continue;
+    const field = (name: string): number =>
+      Number(new RegExp(` ${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
+    const k = kinds.get(kind) ?? { count: 0, ms: 0, survived: 0, promoted: 0, arrays: 0 };
+    k.count++;
+    k.ms += field('pause');
+    k.survived += field('new_space_survived');
+    k.promoted += field('promoted');
+    k.arrays += field('scavenge.sweep_array_buffers');
+    kinds.set(kind, k);
+  }
+  const names: Record<string, string> = {
+    s: 'scavenge',
+    mc: 'mark-compact',
+    mmc: 'minor mark-compact',
+  };
+  const kib = (n: number): string => `${Math.round(n / 1024).toLocaleString('en-US')} KiB`;
+  const rows = [...kinds].map(
+    ([kind, k]) =>
+      `  ${names[kind] ?? kind}: ${((k.count * 10_000) / requests).toFixed(1)} per 10,000 requests; ` +
+      `on average ${kib(k.survived / k.count)} survived, ${kib(k.promoted / k.count)} promoted, ` +
+      `pause ${(k.ms / k.count).toFixed(2)} ms (of it sweeping array buffers ${(k.arrays / k.count).toFixed(2)} ms)`,
+  );
+  return [
+    `${server} ${values.path}: garbage collections during ${requests} requests (${connections} connections)`,
+    ...(rows.length === 0 ? ['  none'] : rows),
+  ].join('\n');
+}
+
+interface Usage {
+  userMs: number;
+  systemMs: number;
+  minorFaults: number;
+  voluntarySwitches: number;
+  involuntarySwitches: number;
+  readCalls: number;
+  writeCalls: number;
+}
+
+/** The kernel's counters of process `pid` (Linux `/proc`). */
+function readUsage(pid: number): Usage {
+  // Fields after the parenthesised command name (which may hold spaces), 1-based from state.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const num = (text: string, key: string): number =>
+    Number(new RegExp(`^${key}:\\s*(\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return {
+    minorFaults: Number(fields[7]),
+    userMs: Number(fields[11]) * tick,
+    systemMs: Number(fields[12]) * tick,
+    voluntarySwitches: num(status, 'voluntary_ctxt_switches'),
+    involuntarySwitches: num(status, 'nonvoluntary_ctxt_switches'),
+    readCalls: num(io, 'syscr'),
+    writeCalls: num(io, 'syscw'),
+  };
+}
+
+function usageReport(before: Usage, after: Usage): string {
+  const per = (key: keyof Usage): string => {
+    const v = (after[key] - before[key]) / requests;
+    return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2);
+  };
+  const micro = (key: 'userMs' | 'systemMs'): string =>
+    Math.round((1000 * (after[key] - before[key])) / requests).toLocaleString('en-US');
+  return [
+    `${server} ${values.path}: kernel counters per request (${requests} requests, ${connections} connections)`,
+    `  CPU µs: user ${micro('userMs')}, system ${micro('systemMs')} (time: inflated on a loaded machine)`,
+    `  minor page faults: ${per('minorFaults')}`,
+    `  read-like syscalls: ${per('readCalls')}, write-like syscalls: ${per('writeCalls')}`,
+    `  context switches: voluntary ${per('voluntarySwitches')}, involuntary ${per('involuntarySwitches')}`,
+  ].join('\n');
 }
 
 async function waitForFile(path: string): Promise<void> {

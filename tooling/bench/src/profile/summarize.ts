@@ -61,10 +61,67 @@ export function summarizeCpu(profile: CpuProfile, requests: number, top: number)
     self.set(key, (self.get(key) ?? 0) + hits);
   }
   const usPerRequest = (profile.endTime - profile.startTime) / requests;
+  const layers = new Map<string, number>();
+  let busy = 0;
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    const layer = layerOf(node.callFrame);
+    if (layer === null) continue;
+    busy += hits;
+    layers.set(layer, (layers.get(layer) ?? 0) + hits);
+  }
   return (
     `${samples} samples, ${usPerRequest.toFixed(1)} µs of profile per request (self time):\n` +
-    table([...self], samples, (n) => `${n}`, top)
+    table([...self], samples, (n) => `${n}`, top) +
+    `\n\nbusy time (${busy} samples, idle left out) by layer:\n` +
+    table([...layers], busy, (n) => `${n}`, layers.size)
   );
+}
+
+/** Native socket writes: the write(2) syscall (and its small encoding step) under a sampler. */
+const SOCKET_WRITES = new Set([
+  'writeUtf8String',
+  'writeLatin1String',
+  'writeAsciiString',
+  'writeBuffer',
+  'writev',
+]);
+const SOCKET_READS = new Set(['onStreamRead']);
+
+/**
+ * Which layer a sample's function belongs to, for the "where the time goes" split: our code
+ * (packages/, apps/), Node's JavaScript (node:), dependencies, native socket writes (on
+ * loopback the kernel's whole TCP path, the peer's receive side included, runs inside them),
+ * other native functions, V8's GC and `(program)` (native code V8 cannot attribute, libuv's
+ * reads among it). Null for idle.
+ */
+function layerOf(frame: CallFrame): string | null {
+  const name = frame.functionName;
+  if (name === '(idle)') return null;
+  if (name === '(garbage collector)') return 'V8 garbage collector';
+  if (name === '(program)') return '(program): native, unattributed (libuv, V8 runtime)';
+  if (frame.url === '') {
+    if (SOCKET_WRITES.has(name)) return 'socket write (syscall + encoding)';
+    return 'other native functions';
+  }
+  if (frame.url.startsWith('node:')) {
+    return SOCKET_READS.has(name) ? 'Node JS: net/streams' : `Node JS: ${nodeArea(frame.url)}`;
+  }
+  if (/\/(packages|apps)\//.test(frame.url) && !frame.url.includes('node_modules')) {
+    const m = /\/(packages|apps)\/([^/]+)\//.exec(frame.url);
+    return `rws: ${m?.[2] ?? 'other'}`;
+  }
+  return 'dependencies';
+}
+
+/** Node's internal modules grouped: net and streams, timers and ticks, the rest. */
+function nodeArea(url: string): string {
+  if (/^node:(net|stream|internal\/(streams|stream_base_commons))/.test(url)) return 'net/streams';
+  if (/^node:internal\/(process\/task_queues|timers|fixed_queue)|^node:timers/.test(url)) {
+    return 'ticks/timers';
+  }
+  if (/^node:(buffer|internal\/buffer)/.test(url)) return 'buffer';
+  return 'other';
 }
 
 /** Bytes allocated per request (V8's scaled sampling estimate) and the sites that allocate. */
