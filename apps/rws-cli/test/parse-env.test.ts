@@ -84,7 +84,7 @@ describe('parseEnv', () => {
 
   it('every key that has an env var is covered above', () => {
     const names = CONFIG_KEYS.map((k) => k.env).filter((e) => e !== null && !e.includes('{N}'));
-    expect(names.length).toBe(56);
+    expect(names.length).toBe(57);
   });
 
   it('reads virtual hosts until the first missing DOMAIN', () => {

@@ -9,10 +9,7 @@ export type KeyLogger = (line: string) => void;
  * Key updates are not logged: Wireshark derives the later phases itself.
  * @see https://www.ietf.org/archive/id/draft-ietf-tls-keylogfile-02.html
  */
-export function keyLogLabel(
-  level: Exclude<EncryptionLevel, 'initial'>,
-  isClientSecret: boolean,
-): string {
+function keyLogLabel(level: Exclude<EncryptionLevel, 'initial'>, isClientSecret: boolean): string {
   const side = isClientSecret ? 'CLIENT' : 'SERVER';
   return level === 'handshake' ? `${side}_HANDSHAKE_TRAFFIC_SECRET` : `${side}_TRAFFIC_SECRET_0`;
 }

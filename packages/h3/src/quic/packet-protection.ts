@@ -99,7 +99,7 @@ export function unprotectPacket(
 }
 
 /** The key phase bit of a short header's first byte, header protection removed. */
-export function keyPhaseBit(firstByte: number): 0 | 1 {
+function keyPhaseBit(firstByte: number): 0 | 1 {
   return (firstByte & 0x04) === 0 ? 0 : 1;
 }
 

@@ -16,7 +16,7 @@ import {
   readNode,
 } from './der-reader.js';
 
-export type OcspCertStatus = 'good' | 'revoked' | 'unknown';
+type OcspCertStatus = 'good' | 'revoked' | 'unknown';
 
 /** A response that passed every check. */
 export interface OcspResult {
