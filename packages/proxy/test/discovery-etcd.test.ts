@@ -15,7 +15,7 @@ import { deadPort, labelled, serveProxy, sleep } from './helpers.js';
 const ETCD = 'etcd';
 const hasEtcd = spawnSync(ETCD, ['--version']).status === 0;
 
-async function startEtcd(): Promise<{ url: string; child: ChildProcess }> {
+async function startEtcd(extra: string[] = []): Promise<{ url: string; child: ChildProcess }> {
   const dir = mkdtempSync(join(tmpdir(), 'rws-etcd-'));
   const client = `http://127.0.0.1:${await deadPort()}`;
   const peer = `http://127.0.0.1:${await deadPort()}`;
@@ -29,6 +29,7 @@ async function startEtcd(): Promise<{ url: string; child: ChildProcess }> {
       `--listen-peer-urls=${peer}`,
       `--initial-advertise-peer-urls=${peer}`,
       `--initial-cluster=rws-test=${peer}`,
+      ...extra,
     ],
     { stdio: 'ignore' },
   );
@@ -57,6 +58,14 @@ async function etcd(url: string, op: 'put' | 'deleterange', key: string, value?:
   const body = op === 'put' ? { key: b64(key), value: b64(value ?? '') } : { key: b64(key) };
   const res = await fetch(`${url}/v3/kv/${op}`, { method: 'POST', body: JSON.stringify(body) });
   expect(res.status).toBe(200);
+}
+
+async function token(url: string): Promise<string> {
+  const res = await fetch(`${url}/v3/auth/authenticate`, {
+    method: 'POST',
+    body: JSON.stringify({ name: 'root', password: 'rws-s3cret' }),
+  });
+  return ((await res.json()) as { token: string }).token;
 }
 
 describe.skipIf(!hasEtcd)('etcd v3 discovery (real etcd; needs the etcd-server package)', () => {
@@ -97,6 +106,76 @@ describe.skipIf(!hasEtcd)('etcd v3 discovery (real etcd; needs the etcd-server p
     expect(u.backends.map((x) => x.url)).toEqual([b.origin]);
     expect(await (await fetch(`${p}/`)).text()).toBe('b');
   });
+
+  it('authenticates as an etcd user, re-authenticates when the token expired, names a wrong password', async () => {
+    // Simple tokens expire after 2 idle seconds here (the default is 300).
+    const { url } = await startEtcd(['--auth-token-ttl=2']);
+    const a = await labelled('a');
+    const b = await labelled('b');
+    await etcd(url, 'put', '/auth/api/a', a.origin);
+    const admin = async (path: string, body: unknown): Promise<void> => {
+      const res = await fetch(`${url}/v3/auth/${path}`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+      });
+      expect(res.status, `${path}: ${await res.clone().text()}`).toBe(200);
+    };
+    await admin('user/add', { name: 'root', password: 'rws-s3cret' });
+    await admin('role/add', { name: 'root' });
+    await admin('user/grant', { user: 'root', role: 'root' });
+    await admin('enable', {});
+
+    // Without credentials etcd refuses the read.
+    await expect(etcdSource({ endpoints: [url], prefix: '/auth/api/' }).resolve()).rejects.toThrow(
+      /discovery etcd:\/auth\/api\/: \/v3\/kv\/range answered/,
+    );
+    const wrong = etcdSource({
+      endpoints: [url],
+      prefix: '/auth/api/',
+      username: 'root',
+      password: 'not-it',
+    });
+    const failure = await wrong.resolve().then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(failure?.message).toMatch(/authentication as etcd user "root" failed/);
+    expect(failure?.message).toMatch(/invalid user ID or password/);
+    expect(failure?.message).not.toContain('not-it');
+
+    const source = etcdSource({
+      endpoints: [url],
+      prefix: '/auth/api/',
+      username: 'root',
+      password: 'rws-s3cret',
+    });
+    expect(await source.resolve()).toEqual([{ url: a.origin }]);
+    const old = await token(url);
+    // Tokens are gone after their TTL (etcd answers 401): the next read authenticates again.
+    await sleep(4500);
+    const stale = await fetch(`${url}/v3/kv/range`, {
+      method: 'POST',
+      headers: { authorization: old },
+      body: JSON.stringify({ key: b64('/auth/api/a') }),
+    });
+    expect(stale.status).toBe(401);
+    expect(await source.resolve()).toEqual([{ url: a.origin }]);
+
+    // The watch stream carries the token too.
+    const u = createUpstream({ name: 'api', backends: [] });
+    onTestFinished(() => u.close());
+    const w = watchDiscovery(u, source, { refreshMs: 600_000 });
+    onTestFinished(() => w.close());
+    await w.ready;
+    const put = await fetch(`${url}/v3/kv/put`, {
+      method: 'POST',
+      headers: { authorization: await token(url) },
+      body: JSON.stringify({ key: b64('/auth/api/b'), value: b64(b.origin) }),
+    });
+    expect(put.status).toBe(200);
+    await waitFor(() => u.backends.length === 2);
+    expect(u.backends.map((x) => x.url).sort()).toEqual([a.origin, b.origin].sort());
+  }, 60_000);
 
   it('names the key of a value that is not a backend', async () => {
     const { url } = await startEtcd();

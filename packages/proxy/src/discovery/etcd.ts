@@ -7,6 +7,7 @@ import {
   requestJson,
   streamJsonLines,
 } from '../internal/discovery/control-http.js';
+import { etcdAuthRunner } from '../internal/discovery/etcd-auth.js';
 import { invalidOption } from '../internal/proxy-error.js';
 import type { BackendOptions } from '../upstream.js';
 
@@ -18,6 +19,15 @@ export interface EtcdSourceOptions {
   prefix: string;
   /** PEM CA of https endpoints. */
   ca?: string | Buffer | undefined;
+  /** PEM client certificate and key for etcd's `--client-cert-auth` (mutual TLS). */
+  cert?: string | Buffer | undefined;
+  key?: string | Buffer | undefined;
+  /**
+   * An etcd user (etcd with `auth enable`): the source authenticates with `password`, sends the
+   * token with each call and authenticates again when etcd says the token expired.
+   */
+  username?: string | undefined;
+  password?: string | undefined;
   /** Per-request deadline. Default 5000. */
   timeoutMs?: number | undefined;
 }
@@ -25,6 +35,13 @@ export interface EtcdSourceOptions {
 interface RangeResponse {
   header?: { revision?: string };
   kvs?: { key: string; value?: string }[];
+}
+
+interface WatchResult {
+  events?: unknown[];
+  created?: boolean;
+  canceled?: boolean;
+  cancel_reason?: string;
 }
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
@@ -73,9 +90,23 @@ function parseValue(key: string, value: string): BackendOptions[] {
 export function etcdSource(options: EtcdSourceOptions): DiscoverySource {
   if (options.endpoints.length === 0) throw invalidOption('endpoints', [], 'at least one URL');
   if (options.prefix === '') throw invalidOption('prefix', '', 'a non-empty key prefix');
+  if ((options.username === undefined) !== (options.password === undefined)) {
+    throw invalidOption('password', '(hidden)', 'username and password together');
+  }
+  if ((options.cert === undefined) !== (options.key === undefined)) {
+    throw invalidOption('key', '(hidden)', 'cert and key together');
+  }
   const name = `etcd:${options.prefix}`;
   const timeoutMs = options.timeoutMs ?? 5000;
-  const endpoints: ControlEndpoint[] = options.endpoints.map((url) => ({ url, ca: options.ca }));
+  const { ca, cert, key } = options;
+  const endpoints: ControlEndpoint[] = options.endpoints.map((url) => ({ url, ca, cert, key }));
+  const authed = etcdAuthRunner(
+    name,
+    options.username === undefined
+      ? undefined
+      : { username: options.username, password: options.password ?? '' },
+    timeoutMs,
+  );
   const range = { key: b64(options.prefix), range_end: prefixEnd(options.prefix) };
   let preferred = 0;
 
@@ -86,14 +117,16 @@ export function etcdSource(options: EtcdSourceOptions): DiscoverySource {
       for (let i = 0; i < endpoints.length; i++) {
         const at = (preferred + i) % endpoints.length;
         try {
-          const { body } = await requestJson<RangeResponse>(endpoints[at]!, {
-            source: name,
-            method: 'POST',
-            path: '/v3/kv/range',
-            body: range,
-            timeoutMs,
-            signal,
-          });
+          const { body } = await authed(endpoints[at]!, signal, (ep) =>
+            requestJson<RangeResponse>(ep, {
+              source: name,
+              method: 'POST',
+              path: '/v3/kv/range',
+              body: range,
+              timeoutMs,
+              signal,
+            }),
+          );
           preferred = at;
           const out: BackendOptions[] = [];
           for (const kv of body.kvs ?? []) {
@@ -115,21 +148,29 @@ export function etcdSource(options: EtcdSourceOptions): DiscoverySource {
       let turn = 0;
       return keepStreaming(
         (signal) =>
-          streamJsonLines(endpoints[(preferred + turn++) % endpoints.length]!, {
-            source: name,
-            method: 'POST',
-            path: '/v3/watch',
-            body: { create_request: range },
-            timeoutMs,
-            signal,
-            // etcd sends nothing on a quiet key; the socket's own errors end a dead stream.
-            idleMs: 0,
-            onValue: (v) => {
-              const r = (v as { result?: { events?: unknown[]; created?: boolean } }).result;
-              // The first message confirms the watch: re-read in case of changes since the list.
-              if (r?.created === true || (r?.events?.length ?? 0) > 0) onChange();
-            },
-          }),
+          authed(endpoints[(preferred + turn++) % endpoints.length]!, signal, (ep) =>
+            streamJsonLines(ep, {
+              source: name,
+              method: 'POST',
+              path: '/v3/watch',
+              body: { create_request: range },
+              timeoutMs,
+              signal,
+              // etcd sends nothing on a quiet key; the socket's own errors end a dead stream.
+              idleMs: 0,
+              onValue: (v) => {
+                const m = v as { result?: WatchResult; error?: { message?: string } };
+                // A refused stream (a bad token) is one error object, with status 200.
+                if (m.error !== undefined) throw new Error(m.error.message ?? JSON.stringify(v));
+                const r = m.result;
+                if (r?.canceled === true) {
+                  throw new Error(`etcd canceled the watch: ${r.cancel_reason ?? 'no reason given'}`);
+                }
+                // The first message confirms the watch: re-read in case of changes since the list.
+                if (r?.created === true || (r?.events?.length ?? 0) > 0) onChange();
+              },
+            }),
+          ),
         (error) => {
           onError?.(error ?? discoveryError(name, 'the watch stream ended; reconnecting'));
         },

@@ -16,6 +16,9 @@ export interface ControlEndpoint {
   readonly socketPath?: string | undefined;
   /** PEM CA bundle that signs an https endpoint's certificate. */
   readonly ca?: string | Buffer | undefined;
+  /** PEM client certificate and key presented to an https endpoint (mutual TLS). */
+  readonly cert?: string | Buffer | undefined;
+  readonly key?: string | Buffer | undefined;
   /** Headers sent with every request (auth); a function is called per request (rotating tokens). */
   readonly headers?: (() => Promise<Record<string, string>>) | undefined;
 }
@@ -63,6 +66,8 @@ async function open(
       ? { host: base.hostname.replace(/^\[|\]$/g, ''), port: base.port || (isHttps ? 443 : 80) }
       : { socketPath: ep.socketPath }),
     ...(ep.ca === undefined ? {} : { ca: ep.ca }),
+    ...(ep.cert === undefined ? {} : { cert: ep.cert }),
+    ...(ep.key === undefined ? {} : { key: ep.key }),
   };
   return new Promise((resolve, reject) => {
     const req = (isHttps ? https : http).request(options);
