@@ -7,7 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createUpstream, etcdSource, reverseProxy, watchDiscovery } from '../src/index.js';
+import {
+  createGateway,
+  createUpstream,
+  etcdSource,
+  reverseProxy,
+  watchDiscovery,
+} from '../src/index.js';
 import { underLoad, waitFor } from './discovery-helpers.js';
 import { deadPort, labelled, serveProxy, sleep } from './helpers.js';
 
@@ -175,6 +181,41 @@ describe.skipIf(!hasEtcd)('etcd v3 discovery (real etcd; needs the etcd-server p
     expect(put.status).toBe(200);
     await waitFor(() => u.backends.length === 2);
     expect(u.backends.map((x) => x.url).sort()).toEqual([a.origin, b.origin].sort());
+
+    // The gateway's keys: username and password_env.
+    const toml = `
+[[upstream]]
+name = "api"
+[upstream.discovery]
+type = "etcd"
+endpoints = ["${url}"]
+prefix = "/auth/api/"
+username = "root"
+password_env = "ETCD_PASSWORD"
+
+[[route]]
+[route.match]
+path = "/*"
+[route.action]
+type = "proxy"
+upstream = "api"
+`;
+    const gateway = await createGateway(toml, { env: { ETCD_PASSWORD: 'rws-s3cret' } });
+    onTestFinished(() => gateway.close());
+    expect(gateway.upstreams.get('api')!.backends.length).toBe(2);
+    const origin = await serveProxy({ handle: gateway.handle });
+    expect(['a', 'b']).toContain(await (await fetch(`${origin}/`)).text());
+
+    const errors: string[] = [];
+    const refused = await createGateway(toml, {
+      env: { ETCD_PASSWORD: 'wrong' },
+      onDiscoveryError: (e, where) => errors.push(`${where}: ${e.message}`),
+    });
+    onTestFinished(() => refused.close());
+    expect(refused.upstreams.get('api')!.backends).toEqual([]);
+    expect(errors[0]).toMatch(
+      /^upstream api: discovery etcd:\/auth\/api\/: authentication as etcd user "root" failed/,
+    );
   }, 60_000);
 
   it('names the key of a value that is not a backend', async () => {

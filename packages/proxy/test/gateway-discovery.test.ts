@@ -62,6 +62,36 @@ describe('[upstream.discovery] and [kubernetes_ingress] validation', () => {
     expect(ok.config?.kubernetesIngress).toMatchObject({ ingressClass: 'rws', namespace: null });
   });
 
+  it('etcd auth and client-certificate keys come in pairs', () => {
+    const etcd = '[[upstream]]\nname = "api"\n[upstream.discovery]\ntype = "etcd"\nprefix = "/p/"\n';
+    expect(problemsOf(`${etcd}username = "root"\ncert_file = "c.pem"\n`)).toEqual([
+      'upstream[0].discovery.password_env: username and password_env go together (etcd auth)',
+      'upstream[0].discovery.key_file: cert_file and key_file go together (client certificate)',
+    ]);
+    const ok = parseGatewayConfig(
+      `${etcd}username = "root"\npassword_env = "P"\nca_file = "ca.pem"\ncert_file = "c.pem"\nkey_file = "k.pem"\n`,
+    );
+    expect(ok.problems).toEqual([]);
+    expect(ok.config?.upstreams[0]?.discovery).toMatchObject({
+      username: 'root',
+      passwordEnv: 'P',
+      caFile: 'ca.pem',
+      certFile: 'c.pem',
+      keyFile: 'k.pem',
+    });
+  });
+
+  it('an unset etcd password_env fails createGateway naming the key', async () => {
+    const err = await createGateway(
+      '[[upstream]]\nname = "api"\n[upstream.discovery]\ntype = "etcd"\nprefix = "/p/"\nusername = "root"\npassword_env = "NO_SUCH_PASSWORD"\n',
+      { env: {} },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayConfigError);
+    expect(String((err as Error).message)).toMatch(
+      /upstream\[0\]\.discovery\.password_env.*NO_SUCH_PASSWORD is not set/s,
+    );
+  });
+
   it('an unset token_env fails createGateway naming the key', async () => {
     const err = await createGateway(
       '[[upstream]]\nname = "api"\n[upstream.discovery]\ntype = "consul"\ntoken_env = "NO_SUCH_TOKEN"\n',

@@ -64,7 +64,18 @@ interface GatewayDiscoveryCommon {
 /** `[upstream.discovery]`: where the upstream's backends come from, kept live. */
 export type GatewayDiscovery = GatewayDiscoveryCommon &
   (
-    | { readonly type: 'etcd'; readonly endpoints: readonly string[]; readonly prefix: string }
+    | {
+        readonly type: 'etcd';
+        readonly endpoints: readonly string[];
+        readonly prefix: string;
+        /** etcd user, with the password read from the variable `passwordEnv`. */
+        readonly username: string | null;
+        readonly passwordEnv: string | null;
+        /** PEM files (relative to the working directory): CA of https endpoints, client cert. */
+        readonly caFile: string | null;
+        readonly certFile: string | null;
+        readonly keyFile: string | null;
+      }
     | {
         readonly type: 'consul';
         readonly address: string;

@@ -8,7 +8,7 @@ const COMMON = ['type', 'refresh_secs', 'timeout_ms'];
 
 /** The keys of each discovery type (besides `type`, `refresh_secs`, `timeout_ms`). */
 export const DISCOVERY_KEYS: Readonly<Record<GatewayDiscovery['type'], readonly string[]>> = {
-  etcd: ['endpoints', 'prefix'],
+  etcd: ['endpoints', 'prefix', 'username', 'password_env', 'ca_file', 'cert_file', 'key_file'],
   consul: ['address', 'service', 'tag', 'datacenter', 'token_env', 'scheme', 'wait_secs'],
   docker: ['socket', 'label', 'network', 'port'],
   kubernetes: ['namespace', 'service', 'port', 'scheme', 'api_server', 'token_file', 'ca_file'],
@@ -72,7 +72,29 @@ export function readDiscovery(
       for (const [i, e] of endpoints.entries()) url(r, [...path, 'endpoints', i], e);
       if (endpoints.length === 0) r.invalid([...path, 'endpoints'], 'must list at least one URL');
       const prefix = r.string(t, 'prefix', path, true) ?? '';
-      return { type: 'etcd', endpoints, prefix, ...common };
+      const username = r.string(t, 'username', path);
+      const passwordEnv = r.string(t, 'password_env', path);
+      if ((username === null) !== (passwordEnv === null)) {
+        const missing = username === null ? 'username' : 'password_env';
+        r.invalid([...path, missing], 'username and password_env go together (etcd auth)');
+      }
+      const certFile = r.string(t, 'cert_file', path);
+      const keyFile = r.string(t, 'key_file', path);
+      if ((certFile === null) !== (keyFile === null)) {
+        const missing = certFile === null ? 'cert_file' : 'key_file';
+        r.invalid([...path, missing], 'cert_file and key_file go together (client certificate)');
+      }
+      return {
+        type: 'etcd',
+        endpoints,
+        prefix,
+        username,
+        passwordEnv,
+        caFile: r.string(t, 'ca_file', path),
+        certFile,
+        keyFile,
+        ...common,
+      };
     }
     case 'consul': {
       const address = r.string(t, 'address', path) ?? 'http://127.0.0.1:8500';

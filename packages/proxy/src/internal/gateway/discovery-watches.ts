@@ -4,6 +4,7 @@
  * watches whose upstream object and settings stayed, starts the new ones (waiting for their
  * first answer) and stops the rest.
  */
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Handler, Request, Response } from '@rws/core';
 import type { KeyPath } from '../../config/config-problem.js';
@@ -16,6 +17,7 @@ import { consulSource } from '../../discovery/consul.js';
 import { dnsSource } from '../../discovery/dns.js';
 import { dockerSource } from '../../discovery/docker.js';
 import { etcdSource } from '../../discovery/etcd.js';
+import { discoveryError } from '../discovery/control-http.js';
 import { fileSource } from '../../discovery/file.js';
 import { kubernetesSource } from '../../discovery/kubernetes.js';
 import { kubernetesIngressSource } from '../../discovery/kubernetes-ingress.js';
@@ -42,15 +44,34 @@ export function checkDiscoveryEnv(
 ): void {
   config.upstreams.forEach((u, i) => {
     const d = u.discovery;
-    if (d?.type !== 'consul' || d.tokenEnv === null) return;
-    const token = env[d.tokenEnv];
-    if (token === undefined || token === '') {
-      problem(
-        ['upstream', i, 'discovery', 'token_env'],
-        `environment variable ${d.tokenEnv} is not set or empty`,
-      );
+    const [key, name] =
+      d?.type === 'consul'
+        ? ['token_env', d.tokenEnv]
+        : d?.type === 'etcd'
+          ? ['password_env', d.passwordEnv]
+          : ['', null];
+    if (name === null) return;
+    const value = env[name];
+    if (value === undefined || value === '') {
+      problem(['upstream', i, 'discovery', key], `environment variable ${name} is not set or empty`);
     }
   });
+}
+
+/** The PEM files given, read now (a source is built at start and on reload, not per request). */
+function pemFiles(
+  files: Record<'ca' | 'cert' | 'key', string | undefined>,
+): Partial<Record<'ca' | 'cert' | 'key', Buffer>> {
+  const out: Partial<Record<'ca' | 'cert' | 'key', Buffer>> = {};
+  for (const [k, path] of Object.entries(files) as ['ca' | 'cert' | 'key', string | undefined][]) {
+    if (path === undefined) continue;
+    try {
+      out[k] = readFileSync(path);
+    } catch (err) {
+      throw discoveryError('etcd', `cannot read the ${k}_file ${path}: ${(err as Error).message}`, err);
+    }
+  }
+  return out;
 }
 
 function sourceFor(d: GatewayDiscovery, ctx: Context): DiscoverySource {
@@ -59,7 +80,14 @@ function sourceFor(d: GatewayDiscovery, ctx: Context): DiscoverySource {
   const timeoutMs = d.timeoutMs;
   switch (d.type) {
     case 'etcd':
-      return etcdSource({ endpoints: d.endpoints, prefix: d.prefix, timeoutMs });
+      return etcdSource({
+        endpoints: d.endpoints,
+        prefix: d.prefix,
+        timeoutMs,
+        ...(d.username === null ? {} : { username: d.username }),
+        ...(d.passwordEnv === null ? {} : { password: ctx.env[d.passwordEnv] ?? '' }),
+        ...pemFiles({ ca: file(d.caFile), cert: file(d.certFile), key: file(d.keyFile) }),
+      });
     case 'consul':
       return consulSource({
         address: d.address,
