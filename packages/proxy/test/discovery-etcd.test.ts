@@ -2,8 +2,10 @@
  * etcdSource against a real etcd (Debian's etcd-server), started here on free loopback ports
  * with a temporary data directory. Skipped, saying why, when etcd is not installed.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -21,9 +23,12 @@ import { deadPort, labelled, serveProxy, sleep } from './helpers.js';
 const ETCD = 'etcd';
 const hasEtcd = spawnSync(ETCD, ['--version']).status === 0;
 
-async function startEtcd(extra: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+async function startEtcd(
+  extra: string[] = [],
+  scheme: 'http' | 'https' = 'http',
+): Promise<{ url: string; child: ChildProcess }> {
   const dir = mkdtempSync(join(tmpdir(), 'rws-etcd-'));
-  const client = `http://127.0.0.1:${await deadPort()}`;
+  const client = `${scheme}://127.0.0.1:${await deadPort()}`;
   const peer = `http://127.0.0.1:${await deadPort()}`;
   const child = spawn(
     ETCD,
@@ -48,7 +53,8 @@ async function startEtcd(extra: string[] = []): Promise<{ url: string; child: Ch
   });
   const end = Date.now() + 30_000;
   for (;;) {
-    const ok = await fetch(`${client}/health`).then(
+    // An https etcd wants a client certificate: listening is enough (the test then connects).
+    const ok = await (scheme === 'https' ? isListening(client) : fetch(`${client}/health`)).then(
       (r) => r.ok,
       () => false,
     );
@@ -58,12 +64,59 @@ async function startEtcd(extra: string[] = []): Promise<{ url: string; child: Ch
   }
 }
 
+function isListening(url: string): Promise<{ ok: boolean }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const s = connect(Number(port), hostname, () => {
+      s.destroy();
+      resolve({ ok: true });
+    });
+    s.on('error', reject);
+  });
+}
+
+/** One self-signed certificate for 127.0.0.1, usable as etcd's server cert, CA and client cert. */
+function selfSigned(): { dir: string; cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'rws-etcd-tls-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync(
+    'openssl',
+    [
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'],
+      ...['-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=etcd'],
+      ...['-addext', 'subjectAltName=IP:127.0.0.1'],
+      ...['-addext', 'extendedKeyUsage=serverAuth,clientAuth'],
+    ],
+    { stdio: 'ignore' },
+  );
+  return { dir, cert, key };
+}
+
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 async function etcd(url: string, op: 'put' | 'deleterange', key: string, value?: string) {
   const body = op === 'put' ? { key: b64(key), value: b64(value ?? '') } : { key: b64(key) };
   const res = await fetch(`${url}/v3/kv/${op}`, { method: 'POST', body: JSON.stringify(body) });
   expect(res.status).toBe(200);
+}
+
+/** A put over mutual TLS (fetch has no client certificates). */
+function etcdTls(
+  url: string,
+  tls: { ca: Buffer; cert: Buffer; key: Buffer },
+  key: string,
+  value: string,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(`${url}/v3/kv/put`, { method: 'POST', ...tls }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ key: b64(key), value: b64(value) }));
+  });
 }
 
 async function token(url: string): Promise<string> {
@@ -216,6 +269,54 @@ upstream = "api"
     expect(errors[0]).toMatch(
       /^upstream api: discovery etcd:\/auth\/api\/: authentication as etcd user "root" failed/,
     );
+  }, 60_000);
+
+  it('talks to an https etcd that requires a client certificate', async () => {
+    const tls = selfSigned();
+    const { url } = await startEtcd(
+      [
+        `--cert-file=${tls.cert}`,
+        `--key-file=${tls.key}`,
+        `--trusted-ca-file=${tls.cert}`,
+        '--client-cert-auth',
+      ],
+      'https',
+    );
+    const ca = readFileSync(tls.cert);
+    const key = readFileSync(tls.key);
+    const a = await labelled('a');
+    const mtls = { endpoints: [url], prefix: '/tls/', ca, cert: ca, key };
+    // The server may still be starting: retry until it answers.
+    const end = Date.now() + 30_000;
+    let first = await etcdSource(mtls)
+      .resolve()
+      .catch((e: Error) => e);
+    while (first instanceof Error && Date.now() < end) {
+      await sleep(200);
+      first = await etcdSource(mtls)
+        .resolve()
+        .catch((e: Error) => e);
+    }
+    expect(first).toEqual([]);
+    // Without the client certificate etcd refuses the handshake.
+    await expect(etcdSource({ endpoints: [url], prefix: '/tls/', ca }).resolve()).rejects.toThrow(
+      /discovery etcd:\/tls\/: POST \/v3\/kv\/range: /,
+    );
+    const u = createUpstream({ name: 'api', backends: [] });
+    onTestFinished(() => u.close());
+    const w = watchDiscovery(u, etcdSource(mtls), { refreshMs: 600_000 });
+    onTestFinished(() => w.close());
+    await w.ready;
+    // The gateway's ca_file / cert_file / key_file read the same files.
+    const g = await createGateway(
+      `[[upstream]]\nname = "api"\n[upstream.discovery]\ntype = "etcd"\nendpoints = ["${url}"]\nprefix = "/tls/"\nca_file = "cert.pem"\ncert_file = "cert.pem"\nkey_file = "key.pem"\nrefresh_secs = 600\n`,
+      { cwd: tls.dir },
+    );
+    onTestFinished(() => g.close());
+    const put = await etcdTls(url, mtls, '/tls/a', a.origin);
+    expect(put).toBe(200);
+    await waitFor(() => u.backends.length === 1 && g.upstreams.get('api')!.backends.length === 1);
+    expect(g.upstreams.get('api')!.backends[0]!.url).toBe(a.origin);
   }, 60_000);
 
   it('names the key of a value that is not a backend', async () => {

@@ -63,7 +63,8 @@ describe('[upstream.discovery] and [kubernetes_ingress] validation', () => {
   });
 
   it('etcd auth and client-certificate keys come in pairs', () => {
-    const etcd = '[[upstream]]\nname = "api"\n[upstream.discovery]\ntype = "etcd"\nprefix = "/p/"\n';
+    const etcd =
+      '[[upstream]]\nname = "api"\n[upstream.discovery]\ntype = "etcd"\nprefix = "/p/"\n';
     expect(problemsOf(`${etcd}username = "root"\ncert_file = "c.pem"\n`)).toEqual([
       'upstream[0].discovery.password_env: username and password_env go together (etcd auth)',
       'upstream[0].discovery.key_file: cert_file and key_file go together (client certificate)',

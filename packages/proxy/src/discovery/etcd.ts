@@ -164,7 +164,9 @@ export function etcdSource(options: EtcdSourceOptions): DiscoverySource {
                 if (m.error !== undefined) throw new Error(m.error.message ?? JSON.stringify(v));
                 const r = m.result;
                 if (r?.canceled === true) {
-                  throw new Error(`etcd canceled the watch: ${r.cancel_reason ?? 'no reason given'}`);
+                  throw new Error(
+                    `etcd canceled the watch: ${r.cancel_reason ?? 'no reason given'}`,
+                  );
                 }
                 // The first message confirms the watch: re-read in case of changes since the list.
                 if (r?.created === true || (r?.events?.length ?? 0) > 0) onChange();

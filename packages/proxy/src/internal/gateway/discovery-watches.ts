@@ -17,13 +17,13 @@ import { consulSource } from '../../discovery/consul.js';
 import { dnsSource } from '../../discovery/dns.js';
 import { dockerSource } from '../../discovery/docker.js';
 import { etcdSource } from '../../discovery/etcd.js';
-import { discoveryError } from '../discovery/control-http.js';
 import { fileSource } from '../../discovery/file.js';
 import { kubernetesSource } from '../../discovery/kubernetes.js';
 import { kubernetesIngressSource } from '../../discovery/kubernetes-ingress.js';
 import { type DiscoverySource, type DiscoveryWatch, watchDiscovery } from '../../discovery.js';
 import { createIngressRouter, type IngressRouter } from '../../ingress-router.js';
 import type { Upstream } from '../../upstream.js';
+import { discoveryError } from '../discovery/control-http.js';
 
 /** Where sources report: the upstream (or `kubernetes_ingress`) and what failed. */
 export type DiscoveryErrorHandler = (error: Error, where: string) => void;
@@ -53,7 +53,10 @@ export function checkDiscoveryEnv(
     if (name === null) return;
     const value = env[name];
     if (value === undefined || value === '') {
-      problem(['upstream', i, 'discovery', key], `environment variable ${name} is not set or empty`);
+      problem(
+        ['upstream', i, 'discovery', key],
+        `environment variable ${name} is not set or empty`,
+      );
     }
   });
 }
@@ -68,7 +71,11 @@ function pemFiles(
     try {
       out[k] = readFileSync(path);
     } catch (err) {
-      throw discoveryError('etcd', `cannot read the ${k}_file ${path}: ${(err as Error).message}`, err);
+      throw discoveryError(
+        'etcd',
+        `cannot read the ${k}_file ${path}: ${(err as Error).message}`,
+        err,
+      );
     }
   }
   return out;
