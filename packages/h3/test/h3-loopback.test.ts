@@ -295,3 +295,92 @@ describe('connection errors on the control stream', () => {
     expect(client.settings?.get(0x07)).toBe(16);
   });
 });
+
+describe("the peer's SETTINGS_MAX_FIELD_SECTION_SIZE (RFC 9114 §4.2.2)", () => {
+  /** A server, and a client whose SETTINGS allow field sections of `limit` bytes. */
+  async function limited(handler: (req: Request) => Response, limit: number) {
+    const errors: unknown[] = [];
+    const server = await Http3Server.listen({
+      tls: { cert: creds.cert, key: creds.key },
+      handler,
+      onError: (error) => errors.push(error),
+    });
+    onTestFinished(() => server.close());
+    const client = await Http3Client.connect({
+      host: '127.0.0.1',
+      port: server.address().port,
+      serverName: 'localhost',
+      ca: [creds.cert],
+      maxFieldSectionSize: limit,
+    });
+    onTestFinished(() => client.close());
+    // The client's SETTINGS go out with its first packets; a response to a first request
+    // means the server has read them (its control stream is read as soon as it arrives).
+    const warm = await client.request({ path: '/warm' });
+    expect(warm.status).toBe(204);
+    return { client, errors };
+  }
+  const big = 'v'.repeat(400);
+
+  it('a response header section over the limit becomes a bare 500, reported to onError', async () => {
+    const { client, errors } = await limited(
+      (req) =>
+        req.path === '/warm'
+          ? { status: 204, headers: new Headers(), body: null }
+          : { status: 200, headers: new Headers({ 'x-big': big }), body: 'hidden' },
+      300,
+    );
+    const res = await client.request({ path: '/big' });
+    expect(res.status).toBe(500);
+    expect(res.headers.has('x-big')).toBe(false);
+    expect(Buffer.from(res.body).toString()).toBe('');
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as { code?: string }).code).toBe('RWS_H3_FIELD_SECTION_TOO_LARGE');
+    expect((errors[0] as Error).message).toMatch(/SETTINGS_MAX_FIELD_SECTION_SIZE of 300/);
+    // Responses within the limit still go out whole.
+    const small = await client.request({ path: '/warm' });
+    expect(small.status).toBe(204);
+  });
+
+  it('resets with H3_INTERNAL_ERROR when even a bare 500 or the trailers do not fit', async () => {
+    const { client, errors } = await limited((req) => {
+      if (req.path === '/warm') return { status: 204, headers: new Headers(), body: null };
+      if (req.path === '/trailers') {
+        return {
+          status: 200,
+          headers: new Headers(),
+          // A streamed body has no content-length: `:status: 200` alone (42 bytes) fits.
+          body: (async function* () {
+            yield Buffer.from('ok');
+          })(),
+          trailers: new Headers({ 'x-trailer': big }),
+        };
+      }
+      return { status: 200, headers: new Headers({ 'x-big': big }), body: 'hidden' };
+    }, 80);
+    // `:status: 500` and `content-length: 0` count 89 bytes: over 80.
+    expect(await resetCode(client.request({ path: '/big' }))).toBe(
+      HTTP3_ERROR.H3_INTERNAL_ERROR,
+    );
+    expect(await resetCode(client.request({ path: '/trailers' }))).toBe(
+      HTTP3_ERROR.H3_INTERNAL_ERROR,
+    );
+    expect(errors.map((e) => (e as { code?: string }).code)).toEqual([
+      'RWS_H3_FIELD_SECTION_TOO_LARGE',
+      'RWS_H3_FIELD_SECTION_TOO_LARGE',
+      'RWS_H3_FIELD_SECTION_TOO_LARGE',
+    ]);
+  });
+
+  it("our client does not send a request over the server's limit", async () => {
+    const { client } = await setup(() => text('ok'), { maxFieldSectionSize: 500 });
+    expect((await client.request({ path: '/' })).status).toBe(200);
+    expect(client.settings?.get(0x6)).toBe(500);
+    const error = await client.request({ path: '/', headers: [['x-big', 'w'.repeat(600)]] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as { code?: string }).code).toBe('RWS_H3_FIELD_SECTION_TOO_LARGE');
+    expect((await client.request({ path: '/' })).status).toBe(200);
+  });
+});
