@@ -202,8 +202,13 @@ export class QpackEncoder {
       out.int(0, 5, table.insertCount - 1 - existing);
     } else {
       const nameIndex = staticNameIndex(name);
-      // Insert with Static Name Reference (§4.3.2) or with Literal Name (§4.3.3).
+      const dynamicName = nameIndex >= 0 ? -1 : table.findName(name);
+      // Insert with Static or Dynamic Name Reference (§4.3.2; a dynamic one is relative to
+      // the insert count, and the decoder reads the name before this insertion may evict its
+      // entry, §3.2.2), else with Literal Name (§4.3.3). The encoder stream is ordered, so a
+      // dynamic name reference never blocks.
       if (nameIndex >= 0) out.int(0xc0, 6, nameIndex);
+      else if (dynamicName >= 0) out.int(0x80, 6, table.insertCount - 1 - dynamicName);
       else out.string(0x40, 5, name);
       out.string(0, 7, value);
     }
