@@ -137,7 +137,15 @@ describe('message validation (RFC 9114 §4.1.2, §4.2, §4.3) and limits', () =>
     ['a connection-specific field', { headers: [['connection', 'keep-alive']] }],
     ['transfer-encoding', { headers: [['transfer-encoding', 'chunked']] }],
     ['te other than trailers', { headers: [['te', 'gzip']] }],
-    ['a pseudo-header after a regular field', { headers: [['x-a', '1'], [':protocol', 'x']] }],
+    [
+      'a pseudo-header after a regular field',
+      {
+        headers: [
+          ['x-a', '1'],
+          [':protocol', 'x'],
+        ],
+      },
+    ],
     ['an unknown pseudo-header', { headers: [[':foo', 'x']] }],
     ['a duplicate :path', { headers: [[':path', '/again']] }],
     ['a duplicate :method', { headers: [[':method', 'POST']] }],
@@ -150,7 +158,9 @@ describe('message validation (RFC 9114 §4.1.2, §4.2, §4.3) and limits', () =>
         calls++;
         return text('ok');
       });
-      const code = await resetCode(client.request({ path: init.path ?? '/', headers: init.headers }));
+      const code = await resetCode(
+        client.request({ path: init.path ?? '/', headers: init.headers }),
+      );
       expect(code).toBe(HTTP3_ERROR.H3_MESSAGE_ERROR);
       expect(calls).toBe(0);
       // A stream error, not a connection error: the next request on the connection works.
@@ -359,9 +369,7 @@ describe("the peer's SETTINGS_MAX_FIELD_SECTION_SIZE (RFC 9114 §4.2.2)", () => 
       return { status: 200, headers: new Headers({ 'x-big': big }), body: 'hidden' };
     }, 80);
     // `:status: 500` and `content-length: 0` count 89 bytes: over 80.
-    expect(await resetCode(client.request({ path: '/big' }))).toBe(
-      HTTP3_ERROR.H3_INTERNAL_ERROR,
-    );
+    expect(await resetCode(client.request({ path: '/big' }))).toBe(HTTP3_ERROR.H3_INTERNAL_ERROR);
     expect(await resetCode(client.request({ path: '/trailers' }))).toBe(
       HTTP3_ERROR.H3_INTERNAL_ERROR,
     );

@@ -259,7 +259,10 @@ describe('QPACK encoder with the dynamic table', { timeout: 60_000 }, () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 64, max: 600 }),
-        fc.array(fc.array(fc.tuple(name, value), { maxLength: 6 }), { minLength: 1, maxLength: 16 }),
+        fc.array(fc.array(fc.tuple(name, value), { maxLength: 6 }), {
+          minLength: 1,
+          maxLength: 16,
+        }),
         fc.boolean(),
         async (capacity, sections, ackEach) => {
           const p = pair(capacity, 4);

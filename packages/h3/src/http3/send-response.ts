@@ -68,7 +68,14 @@ export async function sendResponse(
     cancelBody(res.body);
     onError(error, req);
     if (res.headers === EMPTY) stream.reset(HTTP3_ERROR.H3_INTERNAL_ERROR);
-    else await sendResponse(stream, encoder, req, { status: 500, headers: EMPTY, body: null }, onError);
+    else
+      await sendResponse(
+        stream,
+        encoder,
+        req,
+        { status: 500, headers: EMPTY, body: null },
+        onError,
+      );
     return;
   }
   if (body === null) cancelBody(res.body);
