@@ -180,7 +180,7 @@ export class Http3Client {
         // H3_MESSAGE_ERROR for a malformed request (RFC 9114 §4.1.2).
         throw new Http3Error(
           ERROR_CODES.STREAM_RESET,
-          `the server aborted stream ${stream.id} with code 0x${code.toString(16)}`,
+          `the server aborted stream ${stream.id} with code ${code} (0x${code.toString(16)})`,
           code,
         );
       }
