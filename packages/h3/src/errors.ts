@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   BODY_TOO_LARGE: 'RWS_H3_BODY_TOO_LARGE',
   INVALID_RESPONSE: 'RWS_H3_INVALID_RESPONSE',
   REQUEST_REJECTED: 'RWS_H3_REQUEST_REJECTED',
+  FIELD_SECTION_TOO_LARGE: 'RWS_H3_FIELD_SECTION_TOO_LARGE',
 } as const;
 
 /** A code @rws/h3 throws. */
@@ -45,6 +46,8 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<H3ErrorCode, string>> = {
     'A handler returned a response HTTP/3 cannot send (status outside 200-999); the server answers 500.',
   RWS_H3_REQUEST_REJECTED:
     'The HTTP/3 server refused a request without processing it: it sent GOAWAY (shutting down) before the request, or reset the stream with H3_REQUEST_REJECTED. Safe to retry on a new connection.',
+  RWS_H3_FIELD_SECTION_TOO_LARGE:
+    "A field section is larger than the receiver's SETTINGS_MAX_FIELD_SECTION_SIZE: a request's header section over our limit is answered with 431; a section over the peer's limit is never sent (a response becomes 500, a request rejects).",
 };
 
 /**

@@ -1,11 +1,11 @@
 /**
  * Our HTTP/3 client against our HTTP/3 server over UDP loopback: request and response mapping
- * (bodies, trailers, streaming, HEAD), message validation (RFC 9114 §4.2, §4.3) answered with
- * 400, the body-size limit (413), and connection errors on the control stream (§6.2.1, §7.2.4).
+ * (bodies, trailers, streaming, HEAD), malformed requests reset with H3_MESSAGE_ERROR
+ * (RFC 9114 §4.1.2), header sections over the limit (431), the body-size limit (413), and connection errors on the control stream (§6.2.1, §7.2.4).
  */
 import { Headers, isRwsError, type Request, type Response, text } from '@rws/core';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { HTTP3_ERROR, type QuicError } from '../src/errors.js';
+import { HTTP3_ERROR, Http3Error, type QuicError } from '../src/errors.js';
 import { encodeFrame, encodeVarints, FRAME, UNI_STREAM } from '../src/http3/frames.js';
 import { Http3Client } from '../src/http3/h3-client.js';
 import { Http3Server, type Http3ServerOptions } from '../src/http3/h3-server.js';
@@ -120,46 +120,116 @@ describe('HTTP/3 requests and responses', () => {
   });
 });
 
-describe('message validation (RFC 9114 §4.2, §4.3) and limits', () => {
-  const malformed: [string, [string, string][]][] = [
-    ['an upper-case field name', [['X-Upper', '1']]],
-    ['a connection-specific field', [['connection', 'keep-alive']]],
-    ['transfer-encoding', [['transfer-encoding', 'chunked']]],
-    ['te other than trailers', [['te', 'gzip']]],
-    ['a pseudo-header after a regular field', [[':protocol', 'x']]],
-    ['an unknown pseudo-header', [[':foo', 'x']]],
+/** The request's rejection: an Http3Error whose applicationCode is the server's reset code. */
+async function resetCode(promise: Promise<unknown>): Promise<number | undefined> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(Http3Error);
+  expect((error as Http3Error).code).toBe('RWS_H3_STREAM_RESET');
+  return (error as Http3Error).applicationCode;
+}
+
+describe('message validation (RFC 9114 §4.1.2, §4.2, §4.3) and limits', () => {
+  const malformed: [string, { path?: string; headers: [string, string][] }][] = [
+    ['an upper-case field name', { headers: [['X-Upper', '1']] }],
+    ['a connection-specific field', { headers: [['connection', 'keep-alive']] }],
+    ['transfer-encoding', { headers: [['transfer-encoding', 'chunked']] }],
+    ['te other than trailers', { headers: [['te', 'gzip']] }],
+    [
+      'a pseudo-header after a regular field',
+      {
+        headers: [
+          ['x-a', '1'],
+          [':protocol', 'x'],
+        ],
+      },
+    ],
+    ['an unknown pseudo-header', { headers: [[':foo', 'x']] }],
+    ['a duplicate :path', { headers: [[':path', '/again']] }],
+    ['a duplicate :method', { headers: [[':method', 'POST']] }],
+    ['an empty :path', { path: '', headers: [] }],
   ];
-  for (const [what, headers] of malformed) {
-    it(`answers a request with ${what} with 400 and never runs the handler`, async () => {
+  for (const [what, init] of malformed) {
+    it(`resets a request with ${what} with H3_MESSAGE_ERROR and never runs the handler`, async () => {
       let calls = 0;
       const { client } = await setup(() => {
         calls++;
         return text('ok');
       });
-      const res = await client.request({ path: '/', headers });
-      expect(res.status).toBe(400);
-      expect(Buffer.from(res.body).toString()).toMatch(/malformed request/);
+      const code = await resetCode(
+        client.request({ path: init.path ?? '/', headers: init.headers }),
+      );
+      expect(code).toBe(HTTP3_ERROR.H3_MESSAGE_ERROR);
       expect(calls).toBe(0);
+      // A stream error, not a connection error: the next request on the connection works.
+      const next = await client.request({ path: '/' });
+      expect(next.status).toBe(200);
+      expect(calls).toBe(1);
     });
   }
 
-  it('a body longer or shorter than content-length fails the body read (400)', async () => {
-    const { client } = await setup(async (req) => text(await req.body.text()));
-    const longer = await client.request({
+  it('resets a body longer or shorter than content-length with H3_MESSAGE_ERROR', async () => {
+    const seen: unknown[] = [];
+    const { client } = await setup(async (req) => {
+      try {
+        return text(await req.body.text());
+      } catch (error) {
+        seen.push(error);
+        // Even a handler that answers anyway does not reach the client: the stream is reset.
+        return text('answered anyway');
+      }
+    });
+    const longer = client.request({
       method: 'POST',
       path: '/',
       headers: [['content-length', '3']],
       body: 'four',
     });
-    expect(longer.status).toBe(400);
-    const shorter = await client.request({
+    expect(await resetCode(longer)).toBe(HTTP3_ERROR.H3_MESSAGE_ERROR);
+    const shorter = client.request({
       method: 'POST',
       path: '/',
       headers: [['content-length', '5']],
       body: 'four',
     });
-    expect(shorter.status).toBe(400);
-    expect(Buffer.from(shorter.body).toString()).toMatch(/shorter than content-length/);
+    expect(await resetCode(shorter)).toBe(HTTP3_ERROR.H3_MESSAGE_ERROR);
+    expect(seen.map((e) => (e as Error).message)).toEqual([
+      expect.stringMatching(/more DATA than content-length/),
+      expect.stringMatching(/shorter than content-length/),
+    ]);
+    const ok = await client.request({ method: 'POST', path: '/', body: 'fine' });
+    expect(Buffer.from(ok.body).toString()).toBe('fine');
+  });
+
+  it('resets a request with forbidden trailers (a pseudo-header) with H3_MESSAGE_ERROR', async () => {
+    const { client } = await setup(async (req) => text(await req.body.text()));
+    const res = client.request({
+      method: 'POST',
+      path: '/',
+      body: 'x',
+      trailers: [[':path', '/late']],
+    });
+    expect(await resetCode(res)).toBe(HTTP3_ERROR.H3_MESSAGE_ERROR);
+  });
+
+  it('answers a header section over SETTINGS_MAX_FIELD_SECTION_SIZE with 431 (§4.2.2)', async () => {
+    let calls = 0;
+    const { client } = await setup(
+      () => {
+        calls++;
+        return text('ok');
+      },
+      { maxFieldSectionSize: 1000 },
+    );
+    // 1200 Huffman-coded 'b's take 900 bytes in the frame (under the frame limit) but count
+    // 1237 bytes decoded, which is what the limit is about.
+    const res = await client.request({ path: '/', headers: [['x-big', 'b'.repeat(1200)]] });
+    expect(res.status).toBe(431);
+    expect(Buffer.from(res.body).toString()).toMatch(/exceeds the limit of 1000 bytes/);
+    expect(calls).toBe(0);
+    expect((await client.request({ path: '/' })).status).toBe(200);
   });
 
   it('a body over maxBodyBytes is answered with 413', async () => {
@@ -233,5 +303,92 @@ describe('connection errors on the control stream', () => {
     expect(Buffer.from(res.body).toString()).toBe('fine');
     expect(client.settings?.get(0x01)).toBe(4096);
     expect(client.settings?.get(0x07)).toBe(16);
+  });
+});
+
+describe("the peer's SETTINGS_MAX_FIELD_SECTION_SIZE (RFC 9114 §4.2.2)", () => {
+  /** A server, and a client whose SETTINGS allow field sections of `limit` bytes. */
+  async function limited(handler: (req: Request) => Response, limit: number) {
+    const errors: unknown[] = [];
+    const server = await Http3Server.listen({
+      tls: { cert: creds.cert, key: creds.key },
+      handler,
+      onError: (error) => errors.push(error),
+    });
+    onTestFinished(() => server.close());
+    const client = await Http3Client.connect({
+      host: '127.0.0.1',
+      port: server.address().port,
+      serverName: 'localhost',
+      ca: [creds.cert],
+      maxFieldSectionSize: limit,
+    });
+    onTestFinished(() => client.close());
+    // The client's SETTINGS go out with its first packets; a response to a first request
+    // means the server has read them (its control stream is read as soon as it arrives).
+    const warm = await client.request({ path: '/warm' });
+    expect(warm.status).toBe(204);
+    return { client, errors };
+  }
+  const big = 'v'.repeat(400);
+
+  it('a response header section over the limit becomes a bare 500, reported to onError', async () => {
+    const { client, errors } = await limited(
+      (req) =>
+        req.path === '/warm'
+          ? { status: 204, headers: new Headers(), body: null }
+          : { status: 200, headers: new Headers({ 'x-big': big }), body: 'hidden' },
+      300,
+    );
+    const res = await client.request({ path: '/big' });
+    expect(res.status).toBe(500);
+    expect(res.headers.has('x-big')).toBe(false);
+    expect(Buffer.from(res.body).toString()).toBe('');
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as { code?: string }).code).toBe('RWS_H3_FIELD_SECTION_TOO_LARGE');
+    expect((errors[0] as Error).message).toMatch(/SETTINGS_MAX_FIELD_SECTION_SIZE of 300/);
+    // Responses within the limit still go out whole.
+    const small = await client.request({ path: '/warm' });
+    expect(small.status).toBe(204);
+  });
+
+  it('resets with H3_INTERNAL_ERROR when even a bare 500 or the trailers do not fit', async () => {
+    const { client, errors } = await limited((req) => {
+      if (req.path === '/warm') return { status: 204, headers: new Headers(), body: null };
+      if (req.path === '/trailers') {
+        return {
+          status: 200,
+          headers: new Headers(),
+          // A streamed body has no content-length: `:status: 200` alone (42 bytes) fits.
+          body: (async function* () {
+            yield Buffer.from('ok');
+          })(),
+          trailers: new Headers({ 'x-trailer': big }),
+        };
+      }
+      return { status: 200, headers: new Headers({ 'x-big': big }), body: 'hidden' };
+    }, 80);
+    // `:status: 500` and `content-length: 0` count 89 bytes: over 80.
+    expect(await resetCode(client.request({ path: '/big' }))).toBe(HTTP3_ERROR.H3_INTERNAL_ERROR);
+    expect(await resetCode(client.request({ path: '/trailers' }))).toBe(
+      HTTP3_ERROR.H3_INTERNAL_ERROR,
+    );
+    expect(errors.map((e) => (e as { code?: string }).code)).toEqual([
+      'RWS_H3_FIELD_SECTION_TOO_LARGE',
+      'RWS_H3_FIELD_SECTION_TOO_LARGE',
+      'RWS_H3_FIELD_SECTION_TOO_LARGE',
+    ]);
+  });
+
+  it("our client does not send a request over the server's limit", async () => {
+    const { client } = await setup(() => text('ok'), { maxFieldSectionSize: 500 });
+    expect((await client.request({ path: '/' })).status).toBe(200);
+    expect(client.settings?.get(0x6)).toBe(500);
+    const error = await client.request({ path: '/', headers: [['x-big', 'w'.repeat(600)]] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as { code?: string }).code).toBe('RWS_H3_FIELD_SECTION_TOO_LARGE');
+    expect((await client.request({ path: '/' })).status).toBe(200);
   });
 });

@@ -227,4 +227,62 @@ describe('QPACK encoder with the dynamic table', { timeout: 60_000 }, () => {
       { numRuns: 300 },
     );
   });
+
+  it('inserts a new value under a name already in the table with a dynamic name reference', async () => {
+    const p = pair(220, 16, { huffman: false });
+    const first = p.encoder.encode([['custom-key', 'custom-value']], 0);
+    // Set Dynamic Table Capacity 220, Insert With Literal Name (RFC 9204 B.3's bytes).
+    expect(p.toDecoder.map(toHex).join('')).toBe(
+      toHex(hex('3fbd01 4a63 7573 746f 6d2d 6b65 790c 6375 7374 6f6d 2d76 616c 7565')),
+    );
+    const d0 = p.decoder.decode(0, first);
+    p.instructions();
+    const second = p.encoder.encode([['custom-key', 'custom-value2']], 4);
+    // Insert With Name Reference, T=0 (dynamic), relative index 0 — as in RFC 9204 B.4 — and
+    // the new value: no second copy of the name on the encoder stream.
+    expect(p.toDecoder.map(toHex).join('')).toBe(
+      toHex(hex('80 0d 6375 7374 6f6d 2d76 616c 7565 32')),
+    );
+    const d1 = p.decoder.decode(4, second);
+    p.instructions();
+    expect(await d0).toEqual([['custom-key', 'custom-value']]);
+    expect(await d1).toEqual([['custom-key', 'custom-value2']]);
+    expect(p.decoder.table.insertCount).toBe(2);
+    // A name the static table has still goes by static reference.
+    p.encoder.encode([['user-agent', 'rws-test']], 8);
+    expect(p.toDecoder.map(toHex).join('')).toMatch(/^ff/);
+  });
+
+  it('round trips many values under a few names, with evictions of referenced names', async () => {
+    const name = fc.constantFrom('x-a', 'x-b', 'x-trace-name', 'accept');
+    const value = fc.stringMatching(/^[\x20-\x7e]{0,30}$/);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 64, max: 600 }),
+        fc.array(fc.array(fc.tuple(name, value), { maxLength: 6 }), {
+          minLength: 1,
+          maxLength: 16,
+        }),
+        fc.boolean(),
+        async (capacity, sections, ackEach) => {
+          const p = pair(capacity, 4);
+          const waiting: [Promise<HeaderField[]>, HeaderField[]][] = [];
+          for (let i = 0; i < sections.length; i++) {
+            const fields = sections[i]!;
+            // Each section twice, so its values are inserted and then referenced.
+            for (const j of [0, 1]) {
+              const id = (2 * i + j) * 4;
+              waiting.push([p.decoder.decode(id, p.encoder.encode(fields, id)), fields]);
+              p.instructions();
+              if (ackEach) p.acks();
+            }
+          }
+          for (const [result, fields] of waiting) expect(await result).toEqual(fields);
+          p.acks();
+          expect(p.decoder.table.insertCount).toBe(p.encoder.table.insertCount);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -1,12 +1,12 @@
 import { Headers, RwsError } from '@rws/core';
-import { ERROR_CODES, HTTP3_ERROR, http3Error } from '../errors.js';
+import { ERROR_CODES, HTTP3_ERROR, Http3Error, http3Error } from '../errors.js';
 import type { HeaderField } from '../qpack/qpack-decoder.js';
 import type { QuicConnection } from '../quic/quic-connection.js';
 import { QuicEndpoint } from '../quic/quic-endpoint.js';
 import type { QuicStream } from '../quic/quic-stream.js';
 import { FrameReader } from './frame-reader.js';
 import { encodeFrame, FRAME } from './frames.js';
-import { Http3Session } from './h3-session.js';
+import { Http3Session, isStreamEnd } from './h3-session.js';
 
 /** Where and how `Http3Client.connect()` connects. */
 export interface Http3ClientOptions {
@@ -149,7 +149,9 @@ export class Http3Client {
 
   /**
    * Sends a request and reads the whole response. Rejects with `RWS_H3_REQUEST_REJECTED` when
-   * the server sent GOAWAY before it or refused it (safe to retry on a new connection).
+   * the server sent GOAWAY before it or refused it (safe to retry on a new connection), and
+   * with an `Http3Error` (`RWS_H3_STREAM_RESET`, `applicationCode` the server's code) when
+   * the server otherwise reset the stream.
    */
   async request(init: Http3ClientRequest): Promise<Http3ClientResponse> {
     const session = this.#session;
@@ -171,6 +173,16 @@ export class Http3Client {
         throw new RwsError(ERROR_CODES.REQUEST_REJECTED, `the server refused stream ${stream.id}`, {
           cause: error,
         });
+      }
+      const code = stream.peerErrorCode;
+      if (code !== undefined && code !== HTTP3_ERROR.H3_NO_ERROR && isStreamEnd(error)) {
+        // The server reset the stream or stopped reading it: applicationCode says why, e.g.
+        // H3_MESSAGE_ERROR for a malformed request (RFC 9114 §4.1.2).
+        throw new Http3Error(
+          ERROR_CODES.STREAM_RESET,
+          `the server aborted stream ${stream.id} with code ${code} (0x${code.toString(16)})`,
+          code,
+        );
       }
       throw error;
     } finally {

@@ -7,17 +7,18 @@ import {
   Headers,
   type HeadersInit,
   type Request,
+  RwsError,
   validateInformational,
 } from '@rws/core';
 import { isConnectionSpecific, parseRequestFields } from '@rws/h2';
-import { HTTP3_ERROR, Http3Error, http3Error } from '../errors.js';
+import { ERROR_CODES, HTTP3_ERROR, Http3Error, http3Error } from '../errors.js';
 import type { HeaderField } from '../qpack/qpack-decoder.js';
 import type { QuicConnection } from '../quic/quic-connection.js';
 import type { QuicStream } from '../quic/quic-stream.js';
 import { type FrameEvent, FrameReader } from './frame-reader.js';
 import { encodeFrame, FRAME } from './frames.js';
 import { Http3Session, isStreamEnd } from './h3-session.js';
-import { malformed, RequestBody } from './request-body.js';
+import { isMalformed, malformed, RequestBody } from './request-body.js';
 import { sendResponse } from './send-response.js';
 
 /** What an HTTP/3 connection needs from its server. */
@@ -146,8 +147,9 @@ export class Http3ServerConnection {
     const encoder = this.#session.encoder;
     let req: Request | null = null;
     let isFinal = false;
+    const reject = (): void => this.#rejectMalformed(stream);
     try {
-      const fields = await this.#session.decoder.decode(stream.id, event.payload);
+      const fields = await this.#decodeHead(stream.id, event.payload);
       const head = parseRequestFields(fields.flat(), false);
       if (typeof head === 'string') throw malformed(head);
       const pairs: [string, string][] = [];
@@ -158,6 +160,7 @@ export class Http3ServerConnection {
           next: () => events.next(),
           decodeTrailers: (block) => this.#session.decoder.decode(stream.id, block),
           cancel: () => void events.return(undefined),
+          reject,
         },
         head.contentLength,
         this.#options.maxBodyBytes,
@@ -180,8 +183,14 @@ export class Http3ServerConnection {
           for (const [name, value] of list) {
             if (!isConnectionSpecific(name)) section.push([name, value]);
           }
-          const frame = encodeFrame(FRAME.HEADERS, encoder.encode(section, stream.id));
-          void stream.write(frame).catch(() => {});
+          let block: Uint8Array;
+          try {
+            block = encoder.encode(section, stream.id);
+          } catch {
+            // Over the client's SETTINGS_MAX_FIELD_SECTION_SIZE: an interim response is optional.
+            return false;
+          }
+          void stream.write(encodeFrame(FRAME.HEADERS, block)).catch(() => {});
           return true;
         },
       });
@@ -189,9 +198,12 @@ export class Http3ServerConnection {
       isFinal = true;
       await sendResponse(stream, encoder, req, res, this.#options.onError);
     } catch (error) {
-      if (error instanceof Http3Error && error.applicationCode !== HTTP3_ERROR.H3_MESSAGE_ERROR) {
-        throw error;
+      if (isMalformed(error)) {
+        reject();
+        await events.return(undefined).catch(() => {});
+        return;
       }
+      if (error instanceof Http3Error) throw error;
       if (this.#session.isClosed) return;
       if (!isStreamEnd(error) && !signal.aborted) {
         isFinal = true;
@@ -205,6 +217,36 @@ export class Http3ServerConnection {
     // tells it so without failing the request (RFC 9114 §4.1). A pending read ends with it.
     stream.stopSending(HTTP3_ERROR.H3_NO_ERROR);
     await events.return(undefined).catch(() => {});
+  }
+
+  /**
+   * The request's header section. One larger than our SETTINGS_MAX_FIELD_SECTION_SIZE is
+   * not malformed: it is answered with 431 (RFC 9114 §4.2.2), and the QPACK decoder learns
+   * the section was abandoned (Stream Cancellation, RFC 9204 §4.4.2).
+   */
+  async #decodeHead(streamId: number, block: Uint8Array): Promise<HeaderField[]> {
+    try {
+      return await this.#session.decoder.decode(streamId, block);
+    } catch (error) {
+      if (!(error instanceof Http3Error) || error.applicationCode !== HTTP3_ERROR.H3_EXCESSIVE_LOAD)
+        throw error;
+      this.#session.decoder.cancelStream(streamId);
+      throw new RwsError(ERROR_CODES.FIELD_SECTION_TOO_LARGE, error.message, {
+        status: 431,
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * A malformed request is a stream error of type H3_MESSAGE_ERROR (RFC 9114 §4.1.2): both
+   * directions are aborted with that code. The RFC lets a server answer first, but
+   * RESET_STREAM may discard that answer in flight, so none is sent.
+   */
+  #rejectMalformed(stream: QuicStream): void {
+    stream.reset(HTTP3_ERROR.H3_MESSAGE_ERROR);
+    stream.stopSending(HTTP3_ERROR.H3_MESSAGE_ERROR);
+    this.#session.decoder.cancelStream(stream.id);
   }
 }
 

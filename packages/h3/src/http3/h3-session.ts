@@ -201,6 +201,8 @@ export class Http3Session {
             this.settings.get(SETTING.QPACK_MAX_TABLE_CAPACITY) ?? 0,
             this.settings.get(SETTING.QPACK_BLOCKED_STREAMS) ?? 0,
           );
+          this.encoder.maxFieldSectionSize =
+            this.settings.get(SETTING.MAX_FIELD_SECTION_SIZE) ?? Number.POSITIVE_INFINITY;
         } else {
           const value = parseSingleVarint(event.payload, 'control');
           if (event.type === FRAME.GOAWAY) {

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import {
   type FileBodyInit,
-  type Headers,
+  Headers,
   isNullBodyStatus,
   type Request,
   type Response,
@@ -15,6 +15,8 @@ import type { QpackEncoder } from '../qpack/qpack-encoder.js';
 import type { QuicStream } from '../quic/quic-stream.js';
 import { encodeFrame, encodeFrameHeader, FRAME } from './frames.js';
 import { isStreamEnd } from './h3-session.js';
+
+const EMPTY = new Headers();
 
 /**
  * Writes a core `Response` on a request stream: HEADERS, DATA frames as the body yields bytes
@@ -57,8 +59,27 @@ export async function sendResponse(
     const length = await knownLength(res.body);
     if (length >= 0) fields.push(['content-length', String(length)]);
   }
+  let head: Uint8Array;
+  try {
+    head = encoder.encode(fields, stream.id);
+  } catch (error) {
+    // Larger than the client's SETTINGS_MAX_FIELD_SECTION_SIZE: it would likely refuse it
+    // (RFC 9114 §4.2.2), so it gets a bare 500 instead; if even that does not fit, a reset.
+    cancelBody(res.body);
+    onError(error, req);
+    if (res.headers === EMPTY) stream.reset(HTTP3_ERROR.H3_INTERNAL_ERROR);
+    else
+      await sendResponse(
+        stream,
+        encoder,
+        req,
+        { status: 500, headers: EMPTY, body: null },
+        onError,
+      );
+    return;
+  }
   if (body === null) cancelBody(res.body);
-  await stream.write(encodeFrame(FRAME.HEADERS, encoder.encode(fields, stream.id)));
+  await stream.write(encodeFrame(FRAME.HEADERS, head));
   try {
     await sendBody(stream, encoder, res, body);
   } catch (error) {

@@ -23,6 +23,8 @@ export class EncoderTable {
   #capacity = 0;
   /** `name\0value` → the newest absolute index holding it. */
   readonly #exact = new Map<string, number>();
+  /** name → the newest absolute index with that name. */
+  readonly #names = new Map<string, number>();
 
   get insertCount(): number {
     return this.#dropped + this.#entries.length;
@@ -44,6 +46,11 @@ export class EncoderTable {
   /** Absolute index of the newest entry with this name and value, or -1. */
   findExact(name: string, value: string): number {
     return this.#exact.get(`${name}\0${value}`) ?? -1;
+  }
+
+  /** Absolute index of the newest entry with this name, or -1. */
+  findName(name: string): number {
+    return this.#names.get(name) ?? -1;
   }
 
   /**
@@ -82,6 +89,7 @@ export class EncoderTable {
     this.#entries.push({ name, value, size, refs: 0 });
     this.#size += size;
     this.#exact.set(`${name}\0${value}`, absolute);
+    this.#names.set(name, absolute);
     return absolute;
   }
 
@@ -102,5 +110,6 @@ export class EncoderTable {
     this.#size -= entry.size;
     const key = `${entry.name}\0${entry.value}`;
     if (this.#exact.get(key) === absolute) this.#exact.delete(key);
+    if (this.#names.get(entry.name) === absolute) this.#names.delete(entry.name);
   }
 }

@@ -1,4 +1,5 @@
-import { HTTP3_ERROR } from '../errors.js';
+import { RwsError } from '@rws/core';
+import { ERROR_CODES, HTTP3_ERROR } from '../errors.js';
 import { entrySize } from './dynamic-table.js';
 import { EncoderTable } from './encoder-table.js';
 import type { HeaderField } from './qpack-decoder.js';
@@ -70,6 +71,11 @@ export class QpackEncoder {
   #knownReceivedCount = 0;
   #maxEntries = 0;
   #maxBlockedStreams = 0;
+  /**
+   * The peer's SETTINGS_MAX_FIELD_SECTION_SIZE (unlimited until its SETTINGS arrive): a larger
+   * section is refused before anything is inserted (RFC 9114 §4.2.2).
+   */
+  maxFieldSectionSize: number = Number.POSITIVE_INFINITY;
 
   constructor(options: QpackEncoderOptions = {}) {
     this.#maxTableCapacity = options.maxTableCapacity ?? 4096;
@@ -111,7 +117,15 @@ export class QpackEncoder {
   }
 
   /** Encodes a field section (the payload of a HEADERS frame) of `streamId`; names lower case. */
-  encode(fields: Iterable<HeaderField>, streamId: number): Uint8Array {
+  encode(input: Iterable<HeaderField>, streamId: number): Uint8Array {
+    const fields = Array.isArray(input) ? (input as readonly HeaderField[]) : [...input];
+    const size = fieldSectionSize(fields);
+    if (size > this.maxFieldSectionSize) {
+      throw new RwsError(
+        ERROR_CODES.FIELD_SECTION_TOO_LARGE,
+        `a field section of ${size} bytes exceeds the peer's SETTINGS_MAX_FIELD_SECTION_SIZE of ${this.maxFieldSectionSize}`,
+      );
+    }
     const table = this.#table;
     const base = table.insertCount;
     const instructions = new QpackWriter(this.#huffman);
@@ -188,8 +202,13 @@ export class QpackEncoder {
       out.int(0, 5, table.insertCount - 1 - existing);
     } else {
       const nameIndex = staticNameIndex(name);
-      // Insert with Static Name Reference (§4.3.2) or with Literal Name (§4.3.3).
+      const dynamicName = nameIndex >= 0 ? -1 : table.findName(name);
+      // Insert with Static or Dynamic Name Reference (§4.3.2; a dynamic one is relative to
+      // the insert count, and the decoder reads the name before this insertion may evict its
+      // entry, §3.2.2), else with Literal Name (§4.3.3). The encoder stream is ordered, so a
+      // dynamic name reference never blocks.
       if (nameIndex >= 0) out.int(0xc0, 6, nameIndex);
+      else if (dynamicName >= 0) out.int(0x80, 6, table.insertCount - 1 - dynamicName);
       else out.string(0x40, 5, name);
       out.string(0, 7, value);
     }
@@ -254,4 +273,11 @@ export class QpackEncoder {
     }
     this.#knownReceivedCount = known;
   }
+}
+
+/** A section's size as SETTINGS_MAX_FIELD_SECTION_SIZE counts it (RFC 9114 §4.2.2). */
+export function fieldSectionSize(fields: readonly HeaderField[]): number {
+  let size = 0;
+  for (const [name, value] of fields) size += name.length + value.length + 32;
+  return size;
 }
