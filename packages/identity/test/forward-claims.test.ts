@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { RwsError, text } from '@rws/core';
 import { createServer, type Http1Server } from '@rws/http1';
 import { session } from '@rws/middleware/session';
-import { reverseProxy, type ReverseProxy } from '@rws/proxy';
+import { type ReverseProxy, reverseProxy } from '@rws/proxy';
 import { createApp } from '@rws/router';
-import { generateKeyPair, jwtVerify } from 'jose';
+import { type CryptoKey, generateKeyPair, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type ForwardClaimsOptions, forwardClaims, oidcLogin } from '../src/oidc/index.js';
 import { Browser } from './browser.js';
@@ -93,7 +93,9 @@ async function useGateway(options: Partial<ForwardClaimsOptions> = {}): Promise<
   });
   const app = createApp({ logger: { error() {} } });
   app.use(session({ keys: ['session-secret-for-tests-0123456789'] }), login);
-  app.all('/api/*rest', { middleware: [forward, proxy] }, () => text('unreachable', 500));
+  app.all('/api/*rest', { middleware: [forward, proxy] }, () =>
+    text('unreachable', { status: 500 }),
+  );
   handler = app.handler as never;
 }
 
@@ -138,7 +140,15 @@ describe('forwardClaims() behind oidcLogin() and reverseProxy()', () => {
       aud: AUDIENCE,
     });
     // Only the chosen claims travel: not the provider's iss/nonce/at_hash, not the tokens.
-    expect(Object.keys(payload).sort()).toEqual(['aud', 'email', 'exp', 'iat', 'iss', 'name', 'sub']);
+    expect(Object.keys(payload).sort()).toEqual([
+      'aud',
+      'email',
+      'exp',
+      'iat',
+      'iss',
+      'name',
+      'sub',
+    ]);
     expect((payload['exp'] as number) - (payload['iat'] as number)).toBe(60);
   }, 60_000);
 

@@ -51,7 +51,8 @@ function checkKey(
     }
     const bytes = typeof key === 'string' ? new TextEncoder().encode(key) : key;
     // RFC 7518 §3.2: the HMAC key must be at least as long as the hash output.
-    if (bytes.byteLength < 32) fail(`the secret key must be at least 32 bytes, got ${bytes.byteLength}`);
+    if (bytes.byteLength < 32)
+      fail(`the secret key must be at least 32 bytes, got ${bytes.byteLength}`);
     return bytes;
   }
   if (typeof key !== 'object' || key === null) fail('key must be a secret or a private key');
@@ -109,7 +110,10 @@ export function forwardClaims(options: ForwardClaimsOptions): Middleware {
   if (typeof issuer !== 'string' || issuer.length === 0) fail('issuer must be a non-empty string');
   const { audience } = options;
   const isName = (a: unknown) => typeof a === 'string' && a.length > 0;
-  if (!isName(audience) && !(Array.isArray(audience) && audience.length > 0 && audience.every(isName))) {
+  if (
+    !isName(audience) &&
+    !(Array.isArray(audience) && audience.length > 0 && audience.every(isName))
+  ) {
     fail('audience must be a non-empty string or array of strings');
   }
   const ttl = options.expiresInSec ?? 60;
