@@ -14,14 +14,21 @@
  * OIDC_ISSUER it starts a demo OpenID Provider (the `oidc-provider` package) on a second port,
  * where any login name and password are accepted. PORT sets the port (default 3000; 0 picks a
  * free one); SESSION_SECRET signs the session cookie.
+ *
+ * `/api/*` is proxied to a small backend on another port. `forwardClaims()` hands it the
+ * signed-in user as a short-lived HS256 JWS in `x-rws-user` (a copy sent by the client is
+ * removed), which the backend checks with jose:
+ *   curl http://127.0.0.1:3000/api/hello -H 'x-rws-user: forged'   # "hello, nobody"
  */
 import { createServer as createNodeServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { escapeHtml, type Handler, html, json, text } from '@rws/core';
 import { createServer } from '@rws/http1';
-import { getOidcUser, oidcLogin } from '@rws/identity/oidc';
+import { forwardClaims, getOidcUser, oidcLogin } from '@rws/identity/oidc';
 import { session } from '@rws/middleware/session';
+import { reverseProxy } from '@rws/proxy';
 import { createApp } from '@rws/router';
+import { jwtVerify } from 'jose';
 import Provider from 'oidc-provider';
 
 let handler: Handler = () => text('starting', { status: 503 });
@@ -67,6 +74,28 @@ const login = oidcLogin({
   fetchUserinfo: true,
 });
 
+// The backend trusts only a valid signature, never a session of its own.
+const USER_HEADER_SECRET =
+  process.env['USER_HEADER_SECRET'] ?? 'demo-user-header-secret-0123456789';
+const backend = createNodeServer(async (req, res) => {
+  const token = req.headers['x-rws-user'];
+  let who = 'nobody';
+  if (typeof token === 'string') {
+    try {
+      const { payload } = await jwtVerify(token, new TextEncoder().encode(USER_HEADER_SECRET), {
+        issuer: origin,
+        audience: 'demo-backend',
+      });
+      who = String(payload['email'] ?? payload.sub);
+    } catch {
+      who = 'nobody (bad signature)';
+    }
+  }
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(`hello, ${who}\n`);
+});
+await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+const backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+
 const app = createApp();
 app.use(
   session({ keys: [process.env['SESSION_SECRET'] ?? 'demo-secret-change-me-demo-secret-0001'] }),
@@ -82,6 +111,16 @@ app.get('/', (req) => {
 });
 // Pages are sent to the login; API calls get 401.
 app.get('/me', { middleware: [login.requireUser()] }, (req) => json(getOidcUser(req)?.claims));
+const toBackend = [
+  forwardClaims({
+    key: USER_HEADER_SECRET,
+    issuer: origin,
+    audience: 'demo-backend',
+    claims: ['email'],
+  }),
+  reverseProxy({ upstream: backendUrl, stripPrefix: '/api' }),
+];
+app.all('/api/*rest', { middleware: toBackend }, () => text('not proxied', { status: 500 }));
 handler = app.handler;
 
 console.log(`oidc-login listening on ${origin}/ (provider ${issuer})`);

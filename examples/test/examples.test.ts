@@ -991,6 +991,9 @@ describe('examples', () => {
     expect(to.searchParams.get('redirect_uri')).toBe(`${url}/auth/callback`);
     // The demo provider answers the authorization request with its login interaction.
     expect((await fetch(to, { redirect: 'manual' })).status).toBe(303);
+    // Without a login the backend gets no user, and a header forged by the client is removed.
+    const api = await fetch(`${url}/api/hello`, { headers: { 'x-rws-user': 'forged' } });
+    expect(await api.text()).toBe('hello, nobody\n');
   });
 
   test('web-runtimes: the fetch-style app served on Node', async () => {

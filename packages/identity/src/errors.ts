@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   OIDC_NOT_AUTHENTICATED: 'RWS_IDENTITY_OIDC_NOT_AUTHENTICATED',
   OIDC_NOT_INSTALLED: 'RWS_IDENTITY_OIDC_NOT_INSTALLED',
   OIDC_CROSS_SITE_LOGOUT: 'RWS_IDENTITY_OIDC_CROSS_SITE_LOGOUT',
+  OIDC_FORWARD_CLAIMS_INVALID_OPTIONS: 'RWS_IDENTITY_OIDC_FORWARD_CLAIMS_INVALID_OPTIONS',
   OAUTH2_INVALID_OPTIONS: 'RWS_IDENTITY_OAUTH2_INVALID_OPTIONS',
   OAUTH2_STORE_FAILED: 'RWS_IDENTITY_OAUTH2_STORE_FAILED',
 } as const;
@@ -42,6 +43,8 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'getOidcUser() was called on a request that did not pass the oidcLogin() middleware (500).',
   RWS_IDENTITY_OIDC_CROSS_SITE_LOGOUT:
     'A POST to the logout route came from another site (Sec-Fetch-Site or Origin), so it was refused (403).',
+  RWS_IDENTITY_OIDC_FORWARD_CLAIMS_INVALID_OPTIONS:
+    'forwardClaims() was given a bad header name, claim list, signing key, algorithm, issuer, audience or lifetime.',
   RWS_IDENTITY_OAUTH2_INVALID_OPTIONS:
     'authorizationServer() or createSqlOAuth2Store() was given a bad issuer, client, signing key, token lifetime, db or table prefix.',
   RWS_IDENTITY_OAUTH2_STORE_FAILED:

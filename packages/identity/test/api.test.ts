@@ -14,6 +14,7 @@ it('exports of @rws/identity/oidc', async () => {
     [
       "auth0",
       "createDiscovery",
+      "forwardClaims",
       "getOidcUser",
       "github",
       "githubClaims",

@@ -2,6 +2,8 @@
 
 export type { Discovery, DiscoveryOptions } from './discovery.js';
 export { createDiscovery } from './discovery.js';
+export type { ForwardClaimsOptions } from './forward-claims.js';
+export { forwardClaims } from './forward-claims.js';
 export type { IdTokenExpectations } from './id-token.js';
 export { validateIdToken } from './id-token.js';
 export type { OidcLogin, OidcLoginOptions, OidcRoutes } from './oidc-login.js';

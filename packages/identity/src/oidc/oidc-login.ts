@@ -88,7 +88,8 @@ export interface OidcLogin extends Middleware {
 
 /** Logins a session may have in flight at once (several tabs); older ones are dropped. */
 const MAX_PENDING = 5;
-const ASYMMETRIC_ALGS = [
+/** The signature algorithms of public-key JWS (ID tokens, forwarded claims). */
+export const ASYMMETRIC_ALGS: readonly string[] = [
   'RS256',
   'RS384',
   'RS512',
@@ -103,6 +104,15 @@ const ASYMMETRIC_ALGS = [
 ];
 
 const userOf = new WeakMap<Request, OidcUser | null>();
+
+/**
+ * Makes `getOidcUser(to)` answer what `getOidcUser(from)` does: for middleware after
+ * `oidcLogin()` that hands on a derived request (core requests are read-only).
+ */
+export function carryOidcUser(from: Request, to: Request): void {
+  const user = userOf.get(from);
+  if (user !== undefined) userOf.set(to, user);
+}
 
 /**
  * The logged-in user of a request, or null when nobody is logged in. Throws
