@@ -3,8 +3,9 @@
  * the server drops the connection within seconds, not at the 30 s idle timeout. The client
  * connects by IP literal and by host name (`localhost`, whose address goes through DNS).
  */
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+
 import { text } from '@rws/core';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { Http3Client } from '../src/http3/h3-client.js';
 import { Http3Server } from '../src/http3/h3-server.js';
 import { makeCredentials, type ServerCredentials } from './certs.js';

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { promises as dnsPromises, lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { lookup as dnsLookup, promises as dnsPromises, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { ERROR_CODES, invalidOptions, QuicError } from '../errors.js';
 import { AddressTokens } from './address-token.js';
