@@ -84,7 +84,11 @@ describe('rws over TLS: WebSocket through the gateway on the HTTP/2 connection',
     expect(headers[':status']).toBe(200);
     expect(headers['sec-websocket-accept']).toBeUndefined();
 
-    const parser = new FrameParser({ expectMasked: false, maxFrameBytes: 1 << 20 });
+    const parser = new FrameParser({
+      expectMasked: false,
+      maxFrameBytes: 1 << 20,
+      allowRsv1: false,
+    });
     const frames: Frame[] = [];
     stream.on('data', (chunk: Buffer) => frames.push(...parser.push(chunk)));
     const next = async (): Promise<Frame> => {
