@@ -60,6 +60,11 @@ export function toServeOptions(config: ServerConfig): ServeOptions {
     options.tlsMinVersion = config.tlsMinVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2';
     if (config.hsts !== null) options.hsts = config.hsts;
     options.http2 = config.http2;
+    // RFC 8441 extended CONNECT, so browsers open WebSockets as streams of their HTTP/2
+    // connection instead of a separate HTTP/1.1 one. On whenever HTTP/2 is (as Caddy does):
+    // the gateway's proxy carries the HTTP/2 form to HTTP/1.1 WebSocket backends, and a
+    // handler without WebSocket routes refuses it just as it refuses an HTTP/1.1 Upgrade.
+    options.enableConnectProtocol = config.http2;
     options.ocspStapling = config.ocspStapling;
     // The challenge port is the plain-HTTP listener: HTTP-01 answers, redirects for the rest.
     if (isAcmeOn(config)) {

@@ -36,6 +36,7 @@ describe('toServeOptions: config → @rws/server options', () => {
       handshakeTimeoutMs: 10_000,
       tlsMinVersion: 'TLSv1.2',
       http2: true,
+      enableConnectProtocol: true,
       ocspStapling: true,
       tlsCertFile: '/c.pem',
       tlsKeyFile: '/k.pem',
@@ -81,6 +82,13 @@ describe('toServeOptions: config → @rws/server options', () => {
     expect(toServeOptions({ ...tls, ocspStapling: false }).ocspStapling).toBe(false);
     // Without TLS there is nothing to staple, and serve() gets no TLS options at all.
     expect(toServeOptions(defaultConfig('/srv')).ocspStapling).toBeUndefined();
+  });
+
+  it('extended CONNECT (WebSocket over HTTP/2) is on exactly when HTTP/2 is served', () => {
+    const tls = { ...defaultConfig('/srv'), tlsCertFile: '/c.pem', tlsKeyFile: '/k.pem' };
+    expect(toServeOptions(tls).enableConnectProtocol).toBe(true);
+    expect(toServeOptions({ ...tls, http2: false }).enableConnectProtocol).toBe(false);
+    expect(toServeOptions(defaultConfig('/srv')).enableConnectProtocol).toBeUndefined();
   });
 
   it('a redirect port without TLS is dropped (the resolver warns)', () => {

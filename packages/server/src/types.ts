@@ -193,8 +193,8 @@ export interface ServeOptions {
    * accept extended CONNECT (RFC 8441), so a browser opens its WebSockets as streams of the
    * HTTP/2 connection it already has (a handler answering with `upgradeWebSocket` serves both
    * forms). Without it browsers open a separate HTTP/1.1 connection per WebSocket. Default
-   * false: a handler that upgrades only HTTP/1.1 requests (such as the @rws/proxy WebSocket
-   * pass-through) would refuse the HTTP/2 form.
+   * false: a handler that upgrades only HTTP/1.1 requests would refuse the HTTP/2 form
+   * (@rws/proxy's `reverseProxy` and gateway take both; the `rws` CLI turns this on with HTTP/2).
    */
   enableConnectProtocol?: boolean | undefined;
   /** How long `close()` and a shutdown signal let in-flight requests finish. Default 10 000 ms. */

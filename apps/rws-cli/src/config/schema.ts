@@ -329,7 +329,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     default: true,
     placeholder: '[bool]',
     description:
-      'Serve HTTP/2 (ALPN h2) beside HTTP/1.1 on the TLS port; --http2 off (or --no-http2) serves HTTP/1.1 only. No effect without a certificate.',
+      'Serve HTTP/2 (ALPN h2) beside HTTP/1.1 on the TLS port, WebSockets included (RFC 8441 extended CONNECT); --http2 off (or --no-http2) serves HTTP/1.1 only. No effect without a certificate.',
     isReloadable: false,
   }),
   key({

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { lookup as dnsLookup, promises as dnsPromises, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { ERROR_CODES, invalidOptions, QuicError } from '../errors.js';
 import { AddressTokens } from './address-token.js';
@@ -211,6 +211,11 @@ export class QuicEndpoint {
       throw invalidOptions(
         `QUIC version 0x${(options.version ?? 0).toString(16)} is not supported`,
       );
+    // Resolved once, here: dgram would look a name up again for every datagram, and a lookup
+    // still pending when close() closes the socket loses its datagram (the final
+    // CONNECTION_CLOSE, so the server noticed the client gone only at its idle timeout).
+    const address = await resolveHost(options.host, this.#socket);
+    if (this.#isClosed) throw new QuicError(ERROR_CODES.PEER_CLOSED, 'the endpoint is closed', 0);
     const localCid = randomBytes(CID_LENGTH);
     const originalDcid = randomBytes(CID_LENGTH);
     const params = this.#parameters(localCid, {});
@@ -249,8 +254,8 @@ export class QuicEndpoint {
           this.#receivedTokens.delete(this.#receivedTokens.keys().next().value!);
       },
       ...(this.#keyLog ? { keyLog: this.#keyLog } : {}),
-      send: (datagram) => this.#socket.send(datagram, options.port, options.host),
-      remote: { address: options.host, port: options.port },
+      send: (datagram) => this.#socket.send(datagram, options.port, address),
+      remote: { address, port: options.port },
       onClosed: (c) => this.#forget(c),
     });
     this.#connections.set(hexOf(localCid), connection);
@@ -485,6 +490,13 @@ function lookupLiteral(
   const literal = isIP(address);
   if (literal !== 0) callback(null, address, literal);
   else dnsLookup(address, family as LookupOneOptions, callback);
+}
+
+/** `host` as an IP literal of the socket's family (names through DNS, as dgram would). */
+async function resolveHost(host: string, socket: Socket): Promise<string> {
+  if (isIP(host) !== 0) return host;
+  const family = String(socket.address().family).endsWith('6') ? 6 : 4;
+  return (await dnsPromises.lookup(host, { family })).address;
 }
 
 /** Socket buffers for bursts of a full congestion window (the kernel may cap them lower). */
