@@ -276,7 +276,7 @@ export class QpackEncoder {
 }
 
 /** A section's size as SETTINGS_MAX_FIELD_SECTION_SIZE counts it (RFC 9114 §4.2.2). */
-export function fieldSectionSize(fields: readonly HeaderField[]): number {
+function fieldSectionSize(fields: readonly HeaderField[]): number {
   let size = 0;
   for (const [name, value] of fields) size += name.length + value.length + 32;
   return size;
