@@ -88,8 +88,7 @@ function pick(claims: OidcClaims, names: readonly string[]): Record<string, unkn
  *
  * @example
  * ```ts
- * import { forwardClaims } from '@rws/identity/oidc';
- * import { reverseProxy } from '@rws/proxy';
+ * // `reverseProxy` is the one of the proxy package, installed by the app.
  * app.use(session({ keys }), login, forwardClaims({
  *   key: process.env.RWS_USER_HEADER_SECRET ?? '',
  *   issuer: 'https://gateway.example.com',
