@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isRwsError } from '@rws/core';
 import type { Db } from '@rws/orm';
 import { sql } from '@rws/orm';
@@ -16,7 +17,6 @@ const rowValues = (job: NewJob) =>
     ${job.group ?? null}, ${job.key ?? null}, ${job.now}, ${job.now})`;
 
 const MAX_ATTEMPTS = 12;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A concurrent add took the key first: the add runs again and finds that job. */
 class KeyTakenError extends Error {}
