@@ -6,6 +6,7 @@ export default defineConfig({
     'oidc/index': 'src/oidc/index.ts',
     'oauth2-server/index': 'src/oauth2-server/index.ts',
     'oauth2-server/sql': 'src/oauth2-server/stores/sql.ts',
+    'saml/index': 'src/saml/index.ts',
   },
   format: ['esm'],
   dts: true,

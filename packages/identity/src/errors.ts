@@ -16,6 +16,14 @@ export const ERROR_CODES = {
   OIDC_FORWARD_CLAIMS_INVALID_OPTIONS: 'RWS_IDENTITY_OIDC_FORWARD_CLAIMS_INVALID_OPTIONS',
   OAUTH2_INVALID_OPTIONS: 'RWS_IDENTITY_OAUTH2_INVALID_OPTIONS',
   OAUTH2_STORE_FAILED: 'RWS_IDENTITY_OAUTH2_STORE_FAILED',
+  SAML_INVALID_OPTIONS: 'RWS_IDENTITY_SAML_INVALID_OPTIONS',
+  SAML_LIBRARY_MISSING: 'RWS_IDENTITY_SAML_LIBRARY_MISSING',
+  SAML_REQUEST_INVALID: 'RWS_IDENTITY_SAML_REQUEST_INVALID',
+  SAML_RESPONSE_INVALID: 'RWS_IDENTITY_SAML_RESPONSE_INVALID',
+  SAML_ASSERTION_REPLAYED: 'RWS_IDENTITY_SAML_ASSERTION_REPLAYED',
+  SAML_LOGOUT_INVALID: 'RWS_IDENTITY_SAML_LOGOUT_INVALID',
+  SAML_NOT_AUTHENTICATED: 'RWS_IDENTITY_SAML_NOT_AUTHENTICATED',
+  SAML_NOT_INSTALLED: 'RWS_IDENTITY_SAML_NOT_INSTALLED',
 } as const;
 
 /** A code string of `ERROR_CODES`. */
@@ -42,11 +50,27 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
   RWS_IDENTITY_OIDC_NOT_INSTALLED:
     'getOidcUser() was called on a request that did not pass the oidcLogin() middleware (500).',
   RWS_IDENTITY_OIDC_CROSS_SITE_LOGOUT:
-    'A POST to the logout route came from another site (Sec-Fetch-Site or Origin), so it was refused (403).',
+    'A POST to the logout route of oidcLogin() or samlLogin() came from another site (Sec-Fetch-Site or Origin), so it was refused (403).',
   RWS_IDENTITY_OIDC_FORWARD_CLAIMS_INVALID_OPTIONS:
     'forwardClaims() was given a bad header name, claim list, signing key, algorithm, issuer, audience or lifetime.',
   RWS_IDENTITY_OAUTH2_INVALID_OPTIONS:
     'authorizationServer() or createSqlOAuth2Store() was given a bad issuer, client, signing key, token lifetime, db or table prefix.',
   RWS_IDENTITY_OAUTH2_STORE_FAILED:
     'The SQL OAuth 2 store could not create its tables or read or write a client, grant or token (500).',
+  RWS_IDENTITY_SAML_INVALID_OPTIONS:
+    'samlLogin() or createMemoryReplayCache() was given a missing, mistyped or out-of-range option.',
+  RWS_IDENTITY_SAML_LIBRARY_MISSING:
+    'The optional peer dependencies @node-saml/node-saml and @xmldom/xmldom are not installed (500).',
+  RWS_IDENTITY_SAML_REQUEST_INVALID:
+    'A request to the ACS route carries no SAMLResponse, or no login is in flight in this browser and unsolicited responses are off (400).',
+  RWS_IDENTITY_SAML_RESPONSE_INVALID:
+    'The SAMLResponse failed validation: signature, issuer, audience, Destination, Recipient, InResponseTo, NotBefore/NotOnOrAfter or status (401).',
+  RWS_IDENTITY_SAML_ASSERTION_REPLAYED:
+    'The assertion of the SAMLResponse was already used for a login (401).',
+  RWS_IDENTITY_SAML_LOGOUT_INVALID:
+    'A LogoutRequest or LogoutResponse sent to the SLO route is unsigned, badly signed, from another issuer, failed, or answers no logout of this browser (400).',
+  RWS_IDENTITY_SAML_NOT_AUTHENTICATED:
+    'The request needs a SAML-logged-in user (requireUser()) and its session has none (401).',
+  RWS_IDENTITY_SAML_NOT_INSTALLED:
+    'getSamlUser() was called on a request that did not pass the samlLogin() middleware (500).',
 };
