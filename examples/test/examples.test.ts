@@ -70,6 +70,7 @@ const NAMES = [
   'sessions-login',
   'service-discovery',
   'oidc-login',
+  'saml-login',
   'web-runtimes',
   'oauth2-server',
   'acme-certificates',
@@ -994,6 +995,72 @@ describe('examples', () => {
     // Without a login the backend gets no user, and a header forged by the client is removed.
     const api = await fetch(`${url}/api/hello`, { headers: { 'x-rws-user': 'forged' } });
     expect(await api.text()).toBe('hello, nobody\n');
+  });
+
+  test('saml-login: metadata, then a login with the demo IdP (Redirect + POST) and a single logout', async () => {
+    const { url } = ex('saml-login');
+    const metadata = await (await fetch(`${url}/saml/metadata`)).text();
+    expect(metadata).toContain(`entityID="${url}/saml/metadata"`);
+    expect(metadata).toContain(`Location="${url}/saml/acs"`);
+    expect((await fetch(`${url}/me`, { headers: { accept: 'application/json' } })).status).toBe(
+      401,
+    );
+    const jar = new Map<string, string>();
+    const keep = (res: Response) => {
+      for (const line of res.headers.getSetCookie()) {
+        const [pair = ''] = line.split(';');
+        const eq = pair.indexOf('=');
+        jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+      }
+      return res;
+    };
+    const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const field = (page: string, name: string) =>
+      new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1] ?? '';
+    const start = keep(await fetch(`${url}/saml/login?returnTo=/me`, { redirect: 'manual' }));
+    const sso = new URL(start.headers.get('location') ?? '');
+    expect(sso.searchParams.has('SAMLRequest')).toBe(true);
+    const loginPage = await (await fetch(sso)).text();
+    const signed = await fetch(new URL('/sso', sso), {
+      method: 'POST',
+      body: new URLSearchParams({ SAMLRequest: field(loginPage, 'SAMLRequest'), name: 'grace' }),
+    });
+    const post = await signed.text();
+    const acs = keep(
+      await fetch(`${url}/saml/acs`, {
+        method: 'POST',
+        headers: { cookie: cookie() },
+        body: new URLSearchParams({ SAMLResponse: field(post, 'SAMLResponse') }),
+        redirect: 'manual',
+      }),
+    );
+    expect(acs.status).toBe(302);
+    expect(acs.headers.get('location')).toBe('/me');
+    const me = await fetch(`${url}/me`, {
+      headers: { cookie: cookie(), accept: 'application/json' },
+    });
+    expect(await me.json()).toMatchObject({
+      nameId: 'grace@example.com',
+      attributes: { email: 'grace@example.com', groups: ['staff', 'demo'] },
+    });
+    const out = keep(
+      await fetch(`${url}/saml/logout`, {
+        method: 'POST',
+        headers: { cookie: cookie() },
+        redirect: 'manual',
+      }),
+    );
+    const back = keep(await fetch(out.headers.get('location') ?? '', { redirect: 'manual' }));
+    const done = await fetch(back.headers.get('location') ?? '', {
+      headers: { cookie: cookie() },
+      redirect: 'manual',
+    });
+    expect(done.status).toBe(302);
+    expect(done.headers.get('location')).toBe('/');
+    const after = await fetch(`${url}/me`, {
+      headers: { cookie: cookie(), accept: 'application/json' },
+    });
+    expect(after.status).toBe(401);
   });
 
   test('web-runtimes: the fetch-style app served on Node', async () => {

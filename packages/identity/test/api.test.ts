@@ -47,3 +47,13 @@ it('exports of @rws/identity/oauth2-server/sql', async () => {
     ]
   `);
 });
+
+it('exports of @rws/identity/saml', async () => {
+  expect(Object.keys(await import('../src/saml/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "createMemoryReplayCache",
+      "getSamlUser",
+      "samlLogin",
+    ]
+  `);
+});

@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createSign, createVerify, randomBytes } from 'node:crypto';
+import { createPublicKey, createSign, createVerify, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -152,6 +152,34 @@ export function responseXml(
   );
 }
 
+const { encrypt } = require('xml-encryption') as {
+  encrypt(
+    content: string,
+    options: Record<string, unknown>,
+    callback: (err: Error | null, result: string) => void,
+  ): void;
+};
+
+/** An `<saml:EncryptedAssertion>` of this (signed) assertion, for the SP's encryption cert. */
+export function encryptAssertion(assertion: string, spEncryptionCert: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    encrypt(
+      assertion,
+      {
+        rsa_pub: createPublicKey(spEncryptionCert).export({ type: 'spki', format: 'pem' }),
+        pem: spEncryptionCert,
+        encryptionAlgorithm: 'http://www.w3.org/2009/xmlenc11#aes256-gcm',
+        keyEncryptionAlgorithm: 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
+        disallowEncryptionWithInsecureAlgorithm: true,
+      },
+      (err, result) =>
+        err === null
+          ? resolve(`<saml:EncryptedAssertion>${result}</saml:EncryptedAssertion>`)
+          : reject(err),
+    );
+  });
+}
+
 /** The AuthnRequest the IdP received, as it read it. */
 export interface AuthnRequestSeen {
   readonly id: string;
@@ -163,7 +191,11 @@ export interface AuthnRequestSeen {
 }
 
 /** How the IdP answers one login: the XML to post as SAMLResponse (base64 is done here). */
-export type Respond = (spec: AssertionSpec, request: AuthnRequestSeen, idp: TestIdp) => string;
+export type Respond = (
+  spec: AssertionSpec,
+  request: AuthnRequestSeen,
+  idp: TestIdp,
+) => string | Promise<string>;
 
 export interface TestIdp {
   readonly entityId: string;
@@ -281,7 +313,7 @@ export async function startIdp(sp: TestIdp['sp']): Promise<TestIdp> {
       new Promise((resolve) => (server === null ? resolve() : server.close(() => resolve()))),
   };
 
-  server = createServer((req, res) => {
+  server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://idp');
     const raw = (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1);
     try {
@@ -296,7 +328,7 @@ export async function startIdp(sp: TestIdp['sp']): Promise<TestIdp> {
           isSignatureValid: verifyQuery(raw, 'SAMLRequest', idp.sp.cert),
         };
         idp.authnRequests.push(seen);
-        const xml = idp.respond(idp.specFor(seen), seen, idp);
+        const xml = await idp.respond(idp.specFor(seen), seen, idp);
         const value = Buffer.from(xml).toString('base64');
         res.writeHead(200, { 'content-type': 'text/html' });
         res.end(

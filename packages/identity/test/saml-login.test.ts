@@ -14,6 +14,7 @@ import { getSamlUser, type SamlLoginOptions, samlLogin } from '../src/saml/index
 import { Browser, type Page } from './browser.js';
 import {
   assertionXml,
+  encryptAssertion,
   type KeyPair,
   makeKeyPair,
   responseXml,
@@ -129,6 +130,25 @@ describe('samlLogin against an xml-crypto IdP', () => {
     });
     expect(browser.cookies(spUrl).get('sid')).not.toBe(sidBefore);
     expect(browser.cookies(spUrl).has('rws.saml.login')).toBe(false);
+  });
+
+  test('an encrypted assertion is decrypted with the decryption key; without the key it is refused', async () => {
+    const encryption = makeKeyPair('test-sp-enc');
+    useApp({ decryption: encryption });
+    idp.respond = async (spec, _req, self) =>
+      responseXml(
+        spec,
+        await encryptAssertion(
+          signElement(assertionXml(spec), spec.assertionId, self.key),
+          encryption.cert,
+        ),
+      );
+    const page = await loginFlow(new Browser());
+    expect(page.status).toBe(200);
+    expect(JSON.parse(page.text).attributes.groups).toEqual(['staff', 'admins']);
+    const respond = idp.respond;
+    useApp();
+    await expectRefusedLogin(respond, 'No decryption key');
   });
 
   test('requireUser() sends pages to the login and answers 401 to API calls', async () => {

@@ -41,8 +41,9 @@ export function createMemoryReplayCache(options: MemoryReplayCacheOptions = {}):
   function evict(at: number): void {
     for (const [id, expiresAt] of used) if (expiresAt <= at) used.delete(id);
     if (used.size < maxEntries) return;
+    // Drop a tenth at once, so a flood of logins at capacity sorts once per many inserts.
     const bySoonest = [...used].sort((a, b) => a[1] - b[1]);
-    const drop = used.size - maxEntries + 1;
+    const drop = Math.max(used.size - maxEntries + 1, Math.floor(maxEntries / 10));
     for (let i = 0; i < drop; i++) used.delete((bySoonest[i] as [string, number])[0]);
   }
 
