@@ -7,10 +7,10 @@
  * wrongly signed or wrapped response).
  */
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { createPublicKey, createSign, createVerify, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
@@ -235,8 +235,9 @@ export interface TestIdp {
 }
 
 /** The default answer: a response whose assertion is signed by the IdP. */
-export const signedAssertion: Respond = (spec, _request, idp) =>
-  responseXml(spec, signElement(assertionXml(spec), spec.assertionId, idp.key));
+export function signedAssertion(spec: AssertionSpec, _request: unknown, idp: TestIdp): string {
+  return responseXml(spec, signElement(assertionXml(spec), spec.assertionId, idp.key));
+}
 
 function verifyQuery(raw: string, param: string, cert: string | null): boolean | null {
   const tokens = raw.split('&');

@@ -18,8 +18,8 @@ import {
   type KeyPair,
   makeKeyPair,
   responseXml,
-  signedAssertion,
   signElement,
+  signedAssertion,
   startIdp,
   type TestIdp,
 } from './saml-idp.js';

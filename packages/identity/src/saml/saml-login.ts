@@ -14,10 +14,10 @@ import { assertSameOriginLogout, logoutPage } from '../oidc/logout-guard.js';
 import { checkBearerAssertion, checkResponseEnvelope } from './assertion-checks.js';
 import { createMemoryReplayCache, type SamlReplayCache } from './replay-cache.js';
 import {
+  loadSamlLibraries,
   type NodeSamlInstance,
   type NodeSamlProfile,
   type SamlLibraries,
-  loadSamlLibraries,
 } from './saml-library.js';
 import {
   allowsSecureCookie,
@@ -379,7 +379,7 @@ export function samlLogin(options: SamlLoginOptions): SamlLogin {
     return res;
   }
 
-  async function logout(req: Request, s: Session): Promise<Response> {
+  async function logout(s: Session): Promise<Response> {
     const stored = s.get<StoredSamlLogin>(sessionKey);
     s.destroy();
     if (stored === undefined || idp.sloUrl === undefined) return redirect(defaultReturnTo, 302);
@@ -426,7 +426,7 @@ export function samlLogin(options: SamlLoginOptions): SamlLogin {
         return handleSlo(req, getSession(req), slo);
       if (path === routes.logout && method === 'POST') {
         assertSameOriginLogout(req, origin);
-        return logout(req, getSession(req));
+        return logout(getSession(req));
       }
       // A GET must not log out: an <img src> on any site could do it.
       if (path === routes.logout && (method === 'GET' || method === 'HEAD'))
