@@ -364,6 +364,34 @@ describe('samlLogin against an xml-crypto IdP', () => {
     expect(await who(browser)).toBe('nobody');
   });
 
+  test('IdP-initiated logout by HTTP-POST: a LogoutRequest signed in XML ends the session; unsigned is refused', async () => {
+    const seen: string[] = [];
+    useApp({ onLogoutRequest: (r) => void seen.push(`${r.nameId} ${r.sessionIndex}`) });
+    const browser = new Browser();
+    const user = JSON.parse((await loginFlow(browser)).text);
+    const xml = idp.logoutRequestXml('ada@example.com', user.sessionIndex);
+    const requestId = /ID="([^"]+)"/.exec(xml)?.[1] ?? '';
+    const post = (message: string) =>
+      browser.request(`${spUrl}/saml/slo`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          SAMLRequest: Buffer.from(message).toString('base64'),
+          RelayState: 'rs-2',
+        }).toString(),
+      });
+    const unsigned = await post(xml);
+    expect(unsigned.status).toBe(400);
+    expect(await who(browser)).toBe('ada@example.com');
+    const signed = await post(signElement(xml, requestId, idp.key));
+    expect(signed.status).toBe(302);
+    const back = new URL(signed.headers.get('location') ?? '');
+    expect(back.origin + back.pathname).toBe(idp.sloUrl);
+    expect(back.searchParams.get('RelayState')).toBe('rs-2');
+    expect(await who(browser)).toBe('nobody');
+    expect(seen).toEqual([`ada@example.com ${user.sessionIndex}`]);
+  });
+
   test('an unsigned or wrongly signed IdP LogoutRequest is refused and the session stays', async () => {
     const seen: string[] = [];
     useApp({ onLogoutRequest: (r) => void seen.push(r.nameId) });

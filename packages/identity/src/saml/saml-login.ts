@@ -297,7 +297,7 @@ export function samlLogin(options: SamlLoginOptions): SamlLogin {
   async function startLogin(req: Request): Promise<Response> {
     const { lib, saml } = await engine();
     const returnTo = safeReturnTo(req.query.get('returnTo'), defaultReturnTo);
-    const url = await saml.getAuthorizeUrlAsync('', req.authority ?? undefined, {});
+    const url = await saml.getAuthorizeUrlAsync('', undefined, {});
     const id = requestIdOf(lib, url);
     const res = redirect(url, 302, { headers: { 'cache-control': 'no-store' } });
     res.headers.append(
@@ -408,6 +408,7 @@ export function samlLogin(options: SamlLoginOptions): SamlLogin {
     logoutCookie,
     sloUrl: origin + routes.slo,
     afterLogout: defaultReturnTo,
+    hasIdpSlo: idp.sloUrl !== undefined,
     onLogoutRequest: options.onLogoutRequest,
     maxFormBytes: MAX_FORM_BYTES,
   };

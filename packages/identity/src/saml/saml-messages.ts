@@ -13,7 +13,9 @@ export function rootElement(lib: SamlLibraries, xml: string): XmlElementLike | n
   const fail = (msg: string): never => {
     throw new Error(`XML: ${msg}`);
   };
-  const parser = new lib.DOMParser({ errorHandler: { error: fail, fatalError: fail } });
+  const parser = new lib.DOMParser({
+    errorHandler: { warning: () => {}, error: fail, fatalError: fail },
+  });
   return parser.parseFromString(xml, 'text/xml').documentElement;
 }
 

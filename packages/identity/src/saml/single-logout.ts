@@ -37,6 +37,8 @@ export interface SloContext {
   readonly logoutCookie: FlightCookie;
   readonly sloUrl: string;
   readonly afterLogout: string;
+  /** Whether the IdP has an SLO URL to send LogoutResponses to. */
+  readonly hasIdpSlo: boolean;
   readonly onLogoutRequest: ((request: SamlLogoutRequest) => void | Promise<void>) | undefined;
   readonly maxFormBytes: number;
 }
@@ -121,6 +123,7 @@ export async function handleSlo(req: Request, s: Session, ctx: SloContext): Prom
     s.destroy();
   }
   await ctx.onLogoutRequest?.({ id: profile.ID, nameId, sessionIndex: profile.sessionIndex });
+  if (!ctx.hasIdpSlo) return redirect(ctx.afterLogout, 302);
   const url = await saml.getLogoutResponseUrlAsync(profile, received.relayState ?? '', {}, true);
   return redirect(url, 302, { headers: { 'cache-control': 'no-store' } });
 }
