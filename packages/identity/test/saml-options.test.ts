@@ -23,6 +23,7 @@ function codeOf(run: () => unknown): string | undefined {
 describe('samlLogin() options', () => {
   test.each([
     ['no baseUrl', { baseUrl: 'app.example.com' }, 'baseUrl must be an absolute URL'],
+    ['a baseUrl with a path', { baseUrl: 'https://app.example.com/sub' }, 'without a path'],
     ['no idp entity ID', { idp: { ...valid.idp, entityId: '' } }, 'idp.entityId is required'],
     ['a relative SSO URL', { idp: { ...valid.idp, ssoUrl: '/sso' } }, 'idp.ssoUrl must be'],
     ['no IdP certificate', { idp: { ...valid.idp, certs: [] } }, 'idp.certs must hold'],

@@ -215,6 +215,8 @@ export function samlLogin(options: SamlLoginOptions): SamlLogin {
   );
   if (certs.length === 0) failOptions('idp.certs must hold at least one certificate');
   const base = new URL(checkUrl('baseUrl', options.baseUrl));
+  if (base.pathname !== '/' || base.search !== '')
+    failOptions(`baseUrl must be an origin without a path, got ${JSON.stringify(options.baseUrl)}`);
   const origin = base.origin;
   const routes = {
     metadata: checkPath('metadata', options.routes?.metadata ?? '/saml/metadata'),
