@@ -147,13 +147,14 @@ export function buildMiddleware(
   add(m.cors, 'cors', buildCors);
   add(m.csrf, 'csrf', buildCsrf);
   add(m.forwardAuth, 'forward_auth', buildForwardAuth);
-  if (m.auth !== null) {
+  // An [oidc] that failed to build was reported already; this generation will not run.
+  if (m.auth !== null && (m.auth.type !== 'oidc' || ctx.login !== null)) {
     const a = m.auth;
     out.push(attempt(ctx, [...path, 'auth'], () => authMiddleware(a, ctx)));
   }
   // After auth: the header is signed for the user auth let through, and a client's copy of
   // it is dropped on every request (logged in or not).
-  if (m.forwardClaims !== null && ctx.login !== null) {
+  if (m.forwardClaims !== null) {
     out.push(buildForwardClaims(m.forwardClaims, [...path, 'forward_claims'], ctx));
   }
   if (m.timeoutMs > 0) out.push(timeout({ ms: m.timeoutMs }));
