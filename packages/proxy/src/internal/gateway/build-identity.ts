@@ -49,7 +49,7 @@ export interface IdentityContext {
  * contents, one trailing newline removed) or the literal. Null, with a problem, when it cannot
  * be read; messages name the reference, never the secret.
  */
-export function readSecretRef(ref: string, path: KeyPath, ctx: IdentityContext): string | null {
+function readSecretRef(ref: string, path: KeyPath, ctx: IdentityContext): string | null {
   if (ref.startsWith('env://')) {
     const name = ref.slice(6);
     const value = ctx.env[name];
