@@ -4,7 +4,7 @@
  * read stopping the gateway before it starts (fail closed).
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -116,6 +116,15 @@ describe('gateway identity keys: parse problems (issues #13, #23)', () => {
       '11: route[0].middleware.forward_claims: give secret or private_key_file, not both',
       '11: route[0].middleware.forward_claims: is missing algorithm (ES256, EdDSA, RS256… for private_key_file)',
     ]);
+  });
+
+  it('the example of docs/gateway.md "Sessions and OIDC login" parses (with its upstream)', () => {
+    const doc = readFileSync(new URL('../../../docs/gateway.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('## Sessions and OIDC login'));
+    const toml = /```toml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(toml).toContain('[oidc]');
+    const upstream = '[[upstream]]\nname = "orders"\nbackends = ["127.0.0.1:9"]\n';
+    expect(parseGatewayConfig(`${toml}${upstream}`).problems).toEqual([]);
   });
 
   it('a complete configuration parses into the typed config', () => {
