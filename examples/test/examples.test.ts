@@ -1001,7 +1001,10 @@ describe('examples', () => {
     const { url } = ex('gateway-oidc');
     const api = await fetch(`${url}/app/`, { headers: { accept: 'application/json' } });
     expect(api.status).toBe(401);
-    const page = await fetch(`${url}/app/x`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+    const page = await fetch(`${url}/app/x`, {
+      headers: { accept: 'text/html' },
+      redirect: 'manual',
+    });
     expect(page.headers.get('location')).toBe('/auth/login?returnTo=%2Fapp%2Fx');
     const start = await fetch(`${url}/auth/login`, { redirect: 'manual' });
     expect(start.status).toBe(302);

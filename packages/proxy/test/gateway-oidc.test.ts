@@ -230,9 +230,10 @@ describe('gateway [oidc] login (issue #23)', () => {
     const jar = browser.cookies(gw);
     const sid = jar.get('sid')!;
     expect(sid).toBeDefined();
-    // Flip the last character of the signature.
-    const last = sid.at(-1) === 'A' ? 'B' : 'A';
-    jar.set('sid', `${sid.slice(0, -1)}${last}`);
+    // Change one character inside the signature (not the last: its low bits may be padding).
+    const at = sid.length - 5;
+    const swapped = sid[at] === 'A' ? 'B' : 'A';
+    jar.set('sid', `${sid.slice(0, at)}${swapped}${sid.slice(at + 1)}`);
     const saw = await backendSaw(async () => {
       const res = await browser.request(`${gw}/app/orders`, {
         headers: { accept: 'application/json' },
