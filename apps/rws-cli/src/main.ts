@@ -138,10 +138,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           // Check, not serve: the [[tcp_proxy]]/[[udp_proxy]]/[[ws_proxy]] ports stay free.
           startListeners: false,
         });
-        const { routes, upstreams, tcpProxies, udpProxies, wsProxies } = g.config;
+        const { routes, upstreams, tcpProxies, udpProxies, wsProxies, session, oidc } = g.config;
         const l4 = tcpProxies.length + udpProxies.length;
         const ws = wsProxies.length;
-        gateway = `${routes.length} route${routes.length === 1 ? '' : 's'}, ${upstreams.length} upstream${upstreams.length === 1 ? '' : 's'}${l4 > 0 ? `, ${l4} TCP/UDP listener${l4 === 1 ? '' : 's'}` : ''}${ws > 0 ? `, ${ws} WebSocket listener${ws === 1 ? '' : 's'}` : ''}${result.config.isRootSet ? ', unmatched requests served from root' : ', unmatched requests 404'}`;
+        const identity = `${session === null ? '' : `, sessions in ${session.store}`}${oidc === null ? '' : `, OIDC login (${oidc.preset ?? oidc.issuer})`}`;
+        gateway = `${routes.length} route${routes.length === 1 ? '' : 's'}, ${upstreams.length} upstream${upstreams.length === 1 ? '' : 's'}${l4 > 0 ? `, ${l4} TCP/UDP listener${l4 === 1 ? '' : 's'}` : ''}${ws > 0 ? `, ${ws} WebSocket listener${ws === 1 ? '' : 's'}` : ''}${identity}${result.config.isRootSet ? ', unmatched requests served from root' : ', unmatched requests 404'}`;
         await g.close();
       } catch (err) {
         if (!(err instanceof GatewayConfigError)) throw err;

@@ -93,6 +93,9 @@ describe('rws: OIDC login in gateway mode (issues #13, #23)', () => {
     );
     const good = await runCheck(dir, ENV);
     expect(good.code, good.err).toBe(0);
+    expect(good.out).toContain(
+      `gateway:  1 route, 0 upstreams, sessions in memory, OIDC login (${peer.issuer}), unmatched requests 404`,
+    );
 
     const rws = await startCli(['--port', String(port)], {
       cwd: dir,

@@ -5,14 +5,19 @@
  * (oidc-provider) with a cookie-keeping browser that follows redirects and fills in the
  * provider's login and consent forms. The backend checks the forwarded header with jose.
  */
+
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createNodeServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { compose, type Handler, text } from '@rws/core';
 import { createServer, type Http1Server } from '@rws/http1';
 import { connectRedis } from '@rws/test-helpers';
 import { Browser, type OidcPeer, startOidcPeer } from '@rws/test-helpers/oidc';
 import { jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { createGateway, type Gateway, type GatewayOptions } from '../src/index.js';
 
 const CLAIMS_SECRET = 'gateway-claims-secret-0123456789abcdef';
@@ -254,6 +259,32 @@ describe('gateway [oidc] login (issue #23)', () => {
       headers: { accept: 'application/json' },
     });
     expect(res.status).toBe(401);
+  }, 60_000);
+
+  test('private_key_file (ES256, key_id) signs; the backend verifies with the public key only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rws-gw-claims-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileSync(join(dir, 'claims.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const signed = config().replace(
+      'secret = "env://GW_CLAIMS_SECRET"\nissuer = "https://gw.test"\naudience = "orders-api"\nclaims',
+      'private_key_file = "claims.pem"\nalgorithm = "ES256"\nkey_id = "gw-1"\nissuer = "https://gw.test"\naudience = "orders-api"\nclaims',
+    );
+    expect(signed).toContain('claims.pem');
+    const es = await useGateway(signed, { cwd: dir });
+    try {
+      const saw = await backendSaw(() => logIn(new Browser()));
+      const { payload, protectedHeader } = await jwtVerify(
+        saw!.headers['x-rws-user'] as string,
+        publicKey,
+        { issuer: 'https://gw.test', audience: 'orders-api' },
+      );
+      expect(protectedHeader).toEqual({ alg: 'ES256', kid: 'gw-1' });
+      expect(payload['sub']).toBe('ada');
+    } finally {
+      await es.close();
+      handler = compose([gateway], () => text('fell through', { status: 404 }));
+    }
   }, 60_000);
 
   test('a reload keeps the logins of a memory store', async () => {
