@@ -47,7 +47,7 @@ describe('gateway identity keys: parse problems (issues #13, #23)', () => {
     expect(parseProblems('[session]\ncookie_nam = "x"\nstore = "redi"\n')).toEqual([
       '1: session: is missing secrets (env://NAME or file:///path references, newest first; sessions never start unsigned)',
       '2: session.cookie_nam: unknown key (did you mean "cookie_name"?)',
-      '3: session.store: must be "memory", "redis", got "redi" (did you mean "redis"?)',
+      '3: session.store: must be "memory", "redis", "sql", got "redi" (did you mean "redis"?)',
     ]);
     expect(parseProblems('[session]\nsecrets = ["env://A", "vault://kv/s#k"]\n')).toEqual([
       '2: session.secrets[1]: secret stores are not read in gateway sections (use env://NAME or file:///path)',
@@ -161,13 +161,17 @@ describe('gateway identity keys: build problems, fail closed (issues #13, #23)',
     ]);
   });
 
-  it('store = "redis" without a client is a problem, not a memory fallback', async () => {
+  it('store = "redis" or "sql" without what it needs is a problem, not a memory fallback', async () => {
+    const env = { S: SECRET, O: 'o', C: SECRET };
     expect(
-      await buildProblems(full.replace(SESSION, `${SESSION}store = "redis"\n`), {
-        env: { S: SECRET, O: 'o', C: SECRET },
-      }),
+      await buildProblems(full.replace(SESSION, `${SESSION}store = "redis"\n`), { env }),
     ).toEqual([
       'g.toml:3: session.store: store = "redis" needs a Redis client: createGateway(source, { redis }) (the rws binary opens none; use "memory")',
+    ]);
+    expect(
+      await buildProblems(full.replace(SESSION, `${SESSION}store = "sql"\n`), { env }),
+    ).toEqual([
+      'g.toml:3: session.store: store = "sql" needs a SQL session store: createGateway(source, { sqlSessionStore }) (the rws binary makes one from [database] url)',
     ]);
   });
 

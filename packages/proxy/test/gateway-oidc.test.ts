@@ -14,6 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compose, type Handler, text } from '@rws/core';
 import { createServer, type Http1Server } from '@rws/http1';
+import { createSqlSessionStore } from '@rws/middleware/session-sql';
+import { createDb, sql } from '@rws/orm';
 import { connectRedis } from '@rws/test-helpers';
 import { Browser, type OidcPeer, startOidcPeer } from '@rws/test-helpers/oidc';
 import { jwtVerify } from 'jose';
@@ -324,5 +326,29 @@ describe('gateway [session] store = "redis" (issue #13)', () => {
       if (keys.length > 0) await client.del(...keys);
       client.disconnect();
     }
+  }, 60_000);
+});
+
+describe('gateway [session] store = "sql" (issue #13)', () => {
+  test('logins live in the injected SQL store (SQLite); the gateway leaves it open for its owner', async () => {
+    const db = createDb.memory();
+    const store = createSqlSessionStore({ db, sweepIntervalMs: 0 });
+    onTestFinished(() => db.close());
+    const gateway = await useGateway(config('store = "sql"'), { sqlSessionStore: store });
+    try {
+      const browser = new Browser();
+      await logIn(browser);
+      const rows = await sql<{ n: number }>`select count(*) as n from rws_sessions`.execute(
+        db.kysely,
+      );
+      expect(Number(rows.rows[0]?.n)).toBeGreaterThan(0);
+      const res = await browser.request(`${gw}/app/x`, { headers: { accept: 'application/json' } });
+      expect(res.status).toBe(200);
+    } finally {
+      await gateway.close();
+    }
+    // Still usable: closing the gateway did not close the caller's store.
+    await store.set('after-close', { a: 1 }, 60_000);
+    expect(await store.get('after-close')).toEqual({ a: 1 });
   }, 60_000);
 });

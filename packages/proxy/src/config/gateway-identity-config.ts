@@ -14,8 +14,11 @@ export interface GatewaySession {
   readonly rolling: boolean | null;
   /** `auto` (Secure over TLS), or forced on/off. */
   readonly secure: boolean | 'auto';
-  /** `memory` (this process) or `redis` (the client handed to `createGateway`). */
-  readonly store: 'memory' | 'redis';
+  /**
+   * `memory` (this process), `redis` (the client handed to `createGateway`) or `sql` (the
+   * SQL store handed to `createGateway`; the `rws` binary makes it from `[database] url`).
+   */
+  readonly store: 'memory' | 'redis' | 'sql';
   /** Key prefix in Redis; null = the store's default. */
   readonly redisPrefix: string | null;
 }

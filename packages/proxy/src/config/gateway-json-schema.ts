@@ -466,9 +466,10 @@ export function createGatewayJsonSchema(): Json {
           description: 'Secure cookie attribute: auto = when the request came over TLS.',
         },
         store: {
-          enum: ['memory', 'redis'],
+          enum: ['memory', 'redis', 'sql'],
           default: 'memory',
-          description: 'memory (this process) or redis (the client given to createGateway).',
+          description:
+            'memory (this process), redis (the client given to createGateway) or sql (the database of [database] url under rws; the sqlSessionStore given to createGateway).',
         },
         redis_prefix: str('Redis key prefix (store = "redis").', { default: 'rws:sess:' }),
       },

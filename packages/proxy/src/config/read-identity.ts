@@ -118,7 +118,7 @@ export function readSession(r: Reader, v: unknown): GatewaySession | null {
   if (t['secure'] !== undefined && t['secure'] !== 'auto') {
     secure = r.bool(t, 'secure', path) ?? 'auto';
   }
-  const store = readEnum(r, t, 'store', path, ['memory', 'redis'] as const) ?? 'memory';
+  const store = readEnum(r, t, 'store', path, ['memory', 'redis', 'sql'] as const) ?? 'memory';
   const redisPrefix = r.string(t, 'redis_prefix', path);
   if (redisPrefix !== null && store !== 'redis') {
     r.add(

@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { compose, type Handler, Headers, type Request, type Response } from '@rws/core';
-import type { RedisClientLike } from '@rws/middleware/session';
+import type { RedisClientLike, SessionStore } from '@rws/middleware/session';
 import type { KeyPath } from '../config/config-problem.js';
 import { formatConfigProblem, keyPathName } from '../config/config-problem.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
@@ -41,6 +41,11 @@ export interface GatewayOptions {
    * by several gateway instances). The gateway never opens Redis connections itself.
    */
   redis?: RedisClientLike | undefined;
+  /**
+   * The store for `[session] store = "sql"`: `createSqlSessionStore({ db })` of
+   * `@rws/middleware/session-sql` (an @rws/orm database; the caller owns and closes it).
+   */
+  sqlSessionStore?: SessionStore | undefined;
   /**
    * Base of relative paths (static roots, htpasswd and key files). Default: the config
    * file's directory for `{ path }`, else `process.cwd()`.
@@ -202,7 +207,12 @@ async function prepare(
   if (problems.length > 0) return { runtime: null, problems, cwd };
   const built = buildRuntime(
     loaded.config,
-    { env: options.env ?? process.env, cwd: loaded.cwd, redis: options.redis },
+    {
+      env: options.env ?? process.env,
+      cwd: loaded.cwd,
+      redis: options.redis,
+      sqlSessionStore: options.sqlSessionStore,
+    },
     previous,
     problem,
   );
@@ -280,7 +290,8 @@ export async function createGateway(
     const keptListeners = new Set(next?.listeners ?? []);
     for (const l of old.listeners) if (!keptListeners.has(l)) void l.close();
     // A memory session store the next generation carried over stays open.
-    const sessions = old.sessionStore !== next?.sessionStore ? old.sessionStore : null;
+    const sessions =
+      old.ownedSessionStore !== next?.ownedSessionStore ? old.ownedSessionStore : null;
     const closed = old.drained.then(async () => {
       await Promise.all([...orphans, ...old.stores].map((u) => u.close()));
       await sessions?.close?.();

@@ -42,6 +42,8 @@ export interface IdentityContext {
   readonly problem: (path: KeyPath, message: string) => void;
   /** The Redis client handed to `createGateway` (for `store = "redis"`). */
   readonly redis: RedisClientLike | undefined;
+  /** The SQL session store handed to `createGateway` (for `store = "sql"`). */
+  readonly sqlSessionStore: SessionStore | undefined;
 }
 
 /**
@@ -98,7 +100,7 @@ export function buildSession(
   s: GatewaySession,
   ctx: IdentityContext,
   previous: SessionStore | null,
-): { middleware: Middleware; store: SessionStore } | null {
+): { middleware: Middleware; store: SessionStore; isOwned: boolean } | null {
   const secrets = s.secrets.map((ref, i) =>
     readSecretRef(
       ref,
@@ -122,6 +124,14 @@ export function buildSession(
         }),
       );
     }
+  } else if (s.store === 'sql') {
+    store = ctx.sqlSessionStore ?? null;
+    if (store === null) {
+      ctx.problem(
+        ['session', 'store'],
+        'store = "sql" needs a SQL session store: createGateway(source, { sqlSessionStore }) (the rws binary makes one from [database] url)',
+      );
+    }
   } else store = previous?.name === 'memory' ? previous : createMemorySessionStore();
   if (store === null || secrets.some((x) => x === null)) return null;
   const sessionStore = store;
@@ -135,7 +145,8 @@ export function buildSession(
       ...(s.rolling === null ? {} : { rolling: s.rolling }),
     }),
   );
-  return middleware === null ? null : { middleware, store };
+  // The gateway closes the stores it made (memory); an injected one belongs to its caller.
+  return middleware === null ? null : { middleware, store, isOwned: s.store === 'memory' };
 }
 
 function providerOf(o: GatewayOidc): OidcProvider {

@@ -60,8 +60,8 @@ export interface Runtime {
   readonly rateLimitStores: ReadonlyMap<string, RateLimitStore>;
   /** Stores this generation opened (bucket-backed static actions); closed once it drained. */
   readonly stores: readonly Closable[];
-  /** The `[session]` store; a memory store passes on to the next generation. */
-  readonly sessionStore: SessionStore | null;
+  /** The `[session]` store the gateway made (memory), passed on to the next generation. */
+  readonly ownedSessionStore: SessionStore | null;
   /** Requests that started on this generation and have not returned their response head. */
   inflight: number;
   isRetired: boolean;
@@ -77,6 +77,8 @@ export interface RuntimeOptions {
   readonly cwd: string;
   /** For `[session] store = "redis"`. */
   readonly redis: RedisClientLike | undefined;
+  /** For `[session] store = "sql"`. */
+  readonly sqlSessionStore: SessionStore | undefined;
 }
 
 function respondWith(status: number, body: string, contentType: string): Handler {
@@ -193,6 +195,7 @@ export function buildRuntime(
   const ctx: ActionContext = {
     stores,
     redis: options.redis,
+    sqlSessionStore: options.sqlSessionStore,
     get login() {
       return login;
     },
@@ -260,7 +263,7 @@ export function buildRuntime(
   const sessions =
     config.session === null
       ? null
-      : buildSession(config.session, ctx, previous?.sessionStore ?? null);
+      : buildSession(config.session, ctx, previous?.ownedSessionStore ?? null);
   login = config.oidc === null ? null : buildOidc(config.oidc, ctx);
   const global = [
     ...(config.middleware === null
@@ -288,13 +291,15 @@ export function buildRuntime(
       );
     } else adminToken = token;
   }
+  const ownedSessionStore = sessions?.isOwned === true ? sessions.store : null;
+  const isNewStore =
+    ownedSessionStore !== null && ownedSessionStore !== previous?.ownedSessionStore;
   if (hasProblem) {
     // Close what this attempt opened; reused upstreams still belong to `previous`.
     const owned = new Set([...(previous?.upstreams.values() ?? [])].map((u) => u.upstream));
     for (const u of upstreams.values()) if (!owned.has(u.upstream)) void u.close();
     for (const s of stores) void s.close();
-    if (sessions !== null && sessions.store !== previous?.sessionStore)
-      void sessions.store.close?.();
+    if (isNewStore) void ownedSessionStore.close?.();
     return null;
   }
   let markDrained!: () => void;
@@ -310,11 +315,10 @@ export function buildRuntime(
       const owned = new Set([...(previous?.upstreams.values() ?? [])].map((u) => u.upstream));
       for (const u of upstreams.values()) if (!owned.has(u.upstream)) void u.close();
       for (const s of stores) void s.close();
-      if (sessions !== null && sessions.store !== previous?.sessionStore)
-        void sessions.store.close?.();
+      if (isNewStore) void ownedSessionStore.close?.();
     },
     stores,
-    sessionStore: sessions?.store ?? null,
+    ownedSessionStore,
     rateLimitStores,
     commit: () => {
       for (const apply of pending.splice(0)) apply();
