@@ -71,6 +71,7 @@ const NAMES = [
   'service-discovery',
   'oidc-login',
   'saml-login',
+  'gateway-oidc',
   'web-runtimes',
   'oauth2-server',
   'acme-certificates',
@@ -1061,6 +1062,26 @@ describe('examples', () => {
       headers: { cookie: cookie(), accept: 'application/json' },
     });
     expect(after.status).toBe(401);
+  test('gateway-oidc: a TOML gateway sends pages to log in, API calls get 401, forged users are dropped', async () => {
+    const { url } = ex('gateway-oidc');
+    const api = await fetch(`${url}/app/`, { headers: { accept: 'application/json' } });
+    expect(api.status).toBe(401);
+    const page = await fetch(`${url}/app/x`, {
+      headers: { accept: 'text/html' },
+      redirect: 'manual',
+    });
+    expect(page.headers.get('location')).toBe('/auth/login?returnTo=%2Fapp%2Fx');
+    const start = await fetch(`${url}/auth/login`, { redirect: 'manual' });
+    expect(start.status).toBe(302);
+    const to = new URL(start.headers.get('location')!);
+    expect(to.searchParams.get('client_id')).toBe('gateway');
+    expect(to.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(to.searchParams.get('redirect_uri')).toBe(`${url}/auth/callback`);
+    expect(start.headers.get('set-cookie')).toMatch(/^sid=.*HttpOnly/i);
+    // The demo provider answers the authorization request with its login interaction.
+    expect((await fetch(to, { redirect: 'manual' })).status).toBe(303);
+    const pub = await fetch(`${url}/public/`, { headers: { 'x-rws-user': 'forged' } });
+    expect(await pub.text()).toBe('hello, nobody\n');
   });
 
   test('web-runtimes: the fetch-style app served on Node', async () => {

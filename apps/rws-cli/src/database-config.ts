@@ -94,7 +94,7 @@ export const DATABASE_JSON_SCHEMA: Readonly<Record<string, unknown>> = {
  */
 export function resolveDatabase(
   options: { url?: string | undefined; config?: string | undefined },
-  io: CliIo,
+  io: Pick<CliIo, 'env' | 'cwd' | 'readFile'>,
 ): CreateDbOptions {
   try {
     if (options.url !== undefined) return { dialect: dialectOfUrl(options.url), url: options.url };

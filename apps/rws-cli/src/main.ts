@@ -5,12 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative } from 'node:path';
 import { isRwsError } from '@rws/core';
+import type { SessionStore } from '@rws/middleware/session';
 import { createGateway, GatewayConfigError } from '@rws/proxy';
 import { renderHelp } from './config/help.js';
 import { type ConfigProblem, formatProblem } from './config/problem.js';
 import { type ResolveConfigResult, resolveConfigAsync } from './config/resolve-config.js';
 import type { ServerConfig } from './config/schema.js';
 import { runDbCommand } from './db-command.js';
+import { GatewaySessionStoreError, openGatewaySessionStore } from './gateway-session-store.js';
 import { hasSiteAuth, siteAuth } from './internal/site-auth.js';
 import { runJobsCommand } from './jobs-command.js';
 import { isGatewayMode, type StartContext } from './start.js';
@@ -129,8 +131,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       // what `rws` would refuse to start with, `rws check` reports.
       const file = result.config.configFile!;
       const rel = relative(io.cwd, file);
+      let sqlSessionStore: SessionStore | undefined;
       try {
+        sqlSessionStore = openGatewaySessionStore(result.config, io.env);
         const g = await createGateway((io.readFile ?? ((p) => readFileSync(p, 'utf8')))(file), {
+          sqlSessionStore,
           file: rel.startsWith('..') || isAbsolute(rel) ? file : rel,
           cwd: dirname(file),
           env: io.env,
@@ -138,15 +143,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           // Check, not serve: the [[tcp_proxy]]/[[udp_proxy]]/[[ws_proxy]] ports stay free.
           startListeners: false,
         });
-        const { routes, upstreams, tcpProxies, udpProxies, wsProxies } = g.config;
+        const { routes, upstreams, tcpProxies, udpProxies, wsProxies, session, oidc } = g.config;
         const l4 = tcpProxies.length + udpProxies.length;
         const ws = wsProxies.length;
-        gateway = `${routes.length} route${routes.length === 1 ? '' : 's'}, ${upstreams.length} upstream${upstreams.length === 1 ? '' : 's'}${l4 > 0 ? `, ${l4} TCP/UDP listener${l4 === 1 ? '' : 's'}` : ''}${ws > 0 ? `, ${ws} WebSocket listener${ws === 1 ? '' : 's'}` : ''}${result.config.isRootSet ? ', unmatched requests served from root' : ', unmatched requests 404'}`;
+        const identity = `${session === null ? '' : `, sessions in ${session.store}`}${oidc === null ? '' : `, OIDC login (${oidc.preset ?? oidc.issuer})`}`;
+        gateway = `${routes.length} route${routes.length === 1 ? '' : 's'}, ${upstreams.length} upstream${upstreams.length === 1 ? '' : 's'}${l4 > 0 ? `, ${l4} TCP/UDP listener${l4 === 1 ? '' : 's'}` : ''}${ws > 0 ? `, ${ws} WebSocket listener${ws === 1 ? '' : 's'}` : ''}${identity}${result.config.isRootSet ? ', unmatched requests served from root' : ', unmatched requests 404'}`;
         await g.close();
       } catch (err) {
+        if (err instanceof GatewaySessionStoreError) {
+          io.stderr(`rws: ${err.message}\n`);
+          return 1;
+        }
         if (!(err instanceof GatewayConfigError)) throw err;
         io.stderr(listProblems(err.problems));
         return 1;
+      } finally {
+        await sqlSessionStore?.close?.();
       }
     }
     io.stdout(summary(result.config, result.warnings.length, gateway));

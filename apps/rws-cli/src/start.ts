@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { availableParallelism, networkInterfaces } from 'node:os';
 import { isRwsError, normalizeHost, type Request } from '@rws/core';
 import { createLogSink, type LogSink } from '@rws/middleware/access-log';
+import type { SessionStore } from '@rws/middleware/session';
 import { createGateway, type Gateway, GatewayConfigError, hasGatewaySections } from '@rws/proxy';
 import { type RunningServer, type ServeOptions, serve } from '@rws/server';
 import { createAcmeManager } from './acme.js';
@@ -10,6 +11,7 @@ import { type ConfigProblem, formatProblem } from './config/problem.js';
 import type { ResolveConfigResult } from './config/resolve-config.js';
 import type { ServerConfig } from './config/schema.js';
 import { type CreateHandlerOptions, createHandler } from './create-handler.js';
+import { openGatewaySessionStore } from './gateway-session-store.js';
 import { describeError } from './internal/describe-error.js';
 import { openBrowser, urlToOpen } from './internal/open-browser.js';
 import { otlpConfigFromEnv } from './internal/otlp-config.js';
@@ -77,8 +79,11 @@ export function isGatewayMode(config: ServerConfig): boolean {
 }
 
 /** Builds the gateway of `config` (its file re-read); throws `GatewayConfigError`. */
-function startGateway(config: ServerConfig): Promise<Gateway> {
-  return createGateway({ path: config.configFile! }, { ignoreOtherKeys: true });
+function startGateway(
+  config: ServerConfig,
+  sqlSessionStore: SessionStore | undefined,
+): Promise<Gateway> {
+  return createGateway({ path: config.configFile! }, { ignoreOtherKeys: true, sqlSessionStore });
 }
 
 /** True in the primary of a multi-worker run: it forks the workers and serves nothing itself. */
@@ -122,16 +127,25 @@ export async function startServer(
   let current = config;
   // Built before anything listens: a gateway problem stops the start with every problem listed.
   let gateway: Gateway | null = null;
+  // `[session] store = "sql"`: one database for the process, kept across reloads.
+  const sqlSessionStore = isGatewayMode(config)
+    ? openGatewaySessionStore(config, context.env ?? process.env)
+    : undefined;
   if (isGatewayMode(config)) {
-    if (isClusterPrimary(config)) {
-      // The workers serve (and bind the TCP/UDP listeners); the primary only checks the
-      // gateway builds, so a bad one stops the start here instead of in every worker.
-      const probe = await createGateway(
-        { path: config.configFile! },
-        { ignoreOtherKeys: true, startListeners: false },
-      );
-      await probe.close();
-    } else gateway = await startGateway(config);
+    try {
+      if (isClusterPrimary(config)) {
+        // The workers serve (and bind the TCP/UDP listeners); the primary only checks the
+        // gateway builds, so a bad one stops the start here instead of in every worker.
+        const probe = await createGateway(
+          { path: config.configFile! },
+          { ignoreOtherKeys: true, startListeners: false, sqlSessionStore },
+        );
+        await probe.close();
+      } else gateway = await startGateway(config, sqlSessionStore);
+    } catch (err) {
+      await sqlSessionStore?.close?.();
+      throw err;
+    }
   }
   // SIGHUPs in quick succession reload one after the other, each against the last result.
   let queue: Promise<void> = Promise.resolve();
@@ -165,7 +179,7 @@ export async function startServer(
     try {
       // A cluster primary has no gateway of its own: each worker reloads its own.
       if (isGatewayMode(plan.config) && !isClusterPrimary(plan.config)) {
-        if (gateway === null) next = await startGateway(plan.config);
+        if (gateway === null) next = await startGateway(plan.config, sqlSessionStore);
         else {
           const r = await gateway.reload();
           if (!r.isApplied) throw new GatewayConfigError(r.problems);
@@ -236,6 +250,7 @@ export async function startServer(
     onError,
     onShutdown: async () => {
       await gateway?.close();
+      await sqlSessionStore?.close?.();
       // The spans of the drained requests still go out.
       await exporter?.close();
       await logSink?.flush();
@@ -272,6 +287,7 @@ export async function startServer(
         !isPortInUse(err, port)
       ) {
         await gateway?.close();
+        await sqlSessionStore?.close?.();
         await exporter?.close();
         await logSink?.close();
         throw err;

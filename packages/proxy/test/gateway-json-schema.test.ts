@@ -109,6 +109,48 @@ describe('createGatewayJsonSchema', () => {
     used.push('kubernetes_ingress.ingress_class', 'kubernetes_ingress.namespace');
     used.push('kubernetes_ingress.api_server', 'kubernetes_ingress.token_file');
     used.push('kubernetes_ingress.ca_file', 'kubernetes_ingress.timeout_ms');
+    // Issues #13, #23: sessions, OIDC login and claims forwarding.
+    for (const k of [
+      'secrets',
+      'cookie_name',
+      'ttl_secs',
+      'rolling',
+      'secure',
+      'store',
+      'redis_prefix',
+    ])
+      used.push(`session.${k}`);
+    for (const k of [
+      'issuer',
+      'preset',
+      'tenant',
+      'domain',
+      'authorization_server_id',
+      'base_url',
+      'realm',
+      'client_id',
+      'client_secret',
+      'redirect_uri',
+      'login_path',
+      'callback_path',
+      'logout_path',
+      'post_logout_redirect_uri',
+      'scopes',
+      'fetch_userinfo',
+    ])
+      used.push(`oidc.${k}`);
+    for (const k of [
+      'header',
+      'secret',
+      'private_key_file',
+      'algorithm',
+      'key_id',
+      'claims',
+      'issuer',
+      'audience',
+      'expires_in_secs',
+    ])
+      used.push(`route.middleware.forward_claims.${k}`);
     for (const k of used) expect(keys.has(k), k).toBe(true);
     // A key the schema does not have is one the parser rejects.
     expect(keys.has('route.match.paht')).toBe(false);

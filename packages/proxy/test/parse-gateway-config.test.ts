@@ -96,6 +96,7 @@ describe('parseGatewayConfig: the rust-web-server README example', () => {
             cors: null,
             csrf: null,
             forwardAuth: null,
+            forwardClaims: null,
           },
         },
         {
@@ -123,6 +124,8 @@ describe('parseGatewayConfig: the rust-web-server README example', () => {
       udpProxies: [],
       wsProxies: [],
       kubernetesIngress: null,
+      session: null,
+      oidc: null,
     });
   });
 
@@ -438,7 +441,7 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
       'auth type',
       `[[route]]\n${respond}[route.middleware.auth]\ntype = "bearr"\n`,
       [
-        'g.toml:5: route[0].middleware.auth.type: auth type must be bearer, jwt or basic, got "bearr" (did you mean "bearer"?)',
+        'g.toml:5: route[0].middleware.auth.type: auth type must be bearer, jwt, basic or oidc, got "bearr" (did you mean "bearer"?)',
       ],
     ],
     [

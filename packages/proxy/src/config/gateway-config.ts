@@ -4,6 +4,18 @@
  * with every default filled in. `parseGatewayConfig()` builds it from TOML text or an object
  * of the same shape as the TOML.
  */
+import type {
+  GatewayForwardClaims,
+  GatewayOidc,
+  GatewaySession,
+} from './gateway-identity-config.js';
+
+export type {
+  GatewayForwardClaims,
+  GatewayOidc,
+  GatewayOidcPreset,
+  GatewaySession,
+} from './gateway-identity-config.js';
 
 /** Load-balancing strategies an `[[upstream]]` may name (`least_conn` is read as `least_connections`). */
 export type GatewayStrategy =
@@ -298,6 +310,11 @@ export type GatewayAuth =
       readonly type: 'basic';
       readonly htpasswdFile: string;
       readonly realm: string | null;
+    }
+  | {
+      /** A user logged in through `[oidc]`: login redirect for pages, else 401. */
+      readonly type: 'oidc';
+      readonly realm: null;
     };
 
 /** `cache` */
@@ -409,6 +426,8 @@ export interface GatewayMiddleware {
   readonly cors: GatewayCors | null;
   readonly csrf: GatewayCsrf | null;
   readonly forwardAuth: GatewayForwardAuth | null;
+  /** The logged-in user's claims to the upstream as a signed header (needs `[oidc]`). */
+  readonly forwardClaims: GatewayForwardClaims | null;
 }
 
 /** `[[route]]` */
@@ -495,4 +514,8 @@ export interface GatewayConfig {
   readonly wsProxies: readonly GatewayWsProxy[];
   /** `[kubernetes_ingress]`, or null. */
   readonly kubernetesIngress: GatewayKubernetesIngress | null;
+  /** `[session]`, or null (no sessions). */
+  readonly session: GatewaySession | null;
+  /** `[oidc]`, or null (no login). */
+  readonly oidc: GatewayOidc | null;
 }

@@ -236,7 +236,11 @@ const middleware = (description: string): Json =>
     auth: object(
       'Authentication (fails closed: a missing env var or file stops startup).',
       {
-        type: { enum: ['bearer', 'jwt', 'basic'] },
+        type: {
+          enum: ['bearer', 'jwt', 'basic', 'oidc'],
+          description:
+            'oidc: a user logged in through [oidc] (pages are sent to log in, others get 401).',
+        },
         token_env: {
           anyOf: [{ type: 'string' }, strings('')],
           description: 'bearer: env var(s) holding the token.',
@@ -351,7 +355,28 @@ const middleware = (description: string): Json =>
       },
       ['address'],
     ),
+    forward_claims: object(
+      "The logged-in user's claims to the upstream as a signed JWS header (needs [oidc]); a client's copy is always removed.",
+      {
+        header: str('Header name.', { default: 'x-rws-user' }),
+        secret: secretRef('HMAC secret (at least 32 bytes) for HS256/384/512.'),
+        private_key_file: str('PEM private key instead of secret; needs algorithm.'),
+        algorithm: str('HS256 (default with secret), or ES256, EdDSA, RS256… with a private key.'),
+        key_id: str('kid in the token header (for key rotation at the backend).'),
+        claims: strings('Claims copied from the user (sub is always included).'),
+        issuer: str('iss of the token: this gateway.'),
+        audience: {
+          anyOf: [{ type: 'string' }, strings('')],
+          description: 'aud of the token: the backend(s).',
+        },
+        expires_in_secs: int('Token lifetime.', 1, 60),
+      },
+      ['issuer', 'audience'],
+    ),
   });
+
+const secretRef = (description: string): Json =>
+  str(`${description} env://NAME, file:///path or the value itself.`);
 
 const listener = (description: string, extra: Json): Json => ({
   type: 'array',
@@ -424,6 +449,57 @@ export function createGatewayJsonSchema(): Json {
       reload: bool('Serve POST /admin/config/reload.', false),
       token_env: str('Env var holding the bearer token the endpoint requires.'),
     }),
+    session: object(
+      '[session]: server-side sessions keyed by a signed HttpOnly cookie (for [oidc] logins).',
+      {
+        secrets: {
+          anyOf: [secretRef('Signing secret.'), { type: 'array', items: secretRef('') }],
+          description:
+            'Signing secrets (at least 32 bytes each), newest first: env://NAME, file:///path or the value; required.',
+        },
+        cookie_name: str('Cookie name.', { default: 'sid' }),
+        ttl_secs: int('Session lifetime (idle time with rolling).', 1, 86_400),
+        rolling: bool('Extend the lifetime on every request.', true),
+        secure: {
+          anyOf: [{ type: 'boolean' }, { const: 'auto' }],
+          default: 'auto',
+          description: 'Secure cookie attribute: auto = when the request came over TLS.',
+        },
+        store: {
+          enum: ['memory', 'redis', 'sql'],
+          default: 'memory',
+          description:
+            'memory (this process), redis (the client given to createGateway) or sql (the database of [database] url under rws; the sqlSessionStore given to createGateway).',
+        },
+        redis_prefix: str('Redis key prefix (store = "redis").', { default: 'rws:sess:' }),
+      },
+      ['secrets'],
+    ),
+    oidc: object(
+      '[oidc]: OpenID Connect login for the gateway (needs [session]); routes opt in with auth = { type = "oidc" }.',
+      {
+        issuer: str('Issuer URL (discovery at /.well-known/openid-configuration).'),
+        preset: {
+          enum: ['google', 'microsoft', 'github', 'okta', 'auth0', 'keycloak'],
+          description: 'A provider preset instead of issuer.',
+        },
+        tenant: str('microsoft: tenant id or common/organizations/consumers.'),
+        domain: str('okta, auth0: the domain.'),
+        authorization_server_id: str('okta: the authorization server.'),
+        base_url: str('keycloak: the server URL.'),
+        realm: str('keycloak: the realm.'),
+        client_id: str('The client id registered with the provider.'),
+        client_secret: secretRef('The client secret (omit for a public client).'),
+        redirect_uri: str('Absolute redirect URI (default: request origin + callback_path).'),
+        login_path: str('Starts a login (?returnTo=/path).', { default: '/auth/login' }),
+        callback_path: str('The redirect URI path.', { default: '/auth/callback' }),
+        logout_path: str('POST logs out (GET shows a confirm page).', { default: '/auth/logout' }),
+        post_logout_redirect_uri: str('Where the provider sends the user after logout.'),
+        scopes: strings("Requested scopes (default: the provider's; must include openid)."),
+        fetch_userinfo: bool('Merge the userinfo claims at login.', false),
+      },
+      ['client_id'],
+    ),
     kubernetes_ingress: object(
       '[kubernetes_ingress]: routes from Kubernetes Ingress objects, tried after the [[route]]s.',
       {

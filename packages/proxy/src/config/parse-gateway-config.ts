@@ -9,6 +9,7 @@ import { parse, TomlError } from 'smol-toml';
 import { GATEWAY_CONFIG_CODES } from '../errors.js';
 import type { GatewayAdmin, GatewayConfig } from './gateway-config.js';
 import { readKubernetesIngress } from './read-discovery.js';
+import { checkIdentityNeeds, readOidc, readSession } from './read-identity.js';
 import { readTcpProxies, readUdpProxies, readWsProxies } from './read-listeners.js';
 import { readMiddleware } from './read-middleware.js';
 import { readRoutes } from './read-routes.js';
@@ -50,6 +51,8 @@ export const GATEWAY_SECTIONS: readonly string[] = [
   'udp_proxy',
   'ws_proxy',
   'kubernetes_ingress',
+  'session',
+  'oidc',
 ];
 
 /** `[admin]` keys a host such as the `rws` CLI owns (its admin listener), under `ignoreOtherKeys`. */
@@ -122,6 +125,9 @@ export function parseGatewayConfig(
   const udpProxies = readUdpProxies(r, tree['udp_proxy']);
   const wsProxies = readWsProxies(r, tree['ws_proxy']);
   const kubernetesIngress = readKubernetesIngress(r, tree['kubernetes_ingress']);
+  const session = readSession(r, tree['session']);
+  const oidc = readOidc(r, tree['oidc']);
+  checkIdentityNeeds(r, session, oidc, routes);
   // Problems in file order: what a human fixes top to bottom.
   const problems = r.problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   if (problems.length > 0) return { config: null, problems };
@@ -135,6 +141,8 @@ export function parseGatewayConfig(
       udpProxies,
       wsProxies,
       kubernetesIngress,
+      session,
+      oidc,
     },
     problems,
   };

@@ -1,7 +1,7 @@
 /**
  * `[route.middleware]` and the global `[middleware]`: rate limit, auth, cache, IP filter,
  * rewrite (read-rewrite.ts), timeout and body limit; compress, security headers, CORS, CSRF
- * and forward auth (read-http-middleware.ts).
+ * and forward auth (read-http-middleware.ts); forward claims (read-identity.ts).
  */
 import { GATEWAY_CONFIG_CODES } from '../errors.js';
 import { checkCidrs, checkHeaderName } from './checks.js';
@@ -21,6 +21,7 @@ import {
   readForwardAuth,
   readSecurityHeaders,
 } from './read-http-middleware.js';
+import { readForwardClaims } from './read-identity.js';
 import { readRewrite } from './read-rewrite.js';
 import { MAX_MS, type Reader } from './reader.js';
 
@@ -37,6 +38,7 @@ const MIDDLEWARE_KEYS = [
   'cors',
   'csrf',
   'forward_auth',
+  'forward_claims',
 ];
 
 function readRateLimit(r: Reader, v: unknown, path: KeyPath): GatewayRateLimit | null {
@@ -146,11 +148,16 @@ function readAuth(r: Reader, v: unknown, path: KeyPath): GatewayAuth | null {
       r.add(GATEWAY_CONFIG_CODES.CONFIG_MISSING_VALUE, path, 'is missing htpasswd_file');
     return { type, htpasswdFile: file ?? '', realm };
   }
+  if (type === 'oidc') {
+    // The login itself is `[oidc]`; a route only says that it needs a logged-in user.
+    r.keys(t, path, ['type']);
+    return { type, realm: null };
+  }
   if (type !== null) {
-    const hint = didYouMean(type, ['bearer', 'jwt', 'basic']);
+    const hint = didYouMean(type, ['bearer', 'jwt', 'basic', 'oidc']);
     r.invalid(
       [...path, 'type'],
-      `auth type must be bearer, jwt or basic, got ${JSON.stringify(type)}`,
+      `auth type must be bearer, jwt, basic or oidc, got ${JSON.stringify(type)}`,
       hint === null ? undefined : `did you mean "${hint}"?`,
     );
   }
@@ -206,9 +213,25 @@ export function readMiddleware(
     path,
     MIDDLEWARE_KEYS,
   );
+  const auth = readAuth(r, t['auth'], [...path, 'auth']);
+  const forwardClaims = readForwardClaims(r, t['forward_claims'], [...path, 'forward_claims']);
+  if (isGlobal && auth?.type === 'oidc') {
+    r.add(
+      GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
+      [...path, 'auth'],
+      'auth type "oidc" is set per route ([route.middleware]): [middleware] runs before the login',
+    );
+  }
+  if (isGlobal && forwardClaims !== null) {
+    r.add(
+      GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
+      [...path, 'forward_claims'],
+      'forward_claims is set per route ([route.middleware]): [middleware] runs before the login',
+    );
+  }
   return {
     rateLimit: readRateLimit(r, t['rate_limit'], [...path, 'rate_limit']),
-    auth: readAuth(r, t['auth'], [...path, 'auth']),
+    auth,
     cache: readCache(r, t['cache'], [...path, 'cache']),
     ipFilter: readIpFilter(r, t['ip_filter'], [...path, 'ip_filter']),
     rewrite: readRewrite(r, t['rewrite'], [...path, 'rewrite']),
@@ -219,6 +242,7 @@ export function readMiddleware(
     cors: readCors(r, t['cors'], [...path, 'cors']),
     csrf: readCsrf(r, t['csrf'], [...path, 'csrf']),
     forwardAuth: readForwardAuth(r, t['forward_auth'], [...path, 'forward_auth']),
+    forwardClaims,
   };
 }
 
@@ -236,4 +260,5 @@ export const NO_MIDDLEWARE: GatewayMiddleware = {
   cors: null,
   csrf: null,
   forwardAuth: null,
+  forwardClaims: null,
 };

@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { compose, type Handler, Headers, type Request, type Response } from '@rws/core';
+import type { RedisClientLike, SessionStore } from '@rws/middleware/session';
 import type { KeyPath } from '../config/config-problem.js';
 import { formatConfigProblem, keyPathName } from '../config/config-problem.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
@@ -33,8 +34,18 @@ export type GatewaySource = string | Readonly<Record<string, unknown>> | { reado
 
 /** Options of `createGateway()`. */
 export interface GatewayOptions {
-  /** Where `token_env`/`secret_env` are read. Default `process.env`. */
+  /** Where `token_env`/`secret_env` and `env://` references are read. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>> | undefined;
+  /**
+   * A connected node-redis or ioredis client for `[session] store = "redis"` (sessions shared
+   * by several gateway instances). The gateway never opens Redis connections itself.
+   */
+  redis?: RedisClientLike | undefined;
+  /**
+   * The store for `[session] store = "sql"`: `createSqlSessionStore({ db })` of
+   * `@rws/middleware/session-sql` (an @rws/orm database; the caller owns and closes it).
+   */
+  sqlSessionStore?: SessionStore | undefined;
   /**
    * Base of relative paths (static roots, htpasswd and key files). Default: the config
    * file's directory for `{ path }`, else `process.cwd()`.
@@ -196,7 +207,12 @@ async function prepare(
   if (problems.length > 0) return { runtime: null, problems, cwd };
   const built = buildRuntime(
     loaded.config,
-    { env: options.env ?? process.env, cwd: loaded.cwd },
+    {
+      env: options.env ?? process.env,
+      cwd: loaded.cwd,
+      redis: options.redis,
+      sqlSessionStore: options.sqlSessionStore,
+    },
     previous,
     problem,
   );
@@ -273,8 +289,12 @@ export async function createGateway(
     // Listeners the new generation dropped stop at once: they are not HTTP requests to drain.
     const keptListeners = new Set(next?.listeners ?? []);
     for (const l of old.listeners) if (!keptListeners.has(l)) void l.close();
+    // A memory session store the next generation carried over stays open.
+    const sessions =
+      old.ownedSessionStore !== next?.ownedSessionStore ? old.ownedSessionStore : null;
     const closed = old.drained.then(async () => {
       await Promise.all([...orphans, ...old.stores].map((u) => u.close()));
+      await sessions?.close?.();
     });
     if (old.inflight === 0) old.markDrained();
     return closed;

@@ -1,4 +1,4 @@
-import { isRwsError, type Middleware } from '@rws/core';
+import type { Middleware } from '@rws/core';
 import { basicAuth, bearerAuth, jwtAuth } from '@rws/middleware/auth';
 import { bodyLimit } from '@rws/middleware/body-limit';
 import { cache } from '@rws/middleware/cache';
@@ -12,6 +12,7 @@ import {
 import { timeout } from '@rws/middleware/timeout';
 import type { KeyPath } from '../../config/config-problem.js';
 import type { GatewayAuth, GatewayMiddleware } from '../../config/gateway-config.js';
+import { attempt } from './attempt.js';
 import {
   buildCompress,
   buildCors,
@@ -19,13 +20,16 @@ import {
   buildForwardAuth,
   buildSecurityHeaders,
 } from './build-http-middleware.js';
+import { buildForwardClaims, type GatewayLogin, type IdentityContext } from './build-identity.js';
 
 /** Where values such as relative file paths and env vars are resolved. */
-export interface BuildContext {
+export interface BuildContext extends IdentityContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly resolvePath: (p: string) => string;
   /** Records a problem found while building (missing env var, unreadable file). */
   readonly problem: (path: KeyPath, message: string) => void;
+  /** The `[oidc]` login, for `auth = { type = "oidc" }` (the parser ensures it exists then). */
+  readonly login: GatewayLogin | null;
   /**
    * The counters of a rate limit, by identity (scope + settings): the previous generation's
    * when it had the same one, so a reload does not hand every client a fresh budget.
@@ -33,20 +37,11 @@ export interface BuildContext {
   readonly rateLimitStore: (key: string) => RateLimitStore;
 }
 
-/** Runs a middleware factory; its options error becomes a problem at `path`. */
-function attempt(ctx: BuildContext, path: KeyPath, make: () => Middleware): Middleware | null {
-  try {
-    return make();
-  } catch (err) {
-    if (!isRwsError(err)) throw err;
-    ctx.problem(path, err.message);
-    return null;
-  }
-}
-
 function authMiddleware(a: GatewayAuth, ctx: BuildContext): Middleware {
   const realm = a.realm === null ? {} : { realm: a.realm };
   switch (a.type) {
+    case 'oidc':
+      return ctx.login!.requireUser();
     case 'bearer':
       return bearerAuth({ tokenEnv: a.tokenEnv, env: ctx.env, ...realm });
     case 'basic':
@@ -108,7 +103,7 @@ const RESPONSE_RULE = (
 /**
  * The middleware chain of one `[route.middleware]` (or `[middleware]`), outermost first:
  * security_headers → ip_filter → max_body_size → rate_limit → cors → csrf → forward_auth →
- * auth → timeout_ms → compress → rewrite → cache. Security headers go on every answer, refusals
+ * auth → forward_claims → timeout_ms → compress → rewrite → cache. Security headers go on every answer, refusals
  * included; cheap refusals come next; CORS answers preflights before any credential check
  * (browsers send none) and puts its headers on a 401/403; compress sits outside rewrite so a
  * body_replace sees plain text; the cache sits next to the action so it stores what the
@@ -152,9 +147,15 @@ export function buildMiddleware(
   add(m.cors, 'cors', buildCors);
   add(m.csrf, 'csrf', buildCsrf);
   add(m.forwardAuth, 'forward_auth', buildForwardAuth);
-  if (m.auth !== null) {
+  // An [oidc] that failed to build was reported already; this generation will not run.
+  if (m.auth !== null && (m.auth.type !== 'oidc' || ctx.login !== null)) {
     const a = m.auth;
     out.push(attempt(ctx, [...path, 'auth'], () => authMiddleware(a, ctx)));
+  }
+  // After auth: the header is signed for the user auth let through, and a client's copy of
+  // it is dropped on every request (logged in or not).
+  if (m.forwardClaims !== null) {
+    out.push(buildForwardClaims(m.forwardClaims, [...path, 'forward_claims'], ctx));
   }
   if (m.timeoutMs > 0) out.push(timeout({ ms: m.timeoutMs }));
   add(m.compress, 'compress', buildCompress);

@@ -11,6 +11,7 @@ import {
 } from '@rws/core';
 import type { ClientTlsOptions } from '@rws/http1';
 import { createMemoryRateLimitStore, type RateLimitStore } from '@rws/middleware/rate-limit';
+import type { RedisClientLike, SessionStore } from '@rws/middleware/session';
 import { serveStatic } from '@rws/middleware/static';
 import type { KeyPath } from '../../config/config-problem.js';
 import type {
@@ -22,6 +23,7 @@ import type {
 } from '../../config/gateway-config.js';
 import { grpcProxyAction } from '../../config/read-grpc-action.js';
 import type { Upstream } from '../../upstream.js';
+import { buildOidc, buildSession, type GatewayLogin } from './build-identity.js';
 import { type BuildContext, buildMiddleware } from './build-middleware.js';
 import type { RunningListener } from './listeners.js';
 import { isRouteMatch, normalizeRoutePath } from './match-route.js';
@@ -58,6 +60,8 @@ export interface Runtime {
   readonly rateLimitStores: ReadonlyMap<string, RateLimitStore>;
   /** Stores this generation opened (bucket-backed static actions); closed once it drained. */
   readonly stores: readonly Closable[];
+  /** The `[session]` store the gateway made (memory), passed on to the next generation. */
+  readonly ownedSessionStore: SessionStore | null;
   /** Requests that started on this generation and have not returned their response head. */
   inflight: number;
   isRetired: boolean;
@@ -71,6 +75,10 @@ export interface Runtime {
 export interface RuntimeOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** For `[session] store = "redis"`. */
+  readonly redis: RedisClientLike | undefined;
+  /** For `[session] store = "sql"`. */
+  readonly sqlSessionStore: SessionStore | undefined;
 }
 
 function respondWith(status: number, body: string, contentType: string): Handler {
@@ -183,8 +191,14 @@ export function buildRuntime(
   let hasProblem = false;
   const rateLimitStores = new Map<string, RateLimitStore>();
   const stores: Closable[] = [];
+  let login: GatewayLogin | null = null;
   const ctx: ActionContext = {
     stores,
+    redis: options.redis,
+    sqlSessionStore: options.sqlSessionStore,
+    get login() {
+      return login;
+    },
     rateLimitStore: (key) => {
       let store = rateLimitStores.get(key) ?? previous?.rateLimitStores.get(key);
       store ??= createMemoryRateLimitStore();
@@ -244,10 +258,20 @@ export function buildRuntime(
     }
     return u;
   };
-  const global =
-    config.middleware === null
+  // Sessions and the login run after [middleware] (so its ip_filter and rate_limit guard the
+  // login routes too) and before every route, whose `auth = oidc` reads the login.
+  const sessions =
+    config.session === null
+      ? null
+      : buildSession(config.session, ctx, previous?.ownedSessionStore ?? null);
+  login = config.oidc === null ? null : buildOidc(config.oidc, ctx);
+  const global = [
+    ...(config.middleware === null
       ? []
-      : buildMiddleware(config.middleware, ['middleware'], ctx, '[middleware]');
+      : buildMiddleware(config.middleware, ['middleware'], ctx, '[middleware]')),
+    ...(sessions === null ? [] : [sessions.middleware]),
+    ...(login === null ? [] : [login.middleware]),
+  ];
   const routes: CompiledRoute[] = [];
   for (const route of config.routes) {
     const path = ['route', route.index];
@@ -267,11 +291,15 @@ export function buildRuntime(
       );
     } else adminToken = token;
   }
+  const ownedSessionStore = sessions?.isOwned === true ? sessions.store : null;
+  const isNewStore =
+    ownedSessionStore !== null && ownedSessionStore !== previous?.ownedSessionStore;
   if (hasProblem) {
     // Close what this attempt opened; reused upstreams still belong to `previous`.
     const owned = new Set([...(previous?.upstreams.values() ?? [])].map((u) => u.upstream));
     for (const u of upstreams.values()) if (!owned.has(u.upstream)) void u.close();
     for (const s of stores) void s.close();
+    if (isNewStore) void ownedSessionStore.close?.();
     return null;
   }
   let markDrained!: () => void;
@@ -287,8 +315,10 @@ export function buildRuntime(
       const owned = new Set([...(previous?.upstreams.values() ?? [])].map((u) => u.upstream));
       for (const u of upstreams.values()) if (!owned.has(u.upstream)) void u.close();
       for (const s of stores) void s.close();
+      if (isNewStore) void ownedSessionStore.close?.();
     },
     stores,
+    ownedSessionStore,
     rateLimitStores,
     commit: () => {
       for (const apply of pending.splice(0)) apply();
