@@ -1062,6 +1062,8 @@ describe('examples', () => {
       headers: { cookie: cookie(), accept: 'application/json' },
     });
     expect(after.status).toBe(401);
+  });
+
   test('gateway-oidc: a TOML gateway sends pages to log in, API calls get 401, forged users are dropped', async () => {
     const { url } = ex('gateway-oidc');
     const api = await fetch(`${url}/app/`, { headers: { accept: 'application/json' } });
