@@ -60,4 +60,6 @@ const server = await serve(app, {
   enableConnectProtocol: true,
   handleSignals: true,
 });
-console.log(`listening on https://localhost:${server.address.port} (WebSocket at /echo: h3, h2, http/1.1)`);
+console.log(
+  `listening on https://localhost:${server.address.port} (WebSocket at /echo: h3, h2, http/1.1)`,
+);
