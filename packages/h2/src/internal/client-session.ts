@@ -184,6 +184,7 @@ export class ClientSession {
   ): Promise<ClientResponse> {
     // RFC 8441 §3: a client must not send :protocol before the peer's SETTINGS allowed it.
     await this.#settled;
+    signal?.throwIfAborted();
     if (!this.isAvailable) {
       throw refused('the HTTP/2 session is closing; the request was not sent');
     }
