@@ -2,8 +2,9 @@
  * Issue #14: WebSockets relayed to HTTP/2 backends as extended CONNECT (RFC 8441), over real
  * sockets. Clients: the `ws` package (HTTP/1.1 Upgrade) in front of an @rws/http1 proxy, and
  * @rws/h2's Http2Client (extended CONNECT) in front of an @rws/h2 proxy. Backends: our own
- * Http2Server with `upgradeWebSocket`, and node:http2 (nghttp2) with enableConnectProtocol
- * carrying @rws/http1's codec on its stream.
+ * Http2Server with `upgradeWebSocket`, node:http2 (nghttp2) with enableConnectProtocol
+ * carrying @rws/http1's codec on its stream, and node:http2 carrying the `ws` package's
+ * WebSocket (no rws code on the backend at all).
  */
 import { once } from 'node:events';
 import * as http2 from 'node:http2';
@@ -104,6 +105,50 @@ async function nodeH2Backend(): Promise<H2Backend> {
   return b;
 }
 
+/**
+ * node:http2 with enableConnectProtocol carrying the `ws` package's server-side WebSocket on
+ * each stream (ws takes any Duplex as its socket): both the h2 framing and the WebSocket codec
+ * are third-party here.
+ */
+async function wsOnNodeH2Backend(): Promise<H2Backend> {
+  const b: H2Backend = { url: '', seen: [], closes: [] };
+  const server = http2.createServer({ settings: { enableConnectProtocol: true } });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (s) => sessions.add(s));
+  server.on('stream', (stream, headers) => {
+    b.seen.push({
+      path: String(headers[':path']),
+      protocol: (headers[':protocol'] as string | undefined) ?? null,
+      key: (headers['sec-websocket-key'] as string | undefined) ?? null,
+      subprotocols: (headers['sec-websocket-protocol'] as string | undefined) ?? null,
+    });
+    stream.respond({ ':status': 200 });
+    // A server-side ws socket (no address) on the stream, as WebSocketServer sets one up.
+    const ws = new WebSocket(null as unknown as string, undefined, {}) as WebSocket & {
+      setSocket(socket: unknown, head: Buffer, options: { maxPayload: number }): void;
+    };
+    ws.setSocket(stream, Buffer.alloc(0), { maxPayload: 64 * 1024 * 1024 });
+    ws.on('message', (data, isBinary) => {
+      const close = isBinary ? null : /^close (\d+)$/.exec(String(data));
+      if (close !== null) ws.close(Number(close[1]), 'asked to');
+      else ws.send(data, { binary: isBinary });
+    });
+    ws.on('close', (code, reason) => b.closes.push({ code, reason: reason.toString() }));
+    ws.on('error', () => {});
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sessions) s.destroy();
+      }),
+  );
+  b.url = `h2://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return b;
+}
+
 function open(url: string, protocols?: string[]): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, protocols);
@@ -157,6 +202,7 @@ async function h2Front(proxy: ReturnType<typeof reverseProxy>, onInfo?: (i: Prox
 describe.each([
   ['our Http2Server', rwsH2Backend],
   ['node:http2', nodeH2Backend],
+  ['the ws package on node:http2', wsOnNodeH2Backend],
 ])('reverseProxy: WebSocket to an h2 backend (%s)', (_name, makeBackend) => {
   it('relays a ws (HTTP/1.1 Upgrade) client: 101, echo, and the backend close code', async () => {
     const b = await makeBackend();
