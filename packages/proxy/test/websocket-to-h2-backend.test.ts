@@ -317,6 +317,39 @@ describe('reverseProxy: WebSocket to an h2 backend, handshake details', () => {
     expect(await res.body.text()).toBe('no entry');
   }, 60_000);
 
+  it('answers 504 when the h2 backend does not answer the extended CONNECT in time', async () => {
+    const server = new Http2Server(() => new Promise<never>(() => {}), {
+      enableConnectProtocol: true,
+      onError: () => {},
+    });
+    const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+    onTestFinished(() => server.close({ graceMs: 0 }));
+    let info: ProxyInfo | undefined;
+    const inner = reverseProxy({
+      upstream: `h2://127.0.0.1:${port}`,
+      timeouts: { responseHeadersMs: 300 },
+    });
+    const proxy = await serveProxy({
+      async handle(req, next) {
+        try {
+          return await inner.handle(req, next);
+        } finally {
+          info = getProxyInfo(req);
+        }
+      },
+      close: () => inner.close(),
+    });
+    const ws = new WebSocket(`${proxy.replace('http', 'ws')}/slow`);
+    ws.on('error', () => {});
+    const [, res] = (await once(ws, 'unexpected-response')) as [
+      unknown,
+      import('node:http').IncomingMessage,
+    ];
+    expect(res.statusCode).toBe(504);
+    res.resume();
+    expect(info).toMatchObject({ error: 'RWS_PROXY_HEADERS_TIMEOUT' });
+  }, 60_000);
+
   it('answers 502 to a ws client when the h2 backend has extended CONNECT off', async () => {
     const calls: string[] = [];
     const server = new Http2Server(

@@ -6,8 +6,16 @@
  * same WebSocket frames (RFC 8441 §5), so the bytes cross unchanged. A backend refusal (any
  * non-2xx) is relayed as an ordinary response.
  */
-import { Headers, type Request, type Response, type Tunnel, type Upgrade } from '@rws/core';
+import {
+  Headers,
+  type Request,
+  type Response,
+  RwsError,
+  type Tunnel,
+  type Upgrade,
+} from '@rws/core';
 import type { ClientResponse } from '@rws/h2';
+import { ERROR_CODES } from '../errors.js';
 import type { ProxyInfo } from '../proxy-info.js';
 import type { Backend } from '../upstream.js';
 import { toProxyError } from './h2-exchange.js';
@@ -67,7 +75,10 @@ export async function exchangeH2WebSocket(x: H2WebSocketExchange): Promise<Respo
   const abort = new AbortController();
   const onClientGone = (): void => abort.abort(x.signal.reason);
   x.signal.addEventListener('abort', onClientGone, { once: true });
-  const timer = setTimeout(() => abort.abort(new Error('headers timeout')), x.headersTimeoutMs);
+  const timer = setTimeout(() => {
+    const err = new RwsError(ERROR_CODES.HEADERS_TIMEOUT, 'the backend did not answer in time');
+    abort.abort(err);
+  }, x.headersTimeoutMs);
   let res: ClientResponse;
   try {
     res = await backend.h2!.request(`${backend.origin}${x.path}`, {
