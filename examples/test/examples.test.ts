@@ -19,6 +19,7 @@ import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'n
 import { fileURLToPath } from 'node:url';
 import { CONFIG_KEYS } from '@rws/cli';
 import { Http3Client } from '@rws/h3';
+import { WebSocket as RwsWebSocket } from '@rws/http1/websocket';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -55,6 +56,8 @@ const NAMES = [
   'websocket-chat',
   'websocket-h2',
   'websocket-proxy-h2',
+  'websocket-h3',
+  'websocket-proxy-h2-backend',
   'mcp-server',
   'mcp-interactive',
   'mcp-gateway',
@@ -84,7 +87,13 @@ type Name = (typeof NAMES)[number];
 // examples are skipped with a visible reason, except in CI, where a missing tool is a failure.
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 const skipTls = !hasOpenssl && process.env['CI'] !== 'true';
-const NEEDS_OPENSSL: readonly Name[] = ['tls-sni', 'ocsp-stapling', 'websocket-h2', 'http3'];
+const NEEDS_OPENSSL: readonly Name[] = [
+  'tls-sni',
+  'ocsp-stapling',
+  'websocket-h2',
+  'http3',
+  'websocket-h3',
+];
 const TO_START = NAMES.filter((n) => !NEEDS_OPENSSL.includes(n) || !skipTls);
 
 function start(name: Name): Promise<Example> {
@@ -555,6 +564,53 @@ describe('examples', () => {
     expect(echoed.subarray(2).toString()).toBe('echo: hi');
     // The backend got the RFC 6455 handshake, not a CONNECT.
     await example.waitFor('backend: GET /echo http/1.1');
+  });
+
+  test.skipIf(skipTls)(
+    'websocket-h3: a WebSocket on an HTTP/3 stream (RFC 9220 extended CONNECT) echoes (needs openssl)',
+    async () => {
+      const example = ex('websocket-h3');
+      const client = await Http3Client.connect({
+        host: '127.0.0.1',
+        port: Number(new URL(example.url).port),
+        serverName: 'localhost',
+        rejectUnauthorized: false, // self-signed, made by the example at start-up
+      });
+      try {
+        const res = await client.request({
+          path: '/echo',
+          protocol: 'websocket',
+          headers: [['sec-websocket-version', '13']],
+        });
+        expect(res.status).toBe(200);
+        const ws = new RwsWebSocket(res.tunnel!, { isServer: false });
+        await ws.send('hi');
+        let echoed: unknown;
+        for await (const message of ws) {
+          echoed = message;
+          break;
+        }
+        expect(echoed).toBe('h3: hi');
+        await ws.close();
+      } finally {
+        await client.close();
+      }
+      await example.waitFor('CONNECT /echo h3');
+    },
+  );
+
+  test('websocket-proxy-h2-backend: an HTTP/1.1 WebSocket reaches the h2 backend as extended CONNECT', async () => {
+    const example = ex('websocket-proxy-h2-backend');
+    const ws = new WebSocket(`${example.url.replace('http://', 'ws://')}/ws/echo`);
+    const echoed = await new Promise<string>((resolve, reject) => {
+      ws.onopen = () => ws.send('hi');
+      ws.onmessage = (e) => resolve(String(e.data));
+      ws.onerror = () => reject(new Error('the WebSocket failed'));
+    });
+    ws.close();
+    expect(echoed).toBe('echo over h2: hi');
+    // The backend got an HTTP/2 extended CONNECT, not an HTTP/1.1 Upgrade.
+    await example.waitFor('backend: CONNECT /echo h2');
   });
 
   test('sse-clock streams tick events', async () => {

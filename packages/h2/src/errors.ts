@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   INVALID_RESPONSE: 'RWS_H2_INVALID_RESPONSE',
   UPGRADE_UNAVAILABLE: 'RWS_H2_UPGRADE_UNAVAILABLE',
   CONNECT_FAILED: 'RWS_H2_CONNECT_FAILED',
+  CONNECT_PROTOCOL_UNSUPPORTED: 'RWS_H2_CONNECT_PROTOCOL_UNSUPPORTED',
 } as const;
 
 /** A code @rws/h2 throws. */
@@ -41,4 +42,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<H2ErrorCode, string>> = {
     'req.upgrade.accept() was called twice, after the response started, or on a closed stream.',
   RWS_H2_CONNECT_FAILED:
     'Http2Client could not connect to an origin (refused, TLS handshake failed, timeout); the cause says why.',
+  RWS_H2_CONNECT_PROTOCOL_UNSUPPORTED:
+    'Http2Client was asked for an extended CONNECT (RFC 8441) but the server did not send SETTINGS_ENABLE_CONNECT_PROTOCOL = 1.',
 };

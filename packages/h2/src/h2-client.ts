@@ -35,6 +35,13 @@ export interface Http2RequestInit {
   signal?: AbortSignal | undefined;
   /** Trailer fields sent after a streamed body (asked for once its last chunk is out). */
   trailers?: (() => Headers | null) | undefined;
+  /**
+   * Sends an extended CONNECT (RFC 8441) for this protocol (`websocket`): the method is
+   * CONNECT, there is no body, and the request waits for the server's first SETTINGS, failing
+   * with `RWS_H2_CONNECT_PROTOCOL_UNSUPPORTED` unless it set ENABLE_CONNECT_PROTOCOL to 1. A
+   * 2xx answer carries the stream's two directions in `res.tunnel`.
+   */
+  protocol?: string | undefined;
 }
 
 /**
@@ -73,6 +80,7 @@ export class Http2Client {
     if (u.protocol !== 'https:' && u.protocol !== 'http:') {
       throw new RwsError(ERROR_CODES.INVALID_OPTIONS, `unsupported URL scheme ${u.protocol}`);
     }
+    if (init.protocol !== undefined) return this.#connectProtocol(u, init.protocol, init);
     const body = init.body ?? null;
     const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
     const headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
@@ -81,23 +89,54 @@ export class Http2Client {
     }
     const isReplayable = bytes === null || bytes instanceof Uint8Array;
     const maxRetries = isReplayable ? (this.#options.maxRefusedRetries ?? 2) : 0;
+    return this.#withRetries(u, maxRetries, init.signal, (session) =>
+      session.request(
+        (init.method ?? 'GET').toUpperCase(),
+        `${u.pathname}${u.search}`,
+        headers,
+        bytes,
+        init.signal,
+        init.trailers,
+      ),
+    );
+  }
+
+  /** Sends on a session of `u`'s origin again while the server refused it unprocessed. */
+  async #withRetries(
+    u: URL,
+    maxRetries: number,
+    signal: AbortSignal | undefined,
+    send: (session: ClientSession) => Promise<ClientResponse>,
+  ): Promise<ClientResponse> {
     for (let attempt = 0; ; attempt++) {
       const session = await this.#session(u);
       try {
-        return await session.request(
-          (init.method ?? 'GET').toUpperCase(),
-          `${u.pathname}${u.search}`,
-          headers,
-          bytes,
-          init.signal,
-          init.trailers,
-        );
+        return await send(session);
       } catch (err) {
-        if (attempt >= maxRetries || !isRefusedError(err) || init.signal?.aborted === true) {
-          throw err;
-        }
+        if (attempt >= maxRetries || !isRefusedError(err) || signal?.aborted === true) throw err;
       }
     }
+  }
+
+  async #connectProtocol(
+    u: URL,
+    protocol: string,
+    init: Http2RequestInit,
+  ): Promise<ClientResponse> {
+    if (
+      (init.method !== undefined && init.method.toUpperCase() !== 'CONNECT') ||
+      (init.body !== undefined && init.body !== null)
+    ) {
+      throw new RwsError(
+        ERROR_CODES.INVALID_OPTIONS,
+        `an extended CONNECT for ${JSON.stringify(protocol)} has method CONNECT and no body`,
+      );
+    }
+    const headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
+    const maxRetries = this.#options.maxRefusedRetries ?? 2;
+    return this.#withRetries(u, maxRetries, init.signal, (session) =>
+      session.connect(protocol, `${u.pathname}${u.search}`, headers, init.signal),
+    );
   }
 
   /** Closes every session (GOAWAY, then close once their streams are done). */

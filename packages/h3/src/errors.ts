@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   INVALID_RESPONSE: 'RWS_H3_INVALID_RESPONSE',
   REQUEST_REJECTED: 'RWS_H3_REQUEST_REJECTED',
   FIELD_SECTION_TOO_LARGE: 'RWS_H3_FIELD_SECTION_TOO_LARGE',
+  UPGRADE_UNAVAILABLE: 'RWS_H3_UPGRADE_UNAVAILABLE',
+  CONNECT_PROTOCOL_UNSUPPORTED: 'RWS_H3_CONNECT_PROTOCOL_UNSUPPORTED',
 } as const;
 
 /** A code @rws/h3 throws. */
@@ -48,6 +50,10 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<H3ErrorCode, string>> = {
     'The HTTP/3 server refused a request without processing it: it sent GOAWAY (shutting down) before the request, or reset the stream with H3_REQUEST_REJECTED. Safe to retry on a new connection.',
   RWS_H3_FIELD_SECTION_TOO_LARGE:
     "A field section is larger than the receiver's SETTINGS_MAX_FIELD_SECTION_SIZE: a request's header section over our limit is answered with 431; a section over the peer's limit is never sent (a response becomes 500, a request rejects).",
+  RWS_H3_UPGRADE_UNAVAILABLE:
+    'req.upgrade.accept() on HTTP/3 was called twice, after the final response, or on a closed stream.',
+  RWS_H3_CONNECT_PROTOCOL_UNSUPPORTED:
+    'Http3Client was asked for an extended CONNECT (RFC 9220) but the server did not send SETTINGS_ENABLE_CONNECT_PROTOCOL = 1.',
 };
 
 /**

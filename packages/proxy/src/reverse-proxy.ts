@@ -26,6 +26,7 @@ import {
 } from './internal/forwarding.js';
 import { exchangeDeadlineMs, grpcFailure, isGrpcRequest } from './internal/grpc.js';
 import { exchangeH2 } from './internal/h2-exchange.js';
+import { exchangeH2WebSocket, isWebSocketUpgrade } from './internal/h2-websocket.js';
 import { invalidOption } from './internal/proxy-error.js';
 import { RetryBudget } from './internal/retry-budget.js';
 import { acquireUrlUpstream } from './internal/shared-upstreams.js';
@@ -140,18 +141,6 @@ function errorResponse(code: ProxyErrorCode, status = STATUS_OF[code]): Response
     status,
     headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }),
     body: `${status} ${statusText(status) || 'Error'}: ${MESSAGES[code]}\n`,
-  };
-}
-
-/**
- * An h2/h3 client's WebSocket picked an h2 backend: that needs an extended CONNECT to the
- * backend, which the h2 client does not send yet (planned), so the handshake is refused.
- */
-function webSocketToH2Backend(): Response {
-  return {
-    status: 502,
-    headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }),
-    body: '502 Bad Gateway: a WebSocket cannot be relayed to an h2 backend yet (use http:// or https://)\n',
   };
 }
 
@@ -381,9 +370,21 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       let res: ClientResponse;
       try {
         if (backend.protocol === 'h2') {
-          if (wsConnect !== null) {
-            backend.end('neutral');
-            return webSocketToH2Backend();
+          const wsUpgrade = wsConnect ?? (isWebSocketUpgrade(upgrade) ? upgrade : null);
+          if (wsUpgrade !== null) {
+            return await exchangeH2WebSocket({
+              req,
+              upgrade: wsUpgrade,
+              backend,
+              path,
+              headers,
+              signal: signal instanceof AbortSignal ? signal : req.signal,
+              headersTimeoutMs: timeouts.headersTimeoutMs,
+              info,
+              startedAt,
+              forwardHeaders: (h) => forwardResponseHeaders(h, 'h2', viaName),
+              join: (clientTunnel, backendTunnel) => join(clientTunnel, backendTunnel, backend),
+            });
           }
           return await exchangeH2({
             req,
@@ -512,12 +513,17 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       backend.end('neutral');
       return { status: 502, headers: new Headers(), body: null };
     }
-    // pipeTo keeps backpressure both ways; a clean end half-closes the other side (FIN), an
-    // error or reset on one side tears the other down.
+    join(clientTunnel, backendTunnel, backend);
+    return { status: isConnect ? 200 : 101, headers, body: null };
+  }
+
+  /** Relays bytes both ways between an accepted client tunnel and the backend's. */
+  function join(clientTunnel: Tunnel, backendTunnel: Tunnel, backend: Backend): void {
+    // pipeTo keeps backpressure both ways; a clean end half-closes the other side (FIN,
+    // END_STREAM), an error or reset on one side tears the other down.
     const up = clientTunnel.readable.pipeTo(backendTunnel.writable).catch(() => {});
     const down = backendTunnel.readable.pipeTo(clientTunnel.writable).catch(() => {});
     void Promise.all([up, down]).then(() => backend.end('success'));
-    return { status: isConnect ? 200 : 101, headers, body: null };
   }
 
   function relay(

@@ -247,17 +247,26 @@ describe('reverseProxy: WebSocket from an h2 client (extended CONNECT) to an HTT
     });
   }, 60_000);
 
-  it('refuses with 502 when the picked backend speaks h2 (extended CONNECT upstream is planned)', async () => {
-    // An h2c backend that would answer anything it got: it must get nothing.
+  it('answers 502 when the picked h2 backend did not enable extended CONNECT (nothing reaches it)', async () => {
+    // An h2c backend without SETTINGS_ENABLE_CONNECT_PROTOCOL: it must get no request at all.
     const seen: string[] = [];
-    const h2Port = await serveH2(() => {
-      seen.push('request');
-      return { status: 200, headers: new Headers(), body: 'h2 backend' };
-    });
-    const port = await serveH2(viaProxy(reverseProxy({ upstream: `h2://127.0.0.1:${h2Port}` })));
+    const backendServer = new Http2Server(
+      () => {
+        seen.push('request');
+        return { status: 200, headers: new Headers(), body: 'h2 backend' };
+      },
+      { onError: () => {} },
+    );
+    const { port: h2Port } = await backendServer.listen({ port: 0, host: '127.0.0.1' });
+    onTestFinished(() => backendServer.close({ graceMs: 100 }));
+    let info: ReturnType<typeof getProxyInfo>;
+    const proxy = reverseProxy({ upstream: `h2://127.0.0.1:${h2Port}` });
+    const port = await serveH2(viaProxy(proxy, (req) => (info = getProxyInfo(req))));
     const ws = await openH2WebSocket(port, '/');
     expect(ws.status).toBe(502);
     expect(seen).toEqual([]);
+    expect(info).toMatchObject({ error: 'RWS_PROXY_INVALID_RESPONSE' });
+    expect(info!.errorDetail).toMatch(/did not enable extended CONNECT/);
   }, 60_000);
 
   it('still refuses a plain CONNECT and other extended CONNECT protocols (501)', async () => {

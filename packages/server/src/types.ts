@@ -189,10 +189,10 @@ export interface ServeOptions {
    */
   h2c?: boolean | undefined;
   /**
-   * On HTTP/2 (TLS with `http2`, or `h2c`), advertise SETTINGS_ENABLE_CONNECT_PROTOCOL and
-   * accept extended CONNECT (RFC 8441), so a browser opens its WebSockets as streams of the
-   * HTTP/2 connection it already has (a handler answering with `upgradeWebSocket` serves both
-   * forms). Without it browsers open a separate HTTP/1.1 connection per WebSocket. Default
+   * On HTTP/2 (TLS with `http2`, or `h2c`) and HTTP/3 (`http3`), advertise
+   * SETTINGS_ENABLE_CONNECT_PROTOCOL and accept extended CONNECT (RFC 8441, RFC 9220), so a
+   * client opens its WebSockets as streams of the connection it already has (a handler
+   * answering with `upgradeWebSocket` serves every form). Without it browsers open a separate HTTP/1.1 connection per WebSocket. Default
    * false: a handler that upgrades only HTTP/1.1 requests would refuse the HTTP/2 form
    * (@rws/proxy's `reverseProxy` and gateway take both; the `rws` CLI turns this on with HTTP/2).
    */

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { json } from '@rws/core';
 import { Http3Client } from '@rws/h3';
+import { upgradeWebSocket, WebSocket } from '@rws/http1/websocket';
 import { createTestCertificates, type TestCertificates } from '@rws/test-helpers';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { serve } from '../src/index.js';
@@ -54,6 +55,42 @@ function h2AltSvc(port: number): Promise<string | undefined> {
 }
 
 describe('serve({ http3: true })', () => {
+  it('serves WebSockets over HTTP/3 (RFC 9220) with enableConnectProtocol, issue #14', async () => {
+    const server = await start(
+      (req) =>
+        req.upgrade === undefined
+          ? app(req)
+          : upgradeWebSocket(req, { onMessage: (message, ws) => ws.send(`h3 ${message}`) }),
+      {
+        tlsCertFile: certs.server.certFile,
+        tlsKeyFile: certs.server.keyFile,
+        http3: true,
+        enableConnectProtocol: true,
+      },
+    );
+    const client = await Http3Client.connect({
+      host: '127.0.0.1',
+      port: server.address.port,
+      serverName: 'localhost',
+      ca: [certs.ca.cert],
+    });
+    onTestFinished(() => client.close());
+    const res = await client.request({
+      path: '/live',
+      protocol: 'websocket',
+      headers: [['sec-websocket-version', '13']],
+    });
+    expect(res.status).toBe(200);
+    const ws = new WebSocket(res.tunnel!, { isServer: false });
+    onTestFinished(() => ws.terminate());
+    await ws.send('hello');
+    for await (const message of ws) {
+      expect(message).toBe('h3 hello');
+      break;
+    }
+    expect((await ws.close(1000)).wasClean).toBe(true);
+  }, 60_000);
+
   it('answers HTTP/3 on the TLS port number and advertises it with Alt-Svc', async () => {
     const server = await start(app, {
       tlsCertFile: certs.server.certFile,

@@ -3,7 +3,7 @@
  * control both ways, response bodies pulled through core `Body`s, GOAWAY handling.
  */
 import type { Socket } from 'node:net';
-import { Body, Headers, RwsError } from '@rws/core';
+import { Body, Headers, RwsError, type Tunnel } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { FrameParser, H2ConnectionError } from '../frame-parser.js';
 import {
@@ -26,6 +26,7 @@ import {
 import { HpackDecoder } from '../hpack-decoder.js';
 import { HpackEncoder } from '../hpack-encoder.js';
 import { isConnectionSpecific } from '../request-fields.js';
+import { clientTunnel } from './client-tunnel.js';
 import {
   CLOSED,
   H2Stream,
@@ -62,6 +63,11 @@ export interface ClientResponse {
   readonly body: Body;
   /** Trailer fields, once the body has been read. */
   trailers(): Headers | null;
+  /**
+   * The stream's two directions after a 2xx to an extended CONNECT (RFC 8441 §4), as the
+   * HTTP/1.1 client's `tunnel` after a 101; null for every other response.
+   */
+  readonly tunnel: Tunnel | null;
 }
 
 interface Pending {
@@ -69,6 +75,8 @@ interface Pending {
   resolve: (res: ClientResponse) => void;
   reject: (err: unknown) => void;
   isHeadersSeen: boolean;
+  /** True for an extended CONNECT: a 2xx opens a tunnel, our side stays open until then. */
+  isTunnel: boolean;
 }
 
 export class ClientSession {
@@ -92,12 +100,19 @@ export class ClientSession {
   #isGoingAway = false;
   #isClosed = false;
   #closeError: unknown = null;
+  /** SETTINGS_ENABLE_CONNECT_PROTOCOL of the peer (RFC 8441 §3), known once `#settled`. */
+  #isConnectProtocolEnabled = false;
+  #settled: Promise<void>;
+  #onSettled: (() => void) | null = null;
 
   constructor(socket: Socket, scheme: 'http' | 'https', authority: string) {
     this.socket = socket;
     this.#scheme = scheme;
     this.#authority = authority;
     this.#parser = new FrameParser(this.#onFrame, { isServer: false, maxFrameSize: 16384 });
+    this.#settled = new Promise<void>((resolve) => {
+      this.#onSettled = resolve;
+    });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       try {
@@ -153,30 +168,64 @@ export class ClientSession {
     if (!this.isAvailable) {
       return Promise.reject(refused('the HTTP/2 session is closing; the request was not sent'));
     }
+    return this.#open(method, null, path, headers, body, signal, trailers);
+  }
+
+  /**
+   * Sends an extended CONNECT for `protocol` (RFC 8441 §4: `:protocol`, `:scheme`, `:path`,
+   * `:authority`) once the server's SETTINGS said it takes them; a 2xx resolves with a tunnel.
+   * Rejects with RWS_H2_CONNECT_PROTOCOL_UNSUPPORTED when the server did not enable it.
+   */
+  async connect(
+    protocol: string,
+    path: string,
+    headers: Headers,
+    signal?: AbortSignal,
+  ): Promise<ClientResponse> {
+    // RFC 8441 §3: a client must not send :protocol before the peer's SETTINGS allowed it.
+    await this.#settled;
+    signal?.throwIfAborted();
+    if (!this.isAvailable) {
+      throw refused('the HTTP/2 session is closing; the request was not sent');
+    }
+    if (!this.#isConnectProtocolEnabled) {
+      throw new RwsError(
+        ERROR_CODES.CONNECT_PROTOCOL_UNSUPPORTED,
+        `${this.#scheme}://${this.#authority} did not enable extended CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL)`,
+      );
+    }
+    return this.#open('CONNECT', protocol, path, headers, null, signal);
+  }
+
+  #open(
+    method: string,
+    protocol: string | null,
+    path: string,
+    headers: Headers,
+    body: Uint8Array | AsyncIterable<Uint8Array> | null,
+    signal?: AbortSignal,
+    trailers?: () => Headers | null,
+  ): Promise<ClientResponse> {
     const id = this.#nextId;
     this.#nextId += 2;
     const stream = new H2Stream(id, STREAM_WINDOW, this.#peerInitialWindow, null, this.#consumed);
+    const isTunnel = protocol !== null;
     return new Promise<ClientResponse>((resolve, reject) => {
-      const pending: Pending = { stream, resolve, reject, isHeadersSeen: false };
+      const pending: Pending = { stream, resolve, reject, isHeadersSeen: false, isTunnel };
       this.#pending.set(id, pending);
-      const fields: string[] = [
-        ':method',
-        method,
-        ':scheme',
-        this.#scheme,
-        ':authority',
-        this.#authority,
-        ':path',
-        path,
-      ];
+      const fields: string[] = [':method', method];
+      if (isTunnel) fields.push(':protocol', protocol);
+      fields.push(':scheme', this.#scheme, ':authority', this.#authority, ':path', path);
       for (const [name, value] of headers) {
         if (name === 'host' || isConnectionSpecific(name)) continue;
         fields.push(name, value);
       }
+      // A tunnel's request side stays open: its bytes follow as DATA once the 2xx arrives.
+      const isEnd = body === null && !isTunnel;
       this.socket.write(
-        headersFrames(id, this.#encoder.encode(fields), body === null, this.#peerMaxFrameSize),
+        headersFrames(id, this.#encoder.encode(fields), isEnd, this.#peerMaxFrameSize),
       );
-      if (body === null) stream.state = HALF_CLOSED_LOCAL;
+      if (isEnd) stream.state = HALF_CLOSED_LOCAL;
       signal?.addEventListener('abort', () => this.#reset(stream, H2_ERROR.CANCEL, signal.reason), {
         once: true,
       });
@@ -201,8 +250,8 @@ export class ClientSession {
     body: Uint8Array | AsyncIterable<Uint8Array>,
     trailers?: () => Headers | null,
   ): Promise<void> {
-    if (body instanceof Uint8Array) await this.#sendData(s, body);
-    else for await (const chunk of body) await this.#sendData(s, chunk);
+    if (body instanceof Uint8Array) await this.sendData(s, body);
+    else for await (const chunk of body) await this.sendData(s, chunk);
     if (s.state === CLOSED) return;
     const fields: string[] = [];
     for (const [name, value] of trailers?.() ?? []) {
@@ -218,7 +267,27 @@ export class ClientSession {
     if (s.state === CLOSED) this.#done(s);
   }
 
-  async #sendData(s: H2Stream, data: Uint8Array): Promise<void> {
+  /** The peer's first SETTINGS arrived (or the session ended): waiting connects go on. */
+  #settle(): void {
+    const done = this.#onSettled;
+    this.#onSettled = null;
+    done?.();
+  }
+
+  /** Sends our END_STREAM on `s` (a tunnel's writable closed, or its CONNECT was refused). */
+  endStream(s: H2Stream): void {
+    if (s.state === CLOSED || s.state === HALF_CLOSED_LOCAL) return;
+    this.socket.write(frame(FRAME_TYPE.DATA, FLAG.END_STREAM, s.id));
+    s.state = s.state === HALF_CLOSED_REMOTE ? CLOSED : HALF_CLOSED_LOCAL;
+    if (s.state === CLOSED) this.#done(s);
+  }
+
+  /** Resets `s` with CANCEL (a tunnel's readable cancelled or writable aborted). */
+  cancelStream(s: H2Stream, err: unknown): void {
+    this.#reset(s, H2_ERROR.CANCEL, err);
+  }
+
+  async sendData(s: H2Stream, data: Uint8Array): Promise<void> {
     let from = 0;
     while (from < data.length) {
       if (s.state === CLOSED) throw streamReset(s.id, H2_ERROR.CANCEL);
@@ -277,6 +346,8 @@ export class ClientSession {
           else if (id === SETTING.MAX_FRAME_SIZE) this.#peerMaxFrameSize = value;
           else if (id === SETTING.HEADER_TABLE_SIZE)
             this.#encoder.setMaxTableSize(Math.min(value, 4096));
+          else if (id === SETTING.ENABLE_CONNECT_PROTOCOL)
+            this.#isConnectProtocolEnabled = value === 1;
           else if (id === SETTING.INITIAL_WINDOW_SIZE) {
             const delta = value - this.#peerInitialWindow;
             this.#peerInitialWindow = value;
@@ -285,6 +356,7 @@ export class ClientSession {
           }
         }
         this.socket.write(settingsFrame(null));
+        this.#settle();
         return;
       case FRAME_TYPE.PING:
         if ((flags & FLAG.ACK) === 0) this.socket.write(pingFrame(payload, true));
@@ -413,13 +485,17 @@ export class ClientSession {
       if (list[i]!.charCodeAt(0) !== 58) fields.push(list[i]!, list[i + 1]!);
     }
     const stream = p.stream;
+    const isOpened = p.isTunnel && status < 300 && !isEnd;
     p.resolve({
       status,
       headers: Headers.fromTrustedList(fields),
-      body: new Body(isEnd ? null : stream, { limit: Number.MAX_SAFE_INTEGER }),
+      body: new Body(isEnd || isOpened ? null : stream, { limit: Number.MAX_SAFE_INTEGER }),
       trailers: () => stream.requestTrailers,
+      tunnel: isOpened ? clientTunnel(this, stream) : null,
     });
     if (isEnd) this.#remoteEnd(stream);
+    // A refused extended CONNECT: our side ends too, the answer's body can still be read.
+    if (p.isTunnel && !isOpened) this.endStream(stream);
   }
 
   #remoteEnd(s: H2Stream): void {
@@ -456,6 +532,7 @@ export class ClientSession {
 
   #fail(err: unknown): void {
     this.#isClosed = true;
+    this.#settle();
     this.#closeError ??= err;
     for (const p of [...this.#pending.values()]) {
       p.stream.state = CLOSED;

@@ -1,12 +1,14 @@
-import { Headers, RwsError } from '@rws/core';
+import { Headers, RwsError, type Tunnel } from '@rws/core';
 import { ERROR_CODES, HTTP3_ERROR, Http3Error, http3Error } from '../errors.js';
 import type { HeaderField } from '../qpack/qpack-decoder.js';
 import type { QuicConnection } from '../quic/quic-connection.js';
 import { QuicEndpoint } from '../quic/quic-endpoint.js';
 import type { QuicStream } from '../quic/quic-stream.js';
 import { FrameReader } from './frame-reader.js';
-import { encodeFrame, FRAME } from './frames.js';
+import { encodeFrame, FRAME, SETTING } from './frames.js';
 import { Http3Session, isStreamEnd } from './h3-session.js';
+import { streamEvents } from './stream-events.js';
+import { streamTunnel } from './stream-tunnel.js';
 
 /** Where and how `Http3Client.connect()` connects. */
 export interface Http3ClientOptions {
@@ -43,6 +45,14 @@ export interface Http3ClientRequest {
   readonly onInformational?: (status: number, headers: Headers) => void;
   /** Called with each response body chunk as it arrives (the body is still returned whole). */
   readonly onData?: ((chunk: Uint8Array) => void) | undefined;
+  /**
+   * Sends an extended CONNECT (RFC 9220) for this protocol (`websocket`): the method is
+   * CONNECT, there is no body or trailers, and the request waits for the server's SETTINGS,
+   * rejecting with `RWS_H3_CONNECT_PROTOCOL_UNSUPPORTED` unless they carry
+   * SETTINGS_ENABLE_CONNECT_PROTOCOL = 1. It resolves at the response head: a 2xx with the
+   * stream's two directions in `tunnel`, anything else with its whole body.
+   */
+  readonly protocol?: string | undefined;
 }
 
 /** A complete response, body buffered. */
@@ -51,6 +61,8 @@ export interface Http3ClientResponse {
   readonly headers: Headers;
   readonly body: Uint8Array;
   readonly trailers: Headers | null;
+  /** After a 2xx to an extended CONNECT (`protocol`): the stream's DATA both ways; else null. */
+  readonly tunnel: Tunnel | null;
 }
 
 /**
@@ -156,6 +168,7 @@ export class Http3Client {
   async request(init: Http3ClientRequest): Promise<Http3ClientResponse> {
     const session = this.#session;
     init.signal?.throwIfAborted();
+    if (init.protocol !== undefined) await this.#checkConnectProtocol(init);
     if (session.goawayId !== undefined) {
       throw new RwsError(ERROR_CODES.REQUEST_REJECTED, 'the server sent GOAWAY: no new requests');
     }
@@ -166,7 +179,9 @@ export class Http3Client {
     };
     init.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.#exchange(stream, init);
+      return await (init.protocol === undefined
+        ? this.#exchange(stream, init)
+        : this.#exchangeTunnel(stream, init, init.protocol));
     } catch (error) {
       if (init.signal?.aborted === true) throw init.signal.reason;
       if (stream.peerErrorCode === HTTP3_ERROR.H3_REQUEST_REJECTED) {
@@ -187,6 +202,67 @@ export class Http3Client {
       throw error;
     } finally {
       init.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** RFC 9220 §3: no `:protocol` before the server's SETTINGS enabled it. */
+  async #checkConnectProtocol(init: Http3ClientRequest): Promise<void> {
+    if ((init.method !== undefined && init.method !== 'CONNECT') || init.body !== undefined) {
+      throw new RwsError(
+        ERROR_CODES.INVALID_OPTIONS,
+        'an extended CONNECT has method CONNECT and no body',
+      );
+    }
+    await this.#session.settingsReady();
+    init.signal?.throwIfAborted();
+    if (this.#session.settings?.get(SETTING.ENABLE_CONNECT_PROTOCOL) !== 1) {
+      throw new RwsError(
+        ERROR_CODES.CONNECT_PROTOCOL_UNSUPPORTED,
+        `${this.#authority} did not enable extended CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL)`,
+      );
+    }
+  }
+
+  /**
+   * An extended CONNECT: the request stream stays open, a 2xx head hands it out as a tunnel,
+   * another status is read whole after our side of the stream is ended.
+   */
+  async #exchangeTunnel(
+    stream: QuicStream,
+    init: Http3ClientRequest,
+    protocol: string,
+  ): Promise<Http3ClientResponse> {
+    const session = this.#session;
+    const fields: HeaderField[] = [
+      [':method', 'CONNECT'],
+      [':protocol', protocol],
+      [':scheme', 'https'],
+      [':authority', init.authority ?? this.#authority],
+      [':path', init.path],
+      ...(init.headers ?? []),
+    ];
+    await stream.write(encodeFrame(FRAME.HEADERS, session.encoder.encode(fields, stream.id)));
+    const events = streamEvents(stream, new FrameReader(65536));
+    for (;;) {
+      const next = await events.next();
+      if (next.done === true) throw unexpected('the end of the stream');
+      const event = next.value;
+      if (event.kind === 'data') throw unexpected('DATA');
+      const section = await session.decoder.decode(stream.id, event.payload);
+      if (isInterim(section)) {
+        init.onInformational?.(Number(section[0]![1]), new Headers(section.slice(1)));
+        continue;
+      }
+      const { status, headers } = responseHead(section);
+      if (status >= 200 && status < 300) {
+        const { tunnel } = streamTunnel(stream, events);
+        return { status, headers, body: new Uint8Array(0), trailers: null, tunnel };
+      }
+      // Refused: our side ends too, and the answer is read whole.
+      stream.end();
+      const chunks: Uint8Array[] = [];
+      for await (const rest of events) if (rest.kind === 'data') chunks.push(rest.chunk);
+      return { status, headers, body: Buffer.concat(chunks), trailers: null, tunnel: null };
     }
   }
 
@@ -235,15 +311,13 @@ export class Http3Client {
     }
     await sent;
     if (head === undefined || !reader.isAtBoundary) throw unexpected('the end of the stream');
-    const [first, ...rest] = head;
-    if (first?.[0] !== ':status') {
-      throw http3Error(HTTP3_ERROR.H3_MESSAGE_ERROR, 'the response has no :status');
-    }
+    const { status, headers } = responseHead(head);
     return {
-      status: Number(first[1]),
-      headers: new Headers(rest),
+      status,
+      headers,
       body: Buffer.concat(chunks),
       trailers: trailers === undefined ? null : new Headers(trailers),
+      tunnel: null,
     };
   }
 
@@ -256,6 +330,14 @@ export class Http3Client {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+function responseHead(section: readonly HeaderField[]): { status: number; headers: Headers } {
+  const [first, ...rest] = section;
+  if (first?.[0] !== ':status') {
+    throw http3Error(HTTP3_ERROR.H3_MESSAGE_ERROR, 'the response has no :status');
+  }
+  return { status: Number(first[1]), headers: new Headers(rest) };
 }
 
 function isInterim(section: readonly HeaderField[]): boolean {

@@ -15,11 +15,13 @@ import { ERROR_CODES, HTTP3_ERROR, Http3Error, http3Error } from '../errors.js';
 import type { HeaderField } from '../qpack/qpack-decoder.js';
 import type { QuicConnection } from '../quic/quic-connection.js';
 import type { QuicStream } from '../quic/quic-stream.js';
-import { type FrameEvent, FrameReader } from './frame-reader.js';
+import { FrameReader } from './frame-reader.js';
 import { encodeFrame, FRAME } from './frames.js';
 import { Http3Session, isStreamEnd } from './h3-session.js';
+import { H3Upgrade } from './h3-upgrade.js';
 import { isMalformed, malformed, RequestBody } from './request-body.js';
 import { sendResponse } from './send-response.js';
+import { streamEvents } from './stream-events.js';
 
 /** What an HTTP/3 connection needs from its server. */
 export interface Http3ConnectionOptions {
@@ -32,6 +34,8 @@ export interface Http3ConnectionOptions {
   readonly conn: ConnectionInfo;
   /** Errors of handlers and of the connection that no peer sees. */
   readonly onError: (error: unknown, req: Request | null) => void;
+  /** Advertise SETTINGS_ENABLE_CONNECT_PROTOCOL and take extended CONNECT (RFC 9220). */
+  readonly enableConnectProtocol: boolean;
 }
 
 /**
@@ -54,8 +58,11 @@ export class Http3ServerConnection {
 
   constructor(quic: QuicConnection, options: Http3ConnectionOptions) {
     this.#options = options;
-    const session = new Http3Session(quic, options.maxFieldSectionSize, (error) =>
-      options.onError(error, null),
+    const session = new Http3Session(
+      quic,
+      options.maxFieldSectionSize,
+      (error) => options.onError(error, null),
+      options.enableConnectProtocol,
     );
     this.#session = session;
     session.onGoaway = () => this.#drain.abort();
@@ -134,7 +141,7 @@ export class Http3ServerConnection {
 
   /** A request stream: HEADERS, then DATA, then optional trailers (RFC 9114 §4.1). */
   async #onRequest(stream: QuicStream, signal: AbortSignal): Promise<void> {
-    const events = requestEvents(stream, new FrameReader(this.#options.maxFieldSectionSize));
+    const events = streamEvents(stream, new FrameReader(this.#options.maxFieldSectionSize));
     const first = await events.next();
     if (first.done === true) {
       // The client ended the stream without asking anything (RFC 9114 §4.1).
@@ -147,11 +154,25 @@ export class Http3ServerConnection {
     const encoder = this.#session.encoder;
     let req: Request | null = null;
     let isFinal = false;
+    let upgrade: H3Upgrade | undefined;
     const reject = (): void => this.#rejectMalformed(stream);
     try {
       const fields = await this.#decodeHead(stream.id, event.payload);
-      const head = parseRequestFields(fields.flat(), false);
+      // `:protocol` is malformed unless our SETTINGS allowed it (RFC 9220 §3).
+      const head = parseRequestFields(fields.flat(), this.#options.enableConnectProtocol);
       if (typeof head === 'string') throw malformed(head);
+      // CONNECT (RFC 9114 §4.4) and extended CONNECT (RFC 9220): the stream's DATA is the
+      // tunnel's, not a request body.
+      const isConnect = head.method === 'CONNECT';
+      if (isConnect) {
+        upgrade = new H3Upgrade(
+          stream,
+          encoder,
+          events,
+          { isOver: () => isFinal || signal.aborted },
+          head.protocol?.toLowerCase() ?? null,
+        );
+      }
       const pairs: [string, string][] = [];
       for (let i = 0; i < head.fields.length; i += 2)
         pairs.push([head.fields[i]!, head.fields[i + 1]!]);
@@ -169,7 +190,7 @@ export class Http3ServerConnection {
         method: head.method,
         target: head.target,
         headers: new Headers(pairs),
-        body: new Body(source, { limit: this.#options.maxBodyBytes }),
+        body: isConnect ? Body.empty() : new Body(source, { limit: this.#options.maxBodyBytes }),
         protocol: 'h3',
         conn: this.#options.conn,
         signal,
@@ -193,9 +214,17 @@ export class Http3ServerConnection {
           void stream.write(encodeFrame(FRAME.HEADERS, block)).catch(() => {});
           return true;
         },
+        upgrade,
       });
       const res = await this.#options.handler(req);
       isFinal = true;
+      const tunnel = upgrade?.opened;
+      if (tunnel != null) {
+        // Accepted: the 200 went out and the handler's response is not sent. The request is
+        // in flight until both directions of the tunnel are over (or the stream is aborted).
+        await Promise.race([tunnel.finished, aborted(signal)]);
+        return;
+      }
       await sendResponse(stream, encoder, req, res, this.#options.onError);
     } catch (error) {
       if (isMalformed(error)) {
@@ -205,6 +234,13 @@ export class Http3ServerConnection {
       }
       if (error instanceof Http3Error) throw error;
       if (this.#session.isClosed) return;
+      if (upgrade?.opened != null) {
+        // The handler failed after accepting: the tunnel's stream is abandoned.
+        this.#options.onError(error, req);
+        stream.reset(HTTP3_ERROR.H3_INTERNAL_ERROR);
+        stream.stopSending(HTTP3_ERROR.H3_INTERNAL_ERROR);
+        return;
+      }
       if (!isStreamEnd(error) && !signal.aborted) {
         isFinal = true;
         const status = errorStatus(error);
@@ -250,24 +286,12 @@ export class Http3ServerConnection {
   }
 }
 
-/** The frames of a request stream, with anything but DATA and HEADERS refused (RFC 9114 §4.1). */
-async function* requestEvents(
-  stream: QuicStream,
-  reader: FrameReader,
-): AsyncGenerator<FrameEvent, void, undefined> {
-  for await (const chunk of stream) {
-    for (const event of reader.push(chunk)) {
-      if (event.kind === 'frame' && event.type !== FRAME.HEADERS) {
-        throw http3Error(
-          HTTP3_ERROR.H3_FRAME_UNEXPECTED,
-          `frame 0x${event.type.toString(16)} on a request stream`,
-        );
-      }
-      yield event;
-    }
-  }
-  if (!reader.isAtBoundary)
-    throw http3Error(HTTP3_ERROR.H3_FRAME_ERROR, 'a request stream ends inside a frame');
+/** Resolves when `signal` aborts (the stream was reset or the connection closed). */
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) =>
+    signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
 }
 
 function plain(status: number, message: string | null) {

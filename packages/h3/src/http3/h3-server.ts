@@ -18,6 +18,12 @@ export interface Http3ServerOptions {
   readonly maxFieldSectionSize?: number;
   /** Errors no client sees (handler failures, internal errors). Default: console.error. */
   readonly onError?: (error: unknown, req: Request | null) => void;
+  /**
+   * Advertise SETTINGS_ENABLE_CONNECT_PROTOCOL and accept extended CONNECT with `:protocol`
+   * (RFC 9220): WebSockets over HTTP/3 through `req.upgrade` and `upgradeWebSocket`, as on
+   * HTTP/2. Default false: the setting is not sent and `:protocol` is a malformed request.
+   */
+  readonly enableConnectProtocol?: boolean;
 }
 
 let nextConnectionId = 1;
@@ -68,6 +74,7 @@ export class Http3Server {
           handler: options.handler,
           maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
           maxFieldSectionSize: options.maxFieldSectionSize ?? 65536,
+          enableConnectProtocol: options.enableConnectProtocol ?? false,
           onError,
           conn: {
             id: nextConnectionId++,

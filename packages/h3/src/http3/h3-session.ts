@@ -42,15 +42,20 @@ export class Http3Session {
   goawayId: number | undefined;
   /** Called for each GOAWAY the peer sends (it may lower the id). */
   onGoaway: ((id: number) => void) | undefined;
+  /** Whether our SETTINGS carry SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 9220 §3). */
+  readonly #isConnectProtocolEnabled: boolean;
+  #settingsWaiters: Array<() => void> = [];
 
   constructor(
     quic: QuicConnection,
     maxFieldSectionSize: number,
     onError: (error: unknown) => void,
+    isConnectProtocolEnabled = false,
   ) {
     this.quic = quic;
     this.#maxFieldSectionSize = maxFieldSectionSize;
     this.#onError = onError;
+    this.#isConnectProtocolEnabled = isConnectProtocolEnabled;
     this.decoder = new QpackDecoder({
       maxTableCapacity: QPACK_TABLE_CAPACITY,
       maxBlockedStreams: QPACK_BLOCKED_STREAMS,
@@ -63,7 +68,21 @@ export class Http3Session {
     });
     void quic.closed.then(() => {
       this.#isClosed = true;
+      this.#settled();
     });
+  }
+
+  /**
+   * Resolves once the peer's SETTINGS arrived (or the connection closed without them): what
+   * an extended CONNECT waits for (RFC 9220 §3, as RFC 8441 §3).
+   */
+  settingsReady(): Promise<void> {
+    if (this.settings !== undefined || this.#isClosed) return Promise.resolve();
+    return new Promise((resolve) => this.#settingsWaiters.push(resolve));
+  }
+
+  #settled(): void {
+    for (const resolve of this.#settingsWaiters.splice(0)) resolve();
   }
 
   get isClosed(): boolean {
@@ -73,14 +92,17 @@ export class Http3Session {
   /** Opens our control stream (with SETTINGS) and QPACK streams; call once 1-RTT keys exist. */
   openStreams(): void {
     try {
-      const settings = encodeVarints([
+      const values = [
         SETTING.QPACK_MAX_TABLE_CAPACITY,
         QPACK_TABLE_CAPACITY,
         SETTING.QPACK_BLOCKED_STREAMS,
         QPACK_BLOCKED_STREAMS,
         SETTING.MAX_FIELD_SECTION_SIZE,
         this.#maxFieldSectionSize,
-      ]);
+      ];
+      // Sent only when on: an absent setting means off (RFC 9220 §3).
+      if (this.#isConnectProtocolEnabled) values.push(SETTING.ENABLE_CONNECT_PROTOCOL, 1);
+      const settings = encodeVarints(values);
       const control = Buffer.concat([
         Uint8Array.of(UNI_STREAM.CONTROL),
         encodeFrame(FRAME.SETTINGS, settings),
@@ -203,6 +225,7 @@ export class Http3Session {
           );
           this.encoder.maxFieldSectionSize =
             this.settings.get(SETTING.MAX_FIELD_SECTION_SIZE) ?? Number.POSITIVE_INFINITY;
+          this.#settled();
         } else {
           const value = parseSingleVarint(event.payload, 'control');
           if (event.type === FRAME.GOAWAY) {

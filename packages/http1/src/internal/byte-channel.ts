@@ -46,6 +46,11 @@ export interface ByteChannel {
   end(): Promise<void>;
   /** Tears the whole connection (or stream) down. */
   destroy(): void;
+  /**
+   * True when the chunks it delivers are held by nobody else (fresh socket reads), so the
+   * reader may change them in place; false for a tunnel's streams, whose chunks may be shared.
+   */
+  readonly ownsChunks: boolean;
 }
 
 /** A tunnel that can hand out its socket as a channel instead of web streams. */
@@ -63,6 +68,7 @@ function streamChannel(tunnel: Tunnel): ByteChannel {
   const writer = tunnel.writable.getWriter();
   writer.closed.catch(noop);
   return {
+    ownsChunks: false,
     listen: (owner, sink) => {
       void (async () => {
         try {
@@ -149,6 +155,9 @@ let channelResume: (ch: SocketChannel) => void;
  */
 class SocketChannel implements ByteChannel {
   readonly #socket: Socket;
+  get ownsChunks(): boolean {
+    return true;
+  }
   #queue: Uint8Array[] | null = null;
   #queuedBytes = 0;
   #isEnded = false;
@@ -176,6 +185,17 @@ class SocketChannel implements ByteChannel {
   static {
     channelData = (ch, chunk) => {
       if (ch.#isEnded || ch.#failure !== null) return;
+      const sink = ch.#sink;
+      if (ch.#queue === null && !ch.#isBusy && sink !== null) {
+        // Nothing waits before it: straight to the reader, with no queue array per chunk.
+        const pending = sink.data(ch.#owner, chunk);
+        if (pending !== undefined) {
+          ch.#isBusy = true;
+          const resume = (): void => channelResume(ch);
+          pending.then(resume, resume);
+        }
+        return;
+      }
       ch.#push(chunk);
       if (ch.#queuedBytes >= READ_HIGH_WATER_MARK) ch.#socket.pause();
       ch.#pump();

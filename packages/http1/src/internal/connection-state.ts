@@ -31,7 +31,7 @@ export const DL_SEND = 5;
 export const LINGER_MS = 2000;
 
 /** Largest unread request body rest that is read and dropped to keep a connection alive. */
-export const MAX_DISCARD_BYTES = 64 * 1024;
+export const MAX_DISCARD_BYTES: number = 64 * 1024;
 
 /** A streamed response body. */
 export type StreamBody = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;

@@ -47,7 +47,7 @@ export function respondError(
   c: ServerConnection,
   err: unknown,
   status: number,
-  expose = status < 500,
+  expose: boolean = status < 500,
 ): void {
   const message =
     expose && err instanceof Error && err.message.length > 0 ? err.message : reasonPhrase(status);

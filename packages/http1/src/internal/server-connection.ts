@@ -99,8 +99,8 @@ export class ServerConnection implements BodyOwner, InterimWriter {
   readonly info: ConnectionInfo;
   /** Absolute time (ms) at which `onTimeout` should run, or 0. Read by the server's tick. */
   deadline = 0;
-  deadlineKind = DL_NONE;
-  savedKind = DL_NONE;
+  deadlineKind: number = DL_NONE;
+  savedKind: number = DL_NONE;
   savedDeadline = 0;
   /**
    * When the request body times out for lack of bytes (`bodyTimeoutMs`), or 0. Separate from
@@ -113,7 +113,7 @@ export class ServerConnection implements BodyOwner, InterimWriter {
   opts: ConnectionOptions;
   /** Shared by every request body of the connection (Body only reads it). */
   bodyOptions: { limit: number };
-  state = ST_HEAD;
+  state: number = ST_HEAD;
   pending: Buffer | null = null;
   scanFrom = 0;
   isProcessing = false;
@@ -123,7 +123,7 @@ export class ServerConnection implements BodyOwner, InterimWriter {
   // The current request.
   req: H1Request | null = null;
   body: RequestBody | null = null;
-  bodyMode = BODY_NONE;
+  bodyMode: number = BODY_NONE;
   bodyRemaining = 0;
   decoder: ChunkedDecoder | null = null;
   isBodyDone = true;

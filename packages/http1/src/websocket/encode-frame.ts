@@ -23,24 +23,34 @@ export function encodeFrame(
   payload: Uint8Array,
   options: EncodeFrameOptions = {},
 ): Uint8Array {
-  const length = payload.byteLength;
-  const isMasked = options.mask === true;
+  const first = (options.fin === false ? 0 : 0x80) | (options.rsv1 === true ? 0x40 : 0) | opcode;
+  return frameOf(first, payload, options.mask === true);
+}
+
+/**
+ * One whole frame of `data` (a string is written as UTF-8 straight into the frame): the send
+ * path's form of `encodeFrame`, with no options object and one buffer per frame.
+ * `first` is the frame's first byte (FIN, RSV1 and the opcode).
+ */
+export function frameOf(first: number, data: string | Uint8Array, isMasked: boolean): Buffer {
+  const isText = typeof data === 'string';
+  const length = isText ? Buffer.byteLength(data, 'utf8') : data.byteLength;
   const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;
   const headerBytes = 2 + lengthBytes + (isMasked ? 4 : 0);
   const out = Buffer.allocUnsafe(headerBytes + length);
-  out[0] = (options.fin === false ? 0 : 0x80) | (options.rsv1 === true ? 0x40 : 0) | opcode;
+  out[0] = first;
   if (lengthBytes === 0) out[1] = length;
   else if (lengthBytes === 2) {
     out[1] = 126;
     out.writeUInt16BE(length, 2);
   } else {
     out[1] = 127;
-    out.writeBigUInt64BE(BigInt(length), 2);
+    out.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    out.writeUInt32BE(length >>> 0, 6);
   }
-  if (!isMasked) {
-    out.set(payload, headerBytes);
-    return out;
-  }
+  if (isText) out.write(data, headerBytes, length, 'utf8');
+  else out.set(data, headerBytes);
+  if (!isMasked) return out;
   out[1] = (out[1] as number) | 0x80;
   if (maskOffset === maskPool.length) {
     randomFillSync(maskPool);
@@ -50,7 +60,7 @@ export function encodeFrame(
   maskPool.copy(out, keyAt, maskOffset, maskOffset + 4);
   maskOffset += 4;
   for (let i = 0; i < length; i++) {
-    out[headerBytes + i] = (payload[i] as number) ^ (out[keyAt + (i & 3)] as number);
+    out[headerBytes + i] = (out[headerBytes + i] as number) ^ (out[keyAt + (i & 3)] as number);
   }
   return out;
 }

@@ -28,6 +28,15 @@ export interface FrameParserOptions {
  */
 export class FrameParser {
   readonly #options: FrameParserOptions;
+  /**
+   * True when the parser may unmask payloads in the chunks it is given and hand out views of
+   * them (the WebSocket's own socket reads, which nobody else holds); otherwise each payload
+   * is a copy and the caller's chunks are never written.
+   */
+  readonly #isInputOwned: boolean;
+  /** Bytes received and not parsed yet: `#buf` from `#pos` on (null when none). */
+  #buf: Buffer | null = null;
+  #pos = 0;
   /** Bytes of an incomplete frame, kept as received until enough have arrived to parse it. */
   #pending: Buffer[] | null = null;
   #pendingBytes = 0;
@@ -37,8 +46,9 @@ export class FrameParser {
   #fragmentedOpcode = 0;
   #isFailed = false;
 
-  constructor(options: FrameParserOptions) {
+  constructor(options: FrameParserOptions, isInputOwned = false) {
     this.#options = options;
+    this.#isInputOwned = isInputOwned;
   }
 
   /**
@@ -48,37 +58,69 @@ export class FrameParser {
    * kept by reference until their frame is complete: do not modify them after the call.
    */
   *push(chunk: Uint8Array): Generator<Frame, void, undefined> {
+    this.feed(chunk);
+    for (;;) {
+      const frame = this.next();
+      if (frame === null) return;
+      yield frame;
+    }
+  }
+
+  /**
+   * Adds `chunk` to the bytes to parse; `next()` then returns the frames it completes. The
+   * pull form of `push()`, without a generator per chunk (the WebSocket's hot path). Frames
+   * of the previous chunk not taken with `next()` yet are kept.
+   */
+  feed(chunk: Uint8Array): void {
     if (this.#isFailed) return;
-    let buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.#buf !== null) {
+      // Frames of the last chunk were not all taken: the rest waits as pending bytes.
+      this.#keepRest();
+    }
     if (this.#pendingBytes > 0) {
       (this.#pending ??= []).push(buf);
       this.#pendingBytes += buf.length;
       // A large frame arrives in many chunks: join them once, not once per chunk.
       if (this.#pendingBytes < this.#need) return;
-      buf = Buffer.concat(this.#pending, this.#pendingBytes);
+      this.#buf = Buffer.concat(this.#pending, this.#pendingBytes);
       this.#pending = null;
       this.#pendingBytes = 0;
-    }
-    let pos = 0;
+    } else this.#buf = buf;
+    this.#pos = 0;
+  }
+
+  /** The next complete frame of the bytes fed so far, or null when more bytes are needed. */
+  next(): Frame | null {
+    const buf = this.#buf;
+    if (buf === null || this.#isFailed) return null;
+    let frame: Frame | null;
     try {
-      for (;;) {
-        const frame = this.#parseOne(buf, pos);
-        if (frame === null) break;
-        pos = frame.end;
-        yield frame.frame;
-      }
+      frame = this.#parseOne(buf, this.#pos);
     } catch (err) {
       this.#isFailed = true;
+      this.#buf = null;
       throw err;
-    } finally {
-      if (pos < buf.length && !this.#isFailed) {
-        this.#pending = [buf.subarray(pos)];
-        this.#pendingBytes = buf.length - pos;
-      }
+    }
+    if (frame === null) this.#keepRest();
+    return frame;
+  }
+
+  /** Keeps the unparsed rest of `#buf` as pending bytes until more arrive. */
+  #keepRest(): void {
+    const buf = this.#buf as Buffer;
+    const pos = this.#pos;
+    this.#buf = null;
+    if (pos < buf.length) {
+      this.#pending = [pos === 0 ? buf : buf.subarray(pos)];
+      this.#pendingBytes = buf.length - pos;
     }
   }
 
-  #parseOne(buf: Buffer, start: number): { frame: Frame; end: number } | null {
+  /** Parses the frame at `start`; moves `#pos` past it. Null when it is not complete. */
+  #parseOne(buf: Buffer, start: number): Frame | null {
     this.#need = 2;
     if (buf.length - start < 2) return null;
     const b0 = buf[start] as number;
@@ -143,28 +185,44 @@ export class FrameParser {
       this.#need = pos - start + length;
       return null;
     }
-    const payload = Buffer.from(buf.subarray(pos, pos + length));
-    if (isMasked) {
-      const m0 = buf[maskAt] as number;
-      const m1 = buf[maskAt + 1] as number;
-      const m2 = buf[maskAt + 2] as number;
-      const m3 = buf[maskAt + 3] as number;
-      const whole = length & ~3;
-      let i = 0;
-      for (; i < whole; i += 4) {
-        payload[i] = (payload[i] as number) ^ m0;
-        payload[i + 1] = (payload[i + 1] as number) ^ m1;
-        payload[i + 2] = (payload[i + 2] as number) ^ m2;
-        payload[i + 3] = (payload[i + 3] as number) ^ m3;
-      }
-      for (; i < length; i++) {
-        payload[i] = (payload[i] as number) ^ ((i & 3) === 0 ? m0 : (i & 3) === 1 ? m1 : m2);
-      }
+    const end = pos + length;
+    let payload: Buffer;
+    if (this.#isInputOwned) {
+      // Unmasked where it lies: no copy, no second buffer (the chunk is ours alone).
+      payload = buf.subarray(pos, end);
+      if (isMasked) unmask(payload, payload, buf, maskAt, length);
+    } else if (isMasked) {
+      payload = Buffer.allocUnsafe(length);
+      unmask(payload, buf.subarray(pos, end), buf, maskAt, length);
+    } else {
+      payload = Buffer.allocUnsafe(length);
+      buf.copy(payload, 0, pos, end);
     }
     if (!isControl) {
       if (opcode !== OPCODE.CONTINUATION && !fin) this.#fragmentedOpcode = opcode;
       else if (opcode === OPCODE.CONTINUATION && fin) this.#fragmentedOpcode = 0;
     }
-    return { frame: { fin, rsv1, opcode, payload }, end: pos + length };
+    this.#pos = end;
+    if (end === buf.length) this.#buf = null;
+    return { fin, rsv1, opcode, payload };
+  }
+}
+
+/** XORs `length` bytes of `from` with the 4-byte key at `buf[maskAt]` into `to` (RFC 6455 §5.3). */
+function unmask(to: Buffer, from: Buffer, buf: Buffer, maskAt: number, length: number): void {
+  const m0 = buf[maskAt] as number;
+  const m1 = buf[maskAt + 1] as number;
+  const m2 = buf[maskAt + 2] as number;
+  const m3 = buf[maskAt + 3] as number;
+  const whole = length & ~3;
+  let i = 0;
+  for (; i < whole; i += 4) {
+    to[i] = (from[i] as number) ^ m0;
+    to[i + 1] = (from[i + 1] as number) ^ m1;
+    to[i + 2] = (from[i + 2] as number) ^ m2;
+    to[i + 3] = (from[i + 3] as number) ^ m3;
+  }
+  for (; i < length; i++) {
+    to[i] = (from[i] as number) ^ ((i & 3) === 0 ? m0 : (i & 3) === 1 ? m1 : m2);
   }
 }

@@ -1,4 +1,4 @@
-import { encodeFrame } from './encode-frame.js';
+import { frameOf } from './encode-frame.js';
 import { OPCODE } from './opcodes.js';
 import {
   joinGroup,
@@ -39,11 +39,8 @@ export class Topic {
    * its socket; a failing member is skipped, and the count of members reached is returned.
    */
   async publish(message: WebSocketMessage, except?: WebSocket): Promise<number> {
-    const isText = typeof message === 'string';
-    const frame = encodeFrame(
-      isText ? OPCODE.TEXT : OPCODE.BINARY,
-      isText ? Buffer.from(message) : message,
-    );
+    const opcode = typeof message === 'string' ? OPCODE.TEXT : OPCODE.BINARY;
+    const frame = frameOf(0x80 | opcode, message, false);
     let reached = 0;
     // Only members whose socket buffer is full (or that compress a send) make a promise.
     let waits: Promise<void>[] | null = null;

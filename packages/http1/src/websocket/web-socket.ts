@@ -1,8 +1,9 @@
+import { isUtf8 } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 import { RwsError, type Tunnel } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { type ByteChannel, type ChannelSink, tunnelChannel } from '../internal/byte-channel.js';
-import { encodeFrame } from './encode-frame.js';
+import { frameOf } from './encode-frame.js';
 import { type Frame, FrameParser } from './frame-parser.js';
 import { keepaliveClock } from './keepalive-clock.js';
 import { compressedLimit, concat, decodeOrThrow, parserOptions } from './message-parts.js';
@@ -132,6 +133,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   #queue: WebSocketMessage[] | null = null;
   #wakeConsumer: (() => void) | null = null;
   #wakeReader: (() => void) | null = null;
+  #onHandlerRejected: ((err: unknown) => void) | null = null;
 
   constructor(tunnel: Tunnel, options: WebSocketOptions) {
     // The handlers and timings: the route's own options object when upgradeWebSocket made this
@@ -152,6 +154,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
         this.#deflate === null ? this.#maxMessageBytes : compressedLimit(this.#maxMessageBytes),
         this.#deflate !== null,
       ),
+      // Socket reads are ours alone: payloads are unmasked in place, without a copy.
+      this.#io.ownsChunks,
     );
     const interval = settings.pingIntervalMs ?? (options.isServer ? 30_000 : 0);
     if (interval > 0) {
@@ -195,19 +199,22 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   send(data: WebSocketMessage): Promise<void> {
     if (this.#state !== WebSocket.OPEN) return Promise.reject(notOpen('send'));
     const opcode = typeof data === 'string' ? OPCODE.TEXT : OPCODE.BINARY;
-    const payload = typeof data === 'string' ? Buffer.from(data) : data;
     const deflate = this.#deflate;
-    if (
-      deflate !== null &&
-      payload.byteLength >= (this.#options.deflateThresholdBytes ?? deflate.thresholdBytes)
-    ) {
+    if (deflate === null) {
+      // The common case: a string goes into the frame as UTF-8 with no buffer in between.
+      const frame = frameOf(0x80 | opcode, data, this.#mask);
+      if (this.#pendingCompressions === 0) return this.#writeFrame(frame);
+      return this.#writeAfterCompressions(frame);
+    }
+    const payload = typeof data === 'string' ? Buffer.from(data) : data;
+    if (payload.byteLength >= (this.#options.deflateThresholdBytes ?? deflate.thresholdBytes)) {
       this.#bufferedBytes += payload.byteLength;
       this.#pendingCompressions++;
       const p = this.#sendChain.then(async () => {
         try {
           const compressed = await deflate.compress(payload);
           this.#bufferedBytes -= payload.byteLength;
-          await this.#writeFrame(encodeFrame(opcode, compressed, { rsv1: true, mask: this.#mask }));
+          await this.#writeFrame(frameOf(0xc0 | opcode, compressed, this.#mask));
         } finally {
           this.#pendingCompressions--;
         }
@@ -215,8 +222,13 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
       this.#sendChain = p.catch(noop);
       return p;
     }
-    const frame = encodeFrame(opcode, payload, { mask: this.#mask });
+    const frame = frameOf(0x80 | opcode, payload, this.#mask);
     if (this.#pendingCompressions === 0) return this.#writeFrame(frame);
+    return this.#writeAfterCompressions(frame);
+  }
+
+  /** Queues `frame` behind the sends still being compressed, so messages keep their order. */
+  #writeAfterCompressions(frame: Uint8Array): Promise<void> {
     this.#bufferedBytes += frame.byteLength;
     const p = this.#sendChain.then(() => {
       this.#bufferedBytes -= frame.byteLength;
@@ -307,7 +319,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
 
   /** Control frames may go between fragments, but not between a compressed frame and its send. */
   #control(opcode: number, payload: Uint8Array): Promise<void> {
-    const frame = encodeFrame(opcode, payload, { mask: this.#mask });
+    const frame = frameOf(0x80 | opcode, payload, this.#mask);
     if (this.#pendingCompressions === 0) return this.#writeFrame(frame);
     const p = this.#sendChain.then(() => this.#writeFrame(frame));
     this.#sendChain = p.catch(noop);
@@ -358,7 +370,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   #onChunk(chunk: Uint8Array): Promise<void> | undefined {
     // Nothing may follow a Close frame; nothing is read once closed.
     if (this.#state === WebSocket.CLOSED || this.#peerClose !== null) return undefined;
-    return this.#consume(this.#parser.push(chunk));
+    this.#parser.feed(chunk);
+    return this.#consume();
   }
 
   /** The peer ended its side, or the connection failed. */
@@ -375,15 +388,15 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
    * waits on nothing. Returns a promise only when a frame needs async work (inflation, a
    * full message queue); the rest of the chunk's frames follow once it settled.
    */
-  #consume(frames: Generator<Frame, void, undefined>): Promise<void> | undefined {
+  #consume(): Promise<void> | undefined {
     try {
       for (;;) {
-        const next = frames.next();
-        if (next.done === true) return undefined;
-        const pending = this.#onFrame(next.value);
+        const frame = this.#parser.next();
+        if (frame === null) return undefined;
+        const pending = this.#onFrame(frame);
         if (pending !== undefined) {
           return pending.then(
-            () => (this.#isReading() ? this.#consume(frames) : undefined),
+            () => (this.#isReading() ? this.#consume() : undefined),
             (err: unknown) => this.#readFailed(err),
           );
         }
@@ -423,6 +436,9 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
 
   /** Throws a ProtocolError for a violation; a promise only while inflating or held back. */
   #onData(frame: Frame): Promise<void> | undefined {
+    if (frame.fin && !frame.rsv1 && frame.opcode !== OPCODE.CONTINUATION) {
+      return this.#onWholeMessage(frame);
+    }
     if (frame.opcode !== OPCODE.CONTINUATION) {
       this.#msgOpcode = frame.opcode;
       this.#msgCompressed = frame.rsv1;
@@ -475,13 +491,34 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     return this.#deliver(message);
   }
 
+  /**
+   * A message in one uncompressed frame, the common case: no assembly state, and UTF-8 checked
+   * in one native pass (RFC 6455 §8.1) rather than through a TextDecoder per message.
+   */
+  #onWholeMessage(frame: Frame): Promise<void> | undefined {
+    const payload = frame.payload as Buffer;
+    if (payload.byteLength > this.#maxMessageBytes) {
+      throw new ProtocolError(1009, `a message exceeds ${this.#maxMessageBytes} bytes`);
+    }
+    let message: WebSocketMessage = payload;
+    if (frame.opcode === OPCODE.TEXT) {
+      if (!isUtf8(payload)) throw new ProtocolError(1007, 'a text message is not valid UTF-8');
+      message = payload.toString('utf8');
+    }
+    if (this.#state !== WebSocket.OPEN) return undefined; // we are closing: drop late messages
+    return this.#deliver(message);
+  }
+
   /** Hands a message over; a promise while the iteration queue is full (backpressure). */
   #deliver(message: WebSocketMessage): Promise<void> | undefined {
     const onMessage = this.#options.onMessage;
     if (onMessage !== undefined) {
       try {
         const result = onMessage(message, this);
-        if (isPromise(result)) result.catch((err: unknown) => this.#handlerFailed(err));
+        if (isPromise(result)) {
+          // One rejection handler per socket, made the first time a handler returns a promise.
+          result.then(undefined, (this.#onHandlerRejected ??= (err) => this.#handlerFailed(err)));
+        }
       } catch (err) {
         this.#handlerFailed(err);
       }

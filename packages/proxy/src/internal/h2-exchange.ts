@@ -44,7 +44,7 @@ function proxyError(code: ProxyErrorCode, message: string, cause?: unknown): Rws
 }
 
 /** Maps an `Http2Client` failure before the response head to the proxy's cause. */
-function toProxyError(err: unknown): unknown {
+export function toProxyError(err: unknown): unknown {
   if (!isRwsError(err)) return err;
   const message = err.message;
   switch (err.code) {
@@ -64,6 +64,8 @@ function toProxyError(err: unknown): unknown {
     case 'RWS_H2_FRAME_SIZE_ERROR':
     case 'RWS_H2_HEADER_LIST_TOO_LARGE':
     case 'RWS_H2_INVALID_RESPONSE':
+    // The backend does not take WebSockets over h2 (no SETTINGS_ENABLE_CONNECT_PROTOCOL).
+    case 'RWS_H2_CONNECT_PROTOCOL_UNSUPPORTED':
       return proxyError(ERROR_CODES.INVALID_RESPONSE, message, err);
     default:
       return err;

@@ -37,6 +37,13 @@ export function toWebSocketHandshake(headers: Headers): string {
   return key;
 }
 
+/** The Sec-WebSocket-Accept value for a handshake `key` (RFC 6455 §4.2.2). */
+export function webSocketAccept(key: string): string {
+  return createHash('sha1')
+    .update(key + WEBSOCKET_GUID)
+    .digest('base64');
+}
+
 /**
  * Why the backend's 101 does not complete the handshake the proxy started with `key`, or null
  * when it does (RFC 6455 §4.1: `Upgrade: websocket` and the accept value derived from the key).
@@ -45,10 +52,7 @@ export function badWebSocketAnswer(res: ClientResponse, key: string): string | n
   if (!/(^|,)\s*websocket\s*(,|$)/i.test(res.headers.getAll('upgrade').join(','))) {
     return 'the backend switched to a protocol other than websocket';
   }
-  const expected = createHash('sha1')
-    .update(key + WEBSOCKET_GUID)
-    .digest('base64');
-  if (res.headers.get('sec-websocket-accept') !== expected) {
+  if (res.headers.get('sec-websocket-accept') !== webSocketAccept(key)) {
     return 'the backend answered the WebSocket handshake with a wrong Sec-WebSocket-Accept';
   }
   return null;

@@ -28,6 +28,8 @@ export async function listenHttp3(
     host,
     port,
     maxBodyBytes: options.limits.maxBodyBytes ?? 1024 * 1024,
+    // Extended CONNECT on HTTP/3 (RFC 9220) follows the HTTP/2 switch: one handler serves both.
+    enableConnectProtocol: options.enableConnectProtocol,
     onError: (err, req) => options.onError(err, req),
   });
 }
