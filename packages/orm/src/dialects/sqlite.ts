@@ -102,6 +102,7 @@ const mapSqliteError: ErrorMapper = async (err, run) => {
         return new OrmError(ERROR_CODES.SERIALIZATION_FAILURE, `transaction failed: ${msg}`, {
           cause: err,
           status: 503,
+          conflict: 'busy',
         });
       return undefined;
   }
