@@ -21,6 +21,7 @@
  * operations ratio.
  */
 import { sql } from 'kysely';
+import { kyselyOps } from './kysely-ops.js';
 
 type OrmModule = typeof import('../src/index.js');
 const orm = (await import(process.env['ORM_SRC'] ?? '../src/index.js')) as OrmModule;
@@ -70,54 +71,28 @@ const idOf = (i: number) => (i % SEED) + 1;
 const first = await repo.paginate({ limit: SEED / 2, orderBy: ['score'] });
 const last = first.items.at(-1) as { id: number; score: number };
 const after = first.nextCursor;
-const byId = (rowId: number) => k.selectFrom(table).selectAll().where('id', '=', rowId);
+const raw = kyselyOps(k, { table, isMysql, after: last, pageRows: 21, idOf });
 
 type Fn = (i: number) => Promise<unknown>;
 const OPS: Record<string, { repository: Fn; kysely: Fn; n: number }> = {
   insert: {
     repository: (i) => repo.insert({ email: `r${i}@bench`, score: i % 10 }),
-    kysely: async (i) => {
-      const q = k.insertInto(table).values({ email: `k${i}@bench`, score: i % 10 });
-      if (!isMysql) return q.returningAll().executeTakeFirstOrThrow();
-      const r = await q.executeTakeFirstOrThrow();
-      return byId(Number(r.insertId)).executeTakeFirst();
-    },
+    kysely: raw.insert,
     n: N,
   },
   find: {
     repository: (i) => repo.find(idOf(i)),
-    kysely: (i) => byId(idOf(i)).executeTakeFirst(),
+    kysely: raw.find,
     n: N,
   },
   page: {
     repository: () => repo.paginate({ after, limit: 20, orderBy: ['score'] }),
-    kysely: () =>
-      k
-        .selectFrom(table)
-        .selectAll()
-        .where((eb) =>
-          eb.or([
-            eb('score', '>', last.score),
-            eb.and([eb('score', '=', last.score), eb('id', '>', last.id)]),
-          ]),
-        )
-        .orderBy('score')
-        .orderBy('id')
-        .limit(21)
-        .execute(),
+    kysely: raw.page,
     n: Math.ceil(N / 4),
   },
   update: {
     repository: (i) => repo.update(idOf(i), { score: i % 10 }),
-    kysely: async (i) => {
-      const q = k
-        .updateTable(table)
-        .set({ score: i % 10 })
-        .where('id', '=', idOf(i));
-      if (!isMysql) return q.returningAll().executeTakeFirst();
-      await q.execute();
-      return byId(idOf(i)).executeTakeFirst();
-    },
+    kysely: raw.update,
     n: N,
   },
 };

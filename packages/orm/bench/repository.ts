@@ -41,6 +41,7 @@ import { createMysqlDialect } from '../src/dialects/mysql.js';
 import { createPostgresDialect } from '../src/dialects/postgres.js';
 import { createSqliteDialect } from '../src/dialects/sqlite.js';
 import { column, createDb, defineModel } from '../src/index.js';
+import { kyselyOps } from './kysely-ops.js';
 
 const ITERATIONS = Number(process.env['BENCH_ITERATIONS'] ?? 2000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
@@ -149,44 +150,14 @@ async function repositoryRunner(s: Setup): Promise<Runner> {
 
 async function kyselyRunner(s: Setup): Promise<Runner> {
   const db = orm(s);
-  const k = db.kysely;
-  const t = s.table;
-  const isMysql = s.dialect === 'mysql';
-  return {
-    ops: {
-      insert: async (i) => {
-        const q = k.insertInto(t).values({ email: `k${i}@bench`, score: i % 10 });
-        if (!isMysql) return q.returningAll().executeTakeFirstOrThrow();
-        const r = await q.executeTakeFirstOrThrow();
-        return k.selectFrom(t).selectAll().where('id', '=', Number(r.insertId)).executeTakeFirst();
-      },
-      find: (i) => k.selectFrom(t).selectAll().where('id', '=', idOf(i)).executeTakeFirst(),
-      page: () =>
-        k
-          .selectFrom(t)
-          .selectAll()
-          .where((eb) =>
-            eb.or([
-              eb('score', '>', s.after.score),
-              eb.and([eb('score', '=', s.after.score), eb('id', '>', s.after.id)]),
-            ]),
-          )
-          .orderBy('score', 'asc')
-          .orderBy('id', 'asc')
-          .limit(PAGE + 1)
-          .execute(),
-      update: async (i) => {
-        const q = k
-          .updateTable(t)
-          .set({ score: i % 10 })
-          .where('id', '=', idOf(i));
-        if (!isMysql) return q.returningAll().executeTakeFirst();
-        await q.execute();
-        return k.selectFrom(t).selectAll().where('id', '=', idOf(i)).executeTakeFirst();
-      },
-    },
-    close: () => db.close(),
-  };
+  const ops = kyselyOps(db.kysely, {
+    table: s.table,
+    isMysql: s.dialect === 'mysql',
+    after: s.after,
+    pageRows: PAGE + 1,
+    idOf,
+  });
+  return { ops, close: () => db.close() };
 }
 
 /** The same statements as SQL text through pg's pool, mysql2's pool or better-sqlite3. */

@@ -8,23 +8,9 @@
 import { requireCapability } from '@rws/test-helpers';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { column, createDb, type Db, defineModel } from '../src/index.js';
+import { column, type Db, defineModel } from '../src/index.js';
 import { runPrefix } from './run-orm-conformance.js';
-import { countingRepository, MYSQL_URL, POSTGRES_URL, whyDown } from './targets.js';
-
-const TARGETS = [
-  { name: 'sqlite memory', requires: 'better-sqlite3', create: () => createDb.memory() },
-  {
-    name: 'postgres',
-    requires: 'PostgreSQL on 127.0.0.1:5432 (database test)',
-    create: () => createDb({ dialect: 'postgres', url: POSTGRES_URL }),
-  },
-  {
-    name: 'mariadb',
-    requires: 'MariaDB/MySQL on 127.0.0.1:3306 (database test)',
-    create: () => createDb({ dialect: 'mysql', url: MYSQL_URL }),
-  },
-] as const;
+import { countingRepository, DB_TARGETS, whyDown } from './targets.js';
 
 const ID = {
   sqlite: 'integer primary key autoincrement',
@@ -33,7 +19,7 @@ const ID = {
 };
 const TS = { sqlite: 'text', postgres: 'timestamptz', mysql: 'datetime(3)' };
 
-for (const target of TARGETS) {
+for (const target of DB_TARGETS) {
   describe(`compiled statements: ${target.name}`, () => {
     const table = `${runPrefix()}_people`;
     // `displayName`/`display_name` and the timestamps are renamed; `extra_note` is a column of

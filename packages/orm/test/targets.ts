@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { type Db, type Model, Repository } from '../src/index.js';
+import { createDb, type Db, type Model, Repository } from '../src/index.js';
 
 /** The real databases the tests use (see the issue: trust auth on 127.0.0.1). */
 export const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -38,3 +38,22 @@ export function countingRepository<M extends Model>(
   });
   return { repo, statements: () => statements };
 }
+
+/** SQLite in memory, PostgreSQL and MariaDB: a Db of each, with what it needs to run. */
+export const DB_TARGETS: ReadonlyArray<{
+  readonly name: string;
+  readonly requires: string;
+  readonly create: () => Db;
+}> = [
+  { name: 'sqlite memory', requires: 'better-sqlite3', create: () => createDb.memory() },
+  {
+    name: 'postgres',
+    requires: 'PostgreSQL on 127.0.0.1:5432 (database test)',
+    create: () => createDb({ dialect: 'postgres', url: POSTGRES_URL }),
+  },
+  {
+    name: 'mariadb',
+    requires: 'MariaDB/MySQL on 127.0.0.1:3306 (database test)',
+    create: () => createDb({ dialect: 'mysql', url: MYSQL_URL }),
+  },
+];

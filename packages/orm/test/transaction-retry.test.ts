@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vit
 import { createDb, type Db, OrmError } from '../src/index.js';
 import { retryDelayMs } from '../src/internal/transaction-retry.js';
 import { runPrefix } from './run-orm-conformance.js';
-import { MYSQL_URL, POSTGRES_URL, whyDown } from './targets.js';
+import { DB_TARGETS, whyDown } from './targets.js';
 
 describe('retry pauses', () => {
   it('are drawn from zero to a bound that doubles from delayMs up to maxDelayMs', () => {
@@ -40,21 +40,7 @@ describe('retry pauses', () => {
   });
 });
 
-const TARGETS = [
-  { name: 'sqlite memory', requires: 'better-sqlite3', create: () => createDb.memory() },
-  {
-    name: 'postgres',
-    requires: 'PostgreSQL on 127.0.0.1:5432 (database test)',
-    create: () => createDb({ dialect: 'postgres', url: POSTGRES_URL }),
-  },
-  {
-    name: 'mariadb',
-    requires: 'MariaDB/MySQL on 127.0.0.1:3306 (database test)',
-    create: () => createDb({ dialect: 'mysql', url: MYSQL_URL }),
-  },
-] as const;
-
-for (const target of TARGETS) {
+for (const target of DB_TARGETS) {
   describe(`transaction retry: ${target.name}`, () => {
     const table = `${runPrefix()}_retry`;
     let db: Db;

@@ -13,7 +13,7 @@ interface CachedStatement extends SqliteStatement {
 }
 
 /** Statements kept per connection (least recently used dropped first). */
-export const MAX_STATEMENTS = 256;
+const MAX_STATEMENTS = 256;
 
 /**
  * `db` with `prepare` answered from a bounded LRU of statements by SQL text. A statement that
