@@ -4,7 +4,7 @@
  * the same SQL text the repository sends (the bench checks that). On MySQL, insert and update
  * read the row back by its key, as the repository does (no RETURNING).
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 type Fn = (i: number) => Promise<unknown>;
 
@@ -58,4 +58,28 @@ export function kyselyOps(
       return byId(idOf(i));
     },
   };
+}
+
+/** Creates the bench table (id, email, score; an index on score, id) with `seed` rows. */
+export async function createBenchTable(
+  // biome-ignore lint/suspicious/noExplicitAny: the bench table has no schema type.
+  k: Kysely<any>,
+  dialect: 'postgres' | 'mysql' | 'sqlite',
+  table: string,
+  seed: number,
+): Promise<void> {
+  const id =
+    dialect === 'postgres'
+      ? 'serial primary key'
+      : dialect === 'mysql'
+        ? 'integer auto_increment primary key'
+        : 'integer primary key autoincrement';
+  await sql
+    .raw(`create table ${table} (id ${id}, email varchar(255) not null, score integer not null)`)
+    .execute(k);
+  await sql.raw(`create index ${table}_score on ${table} (score, id)`).execute(k);
+  await k
+    .insertInto(table)
+    .values(Array.from({ length: seed }, (_, i) => ({ email: `seed${i}@bench`, score: i % 10 })))
+    .execute();
 }

@@ -21,7 +21,7 @@
  * operations ratio.
  */
 import { sql } from 'kysely';
-import { kyselyOps } from './kysely-ops.js';
+import { createBenchTable, kyselyOps } from './kysely-ops.js';
 
 type OrmModule = typeof import('../src/index.js');
 const orm = (await import(process.env['ORM_SRC'] ?? '../src/index.js')) as OrmModule;
@@ -48,20 +48,12 @@ const db =
         });
 const isMysql = DB === 'mysql';
 const table = `bench_overhead_${process.pid}`;
-const id =
-  DB === 'postgres'
-    ? 'serial primary key'
-    : isMysql
-      ? 'integer auto_increment primary key'
-      : 'integer primary key autoincrement';
-await sql
-  .raw(`create table ${table} (id ${id}, email varchar(255) not null, score integer not null)`)
-  .execute(db.kysely);
-await sql.raw(`create index ${table}_score on ${table} (score, id)`).execute(db.kysely);
-await db.kysely
-  .insertInto(table)
-  .values(Array.from({ length: SEED }, (_, i) => ({ email: `s${i}@bench`, score: i % 10 })))
-  .execute();
+await createBenchTable(
+  db.kysely,
+  DB === 'postgres' ? 'postgres' : isMysql ? 'mysql' : 'sqlite',
+  table,
+  SEED,
+);
 const Bench = orm.defineModel(table, {
   columns: { id: orm.column.id(), email: orm.column.text(), score: orm.column.integer() },
 });

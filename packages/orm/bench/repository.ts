@@ -41,7 +41,7 @@ import { createMysqlDialect } from '../src/dialects/mysql.js';
 import { createPostgresDialect } from '../src/dialects/postgres.js';
 import { createSqliteDialect } from '../src/dialects/sqlite.js';
 import { column, createDb, defineModel } from '../src/index.js';
-import { kyselyOps } from './kysely-ops.js';
+import { createBenchTable, kyselyOps } from './kysely-ops.js';
 
 const ITERATIONS = Number(process.env['BENCH_ITERATIONS'] ?? 2000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
@@ -380,21 +380,7 @@ async function setUp(dialect: Dialect): Promise<Setup> {
   const s: Setup = { dialect, table, sqliteFile, after: { id: 0, email: '', score: 0 } };
   const db = orm(s);
   try {
-    const id =
-      dialect === 'postgres'
-        ? 'serial primary key'
-        : dialect === 'mysql'
-          ? 'integer auto_increment primary key'
-          : 'integer primary key autoincrement';
-    await sql
-      .raw(`create table ${table} (id ${id}, email varchar(255) not null, score integer not null)`)
-      .execute(db.kysely);
-    await sql.raw(`create index ${table}_score on ${table} (score, id)`).execute(db.kysely);
-    const rows = Array.from({ length: SEED }, (_, i) => ({
-      email: `seed${i}@bench`,
-      score: i % 10,
-    }));
-    await db.kysely.insertInto(table).values(rows).execute();
+    await createBenchTable(db.kysely, dialect, table, SEED);
     // Start the page in the middle: score 4, at a row with later rows of the same score.
     s.after = (await db.kysely
       .selectFrom(table)

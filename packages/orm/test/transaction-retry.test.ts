@@ -4,13 +4,12 @@
  * transaction is nested (a savepoint). On SQLite in memory, PostgreSQL and MariaDB.
  */
 import { isRwsError } from '@rws/core';
-import { requireCapability } from '@rws/test-helpers';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDb, type Db, OrmError } from '../src/index.js';
 import { retryDelayMs } from '../src/internal/transaction-retry.js';
 import { runPrefix } from './run-orm-conformance.js';
-import { DB_TARGETS, whyDown } from './targets.js';
+import { DB_TARGETS, targetTable } from './targets.js';
 
 describe('retry pauses', () => {
   it('are drawn from zero to a bound that doubles from delayMs up to maxDelayMs', () => {
@@ -43,35 +42,24 @@ describe('retry pauses', () => {
 for (const target of DB_TARGETS) {
   describe(`transaction retry: ${target.name}`, () => {
     const table = `${runPrefix()}_retry`;
-    let db: Db;
-    let isUp = false;
-    let why = '';
-    beforeAll(async () => {
-      db = target.create();
-      const down = await whyDown(db);
-      isUp = down === undefined;
-      if (!isUp) return void (why = down ?? '');
-      await sql
-        .raw(`create table ${table} (id integer primary key, tag varchar(40) not null unique)`)
-        .execute(db.kysely);
-    });
-    afterAll(async () => {
-      if (isUp) await sql.raw(`drop table ${table}`).execute(db.kysely);
-      await db?.close();
-    });
-    const up = (ctx: TestContext) => requireCapability(ctx, isUp, `${target.requires} (${why})`);
+    const t = targetTable(
+      target,
+      table,
+      () => `create table ${table} (id integer primary key, tag varchar(40) not null unique)`,
+    );
+    const up = t.up;
     const insert = (on: Db, id: number, tag: string) =>
       sql`insert into ${sql.table(table)} (id, tag) values (${id}, ${tag})`.execute(on.kysely);
     const tags = async () =>
       (
         await sql<{ tag: string }>`select tag from ${sql.table(table)} order by id`.execute(
-          db.kysely,
+          t.db().kysely,
         )
       ).rows.map((r) => r.tag);
-    const clear = () => sql`delete from ${sql.table(table)}`.execute(db.kysely);
+    const clear = () => sql`delete from ${sql.table(table)}`.execute(t.db().kysely);
 
     it("a caller's predicate retries its own errors; others are thrown at once", async (ctx) => {
-      up(ctx);
+      const db = up(ctx);
       await clear();
       await insert(db, 1, 'taken');
       const seen: number[] = [];
@@ -107,7 +95,7 @@ for (const target of DB_TARGETS) {
     });
 
     it('the attempts are a bound: the last error is thrown', async (ctx) => {
-      up(ctx);
+      const db = up(ctx);
       await clear();
       await insert(db, 1, 'taken');
       let calls = 0;
@@ -126,7 +114,7 @@ for (const target of DB_TARGETS) {
     });
 
     it('nested, only the savepoint part runs again; the outer work stays', async (ctx) => {
-      up(ctx);
+      const db = up(ctx);
       await clear();
       await insert(db, 1, 'taken');
       let inner = 0;
