@@ -24,7 +24,7 @@ export type OrmErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 /** One line per code: what went wrong. */
 export const ERROR_DESCRIPTIONS: Readonly<Record<OrmErrorCode, string>> = {
   RWS_ORM_INVALID_CONFIG:
-    'A database configuration (createDb options, a URL or RWS_DB_* variables) is invalid; the message names the key and the value.',
+    "A database configuration (createDb options, a URL or RWS_DB_* variables) or a transaction's retry options are invalid; the message names the key and the value.",
   RWS_ORM_CONNECTION_FAILED:
     'The database could not be reached; the message names the dialect, host, port and database (never the password).',
   RWS_ORM_UNIQUE_VIOLATION:
