@@ -1,24 +1,31 @@
 /**
  * Where add→start latency goes on PostgreSQL with LISTEN/NOTIFY: for each of `SAMPLES` jobs
  * added one at a time into an idle worker, the time from the add call to (a) the NOTIFY reaching
- * a second listener, (b) add() returning, (c) the handler starting; and the statements add() and
- * the worker's wake-up ran. A diagnostic, not a benchmark (`pnpm bench jobs` is the benchmark):
+ * a second listener, (b) add() returning, (c) the worker's claim that took the job beginning
+ * and ending, (d) the handler starting, and (e) when the worker's previous next-run-time query,
+ * if one was still running as the job was added, ended (nextRunAtEnded: its sample count is
+ * how many adds found one running); and the statements add() and the worker's wake-up ran. A diagnostic, not a benchmark (`pnpm bench jobs` is the benchmark):
  * on a loaded machine only the order and the statement counts mean anything.
  *
- *   [PAUSE=0] [SAMPLES=200] node --conditions=@rws/source --import tsx packages/jobs/bench/latency-breakdown.ts
+ *   [PAUSE=0] [SAMPLES=200] [CONCURRENCY=16] node --conditions=@rws/source --import tsx packages/jobs/bench/latency-breakdown.ts
  */
+import { createRequire } from 'node:module';
 import { createDb, sql } from '@rws/orm';
 import { createQueue, createSqlStore, defineJob } from '../src/index.js';
 
 const URL = process.env['PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SAMPLES = Number(process.env['SAMPLES'] ?? 200);
 const PAUSE = Number(process.env['PAUSE'] ?? 20);
+const CONCURRENCY = Number(process.env['CONCURRENCY'] ?? 16);
 const table = `bench_latency_${process.pid}`;
 
 const t = {
   notify: [] as number[],
   added: [] as number[],
   claimBegan: [] as number[],
+  nextRunAtEnded: [] as number[],
+  claimSent: [] as number[],
+  claimAnswered: [] as number[],
   claimEnded: [] as number[],
   started: [] as number[],
 };
@@ -37,15 +44,56 @@ const countingDb = { ...db, kysely: counted } as typeof db;
 const store = createSqlStore({ db: countingDb, table, listenUrl: URL });
 // The worker's claims, timed from the add call: when the claim that took the job began and ended.
 let sampleStart = 0;
+// pg's Client.query, timed for the claim statement: when pg was handed it, and when its answer
+// came back (the rest of the claim is the store's own work before and after).
+let claimQuery: { sent: number; answered: number } | undefined;
+const pg = createRequire(import.meta.url)('pg') as {
+  Client: { prototype: { query(...args: unknown[]): unknown } };
+};
+const pgQuery = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+  const text = typeof args[0] === 'string' ? args[0] : '';
+  const result = pgQuery.apply(this, args);
+  if (text.startsWith('with due as') && result instanceof Promise) {
+    const timing = { sent: performance.now() - sampleStart, answered: 0 };
+    claimQuery = timing;
+    void result.then(
+      () => {
+        timing.answered = performance.now() - sampleStart;
+      },
+      () => {},
+    );
+  }
+  return result;
+};
 const claim = store.claim.bind(store);
+let claims = 0;
 store.claim = async (o) => {
+  claims++;
   const began = performance.now() - sampleStart;
   const jobs = await claim(o);
   if (jobs.length > 0) {
     t.claimBegan.push(began);
+    if (claimQuery !== undefined) {
+      t.claimSent.push(claimQuery.sent);
+      t.claimAnswered.push(claimQuery.answered);
+    }
     t.claimEnded.push(performance.now() - sampleStart);
   }
   return jobs;
+};
+// The worker's next-run-time query after a claim: whether one was still running when this
+// sample's job was added (a claim for the new job could not start before it ended).
+let nextRunAtInFlight: Promise<unknown> | undefined;
+const nextRunAt = store.nextRunAt.bind(store);
+store.nextRunAt = (q, o) => {
+  const p = nextRunAt(q, o);
+  nextRunAtInFlight = p;
+  const clear = () => {
+    if (nextRunAtInFlight === p) nextRunAtInFlight = undefined;
+  };
+  p.then(clear, clear);
+  return p;
 };
 const queue = createQueue({ store, name: 'latency' });
 let onRun = () => {};
@@ -54,10 +102,13 @@ await queue.counts();
 const observer = createSqlStore({ db, table, listenUrl: URL });
 let onNotify = () => {};
 const stopObserving = await observer.subscribe?.('latency', () => onNotify());
-queue.worker({ jobs: [job], pollIntervalMs: 1000 });
+// As `pnpm bench jobs` runs it: 16 slots, so a job's completion never frees a slot the worker
+// lacked (with 1 slot, each completion would wake the worker for one more claim).
+queue.worker({ jobs: [job], pollIntervalMs: 1000, concurrency: CONCURRENCY });
 await new Promise((r) => setTimeout(r, 300));
 
 const addStatements: number[] = [];
+const claimsPerJob: number[] = [];
 const wakeStatements: number[] = [];
 for (let i = 0; i < SAMPLES; i++) {
   const a = performance.now();
@@ -75,6 +126,10 @@ for (let i = 0; i < SAMPLES; i++) {
     };
   });
   statements = [];
+  claims = 0;
+  const inFlight = nextRunAtInFlight;
+  if (inFlight !== undefined)
+    void inFlight.finally(() => t.nextRunAtEnded.push(performance.now() - a)).catch(() => {});
   await queue.add(job, {});
   t.added.push(performance.now() - a);
   addStatements.push(statements.length);
@@ -84,11 +139,35 @@ for (let i = 0; i < SAMPLES; i++) {
   // default lets the completion and the idle worker's next claim finish first.
   await new Promise((r) => setTimeout(r, PAUSE));
   wakeStatements.push(statements.length);
+  claimsPerJob.push(claims);
 }
 const p = (xs: number[], q: number) =>
   [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
 for (const [k, xs] of Object.entries(t))
-  console.log(`${k.padEnd(8)} p50 ${p(xs, 0.5).toFixed(2)} ms  p99 ${p(xs, 0.99).toFixed(2)} ms`);
+  console.log(
+    `${k.padEnd(14)} p50 ${p(xs, 0.5).toFixed(2)} ms  p99 ${p(xs, 0.99).toFixed(2)} ms  (${xs.length} samples)`,
+  );
+// Per-sample stage durations (each sample's own differences, then their percentiles).
+const path = [
+  'added',
+  'claimBegan',
+  'claimSent',
+  'claimAnswered',
+  'claimEnded',
+  'started',
+] as const;
+if (path.every((k) => t[k].length === SAMPLES))
+  for (let i = 1; i < path.length; i++) {
+    const from = path[i - 1] as (typeof path)[number];
+    const to = path[i] as (typeof path)[number];
+    const d = t[to].map((v, j) => v - (t[from][j] as number));
+    console.log(
+      `${`${from} → ${to}`.padEnd(28)} p50 ${p(d, 0.5).toFixed(2)} ms  p90 ${p(d, 0.9).toFixed(2)} ms`,
+    );
+  }
+console.log(
+  `claims per job (from its add to the next add): p50 ${p(claimsPerJob, 0.5)}, p90 ${p(claimsPerJob, 0.9)}, total ${claimsPerJob.reduce((x, y) => x + y, 0)} for ${SAMPLES} jobs`,
+);
 console.log(
   `statements per add: ${p(addStatements, 0.5)}; from the add's return to idle again: ${p(wakeStatements, 0.5)} (median)`,
 );

@@ -221,7 +221,7 @@ export function createQueue(options: QueueOptions): Queue {
       await ready();
       const result = await store.add(newJob, { db: o.db });
       // Inside a transaction the job is not visible yet; workers find it on their next poll.
-      if (result.isNew && o.db === undefined) for (const f of local.onAdded) f(newJob.runAt);
+      if (result.isNew && o.db === undefined) for (const f of local.onAdded) f(newJob.runAt, true);
       return result;
     },
     async addMany(list, o = {}) {
@@ -231,7 +231,8 @@ export function createQueue(options: QueueOptions): Queue {
       );
       await ready();
       const results = jobs.length === 0 ? [] : await store.addMany(jobs, { db: o.db });
-      if (o.db === undefined && results.some((r) => r.isNew)) for (const f of local.onAdded) f(now);
+      if (o.db === undefined && results.some((r) => r.isNew))
+        for (const f of local.onAdded) f(now, true);
       return results;
     },
     async get(id) {
@@ -247,7 +248,7 @@ export function createQueue(options: QueueOptions): Queue {
     retry: async (id) => {
       await ready();
       const ok = await store.retry(id, { now: Date.now() });
-      if (ok) for (const f of local.onAdded) f(Date.now());
+      if (ok) for (const f of local.onAdded) f(Date.now(), false);
       return ok;
     },
     async remove(id) {

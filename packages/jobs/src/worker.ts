@@ -166,8 +166,69 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
       };
     });
 
-  // A new job (due now, or due before the current sleep ends) wakes the loop, which recomputes.
-  const onAdded = () => wakeUp();
+  /**
+   * `work`'s result, or undefined when a wake-up comes first (then `work` goes on unawaited).
+   * A wake-up that arrives after `work` won is kept for the next sleep, as ever.
+   */
+  const untilWokenOr = async <T>(work: Promise<T>): Promise<T | undefined> => {
+    let isWoken = false;
+    const woken = new Promise<undefined>((resolve) => {
+      if (hasPendingWake) {
+        hasPendingWake = false;
+        isWoken = true;
+        resolve(undefined);
+        return;
+      }
+      wake = () => {
+        isWoken = true;
+        resolve(undefined);
+      };
+    });
+    const result = await Promise.race([woken, work]);
+    if (isWoken) return undefined;
+    wake = undefined;
+    return result;
+  };
+
+  /** How long to sleep after a claim that left slots free: until the next job is due. */
+  const nextWaitMs = async (): Promise<number> => {
+    try {
+      const next = await store.nextRunAt(queue.name, { names });
+      // A job that fell due since the claim (or that another worker was claiming) is tried
+      // again soon, not after a whole poll interval.
+      // (A due job that a group limit holds back is polled for at a gentler pace.)
+      if (next !== null)
+        return Math.min(pollIntervalMs, Math.max(next - now(), group === undefined ? 25 : 50));
+    } catch (err) {
+      emit('error', err);
+    }
+    return pollIntervalMs;
+  };
+
+  /** Set while the store's subscription (LISTEN) is up. */
+  let unsubscribe: (() => Promise<void>) | undefined;
+  // While the store's subscription is up, an add in this process reaches the worker twice: at
+  // once (onAdded) and as the store's announcement (PostgreSQL: the insert's NOTIFY, on the
+  // LISTEN connection). Each wakes the worker after the job was committed, so the second one
+  // would only run a second claim that finds nothing and holds up the claim of the next job.
+  // The two are paired by count: whichever comes first wakes the worker, its partner is
+  // dropped. A NOTIFY from another process may take the place of a partner; the one it stood
+  // in for then wakes the worker when it comes, so every job still gets a wake-up after its
+  // commit (only a LISTEN connection that dies leaves local adds to the next poll).
+  let unpairedLocal = 0;
+  let unpairedNotified = 0;
+  const MAX_UNPAIRED = 64;
+  const onAdded = (_runAt: number, isAnnounced: boolean) => {
+    if (!isAnnounced || unsubscribe === undefined) return wakeUp();
+    if (unpairedNotified > 0) return void unpairedNotified--;
+    unpairedLocal = Math.min(unpairedLocal + 1, MAX_UNPAIRED);
+    wakeUp();
+  };
+  const onNotified = () => {
+    if (unpairedLocal > 0) return void unpairedLocal--;
+    unpairedNotified = Math.min(unpairedNotified + 1, MAX_UNPAIRED);
+    wakeUp();
+  };
   const onCancelled = (jobId: string) =>
     running
       .get(jobId)
@@ -308,7 +369,6 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
     return entry;
   };
 
-  let unsubscribe: (() => Promise<void>) | undefined;
   const loop = (async () => {
     try {
       await internals.ready();
@@ -317,7 +377,7 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
       return;
     }
     if (store.subscribe !== undefined)
-      unsubscribe = await store.subscribe(queue.name, wakeUp).catch((err: unknown) => {
+      unsubscribe = await store.subscribe(queue.name, onNotified).catch((err: unknown) => {
         emit('error', err);
         return undefined;
       });
@@ -351,17 +411,10 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
         hasPendingWake = false;
         continue;
       }
-      let waitMs = pollIntervalMs;
-      try {
-        const next = await store.nextRunAt(queue.name, { names });
-        // A job that fell due since the claim (or that another worker was claiming) is tried
-        // again soon, not after a whole poll interval.
-        // (A due job that a group limit holds back is polled for at a gentler pace.)
-        if (next !== null)
-          waitMs = Math.min(waitMs, Math.max(next - now(), group === undefined ? 25 : 50));
-      } catch (err) {
-        emit('error', err);
-      }
+      // The next run time decides how long to sleep, but a wake-up (a job added meanwhile)
+      // must not wait for its round trip: the claim starts at once and the answer is dropped.
+      const waitMs = await untilWokenOr(nextWaitMs());
+      if (waitMs === undefined) continue;
       if (!isClosing) await sleep(waitMs);
     }
   })();

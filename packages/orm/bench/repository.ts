@@ -11,21 +11,41 @@
  * statement (MySQL has no RETURNING) it reads it back, as our repository does.
  *
  * Each operation runs BENCH_ITERATIONS times (default 2000) per round, the variants interleaved,
- * for BENCH_ROUNDS rounds (default 5); the tables print the median ops/s and the ratio of the
- * repository to kysely. BENCH_DATABASES picks databases (default postgres,mysql,sqlite); one
- * that is down is reported and skipped. Every call awaits the previous one over a pool of one
- * connection, so the numbers are per-operation latency, not throughput under concurrency.
+ * for BENCH_ROUNDS rounds (default 5), after BENCH_WARMUP untimed calls (default a tenth of the
+ * iterations) per variant; each round starts with the next variant in turn, so no variant is
+ * always first. The tables print the median ops/s and the ratio of the repository to kysely,
+ * and the client CPU time (this process's user + system) per call of both: the repository's
+ * own cost, which the database server sharing the machine disturbs less than wall time.
+ * BENCH_DATABASES picks databases (default postgres,mysql,sqlite); one that is down is reported
+ * and skipped. Every call awaits the previous one over a pool of one connection, so the numbers
+ * are per-operation latency, not throughput under concurrency.
+ *
+ * Same work on both sides: before timing, the script checks that the repository and kysely
+ * send the same statements, text for text, for every operation (counted under the driver
+ * through a wrapped kysely Dialect), and that every variant's page holds the same rows. The
+ * repository's page also verifies the incoming cursor and signs the next one (HMAC-SHA256),
+ * work the kysely variant does not do: it is part of the overhead measured.
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, eq, gt, or } from 'drizzle-orm';
-import { sql } from 'kysely';
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Dialect as KyselyDialect,
+  sql,
+} from 'kysely';
+import { createMysqlDialect } from '../src/dialects/mysql.js';
+import { createPostgresDialect } from '../src/dialects/postgres.js';
+import { createSqliteDialect } from '../src/dialects/sqlite.js';
 import { column, createDb, defineModel } from '../src/index.js';
+import { createBenchTable, kyselyOps } from './kysely-ops.js';
 
 const ITERATIONS = Number(process.env['BENCH_ITERATIONS'] ?? 2000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const WARMUP = Number(process.env['BENCH_WARMUP'] ?? Math.ceil(ITERATIONS / 10));
 const DATABASES = (process.env['BENCH_DATABASES'] ?? 'postgres,mysql,sqlite').split(',');
 const SEED = 1000;
 const PAGE = 20;
@@ -51,25 +71,58 @@ async function openSqlite(): Promise<typeof import('better-sqlite3')> {
   return (mod as unknown as { default: typeof mod }).default;
 }
 
-async function time(fn: Fn): Promise<number> {
+/** Operations per second (wall time) and client CPU µs per call of ITERATIONS calls. */
+async function time(fn: Fn): Promise<{ ops: number; cpuUs: number }> {
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let i = 0; i < ITERATIONS; i++) await fn(i);
-  return ITERATIONS / (Number(process.hrtime.bigint() - start) / 1e9);
+  const ops = ITERATIONS / (Number(process.hrtime.bigint() - start) / 1e9);
+  const used = process.cpuUsage(cpu);
+  return { ops, cpuUs: (used.user + used.system) / ITERATIONS };
+}
+
+/** SQL texts sent through the Dbs of `orm()` while `statements.isOn`, in order. */
+const statements = { isOn: false, sent: [] as string[] };
+
+/** `inner` with every connection's executeQuery recorded while `statements.isOn`. */
+function recording(inner: KyselyDialect): KyselyDialect {
+  const kDone = Symbol('recorded');
+  return {
+    createAdapter: () => inner.createAdapter(),
+    createQueryCompiler: () => inner.createQueryCompiler(),
+    createIntrospector: (db) => inner.createIntrospector(db),
+    createDriver: () => {
+      const driver = inner.createDriver();
+      const acquire = driver.acquireConnection.bind(driver);
+      driver.acquireConnection = async (options) => {
+        const conn = (await acquire(options)) as DatabaseConnection & { [kDone]?: true };
+        if (conn[kDone] !== true) {
+          const execute = conn.executeQuery.bind(conn);
+          conn.executeQuery = (q: CompiledQuery) => {
+            if (statements.isOn) statements.sent.push(q.sql);
+            return execute(q);
+          };
+          conn[kDone] = true;
+        }
+        return conn;
+      };
+      return driver;
+    },
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const idOf = (i: number) => (i % SEED) + 1;
 
+/** A Db as createDb makes it (the same dialect), its statements recorded for the check. */
 function orm(s: Setup) {
-  return createDb(
+  const dialect =
     s.dialect === 'sqlite'
-      ? { dialect: 'sqlite', options: { filename: s.sqliteFile }, pool: { size: 1 } }
-      : {
-          dialect: s.dialect,
-          url: s.dialect === 'postgres' ? POSTGRES_URL : MYSQL_URL,
-          pool: { size: 1 },
-        },
-  );
+      ? createSqliteDialect({ filename: s.sqliteFile })
+      : s.dialect === 'postgres'
+        ? createPostgresDialect({ url: POSTGRES_URL, poolSize: 1 })
+        : createMysqlDialect({ url: MYSQL_URL, poolSize: 1 });
+  return createDb({ dialect: s.dialect, kyselyDialect: recording(dialect) });
 }
 
 async function repositoryRunner(s: Setup): Promise<Runner> {
@@ -97,44 +150,14 @@ async function repositoryRunner(s: Setup): Promise<Runner> {
 
 async function kyselyRunner(s: Setup): Promise<Runner> {
   const db = orm(s);
-  const k = db.kysely;
-  const t = s.table;
-  const isMysql = s.dialect === 'mysql';
-  return {
-    ops: {
-      insert: async (i) => {
-        const q = k.insertInto(t).values({ email: `k${i}@bench`, score: i % 10 });
-        if (!isMysql) return q.returningAll().executeTakeFirstOrThrow();
-        const r = await q.executeTakeFirstOrThrow();
-        return k.selectFrom(t).selectAll().where('id', '=', Number(r.insertId)).executeTakeFirst();
-      },
-      find: (i) => k.selectFrom(t).selectAll().where('id', '=', idOf(i)).executeTakeFirst(),
-      page: () =>
-        k
-          .selectFrom(t)
-          .selectAll()
-          .where((eb) =>
-            eb.or([
-              eb('score', '>', s.after.score),
-              eb.and([eb('score', '=', s.after.score), eb('id', '>', s.after.id)]),
-            ]),
-          )
-          .orderBy('score')
-          .orderBy('id')
-          .limit(PAGE + 1)
-          .execute(),
-      update: async (i) => {
-        const q = k
-          .updateTable(t)
-          .set({ score: i % 10 })
-          .where('id', '=', idOf(i));
-        if (!isMysql) return q.returningAll().executeTakeFirst();
-        await q.execute();
-        return k.selectFrom(t).selectAll().where('id', '=', idOf(i)).executeTakeFirst();
-      },
-    },
-    close: () => db.close(),
-  };
+  const ops = kyselyOps(db.kysely, {
+    table: s.table,
+    isMysql: s.dialect === 'mysql',
+    after: s.after,
+    pageRows: PAGE + 1,
+    idOf,
+  });
+  return { ops, close: () => db.close() };
 }
 
 /** The same statements as SQL text through pg's pool, mysql2's pool or better-sqlite3. */
@@ -357,21 +380,7 @@ async function setUp(dialect: Dialect): Promise<Setup> {
   const s: Setup = { dialect, table, sqliteFile, after: { id: 0, email: '', score: 0 } };
   const db = orm(s);
   try {
-    const id =
-      dialect === 'postgres'
-        ? 'serial primary key'
-        : dialect === 'mysql'
-          ? 'integer auto_increment primary key'
-          : 'integer primary key autoincrement';
-    await sql
-      .raw(`create table ${table} (id ${id}, email varchar(255) not null, score integer not null)`)
-      .execute(db.kysely);
-    await sql.raw(`create index ${table}_score on ${table} (score, id)`).execute(db.kysely);
-    const rows = Array.from({ length: SEED }, (_, i) => ({
-      email: `seed${i}@bench`,
-      score: i % 10,
-    }));
-    await db.kysely.insertInto(table).values(rows).execute();
+    await createBenchTable(db.kysely, dialect, table, SEED);
     // Start the page in the middle: score 4, at a row with later rows of the same score.
     s.after = (await db.kysely
       .selectFrom(table)
@@ -396,6 +405,31 @@ async function tearDown(s: Setup): Promise<void> {
   }
   for (const f of [s.sqliteFile, `${s.sqliteFile}-wal`, `${s.sqliteFile}-shm`])
     rmSync(f, { force: true });
+}
+
+/**
+ * The repository and kysely send the same SQL for every operation (same statements, same
+ * count: no extra round trip on either side), so their comparison is of equal work.
+ */
+async function checkSameStatements(runners: Partial<Record<Variant, Runner>>): Promise<void> {
+  for (const op of ['insert', 'find', 'page', 'update'] as const) {
+    const sent: Partial<Record<Variant, string[]>> = {};
+    for (const v of ['repository', 'kysely'] as const) {
+      statements.sent = [];
+      statements.isOn = true;
+      try {
+        await runners[v]?.ops[op](0);
+      } finally {
+        statements.isOn = false;
+      }
+      sent[v] = statements.sent;
+    }
+    const [r, k] = [JSON.stringify(sent.repository), JSON.stringify(sent.kysely)];
+    if (r !== k) throw new Error(`${op}: the repository sends ${r}, kysely ${k}`);
+    console.error(
+      `orm bench: ${op}: repository and kysely send the same ${sent.kysely?.length} statement(s)`,
+    );
+  }
 }
 
 /** Every variant's page holds the same rows, so the comparison is of equal work. */
@@ -427,25 +461,32 @@ async function bench(dialect: Dialect): Promise<void> {
     if (drizzle !== null) runners.drizzle = drizzle;
     runners.knex = await knexRunner(s);
     await checkSamePage(runners);
+    await checkSameStatements(runners);
     console.error(
       `orm bench: ${dialect}, ${ROUNDS} rounds of ${ITERATIONS} calls per operation and variant`,
     );
     console.log(
-      `\n| ${dialect} | ${VARIANTS.map((v) => `${v} ops/s`).join(' | ')} | repository / kysely |`,
+      `\n| ${dialect} | ${VARIANTS.map((v) => `${v} ops/s`).join(' | ')} | repository / kysely | CPU µs/call repository | CPU µs/call kysely |`,
     );
-    console.log(`| --- |${' --- |'.repeat(VARIANTS.length + 1)}`);
+    console.log(`| --- |${' --- |'.repeat(VARIANTS.length + 3)}`);
+    const present = VARIANTS.filter((v) => runners[v] !== undefined);
     for (const op of ['insert', 'find', 'page', 'update'] as const) {
-      const results: Partial<Record<Variant, number[]>> = {};
+      for (const v of present)
+        for (let i = 0; i < WARMUP; i++) await (runners[v] as Runner).ops[op](i);
+      const ops: Partial<Record<Variant, number[]>> = {};
+      const cpu: Partial<Record<Variant, number[]>> = {};
       for (let r = 0; r < ROUNDS; r++)
-        for (const v of VARIANTS) {
-          const runner = runners[v];
-          if (runner === undefined) continue;
-          (results[v] ??= []).push(await time(runner.ops[op]));
+        for (let j = 0; j < present.length; j++) {
+          // Round r starts with variant r: none is always first (JIT, caches, the server's state).
+          const v = present[(r + j) % present.length] as Variant;
+          const t = await time((runners[v] as Runner).ops[op]);
+          (ops[v] ??= []).push(t.ops);
+          (cpu[v] ??= []).push(t.cpuUs);
         }
-      const m = (v: Variant) => (results[v] === undefined ? Number.NaN : median(results[v]));
+      const m = (xs: number[] | undefined) => (xs === undefined ? Number.NaN : median(xs));
       const fmt = (n: number) => (Number.isNaN(n) ? 'n/a' : Math.round(n).toString());
       console.log(
-        `| ${op} | ${VARIANTS.map((v) => fmt(m(v))).join(' | ')} | ${(m('repository') / m('kysely')).toFixed(3)} |`,
+        `| ${op} | ${VARIANTS.map((v) => fmt(m(ops[v]))).join(' | ')} | ${(m(ops.repository) / m(ops.kysely)).toFixed(3)} | ${m(cpu.repository).toFixed(1)} | ${m(cpu.kysely).toFixed(1)} |`,
       );
     }
   } finally {

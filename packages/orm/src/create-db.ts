@@ -11,8 +11,9 @@ import { dialectOfUrl } from './db-config-from-env.js';
 import { createMysqlDialect } from './dialects/mysql.js';
 import { createPostgresDialect } from './dialects/postgres.js';
 import { createSqliteDialect } from './dialects/sqlite.js';
-import { ERROR_CODES, OrmError } from './errors.js';
+import { ERROR_CODES, OrmError, type TransactionConflict } from './errors.js';
 import { CompiledQueries } from './internal/compiled-queries.js';
+import { checkRetry, withRetry } from './internal/transaction-retry.js';
 import type { Model } from './model.js';
 import { Repository } from './repository.js';
 
@@ -47,13 +48,40 @@ export interface CreateDbOptions {
   readonly kyselyDialect?: Dialect | undefined;
 }
 
+/** Options of `transaction({ retry })`. */
+export interface TransactionRetryOptions {
+  /** Attempts in all, the first included (an integer ≥ 1; 1 = no retry). */
+  readonly attempts: number;
+  /**
+   * The pause before the first retry, doubled before each further one up to `maxDelayMs`; each
+   * pause is drawn uniformly from zero to that bound (full jitter). Default 10 ms.
+   */
+  readonly delayMs?: number | undefined;
+  /** The largest pause bound (default 1000 ms). */
+  readonly maxDelayMs?: number | undefined;
+  /**
+   * Which transaction conflicts (RWS_ORM_SERIALIZATION_FAILURE, by `conflict`) are retried.
+   * Default all: `serialization`, `deadlock`, `lock-timeout` and `busy`.
+   */
+  readonly retryOn?: readonly TransactionConflict[] | undefined;
+  /**
+   * Errors of the caller's to retry as well (say, a unique violation from a racing insert that
+   * the next attempt will find): true retries `err`. Called with the attempt that failed.
+   */
+  readonly isRetryable?: ((err: unknown, attempt: number) => boolean) | undefined;
+}
+
 /** Options of `db.transaction()`. */
 export interface TransactionOptions {
   /**
-   * Retries the whole function when the database reports a serialization failure or deadlock
-   * (RWS_ORM_SERIALIZATION_FAILURE). Off by default: the function must be safe to run again.
+   * Runs the function again when it fails with a transaction conflict
+   * (RWS_ORM_SERIALIZATION_FAILURE: serialization failure, deadlock, lock timeout, SQLite busy;
+   * narrowed by `retryOn`) or an error `isRetryable` accepts, after a jittered exponential
+   * pause. At the top level the whole transaction is rolled back and run again; nested, only
+   * the savepoint's part is (a MySQL deadlock has already ended the whole transaction: give
+   * the retry to the outermost call). Off by default: the function must be safe to run again.
    */
-  readonly retry?: { readonly attempts: number; readonly delayMs?: number | undefined } | undefined;
+  readonly retry?: TransactionRetryOptions | undefined;
   /** Isolation level of a top-level transaction. */
   readonly isolationLevel?: IsolationLevel | undefined;
 }
@@ -118,8 +146,6 @@ interface DbState {
   readonly queries: CompiledQueries;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 const STATES = new WeakMap<Db, DbState>();
 
 /**
@@ -151,24 +177,39 @@ function makeDb(
         queries: state.queries,
       }),
     async transaction(fn, options = {}) {
+      checkRetry(options.retry);
       if (depth > 0) {
-        // A savepoint inside the open transaction: the inner part can fail alone.
+        // A savepoint inside the open transaction: the inner part can fail (and be retried) alone.
         const name = `rws_sp_${depth}`;
         // biome-ignore lint/suspicious/noExplicitAny: savepoint names are tracked in types only.
         const trx = kysely as unknown as ControlledTransaction<any, string[]>;
-        // biome-ignore lint/suspicious/noExplicitAny: as above.
-        const sp: ControlledTransaction<any, any> = await trx.savepoint(name).execute();
-        try {
-          const result = await fn(makeDb(state, sp, depth + 1));
-          await sp.releaseSavepoint(name).execute();
-          return result;
-        } catch (err) {
-          await sp.rollbackToSavepoint(name).execute();
-          throw err;
-        }
+        let isTransactionGone = false;
+        return withRetry(
+          options.retry,
+          async () => {
+            // biome-ignore lint/suspicious/noExplicitAny: as above.
+            const sp: ControlledTransaction<any, any> = await trx.savepoint(name).execute();
+            try {
+              const result = await fn(makeDb(state, sp, depth + 1));
+              await sp.releaseSavepoint(name).execute();
+              return result;
+            } catch (err) {
+              // A savepoint that cannot be rolled back to is gone with its transaction (InnoDB
+              // ends the whole transaction on a deadlock): the failure is the caller's to see,
+              // and running the part again would run it outside any transaction.
+              await sp
+                .rollbackToSavepoint(name)
+                .execute()
+                .catch(() => {
+                  isTransactionGone = true;
+                });
+              throw err;
+            }
+          },
+          () => isTransactionGone,
+        );
       }
-      const attempts = Math.max(1, options.retry?.attempts ?? 1);
-      for (let attempt = 1; ; attempt++) {
+      return withRetry(options.retry, async () => {
         let builder = kysely.startTransaction();
         if (options.isolationLevel !== undefined)
           builder = builder.setIsolationLevel(options.isolationLevel);
@@ -182,12 +223,9 @@ function makeDb(
             .rollback()
             .execute()
             .catch(() => undefined);
-          const isRetryable =
-            err instanceof OrmError && err.code === ERROR_CODES.SERIALIZATION_FAILURE;
-          if (!isRetryable || attempt >= attempts) throw err;
-          await sleep((options.retry?.delayMs ?? 10) * attempt);
+          throw err;
         }
-      }
+      });
     },
     close: () => state.root.destroy(),
     [Symbol.asyncDispose]: () => state.root.destroy(),

@@ -24,7 +24,7 @@ export type OrmErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 /** One line per code: what went wrong. */
 export const ERROR_DESCRIPTIONS: Readonly<Record<OrmErrorCode, string>> = {
   RWS_ORM_INVALID_CONFIG:
-    'A database configuration (createDb options, a URL or RWS_DB_* variables) is invalid; the message names the key and the value.',
+    "A database configuration (createDb options, a URL or RWS_DB_* variables) or a transaction's retry options are invalid; the message names the key and the value.",
   RWS_ORM_CONNECTION_FAILED:
     'The database could not be reached; the message names the dialect, host, port and database (never the password).',
   RWS_ORM_UNIQUE_VIOLATION:
@@ -46,6 +46,15 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<OrmErrorCode, string>> = {
     'Another process holds the migration lock and did not release it within lockTimeoutMs.',
 };
 
+/**
+ * What kind of conflict failed a transaction (RWS_ORM_SERIALIZATION_FAILURE):
+ * - `serialization`: PostgreSQL 40001, MySQL SQLSTATE 40001;
+ * - `deadlock`: PostgreSQL 40P01, MySQL/MariaDB 1213 (InnoDB rolled the whole transaction back);
+ * - `lock-timeout`: MySQL/MariaDB 1205 (a lock wait ran past innodb_lock_wait_timeout);
+ * - `busy`: SQLite SQLITE_BUSY / SQLITE_LOCKED (another connection holds the write lock).
+ */
+export type TransactionConflict = 'serialization' | 'deadlock' | 'lock-timeout' | 'busy';
+
 /** Options of an `OrmError`. */
 export interface OrmErrorOptions {
   status?: number | undefined;
@@ -56,16 +65,21 @@ export interface OrmErrorOptions {
   table?: string | undefined;
   /** The columns involved, as the database names them (snake_case). */
   columns?: readonly string[] | undefined;
+  /** RWS_ORM_SERIALIZATION_FAILURE: the kind of conflict. */
+  conflict?: TransactionConflict | undefined;
 }
 
 /**
  * An error from @rws/orm. Constraint violations carry `constraint`, `table` and `columns` as
- * far as the database reports them (docs/orm.md lists what each dialect reports).
+ * far as the database reports them (docs/orm.md lists what each dialect reports);
+ * transaction conflicts carry `conflict`.
  */
 export class OrmError extends RwsError {
   readonly constraint: string | undefined;
   readonly table: string | undefined;
   readonly columns: readonly string[];
+  /** RWS_ORM_SERIALIZATION_FAILURE: the kind of conflict (which `retry.retryOn` selects by). */
+  readonly conflict: TransactionConflict | undefined;
 
   constructor(code: OrmErrorCode, message: string, options: OrmErrorOptions = {}) {
     super(code, message, { status: options.status, cause: options.cause });
@@ -73,5 +87,6 @@ export class OrmError extends RwsError {
     this.constraint = options.constraint;
     this.table = options.table;
     this.columns = options.columns ?? [];
+    this.conflict = options.conflict;
   }
 }

@@ -9,10 +9,11 @@ export type {
   Db,
   DbConnectionOptions,
   TransactionOptions,
+  TransactionRetryOptions,
 } from './create-db.js';
 export { createDb } from './create-db.js';
 export { dbConfigFromEnv, dialectOfUrl } from './db-config-from-env.js';
-export type { OrmErrorCode, OrmErrorOptions } from './errors.js';
+export type { OrmErrorCode, OrmErrorOptions, TransactionConflict } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS, OrmError } from './errors.js';
 export type { PageLinks } from './link-header.js';
 export { linkHeader } from './link-header.js';

@@ -437,7 +437,12 @@ export class Repository<M extends Model> {
           .selectFrom(this.model.table)
           .selectAll()
           .where((eb) =>
-            after === undefined ? base.build(eb) : eb.and([base.build(eb), after.build(eb)]),
+            after === undefined
+              ? base.build(eb)
+              : // Without a filter, the cursor condition alone: the SQL a kysely user writes.
+                base.isEmpty
+                ? after.build(eb)
+                : eb.and([base.build(eb), after.build(eb)]),
           )
           .limit(o.limit + 1);
         for (const [c, d] of pairs) q = q.orderBy(c, d);

@@ -5,26 +5,11 @@
  * as the plugin names them, kysely expressions as values, transactions, and a caller's kysely
  * keeping its plugins. On SQLite in memory, PostgreSQL and MariaDB.
  */
-import { requireCapability } from '@rws/test-helpers';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { column, createDb, type Db, defineModel } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { column, defineModel } from '../src/index.js';
 import { runPrefix } from './run-orm-conformance.js';
-import { countingRepository, MYSQL_URL, POSTGRES_URL, whyDown } from './targets.js';
-
-const TARGETS = [
-  { name: 'sqlite memory', requires: 'better-sqlite3', create: () => createDb.memory() },
-  {
-    name: 'postgres',
-    requires: 'PostgreSQL on 127.0.0.1:5432 (database test)',
-    create: () => createDb({ dialect: 'postgres', url: POSTGRES_URL }),
-  },
-  {
-    name: 'mariadb',
-    requires: 'MariaDB/MySQL on 127.0.0.1:3306 (database test)',
-    create: () => createDb({ dialect: 'mysql', url: MYSQL_URL }),
-  },
-] as const;
+import { countingRepository, DB_TARGETS, targetTable } from './targets.js';
 
 const ID = {
   sqlite: 'integer primary key autoincrement',
@@ -33,7 +18,7 @@ const ID = {
 };
 const TS = { sqlite: 'text', postgres: 'timestamptz', mysql: 'datetime(3)' };
 
-for (const target of TARGETS) {
+for (const target of DB_TARGETS) {
   describe(`compiled statements: ${target.name}`, () => {
     const table = `${runPrefix()}_people`;
     // `displayName`/`display_name` and the timestamps are renamed; `extra_note` is a column of
@@ -42,28 +27,16 @@ for (const target of TARGETS) {
       columns: { id: column.id(), displayName: column.text().nullable(), age: column.integer() },
       timestamps: true,
     });
-    let db: Db;
-    let isUp = false;
-    let why = '';
-    beforeAll(async () => {
-      db = target.create();
-      const down = await whyDown(db);
-      isUp = down === undefined;
-      if (!isUp) return void (why = down ?? '');
-      await sql
-        .raw(
-          `create table ${table} (id ${ID[db.dialect]}, display_name varchar(255), age integer not null, extra_note varchar(255), created_at ${TS[db.dialect]} not null, updated_at ${TS[db.dialect]} not null)`,
-        )
-        .execute(db.kysely);
-    });
-    afterAll(async () => {
-      if (isUp) await sql.raw(`drop table ${table}`).execute(db.kysely);
-      await db?.close();
-    });
-    const up = (ctx: TestContext) => requireCapability(ctx, isUp, `${target.requires} (${why})`);
+    const t = targetTable(
+      target,
+      table,
+      (dialect) =>
+        `create table ${table} (id ${ID[dialect]}, display_name varchar(255), age integer not null, extra_note varchar(255), created_at ${TS[dialect]} not null, updated_at ${TS[dialect]} not null)`,
+    );
+    const up = t.up;
 
     it('every call of one shape gets its own rows; null and lists change the shape', async (ctx) => {
-      up(ctx);
+      const db = up(ctx);
       const people = db.repo(Person);
       const a = await people.insert({ displayName: 'ann', age: 30 });
       const b = await people.insert({ displayName: null, age: 40 });
@@ -87,7 +60,7 @@ for (const target of TARGETS) {
     });
 
     it('rows carry the names the CamelCasePlugin gives, undeclared columns included', async (ctx) => {
-      up(ctx);
+      const db = up(ctx);
       const people = db.repo(Person);
       const row = await people.insert({ displayName: 'dee', age: 5 });
       await db.kysely
@@ -109,7 +82,7 @@ for (const target of TARGETS) {
     });
 
     it('a kysely expression as a value is never run from the statement of plain values', async (ctx) => {
-      up(ctx);
+      const db = up(ctx);
       const people = db.repo(Person);
       const plain = await people.insert({ displayName: 'plain', age: 1 });
       const upper = await people.insert({
@@ -125,7 +98,7 @@ for (const target of TARGETS) {
     });
 
     it('in a transaction the statements run on its connection; a rollback undoes them', async (ctx) => {
-      up(ctx);
+      const db = up(ctx);
       const people = db.repo(Person);
       let id = 0;
       await expect(
@@ -142,7 +115,7 @@ for (const target of TARGETS) {
     });
 
     it("a repository on the caller's kysely runs its plugins on every call", async (ctx) => {
-      up(ctx);
+      const db = up(ctx);
       const row = await db.repo(Person).insert({ displayName: 'plug', age: 7 });
       const { repo: people, statements } = countingRepository(db, Person);
       for (let i = 0; i < 3; i++) expect((await people.find(row.id))?.displayName).toBe('plug');

@@ -2,7 +2,7 @@ import { isRwsError } from '@rws/core';
 import { requireCapability } from '@rws/test-helpers';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createDb, type Db, type TransactionOptions } from '../src/index.js';
+import { createDb, type Db, type OrmError, type TransactionOptions } from '../src/index.js';
 import { runPrefix } from './run-orm-conformance.js';
 import { MYSQL_URL, POSTGRES_URL } from './targets.js';
 
@@ -61,6 +61,9 @@ describe.each(TARGETS)('$name: a real deadlock (issue #15)', ({ url, dialect }) 
       const results = await crossLocks(db, table, {});
       expect(results.filter((r) => r === 'ok')).toHaveLength(1);
       expect(results.some((r) => isRwsError(r, 'RWS_ORM_SERIALIZATION_FAILURE'))).toBe(true);
+      expect(results.filter((r) => r !== 'ok').map((r) => (r as OrmError).conflict)).toEqual([
+        'deadlock',
+      ]);
     } finally {
       await sql.raw(`drop table ${table}`).execute(db.kysely);
       await db.close();
@@ -78,6 +81,22 @@ describe.each(TARGETS)('$name: a real deadlock (issue #15)', ({ url, dialect }) 
         db.kysely,
       );
       expect(rows.rows.map((r) => Number(r.n))).toEqual([2, 2]);
+    } finally {
+      await sql.raw(`drop table ${table}`).execute(db.kysely);
+      await db.close();
+    }
+  });
+
+  it('retryOn without deadlock leaves a deadlock to the caller', async (ctx) => {
+    const { db, table } = await open(ctx);
+    try {
+      const results = await crossLocks(db, table, {
+        retry: { attempts: 3, delayMs: 5, retryOn: ['serialization', 'lock-timeout'] },
+      });
+      expect(results.filter((r) => r === 'ok')).toHaveLength(1);
+      expect(results.filter((r) => r !== 'ok').map((r) => (r as OrmError).conflict)).toEqual([
+        'deadlock',
+      ]);
     } finally {
       await sql.raw(`drop table ${table}`).execute(db.kysely);
       await db.close();

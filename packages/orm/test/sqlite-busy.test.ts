@@ -5,7 +5,7 @@ import { isRwsError } from '@rws/core';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteDialect } from '../src/dialects/sqlite.js';
-import { createDb, type Db } from '../src/index.js';
+import { createDb, type Db, type OrmError } from '../src/index.js';
 import { runPrefix } from './run-orm-conformance.js';
 
 const files: string[] = [];
@@ -48,6 +48,7 @@ describe('sqlite file: SQLITE_BUSY is a serialization failure (issue #15)', () =
       })
       .catch((e: unknown) => e);
     expect(isRwsError(err, 'RWS_ORM_SERIALIZATION_FAILURE')).toBe(true);
+    expect((err as OrmError).conflict).toBe('busy');
     await holding;
     await a.close();
     await b.close();

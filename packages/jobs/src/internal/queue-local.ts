@@ -1,6 +1,10 @@
 /** Hooks a worker registers on its queue in the same process: wake-ups and cancellation. */
 export interface QueueLocalHooks {
-  readonly onAdded: Set<(runAt: number) => void>;
+  /**
+   * A job was added (`isAnnounced`: by add/addMany, which a store with `subscribe` reports to
+   * its subscribers too) or returned to waiting (retry, which no store announces).
+   */
+  readonly onAdded: Set<(runAt: number, isAnnounced: boolean) => void>;
   readonly onCancelled: Set<(id: string) => void>;
 }
 

@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { isRwsError } from '@rws/core';
-import type { Db } from '@rws/orm';
+import type { Db, TransactionRetryOptions } from '@rws/orm';
 import { sql } from '@rws/orm';
 import type { NewJob, StoreAddResult } from '../job-store.js';
 import { isPending } from './group-window.js';
@@ -16,15 +15,22 @@ const rowValues = (job: NewJob) =>
     ${job.backoff === null ? null : JSON.stringify(job.backoff)}, ${job.timeoutMs},
     ${job.group ?? null}, ${job.key ?? null}, ${job.now}, ${job.now})`;
 
-const MAX_ATTEMPTS = 12;
-
 /** A concurrent add took the key first: the add runs again and finds that job. */
 class KeyTakenError extends Error {}
 
-const isConflict = (err: unknown) =>
-  err instanceof KeyTakenError ||
-  isRwsError(err, 'RWS_ORM_UNIQUE_VIOLATION') ||
-  isRwsError(err, 'RWS_ORM_SERIALIZATION_FAILURE');
+/**
+ * Keyed adds retry in the transaction (a savepoint inside the caller's): transaction conflicts
+ * by @rws/orm's defaults (InnoDB's gap locks make racing adds of one new key deadlock each
+ * other), and the key conflicts of two adds racing to insert one new key, where the loser sees
+ * the winner's job next time. The jittered pause, doubling from 2 ms to at most 50 ms, keeps
+ * racing adds from colliding again in lockstep.
+ */
+const KEYED_RETRY: TransactionRetryOptions = {
+  attempts: 12,
+  delayMs: 2,
+  maxDelayMs: 50,
+  isRetryable: (err) => err instanceof KeyTakenError || isRwsError(err, 'RWS_ORM_UNIQUE_VIOLATION'),
+};
 
 /** Inserting, replacing and deduplicating jobs in the SQL store. */
 export function sqlAdder(c: SqlContext) {
@@ -160,22 +166,14 @@ export function sqlAdder(c: SqlContext) {
   };
 
   /** Runs `fn` in a transaction of `on` (a savepoint inside the caller's), retrying conflicts. */
-  const atomically = async <T>(on: Db, fn: (tx: Db) => Promise<T>): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await on.transaction(async (tx) => {
-          await c.lockForWrite(tx);
-          return fn(tx);
-        });
-      } catch (err) {
-        // Two adds of one new key race to insert it: the loser sees the winner's job next time.
-        // InnoDB's gap locks make racing adds deadlock each other; a jittered, growing pause
-        // keeps them from colliding again in lockstep.
-        if (!isConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
-        await sleep(Math.random() * Math.min(2 ** attempt, 50));
-      }
-    }
-  };
+  const atomically = <T>(on: Db, fn: (tx: Db) => Promise<T>): Promise<T> =>
+    on.transaction(
+      async (tx) => {
+        await c.lockForWrite(tx);
+        return fn(tx);
+      },
+      { retry: KEYED_RETRY },
+    );
 
   return {
     async add(job: NewJob, on: Db): Promise<StoreAddResult> {

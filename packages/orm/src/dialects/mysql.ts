@@ -120,12 +120,14 @@ const mapMysqlError: ErrorMapper = async (err, run) => {
       return new OrmError(ERROR_CODES.SERIALIZATION_FAILURE, `transaction failed: ${msg}`, {
         cause: err,
         status: 503,
+        conflict: e.errno === 1213 ? 'deadlock' : 'lock-timeout',
       });
     default:
       if (e.sqlState === '40001')
         return new OrmError(ERROR_CODES.SERIALIZATION_FAILURE, `transaction failed: ${msg}`, {
           cause: err,
           status: 503,
+          conflict: 'serialization',
         });
       return undefined;
   }

@@ -89,7 +89,7 @@ const mapPostgresError: ErrorMapper = async (err) => {
       return new OrmError(
         ERROR_CODES.SERIALIZATION_FAILURE,
         `transaction failed: ${e.code === '40P01' ? 'deadlock detected' : 'serialization failure'}`,
-        { ...base, status: 503 },
+        { ...base, status: 503, conflict: e.code === '40P01' ? 'deadlock' : 'serialization' },
       );
     default:
       return undefined;

@@ -1,6 +1,7 @@
 import { type Dialect, type SqliteDatabase, SqliteDialect } from 'kysely';
 import { ERROR_CODES, OrmError } from '../errors.js';
 import { type ErrorMapper, mappedDialect } from '../internal/mapped-dialect.js';
+import { cachingStatements } from '../internal/statement-cache.js';
 
 /** Options of `createSqliteDialect`. */
 export interface SqliteDialectOptions {
@@ -13,7 +14,8 @@ export interface SqliteDialectOptions {
 /**
  * A kysely Dialect for SQLite through `better-sqlite3`, loaded on first use (an optional
  * peer). Foreign keys are switched on, integers are read as bigint (no silent precision
- * loss; model columns convert), and a file database uses WAL journaling.
+ * loss; model columns convert), a file database uses WAL journaling, and prepared statements
+ * are kept per SQL text (a bounded LRU of 256) instead of prepared for every query.
  */
 export function createSqliteDialect(options: SqliteDialectOptions = {}): Dialect {
   const filename = options.filename ?? ':memory:';
@@ -26,7 +28,8 @@ export function createSqliteDialect(options: SqliteDialectOptions = {}): Dialect
       db.pragma('foreign_keys = ON');
       if (filename !== ':memory:') db.pragma('journal_mode = WAL');
       db.defaultSafeIntegers(true);
-      return db as unknown as SqliteDatabase;
+      // kysely prepares every query afresh; the same SQL text reuses its prepared statement.
+      return cachingStatements(db as unknown as SqliteDatabase);
     },
   });
   return mappedDialect(inner, { dialect: 'sqlite', database: filename }, mapSqliteError);
@@ -99,6 +102,7 @@ const mapSqliteError: ErrorMapper = async (err, run) => {
         return new OrmError(ERROR_CODES.SERIALIZATION_FAILURE, `transaction failed: ${msg}`, {
           cause: err,
           status: 503,
+          conflict: 'busy',
         });
       return undefined;
   }

@@ -56,6 +56,8 @@ type FilterPart =
 export interface FilterPlan {
   readonly key: string;
   readonly params: readonly unknown[];
+  /** True when there is no condition at all (`build` makes `1 = 1`). */
+  readonly isEmpty: boolean;
   build(eb: Eb): Expression<SqlBool>;
 }
 
@@ -187,6 +189,7 @@ export class ModelCodec {
     return {
       key,
       params,
+      isEmpty: parts.length === 0 && (!isSoftDelete || scope === 'all'),
       build(eb) {
         const conds = parts.map((p): Expression<SqlBool> => {
           if (p.op === 'null') return eb(p.col, 'is', null);
@@ -229,6 +232,7 @@ export class ModelCodec {
     return {
       key: pairs.map(([c, d]) => `${c} ${d}`).join(','),
       params,
+      isEmpty: false,
       build(eb) {
         const ors: Expression<SqlBool>[] = [];
         for (let i = 0; i < pairs.length; i++) {

@@ -1,0 +1,118 @@
+/**
+ * How an idle worker is woken (issue #16, add→start latency): one claim per job added in this
+ * process while the store also announces it over LISTEN/NOTIFY, jobs of another process and of
+ * this one interleaved all start without a poll, and a wake-up during the worker's next-run-time
+ * query does not wait for it. On real PostgreSQL, and the memory store.
+ */
+import { createDb } from '@rws/orm';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import {
+  createMemoryStore,
+  createQueue,
+  createSqlStore,
+  defineJob,
+  type JobStore,
+} from '../src/index.js';
+import { openTestDb, POSTGRES_REQUIRES, POSTGRES_URL } from './test-db.js';
+
+const until = async (what: string, isDone: () => boolean, timeoutMs = 10_000) => {
+  const end = Date.now() + timeoutMs;
+  while (!isDone()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+/** `store` with its claims counted. */
+function countingClaims(store: JobStore): { store: JobStore; claims: () => number } {
+  let claims = 0;
+  const claim = store.claim.bind(store);
+  store.claim = (o) => {
+    claims++;
+    return claim(o);
+  };
+  return { store, claims: () => claims };
+}
+
+describe('worker wake-ups (issue #16)', () => {
+  it('PostgreSQL: a job added in this process is claimed once, though NOTIFY reports it too', async (ctx) => {
+    const { db, table } = await openTestDb(
+      ctx,
+      { dialect: 'postgres', url: POSTGRES_URL },
+      POSTGRES_REQUIRES,
+      'jobs_wake',
+    );
+    const { store, claims } = countingClaims(
+      createSqlStore({ db, table, listenUrl: POSTGRES_URL }),
+    );
+    const queue = createQueue({ store, name: 'w' });
+    const observer = createSqlStore({ db, table, listenUrl: POSTGRES_URL });
+    let notified = 0;
+    const stop = await observer.subscribe?.('w', () => notified++);
+    onTestFinished(() => stop?.());
+    let ran = 0;
+    const job = defineJob('j', () => void ran++);
+    await queue.counts();
+    // 16 slots, as `pnpm bench jobs` runs it; polls far apart, so only wake-ups start jobs.
+    const worker = queue.worker({ jobs: [job], concurrency: 16, pollIntervalMs: 60_000 });
+    onTestFinished(() => worker.close());
+    await new Promise((r) => setTimeout(r, 300));
+    const before = claims();
+    for (let i = 1; i <= 5; i++) {
+      await queue.add(job, i);
+      await until(`job ${i} to run`, () => ran === i);
+      // The NOTIFY has reached another listener; give the worker's own one time to arrive too.
+      await until(`NOTIFY ${i}`, () => notified === i);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(claims() - before).toBe(5);
+  });
+
+  it('PostgreSQL: jobs of another process and of this one, added together, all start without a poll', async (ctx) => {
+    const { db, table } = await openTestDb(
+      ctx,
+      { dialect: 'postgres', url: POSTGRES_URL },
+      POSTGRES_REQUIRES,
+      'jobs_wake_mix',
+    );
+    const other = createDb({ dialect: 'postgres', url: POSTGRES_URL });
+    onTestFinished(() => other.close());
+    const queue = createQueue({
+      store: createSqlStore({ db, table, listenUrl: POSTGRES_URL }),
+      name: 'm',
+    });
+    const elsewhere = createQueue({ store: createSqlStore({ db: other, table }), name: 'm' });
+    const ran = new Set<string>();
+    const job = defineJob('j', (p: string) => void ran.add(p));
+    await queue.counts();
+    const worker = queue.worker({ jobs: [job], concurrency: 4, pollIntervalMs: 60_000 });
+    onTestFinished(() => worker.close());
+    await new Promise((r) => setTimeout(r, 300));
+    const expected: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      expected.push(`local ${i}`, `other ${i}`);
+      await Promise.all([queue.add(job, `local ${i}`), elsewhere.add(job, `other ${i}`)]);
+    }
+    await until('all 20 jobs to run', () => ran.size === 20);
+    expect([...ran].sort()).toEqual(expected.sort());
+  });
+
+  it('a job added while the worker asks for the next run time starts without that answer', async () => {
+    const store = createMemoryStore();
+    // After the first claim, the next-run-time query never answers.
+    let isStuck = false;
+    const nextRunAt = store.nextRunAt.bind(store);
+    store.nextRunAt = (q, o) => (isStuck ? new Promise<never>(() => {}) : nextRunAt(q, o));
+    const queue = createQueue({ store, name: 'n' });
+    const ran: number[] = [];
+    const job = defineJob('j', (n: number) => void ran.push(n));
+    const worker = queue.worker({ jobs: [job], concurrency: 2, pollIntervalMs: 60_000 });
+    onTestFinished(() => worker.close({ timeoutMs: 100 }));
+    isStuck = true;
+    await queue.add(job, 1);
+    await until('job 1', () => ran.length === 1);
+    await queue.add(job, 2);
+    await until('job 2', () => ran.length === 2, 3000);
+    expect(ran).toEqual([1, 2]);
+  });
+});
