@@ -75,6 +75,12 @@ export type {
 } from './reverse-proxy.js';
 export { reverseProxy } from './reverse-proxy.js';
 export type {
+  OpenStorageSourceOptions,
+  ParseStorageSourceOptions,
+  StorageSourceProblem,
+} from './storage-source.js';
+export { openStorageSource, parseStorageSource } from './storage-source.js';
+export type {
   TcpBackendSnapshot,
   TcpHealthCheckOptions,
   TcpProxy,
