@@ -5,7 +5,7 @@ export type { ConfigProblem, ConfigSource, KeyPath } from './config/config-probl
 export { formatConfigProblem, keyPathName } from './config/config-problem.js';
 export { didYouMean } from './config/did-you-mean.js';
 export type * from './config/gateway-config.js';
-export { createGatewayJsonSchema } from './config/gateway-json-schema.js';
+export { createGatewayJsonSchema, storageSourceJsonSchema } from './config/gateway-json-schema.js';
 export type {
   GatewayConfigProblem,
   GatewayConfigResult,

@@ -37,6 +37,7 @@ it('exports', async () => {
       "parseStorageSource",
       "reverseProxy",
       "staticSource",
+      "storageSourceJsonSchema",
       "tomlLineOf",
       "watchDiscovery",
     ]
