@@ -4,8 +4,18 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { AcmeManager, createDirectoryStore } from '@rws/server';
+import { openStorageSource } from '@rws/proxy';
+import {
+  AcmeManager,
+  type CertificateStore,
+  type ChallengeType,
+  createDirectoryStore,
+  createObjectStorageStore,
+} from '@rws/server';
+import { ACME_CHALLENGES } from './config/acme-keys.js';
+import { ConfigError } from './config/resolve-config.js';
 import type { ServerConfig } from './config/schema.js';
+import { ERROR_CODES } from './errors.js';
 
 /** True when `[acme] domains` lists any name. */
 export function isAcmeOn(config: ServerConfig): boolean {
@@ -39,20 +49,56 @@ export function isTlsFromAcme(config: ServerConfig): boolean {
   return isAcmeOn(config) && config.acme.certPath === null && config.tlsCertFile !== null;
 }
 
+/**
+ * `[acme.storage]` as a certificate store over its bucket (the lock shared by every instance
+ * using it); a bucket that cannot be opened is a `ConfigError` naming the key.
+ */
+function bucketStore(
+  config: ServerConfig,
+  source: NonNullable<ServerConfig['acme']['storage']>,
+  env: Readonly<Record<string, string | undefined>>,
+): CertificateStore {
+  const opened = openStorageSource(source, { env });
+  if ('problem' in opened) {
+    throw new ConfigError([
+      {
+        code: ERROR_CODES.INVALID_VALUE,
+        source: config.configFile === null ? 'config' : 'file',
+        file: config.configFile ?? undefined,
+        key: `acme.storage.${opened.problem.key}`,
+        line: undefined,
+        message: opened.problem.message,
+      },
+    ]);
+  }
+  return createObjectStorageStore({
+    storage: opened.storage,
+    prefix: source.prefix === '' ? undefined : source.prefix,
+    closeStorage: true,
+  });
+}
+
 /** The manager of `config`'s `[acme]` table, or null when ACME is off. */
-export function createAcmeManager(config: ServerConfig): AcmeManager | null {
+export function createAcmeManager(
+  config: ServerConfig,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): AcmeManager | null {
   if (!isAcmeOn(config)) return null;
   const a = config.acme;
   const { certFile, keyFile } = outputFiles(config);
-  const store = createDirectoryStore({
-    directory: acmeStorageDir(config),
-    accountKeyFile: a.accountKeyPath ?? undefined,
-    certFile: certFile ?? undefined,
-    keyFile: keyFile ?? undefined,
-  });
+  const store =
+    a.storage === null
+      ? createDirectoryStore({
+          directory: acmeStorageDir(config, env),
+          accountKeyFile: a.accountKeyPath ?? undefined,
+          certFile: certFile ?? undefined,
+          keyFile: keyFile ?? undefined,
+        })
+      : bucketStore(config, a.storage, env);
   return new AcmeManager({
     domains: a.domains,
     store,
+    ...(a.challenges.length === 0 ? {} : { challenges: a.challenges as ChallengeType[] }),
     email: a.email ?? undefined,
     staging: a.staging,
     directoryUrl: a.directory ?? undefined,
@@ -89,6 +135,28 @@ export function checkAcme(
   }
   if (a.email !== null && !/^[^@\s]+@[^@\s]+$/.test(a.email)) {
     report('acme.email', 'is not an email address');
+  }
+  for (const type of a.challenges) {
+    if (!ACME_CHALLENGES.includes(type)) {
+      report(
+        'acme.challenges',
+        `${JSON.stringify(type)} is not a challenge type rws answers (one of ${ACME_CHALLENGES.join(', ')})`,
+      );
+    }
+  }
+  if (a.storage !== null) {
+    // The bucket holds the account key and the certificate; nothing is written to files.
+    const fileKeys = [
+      ['acme.storageDir', a.storageDir],
+      ['acme.accountKeyPath', a.accountKeyPath],
+      ['acme.certPath', a.certPath],
+      ['acme.keyPath', a.keyPath],
+      ['tlsCertFile', config.tlsCertFile],
+    ] as const;
+    for (const [path, value] of fileKeys) {
+      if (value !== null)
+        report(path, 'is for the directory store; [acme.storage] keeps everything in its bucket');
+    }
   }
   if (a.renewBeforeDays < 1) report('acme.renewBeforeDays', 'must be at least 1 day');
   if (isAcmeOn(config) && (a.certPath === null) !== (a.keyPath === null)) {

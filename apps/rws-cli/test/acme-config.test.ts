@@ -41,6 +41,8 @@ describe('[acme] configuration', () => {
       renewBeforeDays: 20,
       accountKeyPath: `${CWD}/acct.key`,
       storageDir: null,
+      storage: null,
+      challenges: [],
     });
   });
 
@@ -97,5 +99,85 @@ describe('[acme] configuration', () => {
     const options = toServeOptions(r.config);
     expect(options.tlsCertFile).toBeUndefined();
     expect(options.httpRedirectPort).toBe(8080);
+  });
+
+  it('[acme.storage]: a bucket whose keys are secret references, resolved (issue #22)', () => {
+    const r = resolveWith(
+      [
+        '[acme]',
+        'domains = ["example.com"]',
+        'challenges = ["tls-alpn-01"]',
+        '[acme.storage]',
+        'driver = "s3"',
+        'bucket = "certs"',
+        'endpoint = "http://127.0.0.1:9000"',
+        'prefix = "rws/acme"',
+        'access_key_id = "env://ACME_KEY_ID"',
+        'secret_access_key = "env://ACME_SECRET"',
+        '',
+      ].join('\n'),
+      { ACME_KEY_ID: 'AKIDX', ACME_SECRET: 'the-secret' },
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.config.acme.challenges).toEqual(['tls-alpn-01']);
+    expect(r.config.acme.storage).toEqual({
+      driver: 's3',
+      bucket: 'certs',
+      endpoint: 'http://127.0.0.1:9000',
+      region: null,
+      forcePathStyle: null,
+      prefix: 'rws/acme/',
+      credentials: { accessKeyId: 'AKIDX', secretAccessKey: 'the-secret', sessionToken: null },
+    });
+  });
+
+  it('[acme.storage]: a local root is relative to the file', () => {
+    const r = resolveWith(
+      '[acme]\ndomains = ["example.com"]\nstorage = { driver = "local", root = "certs" }\n',
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.config.acme.storage).toEqual({ driver: 'local', root: `${CWD}/certs`, prefix: '' });
+  });
+
+  it('[acme.storage]: every problem by key, a literal secret refused and never echoed', () => {
+    const r = resolveWith(
+      [
+        '[acme]',
+        'domains = ["example.com"]',
+        'storage_dir = "state"',
+        'challenges = ["dns-01"]',
+        '[acme.storage]',
+        'driver = "s3"',
+        'buckt = "certs"',
+        'access_key_id = "AKIDLITERAL"',
+        'secret_access_key = "literal-secret-value"',
+        '',
+      ].join('\n'),
+    );
+    const lines = r.problems.map((p) => `${p.key}: ${p.message}`);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^acme\.storage: .*buckt: unknown key \(did you mean "bucket"\?\)/),
+        expect.stringContaining('is missing bucket'),
+        expect.stringContaining(
+          'secret_access_key: must be a secret reference (env://NAME, file:///path',
+        ),
+      ]),
+    );
+    expect(lines.join('\n')).not.toContain('literal-secret-value');
+    const ok = resolveWith(
+      '[acme]\ndomains = ["example.com"]\nstorage_dir = "state"\nchallenges = ["dns-01"]\nstorage = { driver = "local", root = "." }\n',
+    );
+    expect(ok.problems.map((p) => `${p.key}: ${p.message}`)).toEqual([
+      'acme.challenges: "dns-01" is not a challenge type rws answers (one of http-01, tls-alpn-01)',
+      'acme.storage_dir: is for the directory store; [acme.storage] keeps everything in its bucket',
+    ]);
+  });
+
+  it('[acme.storage] is a table only: no flag or environment variable', () => {
+    const r = resolveWith('[acme]\ndomains = ["example.com"]\nstorage = "s3://certs"\n');
+    expect(r.problems.map((p) => `${p.key}: ${p.message}`)).toEqual([
+      'acme.storage: must be a table ({ driver = "s3", bucket = "…" }), got a string',
+    ]);
   });
 });

@@ -76,6 +76,7 @@ describe('parseEnv', () => {
     ['RWS_CONFIG_ACME_RENEW_BEFORE_DAYS', '20', 'acme.renewBeforeDays', 20],
     ['RWS_CONFIG_ACME_ACCOUNT_KEY_PATH', 'acct.key', 'acme.accountKeyPath', 'acct.key'],
     ['RWS_CONFIG_ACME_STORAGE_DIR', '/var/lib/rws', 'acme.storageDir', '/var/lib/rws'],
+    ['RWS_CONFIG_ACME_CHALLENGES', 'tls-alpn-01', 'acme.challenges', ['tls-alpn-01']],
   ])('%s=%s → %s', (name, raw, path, value) => {
     const parsed = parseEnv({ [name]: raw });
     expect(parsed.problems).toEqual([]);
@@ -84,7 +85,7 @@ describe('parseEnv', () => {
 
   it('every key that has an env var is covered above', () => {
     const names = CONFIG_KEYS.map((k) => k.env).filter((e) => e !== null && !e.includes('{N}'));
-    expect(names.length).toBe(57);
+    expect(names.length).toBe(58);
   });
 
   it('reads virtual hosts until the first missing DOMAIN', () => {

@@ -2,6 +2,7 @@
  * The `[acme]` keys: automatic certificates from an ACME CA, with the names
  * rust-web-server documents (`RWS_CONFIG_ACME_*`, `[acme]` in TOML, `--acme-*` flags).
  */
+import type { GatewayStorageSource } from '@rws/proxy';
 import type { KeyInit } from './schema.js';
 
 /** The `[acme]` table as resolved. ACME is on when `domains` is not empty. */
@@ -21,7 +22,17 @@ export interface AcmeConfig {
   accountKeyPath: string | null;
   /** Directory for the account key, certificates and the order lock. */
   storageDir: string | null;
+  /**
+   * `[acme.storage]`: an @rws/storage bucket instead of a directory (S3, Azure Blob, local),
+   * shared by instances on several hosts; its keys are secret references, resolved.
+   */
+  storage: GatewayStorageSource | null;
+  /** Challenge types offered to the CA, in order of preference; empty = both. */
+  challenges: string[];
 }
+
+/** The challenge types `[acme] challenges` accepts (DNS-01 needs a provider, which rws lacks). */
+export const ACME_CHALLENGES: readonly string[] = ['http-01', 'tls-alpn-01'];
 
 /** Key definitions, turned into `ConfigKey`s by schema.ts. */
 export const ACME_KEYS: readonly KeyInit[] = [
@@ -109,6 +120,26 @@ export const ACME_KEYS: readonly KeyInit[] = [
     placeholder: '<dir>',
     description:
       'Directory for the account key, certificates and the lock that keeps instances sharing it from ordering twice (default: $XDG_STATE_HOME/rws/acme or ~/.local/state/rws/acme).',
+    isReloadable: false,
+  },
+  {
+    path: 'acme.storage',
+    flag: null,
+    env: null,
+    tomlAliases: [],
+    type: 'storage',
+    default: null,
+    description:
+      'An @rws/storage bucket for the account key, certificates and the order lock, shared by instances on several hosts: { driver = "s3" | "azure-blob" | "local", bucket, endpoint, prefix (default acme/), … }; keys (access_key_id, secret_access_key, session_token, account_key) must be secret references (env://, file://, vault://, aws-sm://, azkv://). Replaces storage_dir; cert_path/key_path still receive copies.',
+    isReloadable: false,
+  },
+  {
+    path: 'acme.challenges',
+    type: 'list',
+    default: [],
+    placeholder: '<types>',
+    description:
+      'Challenge types offered to the CA, in order of preference: http-01, tls-alpn-01 (default: both).',
     isReloadable: false,
   },
 ];

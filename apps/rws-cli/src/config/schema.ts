@@ -42,7 +42,12 @@ export type ValueType =
    * Basic-auth users: `user:password` strings (flags, env lines), or in TOML a list of such
    * strings or a table user → password.
    */
-  | 'credentials';
+  | 'credentials'
+  /**
+   * A `{ driver = … }` table of @rws/proxy's storage sources (TOML only), with key pairs
+   * allowed as secret references.
+   */
+  | 'storage';
 
 /** One configuration key. */
 export interface ConfigKey {
