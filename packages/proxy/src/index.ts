@@ -32,6 +32,7 @@ export type { KubernetesApiOptions, KubernetesSourceOptions } from './discovery/
 export { kubernetesSource } from './discovery/kubernetes.js';
 export type {
   IngressPathType,
+  IngressResolveOptions,
   IngressRoute,
   IngressSnapshot,
   IngressSource,

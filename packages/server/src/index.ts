@@ -45,5 +45,6 @@ export type {
   ServerCloseOptions,
   ServerLimits,
   ServerUrl,
+  SniCertificate,
   VirtualHost,
 } from './types.js';
