@@ -8,7 +8,7 @@ import { createSecureContext } from 'node:tls';
 import { type ControlEndpoint, discoveryError, requestJson } from './control-http.js';
 
 /** A certificate chain and its key, PEM. */
-export interface TlsPem {
+interface TlsPem {
   readonly cert: string;
   readonly key: string;
 }
