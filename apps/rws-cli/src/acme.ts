@@ -11,6 +11,8 @@ import {
   type ChallengeType,
   createDirectoryStore,
   createObjectStorageStore,
+  createRfc2136Provider,
+  type DnsProvider,
 } from '@rws/server';
 import { ACME_CHALLENGES } from './config/acme-keys.js';
 import { ConfigError } from './config/resolve-config.js';
@@ -78,6 +80,19 @@ function bucketStore(
   });
 }
 
+/** `[acme] dns_provider` as a `DnsProvider`, or null without one (checkAcme ran before). */
+function dnsProvider(config: ServerConfig): DnsProvider | null {
+  const a = config.acme;
+  if (a.dnsProvider === null) return null;
+  return createRfc2136Provider({
+    server: a.dnsServer ?? '',
+    zone: a.dnsZone ?? '',
+    keyName: a.dnsTsigKeyName ?? '',
+    keySecret: a.dnsTsigSecret ?? '',
+    keyAlgorithm: a.dnsTsigAlgorithm,
+  });
+}
+
 /** The manager of `config`'s `[acme]` table, or null when ACME is off. */
 export function createAcmeManager(
   config: ServerConfig,
@@ -95,9 +110,11 @@ export function createAcmeManager(
           keyFile: keyFile ?? undefined,
         })
       : bucketStore(config, a.storage, env);
+  const dns = dnsProvider(config);
   return new AcmeManager({
     domains: a.domains,
     store,
+    ...(dns === null ? {} : { dnsProvider: dns }),
     ...(a.challenges.length === 0 ? {} : { challenges: a.challenges as ChallengeType[] }),
     email: a.email ?? undefined,
     staging: a.staging,
@@ -114,13 +131,15 @@ export function checkAcme(
   report: (path: string, message: string) => void,
 ): void {
   const a = config.acme;
+  const hasDns = a.dnsProvider !== null;
   for (const name of a.domains) {
-    if (name.startsWith('*.')) {
+    const bare = name.startsWith('*.') ? name.slice(2) : name;
+    if (name.startsWith('*.') && !hasDns) {
       report(
         'acme.domains',
-        `${JSON.stringify(name)}: wildcards need the DNS-01 challenge, which rws does not offer`,
+        `${JSON.stringify(name)}: wildcards need the DNS-01 challenge: set dns_provider (rfc2136) and its keys`,
       );
-    } else if (name.length > 253 || !name.split('.').every((l) => LABEL.test(l))) {
+    } else if (bare.length > 253 || !bare.split('.').every((l) => LABEL.test(l))) {
       report('acme.domains', `${JSON.stringify(name)} is not a DNS name`);
     }
   }
@@ -142,8 +161,11 @@ export function checkAcme(
         'acme.challenges',
         `${JSON.stringify(type)} is not a challenge type rws answers (one of ${ACME_CHALLENGES.join(', ')})`,
       );
+    } else if (type === 'dns-01' && !hasDns) {
+      report('acme.challenges', 'dns-01 needs dns_provider (rfc2136) and its keys');
     }
   }
+  checkDns(config, report);
   if (a.storage !== null) {
     // The bucket holds the account key and the certificate; nothing is written to files.
     const fileKeys = [
@@ -164,5 +186,28 @@ export function checkAcme(
       a.certPath === null ? 'acme.keyPath' : 'acme.certPath',
       'cert_path and key_path go together: set both or neither',
     );
+  }
+}
+
+/** The rfc2136 keys: all four with dns_provider, none without it; the secret is base64. */
+function checkDns(config: ServerConfig, report: (path: string, message: string) => void): void {
+  const a = config.acme;
+  const keys = [
+    ['acme.dnsServer', 'dns_server', a.dnsServer],
+    ['acme.dnsZone', 'dns_zone', a.dnsZone],
+    ['acme.dnsTsigKeyName', 'dns_tsig_key_name', a.dnsTsigKeyName],
+    ['acme.dnsTsigSecret', 'dns_tsig_secret', a.dnsTsigSecret],
+  ] as const;
+  for (const [path, toml, value] of keys) {
+    if (a.dnsProvider === null && value !== null) {
+      report(path, `${toml} is for dns_provider = "rfc2136", which is not set`);
+    } else if (a.dnsProvider !== null && value === null) {
+      report(path, `dns_provider = "rfc2136" needs ${toml}`);
+    }
+  }
+  const secret = a.dnsTsigSecret;
+  // An unresolved reference is reported by the resolver; only a resolved value is checked here.
+  if (secret !== null && !secret.includes('://') && !/^[A-Za-z0-9+/]+={0,2}$/.test(secret)) {
+    report('acme.dnsTsigSecret', 'is not base64 (as tsig-keygen prints it)');
   }
 }

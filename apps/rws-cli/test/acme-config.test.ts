@@ -43,6 +43,12 @@ describe('[acme] configuration', () => {
       storageDir: null,
       storage: null,
       challenges: [],
+      dnsProvider: null,
+      dnsServer: null,
+      dnsZone: null,
+      dnsTsigKeyName: null,
+      dnsTsigSecret: null,
+      dnsTsigAlgorithm: 'hmac-sha256',
     });
   });
 
@@ -166,10 +172,10 @@ describe('[acme] configuration', () => {
     );
     expect(lines.join('\n')).not.toContain('literal-secret-value');
     const ok = resolveWith(
-      '[acme]\ndomains = ["example.com"]\nstorage_dir = "state"\nchallenges = ["dns-01"]\nstorage = { driver = "local", root = "." }\n',
+      '[acme]\ndomains = ["example.com"]\nstorage_dir = "state"\nchallenges = ["dns-02"]\nstorage = { driver = "local", root = "." }\n',
     );
     expect(ok.problems.map((p) => `${p.key}: ${p.message}`)).toEqual([
-      'acme.challenges: "dns-01" is not a challenge type rws answers (one of http-01, tls-alpn-01)',
+      'acme.challenges: "dns-02" is not a challenge type rws answers (one of http-01, tls-alpn-01, dns-01)',
       'acme.storage_dir: is for the directory store; [acme.storage] keeps everything in its bucket',
     ]);
   });
@@ -178,6 +184,51 @@ describe('[acme] configuration', () => {
     const r = resolveWith('[acme]\ndomains = ["example.com"]\nstorage = "s3://certs"\n');
     expect(r.problems.map((p) => `${p.key}: ${p.message}`)).toEqual([
       'acme.storage: must be a table ({ driver = "s3", bucket = "…" }), got a string',
+    ]);
+  });
+
+  it('DNS-01 over RFC 2136: wildcards allowed with dns_provider, its keys checked', () => {
+    const ok = resolveWith(
+      [
+        '[acme]',
+        'domains = ["example.com", "*.example.com"]',
+        'dns_provider = "rfc2136"',
+        'dns_server = "ns1.example.com:53"',
+        'dns_zone = "example.com"',
+        'dns_tsig_key_name = "acme-update"',
+        'dns_tsig_secret = "env://TSIG_SECRET"',
+        '',
+      ].join('\n'),
+      { TSIG_SECRET: 'c2VjcmV0LWtleS1ieXRlcw==' },
+    );
+    expect(ok.problems).toEqual([]);
+    expect(ok.config.acme).toMatchObject({
+      dnsProvider: 'rfc2136',
+      dnsTsigSecret: 'c2VjcmV0LWtleS1ieXRlcw==',
+      dnsTsigAlgorithm: 'hmac-sha256',
+    });
+    const bad = resolveWith(
+      [
+        '[acme]',
+        'domains = ["*.example.com"]',
+        'challenges = ["dns-01"]',
+        'dns_zone = "example.com"',
+        '',
+      ].join('\n'),
+    );
+    expect(bad.problems.map((p) => `${p.key}: ${p.message}`)).toEqual([
+      'acme.domains: "*.example.com": wildcards need the DNS-01 challenge: set dns_provider (rfc2136) and its keys',
+      'acme.challenges: dns-01 needs dns_provider (rfc2136) and its keys',
+      'acme.dns_zone: dns_zone is for dns_provider = "rfc2136", which is not set',
+    ]);
+    const missing = resolveWith(
+      '[acme]\ndomains = ["example.com"]\ndns_provider = "rfc2136"\ndns_tsig_secret = "not base64!"\n',
+    );
+    expect(missing.problems.map((p) => `${p.key}: ${p.message}`)).toEqual([
+      'acme.dns_server: dns_provider = "rfc2136" needs dns_server',
+      'acme.dns_zone: dns_provider = "rfc2136" needs dns_zone',
+      'acme.dns_tsig_key_name: dns_provider = "rfc2136" needs dns_tsig_key_name',
+      'acme.dns_tsig_secret: is not base64 (as tsig-keygen prints it)',
     ]);
   });
 });

@@ -27,12 +27,22 @@ export interface AcmeConfig {
    * shared by instances on several hosts; its keys are secret references, resolved.
    */
   storage: GatewayStorageSource | null;
-  /** Challenge types offered to the CA, in order of preference; empty = both. */
+  /** Challenge types offered to the CA, in order of preference; empty = both (or dns-01). */
   challenges: string[];
+  /** DNS-01 through this provider (wildcards need it); null = no DNS-01. */
+  dnsProvider: 'rfc2136' | null;
+  /** The primary DNS server taking updates, `host[:port]`. */
+  dnsServer: string | null;
+  /** The zone the `_acme-challenge` records go in. */
+  dnsZone: string | null;
+  dnsTsigKeyName: string | null;
+  /** TSIG secret (base64); a secret reference in practice. */
+  dnsTsigSecret: string | null;
+  dnsTsigAlgorithm: 'hmac-sha256' | 'hmac-sha384' | 'hmac-sha512' | 'hmac-sha1';
 }
 
-/** The challenge types `[acme] challenges` accepts (DNS-01 needs a provider, which rws lacks). */
-export const ACME_CHALLENGES: readonly string[] = ['http-01', 'tls-alpn-01'];
+/** The challenge types `[acme] challenges` accepts (dns-01 only with `dns_provider`). */
+export const ACME_CHALLENGES: readonly string[] = ['http-01', 'tls-alpn-01', 'dns-01'];
 
 /** Key definitions, turned into `ConfigKey`s by schema.ts. */
 export const ACME_KEYS: readonly KeyInit[] = [
@@ -139,7 +149,60 @@ export const ACME_KEYS: readonly KeyInit[] = [
     default: [],
     placeholder: '<types>',
     description:
-      'Challenge types offered to the CA, in order of preference: http-01, tls-alpn-01 (default: both).',
+      'Challenge types offered to the CA, in order of preference: http-01, tls-alpn-01, dns-01 (default: http-01 and tls-alpn-01; dns-01 alone with dns_provider).',
+    isReloadable: false,
+  },
+  {
+    path: 'acme.dnsProvider',
+    type: 'enum',
+    values: ['rfc2136'],
+    default: null,
+    placeholder: '<rfc2136>',
+    description:
+      'Publish DNS-01 records with this provider (needed for wildcard names): rfc2136 = DNS UPDATE signed with TSIG (BIND, Knot, PowerDNS).',
+    isReloadable: false,
+  },
+  {
+    path: 'acme.dnsServer',
+    type: 'string',
+    default: null,
+    placeholder: '<host[:port]>',
+    description: 'rfc2136: the primary DNS server taking updates (port 53 by default).',
+    isReloadable: false,
+  },
+  {
+    path: 'acme.dnsZone',
+    type: 'string',
+    default: null,
+    placeholder: '<zone>',
+    description: 'rfc2136: the zone the _acme-challenge TXT records go in (e.g. example.com).',
+    isReloadable: false,
+  },
+  {
+    path: 'acme.dnsTsigKeyName',
+    type: 'string',
+    default: null,
+    placeholder: '<name>',
+    description: "rfc2136: the TSIG key name, as in the server's key statement.",
+    isReloadable: false,
+  },
+  {
+    path: 'acme.dnsTsigSecret',
+    type: 'string',
+    default: null,
+    placeholder: '<base64>',
+    description:
+      'rfc2136: the TSIG secret (base64), best as a secret reference (env://NAME, file:///path, vault://…).',
+    isReloadable: false,
+    isSecret: true,
+  },
+  {
+    path: 'acme.dnsTsigAlgorithm',
+    type: 'enum',
+    values: ['hmac-sha256', 'hmac-sha384', 'hmac-sha512', 'hmac-sha1'],
+    default: 'hmac-sha256',
+    placeholder: '<algorithm>',
+    description: 'rfc2136: the TSIG algorithm.',
     isReloadable: false,
   },
 ];
