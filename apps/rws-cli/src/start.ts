@@ -360,6 +360,11 @@ function withRouteHosts(
 ): Pick<ServeOptions, 'allowedHosts'> {
   if (gateway === null || allowed === 'any')
     return allowed === undefined ? {} : { allowedHosts: allowed };
+  // Ingress hosts come and go with the cluster: without an explicit list, every Host is served
+  // (a list of only the [[route]] hosts would answer the Ingress hosts 421).
+  if (gateway.config.kubernetesIngress !== null && allowed === undefined) {
+    return { allowedHosts: 'any' };
+  }
   const names = new Set(allowed ?? []);
   for (const route of gateway.config.routes) {
     const host = route.match.host;
