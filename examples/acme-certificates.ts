@@ -21,12 +21,23 @@
  * https://acme-staging-v02.api.letsencrypt.org/directory) and ACME_STORE (default a temporary
  * directory) configure it. PORT sets the TLS port (default 3443; 0 picks a free one), HTTP_PORT
  * the plain-HTTP port (default 8080, or a free one with PORT=0).
+ *
+ * Several hosts sharing one bucket (each certificate ordered once): ACME_S3_BUCKET (and
+ * ACME_S3_ENDPOINT for MinIO/R2; keys from the RWS_S3_ or AWS_ variables) keeps the account, certificates and
+ * lock there (`createObjectStorageStore`). DNS-01 with DNS UPDATE + TSIG (BIND, Knot, PowerDNS;
+ * wildcard ACME_DOMAIN allowed): ACME_RFC2136_SERVER, ACME_RFC2136_ZONE,
+ * ACME_RFC2136_KEY_NAME and ACME_RFC2136_SECRET (base64) (`createRfc2136Provider`). The `rws`
+ * binary has both as `[acme.storage]` and `[acme] dns_provider = "rfc2136"`.
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { json } from '@rws/core';
-import { AcmeManager, serve } from '@rws/server';
+import { AcmeManager, createObjectStorageStore, createRfc2136Provider, serve } from '@rws/server';
+import { createS3Storage } from '@rws/storage/drivers/s3';
+
+const env = (name: string): string | undefined => process.env[name];
 
 const domain = process.env['ACME_DOMAIN'] ?? 'acme.localhost';
 let store = process.env['ACME_STORE'];
@@ -36,11 +47,30 @@ if (store === undefined) {
   store = dir;
 }
 
+const bucket = env('ACME_S3_BUCKET');
+const dnsServer = env('ACME_RFC2136_SERVER');
 const acme = new AcmeManager({
   domains: [domain],
   email: process.env['ACME_EMAIL'],
   directoryUrl: process.env['ACME_DIRECTORY'] ?? 'https://localhost:14000/dir',
-  store,
+  store:
+    bucket === undefined
+      ? store
+      : createObjectStorageStore({
+          storage: createS3Storage({ bucket, endpoint: env('ACME_S3_ENDPOINT') }),
+          prefix: 'acme/',
+          closeStorage: true,
+        }),
+  ...(dnsServer === undefined
+    ? {}
+    : {
+        dnsProvider: createRfc2136Provider({
+          server: dnsServer,
+          zone: env('ACME_RFC2136_ZONE') ?? domain.replace(/^\*\./, ''),
+          keyName: env('ACME_RFC2136_KEY_NAME') ?? 'acme-update',
+          keySecret: env('ACME_RFC2136_SECRET') ?? '',
+        }),
+      }),
   onCertificate: (info) => {
     console.log(`certificate for ${info.domains.join(', ')} until ${info.notAfter.toISOString()}`);
   },

@@ -43,6 +43,7 @@ const NAMES = [
   'uploads-multipart',
   'static-site',
   'tls-sni',
+  'ingress-tls',
   'ocsp-stapling',
   'http3',
   'sse-clock',
@@ -89,6 +90,7 @@ const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 const skipTls = !hasOpenssl && process.env['CI'] !== 'true';
 const NEEDS_OPENSSL: readonly Name[] = [
   'tls-sni',
+  'ingress-tls',
   'ocsp-stapling',
   'websocket-h2',
   'http3',
@@ -464,6 +466,58 @@ describe('examples', () => {
         req.end();
       });
       expect(altSvc).toBe(`h3=":${port}"; ma=86400`);
+    },
+  );
+
+  test.skipIf(skipTls)(
+    'ingress-tls serves the Ingress Secret by SNI and the rotated one after a watch event (needs openssl)',
+    async () => {
+      const { url } = ex('ingress-tls');
+      const port = Number(new URL(url).port);
+      const subject = (servername: string) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = tlsConnect({
+            host: '127.0.0.1',
+            port,
+            servername,
+            rejectUnauthorized: false,
+          });
+          socket.once('secureConnect', () => {
+            resolve(String(socket.getPeerCertificate().subject?.CN));
+            socket.destroy();
+          });
+          socket.once('error', reject);
+        });
+      expect(await subject('shop.localhost')).toBe('shop.localhost (secret v1)');
+      expect(await subject('localhost')).toBe('localhost');
+      const rotate = await new Promise<string>((resolve, reject) => {
+        const req = httpsRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/demo/rotate',
+            method: 'POST',
+            rejectUnauthorized: false,
+            agent: false,
+          },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => {
+              body += c;
+            });
+            res.on('end', () => resolve(body));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      expect(rotate).toBe('the Secret is now v2\n');
+      const end = Date.now() + 20_000;
+      while ((await subject('shop.localhost')) !== 'shop.localhost (secret v2)') {
+        if (Date.now() > end) throw new Error('the rotated Secret was not served');
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
   );
 

@@ -78,12 +78,32 @@ export function isGatewayMode(config: ServerConfig): boolean {
   return config.proxy !== null && config.configFile !== null && hasGatewaySections(config.proxy);
 }
 
-/** Builds the gateway of `config` (its file re-read); throws `GatewayConfigError`. */
+/**
+ * Builds the gateway of `config` (its file re-read); throws `GatewayConfigError`.
+ * `onCertificatesChange` hears that its `[kubernetes_ingress]` TLS certificates changed.
+ */
 function startGateway(
   config: ServerConfig,
   sqlSessionStore: SessionStore | undefined,
+  onCertificatesChange: () => void = () => {},
 ): Promise<Gateway> {
-  return createGateway({ path: config.configFile! }, { ignoreOtherKeys: true, sqlSessionStore });
+  return createGateway(
+    { path: config.configFile! },
+    { ignoreOtherKeys: true, sqlSessionStore, onCertificatesChange },
+  );
+}
+
+/**
+ * The gateway's Ingress TLS certificates served by SNI (rebuilt by `reloadCertificates()`
+ * when they change), when the main listener speaks TLS.
+ */
+function withIngressCertificates(
+  options: ServeOptions,
+  gateway: Gateway | null,
+): Pick<ServeOptions, 'sniCertificates'> {
+  const isTls = options.tlsCertFile !== undefined || options.acme !== undefined;
+  if (gateway === null || gateway.config.kubernetesIngress === null || !isTls) return {};
+  return { sniCertificates: () => gateway.certificates };
 }
 
 /** True in the primary of a multi-worker run: it forks the workers and serves nothing itself. */
@@ -125,6 +145,9 @@ export async function startServer(
     ...(exporter === null ? {} : { tracing: exporter.middleware }),
   };
   let current = config;
+  // Set once the server listens: Ingress certificates that change before are read at start.
+  let reloadCertificates: (() => void) | null = null;
+  const onCertificatesChange = (): void => reloadCertificates?.();
   // Built before anything listens: a gateway problem stops the start with every problem listed.
   let gateway: Gateway | null = null;
   // `[session] store = "sql"`: one database for the process, kept across reloads.
@@ -141,7 +164,7 @@ export async function startServer(
           { ignoreOtherKeys: true, startListeners: false, sqlSessionStore },
         );
         await probe.close();
-      } else gateway = await startGateway(config, sqlSessionStore);
+      } else gateway = await startGateway(config, sqlSessionStore, onCertificatesChange);
     } catch (err) {
       await sqlSessionStore?.close?.();
       throw err;
@@ -179,7 +202,8 @@ export async function startServer(
     try {
       // A cluster primary has no gateway of its own: each worker reloads its own.
       if (isGatewayMode(plan.config) && !isClusterPrimary(plan.config)) {
-        if (gateway === null) next = await startGateway(plan.config, sqlSessionStore);
+        if (gateway === null)
+          next = await startGateway(plan.config, sqlSessionStore, onCertificatesChange);
         else {
           const r = await gateway.reload();
           if (!r.isApplied) throw new GatewayConfigError(r.problems);
@@ -242,6 +266,7 @@ export async function startServer(
     ...toServeOptions(c),
     ...(acme === null ? {} : { acme }),
     ...withRouteHosts(toServeOptions(c).allowedHosts, gw),
+    ...withIngressCertificates({ ...toServeOptions(c), ...(acme === null ? {} : { acme }) }, gw),
     ...withAdminMcp(c),
     handleSignals: true,
     // Per-backend health, ejections and counters of the gateway's upstreams, read on every
@@ -295,6 +320,19 @@ export async function startServer(
       port++;
     }
   }
+  const listening = server;
+  reloadCertificates = () => {
+    listening.reloadCertificates().catch((err: unknown) => onError(err, null));
+  };
+  if (
+    gateway !== null &&
+    gateway.certificates.length > 0 &&
+    !('sniCertificates' in serveOptions(config, gateway))
+  ) {
+    warn(
+      '[kubernetes_ingress] TLS certificates are not served: rws listens without TLS (set tls_cert_file/tls_key_file or [acme])',
+    );
+  }
   if (!cluster.isWorker) {
     stdout(
       renderBanner({
@@ -337,6 +375,11 @@ function withRouteHosts(
 ): Pick<ServeOptions, 'allowedHosts'> {
   if (gateway === null || allowed === 'any')
     return allowed === undefined ? {} : { allowedHosts: allowed };
+  // Ingress hosts come and go with the cluster: without an explicit list, every Host is served
+  // (a list of only the [[route]] hosts would answer the Ingress hosts 421).
+  if (gateway.config.kubernetesIngress !== null && allowed === undefined) {
+    return { allowedHosts: 'any' };
+  }
   const names = new Set(allowed ?? []);
   for (const route of gateway.config.routes) {
     const host = route.match.host;

@@ -41,6 +41,14 @@ describe('[acme] configuration', () => {
       renewBeforeDays: 20,
       accountKeyPath: `${CWD}/acct.key`,
       storageDir: null,
+      storage: null,
+      challenges: [],
+      dnsProvider: null,
+      dnsServer: null,
+      dnsZone: null,
+      dnsTsigKeyName: null,
+      dnsTsigSecret: null,
+      dnsTsigAlgorithm: 'hmac-sha256',
     });
   });
 
@@ -97,5 +105,130 @@ describe('[acme] configuration', () => {
     const options = toServeOptions(r.config);
     expect(options.tlsCertFile).toBeUndefined();
     expect(options.httpRedirectPort).toBe(8080);
+  });
+
+  it('[acme.storage]: a bucket whose keys are secret references, resolved (issue #22)', () => {
+    const r = resolveWith(
+      [
+        '[acme]',
+        'domains = ["example.com"]',
+        'challenges = ["tls-alpn-01"]',
+        '[acme.storage]',
+        'driver = "s3"',
+        'bucket = "certs"',
+        'endpoint = "http://127.0.0.1:9000"',
+        'prefix = "rws/acme"',
+        'access_key_id = "env://ACME_KEY_ID"',
+        'secret_access_key = "env://ACME_SECRET"',
+        '',
+      ].join('\n'),
+      { ACME_KEY_ID: 'AKIDX', ACME_SECRET: 'the-secret' },
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.config.acme.challenges).toEqual(['tls-alpn-01']);
+    expect(r.config.acme.storage).toEqual({
+      driver: 's3',
+      bucket: 'certs',
+      endpoint: 'http://127.0.0.1:9000',
+      region: null,
+      forcePathStyle: null,
+      prefix: 'rws/acme/',
+      credentials: { accessKeyId: 'AKIDX', secretAccessKey: 'the-secret', sessionToken: null },
+    });
+  });
+
+  it('[acme.storage]: a local root is relative to the file', () => {
+    const r = resolveWith(
+      '[acme]\ndomains = ["example.com"]\nstorage = { driver = "local", root = "certs" }\n',
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.config.acme.storage).toEqual({ driver: 'local', root: `${CWD}/certs`, prefix: '' });
+  });
+
+  it('[acme.storage]: every problem by key, a literal secret refused and never echoed', () => {
+    const r = resolveWith(
+      [
+        '[acme]',
+        'domains = ["example.com"]',
+        'storage_dir = "state"',
+        'challenges = ["dns-01"]',
+        '[acme.storage]',
+        'driver = "s3"',
+        'buckt = "certs"',
+        'access_key_id = "AKIDLITERAL"',
+        'secret_access_key = "literal-secret-value"',
+        '',
+      ].join('\n'),
+    );
+    const lines = r.problems.map((p) => `${p.key}: ${p.message}`);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^acme\.storage: .*buckt: unknown key \(did you mean "bucket"\?\)/),
+        expect.stringContaining('is missing bucket'),
+        expect.stringContaining(
+          'secret_access_key: must be a secret reference (env://NAME, file:///path',
+        ),
+      ]),
+    );
+    expect(lines.join('\n')).not.toContain('literal-secret-value');
+    const ok = resolveWith(
+      '[acme]\ndomains = ["example.com"]\nstorage_dir = "state"\nchallenges = ["dns-02"]\nstorage = { driver = "local", root = "." }\n',
+    );
+    expect(ok.problems.map((p) => `${p.key}: ${p.message}`)).toEqual([
+      'acme.challenges: "dns-02" is not a challenge type rws answers (one of http-01, tls-alpn-01, dns-01)',
+      'acme.storage_dir: is for the directory store; [acme.storage] keeps everything in its bucket',
+    ]);
+  });
+
+  it('[acme.storage] is a table only: no flag or environment variable', () => {
+    const r = resolveWith('[acme]\ndomains = ["example.com"]\nstorage = "s3://certs"\n');
+    expect(r.problems.map((p) => `${p.key}: ${p.message}`)).toEqual([
+      'acme.storage: must be a table ({ driver = "s3", bucket = "…" }), got a string',
+    ]);
+  });
+
+  it('DNS-01 over RFC 2136: wildcards allowed with dns_provider, its keys checked', () => {
+    const ok = resolveWith(
+      [
+        '[acme]',
+        'domains = ["example.com", "*.example.com"]',
+        'dns_provider = "rfc2136"',
+        'dns_server = "ns1.example.com:53"',
+        'dns_zone = "example.com"',
+        'dns_tsig_key_name = "acme-update"',
+        'dns_tsig_secret = "env://TSIG_SECRET"',
+        '',
+      ].join('\n'),
+      { TSIG_SECRET: 'c2VjcmV0LWtleS1ieXRlcw==' },
+    );
+    expect(ok.problems).toEqual([]);
+    expect(ok.config.acme).toMatchObject({
+      dnsProvider: 'rfc2136',
+      dnsTsigSecret: 'c2VjcmV0LWtleS1ieXRlcw==',
+      dnsTsigAlgorithm: 'hmac-sha256',
+    });
+    const bad = resolveWith(
+      [
+        '[acme]',
+        'domains = ["*.example.com"]',
+        'challenges = ["dns-01"]',
+        'dns_zone = "example.com"',
+        '',
+      ].join('\n'),
+    );
+    expect(bad.problems.map((p) => `${p.key}: ${p.message}`)).toEqual([
+      'acme.domains: "*.example.com": wildcards need the DNS-01 challenge: set dns_provider (rfc2136) and its keys',
+      'acme.challenges: dns-01 needs dns_provider (rfc2136) and its keys',
+      'acme.dns_zone: dns_zone is for dns_provider = "rfc2136", which is not set',
+    ]);
+    const missing = resolveWith(
+      '[acme]\ndomains = ["example.com"]\ndns_provider = "rfc2136"\ndns_tsig_secret = "not base64!"\n',
+    );
+    expect(missing.problems.map((p) => `${p.key}: ${p.message}`)).toEqual([
+      'acme.dns_server: dns_provider = "rfc2136" needs dns_server',
+      'acme.dns_zone: dns_provider = "rfc2136" needs dns_zone',
+      'acme.dns_tsig_key_name: dns_provider = "rfc2136" needs dns_tsig_key_name',
+      'acme.dns_tsig_secret: is not base64 (as tsig-keygen prints it)',
+    ]);
   });
 });

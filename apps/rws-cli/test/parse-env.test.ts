@@ -76,6 +76,13 @@ describe('parseEnv', () => {
     ['RWS_CONFIG_ACME_RENEW_BEFORE_DAYS', '20', 'acme.renewBeforeDays', 20],
     ['RWS_CONFIG_ACME_ACCOUNT_KEY_PATH', 'acct.key', 'acme.accountKeyPath', 'acct.key'],
     ['RWS_CONFIG_ACME_STORAGE_DIR', '/var/lib/rws', 'acme.storageDir', '/var/lib/rws'],
+    ['RWS_CONFIG_ACME_CHALLENGES', 'tls-alpn-01', 'acme.challenges', ['tls-alpn-01']],
+    ['RWS_CONFIG_ACME_DNS_PROVIDER', 'rfc2136', 'acme.dnsProvider', 'rfc2136'],
+    ['RWS_CONFIG_ACME_DNS_SERVER', 'ns1.example:53', 'acme.dnsServer', 'ns1.example:53'],
+    ['RWS_CONFIG_ACME_DNS_ZONE', 'example.com', 'acme.dnsZone', 'example.com'],
+    ['RWS_CONFIG_ACME_DNS_TSIG_KEY_NAME', 'acme', 'acme.dnsTsigKeyName', 'acme'],
+    ['RWS_CONFIG_ACME_DNS_TSIG_SECRET', 'c2VjcmV0', 'acme.dnsTsigSecret', 'c2VjcmV0'],
+    ['RWS_CONFIG_ACME_DNS_TSIG_ALGORITHM', 'hmac-sha512', 'acme.dnsTsigAlgorithm', 'hmac-sha512'],
   ])('%s=%s → %s', (name, raw, path, value) => {
     const parsed = parseEnv({ [name]: raw });
     expect(parsed.problems).toEqual([]);
@@ -84,7 +91,7 @@ describe('parseEnv', () => {
 
   it('every key that has an env var is covered above', () => {
     const names = CONFIG_KEYS.map((k) => k.env).filter((e) => e !== null && !e.includes('{N}'));
-    expect(names.length).toBe(57);
+    expect(names.length).toBe(64);
   });
 
   it('reads virtual hosts until the first missing DOMAIN', () => {

@@ -5,7 +5,7 @@ export type { ConfigProblem, ConfigSource, KeyPath } from './config/config-probl
 export { formatConfigProblem, keyPathName } from './config/config-problem.js';
 export { didYouMean } from './config/did-you-mean.js';
 export type * from './config/gateway-config.js';
-export { createGatewayJsonSchema } from './config/gateway-json-schema.js';
+export { createGatewayJsonSchema, storageSourceJsonSchema } from './config/gateway-json-schema.js';
 export type {
   GatewayConfigProblem,
   GatewayConfigResult,
@@ -32,6 +32,7 @@ export type { KubernetesApiOptions, KubernetesSourceOptions } from './discovery/
 export { kubernetesSource } from './discovery/kubernetes.js';
 export type {
   IngressPathType,
+  IngressResolveOptions,
   IngressRoute,
   IngressSnapshot,
   IngressSource,
@@ -74,6 +75,12 @@ export type {
   ReverseProxyOptions,
 } from './reverse-proxy.js';
 export { reverseProxy } from './reverse-proxy.js';
+export type {
+  OpenStorageSourceOptions,
+  ParseStorageSourceOptions,
+  StorageSourceProblem,
+} from './storage-source.js';
+export { openStorageSource, parseStorageSource } from './storage-source.js';
 export type {
   TcpBackendSnapshot,
   TcpHealthCheckOptions,

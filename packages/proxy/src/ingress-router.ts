@@ -18,7 +18,10 @@ import { createUpstream, type Upstream } from './upstream.js';
 export interface IngressRouterOptions {
   /** Re-resolve this often besides watch events. Default 30000. */
   refreshMs?: number | undefined;
-  /** A failed resolution keeps the table in force and is reported here. */
+  /**
+   * A failed resolution keeps the table in force and is reported here, as is a TLS Secret
+   * that is missing or invalid (its last good certificate stays).
+   */
   onError?: ((error: Error) => void) | undefined;
   /** Called after each applied change (routes and TLS entries now in force). */
   onUpdate?: ((snapshot: IngressSnapshot) => void) | undefined;
@@ -104,7 +107,7 @@ export function createIngressRouter(
 
   const run = async (): Promise<void> => {
     try {
-      const next = await source.resolve({ signal: controller.signal });
+      const next = await source.resolve({ signal: controller.signal, onWarning: onError });
       if (isClosed) return;
       // TLS entries are compared too, so a renewed certificate is applied.
       const key = JSON.stringify(next);

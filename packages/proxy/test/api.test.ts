@@ -31,10 +31,13 @@ it('exports', async () => {
       "keyPathName",
       "kubernetesIngressSource",
       "kubernetesSource",
+      "openStorageSource",
       "parseBackendAddress",
       "parseGatewayConfig",
+      "parseStorageSource",
       "reverseProxy",
       "staticSource",
+      "storageSourceJsonSchema",
       "tomlLineOf",
       "watchDiscovery",
     ]

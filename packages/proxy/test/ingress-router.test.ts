@@ -9,7 +9,13 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createIngressRouter, kubernetesIngressSource } from '../src/index.js';
 import { underLoad, waitFor } from './discovery-helpers.js';
 import { labelled, serveProxy } from './helpers.js';
-import { serviceAccount, slice, startKubeApi } from './kube-api-server.js';
+import {
+  selfSignedPair,
+  serviceAccount,
+  slice,
+  startKubeApi,
+  tlsSecret,
+} from './kube-api-server.js';
 
 function get(
   origin: string,
@@ -74,13 +80,8 @@ describe('Kubernetes Ingress routes (issue #22)', () => {
         slice('shop', svc, 'http', port(b.origin), ['127.0.0.1']),
       );
     }
-    kube.objects.set('/api/v1/namespaces/shop/secrets/shop-tls', {
-      type: 'kubernetes.io/tls',
-      data: {
-        'tls.crt': Buffer.from('CERT PEM').toString('base64'),
-        'tls.key': Buffer.from('KEY PEM').toString('base64'),
-      },
-    });
+    const shopPem = selfSignedPair('shop.example');
+    kube.objects.set('/api/v1/namespaces/shop/secrets/shop-tls', tlsSecret(shopPem));
     const list = (items: unknown[]) =>
       kube.objects.set('/apis/networking.k8s.io/v1/namespaces/shop/ingresses', { items });
     list([
@@ -116,8 +117,8 @@ describe('Kubernetes Ingress routes (issue #22)', () => {
         ingress: 'shop/shop',
         hosts: ['shop.example'],
         secret: 'shop/shop-tls',
-        cert: 'CERT PEM',
-        key: 'KEY PEM',
+        cert: shopPem.cert,
+        key: shopPem.key,
       },
     ]);
     const origin = await serveProxy({

@@ -70,35 +70,57 @@ export async function startKubeApi(): Promise<{
 }
 
 /** A self-signed certificate for 127.0.0.1 from openssl (the CA file the pod would mount). */
-async function selfSigned(): Promise<{ cert: string; key: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'rws-kube-ca-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=kubernetes',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
+function selfSigned(): Promise<{ cert: string; key: string }> {
+  return Promise.resolve(selfSignedPair('kubernetes', 'IP:127.0.0.1'));
+}
+
+/**
+ * A self-signed P-256 certificate and key (PEM) from openssl for `cn`, with `san`
+ * (`DNS:a.example` or `IP:…`): an API server's certificate, or a TLS Secret's contents.
+ */
+export function selfSignedPair(cn: string, san = `DNS:${cn}`): { cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'rws-kube-pem-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${cn}`,
+        '-addext',
+        `subjectAltName=${san}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    return {
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A `kubernetes.io/tls` Secret object holding `pem`. */
+export function tlsSecret(pem: { cert: string; key: string }): unknown {
   return {
-    cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-    key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+    type: 'kubernetes.io/tls',
+    data: {
+      'tls.crt': Buffer.from(pem.cert).toString('base64'),
+      'tls.key': Buffer.from(pem.key).toString('base64'),
+    },
   };
 }
 

@@ -26,6 +26,8 @@ export { AcmeManager } from './acme-manager.js';
 export type { ConnectionHandler, RawConnectionHandler } from './alpn-dispatch.js';
 export { AlpnDispatch } from './alpn-dispatch.js';
 export type { CertificateStore, ReleaseLock, StoredCertificate } from './certificate-store.js';
+export type { Rfc2136ProviderOptions, TsigAlgorithm } from './dns-providers/rfc2136.js';
+export { createRfc2136Provider } from './dns-providers/rfc2136.js';
 export type { ServerErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';
 export { serve } from './serve.js';
@@ -45,5 +47,6 @@ export type {
   ServerCloseOptions,
   ServerLimits,
   ServerUrl,
+  SniCertificate,
   VirtualHost,
 } from './types.js';

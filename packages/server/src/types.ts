@@ -18,6 +18,19 @@ export interface VirtualHost {
   keyFile: string;
 }
 
+/**
+ * A certificate held in memory (PEM) for some SNI host names, such as a Kubernetes Ingress's
+ * TLS Secret; `sniCertificates` supplies them.
+ */
+export interface SniCertificate {
+  /** `api.example.com`, or `*.example.com`; lower or mixed case. */
+  readonly hosts: readonly string[];
+  /** PEM certificate chain, leaf first. */
+  readonly cert: string | Buffer;
+  /** PEM private key. */
+  readonly key: string | Buffer;
+}
+
 /** Paths of the built-in endpoints; `false` turns one off. */
 export interface HealthOptions {
   /** Liveness: 200 `OK` while the process serves. Default `/healthz`. */
@@ -105,6 +118,13 @@ export interface ServeOptions {
   tlsKeyFile?: string | undefined;
   /** Certificates chosen by SNI server name; the default certificate answers everything else. */
   virtualHosts?: readonly VirtualHost[] | undefined;
+  /**
+   * In-memory certificates chosen by SNI, read whenever the TLS contexts are built (start,
+   * `reload()`, `reloadCertificates()`): call `reloadCertificates()` after they change.
+   * `virtualHosts` and ACME domains win over them for the same name. Needs TLS on (a default
+   * certificate or ACME). A pair OpenSSL refuses fails the build and keeps the running contexts.
+   */
+  sniCertificates?: (() => readonly SniCertificate[]) | undefined;
   /** PEM CA bundle: clients must present a certificate that verifies against it (mTLS). */
   tlsClientCaFile?: string | undefined;
   /** Port of an extra plain-HTTP listener (same host) that redirects everything to HTTPS. */

@@ -13,6 +13,7 @@ it('exports', async () => {
       "LETS_ENCRYPT_STAGING_DIRECTORY",
       "createDirectoryStore",
       "createObjectStorageStore",
+      "createRfc2136Provider",
       "serve",
     ]
   `);

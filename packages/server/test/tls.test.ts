@@ -179,6 +179,45 @@ describe('mTLS', () => {
     expect(metrics.body).toMatch(/rws_http_errors_total\{kind="tls_handshake"\} [1-9]/);
   });
 
+  it('serves in-memory sniCertificates and swaps them on reloadCertificates() (issue #22)', async () => {
+    const pem = (name: 'a' | 'wild' | 'server2') => ({
+      cert: readFileSync(certs.servers[name].certFile, 'utf8'),
+      key: readFileSync(certs.servers[name].keyFile, 'utf8'),
+    });
+    let current = [{ hosts: ['a.rws.test', '*.wild.rws.test'], ...pem('a') }];
+    const server = await start(() => text('ok'), {
+      ...tlsOptions(),
+      sniCertificates: () => current,
+    });
+    const port = server.address.port;
+    expect(cn(await RawClient.tls(port, { ca, servername: 'a.rws.test' }))).toBe('a.rws.test');
+    expect(
+      cn(
+        await RawClient.tls(port, { ca, servername: 'x.wild.rws.test', rejectUnauthorized: false }),
+      ),
+    ).toBe('a.rws.test');
+    expect(cn(await RawClient.tls(port, { ca, servername: 'localhost' }))).toBe('localhost');
+    current = [{ hosts: ['a.rws.test'], ...pem('server2') }];
+    await server.reloadCertificates();
+    const after = cn(
+      await RawClient.tls(port, { ca, servername: 'a.rws.test', rejectUnauthorized: false }),
+    );
+    expect(after).not.toBe('a.rws.test');
+    expect(
+      cn(
+        await RawClient.tls(port, { ca, servername: 'x.wild.rws.test', rejectUnauthorized: false }),
+      ),
+    ).toBe('localhost');
+    // A pair OpenSSL refuses fails the reload and keeps the contexts in force.
+    current = [{ hosts: ['a.rws.test'], cert: pem('a').cert, key: pem('wild').key }];
+    await expect(server.reloadCertificates()).rejects.toThrow(
+      /invalid certificate\/key of a\.rws\.test/,
+    );
+    expect(
+      cn(await RawClient.tls(port, { ca, servername: 'a.rws.test', rejectUnauthorized: false })),
+    ).toBe(after);
+  });
+
   it('keeps SNI and mTLS together: a virtual host also verifies client certificates', async () => {
     const server = await start((req) => text(String(req.conn.tls?.authorized)), {
       ...tlsOptions(),

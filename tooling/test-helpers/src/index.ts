@@ -1,5 +1,7 @@
 /** @module */
 
+export type { RunningBind } from './bind.js';
+export { HAS_BIND, startBind } from './bind.js';
 export { requireCapability } from './capability.js';
 export type {
   TestCertificate,

@@ -42,6 +42,11 @@ export interface PebbleOptions {
   validitySeconds?: number;
   /** Percentage of good nonces rejected with badNonce. Default 0. */
   nonceRejectPercent?: number;
+  /**
+   * `host:port` of the DNS server pebble resolves DNS-01 TXT records with (a real
+   * authoritative server such as BIND). Default: a pebble-challtestsrv started beside it.
+   */
+  dnsServer?: string;
 }
 
 /**
@@ -129,30 +134,31 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
     }),
   );
   const log: string[] = [];
-  spawnLogged(
-    'pebble-challtestsrv',
-    [
-      '-defaultIPv4',
-      '127.0.0.1',
-      '-defaultIPv6',
-      '',
-      '-dns01',
-      `127.0.0.1:${dns}`,
-      '-http01',
-      '',
-      '-https01',
-      '',
-      '-tlsalpn01',
-      '',
-      '-management',
-      `127.0.0.1:${dnsManagement}`,
-    ],
-    process.env,
-    log,
-  );
+  if (options.dnsServer === undefined)
+    spawnLogged(
+      'pebble-challtestsrv',
+      [
+        '-defaultIPv4',
+        '127.0.0.1',
+        '-defaultIPv6',
+        '',
+        '-dns01',
+        `127.0.0.1:${dns}`,
+        '-http01',
+        '',
+        '-https01',
+        '',
+        '-tlsalpn01',
+        '',
+        '-management',
+        `127.0.0.1:${dnsManagement}`,
+      ],
+      process.env,
+      log,
+    );
   const pebbleProcess = spawnLogged(
     'pebble',
-    ['-config', config, '-dnsserver', `127.0.0.1:${dns}`],
+    ['-config', config, '-dnsserver', options.dnsServer ?? `127.0.0.1:${dns}`],
     {
       ...process.env,
       PEBBLE_VA_NOSLEEP: '1',

@@ -2,7 +2,7 @@
  * The JSON Schema (draft 2020-12) of rws.config.toml, derived from `CONFIG_KEYS` so editors
  * (Taplo / Even Better TOML) complete and check exactly what the resolver accepts.
  */
-import { createGatewayJsonSchema } from '@rws/proxy';
+import { createGatewayJsonSchema, storageSourceJsonSchema } from '@rws/proxy';
 import { DATABASE_JSON_SCHEMA } from '../database-config.js';
 import { CONFIG_KEYS, type ConfigKey, LEGACY_KEYS } from './schema.js';
 
@@ -71,6 +71,8 @@ function valueSchema(k: ConfigKey): Json {
         ],
         examples: [['admin:change-me']],
       };
+    case 'storage':
+      return storageSourceJsonSchema(k.description, true);
     case 'virtualHosts':
       return {
         type: 'array',

@@ -278,6 +278,9 @@ function apply(config: ServerConfig, path: string, value: unknown, base: string)
   if (path === 'accessLog' && typeof value === 'string' && !ACCESS_LOG_WORDS.has(value)) {
     value = resolve(base, value);
   }
+  // A local bucket's root is relative to the file (or the working directory) like any path.
+  const source = path === 'acme.storage' ? (value as ServerConfig['acme']['storage']) : null;
+  if (source?.driver === 'local') value = { ...source, root: resolve(base, source.root) };
   if (path === 'virtualHosts') {
     value = (value as ServerConfig['virtualHosts']).map((h) => ({
       domain: h.domain,

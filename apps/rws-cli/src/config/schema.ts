@@ -42,7 +42,12 @@ export type ValueType =
    * Basic-auth users: `user:password` strings (flags, env lines), or in TOML a list of such
    * strings or a table user → password.
    */
-  | 'credentials';
+  | 'credentials'
+  /**
+   * A `{ driver = … }` table of @rws/proxy's storage sources (TOML only), with key pairs
+   * allowed as secret references.
+   */
+  | 'storage';
 
 /** One configuration key. */
 export interface ConfigKey {
@@ -70,6 +75,8 @@ export interface ConfigKey {
   readonly description: string;
   /** True when a reload (SIGHUP) applies a change without a restart. */
   readonly isReloadable: boolean;
+  /** True when the value is a secret: never shown (reload messages say only that it changed). */
+  readonly isSecret: boolean;
 }
 
 /** One `[[virtual_host]]`: a TLS certificate chosen by SNI for `domain`. */
@@ -192,6 +199,7 @@ export interface KeyInit {
   placeholder?: string;
   description: string;
   isReloadable: boolean;
+  isSecret?: boolean;
 }
 
 function snake(path: string): string {
@@ -221,6 +229,7 @@ function key(init: KeyInit): ConfigKey {
     placeholder: init.placeholder ?? '',
     description: init.description,
     isReloadable: init.isReloadable,
+    isSecret: init.isSecret ?? false,
   };
 }
 

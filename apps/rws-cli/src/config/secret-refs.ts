@@ -17,11 +17,16 @@ export interface SecretSources {
 }
 
 /** What a key holds that references may appear in: strings, list items, table values. */
-const KINDS = new Set(['string', 'list', 'credentials', 'headers']);
+const KINDS = new Set(['string', 'list', 'credentials', 'headers', 'storage']);
 
 /** True when `value` is a secret reference read from this machine. */
 function isLocalSecretRef(value: string): boolean {
   return value.startsWith('env://') || value.startsWith('file://');
+}
+
+/** True when `value` is a secret reference of any scheme (local or a secret store). */
+export function isSecretRef(value: string): boolean {
+  return isLocalSecretRef(value) || isRemoteSecretRef(value);
 }
 
 /** The referenced value, or an error message (without the secret). */
@@ -94,14 +99,26 @@ export function resolveSecretRefs(
         }
       });
     } else if (value !== null && typeof value === 'object') {
-      const table = value as Record<string, unknown>;
-      for (const [name, v] of Object.entries(table)) {
-        if (typeof v === 'string') {
-          visit(k.path, v, (next) => {
-            table[name] = next;
-          });
-        }
-      }
+      // A copy, so the defaults and the parsed file keep their references for a reload.
+      const copy = structuredClone(value) as Record<string, unknown>;
+      setPath(config, k.path, copy);
+      visitTable(copy, (raw, set) => visit(k.path, raw, set));
+    }
+  }
+}
+
+/** Each string of `table` and of the tables nested in it (a storage source's `credentials`). */
+function visitTable(
+  table: Record<string, unknown>,
+  visit: (raw: string, set: (value: string) => void) => void,
+): void {
+  for (const [name, v] of Object.entries(table)) {
+    if (typeof v === 'string') {
+      visit(v, (next) => {
+        table[name] = next;
+      });
+    } else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      visitTable(v as Record<string, unknown>, visit);
     }
   }
 }

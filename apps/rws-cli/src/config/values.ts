@@ -3,7 +3,9 @@
  */
 import { isIP } from 'node:net';
 import { isToken } from '@rws/core';
+import { parseStorageSource } from '@rws/proxy';
 import type { ConfigKey } from './schema.js';
+import { isSecretRef } from './secret-refs.js';
 
 /** A converted value, or why it could not be converted. */
 export type Coerced = { ok: true; value: unknown } | { ok: false; message: string };
@@ -203,6 +205,8 @@ export function coerce(key: ConfigKey, raw: unknown, isFromFile = false): Coerce
       return coerceHeaders(raw, describe, isFromFile);
     case 'credentials':
       return coerceCredentials(raw, isFromFile);
+    case 'storage':
+      return isFromFile ? coerceStorage(raw) : bad('a TOML table ({ driver = "s3", … })');
     default:
       return bad('a valid value');
   }
@@ -348,4 +352,31 @@ function coerceCredentials(raw: unknown, isFromFile: boolean): Coerced {
       typeof raw === 'string' ? 'a string' : describe(raw)
     }`,
   };
+}
+
+/** Table keys of a storage source that hold secrets: only references may be written there. */
+const STORAGE_SECRET_KEYS = ['access_key_id', 'secret_access_key', 'session_token', 'account_key'];
+
+/**
+ * A `{ driver = … }` table, checked by @rws/proxy's `parseStorageSource` (the gateway's own
+ * reader); its key pairs must be secret references so the file never holds a secret.
+ */
+function coerceStorage(raw: unknown): Coerced {
+  const { source, problems } = parseStorageSource(raw, { isCredentialAllowed: true });
+  const messages = problems.map((p) => {
+    const hint = p.hint === undefined ? '' : ` (${p.hint})`;
+    return p.key === '' ? `${p.message}${hint}` : `${p.key}: ${p.message}${hint}`;
+  });
+  const table = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  for (const name of STORAGE_SECRET_KEYS) {
+    const v = table[name];
+    if (typeof v === 'string' && !isSecretRef(v)) {
+      messages.push(
+        `${name}: must be a secret reference (env://NAME, file:///path, vault://, aws-sm://, azkv://), not the secret itself`,
+      );
+    }
+  }
+  return messages.length === 0
+    ? { ok: true, value: source }
+    : { ok: false, message: messages.join('; ') };
 }

@@ -37,7 +37,10 @@ export function planReload(current: ServerConfig, next: ServerConfig): ReloadPla
     const after = getPath(next, k.path);
     if (isDeepStrictEqual(before, after)) continue;
     setPath(config, k.path, structuredClone(before));
-    needsRestart.push(`${k.toml ?? k.path} (${show(before)} → ${show(after)})`);
+    // Secrets (and a storage table's resolved keys): say that it changed, never what it holds.
+    const change =
+      k.isSecret || k.type === 'storage' ? 'changed' : `${show(before)} → ${show(after)}`;
+    needsRestart.push(`${k.toml ?? k.path} (${change})`);
   }
   const hadTls = current.tlsCertFile !== null;
   if (hadTls !== (next.tlsCertFile !== null)) {

@@ -236,6 +236,15 @@ export interface GatewayS3StorageSource {
   readonly region: string | null;
   readonly forcePathStyle: boolean | null;
   readonly prefix: string;
+  /**
+   * Keys given in the table (only where the reader allows credential keys, as rws's
+   * `[acme.storage]` does with secret references); null = from the environment.
+   */
+  readonly credentials?: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken: string | null;
+  } | null;
 }
 
 /** `storage = { driver = "azure-blob" }`; the account key is read from `account_key_env`. */
@@ -246,6 +255,8 @@ export interface GatewayAzureBlobStorageSource {
   readonly endpoint: string | null;
   readonly accountKeyEnv: string;
   readonly prefix: string;
+  /** The account key given in the table (where credential keys are allowed); wins over the env. */
+  readonly accountKey?: string | null;
 }
 
 /** Where a static action reads objects from. */

@@ -127,16 +127,23 @@ const mcpKeys: Json = {
     300_000,
   ),
 };
-const staticKeys: Json = {
-  root: str('Directory served (relative to the config file).'),
-  index: {
-    anyOf: [{ type: 'string' }, strings('')],
-    description: 'Index file names.',
-    default: ['index.html'],
-  },
-  directory_listing: bool('List directories without an index.', false),
-  storage: object(
-    'Serve a bucket instead of root. S3 keys come from RWS_S3_*/AWS_* (or web identity, container role).',
+/**
+ * The schema of a `{ driver = … }` storage table (`parseStorageSource`); with
+ * `isCredentialAllowed`, also its key-pair keys (rws `[acme.storage]`).
+ */
+export function storageSourceJsonSchema(description: string, isCredentialAllowed = false): Json {
+  const credentials: Json = isCredentialAllowed
+    ? {
+        access_key_id: str('s3: access key id (a secret reference such as env://NAME).'),
+        secret_access_key: str('s3: secret access key (a secret reference).'),
+        session_token: str('s3: session token of temporary keys (a secret reference).'),
+        account_key: str(
+          'azure-blob: the account key (a secret reference); wins over account_key_env.',
+        ),
+      }
+    : {};
+  return object(
+    description,
     {
       driver: { enum: ['local', 's3', 'azure-blob'], description: 'The @rws/storage driver.' },
       prefix: str('Key prefix the request path is appended to (a "/" is added when missing).'),
@@ -153,8 +160,22 @@ const staticKeys: Json = {
       account_key_env: str('azure-blob: variable holding the account key.', {
         default: 'AZURE_STORAGE_KEY',
       }),
+      ...credentials,
     },
     ['driver'],
+  );
+}
+
+const staticKeys: Json = {
+  root: str('Directory served (relative to the config file).'),
+  index: {
+    anyOf: [{ type: 'string' }, strings('')],
+    description: 'Index file names.',
+    default: ['index.html'],
+  },
+  directory_listing: bool('List directories without an index.', false),
+  storage: storageSourceJsonSchema(
+    'Serve a bucket instead of root. S3 keys come from RWS_S3_*/AWS_* (or web identity, container role).',
   ),
 };
 const redirectKeys: Json = {

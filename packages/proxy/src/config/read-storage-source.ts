@@ -5,13 +5,19 @@
  */
 import type { KeyPath } from './config-problem.js';
 import { didYouMean } from './did-you-mean.js';
-import type { GatewayStorageSource } from './gateway-config.js';
+import type { GatewayS3StorageSource, GatewayStorageSource } from './gateway-config.js';
 import type { Reader, Table } from './reader.js';
 
 const DRIVER_KEYS: Readonly<Record<GatewayStorageSource['driver'], readonly string[]>> = {
   local: ['driver', 'root', 'prefix'],
   s3: ['driver', 'bucket', 'endpoint', 'region', 'force_path_style', 'prefix'],
   'azure-blob': ['driver', 'account_name', 'container', 'endpoint', 'account_key_env', 'prefix'],
+};
+/** Keys that carry secrets, accepted only with `isCredentialAllowed` (never in the gateway file). */
+const CREDENTIAL_KEYS: Readonly<Record<GatewayStorageSource['driver'], readonly string[]>> = {
+  local: [],
+  s3: ['access_key_id', 'secret_access_key', 'session_token'],
+  'azure-blob': ['account_key'],
 };
 const DRIVERS = Object.keys(DRIVER_KEYS) as GatewayStorageSource['driver'][];
 /** Environment variable names, as POSIX shells accept them. */
@@ -55,11 +61,40 @@ function readEndpoint(r: Reader, t: Table, path: KeyPath): string | null {
   return endpoint;
 }
 
-/** Reads `storage = { driver = … }` at `path`; null (with problems) when it is unusable. */
+/** `access_key_id` and `secret_access_key` together (and `session_token` only with them). */
+function readS3Credentials(
+  r: Reader,
+  t: Table,
+  path: KeyPath,
+): NonNullable<GatewayS3StorageSource['credentials']> | null {
+  const accessKeyId = r.string(t, 'access_key_id', path);
+  const secretAccessKey = r.string(t, 'secret_access_key', path);
+  const sessionToken = r.string(t, 'session_token', path);
+  if (accessKeyId === null && secretAccessKey === null) {
+    if (sessionToken !== null)
+      r.invalid([...path, 'session_token'], 'needs access_key_id and secret_access_key');
+    return null;
+  }
+  if (accessKeyId === null || secretAccessKey === null) {
+    r.invalid(
+      [...path, accessKeyId === null ? 'access_key_id' : 'secret_access_key'],
+      'access_key_id and secret_access_key go together: set both or neither',
+    );
+    return null;
+  }
+  return { accessKeyId, secretAccessKey, sessionToken };
+}
+
+/**
+ * Reads `storage = { driver = … }` at `path`; null (with problems) when it is unusable.
+ * `isCredentialAllowed` also accepts key pairs in the table (S3 `access_key_id`/
+ * `secret_access_key`/`session_token`, Azure `account_key`).
+ */
 export function readStorageSource(
   r: Reader,
   v: unknown,
   path: KeyPath,
+  isCredentialAllowed = false,
 ): GatewayStorageSource | null {
   const t = r.table(v, path, 'a table ({ driver = "s3", bucket = "…" })');
   if (t === null) return null;
@@ -75,7 +110,11 @@ export function readStorageSource(
     return null;
   }
   const d = driver as GatewayStorageSource['driver'];
-  r.keys(t, path, DRIVER_KEYS[d]);
+  r.keys(
+    t,
+    path,
+    isCredentialAllowed ? [...DRIVER_KEYS[d], ...CREDENTIAL_KEYS[d]] : DRIVER_KEYS[d],
+  );
   const prefix = readPrefix(r, t, path);
   switch (d) {
     case 'local': {
@@ -87,8 +126,10 @@ export function readStorageSource(
       const endpoint = readEndpoint(r, t, path);
       const region = r.string(t, 'region', path);
       const forcePathStyle = r.bool(t, 'force_path_style', path);
+      // The gateway's sources keep their shape; only credential-reading callers get the field.
+      const extra = isCredentialAllowed ? { credentials: readS3Credentials(r, t, path) } : {};
       if (bucket === null) return null;
-      return { driver: d, bucket, endpoint, region, forcePathStyle, prefix };
+      return { driver: d, bucket, endpoint, region, forcePathStyle, prefix, ...extra };
     }
     case 'azure-blob': {
       const accountName = r.string(t, 'account_name', path, true);
@@ -98,8 +139,9 @@ export function readStorageSource(
       if (!ENV_NAME.test(accountKeyEnv)) {
         r.invalid([...path, 'account_key_env'], 'must be an environment variable name');
       }
+      const extra = isCredentialAllowed ? { accountKey: r.string(t, 'account_key', path) } : {};
       if (accountName === null || container === null) return null;
-      return { driver: d, accountName, container, endpoint, accountKeyEnv, prefix };
+      return { driver: d, accountName, container, endpoint, accountKeyEnv, prefix, ...extra };
     }
   }
 }

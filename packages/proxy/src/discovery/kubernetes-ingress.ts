@@ -1,4 +1,4 @@
-import { discoveryError, requestJson } from '../internal/discovery/control-http.js';
+import { discoveryError } from '../internal/discovery/control-http.js';
 import {
   type KubernetesApiOptions,
   kubeEndpoint,
@@ -6,6 +6,7 @@ import {
   kubeWatch,
 } from '../internal/discovery/kube-client.js';
 import { serviceBackends } from '../internal/discovery/kube-service.js';
+import { createTlsSecretCache } from '../internal/discovery/kube-tls-secrets.js';
 import type { BackendOptions } from '../upstream.js';
 
 /** Options of `kubernetesIngressSource`. */
@@ -33,7 +34,10 @@ export interface IngressRoute {
   readonly backends: readonly BackendOptions[];
 }
 
-/** A TLS entry of an Ingress with its Secret's certificate and key (PEM). */
+/**
+ * A TLS entry of an Ingress with its Secret's certificate and key (PEM): the Secret as it is
+ * now, or its last good pair when it was removed or turned invalid.
+ */
 export interface IngressTls {
   readonly ingress: string;
   readonly hosts: readonly string[];
@@ -49,10 +53,20 @@ export interface IngressSnapshot {
   readonly tls: readonly IngressTls[];
 }
 
+/** Options of `IngressSource#resolve`. */
+export interface IngressResolveOptions {
+  signal?: AbortSignal | undefined;
+  /**
+   * Hears what did not stop the resolution: a TLS Secret that is missing or invalid (its last
+   * good certificate stays in the snapshot). Reported once per distinct reason.
+   */
+  onWarning?: ((error: Error) => void) | undefined;
+}
+
 /** Routes (not only backends) from Kubernetes Ingress objects. */
 export interface IngressSource {
   readonly name: string;
-  resolve(options?: { signal?: AbortSignal | undefined }): Promise<IngressSnapshot>;
+  resolve(options?: IngressResolveOptions): Promise<IngressSnapshot>;
   watch(onChange: () => void, onError?: (error: Error) => void): () => void;
 }
 
@@ -73,11 +87,6 @@ interface Ingress {
   };
 }
 
-interface Secret {
-  type?: string;
-  data?: Record<string, string>;
-}
-
 const PATH_TYPES = new Set(['Exact', 'Prefix', 'ImplementationSpecific']);
 
 /** Ingress precedence: Exact before Prefix, then the longer path (the Ingress spec's rule). */
@@ -91,8 +100,9 @@ function byPrecedence(a: IngressRoute, b: IngressRoute): number {
 /**
  * Routes from Kubernetes Ingress objects (networking.k8s.io/v1) of one class: each rule path
  * becomes a route to the ready EndpointSlice addresses of its Service, and each TLS entry
- * brings its Secret's certificate. Ingresses, EndpointSlices and Services are listed, then
- * watched, so a change applies without a restart.
+ * brings its `kubernetes.io/tls` Secret's certificate (checked; a Secret that goes away or
+ * turns invalid keeps its last good one). Ingresses, EndpointSlices and TLS Secrets are
+ * listed, then watched, so a change applies without a restart.
  */
 export function kubernetesIngressSource(options: KubernetesIngressOptions = {}): IngressSource {
   const ingressClass = options.ingressClass ?? 'rws';
@@ -102,10 +112,11 @@ export function kubernetesIngressSource(options: KubernetesIngressOptions = {}):
   const scope =
     options.namespace === undefined ? '' : `/namespaces/${encodeURIComponent(options.namespace)}`;
   const ingressPath = `/apis/networking.k8s.io/v1${scope}/ingresses`;
+  const secrets = createTlsSecretCache(ep, name, timeoutMs);
 
   return {
     name,
-    async resolve({ signal } = {}) {
+    async resolve({ signal, onWarning } = {}) {
       const list = await kubeList<Ingress>(ep, name, ingressPath, timeoutMs, signal);
       const routes: IngressRoute[] = [];
       const tls: IngressTls[] = [];
@@ -173,35 +184,28 @@ export function kubernetesIngressSource(options: KubernetesIngressOptions = {}):
         }
         for (const t of ing.spec?.tls ?? []) {
           if (t.secretName === undefined) continue;
-          const secret = `${ns}/${t.secretName}`;
-          const { body } = await requestJson<Secret>(ep, {
-            source: name,
-            path: `/api/v1/namespaces/${encodeURIComponent(ns)}/secrets/${encodeURIComponent(t.secretName)}`,
-            timeoutMs,
+          const pem = await secrets.read(ns, t.secretName, {
+            ingress: id,
             signal,
+            warn: onWarning,
           });
-          const crt = body.data?.['tls.crt'];
-          const key = body.data?.['tls.key'];
-          if (crt === undefined || key === undefined) {
-            throw discoveryError(
-              name,
-              `ingress ${id}: secret ${secret} has no tls.crt and tls.key`,
-            );
-          }
+          if (pem === null) continue;
           tls.push({
             ingress: id,
             hosts: (t.hosts ?? []).map((h) => h.toLowerCase()),
-            secret,
-            cert: Buffer.from(crt, 'base64').toString('utf8'),
-            key: Buffer.from(key, 'base64').toString('utf8'),
+            secret: `${ns}/${t.secretName}`,
+            ...pem,
           });
         }
       }
+      secrets.prune();
       return { routes: routes.sort(byPrecedence), tls };
     },
     watch(onChange, onError) {
       const slices = `/apis/discovery.k8s.io/v1${scope}/endpointslices`;
-      return kubeWatch(ep, name, [ingressPath, slices], timeoutMs, onChange, onError);
+      // TLS Secrets too, so a rotated certificate is served without waiting for a refresh.
+      const tlsSecrets = `/api/v1${scope}/secrets?fieldSelector=type%3Dkubernetes.io%2Ftls`;
+      return kubeWatch(ep, name, [ingressPath, slices, tlsSecrets], timeoutMs, onChange, onError);
     },
   };
 }

@@ -14,6 +14,7 @@ import { formatConfigProblem, keyPathName } from '../config/config-problem.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { type GatewayConfigProblem, parseGatewayConfig } from '../config/parse-gateway-config.js';
 import { tomlLineOf } from '../config/toml-line.js';
+import type { IngressTls } from '../discovery/kubernetes-ingress.js';
 import { GATEWAY_CONFIG_CODES } from '../errors.js';
 import {
   buildRuntime,
@@ -68,6 +69,12 @@ export interface GatewayOptions {
    * `kubernetes_ingress`. Default: a warning on stderr.
    */
   onDiscoveryError?: ((error: Error, where: string) => void) | undefined;
+  /**
+   * The `[kubernetes_ingress]` TLS certificates changed (see `Gateway#certificates`): a
+   * Secret rotated, or an Ingress with `spec.tls` came or went. A host serving them by SNI
+   * reloads its TLS contexts here (`rws` calls @rws/server's `reloadCertificates()`).
+   */
+  onCertificatesChange?: (() => void) | undefined;
 }
 
 /** A bound L4 (`tcp`, `udp`) or WebSocket (`ws`) listener. */
@@ -108,6 +115,11 @@ export interface Gateway {
    * changes nothing and is reported in the result.
    */
   reload(next?: GatewaySource): Promise<GatewayReloadResult>;
+  /**
+   * The certificates of `[kubernetes_ingress]` Ingresses' `spec.tls` (their Secrets, PEM, by
+   * host), to be served by SNI; a removed or invalid Secret keeps its last good pair.
+   */
+  readonly certificates: readonly IngressTls[];
   /** Stops taking requests and closes upstream connections once in-flight requests finish. */
   close(): Promise<void>;
 }
@@ -275,6 +287,7 @@ export async function createGateway(
       ((error, where) => {
         console.warn(`[rws] discovery (${where}): ${error.message}; keeping the last known list`);
       }),
+    () => options.onCertificatesChange?.(),
   );
   const liveUpstreams = (rt: Runtime): Map<string, Upstream> =>
     new Map(rt.config.upstreams.map((u) => [u.name, rt.upstreams.get(u.name)!.upstream]));
@@ -384,6 +397,9 @@ export async function createGateway(
       for (const u of current.config.upstreams)
         out.set(u.name, current.upstreams.get(u.name)!.upstream);
       return out;
+    },
+    get certificates() {
+      return discovery.certificates;
     },
     reload,
     async close() {

@@ -10,7 +10,14 @@ import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_TLS_CIPHERS } from '@rws/http1';
 import type { MetricsCollector } from '@rws/middleware/metrics';
 import { AcmeManager } from '../acme-manager.js';
 import { ERROR_CODES } from '../errors.js';
-import type { RunningServer, Servable, ServeOptions, ServerLimits, VirtualHost } from '../types.js';
+import type {
+  RunningServer,
+  Servable,
+  ServeOptions,
+  ServerLimits,
+  SniCertificate,
+  VirtualHost,
+} from '../types.js';
 import { defaultMaxConnections } from './fd-limit.js';
 import { isLoopbackAddress } from './host-check.js';
 import { type ResolvedOcsp, resolveOcspStapling } from './ocsp/resolve.js';
@@ -21,6 +28,8 @@ export interface ResolvedTls {
   keyFile: string | null;
   clientCaFile: string | null;
   virtualHosts: readonly VirtualHost[];
+  /** In-memory SNI certificates, read at each context build; null when none. */
+  sniCertificates: (() => readonly SniCertificate[]) | null;
   ciphers: string;
   minVersion: 'TLSv1.2' | 'TLSv1.3';
   /** OCSP stapling settings, or null when it is off. */
@@ -161,7 +170,12 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     if (minVersion !== 'TLSv1.2' && minVersion !== 'TLSv1.3') {
       problems.push(`tlsMinVersion: must be 'TLSv1.2' or 'TLSv1.3', got ${String(minVersion)}`);
     }
+    const sni = options.sniCertificates;
+    if (sni !== undefined && typeof sni !== 'function') {
+      problems.push('sniCertificates: must be a function returning the certificates');
+    }
     tls = {
+      sniCertificates: typeof sni === 'function' ? sni : null,
       certFile: hasCert ? (tlsCertFile as string) : null,
       keyFile: hasKey ? (tlsKeyFile as string) : null,
       clientCaFile: typeof ca === 'string' && ca.length > 0 ? ca : null,
@@ -177,6 +191,9 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     }
     if (options.tlsClientCaFile !== undefined) {
       problems.push('tlsClientCaFile: needs tlsCertFile and tlsKeyFile');
+    }
+    if (options.sniCertificates !== undefined) {
+      problems.push('sniCertificates: needs tlsCertFile and tlsKeyFile (or acme)');
     }
     if (options.httpRedirectPort !== undefined) {
       problems.push('httpRedirectPort: needs tlsCertFile and tlsKeyFile');

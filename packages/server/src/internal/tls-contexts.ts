@@ -77,6 +77,22 @@ export async function loadTlsContexts(
   const chains: (string | Buffer)[] = [cert];
   const exact = new Map<string, SecureContext>();
   const wildcard = new Map<string, SecureContext>();
+  const addNames = (names: readonly string[], context: SecureContext): void => {
+    for (const name of names) {
+      const domain = name.toLowerCase();
+      if (domain.startsWith('*.')) wildcard.set(domain.slice(2), context);
+      else exact.set(domain, context);
+    }
+  };
+  // In-memory certificates first, so virtual hosts and ACME domains override them.
+  for (const sni of config.sniCertificates?.() ?? []) {
+    const context = buildContext(
+      withCa({ cert: sni.cert, key: sni.key }),
+      `certificate/key of ${sni.hosts.join(', ')}`,
+    );
+    chains.push(sni.cert);
+    addNames(sni.hosts, context);
+  }
   const files = await Promise.all(
     config.virtualHosts.map(async (vh) => {
       const [c, k] = await Promise.all([
@@ -89,19 +105,14 @@ export async function loadTlsContexts(
   for (const { vh, c, k } of files) {
     const context = buildContext(withCa({ cert: c, key: k }), `certificate/key of ${vh.domain}`);
     chains.push(c);
-    const domain = vh.domain.toLowerCase();
-    if (domain.startsWith('*.')) wildcard.set(domain.slice(2), context);
-    else exact.set(domain, context);
+    addNames([vh.domain], context);
   }
   if (acme !== null && acmePem !== null) {
     const context = buildContext(
       withCa({ cert: acmePem.certPem, key: acmePem.keyPem }),
       `ACME certificate of ${acme.domains.join(', ')}`,
     );
-    for (const domain of acme.domains) {
-      if (domain.startsWith('*.')) wildcard.set(domain.slice(2), context);
-      else exact.set(domain, context);
-    }
+    addNames(acme.domains, context);
     chains.push(acmePem.certPem);
   }
   return { defaultOptions, defaultContext, exact, wildcard, chains };

@@ -19,7 +19,7 @@ import { dockerSource } from '../../discovery/docker.js';
 import { etcdSource } from '../../discovery/etcd.js';
 import { fileSource } from '../../discovery/file.js';
 import { kubernetesSource } from '../../discovery/kubernetes.js';
-import { kubernetesIngressSource } from '../../discovery/kubernetes-ingress.js';
+import { type IngressTls, kubernetesIngressSource } from '../../discovery/kubernetes-ingress.js';
 import { type DiscoverySource, type DiscoveryWatch, watchDiscovery } from '../../discovery.js';
 import { createIngressRouter, type IngressRouter } from '../../ingress-router.js';
 import type { Upstream } from '../../upstream.js';
@@ -144,6 +144,7 @@ function ingressRouterFor(
   k: GatewayKubernetesIngress,
   ctx: Context,
   onError: DiscoveryErrorHandler,
+  onUpdate: () => void,
 ): IngressRouter {
   const at = (p: string | null): string | undefined =>
     p === null ? undefined : isAbsolute(p) ? p : resolve(ctx.cwd, p);
@@ -159,6 +160,7 @@ function ingressRouterFor(
   return createIngressRouter(source, {
     refreshMs: k.refreshMs,
     onError: (e) => onError(e, 'kubernetes_ingress'),
+    onUpdate,
   });
 }
 
@@ -175,13 +177,30 @@ export interface DiscoveryWatches {
   ): Promise<void>;
   /** Serves a request through the Ingress routes, or passes it to `next`. */
   handle(req: Request, next: Handler): Promise<Response>;
+  /** The Ingress TLS certificates in force (empty without `[kubernetes_ingress]`). */
+  readonly certificates: readonly IngressTls[];
   close(): Promise<void>;
 }
 
-export function createDiscoveryWatches(onError: DiscoveryErrorHandler): DiscoveryWatches {
+/**
+ * `onCertificatesChange` runs when the Ingress TLS certificates in force change (a Secret
+ * rotated, an Ingress added or dropped), so a TLS listener can rebuild its SNI contexts.
+ */
+export function createDiscoveryWatches(
+  onError: DiscoveryErrorHandler,
+  onCertificatesChange: () => void = () => {},
+): DiscoveryWatches {
   let watches = new Map<Upstream, { key: string; watch: DiscoveryWatch }>();
   let ingress: { key: string; router: IngressRouter } | null = null;
   const retiring = new Set<IngressRouter>();
+  let lastTls = '[]';
+  const certificates = (): readonly IngressTls[] => ingress?.router.snapshot.tls ?? [];
+  const checkCertificates = (): void => {
+    const next = JSON.stringify(certificates());
+    if (next === lastTls) return;
+    lastTls = next;
+    onCertificatesChange();
+  };
 
   return {
     async sync(config, upstreams, ctx) {
@@ -228,10 +247,14 @@ export function createDiscoveryWatches(onError: DiscoveryErrorHandler): Discover
         ingress = null;
       }
       if (k !== null && key !== null && ingress === null) {
-        ingress = { key, router: ingressRouterFor(k, ctx, onError) };
+        ingress = { key, router: ingressRouterFor(k, ctx, onError, checkCertificates) };
         starting.push(ingress.router.ready);
       }
       await Promise.all(starting);
+      checkCertificates();
+    },
+    get certificates() {
+      return certificates();
     },
     async handle(req, next) {
       return ingress === null ? next(req) : ingress.router.handle(req, next);
