@@ -1,3 +1,4 @@
+import type { CongestionControl } from './congestion.js';
 import type { CidHost } from './connection-ids.js';
 import type { SpaceName } from './packet-space.js';
 import type { QuicConnection } from './quic-connection.js';
@@ -33,6 +34,8 @@ export interface ConnectionConfig {
   readonly cids: CidHost;
   /** Receives the TLS traffic secrets as NSS key log lines (SSLKEYLOGFILE). */
   readonly keyLog?: (line: string) => void;
+  /** The congestion controller. Default CUBIC. */
+  readonly congestionControl?: CongestionControl;
   /** Sends one datagram to the peer. */
   readonly send: (datagram: Uint8Array) => void;
   /** The peer's UDP address (for logs and the request's connection info). */
@@ -45,6 +48,10 @@ export interface ConnectionConfig {
 export interface ConnectionStats {
   readonly smoothedRttMs: number;
   readonly congestionWindow: number;
+  /** The congestion controller in use. */
+  readonly congestionControl: CongestionControl;
+  /** Window reductions: one per recovery period with losses, plus persistent congestion. */
+  readonly congestionEvents: number;
   readonly bytesSent: number;
   readonly bytesReceived: number;
   readonly packetsSent: number;

@@ -1,6 +1,7 @@
 import { TRANSPORT_ERROR, transportError } from '../errors.js';
 import type { AckFrame } from './frames.js';
-import { NewReno } from './new-reno.js';
+import { type CongestionControl, type CongestionController, createController } from './congestion.js';
+import { Pacer } from './pacer.js';
 import type { PacketSpace, SentPacket } from './packet-space.js';
 import { RttEstimator } from './rtt-estimator.js';
 
@@ -20,7 +21,10 @@ const MAX_PROBED = 1024;
  */
 export class LossRecovery {
   readonly rtt: RttEstimator = new RttEstimator();
-  readonly cc: NewReno;
+  readonly cc: CongestionController;
+  readonly pacer: Pacer;
+  /** How long the pacer held back the last send it was asked about (0: it did not). */
+  pacingDelayMs = 0;
   /** Consecutive probe timeouts without an ACK (the backoff exponent). */
   ptoCount = 0;
   packetsLost = 0;
@@ -31,15 +35,29 @@ export class LossRecovery {
   /** The peer's max_ack_delay, as last given to onAck or onTimer. */
   #maxAckDelayMs = 25;
 
-  constructor(maxDatagramSize: number) {
-    this.cc = new NewReno(maxDatagramSize);
+  constructor(maxDatagramSize: number, congestionControl: CongestionControl = 'cubic') {
+    this.cc = createController(congestionControl, maxDatagramSize);
+    this.pacer = new Pacer(maxDatagramSize);
   }
 
   /** Records an ack-eliciting packet we just sent. */
   onSent(space: PacketSpace, packet: SentPacket): void {
     space.sent.set(packet.pn, packet);
     space.lastAckElicitingSent = packet.timeSent;
-    this.cc.onSent(packet.size);
+    this.cc.onSent(packet.size, packet.timeSent);
+    this.pacer.onSent(packet.size);
+  }
+
+  /**
+   * Bytes of ack-eliciting data that may go out at `now`: the congestion window's room, or 0
+   * while the pacer holds sends back (then `pacingDelayMs` says for how long).
+   * @see RFC 9002 §7.7
+   */
+  sendAllowance(now: number): number {
+    const available = this.cc.available;
+    this.pacingDelayMs =
+      available === 0 ? 0 : this.pacer.delay(now, this.cc.cwnd, this.rtt.smoothed);
+    return this.pacingDelayMs > 0 ? 0 : available;
   }
 
   /**
@@ -69,7 +87,7 @@ export class LossRecovery {
     const take = (pn: number, packet: SentPacket): void => {
       space.sent.delete(pn);
       acked.push(packet);
-      this.cc.onAcked(packet.size, packet.timeSent);
+      this.cc.onAcked(packet.size, packet.timeSent, now, this.rtt);
       if (packet.isAckEliciting) hasElicitingNewly = true;
       if (largestNewly === undefined || pn > largestNewly.pn) largestNewly = packet;
     };

@@ -1,23 +1,25 @@
+import { type CongestionController, initialWindow, isWindowLimited } from './congestion.js';
+
 /**
  * NewReno congestion control: slow start, congestion avoidance, one window reduction per
  * recovery period, and the collapse to the minimum window on persistent congestion (the loss
- * detection decides when; see LossRecovery). Pacing is planned.
+ * detection decides when; see LossRecovery).
  * @see RFC 9002 §7
  */
-export class NewReno {
+export class NewReno implements CongestionController {
+  readonly name = 'newreno';
   readonly #maxDatagramSize: number;
-  /** Bytes allowed in flight. */
   cwnd: number;
   ssthresh: number = Number.POSITIVE_INFINITY;
   bytesInFlight = 0;
+  congestionEvents = 0;
   #recoveryStart = -1;
 
   constructor(maxDatagramSize: number) {
     this.#maxDatagramSize = maxDatagramSize;
-    this.cwnd = Math.min(10 * maxDatagramSize, Math.max(14720, 2 * maxDatagramSize));
+    this.cwnd = initialWindow(maxDatagramSize);
   }
 
-  /** Bytes that may be sent now. */
   get available(): number {
     return Math.max(0, Math.floor(this.cwnd - this.bytesInFlight));
   }
@@ -27,14 +29,16 @@ export class NewReno {
   }
 
   onAcked(bytes: number, timeSent: number): void {
-    this.bytesInFlight = Math.max(0, this.bytesInFlight - bytes);
-    // No growth for packets sent before the current recovery period started.
+    const inFlight = this.bytesInFlight;
+    this.bytesInFlight = Math.max(0, inFlight - bytes);
+    // No growth for packets sent before the current recovery period started, nor while
+    // something else than the window limited sending.
     if (timeSent <= this.#recoveryStart) return;
+    if (!isWindowLimited(this.cwnd, this.ssthresh, inFlight, this.#maxDatagramSize)) return;
     if (this.cwnd < this.ssthresh) this.cwnd += bytes;
     else this.cwnd += (this.#maxDatagramSize * bytes) / this.cwnd;
   }
 
-  /** Lost or discarded bytes leave flight; a loss (not a discard) may start recovery. */
   onRemoved(bytes: number): void {
     this.bytesInFlight = Math.max(0, this.bytesInFlight - bytes);
   }
@@ -46,11 +50,13 @@ export class NewReno {
   onPersistentCongestion(): void {
     this.cwnd = 2 * this.#maxDatagramSize;
     this.#recoveryStart = -1;
+    this.congestionEvents++;
   }
 
   onCongestion(timeSentOfLargestLost: number, now: number): void {
     if (timeSentOfLargestLost <= this.#recoveryStart) return;
     this.#recoveryStart = now;
+    this.congestionEvents++;
     this.ssthresh = Math.max(this.cwnd / 2, 2 * this.#maxDatagramSize);
     this.cwnd = this.ssthresh;
   }

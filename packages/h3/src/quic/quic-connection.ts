@@ -31,15 +31,19 @@ import { openReceived } from './packet-protection.js';
 import { PacketSpace, type SpaceName, spaceOfHeader } from './packet-space.js';
 import { PeerPath } from './peer-path.js';
 import type { QuicStream } from './quic-stream.js';
+import { SendWake } from './send-wake.js';
 import { StreamSet } from './stream-set.js';
 import type { EncryptionLevel, TlsHandshake } from './tls/tls-types.js';
 import { decodeTransportParameters, type TransportParameters } from './transport-parameters.js';
 
 export type { ConnectionConfig, ConnectionStats } from './connection-config.js';
 
+/** Datagrams one flush sends before it yields to the event loop (the receive side reads then). */
+const MAX_DATAGRAMS_PER_FLUSH = 32;
+
 /**
  * One QUIC connection: packet protection per space, the TLS handshake over CRYPTO frames, ACKs,
- * loss detection with PTO, NewReno, flow control and streams. It is driven by the endpoint
+ * loss detection with PTO, congestion control (CUBIC or NewReno) with pacing, flow control and streams. It is driven by the endpoint
  * (datagrams in, `send` out) and by its own timer; nothing here touches a socket.
  * @see RFC 9000, RFC 9001, RFC 9002
  */
@@ -53,7 +57,7 @@ export class QuicConnection {
   /** The spaces in datagram order (one array, not one per datagram). */
   readonly #spaceList: readonly PacketSpace[] = SPACES.map((name) => this.#spaces[name]);
   readonly #tls: TlsHandshake & { start?(): void };
-  readonly #recovery = new LossRecovery(MAX_DATAGRAM);
+  readonly #recovery: LossRecovery;
   readonly #streams: StreamSet;
   readonly #frames: FrameScheduler;
   readonly #sendContext: SendContext;
@@ -70,6 +74,7 @@ export class QuicConnection {
   #retrySourceCid: Uint8Array | undefined;
   #isHandshakeConfirmed = false;
   readonly #timer = new ConnectionTimer(() => this.#onTimer());
+  readonly #sendWake = new SendWake(() => this.#flush());
   #isFlushScheduled = false;
   #state: 'open' | 'closed' = 'open';
   #stats = { bytesSent: 0, bytesReceived: 0, packetsSent: 0 };
@@ -84,6 +89,7 @@ export class QuicConnection {
 
   constructor(config: ConnectionConfig) {
     this.#config = config;
+    this.#recovery = new LossRecovery(MAX_DATAGRAM, config.congestionControl);
     this.#remoteCid = config.remoteCid;
     this.#path = new PeerPath(config.role === 'client' || config.isAddressValidated === true);
     this.#token = config.token ?? new Uint8Array(0);
@@ -207,6 +213,8 @@ export class QuicConnection {
     return {
       smoothedRttMs: this.#recovery.rtt.smoothed,
       congestionWindow: this.#recovery.cc.cwnd,
+      congestionControl: this.#recovery.cc.name,
+      congestionEvents: this.#recovery.cc.congestionEvents,
       packetsLost: this.#recovery.packetsLost,
       persistentCongestions: this.#recovery.persistentCongestions,
       keyUpdates: this.#keyUpdate.updates,
@@ -566,16 +574,27 @@ export class QuicConnection {
   #flush(): void {
     if (this.#state !== 'open') return;
     try {
-      for (let i = 0; i < 64; i++) {
+      let sent = 0;
+      for (; sent < MAX_DATAGRAMS_PER_FLUSH; sent++) {
         const datagram = this.#buildDatagram();
         if (datagram === undefined) break;
         this.#config.send(datagram);
       }
+      // More may be due: go on after the event loop has read what arrived meanwhile.
+      if (sent === MAX_DATAGRAMS_PER_FLUSH) this.#sendWake.schedule(0);
+      else if (this.#recovery.pacingDelayMs > 0 && this.#hasDataPending())
+        this.#sendWake.schedule(this.#recovery.pacingDelayMs);
       this.#armTimer();
     } catch (err) {
       // A bug in our send path must end this connection, not the process.
       this.#fail(err);
     }
+  }
+
+  #hasDataPending(): boolean {
+    for (const space of this.#spaceList)
+      if (space.writeKeys !== undefined && this.#frames.hasPending(space)) return true;
+    return false;
   }
 
   #buildDatagram(): Uint8Array | undefined {
@@ -618,6 +637,7 @@ export class QuicConnection {
     if (this.#state !== 'open') return;
     this.#state = 'closed';
     this.#timer.clear();
+    this.#sendWake.clear();
     this.#rejectHandshake(error);
     this.#streams.closeAll(error);
     this.#resolveClosed(isClean ? undefined : error);

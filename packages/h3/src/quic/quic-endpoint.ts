@@ -4,6 +4,7 @@ import { lookup as dnsLookup, promises as dnsPromises, type LookupOneOptions } f
 import { isIP } from 'node:net';
 import { ERROR_CODES, invalidOptions, QuicError } from '../errors.js';
 import { AddressTokens } from './address-token.js';
+import type { CongestionControl } from './congestion.js';
 import type { CidHost } from './connection-ids.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
 import { MAX_DATAGRAM } from './datagram-builder.js';
@@ -44,6 +45,11 @@ interface QuicTransportOptions {
 
 /** Options of a QUIC endpoint: one UDP socket that accepts and/or initiates connections. */
 export interface QuicEndpointOptions {
+  /**
+   * The congestion controller of this endpoint's connections: `cubic` (RFC 9438) or `newreno`
+   * (RFC 9002 §7). Sends are paced over the RTT with either. Default `cubic`.
+   */
+  readonly congestionControl?: CongestionControl;
   /** Address to bind. Default 127.0.0.1. */
   readonly host?: string;
   /** Port to bind; 0 picks a free one. Default 0. */
@@ -167,6 +173,9 @@ export class QuicEndpoint {
     if (options.tls && (options.alpn === undefined || options.alpn.length === 0)) {
       throw invalidOptions('a QUIC server needs at least one ALPN protocol in alpn');
     }
+    const cc = options.congestionControl;
+    if (cc !== undefined && cc !== 'cubic' && cc !== 'newreno')
+      throw invalidOptions(`congestionControl must be 'cubic' or 'newreno', got ${String(cc)}`);
     const identity = options.tls
       ? loadServerIdentity(options.tls.cert, options.tls.key)
       : undefined;
@@ -254,6 +263,9 @@ export class QuicEndpoint {
           this.#receivedTokens.delete(this.#receivedTokens.keys().next().value!);
       },
       ...(this.#keyLog ? { keyLog: this.#keyLog } : {}),
+      ...(this.#options.congestionControl
+        ? { congestionControl: this.#options.congestionControl }
+        : {}),
       send: (datagram) => this.#socket.send(datagram, options.port, address),
       remote: { address, port: options.port },
       onClosed: (c) => this.#forget(c),
@@ -385,6 +397,9 @@ export class QuicEndpoint {
       isAddressValidated: claim !== undefined,
       issueNewToken: () => this.#tokens.issueNewToken(rinfo.address, Date.now()),
       ...(this.#keyLog ? { keyLog: this.#keyLog } : {}),
+      ...(this.#options.congestionControl
+        ? { congestionControl: this.#options.congestionControl }
+        : {}),
       send: (datagram) => this.#socket.send(datagram, peer.port, peer.address),
       // A live view: the endpoint updates it when the client migrates.
       remote: peer,
