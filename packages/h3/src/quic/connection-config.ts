@@ -34,6 +34,10 @@ export interface ConnectionConfig {
   readonly cids: CidHost;
   /** Receives the TLS traffic secrets as NSS key log lines (SSLKEYLOGFILE). */
   readonly keyLog?: (line: string) => void;
+  /** How large a stream's receive window may grow by auto-tuning (bytes). Default 6 MiB. */
+  readonly maxStreamWindow?: number;
+  /** How large the connection's receive window may grow by auto-tuning (bytes). Default 15 MiB. */
+  readonly maxConnectionWindow?: number;
   /** The congestion controller. Default CUBIC. */
   readonly congestionControl?: CongestionControl;
   /** Sends one datagram to the peer. */
@@ -47,6 +51,8 @@ export interface ConnectionConfig {
 /** Counters for tests, logs and benchmarks. */
 export interface ConnectionStats {
   readonly smoothedRttMs: number;
+  /** The connection-level receive window now (bytes); auto-tuning grows it (RFC 9000 §4.2). */
+  readonly receiveWindow: number;
   readonly congestionWindow: number;
   /** The congestion controller in use. */
   readonly congestionControl: CongestionControl;

@@ -38,6 +38,10 @@ import { decodeTransportParameters, type TransportParameters } from './transport
 
 export type { ConnectionConfig, ConnectionStats } from './connection-config.js';
 
+/** How far receive windows may tune themselves by default (RFC 9000 §4.2; quic-go's values). */
+const DEFAULT_MAX_STREAM_WINDOW = 6 * 1024 * 1024;
+const DEFAULT_MAX_CONNECTION_WINDOW = 15 * 1024 * 1024;
+
 /** Datagrams one flush sends before it yields to the event loop (the receive side reads then). */
 const MAX_DATAGRAMS_PER_FLUSH = 32;
 
@@ -93,10 +97,22 @@ export class QuicConnection {
     this.#remoteCid = config.remoteCid;
     this.#path = new PeerPath(config.role === 'client' || config.isAddressValidated === true);
     this.#token = config.token ?? new Uint8Array(0);
-    this.#streams = new StreamSet(config.role, config.localParameters, {
-      scheduleFlush: () => this.scheduleFlush(),
-      queueControl: (frame) => this.#frames.control.push(frame),
-    });
+    const recovery = this.#recovery;
+    this.#streams = new StreamSet(
+      config.role,
+      config.localParameters,
+      {
+        scheduleFlush: () => this.scheduleFlush(),
+        queueControl: (frame) => this.#frames.control.push(frame),
+        get smoothedRttMs() {
+          return recovery.rtt.smoothed;
+        },
+      },
+      {
+        maxStreamWindow: config.maxStreamWindow ?? DEFAULT_MAX_STREAM_WINDOW,
+        maxConnectionWindow: config.maxConnectionWindow ?? DEFAULT_MAX_CONNECTION_WINDOW,
+      },
+    );
     this.#frames = new FrameScheduler(
       this.#streams,
       this.#recovery,
@@ -212,6 +228,7 @@ export class QuicConnection {
   get stats(): ConnectionStats {
     return {
       smoothedRttMs: this.#recovery.rtt.smoothed,
+      receiveWindow: this.#streams.receiveWindow,
       congestionWindow: this.#recovery.cc.cwnd,
       congestionControl: this.#recovery.cc.name,
       congestionEvents: this.#recovery.cc.congestionEvents,

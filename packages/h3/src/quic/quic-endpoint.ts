@@ -10,7 +10,7 @@ import type { CipherSuite } from './crypto/cipher-suite.js';
 import { MAX_DATAGRAM } from './datagram-builder.js';
 import { fileKeyLogger, type KeyLogger } from './key-log.js';
 import { type LongHeader, parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
-import { QuicConnection } from './quic-connection.js';
+import { type ConnectionConfig, QuicConnection } from './quic-connection.js';
 import type { QuicStream } from './quic-stream.js';
 import { retryPacket } from './retry-packet.js';
 import { TlsClient } from './tls/tls-client.js';
@@ -39,6 +39,14 @@ interface QuicTransportOptions {
   readonly maxData?: number;
   /** Per-stream receive window in bytes. Default 1 MiB. */
   readonly maxStreamData?: number;
+  /**
+   * How large a stream's receive window may grow: it starts at `maxStreamData` and doubles
+   * while the reader consumes half of it in under two round trips. Default 6 MiB (at least
+   * `maxStreamData`; equal to it turns tuning off).
+   */
+  readonly maxStreamDataWindow?: number;
+  /** The same for the connection-level window, which starts at `maxData`. Default 15 MiB. */
+  readonly maxDataWindow?: number;
   /** Bidirectional streams the peer may open. Default 100. */
   readonly maxStreamsBidi?: number;
 }
@@ -212,6 +220,23 @@ export class QuicEndpoint {
     };
   }
 
+  /** Congestion control and window tuning options every connection of this endpoint gets. */
+  #connectionTuning(): Pick<
+    ConnectionConfig,
+    'congestionControl' | 'maxStreamWindow' | 'maxConnectionWindow'
+  > {
+    const { congestionControl, transport } = this.#options;
+    return {
+      ...(congestionControl ? { congestionControl } : {}),
+      ...(transport?.maxStreamDataWindow === undefined
+        ? {}
+        : { maxStreamWindow: transport.maxStreamDataWindow }),
+      ...(transport?.maxDataWindow === undefined
+        ? {}
+        : { maxConnectionWindow: transport.maxDataWindow }),
+    };
+  }
+
   /** Opens a connection and resolves once its handshake completes. */
   async connect(options: QuicConnectOptions): Promise<QuicConnection> {
     if (this.#isClosed) throw new QuicError(ERROR_CODES.PEER_CLOSED, 'the endpoint is closed', 0);
@@ -263,9 +288,7 @@ export class QuicEndpoint {
           this.#receivedTokens.delete(this.#receivedTokens.keys().next().value!);
       },
       ...(this.#keyLog ? { keyLog: this.#keyLog } : {}),
-      ...(this.#options.congestionControl
-        ? { congestionControl: this.#options.congestionControl }
-        : {}),
+      ...this.#connectionTuning(),
       send: (datagram) => this.#socket.send(datagram, options.port, address),
       remote: { address, port: options.port },
       onClosed: (c) => this.#forget(c),
@@ -397,9 +420,7 @@ export class QuicEndpoint {
       isAddressValidated: claim !== undefined,
       issueNewToken: () => this.#tokens.issueNewToken(rinfo.address, Date.now()),
       ...(this.#keyLog ? { keyLog: this.#keyLog } : {}),
-      ...(this.#options.congestionControl
-        ? { congestionControl: this.#options.congestionControl }
-        : {}),
+      ...this.#connectionTuning(),
       send: (datagram) => this.#socket.send(datagram, peer.port, peer.address),
       // A live view: the endpoint updates it when the client migrates.
       remote: peer,
