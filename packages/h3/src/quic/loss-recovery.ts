@@ -55,8 +55,12 @@ export class LossRecovery {
    */
   sendAllowance(now: number): number {
     const available = this.cc.available;
+    // Before the first RTT sample the rate would come from the 333 ms guess: the initial
+    // window alone limits the handshake's flights.
     this.pacingDelayMs =
-      available === 0 ? 0 : this.pacer.delay(now, this.cc.cwnd, this.rtt.smoothed);
+      available === 0 || this.#firstRttSampleAt < 0
+        ? 0
+        : this.pacer.delay(now, this.cc.cwnd, this.rtt.smoothed);
     return this.pacingDelayMs > 0 ? 0 : available;
   }
 

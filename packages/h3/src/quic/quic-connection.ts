@@ -427,7 +427,8 @@ export class QuicConnection {
         opened.pn,
         isEliciting,
         now,
-        this.#config.localParameters.maxAckDelay,
+        // A quarter RTT, within our max_ack_delay, keeps the sender's clock going (RFC 9000 §13.2.1).
+        Math.min(this.#config.localParameters.maxAckDelay, this.#recovery.rtt.smoothed / 4),
         name !== 'application',
       );
       this.#touchIdle();
