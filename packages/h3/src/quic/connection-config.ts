@@ -1,5 +1,6 @@
 import type { CongestionControl } from './congestion.js';
 import type { CidHost } from './connection-ids.js';
+import type { QlogTrace } from './qlog.js';
 import type { SpaceName } from './packet-space.js';
 import type { QuicConnection } from './quic-connection.js';
 import type { EncryptionLevel, TlsCallbacks, TlsHandshake } from './tls/tls-types.js';
@@ -40,6 +41,8 @@ export interface ConnectionConfig {
   readonly maxConnectionWindow?: number;
   /** The congestion controller. Default CUBIC. */
   readonly congestionControl?: CongestionControl;
+  /** Where this connection's qlog events go (the endpoint opens it when qlog is on). */
+  readonly qlog?: QlogTrace;
   /** Sends one datagram to the peer. */
   readonly send: (datagram: Uint8Array) => void;
   /** The peer's UDP address (for logs and the request's connection info). */

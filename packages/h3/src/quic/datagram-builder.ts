@@ -25,8 +25,11 @@ export interface SendContext {
   readonly keyPhase: 0 | 1;
   readonly recovery: LossRecovery;
   readonly frames: FrameScheduler;
-  /** Called after each packet is sealed (the client drops Initial keys on its first Handshake packet). */
-  onSealed(space: PacketSpace, pn: number): void;
+  /**
+   * Called after each packet of `size` bytes is sealed (the client drops Initial keys on its
+   * first Handshake packet; qlog logs it).
+   */
+  onSealed(space: PacketSpace, pn: number, frames: readonly Frame[], size: number): void;
 }
 
 interface PacketPlan {
@@ -147,5 +150,5 @@ function sealPacket(
       frames: retransmittable,
     });
   }
-  ctx.onSealed(space, pn);
+  ctx.onSealed(space, pn, frames, size);
 }

@@ -23,6 +23,10 @@ export class LossRecovery {
   readonly rtt: RttEstimator = new RttEstimator();
   readonly cc: CongestionController;
   readonly pacer: Pacer;
+  /** Told of each packet declared lost, and by which threshold (for qlog). */
+  onPacketLost:
+    | ((space: PacketSpace, packet: SentPacket, by: 'reordering_threshold' | 'time_threshold') => void)
+    | undefined;
   /** How long the pacer held back the last send it was asked about (0: it did not). */
   pacingDelayMs = 0;
   /** Consecutive probe timeouts without an ACK (the backoff exponent). */
@@ -139,8 +143,10 @@ export class LossRecovery {
     // acknowledged packet can be lost yet.
     for (const [pn, packet] of space.sent) {
       if (pn > space.largestAcked) break;
-      if (pn <= space.largestAcked - PACKET_THRESHOLD || packet.timeSent <= now - lossDelay) {
+      const isReordered = pn <= space.largestAcked - PACKET_THRESHOLD;
+      if (isReordered || packet.timeSent <= now - lossDelay) {
         space.sent.delete(pn);
+        this.onPacketLost?.(space, packet, isReordered ? 'reordering_threshold' : 'time_threshold');
         this.cc.onRemoved(packet.size);
         lost.push(packet);
         largestLostTime = Math.max(largestLostTime, packet.timeSent);

@@ -30,6 +30,7 @@ import type { LongHeader, ShortHeader } from './packet-header.js';
 import { openReceived } from './packet-protection.js';
 import { PacketSpace, type SpaceName, spaceOfHeader } from './packet-space.js';
 import { PeerPath } from './peer-path.js';
+import type { QlogTrace } from './qlog.js';
 import type { QuicStream } from './quic-stream.js';
 import { SendWake } from './send-wake.js';
 import { StreamSet } from './stream-set.js';
@@ -79,6 +80,8 @@ export class QuicConnection {
   #isHandshakeConfirmed = false;
   readonly #timer = new ConnectionTimer(() => this.#onTimer());
   readonly #sendWake = new SendWake(() => this.#flush());
+  readonly #qlog: QlogTrace | undefined;
+  #isClosedLocally = false;
   #isFlushScheduled = false;
   #state: 'open' | 'closed' = 'open';
   #stats = { bytesSent: 0, bytesReceived: 0, packetsSent: 0 };
@@ -94,6 +97,13 @@ export class QuicConnection {
   constructor(config: ConnectionConfig) {
     this.#config = config;
     this.#recovery = new LossRecovery(MAX_DATAGRAM, config.congestionControl);
+    this.#qlog = config.qlog;
+    if (this.#qlog !== undefined) {
+      const qlog = this.#qlog;
+      if (config.remote !== undefined) qlog.connectionStarted(config.remote);
+      qlog.parametersSet('local', config.localParameters);
+      this.#recovery.onPacketLost = (space, packet, by) => qlog.packetLost(space.name, packet.pn, by);
+    }
     this.#remoteCid = config.remoteCid;
     this.#path = new PeerPath(config.role === 'client' || config.isAddressValidated === true);
     this.#token = config.token ?? new Uint8Array(0);
@@ -164,8 +174,9 @@ export class QuicConnection {
       },
       recovery: this.#recovery,
       frames: this.#frames,
-      onSealed: (space, pn) => {
+      onSealed: (space, pn, frames, size) => {
         this.#stats.packetsSent++;
+        this.#qlog?.packet('sent', space.name, pn, frames, size, 0);
         if (space.name === 'application') this.#keyUpdate.onSealed(pn);
         // The client drops Initial keys once it sends its first Handshake packet (RFC 9001 §4.9.1).
         if (space.name === 'handshake' && this.#config.role === 'client')
@@ -417,6 +428,14 @@ export class QuicConnection {
       }
       this.#packetDcid = header.form === 'short' ? header.dcid : undefined;
       const frames = parseFrames(opened.payload, name === 'application' ? '1rtt' : name);
+      this.#qlog?.packet(
+        'received',
+        name,
+        opened.pn,
+        frames,
+        header.end - header.start,
+        this.#peer?.ackDelayExponent ?? 3,
+      );
       let isEliciting = false;
       for (const frame of frames) {
         if (isAckEliciting(frame)) isEliciting = true;
@@ -483,6 +502,7 @@ export class QuicConnection {
       retrySourceCid: this.#retrySourceCid,
     });
     this.#peer = peer;
+    this.#qlog?.parametersSet('remote', peer);
     if (isClient) this.#ids.setFirstPeerCid(this.#remoteCid, peer.statelessResetToken);
     this.#streams.setPeer(peer);
     this.#touchIdle();
@@ -512,6 +532,7 @@ export class QuicConnection {
       performance.now(),
     );
     for (const packet of lost) this.#frames.requeue(space, packet);
+    this.#qlog?.recoveryUpdated(this.#recovery);
     if (space.name === 'application') this.#keyUpdate.onAcked(ack.ranges[0]?.largest ?? -1);
     for (const packet of acked) {
       for (const frame of packet.frames) if (frame.type === 'stream') this.#streams.onAcked(frame);
@@ -637,6 +658,7 @@ export class QuicConnection {
 
   #closeWith(frame: ConnectionCloseFrame, error: QuicError | undefined): void {
     if (this.#state !== 'open') return;
+    this.#isClosedLocally = true;
     const placed = placeClose(frame, this.#spaces, this.#tls.isComplete);
     const datagram = buildCloseDatagram(
       this.#sendContext,
@@ -659,6 +681,13 @@ export class QuicConnection {
     this.#rejectHandshake(error);
     this.#streams.closeAll(error);
     this.#resolveClosed(isClean ? undefined : error);
+    this.#qlog?.connectionClosed({
+      initiator: this.#isClosedLocally || error.code === ERROR_CODES.IDLE_TIMEOUT ? 'local' : 'remote',
+      reason: error.message,
+      trigger:
+        error.code === ERROR_CODES.IDLE_TIMEOUT ? 'idle_timeout' : isClean ? 'application' : 'error',
+      ...(error.transportCode === 0 ? {} : { errorCode: error.transportCode }),
+    });
     this.#config.onClosed(this);
   }
 }

@@ -10,6 +10,7 @@ import type { CipherSuite } from './crypto/cipher-suite.js';
 import { MAX_DATAGRAM } from './datagram-builder.js';
 import { fileKeyLogger, type KeyLogger } from './key-log.js';
 import { type LongHeader, parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
+import { prepareQlogDir, QlogTrace } from './qlog.js';
 import { type ConnectionConfig, QuicConnection } from './quic-connection.js';
 import type { QuicStream } from './quic-stream.js';
 import { retryPacket } from './retry-packet.js';
@@ -91,6 +92,13 @@ export interface QuicEndpointOptions {
    * decrypts all traffic.
    */
   readonly keyLogFile?: string | false;
+  /**
+   * A directory to write one qlog trace per connection to (JSON-SEQ, `<ODCID>_<role>.sqlog`:
+   * packets sent, received and lost, RTT and congestion metrics, parameters, the close), for
+   * qvis and other qlog tools; false for none. Default: the `QLOGDIR` environment variable
+   * when set. For debugging: it costs CPU per packet and a file per connection.
+   */
+  readonly qlogDir?: string | false;
 }
 
 /** Options of one outgoing connection. */
@@ -136,6 +144,7 @@ export class QuicEndpoint {
   readonly #receivedTokens = new Map<string, Uint8Array>();
   #isClosed = false;
   readonly #keyLog: KeyLogger | undefined;
+  readonly #qlogDir: string | undefined;
 
   private constructor(
     socket: Socket,
@@ -148,6 +157,7 @@ export class QuicEndpoint {
     this.#tokens = new AddressTokens(options.newTokenLifetimeMs ?? 24 * 60 * 60 * 1000);
     const keyLogFile = options.keyLogFile ?? process.env['SSLKEYLOGFILE'];
     if (keyLogFile) this.#keyLog = fileKeyLogger(keyLogFile);
+    this.#qlogDir = qlogDirOf(options);
     this.#listen(socket);
   }
 
@@ -181,6 +191,8 @@ export class QuicEndpoint {
     if (options.tls && (options.alpn === undefined || options.alpn.length === 0)) {
       throw invalidOptions('a QUIC server needs at least one ALPN protocol in alpn');
     }
+    const qlogDir = qlogDirOf(options);
+    if (qlogDir !== undefined) prepareQlogDir(qlogDir);
     const cc = options.congestionControl;
     if (cc !== undefined && cc !== 'cubic' && cc !== 'newreno')
       throw invalidOptions(`congestionControl must be 'cubic' or 'newreno', got ${String(cc)}`);
@@ -220,13 +232,24 @@ export class QuicEndpoint {
     };
   }
 
-  /** Congestion control and window tuning options every connection of this endpoint gets. */
-  #connectionTuning(): Pick<
-    ConnectionConfig,
-    'congestionControl' | 'maxStreamWindow' | 'maxConnectionWindow'
-  > {
+  /**
+   * Congestion control, window tuning and qlog options every connection of this endpoint gets.
+   * A qlog file that cannot be opened (too many open files) leaves that connection unlogged.
+   */
+  #connectionTuning(
+    originalDcid: Uint8Array,
+    role: 'client' | 'server',
+  ): Pick<ConnectionConfig, 'congestionControl' | 'maxStreamWindow' | 'maxConnectionWindow' | 'qlog'> {
     const { congestionControl, transport } = this.#options;
+    let qlog: QlogTrace | undefined;
+    try {
+      if (this.#qlogDir !== undefined)
+        qlog = new QlogTrace(this.#qlogDir, originalDcid, role, DEFAULT_PARAMETERS.ackDelayExponent);
+    } catch {
+      qlog = undefined;
+    }
     return {
+      ...(qlog ? { qlog } : {}),
       ...(congestionControl ? { congestionControl } : {}),
       ...(transport?.maxStreamDataWindow === undefined
         ? {}
@@ -288,7 +311,7 @@ export class QuicEndpoint {
           this.#receivedTokens.delete(this.#receivedTokens.keys().next().value!);
       },
       ...(this.#keyLog ? { keyLog: this.#keyLog } : {}),
-      ...this.#connectionTuning(),
+      ...this.#connectionTuning(originalDcid, 'client'),
       send: (datagram) => this.#socket.send(datagram, options.port, address),
       remote: { address, port: options.port },
       onClosed: (c) => this.#forget(c),
@@ -420,7 +443,7 @@ export class QuicEndpoint {
       isAddressValidated: claim !== undefined,
       issueNewToken: () => this.#tokens.issueNewToken(rinfo.address, Date.now()),
       ...(this.#keyLog ? { keyLog: this.#keyLog } : {}),
-      ...this.#connectionTuning(),
+      ...this.#connectionTuning(originalDcid, 'server'),
       send: (datagram) => this.#socket.send(datagram, peer.port, peer.address),
       // A live view: the endpoint updates it when the client migrates.
       remote: peer,
@@ -533,6 +556,12 @@ async function resolveHost(host: string, socket: Socket): Promise<string> {
   if (isIP(host) !== 0) return host;
   const family = String(socket.address().family).endsWith('6') ? 6 : 4;
   return (await dnsPromises.lookup(host, { family })).address;
+}
+
+/** The qlog directory: the option, else QLOGDIR; undefined when qlog is off. */
+function qlogDirOf(options: QuicEndpointOptions): string | undefined {
+  const dir = options.qlogDir ?? process.env['QLOGDIR'];
+  return dir ? dir : undefined;
 }
 
 /** Socket buffers for bursts of a full congestion window (the kernel may cap them lower). */
