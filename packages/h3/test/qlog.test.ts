@@ -71,7 +71,9 @@ describe('qlog (draft-ietf-quic-qlog-main-schema, JSON-SEQ; issue #20)', () => {
     expect(files.every((f) => /^[0-9a-f]{16}_(client|server)\.sqlog$/.test(f))).toBe(true);
     const clientFile = files.find((f) => f.endsWith('_client.sqlog'))!;
     const [header, ...events] = parseJsonSeq(readFileSync(join(dir, clientFile), 'utf8')) as [
-      Record<string, unknown> & { trace: Record<string, unknown> & { common_fields: Record<string, unknown> } },
+      Record<string, unknown> & {
+        trace: Record<string, unknown> & { common_fields: Record<string, unknown> };
+      },
       ...QlogEvent[],
     ];
     expect(header.file_schema).toBe('urn:ietf:params:qlog:file:sequential');

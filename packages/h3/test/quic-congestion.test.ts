@@ -60,6 +60,6 @@ describe('congestion control over real UDP with induced loss (issue #20)', () =>
       (e: unknown) => e,
     );
     expect(isRwsError(err, 'RWS_H3_INVALID_OPTIONS')).toBe(true);
-    expect((err as Error).message).toContain("got bbr");
+    expect((err as Error).message).toContain('got bbr');
   });
 });

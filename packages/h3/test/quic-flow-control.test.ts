@@ -40,66 +40,70 @@ describe('receive window auto-tuning (RFC 9000 §4.2, issue #20)', () => {
   it.each([
     ['tunes windows up', undefined],
     ['keeps them fixed when the maximum equals the initial window', 64 * KiB],
-  ])('%s over a 20 ms RTT path', async (_name, maxStreamDataWindow) => {
-    const transport = {
-      maxStreamData: 64 * KiB,
-      maxData: 128 * KiB,
-      ...(maxStreamDataWindow === undefined
-        ? {}
-        : { maxStreamDataWindow, maxDataWindow: 128 * KiB }),
-    };
-    const serverStreams: QuicStream[] = [];
-    const accepted: QuicConnection[] = [];
-    const server = await QuicEndpoint.bind({
-      tls: { cert: creds.cert, key: creds.key },
-      alpn: ['echo'],
-      transport,
-      onConnection: (connection) => {
-        accepted.push(connection);
-        connection.onStream = (stream) => {
-          serverStreams.push(stream);
-          void (async () => {
-            for await (const chunk of stream) await stream.write(chunk);
-            stream.end();
-          })().catch(() => {});
-        };
-      },
-    });
-    const relay = await startLossyRelay(
-      server.address().port,
-      { drop: 0, duplicate: 0, reorder: 0, delayMs: 10 },
-      1,
-    );
-    const client = await QuicEndpoint.bind({ transport });
-    onTestFinished(async () => {
-      await client.close();
-      await relay.close();
-      await server.close();
-    });
-    const connection = await client.connect({
-      host: '127.0.0.1',
-      port: relay.port,
-      serverName: 'localhost',
-      alpn: ['echo'],
-      ca: [creds.ca],
-    });
-    const payload = randomBytes(2 * 1024 * KiB);
-    const stream = connection.openStream();
-    const reply = collect(stream);
-    for (let i = 0; i < payload.length; i += 64 * KiB)
-      await stream.write(payload.subarray(i, i + 64 * KiB));
-    stream.end();
-    expect(sha256(await reply)).toBe(sha256(payload));
-    const serverWindow = serverStreams[0]!.receiveWindow;
-    const serverConnectionWindow = accepted[0]!.stats.receiveWindow;
-    if (maxStreamDataWindow === undefined) {
-      expect(serverWindow).toBeGreaterThan(64 * KiB);
-      expect(stream.receiveWindow).toBeGreaterThan(64 * KiB);
-      // The connection window stays ahead of its largest stream window.
-      expect(serverConnectionWindow).toBeGreaterThanOrEqual(1.5 * serverWindow);
-    } else {
-      expect(serverWindow).toBe(64 * KiB);
-      expect(serverConnectionWindow).toBe(128 * KiB);
-    }
-  }, 60_000);
+  ])(
+    '%s over a 20 ms RTT path',
+    async (_name, maxStreamDataWindow) => {
+      const transport = {
+        maxStreamData: 64 * KiB,
+        maxData: 128 * KiB,
+        ...(maxStreamDataWindow === undefined
+          ? {}
+          : { maxStreamDataWindow, maxDataWindow: 128 * KiB }),
+      };
+      const serverStreams: QuicStream[] = [];
+      const accepted: QuicConnection[] = [];
+      const server = await QuicEndpoint.bind({
+        tls: { cert: creds.cert, key: creds.key },
+        alpn: ['echo'],
+        transport,
+        onConnection: (connection) => {
+          accepted.push(connection);
+          connection.onStream = (stream) => {
+            serverStreams.push(stream);
+            void (async () => {
+              for await (const chunk of stream) await stream.write(chunk);
+              stream.end();
+            })().catch(() => {});
+          };
+        },
+      });
+      const relay = await startLossyRelay(
+        server.address().port,
+        { drop: 0, duplicate: 0, reorder: 0, delayMs: 10 },
+        1,
+      );
+      const client = await QuicEndpoint.bind({ transport });
+      onTestFinished(async () => {
+        await client.close();
+        await relay.close();
+        await server.close();
+      });
+      const connection = await client.connect({
+        host: '127.0.0.1',
+        port: relay.port,
+        serverName: 'localhost',
+        alpn: ['echo'],
+        ca: [creds.ca],
+      });
+      const payload = randomBytes(2 * 1024 * KiB);
+      const stream = connection.openStream();
+      const reply = collect(stream);
+      for (let i = 0; i < payload.length; i += 64 * KiB)
+        await stream.write(payload.subarray(i, i + 64 * KiB));
+      stream.end();
+      expect(sha256(await reply)).toBe(sha256(payload));
+      const serverWindow = serverStreams[0]!.receiveWindow;
+      const serverConnectionWindow = accepted[0]!.stats.receiveWindow;
+      if (maxStreamDataWindow === undefined) {
+        expect(serverWindow).toBeGreaterThan(64 * KiB);
+        expect(stream.receiveWindow).toBeGreaterThan(64 * KiB);
+        // The connection window stays ahead of its largest stream window.
+        expect(serverConnectionWindow).toBeGreaterThanOrEqual(1.5 * serverWindow);
+      } else {
+        expect(serverWindow).toBe(64 * KiB);
+        expect(serverConnectionWindow).toBe(128 * KiB);
+      }
+    },
+    60_000,
+  );
 });

@@ -1,7 +1,7 @@
 import type { CongestionControl } from './congestion.js';
 import type { CidHost } from './connection-ids.js';
-import type { QlogTrace } from './qlog.js';
 import type { SpaceName } from './packet-space.js';
+import type { QlogTrace } from './qlog.js';
 import type { QuicConnection } from './quic-connection.js';
 import type { EncryptionLevel, TlsCallbacks, TlsHandshake } from './tls/tls-types.js';
 import type { TransportParameters } from './transport-parameters.js';

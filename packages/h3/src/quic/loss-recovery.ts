@@ -1,6 +1,10 @@
 import { TRANSPORT_ERROR, transportError } from '../errors.js';
+import {
+  type CongestionControl,
+  type CongestionController,
+  createController,
+} from './congestion.js';
 import type { AckFrame } from './frames.js';
-import { type CongestionControl, type CongestionController, createController } from './congestion.js';
 import { Pacer } from './pacer.js';
 import type { PacketSpace, SentPacket } from './packet-space.js';
 import { RttEstimator } from './rtt-estimator.js';
@@ -25,7 +29,11 @@ export class LossRecovery {
   readonly pacer: Pacer;
   /** Told of each packet declared lost, and by which threshold (for qlog). */
   onPacketLost:
-    | ((space: PacketSpace, packet: SentPacket, by: 'reordering_threshold' | 'time_threshold') => void)
+    | ((
+        space: PacketSpace,
+        packet: SentPacket,
+        by: 'reordering_threshold' | 'time_threshold',
+      ) => void)
     | undefined;
   /** How long the pacer held back the last send it was asked about (0: it did not). */
   pacingDelayMs = 0;

@@ -102,7 +102,8 @@ export class QuicConnection {
       const qlog = this.#qlog;
       if (config.remote !== undefined) qlog.connectionStarted(config.remote);
       qlog.parametersSet('local', config.localParameters);
-      this.#recovery.onPacketLost = (space, packet, by) => qlog.packetLost(space.name, packet.pn, by);
+      this.#recovery.onPacketLost = (space, packet, by) =>
+        qlog.packetLost(space.name, packet.pn, by);
     }
     this.#remoteCid = config.remoteCid;
     this.#path = new PeerPath(config.role === 'client' || config.isAddressValidated === true);
@@ -682,10 +683,15 @@ export class QuicConnection {
     this.#streams.closeAll(error);
     this.#resolveClosed(isClean ? undefined : error);
     this.#qlog?.connectionClosed({
-      initiator: this.#isClosedLocally || error.code === ERROR_CODES.IDLE_TIMEOUT ? 'local' : 'remote',
+      initiator:
+        this.#isClosedLocally || error.code === ERROR_CODES.IDLE_TIMEOUT ? 'local' : 'remote',
       reason: error.message,
       trigger:
-        error.code === ERROR_CODES.IDLE_TIMEOUT ? 'idle_timeout' : isClean ? 'application' : 'error',
+        error.code === ERROR_CODES.IDLE_TIMEOUT
+          ? 'idle_timeout'
+          : isClean
+            ? 'application'
+            : 'error',
       ...(error.transportCode === 0 ? {} : { errorCode: error.transportCode }),
     });
     this.#config.onClosed(this);

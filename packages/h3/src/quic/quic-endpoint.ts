@@ -239,12 +239,20 @@ export class QuicEndpoint {
   #connectionTuning(
     originalDcid: Uint8Array,
     role: 'client' | 'server',
-  ): Pick<ConnectionConfig, 'congestionControl' | 'maxStreamWindow' | 'maxConnectionWindow' | 'qlog'> {
+  ): Pick<
+    ConnectionConfig,
+    'congestionControl' | 'maxStreamWindow' | 'maxConnectionWindow' | 'qlog'
+  > {
     const { congestionControl, transport } = this.#options;
     let qlog: QlogTrace | undefined;
     try {
       if (this.#qlogDir !== undefined)
-        qlog = new QlogTrace(this.#qlogDir, originalDcid, role, DEFAULT_PARAMETERS.ackDelayExponent);
+        qlog = new QlogTrace(
+          this.#qlogDir,
+          originalDcid,
+          role,
+          DEFAULT_PARAMETERS.ackDelayExponent,
+        );
     } catch {
       qlog = undefined;
     }
