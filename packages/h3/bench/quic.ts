@@ -11,7 +11,8 @@
  * Also per QUIC bulk case: losses, congestion events, the host's UDP receive-buffer drops during
  * it (Linux), the smoothed RTT and the final window.
  *
- * Flags: --mb 100, --seconds 3, --only quic,tls, --cc cubic (or newreno, or cubic,newreno).
+ * Flags: --mb 100, --seconds 3, --only quic,tls, --cc cubic (or newreno, or cubic,newreno),
+ * --mtu 1452 (the largest datagram PMTU discovery may reach; loopback carries up to 65527).
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -31,10 +32,12 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '3' },
     only: { type: 'string', default: 'quic,tls' },
     cc: { type: 'string', default: 'cubic' },
+    mtu: { type: 'string', default: '1452' },
   },
 });
 const TOTAL = Math.round(Number(values.mb) * 1024 * 1024);
 const SECONDS = Number(values.seconds);
+const MTU = Number(values.mtu);
 const only = new Set(values.only.split(','));
 const CHUNK = randomBytes(64 * 1024);
 const creds = makeCredentials('ec');
@@ -97,6 +100,7 @@ async function quicCases(congestionControl: CongestionControl): Promise<void> {
   const transport = `quic ${congestionControl}`;
   const server = await QuicEndpoint.bind({
     congestionControl,
+    maxDatagramSize: MTU,
     tls: { cert: creds.cert, key: creds.key },
     alpn: ['bench'],
     transport: { maxData: 16 * 1024 * 1024, maxStreamData: 4 * 1024 * 1024 },
@@ -111,7 +115,7 @@ async function quicCases(congestionControl: CongestionControl): Promise<void> {
       };
     },
   });
-  const client = await QuicEndpoint.bind({ congestionControl });
+  const client = await QuicEndpoint.bind({ congestionControl, maxDatagramSize: MTU });
   const { port } = server.address();
   const connect = () =>
     client.connect({ host: '127.0.0.1', port, alpn: ['bench'], ca: [creds.ca] });
@@ -135,7 +139,7 @@ async function quicCases(congestionControl: CongestionControl): Promise<void> {
     const s = connection.stats;
     rows.at(-1)!.extra +=
       `, ${s.packetsLost} lost, ${s.congestionEvents} cc events, ${rcvbufErrors() - drops} rcvbuf drops, ` +
-      `srtt ${s.smoothedRttMs.toFixed(1)} ms, ${s.congestionControl} cwnd ${Math.round(s.congestionWindow / 1024)} KiB`;
+      `srtt ${s.smoothedRttMs.toFixed(1)} ms, datagrams ${s.maxDatagramSize} B, ${s.congestionControl} cwnd ${Math.round(s.congestionWindow / 1024)} KiB`;
     connection.close();
   }
   await handshakes(transport, async () => {

@@ -8,6 +8,8 @@ export interface RelayFaults {
   readonly reorder: number;
   /** Every datagram is held back this long (a path with an RTT of twice this). Default 0. */
   readonly delayMs?: number;
+  /** Datagrams larger than this are dropped, as a link with a smaller MTU would. */
+  readonly maxDatagramBytes?: number;
 }
 
 /**
@@ -39,6 +41,10 @@ export async function startLossyRelay(
     const to = fromServer ? client : { port: serverPort, address: '127.0.0.1' };
     tap?.(msg, fromServer);
     if (to === undefined) return;
+    if (msg.length > (faults.maxDatagramBytes ?? Number.POSITIVE_INFINITY)) {
+      dropped++;
+      return;
+    }
     if (random() < faults.drop) {
       dropped++;
       return;

@@ -39,6 +39,8 @@ export interface ConnectionConfig {
   readonly maxStreamWindow?: number;
   /** How large the connection's receive window may grow by auto-tuning (bytes). Default 15 MiB. */
   readonly maxConnectionWindow?: number;
+  /** The largest datagram PMTU discovery may try and we accept (max_udp_payload_size). Default 1452. */
+  readonly maxDatagramSize?: number;
   /** The congestion controller. Default CUBIC. */
   readonly congestionControl?: CongestionControl;
   /** Where this connection's qlog events go (the endpoint opens it when qlog is on). */
@@ -69,6 +71,8 @@ export interface ConnectionStats {
   readonly persistentCongestions: number;
   /** 1-RTT key phases this connection went through, started by either side (RFC 9001 §6). */
   readonly keyUpdates: number;
+  /** The largest datagram the path carries, as PMTU discovery found it (RFC 9000 §14.3). */
+  readonly maxDatagramSize: number;
   /** Paths validated with PATH_CHALLENGE/PATH_RESPONSE (RFC 9000 §8.2). */
   readonly pathsValidated: number;
 }

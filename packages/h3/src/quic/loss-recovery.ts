@@ -157,15 +157,19 @@ export class LossRecovery {
         this.onPacketLost?.(space, packet, isReordered ? 'reordering_threshold' : 'time_threshold');
         this.cc.onRemoved(packet.size);
         lost.push(packet);
-        largestLostTime = Math.max(largestLostTime, packet.timeSent);
+        // A lost PMTU probe says its size does not pass, not that the path is congested.
+        if (!packet.isMtuProbe) largestLostTime = Math.max(largestLostTime, packet.timeSent);
       } else {
         space.lossTime = Math.min(space.lossTime, packet.timeSent + lossDelay);
       }
     }
-    this.packetsLost += lost.length;
+    const congested = lost.filter((p) => !p.isMtuProbe);
+    this.packetsLost += congested.length;
     if (largestLostTime >= 0) this.cc.onCongestion(largestLostTime, now);
     const judged =
-      probedLost.length === 0 ? lost : [...probedLost, ...lost].sort((a, b) => a.pn - b.pn);
+      probedLost.length === 0
+        ? congested
+        : [...probedLost.filter((p) => !p.isMtuProbe), ...congested].sort((a, b) => a.pn - b.pn);
     if (this.#isPersistentCongestion(space, judged)) {
       this.persistentCongestions++;
       this.cc.onPersistentCongestion();

@@ -134,9 +134,11 @@ export class QlogTrace {
     space: SpaceName,
     pn: number,
     trigger: 'reordering_threshold' | 'time_threshold',
+    isMtuProbe: boolean,
   ): void {
     this.event('packet_lost', {
       header: { packet_type: PACKET_TYPE[space], packet_number: pn },
+      ...(isMtuProbe ? { is_mtu_probe_packet: true } : {}),
       trigger,
     });
   }

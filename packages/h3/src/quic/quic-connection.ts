@@ -15,7 +15,7 @@ import { verifyRetryIntegrity } from './crypto/retry-integrity.js';
 import {
   buildCloseDatagram,
   buildDatagram,
-  MAX_DATAGRAM,
+  buildProbeDatagram,
   type SendContext,
 } from './datagram-builder.js';
 import { dispatchFrame, type FrameHost } from './frame-dispatch.js';
@@ -26,9 +26,10 @@ import { checkHandshakeCids, restartInitial, sameBytes } from './handshake-cids.
 import { isClientTrafficSecret, keyLogLine } from './key-log.js';
 import { KeyUpdate } from './key-update.js';
 import { LossRecovery } from './loss-recovery.js';
+import { BASE_DATAGRAM, DEFAULT_MAX_DATAGRAM, MtuDiscovery } from './mtu-discovery.js';
 import type { LongHeader, ShortHeader } from './packet-header.js';
 import { openReceived } from './packet-protection.js';
-import { PacketSpace, type SpaceName, spaceOfHeader } from './packet-space.js';
+import { PacketSpace, type SentPacket, type SpaceName, spaceOfHeader } from './packet-space.js';
 import { PeerPath } from './peer-path.js';
 import type { QlogTrace } from './qlog.js';
 import type { QuicStream } from './quic-stream.js';
@@ -81,6 +82,8 @@ export class QuicConnection {
   readonly #timer = new ConnectionTimer(() => this.#onTimer());
   readonly #sendWake = new SendWake(() => this.#flush());
   readonly #qlog: QlogTrace | undefined;
+  readonly #mtu: MtuDiscovery;
+  #persistentCongestionsSeen = 0;
   #isClosedLocally = false;
   #isFlushScheduled = false;
   #state: 'open' | 'closed' = 'open';
@@ -96,14 +99,15 @@ export class QuicConnection {
 
   constructor(config: ConnectionConfig) {
     this.#config = config;
-    this.#recovery = new LossRecovery(MAX_DATAGRAM, config.congestionControl);
+    this.#recovery = new LossRecovery(BASE_DATAGRAM, config.congestionControl);
+    this.#mtu = new MtuDiscovery(config.maxDatagramSize ?? DEFAULT_MAX_DATAGRAM);
     this.#qlog = config.qlog;
     if (this.#qlog !== undefined) {
       const qlog = this.#qlog;
       if (config.remote !== undefined) qlog.connectionStarted(config.remote);
       qlog.parametersSet('local', config.localParameters);
       this.#recovery.onPacketLost = (space, packet, by) =>
-        qlog.packetLost(space.name, packet.pn, by);
+        qlog.packetLost(space.name, packet.pn, by, packet.isMtuProbe === true);
     }
     this.#remoteCid = config.remoteCid;
     this.#path = new PeerPath(config.role === 'client' || config.isAddressValidated === true);
@@ -169,6 +173,9 @@ export class QuicConnection {
       },
       get token() {
         return connection.#token;
+      },
+      get maxDatagramSize() {
+        return connection.#mtu.current;
       },
       get keyPhase() {
         return connection.#keyUpdate.keyPhase;
@@ -247,6 +254,7 @@ export class QuicConnection {
       packetsLost: this.#recovery.packetsLost,
       persistentCongestions: this.#recovery.persistentCongestions,
       keyUpdates: this.#keyUpdate.updates,
+      maxDatagramSize: this.#mtu.current,
       pathsValidated: this.#path.validations,
       ...this.#stats,
     };
@@ -503,6 +511,7 @@ export class QuicConnection {
       retrySourceCid: this.#retrySourceCid,
     });
     this.#peer = peer;
+    this.#mtu.setPeerMax(peer.maxUdpPayloadSize);
     this.#qlog?.parametersSet('remote', peer);
     if (isClient) this.#ids.setFirstPeerCid(this.#remoteCid, peer.statelessResetToken);
     this.#streams.setPeer(peer);
@@ -532,12 +541,51 @@ export class QuicConnection {
       this.#peer?.maxAckDelay ?? 25,
       performance.now(),
     );
-    for (const packet of lost) this.#frames.requeue(space, packet);
-    this.#qlog?.recoveryUpdated(this.#recovery);
+    for (const packet of lost) this.#requeue(space, packet);
+    this.#afterRecovery();
     if (space.name === 'application') this.#keyUpdate.onAcked(ack.ranges[0]?.largest ?? -1);
     for (const packet of acked) {
+      if (packet.isMtuProbe) this.#onMtuProbeAcked(packet.size);
       for (const frame of packet.frames) if (frame.type === 'stream') this.#streams.onAcked(frame);
     }
+  }
+
+  /** A lost (or probe-timed-out) packet's frames go out again; a lost PMTU probe fails its size. */
+  #requeue(space: PacketSpace, packet: SentPacket): void {
+    if (packet.isMtuProbe) this.#mtu.onProbeLost(packet.size);
+    this.#frames.requeue(space, packet);
+  }
+
+  #onMtuProbeAcked(size: number): void {
+    const old = this.#mtu.current;
+    this.#mtu.onProbeAcked(size);
+    if (this.#mtu.current !== old)
+      this.#qlog?.event('mtu_updated', { old, new: this.#mtu.current, done: this.#mtu.isDone });
+  }
+
+  /** After ACK or timer processing: persistent congestion may be a PMTU black hole; qlog. */
+  #afterRecovery(): void {
+    if (this.#recovery.persistentCongestions > this.#persistentCongestionsSeen) {
+      this.#persistentCongestionsSeen = this.#recovery.persistentCongestions;
+      this.#mtu.reset(this.#peer?.maxUdpPayloadSize ?? BASE_DATAGRAM);
+    }
+    this.#qlog?.recoveryUpdated(this.#recovery);
+  }
+
+  /**
+   * Sends a PMTU probe when one is due, ahead of data so a full window does not starve it; only
+   * after the handshake is confirmed and within the window and the path's budget.
+   */
+  #sendMtuProbe(): void {
+    const size = this.#mtu.nextProbe;
+    const space = this.#spaces.application;
+    if (size === undefined || !this.#isHandshakeConfirmed || space.writeKeys === undefined) return;
+    if (this.#recovery.cc.available < size || this.#path.budget < size) return;
+    this.#mtu.onProbeSent(size);
+    const datagram = buildProbeDatagram(this.#sendContext, space, size, performance.now());
+    this.#stats.bytesSent += datagram.length;
+    this.#path.onSent(datagram.length);
+    this.#config.send(datagram);
   }
 
   // --- timers -------------------------------------------------------------------------------
@@ -594,8 +642,9 @@ export class QuicConnection {
       now,
       this.#peer?.maxAckDelay ?? 25,
       this.#keepProbingSpace(),
-      (space, packet) => this.#frames.requeue(space, packet),
+      (space, packet) => this.#requeue(space, packet),
     );
+    this.#afterRecovery();
     this.#flush();
   }
 
@@ -614,6 +663,7 @@ export class QuicConnection {
   #flush(): void {
     if (this.#state !== 'open') return;
     try {
+      this.#sendMtuProbe();
       let sent = 0;
       for (; sent < MAX_DATAGRAMS_PER_FLUSH; sent++) {
         const datagram = this.#buildDatagram();

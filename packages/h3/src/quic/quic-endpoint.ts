@@ -7,8 +7,8 @@ import { AddressTokens } from './address-token.js';
 import type { CongestionControl } from './congestion.js';
 import type { CidHost } from './connection-ids.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
-import { MAX_DATAGRAM } from './datagram-builder.js';
 import { fileKeyLogger, type KeyLogger } from './key-log.js';
+import { BASE_DATAGRAM, DEFAULT_MAX_DATAGRAM } from './mtu-discovery.js';
 import { type LongHeader, parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
 import { prepareQlogDir, QlogTrace } from './qlog.js';
 import { type ConnectionConfig, QuicConnection } from './quic-connection.js';
@@ -59,6 +59,14 @@ export interface QuicEndpointOptions {
    * (RFC 9002 §7). Sends are paced over the RTT with either. Default `cubic`.
    */
   readonly congestionControl?: CongestionControl;
+  /**
+   * The largest UDP payload this endpoint sends and accepts (its max_udp_payload_size). Each
+   * connection starts at 1200 bytes and probes its path up to this after the handshake
+   * (DPLPMTUD, RFC 9000 §14.3); 1200 turns probing off. node:dgram cannot set the IP
+   * don't-fragment flag, so a size above the local interface's MTU would pass fragmented;
+   * the default stays within an Ethernet MTU for that reason. Default 1452 (at most 65527).
+   */
+  readonly maxDatagramSize?: number;
   /** Address to bind. Default 127.0.0.1. */
   readonly host?: string;
   /** Port to bind; 0 picks a free one. Default 0. */
@@ -193,6 +201,9 @@ export class QuicEndpoint {
     }
     const qlogDir = qlogDirOf(options);
     if (qlogDir !== undefined) prepareQlogDir(qlogDir);
+    const size = options.maxDatagramSize;
+    if (size !== undefined && !(Number.isInteger(size) && size >= BASE_DATAGRAM && size <= 65527))
+      throw invalidOptions(`maxDatagramSize must be an integer from 1200 to 65527, got ${size}`);
     const cc = options.congestionControl;
     if (cc !== undefined && cc !== 'cubic' && cc !== 'newreno')
       throw invalidOptions(`congestionControl must be 'cubic' or 'newreno', got ${String(cc)}`);
@@ -218,7 +229,7 @@ export class QuicEndpoint {
     return {
       ...DEFAULT_PARAMETERS,
       maxIdleTimeout: t.maxIdleTimeoutMs ?? 30_000,
-      maxUdpPayloadSize: MAX_DATAGRAM,
+      maxUdpPayloadSize: this.#options.maxDatagramSize ?? DEFAULT_MAX_DATAGRAM,
       initialMaxData: t.maxData ?? 4 * 1024 * 1024,
       initialMaxStreamDataBidiLocal: t.maxStreamData ?? 1024 * 1024,
       initialMaxStreamDataBidiRemote: t.maxStreamData ?? 1024 * 1024,
@@ -241,9 +252,9 @@ export class QuicEndpoint {
     role: 'client' | 'server',
   ): Pick<
     ConnectionConfig,
-    'congestionControl' | 'maxStreamWindow' | 'maxConnectionWindow' | 'qlog'
+    'congestionControl' | 'maxStreamWindow' | 'maxConnectionWindow' | 'qlog' | 'maxDatagramSize'
   > {
-    const { congestionControl, transport } = this.#options;
+    const { congestionControl, transport, maxDatagramSize } = this.#options;
     let qlog: QlogTrace | undefined;
     try {
       if (this.#qlogDir !== undefined)
@@ -258,6 +269,7 @@ export class QuicEndpoint {
     }
     return {
       ...(qlog ? { qlog } : {}),
+      ...(maxDatagramSize === undefined ? {} : { maxDatagramSize }),
       ...(congestionControl ? { congestionControl } : {}),
       ...(transport?.maxStreamDataWindow === undefined
         ? {}
@@ -358,7 +370,7 @@ export class QuicEndpoint {
         return;
       }
       if (header.form === 'unsupported-version') {
-        if (this.#identity && buf.length >= MAX_DATAGRAM) {
+        if (this.#identity && buf.length >= BASE_DATAGRAM) {
           this.#socket.send(
             versionNegotiationPacket(header.dcid, header.scid, SUPPORTED_VERSIONS),
             rinfo.port,
@@ -393,7 +405,7 @@ export class QuicEndpoint {
     const { dcid, scid } = header;
     // A client's first Initial arrives in a datagram of at least 1200 bytes (RFC 9000 §14.1),
     // with a DCID of at least 8 bytes (§7.2), unless it follows our Retry.
-    if (this.#identity === undefined || this.#isClosed || size < MAX_DATAGRAM) return undefined;
+    if (this.#identity === undefined || this.#isClosed || size < BASE_DATAGRAM) return undefined;
     const identity = this.#identity;
     const profile = versionProfile(header.version)!;
     const now = Date.now();
