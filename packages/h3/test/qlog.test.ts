@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { QuicEndpoint } from '../src/quic/quic-endpoint.js';
 import { makeCredentials, type ServerCredentials } from './certs.js';
 import { startLossyRelay } from './lossy-relay.js';
-import { echo, echoPair, sha256 } from './quic-pair.js';
+import { connectEcho, echo, echoPair, sha256 } from './quic-pair.js';
 
 let creds: ServerCredentials;
 beforeAll(() => {
@@ -57,18 +57,8 @@ describe('qlog (draft-ietf-quic-qlog-main-schema, JSON-SEQ; issue #20)', () => {
     const dir = tempDir();
     const { port, accepted } = await echoPair(creds, { qlogDir: dir });
     const relay = await startLossyRelay(port, { drop: 0.05, duplicate: 0, reorder: 0 }, 3);
-    const client = await QuicEndpoint.bind({ qlogDir: dir });
-    onTestFinished(async () => {
-      await client.close();
-      await relay.close();
-    });
-    const connection = await client.connect({
-      host: '127.0.0.1',
-      port: relay.port,
-      serverName: 'localhost',
-      alpn: ['echo'],
-      ca: [creds.ca],
-    });
+    onTestFinished(() => relay.close());
+    const connection = await connectEcho(creds, relay.port, { qlogDir: dir });
     const payload = randomBytes(256 * 1024);
     expect(sha256(await echo(connection, payload))).toBe(sha256(payload));
     const lost = connection.stats.packetsLost;

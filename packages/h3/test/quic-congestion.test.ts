@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { QuicEndpoint } from '../src/quic/quic-endpoint.js';
 import { makeCredentials, type ServerCredentials } from './certs.js';
 import { startLossyRelay } from './lossy-relay.js';
-import { echo, echoPair, sha256 } from './quic-pair.js';
+import { connectEcho, echo, echoPair, sha256 } from './quic-pair.js';
 
 let creds: ServerCredentials;
 beforeAll(() => {
@@ -17,18 +17,8 @@ describe('congestion control over real UDP with induced loss (issue #20)', () =>
     async (congestionControl) => {
       const { port } = await echoPair(creds, { congestionControl });
       const relay = await startLossyRelay(port, { drop: 0.03, duplicate: 0, reorder: 0 }, 7);
-      const client = await QuicEndpoint.bind({ congestionControl });
-      onTestFinished(async () => {
-        await client.close();
-        await relay.close();
-      });
-      const connection = await client.connect({
-        host: '127.0.0.1',
-        port: relay.port,
-        serverName: 'localhost',
-        alpn: ['echo'],
-        ca: [creds.ca],
-      });
+      onTestFinished(() => relay.close());
+      const connection = await connectEcho(creds, relay.port, { congestionControl });
       const payload = randomBytes(1024 * 1024);
       expect(sha256(await echo(connection, payload))).toBe(sha256(payload));
       const stats = connection.stats;
@@ -42,14 +32,8 @@ describe('congestion control over real UDP with induced loss (issue #20)', () =>
   );
 
   it('defaults to CUBIC and transfers without a relay', async () => {
-    const { client, port } = await echoPair(creds);
-    const connection = await client.connect({
-      host: '127.0.0.1',
-      port,
-      serverName: 'localhost',
-      alpn: ['echo'],
-      ca: [creds.ca],
-    });
+    const { port } = await echoPair(creds);
+    const connection = await connectEcho(creds, port);
     const payload = randomBytes(2 * 1024 * 1024);
     expect(sha256(await echo(connection, payload))).toBe(sha256(payload));
     expect(connection.stats.congestionControl).toBe('cubic');

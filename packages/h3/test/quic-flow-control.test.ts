@@ -6,7 +6,7 @@ import type { QuicStream } from '../src/quic/quic-stream.js';
 import { ReceiveWindow } from '../src/quic/receive-window.js';
 import { makeCredentials, type ServerCredentials } from './certs.js';
 import { startLossyRelay } from './lossy-relay.js';
-import { collect, sha256 } from './quic-pair.js';
+import { collect, connectEcho, sha256 } from './quic-pair.js';
 
 let creds: ServerCredentials;
 beforeAll(() => {
@@ -72,19 +72,11 @@ describe('receive window auto-tuning (RFC 9000 §4.2, issue #20)', () => {
         { drop: 0, duplicate: 0, reorder: 0, delayMs: 10 },
         1,
       );
-      const client = await QuicEndpoint.bind({ transport });
       onTestFinished(async () => {
-        await client.close();
         await relay.close();
         await server.close();
       });
-      const connection = await client.connect({
-        host: '127.0.0.1',
-        port: relay.port,
-        serverName: 'localhost',
-        alpn: ['echo'],
-        ca: [creds.ca],
-      });
+      const connection = await connectEcho(creds, relay.port, { transport });
       const payload = randomBytes(2 * 1024 * KiB);
       const stream = connection.openStream();
       const reply = collect(stream);

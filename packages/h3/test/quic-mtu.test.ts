@@ -7,7 +7,7 @@ import { PacketSpace } from '../src/quic/packet-space.js';
 import { QuicEndpoint, type QuicEndpointOptions } from '../src/quic/quic-endpoint.js';
 import { makeCredentials, type ServerCredentials } from './certs.js';
 import { startLossyRelay } from './lossy-relay.js';
-import { echo, echoPair, sha256 } from './quic-pair.js';
+import { connectEcho, echo, echoPair, sha256 } from './quic-pair.js';
 
 let creds: ServerCredentials;
 beforeAll(() => {
@@ -69,18 +69,8 @@ async function transfer(
     },
     1,
   );
-  const client = await QuicEndpoint.bind(clientOptions);
-  onTestFinished(async () => {
-    await client.close();
-    await relay.close();
-  });
-  const connection = await client.connect({
-    host: '127.0.0.1',
-    port: relay.port,
-    serverName: 'localhost',
-    alpn: ['echo'],
-    ca: [creds.ca],
-  });
+  onTestFinished(() => relay.close());
+  const connection = await connectEcho(creds, relay.port, clientOptions);
   const payload = randomBytes(512 * 1024);
   expect(sha256(await echo(connection, payload))).toBe(sha256(payload));
   return { stats: connection.stats, dropped: relay.dropped() };
