@@ -78,6 +78,20 @@ export class QlogTrace {
     });
   }
 
+  /** Starts logging a connection: its start, our parameters, and each lost packet. */
+  attach(
+    config: {
+      readonly remote?: { readonly address: string; readonly port: number };
+      readonly localParameters: TransportParameters;
+    },
+    recovery: LossRecovery,
+  ): void {
+    if (config.remote !== undefined) this.connectionStarted(config.remote);
+    this.parametersSet('local', config.localParameters);
+    recovery.onPacketLost = (space, packet, by) =>
+      this.packetLost(space.name, packet.pn, by, packet.isMtuProbe === true);
+  }
+
   /** Logs `quic:<name>` with `data` now. */
   event(name: string, data: Record<string, unknown>): void {
     if (this.#fd === undefined) return;

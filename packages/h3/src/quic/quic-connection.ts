@@ -12,12 +12,7 @@ import type { CipherSuite } from './crypto/cipher-suite.js';
 import { deriveInitialKeys } from './crypto/initial-secrets.js';
 import { PacketKeys } from './crypto/packet-keys.js';
 import { verifyRetryIntegrity } from './crypto/retry-integrity.js';
-import {
-  buildCloseDatagram,
-  buildDatagram,
-  buildProbeDatagram,
-  type SendContext,
-} from './datagram-builder.js';
+import { buildCloseDatagram, buildDatagram, type SendContext } from './datagram-builder.js';
 import { dispatchFrame, type FrameHost } from './frame-dispatch.js';
 import { parseFrames } from './frame-parser.js';
 import { FrameScheduler } from './frame-scheduler.js';
@@ -26,7 +21,8 @@ import { checkHandshakeCids, restartInitial, sameBytes } from './handshake-cids.
 import { isClientTrafficSecret, keyLogLine } from './key-log.js';
 import { KeyUpdate } from './key-update.js';
 import { LossRecovery } from './loss-recovery.js';
-import { BASE_DATAGRAM, DEFAULT_MAX_DATAGRAM, MtuDiscovery } from './mtu-discovery.js';
+import { BASE_DATAGRAM, DEFAULT_MAX_DATAGRAM } from './mtu-discovery.js';
+import { MtuProber } from './mtu-prober.js';
 import type { LongHeader, ShortHeader } from './packet-header.js';
 import { openReceived } from './packet-protection.js';
 import { PacketSpace, type SentPacket, type SpaceName, spaceOfHeader } from './packet-space.js';
@@ -39,10 +35,6 @@ import type { EncryptionLevel, TlsHandshake } from './tls/tls-types.js';
 import { decodeTransportParameters, type TransportParameters } from './transport-parameters.js';
 
 export type { ConnectionConfig, ConnectionStats } from './connection-config.js';
-
-/** How far receive windows may tune themselves by default (RFC 9000 §4.2; quic-go's values). */
-const DEFAULT_MAX_STREAM_WINDOW = 6 * 1024 * 1024;
-const DEFAULT_MAX_CONNECTION_WINDOW = 15 * 1024 * 1024;
 
 /** Datagrams one flush sends before it yields to the event loop (the receive side reads then). */
 const MAX_DATAGRAMS_PER_FLUSH = 32;
@@ -82,8 +74,7 @@ export class QuicConnection {
   readonly #timer = new ConnectionTimer(() => this.#onTimer());
   readonly #sendWake = new SendWake(() => this.#flush());
   readonly #qlog: QlogTrace | undefined;
-  readonly #mtu: MtuDiscovery;
-  #persistentCongestionsSeen = 0;
+  readonly #mtu: MtuProber;
   #isClosedLocally = false;
   #isFlushScheduled = false;
   #state: 'open' | 'closed' = 'open';
@@ -100,34 +91,24 @@ export class QuicConnection {
   constructor(config: ConnectionConfig) {
     this.#config = config;
     this.#recovery = new LossRecovery(BASE_DATAGRAM, config.congestionControl);
-    this.#mtu = new MtuDiscovery(config.maxDatagramSize ?? DEFAULT_MAX_DATAGRAM);
     this.#qlog = config.qlog;
-    if (this.#qlog !== undefined) {
-      const qlog = this.#qlog;
-      if (config.remote !== undefined) qlog.connectionStarted(config.remote);
-      qlog.parametersSet('local', config.localParameters);
-      this.#recovery.onPacketLost = (space, packet, by) =>
-        qlog.packetLost(space.name, packet.pn, by, packet.isMtuProbe === true);
-    }
+    this.#qlog?.attach(config, this.#recovery);
+    this.#mtu = new MtuProber(
+      config.maxDatagramSize ?? DEFAULT_MAX_DATAGRAM,
+      this.#recovery,
+      this.#qlog,
+    );
     this.#remoteCid = config.remoteCid;
     this.#path = new PeerPath(config.role === 'client' || config.isAddressValidated === true);
     this.#token = config.token ?? new Uint8Array(0);
     const recovery = this.#recovery;
-    this.#streams = new StreamSet(
-      config.role,
-      config.localParameters,
-      {
-        scheduleFlush: () => this.scheduleFlush(),
-        queueControl: (frame) => this.#frames.control.push(frame),
-        get smoothedRttMs() {
-          return recovery.rtt.smoothed;
-        },
+    this.#streams = new StreamSet(config.role, config.localParameters, config, {
+      scheduleFlush: () => this.scheduleFlush(),
+      queueControl: (frame) => this.#frames.control.push(frame),
+      get smoothedRttMs() {
+        return recovery.rtt.smoothed;
       },
-      {
-        maxStreamWindow: config.maxStreamWindow ?? DEFAULT_MAX_STREAM_WINDOW,
-        maxConnectionWindow: config.maxConnectionWindow ?? DEFAULT_MAX_CONNECTION_WINDOW,
-      },
-    );
+    });
     this.#frames = new FrameScheduler(
       this.#streams,
       this.#recovery,
@@ -545,47 +526,20 @@ export class QuicConnection {
     this.#afterRecovery();
     if (space.name === 'application') this.#keyUpdate.onAcked(ack.ranges[0]?.largest ?? -1);
     for (const packet of acked) {
-      if (packet.isMtuProbe) this.#onMtuProbeAcked(packet.size);
+      this.#mtu.onAcked(packet);
       for (const frame of packet.frames) if (frame.type === 'stream') this.#streams.onAcked(frame);
     }
   }
 
   /** A lost (or probe-timed-out) packet's frames go out again; a lost PMTU probe fails its size. */
   #requeue(space: PacketSpace, packet: SentPacket): void {
-    if (packet.isMtuProbe) this.#mtu.onProbeLost(packet.size);
+    this.#mtu.onLost(packet);
     this.#frames.requeue(space, packet);
   }
 
-  #onMtuProbeAcked(size: number): void {
-    const old = this.#mtu.current;
-    this.#mtu.onProbeAcked(size);
-    if (this.#mtu.current !== old)
-      this.#qlog?.event('mtu_updated', { old, new: this.#mtu.current, done: this.#mtu.isDone });
-  }
-
-  /** After ACK or timer processing: persistent congestion may be a PMTU black hole; qlog. */
   #afterRecovery(): void {
-    if (this.#recovery.persistentCongestions > this.#persistentCongestionsSeen) {
-      this.#persistentCongestionsSeen = this.#recovery.persistentCongestions;
-      this.#mtu.reset(this.#peer?.maxUdpPayloadSize ?? BASE_DATAGRAM);
-    }
+    this.#mtu.afterRecovery();
     this.#qlog?.recoveryUpdated(this.#recovery);
-  }
-
-  /**
-   * Sends a PMTU probe when one is due, ahead of data so a full window does not starve it; only
-   * after the handshake is confirmed and within the window and the path's budget.
-   */
-  #sendMtuProbe(): void {
-    const size = this.#mtu.nextProbe;
-    const space = this.#spaces.application;
-    if (size === undefined || !this.#isHandshakeConfirmed || space.writeKeys === undefined) return;
-    if (this.#recovery.cc.available < size || this.#path.budget < size) return;
-    this.#mtu.onProbeSent(size);
-    const datagram = buildProbeDatagram(this.#sendContext, space, size, performance.now());
-    this.#stats.bytesSent += datagram.length;
-    this.#path.onSent(datagram.length);
-    this.#config.send(datagram);
   }
 
   // --- timers -------------------------------------------------------------------------------
@@ -663,12 +617,21 @@ export class QuicConnection {
   #flush(): void {
     if (this.#state !== 'open') return;
     try {
-      this.#sendMtuProbe();
+      // A PMTU probe goes ahead of data, so a full window does not starve it.
+      const probe = this.#isHandshakeConfirmed
+        ? this.#mtu.probe(
+            this.#sendContext,
+            this.#spaces.application,
+            this.#path.budget,
+            performance.now(),
+          )
+        : undefined;
+      if (probe !== undefined) this.#send(probe);
       let sent = 0;
       for (; sent < MAX_DATAGRAMS_PER_FLUSH; sent++) {
         const datagram = this.#buildDatagram();
         if (datagram === undefined) break;
-        this.#config.send(datagram);
+        this.#send(datagram);
       }
       // More may be due: go on after the event loop has read what arrived meanwhile.
       if (sent === MAX_DATAGRAMS_PER_FLUSH) this.#sendWake.schedule(0);
@@ -694,10 +657,13 @@ export class QuicConnection {
       this.#path.budget,
       performance.now(),
     );
-    if (datagram === undefined) return undefined;
+    return datagram;
+  }
+
+  #send(datagram: Uint8Array): void {
     this.#stats.bytesSent += datagram.length;
     this.#path.onSent(datagram.length);
-    return datagram;
+    this.#config.send(datagram);
   }
 
   // --- closing ------------------------------------------------------------------------------

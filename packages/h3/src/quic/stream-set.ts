@@ -14,10 +14,14 @@ export interface StreamSetHooks {
 }
 
 /** How large receive windows may tune themselves (bytes; never below the initial ones). */
-export interface WindowLimits {
-  readonly maxStreamWindow: number;
-  readonly maxConnectionWindow: number;
+interface WindowLimits {
+  readonly maxStreamWindow?: number;
+  readonly maxConnectionWindow?: number;
 }
+
+/** How far receive windows may tune themselves by default (RFC 9000 §4.2; quic-go's values). */
+const DEFAULT_MAX_STREAM_WINDOW = 6 * 1024 * 1024;
+const DEFAULT_MAX_CONNECTION_WINDOW = 15 * 1024 * 1024;
 
 /**
  * A connection's streams: opening ours within the peer's MAX_STREAMS, creating the peer's on
@@ -52,16 +56,16 @@ export class StreamSet implements StreamOwner {
   constructor(
     role: 'client' | 'server',
     local: TransportParameters,
-    hooks: StreamSetHooks,
     limits: WindowLimits,
+    hooks: StreamSetHooks,
   ) {
     this.#role = role;
     this.#local = local;
     this.#hooks = hooks;
-    this.maxStreamWindow = limits.maxStreamWindow;
+    this.maxStreamWindow = limits.maxStreamWindow ?? DEFAULT_MAX_STREAM_WINDOW;
     this.#window = new ReceiveWindow(
       local.initialMaxData,
-      limits.maxConnectionWindow,
+      limits.maxConnectionWindow ?? DEFAULT_MAX_CONNECTION_WINDOW,
       performance.now(),
     );
     this.#nextLocalBidi = role === 'client' ? 0 : 1;
