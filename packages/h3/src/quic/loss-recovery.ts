@@ -103,7 +103,6 @@ export class LossRecovery {
     const take = (pn: number, packet: SentPacket): void => {
       space.sent.delete(pn);
       acked.push(packet);
-      this.cc.onAcked(packet.size, packet.timeSent, now, this.rtt);
       if (packet.isAckEliciting) hasElicitingNewly = true;
       if (largestNewly === undefined || pn > largestNewly.pn) largestNewly = packet;
     };
@@ -126,19 +125,32 @@ export class LossRecovery {
       }
     }
     if (largestNewly === undefined) return { acked, lost: [] };
+    this.#sampleRtt(space, ack, largestNewly, hasElicitingNewly, exponent, maxAckDelayMs, now);
+    // After the RTT sample, which HyStart++ reads in slow start.
+    for (const packet of acked) this.cc.onAcked(packet.size, packet.timeSent, now, this.rtt);
     space.peerAckRanges = ack.ranges;
     space.largestAcked = Math.max(space.largestAcked, largest);
-    // An RTT sample needs the largest acknowledged packet to be newly acknowledged (§5.1).
-    if (largestNewly.pn === largest && hasElicitingNewly) {
-      const ackDelay =
-        space.name === 'application'
-          ? Math.min((ack.delay * 2 ** exponent) / 1000, maxAckDelayMs)
-          : 0;
-      this.rtt.update(now - largestNewly.timeSent, ackDelay);
-      if (this.#firstRttSampleAt < 0) this.#firstRttSampleAt = now;
-    }
     this.ptoCount = 0;
     return { acked, lost: this.detectLost(space, now, this.#settleProbed(space, ack)) };
+  }
+
+  /** An RTT sample needs the largest acknowledged packet to be newly acknowledged (§5.1). */
+  #sampleRtt(
+    space: PacketSpace,
+    ack: AckFrame,
+    largestNewly: SentPacket,
+    hasElicitingNewly: boolean,
+    exponent: number,
+    maxAckDelayMs: number,
+    now: number,
+  ): void {
+    if (largestNewly.pn !== ack.ranges[0]!.largest || !hasElicitingNewly) return;
+    const ackDelay =
+      space.name === 'application'
+        ? Math.min((ack.delay * 2 ** exponent) / 1000, maxAckDelayMs)
+        : 0;
+    this.rtt.update(now - largestNewly.timeSent, ackDelay);
+    if (this.#firstRttSampleAt < 0) this.#firstRttSampleAt = now;
   }
 
   /** Declares lost what the thresholds say is lost, and sets the space's loss timer. */

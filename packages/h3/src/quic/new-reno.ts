@@ -1,4 +1,6 @@
 import { type CongestionController, initialWindow, isWindowLimited } from './congestion.js';
+import { CSS_GROWTH_DIVISOR, HyStart } from './hystart.js';
+import type { RttEstimator } from './rtt-estimator.js';
 
 /**
  * NewReno congestion control: slow start, congestion avoidance, one window reduction per
@@ -13,6 +15,7 @@ export class NewReno implements CongestionController {
   ssthresh: number = Number.POSITIVE_INFINITY;
   bytesInFlight = 0;
   congestionEvents = 0;
+  readonly #hystart = new HyStart();
   #recoveryStart = -1;
 
   constructor(maxDatagramSize: number) {
@@ -28,15 +31,26 @@ export class NewReno implements CongestionController {
     this.bytesInFlight += bytes;
   }
 
-  onAcked(bytes: number, timeSent: number): void {
+  onAcked(bytes: number, timeSent: number, now: number, rtt: RttEstimator): void {
     const inFlight = this.bytesInFlight;
     this.bytesInFlight = Math.max(0, inFlight - bytes);
     // No growth for packets sent before the current recovery period started, nor while
     // something else than the window limited sending.
     if (timeSent <= this.#recoveryStart) return;
     if (!isWindowLimited(this.cwnd, this.ssthresh, inFlight, this.#maxDatagramSize)) return;
-    if (this.cwnd < this.ssthresh) this.cwnd += bytes;
+    if (this.cwnd < this.ssthresh) this.#slowStart(bytes, timeSent, now, rtt);
     else this.cwnd += (this.#maxDatagramSize * bytes) / this.cwnd;
+  }
+
+  /** Slow start; the first one ends early with HyStart++ when the RTT rises (RFC 9406). */
+  #slowStart(bytes: number, timeSent: number, now: number, rtt: RttEstimator): void {
+    if (this.ssthresh !== Number.POSITIVE_INFINITY) {
+      this.cwnd += bytes;
+      return;
+    }
+    const phase = this.#hystart.onAck(timeSent, now, rtt.latest);
+    if (phase === 'exit') this.ssthresh = this.cwnd;
+    else this.cwnd += phase === 'css' ? bytes / CSS_GROWTH_DIVISOR : bytes;
   }
 
   onRemoved(bytes: number): void {
