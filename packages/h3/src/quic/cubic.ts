@@ -1,5 +1,5 @@
 import { type CongestionController, initialWindow, isWindowLimited } from './congestion.js';
-import { CSS_GROWTH_DIVISOR, HyStart } from './hystart.js';
+import { HyStart } from './hystart.js';
 import type { RttEstimator } from './rtt-estimator.js';
 
 /** CUBIC's constant C, in datagrams per second cubed. */
@@ -64,7 +64,7 @@ export class Cubic implements CongestionController {
     if (timeSent <= this.#recoveryStart) return;
     if (!isWindowLimited(this.cwnd, this.ssthresh, inFlight, this.#mss)) return;
     if (this.cwnd < this.ssthresh) {
-      this.#slowStart(bytes, timeSent, now, rtt);
+      this.#hystart.grow(this, bytes, timeSent, now, rtt.latest);
       return;
     }
     if (this.#epochStart < 0) {
@@ -89,17 +89,6 @@ export class Cubic implements CongestionController {
       1.5 * this.cwnd,
     );
     this.cwnd += ((target - this.cwnd) * bytes) / this.cwnd;
-  }
-
-  /** Slow start; the first one ends early with HyStart++ when the RTT rises (RFC 9406). */
-  #slowStart(bytes: number, timeSent: number, now: number, rtt: RttEstimator): void {
-    if (this.ssthresh !== Number.POSITIVE_INFINITY) {
-      this.cwnd += bytes;
-      return;
-    }
-    const phase = this.#hystart.onAck(timeSent, now, rtt.latest);
-    if (phase === 'exit') this.ssthresh = this.cwnd;
-    else this.cwnd += phase === 'css' ? bytes / CSS_GROWTH_DIVISOR : bytes;
   }
 
   onRemoved(bytes: number): void {

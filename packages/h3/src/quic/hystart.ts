@@ -5,7 +5,7 @@ const MIN_RTT_DIVISOR = 8;
 /** RTT samples a round needs before it is judged. */
 const N_RTT_SAMPLE = 8;
 /** Conservative slow start grows by a quarter of slow start's rate, for five rounds. */
-export const CSS_GROWTH_DIVISOR = 4;
+const CSS_GROWTH_DIVISOR = 4;
 const CSS_ROUNDS = 5;
 
 /** What the window does on this ACK: grow as in slow start, grow slower (CSS), or stop. */
@@ -31,6 +31,26 @@ export class HyStart {
   #isInCss = false;
   #cssBaselineMinRtt = Number.POSITIVE_INFINITY;
   #cssRounds = 0;
+
+  /**
+   * Slow start growth of `cc`'s window for an ACK of `bytes`: the first slow start (ssthresh
+   * still infinite) goes through HyStart++, which may slow it or end it (ssthresh = cwnd).
+   */
+  grow(
+    cc: { cwnd: number; ssthresh: number },
+    bytes: number,
+    timeSent: number,
+    now: number,
+    latestRttMs: number,
+  ): void {
+    if (cc.ssthresh !== Number.POSITIVE_INFINITY) {
+      cc.cwnd += bytes;
+      return;
+    }
+    const phase = this.onAck(timeSent, now, latestRttMs);
+    if (phase === 'exit') cc.ssthresh = cc.cwnd;
+    else cc.cwnd += phase === 'css' ? bytes / CSS_GROWTH_DIVISOR : bytes;
+  }
 
   /** An ACK in slow start of a packet sent at `timeSent`, with the latest RTT sample. */
   onAck(timeSent: number, now: number, latestRttMs: number): SlowStartPhase {

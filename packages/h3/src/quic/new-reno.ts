@@ -1,5 +1,5 @@
 import { type CongestionController, initialWindow, isWindowLimited } from './congestion.js';
-import { CSS_GROWTH_DIVISOR, HyStart } from './hystart.js';
+import { HyStart } from './hystart.js';
 import type { RttEstimator } from './rtt-estimator.js';
 
 /**
@@ -38,19 +38,8 @@ export class NewReno implements CongestionController {
     // something else than the window limited sending.
     if (timeSent <= this.#recoveryStart) return;
     if (!isWindowLimited(this.cwnd, this.ssthresh, inFlight, this.#maxDatagramSize)) return;
-    if (this.cwnd < this.ssthresh) this.#slowStart(bytes, timeSent, now, rtt);
+    if (this.cwnd < this.ssthresh) this.#hystart.grow(this, bytes, timeSent, now, rtt.latest);
     else this.cwnd += (this.#maxDatagramSize * bytes) / this.cwnd;
-  }
-
-  /** Slow start; the first one ends early with HyStart++ when the RTT rises (RFC 9406). */
-  #slowStart(bytes: number, timeSent: number, now: number, rtt: RttEstimator): void {
-    if (this.ssthresh !== Number.POSITIVE_INFINITY) {
-      this.cwnd += bytes;
-      return;
-    }
-    const phase = this.#hystart.onAck(timeSent, now, rtt.latest);
-    if (phase === 'exit') this.ssthresh = this.cwnd;
-    else this.cwnd += phase === 'css' ? bytes / CSS_GROWTH_DIVISOR : bytes;
   }
 
   onRemoved(bytes: number): void {
