@@ -31,28 +31,6 @@ export interface CongestionController {
   onPersistentCongestion(): void;
 }
 
-/** The initial window: ten datagrams, within 14720 bytes (RFC 9002 §7.2). */
-export function initialWindow(maxDatagramSize: number): number {
-  return Math.min(10 * maxDatagramSize, Math.max(14720, 2 * maxDatagramSize));
-}
-
-/**
- * Whether the window, not the application or flow control, limited sending when an ACK came
- * (`inFlight` counted before the ACK took its bytes out): only then may the ACK grow the window
- * (RFC 9002 §7.8), or a flow-control-limited sender would grow it without bound and send all
- * of it at once later. Slow start needs half the window used (it doubles per RTT); congestion
- * avoidance nearly all of it, less the slack the pacer leaves.
- */
-export function isWindowLimited(
-  cwnd: number,
-  ssthresh: number,
-  inFlight: number,
-  maxDatagramSize: number,
-): boolean {
-  if (cwnd < ssthresh) return 2 * inFlight >= cwnd;
-  return inFlight + Math.max(3 * maxDatagramSize, cwnd / 8) >= cwnd;
-}
-
 /** A controller of the named kind for datagrams of `maxDatagramSize` bytes. */
 export function createController(
   kind: CongestionControl,

@@ -1,6 +1,5 @@
-import { type CongestionController, initialWindow, isWindowLimited } from './congestion.js';
-import { HyStart } from './hystart.js';
 import type { RttEstimator } from './rtt-estimator.js';
+import { WindowController } from './window-controller.js';
 
 /** CUBIC's constant C, in datagrams per second cubed. */
 const C = 0.4;
@@ -15,18 +14,11 @@ const ALPHA = (3 * (1 - BETA)) / (1 + BETA);
  * (W_max, reached after K seconds) and convex beyond it, so it probes quickly far from the last
  * loss and carefully near it. Where Reno would grow faster (short RTTs, small windows) the
  * Reno-friendly estimate W_est sets the window instead. Slow start, one reduction per recovery
- * period and persistent congestion are as in RFC 9002 (HyStart++ is not done).
+ * period and persistent congestion are WindowController's (RFC 9002, HyStart++).
  * @see RFC 9438 §4
  */
-export class Cubic implements CongestionController {
+export class Cubic extends WindowController {
   readonly name = 'cubic';
-  readonly #mss: number;
-  cwnd: number;
-  ssthresh: number = Number.POSITIVE_INFINITY;
-  bytesInFlight = 0;
-  congestionEvents = 0;
-  readonly #hystart = new HyStart();
-  #recoveryStart = -1;
   /** The window where the last loss happened (bytes; fast convergence may lower it). */
   #wMax = 0;
   /** The window just before the last reduction (α becomes 1 once W_est reaches it, §4.3). */
@@ -38,46 +30,24 @@ export class Cubic implements CongestionController {
   /** The Reno-friendly window estimate W_est (bytes). */
   #wEst = 0;
 
-  constructor(maxDatagramSize: number) {
-    this.#mss = maxDatagramSize;
-    this.cwnd = initialWindow(maxDatagramSize);
-  }
-
-  get available(): number {
-    return Math.max(0, Math.floor(this.cwnd - this.bytesInFlight));
-  }
-
   /** The window the cubic function gives `t` seconds into the epoch (bytes). */
   #wCubic(t: number): number {
-    return C * (t - this.#k) ** 3 * this.#mss + this.#wMax;
+    return C * (t - this.#k) ** 3 * this.maxDatagramSize + this.#wMax;
   }
 
-  onSent(bytes: number): void {
-    this.bytesInFlight += bytes;
-  }
-
-  onAcked(bytes: number, timeSent: number, now: number, rtt: RttEstimator): void {
-    const inFlight = this.bytesInFlight;
-    this.bytesInFlight = Math.max(0, inFlight - bytes);
-    // No growth for packets sent before the current recovery period started, nor while
-    // something else than the window limited sending.
-    if (timeSent <= this.#recoveryStart) return;
-    if (!isWindowLimited(this.cwnd, this.ssthresh, inFlight, this.#mss)) return;
-    if (this.cwnd < this.ssthresh) {
-      this.#hystart.grow(this, bytes, timeSent, now, rtt.latest);
-      return;
-    }
+  protected growInAvoidance(bytes: number, now: number, rtt: RttEstimator): void {
+    const mss = this.maxDatagramSize;
     if (this.#epochStart < 0) {
       // Congestion avoidance starts without a loss (slow start reached ssthresh): the cubic
       // function starts on its plateau at the current window (§4.2).
       this.#epochStart = now;
       if (this.#wMax < this.cwnd) this.#wMax = this.cwnd;
-      this.#k = Math.cbrt((this.#wMax - this.cwnd) / this.#mss / C);
+      this.#k = Math.cbrt((this.#wMax - this.cwnd) / mss / C);
       this.#wEst = this.cwnd;
     }
     const t = (now - this.#epochStart) / 1000;
     const alpha = this.#wEst >= this.#cwndPrior ? 1 : ALPHA;
-    this.#wEst += (alpha * this.#mss * bytes) / this.cwnd;
+    this.#wEst += (alpha * mss * bytes) / this.cwnd;
     if (this.#wCubic(t) < this.#wEst) {
       // Reno-friendly region (§4.3).
       this.cwnd = Math.max(this.cwnd, this.#wEst);
@@ -91,30 +61,21 @@ export class Cubic implements CongestionController {
     this.cwnd += ((target - this.cwnd) * bytes) / this.cwnd;
   }
 
-  onRemoved(bytes: number): void {
-    this.bytesInFlight = Math.max(0, this.bytesInFlight - bytes);
-  }
-
-  onCongestion(timeSentOfLargestLost: number, now: number): void {
-    if (timeSentOfLargestLost <= this.#recoveryStart) return;
-    this.#recoveryStart = now;
-    this.congestionEvents++;
+  protected reduce(now: number): void {
+    const mss = this.maxDatagramSize;
     // Fast convergence (§4.7): a loss below the last W_max means another flow took a share,
     // so release some bandwidth by aiming lower.
     this.#wMax = this.cwnd < this.#wMax ? (this.cwnd * (1 + BETA)) / 2 : this.cwnd;
     this.#cwndPrior = this.cwnd;
-    this.ssthresh = Math.max(this.cwnd * BETA, 2 * this.#mss);
+    this.ssthresh = Math.max(this.cwnd * BETA, 2 * mss);
     this.cwnd = this.ssthresh;
     this.#epochStart = now;
-    this.#k = Math.cbrt(Math.max(0, this.#wMax - this.cwnd) / this.#mss / C);
+    this.#k = Math.cbrt(Math.max(0, this.#wMax - this.cwnd) / mss / C);
     this.#wEst = this.cwnd;
   }
 
-  /** The window collapses to two datagrams; a new epoch starts after slow start (§4.8). */
-  onPersistentCongestion(): void {
-    this.cwnd = 2 * this.#mss;
-    this.#recoveryStart = -1;
+  /** A new epoch starts after the slow start that follows (§4.8). */
+  protected override onCollapse(): void {
     this.#epochStart = -1;
-    this.congestionEvents++;
   }
 }
