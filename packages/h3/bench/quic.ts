@@ -8,13 +8,19 @@
  * Reported: MB/s, QUIC packets/s (sent by the client), and the process CPU time per MB. Client and
  * server share this process (and its CPU), so the CPU per MB counts both ends.
  *
- * Flags: --mb 100, --seconds 3, --only quic,tls.
+ * Also per QUIC bulk case: losses, congestion events, the host's UDP receive-buffer drops during
+ * it (Linux), the smoothed RTT and the final window.
+ *
+ * Flags: --mb 100, --seconds 3, --only quic,tls, --cc cubic (or newreno, or cubic,newreno),
+ * --mtu 1452 (the largest datagram PMTU discovery may reach; loopback carries up to 65527).
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { parseArgs } from 'node:util';
+import type { CongestionControl } from '../src/quic/congestion.js';
 import type { QuicConnection } from '../src/quic/quic-connection.js';
 import { QuicEndpoint } from '../src/quic/quic-endpoint.js';
 import type { QuicStream } from '../src/quic/quic-stream.js';
@@ -25,10 +31,13 @@ const { values } = parseArgs({
     mb: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '3' },
     only: { type: 'string', default: 'quic,tls' },
+    cc: { type: 'string', default: 'cubic' },
+    mtu: { type: 'string', default: '1452' },
   },
 });
 const TOTAL = Math.round(Number(values.mb) * 1024 * 1024);
 const SECONDS = Number(values.seconds);
+const MTU = Number(values.mtu);
 const only = new Set(values.only.split(','));
 const CHUNK = randomBytes(64 * 1024);
 const creds = makeCredentials('ec');
@@ -65,14 +74,33 @@ async function measure(
   });
 }
 
+/**
+ * Datagrams the kernel dropped for a full UDP receive buffer so far, host-wide (Linux
+ * /proc/net/snmp RcvbufErrors; 0 elsewhere): loss from bursts, not from the path.
+ */
+function rcvbufErrors(): number {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('Udp: '));
+    const names = lines[0]!.split(' ');
+    return Number(lines[1]!.split(' ')[names.indexOf('RcvbufErrors')]);
+  } catch {
+    return 0;
+  }
+}
+
 /** Writes `bytes` to a stream-like sink in 64 KiB chunks. */
 async function pump(write: (chunk: Uint8Array) => Promise<void>, bytes: number): Promise<void> {
   for (let sent = 0; sent < bytes; sent += CHUNK.length)
     await write(CHUNK.subarray(0, Math.min(CHUNK.length, bytes - sent)));
 }
 
-async function quicCases(): Promise<void> {
+async function quicCases(congestionControl: CongestionControl): Promise<void> {
+  const transport = `quic ${congestionControl}`;
   const server = await QuicEndpoint.bind({
+    congestionControl,
+    maxDatagramSize: MTU,
     tls: { cert: creds.cert, key: creds.key },
     alpn: ['bench'],
     transport: { maxData: 16 * 1024 * 1024, maxStreamData: 4 * 1024 * 1024 },
@@ -87,7 +115,7 @@ async function quicCases(): Promise<void> {
       };
     },
   });
-  const client = await QuicEndpoint.bind();
+  const client = await QuicEndpoint.bind({ congestionControl, maxDatagramSize: MTU });
   const { port } = server.address();
   const connect = () =>
     client.connect({ host: '127.0.0.1', port, alpn: ['bench'], ca: [creds.ca] });
@@ -101,7 +129,8 @@ async function quicCases(): Promise<void> {
   };
   for (const streams of [1, 10]) {
     const connection = await connect();
-    await measure('quic', `bulk-${streams}`, TOTAL, async () => {
+    const drops = rcvbufErrors();
+    await measure(transport, `bulk-${streams}`, TOTAL, async () => {
       await Promise.all(
         Array.from({ length: streams }, () => upload(connection, Math.floor(TOTAL / streams))),
       );
@@ -109,10 +138,11 @@ async function quicCases(): Promise<void> {
     });
     const s = connection.stats;
     rows.at(-1)!.extra +=
-      `, ${s.packetsLost} lost, cwnd ${Math.round(s.congestionWindow / 1024)} KiB`;
+      `, ${s.packetsLost} lost, ${s.congestionEvents} cc events, ${rcvbufErrors() - drops} rcvbuf drops, ` +
+      `srtt ${s.smoothedRttMs.toFixed(1)} ms, datagrams ${s.maxDatagramSize} B, ${s.congestionControl} cwnd ${Math.round(s.congestionWindow / 1024)} KiB`;
     connection.close();
   }
-  await handshakes('quic', async () => {
+  await handshakes(transport, async () => {
     const connection = await connect();
     await upload(connection, 1);
     connection.close();
@@ -182,7 +212,8 @@ async function handshakes(transport: string, one: () => Promise<void>): Promise<
   });
 }
 
-if (only.has('quic')) await quicCases();
+if (only.has('quic'))
+  for (const cc of values.cc.split(',')) await quicCases(cc as CongestionControl);
 if (only.has('tls')) await tlsCases();
 console.log(`payload ${TOTAL / (1024 * 1024)} MB per bulk case; handshakes for ${SECONDS} s`);
 console.table(rows);

@@ -136,8 +136,8 @@ export function cryptoError(alert: number, message: string): QuicError {
 }
 
 /** An option error (RWS_H3_INVALID_OPTIONS) naming the option. */
-export function invalidOptions(message: string): RwsError {
-  return new RwsError(ERROR_CODES.INVALID_OPTIONS, message);
+export function invalidOptions(message: string, cause?: unknown): RwsError {
+  return new RwsError(ERROR_CODES.INVALID_OPTIONS, message, cause === undefined ? {} : { cause });
 }
 
 /** The error a received CONNECTION_CLOSE ends the connection with (RWS_H3_PEER_CLOSED). */

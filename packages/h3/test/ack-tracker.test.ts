@@ -43,6 +43,34 @@ describe('AckTracker (RFC 9000 §13.2)', () => {
     tracker.onPacket(2, false, 102, 25, false);
     expect(tracker.ackDueAt).toBe(Number.POSITIVE_INFINITY);
   });
+
+  it('acknowledges every tenth ack-eliciting packet after the first hundred (issue #20)', () => {
+    const tracker = new AckTracker();
+    let acks = 0;
+    for (let pn = 0; pn < 300; pn++) {
+      tracker.onPacket(pn, true, pn, 25, false);
+      if (tracker.isAckDue(pn)) {
+        tracker.takeAck(pn, 3);
+        acks++;
+      }
+    }
+    // 50 ACKs for the first 100 packets, then 20 for the next 200.
+    expect(acks).toBe(50 + 20);
+    // Between them the delay timer is armed for what is still unacknowledged.
+    tracker.onPacket(300, true, 300, 25, false);
+    expect(tracker.ackDueAt).toBe(325);
+  });
+
+  it('acknowledges at once a packet that leaves a gap or fills one (RFC 9000 §13.2.1)', () => {
+    const tracker = new AckTracker();
+    tracker.onPacket(0, true, 0, 25, false);
+    expect(tracker.isAckDue(0)).toBe(false);
+    tracker.onPacket(2, true, 1, 25, false); // 1 is missing
+    expect(tracker.isAckDue(1)).toBe(true);
+    tracker.takeAck(1, 3);
+    tracker.onPacket(1, true, 2, 25, false); // the gap filled, late
+    expect(tracker.isAckDue(2)).toBe(true);
+  });
 });
 
 describe('ReassemblyBuffer', () => {

@@ -6,6 +6,10 @@ export interface RelayFaults {
   readonly duplicate: number;
   /** Held back for 1-10 ms, so later datagrams overtake it. */
   readonly reorder: number;
+  /** Every datagram is held back this long (a path with an RTT of twice this). Default 0. */
+  readonly delayMs?: number;
+  /** Datagrams larger than this are dropped, as a link with a smaller MTU would. */
+  readonly maxDatagramBytes?: number;
 }
 
 /**
@@ -37,24 +41,27 @@ export async function startLossyRelay(
     const to = fromServer ? client : { port: serverPort, address: '127.0.0.1' };
     tap?.(msg, fromServer);
     if (to === undefined) return;
+    if (msg.length > (faults.maxDatagramBytes ?? Number.POSITIVE_INFINITY)) {
+      dropped++;
+      return;
+    }
     if (random() < faults.drop) {
       dropped++;
       return;
     }
     const copies = random() < faults.duplicate ? 2 : 1;
+    const delayMs = faults.delayMs ?? 0;
     for (let i = 0; i < copies; i++) {
-      if (random() < faults.reorder) {
-        const timer = setTimeout(
-          () => {
-            timers.delete(timer);
-            socket.send(msg, to.port, to.address);
-          },
-          1 + Math.floor(random() * 10),
-        );
-        timers.add(timer);
-      } else {
+      const extra = random() < faults.reorder ? 1 + Math.floor(random() * 10) : 0;
+      if (delayMs + extra === 0) {
         socket.send(msg, to.port, to.address);
+        continue;
       }
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        socket.send(msg, to.port, to.address);
+      }, delayMs + extra);
+      timers.add(timer);
     }
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));

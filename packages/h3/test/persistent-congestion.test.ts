@@ -5,9 +5,9 @@ import { PacketSpace } from '../src/quic/packet-space.js';
 
 const MTU = 1200;
 
-/** A sender's application space and its loss recovery, driven by send times and ACKs. */
+/** A sender's application space and its loss recovery (NewReno), driven by send times and ACKs. */
 function sender() {
-  const recovery = new LossRecovery(MTU);
+  const recovery = new LossRecovery(MTU, 'newreno');
   const space = new PacketSpace('application');
   const send = (pn: number, at: number): void => {
     space.nextPn = pn + 1;

@@ -59,3 +59,23 @@ export async function echoPair(
   });
   return { server, client, accepted, port: server.address().port };
 }
+
+/**
+ * A new client endpoint (closed when the test ends) connected to the echo server behind `port`
+ * (a relay's port, usually), with the test credentials' CA.
+ */
+export async function connectEcho(
+  creds: ServerCredentials,
+  port: number,
+  clientOptions: Partial<QuicEndpointOptions> = {},
+): Promise<QuicConnection> {
+  const client = await QuicEndpoint.bind(clientOptions);
+  onTestFinished(() => client.close());
+  return client.connect({
+    host: '127.0.0.1',
+    port,
+    serverName: 'localhost',
+    alpn: ['echo'],
+    ca: [creds.ca],
+  });
+}

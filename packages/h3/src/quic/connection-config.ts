@@ -1,5 +1,7 @@
+import type { CongestionControl } from './congestion.js';
 import type { CidHost } from './connection-ids.js';
 import type { SpaceName } from './packet-space.js';
+import type { QlogTrace } from './qlog.js';
 import type { QuicConnection } from './quic-connection.js';
 import type { EncryptionLevel, TlsCallbacks, TlsHandshake } from './tls/tls-types.js';
 import type { TransportParameters } from './transport-parameters.js';
@@ -33,6 +35,16 @@ export interface ConnectionConfig {
   readonly cids: CidHost;
   /** Receives the TLS traffic secrets as NSS key log lines (SSLKEYLOGFILE). */
   readonly keyLog?: (line: string) => void;
+  /** How large a stream's receive window may grow by auto-tuning (bytes). Default 6 MiB. */
+  readonly maxStreamWindow?: number;
+  /** How large the connection's receive window may grow by auto-tuning (bytes). Default 15 MiB. */
+  readonly maxConnectionWindow?: number;
+  /** The largest datagram PMTU discovery may try and we accept (max_udp_payload_size). Default 1452. */
+  readonly maxDatagramSize?: number;
+  /** The congestion controller. Default CUBIC. */
+  readonly congestionControl?: CongestionControl;
+  /** Where this connection's qlog events go (the endpoint opens it when qlog is on). */
+  readonly qlog?: QlogTrace;
   /** Sends one datagram to the peer. */
   readonly send: (datagram: Uint8Array) => void;
   /** The peer's UDP address (for logs and the request's connection info). */
@@ -44,7 +56,13 @@ export interface ConnectionConfig {
 /** Counters for tests, logs and benchmarks. */
 export interface ConnectionStats {
   readonly smoothedRttMs: number;
+  /** The connection-level receive window now (bytes); auto-tuning grows it (RFC 9000 §4.2). */
+  readonly receiveWindow: number;
   readonly congestionWindow: number;
+  /** The congestion controller in use. */
+  readonly congestionControl: CongestionControl;
+  /** Window reductions: one per recovery period with losses, plus persistent congestion. */
+  readonly congestionEvents: number;
   readonly bytesSent: number;
   readonly bytesReceived: number;
   readonly packetsSent: number;
@@ -53,6 +71,8 @@ export interface ConnectionStats {
   readonly persistentCongestions: number;
   /** 1-RTT key phases this connection went through, started by either side (RFC 9001 §6). */
   readonly keyUpdates: number;
+  /** The largest datagram the path carries, as PMTU discovery found it (RFC 9000 §14.3). */
+  readonly maxDatagramSize: number;
   /** Paths validated with PATH_CHALLENGE/PATH_RESPONSE (RFC 9000 §8.2). */
   readonly pathsValidated: number;
 }

@@ -3,13 +3,12 @@ import type { FrameScheduler } from './frame-scheduler.js';
 import { frameSize } from './frame-writer.js';
 import { type Frame, isAckEliciting } from './frames.js';
 import type { LossRecovery } from './loss-recovery.js';
+import { BASE_DATAGRAM } from './mtu-discovery.js';
 import { packetNumberLength } from './packet-number.js';
 import type { PacketSpace } from './packet-space.js';
 import { packetHeaderLength, writeProtectedPacket } from './packet-writer.js';
 import type { VersionProfile } from './version.js';
 
-/** Every datagram we send fits the 1200-byte minimum path MTU (DPLPMTUD is planned). */
-export const MAX_DATAGRAM = 1200;
 const TAG = 16;
 
 /** What the send path reads from its connection; getters, because the values change. */
@@ -21,12 +20,17 @@ export interface SendContext {
   readonly remoteCid: Uint8Array;
   /** The token our Initial packets carry (a client's, from Retry or NEW_TOKEN; else empty). */
   readonly token: Uint8Array;
+  /** The largest datagram the path is known to carry (PMTU discovery raises it from 1200). */
+  readonly maxDatagramSize: number;
   /** The key phase bit of 1-RTT packets (RFC 9001 §6). */
   readonly keyPhase: 0 | 1;
   readonly recovery: LossRecovery;
   readonly frames: FrameScheduler;
-  /** Called after each packet is sealed (the client drops Initial keys on its first Handshake packet). */
-  onSealed(space: PacketSpace, pn: number): void;
+  /**
+   * Called after each packet of `size` bytes is sealed (the client drops Initial keys on its
+   * first Handshake packet; qlog logs it).
+   */
+  onSealed(space: PacketSpace, pn: number, frames: readonly Frame[], size: number): void;
 }
 
 interface PacketPlan {
@@ -40,7 +44,8 @@ interface PacketPlan {
 /**
  * Coalesces the next packets of each space with keys into one datagram of at most `room`
  * bytes (the amplification budget may make it smaller); undefined when nothing is due.
- * Datagrams with an ack-eliciting Initial (and every client Initial) are padded to 1200 bytes.
+ * Datagrams with an ack-eliciting Initial (and every client Initial) are padded to 1200 bytes
+ * (RFC 9000 §14.1).
  * @see RFC 9000 §12.2, §14.1
  */
 export function buildDatagram(
@@ -49,7 +54,7 @@ export function buildDatagram(
   budget: number,
   now: number,
 ): Uint8Array | undefined {
-  let room = Math.min(MAX_DATAGRAM, budget);
+  let room = Math.min(ctx.maxDatagramSize, budget);
   if (room < 100) return undefined;
   const plans: PacketPlan[] = [];
   let needsPadding = false;
@@ -77,14 +82,33 @@ export function buildDatagram(
   }
   if (plans.length === 0) return undefined;
   const total = plans.reduce((n, p) => n + p.size, 0);
-  if (needsPadding && total < MAX_DATAGRAM) {
+  if (needsPadding && total < BASE_DATAGRAM) {
     const last = plans.at(-1)!;
-    last.frames.push({ type: 'padding', length: MAX_DATAGRAM - total });
-    last.size += MAX_DATAGRAM - total;
+    last.frames.push({ type: 'padding', length: BASE_DATAGRAM - total });
+    last.size += BASE_DATAGRAM - total;
   }
-  const w = new ByteWriter(Math.max(total, MAX_DATAGRAM));
+  const w = new ByteWriter(Math.max(total, BASE_DATAGRAM));
   for (const plan of plans)
     sealPacket(w, ctx, plan.space, plan.frames, plan.pnLength, now, plan.isEliciting);
+  return w.finish();
+}
+
+/**
+ * A PMTU probe of exactly `size` bytes: one 1-RTT packet with PING and PADDING, tracked for
+ * loss like any ack-eliciting packet but marked as a probe.
+ * @see RFC 9000 §14.4
+ */
+export function buildProbeDatagram(
+  ctx: SendContext,
+  space: PacketSpace,
+  size: number,
+  now: number,
+): Uint8Array {
+  const pnLength = packetNumberLength(space.nextPn, space.largestAcked);
+  const header = packetHeaderLength(space.name, ctx.remoteCid.length, 0, pnLength, 0);
+  const frames: Frame[] = [{ type: 'ping' }, { type: 'padding', length: size - header - TAG - 1 }];
+  const w = new ByteWriter(size);
+  sealPacket(w, ctx, space, frames, pnLength, now, true, true);
   return w.finish();
 }
 
@@ -98,7 +122,7 @@ export function buildCloseDatagram(
   close: Frame,
   now: number,
 ): Uint8Array | undefined {
-  const w = new ByteWriter(MAX_DATAGRAM);
+  const w = new ByteWriter(BASE_DATAGRAM);
   for (const space of spaces) {
     const pnLength = packetNumberLength(space.nextPn, space.largestAcked);
     const frames: Frame[] = [close];
@@ -118,6 +142,7 @@ function sealPacket(
   pnLength: 1 | 2 | 3 | 4,
   now: number,
   isEliciting: boolean,
+  isMtuProbe = false,
 ): void {
   const pn = space.nextPn++;
   const size = writeProtectedPacket(
@@ -145,7 +170,8 @@ function sealPacket(
       size,
       isAckEliciting: true,
       frames: retransmittable,
+      ...(isMtuProbe ? { isMtuProbe } : {}),
     });
   }
-  ctx.onSealed(space, pn);
+  ctx.onSealed(space, pn, frames, size);
 }

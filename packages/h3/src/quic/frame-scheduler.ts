@@ -11,7 +11,7 @@ const FRAME_HEADER_ROOM = 30;
  * Chooses the frames of the next packet in a space, in priority order: an ACK when one is
  * owed, CRYPTO data, control frames (HANDSHAKE_DONE, MAX_DATA, MAX_STREAM_DATA,
  * PATH_RESPONSE, retransmitted control frames), then STREAM data. Everything but the ACK
- * counts against the congestion window, except in a probe, which always carries something
+ * counts against the congestion window and waits for the pacer, except in a probe, which always carries something
  * ack-eliciting (a PING if nothing else).
  */
 export class FrameScheduler {
@@ -64,7 +64,7 @@ export class FrameScheduler {
     if (space.acks.isAckDue(now) || (isAckOwed && this.hasPending(space))) {
       add(space.acks.takeAck(now, this.#ackDelayExponent));
     }
-    let dataRoom = space.isProbeDue ? room : Math.min(room, this.#recovery.cc.available);
+    let dataRoom = space.isProbeDue ? room : Math.min(room, this.#recovery.sendAllowance(now));
     const addData = (frame: Frame): boolean => {
       const size = frameSize(frame);
       if (size > dataRoom || !add(frame)) return false;

@@ -1,6 +1,11 @@
 import { TRANSPORT_ERROR, transportError } from '../errors.js';
+import {
+  type CongestionControl,
+  type CongestionController,
+  createController,
+} from './congestion.js';
 import type { AckFrame } from './frames.js';
-import { NewReno } from './new-reno.js';
+import { Pacer } from './pacer.js';
 import type { PacketSpace, SentPacket } from './packet-space.js';
 import { RttEstimator } from './rtt-estimator.js';
 
@@ -20,7 +25,18 @@ const MAX_PROBED = 1024;
  */
 export class LossRecovery {
   readonly rtt: RttEstimator = new RttEstimator();
-  readonly cc: NewReno;
+  readonly cc: CongestionController;
+  readonly pacer: Pacer;
+  /** Told of each packet declared lost, and by which threshold (for qlog). */
+  onPacketLost:
+    | ((
+        space: PacketSpace,
+        packet: SentPacket,
+        by: 'reordering_threshold' | 'time_threshold',
+      ) => void)
+    | undefined;
+  /** How long the pacer held back the last send it was asked about (0: it did not). */
+  pacingDelayMs = 0;
   /** Consecutive probe timeouts without an ACK (the backoff exponent). */
   ptoCount = 0;
   packetsLost = 0;
@@ -31,15 +47,33 @@ export class LossRecovery {
   /** The peer's max_ack_delay, as last given to onAck or onTimer. */
   #maxAckDelayMs = 25;
 
-  constructor(maxDatagramSize: number) {
-    this.cc = new NewReno(maxDatagramSize);
+  constructor(maxDatagramSize: number, congestionControl: CongestionControl = 'cubic') {
+    this.cc = createController(congestionControl, maxDatagramSize);
+    this.pacer = new Pacer(maxDatagramSize);
   }
 
   /** Records an ack-eliciting packet we just sent. */
   onSent(space: PacketSpace, packet: SentPacket): void {
     space.sent.set(packet.pn, packet);
     space.lastAckElicitingSent = packet.timeSent;
-    this.cc.onSent(packet.size);
+    this.cc.onSent(packet.size, packet.timeSent);
+    this.pacer.onSent(packet.size);
+  }
+
+  /**
+   * Bytes of ack-eliciting data that may go out at `now`: the congestion window's room, or 0
+   * while the pacer holds sends back (then `pacingDelayMs` says for how long).
+   * @see RFC 9002 §7.7
+   */
+  sendAllowance(now: number): number {
+    const available = this.cc.available;
+    // Before the first RTT sample the rate would come from the 333 ms guess: the initial
+    // window alone limits the handshake's flights.
+    this.pacingDelayMs =
+      available === 0 || this.#firstRttSampleAt < 0
+        ? 0
+        : this.pacer.delay(now, this.cc.cwnd, this.rtt.smoothed);
+    return this.pacingDelayMs > 0 ? 0 : available;
   }
 
   /**
@@ -69,7 +103,6 @@ export class LossRecovery {
     const take = (pn: number, packet: SentPacket): void => {
       space.sent.delete(pn);
       acked.push(packet);
-      this.cc.onAcked(packet.size, packet.timeSent);
       if (packet.isAckEliciting) hasElicitingNewly = true;
       if (largestNewly === undefined || pn > largestNewly.pn) largestNewly = packet;
     };
@@ -92,19 +125,32 @@ export class LossRecovery {
       }
     }
     if (largestNewly === undefined) return { acked, lost: [] };
+    this.#sampleRtt(space, ack, largestNewly, hasElicitingNewly, exponent, maxAckDelayMs, now);
+    // After the RTT sample, which HyStart++ reads in slow start.
+    for (const packet of acked) this.cc.onAcked(packet.size, packet.timeSent, now, this.rtt);
     space.peerAckRanges = ack.ranges;
     space.largestAcked = Math.max(space.largestAcked, largest);
-    // An RTT sample needs the largest acknowledged packet to be newly acknowledged (§5.1).
-    if (largestNewly.pn === largest && hasElicitingNewly) {
-      const ackDelay =
-        space.name === 'application'
-          ? Math.min((ack.delay * 2 ** exponent) / 1000, maxAckDelayMs)
-          : 0;
-      this.rtt.update(now - largestNewly.timeSent, ackDelay);
-      if (this.#firstRttSampleAt < 0) this.#firstRttSampleAt = now;
-    }
     this.ptoCount = 0;
     return { acked, lost: this.detectLost(space, now, this.#settleProbed(space, ack)) };
+  }
+
+  /** An RTT sample needs the largest acknowledged packet to be newly acknowledged (§5.1). */
+  #sampleRtt(
+    space: PacketSpace,
+    ack: AckFrame,
+    largestNewly: SentPacket,
+    hasElicitingNewly: boolean,
+    exponent: number,
+    maxAckDelayMs: number,
+    now: number,
+  ): void {
+    if (largestNewly.pn !== ack.ranges[0]!.largest || !hasElicitingNewly) return;
+    const ackDelay =
+      space.name === 'application'
+        ? Math.min((ack.delay * 2 ** exponent) / 1000, maxAckDelayMs)
+        : 0;
+    this.rtt.update(now - largestNewly.timeSent, ackDelay);
+    if (this.#firstRttSampleAt < 0) this.#firstRttSampleAt = now;
   }
 
   /** Declares lost what the thresholds say is lost, and sets the space's loss timer. */
@@ -117,19 +163,25 @@ export class LossRecovery {
     // acknowledged packet can be lost yet.
     for (const [pn, packet] of space.sent) {
       if (pn > space.largestAcked) break;
-      if (pn <= space.largestAcked - PACKET_THRESHOLD || packet.timeSent <= now - lossDelay) {
+      const isReordered = pn <= space.largestAcked - PACKET_THRESHOLD;
+      if (isReordered || packet.timeSent <= now - lossDelay) {
         space.sent.delete(pn);
+        this.onPacketLost?.(space, packet, isReordered ? 'reordering_threshold' : 'time_threshold');
         this.cc.onRemoved(packet.size);
         lost.push(packet);
-        largestLostTime = Math.max(largestLostTime, packet.timeSent);
+        // A lost PMTU probe says its size does not pass, not that the path is congested.
+        if (!packet.isMtuProbe) largestLostTime = Math.max(largestLostTime, packet.timeSent);
       } else {
         space.lossTime = Math.min(space.lossTime, packet.timeSent + lossDelay);
       }
     }
-    this.packetsLost += lost.length;
+    const congested = lost.filter((p) => !p.isMtuProbe);
+    this.packetsLost += congested.length;
     if (largestLostTime >= 0) this.cc.onCongestion(largestLostTime, now);
     const judged =
-      probedLost.length === 0 ? lost : [...probedLost, ...lost].sort((a, b) => a.pn - b.pn);
+      probedLost.length === 0
+        ? congested
+        : [...probedLost.filter((p) => !p.isMtuProbe), ...congested].sort((a, b) => a.pn - b.pn);
     if (this.#isPersistentCongestion(space, judged)) {
       this.persistentCongestions++;
       this.cc.onPersistentCongestion();

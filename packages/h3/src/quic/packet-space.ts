@@ -26,6 +26,8 @@ export interface SentPacket {
   readonly isAckEliciting: boolean;
   /** Frames to send again if this packet is lost (CRYPTO, STREAM, control frames). */
   readonly frames: readonly Frame[];
+  /** A PMTU probe: its loss says the size does not pass, not that the path is congested. */
+  readonly isMtuProbe?: boolean;
 }
 
 /**

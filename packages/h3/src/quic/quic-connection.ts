@@ -12,12 +12,7 @@ import type { CipherSuite } from './crypto/cipher-suite.js';
 import { deriveInitialKeys } from './crypto/initial-secrets.js';
 import { PacketKeys } from './crypto/packet-keys.js';
 import { verifyRetryIntegrity } from './crypto/retry-integrity.js';
-import {
-  buildCloseDatagram,
-  buildDatagram,
-  MAX_DATAGRAM,
-  type SendContext,
-} from './datagram-builder.js';
+import { buildCloseDatagram, buildDatagram, type SendContext } from './datagram-builder.js';
 import { dispatchFrame, type FrameHost } from './frame-dispatch.js';
 import { parseFrames } from './frame-parser.js';
 import { FrameScheduler } from './frame-scheduler.js';
@@ -26,20 +21,27 @@ import { checkHandshakeCids, restartInitial, sameBytes } from './handshake-cids.
 import { isClientTrafficSecret, keyLogLine } from './key-log.js';
 import { KeyUpdate } from './key-update.js';
 import { LossRecovery } from './loss-recovery.js';
+import { BASE_DATAGRAM, DEFAULT_MAX_DATAGRAM } from './mtu-discovery.js';
+import { MtuProber } from './mtu-prober.js';
 import type { LongHeader, ShortHeader } from './packet-header.js';
 import { openReceived } from './packet-protection.js';
-import { PacketSpace, type SpaceName, spaceOfHeader } from './packet-space.js';
+import { PacketSpace, type SentPacket, type SpaceName, spaceOfHeader } from './packet-space.js';
 import { PeerPath } from './peer-path.js';
+import type { QlogTrace } from './qlog.js';
 import type { QuicStream } from './quic-stream.js';
+import { SendWake } from './send-wake.js';
 import { StreamSet } from './stream-set.js';
 import type { EncryptionLevel, TlsHandshake } from './tls/tls-types.js';
 import { decodeTransportParameters, type TransportParameters } from './transport-parameters.js';
 
 export type { ConnectionConfig, ConnectionStats } from './connection-config.js';
 
+/** Datagrams one flush sends before it yields to the event loop (the receive side reads then). */
+const MAX_DATAGRAMS_PER_FLUSH = 32;
+
 /**
  * One QUIC connection: packet protection per space, the TLS handshake over CRYPTO frames, ACKs,
- * loss detection with PTO, NewReno, flow control and streams. It is driven by the endpoint
+ * loss detection with PTO, congestion control (CUBIC or NewReno) with pacing, flow control and streams. It is driven by the endpoint
  * (datagrams in, `send` out) and by its own timer; nothing here touches a socket.
  * @see RFC 9000, RFC 9001, RFC 9002
  */
@@ -53,7 +55,7 @@ export class QuicConnection {
   /** The spaces in datagram order (one array, not one per datagram). */
   readonly #spaceList: readonly PacketSpace[] = SPACES.map((name) => this.#spaces[name]);
   readonly #tls: TlsHandshake & { start?(): void };
-  readonly #recovery = new LossRecovery(MAX_DATAGRAM);
+  readonly #recovery: LossRecovery;
   readonly #streams: StreamSet;
   readonly #frames: FrameScheduler;
   readonly #sendContext: SendContext;
@@ -70,6 +72,10 @@ export class QuicConnection {
   #retrySourceCid: Uint8Array | undefined;
   #isHandshakeConfirmed = false;
   readonly #timer = new ConnectionTimer(() => this.#onTimer());
+  readonly #sendWake = new SendWake(() => this.#flush());
+  readonly #qlog: QlogTrace | undefined;
+  readonly #mtu: MtuProber;
+  #isClosedLocally = false;
   #isFlushScheduled = false;
   #state: 'open' | 'closed' = 'open';
   #stats = { bytesSent: 0, bytesReceived: 0, packetsSent: 0 };
@@ -84,12 +90,24 @@ export class QuicConnection {
 
   constructor(config: ConnectionConfig) {
     this.#config = config;
+    this.#recovery = new LossRecovery(BASE_DATAGRAM, config.congestionControl);
+    this.#qlog = config.qlog;
+    this.#qlog?.attach(config, this.#recovery);
+    this.#mtu = new MtuProber(
+      config.maxDatagramSize ?? DEFAULT_MAX_DATAGRAM,
+      this.#recovery,
+      this.#qlog,
+    );
     this.#remoteCid = config.remoteCid;
     this.#path = new PeerPath(config.role === 'client' || config.isAddressValidated === true);
     this.#token = config.token ?? new Uint8Array(0);
-    this.#streams = new StreamSet(config.role, config.localParameters, {
+    const recovery = this.#recovery;
+    this.#streams = new StreamSet(config.role, config.localParameters, config, {
       scheduleFlush: () => this.scheduleFlush(),
       queueControl: (frame) => this.#frames.control.push(frame),
+      get smoothedRttMs() {
+        return recovery.rtt.smoothed;
+      },
     });
     this.#frames = new FrameScheduler(
       this.#streams,
@@ -137,13 +155,17 @@ export class QuicConnection {
       get token() {
         return connection.#token;
       },
+      get maxDatagramSize() {
+        return connection.#mtu.current;
+      },
       get keyPhase() {
         return connection.#keyUpdate.keyPhase;
       },
       recovery: this.#recovery,
       frames: this.#frames,
-      onSealed: (space, pn) => {
+      onSealed: (space, pn, frames, size) => {
         this.#stats.packetsSent++;
+        this.#qlog?.packet('sent', space.name, pn, frames, size, 0);
         if (space.name === 'application') this.#keyUpdate.onSealed(pn);
         // The client drops Initial keys once it sends its first Handshake packet (RFC 9001 §4.9.1).
         if (space.name === 'handshake' && this.#config.role === 'client')
@@ -206,10 +228,14 @@ export class QuicConnection {
   get stats(): ConnectionStats {
     return {
       smoothedRttMs: this.#recovery.rtt.smoothed,
+      receiveWindow: this.#streams.receiveWindow,
       congestionWindow: this.#recovery.cc.cwnd,
+      congestionControl: this.#recovery.cc.name,
+      congestionEvents: this.#recovery.cc.congestionEvents,
       packetsLost: this.#recovery.packetsLost,
       persistentCongestions: this.#recovery.persistentCongestions,
       keyUpdates: this.#keyUpdate.updates,
+      maxDatagramSize: this.#mtu.current,
       pathsValidated: this.#path.validations,
       ...this.#stats,
     };
@@ -392,6 +418,14 @@ export class QuicConnection {
       }
       this.#packetDcid = header.form === 'short' ? header.dcid : undefined;
       const frames = parseFrames(opened.payload, name === 'application' ? '1rtt' : name);
+      this.#qlog?.packet(
+        'received',
+        name,
+        opened.pn,
+        frames,
+        header.end - header.start,
+        this.#peer?.ackDelayExponent ?? 3,
+      );
       let isEliciting = false;
       for (const frame of frames) {
         if (isAckEliciting(frame)) isEliciting = true;
@@ -402,7 +436,8 @@ export class QuicConnection {
         opened.pn,
         isEliciting,
         now,
-        this.#config.localParameters.maxAckDelay,
+        // A quarter RTT, within our max_ack_delay, keeps the sender's clock going (RFC 9000 §13.2.1).
+        Math.min(this.#config.localParameters.maxAckDelay, this.#recovery.rtt.smoothed / 4),
         name !== 'application',
       );
       this.#touchIdle();
@@ -457,6 +492,8 @@ export class QuicConnection {
       retrySourceCid: this.#retrySourceCid,
     });
     this.#peer = peer;
+    this.#mtu.setPeerMax(peer.maxUdpPayloadSize);
+    this.#qlog?.parametersSet('remote', peer);
     if (isClient) this.#ids.setFirstPeerCid(this.#remoteCid, peer.statelessResetToken);
     this.#streams.setPeer(peer);
     this.#touchIdle();
@@ -485,11 +522,24 @@ export class QuicConnection {
       this.#peer?.maxAckDelay ?? 25,
       performance.now(),
     );
-    for (const packet of lost) this.#frames.requeue(space, packet);
+    for (const packet of lost) this.#requeue(space, packet);
+    this.#afterRecovery();
     if (space.name === 'application') this.#keyUpdate.onAcked(ack.ranges[0]?.largest ?? -1);
     for (const packet of acked) {
+      this.#mtu.onAcked(packet);
       for (const frame of packet.frames) if (frame.type === 'stream') this.#streams.onAcked(frame);
     }
+  }
+
+  /** A lost (or probe-timed-out) packet's frames go out again; a lost PMTU probe fails its size. */
+  #requeue(space: PacketSpace, packet: SentPacket): void {
+    this.#mtu.onLost(packet);
+    this.#frames.requeue(space, packet);
+  }
+
+  #afterRecovery(): void {
+    this.#mtu.afterRecovery();
+    this.#qlog?.recoveryUpdated(this.#recovery);
   }
 
   // --- timers -------------------------------------------------------------------------------
@@ -546,8 +596,9 @@ export class QuicConnection {
       now,
       this.#peer?.maxAckDelay ?? 25,
       this.#keepProbingSpace(),
-      (space, packet) => this.#frames.requeue(space, packet),
+      (space, packet) => this.#requeue(space, packet),
     );
+    this.#afterRecovery();
     this.#flush();
   }
 
@@ -566,16 +617,37 @@ export class QuicConnection {
   #flush(): void {
     if (this.#state !== 'open') return;
     try {
-      for (let i = 0; i < 64; i++) {
+      // A PMTU probe goes ahead of data, so a full window does not starve it.
+      const probe = this.#isHandshakeConfirmed
+        ? this.#mtu.probe(
+            this.#sendContext,
+            this.#spaces.application,
+            this.#path.budget,
+            performance.now(),
+          )
+        : undefined;
+      if (probe !== undefined) this.#send(probe);
+      let sent = 0;
+      for (; sent < MAX_DATAGRAMS_PER_FLUSH; sent++) {
         const datagram = this.#buildDatagram();
         if (datagram === undefined) break;
-        this.#config.send(datagram);
+        this.#send(datagram);
       }
+      // More may be due: go on after the event loop has read what arrived meanwhile.
+      if (sent === MAX_DATAGRAMS_PER_FLUSH) this.#sendWake.schedule(0);
+      else if (this.#recovery.pacingDelayMs > 0 && this.#hasDataPending())
+        this.#sendWake.schedule(this.#recovery.pacingDelayMs);
       this.#armTimer();
     } catch (err) {
       // A bug in our send path must end this connection, not the process.
       this.#fail(err);
     }
+  }
+
+  #hasDataPending(): boolean {
+    for (const space of this.#spaceList)
+      if (space.writeKeys !== undefined && this.#frames.hasPending(space)) return true;
+    return false;
   }
 
   #buildDatagram(): Uint8Array | undefined {
@@ -585,10 +657,13 @@ export class QuicConnection {
       this.#path.budget,
       performance.now(),
     );
-    if (datagram === undefined) return undefined;
+    return datagram;
+  }
+
+  #send(datagram: Uint8Array): void {
     this.#stats.bytesSent += datagram.length;
     this.#path.onSent(datagram.length);
-    return datagram;
+    this.#config.send(datagram);
   }
 
   // --- closing ------------------------------------------------------------------------------
@@ -600,6 +675,7 @@ export class QuicConnection {
 
   #closeWith(frame: ConnectionCloseFrame, error: QuicError | undefined): void {
     if (this.#state !== 'open') return;
+    this.#isClosedLocally = true;
     const placed = placeClose(frame, this.#spaces, this.#tls.isComplete);
     const datagram = buildCloseDatagram(
       this.#sendContext,
@@ -618,9 +694,22 @@ export class QuicConnection {
     if (this.#state !== 'open') return;
     this.#state = 'closed';
     this.#timer.clear();
+    this.#sendWake.clear();
     this.#rejectHandshake(error);
     this.#streams.closeAll(error);
     this.#resolveClosed(isClean ? undefined : error);
+    this.#qlog?.connectionClosed({
+      initiator:
+        this.#isClosedLocally || error.code === ERROR_CODES.IDLE_TIMEOUT ? 'local' : 'remote',
+      reason: error.message,
+      trigger:
+        error.code === ERROR_CODES.IDLE_TIMEOUT
+          ? 'idle_timeout'
+          : isClean
+            ? 'application'
+            : 'error',
+      ...(error.transportCode === 0 ? {} : { errorCode: error.transportCode }),
+    });
     this.#config.onClosed(this);
   }
 }

@@ -4,12 +4,14 @@ import { lookup as dnsLookup, promises as dnsPromises, type LookupOneOptions } f
 import { isIP } from 'node:net';
 import { ERROR_CODES, invalidOptions, QuicError } from '../errors.js';
 import { AddressTokens } from './address-token.js';
+import type { CongestionControl } from './congestion.js';
 import type { CidHost } from './connection-ids.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
-import { MAX_DATAGRAM } from './datagram-builder.js';
 import { fileKeyLogger, type KeyLogger } from './key-log.js';
+import { BASE_DATAGRAM, DEFAULT_MAX_DATAGRAM } from './mtu-discovery.js';
 import { type LongHeader, parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
-import { QuicConnection } from './quic-connection.js';
+import { prepareQlogDir, QlogTrace } from './qlog.js';
+import { type ConnectionConfig, QuicConnection } from './quic-connection.js';
 import type { QuicStream } from './quic-stream.js';
 import { retryPacket } from './retry-packet.js';
 import { TlsClient } from './tls/tls-client.js';
@@ -38,12 +40,33 @@ interface QuicTransportOptions {
   readonly maxData?: number;
   /** Per-stream receive window in bytes. Default 1 MiB. */
   readonly maxStreamData?: number;
+  /**
+   * How large a stream's receive window may grow: it starts at `maxStreamData` and doubles
+   * while the reader consumes half of it in under two round trips. Default 6 MiB (at least
+   * `maxStreamData`; equal to it turns tuning off).
+   */
+  readonly maxStreamDataWindow?: number;
+  /** The same for the connection-level window, which starts at `maxData`. Default 15 MiB. */
+  readonly maxDataWindow?: number;
   /** Bidirectional streams the peer may open. Default 100. */
   readonly maxStreamsBidi?: number;
 }
 
 /** Options of a QUIC endpoint: one UDP socket that accepts and/or initiates connections. */
 export interface QuicEndpointOptions {
+  /**
+   * The congestion controller of this endpoint's connections: `cubic` (RFC 9438) or `newreno`
+   * (RFC 9002 §7). Sends are paced over the RTT with either. Default `cubic`.
+   */
+  readonly congestionControl?: CongestionControl;
+  /**
+   * The largest UDP payload this endpoint sends and accepts (its max_udp_payload_size). Each
+   * connection starts at 1200 bytes and probes its path up to this after the handshake
+   * (DPLPMTUD, RFC 9000 §14.3); 1200 turns probing off. node:dgram cannot set the IP
+   * don't-fragment flag, so a size above the local interface's MTU would pass fragmented;
+   * the default stays within an Ethernet MTU for that reason. Default 1452 (at most 65527).
+   */
+  readonly maxDatagramSize?: number;
   /** Address to bind. Default 127.0.0.1. */
   readonly host?: string;
   /** Port to bind; 0 picks a free one. Default 0. */
@@ -77,6 +100,13 @@ export interface QuicEndpointOptions {
    * decrypts all traffic.
    */
   readonly keyLogFile?: string | false;
+  /**
+   * A directory to write one qlog trace per connection to (JSON-SEQ, `<ODCID>_<role>.sqlog`:
+   * packets sent, received and lost, RTT and congestion metrics, parameters, the close), for
+   * qvis and other qlog tools; false for none. Default: the `QLOGDIR` environment variable
+   * when set. For debugging: it costs CPU per packet and a file per connection.
+   */
+  readonly qlogDir?: string | false;
 }
 
 /** Options of one outgoing connection. */
@@ -122,6 +152,7 @@ export class QuicEndpoint {
   readonly #receivedTokens = new Map<string, Uint8Array>();
   #isClosed = false;
   readonly #keyLog: KeyLogger | undefined;
+  readonly #qlogDir: string | undefined;
 
   private constructor(
     socket: Socket,
@@ -134,6 +165,7 @@ export class QuicEndpoint {
     this.#tokens = new AddressTokens(options.newTokenLifetimeMs ?? 24 * 60 * 60 * 1000);
     const keyLogFile = options.keyLogFile ?? process.env['SSLKEYLOGFILE'];
     if (keyLogFile) this.#keyLog = fileKeyLogger(keyLogFile);
+    this.#qlogDir = qlogDirOf(options);
     this.#listen(socket);
   }
 
@@ -167,6 +199,14 @@ export class QuicEndpoint {
     if (options.tls && (options.alpn === undefined || options.alpn.length === 0)) {
       throw invalidOptions('a QUIC server needs at least one ALPN protocol in alpn');
     }
+    const qlogDir = qlogDirOf(options);
+    if (qlogDir !== undefined) prepareQlogDir(qlogDir);
+    const size = options.maxDatagramSize;
+    if (size !== undefined && !(Number.isInteger(size) && size >= BASE_DATAGRAM && size <= 65527))
+      throw invalidOptions(`maxDatagramSize must be an integer from 1200 to 65527, got ${size}`);
+    const cc = options.congestionControl;
+    if (cc !== undefined && cc !== 'cubic' && cc !== 'newreno')
+      throw invalidOptions(`congestionControl must be 'cubic' or 'newreno', got ${String(cc)}`);
     const identity = options.tls
       ? loadServerIdentity(options.tls.cert, options.tls.key)
       : undefined;
@@ -189,7 +229,7 @@ export class QuicEndpoint {
     return {
       ...DEFAULT_PARAMETERS,
       maxIdleTimeout: t.maxIdleTimeoutMs ?? 30_000,
-      maxUdpPayloadSize: MAX_DATAGRAM,
+      maxUdpPayloadSize: this.#options.maxDatagramSize ?? DEFAULT_MAX_DATAGRAM,
       initialMaxData: t.maxData ?? 4 * 1024 * 1024,
       initialMaxStreamDataBidiLocal: t.maxStreamData ?? 1024 * 1024,
       initialMaxStreamDataBidiRemote: t.maxStreamData ?? 1024 * 1024,
@@ -200,6 +240,43 @@ export class QuicEndpoint {
       initialSourceConnectionId: localCid,
       activeConnectionIdLimit: ACTIVE_CID_LIMIT,
       ...extra,
+    };
+  }
+
+  /**
+   * Congestion control, window tuning and qlog options every connection of this endpoint gets.
+   * A qlog file that cannot be opened (too many open files) leaves that connection unlogged.
+   */
+  #connectionTuning(
+    originalDcid: Uint8Array,
+    role: 'client' | 'server',
+  ): Pick<
+    ConnectionConfig,
+    'congestionControl' | 'maxStreamWindow' | 'maxConnectionWindow' | 'qlog' | 'maxDatagramSize'
+  > {
+    const { congestionControl, transport, maxDatagramSize } = this.#options;
+    let qlog: QlogTrace | undefined;
+    try {
+      if (this.#qlogDir !== undefined)
+        qlog = new QlogTrace(
+          this.#qlogDir,
+          originalDcid,
+          role,
+          DEFAULT_PARAMETERS.ackDelayExponent,
+        );
+    } catch {
+      qlog = undefined;
+    }
+    return {
+      ...(qlog ? { qlog } : {}),
+      ...(maxDatagramSize === undefined ? {} : { maxDatagramSize }),
+      ...(congestionControl ? { congestionControl } : {}),
+      ...(transport?.maxStreamDataWindow === undefined
+        ? {}
+        : { maxStreamWindow: transport.maxStreamDataWindow }),
+      ...(transport?.maxDataWindow === undefined
+        ? {}
+        : { maxConnectionWindow: transport.maxDataWindow }),
     };
   }
 
@@ -254,6 +331,7 @@ export class QuicEndpoint {
           this.#receivedTokens.delete(this.#receivedTokens.keys().next().value!);
       },
       ...(this.#keyLog ? { keyLog: this.#keyLog } : {}),
+      ...this.#connectionTuning(originalDcid, 'client'),
       send: (datagram) => this.#socket.send(datagram, options.port, address),
       remote: { address, port: options.port },
       onClosed: (c) => this.#forget(c),
@@ -292,7 +370,7 @@ export class QuicEndpoint {
         return;
       }
       if (header.form === 'unsupported-version') {
-        if (this.#identity && buf.length >= MAX_DATAGRAM) {
+        if (this.#identity && buf.length >= BASE_DATAGRAM) {
           this.#socket.send(
             versionNegotiationPacket(header.dcid, header.scid, SUPPORTED_VERSIONS),
             rinfo.port,
@@ -327,7 +405,7 @@ export class QuicEndpoint {
     const { dcid, scid } = header;
     // A client's first Initial arrives in a datagram of at least 1200 bytes (RFC 9000 §14.1),
     // with a DCID of at least 8 bytes (§7.2), unless it follows our Retry.
-    if (this.#identity === undefined || this.#isClosed || size < MAX_DATAGRAM) return undefined;
+    if (this.#identity === undefined || this.#isClosed || size < BASE_DATAGRAM) return undefined;
     const identity = this.#identity;
     const profile = versionProfile(header.version)!;
     const now = Date.now();
@@ -385,6 +463,7 @@ export class QuicEndpoint {
       isAddressValidated: claim !== undefined,
       issueNewToken: () => this.#tokens.issueNewToken(rinfo.address, Date.now()),
       ...(this.#keyLog ? { keyLog: this.#keyLog } : {}),
+      ...this.#connectionTuning(originalDcid, 'server'),
       send: (datagram) => this.#socket.send(datagram, peer.port, peer.address),
       // A live view: the endpoint updates it when the client migrates.
       remote: peer,
@@ -497,6 +576,12 @@ async function resolveHost(host: string, socket: Socket): Promise<string> {
   if (isIP(host) !== 0) return host;
   const family = String(socket.address().family).endsWith('6') ? 6 : 4;
   return (await dnsPromises.lookup(host, { family })).address;
+}
+
+/** The qlog directory: the option, else QLOGDIR; undefined when qlog is off. */
+function qlogDirOf(options: QuicEndpointOptions): string | undefined {
+  const dir = options.qlogDir ?? process.env['QLOGDIR'];
+  return dir ? dir : undefined;
 }
 
 /** Socket buffers for bursts of a full congestion window (the kernel may cap them lower). */

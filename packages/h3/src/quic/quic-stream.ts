@@ -1,6 +1,7 @@
 import { ERROR_CODES, QuicError, TRANSPORT_ERROR, transportError } from '../errors.js';
 import type { Frame, StreamFrame } from './frames.js';
 import { ReassemblyBuffer } from './reassembly-buffer.js';
+import { ReceiveWindow } from './receive-window.js';
 
 /** Bytes a writer may queue before write() waits for the peer to take them. */
 const SEND_HIGH_WATER = 256 * 1024;
@@ -11,6 +12,12 @@ export interface StreamOwner {
   scheduleFlush(): void;
   /** The application consumed `bytes` received bytes (connection-level window). */
   onConsumed(bytes: number): void;
+  /** The smoothed RTT, which decides whether a receive window grows. */
+  readonly smoothedRttMs: number;
+  /** The largest receive window a stream may tune itself up to. */
+  readonly maxStreamWindow: number;
+  /** A stream's receive window grew to `size` (the connection window follows). */
+  onStreamWindow(size: number): void;
   /** The stream may have finished both ways (the owner checks `isDone` and retires it). */
   onProgress(stream: QuicStream): void;
   /** Queues a RESET_STREAM or STOP_SENDING frame for the next 1-RTT packet. */
@@ -42,8 +49,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   #sendError: QuicError | undefined;
   // Receive side.
   readonly #recv: ReassemblyBuffer;
-  readonly #recvWindow: number;
-  #recvLimit: number;
+  readonly #window: ReceiveWindow;
   #finalSize = -1;
   #consumed = 0;
   #readable: Uint8Array[] = [];
@@ -63,8 +69,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     this.id = id;
     this.#owner = owner;
     this.#maxSendData = maxSendData;
-    this.#recvWindow = recvWindow;
-    this.#recvLimit = recvWindow;
+    this.#window = new ReceiveWindow(recvWindow, owner.maxStreamWindow, performance.now());
     this.#recv = new ReassemblyBuffer(recvWindow, TRANSPORT_ERROR.FLOW_CONTROL_ERROR);
   }
 
@@ -331,7 +336,7 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
       }
       this.#finalSize = end;
     }
-    if (end > this.#recvLimit) {
+    if (end > this.#window.limit) {
       throw transportError(
         TRANSPORT_ERROR.FLOW_CONTROL_ERROR,
         `stream ${this.id} data beyond its flow-control limit`,
@@ -404,7 +409,28 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   takeMaxStreamData(): number | undefined {
     if (!this.#isMaxDataDue) return undefined;
     this.#isMaxDataDue = false;
-    return this.#recvLimit;
+    return this.#window.limit;
+  }
+
+  /** The current receive window in bytes (it grows while the reader keeps up; RFC 9000 §4.2). */
+  get receiveWindow(): number {
+    return this.#window.size;
+  }
+
+  #extendWindow(): void {
+    const before = this.#window.size;
+    const limit = this.#window.onConsumed(
+      this.#consumed,
+      performance.now(),
+      this.#owner.smoothedRttMs,
+    );
+    if (limit === undefined) return;
+    if (this.#window.size > before) {
+      this.#recv.maxBufferedBytes = this.#window.size;
+      this.#owner.onStreamWindow(this.#window.size);
+    }
+    this.#isMaxDataDue = true;
+    this.#owner.scheduleFlush();
   }
 
   /** Whether every byte up to the FIN has been read. */
@@ -417,13 +443,9 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
       const chunk = this.#readable.shift();
       if (chunk !== undefined) {
         this.#consumed += chunk.length;
-        this.#owner.onConsumed(chunk.length);
         // Extend the window once half of it is used, so the sender never stalls on a fast reader.
-        if (this.#finalSize < 0 && this.#recvLimit - this.#consumed < this.#recvWindow / 2) {
-          this.#recvLimit = this.#consumed + this.#recvWindow;
-          this.#isMaxDataDue = true;
-          this.#owner.scheduleFlush();
-        }
+        if (this.#finalSize < 0) this.#extendWindow();
+        this.#owner.onConsumed(chunk.length);
         yield chunk;
         continue;
       }

@@ -12,14 +12,15 @@ export class ReassemblyBuffer {
   /** Out-of-order pieces, sorted by offset, not overlapping, all above #readOffset. */
   #pieces: Array<{ offset: number; data: Uint8Array }> = [];
   #buffered = 0;
-  readonly #maxBufferedBytes: number;
+  /** Raised when a stream's receive window grows. */
+  maxBufferedBytes: number;
   readonly #overflowCode: number;
 
   constructor(
     maxBufferedBytes: number,
     overflowCode: number = TRANSPORT_ERROR.CRYPTO_BUFFER_EXCEEDED,
   ) {
-    this.#maxBufferedBytes = maxBufferedBytes;
+    this.maxBufferedBytes = maxBufferedBytes;
     this.#overflowCode = overflowCode;
   }
 
@@ -55,10 +56,10 @@ export class ReassemblyBuffer {
   }
 
   #add(offset: number, data: Uint8Array): void {
-    if (this.#buffered + data.length > this.#maxBufferedBytes) {
+    if (this.#buffered + data.length > this.maxBufferedBytes) {
       throw transportError(
         this.#overflowCode,
-        `more than ${this.#maxBufferedBytes} bytes buffered out of order`,
+        `more than ${this.maxBufferedBytes} bytes buffered out of order`,
       );
     }
     // Copy: the packet buffer the data views into is not ours to keep.

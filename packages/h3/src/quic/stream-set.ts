@@ -1,6 +1,7 @@
 import { type QuicError, TRANSPORT_ERROR, transportError } from '../errors.js';
 import type { Frame, StreamFrame } from './frames.js';
 import { QuicStream, type StreamOwner } from './quic-stream.js';
+import { ReceiveWindow } from './receive-window.js';
 import type { TransportParameters } from './transport-parameters.js';
 
 /** What the stream set needs from its connection. */
@@ -8,7 +9,19 @@ export interface StreamSetHooks {
   scheduleFlush(): void;
   /** Queues a control frame (MAX_DATA, MAX_STREAM_DATA) for the next 1-RTT packet. */
   queueControl(frame: Frame): void;
+  /** The connection's smoothed RTT (receive windows grow when consumed within a few). */
+  readonly smoothedRttMs: number;
 }
+
+/** How large receive windows may tune themselves (bytes; never below the initial ones). */
+interface WindowLimits {
+  readonly maxStreamWindow?: number;
+  readonly maxConnectionWindow?: number;
+}
+
+/** How far receive windows may tune themselves by default (RFC 9000 §4.2; quic-go's values). */
+const DEFAULT_MAX_STREAM_WINDOW = 6 * 1024 * 1024;
+const DEFAULT_MAX_CONNECTION_WINDOW = 15 * 1024 * 1024;
 
 /**
  * A connection's streams: opening ours within the peer's MAX_STREAMS, creating the peer's on
@@ -33,17 +46,28 @@ export class StreamSet implements StreamOwner {
   readonly #advertised: { bidi: number; uni: number };
   #sendMaxData = 0;
   #sentData = 0;
-  #recvLimit: number;
+  readonly #window: ReceiveWindow;
+  readonly maxStreamWindow: number;
   #recvHighest = 0;
   #consumed = 0;
   /** Called for each stream the peer opens. */
   onStream: ((stream: QuicStream) => void) | undefined;
 
-  constructor(role: 'client' | 'server', local: TransportParameters, hooks: StreamSetHooks) {
+  constructor(
+    role: 'client' | 'server',
+    local: TransportParameters,
+    limits: WindowLimits,
+    hooks: StreamSetHooks,
+  ) {
     this.#role = role;
     this.#local = local;
     this.#hooks = hooks;
-    this.#recvLimit = local.initialMaxData;
+    this.maxStreamWindow = limits.maxStreamWindow ?? DEFAULT_MAX_STREAM_WINDOW;
+    this.#window = new ReceiveWindow(
+      local.initialMaxData,
+      limits.maxConnectionWindow ?? DEFAULT_MAX_CONNECTION_WINDOW,
+      performance.now(),
+    );
     this.#nextLocalBidi = role === 'client' ? 0 : 1;
     this.#nextLocalUni = role === 'client' ? 2 : 3;
     this.#advertised = { bidi: local.initialMaxStreamsBidi, uni: local.initialMaxStreamsUni };
@@ -171,10 +195,10 @@ export class StreamSet implements StreamOwner {
   /** Counts newly received stream bytes against our MAX_DATA. */
   countReceived(bytes: number): void {
     this.#recvHighest += bytes;
-    if (this.#recvHighest > this.#recvLimit) {
+    if (this.#recvHighest > this.#window.limit) {
       throw transportError(
         TRANSPORT_ERROR.FLOW_CONTROL_ERROR,
-        `the peer sent more than MAX_DATA ${this.#recvLimit}`,
+        `the peer sent more than MAX_DATA ${this.#window.limit}`,
       );
     }
   }
@@ -182,12 +206,24 @@ export class StreamSet implements StreamOwner {
   /** A reader consumed bytes: extend the connection window once half of it is used. */
   onConsumed(bytes: number): void {
     this.#consumed += bytes;
-    const window = this.#local.initialMaxData;
-    if (this.#recvLimit - this.#consumed < window / 2) {
-      this.#recvLimit = this.#consumed + window;
-      this.#hooks.queueControl({ type: 'max_data', maximum: this.#recvLimit });
-      this.#hooks.scheduleFlush();
-    }
+    const limit = this.#window.onConsumed(this.#consumed, performance.now(), this.smoothedRttMs);
+    if (limit === undefined) return;
+    this.#hooks.queueControl({ type: 'max_data', maximum: limit });
+    this.#hooks.scheduleFlush();
+  }
+
+  get smoothedRttMs(): number {
+    return this.#hooks.smoothedRttMs;
+  }
+
+  /** A stream window grew: the connection window stays 1.5 times the largest (as quic-go). */
+  onStreamWindow(size: number): void {
+    this.#window.ensureAtLeast(1.5 * size);
+  }
+
+  /** The connection's current receive window in bytes. */
+  get receiveWindow(): number {
+    return this.#window.size;
   }
 
   scheduleFlush(): void {
