@@ -22,6 +22,11 @@ export interface Http3ClientOptions {
   readonly maxFieldSectionSize?: number;
   /** QUIC idle timeout, which also bounds the handshake (default 30 000 ms). */
   readonly maxIdleTimeoutMs?: number;
+  /** Client certificate chain (PEM, leaf first) and key, sent when the server asks (mTLS). */
+  readonly cert?: string;
+  readonly key?: string;
+  /** Ask the server to staple an OCSP response (status_request); read it as `ocspResponse`. */
+  readonly requestOcsp?: boolean;
 }
 
 /** One request. The body is sent whole; trailers follow it. */
@@ -111,6 +116,9 @@ export class Http3Client {
         ...(options.rejectUnauthorized === undefined
           ? {}
           : { rejectUnauthorized: options.rejectUnauthorized }),
+        ...(options.cert === undefined ? {} : { cert: options.cert }),
+        ...(options.key === undefined ? {} : { key: options.key }),
+        ...(options.requestOcsp === true ? { requestOcsp: true } : {}),
       });
       const authority = `${options.serverName ?? options.host}:${options.port}`;
       return new Http3Client(
@@ -140,6 +148,11 @@ export class Http3Client {
       inserted: this.#session.encoder.table.insertCount,
       received: this.#session.decoder.table.insertCount,
     };
+  }
+
+  /** The DER OCSP response the server stapled to its certificate (with `requestOcsp`). */
+  get ocspResponse(): Uint8Array | undefined {
+    return this.#session.quic.tlsSession.ocspResponse;
   }
 
   /** The server's SETTINGS, once its control stream delivered them. */

@@ -12,8 +12,14 @@ import { type LongHeader, parsePacketHeader, versionNegotiationPacket } from './
 import { QuicConnection } from './quic-connection.js';
 import type { QuicStream } from './quic-stream.js';
 import { retryPacket } from './retry-packet.js';
+import { splitPemBundle } from './tls/certificate-check.js';
 import { TlsClient } from './tls/tls-client.js';
-import { loadServerIdentity, type ServerIdentity, TlsServer } from './tls/tls-server.js';
+import {
+  loadServerIdentity,
+  type ServerIdentity,
+  TlsServer,
+  type TlsServerOptions,
+} from './tls/tls-server.js';
 import {
   DEFAULT_PARAMETERS,
   encodeTransportParameters,
@@ -48,8 +54,8 @@ export interface QuicEndpointOptions {
   readonly host?: string;
   /** Port to bind; 0 picks a free one. Default 0. */
   readonly port?: number;
-  /** Server certificate and key (PEM); without them the endpoint only connects out. */
-  readonly tls?: { readonly cert: string; readonly key: string };
+  /** Server certificate and key (PEM) and more; without them the endpoint only connects out. */
+  readonly tls?: QuicServerTls;
   /** Application protocols a server accepts, preferred first. */
   readonly alpn?: readonly string[];
   /** Called for each connection a server accepts (before its handshake completes). */
@@ -79,6 +85,47 @@ export interface QuicEndpointOptions {
   readonly keyLogFile?: string | false;
 }
 
+/** A QUIC server's TLS settings; `QuicEndpoint#setServerTls` replaces them for new connections. */
+export interface QuicServerTls {
+  /** The default certificate chain (PEM, leaf first) and its key. */
+  readonly cert: string;
+  readonly key: string;
+  /** Picks the certificate for a ClientHello's server_name (SNI); undefined → the default. */
+  readonly selectCertificate?: (serverName: string | undefined) => ServerIdentity | undefined;
+  /** PEM CA certificates that client certificates must chain to (mTLS). */
+  readonly ca?: string | readonly string[];
+  /** Ask clients for a certificate (CertificateRequest). Default false. */
+  readonly requestCert?: boolean;
+  /** With `requestCert`: refuse handshakes without a trusted client certificate. Default true. */
+  readonly rejectUnauthorized?: boolean;
+  /** The DER OCSP response to staple for a leaf certificate (DER), or null. Must not wait. */
+  readonly ocspResponse?: (leaf: Uint8Array) => Uint8Array | null | undefined;
+}
+
+/** A QuicServerTls parsed once: what every accepted connection's TlsServer gets. */
+interface PreparedServerTls {
+  readonly identity: ServerIdentity | ((serverName: string | undefined) => ServerIdentity);
+  readonly clientAuth: TlsServerOptions['clientAuth'];
+  readonly ocspResponse: TlsServerOptions['ocspResponse'];
+}
+
+function prepareServerTls(tls: QuicServerTls): PreparedServerTls {
+  const fallback = loadServerIdentity(tls.cert, tls.key);
+  const select = tls.selectCertificate;
+  let clientAuth: TlsServerOptions['clientAuth'];
+  if (tls.requestCert === true) {
+    const ca = (typeof tls.ca === 'string' ? [tls.ca] : (tls.ca ?? [])).flatMap(splitPemBundle);
+    if (ca.length === 0)
+      throw invalidOptions('requestCert needs at least one PEM certificate in ca');
+    clientAuth = { ca, isRequired: tls.rejectUnauthorized ?? true };
+  }
+  return {
+    identity: select === undefined ? fallback : (serverName) => select(serverName) ?? fallback,
+    clientAuth,
+    ocspResponse: tls.ocspResponse,
+  };
+}
+
 /** Options of one outgoing connection. */
 export interface QuicConnectOptions {
   readonly host: string;
@@ -93,6 +140,11 @@ export interface QuicConnectOptions {
   readonly groups?: readonly number[];
   /** Groups with a key share in the first ClientHello (the server may ask for another). Default: groups. */
   readonly keyShares?: readonly number[];
+  /** Our certificate chain and key (PEM), sent when the server asks for one (mTLS). */
+  readonly cert?: string;
+  readonly key?: string;
+  /** Ask the server to staple an OCSP response (status_request). */
+  readonly requestOcsp?: boolean;
   /** QUIC version to start with. Default 1. */
   readonly version?: number;
   /** Receives the streams the server opens, from the first one (even during the handshake). */
@@ -109,7 +161,8 @@ const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 export class QuicEndpoint {
   #socket: Socket;
   readonly #options: QuicEndpointOptions;
-  readonly #identity: ServerIdentity | undefined;
+  /** Set when this endpoint accepts connections (it has a certificate). */
+  #identity: PreparedServerTls | undefined;
   readonly #connections = new Map<string, QuicConnection>();
   /** The peers' stateless reset tokens (hex) and the connection each one would end. */
   readonly #resetTokens = new Map<string, QuicConnection>();
@@ -126,7 +179,7 @@ export class QuicEndpoint {
   private constructor(
     socket: Socket,
     options: QuicEndpointOptions,
-    identity: ServerIdentity | undefined,
+    identity: PreparedServerTls | undefined,
   ) {
     this.#socket = socket;
     this.#options = options;
@@ -167,10 +220,19 @@ export class QuicEndpoint {
     if (options.tls && (options.alpn === undefined || options.alpn.length === 0)) {
       throw invalidOptions('a QUIC server needs at least one ALPN protocol in alpn');
     }
-    const identity = options.tls
-      ? loadServerIdentity(options.tls.cert, options.tls.key)
-      : undefined;
+    const identity = options.tls ? prepareServerTls(options.tls) : undefined;
     return new QuicEndpoint(await bindSocket(host, options.port ?? 0), options, identity);
+  }
+
+  /**
+   * Replaces a server's certificates and client certificate settings (a reload); connections
+   * accepted from now on use them, open ones keep theirs. Throws on a bad certificate or key,
+   * leaving the old settings in place.
+   */
+  setServerTls(tls: QuicServerTls): void {
+    if (this.#identity === undefined)
+      throw invalidOptions('setServerTls() on an endpoint that was bound without tls');
+    this.#identity = prepareServerTls(tls);
   }
 
   /** The bound address and port. */
@@ -216,6 +278,10 @@ export class QuicEndpoint {
     // CONNECTION_CLOSE, so the server noticed the client gone only at its idle timeout).
     const address = await resolveHost(options.host, this.#socket);
     if (this.#isClosed) throw new QuicError(ERROR_CODES.PEER_CLOSED, 'the endpoint is closed', 0);
+    if ((options.cert === undefined) !== (options.key === undefined))
+      throw invalidOptions('a client certificate needs both cert and key');
+    const certificate =
+      options.cert === undefined ? undefined : loadServerIdentity(options.cert, options.key!);
     const localCid = randomBytes(CID_LENGTH);
     const originalDcid = randomBytes(CID_LENGTH);
     const params = this.#parameters(localCid, {});
@@ -241,6 +307,8 @@ export class QuicEndpoint {
               : { rejectUnauthorized: options.rejectUnauthorized }),
             ...(options.groups ? { groups: options.groups } : {}),
             ...(options.keyShares ? { keyShares: options.keyShares } : {}),
+            ...(certificate ? { certificate } : {}),
+            ...(options.requestOcsp ? { requestOcsp: true } : {}),
             ...(this.#options.cipherSuites ? { cipherSuites: this.#options.cipherSuites } : {}),
           },
           callbacks,
@@ -378,8 +446,10 @@ export class QuicEndpoint {
             transportParameters: encodeTransportParameters(params),
             ...(this.#options.cipherSuites ? { cipherSuites: this.#options.cipherSuites } : {}),
             ...(this.#options.groups ? { groups: this.#options.groups } : {}),
+            ...(identity.clientAuth ? { clientAuth: identity.clientAuth } : {}),
+            ...(identity.ocspResponse ? { ocspResponse: identity.ocspResponse } : {}),
           },
-          identity,
+          identity.identity,
           callbacks,
         ),
       isAddressValidated: claim !== undefined,
