@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { text } from '@rws/core';
+import { Http3Client } from '@rws/h3';
 import { createLocalStorage } from '@rws/storage/drivers/local';
 import { HAS_PEBBLE, requireCapability, startPebble } from '@rws/test-helpers';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -236,6 +237,52 @@ describe('ACME against pebble (issue #22)', () => {
     expect(Date.now()).toBeLessThan(first.notAfter.getTime());
     const served = await servedCertificate(server, DOMAIN, root);
     expect(served.cert.fingerprint256).toBe(second.fingerprint256);
+  });
+
+  it('serves the issued and the renewed certificate on HTTP/3 too (issue #21)', {
+    timeout: 90_000,
+  }, async (ctx) => {
+    requireCapability(ctx, HAS_PEBBLE, 'pebble (apt-get install pebble)');
+    const certs = recorder();
+    let pebble: Awaited<ReturnType<typeof startPebble>> | null = null;
+    const acme = await manager(
+      { store: tempDir(), renewBeforeDays: 6 / 86_400, onCertificate: certs.onCertificate },
+      () => pebble?.directoryUrl ?? 'https://127.0.0.1:1/dir',
+      () => pebble?.ca ?? '',
+    );
+    const server = await start(() => text('acme over h3'), {
+      acme,
+      httpRedirectPort: 0,
+      http3: true,
+    });
+    const port = server.address.port;
+    /** A new HTTP/3 connection: the leaf served, checked against `ca` when given. */
+    const overH3 = async (ca?: string) => {
+      const client = await Http3Client.connect({
+        host: '127.0.0.1',
+        port,
+        serverName: DOMAIN,
+        ...(ca === undefined ? { rejectUnauthorized: false } : { ca: [ca] }),
+      });
+      onTestFinished(() => client.close());
+      const res = await client.request({ path: '/' });
+      expect(Buffer.from(res.body).toString()).toBe('acme over h3');
+      return client.peerCertificate!;
+    };
+    // Before issuance: the self-signed stand-in, as on TCP.
+    expect((await overH3()).issuer).toBe(`CN=${DOMAIN}`);
+    pebble = await startPebble({
+      httpPort: portOf(server, true),
+      tlsPort: port,
+      validitySeconds: 12,
+    });
+    const first = await certs.next(1);
+    const root = await pebble.root();
+    // Verified against pebble's root and naming the domain: the issued certificate.
+    expect((await overH3(root)).fingerprint256).toBe(first.fingerprint256);
+    const second = await certs.next(2);
+    expect(second.fingerprint256).not.toBe(first.fingerprint256);
+    expect((await overH3(root)).fingerprint256).toBe(second.fingerprint256);
   });
 
   it('keeps serving the issued certificate while renewal fails (CA gone), retrying with back-off', {

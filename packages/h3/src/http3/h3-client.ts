@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { Headers, RwsError } from '@rws/core';
 import { ERROR_CODES, HTTP3_ERROR, Http3Error, http3Error } from '../errors.js';
 import type { HeaderField } from '../qpack/qpack-decoder.js';
@@ -148,6 +149,12 @@ export class Http3Client {
       inserted: this.#session.encoder.table.insertCount,
       received: this.#session.decoder.table.insertCount,
     };
+  }
+
+  /** The server's certificate (the leaf of the chain it sent). */
+  get peerCertificate(): X509Certificate | undefined {
+    const leaf = this.#session.quic.tlsSession.peerCertificates?.[0];
+    return leaf === undefined ? undefined : new X509Certificate(leaf);
   }
 
   /** The DER OCSP response the server stapled to its certificate (with `requestOcsp`). */

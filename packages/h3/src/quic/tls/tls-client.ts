@@ -120,6 +120,8 @@ export class TlsClient implements TlsHandshake {
   alpn: string | undefined;
   /** The DER OCSP response the server stapled to its certificate, when we asked and it did. */
   ocspResponse: Uint8Array | undefined;
+  /** The server's certificate chain (DER, leaf first). */
+  peerCertificates: readonly Uint8Array[] | undefined;
   peerTransportParameters: Uint8Array | undefined;
   suite: CipherSuite | undefined;
 
@@ -213,6 +215,7 @@ export class TlsClient implements TlsHandshake {
         const o = this.#options;
         const { chain, leafExtensions } = parseCertificateMessage(body);
         this.#leaf = checkServerChain(chain, o.serverName, o.ca, o.rejectUnauthorized ?? true);
+        this.peerCertificates = chain;
         const status = leafExtensions.get(EXTENSION.STATUS_REQUEST);
         if (status !== undefined) {
           if (o.requestOcsp !== true)

@@ -23,7 +23,7 @@ export interface TlsCallbacks {
 export interface TlsSessionInfo {
   /** A server: the server_name the client asked for. */
   readonly serverName?: string | undefined;
-  /** A server: the client's certificate chain (DER, leaf first), when it sent one. */
+  /** The peer's certificate chain (DER, leaf first): a client's only when it sent one. */
   readonly peerCertificates?: readonly Uint8Array[] | undefined;
   /** A server: whether that chain verified against the configured client CAs. */
   readonly isPeerAuthorized?: boolean;
