@@ -44,6 +44,7 @@ const NAMES = [
   'tls-sni',
   'ocsp-stapling',
   'http3',
+  'http3-mtls',
   'sse-clock',
   'http-client',
   'graceful-shutdown',
@@ -82,7 +83,13 @@ type Name = (typeof NAMES)[number];
 // examples are skipped with a visible reason, except in CI, where a missing tool is a failure.
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 const skipTls = !hasOpenssl && process.env['CI'] !== 'true';
-const NEEDS_OPENSSL: readonly Name[] = ['tls-sni', 'ocsp-stapling', 'websocket-h2', 'http3'];
+const NEEDS_OPENSSL: readonly Name[] = [
+  'tls-sni',
+  'ocsp-stapling',
+  'websocket-h2',
+  'http3',
+  'http3-mtls',
+];
 const TO_START = NAMES.filter((n) => !NEEDS_OPENSSL.includes(n) || !skipTls);
 
 function start(name: Name): Promise<Example> {
@@ -453,6 +460,45 @@ describe('examples', () => {
         req.end();
       });
       expect(altSvc).toBe(`h3=":${port}"; ma=86400`);
+    },
+  );
+
+  test.skipIf(skipTls)(
+    'http3-mtls picks the certificate by SNI and requires a client certificate over HTTP/3 (needs openssl)',
+    async () => {
+      const example = ex('http3-mtls');
+      const port = Number(new URL(example.url).port);
+      const paths = /CA: (\S+)\nclient certificate: (\S+) key: (\S+)/.exec(example.stdout());
+      if (paths === null) throw new Error(`no certificate paths in ${example.stdout()}`);
+      const [ca, cert, key] = paths.slice(1).map((p) => readFileSync(p, 'utf8'));
+      const connect = (withCertificate: boolean) =>
+        Http3Client.connect({
+          host: '127.0.0.1',
+          port,
+          serverName: 'api.localhost',
+          ca: [ca!],
+          ...(withCertificate ? { cert: cert!, key: key! } : {}),
+        });
+      // The client checks the certificate names api.localhost: the SNI one was served.
+      const client = await connect(true);
+      try {
+        const res = await client.request({ path: '/' });
+        expect(JSON.parse(Buffer.from(res.body).toString())).toEqual({
+          protocol: 'h3',
+          sni: 'api.localhost',
+          authorized: true,
+          client: 'example client',
+        });
+      } finally {
+        await client.close();
+      }
+      const anonymous = await connect(false);
+      try {
+        // Refused at the end of the handshake: the first request fails.
+        await expect(anonymous.request({ path: '/' })).rejects.toThrow(/certificate/);
+      } finally {
+        await anonymous.close();
+      }
     },
   );
 
