@@ -159,10 +159,6 @@ export function parseCertificateMessage(
   return { chain, leafExtensions };
 }
 
-export function parseCertificate(body: Uint8Array): Uint8Array[] {
-  return parseCertificateMessage(body).chain;
-}
-
 export function encodeCertificateVerify(scheme: number, signature: Uint8Array): Uint8Array {
   return new ByteWriter(signature.length + 4)
     .u16(scheme)
