@@ -9,6 +9,7 @@ export {
   QuicError,
   TRANSPORT_ERROR,
 } from './errors.js';
+export type { Http3StreamRequest, Http3StreamResponse } from './http3/client-stream.js';
 export type {
   Http3ClientOptions,
   Http3ClientRequest,

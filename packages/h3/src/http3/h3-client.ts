@@ -1,13 +1,19 @@
 import { X509Certificate } from 'node:crypto';
 import { Headers, RwsError } from '@rws/core';
-import { ERROR_CODES, HTTP3_ERROR, Http3Error, http3Error } from '../errors.js';
+import { ERROR_CODES, HTTP3_ERROR, http3Error } from '../errors.js';
 import type { HeaderField } from '../qpack/qpack-decoder.js';
 import type { QuicConnection } from '../quic/quic-connection.js';
 import { QuicEndpoint } from '../quic/quic-endpoint.js';
 import type { QuicStream } from '../quic/quic-stream.js';
+import {
+  type Http3StreamRequest,
+  type Http3StreamResponse,
+  requestFailure,
+  streamExchange,
+} from './client-stream.js';
 import { FrameReader } from './frame-reader.js';
 import { encodeFrame, FRAME } from './frames.js';
-import { Http3Session, isStreamEnd } from './h3-session.js';
+import { Http3Session } from './h3-session.js';
 
 /** Where and how `Http3Client.connect()` connects. */
 export interface Http3ClientOptions {
@@ -69,6 +75,7 @@ export class Http3Client {
   readonly #endpoint: QuicEndpoint;
   readonly #session: Http3Session;
   readonly #authority: string;
+  #isClosed = false;
 
   private constructor(
     endpoint: QuicEndpoint,
@@ -79,6 +86,9 @@ export class Http3Client {
   ) {
     this.#endpoint = endpoint;
     this.#authority = authority;
+    void quic.closed.then(() => {
+      this.#isClosed = true;
+    });
     const session = new Http3Session(quic, max, () => {});
     this.#session = session;
     const onStream = (stream: QuicStream): void => {
@@ -188,26 +198,30 @@ export class Http3Client {
     try {
       return await this.#exchange(stream, init);
     } catch (error) {
-      if (init.signal?.aborted === true) throw init.signal.reason;
-      if (stream.peerErrorCode === HTTP3_ERROR.H3_REQUEST_REJECTED) {
-        throw new RwsError(ERROR_CODES.REQUEST_REJECTED, `the server refused stream ${stream.id}`, {
-          cause: error,
-        });
-      }
-      const code = stream.peerErrorCode;
-      if (code !== undefined && code !== HTTP3_ERROR.H3_NO_ERROR && isStreamEnd(error)) {
-        // The server reset the stream or stopped reading it: applicationCode says why, e.g.
-        // H3_MESSAGE_ERROR for a malformed request (RFC 9114 §4.1.2).
-        throw new Http3Error(
-          ERROR_CODES.STREAM_RESET,
-          `the server aborted stream ${stream.id} with code ${code} (0x${code.toString(16)})`,
-          code,
-        );
-      }
-      throw error;
+      throw requestFailure(stream, error, init.signal);
     } finally {
       init.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * Sends a request whose body streams out (an async iterable is sent as it yields) and
+   * resolves at the response head, with a body read as it arrives: what a proxy needs. Rejects
+   * as `request()` does.
+   */
+  stream(init: Http3StreamRequest): Promise<Http3StreamResponse> {
+    const session = this.#session;
+    init.signal?.throwIfAborted();
+    if (session.goawayId !== undefined || this.#isClosed) {
+      const why = this.#isClosed ? 'the connection is closed' : 'the server sent GOAWAY';
+      return Promise.reject(new RwsError(ERROR_CODES.REQUEST_REJECTED, `${why}: no new requests`));
+    }
+    return streamExchange(session, session.quic.openStream(), this.#authority, init);
+  }
+
+  /** False once the connection closed or the server sent GOAWAY: open a new client then. */
+  get isAvailable(): boolean {
+    return !this.#isClosed && this.#session.goawayId === undefined;
   }
 
   async #exchange(stream: QuicStream, init: Http3ClientRequest): Promise<Http3ClientResponse> {

@@ -15,7 +15,8 @@ import { ERROR_CODES, HTTP3_ERROR, Http3Error, http3Error } from '../errors.js';
 import type { HeaderField } from '../qpack/qpack-decoder.js';
 import type { QuicConnection } from '../quic/quic-connection.js';
 import type { QuicStream } from '../quic/quic-stream.js';
-import { type FrameEvent, FrameReader } from './frame-reader.js';
+import { messageEvents } from './client-stream.js';
+import { FrameReader } from './frame-reader.js';
 import { encodeFrame, FRAME } from './frames.js';
 import { Http3Session, isStreamEnd } from './h3-session.js';
 import { isMalformed, malformed, RequestBody } from './request-body.js';
@@ -134,7 +135,7 @@ export class Http3ServerConnection {
 
   /** A request stream: HEADERS, then DATA, then optional trailers (RFC 9114 §4.1). */
   async #onRequest(stream: QuicStream, signal: AbortSignal): Promise<void> {
-    const events = requestEvents(stream, new FrameReader(this.#options.maxFieldSectionSize));
+    const events = messageEvents(stream, new FrameReader(this.#options.maxFieldSectionSize));
     const first = await events.next();
     if (first.done === true) {
       // The client ended the stream without asking anything (RFC 9114 §4.1).
@@ -248,26 +249,6 @@ export class Http3ServerConnection {
     stream.stopSending(HTTP3_ERROR.H3_MESSAGE_ERROR);
     this.#session.decoder.cancelStream(stream.id);
   }
-}
-
-/** The frames of a request stream, with anything but DATA and HEADERS refused (RFC 9114 §4.1). */
-async function* requestEvents(
-  stream: QuicStream,
-  reader: FrameReader,
-): AsyncGenerator<FrameEvent, void, undefined> {
-  for await (const chunk of stream) {
-    for (const event of reader.push(chunk)) {
-      if (event.kind === 'frame' && event.type !== FRAME.HEADERS) {
-        throw http3Error(
-          HTTP3_ERROR.H3_FRAME_UNEXPECTED,
-          `frame 0x${event.type.toString(16)} on a request stream`,
-        );
-      }
-      yield event;
-    }
-  }
-  if (!reader.isAtBoundary)
-    throw http3Error(HTTP3_ERROR.H3_FRAME_ERROR, 'a request stream ends inside a frame');
 }
 
 function plain(status: number, message: string | null) {
