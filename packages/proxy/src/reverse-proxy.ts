@@ -380,7 +380,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       backend.begin();
       let res: ClientResponse;
       try {
-        if (backend.protocol === 'h2') {
+        if (backend.protocol === 'h2' || backend.protocol === 'h3') {
           if (wsConnect !== null) {
             backend.end('neutral');
             return webSocketToH2Backend();

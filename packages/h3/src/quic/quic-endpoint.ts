@@ -301,7 +301,8 @@ export class QuicEndpoint {
             serverName: options.serverName ?? options.host,
             alpn: options.alpn,
             transportParameters: encodeTransportParameters(params),
-            ...(options.ca ? { ca: options.ca } : {}),
+            // A PEM may hold several certificates (a CA bundle file), each its own anchor.
+            ...(options.ca ? { ca: options.ca.flatMap(splitPemBundle) } : {}),
             ...(options.rejectUnauthorized === undefined
               ? {}
               : { rejectUnauthorized: options.rejectUnauthorized }),
