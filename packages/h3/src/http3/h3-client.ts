@@ -67,8 +67,8 @@ export interface Http3ClientResponse {
 
 /**
  * A small HTTP/3 client over our QUIC transport: one connection, requests on concurrent
- * bidirectional streams, responses buffered whole. For tests and tooling; streaming bodies
- * and proxying to h3 upstreams are planned.
+ * bidirectional streams; `request()` buffers the response whole (tests, tooling), `stream()`
+ * streams both bodies (what @rws/proxy's `h3://` upstreams use).
  * @see RFC 9114 §4.1
  */
 export class Http3Client {
