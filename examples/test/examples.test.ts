@@ -51,6 +51,7 @@ const NAMES = [
   'gateway',
   'gateway-bucket',
   'reverse-proxy',
+  'proxy-h3-upstream',
   'orm-users-api',
   'db-migrations',
   'websocket-chat',
@@ -89,6 +90,7 @@ const NEEDS_OPENSSL: readonly Name[] = [
   'websocket-h2',
   'http3',
   'http3-mtls',
+  'proxy-h3-upstream',
 ];
 const TO_START = NAMES.filter((n) => !NEEDS_OPENSSL.includes(n) || !skipTls);
 
@@ -460,6 +462,21 @@ describe('examples', () => {
         req.end();
       });
       expect(altSvc).toBe(`h3=":${port}"; ma=86400`);
+    },
+  );
+
+  test.skipIf(skipTls)(
+    'proxy-h3-upstream relays HTTP/1.1 requests to an HTTP/3 backend (needs openssl)',
+    async () => {
+      const { url } = ex('proxy-h3-upstream');
+      const upload = 'x'.repeat(100_000);
+      const res = await fetch(`${url}/upload?n=1`, { method: 'POST', body: upload });
+      expect(await res.json()).toEqual({
+        protocol: 'h3',
+        path: '/upload?n=1',
+        bytes: upload.length,
+        forwardedFor: '127.0.0.1',
+      });
     },
   );
 
