@@ -126,8 +126,11 @@ describe('Http3Server TLS: SNI', () => {
     expect((await before.request({ path: '/' })).status).toBe(200);
     const old = await connect(port, { serverName: 'localhost' }).catch((e: unknown) => e);
     expect(String((old as Error).message)).toContain('does not name localhost');
-    // A bad key keeps the settings in place.
+    // A bad key, or another certificate's, keeps the settings in place.
     expect(() => server.setTls({ cert: certs.server.cert, key: 'not a key' })).toThrow();
+    expect(() => server.setTls({ cert: certs.server.cert, key: certs.servers.a.key })).toThrow(
+      /key does not match the certificate/,
+    );
     expect(await view(await connect(port, { serverName: 'a.rws.test' }))).toMatchObject({
       sni: 'a.rws.test',
     });

@@ -82,13 +82,14 @@ export interface ServerIdentity {
 }
 
 /**
- * Parses a PEM certificate chain (leaf first) and the leaf's private key (ECDSA P-256 or P-384, RSA,
- * which signs with RSA-PSS, or Ed25519) once per endpoint, not per handshake.
+ * Parses a PEM certificate chain (leaf first) and the leaf's private key (ECDSA P-256 or P-384,
+ * RSA, which signs with RSA-PSS, or Ed25519) once per endpoint, not per handshake; a key that
+ * does not belong to the leaf is refused.
  */
 export function loadServerIdentity(certPem: string, keyPem: string): ServerIdentity {
   const blocks = splitPemBundle(certPem);
   if (blocks.length === 0) throw invalidOptions('cert holds no PEM certificate');
-  const chain = blocks.map((pem) => new Uint8Array(new X509Certificate(pem).raw));
+  const certs = blocks.map((pem) => new X509Certificate(pem));
   const key = createPrivateKey(keyPem);
   const scheme = schemeForKey(key);
   if (scheme === undefined) {
@@ -96,7 +97,13 @@ export function loadServerIdentity(certPem: string, keyPem: string): ServerIdent
       `key type ${key.asymmetricKeyType} is not ECDSA P-256 or P-384, RSA or Ed25519`,
     );
   }
-  return { chain, key, scheme };
+  // The key of another certificate would only show as failed handshakes: refuse it here.
+  const probe = randomBytes(32);
+  const signature = signCertificateVerify(key, scheme, probe);
+  if (!verifyCertificateVerify(certs[0]!.publicKey, scheme, probe, signature)) {
+    throw invalidOptions('key does not match the certificate (the first one in cert)');
+  }
+  return { chain: certs.map((cert) => new Uint8Array(cert.raw)), key, scheme };
 }
 
 type ServerState =
