@@ -21,6 +21,7 @@ import {
   Http3Server,
   type Http3ServerOptions,
 } from '../src/http3/h3-server.js';
+import { makeCredentials } from './certs.js';
 import { hasCommand } from './helpers.js';
 
 type Certs = TestCertificates<'a' | 'server2'>;
@@ -137,33 +138,8 @@ describe('Http3Server TLS: SNI', () => {
   }, 30_000);
 
   it('serves an ECDSA P-384 certificate (ACME keyType ec-p384)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rws-h3-p384-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:secp384r1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost',
-        '-keyout',
-        'k.pem',
-        '-out',
-        'c.pem',
-      ],
-      { cwd: dir, stdio: 'pipe' },
-    );
-    const cert = readFileSync(join(dir, 'c.pem'), 'utf8');
-    const server = await listen({ cert, key: readFileSync(join(dir, 'k.pem'), 'utf8') });
+    const { cert, key } = makeCredentials('p384');
+    const server = await listen({ cert, key });
     const client = await connect(server.address().port, { ca: [cert] });
     expect(await view(client)).toMatchObject({ alpn: 'h3', sni: 'localhost' });
   }, 30_000);

@@ -1,5 +1,5 @@
 import type { Handler, Request } from '@rws/core';
-import { QuicEndpoint } from '../quic/quic-endpoint.js';
+import { QuicEndpoint, type QuicServerTls } from '../quic/quic-endpoint.js';
 import { loadServerIdentity, type ServerIdentity } from '../quic/tls/tls-server.js';
 import { Http3ServerConnection } from './h3-server-connection.js';
 import { QuicTlsInfo } from './quic-tls-info.js';
@@ -19,31 +19,12 @@ export function createHttp3Certificate(cert: string, key: string): Http3Certific
   return loadServerIdentity(cert, key);
 }
 
-/** The TLS side of an HTTP/3 server: certificates (SNI), client certificates, OCSP stapling. */
-export interface Http3TlsOptions {
-  /** PEM certificate chain (leaf first) and key of the default certificate. */
-  readonly cert: string;
-  readonly key: string;
-  /**
-   * Picks the certificate for the ClientHello's server_name (undefined without SNI); returning
-   * undefined serves the default one. Called once per handshake: keep it a lookup.
-   */
-  readonly selectCertificate?: (serverName: string | undefined) => Http3Certificate | undefined;
-  /** PEM CA certificates client certificates must chain to (mTLS). */
-  readonly ca?: string | readonly string[];
-  /** Ask clients for a certificate (TLS CertificateRequest). Default false. */
-  readonly requestCert?: boolean;
-  /**
-   * With `requestCert`: refuse handshakes without a certificate from `ca` (default true). When
-   * false, such clients get through with `req.conn.tls.authorized === false`.
-   */
-  readonly rejectUnauthorized?: boolean;
-  /**
-   * The DER OCSP response to staple to a leaf certificate (DER) when the client asks for one,
-   * or null. Called during the handshake: answer from a cache, never wait.
-   */
-  readonly ocspResponse?: (leaf: Uint8Array) => Uint8Array | null | undefined;
-}
+/**
+ * The TLS side of an HTTP/3 server: the default certificate, one per SNI name
+ * (`selectCertificate`), client certificates (`ca`, `requestCert`, `rejectUnauthorized`) and
+ * OCSP stapling (`ocspResponse`).
+ */
+export type Http3TlsOptions = QuicServerTls;
 
 /** Options of `Http3Server.listen()`. */
 export interface Http3ServerOptions {

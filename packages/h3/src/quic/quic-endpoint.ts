@@ -87,18 +87,27 @@ export interface QuicEndpointOptions {
 
 /** A QUIC server's TLS settings; `QuicEndpoint#setServerTls` replaces them for new connections. */
 export interface QuicServerTls {
-  /** The default certificate chain (PEM, leaf first) and its key. */
+  /** PEM certificate chain (leaf first) and key of the default certificate. */
   readonly cert: string;
   readonly key: string;
-  /** Picks the certificate for a ClientHello's server_name (SNI); undefined → the default. */
+  /**
+   * Picks the certificate for the ClientHello's server_name (undefined without SNI); returning
+   * undefined serves the default one. Called once per handshake: keep it a lookup.
+   */
   readonly selectCertificate?: (serverName: string | undefined) => ServerIdentity | undefined;
-  /** PEM CA certificates that client certificates must chain to (mTLS). */
+  /** PEM CA certificates client certificates must chain to (mTLS). */
   readonly ca?: string | readonly string[];
-  /** Ask clients for a certificate (CertificateRequest). Default false. */
+  /** Ask clients for a certificate (TLS CertificateRequest). Default false. */
   readonly requestCert?: boolean;
-  /** With `requestCert`: refuse handshakes without a trusted client certificate. Default true. */
+  /**
+   * With `requestCert`: refuse handshakes without a certificate from `ca` (default true). When
+   * false, such clients get through with `req.conn.tls.authorized === false`.
+   */
   readonly rejectUnauthorized?: boolean;
-  /** The DER OCSP response to staple for a leaf certificate (DER), or null. Must not wait. */
+  /**
+   * The DER OCSP response to staple to a leaf certificate (DER) when the client asks for one
+   * (status_request), or null. Called during the handshake: answer from a cache, never wait.
+   */
   readonly ocspResponse?: (leaf: Uint8Array) => Uint8Array | null | undefined;
 }
 
