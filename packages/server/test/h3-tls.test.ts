@@ -2,15 +2,22 @@
  * serve({ http3: true }) with the TLS features of HTTP/1.1 and HTTP/2 (issue #21): the
  * certificate picked by SNI from the same virtual host table (exact, wildcard, default),
  * certificate reloads reaching new QUIC connections, and mTLS with `tlsClientCaFile`.
- * Peers: our HTTP/3 client (which checks the served certificate names the server name).
+ * Peers: our HTTP/3 client (which checks the served certificate names the server name) and
+ * ngtcp2's gtlsclient (`--sni`).
  */
-
+import { execFile, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isRwsError, json, type Request } from '@rws/core';
 import { Http3Client, type Http3ClientOptions } from '@rws/h3';
+import { requireCapability } from '@rws/test-helpers';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type Certs, generateCerts, start } from './helpers.js';
+
+/** ngtcp2's HTTP/3 client (Debian package ngtcp2-client). */
+const HAS_GTLSCLIENT = spawnSync('sh', ['-c', 'command -v gtlsclient']).status === 0;
 
 let certs: Certs;
 beforeAll(() => {
@@ -82,6 +89,43 @@ describe('HTTP/3 with SNI virtual hosts', () => {
       const client = await h3(port, { serverName, rejectUnauthorized: false });
       expect(client.peerCertificate?.subject, serverName).toBe('CN=localhost');
     }
+  }, 60_000);
+
+  it("gtlsclient's server_name (GnuTLS) reaches the handler as req.conn.tls.sni", async (ctx) => {
+    requireCapability(ctx, HAS_GTLSCLIENT, 'gtlsclient (apt-get install ngtcp2-client)');
+    // gtlsclient names an IP address host "localhost" in SNI (its --sni did not override that
+    // here), so localhost is the virtual host and a.rws.test the default.
+    const server = await start(whoami, {
+      tlsCertFile: certs.servers.a.certFile,
+      tlsKeyFile: certs.servers.a.keyFile,
+      http3: true,
+      virtualHosts: [
+        { domain: 'localhost', certFile: certs.server.certFile, keyFile: certs.server.keyFile },
+      ],
+    });
+    const port = server.address.port;
+    const dir = mkdtempSync(join(tmpdir(), 'rws-server-h3-sni-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const output = await new Promise<string>((resolve) => {
+      execFile(
+        'gtlsclient',
+        [
+          '--quiet',
+          '--exit-on-all-streams-close',
+          '--timeout=10s',
+          `--download=${dir}`,
+          '127.0.0.1',
+          String(port),
+          `https://localhost:${port}/sni`,
+        ],
+        { timeout: 30_000 },
+        (_err, stdout, stderr) => resolve(`${stdout}\n${stderr}`),
+      );
+    });
+    expect(JSON.parse(readFileSync(join(dir, 'sni'), 'utf8')), output).toMatchObject({
+      protocol: 'h3',
+      sni: 'localhost',
+    });
   }, 60_000);
 
   it('reloadCertificates() (SIGHUP) reaches new QUIC connections; open ones keep serving', async () => {
