@@ -1,5 +1,6 @@
 import type { Handler, Request } from '@rws/core';
-import { QuicEndpoint, type QuicServerTls } from '../quic/quic-endpoint.js';
+import { QuicEndpoint } from '../quic/quic-endpoint.js';
+import type { QuicServerTls } from '../quic/server-tls.js';
 import { loadServerIdentity, type ServerIdentity } from '../quic/tls/tls-server.js';
 import { Http3ServerConnection } from './h3-server-connection.js';
 import { QuicTlsInfo } from './quic-tls-info.js';
