@@ -2,7 +2,7 @@ import { Body, Headers, RwsError } from '@rws/core';
 import { ERROR_CODES, HTTP3_ERROR, Http3Error, http3Error } from '../errors.js';
 import type { HeaderField } from '../qpack/qpack-decoder.js';
 import type { QuicStream } from '../quic/quic-stream.js';
-import { type FrameEvent, FrameReader } from './frame-reader.js';
+import { FrameReader, messageEvents } from './frame-reader.js';
 import { encodeFrame, encodeFrameHeader, FRAME } from './frames.js';
 import { type Http3Session, isStreamEnd } from './h3-session.js';
 import { RequestBody } from './request-body.js';
@@ -31,26 +31,6 @@ export interface Http3StreamResponse {
   readonly body: Body;
   /** The trailers, once the body has been read to its end (null when none). */
   trailers(): Headers | null;
-}
-
-/** The frames of a request stream; anything but DATA and HEADERS is H3_FRAME_UNEXPECTED. */
-export async function* messageEvents(
-  stream: QuicStream,
-  reader: FrameReader,
-): AsyncGenerator<FrameEvent, void, undefined> {
-  for await (const chunk of stream) {
-    for (const event of reader.push(chunk)) {
-      if (event.kind === 'frame' && event.type !== FRAME.HEADERS) {
-        throw http3Error(
-          HTTP3_ERROR.H3_FRAME_UNEXPECTED,
-          `frame 0x${event.type.toString(16)} on a request stream`,
-        );
-      }
-      yield event;
-    }
-  }
-  if (!reader.isAtBoundary)
-    throw http3Error(HTTP3_ERROR.H3_FRAME_ERROR, 'a request stream ends inside a frame');
 }
 
 /**

@@ -1,4 +1,5 @@
 import { HTTP3_ERROR, http3Error } from '../errors.js';
+import type { QuicStream } from '../quic/quic-stream.js';
 import { readVarint } from '../quic/varint.js';
 import { FRAME, isReservedHttp2Frame } from './frames.js';
 
@@ -87,4 +88,27 @@ export class FrameReader {
     this.#buf = buf.length === 0 ? new Uint8Array(0) : buf.slice();
     return events;
   }
+}
+
+/**
+ * The frames of a request stream (request or response side); anything but DATA and HEADERS is
+ * H3_FRAME_UNEXPECTED, and a stream ending inside a frame H3_FRAME_ERROR (RFC 9114 §4.1).
+ */
+export async function* messageEvents(
+  stream: QuicStream,
+  reader: FrameReader,
+): AsyncGenerator<FrameEvent, void, undefined> {
+  for await (const chunk of stream) {
+    for (const event of reader.push(chunk)) {
+      if (event.kind === 'frame' && event.type !== FRAME.HEADERS) {
+        throw http3Error(
+          HTTP3_ERROR.H3_FRAME_UNEXPECTED,
+          `frame 0x${event.type.toString(16)} on a request stream`,
+        );
+      }
+      yield event;
+    }
+  }
+  if (!reader.isAtBoundary)
+    throw http3Error(HTTP3_ERROR.H3_FRAME_ERROR, 'a request stream ends inside a frame');
 }
