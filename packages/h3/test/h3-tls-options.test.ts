@@ -4,7 +4,7 @@
  * against a CA and shown as `req.conn.tls`, OCSP stapling in the leaf CertificateEntry, and
  * ECDSA P-384 keys. Peers: our Http3Client, and ngtcp2's gtlsclient presenting a certificate.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
