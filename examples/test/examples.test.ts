@@ -46,12 +46,14 @@ const NAMES = [
   'ingress-tls',
   'ocsp-stapling',
   'http3',
+  'http3-mtls',
   'sse-clock',
   'http-client',
   'graceful-shutdown',
   'gateway',
   'gateway-bucket',
   'reverse-proxy',
+  'proxy-h3-upstream',
   'orm-users-api',
   'db-migrations',
   'websocket-chat',
@@ -94,7 +96,9 @@ const NEEDS_OPENSSL: readonly Name[] = [
   'ocsp-stapling',
   'websocket-h2',
   'http3',
+  'http3-mtls',
   'websocket-h3',
+  'proxy-h3-upstream',
 ];
 const TO_START = NAMES.filter((n) => !NEEDS_OPENSSL.includes(n) || !skipTls);
 
@@ -517,6 +521,60 @@ describe('examples', () => {
       while ((await subject('shop.localhost')) !== 'shop.localhost (secret v2)') {
         if (Date.now() > end) throw new Error('the rotated Secret was not served');
         await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  );
+
+  test.skipIf(skipTls)(
+    'proxy-h3-upstream relays HTTP/1.1 requests to an HTTP/3 backend (needs openssl)',
+    async () => {
+      const { url } = ex('proxy-h3-upstream');
+      const upload = 'x'.repeat(100_000);
+      const res = await fetch(`${url}/upload?n=1`, { method: 'POST', body: upload });
+      expect(await res.json()).toEqual({
+        protocol: 'h3',
+        path: '/upload?n=1',
+        bytes: upload.length,
+        forwardedFor: '127.0.0.1',
+      });
+    },
+  );
+
+  test.skipIf(skipTls)(
+    'http3-mtls picks the certificate by SNI and requires a client certificate over HTTP/3 (needs openssl)',
+    async () => {
+      const example = ex('http3-mtls');
+      const port = Number(new URL(example.url).port);
+      const paths = /CA: (\S+)\nclient certificate: (\S+) key: (\S+)/.exec(example.stdout());
+      if (paths === null) throw new Error(`no certificate paths in ${example.stdout()}`);
+      const [ca, cert, key] = paths.slice(1).map((p) => readFileSync(p, 'utf8'));
+      const connect = (withCertificate: boolean) =>
+        Http3Client.connect({
+          host: '127.0.0.1',
+          port,
+          serverName: 'api.localhost',
+          ca: [ca!],
+          ...(withCertificate ? { cert: cert!, key: key! } : {}),
+        });
+      // The client checks the certificate names api.localhost: the SNI one was served.
+      const client = await connect(true);
+      try {
+        const res = await client.request({ path: '/' });
+        expect(JSON.parse(Buffer.from(res.body).toString())).toEqual({
+          protocol: 'h3',
+          sni: 'api.localhost',
+          authorized: true,
+          client: 'example client',
+        });
+      } finally {
+        await client.close();
+      }
+      const anonymous = await connect(false);
+      try {
+        // Refused at the end of the handshake: the first request fails.
+        await expect(anonymous.request({ path: '/' })).rejects.toThrow(/certificate/);
+      } finally {
+        await anonymous.close();
       }
     },
   );

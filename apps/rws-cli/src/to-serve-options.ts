@@ -70,9 +70,9 @@ export function toServeOptions(config: ServerConfig): ServeOptions {
     if (isAcmeOn(config)) {
       options.httpRedirectPort = config.httpRedirectPort ?? config.acme.challengePort;
     }
-    // Workers would share the UDP port without routing by connection ID (planned).
-    // With ACME the certificate is hot-loaded, which HTTP/3 does not take yet (planned).
-    if (config.workers === 1 && !isAcmeOn(config)) options.http3 = config.http3;
+    // Workers would share the UDP port without routing by connection ID (planned). With ACME,
+    // HTTP/3 serves the certificate ACME keeps (and each renewal) as HTTPS does.
+    if (config.workers === 1) options.http3 = config.http3;
   }
   return options;
 }

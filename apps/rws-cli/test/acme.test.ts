@@ -1,11 +1,12 @@
 /**
  * `rws` with `[acme]` against Debian's pebble, as a real process: it gets a certificate over
- * HTTP-01 on the challenge port, serves it on the TLS port, and renews it (pebble issues
+ * HTTP-01 on the challenge port, serves it on the TLS port and over HTTP/3, and renews it (pebble issues
  * 12-second certificates here, so renewal comes at half the lifetime) — issue #22.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
+import { Http3Client } from '@rws/h3';
 import { freeTcpPort, HAS_PEBBLE, requireCapability, startPebble } from '@rws/test-helpers';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, startCli, tempDir } from './cli-process.js';
@@ -38,6 +39,25 @@ function httpsGet(
     });
     socket.on('error', reject);
   });
+}
+
+/** One HTTP/3 GET on a new connection, checked against `ca`: the served leaf and the body. */
+async function h3Get(port: number, ca: string): Promise<{ fingerprint256: string; body: string }> {
+  const client = await Http3Client.connect({
+    host: '127.0.0.1',
+    port,
+    serverName: DOMAIN,
+    ca: [ca],
+  });
+  try {
+    const res = await client.request({ path: '/' });
+    return {
+      fingerprint256: client.peerCertificate?.fingerprint256 ?? '',
+      body: Buffer.from(res.body).toString(),
+    };
+  } finally {
+    await client.close();
+  }
 }
 
 describe('rws [acme] (issue #22)', () => {
@@ -86,6 +106,10 @@ describe('rws [acme] (issue #22)', () => {
     expect(first.isAuthorized).toBe(true);
     expect(first.response).toMatch(/^HTTP\/1\.1 200/);
     expect(first.response).toContain('<h1>acme site</h1>');
+    // HTTP/3 is on with ACME too and serves the same certificate (issue #21).
+    const firstH3 = await h3Get(port, root);
+    expect(firstH3.fingerprint256).toBe(first.cert.fingerprint256);
+    expect(firstH3.body).toContain('<h1>acme site</h1>');
     // Written where cert_path/key_path say, the account key in the storage directory.
     const written = readFileSync(join(dir, 'tls', 'cert.pem'), 'utf8');
     expect(written).toContain('BEGIN CERTIFICATE');
@@ -107,6 +131,7 @@ describe('rws [acme] (issue #22)', () => {
     expect(second.isAuthorized).toBe(true);
     expect(second.cert.fingerprint256).not.toBe(first.cert.fingerprint256);
     expect(second.cert.serialNumber).not.toBe(first.cert.serialNumber);
+    expect((await h3Get(port, root)).fingerprint256).toBe(second.cert.fingerprint256);
     expect(rws.stderr).not.toMatch(/rws: error/);
     expect(await rws.stop()).toBe(0);
   });

@@ -3,6 +3,7 @@
  * certificate made by openssl at test time: HTTPS serves, the plain listener redirects.
  */
 
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -139,6 +140,52 @@ describe('rws serves HTTP/2 on the TLS port (issue #12)', () => {
     expect((await probe(off.urls[0]!.replace(/\/$/, ''), ca)).alpn).toBe('http/1.1');
     await off.stop();
   }, 30_000);
+
+  it('issue #21: SIGHUP with new certificate files reaches new HTTP/3 connections', async () => {
+    const dir = tempDir('rws-h3-reload-');
+    const certs = createTestCertificates({
+      dir: tempDir('rws-h3-reload-certs-'),
+      servers: { next: { cn: 'localhost', san: ['DNS:localhost', 'IP:127.0.0.1'] } },
+    });
+    const certFile = join(dir, 'live.crt');
+    const keyFile = join(dir, 'live.key');
+    writeFileSync(certFile, certs.server.cert);
+    writeFileSync(keyFile, certs.server.key);
+    writeFileSync(join(dir, 'hello.txt'), 'reloaded\n');
+    const rws = await startCli(
+      ['-p', '0', '--tls-cert-file', certFile, '--tls-key-file', keyFile],
+      {
+        cwd: dir,
+      },
+    );
+    const port = Number(new URL(rws.urls[0]!).port);
+    const serialOverH3 = async (): Promise<string | undefined> => {
+      const client = await Http3Client.connect({
+        host: '127.0.0.1',
+        port,
+        serverName: 'localhost',
+        ca: [certs.ca.cert],
+      });
+      try {
+        const res = await client.request({ path: '/hello.txt' });
+        expect(Buffer.from(res.body).toString()).toBe('reloaded\n');
+        return client.peerCertificate?.serialNumber;
+      } finally {
+        await client.close();
+      }
+    };
+    const serialOf = (pem: string) => new X509Certificate(pem).serialNumber;
+    try {
+      expect(await serialOverH3()).toBe(serialOf(certs.server.cert));
+      writeFileSync(certFile, certs.servers.next.cert);
+      writeFileSync(keyFile, certs.servers.next.key);
+      rws.child.kill('SIGHUP');
+      await rws.waitFor('stderr', 'rws: reloaded configuration');
+      expect(await serialOverH3()).toBe(serialOf(certs.servers.next.cert));
+    } finally {
+      await rws.stop();
+    }
+  }, 90_000);
 
   it('issue #21: with a certificate it serves HTTP/3 on UDP at the same port; --http3 off does not', async () => {
     const dir = tempDir('rws-h3-');

@@ -9,11 +9,16 @@ export {
   QuicError,
   TRANSPORT_ERROR,
 } from './errors.js';
+export type { Http3StreamRequest, Http3StreamResponse } from './http3/client-stream.js';
 export type {
   Http3ClientOptions,
   Http3ClientRequest,
   Http3ClientResponse,
 } from './http3/h3-client.js';
 export { Http3Client } from './http3/h3-client.js';
-export type { Http3ServerOptions } from './http3/h3-server.js';
-export { Http3Server } from './http3/h3-server.js';
+export type {
+  Http3Certificate,
+  Http3ServerOptions,
+  Http3TlsOptions,
+} from './http3/h3-server.js';
+export { createHttp3Certificate, Http3Server } from './http3/h3-server.js';

@@ -11,6 +11,7 @@ it('exports', async () => {
       "Http3Server",
       "QuicError",
       "TRANSPORT_ERROR",
+      "createHttp3Certificate",
     ]
   `);
 });

@@ -12,17 +12,17 @@ export interface ServerCredentials {
 }
 
 /**
- * Certificates for the three key types CertificateVerify supports: ECDSA P-256 and RSA (signed
- * by a test CA) and Ed25519 (self-signed, so it is its own anchor).
+ * Certificates for the key types CertificateVerify supports: ECDSA P-256 and RSA (signed by a
+ * test CA), Ed25519 and ECDSA P-384 (self-signed, so each is its own anchor).
  */
-export function makeCredentials(keyType: 'ec' | 'rsa' | 'ed25519'): ServerCredentials {
-  if (keyType !== 'ed25519') {
+export function makeCredentials(keyType: 'ec' | 'rsa' | 'ed25519' | 'p384'): ServerCredentials {
+  if (keyType === 'ec' || keyType === 'rsa') {
     const certs = createTestCertificates({ keyType });
     const out = { cert: certs.server.cert, key: certs.server.key, ca: certs.ca.cert };
     certs.cleanup();
     return out;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'rws-h3-ed25519-'));
+  const dir = mkdtempSync(join(tmpdir(), `rws-h3-${keyType}-`));
   try {
     execFileSync(
       'openssl',
@@ -30,7 +30,7 @@ export function makeCredentials(keyType: 'ec' | 'rsa' | 'ed25519'): ServerCreden
         'req',
         '-x509',
         '-newkey',
-        'ed25519',
+        ...(keyType === 'p384' ? ['ec', '-pkeyopt', 'ec_paramgen_curve:secp384r1'] : ['ed25519']),
         '-nodes',
         '-days',
         '1',

@@ -1,7 +1,8 @@
 /**
  * Interop with ngtcp2's HTTP/3 server (`gtlsserver`, Debian package ngtcp2-server; nghttp3 for
  * HTTP/3 and QPACK): our `Http3Client` downloads files of 1 KiB to 50 MiB from its document
- * root, one at a time and concurrently, and compares them by SHA-256. Without gtlsserver the
+ * root, one at a time and concurrently, and compares them by SHA-256, and presents a client
+ * certificate when it asks for one. Without gtlsserver the
  * tests are skipped with the reason (a failure under CI=true).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -31,13 +32,18 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-/** Starts gtlsserver on a document root holding `files`; resolves with a connected client. */
+/**
+ * Starts gtlsserver on a document root holding `files`; resolves with a connected client.
+ * With `clientCertificate`, gtlsserver asks for one (`--verify-client`) and our client sends
+ * the test CA's client certificate.
+ */
 async function startServer(
   ctx: TestContext,
   files: ReadonlyMap<string, Buffer>,
+  clientCertificate = false,
 ): Promise<Http3Client> {
   requireCapability(ctx, GTLSSERVER !== null, 'gtlsserver (apt-get install ngtcp2-server)');
-  const certs = createTestCertificates();
+  const certs = createTestCertificates({ client: clientCertificate });
   onTestFinished(certs.cleanup);
   const root = mkdtempSync(join(tmpdir(), 'rws-h3-gtlsserver-'));
   onTestFinished(() => rmSync(root, { recursive: true, force: true }));
@@ -51,6 +57,7 @@ async function startServer(
       '--quiet',
       `--htdocs=${htdocs}`,
       '--timeout=30s',
+      ...(clientCertificate ? ['--verify-client'] : []),
       '127.0.0.1',
       String(port),
       certs.server.keyFile,
@@ -74,6 +81,7 @@ async function startServer(
         serverName: 'localhost',
         ca: [certs.ca.cert],
         maxIdleTimeoutMs: 2000,
+        ...(clientCertificate ? { cert: certs.client!.cert, key: certs.client!.key } : {}),
       });
       onTestFinished(() => client.close());
       return client;
@@ -107,5 +115,15 @@ describe("our HTTP/3 client against ngtcp2's gtlsserver", { timeout: 180_000 }, 
     });
     const missing = await client.request({ path: '/missing' });
     expect(missing.status).toBe(404);
+  });
+
+  it('presents a client certificate when gtlsserver asks for one (--verify-client)', async (ctx) => {
+    // GnuTLS checks our CertificateVerify and Finished over a transcript that includes its
+    // CertificateRequest and our Certificate: a wrong one fails the handshake.
+    const file = randomBytes(64 * 1024);
+    const client = await startServer(ctx, new Map([['64k', file]]), true);
+    const res = await client.request({ path: '/64k' });
+    expect(res.status).toBe(200);
+    expect(sha256(res.body)).toBe(sha256(file));
   });
 });

@@ -253,6 +253,38 @@ describe('QPACK encoder with the dynamic table', { timeout: 60_000 }, () => {
     expect(p.toDecoder.map(toHex).join('')).toMatch(/^ff/);
   });
 
+  it('sends a value kept out of the table with a dynamic or post-base name reference', async () => {
+    // A value over half the capacity is never inserted; its name, once in the table, is
+    // referenced instead of sent again (RFC 9204 §4.5.4 with T=0, §4.5.5).
+    const big = 'v'.repeat(150);
+    const p = pair(220, 16, { huffman: false });
+    const first = p.encoder.encode([['x-trace', 'a']], 0);
+    p.instructions();
+    expect(await p.decoder.decode(0, first)).toEqual([['x-trace', 'a']]);
+    p.acks();
+    const second = p.encoder.encode([['x-trace', big]], 4);
+    expect(p.toDecoder).toHaveLength(0);
+    // Required Insert Count 1 (02), Delta Base 0 (00); 0x40 | relative index 0; then the value
+    // as a 150-byte literal (7f 17).
+    expect(toHex(second).slice(0, 10)).toBe('0200407f17');
+    expect(second.length).toBe(5 + big.length);
+    expect(await p.decoder.decode(4, second)).toEqual([['x-trace', big]]);
+    // In one section: x-new inserted post-base, then its name referenced post-base (00).
+    const q = pair(220, 16, { huffman: false });
+    const fields: HeaderField[] = [
+      ['x-new', '1'],
+      ['x-new', big],
+    ];
+    const section = q.encoder.encode(fields, 0);
+    // Required Insert Count 1, Base 0 (sign bit, delta 0); post-base index 0; name ref 0.
+    expect(toHex(section).slice(0, 12)).toBe('028010007f17');
+    const decoded = q.decoder.decode(0, section);
+    q.instructions();
+    expect(await decoded).toEqual(fields);
+    q.acks();
+    expect(q.encoder.blockingStreams).toBe(0);
+  });
+
   it('round trips many values under a few names, with evictions of referenced names', async () => {
     const name = fc.constantFrom('x-a', 'x-b', 'x-trace-name', 'accept');
     const value = fc.stringMatching(/^[\x20-\x7e]{0,30}$/);

@@ -213,6 +213,37 @@ describe('TLS 1.3 handshake over CRYPTO data, client and server in memory', () =
     expect(alert).toBe(51);
   });
 
+  it('client certificates: the server checks the chain and the client CertificateVerify', () => {
+    const clientAuth = { ca: [creds.rsa.ca], isRequired: true };
+    // The RSA server certificate as a client one: its extendedKeyUsage says serverAuth only.
+    const certificate = loadServerIdentity(creds.rsa.cert, creds.rsa.key);
+    const misused = alertOf(() => handshake(creds.ec, { certificate }, { clientAuth }));
+    expect(misused).toBe(42);
+    expect(() => handshake(creds.ec, { certificate }, { clientAuth })).toThrow(
+      /extendedKeyUsage does not allow client authentication/,
+    );
+    // Trusted with the usage check passing (the CA itself, which has no extendedKeyUsage)…
+    const self = loadServerIdentity(creds.ed25519.cert, creds.ed25519.key);
+    const trusted = { ca: [creds.ed25519.ca], isRequired: true };
+    const { server } = handshake(creds.ec, { certificate: self }, { clientAuth: trusted });
+    expect(server.isComplete).toBe(true);
+    expect(server.isPeerAuthorized).toBe(true);
+    expect(server.peerCertificates).toHaveLength(1);
+    // …but not with the signature of its CertificateVerify altered (the client's second message).
+    let messages = 0;
+    const forged = alertOf(() =>
+      handshake(creds.ec, { certificate: self }, { clientAuth: trusted }, (from, level, data) => {
+        if (from !== 'client' || level !== 'handshake') return data;
+        messages++;
+        if (messages !== 2) return data;
+        const copy = Uint8Array.from(data);
+        copy[copy.length - 1] = copy[copy.length - 1]! ^ 1;
+        return copy;
+      }),
+    );
+    expect(forged).toBe(51);
+  });
+
   it('rejects a message at the wrong level with unexpected_message', () => {
     const { client } = handshake(creds.ec);
     expect(alertOf(() => client.receive('handshake', Uint8Array.of(20, 0, 0, 0)))).toBe(10);

@@ -4,10 +4,11 @@
  * keep-alive `Pool`, shared by every route that proxies to this upstream.
  */
 import { parseCookies, type Request } from '@rws/core';
-import { Http2Client } from '@rws/h2';
+import { type ClientResponse, Http2Client, type Http2RequestInit } from '@rws/h2';
 import { type ClientTlsOptions, Pool } from '@rws/http1';
 import type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js';
 import { BackendBreaker } from './internal/backend-breaker.js';
+import { Http3Origins } from './internal/h3-origins.js';
 import { HashRing } from './internal/hash-ring.js';
 import { invalidOption } from './internal/proxy-error.js';
 
@@ -43,7 +44,8 @@ export type Strategy =
 /**
  * One backend: its URL and weight. `http:`/`https:` backends speak HTTP/1.1 through a pool;
  * `h2:`/`grpc:` (h2c, prior knowledge) and `h2s:`/`grpcs:` (TLS, ALPN h2) speak HTTP/2
- * through the upstream's `Http2Client`, one multiplexed session per backend.
+ * through the upstream's `Http2Client`, one multiplexed session per backend; `h3:` speaks
+ * HTTP/3 (QUIC, ALPN h3) through @rws/h3's client, one connection per backend.
  */
 export interface BackendOptions {
   url: string;
@@ -100,8 +102,9 @@ export interface UpstreamOptions {
    */
   failOpen?: boolean | undefined;
   /**
-   * TLS for `https:`, `h2s:` and `grpcs:` backends (verification on unless
-   * `rejectUnauthorized: false`; HTTP/2 backends use `ca` and `rejectUnauthorized` only).
+   * TLS for `https:`, `h2s:`, `grpcs:` and `h3:` backends (verification on unless
+   * `rejectUnauthorized: false`; HTTP/2 and HTTP/3 backends use `ca` and `rejectUnauthorized`
+   * only).
    */
   tls?: ClientTlsOptions | undefined;
   /** Most sockets per backend. Default 128. */
@@ -133,10 +136,17 @@ export interface Backend {
   /** `http://host:port`. */
   readonly origin: string;
   readonly pool: Pool;
-  /** `h2` for `h2:`, `h2s:`, `grpc:` and `grpcs:` backends: requests go through `h2`. */
-  readonly protocol: 'http1' | 'h2';
+  /**
+   * `h2` for `h2:`, `h2s:`, `grpc:` and `grpcs:` backends (requests go through `h2`), `h3` for
+   * `h3:` backends (requests go through `h3`).
+   */
+  readonly protocol: 'http1' | 'h2' | 'h3';
   /** The upstream's HTTP/2 client (one session per origin) for `h2` backends, else null. */
   readonly h2: Http2Client | null;
+  /** The upstream's HTTP/3 client (one connection per origin) for `h3` backends, else null. */
+  readonly h3: {
+    request(url: string, init?: Http2RequestInit): Promise<ClientResponse>;
+  } | null;
   /** Marks a request as sent to this backend. */
   begin(): void;
   /** Reports how a request begun with `begin()` ended. */
@@ -177,8 +187,9 @@ class BackendState implements Backend {
   readonly origin: string;
   weight: number;
   readonly pool: Pool;
-  readonly protocol: 'http1' | 'h2';
+  readonly protocol: 'http1' | 'h2' | 'h3';
   readonly h2: Http2Client | null;
+  readonly h3: Http3Origins | null;
   isHealthy = true;
   ejectedUntil = 0;
   ejections = 0;
@@ -201,14 +212,16 @@ class BackendState implements Backend {
     pool: Pool,
     breaker: BackendBreaker | null,
     h2: Http2Client | null,
+    h3: Http3Origins | null,
   ) {
     this.#owner = owner;
     this.url = backendKey(url);
     this.origin = httpOrigin(url);
     this.weight = weight;
     this.pool = pool;
-    this.protocol = h2 === null ? 'http1' : 'h2';
+    this.protocol = h2 !== null ? 'h2' : h3 !== null ? 'h3' : 'http1';
     this.h2 = h2;
+    this.h3 = h3;
     this.breaker = breaker;
   }
 
@@ -271,6 +284,11 @@ function isH2Url(url: URL): boolean {
   return H2_SCHEMES.has(url.protocol);
 }
 
+/** `h3://host:port`: HTTP/3 over QUIC, always TLS. */
+function isH3Url(url: URL): boolean {
+  return url.protocol === 'h3:';
+}
+
 /** `scheme://host:port` without a trailing slash (h2: and grpc: URLs have no origin). */
 function backendKey(url: URL): string {
   return `${url.protocol}//${url.host}`;
@@ -278,8 +296,8 @@ function backendKey(url: URL): string {
 
 /** The http(s) origin a backend is reached at: `h2s:`/`grpcs:` are TLS, `h2:`/`grpc:` not. */
 function httpOrigin(url: URL): string {
-  if (!isH2Url(url)) return url.origin;
-  const isTls = url.protocol === 'h2s:' || url.protocol === 'grpcs:';
+  if (!isH2Url(url) && !isH3Url(url)) return url.origin;
+  const isTls = url.protocol === 'h2s:' || url.protocol === 'grpcs:' || isH3Url(url);
   return new URL(`${isTls ? 'https' : 'http'}://${url.host}`).origin;
 }
 
@@ -296,11 +314,11 @@ function parseBackend(entry: string | BackendOptions, index: number): { url: URL
   } catch {
     throw invalidOption(`backends[${index}]`, raw, 'a URL such as http://127.0.0.1:3000');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:' && !isH2Url(url)) {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && !isH2Url(url) && !isH3Url(url)) {
     throw invalidOption(
       `backends[${index}]`,
       raw,
-      'an http:, https:, h2:, h2s:, grpc: or grpcs: URL',
+      'an http:, https:, h2:, h2s:, grpc:, grpcs: or h3: URL',
     );
   }
   if (url.hostname === '') throw invalidOption(`backends[${index}]`, raw, 'a URL with a host');
@@ -325,6 +343,8 @@ class UpstreamImpl implements Upstream {
   #retired = new Set<Promise<void>>();
   /** Created with the first HTTP/2 backend; pools one session per backend origin. */
   #h2: Http2Client | null = null;
+  /** Created with the first HTTP/3 backend; one QUIC connection per backend origin. */
+  #h3: Http3Origins | null = null;
   #outlier: {
     consecutiveFailures: number;
     baseEjectionMs: number;
@@ -399,7 +419,15 @@ class UpstreamImpl implements Upstream {
           ? null
           : new BackendBreaker(`${this.name}:${key}`, this.#options.circuitBreaker);
       next.push(
-        new BackendState(this, url, weight, pool, breaker, isH2Url(url) ? this.#http2() : null),
+        new BackendState(
+          this,
+          url,
+          weight,
+          pool,
+          breaker,
+          isH2Url(url) ? this.#http2() : null,
+          isH3Url(url) ? this.#http3() : null,
+        ),
       );
     }
     for (const gone of old.values()) this.#retire(gone);
@@ -409,12 +437,20 @@ class UpstreamImpl implements Upstream {
   }
 
   #http2(): Http2Client {
-    if (this.#h2 === null) {
-      const tls = this.#options.tls;
-      const ca = Array.isArray(tls?.ca) ? tls.ca.map((c) => c.toString()).join('\n') : tls?.ca;
-      this.#h2 = new Http2Client({ ca, rejectUnauthorized: tls?.rejectUnauthorized ?? true });
-    }
+    this.#h2 ??= new Http2Client(this.#multiplexedTls());
     return this.#h2;
+  }
+
+  #http3(): Http3Origins {
+    this.#h3 ??= new Http3Origins(this.#multiplexedTls());
+    return this.#h3;
+  }
+
+  /** What the HTTP/2 and HTTP/3 clients take of the upstream's TLS options. */
+  #multiplexedTls(): { ca: string | undefined; rejectUnauthorized: boolean } {
+    const tls = this.#options.tls;
+    const ca = Array.isArray(tls?.ca) ? tls.ca.map((c) => c.toString()).join('\n') : tls?.ca;
+    return { ca: ca?.toString(), rejectUnauthorized: tls?.rejectUnauthorized ?? true };
   }
 
   pick(req: Request, exclude?: ReadonlySet<string>): Backend | null {
@@ -521,9 +557,10 @@ class UpstreamImpl implements Upstream {
     const expected = hc.expectedStatus ?? [200, 299];
     let isPass = false;
     try {
-      if (b.h2 !== null) {
-        // HTTP/2 backends are probed over their own protocol, on the shared session.
-        const res = await b.h2.request(`${b.origin}${hc.path ?? '/health'}`, {
+      const multiplexed = b.h2 ?? b.h3;
+      if (multiplexed !== null) {
+        // HTTP/2 and HTTP/3 backends are probed over their own protocol, on the shared session.
+        const res = await multiplexed.request(`${b.origin}${hc.path ?? '/health'}`, {
           headers: hc.host === undefined ? undefined : { host: hc.host },
           signal: AbortSignal.timeout(timeoutMs),
         });
@@ -643,7 +680,7 @@ class UpstreamImpl implements Upstream {
     this.#timer = null;
     for (const b of this.#list) this.#retire(b);
     this.#list = [];
-    await Promise.all([...this.#retired, this.#h2?.close()]);
+    await Promise.all([...this.#retired, this.#h2?.close(), this.#h3?.close()]);
   }
 }
 

@@ -352,7 +352,7 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
       [
         'g.toml:3: upstream[0].backends[0]: "::1:80": an IPv6 address must be written in brackets: [::1]:8080',
         'g.toml:3: upstream[0].backends[1]: "http://h:1/path": a backend is scheme://host:port without a path (use strip_path_prefix/add_path_prefix)',
-        'g.toml:3: upstream[0].backends[2]: "ftp://h:1": unknown scheme ftp:// (use http://, https://, grpc://, grpcs://, h2:// or h2s://)',
+        'g.toml:3: upstream[0].backends[2]: "ftp://h:1": unknown scheme ftp:// (use http://, https://, grpc://, grpcs://, h2://, h2s:// or h3://)',
         'g.toml:3: upstream[0].backends[3]: "h2://h:1/p": a backend is scheme://host:port without a path (use strip_path_prefix/add_path_prefix)',
         'g.toml:3: upstream[0].backends[4]: "h:0": port "0" must be 1-65535',
       ],
@@ -403,7 +403,7 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
       'tls for http-only backends',
       '[[upstream]]\nname = "a"\nbackends = ["h:1"]\n[upstream.tls]\nverify = false\n',
       [
-        'g.toml:4: upstream[0].tls: [upstream.tls] applies to https://, grpcs:// and h2s:// backends, and this upstream has none',
+        'g.toml:4: upstream[0].tls: [upstream.tls] applies to https://, grpcs://, h2s:// and h3:// backends, and this upstream has none',
       ],
     ],
     [
@@ -548,7 +548,7 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
       '[[ws_proxy]]\nlisten = "0.0.0.0"\nbackends = ["ftp://h:1", "ws://h:0"]\nread_timeout_ms = 0\nconect_timeout_ms = 5\n[ws_proxy.health_check]\npath = "h"\n[[ws_proxy]]\nbackends = []\n',
       [
         'g.toml:2: ws_proxy[0].listen: "0.0.0.0" needs a port: host:port',
-        'g.toml:3: ws_proxy[0].backends[0]: "ftp://h:1": unknown scheme ftp:// (use http://, https://, grpc://, grpcs://, h2:// or h2s://)',
+        'g.toml:3: ws_proxy[0].backends[0]: "ftp://h:1": unknown scheme ftp:// (use http://, https://, grpc://, grpcs://, h2://, h2s:// or h3://)',
         'g.toml:3: ws_proxy[0].backends[1]: "ws://h:0": port "0" must be 1-65535',
         'g.toml:4: ws_proxy[0].read_timeout_ms: must be between 1 and 86400000, got 0',
         'g.toml:5: ws_proxy[0].conect_timeout_ms: unknown key (did you mean "connect_timeout_ms"?)',
@@ -581,6 +581,31 @@ describe('parseGatewayConfig: every problem, with key path and line', () => {
       ignoreKeys: ['port'],
     });
     expect(list).toEqual([]);
+  });
+});
+
+describe('parseGatewayConfig: HTTP/3 backends (issue #21)', () => {
+  it('reads h3:// backends as TLS (port 443 by default) and lets [upstream.tls] apply', () => {
+    const { config, problems: list } = parseGatewayConfig(
+      '[[upstream]]\nname = "q"\nbackends = ["h3://a.example", "h3://[::1]:8443"]\n[upstream.tls]\nca_file = "ca.pem"\n',
+    );
+    expect(list).toEqual([]);
+    expect(config?.upstreams[0]?.backends).toEqual([
+      {
+        address: 'h3://a.example',
+        protocol: 'h3',
+        host: 'a.example',
+        port: 443,
+        url: 'h3://a.example:443',
+      },
+      {
+        address: 'h3://[::1]:8443',
+        protocol: 'h3',
+        host: '::1',
+        port: 8443,
+        url: 'h3://[::1]:8443',
+      },
+    ]);
   });
 });
 
@@ -689,7 +714,7 @@ describe('parseGatewayConfig: the remaining checks, one each', () => {
       'proxy inline bad scheme',
       '[[route]]\n[route.action]\ntype = "proxy"\nupstream = "ftp://h:1"\n',
       [
-        'g.toml:4: route[0].action.upstream: "ftp://h:1": unknown scheme ftp:// (use http://, https://, grpc://, grpcs://, h2:// or h2s://)',
+        'g.toml:4: route[0].action.upstream: "ftp://h:1": unknown scheme ftp:// (use http://, https://, grpc://, grpcs://, h2://, h2s:// or h3://)',
       ],
     ],
   ])('%s', (_name, text, expected) => {

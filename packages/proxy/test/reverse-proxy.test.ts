@@ -487,7 +487,7 @@ describe('reverseProxy: failures', () => {
 
   it('rejects bad options with RWS_PROXY_INVALID_OPTIONS naming the option', () => {
     expect(() => reverseProxy({ upstream: 'ftp://x' })).toThrow(
-      /backends\[0\]: an http:, https:, h2:, h2s:, grpc: or grpcs: URL/,
+      /backends\[0\]: an http:, https:, h2:, h2s:, grpc:, grpcs: or h3: URL/,
     );
     expect(() => reverseProxy({ upstream: 'http://127.0.0.1:1', stripPrefix: 'api' })).toThrow(
       /stripPrefix/,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { text } from '@rws/core';
+import { Http3Client } from '@rws/h3';
 import { createLocalStorage } from '@rws/storage/drivers/local';
 import { HAS_PEBBLE, requireCapability, startPebble } from '@rws/test-helpers';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -205,7 +206,7 @@ describe('ACME against pebble (issue #22)', () => {
     expect(body).toContain('alpn');
   });
 
-  it('renews a short-lived certificate before it expires and serves the new one', {
+  it('renews a short-lived certificate before it expires and serves the new one, on HTTP/3 too', {
     timeout: 90_000,
   }, async (ctx) => {
     requireCapability(ctx, HAS_PEBBLE, 'pebble (apt-get install pebble)');
@@ -217,7 +218,21 @@ describe('ACME against pebble (issue #22)', () => {
       () => pebble?.directoryUrl ?? 'https://127.0.0.1:1/dir',
       () => pebble?.ca ?? '',
     );
-    const server = await start(() => text('renew'), { acme, httpRedirectPort: 0 });
+    const server = await start(() => text('renew'), { acme, httpRedirectPort: 0, http3: true });
+    // Issue #21: a new HTTP/3 connection's leaf, checked against `ca` when given.
+    const overH3 = async (ca?: string) => {
+      const client = await Http3Client.connect({
+        host: '127.0.0.1',
+        port: server.address.port,
+        serverName: DOMAIN,
+        ...(ca === undefined ? { rejectUnauthorized: false } : { ca: [ca] }),
+      });
+      onTestFinished(() => client.close());
+      expect(Buffer.from((await client.request({ path: '/' })).body).toString()).toBe('renew');
+      return client.peerCertificate!;
+    };
+    // Before issuance: the self-signed stand-in, as on TCP.
+    expect((await overH3()).issuer).toBe(`CN=${DOMAIN}`);
     pebble = await startPebble({
       httpPort: portOf(server, true),
       tlsPort: server.address.port,
@@ -228,6 +243,8 @@ describe('ACME against pebble (issue #22)', () => {
     expect((await servedCertificate(server, DOMAIN, root)).cert.fingerprint256).toBe(
       first.fingerprint256,
     );
+    // Verified against pebble's root and naming the domain: the issued certificate, on QUIC.
+    expect((await overH3(root)).fingerprint256).toBe(first.fingerprint256);
     const second = await certs.next(2);
     expect(second.isIssued).toBe(true);
     expect(second.fingerprint256).not.toBe(first.fingerprint256);
@@ -236,6 +253,7 @@ describe('ACME against pebble (issue #22)', () => {
     expect(Date.now()).toBeLessThan(first.notAfter.getTime());
     const served = await servedCertificate(server, DOMAIN, root);
     expect(served.cert.fingerprint256).toBe(second.fingerprint256);
+    expect((await overH3(root)).fingerprint256).toBe(second.fingerprint256);
   });
 
   it('keeps serving the issued certificate while renewal fails (CA gone), retrying with back-off', {

@@ -4,13 +4,14 @@
  * stapled response checked by `openssl ocsp -respin` (signature, certificate, status).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { isRwsError, text } from '@rws/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Http3Client } from '@rws/h3';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { start } from './helpers.js';
 
 let dir: string;
@@ -267,6 +268,32 @@ describe('OCSP stapling', () => {
     await startResponder();
     const stapled = await stapledResponse(server.address.port);
     expect(verifyWithOpenssl(stapled)).toMatch(/leaf\.pem: good/);
+  }, 120_000);
+
+  it('staples the same cached response over HTTP/3 (issue #21), verified by openssl', async () => {
+    writeIndex('V');
+    await startResponder();
+    const server = await start(() => text('ok over h3'), { ...tlsOptions(), http3: true });
+    const port = server.address.port;
+    const stapled = await stapledResponse(port);
+    const ask = async (requestOcsp: boolean) => {
+      const client = await Http3Client.connect({
+        host: '127.0.0.1',
+        port,
+        serverName: 'localhost',
+        ca: [readFileSync(join(dir, 'ca.pem'), 'utf8')],
+        requestOcsp,
+      });
+      onTestFinished(() => client.close());
+      const res = await client.request({ path: '/', authority: 'localhost' });
+      expect(Buffer.from(res.body).toString()).toBe('ok over h3');
+      return client.ocspResponse;
+    };
+    const overH3 = await ask(true);
+    expect(overH3 === undefined ? null : Buffer.from(overH3)).toEqual(stapled);
+    expect(verifyWithOpenssl(Buffer.from(overH3!))).toMatch(/leaf\.pem: good/);
+    // Only for clients that ask (status_request).
+    expect(await ask(false)).toBeUndefined();
   }, 120_000);
 
   it('staples a response signed by a responder the CA delegated to', async () => {

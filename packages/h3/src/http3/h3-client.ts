@@ -1,12 +1,19 @@
+import { X509Certificate } from 'node:crypto';
 import { Headers, RwsError, type Tunnel } from '@rws/core';
-import { ERROR_CODES, HTTP3_ERROR, Http3Error, http3Error } from '../errors.js';
+import { ERROR_CODES, HTTP3_ERROR, http3Error } from '../errors.js';
 import type { HeaderField } from '../qpack/qpack-decoder.js';
 import type { QuicConnection } from '../quic/quic-connection.js';
 import { QuicEndpoint } from '../quic/quic-endpoint.js';
 import type { QuicStream } from '../quic/quic-stream.js';
+import {
+  type Http3StreamRequest,
+  type Http3StreamResponse,
+  requestFailure,
+  streamExchange,
+} from './client-stream.js';
 import { FrameReader } from './frame-reader.js';
 import { encodeFrame, FRAME, SETTING } from './frames.js';
-import { Http3Session, isStreamEnd } from './h3-session.js';
+import { Http3Session } from './h3-session.js';
 import { streamEvents } from './stream-events.js';
 import { streamTunnel } from './stream-tunnel.js';
 
@@ -24,6 +31,11 @@ export interface Http3ClientOptions {
   readonly maxFieldSectionSize?: number;
   /** QUIC idle timeout, which also bounds the handshake (default 30 000 ms). */
   readonly maxIdleTimeoutMs?: number;
+  /** Client certificate chain (PEM, leaf first) and key, sent when the server asks (mTLS). */
+  readonly cert?: string;
+  readonly key?: string;
+  /** Ask the server to staple an OCSP response (status_request); read it as `ocspResponse`. */
+  readonly requestOcsp?: boolean;
 }
 
 /** One request. The body is sent whole; trailers follow it. */
@@ -67,14 +79,15 @@ export interface Http3ClientResponse {
 
 /**
  * A small HTTP/3 client over our QUIC transport: one connection, requests on concurrent
- * bidirectional streams, responses buffered whole. For tests and tooling; streaming bodies
- * and proxying to h3 upstreams are planned.
+ * bidirectional streams; `request()` buffers the response whole (tests, tooling), `stream()`
+ * streams both bodies (what @rws/proxy's `h3://` upstreams use).
  * @see RFC 9114 §4.1
  */
 export class Http3Client {
   readonly #endpoint: QuicEndpoint;
   readonly #session: Http3Session;
   readonly #authority: string;
+  #isClosed = false;
 
   private constructor(
     endpoint: QuicEndpoint,
@@ -85,6 +98,9 @@ export class Http3Client {
   ) {
     this.#endpoint = endpoint;
     this.#authority = authority;
+    void quic.closed.then(() => {
+      this.#isClosed = true;
+    });
     const session = new Http3Session(quic, max, () => {});
     this.#session = session;
     const onStream = (stream: QuicStream): void => {
@@ -123,6 +139,9 @@ export class Http3Client {
         ...(options.rejectUnauthorized === undefined
           ? {}
           : { rejectUnauthorized: options.rejectUnauthorized }),
+        ...(options.cert === undefined ? {} : { cert: options.cert }),
+        ...(options.key === undefined ? {} : { key: options.key }),
+        ...(options.requestOcsp === true ? { requestOcsp: true } : {}),
       });
       const authority = `${options.serverName ?? options.host}:${options.port}`;
       return new Http3Client(
@@ -154,6 +173,17 @@ export class Http3Client {
     };
   }
 
+  /** The server's certificate (the leaf of the chain it sent). */
+  get peerCertificate(): X509Certificate | undefined {
+    const leaf = this.#session.quic.tlsSession.peerCertificates?.[0];
+    return leaf === undefined ? undefined : new X509Certificate(leaf);
+  }
+
+  /** The DER OCSP response the server stapled to its certificate (with `requestOcsp`). */
+  get ocspResponse(): Uint8Array | undefined {
+    return this.#session.quic.tlsSession.ocspResponse;
+  }
+
   /** The server's SETTINGS, once its control stream delivered them. */
   get settings(): ReadonlyMap<number, number> | undefined {
     return this.#session.settings;
@@ -183,23 +213,7 @@ export class Http3Client {
         ? this.#exchange(stream, init)
         : this.#exchangeTunnel(stream, init, init.protocol));
     } catch (error) {
-      if (init.signal?.aborted === true) throw init.signal.reason;
-      if (stream.peerErrorCode === HTTP3_ERROR.H3_REQUEST_REJECTED) {
-        throw new RwsError(ERROR_CODES.REQUEST_REJECTED, `the server refused stream ${stream.id}`, {
-          cause: error,
-        });
-      }
-      const code = stream.peerErrorCode;
-      if (code !== undefined && code !== HTTP3_ERROR.H3_NO_ERROR && isStreamEnd(error)) {
-        // The server reset the stream or stopped reading it: applicationCode says why, e.g.
-        // H3_MESSAGE_ERROR for a malformed request (RFC 9114 §4.1.2).
-        throw new Http3Error(
-          ERROR_CODES.STREAM_RESET,
-          `the server aborted stream ${stream.id} with code ${code} (0x${code.toString(16)})`,
-          code,
-        );
-      }
-      throw error;
+      throw requestFailure(stream, error, init.signal);
     } finally {
       init.signal?.removeEventListener('abort', onAbort);
     }
@@ -264,6 +278,26 @@ export class Http3Client {
       for await (const rest of events) if (rest.kind === 'data') chunks.push(rest.chunk);
       return { status, headers, body: Buffer.concat(chunks), trailers: null, tunnel: null };
     }
+  }
+
+  /**
+   * Sends a request whose body streams out (an async iterable is sent as it yields) and
+   * resolves at the response head, with a body read as it arrives: what a proxy needs. Rejects
+   * as `request()` does.
+   */
+  stream(init: Http3StreamRequest): Promise<Http3StreamResponse> {
+    const session = this.#session;
+    init.signal?.throwIfAborted();
+    if (session.goawayId !== undefined || this.#isClosed) {
+      const why = this.#isClosed ? 'the connection is closed' : 'the server sent GOAWAY';
+      return Promise.reject(new RwsError(ERROR_CODES.REQUEST_REJECTED, `${why}: no new requests`));
+    }
+    return streamExchange(session, session.quic.openStream(), this.#authority, init);
+  }
+
+  /** False once the connection closed or the server sent GOAWAY: open a new client then. */
+  get isAvailable(): boolean {
+    return !this.#isClosed && this.#session.goawayId === undefined;
   }
 
   async #exchange(stream: QuicStream, init: Http3ClientRequest): Promise<Http3ClientResponse> {

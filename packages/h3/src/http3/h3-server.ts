@@ -1,13 +1,38 @@
 import type { Handler, Request } from '@rws/core';
 import { QuicEndpoint } from '../quic/quic-endpoint.js';
+import type { QuicServerTls } from '../quic/server-tls.js';
+import { loadServerIdentity, type ServerIdentity } from '../quic/tls/tls-server.js';
 import { Http3ServerConnection } from './h3-server-connection.js';
+import { QuicTlsInfo } from './quic-tls-info.js';
+
+/**
+ * A certificate chain and key parsed for HTTP/3's TLS handshake, made once with
+ * `createHttp3Certificate()` and handed out by `Http3TlsOptions.selectCertificate`.
+ */
+export type Http3Certificate = ServerIdentity;
+
+/**
+ * Parses a PEM certificate chain (leaf first) and its key (ECDSA P-256 or P-384, RSA or
+ * Ed25519) for `Http3TlsOptions.selectCertificate`. Throws `RWS_H3_INVALID_OPTIONS` for a key
+ * type QUIC's handshake cannot sign with.
+ */
+export function createHttp3Certificate(cert: string, key: string): Http3Certificate {
+  return loadServerIdentity(cert, key);
+}
+
+/**
+ * The TLS side of an HTTP/3 server: the default certificate, one per SNI name
+ * (`selectCertificate`), client certificates (`ca`, `requestCert`, `rejectUnauthorized`) and
+ * OCSP stapling (`ocspResponse`).
+ */
+export type Http3TlsOptions = QuicServerTls;
 
 /** Options of `Http3Server.listen()`. */
 export interface Http3ServerOptions {
   /** The handler every request goes to. */
   readonly handler: Handler;
-  /** PEM certificate chain and key (ECDSA P-256, RSA or Ed25519). */
-  readonly tls: { readonly cert: string; readonly key: string };
+  /** PEM certificate chain and key (ECDSA P-256 or P-384, RSA or Ed25519), SNI, mTLS, OCSP. */
+  readonly tls: Http3TlsOptions;
   /** Address to bind (default 127.0.0.1). */
   readonly host?: string;
   /** UDP port (default 0: any free port). */
@@ -82,13 +107,7 @@ export class Http3Server {
             remotePort: remote.port,
             localAddress: local.address,
             localPort: local.port,
-            tls: {
-              alpn: 'h3',
-              sni: null,
-              version: 'TLSv1.3',
-              authorized: false,
-              peerCertificate: null,
-            },
+            tls: new QuicTlsInfo(quic),
           },
         });
         connections.add(connection);
@@ -97,6 +116,14 @@ export class Http3Server {
       },
     });
     return new Http3Server(endpoint, connections, state);
+  }
+
+  /**
+   * Replaces the TLS settings (a certificate reload): connections accepted from now on use
+   * them, open ones keep theirs. Throws on a bad certificate or key and keeps the old settings.
+   */
+  setTls(tls: Http3TlsOptions): void {
+    this.#endpoint.setServerTls(tls);
   }
 
   /** The bound address and port. */

@@ -135,13 +135,23 @@ export class QpackEncoder {
       (sections !== undefined && this.#isBlocking(sections)) ||
       this.blockingStreams < this.#maxBlockedStreams;
     const refs: number[] = [];
-    const reference = (absolute: number): void => {
+    const pin = (absolute: number): void => {
       refs.push(absolute);
       // Pinned at once, so a later insertion of this same section cannot evict it.
       table.addRef(absolute, 1);
+    };
+    const reference = (absolute: number): void => {
+      pin(absolute);
       // Indexed Field Line (§4.5.2) or with Post-Base Index (§4.5.3).
       if (absolute < base) lines.int(0x80, 6, base - 1 - absolute);
       else lines.int(0x10, 4, absolute - base);
+    };
+    const nameReference = (absolute: number, isSensitive: boolean): void => {
+      pin(absolute);
+      // Literal Field Line with (dynamic) Name Reference (§4.5.4, T=0) or with Post-Base Name
+      // Reference (§4.5.5); N as for the static form.
+      if (absolute < base) lines.int(isSensitive ? 0x60 : 0x40, 4, base - 1 - absolute);
+      else lines.int(isSensitive ? 0x08 : 0x00, 3, absolute - base);
     };
     for (const [name, value] of fields) {
       const exact = staticExactIndex(name, value);
@@ -157,10 +167,14 @@ export class QpackEncoder {
           continue;
         }
       }
-      // Literal Field Line with Name Reference (§4.5.4) or Literal Name (§4.5.6); the N bit
-      // asks intermediaries never to index sensitive values.
+      // Literal Field Line with Name Reference (§4.5.4), static or dynamic, or Literal Name
+      // (§4.5.6); the N bit asks intermediaries never to index sensitive values. A value kept
+      // out of the table (unique per message, too large, no room) still saves its name.
       const nameIndex = staticNameIndex(name);
+      const dynamicName =
+        nameIndex >= 0 || table.capacity === 0 ? -1 : this.#usableName(name, mayBlock);
       if (nameIndex >= 0) lines.int(isSensitive ? 0x70 : 0x50, 4, nameIndex);
+      else if (dynamicName >= 0) nameReference(dynamicName, isSensitive);
       else lines.string(isSensitive ? 0x30 : 0x20, 3, name);
       lines.string(0, 7, value);
     }
@@ -215,6 +229,17 @@ export class QpackEncoder {
     const inserted = table.insert(name, value);
     // Inserted speculatively even when the section may not block on it: the next one can use it.
     return mayBlock ? inserted : -1;
+  }
+
+  /**
+   * A dynamic entry whose name a literal field line may refer to: acknowledged (or the section
+   * may block) and not draining, since a reference pins it where new insertions need room.
+   */
+  #usableName(name: string, mayBlock: boolean): number {
+    const table = this.#table;
+    const absolute = table.findName(name);
+    if (absolute < 0 || table.isDraining(absolute)) return -1;
+    return absolute < this.#knownReceivedCount || mayBlock ? absolute : -1;
   }
 
   #isBlocking(sections: readonly PendingSection[]): boolean {

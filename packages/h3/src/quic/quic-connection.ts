@@ -31,7 +31,7 @@ import type { QlogTrace } from './qlog.js';
 import type { QuicStream } from './quic-stream.js';
 import { SendWake } from './send-wake.js';
 import { StreamSet } from './stream-set.js';
-import type { EncryptionLevel, TlsHandshake } from './tls/tls-types.js';
+import type { EncryptionLevel, TlsHandshake, TlsSessionInfo } from './tls/tls-types.js';
 import { decodeTransportParameters, type TransportParameters } from './transport-parameters.js';
 
 export type { ConnectionConfig, ConnectionStats } from './connection-config.js';
@@ -213,6 +213,11 @@ export class QuicConnection {
   /** Streams this connection still tracks: open ones and finished ones awaiting ACKs. */
   get streamCount(): number {
     return this.#streams.size;
+  }
+
+  /** SNI, the peer's certificate and a stapled OCSP response, as the handshake found them. */
+  get tlsSession(): TlsSessionInfo {
+    return this.#tls;
   }
 
   /** The negotiated TLS cipher suite's name (after the handshake). */

@@ -14,8 +14,10 @@ import { prepareQlogDir, QlogTrace } from './qlog.js';
 import { type ConnectionConfig, QuicConnection } from './quic-connection.js';
 import type { QuicStream } from './quic-stream.js';
 import { retryPacket } from './retry-packet.js';
+import { type PreparedServerTls, prepareServerTls, type QuicServerTls } from './server-tls.js';
+import { splitPemBundle } from './tls/certificate-check.js';
 import { TlsClient } from './tls/tls-client.js';
-import { loadServerIdentity, type ServerIdentity, TlsServer } from './tls/tls-server.js';
+import { loadServerIdentity, TlsServer } from './tls/tls-server.js';
 import {
   DEFAULT_PARAMETERS,
   encodeTransportParameters,
@@ -71,8 +73,8 @@ export interface QuicEndpointOptions {
   readonly host?: string;
   /** Port to bind; 0 picks a free one. Default 0. */
   readonly port?: number;
-  /** Server certificate and key (PEM); without them the endpoint only connects out. */
-  readonly tls?: { readonly cert: string; readonly key: string };
+  /** Server certificate and key (PEM) and more; without them the endpoint only connects out. */
+  readonly tls?: QuicServerTls;
   /** Application protocols a server accepts, preferred first. */
   readonly alpn?: readonly string[];
   /** Called for each connection a server accepts (before its handshake completes). */
@@ -123,6 +125,11 @@ export interface QuicConnectOptions {
   readonly groups?: readonly number[];
   /** Groups with a key share in the first ClientHello (the server may ask for another). Default: groups. */
   readonly keyShares?: readonly number[];
+  /** Our certificate chain and key (PEM), sent when the server asks for one (mTLS). */
+  readonly cert?: string;
+  readonly key?: string;
+  /** Ask the server to staple an OCSP response (status_request). */
+  readonly requestOcsp?: boolean;
   /** QUIC version to start with. Default 1. */
   readonly version?: number;
   /** Receives the streams the server opens, from the first one (even during the handshake). */
@@ -139,7 +146,8 @@ const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 export class QuicEndpoint {
   #socket: Socket;
   readonly #options: QuicEndpointOptions;
-  readonly #identity: ServerIdentity | undefined;
+  /** Set when this endpoint accepts connections (it has a certificate). */
+  #identity: PreparedServerTls | undefined;
   readonly #connections = new Map<string, QuicConnection>();
   /** The peers' stateless reset tokens (hex) and the connection each one would end. */
   readonly #resetTokens = new Map<string, QuicConnection>();
@@ -157,7 +165,7 @@ export class QuicEndpoint {
   private constructor(
     socket: Socket,
     options: QuicEndpointOptions,
-    identity: ServerIdentity | undefined,
+    identity: PreparedServerTls | undefined,
   ) {
     this.#socket = socket;
     this.#options = options;
@@ -207,10 +215,19 @@ export class QuicEndpoint {
     const cc = options.congestionControl;
     if (cc !== undefined && cc !== 'cubic' && cc !== 'newreno')
       throw invalidOptions(`congestionControl must be 'cubic' or 'newreno', got ${String(cc)}`);
-    const identity = options.tls
-      ? loadServerIdentity(options.tls.cert, options.tls.key)
-      : undefined;
+    const identity = options.tls ? prepareServerTls(options.tls) : undefined;
     return new QuicEndpoint(await bindSocket(host, options.port ?? 0), options, identity);
+  }
+
+  /**
+   * Replaces a server's certificates and client certificate settings (a reload); connections
+   * accepted from now on use them, open ones keep theirs. Throws on a bad certificate or key,
+   * leaving the old settings in place.
+   */
+  setServerTls(tls: QuicServerTls): void {
+    if (this.#identity === undefined)
+      throw invalidOptions('setServerTls() on an endpoint that was bound without tls');
+    this.#identity = prepareServerTls(tls);
   }
 
   /** The bound address and port. */
@@ -293,6 +310,10 @@ export class QuicEndpoint {
     // CONNECTION_CLOSE, so the server noticed the client gone only at its idle timeout).
     const address = await resolveHost(options.host, this.#socket);
     if (this.#isClosed) throw new QuicError(ERROR_CODES.PEER_CLOSED, 'the endpoint is closed', 0);
+    if ((options.cert === undefined) !== (options.key === undefined))
+      throw invalidOptions('a client certificate needs both cert and key');
+    const certificate =
+      options.cert === undefined ? undefined : loadServerIdentity(options.cert, options.key!);
     const localCid = randomBytes(CID_LENGTH);
     const originalDcid = randomBytes(CID_LENGTH);
     const params = this.#parameters(localCid, {});
@@ -312,12 +333,15 @@ export class QuicEndpoint {
             serverName: options.serverName ?? options.host,
             alpn: options.alpn,
             transportParameters: encodeTransportParameters(params),
-            ...(options.ca ? { ca: options.ca } : {}),
+            // A PEM may hold several certificates (a CA bundle file), each its own anchor.
+            ...(options.ca ? { ca: options.ca.flatMap(splitPemBundle) } : {}),
             ...(options.rejectUnauthorized === undefined
               ? {}
               : { rejectUnauthorized: options.rejectUnauthorized }),
             ...(options.groups ? { groups: options.groups } : {}),
             ...(options.keyShares ? { keyShares: options.keyShares } : {}),
+            ...(certificate ? { certificate } : {}),
+            ...(options.requestOcsp ? { requestOcsp: true } : {}),
             ...(this.#options.cipherSuites ? { cipherSuites: this.#options.cipherSuites } : {}),
           },
           callbacks,
@@ -456,8 +480,10 @@ export class QuicEndpoint {
             transportParameters: encodeTransportParameters(params),
             ...(this.#options.cipherSuites ? { cipherSuites: this.#options.cipherSuites } : {}),
             ...(this.#options.groups ? { groups: this.#options.groups } : {}),
+            ...(identity.clientAuth ? { clientAuth: identity.clientAuth } : {}),
+            ...(identity.ocspResponse ? { ocspResponse: identity.ocspResponse } : {}),
           },
-          identity,
+          identity.identity,
           callbacks,
         ),
       isAddressValidated: claim !== undefined,

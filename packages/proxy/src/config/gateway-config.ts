@@ -34,8 +34,11 @@ export type GatewayStrategy =
 export interface GatewayBackend {
   /** As written in the config. */
   readonly address: string;
-  /** `h2`/`grpc` are HTTP/2 with prior knowledge, `h2s`/`grpcs` HTTP/2 over TLS (ALPN). */
-  readonly protocol: 'http' | 'https' | 'h2' | 'h2s' | 'grpc' | 'grpcs';
+  /**
+   * `h2`/`grpc` are HTTP/2 with prior knowledge, `h2s`/`grpcs` HTTP/2 over TLS (ALPN), `h3`
+   * HTTP/3 over QUIC.
+   */
+  readonly protocol: 'http' | 'https' | 'h2' | 'h2s' | 'grpc' | 'grpcs' | 'h3';
   /** Host name or IP (IPv6 without brackets). */
   readonly host: string;
   readonly port: number;

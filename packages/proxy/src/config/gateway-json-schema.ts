@@ -96,7 +96,7 @@ const discovery = object(
 );
 
 const backends = strings(
-  'Backend addresses: `host:port`, `http://host:port`, `https://host:port`, `[v6]:port`; HTTP/2: `grpc://`, `grpcs://`, `h2://`, `h2s://`.',
+  'Backend addresses: `host:port`, `http://host:port`, `https://host:port`, `[v6]:port`; HTTP/2: `grpc://`, `grpcs://`, `h2://`, `h2s://`; HTTP/3: `h3://`.',
 );
 
 const proxyKeys: Json = {

@@ -111,6 +111,8 @@ export function grpcProxyAction(action: GatewayGrpcAction): GatewayProxyAction {
 }
 
 /** True for backends reached over TLS (what `[upstream.tls]` applies to). */
-export function isTlsBackend(b: GatewayBackend): boolean {
-  return b.protocol === 'https' || b.protocol === 'h2s' || b.protocol === 'grpcs';
+export function isTlsBackend(b: Pick<GatewayBackend, 'protocol'>): boolean {
+  return (
+    b.protocol === 'https' || b.protocol === 'h2s' || b.protocol === 'grpcs' || b.protocol === 'h3'
+  );
 }

@@ -40,9 +40,9 @@ export function parseBackendAddress(raw: string): GatewayBackend | string {
   if (scheme !== -1) {
     const s = rest.slice(0, scheme).toLowerCase();
     if (s === 'https' || s === 'wss') protocol = 'https';
-    else if (s === 'h2' || s === 'h2s' || s === 'grpc' || s === 'grpcs') protocol = s;
+    else if (s === 'h2' || s === 'h2s' || s === 'grpc' || s === 'grpcs' || s === 'h3') protocol = s;
     else if (s !== 'http' && s !== 'ws')
-      return `unknown scheme ${s}:// (use http://, https://, grpc://, grpcs://, h2:// or h2s://)`;
+      return `unknown scheme ${s}:// (use http://, https://, grpc://, grpcs://, h2://, h2s:// or h3://)`;
     rest = rest.slice(scheme + 3);
   }
   if (rest.endsWith('/')) rest = rest.slice(0, -1);
@@ -78,7 +78,7 @@ export function parseBackendAddress(raw: string): GatewayBackend | string {
       return `${JSON.stringify(host)} is not a host name or IPv4 address`;
     }
   }
-  let port = protocol === 'https' || protocol === 'h2s' || protocol === 'grpcs' ? 443 : 80;
+  let port = isTlsBackend({ protocol }) ? 443 : 80;
   if (portText !== null) {
     if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > MAX_PORT) {
       return `port ${JSON.stringify(portText)} must be 1-65535`;
@@ -243,7 +243,7 @@ export function readUpstreams(r: Reader, v: unknown): GatewayUpstream[] {
       r.add(
         GATEWAY_CONFIG_CODES.CONFIG_CONFLICT,
         [...path, 'tls'],
-        '[upstream.tls] applies to https://, grpcs:// and h2s:// backends, and this upstream has none',
+        '[upstream.tls] applies to https://, grpcs://, h2s:// and h3:// backends, and this upstream has none',
       );
     }
     if (name !== null) {

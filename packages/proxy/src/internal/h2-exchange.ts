@@ -1,6 +1,6 @@
 /**
  * One proxied exchange with an HTTP/2 backend (`h2:`, `h2s:`, `grpc:`, `grpcs:`) through the
- * upstream's `Http2Client`: bodies stream both ways with flow control, trailers pass both
+ * upstream's `Http2Client`, or with an HTTP/3 backend (`h3:`) through its HTTP/3 client: bodies stream both ways with flow control, trailers pass both
  * ways (late response trailers for gRPC's `grpc-status`), and the proxy's timeouts apply.
  */
 import {
@@ -58,12 +58,19 @@ export function toProxyError(err: unknown): unknown {
       );
     }
     case 'RWS_H2_STREAM_RESET':
+    case 'RWS_H3_STREAM_RESET':
+    case 'RWS_H3_REQUEST_REJECTED':
+    case 'RWS_H3_PEER_CLOSED':
+    case 'RWS_H3_IDLE_TIMEOUT':
       return proxyError(ERROR_CODES.UPSTREAM_RESET, message, err);
     case 'RWS_H2_PROTOCOL_ERROR':
     case 'RWS_H2_COMPRESSION_ERROR':
     case 'RWS_H2_FRAME_SIZE_ERROR':
     case 'RWS_H2_HEADER_LIST_TOO_LARGE':
     case 'RWS_H2_INVALID_RESPONSE':
+    case 'RWS_H3_HTTP3_ERROR':
+    case 'RWS_H3_QPACK_ERROR':
+    case 'RWS_H3_FIELD_SECTION_TOO_LARGE':
     // The backend does not take WebSockets over h2 (no SETTINGS_ENABLE_CONNECT_PROTOCOL).
     case 'RWS_H2_CONNECT_PROTOCOL_UNSUPPORTED':
       return proxyError(ERROR_CODES.INVALID_RESPONSE, message, err);
@@ -104,7 +111,7 @@ export async function exchangeH2(x: H2Exchange): Promise<Response> {
   }, x.headersTimeoutMs);
   let res: ClientResponse;
   try {
-    res = await backend.h2!.request(`${backend.origin}${x.path}`, {
+    res = await (backend.h2 ?? backend.h3)!.request(`${backend.origin}${x.path}`, {
       method: req.method,
       headers,
       body: length === 0 ? null : req.body,

@@ -2,29 +2,44 @@
  * HTTP/3 beside the TLS listener: an @rws/h3 server on UDP at the same port number, and the
  * `Alt-Svc` header that tells HTTP/1.1 and HTTP/2 clients about it (RFC 7838, RFC 9114 §3.1.1).
  */
-import { readFile } from 'node:fs/promises';
 import { type Handler, isPromise, type Response } from '@rws/core';
-import { Http3Server } from '@rws/h3';
+import { Http3Server, type Http3TlsOptions } from '@rws/h3';
+import type { OcspStapler } from './ocsp/stapler.js';
 import type { ResolvedOptions } from './options.js';
+import { type QuicCertificates, selectQuicCertificate } from './tls-contexts.js';
 
-/** Binds HTTP/3 on UDP `host:port` with the default certificate. */
-export async function listenHttp3(
+/**
+ * The TLS settings of the HTTP/3 listener from the server's certificate table: the default
+ * certificate, SNI names (exact and wildcard, as on TCP), the mTLS client CA (required, as on
+ * TCP), and OCSP responses from the stapler the TCP listener uses.
+ */
+export function http3TlsOptions(
+  quic: QuicCertificates,
+  ocsp: () => OcspStapler | null,
+): Http3TlsOptions {
+  return {
+    cert: quic.cert,
+    key: quic.key,
+    selectCertificate: (servername) => selectQuicCertificate(quic, servername),
+    ...(quic.clientCa === null
+      ? {}
+      : { ca: quic.clientCa, requestCert: true, rejectUnauthorized: true }),
+    ocspResponse: (leaf) =>
+      ocsp()?.staple(Buffer.from(leaf.buffer, leaf.byteOffset, leaf.byteLength)) ?? null,
+  };
+}
+
+/** Binds HTTP/3 on UDP `host:port` with the server's certificates. */
+export function listenHttp3(
   handler: Handler,
   options: ResolvedOptions,
+  tls: Http3TlsOptions,
   host: string,
   port: number,
 ): Promise<Http3Server> {
-  const tls = options.tls!;
-  // Options validation refuses http3 without certificate files (e.g. with ACME).
-  if (tls.certFile === null || tls.keyFile === null)
-    throw new Error('http3: needs certificate files');
-  const [cert, key] = await Promise.all([
-    readFile(tls.certFile, 'utf8'),
-    readFile(tls.keyFile, 'utf8'),
-  ]);
   return Http3Server.listen({
     handler,
-    tls: { cert, key },
+    tls,
     host,
     port,
     maxBodyBytes: options.limits.maxBodyBytes ?? 1024 * 1024,

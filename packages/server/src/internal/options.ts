@@ -323,11 +323,7 @@ export function resolveOptions(options: ServeOptions = {}): ResolvedOptions {
     problems.push('serverHeader: must be a string or false');
   }
   if (options.http3 === true && tls === null) {
-    problems.push('http3: needs tlsCertFile and tlsKeyFile (QUIC always uses TLS)');
-  }
-  if (options.http3 === true && acme !== null) {
-    // The QUIC handshake reads the certificate files; ACME's hot-loaded ones are not wired (planned).
-    problems.push('http3: not supported with acme yet');
+    problems.push('http3: needs tlsCertFile and tlsKeyFile, or acme (QUIC always uses TLS)');
   }
   if (options.http3 === true && workers > 1) {
     // Workers would share one UDP port without routing by connection ID (planned).

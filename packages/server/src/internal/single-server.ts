@@ -17,7 +17,7 @@ import {
 } from 'node:tls';
 import { compose, type Handler, Headers, RwsError } from '@rws/core';
 import type { Http2Server } from '@rws/h2';
-import type { Http3Server } from '@rws/h3';
+import type { Http3Server, Http3TlsOptions } from '@rws/h3';
 import { Http1Server } from '@rws/http1';
 import { Metrics } from '@rws/middleware/metrics';
 import { AlpnDispatch } from '../alpn-dispatch.js';
@@ -33,14 +33,19 @@ import { acmeAlpnServer } from './acme/alpn-server.js';
 import { isAcmeTlsHello } from './acme/client-hello.js';
 import { withHttp01 } from './acme/http01.js';
 import { createH2Codec, h2cUpgradeHandler, sniffPreface } from './h2-codec.js';
-import { listenHttp3, withAltSvc } from './h3-listener.js';
+import { http3TlsOptions, listenHttp3, withAltSvc } from './h3-listener.js';
 import { hostCheckMiddleware } from './host-check.js';
 import { OcspStapler } from './ocsp/stapler.js';
 import { type ResolvedOptions, resolveOptions, restartOnlyChanges, toHandler } from './options.js';
 import { adminHandler, buildPipeline } from './pipeline.js';
 import { redirectHandler } from './redirect.js';
 import { installSignalHandlers } from './signals.js';
-import { loadTlsContexts, selectContext, type TlsContexts } from './tls-contexts.js';
+import {
+  loadTlsContexts,
+  type QuicCertificates,
+  selectContext,
+  type TlsContexts,
+} from './tls-contexts.js';
 
 /** `http://host:port` with IPv6 literals in brackets (RFC 3986 §3.2.2). */
 function formatUrl(scheme: string, address: string, port: number): string {
@@ -157,7 +162,8 @@ export class SingleServer implements RunningServer {
   ): Promise<SingleServer> {
     const handler = toHandler(app);
     await options.acme?.prepare();
-    const tls = options.tls === null ? null : await loadTlsContexts(options.tls, options.acme);
+    const tls =
+      options.tls === null ? null : await loadTlsContexts(options.tls, options.acme, options.http3);
     const server = new SingleServer(handler, options, tls);
     try {
       await server.#listen();
@@ -229,7 +235,7 @@ export class SingleServer implements RunningServer {
       );
     }
     const app = handler === undefined ? this.#app : toHandler(handler);
-    const tls = next.tls === null ? null : await loadTlsContexts(next.tls, next.acme);
+    const tls = next.tls === null ? null : await loadTlsContexts(next.tls, next.acme, next.http3);
     if (this.#isDraining) {
       throw new RwsError(ERROR_CODES.CLOSED, 'reload() on a server that is closing');
     }
@@ -253,7 +259,7 @@ export class SingleServer implements RunningServer {
     }
     const config = this.#options.tls;
     if (config === null) return;
-    this.#applyTls(await loadTlsContexts(config, this.#options.acme));
+    this.#applyTls(await loadTlsContexts(config, this.#options.acme, this.#options.http3));
   }
 
   // --------------------------------------------------------------- internals
@@ -402,10 +408,17 @@ export class SingleServer implements RunningServer {
   }
 
   #applyTls(tls: TlsContexts): void {
+    // First, as it may still throw (nothing changed then): new QUIC handshakes use the new
+    // certificates, client CA and names; open HTTP/3 connections keep theirs.
+    if (this.#h3 !== null && tls.quic !== null) this.#h3.setTls(this.#http3Tls(tls.quic));
     this.#tls = tls;
     this.#ocsp?.update(tls.chains);
     // Only new handshakes use the new default context; open connections keep their session.
     this.#tlsServer?.setSecureContext(tls.defaultOptions);
+  }
+
+  #http3Tls(quic: QuicCertificates): Http3TlsOptions {
+    return http3TlsOptions(quic, () => this.#ocsp);
   }
 
   #applyListenerLimits(options: ResolvedOptions): void {
@@ -467,9 +480,16 @@ export class SingleServer implements RunningServer {
     }
     const main = this.#listener.address() as AddressInfo;
     this.#address = { host: main.address, port: main.port, family: main.family };
-    if (this.#options.http3) {
+    const quic = this.#tls?.quic ?? null;
+    if (this.#options.http3 && quic !== null) {
       try {
-        this.#h3 = await listenHttp3((req) => this.#pipeline(req), this.#options, host, main.port);
+        this.#h3 = await listenHttp3(
+          (req) => this.#pipeline(req),
+          this.#options,
+          this.#http3Tls(quic),
+          host,
+          main.port,
+        );
       } catch (err) {
         await new Promise<void>((resolve) => this.#listener.close(() => resolve()));
         await this.#redirect?.close({ graceMs: 0 });

@@ -1,12 +1,16 @@
 /**
- * TLS certificates of a server: the default certificate, SNI virtual hosts (exact names and
- * one-label wildcards) and the mTLS client CA, loaded from PEM files into prebuilt
- * `SecureContext`s so the SNI callback is a map lookup. Loading is all-or-nothing: a reload
- * that fails to read or parse any file leaves the running contexts untouched.
+ * TLS certificates of a server: the default certificate, in-memory SNI certificates
+ * (`sniCertificates`, e.g. Kubernetes Ingress Secrets), SNI virtual hosts (exact names and
+ * one-label wildcards), the ACME certificate and the mTLS client CA, loaded into prebuilt
+ * `SecureContext`s so the SNI callback is a map lookup. With HTTP/3 the same certificates are
+ * also parsed for QUIC's own TLS handshake (one table, two handshake stacks). Loading is
+ * all-or-nothing: a reload that fails to read or parse any file leaves the running contexts
+ * untouched.
  */
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { RwsError } from '@rws/core';
+import { createHttp3Certificate, type Http3Certificate } from '@rws/h3';
 import type { AcmeManager } from '../acme-manager.js';
 import { ERROR_CODES } from '../errors.js';
 import type { ResolvedTls } from './options.js';
@@ -22,6 +26,19 @@ export interface TlsContexts {
   readonly wildcard: ReadonlyMap<string, SecureContext>;
   /** Every certificate chain (PEM, leaf first) in the contexts, for OCSP stapling. */
   readonly chains: readonly (string | Buffer)[];
+  /** The same certificates for HTTP/3 (QUIC's TLS), or null when HTTP/3 is off. */
+  readonly quic: QuicCertificates | null;
+}
+
+/** The certificate table of `TlsContexts` for QUIC: same names, same default, same client CA. */
+export interface QuicCertificates {
+  /** The default certificate (PEM), as the QUIC endpoint's fallback. */
+  readonly cert: string;
+  readonly key: string;
+  readonly exact: ReadonlyMap<string, Http3Certificate>;
+  readonly wildcard: ReadonlyMap<string, Http3Certificate>;
+  /** The mTLS client CA file's PEM, or null. */
+  readonly clientCa: string | null;
 }
 
 async function readPem(path: string, what: string): Promise<Buffer> {
@@ -29,6 +46,18 @@ async function readPem(path: string, what: string): Promise<Buffer> {
     return await readFile(path);
   } catch (err) {
     throw new RwsError(ERROR_CODES.TLS_LOAD_FAILED, `cannot read ${what} file ${path}`, {
+      cause: err,
+    });
+  }
+}
+
+/** The certificate for QUIC; a key our QUIC handshake cannot sign with fails the load. */
+function buildQuicCertificate(cert: string | Buffer, key: string | Buffer, what: string) {
+  try {
+    return createHttp3Certificate(String(cert), String(key));
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new RwsError(ERROR_CODES.TLS_LOAD_FAILED, `invalid ${what} for HTTP/3: ${reason}`, {
       cause: err,
     });
   }
@@ -51,6 +80,7 @@ function buildContext(options: SecureContextOptions, what: string): SecureContex
 export async function loadTlsContexts(
   config: ResolvedTls,
   acme: AcmeManager | null = null,
+  isHttp3 = false,
 ): Promise<TlsContexts> {
   const acmePem = acme?.certificate ?? null;
   const [cert, key, ca] = await Promise.all([
@@ -77,21 +107,37 @@ export async function loadTlsContexts(
   const chains: (string | Buffer)[] = [cert];
   const exact = new Map<string, SecureContext>();
   const wildcard = new Map<string, SecureContext>();
-  const addNames = (names: readonly string[], context: SecureContext): void => {
-    for (const name of names) {
-      const domain = name.toLowerCase();
-      if (domain.startsWith('*.')) wildcard.set(domain.slice(2), context);
-      else exact.set(domain, context);
+  const quicExact = new Map<string, Http3Certificate>();
+  const quicWildcard = new Map<string, Http3Certificate>();
+  /** Puts names' context (and their QUIC certificate) in the exact or wildcard tables. */
+  const addNames = (
+    names: readonly string[],
+    context: SecureContext,
+    quic: Http3Certificate | null,
+  ): void => {
+    for (const domain of names) {
+      const lower = domain.toLowerCase();
+      const isWildcard = lower.startsWith('*.');
+      const name = isWildcard ? lower.slice(2) : lower;
+      (isWildcard ? wildcard : exact).set(name, context);
+      if (quic !== null) (isWildcard ? quicWildcard : quicExact).set(name, quic);
     }
   };
+  /** One certificate for both handshake stacks: TCP's context, QUIC's when HTTP/3 is on. */
+  const addCertificate = (
+    names: readonly string[],
+    certPem: string | Buffer,
+    keyPem: string | Buffer,
+    what: string,
+  ): void => {
+    const context = buildContext(withCa({ cert: certPem, key: keyPem }), what);
+    addNames(names, context, isHttp3 ? buildQuicCertificate(certPem, keyPem, what) : null);
+    chains.push(certPem);
+  };
+  if (isHttp3) buildQuicCertificate(cert, key, `certificate/key ${config.certFile ?? 'from ACME'}`);
   // In-memory certificates first, so virtual hosts and ACME domains override them.
   for (const sni of config.sniCertificates?.() ?? []) {
-    const context = buildContext(
-      withCa({ cert: sni.cert, key: sni.key }),
-      `certificate/key of ${sni.hosts.join(', ')}`,
-    );
-    chains.push(sni.cert);
-    addNames(sni.hosts, context);
+    addCertificate(sni.hosts, sni.cert, sni.key, `certificate/key of ${sni.hosts.join(', ')}`);
   }
   const files = await Promise.all(
     config.virtualHosts.map(async (vh) => {
@@ -102,20 +148,21 @@ export async function loadTlsContexts(
       return { vh, c, k };
     }),
   );
-  for (const { vh, c, k } of files) {
-    const context = buildContext(withCa({ cert: c, key: k }), `certificate/key of ${vh.domain}`);
-    chains.push(c);
-    addNames([vh.domain], context);
-  }
+  for (const { vh, c, k } of files) addCertificate([vh.domain], c, k, `certificate/key of ${vh.domain}`);
   if (acme !== null && acmePem !== null) {
-    const context = buildContext(
-      withCa({ cert: acmePem.certPem, key: acmePem.keyPem }),
-      `ACME certificate of ${acme.domains.join(', ')}`,
-    );
-    addNames(acme.domains, context);
-    chains.push(acmePem.certPem);
+    const what = `ACME certificate of ${acme.domains.join(', ')}`;
+    addCertificate(acme.domains, acmePem.certPem, acmePem.keyPem, what);
   }
-  return { defaultOptions, defaultContext, exact, wildcard, chains };
+  const quic: QuicCertificates | null = isHttp3
+    ? {
+        cert: String(cert),
+        key: String(key),
+        exact: quicExact,
+        wildcard: quicWildcard,
+        clientCa: ca === null ? null : String(ca),
+      }
+    : null;
+  return { defaultOptions, defaultContext, exact, wildcard, chains, quic };
 }
 
 /**
@@ -124,13 +171,25 @@ export async function loadTlsContexts(
  * `example.com`, RFC 6125 §6.4.3), else the default certificate.
  */
 export function selectContext(contexts: TlsContexts, servername: string): SecureContext {
+  return selectByName(contexts.exact, contexts.wildcard, servername) ?? contexts.defaultContext;
+}
+
+/** The same choice for QUIC: undefined (no SNI, or no match) serves the default certificate. */
+export function selectQuicCertificate(
+  quic: QuicCertificates,
+  servername: string | undefined,
+): Http3Certificate | undefined {
+  return servername === undefined ? undefined : selectByName(quic.exact, quic.wildcard, servername);
+}
+
+function selectByName<T>(
+  exact: ReadonlyMap<string, T>,
+  wildcard: ReadonlyMap<string, T>,
+  servername: string,
+): T | undefined {
   const name = servername.toLowerCase();
-  const exact = contexts.exact.get(name);
-  if (exact !== undefined) return exact;
+  const hit = exact.get(name);
+  if (hit !== undefined) return hit;
   const dot = name.indexOf('.');
-  if (dot > 0) {
-    const wildcard = contexts.wildcard.get(name.slice(dot + 1));
-    if (wildcard !== undefined) return wildcard;
-  }
-  return contexts.defaultContext;
+  return dot > 0 ? wildcard.get(name.slice(dot + 1)) : undefined;
 }

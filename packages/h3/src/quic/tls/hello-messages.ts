@@ -101,33 +101,62 @@ export function parseEncryptedExtensions(body: Uint8Array): Extensions {
   return readExtensions(tlsReader(body, 'EncryptedExtensions'));
 }
 
-/** Certificate body: empty request context, then DER certificates without extensions. */
-export function encodeCertificate(chain: readonly Uint8Array[]): Uint8Array {
+/**
+ * Certificate body: empty request context (the handshake's own, RFC 8446 §4.4.2), then DER
+ * certificates; `leafExtensions` go into the first CertificateEntry (status_request).
+ */
+export function encodeCertificate(
+  chain: readonly Uint8Array[],
+  leafExtensions: ReadonlyArray<readonly [number, Uint8Array]> = [],
+): Uint8Array {
   const w = new ByteWriter(2048).u8(0);
   const at = w.beginLength(3);
-  for (const der of chain) {
+  chain.forEach((der, i) => {
     const len = w.beginLength(3);
     w.bytes(der);
     w.endLength(len, 3);
-    w.u16(0);
-  }
+    if (i === 0 && leafExtensions.length > 0) writeExtensions(w, leafExtensions);
+    else w.u16(0);
+  });
   return w.endLength(at, 3).finish();
 }
 
-export function parseCertificate(body: Uint8Array): Uint8Array[] {
+/** A Certificate message as parsed: the chain, leaf first, and the leaf entry's extensions. */
+export interface CertificateMessage {
+  readonly chain: Uint8Array[];
+  readonly leafExtensions: Extensions;
+}
+
+/** Parses a Certificate body sent in the handshake (so with an empty request context). */
+export function parseCertificateMessage(
+  body: Uint8Array,
+  sender: 'server' | 'client' = 'server',
+): CertificateMessage {
   const r = tlsReader(body, 'Certificate');
   const context = r.bytes(r.u8(), 'the request context');
   if (context.length !== 0)
-    throw cryptoError(TLS_ALERT.ILLEGAL_PARAMETER, 'a server Certificate with a request context');
+    throw cryptoError(
+      TLS_ALERT.ILLEGAL_PARAMETER,
+      `a ${sender} Certificate with a request context`,
+    );
   const list = r.sub(r.u24(), 'the certificate list');
   const chain: Uint8Array[] = [];
+  let leafExtensions: Extensions = new Map();
   while (list.remaining > 0) {
     const der = list.bytes(list.u24(), 'a certificate');
-    list.bytes(list.u16(), 'certificate extensions');
+    const extensions = list.bytes(list.u16(), 'certificate extensions');
+    if (chain.length === 0 && extensions.length > 0) {
+      // readExtensions wants the list with its length prefix.
+      const prefixed = new Uint8Array(extensions.length + 2);
+      prefixed[0] = extensions.length >> 8;
+      prefixed[1] = extensions.length & 0xff;
+      prefixed.set(extensions, 2);
+      leafExtensions = readExtensions(tlsReader(prefixed, 'certificate extensions'));
+    }
     chain.push(der);
   }
   if (r.remaining !== 0) throw r.fail('trailing bytes');
-  return chain;
+  return { chain, leafExtensions };
 }
 
 export function encodeCertificateVerify(scheme: number, signature: Uint8Array): Uint8Array {

@@ -3,6 +3,8 @@ import { isIP } from 'node:net';
 import { cryptoError, TLS_ALERT } from '../../errors.js';
 import { CIPHER_SUITES, type CipherSuite } from '../crypto/cipher-suite.js';
 import { checkServerChain } from './certificate-check.js';
+import { parseCertificateRequest } from './certificate-request.js';
+import { encodeStatusRequest, parseCertificateStatus } from './certificate-status.js';
 import {
   encodeAlpn,
   encodeClientKeyShares,
@@ -15,9 +17,11 @@ import {
   requireExtension,
 } from './handshake-codec.js';
 import {
+  encodeCertificate,
+  encodeCertificateVerify,
   encodeClientHello,
   HELLO_RETRY_REQUEST_RANDOM,
-  parseCertificate,
+  parseCertificateMessage,
   parseCertificateVerify,
   parseEncryptedExtensions,
   parseServerHello,
@@ -25,7 +29,12 @@ import {
 } from './hello-messages.js';
 import { createKeyShare, type KeyShare, SUPPORTED_GROUPS } from './key-exchange.js';
 import { helloRetryMessageHash, KeySchedule } from './key-schedule.js';
-import { SUPPORTED_SIGNATURE_SCHEMES, verifyCertificateVerify } from './signature.js';
+import {
+  SUPPORTED_SIGNATURE_SCHEMES,
+  signCertificateVerify,
+  verifyCertificateVerify,
+} from './signature.js';
+import type { ServerIdentity } from './tls-server.js';
 import {
   type EncryptionLevel,
   EXTENSION,
@@ -55,6 +64,10 @@ export interface TlsClientOptions {
    * `groups` with a HelloRetryRequest. Default: all of `groups` (so none is needed).
    */
   readonly keyShares?: readonly number[];
+  /** Our certificate (mTLS), sent when the server asks for one; without it we send none. */
+  readonly certificate?: ServerIdentity;
+  /** Ask for a stapled OCSP response (status_request); it shows up as `ocspResponse`. */
+  readonly requestOcsp?: boolean;
 }
 
 type ClientState =
@@ -80,7 +93,9 @@ const EXPECTED: Readonly<Record<ClientState, readonly [EncryptionLevel, number] 
  * A TLS 1.3 client handshake for one QUIC connection: sends a ClientHello with X25519 and P-256
  * key shares, then processes ServerHello, EncryptedExtensions, Certificate, CertificateVerify
  * and Finished, and sends its Finished; after a HelloRetryRequest it sends a second ClientHello
- * with the share asked for. Resumption and 0-RTT are planned.
+ * with the share asked for. A CertificateRequest is answered with our certificate (or an
+ * empty one), and a stapled OCSP response is kept when we asked for one. Resumption and 0-RTT
+ * are planned.
  * @see RFC 8446 §4, RFC 9001 §4
  */
 export class TlsClient implements TlsHandshake {
@@ -100,7 +115,13 @@ export class TlsClient implements TlsHandshake {
   #schedule: KeySchedule | undefined;
   #secrets: { client: Uint8Array; server: Uint8Array } | undefined;
   #leaf: X509Certificate | undefined;
+  /** The server's CertificateRequest: the signature schemes it accepts from us. */
+  #certificateRequest: readonly number[] | undefined;
   alpn: string | undefined;
+  /** The DER OCSP response the server stapled to its certificate, when we asked and it did. */
+  ocspResponse: Uint8Array | undefined;
+  /** The server's certificate chain (DER, leaf first). */
+  peerCertificates: readonly Uint8Array[] | undefined;
   peerTransportParameters: Uint8Array | undefined;
   suite: CipherSuite | undefined;
 
@@ -131,6 +152,7 @@ export class TlsClient implements TlsHandshake {
     if (o.serverName !== undefined && isIP(o.serverName) === 0) {
       extensions.push([EXTENSION.SERVER_NAME, encodeServerName(o.serverName)]);
     }
+    if (o.requestOcsp === true) extensions.push([EXTENSION.STATUS_REQUEST, encodeStatusRequest()]);
     extensions.push(
       [EXTENSION.SUPPORTED_GROUPS, encodeU16List(o.groups ?? SUPPORTED_GROUPS, 2)],
       [EXTENSION.SIGNATURE_ALGORITHMS, encodeU16List(SUPPORTED_SIGNATURE_SCHEMES, 2)],
@@ -159,6 +181,17 @@ export class TlsClient implements TlsHandshake {
         // NewSessionTicket and KeyUpdate are not used by QUIC's handshake; tickets are planned.
         if (message.type === HANDSHAKE_TYPE.NEW_SESSION_TICKET) continue;
       }
+      if (
+        this.#state === 'wait-certificate' &&
+        level === 'handshake' &&
+        message.type === HANDSHAKE_TYPE.CERTIFICATE_REQUEST &&
+        this.#certificateRequest === undefined
+      ) {
+        // RFC 8446 §4.3.2: between EncryptedExtensions and the server's Certificate.
+        this.#certificateRequest = parseCertificateRequest(message.body).signatureSchemes;
+        this.#schedule!.addMessage(message.raw);
+        continue;
+      }
       const expected = EXPECTED[this.#state];
       if (expected === undefined || expected[0] !== level || expected[1] !== message.type) {
         throw cryptoError(
@@ -180,12 +213,18 @@ export class TlsClient implements TlsHandshake {
         break;
       case HANDSHAKE_TYPE.CERTIFICATE: {
         const o = this.#options;
-        this.#leaf = checkServerChain(
-          parseCertificate(body),
-          o.serverName,
-          o.ca,
-          o.rejectUnauthorized ?? true,
-        );
+        const { chain, leafExtensions } = parseCertificateMessage(body);
+        this.#leaf = checkServerChain(chain, o.serverName, o.ca, o.rejectUnauthorized ?? true);
+        this.peerCertificates = chain;
+        const status = leafExtensions.get(EXTENSION.STATUS_REQUEST);
+        if (status !== undefined) {
+          if (o.requestOcsp !== true)
+            throw cryptoError(
+              TLS_ALERT.UNSUPPORTED_EXTENSION,
+              'a stapled OCSP response we did not ask for',
+            );
+          this.ocspResponse = parseCertificateStatus(status);
+        }
         this.#state = 'wait-certificate-verify';
         break;
       }
@@ -333,15 +372,45 @@ export class TlsClient implements TlsHandshake {
     }
     schedule.addMessage(raw);
     const app = schedule.applicationSecrets();
+    const flight: Uint8Array[] = [];
+    if (this.#certificateRequest !== undefined) flight.push(...this.#clientCertificate(schedule));
     const finished = handshakeMessage(
       HANDSHAKE_TYPE.FINISHED,
       schedule.finishedVerifyData(secrets.client),
     );
     schedule.addMessage(finished);
-    this.#callbacks.sendHandshake('handshake', finished);
+    flight.push(finished);
+    for (const message of flight) this.#callbacks.sendHandshake('handshake', message);
     this.#callbacks.installSecret('application', 'read', this.suite!, app.server);
     this.#callbacks.installSecret('application', 'write', this.suite!, app.client);
     this.#state = 'done';
+  }
+
+  /**
+   * Our answer to a CertificateRequest (RFC 8446 §4.4.2): our certificate and a
+   * CertificateVerify, or an empty Certificate when we have none the server accepts.
+   */
+  #clientCertificate(schedule: KeySchedule): Uint8Array[] {
+    const ours = this.#options.certificate;
+    const accepted = ours !== undefined && this.#certificateRequest!.includes(ours.scheme);
+    const certificate = handshakeMessage(
+      HANDSHAKE_TYPE.CERTIFICATE,
+      encodeCertificate(accepted ? ours.chain : []),
+    );
+    schedule.addMessage(certificate);
+    if (!accepted) return [certificate];
+    const signature = signCertificateVerify(
+      ours.key,
+      ours.scheme,
+      schedule.transcriptHash(),
+      'client',
+    );
+    const verify = handshakeMessage(
+      HANDSHAKE_TYPE.CERTIFICATE_VERIFY,
+      encodeCertificateVerify(ours.scheme, signature),
+    );
+    schedule.addMessage(verify);
+    return [certificate, verify];
   }
 }
 

@@ -7,6 +7,9 @@ import {
   transportError,
 } from '../../errors.js';
 import { CIPHER_SUITES, type CipherSuite } from '../crypto/cipher-suite.js';
+import { checkClientChain, splitPemBundle, untrusted } from './certificate-check.js';
+import { encodeCertificateRequest } from './certificate-request.js';
+import { asksForOcsp, encodeCertificateStatus } from './certificate-status.js';
 import {
   encodeAlpn,
   encodeServerKeyShare,
@@ -25,11 +28,18 @@ import {
   encodeEncryptedExtensions,
   encodeServerHello,
   HELLO_RETRY_REQUEST_RANDOM,
+  parseCertificateMessage,
+  parseCertificateVerify,
   parseClientHello,
 } from './hello-messages.js';
 import { createKeyShare, SUPPORTED_GROUPS } from './key-exchange.js';
 import { helloRetryMessageHash, KeySchedule } from './key-schedule.js';
-import { schemeForKey, signCertificateVerify } from './signature.js';
+import {
+  SUPPORTED_SIGNATURE_SCHEMES,
+  schemeForKey,
+  signCertificateVerify,
+  verifyCertificateVerify,
+} from './signature.js';
 import {
   type EncryptionLevel,
   EXTENSION,
@@ -48,7 +58,21 @@ export interface TlsServerOptions {
   readonly cipherSuites?: readonly CipherSuite[];
   /** Key exchange groups to accept, preferred first. Default X25519, P-256. */
   readonly groups?: readonly number[];
+  /**
+   * Client certificates (mTLS): a CertificateRequest goes out, and the client's chain is
+   * checked against `ca` (PEM certificates). `isRequired` refuses handshakes without a
+   * trusted one (certificate_required / bad_certificate); otherwise they go on unauthorized.
+   */
+  readonly clientAuth?: { readonly ca: readonly string[]; readonly isRequired: boolean };
+  /**
+   * The DER OCSP response to staple for a leaf certificate (DER), or null; asked only when the
+   * client sent status_request. Must not wait (a handshake never blocks on a responder).
+   */
+  readonly ocspResponse?: (leaf: Uint8Array) => Uint8Array | null | undefined;
 }
+
+/** Picks the certificate for a ClientHello's server_name (SNI), undefined when there is none. */
+export type IdentitySelector = (serverName: string | undefined) => ServerIdentity;
 
 /** The parts of a server identity prepared once and shared by every connection. */
 export interface ServerIdentity {
@@ -58,35 +82,50 @@ export interface ServerIdentity {
 }
 
 /**
- * Parses a PEM certificate chain (leaf first) and the leaf's private key (ECDSA P-256, RSA,
- * which signs with RSA-PSS, or Ed25519) once per endpoint, not per handshake.
+ * Parses a PEM certificate chain (leaf first) and the leaf's private key (ECDSA P-256 or P-384,
+ * RSA, which signs with RSA-PSS, or Ed25519) once per endpoint, not per handshake; a key that
+ * does not belong to the leaf is refused.
  */
 export function loadServerIdentity(certPem: string, keyPem: string): ServerIdentity {
-  const blocks =
-    certPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const blocks = splitPemBundle(certPem);
   if (blocks.length === 0) throw invalidOptions('cert holds no PEM certificate');
-  const chain = blocks.map((pem) => new Uint8Array(new X509Certificate(pem).raw));
+  const certs = blocks.map((pem) => new X509Certificate(pem));
   const key = createPrivateKey(keyPem);
   const scheme = schemeForKey(key);
   if (scheme === undefined) {
-    throw invalidOptions(`key type ${key.asymmetricKeyType} is not ECDSA P-256, RSA or Ed25519`);
+    throw invalidOptions(
+      `key type ${key.asymmetricKeyType} is not ECDSA P-256 or P-384, RSA or Ed25519`,
+    );
   }
-  return { chain, key, scheme };
+  // The key of another certificate would only show as failed handshakes: refuse it here.
+  const probe = randomBytes(32);
+  const signature = signCertificateVerify(key, scheme, probe);
+  if (!verifyCertificateVerify(certs[0]!.publicKey, scheme, probe, signature)) {
+    throw invalidOptions('key does not match the certificate (the first one in cert)');
+  }
+  return { chain: certs.map((cert) => new Uint8Array(cert.raw)), key, scheme };
 }
 
-type ServerState = 'wait-client-hello' | 'wait-finished' | 'done';
+type ServerState =
+  | 'wait-client-hello'
+  | 'wait-client-certificate'
+  | 'wait-client-certificate-verify'
+  | 'wait-finished'
+  | 'done';
 
 /**
  * A TLS 1.3 server handshake for one QUIC connection: answers a ClientHello with ServerHello
  * (Initial level) and EncryptedExtensions, Certificate, CertificateVerify, Finished (Handshake
  * level), then checks the client Finished; a HelloRetryRequest asks for another key share
- * when the client sent none we accept. Client certificates and session
- * tickets are planned.
+ * when the client sent none we accept. With `clientAuth` a CertificateRequest precedes the
+ * server Certificate and the client's Certificate and CertificateVerify precede its Finished.
+ * The certificate follows the client's server_name when the identity is a selector, and an
+ * OCSP response is stapled when the client asks for one. Session tickets are planned.
  * @see RFC 8446 §4, RFC 9001 §4
  */
 export class TlsServer implements TlsHandshake {
   readonly #options: TlsServerOptions;
-  readonly #identity: ServerIdentity;
+  readonly #identity: ServerIdentity | IdentitySelector;
   readonly #callbacks: TlsCallbacks;
   readonly #framers = {
     initial: new HandshakeFramer(),
@@ -105,8 +144,17 @@ export class TlsServer implements TlsHandshake {
   clientRandom: Uint8Array | undefined;
   /** The server_name the client asked for, if any. */
   serverName: string | undefined;
+  /** The client's certificate chain (DER, leaf first) when it sent one (mTLS). */
+  peerCertificates: readonly Uint8Array[] | undefined;
+  /** Why the client certificate is not trusted, or undefined (none sent, or trusted). */
+  peerAuthorizationError: string | undefined;
+  #peerLeaf: X509Certificate | undefined;
 
-  constructor(options: TlsServerOptions, identity: ServerIdentity, callbacks: TlsCallbacks) {
+  constructor(
+    options: TlsServerOptions,
+    identity: ServerIdentity | IdentitySelector,
+    callbacks: TlsCallbacks,
+  ) {
     this.#options = options;
     this.#identity = identity;
     this.#callbacks = callbacks;
@@ -114,6 +162,11 @@ export class TlsServer implements TlsHandshake {
 
   get isComplete(): boolean {
     return this.#state === 'done';
+  }
+
+  /** True when the client presented a certificate that verified against `clientAuth.ca`. */
+  get isPeerAuthorized(): boolean {
+    return this.#peerLeaf !== undefined && this.peerAuthorizationError === undefined;
   }
 
   receive(level: EncryptionLevel, data: Uint8Array): void {
@@ -129,6 +182,18 @@ export class TlsServer implements TlsHandshake {
         if (framer.hasPartial)
           throw cryptoError(TLS_ALERT.UNEXPECTED_MESSAGE, 'data after the ClientHello');
         this.#onClientHello(message.body, message.raw);
+      } else if (
+        this.#state === 'wait-client-certificate' &&
+        level === 'handshake' &&
+        message.type === HANDSHAKE_TYPE.CERTIFICATE
+      ) {
+        this.#onClientCertificate(message.body, message.raw);
+      } else if (
+        this.#state === 'wait-client-certificate-verify' &&
+        level === 'handshake' &&
+        message.type === HANDSHAKE_TYPE.CERTIFICATE_VERIFY
+      ) {
+        this.#onClientCertificateVerify(message.body, message.raw);
       } else if (
         this.#state === 'wait-finished' &&
         level === 'handshake' &&
@@ -177,15 +242,19 @@ export class TlsServer implements TlsHandshake {
       this.#sendHelloRetryRequest(suite, group, raw);
       return;
     }
+    const sni = hello.extensions.get(EXTENSION.SERVER_NAME);
+    this.serverName = sni === undefined ? undefined : parseServerName(sni);
+    const identity =
+      typeof this.#identity === 'function' ? this.#identity(this.serverName) : this.#identity;
     const schemes = parseU16List(
       requireExtension(hello.extensions, EXTENSION.SIGNATURE_ALGORITHMS, 'signature_algorithms'),
       2,
       'signature_algorithms',
     );
-    if (!schemes.includes(this.#identity.scheme)) {
+    if (!schemes.includes(identity.scheme)) {
       throw cryptoError(
         TLS_ALERT.HANDSHAKE_FAILURE,
-        `the client does not accept signature scheme 0x${this.#identity.scheme.toString(16)}`,
+        `the client does not accept signature scheme 0x${identity.scheme.toString(16)}`,
       );
     }
     const offeredAlpn = parseAlpn(requireExtension(hello.extensions, EXTENSION.ALPN, 'ALPN'));
@@ -199,8 +268,6 @@ export class TlsServer implements TlsHandshake {
         'the quic_transport_parameters extension is missing',
       );
     }
-    const sni = hello.extensions.get(EXTENSION.SERVER_NAME);
-    this.serverName = sni === undefined ? undefined : parseServerName(sni);
     if (hello.sessionId.length !== 0) {
       // RFC 9001 §8.4: a QUIC client must not ask for middlebox compatibility mode.
       throw transportError(
@@ -244,16 +311,29 @@ export class TlsServer implements TlsHandshake {
         [EXTENSION.QUIC_TRANSPORT_PARAMETERS, this.#options.transportParameters],
       ]),
     );
-    add(HANDSHAKE_TYPE.CERTIFICATE, encodeCertificate(this.#identity.chain));
+    if (this.#options.clientAuth !== undefined) {
+      add(
+        HANDSHAKE_TYPE.CERTIFICATE_REQUEST,
+        encodeCertificateRequest(SUPPORTED_SIGNATURE_SCHEMES),
+      );
+    }
+    const leaf = identity.chain[0]!;
+    const ocsp = asksForOcsp(hello.extensions.get(EXTENSION.STATUS_REQUEST))
+      ? this.#options.ocspResponse?.(leaf)
+      : undefined;
+    add(
+      HANDSHAKE_TYPE.CERTIFICATE,
+      encodeCertificate(
+        identity.chain,
+        ocsp == null ? [] : [[EXTENSION.STATUS_REQUEST, encodeCertificateStatus(ocsp)]],
+      ),
+    );
     const signature = signCertificateVerify(
-      this.#identity.key,
-      this.#identity.scheme,
+      identity.key,
+      identity.scheme,
       schedule.transcriptHash(),
     );
-    add(
-      HANDSHAKE_TYPE.CERTIFICATE_VERIFY,
-      encodeCertificateVerify(this.#identity.scheme, signature),
-    );
+    add(HANDSHAKE_TYPE.CERTIFICATE_VERIFY, encodeCertificateVerify(identity.scheme, signature));
     add(HANDSHAKE_TYPE.FINISHED, schedule.finishedVerifyData(secrets.server));
     for (const message of flight) this.#callbacks.sendHandshake('handshake', message);
 
@@ -261,6 +341,51 @@ export class TlsServer implements TlsHandshake {
     this.#clientApplicationSecret = app.client;
     // 1-RTT writes may start now (RFC 9001 §5.7: 0.5-RTT data); reads wait for the client Finished.
     this.#callbacks.installSecret('application', 'write', suite, app.server);
+    this.#state =
+      this.#options.clientAuth === undefined ? 'wait-finished' : 'wait-client-certificate';
+  }
+
+  /**
+   * The client's Certificate, answering our CertificateRequest (RFC 8446 §4.4.2.4): an empty
+   * one is certificate_required when a certificate is required; an untrusted one fails then too,
+   * and is otherwise kept, unauthorized, for the handler to see.
+   */
+  #onClientCertificate(body: Uint8Array, raw: Uint8Array): void {
+    const clientAuth = this.#options.clientAuth!;
+    const { chain } = parseCertificateMessage(body, 'client');
+    this.#schedule!.addMessage(raw);
+    if (chain.length === 0) {
+      if (clientAuth.isRequired)
+        throw cryptoError(TLS_ALERT.CERTIFICATE_REQUIRED, 'the client sent no certificate');
+      this.#state = 'wait-finished';
+      return;
+    }
+    const { leaf, problem } = checkClientChain(chain, clientAuth.ca);
+    if (problem !== undefined && clientAuth.isRequired) throw untrusted('client', problem);
+    this.peerCertificates = chain;
+    this.peerAuthorizationError = problem;
+    this.#peerLeaf = leaf;
+    this.#state = 'wait-client-certificate-verify';
+  }
+
+  /** The client proves it holds the certificate's key over the transcript so far. */
+  #onClientCertificateVerify(body: Uint8Array, raw: Uint8Array): void {
+    const { scheme, signature } = parseCertificateVerify(body);
+    if (!SUPPORTED_SIGNATURE_SCHEMES.includes(scheme)) {
+      throw cryptoError(
+        TLS_ALERT.ILLEGAL_PARAMETER,
+        `signature scheme 0x${scheme.toString(16)} was not offered`,
+      );
+    }
+    const schedule = this.#schedule!;
+    const hash = schedule.transcriptHash();
+    if (!verifyCertificateVerify(this.#peerLeaf!.publicKey, scheme, hash, signature, 'client')) {
+      throw cryptoError(
+        TLS_ALERT.DECRYPT_ERROR,
+        'the client CertificateVerify signature does not verify',
+      );
+    }
+    schedule.addMessage(raw);
     this.#state = 'wait-finished';
   }
 

@@ -19,8 +19,20 @@ export interface TlsCallbacks {
   ): void;
 }
 
+/** What a handshake learned that the application may show (`req.conn.tls`, client getters). */
+export interface TlsSessionInfo {
+  /** A server: the server_name the client asked for. */
+  readonly serverName?: string | undefined;
+  /** The peer's certificate chain (DER, leaf first): a client's only when it sent one. */
+  readonly peerCertificates?: readonly Uint8Array[] | undefined;
+  /** A server: whether that chain verified against the configured client CAs. */
+  readonly isPeerAuthorized?: boolean;
+  /** A client: the OCSP response the server stapled, when asked for. */
+  readonly ocspResponse?: Uint8Array | undefined;
+}
+
 /** What both handshake roles expose once they progress. */
-export interface TlsHandshake {
+export interface TlsHandshake extends TlsSessionInfo {
   /** Feeds in-order CRYPTO stream bytes received at `level`; throws QuicError (CRYPTO_ERROR). */
   receive(level: EncryptionLevel, data: Uint8Array): void;
   /** True once this side has sent and received both Finished messages. */
@@ -51,6 +63,8 @@ export const HANDSHAKE_TYPE = {
 /** TLS extension code points used here. */
 export const EXTENSION = {
   SERVER_NAME: 0,
+  /** OCSP stapling: asked for in ClientHello, answered in the leaf CertificateEntry. */
+  STATUS_REQUEST: 5,
   SUPPORTED_GROUPS: 10,
   SIGNATURE_ALGORITHMS: 13,
   ALPN: 16,
