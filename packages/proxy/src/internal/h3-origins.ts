@@ -60,7 +60,8 @@ export class Http3Origins {
       this.#clients.delete(target.host);
       client = await untilAborted(this.#client(target), init.signal);
     }
-    return client.stream(request);
+    // No tunnels here: WebSockets never reach an h3 backend (the reverse proxy refuses them).
+    return { ...(await client.stream(request)), tunnel: null };
   }
 
   #client(target: URL): Promise<Http3Client> {

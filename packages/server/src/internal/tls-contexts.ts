@@ -148,7 +148,8 @@ export async function loadTlsContexts(
       return { vh, c, k };
     }),
   );
-  for (const { vh, c, k } of files) addCertificate([vh.domain], c, k, `certificate/key of ${vh.domain}`);
+  for (const { vh, c, k } of files)
+    addCertificate([vh.domain], c, k, `certificate/key of ${vh.domain}`);
   if (acme !== null && acmePem !== null) {
     const what = `ACME certificate of ${acme.domains.join(', ')}`;
     addCertificate(acme.domains, acmePem.certPem, acmePem.keyPem, what);
