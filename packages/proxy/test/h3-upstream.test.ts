@@ -10,6 +10,7 @@ import { Http3Server } from '@rws/h3';
 import { createServer as createHttp1Server } from '@rws/http1';
 import { createTestCertificates, type TestCertificates } from '@rws/test-helpers';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import WebSocket from 'ws';
 import { createUpstream, type ReverseProxyOptions, reverseProxy } from '../src/index.js';
 
 let certs: TestCertificates;
@@ -129,6 +130,33 @@ describe('h3:// upstream', () => {
     const origin = await proxyServer({ upstream: `h3://127.0.0.1:${backend.port}` });
     const res = await fetch(`${origin}/x`);
     expect(res.status).toBe(502);
+    expect(backend.seen).toEqual([]);
+  }, 60_000);
+
+  it('refuses a WebSocket handshake for an h3 backend with 502, nothing sent to it', async () => {
+    const backend = await h3Backend();
+    const upstream = createUpstream({
+      name: 'quic-ws',
+      backends: [`h3://127.0.0.1:${backend.port}`],
+      tls: { ca: certs.ca.cert },
+    });
+    onTestFinished(() => upstream.close());
+    const origin = await proxyServer({ upstream });
+    const ws = new WebSocket(`${origin.replace('http:', 'ws:')}/chat`);
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      ws.once('open', () => reject(new Error('the WebSocket opened')));
+      ws.once('error', () => {});
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+    });
+    expect(answer.status).toBe(502);
+    expect(answer.body).toMatch(/WebSocket cannot be relayed to an h3 backend/);
     expect(backend.seen).toEqual([]);
   }, 60_000);
 

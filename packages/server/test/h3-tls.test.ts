@@ -1,6 +1,7 @@
 /**
  * serve({ http3: true }) with the TLS features of HTTP/1.1 and HTTP/2 (issue #21): the
- * certificate picked by SNI from the same virtual host table (exact, wildcard, default),
+ * certificate picked by SNI from the same virtual host table (exact, wildcard, default, and
+ * in-memory `sniCertificates`),
  * certificate reloads reaching new QUIC connections, and mTLS with `tlsClientCaFile`.
  * Peers: our HTTP/3 client (which checks the served certificate names the server name) and
  * ngtcp2's gtlsclient (`--sni`).
@@ -166,6 +167,46 @@ describe('HTTP/3 with SNI virtual hosts', () => {
     expect(isRwsError(err, 'RWS_SERVER_TLS_LOAD_FAILED')).toBe(true);
     const after = await h3(port);
     expect(after.peerCertificate?.serialNumber).toBe(serialOf(certs.servers.server2.cert));
+  }, 60_000);
+});
+
+describe('HTTP/3 with in-memory sniCertificates (Ingress TLS Secrets)', () => {
+  it('serves them by SNI on QUIC, swaps them on reloadCertificates(), and virtual hosts win', async () => {
+    const pem = (name: 'a' | 'wild' | 'server2') => ({
+      cert: readFileSync(certs.servers[name].certFile, 'utf8'),
+      key: readFileSync(certs.servers[name].keyFile, 'utf8'),
+    });
+    let current = [{ hosts: ['*.wild.rws.test', 'b.rws.test'], ...pem('wild') }];
+    const server = await start(whoami, {
+      tlsCertFile: certs.server.certFile,
+      tlsKeyFile: certs.server.keyFile,
+      http3: true,
+      sniCertificates: () => current,
+      // The same name from a virtual host wins over the in-memory certificate.
+      virtualHosts: [
+        {
+          domain: 'b.rws.test',
+          certFile: certs.servers.a.certFile,
+          keyFile: certs.servers.a.keyFile,
+        },
+      ],
+    });
+    const port = server.address.port;
+    const wild = await h3(port, { serverName: 'x.wild.rws.test' });
+    expect(wild.peerCertificate?.subject).toBe('CN=*.wild.rws.test');
+    expect(await ask(wild)).toMatchObject({ protocol: 'h3', sni: 'x.wild.rws.test' });
+    const b = await h3(port, { serverName: 'b.rws.test', rejectUnauthorized: false });
+    expect(b.peerCertificate?.subject).toBe('CN=a.rws.test');
+
+    current = [{ hosts: ['*.wild.rws.test'], ...pem('server2') }];
+    await server.reloadCertificates();
+    const rotated = await h3(port, { serverName: 'x.wild.rws.test', rejectUnauthorized: false });
+    expect(rotated.peerCertificate?.serialNumber).toBe(serialOf(certs.servers.server2.cert));
+    // A pair that does not match fails the reload and changes neither stack.
+    current = [{ hosts: ['*.wild.rws.test'], cert: pem('a').cert, key: pem('wild').key }];
+    await expect(server.reloadCertificates()).rejects.toThrow(/certificate\/key of \*\.wild/);
+    const kept = await h3(port, { serverName: 'x.wild.rws.test', rejectUnauthorized: false });
+    expect(kept.peerCertificate?.serialNumber).toBe(serialOf(certs.servers.server2.cert));
   }, 60_000);
 });
 

@@ -2,7 +2,7 @@ import { Body, Headers, RwsError } from '@rws/core';
 import { ERROR_CODES, HTTP3_ERROR, Http3Error, http3Error } from '../errors.js';
 import type { HeaderField } from '../qpack/qpack-decoder.js';
 import type { QuicStream } from '../quic/quic-stream.js';
-import { FrameReader } from './frame-reader.js';
+import { type FrameEvent, FrameReader } from './frame-reader.js';
 import { encodeFrame, encodeFrameHeader, FRAME } from './frames.js';
 import { type Http3Session, isStreamEnd } from './h3-session.js';
 import { RequestBody } from './request-body.js';
@@ -92,39 +92,27 @@ export async function streamExchange(
     if (stream.peerErrorCode === undefined) cancel();
   });
   try {
-    for (;;) {
-      const next = await events.next();
-      if (next.done === true) throw unexpected('the end of the stream');
-      const event = next.value;
-      if (event.kind === 'data') throw unexpected('DATA');
-      const section = await session.decoder.decode(stream.id, event.payload);
-      const [first, ...rest] = section;
-      if (first?.[0] !== ':status')
-        throw http3Error(HTTP3_ERROR.H3_MESSAGE_ERROR, 'the response has no :status');
-      const status = Number(first[1]);
-      if (status >= 100 && status < 200) continue;
-      const headers = new Headers(rest);
-      const length = Number(headers.get('content-length') ?? -1);
-      const source = new RequestBody(
-        {
-          next: () => events.next(),
-          decodeTrailers: (block) => session.decoder.decode(stream.id, block),
-          cancel: () => {
-            void events.return(undefined);
-            if (!stream.isReadDone) stream.stopSending(HTTP3_ERROR.H3_REQUEST_CANCELLED);
-          },
-          reject: () => stream.stopSending(HTTP3_ERROR.H3_MESSAGE_ERROR),
+    const { status, headers } = await finalResponseHead(session, stream, events);
+    const length = Number(headers.get('content-length') ?? -1);
+    const source = new RequestBody(
+      {
+        next: () => events.next(),
+        decodeTrailers: (block) => session.decoder.decode(stream.id, block),
+        cancel: () => {
+          void events.return(undefined);
+          if (!stream.isReadDone) stream.stopSending(HTTP3_ERROR.H3_REQUEST_CANCELLED);
         },
-        Number.isSafeInteger(length) ? length : -1,
-        Number.MAX_SAFE_INTEGER,
-      );
-      return {
-        status,
-        headers,
-        body: new Body(source, { limit: Number.MAX_SAFE_INTEGER }),
-        trailers: () => source.trailers(),
-      };
-    }
+        reject: () => stream.stopSending(HTTP3_ERROR.H3_MESSAGE_ERROR),
+      },
+      Number.isSafeInteger(length) ? length : -1,
+      Number.MAX_SAFE_INTEGER,
+    );
+    return {
+      status,
+      headers,
+      body: new Body(source, { limit: Number.MAX_SAFE_INTEGER }),
+      trailers: () => source.trailers(),
+    };
   } catch (error) {
     signal?.removeEventListener('abort', cancel);
     throw requestFailure(stream, error, signal);
@@ -158,6 +146,30 @@ function sendData(stream: QuicStream, bytes: Uint8Array): Promise<void> {
   return stream.write(Buffer.concat([encodeFrameHeader(FRAME.DATA, bytes.length), bytes]));
 }
 
-function unexpected(what: string): Error {
+/**
+ * Reads a response's HEADERS until the final (non-1xx) head; interim responses go to
+ * `onInformational`. DATA before it, or the stream's end, is H3_FRAME_UNEXPECTED.
+ */
+export async function finalResponseHead(
+  session: Http3Session,
+  stream: QuicStream,
+  events: AsyncGenerator<FrameEvent, void, undefined>,
+  onInformational?: (status: number, headers: Headers) => void,
+): Promise<{ status: number; headers: Headers }> {
+  for (;;) {
+    const next = await events.next();
+    if (next.done === true) throw unexpected('the end of the stream');
+    const event = next.value;
+    if (event.kind === 'data') throw unexpected('DATA');
+    const [first, ...rest] = await session.decoder.decode(stream.id, event.payload);
+    if (first?.[0] !== ':status')
+      throw http3Error(HTTP3_ERROR.H3_MESSAGE_ERROR, 'the response has no :status');
+    const status = Number(first[1]);
+    if (status < 100 || status >= 200) return { status, headers: new Headers(rest) };
+    onInformational?.(status, new Headers(rest));
+  }
+}
+
+export function unexpected(what: string): Error {
   return http3Error(HTTP3_ERROR.H3_FRAME_UNEXPECTED, `unexpected ${what} in the response`);
 }

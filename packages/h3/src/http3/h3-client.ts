@@ -6,10 +6,12 @@ import type { QuicConnection } from '../quic/quic-connection.js';
 import { QuicEndpoint } from '../quic/quic-endpoint.js';
 import type { QuicStream } from '../quic/quic-stream.js';
 import {
+  finalResponseHead,
   type Http3StreamRequest,
   type Http3StreamResponse,
   requestFailure,
   streamExchange,
+  unexpected,
 } from './client-stream.js';
 import { FrameReader } from './frame-reader.js';
 import { encodeFrame, FRAME, SETTING } from './frames.js';
@@ -257,27 +259,21 @@ export class Http3Client {
     ];
     await stream.write(encodeFrame(FRAME.HEADERS, session.encoder.encode(fields, stream.id)));
     const events = streamEvents(stream, new FrameReader(65536));
-    for (;;) {
-      const next = await events.next();
-      if (next.done === true) throw unexpected('the end of the stream');
-      const event = next.value;
-      if (event.kind === 'data') throw unexpected('DATA');
-      const section = await session.decoder.decode(stream.id, event.payload);
-      if (isInterim(section)) {
-        init.onInformational?.(Number(section[0]![1]), new Headers(section.slice(1)));
-        continue;
-      }
-      const { status, headers } = responseHead(section);
-      if (status >= 200 && status < 300) {
-        const { tunnel } = streamTunnel(stream, events);
-        return { status, headers, body: new Uint8Array(0), trailers: null, tunnel };
-      }
-      // Refused: our side ends too, and the answer is read whole.
-      stream.end();
-      const chunks: Uint8Array[] = [];
-      for await (const rest of events) if (rest.kind === 'data') chunks.push(rest.chunk);
-      return { status, headers, body: Buffer.concat(chunks), trailers: null, tunnel: null };
+    const { status, headers } = await finalResponseHead(
+      session,
+      stream,
+      events,
+      init.onInformational,
+    );
+    if (status >= 200 && status < 300) {
+      const { tunnel } = streamTunnel(stream, events);
+      return { status, headers, body: new Uint8Array(0), trailers: null, tunnel };
     }
+    // Refused: our side ends too, and the answer is read whole.
+    stream.end();
+    const chunks: Uint8Array[] = [];
+    for await (const rest of events) if (rest.kind === 'data') chunks.push(rest.chunk);
+    return { status, headers, body: Buffer.concat(chunks), trailers: null, tunnel: null };
   }
 
   /**
@@ -377,8 +373,4 @@ function responseHead(section: readonly HeaderField[]): { status: number; header
 function isInterim(section: readonly HeaderField[]): boolean {
   const status = section[0]?.[0] === ':status' ? Number(section[0][1]) : 0;
   return status >= 100 && status < 200;
-}
-
-function unexpected(what: string): Error {
-  return http3Error(HTTP3_ERROR.H3_FRAME_UNEXPECTED, `unexpected ${what} in the response`);
 }
