@@ -61,6 +61,17 @@ async function h3Backend(): Promise<{ port: number; seen: Request[] }> {
   return { port: server.address().port, seen };
 }
 
+/** An upstream of one h3:// backend on loopback, trusting the test CA; closed after the test. */
+function h3Upstream(name: string, port: number) {
+  const upstream = createUpstream({
+    name,
+    backends: [`h3://127.0.0.1:${port}`],
+    tls: { ca: certs.ca.cert },
+  });
+  onTestFinished(() => upstream.close());
+  return upstream;
+}
+
 /** An HTTP/1.1 server whose only route is the reverse proxy. */
 async function proxyServer(options: ReverseProxyOptions): Promise<string> {
   const proxy = reverseProxy(options);
@@ -78,12 +89,7 @@ async function proxyServer(options: ReverseProxyOptions): Promise<string> {
 describe('h3:// upstream', () => {
   it('relays requests and streamed bodies both ways over HTTP/3', async () => {
     const backend = await h3Backend();
-    const upstream = createUpstream({
-      name: 'quic',
-      backends: [`h3://127.0.0.1:${backend.port}`],
-      tls: { ca: certs.ca.cert },
-    });
-    onTestFinished(() => upstream.close());
+    const upstream = h3Upstream('quic', backend.port);
     const origin = await proxyServer({ upstream });
 
     const upload = randomBytes(900 * 1024 + 7);
@@ -114,12 +120,7 @@ describe('h3:// upstream', () => {
 
   it('with preserveHost, the client Host travels as :authority', async () => {
     const backend = await h3Backend();
-    const upstream = createUpstream({
-      name: 'quic-host',
-      backends: [`h3://127.0.0.1:${backend.port}`],
-      tls: { ca: certs.ca.cert },
-    });
-    onTestFinished(() => upstream.close());
+    const upstream = h3Upstream('quic-host', backend.port);
     const origin = await proxyServer({ upstream, preserveHost: true });
     const res = await fetch(`${origin}/host`, { method: 'POST', body: 'x' });
     expect(((await res.json()) as Record<string, unknown>)['authority']).toBe(new URL(origin).host);
@@ -135,12 +136,7 @@ describe('h3:// upstream', () => {
 
   it('refuses a WebSocket handshake for an h3 backend with 502, nothing sent to it', async () => {
     const backend = await h3Backend();
-    const upstream = createUpstream({
-      name: 'quic-ws',
-      backends: [`h3://127.0.0.1:${backend.port}`],
-      tls: { ca: certs.ca.cert },
-    });
-    onTestFinished(() => upstream.close());
+    const upstream = h3Upstream('quic-ws', backend.port);
     const origin = await proxyServer({ upstream });
     const ws = new WebSocket(`${origin.replace('http:', 'ws:')}/chat`);
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -168,11 +164,7 @@ describe('h3:// upstream', () => {
       silent.close();
     });
     const origin = await proxyServer({
-      upstream: createUpstream({
-        name: 'silent',
-        backends: [`h3://127.0.0.1:${silent.address().port}`],
-        tls: { ca: certs.ca.cert },
-      }),
+      upstream: h3Upstream('silent', silent.address().port),
       timeouts: { responseHeadersMs: 1500 },
     });
     const res = await fetch(`${origin}/x`);

@@ -28,6 +28,8 @@ const NOT_FORWARDED = new Set([
 export class Http3Origins {
   readonly #options: Http3OriginsOptions;
   readonly #clients = new Map<string, Promise<Http3Client>>();
+  /** The clients whose handshake completed (close() waits only for these). */
+  readonly #connected = new Set<Http3Client>();
   #isClosed = false;
 
   constructor(options: Http3OriginsOptions) {
@@ -58,6 +60,7 @@ export class Http3Origins {
     if (!client.isAvailable) {
       // GOAWAY or a close since the last request: a new connection takes this one.
       this.#clients.delete(target.host);
+      this.#connected.delete(client);
       client = await untilAborted(this.#client(target), init.signal);
     }
     // No tunnels here: WebSockets never reach an h3 backend (the reverse proxy refuses them).
@@ -77,24 +80,38 @@ export class Http3Origins {
       port: Number(target.port || 443),
       rejectUnauthorized: this.#options.rejectUnauthorized,
       ...(this.#options.ca === undefined ? {} : { ca: [this.#options.ca] }),
-    }).catch((err: unknown) => {
-      this.#clients.delete(key);
-      throw new RwsError(
-        ERROR_CODES.CONNECT_FAILED,
-        `cannot connect to h3://${key}: ${err instanceof Error ? err.message : String(err)}`,
-        { cause: err },
-      );
-    });
+    }).then(
+      (connected) => {
+        if (!this.#isClosed) this.#connected.add(connected);
+        return connected;
+      },
+      (err: unknown) => {
+        this.#clients.delete(key);
+        throw new RwsError(
+          ERROR_CODES.CONNECT_FAILED,
+          `cannot connect to h3://${key}: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
+      },
+    );
     this.#clients.set(key, client);
     return client;
   }
 
-  /** Closes every connection. */
+  /**
+   * Closes every connection. One still in its handshake is closed once it connects, without
+   * waiting: a backend that never answers would otherwise hold close() for the idle timeout.
+   */
   async close(): Promise<void> {
     this.#isClosed = true;
-    const clients = [...this.#clients.values()];
+    const pending = [...this.#clients.values()];
     this.#clients.clear();
-    await Promise.all(clients.map((c) => c.then((x) => x.close()).catch(() => {})));
+    const open = [...this.#connected];
+    this.#connected.clear();
+    for (const client of pending) {
+      void client.then((c) => (open.includes(c) ? undefined : c.close())).catch(() => {});
+    }
+    await Promise.all(open.map((c) => c.close().catch(() => {})));
   }
 }
 
