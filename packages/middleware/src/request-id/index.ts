@@ -102,7 +102,9 @@ export function requestId(options: RequestIdOptions = {}): Middleware {
         id = incoming;
       } else {
         id = generate(req);
-        req.headers.set(name, id);
+        // Known absent: appended without scanning the fields for values to replace.
+        if (reuse && incoming === null) req.headers.append(name, id);
+        else req.headers.set(name, id);
       }
       let res: MaybePromise<Response>;
       try {
