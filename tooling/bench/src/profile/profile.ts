@@ -69,12 +69,6 @@ const { values, positionals } = parseArgs({
     pipeline: { type: 'string', default: '1' },
     top: { type: 'string', default: '20' },
     runs: { type: 'string', default: '1' },
-    /**
-     * Fix V8's young generation at this many MiB (`--min/max-semi-space-size`): V8 sizes it by
-     * allocation rate per millisecond, which valgrind's slowdown changes, so the number of
-     * scavenges in a callgrind window otherwise depends on how the heuristics ran.
-     */
-    'semi-space': { type: 'string' },
     /** Keep the raw callgrind dump here (for `callgrind_annotate --tree=caller`). */
     keep: { type: 'string' },
   },
@@ -205,10 +199,6 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
   const cgOut = join(work, 'callgrind.out');
   const command = mode === 'callgrind' ? 'valgrind' : process.execPath;
   if (mode === 'gc') args.unshift('--trace-gc-nvp');
-  if (values['semi-space'] !== undefined) {
-    const mib = Number(values['semi-space']);
-    args.unshift(`--min-semi-space-size=${mib}`, `--max-semi-space-size=${mib}`);
-  }
   const argv =
     mode === 'callgrind'
       ? [
