@@ -59,14 +59,27 @@ async function pnpm(args: string[], cwd: string): Promise<string> {
 
 /**
  * Builds `dirs` with turbo (`--only`: their workspace dependencies are among `dirs` or already
- * built). turbo's cache makes this a no-op when `dist/` is current, and `pnpm check:packages`
- * later in CI reuses what it built here.
+ * built), invoked as apps/rws-cli's built.test.ts does. turbo's cache makes this a no-op when
+ * `dist/` is current, and `pnpm check:packages` later in CI reuses what it built here. Hold
+ * `withBuildLock()` around it and the packing.
  */
 export async function buildPackages(dirs: readonly string[]): Promise<void> {
-  const filters = dirs.flatMap((dir) => ['--filter', `./${dir}`]);
-  await pnpm(
-    ['exec', 'turbo', 'run', 'build', '--only', '--output-logs=errors-only', ...filters],
-    REPO_ROOT,
+  const filters = dirs.map((dir) => `--filter=./${dir}`);
+  await run(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'node_modules/turbo/bin/turbo'),
+      'run',
+      'build',
+      '--only',
+      '--output-logs=errors-only',
+      ...filters,
+    ],
+    {
+      cwd: REPO_ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
+    },
   );
 }
 

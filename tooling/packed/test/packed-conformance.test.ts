@@ -8,6 +8,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withBuildLock } from '@rws/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildPackages,
@@ -26,8 +27,12 @@ let tests = new Map<string, string>();
 let results = new Map<string, FileResult>();
 
 beforeAll(async () => {
-  await buildPackages(PACKED_PACKAGES);
-  const tarballs = await packPackages(PACKED_PACKAGES, join(project, 'tarballs'));
+  // Built and packed under the lock: a parallel build (apps/rws-cli's built.test.ts) would
+  // clear a dist/ while it is packed.
+  const tarballs = await withBuildLock(async () => {
+    await buildPackages(PACKED_PACKAGES);
+    return packPackages(PACKED_PACKAGES, join(project, 'tarballs'));
+  });
   await installPacked(tarballs, PACKED_PACKAGES, project);
   // The runner and the never-published test helpers come from the workspace.
   const modules = join(project, 'node_modules');

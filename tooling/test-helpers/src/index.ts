@@ -1,5 +1,6 @@
 /** @module */
 
+export { withBuildLock } from './build-lock.js';
 export { requireCapability } from './capability.js';
 export type {
   TestCertificate,

@@ -69,6 +69,11 @@ const { values, positionals } = parseArgs({
     pipeline: { type: 'string', default: '1' },
     top: { type: 'string', default: '20' },
     runs: { type: 'string', default: '1' },
+    /**
+     * Extra flags for the server's node (repeatable), e.g. `--node-flag=--initial-old-space-size=256`
+     * so no major GC's incremental marking starts inside the measured window.
+     */
+    'node-flag': { type: 'string', multiple: true },
     /** Keep the raw callgrind dump here (for `callgrind_annotate --tree=caller`). */
     keep: { type: 'string' },
   },
@@ -199,6 +204,7 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
   const cgOut = join(work, 'callgrind.out');
   const command = mode === 'callgrind' ? 'valgrind' : process.execPath;
   if (mode === 'gc') args.unshift('--trace-gc-nvp');
+  args.unshift(...(values['node-flag'] ?? []));
   const argv =
     mode === 'callgrind'
       ? [
