@@ -102,9 +102,7 @@ export function requestId(options: RequestIdOptions = {}): Middleware {
         id = incoming;
       } else {
         id = generate(req);
-        // Known absent: appended without scanning the fields for values to replace.
-        if (reuse && incoming === null) req.headers.append(name, id);
-        else req.headers.set(name, id);
+        req.headers.set(name, id);
       }
       let res: MaybePromise<Response>;
       try {
