@@ -6,11 +6,19 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withBuildLock } from '@rws/test-helpers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../package.json' with { type: 'json' };
 import { CLI_DIST, cleanEnv, REPO_ROOT, startCli, tempDir } from './cli-process.js';
 
-beforeAll(() => {
+beforeAll(async () => {
+  // Not while another test file builds (tooling/packed packs core, http1, h2, middleware).
+  await withBuildLock(() => buildCli());
+  // A cold build of every package the CLI depends on, on two cores shared with the other test
+  // files, can take minutes.
+}, 400_000);
+
+function buildCli(): void {
   try {
     execFileSync(
       process.execPath,
@@ -32,9 +40,7 @@ beforeAll(() => {
     const out = (err as { stdout?: Buffer }).stdout?.toString() ?? '';
     throw new Error(`building @rws/cli and its dependencies failed:\n${out}`, { cause: err });
   }
-  // A cold build of every package the CLI depends on, on two cores shared with the other test
-  // files, can take minutes.
-}, 400_000);
+}
 
 describe('the built rws binary (dist/cli.js)', () => {
   it('starts with a shebang and prints its version', () => {

@@ -8,9 +8,21 @@ import { type ClientResponse, Http2Client, type Http2RequestInit } from '@rws/h2
 import { type ClientTlsOptions, Pool } from '@rws/http1';
 import type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js';
 import { BackendBreaker } from './internal/backend-breaker.js';
+import {
+  BackendState,
+  backendKey,
+  httpOrigin,
+  isH2Url,
+  isH3Url,
+  isUsable,
+  parseBackend,
+} from './internal/backend-state.js';
+import { smoothWeighted, weightedRandom } from './internal/balancing.js';
 import { Http3Origins } from './internal/h3-origins.js';
 import { HashRing } from './internal/hash-ring.js';
+import { probeBackend } from './internal/health-probe.js';
 import { invalidOption } from './internal/proxy-error.js';
+import { upstreamMetrics } from './internal/upstream-metrics.js';
 
 /** Every load-balancing strategy (`least_conn` is an alias of `least_connections`). */
 export const STRATEGIES: readonly string[] = [
@@ -176,159 +188,6 @@ export interface Upstream extends BackendPicker {
   close(): Promise<void>;
   /** Same as `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
-}
-
-function isUsable(b: BackendState, exclude: ReadonlySet<string> | undefined, now: number): boolean {
-  return (exclude === undefined || !exclude.has(b.url)) && b.isAvailable(now);
-}
-
-class BackendState implements Backend {
-  readonly url: string;
-  readonly origin: string;
-  weight: number;
-  readonly pool: Pool;
-  readonly protocol: 'http1' | 'h2' | 'h3';
-  readonly h2: Http2Client | null;
-  readonly h3: Http3Origins | null;
-  isHealthy = true;
-  ejectedUntil = 0;
-  ejections = 0;
-  consecutiveFailures = 0;
-  active = 0;
-  requests = 0;
-  failures = 0;
-  healthChecksFailed = 0;
-  healthPasses = 0;
-  healthFails = 0;
-  /** Smooth weighted round robin state (nginx). */
-  currentWeight = 0;
-  breaker: BackendBreaker | null;
-  #owner: UpstreamImpl;
-
-  constructor(
-    owner: UpstreamImpl,
-    url: URL,
-    weight: number,
-    pool: Pool,
-    breaker: BackendBreaker | null,
-    h2: Http2Client | null,
-    h3: Http3Origins | null,
-  ) {
-    this.#owner = owner;
-    this.url = backendKey(url);
-    this.origin = httpOrigin(url);
-    this.weight = weight;
-    this.pool = pool;
-    this.protocol = h2 !== null ? 'h2' : h3 !== null ? 'h3' : 'http1';
-    this.h2 = h2;
-    this.h3 = h3;
-    this.breaker = breaker;
-  }
-
-  begin(): void {
-    this.active++;
-    this.requests++;
-    this.breaker?.onStart();
-  }
-
-  end(outcome: 'success' | 'failure' | 'neutral'): void {
-    this.active--;
-    if (outcome === 'success') {
-      this.consecutiveFailures = 0;
-      this.breaker?.onSuccess();
-    } else if (outcome === 'failure') {
-      this.failures++;
-      this.consecutiveFailures++;
-      this.breaker?.onFailure();
-      this.#owner.onFailure(this);
-    } else {
-      // Frees a half-open trial slot, or the circuit would stay half-open with no slot left.
-      this.breaker?.onNeutral();
-    }
-  }
-
-  isEjected(now: number): boolean {
-    if (this.ejectedUntil === 0) return false;
-    if (this.ejectedUntil > now) return true;
-    // The ejection period is over: back in, with a clean failure streak.
-    this.ejectedUntil = 0;
-    this.consecutiveFailures = 0;
-    return false;
-  }
-
-  isAvailable(now: number): boolean {
-    return (
-      this.isHealthy && !this.isEjected(now) && (this.breaker === null || this.breaker.canPass(now))
-    );
-  }
-
-  snapshot(now: number): BackendSnapshot {
-    return {
-      url: this.url,
-      weight: this.weight,
-      healthy: this.isHealthy,
-      ejected: this.isEjected(now),
-      circuit: this.breaker?.state(now) ?? 'closed',
-      activeRequests: this.active,
-      requests: this.requests,
-      failures: this.failures,
-      ejections: this.ejections,
-      healthChecksFailed: this.healthChecksFailed,
-    };
-  }
-}
-
-const H2_SCHEMES = new Set(['h2:', 'h2s:', 'grpc:', 'grpcs:']);
-
-function isH2Url(url: URL): boolean {
-  return H2_SCHEMES.has(url.protocol);
-}
-
-/** `h3://host:port`: HTTP/3 over QUIC, always TLS. */
-function isH3Url(url: URL): boolean {
-  return url.protocol === 'h3:';
-}
-
-/** `scheme://host:port` without a trailing slash (h2: and grpc: URLs have no origin). */
-function backendKey(url: URL): string {
-  return `${url.protocol}//${url.host}`;
-}
-
-/** The http(s) origin a backend is reached at: `h2s:`/`grpcs:` are TLS, `h2:`/`grpc:` not. */
-function httpOrigin(url: URL): string {
-  if (!isH2Url(url) && !isH3Url(url)) return url.origin;
-  const isTls = url.protocol === 'h2s:' || url.protocol === 'grpcs:' || isH3Url(url);
-  return new URL(`${isTls ? 'https' : 'http'}://${url.host}`).origin;
-}
-
-function parseBackend(entry: string | BackendOptions, index: number): { url: URL; weight: number } {
-  const raw = typeof entry === 'string' ? entry : entry?.url;
-  const weight = typeof entry === 'string' ? 1 : (entry.weight ?? 1);
-  if (typeof raw !== 'string')
-    throw invalidOption(`backends[${index}]`, entry, 'a URL or { url, weight }');
-  // A bare host:port (the TOML config's spelling) means plain HTTP.
-  const text = raw.includes('://') ? raw : `http://${raw}`;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw invalidOption(`backends[${index}]`, raw, 'a URL such as http://127.0.0.1:3000');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:' && !isH2Url(url) && !isH3Url(url)) {
-    throw invalidOption(
-      `backends[${index}]`,
-      raw,
-      'an http:, https:, h2:, h2s:, grpc:, grpcs: or h3: URL',
-    );
-  }
-  if (url.hostname === '') throw invalidOption(`backends[${index}]`, raw, 'a URL with a host');
-  if (url.username !== '' || url.password !== '') {
-    throw invalidOption(`backends[${index}]`, '(redacted)', 'a URL without credentials');
-  }
-  if (!(Number.isFinite(weight) && weight > 0)) {
-    throw invalidOption(`backends[${index}].weight`, weight, 'a positive number');
-  }
-  return { url: new URL(backendKey(url)), weight };
 }
 
 class UpstreamImpl implements Upstream {
@@ -548,64 +407,7 @@ class UpstreamImpl implements Upstream {
 
   #probeAll(): void {
     if (this.#isClosed) return;
-    for (const b of this.#list) void this.#probe(b);
-  }
-
-  async #probe(b: BackendState): Promise<void> {
-    const hc = this.#options.healthCheck!;
-    const timeoutMs = hc.timeoutMs ?? 2000;
-    const expected = hc.expectedStatus ?? [200, 299];
-    let isPass = false;
-    try {
-      const multiplexed = b.h2 ?? b.h3;
-      if (multiplexed !== null) {
-        // HTTP/2 and HTTP/3 backends are probed over their own protocol, on the shared session.
-        const res = await multiplexed.request(`${b.origin}${hc.path ?? '/health'}`, {
-          headers: hc.host === undefined ? undefined : { host: hc.host },
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        await res.body.bytes({ limit: 64 * 1024 }).catch(() => {});
-        isPass =
-          typeof expected === 'number'
-            ? res.status === expected
-            : res.status >= expected[0] && res.status <= expected[1];
-        return this.#recordProbe(b, isPass);
-      }
-      const res = await b.pool.request({
-        method: 'GET',
-        path: hc.path ?? '/health',
-        headers: hc.host === undefined ? null : { host: hc.host },
-        signal: AbortSignal.timeout(timeoutMs),
-        timeouts: {
-          connectTimeoutMs: timeoutMs,
-          headersTimeoutMs: timeoutMs,
-          bodyTimeoutMs: timeoutMs,
-        },
-      });
-      // Drain (small) probe bodies so the socket is reused.
-      await res.body.bytes({ limit: 64 * 1024 }).catch(() => {});
-      isPass =
-        typeof expected === 'number'
-          ? res.status === expected
-          : res.status >= expected[0] && res.status <= expected[1];
-    } catch {
-      isPass = false;
-    }
-    this.#recordProbe(b, isPass);
-  }
-
-  #recordProbe(b: BackendState, isPass: boolean): void {
-    const hc = this.#options.healthCheck!;
-    if (isPass) {
-      b.healthFails = 0;
-      b.healthPasses++;
-      if (!b.isHealthy && b.healthPasses >= (hc.healthyThreshold ?? 2)) b.isHealthy = true;
-    } else {
-      b.healthChecksFailed++;
-      b.healthPasses = 0;
-      b.healthFails++;
-      if (b.isHealthy && b.healthFails >= (hc.unhealthyThreshold ?? 3)) b.isHealthy = false;
-    }
+    for (const b of this.#list) void probeBackend(b, this.#options.healthCheck!);
   }
 
   #retire(b: BackendState): void {
@@ -617,57 +419,7 @@ class UpstreamImpl implements Upstream {
   }
 
   metrics(): string {
-    const now = Date.now();
-    const lines: string[] = [];
-    const gauge = (
-      name: string,
-      help: string,
-      type: string,
-      value: (b: BackendState) => number,
-    ): void => {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      for (const b of this.#list) {
-        lines.push(
-          `${name}{upstream="${escapeLabel(this.name)}",backend="${escapeLabel(b.url)}"} ${value(b)}`,
-        );
-      }
-    };
-    gauge('rws_upstream_backend_healthy', '1 when active health checks pass', 'gauge', (b) =>
-      b.isHealthy ? 1 : 0,
-    );
-    gauge(
-      'rws_upstream_backend_ejected',
-      '1 while outlier detection ejects the backend',
-      'gauge',
-      (b) => (b.isEjected(now) ? 1 : 0),
-    );
-    gauge(
-      'rws_upstream_backend_circuit_open',
-      '1 while the circuit breaker is open',
-      'gauge',
-      (b) => (b.breaker?.state(now) === 'open' ? 1 : 0),
-    );
-    gauge('rws_upstream_backend_active_requests', 'Requests in flight', 'gauge', (b) => b.active);
-    gauge('rws_upstream_backend_requests_total', 'Requests sent', 'counter', (b) => b.requests);
-    gauge(
-      'rws_upstream_backend_failures_total',
-      'Failed requests (connect, timeout, reset, 5xx)',
-      'counter',
-      (b) => b.failures,
-    );
-    gauge(
-      'rws_upstream_backend_ejections_total',
-      'Times outlier detection ejected the backend',
-      'counter',
-      (b) => b.ejections,
-    );
-    gauge(
-      'rws_upstream_backend_health_check_failures_total',
-      'Failed health probes',
-      'counter',
-      (b) => b.healthChecksFailed,
-    );
-    return `${lines.join('\n')}\n`;
+    return upstreamMetrics(this.name, this.#list);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -682,37 +434,6 @@ class UpstreamImpl implements Upstream {
     this.#list = [];
     await Promise.all([...this.#retired, this.#h2?.close(), this.#h3?.close()]);
   }
-}
-
-function escapeLabel(value: string): string {
-  return value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
-}
-
-function weightedRandom(list: readonly BackendState[]): BackendState {
-  let total = 0;
-  for (const b of list) total += b.weight;
-  let r = Math.random() * total;
-  for (const b of list) {
-    r -= b.weight;
-    if (r < 0) return b;
-  }
-  return list[list.length - 1]!;
-}
-
-/**
- * nginx's smooth weighted round robin: every pick adds each weight to its current value, takes
- * the largest and subtracts the total from it. Weights 5,1,1 give a a b a c a a, not a a a a a b c.
- */
-function smoothWeighted(list: readonly BackendState[]): BackendState {
-  let total = 0;
-  let best: BackendState | null = null;
-  for (const b of list) {
-    b.currentWeight += b.weight;
-    total += b.weight;
-    if (best === null || b.currentWeight > best.currentWeight) best = b;
-  }
-  best!.currentWeight -= total;
-  return best!;
 }
 
 /**

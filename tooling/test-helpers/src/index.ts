@@ -2,6 +2,7 @@
 
 export type { RunningBind } from './bind.js';
 export { HAS_BIND, startBind } from './bind.js';
+export { withBuildLock } from './build-lock.js';
 export { requireCapability } from './capability.js';
 export type {
   TestCertificate,

@@ -6,6 +6,7 @@
  * @module
  */
 import { stat } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import {
   errorStatus,
   type FileBodyInit,
@@ -105,8 +106,11 @@ function defaultWrite(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
+// Imported, not the global: `globalThis.performance` is a lazy getter Node runs on every read.
+const TIME_ORIGIN = performance.timeOrigin;
+
 function defaultNow(): number {
-  return performance.timeOrigin + performance.now();
+  return TIME_ORIGIN + performance.now();
 }
 
 function defaultIsTTY(): boolean {

@@ -27,6 +27,8 @@
  * that throws, rejects or returns malformed text is left out of that scrape, counted as
  * `rws_http_errors_total{kind="metrics_collector"}` and reported to `onCollectorError`.
  */
+// Imported, not the global: `globalThis.performance` is a lazy getter Node runs on every read.
+import { performance } from 'node:perf_hooks';
 import {
   errorStatus,
   type Handler,

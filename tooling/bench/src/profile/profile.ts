@@ -17,6 +17,9 @@
  *   (`/proc/<pid>/stat`, `status`, `io`): CPU time user and system, minor page faults, context
  *   switches, read- and write-like syscalls (threadpool file reads included) per request.
  *   CPU time is not a count (a loaded machine inflates it); faults and syscalls are.
+ * - `eld`: the event loop's delay over the measured requests (`monitorEventLoopDelay`, 1 ms
+ *   resolution): how long a timer due now waited, i.e. how long the loop was blocked at a
+ *   stretch (wall time: a loaded machine stretches it too).
  * - `gc`: the server runs with V8's `--trace-gc`; the collections during the measured requests
  *   are counted by kind, with their summed pause (pauses are stretched by a loaded machine,
  *   the counts are not): what a latency tail is made of.
@@ -25,7 +28,10 @@
  * `--path /users/42`), `rws-middleware` (the `middleware` suite's server: `--path /all` for
  * request id + CORS + rate limit + compress), `rws-static` (the `rws` static handler,
  * access log off, `--path /1k.bin`), `rws-cli-log` (the `rws` binary with `--access-log FILE`),
- * `rws-cli-stdout` (the `rws` binary logging to stdout, redirected to a file).
+ * `rws-cli-stdout` (the `rws` binary logging to stdout, redirected to a file), `rws-proxy-bare`
+ * (`reverseProxy()` on @rws/http1) and `rws-gateway` (the `rws` binary with an rws.config.toml
+ * of one upstream and one proxy route, access log on), both in front of a raw upstream in this
+ * process (raw-upstream.ts).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import {
@@ -46,6 +52,7 @@ import { MIDDLEWARE_REQUEST_HEADERS } from '../middleware-cases.js';
 import { freePort, waitForPort } from '../process.js';
 import { nodeScriptArgs, serverScript } from '../targets.js';
 import { runFixedLoad } from './fixed-load.js';
+import { startRawUpstream } from './raw-upstream.js';
 import { summarizeAllocations, summarizeCpu } from './summarize.js';
 
 const HOOK = fileURLToPath(new URL('./profile-hook.ts', import.meta.url));
@@ -62,13 +69,18 @@ const { values, positionals } = parseArgs({
     pipeline: { type: 'string', default: '1' },
     top: { type: 'string', default: '20' },
     runs: { type: 'string', default: '1' },
+    /**
+     * Extra flags for the server's node (repeatable), e.g. `--node-flag=--initial-old-space-size=256`
+     * so no major GC's incremental marking starts inside the measured window.
+     */
+    'node-flag': { type: 'string', multiple: true },
     /** Keep the raw callgrind dump here (for `callgrind_annotate --tree=caller`). */
     keep: { type: 'string' },
   },
 });
 const server = positionals[0] ?? 'rws-http1';
 const mode = values.mode;
-const MODES = ['callgrind', 'cpu', 'alloc', 'rusage', 'gc'];
+const MODES = ['callgrind', 'cpu', 'alloc', 'rusage', 'gc', 'eld'];
 if (!MODES.includes(mode))
   throw new Error(`--mode must be one of ${MODES.join(', ')}, got ${mode}`);
 const requests = Number(values.requests);
@@ -85,10 +97,31 @@ writeFileSync(join(work, 'hello.txt'), 'Hello, World!');
 if (values.path === '/100m.bin')
   writeFileSync(join(work, '100m.bin'), Buffer.alloc(100 << 20, 120));
 
+// The proxy profiles' upstream, started once: it lives in this process, outside callgrind.
+const upstream =
+  server === 'rws-proxy-bare' || server === 'rws-gateway' ? await startRawUpstream() : null;
+const upstreamAddress = `127.0.0.1:${upstream === null ? 0 : (upstream.address() as { port: number }).port}`;
+// The gateway finds its rws.config.toml in its working directory, as a user's `rws` does
+// (only its: the other `rws` servers would turn into gateways).
+if (server === 'rws-gateway')
+  writeFileSync(
+    join(work, 'rws.config.toml'),
+    `ip = "127.0.0.1"\n\n[[upstream]]\nname = "backend"\nbackends = ["${upstreamAddress}"]\n\n` +
+      `[[route]]\n[route.match]\npath = "/*"\n[route.action]\ntype = "proxy"\nupstream = "backend"\n`,
+  );
+
 /** node arguments and environment of `server`. */
 function serverArgs(): { args: string[]; env: Record<string, string> } {
   const preload = ['--import', HOOK];
   switch (server) {
+    case 'rws-proxy-bare':
+      return {
+        args: nodeScriptArgs(fileURLToPath(serverScript('rws-proxy-bare.ts')), preload),
+        env: { UPSTREAM_URL: `http://${upstreamAddress}` },
+      };
+    case 'rws-gateway':
+      // Access log on at its default (stdout, which goes to a file here).
+      return { args: nodeScriptArgs(CLI, preload), env: { RWS_CONFIG_IP: '127.0.0.1' } };
     case 'rws-http1':
     case 'rws-app':
     case 'node-http':
@@ -123,7 +156,7 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
       };
     default:
       throw new Error(
-        `unknown server ${server}: rws-http1, rws-app, node-http, rws-middleware, rws-static, rws-cli-log, rws-cli-stdout`,
+        `unknown server ${server}: rws-http1, rws-app, node-http, rws-middleware, rws-static, rws-cli-log, rws-cli-stdout, rws-proxy-bare, rws-gateway`,
       );
   }
 }
@@ -160,6 +193,7 @@ async function main(): Promise<void> {
     if (best === null || result.instructions < best.instructions) best = result;
   }
   if (best !== null) console.log(best.report);
+  upstream?.close();
   rmSync(work, { recursive: true, force: true });
 }
 
@@ -170,6 +204,7 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
   const cgOut = join(work, 'callgrind.out');
   const command = mode === 'callgrind' ? 'valgrind' : process.execPath;
   if (mode === 'gc') args.unshift('--trace-gc-nvp');
+  args.unshift(...(values['node-flag'] ?? []));
   const argv =
     mode === 'callgrind'
       ? [
@@ -186,6 +221,7 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
         ]
       : args;
   const child: ChildProcess = spawn(command, argv, {
+    cwd: work,
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -265,9 +301,11 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
       rmSync(profileOut);
       rmSync(`${profileOut}.ready`);
       const report =
-        mode === 'cpu'
-          ? summarizeCpu(profile.profile, requests, top)
-          : summarizeAllocations(profile.profile, requests, top);
+        mode === 'eld'
+          ? eldReport(profile)
+          : mode === 'cpu'
+            ? summarizeCpu(profile.profile, requests, top)
+            : summarizeAllocations(profile.profile, requests, top);
       return { instructions: 0, report };
     }
   } finally {
@@ -311,16 +349,17 @@ function jitName(map: [number, number, string][], address: string): string {
 function gcReport(text: string): string {
   const kinds = new Map<
     string,
-    { count: number; ms: number; survived: number; promoted: number; arrays: number }
+    { count: number; ms: number; maxMs: number; survived: number; promoted: number; arrays: number }
   >();
   for (const line of text.split('\n')) {
     const kind = / gc=(\w+) /.exec(line)?.[1];
     if (kind === undefined) continue;
     const field = (name: string): number =>
       Number(new RegExp(` ${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
-    const k = kinds.get(kind) ?? { count: 0, ms: 0, survived: 0, promoted: 0, arrays: 0 };
+    const k = kinds.get(kind) ?? { count: 0, ms: 0, maxMs: 0, survived: 0, promoted: 0, arrays: 0 };
     k.count++;
     k.ms += field('pause');
+    k.maxMs = Math.max(k.maxMs, field('pause'));
     k.survived += field('new_space_survived');
     k.promoted += field('promoted');
     k.arrays += field('scavenge.sweep_array_buffers');
@@ -336,11 +375,26 @@ function gcReport(text: string): string {
     ([kind, k]) =>
       `  ${names[kind] ?? kind}: ${((k.count * 10_000) / requests).toFixed(1)} per 10,000 requests; ` +
       `on average ${kib(k.survived / k.count)} survived, ${kib(k.promoted / k.count)} promoted, ` +
-      `pause ${(k.ms / k.count).toFixed(2)} ms (of it sweeping array buffers ${(k.arrays / k.count).toFixed(2)} ms)`,
+      `pause ${(k.ms / k.count).toFixed(2)} ms, longest ${k.maxMs.toFixed(2)} ms (of it sweeping array buffers ${(k.arrays / k.count).toFixed(2)} ms)`,
   );
   return [
     `${server} ${values.path}: garbage collections during ${requests} requests (${connections} connections)`,
     ...(rows.length === 0 ? ['  none'] : rows),
+  ].join('\n');
+}
+
+/** The hook's event-loop delay percentiles (nanoseconds) as one line each, in ms. */
+function eldReport(h: {
+  count: number;
+  mean: number;
+  percentiles: Record<string, number>;
+}): string {
+  const ms = (ns: number): string => `${(ns / 1e6).toFixed(2)} ms`;
+  return [
+    `${server} ${values.path}: event-loop delay during ${requests} requests (${connections} connections, ${h.count} samples)`,
+    `  mean ${ms(h.mean)}; ${Object.entries(h.percentiles)
+      .map(([p, ns]) => `p${p} ${ms(ns)}`)
+      .join(', ')}`,
   ].join('\n');
 }
 

@@ -194,6 +194,22 @@ const JSON_KEYS = new Set([
   'request_id',
 ]);
 
+const REQUEST_ID_PREFIX = ',"request_id":';
+/** `,"key":` per extra field name, built once per name (a `fields` function returns the same few). */
+const fieldPrefixes = new Map<string, string | null>([['request_id', REQUEST_ID_PREFIX]]);
+/** Up to this many distinct names are remembered; a `fields` function inventing names per request is not. */
+const MAX_FIELD_PREFIXES = 256;
+
+/** `,"key":` for an extra field, or null for a standard key it may not replace. */
+function fieldPrefix(key: string): string | null {
+  let prefix = fieldPrefixes.get(key);
+  if (prefix === undefined) {
+    prefix = JSON_KEYS.has(key) && key !== 'request_id' ? null : `,${JSON.stringify(key)}:`;
+    if (fieldPrefixes.size < MAX_FIELD_PREFIXES) fieldPrefixes.set(key, prefix);
+  }
+  return prefix;
+}
+
 function jsonNumber(n: number): string {
   return Number.isFinite(n) ? String(n) : 'null';
 }
@@ -228,15 +244,16 @@ export function formatJson(e: LogEntry): string {
   const fields = e.fields;
   if (fields !== null) {
     for (const key of Object.keys(fields)) {
+      const prefix = fieldPrefix(key);
       // A standard key is never replaced; `request_id` comes from a field only when the
       // request has none.
-      if (JSON_KEYS.has(key) && (key !== 'request_id' || e.requestId !== null)) continue;
+      if (prefix === null || (prefix === REQUEST_ID_PREFIX && e.requestId !== null)) continue;
       const value = fields[key];
-      out += `,${JSON.stringify(key)}:${
+      out += `${prefix}${
         typeof value === 'number'
           ? jsonNumber(value)
           : typeof value === 'string'
-            ? JSON.stringify(value)
+            ? jsonString(value)
             : 'null'
       }`;
     }
