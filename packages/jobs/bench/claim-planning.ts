@@ -79,8 +79,8 @@ const explain = async (stmt: string, params?: unknown[]) => {
     params ?? [],
   );
   await client.query('rollback');
-  const plan = (rows[0]?.['QUERY PLAN'] as [Record<string, number>])[0];
-  return { planning: plan['Planning Time'] ?? 0, execution: plan['Execution Time'] ?? 0 };
+  const plan = (rows[0]?.['QUERY PLAN'] as Record<string, number>[] | undefined)?.[0] ?? {};
+  return { planning: plan['Planning Time'] ?? NaN, execution: plan['Execution Time'] ?? NaN };
 };
 const series = async (run: () => Promise<{ planning: number; execution: number }>) => {
   const out = [];

@@ -96,9 +96,7 @@ describe('postgres: named prepared statements (issue #16)', () => {
     await runMarked(db, shapes[1] as RawBuilder<unknown>);
     await runMarked(db, shapes[0] as RawBuilder<unknown>); // 0 is now the most recent
     await runMarked(db, shapes[2] as RawBuilder<unknown>); // evicts 1
-    expect(new Set((await preparedOnConnection(db)).keys())).toEqual(
-      new Set([texts[0], texts[2]]),
-    );
+    expect(new Set((await preparedOnConnection(db)).keys())).toEqual(new Set([texts[0], texts[2]]));
     // An evicted statement is prepared again under a new name and still answers right.
     const before = await preparedOnConnection(db);
     const r = await runMarked(db, shapes[1] as RawBuilder<unknown>);
@@ -114,7 +112,12 @@ describe('postgres: named prepared statements (issue #16)', () => {
     const result = await db.transaction(async (tx) => {
       await runMarked(tx, sql`update ${sql.table(table)} set label = 'x' where id = ${1}`);
       await runMarked(tx, byId(table, 1)); // evicts the update
-      return (await runMarked(tx, sql`select count(*)::int as n from ${sql.table(table)} where label = ${'x'}`)).rows;
+      return (
+        await runMarked(
+          tx,
+          sql`select count(*)::int as n from ${sql.table(table)} where label = ${'x'}`,
+        )
+      ).rows;
     });
     expect(result).toEqual([{ n: 1 }]);
     expect((await byId(table, 1).execute(db.kysely)).rows).toEqual([{ id: 1, label: 'x' }]);
