@@ -7,7 +7,11 @@
  * how many adds found one running); and the statements add() and the worker's wake-up ran. A diagnostic, not a benchmark (`pnpm bench jobs` is the benchmark):
  * on a loaded machine only the order and the statement counts mean anything.
  *
- *   [PAUSE=0] [SAMPLES=200] [CONCURRENCY=16] node --conditions=@rws/source --import tsx packages/jobs/bench/latency-breakdown.ts
+ * PREPARED=off runs the store's statements unnamed (the Db's `postgres.preparedStatements`), to
+ * compare with the default, where the add, the claim and the completion are named prepared
+ * statements.
+ *
+ *   [PAUSE=0] [SAMPLES=200] [CONCURRENCY=16] [PREPARED=off] node --conditions=@rws/source --import tsx packages/jobs/bench/latency-breakdown.ts
  */
 import { createRequire } from 'node:module';
 import { createDb, sql } from '@rws/orm';
@@ -30,7 +34,12 @@ const t = {
   started: [] as number[],
 };
 
-const db = createDb({ dialect: 'postgres', url: URL });
+const PREPARED = process.env['PREPARED'] === 'off' ? 'off' : 'marked';
+const db = createDb({
+  dialect: 'postgres',
+  url: URL,
+  postgres: { preparedStatements: PREPARED },
+});
 let statements: string[] = [];
 const counted = db.kysely.withPlugin({
   transformQuery: (args) => {
@@ -47,14 +56,18 @@ let sampleStart = 0;
 // pg's Client.query, timed for the claim statement: when pg was handed it, and when its answer
 // came back (the rest of the claim is the store's own work before and after).
 let claimQuery: { sent: number; answered: number } | undefined;
+let namedClaims = 0;
 const pg = createRequire(import.meta.url)('pg') as {
   Client: { prototype: { query(...args: unknown[]): unknown } };
 };
 const pgQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
-  const text = typeof args[0] === 'string' ? args[0] : '';
+  // A named statement comes as a query config ({ name, text, values }).
+  const config = args[0] as { name?: string; text?: string } | string;
+  const text = typeof config === 'string' ? config : (config?.text ?? '');
   const result = pgQuery.apply(this, args);
   if (text.startsWith('with due as') && result instanceof Promise) {
+    if (typeof config !== 'string' && config.name !== undefined) namedClaims++;
     const timing = { sent: performance.now() - sampleStart, answered: 0 };
     claimQuery = timing;
     void result.then(
@@ -168,6 +181,7 @@ if (path.every((k) => t[k].length === SAMPLES))
 console.log(
   `claims per job (from its add to the next add): p50 ${p(claimsPerJob, 0.5)}, p90 ${p(claimsPerJob, 0.9)}, total ${claimsPerJob.reduce((x, y) => x + y, 0)} for ${SAMPLES} jobs`,
 );
+console.log(`claims sent as named prepared statements: ${namedClaims} (PREPARED=${PREPARED})`);
 console.log(
   `statements per add: ${p(addStatements, 0.5)}; from the add's return to idle again: ${p(wakeStatements, 0.5)} (median)`,
 );

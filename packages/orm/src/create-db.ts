@@ -28,6 +28,24 @@ export interface DbConnectionOptions {
   readonly filename?: string | undefined;
 }
 
+/** PostgreSQL-only options of `createDb` (the other dialects ignore them). */
+export interface DbPostgresOptions {
+  /**
+   * Which statements run as named (server-side prepared) statements, which each connection
+   * parses and plans once and keeps: `'marked'` (default) only those marked with `prepared()`
+   * (the ORM marks none of its own; @rws/jobs marks its claim and completion), `'all'` every
+   * statement sent with parameters, `'off'` none. Use `'off'` behind a pooler in transaction
+   * mode that does not track prepared statements (PgBouncer before 1.21, or with
+   * `max_prepared_statements = 0`): the server connection changes between statements there.
+   */
+  readonly preparedStatements?: 'off' | 'marked' | 'all' | undefined;
+  /**
+   * Named statements kept per connection (default 100); the least recently used one is
+   * deallocated to make room.
+   */
+  readonly maxPreparedStatements?: number | undefined;
+}
+
 /** Options of `createDb`. */
 export interface CreateDbOptions {
   readonly dialect: DialectName;
@@ -36,6 +54,8 @@ export interface CreateDbOptions {
   readonly options?: DbConnectionOptions | undefined;
   /** Pool size for postgres and mysql (default 10). SQLite uses one connection. */
   readonly pool?: { readonly size?: number | undefined } | undefined;
+  /** PostgreSQL only: named prepared statements (see DbPostgresOptions). */
+  readonly postgres?: DbPostgresOptions | undefined;
   /**
    * Key that signs keyset pagination cursors (HMAC-SHA256). Give a stable secret when cursors
    * must survive a restart or be shared between processes; the default is random per Db.
@@ -127,7 +147,7 @@ function buildDialect(o: CreateDbOptions): Dialect {
         filename: o.url === undefined ? c.filename : sqliteFilename(o.url),
       });
     case 'postgres':
-      return createPostgresDialect({ ...c, url: o.url, poolSize });
+      return createPostgresDialect({ ...c, ...o.postgres, url: o.url, poolSize });
     case 'mysql':
       return createMysqlDialect({ ...c, url: o.url, poolSize });
     default:

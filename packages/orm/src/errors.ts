@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   INVALID_QUERY: 'RWS_ORM_INVALID_QUERY',
   MIGRATION_FAILED: 'RWS_ORM_MIGRATION_FAILED',
   MIGRATION_LOCKED: 'RWS_ORM_MIGRATION_LOCKED',
+  PREPARED_STATEMENT_FAILED: 'RWS_ORM_PREPARED_STATEMENT_FAILED',
 } as const;
 
 /** A code @rws/orm throws. */
@@ -44,6 +45,8 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<OrmErrorCode, string>> = {
     'A migration file failed to run or load, or a rollback has no down step; the message names the migration.',
   RWS_ORM_MIGRATION_LOCKED:
     'Another process holds the migration lock and did not release it within lockTimeoutMs.',
+  RWS_ORM_PREPARED_STATEMENT_FAILED:
+    "PostgreSQL: a named prepared statement was missing on its connection or no longer fit its table (it is prepared again on the next call); repeated, a pooler in transaction mode is switching server connections: set postgres.preparedStatements to 'off'.",
 };
 
 /**

@@ -8,6 +8,7 @@ export type {
   CreateDbOptions,
   Db,
   DbConnectionOptions,
+  DbPostgresOptions,
   TransactionOptions,
   TransactionRetryOptions,
 } from './create-db.js';
@@ -37,6 +38,7 @@ export type {
   UpdateOf,
 } from './model.js';
 export { defineModel } from './model.js';
+export { prepared } from './prepared.js';
 export type {
   BelongsTo,
   HasMany,

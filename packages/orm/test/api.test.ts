@@ -18,6 +18,7 @@ it('exports', async () => {
       "hasOne",
       "linkHeader",
       "manyToMany",
+      "prepared",
       "relate",
       "sql",
     ]

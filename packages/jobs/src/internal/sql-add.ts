@@ -121,6 +121,7 @@ export function sqlAdder(c: SqlContext) {
         ? sql`with ins as (${insert}) select ins.*, pg_notify(${c.channel}, ins.queue) from ins`
         : insert,
       on,
+      true,
     );
     // Nothing inserted: a job with this id exists (jobId deduplication).
     if (rows[0] === undefined) return { job: await one(job.id, on), isNew: false };

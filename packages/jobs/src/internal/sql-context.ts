@@ -1,5 +1,5 @@
 import type { Db, DialectName } from '@rws/orm';
-import { sql } from '@rws/orm';
+import { prepared, sql } from '@rws/orm';
 import type { BackoffOptions, JobRecord, JobState } from '../job-store.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: rows of raw SQL are untyped.
@@ -51,7 +51,12 @@ export interface SqlContext {
   readonly seq: Query;
   /** The NOTIFY channel (PostgreSQL). */
   readonly channel: string;
-  exec(q: Query, on?: Db): Promise<{ rows: Row[]; affected: number }>;
+  /**
+   * Runs `q` on `on` (default the store's Db). `isHot` marks it for a named prepared statement
+   * (PostgreSQL, see @rws/orm `prepared()`): for statements on the add→start path, whose text
+   * is fixed per table, so the server plans them once per connection rather than every call.
+   */
+  exec(q: Query, on?: Db, isHot?: boolean): Promise<{ rows: Row[]; affected: number }>;
   /**
    * SQLite: takes the write lock at the start of a transaction (a write statement, even one
    * that matches no row), so a read-then-write transaction cannot fail to upgrade its lock
@@ -71,8 +76,10 @@ export function sqlContext(db: Db, table: string): SqlContext {
     G: sql.raw(`${table}_groups`),
     seq: sql.raw(dialect === 'sqlite' ? 'rowid' : 'seq'),
     channel: `rws_jobs_${table}`.slice(0, 63),
-    async exec(q, on = db) {
-      const r = await q.execute(on.kysely);
+    async exec(q, on = db, isHot = false) {
+      const r = isHot
+        ? await on.kysely.executeQuery(prepared(q.compile(on.kysely)))
+        : await q.execute(on.kysely);
       return { rows: r.rows as Row[], affected: Number(r.numAffectedRows ?? 0n) };
     },
     async lockForWrite(tx) {

@@ -92,10 +92,17 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
     const { rows } = await exec(sql`select * from ${T} where id = ${id}`, on);
     return rows[0] === undefined ? null : toRecord(rows[0]);
   };
-  const heldUpdate = async (id: string, workerId: string, set: ReturnType<typeof sql>) =>
+  const heldUpdate = async (
+    id: string,
+    workerId: string,
+    set: ReturnType<typeof sql>,
+    isHot = false,
+  ) =>
     (
       await exec(
         sql`update ${T} set ${set} where id = ${id} and worker_id = ${workerId} and state = 'active'`,
+        db,
+        isHot,
       )
     ).affected > 0;
 
@@ -136,6 +143,8 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
             order by priority, run_at, seq limit ${limit})
             and ${ASYNC_COMMIT}
           returning *`,
+      db,
+      true,
     );
     return inClaimOrder(rows);
   };
@@ -213,6 +222,7 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
         workerId,
         sql`state = 'completed', result = ${JSON.stringify(result ?? null)}, worker_id = null,
             lease_until = null, updated_at = ${o.now}`,
+        true,
       ),
     // MySQL / MariaDB have no UPDATE … RETURNING to say which jobs were still held: the
     // worker completes them one by one there.
@@ -231,6 +241,9 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
                   worker_id = null, lease_until = null, updated_at = ${o.now}
                   where id in (${ids}) and worker_id = ${workerId} and state = 'active'
                   returning id`,
+              db,
+              // One text per batch size, and batches are at most the worker's concurrency.
+              true,
             );
             const held = new Set(rows.map((r) => String(r['id'])));
             return items.map((i) => held.has(i.id));

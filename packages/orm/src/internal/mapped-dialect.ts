@@ -78,12 +78,17 @@ function connectionFailed(t: DbTarget, err: unknown): OrmError {
  * connection failures name the host and database. The result is still a kysely Dialect: the
  * contract is used as it is (CONVENTIONS #10), only the connection's executeQuery is patched.
  */
-export function mappedDialect(inner: Dialect, target: DbTarget, mapError: ErrorMapper): Dialect {
+export function mappedDialect(
+  inner: Dialect,
+  target: DbTarget,
+  mapError: ErrorMapper,
+  beforeQuery?: (query: CompiledQuery) => void,
+): Dialect {
   return {
     createAdapter: () => inner.createAdapter(),
     createQueryCompiler: () => inner.createQueryCompiler(),
     createIntrospector: (db) => inner.createIntrospector(db),
-    createDriver: () => new MappedDriver(inner.createDriver(), target, mapError),
+    createDriver: () => new MappedDriver(inner.createDriver(), target, mapError, beforeQuery),
   };
 }
 
@@ -91,11 +96,18 @@ class MappedDriver implements Driver {
   readonly #inner: Driver;
   readonly #target: DbTarget;
   readonly #mapError: ErrorMapper;
+  readonly #beforeQuery: ((query: CompiledQuery) => void) | undefined;
 
-  constructor(inner: Driver, target: DbTarget, mapError: ErrorMapper) {
+  constructor(
+    inner: Driver,
+    target: DbTarget,
+    mapError: ErrorMapper,
+    beforeQuery: ((query: CompiledQuery) => void) | undefined,
+  ) {
     this.#inner = inner;
     this.#target = target;
     this.#mapError = mapError;
+    this.#beforeQuery = beforeQuery;
   }
 
   async init(options?: AbortableOperationOptions): Promise<void> {
@@ -117,10 +129,12 @@ class MappedDriver implements Driver {
     if (patched[kMapped] !== true) {
       const execute = conn.executeQuery.bind(conn);
       const mapError = this.#mapError;
+      const beforeQuery = this.#beforeQuery;
       const run = (sql: string, params: readonly unknown[] = []) =>
         execute<Record<string, unknown>>(CompiledQuery.raw(sql, [...params]));
       patched.executeQuery = async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
         try {
+          beforeQuery?.(query);
           return await execute<R>(query);
         } catch (err) {
           throw (await mapError(err, run).catch(() => undefined)) ?? err;
