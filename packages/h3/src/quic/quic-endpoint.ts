@@ -14,6 +14,8 @@ import type { QuicStream } from './quic-stream.js';
 import { retryPacket } from './retry-packet.js';
 import { type PreparedServerTls, prepareServerTls, type QuicServerTls } from './server-tls.js';
 import { splitPemBundle } from './tls/certificate-check.js';
+import type { SessionTicket } from './tls/session-ticket.js';
+import { type TicketKeys, ticketSettings } from './tls/ticket-keys.js';
 import { TlsClient } from './tls/tls-client.js';
 import { loadServerIdentity, TlsServer } from './tls/tls-server.js';
 import {
@@ -79,6 +81,13 @@ export interface QuicEndpointOptions {
    * decrypts all traffic.
    */
   readonly keyLogFile?: string | false;
+  /**
+   * A server issues a session ticket after each handshake so the client can resume without a
+   * certificate exchange (RFC 8446 §4.6.1); `lifetimeS` caps how long one is accepted (also
+   * how often the ticket key rotates). false: no tickets. Default `{ lifetimeS: 86400 }`.
+   * Servers that ask for client certificates issue none.
+   */
+  readonly sessionTickets?: false | { readonly lifetimeS?: number };
 }
 
 /** Options of one outgoing connection. */
@@ -102,6 +111,14 @@ export interface QuicConnectOptions {
   readonly requestOcsp?: boolean;
   /** QUIC version to start with. Default 1. */
   readonly version?: number;
+  /**
+   * A ticket from an earlier connection (`connection.tlsSession.sessionTicket` or
+   * `onSessionTicket`) to resume that session: the handshake then skips the certificate.
+   * An expired ticket, or one for another server name or ALPN, is not offered.
+   */
+  readonly sessionTicket?: SessionTicket;
+  /** Receives each session ticket the server sends after the handshake. */
+  readonly onSessionTicket?: (ticket: SessionTicket) => void;
   /** Receives the streams the server opens, from the first one (even during the handshake). */
   readonly onStream?: (stream: QuicStream) => void;
 }
@@ -130,6 +147,8 @@ export class QuicEndpoint {
   readonly #receivedTokens = new Map<string, Uint8Array>();
   #isClosed = false;
   readonly #keyLog: KeyLogger | undefined;
+  /** A server's session ticket key and lifetime, unless tickets are off. */
+  readonly #tickets: { keys: TicketKeys; lifetimeS: number } | undefined;
 
   private constructor(
     socket: Socket,
@@ -142,6 +161,7 @@ export class QuicEndpoint {
     this.#tokens = new AddressTokens(options.newTokenLifetimeMs ?? 24 * 60 * 60 * 1000);
     const keyLogFile = options.keyLogFile ?? process.env['SSLKEYLOGFILE'];
     if (keyLogFile) this.#keyLog = fileKeyLogger(keyLogFile);
+    this.#tickets = ticketSettings(options.sessionTickets);
     this.#listen(socket);
   }
 
@@ -265,6 +285,8 @@ export class QuicEndpoint {
             ...(options.keyShares ? { keyShares: options.keyShares } : {}),
             ...(certificate ? { certificate } : {}),
             ...(options.requestOcsp ? { requestOcsp: true } : {}),
+            ...(options.sessionTicket ? { sessionTicket: options.sessionTicket } : {}),
+            ...(options.onSessionTicket ? { onSessionTicket: options.onSessionTicket } : {}),
             ...(this.#options.cipherSuites ? { cipherSuites: this.#options.cipherSuites } : {}),
           },
           callbacks,
@@ -404,6 +426,7 @@ export class QuicEndpoint {
             ...(this.#options.groups ? { groups: this.#options.groups } : {}),
             ...(identity.clientAuth ? { clientAuth: identity.clientAuth } : {}),
             ...(identity.ocspResponse ? { ocspResponse: identity.ocspResponse } : {}),
+            ...(this.#tickets ? { tickets: this.#tickets } : {}),
           },
           identity.identity,
           callbacks,

@@ -11,6 +11,7 @@ import { checkClientChain, splitPemBundle, untrusted } from './certificate-check
 import { encodeCertificateRequest } from './certificate-request.js';
 import { asksForOcsp, encodeCertificateStatus } from './certificate-status.js';
 import {
+  type Extensions,
   encodeAlpn,
   encodeServerKeyShare,
   HandshakeFramer,
@@ -34,12 +35,15 @@ import {
 } from './hello-messages.js';
 import { createKeyShare, SUPPORTED_GROUPS } from './key-exchange.js';
 import { helloRetryMessageHash, KeySchedule } from './key-schedule.js';
+import { encodeSelectedPsk } from './pre-shared-key.js';
+import { acceptResumption, issueTicket } from './server-resumption.js';
 import {
   SUPPORTED_SIGNATURE_SCHEMES,
   schemeForKey,
   signCertificateVerify,
   verifyCertificateVerify,
 } from './signature.js';
+import type { TicketKeys } from './ticket-keys.js';
 import {
   type EncryptionLevel,
   EXTENSION,
@@ -69,6 +73,12 @@ export interface TlsServerOptions {
    * client sent status_request. Must not wait (a handshake never blocks on a responder).
    */
   readonly ocspResponse?: (leaf: Uint8Array) => Uint8Array | null | undefined;
+  /**
+   * Session tickets: one NewSessionTicket after the handshake, and resumption (psk_dhe_ke) for
+   * a ClientHello that brings one back. Not used with `clientAuth` (a resumed session has no
+   * client certificate to show).
+   */
+  readonly tickets?: { readonly keys: TicketKeys; readonly lifetimeS: number };
 }
 
 /** Picks the certificate for a ClientHello's server_name (SNI), undefined when there is none. */
@@ -120,7 +130,8 @@ type ServerState =
  * when the client sent none we accept. With `clientAuth` a CertificateRequest precedes the
  * server Certificate and the client's Certificate and CertificateVerify precede its Finished.
  * The certificate follows the client's server_name when the identity is a selector, and an
- * OCSP response is stapled when the client asks for one. Session tickets are planned.
+ * OCSP response is stapled when the client asks for one. With `tickets` it issues a session
+ * ticket after the handshake and resumes sessions from them (no Certificate then).
  * @see RFC 8446 §4, RFC 9001 §4
  */
 export class TlsServer implements TlsHandshake {
@@ -137,6 +148,8 @@ export class TlsServer implements TlsHandshake {
   /** After a HelloRetryRequest: the group asked for and the transcript so far. */
   #retry: { group: number; suite: CipherSuite; transcript: Uint8Array[] } | undefined;
   #clientHandshakeSecret: Uint8Array | undefined;
+  /** True when the client resumed a session with a ticket (no certificate was sent). */
+  isResumed = false;
   #clientApplicationSecret: Uint8Array | undefined;
   alpn: string | undefined;
   peerTransportParameters: Uint8Array | undefined;
@@ -199,7 +212,7 @@ export class TlsServer implements TlsHandshake {
         level === 'handshake' &&
         message.type === HANDSHAKE_TYPE.FINISHED
       ) {
-        this.#onFinished(message.body);
+        this.#onFinished(message.body, message.raw);
       } else {
         throw cryptoError(
           TLS_ALERT.UNEXPECTED_MESSAGE,
@@ -279,17 +292,31 @@ export class TlsServer implements TlsHandshake {
     this.alpn = alpn;
     this.peerTransportParameters = params;
 
-    const schedule = new KeySchedule(suite);
+    const tickets = this.#options.clientAuth === undefined ? this.#options.tickets : undefined;
+    const before = this.#retry?.transcript ?? [];
+    const psk =
+      tickets === undefined
+        ? undefined
+        : acceptResumption(tickets.keys, hello, raw, before, {
+            suite,
+            alpn,
+            serverName: this.serverName,
+          });
+    this.isResumed = psk !== undefined;
+    const schedule = new KeySchedule(suite, psk);
     this.#schedule = schedule;
-    for (const message of this.#retry?.transcript ?? []) schedule.addMessage(message);
+    for (const message of before) schedule.addMessage(message);
     schedule.addMessage(raw);
     const ours = createKeyShare(share.group);
+    const serverHelloExtensions: Array<readonly [number, Uint8Array]> = [
+      [EXTENSION.SUPPORTED_VERSIONS, Uint8Array.of(0x03, 0x04)],
+      [EXTENSION.KEY_SHARE, encodeServerKeyShare({ group: ours.group, key: ours.publicKey })],
+    ];
+    if (psk !== undefined)
+      serverHelloExtensions.push([EXTENSION.PRE_SHARED_KEY, encodeSelectedPsk(0)]);
     const serverHello = handshakeMessage(
       HANDSHAKE_TYPE.SERVER_HELLO,
-      encodeServerHello(randomBytes(32), hello.sessionId, suite.code, [
-        [EXTENSION.SUPPORTED_VERSIONS, Uint8Array.of(0x03, 0x04)],
-        [EXTENSION.KEY_SHARE, encodeServerKeyShare({ group: ours.group, key: ours.publicKey })],
-      ]),
+      encodeServerHello(randomBytes(32), hello.sessionId, suite.code, serverHelloExtensions),
     );
     schedule.addMessage(serverHello);
     this.#callbacks.sendHandshake('initial', serverHello);
@@ -311,6 +338,28 @@ export class TlsServer implements TlsHandshake {
         [EXTENSION.QUIC_TRANSPORT_PARAMETERS, this.#options.transportParameters],
       ]),
     );
+    // A resumed session is authenticated by the PSK: no certificate (RFC 8446 §2.2).
+    if (psk === undefined) this.#addCertificate(add, identity, hello.extensions, schedule);
+    add(HANDSHAKE_TYPE.FINISHED, schedule.finishedVerifyData(secrets.server));
+    for (const message of flight) this.#callbacks.sendHandshake('handshake', message);
+
+    const app = schedule.applicationSecrets();
+    this.#clientApplicationSecret = app.client;
+    // 1-RTT writes may start now (RFC 9001 §5.7: 0.5-RTT data); reads wait for the client Finished.
+    this.#callbacks.installSecret('application', 'write', suite, app.server);
+    this.#state =
+      this.#options.clientAuth === undefined || psk !== undefined
+        ? 'wait-finished'
+        : 'wait-client-certificate';
+  }
+
+  /** CertificateRequest (mTLS), Certificate (with a stapled OCSP response) and CertificateVerify. */
+  #addCertificate(
+    add: (type: number, body: Uint8Array) => void,
+    identity: ServerIdentity,
+    extensions: Extensions,
+    schedule: KeySchedule,
+  ): void {
     if (this.#options.clientAuth !== undefined) {
       add(
         HANDSHAKE_TYPE.CERTIFICATE_REQUEST,
@@ -318,7 +367,7 @@ export class TlsServer implements TlsHandshake {
       );
     }
     const leaf = identity.chain[0]!;
-    const ocsp = asksForOcsp(hello.extensions.get(EXTENSION.STATUS_REQUEST))
+    const ocsp = asksForOcsp(extensions.get(EXTENSION.STATUS_REQUEST))
       ? this.#options.ocspResponse?.(leaf)
       : undefined;
     add(
@@ -334,15 +383,6 @@ export class TlsServer implements TlsHandshake {
       schedule.transcriptHash(),
     );
     add(HANDSHAKE_TYPE.CERTIFICATE_VERIFY, encodeCertificateVerify(identity.scheme, signature));
-    add(HANDSHAKE_TYPE.FINISHED, schedule.finishedVerifyData(secrets.server));
-    for (const message of flight) this.#callbacks.sendHandshake('handshake', message);
-
-    const app = schedule.applicationSecrets();
-    this.#clientApplicationSecret = app.client;
-    // 1-RTT writes may start now (RFC 9001 §5.7: 0.5-RTT data); reads wait for the client Finished.
-    this.#callbacks.installSecret('application', 'write', suite, app.server);
-    this.#state =
-      this.#options.clientAuth === undefined ? 'wait-finished' : 'wait-client-certificate';
   }
 
   /**
@@ -411,13 +451,16 @@ export class TlsServer implements TlsHandshake {
     this.#callbacks.sendHandshake('initial', hrr);
   }
 
-  #onFinished(body: Uint8Array): void {
-    if (!this.#schedule!.checkFinished(this.#clientHandshakeSecret!, body)) {
+  #onFinished(body: Uint8Array, raw: Uint8Array): void {
+    const schedule = this.#schedule!;
+    if (!schedule.checkFinished(this.#clientHandshakeSecret!, body)) {
       throw cryptoError(
         TLS_ALERT.DECRYPT_ERROR,
         'the client Finished does not match the transcript',
       );
     }
+    // The resumption master secret covers the transcript through the client Finished.
+    schedule.addMessage(raw);
     this.#callbacks.installSecret(
       'application',
       'read',
@@ -425,5 +468,16 @@ export class TlsServer implements TlsHandshake {
       this.#clientApplicationSecret!,
     );
     this.#state = 'done';
+    const tickets = this.#options.clientAuth === undefined ? this.#options.tickets : undefined;
+    if (tickets !== undefined) {
+      const ticket = issueTicket(
+        tickets.keys,
+        tickets.lifetimeS,
+        schedule,
+        this.alpn!,
+        this.serverName,
+      );
+      this.#callbacks.sendHandshake('application', ticket);
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { CipherSuite } from '../crypto/cipher-suite.js';
+import type { SessionTicket } from './session-ticket.js';
 
 /** The three encryption levels a QUIC handshake uses (0-RTT is planned). */
 export type EncryptionLevel = 'initial' | 'handshake' | 'application';
@@ -29,6 +30,10 @@ export interface TlsSessionInfo {
   readonly isPeerAuthorized?: boolean;
   /** A client: the OCSP response the server stapled, when asked for. */
   readonly ocspResponse?: Uint8Array | undefined;
+  /** Whether the handshake resumed a session from a ticket (no certificate was exchanged). */
+  readonly isResumed?: boolean;
+  /** A client: the newest session ticket the server sent, to resume a later connection. */
+  readonly sessionTicket?: SessionTicket | undefined;
 }
 
 /** What both handshake roles expose once they progress. */
@@ -69,6 +74,7 @@ export const EXTENSION = {
   SIGNATURE_ALGORITHMS: 13,
   ALPN: 16,
   SUPPORTED_VERSIONS: 43,
+  PRE_SHARED_KEY: 41,
   PSK_KEY_EXCHANGE_MODES: 45,
   KEY_SHARE: 51,
   QUIC_TRANSPORT_PARAMETERS: 57,
