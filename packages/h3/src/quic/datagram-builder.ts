@@ -1,11 +1,12 @@
 import { ByteWriter } from './byte-writer.js';
+import type { PacketKeys } from './crypto/packet-keys.js';
 import type { FrameScheduler } from './frame-scheduler.js';
 import { frameSize } from './frame-writer.js';
 import { type Frame, isAckEliciting } from './frames.js';
 import type { LossRecovery } from './loss-recovery.js';
 import { packetNumberLength } from './packet-number.js';
 import type { PacketSpace } from './packet-space.js';
-import { packetHeaderLength, writeProtectedPacket } from './packet-writer.js';
+import { type PacketType, packetHeaderLength, writeProtectedPacket } from './packet-writer.js';
 import type { VersionProfile } from './version.js';
 
 /** Every datagram we send fits the 1200-byte minimum path MTU (DPLPMTUD is planned). */
@@ -31,6 +32,8 @@ export interface SendContext {
 
 interface PacketPlan {
   readonly space: PacketSpace;
+  readonly type: PacketType;
+  readonly keys: PacketKeys;
   readonly frames: Frame[];
   readonly pnLength: 1 | 2 | 3 | 4;
   size: number;
@@ -54,10 +57,13 @@ export function buildDatagram(
   const plans: PacketPlan[] = [];
   let needsPadding = false;
   for (const space of spaces) {
-    if (space.writeKeys === undefined || space.isDiscarded) continue;
+    // A client resuming with 0-RTT sends application data before it has 1-RTT keys.
+    const keys = space.writeKeys ?? space.earlyWriteKeys;
+    if (keys === undefined || space.isDiscarded) continue;
+    const type = space.writeKeys === undefined ? '0rtt' : space.name;
     const pnLength = packetNumberLength(space.nextPn, space.largestAcked);
     const headerLength = packetHeaderLength(
-      space.name,
+      type,
       ctx.remoteCid.length,
       ctx.localCid.length,
       pnLength,
@@ -71,7 +77,7 @@ export function buildDatagram(
     if (padded > payload) frames.push({ type: 'padding', length: padded - payload });
     const size = headerLength + padded + TAG;
     const isEliciting = frames.some(isAckEliciting);
-    plans.push({ space, frames, pnLength, size, isEliciting });
+    plans.push({ space, type, keys, frames, pnLength, size, isEliciting });
     room -= size;
     if (space.name === 'initial' && (ctx.role === 'client' || isEliciting)) needsPadding = true;
   }
@@ -83,8 +89,7 @@ export function buildDatagram(
     last.size += MAX_DATAGRAM - total;
   }
   const w = new ByteWriter(Math.max(total, MAX_DATAGRAM));
-  for (const plan of plans)
-    sealPacket(w, ctx, plan.space, plan.frames, plan.pnLength, now, plan.isEliciting);
+  for (const plan of plans) sealPacket(w, ctx, plan, now);
   return w.finish();
 }
 
@@ -104,7 +109,13 @@ export function buildCloseDatagram(
     const frames: Frame[] = [close];
     if (frameSize(close) < 4 - pnLength)
       frames.push({ type: 'padding', length: 4 - pnLength - frameSize(close) });
-    sealPacket(w, ctx, space, frames, pnLength, now, false);
+    const keys = space.writeKeys!;
+    sealPacket(
+      w,
+      ctx,
+      { space, type: space.name, keys, frames, pnLength, isEliciting: false },
+      now,
+    );
   }
   return w.length > 0 ? w.finish() : undefined;
 }
@@ -113,17 +124,15 @@ export function buildCloseDatagram(
 function sealPacket(
   w: ByteWriter,
   ctx: SendContext,
-  space: PacketSpace,
-  frames: Frame[],
-  pnLength: 1 | 2 | 3 | 4,
+  plan: Omit<PacketPlan, 'size'>,
   now: number,
-  isEliciting: boolean,
 ): void {
+  const { space, frames, pnLength, isEliciting } = plan;
   const pn = space.nextPn++;
   const size = writeProtectedPacket(
     {
-      space: space.name,
-      keys: space.writeKeys!,
+      space: plan.type,
+      keys: plan.keys,
       profile: ctx.profile,
       dcid: ctx.remoteCid,
       scid: ctx.localCid,

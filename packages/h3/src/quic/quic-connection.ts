@@ -18,6 +18,12 @@ import {
   MAX_DATAGRAM,
   type SendContext,
 } from './datagram-builder.js';
+import {
+  dropEarlyKeys,
+  installEarlyKeys,
+  openEarly,
+  resendRejectedEarlyData,
+} from './early-data.js';
 import { dispatchFrame, type FrameHost } from './frame-dispatch.js';
 import { parseFrames } from './frame-parser.js';
 import { FrameScheduler } from './frame-scheduler.js';
@@ -32,7 +38,7 @@ import { PacketSpace, type SpaceName, spaceOfHeader } from './packet-space.js';
 import { PeerPath } from './peer-path.js';
 import type { QuicStream } from './quic-stream.js';
 import { StreamSet } from './stream-set.js';
-import type { EncryptionLevel, TlsHandshake, TlsSessionInfo } from './tls/tls-types.js';
+import type { SecretLevel, TlsHandshake, TlsSessionInfo } from './tls/tls-types.js';
 import { decodeTransportParameters, type TransportParameters } from './transport-parameters.js';
 
 export type { ConnectionConfig, ConnectionStats } from './connection-config.js';
@@ -121,7 +127,11 @@ export class QuicConnection {
       sendHandshake: (level, data) => this.#spaces[LEVEL_OF[level]].queueCrypto(data),
       installSecret: (level, direction, suite, secret) =>
         this.#installSecret(level, direction, suite, secret),
+      earlyDataRejected: () =>
+        resendRejectedEarlyData(this.#spaces.application, this.#recovery, this.#frames),
     });
+    // 0-RTT: the server's remembered limits apply until its new ones arrive (RFC 9000 §7.4.1).
+    if (config.rememberedParameters) this.#streams.setPeer(config.rememberedParameters);
     this.#touchIdle();
   }
 
@@ -376,10 +386,13 @@ export class QuicConnection {
       this.#path.onReceived(datagramBytes);
     }
     const name = spaceOfHeader(header);
-    if (name === undefined) return false; // 0-RTT is planned.
+    if (name === undefined) return false;
     const space = this.#spaces[name];
     const now = performance.now();
-    const opened = openReceived(space, buf, header, this.#keyUpdate, now, this.#pto());
+    const isEarly = header.form === 'long' && header.type === '0rtt';
+    const opened = isEarly
+      ? openEarly(space, buf, header)
+      : openReceived(space, buf, header, this.#keyUpdate, now, this.#pto());
     if (opened === null) return false;
     try {
       const reserved = header.form === 'long' ? opened.firstByte & 0x0c : opened.firstByte & 0x18;
@@ -396,7 +409,8 @@ export class QuicConnection {
         this.#discardSpace('initial');
       }
       this.#packetDcid = header.form === 'short' ? header.dcid : undefined;
-      const frames = parseFrames(opened.payload, name === 'application' ? '1rtt' : name);
+      const kind = isEarly ? '0rtt' : name === 'application' ? '1rtt' : name;
+      const frames = parseFrames(opened.payload, kind);
       let isEliciting = false;
       for (const frame of frames) {
         if (isAckEliciting(frame)) isEliciting = true;
@@ -419,7 +433,7 @@ export class QuicConnection {
   }
 
   #installSecret(
-    level: Exclude<EncryptionLevel, 'initial'>,
+    level: SecretLevel,
     direction: 'read' | 'write',
     suite: CipherSuite,
     secret: Uint8Array,
@@ -429,7 +443,12 @@ export class QuicConnection {
       this.#config.keyLog(keyLogLine(level, isClientSecret, this.#tls.clientRandom, secret));
     }
     const keys = new PacketKeys(suite, secret, this.#config.profile);
+    if (level === 'early') {
+      installEarlyKeys(this.#spaces.application, direction, keys);
+      return;
+    }
     const space = this.#spaces[LEVEL_OF[level]];
+    if (level === 'application') dropEarlyKeys(space, direction);
     if (direction === 'read') space.readKeys = keys;
     else space.writeKeys = keys;
   }

@@ -14,12 +14,14 @@ import type { QuicStream } from './quic-stream.js';
 import { retryPacket } from './retry-packet.js';
 import { type PreparedServerTls, prepareServerTls, type QuicServerTls } from './server-tls.js';
 import { splitPemBundle } from './tls/certificate-check.js';
+import type { TicketSettings } from './tls/server-resumption.js';
 import type { SessionTicket } from './tls/session-ticket.js';
-import { type TicketKeys, ticketSettings } from './tls/ticket-keys.js';
+import { ticketSettings } from './tls/ticket-keys.js';
 import { TlsClient } from './tls/tls-client.js';
 import { loadServerIdentity, TlsServer } from './tls/tls-server.js';
 import {
   DEFAULT_PARAMETERS,
+  decodeTransportParameters,
   encodeTransportParameters,
   type TransportParameters,
 } from './transport-parameters.js';
@@ -88,6 +90,12 @@ export interface QuicEndpointOptions {
    * Servers that ask for client certificates issue none.
    */
   readonly sessionTickets?: false | { readonly lifetimeS?: number };
+  /**
+   * A server takes 0-RTT data from clients resuming with its tickets (RFC 9001 §4.6). Early
+   * data can be replayed by an attacker: each ticket's 0-RTT is accepted once (per process),
+   * but only turn this on for requests that are safe to run twice. Default false.
+   */
+  readonly earlyData?: boolean;
 }
 
 /** Options of one outgoing connection. */
@@ -119,6 +127,12 @@ export interface QuicConnectOptions {
   readonly sessionTicket?: SessionTicket;
   /** Receives each session ticket the server sends after the handshake. */
   readonly onSessionTicket?: (ticket: SessionTicket) => void;
+  /**
+   * Send 0-RTT data when `sessionTicket` allows it: `connect()` then resolves at once, before
+   * the handshake, and streams opened right away carry early data. `tlsSession.earlyData`
+   * tells whether the server took it; rejected data is sent again after the handshake.
+   */
+  readonly earlyData?: boolean;
   /** Receives the streams the server opens, from the first one (even during the handshake). */
   readonly onStream?: (stream: QuicStream) => void;
 }
@@ -148,7 +162,7 @@ export class QuicEndpoint {
   #isClosed = false;
   readonly #keyLog: KeyLogger | undefined;
   /** A server's session ticket key and lifetime, unless tickets are off. */
-  readonly #tickets: { keys: TicketKeys; lifetimeS: number } | undefined;
+  readonly #tickets: TicketSettings | undefined;
 
   private constructor(
     socket: Socket,
@@ -161,7 +175,11 @@ export class QuicEndpoint {
     this.#tokens = new AddressTokens(options.newTokenLifetimeMs ?? 24 * 60 * 60 * 1000);
     const keyLogFile = options.keyLogFile ?? process.env['SSLKEYLOGFILE'];
     if (keyLogFile) this.#keyLog = fileKeyLogger(keyLogFile);
-    this.#tickets = ticketSettings(options.sessionTickets);
+    // 0-RTT data was sent under the server's limits: a ticket from other settings gets none.
+    const earlyDataContext = options.earlyData
+      ? new TextEncoder().encode(JSON.stringify(options.transport ?? {}))
+      : undefined;
+    this.#tickets = ticketSettings(options.sessionTickets, earlyDataContext);
     this.#listen(socket);
   }
 
@@ -287,11 +305,13 @@ export class QuicEndpoint {
             ...(options.requestOcsp ? { requestOcsp: true } : {}),
             ...(options.sessionTicket ? { sessionTicket: options.sessionTicket } : {}),
             ...(options.onSessionTicket ? { onSessionTicket: options.onSessionTicket } : {}),
+            ...(options.earlyData ? { earlyData: true } : {}),
             ...(this.#options.cipherSuites ? { cipherSuites: this.#options.cipherSuites } : {}),
           },
           callbacks,
         ),
       ...(token ? { token } : {}),
+      ...rememberedFor(options),
       onNewToken: (received) => {
         this.#receivedTokens.delete(serverKey);
         this.#receivedTokens.set(serverKey, received);
@@ -307,6 +327,8 @@ export class QuicEndpoint {
     this.#connections.set(hexOf(localCid), connection);
     if (options.onStream) connection.onStream = options.onStream;
     connection.start();
+    // With 0-RTT keys the application may send now; the handshake finishes in the background.
+    if (connection.tlsSession.earlyData === 'offered') return connection;
     await connection.handshake;
     return connection;
   }
@@ -568,4 +590,14 @@ async function bindSocket(host: string, port: number): Promise<Socket> {
     // Not allowed here: the system default stays.
   }
   return socket;
+}
+
+/** The server limits a 0-RTT attempt starts with, remembered in its ticket (RFC 9000 §7.4.1). */
+function rememberedFor(options: QuicConnectOptions): {
+  rememberedParameters?: TransportParameters;
+} {
+  const ticket = options.sessionTicket;
+  if (options.earlyData !== true || ticket?.transportParameters === undefined) return {};
+  if (ticket.maxEarlyData === 0) return {};
+  return { rememberedParameters: decodeTransportParameters(ticket.transportParameters, 'server') };
 }

@@ -29,6 +29,11 @@ export class KeySchedule {
     return this.#deriveSecret(this.#earlySecret, 'res binder', emptyHash(this.suite.hash));
   }
 
+  /** The client_early_traffic_secret (0-RTT keys); call with the ClientHello added last. */
+  earlyTrafficSecret(context: Uint8Array = this.transcriptHash()): Uint8Array {
+    return this.#deriveSecret(this.#earlySecret, 'c e traffic', context);
+  }
+
   /**
    * After the client Finished was added: the resumption_master_secret, from which each
    * NewSessionTicket's PSK is derived with its nonce.

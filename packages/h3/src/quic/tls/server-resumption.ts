@@ -5,8 +5,9 @@ import { handshakeMessage } from './handshake-codec.js';
 import type { ClientHello } from './hello-messages.js';
 import type { KeySchedule } from './key-schedule.js';
 import { allowsPskDheKe, checkBinder, parseOfferedPsk } from './pre-shared-key.js';
-import { encodeNewSessionTicket } from './session-ticket.js';
-import type { TicketKeys } from './ticket-keys.js';
+import type { ReplayGuard } from './replay-guard.js';
+import { encodeNewSessionTicket, QUIC_MAX_EARLY_DATA } from './session-ticket.js';
+import type { TicketKeys, TicketState } from './ticket-keys.js';
 import { EXTENSION, HANDSHAKE_TYPE } from './tls-types.js';
 
 /**
@@ -17,6 +18,24 @@ import { EXTENSION, HANDSHAKE_TYPE } from './tls-types.js';
 
 /** How far the client's idea of a ticket's age may run ahead of ours (clock rates, RTT). */
 const AGE_TOLERANCE_MS = 10_000;
+
+/** A server's ticket settings: key, lifetime, and 0-RTT when it is on. */
+export interface TicketSettings {
+  readonly keys: TicketKeys;
+  readonly lifetimeS: number;
+  /**
+   * 0-RTT: tickets allow early data, each once (`guard`); `context` is what early data depends
+   * on (the server's transport limits), and a ticket issued under another one gets no 0-RTT.
+   */
+  readonly earlyData?: { readonly guard: ReplayGuard; readonly context: Uint8Array };
+}
+
+/** A ticket that resumes the session. */
+export interface Resumption {
+  readonly psk: Uint8Array;
+  readonly state: TicketState;
+  readonly ticket: Uint8Array;
+}
 
 /** What the new handshake negotiated, which the ticket's session must match. */
 export interface ResumptionContext {
@@ -38,7 +57,7 @@ export function acceptResumption(
   before: readonly Uint8Array[],
   context: ResumptionContext,
   now: number = Date.now(),
-): Uint8Array | undefined {
+): Resumption | undefined {
   const body = hello.extensions.get(EXTENSION.PRE_SHARED_KEY);
   if (body === undefined) return undefined;
   if ([...hello.extensions.keys()].at(-1) !== EXTENSION.PRE_SHARED_KEY)
@@ -60,13 +79,39 @@ export function acceptResumption(
   if (state.alpn !== context.alpn || state.serverName !== context.serverName) return undefined;
   if (!checkBinder(context.suite, state.psk, before, raw, offered))
     throw cryptoError(TLS_ALERT.DECRYPT_ERROR, 'the PSK binder does not verify');
-  return state.psk;
+  return { psk: state.psk, state, ticket: offered.identity.identity };
+}
+
+/**
+ * Whether the server takes the 0-RTT data of a resumed ClientHello that asks for it
+ * (RFC 8446 §4.2.10, RFC 9001 §4.6.2): 0-RTT is on, the ticket allows it and was issued under
+ * the same settings, the cipher suite is the session's, no HelloRetryRequest came between, and
+ * the ticket was not used for early data before (anti-replay).
+ */
+export function acceptsEarlyData(
+  settings: TicketSettings,
+  resumption: Resumption,
+  hello: ClientHello,
+  suite: CipherSuite,
+  isRetried: boolean,
+): boolean {
+  const early = settings.earlyData;
+  const { state } = resumption;
+  if (
+    early === undefined ||
+    isRetried ||
+    !hello.extensions.has(EXTENSION.EARLY_DATA) ||
+    state.earlyDataContext === undefined ||
+    Buffer.compare(state.earlyDataContext, early.context) !== 0 ||
+    state.cipherSuite !== suite.code
+  )
+    return false;
+  return early.guard.consume(resumption.ticket, state.issuedAt + state.lifetimeS * 1000);
 }
 
 /** A NewSessionTicket message for the session `schedule` finished (client Finished included). */
 export function issueTicket(
-  keys: TicketKeys,
-  lifetimeS: number,
+  settings: TicketSettings,
   schedule: KeySchedule,
   alpn: string,
   serverName: string | undefined,
@@ -75,7 +120,8 @@ export function issueTicket(
   const nonce = Uint8Array.of(0);
   const ageAdd = randomBytes(4).readUInt32BE(0);
   const issuedAt = Date.now();
-  const ticket = keys.seal({
+  const { lifetimeS, earlyData } = settings;
+  const ticket = settings.keys.seal({
     cipherSuite: schedule.suite.code,
     psk: schedule.resumptionPsk(nonce),
     issuedAt,
@@ -83,9 +129,11 @@ export function issueTicket(
     lifetimeS,
     serverName,
     alpn,
+    earlyDataContext: earlyData?.context,
   });
+  const maxEarlyData = earlyData === undefined ? 0 : QUIC_MAX_EARLY_DATA;
   return handshakeMessage(
     HANDSHAKE_TYPE.NEW_SESSION_TICKET,
-    encodeNewSessionTicket({ lifetimeS, ageAdd, nonce, ticket }),
+    encodeNewSessionTicket({ lifetimeS, ageAdd, nonce, ticket, maxEarlyData }),
   );
 }

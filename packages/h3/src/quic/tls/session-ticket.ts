@@ -1,6 +1,7 @@
-import { cryptoError, TLS_ALERT } from '../../errors.js';
+import { cryptoError, TLS_ALERT, TRANSPORT_ERROR, transportError } from '../../errors.js';
 import { ByteWriter } from '../byte-writer.js';
 import { readExtensions, tlsReader, writeExtensions } from './handshake-codec.js';
+import { EXTENSION } from './tls-types.js';
 
 /**
  * What a client keeps from a NewSessionTicket to resume a later connection with the same
@@ -25,6 +26,13 @@ export interface SessionTicket {
   readonly serverName: string | undefined;
   /** The application protocol of the session. */
   readonly alpn: string;
+  /** The server's max_early_data_size: 0 when it takes no 0-RTT with this ticket. */
+  readonly maxEarlyData: number;
+  /**
+   * The server's quic_transport_parameters of the session, remembered for 0-RTT: the limits
+   * early data must respect before the new handshake brings the current ones (RFC 9000 §7.4.1).
+   */
+  readonly transportParameters: Uint8Array | undefined;
 }
 
 /** RFC 8446 §4.6.1: servers must not ask for more than seven days. */
@@ -36,9 +44,17 @@ export interface NewSessionTicket {
   readonly ageAdd: number;
   readonly nonce: Uint8Array;
   readonly ticket: Uint8Array;
+  /** max_early_data_size of its early_data extension; 0 when there is none. */
+  readonly maxEarlyData: number;
 }
 
-/** Encodes a NewSessionTicket body (no extensions: early_data is not offered). */
+/**
+ * QUIC servers that take 0-RTT must say 0xffffffff (RFC 9001 §4.6.1): QUIC flow control, not
+ * TLS, limits early data.
+ */
+export const QUIC_MAX_EARLY_DATA = 0xffffffff;
+
+/** Encodes a NewSessionTicket body, with early_data when `maxEarlyData` is not 0. */
 export function encodeNewSessionTicket(t: NewSessionTicket): Uint8Array {
   const w = new ByteWriter(t.ticket.length + t.nonce.length + 16)
     .u32(t.lifetimeS)
@@ -47,7 +63,8 @@ export function encodeNewSessionTicket(t: NewSessionTicket): Uint8Array {
     .bytes(t.nonce)
     .u16(t.ticket.length)
     .bytes(t.ticket);
-  writeExtensions(w, []);
+  const earlyData = new ByteWriter(4).u32(t.maxEarlyData >>> 0).finish();
+  writeExtensions(w, t.maxEarlyData === 0 ? [] : [[EXTENSION.EARLY_DATA, earlyData]]);
   return w.finish();
 }
 
@@ -59,11 +76,24 @@ export function parseNewSessionTicket(body: Uint8Array): NewSessionTicket {
   const nonce = r.bytes(r.u8(), 'ticket_nonce');
   const ticket = r.bytes(r.u16(), 'the ticket');
   if (ticket.length === 0) throw r.fail('an empty ticket');
-  readExtensions(r);
+  const extensions = readExtensions(r);
+  const earlyData = extensions.get(EXTENSION.EARLY_DATA);
+  let maxEarlyData = 0;
+  if (earlyData !== undefined) {
+    const e = tlsReader(earlyData, 'early_data');
+    maxEarlyData = e.u32('max_early_data_size');
+    if (e.remaining !== 0) throw e.fail('trailing bytes');
+    // RFC 9001 §4.6.1: any other value is a protocol violation.
+    if (maxEarlyData !== QUIC_MAX_EARLY_DATA)
+      throw transportError(
+        TRANSPORT_ERROR.PROTOCOL_VIOLATION,
+        `max_early_data_size ${maxEarlyData} is not 0xffffffff`,
+      );
+  }
   if (lifetimeS > MAX_TICKET_LIFETIME_S)
     throw cryptoError(
       TLS_ALERT.ILLEGAL_PARAMETER,
       `a ticket lifetime of ${lifetimeS} s exceeds seven days`,
     );
-  return { lifetimeS, ageAdd, nonce: nonce.slice(), ticket: ticket.slice() };
+  return { lifetimeS, ageAdd, nonce: nonce.slice(), ticket: ticket.slice(), maxEarlyData };
 }

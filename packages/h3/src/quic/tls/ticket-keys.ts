@@ -2,6 +2,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { invalidOptions } from '../../errors.js';
 import { ByteReader } from '../byte-reader.js';
 import { ByteWriter } from '../byte-writer.js';
+import { ReplayGuard } from './replay-guard.js';
+import type { TicketSettings } from './server-resumption.js';
 import { MAX_TICKET_LIFETIME_S } from './session-ticket.js';
 
 /** What a server seals into a ticket so it can resume the session statelessly. */
@@ -14,6 +16,11 @@ export interface TicketState {
   readonly lifetimeS: number;
   readonly serverName: string | undefined;
   readonly alpn: string;
+  /**
+   * Set when the ticket allows 0-RTT: the server's settings early data was sent under (its
+   * transport limits); 0-RTT is refused when they differ at resumption.
+   */
+  readonly earlyDataContext: Uint8Array | undefined;
 }
 
 interface TicketKey {
@@ -70,6 +77,9 @@ export class TicketKeys {
       .bytes(name ?? new Uint8Array(0))
       .u8(alpn.length)
       .bytes(alpn)
+      .u8(state.earlyDataContext === undefined ? 0 : 1)
+      .u16(state.earlyDataContext?.length ?? 0)
+      .bytes(state.earlyDataContext ?? new Uint8Array(0))
       .finish();
     const key = this.#current;
     const iv = randomBytes(IV_LENGTH);
@@ -124,21 +134,34 @@ function decodeState(plain: Uint8Array): TicketState | undefined {
   const nameBytes = r.bytes(r.u16());
   const alpn = Buffer.from(r.bytes(r.u8())).toString('utf8');
   const serverName = hasName ? Buffer.from(nameBytes).toString('utf8') : undefined;
-  return { cipherSuite, psk, issuedAt, ageAdd, lifetimeS, serverName, alpn };
+  const hasEarlyData = r.u8() === 1;
+  const context = r.bytes(r.u16()).slice();
+  const earlyDataContext = hasEarlyData ? context : undefined;
+  return { cipherSuite, psk, issuedAt, ageAdd, lifetimeS, serverName, alpn, earlyDataContext };
 }
 
 /** A day: how long tickets live by default. */
 const DEFAULT_TICKET_LIFETIME_S = 24 * 60 * 60;
 
-/** The `sessionTickets` endpoint option as the TLS server wants it (undefined: no tickets). */
+/** Tickets remembered for 0-RTT anti-replay; past this many unexpired ones 0-RTT is refused. */
+const MAX_REPLAY_ENTRIES = 100_000;
+
+/**
+ * The `sessionTickets` and `earlyData` endpoint options as the TLS server wants them
+ * (undefined: no tickets). `earlyDataContext` names the settings 0-RTT depends on.
+ */
 export function ticketSettings(
   option: false | { readonly lifetimeS?: number } | undefined,
-): { keys: TicketKeys; lifetimeS: number } | undefined {
+  earlyDataContext: Uint8Array | undefined,
+): TicketSettings | undefined {
   if (option === false) return undefined;
   const lifetimeS = option?.lifetimeS ?? DEFAULT_TICKET_LIFETIME_S;
   if (!Number.isInteger(lifetimeS) || lifetimeS < 1 || lifetimeS > MAX_TICKET_LIFETIME_S)
     throw invalidOptions(
       `sessionTickets.lifetimeS must be an integer from 1 to ${MAX_TICKET_LIFETIME_S}, got ${lifetimeS}`,
     );
-  return { keys: new TicketKeys(lifetimeS * 1000), lifetimeS };
+  const keys = new TicketKeys(lifetimeS * 1000);
+  if (earlyDataContext === undefined) return { keys, lifetimeS };
+  const guard = new ReplayGuard(MAX_REPLAY_ENTRIES);
+  return { keys, lifetimeS, earlyData: { guard, context: earlyDataContext } };
 }

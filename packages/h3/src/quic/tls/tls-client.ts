@@ -79,6 +79,8 @@ export interface TlsClientOptions {
   readonly sessionTicket?: SessionTicket;
   /** Receives each session ticket the server sends after the handshake. */
   readonly onSessionTicket?: (ticket: SessionTicket) => void;
+  /** Send 0-RTT data when `sessionTicket` allows it (early_data, RFC 8446 §4.2.10). */
+  readonly earlyData?: boolean;
 }
 
 type ClientState =
@@ -137,6 +139,8 @@ export class TlsClient implements TlsHandshake {
   #offeredTicket: { ticket: SessionTicket; suite: CipherSuite } | undefined;
   /** True when the server accepted our ticket: the session resumed without a certificate. */
   isResumed = false;
+  /** 0-RTT: offered in the ClientHello, then accepted or rejected by the server. */
+  earlyData: 'offered' | 'accepted' | 'rejected' | undefined;
   /** The newest session ticket the server sent. */
   sessionTicket: SessionTicket | undefined;
   /** The server's certificate chain (DER, leaf first). */
@@ -187,6 +191,8 @@ export class TlsClient implements TlsHandshake {
     this.#offeredTicket = resumableTicket(o, offered, this.#retry?.suite);
     if (this.#offeredTicket !== undefined) {
       const { ticket, suite } = this.#offeredTicket;
+      if (this.#wantsEarlyData(ticket, suite))
+        extensions.push([EXTENSION.EARLY_DATA, new Uint8Array(0)]);
       // pre_shared_key must be the last extension (RFC 8446 §4.2.11).
       extensions.push(
         [EXTENSION.PSK_KEY_EXCHANGE_MODES, encodePskModes()],
@@ -204,6 +210,13 @@ export class TlsClient implements TlsHandshake {
     if (this.#offeredTicket !== undefined) {
       const { ticket, suite } = this.#offeredTicket;
       fillBinder(this.#clientHello, suite, ticket.psk, this.#retry?.transcript ?? []);
+      if (this.#wantsEarlyData(ticket, suite)) {
+        // 0-RTT keys come from the PSK and this ClientHello (RFC 8446 §7.1 "c e traffic").
+        const early = new KeySchedule(suite, ticket.psk);
+        early.addMessage(this.#clientHello);
+        this.earlyData = 'offered';
+        this.#callbacks.installSecret('early', 'write', suite, early.earlyTrafficSecret());
+      }
     }
     this.#callbacks.sendHandshake('initial', this.#clientHello);
     this.#state = 'wait-server-hello';
@@ -360,6 +373,8 @@ export class TlsClient implements TlsHandshake {
       suite,
       transcript: [helloRetryMessageHash(suite, this.#clientHello!), raw],
     };
+    // A HelloRetryRequest rejects early data (RFC 8446 §4.2.10).
+    if (this.earlyData === 'offered') this.#rejectEarlyData();
     this.#shares = [createKeyShare(group)];
     this.#sendClientHello();
   }
@@ -398,8 +413,31 @@ export class TlsClient implements TlsHandshake {
         );
       }
     }
+    if (extensions.has(EXTENSION.EARLY_DATA)) {
+      if (this.earlyData !== 'offered' || !this.isResumed)
+        throw cryptoError(TLS_ALERT.UNSUPPORTED_EXTENSION, 'early_data we did not offer');
+      this.earlyData = 'accepted';
+    } else if (this.earlyData === 'offered') {
+      this.#rejectEarlyData();
+    }
     // A resumed session skips the server's Certificate and CertificateVerify.
     this.#state = this.isResumed ? 'wait-finished' : 'wait-certificate';
+  }
+
+  /** Whether to send 0-RTT with `ticket`: asked for, allowed by it, and its exact suite. */
+  #wantsEarlyData(ticket: SessionTicket, suite: CipherSuite): boolean {
+    return (
+      this.#options.earlyData === true &&
+      this.#retry === undefined &&
+      ticket.maxEarlyData > 0 &&
+      ticket.transportParameters !== undefined &&
+      suite.code === ticket.cipherSuite
+    );
+  }
+
+  #rejectEarlyData(): void {
+    this.earlyData = 'rejected';
+    this.#callbacks.earlyDataRejected?.();
   }
 
   /** The PSK of our ticket when the ServerHello selects it (RFC 8446 §4.2.11), else undefined. */
@@ -429,6 +467,8 @@ export class TlsClient implements TlsHandshake {
       receivedAt: Date.now(),
       serverName: this.#options.serverName,
       alpn: this.alpn!,
+      maxEarlyData: message.maxEarlyData,
+      transportParameters: this.peerTransportParameters,
     };
     this.sessionTicket = ticket;
     this.#options.onSessionTicket?.(ticket);

@@ -36,14 +36,18 @@ import {
 import { createKeyShare, SUPPORTED_GROUPS } from './key-exchange.js';
 import { helloRetryMessageHash, KeySchedule } from './key-schedule.js';
 import { encodeSelectedPsk } from './pre-shared-key.js';
-import { acceptResumption, issueTicket } from './server-resumption.js';
+import {
+  acceptResumption,
+  acceptsEarlyData,
+  issueTicket,
+  type TicketSettings,
+} from './server-resumption.js';
 import {
   SUPPORTED_SIGNATURE_SCHEMES,
   schemeForKey,
   signCertificateVerify,
   verifyCertificateVerify,
 } from './signature.js';
-import type { TicketKeys } from './ticket-keys.js';
 import {
   type EncryptionLevel,
   EXTENSION,
@@ -78,7 +82,7 @@ export interface TlsServerOptions {
    * a ClientHello that brings one back. Not used with `clientAuth` (a resumed session has no
    * client certificate to show).
    */
-  readonly tickets?: { readonly keys: TicketKeys; readonly lifetimeS: number };
+  readonly tickets?: TicketSettings;
 }
 
 /** Picks the certificate for a ClientHello's server_name (SNI), undefined when there is none. */
@@ -150,6 +154,8 @@ export class TlsServer implements TlsHandshake {
   #clientHandshakeSecret: Uint8Array | undefined;
   /** True when the client resumed a session with a ticket (no certificate was sent). */
   isResumed = false;
+  /** 'accepted' when the client's 0-RTT data was taken. */
+  earlyData: 'accepted' | undefined;
   #clientApplicationSecret: Uint8Array | undefined;
   alpn: string | undefined;
   peerTransportParameters: Uint8Array | undefined;
@@ -294,7 +300,7 @@ export class TlsServer implements TlsHandshake {
 
     const tickets = this.#options.clientAuth === undefined ? this.#options.tickets : undefined;
     const before = this.#retry?.transcript ?? [];
-    const psk =
+    const resumption =
       tickets === undefined
         ? undefined
         : acceptResumption(tickets.keys, hello, raw, before, {
@@ -302,11 +308,20 @@ export class TlsServer implements TlsHandshake {
             alpn,
             serverName: this.serverName,
           });
+    const psk = resumption?.psk;
     this.isResumed = psk !== undefined;
     const schedule = new KeySchedule(suite, psk);
     this.#schedule = schedule;
     for (const message of before) schedule.addMessage(message);
     schedule.addMessage(raw);
+    const isEarlyAccepted =
+      resumption !== undefined &&
+      acceptsEarlyData(tickets!, resumption, hello, suite, this.#retry !== undefined);
+    if (isEarlyAccepted) {
+      // 0-RTT packets may follow the ClientHello in the same datagram: keys first.
+      this.earlyData = 'accepted';
+      this.#callbacks.installSecret('early', 'read', suite, schedule.earlyTrafficSecret());
+    }
     const ours = createKeyShare(share.group);
     const serverHelloExtensions: Array<readonly [number, Uint8Array]> = [
       [EXTENSION.SUPPORTED_VERSIONS, Uint8Array.of(0x03, 0x04)],
@@ -336,6 +351,7 @@ export class TlsServer implements TlsHandshake {
       encodeEncryptedExtensions([
         [EXTENSION.ALPN, encodeAlpn([alpn])],
         [EXTENSION.QUIC_TRANSPORT_PARAMETERS, this.#options.transportParameters],
+        ...(isEarlyAccepted ? [[EXTENSION.EARLY_DATA, new Uint8Array(0)] as const] : []),
       ]),
     );
     // A resumed session is authenticated by the PSK: no certificate (RFC 8446 §2.2).
@@ -470,13 +486,7 @@ export class TlsServer implements TlsHandshake {
     this.#state = 'done';
     const tickets = this.#options.clientAuth === undefined ? this.#options.tickets : undefined;
     if (tickets !== undefined) {
-      const ticket = issueTicket(
-        tickets.keys,
-        tickets.lifetimeS,
-        schedule,
-        this.alpn!,
-        this.serverName,
-      );
+      const ticket = issueTicket(tickets, schedule, this.alpn!, this.serverName);
       this.#callbacks.sendHandshake('application', ticket);
     }
   }
