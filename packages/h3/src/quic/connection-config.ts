@@ -25,6 +25,8 @@ export interface ConnectionConfig {
   readonly isAddressValidated?: boolean;
   /** A client sending 0-RTT: the server's limits remembered from the ticket's session. */
   readonly rememberedParameters?: TransportParameters;
+  /** A client starting over after a Version Negotiation packet: the version refused (downgrade check). */
+  readonly rejectedVersion?: number;
   /** A client: the token for its Initial packets (from an earlier connection's NEW_TOKEN). */
   readonly token?: Uint8Array;
   /** A server: makes a NEW_TOKEN token for the client's next connection (RFC 9000 §8.1.3). */

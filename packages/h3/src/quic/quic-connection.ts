@@ -40,6 +40,12 @@ import type { QuicStream } from './quic-stream.js';
 import { StreamSet } from './stream-set.js';
 import type { SecretLevel, TlsHandshake, TlsSessionInfo } from './tls/tls-types.js';
 import { decodeTransportParameters, type TransportParameters } from './transport-parameters.js';
+import { type VersionProfile, versionProfile } from './version.js';
+import {
+  checkServerVersionInformation,
+  rekeyInitial,
+  versionAfterNegotiation,
+} from './version-negotiation.js';
 
 export type { ConnectionConfig, ConnectionStats } from './connection-config.js';
 
@@ -64,7 +70,12 @@ export class QuicConnection {
   readonly #frames: FrameScheduler;
   readonly #sendContext: SendContext;
   readonly #frameHost: FrameHost;
-  readonly #keyUpdate: KeyUpdate;
+  #keyUpdate: KeyUpdate;
+  /** The QUIC version in use; compatible negotiation may change it (version-negotiation.ts). */
+  #profile: VersionProfile;
+  #hasSwitchedVersion = false;
+  /** A client refused by a Version Negotiation packet: the version to start over in. */
+  retryVersion: number | undefined;
   readonly #ids: ConnectionIds;
   /** The DCID of the packet being processed (RETIRE_CONNECTION_ID may not name it). */
   #packetDcid: Uint8Array | undefined;
@@ -90,6 +101,7 @@ export class QuicConnection {
 
   constructor(config: ConnectionConfig) {
     this.#config = config;
+    this.#profile = config.profile;
     this.#remoteCid = config.remoteCid;
     this.#path = new PeerPath(config.role === 'client' || config.isAddressValidated === true);
     this.#token = config.token ?? new Uint8Array(0);
@@ -139,7 +151,9 @@ export class QuicConnection {
     const connection = this;
     return {
       role: this.#config.role,
-      profile: this.#config.profile,
+      get profile() {
+        return connection.#profile;
+      },
       localCid: this.#config.localCid,
       get remoteCid() {
         return connection.#remoteCid;
@@ -191,6 +205,11 @@ export class QuicConnection {
   /** The peer's UDP address, when the endpoint knows it. */
   get remote(): { readonly address: string; readonly port: number } | undefined {
     return this.#config.remote;
+  }
+
+  /** The QUIC version in use (it may change once, by compatible negotiation). */
+  get version(): number {
+    return this.#profile.version;
   }
 
   /** The negotiated application protocol (after the handshake). */
@@ -290,14 +309,14 @@ export class QuicConnection {
       this.#hasRemoteCidFromPeer ||
       token.length === 0 ||
       sameBytes(scid, this.#remoteCid) ||
-      !verifyRetryIntegrity(this.#config.profile, this.#config.originalDcid, packet)
+      !verifyRetryIntegrity(this.#profile, this.#config.originalDcid, packet)
     )
       return;
     this.#retrySourceCid = scid.slice();
     this.#remoteCid = scid.slice();
     this.#ids.setFirstPeerCid(this.#remoteCid);
     this.#token = token.slice();
-    restartInitial(this.#spaces.initial, this.#recovery, this.#config.profile, scid);
+    restartInitial(this.#spaces.initial, this.#recovery, this.#profile, scid);
     this.scheduleFlush();
   }
 
@@ -357,6 +376,43 @@ export class QuicConnection {
     this.#remoteCid = this.#ids.activePeerCid;
   }
 
+  /**
+   * Moves to another compatible QUIC version (RFC 9368 §6) before handshake keys exist: a
+   * server choosing it from the client's version_information, a client on the server's first
+   * packet in it. Initial keys change; Handshake and 1-RTT keys are derived for the new one.
+   */
+  switchVersion(version: number): void {
+    const profile = versionProfile(version)!;
+    this.#profile = profile;
+    this.#hasSwitchedVersion = true;
+    this.#keyUpdate = new KeyUpdate(this.#spaces.application, profile);
+    const cid = this.#retrySourceCid ?? this.#config.originalDcid;
+    rekeyInitial(this.#spaces.initial, profile, cid, this.#config.role);
+  }
+
+  /** A client follows the server's first packet into a version it offered; others are dropped. */
+  #followVersion(version: number): boolean {
+    const offered = this.#config.localParameters.versionInformation?.available ?? [];
+    if (this.#config.role !== 'client' || this.#hasRemoteCidFromPeer || !offered.includes(version))
+      return false;
+    this.switchVersion(version);
+    return true;
+  }
+
+  /**
+   * A client: a Version Negotiation packet before any packet from the server (RFC 9000 §6.2)
+   * ends the attempt when it lists a version we speak; `retryVersion` says which.
+   */
+  receiveVersionNegotiation(versions: readonly number[]): void {
+    if (this.#config.role !== 'client' || this.#state !== 'open' || this.#hasRemoteCidFromPeer)
+      return;
+    const next = versionAfterNegotiation(this.#profile.version, versions);
+    if (next === undefined) return;
+    this.retryVersion = next;
+    const message = `the server does not speak QUIC version 0x${this.#profile.version.toString(16)}`;
+    this.#finish(new QuicError(ERROR_CODES.PEER_CLOSED, message, 0), false);
+  }
+
   /** Forgets the connection without sending anything (a server's first packet did not authenticate). */
   abandon(): void {
     this.#finish(
@@ -389,6 +445,9 @@ export class QuicConnection {
     if (name === undefined) return false;
     const space = this.#spaces[name];
     const now = performance.now();
+    if (header.form === 'long' && header.version !== this.#profile.version) {
+      if (!this.#followVersion(header.version)) return false;
+    }
     const isEarly = header.form === 'long' && header.type === '0rtt';
     const opened = isEarly
       ? openEarly(space, buf, header)
@@ -442,7 +501,7 @@ export class QuicConnection {
       const isClientSecret = isClientTrafficSecret(this.#config.role, direction);
       this.#config.keyLog(keyLogLine(level, isClientSecret, this.#tls.clientRandom, secret));
     }
-    const keys = new PacketKeys(suite, secret, this.#config.profile);
+    const keys = new PacketKeys(suite, secret, this.#profile);
     if (level === 'early') {
       installEarlyKeys(this.#spaces.application, direction, keys);
       return;
@@ -480,6 +539,16 @@ export class QuicConnection {
       originalDcid: this.#config.originalDcid,
       retrySourceCid: this.#retrySourceCid,
     });
+    if (isClient) {
+      const version = this.#profile.version;
+      const rejected = this.#config.rejectedVersion;
+      checkServerVersionInformation(
+        peer.versionInformation,
+        version,
+        this.#hasSwitchedVersion,
+        rejected,
+      );
+    }
     this.#peer = peer;
     if (isClient) this.#ids.setFirstPeerCid(this.#remoteCid, peer.statelessResetToken);
     this.#streams.setPeer(peer);

@@ -26,6 +26,7 @@ import {
   type TransportParameters,
 } from './transport-parameters.js';
 import { QUIC_V1, SUPPORTED_VERSIONS, versionProfile } from './version.js';
+import { chooseServerVersion, clientVersionInformation } from './version-negotiation.js';
 
 /** Length of the connection IDs this endpoint issues. */
 const CID_LENGTH = 8;
@@ -96,6 +97,13 @@ export interface QuicEndpointOptions {
    * but only turn this on for requests that are safe to run twice. Default false.
    */
   readonly earlyData?: boolean;
+  /**
+   * QUIC versions a server accepts, preferred first (1: 0x00000001, 2: 0x6b3343cf). A client
+   * starting in another version gets a Version Negotiation packet; one that lists a preferred
+   * version in its version_information continues in it (compatible negotiation, RFC 9368).
+   * Default: both, and each client stays in the version it started in.
+   */
+  readonly versions?: readonly number[];
 }
 
 /** Options of one outgoing connection. */
@@ -117,7 +125,11 @@ export interface QuicConnectOptions {
   readonly key?: string;
   /** Ask the server to staple an OCSP response (status_request). */
   readonly requestOcsp?: boolean;
-  /** QUIC version to start with. Default 1. */
+  /**
+   * QUIC version to start with. Default 1. The client offers the others it speaks in
+   * version_information, and follows a server that continues in one of them (RFC 9368) or
+   * answers with Version Negotiation.
+   */
   readonly version?: number;
   /**
    * A ticket from an earlier connection (`connection.tlsSession.sessionTicket` or
@@ -163,6 +175,8 @@ export class QuicEndpoint {
   readonly #keyLog: KeyLogger | undefined;
   /** A server's session ticket key and lifetime, unless tickets are off. */
   readonly #tickets: TicketSettings | undefined;
+  /** A server's accepted QUIC versions, preferred first. */
+  readonly #versions: readonly number[];
 
   private constructor(
     socket: Socket,
@@ -180,6 +194,7 @@ export class QuicEndpoint {
       ? new TextEncoder().encode(JSON.stringify(options.transport ?? {}))
       : undefined;
     this.#tickets = ticketSettings(options.sessionTickets, earlyDataContext);
+    this.#versions = options.versions ?? SUPPORTED_VERSIONS;
     this.#listen(socket);
   }
 
@@ -213,6 +228,11 @@ export class QuicEndpoint {
     if (options.tls && (options.alpn === undefined || options.alpn.length === 0)) {
       throw invalidOptions('a QUIC server needs at least one ALPN protocol in alpn');
     }
+    const unknown = options.versions?.find((v) => versionProfile(v) === undefined);
+    if (options.versions?.length === 0 || unknown !== undefined)
+      throw invalidOptions(
+        `versions must list QUIC versions 1 (0x1) and/or 2 (0x6b3343cf), got 0x${(unknown ?? 0).toString(16)}`,
+      );
     const identity = options.tls ? prepareServerTls(options.tls) : undefined;
     return new QuicEndpoint(await bindSocket(host, options.port ?? 0), options, identity);
   }
@@ -260,6 +280,14 @@ export class QuicEndpoint {
 
   /** Opens a connection and resolves once its handshake completes. */
   async connect(options: QuicConnectOptions): Promise<QuicConnection> {
+    return this.#connect(options, undefined);
+  }
+
+  /** `rejectedVersion`: the version a Version Negotiation packet refused (one restart only). */
+  async #connect(
+    options: QuicConnectOptions,
+    rejectedVersion: number | undefined,
+  ): Promise<QuicConnection> {
     if (this.#isClosed) throw new QuicError(ERROR_CODES.PEER_CLOSED, 'the endpoint is closed', 0);
     const profile = versionProfile(options.version ?? QUIC_V1);
     if (profile === undefined)
@@ -277,7 +305,9 @@ export class QuicEndpoint {
       options.cert === undefined ? undefined : loadServerIdentity(options.cert, options.key!);
     const localCid = randomBytes(CID_LENGTH);
     const originalDcid = randomBytes(CID_LENGTH);
-    const params = this.#parameters(localCid, {});
+    const params = this.#parameters(localCid, {
+      versionInformation: clientVersionInformation(profile.version),
+    });
     const serverKey = `${options.host} ${options.port}`;
     const token = this.#receivedTokens.get(serverKey);
     const connection: QuicConnection = new QuicConnection({
@@ -312,6 +342,7 @@ export class QuicEndpoint {
         ),
       ...(token ? { token } : {}),
       ...rememberedFor(options),
+      ...(rejectedVersion === undefined ? {} : { rejectedVersion }),
       onNewToken: (received) => {
         this.#receivedTokens.delete(serverKey);
         this.#receivedTokens.set(serverKey, received);
@@ -329,7 +360,14 @@ export class QuicEndpoint {
     connection.start();
     // With 0-RTT keys the application may send now; the handshake finishes in the background.
     if (connection.tlsSession.earlyData === 'offered') return connection;
-    await connection.handshake;
+    try {
+      await connection.handshake;
+    } catch (err) {
+      // Incompatible version negotiation (RFC 9000 §6.2): start over once in the server's version.
+      const next = connection.retryVersion;
+      if (next === undefined || rejectedVersion !== undefined) throw err;
+      return this.#connect({ ...options, version: next }, profile.version);
+    }
     return connection;
   }
 
@@ -352,7 +390,10 @@ export class QuicEndpoint {
         if (isFirst) this.#onUnopened(buf, undefined, rinfo);
         return;
       }
-      if (header.form === 'version-negotiation') return; // planned
+      if (header.form === 'version-negotiation') {
+        this.#connections.get(hexOf(header.dcid))?.receiveVersionNegotiation(header.versions);
+        return;
+      }
       if (header.form === 'retry') {
         this.#connections
           .get(hexOf(header.dcid))
@@ -362,7 +403,7 @@ export class QuicEndpoint {
       if (header.form === 'unsupported-version') {
         if (this.#identity && buf.length >= MAX_DATAGRAM) {
           this.#socket.send(
-            versionNegotiationPacket(header.dcid, header.scid, SUPPORTED_VERSIONS),
+            versionNegotiationPacket(header.dcid, header.scid, this.#versions),
             rinfo.port,
             rinfo.address,
           );
@@ -397,6 +438,12 @@ export class QuicEndpoint {
     // with a DCID of at least 8 bytes (§7.2), unless it follows our Retry.
     if (this.#identity === undefined || this.#isClosed || size < MAX_DATAGRAM) return undefined;
     const identity = this.#identity;
+    if (!this.#versions.includes(header.version)) {
+      // A version we speak but do not accept here: negotiate (RFC 9000 §6.1).
+      const packet = versionNegotiationPacket(header.dcid, header.scid, this.#versions);
+      this.#socket.send(packet, rinfo.port, rinfo.address);
+      return undefined;
+    }
     const profile = versionProfile(header.version)!;
     const now = Date.now();
     const claim =
@@ -443,7 +490,19 @@ export class QuicEndpoint {
         new TlsServer(
           {
             alpn: this.#options.alpn ?? [],
-            transportParameters: encodeTransportParameters(params),
+            // The version is settled once the client's version_information is known (RFC 9368).
+            transportParameters: (clientParameters) => {
+              const info = decodeTransportParameters(clientParameters, 'client').versionInformation;
+              // Without a `versions` preference the client's own version stays.
+              const preferred = this.#options.versions ?? [profile.version];
+              const chosen = chooseServerVersion(profile.version, info, preferred);
+              if (chosen !== profile.version) connection.switchVersion(chosen);
+              const available = this.#versions;
+              return encodeTransportParameters({
+                ...params,
+                versionInformation: { chosen, available },
+              });
+            },
             ...(this.#options.cipherSuites ? { cipherSuites: this.#options.cipherSuites } : {}),
             ...(this.#options.groups ? { groups: this.#options.groups } : {}),
             ...(identity.clientAuth ? { clientAuth: identity.clientAuth } : {}),

@@ -60,8 +60,11 @@ import {
 export interface TlsServerOptions {
   /** Application protocols we accept, preferred first; one must match the client's. */
   readonly alpn: readonly string[];
-  /** Our encoded quic_transport_parameters. */
-  readonly transportParameters: Uint8Array;
+  /**
+   * Our encoded quic_transport_parameters, or a function of the client's that returns them
+   * (called once, when the ClientHello is in, before any keys: compatible version negotiation).
+   */
+  readonly transportParameters: Uint8Array | ((clientParameters: Uint8Array) => Uint8Array);
   /** Cipher suites to accept, preferred first. Default: all three. */
   readonly cipherSuites?: readonly CipherSuite[];
   /** Key exchange groups to accept, preferred first. Default X25519, P-256. */
@@ -297,6 +300,8 @@ export class TlsServer implements TlsHandshake {
     this.suite = suite;
     this.alpn = alpn;
     this.peerTransportParameters = params;
+    const given = this.#options.transportParameters;
+    const ourParameters = typeof given === 'function' ? given(params) : given;
 
     const tickets = this.#options.clientAuth === undefined ? this.#options.tickets : undefined;
     const before = this.#retry?.transcript ?? [];
@@ -350,7 +355,7 @@ export class TlsServer implements TlsHandshake {
       HANDSHAKE_TYPE.ENCRYPTED_EXTENSIONS,
       encodeEncryptedExtensions([
         [EXTENSION.ALPN, encodeAlpn([alpn])],
-        [EXTENSION.QUIC_TRANSPORT_PARAMETERS, this.#options.transportParameters],
+        [EXTENSION.QUIC_TRANSPORT_PARAMETERS, ourParameters],
         ...(isEarlyAccepted ? [[EXTENSION.EARLY_DATA, new Uint8Array(0)] as const] : []),
       ]),
     );
