@@ -43,6 +43,11 @@ export interface Http3ServerOptions {
   readonly maxFieldSectionSize?: number;
   /** Errors no client sees (handler failures, internal errors). Default: console.error. */
   readonly onError?: (error: unknown, req: Request | null) => void;
+  /**
+   * Session tickets for resumption without a certificate exchange: `{ lifetimeS }` (default
+   * 86400) or false for none. Not issued when client certificates are requested.
+   */
+  readonly sessionTickets?: false | { readonly lifetimeS?: number };
 }
 
 let nextConnectionId = 1;
@@ -86,6 +91,7 @@ export class Http3Server {
       port: options.port ?? 0,
       tls: options.tls,
       alpn: ['h3'],
+      ...(options.sessionTickets === undefined ? {} : { sessionTickets: options.sessionTickets }),
       onConnection: (quic) => {
         const local = endpoint.address();
         const remote = quic.remote ?? { address: '', port: 0 };
