@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { QuicConnection } from '../src/quic/quic-connection.js';
 import {
@@ -107,6 +110,22 @@ describe('0-RTT over UDP loopback (RFC 9001 §4.6, RFC 8446 §4.2.10)', () => {
     const server = accepted[1]!;
     expect(server.tlsSession.earlyData).toBe('accepted');
     expect(arrivals.at(-1)).toEqual({ connection: server, isHandshakeComplete: false });
+  });
+
+  it('SSLKEYLOGFILE gets the client early traffic secret of a 0-RTT connection', async () => {
+    const { port } = await earlyEchoServer();
+    const dir = mkdtempSync(join(tmpdir(), 'rws-h3-0rtt-keylog-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const keyLogFile = join(dir, 'keys.log');
+    const client = await QuicEndpoint.bind({ keyLogFile });
+    onTestFinished(() => client.close());
+    const options = { host: '127.0.0.1', port, alpn: ['echo'], ca: [creds.ca] };
+    const ticket = await ticketFrom(client, options);
+    const connection = await client.connect({ ...options, sessionTicket: ticket, earlyData: true });
+    expect([...(await sendEarly(connection, Uint8Array.of(6)))]).toEqual([6]);
+    const lines = readFileSync(keyLogFile, 'utf8').trim().split('\n');
+    // One early secret, for the second (resumed) connection only.
+    expect(lines.filter((l) => l.startsWith('CLIENT_EARLY_TRAFFIC_SECRET '))).toHaveLength(1);
   });
 
   it('a replayed ticket gets no 0-RTT: the data goes again in 1-RTT and still arrives once', async () => {

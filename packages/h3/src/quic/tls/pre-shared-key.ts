@@ -13,7 +13,7 @@ import { KeySchedule } from './key-schedule.js';
  */
 
 /** psk_dhe_ke: resume with a PSK and still run (EC)DHE, so sessions keep forward secrecy. */
-export const PSK_DHE_KE = 1;
+const PSK_DHE_KE = 1;
 
 /** psk_key_exchange_modes offering only psk_dhe_ke (psk_ke would lose forward secrecy). */
 export function encodePskModes(): Uint8Array {
@@ -52,7 +52,7 @@ export function encodeOfferedPsk(identity: PskIdentity, suite: CipherSuite): Uin
 }
 
 /** Bytes at the end of a ClientHello taken by a binders list of one binder of `suite`. */
-export function bindersLength(suite: CipherSuite): number {
+function bindersLength(suite: CipherSuite): number {
   return 3 + hashLength(suite.hash);
 }
 
@@ -61,7 +61,7 @@ export function bindersLength(suite: CipherSuite): number {
  * transcript up to the ClientHello without its binders (after a HelloRetryRequest, the
  * messages before it too).
  */
-export function computeBinder(
+function computeBinder(
   suite: CipherSuite,
   psk: Uint8Array,
   before: readonly Uint8Array[],

@@ -27,9 +27,4 @@ export class ReplayGuard {
     this.#seen.set(key, expiresAt);
     return true;
   }
-
-  /** Tickets remembered now. */
-  get size(): number {
-    return this.#seen.size;
-  }
 }

@@ -129,13 +129,13 @@ function decodeState(plain: Uint8Array): TicketState | undefined {
   const issuedAt = r.u32() * 2 ** 32 + r.u32();
   const ageAdd = r.u32();
   const lifetimeS = r.u32();
-  const psk = r.bytes(r.u8()).slice();
+  const psk = new Uint8Array(r.bytes(r.u8()));
   const hasName = r.u8() === 1;
   const nameBytes = r.bytes(r.u16());
   const alpn = Buffer.from(r.bytes(r.u8())).toString('utf8');
   const serverName = hasName ? Buffer.from(nameBytes).toString('utf8') : undefined;
   const hasEarlyData = r.u8() === 1;
-  const context = r.bytes(r.u16()).slice();
+  const context = new Uint8Array(r.bytes(r.u16()));
   const earlyDataContext = hasEarlyData ? context : undefined;
   return { cipherSuite, psk, issuedAt, ageAdd, lifetimeS, serverName, alpn, earlyDataContext };
 }
