@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TRANSPORT_ERROR } from '../src/errors.js';
+import { checkRememberedLimits } from '../src/quic/early-data.js';
 import { ReplayGuard } from '../src/quic/tls/replay-guard.js';
 import {
   encodeNewSessionTicket,
@@ -7,6 +8,7 @@ import {
   QUIC_MAX_EARLY_DATA,
 } from '../src/quic/tls/session-ticket.js';
 import { TicketKeys, type TicketState } from '../src/quic/tls/ticket-keys.js';
+import { DEFAULT_PARAMETERS } from '../src/quic/transport-parameters.js';
 
 const STATE: TicketState = {
   cipherSuite: 0x1301,
@@ -79,5 +81,17 @@ describe('0-RTT anti-replay (single-use tickets)', () => {
     expect(guard.consume(Uint8Array.of(3), 300, 70)).toBe(false);
     // Once the first ticket expired it leaves, and there is room again.
     expect(guard.consume(Uint8Array.of(3), 300, 150)).toBe(true);
+  });
+});
+
+describe('remembered transport parameters (RFC 9000 §7.4.1)', () => {
+  it('a server that accepted 0-RTT may raise its limits but not lower them', () => {
+    const remembered = { ...DEFAULT_PARAMETERS, initialMaxData: 1000, initialMaxStreamsBidi: 10 };
+    expect(() =>
+      checkRememberedLimits(remembered, { ...remembered, initialMaxData: 2000 }),
+    ).not.toThrow();
+    expect(() =>
+      checkRememberedLimits(remembered, { ...remembered, initialMaxStreamsBidi: 9 }),
+    ).toThrow(/lowered initialMaxStreamsBidi from 10 to 9/);
   });
 });

@@ -1,9 +1,11 @@
+import { TRANSPORT_ERROR, transportError } from '../errors.js';
 import type { PacketKeys } from './crypto/packet-keys.js';
 import type { FrameScheduler } from './frame-scheduler.js';
 import type { LossRecovery } from './loss-recovery.js';
 import type { LongHeader, ShortHeader } from './packet-header.js';
 import { type OpenedPacket, unprotectPacket } from './packet-protection.js';
 import type { PacketSpace } from './packet-space.js';
+import type { TransportParameters } from './transport-parameters.js';
 
 /**
  * 0-RTT in QUIC (RFC 9001 §4.6): a client resuming a session sends stream data in 0-RTT
@@ -70,4 +72,32 @@ export function resendRejectedEarlyData(
   space.lossTime = Number.POSITIVE_INFINITY;
   recovery.onDiscarded(dropped);
   for (const packet of dropped) frames.requeue(space, packet);
+}
+
+/** The limits 0-RTT data may have used, which a server accepting it must not lower. */
+const REMEMBERED_LIMITS = [
+  'activeConnectionIdLimit',
+  'initialMaxData',
+  'initialMaxStreamDataBidiLocal',
+  'initialMaxStreamDataBidiRemote',
+  'initialMaxStreamDataUni',
+  'initialMaxStreamsBidi',
+  'initialMaxStreamsUni',
+] as const;
+
+/**
+ * A client whose 0-RTT was accepted checks the server's new transport parameters against the
+ * remembered ones (RFC 9000 §7.4.1): a lower limit is PROTOCOL_VIOLATION.
+ */
+export function checkRememberedLimits(
+  remembered: TransportParameters,
+  current: TransportParameters,
+): void {
+  for (const name of REMEMBERED_LIMITS) {
+    if (current[name] < remembered[name])
+      throw transportError(
+        TRANSPORT_ERROR.PROTOCOL_VIOLATION,
+        `the server accepted 0-RTT but lowered ${name} from ${remembered[name]} to ${current[name]}`,
+      );
+  }
 }

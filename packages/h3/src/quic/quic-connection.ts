@@ -19,6 +19,7 @@ import {
   type SendContext,
 } from './datagram-builder.js';
 import {
+  checkRememberedLimits,
   dropEarlyKeys,
   installEarlyKeys,
   openEarly,
@@ -548,6 +549,8 @@ export class QuicConnection {
         this.#hasSwitchedVersion,
         rejected,
       );
+      const remembered = this.#config.rememberedParameters;
+      if (remembered && this.#tls.earlyData === 'accepted') checkRememberedLimits(remembered, peer);
     }
     this.#peer = peer;
     if (isClient) this.#ids.setFirstPeerCid(this.#remoteCid, peer.statelessResetToken);
