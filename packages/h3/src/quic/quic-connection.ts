@@ -75,8 +75,7 @@ export class QuicConnection {
   /** The QUIC version in use; compatible negotiation may change it (version-negotiation.ts). */
   #profile: VersionProfile;
   #hasSwitchedVersion = false;
-  /** A client refused by a Version Negotiation packet: the version to start over in. */
-  retryVersion: number | undefined;
+  #retryVersion: number | undefined;
   readonly #ids: ConnectionIds;
   /** The DCID of the packet being processed (RETIRE_CONNECTION_ID may not name it). */
   #packetDcid: Uint8Array | undefined;
@@ -206,6 +205,11 @@ export class QuicConnection {
   /** The peer's UDP address, when the endpoint knows it. */
   get remote(): { readonly address: string; readonly port: number } | undefined {
     return this.#config.remote;
+  }
+
+  /** A client refused by a Version Negotiation packet: the version to start over in. */
+  get retryVersion(): number | undefined {
+    return this.#retryVersion;
   }
 
   /** The QUIC version in use (it may change once, by compatible negotiation). */
@@ -409,7 +413,7 @@ export class QuicConnection {
       return;
     const next = versionAfterNegotiation(this.#profile.version, versions);
     if (next === undefined) return;
-    this.retryVersion = next;
+    this.#retryVersion = next;
     const message = `the server does not speak QUIC version 0x${this.#profile.version.toString(16)}`;
     this.#finish(new QuicError(ERROR_CODES.PEER_CLOSED, message, 0), false);
   }
