@@ -5,7 +5,8 @@ import type { LossRecovery } from './loss-recovery.js';
 import type { LongHeader, ShortHeader } from './packet-header.js';
 import { type OpenedPacket, unprotectPacket } from './packet-protection.js';
 import type { PacketSpace } from './packet-space.js';
-import type { TransportParameters } from './transport-parameters.js';
+import type { SessionTicket } from './tls/session-ticket.js';
+import { decodeTransportParameters, type TransportParameters } from './transport-parameters.js';
 
 /**
  * 0-RTT in QUIC (RFC 9001 §4.6): a client resuming a session sends stream data in 0-RTT
@@ -100,4 +101,17 @@ export function checkRememberedLimits(
         `the server accepted 0-RTT but lowered ${name} from ${remembered[name]} to ${current[name]}`,
       );
   }
+}
+
+/**
+ * The server limits a 0-RTT attempt starts with, remembered in its ticket (RFC 9000 §7.4.1):
+ * none without `earlyData` or with a ticket that allows no early data.
+ */
+export function rememberedLimits(
+  ticket: SessionTicket | undefined,
+  isEarlyData: boolean,
+): { rememberedParameters?: TransportParameters } {
+  if (!isEarlyData || ticket?.transportParameters === undefined || ticket.maxEarlyData === 0)
+    return {};
+  return { rememberedParameters: decodeTransportParameters(ticket.transportParameters, 'server') };
 }

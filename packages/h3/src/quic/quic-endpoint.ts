@@ -7,6 +7,7 @@ import { AddressTokens } from './address-token.js';
 import type { CidHost } from './connection-ids.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
 import { MAX_DATAGRAM } from './datagram-builder.js';
+import { rememberedLimits } from './early-data.js';
 import { fileKeyLogger, type KeyLogger } from './key-log.js';
 import { type LongHeader, parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
 import { QuicConnection } from './quic-connection.js';
@@ -341,7 +342,7 @@ export class QuicEndpoint {
           callbacks,
         ),
       ...(token ? { token } : {}),
-      ...rememberedFor(options),
+      ...rememberedLimits(options.sessionTicket, options.earlyData === true),
       ...(rejectedVersion === undefined ? {} : { rejectedVersion }),
       onNewToken: (received) => {
         this.#receivedTokens.delete(serverKey);
@@ -649,14 +650,4 @@ async function bindSocket(host: string, port: number): Promise<Socket> {
     // Not allowed here: the system default stays.
   }
   return socket;
-}
-
-/** The server limits a 0-RTT attempt starts with, remembered in its ticket (RFC 9000 §7.4.1). */
-function rememberedFor(options: QuicConnectOptions): {
-  rememberedParameters?: TransportParameters;
-} {
-  const ticket = options.sessionTicket;
-  if (options.earlyData !== true || ticket?.transportParameters === undefined) return {};
-  if (ticket.maxEarlyData === 0) return {};
-  return { rememberedParameters: decodeTransportParameters(ticket.transportParameters, 'server') };
 }
