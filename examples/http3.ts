@@ -11,6 +11,10 @@
  * then (-k: the certificate is self-signed):
  *   curl -k -i https://127.0.0.1:3443/            # HTTP/2, shows alt-svc
  *   gtlsclient --exit-on-all-streams-close 127.0.0.1 3443 https://localhost:3443/   # HTTP/3
+ * HTTP/3 connections get a session ticket; run this twice and the second one resumes the
+ * session without the certificate exchange:
+ *   gtlsclient --session-file=/tmp/rws.session --tp-file=/tmp/rws.tp --disable-early-data \
+ *     --exit-on-all-streams-close 127.0.0.1 3443 https://localhost:3443/
  *
  * PORT sets the port (default 3443; 0 picks a free one). The real URL is printed on start.
  */

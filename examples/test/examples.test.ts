@@ -458,6 +458,22 @@ describe('examples', () => {
       } finally {
         await client.close();
       }
+      // The server's session ticket resumes the next connection without a certificate.
+      const sessionTicket = client.sessionTicket;
+      expect(sessionTicket).toBeDefined();
+      const resumed = await Http3Client.connect({
+        host: '127.0.0.1',
+        port,
+        serverName: 'localhost',
+        rejectUnauthorized: false,
+        sessionTicket: sessionTicket!,
+      });
+      try {
+        expect(resumed.isResumed).toBe(true);
+        expect((await resumed.request({ path: '/again' })).status).toBe(200);
+      } finally {
+        await resumed.close();
+      }
       const altSvc = await new Promise<unknown>((resolve, reject) => {
         const req = httpsRequest(
           { host: '127.0.0.1', port, path: '/', rejectUnauthorized: false, agent: false },

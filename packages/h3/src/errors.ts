@@ -78,6 +78,8 @@ export const TRANSPORT_ERROR = {
   KEY_UPDATE_ERROR: 0x0e,
   AEAD_LIMIT_REACHED: 0x0f,
   NO_VIABLE_PATH: 0x10,
+  /** RFC 9368 §10.2: version_information is wrong or shows a downgrade. */
+  VERSION_NEGOTIATION_ERROR: 0x11,
   /** CRYPTO_ERROR is 0x0100 + the TLS alert description. */
   CRYPTO_ERROR_BASE: 0x100,
 } as const;

@@ -22,3 +22,4 @@ export type {
   Http3TlsOptions,
 } from './http3/h3-server.js';
 export { createHttp3Certificate, Http3Server } from './http3/h3-server.js';
+export type { SessionTicket } from './quic/tls/session-ticket.js';

@@ -5,6 +5,7 @@ import type { HeaderField } from '../qpack/qpack-decoder.js';
 import type { QuicConnection } from '../quic/quic-connection.js';
 import { QuicEndpoint } from '../quic/quic-endpoint.js';
 import type { QuicStream } from '../quic/quic-stream.js';
+import type { SessionTicket } from '../quic/tls/session-ticket.js';
 import {
   finalResponseHead,
   type Http3StreamRequest,
@@ -38,6 +39,12 @@ export interface Http3ClientOptions {
   readonly key?: string;
   /** Ask the server to staple an OCSP response (status_request); read it as `ocspResponse`. */
   readonly requestOcsp?: boolean;
+  /**
+   * A session ticket from an earlier connection to the same server (`client.sessionTicket`):
+   * the handshake resumes that session and skips the certificate. An expired ticket, or one
+   * for another server name, is not offered (a full handshake follows).
+   */
+  readonly sessionTicket?: SessionTicket;
 }
 
 /** One request. The body is sent whole; trailers follow it. */
@@ -144,6 +151,7 @@ export class Http3Client {
         ...(options.cert === undefined ? {} : { cert: options.cert }),
         ...(options.key === undefined ? {} : { key: options.key }),
         ...(options.requestOcsp === true ? { requestOcsp: true } : {}),
+        ...(options.sessionTicket === undefined ? {} : { sessionTicket: options.sessionTicket }),
       });
       const authority = `${options.serverName ?? options.host}:${options.port}`;
       return new Http3Client(
@@ -184,6 +192,19 @@ export class Http3Client {
   /** The DER OCSP response the server stapled to its certificate (with `requestOcsp`). */
   get ocspResponse(): Uint8Array | undefined {
     return this.#session.quic.tlsSession.ocspResponse;
+  }
+
+  /**
+   * The newest session ticket the server sent (it arrives just after the handshake), for
+   * `sessionTicket` of a later connect. It holds the session's resumption secret: keep it safe.
+   */
+  get sessionTicket(): SessionTicket | undefined {
+    return this.#session.quic.tlsSession.sessionTicket;
+  }
+
+  /** Whether this connection resumed a session from a ticket. */
+  get isResumed(): boolean {
+    return this.#session.quic.tlsSession.isResumed === true;
   }
 
   /** The server's SETTINGS, once its control stream delivered them. */

@@ -49,6 +49,11 @@ export interface Http3ServerOptions {
    * HTTP/2. Default false: the setting is not sent and `:protocol` is a malformed request.
    */
   readonly enableConnectProtocol?: boolean;
+  /**
+   * Session tickets for resumption without a certificate exchange: `{ lifetimeS }` (default
+   * 86400) or false for none. Not issued when client certificates are requested.
+   */
+  readonly sessionTickets?: false | { readonly lifetimeS?: number };
 }
 
 let nextConnectionId = 1;
@@ -92,6 +97,7 @@ export class Http3Server {
       port: options.port ?? 0,
       tls: options.tls,
       alpn: ['h3'],
+      ...(options.sessionTickets === undefined ? {} : { sessionTickets: options.sessionTickets }),
       onConnection: (quic) => {
         const local = endpoint.address();
         const remote = quic.remote ?? { address: '', port: 0 };

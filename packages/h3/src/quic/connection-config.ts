@@ -25,6 +25,10 @@ export interface ConnectionConfig {
   readonly createTls: (callbacks: TlsCallbacks) => TlsHandshake & { start?(): void };
   /** A server: whether the client's address is already validated (by a Retry or NEW_TOKEN token). */
   readonly isAddressValidated?: boolean;
+  /** A client sending 0-RTT: the server's limits remembered from the ticket's session. */
+  readonly rememberedParameters?: TransportParameters;
+  /** A client starting over after a Version Negotiation packet: the version refused (downgrade check). */
+  readonly rejectedVersion?: number;
   /** A client: the token for its Initial packets (from an earlier connection's NEW_TOKEN). */
   readonly token?: Uint8Array;
   /** A server: makes a NEW_TOKEN token for the client's next connection (RFC 9000 §8.1.3). */

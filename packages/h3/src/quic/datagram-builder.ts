@@ -1,4 +1,5 @@
 import { ByteWriter } from './byte-writer.js';
+import type { PacketKeys } from './crypto/packet-keys.js';
 import type { FrameScheduler } from './frame-scheduler.js';
 import { frameSize } from './frame-writer.js';
 import { type Frame, isAckEliciting } from './frames.js';
@@ -6,7 +7,7 @@ import type { LossRecovery } from './loss-recovery.js';
 import { BASE_DATAGRAM } from './mtu-discovery.js';
 import { packetNumberLength } from './packet-number.js';
 import type { PacketSpace } from './packet-space.js';
-import { packetHeaderLength, writeProtectedPacket } from './packet-writer.js';
+import { type PacketType, packetHeaderLength, writeProtectedPacket } from './packet-writer.js';
 import type { VersionProfile } from './version.js';
 
 const TAG = 16;
@@ -28,13 +29,21 @@ export interface SendContext {
   readonly frames: FrameScheduler;
   /**
    * Called after each packet of `size` bytes is sealed (the client drops Initial keys on its
-   * first Handshake packet; qlog logs it).
+   * first Handshake packet; qlog logs it with its `type`: 0-RTT in the application space).
    */
-  onSealed(space: PacketSpace, pn: number, frames: readonly Frame[], size: number): void;
+  onSealed(
+    space: PacketSpace,
+    type: PacketType,
+    pn: number,
+    frames: readonly Frame[],
+    size: number,
+  ): void;
 }
 
 interface PacketPlan {
   readonly space: PacketSpace;
+  readonly type: PacketType;
+  readonly keys: PacketKeys;
   readonly frames: Frame[];
   readonly pnLength: 1 | 2 | 3 | 4;
   size: number;
@@ -59,10 +68,13 @@ export function buildDatagram(
   const plans: PacketPlan[] = [];
   let needsPadding = false;
   for (const space of spaces) {
-    if (space.writeKeys === undefined || space.isDiscarded) continue;
+    // A client resuming with 0-RTT sends application data before it has 1-RTT keys.
+    const keys = space.writeKeys ?? space.earlyWriteKeys;
+    if (keys === undefined || space.isDiscarded) continue;
+    const type = space.writeKeys === undefined ? '0rtt' : space.name;
     const pnLength = packetNumberLength(space.nextPn, space.largestAcked);
     const headerLength = packetHeaderLength(
-      space.name,
+      type,
       ctx.remoteCid.length,
       ctx.localCid.length,
       pnLength,
@@ -76,7 +88,7 @@ export function buildDatagram(
     if (padded > payload) frames.push({ type: 'padding', length: padded - payload });
     const size = headerLength + padded + TAG;
     const isEliciting = frames.some(isAckEliciting);
-    plans.push({ space, frames, pnLength, size, isEliciting });
+    plans.push({ space, type, keys, frames, pnLength, size, isEliciting });
     room -= size;
     if (space.name === 'initial' && (ctx.role === 'client' || isEliciting)) needsPadding = true;
   }
@@ -88,8 +100,7 @@ export function buildDatagram(
     last.size += BASE_DATAGRAM - total;
   }
   const w = new ByteWriter(Math.max(total, BASE_DATAGRAM));
-  for (const plan of plans)
-    sealPacket(w, ctx, plan.space, plan.frames, plan.pnLength, now, plan.isEliciting);
+  for (const plan of plans) sealPacket(w, ctx, plan, now);
   return w.finish();
 }
 
@@ -108,7 +119,8 @@ export function buildProbeDatagram(
   const header = packetHeaderLength(space.name, ctx.remoteCid.length, 0, pnLength, 0);
   const frames: Frame[] = [{ type: 'ping' }, { type: 'padding', length: size - header - TAG - 1 }];
   const w = new ByteWriter(size);
-  sealPacket(w, ctx, space, frames, pnLength, now, true, true);
+  const plan = { space, type: space.name, keys: space.writeKeys!, frames, pnLength };
+  sealPacket(w, ctx, { ...plan, isEliciting: true }, now, true);
   return w.finish();
 }
 
@@ -128,7 +140,13 @@ export function buildCloseDatagram(
     const frames: Frame[] = [close];
     if (frameSize(close) < 4 - pnLength)
       frames.push({ type: 'padding', length: 4 - pnLength - frameSize(close) });
-    sealPacket(w, ctx, space, frames, pnLength, now, false);
+    const keys = space.writeKeys!;
+    sealPacket(
+      w,
+      ctx,
+      { space, type: space.name, keys, frames, pnLength, isEliciting: false },
+      now,
+    );
   }
   return w.length > 0 ? w.finish() : undefined;
 }
@@ -137,18 +155,16 @@ export function buildCloseDatagram(
 function sealPacket(
   w: ByteWriter,
   ctx: SendContext,
-  space: PacketSpace,
-  frames: Frame[],
-  pnLength: 1 | 2 | 3 | 4,
+  plan: Omit<PacketPlan, 'size'>,
   now: number,
-  isEliciting: boolean,
   isMtuProbe = false,
 ): void {
+  const { space, frames, pnLength, isEliciting } = plan;
   const pn = space.nextPn++;
   const size = writeProtectedPacket(
     {
-      space: space.name,
-      keys: space.writeKeys!,
+      space: plan.type,
+      keys: plan.keys,
       profile: ctx.profile,
       dcid: ctx.remoteCid,
       scid: ctx.localCid,
@@ -173,5 +189,5 @@ function sealPacket(
       ...(isMtuProbe ? { isMtuProbe } : {}),
     });
   }
-  ctx.onSealed(space, pn, frames, size);
+  ctx.onSealed(space, plan.type, pn, frames, size);
 }

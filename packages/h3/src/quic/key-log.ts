@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import type { EncryptionLevel } from './tls/tls-types.js';
+import type { SecretLevel } from './tls/tls-types.js';
 
 /** Receives one line of the NSS key log format (without the newline). */
 export type KeyLogger = (line: string) => void;
@@ -9,7 +9,8 @@ export type KeyLogger = (line: string) => void;
  * Key updates are not logged: Wireshark derives the later phases itself.
  * @see https://www.ietf.org/archive/id/draft-ietf-tls-keylogfile-02.html
  */
-function keyLogLabel(level: Exclude<EncryptionLevel, 'initial'>, isClientSecret: boolean): string {
+function keyLogLabel(level: SecretLevel, isClientSecret: boolean): string {
+  if (level === 'early') return 'CLIENT_EARLY_TRAFFIC_SECRET';
   const side = isClientSecret ? 'CLIENT' : 'SERVER';
   return level === 'handshake' ? `${side}_HANDSHAKE_TRAFFIC_SECRET` : `${side}_TRAFFIC_SECRET_0`;
 }
@@ -24,7 +25,7 @@ export function isClientTrafficSecret(
 
 /** `<label> <ClientHello.random hex> <secret hex>` for one traffic secret. */
 export function keyLogLine(
-  level: Exclude<EncryptionLevel, 'initial'>,
+  level: SecretLevel,
   isClientSecret: boolean,
   clientRandom: Uint8Array,
   secret: Uint8Array,

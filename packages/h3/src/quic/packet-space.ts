@@ -6,12 +6,13 @@ import { ReassemblyBuffer } from './reassembly-buffer.js';
 /** The three packet number spaces. @see RFC 9000 §12.3 */
 export type SpaceName = 'initial' | 'handshake' | 'application';
 
-/** The space a packet belongs to by its header; undefined for 0-RTT (planned) and Retry. */
+/** The space a packet belongs to by its header (0-RTT: application); undefined for Retry. */
 export function spaceOfHeader(
   header: { readonly form: 'short' } | { readonly form: 'long'; readonly type: string },
 ): SpaceName | undefined {
   if (header.form === 'short') return 'application';
   if (header.type === 'initial' || header.type === 'handshake') return header.type;
+  if (header.type === '0rtt') return 'application';
   return undefined;
 }
 
@@ -38,6 +39,9 @@ export class PacketSpace {
   readonly name: SpaceName;
   readKeys: PacketKeys | undefined;
   writeKeys: PacketKeys | undefined;
+  /** Application space only: 0-RTT keys, until 1-RTT keys replace them (early-data.ts). */
+  earlyReadKeys: PacketKeys | undefined;
+  earlyWriteKeys: PacketKeys | undefined;
   readonly acks: AckTracker = new AckTracker();
   readonly sent: Map<number, SentPacket> = new Map();
   nextPn = 0;

@@ -8,9 +8,12 @@ import type { SpaceName } from './packet-space.js';
 import { varintLength } from './varint.js';
 import type { VersionProfile } from './version.js';
 
+/** What a packet's header is chosen by: its space, or 0-RTT (application space, long header). */
+export type PacketType = SpaceName | '0rtt';
+
 /** Everything needed to write one protected packet. */
 export interface OutgoingPacket {
-  readonly space: SpaceName;
+  readonly space: PacketType;
   readonly keys: PacketKeys;
   readonly profile: VersionProfile;
   readonly dcid: Uint8Array;
@@ -26,11 +29,11 @@ export interface OutgoingPacket {
 }
 
 /**
- * Bytes of the header a packet in `space` takes: long headers for Initial (with its token) and
- * Handshake, short headers for 1-RTT. The Length field is always 2 bytes.
+ * Bytes of the header a packet in `space` takes: long headers for Initial (with its token),
+ * Handshake and 0-RTT, short headers for 1-RTT. The Length field is always 2 bytes.
  */
 export function packetHeaderLength(
-  space: SpaceName,
+  space: PacketType,
   dcidLength: number,
   scidLength: number,
   pnLength: number,

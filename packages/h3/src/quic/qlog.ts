@@ -4,6 +4,7 @@ import { invalidOptions } from '../errors.js';
 import type { Frame } from './frames.js';
 import type { LossRecovery } from './loss-recovery.js';
 import type { SpaceName } from './packet-space.js';
+import type { PacketType } from './packet-writer.js';
 import { qlogFrame } from './qlog-frames.js';
 import type { TransportParameters } from './transport-parameters.js';
 
@@ -11,10 +12,11 @@ import type { TransportParameters } from './transport-parameters.js';
 const EVENT_SCHEMA = 'urn:ietf:params:qlog:events:quic-13';
 /** Characters buffered before a write: a trace costs a syscall per 64 KiB, not per event. */
 const FLUSH_CHARS = 64 * 1024;
-const PACKET_TYPE: Readonly<Record<SpaceName, string>> = {
+const PACKET_TYPE: Readonly<Record<PacketType, string>> = {
   initial: 'initial',
   handshake: 'handshake',
   application: '1RTT',
+  '0rtt': '0RTT',
 };
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -129,7 +131,7 @@ export class QlogTrace {
   /** A packet sealed (`size` bytes on the wire) or opened; frames as sent or parsed. */
   packet(
     direction: 'sent' | 'received',
-    space: SpaceName,
+    type: PacketType,
     pn: number,
     frames: readonly Frame[],
     size: number,
@@ -138,7 +140,7 @@ export class QlogTrace {
     if (this.#fd === undefined) return;
     const exponent = direction === 'sent' ? this.#ackDelayExponent : peerAckDelayExponent;
     this.event(`packet_${direction}`, {
-      header: { packet_type: PACKET_TYPE[space], packet_number: pn },
+      header: { packet_type: PACKET_TYPE[type], packet_number: pn },
       frames: frames.map((f) => qlogFrame(f, exponent)),
       raw: { length: size },
     });

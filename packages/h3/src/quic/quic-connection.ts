@@ -13,6 +13,13 @@ import { deriveInitialKeys } from './crypto/initial-secrets.js';
 import { PacketKeys } from './crypto/packet-keys.js';
 import { verifyRetryIntegrity } from './crypto/retry-integrity.js';
 import { buildCloseDatagram, buildDatagram, type SendContext } from './datagram-builder.js';
+import {
+  checkRememberedLimits,
+  dropEarlyKeys,
+  installEarlyKeys,
+  openEarly,
+  resendRejectedEarlyData,
+} from './early-data.js';
 import { dispatchFrame, type FrameHost } from './frame-dispatch.js';
 import { parseFrames } from './frame-parser.js';
 import { FrameScheduler } from './frame-scheduler.js';
@@ -31,8 +38,14 @@ import type { QlogTrace } from './qlog.js';
 import type { QuicStream } from './quic-stream.js';
 import { SendWake } from './send-wake.js';
 import { StreamSet } from './stream-set.js';
-import type { EncryptionLevel, TlsHandshake, TlsSessionInfo } from './tls/tls-types.js';
+import type { SecretLevel, TlsHandshake, TlsSessionInfo } from './tls/tls-types.js';
 import { decodeTransportParameters, type TransportParameters } from './transport-parameters.js';
+import { type VersionProfile, versionProfile } from './version.js';
+import {
+  checkServerVersionInformation,
+  rekeyInitial,
+  versionAfterNegotiation,
+} from './version-negotiation.js';
 
 export type { ConnectionConfig, ConnectionStats } from './connection-config.js';
 
@@ -60,7 +73,11 @@ export class QuicConnection {
   readonly #frames: FrameScheduler;
   readonly #sendContext: SendContext;
   readonly #frameHost: FrameHost;
-  readonly #keyUpdate: KeyUpdate;
+  #keyUpdate: KeyUpdate;
+  /** The QUIC version in use; compatible negotiation may change it (version-negotiation.ts). */
+  #profile: VersionProfile;
+  #hasSwitchedVersion = false;
+  #retryVersion: number | undefined;
   readonly #ids: ConnectionIds;
   /** The DCID of the packet being processed (RETIRE_CONNECTION_ID may not name it). */
   #packetDcid: Uint8Array | undefined;
@@ -90,6 +107,7 @@ export class QuicConnection {
 
   constructor(config: ConnectionConfig) {
     this.#config = config;
+    this.#profile = config.profile;
     this.#recovery = new LossRecovery(BASE_DATAGRAM, config.congestionControl);
     this.#qlog = config.qlog;
     this.#qlog?.attach(config, this.#recovery);
@@ -139,7 +157,11 @@ export class QuicConnection {
       sendHandshake: (level, data) => this.#spaces[LEVEL_OF[level]].queueCrypto(data),
       installSecret: (level, direction, suite, secret) =>
         this.#installSecret(level, direction, suite, secret),
+      earlyDataRejected: () =>
+        resendRejectedEarlyData(this.#spaces.application, this.#recovery, this.#frames),
     });
+    // 0-RTT: the server's remembered limits apply until its new ones arrive (RFC 9000 §7.4.1).
+    if (config.rememberedParameters) this.#streams.setPeer(config.rememberedParameters);
     this.#touchIdle();
   }
 
@@ -147,7 +169,9 @@ export class QuicConnection {
     const connection = this;
     return {
       role: this.#config.role,
-      profile: this.#config.profile,
+      get profile() {
+        return connection.#profile;
+      },
       localCid: this.#config.localCid,
       get remoteCid() {
         return connection.#remoteCid;
@@ -163,9 +187,9 @@ export class QuicConnection {
       },
       recovery: this.#recovery,
       frames: this.#frames,
-      onSealed: (space, pn, frames, size) => {
+      onSealed: (space, type, pn, frames, size) => {
         this.#stats.packetsSent++;
-        this.#qlog?.packet('sent', space.name, pn, frames, size, 0);
+        this.#qlog?.packet('sent', type, pn, frames, size, 0);
         if (space.name === 'application') this.#keyUpdate.onSealed(pn);
         // The client drops Initial keys once it sends its first Handshake packet (RFC 9001 §4.9.1).
         if (space.name === 'handshake' && this.#config.role === 'client')
@@ -203,6 +227,16 @@ export class QuicConnection {
   /** The peer's UDP address, when the endpoint knows it. */
   get remote(): { readonly address: string; readonly port: number } | undefined {
     return this.#config.remote;
+  }
+
+  /** A client refused by a Version Negotiation packet: the version to start over in. */
+  get retryVersion(): number | undefined {
+    return this.#retryVersion;
+  }
+
+  /** The QUIC version in use (it may change once, by compatible negotiation). */
+  get version(): number {
+    return this.#profile.version;
   }
 
   /** The negotiated application protocol (after the handshake). */
@@ -306,14 +340,14 @@ export class QuicConnection {
       this.#hasRemoteCidFromPeer ||
       token.length === 0 ||
       sameBytes(scid, this.#remoteCid) ||
-      !verifyRetryIntegrity(this.#config.profile, this.#config.originalDcid, packet)
+      !verifyRetryIntegrity(this.#profile, this.#config.originalDcid, packet)
     )
       return;
     this.#retrySourceCid = scid.slice();
     this.#remoteCid = scid.slice();
     this.#ids.setFirstPeerCid(this.#remoteCid);
     this.#token = token.slice();
-    restartInitial(this.#spaces.initial, this.#recovery, this.#config.profile, scid);
+    restartInitial(this.#spaces.initial, this.#recovery, this.#profile, scid);
     this.scheduleFlush();
   }
 
@@ -373,6 +407,43 @@ export class QuicConnection {
     this.#remoteCid = this.#ids.activePeerCid;
   }
 
+  /**
+   * Moves to another compatible QUIC version (RFC 9368 §6) before handshake keys exist: a
+   * server choosing it from the client's version_information, a client on the server's first
+   * packet in it. Initial keys change; Handshake and 1-RTT keys are derived for the new one.
+   */
+  switchVersion(version: number): void {
+    const profile = versionProfile(version)!;
+    this.#profile = profile;
+    this.#hasSwitchedVersion = true;
+    this.#keyUpdate = new KeyUpdate(this.#spaces.application, profile);
+    const cid = this.#retrySourceCid ?? this.#config.originalDcid;
+    rekeyInitial(this.#spaces.initial, profile, cid, this.#config.role);
+  }
+
+  /** A client follows the server's first packet into a version it offered; others are dropped. */
+  #followVersion(version: number): boolean {
+    const offered = this.#config.localParameters.versionInformation?.available ?? [];
+    if (this.#config.role !== 'client' || this.#hasRemoteCidFromPeer || !offered.includes(version))
+      return false;
+    this.switchVersion(version);
+    return true;
+  }
+
+  /**
+   * A client: a Version Negotiation packet before any packet from the server (RFC 9000 §6.2)
+   * ends the attempt when it lists a version we speak; `retryVersion` says which.
+   */
+  receiveVersionNegotiation(versions: readonly number[]): void {
+    if (this.#config.role !== 'client' || this.#state !== 'open' || this.#hasRemoteCidFromPeer)
+      return;
+    const next = versionAfterNegotiation(this.#profile.version, versions);
+    if (next === undefined) return;
+    this.#retryVersion = next;
+    const message = `the server does not speak QUIC version 0x${this.#profile.version.toString(16)}`;
+    this.#finish(new QuicError(ERROR_CODES.PEER_CLOSED, message, 0), false);
+  }
+
   /** Forgets the connection without sending anything (a server's first packet did not authenticate). */
   abandon(): void {
     this.#finish(
@@ -402,10 +473,16 @@ export class QuicConnection {
       this.#path.onReceived(datagramBytes);
     }
     const name = spaceOfHeader(header);
-    if (name === undefined) return false; // 0-RTT is planned.
+    if (name === undefined) return false;
     const space = this.#spaces[name];
     const now = performance.now();
-    const opened = openReceived(space, buf, header, this.#keyUpdate, now, this.#pto());
+    if (header.form === 'long' && header.version !== this.#profile.version) {
+      if (!this.#followVersion(header.version)) return false;
+    }
+    const isEarly = header.form === 'long' && header.type === '0rtt';
+    const opened = isEarly
+      ? openEarly(space, buf, header)
+      : openReceived(space, buf, header, this.#keyUpdate, now, this.#pto());
     if (opened === null) return false;
     try {
       const reserved = header.form === 'long' ? opened.firstByte & 0x0c : opened.firstByte & 0x18;
@@ -422,10 +499,11 @@ export class QuicConnection {
         this.#discardSpace('initial');
       }
       this.#packetDcid = header.form === 'short' ? header.dcid : undefined;
-      const frames = parseFrames(opened.payload, name === 'application' ? '1rtt' : name);
+      const kind = isEarly ? '0rtt' : name === 'application' ? '1rtt' : name;
+      const frames = parseFrames(opened.payload, kind);
       this.#qlog?.packet(
         'received',
-        name,
+        isEarly ? '0rtt' : name,
         opened.pn,
         frames,
         header.end - header.start,
@@ -454,7 +532,7 @@ export class QuicConnection {
   }
 
   #installSecret(
-    level: Exclude<EncryptionLevel, 'initial'>,
+    level: SecretLevel,
     direction: 'read' | 'write',
     suite: CipherSuite,
     secret: Uint8Array,
@@ -463,8 +541,13 @@ export class QuicConnection {
       const isClientSecret = isClientTrafficSecret(this.#config.role, direction);
       this.#config.keyLog(keyLogLine(level, isClientSecret, this.#tls.clientRandom, secret));
     }
-    const keys = new PacketKeys(suite, secret, this.#config.profile);
+    const keys = new PacketKeys(suite, secret, this.#profile);
+    if (level === 'early') {
+      installEarlyKeys(this.#spaces.application, direction, keys);
+      return;
+    }
     const space = this.#spaces[LEVEL_OF[level]];
+    if (level === 'application') dropEarlyKeys(space, direction);
     if (direction === 'read') space.readKeys = keys;
     else space.writeKeys = keys;
   }
@@ -496,6 +579,18 @@ export class QuicConnection {
       originalDcid: this.#config.originalDcid,
       retrySourceCid: this.#retrySourceCid,
     });
+    if (isClient) {
+      const version = this.#profile.version;
+      const rejected = this.#config.rejectedVersion;
+      checkServerVersionInformation(
+        peer.versionInformation,
+        version,
+        this.#hasSwitchedVersion,
+        rejected,
+      );
+      const remembered = this.#config.rememberedParameters;
+      if (remembered && this.#tls.earlyData === 'accepted') checkRememberedLimits(remembered, peer);
+    }
     this.#peer = peer;
     this.#mtu.setPeerMax(peer.maxUdpPayloadSize);
     this.#qlog?.parametersSet('remote', peer);

@@ -7,6 +7,7 @@ import { AddressTokens } from './address-token.js';
 import type { CongestionControl } from './congestion.js';
 import type { CidHost } from './connection-ids.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
+import { rememberedLimits } from './early-data.js';
 import { fileKeyLogger, type KeyLogger } from './key-log.js';
 import { BASE_DATAGRAM, DEFAULT_MAX_DATAGRAM } from './mtu-discovery.js';
 import { type LongHeader, parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
@@ -16,14 +17,19 @@ import type { QuicStream } from './quic-stream.js';
 import { retryPacket } from './retry-packet.js';
 import { type PreparedServerTls, prepareServerTls, type QuicServerTls } from './server-tls.js';
 import { splitPemBundle } from './tls/certificate-check.js';
+import type { TicketSettings } from './tls/server-resumption.js';
+import type { SessionTicket } from './tls/session-ticket.js';
+import { ticketSettings } from './tls/ticket-keys.js';
 import { TlsClient } from './tls/tls-client.js';
 import { loadServerIdentity, TlsServer } from './tls/tls-server.js';
 import {
   DEFAULT_PARAMETERS,
+  decodeTransportParameters,
   encodeTransportParameters,
   type TransportParameters,
 } from './transport-parameters.js';
 import { QUIC_V1, SUPPORTED_VERSIONS, versionProfile } from './version.js';
+import { chooseServerVersion, clientVersionInformation } from './version-negotiation.js';
 
 /** Length of the connection IDs this endpoint issues. */
 const CID_LENGTH = 8;
@@ -109,6 +115,26 @@ export interface QuicEndpointOptions {
    * when set. For debugging: it costs CPU per packet and a file per connection.
    */
   readonly qlogDir?: string | false;
+  /**
+   * A server issues a session ticket after each handshake so the client can resume without a
+   * certificate exchange (RFC 8446 §4.6.1); `lifetimeS` caps how long one is accepted (also
+   * how often the ticket key rotates). false: no tickets. Default `{ lifetimeS: 86400 }`.
+   * Servers that ask for client certificates issue none.
+   */
+  readonly sessionTickets?: false | { readonly lifetimeS?: number };
+  /**
+   * A server takes 0-RTT data from clients resuming with its tickets (RFC 9001 §4.6). Early
+   * data can be replayed by an attacker: each ticket's 0-RTT is accepted once (per process),
+   * but only turn this on for requests that are safe to run twice. Default false.
+   */
+  readonly earlyData?: boolean;
+  /**
+   * QUIC versions a server accepts, preferred first (1: 0x00000001, 2: 0x6b3343cf). A client
+   * starting in another version gets a Version Negotiation packet; one that lists a preferred
+   * version in its version_information continues in it (compatible negotiation, RFC 9368).
+   * Default: both, and each client stays in the version it started in.
+   */
+  readonly versions?: readonly number[];
 }
 
 /** Options of one outgoing connection. */
@@ -130,8 +156,26 @@ export interface QuicConnectOptions {
   readonly key?: string;
   /** Ask the server to staple an OCSP response (status_request). */
   readonly requestOcsp?: boolean;
-  /** QUIC version to start with. Default 1. */
+  /**
+   * QUIC version to start with. Default 1. The client offers the others it speaks in
+   * version_information, and follows a server that continues in one of them (RFC 9368) or
+   * answers with Version Negotiation.
+   */
   readonly version?: number;
+  /**
+   * A ticket from an earlier connection (`connection.tlsSession.sessionTicket` or
+   * `onSessionTicket`) to resume that session: the handshake then skips the certificate.
+   * An expired ticket, or one for another server name or ALPN, is not offered.
+   */
+  readonly sessionTicket?: SessionTicket;
+  /** Receives each session ticket the server sends after the handshake. */
+  readonly onSessionTicket?: (ticket: SessionTicket) => void;
+  /**
+   * Send 0-RTT data when `sessionTicket` allows it: `connect()` then resolves at once, before
+   * the handshake, and streams opened right away carry early data. `tlsSession.earlyData`
+   * tells whether the server took it; rejected data is sent again after the handshake.
+   */
+  readonly earlyData?: boolean;
   /** Receives the streams the server opens, from the first one (even during the handshake). */
   readonly onStream?: (stream: QuicStream) => void;
 }
@@ -161,6 +205,10 @@ export class QuicEndpoint {
   #isClosed = false;
   readonly #keyLog: KeyLogger | undefined;
   readonly #qlogDir: string | undefined;
+  /** A server's session ticket key and lifetime, unless tickets are off. */
+  readonly #tickets: TicketSettings | undefined;
+  /** A server's accepted QUIC versions, preferred first. */
+  readonly #versions: readonly number[];
 
   private constructor(
     socket: Socket,
@@ -174,6 +222,12 @@ export class QuicEndpoint {
     const keyLogFile = options.keyLogFile ?? process.env['SSLKEYLOGFILE'];
     if (keyLogFile) this.#keyLog = fileKeyLogger(keyLogFile);
     this.#qlogDir = qlogDirOf(options);
+    // 0-RTT data was sent under the server's limits: a ticket from other settings gets none.
+    const earlyDataContext = options.earlyData
+      ? new TextEncoder().encode(JSON.stringify(options.transport ?? {}))
+      : undefined;
+    this.#tickets = ticketSettings(options.sessionTickets, earlyDataContext);
+    this.#versions = options.versions ?? SUPPORTED_VERSIONS;
     this.#listen(socket);
   }
 
@@ -215,6 +269,11 @@ export class QuicEndpoint {
     const cc = options.congestionControl;
     if (cc !== undefined && cc !== 'cubic' && cc !== 'newreno')
       throw invalidOptions(`congestionControl must be 'cubic' or 'newreno', got ${String(cc)}`);
+    const unknown = options.versions?.find((v) => versionProfile(v) === undefined);
+    if (options.versions?.length === 0 || unknown !== undefined)
+      throw invalidOptions(
+        `versions must list QUIC versions 1 (0x1) and/or 2 (0x6b3343cf), got 0x${(unknown ?? 0).toString(16)}`,
+      );
     const identity = options.tls ? prepareServerTls(options.tls) : undefined;
     return new QuicEndpoint(await bindSocket(host, options.port ?? 0), options, identity);
   }
@@ -299,6 +358,14 @@ export class QuicEndpoint {
 
   /** Opens a connection and resolves once its handshake completes. */
   async connect(options: QuicConnectOptions): Promise<QuicConnection> {
+    return this.#connect(options, undefined);
+  }
+
+  /** `rejectedVersion`: the version a Version Negotiation packet refused (one restart only). */
+  async #connect(
+    options: QuicConnectOptions,
+    rejectedVersion: number | undefined,
+  ): Promise<QuicConnection> {
     if (this.#isClosed) throw new QuicError(ERROR_CODES.PEER_CLOSED, 'the endpoint is closed', 0);
     const profile = versionProfile(options.version ?? QUIC_V1);
     if (profile === undefined)
@@ -316,7 +383,9 @@ export class QuicEndpoint {
       options.cert === undefined ? undefined : loadServerIdentity(options.cert, options.key!);
     const localCid = randomBytes(CID_LENGTH);
     const originalDcid = randomBytes(CID_LENGTH);
-    const params = this.#parameters(localCid, {});
+    const params = this.#parameters(localCid, {
+      versionInformation: clientVersionInformation(profile.version),
+    });
     const serverKey = `${options.host} ${options.port}`;
     const token = this.#receivedTokens.get(serverKey);
     const connection: QuicConnection = new QuicConnection({
@@ -342,11 +411,16 @@ export class QuicEndpoint {
             ...(options.keyShares ? { keyShares: options.keyShares } : {}),
             ...(certificate ? { certificate } : {}),
             ...(options.requestOcsp ? { requestOcsp: true } : {}),
+            ...(options.sessionTicket ? { sessionTicket: options.sessionTicket } : {}),
+            ...(options.onSessionTicket ? { onSessionTicket: options.onSessionTicket } : {}),
+            ...(options.earlyData ? { earlyData: true } : {}),
             ...(this.#options.cipherSuites ? { cipherSuites: this.#options.cipherSuites } : {}),
           },
           callbacks,
         ),
       ...(token ? { token } : {}),
+      ...rememberedLimits(options.sessionTicket, options.earlyData === true),
+      ...(rejectedVersion === undefined ? {} : { rejectedVersion }),
       onNewToken: (received) => {
         this.#receivedTokens.delete(serverKey);
         this.#receivedTokens.set(serverKey, received);
@@ -363,7 +437,16 @@ export class QuicEndpoint {
     this.#connections.set(hexOf(localCid), connection);
     if (options.onStream) connection.onStream = options.onStream;
     connection.start();
-    await connection.handshake;
+    // With 0-RTT keys the application may send now; the handshake finishes in the background.
+    if (connection.tlsSession.earlyData === 'offered') return connection;
+    try {
+      await connection.handshake;
+    } catch (err) {
+      // Incompatible version negotiation (RFC 9000 §6.2): start over once in the server's version.
+      const next = connection.retryVersion;
+      if (next === undefined || rejectedVersion !== undefined) throw err;
+      return this.#connect({ ...options, version: next }, profile.version);
+    }
     return connection;
   }
 
@@ -386,7 +469,10 @@ export class QuicEndpoint {
         if (isFirst) this.#onUnopened(buf, undefined, rinfo);
         return;
       }
-      if (header.form === 'version-negotiation') return; // planned
+      if (header.form === 'version-negotiation') {
+        this.#connections.get(hexOf(header.dcid))?.receiveVersionNegotiation(header.versions);
+        return;
+      }
       if (header.form === 'retry') {
         this.#connections
           .get(hexOf(header.dcid))
@@ -396,7 +482,7 @@ export class QuicEndpoint {
       if (header.form === 'unsupported-version') {
         if (this.#identity && buf.length >= BASE_DATAGRAM) {
           this.#socket.send(
-            versionNegotiationPacket(header.dcid, header.scid, SUPPORTED_VERSIONS),
+            versionNegotiationPacket(header.dcid, header.scid, this.#versions),
             rinfo.port,
             rinfo.address,
           );
@@ -431,6 +517,12 @@ export class QuicEndpoint {
     // with a DCID of at least 8 bytes (§7.2), unless it follows our Retry.
     if (this.#identity === undefined || this.#isClosed || size < BASE_DATAGRAM) return undefined;
     const identity = this.#identity;
+    if (!this.#versions.includes(header.version)) {
+      // A version we speak but do not accept here: negotiate (RFC 9000 §6.1).
+      const packet = versionNegotiationPacket(header.dcid, header.scid, this.#versions);
+      this.#socket.send(packet, rinfo.port, rinfo.address);
+      return undefined;
+    }
     const profile = versionProfile(header.version)!;
     const now = Date.now();
     const claim =
@@ -477,11 +569,24 @@ export class QuicEndpoint {
         new TlsServer(
           {
             alpn: this.#options.alpn ?? [],
-            transportParameters: encodeTransportParameters(params),
+            // The version is settled once the client's version_information is known (RFC 9368).
+            transportParameters: (clientParameters) => {
+              const info = decodeTransportParameters(clientParameters, 'client').versionInformation;
+              // Without a `versions` preference the client's own version stays.
+              const preferred = this.#options.versions ?? [profile.version];
+              const chosen = chooseServerVersion(profile.version, info, preferred);
+              if (chosen !== profile.version) connection.switchVersion(chosen);
+              const available = this.#versions;
+              return encodeTransportParameters({
+                ...params,
+                versionInformation: { chosen, available },
+              });
+            },
             ...(this.#options.cipherSuites ? { cipherSuites: this.#options.cipherSuites } : {}),
             ...(this.#options.groups ? { groups: this.#options.groups } : {}),
             ...(identity.clientAuth ? { clientAuth: identity.clientAuth } : {}),
             ...(identity.ocspResponse ? { ocspResponse: identity.ocspResponse } : {}),
+            ...(this.#tickets ? { tickets: this.#tickets } : {}),
           },
           identity.identity,
           callbacks,

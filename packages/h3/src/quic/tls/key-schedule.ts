@@ -3,19 +3,47 @@ import type { CipherSuite } from '../crypto/cipher-suite.js';
 import { emptyHash, hashLength, hkdfExpandLabel, hkdfExtract } from '../crypto/hkdf.js';
 
 /**
- * The TLS 1.3 key schedule without PSKs: early secret, handshake secret from the (EC)DHE
- * shared secret, master secret, and the four traffic secrets QUIC turns into packet keys.
+ * The TLS 1.3 key schedule: early secret (from a resumption PSK, or zeros), handshake secret
+ * from the (EC)DHE shared secret, master secret, the four traffic secrets QUIC turns into
+ * packet keys, and the resumption master secret tickets derive their PSKs from.
  * The transcript hash runs over every handshake message in order.
- * @see RFC 8446 §7.1, §4.4.1
+ * @see RFC 8446 §7.1, §4.4.1, §4.6.1
  */
 export class KeySchedule {
   readonly suite: CipherSuite;
   readonly #transcript: Hash;
+  readonly #earlySecret: Uint8Array;
   #handshakeSecret: Uint8Array | undefined;
+  #masterSecret: Uint8Array | undefined;
 
-  constructor(suite: CipherSuite) {
+  /** `psk`: the resumption PSK of the ticket the server accepted (psk_dhe_ke); none otherwise. */
+  constructor(suite: CipherSuite, psk?: Uint8Array) {
     this.suite = suite;
     this.#transcript = createHash(suite.hash);
+    const zeros = new Uint8Array(hashLength(suite.hash));
+    this.#earlySecret = hkdfExtract(suite.hash, zeros, psk ?? zeros);
+  }
+
+  /** The binder_key of a resumption PSK (RFC 8446 §7.1 "res binder"). */
+  binderKey(): Uint8Array {
+    return this.#deriveSecret(this.#earlySecret, 'res binder', emptyHash(this.suite.hash));
+  }
+
+  /** The client_early_traffic_secret (0-RTT keys); call with the ClientHello added last. */
+  earlyTrafficSecret(context: Uint8Array = this.transcriptHash()): Uint8Array {
+    return this.#deriveSecret(this.#earlySecret, 'c e traffic', context);
+  }
+
+  /**
+   * After the client Finished was added: the resumption_master_secret, from which each
+   * NewSessionTicket's PSK is derived with its nonce.
+   */
+  resumptionPsk(nonce: Uint8Array): Uint8Array {
+    if (this.#masterSecret === undefined)
+      throw new Error('resumptionPsk() before applicationSecrets()');
+    const hash = this.suite.hash;
+    const resumption = this.#deriveSecret(this.#masterSecret, 'res master', this.transcriptHash());
+    return hkdfExpandLabel(hash, resumption, 'resumption', nonce, hashLength(hash));
   }
 
   /** Appends a whole handshake message (with its 4-byte header) to the transcript. */
@@ -41,9 +69,7 @@ export class KeySchedule {
     context: Uint8Array = this.transcriptHash(),
   ): { client: Uint8Array; server: Uint8Array } {
     const hash = this.suite.hash;
-    const zeros = new Uint8Array(hashLength(hash));
-    const early = hkdfExtract(hash, zeros, zeros);
-    const derived = this.#deriveSecret(early, 'derived', emptyHash(hash));
+    const derived = this.#deriveSecret(this.#earlySecret, 'derived', emptyHash(hash));
     this.#handshakeSecret = hkdfExtract(hash, derived, sharedSecret);
     return {
       client: this.#deriveSecret(this.#handshakeSecret, 'c hs traffic', context),
@@ -61,6 +87,7 @@ export class KeySchedule {
       throw new Error('applicationSecrets() before handshakeSecrets()');
     const derived = this.#deriveSecret(this.#handshakeSecret, 'derived', emptyHash(hash));
     const master = hkdfExtract(hash, derived, new Uint8Array(hashLength(hash)));
+    this.#masterSecret = master;
     return {
       client: this.#deriveSecret(master, 'c ap traffic', context),
       server: this.#deriveSecret(master, 's ap traffic', context),

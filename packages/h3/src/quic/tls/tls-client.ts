@@ -30,6 +30,13 @@ import {
 import { createKeyShare, type KeyShare, SUPPORTED_GROUPS } from './key-exchange.js';
 import { helloRetryMessageHash, KeySchedule } from './key-schedule.js';
 import {
+  encodeOfferedPsk,
+  encodePskModes,
+  fillBinder,
+  parseSelectedPsk,
+} from './pre-shared-key.js';
+import { parseNewSessionTicket, type SessionTicket } from './session-ticket.js';
+import {
   SUPPORTED_SIGNATURE_SCHEMES,
   signCertificateVerify,
   verifyCertificateVerify,
@@ -68,6 +75,12 @@ export interface TlsClientOptions {
   readonly certificate?: ServerIdentity;
   /** Ask for a stapled OCSP response (status_request); it shows up as `ocspResponse`. */
   readonly requestOcsp?: boolean;
+  /** A ticket from an earlier connection to resume (ignored when expired or for another server). */
+  readonly sessionTicket?: SessionTicket;
+  /** Receives each session ticket the server sends after the handshake. */
+  readonly onSessionTicket?: (ticket: SessionTicket) => void;
+  /** Send 0-RTT data when `sessionTicket` allows it (early_data, RFC 8446 §4.2.10). */
+  readonly earlyData?: boolean;
 }
 
 type ClientState =
@@ -94,8 +107,10 @@ const EXPECTED: Readonly<Record<ClientState, readonly [EncryptionLevel, number] 
  * key shares, then processes ServerHello, EncryptedExtensions, Certificate, CertificateVerify
  * and Finished, and sends its Finished; after a HelloRetryRequest it sends a second ClientHello
  * with the share asked for. A CertificateRequest is answered with our certificate (or an
- * empty one), and a stapled OCSP response is kept when we asked for one. Resumption and 0-RTT
- * are planned.
+ * empty one), and a stapled OCSP response is kept when we asked for one. With a session ticket
+ * the ClientHello offers its PSK (psk_dhe_ke); when the server takes it, no certificate
+ * follows. Tickets the server sends after the handshake go to `onSessionTicket`. 0-RTT is
+ * planned.
  * @see RFC 8446 §4, RFC 9001 §4
  */
 export class TlsClient implements TlsHandshake {
@@ -120,6 +135,14 @@ export class TlsClient implements TlsHandshake {
   alpn: string | undefined;
   /** The DER OCSP response the server stapled to its certificate, when we asked and it did. */
   ocspResponse: Uint8Array | undefined;
+  /** The ticket offered in the ClientHello, and the suite whose hash its binder used. */
+  #offeredTicket: { ticket: SessionTicket; suite: CipherSuite } | undefined;
+  /** True when the server accepted our ticket: the session resumed without a certificate. */
+  isResumed = false;
+  /** 0-RTT: offered in the ClientHello, then accepted or rejected by the server. */
+  earlyData: 'offered' | 'accepted' | 'rejected' | undefined;
+  /** The newest session ticket the server sent. */
+  sessionTicket: SessionTicket | undefined;
   /** The server's certificate chain (DER, leaf first). */
   peerCertificates: readonly Uint8Array[] | undefined;
   peerTransportParameters: Uint8Array | undefined;
@@ -164,11 +187,37 @@ export class TlsClient implements TlsHandshake {
       ],
       [EXTENSION.QUIC_TRANSPORT_PARAMETERS, o.transportParameters],
     );
-    const suites = (o.cipherSuites ?? CIPHER_SUITES).map((s) => s.code);
+    const offered = o.cipherSuites ?? CIPHER_SUITES;
+    this.#offeredTicket = resumableTicket(o, offered, this.#retry?.suite);
+    if (this.#offeredTicket !== undefined) {
+      const { ticket, suite } = this.#offeredTicket;
+      if (this.#wantsEarlyData(ticket, suite))
+        extensions.push([EXTENSION.EARLY_DATA, new Uint8Array(0)]);
+      // pre_shared_key must be the last extension (RFC 8446 §4.2.11).
+      extensions.push(
+        [EXTENSION.PSK_KEY_EXCHANGE_MODES, encodePskModes()],
+        [EXTENSION.PRE_SHARED_KEY, encodeOfferedPsk(pskIdentity(ticket), suite)],
+      );
+    }
     this.#clientHello = handshakeMessage(
       HANDSHAKE_TYPE.CLIENT_HELLO,
-      encodeClientHello(this.#random, suites, extensions),
+      encodeClientHello(
+        this.#random,
+        offered.map((s) => s.code),
+        extensions,
+      ),
     );
+    if (this.#offeredTicket !== undefined) {
+      const { ticket, suite } = this.#offeredTicket;
+      fillBinder(this.#clientHello, suite, ticket.psk, this.#retry?.transcript ?? []);
+      if (this.#wantsEarlyData(ticket, suite)) {
+        // 0-RTT keys come from the PSK and this ClientHello (RFC 8446 §7.1 "c e traffic").
+        const early = new KeySchedule(suite, ticket.psk);
+        early.addMessage(this.#clientHello);
+        this.earlyData = 'offered';
+        this.#callbacks.installSecret('early', 'write', suite, early.earlyTrafficSecret());
+      }
+    }
     this.#callbacks.sendHandshake('initial', this.#clientHello);
     this.#state = 'wait-server-hello';
   }
@@ -178,8 +227,10 @@ export class TlsClient implements TlsHandshake {
     framer.push(data);
     for (let message = framer.next(); message !== undefined; message = framer.next()) {
       if (level === 'application' && this.#state === 'done') {
-        // NewSessionTicket and KeyUpdate are not used by QUIC's handshake; tickets are planned.
-        if (message.type === HANDSHAKE_TYPE.NEW_SESSION_TICKET) continue;
+        if (message.type === HANDSHAKE_TYPE.NEW_SESSION_TICKET) {
+          this.#onNewSessionTicket(message.body);
+          continue;
+        }
       }
       if (
         this.#state === 'wait-certificate' &&
@@ -287,8 +338,10 @@ export class TlsClient implements TlsHandshake {
         TLS_ALERT.ILLEGAL_PARAMETER,
         `key share group 0x${share.group.toString(16)} was not offered`,
       );
+    const psk = this.#acceptedPsk(hello, suite);
+    this.isResumed = psk !== undefined;
     this.suite = suite;
-    const schedule = new KeySchedule(suite);
+    const schedule = new KeySchedule(suite, psk);
     this.#schedule = schedule;
     for (const message of this.#retry?.transcript ?? []) schedule.addMessage(message);
     schedule.addMessage(this.#clientHello!);
@@ -320,6 +373,8 @@ export class TlsClient implements TlsHandshake {
       suite,
       transcript: [helloRetryMessageHash(suite, this.#clientHello!), raw],
     };
+    // A HelloRetryRequest rejects early data (RFC 8446 §4.2.10).
+    if (this.earlyData === 'offered') this.#rejectEarlyData();
     this.#shares = [createKeyShare(group)];
     this.#sendClientHello();
   }
@@ -358,7 +413,65 @@ export class TlsClient implements TlsHandshake {
         );
       }
     }
-    this.#state = 'wait-certificate';
+    if (extensions.has(EXTENSION.EARLY_DATA)) {
+      if (this.earlyData !== 'offered' || !this.isResumed)
+        throw cryptoError(TLS_ALERT.UNSUPPORTED_EXTENSION, 'early_data we did not offer');
+      this.earlyData = 'accepted';
+    } else if (this.earlyData === 'offered') {
+      this.#rejectEarlyData();
+    }
+    // A resumed session skips the server's Certificate and CertificateVerify.
+    this.#state = this.isResumed ? 'wait-finished' : 'wait-certificate';
+  }
+
+  /** Whether to send 0-RTT with `ticket`: asked for, allowed by it, and its exact suite. */
+  #wantsEarlyData(ticket: SessionTicket, suite: CipherSuite): boolean {
+    return (
+      this.#options.earlyData === true &&
+      this.#retry === undefined &&
+      ticket.maxEarlyData > 0 &&
+      ticket.transportParameters !== undefined &&
+      suite.code === ticket.cipherSuite
+    );
+  }
+
+  #rejectEarlyData(): void {
+    this.earlyData = 'rejected';
+    this.#callbacks.earlyDataRejected?.();
+  }
+
+  /** The PSK of our ticket when the ServerHello selects it (RFC 8446 §4.2.11), else undefined. */
+  #acceptedPsk(hello: ServerHello, suite: CipherSuite): Uint8Array | undefined {
+    const selected = hello.extensions.get(EXTENSION.PRE_SHARED_KEY);
+    if (selected === undefined) return undefined;
+    const offered = this.#offeredTicket;
+    if (offered === undefined || parseSelectedPsk(selected) !== 0)
+      throw cryptoError(TLS_ALERT.ILLEGAL_PARAMETER, 'the server selected a PSK we did not offer');
+    if (offered.suite.hash !== suite.hash)
+      throw cryptoError(
+        TLS_ALERT.ILLEGAL_PARAMETER,
+        'the server resumed with a cipher suite of another hash',
+      );
+    return offered.ticket.psk;
+  }
+
+  /** A ticket for a later connection (RFC 8446 §4.6.1), its PSK derived from this session. */
+  #onNewSessionTicket(body: Uint8Array): void {
+    const message = parseNewSessionTicket(body);
+    const ticket: SessionTicket = {
+      ticket: message.ticket,
+      psk: this.#schedule!.resumptionPsk(message.nonce),
+      cipherSuite: this.suite!.code,
+      ageAdd: message.ageAdd,
+      lifetimeS: message.lifetimeS,
+      receivedAt: Date.now(),
+      serverName: this.#options.serverName,
+      alpn: this.alpn!,
+      maxEarlyData: message.maxEarlyData,
+      transportParameters: this.peerTransportParameters,
+    };
+    this.sessionTicket = ticket;
+    this.#options.onSessionTicket?.(ticket);
   }
 
   #onFinished(body: Uint8Array, raw: Uint8Array): void {
@@ -412,6 +525,38 @@ export class TlsClient implements TlsHandshake {
     schedule.addMessage(verify);
     return [certificate, verify];
   }
+}
+
+/**
+ * The ticket to offer and the suite of its hash, when it is unexpired, for this server name
+ * and one of our ALPN protocols, and its suite is offered (and, after a HelloRetryRequest,
+ * has the hash of the suite the server chose there).
+ */
+function resumableTicket(
+  o: TlsClientOptions,
+  offered: readonly CipherSuite[],
+  retrySuite: CipherSuite | undefined,
+): { ticket: SessionTicket; suite: CipherSuite } | undefined {
+  const ticket = o.sessionTicket;
+  if (ticket === undefined) return undefined;
+  const suite = offered.find((s) => s.code === ticket.cipherSuite);
+  const age = Date.now() - ticket.receivedAt;
+  if (
+    suite === undefined ||
+    (retrySuite !== undefined && retrySuite.hash !== suite.hash) ||
+    age < 0 ||
+    age >= ticket.lifetimeS * 1000 ||
+    ticket.serverName !== o.serverName ||
+    !o.alpn.includes(ticket.alpn)
+  )
+    return undefined;
+  return { ticket, suite };
+}
+
+/** Our identity for `ticket`: the ticket and its age in milliseconds, obfuscated. */
+function pskIdentity(ticket: SessionTicket): { identity: Uint8Array; obfuscatedAge: number } {
+  const age = Date.now() - ticket.receivedAt;
+  return { identity: ticket.ticket, obfuscatedAge: (age + ticket.ageAdd) >>> 0 };
 }
 
 /** The ServerHello's (or HelloRetryRequest's) cipher suite, which we must have offered, and TLS 1.3. */

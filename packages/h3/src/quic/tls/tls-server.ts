@@ -11,6 +11,7 @@ import { checkClientChain, splitPemBundle, untrusted } from './certificate-check
 import { encodeCertificateRequest } from './certificate-request.js';
 import { asksForOcsp, encodeCertificateStatus } from './certificate-status.js';
 import {
+  type Extensions,
   encodeAlpn,
   encodeServerKeyShare,
   HandshakeFramer,
@@ -34,6 +35,13 @@ import {
 } from './hello-messages.js';
 import { createKeyShare, SUPPORTED_GROUPS } from './key-exchange.js';
 import { helloRetryMessageHash, KeySchedule } from './key-schedule.js';
+import { encodeSelectedPsk } from './pre-shared-key.js';
+import {
+  acceptResumption,
+  acceptsEarlyData,
+  issueTicket,
+  type TicketSettings,
+} from './server-resumption.js';
 import {
   SUPPORTED_SIGNATURE_SCHEMES,
   schemeForKey,
@@ -52,8 +60,11 @@ import {
 export interface TlsServerOptions {
   /** Application protocols we accept, preferred first; one must match the client's. */
   readonly alpn: readonly string[];
-  /** Our encoded quic_transport_parameters. */
-  readonly transportParameters: Uint8Array;
+  /**
+   * Our encoded quic_transport_parameters, or a function of the client's that returns them
+   * (called once, when the ClientHello is in, before any keys: compatible version negotiation).
+   */
+  readonly transportParameters: Uint8Array | ((clientParameters: Uint8Array) => Uint8Array);
   /** Cipher suites to accept, preferred first. Default: all three. */
   readonly cipherSuites?: readonly CipherSuite[];
   /** Key exchange groups to accept, preferred first. Default X25519, P-256. */
@@ -69,6 +80,12 @@ export interface TlsServerOptions {
    * client sent status_request. Must not wait (a handshake never blocks on a responder).
    */
   readonly ocspResponse?: (leaf: Uint8Array) => Uint8Array | null | undefined;
+  /**
+   * Session tickets: one NewSessionTicket after the handshake, and resumption (psk_dhe_ke) for
+   * a ClientHello that brings one back. Not used with `clientAuth` (a resumed session has no
+   * client certificate to show).
+   */
+  readonly tickets?: TicketSettings;
 }
 
 /** Picks the certificate for a ClientHello's server_name (SNI), undefined when there is none. */
@@ -120,7 +137,8 @@ type ServerState =
  * when the client sent none we accept. With `clientAuth` a CertificateRequest precedes the
  * server Certificate and the client's Certificate and CertificateVerify precede its Finished.
  * The certificate follows the client's server_name when the identity is a selector, and an
- * OCSP response is stapled when the client asks for one. Session tickets are planned.
+ * OCSP response is stapled when the client asks for one. With `tickets` it issues a session
+ * ticket after the handshake and resumes sessions from them (no Certificate then).
  * @see RFC 8446 §4, RFC 9001 §4
  */
 export class TlsServer implements TlsHandshake {
@@ -137,6 +155,10 @@ export class TlsServer implements TlsHandshake {
   /** After a HelloRetryRequest: the group asked for and the transcript so far. */
   #retry: { group: number; suite: CipherSuite; transcript: Uint8Array[] } | undefined;
   #clientHandshakeSecret: Uint8Array | undefined;
+  /** True when the client resumed a session with a ticket (no certificate was sent). */
+  isResumed = false;
+  /** 'accepted' when the client's 0-RTT data was taken. */
+  earlyData: 'accepted' | undefined;
   #clientApplicationSecret: Uint8Array | undefined;
   alpn: string | undefined;
   peerTransportParameters: Uint8Array | undefined;
@@ -199,7 +221,7 @@ export class TlsServer implements TlsHandshake {
         level === 'handshake' &&
         message.type === HANDSHAKE_TYPE.FINISHED
       ) {
-        this.#onFinished(message.body);
+        this.#onFinished(message.body, message.raw);
       } else {
         throw cryptoError(
           TLS_ALERT.UNEXPECTED_MESSAGE,
@@ -278,18 +300,43 @@ export class TlsServer implements TlsHandshake {
     this.suite = suite;
     this.alpn = alpn;
     this.peerTransportParameters = params;
+    const given = this.#options.transportParameters;
+    const ourParameters = typeof given === 'function' ? given(params) : given;
 
-    const schedule = new KeySchedule(suite);
+    const tickets = this.#options.clientAuth === undefined ? this.#options.tickets : undefined;
+    const before = this.#retry?.transcript ?? [];
+    const resumption =
+      tickets === undefined
+        ? undefined
+        : acceptResumption(tickets.keys, hello, raw, before, {
+            suite,
+            alpn,
+            serverName: this.serverName,
+          });
+    const psk = resumption?.psk;
+    this.isResumed = psk !== undefined;
+    const schedule = new KeySchedule(suite, psk);
     this.#schedule = schedule;
-    for (const message of this.#retry?.transcript ?? []) schedule.addMessage(message);
+    for (const message of before) schedule.addMessage(message);
     schedule.addMessage(raw);
+    const isEarlyAccepted =
+      resumption !== undefined &&
+      acceptsEarlyData(tickets!, resumption, hello, suite, this.#retry !== undefined);
+    if (isEarlyAccepted) {
+      // 0-RTT packets may follow the ClientHello in the same datagram: keys first.
+      this.earlyData = 'accepted';
+      this.#callbacks.installSecret('early', 'read', suite, schedule.earlyTrafficSecret());
+    }
     const ours = createKeyShare(share.group);
+    const serverHelloExtensions: Array<readonly [number, Uint8Array]> = [
+      [EXTENSION.SUPPORTED_VERSIONS, Uint8Array.of(0x03, 0x04)],
+      [EXTENSION.KEY_SHARE, encodeServerKeyShare({ group: ours.group, key: ours.publicKey })],
+    ];
+    if (psk !== undefined)
+      serverHelloExtensions.push([EXTENSION.PRE_SHARED_KEY, encodeSelectedPsk(0)]);
     const serverHello = handshakeMessage(
       HANDSHAKE_TYPE.SERVER_HELLO,
-      encodeServerHello(randomBytes(32), hello.sessionId, suite.code, [
-        [EXTENSION.SUPPORTED_VERSIONS, Uint8Array.of(0x03, 0x04)],
-        [EXTENSION.KEY_SHARE, encodeServerKeyShare({ group: ours.group, key: ours.publicKey })],
-      ]),
+      encodeServerHello(randomBytes(32), hello.sessionId, suite.code, serverHelloExtensions),
     );
     schedule.addMessage(serverHello);
     this.#callbacks.sendHandshake('initial', serverHello);
@@ -308,9 +355,32 @@ export class TlsServer implements TlsHandshake {
       HANDSHAKE_TYPE.ENCRYPTED_EXTENSIONS,
       encodeEncryptedExtensions([
         [EXTENSION.ALPN, encodeAlpn([alpn])],
-        [EXTENSION.QUIC_TRANSPORT_PARAMETERS, this.#options.transportParameters],
+        [EXTENSION.QUIC_TRANSPORT_PARAMETERS, ourParameters],
+        ...(isEarlyAccepted ? [[EXTENSION.EARLY_DATA, new Uint8Array(0)] as const] : []),
       ]),
     );
+    // A resumed session is authenticated by the PSK: no certificate (RFC 8446 §2.2).
+    if (psk === undefined) this.#addCertificate(add, identity, hello.extensions, schedule);
+    add(HANDSHAKE_TYPE.FINISHED, schedule.finishedVerifyData(secrets.server));
+    for (const message of flight) this.#callbacks.sendHandshake('handshake', message);
+
+    const app = schedule.applicationSecrets();
+    this.#clientApplicationSecret = app.client;
+    // 1-RTT writes may start now (RFC 9001 §5.7: 0.5-RTT data); reads wait for the client Finished.
+    this.#callbacks.installSecret('application', 'write', suite, app.server);
+    this.#state =
+      this.#options.clientAuth === undefined || psk !== undefined
+        ? 'wait-finished'
+        : 'wait-client-certificate';
+  }
+
+  /** CertificateRequest (mTLS), Certificate (with a stapled OCSP response) and CertificateVerify. */
+  #addCertificate(
+    add: (type: number, body: Uint8Array) => void,
+    identity: ServerIdentity,
+    extensions: Extensions,
+    schedule: KeySchedule,
+  ): void {
     if (this.#options.clientAuth !== undefined) {
       add(
         HANDSHAKE_TYPE.CERTIFICATE_REQUEST,
@@ -318,7 +388,7 @@ export class TlsServer implements TlsHandshake {
       );
     }
     const leaf = identity.chain[0]!;
-    const ocsp = asksForOcsp(hello.extensions.get(EXTENSION.STATUS_REQUEST))
+    const ocsp = asksForOcsp(extensions.get(EXTENSION.STATUS_REQUEST))
       ? this.#options.ocspResponse?.(leaf)
       : undefined;
     add(
@@ -334,15 +404,6 @@ export class TlsServer implements TlsHandshake {
       schedule.transcriptHash(),
     );
     add(HANDSHAKE_TYPE.CERTIFICATE_VERIFY, encodeCertificateVerify(identity.scheme, signature));
-    add(HANDSHAKE_TYPE.FINISHED, schedule.finishedVerifyData(secrets.server));
-    for (const message of flight) this.#callbacks.sendHandshake('handshake', message);
-
-    const app = schedule.applicationSecrets();
-    this.#clientApplicationSecret = app.client;
-    // 1-RTT writes may start now (RFC 9001 §5.7: 0.5-RTT data); reads wait for the client Finished.
-    this.#callbacks.installSecret('application', 'write', suite, app.server);
-    this.#state =
-      this.#options.clientAuth === undefined ? 'wait-finished' : 'wait-client-certificate';
   }
 
   /**
@@ -411,13 +472,16 @@ export class TlsServer implements TlsHandshake {
     this.#callbacks.sendHandshake('initial', hrr);
   }
 
-  #onFinished(body: Uint8Array): void {
-    if (!this.#schedule!.checkFinished(this.#clientHandshakeSecret!, body)) {
+  #onFinished(body: Uint8Array, raw: Uint8Array): void {
+    const schedule = this.#schedule!;
+    if (!schedule.checkFinished(this.#clientHandshakeSecret!, body)) {
       throw cryptoError(
         TLS_ALERT.DECRYPT_ERROR,
         'the client Finished does not match the transcript',
       );
     }
+    // The resumption master secret covers the transcript through the client Finished.
+    schedule.addMessage(raw);
     this.#callbacks.installSecret(
       'application',
       'read',
@@ -425,5 +489,10 @@ export class TlsServer implements TlsHandshake {
       this.#clientApplicationSecret!,
     );
     this.#state = 'done';
+    const tickets = this.#options.clientAuth === undefined ? this.#options.tickets : undefined;
+    if (tickets !== undefined) {
+      const ticket = issueTicket(tickets, schedule, this.alpn!, this.serverName);
+      this.#callbacks.sendHandshake('application', ticket);
+    }
   }
 }

@@ -1,7 +1,11 @@
 import type { CipherSuite } from '../crypto/cipher-suite.js';
+import type { SessionTicket } from './session-ticket.js';
 
-/** The three encryption levels a QUIC handshake uses (0-RTT is planned). */
+/** The three encryption levels a QUIC handshake's CRYPTO frames travel at. */
 export type EncryptionLevel = 'initial' | 'handshake' | 'application';
+
+/** The levels traffic secrets are installed for: 'early' is 0-RTT (client to server only). */
+export type SecretLevel = 'early' | 'handshake' | 'application';
 
 /**
  * What the TLS handshake asks of the QUIC connection carrying it (RFC 9001 §4.1): send
@@ -12,11 +16,13 @@ export interface TlsCallbacks {
   sendHandshake(level: EncryptionLevel, data: Uint8Array): void;
   /** A traffic secret for reading or writing at `level` is ready. */
   installSecret(
-    level: Exclude<EncryptionLevel, 'initial'>,
+    level: SecretLevel,
     direction: 'read' | 'write',
     suite: CipherSuite,
     secret: Uint8Array,
   ): void;
+  /** A client: the server did not take our 0-RTT data; what it carried must go again in 1-RTT. */
+  earlyDataRejected?(): void;
 }
 
 /** What a handshake learned that the application may show (`req.conn.tls`, client getters). */
@@ -29,6 +35,15 @@ export interface TlsSessionInfo {
   readonly isPeerAuthorized?: boolean;
   /** A client: the OCSP response the server stapled, when asked for. */
   readonly ocspResponse?: Uint8Array | undefined;
+  /** Whether the handshake resumed a session from a ticket (no certificate was exchanged). */
+  readonly isResumed?: boolean;
+  /**
+   * 0-RTT: 'offered' while a client waits for the answer, then 'accepted' or 'rejected';
+   * a server says 'accepted' when it took the client's early data. Undefined: not attempted.
+   */
+  readonly earlyData?: 'offered' | 'accepted' | 'rejected' | undefined;
+  /** A client: the newest session ticket the server sent, to resume a later connection. */
+  readonly sessionTicket?: SessionTicket | undefined;
 }
 
 /** What both handshake roles expose once they progress. */
@@ -69,6 +84,8 @@ export const EXTENSION = {
   SIGNATURE_ALGORITHMS: 13,
   ALPN: 16,
   SUPPORTED_VERSIONS: 43,
+  PRE_SHARED_KEY: 41,
+  EARLY_DATA: 42,
   PSK_KEY_EXCHANGE_MODES: 45,
   KEY_SHARE: 51,
   QUIC_TRANSPORT_PARAMETERS: 57,
