@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { invalidOptions } from '../errors.js';
+import { ERROR_CODES, invalidOptions, type QuicError } from '../errors.js';
 import type { Frame } from './frames.js';
 import type { LossRecovery } from './loss-recovery.js';
 import type { SpaceName } from './packet-space.js';
@@ -191,17 +191,17 @@ export class QlogTrace {
   }
 
   /** The connection ended; the trace is complete and its file closed. */
-  connectionClosed(data: {
-    initiator: 'local' | 'remote';
-    reason: string;
-    trigger: string;
-    errorCode?: number;
-  }): void {
+  /**
+   * The connection ended with `error`: `isClean` for a close without error, `isLocal` when we
+   * closed it (an idle timeout counts as ours).
+   */
+  connectionClosed(error: QuicError, isClean: boolean, isLocal: boolean): void {
+    const isIdle = error.code === ERROR_CODES.IDLE_TIMEOUT;
     this.event('connection_closed', {
-      initiator: data.initiator,
-      ...(data.errorCode === undefined ? {} : { error_code: data.errorCode }),
-      reason: data.reason,
-      trigger: data.trigger,
+      initiator: isLocal || isIdle ? 'local' : 'remote',
+      ...(error.transportCode === 0 ? {} : { error_code: error.transportCode }),
+      reason: error.message,
+      trigger: isIdle ? 'idle_timeout' : isClean ? 'application' : 'error',
     });
     this.close();
   }

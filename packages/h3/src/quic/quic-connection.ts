@@ -7,12 +7,13 @@ import {
   SPACES,
 } from './connection-config.js';
 import { ConnectionIds } from './connection-ids.js';
+import { ConnectionSender } from './connection-sender.js';
 import { ConnectionTimer, effectiveIdleTimeout } from './connection-timer.js';
 import type { CipherSuite } from './crypto/cipher-suite.js';
 import { deriveInitialKeys } from './crypto/initial-secrets.js';
 import { PacketKeys } from './crypto/packet-keys.js';
 import { verifyRetryIntegrity } from './crypto/retry-integrity.js';
-import { buildCloseDatagram, buildDatagram, type SendContext } from './datagram-builder.js';
+import { buildCloseDatagram, type SendContext } from './datagram-builder.js';
 import {
   checkRememberedLimits,
   dropEarlyKeys,
@@ -36,21 +37,12 @@ import { PacketSpace, type SentPacket, type SpaceName, spaceOfHeader } from './p
 import { PeerPath } from './peer-path.js';
 import type { QlogTrace } from './qlog.js';
 import type { QuicStream } from './quic-stream.js';
-import { SendWake } from './send-wake.js';
 import { StreamSet } from './stream-set.js';
 import type { SecretLevel, TlsHandshake, TlsSessionInfo } from './tls/tls-types.js';
 import { decodeTransportParameters, type TransportParameters } from './transport-parameters.js';
-import { type VersionProfile, versionProfile } from './version.js';
-import {
-  checkServerVersionInformation,
-  rekeyInitial,
-  versionAfterNegotiation,
-} from './version-negotiation.js';
+import { ConnectionVersion, rekeyInitial } from './version-negotiation.js';
 
 export type { ConnectionConfig, ConnectionStats } from './connection-config.js';
-
-/** Datagrams one flush sends before it yields to the event loop (the receive side reads then). */
-const MAX_DATAGRAMS_PER_FLUSH = 32;
 
 /**
  * One QUIC connection: packet protection per space, the TLS handshake over CRYPTO frames, ACKs,
@@ -75,9 +67,7 @@ export class QuicConnection {
   readonly #frameHost: FrameHost;
   #keyUpdate: KeyUpdate;
   /** The QUIC version in use; compatible negotiation may change it (version-negotiation.ts). */
-  #profile: VersionProfile;
-  #hasSwitchedVersion = false;
-  #retryVersion: number | undefined;
+  readonly #version: ConnectionVersion;
   readonly #ids: ConnectionIds;
   /** The DCID of the packet being processed (RETIRE_CONNECTION_ID may not name it). */
   #packetDcid: Uint8Array | undefined;
@@ -89,13 +79,12 @@ export class QuicConnection {
   #retrySourceCid: Uint8Array | undefined;
   #isHandshakeConfirmed = false;
   readonly #timer = new ConnectionTimer(() => this.#onTimer());
-  readonly #sendWake = new SendWake(() => this.#flush());
+  readonly #sender: ConnectionSender;
   readonly #qlog: QlogTrace | undefined;
   readonly #mtu: MtuProber;
   #isClosedLocally = false;
-  #isFlushScheduled = false;
   #state: 'open' | 'closed' = 'open';
-  #stats = { bytesSent: 0, bytesReceived: 0, packetsSent: 0 };
+  #stats = { bytesReceived: 0, packetsSent: 0 };
   readonly #path: PeerPath;
   #resolveHandshake!: () => void;
   #rejectHandshake!: (err: QuicError) => void;
@@ -107,7 +96,12 @@ export class QuicConnection {
 
   constructor(config: ConnectionConfig) {
     this.#config = config;
-    this.#profile = config.profile;
+    this.#version = new ConnectionVersion(
+      config.profile,
+      config.role,
+      config.localParameters.versionInformation?.available ?? [],
+      config.rejectedVersion,
+    );
     this.#recovery = new LossRecovery(BASE_DATAGRAM, config.congestionControl);
     this.#qlog = config.qlog;
     this.#qlog?.attach(config, this.#recovery);
@@ -141,6 +135,7 @@ export class QuicConnection {
     this.#keyUpdate = new KeyUpdate(this.#spaces.application, config.profile);
     this.#sendContext = this.#makeSendContext();
     this.#frameHost = this.#makeFrameHost();
+    this.#sender = this.#makeSender();
     this.handshake = new Promise((resolve, reject) => {
       this.#resolveHandshake = resolve;
       this.#rejectHandshake = reject;
@@ -170,7 +165,7 @@ export class QuicConnection {
     return {
       role: this.#config.role,
       get profile() {
-        return connection.#profile;
+        return connection.#version.profile;
       },
       localCid: this.#config.localCid,
       get remoteCid() {
@@ -196,6 +191,28 @@ export class QuicConnection {
           this.#discardSpace('initial');
       },
     };
+  }
+
+  #makeSender(): ConnectionSender {
+    const connection = this;
+    return new ConnectionSender({
+      get isOpen() {
+        return connection.#state === 'open';
+      },
+      get isHandshakeConfirmed() {
+        return connection.#isHandshakeConfirmed;
+      },
+      spaces: this.#spaceList,
+      application: this.#spaces.application,
+      context: this.#sendContext,
+      recovery: this.#recovery,
+      frames: this.#frames,
+      path: this.#path,
+      mtu: this.#mtu,
+      send: (datagram) => this.#config.send(datagram),
+      armTimer: () => this.#armTimer(),
+      fail: (err) => this.#fail(err),
+    });
   }
 
   #makeFrameHost(): FrameHost {
@@ -231,12 +248,12 @@ export class QuicConnection {
 
   /** A client refused by a Version Negotiation packet: the version to start over in. */
   get retryVersion(): number | undefined {
-    return this.#retryVersion;
+    return this.#version.retryVersion;
   }
 
   /** The QUIC version in use (it may change once, by compatible negotiation). */
   get version(): number {
-    return this.#profile.version;
+    return this.#version.profile.version;
   }
 
   /** The negotiated application protocol (after the handshake). */
@@ -277,6 +294,7 @@ export class QuicConnection {
       maxDatagramSize: this.#mtu.current,
       pathsValidated: this.#path.validations,
       ...this.#stats,
+      bytesSent: this.#sender.bytesSent,
     };
   }
 
@@ -340,14 +358,14 @@ export class QuicConnection {
       this.#hasRemoteCidFromPeer ||
       token.length === 0 ||
       sameBytes(scid, this.#remoteCid) ||
-      !verifyRetryIntegrity(this.#profile, this.#config.originalDcid, packet)
+      !verifyRetryIntegrity(this.#version.profile, this.#config.originalDcid, packet)
     )
       return;
     this.#retrySourceCid = scid.slice();
     this.#remoteCid = scid.slice();
     this.#ids.setFirstPeerCid(this.#remoteCid);
     this.#token = token.slice();
-    restartInitial(this.#spaces.initial, this.#recovery, this.#profile, scid);
+    restartInitial(this.#spaces.initial, this.#recovery, this.#version.profile, scid);
     this.scheduleFlush();
   }
 
@@ -413,21 +431,10 @@ export class QuicConnection {
    * packet in it. Initial keys change; Handshake and 1-RTT keys are derived for the new one.
    */
   switchVersion(version: number): void {
-    const profile = versionProfile(version)!;
-    this.#profile = profile;
-    this.#hasSwitchedVersion = true;
+    const profile = this.#version.switchTo(version);
     this.#keyUpdate = new KeyUpdate(this.#spaces.application, profile);
     const cid = this.#retrySourceCid ?? this.#config.originalDcid;
     rekeyInitial(this.#spaces.initial, profile, cid, this.#config.role);
-  }
-
-  /** A client follows the server's first packet into a version it offered; others are dropped. */
-  #followVersion(version: number): boolean {
-    const offered = this.#config.localParameters.versionInformation?.available ?? [];
-    if (this.#config.role !== 'client' || this.#hasRemoteCidFromPeer || !offered.includes(version))
-      return false;
-    this.switchVersion(version);
-    return true;
   }
 
   /**
@@ -437,11 +444,9 @@ export class QuicConnection {
   receiveVersionNegotiation(versions: readonly number[]): void {
     if (this.#config.role !== 'client' || this.#state !== 'open' || this.#hasRemoteCidFromPeer)
       return;
-    const next = versionAfterNegotiation(this.#profile.version, versions);
-    if (next === undefined) return;
-    this.#retryVersion = next;
-    const message = `the server does not speak QUIC version 0x${this.#profile.version.toString(16)}`;
-    this.#finish(new QuicError(ERROR_CODES.PEER_CLOSED, message, 0), false);
+    const reason = this.#version.onVersionNegotiation(versions);
+    if (reason !== undefined)
+      this.#finish(new QuicError(ERROR_CODES.PEER_CLOSED, reason, 0), false);
   }
 
   /** Forgets the connection without sending anything (a server's first packet did not authenticate). */
@@ -476,8 +481,10 @@ export class QuicConnection {
     if (name === undefined) return false;
     const space = this.#spaces[name];
     const now = performance.now();
-    if (header.form === 'long' && header.version !== this.#profile.version) {
-      if (!this.#followVersion(header.version)) return false;
+    if (header.form === 'long' && header.version !== this.#version.profile.version) {
+      // A client follows the server's first packet into a version it offered (RFC 9368 §4).
+      if (!this.#version.canFollow(header.version, this.#hasRemoteCidFromPeer)) return false;
+      this.switchVersion(header.version);
     }
     const isEarly = header.form === 'long' && header.type === '0rtt';
     const opened = isEarly
@@ -541,7 +548,7 @@ export class QuicConnection {
       const isClientSecret = isClientTrafficSecret(this.#config.role, direction);
       this.#config.keyLog(keyLogLine(level, isClientSecret, this.#tls.clientRandom, secret));
     }
-    const keys = new PacketKeys(suite, secret, this.#profile);
+    const keys = new PacketKeys(suite, secret, this.#version.profile);
     if (level === 'early') {
       installEarlyKeys(this.#spaces.application, direction, keys);
       return;
@@ -580,14 +587,7 @@ export class QuicConnection {
       retrySourceCid: this.#retrySourceCid,
     });
     if (isClient) {
-      const version = this.#profile.version;
-      const rejected = this.#config.rejectedVersion;
-      checkServerVersionInformation(
-        peer.versionInformation,
-        version,
-        this.#hasSwitchedVersion,
-        rejected,
-      );
+      this.#version.checkServer(peer.versionInformation);
       const remembered = this.#config.rememberedParameters;
       if (remembered && this.#tls.earlyData === 'accepted') checkRememberedLimits(remembered, peer);
     }
@@ -699,71 +699,14 @@ export class QuicConnection {
       (space, packet) => this.#requeue(space, packet),
     );
     this.#afterRecovery();
-    this.#flush();
+    this.#sender.flush();
   }
 
   // --- send path ----------------------------------------------------------------------------
 
   /** Coalesces pending work into one flush per event-loop turn. */
   scheduleFlush(): void {
-    if (this.#isFlushScheduled || this.#state !== 'open') return;
-    this.#isFlushScheduled = true;
-    queueMicrotask(() => {
-      this.#isFlushScheduled = false;
-      this.#flush();
-    });
-  }
-
-  #flush(): void {
-    if (this.#state !== 'open') return;
-    try {
-      // A PMTU probe goes ahead of data, so a full window does not starve it.
-      const probe = this.#isHandshakeConfirmed
-        ? this.#mtu.probe(
-            this.#sendContext,
-            this.#spaces.application,
-            this.#path.budget,
-            performance.now(),
-          )
-        : undefined;
-      if (probe !== undefined) this.#send(probe);
-      let sent = 0;
-      for (; sent < MAX_DATAGRAMS_PER_FLUSH; sent++) {
-        const datagram = this.#buildDatagram();
-        if (datagram === undefined) break;
-        this.#send(datagram);
-      }
-      // More may be due: go on after the event loop has read what arrived meanwhile.
-      if (sent === MAX_DATAGRAMS_PER_FLUSH) this.#sendWake.schedule(0);
-      else if (this.#recovery.pacingDelayMs > 0 && this.#hasDataPending())
-        this.#sendWake.schedule(this.#recovery.pacingDelayMs);
-      this.#armTimer();
-    } catch (err) {
-      // A bug in our send path must end this connection, not the process.
-      this.#fail(err);
-    }
-  }
-
-  #hasDataPending(): boolean {
-    for (const space of this.#spaceList)
-      if (space.writeKeys !== undefined && this.#frames.hasPending(space)) return true;
-    return false;
-  }
-
-  #buildDatagram(): Uint8Array | undefined {
-    const datagram = buildDatagram(
-      this.#sendContext,
-      this.#spaceList,
-      this.#path.budget,
-      performance.now(),
-    );
-    return datagram;
-  }
-
-  #send(datagram: Uint8Array): void {
-    this.#stats.bytesSent += datagram.length;
-    this.#path.onSent(datagram.length);
-    this.#config.send(datagram);
+    this.#sender.scheduleFlush();
   }
 
   // --- closing ------------------------------------------------------------------------------
@@ -794,22 +737,11 @@ export class QuicConnection {
     if (this.#state !== 'open') return;
     this.#state = 'closed';
     this.#timer.clear();
-    this.#sendWake.clear();
+    this.#sender.clear();
     this.#rejectHandshake(error);
     this.#streams.closeAll(error);
     this.#resolveClosed(isClean ? undefined : error);
-    this.#qlog?.connectionClosed({
-      initiator:
-        this.#isClosedLocally || error.code === ERROR_CODES.IDLE_TIMEOUT ? 'local' : 'remote',
-      reason: error.message,
-      trigger:
-        error.code === ERROR_CODES.IDLE_TIMEOUT
-          ? 'idle_timeout'
-          : isClean
-            ? 'application'
-            : 'error',
-      ...(error.transportCode === 0 ? {} : { errorCode: error.transportCode }),
-    });
+    this.#qlog?.connectionClosed(error, isClean, this.#isClosedLocally);
     this.#config.onClosed(this);
   }
 }

@@ -48,7 +48,7 @@ export function chooseServerVersion(
  * (`rejected`, the version we first tried) the server must not list that version as one it
  * supports, or the Version Negotiation packet was forged to downgrade us.
  */
-export function checkServerVersionInformation(
+function checkServerVersionInformation(
   info: VersionInformation | undefined,
   current: number,
   hasSwitched: boolean,
@@ -90,10 +90,70 @@ export function rekeyInitial(
  * The version a client starts over in after a Version Negotiation packet listing `offered`:
  * the first we speak, unless the packet lists the version we used (RFC 9000 §6.2: ignore it).
  */
-export function versionAfterNegotiation(
-  current: number,
-  offered: readonly number[],
-): number | undefined {
+function versionAfterNegotiation(current: number, offered: readonly number[]): number | undefined {
   if (offered.includes(current)) return undefined;
   return SUPPORTED_VERSIONS.find((v) => offered.includes(v) && versionProfile(v) !== undefined);
+}
+
+/**
+ * One connection's QUIC version: the one in use, whether compatible negotiation moved it, and
+ * for a client refused by a Version Negotiation packet the version to start over in.
+ */
+export class ConnectionVersion {
+  #profile: VersionProfile;
+  #hasSwitched = false;
+  #retryVersion: number | undefined;
+  readonly #role: 'client' | 'server';
+  /** The versions a client listed in its version_information. */
+  readonly #offered: readonly number[];
+  /** A client's first version, which a Version Negotiation packet refused. */
+  readonly #rejected: number | undefined;
+
+  constructor(
+    profile: VersionProfile,
+    role: 'client' | 'server',
+    offered: readonly number[],
+    rejected: number | undefined,
+  ) {
+    this.#profile = profile;
+    this.#role = role;
+    this.#offered = offered;
+    this.#rejected = rejected;
+  }
+
+  get profile(): VersionProfile {
+    return this.#profile;
+  }
+
+  get retryVersion(): number | undefined {
+    return this.#retryVersion;
+  }
+
+  /** Moves to `version` (the caller derives the new Initial keys). */
+  switchTo(version: number): VersionProfile {
+    this.#profile = versionProfile(version)!;
+    this.#hasSwitched = true;
+    return this.#profile;
+  }
+
+  /** Whether a client follows a server packet in `version`: only its first, in a version offered. */
+  canFollow(version: number, hasServerPacket: boolean): boolean {
+    return this.#role === 'client' && !hasServerPacket && this.#offered.includes(version);
+  }
+
+  /**
+   * A client's Version Negotiation packet listing `versions`: the reason the attempt ends when
+   * it lists one we speak (`retryVersion` is set to it), else undefined (ignored).
+   */
+  onVersionNegotiation(versions: readonly number[]): string | undefined {
+    const next = versionAfterNegotiation(this.#profile.version, versions);
+    if (next === undefined) return undefined;
+    this.#retryVersion = next;
+    return `the server does not speak QUIC version 0x${this.#profile.version.toString(16)}`;
+  }
+
+  /** A client checks the server's version_information (see checkServerVersionInformation). */
+  checkServer(info: VersionInformation | undefined): void {
+    checkServerVersionInformation(info, this.#profile.version, this.#hasSwitched, this.#rejected);
+  }
 }
