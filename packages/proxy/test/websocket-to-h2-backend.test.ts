@@ -123,8 +123,12 @@ async function wsOnNodeH2Backend(): Promise<H2Backend> {
       subprotocols: (headers['sec-websocket-protocol'] as string | undefined) ?? null,
     });
     stream.respond({ ':status': 200 });
-    // A server-side ws socket (no address) on the stream, as WebSocketServer sets one up.
-    const ws = new WebSocket(null as unknown as string, undefined, {}) as WebSocket & {
+    // A server-side ws socket (no address) on the stream, as WebSocketServer sets one up,
+    // with WebSocketServer's closeTimeout: without it ws 8.23 arms its close timer with
+    // `undefined` (about 1 ms) and resets the stream before the client's Close reply arrives.
+    const ws = new WebSocket(null as unknown as string, undefined, {
+      closeTimeout: 30_000,
+    } as never) as WebSocket & {
       setSocket(socket: unknown, head: Buffer, options: { maxPayload: number }): void;
     };
     ws.setSocket(stream, Buffer.alloc(0), { maxPayload: 64 * 1024 * 1024 });
