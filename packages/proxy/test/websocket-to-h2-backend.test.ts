@@ -268,6 +268,68 @@ describe.each([
   }, 60_000);
 });
 
+/**
+ * node:http2 backend that, as soon as the tunnel opens, sends a 50 KB binary message (several
+ * DATA frames) and a Close frame, ends its side and resets the stream with NO_ERROR at once
+ * (RFC 9113 §8.1): END_STREAM and RST_STREAM reach the proxy while frames are still queued.
+ */
+async function closeAtOnceBackend(payload: Buffer): Promise<string> {
+  const server = http2.createServer({ settings: { enableConnectProtocol: true } });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (s) => sessions.add(s));
+  server.on('stream', (stream) => {
+    stream.respond({ ':status': 200 });
+    const head = Buffer.from([0x82, 127, 0, 0, 0, 0, 0, 0, 0, 0]);
+    head.writeUInt32BE(payload.length, 6);
+    const close = Buffer.from([0x88, 5, 0x03, 0xe8, ...Buffer.from('bye')]);
+    stream.end(Buffer.concat([head, payload, close]), () =>
+      stream.close(http2.constants.NGHTTP2_NO_ERROR),
+    );
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sessions) s.destroy();
+      }),
+  );
+  return `h2://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+describe('reverseProxy: WebSocket to an h2 backend that ends and resets at once', () => {
+  const payload = Buffer.alloc(50_000, 3);
+
+  it('an h2 client gets every byte, the Close frame and a clean END_STREAM (50 times)', async () => {
+    const front = await h2Front(reverseProxy({ upstream: await closeAtOnceBackend(payload) }));
+    const client = new Http2Client();
+    onTestFinished(() => client.close());
+    for (let i = 0; i < 50; i++) {
+      const res = await client.request(`${front}/`, { method: 'CONNECT', protocol: 'websocket' });
+      const ws = new RwsWebSocket(res.tunnel!, { isServer: false });
+      for await (const message of ws) {
+        expect(Buffer.from(message as Uint8Array).equals(payload)).toBe(true);
+        break;
+      }
+      expect(await ws.closed).toEqual({ code: 1000, reason: 'bye', wasClean: true });
+    }
+  }, 60_000);
+
+  it('a ws (HTTP/1.1) client gets every byte and the Close frame (50 times)', async () => {
+    const proxy = await serveProxy(reverseProxy({ upstream: await closeAtOnceBackend(payload) }));
+    for (let i = 0; i < 50; i++) {
+      const ws = new WebSocket(`${proxy.replace('http', 'ws')}/`);
+      onTestFinished(() => ws.terminate());
+      const messages: Buffer[] = [];
+      ws.on('message', (data) => messages.push(data as Buffer));
+      expect(await closed(ws)).toEqual({ code: 1000, reason: 'bye' });
+      expect(messages.length).toBe(1);
+      expect(messages[0]!.equals(payload)).toBe(true);
+    }
+  }, 60_000);
+});
+
 describe('reverseProxy: WebSocket to an h2 backend, handshake details', () => {
   it('negotiates the subprotocol through the proxy (ws client)', async () => {
     const b = await rwsH2Backend();
