@@ -220,6 +220,27 @@ describe('Http2Client extended CONNECT to node:http2 (enableConnectProtocol)', (
     expect(await ws.closed).toMatchObject({ code: 1001, reason: 'going', wasClean: true });
   });
 
+  it('keeps the bytes and END_STREAM a RST_STREAM NO_ERROR follows (RFC 9113 §8.1)', async () => {
+    const sent = Buffer.alloc(50_000, 7);
+    const port = await nodeServer((stream, headers) => {
+      stream.respond({ ':status': 200 });
+      if (headers[':method'] !== 'CONNECT') return void stream.end('pong');
+      // The server's side is complete; it asks us to stop sending without error.
+      stream.end(sent, () => stream.close(http2.constants.NGHTTP2_NO_ERROR));
+    });
+    const c = client();
+    const res = await c.request(`http://127.0.0.1:${port}/`, {
+      method: 'CONNECT',
+      protocol: 'websocket',
+    });
+    // A later exchange on the same connection: its answer comes after the RST_STREAM, so the
+    // reset has been processed before the tunnel is read.
+    expect(await (await c.request(`http://127.0.0.1:${port}/later`)).body.text()).toBe('pong');
+    const got: Uint8Array[] = [];
+    for await (const chunk of res.tunnel!.readable) got.push(chunk);
+    expect(Buffer.concat(got).equals(sent)).toBe(true);
+  });
+
   it('returns a node:http2 refusal (404) with no tunnel', async () => {
     const port = await nodeServer((stream) => {
       stream.respond({ ':status': 404 });

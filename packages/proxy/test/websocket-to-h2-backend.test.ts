@@ -123,8 +123,12 @@ async function wsOnNodeH2Backend(): Promise<H2Backend> {
       subprotocols: (headers['sec-websocket-protocol'] as string | undefined) ?? null,
     });
     stream.respond({ ':status': 200 });
-    // A server-side ws socket (no address) on the stream, as WebSocketServer sets one up.
-    const ws = new WebSocket(null as unknown as string, undefined, {}) as WebSocket & {
+    // A server-side ws socket (no address) on the stream, as WebSocketServer sets one up,
+    // with WebSocketServer's closeTimeout: without it ws 8.23 arms its close timer with
+    // `undefined` (about 1 ms) and resets the stream before the client's Close reply arrives.
+    const ws = new WebSocket(null as unknown as string, undefined, {
+      closeTimeout: 30_000,
+    } as never) as WebSocket & {
       setSocket(socket: unknown, head: Buffer, options: { maxPayload: number }): void;
     };
     ws.setSocket(stream, Buffer.alloc(0), { maxPayload: 64 * 1024 * 1024 });
@@ -261,6 +265,68 @@ describe.each([
     }
     await ws.send('close 1001');
     expect(await ws.closed).toMatchObject({ code: 1001, reason: 'asked to', wasClean: true });
+  }, 60_000);
+});
+
+/**
+ * node:http2 backend that, as soon as the tunnel opens, sends a 50 KB binary message (several
+ * DATA frames) and a Close frame, ends its side and resets the stream with NO_ERROR at once
+ * (RFC 9113 §8.1): END_STREAM and RST_STREAM reach the proxy while frames are still queued.
+ */
+async function closeAtOnceBackend(payload: Buffer): Promise<string> {
+  const server = http2.createServer({ settings: { enableConnectProtocol: true } });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (s) => sessions.add(s));
+  server.on('stream', (stream) => {
+    stream.respond({ ':status': 200 });
+    const head = Buffer.from([0x82, 127, 0, 0, 0, 0, 0, 0, 0, 0]);
+    head.writeUInt32BE(payload.length, 6);
+    const close = Buffer.from([0x88, 5, 0x03, 0xe8, ...Buffer.from('bye')]);
+    stream.end(Buffer.concat([head, payload, close]), () =>
+      stream.close(http2.constants.NGHTTP2_NO_ERROR),
+    );
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sessions) s.destroy();
+      }),
+  );
+  return `h2://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+describe('reverseProxy: WebSocket to an h2 backend that ends and resets at once', () => {
+  const payload = Buffer.alloc(50_000, 3);
+
+  it('an h2 client gets every byte, the Close frame and a clean END_STREAM (50 times)', async () => {
+    const front = await h2Front(reverseProxy({ upstream: await closeAtOnceBackend(payload) }));
+    const client = new Http2Client();
+    onTestFinished(() => client.close());
+    for (let i = 0; i < 50; i++) {
+      const res = await client.request(`${front}/`, { method: 'CONNECT', protocol: 'websocket' });
+      const ws = new RwsWebSocket(res.tunnel!, { isServer: false });
+      for await (const message of ws) {
+        expect(Buffer.from(message as Uint8Array).equals(payload)).toBe(true);
+        break;
+      }
+      expect(await ws.closed).toEqual({ code: 1000, reason: 'bye', wasClean: true });
+    }
+  }, 60_000);
+
+  it('a ws (HTTP/1.1) client gets every byte and the Close frame (50 times)', async () => {
+    const proxy = await serveProxy(reverseProxy({ upstream: await closeAtOnceBackend(payload) }));
+    for (let i = 0; i < 50; i++) {
+      const ws = new WebSocket(`${proxy.replace('http', 'ws')}/`);
+      onTestFinished(() => ws.terminate());
+      const messages: Buffer[] = [];
+      ws.on('message', (data) => messages.push(data as Buffer));
+      expect(await closed(ws)).toEqual({ code: 1000, reason: 'bye' });
+      expect(messages.length).toBe(1);
+      expect(messages[0]!.equals(payload)).toBe(true);
+    }
   }, 60_000);
 });
 

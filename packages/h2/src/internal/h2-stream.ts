@@ -83,9 +83,13 @@ export class H2Stream implements BodySource {
     }
   }
 
-  /** The body failed (reset, framing error, too large). */
+  /**
+   * The body failed (reset, framing error, too large). A body whose END_STREAM already arrived
+   * is complete: what is still queued stays readable (RFC 9113 §8.1: a RST_STREAM NO_ERROR
+   * after a complete response must not make the receiver discard it).
+   */
   fail(err: unknown): void {
-    if (this.#isEnded && this.#queue.length === 0) return;
+    if (this.#isEnded) return;
     this.#error = err;
     this.#queue = [];
     if (this.#waiter !== null) {
