@@ -4,12 +4,8 @@ import { QuicEndpoint } from '../src/quic/quic-endpoint.js';
 import { makeCredentials, type ServerCredentials } from './certs.js';
 import { type RelayFaults, startLossyRelay } from './lossy-relay.js';
 import { echo, echoPair, sha256 } from './quic-pair.js';
-import {
-  connectQuicheClient,
-  QUICHE_ALPN,
-  quicheEcho,
-  startQuicheEchoServer,
-} from './quiche-peer.js';
+import { connectQuicheClient, quicheEchoServer } from './quiche-pair.js';
+import { QUICHE_ALPN, quicheEcho } from './quiche-peer.js';
 
 // Cloudflare quiche (through @matrixai/quic) against our endpoints through the lossy relay,
 // handshake included (issue #20): both sides' loss recovery and congestion control at work.
@@ -44,7 +40,7 @@ describe('quiche ↔ our endpoints through a relay that drops 10 % of datagrams 
   }, 180_000);
 
   it('our client → quiche server (its Retry): four streams and 1 MiB echo intact, key update', async () => {
-    const { port } = await startQuicheEchoServer(creds);
+    const { port } = await quicheEchoServer(creds);
     const relay = await startLossyRelay(port, faults, 11);
     onTestFinished(() => relay.close());
     const endpoint = await QuicEndpoint.bind();

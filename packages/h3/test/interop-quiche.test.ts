@@ -5,12 +5,8 @@ import { QuicEndpoint } from '../src/quic/quic-endpoint.js';
 import { makeCredentials, type ServerCredentials } from './certs.js';
 import { startLossyRelay } from './lossy-relay.js';
 import { echo, echoPair, sha256 } from './quic-pair.js';
-import {
-  connectQuicheClient,
-  QUICHE_ALPN,
-  quicheEcho,
-  startQuicheEchoServer,
-} from './quiche-peer.js';
+import { connectQuicheClient, quicheEchoServer } from './quiche-pair.js';
+import { QUICHE_ALPN, quicheEcho } from './quiche-peer.js';
 
 // Cloudflare quiche (through @matrixai/quic) against our endpoints over UDP loopback, issue #20.
 // quiche's stream windows are 64 KiB and its connection window 256 KiB (quiche-peer.ts), and
@@ -63,9 +59,14 @@ describe('quiche client → our server (issue #20)', () => {
       requireAddressValidation: true,
     });
     const retries: Buffer[] = [];
-    const relay = await startLossyRelay(port, { drop: 0, duplicate: 0, reorder: 0 }, 1, (d, fromServer) => {
-      if (fromServer && isRetry(d)) retries.push(d);
-    });
+    const relay = await startLossyRelay(
+      port,
+      { drop: 0, duplicate: 0, reorder: 0 },
+      1,
+      (d, fromServer) => {
+        if (fromServer && isRetry(d)) retries.push(d);
+      },
+    );
     onTestFinished(() => relay.close());
     const client = await connectQuicheClient(relay.port, creds.ca);
     const payload = randomBytes(100_000);
@@ -89,7 +90,7 @@ describe('quiche client → our server (issue #20)', () => {
 
 describe('our client → quiche server (issue #20)', () => {
   async function connect(port: number): Promise<QuicConnection> {
-    const client = await QuicEndpoint.bind();
+    const client = await QuicEndpoint.bind({ transport: smallWindows });
     onTestFinished(() => client.close());
     return client.connect({
       host: '127.0.0.1',
@@ -97,12 +98,11 @@ describe('our client → quiche server (issue #20)', () => {
       serverName: 'localhost',
       alpn: [QUICHE_ALPN],
       ca: [creds.ca],
-      transport: smallWindows,
     });
   }
 
   it('follows its Retry and echoes on eight concurrent bidirectional streams and a 4 MiB stream', async () => {
-    const { port, connections } = await startQuicheEchoServer(creds);
+    const { port, connections } = await quicheEchoServer(creds);
     const connection = await connect(port);
     // @matrixai/quic's server answers every first Initial with a Retry.
     expect(connection.isRetried).toBe(true);
@@ -116,7 +116,7 @@ describe('our client → quiche server (issue #20)', () => {
   }, 120_000);
 
   it('has its key updates answered by quiche', async () => {
-    const { port } = await startQuicheEchoServer(creds);
+    const { port } = await quicheEchoServer(creds);
     const connection = await connect(port);
     const payload = randomBytes(64 * 1024);
     const roundTrip = async () => {

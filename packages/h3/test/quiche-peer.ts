@@ -1,13 +1,13 @@
 import { createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
 import {
   events,
-  type QUICClient as QuicheClient,
   QUICClient,
-  type QUICConnection as QuicheConnection,
+  type QUICClientConfigInput,
   QUICServer,
+  type QUICClient as QuicheClient,
+  type QUICConnection as QuicheConnection,
   type QUICStream as QuicheStream,
 } from '@matrixai/quic';
-import { onTestFinished } from 'vitest';
 import type { ServerCredentials } from './certs.js';
 
 /**
@@ -27,7 +27,7 @@ export async function readAll(stream: QuicheStream): Promise<Buffer> {
 }
 
 /** Writes `payload` in 16 KiB pieces on a quiche stream and ends it. */
-export async function writeAll(stream: QuicheStream, payload: Uint8Array): Promise<void> {
+async function writeAll(stream: QuicheStream, payload: Uint8Array): Promise<void> {
   const writer = stream.writable.getWriter();
   for (let i = 0; i < payload.length; i += 16_384)
     await writer.write(payload.subarray(i, i + 16_384));
@@ -58,45 +58,52 @@ const silent: QuicheLogger = (() => {
   return logger as unknown as QuicheLogger;
 })();
 
-/** Options shared by the quiche client and server of these tests. */
-const shared = {
-  applicationProtos: [QUICHE_ALPN],
+/** The windows of the quiche client and server of these tests. */
+const testWindows: QUICClientConfigInput = {
   // quiche's defaults (1 MiB per stream, 10 MiB per connection) would hide flow control:
   // small windows make both sides send MAX_STREAM_DATA / MAX_DATA many times per transfer.
   initialMaxData: 256 * 1024,
   initialMaxStreamDataBidiLocal: 64 * 1024,
   initialMaxStreamDataBidiRemote: 64 * 1024,
   maxIdleTimeout: 30_000,
-} as const;
+};
 
 /**
- * A quiche client connected to `port` on 127.0.0.1 that trusts `ca`, closed when the test
- * ends. quiche checks the certificate chain and the server name itself (`verifyPeer`).
+ * A quiche client connected to `port` on 127.0.0.1 that trusts `ca`; quiche checks the
+ * certificate chain and the server name itself (`verifyPeer`). `config` overrides the small
+ * test windows (the benchmark uses quiche's defaults).
  */
-export async function connectQuicheClient(port: number, ca: string): Promise<QuicheClient> {
-  const client = await QUICClient.createQUICClient(
+export function createQuicheClient(
+  port: number,
+  ca: string,
+  config: QUICClientConfigInput = testWindows,
+): Promise<QuicheClient> {
+  return QUICClient.createQUICClient(
     {
       host: '127.0.0.1',
       port,
       serverName: 'localhost',
-      crypto: { ops: { randomBytes: async (data: ArrayBuffer) => void randomFillSync(new Uint8Array(data)) } },
-      config: { ...shared, ca, verifyPeer: true },
+      crypto: {
+        ops: {
+          randomBytes: async (data: ArrayBuffer) => void randomFillSync(new Uint8Array(data)),
+        },
+      },
+      config: { ...config, applicationProtos: [QUICHE_ALPN], ca, verifyPeer: true },
       logger: silent,
     },
     { timer: 20_000 },
   );
-  onTestFinished(() => client.destroy({ force: true }));
-  return client;
 }
 
 /**
  * A quiche server on 127.0.0.1 that echoes every bidirectional stream its client opens. It
  * always answers a first Initial with a Retry (`@matrixai/quic` validates every address), so
- * every client of it follows a Retry. `key` is the HMAC key for its connection IDs and tokens.
+ * every client of it follows a Retry.
  */
 export async function startQuicheEchoServer(
   creds: ServerCredentials,
 ): Promise<{ server: QUICServer; port: number; connections: QuicheConnection[] }> {
+  // The HMAC key from which it derives its connection IDs and signs its Retry tokens.
   const key = randomFillSync(new Uint8Array(32)).buffer;
   const sign = async (k: ArrayBuffer, data: ArrayBuffer): Promise<ArrayBuffer> => {
     const mac = createHmac('sha256', Buffer.from(k)).update(Buffer.from(data)).digest();
@@ -109,19 +116,24 @@ export async function startQuicheEchoServer(
   };
   const server = new QUICServer({
     crypto: { key, ops: { sign, verify } },
-    config: { ...shared, key: creds.key, cert: creds.cert, verifyPeer: false },
+    config: {
+      ...testWindows,
+      applicationProtos: [QUICHE_ALPN],
+      key: creds.key,
+      cert: creds.cert,
+      verifyPeer: false,
+    },
     logger: silent,
   });
   const connections: QuicheConnection[] = [];
-  server.addEventListener(events.EventQUICServerConnection.name, (evt) => {
+  server.addEventListener(events.EventQUICServerConnection.name, (evt: Event) => {
     const connection = (evt as events.EventQUICServerConnection).detail;
     connections.push(connection);
-    connection.addEventListener(events.EventQUICConnectionStream.name, (streamEvt) => {
+    connection.addEventListener(events.EventQUICConnectionStream.name, (streamEvt: Event) => {
       const stream = (streamEvt as events.EventQUICConnectionStream).detail;
       void stream.readable.pipeTo(stream.writable).catch(() => {});
     });
   });
   await server.start({ host: '127.0.0.1', port: 0 });
-  onTestFinished(() => server.stop({ force: true }));
   return { server, port: server.port, connections };
 }
