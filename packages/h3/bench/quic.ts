@@ -1,6 +1,7 @@
 /**
- * `pnpm bench quic`: our QUIC client against our QUIC server over loopback, with node:tls over
- * TCP carrying the same payload as context, in one run. Three cases per transport:
+ * `pnpm bench quic`: our QUIC client against our QUIC server over loopback, Cloudflare quiche's
+ * client (@matrixai/quic) against our server, and node:tls over TCP carrying the same payload
+ * as context, in one run. Three cases per transport:
  * - bulk-1: `--mb` megabytes uploaded on one stream (one TLS connection), acknowledged by the
  *   server with the byte count it read;
  * - bulk-10: the same total split over 10 concurrent streams (10 TLS connections);
@@ -11,26 +12,29 @@
  * Also per QUIC bulk case: losses, congestion events, the host's UDP receive-buffer drops during
  * it (Linux), the smoothed RTT and the final window.
  *
- * Flags: --mb 100, --seconds 3, --only quic,tls, --cc cubic (or newreno, or cubic,newreno),
+ * Flags: --mb 100, --seconds 3, --only quic,quiche,tls, --cc cubic (or newreno, or cubic,newreno),
  * --mtu 1452 (the largest datagram PMTU discovery may reach; loopback carries up to 65527).
  */
+
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { parseArgs } from 'node:util';
+import type { QUICClient as QuicheClient } from '@matrixai/quic';
 import type { CongestionControl } from '../src/quic/congestion.js';
 import type { QuicConnection } from '../src/quic/quic-connection.js';
 import { QuicEndpoint } from '../src/quic/quic-endpoint.js';
 import type { QuicStream } from '../src/quic/quic-stream.js';
 import { makeCredentials } from '../test/certs.js';
+import { createQuicheClient, QUICHE_ALPN, readAll } from '../test/quiche-peer.js';
 
 const { values } = parseArgs({
   options: {
     mb: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'quic,tls' },
+    only: { type: 'string', default: 'quic,quiche,tls' },
     cc: { type: 'string', default: 'cubic' },
     mtu: { type: 'string', default: '1452' },
   },
@@ -96,13 +100,13 @@ async function pump(write: (chunk: Uint8Array) => Promise<void>, bytes: number):
     await write(CHUNK.subarray(0, Math.min(CHUNK.length, bytes - sent)));
 }
 
-async function quicCases(congestionControl: CongestionControl): Promise<void> {
-  const transport = `quic ${congestionControl}`;
-  const server = await QuicEndpoint.bind({
-    congestionControl,
+/** Our server: reads each stream to its end and answers with the byte count. */
+function countingServer(congestionControl?: CongestionControl): Promise<QuicEndpoint> {
+  return QuicEndpoint.bind({
+    ...(congestionControl === undefined ? {} : { congestionControl }),
     maxDatagramSize: MTU,
     tls: { cert: creds.cert, key: creds.key },
-    alpn: ['bench'],
+    alpn: ['bench', QUICHE_ALPN],
     transport: { maxData: 16 * 1024 * 1024, maxStreamData: 4 * 1024 * 1024 },
     onConnection: (connection) => {
       connection.onStream = (stream: QuicStream) => {
@@ -115,6 +119,16 @@ async function quicCases(congestionControl: CongestionControl): Promise<void> {
       };
     },
   });
+}
+
+/** Checks the byte count the counting server answered with. */
+function checkCount(reply: string, bytes: number): void {
+  if (Number(reply) !== bytes) throw new Error(`the server read ${reply} of ${bytes} bytes`);
+}
+
+async function quicCases(congestionControl: CongestionControl): Promise<void> {
+  const transport = `quic ${congestionControl}`;
+  const server = await countingServer(congestionControl);
   const client = await QuicEndpoint.bind({ congestionControl, maxDatagramSize: MTU });
   const { port } = server.address();
   const connect = () =>
@@ -125,7 +139,7 @@ async function quicCases(congestionControl: CongestionControl): Promise<void> {
     stream.end();
     let reply = '';
     for await (const chunk of stream) reply += new TextDecoder().decode(chunk);
-    if (Number(reply) !== bytes) throw new Error(`the server read ${reply} of ${bytes} bytes`);
+    checkCount(reply, bytes);
   };
   for (const streams of [1, 10]) {
     const connection = await connect();
@@ -148,6 +162,40 @@ async function quicCases(congestionControl: CongestionControl): Promise<void> {
     connection.close();
   });
   await client.close();
+  await server.close();
+}
+
+/**
+ * Cloudflare quiche's client (through @matrixai/quic, with its default windows: 1 MiB per
+ * stream, 10 MiB per connection) uploading to our server. Packets/s are not reported: the
+ * library does not count the packets quiche sends.
+ */
+async function quicheCases(): Promise<void> {
+  const server = await countingServer();
+  const { port } = server.address();
+  const connect = () => createQuicheClient(port, creds.ca, {});
+  const upload = async (client: QuicheClient, bytes: number) => {
+    const stream = client.connection.newStream('bidi');
+    const writer = stream.writable.getWriter();
+    await pump((c) => writer.write(c), bytes);
+    await writer.close();
+    checkCount((await readAll(stream)).toString(), bytes);
+  };
+  for (const streams of [1, 10]) {
+    const client = await connect();
+    await measure('quiche→quic', `bulk-${streams}`, TOTAL, async () => {
+      await Promise.all(
+        Array.from({ length: streams }, () => upload(client, Math.floor(TOTAL / streams))),
+      );
+      return 0;
+    });
+    await client.destroy();
+  }
+  await handshakes('quiche→quic', async () => {
+    const client = await connect();
+    await upload(client, 1);
+    await client.destroy();
+  });
   await server.close();
 }
 
@@ -178,7 +226,7 @@ async function tlsCases(): Promise<void> {
     socket.end();
     let reply = '';
     for await (const chunk of socket) reply += chunk.toString();
-    if (Number(reply) !== bytes) throw new Error(`the server read ${reply} of ${bytes} bytes`);
+    checkCount(reply, bytes);
   };
   for (const connections of [1, 10]) {
     await measure('tls+tcp', `bulk-${connections}`, TOTAL, async () => {
@@ -214,6 +262,7 @@ async function handshakes(transport: string, one: () => Promise<void>): Promise<
 
 if (only.has('quic'))
   for (const cc of values.cc.split(',')) await quicCases(cc as CongestionControl);
+if (only.has('quiche')) await quicheCases();
 if (only.has('tls')) await tlsCases();
 console.log(`payload ${TOTAL / (1024 * 1024)} MB per bulk case; handshakes for ${SECONDS} s`);
 console.table(rows);

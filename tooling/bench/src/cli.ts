@@ -57,7 +57,7 @@ const SCRIPT_SUITES: Readonly<Record<string, { path: string; description: string
   quic: {
     path: 'packages/h3/bench/quic.ts',
     description:
-      '@rws/h3 QUIC client ↔ server over loopback vs node:tls over TCP: bulk MB/s, packets/s, CPU per MB, handshakes/s',
+      '@rws/h3 QUIC client ↔ server and quiche client → @rws/h3 server over loopback vs node:tls over TCP: bulk MB/s, packets/s, CPU per MB, handshakes/s',
   },
 };
 

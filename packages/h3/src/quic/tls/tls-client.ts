@@ -188,16 +188,17 @@ export class TlsClient implements TlsHandshake {
       [EXTENSION.QUIC_TRANSPORT_PARAMETERS, o.transportParameters],
     );
     const offered = o.cipherSuites ?? CIPHER_SUITES;
+    // Sent in every ClientHello, not only resuming ones: servers issue no NewSessionTicket to a
+    // client that did not list a PSK mode it could resume with (BoringSSL, so quiche, does so;
+    // RFC 8446 §4.2.9, §4.6.1).
+    extensions.push([EXTENSION.PSK_KEY_EXCHANGE_MODES, encodePskModes()]);
     this.#offeredTicket = resumableTicket(o, offered, this.#retry?.suite);
     if (this.#offeredTicket !== undefined) {
       const { ticket, suite } = this.#offeredTicket;
       if (this.#wantsEarlyData(ticket, suite))
         extensions.push([EXTENSION.EARLY_DATA, new Uint8Array(0)]);
       // pre_shared_key must be the last extension (RFC 8446 §4.2.11).
-      extensions.push(
-        [EXTENSION.PSK_KEY_EXCHANGE_MODES, encodePskModes()],
-        [EXTENSION.PRE_SHARED_KEY, encodeOfferedPsk(pskIdentity(ticket), suite)],
-      );
+      extensions.push([EXTENSION.PRE_SHARED_KEY, encodeOfferedPsk(pskIdentity(ticket), suite)]);
     }
     this.#clientHello = handshakeMessage(
       HANDSHAKE_TYPE.CLIENT_HELLO,
