@@ -349,15 +349,35 @@ function jitName(map: [number, number, string][], address: string): string {
 function gcReport(text: string): string {
   const kinds = new Map<
     string,
-    { count: number; ms: number; maxMs: number; survived: number; promoted: number; arrays: number }
+    {
+      count: number;
+      ms: number;
+      maxMs: number;
+      survived: number;
+      promoted: number;
+      arrays: number;
+      capacity: number;
+    }
   >();
+  // `allocated` is what the heap's objects grew by since the collection before (all kinds).
+  let allocated = 0;
   for (const line of text.split('\n')) {
     const kind = / gc=(\w+) /.exec(line)?.[1];
     if (kind === undefined) continue;
     const field = (name: string): number =>
       Number(new RegExp(` ${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
-    const k = kinds.get(kind) ?? { count: 0, ms: 0, maxMs: 0, survived: 0, promoted: 0, arrays: 0 };
+    const k = kinds.get(kind) ?? {
+      count: 0,
+      ms: 0,
+      maxMs: 0,
+      survived: 0,
+      promoted: 0,
+      arrays: 0,
+      capacity: 0,
+    };
     k.count++;
+    allocated += field('allocated');
+    k.capacity = Math.max(k.capacity, field('new_space_capacity'));
     k.ms += field('pause');
     k.maxMs = Math.max(k.maxMs, field('pause'));
     k.survived += field('new_space_survived');
@@ -375,11 +395,15 @@ function gcReport(text: string): string {
     ([kind, k]) =>
       `  ${names[kind] ?? kind}: ${((k.count * 10_000) / requests).toFixed(1)} per 10,000 requests; ` +
       `on average ${kib(k.survived / k.count)} survived, ${kib(k.promoted / k.count)} promoted, ` +
-      `pause ${(k.ms / k.count).toFixed(2)} ms, longest ${k.maxMs.toFixed(2)} ms (of it sweeping array buffers ${(k.arrays / k.count).toFixed(2)} ms)`,
+      `pause ${(k.ms / k.count).toFixed(2)} ms, longest ${k.maxMs.toFixed(2)} ms (of it sweeping array buffers ${(k.arrays / k.count).toFixed(2)} ms)` +
+      (kind === 's' ? `, young generation up to ${(k.capacity / 2 ** 20).toFixed(1)} MiB` : ''),
   );
   return [
     `${server} ${values.path}: garbage collections during ${requests} requests (${connections} connections)`,
     ...(rows.length === 0 ? ['  none'] : rows),
+    ...(rows.length === 0
+      ? []
+      : [`  heap growth between collections: ${Math.round(allocated / requests)} bytes/request`]),
   ].join('\n');
 }
 
