@@ -7,14 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import {
-  compose,
-  type Handler,
-  Headers,
-  isPromise,
-  type Request,
-  type Response,
-} from '@rws/core';
+import { compose, type Handler, Headers, isPromise, type Request, type Response } from '@rws/core';
 import type { RedisClientLike, SessionStore } from '@rws/middleware/session';
 import type { KeyPath } from '../config/config-problem.js';
 import { formatConfigProblem, keyPathName } from '../config/config-problem.js';

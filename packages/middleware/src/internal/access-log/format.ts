@@ -253,10 +253,7 @@ export function formatJson(e: LogEntry): string {
     `"protocol":"${jsonInner(e.protocol)}","status":${jsonNumber(e.status)},` +
     `"bytes":${jsonNumber(e.bytes)},` +
     `"duration_ms":${jsonNumber(Math.round(e.durationMs * 1000) / 1000)}`;
-  out +=
-    e.userAgent === null
-      ? ',"user_agent":null'
-      : `,"user_agent":"${jsonInner(e.userAgent)}"`;
+  out += e.userAgent === null ? ',"user_agent":null' : `,"user_agent":"${jsonInner(e.userAgent)}"`;
   out += e.referer === null ? ',"referer":null' : `,"referer":"${jsonInner(e.referer)}"`;
   if (e.requestId !== null) out += `,"request_id":"${jsonInner(e.requestId)}"`;
   const fields = e.fields;
