@@ -384,7 +384,10 @@ export async function createGateway(
     } catch (err) {
       return Promise.reject(err).catch(rt.failed);
     }
-    return isPromise(res) ? res.then(rt.settled, rt.failed) : Promise.resolve(rt.settled(res));
+    // Promise.resolve: a native promise as it is, any other thenable adopted (as `await` did).
+    return isPromise(res)
+      ? Promise.resolve(res).then(rt.settled, rt.failed)
+      : Promise.resolve(rt.settled(res));
   };
 
   return {
