@@ -51,6 +51,13 @@ describe('formatJson (issue #11)', () => {
     ['request id and fields', { requestId: 'id-1', fields: { upstream: 'api', n: 3, e: null } }],
     ['a field named like a standard key', { fields: { status: 'x', request_id: 'from-field' } }],
     ['non-finite numbers', { durationMs: Number.NaN, bytes: Number.POSITIVE_INFINITY }],
+    // Issue #10: quotes come from the line's literal text; escaped values must still match.
+    ['no user agent or referer', { userAgent: null, referer: null }],
+    [
+      'escapes in the request id, field names and field values',
+      { requestId: 'a"b\\', fields: { 'we"ird\n': 'v\u00e9"\\', plain: 'x', n: -1.5 } },
+    ],
+    ['a request id from a field with escapes', { fields: { request_id: 'x\ty' } }],
   ])('%s: the same text as JSON.stringify of the record', (_name, over) => {
     const e = entry(over);
     expect(formatJson(e)).toBe(reference(e));

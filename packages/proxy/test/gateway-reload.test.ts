@@ -57,6 +57,40 @@ describe('reload', () => {
     expect((await httpCall(port, '/app/x')).headers['x-generation']).toBe('g10');
   });
 
+  it('a retired generation closes its dropped upstream only once its in-flight requests end, answered at once or later (issue #10)', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const a = await startBackend('a', (_req, res) => {
+      void held.then(() => res.end('late'));
+    });
+    const b = await startBackend('b');
+    let isBackendClosed = false;
+    a.server.on('connection', (s) => s.on('close', () => (isBackendClosed = true)));
+    const gateway = await createGateway(proxyRoute(a.address, 'g0'));
+    onTestFinished(() => gateway.close());
+    const port = await serveHandler(gateway.handler);
+    // Answered without waiting on anything: each must end its hold on generation 0 too.
+    expect((await httpCall(port, '/nowhere')).status).toBe(404);
+    expect((await httpCall(port, '/tag')).body).toBe('g0');
+    const slow = httpCall(port, '/app/x');
+    while (a.seen.length === 0) await new Promise((r) => setTimeout(r, 10));
+    expect(await gateway.reload(proxyRoute(b.address, 'g1'))).toEqual({
+      isApplied: true,
+      problems: [],
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    // Generation 0 still holds the request to `a`: its pool stays open.
+    expect(isBackendClosed).toBe(false);
+    release();
+    expect((await slow).body).toBe('late');
+    // Drained: the upstream only generation 0 used closes, and its connection with it.
+    for (let i = 0; i < 500 && !isBackendClosed; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(isBackendClosed).toBe(true);
+    expect((await httpCall(port, '/tag')).body).toBe('g1');
+  });
+
   it('a bad config keeps the old one running and says why', async () => {
     const gateway = await createGateway(
       '[[route]]\n[route.action]\ntype = "respond"\nbody = "old"\n',

@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { compose, type Handler, Headers, type Request, type Response } from '@rws/core';
+import { compose, type Handler, Headers, isPromise, type Request, type Response } from '@rws/core';
 import type { RedisClientLike, SessionStore } from '@rws/middleware/session';
 import type { KeyPath } from '../config/config-problem.js';
 import { formatConfigProblem, keyPathName } from '../config/config-problem.js';
@@ -368,19 +368,26 @@ export async function createGateway(
     return route === null ? discovery.handle(r, next) : route.handler(r);
   };
 
-  const handle = async (req: Request, next: Handler): Promise<Response> => {
+  // Not an async function: an `await` inside try/finally cost a generator, its promise and
+  // two reactions per request (issue #10); the generation's own callbacks end the hold.
+  const handle = (req: Request, next: Handler): Promise<Response> => {
     // One generation per request, from start to response head, whatever reloads happen.
     const rt = current;
     rt.inflight++;
+    let res: ReturnType<Handler>;
     try {
       // Without global middleware (the usual case) no chain and no closure per request.
-      return await (rt.global.length === 0
-        ? select(rt, req, next)
-        : compose(rt.global, (r: Request) => select(rt, r, next))(req));
-    } finally {
-      rt.inflight--;
-      if (rt.isRetired && rt.inflight === 0) rt.markDrained();
+      res =
+        rt.global.length === 0
+          ? select(rt, req, next)
+          : compose(rt.global, (r: Request) => select(rt, r, next))(req);
+    } catch (err) {
+      return Promise.reject(err).catch(rt.failed);
     }
+    // Promise.resolve: a native promise as it is, any other thenable adopted (as `await` did).
+    return isPromise(res)
+      ? Promise.resolve(res).then(rt.settled, rt.failed)
+      : Promise.resolve(rt.settled(res));
   };
 
   return {

@@ -16,13 +16,15 @@
  * - `rusage`: what the kernel counted for the server process over the measured requests
  *   (`/proc/<pid>/stat`, `status`, `io`): CPU time user and system, minor page faults, context
  *   switches, read- and write-like syscalls (threadpool file reads included) per request.
- *   CPU time is not a count (a loaded machine inflates it); faults and syscalls are.
+ *   CPU time is not a count (a loaded machine inflates it); faults and syscalls are. Also the
+ *   resident set at the end.
  * - `eld`: the event loop's delay over the measured requests (`monitorEventLoopDelay`, 1 ms
  *   resolution): how long a timer due now waited, i.e. how long the loop was blocked at a
  *   stretch (wall time: a loaded machine stretches it too).
  * - `gc`: the server runs with V8's `--trace-gc`; the collections during the measured requests
  *   are counted by kind, with their summed pause (pauses are stretched by a loaded machine,
- *   the counts are not): what a latency tail is made of.
+ *   the counts are not): what a latency tail is made of; also the young generation's size and
+ *   the heap's growth per request (bytes allocated, as V8 counts them).
  *
  * Servers: `rws-http1`, `node-http` (hello world), `rws-app` (the `app` suite's router App,
  * `--path /users/42`), `rws-middleware` (the `middleware` suite's server: `--path /all` for
@@ -349,15 +351,35 @@ function jitName(map: [number, number, string][], address: string): string {
 function gcReport(text: string): string {
   const kinds = new Map<
     string,
-    { count: number; ms: number; maxMs: number; survived: number; promoted: number; arrays: number }
+    {
+      count: number;
+      ms: number;
+      maxMs: number;
+      survived: number;
+      promoted: number;
+      arrays: number;
+      capacity: number;
+    }
   >();
+  // `allocated` is what the heap's objects grew by since the collection before (all kinds).
+  let allocated = 0;
   for (const line of text.split('\n')) {
     const kind = / gc=(\w+) /.exec(line)?.[1];
     if (kind === undefined) continue;
     const field = (name: string): number =>
       Number(new RegExp(` ${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
-    const k = kinds.get(kind) ?? { count: 0, ms: 0, maxMs: 0, survived: 0, promoted: 0, arrays: 0 };
+    const k = kinds.get(kind) ?? {
+      count: 0,
+      ms: 0,
+      maxMs: 0,
+      survived: 0,
+      promoted: 0,
+      arrays: 0,
+      capacity: 0,
+    };
     k.count++;
+    allocated += field('allocated');
+    k.capacity = Math.max(k.capacity, field('new_space_capacity'));
     k.ms += field('pause');
     k.maxMs = Math.max(k.maxMs, field('pause'));
     k.survived += field('new_space_survived');
@@ -375,11 +397,15 @@ function gcReport(text: string): string {
     ([kind, k]) =>
       `  ${names[kind] ?? kind}: ${((k.count * 10_000) / requests).toFixed(1)} per 10,000 requests; ` +
       `on average ${kib(k.survived / k.count)} survived, ${kib(k.promoted / k.count)} promoted, ` +
-      `pause ${(k.ms / k.count).toFixed(2)} ms, longest ${k.maxMs.toFixed(2)} ms (of it sweeping array buffers ${(k.arrays / k.count).toFixed(2)} ms)`,
+      `pause ${(k.ms / k.count).toFixed(2)} ms, longest ${k.maxMs.toFixed(2)} ms (of it sweeping array buffers ${(k.arrays / k.count).toFixed(2)} ms)` +
+      (kind === 's' ? `, young generation up to ${(k.capacity / 2 ** 20).toFixed(1)} MiB` : ''),
   );
   return [
     `${server} ${values.path}: garbage collections during ${requests} requests (${connections} connections)`,
     ...(rows.length === 0 ? ['  none'] : rows),
+    ...(rows.length === 0
+      ? []
+      : [`  heap growth between collections: ${Math.round(allocated / requests)} bytes/request`]),
   ].join('\n');
 }
 
@@ -406,6 +432,9 @@ interface Usage {
   involuntarySwitches: number;
   readCalls: number;
   writeCalls: number;
+  /** Resident set size and its peak, KiB (a level, not a per-request count). */
+  rssKiB: number;
+  peakRssKiB: number;
 }
 
 /** The kernel's counters of process `pid` (Linux `/proc`). */
@@ -426,6 +455,8 @@ function readUsage(pid: number): Usage {
     involuntarySwitches: num(status, 'nonvoluntary_ctxt_switches'),
     readCalls: num(io, 'syscr'),
     writeCalls: num(io, 'syscw'),
+    rssKiB: num(status, 'VmRSS'),
+    peakRssKiB: num(status, 'VmHWM'),
   };
 }
 
@@ -442,6 +473,7 @@ function usageReport(before: Usage, after: Usage): string {
     `  minor page faults: ${per('minorFaults')}`,
     `  read-like syscalls: ${per('readCalls')}, write-like syscalls: ${per('writeCalls')}`,
     `  context switches: voluntary ${per('voluntarySwitches')}, involuntary ${per('involuntarySwitches')}`,
+    `  resident set after: ${Math.round(after.rssKiB / 1024)} MiB (peak ${Math.round(after.peakRssKiB / 1024)} MiB)`,
   ].join('\n');
 }
 

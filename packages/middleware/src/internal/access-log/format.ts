@@ -194,17 +194,28 @@ const JSON_KEYS = new Set([
   'request_id',
 ]);
 
-const REQUEST_ID_PREFIX = ',"request_id":';
-/** `,"key":` per extra field name, built once per name (a `fields` function returns the same few). */
-const fieldPrefixes = new Map<string, string | null>([['request_id', REQUEST_ID_PREFIX]]);
+/** An extra field's `,"key":` and `,"key":"` (for a string value: one piece less per line). */
+interface FieldPrefix {
+  readonly bare: string;
+  readonly quoted: string;
+}
+
+function makePrefix(key: string): FieldPrefix {
+  const bare = `,${JSON.stringify(key)}:`;
+  return { bare, quoted: `${bare}"` };
+}
+
+const REQUEST_ID_PREFIX = makePrefix('request_id');
+/** The prefixes per extra field name, built once per name (a `fields` function returns the same few). */
+const fieldPrefixes = new Map<string, FieldPrefix | null>([['request_id', REQUEST_ID_PREFIX]]);
 /** Up to this many distinct names are remembered; a `fields` function inventing names per request is not. */
 const MAX_FIELD_PREFIXES = 256;
 
-/** `,"key":` for an extra field, or null for a standard key it may not replace. */
-function fieldPrefix(key: string): string | null {
+/** The prefixes of an extra field, or null for a standard key it may not replace. */
+function fieldPrefix(key: string): FieldPrefix | null {
   let prefix = fieldPrefixes.get(key);
   if (prefix === undefined) {
-    prefix = JSON_KEYS.has(key) && key !== 'request_id' ? null : `,${JSON.stringify(key)}:`;
+    prefix = JSON_KEYS.has(key) && key !== 'request_id' ? null : makePrefix(key);
     if (fieldPrefixes.size < MAX_FIELD_PREFIXES) fieldPrefixes.set(key, prefix);
   }
   return prefix;
@@ -215,16 +226,17 @@ function jsonNumber(n: number): string {
 }
 
 /**
- * A JSON string literal. Printable ASCII without `"` and `\` (addresses, methods, most paths
- * and user agents) is quoted as it is; anything else goes through `JSON.stringify`.
+ * The inside of a JSON string literal (no quotes). Printable ASCII without `"` and `\`
+ * (addresses, methods, most paths and user agents) is returned as it is, allocating nothing;
+ * anything else goes through `JSON.stringify`. The caller writes the quotes into its own
+ * literal text: a `"${s}"` per value made two strings more per field of every line.
  */
-function jsonString(s: string | null): string {
-  if (s === null) return 'null';
+function jsonInner(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s).slice(1, -1);
   }
-  return `"${s}"`;
+  return s;
 }
 
 /**
@@ -233,14 +245,17 @@ function jsonString(s: string | null): string {
  * record gives), without an intermediate object per line.
  */
 export function formatJson(e: LogEntry): string {
+  // Quotes sit in the literal text around each value, so a plain value adds no string of
+  // its own beyond the concatenation that places it.
   let out =
-    `{"time":"${isoTime(e.startMs)}","remote_addr":${jsonString(e.remoteAddress)},` +
-    `"method":${jsonString(e.method)},"path":${jsonString(e.target)},` +
-    `"protocol":${jsonString(e.protocol)},"status":${jsonNumber(e.status)},` +
+    `{"time":"${isoTime(e.startMs)}","remote_addr":"${jsonInner(e.remoteAddress)}",` +
+    `"method":"${jsonInner(e.method)}","path":"${jsonInner(e.target)}",` +
+    `"protocol":"${jsonInner(e.protocol)}","status":${jsonNumber(e.status)},` +
     `"bytes":${jsonNumber(e.bytes)},` +
-    `"duration_ms":${jsonNumber(Math.round(e.durationMs * 1000) / 1000)},` +
-    `"user_agent":${jsonString(e.userAgent)},"referer":${jsonString(e.referer)}`;
-  if (e.requestId !== null) out += `,"request_id":${jsonString(e.requestId)}`;
+    `"duration_ms":${jsonNumber(Math.round(e.durationMs * 1000) / 1000)}`;
+  out += e.userAgent === null ? ',"user_agent":null' : `,"user_agent":"${jsonInner(e.userAgent)}"`;
+  out += e.referer === null ? ',"referer":null' : `,"referer":"${jsonInner(e.referer)}"`;
+  if (e.requestId !== null) out += `,"request_id":"${jsonInner(e.requestId)}"`;
   const fields = e.fields;
   if (fields !== null) {
     for (const key of Object.keys(fields)) {
@@ -249,13 +264,10 @@ export function formatJson(e: LogEntry): string {
       // request has none.
       if (prefix === null || (prefix === REQUEST_ID_PREFIX && e.requestId !== null)) continue;
       const value = fields[key];
-      out += `${prefix}${
-        typeof value === 'number'
-          ? jsonNumber(value)
-          : typeof value === 'string'
-            ? jsonString(value)
-            : 'null'
-      }`;
+      out +=
+        typeof value === 'string'
+          ? `${prefix.quoted}${jsonInner(value)}"`
+          : `${prefix.bare}${typeof value === 'number' ? jsonNumber(value) : 'null'}`;
     }
   }
   return `${out}}`;

@@ -70,6 +70,13 @@ export interface Runtime {
   /** Resolves once retired and drained. */
   drained: Promise<void>;
   markDrained: () => void;
+  /**
+   * Ends one request's hold on this generation, passing its response head through: made once
+   * per generation so a request adds no closure of its own (`.then(rt.settled, rt.failed)`).
+   */
+  readonly settled: (res: Response) => Response;
+  /** As `settled`, for a handler that threw or rejected; rethrows `err`. */
+  readonly failed: (err: unknown) => never;
 }
 
 export interface RuntimeOptions {
@@ -304,7 +311,11 @@ export function buildRuntime(
   }
   let markDrained!: () => void;
   const drained = new Promise<void>((r) => (markDrained = r));
-  return {
+  const release = (): void => {
+    rt.inflight--;
+    if (rt.isRetired && rt.inflight === 0) rt.markDrained();
+  };
+  const rt: Runtime = {
     config,
     upstreams,
     routes,
@@ -327,7 +338,16 @@ export function buildRuntime(
     isRetired: false,
     drained,
     markDrained,
+    settled: (res) => {
+      release();
+      return res;
+    },
+    failed: (err) => {
+      release();
+      throw err;
+    },
   };
+  return rt;
 }
 
 /** Upstreams of `old` that `next` no longer uses: closed once `old` has drained. */
