@@ -108,6 +108,25 @@ export class FrameParser {
     return frame;
   }
 
+  /**
+   * Copies the bytes the parser still holds from the last chunk fed, so the caller may reuse
+   * that chunk's memory (a read buffer shared by many sockets). Frames already returned are
+   * the caller's to copy.
+   */
+  release(): void {
+    const buf = this.#buf;
+    if (buf !== null) {
+      this.#buf = Buffer.from(buf.subarray(this.#pos));
+      this.#pos = 0;
+    }
+    const pending = this.#pending;
+    // Only the last part can be of the last chunk: earlier ones were released before.
+    if (pending !== null) {
+      const last = pending.length - 1;
+      pending[last] = Buffer.from(pending[last] as Buffer);
+    }
+  }
+
   /** Keeps the unparsed rest of `#buf` as pending bytes until more arrive. */
   #keepRest(): void {
     const buf = this.#buf as Buffer;
