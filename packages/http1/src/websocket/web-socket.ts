@@ -521,7 +521,9 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     if (onMessage !== undefined) {
       try {
         const result = onMessage(message, this);
-        if (isPromise(result)) {
+        // `send()` answers a write the socket took at once with RESOLVED, which never
+        // rejects: the usual `(m, ws) => ws.send(m)` costs no reaction and no microtask.
+        if (result !== RESOLVED && isPromise(result)) {
           // One rejection handler per socket, made the first time a handler returns a promise.
           result.then(undefined, (this.#onHandlerRejected ??= (err) => this.#handlerFailed(err)));
         }
