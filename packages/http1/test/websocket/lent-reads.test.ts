@@ -7,7 +7,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { connect, createServer as createNetServer, type Socket, Socket as NetSocket } from 'node:net';
+import {
+  connect,
+  createServer as createNetServer,
+  Socket as NetSocket,
+  type Socket,
+} from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WsClient from 'ws';
 import { lendReads } from '../../src/internal/lent-reads.js';
@@ -55,15 +60,21 @@ async function echoAll(client: WsClient, messages: Buffer[]): Promise<Buffer[]> 
 describe('lendReads (issue #14)', () => {
   it('hands a TCP socket’s reads to the callback; pause, resume and end still work', async () => {
     const server = createNetServer({ allowHalfOpen: true });
-    onTestFinished(() => server.close());
+    onTestFinished(() => {
+      server.close();
+    });
     const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const { port } = server.address() as { port: number };
     const client = connect(port, '127.0.0.1');
-    onTestFinished(() => client.destroy());
+    onTestFinished(() => {
+      client.destroy();
+    });
     const socket = await accepted;
-    onTestFinished(() => socket.destroy());
+    onTestFinished(() => {
+      socket.destroy();
+    });
     socket.pause();
     client.write('before');
     await expect.poll(() => socket.readableLength).toBe(6);
