@@ -16,7 +16,13 @@ import {
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WsClient from 'ws';
 import { lendReads } from '../../src/internal/lent-reads.js';
-import { connectWebSocket, type WebSocketMessage } from '../../src/websocket/index.js';
+import {
+  connectWebSocket,
+  encodeFrame,
+  FrameParser,
+  OPCODE,
+  type WebSocketMessage,
+} from '../../src/websocket/index.js';
 import { startEcho, startWs } from './ws-helpers.js';
 
 async function open(url: string): Promise<WsClient> {
@@ -105,6 +111,44 @@ describe('lendReads (issue #14)', () => {
   it('leaves a socket without a handle as it is', () => {
     const socket = new NetSocket();
     expect(lendReads(socket, () => {}).isLent).toBe(false);
+  });
+});
+
+describe('FrameParser#release (issue #14)', () => {
+  it('keeps what it holds when the chunk it was fed is overwritten, at every split point', () => {
+    const frames = [
+      encodeFrame(OPCODE.TEXT, Buffer.from('first frame'), { mask: true }),
+      encodeFrame(OPCODE.BINARY, randomBytes(300), { mask: true }),
+      encodeFrame(OPCODE.TEXT, Buffer.from('x'.repeat(70_000)), { mask: true }),
+    ];
+    const wire = Buffer.concat(frames);
+    const options = { expectMasked: true, maxFrameBytes: 1 << 20, allowRsv1: false };
+    const want = new FrameParser(options);
+    want.feed(Buffer.from(wire));
+    const expected: string[] = [];
+    for (let f = want.next(); f !== null; f = want.next()) {
+      expected.push(Buffer.from(f.payload).toString('hex'));
+    }
+    // Split points around every frame edge and inside headers and payloads.
+    const splits = [1, 2, 5, 10, 17, 20, 300, 310, 316, 320, 1000, 70_000, wire.length - 1];
+    for (const at of splits) {
+      const parser = new FrameParser(options, true);
+      const lent = Buffer.alloc(wire.length);
+      const got: string[] = [];
+      for (const [from, to] of [
+        [0, at],
+        [at, wire.length],
+      ] as const) {
+        wire.copy(lent, 0, from, to);
+        parser.feed(lent.subarray(0, to - from));
+        for (let f = parser.next(); f !== null; f = parser.next()) {
+          got.push(Buffer.from(f.payload).toString('hex'));
+        }
+        parser.release();
+        lent.fill(0xee); // the next read of another socket
+      }
+      expect(got, `split at ${at}`).toEqual(expected);
+    }
   });
 });
 
