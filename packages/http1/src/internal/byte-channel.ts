@@ -9,6 +9,7 @@
 import type { Socket } from 'node:net';
 import { RwsError, type Tunnel } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
+import { lendReads } from './lent-reads.js';
 
 /** Bytes queued from the socket before it is paused (the readable stream's high-water mark). */
 export const READ_HIGH_WATER_MARK: number = 64 * 1024;
@@ -51,6 +52,11 @@ export interface ByteChannel {
    * reader may change them in place; false for a tunnel's streams, whose chunks may be shared.
    */
   readonly ownsChunks: boolean;
+  /**
+   * True when a chunk is only lent for the length of the `data` call (a socket reading into
+   * a buffer shared by all sockets, see lent-reads.ts): the sink copies whatever it keeps.
+   */
+  readonly lendsChunks: boolean;
 }
 
 /** A tunnel that can hand out its socket as a channel instead of web streams. */
@@ -69,6 +75,7 @@ function streamChannel(tunnel: Tunnel): ByteChannel {
   writer.closed.catch(noop);
   return {
     ownsChunks: false,
+    lendsChunks: false,
     listen: (owner, sink) => {
       void (async () => {
         try {
@@ -143,7 +150,7 @@ const kChannel: unique symbol = Symbol('rws.http1.channel');
 type ChannelSocket = Socket & { [kChannel]?: SocketChannel };
 
 // Set by SocketChannel's static block: the shared listeners reach its private state.
-let channelData: (ch: SocketChannel, chunk: Buffer) => void;
+let channelData: (ch: SocketChannel, chunk: Buffer, isLent: boolean) => void;
 let channelEnd: (ch: SocketChannel) => void;
 let channelClose: (ch: SocketChannel) => void;
 let channelResume: (ch: SocketChannel) => void;
@@ -158,6 +165,8 @@ class SocketChannel implements ByteChannel {
   get ownsChunks(): boolean {
     return true;
   }
+  /** Reads come through `onLentRead` into the shared buffer rather than as 'data' events. */
+  readonly lendsChunks: boolean;
   #queue: Uint8Array[] | null = null;
   #queuedBytes = 0;
   #isEnded = false;
@@ -170,9 +179,12 @@ class SocketChannel implements ByteChannel {
 
   constructor(socket: Socket, head: Uint8Array | null) {
     this.#socket = socket;
-    if (head !== null && head.byteLength > 0) this.#push(head);
+    if (head !== null && head.byteLength > 0) this.#push(head, false);
     (socket as ChannelSocket)[kChannel] = this;
-    socket.on('data', onChannelData);
+    const lent = lendReads(socket, onLentRead);
+    this.lendsChunks = lent.isLent;
+    if (lent.buffered !== null && lent.buffered.byteLength > 0) this.#push(lent.buffered, false);
+    if (!lent.isLent) socket.on('data', onChannelData);
     socket.on('end', onChannelEnd);
     socket.on('close', onChannelClose);
     // A socket that went away before the channel existed has no events left to give.
@@ -183,7 +195,7 @@ class SocketChannel implements ByteChannel {
   }
 
   static {
-    channelData = (ch, chunk) => {
+    channelData = (ch, chunk, isLent) => {
       if (ch.#isEnded || ch.#failure !== null) return;
       const sink = ch.#sink;
       if (ch.#queue === null && !ch.#isBusy && sink !== null) {
@@ -196,7 +208,7 @@ class SocketChannel implements ByteChannel {
         }
         return;
       }
-      ch.#push(chunk);
+      ch.#push(chunk, isLent);
       if (ch.#queuedBytes >= READ_HIGH_WATER_MARK) ch.#socket.pause();
       ch.#pump();
     };
@@ -240,7 +252,9 @@ class SocketChannel implements ByteChannel {
   }
 
   // The queue is null while empty: an idle socket keeps no array.
-  #push(chunk: Uint8Array): void {
+  #push(chunk: Uint8Array, isLent: boolean): void {
+    // A lent chunk is overwritten by the next read: the queue keeps a copy.
+    if (isLent) chunk = Buffer.from(chunk);
     if (this.#queue === null) this.#queue = [chunk];
     else this.#queue.push(chunk);
     this.#queuedBytes += chunk.byteLength;
@@ -281,7 +295,13 @@ class SocketChannel implements ByteChannel {
 
 function onChannelData(this: ChannelSocket, chunk: Buffer): void {
   const ch = this[kChannel];
-  if (ch !== undefined) channelData(ch, chunk);
+  if (ch !== undefined) channelData(ch, chunk, false);
+}
+
+/** A read into the shared buffer (see lent-reads.ts): `bytes` at its start are this socket's. */
+function onLentRead(this: Socket, bytes: number, buf: Buffer): void {
+  const ch = (this as ChannelSocket)[kChannel];
+  if (ch !== undefined) channelData(ch, buf.subarray(0, bytes), true);
 }
 
 function onChannelEnd(this: ChannelSocket): void {

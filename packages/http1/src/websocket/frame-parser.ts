@@ -108,6 +108,25 @@ export class FrameParser {
     return frame;
   }
 
+  /**
+   * Copies the bytes the parser still holds from the last chunk fed, so the caller may reuse
+   * that chunk's memory (a read buffer shared by many sockets). Frames already returned are
+   * the caller's to copy.
+   */
+  release(): void {
+    const buf = this.#buf;
+    if (buf !== null) {
+      this.#buf = Buffer.from(buf.subarray(this.#pos));
+      this.#pos = 0;
+    }
+    const pending = this.#pending;
+    // Only the last part can be of the last chunk: earlier ones were released before.
+    if (pending !== null) {
+      const last = pending.length - 1;
+      pending[last] = Buffer.from(pending[last] as Buffer);
+    }
+  }
+
   /** Keeps the unparsed rest of `#buf` as pending bytes until more arrive. */
   #keepRest(): void {
     const buf = this.#buf as Buffer;
@@ -208,8 +227,38 @@ export class FrameParser {
   }
 }
 
+/** The view `unmaskInPlace` last used, kept while frames come from the same memory. */
+let wordView: DataView | null = null;
+
+/**
+ * XORs a payload with its key four bytes at a time. Worth it from a few words on: a socket
+ * reading into one shared buffer (or Buffer's pool) keeps hitting the same DataView, and
+ * V8 compiles its 32-bit loads and stores inline.
+ */
+function unmaskInPlace(payload: Buffer, buf: Buffer, maskAt: number, length: number): void {
+  const memory = payload.buffer;
+  let view = wordView;
+  if (view === null || view.buffer !== memory) {
+    view = new DataView(memory);
+    wordView = view;
+  }
+  // The key as one little-endian word, so byte k of each word meets key byte k.
+  const key = (buf.readInt32LE(maskAt) | 0) >>> 0;
+  const start = payload.byteOffset;
+  const end = start + (length & ~3);
+  let at = start;
+  for (; at < end; at += 4) view.setUint32(at, (view.getUint32(at, true) ^ key) >>> 0, true);
+  for (let i = at - start; i < length; i++) {
+    payload[i] = (payload[i] as number) ^ (buf[maskAt + (i & 3)] as number);
+  }
+}
+
 /** XORs `length` bytes of `from` with the 4-byte key at `buf[maskAt]` into `to` (RFC 6455 §5.3). */
 function unmask(to: Buffer, from: Buffer, buf: Buffer, maskAt: number, length: number): void {
+  if (to === from && length >= 16) {
+    unmaskInPlace(to, buf, maskAt, length);
+    return;
+  }
   const m0 = buf[maskAt] as number;
   const m1 = buf[maskAt + 1] as number;
   const m2 = buf[maskAt + 2] as number;

@@ -101,6 +101,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   readonly #deflate: PerMessageDeflate | null;
   readonly #maxMessageBytes: number;
   readonly #mask: boolean;
+  /** Chunks are lent (see ByteChannel.lendsChunks): payloads kept past the chunk are copied. */
+  readonly #isLent: boolean;
   #state: number = WebSocket.OPEN;
   #bufferedBytes = 0;
   // `closed` is made when first asked for: most sockets never are (issue #14).
@@ -147,6 +149,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     this.#maxMessageBytes = settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#mask = !options.isServer;
     this.#io = tunnelChannel(tunnel);
+    this.#isLent = this.#io.lendsChunks;
     this.#parser = new FrameParser(
       parserOptions(
         options.isServer,
@@ -371,7 +374,10 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     // Nothing may follow a Close frame; nothing is read once closed.
     if (this.#state === WebSocket.CLOSED || this.#peerClose !== null) return undefined;
     this.#parser.feed(chunk);
-    return this.#consume();
+    const pending = this.#consume();
+    // The chunk's memory is reused by the next read: the parser copies what it still holds.
+    if (this.#isLent) this.#parser.release();
+    return pending;
   }
 
   /** The peer ended its side, or the connection failed. */
@@ -461,7 +467,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
       // Streaming decode validates UTF-8 across fragment boundaries and fails fast.
       this.#msgText += decodeOrThrow(this.#decoder, frame.payload, !frame.fin);
     } else {
-      this.#msgParts.push(frame.payload);
+      this.#msgParts.push(this.#isLent ? Buffer.from(frame.payload) : frame.payload);
     }
     if (!frame.fin) return undefined;
     let message: WebSocketMessage;
@@ -500,11 +506,11 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     if (payload.byteLength > this.#maxMessageBytes) {
       throw new ProtocolError(1009, `a message exceeds ${this.#maxMessageBytes} bytes`);
     }
-    let message: WebSocketMessage = payload;
+    let message: WebSocketMessage;
     if (frame.opcode === OPCODE.TEXT) {
       if (!isUtf8(payload)) throw new ProtocolError(1007, 'a text message is not valid UTF-8');
       message = payload.toString('utf8');
-    }
+    } else message = this.#isLent ? Buffer.from(payload) : payload;
     if (this.#state !== WebSocket.OPEN) return undefined; // we are closing: drop late messages
     return this.#deliver(message);
   }
@@ -515,7 +521,9 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     if (onMessage !== undefined) {
       try {
         const result = onMessage(message, this);
-        if (isPromise(result)) {
+        // `send()` answers a write the socket took at once with RESOLVED, which never
+        // rejects: the usual `(m, ws) => ws.send(m)` costs no reaction and no microtask.
+        if (result !== RESOLVED && isPromise(result)) {
           // One rejection handler per socket, made the first time a handler returns a promise.
           result.then(undefined, (this.#onHandlerRejected ??= (err) => this.#handlerFailed(err)));
         }

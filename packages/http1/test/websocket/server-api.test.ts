@@ -342,6 +342,26 @@ describe('the server-side WebSocket', () => {
     expect(await done).toBe(1011);
     expect(String(errors[0])).toContain('boom');
   });
+
+  it('a handler returning send() echoes; a handler promise that rejects still closes with 1011', async () => {
+    const errors: unknown[] = [];
+    const { url } = await startWs({
+      // `send()` resolves at once here (the shared resolved promise the socket skips).
+      onMessage: (m, ws) => (m === 'fail' ? Promise.reject(new Error('late boom')) : ws.send(m)),
+      onError: (e) => errors.push(e),
+    });
+    const client = await open(url);
+    const echoes: string[] = [];
+    client.on('message', (d: Buffer) => echoes.push(d.toString()));
+    for (let i = 0; i < 50; i++) client.send(`m${i}`);
+    await expect.poll(() => echoes.length).toBe(50);
+    expect(echoes).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
+    expect(errors).toEqual([]);
+    const done = new Promise((resolve) => client.once('close', (code) => resolve(code)));
+    client.send('fail');
+    expect(await done).toBe(1011);
+    expect(String(errors[0])).toContain('late boom');
+  });
 });
 
 describe('the upgraded connection leaves HTTP timeouts behind', () => {

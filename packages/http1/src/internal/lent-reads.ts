@@ -1,0 +1,77 @@
+/**
+ * Reads into one buffer shared by every socket: Node's `onread` mode of `net.Socket`
+ * (`{ onread: { buffer, callback } }`), turned on for a socket that already exists. In that
+ * mode libuv reads straight into the buffer and Node calls the callback with the byte count:
+ * no ArrayBuffer, Buffer, readable-stream push, 'data' event or `nextTick` per read, which is
+ * about a quarter of the instructions of a small WebSocket echo (issue #14). The bytes are
+ * lent: they are overwritten by the next read of any socket, so whoever receives them copies
+ * what it keeps past the call.
+ *
+ * Node offers the option only to sockets it constructs from options; sockets a `net.Server`
+ * accepts get none. Node keeps the option in three symbol-keyed fields that every socket has
+ * (null when unused) and hands the buffer to the handle with `useUserBuffer`; this module
+ * finds the fields by their symbols' descriptions and does the same. Everything is checked
+ * first, and a socket where anything is missing (another runtime, a TLS socket, a future Node
+ * that renamed them) keeps its ordinary 'data' events.
+ */
+import type { Socket } from 'node:net';
+
+/** Same size as Node's own read buffers. */
+const LENT_BUFFER_BYTES = 64 * 1024;
+let lentBuffer: Buffer | null = null;
+
+interface OnreadKeys {
+  readonly buffer: symbol;
+  readonly callback: symbol;
+  readonly generator: symbol;
+}
+let onreadKeys: OnreadKeys | null = null;
+
+type HandleWithUserBuffer = { useUserBuffer?: (buf: Uint8Array) => void };
+type OnreadSocket = Socket & {
+  encrypted?: boolean;
+  _handle?: HandleWithUserBuffer | null;
+} & Record<symbol, unknown>;
+
+/**
+ * Makes `socket` deliver its reads to `onRead` (called with the socket as `this`, the number
+ * of bytes and the shared buffer) instead of 'data' events. Bytes the socket's readable side
+ * already holds are returned for the caller to handle first (null when none). False when the
+ * socket cannot be switched: it then goes on with 'data' events and nothing was changed.
+ */
+export function lendReads(
+  socket: Socket,
+  onRead: (this: Socket, bytes: number, buf: Buffer) => void,
+): { isLent: boolean; buffered: Buffer | null } {
+  const s = socket as OnreadSocket;
+  const handle = s._handle;
+  // TLS sockets read through the TLS layer; only a plain TCP handle reads into the buffer.
+  if (s.encrypted === true || s.destroyed || handle == null) return NOT_LENT;
+  if (typeof handle.useUserBuffer !== 'function') return NOT_LENT;
+  const keys = onreadKeys ?? findOnreadKeys(s);
+  if (keys === null || s[keys.buffer] !== null || s[keys.generator] !== null) return NOT_LENT;
+  // What the readable side buffered before the switch comes first, as one chunk.
+  const buffered = s.readableLength > 0 ? (s.read() as Buffer | null) : null;
+  lentBuffer ??= Buffer.allocUnsafe(LENT_BUFFER_BYTES);
+  s[keys.buffer] = lentBuffer;
+  s[keys.callback] = onRead;
+  handle.useUserBuffer(lentBuffer);
+  return { isLent: true, buffered };
+}
+
+const NOT_LENT = { isLent: false, buffered: null } as const;
+
+function findOnreadKeys(socket: OnreadSocket): OnreadKeys | null {
+  let buffer: symbol | undefined;
+  let callback: symbol | undefined;
+  let generator: symbol | undefined;
+  for (const key of Object.getOwnPropertySymbols(socket)) {
+    if (key.description === 'kBuffer') buffer = key;
+    else if (key.description === 'kBufferCb') callback = key;
+    else if (key.description === 'kBufferGen') generator = key;
+  }
+  if (buffer === undefined || callback === undefined || generator === undefined) return null;
+  // Cached once found: they are module-level symbols of Node's net, the same for every socket.
+  onreadKeys = { buffer, callback, generator };
+  return onreadKeys;
+}
