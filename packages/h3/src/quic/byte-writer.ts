@@ -106,6 +106,14 @@ export class ByteWriter {
     return this.#buf.subarray(0, this.#length);
   }
 
+  /**
+   * The bytes written, for a writer that is done: its own buffer when they fill it exactly
+   * (a datagram sized up front), else a copy. Views taken earlier stay views of the result.
+   */
+  done(): Uint8Array {
+    return this.#length === this.#buf.length ? this.#buf : this.finish();
+  }
+
   /** A copy of the bytes written so far. */
   finish(): Uint8Array {
     return this.#buf.slice(0, this.#length);

@@ -12,7 +12,7 @@ import type { CipherSuite } from './crypto/cipher-suite.js';
 import { deriveInitialKeys } from './crypto/initial-secrets.js';
 import { PacketKeys } from './crypto/packet-keys.js';
 import { verifyRetryIntegrity } from './crypto/retry-integrity.js';
-import { buildCloseDatagram, buildDatagram, type SendContext } from './datagram-builder.js';
+import { buildCloseDatagram, type SendContext } from './datagram-builder.js';
 import { dispatchFrame, type FrameHost } from './frame-dispatch.js';
 import { parseFrames } from './frame-parser.js';
 import { FrameScheduler } from './frame-scheduler.js';
@@ -29,6 +29,7 @@ import { PacketSpace, type SentPacket, type SpaceName, spaceOfHeader } from './p
 import { PeerPath } from './peer-path.js';
 import type { QlogTrace } from './qlog.js';
 import type { QuicStream } from './quic-stream.js';
+import { buildBurst } from './send-burst.js';
 import { SendWake } from './send-wake.js';
 import { StreamSet } from './stream-set.js';
 import type { EncryptionLevel, TlsHandshake, TlsSessionInfo } from './tls/tls-types.js';
@@ -632,14 +633,16 @@ export class QuicConnection {
           )
         : undefined;
       if (probe !== undefined) this.#send(probe);
-      let sent = 0;
-      for (; sent < MAX_DATAGRAMS_PER_FLUSH; sent++) {
-        const datagram = this.#buildDatagram();
-        if (datagram === undefined) break;
-        this.#send(datagram);
-      }
+      const sent = buildBurst(
+        this.#sendContext,
+        this.#spaceList,
+        this.#path,
+        MAX_DATAGRAMS_PER_FLUSH,
+        this.#stats,
+      );
+      for (const datagram of sent) this.#config.send(datagram);
       // More may be due: go on after the event loop has read what arrived meanwhile.
-      if (sent === MAX_DATAGRAMS_PER_FLUSH) this.#sendWake.schedule(0);
+      if (sent.length === MAX_DATAGRAMS_PER_FLUSH) this.#sendWake.schedule(0);
       else if (this.#recovery.pacingDelayMs > 0 && this.#hasDataPending())
         this.#sendWake.schedule(this.#recovery.pacingDelayMs);
       this.#armTimer();
@@ -653,16 +656,6 @@ export class QuicConnection {
     for (const space of this.#spaceList)
       if (space.writeKeys !== undefined && this.#frames.hasPending(space)) return true;
     return false;
-  }
-
-  #buildDatagram(): Uint8Array | undefined {
-    const datagram = buildDatagram(
-      this.#sendContext,
-      this.#spaceList,
-      this.#path.budget,
-      performance.now(),
-    );
-    return datagram;
   }
 
   #send(datagram: Uint8Array): void {
