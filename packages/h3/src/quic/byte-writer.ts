@@ -8,8 +8,9 @@ export class ByteWriter {
   #buf: Uint8Array;
   #length = 0;
 
-  constructor(capacity = 256) {
-    this.#buf = new Uint8Array(capacity);
+  /** `capacity` bytes to start with, or a buffer to write into from its start. */
+  constructor(capacity: number | Uint8Array = 256) {
+    this.#buf = typeof capacity === 'number' ? new Uint8Array(capacity) : capacity;
   }
 
   get length(): number {

@@ -1,5 +1,6 @@
 import { ByteWriter } from './byte-writer.js';
 import type { FrameScheduler } from './frame-scheduler.js';
+import { datagramBuffer } from './datagram-slab.js';
 import { frameSize } from './frame-writer.js';
 import { type Frame, isAckEliciting } from './frames.js';
 import type { LossRecovery } from './loss-recovery.js';
@@ -92,7 +93,7 @@ export function buildDatagram(
     last.size += BASE_DATAGRAM - total;
     total = BASE_DATAGRAM;
   }
-  const w = new ByteWriter(total);
+  const w = new ByteWriter(datagramBuffer(total));
   for (const plan of plans)
     sealPacket(w, ctx, plan.space, plan.frames, plan.pnLength, now, plan.isEliciting, batch);
   // Sized exactly, so this is the writer's buffer: the packets `batch` holds are views of it.
