@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ByteWriter } from '../src/quic/byte-writer.js';
+import { ConnectionTimer } from '../src/quic/connection-timer.js';
 import {
   TLS_AES_128_GCM_SHA256,
   TLS_AES_256_GCM_SHA384,
   TLS_CHACHA20_POLY1305_SHA256,
 } from '../src/quic/crypto/cipher-suite.js';
 import { PacketKeys } from '../src/quic/crypto/packet-keys.js';
-import { ConnectionTimer } from '../src/quic/connection-timer.js';
+import { datagramBuffer } from '../src/quic/datagram-slab.js';
 import { frameSize, writeFrame } from '../src/quic/frame-writer.js';
 import type { Frame } from '../src/quic/frames.js';
 import { writeShortHeader } from '../src/quic/packet-header.js';
@@ -26,8 +27,8 @@ import { QUIC_V1, versionProfile } from '../src/quic/version.js';
 
 const V1 = versionProfile(QUIC_V1)!;
 
-/** A sealed 1-RTT packet (header protection not yet applied) and its plaintext. */
-function sealedPacket(keys: PacketKeys, pn: number, bodyLength: number) {
+/** Room for a 1-RTT packet with its header written, and random frames bytes to seal into it. */
+function unsealedPacket(pn: number, bodyLength: number) {
   const w = new ByteWriter(64);
   const dcid = randomBytes(8);
   const pnOffset = writeShortHeader(w, dcid, pn, 2, 0);
@@ -51,7 +52,7 @@ describe('header protection batched over a burst', () => {
     // 100 packets (past the batch's initial room of 64), keys changing mid-burst twice.
     for (let i = 0; i < 100; i++) {
       const keys = i < 40 || i >= 70 ? keysA : keysB;
-      const { packet, pnOffset, body } = sealedPacket(keys, i, 20 + i * 13);
+      const { packet, pnOffset, body } = unsealedPacket(i, 20 + i * 13);
       const copy = packet.slice();
       protectInPlace(keys, packet, pnOffset, i, body, batch);
       protectInPlace(keys, copy, pnOffset, i, body);
@@ -71,7 +72,7 @@ describe('header protection batched over a burst', () => {
 
   it('seals a payload lying where its ciphertext goes (in place in the datagram)', () => {
     const keys = new PacketKeys(TLS_AES_128_GCM_SHA256, randomBytes(32), V1);
-    const { packet, pnOffset, body } = sealedPacket(keys, 7, 1200);
+    const { packet, pnOffset, body } = unsealedPacket(7, 1200);
     const inPlace = packet.slice();
     const headerLength = pnOffset + 2;
     inPlace.set(body, headerLength);
@@ -155,5 +156,19 @@ describe('ConnectionTimer', () => {
     // Within a millisecond of it (node timers count whole milliseconds), never sooner.
     expect(fired[0]!).toBeGreaterThanOrEqual(start + 39);
     expect(t.isIdleAt(fired[0]! + 1)).toBe(true);
+  });
+});
+
+describe('datagramBuffer', () => {
+  it('hands out zeroed, non-overlapping buffers of the exact size', () => {
+    const bufs = Array.from({ length: 200 }, (_, i) => datagramBuffer(1200 + i));
+    for (const [i, buf] of bufs.entries()) {
+      expect(buf.length).toBe(1200 + i);
+      expect(buf.every((b) => b === 0)).toBe(true);
+      buf.fill(i + 1);
+    }
+    // Filling each after the others were handed out overwrote none of them.
+    for (const [i, buf] of bufs.entries()) expect(buf.every((b) => b === i + 1)).toBe(true);
+    expect(datagramBuffer(65_527).length).toBe(65_527);
   });
 });

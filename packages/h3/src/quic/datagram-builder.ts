@@ -1,6 +1,6 @@
 import { ByteWriter } from './byte-writer.js';
-import type { FrameScheduler } from './frame-scheduler.js';
 import { datagramBuffer } from './datagram-slab.js';
+import type { FrameScheduler } from './frame-scheduler.js';
 import { frameSize } from './frame-writer.js';
 import { type Frame, isAckEliciting } from './frames.js';
 import type { LossRecovery } from './loss-recovery.js';

@@ -122,9 +122,7 @@ export function frameSize(frame: Frame): number {
         frame.data.length
       );
     case 'crypto':
-      return (
-        1 + varintLength(frame.offset) + varintLength(frame.data.length) + frame.data.length
-      );
+      return 1 + varintLength(frame.offset) + varintLength(frame.data.length) + frame.data.length;
     default: {
       const w = new ByteWriter(64);
       writeFrame(w, frame);
