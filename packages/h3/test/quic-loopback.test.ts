@@ -62,6 +62,26 @@ describe('QUIC over UDP loopback, our client and our server', () => {
     expect(echoed.subarray(100_000).every((b) => b === 2)).toBe(true);
   });
 
+  it('sends a list of chunks written at once as one piece, copied', async () => {
+    const { client, port } = await echoPair();
+    const connection = await client.connect({
+      host: '127.0.0.1',
+      port,
+      alpn: ['echo'],
+      ca: [creds.ca],
+    });
+    const stream = connection.openStream();
+    const reply = collect(stream);
+    const head = Uint8Array.of(0xaa, 0xbb);
+    const body = randomBytes(300_000);
+    const expected = Buffer.concat([head, body, head, Buffer.alloc(0)]);
+    await stream.write([head, body, head, new Uint8Array(0)]);
+    body.fill(0);
+    head.fill(0);
+    stream.end();
+    expect((await reply).equals(expected)).toBe(true);
+  });
+
   it.each([
     ['TLS_AES_128_GCM_SHA256', TLS_AES_128_GCM_SHA256, GROUP.X25519],
     ['TLS_AES_256_GCM_SHA384', TLS_AES_256_GCM_SHA384, GROUP.SECP256R1],

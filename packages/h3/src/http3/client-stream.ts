@@ -143,7 +143,7 @@ async function sendRequest(
 
 function sendData(stream: QuicStream, bytes: Uint8Array): Promise<void> {
   // Header and payload in one write, so a DATA frame is never split across two waits.
-  return stream.write(Buffer.concat([encodeFrameHeader(FRAME.DATA, bytes.length), bytes]));
+  return stream.write([encodeFrameHeader(FRAME.DATA, bytes.length), bytes]);
 }
 
 /**

@@ -123,7 +123,7 @@ async function sendBody(
 
 function sendData(stream: QuicStream, bytes: Uint8Array): Promise<void> {
   // Header and payload go in one write so a DATA frame is never split across two waits.
-  return stream.write(Buffer.concat([encodeFrameHeader(FRAME.DATA, bytes.length), bytes]));
+  return stream.write([encodeFrameHeader(FRAME.DATA, bytes.length), bytes]);
 }
 
 function isFile(body: object): body is FileBodyInit {

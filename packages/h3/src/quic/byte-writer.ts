@@ -8,8 +8,9 @@ export class ByteWriter {
   #buf: Uint8Array;
   #length = 0;
 
-  constructor(capacity = 256) {
-    this.#buf = new Uint8Array(capacity);
+  /** `capacity` bytes to start with, or a buffer to write into from its start. */
+  constructor(capacity: number | Uint8Array = 256) {
+    this.#buf = typeof capacity === 'number' ? new Uint8Array(capacity) : capacity;
   }
 
   get length(): number {
@@ -104,6 +105,14 @@ export class ByteWriter {
   /** The bytes written so far (a view; copy before writing more if kept). */
   view(): Uint8Array {
     return this.#buf.subarray(0, this.#length);
+  }
+
+  /**
+   * The bytes written, for a writer that is done: its own buffer when they fill it exactly
+   * (a datagram sized up front), else a copy. Views taken earlier stay views of the result.
+   */
+  done(): Uint8Array {
+    return this.#length === this.#buf.length ? this.#buf : this.finish();
   }
 
   /** A copy of the bytes written so far. */

@@ -1,9 +1,10 @@
-import { buildDatagram, type SendContext } from './datagram-builder.js';
+import type { SendContext } from './datagram-builder.js';
 import type { FrameScheduler } from './frame-scheduler.js';
 import type { LossRecovery } from './loss-recovery.js';
 import type { MtuProber } from './mtu-prober.js';
 import type { PacketSpace } from './packet-space.js';
 import type { PeerPath } from './peer-path.js';
+import { buildBurst } from './send-burst.js';
 import { SendWake } from './send-wake.js';
 
 /** Datagrams one flush sends before it yields to the event loop (the receive side reads then). */
@@ -63,19 +64,11 @@ export class ConnectionSender {
         ? host.mtu.probe(host.context, host.application, host.path.budget, performance.now())
         : undefined;
       if (probe !== undefined) this.#send(probe);
-      let sent = 0;
-      for (; sent < MAX_DATAGRAMS_PER_FLUSH; sent++) {
-        const datagram = buildDatagram(
-          host.context,
-          host.spaces,
-          host.path.budget,
-          performance.now(),
-        );
-        if (datagram === undefined) break;
-        this.#send(datagram);
-      }
+      // Built as one burst (header protection batched), charged to the path and bytesSent.
+      const sent = buildBurst(host.context, host.spaces, host.path, MAX_DATAGRAMS_PER_FLUSH, this);
+      for (const datagram of sent) host.send(datagram);
       // More may be due: go on after the event loop has read what arrived meanwhile.
-      if (sent === MAX_DATAGRAMS_PER_FLUSH) this.#wake.schedule(0);
+      if (sent.length === MAX_DATAGRAMS_PER_FLUSH) this.#wake.schedule(0);
       else if (host.recovery.pacingDelayMs > 0 && this.#hasDataPending())
         this.#wake.schedule(host.recovery.pacingDelayMs);
       host.armTimer();

@@ -1,11 +1,13 @@
 import { ByteWriter } from './byte-writer.js';
 import type { PacketKeys } from './crypto/packet-keys.js';
+import { datagramBuffer } from './datagram-slab.js';
 import type { FrameScheduler } from './frame-scheduler.js';
 import { frameSize } from './frame-writer.js';
 import { type Frame, isAckEliciting } from './frames.js';
 import type { LossRecovery } from './loss-recovery.js';
 import { BASE_DATAGRAM } from './mtu-discovery.js';
 import { packetNumberLength } from './packet-number.js';
+import type { HeaderProtectionBatch } from './packet-protection.js';
 import type { PacketSpace } from './packet-space.js';
 import { type PacketType, packetHeaderLength, writeProtectedPacket } from './packet-writer.js';
 import type { VersionProfile } from './version.js';
@@ -62,6 +64,7 @@ export function buildDatagram(
   spaces: readonly PacketSpace[],
   budget: number,
   now: number,
+  batch?: HeaderProtectionBatch,
 ): Uint8Array | undefined {
   let room = Math.min(ctx.maxDatagramSize, budget);
   if (room < 100) return undefined;
@@ -82,7 +85,8 @@ export function buildDatagram(
     );
     const frames = ctx.frames.collect(space, room - headerLength - TAG, now);
     if (frames.length === 0) continue;
-    const payload = frames.reduce((n, f) => n + frameSize(f), 0);
+    let payload = 0;
+    for (const frame of frames) payload += frameSize(frame);
     // The header protection sample needs 4 bytes after the packet number start.
     const padded = Math.max(payload, 4 - pnLength);
     if (padded > payload) frames.push({ type: 'padding', length: padded - payload });
@@ -93,15 +97,21 @@ export function buildDatagram(
     if (space.name === 'initial' && (ctx.role === 'client' || isEliciting)) needsPadding = true;
   }
   if (plans.length === 0) return undefined;
-  const total = plans.reduce((n, p) => n + p.size, 0);
+  let total = 0;
+  for (const plan of plans) total += plan.size;
   if (needsPadding && total < BASE_DATAGRAM) {
     const last = plans.at(-1)!;
     last.frames.push({ type: 'padding', length: BASE_DATAGRAM - total });
     last.size += BASE_DATAGRAM - total;
+    total = BASE_DATAGRAM;
   }
-  const w = new ByteWriter(Math.max(total, BASE_DATAGRAM));
-  for (const plan of plans) sealPacket(w, ctx, plan, now);
-  return w.finish();
+  const w = new ByteWriter(datagramBuffer(total));
+  for (const plan of plans) sealPacket(w, ctx, plan, now, batch);
+  // Sized exactly, so this is the writer's buffer: the packets `batch` holds are views of it.
+  const datagram = w.done();
+  if (datagram.length !== total)
+    throw new Error(`datagram of ${datagram.length} bytes was planned as ${total}`);
+  return datagram;
 }
 
 /**
@@ -120,7 +130,7 @@ export function buildProbeDatagram(
   const frames: Frame[] = [{ type: 'ping' }, { type: 'padding', length: size - header - TAG - 1 }];
   const w = new ByteWriter(size);
   const plan = { space, type: space.name, keys: space.writeKeys!, frames, pnLength };
-  sealPacket(w, ctx, { ...plan, isEliciting: true }, now, true);
+  sealPacket(w, ctx, { ...plan, isEliciting: true }, now, undefined, true);
   return w.finish();
 }
 
@@ -157,6 +167,7 @@ function sealPacket(
   ctx: SendContext,
   plan: Omit<PacketPlan, 'size'>,
   now: number,
+  batch?: HeaderProtectionBatch,
   isMtuProbe = false,
 ): void {
   const { space, frames, pnLength, isEliciting } = plan;
@@ -175,11 +186,13 @@ function sealPacket(
       frames,
     },
     w,
+    batch,
   );
   if (isEliciting) {
-    const retransmittable = frames.filter(
-      (f) => f.type !== 'ack' && f.type !== 'padding' && f.type !== 'ping',
-    );
+    // Most packets carry only STREAM data: no copy of the list then.
+    const retransmittable = frames.every(isRetransmittable)
+      ? frames
+      : frames.filter(isRetransmittable);
     ctx.recovery.onSent(space, {
       pn,
       timeSent: now,
@@ -190,4 +203,9 @@ function sealPacket(
     });
   }
   ctx.onSealed(space, plan.type, pn, frames, size);
+}
+
+/** Frames that carry something to send again when their packet is lost. */
+function isRetransmittable(frame: Frame): boolean {
+  return frame.type !== 'ack' && frame.type !== 'padding' && frame.type !== 'ping';
 }

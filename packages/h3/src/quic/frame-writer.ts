@@ -12,7 +12,7 @@ const encoder = new TextEncoder();
 export function writeFrame(w: ByteWriter, frame: Frame): void {
   switch (frame.type) {
     case 'padding':
-      for (let i = 0; i < frame.length; i++) w.u8(0);
+      w.claim(frame.length).fill(0);
       return;
     case 'ping':
       w.u8(FRAME_TYPE.PING);
@@ -105,15 +105,28 @@ export function writeFrame(w: ByteWriter, frame: Frame): void {
   }
 }
 
-/** Encoded size of a frame (writes it once; frames are small except STREAM/CRYPTO data). */
+/**
+ * Encoded size of a frame. STREAM and CRYPTO frames (one or more per packet on the send path)
+ * are sized arithmetically; the rest, small and rare, by writing them once.
+ */
 export function frameSize(frame: Frame): number {
-  if (frame.type === 'padding') return frame.length;
-  if (frame.type === 'stream' || frame.type === 'crypto') {
-    const w = new ByteWriter(32);
-    writeFrame(w, { ...frame, data: new Uint8Array(0) });
-    return w.length - 1 + varintLength(frame.data.length) + frame.data.length;
+  switch (frame.type) {
+    case 'padding':
+      return frame.length;
+    case 'stream':
+      return (
+        1 +
+        varintLength(frame.streamId) +
+        (frame.offset > 0 ? varintLength(frame.offset) : 0) +
+        varintLength(frame.data.length) +
+        frame.data.length
+      );
+    case 'crypto':
+      return 1 + varintLength(frame.offset) + varintLength(frame.data.length) + frame.data.length;
+    default: {
+      const w = new ByteWriter(64);
+      writeFrame(w, frame);
+      return w.length;
+    }
   }
-  const w = new ByteWriter(64);
-  writeFrame(w, frame);
-  return w.length;
 }

@@ -39,14 +39,70 @@ export function protectInPlace(
   pnOffset: number,
   pn: number,
   plaintext: Uint8Array,
+  batch?: HeaderProtectionBatch,
 ): void {
   const pnLength = (packet[0]! & 0x03) + 1;
   const headerLength = pnOffset + pnLength;
   keys.sealInto(pn, packet.subarray(0, headerLength), plaintext, packet.subarray(headerLength));
-  const mask = keys.mask(packet.subarray(pnOffset + 4, pnOffset + 20));
+  if (batch !== undefined) batch.add(keys, packet, pnOffset);
+  else applyMask(packet, pnOffset, keys.mask(packet.subarray(pnOffset + 4, pnOffset + 20)), 0);
+}
+
+/** XORs the header protection mask at `mask[at …]` into a sealed packet's first byte and PN. */
+function applyMask(packet: Uint8Array, pnOffset: number, mask: Uint8Array, at: number): void {
+  const pnLength = (packet[0]! & 0x03) + 1;
   const isLong = (packet[0]! & 0x80) !== 0;
-  packet[0] = packet[0]! ^ (mask[0]! & (isLong ? 0x0f : 0x1f));
-  for (let i = 0; i < pnLength; i++) packet[pnOffset + i] = packet[pnOffset + i]! ^ mask[1 + i]!;
+  packet[0] = packet[0]! ^ (mask[at]! & (isLong ? 0x0f : 0x1f));
+  for (let i = 0; i < pnLength; i++)
+    packet[pnOffset + i] = packet[pnOffset + i]! ^ mask[at + 1 + i]!;
+}
+
+/**
+ * Header protection deferred over a burst of packets: each packet's sample exists only once
+ * its payload is sealed, but the masks of a whole burst can then come from one AES-ECB call
+ * instead of one per packet. Packets are sealed (AEAD) when added; `apply()` masks their
+ * headers, and must run before any of them is sent.
+ */
+export class HeaderProtectionBatch {
+  #keys: PacketKeys[] = [];
+  #packets: Uint8Array[] = [];
+  #pnOffsets: number[] = [];
+  #samples = new Uint8Array(64 * 16);
+
+  get size(): number {
+    return this.#packets.length;
+  }
+
+  add(keys: PacketKeys, packet: Uint8Array, pnOffset: number): void {
+    const i = this.#packets.length;
+    if ((i + 1) * 16 > this.#samples.length) {
+      const grown = new Uint8Array(this.#samples.length * 2);
+      grown.set(this.#samples);
+      this.#samples = grown;
+    }
+    this.#samples.set(packet.subarray(pnOffset + 4, pnOffset + 20), i * 16);
+    this.#keys.push(keys);
+    this.#packets.push(packet);
+    this.#pnOffsets.push(pnOffset);
+  }
+
+  /** Masks every packet added since the last apply (one cipher call per run of equal keys). */
+  apply(): void {
+    const n = this.#packets.length;
+    let runStart = 0;
+    while (runStart < n) {
+      const keys = this.#keys[runStart]!;
+      let runEnd = runStart + 1;
+      while (runEnd < n && this.#keys[runEnd] === keys) runEnd++;
+      const masks = keys.masks(this.#samples.subarray(runStart * 16), runEnd - runStart);
+      for (let i = runStart; i < runEnd; i++)
+        applyMask(this.#packets[i]!, this.#pnOffsets[i]!, masks, (i - runStart) * 16);
+      runStart = runEnd;
+    }
+    this.#keys.length = 0;
+    this.#packets.length = 0;
+    this.#pnOffsets.length = 0;
+  }
 }
 
 /** A packet after protection was removed. */

@@ -3,7 +3,7 @@ import type { PacketKeys } from './crypto/packet-keys.js';
 import { writeFrame } from './frame-writer.js';
 import type { Frame } from './frames.js';
 import { writeLongHeader, writeShortHeader } from './packet-header.js';
-import { protectInPlace } from './packet-protection.js';
+import { type HeaderProtectionBatch, protectInPlace } from './packet-protection.js';
 import type { SpaceName } from './packet-space.js';
 import { varintLength } from './varint.js';
 import type { VersionProfile } from './version.js';
@@ -44,36 +44,50 @@ export function packetHeaderLength(
   return 1 + 4 + 1 + dcidLength + 1 + scidLength + tokenBytes + 2 + pnLength;
 }
 
-/** The frames of the packet being written; one buffer reused, as packets are written one at a time. */
+/** The frames of a long-header packet (whose Length field precedes them); one buffer reused. */
 const scratchBody = new ByteWriter(1500);
 
 /**
  * Writes the header and frames of one packet at the end of `into` (the datagram being built)
- * and applies packet and header protection in place; returns the packet's size. The header
- * goes straight into the datagram and the ciphertext right after it: no per-packet buffers
- * but the cipher's own output.
+ * and applies packet protection in place; returns the packet's size. Header protection is
+ * applied at once, or left to `batch` (which must apply it before the datagram is sent).
+ * A 1-RTT packet's frames go straight into the datagram and are sealed where they lie; a long
+ * header's Length field needs the frames' size first, so those are written to a scratch
+ * buffer. No per-packet buffers but the cipher's own output.
  */
-export function writeProtectedPacket(p: OutgoingPacket, into: ByteWriter): number {
+export function writeProtectedPacket(
+  p: OutgoingPacket,
+  into: ByteWriter,
+  batch?: HeaderProtectionBatch,
+): number {
+  const start = into.length;
+  if (p.space === 'application') {
+    const pnOffset = writeShortHeader(into, p.dcid, p.pn, p.pnLength, p.keyPhase ?? 0);
+    const headerLength = into.length - start;
+    for (const frame of p.frames) writeFrame(into, frame);
+    const bodyLength = into.length - start - headerLength;
+    into.claim(16);
+    // Views are taken after the last write, which may have moved the buffer.
+    const packet = into.view().subarray(start);
+    const plaintext = packet.subarray(headerLength, headerLength + bodyLength);
+    protectInPlace(p.keys, packet, pnOffset - start, p.pn, plaintext, batch);
+    return packet.length;
+  }
   const body = scratchBody.reset();
   for (const frame of p.frames) writeFrame(body, frame);
-  const start = into.length;
-  const pnOffset =
-    p.space === 'application'
-      ? writeShortHeader(into, p.dcid, p.pn, p.pnLength, p.keyPhase ?? 0)
-      : writeLongHeader(into, {
-          type: p.space,
-          profile: p.profile,
-          dcid: p.dcid,
-          scid: p.scid,
-          pn: p.pn,
-          pnLength: p.pnLength,
-          ...(p.token ? { token: p.token } : {}),
-          payloadLength: body.length + 16,
-        });
+  const pnOffset = writeLongHeader(into, {
+    type: p.space,
+    profile: p.profile,
+    dcid: p.dcid,
+    scid: p.scid,
+    pn: p.pn,
+    pnLength: p.pnLength,
+    ...(p.token ? { token: p.token } : {}),
+    payloadLength: body.length + 16,
+  });
   const headerLength = into.length - start;
   into.claim(body.length + 16);
-  // claim() may have moved the buffer: take the view of the whole packet after it.
   const packet = into.view().subarray(start, start + headerLength + body.length + 16);
-  protectInPlace(p.keys, packet, pnOffset - start, p.pn, body.view());
+  protectInPlace(p.keys, packet, pnOffset - start, p.pn, body.view(), batch);
   return packet.length;
 }

@@ -76,17 +76,19 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
   /**
    * Queues bytes to send; resolves when the queue has room again. The bytes are copied once
    * here, so the caller may reuse its buffer at once, and STREAM frames (and their
-   * retransmissions) are views of the copy rather than one fresh buffer per packet.
+   * retransmissions) are views of the copy rather than one fresh buffer per packet. A list of
+   * chunks is queued as one piece, copied once (a frame header and its payload, say).
    */
-  write(data: Uint8Array): Promise<void> {
+  write(data: Uint8Array | readonly Uint8Array[]): Promise<void> {
     if (this.#sendError) return Promise.reject(this.#sendError);
     if (this.#isFinQueued)
       return Promise.reject(
         new QuicError(ERROR_CODES.STREAM_RESET, `stream ${this.id} was ended`, 0),
       );
-    if (data.length > 0) {
-      this.#queue.push(new Uint8Array(data));
-      this.#queuedBytes += data.length;
+    const copy = copyOf(data);
+    if (copy.length > 0) {
+      this.#queue.push(copy);
+      this.#queuedBytes += copy.length;
       this.#owner.scheduleFlush();
     }
     if (this.#queuedBytes < SEND_HIGH_WATER) return Promise.resolve();
@@ -459,4 +461,18 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
       });
     }
   }
+}
+
+/** One new buffer holding `data` (a chunk, or chunks end to end). */
+function copyOf(data: Uint8Array | readonly Uint8Array[]): Uint8Array {
+  if (data instanceof Uint8Array) return new Uint8Array(data);
+  let length = 0;
+  for (const chunk of data) length += chunk.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of data) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }

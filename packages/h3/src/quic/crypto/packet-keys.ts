@@ -5,6 +5,7 @@ import { hkdfExpandLabel } from './hkdf.js';
 
 const EMPTY = new Uint8Array(0);
 const TAG_LENGTH = 16;
+const SAMPLE_LENGTH = 16;
 const ZEROS5 = new Uint8Array(5);
 
 /**
@@ -74,12 +75,13 @@ export class PacketKeys {
    * Encrypts `plaintext` into `out` (ciphertext ‖ tag, `plaintext.length + 16` bytes), so the
    * send path writes straight into its datagram instead of allocating per packet. node's AEAD
    * ciphers take a fresh IV only at creation, so the cipher object itself is per packet.
+   * `out` may be the very bytes of `plaintext` (update() returns before it is written).
+   * GCM and ChaCha20-Poly1305 default to 16-byte tags and need no plaintext length up front,
+   * so no options objects are built and validated per packet.
    */
   sealInto(pn: number, header: Uint8Array, plaintext: Uint8Array, out: Uint8Array): void {
-    const cipher = createCipheriv(this.#aead, this.key, this.nonce(pn), {
-      authTagLength: TAG_LENGTH,
-    });
-    cipher.setAAD(header, { plaintextLength: plaintext.length });
+    const cipher = createCipheriv(this.#aead, this.key, this.nonce(pn));
+    cipher.setAAD(header);
     out.set(cipher.update(plaintext), 0);
     cipher.final();
     out.set(cipher.getAuthTag(), plaintext.length);
@@ -89,10 +91,8 @@ export class PacketKeys {
   open(pn: number, header: Uint8Array, sealed: Uint8Array): Uint8Array | null {
     if (sealed.length < TAG_LENGTH) return null;
     const ciphertextLength = sealed.length - TAG_LENGTH;
-    const decipher = createDecipheriv(this.#aead, this.key, this.nonce(pn), {
-      authTagLength: TAG_LENGTH,
-    });
-    decipher.setAAD(header, { plaintextLength: ciphertextLength });
+    const decipher = createDecipheriv(this.#aead, this.key, this.nonce(pn));
+    decipher.setAAD(header);
     decipher.setAuthTag(sealed.subarray(ciphertextLength));
     const plaintext = decipher.update(sealed.subarray(0, ciphertextLength));
     try {
@@ -112,5 +112,20 @@ export class PacketKeys {
     // ChaCha20: the sample is the 4-byte little-endian counter followed by the 12-byte nonce,
     // which is exactly node's 16-byte chacha20 IV; the mask encrypts five zero bytes.
     return createCipheriv('chacha20', this.hp, sample).update(ZEROS5);
+  }
+
+  /**
+   * The masks of `count` samples laid end to end in `samples` (16 bytes each): mask `i` is
+   * bytes `16i … 16i+4` of the result. AES-ECB masks them all in one cipher call, where one
+   * call per packet cost a native round trip and a buffer each.
+   */
+  masks(samples: Uint8Array, count: number): Uint8Array {
+    if (this.#ecb) return this.#ecb.update(samples.subarray(0, count * SAMPLE_LENGTH));
+    const out = new Uint8Array(count * SAMPLE_LENGTH);
+    for (let i = 0; i < count; i++) {
+      const at = i * SAMPLE_LENGTH;
+      out.set(this.mask(samples.subarray(at, at + SAMPLE_LENGTH)), at);
+    }
+    return out;
   }
 }
