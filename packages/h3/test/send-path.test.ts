@@ -11,13 +11,14 @@ import { PacketKeys } from '../src/quic/crypto/packet-keys.js';
 import { datagramBuffer } from '../src/quic/datagram-slab.js';
 import { frameSize, writeFrame } from '../src/quic/frame-writer.js';
 import type { Frame } from '../src/quic/frames.js';
-import { writeShortHeader } from '../src/quic/packet-header.js';
+import { parsePacketHeader, writeShortHeader } from '../src/quic/packet-header.js';
 import {
   HeaderProtectionBatch,
   protectInPlace,
   unprotectPacket,
 } from '../src/quic/packet-protection.js';
-import { QUIC_V1, versionProfile } from '../src/quic/version.js';
+import { type PacketType, writeProtectedPacket } from '../src/quic/packet-writer.js';
+import { QUIC_V1, QUIC_V2, versionProfile } from '../src/quic/version.js';
 
 /**
  * The per-packet send path's shortcuts (issue #21): each must give exactly what the plain
@@ -82,6 +83,65 @@ describe('header protection batched over a burst', () => {
     const opened = unprotectPacket(keys, inPlace, 0, pnOffset, inPlace.length, 6);
     expect(Buffer.from(opened!.payload).equals(body)).toBe(true);
   });
+});
+
+describe('batched header protection of coalesced long-header packets', () => {
+  it.each([
+    ['v1', QUIC_V1],
+    ['v2', QUIC_V2],
+  ] as const)(
+    'masks Initial, 0-RTT and 1-RTT packets of %s as one mask per packet does',
+    (_n, v) => {
+      const profile = versionProfile(v)!;
+      const key = () => new PacketKeys(TLS_AES_128_GCM_SHA256, randomBytes(32), profile);
+      // A resuming client's burst: Initial, then 0-RTT (early keys), later 1-RTT; keys change twice.
+      const packets: { type: PacketType; keys: PacketKeys }[] = [
+        { type: 'initial', keys: key() },
+        { type: '0rtt', keys: key() },
+        { type: '0rtt', keys: key() },
+        { type: 'application', keys: key() },
+      ];
+      const dcid = randomBytes(8);
+      const scid = randomBytes(8);
+      const write = (batch?: HeaderProtectionBatch) => {
+        // Room for all of it: the batch holds views of the buffer, which must not move.
+        const w = new ByteWriter(4096);
+        for (const [pn, { type, keys }] of packets.entries()) {
+          const data = Uint8Array.from({ length: 100 + pn }, (_, i) => i);
+          const frames: Frame[] = [{ type: 'stream', streamId: 0, offset: 0, data, fin: false }];
+          const packet = {
+            space: type,
+            keys,
+            profile,
+            dcid,
+            scid,
+            pn,
+            pnLength: 2 as const,
+            frames,
+          };
+          writeProtectedPacket({ ...packet, token: new Uint8Array(0), keyPhase: 0 }, w, batch);
+        }
+        return w;
+      };
+      const batch = new HeaderProtectionBatch();
+      const written = write(batch);
+      batch.apply();
+      // A view, not a copy: apply() masked the packets where the batch saw them.
+      const batched = written.view();
+      expect(Buffer.from(batched).equals(Buffer.from(write().view()))).toBe(true);
+      let at = 0;
+      for (const [pn, { type, keys }] of packets.entries()) {
+        const header = parsePacketHeader(batched, at, dcid.length)!;
+        if (type === 'application') expect(header.form).toBe('short');
+        else expect(header).toMatchObject({ form: 'long', type, version: v });
+        if (header.form !== 'long' && header.form !== 'short') throw new Error(header.form);
+        const opened = unprotectPacket(keys, batched, at, header.pnOffset, header.end, pn - 1);
+        expect(opened?.pn).toBe(pn);
+        at = header.end;
+      }
+      expect(at).toBe(batched.length);
+    },
+  );
 });
 
 describe('frameSize of STREAM and CRYPTO frames', () => {
