@@ -239,7 +239,7 @@ function checkName(name: string): string {
 // copies of core share the registered symbol.
 Object.defineProperty(Headers.prototype, BRAND, { value: true });
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+// C0 controls but HTAB, and DEL.
 const CONTROL_CHAR = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /**

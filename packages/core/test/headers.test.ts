@@ -82,7 +82,6 @@ describe('Headers', () => {
     );
   });
 
-
   it('checks names and values the same after many names were seen (the checked-name cache)', () => {
     // More distinct names than the cache keeps: every one still lower-cased and kept.
     const h = new Headers();
