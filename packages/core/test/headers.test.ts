@@ -82,6 +82,19 @@ describe('Headers', () => {
     );
   });
 
+  it('checks names and values the same after many names were seen (the checked-name cache)', () => {
+    // More distinct names than the cache keeps: every one still lower-cased and kept.
+    const h = new Headers();
+    for (let i = 0; i < 300; i++) h.set(`X-Name-${i}`, `v${i}`);
+    expect(h.get('x-name-299')).toBe('v299');
+    expect([...h.keys()].every((k) => k === k.toLowerCase())).toBe(true);
+    // A name seen before with a good value is still checked for its value each time.
+    h.set('X-Name-1', 'ok');
+    expect(() => h.set('X-Name-1', 'a\rb')).toThrow(/control character 0x0d/);
+    expect(() => h.set('X-Name-1', 'a\x7fb')).toThrow(/control character 0x7f/);
+    expect(() => h.set('a b', 'v')).toThrow(/invalid header name/);
+    expect(h.set('X-Tab', 'a\tb').get('x-tab')).toBe('a\tb');
+  });
   it('fromTrustedList wraps the list without copying', () => {
     const list = ['host', 'a.test', 'accept', '*/*'];
     const h = Headers.fromTrustedList(list);
