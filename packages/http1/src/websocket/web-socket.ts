@@ -1,13 +1,13 @@
-import { isUtf8 } from 'node:buffer';
-import { TextDecoder } from 'node:util';
 import { RwsError, type Tunnel } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { type ByteChannel, type ChannelSink, tunnelChannel } from '../internal/byte-channel.js';
+import { checkedCloseReason, encodeClosePayload, parseClosePayload } from './close-payload.js';
 import { frameOf } from './encode-frame.js';
 import { type Frame, FrameParser } from './frame-parser.js';
 import { keepaliveClock } from './keepalive-clock.js';
-import { compressedLimit, concat, decodeOrThrow, parserOptions } from './message-parts.js';
-import { isValidCloseCode, OPCODE } from './opcodes.js';
+import { MessageAssembly, wholeMessageOf } from './message-assembly.js';
+import { compressedLimit, parserOptions } from './message-parts.js';
+import { OPCODE } from './opcodes.js';
 import type { PerMessageDeflate } from './permessage-deflate.js';
 import { ProtocolError } from './protocol-error.js';
 import type {
@@ -71,7 +71,6 @@ const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 const QUEUE_LIMIT = 16;
 const EMPTY = new Uint8Array(0);
 const RESOLVED: Promise<void> = Promise.resolve();
-const NO_PARTS: Uint8Array[] = [];
 
 /**
  * One end of a WebSocket connection (RFC 6455) over a core `Tunnel`, so it runs on any
@@ -123,13 +122,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   /** The sets this socket leaves when it finishes: topics and the server's drain group. */
   #groups: Set<WebSocket> | Set<WebSocket>[] | null = null;
   #pendingCompressions = 0;
-  // The message being assembled from fragments.
-  #msgOpcode = 0;
-  #msgCompressed = false;
-  #msgParts: Uint8Array[] = NO_PARTS;
-  #msgBytes = 0;
-  #msgText = '';
-  #decoder: TextDecoder | null = null;
+  /** Fragments of the message under way; made for the first fragmented or compressed one. */
+  #assembly: MessageAssembly | null = null;
   // Async iteration.
   /** Made on the first message queued for iteration (sockets with `onMessage` never need it). */
   #queue: WebSocketMessage[] | null = null;
@@ -260,13 +254,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
    * Closing a socket that is already closing just waits.
    */
   close(code = 1000, reason = ''): Promise<CloseInfo> {
-    if (!isValidCloseCode(code)) {
-      throw new RwsError(ERROR_CODES.WS_INVALID_ARGUMENT, `invalid close code ${code}`);
-    }
-    const reasonBytes = Buffer.from(reason);
-    if (reasonBytes.byteLength > 123) {
-      throw new RwsError(ERROR_CODES.WS_INVALID_ARGUMENT, 'a close reason is at most 123 bytes');
-    }
+    const reasonBytes = checkedCloseReason(code, reason);
     if (this.#state !== WebSocket.OPEN) return this.closed;
     this.#state = WebSocket.CLOSING;
     this.#sendClose(code, reasonBytes);
@@ -332,14 +320,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   #sendClose(code: number, reason: Uint8Array): void {
     if (this.#isCloseSent) return;
     this.#isCloseSent = true;
-    let payload: Uint8Array = EMPTY;
-    if (code !== 1005) {
-      const buf = Buffer.allocUnsafe(2 + reason.byteLength);
-      buf.writeUInt16BE(code, 0);
-      buf.set(reason, 2);
-      payload = buf;
-    }
-    this.#control(OPCODE.CLOSE, payload).catch(noop);
+    this.#control(OPCODE.CLOSE, encodeClosePayload(code, reason)).catch(noop);
   }
 
   /** The server ends the TCP connection first (RFC 6455 §7.1.1) once both Close frames crossed. */
@@ -443,74 +424,17 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   /** Throws a ProtocolError for a violation; a promise only while inflating or held back. */
   #onData(frame: Frame): Promise<void> | undefined {
     if (frame.fin && !frame.rsv1 && frame.opcode !== OPCODE.CONTINUATION) {
-      return this.#onWholeMessage(frame);
+      const message = wholeMessageOf(frame, this.#maxMessageBytes, this.#isLent);
+      if (this.#state !== WebSocket.OPEN) return undefined; // we are closing: drop late messages
+      return this.#deliver(message);
     }
-    if (frame.opcode !== OPCODE.CONTINUATION) {
-      this.#msgOpcode = frame.opcode;
-      this.#msgCompressed = frame.rsv1;
-      this.#msgParts = [];
-      this.#msgBytes = 0;
-      this.#msgText = '';
-      this.#decoder =
-        frame.opcode === OPCODE.TEXT && !frame.rsv1
-          ? new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-          : null;
+    this.#assembly ??= new MessageAssembly(this.#maxMessageBytes, this.#deflate, this.#isLent);
+    const message = this.#assembly.add(frame);
+    if (message === null) return undefined;
+    if (message instanceof Promise) {
+      // We are closing once it has inflated: late messages are dropped.
+      return message.then((m) => (this.#state === WebSocket.OPEN ? this.#deliver(m) : undefined));
     }
-    this.#msgBytes += frame.payload.byteLength;
-    const limit = this.#msgCompressed
-      ? compressedLimit(this.#maxMessageBytes)
-      : this.#maxMessageBytes;
-    if (this.#msgBytes > limit) {
-      throw new ProtocolError(1009, `a message exceeds ${this.#maxMessageBytes} bytes`);
-    }
-    if (this.#decoder !== null) {
-      // Streaming decode validates UTF-8 across fragment boundaries and fails fast.
-      this.#msgText += decodeOrThrow(this.#decoder, frame.payload, !frame.fin);
-    } else {
-      this.#msgParts.push(this.#isLent ? Buffer.from(frame.payload) : frame.payload);
-    }
-    if (!frame.fin) return undefined;
-    let message: WebSocketMessage;
-    const deflate = this.#deflate;
-    if (this.#msgCompressed && deflate !== null) {
-      const compressed = concat(this.#msgParts, this.#msgBytes);
-      const isText = this.#msgOpcode === OPCODE.TEXT;
-      this.#msgParts = NO_PARTS;
-      return deflate.decompress(compressed, this.#maxMessageBytes).then((inflated) => {
-        const inflatedMessage = isText
-          ? decodeOrThrow(
-              new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }),
-              inflated,
-              false,
-            )
-          : inflated;
-        // We are closing: late messages are dropped.
-        return this.#state === WebSocket.OPEN ? this.#deliver(inflatedMessage) : undefined;
-      });
-    }
-    if (this.#decoder !== null) message = this.#msgText;
-    else message = concat(this.#msgParts, this.#msgBytes);
-    this.#msgParts = NO_PARTS;
-    this.#msgText = '';
-    this.#decoder = null;
-    if (this.#state !== WebSocket.OPEN) return undefined; // we are closing: drop late messages
-    return this.#deliver(message);
-  }
-
-  /**
-   * A message in one uncompressed frame, the common case: no assembly state, and UTF-8 checked
-   * in one native pass (RFC 6455 §8.1) rather than through a TextDecoder per message.
-   */
-  #onWholeMessage(frame: Frame): Promise<void> | undefined {
-    const payload = frame.payload as Buffer;
-    if (payload.byteLength > this.#maxMessageBytes) {
-      throw new ProtocolError(1009, `a message exceeds ${this.#maxMessageBytes} bytes`);
-    }
-    let message: WebSocketMessage;
-    if (frame.opcode === OPCODE.TEXT) {
-      if (!isUtf8(payload)) throw new ProtocolError(1007, 'a text message is not valid UTF-8');
-      message = payload.toString('utf8');
-    } else message = this.#isLent ? Buffer.from(payload) : payload;
     if (this.#state !== WebSocket.OPEN) return undefined; // we are closing: drop late messages
     return this.#deliver(message);
   }
@@ -556,18 +480,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   }
 
   #onClose(payload: Uint8Array): void {
-    let code = 1005;
-    let reason = '';
-    if (payload.byteLength === 1) throw new ProtocolError(1002, 'a close payload of one byte');
-    if (payload.byteLength >= 2) {
-      code = ((payload[0] as number) << 8) | (payload[1] as number);
-      if (!isValidCloseCode(code)) throw new ProtocolError(1002, `invalid close code ${code}`);
-      reason = decodeOrThrow(
-        new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }),
-        payload.subarray(2),
-        false,
-      );
-    }
+    const { code, reason } = parseClosePayload(payload);
     this.#peerClose = { code, reason };
     // Echo the peer's code (RFC 6455 §5.5.1) unless we already sent our own Close.
     if (this.#state === WebSocket.OPEN) {

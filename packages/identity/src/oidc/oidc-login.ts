@@ -9,11 +9,18 @@ import {
 import { getSession, type Session } from '@rws/middleware/session';
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import { ERROR_CODES } from '../errors.js';
+import {
+  checkRoutePath,
+  completeLogin,
+  createUserSlot,
+  logoutRoute,
+  requestedReturnTo,
+  requireUserMiddleware,
+} from '../internal/login-middleware.js';
 import { pkceChallenge, randomToken } from '../internal/random.js';
 import { safeReturnTo } from '../internal/return-to.js';
 import { checkMetadata, createDiscovery, type Discovery } from './discovery.js';
 import { validateIdToken } from './id-token.js';
-import { assertSameOriginLogout, logoutPage } from './logout-guard.js';
 import type { OidcProvider } from './presets.js';
 import { type PendingLogin, type StoredLogin, toUser } from './session-login.js';
 import {
@@ -103,15 +110,17 @@ export const ASYMMETRIC_ALGS: readonly string[] = [
   'Ed25519',
 ];
 
-const userOf = new WeakMap<Request, OidcUser | null>();
+const users = createUserSlot<OidcUser>(
+  ERROR_CODES.OIDC_NOT_INSTALLED,
+  'getOidcUser(): this request did not pass oidcLogin(); add it (after session()) before this handler',
+);
 
 /**
  * Makes `getOidcUser(to)` answer what `getOidcUser(from)` does: for middleware after
  * `oidcLogin()` that hands on a derived request (core requests are read-only).
  */
 export function carryOidcUser(from: Request, to: Request): void {
-  const user = userOf.get(from);
-  if (user !== undefined) userOf.set(to, user);
+  users.carry(from, to);
 }
 
 /**
@@ -119,15 +128,7 @@ export function carryOidcUser(from: Request, to: Request): void {
  * `RWS_IDENTITY_OIDC_NOT_INSTALLED` (500) when the request did not pass `oidcLogin()`.
  */
 export function getOidcUser(req: Request): OidcUser | null {
-  const user = userOf.get(req);
-  if (user === undefined) {
-    throw new RwsError(
-      ERROR_CODES.OIDC_NOT_INSTALLED,
-      'getOidcUser(): this request did not pass oidcLogin(); add it (after session()) before this handler',
-      { status: 500 },
-    );
-  }
-  return user;
+  return users.get(req);
 }
 
 function failOptions(message: string): never {
@@ -135,14 +136,7 @@ function failOptions(message: string): never {
 }
 
 function checkPath(name: string, value: string): string {
-  if (!value.startsWith('/') || value.startsWith('//'))
-    failOptions(`routes.${name} must be a path starting with "/", got ${JSON.stringify(value)}`);
-  return value;
-}
-
-function isPageRequest(req: Request): boolean {
-  const accept = req.headers.get('accept') ?? '';
-  return (req.method === 'GET' || req.method === 'HEAD') && accept.includes('text/html');
+  return checkRoutePath(name, value, failOptions);
 }
 
 /**
@@ -392,7 +386,7 @@ export function oidcLogin(options: OidcLoginOptions): OidcLogin {
     pending[state] = {
       nonce,
       verifier,
-      returnTo: safeReturnTo(req.query.get('returnTo'), defaultReturnTo),
+      returnTo: requestedReturnTo(req, defaultReturnTo),
       redirectUri,
       startedAt: now,
     };
@@ -473,10 +467,7 @@ export function oidcLogin(options: OidcLoginOptions): OidcLogin {
       null,
       req.signal,
     );
-    // A new session id at login: an id planted before it (session fixation) is worth nothing.
-    s.regenerate();
-    s.set(sessionKey, storedFrom(tokens, claims, null));
-    return redirect(login.returnTo, 302, { headers: { 'cache-control': 'no-store' } });
+    return completeLogin(s, sessionKey, storedFrom(tokens, claims, null), login.returnTo);
   }
 
   async function logout(req: Request, s: Session): Promise<Response> {
@@ -516,7 +507,7 @@ export function oidcLogin(options: OidcLoginOptions): OidcLogin {
     const next = storedFrom(tokens, claims, stored);
     s.set(sessionKey, next);
     const user = toUser(next);
-    userOf.set(req, user);
+    users.set(req, user);
     return user;
   }
 
@@ -525,17 +516,13 @@ export function oidcLogin(options: OidcLoginOptions): OidcLogin {
       const path = req.path;
       if (path === routes.login && req.method === 'GET') return startLogin(req, getSession(req));
       if (path === routes.callback && req.method === 'GET') return callback(req, getSession(req));
-      if (path === routes.logout && req.method === 'POST') {
-        assertSameOriginLogout(req, options.redirectUri);
-        return logout(req, getSession(req));
-      }
-      // A GET must not log out: an <img src> on any site could do it. It answers a page whose
-      // button POSTs (no script submits it, or the GET would log out after all).
-      if (path === routes.logout && (req.method === 'GET' || req.method === 'HEAD'))
-        return logoutPage(routes.logout);
+      const loggedOut = logoutRoute(req, routes.logout, options.redirectUri, () =>
+        logout(req, getSession(req)),
+      );
+      if (loggedOut !== null) return loggedOut;
       const s = getSession(req);
       const stored = s.get<StoredLogin>(sessionKey) ?? null;
-      userOf.set(req, stored === null ? null : toUser(stored));
+      users.set(req, stored === null ? null : toUser(stored));
       if (
         stored !== null &&
         isAutoRefresh &&
@@ -548,26 +535,18 @@ export function oidcLogin(options: OidcLoginOptions): OidcLogin {
         } catch {
           // The provider no longer honours the login (revoked, expired): the user is logged out.
           s.delete(sessionKey);
-          userOf.set(req, null);
+          users.set(req, null);
         }
       }
       return next(req);
     },
     requireUser(): Middleware {
-      return {
-        handle(req, next) {
-          if (getOidcUser(req) !== null) return Promise.resolve(next(req));
-          if (isPageRequest(req)) {
-            return Promise.resolve(
-              redirect(
-                `${routes.login}?returnTo=${encodeURIComponent(safeReturnTo(req.target, defaultReturnTo))}`,
-                302,
-              ),
-            );
-          }
-          throw new RwsError(ERROR_CODES.OIDC_NOT_AUTHENTICATED, 'login required', { status: 401 });
-        },
-      };
+      return requireUserMiddleware(
+        (req) => getOidcUser(req) !== null,
+        routes.login,
+        defaultReturnTo,
+        ERROR_CODES.OIDC_NOT_AUTHENTICATED,
+      );
     },
     async refresh(req: Request): Promise<OidcUser> {
       const s = getSession(req);

@@ -9,8 +9,15 @@ import {
 } from '@rws/core';
 import { getSession, type Session } from '@rws/middleware/session';
 import { ERROR_CODES } from '../errors.js';
+import {
+  checkRoutePath,
+  completeLogin,
+  createUserSlot,
+  logoutRoute,
+  requestedReturnTo,
+  requireUserMiddleware,
+} from '../internal/login-middleware.js';
 import { safeReturnTo } from '../internal/return-to.js';
-import { assertSameOriginLogout, logoutPage } from '../oidc/logout-guard.js';
 import { checkBearerAssertion, checkResponseEnvelope } from './assertion-checks.js';
 import { createMemoryReplayCache, type SamlReplayCache } from './replay-cache.js';
 import {
@@ -96,7 +103,10 @@ export interface SamlLogin extends Middleware {
   metadata(): Promise<string>;
 }
 
-const userOf = new WeakMap<Request, SamlUser | null>();
+const users = createUserSlot<SamlUser>(
+  ERROR_CODES.SAML_NOT_INSTALLED,
+  'getSamlUser(): this request did not pass samlLogin(); add it (after session()) before this handler',
+);
 /** Bodies of the ACS and SLO routes: a SAMLResponse with a few certificates is far below this. */
 const MAX_FORM_BYTES = 512 * 1024;
 
@@ -105,15 +115,7 @@ const MAX_FORM_BYTES = 512 * 1024;
  * `RWS_IDENTITY_SAML_NOT_INSTALLED` (500) when the request did not pass `samlLogin()`.
  */
 export function getSamlUser(req: Request): SamlUser | null {
-  const user = userOf.get(req);
-  if (user === undefined) {
-    throw new RwsError(
-      ERROR_CODES.SAML_NOT_INSTALLED,
-      'getSamlUser(): this request did not pass samlLogin(); add it (after session()) before this handler',
-      { status: 500 },
-    );
-  }
-  return user;
+  return users.get(req);
 }
 
 function failOptions(message: string): never {
@@ -121,20 +123,13 @@ function failOptions(message: string): never {
 }
 
 function checkPath(name: string, value: string): string {
-  if (!value.startsWith('/') || value.startsWith('//'))
-    failOptions(`routes.${name} must be a path starting with "/", got ${JSON.stringify(value)}`);
-  return value;
+  return checkRoutePath(name, value, failOptions);
 }
 
 function checkUrl(name: string, value: unknown): string {
   if (typeof value !== 'string' || !URL.canParse(value))
     failOptions(`${name} must be an absolute URL, got ${JSON.stringify(value)}`);
   return value as string;
-}
-
-function isPageRequest(req: Request): boolean {
-  const accept = req.headers.get('accept') ?? '';
-  return (req.method === 'GET' || req.method === 'HEAD') && accept.includes('text/html');
 }
 
 function attributesOf(profile: NodeSamlProfile): SamlAttributes {
@@ -298,7 +293,7 @@ export function samlLogin(options: SamlLoginOptions): SamlLogin {
 
   async function startLogin(req: Request): Promise<Response> {
     const { lib, saml } = await engine();
-    const returnTo = safeReturnTo(req.query.get('returnTo'), defaultReturnTo);
+    const returnTo = requestedReturnTo(req, defaultReturnTo);
     const url = await saml.getAuthorizeUrlAsync('', undefined, {});
     const id = requestIdOf(lib, url);
     const res = redirect(url, 302, { headers: { 'cache-control': 'no-store' } });
@@ -366,9 +361,6 @@ export function samlLogin(options: SamlLoginOptions): SamlLogin {
       attributes: attributesOf(profile),
       loggedInAt: Date.now(),
     };
-    // A new session id at login: an id planted before it (session fixation) is worth nothing.
-    s.regenerate();
-    s.set(sessionKey, stored);
     const returnTo =
       requestId === null
         ? safeReturnTo(form.get('RelayState'), defaultReturnTo)
@@ -376,7 +368,7 @@ export function samlLogin(options: SamlLoginOptions): SamlLogin {
             Buffer.from((flight as string).slice(dot + 1), 'base64url').toString('utf8'),
             defaultReturnTo,
           );
-    const res = redirect(returnTo, 302, { headers: { 'cache-control': 'no-store' } });
+    const res = completeLogin(s, sessionKey, stored, returnTo);
     res.headers.append('set-cookie', flightCookie(loginCookie, null));
     return res;
   }
@@ -427,34 +419,19 @@ export function samlLogin(options: SamlLoginOptions): SamlLogin {
       if (path === routes.acs && method === 'POST') return acs(req, getSession(req));
       if (path === routes.slo && (method === 'GET' || method === 'POST'))
         return handleSlo(req, getSession(req), slo);
-      if (path === routes.logout && method === 'POST') {
-        assertSameOriginLogout(req, origin);
-        return logout(getSession(req));
-      }
-      // A GET must not log out: an <img src> on any site could do it.
-      if (path === routes.logout && (method === 'GET' || method === 'HEAD'))
-        return logoutPage(routes.logout);
+      const loggedOut = logoutRoute(req, routes.logout, origin, () => logout(getSession(req)));
+      if (loggedOut !== null) return loggedOut;
       const stored = getSession(req).get<StoredSamlLogin>(sessionKey);
-      userOf.set(req, stored === undefined ? null : toUser(stored));
+      users.set(req, stored === undefined ? null : toUser(stored));
       return next(req);
     },
     requireUser(): Middleware {
-      return {
-        handle(req, next) {
-          if (getSamlUser(req) !== null) return Promise.resolve(next(req));
-          if (isPageRequest(req)) {
-            return Promise.resolve(
-              redirect(
-                `${routes.login}?returnTo=${encodeURIComponent(safeReturnTo(req.target, defaultReturnTo))}`,
-                302,
-              ),
-            );
-          }
-          throw new RwsError(ERROR_CODES.SAML_NOT_AUTHENTICATED, 'login required', {
-            status: 401,
-          });
-        },
-      };
+      return requireUserMiddleware(
+        (req) => getSamlUser(req) !== null,
+        routes.login,
+        defaultReturnTo,
+        ERROR_CODES.SAML_NOT_AUTHENTICATED,
+      );
     },
     async metadata(): Promise<string> {
       const { saml } = await engine();
