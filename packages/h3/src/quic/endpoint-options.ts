@@ -16,7 +16,7 @@ import { versionProfile } from './version.js';
 const ACTIVE_CID_LIMIT = 4;
 
 /** Flow-control and limit settings advertised to peers. */
-export interface QuicTransportOptions {
+interface QuicTransportOptions {
   /** Idle timeout in milliseconds. Default 30000. */
   readonly maxIdleTimeoutMs?: number;
   /** Connection-level receive window in bytes. Default 4 MiB. */
