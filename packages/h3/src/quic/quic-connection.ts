@@ -1,4 +1,12 @@
 import { ERROR_CODES, QuicError, TRANSPORT_ERROR, transportError } from '../errors.js';
+import {
+  type ConnectionParts,
+  connectionStats,
+  type LiveState,
+  makeFrameHost,
+  makeSendContext,
+  makeSender,
+} from './connection-adapters.js';
 import { closeFrameForError, placeClose } from './connection-close.js';
 import {
   type ConnectionConfig,
@@ -7,26 +15,17 @@ import {
   SPACES,
 } from './connection-config.js';
 import { ConnectionIds } from './connection-ids.js';
-import { ConnectionSender } from './connection-sender.js';
-import { ConnectionTimer, effectiveIdleTimeout } from './connection-timer.js';
-import type { CipherSuite } from './crypto/cipher-suite.js';
+import type { ConnectionSender } from './connection-sender.js';
+import { ConnectionTimeouts } from './connection-timeouts.js';
 import { deriveInitialKeys } from './crypto/initial-secrets.js';
-import { PacketKeys } from './crypto/packet-keys.js';
 import { verifyRetryIntegrity } from './crypto/retry-integrity.js';
 import { buildCloseDatagram, type SendContext } from './datagram-builder.js';
-import {
-  checkRememberedLimits,
-  dropEarlyKeys,
-  installEarlyKeys,
-  openEarly,
-  resendRejectedEarlyData,
-} from './early-data.js';
+import { checkRememberedLimits, openEarly, resendRejectedEarlyData } from './early-data.js';
 import { dispatchFrame, type FrameHost } from './frame-dispatch.js';
 import { parseFrames } from './frame-parser.js';
 import { FrameScheduler } from './frame-scheduler.js';
 import { type AckFrame, type ConnectionCloseFrame, isAckEliciting } from './frames.js';
 import { checkHandshakeCids, restartInitial, sameBytes } from './handshake-cids.js';
-import { isClientTrafficSecret, keyLogLine } from './key-log.js';
 import { KeyUpdate } from './key-update.js';
 import { LossRecovery } from './loss-recovery.js';
 import { BASE_DATAGRAM, DEFAULT_MAX_DATAGRAM } from './mtu-discovery.js';
@@ -38,7 +37,8 @@ import { PeerPath } from './peer-path.js';
 import type { QlogTrace } from './qlog.js';
 import type { QuicStream } from './quic-stream.js';
 import { StreamSet } from './stream-set.js';
-import type { SecretLevel, TlsHandshake, TlsSessionInfo } from './tls/tls-types.js';
+import type { TlsHandshake, TlsSessionInfo } from './tls/tls-types.js';
+import { installTrafficSecret } from './traffic-secrets.js';
 import { decodeTransportParameters, type TransportParameters } from './transport-parameters.js';
 import { ConnectionVersion, rekeyInitial } from './version-negotiation.js';
 
@@ -65,25 +65,19 @@ export class QuicConnection {
   readonly #frames: FrameScheduler;
   readonly #sendContext: SendContext;
   readonly #frameHost: FrameHost;
-  #keyUpdate: KeyUpdate;
   /** The QUIC version in use; compatible negotiation may change it (version-negotiation.ts). */
   readonly #version: ConnectionVersion;
   readonly #ids: ConnectionIds;
-  /** The DCID of the packet being processed (RETIRE_CONNECTION_ID may not name it). */
-  #packetDcid: Uint8Array | undefined;
-  #remoteCid: Uint8Array;
-  #peer: TransportParameters | undefined;
+  readonly #live: LiveState;
+  readonly #parts: ConnectionParts;
   #hasRemoteCidFromPeer = false;
-  #token: Uint8Array;
   /** A client: the SCID of the Retry it followed (RFC 9000 §7.3 checks it). */
   #retrySourceCid: Uint8Array | undefined;
-  #isHandshakeConfirmed = false;
-  readonly #timer = new ConnectionTimer(() => this.#onTimer());
+  readonly #timeouts: ConnectionTimeouts;
   readonly #sender: ConnectionSender;
   readonly #qlog: QlogTrace | undefined;
   readonly #mtu: MtuProber;
   #isClosedLocally = false;
-  #state: 'open' | 'closed' = 'open';
   #stats = { bytesReceived: 0, packetsSent: 0 };
   readonly #path: PeerPath;
   #resolveHandshake!: () => void;
@@ -110,9 +104,7 @@ export class QuicConnection {
       this.#recovery,
       this.#qlog,
     );
-    this.#remoteCid = config.remoteCid;
     this.#path = new PeerPath(config.role === 'client' || config.isAddressValidated === true);
-    this.#token = config.token ?? new Uint8Array(0);
     const recovery = this.#recovery;
     this.#streams = new StreamSet(config.role, config.localParameters, config, {
       scheduleFlush: () => this.scheduleFlush(),
@@ -132,10 +124,53 @@ export class QuicConnection {
       config.remoteCid,
       config.localParameters.activeConnectionIdLimit,
     );
-    this.#keyUpdate = new KeyUpdate(this.#spaces.application, config.profile);
-    this.#sendContext = this.#makeSendContext();
-    this.#frameHost = this.#makeFrameHost();
-    this.#sender = this.#makeSender();
+    this.#live = {
+      remoteCid: config.remoteCid,
+      token: config.token ?? new Uint8Array(0),
+      keyUpdate: new KeyUpdate(this.#spaces.application, config.profile),
+      state: 'open',
+      isHandshakeConfirmed: false,
+      packetDcid: undefined,
+      peer: undefined,
+    };
+    this.#parts = {
+      config,
+      live: this.#live,
+      version: this.#version,
+      recovery: this.#recovery,
+      frames: this.#frames,
+      streams: this.#streams,
+      path: this.#path,
+      ids: this.#ids,
+      mtu: this.#mtu,
+      spaces: this.#spaces,
+      spaceList: this.#spaceList,
+    };
+    this.#sendContext = makeSendContext(this.#parts, (space, type, pn, frames, size) => {
+      this.#stats.packetsSent++;
+      this.#qlog?.packet('sent', type, pn, frames, size, 0);
+      if (space.name === 'application') this.#live.keyUpdate.onSealed(pn);
+      // The client drops Initial keys once it sends its first Handshake packet (RFC 9001 §4.9.1).
+      if (space.name === 'handshake' && config.role === 'client') this.#discardSpace('initial');
+    });
+    this.#frameHost = makeFrameHost(this.#parts, {
+      onAck: (space, ack) => this.#onAck(space, ack),
+      onCryptoData: (space, chunk) => this.#tls.receive(space.name, chunk),
+      afterTlsProgress: () => this.#afterTlsProgress(),
+      confirmHandshake: () => this.#confirmHandshake(),
+      finish: (error, isClean) => this.#finish(error, isClean),
+    });
+    this.#timeouts = new ConnectionTimeouts(this.#parts, {
+      isTlsComplete: () => this.#tls.isComplete,
+      finish: (error, isClean) => this.#finish(error, isClean),
+      requeue: (space, packet) => this.#requeue(space, packet),
+      afterRecovery: () => this.#afterRecovery(),
+      flush: () => this.#sender.flush(),
+    });
+    this.#sender = makeSender(this.#parts, this.#sendContext, {
+      armTimer: () => this.#timeouts.arm(),
+      fail: (err) => this.#fail(err),
+    });
     this.handshake = new Promise((resolve, reject) => {
       this.#resolveHandshake = resolve;
       this.#rejectHandshake = reject;
@@ -151,94 +186,13 @@ export class QuicConnection {
     this.#tls = config.createTls({
       sendHandshake: (level, data) => this.#spaces[LEVEL_OF[level]].queueCrypto(data),
       installSecret: (level, direction, suite, secret) =>
-        this.#installSecret(level, direction, suite, secret),
+        installTrafficSecret(this.#parts, this.#tls.clientRandom, level, direction, suite, secret),
       earlyDataRejected: () =>
         resendRejectedEarlyData(this.#spaces.application, this.#recovery, this.#frames),
     });
     // 0-RTT: the server's remembered limits apply until its new ones arrive (RFC 9000 §7.4.1).
     if (config.rememberedParameters) this.#streams.setPeer(config.rememberedParameters);
-    this.#touchIdle();
-  }
-
-  #makeSendContext(): SendContext {
-    const connection = this;
-    return {
-      role: this.#config.role,
-      get profile() {
-        return connection.#version.profile;
-      },
-      localCid: this.#config.localCid,
-      get remoteCid() {
-        return connection.#remoteCid;
-      },
-      get token() {
-        return connection.#token;
-      },
-      get maxDatagramSize() {
-        return connection.#mtu.current;
-      },
-      get keyPhase() {
-        return connection.#keyUpdate.keyPhase;
-      },
-      recovery: this.#recovery,
-      frames: this.#frames,
-      onSealed: (space, type, pn, frames, size) => {
-        this.#stats.packetsSent++;
-        this.#qlog?.packet('sent', type, pn, frames, size, 0);
-        if (space.name === 'application') this.#keyUpdate.onSealed(pn);
-        // The client drops Initial keys once it sends its first Handshake packet (RFC 9001 §4.9.1).
-        if (space.name === 'handshake' && this.#config.role === 'client')
-          this.#discardSpace('initial');
-      },
-    };
-  }
-
-  #makeSender(): ConnectionSender {
-    const connection = this;
-    return new ConnectionSender({
-      get isOpen() {
-        return connection.#state === 'open';
-      },
-      get isHandshakeConfirmed() {
-        return connection.#isHandshakeConfirmed;
-      },
-      spaces: this.#spaceList,
-      application: this.#spaces.application,
-      context: this.#sendContext,
-      recovery: this.#recovery,
-      frames: this.#frames,
-      path: this.#path,
-      mtu: this.#mtu,
-      send: (datagram) => this.#config.send(datagram),
-      armTimer: () => this.#armTimer(),
-      fail: (err) => this.#fail(err),
-    });
-  }
-
-  #makeFrameHost(): FrameHost {
-    const connection = this;
-    return {
-      role: this.#config.role,
-      streams: this.#streams,
-      control: this.#frames.control,
-      path: this.#path,
-      ids: this.#ids,
-      get packetDcid() {
-        return connection.#packetDcid;
-      },
-      get peerCidLimit() {
-        return connection.#peer?.activeConnectionIdLimit ?? 2;
-      },
-      onAck: (space, ack) => this.#onAck(space, ack),
-      onCryptoData: (space, chunk) => this.#tls.receive(space.name, chunk),
-      afterTlsProgress: () => this.#afterTlsProgress(),
-      confirmHandshake: () => this.#confirmHandshake(),
-      onNewToken: (token) => this.#config.onNewToken?.(token),
-      onPeerCidsChanged: () => {
-        this.#remoteCid = this.#ids.activePeerCid;
-      },
-      finish: (error, isClean) => this.#finish(error, isClean),
-    };
+    this.#timeouts.touchIdle();
   }
 
   /** The peer's UDP address, when the endpoint knows it. */
@@ -282,20 +236,7 @@ export class QuicConnection {
   }
 
   get stats(): ConnectionStats {
-    return {
-      smoothedRttMs: this.#recovery.rtt.smoothed,
-      receiveWindow: this.#streams.receiveWindow,
-      congestionWindow: this.#recovery.cc.cwnd,
-      congestionControl: this.#recovery.cc.name,
-      congestionEvents: this.#recovery.cc.congestionEvents,
-      packetsLost: this.#recovery.packetsLost,
-      persistentCongestions: this.#recovery.persistentCongestions,
-      keyUpdates: this.#keyUpdate.updates,
-      maxDatagramSize: this.#mtu.current,
-      pathsValidated: this.#path.validations,
-      ...this.#stats,
-      bytesSent: this.#sender.bytesSent,
-    };
+    return connectionStats(this.#parts, this.#stats, this.#sender.bytesSent);
   }
 
   /** Client only: sends the first Initial. */
@@ -309,27 +250,30 @@ export class QuicConnection {
    * the handshake is confirmed, or before a packet sent with the current keys was acknowledged.
    */
   updateKeys(): boolean {
-    if (this.#state !== 'open' || !this.#keyUpdate.canInitiate(this.#isHandshakeConfirmed))
+    if (
+      this.#live.state !== 'open' ||
+      !this.#live.keyUpdate.canInitiate(this.#live.isHandshakeConfirmed)
+    )
       return false;
-    this.#keyUpdate.initiate();
+    this.#live.keyUpdate.initiate();
     return true;
   }
 
   /** Whether the read keys of the previous key phase are still kept (three PTOs after an update). */
   get hasPreviousReadKeys(): boolean {
-    return this.#keyUpdate.hasPreviousReadKeys(performance.now());
+    return this.#live.keyUpdate.hasPreviousReadKeys(performance.now());
   }
 
   /** Opens a bidirectional stream; throws when the peer's stream limit is reached. */
   openStream(): QuicStream {
-    if (this.#state !== 'open')
+    if (this.#live.state !== 'open')
       throw new QuicError(ERROR_CODES.STREAM_RESET, 'the connection is closed', 0);
     return this.#streams.open();
   }
 
   /** Opens a unidirectional (send-only) stream; throws at the peer's limit for them. */
   openUniStream(): QuicStream {
-    if (this.#state !== 'open')
+    if (this.#live.state !== 'open')
       throw new QuicError(ERROR_CODES.STREAM_RESET, 'the connection is closed', 0);
     return this.#streams.open(true);
   }
@@ -353,18 +297,18 @@ export class QuicConnection {
   receiveRetry(packet: Uint8Array, scid: Uint8Array, token: Uint8Array): void {
     if (
       this.#config.role !== 'client' ||
-      this.#state !== 'open' ||
+      this.#live.state !== 'open' ||
       this.#retrySourceCid !== undefined ||
       this.#hasRemoteCidFromPeer ||
       token.length === 0 ||
-      sameBytes(scid, this.#remoteCid) ||
+      sameBytes(scid, this.#live.remoteCid) ||
       !verifyRetryIntegrity(this.#version.profile, this.#config.originalDcid, packet)
     )
       return;
     this.#retrySourceCid = scid.slice();
-    this.#remoteCid = scid.slice();
-    this.#ids.setFirstPeerCid(this.#remoteCid);
-    this.#token = token.slice();
+    this.#live.remoteCid = scid.slice();
+    this.#ids.setFirstPeerCid(this.#live.remoteCid);
+    this.#live.token = token.slice();
     restartInitial(this.#spaces.initial, this.#recovery, this.#version.profile, scid);
     this.scheduleFlush();
   }
@@ -375,7 +319,7 @@ export class QuicConnection {
    * sending nothing (RFC 9000 §10.3.1).
    */
   checkStatelessReset(datagram: Uint8Array): boolean {
-    if (this.#state !== 'open' || datagram.length < 21) return false;
+    if (this.#live.state !== 'open' || datagram.length < 21) return false;
     if (!this.#ids.isStatelessReset(datagram.subarray(datagram.length - 16))) return false;
     this.#finish(
       new QuicError(ERROR_CODES.PEER_CLOSED, 'the peer sent a stateless reset', 0),
@@ -399,7 +343,7 @@ export class QuicConnection {
    * the same one.
    */
   onPeerAddressChange(datagramBytes: number): boolean {
-    if (this.#state !== 'open' || !this.#isHandshakeConfirmed) return false;
+    if (this.#live.state !== 'open' || !this.#live.isHandshakeConfirmed) return false;
     this.#frames.control.push(this.#path.moveTo(datagramBytes));
     this.#moveToNewPeerCid();
     this.scheduleFlush();
@@ -412,7 +356,7 @@ export class QuicConnection {
    * @see RFC 9000 §9.2, §9.5
    */
   onLocalAddressChange(): void {
-    if (this.#state !== 'open') return;
+    if (this.#live.state !== 'open') return;
     this.#moveToNewPeerCid();
     this.#frames.control.push(this.#path.challenge());
     this.scheduleFlush();
@@ -422,7 +366,7 @@ export class QuicConnection {
     const retire = this.#ids.rotatePeerCid();
     if (retire === undefined) return;
     this.#frames.control.push(retire);
-    this.#remoteCid = this.#ids.activePeerCid;
+    this.#live.remoteCid = this.#ids.activePeerCid;
   }
 
   /**
@@ -432,7 +376,7 @@ export class QuicConnection {
    */
   switchVersion(version: number): void {
     const profile = this.#version.switchTo(version);
-    this.#keyUpdate = new KeyUpdate(this.#spaces.application, profile);
+    this.#live.keyUpdate = new KeyUpdate(this.#spaces.application, profile);
     const cid = this.#retrySourceCid ?? this.#config.originalDcid;
     rekeyInitial(this.#spaces.initial, profile, cid, this.#config.role);
   }
@@ -442,7 +386,7 @@ export class QuicConnection {
    * ends the attempt when it lists a version we speak; `retryVersion` says which.
    */
   receiveVersionNegotiation(versions: readonly number[]): void {
-    if (this.#config.role !== 'client' || this.#state !== 'open' || this.#hasRemoteCidFromPeer)
+    if (this.#config.role !== 'client' || this.#live.state !== 'open' || this.#hasRemoteCidFromPeer)
       return;
     const reason = this.#version.onVersionNegotiation(versions);
     if (reason !== undefined)
@@ -472,7 +416,7 @@ export class QuicConnection {
    * whether it authenticated (a dropped packet returns false).
    */
   receivePacket(buf: Uint8Array, header: LongHeader | ShortHeader, datagramBytes: number): boolean {
-    if (this.#state !== 'open') return false;
+    if (this.#live.state !== 'open') return false;
     if (header.start === 0) {
       this.#stats.bytesReceived += datagramBytes;
       this.#path.onReceived(datagramBytes);
@@ -489,7 +433,7 @@ export class QuicConnection {
     const isEarly = header.form === 'long' && header.type === '0rtt';
     const opened = isEarly
       ? openEarly(space, buf, header)
-      : openReceived(space, buf, header, this.#keyUpdate, now, this.#pto());
+      : openReceived(space, buf, header, this.#live.keyUpdate, now, this.#timeouts.pto());
     if (opened === null) return false;
     try {
       const reserved = header.form === 'long' ? opened.firstByte & 0x0c : opened.firstByte & 0x18;
@@ -497,15 +441,15 @@ export class QuicConnection {
         throw transportError(TRANSPORT_ERROR.PROTOCOL_VIOLATION, 'reserved header bits are set');
       if (header.form === 'long' && this.#config.role === 'client' && !this.#hasRemoteCidFromPeer) {
         // The server's first long header fixes the DCID we use from now on (RFC 9000 §7.2).
-        this.#remoteCid = header.scid.slice();
-        this.#ids.setFirstPeerCid(this.#remoteCid);
+        this.#live.remoteCid = header.scid.slice();
+        this.#ids.setFirstPeerCid(this.#live.remoteCid);
         this.#hasRemoteCidFromPeer = true;
       }
       if (name === 'handshake' && this.#config.role === 'server' && !this.#path.isValidated) {
         this.#path.markValidated();
         this.#discardSpace('initial');
       }
-      this.#packetDcid = header.form === 'short' ? header.dcid : undefined;
+      this.#live.packetDcid = header.form === 'short' ? header.dcid : undefined;
       const kind = isEarly ? '0rtt' : name === 'application' ? '1rtt' : name;
       const frames = parseFrames(opened.payload, kind);
       this.#qlog?.packet(
@@ -514,13 +458,13 @@ export class QuicConnection {
         opened.pn,
         frames,
         header.end - header.start,
-        this.#peer?.ackDelayExponent ?? 3,
+        this.#live.peer?.ackDelayExponent ?? 3,
       );
       let isEliciting = false;
       for (const frame of frames) {
         if (isAckEliciting(frame)) isEliciting = true;
         dispatchFrame(this.#frameHost, space, frame);
-        if (this.#state !== 'open') return true;
+        if (this.#live.state !== 'open') return true;
       }
       space.acks.onPacket(
         opened.pn,
@@ -530,7 +474,7 @@ export class QuicConnection {
         Math.min(this.#config.localParameters.maxAckDelay, this.#recovery.rtt.smoothed / 4),
         name !== 'application',
       );
-      this.#touchIdle();
+      this.#timeouts.touchIdle();
       this.scheduleFlush();
     } catch (err) {
       this.#fail(err);
@@ -538,29 +482,8 @@ export class QuicConnection {
     return true;
   }
 
-  #installSecret(
-    level: SecretLevel,
-    direction: 'read' | 'write',
-    suite: CipherSuite,
-    secret: Uint8Array,
-  ): void {
-    if (this.#config.keyLog !== undefined && this.#tls.clientRandom !== undefined) {
-      const isClientSecret = isClientTrafficSecret(this.#config.role, direction);
-      this.#config.keyLog(keyLogLine(level, isClientSecret, this.#tls.clientRandom, secret));
-    }
-    const keys = new PacketKeys(suite, secret, this.#version.profile);
-    if (level === 'early') {
-      installEarlyKeys(this.#spaces.application, direction, keys);
-      return;
-    }
-    const space = this.#spaces[LEVEL_OF[level]];
-    if (level === 'application') dropEarlyKeys(space, direction);
-    if (direction === 'read') space.readKeys = keys;
-    else space.writeKeys = keys;
-  }
-
   #afterTlsProgress(): void {
-    if (this.#peer === undefined && this.#tls.peerTransportParameters !== undefined) {
+    if (this.#live.peer === undefined && this.#tls.peerTransportParameters !== undefined) {
       this.#applyPeerParameters(
         decodeTransportParameters(
           this.#tls.peerTransportParameters,
@@ -570,7 +493,7 @@ export class QuicConnection {
     }
     if (!this.#tls.isComplete) return;
     this.#resolveHandshake();
-    if (this.#config.role === 'server' && !this.#isHandshakeConfirmed) {
+    if (this.#config.role === 'server' && !this.#live.isHandshakeConfirmed) {
       this.#frames.control.push({ type: 'handshake_done' });
       const token = this.#config.issueNewToken?.();
       if (token !== undefined) this.#frames.control.push({ type: 'new_token', token });
@@ -582,7 +505,7 @@ export class QuicConnection {
     const isClient = this.#config.role === 'client';
     checkHandshakeCids(peer, {
       isClient,
-      peerScid: this.#remoteCid,
+      peerScid: this.#live.remoteCid,
       originalDcid: this.#config.originalDcid,
       retrySourceCid: this.#retrySourceCid,
     });
@@ -591,17 +514,17 @@ export class QuicConnection {
       const remembered = this.#config.rememberedParameters;
       if (remembered && this.#tls.earlyData === 'accepted') checkRememberedLimits(remembered, peer);
     }
-    this.#peer = peer;
+    this.#live.peer = peer;
     this.#mtu.setPeerMax(peer.maxUdpPayloadSize);
     this.#qlog?.parametersSet('remote', peer);
-    if (isClient) this.#ids.setFirstPeerCid(this.#remoteCid, peer.statelessResetToken);
+    if (isClient) this.#ids.setFirstPeerCid(this.#live.remoteCid, peer.statelessResetToken);
     this.#streams.setPeer(peer);
-    this.#touchIdle();
+    this.#timeouts.touchIdle();
   }
 
   #confirmHandshake(): void {
-    this.#isHandshakeConfirmed = true;
-    this.#frames.control.push(...this.#ids.issue(this.#peer?.activeConnectionIdLimit ?? 2));
+    this.#live.isHandshakeConfirmed = true;
+    this.#frames.control.push(...this.#ids.issue(this.#live.peer?.activeConnectionIdLimit ?? 2));
     this.#discardSpace('initial');
     this.#discardSpace('handshake');
   }
@@ -618,13 +541,13 @@ export class QuicConnection {
     const { acked, lost } = this.#recovery.onAck(
       space,
       ack,
-      this.#peer?.ackDelayExponent ?? 3,
-      this.#peer?.maxAckDelay ?? 25,
+      this.#live.peer?.ackDelayExponent ?? 3,
+      this.#live.peer?.maxAckDelay ?? 25,
       performance.now(),
     );
     for (const packet of lost) this.#requeue(space, packet);
     this.#afterRecovery();
-    if (space.name === 'application') this.#keyUpdate.onAcked(ack.ranges[0]?.largest ?? -1);
+    if (space.name === 'application') this.#live.keyUpdate.onAcked(ack.ranges[0]?.largest ?? -1);
     for (const packet of acked) {
       this.#mtu.onAcked(packet);
       for (const frame of packet.frames) if (frame.type === 'stream') this.#streams.onAcked(frame);
@@ -642,66 +565,6 @@ export class QuicConnection {
     this.#qlog?.recoveryUpdated(this.#recovery);
   }
 
-  // --- timers -------------------------------------------------------------------------------
-
-  #touchIdle(): void {
-    const local = this.#config.localParameters.maxIdleTimeout;
-    const timeoutMs =
-      this.#peer === undefined ? local : effectiveIdleTimeout(local, this.#peer.maxIdleTimeout);
-    this.#timer.touchIdle(timeoutMs, 3 * this.#recovery.rtt.pto(0));
-  }
-
-  /** The probe timeout without backoff, including the peer's max_ack_delay. */
-  #pto(): number {
-    return this.#recovery.rtt.pto(this.#peer?.maxAckDelay ?? 25);
-  }
-
-  /**
-   * A client whose handshake is unfinished keeps probing even with nothing in flight, so the
-   * server can get out of its amplification limit (RFC 9002 §6.2.2.1).
-   */
-  #keepProbingSpace(): PacketSpace | undefined {
-    if (this.#config.role !== 'client' || this.#tls.isComplete) return undefined;
-    const hs = this.#spaces.handshake;
-    return hs.writeKeys !== undefined && !hs.isDiscarded ? hs : this.#spaces.initial;
-  }
-
-  #armTimer(): void {
-    if (this.#state !== 'open') return;
-    this.#timer.arm(
-      this.#recovery.nextDeadline(
-        this.#spaceList,
-        this.#peer?.maxAckDelay ?? 25,
-        this.#keepProbingSpace(),
-      ),
-    );
-  }
-
-  #onTimer(): void {
-    if (this.#state !== 'open') return;
-    const now = performance.now();
-    if (this.#timer.isIdleAt(now)) {
-      this.#finish(
-        new QuicError(
-          ERROR_CODES.IDLE_TIMEOUT,
-          'the QUIC connection was idle longer than its timeout',
-          0,
-        ),
-        false,
-      );
-      return;
-    }
-    this.#recovery.onTimer(
-      this.#spaceList,
-      now,
-      this.#peer?.maxAckDelay ?? 25,
-      this.#keepProbingSpace(),
-      (space, packet) => this.#requeue(space, packet),
-    );
-    this.#afterRecovery();
-    this.#sender.flush();
-  }
-
   // --- send path ----------------------------------------------------------------------------
 
   /** Coalesces pending work into one flush per event-loop turn. */
@@ -717,7 +580,7 @@ export class QuicConnection {
   }
 
   #closeWith(frame: ConnectionCloseFrame, error: QuicError | undefined): void {
-    if (this.#state !== 'open') return;
+    if (this.#live.state !== 'open') return;
     this.#isClosedLocally = true;
     const placed = placeClose(frame, this.#spaces, this.#tls.isComplete);
     const datagram = buildCloseDatagram(
@@ -734,9 +597,9 @@ export class QuicConnection {
   }
 
   #finish(error: QuicError, isClean: boolean): void {
-    if (this.#state !== 'open') return;
-    this.#state = 'closed';
-    this.#timer.clear();
+    if (this.#live.state !== 'open') return;
+    this.#live.state = 'closed';
+    this.#timeouts.clear();
     this.#sender.clear();
     this.#rejectHandshake(error);
     this.#streams.closeAll(error);

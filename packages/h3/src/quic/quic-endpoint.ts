@@ -1,184 +1,42 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { lookup as dnsLookup, promises as dnsPromises, type LookupOneOptions } from 'node:dns';
-import { isIP } from 'node:net';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { ERROR_CODES, invalidOptions, QuicError } from '../errors.js';
 import { AddressTokens } from './address-token.js';
-import type { CongestionControl } from './congestion.js';
 import type { CidHost } from './connection-ids.js';
-import type { CipherSuite } from './crypto/cipher-suite.js';
 import { rememberedLimits } from './early-data.js';
+import {
+  connectionTuning,
+  localTransportParameters,
+  type QuicConnectOptions,
+  type QuicEndpointOptions,
+  qlogDirOf,
+  validateEndpointOptions,
+} from './endpoint-options.js';
 import { fileKeyLogger, type KeyLogger } from './key-log.js';
-import { BASE_DATAGRAM, DEFAULT_MAX_DATAGRAM } from './mtu-discovery.js';
+import { BASE_DATAGRAM } from './mtu-discovery.js';
 import { type LongHeader, parsePacketHeader, versionNegotiationPacket } from './packet-header.js';
-import { prepareQlogDir, QlogTrace } from './qlog.js';
-import { type ConnectionConfig, QuicConnection } from './quic-connection.js';
-import type { QuicStream } from './quic-stream.js';
+import { prepareQlogDir } from './qlog.js';
+import { QuicConnection } from './quic-connection.js';
 import { retryPacket } from './retry-packet.js';
 import { type PreparedServerTls, prepareServerTls, type QuicServerTls } from './server-tls.js';
 import { splitPemBundle } from './tls/certificate-check.js';
 import type { TicketSettings } from './tls/server-resumption.js';
-import type { SessionTicket } from './tls/session-ticket.js';
 import { ticketSettings } from './tls/ticket-keys.js';
 import { TlsClient } from './tls/tls-client.js';
 import { loadServerIdentity, TlsServer } from './tls/tls-server.js';
-import {
-  DEFAULT_PARAMETERS,
-  decodeTransportParameters,
-  encodeTransportParameters,
-  type TransportParameters,
-} from './transport-parameters.js';
+import { decodeTransportParameters, encodeTransportParameters } from './transport-parameters.js';
+import { bindSocket, resolveHost } from './udp-socket.js';
 import { QUIC_V1, SUPPORTED_VERSIONS, versionProfile } from './version.js';
 import { chooseServerVersion, clientVersionInformation } from './version-negotiation.js';
+
+export type { QuicConnectOptions, QuicEndpointOptions } from './endpoint-options.js';
 
 /** Length of the connection IDs this endpoint issues. */
 const CID_LENGTH = 8;
 /** NEW_TOKEN tokens a client endpoint keeps (one per server address). */
 const MAX_STORED_TOKENS = 256;
-/** Peer connection IDs we hold per connection (active_connection_id_limit). */
-const ACTIVE_CID_LIMIT = 4;
 /** A stateless reset is at least this long, so it looks like a short-header packet (RFC 9000 §10.3). */
 const MIN_STATELESS_RESET = 21;
-
-/** Flow-control and limit settings advertised to peers. */
-interface QuicTransportOptions {
-  /** Idle timeout in milliseconds. Default 30000. */
-  readonly maxIdleTimeoutMs?: number;
-  /** Connection-level receive window in bytes. Default 4 MiB. */
-  readonly maxData?: number;
-  /** Per-stream receive window in bytes. Default 1 MiB. */
-  readonly maxStreamData?: number;
-  /**
-   * How large a stream's receive window may grow: it starts at `maxStreamData` and doubles
-   * while the reader consumes half of it in under two round trips. Default 6 MiB (at least
-   * `maxStreamData`; equal to it turns tuning off).
-   */
-  readonly maxStreamDataWindow?: number;
-  /** The same for the connection-level window, which starts at `maxData`. Default 15 MiB. */
-  readonly maxDataWindow?: number;
-  /** Bidirectional streams the peer may open. Default 100. */
-  readonly maxStreamsBidi?: number;
-}
-
-/** Options of a QUIC endpoint: one UDP socket that accepts and/or initiates connections. */
-export interface QuicEndpointOptions {
-  /**
-   * The congestion controller of this endpoint's connections: `cubic` (RFC 9438) or `newreno`
-   * (RFC 9002 §7). Sends are paced over the RTT with either. Default `cubic`.
-   */
-  readonly congestionControl?: CongestionControl;
-  /**
-   * The largest UDP payload this endpoint sends and accepts (its max_udp_payload_size). Each
-   * connection starts at 1200 bytes and probes its path up to this after the handshake
-   * (DPLPMTUD, RFC 9000 §14.3); 1200 turns probing off. node:dgram cannot set the IP
-   * don't-fragment flag, so a size above the local interface's MTU would pass fragmented;
-   * the default stays within an Ethernet MTU for that reason. Default 1452 (at most 65527).
-   */
-  readonly maxDatagramSize?: number;
-  /** Address to bind. Default 127.0.0.1. */
-  readonly host?: string;
-  /** Port to bind; 0 picks a free one. Default 0. */
-  readonly port?: number;
-  /** Server certificate and key (PEM) and more; without them the endpoint only connects out. */
-  readonly tls?: QuicServerTls;
-  /** Application protocols a server accepts, preferred first. */
-  readonly alpn?: readonly string[];
-  /** Called for each connection a server accepts (before its handshake completes). */
-  readonly onConnection?: (connection: QuicConnection) => void;
-  readonly transport?: QuicTransportOptions;
-  /** Cipher suites to use, preferred first. Default: all three. */
-  readonly cipherSuites?: readonly CipherSuite[];
-  /**
-   * Key exchange groups a server accepts, preferred first; a client without a share for one
-   * of them gets a HelloRetryRequest. Default X25519, P-256.
-   */
-  readonly groups?: readonly number[];
-  /**
-   * A server answers each Initial without a valid token with a Retry, so no state is kept and
-   * no more than three times the received bytes are sent before the client proves its address
-   * (RFC 9000 §8.1.2). Default false.
-   */
-  readonly requireAddressValidation?: boolean;
-  /** How long a NEW_TOKEN token a server issues stays valid, in milliseconds. Default 24 h. */
-  readonly newTokenLifetimeMs?: number;
-  /**
-   * A file to append every connection's TLS traffic secrets to, in the NSS key log format,
-   * so Wireshark or tshark can decrypt captured packets; false for none. Default: the
-   * `SSLKEYLOGFILE` environment variable when set. Never enable it in production: the file
-   * decrypts all traffic.
-   */
-  readonly keyLogFile?: string | false;
-  /**
-   * A directory to write one qlog trace per connection to (JSON-SEQ, `<ODCID>_<role>.sqlog`:
-   * packets sent, received and lost, RTT and congestion metrics, parameters, the close), for
-   * qvis and other qlog tools; false for none. Default: the `QLOGDIR` environment variable
-   * when set. For debugging: it costs CPU per packet and a file per connection.
-   */
-  readonly qlogDir?: string | false;
-  /**
-   * A server issues a session ticket after each handshake so the client can resume without a
-   * certificate exchange (RFC 8446 §4.6.1); `lifetimeS` caps how long one is accepted (also
-   * how often the ticket key rotates). false: no tickets. Default `{ lifetimeS: 86400 }`.
-   * Servers that ask for client certificates issue none.
-   */
-  readonly sessionTickets?: false | { readonly lifetimeS?: number };
-  /**
-   * A server takes 0-RTT data from clients resuming with its tickets (RFC 9001 §4.6). Early
-   * data can be replayed by an attacker: each ticket's 0-RTT is accepted once (per process),
-   * but only turn this on for requests that are safe to run twice. Default false.
-   */
-  readonly earlyData?: boolean;
-  /**
-   * QUIC versions a server accepts, preferred first (1: 0x00000001, 2: 0x6b3343cf). A client
-   * starting in another version gets a Version Negotiation packet; one that lists a preferred
-   * version in its version_information continues in it (compatible negotiation, RFC 9368).
-   * Default: both, and each client stays in the version it started in.
-   */
-  readonly versions?: readonly number[];
-}
-
-/** Options of one outgoing connection. */
-export interface QuicConnectOptions {
-  readonly host: string;
-  readonly port: number;
-  /** Name for SNI and certificate checking. Default: host. */
-  readonly serverName?: string;
-  readonly alpn: readonly string[];
-  /** PEM trust anchors. Default: node's root certificates. */
-  readonly ca?: readonly string[];
-  readonly rejectUnauthorized?: boolean;
-  /** Key exchange groups supported (X25519 0x1d, P-256 0x17). Default both. */
-  readonly groups?: readonly number[];
-  /** Groups with a key share in the first ClientHello (the server may ask for another). Default: groups. */
-  readonly keyShares?: readonly number[];
-  /** Our certificate chain and key (PEM), sent when the server asks for one (mTLS). */
-  readonly cert?: string;
-  readonly key?: string;
-  /** Ask the server to staple an OCSP response (status_request). */
-  readonly requestOcsp?: boolean;
-  /**
-   * QUIC version to start with. Default 1. The client offers the others it speaks in
-   * version_information, and follows a server that continues in one of them (RFC 9368) or
-   * answers with Version Negotiation.
-   */
-  readonly version?: number;
-  /**
-   * A ticket from an earlier connection (`connection.tlsSession.sessionTicket` or
-   * `onSessionTicket`) to resume that session: the handshake then skips the certificate.
-   * An expired ticket, or one for another server name or ALPN, is not offered.
-   */
-  readonly sessionTicket?: SessionTicket;
-  /** Receives each session ticket the server sends after the handshake. */
-  readonly onSessionTicket?: (ticket: SessionTicket) => void;
-  /**
-   * Send 0-RTT data when `sessionTicket` allows it: `connect()` then resolves at once, before
-   * the handshake, and streams opened right away carry early data. `tlsSession.earlyData`
-   * tells whether the server took it; rejected data is sent again after the handshake.
-   */
-  readonly earlyData?: boolean;
-  /** Receives the streams the server opens, from the first one (even during the handshake). */
-  readonly onStream?: (stream: QuicStream) => void;
-}
 
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -258,22 +116,9 @@ export class QuicEndpoint {
   /** Binds a UDP socket and returns the endpoint. */
   static async bind(options: QuicEndpointOptions = {}): Promise<QuicEndpoint> {
     const host = options.host ?? '127.0.0.1';
-    if (options.tls && (options.alpn === undefined || options.alpn.length === 0)) {
-      throw invalidOptions('a QUIC server needs at least one ALPN protocol in alpn');
-    }
+    validateEndpointOptions(options);
     const qlogDir = qlogDirOf(options);
     if (qlogDir !== undefined) prepareQlogDir(qlogDir);
-    const size = options.maxDatagramSize;
-    if (size !== undefined && !(Number.isInteger(size) && size >= BASE_DATAGRAM && size <= 65527))
-      throw invalidOptions(`maxDatagramSize must be an integer from 1200 to 65527, got ${size}`);
-    const cc = options.congestionControl;
-    if (cc !== undefined && cc !== 'cubic' && cc !== 'newreno')
-      throw invalidOptions(`congestionControl must be 'cubic' or 'newreno', got ${String(cc)}`);
-    const unknown = options.versions?.find((v) => versionProfile(v) === undefined);
-    if (options.versions?.length === 0 || unknown !== undefined)
-      throw invalidOptions(
-        `versions must list QUIC versions 1 (0x1) and/or 2 (0x6b3343cf), got 0x${(unknown ?? 0).toString(16)}`,
-      );
     const identity = options.tls ? prepareServerTls(options.tls) : undefined;
     return new QuicEndpoint(await bindSocket(host, options.port ?? 0), options, identity);
   }
@@ -298,62 +143,6 @@ export class QuicEndpoint {
   /** Connections currently open on this endpoint. */
   get connectionCount(): number {
     return new Set(this.#connections.values()).size;
-  }
-
-  #parameters(localCid: Uint8Array, extra: Partial<TransportParameters>): TransportParameters {
-    const t = this.#options.transport ?? {};
-    return {
-      ...DEFAULT_PARAMETERS,
-      maxIdleTimeout: t.maxIdleTimeoutMs ?? 30_000,
-      maxUdpPayloadSize: this.#options.maxDatagramSize ?? DEFAULT_MAX_DATAGRAM,
-      initialMaxData: t.maxData ?? 4 * 1024 * 1024,
-      initialMaxStreamDataBidiLocal: t.maxStreamData ?? 1024 * 1024,
-      initialMaxStreamDataBidiRemote: t.maxStreamData ?? 1024 * 1024,
-      initialMaxStreamDataUni: t.maxStreamData ?? 1024 * 1024,
-      initialMaxStreamsBidi: t.maxStreamsBidi ?? 100,
-      // HTTP/3 needs three (control, QPACK encoder and decoder); peers may add GREASE ones.
-      initialMaxStreamsUni: 16,
-      initialSourceConnectionId: localCid,
-      activeConnectionIdLimit: ACTIVE_CID_LIMIT,
-      ...extra,
-    };
-  }
-
-  /**
-   * Congestion control, window tuning and qlog options every connection of this endpoint gets.
-   * A qlog file that cannot be opened (too many open files) leaves that connection unlogged.
-   */
-  #connectionTuning(
-    originalDcid: Uint8Array,
-    role: 'client' | 'server',
-  ): Pick<
-    ConnectionConfig,
-    'congestionControl' | 'maxStreamWindow' | 'maxConnectionWindow' | 'qlog' | 'maxDatagramSize'
-  > {
-    const { congestionControl, transport, maxDatagramSize } = this.#options;
-    let qlog: QlogTrace | undefined;
-    try {
-      if (this.#qlogDir !== undefined)
-        qlog = new QlogTrace(
-          this.#qlogDir,
-          originalDcid,
-          role,
-          DEFAULT_PARAMETERS.ackDelayExponent,
-        );
-    } catch {
-      qlog = undefined;
-    }
-    return {
-      ...(qlog ? { qlog } : {}),
-      ...(maxDatagramSize === undefined ? {} : { maxDatagramSize }),
-      ...(congestionControl ? { congestionControl } : {}),
-      ...(transport?.maxStreamDataWindow === undefined
-        ? {}
-        : { maxStreamWindow: transport.maxStreamDataWindow }),
-      ...(transport?.maxDataWindow === undefined
-        ? {}
-        : { maxConnectionWindow: transport.maxDataWindow }),
-    };
   }
 
   /** Opens a connection and resolves once its handshake completes. */
@@ -383,7 +172,7 @@ export class QuicEndpoint {
       options.cert === undefined ? undefined : loadServerIdentity(options.cert, options.key!);
     const localCid = randomBytes(CID_LENGTH);
     const originalDcid = randomBytes(CID_LENGTH);
-    const params = this.#parameters(localCid, {
+    const params = localTransportParameters(this.#options, localCid, {
       versionInformation: clientVersionInformation(profile.version),
     });
     const serverKey = `${options.host} ${options.port}`;
@@ -429,7 +218,7 @@ export class QuicEndpoint {
           this.#receivedTokens.delete(this.#receivedTokens.keys().next().value!);
       },
       ...(this.#keyLog ? { keyLog: this.#keyLog } : {}),
-      ...this.#connectionTuning(originalDcid, 'client'),
+      ...connectionTuning(this.#options, this.#qlogDir, originalDcid, 'client'),
       send: (datagram) => this.#socket.send(datagram, options.port, address),
       remote: { address, port: options.port },
       onClosed: (c) => this.#forget(c),
@@ -547,7 +336,8 @@ export class QuicEndpoint {
     // The Initial keys come from the DCID of this packet; after a Retry that is our Retry's
     // SCID, and the client's first DCID comes back in the token.
     const originalDcid = dcid.slice();
-    const params = this.#parameters(
+    const params = localTransportParameters(
+      this.#options,
       localCid,
       claim?.kind === 'retry'
         ? {
@@ -594,7 +384,7 @@ export class QuicEndpoint {
       isAddressValidated: claim !== undefined,
       issueNewToken: () => this.#tokens.issueNewToken(rinfo.address, Date.now()),
       ...(this.#keyLog ? { keyLog: this.#keyLog } : {}),
-      ...this.#connectionTuning(originalDcid, 'server'),
+      ...connectionTuning(this.#options, this.#qlogDir, originalDcid, 'server'),
       send: (datagram) => this.#socket.send(datagram, peer.port, peer.address),
       // A live view: the endpoint updates it when the client migrates.
       remote: peer,
@@ -684,55 +474,4 @@ export class QuicEndpoint {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-}
-
-/**
- * dgram resolves the address of every `send`; node's default lookup answers even an IP
- * literal on the next tick. Every datagram we send goes to an IP literal (the peer's address
- * as dgram reported it, or a resolved `connect` host), so answering those at once saves a
- * tick and a closure per datagram; names still go through DNS.
- */
-function lookupLiteral(
-  address: string,
-  family: number | LookupOneOptions,
-  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
-): void {
-  const literal = isIP(address);
-  if (literal !== 0) callback(null, address, literal);
-  else dnsLookup(address, family as LookupOneOptions, callback);
-}
-
-/** `host` as an IP literal of the socket's family (names through DNS, as dgram would). */
-async function resolveHost(host: string, socket: Socket): Promise<string> {
-  if (isIP(host) !== 0) return host;
-  const family = String(socket.address().family).endsWith('6') ? 6 : 4;
-  return (await dnsPromises.lookup(host, { family })).address;
-}
-
-/** The qlog directory: the option, else QLOGDIR; undefined when qlog is off. */
-function qlogDirOf(options: QuicEndpointOptions): string | undefined {
-  const dir = options.qlogDir ?? process.env['QLOGDIR'];
-  return dir ? dir : undefined;
-}
-
-/** Socket buffers for bursts of a full congestion window (the kernel may cap them lower). */
-const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
-
-async function bindSocket(host: string, port: number): Promise<Socket> {
-  const socket = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', lookup: lookupLiteral });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, host, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-  try {
-    // Loss from a full receive buffer on a fast path costs a congestion window halving.
-    socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
-    socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
-  } catch {
-    // Not allowed here: the system default stays.
-  }
-  return socket;
 }
