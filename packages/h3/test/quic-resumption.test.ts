@@ -218,5 +218,5 @@ describe('session resumption over UDP loopback (RFC 8446 §4.6.1, §2.2)', () =>
     } finally {
       await relay.close();
     }
-  });
+  }, 30_000);
 });
