@@ -182,6 +182,36 @@ async function until(check: () => boolean, ms = 10_000): Promise<void> {
   }
 }
 
+/** A `ws` client's upgrade that the proxy answers with a plain response (not 101). */
+async function refusedUpgrade(url: string): Promise<import('node:http').IncomingMessage> {
+  const ws = new WebSocket(url);
+  // After an unexpected response `ws` leaves the request to us (terminate would throw).
+  ws.on('error', () => {});
+  const [, res] = (await once(ws, 'unexpected-response')) as [
+    unknown,
+    import('node:http').IncomingMessage,
+  ];
+  return res;
+}
+
+/** `proxy` served on @rws/http1, remembering the ProxyInfo of the last request. */
+async function serveRecording(
+  proxy: ReturnType<typeof reverseProxy>,
+): Promise<{ url: string; info: () => ProxyInfo | undefined }> {
+  let info: ProxyInfo | undefined;
+  const url = await serveProxy({
+    async handle(req, next) {
+      try {
+        return await proxy.handle(req, next);
+      } finally {
+        info = getProxyInfo(req);
+      }
+    },
+    close: () => proxy.close(),
+  });
+  return { url, info: () => info };
+}
+
 /** An @rws/h2 (h2c, extended CONNECT on) server whose handler is `proxy`. */
 async function h2Front(proxy: ReturnType<typeof reverseProxy>, onInfo?: (i: ProxyInfo) => void) {
   onTestFinished(() => proxy.close());
@@ -342,31 +372,14 @@ describe('reverseProxy: WebSocket to an h2 backend, handshake details', () => {
 
   it('relays a backend refusal (403) to a ws client as an ordinary response', async () => {
     const b = await rwsH2Backend();
-    let info: ProxyInfo | undefined;
-    const inner = reverseProxy({ upstream: b.url });
-    const proxy = await serveProxy({
-      async handle(req, next) {
-        try {
-          return await inner.handle(req, next);
-        } finally {
-          info = getProxyInfo(req);
-        }
-      },
-      close: () => inner.close(),
-    });
-    const ws = new WebSocket(`${proxy.replace('http', 'ws')}/forbidden`);
-    // After an unexpected response `ws` leaves the request to us (terminate would throw).
-    ws.on('error', () => {});
-    const [, res] = (await once(ws, 'unexpected-response')) as [
-      unknown,
-      import('node:http').IncomingMessage,
-    ];
+    const proxy = await serveRecording(reverseProxy({ upstream: b.url }));
+    const res = await refusedUpgrade(`${proxy.url.replace('http', 'ws')}/forbidden`);
     expect(res.statusCode).toBe(403);
     expect(res.headers['x-reason']).toBe('room closed');
     let body = '';
     for await (const chunk of res) body += String(chunk);
     expect(body).toBe('no entry');
-    expect(info).toMatchObject({ error: null, attempts: 1 });
+    expect(proxy.info()).toMatchObject({ error: null, attempts: 1 });
   }, 60_000);
 
   it('relays a backend refusal (403) to an h2 client', async () => {
@@ -390,30 +403,13 @@ describe('reverseProxy: WebSocket to an h2 backend, handshake details', () => {
     });
     const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
     onTestFinished(() => server.close({ graceMs: 0 }));
-    let info: ProxyInfo | undefined;
-    const inner = reverseProxy({
-      upstream: `h2://127.0.0.1:${port}`,
-      timeouts: { responseHeadersMs: 300 },
-    });
-    const proxy = await serveProxy({
-      async handle(req, next) {
-        try {
-          return await inner.handle(req, next);
-        } finally {
-          info = getProxyInfo(req);
-        }
-      },
-      close: () => inner.close(),
-    });
-    const ws = new WebSocket(`${proxy.replace('http', 'ws')}/slow`);
-    ws.on('error', () => {});
-    const [, res] = (await once(ws, 'unexpected-response')) as [
-      unknown,
-      import('node:http').IncomingMessage,
-    ];
+    const proxy = await serveRecording(
+      reverseProxy({ upstream: `h2://127.0.0.1:${port}`, timeouts: { responseHeadersMs: 300 } }),
+    );
+    const res = await refusedUpgrade(`${proxy.url.replace('http', 'ws')}/slow`);
     expect(res.statusCode).toBe(504);
     res.resume();
-    expect(info).toMatchObject({ error: 'RWS_PROXY_HEADERS_TIMEOUT' });
+    expect(proxy.info()).toMatchObject({ error: 'RWS_PROXY_HEADERS_TIMEOUT' });
   }, 60_000);
 
   it('answers 502 to a ws client when the h2 backend has extended CONNECT off', async () => {
@@ -428,13 +424,7 @@ describe('reverseProxy: WebSocket to an h2 backend, handshake details', () => {
     const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
     onTestFinished(() => server.close({ graceMs: 100 }));
     const proxy = await serveProxy(reverseProxy({ upstream: `h2://127.0.0.1:${port}` }));
-    const ws = new WebSocket(`${proxy.replace('http', 'ws')}/`);
-    // After an unexpected response `ws` leaves the request to us (terminate would throw).
-    ws.on('error', () => {});
-    const [, res] = (await once(ws, 'unexpected-response')) as [
-      unknown,
-      import('node:http').IncomingMessage,
-    ];
+    const res = await refusedUpgrade(`${proxy.replace('http', 'ws')}/`);
     expect(res.statusCode).toBe(502);
     res.resume();
     expect(calls).toEqual([]);
