@@ -24,9 +24,10 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer as createNodeServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import WsClient, { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket as WsSocket } from 'ws';
 import { createServer } from '../src/index.js';
 import { createTopic, upgradeWebSocket } from '../src/websocket/index.js';
+import { connectManyRaw, readSequence, SequencedFrame } from './raw-ws-client.js';
 
 type Target = 'rws' | 'ws';
 type ToChild = { kind: 'mem' } | { kind: 'cpu' } | { kind: 'broadcast'; count: number };
@@ -55,7 +56,7 @@ if (process.argv[2] === '--server') {
   } else {
     const http = createNodeServer();
     const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
-    const room = new Set<WsClient>();
+    const room = new Set<WsSocket>();
     wss.on('connection', (socket, req) => {
       if (req.url === '/broadcast') {
         room.add(socket);
@@ -119,16 +120,16 @@ if (process.argv[2] === '--server') {
   const ws = fold(results.ws);
   const rws = fold(results.rws);
   const row = (name: string, r: RoundResult) =>
-    `| ${name} | ${r.perSecond.toFixed(0)} | ${r.p99Ms.toFixed(2)} | ${r.cpuUsPerMessage.toFixed(1)} | ${r.deliveries.toFixed(0)} | ${(r.idleBytes / 1024).toFixed(1)} | ${(r.idleHeapBytes / 1024).toFixed(1)} |`;
+    `| ${name} | ${r.perSecond.toFixed(0)} | ${r.p99Ms.toFixed(2)} | ${r.cpuUsPerMessage.toFixed(1)} | ${r.clientCpuUsPerMessage.toFixed(1)} | ${r.deliveries.toFixed(0)} | ${(r.idleBytes / 1024).toFixed(1)} | ${(r.idleHeapBytes / 1024).toFixed(1)} |`;
   const ratio = (x: number, y: number) => `${(x / y).toFixed(2)}x`;
   console.log(
-    `| server | echo messages/s (${echoClients} clients) | echo p99 ms | server CPU µs per echo | broadcast deliveries/s (${broadcastClients} clients) | RSS KiB per idle socket | JS heap KiB per idle socket |`,
+    `| server | echo messages/s (${echoClients} clients) | echo p99 ms | server CPU µs per echo | client CPU µs per echo | broadcast deliveries/s (${broadcastClients} clients) | RSS KiB per idle socket | JS heap KiB per idle socket |`,
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   console.log(row('ws', ws));
   console.log(row('rws', rws));
   console.log(
-    `| rws ÷ ws | ${ratio(rws.perSecond, ws.perSecond)} | ${ratio(rws.p99Ms, ws.p99Ms)} | ${ratio(rws.cpuUsPerMessage, ws.cpuUsPerMessage)} | ${ratio(rws.deliveries, ws.deliveries)} | ${ratio(rws.idleBytes, ws.idleBytes)} | ${ratio(rws.idleHeapBytes, ws.idleHeapBytes)} |`,
+    `| rws ÷ ws | ${ratio(rws.perSecond, ws.perSecond)} | ${ratio(rws.p99Ms, ws.p99Ms)} | ${ratio(rws.cpuUsPerMessage, ws.cpuUsPerMessage)} | ${ratio(rws.clientCpuUsPerMessage, ws.clientCpuUsPerMessage)} | ${ratio(rws.deliveries, ws.deliveries)} | ${ratio(rws.idleBytes, ws.idleBytes)} | ${ratio(rws.idleHeapBytes, ws.idleHeapBytes)} |`,
   );
   console.log(
     `\n${rounds} round(s), echo ${seconds} s after ${warmupSeconds} s warm-up, Node ${process.version}; medians over rounds.`,
@@ -139,6 +140,7 @@ interface RoundResult {
   perSecond: number;
   p99Ms: number;
   cpuUsPerMessage: number;
+  clientCpuUsPerMessage: number;
   deliveries: number;
   idleBytes: number;
   idleHeapBytes: number;
@@ -166,6 +168,7 @@ function fold(rounds: RoundResult[]): RoundResult {
     perSecond: median(rounds.map((r) => r.perSecond)),
     p99Ms: median(rounds.map((r) => r.p99Ms)),
     cpuUsPerMessage: median(rounds.map((r) => r.cpuUsPerMessage)),
+    clientCpuUsPerMessage: median(rounds.map((r) => r.clientCpuUsPerMessage)),
     deliveries: median(rounds.map((r) => r.deliveries)),
     idleBytes: median(rounds.map((r) => r.idleBytes)),
     idleHeapBytes: median(rounds.map((r) => r.idleHeapBytes)),
@@ -189,45 +192,58 @@ function startServer(target: Target): ChildProcess {
   });
 }
 
-async function connectMany(port: number, path: string, n: number): Promise<WsClient[]> {
-  const clients: WsClient[] = [];
-  for (let i = 0; i < n; i += 50) {
-    const batch = Array.from({ length: Math.min(50, n - i) }, () => {
-      const c = new WsClient(`ws://127.0.0.1:${port}${path}`, { perMessageDeflate: false });
-      clients.push(c);
-      return once(c, 'open');
-    });
-    await Promise.all(batch);
-  }
-  return clients;
-}
-
+/**
+ * Echo load: `n` raw clients (bench/raw-ws-client.ts), each sending its next 64-byte text
+ * message when the previous echo arrived. Every echo is checked: a text frame of the sent
+ * length carrying the sequence number that was sent. Also returns this process's CPU time per
+ * echo, to show the client is not what limits the rate.
+ */
 async function echoRun(
   port: number,
   n: number,
   seconds: number,
-): Promise<{ perSecond: number; p99Ms: number; messages: number }> {
-  const clients = await connectMany(port, '/echo', n);
+): Promise<{ perSecond: number; p99Ms: number; messages: number; clientCpuUsPerMessage: number }> {
+  const sockets = await connectManyRaw(port, '/echo', n);
   const latencies: number[] = [];
   let isRunning = true;
-  const loops = clients.map(async (c) => {
-    while (isRunning) {
-      const started = process.hrtime.bigint();
-      const echoed = once(c, 'message');
-      c.send(PAYLOAD);
-      await echoed;
-      latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
-    }
-  });
+  const cpuBefore = process.cpuUsage();
+  const loops = sockets.map(
+    (raw) =>
+      new Promise<void>((resolve, reject) => {
+        const frame = new SequencedFrame(PAYLOAD.length);
+        let sequence = 0;
+        let sentAt = 0;
+        const send = () => {
+          frame.setSequence(sequence);
+          sentAt = performance.now();
+          raw.socket.write(frame.bytes);
+        };
+        raw.socket.once('error', reject);
+        raw.onFrame((payloadBytes, buf, payloadStart) => {
+          latencies.push(performance.now() - sentAt);
+          const echoed = readSequence(buf, payloadStart);
+          if (payloadBytes !== frame.payloadBytes || echoed !== sequence) {
+            reject(new Error(`echo ${sequence}: got ${payloadBytes} bytes, sequence ${echoed}`));
+            return;
+          }
+          sequence++;
+          if (isRunning) send();
+          else resolve();
+        });
+        send();
+      }),
+  );
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   isRunning = false;
   await Promise.all(loops);
-  for (const c of clients) c.terminate();
+  const cpu = process.cpuUsage(cpuBefore);
+  for (const raw of sockets) raw.socket.destroy();
   latencies.sort((a, b) => a - b);
   return {
     perSecond: latencies.length / seconds,
     messages: latencies.length,
     p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? Number.NaN,
+    clientCpuUsPerMessage: (cpu.user + cpu.system) / latencies.length,
   };
 }
 
@@ -253,10 +269,10 @@ async function memoryRun(child: ChildProcess, port: number, n: number): Promise<
     return msg;
   };
   const before = await measure();
-  const clients = await connectMany(port, '/idle', n);
+  const sockets = await connectManyRaw(port, '/idle', n);
   await new Promise((resolve) => setTimeout(resolve, 500));
   const after = await measure();
-  for (const c of clients) c.terminate();
+  for (const raw of sockets) raw.socket.destroy();
   return { rss: (after.rss - before.rss) / n, heap: (after.heap - before.heap) / n };
 }
 
@@ -266,11 +282,11 @@ async function broadcastRun(
   n: number,
   count: number,
 ): Promise<number> {
-  const clients = await connectMany(port, '/broadcast', n);
+  const sockets = await connectManyRaw(port, '/broadcast', n);
   let received = 0;
   const all = new Promise<void>((resolve) => {
-    for (const c of clients) {
-      c.on('message', () => {
+    for (const raw of sockets) {
+      raw.onFrame(() => {
         if (++received === n * count) resolve();
       });
     }
@@ -279,6 +295,6 @@ async function broadcastRun(
   child.send({ kind: 'broadcast', count } satisfies ToChild);
   await all;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  for (const c of clients) c.terminate();
+  for (const raw of sockets) raw.socket.destroy();
   return (n * count) / seconds;
 }

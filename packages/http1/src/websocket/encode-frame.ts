@@ -1,3 +1,5 @@
+// Imported rather than read from the global: Node's global `Buffer` is a getter, a call per use.
+import { Buffer } from 'node:buffer';
 import { randomFillSync } from 'node:crypto';
 
 /** Options of `encodeFrame`. */

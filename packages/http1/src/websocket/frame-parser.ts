@@ -1,3 +1,5 @@
+// Imported rather than read from the global: Node's global `Buffer` is a getter, a call per use.
+import { Buffer } from 'node:buffer';
 import { OPCODE } from './opcodes.js';
 import { ProtocolError } from './protocol-error.js';
 

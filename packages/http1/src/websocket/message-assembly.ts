@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 import type { Frame } from './frame-parser.js';
 import { compressedLimit, concat, decodeOrThrow } from './message-parts.js';
@@ -28,7 +28,8 @@ export function wholeMessageOf(
   if (payload.byteLength > maxMessageBytes) throw tooLarge(maxMessageBytes);
   if (frame.opcode === OPCODE.TEXT) {
     if (!isUtf8(payload)) throw new ProtocolError(1007, 'a text message is not valid UTF-8');
-    return payload.toString('utf8');
+    // No arguments: Buffer's own fast path to the UTF-8 decoder (an encoding name is looked up).
+    return payload.toString();
   }
   return isLent ? Buffer.from(payload) : payload;
 }

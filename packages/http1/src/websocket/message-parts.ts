@@ -1,4 +1,5 @@
 /** Helpers of the WebSocket codec: message assembly, UTF-8 checks and shared parser options. */
+import { Buffer } from 'node:buffer';
 import type { TextDecoder } from 'node:util';
 import type { FrameParserOptions } from './frame-parser.js';
 import { ProtocolError } from './protocol-error.js';
