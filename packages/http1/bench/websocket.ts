@@ -1,12 +1,15 @@
 /**
  * WebSocket benchmark: @rws/http1/websocket against the `ws` package, in one run (issue #14,
- * `pnpm bench ws`). Each server runs in a child process (so its RSS is its own); the clients
- * are `ws` clients in this process for both targets. Measures:
+ * `pnpm bench ws`). Each server runs in a child process (so its RSS is its own); the clients,
+ * the same for both targets, are raw sockets in this process (bench/raw-ws-client.ts: about a
+ * sixth of a `ws` client's instructions per echo, so the rate measures the server). Measures:
  *   - echo: messages echoed (round trips) per second and p99 latency with 100 clients, each
- *     sending its next message when the previous echo arrived, and the server's CPU time per
- *     echoed message (the 100 handshakes included);
+ *     sending its next 64-byte text message when the previous echo arrived, every echo checked
+ *     (length and sequence number); the server's CPU time per echoed message (the 100
+ *     handshakes included) and this process's, which shows whether the client kept up;
  *   - broadcast: one publish to 1 000 connected clients, repeated; deliveries per second;
- *   - memory: server RSS and JS heap (after GC) per idle open socket (1 000 sockets).
+ *   - memory: server RSS, JS heap (used after GC, and committed) and external memory per idle
+ *     open socket (1 000 sockets).
  * Targets alternate within each round (ws, rws, ws, rws …); the table shows the median over
  * rounds and rws ÷ ws. Not run by the test suite.
  *
@@ -24,6 +27,7 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer as createNodeServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { WebSocketServer, type WebSocket as WsSocket } from 'ws';
 import { createServer } from '../src/index.js';
 import { createTopic, upgradeWebSocket } from '../src/websocket/index.js';
@@ -31,7 +35,11 @@ import { connectManyRaw, readSequence, SequencedFrame } from './raw-ws-client.js
 
 type Target = 'rws' | 'ws';
 type ToChild = { kind: 'mem' } | { kind: 'cpu' } | { kind: 'broadcast'; count: number };
-type Memory = { rss: number; heap: number };
+/**
+ * Bytes: resident set, JS heap used and committed (heapTotal), the committed young generation
+ * (V8's new space, part of heapTotal), memory outside the heap.
+ */
+type Memory = { rss: number; heap: number; heapTotal: number; newSpace: number; external: number };
 type FromChild = { port: number } | Memory | { cpuUs: number } | { broadcastDone: true };
 
 const PAYLOAD = 'x'.repeat(64);
@@ -73,8 +81,10 @@ if (process.argv[2] === '--server') {
   process.on('message', (msg: ToChild) => {
     if (msg.kind === 'mem') {
       globalThis.gc?.();
-      const { rss, heapUsed } = process.memoryUsage();
-      process.send?.({ rss, heap: heapUsed } satisfies FromChild);
+      const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+      const newSpace =
+        getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+      process.send?.({ rss, heap: heapUsed, heapTotal, newSpace, external } satisfies FromChild);
     } else if (msg.kind === 'cpu') {
       const { user, system } = process.cpuUsage();
       process.send?.({ cpuUs: user + system } satisfies FromChild);
@@ -110,6 +120,9 @@ if (process.argv[2] === '--server') {
           deliveries,
           idleBytes: idle.rss,
           idleHeapBytes: idle.heap,
+          idleHeapTotalBytes: idle.heapTotal,
+          idleNewSpaceBytes: idle.newSpace,
+          idleExternalBytes: idle.external,
         });
       } finally {
         child.kill();
@@ -131,6 +144,17 @@ if (process.argv[2] === '--server') {
   console.log(
     `| rws ÷ ws | ${ratio(rws.perSecond, ws.perSecond)} | ${ratio(rws.p99Ms, ws.p99Ms)} | ${ratio(rws.cpuUsPerMessage, ws.cpuUsPerMessage)} | ${ratio(rws.clientCpuUsPerMessage, ws.clientCpuUsPerMessage)} | ${ratio(rws.deliveries, ws.deliveries)} | ${ratio(rws.idleBytes, ws.idleBytes)} | ${ratio(rws.idleHeapBytes, ws.idleHeapBytes)} |`,
   );
+  // Where the idle sockets' RSS goes: V8's committed heap (which grows in steps, the young
+  // generation included) against native memory outside it (Node's socket, libuv's handle).
+  const kib = (bytes: number) => (bytes / 1024).toFixed(1);
+  const memoryRow = (name: string, r: RoundResult) =>
+    `| ${name} | ${kib(r.idleBytes)} | ${kib(r.idleHeapBytes)} | ${kib(r.idleHeapTotalBytes)} | ${kib(r.idleNewSpaceBytes)} | ${kib(r.idleExternalBytes)} | ${kib(r.idleBytes - r.idleHeapTotalBytes)} |`;
+  console.log(
+    '\n| server | RSS KiB per idle socket | JS heap used | JS heap committed | of which young generation | external | RSS outside the committed heap |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log(memoryRow('ws', ws));
+  console.log(memoryRow('rws', rws));
   console.log(
     `\n${rounds} round(s), echo ${seconds} s after ${warmupSeconds} s warm-up, Node ${process.version}; medians over rounds.`,
   );
@@ -144,6 +168,9 @@ interface RoundResult {
   deliveries: number;
   idleBytes: number;
   idleHeapBytes: number;
+  idleHeapTotalBytes: number;
+  idleNewSpaceBytes: number;
+  idleExternalBytes: number;
 }
 
 function envNumber(name: string, fallback: number): number {
@@ -172,6 +199,9 @@ function fold(rounds: RoundResult[]): RoundResult {
     deliveries: median(rounds.map((r) => r.deliveries)),
     idleBytes: median(rounds.map((r) => r.idleBytes)),
     idleHeapBytes: median(rounds.map((r) => r.idleHeapBytes)),
+    idleHeapTotalBytes: median(rounds.map((r) => r.idleHeapTotalBytes)),
+    idleNewSpaceBytes: median(rounds.map((r) => r.idleNewSpaceBytes)),
+    idleExternalBytes: median(rounds.map((r) => r.idleExternalBytes)),
   };
 }
 
@@ -273,7 +303,13 @@ async function memoryRun(child: ChildProcess, port: number, n: number): Promise<
   await new Promise((resolve) => setTimeout(resolve, 500));
   const after = await measure();
   for (const raw of sockets) raw.socket.destroy();
-  return { rss: (after.rss - before.rss) / n, heap: (after.heap - before.heap) / n };
+  return {
+    rss: (after.rss - before.rss) / n,
+    heap: (after.heap - before.heap) / n,
+    heapTotal: (after.heapTotal - before.heapTotal) / n,
+    newSpace: (after.newSpace - before.newSpace) / n,
+    external: (after.external - before.external) / n,
+  };
 }
 
 async function broadcastRun(

@@ -235,7 +235,8 @@ let wordView: DataView | null = null;
 /**
  * XORs a payload with its key four bytes at a time. Worth it from a few words on: a socket
  * reading into one shared buffer (or Buffer's pool) keeps hitting the same DataView, and
- * V8 compiles its 32-bit loads and stores inline.
+ * V8 compiles its 32-bit loads and stores inline. `payload` must be a view of `buf` (the
+ * in-place case).
  */
 function unmaskInPlace(payload: Buffer, buf: Buffer, maskAt: number, length: number): void {
   const memory = payload.buffer;
@@ -244,12 +245,14 @@ function unmaskInPlace(payload: Buffer, buf: Buffer, maskAt: number, length: num
     view = new DataView(memory);
     wordView = view;
   }
-  // The key as one little-endian word, so byte k of each word meets key byte k.
-  const key = (buf.readInt32LE(maskAt) | 0) >>> 0;
+  // The key as one little-endian word, so byte k of each word meets key byte k. `payload` is
+  // a view of `buf`, so the key is in the same memory. Signed words: XOR stays an int32,
+  // with no conversion to an unsigned (possibly heap) number per word.
+  const key = view.getInt32(buf.byteOffset + maskAt, true);
   const start = payload.byteOffset;
   const end = start + (length & ~3);
   let at = start;
-  for (; at < end; at += 4) view.setUint32(at, (view.getUint32(at, true) ^ key) >>> 0, true);
+  for (; at < end; at += 4) view.setInt32(at, view.getInt32(at, true) ^ key, true);
   for (let i = at - start; i < length; i++) {
     payload[i] = (payload[i] as number) ^ (buf[maskAt + (i & 3)] as number);
   }
