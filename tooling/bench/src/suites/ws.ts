@@ -6,8 +6,9 @@
  * does the whole job in `start()`: it runs packages/http1/bench/websocket.ts pinned to the load
  * CPU (CPU 1) with the workspace's Node, the `@rws/source` condition and tsx (and the `--nice`
  * level). The script starts each server as its own process pinned to the server CPU (CPU 0,
- * through BENCH_SERVER_CPU), alternates the two servers each round, drives them with `ws`
- * clients and prints the table; the harness then exits with the script's exit code.
+ * through BENCH_SERVER_CPU), alternates the two servers each round, drives them with raw-socket
+ * clients (packages/http1/bench/raw-ws-client.ts) and prints the table; the harness then exits
+ * with the script's exit code.
  * `--duration` (echo seconds), `--warmup`, `--rounds` and `--connections` (echo clients,
  * default 100) are handed to the script; BENCH_BROADCAST_CLIENTS (default 1 000) sets the
  * broadcast fan-out. uWebSockets.js is not a peer: it is not published on the npm registry.
