@@ -1,7 +1,6 @@
 import { errorInfo } from './error-info.js';
 import { Headers, type HeadersInit } from './headers.js';
 import { checkStatus } from './internal/check-status.js';
-import { stringifyJson } from './internal/stringify-json.js';
 import { mimeType } from './mime.js';
 import { RwsError } from './rws-error.js';
 import type { FileBodyInit, Response } from './types.js';
@@ -46,7 +45,7 @@ export function json(value: unknown, init?: ResponseInit): Response {
   return {
     status: init?.status === undefined ? 200 : checkStatus(init.status),
     headers: withType(init, JSON_TYPE),
-    body: stringifyJson(value) ?? 'null',
+    body: JSON.stringify(value) ?? 'null',
   };
 }
 
