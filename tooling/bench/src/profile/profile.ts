@@ -27,7 +27,7 @@
  *   the heap's growth per request (bytes allocated, as V8 counts them).
  *
  * Servers: `rws-http1`, `node-http` (hello world), `rws-app` (the `app` suite's router App,
- * `--path /users/42`), `rws-middleware` (the `middleware` suite's server: `--path /all` for
+ * `--path /users/42`), `fastify-app` (its peer in that suite, same route and hook), `rws-middleware` (the `middleware` suite's server: `--path /all` for
  * request id + CORS + rate limit + compress), `rws-static` (the `rws` static handler,
  * access log off, `--path /1k.bin`), `rws-cli-log` (the `rws` binary with `--access-log FILE`),
  * `rws-cli-stdout` (the `rws` binary logging to stdout, redirected to a file), `rws-proxy-bare`
@@ -127,6 +127,8 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
     case 'rws-http1':
     case 'rws-app':
     case 'node-http':
+    // The `app` suite's peer (fastify, same route and hook as rws-app): `--path /users/42`.
+    case 'fastify-app':
     // The `middleware` suite's server: pick the stack with --path (/bare, /cors, …, /all).
     case 'rws-middleware':
       return {
@@ -158,7 +160,7 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
       };
     default:
       throw new Error(
-        `unknown server ${server}: rws-http1, rws-app, node-http, rws-middleware, rws-static, rws-cli-log, rws-cli-stdout, rws-proxy-bare, rws-gateway`,
+        `unknown server ${server}: rws-http1, rws-app, fastify-app, node-http, rws-middleware, rws-static, rws-cli-log, rws-cli-stdout, rws-proxy-bare, rws-gateway`,
       );
   }
 }
