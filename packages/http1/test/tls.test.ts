@@ -5,8 +5,8 @@
 import { request } from 'node:https';
 import { connect, type TLSSocket } from 'node:tls';
 import { createTestCertificates, type TestCertificates } from '@rws/test-helpers';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { parseResponses, start, text } from './helpers.js';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { parseResponses, pause, start, text } from './helpers.js';
 
 let key: string;
 let cert: string;
@@ -186,5 +186,74 @@ describe('TLS defaults (issue #8)', () => {
       maxVersion: 'TLSv1.2',
     });
     expect(old.getCipher().name).toBe('ECDHE-ECDSA-AES128-SHA');
+  });
+});
+
+describe('onResponseSent over TLS (issue #11)', () => {
+  /** A server whose handler answers `bodyBytes` bytes and records each settled response. */
+  async function recordingServer(bodyBytes: number): Promise<{
+    port: number;
+    settled: { path: string; bytes: number; isComplete: boolean }[];
+  }> {
+    const settled: { path: string; bytes: number; isComplete: boolean }[] = [];
+    const body = 'x'.repeat(bodyBytes);
+    const { port } = await start(
+      (req) => {
+        req.onResponseSent?.((bytes, isComplete) =>
+          settled.push({ path: req.path, bytes, isComplete }),
+        );
+        return text(body);
+      },
+      { tls: { key, cert } },
+    );
+    return { port, settled };
+  }
+
+  it('settles every keep-alive and pipelined response once, complete, with its body bytes', async () => {
+    const { port, settled } = await recordingServer(1024);
+    const socket = await tlsConnect(port);
+    const pipelined = collect(socket, 3);
+    socket.write(
+      'GET /1 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /2 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /3 HTTP/1.1\r\nHost: localhost\r\n\r\n',
+    );
+    expect(parseResponses(await pipelined, false)).toHaveLength(3);
+    const next = collect(socket, 1);
+    socket.write('GET /4 HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await next;
+    await vi.waitFor(() => expect(settled).toHaveLength(4));
+    expect(settled).toEqual(
+      ['/1', '/2', '/3', '/4'].map((path) => ({ path, bytes: 1024, isComplete: true })),
+    );
+  });
+
+  it('waits while the peer does not read, and settles complete once it has read everything', async () => {
+    // Far more than the socket buffers hold: the response's last bytes stay queued in the
+    // server until the client reads.
+    const size = 16 * 1024 * 1024;
+    const { port, settled } = await recordingServer(size);
+    const socket = await tlsConnect(port);
+    socket.pause();
+    socket.write('GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await pause(300);
+    expect(settled).toEqual([]);
+    let received = 0;
+    socket.on('data', (d: Buffer) => {
+      received += d.length;
+    });
+    socket.resume();
+    await vi.waitFor(() => expect(settled).toHaveLength(1), { timeout: 10_000 });
+    expect(settled).toEqual([{ path: '/big', bytes: size, isComplete: true }]);
+    await vi.waitFor(() => expect(received).toBeGreaterThan(size));
+  });
+
+  it('settles incomplete when the peer goes away before reading the response', async () => {
+    const { port, settled } = await recordingServer(16 * 1024 * 1024);
+    const socket = await tlsConnect(port);
+    socket.pause();
+    socket.write('GET /gone HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await pause(300);
+    socket.destroy();
+    await vi.waitFor(() => expect(settled).toHaveLength(1), { timeout: 10_000 });
+    expect(settled[0]).toMatchObject({ path: '/gone', isComplete: false });
   });
 });

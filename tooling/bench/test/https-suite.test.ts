@@ -49,20 +49,16 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** The first path of a case each target runs, and the expected body length. */
-function probe(name: string): { path: string; length: number } {
-  return name === 'rws-tls' || name === 'nginx'
-    ? { path: '/1k.bin', length: 1024 }
-    : { path: '/hello.txt', length: 'Hello, World!'.length };
-}
+/** The 1 KiB file, which every target serves (the Node servers from memory). */
+const PROBE = { path: '/1k.bin', length: 1024 };
 
 describe('https suite (issue #11)', () => {
-  it('runs hello on every target and the files on the file servers, all over TLS with logs', () => {
+  it('runs hello and 1 KiB on every target, 100 MiB on the file servers, over TLS with logs', () => {
     expect(
       httpsSuite.cases.map((c) => [c.name, c.tls, c.accessLog, c.targets, c.load.path]),
     ).toEqual([
       ['hello', true, true, undefined, '/hello.txt'],
-      ['1k', true, true, ['nginx'], '/1k.bin'],
+      ['1k', true, true, ['rws-http1-tls', 'node-https', 'nginx'], '/1k.bin'],
       ['100m', true, true, ['nginx'], '/100m.bin'],
     ]);
   });
@@ -75,7 +71,7 @@ describe('https suite (issue #11)', () => {
       const running = await target.start({ tls: await benchCertificate(), accessLogDir: dir });
       try {
         expect(running.url.startsWith('https://')).toBe(true);
-        const { path, length } = probe(name);
+        const { path, length } = PROBE;
         expect(await get(running.url + path)).toEqual({
           status: 200,
           length,

@@ -45,6 +45,7 @@ import { processInput } from './process-input.js';
 import { discardBody, resumeIfPausedByBody } from './read-body.js';
 import type { BodyOwner, RequestBody } from './request-body.js';
 import { handlerError } from './respond-error.js';
+import { settleWhenFlushed } from './settle-when-flushed.js';
 import { statusLine } from './status.js';
 import { respond } from './write-response.js';
 
@@ -469,19 +470,4 @@ export class ServerConnection implements BodyOwner, InterimWriter {
   onBodyTimeout(): void {
     handleBodyTimeout(this);
   }
-}
-
-const EMPTY = Buffer.alloc(0);
-
-/**
- * Settles `req.onResponseSent` once every byte queued so far has been handed to the kernel:
- * at once when the socket's buffer is empty (a write that completed synchronously), else from
- * the callback of an empty write queued behind the response, as node:http's 'finish' does.
- */
-function settleWhenFlushed(socket: Socket, req: H1Request, bytes: number): void {
-  if (socket.writableLength === 0) {
-    req.settleSent(bytes, true);
-    return;
-  }
-  socket.write(EMPTY, (err) => req.settleSent(bytes, err === null || err === undefined));
 }

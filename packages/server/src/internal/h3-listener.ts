@@ -49,12 +49,20 @@ export function listenHttp3(
   });
 }
 
-/** Adds `Alt-Svc: h3=":<port>"` to a response unless the handler set its own. */
+/** The `Alt-Svc` value advertising HTTP/3 on UDP `port` for a day (RFC 7838 §3). */
+export function altSvcValue(port: number): string {
+  return `h3=":${port}"; ma=86400`;
+}
+
+/**
+ * Adds `value` (from `altSvcValue`, built once per listener rather than per response) as
+ * `Alt-Svc` to a response unless the handler set its own.
+ */
 export function withAltSvc(
   res: Response | Promise<Response>,
-  port: number,
+  value: string,
 ): Response | Promise<Response> {
-  if (isPromise(res)) return res.then((r) => withAltSvc(r, port) as Response);
-  if (!res.headers.has('alt-svc')) res.headers.set('alt-svc', `h3=":${port}"; ma=86400`);
+  if (isPromise(res)) return res.then((r) => withAltSvc(r, value) as Response);
+  if (!res.headers.has('alt-svc')) res.headers.set('alt-svc', value);
   return res;
 }

@@ -33,7 +33,7 @@ import { acmeAlpnServer } from './acme/alpn-server.js';
 import { isAcmeTlsHello } from './acme/client-hello.js';
 import { withHttp01 } from './acme/http01.js';
 import { createH2Codec, h2cUpgradeHandler, sniffPreface } from './h2-codec.js';
-import { http3TlsOptions, listenHttp3, withAltSvc } from './h3-listener.js';
+import { altSvcValue, http3TlsOptions, listenHttp3, withAltSvc } from './h3-listener.js';
 import { hostCheckMiddleware } from './host-check.js';
 import { OcspStapler } from './ocsp/stapler.js';
 import { type ResolvedOptions, resolveOptions, restartOnlyChanges, toHandler } from './options.js';
@@ -127,6 +127,8 @@ export class SingleServer implements RunningServer {
   /** Read once listening, so they stay valid after close (for logs). */
   #urls: readonly ServerUrl[] = [];
   #address: { readonly host: string; readonly port: number; readonly family: string };
+  /** The `Alt-Svc` value of the HTTP/3 listener (set with `#h3`). */
+  #altSvc = '';
   readonly closed: Promise<void>;
 
   private constructor(app: Handler, options: ResolvedOptions, tls: TlsContexts | null) {
@@ -270,7 +272,7 @@ export class SingleServer implements RunningServer {
 
   /** Every codec instance calls this one function, so a reload swaps the chain for all. */
   #entry: Handler = (req) =>
-    this.#h3 === null ? this.#pipeline(req) : withAltSvc(this.#pipeline(req), this.#address.port);
+    this.#h3 === null ? this.#pipeline(req) : withAltSvc(this.#pipeline(req), this.#altSvc);
 
   #createHttp1(options: ResolvedOptions): Http1Server {
     const { maxConnections: _perListener, ...limits } = options.limits;
@@ -482,6 +484,7 @@ export class SingleServer implements RunningServer {
     this.#address = { host: main.address, port: main.port, family: main.family };
     const quic = this.#tls?.quic ?? null;
     if (this.#options.http3 && quic !== null) {
+      this.#altSvc = altSvcValue(main.port);
       try {
         this.#h3 = await listenHttp3(
           (req) => this.#pipeline(req),

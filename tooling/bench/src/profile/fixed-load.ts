@@ -9,6 +9,7 @@
  * again on the new one.
  */
 import { connect } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 
 export interface FixedLoad {
   readonly port: number;
@@ -19,6 +20,8 @@ export interface FixedLoad {
   readonly pipeline?: number;
   /** Request header fields besides Host (e.g. the `middleware` suite's Origin). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Speak HTTPS (certificate not verified: the bench's is self-signed). Default false. */
+  readonly tls?: boolean;
 }
 
 const CRLF2 = Buffer.from('\r\n\r\n');
@@ -47,7 +50,10 @@ export function runFixedLoad(load: FixedLoad): Promise<void> {
       else reject(err);
     };
     const start = (): void => {
-      const socket = connect(load.port, '127.0.0.1');
+      const socket =
+        load.tls === true
+          ? connectTls({ port: load.port, host: '127.0.0.1', rejectUnauthorized: false })
+          : connect(load.port, '127.0.0.1');
       open.add(socket);
       let inFlight = 0;
       let buf: Buffer = Buffer.alloc(0);
@@ -68,7 +74,7 @@ export function runFixedLoad(load: FixedLoad): Promise<void> {
         if (++reconnects > MAX_RECONNECTS) finish(new Error('too many connections reset'));
         else start();
       });
-      socket.on('connect', () => send(depth));
+      socket.on(load.tls === true ? 'secureConnect' : 'connect', () => send(depth));
       socket.on('data', (chunk: Buffer) => {
         buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
         for (;;) {

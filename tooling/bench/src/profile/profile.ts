@@ -33,7 +33,9 @@
  * `rws-cli-stdout` (the `rws` binary logging to stdout, redirected to a file), `rws-proxy-bare`
  * (`reverseProxy()` on @rws/http1) and `rws-gateway` (the `rws` binary with an rws.config.toml
  * of one upstream and one proxy route, access log on), both in front of a raw upstream in this
- * process (raw-upstream.ts).
+ * process (raw-upstream.ts). Over TLS (the `https` suite's certificate and pinned cipher; the
+ * load speaks HTTPS): `rws-cli-tls` (the binary with its access log), `rws-http1-tls` and
+ * `node-https` (`--path /1k.bin` for their 1 KiB answer from memory).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import {
@@ -52,7 +54,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MIDDLEWARE_REQUEST_HEADERS } from '../middleware-cases.js';
 import { freePort, waitForPort } from '../process.js';
+import { PINNED_CIPHER } from '../servers/tls-pinned.js';
 import { nodeScriptArgs, serverScript } from '../targets.js';
+import { benchCertificate } from '../tls-cert.js';
 import { runFixedLoad } from './fixed-load.js';
 import { startRawUpstream } from './raw-upstream.js';
 import { summarizeAllocations, summarizeCpu } from './summarize.js';
@@ -78,6 +82,11 @@ const { values, positionals } = parseArgs({
     'node-flag': { type: 'string', multiple: true },
     /** Keep the raw callgrind dump here (for `callgrind_annotate --tree=caller`). */
     keep: { type: 'string' },
+    /**
+     * Extra arguments for the server script (repeatable), e.g. `--server-arg=--no-http3` to
+     * see what one `rws` option costs.
+     */
+    'server-arg': { type: 'string', multiple: true },
   },
 });
 const server = positionals[0] ?? 'rws-http1';
@@ -98,6 +107,14 @@ writeFileSync(join(work, 'hello.txt'), 'Hello, World!');
 // Only when asked for: 100 MiB of disk per run otherwise.
 if (values.path === '/100m.bin')
   writeFileSync(join(work, '100m.bin'), Buffer.alloc(100 << 20, 120));
+
+// The TLS servers: the `https` suite's certificate, cipher and version.
+const TLS_SERVERS = ['rws-cli-tls', 'rws-http1-tls', 'node-https'];
+const isTls = TLS_SERVERS.includes(server);
+const tls = isTls ? await benchCertificate() : null;
+// STATIC_ROOT: the `https` suite's Node servers answer `/1k.bin` from it (from memory).
+const tlsEnv =
+  tls === null ? {} : { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile, STATIC_ROOT: work };
 
 // The proxy profiles' upstream, started once: it lives in this process, outside callgrind.
 const upstream =
@@ -129,11 +146,14 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
     case 'node-http':
     // The `app` suite's peer (fastify, same route and hook as rws-app): `--path /users/42`.
     case 'fastify-app':
+    // The `https` suite's hello worlds (pinned cipher, TLS 1.3).
+    case 'rws-http1-tls':
+    case 'node-https':
     // The `middleware` suite's server: pick the stack with --path (/bare, /cors, …, /all).
     case 'rws-middleware':
       return {
         args: nodeScriptArgs(fileURLToPath(serverScript(`${server}.ts`)), preload),
-        env: {},
+        env: tlsEnv,
       };
     case 'rws-static':
       return {
@@ -151,6 +171,26 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
         ],
         env: { RWS_CONFIG_IP: '127.0.0.1' },
       };
+    case 'rws-cli-tls':
+      // The `https` suite's subject: the binary over TLS with its access log to a file.
+      return {
+        args: [
+          ...nodeScriptArgs(CLI, preload),
+          '--root',
+          work,
+          '--tls-cert-file',
+          tls!.certFile,
+          '--tls-key-file',
+          tls!.keyFile,
+          '--tls-ciphers',
+          PINNED_CIPHER,
+          '--tls-min-version',
+          '1.3',
+          '--access-log',
+          join(work, 'access.log'),
+        ],
+        env: { RWS_CONFIG_IP: '127.0.0.1' },
+      };
     case 'rws-cli-stdout':
       // The access log at its default (stdout), stdout going to a file: how `rws > log`
       // runs, and the only way to log to a file before --access-log.
@@ -160,7 +200,7 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
       };
     default:
       throw new Error(
-        `unknown server ${server}: rws-http1, rws-app, fastify-app, node-http, rws-middleware, rws-static, rws-cli-log, rws-cli-stdout, rws-proxy-bare, rws-gateway`,
+        `unknown server ${server}: rws-http1, rws-app, fastify-app, node-http, rws-middleware, rws-static, rws-cli-log, rws-cli-stdout, rws-proxy-bare, rws-gateway, rws-cli-tls, rws-http1-tls, node-https`,
       );
   }
 }
@@ -204,6 +244,7 @@ async function main(): Promise<void> {
 async function measureOnce(): Promise<{ instructions: number; report: string }> {
   const port = await freePort();
   const { args, env } = serverArgs();
+  args.push(...(values['server-arg'] ?? []));
   const profileOut = join(work, 'profile.json');
   const cgOut = join(work, 'callgrind.out');
   const command = mode === 'callgrind' ? 'valgrind' : process.execPath;
@@ -244,6 +285,7 @@ async function measureOnce(): Promise<{ instructions: number; report: string }> 
       path: values.path,
       connections,
       pipeline,
+      tls: isTls,
       // What the suite's clients send: an allowed Origin and an Accept-Encoding to negotiate.
       ...(server === 'rws-middleware' ? { headers: MIDDLEWARE_REQUEST_HEADERS } : {}),
     };

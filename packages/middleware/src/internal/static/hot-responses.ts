@@ -160,14 +160,15 @@ export class HotResponses {
 }
 
 /**
- * A copy of `fields` with room for one more field. Nearly every answer gets `x-request-id`
- * appended by the request-id middleware on its way out; an exact-size copy (`slice()`) was
- * reallocated for it (~400 bytes per request in `--mode alloc`). V8 keeps the capacity when
- * the length is set back (it trims only far larger gaps).
+ * A copy of `fields` with room for two more fields. Nearly every answer gets `x-request-id`
+ * appended by the request-id middleware on its way out, and on a TLS listener with HTTP/3
+ * (the `rws` default) `@rws/server` appends `alt-svc` after it; an exact-size copy (`slice()`)
+ * was reallocated for them (~400 bytes per request in `--mode alloc`). V8 keeps the capacity
+ * when the length is set back (it trims only far larger gaps).
  */
 function copyWithRoom(fields: readonly string[]): string[] {
   const n = fields.length;
-  const copy = new Array<string>(n + 2);
+  const copy = new Array<string>(n + 4);
   for (let i = 0; i < n; i++) copy[i] = fields[i]!;
   copy.length = n;
   return copy;
