@@ -15,7 +15,7 @@
  * who asks for connection reuse gets. See servers/node-http-proxy.ts. Its rate on a given
  * machine is bounded by node:http itself (one JS thread parsing, a ServerResponse and a
  * ClientRequest per request), so "4x http-proxy" is only meaningful next to nginx's own rate
- * on the same machine: when 4x http-proxy is above what nginx does, no proxy reaches it.
+ * on the same machine: where 4x http-proxy is above nginx's rate, meeting it means outrunning nginx.
  *
  * The upstream is nginx (one worker, access log off, keep-alive unlimited), started once per
  * case and shared by every target and round of it. It runs UNPINNED: on 2 cores the proxy
