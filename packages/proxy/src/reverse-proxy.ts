@@ -10,7 +10,6 @@ import {
   type Middleware,
   type Request,
   type Response,
-  statusText,
   type Tunnel,
   type Upgrade,
   withoutHopByHop,
@@ -24,10 +23,18 @@ import {
   forwardRequestHeaders,
   forwardResponseHeaders,
 } from './internal/forwarding.js';
-import { exchangeDeadlineMs, grpcFailure, isGrpcRequest } from './internal/grpc.js';
+import { exchangeDeadlineMs } from './internal/grpc.js';
 import { exchangeH2 } from './internal/h2-exchange.js';
 import { exchangeH2WebSocket, isWebSocketUpgrade } from './internal/h2-websocket.js';
 import { invalidOption } from './internal/proxy-error.js';
+import {
+  classify,
+  errorResponse,
+  fail,
+  MESSAGES,
+  webSocketToH3Backend,
+} from './internal/proxy-failure.js';
+import { relayResponse } from './internal/relay-response.js';
 import { RetryBudget } from './internal/retry-budget.js';
 import { acquireUrlUpstream } from './internal/shared-upstreams.js';
 import {
@@ -105,99 +112,6 @@ export interface ReverseProxy extends Middleware {
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-
-const MESSAGES: Record<ProxyErrorCode, string> = {
-  RWS_PROXY_INVALID_OPTIONS: 'proxy misconfigured',
-  RWS_PROXY_NO_BACKEND: 'no backend available',
-  RWS_PROXY_CONNECT_FAILED: 'could not connect to the backend',
-  RWS_PROXY_CONNECT_TIMEOUT: 'connecting to the backend timed out',
-  RWS_PROXY_HEADERS_TIMEOUT: 'the backend did not answer in time',
-  RWS_PROXY_BODY_TIMEOUT: 'the backend response stalled',
-  RWS_PROXY_TOTAL_TIMEOUT: 'the backend exchange took too long',
-  RWS_PROXY_INVALID_RESPONSE: 'the backend sent an invalid response',
-  RWS_PROXY_UPSTREAM_RESET: 'the backend closed the connection',
-  RWS_PROXY_CLIENT_ABORTED: 'client closed the request',
-  RWS_PROXY_REQUEST_BODY_FAILED: 'the request body could not be read',
-};
-
-const STATUS_OF: Record<ProxyErrorCode, number> = {
-  RWS_PROXY_INVALID_OPTIONS: 500,
-  RWS_PROXY_NO_BACKEND: 503,
-  RWS_PROXY_CONNECT_FAILED: 502,
-  RWS_PROXY_CONNECT_TIMEOUT: 504,
-  RWS_PROXY_HEADERS_TIMEOUT: 504,
-  RWS_PROXY_BODY_TIMEOUT: 504,
-  RWS_PROXY_TOTAL_TIMEOUT: 504,
-  RWS_PROXY_INVALID_RESPONSE: 502,
-  RWS_PROXY_UPSTREAM_RESET: 502,
-  // Nobody reads it; 499 is what nginx logs for the same case.
-  RWS_PROXY_CLIENT_ABORTED: 499,
-  RWS_PROXY_REQUEST_BODY_FAILED: 400,
-};
-
-/** A proxy error response: a short plain-text body naming the cause. */
-function errorResponse(code: ProxyErrorCode, status = STATUS_OF[code]): Response {
-  return {
-    status,
-    headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }),
-    body: `${status} ${statusText(status) || 'Error'}: ${MESSAGES[code]}\n`,
-  };
-}
-
-/**
- * A WebSocket (HTTP/1.1 Upgrade or extended CONNECT) picked an h3 backend: relaying it would
- * need an RFC 9220 extended CONNECT through the upstream's HTTP/3 client, which the proxy does
- * not send yet (planned), so the handshake is refused instead of reaching the backend as a GET.
- */
-function webSocketToH3Backend(): Response {
-  return {
-    status: 502,
-    headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }),
-    body: '502 Bad Gateway: a WebSocket cannot be relayed to an h3 backend yet (use http://, https://, h2: or h2s:)\n',
-  };
-}
-
-/** A failure answer: gRPC calls get grpc-status trailers, others a plain-text error. */
-function fail(req: Request, code: ProxyErrorCode, status?: number): Response {
-  return isGrpcRequest(req) ? grpcFailure(code, MESSAGES[code]) : errorResponse(code, status);
-}
-
-/**
- * Maps an http1 client error (and who aborted) to the proxy's cause code; `client` aborts when
- * the client went away (`req.signal`, plus `req.halfClose` with `clientHalfClose: 'abort'`).
- */
-function classify(
-  err: unknown,
-  client: AbortSignalLike,
-  totalSignal: AbortSignal | null,
-): ProxyErrorCode {
-  if (client.aborted) return ERROR_CODES.CLIENT_ABORTED;
-  if (totalSignal?.aborted) return ERROR_CODES.TOTAL_TIMEOUT;
-  const code = isRwsError(err) ? err.code : '';
-  // The HTTP/2 exchange reports its causes in the proxy's own codes.
-  if (code in STATUS_OF) return code as ProxyErrorCode;
-  switch (code) {
-    case 'RWS_HTTP1_CONNECT_FAILED':
-      return ERROR_CODES.CONNECT_FAILED;
-    case 'RWS_HTTP1_CONNECT_TIMEOUT':
-      return ERROR_CODES.CONNECT_TIMEOUT;
-    case 'RWS_HTTP1_HEADERS_TIMEOUT':
-      return ERROR_CODES.HEADERS_TIMEOUT;
-    case 'RWS_HTTP1_BODY_TIMEOUT':
-      return ERROR_CODES.BODY_TIMEOUT;
-    case 'RWS_HTTP1_INVALID_RESPONSE':
-    case 'RWS_HTTP1_RESPONSE_TOO_LARGE':
-      return ERROR_CODES.INVALID_RESPONSE;
-    case 'RWS_HTTP1_REQUEST_BODY_FAILED':
-    case 'RWS_HTTP1_REQUEST_BODY_LENGTH_MISMATCH':
-      return ERROR_CODES.REQUEST_BODY_FAILED;
-    case 'RWS_HTTP1_POOL_QUEUE_FULL':
-    case 'RWS_HTTP1_POOL_CLOSED':
-      return ERROR_CODES.NO_BACKEND;
-    default:
-      return ERROR_CODES.UPSTREAM_RESET;
-  }
-}
 
 /** True when the response has no transfer coding or only `chunked`, which the client removed. */
 function isRelayableCoding(headers: Headers): boolean {
@@ -383,41 +297,18 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       let res: ClientResponse;
       try {
         if (backend.protocol === 'h2' || backend.protocol === 'h3') {
-          const wsUpgrade = wsConnect ?? (isWebSocketUpgrade(upgrade) ? upgrade : null);
-          if (wsUpgrade !== null && backend.protocol === 'h3') {
-            backend.end('neutral');
-            return webSocketToH3Backend();
-          }
-          if (wsUpgrade !== null) {
-            return await exchangeH2WebSocket({
-              req,
-              upgrade: wsUpgrade,
-              backend,
-              path,
-              headers,
-              signal: signal instanceof AbortSignal ? signal : req.signal,
-              headersTimeoutMs: timeouts.headersTimeoutMs,
-              info,
-              startedAt,
-              forwardHeaders: (h) => forwardResponseHeaders(h, 'h2', viaName),
-              join: (clientTunnel, backendTunnel) => join(clientTunnel, backendTunnel, backend),
-            });
-          }
-          return await exchangeH2({
+          return await exchangeOverH2(
             req,
             backend,
+            wsConnect ?? (isWebSocketUpgrade(upgrade) ? upgrade : null),
             path,
             headers,
-            // HTTP/2 combines it with its own signals: a light one stands for `req.signal`.
-            signal: signal instanceof AbortSignal ? signal : req.signal,
-            headersTimeoutMs: timeouts.headersTimeoutMs,
-            bodyTimeoutMs: timeouts.bodyTimeoutMs,
-            via: viaName,
+            signal,
             info,
             startedAt,
-            classify: (err) => classify(err, client, total),
-            message: (code) => MESSAGES[code],
-          });
+            client,
+            total,
+          );
         }
         res = await backend.pool.request({
           method: wsConnect === null ? req.method : 'GET',
@@ -491,8 +382,62 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       }
       info.error = null;
       info.errorDetail = null;
-      return relay(req, res, backend, isServerError, info, client, total);
+      return relayResponse(req, res, backend, isServerError, info, client, total, viaName);
     }
+  }
+
+  /**
+   * The exchange with an h2 or h3 backend (a WebSocket one as RFC 8441 extended CONNECT).
+   * A function of its own so the callbacks made here capture its parameters: inside `handle`
+   * they would make every request, h1 ones included, allocate a context for the variables
+   * they close over.
+   */
+  function exchangeOverH2(
+    req: Request,
+    backend: Backend,
+    wsUpgrade: Upgrade | null,
+    path: string,
+    headers: Headers,
+    signal: AbortSignalLike,
+    info: ProxyInfo,
+    startedAt: number,
+    client: AbortSignalLike,
+    total: AbortSignal | null,
+  ): Promise<Response> | Response {
+    if (wsUpgrade !== null && backend.protocol === 'h3') {
+      backend.end('neutral');
+      return webSocketToH3Backend();
+    }
+    if (wsUpgrade !== null) {
+      return exchangeH2WebSocket({
+        req,
+        upgrade: wsUpgrade,
+        backend,
+        path,
+        headers,
+        signal: signal instanceof AbortSignal ? signal : req.signal,
+        headersTimeoutMs: timeouts.headersTimeoutMs,
+        info,
+        startedAt,
+        forwardHeaders: (h) => forwardResponseHeaders(h, 'h2', viaName),
+        join: (clientTunnel, backendTunnel) => join(clientTunnel, backendTunnel, backend),
+      });
+    }
+    return exchangeH2({
+      req,
+      backend,
+      path,
+      headers,
+      // HTTP/2 combines it with its own signals: a light one stands for `req.signal`.
+      signal: signal instanceof AbortSignal ? signal : req.signal,
+      headersTimeoutMs: timeouts.headersTimeoutMs,
+      bodyTimeoutMs: timeouts.bodyTimeoutMs,
+      via: viaName,
+      info,
+      startedAt,
+      classify: (err) => classify(err, client, total),
+      message: (code) => MESSAGES[code],
+    });
   }
 
   function canRetry(attempts: number, startedAt: number): boolean {
@@ -541,67 +486,6 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     const up = clientTunnel.readable.pipeTo(backendTunnel.writable).catch(() => {});
     const down = backendTunnel.readable.pipeTo(clientTunnel.writable).catch(() => {});
     void Promise.all([up, down]).then(() => backend.end('success'));
-  }
-
-  function relay(
-    req: Request,
-    res: ClientResponse,
-    backend: Backend,
-    isServerError: boolean,
-    info: ProxyInfo,
-    client: AbortSignalLike,
-    total: AbortSignal | null,
-  ): Response {
-    const headers = forwardResponseHeaders(res.headers, res.protocol, viaName);
-    const status = res.status;
-    // A body that arrived whole with its head (most small responses) is handed over as bytes:
-    // the server writes head and body at once, with no stream to pump.
-    const bytes = res.takeBufferedBody();
-    if (bytes !== null) {
-      backend.end(isServerError ? 'failure' : 'success');
-      if (req.method === 'HEAD' || status === 204 || status === 304) {
-        return { status, headers, body: null };
-      }
-      const trailerFields = res.trailers;
-      if (trailerFields !== null && trailerFields.size > 0) {
-        return { status, headers, body: bytes, trailers: trailerFields };
-      }
-      return { status, headers, body: bytes };
-    }
-    const hasNoBody =
-      req.method === 'HEAD' || status === 204 || status === 304 || res.body.length === 0;
-    if (hasNoBody) {
-      // No body bytes follow; reading the empty body gives the socket back to the pool.
-      void res.body.bytes({ limit: 0 }).catch(() => {});
-      backend.end(isServerError ? 'failure' : 'success');
-      return { status, headers, body: null };
-    }
-    async function* stream(): AsyncGenerator<Uint8Array> {
-      let outcome: 'success' | 'failure' | 'neutral' = 'neutral';
-      try {
-        for await (const chunk of res.body) yield chunk;
-        // Trailer fields arrive after the body: the transport sends them at the end of a
-        // chunked response when the object is filled in time (RFC 9110 §6.5).
-        if (trailers !== null && res.trailers !== null) {
-          const list = res.trailers.toList();
-          for (let i = 0; i < list.length; i += 2) trailers.append(list[i]!, list[i + 1]!);
-        }
-        outcome = isServerError ? 'failure' : 'success';
-      } catch (err) {
-        const code = classify(err, client, total);
-        info.error = code;
-        info.errorDetail = err instanceof Error ? err.message : String(err);
-        outcome = code === ERROR_CODES.CLIENT_ABORTED ? 'neutral' : 'failure';
-        throw err;
-      } finally {
-        backend.end(outcome);
-      }
-    }
-    // Only a chunked upstream response can carry trailers; a Content-Length one is relayed as is.
-    const trailers = res.body.length === null ? new Headers() : null;
-    return trailers === null
-      ? { status, headers, body: stream() }
-      : { status, headers, body: stream(), trailers };
   }
 
   return {

@@ -3,8 +3,19 @@
  * binary in gateway mode as users run it (apps/rws-cli from source, an rws.config.toml with
  * one `[[upstream]]` and one proxy `[[route]]`, access log on at its default); beside it
  * @rws/proxy's bare `reverseProxy` on @rws/http1 (no access log), nginx `proxy_pass` over an
- * `upstream { keepalive 64; }` pool, `http-proxy` on node:http with a keep-alive agent, and
- * `@fastify/http-proxy` on fastify.
+ * `upstream { keepalive 64; }` pool, `http-proxy` on node:http and `@fastify/http-proxy` on
+ * fastify.
+ *
+ * The peers run as their documentation sets them up. `@fastify/http-proxy` is registered with
+ * `upstream` alone: its defaults are @fastify/reply-from's undici Pool (128 keep-alive
+ * connections, pipelining 1). `http-proxy` gets `agent: http.globalAgent` and `xfwd: true`:
+ * without an `agent` option it does not use Node's (keep-alive since Node 19) global agent but
+ * `agent: false` plus `Connection: close`, a new upstream connection per request, a setup
+ * nobody compares with nginx's keep-alive pool; Node's documented default agent is what a user
+ * who asks for connection reuse gets. See servers/node-http-proxy.ts. Its rate on a given
+ * machine is bounded by node:http itself (one JS thread parsing, a ServerResponse and a
+ * ClientRequest per request), so "4x http-proxy" is only meaningful next to nginx's own rate
+ * on the same machine: where 4x http-proxy is above nginx's rate, meeting it means outrunning nginx.
  *
  * The upstream is nginx (one worker, access log off, keep-alive unlimited), started once per
  * case and shared by every target and round of it. It runs UNPINNED: on 2 cores the proxy
