@@ -16,6 +16,8 @@
  * machine is bounded by node:http itself (one JS thread parsing, a ServerResponse and a
  * ClientRequest per request), so "4x http-proxy" is only meaningful next to nginx's own rate
  * on the same machine: where 4x http-proxy is above nginx's rate, meeting it means outrunning nginx.
+ * `http-proxy-default` is the same server with no `agent` option, i.e. http-proxy exactly as
+ * documented (a connection per request), reported beside it so both readings are measured.
  *
  * The upstream is nginx (one worker, access log off, keep-alive unlimited), started once per
  * case and shared by every target and round of it. It runs UNPINNED: on 2 cores the proxy
@@ -145,6 +147,10 @@ export default defineSuite({
     nodeServer('rws-proxy-bare', serverScript('rws-proxy-bare.ts')),
     nginxProxy,
     nodeServer('http-proxy', serverScript('node-http-proxy.ts')),
+    // http-proxy with no `agent` option: its own default, a new upstream connection per request.
+    nodeServer('http-proxy-default', serverScript('node-http-proxy.ts'), {
+      env: { HTTP_PROXY_AGENT: 'none' },
+    }),
     nodeServer('fastify-proxy', serverScript('fastify-http-proxy.ts')),
   ],
   cases: [
