@@ -109,4 +109,34 @@ describe('appendVary / hasListMember', () => {
     appendVary(empty, ['Origin']);
     expect(empty.getAll('vary')).toEqual(['Origin']);
   });
+
+  it('gives the same answer when its last merge is reused, over runs of calls (property)', () => {
+    // The reference: split the joined lines, add the names not there, leave `*` alone.
+    const reference = (lines: readonly string[], names: readonly string[]): string[] => {
+      if (lines.length === 0) return [names.join(', ')];
+      const joined = lines.join(', ');
+      const members = joined.split(',').map((m) => m.trim().toLowerCase());
+      if (members.includes('*')) return [...lines];
+      let value = joined;
+      for (const name of names) {
+        if (value.split(',').some((m) => m.trim().toLowerCase() === name.toLowerCase())) continue;
+        value = value.trim() === '' ? name : `${value}, ${name}`;
+      }
+      return [value];
+    };
+    // Shared arrays, as callers pass them: the reuse is keyed on the array and the value.
+    const nameSets = [['Origin'], ['Accept-Encoding'], ['Origin', 'Access-Control-Request-Method']];
+    const line = fc.constantFrom('', '*', 'Accept-Encoding', 'origin', 'Cookie, Origin', 'x');
+    const call = fc.tuple(fc.array(line, { maxLength: 3 }), fc.nat(nameSets.length - 1));
+    fc.assert(
+      fc.property(fc.array(call, { minLength: 1, maxLength: 8 }), (calls) => {
+        for (const [lines, which] of calls) {
+          const names = nameSets[which]!;
+          const headers = new Headers(lines.map((value): [string, string] => ['vary', value]));
+          appendVary(headers, names);
+          expect(headers.getAll('vary')).toEqual(reference(lines, names));
+        }
+      }),
+    );
+  });
 });

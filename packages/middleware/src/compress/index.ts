@@ -30,6 +30,7 @@ import {
 import { type Coding, negotiate } from '../internal/compress/negotiate.js';
 import { appendVary, hasListMember } from '../internal/cors/vary.js';
 import { failOptions } from '../internal/fail.js';
+import { fieldCount, fieldValue } from '../internal/field-value.js';
 
 export type { CompressionLevels } from '../internal/compress/compressor.js';
 export type { Coding } from '../internal/compress/negotiate.js';
@@ -167,17 +168,17 @@ export function compress(options: CompressOptions = {}): Middleware {
       res.body === null ||
       isNullBodyStatus(res.status) ||
       res.status === 206 ||
-      headers.has('content-range') ||
-      !filter(headers.get('content-type'))
+      fieldCount(headers, 'content-range') !== 0 ||
+      !filter(fieldValue(headers, 'content-type'))
     ) {
       return res;
     }
-    const encoding = headers.get('content-encoding');
+    const encoding = fieldValue(headers, 'content-encoding');
     if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') return res;
-    const cacheControl = headers.get('cache-control');
+    const cacheControl = fieldValue(headers, 'cache-control');
     if (cacheControl !== null && hasListMember(cacheControl, 'no-transform')) return res;
     appendVary(headers, VARY_ACCEPT_ENCODING);
-    const accept = req.headers.get('accept-encoding');
+    const accept = fieldValue(req.headers, 'accept-encoding');
     const body = res.body;
     // Fast path for small bodies: only a `q=0` can refuse identity and force compression.
     // Three bytes per UTF-16 unit bound a string's UTF-8 size without encoding it.

@@ -19,6 +19,7 @@ import {
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { appendVary } from '../internal/cors/vary.js';
+import { fieldCount, fieldValue } from '../internal/field-value.js';
 
 /** Decides whether a request Origin may read the response. */
 export type CorsOriginPredicate = (origin: string, req: Request) => boolean;
@@ -318,7 +319,7 @@ function allowedOrigin(policy: Policy, origin: string | null, req: Request): str
 /** Adds the CORS headers of an actual (non-preflight) response. */
 function decorate(policy: Policy, headers: Headers, allowOrigin: string | null): void {
   // A handler that set its own Access-Control-Allow-Origin owns this response's CORS.
-  if (allowOrigin !== null && !headers.has('access-control-allow-origin')) {
+  if (allowOrigin !== null && fieldCount(headers, 'access-control-allow-origin') === 0) {
     headers.set('access-control-allow-origin', allowOrigin);
     if (policy.isCredentials) headers.set('access-control-allow-credentials', 'true');
     if (policy.exposeHeaders !== null) {
@@ -390,7 +391,7 @@ export function cors(options?: CorsOptions): CorsMiddleware {
     handle(req: Request, next: Handler): MaybePromise<Response> {
       // One policy per request, even if update() runs while it is in flight.
       const p = policy;
-      const origin = req.headers.get('origin');
+      const origin = fieldValue(req.headers, 'origin');
       if (req.method === 'OPTIONS' && origin !== null) {
         const method = req.headers.get('access-control-request-method');
         if (method !== null) return preflight(p, req, origin, method);

@@ -88,6 +88,8 @@ interface Policy {
   readonly policyName: string;
   /** The `RateLimit-Policy` value: the same for every response of the policy. */
   readonly policyHeader: string;
+  /** The start of every `RateLimit` value, up to the remaining count. */
+  readonly remainingPrefix: string;
   readonly hasHeaders: boolean;
   readonly isFailOpen: boolean;
 }
@@ -155,6 +157,7 @@ function compile(o: RateLimitOptions, store: RateLimitStore | undefined): Policy
     store: store ?? createMemoryRateLimitStore(),
     policyName,
     policyHeader: `"${policyName}";q=${o.limit};w=${windowSecs}`,
+    remainingPrefix: `"${policyName}";r=`,
     hasHeaders: o.hasHeaders ?? true,
     isFailOpen: o.failOpen ?? false,
   };
@@ -164,7 +167,7 @@ function setHeaders(headers: Headers, p: Policy, r: RateLimitResult): void {
   headers.set('ratelimit-policy', p.policyHeader);
   headers.set(
     'ratelimit',
-    `"${p.policyName}";r=${Math.max(0, r.remaining)};t=${Math.ceil(r.resetMs / 1000)}`,
+    `${p.remainingPrefix}${Math.max(0, r.remaining)};t=${Math.ceil(r.resetMs / 1000)}`,
   );
 }
 

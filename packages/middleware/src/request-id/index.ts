@@ -17,6 +17,7 @@ import {
   RwsError,
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
+import { fieldValue } from '../internal/field-value.js';
 import { isVisibleAscii } from '../internal/is-visible-ascii.js';
 import { randomUuid } from '../internal/random-uuid.js';
 
@@ -96,7 +97,7 @@ export function requestId(options: RequestIdOptions = {}): Middleware {
 
   return {
     handle(req: Request, next: Handler): MaybePromise<Response> {
-      const incoming = reuse ? req.headers.get(name) : null;
+      const incoming = reuse ? fieldValue(req.headers, name) : null;
       let id: string;
       if (incoming !== null && isValidRequestId(incoming)) {
         id = incoming;

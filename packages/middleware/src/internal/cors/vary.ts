@@ -1,29 +1,51 @@
 import type { Headers } from '@rws/core';
+import { fieldCount, fieldValue } from '../field-value.js';
+
+/**
+ * The last merge `appendVary` computed: the same response type meets the same `Vary` on
+ * every request (compress's `Accept-Encoding` met by CORS's `Origin`), so the merged value is
+ * kept, one flat string instead of a new concatenation each time.
+ */
+let lastExisting: string | null = null;
+let lastNames: readonly string[] | null = null;
+let lastValue = '';
+/** The last merge added a name (else `Vary` already had them all, or had `*`). */
+let isLastChanged = false;
+let isLastStar = false;
 
 /**
  * Adds field names to `Vary`, keeping the ones already there (compared case-insensitively)
  * and leaving `Vary: *` alone, which already covers every field (RFC 9110 §12.5.5). Repeated
  * `Vary` lines are merged into one.
  *
- * @param names field names to add, as they should be written (`Origin`).
+ * @param names field names to add, as they should be written (`Origin`); the same array on
+ *   every call of one caller, so its last merge can be reused.
  */
 export function appendVary(headers: Headers, names: readonly string[]): void {
-  const existing = headers.get('vary');
+  const existing = fieldValue(headers, 'vary');
   if (existing === null) {
     headers.set('vary', names.length === 1 ? names[0]! : joinNames(names));
     return;
   }
-  if (hasListMember(existing, '*')) return;
-  let value = existing;
-  let isChanged = false;
+  if (existing !== lastExisting || names !== lastNames) merge(existing, names);
+  if (isLastStar) return;
+  // Unchanged, repeated lines (which the lookup joined) are still written back as one.
+  if (isLastChanged || fieldCount(headers, 'vary') > 1) headers.set('vary', lastValue);
+}
+
+function merge(existing: string, names: readonly string[]): void {
+  lastExisting = existing;
+  lastNames = names;
+  lastValue = existing;
+  isLastChanged = false;
+  isLastStar = hasListMember(existing, '*');
+  if (isLastStar) return;
   for (const name of names) {
-    // Checked against `value`, so a name given twice is added once.
-    if (hasListMember(value, name)) continue;
-    value = value.trim() === '' ? name : `${value}, ${name}`;
-    isChanged = true;
+    // Checked against the value so far, so a name given twice is added once.
+    if (hasListMember(lastValue, name)) continue;
+    lastValue = lastValue.trim() === '' ? name : `${lastValue}, ${name}`;
+    isLastChanged = true;
   }
-  // `get()` already joined repeated lines; setting writes them back as one.
-  if (isChanged || headers.getAll('vary').length > 1) headers.set('vary', value);
 }
 
 /**
