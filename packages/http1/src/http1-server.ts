@@ -265,6 +265,7 @@ export class Http1Server {
       this.#timer = setInterval(this.#tick, this.#tickMs);
       this.#timer.unref();
     }
+    conn.start();
   }
 
   /**

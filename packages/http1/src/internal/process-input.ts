@@ -19,10 +19,13 @@ const LFCRLF = Buffer.from('\n\r\n');
 
 /**
  * Parses what `buf` holds from `pos` on: heads, bodies, pipelined requests (until one must wait).
+ * `isLent`: `buf` is the buffer all sockets read into (lent-reads.ts), overwritten by the next
+ * read of any socket: heads are parsed into strings within this call, and whatever is kept
+ * past it (a partial head, pipelined requests, body bytes) is copied.
  */
-export function processInput(c: ServerConnection, buf: Buffer, pos: number): void {
+export function processInput(c: ServerConnection, buf: Buffer, pos: number, isLent: boolean): void {
   c.isProcessing = true;
-  const len = buf.length;
+  let len = buf.length;
   let heads = 0;
   for (;;) {
     const state = c.state;
@@ -32,7 +35,7 @@ export function processInput(c: ServerConnection, buf: Buffer, pos: number): voi
         // A client that pipelines without reading its responses must not make us buffer
         // responses without bound: stop parsing until the socket drains.
         c.state = ST_WAIT;
-        holdPipelined(c, buf, pos);
+        holdPipelined(c, buf, pos, isLent);
         if (!c.isPausedByPipeline) {
           c.isPausedByPipeline = true;
           c.socket.pause();
@@ -54,7 +57,7 @@ export function processInput(c: ServerConnection, buf: Buffer, pos: number): voi
         if (baseDeadlineKind(c) !== DL_HEADERS) {
           setDeadline(c, DL_HEADERS, c.opts.headersTimeoutMs);
         }
-        headIncomplete(c, buf, pos);
+        headIncomplete(c, buf, pos, isLent);
         break;
       }
       const headEnd = at + 4;
@@ -83,13 +86,21 @@ export function processInput(c: ServerConnection, buf: Buffer, pos: number): voi
     }
     if (state === ST_BODY) {
       if (pos >= len) break;
+      if (isLent) {
+        // Body bytes outlive the call (queued for the handler): the rest of the read becomes
+        // a Buffer of its own, as Node's ordinary reads are.
+        buf = Buffer.from(buf.subarray(pos));
+        pos = 0;
+        len = buf.length;
+        isLent = false;
+      }
       pos = readBody(c, buf, pos);
       if (pos < 0) break;
       continue;
     }
     if (state === ST_WAIT) {
       // The response to the current request is not done yet: keep pipelined bytes for later.
-      if (pos < len) holdPipelined(c, buf, pos);
+      if (pos < len) holdPipelined(c, buf, pos, isLent);
       break;
     }
     break;
@@ -108,7 +119,7 @@ function lineEnds(c: ServerConnection, buf: Buffer, pos: number, limit: number):
  * No complete head yet: rejects what can already be rejected, else keeps the bytes for the next
  * read.
  */
-function headIncomplete(c: ServerConnection, buf: Buffer, pos: number): void {
+function headIncomplete(c: ServerConnection, buf: Buffer, pos: number, isLent: boolean): void {
   const avail = buf.length - pos;
   if (avail > c.opts.maxHeaderBytes) {
     reject(
@@ -128,7 +139,7 @@ function headIncomplete(c: ServerConnection, buf: Buffer, pos: number): void {
     reject(c, ERROR_CODES.URI_TOO_LONG);
     return;
   }
-  c.pending = pos === 0 ? buf : buf.subarray(pos);
+  c.pending = isLent ? Buffer.from(buf.subarray(pos)) : pos === 0 ? buf : buf.subarray(pos);
   c.scanFrom = Math.max(0, avail - 3);
 }
 
@@ -136,10 +147,10 @@ function headIncomplete(c: ServerConnection, buf: Buffer, pos: number): void {
  * Keeps bytes of later requests until the current response is done; pauses the socket when they
  * pile up.
  */
-function holdPipelined(c: ServerConnection, buf: Buffer, pos: number): void {
+function holdPipelined(c: ServerConnection, buf: Buffer, pos: number, isLent: boolean): void {
   const rest = pos === 0 ? buf : buf.subarray(pos);
   const pending = c.pending;
-  c.pending = pending === null ? rest : Buffer.concat([pending, rest]);
+  c.pending = pending !== null ? Buffer.concat([pending, rest]) : isLent ? Buffer.from(rest) : rest;
   if (c.pending.length > c.opts.maxHeaderBytes && !c.isPausedByPipeline) {
     c.isPausedByPipeline = true;
     c.socket.pause();

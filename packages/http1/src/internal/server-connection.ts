@@ -41,6 +41,7 @@ import {
 } from './connection-state.js';
 import type { FieldBlocks } from './field-block.js';
 import type { H1Request, InterimWriter } from './h1-request.js';
+import { lendReads, returnReads } from './lent-reads.js';
 import { processInput } from './process-input.js';
 import { discardBody, resumeIfPausedByBody } from './read-body.js';
 import type { BodyOwner, RequestBody } from './request-body.js';
@@ -159,13 +160,29 @@ export class ServerConnection implements BodyOwner, InterimWriter {
     this.socket = socket;
     this.info = info;
     socket.setNoDelay(true);
-    socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('close', this.onClose);
     socket.on('error', noop);
     socket.on('drain', this.onDrain);
     // A fresh connection has headersTimeoutMs to send its first head (slowloris).
     setDeadline(this, DL_HEADERS, this.opts.headersTimeoutMs);
+  }
+
+  /**
+   * Starts reading (after the server registered the connection: a first request answered at
+   * once may already close it). A plain TCP socket reads into the buffer all sockets share
+   * (lent-reads.ts): no Buffer, stream push, 'data' event or `nextTick` per read.
+   */
+  start(): void {
+    const socket = this.socket;
+    (socket as ConnectionSocket)[kConnection] = this;
+    const lent = lendReads(socket, onLentRead);
+    if (!lent.isLent) {
+      socket.on('data', this.onData);
+      return;
+    }
+    // Bytes read before (a sniffed preface put back) are the connection's own Buffer.
+    if (lent.buffered !== null && lent.buffered.length > 0) this.onData(lent.buffered);
   }
 
   /** True when no request is in progress: safe to close during a graceful shutdown. */
@@ -195,8 +212,32 @@ export class ServerConnection implements BodyOwner, InterimWriter {
       this.pending = null;
       chunk = Buffer.concat([pending, chunk]);
     }
-    processInput(this, chunk, 0);
+    processInput(this, chunk, 0, false);
   };
+
+  /**
+   * The socket leaves HTTP (upgrade): it is paused for its new owner, its reads go to its
+   * readable side, where the owner finds them, and it no longer keeps this connection alive.
+   */
+  releaseReads(): void {
+    const socket = this.socket as ConnectionSocket;
+    socket.removeListener('data', this.onData);
+    socket[kConnection] = undefined;
+    returnReads(socket);
+  }
+
+  /** `bytes` read into the shared `buf`: lent for this call only (see `processInput`). */
+  onLentBytes(bytes: number, buf: Buffer): void {
+    const state = this.state;
+    if (state === ST_CLOSED || state === ST_UPGRADED) return;
+    const pending = this.pending;
+    if (pending !== null) {
+      this.pending = null;
+      processInput(this, Buffer.concat([pending, buf.subarray(0, bytes)]), 0, false);
+      return;
+    }
+    processInput(this, buf.subarray(0, bytes), 0, true);
+  }
 
   // ------------------------------------------------------------ BodyOwner
 
@@ -364,7 +405,7 @@ export class ServerConnection implements BodyOwner, InterimWriter {
     const pending = this.pending;
     if (pending !== null) {
       this.pending = null;
-      processInput(this, pending, 0);
+      processInput(this, pending, 0, false);
     }
     if (
       this.isPeerEnded &&
@@ -469,6 +510,15 @@ export class ServerConnection implements BodyOwner, InterimWriter {
   onBodyTimeout(): void {
     handleBodyTimeout(this);
   }
+}
+
+/** Where the shared read callback finds a socket's connection. */
+const kConnection: unique symbol = Symbol('rws.http1.connection');
+type ConnectionSocket = Socket & { [kConnection]?: ServerConnection | undefined };
+
+/** The lent-read callback of every server connection (`this` is the socket). */
+function onLentRead(this: Socket, bytes: number, buf: Buffer): void {
+  (this as ConnectionSocket)[kConnection]?.onLentBytes(bytes, buf);
 }
 
 const EMPTY = Buffer.alloc(0);
