@@ -9,6 +9,7 @@ import { DEFAULT_BODY_LIMIT, type Handler, type Request, RwsError } from '@rws/c
 import { ERROR_CODES } from './errors.js';
 import { connectionInfo } from './internal/connection-info.js';
 import { FieldBlocks } from './internal/field-block.js';
+import { ResponseMemo } from './internal/response-memo.js';
 import {
   type ConnectionOptions,
   ServerConnection,
@@ -168,6 +169,7 @@ export class Http1Server {
       },
       headEnd: () => this.#headEnd,
       fieldBlocks: new FieldBlocks(),
+      responseMemo: new ResponseMemo(),
       reportError: (err, req) => this.#reportError(err, req),
       connectionClosed: (conn) => this.#connectionClosed(conn),
     };

@@ -46,6 +46,7 @@ import { processInput } from './process-input.js';
 import { discardBody, resumeIfPausedByBody } from './read-body.js';
 import type { BodyOwner, RequestBody } from './request-body.js';
 import { handlerError } from './respond-error.js';
+import type { ResponseMemo } from './response-memo.js';
 import { statusLine } from './status.js';
 import { respond } from './write-response.js';
 
@@ -84,6 +85,8 @@ export interface ServerContext {
   headEnd(): string;
   /** The serialised fields of the last response, reused where the next repeats them. */
   readonly fieldBlocks: FieldBlocks;
+  /** The bytes of the last text response, reused when the next is the same. */
+  readonly responseMemo: ResponseMemo;
   reportError(err: unknown, req: Request | null): void;
   connectionClosed(conn: ServerConnection): void;
 }

@@ -17,6 +17,8 @@ const LARGE_BODY_BYTES = 1024 * 1024;
 const SLICE_BYTES = 256 * 1024;
 /** Byte bodies up to this are copied behind the head and sent in one write. */
 const COALESCE_BYTES = 16 * 1024;
+const CONNECTION_CLOSE = 'connection: close\r\n';
+const CONNECTION_KEEP_ALIVE = 'connection: keep-alive\r\n';
 
 /**
  * Takes the handler's response: validates it, then writes it (file bodies through `respondFile`).
@@ -116,6 +118,21 @@ export function writeResponse(
   // Trailers produced after the body (a function) are known to come, not what they hold.
   const isLate = typeof trailers === 'function';
   const hasTrailers = trailers !== null && (isLate || (trailers as Headers).size > 0);
+  let connection = connectionField(c, keepAlive);
+  // `date: …\r\n`, the Server field and the blank line, built once per second.
+  const end = hasDate ? c.server.headEnd() : c.server.dateHeadEnd();
+  const memo = c.server.responseMemo;
+  if (typeof body === 'string' && !sendsNoBody && !hasTrailers) {
+    const bytes = memo.bytes(status, blocks.text, connection, end, body);
+    if (bytes !== null) {
+      // The same response as the last one: its bytes as they were (see ResponseMemo).
+      startResponse(c, keepAlive);
+      c.sentBytes = memo.bodyBytes;
+      c.socket.write(bytes);
+      c.responseDone();
+      return null;
+    }
+  }
   if (body === null) {
     length = 0;
   } else if (typeof body === 'string') {
@@ -167,16 +184,10 @@ export function writeResponse(
     keepAlive = false;
   }
 
-  if (!keepAlive) head += 'connection: close\r\n';
-  else if (c.minor === 0) head += 'connection: keep-alive\r\n';
-  // `date: …\r\n`, the Server field and the blank line, built once per second.
-  head += hasDate ? c.server.headEnd() : c.server.dateHeadEnd();
-
-  c.isKeepAlive = keepAlive;
-  c.isResponseStarted = true;
-  // requestTimeoutMs covers the wait for a response, not its transfer: a long download or
-  // an event stream must not be cut off.
-  if (c.isBodyDone) clearDeadline(c);
+  // The framing above may have ruled keep-alive out (a close-delimited HTTP/1.0 body).
+  connection = connectionField(c, keepAlive);
+  head += connection + end;
+  startResponse(c, keepAlive);
   const socket = c.socket;
 
   if (sendsNoBody) {
@@ -199,7 +210,9 @@ export function writeResponse(
     } else if (typeof payload === 'string') {
       // Head and text go out in one write; the head is written as UTF-8 too, so a
       // non-Latin-1 character in a header value can never turn into a CR or LF byte.
-      socket.write(head + payload);
+      const text = head + payload;
+      socket.write(text);
+      memo.remember(status, blocks.text, connection, end, payload, length, text);
     } else if (payload.byteLength <= COALESCE_BYTES) {
       // One buffer, one write: a corked pair of writes goes through writev, which costs an
       // array, a write request per chunk and more than copying a small body (a cached file).
@@ -221,6 +234,20 @@ export function writeResponse(
   if (fileLength >= 0) return stream;
   void pumpBody(c, stream, isChunked, isChunked ? trailers : null, length);
   return null;
+}
+
+/** The Connection field the transport adds: `close`, HTTP/1.0's `keep-alive`, or none. */
+function connectionField(c: ServerConnection, keepAlive: boolean): string {
+  return !keepAlive ? CONNECTION_CLOSE : c.minor === 0 ? CONNECTION_KEEP_ALIVE : '';
+}
+
+/** The response's head is about to be written: keep-alive is decided, the request timer stops. */
+function startResponse(c: ServerConnection, keepAlive: boolean): void {
+  c.isKeepAlive = keepAlive;
+  c.isResponseStarted = true;
+  // requestTimeoutMs covers the wait for a response, not its transfer: a long download or
+  // an event stream must not be cut off.
+  if (c.isBodyDone) clearDeadline(c);
 }
 
 /** The distinct field names of `trailers`, comma-separated, for the `Trailer` field. */
