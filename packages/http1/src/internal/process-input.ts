@@ -23,11 +23,19 @@ const SHORT_SCAN_BYTES = 160;
  * Parses what `buf` holds from `pos` on: heads, bodies, pipelined requests (until one must wait).
  * `isLent`: `buf` is the buffer all sockets read into (lent-reads.ts), overwritten by the next
  * read of any socket: heads are parsed into strings within this call, and whatever is kept
- * past it (a partial head, pipelined requests, body bytes) is copied.
+ * past it (a partial head, pipelined requests, body bytes) is copied. Only `buf[0, end)` is
+ * input (`end` is less than `buf.length` only for the lent buffer, which is not cut to size
+ * unless a rarer path than "whole heads" needs it: a view per read costs an allocation).
  */
-export function processInput(c: ServerConnection, buf: Buffer, pos: number, isLent: boolean): void {
+export function processInput(
+  c: ServerConnection,
+  buf: Buffer,
+  pos: number,
+  end: number,
+  isLent: boolean,
+): void {
   c.isProcessing = true;
-  let len = buf.length;
+  let len = end;
   let heads = 0;
   for (;;) {
     const state = c.state;
@@ -37,6 +45,7 @@ export function processInput(c: ServerConnection, buf: Buffer, pos: number, isLe
         // A client that pipelines without reading its responses must not make us buffer
         // responses without bound: stop parsing until the socket drains.
         c.state = ST_WAIT;
+        if (buf.length !== len) buf = buf.subarray(0, len);
         holdPipelined(c, buf, pos, isLent);
         if (!c.isPausedByPipeline) {
           c.isPausedByPipeline = true;
@@ -51,8 +60,14 @@ export function processInput(c: ServerConnection, buf: Buffer, pos: number, isLe
         if (pos >= len) break;
         c.hasHeadBytes = true;
       }
-      const at = findHeadEnd(buf, pos + c.scanFrom, len);
+      let at = -1;
+      if (len - pos - c.scanFrom <= SHORT_SCAN_BYTES) at = findHeadEnd(buf, pos + c.scanFrom, len);
+      else {
+        if (buf.length !== len) buf = buf.subarray(0, len);
+        at = buf.indexOf(CRLFCRLF, pos + c.scanFrom);
+      }
       if (at === -1) {
+        if (buf.length !== len) buf = buf.subarray(0, len);
         // headersTimeoutMs runs from the head's first bytes. A head that arrived whole is
         // started below at once, where the request timeout replaces this deadline: setting it
         // only for a partial head saves a clock read per request.
@@ -64,6 +79,7 @@ export function processInput(c: ServerConnection, buf: Buffer, pos: number, isLe
       }
       const headEnd = at + 4;
       if (headEnd - pos > c.opts.maxHeaderBytes) {
+        if (buf.length !== len) buf = buf.subarray(0, len);
         reject(
           c,
           lineEnds(c, buf, pos, at) ? ERROR_CODES.HEADERS_TOO_LARGE : ERROR_CODES.URI_TOO_LONG,
@@ -83,7 +99,7 @@ export function processInput(c: ServerConnection, buf: Buffer, pos: number, isLe
       // one writev instead of one syscall each. Cork only once a second request shows up:
       // the common single request per read then writes straight through.
       if (++heads === 2) c.socket.cork();
-      if (!startRequest(c, head, buf, pos)) break;
+      if (!startRequest(c, head, buf, pos, len)) break;
       continue;
     }
     if (state === ST_BODY) {
@@ -91,7 +107,7 @@ export function processInput(c: ServerConnection, buf: Buffer, pos: number, isLe
       if (isLent) {
         // Body bytes outlive the call (queued for the handler): the rest of the read becomes
         // a Buffer of its own, as Node's ordinary reads are.
-        buf = Buffer.from(buf.subarray(pos));
+        buf = Buffer.from(buf.subarray(pos, len));
         pos = 0;
         len = buf.length;
         isLent = false;
@@ -102,7 +118,10 @@ export function processInput(c: ServerConnection, buf: Buffer, pos: number, isLe
     }
     if (state === ST_WAIT) {
       // The response to the current request is not done yet: keep pipelined bytes for later.
-      if (pos < len) holdPipelined(c, buf, pos, isLent);
+      if (pos < len) {
+        if (buf.length !== len) buf = buf.subarray(0, len);
+        holdPipelined(c, buf, pos, isLent);
+      }
       break;
     }
     break;
@@ -112,12 +131,11 @@ export function processInput(c: ServerConnection, buf: Buffer, pos: number, isLe
 }
 
 /**
- * Where the first CRLFCRLF in `buf[from, end)` starts (`end` is `buf.length`), or -1. A short
- * span, what most heads are, is scanned here: calling the native `indexOf` costs several
- * hundred instructions before it looks at a byte, the loop a few per byte.
+ * Where the first CRLFCRLF in `buf[from, end)` starts, or -1, for a short span (what most
+ * heads are): calling the native `indexOf` costs several hundred instructions before it looks
+ * at a byte, this loop a few per byte.
  */
 function findHeadEnd(buf: Buffer, from: number, end: number): number {
-  if (end - from > SHORT_SCAN_BYTES) return buf.indexOf(CRLFCRLF, from);
   for (let i = from + 3; i < end; i++) {
     if (buf[i] === LF && buf[i - 1] === CR && buf[i - 2] === LF && buf[i - 3] === CR) return i - 3;
   }

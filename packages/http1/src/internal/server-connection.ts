@@ -215,7 +215,7 @@ export class ServerConnection implements BodyOwner, InterimWriter {
       this.pending = null;
       chunk = Buffer.concat([pending, chunk]);
     }
-    processInput(this, chunk, 0, false);
+    processInput(this, chunk, 0, chunk.length, false);
   };
 
   /**
@@ -236,10 +236,11 @@ export class ServerConnection implements BodyOwner, InterimWriter {
     const pending = this.pending;
     if (pending !== null) {
       this.pending = null;
-      processInput(this, Buffer.concat([pending, buf.subarray(0, bytes)]), 0, false);
+      const joined = Buffer.concat([pending, buf.subarray(0, bytes)]);
+      processInput(this, joined, 0, joined.length, false);
       return;
     }
-    processInput(this, buf.subarray(0, bytes), 0, true);
+    processInput(this, buf, 0, bytes, true);
   }
 
   // ------------------------------------------------------------ BodyOwner
@@ -408,7 +409,7 @@ export class ServerConnection implements BodyOwner, InterimWriter {
     const pending = this.pending;
     if (pending !== null) {
       this.pending = null;
-      processInput(this, pending, 0, false);
+      processInput(this, pending, 0, pending.length, false);
     }
     if (
       this.isPeerEnded &&
