@@ -74,7 +74,8 @@ export interface ConnectionOptions {
 export interface ServerContext {
   readonly handler: Handler;
   readonly options: ConnectionOptions;
-  readonly isClosing: boolean;
+  /** Set by the server when `close()` starts. */
+  isClosing: boolean;
   /** Aborts when the server starts a graceful shutdown (`req.drain`). */
   readonly drainSignal: AbortSignal;
   /** The cached `Date` value for this second. */
