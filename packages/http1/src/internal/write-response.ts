@@ -105,7 +105,6 @@ export function writeResponse(
   const hasDate = blocks.hasDate;
   const hasTrailerField = blocks.hasTrailerField;
   const handlerLength = blocks.handlerLength;
-  let head = statusLine(status) + blocks.text;
 
   let payload: string | Uint8Array | null = null;
   let stream: StreamBody | null = null;
@@ -133,6 +132,7 @@ export function writeResponse(
       return null;
     }
   }
+  let head = statusLine(status) + blocks.text;
   if (body === null) {
     length = 0;
   } else if (typeof body === 'string') {
