@@ -2,7 +2,14 @@
  * Writing a handler's response on a server connection: validation, the serialised head
  * (framing, keep-alive, Date) and in-memory bodies; streamed bodies go to `pumpBody`.
  */
-import { type FileBodyInit, Headers, isNullBodyStatus, type Response, RwsError } from '@rws/core';
+import {
+  type FileBodyInit,
+  Headers,
+  isNullBodyStatus,
+  type Response,
+  RwsError,
+  type TrailersInit,
+} from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { clearDeadline } from './connection-deadline.js';
 import { ST_CLOSED, ST_UPGRADED, type StreamBody } from './connection-state.js';
@@ -103,13 +110,6 @@ export function writeResponse(
   blocks.serialize(list);
   if (blocks.isClose) keepAlive = false;
   const hasDate = blocks.hasDate;
-  const hasTrailerField = blocks.hasTrailerField;
-  const handlerLength = blocks.handlerLength;
-
-  let payload: string | Uint8Array | null = null;
-  let stream: StreamBody | null = null;
-  let isChunked = false;
-  let length = -1;
   // Trailers need chunked framing (RFC 9112 §7.1.2): on HTTP/1.0 and with a Content-Length
   // or file body they are dropped. A trailers object still empty now may be filled while a
   // stream is sent; it goes out if the body is chunked anyway.
@@ -117,7 +117,7 @@ export function writeResponse(
   // Trailers produced after the body (a function) are known to come, not what they hold.
   const isLate = typeof trailers === 'function';
   const hasTrailers = trailers !== null && (isLate || (trailers as Headers).size > 0);
-  let connection = connectionField(c, keepAlive);
+  const connection = connectionField(c, keepAlive);
   // `date: …\r\n`, the Server field and the blank line, built once per second.
   const end = hasDate ? c.server.headEnd() : c.server.dateHeadEnd();
   const memo = c.server.responseMemo;
@@ -132,6 +132,36 @@ export function writeResponse(
       return null;
     }
   }
+  return writeFresh(c, res, body, fileLength, keepAlive, trailers, end);
+}
+
+/**
+ * `writeResponse` past the repeated-response check: builds the head. Its own function so the
+ * hot, short path above is small enough for V8 to optimise early.
+ */
+function writeFresh(
+  c: ServerConnection,
+  res: Response,
+  body: Response['body'],
+  fileLength: number,
+  keepAlive: boolean,
+  trailers: TrailersInit | null,
+  end: string,
+): StreamBody | null {
+  const status = res.status;
+  const isHead = c.isHead;
+  const bodyForbidden = isNullBodyStatus(status);
+  const sendsNoBody = isHead || bodyForbidden;
+  const blocks = c.server.fieldBlocks;
+  const hasTrailerField = blocks.hasTrailerField;
+  const handlerLength = blocks.handlerLength;
+  const isLate = typeof trailers === 'function';
+  const hasTrailers = trailers !== null && (isLate || (trailers as Headers).size > 0);
+  const memo = c.server.responseMemo;
+  let payload: string | Uint8Array | null = null;
+  let stream: StreamBody | null = null;
+  let isChunked = false;
+  let length = -1;
   let head = statusLine(status) + blocks.text;
   if (body === null) {
     length = 0;
@@ -185,7 +215,7 @@ export function writeResponse(
   }
 
   // The framing above may have ruled keep-alive out (a close-delimited HTTP/1.0 body).
-  connection = connectionField(c, keepAlive);
+  const connection = connectionField(c, keepAlive);
   head += connection + end;
   startResponse(c, keepAlive);
   const socket = c.socket;
