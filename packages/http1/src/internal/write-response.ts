@@ -148,12 +148,10 @@ function writeFresh(
   trailers: TrailersInit | null,
   end: string,
 ): StreamBody | null {
+  // What `writeResponse` decided from the same inputs, taken again rather than passed in.
   const status = res.status;
-  const isHead = c.isHead;
-  const bodyForbidden = isNullBodyStatus(status);
-  const sendsNoBody = isHead || bodyForbidden;
   const blocks = c.server.fieldBlocks;
-  const hasTrailerField = blocks.hasTrailerField;
+  const bodyForbidden = isNullBodyStatus(status);
   const handlerLength = blocks.handlerLength;
   const isLate = typeof trailers === 'function';
   const hasTrailers = trailers !== null && (isLate || (trailers as Headers).size > 0);
@@ -183,7 +181,7 @@ function writeFresh(
     // §15.3.6: a 205 has no content, and Content-Length: 0 tells the client so.
     if (status === 304 && handlerLength >= 0) head += `content-length: ${handlerLength}\r\n`;
     else if (status === 205) head += 'content-length: 0\r\n';
-  } else if (isHead) {
+  } else if (c.isHead) {
     // RFC 9110 §9.3.2: HEAD gets the headers GET would, without the body.
     if (length >= 0 && !(body === null && handlerLength >= 0))
       head += `content-length: ${length}\r\n`;
@@ -193,7 +191,8 @@ function writeFresh(
     head += 'transfer-encoding: chunked\r\n';
     // RFC 9110 §6.6.2: announce the trailer fields so the recipient can expect them.
     // Late trailers can only be announced by the handler's own `Trailer` field.
-    if (!hasTrailerField && !isLate) head += `trailer: ${trailerNames(trailers as Headers)}\r\n`;
+    if (!blocks.hasTrailerField && !isLate)
+      head += `trailer: ${trailerNames(trailers as Headers)}\r\n`;
     if (payload !== null) {
       stream = singleChunk(payload);
       payload = null;
@@ -220,7 +219,7 @@ function writeFresh(
   startResponse(c, keepAlive);
   const socket = c.socket;
 
-  if (sendsNoBody) {
+  if (c.isHead || bodyForbidden) {
     socket.write(head);
     if (stream !== null) releaseBody(stream);
     c.responseDone();
