@@ -9,6 +9,7 @@ import { DEFAULT_BODY_LIMIT, type Handler, type Request, RwsError } from '@rws/c
 import { ERROR_CODES } from './errors.js';
 import { connectionInfo } from './internal/connection-info.js';
 import { FieldBlocks } from './internal/field-block.js';
+import { ResponseMemo } from './internal/response-memo.js';
 import {
   type ConnectionOptions,
   ServerConnection,
@@ -153,14 +154,13 @@ export class Http1Server {
       serverHeader: typeof serverHeader === 'string' ? serverHeader : null,
     };
     if (resolved.serverHeader !== null) this.#headEnd = `server: ${resolved.serverHeader}\r\n\r\n`;
-    const self = this;
     this.#ctx = {
       handler,
       options: resolved,
       drainSignal: this.#drain.signal,
-      get isClosing() {
-        return self.#isClosing;
-      },
+      // A data field set by `close()`, not a getter: it is read on every response, and a
+      // getter on an object literal costs an inline-cache miss there.
+      isClosing: false,
       date: () => this.#dateValue(),
       dateHeadEnd: () => {
         this.#dateValue();
@@ -168,6 +168,7 @@ export class Http1Server {
       },
       headEnd: () => this.#headEnd,
       fieldBlocks: new FieldBlocks(),
+      responseMemo: new ResponseMemo(),
       reportError: (err, req) => this.#reportError(err, req),
       connectionClosed: (conn) => this.#connectionClosed(conn),
     };
@@ -265,6 +266,7 @@ export class Http1Server {
       this.#timer = setInterval(this.#tick, this.#tickMs);
       this.#timer.unref();
     }
+    conn.start();
   }
 
   /**
@@ -293,6 +295,7 @@ export class Http1Server {
 
   async #close(graceMs: number): Promise<void> {
     this.#isClosing = true;
+    this.#ctx.isClosing = true;
     // Long-lived responses (SSE, tunnels) watch `req.drain` and end themselves, so the
     // shutdown need not wait out the grace period for them.
     this.drain();

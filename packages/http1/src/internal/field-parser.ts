@@ -9,8 +9,9 @@
  */
 import { parseContentLength } from '@rws/core';
 import { ERROR_CODES, type Http1ErrorCode } from '../errors.js';
+import { internLatin1 } from './interned-latin1.js';
 import { knownFieldName } from './known-field-names.js';
-import { FIELD_VALUE, latin1, TOKEN } from './token-table.js';
+import { FIELD_VALUE, TOKEN } from './token-table.js';
 
 const CR = 13;
 const LF = 10;
@@ -131,10 +132,10 @@ export function parseFieldSection(
 
     let name = knownFieldName(buf, nameStart, nameEnd);
     if (name === null) {
-      name = latin1(buf, nameStart, nameEnd);
+      name = internLatin1(buf, nameStart, nameEnd);
       if ((kind & 2) !== 0) name = name.toLowerCase();
     }
-    const value = latin1(buf, valueStart, valueEnd);
+    const value = internLatin1(buf, valueStart, valueEnd);
     list.push(name, value);
 
     // Only a handful of names matter for framing; the length switch keeps the common case to

@@ -7,6 +7,10 @@
  * lent: they are overwritten by the next read of any socket, so whoever receives them copies
  * what it keeps past the call.
  *
+ * The HTTP/1.1 server's connections read this way too (a request head is parsed, its strings
+ * copied out, within the call), and hand the socket on with `returnReads` or to `lendReads`
+ * again when it is upgraded.
+ *
  * Node offers the option only to sockets it constructs from options; sockets a `net.Server`
  * accepts get none. Node keeps the option in three symbol-keyed fields that every socket has
  * (null when unused) and hands the buffer to the handle with `useUserBuffer`; this module
@@ -15,6 +19,7 @@
  * that renamed them) keeps its ordinary 'data' events.
  */
 import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
 
 /** Same size as Node's own read buffers. */
 const LENT_BUFFER_BYTES = 64 * 1024;
@@ -38,10 +43,12 @@ type OnreadSocket = Socket & {
  * of bytes and the shared buffer) instead of 'data' events. Bytes the socket's readable side
  * already holds are returned for the caller to handle first (null when none). False when the
  * socket cannot be switched: it then goes on with 'data' events and nothing was changed.
+ * A socket already lent (the HTTP/1.1 server's, handed on after an upgrade) only changes
+ * hands: its reads go to `onRead` from now on.
  */
 export function lendReads(
   socket: Socket,
-  onRead: (this: Socket, bytes: number, buf: Buffer) => void,
+  onRead: (this: Socket, bytes: number, buf: Buffer) => unknown,
 ): { isLent: boolean; buffered: Buffer | null } {
   const s = socket as OnreadSocket;
   const handle = s._handle;
@@ -49,14 +56,44 @@ export function lendReads(
   if (s.encrypted === true || s.destroyed || handle == null) return NOT_LENT;
   if (typeof handle.useUserBuffer !== 'function') return NOT_LENT;
   const keys = onreadKeys ?? findOnreadKeys(s);
-  if (keys === null || s[keys.buffer] !== null || s[keys.generator] !== null) return NOT_LENT;
+  if (keys === null || s[keys.generator] !== null) return NOT_LENT;
+  const current = s[keys.buffer];
+  if (current !== null && current !== lentBuffer) return NOT_LENT;
   // What the readable side buffered before the switch comes first, as one chunk.
   const buffered = s.readableLength > 0 ? (s.read() as Buffer | null) : null;
-  lentBuffer ??= Buffer.allocUnsafe(LENT_BUFFER_BYTES);
-  s[keys.buffer] = lentBuffer;
   s[keys.callback] = onRead;
-  handle.useUserBuffer(lentBuffer);
+  if (current === null) {
+    lentBuffer ??= Buffer.allocUnsafe(LENT_BUFFER_BYTES);
+    s[keys.buffer] = lentBuffer;
+    handle.useUserBuffer(lentBuffer);
+  }
   return { isLent: true, buffered };
+}
+
+/**
+ * Pauses `socket` for a new owner that does not know about lending (a `Tunnel`, an h2c
+ * connection) and gives it back its ordinary readable side: from now on each read is copied
+ * out of the shared buffer and pushed as a chunk of its own, so 'data', `read()`, `resume()`
+ * and backpressure behave as on any socket. (The handle cannot stop reading into the buffer
+ * once told to; the copy stands in for the buffer Node would have allocated.) As on a socket
+ * that was never lent, the pause stops the flow of 'data' but not the handle, which reads on
+ * into the readable side up to its high-water mark: a reset is noticed while nobody reads.
+ * `lendReads` can still take the socket over again.
+ */
+export function returnReads(socket: Socket): void {
+  const s = socket as OnreadSocket;
+  const keys = onreadKeys;
+  if (keys !== null && lentBuffer !== null && s[keys.buffer] === lentBuffer) {
+    s[keys.callback] = pushCopy;
+  }
+  // Readable's own pause: net.Socket's stops the handle of a socket in `onread` mode.
+  Readable.prototype.pause.call(socket);
+}
+
+function pushCopy(this: Socket, bytes: number, buf: Buffer): boolean {
+  const chunk = Buffer.allocUnsafe(bytes);
+  buf.copy(chunk, 0, 0, bytes);
+  return this.push(chunk);
 }
 
 const NOT_LENT = { isLent: false, buffered: null } as const;

@@ -16,13 +16,26 @@ const LF = 10;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const LFLF = Buffer.from('\n\n');
 const LFCRLF = Buffer.from('\n\r\n');
+/** Spans up to this are searched for the end of a head in JavaScript (see `findHeadEnd`). */
+const SHORT_SCAN_BYTES = 160;
 
 /**
  * Parses what `buf` holds from `pos` on: heads, bodies, pipelined requests (until one must wait).
+ * `isLent`: `buf` is the buffer all sockets read into (lent-reads.ts), overwritten by the next
+ * read of any socket: heads are parsed into strings within this call, and whatever is kept
+ * past it (a partial head, pipelined requests, body bytes) is copied. Only `buf[0, end)` is
+ * input (`end` is less than `buf.length` only for the lent buffer, which is not cut to size
+ * unless a rarer path than "whole heads" needs it: a view per read costs an allocation).
  */
-export function processInput(c: ServerConnection, buf: Buffer, pos: number): void {
+export function processInput(
+  c: ServerConnection,
+  buf: Buffer,
+  pos: number,
+  end: number,
+  isLent: boolean,
+): void {
   c.isProcessing = true;
-  const len = buf.length;
+  let len = end;
   let heads = 0;
   for (;;) {
     const state = c.state;
@@ -32,7 +45,8 @@ export function processInput(c: ServerConnection, buf: Buffer, pos: number): voi
         // A client that pipelines without reading its responses must not make us buffer
         // responses without bound: stop parsing until the socket drains.
         c.state = ST_WAIT;
-        holdPipelined(c, buf, pos);
+        if (buf.length !== len) buf = buf.subarray(0, len);
+        holdPipelined(c, buf, pos, isLent);
         if (!c.isPausedByPipeline) {
           c.isPausedByPipeline = true;
           c.socket.pause();
@@ -46,19 +60,26 @@ export function processInput(c: ServerConnection, buf: Buffer, pos: number): voi
         if (pos >= len) break;
         c.hasHeadBytes = true;
       }
-      const at = buf.indexOf(CRLFCRLF, pos + c.scanFrom);
+      let at = -1;
+      if (len - pos - c.scanFrom <= SHORT_SCAN_BYTES) at = findHeadEnd(buf, pos + c.scanFrom, len);
+      else {
+        if (buf.length !== len) buf = buf.subarray(0, len);
+        at = buf.indexOf(CRLFCRLF, pos + c.scanFrom);
+      }
       if (at === -1) {
+        if (buf.length !== len) buf = buf.subarray(0, len);
         // headersTimeoutMs runs from the head's first bytes. A head that arrived whole is
         // started below at once, where the request timeout replaces this deadline: setting it
         // only for a partial head saves a clock read per request.
         if (baseDeadlineKind(c) !== DL_HEADERS) {
           setDeadline(c, DL_HEADERS, c.opts.headersTimeoutMs);
         }
-        headIncomplete(c, buf, pos);
+        headIncomplete(c, buf, pos, isLent);
         break;
       }
       const headEnd = at + 4;
       if (headEnd - pos > c.opts.maxHeaderBytes) {
+        if (buf.length !== len) buf = buf.subarray(0, len);
         reject(
           c,
           lineEnds(c, buf, pos, at) ? ERROR_CODES.HEADERS_TOO_LARGE : ERROR_CODES.URI_TOO_LONG,
@@ -78,24 +99,47 @@ export function processInput(c: ServerConnection, buf: Buffer, pos: number): voi
       // one writev instead of one syscall each. Cork only once a second request shows up:
       // the common single request per read then writes straight through.
       if (++heads === 2) c.socket.cork();
-      if (!startRequest(c, head, buf, pos)) break;
+      if (!startRequest(c, head, buf, pos, len)) break;
       continue;
     }
     if (state === ST_BODY) {
       if (pos >= len) break;
+      if (isLent) {
+        // Body bytes outlive the call (queued for the handler): the rest of the read becomes
+        // a Buffer of its own, as Node's ordinary reads are.
+        buf = Buffer.from(buf.subarray(pos, len));
+        pos = 0;
+        len = buf.length;
+        isLent = false;
+      }
       pos = readBody(c, buf, pos);
       if (pos < 0) break;
       continue;
     }
     if (state === ST_WAIT) {
       // The response to the current request is not done yet: keep pipelined bytes for later.
-      if (pos < len) holdPipelined(c, buf, pos);
+      if (pos < len) {
+        if (buf.length !== len) buf = buf.subarray(0, len);
+        holdPipelined(c, buf, pos, isLent);
+      }
       break;
     }
     break;
   }
   if (heads >= 2) c.socket.uncork();
   c.isProcessing = false;
+}
+
+/**
+ * Where the first CRLFCRLF in `buf[from, end)` starts, or -1, for a short span (what most
+ * heads are): calling the native `indexOf` costs several hundred instructions before it looks
+ * at a byte, this loop a few per byte.
+ */
+function findHeadEnd(buf: Buffer, from: number, end: number): number {
+  for (let i = from + 3; i < end; i++) {
+    if (buf[i] === LF && buf[i - 1] === CR && buf[i - 2] === LF && buf[i - 3] === CR) return i - 3;
+  }
+  return -1;
 }
 
 /** True when the request line of the head at `pos` ends before `limit` (for 431 vs 414). */
@@ -108,7 +152,7 @@ function lineEnds(c: ServerConnection, buf: Buffer, pos: number, limit: number):
  * No complete head yet: rejects what can already be rejected, else keeps the bytes for the next
  * read.
  */
-function headIncomplete(c: ServerConnection, buf: Buffer, pos: number): void {
+function headIncomplete(c: ServerConnection, buf: Buffer, pos: number, isLent: boolean): void {
   const avail = buf.length - pos;
   if (avail > c.opts.maxHeaderBytes) {
     reject(
@@ -128,7 +172,7 @@ function headIncomplete(c: ServerConnection, buf: Buffer, pos: number): void {
     reject(c, ERROR_CODES.URI_TOO_LONG);
     return;
   }
-  c.pending = pos === 0 ? buf : buf.subarray(pos);
+  c.pending = isLent ? Buffer.from(buf.subarray(pos)) : pos === 0 ? buf : buf.subarray(pos);
   c.scanFrom = Math.max(0, avail - 3);
 }
 
@@ -136,10 +180,10 @@ function headIncomplete(c: ServerConnection, buf: Buffer, pos: number): void {
  * Keeps bytes of later requests until the current response is done; pauses the socket when they
  * pile up.
  */
-function holdPipelined(c: ServerConnection, buf: Buffer, pos: number): void {
+function holdPipelined(c: ServerConnection, buf: Buffer, pos: number, isLent: boolean): void {
   const rest = pos === 0 ? buf : buf.subarray(pos);
   const pending = c.pending;
-  c.pending = pending === null ? rest : Buffer.concat([pending, rest]);
+  c.pending = pending !== null ? Buffer.concat([pending, rest]) : isLent ? Buffer.from(rest) : rest;
   if (c.pending.length > c.opts.maxHeaderBytes && !c.isPausedByPipeline) {
     c.isPausedByPipeline = true;
     c.socket.pause();

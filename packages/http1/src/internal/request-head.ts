@@ -5,6 +5,7 @@
  */
 import { ERROR_CODES, type Http1ErrorCode } from '../errors.js';
 import { FieldSection, parseFieldSection } from './field-parser.js';
+import { internLatin1 } from './interned-latin1.js';
 import { HOST, latin1, TARGET, TOKEN } from './token-table.js';
 
 const CR = 13;
@@ -86,7 +87,7 @@ export function parseRequestHead(
     if (c === CR || c === LF) return ERROR_CODES.INVALID_REQUEST_LINE;
     return ERROR_CODES.INVALID_TARGET;
   }
-  const target = latin1(buf, targetStart, pos);
+  const target = internLatin1(buf, targetStart, pos);
   pos++;
 
   // HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive (RFC 9112 §2.3).

@@ -41,10 +41,12 @@ import {
 } from './connection-state.js';
 import type { FieldBlocks } from './field-block.js';
 import type { H1Request, InterimWriter } from './h1-request.js';
+import { lendReads, returnReads } from './lent-reads.js';
 import { processInput } from './process-input.js';
 import { discardBody, resumeIfPausedByBody } from './read-body.js';
 import type { BodyOwner, RequestBody } from './request-body.js';
 import { handlerError } from './respond-error.js';
+import type { ResponseMemo } from './response-memo.js';
 import { settleWhenFlushed } from './settle-when-flushed.js';
 import { statusLine } from './status.js';
 import { respond } from './write-response.js';
@@ -73,7 +75,8 @@ export interface ConnectionOptions {
 export interface ServerContext {
   readonly handler: Handler;
   readonly options: ConnectionOptions;
-  readonly isClosing: boolean;
+  /** Set by the server when `close()` starts. */
+  isClosing: boolean;
   /** Aborts when the server starts a graceful shutdown (`req.drain`). */
   readonly drainSignal: AbortSignal;
   /** The cached `Date` value for this second. */
@@ -84,6 +87,8 @@ export interface ServerContext {
   headEnd(): string;
   /** The serialised fields of the last response, reused where the next repeats them. */
   readonly fieldBlocks: FieldBlocks;
+  /** The bytes of the last text response, reused when the next is the same. */
+  readonly responseMemo: ResponseMemo;
   reportError(err: unknown, req: Request | null): void;
   connectionClosed(conn: ServerConnection): void;
 }
@@ -160,13 +165,29 @@ export class ServerConnection implements BodyOwner, InterimWriter {
     this.socket = socket;
     this.info = info;
     socket.setNoDelay(true);
-    socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('close', this.onClose);
     socket.on('error', noop);
     socket.on('drain', this.onDrain);
     // A fresh connection has headersTimeoutMs to send its first head (slowloris).
     setDeadline(this, DL_HEADERS, this.opts.headersTimeoutMs);
+  }
+
+  /**
+   * Starts reading (after the server registered the connection: a first request answered at
+   * once may already close it). A plain TCP socket reads into the buffer all sockets share
+   * (lent-reads.ts): no Buffer, stream push, 'data' event or `nextTick` per read.
+   */
+  start(): void {
+    const socket = this.socket;
+    (socket as ConnectionSocket)[kConnection] = this;
+    const lent = lendReads(socket, onLentRead);
+    if (!lent.isLent) {
+      socket.on('data', this.onData);
+      return;
+    }
+    // Bytes read before (a sniffed preface put back) are the connection's own Buffer.
+    if (lent.buffered !== null && lent.buffered.length > 0) this.onData(lent.buffered);
   }
 
   /** True when no request is in progress: safe to close during a graceful shutdown. */
@@ -196,8 +217,33 @@ export class ServerConnection implements BodyOwner, InterimWriter {
       this.pending = null;
       chunk = Buffer.concat([pending, chunk]);
     }
-    processInput(this, chunk, 0);
+    processInput(this, chunk, 0, chunk.length, false);
   };
+
+  /**
+   * The socket leaves HTTP (upgrade): it is paused for its new owner, its reads go to its
+   * readable side, where the owner finds them, and it no longer keeps this connection alive.
+   */
+  releaseReads(): void {
+    const socket = this.socket as ConnectionSocket;
+    socket.removeListener('data', this.onData);
+    socket[kConnection] = undefined;
+    returnReads(socket);
+  }
+
+  /** `bytes` read into the shared `buf`: lent for this call only (see `processInput`). */
+  onLentBytes(bytes: number, buf: Buffer): void {
+    const state = this.state;
+    if (state === ST_CLOSED || state === ST_UPGRADED) return;
+    const pending = this.pending;
+    if (pending !== null) {
+      this.pending = null;
+      const joined = Buffer.concat([pending, buf.subarray(0, bytes)]);
+      processInput(this, joined, 0, joined.length, false);
+      return;
+    }
+    processInput(this, buf, 0, bytes, true);
+  }
 
   // ------------------------------------------------------------ BodyOwner
 
@@ -365,7 +411,7 @@ export class ServerConnection implements BodyOwner, InterimWriter {
     const pending = this.pending;
     if (pending !== null) {
       this.pending = null;
-      processInput(this, pending, 0);
+      processInput(this, pending, 0, pending.length, false);
     }
     if (
       this.isPeerEnded &&
@@ -470,4 +516,13 @@ export class ServerConnection implements BodyOwner, InterimWriter {
   onBodyTimeout(): void {
     handleBodyTimeout(this);
   }
+}
+
+/** Where the shared read callback finds a socket's connection. */
+const kConnection: unique symbol = Symbol('rws.http1.connection');
+type ConnectionSocket = Socket & { [kConnection]?: ServerConnection | undefined };
+
+/** The lent-read callback of every server connection (`this` is the socket). */
+function onLentRead(this: Socket, bytes: number, buf: Buffer): void {
+  (this as ConnectionSocket)[kConnection]?.onLentBytes(bytes, buf);
 }

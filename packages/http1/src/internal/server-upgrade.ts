@@ -122,7 +122,6 @@ function takeOver(
   resetDeadlines(c);
   c.bodyDeadline = 0;
   const socket = c.socket;
-  socket.removeListener('data', c.onData);
   socket.removeListener('end', c.onEnd);
   socket.removeListener('close', c.onClose);
   socket.removeListener('drain', c.onDrain);
@@ -130,7 +129,9 @@ function takeOver(
   const early = c.tunnelHead ?? c.pending ?? EMPTY;
   c.tunnelHead = null;
   c.pending = null;
-  socket.pause();
+  // Paused, but the handle goes on reading (into the readable side, up to its high-water
+  // mark) so a reset is noticed while nobody reads the tunnel yet.
+  c.releaseReads();
   socket.write(head);
   // The handler's cleanup may hang off `req.signal`: it still tells when the peer is gone.
   // The listener holds the request weakly and the connection not at all: an idle tunnel

@@ -40,6 +40,7 @@ export function startRequest(
   head: RequestHead,
   buf: Buffer,
   pos: number,
+  end: number,
 ): boolean {
   const fields = head.fields;
   const opts = c.opts;
@@ -144,7 +145,7 @@ export function startRequest(
   c.state = c.isBodyDone ? ST_WAIT : ST_BODY;
   // A handler that accepts synchronously takes these bytes with the socket; later ones wait
   // in `pending` (ST_WAIT) until it accepts or answers.
-  if (req.upgrade !== undefined) c.tunnelHead = buf.subarray(pos);
+  if (req.upgrade !== undefined) c.tunnelHead = buf.subarray(pos, end);
   c.callHandler(req);
   c.tunnelHead = null;
   // The handler may have answered synchronously (and even closed the connection).

@@ -2,7 +2,14 @@
  * Writing a handler's response on a server connection: validation, the serialised head
  * (framing, keep-alive, Date) and in-memory bodies; streamed bodies go to `pumpBody`.
  */
-import { type FileBodyInit, Headers, isNullBodyStatus, type Response, RwsError } from '@rws/core';
+import {
+  type FileBodyInit,
+  Headers,
+  isNullBodyStatus,
+  type Response,
+  RwsError,
+  type TrailersInit,
+} from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { clearDeadline } from './connection-deadline.js';
 import { ST_CLOSED, ST_UPGRADED, type StreamBody } from './connection-state.js';
@@ -17,6 +24,8 @@ const LARGE_BODY_BYTES = 1024 * 1024;
 const SLICE_BYTES = 256 * 1024;
 /** Byte bodies up to this are copied behind the head and sent in one write. */
 const COALESCE_BYTES = 16 * 1024;
+const CONNECTION_CLOSE = 'connection: close\r\n';
+const CONNECTION_KEEP_ALIVE = 'connection: keep-alive\r\n';
 
 /**
  * Takes the handler's response: validates it, then writes it (file bodies through `respondFile`).
@@ -101,14 +110,6 @@ export function writeResponse(
   blocks.serialize(list);
   if (blocks.isClose) keepAlive = false;
   const hasDate = blocks.hasDate;
-  const hasTrailerField = blocks.hasTrailerField;
-  const handlerLength = blocks.handlerLength;
-  let head = statusLine(status) + blocks.text;
-
-  let payload: string | Uint8Array | null = null;
-  let stream: StreamBody | null = null;
-  let isChunked = false;
-  let length = -1;
   // Trailers need chunked framing (RFC 9112 §7.1.2): on HTTP/1.0 and with a Content-Length
   // or file body they are dropped. A trailers object still empty now may be filled while a
   // stream is sent; it goes out if the body is chunked anyway.
@@ -116,6 +117,50 @@ export function writeResponse(
   // Trailers produced after the body (a function) are known to come, not what they hold.
   const isLate = typeof trailers === 'function';
   const hasTrailers = trailers !== null && (isLate || (trailers as Headers).size > 0);
+  const connection = connectionField(c, keepAlive);
+  // `date: …\r\n`, the Server field and the blank line, built once per second.
+  const end = hasDate ? c.server.headEnd() : c.server.dateHeadEnd();
+  const memo = c.server.responseMemo;
+  if (typeof body === 'string' && !sendsNoBody && !hasTrailers) {
+    const bytes = memo.bytes(status, blocks.text, connection, end, body);
+    if (bytes !== null) {
+      // The same response as the last one: its bytes as they were (see ResponseMemo).
+      startResponse(c, keepAlive);
+      c.sentBytes = memo.bodyBytes;
+      c.socket.write(bytes);
+      c.responseDone();
+      return null;
+    }
+  }
+  return writeFresh(c, res, body, fileLength, keepAlive, trailers, end);
+}
+
+/**
+ * `writeResponse` past the repeated-response check: builds the head. Its own function so the
+ * hot, short path above is small enough for V8 to optimise early.
+ */
+function writeFresh(
+  c: ServerConnection,
+  res: Response,
+  body: Response['body'],
+  fileLength: number,
+  keepAlive: boolean,
+  trailers: TrailersInit | null,
+  end: string,
+): StreamBody | null {
+  // What `writeResponse` decided from the same inputs, taken again rather than passed in.
+  const status = res.status;
+  const blocks = c.server.fieldBlocks;
+  const bodyForbidden = isNullBodyStatus(status);
+  const handlerLength = blocks.handlerLength;
+  const isLate = typeof trailers === 'function';
+  const hasTrailers = trailers !== null && (isLate || (trailers as Headers).size > 0);
+  const memo = c.server.responseMemo;
+  let payload: string | Uint8Array | null = null;
+  let stream: StreamBody | null = null;
+  let isChunked = false;
+  let length = -1;
+  let head = statusLine(status) + blocks.text;
   if (body === null) {
     length = 0;
   } else if (typeof body === 'string') {
@@ -136,7 +181,7 @@ export function writeResponse(
     // §15.3.6: a 205 has no content, and Content-Length: 0 tells the client so.
     if (status === 304 && handlerLength >= 0) head += `content-length: ${handlerLength}\r\n`;
     else if (status === 205) head += 'content-length: 0\r\n';
-  } else if (isHead) {
+  } else if (c.isHead) {
     // RFC 9110 §9.3.2: HEAD gets the headers GET would, without the body.
     if (length >= 0 && !(body === null && handlerLength >= 0))
       head += `content-length: ${length}\r\n`;
@@ -146,7 +191,8 @@ export function writeResponse(
     head += 'transfer-encoding: chunked\r\n';
     // RFC 9110 §6.6.2: announce the trailer fields so the recipient can expect them.
     // Late trailers can only be announced by the handler's own `Trailer` field.
-    if (!hasTrailerField && !isLate) head += `trailer: ${trailerNames(trailers as Headers)}\r\n`;
+    if (!blocks.hasTrailerField && !isLate)
+      head += `trailer: ${trailerNames(trailers as Headers)}\r\n`;
     if (payload !== null) {
       stream = singleChunk(payload);
       payload = null;
@@ -167,19 +213,13 @@ export function writeResponse(
     keepAlive = false;
   }
 
-  if (!keepAlive) head += 'connection: close\r\n';
-  else if (c.minor === 0) head += 'connection: keep-alive\r\n';
-  // `date: …\r\n`, the Server field and the blank line, built once per second.
-  head += hasDate ? c.server.headEnd() : c.server.dateHeadEnd();
-
-  c.isKeepAlive = keepAlive;
-  c.isResponseStarted = true;
-  // requestTimeoutMs covers the wait for a response, not its transfer: a long download or
-  // an event stream must not be cut off.
-  if (c.isBodyDone) clearDeadline(c);
+  // The framing above may have ruled keep-alive out (a close-delimited HTTP/1.0 body).
+  const connection = connectionField(c, keepAlive);
+  head += connection + end;
+  startResponse(c, keepAlive);
   const socket = c.socket;
 
-  if (sendsNoBody) {
+  if (c.isHead || bodyForbidden) {
     socket.write(head);
     if (stream !== null) releaseBody(stream);
     c.responseDone();
@@ -199,7 +239,9 @@ export function writeResponse(
     } else if (typeof payload === 'string') {
       // Head and text go out in one write; the head is written as UTF-8 too, so a
       // non-Latin-1 character in a header value can never turn into a CR or LF byte.
-      socket.write(head + payload);
+      const text = head + payload;
+      socket.write(text);
+      memo.remember(status, blocks.text, connection, end, payload, length, text);
     } else if (payload.byteLength <= COALESCE_BYTES) {
       // One buffer, one write: a corked pair of writes goes through writev, which costs an
       // array, a write request per chunk and more than copying a small body (a cached file).
@@ -221,6 +263,20 @@ export function writeResponse(
   if (fileLength >= 0) return stream;
   void pumpBody(c, stream, isChunked, isChunked ? trailers : null, length);
   return null;
+}
+
+/** The Connection field the transport adds: `close`, HTTP/1.0's `keep-alive`, or none. */
+function connectionField(c: ServerConnection, keepAlive: boolean): string {
+  return !keepAlive ? CONNECTION_CLOSE : c.minor === 0 ? CONNECTION_KEEP_ALIVE : '';
+}
+
+/** The response's head is about to be written: keep-alive is decided, the request timer stops. */
+function startResponse(c: ServerConnection, keepAlive: boolean): void {
+  c.isKeepAlive = keepAlive;
+  c.isResponseStarted = true;
+  // requestTimeoutMs covers the wait for a response, not its transfer: a long download or
+  // an event stream must not be cut off.
+  if (c.isBodyDone) clearDeadline(c);
 }
 
 /** The distinct field names of `trailers`, comma-separated, for the `Trailer` field. */

@@ -26,7 +26,8 @@
  *   the counts are not): what a latency tail is made of; also the young generation's size and
  *   the heap's growth per request (bytes allocated, as V8 counts them).
  *
- * Servers: `rws-http1`, `node-http` (hello world), `rws-app` (the `app` suite's router App,
+ * Servers: `rws-http1`, `node-http` (hello world), `raw-net` (hello world on bare `node:net`:
+ * no parser, one write per `\r\n\r\n`, Node's floor for `rws-http1`), `rws-app` (the `app` suite's router App,
  * `--path /users/42`), `fastify-app` (its peer in that suite, same route and hook), `rws-middleware` (the `middleware` suite's server: `--path /all` for
  * request id + CORS + rate limit + compress), `rws-static` (the `rws` static handler,
  * access log off, `--path /1k.bin`), `rws-cli-log` (the `rws` binary with `--access-log FILE`),
@@ -149,6 +150,7 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
     // The `https` suite's hello worlds (pinned cipher, TLS 1.3).
     case 'rws-http1-tls':
     case 'node-https':
+    case 'raw-net':
     // The `middleware` suite's server: pick the stack with --path (/bare, /cors, …, /all).
     case 'rws-middleware':
       return {
@@ -200,7 +202,7 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
       };
     default:
       throw new Error(
-        `unknown server ${server}: rws-http1, rws-app, fastify-app, node-http, rws-middleware, rws-static, rws-cli-log, rws-cli-stdout, rws-proxy-bare, rws-gateway, rws-cli-tls, rws-http1-tls, node-https`,
+        `unknown server ${server}: rws-http1, raw-net, rws-app, fastify-app, node-http, rws-middleware, rws-static, rws-cli-log, rws-cli-stdout, rws-proxy-bare, rws-gateway, rws-cli-tls, rws-http1-tls, node-https`,
       );
   }
 }

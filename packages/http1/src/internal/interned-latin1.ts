@@ -1,0 +1,35 @@
+/**
+ * Short strings of a request head (the target, header values such as a Host or an Accept)
+ * mostly repeat from one request to the next. Decoding one with `latin1Slice` is a call into
+ * C++ that costs several hundred instructions whatever the length; comparing the bytes with
+ * the string decoded last time at the same slot costs a few per byte. So short strings are
+ * looked up in a small direct-mapped table first and decoded only on a miss.
+ *
+ * The table holds at most `SLOTS` strings of at most `MAX_CHARS` characters (under 100 KiB),
+ * whatever the peers send; a slot is simply overwritten on a miss. A hit returns a string
+ * equal to the bytes, checked byte by byte, so it can never return anything else.
+ */
+import { latin1 } from './token-table.js';
+
+/** Longer strings cost more to compare than to decode. */
+const MAX_CHARS = 64;
+/** A power of two. */
+const SLOTS = 1024;
+const table: string[] = new Array<string>(SLOTS).fill('');
+
+/** `latin1(buf, start, end)`, from the table when the same bytes were decoded before. */
+export function internLatin1(buf: Uint8Array, start: number, end: number): string {
+  const n = end - start;
+  if (n > MAX_CHARS || n === 0) return n === 0 ? '' : latin1(buf, start, end);
+  const slot =
+    (n * 31 + buf[start]! * 17 + buf[end - 1]! * 5 + buf[start + (n >> 1)]!) & (SLOTS - 1);
+  const cached = table[slot]!;
+  if (cached.length === n) {
+    let i = 0;
+    while (i < n && cached.charCodeAt(i) === buf[start + i]) i++;
+    if (i === n) return cached;
+  }
+  const decoded = latin1(buf, start, end);
+  table[slot] = decoded;
+  return decoded;
+}

@@ -1,0 +1,77 @@
+/**
+ * The bytes of the last small text response a server wrote, head and body, kept so that a
+ * response identical to it is written as the same Buffer instead of building the head again,
+ * joining it to the body and encoding the joined string as UTF-8 (about a tenth of a hello
+ * world's instructions). Responses repeat that way when a handler answers with a constant
+ * string (a health check, a fixed message, a prebuilt page) and constant fields.
+ *
+ * "Identical" is decided on the pieces the head is made of, by reference: the status, the
+ * serialised handler fields (FieldBlocks hands out the same string while they repeat), the
+ * Connection field the transport adds, the `date`/Server/blank-line end (one string per
+ * second), and the body string itself. Equal strings that are different objects count as
+ * different: the memo is a shortcut, never a comparison of contents. A response seen once is
+ * only remembered; the bytes are encoded when it comes again, so a handler whose body changes
+ * every time pays a few comparisons and nothing else.
+ */
+
+/** Bodies up to this many characters are remembered; longer ones are written as they come. */
+const MAX_BODY_CHARS = 16 * 1024;
+
+export class ResponseMemo {
+  #status = 0;
+  #fields = '';
+  #connection = '';
+  #end = '';
+  #body: string | null = null;
+  /** The head and body as written (a string), until the bytes are needed. */
+  #text = '';
+  #bytes: Buffer | null = null;
+  /** UTF-8 bytes of the remembered body. */
+  bodyBytes = 0;
+
+  /**
+   * The encoded head and body when they are the last response's (see the module comment),
+   * else null. `bodyBytes` is then the body's length.
+   */
+  bytes(
+    status: number,
+    fields: string,
+    connection: string,
+    end: string,
+    body: string,
+  ): Buffer | null {
+    if (
+      body !== this.#body ||
+      status !== this.#status ||
+      fields !== this.#fields ||
+      end !== this.#end ||
+      connection !== this.#connection
+    ) {
+      return null;
+    }
+    // Seen twice in a row: worth encoding once.
+    this.#bytes ??= Buffer.from(this.#text, 'utf8');
+    return this.#bytes;
+  }
+
+  /** Remembers a response just written as `text` (its head followed by `body`). */
+  remember(
+    status: number,
+    fields: string,
+    connection: string,
+    end: string,
+    body: string,
+    bodyBytes: number,
+    text: string,
+  ): void {
+    if (body.length > MAX_BODY_CHARS) return;
+    this.#status = status;
+    this.#fields = fields;
+    this.#connection = connection;
+    this.#end = end;
+    this.#body = body;
+    this.#text = text;
+    this.#bytes = null;
+    this.bodyBytes = bodyBytes;
+  }
+}
