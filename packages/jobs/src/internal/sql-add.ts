@@ -1,8 +1,9 @@
 import { isRwsError } from '@rws/core';
 import type { Db, TransactionRetryOptions } from '@rws/orm';
 import { sql } from '@rws/orm';
-import type { JobRecord, NewJob, StoreAddResult } from '../job-store.js';
+import type { NewJob, StoreAddResult } from '../job-store.js';
 import { isPending } from './group-window.js';
+import { newJobRecord } from './new-job-record.js';
 import { type SqlContext, toRecord } from './sql-context.js';
 
 const COLS = sql`(id, queue, name, payload, state, priority, run_at, attempts, max_attempts, backoff, timeout_ms, group_key, job_key, created_at, updated_at)`;
@@ -14,33 +15,6 @@ const rowValues = (job: NewJob, payload = JSON.stringify(job.payload ?? null)) =
     'waiting', ${job.priority}, ${job.runAt}, 0, ${job.maxAttempts},
     ${job.backoff === null ? null : JSON.stringify(job.backoff)}, ${job.timeoutMs},
     ${job.group ?? null}, ${job.key ?? null}, ${job.now}, ${job.now})`;
-
-/**
- * The row `rowValues(job, payload)` inserted, as it reads back: the payload and backoff as
- * their stored JSON parses.
- */
-const insertedRecord = (job: NewJob, payload: string): JobRecord => ({
-  id: job.id,
-  queue: job.queue,
-  name: job.name,
-  payload: JSON.parse(payload),
-  state: 'waiting',
-  priority: job.priority,
-  runAt: job.runAt,
-  attempts: 0,
-  maxAttempts: job.maxAttempts,
-  backoff: job.backoff === null ? null : JSON.parse(JSON.stringify(job.backoff)),
-  timeoutMs: job.timeoutMs,
-  workerId: null,
-  leaseUntil: null,
-  progress: null,
-  result: null,
-  error: null,
-  group: job.group ?? null,
-  key: job.key ?? null,
-  createdAt: job.now,
-  updatedAt: job.now,
-});
 
 /** A concurrent add took the key first: the add runs again and finds that job. */
 class KeyTakenError extends Error {}
@@ -155,7 +129,10 @@ export function sqlAdder(c: SqlContext) {
     );
     // Nothing inserted: a job with this id exists (jobId deduplication).
     if (rows[0] === undefined) return { job: await one(job.id, on), isNew: false };
-    return { job: insertedRecord(job, payload), isNew: true };
+    // The row as it reads back: the payload and backoff as their stored JSON parses.
+    const backoff = job.backoff === null ? null : JSON.parse(JSON.stringify(job.backoff));
+    const record = newJobRecord(job, { payload: JSON.parse(payload), backoff, key: null });
+    return { job: record, isNew: true };
   };
 
   /** A job with a key, inside a transaction (see JobKeyMode). */
