@@ -3,16 +3,20 @@
  * in one run. Two numbers per system:
  * - jobs/s: N no-op jobs enqueued in bulk (not timed), then a worker with `--concurrency`
  *   slots starts; the time until its handler has run N times;
- * - add→start latency: with the worker idle, one job added at a time; the time from the add
- *   call to the handler starting (p50 and p99 over `--samples`).
+ * - add→start latency, in a phase of its own on a freshly created schema: with the worker
+ *   idle, one job added at a time, the next as soon as the previous one's handler started;
+ *   the time from the add call to the handler starting, over `--samples` jobs after `--warmup`
+ *   unrecorded ones (p50, p90, p99 and max; a p99 needs thousands of samples to mean much).
  * Every system uses LISTEN/NOTIFY and its own schema or table, dropped first. pg-boss fetches
  * batches of concurrency/2 jobs in two local slots, back to back while batches come back full
  * (one job per fetch waits a poll interval per job).
  *
- * Flags: --url (default postgres://postgres@127.0.0.1:5432/test), --jobs 20000,
- * --samples 200, --concurrency 16, --rounds 1 (the systems run interleaved per round),
- * --only rws,graphile-worker,pg-boss.
+ * Flags: --url (default postgres://postgres@127.0.0.1:5432/test), --jobs 20000 (0: no
+ * throughput phase), --samples 2000 (0: no latency phase), --warmup 100, --gap-ms 0 (a pause
+ * between latency samples), --concurrency 16, --rounds 1 (the systems run interleaved per
+ * round), --only rws,graphile-worker,pg-boss.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createDb, sql } from '@rws/orm';
 import { Logger, makeWorkerUtils, run as runGraphile } from 'graphile-worker';
@@ -23,7 +27,9 @@ const { values } = parseArgs({
   options: {
     url: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     jobs: { type: 'string', default: '20000' },
-    samples: { type: 'string', default: '200' },
+    samples: { type: 'string', default: '2000' },
+    warmup: { type: 'string', default: '100' },
+    'gap-ms': { type: 'string', default: '0' },
     concurrency: { type: 'string', default: '16' },
     rounds: { type: 'string', default: '1' },
     only: { type: 'string' },
@@ -32,6 +38,8 @@ const { values } = parseArgs({
 const url = values.url;
 const N = Number(values.jobs);
 const SAMPLES = Number(values.samples);
+const WARMUP = Number(values.warmup);
+const GAP_MS = Number(values['gap-ms']);
 const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
 const BATCH = 1000;
@@ -169,79 +177,152 @@ const SYSTEMS: Record<string, () => System> = {
   'pg-boss': pgBoss,
 };
 
-const percentile = (xs: number[], p: number) => {
+const percentile = (xs: readonly number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
 };
 
-async function measure(make: () => System) {
-  const system = make();
-  await system.setup();
-  await system.enqueueBulk(N);
+/** Runs `system`'s worker with `onRun` as the start of every handler; returns the worker's runs. */
+async function startCounting(system: System) {
   let ran = 0;
-  let wake: (() => void) | undefined;
-  let target = N;
-  const t0 = performance.now();
-  const allRan = new Promise<void>((resolve) => {
-    wake = resolve;
-  });
+  let target = Number.POSITIVE_INFINITY;
+  let reached = () => {};
   await system.startWorker(() => {
     ran++;
-    if (ran === target) wake?.();
+    if (ran >= target) reached();
   });
-  await allRan;
-  const jobsPerSec = N / ((performance.now() - t0) / 1000);
-  // Let the last completions settle so the worker is idle.
-  await new Promise((r) => setTimeout(r, 500));
-  const latencies: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    target = ran + 1;
-    const started = new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-    const a = performance.now();
-    await system.addOne();
-    await started;
-    latencies.push(performance.now() - a);
-  }
-  await system.stop();
   return {
-    name: system.name,
-    jobsPerSec,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
+    /** Resolves when the handler has started `n` more times from now. */
+    runs(n: number): Promise<void> {
+      target = ran + n;
+      return new Promise((resolve) => {
+        reached = resolve;
+      });
+    },
   };
 }
 
+async function measureThroughput(make: () => System): Promise<number> {
+  const system = make();
+  await system.setup();
+  await system.enqueueBulk(N);
+  const t0 = performance.now();
+  const counting = await startCounting(system);
+  await counting.runs(N);
+  const jobsPerSec = N / ((performance.now() - t0) / 1000);
+  await system.stop();
+  return jobsPerSec;
+}
+
+/**
+ * Add→start latency on a fresh schema (not the throughput phase's, whose table holds N
+ * finished jobs): one job at a time into an idle worker, the next added as soon as the handler
+ * of the previous one started (its completion may still be in flight, as in any busy system).
+ */
+async function measureLatency(make: () => System): Promise<{ ms: number[]; gcHit: number }> {
+  const system = make();
+  // Garbage collections, to count the samples they paused: a pause stops this process (the
+  // adds, the worker and the timing alike), so a system that allocates more per job has more
+  // samples with a pause in them.
+  const pauses: Array<{ from: number; to: number }> = [];
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      pauses.push({ from: e.startTime, to: e.startTime + e.duration });
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  const spans: Array<{ from: number; to: number }> = [];
+  await system.setup();
+  const counting = await startCounting(system);
+  // Let the worker finish starting (LISTEN, first poll) so it is idle.
+  await new Promise((r) => setTimeout(r, 500));
+  const latencies: number[] = [];
+  for (let i = 0; i < WARMUP + SAMPLES; i++) {
+    const started = counting.runs(1);
+    const a = performance.now();
+    await system.addOne();
+    await started;
+    const b = performance.now();
+    if (i >= WARMUP) {
+      latencies.push(b - a);
+      spans.push({ from: a, to: b });
+    }
+    if (GAP_MS > 0) await new Promise((r) => setTimeout(r, GAP_MS));
+  }
+  // Let the observer's callback deliver the last entries.
+  await new Promise((r) => setTimeout(r, 50));
+  gc.disconnect();
+  const gcHit = spans.filter((s) => pauses.some((p) => p.from < s.to && p.to > s.from)).length;
+  await system.stop();
+  return { ms: latencies, gcHit };
+}
+
+const QUANTILES = [50, 90, 99] as const;
+const summary = (xs: readonly number[]) => ({
+  p50: percentile(xs, 50),
+  p90: percentile(xs, 90),
+  p99: percentile(xs, 99),
+  max: Math.max(...xs),
+});
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+
 const chosen = values.only === undefined ? Object.keys(SYSTEMS) : values.only.split(',');
 for (const c of chosen) if (SYSTEMS[c] === undefined) throw new Error(`unknown system ${c}`);
-const results = new Map<string, Array<Awaited<ReturnType<typeof measure>>>>();
+const rates = new Map<string, number[]>();
+const latencies = new Map<string, number[][]>();
+const gcHits = new Map<string, number>();
+const names = new Map<string, string>();
 for (let round = 0; round < ROUNDS; round++)
   for (const key of chosen) {
-    const r = await measure(SYSTEMS[key] as () => System);
-    results.set(key, [...(results.get(key) ?? []), r]);
-    console.error(
-      `round ${round + 1}: ${r.name} ${r.jobsPerSec.toFixed(0)} jobs/s, p50 ${r.p50.toFixed(1)} ms`,
-    );
+    const make = () => {
+      const system = (SYSTEMS[key] as () => System)();
+      names.set(key, system.name);
+      return system;
+    };
+    const parts: string[] = [];
+    if (N > 0) {
+      const r = await measureThroughput(make);
+      rates.set(key, [...(rates.get(key) ?? []), r]);
+      parts.push(`${r.toFixed(0)} jobs/s`);
+    }
+    if (SAMPLES > 0) {
+      const { ms: l, gcHit } = await measureLatency(make);
+      latencies.set(key, [...(latencies.get(key) ?? []), l]);
+      gcHits.set(key, (gcHits.get(key) ?? 0) + gcHit);
+      const s = summary(l);
+      parts.push(
+        `add→start p50 ${ms(s.p50)}, p90 ${ms(s.p90)}, p99 ${ms(s.p99)}, max ${ms(s.max)}, ${gcHit} samples with a GC`,
+      );
+    }
+    console.error(`round ${round + 1}: ${names.get(key)} ${parts.join('; ')}`);
   }
 
 const median = (xs: number[]) => percentile(xs, 50);
-const rows = chosen.map((key) => {
-  const rs = results.get(key) ?? [];
-  return {
-    name: rs[0]?.name ?? key,
-    jobsPerSec: median(rs.map((r) => r.jobsPerSec)),
-    p50: median(rs.map((r) => r.p50)),
-    p99: median(rs.map((r) => r.p99)),
-  };
-});
-const base = rows.find((r) => r.name === 'graphile-worker')?.jobsPerSec;
+const base = N > 0 ? median(rates.get('graphile-worker') ?? []) : Number.NaN;
 console.log(
-  `\n${N} jobs, concurrency ${CONCURRENCY}, ${SAMPLES} latency samples, ${ROUNDS} round(s), median of rounds\n`,
+  `\n${N} jobs, concurrency ${CONCURRENCY}; ${SAMPLES} latency samples per round (after ${WARMUP} unrecorded), ${GAP_MS} ms apart; ${ROUNDS} round(s)\n`,
 );
-console.log('| system | jobs/s | vs graphile-worker | add→start p50 | add→start p99 |');
-console.log('| --- | ---: | ---: | ---: | ---: |');
-for (const r of rows)
-  console.log(
-    `| ${r.name} | ${r.jobsPerSec.toFixed(0)} | ${base === undefined ? '–' : `${(r.jobsPerSec / base).toFixed(2)}x`} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms |`,
-  );
+console.log(
+  "jobs/s: median of rounds. Latency: percentiles of all rounds' samples together, then the spread of the per-round p99s.\n",
+);
+console.log(
+  '| system | jobs/s | vs graphile-worker | add→start p50 | p90 | p99 | max | p99 per round | samples with a GC |',
+);
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const key of chosen) {
+  const rate = median(rates.get(key) ?? []);
+  const rounds = latencies.get(key) ?? [];
+  const s = summary(rounds.flat());
+  const perRound = rounds.map((l) => percentile(l, 99).toFixed(1)).join(', ');
+  const cells = [
+    names.get(key),
+    Number.isNaN(rate) ? '–' : rate.toFixed(0),
+    Number.isNaN(base) ? '–' : `${(rate / base).toFixed(2)}x`,
+    ...QUANTILES.map((q) => (rounds.length === 0 ? '–' : ms(percentile(rounds.flat(), q)))),
+    rounds.length === 0 ? '–' : ms(s.max),
+    perRound === '' ? '–' : perRound,
+    rounds.length === 0
+      ? '–'
+      : `${(((gcHits.get(key) ?? 0) / rounds.flat().length) * 100).toFixed(1)}%`,
+  ];
+  console.log(`| ${cells.join(' | ')} |`);
+}

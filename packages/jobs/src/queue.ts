@@ -231,8 +231,11 @@ export function createQueue(options: QueueOptions): Queue {
       );
       await ready();
       const results = jobs.length === 0 ? [] : await store.addMany(jobs, { db: o.db });
+      // The latest run time: a worker takes a batch with a delayed job in it as one that may
+      // change when it must look again.
+      const latest = jobs.reduce((t, j) => Math.max(t, j.runAt), now);
       if (o.db === undefined && results.some((r) => r.isNew))
-        for (const f of local.onAdded) f(now, true);
+        for (const f of local.onAdded) f(latest, true);
       return results;
     },
     async get(id) {

@@ -143,7 +143,18 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
   // A wake-up that arrives while the loop is busy (not sleeping) must not be lost: the next
   // sleep returns at once.
   let hasPendingWake = false;
+  // The next run time the store last gave (null: no waiting job), and whether it may have
+  // changed since. Only this process's adds of jobs due now leave it as it was: the claim they
+  // wake the worker for takes those jobs. Every other wake-up (a poll, a NOTIFY, which may be
+  // another process's delayed job, a retry, a freed slot) asks the store again after its claim.
+  let knownNextRunAt: number | null = null;
+  let isNextRunAtStale = true;
+  let nextRunAtAsks = 0;
   const wakeUp = () => {
+    isNextRunAtStale = true;
+    wakeForDueAdd();
+  };
+  const wakeForDueAdd = () => {
     const w = wake;
     wake = undefined;
     if (w === undefined) hasPendingWake = true;
@@ -158,6 +169,7 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
       }
       const t = setTimeout(() => {
         wake = undefined;
+        isNextRunAtStale = true;
         resolve();
       }, ms);
       wake = () => {
@@ -190,17 +202,27 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
     return result;
   };
 
+  /** How long to sleep until `next`, the next job's run time, at most a poll interval. */
+  const waitUntil = (next: number | null): number =>
+    next === null
+      ? pollIntervalMs
+      : // A job that fell due since the claim (or that another worker was claiming) is tried
+        // again soon, not after a whole poll interval.
+        // (A due job that a group limit holds back is polled for at a gentler pace.)
+        Math.min(pollIntervalMs, Math.max(next - now(), group === undefined ? 25 : 50));
+
   /** How long to sleep after a claim that left slots free: until the next job is due. */
   const nextWaitMs = async (): Promise<number> => {
+    isNextRunAtStale = false;
+    const ask = ++nextRunAtAsks;
     try {
       const next = await store.nextRunAt(queue.name, { names });
-      // A job that fell due since the claim (or that another worker was claiming) is tried
-      // again soon, not after a whole poll interval.
-      // (A due job that a group limit holds back is polled for at a gentler pace.)
-      if (next !== null)
-        return Math.min(pollIntervalMs, Math.max(next - now(), group === undefined ? 25 : 50));
+      // An answer that a later question overtook is older than that one's.
+      if (ask === nextRunAtAsks) knownNextRunAt = next;
+      return waitUntil(next);
     } catch (err) {
       emit('error', err);
+      isNextRunAtStale = true;
     }
     return pollIntervalMs;
   };
@@ -218,11 +240,12 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
   let unpairedLocal = 0;
   let unpairedNotified = 0;
   const MAX_UNPAIRED = 64;
-  const onAdded = (_runAt: number, isAnnounced: boolean) => {
-    if (!isAnnounced || unsubscribe === undefined) return wakeUp();
+  const onAdded = (runAt: number, isAnnounced: boolean) => {
+    const wakeFor = isAnnounced && runAt <= now() ? wakeForDueAdd : wakeUp;
+    if (!isAnnounced || unsubscribe === undefined) return wakeFor();
     if (unpairedNotified > 0) return void unpairedNotified--;
     unpairedLocal = Math.min(unpairedLocal + 1, MAX_UNPAIRED);
-    wakeUp();
+    wakeFor();
   };
   const onNotified = () => {
     if (unpairedLocal > 0) return void unpairedLocal--;
@@ -411,10 +434,21 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
         hasPendingWake = false;
         continue;
       }
-      // The next run time decides how long to sleep, but a wake-up (a job added meanwhile)
-      // must not wait for its round trip: the claim starts at once and the answer is dropped.
+      // The next run time decides how long to sleep. When only jobs due now were added since
+      // it was last asked, the known one still holds: asking again would be a round trip per
+      // job, running beside the next job's add and claim. With group limits a job due now may
+      // be held back, so it is always asked.
+      if (!isNextRunAtStale && group === undefined) {
+        if (!isClosing) await sleep(waitUntil(knownNextRunAt));
+        continue;
+      }
+      // A wake-up (a job added meanwhile) must not wait for its round trip: the claim starts
+      // at once, the answer is dropped and asked for again after that claim.
       const waitMs = await untilWokenOr(nextWaitMs());
-      if (waitMs === undefined) continue;
+      if (waitMs === undefined) {
+        isNextRunAtStale = true;
+        continue;
+      }
       if (!isClosing) await sleep(waitMs);
     }
   })();

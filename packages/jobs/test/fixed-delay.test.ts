@@ -34,12 +34,16 @@ const TARGETS: ReadonlyArray<[string, (ctx: TestContext) => Promise<JobStore>]> 
   ),
 ];
 
-/** The chain's runs in order (`beat#1`, `beat#2`, …) in any state. */
+/**
+ * The chain's runs in order (`beat#1`, `beat#2`, …) in any state. The worker may still be
+ * running one: a run that moves on between two of the lists (waiting, then active, then
+ * completed) is listed twice, and counts once, in its later state.
+ */
 async function chain(store: JobStore, queue: string): Promise<JobRecord[]> {
-  const all: JobRecord[] = [];
+  const all = new Map<string, JobRecord>();
   for (const state of ['waiting', 'active', 'completed', 'failed', 'cancelled'] as const)
-    all.push(...(await store.list(queue, state, { limit: 1000 })));
-  return all
+    for (const j of await store.list(queue, state, { limit: 1000 })) all.set(j.id, j);
+  return [...all.values()]
     .filter((j) => j.id.startsWith('beat#'))
     .sort((a, b) => Number(a.id.slice(5)) - Number(b.id.slice(5)));
 }

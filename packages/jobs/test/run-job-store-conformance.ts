@@ -132,6 +132,9 @@ export function runJobStoreConformance(o: JobStoreConformanceOptions): void {
         error: null,
         workerId: null,
       });
+      // The returned job is the stored one, field for field (the SQL store builds it rather
+      // than reading it back).
+      expect(first.job).toEqual(await store.get(job.id));
       const again = await store.add({ ...job, payload: { other: true } });
       expect(again.isNew).toBe(false);
       expect(again.job.payload).toEqual({ to: 'ada', list: [1, 2], nested: { ok: true } });

@@ -1,8 +1,10 @@
 /**
  * How an idle worker is woken (issue #16, add→start latency): one claim per job added in this
  * process while the store also announces it over LISTEN/NOTIFY, jobs of another process and of
- * this one interleaved all start without a poll, and a wake-up during the worker's next-run-time
- * query does not wait for it. On real PostgreSQL, and the memory store.
+ * this one interleaved all start without a poll, a wake-up during the worker's next-run-time
+ * query does not wait for it, and that query is not repeated after a claim that only jobs due
+ * now, added in this process, woke the worker for (while delayed jobs still start on time). On
+ * real PostgreSQL, and the memory store.
  */
 import { createDb } from '@rws/orm';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -114,5 +116,50 @@ describe('worker wake-ups (issue #16)', () => {
     await queue.add(job, 2);
     await until('job 2', () => ran.length === 2, 3000);
     expect(ran).toEqual([1, 2]);
+  });
+
+  it('jobs due now, added in this process, do not make the worker ask for the next run time (p99)', async () => {
+    const store = createMemoryStore();
+    let asks = 0;
+    const nextRunAt = store.nextRunAt.bind(store);
+    store.nextRunAt = (q, o) => {
+      asks++;
+      return nextRunAt(q, o);
+    };
+    const { claims } = countingClaims(store);
+    const queue = createQueue({ store, name: 'd' });
+    let ran = 0;
+    const job = defineJob('j', () => void ran++);
+    const worker = queue.worker({ jobs: [job], concurrency: 16, pollIntervalMs: 60_000 });
+    onTestFinished(() => worker.close());
+    await until('the first claim and its question', () => asks === 1);
+    const claimsBefore = claims();
+    for (let i = 1; i <= 5; i++) {
+      await queue.add(job, i);
+      await until(`job ${i} to run`, () => ran === i);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    // One claim per job, and no round trip beside it: nothing but jobs due now was added.
+    expect(claims() - claimsBefore).toBe(5);
+    expect(asks).toBe(1);
+  });
+
+  it('a delayed job added in this process, alone or in a batch, starts at its run time, not at the next poll', async () => {
+    const store = createMemoryStore();
+    const queue = createQueue({ store, name: 'l' });
+    const ran: string[] = [];
+    const job = defineJob('j', (p: string) => void ran.push(p));
+    const worker = queue.worker({ jobs: [job], concurrency: 4, pollIntervalMs: 60_000 });
+    onTestFinished(() => worker.close());
+    await queue.add(job, 'now');
+    await until('the job due now', () => ran.length === 1);
+    await queue.add(job, 'alone', { delayMs: 200 });
+    await until('the delayed job', () => ran.length === 2, 3000);
+    await queue.addMany([
+      { job, payload: 'batch now' },
+      { job, payload: 'batch later', options: { delayMs: 200 } },
+    ]);
+    await until('the delayed job of the batch', () => ran.length === 4, 3000);
+    expect(ran).toEqual(['now', 'alone', 'batch now', 'batch later']);
   });
 });

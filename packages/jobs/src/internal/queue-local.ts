@@ -2,7 +2,8 @@
 export interface QueueLocalHooks {
   /**
    * A job was added (`isAnnounced`: by add/addMany, which a store with `subscribe` reports to
-   * its subscribers too) or returned to waiting (retry, which no store announces).
+   * its subscribers too) or returned to waiting (retry, which no store announces). `runAt`: the
+   * latest run time of the jobs added.
    */
   readonly onAdded: Set<(runAt: number, isAnnounced: boolean) => void>;
   readonly onCancelled: Set<(id: string) => void>;

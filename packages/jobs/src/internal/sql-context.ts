@@ -67,6 +67,21 @@ export interface SqlContext {
   insertIgnore(table: Query, cols: Query, values: Query): Query;
 }
 
+type AnyKysely = Db['kysely'];
+const PLAIN = new WeakMap<AnyKysely, AnyKysely>();
+
+/**
+ * The same kysely (same pool, or same transaction) without the Db's CamelCasePlugin, made once
+ * per instance. The store's SQL is raw and reads columns in either case (`toRecord`), so the
+ * plugin's copy of every statement tree and of every row was only garbage: on the add→start
+ * path it was about a tenth of what a job allocated, and collections of it paused the worker.
+ */
+function withoutPlugins(kysely: AnyKysely): AnyKysely {
+  let plain = PLAIN.get(kysely);
+  if (plain === undefined) PLAIN.set(kysely, (plain = kysely.withoutPlugins()));
+  return plain;
+}
+
 /** Builds the shared context of a store on `db` and `table`. */
 export function sqlContext(db: Db, table: string): SqlContext {
   const { dialect } = db;
@@ -77,9 +92,10 @@ export function sqlContext(db: Db, table: string): SqlContext {
     seq: sql.raw(dialect === 'sqlite' ? 'rowid' : 'seq'),
     channel: `rws_jobs_${table}`.slice(0, 63),
     async exec(q, on = db, isHot = false) {
+      const kysely = withoutPlugins(on.kysely);
       const r = isHot
-        ? await on.kysely.executeQuery(prepared(q.compile(on.kysely)))
-        : await q.execute(on.kysely);
+        ? await kysely.executeQuery(prepared(q.compile(kysely)))
+        : await q.execute(kysely);
       return { rows: r.rows as Row[], affected: Number(r.numAffectedRows ?? 0n) };
     },
     async lockForWrite(tx) {

@@ -1,13 +1,7 @@
 import { emptyCounts } from '../internal/empty-counts.js';
 import { isPending, limitsAllow } from '../internal/group-window.js';
-import type {
-  JobCounts,
-  JobRecord,
-  JobState,
-  JobStore,
-  NewJob,
-  StoreAddResult,
-} from '../job-store.js';
+import { newJobRecord } from '../internal/new-job-record.js';
+import type { JobCounts, JobRecord, JobStore, NewJob, StoreAddResult } from '../job-store.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -63,26 +57,7 @@ export function createMemoryStore(): JobStore {
     // A finished (or, for replace and debounce, running) holder gives the key up.
     if (holder !== undefined) holder.key = null;
     const rec = {
-      id: job.id,
-      queue: job.queue,
-      name: job.name,
-      payload: structuredClone(job.payload),
-      state: 'waiting' as JobState,
-      priority: job.priority,
-      runAt: job.runAt,
-      attempts: 0,
-      maxAttempts: job.maxAttempts,
-      backoff: job.backoff,
-      timeoutMs: job.timeoutMs,
-      workerId: null,
-      leaseUntil: null,
-      progress: null,
-      result: null,
-      error: null,
-      group: job.group ?? null,
-      key,
-      createdAt: job.now,
-      updatedAt: job.now,
+      ...newJobRecord(job, { payload: structuredClone(job.payload), backoff: job.backoff, key }),
       seq: seq++,
     };
     jobs.set(job.id, rec);
