@@ -85,13 +85,18 @@ export class FieldBlocks {
         allFlags[k] = flags;
         lengths[k] = length;
       }
-      texts.length = k + 1;
-      allFlags.length = k + 1;
-      lengths.length = k + 1;
+      // Setting `.length` takes V8's slow path even when it does not change (~400
+      // instructions each), and a response whose last field changes per request (a request
+      // id) keeps the same lengths every time: assign only when they differ.
+      if (texts.length !== k + 1) {
+        texts.length = k + 1;
+        allFlags.length = k + 1;
+        lengths.length = k + 1;
+      }
       // Copied into the private array in place, from the first difference on: a response
       // whose last field changes per request (a request id) allocates no new array.
       for (let j = start; j < n; j++) prev[j] = list[j]!;
-      prev.length = n;
+      if (prev.length !== n) prev.length = n;
     }
     this.text = text;
     this.handlerLength = length;
