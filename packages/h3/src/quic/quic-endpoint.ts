@@ -38,7 +38,9 @@ const MAX_STORED_TOKENS = 256;
 /** A stateless reset is at least this long, so it looks like a short-header packet (RFC 9000 §10.3). */
 const MIN_STATELESS_RESET = 21;
 
-const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+// A view, not Buffer.from(b), which would copy the bytes first: this runs per datagram.
+const hexOf = (b: Uint8Array): string =>
+  Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 
 /**
  * A QUIC endpoint on one node:dgram socket: it routes datagrams to connections by destination
