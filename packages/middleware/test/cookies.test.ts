@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
 import { createRequest, Headers, isRwsError, parseSetCookie } from '@rws/core';
 import {
   createCookieKeys,
@@ -18,6 +18,11 @@ function expectedSignature(secret: string, name: string, value: string): string 
   return createHmac('sha256', key).update(`${name}=${value}`).digest('base64url');
 }
 
+/** The AES-256-GCM key computed here independently of the implementation (raw bytes). */
+function encryptionKey(secret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'rws:cookie-encrypt', 32));
+}
+
 function reqWith(setCookie: string): ReturnType<typeof createRequest> {
   const c = parseSetCookie(setCookie)!;
   return createRequest({ method: 'GET', target: '/', headers: { cookie: `${c.name}=${c.value}` } });
@@ -29,6 +34,13 @@ describe('signed cookies', () => {
   it('signs name=value with HMAC-SHA256 under the first key', () => {
     expect(keys.sign('uid', '42')).toBe(`42.${expectedSignature(NEW, 'uid', '42')}`);
     expect(keys.unsign('uid', keys.sign('uid', '42'))).toBe('42');
+  });
+
+  it('a bytes secret signs like the same bytes as a string (keys are imported once)', () => {
+    const bytes = new TextEncoder().encode(OLD);
+    expect(createCookieKeys([bytes]).sign('uid', '42')).toBe(
+      `42.${expectedSignature(OLD, 'uid', '42')}`,
+    );
   });
 
   it('rejects a changed value, a changed signature, another cookie name, no signature', () => {
@@ -69,6 +81,23 @@ describe('encrypted cookies', () => {
     expect(Buffer.from(a, 'base64url').toString('latin1')).not.toContain('items');
     expect(Buffer.from(a, 'base64url').byteLength).toBe(12 + 15 + 16);
     expect(keys.decrypt('cart', a)).toBe('{"items":[1,2]}');
+  });
+
+  it('is iv | ciphertext | tag under the HKDF key, as a raw-key cipher reads and writes it', () => {
+    const sealed = Buffer.from(keys.encrypt('cart', 'abc'), 'base64url');
+    const decipher = createDecipheriv('aes-256-gcm', encryptionKey(NEW), sealed.subarray(0, 12));
+    decipher.setAAD(Buffer.from('cart'));
+    decipher.setAuthTag(sealed.subarray(-16));
+    const plain = Buffer.concat([decipher.update(sealed.subarray(12, -16)), decipher.final()]);
+    expect(plain.toString()).toBe('abc');
+
+    const iv = Buffer.alloc(12, 7);
+    const cipher = createCipheriv('aes-256-gcm', encryptionKey(OLD), iv).setAAD(
+      Buffer.from('cart'),
+    );
+    const body = Buffer.concat([cipher.update('from a raw key', 'utf8'), cipher.final()]);
+    const ours = Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+    expect(keys.decrypt('cart', ours)).toBe('from a raw key');
   });
 
   it('any flipped byte, another name, a short or garbage value decrypt to null', () => {

@@ -8,7 +8,13 @@
  *
  * @module
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 import {
   type CookieOptions,
   type Headers,
@@ -57,7 +63,7 @@ export function createCookieKeys(secrets: readonly Secret[]): CookieKeys {
   );
   const macKeys = raw.map((s) => deriveKey(s, 'cookie-sign'));
   const encKeys = raw.map((s) => deriveKey(s, 'cookie-encrypt'));
-  const mac = (key: Buffer, name: string, value: string): string =>
+  const mac = (key: KeyObject, name: string, value: string): string =>
     createHmac('sha256', key).update(`${name}=${value}`).digest('base64url');
   return {
     sign(name, value) {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import {
   Body,
   type Handler,
@@ -15,7 +15,7 @@ import {
   type Response,
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
-import { safeEqual } from '../internal/crypto/keys.js';
+import { safeEqual, toSecretKey } from '../internal/crypto/keys.js';
 import { deriveRequest } from '../internal/derive-request.js';
 import { failOptions } from '../internal/fail.js';
 
@@ -50,10 +50,8 @@ const HEADER: Readonly<Record<WebhookProvider, string>> = {
   shopify: 'x-shopify-hmac-sha256',
 };
 
-function secretsOf(
-  secret: WebhookSecretOptions['secret'],
-  name: string,
-): readonly (string | Uint8Array)[] {
+/** The secrets, checked and imported once as KeyObjects (raw keys cost ~10 µs more per HMAC). */
+function secretsOf(secret: WebhookSecretOptions['secret'], name: string): readonly KeyObject[] {
   const list = (Array.isArray(secret) ? secret : [secret]) as readonly unknown[];
   if (list.length === 0)
     failOptions(ERROR_CODES.WEBHOOKS_INVALID_OPTIONS, name, 'secret is required (fail closed)');
@@ -67,7 +65,7 @@ function secretsOf(
       );
     }
   }
-  return list as readonly (string | Uint8Array)[];
+  return (list as readonly (string | Uint8Array)[]).map(toSecretKey);
 }
 
 function checkProvider(options: WebhookSecretOptions, name: string): void {
@@ -96,13 +94,13 @@ function headerOf(headers: VerifyWebhookSignatureOptions['headers'], name: strin
   return null;
 }
 
-function hmac(secret: string | Uint8Array, data: Uint8Array | string): Buffer {
+function hmac(secret: KeyObject, data: Uint8Array | string): Buffer {
   return createHmac('sha256', secret).update(data).digest();
 }
 
 /** True when `expected` matches any secret's MAC, checking all of them (no early exit). */
 function anyMatches(
-  secrets: readonly (string | Uint8Array)[],
+  secrets: readonly KeyObject[],
   data: Uint8Array | string,
   candidates: readonly string[],
   encode: (mac: Buffer) => string,
@@ -117,7 +115,7 @@ function anyMatches(
 
 function verify(
   options: VerifyWebhookSignatureOptions,
-  secrets: readonly (string | Uint8Array)[],
+  secrets: readonly KeyObject[],
 ): WebhookVerification {
   const header = HEADER[options.provider];
   const value = headerOf(options.headers, header);

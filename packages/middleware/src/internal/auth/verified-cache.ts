@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 
 /**
  * Remembers recently verified (stored hash, password) pairs, so a bcrypt user's next request
@@ -7,7 +7,8 @@ import { createHmac, randomBytes } from 'node:crypto';
  * made per process, never the password; the oldest entry goes first when full.
  */
 export class VerifiedCache {
-  readonly #key = randomBytes(32);
+  // A KeyObject: createHmac with raw bytes builds and drops two TypeErrors per call (node 24).
+  readonly #key = createSecretKey(randomBytes(32));
   readonly #entries = new Set<string>();
   readonly #maxEntries: number;
 
