@@ -60,10 +60,10 @@ function parseRange(value: string | null, size: number): ByteRange | 'unsatisfia
  * ```
  */
 export function createLocalSignedUrlHandler(options: LocalSignedUrlHandlerOptions): Handler {
-  checkSigningOptions(options);
+  const { secretKey } = checkSigningOptions(options);
   const basePath = new URL(options.baseUrl).pathname.replace(/\/+$/, '');
   const maxBodyBytes = options.maxBodyBytes ?? 5 * 1024 ** 3;
-  const { storage, secret } = options;
+  const { storage } = options;
 
   return async (req: Request): Promise<Response> => {
     if (!req.path.startsWith(`${basePath}/`)) return plain(404, 'not a signed URL path');
@@ -88,7 +88,7 @@ export function createLocalSignedUrlHandler(options: LocalSignedUrlHandlerOption
     const signature = req.query.get(SIGNATURE_PARAM) ?? '';
     if (
       !Number.isSafeInteger(expires) ||
-      !isLocalUrlSignature(secret, method, key, expires, signature)
+      !isLocalUrlSignature(secretKey, method, key, expires, signature)
     ) {
       return plain(403, 'the URL signature does not match');
     }

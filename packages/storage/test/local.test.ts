@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -171,14 +172,16 @@ describe('local signed URL handler', () => {
   });
 
   it('an expired URL is refused with 403', async () => {
-    const { signLocalUrl } = await import('../src/internal/local-url-signature.js');
+    const { checkSigningOptions, signLocalUrl } = await import(
+      '../src/internal/local-url-signature.js'
+    );
     await using storage = createLocalStorage({
       root: signedRoot,
       signedUrls: { secret: SECRET, baseUrl },
     });
     await storage.put('h/old.txt', 'old');
     const url = signLocalUrl(
-      { secret: SECRET, baseUrl },
+      checkSigningOptions({ secret: SECRET, baseUrl }),
       'h/old.txt',
       { expiresIn: 1 },
       Date.now() - 5000,
@@ -186,6 +189,21 @@ describe('local signed URL handler', () => {
     const res = await fetch(url);
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('expired');
+  });
+
+  it('the signature is HMAC-SHA256 of method, key and expiry under the secret, string or bytes', async () => {
+    for (const secret of [SECRET, new TextEncoder().encode(SECRET)]) {
+      await using storage = createLocalStorage({
+        root: signedRoot,
+        signedUrls: { secret, baseUrl },
+      });
+      const url = new URL((await storage.signedUrl?.('h/a b.txt', { method: 'PUT' })) ?? '');
+      const expires = url.searchParams.get('X-Rws-Expires');
+      const expected = createHmac('sha256', SECRET)
+        .update(`PUT\nh/a b.txt\n${expires}`)
+        .digest('base64url');
+      expect(url.searchParams.get('X-Rws-Signature')).toBe(expected);
+    }
   });
 
   it('signing options are validated', () => {

@@ -1,4 +1,10 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 
 /** How long a Retry token is accepted: one round trip is all it needs (RFC 9000 §8.1.3). */
 const RETRY_TOKEN_LIFETIME_MS = 10_000;
@@ -26,11 +32,12 @@ export type TokenClaim =
  * bound to the port, which a client's next connection rarely keeps. Nothing is stored per token.
  */
 export class AddressTokens {
-  readonly #key: Uint8Array;
+  // A KeyObject: raw bytes make node 24's createCipheriv build and drop two TypeErrors per call.
+  readonly #key: KeyObject;
   readonly #newTokenLifetimeMs: number;
 
   constructor(newTokenLifetimeMs: number, key: Uint8Array = randomBytes(32)) {
-    this.#key = key;
+    this.#key = createSecretKey(key);
     this.#newTokenLifetimeMs = newTokenLifetimeMs;
   }
 

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { ERROR_CODES, invalidOptions, QuicError } from '../errors.js';
 import { AddressTokens } from './address-token.js';
@@ -58,8 +58,11 @@ export class QuicEndpoint {
   /** A server's current address of each client (it changes when the client migrates). */
   readonly #peers = new Map<QuicConnection, { address: string; port: number }>();
   readonly #tokens: AddressTokens;
-  /** Derives each connection ID's stateless reset token, so a reset needs no state (§10.3.2). */
-  readonly #resetKey = randomBytes(32);
+  /**
+   * Derives each connection ID's stateless reset token, so a reset needs no state (§10.3.2).
+   * A KeyObject: raw bytes make node 24's createHmac build and drop two TypeErrors per call.
+   */
+  readonly #resetKey = createSecretKey(randomBytes(32));
   /** NEW_TOKEN tokens received as a client, by server address, newest last. */
   readonly #receivedTokens = new Map<string, Uint8Array>();
   #isClosed = false;

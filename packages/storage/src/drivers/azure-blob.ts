@@ -4,7 +4,7 @@
  *
  * @see https://learn.microsoft.com/rest/api/storageservices/authorize-with-shared-key
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Headers } from '@rws/core';
 import { Agent, type ClientResponse, type RequestBodyInit } from '@rws/http1';
 import type { AzureTokenProvider } from '../azure-credentials.js';
@@ -89,7 +89,8 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
       'Azure Blob storage needs exactly one of accountKey and credential (e.g. fromAzureManagedIdentity())',
     );
   }
-  const key = hasKey ? Buffer.from(options.accountKey as string, 'base64') : null;
+  // A KeyObject made once: createHmac with raw bytes builds and drops two TypeErrors per call.
+  const key = hasKey ? createSecretKey(options.accountKey as string, 'base64') : null;
   const base = new URL(options.endpoint ?? `https://${options.accountName}.blob.core.windows.net`);
   const basePath = base.pathname.replace(/\/+$/, '');
   const blockSize = options.blockSize ?? 8 * MIB;
@@ -166,7 +167,7 @@ export function createAzureBlobStorage(options: AzureBlobStorageOptions): Storag
 
   /** @see https://learn.microsoft.com/rest/api/storageservices/authorize-with-shared-key#blob-queue-and-file-services-shared-key-authorization */
   function sharedKeySignature(
-    accountKey: Buffer,
+    accountKey: KeyObject,
     method: string,
     path: string,
     query: Record<string, string>,

@@ -98,8 +98,8 @@ export function createLocalStorage(options: LocalStorageOptions): Storage {
   const tmpDir = path.join(root, LOCAL_STORAGE_DIR, 'tmp');
   const metaDir = path.join(root, LOCAL_STORAGE_DIR, 'meta');
   const state = closedFlag();
-  const signing = options.signedUrls;
-  if (signing !== undefined) checkSigningOptions(signing);
+  const signing =
+    options.signedUrls === undefined ? undefined : checkSigningOptions(options.signedUrls);
 
   function check(key: string): void {
     assertOpen(state, 'local');

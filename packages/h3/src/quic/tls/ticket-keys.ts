@@ -1,4 +1,10 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 import { invalidOptions } from '../../errors.js';
 import { ByteReader } from '../byte-reader.js';
 import { ByteWriter } from '../byte-writer.js';
@@ -25,7 +31,8 @@ export interface TicketState {
 
 interface TicketKey {
   readonly name: Uint8Array;
-  readonly key: Uint8Array;
+  /** A KeyObject: raw bytes make node 24's createCipheriv build and drop two TypeErrors per call. */
+  readonly key: KeyObject;
   readonly createdAt: number;
 }
 
@@ -119,7 +126,7 @@ export class TicketKeys {
 }
 
 function newKey(now: number): TicketKey {
-  return { name: randomBytes(NAME_LENGTH), key: randomBytes(32), createdAt: now };
+  return { name: randomBytes(NAME_LENGTH), key: createSecretKey(randomBytes(32)), createdAt: now };
 }
 
 function decodeState(plain: Uint8Array): TicketState | undefined {
