@@ -1,7 +1,9 @@
+import { createHmac } from 'node:crypto';
 import { createServer, type Http1Server } from '@rws/http1';
 import { createApp } from '@rws/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpServer, type McpServer, type McpServerOptions } from '../src/index.js';
+import { StateSigner } from '../src/internal/mrtr.js';
 import { modernCall } from './modern-helpers.js';
 
 /** One instance with tools that ask the client for input (MRTR). */
@@ -273,5 +275,18 @@ describe('multi round-trip requests, 2026-07-28 (issue #19)', () => {
       resultType: 'complete',
       content: [{ type: 'text', text: 'went on without asking' }],
     });
+  });
+});
+
+describe('requestState signature', () => {
+  it('is HMAC-SHA256 of the base64url body under the secret, string or bytes', () => {
+    const secret = 'shared secret of the fleet';
+    const body = Buffer.from(JSON.stringify({ step: 1 })).toString('base64url');
+    const mac = createHmac('sha256', secret).update(body).digest('base64url');
+    for (const key of [secret, new TextEncoder().encode(secret)]) {
+      const signer = new StateSigner(key);
+      expect(signer.sign({ step: 1 })).toBe(`${body}.${mac}`);
+      expect(signer.verify(`${body}.${mac}`)).toEqual({ step: 1 });
+    }
   });
 });
