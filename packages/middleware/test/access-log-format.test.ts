@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatJson, isoTime, type LogEntry } from '../src/internal/access-log/format.js';
 
@@ -42,6 +43,39 @@ function reference(e: LogEntry): string {
   return JSON.stringify(record);
 }
 
+// Any entry: printable ASCII (the fast paths), every escape JSON has, non-ASCII and lone
+// surrogates, numbers of every magnitude and sign, extra fields named like the standard keys.
+const text = fc.oneof(
+  fc.string({ unit: 'grapheme-ascii', maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.constantFrom('', '127.0.0.1', 'GET', '/1k.bin', 'HTTP/1.1', '\ud800', 'a"\\\u2028'),
+);
+const number = fc.oneof(
+  fc.integer({ min: 0, max: 600 }),
+  fc.double(),
+  fc.double({ min: 0, max: 1e7, noNaN: true }),
+);
+// Not array-index names ("0", "12"): the reference's record would move them before `time`,
+// while the line keeps every extra field after the standard keys, as documented.
+const key = fc.oneof(
+  fc.string({ maxLength: 8 }).filter((k) => !/^(0|[1-9][0-9]*)$/.test(k)),
+  fc.constantFrom('status', 'request_id', 'time'),
+);
+const entryArb: fc.Arbitrary<LogEntry> = fc.record({
+  startMs: fc.integer({ min: 0, max: 4_102_444_800_000 }),
+  remoteAddress: text,
+  method: text,
+  target: text,
+  protocol: text,
+  status: number,
+  bytes: number,
+  durationMs: number,
+  userAgent: fc.option(text),
+  referer: fc.option(text),
+  requestId: fc.option(text),
+  fields: fc.option(fc.dictionary(key, fc.oneof(text, number, fc.constant(null)), { maxKeys: 4 })),
+});
+
 describe('formatJson (issue #11)', () => {
   it.each<[string, Partial<LogEntry>]>([
     ['plain', {}],
@@ -62,6 +96,15 @@ describe('formatJson (issue #11)', () => {
     const e = entry(over);
     expect(formatJson(e)).toBe(reference(e));
     expect(JSON.parse(formatJson(e))).toEqual(JSON.parse(reference(e)));
+  });
+
+  it('any entry: the same text as JSON.stringify of the record (property)', () => {
+    fc.assert(
+      fc.property(entryArb, (e) => {
+        expect(formatJson(e)).toBe(reference(e));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('isoTime is toISOString, the seconds part cached', () => {

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compose, Headers } from '@rws/core';
-import { accessLog, createLogSink } from '@rws/middleware/access-log';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+// From the source: the package name resolves to the built dist in this folder.
+import { accessLog, createLogSink } from '../src/access-log/index.js';
 import { httpCall, serveHandler } from './serve-helpers.js';
 
 // Issue #11: the access log's buffered, asynchronous writer (sonic-boom style).

@@ -159,9 +159,14 @@ export function isoTime(ms: number): string {
     // `2026-11-21T23:40:00.`
     isoCache.prefix = new Date(sec * 1000).toISOString().slice(0, -4);
   }
-  const milli = Math.floor(ms - sec * 1000);
-  return `${isoCache.prefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  return `${isoCache.prefix}${MILLIS_Z[Math.floor(ms - sec * 1000)]}`;
 }
+
+/** `000Z` … `999Z`: the end of an ISO time is one concatenation, not three and a number. */
+const MILLIS_Z: readonly string[] = Array.from(
+  { length: 1000 },
+  (_, milli) => `${String(milli).padStart(3, '0')}Z`,
+);
 
 /**
  * Combined Log Format, as Apache's `combined` and nginx's default `combined`:
@@ -222,7 +227,9 @@ function fieldPrefix(key: string): FieldPrefix | null {
 }
 
 function jsonNumber(n: number): string {
-  return Number.isFinite(n) ? String(n) : 'null';
+  // A template, not String(n): the same text, without the String constructor's builtin
+  // (~80 instructions more per number in callgrind; three numbers per line).
+  return Number.isFinite(n) ? `${n}` : 'null';
 }
 
 /**
