@@ -36,6 +36,25 @@ function countingClaims(store: JobStore): { store: JobStore; claims: () => numbe
   return { store, claims: () => claims };
 }
 
+/**
+ * `store` announcing each add to its subscribers before the add returns, as a PostgreSQL NOTIFY
+ * often reaches the LISTEN connection before the insert's answer reaches the adding client.
+ */
+function announcingFirst(store: JobStore): JobStore {
+  const subscribers = new Set<() => void>();
+  const add = store.add.bind(store);
+  store.add = async (job, o) => {
+    const result = await add(job, o);
+    for (const f of subscribers) f();
+    return result;
+  };
+  store.subscribe = async (_queue, onWake) => {
+    subscribers.add(onWake);
+    return async () => void subscribers.delete(onWake);
+  };
+  return store;
+}
+
 describe('worker wake-ups (issue #16)', () => {
   it('PostgreSQL: a job added in this process is claimed once, though NOTIFY reports it too', async (ctx) => {
     const { db, table } = await openTestDb(
@@ -161,5 +180,55 @@ describe('worker wake-ups (issue #16)', () => {
     ]);
     await until('the delayed job of the batch', () => ran.length === 4, 3000);
     expect(ran).toEqual(['now', 'alone', 'batch now', 'batch later']);
+  });
+
+  it('a NOTIFY that comes before its local add of a job due now does not make the worker ask for the next run time (p99)', async () => {
+    const store = announcingFirst(createMemoryStore());
+    let asks = 0;
+    const nextRunAt = store.nextRunAt.bind(store);
+    store.nextRunAt = (q, o) => {
+      asks++;
+      return nextRunAt(q, o);
+    };
+    const { claims } = countingClaims(store);
+    const queue = createQueue({ store, name: 'f' });
+    let ran = 0;
+    const job = defineJob('j', () => void ran++);
+    const worker = queue.worker({ jobs: [job], concurrency: 16, pollIntervalMs: 60_000 });
+    onTestFinished(() => worker.close());
+    await until('the first claim and its question', () => asks === 1);
+    const claimsBefore = claims();
+    for (let i = 1; i <= 5; i++) {
+      await queue.add(job, i);
+      await until(`job ${i} to run`, () => ran === i);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(claims() - claimsBefore).toBe(5);
+    expect(asks).toBe(1);
+  });
+
+  it("another process's delayed job, announced while local adds run, starts at its run time, not at the next poll", async () => {
+    const store = announcingFirst(createMemoryStore());
+    const queue = createQueue({ store, name: 'o' });
+    // A second queue object on the same store stands for another process: its adds reach the
+    // worker only as announcements.
+    const elsewhere = createQueue({ store, name: 'o' });
+    const ran: string[] = [];
+    const job = defineJob('j', (p: string) => void ran.push(p));
+    const worker = queue.worker({ jobs: [job], concurrency: 4, pollIntervalMs: 60_000 });
+    onTestFinished(() => worker.close());
+    await queue.add(job, 'local 1');
+    await until('the first local job', () => ran.length === 1);
+    // The worker idle again (its claim and question done) before each add.
+    const settle = () => new Promise((r) => setTimeout(r, 50));
+    await settle();
+    // Its announcement stays unpaired while local adds of jobs due now come and go.
+    await elsewhere.add(job, 'other, later', { delayMs: 200 });
+    await settle();
+    await queue.add(job, 'local 2');
+    await queue.add(job, 'local 3');
+    await until('the delayed job of the other process', () => ran.length === 4, 3000);
+    expect(ran.slice(0, 3).sort()).toEqual(['local 1', 'local 2', 'local 3']);
+    expect(ran[3]).toBe('other, later');
   });
 });
