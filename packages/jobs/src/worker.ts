@@ -149,6 +149,12 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
   // another process's delayed job, a retry, a freed slot) asks the store again after its claim.
   let knownNextRunAt: number | null = null;
   let isNextRunAtStale = true;
+  // NOTIFYs that came before the local add they may stand for (the add's answer is often
+  // slower than its NOTIFY) and that no next-run-time question has covered since. Each may be
+  // another process's delayed job, so while any is unconfirmed the known time is stale; the
+  // local add of a job due now that pairs with one confirms it.
+  let unconfirmedNotifies = 0;
+  const isKnownNextRunAtStale = () => isNextRunAtStale || unconfirmedNotifies > 0;
   let nextRunAtAsks = 0;
   const wakeUp = () => {
     isNextRunAtStale = true;
@@ -214,6 +220,7 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
   /** How long to sleep after a claim that left slots free: until the next job is due. */
   const nextWaitMs = async (): Promise<number> => {
     isNextRunAtStale = false;
+    unconfirmedNotifies = 0;
     const ask = ++nextRunAtAsks;
     try {
       const next = await store.nextRunAt(queue.name, { names });
@@ -241,16 +248,26 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
   let unpairedNotified = 0;
   const MAX_UNPAIRED = 64;
   const onAdded = (runAt: number, isAnnounced: boolean) => {
-    const wakeFor = isAnnounced && runAt <= now() ? wakeForDueAdd : wakeUp;
+    const isDue = isAnnounced && runAt <= now();
+    const wakeFor = isDue ? wakeForDueAdd : wakeUp;
     if (!isAnnounced || unsubscribe === undefined) return wakeFor();
-    if (unpairedNotified > 0) return void unpairedNotified--;
+    if (unpairedNotified > 0) {
+      // Its NOTIFY came first and already woke the worker. A job due now is taken by the claim
+      // that wake-up caused, as with wakeForDueAdd; a delayed one needs the next run time. (If
+      // the NOTIFY was another process's, this add's own one is still to come and counts then.)
+      unpairedNotified--;
+      if (!isDue) isNextRunAtStale = true;
+      else if (unconfirmedNotifies > 0) unconfirmedNotifies--;
+      return;
+    }
     unpairedLocal = Math.min(unpairedLocal + 1, MAX_UNPAIRED);
     wakeFor();
   };
   const onNotified = () => {
     if (unpairedLocal > 0) return void unpairedLocal--;
     unpairedNotified = Math.min(unpairedNotified + 1, MAX_UNPAIRED);
-    wakeUp();
+    unconfirmedNotifies = Math.min(unconfirmedNotifies + 1, MAX_UNPAIRED);
+    wakeForDueAdd();
   };
   const onCancelled = (jobId: string) =>
     running
@@ -438,7 +455,7 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
       // it was last asked, the known one still holds: asking again would be a round trip per
       // job, running beside the next job's add and claim. With group limits a job due now may
       // be held back, so it is always asked.
-      if (!isNextRunAtStale && group === undefined) {
+      if (!isKnownNextRunAtStale() && group === undefined) {
         if (!isClosing) await sleep(waitUntil(knownNextRunAt));
         continue;
       }

@@ -3,8 +3,9 @@
  * process while the store also announces it over LISTEN/NOTIFY, jobs of another process and of
  * this one interleaved all start without a poll, a wake-up during the worker's next-run-time
  * query does not wait for it, and that query is not repeated after a claim that only jobs due
- * now, added in this process, woke the worker for (while delayed jobs still start on time). On
- * real PostgreSQL, and the memory store.
+ * now, added in this process, woke the worker for, also when their NOTIFY comes before the add
+ * returns (while delayed jobs, this process's or another's, still start on time). On real
+ * PostgreSQL, and the memory store.
  */
 import { createDb } from '@rws/orm';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -34,6 +35,54 @@ function countingClaims(store: JobStore): { store: JobStore; claims: () => numbe
     return claim(o);
   };
   return { store, claims: () => claims };
+}
+
+/**
+ * `store` announcing each add to its subscribers before the add returns, as a PostgreSQL NOTIFY
+ * often reaches the LISTEN connection before the insert's answer reaches the adding client.
+ */
+function announcingFirst(store: JobStore): JobStore {
+  const subscribers = new Set<() => void>();
+  const add = store.add.bind(store);
+  store.add = async (job, o) => {
+    const result = await add(job, o);
+    for (const f of subscribers) f();
+    return result;
+  };
+  store.subscribe = async (_queue, onWake) => {
+    subscribers.add(onWake);
+    return async () => void subscribers.delete(onWake);
+  };
+  return store;
+}
+
+/**
+ * Five jobs due now, added in this process one after another into `store`'s idle worker: one
+ * claim per job, and no next-run-time question beside it (only the worker's first).
+ */
+async function expectOneQuestionForDueAdds(store: JobStore): Promise<void> {
+  let asks = 0;
+  const nextRunAt = store.nextRunAt.bind(store);
+  store.nextRunAt = (q, o) => {
+    asks++;
+    return nextRunAt(q, o);
+  };
+  const { claims } = countingClaims(store);
+  const queue = createQueue({ store, name: 'd' });
+  let ran = 0;
+  const job = defineJob('j', () => void ran++);
+  const worker = queue.worker({ jobs: [job], concurrency: 16, pollIntervalMs: 60_000 });
+  onTestFinished(() => worker.close());
+  await until('the first claim and its question', () => asks === 1);
+  const claimsBefore = claims();
+  for (let i = 1; i <= 5; i++) {
+    await queue.add(job, i);
+    await until(`job ${i} to run`, () => ran === i);
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  // One claim per job, and no round trip beside it: nothing but jobs due now was added.
+  expect(claims() - claimsBefore).toBe(5);
+  expect(asks).toBe(1);
 }
 
 describe('worker wake-ups (issue #16)', () => {
@@ -119,29 +168,7 @@ describe('worker wake-ups (issue #16)', () => {
   });
 
   it('jobs due now, added in this process, do not make the worker ask for the next run time (p99)', async () => {
-    const store = createMemoryStore();
-    let asks = 0;
-    const nextRunAt = store.nextRunAt.bind(store);
-    store.nextRunAt = (q, o) => {
-      asks++;
-      return nextRunAt(q, o);
-    };
-    const { claims } = countingClaims(store);
-    const queue = createQueue({ store, name: 'd' });
-    let ran = 0;
-    const job = defineJob('j', () => void ran++);
-    const worker = queue.worker({ jobs: [job], concurrency: 16, pollIntervalMs: 60_000 });
-    onTestFinished(() => worker.close());
-    await until('the first claim and its question', () => asks === 1);
-    const claimsBefore = claims();
-    for (let i = 1; i <= 5; i++) {
-      await queue.add(job, i);
-      await until(`job ${i} to run`, () => ran === i);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-    // One claim per job, and no round trip beside it: nothing but jobs due now was added.
-    expect(claims() - claimsBefore).toBe(5);
-    expect(asks).toBe(1);
+    await expectOneQuestionForDueAdds(createMemoryStore());
   });
 
   it('a delayed job added in this process, alone or in a batch, starts at its run time, not at the next poll', async () => {
@@ -161,5 +188,34 @@ describe('worker wake-ups (issue #16)', () => {
     ]);
     await until('the delayed job of the batch', () => ran.length === 4, 3000);
     expect(ran).toEqual(['now', 'alone', 'batch now', 'batch later']);
+  });
+
+  it('a NOTIFY that comes before its local add of a job due now does not make the worker ask for the next run time (p99)', async () => {
+    await expectOneQuestionForDueAdds(announcingFirst(createMemoryStore()));
+  });
+
+  it("another process's delayed job, announced while local adds run, starts at its run time, not at the next poll", async () => {
+    const store = announcingFirst(createMemoryStore());
+    const queue = createQueue({ store, name: 'o' });
+    // A second queue object on the same store stands for another process: its adds reach the
+    // worker only as announcements.
+    const elsewhere = createQueue({ store, name: 'o' });
+    const ran: string[] = [];
+    const job = defineJob('j', (p: string) => void ran.push(p));
+    const worker = queue.worker({ jobs: [job], concurrency: 4, pollIntervalMs: 60_000 });
+    onTestFinished(() => worker.close());
+    await queue.add(job, 'local 1');
+    await until('the first local job', () => ran.length === 1);
+    // The worker idle again (its claim and question done) before each add.
+    const settle = () => new Promise((r) => setTimeout(r, 50));
+    await settle();
+    // Its announcement stays unpaired while local adds of jobs due now come and go.
+    await elsewhere.add(job, 'other, later', { delayMs: 200 });
+    await settle();
+    await queue.add(job, 'local 2');
+    await queue.add(job, 'local 3');
+    await until('the delayed job of the other process', () => ran.length === 4, 3000);
+    expect(ran.slice(0, 3).sort()).toEqual(['local 1', 'local 2', 'local 3']);
+    expect(ran[3]).toBe('other, later');
   });
 });
