@@ -42,7 +42,11 @@ type ToChild = { kind: 'mem' } | { kind: 'cpu' } | { kind: 'broadcast'; count: n
  * (V8's new space, part of heapTotal), memory outside the heap.
  */
 type Memory = { rss: number; heap: number; heapTotal: number; newSpace: number; external: number };
-type FromChild = { port: number } | Memory | { cpuUs: number } | { broadcastDone: true };
+type FromChild =
+  | { port: number }
+  | Memory
+  | { cpuUs: number; userUs: number }
+  | { broadcastDone: true };
 
 const PAYLOAD = 'x'.repeat(64);
 
@@ -89,7 +93,7 @@ if (process.argv[2] === '--server') {
       process.send?.({ rss, heap: heapUsed, heapTotal, newSpace, external } satisfies FromChild);
     } else if (msg.kind === 'cpu') {
       const { user, system } = process.cpuUsage();
-      process.send?.({ cpuUs: user + system } satisfies FromChild);
+      process.send?.({ cpuUs: user + system, userUs: user } satisfies FromChild);
     } else {
       void (async () => {
         for (let i = 0; i < msg.count; i++) await broadcast(`${i}:${PAYLOAD}`);
@@ -149,15 +153,15 @@ if (process.argv[2] === '--server') {
   );
   const us = (x: number) => x.toFixed(2);
   const broadcastRow = (name: string, r: RoundResult) =>
-    `| ${name} | ${r.deliveries.toFixed(0)} | ${us(r.serverCpuUsPerDelivery)} | ${us(r.clientCpuUsPerDelivery)} |`;
+    `| ${name} | ${r.deliveries.toFixed(0)} | ${us(r.serverCpuUsPerDelivery)} | ${us(r.serverUserCpuUsPerDelivery)} | ${us(r.clientCpuUsPerDelivery)} |`;
   console.log(
-    `\n| server | broadcast deliveries/s (${broadcastClients} clients) | server CPU µs per delivery | client CPU µs per delivery |`,
+    `\n| server | broadcast deliveries/s (${broadcastClients} clients) | server CPU µs per delivery | of which user space | client CPU µs per delivery |`,
   );
-  console.log('| --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- |');
   console.log(broadcastRow('ws', ws));
   console.log(broadcastRow('rws', rws));
   console.log(
-    `| rws ÷ ws | ${ratio(rws.deliveries, ws.deliveries)} | ${ratio(rws.serverCpuUsPerDelivery, ws.serverCpuUsPerDelivery)} | ${ratio(rws.clientCpuUsPerDelivery, ws.clientCpuUsPerDelivery)} |`,
+    `| rws ÷ ws | ${ratio(rws.deliveries, ws.deliveries)} | ${ratio(rws.serverCpuUsPerDelivery, ws.serverCpuUsPerDelivery)} | ${ratio(rws.serverUserCpuUsPerDelivery, ws.serverUserCpuUsPerDelivery)} | ${ratio(rws.clientCpuUsPerDelivery, ws.clientCpuUsPerDelivery)} |`,
   );
   // Where the idle sockets' RSS goes: the JS heap they keep, V8's committed heap (which grows
   // in steps: a young generation doubled by the burst of connections shows here, although
@@ -183,6 +187,8 @@ interface RoundResult {
   clientCpuUsPerMessage: number;
   deliveries: number;
   serverCpuUsPerDelivery: number;
+  /** The user-space part: the rest is the kernel's (on loopback, the receiver's TCP work too). */
+  serverUserCpuUsPerDelivery: number;
   clientCpuUsPerDelivery: number;
   idleBytes: number;
   idleHeapBytes: number;
@@ -216,6 +222,7 @@ function fold(rounds: RoundResult[]): RoundResult {
     clientCpuUsPerMessage: median(rounds.map((r) => r.clientCpuUsPerMessage)),
     deliveries: median(rounds.map((r) => r.deliveries)),
     serverCpuUsPerDelivery: median(rounds.map((r) => r.serverCpuUsPerDelivery)),
+    serverUserCpuUsPerDelivery: median(rounds.map((r) => r.serverUserCpuUsPerDelivery)),
     clientCpuUsPerDelivery: median(rounds.map((r) => r.clientCpuUsPerDelivery)),
     idleBytes: median(rounds.map((r) => r.idleBytes)),
     idleHeapBytes: median(rounds.map((r) => r.idleHeapBytes)),
@@ -303,9 +310,14 @@ async function echoRun(
  * messages per event-loop wake-up), so compare it between runs at similar rates.
  */
 async function serverCpuUs(child: ChildProcess): Promise<number> {
+  return (await serverCpu(child)).cpuUs;
+}
+
+/** The server's CPU time so far, all of it and the user-space part (µs). */
+async function serverCpu(child: ChildProcess): Promise<{ cpuUs: number; userUs: number }> {
   child.send({ kind: 'cpu' } satisfies ToChild);
-  const [msg] = (await once(child, 'message')) as [{ cpuUs: number }];
-  return msg.cpuUs;
+  const [msg] = (await once(child, 'message')) as [{ cpuUs: number; userUs: number }];
+  return msg;
 }
 
 /**
@@ -337,7 +349,12 @@ async function broadcastRun(
   port: number,
   n: number,
   count: number,
-): Promise<{ deliveries: number; serverCpuUsPerDelivery: number; clientCpuUsPerDelivery: number }> {
+): Promise<{
+  deliveries: number;
+  serverCpuUsPerDelivery: number;
+  serverUserCpuUsPerDelivery: number;
+  clientCpuUsPerDelivery: number;
+}> {
   const sockets = await connectManyRaw(port, '/broadcast', n);
   let received = 0;
   const all = new Promise<void>((resolve) => {
@@ -350,7 +367,7 @@ async function broadcastRun(
   const total = n * count;
   // CPU on both sides, to see which one limits the fan-out rate: the server writes one frame
   // per delivery, this process reads one from one of n sockets.
-  const serverBefore = await serverCpuUs(child);
+  const serverBefore = await serverCpu(child);
   const clientBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const done = once(child, 'message');
@@ -360,11 +377,12 @@ async function broadcastRun(
   const client = process.cpuUsage(clientBefore);
   // The server's `broadcastDone`, which must not be taken for the CPU answer below.
   await done;
-  const serverCpu = (await serverCpuUs(child)) - serverBefore;
+  const serverAfter = await serverCpu(child);
   for (const raw of sockets) raw.socket.destroy();
   return {
     deliveries: total / seconds,
-    serverCpuUsPerDelivery: serverCpu / total,
+    serverCpuUsPerDelivery: (serverAfter.cpuUs - serverBefore.cpuUs) / total,
+    serverUserCpuUsPerDelivery: (serverAfter.userUs - serverBefore.userUs) / total,
     clientCpuUsPerDelivery: (client.user + client.system) / total,
   };
 }
