@@ -7,7 +7,8 @@
  *     sending its next 64-byte text message when the previous echo arrived, every echo checked
  *     (length and sequence number); the server's CPU time per echoed message (the 100
  *     handshakes included) and this process's, which shows whether the client kept up;
- *   - broadcast: one publish to 1 000 connected clients, repeated; deliveries per second;
+ *   - broadcast: one publish to 1 000 connected clients, repeated; deliveries per second and
+ *     the server's and this process's CPU time per delivery (which side limits the rate);
  *   - memory: server RSS, JS heap (used after GC, and committed) and external memory per idle
  *     open socket (1 000 sockets).
  * Targets alternate within each round (ws, rws, ws, rws …); the table shows the median over
@@ -16,6 +17,7 @@
  * Environment (all optional): BENCH_DURATION (echo seconds, default 10; also the first
  * argument), BENCH_WARMUP (echo warm-up seconds, default 2), BENCH_ROUNDS (default 1),
  * BENCH_CONNECTIONS (echo clients, default 100), BENCH_BROADCAST_CLIENTS (default 1 000),
+ * BENCH_BROADCASTS (publishes per broadcast run, default 200),
  * BENCH_SERVER_CPU (pin the servers with `taskset -c`; the harness sets it and pins this
  * process to the other CPU).
  *
@@ -40,7 +42,11 @@ type ToChild = { kind: 'mem' } | { kind: 'cpu' } | { kind: 'broadcast'; count: n
  * (V8's new space, part of heapTotal), memory outside the heap.
  */
 type Memory = { rss: number; heap: number; heapTotal: number; newSpace: number; external: number };
-type FromChild = { port: number } | Memory | { cpuUs: number } | { broadcastDone: true };
+type FromChild =
+  | { port: number }
+  | Memory
+  | { cpuUs: number; userUs: number }
+  | { broadcastDone: true };
 
 const PAYLOAD = 'x'.repeat(64);
 
@@ -87,7 +93,7 @@ if (process.argv[2] === '--server') {
       process.send?.({ rss, heap: heapUsed, heapTotal, newSpace, external } satisfies FromChild);
     } else if (msg.kind === 'cpu') {
       const { user, system } = process.cpuUsage();
-      process.send?.({ cpuUs: user + system } satisfies FromChild);
+      process.send?.({ cpuUs: user + system, userUs: user } satisfies FromChild);
     } else {
       void (async () => {
         for (let i = 0; i < msg.count; i++) await broadcast(`${i}:${PAYLOAD}`);
@@ -101,6 +107,7 @@ if (process.argv[2] === '--server') {
   const rounds = Math.max(1, Math.round(envNumber('BENCH_ROUNDS', 1)));
   const echoClients = envNumber('BENCH_CONNECTIONS', 100);
   const broadcastClients = envNumber('BENCH_BROADCAST_CLIENTS', 1000);
+  const publishes = Math.max(1, Math.round(envNumber('BENCH_BROADCASTS', 200)));
   const results: Record<Target, RoundResult[]> = { ws: [], rws: [] };
   for (let round = 1; round <= rounds; round++) {
     for (const target of ['ws', 'rws'] as const) {
@@ -113,11 +120,11 @@ if (process.argv[2] === '--server') {
         const echo = await echoRun(port, echoClients, seconds);
         const cpuUsPerMessage = ((await serverCpuUs(child)) - cpuBefore) / echo.messages;
         const idle = await memoryRun(child, port, broadcastClients);
-        const deliveries = await broadcastRun(child, port, broadcastClients, 200);
+        const broadcast = await broadcastRun(child, port, broadcastClients, publishes);
         results[target].push({
           ...echo,
           cpuUsPerMessage,
-          deliveries,
+          ...broadcast,
           idleBytes: idle.rss,
           idleHeapBytes: idle.heap,
           idleHeapTotalBytes: idle.heapTotal,
@@ -144,6 +151,18 @@ if (process.argv[2] === '--server') {
   console.log(
     `| rws ÷ ws | ${ratio(rws.perSecond, ws.perSecond)} | ${ratio(rws.p99Ms, ws.p99Ms)} | ${ratio(rws.cpuUsPerMessage, ws.cpuUsPerMessage)} | ${ratio(rws.clientCpuUsPerMessage, ws.clientCpuUsPerMessage)} | ${ratio(rws.deliveries, ws.deliveries)} | ${ratio(rws.idleBytes, ws.idleBytes)} | ${ratio(rws.idleHeapBytes, ws.idleHeapBytes)} |`,
   );
+  const us = (x: number) => x.toFixed(2);
+  const broadcastRow = (name: string, r: RoundResult) =>
+    `| ${name} | ${r.deliveries.toFixed(0)} | ${us(r.serverCpuUsPerDelivery)} | ${us(r.serverUserCpuUsPerDelivery)} | ${us(r.clientCpuUsPerDelivery)} |`;
+  console.log(
+    `\n| server | broadcast deliveries/s (${broadcastClients} clients) | server CPU µs per delivery | of which user space | client CPU µs per delivery |`,
+  );
+  console.log('| --- | --- | --- | --- | --- |');
+  console.log(broadcastRow('ws', ws));
+  console.log(broadcastRow('rws', rws));
+  console.log(
+    `| rws ÷ ws | ${ratio(rws.deliveries, ws.deliveries)} | ${ratio(rws.serverCpuUsPerDelivery, ws.serverCpuUsPerDelivery)} | ${ratio(rws.serverUserCpuUsPerDelivery, ws.serverUserCpuUsPerDelivery)} | ${ratio(rws.clientCpuUsPerDelivery, ws.clientCpuUsPerDelivery)} |`,
+  );
   // Where the idle sockets' RSS goes: the JS heap they keep, V8's committed heap (which grows
   // in steps: a young generation doubled by the burst of connections shows here, although
   // little of it is resident) and memory outside the heap.
@@ -167,6 +186,10 @@ interface RoundResult {
   cpuUsPerMessage: number;
   clientCpuUsPerMessage: number;
   deliveries: number;
+  serverCpuUsPerDelivery: number;
+  /** The user-space part: the rest is the kernel's (on loopback, the receiver's TCP work too). */
+  serverUserCpuUsPerDelivery: number;
+  clientCpuUsPerDelivery: number;
   idleBytes: number;
   idleHeapBytes: number;
   idleHeapTotalBytes: number;
@@ -198,6 +221,9 @@ function fold(rounds: RoundResult[]): RoundResult {
     cpuUsPerMessage: median(rounds.map((r) => r.cpuUsPerMessage)),
     clientCpuUsPerMessage: median(rounds.map((r) => r.clientCpuUsPerMessage)),
     deliveries: median(rounds.map((r) => r.deliveries)),
+    serverCpuUsPerDelivery: median(rounds.map((r) => r.serverCpuUsPerDelivery)),
+    serverUserCpuUsPerDelivery: median(rounds.map((r) => r.serverUserCpuUsPerDelivery)),
+    clientCpuUsPerDelivery: median(rounds.map((r) => r.clientCpuUsPerDelivery)),
     idleBytes: median(rounds.map((r) => r.idleBytes)),
     idleHeapBytes: median(rounds.map((r) => r.idleHeapBytes)),
     idleHeapTotalBytes: median(rounds.map((r) => r.idleHeapTotalBytes)),
@@ -284,9 +310,14 @@ async function echoRun(
  * messages per event-loop wake-up), so compare it between runs at similar rates.
  */
 async function serverCpuUs(child: ChildProcess): Promise<number> {
+  return (await serverCpu(child)).cpuUs;
+}
+
+/** The server's CPU time so far, all of it and the user-space part (µs). */
+async function serverCpu(child: ChildProcess): Promise<{ cpuUs: number; userUs: number }> {
   child.send({ kind: 'cpu' } satisfies ToChild);
-  const [msg] = (await once(child, 'message')) as [{ cpuUs: number }];
-  return msg.cpuUs;
+  const [msg] = (await once(child, 'message')) as [{ cpuUs: number; userUs: number }];
+  return msg;
 }
 
 /**
@@ -318,7 +349,12 @@ async function broadcastRun(
   port: number,
   n: number,
   count: number,
-): Promise<number> {
+): Promise<{
+  deliveries: number;
+  serverCpuUsPerDelivery: number;
+  serverUserCpuUsPerDelivery: number;
+  clientCpuUsPerDelivery: number;
+}> {
   const sockets = await connectManyRaw(port, '/broadcast', n);
   let received = 0;
   const all = new Promise<void>((resolve) => {
@@ -328,10 +364,25 @@ async function broadcastRun(
       });
     }
   });
+  const total = n * count;
+  // CPU on both sides, to see which one limits the fan-out rate: the server writes one frame
+  // per delivery, this process reads one from one of n sockets.
+  const serverBefore = await serverCpu(child);
+  const clientBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
+  const done = once(child, 'message');
   child.send({ kind: 'broadcast', count } satisfies ToChild);
   await all;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const client = process.cpuUsage(clientBefore);
+  // The server's `broadcastDone`, which must not be taken for the CPU answer below.
+  await done;
+  const serverAfter = await serverCpu(child);
   for (const raw of sockets) raw.socket.destroy();
-  return (n * count) / seconds;
+  return {
+    deliveries: total / seconds,
+    serverCpuUsPerDelivery: (serverAfter.cpuUs - serverBefore.cpuUs) / total,
+    serverUserCpuUsPerDelivery: (serverAfter.userUs - serverBefore.userUs) / total,
+    clientCpuUsPerDelivery: (client.user + client.system) / total,
+  };
 }

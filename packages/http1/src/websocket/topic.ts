@@ -5,7 +5,7 @@ import {
   leaveGroup,
   WebSocket,
   type WebSocketMessage,
-  writeEncodedFrame,
+  writeToMembers,
 } from './web-socket.js';
 
 /**
@@ -41,15 +41,8 @@ export class Topic {
   async publish(message: WebSocketMessage, except?: WebSocket): Promise<number> {
     const opcode = typeof message === 'string' ? OPCODE.TEXT : OPCODE.BINARY;
     const frame = frameOf(0x80 | opcode, message, false);
-    let reached = 0;
     // Only members whose socket buffer is full (or that compress a send) make a promise.
-    let waits: Promise<void>[] | null = null;
-    for (const ws of this.#members) {
-      if (ws === except || ws.readyState !== WebSocket.OPEN) continue;
-      const pending = writeEncodedFrame(ws, frame);
-      if (pending === null) reached++;
-      else (waits ??= []).push(pending);
-    }
+    const { written: reached, waits } = writeToMembers(this.#members, frame, except);
     if (waits === null) return reached;
     const results = await Promise.allSettled(waits);
     return reached + results.filter((r) => r.status === 'fulfilled').length;

@@ -26,11 +26,16 @@ export type {
   WebSocketSettings,
 } from './web-socket-types.js';
 
-/**
- * Writes an already encoded, unmasked frame to a server-side socket (the broadcast helper
- * encodes once for many sockets). Internal: not exported from the package.
- */
-export let writeEncodedFrame: (ws: WebSocket, frame: Uint8Array) => Promise<void> | null;
+/** Writes one unmasked frame (one buffer, not copied per socket) to each open member but
+ * `except`, with no getter or call per member; promises only for those waiting. Internal. */
+export let writeToMembers: (
+  members: Iterable<WebSocket>,
+  frame: Uint8Array,
+  except?: WebSocket,
+) => {
+  written: number;
+  waits: Promise<void>[] | null;
+};
 
 /**
  * Puts a socket in a group it leaves when it finishes (the sockets a server shutdown closes),
@@ -72,6 +77,8 @@ const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 const QUEUE_LIMIT = 16;
 const EMPTY = new Uint8Array(0);
 const RESOLVED: Promise<void> = Promise.resolve();
+/** Client frames are masked per frame: one shared frame cannot serve them. */
+const SHARED_FRAME_REFUSED = 'only server sockets take shared frames';
 
 /**
  * One end of a WebSocket connection (RFC 6455) over a core `Tunnel`, so it runs on any
@@ -561,20 +568,20 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
       if (groups === group) ws.#groups = null;
       else if (Array.isArray(groups)) groups.splice(groups.indexOf(group), 1);
     };
-    writeEncodedFrame = (ws, frame) => {
-      if (ws.#mask) {
-        const err = new RwsError(
-          ERROR_CODES.WS_INVALID_ARGUMENT,
-          'only server sockets take shared frames',
-        );
-        return Promise.reject(err);
+    writeToMembers = (members, frame, except) => {
+      let written = 0;
+      let waits: Promise<void>[] | null = null;
+      for (const ws of members) {
+        if (ws === except || ws.#state !== WebSocket.OPEN) continue;
+        const pending = ws.#mask
+          ? Promise.reject(new RwsError(ERROR_CODES.WS_INVALID_ARGUMENT, SHARED_FRAME_REFUSED))
+          : ws.#pendingCompressions === 0
+            ? ws.#writeNow(frame)
+            : ws.#writeAfterCompressions(frame);
+        if (pending === null) written++;
+        else (waits ??= []).push(pending);
       }
-      if (ws.#state !== WebSocket.OPEN) return Promise.reject(notOpen('publish'));
-      // Behind a send still being compressed, so messages keep their order.
-      if (ws.#pendingCompressions === 0) return ws.#writeNow(frame);
-      const p = ws.#sendChain.then(() => ws.#writeFrame(frame));
-      ws.#sendChain = p.catch(noop);
-      return p;
+      return { written, waits };
     };
   }
 }

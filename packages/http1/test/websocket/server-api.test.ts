@@ -410,4 +410,37 @@ describe('Topic: broadcast encodes once and reaches every member', () => {
     expect(await topic.publish('direct')).toBe(2);
     await expect.poll(() => received[1]).toEqual(['hello all', 'direct']);
   });
+
+  it('publish() waits for a member that does not read (backpressure), then counts it', async () => {
+    const topic = createTopic();
+    let member: WebSocket | null = null;
+    const { port } = await startWs({
+      onOpen: (ws) => {
+        member = ws;
+        topic.subscribe(ws);
+      },
+    });
+    const client = await rawConnect(port);
+    client.socket.pause();
+    await expect.poll(() => topic.size).toBe(1);
+    const chunk = new Uint8Array(256 * 1024);
+    let resolved = 0;
+    const publishes: Promise<number>[] = [];
+    for (let i = 0; i < 128; i++) {
+      publishes.push(
+        topic.publish(chunk).then((n) => {
+          resolved++;
+          return n;
+        }),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    // 32 MiB cannot all be handed to a socket whose peer does not read.
+    expect(resolved).toBeLessThan(128);
+    expect((member as unknown as WebSocket).bufferedAmount).toBeGreaterThan(0);
+    client.socket.resume();
+    expect(await Promise.all(publishes)).toEqual(Array.from({ length: 128 }, () => 1));
+    await client.waitFor((f) => f.length === 128, 15_000);
+    expect(client.frames.every((f) => f.payload.length === chunk.length)).toBe(true);
+  });
 });
