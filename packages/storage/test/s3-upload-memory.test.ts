@@ -15,6 +15,7 @@ const TOTAL = 200 * MIB;
 const CHUNK = 64 * 1024;
 const PART = 5 * MIB;
 const QUEUE = 4;
+const OTHER_BUFFERS = 256 * 1024;
 const BUCKET = 'memory';
 const credentials = { accessKeyId: 'AKIDMEMORY', secretAccessKey: 'memory-secret' };
 let server: S3ServerProcess;
@@ -59,7 +60,9 @@ describe('issue #17: S3 multipart upload memory is bounded', () => {
       const info = await storage.put(`big-${payloadSigning}.bin`, generated(sent));
       const peaks = sampler.stop();
       expect(info.size).toBe(TOTAL);
-      expect(peaks.retainedArrayBuffers).toBeLessThan(PART * (QUEUE + 1));
+      // The parts are the bound; OTHER_BUFFERS covers what else the process holds meanwhile
+      // (socket read buffers, response bodies, hash state): CI once measured 324 bytes over.
+      expect(peaks.retainedArrayBuffers).toBeLessThan(PART * (QUEUE + 1) + OTHER_BUFFERS);
       // RSS counts heap growth and allocator slack too; it must still be far from the object.
       expect(peaks.rss).toBeLessThan(TOTAL / 2);
 
