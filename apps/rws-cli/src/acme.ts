@@ -16,7 +16,7 @@ import {
 } from '@rws/server';
 import { ACME_CHALLENGES } from './config/acme-keys.js';
 import { ConfigError } from './config/resolve-config.js';
-import type { ServerConfig } from './config/schema.js';
+import type { ServerConfig } from './config/server-config.js';
 import { ERROR_CODES } from './errors.js';
 
 /** True when `[acme] domains` lists any name. */

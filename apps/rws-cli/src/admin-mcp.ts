@@ -9,7 +9,7 @@ import { type Handler, type Request, type Response, text } from '@rws/core';
 import { createMcpServer, type McpServer } from '@rws/mcp';
 import type { Gateway } from '@rws/proxy';
 import type { RunningServer } from '@rws/server';
-import type { ServerConfig } from './config/schema.js';
+import type { ServerConfig } from './config/server-config.js';
 import type { Maintenance } from './maintenance.js';
 import { VERSION } from './version.js';
 

@@ -3,7 +3,7 @@ import { accessLog } from '@rws/middleware/access-log';
 import { cors } from '@rws/middleware/cors';
 import { requestId } from '@rws/middleware/request-id';
 import { serveStatic } from '@rws/middleware/static';
-import type { ServerConfig } from './config/schema.js';
+import type { ServerConfig } from './config/server-config.js';
 import { proxyLogFields } from './internal/proxy-log-fields.js';
 import { siteAuth } from './internal/site-auth.js';
 

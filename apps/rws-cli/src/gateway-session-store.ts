@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { SessionStore } from '@rws/middleware/session';
 import { createSqlSessionStore } from '@rws/middleware/session-sql';
 import { createDb } from '@rws/orm';
-import type { ServerConfig } from './config/schema.js';
+import type { ServerConfig } from './config/server-config.js';
 import { resolveDatabase } from './database-config.js';
 
 /** `[session] store = "sql"` asked for, but no database could be resolved for it. */

@@ -2,6 +2,7 @@
 
 export type { BannerInput } from './banner.js';
 export { renderBanner } from './banner.js';
+export type { ConfigKey, ValueType } from './config/config-key.js';
 export { renderHelp } from './config/help.js';
 export { createJsonSchema, renderJsonSchema } from './config/json-schema.js';
 export type { CliCommand, ParsedArgs } from './config/parse-args.js';
@@ -24,15 +25,13 @@ export {
   resolveConfig,
   resolveConfigAsync,
 } from './config/resolve-config.js';
+export { CONFIG_KEYS, defaultConfig } from './config/schema.js';
 export type {
-  ConfigKey,
   CorsConfig,
   ProxyConfigRaw,
   ServerConfig,
-  ValueType,
   VirtualHost,
-} from './config/schema.js';
-export { CONFIG_KEYS, defaultConfig } from './config/schema.js';
+} from './config/server-config.js';
 export type { CreateHandlerOptions } from './create-handler.js';
 export { createHandler } from './create-handler.js';
 export type { CliErrorCode } from './errors.js';

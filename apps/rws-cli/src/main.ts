@@ -10,7 +10,7 @@ import { createGateway, GatewayConfigError } from '@rws/proxy';
 import { renderHelp } from './config/help.js';
 import { type ConfigProblem, formatProblem } from './config/problem.js';
 import { type ResolveConfigResult, resolveConfigAsync } from './config/resolve-config.js';
-import type { ServerConfig } from './config/schema.js';
+import type { ServerConfig } from './config/server-config.js';
 import { runDbCommand } from './db-command.js';
 import { GatewaySessionStoreError, openGatewaySessionStore } from './gateway-session-store.js';
 import { hasSiteAuth, siteAuth } from './internal/site-auth.js';

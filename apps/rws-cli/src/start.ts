@@ -9,7 +9,7 @@ import { createAcmeManager } from './acme.js';
 import { renderBanner } from './banner.js';
 import { type ConfigProblem, formatProblem } from './config/problem.js';
 import type { ResolveConfigResult } from './config/resolve-config.js';
-import type { ServerConfig } from './config/schema.js';
+import type { ServerConfig } from './config/server-config.js';
 import { type CreateHandlerOptions, createHandler } from './create-handler.js';
 import { openGatewaySessionStore } from './gateway-session-store.js';
 import { describeError } from './internal/describe-error.js';

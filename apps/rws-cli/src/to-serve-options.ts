@@ -1,6 +1,6 @@
 import type { HealthOptions, ServeOptions } from '@rws/server';
 import { isAcmeOn, isTlsFromAcme } from './acme.js';
-import type { ServerConfig } from './config/schema.js';
+import type { ServerConfig } from './config/server-config.js';
 
 /**
  * The `@rws/server` options of a configuration: listener, TLS (certificate, SNI virtual

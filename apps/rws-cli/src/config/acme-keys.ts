@@ -3,7 +3,7 @@
  * rust-web-server documents (`RWS_CONFIG_ACME_*`, `[acme]` in TOML, `--acme-*` flags).
  */
 import type { GatewayStorageSource } from '@rws/proxy';
-import type { KeyInit } from './schema.js';
+import type { KeyInit } from './config-key.js';
 
 /** The `[acme]` table as resolved. ACME is on when `domains` is not empty. */
 export interface AcmeConfig {

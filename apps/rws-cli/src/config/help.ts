@@ -1,7 +1,8 @@
 /**
  * `rws --help`, derived from `CONFIG_KEYS`.
  */
-import { CONFIG_KEYS, type ConfigKey } from './schema.js';
+import type { ConfigKey } from './config-key.js';
+import { CONFIG_KEYS } from './schema.js';
 
 function defaultText(k: ConfigKey): string | null {
   if (k.path === 'root') return 'current directory';

@@ -4,7 +4,8 @@
  */
 import { createGatewayJsonSchema, storageSourceJsonSchema } from '@rws/proxy';
 import { DATABASE_JSON_SCHEMA } from '../database-config.js';
-import { CONFIG_KEYS, type ConfigKey, LEGACY_KEYS } from './schema.js';
+import type { ConfigKey } from './config-key.js';
+import { CONFIG_KEYS, LEGACY_KEYS } from './schema.js';
 
 type Json = Record<string, unknown>;
 

@@ -5,8 +5,9 @@
  */
 import { ERROR_CODES } from '../errors.js';
 import { didYouMean } from '../internal/did-you-mean.js';
+import type { ConfigKey } from './config-key.js';
 import type { ConfigProblem } from './problem.js';
-import { CONFIG_KEYS, type ConfigKey } from './schema.js';
+import { CONFIG_KEYS } from './schema.js';
 import { coerce, parseBoolean } from './values.js';
 
 /** What the command line asks for. */

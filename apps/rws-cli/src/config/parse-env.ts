@@ -6,7 +6,8 @@
 import { ERROR_CODES } from '../errors.js';
 import { didYouMean } from '../internal/did-you-mean.js';
 import type { ConfigProblem } from './problem.js';
-import { CONFIG_KEYS, type VirtualHost } from './schema.js';
+import { CONFIG_KEYS } from './schema.js';
+import type { VirtualHost } from './server-config.js';
 import { coerce } from './values.js';
 
 /** Environment values by `ConfigKey.path`, plus problems and warnings. */

@@ -15,15 +15,10 @@ import { parse, TomlError } from 'smol-toml';
 import { checkDatabaseTable } from '../database-config.js';
 import { ERROR_CODES } from '../errors.js';
 import { didYouMean } from '../internal/did-you-mean.js';
+import type { ConfigKey } from './config-key.js';
 import type { ConfigProblem } from './problem.js';
-import {
-  CONFIG_KEYS,
-  type ConfigKey,
-  LEGACY_KEYS,
-  PROXY_TABLES,
-  type ProxyConfigRaw,
-  type VirtualHost,
-} from './schema.js';
+import { CONFIG_KEYS, LEGACY_KEYS, PROXY_TABLES } from './schema.js';
+import type { ProxyConfigRaw, VirtualHost } from './server-config.js';
 import { coerce } from './values.js';
 
 /** File values by `ConfigKey.path`, the pass-through proxy tables, problems and warnings. */

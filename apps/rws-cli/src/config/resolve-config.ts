@@ -9,19 +9,15 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { RwsError } from '@rws/core';
 import { checkAcme, isAcmeOn, isTlsFromAcme } from '../acme.js';
 import { ERROR_CODES } from '../errors.js';
+import type { ConfigKey } from './config-key.js';
 import { type CliCommand, parseArgs } from './parse-args.js';
 import { parseEnv } from './parse-env.js';
 import { parseToml } from './parse-toml.js';
 import { type ConfigProblem, formatProblem } from './problem.js';
 import { DEFAULT_SECRET_TIMEOUT_MS, type RemoteRef, resolveRemoteRefs } from './remote-secrets.js';
-import {
-  CONFIG_KEYS,
-  type ConfigKey,
-  defaultConfig,
-  type ServerConfig,
-  setPath,
-} from './schema.js';
+import { CONFIG_KEYS, defaultConfig, setPath } from './schema.js';
 import { resolveSecretRefs, type SecretSources } from './secret-refs.js';
+import type { ServerConfig } from './server-config.js';
 import { coerce } from './values.js';
 
 /** What the resolver reads. Only `argv`, `env` and `cwd` are required. */

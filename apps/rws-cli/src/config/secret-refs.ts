@@ -8,7 +8,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { isRemoteSecretRef, type RemoteRef } from './remote-secrets.js';
-import { CONFIG_KEYS, type ServerConfig, setPath } from './schema.js';
+import { CONFIG_KEYS, setPath } from './schema.js';
+import type { ServerConfig } from './server-config.js';
 
 /** Where references are read from. */
 export interface SecretSources {

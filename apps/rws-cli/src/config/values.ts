@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 import { isToken } from '@rws/core';
 import { parseStorageSource } from '@rws/proxy';
-import type { ConfigKey } from './schema.js';
+import type { ConfigKey } from './config-key.js';
 import { isSecretRef } from './secret-refs.js';
 
 /** A converted value, or why it could not be converted. */

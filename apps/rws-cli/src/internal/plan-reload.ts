@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { CONFIG_KEYS, type ServerConfig, setPath } from '../config/schema.js';
+import { CONFIG_KEYS, setPath } from '../config/schema.js';
+import type { ServerConfig } from '../config/server-config.js';
 
 /** What a reload applies, and what it leaves for a restart. */
 export interface ReloadPlan {

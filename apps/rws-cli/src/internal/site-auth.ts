@@ -1,6 +1,6 @@
 import type { Middleware } from '@rws/core';
 import { basicAuth } from '@rws/middleware/auth';
-import type { ServerConfig } from '../config/schema.js';
+import type { ServerConfig } from '../config/server-config.js';
 
 /** True when the configuration asks for basic auth on the whole site. */
 export function hasSiteAuth(config: ServerConfig): boolean {
