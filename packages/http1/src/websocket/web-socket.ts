@@ -3,8 +3,8 @@ import { RwsError, type Tunnel } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { type ByteChannel, type ChannelSink, tunnelChannel } from '../internal/byte-channel.js';
 import { checkedCloseReason, encodeClosePayload, parseClosePayload } from './close-payload.js';
-import { frameOf } from './encode-frame.js';
 import { type Frame, FrameParser } from './frame-parser.js';
+import { FrameSender, noop, RESOLVED } from './frame-sender.js';
 import { keepaliveClock } from './keepalive-clock.js';
 import { MessageAssembly, wholeMessageOf } from './message-assembly.js';
 import { compressedLimit, parserOptions } from './message-parts.js';
@@ -76,7 +76,6 @@ const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** Messages queued for async iteration before reading from the peer pauses. */
 const QUEUE_LIMIT = 16;
 const EMPTY = new Uint8Array(0);
-const RESOLVED: Promise<void> = Promise.resolve();
 /** Client frames are masked per frame: one shared frame cannot serve them. */
 const SHARED_FRAME_REFUSED = 'only server sockets take shared frames';
 
@@ -107,11 +106,11 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   readonly #parser: FrameParser;
   readonly #deflate: PerMessageDeflate | null;
   readonly #maxMessageBytes: number;
-  readonly #mask: boolean;
+  /** Frames out, in order: writes, compression, the bytes still buffered. */
+  readonly #out: FrameSender;
   /** Chunks are lent (see ByteChannel.lendsChunks): payloads kept past the chunk are copied. */
   readonly #isLent: boolean;
   #state: number = WebSocket.OPEN;
-  #bufferedBytes = 0;
   // `closed` is made when first asked for: most sockets never are (issue #14).
   #closed: Promise<CloseInfo> | null = null;
   #resolveClosed: ((info: CloseInfo) => void) | null = null;
@@ -125,11 +124,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   /** The keepalive clock's set (a field of its own: most sockets are in a drain group too). */
   #clock: Set<WebSocket> | null = null;
   #pongTimer: NodeJS.Timeout | null = null;
-  /** Serialises sends while compression (async) is in play, so frames keep their order. */
-  #sendChain: Promise<void> = RESOLVED;
   /** The sets this socket leaves when it finishes: topics and the server's drain group. */
   #groups: Set<WebSocket> | Set<WebSocket>[] | null = null;
-  #pendingCompressions = 0;
   /** Fragments of the message under way; made for the first fragmented or compressed one. */
   #assembly: MessageAssembly | null = null;
   // Async iteration.
@@ -149,8 +145,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     this.extensions = options.extensions ?? '';
     this.#deflate = options.deflate ?? null;
     this.#maxMessageBytes = settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.#mask = !options.isServer;
     this.#io = tunnelChannel(tunnel);
+    this.#out = new FrameSender(this.#io, !options.isServer, this.#deflate);
     this.#isLent = this.#io.lendsChunks;
     this.#parser = new FrameParser(
       parserOptions(
@@ -193,7 +189,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
 
   /** Bytes passed to `send()` and not yet handed to the socket. */
   get bufferedAmount(): number {
-    return this.#bufferedBytes;
+    return this.#out.bufferedBytes;
   }
 
   /**
@@ -204,43 +200,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   send(data: WebSocketMessage): Promise<void> {
     if (this.#state !== WebSocket.OPEN) return Promise.reject(notOpen('send'));
     const opcode = typeof data === 'string' ? OPCODE.TEXT : OPCODE.BINARY;
-    const deflate = this.#deflate;
-    if (deflate === null) {
-      // The common case: a string goes into the frame as UTF-8 with no buffer in between.
-      const frame = frameOf(0x80 | opcode, data, this.#mask);
-      if (this.#pendingCompressions === 0) return this.#writeFrame(frame);
-      return this.#writeAfterCompressions(frame);
-    }
-    const payload = typeof data === 'string' ? Buffer.from(data) : data;
-    if (payload.byteLength >= (this.#options.deflateThresholdBytes ?? deflate.thresholdBytes)) {
-      this.#bufferedBytes += payload.byteLength;
-      this.#pendingCompressions++;
-      const p = this.#sendChain.then(async () => {
-        try {
-          const compressed = await deflate.compress(payload);
-          this.#bufferedBytes -= payload.byteLength;
-          await this.#writeFrame(frameOf(0xc0 | opcode, compressed, this.#mask));
-        } finally {
-          this.#pendingCompressions--;
-        }
-      });
-      this.#sendChain = p.catch(noop);
-      return p;
-    }
-    const frame = frameOf(0x80 | opcode, payload, this.#mask);
-    if (this.#pendingCompressions === 0) return this.#writeFrame(frame);
-    return this.#writeAfterCompressions(frame);
-  }
-
-  /** Queues `frame` behind the sends still being compressed, so messages keep their order. */
-  #writeAfterCompressions(frame: Uint8Array): Promise<void> {
-    this.#bufferedBytes += frame.byteLength;
-    const p = this.#sendChain.then(() => {
-      this.#bufferedBytes -= frame.byteLength;
-      return this.#writeFrame(frame);
-    });
-    this.#sendChain = p.catch(noop);
-    return p;
+    return this.#out.send(opcode, data, this.#options.deflateThresholdBytes);
   }
 
   /** Sends a Ping with up to 125 bytes of payload; the peer answers with a Pong. */
@@ -252,7 +212,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
         new RwsError(ERROR_CODES.WS_INVALID_ARGUMENT, 'a ping payload is at most 125 bytes'),
       );
     }
-    return this.#control(OPCODE.PING, payload);
+    return this.#out.control(OPCODE.PING, payload);
   }
 
   /**
@@ -293,48 +253,20 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     }
   }
 
-  // ---- writing -------------------------------------------------------------------------
-
-  #writeFrame(frame: Uint8Array): Promise<void> {
-    return this.#writeNow(frame) ?? RESOLVED;
-  }
-
-  /** Writes a frame; null when the socket took it at once (no promise made). */
-  #writeNow(frame: Uint8Array): Promise<void> | null {
-    const pending = this.#io.write(frame);
-    if (pending === null) return null;
-    const n = frame.byteLength;
-    this.#bufferedBytes += n;
-    return pending.then(
-      () => {
-        this.#bufferedBytes -= n;
-      },
-      (err: unknown) => {
-        this.#bufferedBytes -= n;
-        throw err;
-      },
-    );
-  }
-
-  /** Control frames may go between fragments, but not between a compressed frame and its send. */
-  #control(opcode: number, payload: Uint8Array): Promise<void> {
-    const frame = frameOf(0x80 | opcode, payload, this.#mask);
-    if (this.#pendingCompressions === 0) return this.#writeFrame(frame);
-    const p = this.#sendChain.then(() => this.#writeFrame(frame));
-    this.#sendChain = p.catch(noop);
-    return p;
-  }
+  // ---- closing and keepalive (frames go out through #out, frame-sender.ts) -------------
 
   #sendClose(code: number, reason: Uint8Array): void {
     if (this.#isCloseSent) return;
     this.#isCloseSent = true;
-    this.#control(OPCODE.CLOSE, encodeClosePayload(code, reason)).catch(noop);
+    this.#out.control(OPCODE.CLOSE, encodeClosePayload(code, reason)).catch(noop);
   }
 
   /** The server ends the TCP connection first (RFC 6455 §7.1.1) once both Close frames crossed. */
   #endOurSide(): void {
-    const p = this.#pendingCompressions === 0 ? Promise.resolve() : this.#sendChain;
-    void p.then(() => this.#io.end()).catch(noop);
+    void this.#out
+      .flushed()
+      .then(() => this.#io.end())
+      .catch(noop);
   }
 
   #startCloseTimer(): void {
@@ -353,7 +285,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
       this.#finish(1006, 'pong timeout', false);
     }, this.#options.pongTimeoutMs ?? 10_000);
     this.#pongTimer.unref();
-    this.#control(OPCODE.PING, EMPTY).catch(noop);
+    this.#out.control(OPCODE.PING, EMPTY).catch(noop);
   }
 
   // ---- reading -------------------------------------------------------------------------
@@ -415,7 +347,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   #onFrame(frame: Frame): Promise<void> | undefined {
     switch (frame.opcode) {
       case OPCODE.PING:
-        if (this.#state === WebSocket.OPEN) this.#control(OPCODE.PONG, frame.payload).catch(noop);
+        if (this.#state === WebSocket.OPEN)
+          this.#out.control(OPCODE.PONG, frame.payload).catch(noop);
         return undefined;
       case OPCODE.PONG:
         if (this.#pongTimer !== null) clearTimeout(this.#pongTimer);
@@ -498,7 +431,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     this.#wakeConsumer?.();
     this.#wakeConsumer = null;
     this.#startCloseTimer();
-    if (!this.#mask) this.#endOurSide();
+    if (!this.#out.isMasked) this.#endOurSide();
   }
 
   /** _Fail the WebSocket Connection_ (RFC 6455 §7.1.7): send Close with the code, then drop. */
@@ -508,10 +441,10 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     this.#state = WebSocket.CLOSING;
     this.#sendClose(err.closeCode, Buffer.from(err.message.slice(0, 123)));
     const finish = (): void => this.#finish(err.closeCode, err.message, false);
-    const p = this.#pendingCompressions === 0 ? Promise.resolve() : this.#sendChain;
     const timer = setTimeout(finish, this.#options.closeTimeoutMs ?? 5000);
     timer.unref();
-    void p
+    void this.#out
+      .flushed()
       .then(() => this.#io.end())
       .catch(noop)
       .then(() => {
@@ -573,11 +506,10 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
       let waits: Promise<void>[] | null = null;
       for (const ws of members) {
         if (ws === except || ws.#state !== WebSocket.OPEN) continue;
-        const pending = ws.#mask
+        const out = ws.#out;
+        const pending = out.isMasked
           ? Promise.reject(new RwsError(ERROR_CODES.WS_INVALID_ARGUMENT, SHARED_FRAME_REFUSED))
-          : ws.#pendingCompressions === 0
-            ? ws.#writeNow(frame)
-            : ws.#writeAfterCompressions(frame);
+          : out.sendShared(frame);
         if (pending === null) written++;
         else (waits ??= []).push(pending);
       }
@@ -596,5 +528,3 @@ function notOpen(what: string): RwsError {
 function isPromise(value: unknown): value is Promise<unknown> {
   return typeof (value as Promise<unknown> | null)?.then === 'function';
 }
-
-function noop(): void {}
