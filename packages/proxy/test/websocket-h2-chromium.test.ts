@@ -1,30 +1,16 @@
 import { html, type Request } from '@rws/core';
 import { serve } from '@rws/server';
-import {
-  createTestCertificates,
-  isChromiumAvailable,
-  launchChromium,
-  type TestCertificates,
-  webSocketEchoPageScript,
-} from '@rws/test-helpers';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { useChromiumOverTls, webSocketEchoPageScript, withHttpsPage } from '@rws/test-helpers';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { reverseProxy } from '../src/index.js';
 import { wsBackend } from './ws-backend.js';
 
-const hasChromium = isChromiumAvailable('@rws/proxy', 'the h2 WebSocket pass-through test');
-let certs: TestCertificates;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  certs = createTestCertificates({ prefix: 'rws-proxy-ws-chromium-' });
-  if (hasChromium) browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  certs?.cleanup();
-});
+const chromium = useChromiumOverTls(
+  '@rws/proxy',
+  'the h2 WebSocket pass-through test',
+  'rws-proxy-ws-chromium-',
+);
+const { hasChromium } = chromium;
 
 describe.skipIf(!hasChromium)('Chromium WebSocket over HTTP/2 through reverseProxy', () => {
   it('reaches an HTTP/1.1 ws backend: messages both ways, subprotocol, deflate, close code', async () => {
@@ -42,19 +28,16 @@ describe.skipIf(!hasChromium)('Chromium WebSocket over HTTP/2 through reversePro
     const server = await serve(front, {
       port: 0,
       onError: () => {},
-      tlsCertFile: certs.server.certFile,
-      tlsKeyFile: certs.server.keyFile,
+      tlsCertFile: chromium.certs.server.certFile,
+      tlsKeyFile: chromium.certs.server.keyFile,
       enableConnectProtocol: true,
     });
     onTestFinished(() => server.close({ graceMs: 100 }));
 
-    const context = await browser!.newContext({ ignoreHTTPSErrors: true });
-    onTestFinished(() => context.close());
-    const page = await context.newPage();
-    // The page load opens the HTTP/2 connection the WebSocket then shares (Chromium sends
-    // an extended CONNECT only on a session it already has).
-    await page.goto(`https://localhost:${server.address.port}/`);
-    const result = await page.evaluate(webSocketEchoPageScript('/live/echo', ['chat.v2'], 100_000));
+    // The page load opens the HTTP/2 connection the WebSocket then shares.
+    const result = await withHttpsPage(chromium.browser, server.address.port, (page) =>
+      page.evaluate(webSocketEchoPageScript('/live/echo', ['chat.v2'], 100_000)),
+    );
     expect(result).toMatchObject({
       got: ['hello', 'long:100000', '1,2,3'],
       code: 4000,

@@ -7,23 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from '@rws/core';
 import { serveStatic } from '@rws/middleware/static';
-import {
-  createTestCertificates,
-  isChromiumAvailable,
-  launchChromium,
-  type TestCertificates,
-} from '@rws/test-helpers';
-import type { Browser } from 'playwright-core';
+import { useChromiumOverTls, withHttpsPage } from '@rws/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start } from './helpers.js';
 
-const hasChromium = isChromiumAvailable('@rws/server', 'the HTTP/2 browser test');
-let certs: TestCertificates;
+const chromium = useChromiumOverTls(
+  '@rws/server',
+  'the HTTP/2 browser test',
+  'rws-server-h2-chromium-',
+);
 let root = '';
-let browser: Browser | undefined;
 
-beforeAll(async () => {
-  certs = createTestCertificates({ prefix: 'rws-server-h2-chromium-' });
+beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'rws-h2-site-'));
   writeFileSync(
     join(root, 'index.html'),
@@ -31,29 +26,23 @@ beforeAll(async () => {
   );
   writeFileSync(join(root, 'style.css'), 'h1 { color: rgb(1, 2, 3); }');
   writeFileSync(join(root, 'app.js'), 'document.getElementById("t").dataset.ran = "yes";');
-  if (hasChromium) browser = await launchChromium();
-}, 60_000);
+});
 
-afterAll(async () => {
-  await browser?.close();
-  certs?.cleanup();
+afterAll(() => {
   if (root !== '') rmSync(root, { recursive: true, force: true });
 });
 
-describe.skipIf(!hasChromium)('Chromium over h2', () => {
+describe.skipIf(!chromium.hasChromium)('Chromium over h2', () => {
   it('loads a static page, its CSS and JS over HTTP/2 from the TLS port', async () => {
     const files = serveStatic({ root });
     const server = await start(
       (req) => files.handle(req, () => text('not found', { status: 404 })),
       {
-        tlsCertFile: certs.server.certFile,
-        tlsKeyFile: certs.server.keyFile,
+        tlsCertFile: chromium.certs.server.certFile,
+        tlsKeyFile: chromium.certs.server.keyFile,
       },
     );
-    const context = await browser!.newContext({ ignoreHTTPSErrors: true });
-    try {
-      const page = await context.newPage();
-      const res = await page.goto(`https://localhost:${server.address.port}/`);
+    await withHttpsPage(chromium.browser, server.address.port, async (page, res) => {
       expect(res?.status()).toBe(200);
       expect(await page.textContent('#t')).toBe('static over h2');
       expect(await page.getAttribute('#t', 'data-ran')).toBe('yes');
@@ -67,8 +56,6 @@ describe.skipIf(!hasChromium)('Chromium over h2', () => {
       const names = protocols.map(([name]) => new URL(name).pathname);
       expect(names).toEqual(expect.arrayContaining(['/', '/style.css', '/app.js']));
       expect(protocols.every(([, protocol]) => protocol === 'h2')).toBe(true);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

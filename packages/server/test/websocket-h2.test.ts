@@ -21,31 +21,16 @@ import {
   upgradeWebSocket,
 } from '@rws/http1/websocket';
 import { createApp } from '@rws/router';
-import {
-  createTestCertificates,
-  isChromiumAvailable,
-  launchChromium,
-  type TestCertificates,
-  webSocketEchoPageScript,
-} from '@rws/test-helpers';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { useChromiumOverTls, webSocketEchoPageScript, withHttpsPage } from '@rws/test-helpers';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { ServeOptions } from '../src/index.js';
 import { start } from './helpers.js';
 
-const hasChromium = isChromiumAvailable('@rws/server', 'the WebSocket browser test');
-let certs: TestCertificates;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  certs = createTestCertificates({ prefix: 'rws-server-ws-chromium-' });
-  if (hasChromium) browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  certs?.cleanup();
-});
+const chromium = useChromiumOverTls(
+  '@rws/server',
+  'the WebSocket browser test',
+  'rws-server-ws-chromium-',
+);
 
 // Page-side code as strings: this package is typed without the DOM library.
 const EVENTS_SCRIPT = `new Promise((resolve, reject) => {
@@ -88,24 +73,17 @@ async function roundTrip(options: ServeOptions): Promise<{ page: unknown; server
   });
   app.get('/', () => html('<!doctype html><title>ws</title>'));
   const server = await start(app, {
-    tlsCertFile: certs.server.certFile,
-    tlsKeyFile: certs.server.keyFile,
+    tlsCertFile: chromium.certs.server.certFile,
+    tlsKeyFile: chromium.certs.server.keyFile,
     ...options,
   });
-  // A fresh context: no HTTP/2 session to this origin survives from another test.
-  const context = await browser!.newContext({ ignoreHTTPSErrors: true });
-  try {
-    const page = await context.newPage();
-    // The page load opens the connection the WebSocket may then share (Chromium only sends
-    // an extended CONNECT on an HTTP/2 session it already has).
-    await page.goto(`https://localhost:${server.address.port}/`);
+  // The page load opens the connection the WebSocket may then share.
+  return withHttpsPage(chromium.browser, server.address.port, async (page) => {
     const result = await page.evaluate(webSocketEchoPageScript('/ws', ['echo.v1'], 70_000));
     await expect.poll(() => serverSaw.length, { timeout: 10_000 }).toBe(2);
     expect(await page.evaluate(EVENTS_SCRIPT)).toEqual(['1=tick 1', '2=tick 2', '3=tick 3']);
     return { page: result, server: serverSaw };
-  } finally {
-    await context.close();
-  }
+  });
 }
 
 /** An h2c session to `port` that has received the server's SETTINGS. */
@@ -212,7 +190,7 @@ const ECHOED = {
   extensions: 'permessage-deflate',
 };
 
-describe.skipIf(!hasChromium)('Chromium WebSocket against serve() over TLS', () => {
+describe.skipIf(!chromium.hasChromium)('Chromium WebSocket against serve() over TLS', () => {
   it('opens the WebSocket over HTTP/2 with extended CONNECT when enableConnectProtocol is on', async () => {
     const { page, server } = await roundTrip({ enableConnectProtocol: true });
     expect(page).toEqual(ECHOED);

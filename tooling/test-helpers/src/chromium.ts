@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page, Response } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestCertificates, type TestCertificates } from './certificates.js';
 
 /** Where the Debian package `chromium` installs the browser. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -35,6 +37,71 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** What `useChromiumOverTls` gives a test file: test certificates, and Chromium when installed. */
+export interface ChromiumOverTls {
+  /** False when Chromium is missing (outside CI): the browser tests are skipped. */
+  readonly hasChromium: boolean;
+  /** The server certificates (made in `beforeAll`, with or without Chromium). */
+  readonly certs: TestCertificates;
+  /** The file's one browser (launched in `beforeAll`); throws when Chromium is missing. */
+  readonly browser: Browser;
+}
+
+/**
+ * The set-up of a test file that drives Chromium against a TLS server: `beforeAll` makes test
+ * certificates (prefix `certPrefix`) and launches Chromium when installed, `afterAll` closes
+ * both. `label` and `what` name the skip (see `isChromiumAvailable`). Call it at the top level.
+ */
+export function useChromiumOverTls(
+  label: string,
+  what: string,
+  certPrefix: string,
+): ChromiumOverTls {
+  const hasChromium = isChromiumAvailable(label, what);
+  let certs: TestCertificates | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    certs = createTestCertificates({ prefix: certPrefix });
+    if (hasChromium) browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    certs?.cleanup();
+  });
+  return {
+    hasChromium,
+    get certs() {
+      if (certs === undefined) throw new Error('the test certificates are made in beforeAll');
+      return certs;
+    },
+    get browser() {
+      if (browser === undefined) throw new Error(`no Chromium for ${what} (see hasChromium)`);
+      return browser;
+    },
+  };
+}
+
+/**
+ * Loads `https://localhost:<port>/` (test certificates accepted) in a fresh browser context,
+ * runs `use` on the page, and closes the context. Fresh, so no HTTP/2 session to the origin
+ * survives from another test; the page load comes first because Chromium sends an extended
+ * CONNECT (a WebSocket over HTTP/2) only on a session it already has.
+ */
+export async function withHttpsPage<T>(
+  browser: Browser,
+  port: number,
+  use: (page: Page, response: Response | null) => Promise<T>,
+): Promise<T> {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  try {
+    const page = await context.newPage();
+    const response = await page.goto(`https://localhost:${port}/`);
+    return await use(page, response);
+  } finally {
+    await context.close();
+  }
 }
 
 /**

@@ -11,11 +11,14 @@ export type {
   TestServerCertificateSpec,
 } from './certificates.js';
 export { createTestCertificates } from './certificates.js';
+export type { ChromiumOverTls } from './chromium.js';
 export {
   CHROMIUM_PATH,
   isChromiumAvailable,
   launchChromium,
+  useChromiumOverTls,
   webSocketEchoPageScript,
+  withHttpsPage,
 } from './chromium.js';
 export type { ErrorCase, ErrorClasses } from './error-cases.js';
 export { errorResponseCases } from './error-cases.js';
