@@ -243,6 +243,40 @@ describe('jwtAuth', () => {
     expect((await call(port2, hsToken)).status).toBe(401);
   });
 
+  it('HS*: the imported key is reused per algorithm; other secrets and a rotated secret are refused', async () => {
+    const port = await serveJwt({ secret, algorithms: ['HS256', 'HS384'] });
+    // Each algorithm gets its own key (bound to its hash), and each is reused after the first.
+    for (let i = 0; i < 3; i++) {
+      expect((await call(port, await hs({}, 'HS256'))).body).toBe('u1');
+      expect((await call(port, await hs({}, 'HS384'))).body).toBe('u1');
+    }
+    const other = await new SignJWT({ sub: 'u1' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('another-secret-of-enough-length'));
+    const refused = await call(port, other);
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toContain('signature invalid');
+    expect((await call(port, await hs({}, 'HS512'))).headers['www-authenticate']).toContain(
+      'algorithm not allowed',
+    );
+    // Rotation: a new secret (a reload builds a new jwtAuth) refuses the old tokens, takes new ones.
+    const env: Record<string, string> = { JWT_SECRET: 'rotated-secret-of-enough-length' };
+    const rotated = await serveJwt({ secretEnv: 'JWT_SECRET', env });
+    expect((await call(rotated, await hs())).status).toBe(401);
+    expect((await call(rotated, await hs())).status).toBe(401);
+    const fresh = await new SignJWT({ sub: 'u2' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(env['JWT_SECRET']));
+    expect((await call(rotated, fresh)).body).toBe('u2');
+    // A secret given as bytes is read once: changing the caller's array later changes nothing.
+    const bytes = new TextEncoder().encode(secret);
+    const fromBytes = await serveJwt({ secret: bytes });
+    bytes.fill(0);
+    expect((await call(fromBytes, await hs())).body).toBe('u1');
+  });
+
   it('fails closed and rejects ambiguous key sources', () => {
     expect(() => jwtAuth({ secretEnv: 'JWT_SECRET_UNSET', env: {} })).toThrow(/JWT_SECRET_UNSET/);
     expect(() => jwtAuth({})).toThrow(/exactly one/);

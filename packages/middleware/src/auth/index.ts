@@ -20,6 +20,7 @@ import {
 import { ERROR_CODES } from '../errors.js';
 import { apr1 } from '../internal/auth/apr1.js';
 import { bcrypt, parseBcrypt } from '../internal/auth/bcrypt.js';
+import { hmacKeys } from '../internal/auth/hmac-keys.js';
 import { VerifiedCache } from '../internal/auth/verified-cache.js';
 import { safeEqual } from '../internal/crypto/keys.js';
 import { failOptions } from '../internal/fail.js';
@@ -437,8 +438,10 @@ export function jwtAuth(options: JwtAuthOptions): Middleware {
   if (o.secret !== undefined || o.secretEnv !== undefined) {
     const secret =
       o.secretEnv !== undefined ? readEnv(name, o.secretEnv, o.env ?? process.env) : o.secret;
-    key = typeof secret === 'string' ? new TextEncoder().encode(secret) : (secret as Uint8Array);
-    if (!(key instanceof Uint8Array) || key.byteLength === 0) fail(name, 'secret is empty');
+    const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret;
+    if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) fail(name, 'secret is empty');
+    // Read once, like secretEnv: a copy, so a later change to the caller's array does not leak in.
+    key = hmacKeys(bytes.slice());
     allowed = HMAC;
     defaults = ['HS256'];
   } else if (o.jwksUrl !== undefined) {
