@@ -98,15 +98,17 @@ export interface Request {
   /** `https` when the request arrived over TLS (or QUIC), else `http`: the transport's word. */
   readonly scheme: Scheme;
   readonly conn: ConnectionInfo;
-  /** Aborts when the client goes away or the request times out. */
-  readonly signal: AbortSignal;
   /**
-   * Aborts exactly when `signal` does, as a listen-only `AbortSignalLike` a transport can offer
-   * without an `AbortController` per request (HTTP/1.1 does: creating one costs more than the
-   * rest of a proxied request's bookkeeping). A consumer that only listens for the abort (the
-   * reverse proxy, per request) uses it when present and `signal` otherwise.
+   * Aborts when the client goes away or the request times out.
+   *
+   * The one public way to learn of an abort. (It replaced a second one, `lightSignal`, a
+   * listen-only view that HTTP/1.1 made without an `AbortController`.) It cannot absorb that view:
+   * an `AbortSignal` exists only through an `AbortController`, and making one is the cost the view
+   * avoided. So the view stayed, internal. @rws/http1 offers it under the registered symbol
+   * `Symbol.for('rws.lightSignal')`, and only the reverse proxy reads it: a per-request listener
+   * on a hot path. The symbol is not a public contract.
    */
-  readonly lightSignal?: AbortSignalLike | undefined;
+  readonly signal: AbortSignal;
   /**
    * Aborts when the client half-closes its connection (HTTP/1.1: a FIN) before the response
    * is complete. Not an abort of the request: RFC 9112 §9.6 lets a client that sends no more
@@ -157,7 +159,7 @@ export interface Request {
 
 /**
  * The listening side of an `AbortSignal`: `aborted`, `reason` and `abort` listeners (each
- * called once). Every `AbortSignal` is one; `Request.lightSignal` is a cheaper one.
+ * called once). Every `AbortSignal` is one; a transport may offer cheaper ones internally.
  */
 export interface AbortSignalLike {
   readonly aborted: boolean;

@@ -44,7 +44,7 @@ export interface PoolRequestOptions {
   body?: RequestBodyInit | undefined;
   /**
    * Aborts the request in any phase: queued, connecting, waiting for the head, streaming. An
-   * `AbortSignal`, or any `AbortSignalLike` (a proxy passes the client request's `lightSignal`).
+   * `AbortSignal`, or any `AbortSignalLike` (a proxy passes the client request's light view).
    */
   signal?: AbortSignalLike | undefined;
   timeouts?: RequestTimeouts | undefined;

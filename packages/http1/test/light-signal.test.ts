@@ -1,12 +1,22 @@
 /**
- * `req.lightSignal` (issue #10, proxy performance): a listen-only view of `req.signal` without
- * an AbortController per request. It must abort exactly when `signal` does.
+ * The light signal (issue #10, proxy performance): a listen-only view of `req.signal` without
+ * an AbortController per request, internal (`Symbol.for('rws.lightSignal')`, read by the
+ * reverse proxy). It must abort exactly when `signal` does.
  */
-import type { Request } from '@rws/core';
+import type { AbortSignalLike, Request } from '@rws/core';
 import { describe, expect, it } from 'vitest';
+import { LIGHT_SIGNAL } from '../src/internal/h1-request.js';
 import { pause, rawSocket, readUntil, start, text } from './helpers.js';
 
-describe('req.lightSignal (issue #10)', () => {
+/** The request's light signal, as the reverse proxy reads it. */
+const lightOf = (req: Request): AbortSignalLike | undefined =>
+  (req as { [LIGHT_SIGNAL]?: AbortSignalLike })[LIGHT_SIGNAL];
+
+describe('the light signal (issue #10)', () => {
+  it('is keyed by the registered symbol the reverse proxy reads, off the public type', () => {
+    expect(LIGHT_SIGNAL).toBe(Symbol.for('rws.lightSignal'));
+  });
+
   it('aborts with req.signal when the client resets the connection', async () => {
     let seen: Request | null = null;
     const calls: string[] = [];
@@ -16,7 +26,7 @@ describe('req.lightSignal (issue #10)', () => {
     });
     const { port } = await start(async (req) => {
       seen = req;
-      const light = req.lightSignal!;
+      const light = lightOf(req)!;
       expect(light.aborted).toBe(false);
       const removed = (): void => {
         calls.push('removed');
@@ -37,19 +47,19 @@ describe('req.lightSignal (issue #10)', () => {
     await aborted;
     const req = seen as unknown as Request;
     expect(calls).toEqual(['light true']);
-    expect(req.lightSignal!.aborted).toBe(true);
-    expect(req.lightSignal!.reason).toBe(req.signal.reason);
+    expect(lightOf(req)!.aborted).toBe(true);
+    expect(lightOf(req)!.reason).toBe(req.signal.reason);
     // A listener added after the abort is not called (as with an AbortSignal).
-    req.lightSignal!.addEventListener('abort', () => calls.push('late'));
+    lightOf(req)!.addEventListener('abort', () => calls.push('late'));
     await pause(20);
     expect(calls).toEqual(['light true']);
   });
 
   it('stays quiet for a request that is answered', async () => {
     let isCalled = false;
-    let light: Request['lightSignal'];
+    let light: AbortSignalLike | undefined;
     const { port } = await start((req) => {
-      light = req.lightSignal;
+      light = lightOf(req);
       light!.addEventListener('abort', () => {
         isCalled = true;
       });

@@ -113,6 +113,12 @@ export interface ReverseProxy extends Middleware {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
+/**
+ * @rws/http1's listen-only abort view of a request: no AbortController per request. Internal
+ * to the two packages, so it is not on the `Request` type (see `Request.signal` in @rws/core).
+ */
+const LIGHT_SIGNAL = Symbol.for('rws.lightSignal');
+
 /** True when the response has no transfer coding or only `chunked`, which the client removed. */
 function isRelayableCoding(headers: Headers): boolean {
   const codings = headers.getAll('transfer-encoding');
@@ -268,7 +274,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       finSignal !== undefined
         ? AbortSignal.any([req.signal, finSignal])
         : total === null
-          ? (req.lightSignal ?? req.signal)
+          ? ((req as { [LIGHT_SIGNAL]?: AbortSignalLike })[LIGHT_SIGNAL] ?? req.signal)
           : req.signal;
     // `client` is a real AbortSignal whenever it is combined.
     const signal: AbortSignalLike =

@@ -30,6 +30,13 @@ export interface InterimWriter {
 // Requests built without a connection (none today) never see a shutdown.
 const NEVER_DRAINED: AbortSignal = new AbortController().signal;
 
+/**
+ * The key of a request's listen-only abort view (`LightSignal`). It is a registered symbol, not
+ * a `Request` member, so it stays out of the public type (see `Request.signal` in @rws/core).
+ * @rws/proxy reads it under the same `Symbol.for` name, with no import either way.
+ */
+export const LIGHT_SIGNAL: unique symbol = Symbol.for('rws.lightSignal') as never;
+
 export class H1Request implements Request {
   readonly method: string;
   readonly target: string;
@@ -51,7 +58,7 @@ export class H1Request implements Request {
   #weakHolder: WeakAborter | null = null;
   #abortReason: unknown = undefined;
   #isAborted = false;
-  /** `lightSignal`, made on first access. */
+  /** The `[LIGHT_SIGNAL]` view, made on first access. */
   #light: LightSignal | null = null;
   /** `halfClose`'s controller, made only when someone looks at it (most handlers never do). */
   #halfCloseController: AbortController | null = null;
@@ -126,15 +133,6 @@ export class H1Request implements Request {
       if (this.#weakHolder !== null) this.#weakHolder.controller = this.#controller;
     }
     return this.#controller.signal;
-  }
-
-  /**
-   * `signal` without the AbortController: one small object and a listener list, where the
-   * controller and its EventTarget cost more than the rest of a proxied request's bookkeeping.
-   */
-  get lightSignal(): AbortSignalLike {
-    this.#light ??= new LightSignal(this);
-    return this.#light;
   }
 
   /** Why the request was aborted (undefined while it is not). */
@@ -230,9 +228,22 @@ export class H1Request implements Request {
     this.#controller?.abort(reason);
     this.#light?.dispatch();
   }
+
+  static {
+    // `[LIGHT_SIGNAL]`: `signal` without the AbortController (one small object and a listener
+    // list, where the controller and its EventTarget cost more than the rest of a proxied
+    // request's bookkeeping). Defined here, not as a class member, so the declaration output
+    // (isolatedDeclarations) has no computed member and the public type does not show it.
+    Object.defineProperty(H1Request.prototype, LIGHT_SIGNAL, {
+      get(this: H1Request): AbortSignalLike {
+        this.#light ??= new LightSignal(this);
+        return this.#light;
+      },
+    });
+  }
 }
 
-/** `H1Request.lightSignal`: aborts with the request; each listener is called once. */
+/** `H1Request[LIGHT_SIGNAL]`: aborts with the request; each listener is called once. */
 class LightSignal implements AbortSignalLike {
   #req: H1Request;
   #listeners: Array<() => void> | null = null;
