@@ -6,6 +6,7 @@
 import type * as net from 'node:net';
 import type { RwsError } from '@rws/core';
 import { Exchange, type ExchangeOptions, type ExchangeSink } from './exchange.js';
+import { lendReads, lentView, returnReads } from './lent-reads.js';
 import type { PreparedRequest } from './request-writer.js';
 
 /** What the connection tells its owner. */
@@ -56,10 +57,22 @@ export class ClientConnection {
   /** The timer counts only while an exchange waits for its head. */
   #isWaitingForHead = false;
 
+  /** Reads go into the shared buffer (lent-reads.ts) rather than 'data' events. */
+  #isLent = false;
+
   constructor(socket: net.Socket, owner: ConnectionOwner) {
     this.socket = socket;
     this.#owner = owner;
-    socket.on('data', this.#onData);
+    // A plain TCP socket reads into the buffer all sockets share (lent-reads.ts): no Buffer,
+    // stream push, 'data' event or `nextTick` per response read. The parser copies what it
+    // keeps past the call (response-parser.ts).
+    const lent = lendReads(socket, this.#onLentRead);
+    this.#isLent = lent.isLent;
+    if (!lent.isLent) socket.on('data', this.#onData);
+    else if (lent.buffered !== null && lent.buffered.length > 0) {
+      // Bytes that came before any request: the connection is broken (see #onData).
+      socket.destroy();
+    }
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
@@ -68,6 +81,12 @@ export class ClientConnection {
   #onData = (chunk: Buffer): void => {
     if (this.#exchange !== null) this.#exchange.onData(chunk);
     else this.socket.destroy(); // RFC 9112 §9.3: bytes on an idle connection mean it is broken
+  };
+
+  /** `bytes` read into the shared `buf`, lent for this call only (`this` is the socket). */
+  #onLentRead = (bytes: number, buf: Buffer): void => {
+    if (this.#exchange !== null) this.#exchange.onData(lentView(buf, bytes), true);
+    else this.socket.destroy();
   };
 
   #onEnd = (): void => {
@@ -95,7 +114,9 @@ export class ClientConnection {
   detach(ex: Exchange): net.Socket {
     const socket = this.socket;
     if (this.#exchange === ex) this.#exchange = null;
-    socket.pause();
+    // Its new owner reads 'data' events: a lent socket gets its readable side back (paused).
+    if (this.#isLent) returnReads(socket);
+    else socket.pause();
     socket.removeListener('data', this.#onData);
     socket.removeListener('end', this.#onEnd);
     socket.removeListener('error', this.#onError);
