@@ -53,18 +53,19 @@ describe('client reads into the shared buffer (issue #10)', () => {
     socket.write('HTTP/1.1 200 OK\r\nx-first: aaaa');
     await sleep(30);
     await overwrite(other);
-    socket.write('aaaa\r\ncontent-length: 13\r\n\r\nbody');
+    socket.write('aaaa\r\ncontent-length: 209\r\n\r\nbody');
     const res = await pending;
     expect(res.headers.get('x-first')).toBe('aaaaaaaa');
     await overwrite(other);
-    socket.write('-part');
+    // Over 64 bytes: copied natively, not byte by byte.
+    socket.write(`-${'p'.repeat(200)}`);
     await sleep(30);
     await overwrite(other);
     socket.write('-end');
     await sleep(30);
     await overwrite(other);
     // Read only now: every piece was queued while the buffer was overwritten.
-    expect(await res.body.text()).toBe('body-part-end');
+    expect(await res.body.text()).toBe(`body-${'p'.repeat(200)}-end`);
     await pool.close();
     await other.close();
   });

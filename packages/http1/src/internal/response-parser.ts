@@ -161,7 +161,7 @@ export class ResponseParser {
           }
           const end = this.#findHeadEnd(data, offset);
           if (end === -1) {
-            this.#pending = isLent ? Buffer.copyBytesFrom(data, offset) : data.subarray(offset);
+            this.#pending = isLent ? copyOut(data, offset, data.length) : data.subarray(offset);
             return;
           }
           this.#scanFrom = 0;
@@ -183,7 +183,7 @@ export class ResponseParser {
           // Body bytes are queued for the reader: a lent piece becomes a Buffer of its own,
           // copied in one step (as Node's ordinary reads are).
           const piece = isLent
-            ? Buffer.copyBytesFrom(data, offset, take)
+            ? copyOut(data, offset, offset + take)
             : data.subarray(offset, offset + take);
           offset += take;
           this.#remaining -= take;
@@ -198,7 +198,7 @@ export class ResponseParser {
         case S_BODY_CLOSE:
           this.#handlers.onBody(
             isLent
-              ? Buffer.copyBytesFrom(data, offset)
+              ? copyOut(data, offset, data.length)
               : offset === 0
                 ? data
                 : data.subarray(offset),
@@ -207,7 +207,7 @@ export class ResponseParser {
         case S_CHUNKED: {
           if (isLent) {
             // The decoder hands out (and may hold) views of its input: give it a copy.
-            data = Buffer.copyBytesFrom(data, offset);
+            data = copyOut(data, offset, data.length);
             offset = 0;
             isLent = false;
           }
@@ -457,6 +457,21 @@ export class ResponseParser {
       isKeepAlive,
     };
   }
+}
+
+/** Bytes above which a native copy beats a loop (a small body is copied byte by byte). */
+const SMALL_COPY_BYTES = 64;
+
+/**
+ * `data[start, end)` copied into a Buffer of its own (from Node's pool when small): what
+ * outlives a lent read. One object, where `Buffer.copyBytesFrom` makes a view and a copy.
+ */
+function copyOut(data: Buffer, start: number, end: number): Buffer {
+  const n = end - start;
+  const out = Buffer.allocUnsafe(n);
+  if (n <= SMALL_COPY_BYTES) for (let i = 0; i < n; i++) out[i] = data[start + i]!;
+  else data.copy(out, 0, start, end);
+  return out;
 }
 
 function headTooLarge(limit: number): RwsError {
