@@ -19,11 +19,6 @@ export class DeadlineTimer {
     this.#onExpire = onExpire;
   }
 
-  /** True while a deadline is set and not reached. */
-  get isSet(): boolean {
-    return this.#deadline !== -1;
-  }
-
   /** Sets the deadline `ms` from now, replacing any earlier one. */
   set(ms: number): void {
     const now = Date.now();
