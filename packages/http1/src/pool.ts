@@ -393,7 +393,7 @@ export class Pool implements ConnectionOwner {
   #takeIdle(): ClientConnection | null {
     while (this.#idle.length > 0) {
       const conn = this.#idle.pop()!;
-      // Its idle timer stays armed (re-armed at the next makeIdle) and does nothing now.
+      // Its idle deadline is moved at the next makeIdle; until then it does nothing.
       conn.isIdle = false;
       if (conn.isUsable) {
         conn.socket.ref();
@@ -490,18 +490,9 @@ export class Pool implements ConnectionOwner {
       return;
     }
     conn.isIdle = true;
-    if (conn.idleTimer !== null && conn.idleTimerMs === ms) {
-      // The same timer as last time, restarted: no timer object per request.
-      conn.idleTimer.refresh();
-    } else {
-      if (conn.idleTimer !== null) clearTimeout(conn.idleTimer);
-      conn.idleTimerMs = ms;
-      conn.idleTimer = setTimeout(() => {
-        if (conn.isIdle) conn.destroy();
-      }, ms);
-      // Idle sockets alone must not keep the process alive.
-      conn.idleTimer.unref();
-    }
+    // Moved, not re-armed: a socket back in the pool after every request costs no timer
+    // operation (deadline-timer.ts). The timer never keeps the process alive.
+    conn.idleDeadline.set(ms);
     conn.socket.unref();
     this.#idle.push(conn);
   }
@@ -528,8 +519,7 @@ export class Pool implements ConnectionOwner {
   /** @internal ConnectionOwner: a socket closed. */
   onClose(conn: ClientConnection): void {
     if (!this.#connections.delete(conn)) return;
-    if (conn.idleTimer !== null) clearTimeout(conn.idleTimer);
-    conn.idleTimer = null;
+    conn.idleDeadline.dispose();
     const i = this.#idle.indexOf(conn);
     if (i !== -1) this.#idle.splice(i, 1);
     this.#connectIfNeeded();

@@ -180,11 +180,21 @@ export function nginxServer(
   };
 }
 
-/** The nginx.conf for `nginxServer`: everything (pid, logs, temp paths) stays inside `dir`. */
-function nginxConfig(dir: string, listen: string, server: string, http: string): string {
+/**
+ * The nginx.conf for `nginxServer`: everything (pid, logs, temp paths) stays inside `dir`.
+ * `masterProcess: false` serves from the process started (bench:profile runs it under
+ * valgrind, which must see the process doing the work).
+ */
+export function nginxConfig(
+  dir: string,
+  listen: string,
+  server: string,
+  http: string,
+  masterProcess = true,
+): string {
   return `worker_processes 1;
 daemon off;
-master_process on;
+master_process ${masterProcess ? 'on' : 'off'};
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events {

@@ -9,7 +9,7 @@
 import type { Socket } from 'node:net';
 import { RwsError, type Tunnel } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
-import { lendReads } from './lent-reads.js';
+import { lendReads, lentView } from './lent-reads.js';
 
 /** Bytes queued from the socket before it is paused (the readable stream's high-water mark). */
 export const READ_HIGH_WATER_MARK: number = 64 * 1024;
@@ -298,35 +298,11 @@ function onChannelData(this: ChannelSocket, chunk: Buffer): void {
   if (ch !== undefined) channelData(ch, chunk, false);
 }
 
-/**
- * Views of the shared read buffer's first n bytes, by n, for reads of up to this many bytes.
- * A lent chunk is only read during the call, so the same window serves every read of its
- * size: a small read makes no typed array (about 200 instructions, and young-heap garbage).
- */
-const CACHED_VIEW_MAX_BYTES = 4096;
-let lentViews: (Buffer | undefined)[] = [];
-/** The shared buffer `lentViews` look into (one per process; checked, not assumed). */
-let lentViewsOf: Buffer | null = null;
-
 /** A read into the shared buffer (see lent-reads.ts): `bytes` at its start are this socket's. */
 function onLentRead(this: Socket, bytes: number, buf: Buffer): void {
   const ch = (this as ChannelSocket)[kChannel];
   if (ch === undefined) return;
-  if (bytes > CACHED_VIEW_MAX_BYTES) {
-    channelData(ch, buf.subarray(0, bytes), true);
-    return;
-  }
-  if (lentViewsOf !== buf) {
-    // Preallocated: a sparse array would fall back to slow dictionary elements.
-    lentViews = new Array<Buffer | undefined>(CACHED_VIEW_MAX_BYTES + 1);
-    lentViewsOf = buf;
-  }
-  let view = lentViews[bytes];
-  if (view === undefined) {
-    view = buf.subarray(0, bytes);
-    lentViews[bytes] = view;
-  }
-  channelData(ch, view, true);
+  channelData(ch, lentView(buf, bytes), true);
 }
 
 function onChannelEnd(this: ChannelSocket): void {

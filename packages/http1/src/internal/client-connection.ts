@@ -5,7 +5,9 @@
  */
 import type * as net from 'node:net';
 import type { RwsError } from '@rws/core';
+import { DeadlineTimer } from './deadline-timer.js';
 import { Exchange, type ExchangeOptions, type ExchangeSink } from './exchange.js';
+import { lendReads, lentView, returnReads } from './lent-reads.js';
 import type { PreparedRequest } from './request-writer.js';
 
 /** What the connection tells its owner. */
@@ -30,36 +32,45 @@ export class ClientConnection {
   /** Idle timeout the server announced with `Keep-Alive: timeout=N`, or -1. */
   serverIdleTimeoutMs = -1;
   /**
-   * Pool bookkeeping: the timer closing this socket while it is idle, kept across uses and
-   * re-armed with `refresh()`; it closes the socket only while `isIdle` (the pool's flag).
+   * Pool bookkeeping: closes this socket once it has been idle for the pool's idle time; the
+   * deadline moves at each return to the pool without a timer operation (deadline-timer.ts).
+   * The pool clears `isIdle` when it hands the socket out; the expiry acts only while idle.
    */
-  idleTimer: NodeJS.Timeout | null = null;
-  idleTimerMs = 0;
+  readonly idleDeadline: DeadlineTimer = new DeadlineTimer(() => {
+    if (this.isIdle) this.destroy();
+  });
   isIdle = false;
   /**
-   * The abort listener and headers-timeout callback of every exchange on this socket: made
-   * once per connection, not per request, they act on the exchange running now.
+   * The abort listener of every exchange on this socket: made once per connection, not per
+   * request, it acts on the exchange running now.
    */
   readonly abortListener = (): void => {
     this.#exchange?.onSignalAbort();
   };
-  readonly headersTimeoutListener = (): void => {
-    if (this.#isWaitingForHead) this.#exchange?.onHeadersTimeout();
-  };
   /**
-   * The response-head timer, one per connection and re-armed with `refresh()` for each
-   * exchange: a `setTimeout` and `clearTimeout` per request cost a timer object and two list
-   * operations. Unref'd: the busy socket keeps the process alive, an idle one must not.
+   * The wait for a response head, one per connection: moving a deadline per exchange costs no
+   * timer object or timer-list operation (deadline-timer.ts). It counts only while an
+   * exchange waits for its head.
    */
-  #headersTimer: NodeJS.Timeout | null = null;
-  #headersTimerMs = 0;
-  /** The timer counts only while an exchange waits for its head. */
-  #isWaitingForHead = false;
+  readonly #headersDeadline: DeadlineTimer = new DeadlineTimer(() => {
+    this.#exchange?.onHeadersTimeout();
+  });
+  /** Reads go into the shared buffer (lent-reads.ts) rather than 'data' events. */
+  #isLent = false;
 
   constructor(socket: net.Socket, owner: ConnectionOwner) {
     this.socket = socket;
     this.#owner = owner;
-    socket.on('data', this.#onData);
+    // A plain TCP socket reads into the buffer all sockets share (lent-reads.ts): no Buffer,
+    // stream push, 'data' event or `nextTick` per response read. The parser copies what it
+    // keeps past the call (response-parser.ts).
+    const lent = lendReads(socket, this.#onLentRead);
+    this.#isLent = lent.isLent;
+    if (!lent.isLent) socket.on('data', this.#onData);
+    else if (lent.buffered !== null && lent.buffered.length > 0) {
+      // Bytes that came before any request: the connection is broken (see #onData).
+      socket.destroy();
+    }
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
@@ -68,6 +79,12 @@ export class ClientConnection {
   #onData = (chunk: Buffer): void => {
     if (this.#exchange !== null) this.#exchange.onData(chunk);
     else this.socket.destroy(); // RFC 9112 §9.3: bytes on an idle connection mean it is broken
+  };
+
+  /** `bytes` read into the shared `buf`, lent for this call only (`this` is the socket). */
+  #onLentRead = (bytes: number, buf: Buffer): void => {
+    if (this.#exchange !== null) this.#exchange.onData(lentView(buf, bytes), true);
+    else this.socket.destroy();
   };
 
   #onEnd = (): void => {
@@ -81,9 +98,7 @@ export class ClientConnection {
 
   #onClose = (): void => {
     this.#isClosed = true;
-    this.#isWaitingForHead = false;
-    if (this.#headersTimer !== null) clearTimeout(this.#headersTimer);
-    this.#headersTimer = null;
+    this.#headersDeadline.dispose();
     this.#exchange?.onSocketError(null);
     this.#owner.onClose(this);
   };
@@ -95,36 +110,28 @@ export class ClientConnection {
   detach(ex: Exchange): net.Socket {
     const socket = this.socket;
     if (this.#exchange === ex) this.#exchange = null;
-    socket.pause();
+    // Its new owner reads 'data' events: a lent socket gets its readable side back (paused).
+    if (this.#isLent) returnReads(socket);
+    else socket.pause();
     socket.removeListener('data', this.#onData);
     socket.removeListener('end', this.#onEnd);
     socket.removeListener('error', this.#onError);
     socket.removeListener('close', this.#onClose);
     socket.allowHalfOpen = true;
     this.#isClosed = true;
-    this.#isWaitingForHead = false;
-    if (this.#headersTimer !== null) clearTimeout(this.#headersTimer);
-    this.#headersTimer = null;
+    this.#headersDeadline.dispose();
     this.#owner.onClose(this);
     return socket;
   }
 
   /** Starts the wait for a response head: `onHeadersTimeout` of the exchange after `ms`. */
   armHeadersTimer(ms: number): void {
-    this.#isWaitingForHead = true;
-    const timer = this.#headersTimer;
-    if (timer !== null && this.#headersTimerMs === ms) {
-      timer.refresh();
-      return;
-    }
-    if (timer !== null) clearTimeout(timer);
-    this.#headersTimer = setTimeout(this.headersTimeoutListener, ms).unref();
-    this.#headersTimerMs = ms;
+    this.#headersDeadline.set(ms);
   }
 
-  /** The head arrived (or the exchange ended): the timer, if it fires, does nothing. */
+  /** The head arrived (or the exchange ended): no timeout. */
   disarmHeadersTimer(): void {
-    this.#isWaitingForHead = false;
+    this.#headersDeadline.clear();
   }
 
   /** True when the socket can take a request now. */

@@ -278,11 +278,12 @@ export class Exchange implements BodySource, ResponseParserHandlers {
     });
   }
 
-  onData(chunk: Buffer): void {
+  /** Response bytes; `isLent`: a view of the shared read buffer, valid during the call only. */
+  onData(chunk: Buffer, isLent = false): void {
     if (this.#isFinished) return;
     if (this.#bodyTimer !== null) this.#bodyTimer.refresh();
     try {
-      this.#parser.execute(chunk);
+      this.#parser.execute(chunk, isLent);
     } catch (err) {
       this.fail(err as RwsError);
       return;

@@ -90,6 +90,35 @@ export function returnReads(socket: Socket): void {
   Readable.prototype.pause.call(socket);
 }
 
+/**
+ * Views of the shared read buffer's first n bytes, by n, for reads of up to this many bytes.
+ * A lent chunk is only read during the call, so the same window serves every read of its
+ * size: a small read makes no typed array (about 200 instructions, and young-heap garbage).
+ */
+const CACHED_VIEW_MAX_BYTES = 4096;
+let lentViews: (Buffer | undefined)[] = [];
+/** The shared buffer `lentViews` look into (one per process; checked, not assumed). */
+let lentViewsOf: Buffer | null = null;
+
+/**
+ * `buf[0, bytes)` for a lent-read callback: a cached view for small reads. Like the bytes,
+ * the view is valid during the call only (the same object serves the next read).
+ */
+export function lentView(buf: Buffer, bytes: number): Buffer {
+  if (bytes > CACHED_VIEW_MAX_BYTES) return buf.subarray(0, bytes);
+  if (lentViewsOf !== buf) {
+    // Preallocated: a sparse array would fall back to slow dictionary elements.
+    lentViews = new Array<Buffer | undefined>(CACHED_VIEW_MAX_BYTES + 1);
+    lentViewsOf = buf;
+  }
+  let view = lentViews[bytes];
+  if (view === undefined) {
+    view = buf.subarray(0, bytes);
+    lentViews[bytes] = view;
+  }
+  return view;
+}
+
 function pushCopy(this: Socket, bytes: number, buf: Buffer): boolean {
   const chunk = Buffer.allocUnsafe(bytes);
   buf.copy(chunk, 0, 0, bytes);

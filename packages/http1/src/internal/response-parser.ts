@@ -140,8 +140,13 @@ export class ResponseParser {
     return this.#hasBytes;
   }
 
-  /** Feeds bytes from the socket. Throws an `RwsError` on a protocol violation. */
-  execute(chunk: Buffer): void {
+  /**
+   * Feeds bytes from the socket. Throws an `RwsError` on a protocol violation. `isLent`: the
+   * bytes are the shared read buffer's (lent-reads.ts), valid during this call only, so
+   * whatever outlives it (an unfinished head, body bytes) is copied first; a head parsed
+   * within the call keeps nothing of them (its strings are copies).
+   */
+  execute(chunk: Buffer, isLent = false): void {
     this.#hasBytes = true;
     let data = chunk;
     let offset = 0;
@@ -152,16 +157,18 @@ export class ResponseParser {
             data = Buffer.concat([this.#pending, data.subarray(offset)]);
             offset = 0;
             this.#pending = null;
+            isLent = false;
           }
           const end = this.#findHeadEnd(data, offset);
           if (end === -1) {
-            this.#pending = data.subarray(offset);
+            this.#pending = isLent ? copyOut(data, offset, data.length) : data.subarray(offset);
             return;
           }
           this.#scanFrom = 0;
           const isFinal = this.#parseHead(data, offset, end);
           offset = end;
           if (this.#state === S_TUNNEL) {
+            // The handler copies these bytes (or drops them) before it returns.
             this.#handlers.onTunnel?.(data.subarray(offset));
             return;
           }
@@ -173,7 +180,11 @@ export class ResponseParser {
         }
         case S_BODY_LENGTH: {
           const take = Math.min(this.#remaining, data.length - offset);
-          const piece = data.subarray(offset, offset + take);
+          // Body bytes are queued for the reader: a lent piece becomes a Buffer of its own,
+          // copied in one step (as Node's ordinary reads are).
+          const piece = isLent
+            ? copyOut(data, offset, offset + take)
+            : data.subarray(offset, offset + take);
           offset += take;
           this.#remaining -= take;
           if (this.#remaining === 0) this.#state = S_DONE;
@@ -185,9 +196,21 @@ export class ResponseParser {
           break;
         }
         case S_BODY_CLOSE:
-          this.#handlers.onBody(offset === 0 ? data : data.subarray(offset));
+          this.#handlers.onBody(
+            isLent
+              ? copyOut(data, offset, data.length)
+              : offset === 0
+                ? data
+                : data.subarray(offset),
+          );
           return;
         case S_CHUNKED: {
+          if (isLent) {
+            // The decoder hands out (and may hold) views of its input: give it a copy.
+            data = copyOut(data, offset, data.length);
+            offset = 0;
+            isLent = false;
+          }
           const decoder = this.#decoder!;
           const out = this.#out;
           const next = decoder.decode(data, offset, out);
@@ -434,6 +457,21 @@ export class ResponseParser {
       isKeepAlive,
     };
   }
+}
+
+/** Bytes above which a native copy beats a loop (a small body is copied byte by byte). */
+const SMALL_COPY_BYTES = 64;
+
+/**
+ * `data[start, end)` copied into a Buffer of its own (from Node's pool when small): what
+ * outlives a lent read. One object, where `Buffer.copyBytesFrom` makes a view and a copy.
+ */
+function copyOut(data: Buffer, start: number, end: number): Buffer {
+  const n = end - start;
+  const out = Buffer.allocUnsafe(n);
+  if (n <= SMALL_COPY_BYTES) for (let i = 0; i < n; i++) out[i] = data[start + i]!;
+  else data.copy(out, 0, start, end);
+  return out;
 }
 
 function headTooLarge(limit: number): RwsError {

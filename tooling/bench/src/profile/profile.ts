@@ -34,7 +34,10 @@
  * `rws-cli-stdout` (the `rws` binary logging to stdout, redirected to a file), `rws-proxy-bare`
  * (`reverseProxy()` on @rws/http1) and `rws-gateway` (the `rws` binary with an rws.config.toml
  * of one upstream and one proxy route, access log on), both in front of a raw upstream in this
- * process (raw-upstream.ts). Over TLS (the `https` suite's certificate and pinned cipher; the
+ * process (raw-upstream.ts), and beside them `nginx-proxy`, the yardstick: nginx `proxy_pass`
+ * with upstream keep-alive to the same raw upstream, as the `proxy` suite configures it
+ * (nginx-proxy-config.ts), run with `master_process off` so the process measured is the one
+ * serving (modes `callgrind` and `rusage` only). Over TLS (the `https` suite's certificate and pinned cipher; the
  * load speaks HTTPS): `rws-cli-tls` (the binary with its access log), `rws-http1-tls` and
  * `node-https` (`--path /1k.bin` for their 1 KiB answer from memory).
  */
@@ -54,9 +57,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MIDDLEWARE_REQUEST_HEADERS } from '../middleware-cases.js';
+import { NGINX_PROXY_LOCATION, nginxProxyUpstream } from '../nginx-proxy-config.js';
 import { freePort, waitForPort } from '../process.js';
 import { PINNED_CIPHER } from '../servers/tls-pinned.js';
-import { nodeScriptArgs, serverScript } from '../targets.js';
+import { nginxConfig, nodeScriptArgs, serverScript } from '../targets.js';
 import { benchCertificate } from '../tls-cert.js';
 import { runFixedLoad } from './fixed-load.js';
 import { startRawUpstream } from './raw-upstream.js';
@@ -118,8 +122,13 @@ const tlsEnv =
   tls === null ? {} : { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile, STATIC_ROOT: work };
 
 // The proxy profiles' upstream, started once: it lives in this process, outside callgrind.
+const isNginx = server === 'nginx-proxy';
+if (isNginx && mode !== 'callgrind' && mode !== 'rusage')
+  throw new Error(`nginx-proxy: --mode callgrind or rusage (${mode} profiles V8)`);
 const upstream =
-  server === 'rws-proxy-bare' || server === 'rws-gateway' ? await startRawUpstream() : null;
+  server === 'rws-proxy-bare' || server === 'rws-gateway' || isNginx
+    ? await startRawUpstream()
+    : null;
 const upstreamAddress = `127.0.0.1:${upstream === null ? 0 : (upstream.address() as { port: number }).port}`;
 // The gateway finds its rws.config.toml in its working directory, as a user's `rws` does
 // (only its: the other `rws` servers would turn into gateways).
@@ -129,6 +138,20 @@ if (server === 'rws-gateway')
     `ip = "127.0.0.1"\n\n[[upstream]]\nname = "backend"\nbackends = ["${upstreamAddress}"]\n\n` +
       `[[route]]\n[route.match]\npath = "/*"\n[route.action]\ntype = "proxy"\nupstream = "backend"\n`,
   );
+
+/**
+ * nginx's command line for `nginx-proxy` on `port`, its config written into the work dir;
+ * under valgrind nginx serves from the process valgrind started (no master, no daemon).
+ */
+function nginxArgs(port: number): string[] {
+  const conf = join(work, 'nginx.conf');
+  const server = NGINX_PROXY_LOCATION;
+  writeFileSync(
+    conf,
+    nginxConfig(work, `127.0.0.1:${port}`, server, nginxProxyUpstream(upstreamAddress), false),
+  );
+  return ['-p', work, '-c', conf, '-e', join(work, 'error.log')];
+}
 
 /** node arguments and environment of `server`. */
 function serverArgs(): { args: string[]; env: Record<string, string> } {
@@ -202,7 +225,7 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
       };
     default:
       throw new Error(
-        `unknown server ${server}: rws-http1, raw-net, rws-app, fastify-app, node-http, rws-middleware, rws-static, rws-cli-log, rws-cli-stdout, rws-proxy-bare, rws-gateway, rws-cli-tls, rws-http1-tls, node-https`,
+        `unknown server ${server}: nginx-proxy, rws-http1, raw-net, rws-app, fastify-app, node-http, rws-middleware, rws-static, rws-cli-log, rws-cli-stdout, rws-proxy-bare, rws-gateway, rws-cli-tls, rws-http1-tls, node-https`,
       );
   }
 }
@@ -245,25 +268,26 @@ async function main(): Promise<void> {
 
 async function measureOnce(): Promise<{ instructions: number; report: string }> {
   const port = await freePort();
-  const { args, env } = serverArgs();
+  const { args, env } = isNginx ? { args: nginxArgs(port), env: {} } : serverArgs();
   args.push(...(values['server-arg'] ?? []));
   const profileOut = join(work, 'profile.json');
   const cgOut = join(work, 'callgrind.out');
-  const command = mode === 'callgrind' ? 'valgrind' : process.execPath;
+  const program = isNginx ? 'nginx' : process.execPath;
+  const command = mode === 'callgrind' ? 'valgrind' : program;
   if (mode === 'gc') args.unshift('--trace-gc-nvp');
-  args.unshift(...(values['node-flag'] ?? []));
+  if (!isNginx) args.unshift(...(values['node-flag'] ?? []));
   const argv =
     mode === 'callgrind'
       ? [
           '--tool=callgrind',
           '--instr-atstart=no',
           `--callgrind-out-file=${cgOut}`,
-          process.execPath,
+          program,
           // V8 compiles and collects on the main thread: otherwise how long the main thread
           // runs slower tiers depends on when a background compile finishes, i.e. on the load.
-          '--single-threaded',
+          ...(isNginx ? [] : ['--single-threaded']),
           // /tmp/perf-<pid>.map names the JIT-compiled functions callgrind shows as addresses.
-          '--perf-basic-prof-only-functions',
+          ...(isNginx ? [] : ['--perf-basic-prof-only-functions']),
           ...args,
         ]
       : args;

@@ -30,6 +30,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NGINX_PROXY_LOCATION, nginxProxyUpstream } from '../nginx-proxy-config.js';
 import { HELLO_BODY } from '../peers.js';
 import { freePort } from '../process.js';
 import { staticFolder } from '../static-files.js';
@@ -116,26 +117,10 @@ upstream = "backend"
   },
 };
 
-/**
- * nginx as a reverse proxy: HTTP/1.1 to the upstream over a pool keeping 64 idle connections
- * (`Connection: ""` so nginx does not send `close`); everything else at nginx's defaults
- * (proxy buffering on, as deployed).
- */
-const nginxProxy: Target = nginxServer(
-  'nginx',
-  `    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }`,
-  {
-    http: (context) => `  upstream backend {
-    server ${upstreamAddress(context)};
-    keepalive 64;
-    keepalive_requests 10000000;
-  }`,
-  },
-);
+/** nginx as a reverse proxy (nginx-proxy-config.ts, shared with `bench:profile nginx-proxy`). */
+const nginxProxy: Target = nginxServer('nginx', NGINX_PROXY_LOCATION, {
+  http: (context) => nginxProxyUpstream(upstreamAddress(context)),
+});
 
 export default defineSuite({
   name: 'proxy',
