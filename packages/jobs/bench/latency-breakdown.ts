@@ -200,7 +200,7 @@ if (path.every((k) => t[k].length === SAMPLES)) {
   console.log(`slowest ${slow.length} samples (ms from the add call):`);
   for (const [, i] of slow)
     console.log(
-      `  ${[...path, 'notify'].map((k) => `${k} ${(t[k][i] as number).toFixed(2)}`).join('  ')}  completionInFlightEnded ${completionEnded[i]?.toFixed(2)}`,
+      `  ${([...path, 'notify'] as const).map((k) => `${k} ${(t[k][i] as number).toFixed(2)}`).join('  ')}  completionInFlightEnded ${completionEnded[i]?.toFixed(2)}`,
     );
   const share = (idx: readonly number[]) =>
     idx.filter((i) => !Number.isNaN(completionEnded[i] as number)).length / idx.length;
