@@ -4,7 +4,10 @@
  * a second listener, (b) add() returning, (c) the worker's claim that took the job beginning
  * and ending, (d) the handler starting, and (e) when the worker's previous next-run-time query,
  * if one was still running as the job was added, ended (nextRunAtEnded: its sample count is
- * how many adds found one running); and the statements add() and the worker's wake-up ran. A diagnostic, not a benchmark (`pnpm bench jobs` is the benchmark):
+ * how many adds found one running); and the statements add() and the worker's wake-up ran.
+ * The slowest 1% of samples are listed with each stage's time, and whether the worker's
+ * completion of the previous job was still being written when the add was sent (and when it
+ * ended). A diagnostic, not a benchmark (`pnpm bench jobs` is the benchmark):
  * on a loaded machine only the order and the statement counts mean anything.
  *
  * PREPARED=off runs the store's statements unnamed (the Db's `postgres.preparedStatements`), to
