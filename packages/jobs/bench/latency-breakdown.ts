@@ -4,7 +4,10 @@
  * a second listener, (b) add() returning, (c) the worker's claim that took the job beginning
  * and ending, (d) the handler starting, and (e) when the worker's previous next-run-time query,
  * if one was still running as the job was added, ended (nextRunAtEnded: its sample count is
- * how many adds found one running); and the statements add() and the worker's wake-up ran. A diagnostic, not a benchmark (`pnpm bench jobs` is the benchmark):
+ * how many adds found one running); and the statements add() and the worker's wake-up ran.
+ * The slowest 1% of samples are listed with each stage's time, and whether the worker's
+ * completion of the previous job was still being written when the add was sent (and when it
+ * ended). A diagnostic, not a benchmark (`pnpm bench jobs` is the benchmark):
  * on a loaded machine only the order and the statement counts mean anything.
  *
  * PREPARED=off runs the store's statements unnamed (the Db's `postgres.preparedStatements`), to
@@ -40,17 +43,9 @@ const db = createDb({
   url: URL,
   postgres: { preparedStatements: PREPARED },
 });
+// The statements pg was handed (counted at pg: the store runs its SQL past kysely's plugins).
 let statements: string[] = [];
-const counted = db.kysely.withPlugin({
-  transformQuery: (args) => {
-    statements.push(args.node.kind);
-    return args.node;
-  },
-  transformResult: async (args) => args.result,
-});
-// The store runs its SQL on db.kysely; count its statements through a Db whose kysely counts.
-const countingDb = { ...db, kysely: counted } as typeof db;
-const store = createSqlStore({ db: countingDb, table, listenUrl: URL });
+const store = createSqlStore({ db, table, listenUrl: URL });
 // The worker's claims, timed from the add call: when the claim that took the job began and ended.
 let sampleStart = 0;
 // pg's Client.query, timed for the claim statement: when pg was handed it, and when its answer
@@ -66,6 +61,7 @@ pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
   const config = args[0] as { name?: string; text?: string } | string;
   const text = typeof config === 'string' ? config : (config?.text ?? '');
   const result = pgQuery.apply(this, args);
+  statements.push(text);
   if (text.startsWith('with due as') && result instanceof Promise) {
     if (typeof config !== 'string' && config.name !== undefined) namedClaims++;
     const timing = { sent: performance.now() - sampleStart, answered: 0 };
@@ -108,6 +104,20 @@ store.nextRunAt = (q, o) => {
   p.then(clear, clear);
   return p;
 };
+// The worker's completion of the previous job (a synchronous commit): whether one was still
+// being written when this sample's add was sent (both commits then wait for WAL flushes).
+let completionInFlight: Promise<unknown> | undefined;
+const trackCompletion = <T>(p: Promise<T>): Promise<T> => {
+  completionInFlight = p;
+  const clear = () => {
+    if (completionInFlight === p) completionInFlight = undefined;
+  };
+  p.then(clear, clear);
+  return p;
+};
+const completeMany = store.completeMany?.bind(store);
+if (completeMany !== undefined)
+  store.completeMany = (items, w, o) => trackCompletion(Promise.resolve(completeMany(items, w, o)));
 const queue = createQueue({ store, name: 'latency' });
 let onRun = () => {};
 const job = defineJob('latency', () => onRun());
@@ -123,6 +133,8 @@ await new Promise((r) => setTimeout(r, 300));
 const addStatements: number[] = [];
 const claimsPerJob: number[] = [];
 const wakeStatements: number[] = [];
+/** Per sample: when the completion in flight at the add ended (NaN: none was in flight). */
+const completionEnded: number[] = [];
 for (let i = 0; i < SAMPLES; i++) {
   const a = performance.now();
   sampleStart = a;
@@ -143,6 +155,12 @@ for (let i = 0; i < SAMPLES; i++) {
   const inFlight = nextRunAtInFlight;
   if (inFlight !== undefined)
     void inFlight.finally(() => t.nextRunAtEnded.push(performance.now() - a)).catch(() => {});
+  const completing = completionInFlight;
+  completionEnded.push(NaN);
+  if (completing !== undefined)
+    void completing.finally(() => {
+      completionEnded[i] = performance.now() - a;
+    });
   await queue.add(job, {});
   t.added.push(performance.now() - a);
   addStatements.push(statements.length);
@@ -178,6 +196,21 @@ if (path.every((k) => t[k].length === SAMPLES))
       `${`${from} → ${to}`.padEnd(28)} p50 ${p(d, 0.5).toFixed(2)} ms  p90 ${p(d, 0.9).toFixed(2)} ms`,
     );
   }
+// The slowest samples, each stage as a timestamp from the add call (ms), and what overlapped.
+if (path.every((k) => t[k].length === SAMPLES)) {
+  const order = t.started.map((v, i) => [v, i] as const).sort((x, y) => y[0] - x[0]);
+  const slow = order.slice(0, Math.max(3, Math.ceil(SAMPLES / 100)));
+  console.log(`slowest ${slow.length} samples (ms from the add call):`);
+  for (const [, i] of slow)
+    console.log(
+      `  ${([...path, 'notify'] as const).map((k) => `${k} ${(t[k][i] as number).toFixed(2)}`).join('  ')}  completionInFlightEnded ${completionEnded[i]?.toFixed(2)}`,
+    );
+  const share = (idx: readonly number[]) =>
+    idx.filter((i) => !Number.isNaN(completionEnded[i] as number)).length / idx.length;
+  console.log(
+    `adds sent while a completion was being written: ${(100 * share(order.map(([, i]) => i))).toFixed(0)}% of all samples, ${(100 * share(slow.map(([, i]) => i))).toFixed(0)}% of the slowest`,
+  );
+}
 console.log(
   `claims per job (from its add to the next add): p50 ${p(claimsPerJob, 0.5)}, p90 ${p(claimsPerJob, 0.9)}, total ${claimsPerJob.reduce((x, y) => x + y, 0)} for ${SAMPLES} jobs`,
 );

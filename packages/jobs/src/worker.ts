@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { backoffDelay } from './backoff-delay.js';
 import type { JobContext, JobDefinition } from './define-job.js';
 import { ERROR_CODES, JobsError, UnrecoverableError } from './errors.js';
+import { JobAbortController } from './internal/job-abort-controller.js';
 import { kLocal, type QueueInternals } from './internal/queue-local.js';
 import type { GroupLimits, JobRecord } from './job-store.js';
 import type { Queue } from './queue.js';
@@ -137,7 +138,7 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
     }
   };
 
-  const running = new Map<string, { ac: AbortController; done: Promise<void> }>();
+  const running = new Map<string, { ac: JobAbortController; done: Promise<void> }>();
   let isClosing = false;
   let wake: (() => void) | undefined;
   // A wake-up that arrives while the loop is busy (not sleeping) must not be lost: the next
@@ -307,7 +308,7 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
     });
   };
 
-  async function run(job: JobRecord, ac: AbortController): Promise<void> {
+  async function run(job: JobRecord, ac: JobAbortController): Promise<void> {
     const def = handlers.get(job.name) as JobDefinition;
     const { signal } = ac;
     const heartbeat = setInterval(async () => {
@@ -337,10 +338,6 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
               ),
             job.timeoutMs,
           );
-    const aborted = new Promise<never>((_, reject) => {
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-    });
-    aborted.catch(() => undefined);
     const context: JobContext = {
       id: job.id,
       name: job.name,
@@ -356,10 +353,17 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
     };
     emit('active', job);
     try {
-      const result = await Promise.race([
-        (async () => def.handler(job.payload, context))(),
-        aborted,
-      ]);
+      // The handler's outcome, or the abort's reason as soon as the job is aborted (the
+      // handler may go on; its outcome is then ignored).
+      const result = await new Promise((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason);
+        ac.onAbort = reject;
+        try {
+          Promise.resolve(def.handler(job.payload, context)).then(resolve, reject);
+        } catch (err) {
+          reject(err);
+        }
+      });
       if (await complete(job.id, result)) emit('completed', job, result);
     } catch (err) {
       await settleFailure(job, err, signal);
@@ -391,7 +395,7 @@ export function createWorker(queue: Queue, options: WorkerOptions): Worker {
   }
 
   const start = (job: JobRecord) => {
-    const ac = new AbortController();
+    const ac = new JobAbortController();
     const entry = {
       ac,
       done: run(job, ac)

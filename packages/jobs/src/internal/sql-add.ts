@@ -5,16 +5,48 @@ import type { NewJob, StoreAddResult } from '../job-store.js';
 import { isPending } from './group-window.js';
 import { newJobRecord } from './new-job-record.js';
 import { type SqlContext, toRecord } from './sql-context.js';
+import { Shape } from './sql-shape.js';
 
 const COLS = sql`(id, queue, name, payload, state, priority, run_at, attempts, max_attempts, backoff, timeout_ms, group_key, job_key, created_at, updated_at)`;
 // Bound parameters per statement stay well below every database's limit (SQLite: 32 766).
 const ROWS_PER_INSERT = 500;
 
-const rowValues = (job: NewJob, payload = JSON.stringify(job.payload ?? null)) =>
-  sql`(${job.id}, ${job.queue}, ${job.name}, ${payload},
-    'waiting', ${job.priority}, ${job.runAt}, 0, ${job.maxAttempts},
-    ${job.backoff === null ? null : JSON.stringify(job.backoff)}, ${job.timeoutMs},
-    ${job.group ?? null}, ${job.key ?? null}, ${job.now}, ${job.now})`;
+/** A job's column values, JSON columns as text. */
+interface RowArgs {
+  readonly id: string;
+  readonly queue: string;
+  readonly name: string;
+  readonly payload: string;
+  readonly priority: number;
+  readonly runAt: number;
+  readonly maxAttempts: number;
+  readonly backoff: string | null;
+  readonly timeoutMs: number | null;
+  readonly group: string | null;
+  readonly key: string | null;
+  readonly now: number;
+}
+
+const rowArgs = (job: NewJob, payload = JSON.stringify(job.payload ?? null)): RowArgs => ({
+  id: job.id,
+  queue: job.queue,
+  name: job.name,
+  payload,
+  priority: job.priority,
+  runAt: job.runAt,
+  maxAttempts: job.maxAttempts,
+  backoff: job.backoff === null ? null : JSON.stringify(job.backoff),
+  timeoutMs: job.timeoutMs,
+  group: job.group ?? null,
+  key: job.key ?? null,
+  now: job.now,
+});
+
+/** The values of one row: for a built statement (`RowArgs`) or a shape (its placeholders). */
+const rowValues = (v: { readonly [K in keyof RowArgs]: unknown }) =>
+  sql`(${v.id}, ${v.queue}, ${v.name}, ${v.payload},
+    'waiting', ${v.priority}, ${v.runAt}, 0, ${v.maxAttempts},
+    ${v.backoff}, ${v.timeoutMs}, ${v.group}, ${v.key}, ${v.now}, ${v.now})`;
 
 /** A concurrent add took the key first: the add runs again and finds that job. */
 class KeyTakenError extends Error {}
@@ -36,6 +68,13 @@ const KEYED_RETRY: TransactionRetryOptions = {
 /** Inserting, replacing and deduplicating jobs in the SQL store. */
 export function sqlAdder(c: SqlContext) {
   const { T, G, exec, dialect } = c;
+  /** The add of one job without a key or group (see insertOne); the channel is a fixed name. */
+  const insertOneShape = new Shape<RowArgs>((v) => {
+    const insert = sql`${c.insertIgnore(T, COLS, rowValues(v))} returning id`;
+    return dialect === 'postgres'
+      ? sql`with ins as (${insert}) select ins.id, pg_notify(${sql.lit(c.channel)}, ${v.queue}) from ins`
+      : insert;
+  });
   const forUpdate = sql.raw(dialect === 'sqlite' ? '' : ' for update');
 
   /** Group rows exist from the first job of the group on; claims lock them. */
@@ -84,7 +123,7 @@ export function sqlAdder(c: SqlContext) {
     const fresh = new Set<string>();
     for (let i = 0; i < jobs.length; i += ROWS_PER_INSERT) {
       const part = jobs.slice(i, i + ROWS_PER_INSERT);
-      const values = sql.join(part.map((j) => rowValues(j)));
+      const values = sql.join(part.map((j) => rowValues(rowArgs(j))));
       if (dialect === 'mysql') {
         // No RETURNING: the ids that exist are read (and locked, so a concurrent insert of the
         // same id waits) before the insert; the rest are new.
@@ -119,14 +158,7 @@ export function sqlAdder(c: SqlContext) {
   const insertOne = async (job: NewJob, on: Db): Promise<StoreAddResult | undefined> => {
     if (dialect === 'mysql' || (job.group !== undefined && job.group !== null)) return undefined;
     const payload = JSON.stringify(job.payload ?? null);
-    const insert = sql`${c.insertIgnore(T, COLS, rowValues(job, payload))} returning id`;
-    const { rows } = await exec(
-      dialect === 'postgres'
-        ? sql`with ins as (${insert}) select ins.id, pg_notify(${c.channel}, ${job.queue}) from ins`
-        : insert,
-      on,
-      true,
-    );
+    const { rows } = await c.run(insertOneShape, rowArgs(job, payload), on);
     // Nothing inserted: a job with this id exists (jobId deduplication).
     if (rows[0] === undefined) return { job: await one(job.id, on), isNew: false };
     // The row as it reads back: the payload and backoff as their stored JSON parses.

@@ -1,10 +1,12 @@
 import type { Db, DialectName } from '@rws/orm';
-import { prepared, sql } from '@rws/orm';
+import { sql } from '@rws/orm';
 import type { BackoffOptions, JobRecord, JobState } from '../job-store.js';
+import type { Shape } from './sql-shape.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: rows of raw SQL are untyped.
 export type Row = Record<string, any>;
 type Query = ReturnType<typeof sql>;
+type Result = { rows: Row[]; affected: number };
 
 export const num = (v: unknown): number => Number(v);
 export const numOrNull = (v: unknown): number | null =>
@@ -51,12 +53,14 @@ export interface SqlContext {
   readonly seq: Query;
   /** The NOTIFY channel (PostgreSQL). */
   readonly channel: string;
+  /** Runs `q` on `on` (default the store's Db). */
+  exec(q: Query, on?: Db): Promise<Result>;
   /**
-   * Runs `q` on `on` (default the store's Db). `isHot` marks it for a named prepared statement
-   * (PostgreSQL, see @rws/orm `prepared()`): for statements on the add→start path, whose text
-   * is fixed per table, so the server plans them once per connection rather than every call.
+   * Runs a statement on the add→start path (the add, the claim, the completion): its text is
+   * compiled once (see Shape) and, on PostgreSQL, runs as a named prepared statement (@rws/orm
+   * `prepared()`), so the server also parses and plans it once per connection.
    */
-  exec(q: Query, on?: Db, isHot?: boolean): Promise<{ rows: Row[]; affected: number }>;
+  run<A>(shape: Shape<A>, args: A, on?: Db): Promise<Result>;
   /**
    * SQLite: takes the write lock at the start of a transaction (a write statement, even one
    * that matches no row), so a read-then-write transaction cannot fail to upgrade its lock
@@ -91,11 +95,13 @@ export function sqlContext(db: Db, table: string): SqlContext {
     G: sql.raw(`${table}_groups`),
     seq: sql.raw(dialect === 'sqlite' ? 'rowid' : 'seq'),
     channel: `rws_jobs_${table}`.slice(0, 63),
-    async exec(q, on = db, isHot = false) {
+    async exec(q, on = db) {
+      const r = await q.execute(withoutPlugins(on.kysely));
+      return { rows: r.rows as Row[], affected: Number(r.numAffectedRows ?? 0n) };
+    },
+    async run(shape, args, on = db) {
       const kysely = withoutPlugins(on.kysely);
-      const r = isHot
-        ? await kysely.executeQuery(prepared(q.compile(kysely)))
-        : await q.execute(kysely);
+      const r = await kysely.executeQuery(shape.bind(kysely, args));
       return { rows: r.rows as Row[], affected: Number(r.numAffectedRows ?? 0n) };
     },
     async lockForWrite(tx) {

@@ -12,6 +12,7 @@ import {
   sqlContext,
   toRecord,
 } from '../internal/sql-context.js';
+import { type Params, param, Shape, ShapeFamily } from '../internal/sql-shape.js';
 import type { JobCounts, JobRecord, JobState, JobStore, StoreAddOptions } from '../job-store.js';
 
 /** Options of `createSqlStore`. */
@@ -39,6 +40,40 @@ const namesFilter = (names: readonly string[] | undefined) =>
     : names.length === 0
       ? sql` and 1 = 0`
       : sql` and name in (${sql.join([...names])})`;
+
+/** What a claim on PostgreSQL is run with (see claimWithExpired). */
+interface ClaimArgs {
+  readonly queue: string;
+  readonly names: readonly string[] | undefined;
+  readonly workerId: string;
+  readonly now: number;
+  readonly leaseUntil: number;
+  readonly limit: number;
+}
+
+/** `namesFilter` for a shape of `n` names (-1: no filter), each name a placeholder. */
+const namesPlaceholders = (n: number) =>
+  n < 0
+    ? sql``
+    : n === 0
+      ? sql` and 1 = 0`
+      : sql` and name in (${sql.join(Array.from({ length: n }, (_, i) => param((a: ClaimArgs) => a.names?.[i])))})`;
+
+/** The completion of one job, with its result as JSON text (see JobStore.complete). */
+interface CompleteArgs {
+  readonly id: string;
+  readonly workerId: string;
+  readonly result: string;
+  readonly now: number;
+}
+
+/** The completion of `items.length` jobs in one statement (see JobStore.completeMany). */
+interface CompleteManyArgs {
+  readonly ids: readonly string[];
+  readonly results: readonly string[];
+  readonly workerId: string;
+  readonly now: number;
+}
 
 /**
  * PostgreSQL: makes the commit of the statement's own (implicit) transaction asynchronous, as
@@ -92,19 +127,34 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
     const { rows } = await exec(sql`select * from ${T} where id = ${id}`, on);
     return rows[0] === undefined ? null : toRecord(rows[0]);
   };
-  const heldUpdate = async (
-    id: string,
-    workerId: string,
-    set: ReturnType<typeof sql>,
-    isHot = false,
-  ) =>
+  const heldUpdate = async (id: string, workerId: string, set: ReturnType<typeof sql>) =>
     (
       await exec(
         sql`update ${T} set ${set} where id = ${id} and worker_id = ${workerId} and state = 'active'`,
-        db,
-        isHot,
       )
     ).affected > 0;
+  const completeShape = new Shape<CompleteArgs>(
+    (v) =>
+      sql`update ${T} set state = 'completed', result = ${v.result}, worker_id = null,
+          lease_until = null, updated_at = ${v.now}
+          where id = ${v.id} and worker_id = ${v.workerId} and state = 'active'`,
+  );
+  // One text per batch size, and batches are at most the worker's concurrency.
+  const completeManyShapes = new ShapeFamily<CompleteManyArgs>((n) => (v) => {
+    const slots = Array.from({ length: n }, (_, i) => i);
+    const results = sql.join(
+      slots.map(
+        (i) =>
+          sql`when ${param((a: CompleteManyArgs) => a.ids[i])} then ${param((a: CompleteManyArgs) => a.results[i])}`,
+      ),
+      sql` `,
+    );
+    const ids = sql.join(slots.map((i) => param((a: CompleteManyArgs) => a.ids[i])));
+    return sql`update ${T} set state = 'completed', result = case id ${results} end,
+        worker_id = null, lease_until = null, updated_at = ${v.now}
+        where id in (${ids}) and worker_id = ${v.workerId} and state = 'active'
+        returning id`;
+  });
 
   /** Returns jobs whose lease expired to waiting (a plain read first, so no locks when none). */
   const reap = async (queue: string, now: number) => {
@@ -125,28 +175,23 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
    * every due row), then the best `limit` of both are taken; the candidates not taken are
    * unlocked at commit. The same jobs, attempts and order as a reap followed by a claim.
    */
-  const claimWithExpired = async (
-    queue: string,
-    now: number,
-    names: ReturnType<typeof sql>,
-    limit: number,
-    set: ReturnType<typeof sql>,
-  ) => {
+  const claimWithExpiredShapes = new ShapeFamily<ClaimArgs>((n) => (v: Params<ClaimArgs>) => {
     const pick = (where: ReturnType<typeof sql>) =>
-      sql`select id, priority, run_at, seq from ${T} where queue = ${queue} and ${where}${names}
-          order by priority, run_at, seq limit ${limit} for update skip locked`;
-    const { rows } = await exec(
-      sql`with due as (${pick(sql`state = 'waiting' and run_at <= ${now}`)}),
-          expired as (${pick(sql`state = 'active' and lease_until < ${now}`)})
-          update ${T} set ${set} where id in (
+      sql`select id, priority, run_at, seq from ${T} where queue = ${v.queue} and ${where}${namesPlaceholders(n)}
+          order by priority, run_at, seq limit ${v.limit} for update skip locked`;
+    return sql`with due as (${pick(sql`state = 'waiting' and run_at <= ${v.now}`)}),
+          expired as (${pick(sql`state = 'active' and lease_until < ${v.now}`)})
+          update ${T} set state = 'active', worker_id = ${v.workerId}, lease_until = ${v.leaseUntil},
+            attempts = attempts + 1, updated_at = ${v.now}
+          where id in (
             select id from (select * from due union all select * from expired) d
-            order by priority, run_at, seq limit ${limit})
+            order by priority, run_at, seq limit ${v.limit})
             and ${ASYNC_COMMIT}
-          returning *`,
-      db,
-      true,
-    );
-    return inClaimOrder(rows);
+          returning *`;
+  });
+  const claimWithExpired = async (args: ClaimArgs) => {
+    const shape = claimWithExpiredShapes.of(args.names === undefined ? -1 : args.names.length);
+    return inClaimOrder((await c.run(shape, args)).rows);
   };
 
   const claimPlain = async (due: ReturnType<typeof sql>, set: ReturnType<typeof sql>) => {
@@ -190,15 +235,23 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
     add: (job, o: StoreAddOptions = {}) => adder.add(job, o.db ?? db),
     addMany: (jobs, o: StoreAddOptions = {}) => adder.addMany(jobs, o.db ?? db),
     async claim(o) {
+      // PostgreSQL takes expired jobs in the claim statement itself (claimWithExpired), which
+      // saves a busy worker a round trip per claim; the group path and the others reap first.
+      if (o.group === undefined && dialect === 'postgres')
+        return claimWithExpired({
+          queue: o.queue,
+          names: o.names,
+          workerId: o.workerId,
+          now: o.now,
+          leaseUntil: o.now + o.leaseMs,
+          limit: o.limit,
+        });
+      await reap(o.queue, o.now);
       // The caller's clock, advanced by the time this claim has taken: group windows are
       // decided once the group locks are held, and a claim slowed by a loaded machine must
       // not count its jobs in a window by a time that has passed.
       const entered = Date.now();
       const nowAtLock = () => o.now + (Date.now() - entered);
-      // PostgreSQL takes expired jobs in the claim statement itself (claimWithExpired), which
-      // saves a busy worker a round trip per claim; the group path and the others reap first.
-      const isReapInClaim = o.group === undefined && dialect === 'postgres';
-      if (!isReapInClaim) await reap(o.queue, o.now);
       const names = namesFilter(o.names);
       const claimSet = (now: number) => sql`state = 'active', worker_id = ${o.workerId},
         lease_until = ${now + o.leaseMs}, attempts = attempts + 1, updated_at = ${now}`;
@@ -211,19 +264,19 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
       const limit = o.limit - grouped.length;
       // With group limits, jobs of a group are claimed above only.
       const ungrouped = o.group === undefined ? sql`` : sql` and group_key is null`;
-      if (isReapInClaim) return claimWithExpired(o.queue, o.now, names, limit, set);
       const due = sql`select id from ${T} where queue = ${o.queue} and state = 'waiting'
         and run_at <= ${o.now}${names}${ungrouped} order by priority, run_at, ${seqCol} limit ${limit}`;
       return [...inClaimOrder(grouped), ...(await claimPlain(due, set))];
     },
-    complete: (id, workerId, result, o) =>
-      heldUpdate(
-        id,
-        workerId,
-        sql`state = 'completed', result = ${JSON.stringify(result ?? null)}, worker_id = null,
-            lease_until = null, updated_at = ${o.now}`,
-        true,
-      ),
+    complete: async (id, workerId, result, o) =>
+      (
+        await c.run(completeShape, {
+          id,
+          workerId,
+          result: JSON.stringify(result ?? null),
+          now: o.now,
+        })
+      ).affected > 0,
     // MySQL / MariaDB have no UPDATE … RETURNING to say which jobs were still held: the
     // worker completes them one by one there.
     ...(dialect === 'mysql'
@@ -231,20 +284,12 @@ export function createSqlStore(options: SqlStoreOptions): JobStore {
       : {
           async completeMany(items, workerId, o) {
             if (items.length === 0) return [];
-            const results = sql.join(
-              items.map((i) => sql`when ${i.id} then ${JSON.stringify(i.result ?? null)}`),
-              sql` `,
-            );
-            const ids = sql.join(items.map((i) => i.id));
-            const { rows } = await exec(
-              sql`update ${T} set state = 'completed', result = case id ${results} end,
-                  worker_id = null, lease_until = null, updated_at = ${o.now}
-                  where id in (${ids}) and worker_id = ${workerId} and state = 'active'
-                  returning id`,
-              db,
-              // One text per batch size, and batches are at most the worker's concurrency.
-              true,
-            );
+            const { rows } = await c.run(completeManyShapes.of(items.length), {
+              ids: items.map((i) => i.id),
+              results: items.map((i) => JSON.stringify(i.result ?? null)),
+              workerId,
+              now: o.now,
+            });
             const held = new Set(rows.map((r) => String(r['id'])));
             return items.map((i) => held.has(i.id));
           },

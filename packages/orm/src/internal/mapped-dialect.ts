@@ -118,32 +118,45 @@ class MappedDriver implements Driver {
     }
   }
 
-  async acquireConnection(options?: AbortableOperationOptions): Promise<DatabaseConnection> {
-    let conn: DatabaseConnection;
+  // Per statement: kysely acquires and releases a connection around every query, so this and
+  // the patched executeQuery below stay free of per-call closures and async frames (#16).
+  acquireConnection(options?: AbortableOperationOptions): Promise<DatabaseConnection> {
+    let acquired: Promise<DatabaseConnection>;
     try {
-      conn = await this.#inner.acquireConnection(options);
+      acquired = this.#inner.acquireConnection(options);
     } catch (err) {
-      throw connectionFailed(this.#target, err);
+      return Promise.reject(connectionFailed(this.#target, err));
     }
-    const patched = conn as DatabaseConnection & { [kMapped]?: true };
-    if (patched[kMapped] !== true) {
-      const execute = conn.executeQuery.bind(conn);
-      const mapError = this.#mapError;
-      const beforeQuery = this.#beforeQuery;
-      const run = (sql: string, params: readonly unknown[] = []) =>
-        execute<Record<string, unknown>>(CompiledQuery.raw(sql, [...params]));
-      patched.executeQuery = async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
-        try {
-          beforeQuery?.(query);
-          return await execute<R>(query);
-        } catch (err) {
-          throw (await mapError(err, run).catch(() => undefined)) ?? err;
-        }
-      };
-      patched[kMapped] = true;
-    }
-    return conn;
+    return acquired.then(this.#patch, this.#failed);
   }
+
+  readonly #failed = (err: unknown): never => {
+    throw connectionFailed(this.#target, err);
+  };
+
+  /** Patches a connection's executeQuery once (kysely's drivers reuse connection objects). */
+  readonly #patch = (conn: DatabaseConnection): DatabaseConnection => {
+    const patched = conn as DatabaseConnection & { [kMapped]?: true };
+    if (patched[kMapped] === true) return conn;
+    const execute = conn.executeQuery.bind(conn);
+    const mapError = this.#mapError;
+    const beforeQuery = this.#beforeQuery;
+    const run = (sql: string, params: readonly unknown[] = []) =>
+      execute<Record<string, unknown>>(CompiledQuery.raw(sql, [...params]));
+    const mapped = async (err: unknown): Promise<never> => {
+      throw (await mapError(err, run).catch(() => undefined)) ?? err;
+    };
+    patched.executeQuery = <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+      try {
+        beforeQuery?.(query);
+        return execute<R>(query).catch(mapped);
+      } catch (err) {
+        return mapped(err);
+      }
+    };
+    patched[kMapped] = true;
+    return conn;
+  };
 
   beginTransaction(conn: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     return this.#inner.beginTransaction(conn, settings);

@@ -45,11 +45,24 @@ interface PgInternals {
   connection?: { parsedStatements?: Record<string, string> };
 }
 
-/** One connection's names: text → name, oldest use first. */
+/** A name, the last time (a per-connection counter) its statement ran, its error handler. */
+interface NameUse {
+  readonly name: string;
+  lastUse: number;
+  /** Made once per name, so a statement's run allocates no closure of its own. */
+  readonly onError: (err: unknown) => Promise<never>;
+}
+
+/** One connection's names by text; the least recently used one is evicted when full. */
 class ClientStatements {
-  readonly #byText = new Map<string, string>();
+  // A use stamp instead of Map delete + set on every hit: re-inserting grows and rehashes the
+  // Map's table on every statement; a full scan only happens when a new text is added (#16).
+  readonly #byText = new Map<string, NameUse>();
   readonly #client: PostgresPoolClient;
   readonly #state: StatementNames;
+  #clock = 0;
+  /** The deallocation that the last `nameOf` started, if any. */
+  evicted: Promise<void> | undefined;
 
   constructor(client: PostgresPoolClient, state: StatementNames) {
     this.#client = client;
@@ -57,24 +70,40 @@ class ClientStatements {
   }
 
   /**
-   * The name `text` runs under on this connection, and the deallocation of the least recently
-   * used name it evicted (to await before the next statement: a pg client runs one at a time).
+   * The name `text` runs under on this connection. When a least recently used name was evicted
+   * to make room, `evicted` holds its deallocation (to await before the next statement: a pg
+   * client runs one at a time), else undefined.
    */
-  nameOf(text: string): { name: string; evicted: Promise<void> | undefined } {
-    let name = this.#byText.get(text);
-    if (name !== undefined) {
-      this.#byText.delete(text);
-      this.#byText.set(text, name);
-      return { name, evicted: undefined };
+  nameOf(text: string): NameUse {
+    this.evicted = undefined;
+    const use = this.#byText.get(text);
+    if (use !== undefined) {
+      use.lastUse = ++this.#clock;
+      return use;
     }
-    let evicted: Promise<void> | undefined;
     if (this.#byText.size >= this.#state.max) {
-      const [oldText, oldName] = this.#byText.entries().next().value as [string, string];
-      evicted = this.forget(oldText, oldName);
+      let oldText: string | undefined;
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const [t, u] of this.#byText)
+        if (u.lastUse < oldest) {
+          oldest = u.lastUse;
+          oldText = t;
+        }
+      const old = oldText === undefined ? undefined : this.#byText.get(oldText);
+      if (oldText !== undefined && old !== undefined) this.evicted = this.forget(oldText, old.name);
     }
-    name = this.#state.newName();
-    this.#byText.set(text, name);
-    return { name, evicted };
+    const name = this.#state.newName();
+    const onError = async (err: unknown): Promise<never> => {
+      // The name no longer fits its text on the server: gone (a pooler switched the server
+      // connection, or DEALLOCATE ALL / DISCARD ALL ran), or its result columns changed (the
+      // table was altered). The next call prepares it again under a new name.
+      const code = (err as { code?: unknown } | null)?.code;
+      if (code === '26000' || code === '0A000' || code === '42P05') await this.forget(text, name);
+      throw err;
+    };
+    const fresh = { name, lastUse: ++this.#clock, onError };
+    this.#byText.set(text, fresh);
+    return fresh;
   }
 
   /**
@@ -83,7 +112,7 @@ class ClientStatements {
    * pg's record of a parsed name is dropped too rather than left to grow.
    */
   async forget(text: string, name: string): Promise<void> {
-    if (this.#byText.get(text) === name) this.#byText.delete(text);
+    if (this.#byText.get(text)?.name === name) this.#byText.delete(text);
     const parsed = (this.#client as PgInternals).connection?.parsedStatements;
     if (parsed?.[name] === undefined) return;
     delete parsed[name];
@@ -123,47 +152,50 @@ export class StatementNames {
   /** `pool` with clients that name this Db's statements (one wrapper per pg client). */
   wrapPool(pool: PostgresPool): PostgresPool {
     const wrappers = new WeakMap<PostgresPoolClient, PostgresPoolClient>();
-    const state = this;
-    return new Proxy(pool, {
-      get(target, key) {
-        if (key === 'connect')
-          return async () => {
-            const client = await target.connect();
-            let wrapper = wrappers.get(client);
-            if (wrapper === undefined) wrappers.set(client, (wrapper = state.#wrapClient(client)));
-            return wrapper;
-          };
-        const value = Reflect.get(target, key, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const wrap = (client: PostgresPoolClient) => {
+      let wrapper = wrappers.get(client);
+      if (wrapper === undefined) wrappers.set(client, (wrapper = this.#wrapClient(client)));
+      return wrapper;
+    };
+    // Not an async function: one promise per connect instead of an async frame's (#16).
+    const connect = () => pool.connect().then(wrap);
+    return forwardingProxy(pool, 'connect', connect);
   }
 
   #wrapClient(client: PostgresPoolClient): PostgresPoolClient {
     const names = new ClientStatements(client, this);
+    const named = client.query as unknown as (c: object) => Promise<unknown>;
     const query = (text: unknown, values?: readonly unknown[]) => {
       if (typeof text !== 'string' || values === undefined || !this.isNamed(text, values))
         return (client.query as (t: unknown, v?: unknown) => unknown)(text, values);
-      const { name, evicted } = names.nameOf(text);
-      const named = client.query as unknown as (c: object) => Promise<unknown>;
-      const run = () =>
-        named.call(client, { name, text, values }).catch(async (err: unknown) => {
-          // The name no longer fits its text on the server: gone (a pooler switched the server
-          // connection, or DEALLOCATE ALL / DISCARD ALL ran), or its result columns changed
-          // (the table was altered). The next call prepares it again under a new name.
-          const code = (err as { code?: unknown } | null)?.code;
-          if (code === '26000' || code === '0A000' || code === '42P05')
-            await names.forget(text, name);
-          throw err;
-        });
-      return evicted === undefined ? run() : evicted.then(run);
+      const use = names.nameOf(text);
+      const { evicted } = names;
+      if (evicted === undefined)
+        return named.call(client, { name: use.name, text, values }).catch(use.onError);
+      return evicted.then(() =>
+        named.call(client, { name: use.name, text, values }).catch(use.onError),
+      );
     };
-    return new Proxy(client, {
-      get(target, key) {
-        if (key === 'query') return query;
-        const value = Reflect.get(target, key, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    return forwardingProxy(client, 'query', query);
   }
+}
+
+/**
+ * `target` with `key` replaced by `value`; its other methods bound to it once, not on every
+ * access (kysely reads `release` once per statement).
+ */
+function forwardingProxy<T extends object>(target: T, key: string, value: unknown): T {
+  const bound = new Map<PropertyKey, { fn: unknown; bound: unknown }>();
+  return new Proxy(target, {
+    get(t, k) {
+      if (k === key) return value;
+      const v = Reflect.get(t, k, t);
+      if (typeof v !== 'function') return v;
+      const b = bound.get(k);
+      if (b?.fn === v) return b.bound;
+      const fresh = v.bind(t);
+      bound.set(k, { fn: v, bound: fresh });
+      return fresh;
+    },
+  });
 }
