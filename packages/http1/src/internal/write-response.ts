@@ -131,6 +131,25 @@ export function writeResponse(
       c.responseDone();
       return null;
     }
+  } else if (
+    body instanceof Uint8Array &&
+    !sendsNoBody &&
+    !hasTrailers &&
+    body.byteLength <= COALESCE_BYTES
+  ) {
+    const length = body.byteLength;
+    const head = memo.head(status, blocks.text, connection, end, length);
+    if (head !== null) {
+      // The same head as the last byte-body response's: its bytes, then the body's.
+      startResponse(c, keepAlive);
+      c.sentBytes = length;
+      const out = Buffer.allocUnsafe(head.byteLength + length);
+      out.set(head, 0);
+      out.set(body, head.byteLength);
+      c.socket.write(out);
+      c.responseDone();
+      return null;
+    }
   }
   return writeFresh(c, res, body, fileLength, keepAlive, trailers, end);
 }
@@ -247,9 +266,13 @@ function writeFresh(
       // array, a write request per chunk and more than copying a small body (a cached file).
       const headBytes = Buffer.byteLength(head);
       const out = Buffer.allocUnsafe(headBytes + payload.byteLength);
-      out.write(head, 0, headBytes, 'utf8');
+      // As many bytes as characters: all ASCII, where Latin-1 and UTF-8 give the same bytes
+      // and the Latin-1 copy skips the encoder (~800 instructions). Otherwise UTF-8 (above).
+      if (headBytes === head.length) (out as LatinWritable).latin1Write(head, 0, headBytes);
+      else out.write(head, 0, headBytes, 'utf8');
       out.set(payload, headBytes);
       socket.write(out);
+      memo.rememberHead(status, blocks.text, connection, end, length, out, headBytes);
     } else {
       socket.cork();
       socket.write(head);
@@ -263,6 +286,11 @@ function writeFresh(
   if (fileLength >= 0) return stream;
   void pumpBody(c, stream, isChunked, isChunked ? trailers : null, length);
   return null;
+}
+
+/** Node's Buffer method behind `write(s, o, n, 'latin1')`, absent from @types/node. */
+interface LatinWritable {
+  latin1Write(text: string, offset: number, length: number): number;
 }
 
 /** The Connection field the transport adds: `close`, HTTP/1.0's `keep-alive`, or none. */
