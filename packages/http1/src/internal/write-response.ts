@@ -268,7 +268,8 @@ function writeFresh(
       const out = Buffer.allocUnsafe(headBytes + payload.byteLength);
       // As many bytes as characters: all ASCII, where Latin-1 and UTF-8 give the same bytes
       // and the Latin-1 copy skips the encoder (~800 instructions). Otherwise UTF-8 (above).
-      if (headBytes === head.length) (out as LatinWritable).latin1Write(head, 0, headBytes);
+      if (headBytes === head.length)
+        (out as Buffer & LatinWritable).latin1Write(head, 0, headBytes);
       else out.write(head, 0, headBytes, 'utf8');
       out.set(payload, headBytes);
       socket.write(out);
