@@ -135,23 +135,44 @@ export function writeResponse(
     body instanceof Uint8Array &&
     !sendsNoBody &&
     !hasTrailers &&
-    body.byteLength <= COALESCE_BYTES
+    body.byteLength <= COALESCE_BYTES &&
+    writeRepeatedHead(c, status, body, keepAlive, connection, end)
   ) {
-    const length = body.byteLength;
-    const head = memo.head(status, blocks.text, connection, end, length);
-    if (head !== null) {
-      // The same head as the last byte-body response's: its bytes, then the body's.
-      startResponse(c, keepAlive);
-      c.sentBytes = length;
-      const out = Buffer.allocUnsafe(head.byteLength + length);
-      out.set(head, 0);
-      out.set(body, head.byteLength);
-      c.socket.write(out);
-      c.responseDone();
-      return null;
-    }
+    return null;
   }
   return writeFresh(c, res, body, fileLength, keepAlive, trailers, end);
+}
+
+/**
+ * Writes a small byte-body response whose head is the last one's (see ResponseMemo) as those
+ * bytes followed by the body's, in one write; false, writing nothing, when the head differs.
+ * Its own function so `writeResponse` stays small enough to be inlined into `respond`.
+ */
+function writeRepeatedHead(
+  c: ServerConnection,
+  status: number,
+  body: Uint8Array,
+  keepAlive: boolean,
+  connection: string,
+  end: string,
+): boolean {
+  const length = body.byteLength;
+  const head = c.server.responseMemo.head(
+    status,
+    c.server.fieldBlocks.text,
+    connection,
+    end,
+    length,
+  );
+  if (head === null) return false;
+  startResponse(c, keepAlive);
+  c.sentBytes = length;
+  const out = Buffer.allocUnsafe(head.byteLength + length);
+  out.set(head, 0);
+  out.set(body, head.byteLength);
+  c.socket.write(out);
+  c.responseDone();
+  return true;
 }
 
 /**
