@@ -252,6 +252,18 @@ Object.defineProperty(Headers.prototype, BRAND, { value: true });
 const CONTROL_CHAR = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /**
+ * The last values that passed `checkValue`. A value is often set twice, validated the first
+ * time: a request id set on the request and then on the response, a value read from one
+ * `Headers` and set on another. Strings are immutable, so a value equal to one that passed
+ * passes too; comparing it with a few held strings costs far less than the scan (its length
+ * differs from most, and an identical reference is equal at once). Only short values are held,
+ * so a miss never compares long strings. A power of two in size.
+ */
+const checkedValues: string[] = ['', '', '', ''];
+let nextCheckedValue = 0;
+const CHECKED_VALUE_MAX_CHARS = 128;
+
+/**
  * RFC 9110 §5.5: a field value has no control characters but HTAB: no NUL, CR, LF, other
  * C0 controls or DEL. Every transport would reject them later (HTTP/1.1 framing, and HTTP/2
  * and HTTP/3 treat them as malformed, RFC 9113 §8.2.1, RFC 9114 §4.2), so they are refused
@@ -264,9 +276,17 @@ function checkValue(name: string, value: string): void {
       status: 500,
     });
   }
+  const held = checkedValues;
+  if (value === held[0] || value === held[1] || value === held[2] || value === held[3]) return;
   // The regular expression scans in native code (a loop of `charCodeAt` cost ~30 instructions
   // per character); the loop below only runs to name the character of a value that fails.
-  if (!CONTROL_CHAR.test(value)) return;
+  if (!CONTROL_CHAR.test(value)) {
+    if (value.length <= CHECKED_VALUE_MAX_CHARS) {
+      held[nextCheckedValue] = value;
+      nextCheckedValue = (nextCheckedValue + 1) & 3;
+    }
+    return;
+  }
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if ((c < 32 && c !== 9) || c === 127) {

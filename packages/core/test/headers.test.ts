@@ -95,6 +95,31 @@ describe('Headers', () => {
     expect(() => h.set('a b', 'v')).toThrow(/invalid header name/);
     expect(h.set('X-Tab', 'a\tb').get('x-tab')).toBe('a\tb');
   });
+  it('checks every value not validated before (issue #10: the checked-value cache)', () => {
+    const h = new Headers();
+    const id = '0d7f2c1e-5b7a-4c7e-9a51-3f0e8d2b6c11';
+    h.set('x-request-id', id);
+    // The same value again (the response after the request) is accepted.
+    expect(new Headers().set('x-request-id', id).get('x-request-id')).toBe(id);
+    // Values of the same length as held ones, differing by a control character, still fail:
+    // equal strings pass, nothing else does.
+    const cr = `${id.slice(0, 10)}\r${id.slice(11)}`;
+    const lf = `${id.slice(0, 35)}\n`;
+    const nul = `\0${id.slice(1)}`;
+    for (const bad of [cr, lf, nul]) {
+      expect(bad.length).toBe(id.length);
+      expect(() => h.set('x-request-id', bad)).toThrow(/control character/);
+      expect(() => h.append('x-other', bad)).toThrow(/control character/);
+    }
+    // After more good values than are held, a bad one of any length is still refused.
+    for (let i = 0; i < 10; i++) h.set(`x-v${i}`, `value-${i}`);
+    expect(() => h.set('x-v1', 'value-1\r\nx-injected: 1')).toThrow(/control character 0x0d/);
+    // A long value (not held) is checked again each time it is set.
+    const long = 'a'.repeat(300);
+    h.set('x-long', long);
+    expect(() => h.set('x-long', `${long.slice(0, 299)}\n`)).toThrow(/control character 0x0a/);
+    expect(h.get('x-long')).toBe(long);
+  });
   it('fromTrustedList wraps the list without copying', () => {
     const list = ['host', 'a.test', 'accept', '*/*'];
     const h = Headers.fromTrustedList(list);

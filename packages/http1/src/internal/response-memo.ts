@@ -12,6 +12,10 @@
  * different: the memo is a shortcut, never a comparison of contents. A response seen once is
  * only remembered; the bytes are encoded when it comes again, so a handler whose body changes
  * every time pays a few comparisons and nothing else.
+ *
+ * Byte bodies (a proxied response, a cached file) keep only their head's bytes, by the same
+ * pieces plus the body's length: a repeated head is copied in front of the body instead of
+ * being joined, measured and encoded again (~2k instructions per proxied response).
  */
 
 /** Bodies up to this many characters are remembered; longer ones are written as they come. */
@@ -28,6 +32,16 @@ export class ResponseMemo {
   #bytes: Buffer | null = null;
   /** UTF-8 bytes of the remembered body. */
   bodyBytes = 0;
+  #headStatus = 0;
+  #headFields = '';
+  #headConnection = '';
+  #headEnd = '';
+  #headLength = -1;
+  /** The bytes written (head then body) and the head's byte count in them. */
+  #written: Uint8Array | null = null;
+  #headBytes = 0;
+  /** The head's bytes, cut from `#written` once the head repeats. */
+  #head: Uint8Array | null = null;
 
   /**
    * The encoded head and body when they are the last response's (see the module comment),
@@ -73,5 +87,54 @@ export class ResponseMemo {
     this.#text = text;
     this.#bytes = null;
     this.bodyBytes = bodyBytes;
+  }
+
+  /**
+   * The encoded head of the last byte-body response when this one's is the same (its pieces
+   * by reference, its Content-Length `length`), else null.
+   */
+  head(
+    status: number,
+    fields: string,
+    connection: string,
+    end: string,
+    length: number,
+  ): Uint8Array | null {
+    if (
+      length !== this.#headLength ||
+      status !== this.#headStatus ||
+      fields !== this.#headFields ||
+      end !== this.#headEnd ||
+      connection !== this.#headConnection
+    ) {
+      return null;
+    }
+    // Seen twice in a row: worth a view of its own.
+    this.#head ??= this.#written!.subarray(0, this.#headBytes);
+    return this.#head;
+  }
+
+  /**
+   * Remembers a byte-body response just written as `written`, whose first `headBytes` bytes
+   * are its head. `written` must not change afterwards (it was handed to the socket, and
+   * nothing writes to it again).
+   */
+  rememberHead(
+    status: number,
+    fields: string,
+    connection: string,
+    end: string,
+    length: number,
+    written: Uint8Array,
+    headBytes: number,
+  ): void {
+    this.#headStatus = status;
+    this.#headFields = fields;
+    this.#headConnection = connection;
+    this.#headEnd = end;
+    this.#headLength = length;
+    this.#written = written;
+    this.#headBytes = headBytes;
+    this.#head = null;
   }
 }

@@ -131,8 +131,48 @@ export function writeResponse(
       c.responseDone();
       return null;
     }
+  } else if (
+    body instanceof Uint8Array &&
+    !sendsNoBody &&
+    !hasTrailers &&
+    body.byteLength <= COALESCE_BYTES &&
+    writeRepeatedHead(c, status, body, keepAlive, connection, end)
+  ) {
+    return null;
   }
   return writeFresh(c, res, body, fileLength, keepAlive, trailers, end);
+}
+
+/**
+ * Writes a small byte-body response whose head is the last one's (see ResponseMemo) as those
+ * bytes followed by the body's, in one write; false, writing nothing, when the head differs.
+ * Its own function so `writeResponse` stays small enough to be inlined into `respond`.
+ */
+function writeRepeatedHead(
+  c: ServerConnection,
+  status: number,
+  body: Uint8Array,
+  keepAlive: boolean,
+  connection: string,
+  end: string,
+): boolean {
+  const length = body.byteLength;
+  const head = c.server.responseMemo.head(
+    status,
+    c.server.fieldBlocks.text,
+    connection,
+    end,
+    length,
+  );
+  if (head === null) return false;
+  startResponse(c, keepAlive);
+  c.sentBytes = length;
+  const out = Buffer.allocUnsafe(head.byteLength + length);
+  out.set(head, 0);
+  out.set(body, head.byteLength);
+  c.socket.write(out);
+  c.responseDone();
+  return true;
 }
 
 /**
@@ -247,9 +287,14 @@ function writeFresh(
       // array, a write request per chunk and more than copying a small body (a cached file).
       const headBytes = Buffer.byteLength(head);
       const out = Buffer.allocUnsafe(headBytes + payload.byteLength);
-      out.write(head, 0, headBytes, 'utf8');
+      // As many bytes as characters: all ASCII, where Latin-1 and UTF-8 give the same bytes
+      // and the Latin-1 copy skips the encoder (~800 instructions). Otherwise UTF-8 (above).
+      if (headBytes === head.length)
+        (out as Buffer & LatinWritable).latin1Write(head, 0, headBytes);
+      else out.write(head, 0, headBytes, 'utf8');
       out.set(payload, headBytes);
       socket.write(out);
+      memo.rememberHead(status, blocks.text, connection, end, length, out, headBytes);
     } else {
       socket.cork();
       socket.write(head);
@@ -263,6 +308,11 @@ function writeFresh(
   if (fileLength >= 0) return stream;
   void pumpBody(c, stream, isChunked, isChunked ? trailers : null, length);
   return null;
+}
+
+/** Node's Buffer method behind `write(s, o, n, 'latin1')`, absent from @types/node. */
+interface LatinWritable {
+  latin1Write(text: string, offset: number, length: number): number;
 }
 
 /** The Connection field the transport adds: `close`, HTTP/1.0's `keep-alive`, or none. */

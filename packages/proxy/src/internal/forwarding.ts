@@ -138,6 +138,24 @@ export function forwardResponseHeaders(
   for (let i = 0; i < list.length; i += 2) {
     if (!drop.has(list[i]!)) out.push(list[i]!, list[i + 1]!);
   }
-  if (via !== null) out.push('via', `${viaVersion(protocol)} ${via}`);
+  if (via !== null) out.push('via', responseVia(protocol, via));
   return Headers.fromTrustedList(out);
+}
+
+let lastViaProtocol = '';
+let lastVia = '';
+let lastViaValue = '';
+
+/**
+ * The response's Via value, the same string while the backend's protocol and the pseudonym
+ * repeat: the server's writer then finds the field unchanged by reference and reuses the head
+ * it serialised before, where a string built per response would be compared by content.
+ */
+function responseVia(protocol: string, via: string): string {
+  if (protocol !== lastViaProtocol || via !== lastVia) {
+    lastViaProtocol = protocol;
+    lastVia = via;
+    lastViaValue = `${viaVersion(protocol)} ${via}`;
+  }
+  return lastViaValue;
 }

@@ -1,0 +1,117 @@
+import { Headers, type Response } from '@rws/core';
+import { describe, expect, it } from 'vitest';
+import { exchange, start } from './helpers.js';
+
+// Issue #10: the head of a small byte-body response (a proxied answer) is copied from the last
+// one's bytes when its pieces repeat, and written as Latin-1 when it is all ASCII. Every head on
+// the wire must still be exactly its own, and a value beyond ASCII must keep its UTF-8 bytes.
+
+const get = (path: string, version = '1.1'): string =>
+  `GET ${path} HTTP/${version}\r\nhost: x\r\n\r\n`;
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+describe('byte-body response heads (issue #10)', () => {
+  it('each pipelined response has its own status, fields and length', async () => {
+    const shared = new Headers({ 'content-type': 'text/plain', 'x-a': '0' });
+    let n = 0;
+    const { port } = await start((req): Response => {
+      n++;
+      switch (req.path) {
+        case '/same':
+          return { status: 200, headers: new Headers({ 'x-k': 'v' }), body: bytes('same') };
+        case '/longer':
+          return { status: 200, headers: new Headers({ 'x-k': 'v' }), body: bytes('longer!') };
+        case '/status':
+          return { status: 404, headers: new Headers({ 'x-k': 'v' }), body: bytes('same') };
+        case '/shared':
+          // Changed in place between responses: a stale head would show the old value.
+          shared.set('x-a', String(n));
+          return { status: 200, headers: shared, body: bytes('shared') };
+        case '/wide':
+          return {
+            status: 200,
+            headers: new Headers({ 'x-k': 'v', 'x-text': 'café €' }),
+            body: bytes('same'),
+          };
+        default:
+          return {
+            status: 200,
+            headers: new Headers({ 'x-k': 'v', connection: 'close' }),
+            body: bytes('bye'),
+          };
+      }
+    });
+    const paths = [
+      '/same',
+      '/same',
+      '/same',
+      '/longer',
+      '/status',
+      '/shared',
+      '/shared',
+      '/wide',
+      '/wide',
+      '/same',
+      '/close',
+    ];
+    const result = await exchange(port, paths.map((p) => get(p)).join(''), {
+      responses: paths.length,
+    });
+    const r = result.responses;
+    expect(r.map((x) => x.body)).toEqual([
+      'same',
+      'same',
+      'same',
+      'longer!',
+      'same',
+      'shared',
+      'shared',
+      'same',
+      'same',
+      'same',
+      'bye',
+    ]);
+    expect(r.map((x) => x.status)).toEqual([200, 200, 200, 200, 404, 200, 200, 200, 200, 200, 200]);
+    expect(r.map((x) => x.headers['content-length'])).toEqual([
+      '4',
+      '4',
+      '4',
+      '7',
+      '4',
+      '6',
+      '6',
+      '4',
+      '4',
+      '4',
+      '3',
+    ]);
+    expect(r[5]!.headers['x-a']).toBe('6');
+    expect(r[6]!.headers['x-a']).toBe('7');
+    // Beyond ASCII the head stays UTF-8 (read back here as Latin-1), twice in a row too.
+    const utf8 = Buffer.from('café €', 'utf8').toString('latin1');
+    expect(r[7]!.headers['x-text']).toBe(utf8);
+    expect(r[8]!.headers['x-text']).toBe(utf8);
+    expect(r[9]!.headers['x-text']).toBeUndefined();
+    for (const x of r) {
+      expect(x.head.match(/\r\ndate: /g)).toHaveLength(1);
+      expect(x.head.match(/\r\ncontent-length: /g)).toHaveLength(1);
+    }
+    expect(r.slice(0, -1).every((x) => x.headers['connection'] === undefined)).toBe(true);
+    expect(r.at(-1)!.headers['connection']).toBe('close');
+  });
+
+  it('an HTTP/1.0 request after HTTP/1.1 ones gets its own Connection field', async () => {
+    const { port } = await start(
+      (): Response => ({ status: 200, headers: new Headers({ 'x-k': 'v' }), body: bytes('b') }),
+    );
+    const one = await exchange(port, get('/') + get('/'), { responses: 2 });
+    expect(one.responses.map((x) => x.headers['connection'])).toEqual([undefined, undefined]);
+    const old = await exchange(port, 'GET / HTTP/1.0\r\nconnection: keep-alive\r\n\r\n', {
+      responses: 1,
+    });
+    expect(old.responses[0]!.headers['connection']).toBe('keep-alive');
+    expect(old.responses[0]!.body).toBe('b');
+    const again = await exchange(port, get('/'), { responses: 1 });
+    expect(again.responses[0]!.headers['connection']).toBeUndefined();
+  });
+});
