@@ -6,7 +6,7 @@
 # server's CPU ms per MiB from /proc. `prof` also writes a --cpu-prof profile; `callgrind`
 # runs the server under valgrind (one file per thread, counters zeroed after the warm-up), and
 # prints the instructions of each thread: the main thread's are the stable figure.
-# Env QLOGDIR is passed on. Needs gtlsclient (Debian ngtcp2-client), openssl, ss, valgrind.
+# Env QLOGDIR is passed on; CALLGRIND_WARMUPS (default 20) sets the extra warm-ups under valgrind. Needs gtlsclient (Debian ngtcp2-client), openssl, ss, valgrind.
 set -eu
 MODE=${1:-cpu}
 MIB=${2:-100}
@@ -38,7 +38,7 @@ dl() {
 }
 # Under valgrind the JIT needs a longer warm-up before the counts settle.
 for _ in 1 2 3; do dl warm.bin; done
-if [ "$MODE" = callgrind ]; then for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do dl warm.bin; done; fi
+if [ "$MODE" = callgrind ]; then for _ in $(seq 1 "${CALLGRIND_WARMUPS:-20}"); do dl warm.bin; done; fi
 cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 [ "$MODE" = callgrind ] && callgrind_control -z "$PID" >/dev/null
 C0=$(cpu)
