@@ -32,11 +32,11 @@ esac
 PID=$!
 for _ in $(seq 1 600); do ss -lun | grep -q ":$PORT " && break; sleep 0.2; done
 sleep 1
-# Under valgrind on a busy host a download can stall past gtlsclient's 30 s idle timeout.
+# Under valgrind on a busy host a download can stall past gtlsclient's idle (30 s) and handshake (10 s) timeouts.
 TIMEOUT=30s
 [ "$MODE" = callgrind ] && TIMEOUT=300s
 dl() {
-  gtlsclient --quiet --exit-on-all-streams-close --timeout="$TIMEOUT" --download="$DIR/dl" 127.0.0.1 "$PORT" \
+  gtlsclient --quiet --exit-on-all-streams-close --timeout="$TIMEOUT" --handshake-timeout="$TIMEOUT" --download="$DIR/dl" 127.0.0.1 "$PORT" \
     "https://localhost:$PORT/$1" >/dev/null 2>&1
 }
 # Under valgrind the JIT needs a longer warm-up before the counts settle.
