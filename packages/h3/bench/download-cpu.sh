@@ -6,7 +6,7 @@
 # server's CPU ms per MiB from /proc. `prof` also writes a --cpu-prof profile; `callgrind`
 # runs the server under valgrind (one file per thread, counters zeroed after the warm-up), and
 # prints the instructions of each thread: the main thread's are the stable figure.
-# Env QLOGDIR is passed on. Needs gtlsclient (Debian ngtcp2-client), openssl, ss, valgrind.
+# Env QLOGDIR is passed on; CALLGRIND_WARMUPS (default 20) sets the extra warm-ups under valgrind. Needs gtlsclient (Debian ngtcp2-client), openssl, ss, valgrind.
 set -eu
 MODE=${1:-cpu}
 MIB=${2:-100}
@@ -32,13 +32,16 @@ esac
 PID=$!
 for _ in $(seq 1 600); do ss -lun | grep -q ":$PORT " && break; sleep 0.2; done
 sleep 1
+# Under valgrind on a busy host a download can stall past gtlsclient's idle (30 s) and handshake (10 s) timeouts.
+TIMEOUT=30s
+[ "$MODE" = callgrind ] && TIMEOUT=300s
 dl() {
-  gtlsclient --quiet --exit-on-all-streams-close --download="$DIR/dl" 127.0.0.1 "$PORT" \
+  gtlsclient --quiet --exit-on-all-streams-close --timeout="$TIMEOUT" --handshake-timeout="$TIMEOUT" --download="$DIR/dl" 127.0.0.1 "$PORT" \
     "https://localhost:$PORT/$1" >/dev/null 2>&1
 }
 # Under valgrind the JIT needs a longer warm-up before the counts settle.
 for _ in 1 2 3; do dl warm.bin; done
-if [ "$MODE" = callgrind ]; then for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do dl warm.bin; done; fi
+if [ "$MODE" = callgrind ]; then for _ in $(seq 1 "${CALLGRIND_WARMUPS:-20}"); do dl warm.bin; done; fi
 cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 [ "$MODE" = callgrind ] && callgrind_control -z "$PID" >/dev/null
 C0=$(cpu)

@@ -3,6 +3,10 @@
  * (bodies, trailers, streaming, HEAD), malformed requests reset with H3_MESSAGE_ERROR
  * (RFC 9114 §4.1.2), header sections over the limit (431), the body-size limit (413), and connection errors on the control stream (§6.2.1, §7.2.4).
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Headers, isRwsError, type Request, type Response, text } from '@rws/core';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { HTTP3_ERROR, Http3Error, type QuicError } from '../src/errors.js';
@@ -109,6 +113,30 @@ describe('HTTP/3 requests and responses', () => {
     const results = await Promise.all(paths.map((path) => client.request({ path })));
     expect(results.map((r) => Buffer.from(r.body).toString())).toEqual(paths);
   }, 30_000);
+
+  it('sends a file body whole and as a byte range, as DATA frames read ahead (issue #21)', async () => {
+    // Over four 64 KiB reads and not a multiple of them, so the last read is short.
+    const content = randomBytes(4 * 65536 + 4321);
+    const dir = mkdtempSync(join(tmpdir(), 'rws-h3-file-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'body.bin');
+    writeFileSync(path, content);
+    const { client } = await setup((req) => ({
+      status: 200,
+      headers: new Headers(),
+      body:
+        req.path === '/range'
+          ? { kind: 'file', path, start: 65530, end: 2 * 65536 + 9 }
+          : { kind: 'file', path },
+    }));
+    const whole = await client.request({ path: '/' });
+    expect(whole.headers.get('content-length')).toBe(String(content.length));
+    expect(Buffer.compare(Buffer.from(whole.body), content)).toBe(0);
+    const range = await client.request({ path: '/range' });
+    expect(Buffer.compare(Buffer.from(range.body), content.subarray(65530, 2 * 65536 + 10))).toBe(
+      0,
+    );
+  });
 
   it('answers a handler error with 500 and reports it', async () => {
     const { client, errors } = await setup(() => {

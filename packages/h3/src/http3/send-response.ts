@@ -6,13 +6,13 @@ import {
   type Request,
   type Response,
   RwsError,
-  toWebResponse,
 } from '@rws/core';
 import { isConnectionSpecific } from '@rws/h2';
 import { ERROR_CODES, HTTP3_ERROR } from '../errors.js';
 import type { HeaderField } from '../qpack/qpack-decoder.js';
 import type { QpackEncoder } from '../qpack/qpack-encoder.js';
 import type { QuicStream } from '../quic/quic-stream.js';
+import { sendFileBody } from './file-body.js';
 import { encodeFrame, encodeFrameHeader, FRAME } from './frames.js';
 import { isStreamEnd } from './h3-session.js';
 
@@ -100,12 +100,10 @@ async function sendBody(
 ): Promise<void> {
   if (body instanceof Uint8Array) {
     if (body.length > 0) await sendData(stream, body);
+  } else if (body !== null && isFile(body)) {
+    await sendFileBody(stream, body);
   } else if (body !== null) {
-    const chunks: AsyncIterable<Uint8Array> = isFile(body)
-      ? (toWebResponse({ status: 200, headers: res.headers, body })
-          .body as ReadableStream<Uint8Array>)
-      : (body as AsyncIterable<Uint8Array>);
-    for await (const chunk of chunks) {
+    for await (const chunk of body as AsyncIterable<Uint8Array>) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       if (bytes.length > 0) await sendData(stream, bytes);
     }

@@ -20,6 +20,10 @@ export class FrameScheduler {
   readonly #streams: StreamSet;
   readonly #recovery: LossRecovery;
   readonly #ackDelayExponent: number;
+  /** Payload bytes left in the packet being collected. */
+  #room = 0;
+  /** Of those, bytes the congestion window and pacer allow for ack-eliciting data. */
+  #dataRoom = 0;
 
   constructor(streams: StreamSet, recovery: LossRecovery, ackDelayExponent: number) {
     this.#streams = streams;
@@ -51,50 +55,57 @@ export class FrameScheduler {
 
   /** The frames for one packet with `room` bytes of payload. */
   collect(space: PacketSpace, room: number, now: number): Frame[] {
+    // Room left is kept in fields, not closures: this runs once per packet sent.
     const frames: Frame[] = [];
-    const add = (frame: Frame): boolean => {
-      const size = frameSize(frame);
-      if (size > room) return false;
-      frames.push(frame);
-      room -= size;
-      return true;
-    };
+    this.#room = room;
     // An ACK goes out when due, and rides along with any other frames while one is owed.
     const isAckOwed = space.acks.ackDueAt !== Number.POSITIVE_INFINITY;
     if (space.acks.isAckDue(now) || (isAckOwed && this.hasPending(space))) {
-      add(space.acks.takeAck(now, this.#ackDelayExponent));
+      this.#add(frames, space.acks.takeAck(now, this.#ackDelayExponent));
     }
-    let dataRoom = space.isProbeDue ? room : Math.min(room, this.#recovery.sendAllowance(now));
-    const addData = (frame: Frame): boolean => {
-      const size = frameSize(frame);
-      if (size > dataRoom || !add(frame)) return false;
-      dataRoom -= size;
-      return true;
-    };
-    const dataBytes = (): number => dataRoom - FRAME_HEADER_ROOM;
+    this.#dataRoom = space.isProbeDue
+      ? this.#room
+      : Math.min(this.#room, this.#recovery.sendAllowance(now));
     for (
-      let crypto = space.takeCrypto(dataBytes());
+      let crypto = space.takeCrypto(this.#dataRoom - FRAME_HEADER_ROOM);
       crypto !== undefined;
-      crypto = space.takeCrypto(dataBytes())
+      crypto = space.takeCrypto(this.#dataRoom - FRAME_HEADER_ROOM)
     ) {
-      addData(crypto);
+      this.#addData(frames, crypto);
     }
     if (space.name === 'application') {
       // Window updates go through the control queue, so one that misses this packet waits.
       this.#streams.queueWindowUpdates();
-      while (this.control.length > 0 && addData(this.control[0]!)) this.control.shift();
+      while (this.control.length > 0 && this.#addData(frames, this.control[0]!))
+        this.control.shift();
       for (
-        let f = this.#streams.takeFrame(dataBytes());
+        let f = this.#streams.takeFrame(this.#dataRoom - FRAME_HEADER_ROOM);
         f !== undefined;
-        f = this.#streams.takeFrame(dataBytes())
+        f = this.#streams.takeFrame(this.#dataRoom - FRAME_HEADER_ROOM)
       ) {
-        addData(f);
+        this.#addData(frames, f);
       }
     }
     if (space.isProbeDue) {
       space.isProbeDue = false;
-      if (!frames.some(isAckEliciting)) add({ type: 'ping' });
+      if (!frames.some(isAckEliciting)) this.#add(frames, { type: 'ping' });
     }
     return frames;
+  }
+
+  /** Adds `frame` when it fits the packet's room. */
+  #add(frames: Frame[], frame: Frame, size = frameSize(frame)): boolean {
+    if (size > this.#room) return false;
+    frames.push(frame);
+    this.#room -= size;
+    return true;
+  }
+
+  /** Adds a frame that counts against the congestion window when it fits both. */
+  #addData(frames: Frame[], frame: Frame): boolean {
+    const size = frameSize(frame);
+    if (size > this.#dataRoom || !this.#add(frames, frame, size)) return false;
+    this.#dataRoom -= size;
+    return true;
   }
 }

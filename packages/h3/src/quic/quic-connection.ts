@@ -1,4 +1,4 @@
-import { ERROR_CODES, QuicError, TRANSPORT_ERROR, transportError } from '../errors.js';
+import { ERROR_CODES, QuicError } from '../errors.js';
 import {
   type ConnectionParts,
   connectionStats,
@@ -15,31 +15,31 @@ import {
   SPACES,
 } from './connection-config.js';
 import { ConnectionIds } from './connection-ids.js';
+import { ConnectionReceiver } from './connection-receive.js';
 import type { ConnectionSender } from './connection-sender.js';
 import { ConnectionTimeouts } from './connection-timeouts.js';
 import { deriveInitialKeys } from './crypto/initial-secrets.js';
 import { verifyRetryIntegrity } from './crypto/retry-integrity.js';
 import { buildCloseDatagram, type SendContext } from './datagram-builder.js';
-import { checkRememberedLimits, openEarly, resendRejectedEarlyData } from './early-data.js';
-import { dispatchFrame, type FrameHost } from './frame-dispatch.js';
-import { parseFrames } from './frame-parser.js';
+import { resendRejectedEarlyData } from './early-data.js';
+import type { FrameHost } from './frame-dispatch.js';
 import { FrameScheduler } from './frame-scheduler.js';
-import { type AckFrame, type ConnectionCloseFrame, isAckEliciting } from './frames.js';
-import { checkHandshakeCids, restartInitial, sameBytes } from './handshake-cids.js';
+import type { ConnectionCloseFrame } from './frames.js';
+import { restartInitial, sameBytes } from './handshake-cids.js';
 import { KeyUpdate } from './key-update.js';
 import { LossRecovery } from './loss-recovery.js';
 import { BASE_DATAGRAM, DEFAULT_MAX_DATAGRAM } from './mtu-discovery.js';
 import { MtuProber } from './mtu-prober.js';
 import type { LongHeader, ShortHeader } from './packet-header.js';
-import { openReceived } from './packet-protection.js';
-import { PacketSpace, type SentPacket, type SpaceName, spaceOfHeader } from './packet-space.js';
+import { PacketSpace, type SpaceName } from './packet-space.js';
+import { applyPeerParameters } from './peer-parameters.js';
 import { PeerPath } from './peer-path.js';
 import type { QlogTrace } from './qlog.js';
 import type { QuicStream } from './quic-stream.js';
 import { StreamSet } from './stream-set.js';
 import type { TlsHandshake, TlsSessionInfo } from './tls/tls-types.js';
 import { installTrafficSecret } from './traffic-secrets.js';
-import { decodeTransportParameters, type TransportParameters } from './transport-parameters.js';
+import { decodeTransportParameters } from './transport-parameters.js';
 import { ConnectionVersion, rekeyInitial } from './version-negotiation.js';
 
 export type { ConnectionConfig, ConnectionStats } from './connection-config.js';
@@ -70,7 +70,7 @@ export class QuicConnection {
   readonly #ids: ConnectionIds;
   readonly #live: LiveState;
   readonly #parts: ConnectionParts;
-  #hasRemoteCidFromPeer = false;
+  readonly #receiver: ConnectionReceiver;
   /** A client: the SCID of the Retry it followed (RFC 9000 §7.3 checks it). */
   #retrySourceCid: Uint8Array | undefined;
   readonly #timeouts: ConnectionTimeouts;
@@ -78,7 +78,7 @@ export class QuicConnection {
   readonly #qlog: QlogTrace | undefined;
   readonly #mtu: MtuProber;
   #isClosedLocally = false;
-  #stats = { bytesReceived: 0, packetsSent: 0 };
+  #packetsSent = 0;
   readonly #path: PeerPath;
   #resolveHandshake!: () => void;
   #rejectHandshake!: (err: QuicError) => void;
@@ -147,14 +147,14 @@ export class QuicConnection {
       spaceList: this.#spaceList,
     };
     this.#sendContext = makeSendContext(this.#parts, (space, type, pn, frames, size) => {
-      this.#stats.packetsSent++;
+      this.#packetsSent++;
       this.#qlog?.packet('sent', type, pn, frames, size, 0);
       if (space.name === 'application') this.#live.keyUpdate.onSealed(pn);
       // The client drops Initial keys once it sends its first Handshake packet (RFC 9001 §4.9.1).
       if (space.name === 'handshake' && config.role === 'client') this.#discardSpace('initial');
     });
     this.#frameHost = makeFrameHost(this.#parts, {
-      onAck: (space, ack) => this.#onAck(space, ack),
+      onAck: (space, ack) => this.#receiver.onAck(space, ack),
       onCryptoData: (space, chunk) => this.#tls.receive(space.name, chunk),
       afterTlsProgress: () => this.#afterTlsProgress(),
       confirmHandshake: () => this.#confirmHandshake(),
@@ -163,9 +163,18 @@ export class QuicConnection {
     this.#timeouts = new ConnectionTimeouts(this.#parts, {
       isTlsComplete: () => this.#tls.isComplete,
       finish: (error, isClean) => this.#finish(error, isClean),
-      requeue: (space, packet) => this.#requeue(space, packet),
-      afterRecovery: () => this.#afterRecovery(),
+      requeue: (space, packet) => this.#receiver.requeue(space, packet),
+      afterRecovery: () => this.#receiver.afterRecovery(),
       flush: () => this.#sender.flush(),
+    });
+    this.#receiver = new ConnectionReceiver(this.#parts, {
+      timeouts: this.#timeouts,
+      frameHost: this.#frameHost,
+      qlog: this.#qlog,
+      switchVersion: (version) => this.switchVersion(version),
+      discardSpace: (name) => this.#discardSpace(name),
+      scheduleFlush: () => this.scheduleFlush(),
+      fail: (err) => this.#fail(err),
     });
     this.#sender = makeSender(this.#parts, this.#sendContext, {
       armTimer: () => this.#timeouts.arm(),
@@ -236,7 +245,11 @@ export class QuicConnection {
   }
 
   get stats(): ConnectionStats {
-    return connectionStats(this.#parts, this.#stats, this.#sender.bytesSent);
+    return connectionStats(
+      this.#parts,
+      { bytesReceived: this.#receiver.bytesReceived, packetsSent: this.#packetsSent },
+      this.#sender.bytesSent,
+    );
   }
 
   /** Client only: sends the first Initial. */
@@ -299,7 +312,7 @@ export class QuicConnection {
       this.#config.role !== 'client' ||
       this.#live.state !== 'open' ||
       this.#retrySourceCid !== undefined ||
-      this.#hasRemoteCidFromPeer ||
+      this.#receiver.hasRemoteCidFromPeer ||
       token.length === 0 ||
       sameBytes(scid, this.#live.remoteCid) ||
       !verifyRetryIntegrity(this.#version.profile, this.#config.originalDcid, packet)
@@ -386,7 +399,11 @@ export class QuicConnection {
    * ends the attempt when it lists a version we speak; `retryVersion` says which.
    */
   receiveVersionNegotiation(versions: readonly number[]): void {
-    if (this.#config.role !== 'client' || this.#live.state !== 'open' || this.#hasRemoteCidFromPeer)
+    if (
+      this.#config.role !== 'client' ||
+      this.#live.state !== 'open' ||
+      this.#receiver.hasRemoteCidFromPeer
+    )
       return;
     const reason = this.#version.onVersionNegotiation(versions);
     if (reason !== undefined)
@@ -409,87 +426,26 @@ export class QuicConnection {
     );
   }
 
-  // --- receive path -------------------------------------------------------------------------
-
   /**
    * Processes one packet the endpoint routed here (already split out of its datagram); returns
    * whether it authenticated (a dropped packet returns false).
    */
   receivePacket(buf: Uint8Array, header: LongHeader | ShortHeader, datagramBytes: number): boolean {
-    if (this.#live.state !== 'open') return false;
-    if (header.start === 0) {
-      this.#stats.bytesReceived += datagramBytes;
-      this.#path.onReceived(datagramBytes);
-    }
-    const name = spaceOfHeader(header);
-    if (name === undefined) return false;
-    const space = this.#spaces[name];
-    const now = performance.now();
-    if (header.form === 'long' && header.version !== this.#version.profile.version) {
-      // A client follows the server's first packet into a version it offered (RFC 9368 §4).
-      if (!this.#version.canFollow(header.version, this.#hasRemoteCidFromPeer)) return false;
-      this.switchVersion(header.version);
-    }
-    const isEarly = header.form === 'long' && header.type === '0rtt';
-    const opened = isEarly
-      ? openEarly(space, buf, header)
-      : openReceived(space, buf, header, this.#live.keyUpdate, now, this.#timeouts.pto());
-    if (opened === null) return false;
-    try {
-      const reserved = header.form === 'long' ? opened.firstByte & 0x0c : opened.firstByte & 0x18;
-      if (reserved !== 0)
-        throw transportError(TRANSPORT_ERROR.PROTOCOL_VIOLATION, 'reserved header bits are set');
-      if (header.form === 'long' && this.#config.role === 'client' && !this.#hasRemoteCidFromPeer) {
-        // The server's first long header fixes the DCID we use from now on (RFC 9000 §7.2).
-        this.#live.remoteCid = header.scid.slice();
-        this.#ids.setFirstPeerCid(this.#live.remoteCid);
-        this.#hasRemoteCidFromPeer = true;
-      }
-      if (name === 'handshake' && this.#config.role === 'server' && !this.#path.isValidated) {
-        this.#path.markValidated();
-        this.#discardSpace('initial');
-      }
-      this.#live.packetDcid = header.form === 'short' ? header.dcid : undefined;
-      const kind = isEarly ? '0rtt' : name === 'application' ? '1rtt' : name;
-      const frames = parseFrames(opened.payload, kind);
-      this.#qlog?.packet(
-        'received',
-        isEarly ? '0rtt' : name,
-        opened.pn,
-        frames,
-        header.end - header.start,
-        this.#live.peer?.ackDelayExponent ?? 3,
-      );
-      let isEliciting = false;
-      for (const frame of frames) {
-        if (isAckEliciting(frame)) isEliciting = true;
-        dispatchFrame(this.#frameHost, space, frame);
-        if (this.#live.state !== 'open') return true;
-      }
-      space.acks.onPacket(
-        opened.pn,
-        isEliciting,
-        now,
-        // A quarter RTT, within our max_ack_delay, keeps the sender's clock going (RFC 9000 §13.2.1).
-        Math.min(this.#config.localParameters.maxAckDelay, this.#recovery.rtt.smoothed / 4),
-        name !== 'application',
-      );
-      this.#timeouts.touchIdle();
-      this.scheduleFlush();
-    } catch (err) {
-      this.#fail(err);
-    }
-    return true;
+    return this.#receiver.receivePacket(buf, header, datagramBytes);
   }
 
   #afterTlsProgress(): void {
     if (this.#live.peer === undefined && this.#tls.peerTransportParameters !== undefined) {
-      this.#applyPeerParameters(
-        decodeTransportParameters(
-          this.#tls.peerTransportParameters,
-          this.#config.role === 'client' ? 'server' : 'client',
-        ),
+      const peer = decodeTransportParameters(
+        this.#tls.peerTransportParameters,
+        this.#config.role === 'client' ? 'server' : 'client',
       );
+      applyPeerParameters(this.#parts, peer, {
+        retrySourceCid: this.#retrySourceCid,
+        isEarlyDataAccepted: this.#tls.earlyData === 'accepted',
+        qlog: this.#qlog,
+      });
+      this.#timeouts.touchIdle();
     }
     if (!this.#tls.isComplete) return;
     this.#resolveHandshake();
@@ -499,27 +455,6 @@ export class QuicConnection {
       if (token !== undefined) this.#frames.control.push({ type: 'new_token', token });
       this.#confirmHandshake();
     }
-  }
-
-  #applyPeerParameters(peer: TransportParameters): void {
-    const isClient = this.#config.role === 'client';
-    checkHandshakeCids(peer, {
-      isClient,
-      peerScid: this.#live.remoteCid,
-      originalDcid: this.#config.originalDcid,
-      retrySourceCid: this.#retrySourceCid,
-    });
-    if (isClient) {
-      this.#version.checkServer(peer.versionInformation);
-      const remembered = this.#config.rememberedParameters;
-      if (remembered && this.#tls.earlyData === 'accepted') checkRememberedLimits(remembered, peer);
-    }
-    this.#live.peer = peer;
-    this.#mtu.setPeerMax(peer.maxUdpPayloadSize);
-    this.#qlog?.parametersSet('remote', peer);
-    if (isClient) this.#ids.setFirstPeerCid(this.#live.remoteCid, peer.statelessResetToken);
-    this.#streams.setPeer(peer);
-    this.#timeouts.touchIdle();
   }
 
   #confirmHandshake(): void {
@@ -533,36 +468,6 @@ export class QuicConnection {
     const space = this.#spaces[name];
     if (space.isDiscarded) return;
     this.#recovery.onDiscarded(space.discard());
-  }
-
-  // --- acknowledgements and loss ------------------------------------------------------------
-
-  #onAck(space: PacketSpace, ack: AckFrame): void {
-    const { acked, lost } = this.#recovery.onAck(
-      space,
-      ack,
-      this.#live.peer?.ackDelayExponent ?? 3,
-      this.#live.peer?.maxAckDelay ?? 25,
-      performance.now(),
-    );
-    for (const packet of lost) this.#requeue(space, packet);
-    this.#afterRecovery();
-    if (space.name === 'application') this.#live.keyUpdate.onAcked(ack.ranges[0]?.largest ?? -1);
-    for (const packet of acked) {
-      this.#mtu.onAcked(packet);
-      for (const frame of packet.frames) if (frame.type === 'stream') this.#streams.onAcked(frame);
-    }
-  }
-
-  /** A lost (or probe-timed-out) packet's frames go out again; a lost PMTU probe fails its size. */
-  #requeue(space: PacketSpace, packet: SentPacket): void {
-    this.#mtu.onLost(packet);
-    this.#frames.requeue(space, packet);
-  }
-
-  #afterRecovery(): void {
-    this.#mtu.afterRecovery();
-    this.#qlog?.recoveryUpdated(this.#recovery);
   }
 
   // --- send path ----------------------------------------------------------------------------

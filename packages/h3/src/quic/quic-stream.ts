@@ -80,15 +80,23 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
    * chunks is queued as one piece, copied once (a frame header and its payload, say).
    */
   write(data: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    return this.writeOwned(copyOf(data));
+  }
+
+  /**
+   * Queues `chunk` without copying it: the caller hands it over and must not change it
+   * afterwards (STREAM frames and their retransmissions are views of it until acknowledged).
+   * For a producer that fills a fresh buffer per chunk anyway, such as a file read.
+   */
+  writeOwned(chunk: Uint8Array): Promise<void> {
     if (this.#sendError) return Promise.reject(this.#sendError);
     if (this.#isFinQueued)
       return Promise.reject(
         new QuicError(ERROR_CODES.STREAM_RESET, `stream ${this.id} was ended`, 0),
       );
-    const copy = copyOf(data);
-    if (copy.length > 0) {
-      this.#queue.push(copy);
-      this.#queuedBytes += copy.length;
+    if (chunk.length > 0) {
+      this.#queue.push(chunk);
+      this.#queuedBytes += chunk.length;
       this.#owner.scheduleFlush();
     }
     if (this.#queuedBytes < SEND_HIGH_WATER) return Promise.resolve();
@@ -112,24 +120,21 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
 
   /**
    * The next STREAM frame of at most `maxData` data bytes, with new data limited to
-   * `connectionCredit`. Returns the frame and how much connection credit it used.
+   * `connectionCredit`; the credit it used is how far `sendOffset` moved.
    */
-  takeFrame(
-    maxData: number,
-    connectionCredit: number,
-  ): { frame: StreamFrame; newBytes: number } | undefined {
+  takeFrame(maxData: number, connectionCredit: number): StreamFrame | undefined {
     if (maxData <= 0) return undefined;
     const again = this.#retransmit.shift();
     if (again !== undefined) {
       this.#inFlight++;
-      if (again.data.length <= maxData) return { frame: again, newBytes: 0 };
+      if (again.data.length <= maxData) return again;
       const head = { ...again, data: again.data.subarray(0, maxData), fin: false };
       this.#retransmit.unshift({
         ...again,
         offset: again.offset + maxData,
         data: again.data.subarray(maxData),
       });
-      return { frame: head, newBytes: 0 };
+      return head;
     }
     const limit = Math.min(
       maxData,
@@ -145,10 +150,12 @@ export class QuicStream implements AsyncIterable<Uint8Array> {
     const fin = this.#isFinQueued && this.#queuedBytes === 0;
     if (fin) this.#isFinSent = true;
     this.#inFlight++;
-    return {
-      frame: { type: 'stream', streamId: this.id, offset, data, fin },
-      newBytes: data.length,
-    };
+    return { type: 'stream', streamId: this.id, offset, data, fin };
+  }
+
+  /** Bytes of new data taken into STREAM frames so far (retransmissions not counted). */
+  get sendOffset(): number {
+    return this.#sendOffset;
   }
 
   #dequeue(n: number): Uint8Array {

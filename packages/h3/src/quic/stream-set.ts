@@ -272,10 +272,11 @@ export class StreamSet implements StreamOwner {
   takeFrame(maxData: number): StreamFrame | undefined {
     for (const stream of this.#streams.values()) {
       if (!stream.hasDataToSend) continue;
-      const taken = stream.takeFrame(maxData, this.#sendMaxData - this.#sentData);
-      if (taken === undefined) continue;
-      this.#sentData += taken.newBytes;
-      return taken.frame;
+      const before = stream.sendOffset;
+      const frame = stream.takeFrame(maxData, this.#sendMaxData - this.#sentData);
+      if (frame === undefined) continue;
+      this.#sentData += stream.sendOffset - before;
+      return frame;
     }
     return undefined;
   }
