@@ -25,6 +25,7 @@ import { ERROR_CODES } from '../errors.js';
 export { createLogSink, type LogSink, type LogSinkOptions } from './log-sink.js';
 
 import { countAsyncIterable, countReadableStream } from '../internal/access-log/count-body.js';
+import { encodedWriteOf } from '../internal/access-log/encoded-write.js';
 import {
   formatCombined,
   formatJson,
@@ -32,6 +33,7 @@ import {
   type LogEntry,
   protocolName,
 } from '../internal/access-log/format.js';
+import { encodeJsonLine, jsonLineBound } from '../internal/access-log/json-bytes.js';
 
 /** What one access-log line is built from; given to a custom `format` function. */
 export type AccessLogEntry = LogEntry;
@@ -181,6 +183,9 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
           ? (e) => formatCombined(e, isUtc)
           : (e) => formatPretty(e, isColor);
 
+  // A createLogSink() writer takes JSON lines as bytes encoded into its buffer (json-bytes.ts).
+  const encoded = format === 'json' ? encodedWriteOf(write) : null;
+
   const emit = (
     req: Request,
     res: Response | null,
@@ -216,7 +221,9 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
       fields: extra,
     };
     try {
-      write(render(entry));
+      if (encoded === null || !encoded(jsonLineBound(entry), entry, encodeJsonLine)) {
+        write(render(entry));
+      }
     } catch (err) {
       // A failing log sink must not break the response being sent.
       process.emitWarning(
