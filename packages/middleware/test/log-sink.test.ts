@@ -56,7 +56,7 @@ describe('createLogSink', () => {
     expect(lines.every((l) => l.bytes === 2)).toBe(true);
   });
 
-  it('issue #10: JSON lines encoded into the batch as bytes are the lines accessLog gives as strings, non-ASCII included', async () => {
+  it('issue #10: the file holds exactly the JSON lines accessLog gives as strings, UTF-8 encoded, non-ASCII and escapes included', async () => {
     const path = logFile();
     const sink = createLogSink({ destination: path, flushIntervalMs: 60_000 });
     onTestFinished(() => sink.close());

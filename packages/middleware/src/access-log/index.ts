@@ -25,7 +25,6 @@ import { ERROR_CODES } from '../errors.js';
 export { createLogSink, type LogSink, type LogSinkOptions } from './log-sink.js';
 
 import { countAsyncIterable, countReadableStream } from '../internal/access-log/count-body.js';
-import { encodedWriteOf } from '../internal/access-log/encoded-write.js';
 import {
   formatCombined,
   formatJson,
@@ -33,7 +32,6 @@ import {
   type LogEntry,
   protocolName,
 } from '../internal/access-log/format.js';
-import { encodeJsonLine, jsonLineBound } from '../internal/access-log/json-bytes.js';
 
 /** What one access-log line is built from; given to a custom `format` function. */
 export type AccessLogEntry = LogEntry;
@@ -183,9 +181,6 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
           ? (e) => formatCombined(e, isUtc)
           : (e) => formatPretty(e, isColor);
 
-  // A createLogSink() writer takes JSON lines as bytes encoded into its buffer (json-bytes.ts).
-  const encoded = format === 'json' ? encodedWriteOf(write) : null;
-
   const emit = (
     req: Request,
     res: Response | null,
@@ -221,9 +216,7 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
       fields: extra,
     };
     try {
-      if (encoded === null || !encoded(jsonLineBound(entry), entry, encodeJsonLine)) {
-        write(render(entry));
-      }
+      write(render(entry));
     } catch (err) {
       // A failing log sink must not break the response being sent.
       process.emitWarning(

@@ -27,30 +27,7 @@ export class LineBatch {
   /** Queues `line` and a newline. */
   add(line: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit (a lone surrogate becomes U+FFFD).
-    this.#reserve(line.length * 3 + 1);
-    this.#used += this.#buf.write(line, this.#used);
-    this.#buf[this.#used++] = 10;
-  }
-
-  /**
-   * Queues a line its caller encodes itself: `encode(buf, at)` writes the line and its newline
-   * into `buf` from `at` (at most `maxBytes`), returning the end, or -1 to queue nothing.
-   * Returns false when `encode` declined.
-   */
-  addEncoded<T>(
-    maxBytes: number,
-    item: T,
-    encode: (item: T, buf: Uint8Array, at: number) => number,
-  ): boolean {
-    this.#reserve(maxBytes);
-    const end = encode(item, this.#buf, this.#used);
-    if (end < 0) return false;
-    this.#used = end;
-    return true;
-  }
-
-  /** Makes room for `worst` bytes after `#used`. */
-  #reserve(worst: number): void {
+    const worst = line.length * 3 + 1;
     if (this.#used + worst > this.#buf.length) {
       if (this.#used > 0) {
         this.#sealed.push(this.#buf.subarray(0, this.#used));
@@ -59,6 +36,8 @@ export class LineBatch {
       this.#buf = worst > BATCH_BYTES ? Buffer.allocUnsafeSlow(worst) : this.#fresh();
       this.#used = 0;
     }
+    this.#used += this.#buf.write(line, this.#used);
+    this.#buf[this.#used++] = 10;
   }
 
   /**

@@ -7,7 +7,6 @@
 import { closeSync, openSync, write, writeSync } from 'node:fs';
 import { RwsError } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
-import { ENCODED_WRITE, type EncodedWrite } from '../internal/access-log/encoded-write.js';
 import { LineBatch } from './line-batch.js';
 
 /** Options of `createLogSink()`. */
@@ -183,43 +182,22 @@ export function createLogSink(options: LogSinkOptions): LogSink {
     return done;
   };
 
-  /** False (and the line counted as dropped) when the sink is closed or over its bound. */
-  const admit = (): boolean => {
-    if (isClosed) {
-      dropped++;
-      return false;
-    }
-    if (pending.bytes + (writing?.length ?? 0) > maxBufferBytes) {
-      dropped++;
-      warn(`access log lines are dropped: more than ${maxBufferBytes} bytes wait to be written`);
-      return false;
-    }
-    return true;
-  };
-
-  const queued = (): void => {
-    if (writing !== null) return;
-    if (pending.bytes >= minWriteBytes) startWrite();
-    else schedule();
-  };
-
-  const writeLine = (line: string): void => {
-    if (!admit()) return;
-    pending.add(line);
-    queued();
-  };
-  // accessLog()'s JSON lines, encoded straight into the batch (see json-bytes.ts).
-  const writeEncoded: EncodedWrite = (maxBytes, item, encode) => {
-    if (!admit()) return true;
-    // Declined (a value needs escaping or is not ASCII): the caller writes a string instead.
-    if (!pending.addEncoded(maxBytes, item, encode)) return false;
-    queued();
-    return true;
-  };
-  Object.defineProperty(writeLine, ENCODED_WRITE, { value: writeEncoded });
-
   return {
-    write: writeLine,
+    write(line: string): void {
+      if (isClosed) {
+        dropped++;
+        return;
+      }
+      if (pending.bytes + (writing?.length ?? 0) > maxBufferBytes) {
+        dropped++;
+        warn(`access log lines are dropped: more than ${maxBufferBytes} bytes wait to be written`);
+        return;
+      }
+      pending.add(line);
+      if (writing !== null) return;
+      if (pending.bytes >= minWriteBytes) startWrite();
+      else schedule();
+    },
     flush,
     flushSync,
     async close(): Promise<void> {

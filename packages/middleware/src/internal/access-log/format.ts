@@ -147,15 +147,6 @@ function buildClfDate(ms: number, isUtc: boolean): string {
 
 const isoCache = { sec: Number.NaN, prefix: '' };
 
-/** `2026-11-21T23:40:00.`: the ISO time of a whole second `sec` up to its point, cached. */
-export function isoSecondPrefix(sec: number): string {
-  if (isoCache.sec !== sec) {
-    isoCache.sec = sec;
-    isoCache.prefix = new Date(sec * 1000).toISOString().slice(0, -4);
-  }
-  return isoCache.prefix;
-}
-
 /**
  * `Date.prototype.toISOString()` of `ms` (`2026-11-21T23:40:00.123Z`), with the part up to
  * the seconds built once per second.
@@ -163,11 +154,16 @@ export function isoSecondPrefix(sec: number): string {
 export function isoTime(ms: number): string {
   const sec = Math.floor(ms / 1000);
   if (!Number.isFinite(sec)) return new Date(ms).toISOString();
-  return `${isoSecondPrefix(sec)}${MILLIS_Z[Math.floor(ms - sec * 1000)]}`;
+  if (isoCache.sec !== sec) {
+    isoCache.sec = sec;
+    // `2026-11-21T23:40:00.`
+    isoCache.prefix = new Date(sec * 1000).toISOString().slice(0, -4);
+  }
+  return `${isoCache.prefix}${MILLIS_Z[Math.floor(ms - sec * 1000)]}`;
 }
 
 /** `000Z` … `999Z`: the end of an ISO time is one concatenation, not three and a number. */
-export const MILLIS_Z: readonly string[] = Array.from(
+const MILLIS_Z: readonly string[] = Array.from(
   { length: 1000 },
   (_, milli) => `${String(milli).padStart(3, '0')}Z`,
 );
@@ -203,34 +199,25 @@ const JSON_KEYS = new Set([
   'request_id',
 ]);
 
-/**
- * An extra field's `,"key":` and `,"key":"` (for a string value: one piece less per line), and
- * `,"key":` as bytes for `encodeJsonLine` (empty when the key is not ASCII).
- */
-export interface FieldPrefix {
+/** An extra field's `,"key":` and `,"key":"` (for a string value: one piece less per line). */
+interface FieldPrefix {
   readonly bare: string;
   readonly quoted: string;
-  readonly bytes: Uint8Array;
 }
 
 function makePrefix(key: string): FieldPrefix {
   const bare = `,${JSON.stringify(key)}:`;
-  const isAscii = Buffer.byteLength(bare) === bare.length;
-  return {
-    bare,
-    quoted: `${bare}"`,
-    bytes: isAscii ? Buffer.from(bare, 'latin1') : new Uint8Array(0),
-  };
+  return { bare, quoted: `${bare}"` };
 }
 
-export const REQUEST_ID_PREFIX: FieldPrefix = makePrefix('request_id');
+const REQUEST_ID_PREFIX = makePrefix('request_id');
 /** The prefixes per extra field name, built once per name (a `fields` function returns the same few). */
 const fieldPrefixes = new Map<string, FieldPrefix | null>([['request_id', REQUEST_ID_PREFIX]]);
 /** Up to this many distinct names are remembered; a `fields` function inventing names per request is not. */
 const MAX_FIELD_PREFIXES = 256;
 
 /** The prefixes of an extra field, or null for a standard key it may not replace. */
-export function fieldPrefix(key: string): FieldPrefix | null {
+function fieldPrefix(key: string): FieldPrefix | null {
   let prefix = fieldPrefixes.get(key);
   if (prefix === undefined) {
     prefix = JSON_KEYS.has(key) && key !== 'request_id' ? null : makePrefix(key);
