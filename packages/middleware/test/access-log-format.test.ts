@@ -52,6 +52,8 @@ const text = fc.oneof(
 );
 const number = fc.oneof(
   fc.integer({ min: 0, max: 600 }),
+  // Durations rounded to the microsecond (issue #10: the gateway's duration fields).
+  fc.integer({ min: 0, max: 2 ** 32 }).map((k) => k / 1000),
   fc.double(),
   fc.double({ min: 0, max: 1e7, noNaN: true }),
 );

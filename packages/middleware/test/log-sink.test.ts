@@ -56,6 +56,39 @@ describe('createLogSink', () => {
     expect(lines.every((l) => l.bytes === 2)).toBe(true);
   });
 
+  it('issue #10: the file holds exactly the JSON lines accessLog gives as strings, UTF-8 encoded, non-ASCII and escapes included', async () => {
+    const path = logFile();
+    const sink = createLogSink({ destination: path, flushIntervalMs: 60_000 });
+    onTestFinished(() => sink.close());
+    const strings: string[] = [];
+    const now = (): number => 1_764_000_000_123.5;
+    const port = await serveHandler(
+      compose(
+        [
+          // The same line twice: once through the sink (bytes when plain), once as a string.
+          accessLog({ write: sink.write, now, fields: () => ({ upstream: 'api', n: 0.25 }) }),
+          accessLog({
+            write: (l) => strings.push(l),
+            now,
+            fields: () => ({ upstream: 'api', n: 0.25 }),
+          }),
+        ],
+        () => ({ status: 200, headers: new Headers(), body: 'ok' }),
+      ),
+    );
+    const agents = ['curl/8.5.0', 'caf\u00e9 \u00ff', 'a "quoted" \\ agent', 'plain'];
+    for (const agent of agents) {
+      const res = await httpCall(port, '/p?q=1', { headers: { 'user-agent': agent } });
+      expect(res.status).toBe(200);
+    }
+    await sink.flush();
+    expect(strings).toHaveLength(agents.length);
+    expect(readFileSync(path)).toEqual(Buffer.from(`${strings.join('\n')}\n`, 'utf8'));
+    const parsed = strings.map((l) => JSON.parse(l) as { user_agent: string; n: number });
+    expect(parsed.map((l) => l.user_agent)).toEqual(agents);
+    expect(parsed.every((l) => l.n === 0.25)).toBe(true);
+  });
+
   it('batches: nothing is written before the timer, flush() writes everything in order', async () => {
     const path = logFile();
     const sink = createLogSink({ destination: path, flushIntervalMs: 60_000 });
