@@ -109,6 +109,29 @@ describe('formatJson (issue #11)', () => {
     );
   });
 
+  it('fields keys that move between positions from line to line (the per-position prefix cache)', () => {
+    // Issue #10: each position remembers its last key's prefix; a standard key landing where a
+    // custom key was (and back), a request_id field with and without a request id, and more
+    // fields than positions remembered must all still give JSON.stringify's text.
+    const many = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i]));
+    const lines: Partial<LogEntry>[] = [
+      { fields: { upstream: 'a', backend: 'b', attempts: 1 } },
+      { fields: { status: 'x', upstream: 'a', backend: 'b' } },
+      { fields: { upstream: 'a', status: 'x', attempts: 2 } },
+      { requestId: 'id-1', fields: { request_id: 'f', upstream: 'a' } },
+      { fields: { request_id: 'f', upstream: 'a' } },
+      { fields: many },
+      { fields: { ...many, k3: 'three', method: 'POST' } },
+      { fields: { upstream: 'a', backend: 'b', attempts: 1 } },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const over of lines) {
+        const e = entry(over);
+        expect(formatJson(e)).toBe(reference(e));
+      }
+    }
+  });
+
   it('isoTime is toISOString, the seconds part cached', () => {
     for (const ms of [0, 999, 1000, 1_764_000_000_123.9, 1_764_000_000_999, 1_764_000_001_000]) {
       expect(isoTime(ms)).toBe(new Date(ms).toISOString());
