@@ -285,13 +285,16 @@ export function formatJson(e: LogEntry): string {
   const fields = e.fields;
   if (fields !== null) {
     const keys = Object.keys(fields);
+    // The values in the same order as the keys, from one builtin: `fields[key]` with a
+    // different key each time is a megamorphic keyed load (~100 instructions each, issue #10).
+    const values = Object.values(fields);
     for (let slot = 0; slot < keys.length; slot++) {
       const key = keys[slot]!;
       const prefix = slotPrefix(slot, key);
       // A standard key is never replaced; `request_id` comes from a field only when the
       // request has none.
       if (prefix === null || (prefix === REQUEST_ID_PREFIX && e.requestId !== null)) continue;
-      const value = fields[key];
+      const value = values[slot];
       out +=
         typeof value === 'string'
           ? `${prefix.quoted}${jsonInner(value)}"`
