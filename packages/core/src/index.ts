@@ -13,6 +13,7 @@ export { errorInfo } from './error-info.js';
 export { errorStatus } from './error-status.js';
 export type { CoreErrorCode } from './errors.js';
 export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';
+export { encodeHeaderUrl } from './encode-header-url.js';
 export { escapeHtml } from './escape-html.js';
 export type { HeadersInit } from './headers.js';
 export { Headers } from './headers.js';
