@@ -14,7 +14,11 @@ describe('obs-text header bytes over HTTP/2 (byte-string rule)', () => {
     let seen: string | null = null;
     const { port } = await startH2c((req) => {
       seen = req.headers.get('x-obs');
-      return { status: 200, headers: new Headers({ 'x-obs': OBS, 'x-e': 'caf\u00e9' }), body: 'ok' };
+      return {
+        status: 200,
+        headers: new Headers({ 'x-obs': OBS, 'x-e': 'caf\u00e9' }),
+        body: 'ok',
+      };
     });
     const s = session(port);
     // node:http2 sends a string value as Latin-1 octets and reads them back the same way.

@@ -13,7 +13,8 @@ import { exchange, start } from './helpers.js';
 /** Every char 0x80–0xFF between two ASCII letters: as a Latin-1 string, each char its octet. */
 const OBS = `a${Array.from({ length: 128 }, (_, i) => String.fromCharCode(0x80 + i)).join('')}z`;
 const OBS_BYTES = Buffer.from(OBS, 'latin1');
-const get = (path: string, method = 'GET'): string => `${method} ${path} HTTP/1.1\r\nhost: x\r\n\r\n`;
+const get = (path: string, method = 'GET'): string =>
+  `${method} ${path} HTTP/1.1\r\nhost: x\r\n\r\n`;
 
 async function* chunks(): AsyncGenerator<Uint8Array> {
   yield Buffer.from('stream');
@@ -117,9 +118,10 @@ describe('obs-text bytes in client request heads', () => {
     const { port } = server.address() as AddressInfo;
     const client = createPool(`http://127.0.0.1:${port}`);
     onTestFinished(() => client.close());
-    const err = await client
-      .request({ path: '/', headers: { 'x-price': '5 \u20ac' } })
-      .then(() => null, (e: unknown) => e);
+    const err = await client.request({ path: '/', headers: { 'x-price': '5 \u20ac' } }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(isRwsError(err, 'RWS_CORE_INVALID_HEADER')).toBe(true);
     expect((err as Error).message).toContain('x-price');
     expect(connections).toBe(0);
