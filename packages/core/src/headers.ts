@@ -248,8 +248,8 @@ function checkName(name: string): string {
 // copies of core share the registered symbol.
 Object.defineProperty(Headers.prototype, BRAND, { value: true });
 
-// C0 controls but HTAB, and DEL.
-const CONTROL_CHAR = /[\x00-\x08\x0a-\x1f\x7f]/;
+// C0 controls but HTAB, DEL, and every code unit above 0xFF (a surrogate half included).
+const INVALID_VALUE_CHAR = /[\x00-\x08\x0a-\x1f\x7f\u0100-\uffff]/;
 
 /**
  * The last values that passed `checkValue`. A value is often set twice, validated the first
@@ -267,8 +267,13 @@ const CHECKED_VALUE_MAX_CHARS = 128;
  * RFC 9110 §5.5: a field value has no control characters but HTAB: no NUL, CR, LF, other
  * C0 controls or DEL. Every transport would reject them later (HTTP/1.1 framing, and HTTP/2
  * and HTTP/3 treat them as malformed, RFC 9113 §8.2.1, RFC 9114 §4.2), so they are refused
- * here, where the code that set them is on the stack. Bytes from 0x80 (obs-text) are left to
- * the sender.
+ * here, where the code that set them is on the stack.
+ *
+ * Names and values are byte strings, one char per octet, as WHATWG fetch's ByteString and
+ * node:http have them: the HTTP/1.1 parser reads each octet as one char (Latin-1) and every
+ * writer sends each char as one octet, so a value relayed by a proxy keeps its bytes, and
+ * octets 0x80–0xFF (obs-text) pass as they are. A char above 0xFF has no octet and is refused:
+ * written as Latin-1 it would lose its high bits (U+010A would become LF).
  */
 function checkValue(name: string, value: string): void {
   if (typeof value !== 'string') {
@@ -280,7 +285,7 @@ function checkValue(name: string, value: string): void {
   if (value === held[0] || value === held[1] || value === held[2] || value === held[3]) return;
   // The regular expression scans in native code (a loop of `charCodeAt` cost ~30 instructions
   // per character); the loop below only runs to name the character of a value that fails.
-  if (!CONTROL_CHAR.test(value)) {
+  if (!INVALID_VALUE_CHAR.test(value)) {
     if (value.length <= CHECKED_VALUE_MAX_CHARS) {
       held[nextCheckedValue] = value;
       nextCheckedValue = (nextCheckedValue + 1) & 3;
@@ -293,6 +298,16 @@ function checkValue(name: string, value: string): void {
       throw new RwsError(
         'RWS_CORE_INVALID_HEADER',
         `header ${name} value contains the control character 0x${c.toString(16).padStart(2, '0')}`,
+        { status: 500 },
+      );
+    }
+    if (c > 0xff) {
+      const point = value.codePointAt(i)!;
+      throw new RwsError(
+        'RWS_CORE_INVALID_HEADER',
+        `header ${name} value has the character U+${point.toString(16).toUpperCase().padStart(4, '0')}, above 0xFF: ` +
+          'header values are byte strings (one char per octet); percent-encode the text ' +
+          "(encodeHeaderUrl for a URL) or use RFC 8187 (filename*=UTF-8''…)",
         { status: 500 },
       );
     }

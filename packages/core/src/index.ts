@@ -8,6 +8,7 @@ export type { CookieOptions, SetCookie } from './cookies.js';
 export { parseCookies, parseSetCookie, serializeCookie } from './cookies.js';
 export type { CreateRequestInit } from './create-request.js';
 export { createRequest, IN_PROCESS_CONNECTION } from './create-request.js';
+export { encodeHeaderUrl } from './encode-header-url.js';
 export type { ErrorInfo } from './error-info.js';
 export { errorInfo } from './error-info.js';
 export { errorStatus } from './error-status.js';

@@ -1,3 +1,4 @@
+import { encodeHeaderUrl } from './encode-header-url.js';
 import { errorInfo } from './error-info.js';
 import { Headers, type HeadersInit } from './headers.js';
 import { checkStatus } from './internal/check-status.js';
@@ -68,7 +69,8 @@ export function html(body: string, init?: ResponseInit): Response {
 }
 
 /**
- * A redirect to `location` (sent as given; it may be relative, RFC 9110 §10.2.2).
+ * A redirect to `location` (sent as given, it may be relative, RFC 9110 §10.2.2, except that
+ * non-ASCII characters are percent-encoded as UTF-8: see `encodeHeaderUrl`).
  * `status` must be a 3xx code, default 302; use 303 after a POST, 307/308 to keep the method.
  */
 export function redirect(
@@ -84,7 +86,9 @@ export function redirect(
     );
   }
   const headers = init?.headers === undefined ? new Headers() : new Headers(init.headers);
-  headers.set('location', location);
+  // A location from user input (`?returnTo=/café`, decoded as UTF-8) has characters a header
+  // value cannot carry: they go out percent-encoded, as a browser would request them.
+  headers.set('location', encodeHeaderUrl(location));
   return { status, headers, body: null };
 }
 

@@ -18,6 +18,7 @@ it('exports exactly these names', async () => {
       "compose",
       "createRequest",
       "empty",
+      "encodeHeaderUrl",
       "errorInfo",
       "errorResponse",
       "errorStatus",

@@ -82,6 +82,35 @@ describe('Headers', () => {
     );
   });
 
+  it('refuses a value with a code point above 0xFF: values are byte strings (WHATWG ByteString)', () => {
+    for (const value of ['5 \u20ac', 'caf\u00e9 \u{1f600}', '\ud800', '\u0100']) {
+      const build = [
+        () => new Headers().set('X-Price', value),
+        () => new Headers().append('X-Price', value),
+        () => new Headers({ 'x-price': value }),
+        () => new Headers([['x-price', value]]),
+        () => new Headers({ 'x-price': ['ok', value] }),
+      ];
+      for (const fn of build) {
+        let error: unknown;
+        try {
+          fn();
+        } catch (err) {
+          error = err;
+        }
+        expect(isRwsError(error, 'RWS_CORE_INVALID_HEADER'), JSON.stringify(value)).toBe(true);
+        // The message names the header and the character, and says what to do instead.
+        expect((error as Error).message).toMatch(/^header x-price value has the character U\+/);
+        expect((error as Error).message).toContain('above 0xFF');
+      }
+    }
+    expect(() => new Headers().set('x', '\u20ac')).toThrow(/U\+20AC/);
+    // Every octet 0x80–0xFF (obs-text, RFC 9110 §5.5) is a char of its own and is kept.
+    const obs = Array.from({ length: 128 }, (_, i) => String.fromCharCode(0x80 + i)).join('');
+    expect(new Headers({ 'x-obs': obs }).get('x-obs')).toBe(obs);
+    expect(new Headers().set('x-e', 'caf\u00e9').get('x-e')).toBe('caf\u00e9');
+  });
+
   it('checks names and values the same after many names were seen (the checked-name cache)', () => {
     // More distinct names than the cache keeps: every one still lower-cased and kept.
     const h = new Headers();

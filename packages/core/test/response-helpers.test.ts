@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   empty,
+  encodeHeaderUrl,
   errorResponse,
   file,
   HttpError,
@@ -66,6 +67,17 @@ describe('redirect', () => {
         expect.objectContaining({ code: 'RWS_CORE_INVALID_STATUS' }),
       );
     }
+  });
+
+  it('percent-encodes a non-ASCII location as UTF-8 (header values are byte strings)', () => {
+    expect(redirect('/caf\u00e9?q=\u20ac').headers.get('location')).toBe('/caf%C3%A9?q=%E2%82%AC');
+    expect(redirect('https://x.test/\u{1f600}').headers.get('location')).toBe(
+      'https://x.test/%F0%9F%98%80',
+    );
+    // Already encoded, or plain ASCII: unchanged (the same string).
+    const ascii = '/a%20b?c=d#e';
+    expect(redirect(ascii).headers.get('location')).toBe(ascii);
+    expect(encodeHeaderUrl('/x\ud800y')).toBe('/x%EF%BF%BDy');
   });
 
   it('refuses a Location with CR/LF (header injection)', () => {

@@ -420,3 +420,18 @@ describe("the peer's SETTINGS_MAX_FIELD_SECTION_SIZE (RFC 9114 §4.2.2)", () => 
     expect((await client.request({ path: '/' })).status).toBe(200);
   });
 });
+
+describe('obs-text header bytes (byte-string rule, RFC 9110 §5.5)', () => {
+  it('keeps every char 0x80–0xFF of a value through our client and server, both ways', async () => {
+    const obs = `a${Array.from({ length: 128 }, (_, i) => String.fromCharCode(0x80 + i)).join('')}z`;
+    let seen: string | null = null;
+    const { client } = await setup((req) => {
+      seen = req.headers.get('x-obs');
+      return { status: 200, headers: new Headers({ 'x-obs': obs }), body: 'ok' };
+    });
+    const res = await client.request({ path: '/', headers: [['x-obs', obs]] });
+    expect(res.status).toBe(200);
+    expect(seen).toBe(obs);
+    expect(res.headers.get('x-obs')).toBe(obs);
+  });
+});

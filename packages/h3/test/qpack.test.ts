@@ -341,3 +341,14 @@ describe('attacks and malformed input', () => {
     );
   });
 });
+
+describe('obs-text octets (byte-string rule, RFC 9110 §5.5)', () => {
+  it('writes each char 0x80–0xFF of a value as its octet and reads it back', async () => {
+    const obs = `a${Array.from({ length: 128 }, (_, i) => String.fromCharCode(0x80 + i)).join('')}z`;
+    const section = new QpackEncoder().encode([['x-obs', obs]], 0);
+    // Huffman codes of these octets are longer than 8 bits, so the literal is the raw octets.
+    expect(Buffer.from(section).includes(Buffer.from(obs, 'latin1'))).toBe(true);
+    const { decoder } = decoderWith(0, 0);
+    expect(await decoder.decode(0, section)).toEqual([['x-obs', obs]]);
+  });
+});

@@ -5,7 +5,7 @@ import {
   type Socket,
 } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
-import { DEFAULT_BODY_LIMIT, type Handler, type Request, RwsError } from '@rws/core';
+import { DEFAULT_BODY_LIMIT, type Handler, Headers, type Request, RwsError } from '@rws/core';
 import { ERROR_CODES } from './errors.js';
 import { connectionInfo } from './internal/connection-info.js';
 import { FieldBlocks } from './internal/field-block.js';
@@ -69,7 +69,10 @@ export interface Http1ServerOptions {
   maxRequestsPerConnection?: number | undefined;
   /** Open connections allowed; connections beyond it are closed at once. Default 0 (no limit). */
   maxConnections?: number | undefined;
-  /** Value of the `Server` response header, or false (default) to send none. */
+  /**
+   * Value of the `Server` response header, or false (default) to send none. A valid header
+   * value (no control character, none above 0xFF), else `RWS_CORE_INVALID_HEADER`.
+   */
   serverHeader?: string | false | undefined;
   /** Receives handler errors that become 5xx and stream failures. Default: `console.error`. */
   onError?: ((err: unknown, req: Request | null) => void) | undefined;
@@ -153,7 +156,12 @@ export class Http1Server {
       maxRequestsPerConnection: positive(options.maxRequestsPerConnection, 0),
       serverHeader: typeof serverHeader === 'string' ? serverHeader : null,
     };
-    if (resolved.serverHeader !== null) this.#headEnd = `server: ${resolved.serverHeader}\r\n\r\n`;
+    if (resolved.serverHeader !== null) {
+      // Checked as any header value (no CR/LF, no char above 0xFF): it is written into every
+      // head as it is.
+      new Headers().set('server', resolved.serverHeader);
+      this.#headEnd = `server: ${resolved.serverHeader}\r\n\r\n`;
+    }
     this.#ctx = {
       handler,
       options: resolved,

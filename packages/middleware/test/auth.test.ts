@@ -82,6 +82,8 @@ describe('basicAuth', () => {
     writeFileSync(join(dir, 'c'), 'u:$1$salt$hash\n');
     expect(() => basicAuth({ htpasswdFile: join(dir, 'c') })).toThrow(/not supported/);
     expect(() => basicAuth({})).toThrow(/refusing to start open/);
+    // A realm is a header value, a byte string: refused at construction, not per request.
+    expect(() => bearerAuth({ tokens: ['t'], realm: '\u20ac' })).toThrow(/above U\+00FF/);
   });
 });
 

@@ -133,6 +133,8 @@ describe('rewrite options', () => {
     [{ request: [{ type: 'regex', pattern: '(', replacement: '/' }] }, /pattern/],
     [{ request: [{ type: 'setHeader', name: 'bad name', value: 'x' }] }, /header name/],
     [{ request: [{ type: 'setHeader', name: 'x', value: 'a\r\nb' }] }, /CR, LF/],
+    // Header values are byte strings: refused when the middleware is built, not per request.
+    [{ response: [{ type: 'setHeader', name: 'x', value: '5 \u20ac' }] }, /above U\+00FF/],
     [{ request: [{ type: 'stripPrefix', prefix: 'api' }] }, /starting with/],
     [{ response: [{ type: 'status', code: 99 }] }, /code/],
     [{ response: [{ type: 'replaceBody', from: '', to: 'x' }] }, /from/],

@@ -652,6 +652,13 @@ describe('parseGatewayConfig: the remaining checks, one each', () => {
       ['g.toml:4: route[0].action.content_type: must not contain CR, LF or NUL'],
     ],
     [
+      'content_type above U+00FF (header values are byte strings)',
+      '[[route]]\n[route.action]\ntype = "respond"\ncontent_type = "text/x-\u20ac"\n',
+      [
+        'g.toml:4: route[0].action.content_type: must not contain a character above U+00FF (a header value is a byte string)',
+      ],
+    ],
+    [
       'rewrite uri_set',
       '[[route]]\n[route.action]\ntype = "respond"\n[[route.middleware.rewrite.request]]\ntype = "uri_set"\nvalue = "x"\n',
       ['g.toml:6: route[0].middleware.rewrite.request[0].value: must start with "/"'],
@@ -719,5 +726,18 @@ describe('parseGatewayConfig: the remaining checks, one each', () => {
     ],
   ])('%s', (_name, text, expected) => {
     expect(problems(text)).toEqual(expected);
+  });
+});
+
+describe('parseGatewayConfig: header values are byte strings', () => {
+  it('percent-encodes a redirect location beyond ASCII as UTF-8', () => {
+    const { config, problems: list } = parseGatewayConfig(
+      '[[route]]\n[route.action]\ntype = "redirect"\nlocation = "/caf\u00e9/$path?x=\u20ac"\n',
+    );
+    expect(list).toEqual([]);
+    expect(config?.routes[0]?.action).toMatchObject({
+      type: 'redirect',
+      location: '/caf%C3%A9/$path?x=%E2%82%AC',
+    });
   });
 });

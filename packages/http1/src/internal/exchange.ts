@@ -236,7 +236,10 @@ export class Exchange implements BodySource, ResponseParserHandlers {
         return;
       }
       if (this.#isFinished) return;
-      socket.write(trailers === null || trailers.size === 0 ? LAST_CHUNK : lastChunk(trailers));
+      socket.write(
+        trailers === null || trailers.size === 0 ? LAST_CHUNK : lastChunk(trailers),
+        'latin1',
+      );
     }
     this.#isRequestWritten = true;
     this.#maybeFinish();

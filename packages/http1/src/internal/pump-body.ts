@@ -118,6 +118,7 @@ export async function pumpBody(
     }
     socket.write(
       fields === null || fields.size === 0 ? '0\r\n\r\n' : `0\r\n${serializeTrailers(fields)}\r\n`,
+      'latin1',
     );
   }
   c.responseDone();

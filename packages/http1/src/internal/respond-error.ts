@@ -103,8 +103,10 @@ export function writeSimple(
   if (c.opts.serverHeader !== null) head += `server: ${c.opts.serverHeader}\r\n`;
   c.isKeepAlive = keepAlive;
   c.isResponseStarted = true;
-  c.sentBytes = c.isHead ? 0 : body.length;
-  c.socket.write(c.isHead ? `${head}\r\n` : `${head}\r\n${body}`);
+  c.sentBytes = c.isHead ? 0 : Buffer.byteLength(body);
+  // The head is a byte string (one char per octet), the message UTF-8 text.
+  if (c.isHead) c.socket.write(`${head}\r\n`, 'latin1');
+  else c.socket.write(Buffer.concat([Buffer.from(`${head}\r\n`, 'latin1'), Buffer.from(body)]));
 }
 
 /** Rejects the request being parsed with the status of `code`, then closes. */

@@ -1,8 +1,8 @@
 /**
  * The bytes of the last small text response a server wrote, head and body, kept so that a
  * response identical to it is written as the same Buffer instead of building the head again,
- * joining it to the body and encoding the joined string as UTF-8 (about a tenth of a hello
- * world's instructions). Responses repeat that way when a handler answers with a constant
+ * joining it to the body and encoding the joined string (about a tenth of a hello world's
+ * instructions). Responses repeat that way when a handler answers with a constant
  * string (a health check, a fixed message, a prebuilt page) and constant fields.
  *
  * "Identical" is decided on the pieces the head is made of, by reference: the status, the
@@ -27,7 +27,10 @@ export class ResponseMemo {
   #connection = '';
   #end = '';
   #body: string | null = null;
-  /** The head and body as written (a string), until the bytes are needed. */
+  /**
+   * The head and body as written: a string of octets (an ASCII body), until the bytes are
+   * needed, or the bytes themselves (a body beyond ASCII, written as a Buffer).
+   */
   #text = '';
   #bytes: Buffer | null = null;
   /** UTF-8 bytes of the remembered body. */
@@ -64,11 +67,15 @@ export class ResponseMemo {
       return null;
     }
     // Seen twice in a row: worth encoding once.
-    this.#bytes ??= Buffer.from(this.#text, 'utf8');
+    this.#bytes ??= Buffer.from(this.#text, 'latin1');
     return this.#bytes;
   }
 
-  /** Remembers a response just written as `text` (its head followed by `body`). */
+  /**
+   * Remembers a response just written as `written` (its head followed by `body`): a string
+   * when every char is one octet, else its bytes, which must not change afterwards (they were
+   * handed to the socket, and nothing writes to them again).
+   */
   remember(
     status: number,
     fields: string,
@@ -76,7 +83,7 @@ export class ResponseMemo {
     end: string,
     body: string,
     bodyBytes: number,
-    text: string,
+    written: string | Buffer,
   ): void {
     if (body.length > MAX_BODY_CHARS) return;
     this.#status = status;
@@ -84,8 +91,13 @@ export class ResponseMemo {
     this.#connection = connection;
     this.#end = end;
     this.#body = body;
-    this.#text = text;
-    this.#bytes = null;
+    if (typeof written === 'string') {
+      this.#text = written;
+      this.#bytes = null;
+    } else {
+      this.#text = '';
+      this.#bytes = written;
+    }
     this.bodyBytes = bodyBytes;
   }
 

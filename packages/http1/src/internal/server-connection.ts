@@ -325,7 +325,7 @@ export class ServerConnection implements BodyOwner, InterimWriter {
     let head = statusLine(status);
     const list = headers.toList();
     for (let i = 0; i < list.length; i += 2) head += `${list[i]}: ${list[i + 1]}\r\n`;
-    this.socket.write(`${head}\r\n`);
+    this.socket.write(`${head}\r\n`, 'latin1');
     return true;
   }
 

@@ -132,7 +132,7 @@ function takeOver(
   // Paused, but the handle goes on reading (into the readable side, up to its high-water
   // mark) so a reset is noticed while nobody reads the tunnel yet.
   c.releaseReads();
-  socket.write(head);
+  socket.write(head, 'latin1');
   // The handler's cleanup may hang off `req.signal`: it still tells when the peer is gone.
   // The listener holds the request weakly and the connection not at all: an idle tunnel
   // keeps only its socket (issue #14).

@@ -260,7 +260,7 @@ function writeFresh(
   const socket = c.socket;
 
   if (c.isHead || bodyForbidden) {
-    socket.write(head);
+    socket.write(head, 'latin1');
     if (stream !== null) releaseBody(stream);
     c.responseDone();
     return null;
@@ -275,44 +275,55 @@ function writeFresh(
   if (stream === null) {
     c.sentBytes = length;
     if (payload === null) {
-      socket.write(head);
+      socket.write(head, 'latin1');
     } else if (typeof payload === 'string') {
-      // Head and text go out in one write; the head is written as UTF-8 too, so a
-      // non-Latin-1 character in a header value can never turn into a CR or LF byte.
-      const text = head + payload;
-      socket.write(text);
-      memo.remember(status, blocks.text, connection, end, payload, length, text);
+      // The head is a byte string (one char per octet, see core's Headers), the text is
+      // UTF-8. An ASCII text (as many bytes as chars) is the same in both: one string, one
+      // Latin-1 write, a copy rather than the UTF-8 encoder.
+      if (length === payload.length) {
+        const text = head + payload;
+        socket.write(text, 'latin1');
+        memo.remember(status, blocks.text, connection, end, payload, length, text);
+      } else {
+        const headBytes = head.length;
+        const out = Buffer.allocUnsafe(headBytes + length) as Buffer & ByteWritable;
+        out.latin1Write(head, 0, headBytes);
+        out.utf8Write(payload, headBytes, length);
+        socket.write(out);
+        memo.remember(status, blocks.text, connection, end, payload, length, out);
+      }
     } else if (payload.byteLength <= COALESCE_BYTES) {
       // One buffer, one write: a corked pair of writes goes through writev, which costs an
       // array, a write request per chunk and more than copying a small body (a cached file).
-      const headBytes = Buffer.byteLength(head);
+      // A byte-string head has as many bytes as chars.
+      const headBytes = head.length;
       const out = Buffer.allocUnsafe(headBytes + payload.byteLength);
-      // As many bytes as characters: all ASCII, where Latin-1 and UTF-8 give the same bytes
-      // and the Latin-1 copy skips the encoder (~800 instructions). Otherwise UTF-8 (above).
-      if (headBytes === head.length)
-        (out as Buffer & LatinWritable).latin1Write(head, 0, headBytes);
-      else out.write(head, 0, headBytes, 'utf8');
+      (out as Buffer & ByteWritable).latin1Write(head, 0, headBytes);
       out.set(payload, headBytes);
       socket.write(out);
       memo.rememberHead(status, blocks.text, connection, end, length, out, headBytes);
     } else {
       socket.cork();
-      socket.write(head);
+      socket.write(head, 'latin1');
       socket.write(payload);
       socket.uncork();
     }
     c.responseDone();
     return null;
   }
-  socket.write(head);
+  socket.write(head, 'latin1');
   if (fileLength >= 0) return stream;
   void pumpBody(c, stream, isChunked, isChunked ? trailers : null, length);
   return null;
 }
 
-/** Node's Buffer method behind `write(s, o, n, 'latin1')`, absent from @types/node. */
-interface LatinWritable {
+/**
+ * Node's Buffer methods behind `write(s, o, n, 'latin1' | 'utf8')`, absent from @types/node:
+ * called directly they skip `write`'s argument and encoding parsing.
+ */
+interface ByteWritable {
   latin1Write(text: string, offset: number, length: number): number;
+  utf8Write(text: string, offset: number, length: number): number;
 }
 
 /** The Connection field the transport adds: `close`, HTTP/1.0's `keep-alive`, or none. */

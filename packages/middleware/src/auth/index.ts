@@ -38,8 +38,9 @@ function quote(value: string): string {
 }
 
 function checkRealm(name: string, realm: unknown): string {
-  if (typeof realm !== 'string' || /[\x00-\x1f\x7f]/.test(realm)) {
-    fail(name, 'realm must be a string without control characters');
+  // A header value: no control character, and a byte string (no char above 0xFF).
+  if (typeof realm !== 'string' || /[\x00-\x1f\x7f\u0100-\uffff]/.test(realm)) {
+    fail(name, 'realm must be a string without control characters or chars above U+00FF');
   }
   return realm;
 }

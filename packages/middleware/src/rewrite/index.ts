@@ -75,8 +75,9 @@ function checkName(name: unknown, where: string): string {
 }
 
 function checkValue(value: unknown, where: string): string {
-  if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
-    fail(`${where}: value must be a string without CR, LF or NUL`);
+  // A header value: no line break, and a byte string (no char above 0xFF).
+  if (typeof value !== 'string' || /[\r\n\0\u0100-\uffff]/.test(value)) {
+    fail(`${where}: value must be a string without CR, LF, NUL or chars above U+00FF`);
   }
   return value;
 }

@@ -106,8 +106,12 @@ function fail(message: string): never {
 
 /** A field value must not contain control characters (CR/LF would split the header). */
 function checkValue(name: string, value: string): string {
-  if (typeof value !== 'string' || value.length === 0 || /[\u0000-\u001f\u007f]/.test(value)) {
-    fail(`${name} must be a non-empty string without control characters`);
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    /[\u0000-\u001f\u007f\u0100-\uffff]/.test(value)
+  ) {
+    fail(`${name} must be a non-empty string without control characters or chars above U+00FF`);
   }
   return value;
 }

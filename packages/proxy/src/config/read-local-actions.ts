@@ -1,4 +1,5 @@
 /** `type = "static"`, `"redirect"` and `"respond"`: actions answered by the gateway itself. */
+import { encodeHeaderUrl } from '@rws/core';
 import { GATEWAY_CONFIG_CODES } from '../errors.js';
 import { REDIRECT_STATUSES, type RedirectStatus } from './checks.js';
 import type { GatewayAction } from './gateway-config.js';
@@ -48,14 +49,25 @@ export function readRedirectAction({ r, merged, at }: ActionInput): GatewayActio
       `a redirect status is one of ${REDIRECT_STATUSES.join(', ')}, got ${status}`,
     );
   }
-  return { type: 'redirect', location: location ?? '', status: status as RedirectStatus };
+  // A header value is a byte string: non-ASCII in the configured URL goes out percent-encoded.
+  return {
+    type: 'redirect',
+    location: encodeHeaderUrl(location ?? ''),
+    status: status as RedirectStatus,
+  };
 }
 
 export function readRespondAction({ r, merged, at }: ActionInput): GatewayAction {
   const contentType =
     r.string(merged, 'content_type', at('content_type')) ?? 'text/plain; charset=utf-8';
+  // A header value: no line break, and a byte string (no char above U+00FF).
   if (/[\r\n\0]/.test(contentType))
     r.invalid([...at('content_type'), 'content_type'], 'must not contain CR, LF or NUL');
+  else if (/[\u0100-\uffff]/.test(contentType))
+    r.invalid(
+      [...at('content_type'), 'content_type'],
+      'must not contain a character above U+00FF (a header value is a byte string)',
+    );
   return {
     type: 'respond',
     status: r.int(merged, 'status', at('status'), 200, 599) ?? 200,
