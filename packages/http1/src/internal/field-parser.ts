@@ -96,6 +96,10 @@ export function parseFieldSection(
   maxCount: number,
   out: FieldSection,
 ): Http1ErrorCode | null {
+  // Locals, not the imported bindings: each use of an import is a load through the module's
+  // cell plus a hole check, and the optimizing compiler does not hoist it out of the loops.
+  const token = TOKEN;
+  const fieldValue = FIELD_VALUE;
   const scratch = SCRATCH;
   let pos = start;
   let count = 0;
@@ -110,7 +114,7 @@ export function parseFieldSection(
     }
     let kind = 0;
     for (;;) {
-      const t = TOKEN[c]!;
+      const t = token[c]!;
       if (t === 0) break;
       kind |= t;
       if (++pos === end) return ERROR_CODES.INVALID_HEADER;
@@ -129,7 +133,7 @@ export function parseFieldSection(
     const valueStart = pos;
     // One table load per byte; the trailing whitespace is trimmed once at the end instead of
     // tracking the last non-blank byte inside the loop.
-    while (FIELD_VALUE[c] === 1) c = buf[++pos]!;
+    while (fieldValue[c] === 1) c = buf[++pos]!;
     if (pos >= end) return ERROR_CODES.INVALID_HEADER;
     if (c !== CR) return c === LF ? ERROR_CODES.INVALID_LINE_ENDING : ERROR_CODES.INVALID_HEADER;
     if (buf[pos + 1] !== LF) return ERROR_CODES.INVALID_LINE_ENDING;
