@@ -7,7 +7,6 @@
  * framing fields (Content-Length, Transfer-Encoding, Connection, Host, Expect, Upgrade) in
  * the same pass so callers never scan the list twice.
  */
-import { parseContentLength } from '@rws/core';
 import { ERROR_CODES, type Http1ErrorCode } from '../errors.js';
 import { internLatin1 } from './interned-latin1.js';
 import { knownFieldName } from './known-field-names.js';
@@ -18,6 +17,16 @@ const LF = 10;
 const SP = 32;
 const HTAB = 9;
 const COLON = 58;
+
+/**
+ * Field lines are collected in one module-wide list (the parser never re-enters itself) and
+ * copied out at the end in one exact-size allocation: pushing onto a fresh `[]` grows it to
+ * 17 slots at the first field and again at the ninth.
+ */
+const SCRATCH: string[] = new Array<string>(128).fill('');
+
+/** Keeps every Content-Length below 2^53, exact (as `parseContentLength` in @rws/core). */
+const MAX_CONTENT_LENGTH_DIGITS = 15;
 
 /** No Transfer-Encoding field. */
 export const TE_ABSENT = 0;
@@ -87,7 +96,11 @@ export function parseFieldSection(
   maxCount: number,
   out: FieldSection,
 ): Http1ErrorCode | null {
-  const list = out.list;
+  // Locals, not the imported bindings: each use of an import is a load through the module's
+  // cell plus a hole check, and the optimizing compiler does not hoist it out of the loops.
+  const token = TOKEN;
+  const fieldValue = FIELD_VALUE;
+  const scratch = SCRATCH;
   let pos = start;
   let count = 0;
   let te: string | null = null;
@@ -101,7 +114,7 @@ export function parseFieldSection(
     }
     let kind = 0;
     for (;;) {
-      const t = TOKEN[c]!;
+      const t = token[c]!;
       if (t === 0) break;
       kind |= t;
       if (++pos === end) return ERROR_CODES.INVALID_HEADER;
@@ -118,15 +131,18 @@ export function parseFieldSection(
     c = buf[pos]!;
     while (c === SP || c === HTAB) c = buf[++pos]!;
     const valueStart = pos;
-    let valueEnd = pos;
-    while (FIELD_VALUE[c] === 1) {
-      pos++;
-      if (c !== SP && c !== HTAB) valueEnd = pos;
-      c = buf[pos]!;
-    }
+    // One table load per byte; the trailing whitespace is trimmed once at the end instead of
+    // tracking the last non-blank byte inside the loop.
+    while (fieldValue[c] === 1) c = buf[++pos]!;
     if (pos >= end) return ERROR_CODES.INVALID_HEADER;
     if (c !== CR) return c === LF ? ERROR_CODES.INVALID_LINE_ENDING : ERROR_CODES.INVALID_HEADER;
     if (buf[pos + 1] !== LF) return ERROR_CODES.INVALID_LINE_ENDING;
+    let valueEnd = pos;
+    while (valueEnd > valueStart) {
+      const b = buf[valueEnd - 1];
+      if (b !== SP && b !== HTAB) break;
+      valueEnd--;
+    }
     pos += 2;
     if (++count > maxCount) return ERROR_CODES.TOO_MANY_HEADERS;
 
@@ -136,7 +152,14 @@ export function parseFieldSection(
       if ((kind & 2) !== 0) name = name.toLowerCase();
     }
     const value = internLatin1(buf, valueStart, valueEnd);
-    list.push(name, value);
+    const at = 2 * count - 2;
+    // The scratch list is preallocated and packed: no growth of a fresh array per field.
+    if (at < scratch.length) {
+      scratch[at] = name;
+      scratch[at + 1] = value;
+    } else {
+      scratch.push(name, value);
+    }
 
     // Only a handful of names matter for framing; the length switch keeps the common case to
     // one integer comparison.
@@ -148,7 +171,7 @@ export function parseFieldSection(
         break;
       case 14:
         if (name === 'content-length') {
-          const n = parseContentLength(value);
+          const n = contentLength(buf, valueStart, valueEnd);
           if (n < 0) return ERROR_CODES.INVALID_CONTENT_LENGTH;
           // RFC 9112 §6.3 item 5: differing repeated values are unrecoverable.
           if (out.contentLength !== -1 && out.contentLength !== n) {
@@ -172,8 +195,42 @@ export function parseFieldSection(
         break;
     }
   }
+  out.list = takeList(scratch, count);
   if (te !== null) out.transferEncoding = classifyTransferEncoding(te);
   return null;
+}
+
+/** A fresh `[name, value, …]` of the first `count` fields of `scratch`. */
+function takeList(scratch: string[], count: number): string[] {
+  switch (count) {
+    case 0:
+      return [];
+    case 1:
+      return [scratch[0]!, scratch[1]!];
+    case 2:
+      return [scratch[0]!, scratch[1]!, scratch[2]!, scratch[3]!];
+    case 3:
+      return [scratch[0]!, scratch[1]!, scratch[2]!, scratch[3]!, scratch[4]!, scratch[5]!];
+    default:
+      return scratch.slice(0, 2 * count);
+  }
+}
+
+/**
+ * `parseContentLength` over the value's bytes (same rule: 1 to 15 ASCII digits and nothing
+ * else), so the length is read without walking the string a second time.
+ * @see RFC 9110 §8.6
+ */
+function contentLength(buf: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  if (len === 0 || len > MAX_CONTENT_LENGTH_DIGITS) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 function parseConnection(value: string): number {

@@ -50,10 +50,21 @@ interface KnownName {
   readonly bytes: Uint8Array;
 }
 
-/** Known names grouped by length: a name's length picks the few candidates to compare. */
-const BY_LENGTH: KnownName[][] = [];
+/** Longer names are never known (the longest is 17); keeps the key below 32 * 32. */
+const MAX_LENGTH = 31;
+const NONE: KnownName[] = [];
+
+/**
+ * Known names by `length * 32 + (first byte | 0x20) % 32`: the length and the first byte pick
+ * at most a couple of candidates with one load (most keys hold none, or exactly one name).
+ * Collisions of the key only cost a comparison; every byte is still compared.
+ */
+const BY_KEY: KnownName[][] = new Array<KnownName[]>(32 * 32).fill(NONE);
 for (const name of NAMES) {
-  (BY_LENGTH[name.length] ??= []).push({ name, bytes: Buffer.from(name, 'latin1') });
+  const key = name.length * 32 + ((name.charCodeAt(0) | 0x20) & 31);
+  const list = BY_KEY[key] === NONE ? [] : BY_KEY[key]!;
+  list.push({ name, bytes: Buffer.from(name, 'latin1') });
+  BY_KEY[key] = list;
 }
 
 /**
@@ -62,12 +73,13 @@ for (const name of NAMES) {
  * as they are; no other token byte becomes a lower-case letter, digit or `-` that way.
  */
 export function knownFieldName(buf: Uint8Array, start: number, end: number): string | null {
-  const candidates = BY_LENGTH[end - start];
-  if (candidates === undefined) return null;
+  const length = end - start;
+  if (length > MAX_LENGTH || length <= 0) return null;
+  const candidates = BY_KEY[length * 32 + ((buf[start]! | 0x20) & 31)]!;
   next: for (let k = 0; k < candidates.length; k++) {
     const known = candidates[k]!;
     const bytes = known.bytes;
-    for (let i = 0; i < bytes.length; i++) {
+    for (let i = 0; i < length; i++) {
       if ((buf[start + i]! | 0x20) !== bytes[i]) continue next;
     }
     return known.name;
