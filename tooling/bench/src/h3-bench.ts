@@ -24,13 +24,10 @@ import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, LOAD_CPU, type PinnedProcess, SERVER_CPU, spawnPinned } from './process.js';
-import { nodeScriptArgs, REPO_ROOT } from './targets.js';
+import { nodeScriptArgs, REPO_ROOT, RWS_CLI } from './targets.js';
 import { benchCertificate } from './tls-cert.js';
-
-const CLI = fileURLToPath(new URL('../../../apps/rws-cli/src/cli.ts', import.meta.url));
 
 interface Server {
   readonly name: string;
@@ -146,7 +143,7 @@ async function startRws(
     SERVER_CPU,
     process.execPath,
     [
-      ...nodeScriptArgs(CLI, nodeArgs),
+      ...nodeScriptArgs(RWS_CLI, nodeArgs),
       '--ip',
       '127.0.0.1',
       '--port',

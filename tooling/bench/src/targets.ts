@@ -73,9 +73,31 @@ function contextEnv(context: TargetContext = {}): Record<string, string> {
   return env;
 }
 
-/** The `node` arguments that run a TypeScript script from source (tsx, `@rws/source`). */
+/**
+ * Where the measured rws code comes from. `dist` (the default): the packages' built output,
+ * what users install and what `bin/rws.js` runs; tsx then only compiles the bench's own
+ * TypeScript server scripts (a plain `.js` file, dist included, is loaded as it is). `source`
+ * (`BENCH_FROM=source`): the TypeScript sources through tsx, which compiles with esbuild's
+ * `keepNames` (a `__name()` call at every function and class definition, per-request closures
+ * included), so it measures slower than what users run; for profiling an unbuilt change.
+ */
+export const BENCH_FROM: 'dist' | 'source' =
+  process.env['BENCH_FROM'] === 'source' ? 'source' : 'dist';
+
+/** The `rws` CLI's entry: the built dist/cli.js that `bin/rws.js` imports, or its source. */
+export const RWS_CLI: string = fileURLToPath(
+  new URL(
+    BENCH_FROM === 'source'
+      ? '../../../apps/rws-cli/src/cli.ts'
+      : '../../../apps/rws-cli/dist/cli.js',
+    import.meta.url,
+  ),
+);
+
+/** The `node` arguments that run a script (TypeScript through tsx) against BENCH_FROM's code. */
 export function nodeScriptArgs(script: string, nodeArgs: readonly string[] = []): string[] {
-  return ['--conditions=@rws/source', '--import', TSX_LOADER, ...nodeArgs, script];
+  const conditions = BENCH_FROM === 'source' ? ['--conditions=@rws/source'] : [];
+  return [...conditions, '--import', TSX_LOADER, ...nodeArgs, script];
 }
 
 /**

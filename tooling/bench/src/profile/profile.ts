@@ -60,14 +60,13 @@ import { MIDDLEWARE_REQUEST_HEADERS } from '../middleware-cases.js';
 import { NGINX_PROXY_LOCATION, nginxProxyUpstream } from '../nginx-proxy-config.js';
 import { freePort, waitForPort } from '../process.js';
 import { PINNED_CIPHER } from '../servers/tls-pinned.js';
-import { nginxConfig, nodeScriptArgs, serverScript } from '../targets.js';
+import { nginxConfig, nodeScriptArgs, RWS_CLI, serverScript } from '../targets.js';
 import { benchCertificate } from '../tls-cert.js';
 import { runFixedLoad } from './fixed-load.js';
 import { startRawUpstream } from './raw-upstream.js';
 import { summarizeAllocations, summarizeCpu } from './summarize.js';
 
 const HOOK = fileURLToPath(new URL('./profile-hook.ts', import.meta.url));
-const CLI = fileURLToPath(new URL('../../../../apps/rws-cli/src/cli.ts', import.meta.url));
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -164,7 +163,7 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
       };
     case 'rws-gateway':
       // Access log on at its default (stdout, which goes to a file here).
-      return { args: nodeScriptArgs(CLI, preload), env: { RWS_CONFIG_IP: '127.0.0.1' } };
+      return { args: nodeScriptArgs(RWS_CLI, preload), env: { RWS_CONFIG_IP: '127.0.0.1' } };
     case 'rws-http1':
     case 'rws-app':
     case 'node-http':
@@ -188,7 +187,7 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
     case 'rws-cli-log':
       return {
         args: [
-          ...nodeScriptArgs(CLI, preload),
+          ...nodeScriptArgs(RWS_CLI, preload),
           '--root',
           work,
           '--access-log',
@@ -200,7 +199,7 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
       // The `https` suite's subject: the binary over TLS with its access log to a file.
       return {
         args: [
-          ...nodeScriptArgs(CLI, preload),
+          ...nodeScriptArgs(RWS_CLI, preload),
           '--root',
           work,
           '--tls-cert-file',
@@ -220,7 +219,7 @@ function serverArgs(): { args: string[]; env: Record<string, string> } {
       // The access log at its default (stdout), stdout going to a file: how `rws > log`
       // runs, and the only way to log to a file before --access-log.
       return {
-        args: [...nodeScriptArgs(CLI, preload), '--root', work],
+        args: [...nodeScriptArgs(RWS_CLI, preload), '--root', work],
         env: { RWS_CONFIG_IP: '127.0.0.1' },
       };
     default:

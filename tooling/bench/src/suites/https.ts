@@ -19,15 +19,19 @@
  * node:https slower for reasons that have nothing to do with TLS.
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '../process.js';
 import { PINNED_CIPHER } from '../servers/tls-pinned.js';
 import { staticFolder } from '../static-files.js';
 import { defineSuite } from '../suite.js';
-import { nginxServer, nodeScriptArgs, nodeServer, serverScript, startPinned } from '../targets.js';
+import {
+  nginxServer,
+  nodeScriptArgs,
+  nodeServer,
+  RWS_CLI,
+  serverScript,
+  startPinned,
+} from '../targets.js';
 import type { Target } from '../types.js';
-
-const CLI = fileURLToPath(new URL('../../../../apps/rws-cli/src/cli.ts', import.meta.url));
 
 /** The `rws` binary from source serving the static folder over TLS, access log to a file. */
 const rws: Target = {
@@ -43,7 +47,7 @@ const rws: Target = {
       port,
       process.execPath,
       [
-        ...nodeScriptArgs(CLI),
+        ...nodeScriptArgs(RWS_CLI),
         '--ip',
         '127.0.0.1',
         '--port',

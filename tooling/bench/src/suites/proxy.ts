@@ -29,13 +29,19 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NGINX_PROXY_LOCATION, nginxProxyUpstream } from '../nginx-proxy-config.js';
 import { HELLO_BODY } from '../peers.js';
 import { freePort } from '../process.js';
 import { staticFolder } from '../static-files.js';
 import { defineSuite } from '../suite.js';
-import { nginxServer, nodeScriptArgs, nodeServer, serverScript, startPinned } from '../targets.js';
+import {
+  nginxServer,
+  nodeScriptArgs,
+  nodeServer,
+  RWS_CLI,
+  serverScript,
+  startPinned,
+} from '../targets.js';
 import type { Target, TargetContext } from '../types.js';
 
 /** `host:port` of the case's upstream (every proxy target needs one). */
@@ -65,7 +71,7 @@ const filesUpstream: Target = {
 };
 
 /**
- * The `rws` binary (apps/rws-cli/src/cli.ts, what `bin/rws.js` runs, from source) started in
+ * The `rws` binary (`RWS_CLI`: apps/rws-cli/dist/cli.js, what `bin/rws.js` runs) started in
  * a temp dir holding its rws.config.toml, so it finds the file as a user's `rws` would.
  */
 const rwsGateway: Target = {
@@ -91,14 +97,13 @@ type = "proxy"
 upstream = "backend"
 `,
       );
-      const cli = fileURLToPath(new URL('../../../../apps/rws-cli/src/cli.ts', import.meta.url));
       // cwd is the temp dir, for the config file lookup; the CLI's imports resolve from its
       // own location, so nothing needs the repository as the working directory.
       const running = await startPinned(
         'rws-gateway',
         port,
         process.execPath,
-        nodeScriptArgs(cli),
+        nodeScriptArgs(RWS_CLI),
         {
           cwd: dir,
         },

@@ -11,14 +11,18 @@
  * format, one write per request).
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '../process.js';
 import { staticFolder } from '../static-files.js';
 import { defineSuite } from '../suite.js';
-import { nginxServer, nodeScriptArgs, nodeServer, serverScript, startPinned } from '../targets.js';
+import {
+  nginxServer,
+  nodeScriptArgs,
+  nodeServer,
+  RWS_CLI,
+  serverScript,
+  startPinned,
+} from '../targets.js';
 import type { Target, WrkLoad } from '../types.js';
-
-const CLI = fileURLToPath(new URL('../../../../apps/rws-cli/src/cli.ts', import.meta.url));
 
 /**
  * Logging off: rws-static.ts with STATIC_ROOT set to the generated folder. Logging on: the
@@ -36,7 +40,7 @@ const rws: Target = {
     }
     const port = await freePort();
     return startPinned('rws-static', port, process.execPath, [
-      ...nodeScriptArgs(CLI),
+      ...nodeScriptArgs(RWS_CLI),
       '--ip',
       '127.0.0.1',
       '--port',
