@@ -81,7 +81,7 @@ function contextEnv(context: TargetContext = {}): Record<string, string> {
  * `keepNames` (a `__name()` call at every function and class definition, per-request closures
  * included), so it measures slower than what users run; for profiling an unbuilt change.
  */
-export const BENCH_FROM: 'dist' | 'source' =
+const BENCH_FROM: 'dist' | 'source' =
   process.env['BENCH_FROM'] === 'source' ? 'source' : 'dist';
 
 /** The `rws` CLI's entry: the built dist/cli.js that `bin/rws.js` imports, or its source. */
