@@ -81,8 +81,7 @@ function contextEnv(context: TargetContext = {}): Record<string, string> {
  * `keepNames` (a `__name()` call at every function and class definition, per-request closures
  * included), so it measures slower than what users run; for profiling an unbuilt change.
  */
-const BENCH_FROM: 'dist' | 'source' =
-  process.env['BENCH_FROM'] === 'source' ? 'source' : 'dist';
+const BENCH_FROM: 'dist' | 'source' = process.env['BENCH_FROM'] === 'source' ? 'source' : 'dist';
 
 /** The `rws` CLI's entry: the built dist/cli.js that `bin/rws.js` imports, or its source. */
 export const RWS_CLI: string = fileURLToPath(
