@@ -37,6 +37,9 @@ export default defineConfig({
       'examples/test/**/*.test.ts',
     ],
     environment: 'node',
+    // The bench harness's own tests start its targets from source too (no build first);
+    // `pnpm bench` itself measures the built dist (tooling/bench/src/targets.ts).
+    env: { BENCH_FROM: 'source' },
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',

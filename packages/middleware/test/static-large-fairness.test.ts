@@ -63,7 +63,9 @@ describe('serveStatic large files (issue #11)', () => {
     await Promise.all(downloads);
     expect(received).toEqual(new Array(CLIENTS).fill(SIZE));
     // Starvation would leave some client near 0; fair interleaving keeps everyone well along.
+    // (A sixteenth, not a quarter: on a loaded 2-core CI machine a client accepted late held
+    // 1.5 MiB of 16 when the first finished; a starved one would hold a few KiB.)
     const slowest = Math.min(...atFirstDone!);
-    expect(slowest).toBeGreaterThanOrEqual(SIZE / 4);
+    expect(slowest).toBeGreaterThanOrEqual(SIZE / 16);
   }, 60_000);
 });
