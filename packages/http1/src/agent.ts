@@ -4,7 +4,7 @@
  */
 
 import { CLIENT_ERROR_CODES, clientError } from './internal/client-errors.js';
-import type { ClientResponse } from './internal/exchange.js';
+import type { ClientResponse } from './internal/client-response.js';
 import {
   POOL_EMPTY_HOOKS,
   Pool,

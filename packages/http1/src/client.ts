@@ -2,7 +2,7 @@
  * `request()`: one-call HTTP/1.1 client over a process-wide keep-alive `Agent`.
  */
 import { Agent, type RequestOptions } from './agent.js';
-import type { ClientResponse } from './internal/exchange.js';
+import type { ClientResponse } from './internal/client-response.js';
 
 let globalAgent: Agent | null = null;
 

@@ -5,22 +5,17 @@
 import type { AbortSignalLike, HeadersInit, RwsError, TrailersInit } from '@rws/core';
 import { ClientConnection, type ConnectionOwner } from './internal/client-connection.js';
 import { CLIENT_ERROR_CODES, clientError } from './internal/client-errors.js';
+import type { ClientResponse, InformationalResponse } from './internal/client-response.js';
 import { type ClientTlsOptions, connectSocket } from './internal/connect-socket.js';
-import {
-  type ClientResponse,
-  type ExchangeOptions,
-  type ExchangeSink,
-  type InformationalResponse,
-  kRetry,
-} from './internal/exchange.js';
+import { type ExchangeOptions, type ExchangeSink, kRetry } from './internal/exchange.js';
 import {
   type PreparedRequest,
   prepareRequest,
   type RequestBodyInit,
 } from './internal/request-writer.js';
 
+export type { ClientResponse, InformationalResponse } from './internal/client-response.js';
 export type { ClientTlsOptions } from './internal/connect-socket.js';
-export type { ClientResponse, InformationalResponse } from './internal/exchange.js';
 export type { RequestBodyInit } from './internal/request-writer.js';
 
 /** Per-request timeouts; each overrides the pool's option of the same name. */

@@ -3,16 +3,14 @@
  * `Expect: 100-continue` handling), parses the response and streams its body to the caller.
  */
 
-import {
-  type AbortSignalLike,
-  Body,
-  type BodySource,
-  Headers,
-  type RwsError,
-  type Tunnel,
-} from '@rws/core';
+import { type AbortSignalLike, Body, type BodySource, Headers, type RwsError } from '@rws/core';
 import type { ClientConnection } from './client-connection.js';
 import { CLIENT_ERROR_CODES, clientError } from './client-errors.js';
+import {
+  type ClientResponse,
+  HttpClientResponse,
+  type InformationalResponse,
+} from './client-response.js';
 import { headerValue, parseKeepAliveTimeout } from './keep-alive-header.js';
 import {
   CRLF,
@@ -29,40 +27,6 @@ import {
   type ResponseParserHandlers,
 } from './response-parser.js';
 import { socketTunnel } from './socket-tunnel.js';
-
-/** An interim (1xx) response, as `onInformational` receives it. */
-export interface InformationalResponse {
-  readonly status: number;
-  readonly statusText: string;
-  readonly headers: Headers;
-}
-
-/** A response from the client: status, head, streaming body and (after it) trailers. */
-export interface ClientResponse {
-  readonly status: number;
-  readonly statusText: string;
-  /** `http/1.1` or `http/1.0`, as the status line said. */
-  readonly protocol: 'http/1.1' | 'http/1.0';
-  readonly headers: Headers;
-  /** The body; read it (or cancel it) to free the socket for the next request. */
-  readonly body: Body;
-  /** Trailer fields of a chunked response, available once the body has been read. */
-  readonly trailers: Headers | null;
-  /**
-   * The connection's bytes after a `101 Switching Protocols` to a request with `Upgrade`, or
-   * a 2xx to CONNECT; null otherwise. The socket has left the pool; `body` is empty. Closing
-   * `writable` half-closes, cancelling `readable` closes the socket.
-   */
-  readonly tunnel: Tunnel | null;
-  /**
-   * The whole body as one byte array when all of it has already arrived and none of it was
-   * read (a small response usually comes in the same packet as its head); `body` is then
-   * used up and the socket already back in the pool. Null while bytes are still to come (or
-   * the body was touched): read `body` instead. A proxy relays such a body with its head in
-   * one write instead of streaming it.
-   */
-  takeBufferedBody(): Uint8Array | null;
-}
 
 /** Per-exchange settings, resolved from request and pool options. */
 export interface ExchangeOptions {
@@ -551,50 +515,5 @@ export class Exchange implements BodySource, ResponseParserHandlers {
 
   trailers(): Headers | null {
     return this.#trailers;
-  }
-}
-
-/**
- * The response object: a class rather than a literal with a getter, so building one per
- * response is a plain allocation.
- */
-class HttpClientResponse implements ClientResponse {
-  readonly status: number;
-  readonly statusText: string;
-  readonly protocol: 'http/1.1' | 'http/1.0';
-  readonly headers: Headers;
-  readonly body: Body;
-  readonly tunnel: Tunnel | null;
-  #exchange: Exchange | null;
-
-  constructor(
-    status: number,
-    statusText: string,
-    protocol: 'http/1.1' | 'http/1.0',
-    headers: Headers,
-    body: Body,
-    exchange: Exchange | null,
-    tunnel: Tunnel | null,
-  ) {
-    this.status = status;
-    this.statusText = statusText;
-    this.protocol = protocol;
-    this.headers = headers;
-    this.body = body;
-    this.#exchange = exchange;
-    this.tunnel = tunnel;
-  }
-
-  get trailers(): Headers | null {
-    return this.#exchange?.trailerFields() ?? null;
-  }
-
-  takeBufferedBody(): Uint8Array | null {
-    const body = this.body;
-    if (body.isUsed) return null;
-    const bytes = this.#exchange?.takeComplete() ?? null;
-    // Marks the body used; the exchange is complete, so nothing is left to discard.
-    if (bytes !== null) body.cancel();
-    return bytes;
   }
 }
