@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import {
-  freeTcpPort,
+  reservePort,
   HAS_BIND,
   HAS_PEBBLE,
   requireCapability,
@@ -26,8 +26,8 @@ describe('rws [acme] DNS-01 over RFC 2136 (issue #22)', () => {
     requireCapability(ctx, HAS_BIND, 'BIND 9 (apt-get install bind9)');
     requireCapability(ctx, HAS_PEBBLE, 'pebble (apt-get install pebble)');
     const bind = await startBind({ zone: ZONE });
-    const port = await freeTcpPort();
-    const challengePort = await freeTcpPort();
+    const port = await reservePort({ udp: true }); // rws serves HTTP/3 on it too
+    const challengePort = await reservePort();
     const pebble = await startPebble({
       httpPort: challengePort,
       tlsPort: port,

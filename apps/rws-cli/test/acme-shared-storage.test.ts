@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
-import { freeTcpPort, HAS_PEBBLE, requireCapability, startPebble } from '@rws/test-helpers';
+import { reservePort, HAS_PEBBLE, requireCapability, startPebble } from '@rws/test-helpers';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startS3Server } from '../../../packages/storage/test/support/s3-server.js';
 import { cleanEnv, startCli, tempDir } from './cli-process.js';
@@ -49,10 +49,10 @@ describe('rws [acme.storage] shared by two instances (issue #22)', () => {
     // Pebble validates HTTP-01 at A's challenge port and TLS-ALPN-01 at B's TLS port; each
     // instance offers only the challenge it can answer there, so either may win the lock.
     const [portA, challengeA, portB, challengeB] = [
-      await freeTcpPort(),
-      await freeTcpPort(),
-      await freeTcpPort(),
-      await freeTcpPort(),
+      await reservePort({ udp: true }),
+      await reservePort(),
+      await reservePort({ udp: true }),
+      await reservePort(),
     ];
     const pebble = await startPebble({ httpPort: challengeA, tlsPort: portB });
     const caFile = join(dir, 'pebble-ca.pem');

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { Http3Client } from '@rws/h3';
-import { freeTcpPort, HAS_PEBBLE, requireCapability, startPebble } from '@rws/test-helpers';
+import { reservePort, HAS_PEBBLE, requireCapability, startPebble } from '@rws/test-helpers';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, startCli, tempDir } from './cli-process.js';
 
@@ -70,8 +70,8 @@ describe('rws [acme] (issue #22)', () => {
     mkdirSync(site);
     writeFileSync(join(site, 'index.html'), '<h1>acme site</h1>');
     // Pebble must know where to validate before rws binds: reserve two ports first.
-    const port = await freeTcpPort();
-    const challengePort = await freeTcpPort();
+    const port = await reservePort({ udp: true }); // rws serves HTTP/3 on it too
+    const challengePort = await reservePort();
     const pebble = await startPebble({
       httpPort: challengePort,
       tlsPort: port,

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { createDb, sql } from '@rws/orm';
-import { freeTcpPort } from '@rws/test-helpers';
+import { reservePort } from '@rws/test-helpers';
 import { Browser, startOidcPeer } from '@rws/test-helpers/oidc';
 import { jwtVerify } from 'jose';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -66,7 +66,7 @@ function runCheck(cwd: string, env: Record<string, string>) {
 /** A provider that knows a gateway on a port chosen up front, and the gateway's origin. */
 async function peerForGateway() {
   // The provider registers the gateway's redirect URI, so the gateway's port is chosen first.
-  const port = await freeTcpPort();
+  const port = await reservePort();
   const origin = `http://127.0.0.1:${port}`;
   const peer = await startOidcPeer([
     {

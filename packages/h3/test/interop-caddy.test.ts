@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestCertificates, requireCapability } from '@rws/test-helpers';
+import { createTestCertificates, requireCapability, reservePort } from '@rws/test-helpers';
 import { expect, it, onTestFinished, vi } from 'vitest';
 import { Http3Client } from '../src/http3/h3-client.js';
 import { QuicEndpoint } from '../src/quic/quic-endpoint.js';
@@ -19,23 +19,6 @@ import type { QuicStream } from '../src/quic/quic-stream.js';
 import { hasCommand } from './helpers.js';
 
 const HAS_CADDY = hasCommand('caddy');
-
-/** A port free on UDP and TCP right now (caddy needs a number; it binds TCP and UDP on it). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    const { port } = socket.address();
-    const tcp = createServer();
-    const isTcpFree = await new Promise<boolean>((resolve) => {
-      tcp.once('error', () => resolve(false));
-      tcp.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (isTcpFree) await new Promise<void>((resolve) => tcp.close(() => resolve()));
-    await new Promise<void>((resolve) => socket.close(() => resolve()));
-    if (isTcpFree) return port;
-  }
-}
 
 /** Starts caddy answering every request with `body`; resolves once it serves. */
 async function startCaddy(
@@ -97,7 +80,7 @@ it('our client completes a handshake with caddy (quic-go) and gets an HTTP/3 res
   requireCapability(ctx, HAS_CADDY, 'caddy (apt-get install caddy)');
   const certs = createTestCertificates();
   onTestFinished(certs.cleanup);
-  const port = await freePort();
+  const port = await reservePort({ udp: true });
   await startCaddy(port, certs.server.certFile, certs.server.keyFile, 'hello from caddy');
   const client = await QuicEndpoint.bind({ transport: { maxIdleTimeoutMs: 5000 } });
   onTestFinished(() => client.close());
@@ -132,7 +115,7 @@ it('our Http3Client gets caddy responses: GET, a POST echoing headers, concurren
   requireCapability(ctx, HAS_CADDY, 'caddy (apt-get install caddy)');
   const certs = createTestCertificates();
   onTestFinished(certs.cleanup);
-  const port = await freePort();
+  const port = await reservePort({ udp: true });
   await startCaddy(port, certs.server.certFile, certs.server.keyFile, 'hello over h3');
   const client = await Http3Client.connect({
     host: '127.0.0.1',

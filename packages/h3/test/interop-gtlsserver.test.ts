@@ -11,7 +11,7 @@ import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestCertificates, requireCapability } from '@rws/test-helpers';
+import { createTestCertificates, requireCapability, reserveUdpPort } from '@rws/test-helpers';
 import { describe, expect, it, onTestFinished, type TestContext } from 'vitest';
 import { Http3Client } from '../src/http3/h3-client.js';
 import { hasCommand } from './helpers.js';
@@ -23,14 +23,6 @@ const GTLSSERVER = hasCommand('gtlsserver')
     ? '/usr/sbin/gtlsserver'
     : null;
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 /**
  * Starts gtlsserver on a document root holding `files`; resolves with a connected client.
@@ -50,7 +42,7 @@ async function startServer(
   const htdocs = join(root, 'htdocs');
   mkdirSync(htdocs);
   for (const [name, bytes] of files) writeFileSync(join(htdocs, name), bytes);
-  const port = await freeUdpPort();
+  const port = await reserveUdpPort();
   const server: ChildProcess = spawn(
     GTLSSERVER!,
     [

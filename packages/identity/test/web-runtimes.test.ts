@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { reservePort } from '@rws/test-helpers';
 
 const require = createRequire(import.meta.url);
 const dir = mkdtempSync(join(tmpdir(), 'rws-web-runtimes-'));
@@ -34,14 +35,6 @@ function binaryOf(
   } catch (err) {
     return { skip: `${pkg}: ${sub} is not installed (${(err as Error).message.split('\n')[0]})` };
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Spawns a runtime and resolves once `url` answers (any status). */
@@ -90,7 +83,7 @@ const RUNTIMES: Runtime[] = [
       'darwin-x64': '@oven/bun-darwin-x64/bin/bun',
     }),
     async start(binary) {
-      const port = await freePort();
+      const port = await reservePort();
       writeFileSync(
         join(dir, 'bun-server.mjs'),
         `import app from './app.mjs';\nBun.serve({ hostname: '127.0.0.1', port: ${port}, fetch: (r) => app.fetch(r) });\n`,
@@ -109,7 +102,7 @@ const RUNTIMES: Runtime[] = [
       'darwin-x64': '@deno/darwin-x64/deno',
     }),
     async start(binary) {
-      const port = await freePort();
+      const port = await reservePort();
       writeFileSync(
         join(dir, 'deno-server.mjs'),
         `import app from './app.mjs';\nDeno.serve({ hostname: '127.0.0.1', port: ${port}, onListen() {} }, (r) => app.fetch(r));\n`,
@@ -132,7 +125,7 @@ const RUNTIMES: Runtime[] = [
       'darwin-x64': '@cloudflare/workerd-darwin-64/bin/workerd',
     }),
     async start(binary) {
-      const port = await freePort();
+      const port = await reservePort();
       writeFileSync(
         join(dir, 'workerd.capnp'),
         `using Workerd = import "/workerd/workerd.capnp";

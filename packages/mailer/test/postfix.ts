@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { reservePort } from '@rws/test-helpers';
 
 const run = promisify(execFile);
 const POSTFIX = '/usr/sbin/postfix';
@@ -35,14 +36,6 @@ export interface Postfix {
   /** Waits until the log matches `pattern`. */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 function accepts(port: number): Promise<boolean> {
@@ -75,7 +68,7 @@ export async function startPostfix(boxes: readonly string[], extra = ''): Promis
   const { stdout: uid } = await run('id', ['-u', 'postfix']);
   await chown(join(dir, 'data'), Number(uid.trim()), 0);
   await chown(join(dir, 'mail'), NOBODY, NOBODY);
-  const port = await freePort();
+  const port = await reservePort();
   await writeFile(
     join(conf, 'main.cf'),
     `compatibility_level = 3.6

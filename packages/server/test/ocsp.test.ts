@@ -13,6 +13,7 @@ import { isRwsError, text } from '@rws/core';
 import { Http3Client } from '@rws/h3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { start } from './helpers.js';
+import { reservePort } from '@rws/test-helpers';
 
 let dir: string;
 let responderPort: number;
@@ -22,14 +23,6 @@ let responder: ChildProcess | null = null;
 
 function openssl(...args: string[]): string {
   return execFileSync('openssl', args, { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** openssl's index.txt line: V(alid) or R(evoked), expiry, revocation time, serial, file, DN. */
@@ -156,7 +149,7 @@ function tlsOptions() {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rws-ocsp-'));
-  responderPort = await freePort();
+  responderPort = await reservePort();
   openssl(
     'req',
     '-x509',

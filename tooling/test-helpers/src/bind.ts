@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
-import { freeTcpPort } from './pebble.js';
+import { reservePort } from './ports.js';
 
 /** True when `named` is installed (`apt-get install bind9`). */
 export const HAS_BIND: boolean = existsSync('/usr/sbin/named');
@@ -32,7 +32,8 @@ export interface RunningBind {
 /** Starts `named` for `zone`; it is killed when the test ends. */
 export async function startBind(options: { zone: string }): Promise<RunningBind> {
   const dir = mkdtempSync(join(tmpdir(), 'rws-bind-'));
-  const port = await freeTcpPort();
+  // named listens on UDP and TCP.
+  const port = await reservePort({ udp: true });
   const keyName = 'rws-acme-update';
   const keySecret = randomBytes(32).toString('base64');
   const zone = options.zone;

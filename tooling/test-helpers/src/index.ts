@@ -34,6 +34,7 @@ export { httpCall } from './http-call.js';
 export type { NginxOptions, RunningNginx } from './nginx.js';
 export { findNginx, startNginx } from './nginx.js';
 export type { Pebble, PebbleOptions } from './pebble.js';
-export { freeTcpPort, HAS_PEBBLE, startPebble } from './pebble.js';
+export { HAS_PEBBLE, startPebble } from './pebble.js';
+export { reservePort, reserveUdpPort } from './ports.js';
 export { connectRedis } from './redis.js';
 export { REQUEST_TARGET_CASES } from './target-cases.js';

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reservePort } from './ports.js';
 
 /** The nginx binary on this machine (PATH, /usr/sbin, /usr/local/sbin), or null. */
 export function findNginx(): string | null {
@@ -44,15 +45,6 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 async function waitForPort(port: number, deadlineMs: number): Promise<void> {
   const end = Date.now() + deadlineMs;
   while (Date.now() < end) {
@@ -81,7 +73,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   mkdirSync(join(dir, 'www'));
   mkdirSync(join(dir, 'tmp'));
   options.setup?.(dir);
-  const port = await freePort();
+  const port = await reservePort();
   const conf = `
 daemon off;
 master_process off;

@@ -4,13 +4,12 @@
  * `httpPort` and TLS-ALPN-01 on `tlsPort` of 127.0.0.1, i.e. on the server under test.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { createTestCertificates } from './certificates.js';
+import { reservePort } from './ports.js';
 
 /** True when Debian's `pebble` package is installed (`apt-get install pebble`). */
 export const HAS_PEBBLE: boolean =
@@ -49,31 +48,6 @@ export interface PebbleOptions {
   dnsServer?: string;
 }
 
-/**
- * A TCP port that was free a moment ago (bound on 127.0.0.1 and closed), for peers that must
- * be told a port before the server under test can bind it.
- */
-export function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const socket = createSocket('udp4');
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
-}
-
 function fetchText(url: string, ca: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = get(url, { ca, timeout: 5_000 }, (res) => {
@@ -109,11 +83,11 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
   const certs = createTestCertificates({ prefix: 'rws-pebble-' });
   onTestFinished(() => certs.cleanup());
   const [listen, management, dnsManagement] = [
-    await freeTcpPort(),
-    await freeTcpPort(),
-    await freeTcpPort(),
+    await reservePort(),
+    await reservePort(),
+    await reservePort(),
   ];
-  const dns = await freeUdpPort();
+  const dns = await reservePort({ udp: true });
   const config = join(certs.dir, 'pebble-config.json');
   writeFileSync(
     config,
