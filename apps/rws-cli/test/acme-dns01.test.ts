@@ -7,10 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import {
-  reservePort,
   HAS_BIND,
   HAS_PEBBLE,
   requireCapability,
+  reservePort,
   startBind,
   startPebble,
 } from '@rws/test-helpers';

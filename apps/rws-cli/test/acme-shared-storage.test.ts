@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
-import { reservePort, HAS_PEBBLE, requireCapability, startPebble } from '@rws/test-helpers';
+import { HAS_PEBBLE, requireCapability, reservePort, startPebble } from '@rws/test-helpers';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startS3Server } from '../../../packages/storage/test/support/s3-server.js';
 import { cleanEnv, startCli, tempDir } from './cli-process.js';

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { Http3Client } from '@rws/h3';
-import { reservePort, HAS_PEBBLE, requireCapability, startPebble } from '@rws/test-helpers';
+import { HAS_PEBBLE, requireCapability, reservePort, startPebble } from '@rws/test-helpers';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, startCli, tempDir } from './cli-process.js';
 

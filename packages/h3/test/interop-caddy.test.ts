@@ -6,9 +6,7 @@
  * skipped with the reason (a failure under CI=true).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestCertificates, requireCapability, reservePort } from '@rws/test-helpers';

@@ -5,15 +5,14 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { isRwsError, text } from '@rws/core';
 import { Http3Client } from '@rws/h3';
+import { reservePort } from '@rws/test-helpers';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { start } from './helpers.js';
-import { reservePort } from '@rws/test-helpers';
 
 let dir: string;
 let responderPort: number;

@@ -9,9 +9,10 @@
  * only another explicit pick can take it; picks are spread over slices per vitest worker
  * (`VITEST_POOL_ID` is unique among workers running at once), and each is checked bindable.
  */
+
+import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
 
 const LOWEST = 10_000;
 const SLICES = 8;
@@ -19,7 +20,9 @@ const SLICES = 8;
 /** The first port of the kernel's ephemeral range (32768 on Linux by default). */
 function ephemeralLow(): number {
   try {
-    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]);
+    const low = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
     return Number.isInteger(low) && low > LOWEST + SLICES * 64 ? low : 32_768;
   } catch {
     return 32_768;
