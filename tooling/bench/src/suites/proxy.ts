@@ -1,10 +1,15 @@
 /**
  * `pnpm bench proxy`: reverse proxies in front of ONE nginx upstream. The subject is the `rws`
- * binary in gateway mode as users run it (apps/rws-cli from source, an rws.config.toml with
- * one `[[upstream]]` and one proxy `[[route]]`, access log on at its default); beside it
- * @rws/proxy's bare `reverseProxy` on @rws/http1 (no access log), nginx `proxy_pass` over an
- * `upstream { keepalive 64; }` pool, `http-proxy` on node:http and `@fastify/http-proxy` on
- * fastify.
+ * binary in gateway mode (apps/rws-cli's dist, an rws.config.toml with one `[[upstream]]` and
+ * one proxy `[[route]]`, its request ids and metrics on as by default); beside it @rws/proxy's
+ * bare `reverseProxy` on @rws/http1, nginx `proxy_pass` over an `upstream { keepalive 64; }`
+ * pool, `http-proxy` on node:http and `@fastify/http-proxy` on fastify.
+ *
+ * Access logs are compared like with like, as in the static suite: `keep-alive` and `100m`
+ * run the gateway with `--access-log off` against nginx's `access_log off` (the Node peers
+ * log nothing); `keep-alive-log` runs the gateway as users run it, `--access-log FILE` (JSON
+ * lines, batched asynchronous writes), against nginx's default `access_log FILE` (combined
+ * format, one write per request).
  *
  * The peers run as their documentation sets them up. `@fastify/http-proxy` is registered with
  * `upstream` alone: its defaults are @fastify/reply-from's undici Pool (128 keep-alive
@@ -103,10 +108,12 @@ upstream = "backend"
         'rws-gateway',
         port,
         process.execPath,
-        nodeScriptArgs(RWS_CLI),
-        {
-          cwd: dir,
-        },
+        [
+          ...nodeScriptArgs(RWS_CLI),
+          '--access-log',
+          context?.accessLogDir === undefined ? 'off' : join(context.accessLogDir, 'rws.log'),
+        ],
+        { cwd: dir },
       );
       return {
         url: running.url,
@@ -123,9 +130,14 @@ upstream = "backend"
 };
 
 /** nginx as a reverse proxy (nginx-proxy-config.ts, shared with `bench:profile nginx-proxy`). */
-const nginxProxy: Target = nginxServer('nginx', NGINX_PROXY_LOCATION, {
-  http: (context) => nginxProxyUpstream(upstreamAddress(context)),
-});
+const nginxProxy: Target = nginxServer(
+  'nginx',
+  (context) =>
+    context.accessLogDir === undefined
+      ? NGINX_PROXY_LOCATION
+      : `    access_log ${join(context.accessLogDir, 'nginx.log')};\n${NGINX_PROXY_LOCATION}`,
+  { http: (context) => nginxProxyUpstream(upstreamAddress(context)) },
+);
 
 export default defineSuite({
   name: 'proxy',
@@ -148,6 +160,13 @@ export default defineSuite({
       name: 'keep-alive',
       load: { tool: 'wrk', path: '/', connections: 100 },
       upstream: helloUpstream,
+    },
+    {
+      name: 'keep-alive-log',
+      load: { tool: 'wrk', path: '/', connections: 100 },
+      upstream: helloUpstream,
+      accessLog: true,
+      targets: ['nginx'],
     },
     {
       name: '100m',
