@@ -21,7 +21,7 @@ export type CoreErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 /** One line per code: what went wrong. */
 export const ERROR_DESCRIPTIONS: Readonly<Record<CoreErrorCode, string>> = {
   RWS_CORE_INVALID_HEADER:
-    'A header name is not an RFC 9110 token, or a value is not a string, contains CR, LF or NUL, or has a character above 0xFF (values are byte strings).',
+    "A header name is not an RFC 9110 token, or a value is not a string, contains CR, LF or NUL, or has a character above 0xFF (values are byte strings; the HPACK and QPACK encoders refuse such a char in any field, a client's :method, :path or :authority included).",
   RWS_CORE_BODY_TOO_LARGE: 'A request body is larger than the read limit (413).',
   RWS_CORE_BODY_INVALID_JSON: 'A request body read with json() is not valid JSON (400).',
   RWS_CORE_BODY_USED: 'A request body was read a second time; bodies are one-shot streams.',

@@ -3,6 +3,7 @@
 export { asciiLower } from './ascii-lower.js';
 export type { BodyOptions, BodyReadOptions } from './body.js';
 export { Body, DEFAULT_BODY_LIMIT } from './body.js';
+export { checkFieldBytes } from './check-field-bytes.js';
 export { compose } from './compose.js';
 export type { CookieOptions, SetCookie } from './cookies.js';
 export { parseCookies, parseSetCookie, serializeCookie } from './cookies.js';

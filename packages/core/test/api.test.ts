@@ -15,6 +15,7 @@ it('exports exactly these names', async () => {
       "RwsError",
       "STATUS_CODES",
       "asciiLower",
+      "checkFieldBytes",
       "compose",
       "createRequest",
       "empty",

@@ -1,3 +1,4 @@
+import { checkFieldBytes } from '@rws/core';
 import { huffmanEncode, huffmanEncodedLength } from './huffman.js';
 import { DynamicTable } from './internal/dynamic-table.js';
 import { STATIC_COUNT, STATIC_NAME_INDEX, STATIC_PAIR_INDEX } from './internal/static-table.js';
@@ -56,8 +57,13 @@ export class HpackEncoder {
     this.#table.setMaxSize(size);
   }
 
-  /** Encodes a flat `[name, value, …]` list (lower-case names, Latin-1 strings). */
+  /**
+   * Encodes a flat `[name, value, …]` list (lower-case names, byte strings: one char per
+   * octet). Throws `RWS_CORE_INVALID_HEADER` for a char above 0xFF, before the dynamic table
+   * changes: the peer's decoder never sees this block, so the tables stay in step.
+   */
   encode(fields: readonly string[]): Uint8Array {
+    for (let i = 0; i < fields.length; i += 2) checkFieldBytes(fields[i]!, fields[i + 1]!);
     this.#pos = 0;
     if (this.#pendingSize !== -1) {
       if (this.#pendingMin < this.#pendingSize) this.#int(this.#pendingMin, 5, 0x20);

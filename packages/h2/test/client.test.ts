@@ -149,6 +149,30 @@ describe('Http2Client', () => {
     expect(c.sessionCount(base)).toBe(1);
   });
 
+  it('refuses a method above 0xFF before sending, and the session stays usable (HPACK writes octets)', async () => {
+    const methods: string[] = [];
+    const { port } = await nodeServer((stream, headers) => {
+      methods.push(String(headers[':method']));
+      stream.respond({ ':status': 200 });
+      stream.end(String(headers['x-kept']));
+    });
+    const c = client();
+    const base = `http://127.0.0.1:${port}`;
+    expect(await (await c.request(`${base}/a`, { headers: { 'x-kept': 'one' } })).body.text()).toBe(
+      'one',
+    );
+    // U+0147 written as one octet would be 0x47: the server would have seen "GET".
+    const err = await c.request(`${base}/b`, { method: 'G\u0147T' }).catch((e: unknown) => e);
+    expect(isRwsError(err, 'RWS_CORE_INVALID_HEADER')).toBe(true);
+    expect((err as Error).message).toMatch(/:method value has the character U\+0147/);
+    // Same session, and the dynamic table still in step with the server's decoder.
+    expect(await (await c.request(`${base}/c`, { headers: { 'x-kept': 'one' } })).body.text()).toBe(
+      'one',
+    );
+    expect(methods).toEqual(['GET', 'GET']);
+    expect(c.sessionCount(base)).toBe(1);
+  });
+
   it('refuses a TLS origin that does not negotiate h2, and reports unreachable origins', async () => {
     const { createServer: createTls } = await import('node:tls');
     // No ALPN on the server: the handshake succeeds without a protocol.

@@ -318,4 +318,18 @@ describe('encoder', () => {
     expect(again[0]).toBe(0xbe);
     expect(again[1]! & 0xf0).toBe(0x10);
   });
+
+  it('refuses a char above 0xFF before touching the dynamic table', () => {
+    const e = new HpackEncoder();
+    const d = new HpackDecoder();
+    e.setMaxTableSize(2048);
+    const bad = ['x-a', 'kept', 'x-b', 'caf\u0119'];
+    expect(() => e.encode(bad)).toThrow(/x-b value has the character U\+0119/);
+    expect(() => e.encode(['x-\u0101', 'v'])).toThrow(/header name has the character U\+0101/);
+    // Nothing of the refused blocks was indexed and the size update is still pending: the
+    // next block decodes to the same fields on a fresh decoder.
+    const next = ['x-a', 'kept', 'x-b', 'caf\u00e9'];
+    expect(d.decode(e.encode(next))).toEqual(next);
+    expect(d.decode(e.encode(next))).toEqual(next);
+  });
 });

@@ -434,4 +434,33 @@ describe('obs-text header bytes (byte-string rule, RFC 9110 §5.5)', () => {
     expect(seen).toBe(obs);
     expect(res.headers.get('x-obs')).toBe(obs);
   });
+
+  it('refuses chars above 0xFF in client-given fields before a stream opens (QPACK writes octets)', async () => {
+    const paths: string[] = [];
+    const { client } = await setup((req) => {
+      paths.push(req.path);
+      return text(req.headers.get('x-kept') ?? '');
+    });
+    const kept: [string, string][] = [['x-kept', 'in the table']];
+    const first = await client.request({ path: '/a', headers: kept });
+    expect(Buffer.from(first.body).toString()).toBe('in the table');
+    // Each would lose its high bits as one octet: U+0141 is "A", U+012F is "/".
+    const refused = [
+      { path: '/\u0141' },
+      { path: '/', authority: 'localhost\u012F' },
+      { path: '/', method: 'G\u0145T' },
+      { path: '/', headers: [['x-name', 'caf\u0119']] as [string, string][] },
+      { path: '/', body: 'x', trailers: [['x-sum', '\u0131']] as [string, string][] },
+    ];
+    for (const init of refused) {
+      const error = await client.request(init).catch((e: unknown) => e);
+      expect(isRwsError(error, 'RWS_CORE_INVALID_HEADER')).toBe(true);
+    }
+    const streamed = await client.stream({ path: '/\u0141' }).catch((e: unknown) => e);
+    expect(isRwsError(streamed, 'RWS_CORE_INVALID_HEADER')).toBe(true);
+    // The connection and both QPACK tables are still in step.
+    const last = await client.request({ path: '/b', headers: kept });
+    expect(Buffer.from(last.body).toString()).toBe('in the table');
+    expect(paths).toEqual(['/a', '/b']);
+  });
 });

@@ -127,6 +127,29 @@ describe('QPACK encoder with the dynamic table', { timeout: 60_000 }, () => {
     expect(toHex(section).slice(4, 8)).toBe('7f45');
   });
 
+  it('refuses a char above 0xFF before inserting or referencing anything', async () => {
+    const p = pair(4096, 16);
+    // Only the Set Dynamic Table Capacity of configure() so far.
+    const instructions = p.toDecoder.length;
+    const bad: HeaderField[] = [
+      ['x-first', 'would be inserted'],
+      ['x-second', 'caf\u0119'],
+    ];
+    let caught: unknown;
+    try {
+      p.encoder.encode(bad, 0);
+    } catch (err) {
+      caught = err;
+    }
+    expect(isRwsError(caught, 'RWS_CORE_INVALID_HEADER')).toBe(true);
+    expect(p.encoder.table.insertCount).toBe(0);
+    expect(p.toDecoder).toHaveLength(instructions);
+    const good: HeaderField[] = [['x-first', 'would be inserted']];
+    const section = p.encoder.encode(good, 4);
+    p.instructions();
+    expect(await p.decoder.decode(4, section)).toEqual(good);
+  });
+
   it('with no blocked streams allowed, sections decode before any instruction arrives', async () => {
     const p = pair(4096, 0);
     const fields: HeaderField[] = [

@@ -8,9 +8,9 @@
  *
  *   [N=2000] node --conditions=@rws/source --import tsx packages/jobs/bench/allocations.ts [rws|graphile-worker]
  */
-import { Session } from 'node:inspector/promises';
 import { createDb, sql } from '@rws/orm';
 import { Logger, makeWorkerUtils, run as runGraphile } from 'graphile-worker';
+import { measureAllocations } from '../../../tooling/bench/src/profile/sample-allocations.js';
 import { createQueue, createSqlStore, defineJob } from '../src/index.js';
 
 const URL = process.env['PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -69,35 +69,10 @@ const addAndStart = async () => {
 await new Promise((r) => setTimeout(r, 500));
 for (let i = 0; i < WARMUP; i++) await addAndStart();
 
-interface ProfileNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  selfSize: number;
-  children: ProfileNode[];
-}
-const session = new Session();
-session.connect();
-await session.post('HeapProfiler.startSampling', {
+const report = await measureAllocations(addAndStart, {
+  count: N,
+  unit: 'job',
   samplingInterval: 512,
-  includeObjectsCollectedByMajorGC: true,
-  includeObjectsCollectedByMinorGC: true,
 });
-for (let i = 0; i < N; i++) await addAndStart();
-const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
-  profile: { head: ProfileNode };
-};
-session.disconnect();
 await stop();
-
-const byFrame = new Map<string, number>();
-let total = 0;
-const walk = (n: ProfileNode) => {
-  const where = n.callFrame.url.replace(/.*node_modules\//, '').replace(/.*\/packages\//, '');
-  const frame = `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`;
-  total += n.selfSize;
-  byFrame.set(frame, (byFrame.get(frame) ?? 0) + n.selfSize);
-  for (const c of n.children) walk(c);
-};
-walk(profile.head);
-console.log(`${system}: ${(total / N / 1024).toFixed(1)} KiB allocated per job (${N} jobs)`);
-for (const [frame, bytes] of [...byFrame].sort((a, b) => b[1] - a[1]).slice(0, 20))
-  console.log(`${(bytes / N).toFixed(0).padStart(7)} B/job  ${frame}`);
+console.log(`${system}: ${report}`);

@@ -15,9 +15,9 @@
  *     NAMED=0: unmarked statements (unnamed, as kysely sends them), instead of prepared().
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
+import { measureAllocations } from '../../../tooling/bench/src/profile/sample-allocations.js';
 import { createDb, prepared } from '../src/index.js';
 
 const URL = process.env['PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -58,38 +58,8 @@ try {
     writeFileSync(process.env['DONE_FILE'] ?? '/tmp/stmt-done', '');
     await waitFor(process.env['END_FILE'] ?? '/tmp/stmt-end');
   } else {
-    interface ProfileNode {
-      callFrame: { functionName: string; url: string; lineNumber: number };
-      selfSize: number;
-      children: ProfileNode[];
-    }
-    const session = new Session();
-    session.connect();
-    await session.post('HeapProfiler.startSampling', {
-      samplingInterval: 256,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
-    });
-    for (let i = 0; i < N; i++) await one();
-    const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
-      profile: { head: ProfileNode };
-    };
-    session.disconnect();
-    const byFrame = new Map<string, number>();
-    let total = 0;
-    const walk = (n: ProfileNode) => {
-      const where = n.callFrame.url.replace(/.*node_modules\//, '').replace(/.*\/packages\//, '');
-      const frame = `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`;
-      total += n.selfSize;
-      byFrame.set(frame, (byFrame.get(frame) ?? 0) + n.selfSize);
-      for (const c of n.children) walk(c);
-    };
-    walk(profile.head);
-    console.log(
-      `${isNamed ? 'named' : 'unnamed'}: ${(total / N).toFixed(0)} B allocated per statement (${N})`,
-    );
-    for (const [frame, bytes] of [...byFrame].sort((a, b) => b[1] - a[1]).slice(0, 25))
-      console.log(`${(bytes / N).toFixed(0).padStart(7)} B/stmt  ${frame}`);
+    const report = await measureAllocations(one, { count: N, unit: 'statement', top: 25 });
+    console.log(`${isNamed ? 'named' : 'unnamed'}: ${report}`);
   }
 } finally {
   await sql.raw(`drop table if exists ${table}`).execute(db.kysely);

@@ -206,25 +206,31 @@ export class ClientSession {
     signal?: AbortSignal,
     trailers?: () => Headers | null,
   ): Promise<ClientResponse> {
+    const isTunnel = protocol !== null;
+    const fields: string[] = [':method', method];
+    if (isTunnel) fields.push(':protocol', protocol);
+    fields.push(':scheme', this.#scheme, ':authority', this.#authority, ':path', path);
+    for (const [name, value] of headers) {
+      if (name === 'host' || isConnectionSpecific(name)) continue;
+      fields.push(name, value);
+    }
+    let block: Uint8Array;
+    try {
+      // Before a stream exists: a field the encoder refuses (a char above 0xFF) leaves no
+      // pending stream behind, and the session stays usable.
+      block = this.#encoder.encode(fields);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const id = this.#nextId;
     this.#nextId += 2;
     const stream = new H2Stream(id, STREAM_WINDOW, this.#peerInitialWindow, null, this.#consumed);
-    const isTunnel = protocol !== null;
     return new Promise<ClientResponse>((resolve, reject) => {
       const pending: Pending = { stream, resolve, reject, isHeadersSeen: false, isTunnel };
       this.#pending.set(id, pending);
-      const fields: string[] = [':method', method];
-      if (isTunnel) fields.push(':protocol', protocol);
-      fields.push(':scheme', this.#scheme, ':authority', this.#authority, ':path', path);
-      for (const [name, value] of headers) {
-        if (name === 'host' || isConnectionSpecific(name)) continue;
-        fields.push(name, value);
-      }
       // A tunnel's request side stays open: its bytes follow as DATA once the 2xx arrives.
       const isEnd = body === null && !isTunnel;
-      this.socket.write(
-        headersFrames(id, this.#encoder.encode(fields), isEnd, this.#peerMaxFrameSize),
-      );
+      this.socket.write(headersFrames(id, block, isEnd, this.#peerMaxFrameSize));
       if (isEnd) stream.state = HALF_CLOSED_LOCAL;
       signal?.addEventListener('abort', () => this.#reset(stream, H2_ERROR.CANCEL, signal.reason), {
         once: true,

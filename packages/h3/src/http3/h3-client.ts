@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { Headers, RwsError, type Tunnel } from '@rws/core';
+import { checkFieldBytes, Headers, RwsError, type Tunnel } from '@rws/core';
 import { ERROR_CODES, HTTP3_ERROR, http3Error } from '../errors.js';
 import type { HeaderField } from '../qpack/qpack-decoder.js';
 import type { QuicConnection } from '../quic/quic-connection.js';
@@ -225,6 +225,7 @@ export class Http3Client {
     if (session.goawayId !== undefined) {
       throw new RwsError(ERROR_CODES.REQUEST_REJECTED, 'the server sent GOAWAY: no new requests');
     }
+    checkRequestBytes(init, init.trailers);
     const stream = session.quic.openStream();
     const onAbort = (): void => {
       stream.reset(HTTP3_ERROR.H3_REQUEST_CANCELLED);
@@ -308,6 +309,11 @@ export class Http3Client {
     if (session.goawayId !== undefined || this.#isClosed) {
       const why = this.#isClosed ? 'the connection is closed' : 'the server sent GOAWAY';
       return Promise.reject(new RwsError(ERROR_CODES.REQUEST_REJECTED, `${why}: no new requests`));
+    }
+    try {
+      checkRequestBytes(init);
+    } catch (error) {
+      return Promise.reject(error);
     }
     return streamExchange(session, session.quic.openStream(), this.#authority, init);
   }
@@ -394,4 +400,27 @@ function responseHead(section: readonly HeaderField[]): { status: number; header
 function isInterim(section: readonly HeaderField[]): boolean {
   const status = section[0]?.[0] === ':status' ? Number(section[0][1]) : 0;
   return status >= 100 && status < 200;
+}
+
+/** The strings of a request that reach QPACK without passing core `Headers`. */
+interface RequestFields {
+  readonly method?: string;
+  readonly path: string;
+  readonly authority?: string;
+  readonly protocol?: string | undefined;
+  readonly headers?: readonly HeaderField[];
+}
+
+/**
+ * Throws `RWS_CORE_INVALID_HEADER` for a char above 0xFF in a request's fields, before a
+ * stream is opened: QPACK writes one octet per char, and its encoder would refuse the section
+ * only once the stream exists, which would then be left open having sent nothing.
+ */
+function checkRequestBytes(init: RequestFields, trailers: readonly HeaderField[] = []): void {
+  checkFieldBytes(':method', init.method ?? 'GET');
+  checkFieldBytes(':path', init.path);
+  if (init.authority !== undefined) checkFieldBytes(':authority', init.authority);
+  if (init.protocol !== undefined) checkFieldBytes(':protocol', init.protocol);
+  for (const [name, value] of init.headers ?? []) checkFieldBytes(name, value);
+  for (const [name, value] of trailers) checkFieldBytes(name, value);
 }

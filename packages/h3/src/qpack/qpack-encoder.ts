@@ -1,4 +1,4 @@
-import { RwsError } from '@rws/core';
+import { checkFieldBytes, RwsError } from '@rws/core';
 import { ERROR_CODES, HTTP3_ERROR } from '../errors.js';
 import { entrySize } from './dynamic-table.js';
 import { EncoderTable } from './encoder-table.js';
@@ -116,9 +116,14 @@ export class QpackEncoder {
     this.#onEncoderStream(new QpackWriter().int(0x20, 5, capacity).finish());
   }
 
-  /** Encodes a field section (the payload of a HEADERS frame) of `streamId`; names lower case. */
+  /**
+   * Encodes a field section (the payload of a HEADERS frame) of `streamId`; names lower case,
+   * byte strings (one char per octet). A char above 0xFF (`RWS_CORE_INVALID_HEADER`) or a
+   * section over the peer's limit throws before anything is inserted or referenced.
+   */
   encode(input: Iterable<HeaderField>, streamId: number): Uint8Array {
     const fields = Array.isArray(input) ? (input as readonly HeaderField[]) : [...input];
+    for (const [name, value] of fields) checkFieldBytes(name, value);
     const size = fieldSectionSize(fields);
     if (size > this.maxFieldSectionSize) {
       throw new RwsError(

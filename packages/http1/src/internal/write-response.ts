@@ -11,6 +11,7 @@ import {
   type TrailersInit,
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
+import { writeLatin1, writeUtf8 } from './buffer-writes.js';
 import { clearDeadline } from './connection-deadline.js';
 import { ST_CLOSED, ST_UPGRADED, type StreamBody } from './connection-state.js';
 import type { H1Request } from './h1-request.js';
@@ -286,9 +287,9 @@ function writeFresh(
         memo.remember(status, blocks.text, connection, end, payload, length, text);
       } else {
         const headBytes = head.length;
-        const out = Buffer.allocUnsafe(headBytes + length) as Buffer & ByteWritable;
-        out.latin1Write(head, 0, headBytes);
-        out.utf8Write(payload, headBytes, length);
+        const out = Buffer.allocUnsafe(headBytes + length);
+        writeLatin1(out, head, 0, headBytes);
+        writeUtf8(out, payload, headBytes, length);
         socket.write(out);
         memo.remember(status, blocks.text, connection, end, payload, length, out);
       }
@@ -298,7 +299,7 @@ function writeFresh(
       // A byte-string head has as many bytes as chars.
       const headBytes = head.length;
       const out = Buffer.allocUnsafe(headBytes + payload.byteLength);
-      (out as Buffer & ByteWritable).latin1Write(head, 0, headBytes);
+      writeLatin1(out, head, 0, headBytes);
       out.set(payload, headBytes);
       socket.write(out);
       memo.rememberHead(status, blocks.text, connection, end, length, out, headBytes);
@@ -315,15 +316,6 @@ function writeFresh(
   if (fileLength >= 0) return stream;
   void pumpBody(c, stream, isChunked, isChunked ? trailers : null, length);
   return null;
-}
-
-/**
- * Node's Buffer methods behind `write(s, o, n, 'latin1' | 'utf8')`, absent from @types/node:
- * called directly they skip `write`'s argument and encoding parsing.
- */
-interface ByteWritable {
-  latin1Write(text: string, offset: number, length: number): number;
-  utf8Write(text: string, offset: number, length: number): number;
 }
 
 /** The Connection field the transport adds: `close`, HTTP/1.0's `keep-alive`, or none. */

@@ -1,6 +1,7 @@
 // Imported rather than read from the global: Node's global `Buffer` is a getter, a call per use.
 import { Buffer } from 'node:buffer';
 import { randomFillSync } from 'node:crypto';
+import { writeUtf8 } from '../internal/buffer-writes.js';
 
 /** Options of `encodeFrame`. */
 export interface EncodeFrameOptions {
@@ -11,18 +12,6 @@ export interface EncodeFrameOptions {
   /** Mask the payload with a random key: clients must, servers must not (RFC 6455 §5.3). */
   readonly mask?: boolean | undefined;
 }
-
-type Utf8Write = (this: Buffer, text: string, offset: number, length: number) => number;
-/**
- * Buffer's own UTF-8 writer, which `buf.write(text, offset, length, 'utf8')` calls after
- * checking its arguments (about 250 instructions for a small frame, whose offsets are ours
- * and right). Not documented, so `write` stands in where a runtime lacks it.
- */
-const utf8Write: Utf8Write =
-  (Buffer.prototype as { utf8Write?: Utf8Write }).utf8Write ??
-  function (this: Buffer, text: string, offset: number, length: number): number {
-    return this.write(text, offset, length, 'utf8');
-  };
 
 // Masking keys come from a pool refilled 1 KiB at a time: one crypto call per 256 frames.
 const maskPool = Buffer.alloc(1024);
@@ -62,7 +51,7 @@ export function frameOf(first: number, data: string | Uint8Array, isMasked: bool
     out.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
     out.writeUInt32BE(length >>> 0, 6);
   }
-  if (isText) utf8Write.call(out, data, headerBytes, length);
+  if (isText) writeUtf8(out, data, headerBytes, length);
   else out.set(data, headerBytes);
   if (!isMasked) return out;
   out[1] = (out[1] as number) | 0x80;

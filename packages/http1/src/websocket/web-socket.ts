@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { RwsError, type Tunnel } from '@rws/core';
+import { isPromise, RwsError, type Tunnel } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { type ByteChannel, type ChannelSink, tunnelChannel } from '../internal/byte-channel.js';
 import { checkedCloseReason, encodeClosePayload, parseClosePayload } from './close-payload.js';
@@ -8,6 +8,7 @@ import { FrameSender, noop, RESOLVED } from './frame-sender.js';
 import { keepaliveClock } from './keepalive-clock.js';
 import { MessageAssembly, wholeMessageOf } from './message-assembly.js';
 import { compressedLimit, parserOptions } from './message-parts.js';
+import { MessageQueue } from './message-queue.js';
 import { OPCODE } from './opcodes.js';
 import type { PerMessageDeflate } from './permessage-deflate.js';
 import { ProtocolError } from './protocol-error.js';
@@ -73,8 +74,6 @@ let keepalive: (ws: WebSocket) => void;
 let reader: ChannelSink<WebSocket>;
 
 const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
-/** Messages queued for async iteration before reading from the peer pauses. */
-const QUEUE_LIMIT = 16;
 const EMPTY = new Uint8Array(0);
 /** Client frames are masked per frame: one shared frame cannot serve them. */
 const SHARED_FRAME_REFUSED = 'only server sockets take shared frames';
@@ -128,11 +127,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   #groups: Set<WebSocket> | Set<WebSocket>[] | null = null;
   /** Fragments of the message under way; made for the first fragmented or compressed one. */
   #assembly: MessageAssembly | null = null;
-  // Async iteration.
-  /** Made on the first message queued for iteration (sockets with `onMessage` never need it). */
-  #queue: WebSocketMessage[] | null = null;
-  #wakeConsumer: (() => void) | null = null;
-  #wakeReader: (() => void) | null = null;
+  /** Messages for async iteration; made for the first iteration or queued message. */
+  #queue: MessageQueue | null = null;
   #onHandlerRejected: ((err: unknown) => void) | null = null;
 
   constructor(tunnel: Tunnel, options: WebSocketOptions) {
@@ -227,8 +223,7 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     this.#state = WebSocket.CLOSING;
     this.#sendClose(code, reasonBytes);
     this.#startCloseTimer();
-    this.#wakeReader?.();
-    this.#wakeReader = null;
+    this.#queue?.wakeReader();
     return this.closed;
   }
 
@@ -238,18 +233,15 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<WebSocketMessage> {
+    const queue = (this.#queue ??= new MessageQueue());
     for (;;) {
-      const next = this.#queue?.shift();
+      const next = queue.shift();
       if (next !== undefined) {
-        this.#wakeReader?.();
-        this.#wakeReader = null;
         yield next;
         continue;
       }
       if (this.#state === WebSocket.CLOSED || this.#peerClose !== null) return;
-      await new Promise<void>((resolve) => {
-        this.#wakeConsumer = resolve;
-      });
+      await queue.nextMessage();
     }
   }
 
@@ -261,9 +253,12 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     this.#out.control(OPCODE.CLOSE, encodeClosePayload(code, reason)).catch(noop);
   }
 
-  /** The server ends the TCP connection first (RFC 6455 §7.1.1) once both Close frames crossed. */
-  #endOurSide(): void {
-    void this.#out
+  /**
+   * Ends our side once the frames queued are out: the server ends the TCP connection first
+   * (RFC 6455 §7.1.1) once both Close frames crossed, and a failed connection after its Close.
+   */
+  #endOurSide(): Promise<void> {
+    return this.#out
       .flushed()
       .then(() => this.#io.end())
       .catch(noop);
@@ -397,22 +392,11 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
       }
       return undefined;
     }
-    const queue = (this.#queue ??= []);
-    queue.push(message);
-    this.#wakeConsumer?.();
-    this.#wakeConsumer = null;
+    const queue = (this.#queue ??= new MessageQueue());
     // Backpressure while open; once closing, reading must go on to see the peer's Close.
-    return queue.length >= QUEUE_LIMIT && this.#state === WebSocket.OPEN
-      ? this.#queueRoom(queue)
+    return queue.push(message) && this.#state === WebSocket.OPEN
+      ? queue.room(() => this.#state === WebSocket.OPEN)
       : undefined;
-  }
-
-  async #queueRoom(queue: WebSocketMessage[]): Promise<void> {
-    while (queue.length >= QUEUE_LIMIT && this.#state === WebSocket.OPEN) {
-      await new Promise<void>((resolve) => {
-        this.#wakeReader = resolve;
-      });
-    }
   }
 
   #handlerFailed(err: unknown): void {
@@ -428,10 +412,9 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
       this.#state = WebSocket.CLOSING;
       this.#sendClose(code, Buffer.from(reason));
     }
-    this.#wakeConsumer?.();
-    this.#wakeConsumer = null;
+    this.#queue?.wakeConsumer();
     this.#startCloseTimer();
-    if (!this.#out.isMasked) this.#endOurSide();
+    if (!this.#out.isMasked) void this.#endOurSide();
   }
 
   /** _Fail the WebSocket Connection_ (RFC 6455 §7.1.7): send Close with the code, then drop. */
@@ -443,14 +426,10 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     const finish = (): void => this.#finish(err.closeCode, err.message, false);
     const timer = setTimeout(finish, this.#options.closeTimeoutMs ?? 5000);
     timer.unref();
-    void this.#out
-      .flushed()
-      .then(() => this.#io.end())
-      .catch(noop)
-      .then(() => {
-        clearTimeout(timer);
-        finish();
-      });
+    void this.#endOurSide().then(() => {
+      clearTimeout(timer);
+      finish();
+    });
   }
 
   #finish(code: number, reason: string, wasClean: boolean): void {
@@ -466,10 +445,8 @@ export class WebSocket implements AsyncIterable<WebSocketMessage> {
     this.#groups = null;
     if (Array.isArray(groups)) for (const g of groups) g.delete(this);
     else groups?.delete(this);
-    this.#wakeConsumer?.();
-    this.#wakeConsumer = null;
-    this.#wakeReader?.();
-    this.#wakeReader = null;
+    this.#queue?.wakeConsumer();
+    this.#queue?.wakeReader();
     const info: CloseInfo = { code, reason, wasClean };
     this.#closeInfo = info;
     this.#resolveClosed?.(info);
@@ -523,8 +500,4 @@ function notOpen(what: string): RwsError {
     ERROR_CODES.WS_NOT_OPEN,
     `cannot ${what}: the WebSocket is closing or closed`,
   );
-}
-
-function isPromise(value: unknown): value is Promise<unknown> {
-  return typeof (value as Promise<unknown> | null)?.then === 'function';
 }

@@ -24,7 +24,8 @@ interface HeapNode {
   children: HeapNode[];
 }
 
-interface HeapProfile {
+/** A sampling heap profile as `HeapProfiler.stopSampling` returns it. */
+export interface HeapProfile {
   head: HeapNode;
 }
 
@@ -124,8 +125,16 @@ function nodeArea(url: string): string {
   return 'other';
 }
 
-/** Bytes allocated per request (V8's scaled sampling estimate) and the sites that allocate. */
-export function summarizeAllocations(profile: HeapProfile, requests: number, top: number): string {
+/**
+ * Bytes allocated per request (V8's scaled sampling estimate) and the sites that allocate;
+ * `unit` names what was counted when it is not a request (a job, a statement).
+ */
+export function summarizeAllocations(
+  profile: HeapProfile,
+  requests: number,
+  top: number,
+  unit = 'request',
+): string {
   const self = new Map<string, number>();
   let total = 0;
   const walk = (node: HeapNode): void => {
@@ -135,8 +144,9 @@ export function summarizeAllocations(profile: HeapProfile, requests: number, top
     for (const child of node.children) walk(child);
   };
   walk(profile.head);
+  const per = unit === 'request' ? 'req' : unit;
   return (
-    `${Math.round(total / requests)} bytes allocated per request (${requests} requests):\n` +
-    table([...self], total, (n) => `${Math.round(n / requests)} B/req`, top)
+    `${Math.round(total / requests)} bytes allocated per ${unit} (${requests} ${unit}s):\n` +
+    table([...self], total, (n) => `${Math.round(n / requests)} B/${per}`, top)
   );
 }

@@ -12,48 +12,27 @@
  * script (it alternates the two clients each round); `--connections` sets the socket count
  * (default 16; 4 requests in flight per socket).
  */
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { flagEnv, runScript, socketsEnv, sourceScriptArgs } from '../bench-script.js';
 import { HELLO_BODY } from '../peers.js';
-import { LOAD_CPU, SERVER_CPU, spawnPinned } from '../process.js';
+import { LOAD_CPU, SERVER_CPU } from '../process.js';
 import { defineSuite } from '../suite.js';
-import { nginxServer, REPO_ROOT } from '../targets.js';
+import { nginxServer } from '../targets.js';
 import type { RunningTarget, Target } from '../types.js';
 
 const SCRIPT = fileURLToPath(new URL('../clients/http1-pool.ts', import.meta.url));
 
-// tsx's loader resolved from this package, as targets.ts does for server scripts.
-const TSX_LOADER = import.meta.resolve('tsx');
-
-/** The harness flags the script honours (cli.ts has validated them already). */
+/** The harness flags the script honours. */
 function scriptEnv(): Record<string, string> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    strict: false,
-    allowPositionals: true,
-    options: {
-      duration: { type: 'string' },
-      rounds: { type: 'string' },
-      warmup: { type: 'string' },
-      stat: { type: 'string' },
-      connections: { type: 'string' },
-    },
-  });
-  const env: Record<string, string> = {};
-  const set = (name: string, value: string | boolean | undefined) => {
-    if (typeof value === 'string' && value !== '') env[name] = value;
+  return {
+    ...flagEnv({
+      BENCH_DURATION: 'duration',
+      BENCH_ROUNDS: 'rounds',
+      BENCH_WARMUP: 'warmup',
+      BENCH_STAT: 'stat',
+    }),
+    ...socketsEnv(),
   };
-  set('BENCH_DURATION', values.duration);
-  set('BENCH_ROUNDS', values.rounds);
-  set('BENCH_WARMUP', values.warmup);
-  set('BENCH_STAT', values.stat);
-  const sockets = values.connections ?? process.env['BENCH_CONNECTIONS'];
-  if (typeof sockets === 'string' && sockets !== '') {
-    env['BENCH_SOCKETS'] = sockets;
-    env['BENCH_CONCURRENCY'] = String(Number(sockets) * 4);
-  }
-  return env;
 }
 
 const clientScript: Target = {
@@ -68,18 +47,10 @@ const clientScript: Target = {
       console.error(
         `http1-client: nginx on CPU ${SERVER_CPU} at ${nginx.url}; running ${SCRIPT} on CPU ${LOAD_CPU}`,
       );
-      const proc = spawnPinned(
-        LOAD_CPU,
-        process.execPath,
-        ['--conditions=@rws/source', '--import', TSX_LOADER, SCRIPT],
-        {
-          env: { ...process.env, NODE_ENV: 'production', ...scriptEnv(), BENCH_URL: nginx.url },
-          cwd: REPO_ROOT,
-        },
-      );
-      proc.child.stdout?.pipe(process.stdout);
-      proc.child.stderr?.pipe(process.stderr);
-      [code] = (await once(proc.child, 'close')) as [number | null];
+      code = await runScript(LOAD_CPU, sourceScriptArgs(SCRIPT), {
+        ...scriptEnv(),
+        BENCH_URL: nginx.url,
+      });
     } finally {
       await nginx.stop();
     }

@@ -10,8 +10,7 @@
  * `--warmup`, `--rounds` and `--stat` are handed to the script; `--connections` sets the pool
  * size (default 5); BENCH_CASE=small or attachment runs one message kind only.
  */
-import { once } from 'node:events';
-import { parseArgs } from 'node:util';
+import { announced, flagEnv, runScript, sourceScriptArgs } from '../bench-script.js';
 import { LOAD_CPU, SERVER_CPU, spawnPinned } from '../process.js';
 import { defineSuite } from '../suite.js';
 import { REPO_ROOT } from '../targets.js';
@@ -20,61 +19,38 @@ import type { RunningTarget, Target } from '../types.js';
 const BENCH_DIR = new URL('../../../../packages/mailer/bench/', import.meta.url);
 const SINK_SCRIPT = new URL('smtp-sink-process.ts', BENCH_DIR).pathname;
 const CLIENT_SCRIPT = new URL('mailer-vs-nodemailer.ts', BENCH_DIR).pathname;
-const TSX_LOADER = import.meta.resolve('tsx');
-const NODE_ARGS = ['--conditions=@rws/source', '--import', TSX_LOADER];
 
 function scriptEnv(): Record<string, string> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    strict: false,
-    allowPositionals: true,
-    options: {
-      duration: { type: 'string' },
-      warmup: { type: 'string' },
-      rounds: { type: 'string' },
-      stat: { type: 'string' },
-      connections: { type: 'string' },
-    },
+  const env = flagEnv({
+    BENCH_DURATION: 'duration',
+    BENCH_WARMUP: 'warmup',
+    BENCH_ROUNDS: 'rounds',
+    BENCH_STAT: 'stat',
+    BENCH_CONNECTIONS: 'connections',
   });
-  const env: Record<string, string> = {};
-  const set = (name: string, value: unknown): void => {
-    if (typeof value === 'string' && value !== '') env[name] = value;
-  };
-  set('BENCH_DURATION', values.duration);
-  set('BENCH_WARMUP', values.warmup);
-  set('BENCH_ROUNDS', values.rounds);
-  set('BENCH_STAT', values.stat);
-  set('BENCH_CONNECTIONS', values.connections ?? process.env['BENCH_CONNECTIONS']);
+  const connections = process.env['BENCH_CONNECTIONS'];
+  if (env['BENCH_CONNECTIONS'] === undefined && connections !== undefined && connections !== '') {
+    env['BENCH_CONNECTIONS'] = connections;
+  }
   return env;
 }
 
 const mailerScript: Target = {
   name: 'mailer',
   async start(): Promise<RunningTarget> {
-    const sink = spawnPinned(SERVER_CPU, process.execPath, [...NODE_ARGS, SINK_SCRIPT], {
+    const sink = spawnPinned(SERVER_CPU, process.execPath, sourceScriptArgs(SINK_SCRIPT), {
       cwd: REPO_ROOT,
     });
     let code: number | null = 1;
     try {
-      let port = '';
-      for await (const line of sink.child.stdout ?? []) {
-        const match = /port (\d+)/.exec(String(line));
-        if (match?.[1] !== undefined) {
-          port = match[1];
-          break;
-        }
-      }
-      if (port === '') throw new Error(`SMTP sink did not start:\n${sink.output()}`);
+      const port = await announced(sink, /port (\d+)/, 'SMTP sink');
       console.error(
         `mailer: smtp-server sink on CPU ${SERVER_CPU} port ${port}; clients on CPU ${LOAD_CPU}`,
       );
-      const proc = spawnPinned(LOAD_CPU, process.execPath, [...NODE_ARGS, CLIENT_SCRIPT], {
-        env: { ...process.env, NODE_ENV: 'production', ...scriptEnv(), BENCH_SMTP_PORT: port },
-        cwd: REPO_ROOT,
+      code = await runScript(LOAD_CPU, sourceScriptArgs(CLIENT_SCRIPT), {
+        ...scriptEnv(),
+        BENCH_SMTP_PORT: port,
       });
-      proc.child.stdout?.pipe(process.stdout);
-      proc.child.stderr?.pipe(process.stderr);
-      [code] = (await once(proc.child, 'close')) as [number | null];
     } finally {
       await sink.stop();
     }

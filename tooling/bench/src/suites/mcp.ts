@@ -10,11 +10,11 @@
  * `--duration`, `--rounds`, `--warmup` and `--connections` (sockets; 4 calls in flight each)
  * are handed to the script.
  */
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { LOAD_CPU, spawnPinned } from '../process.js';
+import { flagEnv, runScript, socketsEnv } from '../bench-script.js';
+import { LOAD_CPU } from '../process.js';
 import { defineSuite } from '../suite.js';
-import { nodeScriptArgs, nodeServer, REPO_ROOT, serverScript } from '../targets.js';
+import { nodeScriptArgs, nodeServer, serverScript } from '../targets.js';
 import type { RunningTarget, Target } from '../types.js';
 
 const SCRIPT = fileURLToPath(new URL('../clients/mcp-tools-call.ts', import.meta.url));
@@ -23,12 +23,6 @@ const SERVERS = [
   nodeServer('@rws/mcp', serverScript('rws-mcp.ts')),
   nodeServer('SDK (node:http)', serverScript('sdk-mcp.ts')),
 ];
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  const inline = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return inline?.slice(name.length + 3) ?? (i >= 0 ? process.argv[i + 1] : undefined);
-}
 
 const runner: Target = {
   name: 'mcp',
@@ -39,27 +33,10 @@ const runner: Target = {
       for (const s of SERVERS) running.push(await s.start());
       const env: Record<string, string> = {
         BENCH_TARGETS: SERVERS.map((s, i) => `${s.name}=${running[i]?.url}/mcp`).join(','),
+        ...flagEnv({ BENCH_DURATION: 'duration', BENCH_ROUNDS: 'rounds', BENCH_WARMUP: 'warmup' }),
+        ...socketsEnv(),
       };
-      for (const [key, name] of [
-        ['BENCH_DURATION', 'duration'],
-        ['BENCH_ROUNDS', 'rounds'],
-        ['BENCH_WARMUP', 'warmup'],
-      ] as const) {
-        const v = flag(name);
-        if (v !== undefined) env[key] = v;
-      }
-      const sockets = flag('connections') ?? process.env['BENCH_CONNECTIONS'];
-      if (sockets !== undefined && sockets !== '') {
-        env['BENCH_SOCKETS'] = sockets;
-        env['BENCH_CONCURRENCY'] = String(Number(sockets) * 4);
-      }
-      const proc = spawnPinned(LOAD_CPU, process.execPath, nodeScriptArgs(SCRIPT), {
-        env: { ...process.env, NODE_ENV: 'production', ...env },
-        cwd: REPO_ROOT,
-      });
-      proc.child.stdout?.pipe(process.stdout);
-      proc.child.stderr?.pipe(process.stderr);
-      [code] = (await once(proc.child, 'close')) as [number | null];
+      code = await runScript(LOAD_CPU, nodeScriptArgs(SCRIPT), env);
     } finally {
       await Promise.all(running.map((r) => r.stop()));
     }

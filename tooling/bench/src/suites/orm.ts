@@ -11,39 +11,22 @@
  * BENCH_ITERATIONS (calls per operation and round) and BENCH_DATABASES pass through the
  * environment.
  */
-import { once } from 'node:events';
-import { parseArgs } from 'node:util';
-import { LOAD_CPU, spawnPinned } from '../process.js';
+import { flagEnv, runScript, sourceScriptArgs } from '../bench-script.js';
+import { LOAD_CPU } from '../process.js';
 import { defineSuite } from '../suite.js';
-import { REPO_ROOT } from '../targets.js';
 import type { RunningTarget, Target } from '../types.js';
 
 const SCRIPT = new URL('../../../../packages/orm/bench/repository.ts', import.meta.url).pathname;
-const TSX_LOADER = import.meta.resolve('tsx');
-
-function rounds(): Record<string, string> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    strict: false,
-    allowPositionals: true,
-    options: { rounds: { type: 'string' } },
-  });
-  return typeof values.rounds === 'string' ? { BENCH_ROUNDS: values.rounds } : {};
-}
 
 const ormScript: Target = {
   name: 'orm',
   async start(): Promise<RunningTarget> {
     console.error(`orm: running ${SCRIPT} pinned to CPU ${LOAD_CPU} (in-process, no wrk)`);
-    const proc = spawnPinned(
+    const code = await runScript(
       LOAD_CPU,
-      process.execPath,
-      ['--conditions=@rws/source', '--import', TSX_LOADER, SCRIPT],
-      { env: { ...process.env, NODE_ENV: 'production', ...rounds() }, cwd: REPO_ROOT },
+      sourceScriptArgs(SCRIPT),
+      flagEnv({ BENCH_ROUNDS: 'rounds' }),
     );
-    proc.child.stdout?.pipe(process.stdout);
-    proc.child.stderr?.pipe(process.stderr);
-    const [code] = (await once(proc.child, 'close')) as [number | null];
     // Nothing to hand back to the wrk loop: the script's tables are the result.
     process.exit(code ?? 1);
   },

@@ -13,33 +13,21 @@
  * apply; the script reads `BENCH_ROUNDS` (default 21 rounds) and `BENCH_ITERATIONS`
  * (default 200 000 lookups per sample) from the environment.
  */
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { SERVER_CPU, spawnPinned } from '../process.js';
+import { runScript, sourceScriptArgs } from '../bench-script.js';
+import { SERVER_CPU } from '../process.js';
 import { defineSuite } from '../suite.js';
-import { REPO_ROOT } from '../targets.js';
 import type { RunningTarget, Target } from '../types.js';
 
 const SCRIPT = fileURLToPath(
   new URL('../../../../packages/router/bench/router.ts', import.meta.url),
 );
 
-// tsx's loader resolved from this package, as targets.ts does for server scripts.
-const TSX_LOADER = import.meta.resolve('tsx');
-
 const lookupScript: Target = {
   name: 'router-lookup',
   async start(): Promise<RunningTarget> {
     console.error(`router: running ${SCRIPT} pinned to CPU ${SERVER_CPU} (in-process, no wrk)`);
-    const proc = spawnPinned(
-      SERVER_CPU,
-      process.execPath,
-      ['--conditions=@rws/source', '--import', TSX_LOADER, SCRIPT],
-      { env: { ...process.env, NODE_ENV: 'production' }, cwd: REPO_ROOT },
-    );
-    proc.child.stdout?.pipe(process.stdout);
-    proc.child.stderr?.pipe(process.stderr);
-    const [code] = (await once(proc.child, 'close')) as [number | null];
+    const code = await runScript(SERVER_CPU, sourceScriptArgs(SCRIPT));
     // Nothing to hand back to the wrk loop: the script's table is the result.
     process.exit(code ?? 1);
   },

@@ -10,8 +10,7 @@
  * to stdout, stops the server and exits the harness with the script's exit code. `--rounds`
  * and `--stat` are handed to the script; BENCH_SIZE_MIB sets the object size (default 100).
  */
-import { once } from 'node:events';
-import { parseArgs } from 'node:util';
+import { announced, flagEnv, runScript, sourceScriptArgs } from '../bench-script.js';
 import { LOAD_CPU, SERVER_CPU, spawnPinned } from '../process.js';
 import { defineSuite } from '../suite.js';
 import { REPO_ROOT } from '../targets.js';
@@ -20,54 +19,23 @@ import type { RunningTarget, Target } from '../types.js';
 const BENCH_DIR = new URL('../../../../packages/storage/bench/', import.meta.url);
 const SERVER_SCRIPT = new URL('s3-server-process.ts', BENCH_DIR).pathname;
 const CLIENT_SCRIPT = new URL('s3-vs-aws-sdk.ts', BENCH_DIR).pathname;
-const TSX_LOADER = import.meta.resolve('tsx');
-const NODE_ARGS = ['--conditions=@rws/source', '--import', TSX_LOADER];
-
-function scriptEnv(): Record<string, string> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    strict: false,
-    allowPositionals: true,
-    options: { rounds: { type: 'string' }, stat: { type: 'string' } },
-  });
-  const env: Record<string, string> = {};
-  if (typeof values.rounds === 'string') env['BENCH_ROUNDS'] = values.rounds;
-  if (typeof values.stat === 'string') env['BENCH_STAT'] = values.stat;
-  return env;
-}
 
 const storageScript: Target = {
   name: 'storage',
   async start(): Promise<RunningTarget> {
-    const server = spawnPinned(SERVER_CPU, process.execPath, [...NODE_ARGS, SERVER_SCRIPT], {
+    const server = spawnPinned(SERVER_CPU, process.execPath, sourceScriptArgs(SERVER_SCRIPT), {
       cwd: REPO_ROOT,
     });
     let code: number | null = 1;
     try {
-      let endpoint = '';
-      for await (const line of server.child.stdout ?? []) {
-        const match = /endpoint (\S+)/.exec(String(line));
-        if (match?.[1] !== undefined) {
-          endpoint = match[1];
-          break;
-        }
-      }
-      if (endpoint === '') throw new Error(`S3 server did not start:\n${server.output()}`);
+      const endpoint = await announced(server, /endpoint (\S+)/, 'S3 server');
       console.error(
         `storage: S3 server on CPU ${SERVER_CPU} at ${endpoint}; clients on CPU ${LOAD_CPU}`,
       );
-      const proc = spawnPinned(LOAD_CPU, process.execPath, [...NODE_ARGS, CLIENT_SCRIPT], {
-        env: {
-          ...process.env,
-          NODE_ENV: 'production',
-          ...scriptEnv(),
-          BENCH_S3_ENDPOINT: endpoint,
-        },
-        cwd: REPO_ROOT,
+      code = await runScript(LOAD_CPU, sourceScriptArgs(CLIENT_SCRIPT), {
+        ...flagEnv({ BENCH_ROUNDS: 'rounds', BENCH_STAT: 'stat' }),
+        BENCH_S3_ENDPOINT: endpoint,
       });
-      proc.child.stdout?.pipe(process.stdout);
-      proc.child.stderr?.pipe(process.stderr);
-      [code] = (await once(proc.child, 'close')) as [number | null];
     } finally {
       await server.stop();
     }

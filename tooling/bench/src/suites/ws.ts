@@ -13,46 +13,33 @@
  * default 100) are handed to the script; BENCH_BROADCAST_CLIENTS (default 1 000) sets the
  * broadcast fan-out. uWebSockets.js is not a peer: it is not published on the npm registry.
  */
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { LOAD_CPU, SERVER_CPU, spawnPinned } from '../process.js';
+import { flagEnv, runScript } from '../bench-script.js';
+import { LOAD_CPU, SERVER_CPU } from '../process.js';
 import { defineSuite } from '../suite.js';
-import { nodeScriptArgs, REPO_ROOT } from '../targets.js';
+import { nodeScriptArgs } from '../targets.js';
 import type { RunningTarget, Target } from '../types.js';
 
 const SCRIPT = fileURLToPath(
   new URL('../../../../packages/http1/bench/websocket.ts', import.meta.url),
 );
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  const inline = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return inline?.slice(name.length + 3) ?? (i >= 0 ? process.argv[i + 1] : undefined);
-}
-
 const runner: Target = {
   name: 'ws',
   async start(): Promise<RunningTarget> {
-    const env: Record<string, string> = { BENCH_SERVER_CPU: String(SERVER_CPU) };
-    for (const [key, name] of [
-      ['BENCH_DURATION', 'duration'],
-      ['BENCH_ROUNDS', 'rounds'],
-      ['BENCH_WARMUP', 'warmup'],
-      ['BENCH_CONNECTIONS', 'connections'],
-    ] as const) {
-      const v = flag(name);
-      if (v !== undefined) env[key] = v;
-    }
+    const env: Record<string, string> = {
+      BENCH_SERVER_CPU: String(SERVER_CPU),
+      ...flagEnv({
+        BENCH_DURATION: 'duration',
+        BENCH_ROUNDS: 'rounds',
+        BENCH_WARMUP: 'warmup',
+        BENCH_CONNECTIONS: 'connections',
+      }),
+    };
     console.error(
       `ws: running ${SCRIPT} on CPU ${LOAD_CPU}, its servers (rws, ws) on CPU ${SERVER_CPU}`,
     );
-    const proc = spawnPinned(LOAD_CPU, process.execPath, nodeScriptArgs(SCRIPT), {
-      env: { ...process.env, NODE_ENV: 'production', ...env },
-      cwd: REPO_ROOT,
-    });
-    proc.child.stdout?.pipe(process.stdout);
-    proc.child.stderr?.pipe(process.stderr);
-    const [code] = (await once(proc.child, 'close')) as [number | null];
+    const code = await runScript(LOAD_CPU, nodeScriptArgs(SCRIPT), env);
     // Nothing to hand back to the wrk loop: the script's table is the result.
     process.exit(code ?? 1);
   },

@@ -1,0 +1,39 @@
+/**
+ * Writing strings into a Buffer at offsets we computed ourselves (a response head and its body
+ * in one allocation). `buf.write(text, offset, length, encoding)` parses and checks its
+ * arguments and looks the encoding up on every call, then calls Node's per-encoding writer,
+ * `latin1Write` or `utf8Write`; calling those directly saves about 140 instructions per write
+ * (callgrind, a 150-byte head). They are not documented and absent from @types/node, so
+ * `write` stands in where a runtime lacks them.
+ */
+// Imported rather than read from the global: Node's global `Buffer` is a getter, a call per use.
+import { Buffer } from 'node:buffer';
+
+type StringWrite = (this: Buffer, text: string, offset: number, length: number) => number;
+
+const proto = Buffer.prototype as { latin1Write?: StringWrite; utf8Write?: StringWrite };
+
+const latin1Write: StringWrite =
+  proto.latin1Write ??
+  function (this: Buffer, text: string, offset: number, length: number): number {
+    return this.write(text, offset, length, 'latin1');
+  };
+
+const utf8Write: StringWrite =
+  proto.utf8Write ??
+  function (this: Buffer, text: string, offset: number, length: number): number {
+    return this.write(text, offset, length, 'utf8');
+  };
+
+/**
+ * Writes a byte string (one char per octet, as heads are built) into `buf` at `offset`, at
+ * most `length` bytes; returns the bytes written.
+ */
+export function writeLatin1(buf: Buffer, text: string, offset: number, length: number): number {
+  return latin1Write.call(buf, text, offset, length);
+}
+
+/** Writes `text` as UTF-8 into `buf` at `offset`, at most `length` bytes; returns the bytes written. */
+export function writeUtf8(buf: Buffer, text: string, offset: number, length: number): number {
+  return utf8Write.call(buf, text, offset, length);
+}
