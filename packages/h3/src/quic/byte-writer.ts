@@ -103,6 +103,22 @@ export class ByteWriter {
   }
 
   /** The bytes written so far (a view; copy before writing more if kept). */
+  /** Moves the end `n` bytes on without a view of them (bytes the caller fills in later). */
+  skip(n: number): this {
+    this.#reserve(n);
+    this.#length += n;
+    return this;
+  }
+
+  /**
+   * The bytes from `start` to the end, in one view (the buffer itself when that is all of it:
+   * a datagram sized exactly for its one packet).
+   */
+  tail(start: number): Uint8Array {
+    if (start === 0 && this.#length === this.#buf.length) return this.#buf;
+    return this.#buf.subarray(start, this.#length);
+  }
+
   view(): Uint8Array {
     return this.#buf.subarray(0, this.#length);
   }

@@ -31,19 +31,19 @@ export function protectPacket(
 /**
  * Protects a packet whose unprotected header already sits at the start of `packet` (ending
  * with the packet number at `pnOffset`), writing ciphertext ‖ tag right after it and then
- * masking the header in place. `packet` must be exactly header + plaintext + 16 bytes.
+ * masking the header in place. `packet` must be exactly header + plaintext + 16 bytes; the
+ * plaintext is `plaintext`, or when omitted already in place after the header.
  */
 export function protectInPlace(
   keys: PacketKeys,
   packet: Uint8Array,
   pnOffset: number,
   pn: number,
-  plaintext: Uint8Array,
+  plaintext?: Uint8Array,
   batch?: HeaderProtectionBatch,
 ): void {
   const pnLength = (packet[0]! & 0x03) + 1;
-  const headerLength = pnOffset + pnLength;
-  keys.sealInto(pn, packet.subarray(0, headerLength), plaintext, packet.subarray(headerLength));
+  keys.sealInPlace(pn, packet, pnOffset + pnLength, plaintext);
   if (batch !== undefined) batch.add(keys, packet, pnOffset);
   else applyMask(packet, pnOffset, keys.mask(packet.subarray(pnOffset + 4, pnOffset + 20)), 0);
 }
@@ -80,7 +80,10 @@ export class HeaderProtectionBatch {
       grown.set(this.#samples);
       this.#samples = grown;
     }
-    this.#samples.set(packet.subarray(pnOffset + 4, pnOffset + 20), i * 16);
+    // Copied byte by byte: a view of the sample per packet would be one more heap object.
+    const samples = this.#samples;
+    for (let k = 0, from = pnOffset + 4, to = i * 16; k < 16; k++)
+      samples[to + k] = packet[from + k]!;
     this.#keys.push(keys);
     this.#packets.push(packet);
     this.#pnOffsets.push(pnOffset);

@@ -63,14 +63,12 @@ export function writeProtectedPacket(
   const start = into.length;
   if (p.space === 'application') {
     const pnOffset = writeShortHeader(into, p.dcid, p.pn, p.pnLength, p.keyPhase ?? 0);
-    const headerLength = into.length - start;
     for (const frame of p.frames) writeFrame(into, frame);
-    const bodyLength = into.length - start - headerLength;
-    into.claim(16);
-    // Views are taken after the last write, which may have moved the buffer.
-    const packet = into.view().subarray(start);
-    const plaintext = packet.subarray(headerLength, headerLength + bodyLength);
-    protectInPlace(p.keys, packet, pnOffset - start, p.pn, plaintext, batch);
+    into.skip(16);
+    // The view is taken after the last write, which may have moved the buffer; the frames
+    // are sealed where they lie.
+    const packet = into.tail(start);
+    protectInPlace(p.keys, packet, pnOffset - start, p.pn, undefined, batch);
     return packet.length;
   }
   const body = scratchBody.reset();
@@ -85,9 +83,8 @@ export function writeProtectedPacket(
     ...(p.token ? { token: p.token } : {}),
     payloadLength: body.length + 16,
   });
-  const headerLength = into.length - start;
-  into.claim(body.length + 16);
-  const packet = into.view().subarray(start, start + headerLength + body.length + 16);
+  into.skip(body.length + 16);
+  const packet = into.tail(start);
   protectInPlace(p.keys, packet, pnOffset - start, p.pn, body.view(), batch);
   return packet.length;
 }

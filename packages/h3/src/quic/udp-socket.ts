@@ -3,6 +3,10 @@ import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, promises as dnsPromises, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 
+/** The IP literal lookupLiteral answered last, and its family (4 or 6). */
+let lastLiteral = '';
+let lastFamily = 0;
+
 /**
  * dgram resolves the address of every `send`; node's default lookup answers even an IP
  * literal on the next tick. Every datagram we send goes to an IP literal (the peer's address
@@ -14,9 +18,18 @@ function lookupLiteral(
   family: number | LookupOneOptions,
   callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void {
-  const literal = isIP(address);
-  if (literal !== 0) callback(null, address, literal);
-  else dnsLookup(address, family as LookupOneOptions, callback);
+  // A connection sends every datagram to the same address: its family is remembered rather
+  // than matched against isIP's regular expressions again per datagram.
+  if (address !== lastLiteral) {
+    const literal = isIP(address);
+    if (literal === 0) {
+      dnsLookup(address, family as LookupOneOptions, callback);
+      return;
+    }
+    lastLiteral = address;
+    lastFamily = literal;
+  }
+  callback(null, address, lastFamily);
 }
 
 /** `host` as an IP literal of the socket's family (names through DNS, as dgram would). */

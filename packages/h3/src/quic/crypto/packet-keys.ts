@@ -101,6 +101,22 @@ export class PacketKeys {
     out.set(cipher.getAuthTag(), plaintext.length);
   }
 
+  /**
+   * Seals the packet that fills `packet`: the header is `[0, headerLength)`, ciphertext ‖ tag
+   * go right after it. The plaintext is `plaintext`, or when omitted the bytes already lying
+   * where the ciphertext goes (a 1-RTT packet's frames are written in place). The send path's
+   * form of `sealInto`: per packet it makes two views (header and plaintext) where views of
+   * the output region and its parts took four more, each a heap object for the scavenger.
+   */
+  sealInPlace(pn: number, packet: Uint8Array, headerLength: number, plaintext?: Uint8Array): void {
+    const tagAt = packet.length - TAG_LENGTH;
+    const cipher = createCipheriv(this.#aead, this.#aeadKey, this.nonce(pn));
+    cipher.setAAD(packet.subarray(0, headerLength));
+    packet.set(cipher.update(plaintext ?? packet.subarray(headerLength, tagAt)), headerLength);
+    cipher.final();
+    packet.set(cipher.getAuthTag(), tagAt);
+  }
+
   /** Decrypts ciphertext ‖ tag; returns null when authentication fails (the packet is dropped). */
   open(pn: number, header: Uint8Array, sealed: Uint8Array): Uint8Array | null {
     if (sealed.length < TAG_LENGTH) return null;
