@@ -1,4 +1,4 @@
-import { compose, type Handler, Headers, type Middleware } from '@rws/core';
+import { type Handler, Headers, isPromise, type Middleware, type Response } from '@rws/core';
 import { accessLog } from '@rws/middleware/access-log';
 import { cors } from '@rws/middleware/cors';
 import { requestId } from '@rws/middleware/request-id';
@@ -86,41 +86,49 @@ export function createHandler(config: ServerConfig, options: CreateHandlerOption
   const gateway = options.gateway;
   const tail: Middleware[] =
     gateway === undefined ? [files] : config.isRootSet ? [gateway, files] : [gateway];
-  return compose(
-    [
-      ...(options.tracing === undefined ? [] : [options.tracing]),
-      // The id comes first so the access log line carries it.
-      requestId(),
-      ...(options.hasAccessLog === false ? [] : [log]),
-      ...(extraHeaders.length > 0 ? [setHeaders(extraHeaders)] : []),
-      // CORS off (the default) means no CORS headers at all, not a policy that allows nothing.
-      ...(c.allowAll || c.allowOrigins.length > 0
-        ? [
-            cors({
-              allowAll: c.allowAll,
-              allowOrigins: c.allowOrigins,
-              allowMethods: c.allowMethods,
-              allowHeaders: c.allowHeaders,
-              allowCredentials: c.allowCredentials,
-              exposeHeaders: c.exposeHeaders,
-              maxAge: c.maxAge,
-            }),
-          ]
-        : []),
-      ...(auth === null ? [] : [auth]),
-      ...tail,
-    ],
+  const chain: Middleware[] = [
+    ...(options.tracing === undefined ? [] : [options.tracing]),
+    // The id comes first so the access log line carries it.
+    requestId(),
+    ...(options.hasAccessLog === false ? [] : [log]),
+    ...(extraHeaders.length > 0 ? [setHeaders(extraHeaders)] : []),
+    // CORS off (the default) means no CORS headers at all, not a policy that allows nothing.
+    ...(c.allowAll || c.allowOrigins.length > 0
+      ? [
+          cors({
+            allowAll: c.allowAll,
+            allowOrigins: c.allowOrigins,
+            allowMethods: c.allowMethods,
+            allowHeaders: c.allowHeaders,
+            allowCredentials: c.allowCredentials,
+            exposeHeaders: c.exposeHeaders,
+            maxAge: c.maxAge,
+          }),
+        ]
+      : []),
+    ...(auth === null ? [] : [auth]),
+    ...tail,
+  ];
+  // compose() without its guard against a second `next()`: the guard costs a closure and a
+  // context per layer and request (issue #10), and these middleware, all of them rws's own,
+  // call `next` at most once. Each `next` is made here, once per configuration.
+  return chain.reduceRight<Handler>(
+    (next, middleware) => (req) => middleware.handle(req, next),
     notFound,
   );
 }
 
 /** Sets the configured `headers` on every response (replacing a value the handler set). */
 function setHeaders(headers: readonly [string, string][]): Middleware {
+  const set = (res: Response): Response => {
+    for (const [name, value] of headers) res.headers.set(name, value);
+    return res;
+  };
   return {
-    async handle(req, next) {
-      const res = await next(req);
-      for (const [name, value] of headers) res.headers.set(name, value);
-      return res;
+    // A synchronous answer stays synchronous: no promise for a layer that only edits headers.
+    handle(req, next) {
+      const res = next(req);
+      return isPromise(res) ? res.then(set) : set(res);
     },
   };
 }

@@ -1,8 +1,16 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequest } from '@rws/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createRequest,
+  Headers,
+  HttpError,
+  isPromise,
+  type Middleware,
+  type Response,
+  text,
+} from '@rws/core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHandler, resolveConfig } from '../src/index.js';
 
 let dir: string;
@@ -107,5 +115,55 @@ describe('createHandler: request id → access log → CORS → static', () => {
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-max-age')).toBe('600');
     expect(pre.headers.get('access-control-allow-methods')).toBe('PUT');
+  });
+});
+
+describe('createHandler: the chain is built once, a synchronous answer stays synchronous (issue #10)', () => {
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    yield new TextEncoder().encode('a');
+    await new Promise((r) => setTimeout(r, 5));
+    yield new TextEncoder().encode('b');
+  }
+  // Stands in for the gateway: answers at once, later, throws or streams, by path.
+  const site: Middleware = {
+    handle(req) {
+      if (req.path === '/sync') return text('sync');
+      if (req.path === '/async') return Promise.resolve(text('async'));
+      if (req.path === '/stream') return { status: 200, headers: new Headers(), body: chunks() };
+      throw new HttpError(418);
+    },
+  };
+  const request = (target: string) => createRequest({ method: 'GET', target });
+
+  it('--header on sync, async, thrown and streamed answers; each logged once', async () => {
+    const log: string[] = [];
+    const r = resolveConfig({ argv: ['--header', 'x-site: rws'], env: {}, cwd: dir });
+    expect(r.problems).toEqual([]);
+    const h = createHandler(r.config, {
+      writeLog: (l) => log.push(l),
+      isTTY: false,
+      gateway: site,
+    });
+    const sync = h(request('/sync'));
+    expect(isPromise(sync)).toBe(false);
+    expect((sync as Response).headers.get('x-site')).toBe('rws');
+    const later = h(request('/async'));
+    expect(isPromise(later)).toBe(true);
+    expect((await later).headers.get('x-site')).toBe('rws');
+    expect(() => h(request('/teapot'))).toThrow(HttpError);
+    const streamed = await h(request('/stream'));
+    expect(streamed.headers.get('x-site')).toBe('rws');
+    let body = '';
+    for await (const chunk of streamed.body as AsyncIterable<Uint8Array>) {
+      body += new TextDecoder().decode(chunk);
+    }
+    expect(body).toBe('ab');
+    await vi.waitFor(() => expect(log).toHaveLength(4));
+    expect(log.map((l) => [JSON.parse(l).path, JSON.parse(l).status])).toEqual([
+      ['/sync', 200],
+      ['/async', 200],
+      ['/teapot', 418],
+      ['/stream', 200],
+    ]);
   });
 });

@@ -48,6 +48,46 @@ describe('Metrics middleware', () => {
     expect(metrics.requestCount('2xx')).toBe(2);
   });
 
+  it('counts native promises and other thenables, resolved or rejected, once each (issue #10)', async () => {
+    const metrics = createMetrics();
+    // A non-native thenable (a library's own promise type) is adopted, not returned as is.
+    const thenable = (value: () => ReturnType<typeof text>) => ({
+      // biome-ignore lint/suspicious/noThenProperty: a thenable that is not a native promise is the case under test
+      then: (ok: (v: unknown) => unknown, fail: (e: unknown) => unknown) => {
+        try {
+          return Promise.resolve(ok(value()));
+        } catch (err) {
+          return Promise.resolve(fail(err));
+        }
+      },
+    });
+    const handler = compose([metrics], (req) => {
+      if (req.path === '/reject') return Promise.reject(new HttpError(503));
+      if (req.path === '/thenable')
+        return thenable(() => text('ok')) as unknown as Promise<ReturnType<typeof text>>;
+      if (req.path === '/thenable-fails')
+        return thenable(() => {
+          throw new HttpError(429);
+        }) as unknown as Promise<ReturnType<typeof text>>;
+      return Promise.resolve(text('native'));
+    });
+    const get = (target: string) => handler(createRequest({ method: 'GET', target }));
+    const native = get('/');
+    expect(native).toBeInstanceOf(Promise);
+    expect((await native).status).toBe(200);
+    const adopted = get('/thenable');
+    expect(adopted).toBeInstanceOf(Promise);
+    expect((await adopted).body).toBe('ok');
+    await expect(get('/reject')).rejects.toThrow(HttpError);
+    await expect(get('/thenable-fails')).rejects.toThrow(HttpError);
+    expect((['2xx', '4xx', '5xx'] as const).map((c) => metrics.requestCount(c))).toEqual([2, 1, 1]);
+    const out = metrics.render();
+    expect(out).toContain('rws_http_errors_total{kind="handler"} 1');
+    // 'native' + 'ok'; every request timed once.
+    expect(sample(out, 'rws_http_response_bytes_total')).toBe(8);
+    expect(sample(out, 'rws_http_request_duration_seconds_count')).toBe(4);
+  });
+
   it.each(errorResponseCases({ HttpError, RwsError }).map((c) => [c.name, c] as const))(
     'counts a thrown %s under the status the client gets (issue #9)',
     (_name, c) => {

@@ -69,6 +69,27 @@ describe('route matching (declaration order, all conditions ANDed)', () => {
     expect((await httpCall(port, '/adminx')).body).toBe('open');
   });
 
+  it('a catch-all route (path "/*", nothing else) matches without normalising, after routes that need it (issue #10)', async () => {
+    const port = await gatewayPort(
+      [
+        `[[route]]\n[route.match]\npath = "/admin/*"\n[route.action]\ntype = "respond"\nstatus = 403\nbody = "no"\n`,
+        `[[route]]\n[route.match]\npath = "/*"\n${respond('all')}`,
+      ].join(''),
+    );
+    // The route before the catch-all still sees the normalised path.
+    for (const path of ['/admin/x', '/%61dmin/x', '//admin//x']) {
+      expect((await httpCall(port, path)).status, path).toBe(403);
+    }
+    for (const path of ['/', '/x/y?q=1', '/%2e%2e/x', '//a']) {
+      expect((await httpCall(port, path)).body, path).toBe('all');
+    }
+    // `OPTIONS *` has no `/` path: the prefix `/` does not match it, a route without a path does.
+    expect((await httpCall(port, '*', { method: 'OPTIONS' })).status).toBe(404);
+    const any = await gatewayPort(`[[route]]\n${respond('any')}`);
+    expect((await httpCall(any, '*', { method: 'OPTIONS' })).body).toBe('any');
+    expect((await httpCall(any, '/x')).body).toBe('any');
+  });
+
   it('unmatched requests get 404 from gateway.handler', async () => {
     const port = await gatewayPort(`[[route]]\n[route.match]\npath = "/a"\n${respond('a')}`);
     const res = await httpCall(port, '/b');

@@ -165,7 +165,9 @@ export class Metrics implements Middleware {
       throw err;
     }
     if (isPromise(result)) {
-      return Promise.resolve(result).then(
+      // A native promise as it is; another thenable adopted (Promise.resolve looks up its
+      // constructor, a cost per request for the usual native promise).
+      return (result instanceof Promise ? result : Promise.resolve(result)).then(
         (res) => this.#observe(req, res, start),
         (err: unknown) => {
           this.#observeError(req, err, start);

@@ -384,7 +384,8 @@ export async function createGateway(
     } catch (err) {
       return Promise.reject(err).catch(rt.failed);
     }
-    // Promise.resolve: a native promise as it is, any other thenable adopted (as `await` did).
+    // A native promise as it is, any other thenable adopted (as `await` did).
+    if (res instanceof Promise) return res.then(rt.settled, rt.failed);
     return isPromise(res)
       ? Promise.resolve(res).then(rt.settled, rt.failed)
       : Promise.resolve(rt.settled(res));

@@ -3,7 +3,7 @@
  * get it too) → Host check (DNS rebinding) → metrics → built-in endpoints → the application. Built once per configuration
  * and swapped as a whole on reload, so a request sees either the old chain or the new one.
  */
-import { compose, type Handler, Headers, type Middleware, type Response } from '@rws/core';
+import { type Handler, Headers, type Middleware, type Response } from '@rws/core';
 import type { Metrics } from '@rws/middleware/metrics';
 import { withHttp01 } from './acme/http01.js';
 import { hostCheckMiddleware } from './host-check.js';
@@ -78,7 +78,15 @@ export function buildPipeline(
   if (metrics !== null) chain.push(metrics);
   const health = healthMiddleware(options, isReady, metrics);
   if (health !== null) chain.push(health);
-  const handler = compose(chain, app);
+  // Chained by hand, not by compose(): its check that `next` runs once allocates a closure
+  // and a context per layer and request (issue #10). HSTS, the Host check, metrics and health
+  // are the server's own and call `next` at most once, so each `next` is built here, once.
+  let handler = app;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const middleware = chain[i]!;
+    const inner = handler;
+    handler = (req) => middleware.handle(req, inner);
+  }
   // Before the Host check and the site: the CA asks with the domain as Host, over plain HTTP.
   return options.acme === null ? handler : withHttp01(handler, options.acme);
 }

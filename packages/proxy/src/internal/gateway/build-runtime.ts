@@ -26,7 +26,7 @@ import type { Upstream } from '../../upstream.js';
 import { buildOidc, buildSession, type GatewayLogin } from './build-identity.js';
 import { type BuildContext, buildMiddleware } from './build-middleware.js';
 import type { RunningListener } from './listeners.js';
-import { isRouteMatch, normalizeRoutePath } from './match-route.js';
+import { isCatchAll, isRouteMatch, normalizeRoutePath } from './match-route.js';
 import { createMcpRoute } from './mcp-route.js';
 import {
   createGatewayUpstream,
@@ -42,6 +42,8 @@ import { createStorageRoute } from './storage-route.js';
 interface CompiledRoute {
   readonly route: GatewayRoute;
   readonly handler: Handler;
+  /** `isCatchAll(route.match)`, computed once per configuration. */
+  readonly isCatchAll: boolean;
 }
 
 /** One generation of the gateway: everything a config builds. Swapped whole on reload. */
@@ -286,7 +288,9 @@ export function buildRuntime(
     // A named route keeps its counters when routes are reordered; others go by position.
     const scope = route.name === null ? `route[${route.index}]` : `route:${route.name}`;
     const chain = buildMiddleware(route.middleware, [...path, 'middleware'], ctx, scope);
-    if (action !== null) routes.push({ route, handler: compose(chain, action) });
+    if (action !== null) {
+      routes.push({ route, handler: compose(chain, action), isCatchAll: isCatchAll(route.match) });
+    }
   }
   let adminToken: string | null = null;
   if (config.admin.reload && config.admin.tokenEnv !== null) {
@@ -363,8 +367,15 @@ export function orphanedUpstreams(old: Runtime, next: Runtime | null): GatewayUp
 
 /** Picks the first matching route, or null. */
 export function findRoute(rt: Runtime, req: Request): CompiledRoute | null {
-  if (rt.routes.length === 0) return null;
-  const path = normalizeRoutePath(req.path);
-  for (const r of rt.routes) if (isRouteMatch(r.route.match, req, path)) return r;
+  const raw = req.path;
+  // Normalising keeps a leading `/`, so a catch-all route before any other (a whole site
+  // behind one upstream) matches without the path scans of normalizeRoutePath (issue #10).
+  const isOriginForm = raw.charCodeAt(0) === 47;
+  let path: string | null = null;
+  for (const r of rt.routes) {
+    if (r.isCatchAll && isOriginForm) return r;
+    path ??= normalizeRoutePath(raw);
+    if (isRouteMatch(r.route.match, req, path)) return r;
+  }
   return null;
 }

@@ -80,3 +80,17 @@ export function isRouteMatch(m: GatewayMatch, req: Request, path: string): boole
   }
   return true;
 }
+
+/**
+ * True when `m` matches every request whose path starts with `/` (no condition, or only the
+ * path prefix `/`): such a route needs neither the normalised path nor any header.
+ */
+export function isCatchAll(m: GatewayMatch): boolean {
+  return (
+    (m.path === null || (m.path.kind === 'prefix' && m.path.value === '/')) &&
+    m.methods === null &&
+    m.host === null &&
+    m.contentType === null &&
+    Object.keys(m.headers).length === 0
+  );
+}
