@@ -58,7 +58,7 @@ describe('pool limits and queue', () => {
     await Promise.all(Array.from({ length: 3 }, async () => (await pool.request({})).body.text()));
     await vi.waitFor(() => expect(pool.stats.connected).toBe(1));
     expect(pool.stats.idle).toBe(1);
-    await vi.waitFor(() => expect(pool.stats.connected).toBe(0), { timeout: 3000 });
+    await vi.waitFor(() => expect(pool.stats.connected).toBe(0), { timeout: 10_000 });
     await vi.waitFor(() => expect(sockets.size).toBe(0));
     await pool.close();
   });
