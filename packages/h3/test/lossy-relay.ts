@@ -46,7 +46,12 @@ export async function startLossyRelay(
   const timers = new Set<NodeJS.Timeout>();
   socket.on('message', (msg, rinfo) => {
     const fromServer = rinfo.port === serverPort;
-    if (!fromServer) client = { port: rinfo.port, address: rinfo.address };
+    // A new client only with a datagram that can open a connection (a long header padded to
+    // 1200 bytes, as a client's Initial is, RFC 9000 §14.1): a stray datagram, such as a late one
+    // from another test's peer to a port since reused, must not turn the replies away.
+    const opensConnection = (msg[0]! & 0x80) !== 0 && msg.length >= 1200;
+    if (!fromServer && (client === undefined || opensConnection))
+      client = { port: rinfo.port, address: rinfo.address };
     const to = fromServer ? client : { port: serverPort, address: '127.0.0.1' };
     tap?.(msg, fromServer);
     if (to === undefined) return;
