@@ -42,6 +42,10 @@ export default defineConfig({
     env: { BENCH_FROM: 'source' },
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // Waits for what must happen look 10 s, not vitest's 1 s: a loaded 2-core CI machine can
+    // take longer than a second, and what never happens still fails (wait-defaults.ts).
+    expect: { poll: { timeout: 10_000 } },
+    setupFiles: ['./tooling/test-helpers/src/wait-defaults.ts'],
     pool: 'forks',
     reporters: ['default', summaryLine],
   },

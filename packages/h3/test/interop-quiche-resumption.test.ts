@@ -171,12 +171,9 @@ describe('our client resuming with quiche tickets (issue #20)', () => {
     expect(sha256(await echo(connection, payload))).toBe(sha256(payload));
   }, 60_000);
 
-  // retry: ended once on an idle timeout in a loaded full CI run (passes alone); to be made
-  // deterministic, see the session 7 note.
-  it('resumes with 0-RTT through a relay that drops 10 % of datagrams, three times', {
-    retry: 1,
-    timeout: 120_000,
-  }, async () => {
+  // It once ended on an idle timeout: quiche's echo of a stream lost its zero-length FIN for
+  // good (cloudflare/quiche#2525); the native server now sends the FIN with data (finWithData).
+  it('resumes with 0-RTT through a relay that drops 10 % of datagrams, three times', async () => {
     const quicheServer = await startQuicheSessionServer(creds);
     onTestFinished(() => quicheServer.close());
     const relay = await startLossyRelay(
@@ -200,5 +197,5 @@ describe('our client resuming with quiche tickets (issue #20)', () => {
       connection.close();
     }
     expect(quicheServer.connections.slice(1).map((c) => c.isResumed())).toEqual([true, true, true]);
-  });
+  }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { native } from '@matrixai/quic';
 import type { ServerCredentials } from './certs.js';
@@ -18,16 +18,47 @@ type Connection = ReturnType<typeof quiche.Connection.connect>;
 type Config = ReturnType<typeof quiche.Config.withBoringSslCtx>;
 type HostPort = { host: string; port: number };
 
+/** The receive windows a native peer advertises. */
+export interface QuicheWindows {
+  readonly maxData: number;
+  readonly maxStreamData: number;
+}
+
+const DEFAULT_WINDOWS: QuicheWindows = { maxData: 1024 * 1024, maxStreamData: 256 * 1024 };
+
 /** The transport settings both native peers use. */
-function configure(config: Config): Config {
+function configure(config: Config, windows = DEFAULT_WINDOWS): Config {
   config.setApplicationProtos([QUICHE_ALPN]);
   config.enableEarlyData();
-  config.setMaxIdleTimeout(30_000);
-  config.setInitialMaxData(1024 * 1024);
-  config.setInitialMaxStreamDataBidiLocal(256 * 1024);
-  config.setInitialMaxStreamDataBidiRemote(256 * 1024);
+  // Twice our endpoints' default: quiche at times backs a retransmission off for seconds (9 s
+  // seen through the lossy relay), so an endpoint that asks for 60 s gets that much room.
+  config.setMaxIdleTimeout(60_000);
+  config.setInitialMaxData(windows.maxData);
+  config.setInitialMaxStreamDataBidiLocal(windows.maxStreamData);
+  config.setInitialMaxStreamDataBidiRemote(windows.maxStreamData);
   config.setInitialMaxStreamsBidi(16);
   return config;
+}
+
+/**
+ * An echo that never ends a stream with a zero-length STREAM frame: it holds back each
+ * stream's last byte until the FIN and sends them together. quiche 0.18 forgets a lost
+ * FIN-only frame once the data before it is acknowledged (cloudflare/quiche#2525: the stream
+ * counts as complete and is freed), so the peer would wait for the end until its idle timeout.
+ */
+function finWithData(
+  write: (id: number, bytes: Uint8Array, fin: boolean) => void,
+): (id: number, chunk: Buffer, fin: boolean) => void {
+  const held = new Map<number, Buffer>();
+  return (id, chunk, fin) => {
+    const last = held.get(id);
+    const bytes = last === undefined ? chunk : Buffer.concat([last, chunk]);
+    held.delete(id);
+    if (fin) return write(id, bytes, true);
+    if (bytes.length === 0) return;
+    held.set(id, bytes.subarray(bytes.length - 1));
+    if (bytes.length > 1) write(id, bytes.subarray(0, bytes.length - 1), false);
+  };
 }
 
 async function bindLoopback(): Promise<{ socket: Socket; local: HostPort }> {
@@ -190,17 +221,33 @@ export interface QuicheSessionServer {
   readonly close: () => Promise<void>;
 }
 
+/** Options of `startQuicheSessionServer`. */
+export interface QuicheSessionServerOptions {
+  /** Answer each first Initial with a Retry, as `@matrixai/quic`'s server does. Default false. */
+  readonly isRetrying?: boolean;
+  readonly windows?: QuicheWindows;
+}
+
+/** The mark that opens our Retry tokens; the client's original DCID follows it. */
+const RETRY_TOKEN = Buffer.from('rws-retry:');
+
 /**
- * A quiche echo server with a session ticket key (so it issues tickets) and 0-RTT enabled.
- * It sends no Retry.
+ * A quiche echo server with a session ticket key (so it issues tickets) and 0-RTT enabled,
+ * optionally validating addresses with a Retry (RFC 9000 §8.1.2).
  */
 export async function startQuicheSessionServer(
   creds: ServerCredentials,
+  options: QuicheSessionServerOptions = {},
 ): Promise<QuicheSessionServer> {
   const encode = (pem: string) => [new TextEncoder().encode(pem)];
   const config = configure(
     quiche.Config.withBoringSslCtx(false, false, null, encode(creds.key), encode(creds.cert)),
+    options.windows,
   );
+  // The Retry's SCID follows from the client's DCID, so a retransmitted Initial gets the same.
+  const retryKey = randomBytes(32);
+  const retryScid = (dcid: Uint8Array) =>
+    createHmac('sha256', retryKey).update(dcid).digest().subarray(0, SERVER_CID_LENGTH);
   // BoringSSL's ticket keys: 16 bytes of name, 16 of HMAC key, 16 of AES key.
   config.setTicketKey(randomBytes(48));
   const { socket, local } = await bindLoopback();
@@ -214,14 +261,41 @@ export async function startQuicheSessionServer(
     let loop = loops.get(Buffer.from(header.dcid).toString('hex'));
     if (loop === undefined) {
       if (header.ty !== quiche.Type.Initial) return;
-      const scid = randomBytes(SERVER_CID_LENGTH);
-      const conn = quiche.Connection.accept(scid, null, local, from, config);
-      const echoLoop = drive(socket, local, (id, chunk, fin) => echoLoop.write(id, chunk, fin));
+      const token = Buffer.from(header.token ?? []);
+      let scid: Uint8Array = randomBytes(SERVER_CID_LENGTH);
+      let odcid: Uint8Array | null = null;
+      if (options.isRetrying === true) {
+        if (token.length === 0) {
+          const retry = Buffer.alloc(1500);
+          const odcidToken = Buffer.concat([RETRY_TOKEN, header.dcid]);
+          const length = quiche.retry(
+            header.scid,
+            header.dcid,
+            retryScid(header.dcid),
+            odcidToken,
+            header.version,
+            retry,
+          );
+          socket.send(retry.subarray(0, length), from.port, from.host);
+          return;
+        }
+        if (!token.subarray(0, RETRY_TOKEN.length).equals(RETRY_TOKEN)) return;
+        odcid = token.subarray(RETRY_TOKEN.length);
+        if (!retryScid(odcid).equals(header.dcid)) return;
+        // quiche takes the DCID the client now uses as ours (its retry_source_connection_id).
+        scid = header.dcid;
+      }
+      const conn = quiche.Connection.accept(scid, odcid, local, from, config);
+      const echoLoop = drive(
+        socket,
+        local,
+        finWithData((id, bytes, fin) => echoLoop.write(id, bytes, fin)),
+      );
       echoLoop.attach(conn);
       loop = echoLoop;
       // The client's first DCID until it hears from us, then ours.
       loops.set(Buffer.from(header.dcid).toString('hex'), loop);
-      loops.set(scid.toString('hex'), loop);
+      loops.set(Buffer.from(scid).toString('hex'), loop);
       connections.push({
         isResumed: () => conn.isResumed(),
         isInEarlyData: () => conn.isInEarlyData(),

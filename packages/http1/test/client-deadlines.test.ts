@@ -38,7 +38,8 @@ describe('client deadlines moved per request (issue #10)', () => {
     expect(connections()).toBe(1);
     // Not at the first request's deadline (~150 ms from now), at this one's.
     expect(elapsed).toBeGreaterThanOrEqual(390);
-    expect(elapsed).toBeLessThan(1500);
+    // Only that it fires at all: the lower bound above tells the two deadlines apart.
+    expect(elapsed).toBeLessThan(10_000);
     await pool.close();
   });
 
@@ -51,7 +52,8 @@ describe('client deadlines moved per request (issue #10)', () => {
     const elapsed = Date.now() - startedAt;
     expect(err.code).toBe('RWS_HTTP1_HEADERS_TIMEOUT');
     expect(elapsed).toBeGreaterThanOrEqual(95);
-    expect(elapsed).toBeLessThan(1000);
+    // The armed timeout is 60 s: anything well below it is the per-request one.
+    expect(elapsed).toBeLessThan(10_000);
     await pool.close();
   });
 

@@ -403,7 +403,7 @@ describe('client: streaming with backpressure', () => {
     const pool = poolFor(origin);
     const res = await pool.request({ path: '/' });
     // Nothing read: the server gets stuck on a full socket, far from the end.
-    await vi.waitFor(() => expect(blocked).toBe(true), { timeout: 5000 });
+    await vi.waitFor(() => expect(blocked).toBe(true), { timeout: 10_000 });
     await sleep(200);
     expect(blocked).toBe(true);
     expect(written).toBeLessThan(total / 2);

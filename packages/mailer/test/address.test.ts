@@ -96,7 +96,9 @@ test('linear time: 60 000 characters of pathological input are refused or parsed
       // refusal is fine; time is what counts
     }
   }
-  expect(performance.now() - start).toBeLessThan(500);
+  // A quadratic parser takes tens of seconds on these; linear ones take milliseconds, and the
+  // bound leaves a loaded CI machine room.
+  expect(performance.now() - start).toBeLessThan(2000);
 });
 
 test('objects are checked too, and parseAddress wants exactly one', () => {

@@ -156,7 +156,7 @@ describe('cors + requestId + accessLog over a socket', () => {
       });
       req.end();
     });
-    await vi.waitFor(() => expect(lines).toHaveLength(1), { timeout: 3000 });
+    await vi.waitFor(() => expect(lines).toHaveLength(1), { timeout: 10_000 });
     const entry = JSON.parse(lines[0]!);
     expect(entry).toMatchObject({ path: '/endless', status: 200 });
     expect(entry.bytes).toBeGreaterThanOrEqual(3000);

@@ -47,7 +47,7 @@ describe('createLogSink', () => {
       const res = await httpCall(port, `/r${i}`);
       expect(res.status).toBe(200);
     }
-    await vi.waitFor(() => expect(read(path).split('\n')).toHaveLength(4), { timeout: 5000 });
+    await vi.waitFor(() => expect(read(path).split('\n')).toHaveLength(4), { timeout: 10_000 });
     const lines = read(path)
       .trim()
       .split('\n')
@@ -108,7 +108,7 @@ describe('createLogSink', () => {
     const sink = createLogSink({ destination: path, flushIntervalMs: 60_000, minWriteBytes: 100 });
     onTestFinished(() => sink.close());
     for (let i = 0; i < 20; i++) sink.write(`0123456789 ${i}`);
-    await vi.waitFor(() => expect(read(path).length).toBeGreaterThan(100), { timeout: 5000 });
+    await vi.waitFor(() => expect(read(path).length).toBeGreaterThan(100), { timeout: 10_000 });
   });
 
   it('appends to an existing file; close() flushes and later lines are dropped', async () => {

@@ -405,7 +405,8 @@ describe('reverseProxy: failures', () => {
     expect(res.status).toBe(504);
     expect(await res.text()).toBe('504 Gateway Timeout: connecting to the backend timed out\n');
     expect(info!.error).toBe('RWS_PROXY_CONNECT_TIMEOUT');
-    expect(Date.now() - started).toBeLessThan(2000);
+    // The backend never completes TLS: only the 100 ms connect timeout ends this in time.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('starts no retry after retry.deadlineMs', async () => {

@@ -40,11 +40,13 @@ describe('graceful shutdown drains long-lived responses (issue #9)', () => {
     socket.write('GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n');
     await seen('data: first');
     const started = Date.now();
-    const closing = server.close({ graceMs: 5000 });
+    // A grace period far beyond the bounds: waiting it out (the bug) fails them by seconds,
+    // while a loaded CI machine's scheduling delays stay well inside them.
+    const closing = server.close({ graceMs: 15_000 });
     const byeAt = await seen('event: bye');
-    expect(byeAt - started).toBeLessThan(300);
+    expect(byeAt - started).toBeLessThan(5000);
     await closing;
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(7500);
     socket.destroy();
   });
 });

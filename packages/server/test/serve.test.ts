@@ -245,7 +245,8 @@ describe('close()', () => {
     await new Promise((r) => setTimeout(r, 50));
     const t0 = Date.now();
     await server.close({ graceMs: 200 });
-    expect(Date.now() - t0).toBeLessThan(2000);
+    // Not destroying them would wait for the never-settling handler: the test's timeout.
+    expect(Date.now() - t0).toBeLessThan(10_000);
     await client.closed();
   });
 

@@ -133,7 +133,7 @@ describe('compressed traffic with the ws client', () => {
         sent.push(m);
         client.send(m);
       }
-      await expect.poll(() => got.length, { timeout: 5000 }).toBe(30);
+      await expect.poll(() => got.length, { timeout: 10_000 }).toBe(30);
       expect(got).toEqual(sent);
       const plain = sent.reduce((n, m) => n + m.length, 0);
       expect(wireBytes).toBeLessThan(plain / 10);

@@ -323,8 +323,9 @@ describe('the server-side WebSocket', () => {
       client.once('close', (code, reason) => resolve([code, String(reason)])),
     );
     const started = Date.now();
-    await server.close({ graceMs: 5000 });
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Half the grace period: waiting it out fails this by seconds, load delays do not.
+    await server.close({ graceMs: 15_000 });
+    expect(Date.now() - started).toBeLessThan(7500);
     expect(await done).toEqual([1001, 'server shutting down']);
   });
 

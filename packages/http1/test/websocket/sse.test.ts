@@ -109,8 +109,8 @@ describe('SSE over HTTP/1.1 (issue #14)', () => {
       expect(isCleanedUp).toBe(false);
       if (how === 'reset') res.socket.resetAndDestroy();
       else res.destroy();
-      await expect.poll(() => isSignalAborted, { timeout: 2000 }).toBe(true);
-      await expect.poll(() => isCleanedUp, { timeout: 2000 }).toBe(true);
+      await expect.poll(() => isSignalAborted, { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => isCleanedUp, { timeout: 10_000 }).toBe(true);
     });
   }
 });
