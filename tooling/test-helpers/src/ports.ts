@@ -30,7 +30,7 @@ function ephemeralLow(): number {
 }
 
 const sliceSize = Math.floor((ephemeralLow() - LOWEST) / SLICES);
-const slice = (Number(process.env.VITEST_POOL_ID ?? process.pid) % SLICES) * sliceSize + LOWEST;
+const slice = (Number(process.env['VITEST_POOL_ID'] ?? process.pid) % SLICES) * sliceSize + LOWEST;
 let next = Math.floor(Math.random() * sliceSize);
 
 function tcpBindable(port: number): Promise<boolean> {
