@@ -122,7 +122,15 @@ export function writeResponse(
   const end = hasDate ? c.server.headEnd() : c.server.dateHeadEnd();
   const memo = c.server.responseMemo;
   if (typeof body === 'string' && !sendsNoBody && !hasTrailers) {
-    const bytes = memo.bytes(status, blocks.text, connection, end, body);
+    const bytes = memo.bytes(
+      status,
+      blocks.lead,
+      blocks.tailName,
+      blocks.tailValue,
+      connection,
+      end,
+      body,
+    );
     if (bytes !== null) {
       // The same response as the last one: its bytes as they were (see ResponseMemo).
       startResponse(c, keepAlive);
@@ -144,9 +152,10 @@ export function writeResponse(
 }
 
 /**
- * Writes a small byte-body response whose head is the last one's (see ResponseMemo) as those
- * bytes followed by the body's, in one write; false, writing nothing, when the head differs.
- * Its own function so `writeResponse` stays small enough to be inlined into `respond`.
+ * Writes a small byte-body response whose head is the last one's, but perhaps for its last
+ * field's value (see ResponseMemo), as those bytes followed by the body's, in one write;
+ * false, writing nothing, when the head differs. Its own function so `writeResponse` stays
+ * small enough to be inlined into `respond`.
  */
 function writeRepeatedHead(
   c: ServerConnection,
@@ -156,20 +165,19 @@ function writeRepeatedHead(
   connection: string,
   end: string,
 ): boolean {
-  const length = body.byteLength;
-  const head = c.server.responseMemo.head(
+  const blocks = c.server.fieldBlocks;
+  const out = c.server.responseMemo.headAndBody(
     status,
-    c.server.fieldBlocks.text,
+    blocks.lead,
+    blocks.tailName,
+    blocks.tailValue,
     connection,
     end,
-    length,
+    body,
   );
-  if (head === null) return false;
+  if (out === null) return false;
   startResponse(c, keepAlive);
-  c.sentBytes = length;
-  const out = Buffer.allocUnsafe(head.byteLength + length);
-  out.set(head, 0);
-  out.set(body, head.byteLength);
+  c.sentBytes = body.byteLength;
   c.socket.write(out);
   c.responseDone();
   return true;
@@ -201,6 +209,9 @@ function writeFresh(
   let isChunked = false;
   let length = -1;
   let head = statusLine(status) + blocks.text;
+  // Where the last field's value starts (see ResponseMemo): the fields end with it and a CRLF.
+  const holeStart =
+    blocks.tailName === '' ? head.length : head.length - 2 - blocks.tailValue.length;
   if (body === null) {
     length = 0;
   } else if (typeof body === 'string') {
@@ -283,14 +294,36 @@ function writeFresh(
       if (length === payload.length) {
         const text = head + payload;
         socket.write(text, 'latin1');
-        memo.remember(status, blocks.text, connection, end, payload, length, text);
+        memo.remember(
+          status,
+          blocks.lead,
+          blocks.tailName,
+          blocks.tailValue,
+          connection,
+          end,
+          payload,
+          length,
+          text,
+          holeStart,
+        );
       } else {
         const headBytes = head.length;
         const out = Buffer.allocUnsafe(headBytes + length) as Buffer & ByteWritable;
         out.latin1Write(head, 0, headBytes);
         out.utf8Write(payload, headBytes, length);
         socket.write(out);
-        memo.remember(status, blocks.text, connection, end, payload, length, out);
+        memo.remember(
+          status,
+          blocks.lead,
+          blocks.tailName,
+          blocks.tailValue,
+          connection,
+          end,
+          payload,
+          length,
+          out,
+          holeStart,
+        );
       }
     } else if (payload.byteLength <= COALESCE_BYTES) {
       // One buffer, one write: a corked pair of writes goes through writev, which costs an
@@ -301,7 +334,17 @@ function writeFresh(
       (out as Buffer & ByteWritable).latin1Write(head, 0, headBytes);
       out.set(payload, headBytes);
       socket.write(out);
-      memo.rememberHead(status, blocks.text, connection, end, length, out, headBytes);
+      memo.rememberHead(
+        status,
+        blocks.lead,
+        blocks.tailName,
+        blocks.tailValue,
+        connection,
+        end,
+        out,
+        headBytes,
+        holeStart,
+      );
     } else {
       socket.cork();
       socket.write(head, 'latin1');
