@@ -291,40 +291,30 @@ function writeFresh(
       // The head is a byte string (one char per octet, see core's Headers), the text is
       // UTF-8. An ASCII text (as many bytes as chars) is the same in both: one string, one
       // Latin-1 write, a copy rather than the UTF-8 encoder.
+      let written: string | Buffer;
       if (length === payload.length) {
-        const text = head + payload;
-        socket.write(text, 'latin1');
-        memo.remember(
-          status,
-          blocks.lead,
-          blocks.tailName,
-          blocks.tailValue,
-          connection,
-          end,
-          payload,
-          length,
-          text,
-          holeStart,
-        );
+        written = head + payload;
+        socket.write(written, 'latin1');
       } else {
         const headBytes = head.length;
         const out = Buffer.allocUnsafe(headBytes + length) as Buffer & ByteWritable;
         out.latin1Write(head, 0, headBytes);
         out.utf8Write(payload, headBytes, length);
         socket.write(out);
-        memo.remember(
-          status,
-          blocks.lead,
-          blocks.tailName,
-          blocks.tailValue,
-          connection,
-          end,
-          payload,
-          length,
-          out,
-          holeStart,
-        );
+        written = out;
       }
+      memo.remember(
+        status,
+        blocks.lead,
+        blocks.tailName,
+        blocks.tailValue,
+        connection,
+        end,
+        payload,
+        length,
+        written,
+        holeStart,
+      );
     } else if (payload.byteLength <= COALESCE_BYTES) {
       // One buffer, one write: a corked pair of writes goes through writev, which costs an
       // array, a write request per chunk and more than copying a small body (a cached file).
