@@ -24,6 +24,7 @@
  * serialised fields instead cost a flattening and a comparison of two ~200-char strings per
  * response that could never hit (~1.2k instructions per gateway request, callgrind).
  */
+import type { FieldBlocks } from './field-block.js';
 import { HoledBytes } from './holed-bytes.js';
 
 /** Bodies up to this many characters are remembered; longer ones are written as they come. */
@@ -62,9 +63,7 @@ export class ResponseMemo {
    */
   bytes(
     status: number,
-    lead: string,
-    tailName: string,
-    tailValue: string,
+    fields: FieldBlocks,
     connection: string,
     end: string,
     body: string,
@@ -72,8 +71,8 @@ export class ResponseMemo {
     if (
       body !== this.#body ||
       status !== this.#status ||
-      lead !== this.#lead ||
-      tailName !== this.#tailName ||
+      fields.lead !== this.#lead ||
+      fields.tailName !== this.#tailName ||
       end !== this.#end ||
       connection !== this.#connection
     ) {
@@ -85,20 +84,18 @@ export class ResponseMemo {
       this.#written.hold(Buffer.from(text, 'latin1'), text.length, this.#textHole, this.#textValue);
       this.#text = '';
     }
-    return this.#written.with(tailValue);
+    return this.#written.with(fields.tailValue);
   }
 
   /**
    * Remembers a response just written as `written` (its head followed by `body`), the value
-   * of its last field (`tailValue`, when `tailName` is not empty) starting at `holeStart`:
+   * of its last field (`fields.tailValue`, when it has one) starting at `holeStart`:
    * `written` is a string when every char is one octet, else its bytes, which must not change
    * afterwards (they were handed to the socket, and nothing writes to them again).
    */
   remember(
     status: number,
-    lead: string,
-    tailName: string,
-    tailValue: string,
+    fields: FieldBlocks,
     connection: string,
     end: string,
     body: string,
@@ -108,18 +105,18 @@ export class ResponseMemo {
   ): void {
     if (body.length > MAX_BODY_CHARS) return;
     this.#status = status;
-    this.#lead = lead;
-    this.#tailName = tailName;
+    this.#lead = fields.lead;
+    this.#tailName = fields.tailName;
     this.#connection = connection;
     this.#end = end;
     this.#body = body;
     if (typeof written === 'string') {
       this.#text = written;
       this.#textHole = holeStart;
-      this.#textValue = tailValue;
+      this.#textValue = fields.tailValue;
     } else {
       this.#text = '';
-      this.#written.hold(written, written.byteLength, holeStart, tailValue);
+      this.#written.hold(written, written.byteLength, holeStart, fields.tailValue);
     }
     this.bodyBytes = bodyBytes;
   }
@@ -131,9 +128,7 @@ export class ResponseMemo {
    */
   headAndBody(
     status: number,
-    lead: string,
-    tailName: string,
-    tailValue: string,
+    fields: FieldBlocks,
     connection: string,
     end: string,
     body: Uint8Array,
@@ -141,27 +136,25 @@ export class ResponseMemo {
     if (
       body.byteLength !== this.#headLength ||
       status !== this.#headStatus ||
-      lead !== this.#headLead ||
-      tailName !== this.#headTailName ||
+      fields.lead !== this.#headLead ||
+      fields.tailName !== this.#headTailName ||
       end !== this.#headEnd ||
       connection !== this.#headConnection
     ) {
       return null;
     }
-    return this.#head.withThen(tailValue, body);
+    return this.#head.withThen(fields.tailValue, body);
   }
 
   /**
    * Remembers a byte-body response just written as `written`, whose first `headBytes` bytes
-   * are its head, the value of its last field (`tailValue`, when `tailName` is not empty)
+   * are its head, the value of its last field (`fields.tailValue`, when it has one)
    * starting at `holeStart`. `written` must not change afterwards (it was handed to the
    * socket, and nothing writes to it again).
    */
   rememberHead(
     status: number,
-    lead: string,
-    tailName: string,
-    tailValue: string,
+    fields: FieldBlocks,
     connection: string,
     end: string,
     written: Uint8Array,
@@ -169,11 +162,11 @@ export class ResponseMemo {
     holeStart: number,
   ): void {
     this.#headStatus = status;
-    this.#headLead = lead;
-    this.#headTailName = tailName;
+    this.#headLead = fields.lead;
+    this.#headTailName = fields.tailName;
     this.#headConnection = connection;
     this.#headEnd = end;
     this.#headLength = written.byteLength - headBytes;
-    this.#head.hold(written, headBytes, holeStart, tailValue);
+    this.#head.hold(written, headBytes, holeStart, fields.tailValue);
   }
 }

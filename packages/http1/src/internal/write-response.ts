@@ -122,15 +122,7 @@ export function writeResponse(
   const end = hasDate ? c.server.headEnd() : c.server.dateHeadEnd();
   const memo = c.server.responseMemo;
   if (typeof body === 'string' && !sendsNoBody && !hasTrailers) {
-    const bytes = memo.bytes(
-      status,
-      blocks.lead,
-      blocks.tailName,
-      blocks.tailValue,
-      connection,
-      end,
-      body,
-    );
+    const bytes = memo.bytes(status, blocks, connection, end, body);
     if (bytes !== null) {
       // The same response as the last one: its bytes as they were (see ResponseMemo).
       startResponse(c, keepAlive);
@@ -166,15 +158,7 @@ function writeRepeatedHead(
   end: string,
 ): boolean {
   const blocks = c.server.fieldBlocks;
-  const out = c.server.responseMemo.headAndBody(
-    status,
-    blocks.lead,
-    blocks.tailName,
-    blocks.tailValue,
-    connection,
-    end,
-    body,
-  );
+  const out = c.server.responseMemo.headAndBody(status, blocks, connection, end, body);
   if (out === null) return false;
   startResponse(c, keepAlive);
   c.sentBytes = body.byteLength;
@@ -303,18 +287,7 @@ function writeFresh(
         socket.write(out);
         written = out;
       }
-      memo.remember(
-        status,
-        blocks.lead,
-        blocks.tailName,
-        blocks.tailValue,
-        connection,
-        end,
-        payload,
-        length,
-        written,
-        holeStart,
-      );
+      memo.remember(status, blocks, connection, end, payload, length, written, holeStart);
     } else if (payload.byteLength <= COALESCE_BYTES) {
       // One buffer, one write: a corked pair of writes goes through writev, which costs an
       // array, a write request per chunk and more than copying a small body (a cached file).
@@ -324,17 +297,7 @@ function writeFresh(
       (out as Buffer & ByteWritable).latin1Write(head, 0, headBytes);
       out.set(payload, headBytes);
       socket.write(out);
-      memo.rememberHead(
-        status,
-        blocks.lead,
-        blocks.tailName,
-        blocks.tailValue,
-        connection,
-        end,
-        out,
-        headBytes,
-        holeStart,
-      );
+      memo.rememberHead(status, blocks, connection, end, out, headBytes, holeStart);
     } else {
       socket.cork();
       socket.write(head, 'latin1');
