@@ -124,8 +124,8 @@ export class Headers implements Iterable<[string, string]> {
    * client's checked to be visible ASCII. `name` must be a lower-case token and `value` a
    * valid field value (no control characters, no char above 0xFF); anything else is written
    * as it is and can corrupt the head. A value set on every request costs its scan each time
-   * otherwise (~1,000 instructions per request for a request id set on the request and the
-   * response, callgrind, `pnpm bench:profile rws-gateway`).
+   * otherwise: a request id set on the request and the response cost ~1,700 instructions per
+   * request in `set` and its regular expression (callgrind, `pnpm bench:profile rws-gateway`).
    */
   setTrusted(name: string, value: string): this {
     this.#replace(name, value);
