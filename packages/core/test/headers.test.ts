@@ -158,6 +158,18 @@ describe('Headers', () => {
     expect(list).toHaveLength(6);
   });
 
+  it('setTrusted replaces every value of a name as set() does, keeping the first position', () => {
+    const h = Headers.fromTrustedList(['x-request-id', 'a', 'accept', '*/*', 'x-request-id', 'b']);
+    h.setTrusted('x-request-id', 'id-1');
+    expect(h.toList()).toEqual(['x-request-id', 'id-1', 'accept', '*/*']);
+    h.setTrusted('x-trace', 't');
+    expect(h.toList()).toEqual(['x-request-id', 'id-1', 'accept', '*/*', 'x-trace', 't']);
+    // set() beside it still validates what code sets (Latin-1 rule, control characters).
+    expect(() => h.set('x-request-id', 'caf\u0101')).toThrow(/above 0xFF/);
+    expect(() => h.set('x-request-id', 'a\r\nb')).toThrow(/control character/);
+    expect(h.get('x-request-id')).toBe('id-1');
+  });
+
   it('forEach visits every field', () => {
     const seen: string[] = [];
     new Headers([

@@ -99,6 +99,90 @@ describe('byte-body response heads (issue #10)', () => {
     expect(r.at(-1)!.headers['connection']).toBe('close');
   });
 
+  // A byte body (a proxied answer), an ASCII text body and a text body beyond ASCII (UTF-8):
+  // the three ways the memo holds a written response.
+  it.each([
+    ['a byte body', (s: string): Response['body'] => bytes(s), (s: string) => s],
+    ['an ASCII text body', (s: string): Response['body'] => s, (s: string) => s],
+    [
+      'a UTF-8 text body',
+      (s: string): Response['body'] => `\u00e9${s}`,
+      (s: string) => Buffer.from(`\u00e9${s}`).toString('latin1'),
+    ],
+  ])(
+    'a last field whose value changes every response (a request id) gets its own value in a head otherwise repeated, with %s',
+    async (_kind, makeBody, onWire) => {
+      // The memo keeps the response around the last value as a hole: values of other lengths,
+      // a value seen before, a different field before it, and a transport-owned field last
+      // must all still produce exactly their own head.
+      const cases: Record<string, [string, string][]> = {
+        '/a': [['x-request-id', 'aaaaaaaa-1111']],
+        '/b': [['x-request-id', 'b']],
+        '/c': [['x-request-id', 'cccccccccccccccccccccccccccccccccccccccccccccccccc']],
+        '/again': [['x-request-id', 'b']],
+        '/wide': [['x-request-id', 'caf\xe9\xff']],
+        '/lead': [
+          ['x-other', 'o'],
+          ['x-request-id', 'd'],
+        ],
+        '/owned': [
+          ['x-request-id', 'e'],
+          ['content-length', '99'],
+        ],
+        '/owned2': [
+          ['x-request-id', 'ff'],
+          ['content-length', '99'],
+        ],
+        '/name': [['x-trace-id', 'g']],
+      };
+      const { port } = await start((req): Response => {
+        const headers = new Headers([['content-type', 'text/plain'], ...cases[req.path]!]);
+        // One body for all: only the fields differ between consecutive responses.
+        return { status: 200, headers, body: makeBody('body') };
+      });
+      const paths = [
+        '/a',
+        '/b',
+        '/c',
+        '/again',
+        '/wide',
+        '/a',
+        '/lead',
+        '/lead',
+        '/a',
+        '/owned',
+        '/owned2',
+        '/name',
+        '/b',
+      ];
+      // Pipelined on one connection, then one at a time on another (each response written alone).
+      const pipelined = (
+        await exchange(port, paths.map((p) => get(p)).join(''), {
+          responses: paths.length,
+        })
+      ).responses;
+      const oneByOne = (
+        await exchange(port, '', { parts: paths.map((p) => get(p)), responses: paths.length })
+      ).responses;
+      for (const r of [pipelined, oneByOne]) {
+        expect(r.map((x) => x.body)).toEqual(paths.map(() => onWire('body')));
+        r.forEach((x, i) => {
+          const fields = cases[paths[i]!]!.filter(([name]) => name !== 'content-length');
+          // The whole head, field by field, in order: status, the handler's fields, framing, date.
+          const lines = x.head.split('\r\n');
+          expect(lines[0]).toBe('HTTP/1.1 200 OK');
+          expect(lines.slice(1, 2 + fields.length)).toEqual([
+            'content-type: text/plain',
+            ...fields.map(([name, value]) => `${name}: ${value}`),
+          ]);
+          expect(lines[2 + fields.length]).toBe(`content-length: ${x.body.length}`);
+          expect(lines.filter((l) => l.startsWith('date: '))).toHaveLength(1);
+          expect(lines.filter((l) => /^x-(request|trace)-id: /.test(l))).toHaveLength(1);
+        });
+      }
+    },
+  );
+
   it('an HTTP/1.0 request after HTTP/1.1 ones gets its own Connection field', async () => {
     const { port } = await start(
       (): Response => ({ status: 200, headers: new Headers({ 'x-k': 'v' }), body: bytes('b') }),

@@ -26,6 +26,16 @@ export class FieldBlocks {
 
   /** The serialised fields of the last `serialize` (without the transport-owned ones). */
   text = '';
+  /**
+   * `text` split around its last field's value, when the list ends in a field it serialises:
+   * `text` is `lead + tailName + ': ' + tailValue + '\r\n'`. `lead` is the same string while the
+   * fields before the last repeat, so a response whose last field changes per request (a
+   * request id) is recognised by reference (see ResponseMemo). Else `lead` is `text` and the
+   * tail is empty.
+   */
+  lead = '';
+  tailName = '';
+  tailValue = '';
   /** The handler's own Content-Length (the last valid one), or -1. */
   handlerLength = -1;
   /** The handler asked to close the connection. */
@@ -99,9 +109,33 @@ export class FieldBlocks {
       if (prev.length !== n) prev.length = n;
     }
     this.text = text;
+    const last = n - 2;
+    if (last < 0 || isTransportOwned(list[last]!)) {
+      this.lead = text;
+      this.tailName = '';
+      this.tailValue = '';
+    } else {
+      this.lead = this.#text[last >> 1]!;
+      this.tailName = list[last]!;
+      this.tailValue = list[last + 1]!;
+    }
     this.handlerLength = length;
     this.isClose = (flags & CLOSES) !== 0;
     this.hasDate = (flags & HAS_DATE) !== 0;
     this.hasTrailerField = (flags & HAS_TRAILER) !== 0;
+  }
+}
+
+/** Connection, Content-Length and Transfer-Encoding: read by `serialize`, never copied. */
+function isTransportOwned(name: string): boolean {
+  switch (name.length) {
+    case 10:
+      return name === 'connection';
+    case 14:
+      return name === 'content-length';
+    case 17:
+      return name === 'transfer-encoding';
+    default:
+      return false;
   }
 }

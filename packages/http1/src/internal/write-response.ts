@@ -123,7 +123,7 @@ export function writeResponse(
   const end = hasDate ? c.server.headEnd() : c.server.dateHeadEnd();
   const memo = c.server.responseMemo;
   if (typeof body === 'string' && !sendsNoBody && !hasTrailers) {
-    const bytes = memo.bytes(status, blocks.text, connection, end, body);
+    const bytes = memo.bytes(status, blocks, connection, end, body);
     if (bytes !== null) {
       // The same response as the last one: its bytes as they were (see ResponseMemo).
       startResponse(c, keepAlive);
@@ -145,9 +145,10 @@ export function writeResponse(
 }
 
 /**
- * Writes a small byte-body response whose head is the last one's (see ResponseMemo) as those
- * bytes followed by the body's, in one write; false, writing nothing, when the head differs.
- * Its own function so `writeResponse` stays small enough to be inlined into `respond`.
+ * Writes a small byte-body response whose head is the last one's, but perhaps for its last
+ * field's value (see ResponseMemo), as those bytes followed by the body's, in one write;
+ * false, writing nothing, when the head differs. Its own function so `writeResponse` stays
+ * small enough to be inlined into `respond`.
  */
 function writeRepeatedHead(
   c: ServerConnection,
@@ -157,20 +158,11 @@ function writeRepeatedHead(
   connection: string,
   end: string,
 ): boolean {
-  const length = body.byteLength;
-  const head = c.server.responseMemo.head(
-    status,
-    c.server.fieldBlocks.text,
-    connection,
-    end,
-    length,
-  );
-  if (head === null) return false;
+  const blocks = c.server.fieldBlocks;
+  const out = c.server.responseMemo.headAndBody(status, blocks, connection, end, body);
+  if (out === null) return false;
   startResponse(c, keepAlive);
-  c.sentBytes = length;
-  const out = Buffer.allocUnsafe(head.byteLength + length);
-  out.set(head, 0);
-  out.set(body, head.byteLength);
+  c.sentBytes = body.byteLength;
   c.socket.write(out);
   c.responseDone();
   return true;
@@ -202,6 +194,9 @@ function writeFresh(
   let isChunked = false;
   let length = -1;
   let head = statusLine(status) + blocks.text;
+  // Where the last field's value starts (see ResponseMemo): the fields end with it and a CRLF.
+  const holeStart =
+    blocks.tailName === '' ? head.length : head.length - 2 - blocks.tailValue.length;
   if (body === null) {
     length = 0;
   } else if (typeof body === 'string') {
@@ -281,18 +276,19 @@ function writeFresh(
       // The head is a byte string (one char per octet, see core's Headers), the text is
       // UTF-8. An ASCII text (as many bytes as chars) is the same in both: one string, one
       // Latin-1 write, a copy rather than the UTF-8 encoder.
+      let written: string | Buffer;
       if (length === payload.length) {
-        const text = head + payload;
-        socket.write(text, 'latin1');
-        memo.remember(status, blocks.text, connection, end, payload, length, text);
+        written = head + payload;
+        socket.write(written, 'latin1');
       } else {
         const headBytes = head.length;
         const out = Buffer.allocUnsafe(headBytes + length);
         writeLatin1(out, head, 0, headBytes);
         writeUtf8(out, payload, headBytes, length);
         socket.write(out);
-        memo.remember(status, blocks.text, connection, end, payload, length, out);
+        written = out;
       }
+      memo.remember(status, blocks, connection, end, payload, length, written, holeStart);
     } else if (payload.byteLength <= COALESCE_BYTES) {
       // One buffer, one write: a corked pair of writes goes through writev, which costs an
       // array, a write request per chunk and more than copying a small body (a cached file).
@@ -302,7 +298,7 @@ function writeFresh(
       writeLatin1(out, head, 0, headBytes);
       out.set(payload, headBytes);
       socket.write(out);
-      memo.rememberHead(status, blocks.text, connection, end, length, out, headBytes);
+      memo.rememberHead(status, blocks, connection, end, out, headBytes, holeStart);
     } else {
       socket.cork();
       socket.write(head, 'latin1');

@@ -91,7 +91,7 @@ export function requestId(options: RequestIdOptions = {}): Middleware {
   };
 
   const tag = (res: Response, id: string): Response => {
-    res.headers.set(name, id);
+    setId(res.headers, name, id);
     return res;
   };
 
@@ -103,7 +103,7 @@ export function requestId(options: RequestIdOptions = {}): Middleware {
         id = incoming;
       } else {
         id = generate(req);
-        req.headers.set(name, id);
+        setId(req.headers, name, id);
       }
       let res: MaybePromise<Response>;
       try {
@@ -126,6 +126,16 @@ export function requestId(options: RequestIdOptions = {}): Middleware {
 
 function tagError(err: unknown, name: string, id: string): unknown {
   const headers = (err as { headers?: unknown } | null)?.headers;
-  if (headers instanceof Headers) headers.set(name, id);
+  if (headers instanceof Headers) setId(headers, name, id);
   return err;
+}
+
+/**
+ * Sets the id without validating it again: every id here passed `isValidRequestId` (visible
+ * ASCII, stricter than a field value) or is a UUID made here, and `name` is a lower-case
+ * token. A Headers of an older copy of core has no `setTrusted`, and gets `set`.
+ */
+function setId(headers: Headers, name: string, id: string): void {
+  if (typeof headers.setTrusted === 'function') headers.setTrusted(name, id);
+  else headers.set(name, id);
 }
