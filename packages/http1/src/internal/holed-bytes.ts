@@ -1,3 +1,5 @@
+import { writeLatin1 } from './buffer-writes.js';
+
 /**
  * Bytes already written, with a hole where one header value was: the same bytes with another
  * value of any length in the hole are copied around it instead of being built and encoded
@@ -37,10 +39,10 @@ export class HoledBytes {
   /** The bytes held, `value` (one octet per char) in the hole, then `then`, in a new buffer. */
   withThen(value: string, then: Uint8Array | null): Buffer {
     const tail = then === null ? 0 : then.byteLength;
-    let out: Buffer & LatinWritable;
+    let out: Buffer;
     if (value === this.#value) {
       const whole = this.#cutWhole();
-      out = Buffer.allocUnsafe(whole.byteLength + tail) as Buffer & LatinWritable;
+      out = Buffer.allocUnsafe(whole.byteLength + tail);
       out.set(whole, 0);
     } else {
       const bytes = this.#bytes;
@@ -50,10 +52,10 @@ export class HoledBytes {
         this.#end,
       ));
       const at = before.byteLength + value.length;
-      out = Buffer.allocUnsafe(at + after.byteLength + tail) as Buffer & LatinWritable;
+      out = Buffer.allocUnsafe(at + after.byteLength + tail);
       out.set(before, 0);
       // A field value is a byte string (one char per octet): as many bytes as chars.
-      out.latin1Write(value, before.byteLength, value.length);
+      writeLatin1(out, value, before.byteLength, value.length);
       out.set(after, at);
     }
     if (then !== null) out.set(then, out.byteLength - tail);
@@ -64,9 +66,4 @@ export class HoledBytes {
     const bytes = this.#bytes;
     return (this.#whole ??= this.#end === bytes.byteLength ? bytes : bytes.subarray(0, this.#end));
   }
-}
-
-/** Node's `Buffer#latin1Write`, absent from @types/node: it skips `write`'s argument parsing. */
-interface LatinWritable {
-  latin1Write(text: string, offset: number, length: number): number;
 }
