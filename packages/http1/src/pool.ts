@@ -401,10 +401,7 @@ export class Pool implements ConnectionOwner {
       const conn = this.#idle.pop()!;
       // Its idle deadline is moved at the next makeIdle; until then it does nothing.
       conn.isIdle = false;
-      if (conn.isUsable) {
-        conn.socket.ref();
-        return conn;
-      }
+      if (conn.isUsable) return conn;
       conn.destroy();
     }
     return null;
@@ -469,9 +466,7 @@ export class Pool implements ConnectionOwner {
       entry.hasRetried = true;
       entry.needsFresh = true;
       if (entry.signal?.aborted) {
-        entry.fail(
-          clientError(CLIENT_ERROR_CODES.ABORTED, 'request aborted', entry.signal.reason),
-        );
+        entry.fail(clientError(CLIENT_ERROR_CODES.ABORTED, 'request aborted', entry.signal.reason));
         return;
       }
       this.#enqueue(entry);
@@ -497,9 +492,9 @@ export class Pool implements ConnectionOwner {
     }
     conn.isIdle = true;
     // Moved, not re-armed: a socket back in the pool after every request costs no timer
-    // operation (deadline-timer.ts). The timer never keeps the process alive.
+    // operation (deadline-timer.ts). Neither the timer nor the socket (client-connection.ts)
+    // keeps the process alive.
     conn.idleDeadline.set(ms);
-    conn.socket.unref();
     this.#idle.push(conn);
   }
 
@@ -513,11 +508,9 @@ export class Pool implements ConnectionOwner {
     // An empty queue (the usual case) needs no search.
     const entry = this.#queue.length === 0 ? null : this.#dequeue(isNotFreshOnly);
     if (entry !== null) {
-      conn.socket.ref();
       this.#run(conn, entry);
       return;
     }
-    // Still ref'd from its exchange: makeIdle unrefs it.
     this.#makeIdle(conn);
     this.#checkClosed();
   }
