@@ -93,11 +93,17 @@ export interface PoolStats {
 
 /**
  * A request from `request()` until it is answered: queued, or running on a socket as the
- * sink of its exchange. A class with methods, so a request costs no closures of its own.
+ * sink of its exchange, and its options too. A class with methods, so a request costs no
+ * closures of its own, and one object where options, entry and sink were three.
  */
-class QueueEntry implements ExchangeSink {
+class QueueEntry implements ExchangeSink, ExchangeOptions {
   readonly req: PreparedRequest;
-  readonly options: ExchangeOptions;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly maxResponseHeaderBytes: number;
+  readonly bodyLimit: number;
+  readonly signal: AbortSignalLike | null;
+  readonly onInformational: ((info: InformationalResponse) => void) | null;
   readonly connectTimeoutMs: number;
   /** The caller's promise. */
   readonly resolve: (res: ClientResponse) => void;
@@ -111,15 +117,21 @@ class QueueEntry implements ExchangeSink {
 
   constructor(
     req: PreparedRequest,
-    options: ExchangeOptions,
-    connectTimeoutMs: number,
+    options: PoolRequestOptions,
+    defaults: RequestDefaults,
     resolve: (res: ClientResponse) => void,
     fail: (err: Error) => void,
     onExchangeError: (entry: QueueEntry, err: RwsError) => void,
   ) {
+    const t = options.timeouts;
     this.req = req;
-    this.options = options;
-    this.connectTimeoutMs = connectTimeoutMs;
+    this.headersTimeoutMs = t?.headersTimeoutMs ?? defaults.headersTimeoutMs;
+    this.bodyTimeoutMs = t?.bodyTimeoutMs ?? defaults.bodyTimeoutMs;
+    this.maxResponseHeaderBytes = defaults.maxResponseHeaderBytes;
+    this.bodyLimit = defaults.bodyLimit;
+    this.signal = options.signal ?? null;
+    this.onInformational = options.onInformational ?? null;
+    this.connectTimeoutMs = t?.connectTimeoutMs ?? defaults.connectTimeoutMs;
     this.resolve = resolve;
     this.fail = fail;
     this.#onExchangeError = onExchangeError;
@@ -129,6 +141,15 @@ class QueueEntry implements ExchangeSink {
   reject(err: RwsError): void {
     this.#onExchangeError(this, err);
   }
+}
+
+/** A pool's resolved options that each request starts from. */
+interface RequestDefaults {
+  readonly connectTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly maxResponseHeaderBytes: number;
+  readonly bodyLimit: number;
 }
 
 interface Attempt {
@@ -185,11 +206,8 @@ export class Pool implements ConnectionOwner {
   #maxIdle: number;
   #idleTimeoutMs: number;
   #maxQueue: number;
-  #connectTimeoutMs: number;
-  #headersTimeoutMs: number;
-  #bodyTimeoutMs: number;
-  #maxResponseHeaderBytes: number;
-  #bodyLimit: number;
+  /** The per-request settings every entry starts from. */
+  #defaults: RequestDefaults;
   #tls: ClientTlsOptions | null;
   #connections = new Set<ClientConnection>();
   /** Idle sockets, most recently used last (LIFO keeps few sockets warm). */
@@ -208,15 +226,17 @@ export class Pool implements ConnectionOwner {
     this.#maxIdle = nonNegative(options.maxIdle, this.#maxSockets, 'maxIdle');
     this.#idleTimeoutMs = positive(options.idleTimeoutMs, 4000, 'idleTimeoutMs');
     this.#maxQueue = nonNegative(options.maxQueue, 10_000, 'maxQueue');
-    this.#connectTimeoutMs = positive(options.connectTimeoutMs, 10_000, 'connectTimeoutMs');
-    this.#headersTimeoutMs = positive(options.headersTimeoutMs, 300_000, 'headersTimeoutMs');
-    this.#bodyTimeoutMs = positive(options.bodyTimeoutMs, 300_000, 'bodyTimeoutMs');
-    this.#maxResponseHeaderBytes = positive(
-      options.maxResponseHeaderBytes,
-      16_384,
-      'maxResponseHeaderBytes',
-    );
-    this.#bodyLimit = positive(options.bodyLimit, 64 * 1024 * 1024, 'bodyLimit');
+    this.#defaults = {
+      connectTimeoutMs: positive(options.connectTimeoutMs, 10_000, 'connectTimeoutMs'),
+      headersTimeoutMs: positive(options.headersTimeoutMs, 300_000, 'headersTimeoutMs'),
+      bodyTimeoutMs: positive(options.bodyTimeoutMs, 300_000, 'bodyTimeoutMs'),
+      maxResponseHeaderBytes: positive(
+        options.maxResponseHeaderBytes,
+        16_384,
+        'maxResponseHeaderBytes',
+      ),
+      bodyLimit: positive(options.bodyLimit, 64 * 1024 * 1024, 'bodyLimit'),
+    };
     this.#tls = options.tls ?? null;
   }
 
@@ -261,27 +281,18 @@ export class Pool implements ConnectionOwner {
     } catch (err) {
       return Promise.reject(err);
     }
-    const signal = options.signal ?? null;
+    const signal = options.signal;
     if (signal?.aborted) {
       return Promise.reject(
         clientError(CLIENT_ERROR_CODES.ABORTED, 'request aborted', signal.reason),
       );
     }
-    const t = options.timeouts;
-    const exchangeOptions: ExchangeOptions = {
-      headersTimeoutMs: t?.headersTimeoutMs ?? this.#headersTimeoutMs,
-      bodyTimeoutMs: t?.bodyTimeoutMs ?? this.#bodyTimeoutMs,
-      maxResponseHeaderBytes: this.#maxResponseHeaderBytes,
-      bodyLimit: this.#bodyLimit,
-      signal,
-      onInformational: options.onInformational ?? null,
-    };
     // The executor is the pool's own (no closure per request); it runs synchronously.
     const promise = new Promise<ClientResponse>(this.#capture);
     const entry = new QueueEntry(
       req,
-      exchangeOptions,
-      t?.connectTimeoutMs ?? this.#connectTimeoutMs,
+      options,
+      this.#defaults,
       this.#capturedResolve!,
       this.#capturedReject!,
       this.#onExchangeError,
@@ -290,7 +301,7 @@ export class Pool implements ConnectionOwner {
     this.#capturedReject = null;
     const conn = this.#takeIdle();
     if (conn !== null) {
-      conn.run(entry.req, entry.options, entry);
+      conn.run(entry.req, entry, entry);
       return promise;
     }
     // Requests a socket being opened (or allowed to open) will take are not "waiting".
@@ -346,7 +357,7 @@ export class Pool implements ConnectionOwner {
   }
 
   #enqueue(entry: QueueEntry): void {
-    const signal = entry.options.signal;
+    const signal = entry.signal;
     if (signal !== null) {
       entry.onAbort = () => {
         const i = this.#queue.indexOf(entry);
@@ -375,13 +386,13 @@ export class Pool implements ConnectionOwner {
     if (i === -1) return null;
     const entry = this.#queue[i]!;
     this.#queue.splice(i, 1);
-    if (entry.onAbort !== null) entry.options.signal?.removeEventListener('abort', entry.onAbort);
+    if (entry.onAbort !== null) entry.signal?.removeEventListener('abort', entry.onAbort);
     entry.onAbort = null;
     return entry;
   }
 
   #rejectEntry(entry: QueueEntry, err: Error): void {
-    if (entry.onAbort !== null) entry.options.signal?.removeEventListener('abort', entry.onAbort);
+    if (entry.onAbort !== null) entry.signal?.removeEventListener('abort', entry.onAbort);
     entry.fail(err);
   }
 
@@ -390,10 +401,7 @@ export class Pool implements ConnectionOwner {
       const conn = this.#idle.pop()!;
       // Its idle deadline is moved at the next makeIdle; until then it does nothing.
       conn.isIdle = false;
-      if (conn.isUsable) {
-        conn.socket.ref();
-        return conn;
-      }
+      if (conn.isUsable) return conn;
       conn.destroy();
     }
     return null;
@@ -447,7 +455,7 @@ export class Pool implements ConnectionOwner {
   }
 
   #run(conn: ClientConnection, entry: QueueEntry): void {
-    conn.run(entry.req, entry.options, entry);
+    conn.run(entry.req, entry, entry);
   }
 
   /** An exchange failed: retried once on a fresh socket when it may be, else the caller's error. */
@@ -457,10 +465,8 @@ export class Pool implements ConnectionOwner {
       // request that never got a response byte is retried once on a fresh socket.
       entry.hasRetried = true;
       entry.needsFresh = true;
-      if (entry.options.signal?.aborted) {
-        entry.fail(
-          clientError(CLIENT_ERROR_CODES.ABORTED, 'request aborted', entry.options.signal.reason),
-        );
+      if (entry.signal?.aborted) {
+        entry.fail(clientError(CLIENT_ERROR_CODES.ABORTED, 'request aborted', entry.signal.reason));
         return;
       }
       this.#enqueue(entry);
@@ -486,9 +492,9 @@ export class Pool implements ConnectionOwner {
     }
     conn.isIdle = true;
     // Moved, not re-armed: a socket back in the pool after every request costs no timer
-    // operation (deadline-timer.ts). The timer never keeps the process alive.
+    // operation (deadline-timer.ts). Neither the timer nor the socket (client-connection.ts)
+    // keeps the process alive.
     conn.idleDeadline.set(ms);
-    conn.socket.unref();
     this.#idle.push(conn);
   }
 
@@ -502,11 +508,9 @@ export class Pool implements ConnectionOwner {
     // An empty queue (the usual case) needs no search.
     const entry = this.#queue.length === 0 ? null : this.#dequeue(isNotFreshOnly);
     if (entry !== null) {
-      conn.socket.ref();
       this.#run(conn, entry);
       return;
     }
-    // Still ref'd from its exchange: makeIdle unrefs it.
     this.#makeIdle(conn);
     this.#checkClosed();
   }

@@ -5,6 +5,7 @@
  */
 import type * as net from 'node:net';
 import type { RwsError } from '@rws/core';
+import { holdLoop, releaseLoop } from './client-loop-hold.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { Exchange, type ExchangeOptions, type ExchangeSink } from './exchange.js';
 import { lendReads, lentView, returnReads } from './lent-reads.js';
@@ -74,6 +75,9 @@ export class ClientConnection {
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
+    // Never ref'd while it belongs to the pool: a running exchange holds the process alive
+    // through client-loop-hold.ts, with no native ref/unref call per request.
+    socket.unref();
   }
 
   #onData = (chunk: Buffer): void => {
@@ -109,7 +113,12 @@ export class ClientConnection {
    */
   detach(ex: Exchange): net.Socket {
     const socket = this.socket;
-    if (this.#exchange === ex) this.#exchange = null;
+    if (this.#exchange === ex) {
+      this.#exchange = null;
+      releaseLoop();
+    }
+    // The tunnel's owner gets an ordinary socket, one that keeps the process alive.
+    socket.ref();
     // Its new owner reads 'data' events: a lent socket gets its readable side back (paused).
     if (this.#isLent) returnReads(socket);
     else socket.pause();
@@ -160,6 +169,7 @@ export class ClientConnection {
    */
   run(req: PreparedRequest, options: ExchangeOptions, sink: ExchangeSink): void {
     // A sink rather than a promise: the pool already holds the caller's promise.
+    holdLoop();
     this.#exchange = new Exchange(this, req, options, sink);
     this.#exchange.start();
   }
@@ -168,6 +178,7 @@ export class ClientConnection {
   release(ex: Exchange, isReusable: boolean): void {
     if (this.#exchange !== ex) return;
     this.#exchange = null;
+    releaseLoop();
     this.exchanges++;
     const canReuse = isReusable && this.isUsable;
     if (!canReuse) this.socket.destroy();

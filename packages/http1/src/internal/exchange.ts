@@ -475,8 +475,13 @@ export class Exchange implements BodySource, ResponseParserHandlers {
   takeComplete(): Uint8Array | null {
     if (!this.#isResponseDone || this.#error !== null) return null;
     const queue = this.#queue;
-    const bytes = queue.length === 1 ? queue[0]! : Buffer.concat(queue, this.#queuedBytes);
-    queue.length = 0;
+    // `pop()` and a fresh array rather than `length = 0`, which V8 runs as a runtime call.
+    let bytes: Uint8Array;
+    if (queue.length === 1) bytes = queue.pop()!;
+    else {
+      bytes = Buffer.concat(queue, this.#queuedBytes);
+      this.#queue = [];
+    }
     this.#queuedBytes = 0;
     return bytes;
   }
@@ -506,7 +511,7 @@ export class Exchange implements BodySource, ResponseParserHandlers {
   }
 
   cancel(reason?: unknown): void {
-    this.#queue.length = 0;
+    if (this.#queue.length !== 0) this.#queue = [];
     this.#queuedBytes = 0;
     if (this.#isResponseDone) return;
     // The rest of the body is still on the wire: the socket cannot be reused.
