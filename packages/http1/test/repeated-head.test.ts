@@ -1,7 +1,8 @@
 /**
- * A bodiless request that repeats the last one (method, target, origin, fields) reuses the
- * head prepared for it (issue #10, request-writer.ts). What goes on the wire must still be
- * each request's own: the raw bytes a server reads are checked after every kind of change.
+ * Requests that repeat or nearly repeat the last one (method, target, origin, fields, the same
+ * `Headers` changed in between): what goes on the wire must be each request's own, so a
+ * cache of prepared heads (tried for issue #10, not kept: it helped only identical traffic)
+ * can never send a stale one. The raw bytes a server reads are checked after every change.
  */
 import { Headers } from '@rws/core';
 import { describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ async function recordingServer(): Promise<{ origin: string; port: number; heads:
   return { origin, port, heads };
 }
 
-describe('a repeated request reuses its head (issue #10)', () => {
+describe('a repeated request is written from its own fields (issue #10)', () => {
   it('sends each request its own fields when the same Headers changes in between', async () => {
     const { origin, heads } = await recordingServer();
     const pool = createPool(origin, { maxSockets: 1 });

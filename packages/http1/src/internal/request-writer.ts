@@ -76,53 +76,6 @@ function invalid(message: string): Error {
   return clientError(CLIENT_ERROR_CODES.INVALID_REQUEST_OPTIONS, message);
 }
 
-/**
- * The last bodiless request prepared, by what determines it: a proxy forwards the same
- * method, target and header section (its clients' fields, the forwarding fields built from
- * the same connection) request after request. A repeat gets the same plan back: no
- * validation, head serialisation or flattening of the head string when it is written (about
- * 3k instructions per request). The key is a copy of the field list (the caller's `Headers`
- * stays mutable), compared string by string; any difference builds the plan anew. Sharing
- * one plan is safe: nothing writes to a `PreparedRequest`, and a bodiless one holds no stream.
- */
-const memo = {
-  method: '',
-  path: '',
-  host: '',
-  /** The fields, `[name, value, …]`, in the first `fieldCount * 2` slots. */
-  fields: [] as string[],
-  fieldCount: 0,
-  prepared: null as PreparedRequest | null,
-};
-
-function isMemoHit(method: string, path: string, host: string, list: readonly string[]): boolean {
-  if (memo.prepared === null || memo.method !== method || memo.path !== path) return false;
-  if (memo.host !== host || memo.fieldCount * 2 !== list.length) return false;
-  const fields = memo.fields;
-  for (let i = 0; i < list.length; i++) if (fields[i] !== list[i]) return false;
-  return true;
-}
-
-function remember(
-  method: string,
-  path: string,
-  host: string,
-  list: readonly string[],
-  prepared: PreparedRequest,
-): void {
-  // Written in place (never `length =`, a runtime call): slots past the count are ignored.
-  const fields = memo.fields;
-  for (let i = 0; i < list.length; i++) {
-    if (i < fields.length) fields[i] = list[i]!;
-    else fields.push(list[i]!);
-  }
-  memo.fieldCount = list.length >> 1;
-  memo.method = method;
-  memo.path = path;
-  memo.host = host;
-  memo.prepared = prepared;
-}
-
 /** Builds the head and body plan, validating everything the caller supplied. */
 export function prepareRequest(
   method: string,
@@ -132,26 +85,6 @@ export function prepareRequest(
   body: RequestBodyInit | undefined,
   expectContinue: boolean,
   trailers: TrailersInit | null = null,
-): PreparedRequest {
-  const isBodiless = (body === undefined || body === null) && !expectContinue && trailers === null;
-  if (isBodiless && headersInit instanceof Headers) {
-    const list = headersInit.toList();
-    if (isMemoHit(method, path, host, list)) return memo.prepared!;
-    const prepared = buildRequest(method, path, host, headersInit, body, false, null);
-    remember(method, path, host, list, prepared);
-    return prepared;
-  }
-  return buildRequest(method, path, host, headersInit, body, expectContinue, trailers);
-}
-
-function buildRequest(
-  method: string,
-  path: string,
-  host: string,
-  headersInit: HeadersInit | null | undefined,
-  body: RequestBodyInit | undefined,
-  expectContinue: boolean,
-  trailers: TrailersInit | null,
 ): PreparedRequest {
   if (method.length === 0) throw invalid('empty method');
   // RFC 9110 §9.1: a method is a token.
