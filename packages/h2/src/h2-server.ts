@@ -39,7 +39,10 @@ export interface Http2ServerOptions {
   pingIntervalMs?: number | undefined;
   /** Advertise SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441, extended CONNECT). Default false. */
   enableConnectProtocol?: boolean | undefined;
-  /** Value of the `server` response header, or false (default) to send none. */
+  /**
+   * Value of the `server` response header, or false (default) to send none. A valid header
+   * value (no control character, none above 0xFF), else `RWS_CORE_INVALID_HEADER`.
+   */
   serverHeader?: string | false | undefined;
   /** Receives handler errors that become 5xx and stream failures. Default `console.error`. */
   onError?: ((err: unknown, req: Request | null) => void) | undefined;

@@ -64,6 +64,16 @@ export class HpackEncoder {
    */
   encode(fields: readonly string[]): Uint8Array {
     for (let i = 0; i < fields.length; i += 2) checkFieldBytes(fields[i]!, fields[i + 1]!);
+    return this.encodeTrusted(fields);
+  }
+
+  /**
+   * Encodes like `encode` without the check for a char above 0xFF, for fields known to be byte
+   * strings: those of a core `Headers` (validated when set, or parsed from octets), numbers and
+   * ASCII constants. The servers' responses use it: the check would cost them ~6% of an encode
+   * and could not fail. A char above 0xFF given here goes out as its low byte.
+   */
+  encodeTrusted(fields: readonly string[]): Uint8Array {
     this.#pos = 0;
     if (this.#pendingSize !== -1) {
       if (this.#pendingMin < this.#pendingSize) this.#int(this.#pendingMin, 5, 0x20);

@@ -3,7 +3,7 @@
  * control both ways, response bodies pulled through core `Body`s, GOAWAY handling.
  */
 import type { Socket } from 'node:net';
-import { Body, Headers, RwsError, type Tunnel } from '@rws/core';
+import { Body, checkFieldBytes, Headers, RwsError, type Tunnel } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { FrameParser, H2ConnectionError } from '../frame-parser.js';
 import {
@@ -216,9 +216,14 @@ export class ClientSession {
     }
     let block: Uint8Array;
     try {
-      // Before a stream exists: a field the encoder refuses (a char above 0xFF) leaves no
-      // pending stream behind, and the session stays usable.
-      block = this.#encoder.encode(fields);
+      // Before a stream exists: a refused field (a char above 0xFF) leaves no pending stream
+      // behind, and the session stays usable. Only the pseudo-fields can hold such a char: the
+      // rest come from a core `Headers`, which refuses it when set.
+      checkFieldBytes(':method', method);
+      if (isTunnel) checkFieldBytes(':protocol', protocol);
+      checkFieldBytes(':authority', this.#authority);
+      checkFieldBytes(':path', path);
+      block = this.#encoder.encodeTrusted(fields);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -267,7 +272,7 @@ export class ClientSession {
     this.socket.write(
       fields.length === 0
         ? frame(FRAME_TYPE.DATA, FLAG.END_STREAM, s.id)
-        : headersFrames(s.id, this.#encoder.encode(fields), true, this.#peerMaxFrameSize),
+        : headersFrames(s.id, this.#encoder.encodeTrusted(fields), true, this.#peerMaxFrameSize),
     );
     s.state = s.state === HALF_CLOSED_REMOTE ? CLOSED : HALF_CLOSED_LOCAL;
     if (s.state === CLOSED) this.#done(s);

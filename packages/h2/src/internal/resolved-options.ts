@@ -1,4 +1,4 @@
-import { RwsError } from '@rws/core';
+import { Headers, RwsError } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import type { Http2ServerOptions } from '../h2-server.js';
 
@@ -66,6 +66,16 @@ export function resolveOptions(o: Http2ServerOptions): ResolvedH2Options {
     sendTimeoutMs: int('sendTimeoutMs', o.sendTimeoutMs, 60_000, 1, 86_400_000),
     pingIntervalMs: int('pingIntervalMs', o.pingIntervalMs, 0, 0, 86_400_000),
     enableConnectProtocol: o.enableConnectProtocol ?? false,
-    serverHeader: o.serverHeader ?? false,
+    serverHeader: serverHeader(o.serverHeader),
   };
+}
+
+/**
+ * Checked as any header value (no CR/LF, no char above 0xFF; `RWS_CORE_INVALID_HEADER`), as
+ * @rws/http1 does: it joins every response's fields, which HPACK encodes without a check.
+ */
+function serverHeader(value: string | false | undefined): string | false {
+  if (value === undefined || value === false) return false;
+  new Headers().set('server', value);
+  return value;
 }

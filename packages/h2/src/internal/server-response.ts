@@ -138,7 +138,7 @@ async function respond(
   const isBodyless = body === null && trailers === undefined;
   s.isResponseStarted = true;
   if (s.state === CLOSED) return;
-  c.write(headersFrames(s.id, c.encoder.encode(fields), isBodyless, c.peerMaxFrameSize));
+  c.write(headersFrames(s.id, c.encoder.encodeTrusted(fields), isBodyless, c.peerMaxFrameSize));
   if (isBodyless) {
     c.localEnd(s);
     return;
@@ -175,7 +175,7 @@ async function respond(
       if (!isConnectionSpecific(name)) list.push(name, value);
   }
   if (list.length > 0) {
-    c.write(headersFrames(s.id, c.encoder.encode(list), true, c.peerMaxFrameSize));
+    c.write(headersFrames(s.id, c.encoder.encodeTrusted(list), true, c.peerMaxFrameSize));
   } else {
     c.write(frame(FRAME_TYPE.DATA, FLAG.END_STREAM, s.id));
   }
@@ -241,7 +241,7 @@ export function acceptTunnel(c: ServerConnection, s: H2Stream, headers: Headers)
   for (const [name, value] of headers) if (!isConnectionSpecific(name)) fields.push(name, value);
   s.isResponseStarted = true;
   s.isTunnel = true;
-  c.write(headersFrames(s.id, c.encoder.encode(fields), false, c.peerMaxFrameSize));
+  c.write(headersFrames(s.id, c.encoder.encodeTrusted(fields), false, c.peerMaxFrameSize));
   const readable = new ReadableStream<Uint8Array>(
     {
       pull: async (controller) => {
@@ -283,7 +283,7 @@ export function informational(
     return false;
   const fields: string[] = [':status', String(status)];
   for (const [name, value] of h) if (!isConnectionSpecific(name)) fields.push(name, value);
-  c.write(headersFrames(s.id, c.encoder.encode(fields), false, c.peerMaxFrameSize));
+  c.write(headersFrames(s.id, c.encoder.encodeTrusted(fields), false, c.peerMaxFrameSize));
   return true;
 }
 function closeBody(body: Response['body']): void {

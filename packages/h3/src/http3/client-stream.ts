@@ -85,7 +85,8 @@ export async function streamExchange(
     [':path', init.path],
     ...(init.headers ?? []),
   ];
-  const head = encodeFrame(FRAME.HEADERS, session.encoder.encode(fields, stream.id));
+  // `Http3Client#stream` checked these fields (its checkRequestBytes) before the stream opened.
+  const head = encodeFrame(FRAME.HEADERS, session.encoder.encodeTrusted(fields, stream.id));
   // A server may answer before reading the whole request and stop it (STOP_SENDING): the
   // response still counts (RFC 9114 §4.1), so a failed send is not the exchange's end.
   void sendRequest(session, stream, head, init).catch(() => {
@@ -134,9 +135,12 @@ async function sendRequest(
   }
   const trailers = init.trailers?.();
   if (trailers != null) {
+    // A core `Headers`, which refuses a char above 0xFF when set: no second check.
     const list: HeaderField[] = [...trailers];
     if (list.length > 0)
-      await stream.write(encodeFrame(FRAME.HEADERS, session.encoder.encode(list, stream.id)));
+      await stream.write(
+        encodeFrame(FRAME.HEADERS, session.encoder.encodeTrusted(list, stream.id)),
+      );
   }
   stream.end();
 }

@@ -225,7 +225,7 @@ export class Http3Client {
     if (session.goawayId !== undefined) {
       throw new RwsError(ERROR_CODES.REQUEST_REJECTED, 'the server sent GOAWAY: no new requests');
     }
-    checkRequestBytes(init, init.trailers);
+    checkRequestBytes(init, this.#authority, init.trailers);
     const stream = session.quic.openStream();
     const onAbort = (): void => {
       stream.reset(HTTP3_ERROR.H3_REQUEST_CANCELLED);
@@ -279,7 +279,10 @@ export class Http3Client {
       [':path', init.path],
       ...(init.headers ?? []),
     ];
-    await stream.write(encodeFrame(FRAME.HEADERS, session.encoder.encode(fields, stream.id)));
+    // `request()` checked every field (checkRequestBytes).
+    await stream.write(
+      encodeFrame(FRAME.HEADERS, session.encoder.encodeTrusted(fields, stream.id)),
+    );
     const events = streamEvents(stream, new FrameReader(65536));
     const { status, headers } = await finalResponseHead(
       session,
@@ -311,7 +314,7 @@ export class Http3Client {
       return Promise.reject(new RwsError(ERROR_CODES.REQUEST_REJECTED, `${why}: no new requests`));
     }
     try {
-      checkRequestBytes(init);
+      checkRequestBytes(init, this.#authority);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -332,11 +335,14 @@ export class Http3Client {
       [':path', init.path],
       ...(init.headers ?? []),
     ];
-    const parts = [encodeFrame(FRAME.HEADERS, session.encoder.encode(fields, stream.id))];
+    // `request()` checked every field and trailer (checkRequestBytes).
+    const parts = [encodeFrame(FRAME.HEADERS, session.encoder.encodeTrusted(fields, stream.id))];
     const body = typeof init.body === 'string' ? Buffer.from(init.body) : init.body;
     if (body !== undefined && body.length > 0) parts.push(encodeFrame(FRAME.DATA, body));
     if (init.trailers !== undefined) {
-      parts.push(encodeFrame(FRAME.HEADERS, session.encoder.encode(init.trailers, stream.id)));
+      parts.push(
+        encodeFrame(FRAME.HEADERS, session.encoder.encodeTrusted(init.trailers, stream.id)),
+      );
     }
     // A server may answer before reading the whole request and stop it (STOP_SENDING):
     // the response still counts (RFC 9114 §4.1), so a failed write is not the request's end.
@@ -413,13 +419,17 @@ interface RequestFields {
 
 /**
  * Throws `RWS_CORE_INVALID_HEADER` for a char above 0xFF in a request's fields, before a
- * stream is opened: QPACK writes one octet per char, and its encoder would refuse the section
- * only once the stream exists, which would then be left open having sent nothing.
+ * stream is opened: QPACK writes one octet per char. The request paths then encode these
+ * fields without a second check (`encodeTrusted`); `stream()`'s trailers are a core `Headers`.
  */
-function checkRequestBytes(init: RequestFields, trailers: readonly HeaderField[] = []): void {
+function checkRequestBytes(
+  init: RequestFields,
+  defaultAuthority: string,
+  trailers: readonly HeaderField[] = [],
+): void {
   checkFieldBytes(':method', init.method ?? 'GET');
   checkFieldBytes(':path', init.path);
-  if (init.authority !== undefined) checkFieldBytes(':authority', init.authority);
+  checkFieldBytes(':authority', init.authority ?? defaultAuthority);
   if (init.protocol !== undefined) checkFieldBytes(':protocol', init.protocol);
   for (const [name, value] of init.headers ?? []) checkFieldBytes(name, value);
   for (const [name, value] of trailers) checkFieldBytes(name, value);

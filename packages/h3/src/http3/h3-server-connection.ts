@@ -206,7 +206,7 @@ export class Http3ServerConnection {
           }
           let block: Uint8Array;
           try {
-            block = encoder.encode(section, stream.id);
+            block = encoder.encodeTrusted(section, stream.id);
           } catch {
             // Over the client's SETTINGS_MAX_FIELD_SECTION_SIZE: an interim response is optional.
             return false;

@@ -65,7 +65,7 @@ export class H3Upgrade implements Upgrade {
     }
     let block: Uint8Array;
     try {
-      block = this.#encoder.encode(section, this.#stream.id);
+      block = this.#encoder.encodeTrusted(section, this.#stream.id);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -61,7 +61,7 @@ export async function sendResponse(
   }
   let head: Uint8Array;
   try {
-    head = encoder.encode(fields, stream.id);
+    head = encoder.encodeTrusted(fields, stream.id);
   } catch (error) {
     // Larger than the client's SETTINGS_MAX_FIELD_SECTION_SIZE: it would likely refuse it
     // (RFC 9114 §4.2.2), so it gets a bare 500 instead; if even that does not fit, a reset.
@@ -114,7 +114,7 @@ async function sendBody(
     const list: HeaderField[] = [];
     for (const [name, value] of trailers) if (!isConnectionSpecific(name)) list.push([name, value]);
     if (list.length > 0)
-      await stream.write(encodeFrame(FRAME.HEADERS, encoder.encode(list, stream.id)));
+      await stream.write(encodeFrame(FRAME.HEADERS, encoder.encodeTrusted(list, stream.id)));
   }
   stream.end();
 }

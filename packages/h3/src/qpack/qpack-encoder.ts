@@ -124,6 +124,18 @@ export class QpackEncoder {
   encode(input: Iterable<HeaderField>, streamId: number): Uint8Array {
     const fields = Array.isArray(input) ? (input as readonly HeaderField[]) : [...input];
     for (const [name, value] of fields) checkFieldBytes(name, value);
+    return this.encodeTrusted(fields, streamId);
+  }
+
+  /**
+   * Encodes like `encode` without the check for a char above 0xFF, for fields known to be byte
+   * strings: those of a core `Headers` (validated when set, or parsed from octets), numbers,
+   * ASCII constants, or fields already passed through `checkFieldBytes`. The server's responses
+   * use it: there the check could not fail. A char above 0xFF given here goes out as its low
+   * byte.
+   */
+  encodeTrusted(input: Iterable<HeaderField>, streamId: number): Uint8Array {
+    const fields = Array.isArray(input) ? (input as readonly HeaderField[]) : [...input];
     const size = fieldSectionSize(fields);
     if (size > this.maxFieldSectionSize) {
       throw new RwsError(
