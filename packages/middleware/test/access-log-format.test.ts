@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatJson, isoTime, type LogEntry } from '../src/internal/access-log/format.js';
+import type { LogEntry } from '../src/internal/access-log/format.js';
+import { isoTime } from '../src/internal/access-log/iso-time.js';
+import { formatJson } from '../src/internal/access-log/json-line.js';
+import { jsonNumber } from '../src/internal/access-log/json-number.js';
 
 // Issue #11: JSON lines are built as strings, without an object and JSON.stringify per line;
 // they must be exactly what JSON.stringify of the record gives, for every kind of value.
@@ -94,6 +97,11 @@ describe('formatJson (issue #11)', () => {
       { requestId: 'a"b\\', fields: { 'we"ird\n': 'v\u00e9"\\', plain: 'x', n: -1.5 } },
     ],
     ['a request id from a field with escapes', { fields: { request_id: 'x\ty' } }],
+    // Values longer than 8 characters are checked by a regular expression, shorter by a loop.
+    [
+      'long values needing escapes at either end',
+      { requestId: '"0123456789', userAgent: 'Mozilla/5.0 \u00e9', target: '/0123456789\u007f' },
+    ],
   ])('%s: the same text as JSON.stringify of the record', (_name, over) => {
     const e = entry(over);
     expect(formatJson(e)).toBe(reference(e));
@@ -130,6 +138,26 @@ describe('formatJson (issue #11)', () => {
         expect(formatJson(e)).toBe(reference(e));
       }
     }
+  });
+
+  it('jsonNumber is JSON.stringify of any number, integers and thousandths included (issue #10)', () => {
+    // The fast path writes integers and numbers of at most three decimals without V8's
+    // double-to-string; everything else (and its edges) must still match JSON.stringify.
+    const edges = [0, -0, 1, 0.001, 0.1, 0.5, 0.999, 1.25, 2 ** 31 - 0.001, 2 ** 31, 2 ** 53, -1.5];
+    for (const n of edges) expect(jsonNumber(n)).toBe(JSON.stringify(n));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: 0, max: 2 ** 33 }).map((k) => k / 1000),
+          fc.double({ min: 0, max: 2 ** 32, noNaN: true }).map((d) => Math.round(d * 1000) / 1000),
+          fc.double(),
+        ),
+        (n) => {
+          expect(jsonNumber(n)).toBe(JSON.stringify(n));
+        },
+      ),
+      { numRuns: 5000 },
+    );
   });
 
   it('isoTime is toISOString, the seconds part cached', () => {

@@ -27,11 +27,11 @@ export { createLogSink, type LogSink, type LogSinkOptions } from './log-sink.js'
 import { countAsyncIterable, countReadableStream } from '../internal/access-log/count-body.js';
 import {
   formatCombined,
-  formatJson,
   formatPretty,
   type LogEntry,
   protocolName,
 } from '../internal/access-log/format.js';
+import { formatJson } from '../internal/access-log/json-line.js';
 
 /** What one access-log line is built from; given to a custom `format` function. */
 export type AccessLogEntry = LogEntry;
