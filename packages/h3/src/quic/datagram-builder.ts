@@ -189,20 +189,35 @@ function sealPacket(
     batch,
   );
   if (isEliciting) {
-    // Most packets carry only STREAM data: no copy of the list then.
-    const retransmittable = frames.every(isRetransmittable)
-      ? frames
-      : frames.filter(isRetransmittable);
+    const retransmittable = retransmittableOf(frames);
     ctx.recovery.onSent(space, {
       pn,
       timeSent: now,
       size,
       isAckEliciting: true,
       frames: retransmittable,
-      ...(isMtuProbe ? { isMtuProbe } : {}),
+      // Always present: one object shape for every packet in flight.
+      isMtuProbe,
     });
   }
   ctx.onSealed(space, plan.type, pn, frames, size);
+}
+
+/**
+ * The frames to keep while the packet is in flight, in an array of their own: the list the
+ * scheduler grew has spare capacity, and this one outlives many scavenges. Most packets carry
+ * one STREAM frame.
+ */
+function retransmittableOf(frames: readonly Frame[]): Frame[] {
+  let count = 0;
+  let last: Frame | undefined;
+  for (const frame of frames) {
+    if (!isRetransmittable(frame)) continue;
+    count++;
+    last = frame;
+  }
+  if (count === 1) return [last!];
+  return count === 0 ? [] : frames.filter(isRetransmittable);
 }
 
 /** Frames that carry something to send again when their packet is lost. */

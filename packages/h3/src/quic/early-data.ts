@@ -67,8 +67,7 @@ export function resendRejectedEarlyData(
   frames: FrameScheduler,
 ): void {
   space.earlyWriteKeys = undefined;
-  const dropped = [...space.sent.values()];
-  space.sent.clear();
+  const dropped = space.sent.takeAll();
   space.probed = [];
   space.lossTime = Number.POSITIVE_INFINITY;
   recovery.onDiscarded(dropped);

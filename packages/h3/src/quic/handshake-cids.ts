@@ -50,8 +50,8 @@ export function restartInitial(
   const keys = deriveInitialKeys(profile, retryScid);
   initial.readKeys = keys.server;
   initial.writeKeys = keys.client;
-  const sent = [...initial.sent.values()].sort((a, b) => a.pn - b.pn);
-  initial.sent.clear();
+  // In packet number order.
+  const sent = initial.sent.takeAll();
   initial.lossTime = Number.POSITIVE_INFINITY;
   recovery.onDiscarded(sent);
   initial.cryptoPending.unshift(

@@ -15,6 +15,8 @@ const PACKET_THRESHOLD = 3;
 const PERSISTENT_CONGESTION_THRESHOLD = 3;
 /** Packets remembered per space after a probe timeout, for the persistent congestion check. */
 const MAX_PROBED = 1024;
+/** The empty result most ACKs give (nothing lost, no probed packets to settle). */
+const NONE: readonly SentPacket[] = Object.freeze([]);
 
 /**
  * Loss detection and congestion control for one connection: processes ACK frames into RTT
@@ -54,7 +56,7 @@ export class LossRecovery {
 
   /** Records an ack-eliciting packet we just sent. */
   onSent(space: PacketSpace, packet: SentPacket): void {
-    space.sent.set(packet.pn, packet);
+    space.sent.add(packet);
     space.lastAckElicitingSent = packet.timeSent;
     this.cc.onSent(packet.size, packet.timeSent);
     this.pacer.onSent(packet.size);
@@ -87,7 +89,7 @@ export class LossRecovery {
     exponent: number,
     maxAckDelayMs: number,
     now: number,
-  ): { acked: SentPacket[]; lost: SentPacket[] } {
+  ): { acked: SentPacket[]; lost: readonly SentPacket[] } {
     this.#maxAckDelayMs = maxAckDelayMs;
     const largest = ack.ranges[0]!.largest;
     if (largest >= space.nextPn) {
@@ -100,31 +102,22 @@ export class LossRecovery {
     let largestNewly: SentPacket | undefined;
     let hasElicitingNewly = false;
     const acked: SentPacket[] = [];
-    const take = (pn: number, packet: SentPacket): void => {
-      space.sent.delete(pn);
-      acked.push(packet);
-      if (packet.isAckEliciting) hasElicitingNewly = true;
-      if (largestNewly === undefined || pn > largestNewly.pn) largestNewly = packet;
-    };
-    // The map is in packet number order, so its first key is the oldest packet in flight:
-    // ranges below it (an ACK repeats up to 32 old ranges) cost nothing. Each other range
-    // costs the smaller of its width and the packets in flight, so an ACK is not
-    // O(ranges × in flight) when the window is large.
-    const oldest: number | undefined = space.sent.keys().next().value;
+    const sent = space.sent;
+    // Ranges come largest first; those below the oldest packet in flight (an ACK repeats up
+    // to 32 old ranges) cost nothing, and each other range is clipped to the packet numbers
+    // in flight, so an ACK is not O(ranges × in flight) when the window is large.
     for (const range of ack.ranges) {
-      if (oldest === undefined || range.largest < oldest) break;
-      const smallest = Math.max(range.smallest, oldest);
-      if (range.largest - smallest < space.sent.size) {
-        for (let pn = smallest; pn <= range.largest; pn++) {
-          const packet = space.sent.get(pn);
-          if (packet !== undefined) take(pn, packet);
-        }
-      } else {
-        for (const [pn, packet] of space.sent)
-          if (pn >= range.smallest && pn <= range.largest) take(pn, packet);
+      if (sent.size === 0 || range.largest < sent.first) break;
+      const top = Math.min(range.largest, sent.end - 1);
+      for (let pn = Math.max(range.smallest, sent.first); pn <= top; pn++) {
+        const packet = sent.delete(pn);
+        if (packet === undefined) continue;
+        acked.push(packet);
+        if (packet.isAckEliciting) hasElicitingNewly = true;
+        if (largestNewly === undefined || pn > largestNewly.pn) largestNewly = packet;
       }
     }
-    if (largestNewly === undefined) return { acked, lost: [] };
+    if (largestNewly === undefined) return { acked, lost: NONE };
     this.#sampleRtt(space, ack, largestNewly, hasElicitingNewly, exponent, maxAckDelayMs, now);
     // After the RTT sample, which HyStart++ reads in slow start.
     for (const packet of acked) this.cc.onAcked(packet.size, packet.timeSent, now, this.rtt);
@@ -154,30 +147,45 @@ export class LossRecovery {
   }
 
   /** Declares lost what the thresholds say is lost, and sets the space's loss timer. */
-  detectLost(space: PacketSpace, now: number, probedLost: SentPacket[] = []): SentPacket[] {
+  detectLost(
+    space: PacketSpace,
+    now: number,
+    probedLost: readonly SentPacket[] = NONE,
+  ): readonly SentPacket[] {
     const lossDelay = Math.max((9 / 8) * Math.max(this.rtt.latest, this.rtt.smoothed), 1);
     space.lossTime = Number.POSITIVE_INFINITY;
-    const lost: SentPacket[] = [];
+    // Allocated only when something is lost: this runs for every ACK.
+    let lost: SentPacket[] | undefined;
+    let congestedCount = 0;
     let largestLostTime = -1;
-    // The map is in packet number order (numbers only grow), so nothing after the largest
-    // acknowledged packet can be lost yet.
-    for (const [pn, packet] of space.sent) {
-      if (pn > space.largestAcked) break;
+    const sent = space.sent;
+    // Nothing after the largest acknowledged packet can be lost yet.
+    const end = Math.min(sent.end, space.largestAcked + 1);
+    for (let pn = sent.first; pn < end; pn++) {
+      const packet = sent.get(pn);
+      if (packet === undefined) continue;
       const isReordered = pn <= space.largestAcked - PACKET_THRESHOLD;
       if (isReordered || packet.timeSent <= now - lossDelay) {
-        space.sent.delete(pn);
+        sent.delete(pn);
         this.onPacketLost?.(space, packet, isReordered ? 'reordering_threshold' : 'time_threshold');
         this.cc.onRemoved(packet.size);
-        lost.push(packet);
+        (lost ??= []).push(packet);
         // A lost PMTU probe says its size does not pass, not that the path is congested.
-        if (!packet.isMtuProbe) largestLostTime = Math.max(largestLostTime, packet.timeSent);
+        if (!packet.isMtuProbe) {
+          congestedCount++;
+          largestLostTime = Math.max(largestLostTime, packet.timeSent);
+        }
       } else {
         space.lossTime = Math.min(space.lossTime, packet.timeSent + lossDelay);
       }
     }
-    const congested = lost.filter((p) => !p.isMtuProbe);
-    this.packetsLost += congested.length;
+    this.packetsLost += congestedCount;
     if (largestLostTime >= 0) this.cc.onCongestion(largestLostTime, now);
+    if (congestedCount + probedLost.length < 2) return lost ?? NONE;
+    const congested =
+      lost !== undefined && congestedCount === lost.length
+        ? lost
+        : (lost ?? NONE).filter((p) => !p.isMtuProbe);
     const judged =
       probedLost.length === 0
         ? congested
@@ -186,15 +194,15 @@ export class LossRecovery {
       this.persistentCongestions++;
       this.cc.onPersistentCongestion();
     }
-    return lost;
+    return lost ?? NONE;
   }
 
   /**
    * The packets a probe timeout took out of flight that `ack` shows as never arrived (below
    * its largest and in none of its ranges); those it acknowledges are forgotten too.
    */
-  #settleProbed(space: PacketSpace, ack: AckFrame): SentPacket[] {
-    if (space.probed.length === 0) return [];
+  #settleProbed(space: PacketSpace, ack: AckFrame): readonly SentPacket[] {
+    if (space.probed.length === 0) return NONE;
     const largest = ack.ranges[0]!.largest;
     const lost: SentPacket[] = [];
     const pending: SentPacket[] = [];
@@ -246,15 +254,28 @@ export class LossRecovery {
     maxAckDelayMs: number,
     keepProbing: PacketSpace | undefined,
   ): { at: number; space: PacketSpace } | undefined {
-    let best: { at: number; space: PacketSpace } | undefined;
+    let best: PacketSpace | undefined;
+    let bestAt = Number.POSITIVE_INFINITY;
     for (const space of spaces) {
-      if (space.isDiscarded || space.writeKeys === undefined) continue;
-      if (!space.hasAckElicitingInFlight && space !== keepProbing) continue;
-      const delay = space.name === 'application' ? maxAckDelayMs : 0;
-      const at = space.lastAckElicitingSent + this.rtt.pto(delay) * 2 ** this.ptoCount;
-      if (best === undefined || at < best.at) best = { at, space };
+      const at = this.#probeAt(space, maxAckDelayMs, keepProbing);
+      if (at < bestAt) {
+        best = space;
+        bestAt = at;
+      }
     }
-    return best;
+    return best === undefined ? undefined : { at: bestAt, space: best };
+  }
+
+  /** When the probe timer of `space` fires (Infinity when it is not armed there). */
+  #probeAt(
+    space: PacketSpace,
+    maxAckDelayMs: number,
+    keepProbing: PacketSpace | undefined,
+  ): number {
+    if (space.isDiscarded || space.writeKeys === undefined) return Number.POSITIVE_INFINITY;
+    if (!space.hasAckElicitingInFlight && space !== keepProbing) return Number.POSITIVE_INFINITY;
+    const delay = space.name === 'application' ? maxAckDelayMs : 0;
+    return space.lastAckElicitingSent + this.rtt.pto(delay) * 2 ** this.ptoCount;
   }
 
   /**
@@ -266,8 +287,12 @@ export class LossRecovery {
     maxAckDelayMs: number,
     keepProbing: PacketSpace | undefined,
   ): number {
-    let at = this.probeDeadline(spaces, maxAckDelayMs, keepProbing)?.at ?? Number.POSITIVE_INFINITY;
-    for (const space of spaces) at = Math.min(at, space.lossTime, space.acks.ackDueAt);
+    // No probeDeadline() here: this runs after every flush, and its result is an object.
+    let at = Number.POSITIVE_INFINITY;
+    for (const space of spaces) {
+      const probeAt = this.#probeAt(space, maxAckDelayMs, keepProbing);
+      at = Math.min(at, probeAt, space.lossTime, space.acks.ackDueAt);
+    }
     return at;
   }
 
@@ -298,9 +323,8 @@ export class LossRecovery {
    */
   onProbeTimeout(space: PacketSpace): SentPacket[] {
     this.ptoCount++;
-    const inFlight = [...space.sent.values()];
+    const inFlight = space.sent.takeAll();
     for (const packet of inFlight) this.cc.onRemoved(packet.size);
-    space.sent.clear();
     // A probe does not declare them lost (RFC 9002 §6.2.4); an ACK for later packets will.
     for (const packet of inFlight) if (space.probed.length < MAX_PROBED) space.probed.push(packet);
     space.isProbeDue = true;

@@ -2,6 +2,7 @@ import { AckTracker } from './ack-tracker.js';
 import type { PacketKeys } from './crypto/packet-keys.js';
 import type { AckRange, CryptoFrame, Frame } from './frames.js';
 import { ReassemblyBuffer } from './reassembly-buffer.js';
+import { SentPackets } from './sent-packets.js';
 
 /** The three packet number spaces. @see RFC 9000 §12.3 */
 export type SpaceName = 'initial' | 'handshake' | 'application';
@@ -43,7 +44,7 @@ export class PacketSpace {
   earlyReadKeys: PacketKeys | undefined;
   earlyWriteKeys: PacketKeys | undefined;
   readonly acks: AckTracker = new AckTracker();
-  readonly sent: Map<number, SentPacket> = new Map();
+  readonly sent: SentPackets = new SentPackets();
   nextPn = 0;
   largestAcked = -1;
   /** The ranges of the latest ACK from the peer (persistent congestion checks them). */
@@ -89,8 +90,7 @@ export class PacketSpace {
 
   /** Whether any ack-eliciting packet is in flight. */
   get hasAckElicitingInFlight(): boolean {
-    for (const p of this.sent.values()) if (p.isAckEliciting) return true;
-    return false;
+    return this.sent.some(isAckEliciting);
   }
 
   /** Drops keys and in-flight state once the space is no longer used (RFC 9001 §4.9). */
@@ -98,12 +98,15 @@ export class PacketSpace {
     this.isDiscarded = true;
     this.readKeys = undefined;
     this.writeKeys = undefined;
-    const dropped = [...this.sent.values()];
-    this.sent.clear();
+    const dropped = this.sent.takeAll();
     this.probed = [];
     this.cryptoPending = [];
     this.lossTime = Number.POSITIVE_INFINITY;
     this.isProbeDue = false;
     return dropped;
   }
+}
+
+function isAckEliciting(packet: SentPacket): boolean {
+  return packet.isAckEliciting;
 }
