@@ -45,7 +45,11 @@ export default defineConfig({
     // Waits for what must happen look 10 s, not vitest's 1 s: a loaded 2-core CI machine can
     // take longer than a second, and what never happens still fails (wait-defaults.ts).
     expect: { poll: { timeout: 10_000 } },
-    setupFiles: ['./tooling/test-helpers/src/wait-defaults.ts'],
+    // udp-trace-setup.ts does nothing unless RWS_UDP_TRACE names a file (a UDP diagnostic).
+    setupFiles: [
+      './tooling/test-helpers/src/wait-defaults.ts',
+      './tooling/test-helpers/src/udp-trace-setup.ts',
+    ],
     pool: 'forks',
     reporters: ['default', summaryLine],
   },

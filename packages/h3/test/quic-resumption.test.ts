@@ -1,4 +1,5 @@
 import { isRwsError } from '@rws/core';
+import { reserveUdpPort } from '@rws/test-helpers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TLS_AES_256_GCM_SHA384 } from '../src/quic/crypto/cipher-suite.js';
 import { type QuicConnectOptions, QuicEndpoint } from '../src/quic/quic-endpoint.js';
@@ -196,10 +197,14 @@ describe('session resumption over UDP loopback (RFC 8446 §4.6.1, §2.2)', () =>
     expect(connection.tlsSession.sessionTicket).toBeUndefined();
   });
 
-  it('rejects a ticket lifetime over seven days', async () => {
-    await expect(QuicEndpoint.bind({ sessionTickets: { lifetimeS: 8 * 86_400 } })).rejects.toThrow(
-      /lifetimeS must be an integer from 1 to 604800/,
-    );
+  it('rejects a ticket lifetime over seven days, leaving its port free', async () => {
+    const port = await reserveUdpPort();
+    await expect(
+      QuicEndpoint.bind({ port, sessionTickets: { lifetimeS: 8 * 86_400 } }),
+    ).rejects.toThrow(/lifetimeS must be an integer from 1 to 604800/);
+    // The socket was bound before the options were checked, and used to stay bound.
+    const again = await QuicEndpoint.bind({ port });
+    await again.close();
   });
 
   it('resumes through a relay that drops, duplicates and reorders 10% of datagrams', async () => {

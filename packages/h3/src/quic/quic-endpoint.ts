@@ -125,7 +125,14 @@ export class QuicEndpoint {
     const qlogDir = qlogDirOf(options);
     if (qlogDir !== undefined) prepareQlogDir(qlogDir);
     const identity = options.tls ? prepareServerTls(options.tls) : undefined;
-    return new QuicEndpoint(await bindSocket(host, options.port ?? 0), options, identity);
+    const socket = await bindSocket(host, options.port ?? 0);
+    try {
+      return new QuicEndpoint(socket, options, identity);
+    } catch (error) {
+      // Options the constructor rejects (session ticket settings) must not leave the port bound.
+      socket.close();
+      throw error;
+    }
   }
 
   /**
