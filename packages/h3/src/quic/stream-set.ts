@@ -50,6 +50,12 @@ export class StreamSet implements StreamOwner {
   readonly maxStreamWindow: number;
   #recvHighest = 0;
   #consumed = 0;
+  /**
+   * Set whenever a stream asks for a flush, which it does right after a MAX_STREAM_DATA update
+   * becomes due: `queueWindowUpdates` runs once per packet sent and skips the walk over every
+   * stream while this is false.
+   */
+  #mayHaveWindowUpdates = false;
   /** Called for each stream the peer opens. */
   onStream: ((stream: QuicStream) => void) | undefined;
 
@@ -227,6 +233,7 @@ export class StreamSet implements StreamOwner {
   }
 
   scheduleFlush(): void {
+    this.#mayHaveWindowUpdates = true;
     this.#hooks.scheduleFlush();
   }
 
@@ -256,6 +263,8 @@ export class StreamSet implements StreamOwner {
 
   /** Moves pending MAX_STREAM_DATA updates into the control queue. */
   queueWindowUpdates(): void {
+    if (!this.#mayHaveWindowUpdates) return;
+    this.#mayHaveWindowUpdates = false;
     for (const stream of this.#streams.values()) {
       const maximum = stream.takeMaxStreamData();
       if (maximum !== undefined)
@@ -270,6 +279,8 @@ export class StreamSet implements StreamOwner {
 
   /** The next STREAM frame of at most `maxData` data bytes, within connection credit. */
   takeFrame(maxData: number): StreamFrame | undefined {
+    // Every stream returns nothing for no room; the scheduler asks once more after a full packet.
+    if (maxData <= 0) return undefined;
     for (const stream of this.#streams.values()) {
       if (!stream.hasDataToSend) continue;
       const before = stream.sendOffset;
