@@ -117,6 +117,52 @@ describe('formatJson (issue #11)', () => {
     );
   });
 
+  it('runs of lines repeating and changing values: the same text as JSON.stringify (the kept pieces, property)', () => {
+    // Issue #10: a value's piece is kept while the same value comes again. Values drawn from a
+    // few each make lines that reuse some pieces and rebuild others, in every order: a status
+    // kept with a new protocol, a field position whose key or value type changes, the same
+    // millisecond and the next, null after a string.
+    const few = <T>(...values: T[]): fc.Arbitrary<T> => fc.constantFrom(...values);
+    const t0 = Date.UTC(2026, 10, 21, 23, 40, 5, 7);
+    const repeating: fc.Arbitrary<LogEntry> = fc.record({
+      startMs: few(t0, t0 + 0.4, t0 + 1, t0 + 1000, t0 + 999.9, -1, 8.64e15 + 1000),
+      remoteAddress: few('127.0.0.1', '203.0.113.9', 'a"b', ''),
+      method: few('GET', 'POST', 'G\\T', ''),
+      target: few('/', '/1k.bin'),
+      protocol: few('HTTP/1.1', 'HTTP/2.0', 'h"'),
+      status: few(200, 502, 200.5, Number.NaN, -0),
+      bytes: few(0, 512),
+      durationMs: few(0.25, 1.5),
+      userAgent: few<string | null>(null, 'curl/8.5.0', 'Mozilla/5.0 \u00e9', ''),
+      referer: few<string | null>(null, 'http://x/', 'r\n'),
+      requestId: few<string | null>(null, 'id-1'),
+      fields: few<LogEntry['fields']>(
+        null,
+        { upstream: 'api', backend: 'b1', attempts: 1, proxy_error: null, upstream_header_ms: 0.5 },
+        { upstream: 'api', backend: 'b2', attempts: 2, proxy_error: 'X', upstream_header_ms: null },
+        { upstream: 1, backend: null, attempts: 'one', proxy_error: null, upstream_header_ms: 0.5 },
+        { backend: 'api', upstream: 'b1', request_id: 'f', status: 'x' },
+        { up: 'api', backend: 'b1', attempts: 1 },
+      ),
+    });
+    fc.assert(
+      fc.property(fc.array(repeating, { minLength: 1, maxLength: 30 }), (es) => {
+        for (const e of es) {
+          let want: string;
+          try {
+            want = reference(e);
+          } catch (err) {
+            // A time toISOString rejects: formatJson throws too, on every such line.
+            expect(() => formatJson(e)).toThrow((err as Error).constructor as ErrorConstructor);
+            continue;
+          }
+          expect(formatJson(e)).toBe(want);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('fields keys that move between positions from line to line (the per-position prefix cache)', () => {
     // Issue #10: each position remembers its last key's prefix; a standard key landing where a
     // custom key was (and back), a request_id field with and without a request id, and more

@@ -33,22 +33,125 @@ function jsonInner(s: string): string {
   return s;
 }
 
+/*
+ * Each concatenation adds a node to the line's rope, and the sink flattens the rope node by
+ * node (issue #10: `StringAdd` and `WriteToFlat` were the line's largest costs). Most values
+ * repeat from one line to the next (the millisecond, the client, the method, protocol and
+ * status, the user agent, the gateway's upstream), so a value's whole piece, key and
+ * punctuation included, is kept while the same value comes again: a `===` instead of the
+ * escape check and two or three concatenations. Every piece is a pure function of the values
+ * it is kept for, so the text is the same as building it afresh.
+ */
+
+/** `{"time":"…","remote_addr":"` of the millisecond `timeSec`/`timeMilli` (as `isoTime` splits it). */
+let timeSec = Number.NaN;
+let timeMilli = Number.NaN;
+let timePiece = '';
+
+function headPiece(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  const milli = Math.floor(ms - sec * 1000);
+  if (sec !== timeSec || milli !== timeMilli) {
+    // Built before the key is kept: a time `toISOString` rejects throws on every line.
+    timePiece = `{"time":"${isoTime(ms)}","remote_addr":"`;
+    timeSec = sec;
+    timeMilli = milli;
+  }
+  return timePiece;
+}
+
+let lastRemote = '';
+let remoteInner = '';
+
+function remotePiece(remote: string): string {
+  if (remote !== lastRemote) {
+    lastRemote = remote;
+    remoteInner = jsonInner(remote);
+  }
+  return remoteInner;
+}
+
+/** `","method":"GET","path":"` of `lastMethod`. */
+let lastMethod = '';
+let methodPieceText = '","method":"","path":"';
+
+function methodPiece(method: string): string {
+  if (method !== lastMethod) {
+    lastMethod = method;
+    methodPieceText = `","method":"${jsonInner(method)}","path":"`;
+  }
+  return methodPieceText;
+}
+
+/** `","protocol":"HTTP/1.1","status":200,"bytes":` of `lastProtocol` and `lastStatus`. */
+let lastProtocol = '';
+let lastStatus = Number.NaN;
+let statusPieceText = '';
+
+function statusPiece(protocol: string, status: number): string {
+  if (protocol !== lastProtocol || status !== lastStatus) {
+    lastProtocol = protocol;
+    lastStatus = status;
+    statusPieceText = `","protocol":"${jsonInner(protocol)}","status":${jsonNumber(status)},"bytes":`;
+  }
+  return statusPieceText;
+}
+
+/** `,"user_agent":"…"` of `lastAgent`. */
+let lastAgent: string | null = null;
+let agentPieceText = ',"user_agent":null';
+
+function agentPiece(agent: string | null): string {
+  if (agent !== lastAgent) {
+    lastAgent = agent;
+    agentPieceText = agent === null ? ',"user_agent":null' : `,"user_agent":"${jsonInner(agent)}"`;
+  }
+  return agentPieceText;
+}
+
+/** `,"referer":"…"` of `lastReferer`. */
+let lastReferer: string | null = null;
+let refererPieceText = ',"referer":null';
+
+function refererPiece(referer: string | null): string {
+  if (referer !== lastReferer) {
+    lastReferer = referer;
+    refererPieceText = referer === null ? ',"referer":null' : `,"referer":"${jsonInner(referer)}"`;
+  }
+  return refererPieceText;
+}
+
+/** Per position of a `fields` object: the prefix and value of the piece kept there. */
+const MAX_FIELD_MEMOS = 16;
+const memoPrefixes: unknown[] = new Array(MAX_FIELD_MEMOS).fill(null);
+const memoValues: (string | number | null | undefined)[] = new Array(MAX_FIELD_MEMOS).fill(
+  undefined,
+);
+const memoPieces: string[] = new Array(MAX_FIELD_MEMOS).fill('');
+
+function fieldPiece(prefix: { bare: string; quoted: string }, value: unknown): string {
+  return typeof value === 'string'
+    ? `${prefix.quoted}${jsonInner(value)}"`
+    : `${prefix.bare}${typeof value === 'number' ? jsonNumber(value) : 'null'}`;
+}
+
 /**
  * One JSON object per line; `request_id` only when there is one; extra fields as keys of
  * their own after the standard ones. Built as a string (the same text `JSON.stringify` of the
  * record gives), without an intermediate object per line.
  */
 export function formatJson(e: LogEntry): string {
-  // Quotes sit in the literal text around each value, so a plain value adds no string of
-  // its own beyond the concatenation that places it.
   let out =
-    `{"time":"${isoTime(e.startMs)}","remote_addr":"${jsonInner(e.remoteAddress)}",` +
-    `"method":"${jsonInner(e.method)}","path":"${jsonInner(e.target)}",` +
-    `"protocol":"${jsonInner(e.protocol)}","status":${jsonNumber(e.status)},` +
-    `"bytes":${jsonNumber(e.bytes)},` +
-    `"duration_ms":${jsonNumber(Math.round(e.durationMs * 1000) / 1000)}`;
-  out += e.userAgent === null ? ',"user_agent":null' : `,"user_agent":"${jsonInner(e.userAgent)}"`;
-  out += e.referer === null ? ',"referer":null' : `,"referer":"${jsonInner(e.referer)}"`;
+    headPiece(e.startMs) +
+    remotePiece(e.remoteAddress) +
+    methodPiece(e.method) +
+    jsonInner(e.target) +
+    statusPiece(e.protocol, e.status) +
+    jsonNumber(e.bytes) +
+    ',"duration_ms":' +
+    jsonNumber(Math.round(e.durationMs * 1000) / 1000) +
+    agentPiece(e.userAgent) +
+    refererPiece(e.referer);
   if (e.requestId !== null) out += `,"request_id":"${jsonInner(e.requestId)}"`;
   const fields = e.fields;
   if (fields !== null) {
@@ -63,10 +166,17 @@ export function formatJson(e: LogEntry): string {
       // request has none.
       if (prefix === null || (prefix === REQUEST_ID_PREFIX && e.requestId !== null)) continue;
       const value = values[slot];
-      out +=
-        typeof value === 'string'
-          ? `${prefix.quoted}${jsonInner(value)}"`
-          : `${prefix.bare}${typeof value === 'number' ? jsonNumber(value) : 'null'}`;
+      if (slot >= MAX_FIELD_MEMOS) {
+        out += fieldPiece(prefix, value);
+      } else if (memoPrefixes[slot] === prefix && memoValues[slot] === value) {
+        out += memoPieces[slot];
+      } else {
+        const piece = fieldPiece(prefix, value);
+        memoPrefixes[slot] = prefix;
+        memoValues[slot] = value;
+        memoPieces[slot] = piece;
+        out += piece;
+      }
     }
   }
   return `${out}}`;
