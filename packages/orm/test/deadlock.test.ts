@@ -73,7 +73,11 @@ describe.each(TARGETS)('$name: a real deadlock (issue #15)', ({ url, dialect }) 
   it('with retry both transactions commit', async (ctx) => {
     const { db, table } = await open(ctx);
     try {
-      expect(await crossLocks(db, table, { retry: { attempts: 3, delayMs: 5 } })).toEqual([
+      // The loser's retry must come after the winner took the row the loser released, or the
+      // two deadlock again: a 5 ms pause did not last on a loaded CI machine (the winner's
+      // backend was not scheduled in time, three times in a row). Pauses up to 200·2^n ms
+      // (full jitter) leave it time; a retry that never happens still fails the test.
+      expect(await crossLocks(db, table, { retry: { attempts: 5, delayMs: 200 } })).toEqual([
         'ok',
         'ok',
       ]);
