@@ -12,6 +12,23 @@ import { pause, rawSocket, readUntil, start, text } from './helpers.js';
 const lightOf = (req: Request): AbortSignalLike | undefined =>
   (req as { [LIGHT_SIGNAL]?: AbortSignalLike })[LIGHT_SIGNAL];
 
+/** A promise and its resolve function. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Sends a request, then resets the connection while it is being handled. */
+async function resetAfterRequest(port: number): Promise<void> {
+  const socket = await rawSocket(port);
+  socket.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+  await pause(100);
+  socket.resetAndDestroy();
+}
+
 describe('the light signal (issue #10)', () => {
   it('is keyed by the registered symbol the reverse proxy reads, off the public type', () => {
     expect(LIGHT_SIGNAL).toBe(Symbol.for('rws.lightSignal'));
@@ -20,10 +37,7 @@ describe('the light signal (issue #10)', () => {
   it('aborts with req.signal when the client resets the connection', async () => {
     let seen: Request | null = null;
     const calls: string[] = [];
-    let resolveAborted!: () => void;
-    const aborted = new Promise<void>((r) => {
-      resolveAborted = r;
-    });
+    const { promise: aborted, resolve: resolveAborted } = deferred();
     const { port } = await start(async (req) => {
       seen = req;
       const light = lightOf(req)!;
@@ -40,10 +54,7 @@ describe('the light signal (issue #10)', () => {
       await aborted;
       return text('never sent');
     });
-    const socket = await rawSocket(port);
-    socket.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
-    await pause(100);
-    socket.resetAndDestroy();
+    await resetAfterRequest(port);
     await aborted;
     const req = seen as unknown as Request;
     expect(calls).toEqual(['light true']);
@@ -53,6 +64,34 @@ describe('the light signal (issue #10)', () => {
     lightOf(req)!.addEventListener('abort', () => calls.push('late'));
     await pause(20);
     expect(calls).toEqual(['light true']);
+  });
+
+  it('forgets a lone removed listener and calls one added twice once', async () => {
+    const calls: string[] = [];
+    const { promise: aborted, resolve: resolveAborted } = deferred();
+    const { port } = await start(async (req) => {
+      const light = lightOf(req)!;
+      const first = (): void => {
+        calls.push('first');
+      };
+      const second = (): void => {
+        calls.push('second');
+        resolveAborted();
+      };
+      // One listener, removed (the proxy's usual exchange), then another one added twice.
+      light.addEventListener('abort', first);
+      light.removeEventListener('abort', first);
+      light.addEventListener('abort', second);
+      light.addEventListener('abort', second);
+      // Removing a listener that was never added leaves the registered one in place.
+      light.removeEventListener('abort', first);
+      await aborted;
+      return text('never sent');
+    });
+    await resetAfterRequest(port);
+    await aborted;
+    await pause(20);
+    expect(calls).toEqual(['second']);
   });
 
   it('stays quiet for a request that is answered', async () => {

@@ -246,7 +246,8 @@ export class H1Request implements Request {
 /** `H1Request[LIGHT_SIGNAL]`: aborts with the request; each listener is called once. */
 class LightSignal implements AbortSignalLike {
   #req: H1Request;
-  #listeners: Array<() => void> | null = null;
+  // One listener is kept as itself (no array per request); two or more as a list.
+  #listeners: (() => void) | Array<() => void> | null = null;
 
   constructor(req: H1Request) {
     this.#req = req;
@@ -263,13 +264,20 @@ class LightSignal implements AbortSignalLike {
   addEventListener(type: 'abort', listener: () => void): void {
     if (type !== 'abort' || this.#req.isAborted) return;
     const listeners = this.#listeners;
-    if (listeners === null) this.#listeners = [listener];
-    else if (!listeners.includes(listener)) listeners.push(listener);
+    if (listeners === null) this.#listeners = listener;
+    else if (typeof listeners === 'function') {
+      if (listeners !== listener) this.#listeners = [listeners, listener];
+    } else if (!listeners.includes(listener)) listeners.push(listener);
   }
 
   removeEventListener(type: 'abort', listener: () => void): void {
     const listeners = this.#listeners;
     if (type !== 'abort' || listeners === null) return;
+    // The usual case (one exchange listening, then done) is a compare, not indexOf + splice.
+    if (typeof listeners === 'function') {
+      if (listeners === listener) this.#listeners = null;
+      return;
+    }
     const i = listeners.indexOf(listener);
     if (i !== -1) listeners.splice(i, 1);
   }
@@ -279,13 +287,16 @@ class LightSignal implements AbortSignalLike {
     const listeners = this.#listeners;
     if (listeners === null) return;
     this.#listeners = null;
-    for (const listener of listeners) {
-      try {
-        listener();
-      } catch (err) {
-        process.emitWarning(`abort listener threw: ${String(err)}`, 'RwsHttp1Warning');
-      }
-    }
+    if (typeof listeners === 'function') callListener(listeners);
+    else for (const listener of listeners) callListener(listener);
+  }
+}
+
+function callListener(listener: () => void): void {
+  try {
+    listener();
+  } catch (err) {
+    process.emitWarning(`abort listener threw: ${String(err)}`, 'RwsHttp1Warning');
   }
 }
 
