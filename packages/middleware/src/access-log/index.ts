@@ -178,6 +178,7 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
 
   // JSON lines of a `defineLogFields` function take its values in the declared order.
   const declared = fields !== null && format === 'json' ? declaredFields(fields) : undefined;
+  const declaredKeys = declared?.keys ?? [];
   const render: (entry: LogEntry) => string =
     typeof format === 'function'
       ? format
@@ -224,7 +225,7 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
       fields: extra,
     };
     try {
-      write(values === null ? render(entry) : formatJsonFields(entry, declared!.keys, values));
+      write(values === null ? render(entry) : formatJsonFields(entry, declaredKeys, values));
     } catch (err) {
       // A failing log sink must not break the response being sent.
       process.emitWarning(
