@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../src/internal/access-log/format.js';
 import { isoTime } from '../src/internal/access-log/iso-time.js';
-import { formatJson } from '../src/internal/access-log/json-line.js';
+import { formatJson, formatJsonFields } from '../src/internal/access-log/json-line.js';
 import { jsonNumber } from '../src/internal/access-log/json-number.js';
 
 // Issue #11: JSON lines are built as strings, without an object and JSON.stringify per line;
@@ -159,6 +159,30 @@ describe('formatJson (issue #11)', () => {
           expect(formatJson(e)).toBe(want);
         }
       }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('declared keys and values by position (defineLogFields): the same text as the record, mixed with record lines (property)', () => {
+    // The declared form and the record form share the per-position caches: lines of both,
+    // interleaved, must each be JSON.stringify's text of the record.
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(entryArb, fc.boolean()), { minLength: 1, maxLength: 10 }),
+        (runs) => {
+          for (const [e, declared] of runs) {
+            const line =
+              declared && e.fields !== null
+                ? formatJsonFields(
+                    { ...e, fields: null },
+                    Object.keys(e.fields),
+                    Object.values(e.fields),
+                  )
+                : formatJson(e);
+            expect(line).toBe(reference(e));
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -12,7 +12,13 @@ import {
   type Protocol,
   type Response,
 } from '@rws/core';
-import { type AccessLogOptions, accessLog } from '@rws/middleware/access-log';
+import {
+  type AccessLogEntry,
+  type AccessLogFields,
+  type AccessLogOptions,
+  accessLog,
+  defineLogFields,
+} from '@rws/middleware/access-log';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { readBody } from './helpers.js';
 
@@ -587,5 +593,110 @@ describe('accessLog: fields', () => {
     expect(JSON.parse(broken.lines[0]!).status).toBe(200);
     expect(warnings.some((w) => w.includes('the fields function threw: Error: nope'))).toBe(true);
     expect(() => accessLog({ fields: 'x' as never })).toThrow('fields must be a function');
+  });
+});
+
+describe('accessLog: defineLogFields', () => {
+  const keys = ['upstream', 'proxy_error', 'attempts', 'note', 'status', 'request_id'];
+  const values = (req: Parameters<AccessLogFields>[0], res: Parameters<AccessLogFields>[1]) =>
+    req.headers.get('x-skip') === null
+      ? [
+          'api',
+          res === null ? 'RWS_PROXY_CONNECT_FAILED' : null,
+          2,
+          req.headers.get('x-note'),
+          999,
+          'from-field',
+        ]
+      : null;
+  const asRecord: AccessLogFields = (req, res) => {
+    const row = values(req, res);
+    return row === null ? null : Object.fromEntries(keys.map((k, i) => [k, row[i] ?? null]));
+  };
+
+  /** The same requests through both forms of `fields`, in `format`. */
+  async function bothForms(format: AccessLogOptions['format']): Promise<[string[], string[]]> {
+    const out: [string[], string[]] = [[], []];
+    for (const [i, fields] of [asRecord, defineLogFields(keys, values)].entries()) {
+      const { lines, clk, run } = setup({ format, timeZone: 'utc', fields });
+      await run(respond(clk, 1, 200, 'ok'), { headers: { 'x-note': 'a"b\\c' } });
+      await run(respond(clk, 2, 502, ''), { headers: { 'x-request-id': 'id-1' } });
+      await run(respond(clk, 0, 200, 'x'), { headers: { 'x-skip': '1' } });
+      await expect(
+        run(() => {
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      out[i] = lines;
+    }
+    return out;
+  }
+
+  it.each(['json', 'combined', 'pretty'] as const)(
+    '%s: the same lines as a function returning the record',
+    async (format) => {
+      const [record, declared] = await bothForms(format);
+      expect(declared).toHaveLength(4);
+      expect(declared).toEqual(record);
+    },
+  );
+
+  it('json: values by position after the standard keys; none when the values are null', async () => {
+    const [, declared] = await bothForms('json');
+    const first = JSON.parse(declared[0]!) as Record<string, unknown>;
+    expect(Object.keys(first).slice(-5)).toEqual([
+      'upstream',
+      'proxy_error',
+      'attempts',
+      'note',
+      'request_id',
+    ]);
+    expect(first).toMatchObject({ status: 200, note: 'a"b\\c', request_id: 'from-field' });
+    expect(JSON.parse(declared[1]!)).toMatchObject({ status: 502, request_id: 'id-1' });
+    expect(JSON.parse(declared[2]!)).not.toHaveProperty('upstream');
+    expect(JSON.parse(declared[3]!)).toMatchObject({ proxy_error: 'RWS_PROXY_CONNECT_FAILED' });
+  });
+
+  it('a custom format gets the record; a throwing values function only loses the fields', async () => {
+    const entries: AccessLogEntry[] = [];
+    const custom = setup({
+      format: (e) => {
+        entries.push(e);
+        return 'x';
+      },
+      fields: defineLogFields(['a', 'b'], () => ['one', 2]),
+    });
+    await custom.run(respond(custom.clk, 0, 200, 'x'));
+    expect(entries[0]!.fields).toEqual({ a: 'one', b: 2 });
+
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w.message);
+    };
+    process.on('warning', onWarning);
+    const broken = setup({
+      fields: defineLogFields(['a'], () => {
+        throw new Error('nope');
+      }),
+    });
+    await broken.run(respond(broken.clk, 0, 200, 'x'));
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    expect(JSON.parse(broken.lines[0]!)).not.toHaveProperty('a');
+    expect(warnings.some((w) => w.includes('the fields function threw: Error: nope'))).toBe(true);
+  });
+
+  it('rejects keys an object would reorder or merge', () => {
+    for (const bad of [['a', 'a'], ['a', '1'], [1 as never], 'a' as never]) {
+      let caught: unknown;
+      try {
+        defineLogFields(bad, () => null);
+      } catch (err) {
+        caught = err;
+      }
+      expect(isRwsError(caught, 'RWS_MIDDLEWARE_ACCESS_LOG_INVALID_OPTIONS')).toBe(true);
+    }
+    expect(() => defineLogFields(['a'], 'x' as never)).toThrow('values must be a function');
+    expect(() => defineLogFields(['b', 'a', '-1', '01'], () => null)).not.toThrow();
   });
 });

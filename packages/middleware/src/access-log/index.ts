@@ -22,6 +22,12 @@ import {
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 
+export {
+  type AccessLogFields,
+  type AccessLogFieldValue,
+  type AccessLogFieldValues,
+  defineLogFields,
+} from './log-fields.js';
 export { createLogSink, type LogSink, type LogSinkOptions } from './log-sink.js';
 
 import { countAsyncIterable, countReadableStream } from '../internal/access-log/count-body.js';
@@ -31,7 +37,8 @@ import {
   type LogEntry,
   protocolName,
 } from '../internal/access-log/format.js';
-import { formatJson } from '../internal/access-log/json-line.js';
+import { formatJson, formatJsonFields } from '../internal/access-log/json-line.js';
+import { type AccessLogFields, declaredFields } from './log-fields.js';
 
 /** What one access-log line is built from; given to a custom `format` function. */
 export type AccessLogEntry = LogEntry;
@@ -76,15 +83,12 @@ export interface AccessLogOptions {
    * // getProxyInfo comes from the @rws/proxy package (a layer above this one).
    * accessLog({ fields: (req) => ({ upstream_error: getProxyInfo(req)?.error ?? null }) });
    * ```
+   *
+   * The same keys on every line? `defineLogFields(keys, values)` makes this function from keys
+   * declared once, and JSON lines then read only the values.
    */
   fields?: AccessLogFields | undefined;
 }
-
-/** The `fields` option of `accessLog()`. */
-export type AccessLogFields = (
-  req: Request,
-  res: Response | null,
-) => Readonly<Record<string, string | number | null>> | null | undefined;
 
 function fail(message: string): never {
   throw new RwsError(ERROR_CODES.ACCESS_LOG_INVALID_OPTIONS, `accessLog: ${message}`);
@@ -172,6 +176,9 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
     fail(`requestIdHeader must be a header name, got ${JSON.stringify(idHeader)}`);
   }
 
+  // JSON lines of a `defineLogFields` function take its values in the declared order.
+  const declared = fields !== null && format === 'json' ? declaredFields(fields) : undefined;
+  const declaredKeys = declared?.keys ?? [];
   const render: (entry: LogEntry) => string =
     typeof format === 'function'
       ? format
@@ -191,9 +198,11 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
     if (skip?.(req, status) === true) return;
     const headers = req.headers;
     let extra: LogEntry['fields'] = null;
+    let values: readonly unknown[] | null = null;
     if (fields !== null) {
       try {
-        extra = fields(req, res) ?? null;
+        if (declared === undefined) extra = fields(req, res) ?? null;
+        else values = declared.values(req, res) ?? null;
       } catch (err) {
         process.emitWarning(
           `accessLog: the fields function threw: ${String(err)}`,
@@ -216,7 +225,7 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
       fields: extra,
     };
     try {
-      write(render(entry));
+      write(values === null ? render(entry) : formatJsonFields(entry, declaredKeys, values));
     } catch (err) {
       // A failing log sink must not break the response being sent.
       process.emitWarning(
