@@ -31,6 +31,7 @@ it('exports of @rws/middleware/access-log', async () => {
     [
       "accessLog",
       "createLogSink",
+      "defineLogFields",
     ]
   `);
 });
