@@ -42,7 +42,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
   RWS_MIDDLEWARE_CORS_INVALID_OPTIONS:
     'cors() or its update() was given an invalid option (bad origin, method, header name or max-age).',
   RWS_MIDDLEWARE_ACCESS_LOG_INVALID_OPTIONS:
-    'accessLog() was given an unknown format or an option of the wrong type.',
+    'accessLog() was given an unknown format or an option of the wrong type, or defineLogFields() keys that are not distinct, non-integer-like strings.',
   RWS_MIDDLEWARE_REQUEST_ID_INVALID_OPTIONS:
     'requestId() was given an invalid header name or generator, or the generator returned an invalid id.',
   RWS_MIDDLEWARE_RATE_LIMIT_INVALID_OPTIONS:
