@@ -23,6 +23,8 @@
  * on the same machine: where 4x http-proxy is above nginx's rate, meeting it means outrunning nginx.
  * `http-proxy-default` is the same server with no `agent` option, i.e. http-proxy exactly as
  * documented (a connection per request), reported beside it so both readings are measured.
+ * `node-pipe` is not a proxy but a yardstick: each client connection piped 1:1 to its own
+ * upstream connection with no HTTP work at all, Node's ceiling for this traffic.
  *
  * The upstream is nginx (one worker, access log off, keep-alive unlimited), started once per
  * case and shared by every target and round of it. It runs UNPINNED: on 2 cores the proxy
@@ -154,6 +156,9 @@ export default defineSuite({
       env: { HTTP_PROXY_AGENT: 'none' },
     }),
     nodeServer('fastify-proxy', serverScript('fastify-http-proxy.ts')),
+    // Not a proxy: each connection piped 1:1 to the upstream, no HTTP (servers/node-pipe.ts),
+    // the ceiling of any Node.js proxy on this machine.
+    nodeServer('node-pipe', serverScript('node-pipe.ts')),
   ],
   cases: [
     {
