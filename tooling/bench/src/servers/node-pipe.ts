@@ -9,7 +9,8 @@ import { connect, createServer } from 'node:net';
 
 const port = Number(process.env['PORT'] ?? 3000);
 const upstream = process.env['UPSTREAM_URL'];
-if (upstream === undefined || upstream === '') throw new Error('node-pipe: UPSTREAM_URL is not set');
+if (upstream === undefined || upstream === '')
+  throw new Error('node-pipe: UPSTREAM_URL is not set');
 const { hostname, port: upstreamPort } = new URL(upstream);
 
 const server = createServer({ noDelay: true }, (client) => {
