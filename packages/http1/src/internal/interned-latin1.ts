@@ -32,9 +32,12 @@ export function internLatin1(buf: Uint8Array, start: number, end: number): strin
   const cached = table[slot]!;
   const at = slot * MAX_CHARS;
   if (cached.length === n) {
-    let i = 0;
-    while (i < n && bytes[at + i] === buf[start + i]) i++;
-    if (i === n) return cached;
+    // One index walks the input; `| 0` keeps the table's index a plain 32-bit add (no
+    // overflow check per byte).
+    const delta = at - start;
+    let i = start;
+    while (i < end && bytes[(i + delta) | 0] === buf[i]) i++;
+    if (i === end) return cached;
   }
   const decoded = latin1(buf, start, end);
   table[slot] = decoded;
