@@ -4,13 +4,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { matchKnownFieldName } from '../src/internal/known-field-names.js';
+import { KNOWN_NAMES, matchKnownFieldName } from '../src/internal/known-field-names.js';
 import { TOKEN } from '../src/internal/token-table.js';
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 /** The known name a field line starting `raw:` is matched as (or null). */
 const knownFieldName = (raw: string): string | null =>
-  matchKnownFieldName(bytes(`${raw}:`), 0, raw.length + 1);
+  name(matchKnownFieldName(bytes(`${raw}:`), 0, raw.length + 1));
+const name = (known: number): string | null => (known < 0 ? null : KNOWN_NAMES[known]!);
 
 describe('matchKnownFieldName (issue #10)', () => {
   it.each([
@@ -26,10 +27,10 @@ describe('matchKnownFieldName (issue #10)', () => {
 
   it('needs the colon right after the name, before the end of the section', () => {
     const buf = bytes('xxHost:yy');
-    expect(matchKnownFieldName(buf, 2, 9)).toBe('host');
-    expect(matchKnownFieldName(buf, 2, 6)).toBeNull();
-    expect(matchKnownFieldName(bytes('Host :'), 0, 6)).toBeNull();
-    expect(matchKnownFieldName(bytes('Hostx:'), 0, 6)).toBeNull();
+    expect(name(matchKnownFieldName(buf, 2, 9))).toBe('host');
+    expect(matchKnownFieldName(buf, 2, 6)).toBe(-1);
+    expect(matchKnownFieldName(bytes('Host :'), 0, 6)).toBe(-1);
+    expect(matchKnownFieldName(bytes('Hostx:'), 0, 6)).toBe(-1);
   });
 
   it('folds only letters: no control byte passes for a `-` or a letter', () => {

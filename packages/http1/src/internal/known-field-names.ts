@@ -55,7 +55,9 @@ const NAMES = [
 const FIRST = new Int32Array(33);
 const OFFSET = new Int32Array(NAMES.length);
 const LENGTH = new Int32Array(NAMES.length);
-const NAME: string[] = [];
+/** The names in the order `matchKnownFieldName` numbers them. */
+export const KNOWN_NAMES: string[] = [];
+const NAME = KNOWN_NAMES;
 const LOWER = new Uint8Array(NAMES.reduce((sum, name) => sum + name.length, 0));
 {
   const sorted = [...NAMES].sort((a, b) => (a.charCodeAt(0) & 31) - (b.charCodeAt(0) & 31));
@@ -78,7 +80,8 @@ const LOWER = new Uint8Array(NAMES.reduce((sum, name) => sum + name.length, 0));
 
 /**
  * When `buf[start, …)` begins with a known field name in any letter case immediately followed
- * by `:` (before `end`), that name's constant lower-case string, else null. A match proves
+ * by `:` (before `end`), that name's index in `KNOWN_NAMES` (its constant lower-case string),
+ * else -1. A match proves
  * what the parser's token scan would: every byte up to the colon is a tchar. Letters of the
  * name match either case (`| 0x20`), and every other byte (`-`) must be equal, so no
  * non-token byte can pass (`\r | 0x20` is `-`: hence no case-folding of non-letters).
@@ -87,25 +90,27 @@ const LOWER = new Uint8Array(NAMES.reduce((sum, name) => sum + name.length, 0));
  *
  * @see RFC 9110 §5.1 (field names are case-insensitive tokens)
  */
-export function matchKnownFieldName(buf: Uint8Array, start: number, end: number): string | null {
+export function matchKnownFieldName(buf: Uint8Array, start: number, end: number): number {
   const lower = LOWER;
   const first = FIRST;
+  const lengths = LENGTH;
+  const offsets = OFFSET;
   const key = buf[start]! & 31;
   const last = first[key + 1]!;
   for (let k = first[key]!; k < last; k++) {
-    const n = LENGTH[k]!;
+    const n = lengths[k]!;
     const colon = start + n;
     if (colon >= end || buf[colon] !== 0x3a) continue;
     // One index walks the name; `| 0` keeps the other index's sum a plain 32-bit add (no
     // overflow check per byte).
-    const delta = OFFSET[k]! - start;
+    const delta = offsets[k]! - start;
     let i = start;
     for (; i < colon; i++) {
       const e = lower[(i + delta) | 0]!;
       // (e >> 1) & 0x20 is 0x20 for a lower-case letter (0x61-0x7a) and 0 for `-` (0x2d).
       if ((buf[i]! | ((e >> 1) & 0x20)) !== e) break;
     }
-    if (i === colon) return NAME[k]!;
+    if (i === colon) return k;
   }
-  return null;
+  return -1;
 }

@@ -127,6 +127,8 @@ export class ResponseParser {
   #pending: Buffer | null = null;
   /** Offset in `#pending` up to which lines were already checked. */
   #scanFrom = 0;
+  /** The status line's LF, relative to the head's start, once `#findHeadEnd` has seen it. */
+  #statusLf = -1;
   #remaining = 0;
   #decoder: ChunkedDecoder | null = null;
   /** The decoder's output, made with it (most responses are not chunked). */
@@ -303,13 +305,16 @@ export class ResponseParser {
         if (lineStart === start) throw invalidResponse('empty line before the status line');
         return lf + 1;
       }
+      // Kept so `#parseHead` need not search for the status line's end again.
+      if (lineStart === start) this.#statusLf = lf - start;
       lineStart = lf + 1;
     }
   }
 
   /** Parses a head ending at `end` (after its empty line). Returns true for a final one. */
   #parseHead(data: Buffer, start: number, end: number): boolean {
-    const lineEnd = data.indexOf(LF, start) - 1; // index of the CR
+    const lineEnd = start + this.#statusLf - 1; // index of the CR (see #findHeadEnd)
+    this.#statusLf = -1;
     // RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ]
     if (
       lineEnd - start < 12 ||
