@@ -117,4 +117,25 @@ describe('field parser fast paths (issue #10)', () => {
     ]);
     expect(parse(lines, 299).err).toBe(ERROR_CODES.TOO_MANY_HEADERS);
   });
+  it('gives each value exactly, whether or not it repeats the last value of its name', () => {
+    // The parser compares a known name's value with the one it had last time while scanning
+    // it: repeats, changes at any byte, other lengths, trailing blanks and long values.
+    const long = 'v'.repeat(64);
+    const values = fc.oneof(
+      fc.constantFrom('text/plain', 'text/plain ', 'text/plainx', 'text/plai', 'Text/plain'),
+      fc.constantFrom('', ' ', long, `${long}v`, `${long.slice(1)}w`, 'a\tb', '\u00e9t\u00e9'),
+      fc.string({ maxLength: 70 }).map((v) => v.replace(/[^\x20-\x7e]/g, 'x')),
+    );
+    const names = fc.constantFrom('Content-Type', 'server', 'X-Custom', 'date');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(names, values), { minLength: 1, maxLength: 6 }), (fields) => {
+        const { err, section } = parse(fields.map(([n, v]) => `${n}: ${v}\r\n`).join(''));
+        expect(err).toBeNull();
+        expect(section.list).toEqual(
+          fields.flatMap(([n, v]) => [n.toLowerCase(), v.replace(/^[ \t]+|[ \t]+$/g, '')]),
+        );
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });

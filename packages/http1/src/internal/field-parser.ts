@@ -8,15 +8,18 @@
  * the same pass so callers never scan the list twice.
  */
 import { ERROR_CODES, type Http1ErrorCode } from '../errors.js';
-import { internLatin1 } from './interned-latin1.js';
-import { knownFieldName } from './known-field-names.js';
+import {
+  INTERNED,
+  INTERNED_BYTES,
+  internLatin1,
+  internSlot,
+  MAX_INTERNED_CHARS,
+} from './interned-latin1.js';
+import { KNOWN_NAMES, matchKnownFieldName } from './known-field-names.js';
 import { FIELD_VALUE, TOKEN } from './token-table.js';
 
-const CR = 13;
-const LF = 10;
-const SP = 32;
-const HTAB = 9;
-const COLON = 58;
+// The byte constants are declared in each function that uses them: a module-scope constant
+// is a context load plus a type check at each use in optimised code, a local one is folded.
 
 /**
  * Field lines are collected in one module-wide list (the parser never re-enters itself) and
@@ -24,6 +27,15 @@ const COLON = 58;
  * 17 slots at the first field and again at the ninth.
  */
 const SCRATCH: string[] = new Array<string>(128).fill('');
+
+/**
+ * For each known name (by its `KNOWN_NAMES` index), the intern slot its value was found in
+ * last time. Most fields repeat their value from message to message (Host, User-Agent,
+ * Server, Content-Type…), so the value's bytes are compared with that slot's while they are
+ * scanned: a repeated value costs one pass, and no hashing. A different value (a Date, an
+ * id) stops the comparison at its first differing byte and takes the hashed lookup.
+ */
+const VALUE_SLOT = new Int32Array(KNOWN_NAMES.length);
 
 /** Keeps every Content-Length below 2^53, exact (as `parseContentLength` in @rws/core). */
 const MAX_CONTENT_LENGTH_DIGITS = 15;
@@ -96,11 +108,21 @@ export function parseFieldSection(
   maxCount: number,
   out: FieldSection,
 ): Http1ErrorCode | null {
+  const CR = 13;
+  const LF = 10;
+  const SP = 32;
+  const HTAB = 9;
+  const COLON = 58;
   // Locals, not the imported bindings: each use of an import is a load through the module's
   // cell plus a hole check, and the optimizing compiler does not hoist it out of the loops.
+  const maxInterned = MAX_INTERNED_CHARS;
   const token = TOKEN;
   const fieldValue = FIELD_VALUE;
   const scratch = SCRATCH;
+  const knownNames = KNOWN_NAMES;
+  const valueSlot = VALUE_SLOT;
+  const interned = INTERNED;
+  const internedBytes = INTERNED_BYTES;
   let pos = start;
   let count = 0;
   let te: string | null = null;
@@ -112,27 +134,50 @@ export function parseFieldSection(
       // before the first field it is forbidden outright (§2.2). Either way: reject.
       return count > 0 ? ERROR_CODES.OBS_FOLD : ERROR_CODES.INVALID_HEADER;
     }
-    let kind = 0;
-    for (;;) {
-      const t = token[c]!;
-      if (t === 0) break;
-      kind |= t;
-      if (++pos === end) return ERROR_CODES.INVALID_HEADER;
-      c = buf[pos]!;
+    // Most names are common ones: matched, validated and named in one pass over their bytes.
+    const known = matchKnownFieldName(buf, pos, end);
+    let name: string;
+    if (known >= 0) {
+      name = knownNames[known]!;
+      pos += name.length;
+      c = COLON;
+    } else {
+      let kind = 0;
+      for (;;) {
+        const t = token[c]!;
+        if (t === 0) break;
+        kind |= t;
+        if (++pos === end) return ERROR_CODES.INVALID_HEADER;
+        c = buf[pos]!;
+      }
+      // RFC 9112 §5.1: no whitespace between the name and the colon; a name is 1*tchar.
+      if (c !== COLON || pos === nameStart) {
+        if (c === CR && buf[pos + 1] !== LF) return ERROR_CODES.INVALID_LINE_ENDING;
+        if (c === LF) return ERROR_CODES.INVALID_LINE_ENDING;
+        return ERROR_CODES.INVALID_HEADER;
+      }
+      // Not a known name (those matched above): a string of its own, lower-cased if needed.
+      name = internLatin1(buf, nameStart, pos);
+      if ((kind & 2) !== 0) name = name.toLowerCase();
     }
-    // RFC 9112 §5.1: no whitespace between the name and the colon; a name is 1*tchar.
-    if (c !== COLON || pos === nameStart) {
-      if (c === CR && buf[pos + 1] !== LF) return ERROR_CODES.INVALID_LINE_ENDING;
-      if (c === LF) return ERROR_CODES.INVALID_LINE_ENDING;
-      return ERROR_CODES.INVALID_HEADER;
-    }
-    const nameEnd = pos;
     pos++;
     c = buf[pos]!;
     while (c === SP || c === HTAB) c = buf[++pos]!;
     const valueStart = pos;
     // One table load per byte; the trailing whitespace is trimmed once at the end instead of
     // tracking the last non-blank byte inside the loop.
+    let slot = -1;
+    if (known >= 0) {
+      // Scan and compare with the slot this name's value used last time (see VALUE_SLOT),
+      // within the slot's bytes; the plain scan below finishes a value that differs.
+      slot = valueSlot[known]!;
+      const delta = (slot * maxInterned - valueStart) | 0;
+      const limit = valueStart + maxInterned;
+      while (pos < limit && fieldValue[c] === 1 && c === internedBytes[(pos + delta) | 0]) {
+        c = buf[++pos]!;
+      }
+      if (fieldValue[c] === 1) slot = -1;
+    }
     while (fieldValue[c] === 1) c = buf[++pos]!;
     if (pos >= end) return ERROR_CODES.INVALID_HEADER;
     if (c !== CR) return c === LF ? ERROR_CODES.INVALID_LINE_ENDING : ERROR_CODES.INVALID_HEADER;
@@ -146,12 +191,16 @@ export function parseFieldSection(
     pos += 2;
     if (++count > maxCount) return ERROR_CODES.TOO_MANY_HEADERS;
 
-    let name = knownFieldName(buf, nameStart, nameEnd);
-    if (name === null) {
-      name = internLatin1(buf, nameStart, nameEnd);
-      if ((kind & 2) !== 0) name = name.toLowerCase();
+    let value: string;
+    // Every byte up to the end of the value matched the slot's: a hit if the lengths agree.
+    if (slot !== -1 && interned[slot]!.length === valueEnd - valueStart) value = interned[slot]!;
+    else {
+      value = internLatin1(buf, valueStart, valueEnd);
+      const n = valueEnd - valueStart;
+      if (known >= 0 && n > 0 && n <= maxInterned) {
+        valueSlot[known] = internSlot(buf, valueStart, valueEnd);
+      }
     }
-    const value = internLatin1(buf, valueStart, valueEnd);
     const at = 2 * count - 2;
     // The scratch list is preallocated and packed: no growth of a fresh array per field.
     if (at < scratch.length) {
@@ -200,19 +249,65 @@ export function parseFieldSection(
   return null;
 }
 
-/** A fresh `[name, value, …]` of the first `count` fields of `scratch`. */
-function takeList(scratch: string[], count: number): string[] {
+/**
+ * A fresh `[name, value, …]` of the first `count` fields of `scratch`. Up to 8 fields (most
+ * heads) by an array literal: one exact-size packed allocation, where `slice` is a builtin
+ * call that costs a few hundred instructions more.
+ */
+function takeList(s: string[], count: number): string[] {
   switch (count) {
     case 0:
       return [];
     case 1:
-      return [scratch[0]!, scratch[1]!];
+      return [s[0]!, s[1]!];
     case 2:
-      return [scratch[0]!, scratch[1]!, scratch[2]!, scratch[3]!];
+      return [s[0]!, s[1]!, s[2]!, s[3]!];
     case 3:
-      return [scratch[0]!, scratch[1]!, scratch[2]!, scratch[3]!, scratch[4]!, scratch[5]!];
+      return [s[0]!, s[1]!, s[2]!, s[3]!, s[4]!, s[5]!];
+    case 4:
+      return [s[0]!, s[1]!, s[2]!, s[3]!, s[4]!, s[5]!, s[6]!, s[7]!];
+    case 5:
+      return [s[0]!, s[1]!, s[2]!, s[3]!, s[4]!, s[5]!, s[6]!, s[7]!, s[8]!, s[9]!];
+    case 6:
+      return [s[0]!, s[1]!, s[2]!, s[3]!, s[4]!, s[5]!, s[6]!, s[7]!, s[8]!, s[9]!, s[10]!, s[11]!];
+    case 7:
+      return [
+        s[0]!,
+        s[1]!,
+        s[2]!,
+        s[3]!,
+        s[4]!,
+        s[5]!,
+        s[6]!,
+        s[7]!,
+        s[8]!,
+        s[9]!,
+        s[10]!,
+        s[11]!,
+        s[12]!,
+        s[13]!,
+      ];
+    case 8:
+      return [
+        s[0]!,
+        s[1]!,
+        s[2]!,
+        s[3]!,
+        s[4]!,
+        s[5]!,
+        s[6]!,
+        s[7]!,
+        s[8]!,
+        s[9]!,
+        s[10]!,
+        s[11]!,
+        s[12]!,
+        s[13]!,
+        s[14]!,
+        s[15]!,
+      ];
     default:
-      return scratch.slice(0, 2 * count);
+      return s.slice(0, 2 * count);
   }
 }
 
@@ -292,6 +387,8 @@ export function classifyTransferEncoding(value: string): number {
 }
 
 function trimOws(s: string, start: number, end: number): string {
+  const SP = 32;
+  const HTAB = 9;
   while (start < end) {
     const c = s.charCodeAt(start);
     if (c !== SP && c !== HTAB) break;

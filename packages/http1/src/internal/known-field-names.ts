@@ -1,8 +1,9 @@
 /**
- * Common field names as constant lower-case strings. The parser matches a name's bytes
- * against them (ASCII case-insensitively) before it makes a string: a known name costs no
- * native `latin1Slice` call and no `toLowerCase()`, and later comparisons (`name === 'host'`)
- * meet the same internalised string. Unknown names are sliced as before.
+ * Common field names as constant lower-case strings. The parser matches a line's bytes
+ * against them (ASCII case-insensitively) before it scans the name: a known name costs one
+ * pass over its bytes, no native `latin1Slice` call and no `toLowerCase()`, and later
+ * comparisons (`name === 'host'`) meet the same internalised string. Unknown names are
+ * scanned and sliced as before.
  */
 
 const NAMES = [
@@ -45,44 +46,71 @@ const NAMES = [
   'x-request-id',
 ];
 
-interface KnownName {
-  readonly name: string;
-  readonly bytes: Uint8Array;
-}
-
-/** Longer names are never known (the longest is 17); keeps the key below 32 * 32. */
-const MAX_LENGTH = 31;
-const NONE: KnownName[] = [];
-
 /**
- * Known names by `length * 32 + (first byte | 0x20) % 32`: the length and the first byte pick
- * at most a couple of candidates with one load (most keys hold none, or exactly one name).
- * Collisions of the key only cost a comparison; every byte is still compared.
+ * The known names, flattened: by first byte (`& 31`, which is
+ * the same for both cases of a letter), the range `[FIRST[k], FIRST[k + 1])` of candidates;
+ * each candidate's lower-case bytes start at `OFFSET[i]` in `LOWER` and number `LENGTH[i]`.
+ * Flat typed arrays, not objects: the matcher runs once per field line.
  */
-const BY_KEY: KnownName[][] = new Array<KnownName[]>(32 * 32).fill(NONE);
-for (const name of NAMES) {
-  const key = name.length * 32 + ((name.charCodeAt(0) | 0x20) & 31);
-  const list = BY_KEY[key] === NONE ? [] : BY_KEY[key]!;
-  list.push({ name, bytes: Buffer.from(name, 'latin1') });
-  BY_KEY[key] = list;
-}
-
-/**
- * The constant lower-case string for the token `buf[start, end)` when it is a known field
- * name in any letter case, else null. `| 0x20` lower-cases a letter and leaves digits and `-`
- * as they are; no other token byte becomes a lower-case letter, digit or `-` that way.
- */
-export function knownFieldName(buf: Uint8Array, start: number, end: number): string | null {
-  const length = end - start;
-  if (length > MAX_LENGTH || length <= 0) return null;
-  const candidates = BY_KEY[length * 32 + ((buf[start]! | 0x20) & 31)]!;
-  next: for (let k = 0; k < candidates.length; k++) {
-    const known = candidates[k]!;
-    const bytes = known.bytes;
-    for (let i = 0; i < length; i++) {
-      if ((buf[start + i]! | 0x20) !== bytes[i]) continue next;
+const FIRST = new Int32Array(33);
+const OFFSET = new Int32Array(NAMES.length);
+const LENGTH = new Int32Array(NAMES.length);
+/** The names in the order `matchKnownFieldName` numbers them. */
+export const KNOWN_NAMES: string[] = [];
+const NAME = KNOWN_NAMES;
+const LOWER = new Uint8Array(NAMES.reduce((sum, name) => sum + name.length, 0));
+{
+  const sorted = [...NAMES].sort((a, b) => (a.charCodeAt(0) & 31) - (b.charCodeAt(0) & 31));
+  let at = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const name = sorted[i]!;
+    FIRST[(name.charCodeAt(0) & 31) + 1]!++;
+    OFFSET[i] = at;
+    LENGTH[i] = name.length;
+    NAME.push(name);
+    for (let j = 0; j < name.length; j++) {
+      const c = name.charCodeAt(j);
+      // The matcher's case folding is exact only for a-z and `-`.
+      if (c !== 0x2d && (c < 0x61 || c > 0x7a)) throw new Error(`known name ${name}`);
+      LOWER[at++] = c;
     }
-    return known.name;
   }
-  return null;
+  for (let k = 1; k < 33; k++) FIRST[k]! += FIRST[k - 1]!;
+}
+
+/**
+ * When `buf[start, …)` begins with a known field name in any letter case immediately followed
+ * by `:` (before `end`), that name's index in `KNOWN_NAMES` (its constant lower-case string),
+ * else -1. A match proves
+ * what the parser's token scan would: every byte up to the colon is a tchar. Letters of the
+ * name match either case (`| 0x20`), and every other byte (`-`) must be equal, so no
+ * non-token byte can pass (`\r | 0x20` is `-`: hence no case-folding of non-letters).
+ * One pass over the name finds, validates and names it; the length of each candidate is
+ * checked first (is its colon there?), so most candidates cost one comparison.
+ *
+ * @see RFC 9110 §5.1 (field names are case-insensitive tokens)
+ */
+export function matchKnownFieldName(buf: Uint8Array, start: number, end: number): number {
+  const lower = LOWER;
+  const first = FIRST;
+  const lengths = LENGTH;
+  const offsets = OFFSET;
+  const key = buf[start]! & 31;
+  const last = first[key + 1]!;
+  for (let k = first[key]!; k < last; k++) {
+    const n = lengths[k]!;
+    const colon = start + n;
+    if (colon >= end || buf[colon] !== 0x3a) continue;
+    // One index walks the name; `| 0` keeps the other index's sum a plain 32-bit add (no
+    // overflow check per byte).
+    const delta = offsets[k]! - start;
+    let i = start;
+    for (; i < colon; i++) {
+      const e = lower[(i + delta) | 0]!;
+      // (e >> 1) & 0x20 is 0x20 for a lower-case letter (0x61-0x7a) and 0 for `-` (0x2d).
+      if ((buf[i]! | ((e >> 1) & 0x20)) !== e) break;
+    }
+    if (i === colon) return k;
+  }
+  return -1;
 }

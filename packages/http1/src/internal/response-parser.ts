@@ -23,10 +23,11 @@ import {
 } from './field-parser.js';
 import { latin1 } from './token-table.js';
 
-const CR = 13;
-const LF = 10;
-const SP = 32;
-const HTAB = 9;
+// The byte constants are locals of the functions that use them: a module-scope constant is
+// a context load plus a type check at each use in optimised code, a local one is folded.
+
+/** The empty line that ends a head, after the last line's CRLF. */
+const HEAD_END: Buffer = Buffer.from('\r\n\r\n', 'latin1');
 
 /** Most header fields in a response head (past it: `RWS_HTTP1_RESPONSE_TOO_LARGE`). */
 const MAX_FIELD_COUNT = 256;
@@ -127,6 +128,8 @@ export class ResponseParser {
   #pending: Buffer | null = null;
   /** Offset in `#pending` up to which lines were already checked. */
   #scanFrom = 0;
+  /** The status line's LF, relative to the head's start, once `#findHeadEnd` has seen it. */
+  #statusLf = -1;
   #remaining = 0;
   #decoder: ChunkedDecoder | null = null;
   /** The decoder's output, made with it (most responses are not chunked). */
@@ -284,9 +287,30 @@ export class ResponseParser {
    * bytes are needed. Checks every line ending on the way: a bare LF is rejected (RFC 9112
    * §2.2 lets a recipient accept it, but two parsers disagreeing on line ends is how
    * smuggling starts), and so is a head longer than the limit.
+   *
+   * A whole head (the usual case: one read) is found with one search for CRLF CRLF instead
+   * of one native call per line; its status line's ending is checked here and every later
+   * line ending by `parseFieldSection`, which rejects a bare CR or LF anywhere in the
+   * section. An unfinished head is scanned line by line, so a bare LF fails at once.
    */
   #findHeadEnd(data: Buffer, start: number): number {
+    const CR = 13;
+    const LF = 10;
     const limit = this.#maxHeaderBytes;
+    const at = data.indexOf(HEAD_END, start);
+    if (at !== -1) {
+      if (at + 4 - start > limit) throw headTooLarge(limit);
+      if (data[start] === CR && data[start + 1] === LF) {
+        throw invalidResponse('empty line before the status line');
+      }
+      const lf = data.indexOf(LF, start);
+      if (lf === start || data[lf - 1] !== CR) {
+        throw invalidResponse('bare LF in the response head (RFC 9112 §2.2)');
+      }
+      // Kept so `#parseHead` need not search for the status line's end again.
+      this.#statusLf = lf - start;
+      return at + 4;
+    }
     let lineStart = start + this.#scanFrom;
     for (;;) {
       const lf = data.indexOf(LF, lineStart);
@@ -303,13 +327,18 @@ export class ResponseParser {
         if (lineStart === start) throw invalidResponse('empty line before the status line');
         return lf + 1;
       }
+      if (lineStart === start) this.#statusLf = lf - start;
       lineStart = lf + 1;
     }
   }
 
   /** Parses a head ending at `end` (after its empty line). Returns true for a final one. */
   #parseHead(data: Buffer, start: number, end: number): boolean {
-    const lineEnd = data.indexOf(LF, start) - 1; // index of the CR
+    const CR = 13;
+    const SP = 32;
+    const HTAB = 9;
+    const lineEnd = start + this.#statusLf - 1; // index of the CR (see #findHeadEnd)
+    this.#statusLf = -1;
     // RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ]
     if (
       lineEnd - start < 12 ||
