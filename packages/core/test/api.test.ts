@@ -30,6 +30,7 @@ it('exports exactly these names', async () => {
       "hopByHopFields",
       "html",
       "isCompressible",
+      "isHopByHopHeader",
       "isNullBodyStatus",
       "isPromise",
       "isRwsError",

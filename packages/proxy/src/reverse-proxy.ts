@@ -111,7 +111,23 @@ export interface ReverseProxy extends Middleware {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+/**
+ * True for the idempotent methods a retry may send again (RFC 9110 §9.2.2). A switch, not a
+ * Set: asked for every request, a string compare is cheaper than a hash lookup.
+ */
+function isIdempotent(method: string): boolean {
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+    case 'OPTIONS':
+    case 'TRACE':
+    case 'PUT':
+    case 'DELETE':
+      return true;
+    default:
+      return false;
+  }
+}
 
 /**
  * @rws/http1's listen-only abort view of a request: no AbortController per request. Internal
@@ -121,9 +137,15 @@ const LIGHT_SIGNAL = Symbol.for('rws.lightSignal');
 
 /** True when the response has no transfer coding or only `chunked`, which the client removed. */
 function isRelayableCoding(headers: Headers): boolean {
-  const codings = headers.getAll('transfer-encoding');
-  if (codings.length === 0) return true;
-  return codings.length === 1 && codings[0]!.trim().toLowerCase() === 'chunked';
+  // A walk over the list, not `getAll`: no array per response for the usual answer (none).
+  const list = headers.toList();
+  let coding: string | null = null;
+  for (let i = 0; i < list.length; i += 2) {
+    if (list[i] !== 'transfer-encoding') continue;
+    if (coding !== null) return false;
+    coding = list[i + 1]!;
+  }
+  return coding === null || coding.trim().toLowerCase() === 'chunked';
 }
 
 /**
@@ -283,7 +305,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     let tried: Set<string> | null = null;
     let firstTried: string | null = null;
     // The body is a one-shot stream: once sent, only a request without content can go again.
-    const isReplayable = IDEMPOTENT.has(req.method) && req.body.length === 0;
+    const isReplayable = isIdempotent(req.method) && req.body.length === 0;
     let lastError: ProxyErrorCode = ERROR_CODES.NO_BACKEND;
     let nextBackend: Backend | null = null;
     for (;;) {
