@@ -77,22 +77,34 @@ function classifyOption(value: string, start: number, end: number): number {
   switch (end - start) {
     case 0:
       return ADDS_NOTHING;
+    case 2:
+      return isAt(value, start, end, 'te');
     case 5:
       return equalsIgnoreCase(value, start, end, 'close') ? ADDS_CLOSE : ADDS_OTHER;
-    case 2:
     case 7:
+      return isAt(value, start, end, 'upgrade') === ADDS_NOTHING
+        ? ADDS_NOTHING
+        : isAt(value, start, end, 'trailer');
     case 10:
+      return isAt(value, start, end, 'keep-alive') === ADDS_NOTHING
+        ? ADDS_NOTHING
+        : isAt(value, start, end, 'connection');
     case 16:
+      return isAt(value, start, end, 'proxy-connection');
     case 17:
+      return isAt(value, start, end, 'transfer-encoding');
     case 18:
+      return isAt(value, start, end, 'proxy-authenticate');
     case 19:
-      for (let i = 0; i < FIXED.length; i++) {
-        if (equalsIgnoreCase(value, start, end, FIXED[i]!)) return ADDS_NOTHING;
-      }
-      return ADDS_OTHER;
+      return isAt(value, start, end, 'proxy-authorization');
     default:
       return ADDS_OTHER;
   }
+}
+
+/** ADDS_NOTHING when `value[start, end)` is the fixed hop-by-hop `name`, else ADDS_OTHER. */
+function isAt(value: string, start: number, end: number, name: string): number {
+  return equalsIgnoreCase(value, start, end, name) ? ADDS_NOTHING : ADDS_OTHER;
 }
 
 /** What a Connection value adds: the most of its options' classes. */
@@ -131,7 +143,14 @@ export function hopByHopFields(headers: Headers): ReadonlySet<string> {
   let result = HOP_BY_HOP_HEADERS;
   for (let i = 0; i < list.length; i += 2) {
     if (list[i] !== 'connection') continue;
-    const kind = classifyConnection(list[i + 1]!);
+    const value = list[i + 1]!;
+    // The values nearly every message carries, settled by one compare each.
+    if (value === 'keep-alive') continue;
+    if (value === 'close') {
+      result = WITH_CLOSE;
+      continue;
+    }
+    const kind = classifyConnection(value);
     if (kind === ADDS_OTHER) return collect(list);
     if (kind === ADDS_CLOSE) result = WITH_CLOSE;
   }

@@ -159,6 +159,71 @@ function interimRelay(req: Request): (interim: InformationalResponse) => void {
   };
 }
 
+/**
+ * A reverse proxy is not a forward proxy: tunnels to arbitrary authorities are refused, never
+ * relayed to a backend as an ordinary request (RFC 9110 §9.3.6).
+ */
+function connectRefused(): Response {
+  return {
+    status: 501,
+    headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }),
+    body: '501 Not Implemented: CONNECT is not supported by this reverse proxy\n',
+  };
+}
+
+/**
+ * Records a failed attempt on `info` and `backend` and returns its code. Out of `handle`, as
+ * the other rare branches are: every local and temporary of `handle` is a slot of the state
+ * that an async function allocates per call.
+ */
+function attemptFailed(
+  err: unknown,
+  backend: Backend,
+  info: ProxyInfo,
+  client: AbortSignalLike,
+  total: AbortSignal | null,
+): ProxyErrorCode {
+  const code = classify(err, client, total);
+  info.error = code;
+  info.errorDetail = err instanceof Error ? err.message : String(err);
+  backend.end(isBackendFault(code) ? 'failure' : 'neutral');
+  return code;
+}
+
+/** A client that went away or sent a bad body says nothing about the backend. */
+function isBackendFault(code: ProxyErrorCode): boolean {
+  return code !== ERROR_CODES.CLIENT_ABORTED && code !== ERROR_CODES.REQUEST_BODY_FAILED;
+}
+
+/** Whether a failed attempt (`code`) may go to another backend, budget and deadline aside. */
+function isRetryableFailure(code: ProxyErrorCode, isReplayable: boolean): boolean {
+  if (!isBackendFault(code) || code === ERROR_CODES.TOTAL_TIMEOUT) return false;
+  const neverReached = code === ERROR_CODES.CONNECT_FAILED || code === ERROR_CODES.CONNECT_TIMEOUT;
+  return neverReached || isReplayable;
+}
+
+/** The client's answer to a failed attempt that is not retried. */
+function failedAttemptResponse(req: Request, err: unknown, code: ProxyErrorCode): Response {
+  if (code === ERROR_CODES.REQUEST_BODY_FAILED && isRwsError(err) && isRwsError(err.cause)) {
+    // The client's own body error (too large, bad framing) keeps its status.
+    const status = err.cause.status;
+    if (status !== undefined && status >= 400 && status < 500) return fail(req, code, status);
+  }
+  return fail(req, code);
+}
+
+/**
+ * Transfer-Encoding is hop-by-hop: relaying `gzip, chunked` de-chunked but still gzip-coded,
+ * without the field, would hand the client bytes it cannot decode.
+ */
+function unrelayableCoding(res: ClientResponse, backend: Backend, info: ProxyInfo): Response {
+  res.body.cancel();
+  backend.end('failure');
+  info.error = ERROR_CODES.INVALID_RESPONSE;
+  info.errorDetail = `unsupported transfer coding ${JSON.stringify(res.headers.get('transfer-encoding'))}`;
+  return errorResponse(ERROR_CODES.INVALID_RESPONSE);
+}
+
 function normalisePrefix(name: string, value: string | undefined): string {
   if (value === undefined || value === '' || value === '/') return '';
   if (typeof value !== 'string' || value.charCodeAt(0) !== 47) {
@@ -256,15 +321,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
   async function handle(req: Request): Promise<Response> {
     // An h2/h3 client's WebSocket (extended CONNECT) goes on as an HTTP/1.1 handshake.
     const wsConnect = webSocketConnect(req);
-    if (req.method === 'CONNECT' && wsConnect === null) {
-      // A reverse proxy is not a forward proxy: tunnels to arbitrary authorities are refused,
-      // never relayed to a backend as an ordinary request (RFC 9110 §9.3.6).
-      return {
-        status: 501,
-        headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }),
-        body: '501 Not Implemented: CONNECT is not supported by this reverse proxy\n',
-      };
-    }
+    if (req.method === 'CONNECT' && wsConnect === null) return connectRefused();
     const startedAt = Date.now();
     const info: ProxyInfo = {
       upstream: upstreamName,
@@ -348,54 +405,17 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
           onInformational: interimRelay(req),
         });
       } catch (err) {
-        const code = classify(err, client, total);
-        info.error = code;
-        info.errorDetail = err instanceof Error ? err.message : String(err);
-        // A client that went away or sent a bad body says nothing about the backend.
-        const isBackendFault =
-          code !== ERROR_CODES.CLIENT_ABORTED && code !== ERROR_CODES.REQUEST_BODY_FAILED;
-        backend.end(isBackendFault ? 'failure' : 'neutral');
-        lastError = code;
-        const neverReached =
-          code === ERROR_CODES.CONNECT_FAILED || code === ERROR_CODES.CONNECT_TIMEOUT;
-        if (
-          isBackendFault &&
-          code !== ERROR_CODES.TOTAL_TIMEOUT &&
-          (neverReached || isReplayable) &&
-          canRetry(info.attempts, startedAt)
-        ) {
+        lastError = attemptFailed(err, backend, info, client, total);
+        if (isRetryableFailure(lastError, isReplayable) && canRetry(info.attempts, startedAt)) {
           continue;
         }
-        if (code === ERROR_CODES.REQUEST_BODY_FAILED && isRwsError(err) && isRwsError(err.cause)) {
-          // The client's own body error (too large, bad framing) keeps its status.
-          const status = err.cause.status;
-          if (status !== undefined && status >= 400 && status < 500) return fail(req, code, status);
-        }
-        return fail(req, code);
+        return failedAttemptResponse(req, err, lastError);
       }
       info.upstreamHeadersMs = Date.now() - startedAt;
       if (res.tunnel !== null) {
-        const problem = wsKey === null ? null : badWebSocketAnswer(res, wsKey);
-        if (problem !== null) {
-          void res.tunnel.readable.cancel().catch(() => {});
-          backend.end('failure');
-          info.error = ERROR_CODES.INVALID_RESPONSE;
-          info.errorDetail = problem;
-          return errorResponse(ERROR_CODES.INVALID_RESPONSE);
-        }
-        info.error = null;
-        info.errorDetail = null;
-        return bridge(upgrade ?? wsConnect, res, res.tunnel, backend);
+        return switched(upgrade ?? wsConnect, wsKey, res, res.tunnel, backend, info);
       }
-      if (!isRelayableCoding(res.headers)) {
-        // Transfer-Encoding is hop-by-hop: relaying `gzip, chunked` de-chunked but still
-        // gzip-coded, without the field, would hand the client bytes it cannot decode.
-        res.body.cancel();
-        backend.end('failure');
-        info.error = ERROR_CODES.INVALID_RESPONSE;
-        info.errorDetail = `unsupported transfer coding ${JSON.stringify(res.headers.get('transfer-encoding'))}`;
-        return errorResponse(ERROR_CODES.INVALID_RESPONSE);
-      }
+      if (!isRelayableCoding(res.headers)) return unrelayableCoding(res, backend, info);
       const isServerError = res.status >= 500;
       if (isServerError && isReplayable && retryStatuses.has(res.status)) {
         // Only give up this answer when another backend can give one (and the budget allows).
@@ -472,6 +492,28 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     const now = Date.now();
     if (attempts >= maxAttempts || now - startedAt >= retryDeadlineMs) return false;
     return budget.tryRetry(now);
+  }
+
+  /** The backend switched protocols: checks a WebSocket answer, then bridges. */
+  function switched(
+    upgrade: Upgrade | null,
+    wsKey: string | null,
+    res: ClientResponse,
+    backendTunnel: Tunnel,
+    backend: Backend,
+    info: ProxyInfo,
+  ): Promise<Response> | Response {
+    const problem = wsKey === null ? null : badWebSocketAnswer(res, wsKey);
+    if (problem !== null) {
+      void backendTunnel.readable.cancel().catch(() => {});
+      backend.end('failure');
+      info.error = ERROR_CODES.INVALID_RESPONSE;
+      info.errorDetail = problem;
+      return errorResponse(ERROR_CODES.INVALID_RESPONSE);
+    }
+    info.error = null;
+    info.errorDetail = null;
+    return bridge(upgrade, res, backendTunnel, backend);
   }
 
   /**

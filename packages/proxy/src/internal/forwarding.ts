@@ -136,7 +136,7 @@ export function forwardRequestHeaders(req: Request, plan: ForwardingPlan): Heade
       out.push('forwarded', priorForwarded === '' ? element : `${priorForwarded}, ${element}`);
     }
   }
-  if (plan.via !== null) out.push('via', `${viaVersion(req.protocol)} ${plan.via}`);
+  if (plan.via !== null) out.push('via', requestVia.get(req.protocol, plan.via));
   return Headers.fromTrustedList(out);
 }
 
@@ -157,24 +157,32 @@ export function forwardResponseHeaders(
     if (extra === null ? isHopByHopHeader(name) : extra.has(name)) continue;
     out.push(name, list[i + 1]!);
   }
-  if (via !== null) out.push('via', responseVia(protocol, via));
+  if (via !== null) out.push('via', responseVia.get(protocol, via));
   return Headers.fromTrustedList(out);
 }
 
-let lastViaProtocol = '';
-let lastVia = '';
-let lastViaValue = '';
-
 /**
- * The response's Via value, the same string while the backend's protocol and the pseudonym
- * repeat: the server's writer then finds the field unchanged by reference and reuses the head
- * it serialised before, where a string built per response would be compared by content.
+ * A Via value (`1.1 rws`), the same string while the protocol and the pseudonym repeat. On a
+ * response the server's writer then finds the field unchanged by reference and reuses the head
+ * it serialised before (a string built per response would be compared by content); on a
+ * request it saves two concatenations and the flattening of the result when the head is
+ * written (~300 instructions per request).
  */
-function responseVia(protocol: string, via: string): string {
-  if (protocol !== lastViaProtocol || via !== lastVia) {
-    lastViaProtocol = protocol;
-    lastVia = via;
-    lastViaValue = `${viaVersion(protocol)} ${via}`;
+class ViaValue {
+  #protocol = '';
+  #via = '';
+  #value = '';
+
+  get(protocol: string, via: string): string {
+    if (protocol !== this.#protocol || via !== this.#via) {
+      this.#protocol = protocol;
+      this.#via = via;
+      this.#value = `${viaVersion(protocol)} ${via}`;
+    }
+    return this.#value;
   }
-  return lastViaValue;
 }
+
+/** Separate caches: a request's protocol is the client's, a response's the backend's. */
+const requestVia = new ViaValue();
+const responseVia = new ViaValue();
