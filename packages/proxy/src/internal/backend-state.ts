@@ -118,7 +118,7 @@ export class BackendState implements Backend {
    * cleared): otherwise a pick need not read the clock.
    */
   get needsClock(): boolean {
-    return this.ejectedUntil !== 0 || (this.breaker !== null && this.breaker.isTimed);
+    return this.ejectedUntil !== 0 || this.breaker?.isTimed === true;
   }
 
   isEjected(now: number): boolean {
