@@ -165,8 +165,7 @@ export function forwardResponseHeaders(
  * A Via value (`1.1 rws`), the same string while the protocol and the pseudonym repeat. On a
  * response the server's writer then finds the field unchanged by reference and reuses the head
  * it serialised before (a string built per response would be compared by content); on a
- * request it saves two concatenations and the flattening of the result when the head is
- * written (~300 instructions per request).
+ * request it saves the two concatenations (~190 instructions per request, callgrind).
  */
 class ViaValue {
   #protocol = '';
