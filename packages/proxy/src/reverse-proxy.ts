@@ -327,45 +327,53 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
    * is made per attempt.
    */
   class Exchange {
-    readonly req: Request;
-    readonly wsConnect: Upgrade | null;
-    readonly upgrade: Upgrade | null;
-    readonly wsKey: string | null;
-    readonly info: ProxyInfo;
-    readonly startedAt: number;
-    readonly client: AbortSignalLike;
-    readonly total: AbortSignal | null;
+    // Fields are `declare`d and set in the constructor: class-field syntax would define each
+    // one (as undefined) before the constructor stores it, two writes per field per request.
+    declare readonly req: Request;
+    declare readonly wsConnect: Upgrade | null;
+    declare readonly upgrade: Upgrade | null;
+    declare readonly wsKey: string | null;
+    declare readonly info: ProxyInfo;
+    declare readonly startedAt: number;
+    declare readonly client: AbortSignalLike;
+    declare readonly total: AbortSignal | null;
     /** The body is a one-shot stream: once sent, only a request without content can go again. */
-    readonly isReplayable: boolean;
+    declare readonly isReplayable: boolean;
     // PoolRequestOptions, read by `pool.request` before it returns.
-    readonly method: string;
-    readonly path: string;
-    readonly headers: Headers;
-    readonly body: Request['body'] | null;
-    readonly signal: AbortSignalLike;
-    readonly timeouts = timeouts;
-    /**
-     * Relays a backend's interim responses (103 Early Hints, 102) to the client (RFC 9110
-     * §15.2); 100 belongs to this hop's Expect exchange and 101 to upgrades.
-     */
-    readonly onInformational = (interim: InformationalResponse): void => {
-      if (interim.status === 100 || interim.status === 101) return;
-      this.req.sendInformational?.(interim.status, withoutHopByHop(interim.headers));
-    };
-    readonly onResponse = (res: ClientResponse): Response | Promise<Response> =>
-      this.#responded(res);
-    readonly onError = (err: unknown): Response | Promise<Response> => this.#failed(err);
+    declare readonly method: string;
+    declare readonly path: string;
+    declare readonly headers: Headers;
+    declare readonly body: Request['body'] | null;
+    declare readonly signal: AbortSignalLike;
+    declare readonly timeouts: typeof timeouts;
+    declare readonly onInformational: (interim: InformationalResponse) => void;
+    declare readonly onResponse: (res: ClientResponse) => Response | Promise<Response>;
+    declare readonly onError: (err: unknown) => Response | Promise<Response>;
     /** The backends tried so far; made at the first retry (most requests never retry). */
-    tried: Set<string> | null = null;
-    firstTried: string | null = null;
-    lastError: ProxyErrorCode = ERROR_CODES.NO_BACKEND;
-    nextBackend: Backend | null = null;
+    declare tried: Set<string> | null;
+    declare firstTried: string | null;
+    declare lastError: ProxyErrorCode;
+    declare nextBackend: Backend | null;
     /** The backend of the attempt in flight. */
-    backend: Backend | null = null;
+    declare backend: Backend | null;
 
     constructor(req: Request, wsConnect: Upgrade | null) {
       this.req = req;
       this.wsConnect = wsConnect;
+      this.timeouts = timeouts;
+      // Relays a backend's interim responses (103 Early Hints, 102) to the client (RFC 9110
+      // §15.2); 100 belongs to this hop's Expect exchange and 101 to upgrades.
+      this.onInformational = (interim) => {
+        if (interim.status === 100 || interim.status === 101) return;
+        this.req.sendInformational?.(interim.status, withoutHopByHop(interim.headers));
+      };
+      this.onResponse = (res) => this.responded(res);
+      this.onError = (err) => this.failed(err);
+      this.tried = null;
+      this.firstTried = null;
+      this.lastError = ERROR_CODES.NO_BACKEND;
+      this.nextBackend = null;
+      this.backend = null;
       const startedAt = Date.now();
       this.startedAt = startedAt;
       const info: ProxyInfo = {
@@ -450,12 +458,12 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
         }
         return backend.pool.request(this).then(this.onResponse, this.onError);
       } catch (err) {
-        return Promise.resolve(this.#failed(err));
+        return Promise.resolve(this.failed(err));
       }
     }
 
     /** The attempt failed: another backend, or the client's error response. */
-    #failed(err: unknown): Response | Promise<Response> {
+    failed(err: unknown): Response | Promise<Response> {
       const backend = this.backend!;
       const code = attemptFailed(err, backend, this.info, this.client, this.total);
       this.lastError = code;
@@ -469,7 +477,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     }
 
     /** The backend's response head arrived. */
-    #responded(res: ClientResponse): Response | Promise<Response> {
+    responded(res: ClientResponse): Response | Promise<Response> {
       const backend = this.backend!;
       const info = this.info;
       info.upstreamHeadersMs = Date.now() - this.startedAt;
