@@ -26,6 +26,7 @@ export {
 } from './hop-by-hop.js';
 export type { HttpErrorOptions } from './http-error.js';
 export { HttpError } from './http-error.js';
+export { isIdempotentMethod } from './is-idempotent-method.js';
 export { isPromise } from './is-promise.js';
 export { isToken } from './is-token.js';
 export { DEFAULT_MIME_TYPE, isCompressible, lookupExtension, mimeType } from './mime.js';

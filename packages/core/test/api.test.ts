@@ -31,6 +31,7 @@ it('exports exactly these names', async () => {
       "html",
       "isCompressible",
       "isHopByHopHeader",
+      "isIdempotentMethod",
       "isNullBodyStatus",
       "isPromise",
       "isRwsError",

@@ -5,6 +5,7 @@
 import {
   type AbortSignalLike,
   Headers,
+  isIdempotentMethod,
   isRwsError,
   isToken,
   type Middleware,
@@ -109,24 +110,6 @@ export interface ReverseProxy extends Middleware {
   close(): Promise<void>;
   /** Same as `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
-}
-
-/**
- * True for the idempotent methods a retry may send again (RFC 9110 §9.2.2). A switch, not a
- * Set: asked for every request, a string compare is cheaper than a hash lookup.
- */
-function isIdempotent(method: string): boolean {
-  switch (method) {
-    case 'GET':
-    case 'HEAD':
-    case 'OPTIONS':
-    case 'TRACE':
-    case 'PUT':
-    case 'DELETE':
-      return true;
-    default:
-      return false;
-  }
 }
 
 /**
@@ -415,7 +398,7 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
       this.client = client;
       // `client` is a real AbortSignal whenever it is combined.
       this.signal = total === null ? client : AbortSignal.any([client as AbortSignal, total]);
-      this.isReplayable = isIdempotent(req.method) && req.body.length === 0;
+      this.isReplayable = isIdempotentMethod(req.method) && req.body.length === 0;
       this.method = wsConnect === null ? req.method : 'GET';
       this.body = req.body.length === 0 || upgrade !== null || wsConnect !== null ? null : req.body;
     }
