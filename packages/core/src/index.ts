@@ -18,9 +18,15 @@ export { ERROR_CODES, ERROR_DESCRIPTIONS } from './errors.js';
 export { escapeHtml } from './escape-html.js';
 export type { HeadersInit } from './headers.js';
 export { Headers } from './headers.js';
-export { HOP_BY_HOP_HEADERS, hopByHopFields, withoutHopByHop } from './hop-by-hop.js';
+export {
+  HOP_BY_HOP_HEADERS,
+  hopByHopFields,
+  isHopByHopHeader,
+  withoutHopByHop,
+} from './hop-by-hop.js';
 export type { HttpErrorOptions } from './http-error.js';
 export { HttpError } from './http-error.js';
+export { isIdempotentMethod } from './is-idempotent-method.js';
 export { isPromise } from './is-promise.js';
 export { isToken } from './is-token.js';
 export { DEFAULT_MIME_TYPE, isCompressible, lookupExtension, mimeType } from './mime.js';

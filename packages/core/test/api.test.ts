@@ -30,6 +30,8 @@ it('exports exactly these names', async () => {
       "hopByHopFields",
       "html",
       "isCompressible",
+      "isHopByHopHeader",
+      "isIdempotentMethod",
       "isNullBodyStatus",
       "isPromise",
       "isRwsError",

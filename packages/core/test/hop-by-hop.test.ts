@@ -3,6 +3,7 @@ import {
   Headers,
   HOP_BY_HOP_HEADERS,
   hopByHopFields,
+  isHopByHopHeader,
   toWebResponse,
   withoutHopByHop,
 } from '../src/index.js';
@@ -33,6 +34,56 @@ describe('hop-by-hop fields (RFC 9110 §7.6.1)', () => {
     expect(fields.has('close')).toBe(true);
     expect(fields.has('')).toBe(false);
     expect(fields.has('x-kept')).toBe(false);
+  });
+
+  it('isHopByHopHeader answers as HOP_BY_HOP_HEADERS.has does', () => {
+    for (const name of HOP_BY_HOP_HEADERS) expect(isHopByHopHeader(name)).toBe(true);
+    for (const name of ['', 'host', 'accept', 'user-agent', 'x-forwarded-host', 'close', 'Te'])
+      expect(isHopByHopHeader(name)).toBe(false);
+  });
+
+  it('a Connection naming only fixed hop-by-hop fields adds nothing (the shared set)', () => {
+    for (const value of [
+      'keep-alive',
+      'Keep-Alive',
+      ' upgrade ,\tKEEP-ALIVE',
+      'te, trailers',
+      '',
+    ]) {
+      const fields = hopByHopFields(new Headers([['connection', value]]));
+      if (value === 'te, trailers') {
+        // `trailers` is not a fixed field: it is added like any other option.
+        expect(fields.has('trailers')).toBe(true);
+      } else {
+        expect(fields).toBe(HOP_BY_HOP_HEADERS);
+      }
+    }
+    expect(hopByHopFields(new Headers())).toBe(HOP_BY_HOP_HEADERS);
+  });
+
+  it('Connection: close makes a field named close hop-by-hop, in any case and spacing', () => {
+    for (const value of ['close', 'Close', 'keep-alive, CLOSE ']) {
+      const fields = hopByHopFields(new Headers([['connection', value]]));
+      expect(fields.has('close')).toBe(true);
+      expect(fields.has('keep-alive')).toBe(true);
+      expect(fields.has('x-kept')).toBe(false);
+      expect(
+        withoutHopByHop(
+          new Headers([
+            ['connection', value],
+            ['close', '1'],
+            ['x-kept', '2'],
+          ]),
+        ).toList(),
+      ).toEqual(['x-kept', '2']);
+    }
+  });
+
+  it('an option that only looks like a fixed field is added as it is', () => {
+    const fields = hopByHopFields(new Headers([['connection', 'keep-alivex, closed, x\u00a0']]));
+    expect(fields.has('keep-alivex')).toBe(true);
+    expect(fields.has('closed')).toBe(true);
+    expect(fields.has('x')).toBe(true);
   });
 
   it('withoutHopByHop keeps end-to-end fields (repeated ones too) and drops the rest', () => {

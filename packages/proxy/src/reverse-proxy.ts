@@ -5,6 +5,7 @@
 import {
   type AbortSignalLike,
   Headers,
+  isIdempotentMethod,
   isRwsError,
   isToken,
   type Middleware,
@@ -111,8 +112,6 @@ export interface ReverseProxy extends Middleware {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-
 /**
  * @rws/http1's listen-only abort view of a request: no AbortController per request. Internal
  * to the two packages, so it is not on the `Request` type (see `Request.signal` in @rws/core).
@@ -121,20 +120,80 @@ const LIGHT_SIGNAL = Symbol.for('rws.lightSignal');
 
 /** True when the response has no transfer coding or only `chunked`, which the client removed. */
 function isRelayableCoding(headers: Headers): boolean {
-  const codings = headers.getAll('transfer-encoding');
-  if (codings.length === 0) return true;
-  return codings.length === 1 && codings[0]!.trim().toLowerCase() === 'chunked';
+  // A walk over the list, not `getAll`: no array per response for the usual answer (none).
+  const list = headers.toList();
+  let coding: string | null = null;
+  for (let i = 0; i < list.length; i += 2) {
+    if (list[i] !== 'transfer-encoding') continue;
+    if (coding !== null) return false;
+    coding = list[i + 1]!;
+  }
+  return coding === null || coding.trim().toLowerCase() === 'chunked';
 }
 
 /**
- * Relays a backend's interim responses (103 Early Hints, 102) to the client (RFC 9110
- * §15.2); 100 belongs to this hop's Expect exchange and 101 to upgrades.
+ * A reverse proxy is not a forward proxy: tunnels to arbitrary authorities are refused, never
+ * relayed to a backend as an ordinary request (RFC 9110 §9.3.6).
  */
-function interimRelay(req: Request): (interim: InformationalResponse) => void {
-  return (interim) => {
-    if (interim.status === 100 || interim.status === 101) return;
-    req.sendInformational?.(interim.status, withoutHopByHop(interim.headers));
+function connectRefused(): Response {
+  return {
+    status: 501,
+    headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }),
+    body: '501 Not Implemented: CONNECT is not supported by this reverse proxy\n',
   };
+}
+
+/**
+ * Records a failed attempt on `info` and `backend` and returns its code. Out of `handle`, as
+ * the other rare branches are: every local and temporary of `handle` is a slot of the state
+ * that an async function allocates per call.
+ */
+function attemptFailed(
+  err: unknown,
+  backend: Backend,
+  info: ProxyInfo,
+  client: AbortSignalLike,
+  total: AbortSignal | null,
+): ProxyErrorCode {
+  const code = classify(err, client, total);
+  info.error = code;
+  info.errorDetail = err instanceof Error ? err.message : String(err);
+  backend.end(isBackendFault(code) ? 'failure' : 'neutral');
+  return code;
+}
+
+/** A client that went away or sent a bad body says nothing about the backend. */
+function isBackendFault(code: ProxyErrorCode): boolean {
+  return code !== ERROR_CODES.CLIENT_ABORTED && code !== ERROR_CODES.REQUEST_BODY_FAILED;
+}
+
+/** Whether a failed attempt (`code`) may go to another backend, budget and deadline aside. */
+function isRetryableFailure(code: ProxyErrorCode, isReplayable: boolean): boolean {
+  if (!isBackendFault(code) || code === ERROR_CODES.TOTAL_TIMEOUT) return false;
+  const neverReached = code === ERROR_CODES.CONNECT_FAILED || code === ERROR_CODES.CONNECT_TIMEOUT;
+  return neverReached || isReplayable;
+}
+
+/** The client's answer to a failed attempt that is not retried. */
+function failedAttemptResponse(req: Request, err: unknown, code: ProxyErrorCode): Response {
+  if (code === ERROR_CODES.REQUEST_BODY_FAILED && isRwsError(err) && isRwsError(err.cause)) {
+    // The client's own body error (too large, bad framing) keeps its status.
+    const status = err.cause.status;
+    if (status !== undefined && status >= 400 && status < 500) return fail(req, code, status);
+  }
+  return fail(req, code);
+}
+
+/**
+ * Transfer-Encoding is hop-by-hop: relaying `gzip, chunked` de-chunked but still gzip-coded,
+ * without the field, would hand the client bytes it cannot decode.
+ */
+function unrelayableCoding(res: ClientResponse, backend: Backend, info: ProxyInfo): Response {
+  res.body.cancel();
+  backend.end('failure');
+  info.error = ERROR_CODES.INVALID_RESPONSE;
+  info.errorDetail = `unsupported transfer coding ${JSON.stringify(res.headers.get('transfer-encoding'))}`;
+  return errorResponse(ERROR_CODES.INVALID_RESPONSE);
 }
 
 function normalisePrefix(name: string, value: string | undefined): string {
@@ -231,164 +290,208 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     return req.search === '' ? path : `${path}?${req.search}`;
   }
 
-  async function handle(req: Request): Promise<Response> {
+  function handle(req: Request): Promise<Response> {
     // An h2/h3 client's WebSocket (extended CONNECT) goes on as an HTTP/1.1 handshake.
     const wsConnect = webSocketConnect(req);
-    if (req.method === 'CONNECT' && wsConnect === null) {
-      // A reverse proxy is not a forward proxy: tunnels to arbitrary authorities are refused,
-      // never relayed to a backend as an ordinary request (RFC 9110 §9.3.6).
-      return {
-        status: 501,
-        headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }),
-        body: '501 Not Implemented: CONNECT is not supported by this reverse proxy\n',
+    if (req.method === 'CONNECT' && wsConnect === null) return Promise.resolve(connectRefused());
+    try {
+      return new Exchange(req, wsConnect).attempt();
+    } catch (err) {
+      // As from an async function: a throw while preparing becomes a rejection.
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * One proxied request: its state, the attempt loop, and the callbacks of the backend's
+   * promise. It replaces an async `handle`, which allocated per request a generator object, a
+   * register file of 35 slots and the await's closures; it is also the pool's request options
+   * (the fields `method` … `onInformational`), so no options object or interim-relay closure
+   * is made per attempt.
+   */
+  class Exchange {
+    // Fields are `declare`d and set in the constructor: class-field syntax would define each
+    // one (as undefined) before the constructor stores it, two writes per field per request.
+    declare readonly req: Request;
+    declare readonly wsConnect: Upgrade | null;
+    declare readonly upgrade: Upgrade | null;
+    declare readonly wsKey: string | null;
+    declare readonly info: ProxyInfo;
+    declare readonly startedAt: number;
+    declare readonly client: AbortSignalLike;
+    declare readonly total: AbortSignal | null;
+    /** The body is a one-shot stream: once sent, only a request without content can go again. */
+    declare readonly isReplayable: boolean;
+    // PoolRequestOptions, read by `pool.request` before it returns.
+    declare readonly method: string;
+    declare readonly path: string;
+    declare readonly headers: Headers;
+    declare readonly body: Request['body'] | null;
+    declare readonly signal: AbortSignalLike;
+    declare readonly timeouts: typeof timeouts;
+    declare readonly onInformational: (interim: InformationalResponse) => void;
+    declare readonly onResponse: (res: ClientResponse) => Response | Promise<Response>;
+    declare readonly onError: (err: unknown) => Response | Promise<Response>;
+    /** The backends tried so far; made at the first retry (most requests never retry). */
+    declare tried: Set<string> | null;
+    declare firstTried: string | null;
+    declare lastError: ProxyErrorCode;
+    declare nextBackend: Backend | null;
+    /** The backend of the attempt in flight. */
+    declare backend: Backend | null;
+
+    constructor(req: Request, wsConnect: Upgrade | null) {
+      this.req = req;
+      this.wsConnect = wsConnect;
+      this.timeouts = timeouts;
+      // Relays a backend's interim responses (103 Early Hints, 102) to the client (RFC 9110
+      // §15.2); 100 belongs to this hop's Expect exchange and 101 to upgrades.
+      this.onInformational = (interim) => {
+        if (interim.status === 100 || interim.status === 101) return;
+        this.req.sendInformational?.(interim.status, withoutHopByHop(interim.headers));
       };
+      this.onResponse = (res) => this.responded(res);
+      this.onError = (err) => this.failed(err);
+      this.tried = null;
+      this.firstTried = null;
+      this.lastError = ERROR_CODES.NO_BACKEND;
+      this.nextBackend = null;
+      this.backend = null;
+      const startedAt = Date.now();
+      this.startedAt = startedAt;
+      const info: ProxyInfo = {
+        upstream: upstreamName,
+        backend: null,
+        attempts: 0,
+        error: null,
+        errorDetail: null,
+        upstreamHeadersMs: -1,
+      };
+      this.info = info;
+      setProxyInfo(req, info);
+      budget.onRequest(startedAt);
+      const headers = forwardRequestHeaders(req, plan);
+      // Upgrade/Connection are hop-by-hop (removed above); an upgrade request asks the backend
+      // for the same switch, so they are sent again, and only for it (RFC 9110 §7.8).
+      const upgrade = req.upgrade?.kind === 'upgrade' ? req.upgrade : null;
+      if (upgrade !== null) {
+        headers.set('upgrade', req.headers.getAll('upgrade').join(', '));
+        headers.set('connection', 'upgrade');
+      }
+      this.upgrade = upgrade;
+      this.headers = headers;
+      this.wsKey = wsConnect === null ? null : toWebSocketHandshake(headers);
+      this.path = rewritePath(req);
+      const deadlineMs = exchangeDeadlineMs(totalMs, req);
+      const total = deadlineMs === null ? null : AbortSignal.timeout(deadlineMs);
+      this.total = total;
+      // Read only when asked for: on @rws/http1 the first read allocates the signal.
+      const finSignal = isAbortOnHalfClose ? req.halfClose : undefined;
+      // The usual case (no deadline, no half-close abort) only listens for the client going
+      // away: the transport's light signal does that without an AbortController per request.
+      const client: AbortSignalLike =
+        finSignal !== undefined
+          ? AbortSignal.any([req.signal, finSignal])
+          : total === null
+            ? ((req as { [LIGHT_SIGNAL]?: AbortSignalLike })[LIGHT_SIGNAL] ?? req.signal)
+            : req.signal;
+      this.client = client;
+      // `client` is a real AbortSignal whenever it is combined.
+      this.signal = total === null ? client : AbortSignal.any([client as AbortSignal, total]);
+      this.isReplayable = isIdempotentMethod(req.method) && req.body.length === 0;
+      this.method = wsConnect === null ? req.method : 'GET';
+      this.body = req.body.length === 0 || upgrade !== null || wsConnect !== null ? null : req.body;
     }
-    const startedAt = Date.now();
-    const info: ProxyInfo = {
-      upstream: upstreamName,
-      backend: null,
-      attempts: 0,
-      error: null,
-      errorDetail: null,
-      upstreamHeadersMs: -1,
-    };
-    setProxyInfo(req, info);
-    budget.onRequest(startedAt);
-    const headers = forwardRequestHeaders(req, plan);
-    // Upgrade/Connection are hop-by-hop (removed above); an upgrade request asks the backend
-    // for the same switch, so they are sent again, and only for it (RFC 9110 §7.8).
-    const upgrade = req.upgrade?.kind === 'upgrade' ? req.upgrade : null;
-    if (upgrade !== null) {
-      headers.set('upgrade', req.headers.getAll('upgrade').join(', '));
-      headers.set('connection', 'upgrade');
-    }
-    const wsKey = wsConnect === null ? null : toWebSocketHandshake(headers);
-    const path = rewritePath(req);
-    const deadlineMs = exchangeDeadlineMs(totalMs, req);
-    const total = deadlineMs === null ? null : AbortSignal.timeout(deadlineMs);
-    // Read only when asked for: on @rws/http1 the first read allocates the signal.
-    const finSignal = isAbortOnHalfClose ? req.halfClose : undefined;
-    // The usual case (no deadline, no half-close abort) only listens for the client going
-    // away: the transport's light signal does that without an AbortController per request.
-    const client: AbortSignalLike =
-      finSignal !== undefined
-        ? AbortSignal.any([req.signal, finSignal])
-        : total === null
-          ? ((req as { [LIGHT_SIGNAL]?: AbortSignalLike })[LIGHT_SIGNAL] ?? req.signal)
-          : req.signal;
-    // `client` is a real AbortSignal whenever it is combined.
-    const signal: AbortSignalLike =
-      total === null ? client : AbortSignal.any([client as AbortSignal, total]);
-    // The backends tried so far; made at the first retry (most requests never retry).
-    let tried: Set<string> | null = null;
-    let firstTried: string | null = null;
-    // The body is a one-shot stream: once sent, only a request without content can go again.
-    const isReplayable = IDEMPOTENT.has(req.method) && req.body.length === 0;
-    let lastError: ProxyErrorCode = ERROR_CODES.NO_BACKEND;
-    let nextBackend: Backend | null = null;
-    for (;;) {
-      if (firstTried !== null) tried ??= new Set([firstTried]);
-      const backend: Backend | null = nextBackend ?? picker.pick(req, tried ?? undefined);
-      nextBackend = null;
+
+    /** Sends the request to the next backend (or answers when none is left). */
+    attempt(): Promise<Response> {
+      if (this.firstTried !== null) this.tried ??= new Set([this.firstTried]);
+      const req = this.req;
+      const backend: Backend | null = this.nextBackend ?? picker.pick(req, this.tried ?? undefined);
+      this.nextBackend = null;
+      const info = this.info;
       if (backend === null) {
         // Retries exhausted the backends: report the last real failure.
-        info.error = lastError;
-        return fail(req, lastError);
+        info.error = this.lastError;
+        return Promise.resolve(fail(req, this.lastError));
       }
-      if (firstTried === null) firstTried = backend.url;
-      else tried!.add(backend.url);
+      if (this.firstTried === null) this.firstTried = backend.url;
+      else this.tried!.add(backend.url);
+      this.backend = backend;
       info.backend = backend.url;
       info.attempts++;
       backend.begin();
-      let res: ClientResponse;
+      let pending: Promise<Response> | Response;
       try {
         if (backend.protocol === 'h2' || backend.protocol === 'h3') {
-          return await exchangeOverH2(
+          pending = exchangeOverH2(
             req,
             backend,
-            wsConnect ?? (isWebSocketUpgrade(upgrade) ? upgrade : null),
-            path,
-            headers,
-            signal,
+            this.wsConnect ?? (isWebSocketUpgrade(this.upgrade) ? this.upgrade : null),
+            this.path,
+            this.headers,
+            this.signal,
             info,
-            startedAt,
-            client,
-            total,
+            this.startedAt,
+            this.client,
+            this.total,
           );
+          // Its failures go through the same retry decision as an HTTP/1.1 attempt's.
+          return Promise.resolve(pending).then(undefined, this.onError);
         }
-        res = await backend.pool.request({
-          method: wsConnect === null ? req.method : 'GET',
-          path,
-          headers,
-          body: req.body.length === 0 || upgrade !== null || wsConnect !== null ? null : req.body,
-          signal,
-          timeouts,
-          onInformational: interimRelay(req),
-        });
+        return backend.pool.request(this).then(this.onResponse, this.onError);
       } catch (err) {
-        const code = classify(err, client, total);
-        info.error = code;
-        info.errorDetail = err instanceof Error ? err.message : String(err);
-        // A client that went away or sent a bad body says nothing about the backend.
-        const isBackendFault =
-          code !== ERROR_CODES.CLIENT_ABORTED && code !== ERROR_CODES.REQUEST_BODY_FAILED;
-        backend.end(isBackendFault ? 'failure' : 'neutral');
-        lastError = code;
-        const neverReached =
-          code === ERROR_CODES.CONNECT_FAILED || code === ERROR_CODES.CONNECT_TIMEOUT;
-        if (
-          isBackendFault &&
-          code !== ERROR_CODES.TOTAL_TIMEOUT &&
-          (neverReached || isReplayable) &&
-          canRetry(info.attempts, startedAt)
-        ) {
-          continue;
-        }
-        if (code === ERROR_CODES.REQUEST_BODY_FAILED && isRwsError(err) && isRwsError(err.cause)) {
-          // The client's own body error (too large, bad framing) keeps its status.
-          const status = err.cause.status;
-          if (status !== undefined && status >= 400 && status < 500) return fail(req, code, status);
-        }
-        return fail(req, code);
+        return Promise.resolve(this.failed(err));
       }
-      info.upstreamHeadersMs = Date.now() - startedAt;
+    }
+
+    /** The attempt failed: another backend, or the client's error response. */
+    failed(err: unknown): Response | Promise<Response> {
+      const backend = this.backend!;
+      const code = attemptFailed(err, backend, this.info, this.client, this.total);
+      this.lastError = code;
+      if (
+        isRetryableFailure(code, this.isReplayable) &&
+        canRetry(this.info.attempts, this.startedAt)
+      ) {
+        return this.attempt();
+      }
+      return failedAttemptResponse(this.req, err, code);
+    }
+
+    /** The backend's response head arrived. */
+    responded(res: ClientResponse): Response | Promise<Response> {
+      const backend = this.backend!;
+      const info = this.info;
+      info.upstreamHeadersMs = Date.now() - this.startedAt;
       if (res.tunnel !== null) {
-        const problem = wsKey === null ? null : badWebSocketAnswer(res, wsKey);
-        if (problem !== null) {
-          void res.tunnel.readable.cancel().catch(() => {});
-          backend.end('failure');
-          info.error = ERROR_CODES.INVALID_RESPONSE;
-          info.errorDetail = problem;
-          return errorResponse(ERROR_CODES.INVALID_RESPONSE);
-        }
-        info.error = null;
-        info.errorDetail = null;
-        return bridge(upgrade ?? wsConnect, res, res.tunnel, backend);
+        return switched(this.upgrade ?? this.wsConnect, this.wsKey, res, res.tunnel, backend, info);
       }
-      if (!isRelayableCoding(res.headers)) {
-        // Transfer-Encoding is hop-by-hop: relaying `gzip, chunked` de-chunked but still
-        // gzip-coded, without the field, would hand the client bytes it cannot decode.
-        res.body.cancel();
-        backend.end('failure');
-        info.error = ERROR_CODES.INVALID_RESPONSE;
-        info.errorDetail = `unsupported transfer coding ${JSON.stringify(res.headers.get('transfer-encoding'))}`;
-        return errorResponse(ERROR_CODES.INVALID_RESPONSE);
-      }
+      if (!isRelayableCoding(res.headers)) return unrelayableCoding(res, backend, info);
       const isServerError = res.status >= 500;
-      if (isServerError && isReplayable && retryStatuses.has(res.status)) {
+      if (isServerError && this.isReplayable && retryStatuses.has(res.status)) {
         // Only give up this answer when another backend can give one (and the budget allows).
-        tried ??= new Set([backend.url]);
-        const other = picker.pick(req, tried);
-        if (other !== null && canRetry(info.attempts, startedAt)) {
+        this.tried ??= new Set([backend.url]);
+        const other = picker.pick(this.req, this.tried);
+        if (other !== null && canRetry(info.attempts, this.startedAt)) {
           res.body.cancel();
           backend.end('failure');
-          nextBackend = other;
-          continue;
+          this.nextBackend = other;
+          return this.attempt();
         }
       }
       info.error = null;
       info.errorDetail = null;
-      return relayResponse(req, res, backend, isServerError, info, client, total, viaName);
+      return relayResponse(
+        this.req,
+        res,
+        backend,
+        isServerError,
+        info,
+        this.client,
+        this.total,
+        viaName,
+      );
     }
   }
 
@@ -450,6 +553,28 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     const now = Date.now();
     if (attempts >= maxAttempts || now - startedAt >= retryDeadlineMs) return false;
     return budget.tryRetry(now);
+  }
+
+  /** The backend switched protocols: checks a WebSocket answer, then bridges. */
+  function switched(
+    upgrade: Upgrade | null,
+    wsKey: string | null,
+    res: ClientResponse,
+    backendTunnel: Tunnel,
+    backend: Backend,
+    info: ProxyInfo,
+  ): Promise<Response> | Response {
+    const problem = wsKey === null ? null : badWebSocketAnswer(res, wsKey);
+    if (problem !== null) {
+      void backendTunnel.readable.cancel().catch(() => {});
+      backend.end('failure');
+      info.error = ERROR_CODES.INVALID_RESPONSE;
+      info.errorDetail = problem;
+      return errorResponse(ERROR_CODES.INVALID_RESPONSE);
+    }
+    info.error = null;
+    info.errorDetail = null;
+    return bridge(upgrade, res, backendTunnel, backend);
   }
 
   /**

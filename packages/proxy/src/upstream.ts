@@ -15,7 +15,9 @@ import {
   isH2Url,
   isH3Url,
   isUsable,
+  notExcluded,
   parseBackend,
+  usableBackends,
 } from './internal/backend-state.js';
 import { smoothWeighted, weightedRandom } from './internal/balancing.js';
 import { Http3Origins } from './internal/h3-origins.js';
@@ -314,20 +316,25 @@ class UpstreamImpl implements Upstream {
 
   pick(req: Request, exclude?: ReadonlySet<string>): Backend | null {
     if (this.#isClosed) return null;
-    const now = Date.now();
     const list = this.#list;
-    // Usually every backend is usable: then the list itself is the candidates, no copy (and
-    // no filter closure per request).
+    // The clock is read only when a backend's ejection or open circuit needs it: a Date.now()
+    // per pick cost ~210 instructions. -1 stands for "not read", which only backends that
+    // do not need the time see.
+    let now = -1;
+    // Usually every backend is usable: then the list itself is the candidates, no copy.
     let candidates = list;
     for (let i = 0; i < list.length; i++) {
-      if (!isUsable(list[i]!, exclude, now)) {
-        candidates = list.filter((b) => isUsable(b, exclude, now));
+      const b = list[i]!;
+      if (now === -1 && b.needsClock) now = Date.now();
+      if (!isUsable(b, exclude, now)) {
+        if (now === -1) now = Date.now();
+        candidates = usableBackends(list, exclude, now);
         break;
       }
     }
     if (candidates.length === 0) {
       if (this.#options.failOpen !== true) return null;
-      candidates = list.filter((b) => !exclude?.has(b.url));
+      candidates = notExcluded(list, exclude);
       if (candidates.length === 0) return null;
     }
     switch (this.strategy) {
@@ -362,14 +369,20 @@ class UpstreamImpl implements Upstream {
       case 'cookie_hash': {
         const key = this.#hashKey(req);
         if (key === null) break;
-        this.#ring ??= new HashRing(
-          this.#list.map((b) => ({ id: b.url, weight: b.weight, value: b })),
-        );
-        const all = candidates.length === list.length;
-        return this.#ring.lookup(key, (b: BackendState) => all || candidates.includes(b));
+        return this.#hashPick(key, candidates);
       }
     }
     return candidates[this.#rr++ % candidates.length]!;
+  }
+
+  /**
+   * The consistent-hash choice for `key`. A method of its own: the callbacks made here,
+   * inside `pick`, would make every pick (any strategy) allocate a context for them.
+   */
+  #hashPick(key: string, candidates: readonly BackendState[]): BackendState | null {
+    this.#ring ??= new HashRing(this.#list.map((b) => ({ id: b.url, weight: b.weight, value: b })));
+    const all = candidates.length === this.#list.length;
+    return this.#ring.lookup(key, (b: BackendState) => all || candidates.includes(b));
   }
 
   #hashKey(req: Request): string | null {

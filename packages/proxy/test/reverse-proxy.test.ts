@@ -68,6 +68,36 @@ describe('reverseProxy: forwarding (RFC 9110 §7.6)', () => {
     expect(lower).toContain('via: 1.1 rws');
   });
 
+  it('strips hop-by-hop fields when Connection names only keep-alive or close (the shared-set path)', async () => {
+    const seen: http.IncomingHttpHeaders[] = [];
+    const { origin } = await backend((req, res) => {
+      seen.push(req.headers);
+      // nginx's shape: exactly `Connection: keep-alive`.
+      res.writeHead(200, {
+        connection: 'keep-alive',
+        'keep-alive': 'timeout=5',
+        'x-end': 'kept',
+        'content-length': '2',
+      });
+      res.end('ok');
+    });
+    const proxy = await serveProxy(reverseProxy({ upstream: origin }));
+    const res = await rawRequest(
+      proxy,
+      'GET / HTTP/1.1\r\nHost: a\r\nConnection: Close\r\nClose: 1\r\nKeep-Alive: timeout=9\r\nUpgrade: h2c\r\nX-Kept: yes\r\n\r\n',
+    );
+    expect(res).toContain('HTTP/1.1 200');
+    const h = seen[0]!;
+    // `close` is named by Connection, so a field of that name is hop-by-hop too.
+    expect(h['close']).toBeUndefined();
+    expect(h['keep-alive']).toBeUndefined();
+    expect(h['upgrade']).toBeUndefined();
+    expect(h['x-kept']).toBe('yes');
+    const lower = res.toLowerCase();
+    expect(lower).not.toContain('keep-alive: timeout=5');
+    expect(lower).toContain('x-end: kept');
+  });
+
   it('sets Host to the backend by default and keeps it with preserveHost', async () => {
     const { origin, seen } = await recordingBackend();
     const host = new URL(origin).host;

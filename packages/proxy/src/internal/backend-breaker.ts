@@ -28,6 +28,11 @@ export class BackendBreaker {
     }
   }
 
+  /** True when `state()` depends on the time: the circuit opened and has not closed since. */
+  get isTimed(): boolean {
+    return this.#openUntil !== 0;
+  }
+
   /** The current state. */
   state(now: number = Date.now()): CircuitState {
     if (this.#openUntil > now) return 'open';

@@ -18,6 +18,30 @@ export function isUsable(
   return (exclude === undefined || !exclude.has(b.url)) && b.isAvailable(now);
 }
 
+/**
+ * The backends of `list` that are usable (`isUsable`): a loop of its own, where a filter
+ * callback inside `pick` would make every pick allocate a context for the variables it reads.
+ */
+export function usableBackends(
+  list: readonly BackendState[],
+  exclude: ReadonlySet<string> | undefined,
+  now: number,
+): BackendState[] {
+  const out: BackendState[] = [];
+  for (const b of list) if (isUsable(b, exclude, now)) out.push(b);
+  return out;
+}
+
+/** The backends of `list` not in `exclude` (failing open ignores health). */
+export function notExcluded(
+  list: readonly BackendState[],
+  exclude: ReadonlySet<string> | undefined,
+): BackendState[] {
+  const out: BackendState[] = [];
+  for (const b of list) if (exclude === undefined || !exclude.has(b.url)) out.push(b);
+  return out;
+}
+
 /** What a backend reports to its upstream: a failed request may eject it. */
 export interface BackendOwner {
   onFailure(b: BackendState): void;
@@ -87,6 +111,14 @@ export class BackendState implements Backend {
       // Frees a half-open trial slot, or the circuit would stay half-open with no slot left.
       this.breaker?.onNeutral();
     }
+  }
+
+  /**
+   * True when `isAvailable` depends on the time (an ejection or an open circuit not yet
+   * cleared): otherwise a pick need not read the clock.
+   */
+  get needsClock(): boolean {
+    return this.ejectedUntil !== 0 || this.breaker?.isTimed === true;
   }
 
   isEjected(now: number): boolean {

@@ -2,7 +2,13 @@
  * The request header section a proxy sends on (RFC 9110 §7.6): hop-by-hop fields removed,
  * `X-Forwarded-*` or `Forwarded` (RFC 7239) extended or replaced, `Via` appended.
  */
-import { Headers, hopByHopFields, type Request } from '@rws/core';
+import {
+  Headers,
+  HOP_BY_HOP_HEADERS,
+  hopByHopFields,
+  isHopByHopHeader,
+  type Request,
+} from '@rws/core';
 
 /** How the client's address, scheme and host are passed on. */
 export type ForwardedMode = 'x-forwarded' | 'forwarded' | 'none';
@@ -42,6 +48,15 @@ function forwardedValue(value: string): string {
 }
 
 /**
+ * The hop-by-hop names of `headers` when its Connection field adds some to the fixed ones
+ * (`Connection: close, x-secret`), or null when `isHopByHopHeader` tells them all.
+ */
+function connectionExtras(headers: Headers): ReadonlySet<string> | null {
+  const drop = hopByHopFields(headers);
+  return drop === HOP_BY_HOP_HEADERS ? null : drop;
+}
+
+/**
  * Builds the header section for the backend in one pass over the client's fields (no copy,
  * delete and set rounds: this runs for every proxied request). Everything pushed here is
  * either a field the client's parser validated or a value built from the connection, so the
@@ -49,7 +64,9 @@ function forwardedValue(value: string): string {
  */
 export function forwardRequestHeaders(req: Request, plan: ForwardingPlan): Headers {
   const source = req.headers;
-  const drop = hopByHopFields(source);
+  // Null unless Connection names fields beyond the fixed hop-by-hop ones (rare): then the
+  // fixed ones are told by `isHopByHopHeader`, cheaper than a Set lookup per field.
+  const extra = connectionExtras(source);
   const list = source.toList();
   const mode = plan.mode;
   const isForwarding = mode !== 'none';
@@ -103,7 +120,7 @@ export function forwardRequestHeaders(req: Request, plan: ForwardingPlan): Heade
         }
         break;
     }
-    if (drop.has(name)) continue;
+    if (extra === null ? isHopByHopHeader(name) : extra.has(name)) continue;
     out.push(name, value);
   }
   if (isForwarding) {
@@ -119,7 +136,7 @@ export function forwardRequestHeaders(req: Request, plan: ForwardingPlan): Heade
       out.push('forwarded', priorForwarded === '' ? element : `${priorForwarded}, ${element}`);
     }
   }
-  if (plan.via !== null) out.push('via', `${viaVersion(req.protocol)} ${plan.via}`);
+  if (plan.via !== null) out.push('via', requestVia.get(req.protocol, plan.via));
   return Headers.fromTrustedList(out);
 }
 
@@ -132,30 +149,39 @@ export function forwardResponseHeaders(
   protocol: string,
   via: string | null,
 ): Headers {
-  const drop = hopByHopFields(headers);
+  const extra = connectionExtras(headers);
   const list = headers.toList();
   const out: string[] = [];
   for (let i = 0; i < list.length; i += 2) {
-    if (!drop.has(list[i]!)) out.push(list[i]!, list[i + 1]!);
+    const name = list[i]!;
+    if (extra === null ? isHopByHopHeader(name) : extra.has(name)) continue;
+    out.push(name, list[i + 1]!);
   }
-  if (via !== null) out.push('via', responseVia(protocol, via));
+  if (via !== null) out.push('via', responseVia.get(protocol, via));
   return Headers.fromTrustedList(out);
 }
 
-let lastViaProtocol = '';
-let lastVia = '';
-let lastViaValue = '';
-
 /**
- * The response's Via value, the same string while the backend's protocol and the pseudonym
- * repeat: the server's writer then finds the field unchanged by reference and reuses the head
- * it serialised before, where a string built per response would be compared by content.
+ * A Via value (`1.1 rws`), the same string while the protocol and the pseudonym repeat. On a
+ * response the server's writer then finds the field unchanged by reference and reuses the head
+ * it serialised before (a string built per response would be compared by content); on a
+ * request it saves the two concatenations (~190 instructions per request, callgrind).
  */
-function responseVia(protocol: string, via: string): string {
-  if (protocol !== lastViaProtocol || via !== lastVia) {
-    lastViaProtocol = protocol;
-    lastVia = via;
-    lastViaValue = `${viaVersion(protocol)} ${via}`;
+class ViaValue {
+  #protocol = '';
+  #via = '';
+  #value = '';
+
+  get(protocol: string, via: string): string {
+    if (protocol !== this.#protocol || via !== this.#via) {
+      this.#protocol = protocol;
+      this.#via = via;
+      this.#value = `${viaVersion(protocol)} ${via}`;
+    }
+    return this.#value;
   }
-  return lastViaValue;
 }
+
+/** Separate caches: a request's protocol is the client's, a response's the backend's. */
+const requestVia = new ViaValue();
+const responseVia = new ViaValue();
