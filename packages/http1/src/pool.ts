@@ -2,7 +2,13 @@
  * A keep-alive connection pool for one origin: at most `maxSockets` sockets, idle ones reused
  * most-recently-used first, requests queued (up to `maxQueue`) while every socket is busy.
  */
-import type { AbortSignalLike, HeadersInit, RwsError, TrailersInit } from '@rws/core';
+import type {
+  AbortSignalLike,
+  BodyOptions,
+  HeadersInit,
+  RwsError,
+  TrailersInit,
+} from '@rws/core';
 import { ClientConnection, type ConnectionOwner } from './internal/client-connection.js';
 import { CLIENT_ERROR_CODES, clientError } from './internal/client-errors.js';
 import type { ClientResponse, InformationalResponse } from './internal/client-response.js';
@@ -101,7 +107,7 @@ class QueueEntry implements ExchangeSink, ExchangeOptions {
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
   readonly maxResponseHeaderBytes: number;
-  readonly bodyLimit: number;
+  readonly bodyOptions: BodyOptions;
   readonly signal: AbortSignalLike | null;
   readonly onInformational: ((info: InformationalResponse) => void) | null;
   readonly connectTimeoutMs: number;
@@ -128,7 +134,7 @@ class QueueEntry implements ExchangeSink, ExchangeOptions {
     this.headersTimeoutMs = t?.headersTimeoutMs ?? defaults.headersTimeoutMs;
     this.bodyTimeoutMs = t?.bodyTimeoutMs ?? defaults.bodyTimeoutMs;
     this.maxResponseHeaderBytes = defaults.maxResponseHeaderBytes;
-    this.bodyLimit = defaults.bodyLimit;
+    this.bodyOptions = defaults.bodyOptions;
     this.signal = options.signal ?? null;
     this.onInformational = options.onInformational ?? null;
     this.connectTimeoutMs = t?.connectTimeoutMs ?? defaults.connectTimeoutMs;
@@ -149,7 +155,8 @@ interface RequestDefaults {
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
   readonly maxResponseHeaderBytes: number;
-  readonly bodyLimit: number;
+  /** `{ limit }` of every response body, shared. */
+  readonly bodyOptions: BodyOptions;
 }
 
 interface Attempt {
@@ -235,7 +242,7 @@ export class Pool implements ConnectionOwner {
         16_384,
         'maxResponseHeaderBytes',
       ),
-      bodyLimit: positive(options.bodyLimit, 64 * 1024 * 1024, 'bodyLimit'),
+      bodyOptions: { limit: positive(options.bodyLimit, 64 * 1024 * 1024, 'bodyLimit') },
     };
     this.#tls = options.tls ?? null;
   }
@@ -512,7 +519,8 @@ export class Pool implements ConnectionOwner {
       return;
     }
     this.#makeIdle(conn);
-    this.#checkClosed();
+    // Tested here: a call per request to a method that returns at once is not free.
+    if (this.#isClosing) this.#checkClosed();
   }
 
   /** @internal ConnectionOwner: a socket closed. */
