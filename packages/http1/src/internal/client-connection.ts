@@ -143,14 +143,15 @@ export class ClientConnection {
     this.#headersDeadline.clear();
   }
 
-  /**
-   * True when the socket can take a request now. `writable` is false once the socket is
-   * destroyed, errored or ending; a socket whose readable side ended was destroyed by `#onEnd`
-   * as the 'end' event ran, so neither `destroyed` nor `readableEnded` (two getters more, per
-   * request twice) adds anything.
-   */
+  /** True when the socket can take a request now. */
   get isUsable(): boolean {
-    return !this.#isClosed && this.#exchange === null && this.socket.writable;
+    return (
+      !this.#isClosed &&
+      this.#exchange === null &&
+      !this.socket.destroyed &&
+      !this.socket.readableEnded &&
+      this.socket.writable
+    );
   }
 
   get isBusy(): boolean {
