@@ -2,13 +2,7 @@
  * A keep-alive connection pool for one origin: at most `maxSockets` sockets, idle ones reused
  * most-recently-used first, requests queued (up to `maxQueue`) while every socket is busy.
  */
-import type {
-  AbortSignalLike,
-  BodyOptions,
-  HeadersInit,
-  RwsError,
-  TrailersInit,
-} from '@rws/core';
+import type { AbortSignalLike, BodyOptions, HeadersInit, RwsError, TrailersInit } from '@rws/core';
 import { ClientConnection, type ConnectionOwner } from './internal/client-connection.js';
 import { CLIENT_ERROR_CODES, clientError } from './internal/client-errors.js';
 import type { ClientResponse, InformationalResponse } from './internal/client-response.js';
