@@ -5,7 +5,7 @@
 import { Body, Headers } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { ChunkedDecoder } from './chunked-decoder.js';
-import { armBodyTimeout, setDeadline } from './connection-deadline.js';
+import { armBodyTimeout, setLazyDeadline } from './connection-deadline.js';
 import {
   BODY_CHUNKED,
   BODY_LENGTH,
@@ -140,12 +140,13 @@ export function startRequest(
     offerUpgrade(c, req, 'upgrade', fields.upgrade.trim().toLowerCase());
   }
 
-  setDeadline(c, DL_REQUEST, opts.requestTimeoutMs);
+  setLazyDeadline(c, DL_REQUEST, opts.requestTimeoutMs);
   armBodyTimeout(c);
   c.state = c.isBodyDone ? ST_WAIT : ST_BODY;
   // A handler that accepts synchronously takes these bytes with the socket; later ones wait
   // in `pending` (ST_WAIT) until it accepts or answers.
   if (req.upgrade !== undefined) c.tunnelHead = buf.subarray(pos, end);
+  // `head` is shared by all connections (process-input.ts): nothing below reads it.
   c.callHandler(req);
   c.tunnelHead = null;
   // The handler may have answered synchronously (and even closed the connection).
