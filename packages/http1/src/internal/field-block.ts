@@ -56,6 +56,8 @@ export class FieldBlocks {
     const max = Math.min(n, prev.length);
     let i = 0;
     while (i < max && list[i] === prev[i] && list[i + 1] === prev[i + 1]) i += 2;
+    // The same fields as last time (a handler's constant ones): everything is as it was.
+    if (i === n && prev.length === n) return;
     if (i === n - 2 && prev.length === n && isPlain(list[i]!)) {
       // Only the last field's value or name changed (a request id): what a repeated head
       // needs is `lead` and the tail; the joined `text` is built only if someone asks.
