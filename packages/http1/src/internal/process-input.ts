@@ -16,12 +16,6 @@ const LF = 10;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const LFLF = Buffer.from('\n\n');
 const LFCRLF = Buffer.from('\n\r\n');
-/**
- * The head being parsed, one for all connections: `startRequest` has read all of it (and kept
- * only its strings and field list, which each parse makes anew) before it calls the handler,
- * so a head parsed meanwhile (a connection started from inside a handler) cannot disturb it.
- */
-const HEAD = new RequestHead();
 /** Spans up to this are searched for the end of a head in JavaScript (see `findHeadEnd`). */
 const SHORT_SCAN_BYTES = 160;
 
@@ -93,8 +87,7 @@ export function processInput(
         break;
       }
       c.scanFrom = 0;
-      const head = HEAD;
-      head.fields.reset();
+      const head = new RequestHead();
       const err = parseRequestHead(buf, pos, at + 2, c.opts, head);
       if (err !== null) {
         reject(c, err);

@@ -146,7 +146,6 @@ export function startRequest(
   // A handler that accepts synchronously takes these bytes with the socket; later ones wait
   // in `pending` (ST_WAIT) until it accepts or answers.
   if (req.upgrade !== undefined) c.tunnelHead = buf.subarray(pos, end);
-  // `head` is shared by all connections (process-input.ts): nothing below reads it.
   c.callHandler(req);
   c.tunnelHead = null;
   // The handler may have answered synchronously (and even closed the connection).
