@@ -7,6 +7,7 @@ import {
 import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import { DEFAULT_BODY_LIMIT, type Handler, Headers, type Request, RwsError } from '@rws/core';
 import { ERROR_CODES } from './errors.js';
+import { stampDeadline } from './internal/connection-deadline.js';
 import { connectionInfo } from './internal/connection-info.js';
 import { FieldBlocks } from './internal/field-block.js';
 import { ResponseMemo } from './internal/response-memo.js';
@@ -372,7 +373,9 @@ export class Http1Server {
   #tick = (): void => {
     const now = Date.now();
     for (const conn of this.#connections) {
-      if (conn.deadline !== 0 && conn.deadline <= now) conn.onTimeout();
+      const deadline = conn.deadline;
+      if (deadline < 0) stampDeadline(conn, now);
+      else if (deadline !== 0 && deadline <= now) conn.onTimeout();
       // The body clock stands still while we (not the client) hold the body back.
       if (conn.bodyDeadline !== 0 && conn.bodyDeadline <= now && !conn.isPausedByBody) {
         conn.onBodyTimeout();

@@ -79,4 +79,44 @@ describe('repeated response fields (issue #11)', () => {
     expect(r.slice(0, -1).every((x) => x.headers['connection'] === undefined)).toBe(true);
     expect(r[7]!.headers['connection']).toBe('close');
   });
+
+  it('a last field that changes per response, then repeats, then gains fields after it', async () => {
+    // Only the last field changing is the shape whose joined text is built lazily: every
+    // order of the cases below must still put each response's own fields on the wire.
+    let id = 0;
+    const { port } = await start((req): Response => {
+      const [, kind, value] = req.path.split('/');
+      const headers = new Headers({ 'content-type': 'text/plain', 'x-id': value ?? '' });
+      if (kind === 'more') headers.set('x-after', 'a');
+      if (kind === 'date') headers.set('date', 'Thu, 01 Jan 1970 00:00:00 GMT');
+      id++;
+      return { status: 200, headers, body: kind === 'bytes' ? Buffer.from(`b${id}`) : `t${id}` };
+    });
+    const paths = [
+      '/text/1',
+      '/text/2',
+      '/bytes/3',
+      '/bytes/3',
+      '/bytes/4',
+      '/more/4',
+      '/text/5',
+      '/date/5',
+      '/text/6',
+      '/text/6',
+    ];
+    const result = await exchange(port, paths.map(get).join(''), { responses: paths.length });
+    const r = result.responses;
+    expect(r.map((x) => x.headers['x-id'])).toEqual(paths.map((p) => p.split('/')[2]));
+    expect(r.map((x) => x.headers['x-after'])).toEqual(
+      paths.map((p) => (p.startsWith('/more') ? 'a' : undefined)),
+    );
+    expect(r.map((x) => x.body)).toEqual(
+      paths.map((p, i) => (p.startsWith('/bytes') ? `b${i + 1}` : `t${i + 1}`)),
+    );
+    for (const x of r) {
+      expect(x.head.match(/\r\ncontent-type: /g)).toHaveLength(1);
+      expect(x.head.match(/\r\ndate: /g)).toHaveLength(1);
+    }
+    expect(r[7]!.headers['date']).toBe('Thu, 01 Jan 1970 00:00:00 GMT');
+  });
 });

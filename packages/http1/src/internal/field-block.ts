@@ -19,13 +19,16 @@ const HAS_TRAILER = 4;
 export class FieldBlocks {
   /** Copy of the previous response's `[name, value, …]`. */
   #list: string[] = [];
-  /** `#text[k]`: the serialised ordinary fields among the first `k` pairs. */
-  #text: string[] = [''];
+  /**
+   * `#text[k]`: the serialised ordinary fields among the first `k` pairs; null when only the
+   * last pair changed and its text was not built (see `serialize`): `#text[k - 1]` and that pair.
+   */
+  #text: (string | null)[] = [''];
   #flags: number[] = [0];
   #lengths: number[] = [-1];
 
-  /** The serialised fields of the last `serialize` (without the transport-owned ones). */
-  text = '';
+  /** `text`, or null until asked for (`lead` and the tail, see `serialize`). */
+  #full: string | null = '';
   /**
    * `text` split around its last field's value, when the list ends in a field it serialises:
    * `text` is `lead + tailName + ': ' + tailValue + '\r\n'`. `lead` is the same string while the
@@ -53,9 +56,47 @@ export class FieldBlocks {
     const max = Math.min(n, prev.length);
     let i = 0;
     while (i < max && list[i] === prev[i] && list[i + 1] === prev[i + 1]) i += 2;
+    // The same fields as last time (a handler's constant ones): everything is as it was.
+    if (i === n && prev.length === n) return;
+    if (i === n - 2 && prev.length === n && isPlain(list[i]!)) {
+      // Only the last field's value or name changed (a request id): what a repeated head
+      // needs is `lead` and the tail; the joined `text` is built only if someone asks.
+      const k = i >> 1;
+      const name = list[i]!;
+      const value = list[i + 1]!;
+      prev[i] = name;
+      prev[i + 1] = value;
+      this.#text[k + 1] = null;
+      this.#full = null;
+      this.lead = this.#textAt(k);
+      this.tailName = name;
+      this.tailValue = value;
+      // A plain field leaves the flags and the length as the fields before it set them.
+      const flags = this.#flags[k]!;
+      const length = this.#lengths[k]!;
+      this.#flags[k + 1] = flags;
+      this.#lengths[k + 1] = length;
+      this.handlerLength = length;
+      this.isClose = (flags & CLOSES) !== 0;
+      this.hasDate = (flags & HAS_DATE) !== 0;
+      this.hasTrailerField = (flags & HAS_TRAILER) !== 0;
+      return;
+    }
+    this.#serializeFrom(list, i);
+  }
+
+  /**
+   * `serialize` from pair `i` on, the first that differs from the previous list. Its own
+   * function: it runs when the fields before the last change (once a second for a relayed Date),
+   * and code of `serialize` that ran that rarely would have no type feedback when it does,
+   * sending the optimised function back to a lower tier.
+   */
+  #serializeFrom(list: readonly string[], i: number): void {
+    const prev = this.#list;
+    const n = list.length;
     const start = i;
     let k = i >> 1;
-    let text = this.#text[k]!;
+    let text = this.#textAt(k);
     let flags = this.#flags[k]!;
     let length = this.#lengths[k]!;
     if (i < n || prev.length !== n) {
@@ -108,14 +149,14 @@ export class FieldBlocks {
       for (let j = start; j < n; j++) prev[j] = list[j]!;
       if (prev.length !== n) prev.length = n;
     }
-    this.text = text;
+    this.#full = text;
     const last = n - 2;
     if (last < 0 || isTransportOwned(list[last]!)) {
       this.lead = text;
       this.tailName = '';
       this.tailValue = '';
     } else {
-      this.lead = this.#text[last >> 1]!;
+      this.lead = this.#textAt(last >> 1);
       this.tailName = list[last]!;
       this.tailValue = list[last + 1]!;
     }
@@ -123,6 +164,37 @@ export class FieldBlocks {
     this.isClose = (flags & CLOSES) !== 0;
     this.hasDate = (flags & HAS_DATE) !== 0;
     this.hasTrailerField = (flags & HAS_TRAILER) !== 0;
+  }
+
+  /** The serialised fields of the last `serialize` (without the transport-owned ones). */
+  get text(): string {
+    return (this.#full ??= `${this.lead}${this.tailName}: ${this.tailValue}\r\n`);
+  }
+
+  /** `#text[k]`, built from `#text[k - 1]` and the previous list's pair when it was skipped. */
+  #textAt(k: number): string {
+    const texts = this.#text;
+    const text = texts[k];
+    if (text !== null) return text!;
+    const prev = this.#list;
+    const built = `${this.#textAt(k - 1)}${prev[2 * k - 2]}: ${prev[2 * k - 1]}\r\n`;
+    texts[k] = built;
+    return built;
+  }
+}
+
+/**
+ * A field `serialize` only copies: none of the transport-owned ones, nor Date or Trailer,
+ * which set flags.
+ */
+function isPlain(name: string): boolean {
+  switch (name.length) {
+    case 4:
+      return name !== 'date';
+    case 7:
+      return name !== 'trailer';
+    default:
+      return !isTransportOwned(name);
   }
 }
 

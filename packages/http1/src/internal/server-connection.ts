@@ -23,6 +23,7 @@ import {
   resetDeadlines,
   restoreDeadline,
   setDeadline,
+  setLazyDeadline,
 } from './connection-deadline.js';
 import {
   BODY_NONE,
@@ -103,7 +104,10 @@ export interface ServerContext {
 export class ServerConnection implements BodyOwner, InterimWriter {
   readonly socket: Socket;
   readonly info: ConnectionInfo;
-  /** Absolute time (ms) at which `onTimeout` should run, or 0. Read by the server's tick. */
+  /**
+   * Absolute time (ms) at which `onTimeout` should run, 0 for none, or `-ms` when set without a
+   * clock read (`setLazyDeadline`), stamped by the server's next tick.
+   */
   deadline = 0;
   deadlineKind: number = DL_NONE;
   savedKind: number = DL_NONE;
@@ -382,11 +386,11 @@ export class ServerConnection implements BodyOwner, InterimWriter {
     }
     const needsDrain = this.socket.writableNeedDrain;
     if (!this.isProcessing && !needsDrain) {
-      // Sets the keep-alive deadline itself (one clock read per request, not two).
+      // Sets the keep-alive deadline itself.
       this.continueAfterDrain();
       return;
     }
-    setDeadline(this, DL_IDLE, this.opts.keepAliveTimeoutMs);
+    setLazyDeadline(this, DL_IDLE, this.opts.keepAliveTimeoutMs);
     // A large response still queued: the peer gets sendTimeoutMs per bit of progress, and
     // the keep-alive idle time only starts once it has read it.
     if (needsDrain) armSendTimeout(this);
@@ -403,7 +407,7 @@ export class ServerConnection implements BodyOwner, InterimWriter {
   continueAfterDrain(): void {
     this.state = ST_HEAD;
     // The keep-alive idle time starts now that our responses are out.
-    setDeadline(this, DL_IDLE, this.opts.keepAliveTimeoutMs);
+    setLazyDeadline(this, DL_IDLE, this.opts.keepAliveTimeoutMs);
     if (this.isPausedByPipeline) {
       this.isPausedByPipeline = false;
       if (!this.isPausedByBody) this.socket.resume();

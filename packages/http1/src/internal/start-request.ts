@@ -5,7 +5,7 @@
 import { Body, Headers } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
 import { ChunkedDecoder } from './chunked-decoder.js';
-import { armBodyTimeout, setDeadline } from './connection-deadline.js';
+import { armBodyTimeout, setLazyDeadline } from './connection-deadline.js';
 import {
   BODY_CHUNKED,
   BODY_LENGTH,
@@ -140,7 +140,7 @@ export function startRequest(
     offerUpgrade(c, req, 'upgrade', fields.upgrade.trim().toLowerCase());
   }
 
-  setDeadline(c, DL_REQUEST, opts.requestTimeoutMs);
+  setLazyDeadline(c, DL_REQUEST, opts.requestTimeoutMs);
   armBodyTimeout(c);
   c.state = c.isBodyDone ? ST_WAIT : ST_BODY;
   // A handler that accepts synchronously takes these bytes with the socket; later ones wait
