@@ -164,10 +164,20 @@ export class Metrics implements Middleware {
       this.#observeError(req, err, start);
       throw err;
     }
+    if (result instanceof Promise) {
+      // Counted by a reaction beside the caller's, on the handler's own promise, which is
+      // returned as it is: returning the `.then`'s promise costs a promise resolved with the
+      // response (a lookup of `then` on it) per request (issue #10). The reaction returns
+      // nothing and never throws, so its own promise never rejects unhandled.
+      void result.then(
+        (res: Response) => this.#observeQuietly(req, res, start),
+        (err: unknown) => this.#observeError(req, err, start),
+      );
+      return result;
+    }
     if (isPromise(result)) {
-      // A native promise as it is; another thenable adopted (Promise.resolve looks up its
-      // constructor, a cost per request for the usual native promise).
-      return (result instanceof Promise ? result : Promise.resolve(result)).then(
+      // Another thenable adopted (Promise.resolve looks up its constructor).
+      return Promise.resolve(result).then(
         (res) => this.#observe(req, res, start),
         (err: unknown) => {
           this.#observeError(req, err, start);
@@ -329,6 +339,15 @@ export class Metrics implements Middleware {
       if (length > 0) this.#responseBytes += length;
     }
     return res;
+  }
+
+  /** `#observe` for a reaction beside the response's consumer: must not throw (see `handle`). */
+  #observeQuietly(req: Request, res: Response, start: number): void {
+    try {
+      this.#observe(req, res, start);
+    } catch {
+      // Not a response (no `status` or `headers`): the transport answers it with an error.
+    }
   }
 
   #observeError(req: Request, err: unknown, start: number): void {

@@ -79,6 +79,8 @@ export interface Runtime {
   readonly settled: (res: Response) => Response;
   /** As `settled`, for a handler that threw or rejected; rethrows `err`. */
   readonly failed: (err: unknown) => never;
+  /** Ends one request's hold, whatever its outcome; returns nothing and never throws. */
+  readonly release: () => void;
 }
 
 export interface RuntimeOptions {
@@ -350,6 +352,7 @@ export function buildRuntime(
       release();
       throw err;
     },
+    release,
   };
   return rt;
 }
