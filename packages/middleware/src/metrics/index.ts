@@ -42,6 +42,7 @@ import {
   RwsError,
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
+import { fieldValue } from '../internal/field-value.js';
 import {
   type Family,
   mergeFamilies,
@@ -155,7 +156,8 @@ export class Metrics implements Middleware {
   handle(req: Request, next: Handler): MaybePromise<Response> {
     const start = performance.now();
     // Core's strict parser: `1e3` or `0x10` is no length (the transport rejected it anyway).
-    const length = parseContentLength(req.headers.get('content-length'));
+    // fieldValue: `get()` without lower-casing a literal that is lower case already.
+    const length = parseContentLength(fieldValue(req.headers, 'content-length'));
     if (length > 0) this.#requestBytes += length;
     let result: MaybePromise<Response>;
     try {
@@ -335,7 +337,7 @@ export class Metrics implements Middleware {
     if (typeof body === 'string') this.#responseBytes += Buffer.byteLength(body);
     else if (body instanceof Uint8Array) this.#responseBytes += body.byteLength;
     else if (body !== null) {
-      const length = parseContentLength(res.headers.get('content-length'));
+      const length = parseContentLength(fieldValue(res.headers, 'content-length'));
       if (length > 0) this.#responseBytes += length;
     }
     return res;
