@@ -88,6 +88,19 @@ describe('Metrics middleware', () => {
     expect(sample(out, 'rws_http_request_duration_seconds_count')).toBe(4);
   });
 
+  it("returns the handler's own native promise, counted before the caller sees it (issue #10)", async () => {
+    const metrics = createMetrics();
+    const inner = Promise.resolve(text('ok'));
+    const req = createRequest({ method: 'GET', target: '/' });
+    const res = metrics.handle(req, () => inner);
+    expect(res).toBe(inner);
+    await res;
+    expect(metrics.requestCount('2xx')).toBe(1);
+    // Not a response: not counted, and nothing rejects unhandled on the side.
+    const odd = Promise.resolve(null as unknown as ReturnType<typeof text>);
+    expect(await metrics.handle(req, () => odd)).toBeNull();
+  });
+
   it.each(errorResponseCases({ HttpError, RwsError }).map((c) => [c.name, c] as const))(
     'counts a thrown %s under the status the client gets (issue #9)',
     (_name, c) => {

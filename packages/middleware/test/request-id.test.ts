@@ -141,6 +141,18 @@ describe('requestId', () => {
     expect((syncErr as HttpError).headers.get('x-request-id')).toBe('e-1');
   });
 
+  it("returns the handler's own promise, tagged before the caller sees it; a non-response passes through (issue #10)", async () => {
+    const mw = requestId();
+    const req = () => createRequest({ method: 'GET', target: '/' });
+    const inner = Promise.resolve<Response>({ status: 200, headers: new Headers(), body: null });
+    const res = mw.handle(req(), () => inner);
+    expect(res).toBe(inner);
+    expect((await res).headers.get('x-request-id')).toMatch(UUID);
+    // No headers to tag: nothing thrown on the side (vitest fails on an unhandled rejection).
+    const odd = Promise.resolve(null as unknown as Response);
+    expect(await mw.handle(req(), () => odd)).toBeNull();
+  });
+
   it('a generator returning an invalid id fails the request with a clear 500 error', async () => {
     const mw = requestId({ generator: () => 'not valid' });
     let caught: unknown;

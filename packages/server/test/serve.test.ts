@@ -67,6 +67,12 @@ describe('serve() over plain HTTP/1.1', () => {
       headers: 'content-length: 0\r\n',
     });
     expect(post.body).toBe('app');
+    // Matched by path (issue #10: an origin-form target is checked before the path is split):
+    // a longer path is the app's, an absolute-form target's path still counts.
+    expect((await client.request('/healthzz')).body).toBe('app');
+    expect((await client.request('/readyz/x')).body).toBe('app');
+    const absolute = await client.request(`http://127.0.0.1:${server.address.port}/healthz?a=1`);
+    expect(absolute.body).toBe('OK');
   });
 
   it('turns endpoints off or moves them', async () => {

@@ -42,6 +42,7 @@ import {
   RwsError,
 } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
+import { fieldValue } from '../internal/field-value.js';
 import {
   type Family,
   mergeFamilies,
@@ -155,7 +156,8 @@ export class Metrics implements Middleware {
   handle(req: Request, next: Handler): MaybePromise<Response> {
     const start = performance.now();
     // Core's strict parser: `1e3` or `0x10` is no length (the transport rejected it anyway).
-    const length = parseContentLength(req.headers.get('content-length'));
+    // fieldValue: `get()` without lower-casing a literal that is lower case already.
+    const length = parseContentLength(fieldValue(req.headers, 'content-length'));
     if (length > 0) this.#requestBytes += length;
     let result: MaybePromise<Response>;
     try {
@@ -164,10 +166,20 @@ export class Metrics implements Middleware {
       this.#observeError(req, err, start);
       throw err;
     }
+    if (result instanceof Promise) {
+      // Counted by a reaction beside the caller's, on the handler's own promise, which is
+      // returned as it is: returning the `.then`'s promise costs a promise resolved with the
+      // response (a lookup of `then` on it) per request (issue #10). The reaction returns
+      // nothing and never throws, so its own promise never rejects unhandled.
+      void result.then(
+        (res: Response) => this.#observeQuietly(req, res, start),
+        (err: unknown) => this.#observeError(req, err, start),
+      );
+      return result;
+    }
     if (isPromise(result)) {
-      // A native promise as it is; another thenable adopted (Promise.resolve looks up its
-      // constructor, a cost per request for the usual native promise).
-      return (result instanceof Promise ? result : Promise.resolve(result)).then(
+      // Another thenable adopted (Promise.resolve looks up its constructor).
+      return Promise.resolve(result).then(
         (res) => this.#observe(req, res, start),
         (err: unknown) => {
           this.#observeError(req, err, start);
@@ -325,10 +337,19 @@ export class Metrics implements Middleware {
     if (typeof body === 'string') this.#responseBytes += Buffer.byteLength(body);
     else if (body instanceof Uint8Array) this.#responseBytes += body.byteLength;
     else if (body !== null) {
-      const length = parseContentLength(res.headers.get('content-length'));
+      const length = parseContentLength(fieldValue(res.headers, 'content-length'));
       if (length > 0) this.#responseBytes += length;
     }
     return res;
+  }
+
+  /** `#observe` for a reaction beside the response's consumer: must not throw (see `handle`). */
+  #observeQuietly(req: Request, res: Response, start: number): void {
+    try {
+      this.#observe(req, res, start);
+    } catch {
+      // Not a response (no `status` or `headers`): the transport answers it with an error.
+    }
   }
 
   #observeError(req: Request, err: unknown, start: number): void {

@@ -111,6 +111,19 @@ export function requestId(options: RequestIdOptions = {}): Middleware {
       } catch (err) {
         throw tagError(err, name, id);
       }
+      if (res instanceof Promise) {
+        // The id is set by a reaction beside the caller's, on the handler's own promise: it
+        // was registered first, so it runs before the caller sees the response or the error.
+        // Returning the `.then`'s promise instead costs a promise resolved with the response
+        // (a lookup of `then` on it) per request (issue #10). The reaction never throws, so
+        // its own promise never rejects unhandled; a response without `headers` is left to
+        // the transport, which rejects it.
+        void res.then(
+          (r: Response) => tagQuietly(r, name, id),
+          (err: unknown) => tagError(err, name, id),
+        );
+        return res;
+      }
       if (isPromise(res)) {
         return res.then(
           (r) => tag(r, id),
@@ -122,6 +135,15 @@ export function requestId(options: RequestIdOptions = {}): Middleware {
       return tag(res, id);
     },
   };
+}
+
+/** `tag` for a reaction beside the response's consumer: must not throw (see `handle`). */
+function tagQuietly(res: Response, name: string, id: string): void {
+  try {
+    setId(res.headers, name, id);
+  } catch {
+    // Not a response (no `headers`): the transport answers it with an error of its own.
+  }
 }
 
 function tagError(err: unknown, name: string, id: string): unknown {

@@ -384,8 +384,15 @@ export async function createGateway(
     } catch (err) {
       return Promise.reject(err).catch(rt.failed);
     }
-    // A native promise as it is, any other thenable adopted (as `await` did).
-    if (res instanceof Promise) return res.then(rt.settled, rt.failed);
+    // A native promise is returned as it is, the hold ended by a reaction beside the caller's
+    // (registered first, so it runs first): a `.then` whose promise is returned instead costs
+    // a promise resolved with the response, and so a lookup of `then` on it, per request
+    // (issue #10). `release` never throws, so the side promise never rejects unhandled.
+    if (res instanceof Promise) {
+      void res.then(rt.release, rt.release);
+      return res;
+    }
+    // Any other thenable adopted (as `await` did).
     return isPromise(res)
       ? Promise.resolve(res).then(rt.settled, rt.failed)
       : Promise.resolve(rt.settled(res));

@@ -29,10 +29,19 @@ function healthMiddleware(
   const { healthz, readyz } = options.health;
   const metricsPath = metrics === null ? null : options.health.metrics;
   if (healthz === null && readyz === null && metricsPath === null) return null;
+  // An origin-form target (`/…`) is the path up to `?`: one that starts with none of the
+  // endpoints' paths is none of them, and `req.path` (split out of the target lazily, an
+  // allocation) is not read for it.
+  const endpoints = [healthz, readyz, metricsPath].filter((p) => p !== null);
+  const mayBeEndpoint = (target: string): boolean => {
+    if (target.charCodeAt(0) !== 47) return true;
+    for (const p of endpoints) if (target.startsWith(p)) return true;
+    return false;
+  };
   return {
     handle(req, next) {
       const method = req.method;
-      if (method === 'GET' || method === 'HEAD') {
+      if ((method === 'GET' || method === 'HEAD') && mayBeEndpoint(req.target)) {
         const path = req.path;
         if (path === healthz) return plain(200, 'OK');
         if (path === readyz) return isReady() ? plain(200, 'OK') : plain(503, 'not ready');

@@ -79,6 +79,8 @@ export interface Runtime {
   readonly settled: (res: Response) => Response;
   /** As `settled`, for a handler that threw or rejected; rethrows `err`. */
   readonly failed: (err: unknown) => never;
+  /** Ends one request's hold, whatever its outcome; returns nothing and never throws. */
+  readonly release: () => void;
 }
 
 export interface RuntimeOptions {
@@ -350,6 +352,7 @@ export function buildRuntime(
       release();
       throw err;
     },
+    release,
   };
   return rt;
 }
@@ -367,14 +370,15 @@ export function orphanedUpstreams(old: Runtime, next: Runtime | null): GatewayUp
 
 /** Picks the first matching route, or null. */
 export function findRoute(rt: Runtime, req: Request): CompiledRoute | null {
-  const raw = req.path;
   // Normalising keeps a leading `/`, so a catch-all route before any other (a whole site
   // behind one upstream) matches without the path scans of normalizeRoutePath (issue #10).
-  const isOriginForm = raw.charCodeAt(0) === 47;
+  // An origin-form target (`/…`) has a path starting with `/` (the target up to `?`), so
+  // then not even `req.path` is read: transports split it out of the target lazily.
+  const isOriginForm = req.target.charCodeAt(0) === 47 || req.path.charCodeAt(0) === 47;
   let path: string | null = null;
   for (const r of rt.routes) {
     if (r.isCatchAll && isOriginForm) return r;
-    path ??= normalizeRoutePath(raw);
+    path ??= normalizeRoutePath(req.path);
     if (isRouteMatch(r.route.match, req, path)) return r;
   }
   return null;
