@@ -37,13 +37,7 @@ import {
   type LogEntry,
   protocolName,
 } from '../internal/access-log/format.js';
-import {
-  encodeJsonLine,
-  formatJson,
-  formatJsonFields,
-  jsonLineMaxBytes,
-} from '../internal/access-log/json-line.js';
-import { type LineTarget, lineTargetOf } from '../internal/access-log/line-target.js';
+import { formatJson, formatJsonFields } from '../internal/access-log/json-line.js';
 import { type AccessLogFields, declaredFields } from './log-fields.js';
 
 /** What one access-log line is built from; given to a custom `format` function. */
@@ -128,22 +122,6 @@ function defaultIsTTY(): boolean {
   return process.stdout.isTTY === true && (noColor === undefined || noColor === '');
 }
 
-const NO_KEYS: readonly string[] = [];
-
-/** Encodes one JSON line and its newline into a sink's batch, unless the sink drops it. */
-function writeJsonLine(
-  target: LineTarget,
-  entry: LogEntry,
-  keys: readonly string[],
-  values: readonly unknown[],
-): void {
-  const buf = target.room(jsonLineMaxBytes(entry, keys, values) + 1);
-  if (buf === null) return;
-  let end = encodeJsonLine(buf, target.used, entry, keys, values);
-  buf[end++] = 10;
-  target.commit(end);
-}
-
 /**
  * Creates the access-log middleware. Put it first (outermost) so the duration covers the
  * whole pipeline.
@@ -201,8 +179,6 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
   // JSON lines of a `defineLogFields` function take its values in the declared order.
   const declared = fields !== null && format === 'json' ? declaredFields(fields) : undefined;
   const declaredKeys = declared?.keys ?? [];
-  // A log sink's `write`: JSON lines are encoded straight into its batch.
-  const target = format === 'json' ? (lineTargetOf(write) ?? null) : null;
   const render: (entry: LogEntry) => string =
     typeof format === 'function'
       ? format
@@ -249,13 +225,7 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
       fields: extra,
     };
     try {
-      if (target !== null) {
-        if (values !== null) writeJsonLine(target, entry, declaredKeys, values);
-        else if (extra === null) writeJsonLine(target, entry, NO_KEYS, NO_KEYS);
-        else writeJsonLine(target, entry, Object.keys(extra), Object.values(extra));
-      } else {
-        write(values === null ? render(entry) : formatJsonFields(entry, declaredKeys, values));
-      }
+      write(values === null ? render(entry) : formatJsonFields(entry, declaredKeys, values));
     } catch (err) {
       // A failing log sink must not break the response being sent.
       process.emitWarning(

@@ -28,39 +28,20 @@ export class LineBatch {
     return this.#sealedBytes + this.#used;
   }
 
-  /** Where the next line starts in the buffer `room` returns. */
-  get used(): number {
-    return this.#used;
-  }
-
-  /**
-   * The buffer to encode the next line into, from `used` on, with at least `maxBytes` of room
-   * there; `commit` then queues what was written.
-   */
-  room(maxBytes: number): Buffer {
-    if (this.#used + maxBytes > this.#buf.length) {
+  /** Queues `line` and a newline. */
+  add(line: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit (a lone surrogate becomes U+FFFD).
+    const worst = line.length * 3 + 1;
+    if (this.#used + worst > this.#buf.length) {
       if (this.#used > 0) {
         this.#sealed.push(this.#buf.subarray(0, this.#used));
         this.#sealedBytes += this.#used;
       }
-      this.#buf = maxBytes > BATCH_BYTES ? Buffer.allocUnsafeSlow(maxBytes) : this.#fresh();
+      this.#buf = worst > BATCH_BYTES ? Buffer.allocUnsafeSlow(worst) : this.#fresh();
       this.#used = 0;
     }
-    return this.#buf;
-  }
-
-  /** Queues the bytes written into `room`'s buffer from `used` up to `end`. */
-  commit(end: number): void {
-    this.#used = end;
-  }
-
-  /** Queues `line` and a newline. */
-  add(line: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit (a lone surrogate becomes U+FFFD).
-    const buf = this.room(line.length * 3 + 1);
-    let end = this.#used + writeUtf8(buf, line, this.#used);
-    buf[end++] = 10;
-    this.#used = end;
+    this.#used += writeUtf8(this.#buf, line, this.#used);
+    this.#buf[this.#used++] = 10;
   }
 
   /**

@@ -7,7 +7,6 @@
 import { closeSync, openSync, write, writeSync } from 'node:fs';
 import { RwsError } from '@rws/core';
 import { ERROR_CODES } from '../errors.js';
-import { setLineTarget } from '../internal/access-log/line-target.js';
 import { LineBatch } from './line-batch.js';
 
 /** Options of `createLogSink()`. */
@@ -183,46 +182,22 @@ export function createLogSink(options: LogSinkOptions): LogSink {
     return done;
   };
 
-  /** Whether a line may be queued; counts it as dropped when not. */
-  const accepts = (): boolean => {
-    if (isClosed) {
-      dropped++;
-      return false;
-    }
-    if (pending.bytes + (writing?.length ?? 0) > maxBufferBytes) {
-      dropped++;
-      warn(`access log lines are dropped: more than ${maxBufferBytes} bytes wait to be written`);
-      return false;
-    }
-    return true;
-  };
-
-  /** A line was queued: write now if enough waits, else within `flushIntervalMs`. */
-  const queued = (): void => {
-    if (writing !== null) return;
-    if (pending.bytes >= minWriteBytes) startWrite();
-    else schedule();
-  };
-
-  const writeLine = (line: string): void => {
-    if (!accepts()) return;
-    pending.add(line);
-    queued();
-  };
-  // accessLog() encodes its JSON lines into the batch itself: no string per line to encode.
-  setLineTarget(writeLine, {
-    room: (maxBytes) => (accepts() ? pending.room(maxBytes) : null),
-    get used(): number {
-      return pending.used;
-    },
-    commit(end): void {
-      pending.commit(end);
-      queued();
-    },
-  });
-
   return {
-    write: writeLine,
+    write(line: string): void {
+      if (isClosed) {
+        dropped++;
+        return;
+      }
+      if (pending.bytes + (writing?.length ?? 0) > maxBufferBytes) {
+        dropped++;
+        warn(`access log lines are dropped: more than ${maxBufferBytes} bytes wait to be written`);
+        return;
+      }
+      pending.add(line);
+      if (writing !== null) return;
+      if (pending.bytes >= minWriteBytes) startWrite();
+      else schedule();
+    },
     flush,
     flushSync,
     async close(): Promise<void> {

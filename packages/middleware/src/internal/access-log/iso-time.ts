@@ -6,7 +6,7 @@
 const isoCache = { sec: Number.NaN, prefix: '' };
 
 /** `2026-11-21T23:40:00.` of the (finite) second `sec` since the epoch: the text before the milliseconds. */
-export function isoSecondPrefix(sec: number): string {
+function isoSecondPrefix(sec: number): string {
   if (isoCache.sec !== sec) {
     // The text before the key: a second `toISOString` rejects (past year 275760) throws on
     // every line, not only the first, which would leave the next line an empty time.

@@ -1,10 +1,8 @@
 /**
- * The text before each extra field of a JSON line (`,"upstream":`), built once per field name
+ * The text before each extra field of a JSON line (`,"upstream":"`), built once per field name
  * and found by position: a `fields` function returns the same keys in the same order on every
  * line (the gateway's five), so a line's prefixes cost one `===` each (issue #10).
  */
-// Imported rather than read from the global: Node's global `Buffer` is a getter, a call per use.
-import { Buffer } from 'node:buffer';
 
 /** Keys a JSON line always has (plus `request_id`): extra fields cannot replace them. */
 const JSON_KEYS = new Set([
@@ -21,15 +19,15 @@ const JSON_KEYS = new Set([
   'request_id',
 ]);
 
-/** An extra field's `,"key":`, and as UTF-8 to copy into each line's buffer. */
-export interface FieldPrefix {
-  readonly text: string;
-  readonly bytes: Buffer;
+/** An extra field's `,"key":` and `,"key":"` (for a string value: one piece less per line). */
+interface FieldPrefix {
+  readonly bare: string;
+  readonly quoted: string;
 }
 
 function makePrefix(key: string): FieldPrefix {
-  const text = `,${JSON.stringify(key)}:`;
-  return { text, bytes: Buffer.from(text, 'utf8') };
+  const bare = `,${JSON.stringify(key)}:`;
+  return { bare, quoted: `${bare}"` };
 }
 
 /** The prefix of `request_id`, which a field may give only when the request has no id. */
