@@ -120,10 +120,14 @@ describe('createLogSink', () => {
     }
     await sink.close();
     expect(readFileSync(path)).toEqual(Buffer.from(`${strings.join('\n')}\n`, 'utf8'));
-    expect(strings.map((l) => (JSON.parse(l) as { user_agent: string }).user_agent)).toEqual(agents);
+    expect(strings.map((l) => (JSON.parse(l) as { user_agent: string }).user_agent)).toEqual(
+      agents,
+    );
     await httpCall(port, '/after-close');
     expect(sink.droppedLines).toBe(1);
-    expect(readFileSync(path)).toEqual(Buffer.from(`${strings.slice(0, agents.length).join('\n')}\n`));
+    expect(readFileSync(path)).toEqual(
+      Buffer.from(`${strings.slice(0, agents.length).join('\n')}\n`),
+    );
   });
 
   it('batches: nothing is written before the timer, flush() writes everything in order', async () => {
