@@ -143,6 +143,10 @@ describe('formatJson (issue #11)', () => {
         { upstream: 1, backend: null, attempts: 'one', proxy_error: null, upstream_header_ms: 0.5 },
         { backend: 'api', upstream: 'b1', request_id: 'f', status: 'x' },
         { up: 'api', backend: 'b1', attempts: 1 },
+        // Issue #10: the kept run of leading fields, cut short, skipped into or broken.
+        { upstream: 'api', backend: 'b1' },
+        { upstream: 'api', request_id: 'f', attempts: 1, proxy_error: null },
+        { upstream: 'api', backend: 'b1', attempts: 1, proxy_error: 'X', upstream_header_ms: 2 },
       ),
     });
     fc.assert(

@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compose, Headers } from '@rws/core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 // From the source: the package name resolves to the built dist in this folder.
-import { accessLog, createLogSink } from '../src/access-log/index.js';
+import { accessLog, createLogSink, defineLogFields } from '../src/access-log/index.js';
 import { httpCall, serveHandler } from './serve-helpers.js';
 
 // Issue #11: the access log's buffered, asynchronous writer (sonic-boom style).
@@ -87,6 +87,47 @@ describe('createLogSink', () => {
     const parsed = strings.map((l) => JSON.parse(l) as { user_agent: string; n: number });
     expect(parsed.map((l) => l.user_agent)).toEqual(agents);
     expect(parsed.every((l) => l.n === 0.25)).toBe(true);
+  });
+
+  it('issue #10: JSON lines encoded into the sink are the strings accessLog gives, declared fields included; a closed sink drops and counts them', async () => {
+    const path = logFile();
+    const sink = createLogSink({ destination: path, flushIntervalMs: 60_000 });
+    const now = (): number => 1_764_000_000_123.5;
+    let i = 0;
+    const fields = defineLogFields(['upstream', 'attempts', 'proxy_error', 'status'], () => [
+      i % 2 === 0 ? 'api' : 'caf\u00e9 "b"',
+      i,
+      i % 3 === 0 ? null : 'RWS_PROXY_X',
+      'not replaced',
+    ]);
+    const strings: string[] = [];
+    const port = await serveHandler(
+      compose(
+        [
+          accessLog({ write: sink.write, now, fields }),
+          accessLog({ write: (l) => strings.push(l), now, fields }),
+        ],
+        () => {
+          i++;
+          return { status: 200, headers: new Headers(), body: 'ok' };
+        },
+      ),
+    );
+    const agents = ['a\\b', '\u00ff\u00e9', 'x "y"', 'plain', 'plain'];
+    for (const agent of agents) {
+      const res = await httpCall(port, '/p?q="1"', { headers: { 'user-agent': agent } });
+      expect(res.status).toBe(200);
+    }
+    await sink.close();
+    expect(readFileSync(path)).toEqual(Buffer.from(`${strings.join('\n')}\n`, 'utf8'));
+    expect(strings.map((l) => (JSON.parse(l) as { user_agent: string }).user_agent)).toEqual(
+      agents,
+    );
+    await httpCall(port, '/after-close');
+    expect(sink.droppedLines).toBe(1);
+    expect(readFileSync(path)).toEqual(
+      Buffer.from(`${strings.slice(0, agents.length).join('\n')}\n`),
+    );
   });
 
   it('batches: nothing is written before the timer, flush() writes everything in order', async () => {

@@ -7,6 +7,10 @@
  * (a typed array per line); here there is no object per line at all.
  */
 
+// Imported rather than read from the global: Node's global `Buffer` is a getter, a call per use.
+import { Buffer } from 'node:buffer';
+import { writeUtf8 } from '../internal/access-log/byte-writes.js';
+
 /** Bytes of one batch buffer: several writes' worth (a write starts at `minWriteBytes`). */
 const BATCH_BYTES = 64 * 1024;
 
@@ -36,7 +40,7 @@ export class LineBatch {
       this.#buf = worst > BATCH_BYTES ? Buffer.allocUnsafeSlow(worst) : this.#fresh();
       this.#used = 0;
     }
-    this.#used += this.#buf.write(line, this.#used);
+    this.#used += writeUtf8(this.#buf, line, this.#used);
     this.#buf[this.#used++] = 10;
   }
 

@@ -2,6 +2,8 @@
  * The default access-log line as a string: one JSON object, exactly the text `JSON.stringify`
  * of the record gives.
  */
+// Imported rather than read from the global: Node's global `Buffer` is a getter, a call per use.
+import { Buffer } from 'node:buffer';
 import type { LogEntry } from './format.js';
 import { isoTime } from './iso-time.js';
 import { REQUEST_ID_PREFIX, slotPrefix } from './json-field-prefix.js';
@@ -147,6 +149,10 @@ function fieldPiece(prefix: { bare: string; quoted: string }, value: unknown): s
     : `${prefix.bare}${typeof value === 'number' ? jsonNumber(value) : 'null'}`;
 }
 
+/** The kept pieces of slots 0 .. `runSlots - 1` as one string, while all of them stay kept. */
+let runSlots = 0;
+let runText = '';
+
 /**
  * One JSON object per line; `request_id` only when there is one; extra fields as keys of
  * their own after the standard ones. Built as a string (the same text `JSON.stringify` of the
@@ -170,7 +176,28 @@ export function formatJsonFields(
   values: readonly unknown[],
 ): string {
   let out = standardPieces(e);
-  for (let slot = 0; slot < keys.length; slot++) {
+  let slot = 0;
+  if (runSlots > 0) {
+    // The kept run holds when each of its slots would write its kept piece again.
+    let holds = keys.length >= runSlots;
+    for (let i = 0; holds && i < runSlots; i++) {
+      const prefix = slotPrefix(i, keys[i]!);
+      holds =
+        prefix !== null &&
+        !(prefix === REQUEST_ID_PREFIX && e.requestId !== null) &&
+        memoPrefixes[i] === prefix &&
+        memoValues[i] === values[i];
+    }
+    if (holds) {
+      // One node of the line's rope for the whole run (issue #10: each node is a
+      // concatenation and a step of the sink's flattening).
+      out += runText;
+      slot = runSlots;
+    } else runSlots = 0;
+  }
+  // Kept pieces written from slot 0 on, one after the other: a run to keep for next lines.
+  let hits = slot === 0 ? 0 : -1;
+  for (; slot < keys.length; slot++) {
     const key = keys[slot]!;
     const prefix = slotPrefix(slot, key);
     // A standard key is never replaced; `request_id` comes from a field only when the
@@ -180,6 +207,7 @@ export function formatJsonFields(
     if (slot >= MAX_FIELD_MEMOS) {
       out += fieldPiece(prefix, value);
     } else if (memoPrefixes[slot] === prefix && memoValues[slot] === value) {
+      if (hits === slot) hits++;
       out += memoPieces[slot];
     } else {
       const piece = fieldPiece(prefix, value);
@@ -188,6 +216,13 @@ export function formatJsonFields(
       memoPieces[slot] = piece;
       out += piece;
     }
+  }
+  if (hits >= 2) {
+    let text = '';
+    for (let i = 0; i < hits; i++) text += memoPieces[i];
+    // Flat: as a rope of its pieces it would still be a step of the flattening per piece.
+    runText = Buffer.from(text, 'utf8').toString('utf8');
+    runSlots = hits;
   }
   return `${out}}`;
 }
