@@ -132,6 +132,17 @@ function isRelayableCoding(headers: Headers): boolean {
 }
 
 /**
+ * Relays a backend's interim responses (103 Early Hints, 102) to the client (RFC 9110
+ * §15.2); 100 belongs to this hop's Expect exchange and 101 to upgrades.
+ */
+function interimRelay(req: Request): (interim: InformationalResponse) => void {
+  return (interim) => {
+    if (interim.status === 100 || interim.status === 101) return;
+    req.sendInformational?.(interim.status, withoutHopByHop(interim.headers));
+  };
+}
+
+/**
  * A reverse proxy is not a forward proxy: tunnels to arbitrary authorities are refused, never
  * relayed to a backend as an ordinary request (RFC 9110 §9.3.6).
  */
@@ -290,208 +301,119 @@ export function reverseProxy(options: ReverseProxyOptions): ReverseProxy {
     return req.search === '' ? path : `${path}?${req.search}`;
   }
 
-  function handle(req: Request): Promise<Response> {
+  async function handle(req: Request): Promise<Response> {
     // An h2/h3 client's WebSocket (extended CONNECT) goes on as an HTTP/1.1 handshake.
     const wsConnect = webSocketConnect(req);
-    if (req.method === 'CONNECT' && wsConnect === null) return Promise.resolve(connectRefused());
-    try {
-      return new Exchange(req, wsConnect).attempt();
-    } catch (err) {
-      // As from an async function: a throw while preparing becomes a rejection.
-      return Promise.reject(err);
+    if (req.method === 'CONNECT' && wsConnect === null) return connectRefused();
+    const startedAt = Date.now();
+    const info: ProxyInfo = {
+      upstream: upstreamName,
+      backend: null,
+      attempts: 0,
+      error: null,
+      errorDetail: null,
+      upstreamHeadersMs: -1,
+    };
+    setProxyInfo(req, info);
+    budget.onRequest(startedAt);
+    const headers = forwardRequestHeaders(req, plan);
+    // Upgrade/Connection are hop-by-hop (removed above); an upgrade request asks the backend
+    // for the same switch, so they are sent again, and only for it (RFC 9110 §7.8).
+    const upgrade = req.upgrade?.kind === 'upgrade' ? req.upgrade : null;
+    if (upgrade !== null) {
+      headers.set('upgrade', req.headers.getAll('upgrade').join(', '));
+      headers.set('connection', 'upgrade');
     }
-  }
-
-  /**
-   * One proxied request: its state, the attempt loop, and the callbacks of the backend's
-   * promise. It replaces an async `handle`, which allocated per request a generator object, a
-   * register file of 35 slots and the await's closures; it is also the pool's request options
-   * (the fields `method` … `onInformational`), so no options object or interim-relay closure
-   * is made per attempt.
-   */
-  class Exchange {
-    // Fields are `declare`d and set in the constructor: class-field syntax would define each
-    // one (as undefined) before the constructor stores it, two writes per field per request.
-    declare readonly req: Request;
-    declare readonly wsConnect: Upgrade | null;
-    declare readonly upgrade: Upgrade | null;
-    declare readonly wsKey: string | null;
-    declare readonly info: ProxyInfo;
-    declare readonly startedAt: number;
-    declare readonly client: AbortSignalLike;
-    declare readonly total: AbortSignal | null;
-    /** The body is a one-shot stream: once sent, only a request without content can go again. */
-    declare readonly isReplayable: boolean;
-    // PoolRequestOptions, read by `pool.request` before it returns.
-    declare readonly method: string;
-    declare readonly path: string;
-    declare readonly headers: Headers;
-    declare readonly body: Request['body'] | null;
-    declare readonly signal: AbortSignalLike;
-    declare readonly timeouts: typeof timeouts;
-    declare readonly onInformational: (interim: InformationalResponse) => void;
-    declare readonly onResponse: (res: ClientResponse) => Response | Promise<Response>;
-    declare readonly onError: (err: unknown) => Response | Promise<Response>;
-    /** The backends tried so far; made at the first retry (most requests never retry). */
-    declare tried: Set<string> | null;
-    declare firstTried: string | null;
-    declare lastError: ProxyErrorCode;
-    declare nextBackend: Backend | null;
-    /** The backend of the attempt in flight. */
-    declare backend: Backend | null;
-
-    constructor(req: Request, wsConnect: Upgrade | null) {
-      this.req = req;
-      this.wsConnect = wsConnect;
-      this.timeouts = timeouts;
-      // Relays a backend's interim responses (103 Early Hints, 102) to the client (RFC 9110
-      // §15.2); 100 belongs to this hop's Expect exchange and 101 to upgrades.
-      this.onInformational = (interim) => {
-        if (interim.status === 100 || interim.status === 101) return;
-        this.req.sendInformational?.(interim.status, withoutHopByHop(interim.headers));
-      };
-      this.onResponse = (res) => this.responded(res);
-      this.onError = (err) => this.failed(err);
-      this.tried = null;
-      this.firstTried = null;
-      this.lastError = ERROR_CODES.NO_BACKEND;
-      this.nextBackend = null;
-      this.backend = null;
-      const startedAt = Date.now();
-      this.startedAt = startedAt;
-      const info: ProxyInfo = {
-        upstream: upstreamName,
-        backend: null,
-        attempts: 0,
-        error: null,
-        errorDetail: null,
-        upstreamHeadersMs: -1,
-      };
-      this.info = info;
-      setProxyInfo(req, info);
-      budget.onRequest(startedAt);
-      const headers = forwardRequestHeaders(req, plan);
-      // Upgrade/Connection are hop-by-hop (removed above); an upgrade request asks the backend
-      // for the same switch, so they are sent again, and only for it (RFC 9110 §7.8).
-      const upgrade = req.upgrade?.kind === 'upgrade' ? req.upgrade : null;
-      if (upgrade !== null) {
-        headers.set('upgrade', req.headers.getAll('upgrade').join(', '));
-        headers.set('connection', 'upgrade');
-      }
-      this.upgrade = upgrade;
-      this.headers = headers;
-      this.wsKey = wsConnect === null ? null : toWebSocketHandshake(headers);
-      this.path = rewritePath(req);
-      const deadlineMs = exchangeDeadlineMs(totalMs, req);
-      const total = deadlineMs === null ? null : AbortSignal.timeout(deadlineMs);
-      this.total = total;
-      // Read only when asked for: on @rws/http1 the first read allocates the signal.
-      const finSignal = isAbortOnHalfClose ? req.halfClose : undefined;
-      // The usual case (no deadline, no half-close abort) only listens for the client going
-      // away: the transport's light signal does that without an AbortController per request.
-      const client: AbortSignalLike =
-        finSignal !== undefined
-          ? AbortSignal.any([req.signal, finSignal])
-          : total === null
-            ? ((req as { [LIGHT_SIGNAL]?: AbortSignalLike })[LIGHT_SIGNAL] ?? req.signal)
-            : req.signal;
-      this.client = client;
-      // `client` is a real AbortSignal whenever it is combined.
-      this.signal = total === null ? client : AbortSignal.any([client as AbortSignal, total]);
-      this.isReplayable = isIdempotentMethod(req.method) && req.body.length === 0;
-      this.method = wsConnect === null ? req.method : 'GET';
-      this.body = req.body.length === 0 || upgrade !== null || wsConnect !== null ? null : req.body;
-    }
-
-    /** Sends the request to the next backend (or answers when none is left). */
-    attempt(): Promise<Response> {
-      if (this.firstTried !== null) this.tried ??= new Set([this.firstTried]);
-      const req = this.req;
-      const backend: Backend | null = this.nextBackend ?? picker.pick(req, this.tried ?? undefined);
-      this.nextBackend = null;
-      const info = this.info;
+    const wsKey = wsConnect === null ? null : toWebSocketHandshake(headers);
+    const path = rewritePath(req);
+    const deadlineMs = exchangeDeadlineMs(totalMs, req);
+    const total = deadlineMs === null ? null : AbortSignal.timeout(deadlineMs);
+    // Read only when asked for: on @rws/http1 the first read allocates the signal.
+    const finSignal = isAbortOnHalfClose ? req.halfClose : undefined;
+    // The usual case (no deadline, no half-close abort) only listens for the client going
+    // away: the transport's light signal does that without an AbortController per request.
+    const client: AbortSignalLike =
+      finSignal !== undefined
+        ? AbortSignal.any([req.signal, finSignal])
+        : total === null
+          ? ((req as { [LIGHT_SIGNAL]?: AbortSignalLike })[LIGHT_SIGNAL] ?? req.signal)
+          : req.signal;
+    // `client` is a real AbortSignal whenever it is combined.
+    const signal: AbortSignalLike =
+      total === null ? client : AbortSignal.any([client as AbortSignal, total]);
+    // The backends tried so far; made at the first retry (most requests never retry).
+    let tried: Set<string> | null = null;
+    let firstTried: string | null = null;
+    // The body is a one-shot stream: once sent, only a request without content can go again.
+    const isReplayable = isIdempotentMethod(req.method) && req.body.length === 0;
+    let lastError: ProxyErrorCode = ERROR_CODES.NO_BACKEND;
+    let nextBackend: Backend | null = null;
+    for (;;) {
+      if (firstTried !== null) tried ??= new Set([firstTried]);
+      const backend: Backend | null = nextBackend ?? picker.pick(req, tried ?? undefined);
+      nextBackend = null;
       if (backend === null) {
         // Retries exhausted the backends: report the last real failure.
-        info.error = this.lastError;
-        return Promise.resolve(fail(req, this.lastError));
+        info.error = lastError;
+        return fail(req, lastError);
       }
-      if (this.firstTried === null) this.firstTried = backend.url;
-      else this.tried!.add(backend.url);
-      this.backend = backend;
+      if (firstTried === null) firstTried = backend.url;
+      else tried!.add(backend.url);
       info.backend = backend.url;
       info.attempts++;
       backend.begin();
-      let pending: Promise<Response> | Response;
+      let res: ClientResponse;
       try {
         if (backend.protocol === 'h2' || backend.protocol === 'h3') {
-          pending = exchangeOverH2(
+          return await exchangeOverH2(
             req,
             backend,
-            this.wsConnect ?? (isWebSocketUpgrade(this.upgrade) ? this.upgrade : null),
-            this.path,
-            this.headers,
-            this.signal,
+            wsConnect ?? (isWebSocketUpgrade(upgrade) ? upgrade : null),
+            path,
+            headers,
+            signal,
             info,
-            this.startedAt,
-            this.client,
-            this.total,
+            startedAt,
+            client,
+            total,
           );
-          // Its failures go through the same retry decision as an HTTP/1.1 attempt's.
-          return Promise.resolve(pending).then(undefined, this.onError);
         }
-        return backend.pool.request(this).then(this.onResponse, this.onError);
+        res = await backend.pool.request({
+          method: wsConnect === null ? req.method : 'GET',
+          path,
+          headers,
+          body: req.body.length === 0 || upgrade !== null || wsConnect !== null ? null : req.body,
+          signal,
+          timeouts,
+          onInformational: interimRelay(req),
+        });
       } catch (err) {
-        return Promise.resolve(this.failed(err));
+        lastError = attemptFailed(err, backend, info, client, total);
+        if (isRetryableFailure(lastError, isReplayable) && canRetry(info.attempts, startedAt)) {
+          continue;
+        }
+        return failedAttemptResponse(req, err, lastError);
       }
-    }
-
-    /** The attempt failed: another backend, or the client's error response. */
-    failed(err: unknown): Response | Promise<Response> {
-      const backend = this.backend!;
-      const code = attemptFailed(err, backend, this.info, this.client, this.total);
-      this.lastError = code;
-      if (
-        isRetryableFailure(code, this.isReplayable) &&
-        canRetry(this.info.attempts, this.startedAt)
-      ) {
-        return this.attempt();
-      }
-      return failedAttemptResponse(this.req, err, code);
-    }
-
-    /** The backend's response head arrived. */
-    responded(res: ClientResponse): Response | Promise<Response> {
-      const backend = this.backend!;
-      const info = this.info;
-      info.upstreamHeadersMs = Date.now() - this.startedAt;
+      info.upstreamHeadersMs = Date.now() - startedAt;
       if (res.tunnel !== null) {
-        return switched(this.upgrade ?? this.wsConnect, this.wsKey, res, res.tunnel, backend, info);
+        return switched(upgrade ?? wsConnect, wsKey, res, res.tunnel, backend, info);
       }
       if (!isRelayableCoding(res.headers)) return unrelayableCoding(res, backend, info);
       const isServerError = res.status >= 500;
-      if (isServerError && this.isReplayable && retryStatuses.has(res.status)) {
+      if (isServerError && isReplayable && retryStatuses.has(res.status)) {
         // Only give up this answer when another backend can give one (and the budget allows).
-        this.tried ??= new Set([backend.url]);
-        const other = picker.pick(this.req, this.tried);
-        if (other !== null && canRetry(info.attempts, this.startedAt)) {
+        tried ??= new Set([backend.url]);
+        const other = picker.pick(req, tried);
+        if (other !== null && canRetry(info.attempts, startedAt)) {
           res.body.cancel();
           backend.end('failure');
-          this.nextBackend = other;
-          return this.attempt();
+          nextBackend = other;
+          continue;
         }
       }
       info.error = null;
       info.errorDetail = null;
-      return relayResponse(
-        this.req,
-        res,
-        backend,
-        isServerError,
-        info,
-        this.client,
-        this.total,
-        viaName,
-      );
+      return relayResponse(req, res, backend, isServerError, info, client, total, viaName);
     }
   }
 
