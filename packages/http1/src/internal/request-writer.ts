@@ -8,6 +8,7 @@ import {
   Body,
   Headers,
   type HeadersInit,
+  isIdempotentMethod,
   isToken,
   parseContentLength,
   type TrailersInit,
@@ -50,21 +51,6 @@ export interface PreparedRequest {
   readonly tunnel: 'upgrade' | 'connect' | null;
   /** Trailer fields to send after the (then always chunked) body, or null. */
   readonly trailers: TrailersInit | null;
-}
-
-/** RFC 9110 §9.2.2. A switch: per request it costs less than a Set's hash lookup. */
-function isIdempotent(method: string): boolean {
-  switch (method) {
-    case 'GET':
-    case 'HEAD':
-    case 'OPTIONS':
-    case 'TRACE':
-    case 'PUT':
-    case 'DELETE':
-      return true;
-    default:
-      return false;
-  }
 }
 
 /** RFC 9110 §8.6: a user agent sends Content-Length: 0 for these even without content. */
@@ -253,7 +239,7 @@ export function prepareRequest(
     isHead,
     expectsContinue: (expectContinue || hasExpect) && hasBody,
     wantsClose,
-    isRetryable: isIdempotent(method) && stream === null && tunnel === null,
+    isRetryable: isIdempotentMethod(method) && stream === null && tunnel === null,
     tunnel,
     trailers,
   };
