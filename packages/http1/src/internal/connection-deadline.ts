@@ -88,18 +88,15 @@ export function baseDeadlineKind(c: ServerConnection): number {
 export function armSendTimeout(c: ServerConnection): void {
   const ms = c.opts.sendTimeoutMs;
   if (ms <= 0 || c.state === ST_UPGRADED) return;
+  const now = Date.now();
   if (c.deadlineKind !== DL_SEND) {
-    const now = Date.now();
     c.savedKind = c.deadlineKind;
     // An unstamped deadline (setLazyDeadline) counts from now: the tick will not see it.
     c.savedDeadline = c.deadline < 0 ? now - c.deadline : c.deadline;
     c.deadlineKind = DL_SEND;
-    c.sendMark = unsentBytes(c);
-    c.deadline = now + ms;
-    return;
   }
   c.sendMark = unsentBytes(c);
-  c.deadline = Date.now() + ms;
+  c.deadline = now + ms;
 }
 
 /** The send watch is over: the interrupted deadline applies again. */
