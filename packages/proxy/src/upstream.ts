@@ -318,16 +318,18 @@ class UpstreamImpl implements Upstream {
     if (this.#isClosed) return null;
     const list = this.#list;
     // The clock is read only when a backend's ejection or open circuit needs it: a Date.now()
-    // per pick cost ~210 instructions. -1 stands for "not read", which only backends that
-    // do not need the time see.
-    let now = -1;
+    // per pick cost ~210 instructions. 0 stands for "not read": only backends whose
+    // availability does not depend on the time (`needsClock` false) are asked with it, and
+    // any time gives them the same answer (a negative one would read as before a closed
+    // circuit's `openUntil` of 0, i.e. open).
+    let now = 0;
     // Usually every backend is usable: then the list itself is the candidates, no copy.
     let candidates = list;
     for (let i = 0; i < list.length; i++) {
       const b = list[i]!;
-      if (now === -1 && b.needsClock) now = Date.now();
+      if (now === 0 && b.needsClock) now = Date.now();
       if (!isUsable(b, exclude, now)) {
-        if (now === -1) now = Date.now();
+        if (now === 0) now = Date.now();
         candidates = usableBackends(list, exclude, now);
         break;
       }
